@@ -1,0 +1,58 @@
+"use server";
+
+import { redirect } from "next/navigation";
+import { AuthError } from "next-auth";
+import { z } from "zod";
+import { AppError } from "@/lib/errors";
+import { signInSchema, signUpSchema } from "@/lib/users/schemas";
+import { createUser } from "@/lib/users/service";
+import { defineAction } from "@/lib/web/action";
+import { signIn, signOut } from "@/lib/web/auth";
+import { getDb } from "@/lib/web/db";
+import { getEnv } from "@/lib/web/env";
+import { clientIp } from "@/lib/web/request-ip";
+import { safeRedirectPath } from "@/lib/web/safe-redirect";
+import { signInThrottle } from "@/lib/web/sign-in-limits";
+import { canSignUp } from "@/lib/web/signup-policy";
+
+const withCallback = { callbackUrl: z.string().optional() };
+
+export const signInAction = defineAction(
+  { schema: signInSchema.extend(withCallback), access: "public" },
+  async ({ email, password, callbackUrl }): Promise<null> => {
+    const ip = await clientIp();
+    const wait = signInThrottle.retryAfter(email, ip);
+    if (wait > 0) {
+      throw new AppError("rate_limited", `Too many attempts, try again in ${wait} seconds`);
+    }
+    try {
+      // redirect: false sets the session cookie and returns; we redirect ourselves afterwards.
+      await signIn("credentials", { email, password, redirect: false });
+    } catch (error) {
+      if (error instanceof AuthError && error.type === "CredentialsSignin") {
+        signInThrottle.fail(email, ip);
+        // One message for unknown email, wrong password and disabled account: no account probing.
+        throw new AppError("unauthorized", "Wrong email or password");
+      }
+      throw error;
+    }
+    signInThrottle.succeed(email, ip);
+    redirect(safeRedirectPath(callbackUrl));
+  },
+);
+
+export const signUpAction = defineAction(
+  { schema: signUpSchema, access: "public" },
+  async ({ email, password }): Promise<null> => {
+    if (!(await canSignUp(getDb(), getEnv()))) {
+      throw new AppError("forbidden", "Sign-up is closed on this Burrow: ask an admin for an account");
+    }
+    await createUser(getDb(), { email, password });
+    await signIn("credentials", { email, password, redirect: false });
+    redirect("/");
+  },
+);
+
+export async function signOutAction(): Promise<void> {
+  await signOut({ redirectTo: "/login" });
+}

@@ -1,0 +1,50 @@
+import type { Metadata } from "next";
+import Link from "next/link";
+import { redirect } from "next/navigation";
+import { AuthCard } from "@/components/auth/auth-card";
+import { CredentialsForm } from "@/components/auth/sign-in-form";
+import { getDb } from "@/lib/web/db";
+import { getEnv } from "@/lib/web/env";
+import { safeRedirectPath } from "@/lib/web/safe-redirect";
+import { getCurrentUser } from "@/lib/web/session";
+import { canSignUp } from "@/lib/web/signup-policy";
+import { signInAction } from "../actions";
+
+export const metadata: Metadata = { title: "Sign in" };
+
+export default async function LoginPage({
+  searchParams,
+}: {
+  searchParams: Promise<{ callbackUrl?: string | string[] }>;
+}) {
+  if (await getCurrentUser()) redirect("/");
+  const { callbackUrl } = await searchParams;
+  // next-auth passes the full URL it came from; keep only its path on this site.
+  const raw = typeof callbackUrl === "string" ? callbackUrl : undefined;
+  const path = raw ? safeRedirectPath(raw.replace(/^https?:\/\/[^/]+/, "")) : "/";
+  const signUpOpen = await canSignUp(getDb(), getEnv());
+  return (
+    <AuthCard
+      title="Sign in"
+      footer={
+        signUpOpen ? (
+          <>
+            New here?{" "}
+            <Link href="/signup" className="font-medium text-indigo-700 hover:underline">
+              Create an account
+            </Link>
+          </>
+        ) : (
+          "Accounts are created by an admin on this Burrow."
+        )
+      }
+    >
+      <CredentialsForm
+        action={signInAction}
+        submitLabel="Sign in"
+        passwordAutoComplete="current-password"
+        callbackUrl={path}
+      />
+    </AuthCard>
+  );
+}

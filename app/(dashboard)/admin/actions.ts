@@ -1,0 +1,52 @@
+"use server";
+
+import { revalidatePath } from "next/cache";
+import { z } from "zod";
+import { nameSchema } from "@/lib/names/rules";
+import { sendRelayCommand } from "@/lib/relay-control";
+import { roleSchema, signUpSchema } from "@/lib/users/schemas";
+import { createUser, setUserDisabled, setUserRole } from "@/lib/users/service";
+import { defineAction } from "@/lib/web/action";
+import { getDb } from "@/lib/web/db";
+
+// Every action here is access: "admin": the wrapper re-reads the user and answers "not found" to
+// non-admins, and the user services check the acting admin once more.
+
+export const disconnectTunnelAction = defineAction(
+  { schema: z.object({ name: nameSchema.or(z.string().regex(/^[a-z0-9-]{1,63}$/)) }), access: "admin" },
+  async ({ name }): Promise<null> => {
+    // The relay listens on Postgres NOTIFY and closes the tunnel within a second or two; the live
+    // list drops it when its session row ends.
+    await sendRelayCommand(getDb(), { type: "disconnect", name, reason: "admin_disconnect" });
+    return null;
+  },
+);
+
+const userIdSchema = z.string().min(1).max(64);
+
+export const setUserDisabledAction = defineAction(
+  { schema: z.object({ userId: userIdSchema, disabled: z.enum(["true", "false"]) }), access: "admin" },
+  async ({ userId, disabled }, { user }): Promise<null> => {
+    await setUserDisabled(getDb(), user.id, userId, disabled === "true");
+    revalidatePath("/admin/users");
+    return null;
+  },
+);
+
+export const setUserRoleAction = defineAction(
+  { schema: z.object({ userId: userIdSchema, role: roleSchema }), access: "admin" },
+  async ({ userId, role }, { user }): Promise<null> => {
+    await setUserRole(getDb(), user.id, userId, role);
+    revalidatePath("/admin/users");
+    return null;
+  },
+);
+
+export const createUserAction = defineAction(
+  { schema: signUpSchema.extend({ admin: z.literal("on").optional() }), access: "admin" },
+  async ({ email, password, admin }) => {
+    const created = await createUser(getDb(), { email, password, admin: admin === "on" });
+    revalidatePath("/admin/users");
+    return { email: created.email };
+  },
+);

@@ -1,0 +1,100 @@
+import type { Metadata } from "next";
+import { LiveTunnelsTable } from "@/components/admin/live-tunnels-table";
+import { Card, CardBody, CardHeader } from "@/components/ui/card";
+import { cn } from "@/components/ui/cn";
+import { EmptyState } from "@/components/ui/empty-state";
+import { PageHeader } from "@/components/ui/page-header";
+import { TimeAgo } from "@/components/ui/time-ago";
+import { listLiveTunnels } from "@/lib/web/admin";
+import { getDb } from "@/lib/web/db";
+import { formatCount } from "@/lib/web/format";
+import { listRelayHealth } from "@/lib/web/relay-health";
+import { requireAdmin } from "@/lib/web/session";
+import { disconnectTunnelAction } from "./actions";
+
+export const metadata: Metadata = { title: "Admin" };
+
+export default async function AdminPage() {
+  await requireAdmin();
+  const db = getDb();
+  const [relays, tunnels] = await Promise.all([listRelayHealth(db), listLiveTunnels(db)]);
+  return (
+    <>
+      <PageHeader title="Relay & tunnels" />
+      <div className="space-y-6">
+        <Card>
+          <CardHeader
+            title="Relay health"
+            description="From the heartbeat each relay writes every ~10 seconds."
+          />
+          <CardBody>
+            {relays.length === 0 ? (
+              <EmptyState title="No relay has reported in the last day">
+                Start it with <code className="rounded bg-zinc-100 px-1">npm start</code>.
+              </EmptyState>
+            ) : (
+              <ul className="space-y-4">
+                {relays.map((r) => (
+                  <li key={r.id}>
+                    <dl className="grid grid-cols-2 gap-4 sm:grid-cols-6">
+                      <div>
+                        <dt className="text-xs font-medium text-zinc-500 uppercase">Status</dt>
+                        <dd className="mt-1">
+                          <span
+                            className={cn(
+                              "rounded-full px-2 py-0.5 text-xs font-medium ring-1 ring-inset",
+                              r.up
+                                ? "bg-emerald-50 text-emerald-700 ring-emerald-200"
+                                : "bg-red-50 text-red-700 ring-red-200",
+                            )}
+                          >
+                            {r.up ? "Up" : "Down"}
+                          </span>
+                        </dd>
+                      </div>
+                      <div>
+                        <dt className="text-xs font-medium text-zinc-500 uppercase">Last heartbeat</dt>
+                        <dd className="mt-1 text-sm">
+                          <TimeAgo date={r.seenAt.toISOString()} />
+                        </dd>
+                      </div>
+                      <div>
+                        <dt className="text-xs font-medium text-zinc-500 uppercase">Tunnels</dt>
+                        <dd className="tabular mt-1 text-sm">{formatCount(r.tunnels)}</dd>
+                      </div>
+                      <div>
+                        <dt className="text-xs font-medium text-zinc-500 uppercase">Requests/min</dt>
+                        <dd className="tabular mt-1 text-sm">{formatCount(r.requestsPerMinute)}</dd>
+                      </div>
+                      <div>
+                        <dt className="text-xs font-medium text-zinc-500 uppercase">Dropped logs</dt>
+                        <dd className={cn("tabular mt-1 text-sm", r.droppedLogs > 0 && "text-amber-700")}>
+                          {formatCount(r.droppedLogs)}
+                        </dd>
+                      </div>
+                      <div className="min-w-0">
+                        <dt className="text-xs font-medium text-zinc-500 uppercase">Ports</dt>
+                        <dd className="mt-1 text-sm">
+                          ssh {r.sshPort} · http {r.httpPort}
+                        </dd>
+                      </div>
+                    </dl>
+                    <p className="mt-2 font-mono text-xs break-all text-zinc-500">
+                      Host key {r.hostKeyFingerprint} · up since <TimeAgo date={r.startedAt.toISOString()} />
+                    </p>
+                  </li>
+                ))}
+              </ul>
+            )}
+          </CardBody>
+        </Card>
+        <Card>
+          <CardHeader title="Connected tunnels" />
+          <CardBody>
+            <LiveTunnelsTable initial={tunnels} disconnectAction={disconnectTunnelAction} />
+          </CardBody>
+        </Card>
+      </div>
+    </>
+  );
+}

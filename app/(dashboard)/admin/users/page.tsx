@@ -1,0 +1,94 @@
+import type { Metadata } from "next";
+import { CreateUserForm } from "@/components/admin/create-user-form";
+import { Card, CardBody, CardHeader } from "@/components/ui/card";
+import { ConfirmAction } from "@/components/ui/confirm-action";
+import { PageHeader } from "@/components/ui/page-header";
+import { TimeAgo } from "@/components/ui/time-ago";
+import { listUsers } from "@/lib/users/service";
+import { getDb } from "@/lib/web/db";
+import { requireAdmin } from "@/lib/web/session";
+import { createUserAction, setUserDisabledAction, setUserRoleAction } from "../actions";
+
+export const metadata: Metadata = { title: "Users" };
+
+export default async function AdminUsersPage() {
+  const me = await requireAdmin();
+  const users = await listUsers(getDb());
+  return (
+    <>
+      <PageHeader
+        title="Users"
+        description={`${users.length} ${users.length === 1 ? "account" : "accounts"}`}
+      />
+      <div className="grid gap-6 lg:grid-cols-3">
+        <Card className="lg:col-span-2">
+          <CardBody>
+            <ul className="divide-y divide-zinc-100" aria-label="Users">
+              {users.map((u) => (
+                <li key={u.id} className="flex flex-wrap items-center justify-between gap-3 py-3">
+                  <div className="min-w-0">
+                    <p className="flex flex-wrap items-center gap-2">
+                      <span className="truncate font-medium text-zinc-900">{u.email}</span>
+                      {u.role === "ADMIN" && (
+                        <span className="rounded bg-indigo-50 px-1.5 py-0.5 text-xs font-medium text-indigo-700">
+                          Admin
+                        </span>
+                      )}
+                      {u.disabledAt && (
+                        <span className="rounded bg-red-50 px-1.5 py-0.5 text-xs font-medium text-red-700">
+                          Disabled
+                        </span>
+                      )}
+                      {u.id === me.id && <span className="text-xs text-zinc-500">(you)</span>}
+                    </p>
+                    <p className="text-xs text-zinc-500">
+                      {u.names} names · {u.keys} keys · joined <TimeAgo date={u.createdAt.toISOString()} />
+                    </p>
+                  </div>
+                  {u.id !== me.id && (
+                    <div className="flex gap-2">
+                      <ConfirmAction
+                        action={setUserRoleAction}
+                        fields={{ userId: u.id, role: u.role === "ADMIN" ? "USER" : "ADMIN" }}
+                        triggerLabel={u.role === "ADMIN" ? "Remove admin" : "Make admin"}
+                        triggerAriaLabel={`${u.role === "ADMIN" ? "Remove admin from" : "Make admin"} ${u.email}`}
+                        title={
+                          u.role === "ADMIN" ? `Remove admin from ${u.email}?` : `Make ${u.email} an admin?`
+                        }
+                        body={
+                          u.role === "ADMIN"
+                            ? "They keep their account, names and keys."
+                            : "Admins can manage every user, name and tunnel."
+                        }
+                        confirmLabel={u.role === "ADMIN" ? "Remove admin" : "Make admin"}
+                      />
+                      <ConfirmAction
+                        action={setUserDisabledAction}
+                        fields={{ userId: u.id, disabled: u.disabledAt ? "false" : "true" }}
+                        triggerLabel={u.disabledAt ? "Enable" : "Disable"}
+                        triggerAriaLabel={`${u.disabledAt ? "Enable" : "Disable"} ${u.email}`}
+                        title={u.disabledAt ? `Enable ${u.email}?` : `Disable ${u.email}?`}
+                        body={
+                          u.disabledAt
+                            ? "They can sign in and connect tunnels again."
+                            : "They are signed out, cannot connect, and their open tunnels close now."
+                        }
+                        confirmLabel={u.disabledAt ? "Enable" : "Disable"}
+                      />
+                    </div>
+                  )}
+                </li>
+              ))}
+            </ul>
+          </CardBody>
+        </Card>
+        <Card>
+          <CardHeader title="Create a user" />
+          <CardBody>
+            <CreateUserForm action={createUserAction} />
+          </CardBody>
+        </Card>
+      </div>
+    </>
+  );
+}

@@ -1,0 +1,48 @@
+import type { Metadata } from "next";
+import { AddKeyForm } from "@/components/keys/add-key-form";
+import { KeyList } from "@/components/keys/key-list";
+import { Card, CardBody, CardHeader } from "@/components/ui/card";
+import { PageHeader } from "@/components/ui/page-header";
+import { listKeys } from "@/lib/ssh-keys/service";
+import { getDb } from "@/lib/web/db";
+import { requireUser } from "@/lib/web/session";
+import { addKeyAction, deleteKeyAction } from "./actions";
+
+export const metadata: Metadata = { title: "SSH keys" };
+
+export default async function KeysPage() {
+  const user = await requireUser();
+  const keys = await listKeys(getDb(), user.id);
+  return (
+    <>
+      <PageHeader
+        title="SSH keys"
+        description="The relay knows it is you by the key your ssh client offers. Fingerprints match ssh-keygen -lf."
+      />
+      <div className="grid gap-6 lg:grid-cols-5">
+        <Card className="lg:col-span-3">
+          <CardHeader
+            title="Your keys"
+            description={`${keys.length} ${keys.length === 1 ? "key" : "keys"}`}
+          />
+          <CardBody>
+            <KeyList
+              deleteAction={deleteKeyAction}
+              keys={keys.map((k) => ({
+                ...k,
+                createdAt: k.createdAt.toISOString(),
+                lastUsedAt: k.lastUsedAt?.toISOString() ?? null,
+              }))}
+            />
+          </CardBody>
+        </Card>
+        <Card className="lg:col-span-2">
+          <CardHeader title="Add a key" />
+          <CardBody>
+            <AddKeyForm action={addKeyAction} />
+          </CardBody>
+        </Card>
+      </div>
+    </>
+  );
+}

@@ -1,0 +1,37 @@
+"use server";
+
+import { revalidatePath } from "next/cache";
+import { z } from "zod";
+import { AppError, isAppError } from "@/lib/errors";
+import { nameSchema } from "@/lib/names/rules";
+import { releaseName, reserveName } from "@/lib/names/service";
+import { defineAction } from "@/lib/web/action";
+import { getDb } from "@/lib/web/db";
+import { getEnv } from "@/lib/web/env";
+
+export const reserveNameAction = defineAction(
+  { schema: z.object({ name: nameSchema }) },
+  async ({ name }, { user }) => {
+    try {
+      const reservation = await reserveName(getDb(), user.id, name, { maxNames: getEnv().BURROW_MAX_NAMES });
+      revalidatePath("/names");
+      return { name: reservation.name };
+    } catch (error) {
+      // "Taken" belongs under the name field; the quota message stays at the top of the form.
+      if (isAppError(error) && error.code === "conflict") {
+        throw new AppError("conflict", error.message, { name: [error.message] });
+      }
+      throw error;
+    }
+  },
+);
+
+// The where clause in releaseName holds { name, userId }: another user's name is "not found".
+export const releaseNameAction = defineAction(
+  { schema: z.object({ name: z.string().trim().min(1).max(100) }) },
+  async ({ name }, { user }): Promise<null> => {
+    await releaseName(getDb(), user.id, name);
+    revalidatePath("/names");
+    return null;
+  },
+);

@@ -1,0 +1,52 @@
+import type { Metadata } from "next";
+import { NamesTable } from "@/components/names/names-table";
+import { ReserveNameForm } from "@/components/names/reserve-name-form";
+import { Card, CardBody, CardHeader } from "@/components/ui/card";
+import { PageHeader } from "@/components/ui/page-header";
+import { tunnelUrl } from "@/lib/env";
+import { listNames } from "@/lib/names/service";
+import { getDb } from "@/lib/web/db";
+import { getEnv } from "@/lib/web/env";
+import { toNameRow } from "@/lib/web/names-dto";
+import { requireUser } from "@/lib/web/session";
+import { releaseNameAction, reserveNameAction } from "./actions";
+
+export const metadata: Metadata = { title: "Names" };
+
+export default async function NamesPage() {
+  const user = await requireUser();
+  const env = getEnv();
+  const names = await listNames(getDb(), user.id);
+  const suffix = tunnelUrl(env, "x").replace(/^https?:\/\/x/, "");
+  const atLimit = names.length >= env.BURROW_MAX_NAMES;
+  return (
+    <>
+      <PageHeader
+        title="Names"
+        description="A reserved name is yours alone: ssh -R <name>:80:… gives you its URL whenever you connect."
+      />
+      <div className="space-y-6">
+        <Card>
+          <CardHeader title="Reserve a name" />
+          <CardBody>
+            <ReserveNameForm action={reserveNameAction} domainSuffix={suffix} atLimit={atLimit} />
+            {atLimit && (
+              <p className="mt-2 text-sm text-amber-800">
+                You have used all {env.BURROW_MAX_NAMES} names. Release one to reserve another.
+              </p>
+            )}
+          </CardBody>
+        </Card>
+        <Card>
+          <CardHeader title="Your names" />
+          <CardBody>
+            <NamesTable
+              initial={{ names: names.map(toNameRow), maxNames: env.BURROW_MAX_NAMES }}
+              releaseAction={releaseNameAction}
+            />
+          </CardBody>
+        </Card>
+      </div>
+    </>
+  );
+}

@@ -1,0 +1,83 @@
+import type { Metadata } from "next";
+import Link from "next/link";
+import { OnlineTunnels } from "@/components/overview/online-tunnels";
+import { Card, CardBody, CardHeader } from "@/components/ui/card";
+import { EmptyState } from "@/components/ui/empty-state";
+import { LocalTime } from "@/components/ui/local-time";
+import { PageHeader } from "@/components/ui/page-header";
+import { getDb } from "@/lib/web/db";
+import { getEnv } from "@/lib/web/env";
+import { formatCount } from "@/lib/web/format";
+import { toNameRow } from "@/lib/web/names-dto";
+import { loadOverview } from "@/lib/web/overview";
+import { requireUser } from "@/lib/web/session";
+
+export const metadata: Metadata = { title: "Overview" };
+
+function Metric({ label, value }: { label: string; value: string }) {
+  return (
+    <Card className="px-5 py-4">
+      <p className="text-sm text-zinc-500">{label}</p>
+      <p className="tabular mt-1 text-2xl font-semibold text-zinc-900">{value}</p>
+    </Card>
+  );
+}
+
+export default async function OverviewPage() {
+  const user = await requireUser();
+  const overview = await loadOverview(getDb(), user.id);
+  const online = overview.names.filter((n) => n.online).length;
+  return (
+    <>
+      <PageHeader title="Overview" description={`Signed in as ${user.email}`} />
+      <div className="mb-6 grid gap-4 sm:grid-cols-3">
+        <Metric label="Tunnels online" value={`${online} of ${overview.names.length}`} />
+        <Metric label="Requests, last 24 h" value={formatCount(overview.requests24h)} />
+        <Metric label="Errors, last 24 h" value={formatCount(overview.errors24h)} />
+      </div>
+      <div className="grid gap-6 lg:grid-cols-2">
+        <Card>
+          <CardHeader title="Online now" />
+          <CardBody>
+            <OnlineTunnels
+              initial={{ names: overview.names.map(toNameRow), maxNames: getEnv().BURROW_MAX_NAMES }}
+            />
+          </CardBody>
+        </Card>
+        <Card>
+          <CardHeader
+            title="Recent errors"
+            description="5xx answers and requests the relay could not deliver"
+          />
+          <CardBody>
+            {overview.recentErrors.length === 0 ? (
+              <EmptyState title="No errors in the last 24 hours" />
+            ) : (
+              <ul className="divide-y divide-zinc-100 text-sm">
+                {overview.recentErrors.map((e) => (
+                  <li key={e.id} className="flex items-center gap-3 py-2">
+                    <span className="w-12 shrink-0 rounded bg-red-50 px-1.5 py-0.5 text-center text-xs font-medium text-red-800">
+                      {e.status}
+                    </span>
+                    <span className="min-w-0 flex-1 truncate font-mono text-xs" title={e.path}>
+                      <Link
+                        href={`/tunnels/${e.name}?status=5xx`}
+                        className="text-indigo-700 hover:underline"
+                      >
+                        {e.name}
+                      </Link>{" "}
+                      {e.method} {e.path}
+                    </span>
+                    <span className="tabular shrink-0 text-xs text-zinc-500">
+                      <LocalTime iso={e.at.toISOString()} />
+                    </span>
+                  </li>
+                ))}
+              </ul>
+            )}
+          </CardBody>
+        </Card>
+      </div>
+    </>
+  );
+}

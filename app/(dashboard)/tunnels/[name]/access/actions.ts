@@ -1,0 +1,41 @@
+"use server";
+
+import { revalidatePath } from "next/cache";
+import { z } from "zod";
+import { accessSettingsSchema, createShareLinkSchema } from "@/lib/sharing/schemas";
+import { createShareLink, revokeShareLink, setAccessSettings } from "@/lib/sharing/service";
+import { defineAction } from "@/lib/web/action";
+import { getDb } from "@/lib/web/db";
+
+// Every service call below is scoped by { name, userId }: another user's name is "not found".
+const nameField = z.string().trim().min(1).max(100);
+
+const accessPath = (name: string) => `/tunnels/${encodeURIComponent(name)}/access`;
+
+export const setAccessModeAction = defineAction(
+  { schema: accessSettingsSchema.extend({ name: nameField }) },
+  async ({ name, mode, password }, { user }) => {
+    const summary = await setAccessSettings(getDb(), user.id, name, { mode, password });
+    revalidatePath(accessPath(name));
+    return { ...summary, passwordChanged: password !== undefined };
+  },
+);
+
+/** Returns the token once: it is shown to the owner now and never stored. */
+export const createShareLinkAction = defineAction(
+  { schema: z.intersection(z.object({ name: nameField }), createShareLinkSchema) },
+  async ({ name, ...input }, { user }) => {
+    const { link, token } = await createShareLink(getDb(), user.id, name, input);
+    revalidatePath(accessPath(name));
+    return { token, label: link.label };
+  },
+);
+
+export const revokeShareLinkAction = defineAction(
+  { schema: z.object({ name: nameField, linkId: z.string().min(1).max(100) }) },
+  async ({ name, linkId }, { user }): Promise<null> => {
+    await revokeShareLink(getDb(), user.id, name, linkId);
+    revalidatePath(accessPath(name));
+    return null;
+  },
+);

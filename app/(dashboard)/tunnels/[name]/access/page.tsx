@@ -1,0 +1,79 @@
+import type { Metadata } from "next";
+import Link from "next/link";
+import { AccessModeForm } from "@/components/sharing/access-mode-form";
+import { CreateShareLinkForm } from "@/components/sharing/create-share-link-form";
+import { ShareLinkList, type ShareLinkRow } from "@/components/sharing/share-link-list";
+import { Card, CardBody, CardHeader } from "@/components/ui/card";
+import { PageHeader } from "@/components/ui/page-header";
+import { tunnelUrl } from "@/lib/env";
+import { getAccessSettings, listShareLinks, shareLinkProblem } from "@/lib/sharing/service";
+import { getDb } from "@/lib/web/db";
+import { getEnv } from "@/lib/web/env";
+import { requireUser } from "@/lib/web/session";
+import { getOwnNameOr404 } from "@/lib/web/tunnel-access";
+import { createShareLinkAction, revokeShareLinkAction, setAccessModeAction } from "./actions";
+
+type Props = { params: Promise<{ name: string }> };
+
+export async function generateMetadata({ params }: Props): Promise<Metadata> {
+  return { title: `Access · ${decodeURIComponent((await params).name)}` };
+}
+
+export default async function TunnelAccessPage({ params }: Props) {
+  const user = await requireUser();
+  const detail = await getOwnNameOr404(user.id, (await params).name);
+  const db = getDb();
+  const [settings, links] = await Promise.all([
+    getAccessSettings(db, user.id, detail.name),
+    listShareLinks(db, user.id, detail.name),
+  ]);
+  const url = tunnelUrl(getEnv(), detail.name);
+  const now = new Date();
+  const rows: ShareLinkRow[] = links.map((link) => ({
+    id: link.id,
+    label: link.label,
+    createdAt: link.createdAt.toISOString(),
+    expiresAt: link.expiresAt?.toISOString() ?? null,
+    uses: link.uses,
+    maxUses: link.maxUses,
+    lastUsedAt: link.lastUsedAt?.toISOString() ?? null,
+    status: shareLinkProblem(link, now) ?? "active",
+  }));
+
+  return (
+    <>
+      <PageHeader
+        title={`Access to ${detail.name}`}
+        description={
+          <>
+            Who may open <span className="font-medium text-zinc-800">{url}</span>.{" "}
+            <Link
+              href={`/tunnels/${encodeURIComponent(detail.name)}`}
+              className="text-indigo-700 hover:underline"
+            >
+              Back to the tunnel
+            </Link>
+          </>
+        }
+      />
+      <div className="grid gap-6 lg:grid-cols-5">
+        <Card className="lg:col-span-2">
+          <CardHeader title="Access mode" description="Changes apply to visitors within seconds." />
+          <CardBody>
+            <AccessModeForm action={setAccessModeAction} name={detail.name} initial={settings} />
+          </CardBody>
+        </Card>
+        <Card className="lg:col-span-3">
+          <CardHeader
+            title="Share links"
+            description="A link lets someone in without the password, until it expires or you revoke it. It works in password and links-only modes."
+          />
+          <CardBody className="space-y-6">
+            <CreateShareLinkForm action={createShareLinkAction} name={detail.name} baseUrl={url} />
+            <ShareLinkList name={detail.name} links={rows} revokeAction={revokeShareLinkAction} />
+          </CardBody>
+        </Card>
+      </div>
+    </>
+  );
+}

@@ -1,0 +1,122 @@
+import type { Metadata } from "next";
+import Link from "next/link";
+import { ConnectPanel } from "@/components/tunnels/connect-panel";
+import { LiveStatus } from "@/components/tunnels/live-status";
+import { LogFiltersForm } from "@/components/tunnels/log-filters-form";
+import { RequestLog } from "@/components/tunnels/request-log";
+import { TrafficChart } from "@/components/tunnels/traffic-chart";
+import { buttonClass } from "@/components/ui/button";
+import { Card, CardBody, CardHeader } from "@/components/ui/card";
+import { EmptyState } from "@/components/ui/empty-state";
+import { PageHeader } from "@/components/ui/page-header";
+import { tunnelUrl } from "@/lib/env";
+import { listRequestLogs } from "@/lib/request-logs/query";
+import { sshCommand } from "@/lib/web/connect-command";
+import { getDb } from "@/lib/web/db";
+import { getEnv } from "@/lib/web/env";
+import { hasFilters, logFiltersToQuery, parseLogFilters, toQueryFilter } from "@/lib/web/log-filters";
+import { currentHostKeyFingerprint } from "@/lib/web/relay-health";
+import { requireUser } from "@/lib/web/session";
+import { getOwnNameOr404 } from "@/lib/web/tunnel-access";
+import { toLogRow, toTunnelStatus } from "@/lib/web/tunnel-dto";
+
+type Props = {
+  params: Promise<{ name: string }>;
+  searchParams: Promise<Record<string, string | string[] | undefined>>;
+};
+
+export async function generateMetadata({ params }: Props): Promise<Metadata> {
+  return { title: decodeURIComponent((await params).name) };
+}
+
+export default async function TunnelPage({ params, searchParams }: Props) {
+  const user = await requireUser();
+  const detail = await getOwnNameOr404(user.id, (await params).name);
+  const env = getEnv();
+  const db = getDb();
+  const filters = parseLogFilters(await searchParams);
+  const [fingerprint, firstPage] = await Promise.all([
+    currentHostKeyFingerprint(db),
+    listRequestLogs(db, { ...toQueryFilter(detail.name, filters, Date.now()), limit: 50 }),
+  ]);
+  const url = tunnelUrl(env, detail.name);
+  const target = { name: detail.name, sshHost: env.BURROW_SSH_HOST, sshPort: env.BURROW_SSH_PORT };
+
+  return (
+    <>
+      <PageHeader
+        title={detail.name}
+        actions={
+          <Link href={`/tunnels/${detail.name}/access`} className={buttonClass("secondary")}>
+            Access &amp; sharing
+          </Link>
+        }
+        description={
+          <a
+            href={url}
+            target="_blank"
+            rel="noreferrer"
+            className="font-medium text-indigo-700 hover:underline"
+          >
+            {url}
+          </a>
+        }
+      />
+      <div className="space-y-6">
+        <Card>
+          <CardHeader title="Status" />
+          <CardBody>
+            <LiveStatus name={detail.name} initial={toTunnelStatus(detail)} />
+          </CardBody>
+        </Card>
+
+        <Card>
+          <CardHeader title="Connect" description="Run one of these on the computer where your app runs." />
+          <CardBody>
+            <ConnectPanel
+              {...target}
+              dashboardUrl={env.BURROW_DASHBOARD_URL}
+              hostKeyFingerprint={fingerprint}
+            />
+          </CardBody>
+        </Card>
+
+        <Card>
+          <CardHeader title="Traffic" />
+          <CardBody>
+            <TrafficChart name={detail.name} />
+          </CardBody>
+        </Card>
+
+        <Card>
+          <CardHeader title="Requests" description="Every request through this name, newest first." />
+          <CardBody className="space-y-4">
+            <LogFiltersForm filters={filters} />
+            <RequestLog
+              key={logFiltersToQuery(filters)}
+              name={detail.name}
+              filters={filters}
+              initial={{ rows: firstPage.rows.map(toLogRow), nextCursor: firstPage.nextCursor }}
+              empty={
+                hasFilters(filters) ? (
+                  <EmptyState title="No requests match these filters" />
+                ) : (
+                  <EmptyState title="No requests yet">
+                    <p>
+                      Connect with{" "}
+                      <code className="rounded bg-zinc-100 px-1 font-mono text-xs">
+                        {sshCommand(target, 3000)}
+                      </code>
+                      , then open <span className="font-medium">{url}</span>. Requests appear here as they
+                      happen.
+                    </p>
+                  </EmptyState>
+                )
+              }
+            />
+          </CardBody>
+        </Card>
+      </div>
+    </>
+  );
+}

@@ -1,0 +1,28 @@
+import type { NextRequest } from "next/server";
+import { getNameForUser } from "@/lib/names/service";
+import { listRequestLogs } from "@/lib/request-logs/query";
+import { apiHandler } from "@/lib/web/api";
+import { getDb } from "@/lib/web/db";
+import { parseLogFilters, toQueryFilter } from "@/lib/web/log-filters";
+import { type LogPage, toLogRow } from "@/lib/web/tunnel-dto";
+
+/**
+ * One page of a name's request log: `before=<id>` pages back ("Older"), `after=<id>` returns what
+ * arrived since the newest row shown (the live tail polls this every second or two).
+ */
+export async function GET(request: NextRequest, { params }: { params: Promise<{ name: string }> }) {
+  const { name } = await params;
+  const search = request.nextUrl.searchParams;
+  return apiHandler(async (user): Promise<LogPage> => {
+    const db = getDb();
+    // Ownership first: the query layer serves any name to whoever asks.
+    const own = await getNameForUser(db, user.id, name);
+    const page = await listRequestLogs(db, {
+      ...toQueryFilter(own.name, parseLogFilters(search), Date.now()),
+      before: search.get("before") ?? undefined,
+      after: search.get("after") ?? undefined,
+      limit: search.get("after") ? 200 : 50,
+    });
+    return { rows: page.rows.map(toLogRow), nextCursor: page.nextCursor };
+  });
+}

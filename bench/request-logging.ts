@@ -1,0 +1,92 @@
+/**
+ * Request logging on vs off: the same relay set-up (throwaway database, one OpenSSH `ssh -R` client,
+ * a small local app) started with BURROW_REQUEST_LOG=true and =false in alternating order, each
+ * measured with `wrk -c64` small keep-alive requests. Reports the throughput ratio and how many log
+ * rows reached the database per request. Knobs: BENCH_LOG_PAIRS (5; the VM is noisy), DURATION (10 s per run).
+ */
+import { mkdir } from "node:fs/promises";
+import { join } from "node:path";
+import { createC64Fixture } from "./lib/c64-fixture.ts";
+import { Cleanup, intEnv, log } from "./lib/cleanup.ts";
+import { type ExtraResult, extraDir, fmt, saveExtraResult } from "./lib/extra-result.ts";
+import { type C64Run, measureC64, median } from "./lib/measure-c64.ts";
+
+const MAX_DIFFERENCE = 0.1;
+const pairs = intEnv("BENCH_LOG_PAIRS", 5);
+const duration = intEnv("DURATION", 10);
+const profileDir = process.env.BENCH_CPU_PROF_DIR;
+const cleanup = new Cleanup();
+
+try {
+  await mkdir(extraDir, { recursive: true });
+  const fixture = await createC64Fixture(cleanup, "logbench");
+  const runs: (C64Run & { logging: boolean })[] = [];
+  for (let pair = 0; pair < pairs; pair++) {
+    for (const logging of pair % 2 === 0 ? [true, false] : [false, true]) {
+      const run = await measureC64({
+        ...fixture,
+        durationSeconds: duration,
+        env: { BURROW_REQUEST_LOG: String(logging) },
+        cpuProfDir: profileDir ? join(profileDir, `logging-${logging}`) : undefined,
+      });
+      runs.push({ ...run, logging });
+      log(
+        `logging ${logging ? "on " : "off"}: ${fmt(run.wrk.rps)} req/s, rows/req ${fmt(run.rowsPerRequest)}`,
+      );
+    }
+  }
+
+  const on = runs.filter((r) => r.logging);
+  const off = runs.filter((r) => !r.logging);
+  const onRps = median(on.map((r) => r.wrk.rps));
+  const offRps = median(off.map((r) => r.wrk.rps));
+  const difference = 1 - onRps / offRps;
+  const all = runs.map((r) => r.wrk.rps);
+  const onCpu = median(on.map((r) => r.relayCpuMsPerRequest));
+  const offCpu = median(off.map((r) => r.relayCpuMsPerRequest));
+  const errors = runs.reduce((sum, r) => sum + r.wrk.errors, 0);
+  const latency = (rs: C64Run[]) =>
+    `${fmt(median(rs.map((r) => r.wrk.p50Ms)))} / ${fmt(median(rs.map((r) => r.wrk.p99Ms)))}`;
+  const result: ExtraResult = {
+    id: "request-logging",
+    title: `Request logging on vs off (wrk -c64 small keep-alive requests, ${pairs} alternating pairs of ${duration} s)`,
+    when: new Date().toISOString(),
+    rows: [
+      ["logging on, req/s (median)", fmt(onRps)],
+      ["logging off, req/s (median)", fmt(offRps)],
+      [
+        "on / off throughput",
+        `x${(onRps / offRps).toFixed(2)} (${difference >= 0 ? `${(difference * 100).toFixed(1)} % slower` : "on not slower"})`,
+      ],
+      ["logging on, p50 / p99 ms", latency(on)],
+      ["logging off, p50 / p99 ms", latency(off)],
+      [
+        "relay CPU per request, on / off, ms (median)",
+        `${fmt(onCpu)} / ${fmt(offCpu)} (x${(onCpu / offCpu).toFixed(2)})`,
+      ],
+      ["log rows written per request (logging on)", fmt(median(on.map((r) => r.rowsPerRequest)))],
+      [
+        "spread of all runs (max-min)/median",
+        `${fmt(((Math.max(...all) - Math.min(...all)) / median(all)) * 100)} %`,
+      ],
+      ["each run, req/s", runs.map((r) => `${r.logging ? "on" : "off"} ${fmt(r.wrk.rps)}`).join(", ")],
+      ["wrk errors (all runs)", String(errors)],
+    ],
+    targets: [
+      {
+        target: "request logging on vs off: <= 10 % throughput difference",
+        measured: `on ${fmt(onRps)} vs off ${fmt(offRps)} req/s (x${(onRps / offRps).toFixed(2)}); relay CPU/request x${(onCpu / offCpu).toFixed(2)}`,
+        // The cost is what matters: logging on measuring faster is noise (runs differ by more than 10 %).
+        met: difference <= MAX_DIFFERENCE && errors === 0,
+      },
+    ],
+    notes: [],
+  };
+  log(`saved ${await saveExtraResult(result)}`);
+} catch (error) {
+  process.exitCode = 1;
+  process.stderr.write(`request-logging failed: ${error instanceof Error ? error.stack : String(error)}\n`);
+} finally {
+  await cleanup.run();
+  process.exit();
+}

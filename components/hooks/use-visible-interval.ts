@@ -1,0 +1,57 @@
+"use client";
+
+import { useEffect, useRef } from "react";
+
+/**
+ * Runs `tick` every `ms` while the tab is visible, once more as soon as it becomes visible again,
+ * and never two at a time (a slow server is not piled up on). Stops on unmount.
+ */
+export function useVisibleInterval(
+  tick: (signal: AbortSignal) => Promise<void>,
+  ms: number,
+  enabled = true,
+  /** Run the first tick right away instead of after `ms` (for data the server did not render). */
+  immediate = false,
+) {
+  const latest = useRef(tick);
+  latest.current = tick;
+
+  useEffect(() => {
+    if (!enabled) return;
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    let running = false;
+    let stopped = false;
+    const controller = new AbortController();
+
+    const run = async () => {
+      if (stopped || running || document.hidden) return;
+      running = true;
+      try {
+        await latest.current(controller.signal);
+      } catch {
+        // The tick reports its own errors; the loop keeps going.
+      } finally {
+        running = false;
+        schedule();
+      }
+    };
+    const schedule = () => {
+      clearTimeout(timer);
+      if (!stopped && !document.hidden) timer = setTimeout(run, ms);
+    };
+    const onVisibility = () => {
+      if (document.hidden) clearTimeout(timer);
+      else void run();
+    };
+
+    if (immediate) void run();
+    else schedule();
+    document.addEventListener("visibilitychange", onVisibility);
+    return () => {
+      stopped = true;
+      clearTimeout(timer);
+      controller.abort();
+      document.removeEventListener("visibilitychange", onVisibility);
+    };
+  }, [ms, enabled, immediate]);
+}

@@ -1,0 +1,105 @@
+"use client";
+
+import { useActionState, useEffect, useRef, useState } from "react";
+import { type ActionResult, type ActionState, fieldError, formError } from "@/lib/web/action-result";
+import { Alert } from "../ui/alert";
+import { Button } from "../ui/button";
+import { TextAreaField, TextField } from "../ui/field";
+
+export type AddKeyAction = (
+  state: ActionState<{ label: string; fingerprint: string }>,
+  form: FormData,
+) => Promise<ActionResult<{ label: string; fingerprint: string }>>;
+
+const MAX_FILE_BYTES = 16_384;
+
+export function AddKeyForm({ action }: { action: AddKeyAction }) {
+  const [state, formAction, pending] = useActionState(action, null);
+  const [publicKey, setPublicKey] = useState("");
+  const [label, setLabel] = useState("");
+  const [fileProblem, setFileProblem] = useState<string | null>(null);
+  const fileInput = useRef<HTMLInputElement>(null);
+
+  // Clear the form after a key was added; keep it as typed after an error so it can be fixed.
+  useEffect(() => {
+    if (state?.ok) {
+      setPublicKey("");
+      setLabel("");
+      if (fileInput.current) fileInput.current.value = "";
+    }
+  }, [state]);
+
+  async function readFile(file: File | undefined) {
+    setFileProblem(null);
+    if (!file) return;
+    if (file.size > MAX_FILE_BYTES) {
+      setFileProblem("That file is too large to be a public key: pick the .pub file");
+      return;
+    }
+    // Read in the browser: the file never leaves the machine unless the user submits it, and the
+    // server checks the text the same way as a paste (a private key is refused with a warning).
+    const text = (await file.text()).trim();
+    setPublicKey(text);
+    if (!label) setLabel(file.name.replace(/\.pub$/, ""));
+  }
+
+  const keyError = fileProblem ?? fieldError(state, "publicKey");
+  const message = formError(state);
+  return (
+    <form action={formAction} className="space-y-2" aria-label="Add an SSH key">
+      <div aria-live="polite">
+        {state?.ok && (
+          <Alert tone="success">
+            Added “{state.data.label}” ({state.data.fingerprint}).
+          </Alert>
+        )}
+        {message && !keyError && <Alert tone="error">{message}</Alert>}
+      </div>
+      <TextAreaField
+        id="publicKey"
+        name="publicKey"
+        label="Public key"
+        rows={4}
+        spellCheck={false}
+        autoComplete="off"
+        placeholder="ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAA… you@laptop"
+        value={publicKey}
+        onChange={(e) => setPublicKey(e.target.value)}
+        error={keyError}
+        hint={
+          <>
+            The contents of <code>~/.ssh/id_ed25519.pub</code> (ed25519, ecdsa, or rsa with at least 2048
+            bits). Never paste a private key.
+          </>
+        }
+      />
+      <div className="space-y-1.5">
+        <label htmlFor="keyFile" className="block text-sm font-medium text-zinc-800">
+          …or pick a .pub file
+        </label>
+        <input
+          ref={fileInput}
+          id="keyFile"
+          type="file"
+          accept=".pub,text/plain"
+          onChange={(e) => void readFile(e.target.files?.[0])}
+          className="block w-full text-sm text-zinc-600 file:mr-3 file:rounded-md file:border-0 file:bg-zinc-100 file:px-3 file:py-1.5 file:text-sm file:font-medium file:text-zinc-800 hover:file:bg-zinc-200"
+        />
+      </div>
+      <TextField
+        id="label"
+        name="label"
+        label="Label"
+        placeholder="Work laptop"
+        maxLength={100}
+        value={label}
+        onChange={(e) => setLabel(e.target.value)}
+        error={fieldError(state, "label")}
+        hint="Optional. Defaults to the key's comment."
+      />
+      <Button type="submit" pending={pending}>
+        Add key
+      </Button>
+    </form>
+  );
+}

@@ -1,0 +1,61 @@
+import { ConfirmAction, type ConfirmableAction } from "../ui/confirm-action";
+import { EmptyState } from "../ui/empty-state";
+import { TimeAgo } from "../ui/time-ago";
+
+export interface KeyRow {
+  id: string;
+  label: string;
+  algorithm: string;
+  bits: number;
+  fingerprint: string;
+  createdAt: string;
+  lastUsedAt: string | null;
+}
+
+const TYPE_NAMES: Record<string, string> = {
+  "ssh-ed25519": "ED25519",
+  "ssh-rsa": "RSA",
+  "ecdsa-sha2-nistp256": "ECDSA",
+  "ecdsa-sha2-nistp384": "ECDSA",
+  "ecdsa-sha2-nistp521": "ECDSA",
+};
+
+export function KeyList({ keys, deleteAction }: { keys: KeyRow[]; deleteAction: ConfirmableAction }) {
+  if (keys.length === 0) {
+    return (
+      <EmptyState title="No keys yet">
+        Add the public key of each computer you connect from. No key? Run{" "}
+        <code className="rounded bg-zinc-100 px-1">ssh-keygen -t ed25519</code> first.
+      </EmptyState>
+    );
+  }
+  return (
+    <ul className="divide-y divide-zinc-100" aria-label="Your SSH keys">
+      {keys.map((key) => (
+        <li key={key.id} className="flex flex-wrap items-center justify-between gap-3 py-3">
+          <div className="min-w-0 space-y-1">
+            <p className="flex flex-wrap items-center gap-2">
+              <span className="font-medium text-zinc-900">{key.label}</span>
+              <span className="rounded bg-zinc-100 px-1.5 py-0.5 text-xs font-medium text-zinc-700">
+                {TYPE_NAMES[key.algorithm] ?? key.algorithm} {key.bits}
+              </span>
+            </p>
+            <p className="font-mono text-xs break-all text-zinc-600">{key.fingerprint}</p>
+            <p className="text-xs text-zinc-500">
+              Added <TimeAgo date={key.createdAt} /> · Last used <TimeAgo date={key.lastUsedAt} />
+            </p>
+          </div>
+          <ConfirmAction
+            action={deleteAction}
+            fields={{ keyId: key.id }}
+            triggerLabel="Delete"
+            triggerAriaLabel={`Delete key ${key.label}`}
+            title={`Delete the key “${key.label}”?`}
+            body="Tunnels opened with this key are closed now, and it can no longer connect. You can add it again later."
+            confirmLabel="Delete key"
+          />
+        </li>
+      ))}
+    </ul>
+  );
+}

@@ -1,0 +1,101 @@
+"use client";
+
+import Link from "next/link";
+import { formatCount } from "@/lib/web/format";
+import type { NamesSnapshot } from "@/lib/web/names-dto";
+import { useLiveJson } from "../hooks/use-live-json";
+import { ConfirmAction, type ConfirmableAction } from "../ui/confirm-action";
+import { EmptyState } from "../ui/empty-state";
+import { StatusBadge } from "../ui/status-badge";
+import { TimeAgo } from "../ui/time-ago";
+
+/** The names list, refreshed every few seconds so "online" follows the ssh client without a reload. */
+export function NamesTable({
+  initial,
+  releaseAction,
+}: {
+  initial: NamesSnapshot;
+  releaseAction: ConfirmableAction;
+}) {
+  const { data, stale } = useLiveJson<NamesSnapshot>("/api/names", initial, 3000);
+  // A reserve or release re-renders the page with new `initial` data; prefer it when it differs.
+  const snapshot = sameNames(initial, data) ? data : initial;
+  return (
+    <div>
+      <p className="mb-3 flex min-h-5 items-center justify-between text-sm text-zinc-600">
+        <span>
+          {snapshot.names.length} of {snapshot.maxNames} used
+        </span>
+        <span aria-live="polite" className="text-xs text-amber-700">
+          {stale ? "Live status is not updating: retrying…" : ""}
+        </span>
+      </p>
+      {snapshot.names.length === 0 ? (
+        <EmptyState title="No names yet">Reserve a name to get a stable URL for your tunnel.</EmptyState>
+      ) : (
+        <div className="overflow-x-auto">
+          <table className="tabular w-full min-w-[40rem] table-fixed text-left text-sm">
+            <caption className="sr-only">Your names</caption>
+            <thead className="text-xs text-zinc-500 uppercase">
+              <tr>
+                <th scope="col" className="w-[34%] py-2 font-medium">
+                  Name
+                </th>
+                <th scope="col" className="w-[16%] py-2 font-medium">
+                  Status
+                </th>
+                <th scope="col" className="w-[18%] py-2 font-medium">
+                  Last seen
+                </th>
+                <th scope="col" className="w-[16%] py-2 text-right font-medium">
+                  Requests 24 h
+                </th>
+                <th scope="col" className="w-[16%] py-2 text-right font-medium">
+                  <span className="sr-only">Actions</span>
+                </th>
+              </tr>
+            </thead>
+            <tbody className="divide-y divide-zinc-100">
+              {snapshot.names.map((row) => (
+                <tr key={row.name}>
+                  <td className="truncate py-3 pr-3">
+                    <Link
+                      href={`/tunnels/${row.name}`}
+                      className="font-medium text-indigo-700 hover:underline"
+                    >
+                      {row.name}
+                    </Link>
+                  </td>
+                  <td className="py-3" data-testid={`status-${row.name}`}>
+                    <StatusBadge online={row.online} />
+                  </td>
+                  <td className="py-3 text-zinc-600">
+                    {row.online ? "now" : <TimeAgo date={row.lastSeenAt} />}
+                  </td>
+                  <td className="py-3 text-right text-zinc-800">{formatCount(row.requests24h)}</td>
+                  <td className="py-3 text-right">
+                    <div className="flex justify-end">
+                      <ConfirmAction
+                        action={releaseAction}
+                        fields={{ name: row.name }}
+                        triggerLabel="Release"
+                        triggerAriaLabel={`Release ${row.name}`}
+                        title={`Release ${row.name}?`}
+                        body="Anyone can reserve it afterwards, and its request log is deleted. A connected tunnel must be stopped first."
+                        confirmLabel="Release name"
+                      />
+                    </div>
+                  </td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </div>
+      )}
+    </div>
+  );
+}
+
+function sameNames(a: NamesSnapshot, b: NamesSnapshot): boolean {
+  return a.names.length === b.names.length && a.names.every((row, i) => row.name === b.names[i]?.name);
+}

@@ -1,0 +1,141 @@
+"use client";
+
+import { useActionState, useEffect, useState } from "react";
+import { nameProblem } from "@/lib/names/rules";
+import { type ActionResult, type ActionState, fieldError, formError } from "@/lib/web/action-result";
+import { Alert } from "../ui/alert";
+import { Button } from "../ui/button";
+import { cn } from "../ui/cn";
+import { Spinner } from "../ui/spinner";
+
+export type ReserveNameAction = (
+  state: ActionState<{ name: string }>,
+  form: FormData,
+) => Promise<ActionResult<{ name: string }>>;
+
+type Check =
+  | { state: "idle" }
+  | { state: "checking" }
+  | { state: "available" }
+  | { state: "unavailable"; message: string }
+  | { state: "error" };
+
+const DEBOUNCE_MS = 350;
+
+export function ReserveNameForm({
+  action,
+  domainSuffix,
+  atLimit,
+}: {
+  action: ReserveNameAction;
+  /** ".example.com" or ".localhost:8080", shown after the input. */
+  domainSuffix: string;
+  atLimit: boolean;
+}) {
+  const [state, formAction, pending] = useActionState(action, null);
+  const [name, setName] = useState("");
+  const [check, setCheck] = useState<Check>({ state: "idle" });
+  const normalised = name.trim().toLowerCase();
+  // The same schema as the server, as the user types; the server has the last word.
+  const problem = normalised ? nameProblem(normalised) : null;
+
+  useEffect(() => {
+    if (!normalised || problem) {
+      setCheck({ state: "idle" });
+      return;
+    }
+    setCheck({ state: "checking" });
+    const controller = new AbortController();
+    const timer = setTimeout(async () => {
+      try {
+        const response = await fetch(`/api/names/availability?name=${encodeURIComponent(normalised)}`, {
+          signal: controller.signal,
+          cache: "no-store",
+        });
+        if (!response.ok) throw new Error(`HTTP ${response.status}`);
+        const result = (await response.json()) as { available: boolean; message?: string };
+        setCheck(
+          result.available
+            ? { state: "available" }
+            : { state: "unavailable", message: result.message ?? "This name is not available" },
+        );
+      } catch {
+        if (!controller.signal.aborted) setCheck({ state: "error" });
+      }
+    }, DEBOUNCE_MS);
+    return () => {
+      clearTimeout(timer);
+      controller.abort();
+    };
+  }, [normalised, problem]);
+
+  useEffect(() => {
+    if (state?.ok) setName("");
+  }, [state]);
+
+  const serverError = fieldError(state, "name");
+  // A fresh "available" answer supersedes an older "taken" from a submit.
+  const error =
+    problem ??
+    (check.state === "unavailable" ? check.message : undefined) ??
+    (check.state === "available" ? undefined : serverError);
+  const message = formError(state);
+
+  return (
+    <form action={formAction} className="space-y-2" aria-label="Reserve a name">
+      <div aria-live="polite">
+        {state?.ok && <Alert tone="success">Reserved {state.data.name}.</Alert>}
+        {message && <Alert tone="error">{message}</Alert>}
+      </div>
+      <label htmlFor="name" className="block text-sm font-medium text-zinc-800">
+        Name
+      </label>
+      <div className="flex flex-wrap items-start gap-2">
+        <div
+          className={cn(
+            "flex min-w-0 flex-1 items-center rounded-md bg-white shadow-xs ring-1 ring-inset focus-within:ring-2",
+            error ? "ring-red-400 focus-within:ring-red-600" : "ring-zinc-300 focus-within:ring-indigo-600",
+          )}
+        >
+          <input
+            id="name"
+            name="name"
+            value={name}
+            onChange={(e) => setName(e.target.value)}
+            autoComplete="off"
+            spellCheck={false}
+            autoCapitalize="none"
+            maxLength={63}
+            placeholder="myapp"
+            aria-invalid={error ? true : undefined}
+            aria-describedby="name-status"
+            className="min-w-0 flex-1 rounded-md border-0 bg-transparent px-3 py-2 text-sm focus:outline-none"
+          />
+          <span className="truncate pr-3 text-sm text-zinc-500">{domainSuffix}</span>
+        </div>
+        <Button
+          type="submit"
+          pending={pending}
+          disabled={atLimit || Boolean(problem) || check.state === "unavailable" || !normalised}
+        >
+          Reserve
+        </Button>
+      </div>
+      <p id="name-status" aria-live="polite" className="flex min-h-5 items-center gap-1.5 text-sm">
+        {error ? (
+          <span className="text-red-700">{error}</span>
+        ) : check.state === "checking" ? (
+          <span className="flex items-center gap-1.5 text-zinc-500">
+            <Spinner className="size-3.5" /> Checking…
+          </span>
+        ) : check.state === "available" ? (
+          <span className="text-emerald-700">{normalised} is available</span>
+        ) : check.state === "error" ? (
+          <span className="text-zinc-500">Could not check right now; you can still try.</span>
+        ) : (
+          <span className="text-zinc-500">Letters, digits and hyphens; 3 to 63 characters.</span>
+        )}
+      </p>
+    </form>
+  );
+}

@@ -1,0 +1,58 @@
+"use client";
+
+import Link from "next/link";
+import { formatCount } from "@/lib/web/format";
+import type { NamesSnapshot } from "@/lib/web/names-dto";
+import { useLiveJson } from "../hooks/use-live-json";
+import { EmptyState } from "../ui/empty-state";
+import { LocalTime } from "../ui/local-time";
+import { StatusBadge } from "../ui/status-badge";
+
+/** The user's tunnels that are up right now, following the relay without a reload. */
+export function OnlineTunnels({ initial }: { initial: NamesSnapshot }) {
+  const { data } = useLiveJson<NamesSnapshot>("/api/names", initial, 5000);
+  const online = data.names.filter((n) => n.online);
+  if (online.length === 0) {
+    return (
+      <EmptyState title="No tunnel is connected">
+        {data.names.length === 0 ? (
+          <>
+            Start by adding an{" "}
+            <Link className="text-indigo-700 underline" href="/keys">
+              SSH key
+            </Link>{" "}
+            and reserving a{" "}
+            <Link className="text-indigo-700 underline" href="/names">
+              name
+            </Link>
+            .
+          </>
+        ) : (
+          <>Open one of your names to see the command that connects it.</>
+        )}
+      </EmptyState>
+    );
+  }
+  return (
+    <ul className="divide-y divide-zinc-100">
+      {online.map((n) => (
+        <li key={n.name} className="flex flex-wrap items-center justify-between gap-3 py-2.5">
+          <div className="flex items-center gap-3">
+            <StatusBadge online />
+            <Link href={`/tunnels/${n.name}`} className="font-medium text-indigo-700 hover:underline">
+              {n.name}
+            </Link>
+          </div>
+          <p className="tabular text-sm text-zinc-600">
+            {n.session && (
+              <>
+                since <LocalTime iso={n.session.startedAt} /> from {n.session.clientIp} ·{" "}
+              </>
+            )}
+            {formatCount(n.requests24h)} requests in 24 h
+          </p>
+        </li>
+      ))}
+    </ul>
+  );
+}

@@ -1,0 +1,155 @@
+"use client";
+
+import { useActionState, useEffect, useState } from "react";
+import { type ActionResult, type ActionState, fieldError, formError } from "@/lib/web/action-result";
+import { Alert } from "../ui/alert";
+import { Button } from "../ui/button";
+import { cn } from "../ui/cn";
+import { CodeLine } from "../ui/code-line";
+import { TextField } from "../ui/field";
+
+export interface CreatedShareLink {
+  token: string;
+  label: string;
+}
+
+export type CreateShareLinkAction = (
+  state: ActionState<CreatedShareLink>,
+  form: FormData,
+) => Promise<ActionResult<CreatedShareLink>>;
+
+const EXPIRY_OPTIONS = [
+  { value: "1h", label: "In 1 hour" },
+  { value: "1d", label: "In 1 day" },
+  { value: "7d", label: "In 7 days" },
+  { value: "date", label: "On a date…" },
+  { value: "never", label: "Never" },
+] as const;
+
+/** A datetime-local value ("2026-12-01T18:00", the browser's zone) as an ISO instant, or "". */
+function localToIso(value: string): string {
+  if (!value) return "";
+  const date = new Date(value);
+  return Number.isNaN(date.getTime()) ? "" : date.toISOString();
+}
+
+/**
+ * Creates a share link and shows it once, with a copy button: only its hash is stored, so this is
+ * the one chance to copy it.
+ */
+export function CreateShareLinkForm({
+  action,
+  name,
+  baseUrl,
+}: {
+  action: CreateShareLinkAction;
+  name: string;
+  /** The tunnel's URL, e.g. https://myapp.example.com */
+  baseUrl: string;
+}) {
+  const [state, formAction, pending] = useActionState(action, null);
+  const [expiry, setExpiry] = useState<string>("1d");
+  const [localDate, setLocalDate] = useState("");
+  // Controlled, so a refused submit keeps what was typed (React resets uncontrolled fields).
+  const [label, setLabel] = useState("");
+  const [maxUses, setMaxUses] = useState("");
+  const message = formError(state);
+
+  useEffect(() => {
+    if (!state?.ok) return;
+    setLabel("");
+    setMaxUses("");
+  }, [state]);
+  const expiryError = fieldError(state, "expiry");
+
+  return (
+    <div className="space-y-4">
+      <div aria-live="polite">
+        {state?.ok && (
+          <div className="space-y-2 rounded-md bg-emerald-50 p-3 ring-1 ring-emerald-200">
+            <p className="text-sm text-emerald-900">
+              <span className="font-medium">Link “{state.data.label}” created.</span> Copy it now: it is shown
+              only this once.
+            </p>
+            <CodeLine text={`${baseUrl}/?burrow_share=${state.data.token}`} copyLabel="Copy share link" />
+          </div>
+        )}
+        {message && <Alert tone="error">{message}</Alert>}
+      </div>
+      <form action={formAction} className="space-y-1" aria-label="Create a share link">
+        <input type="hidden" name="name" defaultValue={name} />
+        <TextField
+          id="share-label"
+          name="label"
+          label="Label"
+          placeholder="Who it is for, e.g. Ana (design review)"
+          required
+          maxLength={100}
+          autoComplete="off"
+          value={label}
+          onChange={(e) => setLabel(e.target.value)}
+          error={fieldError(state, "label")}
+        />
+        <div className="space-y-1.5">
+          <label htmlFor="share-expiry" className="block text-sm font-medium text-zinc-800">
+            Expires
+          </label>
+          <select
+            id="share-expiry"
+            name="expiry"
+            value={expiry}
+            onChange={(e) => setExpiry(e.target.value)}
+            aria-invalid={expiryError ? true : undefined}
+            aria-describedby={expiryError ? "share-expiry-error" : undefined}
+            className={cn(
+              "block w-full rounded-md border-0 bg-white px-3 py-2 text-sm text-zinc-900 shadow-xs ring-1 ring-inset",
+              "focus:ring-2 focus:ring-indigo-600 focus:outline-none",
+              expiryError ? "ring-red-400" : "ring-zinc-300",
+            )}
+          >
+            {EXPIRY_OPTIONS.map((option) => (
+              <option key={option.value} value={option.value}>
+                {option.label}
+              </option>
+            ))}
+          </select>
+          <p id="share-expiry-error" className="min-h-5 text-sm text-red-700" aria-live="polite">
+            {expiryError}
+          </p>
+        </div>
+        {expiry === "date" && (
+          <>
+            <TextField
+              id="share-expires-at"
+              type="datetime-local"
+              label="Expiry date and time"
+              required
+              value={localDate}
+              onChange={(e) => setLocalDate(e.target.value)}
+              error={fieldError(state, "expiresAt")}
+              hint="In your time zone."
+            />
+            {/* Sent as an instant, so the server does not guess the browser's time zone. */}
+            <input type="hidden" name="expiresAt" value={localToIso(localDate)} />
+          </>
+        )}
+        <TextField
+          id="share-max-uses"
+          name="maxUses"
+          type="number"
+          inputMode="numeric"
+          min={1}
+          step={1}
+          value={maxUses}
+          onChange={(e) => setMaxUses(e.target.value)}
+          label="Maximum uses (optional)"
+          hint="How many times the link can be opened. Leave empty for no limit."
+          error={fieldError(state, "maxUses")}
+        />
+        <Button type="submit" pending={pending}>
+          Create link
+        </Button>
+      </form>
+    </div>
+  );
+}

@@ -1,0 +1,62 @@
+import Link from "next/link";
+import type { ReactNode } from "react";
+import { Logo } from "./logo";
+import { type NavItem, NavLinks } from "./nav-links";
+
+export function AppShell({
+  email,
+  isAdmin,
+  signOut,
+  children,
+}: {
+  email: string;
+  isAdmin: boolean;
+  signOut: () => Promise<void>;
+  children: ReactNode;
+}) {
+  const items: NavItem[] = [
+    { href: "/", label: "Overview" },
+    { href: "/names", label: "Names" },
+    { href: "/keys", label: "SSH keys" },
+    ...(isAdmin ? [{ href: "/admin", label: "Admin" }] : []),
+  ];
+  return (
+    <div className="min-h-dvh">
+      <a
+        href="#main"
+        className="sr-only focus:not-sr-only focus:absolute focus:top-2 focus:left-2 focus:rounded focus:bg-white focus:px-3 focus:py-2"
+      >
+        Skip to content
+      </a>
+      <header className="border-b border-zinc-200 bg-white">
+        <nav
+          aria-label="Main"
+          className="mx-auto flex max-w-6xl flex-wrap items-center justify-between gap-x-6 gap-y-2 px-4 py-3 sm:px-6"
+        >
+          <div className="flex flex-wrap items-center gap-x-6 gap-y-2">
+            <Link href="/" aria-label="Burrow overview">
+              <Logo />
+            </Link>
+            <NavLinks items={items} />
+          </div>
+          <div className="flex items-center gap-3 text-sm text-zinc-600">
+            <span className="max-w-48 truncate" title={email}>
+              {email}
+            </span>
+            <form action={signOut}>
+              <button
+                type="submit"
+                className="rounded-md px-2.5 py-1.5 font-medium text-zinc-700 hover:bg-zinc-100"
+              >
+                Sign out
+              </button>
+            </form>
+          </div>
+        </nav>
+      </header>
+      <main id="main" className="mx-auto max-w-6xl px-4 py-8 sm:px-6">
+        {children}
+      </main>
+    </div>
+  );
+}

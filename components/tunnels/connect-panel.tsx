@@ -1,0 +1,79 @@
+"use client";
+
+import { useId, useState } from "react";
+import { helperCommand, helperDownloadCommand, parseLocalPort, sshCommand } from "@/lib/web/connect-command";
+import { CodeLine } from "../ui/code-line";
+
+export function ConnectPanel({
+  name,
+  sshHost,
+  sshPort,
+  dashboardUrl,
+  hostKeyFingerprint,
+}: {
+  name: string;
+  sshHost: string;
+  sshPort: number;
+  dashboardUrl: string;
+  hostKeyFingerprint: string | null;
+}) {
+  const id = useId();
+  const [portInput, setPortInput] = useState("3000");
+  const parsed = parseLocalPort(portInput);
+  // Keep showing the last valid command while the user is mid-edit.
+  const [port, setPort] = useState(3000);
+  if (parsed !== null && parsed !== port) setPort(parsed);
+
+  return (
+    <div className="space-y-4">
+      <div className="flex flex-wrap items-end gap-3">
+        <div>
+          <label htmlFor={`${id}-port`} className="block text-sm font-medium text-zinc-800">
+            Local port
+          </label>
+          <input
+            id={`${id}-port`}
+            inputMode="numeric"
+            value={portInput}
+            onChange={(e) => setPortInput(e.target.value)}
+            aria-invalid={parsed === null || undefined}
+            aria-describedby={`${id}-port-help`}
+            className="mt-1.5 block w-28 rounded-md border-0 px-3 py-2 text-sm shadow-xs ring-1 ring-zinc-300 ring-inset focus:ring-2 focus:ring-indigo-600 focus:outline-none"
+          />
+        </div>
+        <p id={`${id}-port-help`} className="min-h-5 pb-2 text-sm" aria-live="polite">
+          {parsed === null ? (
+            <span className="text-red-700">Enter a port from 1 to 65535</span>
+          ) : (
+            <span className="text-zinc-500">Where your app listens on your computer</span>
+          )}
+        </p>
+      </div>
+
+      <div className="space-y-1.5">
+        <h3 className="text-sm font-medium text-zinc-800">With plain OpenSSH</h3>
+        <CodeLine text={sshCommand({ name, sshHost, sshPort }, port)} copyLabel="Copy ssh command" />
+        <p className="text-xs text-zinc-500">
+          On first connect ssh asks you to confirm the relay’s host key. It must be{" "}
+          {hostKeyFingerprint ? (
+            <code className="font-mono text-zinc-800" data-testid="host-key-fingerprint">
+              {hostKeyFingerprint}
+            </code>
+          ) : (
+            <span>shown here once the relay is running</span>
+          )}
+          .
+        </p>
+      </div>
+
+      <div className="space-y-1.5">
+        <h3 className="text-sm font-medium text-zinc-800">
+          With the burrow-connect helper (reconnects by itself)
+        </h3>
+        <CodeLine text={helperCommand({ name, sshHost, sshPort }, port)} copyLabel="Copy helper command" />
+        <p className="text-xs text-zinc-500">Get the helper once:</p>
+        <CodeLine text={helperDownloadCommand(dashboardUrl)} copyLabel="Copy download command" />
+      </div>
+    </div>
+  );
+}

@@ -1,0 +1,46 @@
+"use client";
+
+import { formatBytes, formatCount } from "@/lib/web/format";
+import type { TunnelStatus } from "@/lib/web/tunnel-dto";
+import { useLiveJson } from "../hooks/use-live-json";
+import { LocalTime } from "../ui/local-time";
+import { StatusBadge } from "../ui/status-badge";
+import { TimeAgo } from "../ui/time-ago";
+
+function Stat({ label, children }: { label: string; children: React.ReactNode }) {
+  return (
+    <div className="min-w-0">
+      <dt className="text-xs font-medium text-zinc-500 uppercase">{label}</dt>
+      <dd className="tabular mt-1 truncate text-sm text-zinc-900">{children}</dd>
+    </div>
+  );
+}
+
+/** Status and the current session, refreshed every few seconds. Fixed grid: values change, layout does not. */
+export function LiveStatus({ name, initial }: { name: string; initial: TunnelStatus }) {
+  const { data, stale } = useLiveJson<TunnelStatus>(
+    `/api/tunnels/${encodeURIComponent(name)}`,
+    initial,
+    3000,
+  );
+  const s = data.session;
+  return (
+    <div>
+      <div className="mb-4 flex items-center gap-3">
+        <span data-testid="tunnel-status">
+          <StatusBadge online={data.online} />
+        </span>
+        <span className="text-sm text-zinc-500" aria-live="polite">
+          {stale ? "Not updating: retrying…" : data.online ? "Connected" : "Not connected"}
+        </span>
+      </div>
+      <dl className="grid grid-cols-2 gap-4 sm:grid-cols-5">
+        <Stat label="Since">{s ? <LocalTime iso={s.startedAt} withDate /> : "–"}</Stat>
+        <Stat label="From">{s ? s.clientIp : "–"}</Stat>
+        <Stat label="Requests">{s ? formatCount(s.requests) : "–"}</Stat>
+        <Stat label="In / out">{s ? `${formatBytes(s.bytesIn)} / ${formatBytes(s.bytesOut)}` : "–"}</Stat>
+        <Stat label="Last seen">{data.online ? "now" : <TimeAgo date={data.lastSeenAt} />}</Stat>
+      </dl>
+    </div>
+  );
+}

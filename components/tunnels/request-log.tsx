@@ -1,0 +1,213 @@
+"use client";
+
+import { type ReactNode, useCallback, useEffect, useRef, useState } from "react";
+import { formatBytes, formatDuration, type StatusTone, statusTone } from "@/lib/web/format";
+import { type LogFilters, logFiltersToQuery } from "@/lib/web/log-filters";
+import type { LogPage, LogRow } from "@/lib/web/tunnel-dto";
+import { useVisibleInterval } from "../hooks/use-visible-interval";
+import { Button } from "../ui/button";
+import { cn } from "../ui/cn";
+import { LocalTime } from "../ui/local-time";
+
+const TAIL_MS = 1500;
+/** Beyond this many rows the oldest are dropped from the page (still reachable with "Older"). */
+const MAX_ROWS = 1000;
+
+const toneClass: Record<StatusTone, string> = {
+  success: "bg-emerald-50 text-emerald-800 ring-emerald-200",
+  redirect: "bg-sky-50 text-sky-800 ring-sky-200",
+  "client-error": "bg-amber-50 text-amber-900 ring-amber-200",
+  "server-error": "bg-red-50 text-red-800 ring-red-200",
+  other: "bg-zinc-100 text-zinc-700 ring-zinc-200",
+};
+
+const admissionLabel: Record<LogRow["admission"], string> = {
+  PUBLIC: "Public",
+  PASSWORD: "Password",
+  SHARE_LINK: "Share link",
+  DENIED: "Denied",
+};
+
+/**
+ * The request log: newest first, "Older" pages back by id, and a live tail that polls for rows
+ * after the newest one while the tab is visible (a hidden tab costs the server nothing).
+ */
+export function RequestLog({
+  name,
+  filters,
+  initial,
+  empty,
+}: {
+  name: string;
+  filters: LogFilters;
+  initial: LogPage;
+  /** What to show when there is nothing (how to connect, or "no match"). */
+  empty: ReactNode;
+}) {
+  const [rows, setRows] = useState<LogRow[]>(initial.rows);
+  const [hasOlder, setHasOlder] = useState(initial.nextCursor !== null);
+  const [fresh, setFresh] = useState<ReadonlySet<string>>(new Set());
+  const [live, setLive] = useState(true);
+  const [problem, setProblem] = useState<string | null>(null);
+  const [loadingOlder, setLoadingOlder] = useState(false);
+  const newest = useRef(initial.rows[0]?.id ?? "0");
+  const shown = useRef(rows.length);
+  useEffect(() => {
+    shown.current = rows.length;
+  }, [rows]);
+
+  const base = `/api/tunnels/${encodeURIComponent(name)}/logs`;
+  const query = logFiltersToQuery(filters);
+  const endpoint = `${base}?${query ? `${query}&` : ""}`;
+
+  const tail = useCallback(
+    async (signal: AbortSignal) => {
+      try {
+        const response = await fetch(`${endpoint}after=${newest.current}`, { cache: "no-store", signal });
+        if (!response.ok) throw new Error(`HTTP ${response.status}`);
+        const page = (await response.json()) as LogPage;
+        setProblem(null);
+        if (page.rows.length === 0) return;
+        newest.current = page.rows[0]!.id;
+        setFresh(new Set(page.rows.map((r) => r.id)));
+        // Rows dropped off the bottom stay reachable through "Older" (it pages from the last row shown).
+        if (shown.current + page.rows.length > MAX_ROWS) setHasOlder(true);
+        setRows((current) => [...page.rows, ...current].slice(0, MAX_ROWS));
+      } catch (error) {
+        if (!signal.aborted) setProblem("Live updates paused: cannot reach the dashboard. Retrying…");
+        throw error;
+      }
+    },
+    [endpoint],
+  );
+  useVisibleInterval(tail, TAIL_MS, live);
+
+  async function loadOlder() {
+    const oldest = rows[rows.length - 1]?.id;
+    if (!oldest) return;
+    setLoadingOlder(true);
+    try {
+      const response = await fetch(`${endpoint}before=${oldest}`, { cache: "no-store" });
+      if (!response.ok) throw new Error(`HTTP ${response.status}`);
+      const page = (await response.json()) as LogPage;
+      setRows((current) => [...current, ...page.rows]);
+      setHasOlder(page.nextCursor !== null);
+      setProblem(null);
+    } catch {
+      setProblem("Could not load older requests. Try again.");
+    } finally {
+      setLoadingOlder(false);
+    }
+  }
+
+  return (
+    <div>
+      <div className="mb-3 flex min-h-8 flex-wrap items-center justify-between gap-2">
+        <label className="inline-flex items-center gap-2 text-sm text-zinc-700">
+          <input
+            type="checkbox"
+            checked={live}
+            onChange={(e) => setLive(e.target.checked)}
+            className="size-4 rounded border-zinc-300 accent-indigo-600"
+          />
+          Live tail
+          <span
+            aria-hidden="true"
+            className={cn("size-2 rounded-full", live ? "animate-pulse bg-emerald-500" : "bg-zinc-300")}
+          />
+        </label>
+        <p aria-live="polite" className="text-xs text-amber-700">
+          {problem}
+        </p>
+      </div>
+      {rows.length === 0 ? (
+        empty
+      ) : (
+        <div className="overflow-x-auto rounded-md ring-1 ring-zinc-200">
+          <table className="tabular w-full min-w-[58rem] table-fixed text-left text-sm">
+            <caption className="sr-only">Requests to {name}, newest first</caption>
+            <thead className="bg-zinc-50 text-xs text-zinc-500 uppercase">
+              <tr>
+                <th scope="col" className="w-24 px-3 py-2 font-medium">
+                  Time
+                </th>
+                <th scope="col" className="w-20 px-3 py-2 font-medium">
+                  Method
+                </th>
+                <th scope="col" className="px-3 py-2 font-medium">
+                  Path
+                </th>
+                <th scope="col" className="w-20 px-3 py-2 font-medium">
+                  Status
+                </th>
+                <th scope="col" className="w-24 px-3 py-2 text-right font-medium">
+                  Duration
+                </th>
+                <th scope="col" className="w-24 px-3 py-2 text-right font-medium">
+                  Size
+                </th>
+                <th scope="col" className="w-24 px-3 py-2 font-medium">
+                  Access
+                </th>
+                <th scope="col" className="w-36 px-3 py-2 font-medium">
+                  Client IP
+                </th>
+              </tr>
+            </thead>
+            <tbody className="divide-y divide-zinc-100 bg-white">
+              {rows.map((row) => (
+                <tr
+                  key={row.id}
+                  className={cn("transition-colors duration-1000", fresh.has(row.id) && "bg-indigo-50/60")}
+                >
+                  <td className="px-3 py-2 whitespace-nowrap text-zinc-600">
+                    <LocalTime iso={row.at} />
+                  </td>
+                  <td className="px-3 py-2 font-mono text-xs text-zinc-800">{row.method}</td>
+                  <td className="truncate px-3 py-2 font-mono text-xs text-zinc-900" title={row.path}>
+                    {row.path}
+                  </td>
+                  <td className="px-3 py-2">
+                    <span
+                      className={cn(
+                        "inline-block rounded px-1.5 py-0.5 text-xs font-medium ring-1 ring-inset",
+                        toneClass[statusTone(row.status)],
+                      )}
+                      title={row.error ?? undefined}
+                    >
+                      {row.status}
+                    </span>
+                  </td>
+                  <td className="px-3 py-2 text-right text-zinc-700">{formatDuration(row.durationMs)}</td>
+                  <td className="px-3 py-2 text-right text-zinc-700">{formatBytes(row.bytesOut)}</td>
+                  <td
+                    className={cn(
+                      "px-3 py-2 text-xs whitespace-nowrap",
+                      row.admission === "DENIED" ? "font-medium text-amber-800" : "text-zinc-600",
+                    )}
+                  >
+                    {admissionLabel[row.admission]}
+                    {row.upgrade && <span className="text-zinc-400"> · WS</span>}
+                  </td>
+                  <td
+                    className="truncate px-3 py-2 font-mono text-xs text-zinc-600"
+                    title={row.userAgent ? `${row.clientIp} · ${row.userAgent}` : row.clientIp}
+                  >
+                    {row.clientIp}
+                  </td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </div>
+      )}
+      <div className="mt-3 flex min-h-9 justify-center">
+        {hasOlder && rows.length > 0 && (
+          <Button variant="secondary" size="sm" onClick={loadOlder} pending={loadingOlder}>
+            Older
+          </Button>
+        )}
+      </div>
+    </div>
+  );
+}

@@ -1,0 +1,109 @@
+"use client";
+
+import { useState } from "react";
+import { CartesianGrid, Line, LineChart, ResponsiveContainer, Tooltip, XAxis, YAxis } from "recharts";
+import type { StatsSeries } from "@/lib/web/tunnel-dto";
+import { useLiveJson } from "../hooks/use-live-json";
+import { cn } from "../ui/cn";
+
+const EMPTY: Record<"hour" | "day", StatsSeries> = {
+  hour: { range: "hour", points: [] },
+  day: { range: "day", points: [] },
+};
+
+function timeLabel(iso: string, range: "hour" | "day"): string {
+  const date = new Date(iso);
+  return range === "hour"
+    ? date.toLocaleTimeString([], { hour: "2-digit", minute: "2-digit" })
+    : date.toLocaleTimeString([], { hour: "2-digit" });
+}
+
+/** Requests per minute and error rate, last hour (per minute) or last day (per hour). */
+export function TrafficChart({ name }: { name: string }) {
+  const [range, setRange] = useState<"hour" | "day">("hour");
+  return (
+    <div>
+      <fieldset className="mb-3 inline-flex rounded-md ring-1 ring-zinc-300">
+        <legend className="sr-only">Chart period</legend>
+        {(["hour", "day"] as const).map((r) => (
+          <button
+            key={r}
+            type="button"
+            aria-pressed={range === r}
+            onClick={() => setRange(r)}
+            className={cn(
+              "px-3 py-1 text-sm first:rounded-l-md last:rounded-r-md",
+              range === r ? "bg-zinc-900 text-white" : "bg-white text-zinc-700 hover:bg-zinc-50",
+            )}
+          >
+            {r === "hour" ? "Last hour" : "Last day"}
+          </button>
+        ))}
+      </fieldset>
+      {/* Keyed by range: each period has its own polling loop and data. */}
+      <ChartBody key={range} name={name} range={range} />
+    </div>
+  );
+}
+
+function ChartBody({ name, range }: { name: string; range: "hour" | "day" }) {
+  const { data, stale } = useLiveJson<StatsSeries>(
+    `/api/tunnels/${encodeURIComponent(name)}/stats?range=${range}`,
+    EMPTY[range],
+    range === "hour" ? 15_000 : 60_000,
+    true,
+  );
+  const empty = data.points.length === 0;
+  return (
+    // Fixed height: the chart appearing (or the period switching) does not move the log below.
+    <div className="relative h-56" aria-label={`Traffic over the last ${range}`} role="img">
+      {empty ? (
+        <div className="flex h-full items-center justify-center text-sm text-zinc-400" aria-live="polite">
+          {stale ? "Could not load the chart. Retrying…" : "Loading chart…"}
+        </div>
+      ) : (
+        <ResponsiveContainer width="100%" height="100%">
+          <LineChart data={data.points} margin={{ top: 8, right: 8, bottom: 0, left: -16 }}>
+            <CartesianGrid stroke="#f4f4f5" vertical={false} />
+            <XAxis
+              dataKey="at"
+              tickFormatter={(v: string) => timeLabel(v, range)}
+              tick={{ fontSize: 11, fill: "#71717a" }}
+              minTickGap={24}
+            />
+            <YAxis yAxisId="rpm" allowDecimals tick={{ fontSize: 11, fill: "#71717a" }} />
+            <YAxis
+              yAxisId="err"
+              orientation="right"
+              domain={[0, 100]}
+              unit="%"
+              tick={{ fontSize: 11, fill: "#71717a" }}
+            />
+            <Tooltip
+              labelFormatter={(v) => new Date(String(v)).toLocaleString()}
+              formatter={(value, key) =>
+                key === "errorRate" ? [`${value}%`, "Error rate"] : [String(value), "Requests/min"]
+              }
+            />
+            <Line
+              yAxisId="rpm"
+              dataKey="requestsPerMinute"
+              stroke="#4f46e5"
+              strokeWidth={2}
+              dot={false}
+              isAnimationActive={false}
+            />
+            <Line
+              yAxisId="err"
+              dataKey="errorRate"
+              stroke="#dc2626"
+              strokeWidth={1.5}
+              dot={false}
+              isAnimationActive={false}
+            />
+          </LineChart>
+        </ResponsiveContainer>
+      )}
+    </div>
+  );
+}

@@ -1,0 +1,38 @@
+import type { ReactNode } from "react";
+import { cn } from "./cn";
+
+export function Card({ children, className }: { children: ReactNode; className?: string }) {
+  return (
+    <section className={cn("rounded-lg bg-white shadow-xs ring-1 ring-zinc-200", className)}>
+      {children}
+    </section>
+  );
+}
+
+export function CardHeader({
+  title,
+  description,
+  actions,
+  id,
+}: {
+  title: string;
+  description?: ReactNode;
+  actions?: ReactNode;
+  id?: string;
+}) {
+  return (
+    <div className="flex flex-wrap items-start justify-between gap-3 border-b border-zinc-100 px-5 py-4">
+      <div>
+        <h2 id={id} className="text-base font-semibold text-zinc-900">
+          {title}
+        </h2>
+        {description && <p className="mt-0.5 text-sm text-zinc-500">{description}</p>}
+      </div>
+      {actions}
+    </div>
+  );
+}
+
+export function CardBody({ children, className }: { children: ReactNode; className?: string }) {
+  return <div className={cn("px-5 py-4", className)}>{children}</div>;
+}

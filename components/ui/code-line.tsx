@@ -1,0 +1,13 @@
+import { CopyButton } from "./copy-button";
+
+/** A command or value on one line with a copy button; long lines scroll instead of wrapping. */
+export function CodeLine({ text, copyLabel }: { text: string; copyLabel: string }) {
+  return (
+    <div className="flex items-center gap-2 rounded-md bg-zinc-900 py-1.5 pr-1.5 pl-3">
+      <code className="min-w-0 flex-1 overflow-x-auto font-mono text-sm whitespace-nowrap text-zinc-100">
+        {text}
+      </code>
+      <CopyButton text={text} label={copyLabel} />
+    </div>
+  );
+}

@@ -1,0 +1,76 @@
+"use client";
+
+import { type ReactNode, useActionState, useEffect, useRef, useState } from "react";
+import type { ActionResult, ActionState } from "@/lib/web/action-result";
+import { Button, type ButtonProps } from "./button";
+import { ConfirmDialog } from "./confirm-dialog";
+
+export type ConfirmableAction = (state: ActionState<null>, form: FormData) => Promise<ActionResult<null>>;
+
+/**
+ * A button that asks first, then submits a server action with the given hidden fields. Errors
+ * (e.g. "stop the tunnel first") are shown in the dialog, which stays open so the user sees them.
+ */
+export function ConfirmAction({
+  action,
+  fields,
+  triggerLabel,
+  triggerAriaLabel,
+  triggerVariant = "secondary",
+  title,
+  body,
+  confirmLabel,
+}: {
+  action: ConfirmableAction;
+  fields: Record<string, string>;
+  triggerLabel: string;
+  triggerAriaLabel?: string;
+  triggerVariant?: ButtonProps["variant"];
+  title: string;
+  body?: ReactNode;
+  confirmLabel: string;
+}) {
+  const [state, formAction, pending] = useActionState(action, null);
+  const [open, setOpen] = useState(false);
+  const [error, setError] = useState<string | undefined>();
+  const form = useRef<HTMLFormElement>(null);
+
+  useEffect(() => {
+    if (!state) return;
+    if (state.ok) setOpen(false);
+    else setError(state.error.message);
+  }, [state]);
+
+  return (
+    <form ref={form} action={formAction}>
+      {Object.entries(fields).map(([name, value]) => (
+        <input key={name} type="hidden" name={name} defaultValue={value} />
+      ))}
+      <Button
+        variant={triggerVariant}
+        size="sm"
+        aria-label={triggerAriaLabel}
+        onClick={() => {
+          setError(undefined);
+          setOpen(true);
+        }}
+      >
+        {triggerLabel}
+      </Button>
+      <ConfirmDialog
+        open={open}
+        title={title}
+        confirmLabel={confirmLabel}
+        pending={pending}
+        error={error}
+        onCancel={() => setOpen(false)}
+        onConfirm={() => {
+          setError(undefined);
+          form.current?.requestSubmit();
+        }}
+      >
+        {body}
+      </ConfirmDialog>
+    </form>
+  );
+}

@@ -1,0 +1,71 @@
+"use client";
+
+import { type ReactNode, useEffect, useRef } from "react";
+import { Button } from "./button";
+
+export interface ConfirmDialogProps {
+  open: boolean;
+  title: string;
+  children?: ReactNode;
+  confirmLabel: string;
+  pending?: boolean;
+  /** Error from the action, shown inside the dialog so it is read where the user is looking. */
+  error?: string;
+  onConfirm: () => void;
+  onCancel: () => void;
+}
+
+/**
+ * A modal confirmation on the native <dialog>: it traps focus, closes on Escape and returns focus to
+ * the opener by itself, which is hard to get right by hand.
+ */
+export function ConfirmDialog({
+  open,
+  title,
+  children,
+  confirmLabel,
+  pending,
+  error,
+  onConfirm,
+  onCancel,
+}: ConfirmDialogProps) {
+  const ref = useRef<HTMLDialogElement>(null);
+  useEffect(() => {
+    const dialog = ref.current;
+    if (!dialog) return;
+    if (open && !dialog.open) dialog.showModal();
+    if (!open && dialog.open) dialog.close();
+  }, [open]);
+
+  return (
+    <dialog
+      ref={ref}
+      aria-labelledby="confirm-title"
+      onCancel={(event) => {
+        event.preventDefault();
+        if (!pending) onCancel();
+      }}
+      className="m-auto w-full max-w-md rounded-lg p-0 shadow-xl backdrop:bg-zinc-900/40"
+    >
+      <div className="space-y-3 p-5">
+        <h2 id="confirm-title" className="text-base font-semibold text-zinc-900">
+          {title}
+        </h2>
+        {children && <div className="text-sm text-zinc-600">{children}</div>}
+        {error && (
+          <p role="alert" className="rounded-md bg-red-50 px-3 py-2 text-sm text-red-800">
+            {error}
+          </p>
+        )}
+      </div>
+      <div className="flex justify-end gap-2 rounded-b-lg bg-zinc-50 px-5 py-3">
+        <Button variant="secondary" onClick={onCancel} disabled={pending}>
+          Cancel
+        </Button>
+        <Button variant="danger" onClick={onConfirm} pending={pending}>
+          {confirmLabel}
+        </Button>
+      </div>
+    </dialog>
+  );
+}

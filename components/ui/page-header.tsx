@@ -1,0 +1,21 @@
+import type { ReactNode } from "react";
+
+export function PageHeader({
+  title,
+  description,
+  actions,
+}: {
+  title: ReactNode;
+  description?: ReactNode;
+  actions?: ReactNode;
+}) {
+  return (
+    <header className="mb-6 flex flex-wrap items-end justify-between gap-4">
+      <div className="min-w-0">
+        <h1 className="truncate text-2xl font-semibold tracking-tight text-zinc-900">{title}</h1>
+        {description && <p className="mt-1 text-sm text-zinc-600">{description}</p>}
+      </div>
+      {actions}
+    </header>
+  );
+}

@@ -1,0 +1,92 @@
+import { mkdtemp } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { expect, PASSWORD, reserveName, signIn, signUp, test, unique } from "./support/fixtures.ts";
+import { generateKey, startLocalApp, startTunnel } from "./support/ssh.ts";
+
+test("an admin disconnects a live tunnel: ssh exits and the owner's page shows offline", async ({
+  browser,
+  burrow,
+}) => {
+  test.setTimeout(120_000);
+  const dir = await mkdtemp(join(tmpdir(), "burrow-e2e-admin-"));
+  const key = await generateKey(dir);
+  const app = await startLocalApp("admin test app");
+
+  const userContext = await browser.newContext();
+  const user = await userContext.newPage();
+  const { email } = await signUp(user);
+  await user.goto("/keys");
+  await user.getByLabel("Public key").fill(key.publicKey);
+  await user.getByRole("button", { name: "Add key" }).click();
+  await expect(user.getByText(key.fingerprint, { exact: true })).toBeVisible();
+  const name = unique();
+  await reserveName(user, name);
+  const tunnel = startTunnel({ key, name, sshPort: burrow.sshPort, localPort: app.port });
+  try {
+    await user.goto(`/tunnels/${name}`);
+    await expect(user.getByTestId("tunnel-status")).toHaveText("Online", { timeout: 20_000 });
+
+    const adminContext = await browser.newContext();
+    const admin = await adminContext.newPage();
+    await signIn(admin, burrow.adminEmail, burrow.adminPassword);
+    await admin.getByRole("link", { name: "Admin" }).click();
+    await expect(admin.getByRole("heading", { name: "Relay health" })).toBeVisible();
+    await expect(admin.getByText("Up", { exact: true })).toBeVisible();
+    const row = admin.getByRole("row").filter({ hasText: name });
+    await expect(row).toContainText(email);
+    await row.getByRole("button", { name: `Disconnect ${name}` }).click();
+    await admin.getByRole("dialog").getByRole("button", { name: "Disconnect" }).click();
+
+    // The relay closes the forward: the ssh client exits, the owner's page goes offline by itself,
+    // and the admin's list drops the tunnel.
+    const code = await Promise.race([
+      tunnel.exited,
+      new Promise<"timeout">((resolve) => setTimeout(() => resolve("timeout"), 20_000)),
+    ]);
+    expect(code).not.toBe("timeout");
+    await expect(user.getByTestId("tunnel-status")).toHaveText("Offline", { timeout: 20_000 });
+    await expect(admin.getByRole("row").filter({ hasText: name })).toHaveCount(0, { timeout: 20_000 });
+    await adminContext.close();
+  } finally {
+    await tunnel.stop();
+    await app.close();
+    await userContext.close();
+  }
+});
+
+test("an admin creates a user and disables them; a disabled user cannot sign in", async ({
+  browser,
+  burrow,
+}) => {
+  const adminContext = await browser.newContext();
+  const admin = await adminContext.newPage();
+  await signIn(admin, burrow.adminEmail, burrow.adminPassword);
+  await admin.goto("/admin/users");
+  const email = `${unique("created")}@e2e.test`;
+  const form = admin.getByRole("form", { name: "Create a user" });
+  await form.getByLabel("Email").fill(email);
+  await form.getByLabel("Initial password").fill(PASSWORD);
+  await form.getByRole("button", { name: "Create user" }).click();
+  await expect(admin.getByText(`Created ${email}.`)).toBeVisible();
+
+  const userContext = await browser.newContext();
+  const user = await userContext.newPage();
+  await signIn(user, email, PASSWORD);
+
+  await admin.getByRole("button", { name: `Disable ${email}` }).click();
+  await admin.getByRole("dialog").getByRole("button", { name: "Disable" }).click();
+  await expect(admin.getByRole("listitem").filter({ hasText: email })).toContainText("Disabled");
+
+  // Their existing session stops working on the next request, and signing in again is refused.
+  await user.goto("/names");
+  await expect(user).toHaveURL(/\/login/);
+  await user.getByLabel("Email").fill(email);
+  await user.getByLabel("Password").fill(PASSWORD);
+  await user.getByRole("button", { name: "Sign in" }).click();
+  await expect(user.getByRole("form", { name: "Sign in" }).getByRole("alert")).toHaveText(
+    "Wrong email or password",
+  );
+  await adminContext.close();
+  await userContext.close();
+});

@@ -1,0 +1,84 @@
+import { mkdtemp } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { expect, reserveName, signUp, test, unique } from "./support/fixtures.ts";
+import { loggedRequests, rawVisit } from "./support/hostile-input.ts";
+import { generateKey, startLocalApp, startTunnel, type Tunnel } from "./support/ssh.ts";
+
+// Sent raw (a browser would percent-encode them): HTML that would run if rendered as markup, and
+// SQL that would break a query built by string concatenation.
+const HOSTILE_PATH = "/<script>alert(1)</script>?q=1'OR'1'='1';DROP%20TABLE%20request_logs;--";
+const HOSTILE_AGENT = `<img src=x onerror=alert(2)> Robert'); DROP TABLE users;--`;
+const HOSTILE_KEY_LABEL = `<img src=x onerror=alert(3)>"key'`;
+const HOSTILE_LINK_LABEL = `<b>bold</b><script>alert(4)</script>`;
+
+test("HTML and SQL in paths, user agents and labels are stored verbatim and shown as text", async ({
+  page,
+  burrow,
+}) => {
+  test.setTimeout(120_000);
+  const dialogs: string[] = [];
+  page.on("dialog", (dialog) => {
+    dialogs.push(dialog.message());
+    void dialog.dismiss();
+  });
+  const dir = await mkdtemp(join(tmpdir(), "burrow-e2e-hostile-"));
+  const key = await generateKey(dir);
+  const app = await startLocalApp("hostile input app");
+  let tunnel: Tunnel | undefined;
+  try {
+    await signUp(page);
+
+    // A key label with markup and quotes.
+    await page.getByRole("link", { name: "SSH keys" }).click();
+    await page.getByLabel("Public key").fill(key.publicKey);
+    await page.getByLabel("Label").fill(HOSTILE_KEY_LABEL);
+    await page.getByRole("button", { name: "Add key" }).click();
+    await expect(page.getByRole("listitem").filter({ hasText: HOSTILE_KEY_LABEL })).toContainText(
+      key.fingerprint,
+    );
+    await expect(page.locator('img[src="x"]')).toHaveCount(0);
+
+    const name = unique("hostile");
+    await reserveName(page, name);
+    tunnel = startTunnel({ key, name, sshPort: burrow.sshPort, localPort: app.port });
+    await page.goto(`/tunnels/${name}`);
+    await expect(page.getByTestId("tunnel-status")).toHaveText("Online", { timeout: 20_000 });
+
+    expect(await rawVisit(burrow.httpPort, `${name}.localhost`, HOSTILE_PATH, HOSTILE_AGENT)).toBe(200);
+
+    // Stored verbatim (parameterised writes: nothing was executed, nothing altered).
+    await expect
+      .poll(async () => loggedRequests(burrow.databaseUrl, name), { timeout: 20_000 })
+      .toContainEqual({ path: HOSTILE_PATH, userAgent: HOSTILE_AGENT });
+
+    // Shown as text in the request log.
+    await page.reload();
+    const log = page.getByRole("table", { name: `Requests to ${name}, newest first` });
+    const row = log.getByRole("row").filter({ hasText: "<script>alert(1)</script>" });
+    await expect(row).toBeVisible({ timeout: 20_000 });
+    await expect(row).toContainText(HOSTILE_PATH);
+    await expect(row.locator(`[title*="${HOSTILE_AGENT.replaceAll('"', '\\"')}"]`)).toHaveCount(1);
+    await expect(page.locator('img[src="x"]')).toHaveCount(0);
+    await expect(log.locator("script")).toHaveCount(0);
+
+    // A share link label with markup.
+    await page.getByRole("link", { name: "Access & sharing" }).click();
+    await expect(page.getByRole("heading", { name: `Access to ${name}`, level: 1 })).toBeVisible();
+    await page.getByLabel("Label").fill(HOSTILE_LINK_LABEL);
+    await page.getByLabel("Expires").selectOption("1d");
+    await page.getByRole("button", { name: "Create link" }).click();
+    await expect(page.getByText(`Link “${HOSTILE_LINK_LABEL}” created.`)).toBeVisible();
+    await page.reload();
+    await expect(page.getByText(HOSTILE_LINK_LABEL).first()).toBeVisible();
+    await expect(page.locator("main b", { hasText: "bold" })).toHaveCount(0);
+
+    // The overview lists keys and names too.
+    await page.goto("/");
+    await expect(page.locator('img[src="x"]')).toHaveCount(0);
+    expect(dialogs).toEqual([]);
+  } finally {
+    await tunnel?.stop();
+    await app.close();
+  }
+});

@@ -1,0 +1,80 @@
+import { mkdtemp } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import type { Page } from "@playwright/test";
+import { expect, reserveName, signUp, test, unique } from "./support/fixtures.ts";
+import { generateKey } from "./support/ssh.ts";
+
+test("another user's names and keys are not found, by URL or by calling the actions", async ({ browser }) => {
+  const dir = await mkdtemp(join(tmpdir(), "burrow-e2e-iso-"));
+  const key = await generateKey(dir);
+
+  const ownerContext = await browser.newContext();
+  const owner = await ownerContext.newPage();
+  await signUp(owner);
+  const name = unique();
+  await reserveName(owner, name);
+  await owner.goto("/keys");
+  await owner.getByLabel("Public key").fill(key.publicKey);
+  await owner.getByLabel("Label").fill("owner key");
+  await owner.getByRole("button", { name: "Add key" }).click();
+  await expect(owner.getByText(key.fingerprint, { exact: true })).toBeVisible();
+  const ownerKeyId = await owner.locator('input[type="hidden"][name="keyId"]').first().inputValue();
+
+  const otherContext = await browser.newContext();
+  const other = await otherContext.newPage();
+  await signUp(other);
+
+  // Direct URL: the same 404 as a name that does not exist.
+  await other.goto(`/tunnels/${name}`);
+  await expect(other.getByRole("heading", { name: "Not found" })).toBeVisible();
+  await expect(other.getByText(name)).toHaveCount(0);
+  const api = await other.request.get(`/api/tunnels/${name}/logs`);
+  expect(api.status()).toBe(404);
+
+  // The delete-key action called with the owner's key id: not found, key untouched. The form posts
+  // its own key id; the request is rewritten on the wire, as a hand-crafted call would be.
+  const otherKey = await generateKey(dir);
+  await other.goto("/keys");
+  await other.getByLabel("Public key").fill(otherKey.publicKey);
+  await other.getByLabel("Label").fill("mine");
+  await other.getByRole("button", { name: "Add key" }).click();
+  await expect(other.getByText(otherKey.fingerprint, { exact: true })).toBeVisible();
+  const ownKeyId = await other.locator('input[type="hidden"][name="keyId"]').first().inputValue();
+  await rewriteActionCalls(other, ownKeyId, ownerKeyId);
+  await other.getByRole("button", { name: "Delete key mine" }).click();
+  await other.getByRole("dialog").getByRole("button", { name: "Delete key" }).click();
+  await expect(other.getByRole("dialog").getByRole("alert")).toHaveText("No such key");
+  await other.unrouteAll();
+
+  // The release action called with the owner's name: not found, name untouched.
+  const ownName = unique();
+  await reserveName(other, ownName);
+  await rewriteActionCalls(other, ownName, name);
+  await other.getByRole("button", { name: `Release ${ownName}` }).click();
+  await other.getByRole("dialog").getByRole("button", { name: "Release name" }).click();
+  await expect(other.getByRole("dialog").getByRole("alert")).toHaveText(`You have no name called ${name}`);
+  await other.unrouteAll();
+
+  // Admin pages do not exist for a regular user.
+  await other.goto("/admin");
+  await expect(other.getByRole("heading", { name: "Not found" })).toBeVisible();
+
+  // The owner still has both.
+  await owner.goto("/keys");
+  await expect(owner.getByText(key.fingerprint, { exact: true })).toBeVisible();
+  await owner.goto("/names");
+  await expect(owner.getByRole("link", { name, exact: true })).toBeVisible();
+  await ownerContext.close();
+  await otherContext.close();
+});
+
+/** Replaces `from` with `to` in the body of every server-action POST the page sends. */
+async function rewriteActionCalls(page: Page, from: string, to: string) {
+  await page.route("**/*", async (route) => {
+    const request = route.request();
+    const body = request.postDataBuffer();
+    if (request.method() !== "POST" || !request.headers()["next-action"] || !body) return route.continue();
+    await route.continue({ postData: Buffer.from(body.toString("latin1").split(from).join(to), "latin1") });
+  });
+}

@@ -1,0 +1,109 @@
+import { mkdtemp } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { expect, reserveName, signUp, test, unique } from "./support/fixtures.ts";
+import { generateKey, startLocalApp, startTunnel, type Tunnel } from "./support/ssh.ts";
+
+test("a new user signs up, adds a key, reserves a name, connects with ssh and watches the traffic", async ({
+  page,
+  burrow,
+}) => {
+  test.setTimeout(120_000);
+  const dir = await mkdtemp(join(tmpdir(), "burrow-e2e-journey-"));
+  const key = await generateKey(dir);
+  const app = await startLocalApp("hello from the e2e laptop");
+  let tunnel: Tunnel | undefined;
+  try {
+    await signUp(page);
+
+    // Key
+    await page.getByRole("link", { name: "SSH keys" }).click();
+    await page.getByLabel("Public key").fill(key.publicKey);
+    await page.getByLabel("Label").fill("e2e laptop");
+    await page.getByRole("button", { name: "Add key" }).click();
+    await expect(page.getByRole("listitem").filter({ hasText: "e2e laptop" })).toContainText(key.fingerprint);
+
+    // Name
+    const name = unique();
+    await reserveName(page, name);
+    await expect(page.getByTestId(`status-${name}`)).toHaveText("Offline");
+
+    // Tunnel page before connecting: the command to run and an empty log that says how.
+    await page.getByRole("link", { name, exact: true }).click();
+    await expect(page.getByRole("heading", { name, level: 1 })).toBeVisible();
+    // Shown in the connect panel and in the empty log's hint.
+    await expect(
+      page.getByText(`ssh -R ${name}:80:localhost:3000 -p ${burrow.sshPort} 127.0.0.1`).first(),
+    ).toBeVisible();
+    await page.getByLabel("Local port").fill(String(app.port));
+    await expect(
+      page.getByText(`ssh -R ${name}:80:localhost:${app.port} -p ${burrow.sshPort} 127.0.0.1`),
+    ).toBeVisible();
+    await expect(
+      page.getByText(`burrow-connect -H 127.0.0.1 -p ${burrow.sshPort} ${app.port} ${name}`),
+    ).toBeVisible();
+    await expect(page.getByText("No requests yet")).toBeVisible();
+    await expect(page.getByTestId("tunnel-status")).toHaveText("Offline");
+
+    // Connect with the real OpenSSH client; the page turns online by itself.
+    tunnel = startTunnel({ key, name, sshPort: burrow.sshPort, localPort: app.port });
+    await expect(page.getByTestId("tunnel-status")).toHaveText("Online", { timeout: 20_000 });
+    await expect(page.getByTestId("host-key-fingerprint")).toHaveText(/^SHA256:/);
+
+    // Visit the public URL in another tab and see the local app.
+    const visitor = await page.context().newPage();
+    const publicUrl = `http://${name}.localhost:${burrow.httpPort}`;
+    await visitor.goto(`${publicUrl}/hello/e2e?from=browser`);
+    await expect(visitor.getByRole("heading", { name: "hello from the e2e laptop" })).toBeVisible();
+    await visitor.goto(`${publicUrl}/second`);
+    await expect(visitor.getByRole("heading", { name: "hello from the e2e laptop" })).toBeVisible();
+    await visitor.close();
+
+    // The requests appear in the log without a reload (live tail).
+    const log = page.getByRole("table", { name: `Requests to ${name}, newest first` });
+    const first = log.getByRole("row").filter({ hasText: "/hello/e2e?from=browser" });
+    await expect(first).toBeVisible({ timeout: 20_000 });
+    await expect(first).toContainText("GET");
+    await expect(first).toContainText("200");
+    await expect(log.getByRole("row").filter({ hasText: "/second" })).toBeVisible();
+
+    // The traffic chart draws requests per minute and the error rate, for the hour and the day.
+    const chart = page.getByRole("img", { name: "Traffic over the last hour" });
+    await expect(chart.locator(".recharts-line")).toHaveCount(2, { timeout: 20_000 });
+    await page.getByRole("button", { name: "Last day" }).click();
+    await expect(
+      page.getByRole("img", { name: "Traffic over the last day" }).locator(".recharts-line"),
+    ).toHaveCount(2);
+
+    // Filter by path: only the matching row stays, and the filter is in the URL.
+    await page.getByLabel("Path contains").fill("/hello");
+    await page.getByRole("button", { name: "Apply filters" }).click();
+    await expect(page).toHaveURL(/path=%2Fhello/);
+    await expect(log.getByRole("row").filter({ hasText: "/hello/e2e" })).toBeVisible();
+    await expect(log.getByRole("row").filter({ hasText: "/second" })).toHaveCount(0);
+    // A status filter with no match shows the empty state.
+    await page.getByRole("combobox", { name: "Status" }).selectOption("5xx");
+    await page.getByRole("button", { name: "Apply filters" }).click();
+    await expect(page.getByText("No requests match these filters")).toBeVisible();
+
+    // The names list follows too; releasing is refused while connected.
+    await page.getByRole("link", { name: "Names" }).first().click();
+    await expect(page.getByTestId(`status-${name}`)).toHaveText("Online");
+    await page.getByRole("button", { name: `Release ${name}` }).click();
+    const dialog = page.getByRole("dialog", { name: `Release ${name}?` });
+    await dialog.getByRole("button", { name: "Release name" }).click();
+    await expect(dialog.getByRole("alert")).toContainText("is connected right now: stop the tunnel first");
+    await dialog.getByRole("button", { name: "Cancel" }).click();
+
+    // Stop ssh: the name goes offline without a reload, then release works.
+    await tunnel.stop();
+    await expect(page.getByTestId(`status-${name}`)).toHaveText("Offline", { timeout: 20_000 });
+    await page.getByRole("button", { name: `Release ${name}` }).click();
+    await dialog.getByRole("button", { name: "Release name" }).click();
+    await expect(page.getByRole("link", { name, exact: true })).toHaveCount(0);
+    await expect(page.getByText("No names yet")).toBeVisible();
+  } finally {
+    await tunnel?.stop();
+    await app.close();
+  }
+});

@@ -1,0 +1,270 @@
+import type { BrowserContext, Page } from "@playwright/test";
+import { createShareLink as serviceCreateShareLink, setAccessSettings } from "../lib/sharing/service.ts";
+import { createUser } from "../lib/users/service.ts";
+import { createSharingWorld, curl, type Echo, type SharingWorld } from "./sharing/setup.ts";
+import { burrowUnderTest } from "./support/burrow-env.ts";
+import { expect, PASSWORD, signIn, test } from "./support/fixtures.ts";
+
+// One owner, one tunnel: the specs change its access mode in turn, so they run in order.
+test.describe.configure({ mode: "serial" });
+
+const TUNNEL_PASSWORD = "tunnel-pass-123";
+let world: SharingWorld;
+let name: string;
+let owner: BrowserContext;
+
+test.beforeAll(async ({ browser }) => {
+  test.setTimeout(120_000);
+  world = await createSharingWorld(burrowUnderTest());
+  name = await world.connect();
+  owner = await world.ownerContext(browser);
+});
+
+test.afterAll(async () => {
+  await owner?.close();
+  await world?.close();
+});
+
+async function echoOf(page: Page): Promise<Echo> {
+  return JSON.parse((await page.locator("#echo").textContent()) ?? "{}") as Echo;
+}
+
+/** The owner's access page for the tunnel, reached from the tunnel page. */
+async function openAccessPage(): Promise<Page> {
+  const page = await owner.newPage();
+  await page.goto(`/tunnels/${name}`);
+  await page.getByRole("link", { name: "Access & sharing" }).click();
+  await expect(page).toHaveURL(new RegExp(`/tunnels/${name}/access$`));
+  await expect(page.getByRole("heading", { name: `Access to ${name}`, level: 1 })).toBeVisible();
+  return page;
+}
+
+async function setMode(page: Page, mode: "Public" | "Password" | "Links only", password?: string) {
+  await page.getByRole("radio", { name: mode, exact: true }).check();
+  if (password) await page.locator("#tunnel-password").fill(password);
+  await page.getByRole("button", { name: "Save access" }).click();
+  await expect(page.getByText(`Saved: ${mode.toLowerCase()}.`)).toBeVisible();
+}
+
+async function createLink(page: Page, label: string): Promise<string> {
+  await page.getByLabel("Label").fill(label);
+  await page.getByLabel("Expires").selectOption("1d");
+  await page.getByRole("button", { name: "Create link" }).click();
+  await expect(page.getByText(`Link “${label}” created.`)).toBeVisible();
+  const link = (await page.locator("code").filter({ hasText: "burrow_share=" }).textContent()) ?? "";
+  expect(link).toMatch(/\?burrow_share=[A-Za-z0-9_-]{43}$/);
+  return link;
+}
+
+/** Reloads until `expectation` holds: the relay applies changes within seconds, not instantly. */
+async function eventually(page: Page, url: string, expectation: () => Promise<void>) {
+  await expect(async () => {
+    await page.goto(url);
+    await expectation();
+  }).toPass({ timeout: 10_000 });
+}
+
+test("the password page hides the app; a wrong password is refused, the right one gets in and stays", async ({
+  browser,
+}) => {
+  const access = await openAccessPage();
+  await setMode(access, "Password", TUNNEL_PASSWORD);
+
+  const visitor = await browser.newContext();
+  const page = await visitor.newPage();
+  const target = `${world.url(name)}/inside?x=1`;
+  const seenBefore = world.app.seen.length;
+  await eventually(page, target, () =>
+    expect(page.getByRole("heading", { name: "Password required" })).toBeVisible(),
+  );
+  await expect(page.getByRole("heading", { name: "the local app" })).toHaveCount(0);
+  expect(world.app.seen.length).toBe(seenBefore);
+
+  await page.getByLabel("Password").fill("not the password");
+  await page.getByRole("button", { name: "Continue" }).click();
+  await expect(page.getByRole("alert")).toHaveText("That password is not right.");
+  await expect(page.getByRole("heading", { name: "the local app" })).toHaveCount(0);
+
+  await page.getByLabel("Password").fill(TUNNEL_PASSWORD);
+  await page.getByRole("button", { name: "Continue" }).click();
+  await expect(page.getByRole("heading", { name: "the local app" })).toBeVisible();
+  await expect(page).toHaveURL(target);
+  const echo = await echoOf(page);
+  expect(echo.path).toBe("/inside?x=1");
+  expect(echo.cookie).toBeNull();
+
+  const [cookie] = await visitor.cookies();
+  expect(cookie).toMatchObject({ name: "burrow_access", httpOnly: true, sameSite: "Lax", secure: false });
+  expect(cookie?.domain).toBe(`${name}.localhost`);
+
+  await page.reload();
+  await expect(page.getByRole("heading", { name: "the local app" })).toBeVisible();
+  await visitor.close();
+  await access.close();
+});
+
+test("curl with the tunnel password gets in, and the app never sees the header", async () => {
+  const burrow = burrowUnderTest();
+  const ok = await curl(burrow, name, "/hook", ["-u", `:${TUNNEL_PASSWORD}`]);
+  expect(ok.status).toBe(200);
+  expect(ok.echo?.path).toBe("/hook");
+  expect(ok.echo?.authorization).toBeNull();
+
+  const wrong = await curl(burrow, name, "/hook", ["-u", ":wrong"]);
+  expect(wrong.status).toBe(401);
+  expect(wrong.echo).toBeUndefined();
+});
+
+test("a share link works in a fresh context; its token and Burrow's cookie never reach the app", async ({
+  browser,
+}) => {
+  const access = await openAccessPage();
+  await setMode(access, "Links only");
+  const link = await createLink(access, "for Ana");
+
+  const stranger = await browser.newContext();
+  const strangerPage = await stranger.newPage();
+  await eventually(strangerPage, world.url(name), () =>
+    expect(strangerPage.getByRole("heading", { name: "This address is private" })).toBeVisible(),
+  );
+  await stranger.close();
+
+  const visitor = await browser.newContext();
+  const page = await visitor.newPage();
+  await page.goto(`${link}&tab=2`.replace("/?", "/welcome?"));
+  await expect(page.getByRole("heading", { name: "the local app" })).toBeVisible();
+  await expect(page).toHaveURL(`${world.url(name)}/welcome?tab=2`);
+  const echo = await echoOf(page);
+  expect(echo.path).toBe("/welcome?tab=2");
+  expect(echo.cookie).toBeNull();
+  expect(world.app.seen.some((seen) => seen.path.includes("burrow_share"))).toBe(false);
+  await page.reload();
+  await expect(page.getByRole("heading", { name: "the local app" })).toBeVisible();
+
+  await access.reload();
+  const row = access.getByRole("row").filter({ hasText: "for Ana" });
+  await expect(row.getByRole("cell").nth(3)).toHaveText("1");
+  await expect(row).toContainText("Active");
+  await visitor.close();
+  await access.close();
+});
+
+test("revoking a link cuts off a visitor who is already on the page", async ({ browser }) => {
+  const access = await openAccessPage();
+  const link = await createLink(access, "for Bo");
+  const visitor = await browser.newContext();
+  const page = await visitor.newPage();
+  await page.goto(link);
+  await expect(page.getByRole("heading", { name: "the local app" })).toBeVisible();
+
+  await access.getByRole("button", { name: "Revoke link for Bo" }).click();
+  const dialog = access.getByRole("dialog", { name: "Revoke the link “for Bo”?" });
+  await dialog.getByRole("button", { name: "Revoke link" }).click();
+  await expect(access.getByRole("row").filter({ hasText: "for Bo" })).toContainText("Revoked");
+
+  await eventually(page, world.url(name), () =>
+    expect(page.getByRole("heading", { name: "This link was revoked" })).toBeVisible(),
+  );
+  await expect(page.getByRole("heading", { name: "the local app" })).toHaveCount(0);
+  await page.goto(link);
+  await expect(page.getByRole("heading", { name: "This link was revoked" })).toBeVisible();
+  await visitor.close();
+  await access.close();
+});
+
+test("an expired link is refused, and a link that expires cuts off its visitors", async ({ browser }) => {
+  const hour = 3_600_000;
+  const expired = await serviceCreateShareLink(
+    world.db,
+    world.owner.id,
+    name,
+    { label: "old", expiry: "1h" },
+    new Date(Date.now() - 2 * hour),
+  );
+  const visitor = await browser.newContext();
+  const page = await visitor.newPage();
+  await page.goto(`${world.url(name)}/?burrow_share=${expired.token}`);
+  await expect(page.getByRole("heading", { name: "This link has expired" })).toBeVisible();
+
+  // Made to expire a few seconds from now.
+  const expiring = await serviceCreateShareLink(
+    world.db,
+    world.owner.id,
+    name,
+    { label: "short", expiry: "1h" },
+    new Date(Date.now() - hour + 4_000),
+  );
+  await page.goto(`${world.url(name)}/?burrow_share=${expiring.token}`);
+  await expect(page.getByRole("heading", { name: "the local app" })).toBeVisible();
+  await expect(async () => {
+    await page.reload();
+    await expect(page.getByRole("heading", { name: "the local app" })).toHaveCount(0);
+  }).toPass({ timeout: 15_000 });
+  await visitor.close();
+});
+
+test("wrong passwords are throttled with 429, and the denied attempts show in the dashboard log", async ({
+  browser,
+}) => {
+  const burrow = burrowUnderTest();
+  const guarded = await world.connect();
+  await setAccessSettings(world.db, world.owner.id, guarded, { mode: "PASSWORD", password: TUNNEL_PASSWORD });
+  await expect.poll(async () => (await curl(burrow, guarded, "/")).status, { timeout: 10_000 }).toBe(401);
+
+  for (let i = 0; i < 10; i++) {
+    expect((await curl(burrow, guarded, "/", ["-u", `:guess-${i}`])).status).toBe(401);
+  }
+  const limited = await curl(burrow, guarded, "/", ["-u", `:${TUNNEL_PASSWORD}`]);
+  expect(limited.status).toBe(429);
+  expect(limited.headers).toMatch(/^retry-after: \d+$/im);
+
+  // The browser form from the same address is throttled too, with a page.
+  const visitor = await browser.newContext();
+  const page = await visitor.newPage();
+  await page.goto(world.url(guarded));
+  await page.getByLabel("Password").fill(TUNNEL_PASSWORD);
+  await page.getByRole("button", { name: "Continue" }).click();
+  await expect(page.getByRole("heading", { name: "Too many attempts" })).toBeVisible();
+  await visitor.close();
+
+  const dashboard = await owner.newPage();
+  await dashboard.goto(`/tunnels/${guarded}`);
+  const log = dashboard.getByRole("table", { name: `Requests to ${guarded}, newest first` });
+  await expect(log.getByRole("row").filter({ hasText: "429" }).first()).toBeVisible({ timeout: 20_000 });
+  await expect(log.getByRole("row").filter({ hasText: "401" }).first()).toBeVisible();
+  // Each row says how the visitor got in: refused attempts read "Denied".
+  await expect(log.getByRole("row").filter({ hasText: "429" }).first()).toContainText("Denied");
+  await dashboard.close();
+});
+
+test("the access page shows field errors from the shared schemas and keeps what was typed", async () => {
+  const access = await openAccessPage();
+  await access.getByRole("radio", { name: "Password", exact: true }).check();
+  await access.locator("#tunnel-password").fill("short");
+  await access.getByRole("button", { name: "Save access" }).click();
+  await expect(access.locator("#tunnel-password-error")).toHaveText("Use at least 8 characters");
+  await expect(access.locator("#tunnel-password")).toHaveAttribute("aria-invalid", "true");
+
+  await access.getByLabel("Label").fill("for the past");
+  await access.getByLabel("Expires").selectOption("date");
+  await access.getByLabel("Expiry date and time").fill("2020-01-01T10:00");
+  await access.getByRole("button", { name: "Create link" }).click();
+  await expect(access.locator("#share-expires-at-error")).toHaveText("Pick a date in the future");
+  await expect(access.getByLabel("Label")).toHaveValue("for the past");
+  await expect(access.getByRole("row").filter({ hasText: "for the past" })).toHaveCount(0);
+  await access.close();
+});
+
+test("another user gets the same 404 for a name's access page as for a name that does not exist", async ({
+  browser,
+}) => {
+  const email = `other-${Date.now()}@e2e.test`;
+  await createUser(world.db, { email, password: PASSWORD });
+  const context = await browser.newContext({ baseURL: burrowUnderTest().dashboardUrl });
+  const page = await context.newPage();
+  await signIn(page, email, PASSWORD);
+  await page.goto(`/tunnels/${name}/access`);
+  await expect(page.getByRole("heading", { name: "Not found" })).toBeVisible();
+  await expect(page.getByText("Share links")).toHaveCount(0);
+  await context.close();
+});

@@ -1,0 +1,53 @@
+import { test as base, expect, type Page } from "@playwright/test";
+import { type BurrowUnderTest, burrowUnderTest } from "./burrow-env.ts";
+
+export { expect };
+
+let counter = 0;
+
+/** A name/email fragment unique across specs and runs: e2e-<time>-<n>. */
+export function unique(prefix = "e2e"): string {
+  counter += 1;
+  return `${prefix}-${Date.now().toString(36)}-${process.pid.toString(36)}${counter}`;
+}
+
+export const PASSWORD = "correct horse battery";
+
+export const test = base.extend<{ burrow: BurrowUnderTest }>({
+  // Playwright reads fixture dependencies from the destructuring pattern; these have none.
+  // biome-ignore lint/correctness/noEmptyPattern: required shape for a Playwright fixture
+  burrow: async ({}, use) => {
+    await use(burrowUnderTest());
+  },
+  // biome-ignore lint/correctness/noEmptyPattern: required shape for a Playwright fixture
+  baseURL: async ({}, use) => {
+    await use(burrowUnderTest().dashboardUrl);
+  },
+});
+
+/** Signs up a new account through the form and waits for the overview. */
+export async function signUp(page: Page, email = `${unique("user")}@e2e.test`, password = PASSWORD) {
+  await page.goto("/signup");
+  await page.getByLabel("Email").fill(email);
+  await page.getByLabel("Password").fill(password);
+  await page.getByRole("button", { name: "Create account" }).click();
+  await expect(page.getByRole("heading", { name: "Overview" })).toBeVisible();
+  return { email, password };
+}
+
+export async function signIn(page: Page, email: string, password: string) {
+  await page.goto("/login");
+  await page.getByLabel("Email").fill(email);
+  await page.getByLabel("Password").fill(password);
+  await page.getByRole("button", { name: "Sign in" }).click();
+  await expect(page.getByRole("heading", { name: "Overview" })).toBeVisible();
+}
+
+/** Reserves a name on the names page. */
+export async function reserveName(page: Page, name: string) {
+  await page.goto("/names");
+  await page.getByLabel("Name", { exact: true }).fill(name);
+  await expect(page.getByText(`${name} is available`)).toBeVisible();
+  await page.getByRole("button", { name: "Reserve" }).click();
+  await expect(page.getByRole("link", { name, exact: true })).toBeVisible();
+}

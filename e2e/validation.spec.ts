@@ -1,0 +1,113 @@
+import { mkdtemp } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { expect, signUp, test, unique } from "./support/fixtures.ts";
+import { generateKey } from "./support/ssh.ts";
+
+test("names are validated as you type and checked for availability", async ({ page }) => {
+  await signUp(page);
+  await page.goto("/names");
+  const input = page.getByLabel("Name", { exact: true });
+  const reserve = page.getByRole("button", { name: "Reserve" });
+
+  await input.fill("ab");
+  await expect(page.getByText("Use at least 3 characters")).toBeVisible();
+  await expect(reserve).toBeDisabled();
+
+  await input.fill("-bad-");
+  await expect(page.getByText("A name cannot start or end with a hyphen")).toBeVisible();
+
+  await input.fill("my_app");
+  await expect(page.getByText("Use only letters a–z, digits and hyphens")).toBeVisible();
+
+  await input.fill("admin");
+  await expect(page.getByText("This name is reserved by Burrow")).toBeVisible();
+
+  const name = unique();
+  await input.fill(name);
+  await expect(page.getByText(`${name} is available`)).toBeVisible();
+  await reserve.click();
+  await expect(page.getByRole("link", { name, exact: true })).toBeVisible();
+  await expect(page.getByText(/^1 of \d+ used$/)).toBeVisible();
+
+  // Taken now: the availability check says so before submitting.
+  await input.fill(name);
+  await expect(page.getByText(`${name} is already taken`)).toBeVisible();
+});
+
+test("a pasted private key is refused with a warning; garbage and weak keys are explained", async ({
+  page,
+}) => {
+  const dir = await mkdtemp(join(tmpdir(), "burrow-e2e-keys-"));
+  const key = await generateKey(dir);
+  await signUp(page);
+  await page.goto("/keys");
+  const field = page.getByLabel("Public key");
+  const add = page.getByRole("button", { name: "Add key" });
+
+  await field.fill(key.privateKey);
+  await add.click();
+  await expect(page.getByText(/This is a PRIVATE key\. Never paste a private key anywhere/)).toBeVisible();
+
+  await field.fill("hello");
+  await add.click();
+  await expect(page.getByText(/does not look like an OpenSSH public key/)).toBeVisible();
+
+  await field.fill("ssh-dss AAAAB3NzaC1kc3M=");
+  await add.click();
+  await expect(page.getByText(/DSA keys are insecure and not accepted/)).toBeVisible();
+
+  const weak = await generateKey(dir, "rsa", 1024);
+  await field.fill(weak.publicKey);
+  await add.click();
+  await expect(page.getByText(/This RSA key has 1024 bits; at least 2048 are required/)).toBeVisible();
+
+  const strong = await generateKey(dir, "rsa", 2048);
+  await field.fill(strong.publicKey);
+  await page.getByLabel("Label").fill("rsa key");
+  await add.click();
+  await expect(page.getByRole("listitem").filter({ hasText: "rsa key" })).toContainText(strong.fingerprint);
+});
+
+test("adding a key shows its SHA256 fingerprint exactly as ssh-keygen -lf prints it", async ({
+  page,
+  browser,
+}) => {
+  const dir = await mkdtemp(join(tmpdir(), "burrow-e2e-keys-"));
+  const key = await generateKey(dir);
+  await signUp(page);
+  await page.goto("/keys");
+  await page.getByLabel("Public key").fill(key.publicKey);
+  await page.getByLabel("Label").fill("laptop");
+  await page.getByRole("button", { name: "Add key" }).click();
+  const item = page.getByRole("listitem").filter({ hasText: "laptop" });
+  await expect(item).toContainText(key.fingerprint);
+  await expect(item).toContainText("ED25519");
+
+  // The same key on another account is refused without saying whose it is.
+  const other = await browser.newContext();
+  const page2 = await other.newPage();
+  await signUp(page2);
+  await page2.goto("/keys");
+  await page2.getByLabel("Public key").fill(key.publicKey);
+  await page2.getByRole("button", { name: "Add key" }).click();
+  await expect(page2.getByText("This key is already registered")).toBeVisible();
+  await other.close();
+
+  // Delete asks first.
+  await item.getByRole("button", { name: "Delete key laptop" }).click();
+  const dialog = page.getByRole("dialog", { name: "Delete the key “laptop”?" });
+  await expect(dialog).toBeVisible();
+  await dialog.getByRole("button", { name: "Delete key" }).click();
+  await expect(page.getByText("No keys yet")).toBeVisible();
+});
+
+test("a key file picked from disk is read into the form", async ({ page }) => {
+  const dir = await mkdtemp(join(tmpdir(), "burrow-e2e-keys-"));
+  const key = await generateKey(dir);
+  await signUp(page);
+  await page.goto("/keys");
+  await page.getByLabel("…or pick a .pub file").setInputFiles(`${key.privatePath}.pub`);
+  await expect(page.getByLabel("Public key")).toHaveValue(key.publicKey);
+  await expect(page.getByLabel("Label")).toHaveValue("id");
+});

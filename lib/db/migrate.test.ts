@@ -1,0 +1,81 @@
+import assert from "node:assert/strict";
+import { after, test } from "node:test";
+import pg from "pg";
+import { createTestDatabase } from "../testing/db.ts";
+import { migrate } from "./migrate.ts";
+
+const database = await createTestDatabase("migrate");
+after(() => database.drop());
+
+test("migrations are recorded in Prisma's table and applying again is a no-op", async () => {
+  const again = await migrate(database.url);
+  assert.deepEqual(again.applied, []);
+  assert.ok(again.alreadyApplied >= 1);
+  const client = new pg.Client({ connectionString: database.url });
+  await client.connect();
+  try {
+    const rows = await client.query(`SELECT migration_name, checksum FROM "_prisma_migrations"`);
+    assert.equal(rows.rowCount, again.alreadyApplied);
+    assert.match(rows.rows[0].checksum, /^[0-9a-f]{64}$/);
+  } finally {
+    await client.end();
+  }
+});
+
+test("the migrated database serves every model of the Prisma schema", async () => {
+  const { db } = database;
+  const user = await db.user.create({ data: { email: "a@example.com", passwordHash: "x" } });
+  assert.equal("passwordHash" in user, false, "hashes are omitted by default");
+  const key = await db.sshKey.create({
+    data: {
+      userId: user.id,
+      label: "l",
+      algorithm: "ssh-ed25519",
+      bits: 256,
+      publicKey: "k",
+      fingerprint: "SHA256:x",
+    },
+  });
+  const reservation = await db.reservation.create({ data: { name: "myapp", userId: user.id } });
+  const link = await db.shareLink.create({
+    data: { reservationId: reservation.id, label: "l", tokenHash: "h" },
+  });
+  const session = await db.tunnelSession.create({
+    data: {
+      name: "myapp",
+      reservationId: reservation.id,
+      userId: user.id,
+      sshKeyId: key.id,
+      clientIp: "127.0.0.1",
+    },
+  });
+  const log = await db.requestLog.create({
+    data: {
+      name: "myapp",
+      sessionId: session.id,
+      method: "GET",
+      path: "/",
+      status: 200,
+      durationMs: 0.5,
+      clientIp: "127.0.0.1",
+      admission: "SHARE_LINK",
+      shareLinkId: link.id,
+    },
+  });
+  assert.equal(typeof log.id, "bigint");
+  await db.relayHeartbeat.create({
+    data: {
+      id: "r",
+      startedAt: new Date(),
+      seenAt: new Date(),
+      hostKeyFingerprint: "SHA256:x",
+      sshPort: 1,
+      httpPort: 2,
+      tunnels: 0,
+      requestsPerMinute: 0,
+    },
+  });
+  await db.user.delete({ where: { id: user.id } });
+  assert.equal(await db.requestLog.count(), 1, "request logs outlive their session's owner");
+  assert.equal(await db.tunnelSession.count(), 0);
+});

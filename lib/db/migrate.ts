@@ -1,0 +1,75 @@
+import { createHash, randomUUID } from "node:crypto";
+import { readdir, readFile } from "node:fs/promises";
+import { join } from "node:path";
+import pg from "pg";
+
+export const defaultMigrationsDir = join(import.meta.dirname, "..", "..", "prisma", "migrations");
+
+export interface MigrateResult {
+  applied: string[];
+  alreadyApplied: number;
+}
+
+/**
+ * Applies prisma/migrations/<timestamp>_<name>/migration.sql in order, one transaction each,
+ * recording them in Prisma's own `_prisma_migrations` table with sha256 checksums, so a machine with
+ * the real Prisma CLI sees the same history. Prisma's `migrate deploy` needs a native engine that
+ * cannot be downloaded here (see STACK.md). An advisory lock makes concurrent starts safe.
+ */
+export async function migrate(databaseUrl: string, dir = defaultMigrationsDir): Promise<MigrateResult> {
+  const client = new pg.Client({ connectionString: databaseUrl, application_name: "burrow-migrate" });
+  await client.connect();
+  try {
+    await client.query("SELECT pg_advisory_lock(72707369)"); // arbitrary, fixed: "burrow migrate"
+    await client.query(`CREATE TABLE IF NOT EXISTS "_prisma_migrations" (
+      "id" VARCHAR(36) PRIMARY KEY NOT NULL,
+      "checksum" VARCHAR(64) NOT NULL,
+      "finished_at" TIMESTAMPTZ,
+      "migration_name" VARCHAR(255) NOT NULL,
+      "logs" TEXT,
+      "rolled_back_at" TIMESTAMPTZ,
+      "started_at" TIMESTAMPTZ NOT NULL DEFAULT now(),
+      "applied_steps_count" INTEGER NOT NULL DEFAULT 0
+    )`);
+    const done = await client.query<{ migration_name: string; checksum: string }>(
+      `SELECT migration_name, checksum FROM "_prisma_migrations"
+       WHERE finished_at IS NOT NULL AND rolled_back_at IS NULL`,
+    );
+    const applied = new Map(done.rows.map((r) => [r.migration_name, r.checksum]));
+    const names = (await readdir(dir, { withFileTypes: true }))
+      .filter((d) => d.isDirectory())
+      .map((d) => d.name)
+      .sort();
+    const result: MigrateResult = { applied: [], alreadyApplied: 0 };
+    for (const name of names) {
+      const sql = await readFile(join(dir, name, "migration.sql"), "utf8");
+      const checksum = createHash("sha256").update(sql).digest("hex");
+      const known = applied.get(name);
+      if (known !== undefined) {
+        if (known !== checksum) {
+          throw new Error(`Migration ${name} was changed after it was applied (checksum mismatch)`);
+        }
+        result.alreadyApplied += 1;
+        continue;
+      }
+      await client.query("BEGIN");
+      try {
+        await client.query(sql);
+        await client.query(
+          `INSERT INTO "_prisma_migrations" (id, checksum, migration_name, finished_at, applied_steps_count)
+           VALUES ($1, $2, $3, now(), 1)`,
+          [randomUUID(), checksum, name],
+        );
+        await client.query("COMMIT");
+      } catch (error) {
+        await client.query("ROLLBACK");
+        throw new Error(`Migration ${name} failed: ${(error as Error).message}`);
+      }
+      result.applied.push(name);
+    }
+    return result;
+  } finally {
+    await client.query("SELECT pg_advisory_unlock(72707369)").catch(() => {});
+    await client.end();
+  }
+}

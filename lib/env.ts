@@ -1,0 +1,105 @@
+import { resolve } from "node:path";
+import { z } from "zod";
+import { AppError } from "./errors.ts";
+
+const port = z.coerce.number().int().min(0).max(65535);
+const flag = z
+  .enum(["true", "false", "1", "0", "yes", "no"], { message: "must be true or false" })
+  .transform((v) => v === "true" || v === "1" || v === "yes");
+const positiveInt = z.coerce.number().int().positive();
+const emptyAsUndefined = (v: unknown) => (v === "" ? undefined : v);
+
+/**
+ * Every setting Burrow reads, validated once at start. Nothing else reads process.env.
+ * Documented in README.md and .env.example.
+ */
+export const envSchema = z
+  .object({
+    DATABASE_URL: z.preprocess(
+      emptyAsUndefined,
+      z
+        .string()
+        .regex(/^postgres(ql)?:\/\//, "must be a postgres:// connection URL")
+        .optional(),
+    ),
+    BURROW_DOMAIN: z
+      .string()
+      .toLowerCase()
+      .regex(
+        /^(?=.{1,200}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)(\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)*$/,
+        "must be a domain name such as tunnels.example.com",
+      )
+      .default("localhost"),
+    BURROW_LISTEN_HOST: z.string().min(1).default("0.0.0.0"),
+    BURROW_SSH_PORT: port.default(2222),
+    BURROW_SSH_HOST: z.preprocess(emptyAsUndefined, z.string().min(1).optional()),
+    BURROW_HTTP_PORT: port.default(8080),
+    BURROW_HTTPS_PORT: z.preprocess(emptyAsUndefined, port.optional()),
+    BURROW_TLS_CERT: z.preprocess(emptyAsUndefined, z.string().optional()),
+    BURROW_TLS_KEY: z.preprocess(emptyAsUndefined, z.string().optional()),
+    BURROW_DATA_DIR: z.string().min(1).default("./.burrow"),
+    BURROW_DASHBOARD_URL: z.preprocess(emptyAsUndefined, z.string().url().optional()),
+    BURROW_ALLOW_RANDOM_NAMES: flag.default(true),
+    BURROW_ALLOW_SIGNUP: flag.default(true),
+    BURROW_MAX_NAMES: positiveInt.default(10),
+    BURROW_MAX_CONNECTIONS_PER_KEY: positiveInt.default(20),
+    BURROW_MAX_FORWARDS_PER_CONNECTION: positiveInt.default(20),
+    BURROW_LOG_QUEUE_MAX: positiveInt.default(50_000),
+    BURROW_REQUEST_LOG: flag.default(true),
+    BURROW_ACCESS_COOKIE_HOURS: positiveInt.default(24),
+    AUTH_SECRET: z.preprocess(
+      emptyAsUndefined,
+      z.string().min(32, "must be at least 32 characters").optional(),
+    ),
+    PORT: port.default(3000),
+  })
+  .superRefine((env, ctx) => {
+    if (env.BURROW_HTTPS_PORT !== undefined && (!env.BURROW_TLS_CERT || !env.BURROW_TLS_KEY)) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["BURROW_HTTPS_PORT"],
+        message: "needs BURROW_TLS_CERT and BURROW_TLS_KEY (a wildcard certificate for *.BURROW_DOMAIN)",
+      });
+    }
+    if ((env.BURROW_TLS_CERT || env.BURROW_TLS_KEY) && env.BURROW_HTTPS_PORT === undefined) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["BURROW_HTTPS_PORT"],
+        message: "is required when BURROW_TLS_CERT / BURROW_TLS_KEY are set",
+      });
+    }
+  })
+  .transform((env) => ({
+    ...env,
+    BURROW_DATA_DIR: resolve(env.BURROW_DATA_DIR),
+    BURROW_SSH_HOST: env.BURROW_SSH_HOST ?? env.BURROW_DOMAIN,
+    BURROW_DASHBOARD_URL: env.BURROW_DASHBOARD_URL ?? `http://${env.BURROW_DOMAIN}:${env.PORT}`,
+  }));
+
+export type Env = z.infer<typeof envSchema>;
+
+/** Parses the environment; throws one AppError("config") listing every bad setting. */
+export function loadEnv(source: Record<string, string | undefined> = process.env): Env {
+  const result = envSchema.safeParse(source);
+  if (result.success) return result.data;
+  const lines = result.error.issues.map(
+    (issue) => `${issue.path.join(".") || "environment"} ${issue.message}`,
+  );
+  throw new AppError("config", `Invalid configuration: ${lines.join("; ")}`);
+}
+
+/** The scheme visitors use for tunnel URLs: https when the relay serves TLS. */
+export function publicScheme(env: Pick<Env, "BURROW_HTTPS_PORT">): "http" | "https" {
+  return env.BURROW_HTTPS_PORT === undefined ? "http" : "https";
+}
+
+/** The public URL of a tunnel name, e.g. http://myapp.localhost:8080 or https://myapp.example.com. */
+export function tunnelUrl(
+  env: Pick<Env, "BURROW_HTTPS_PORT" | "BURROW_HTTP_PORT" | "BURROW_DOMAIN">,
+  name: string,
+): string {
+  const scheme = publicScheme(env);
+  const port = scheme === "https" ? env.BURROW_HTTPS_PORT : env.BURROW_HTTP_PORT;
+  const defaultPort = scheme === "https" ? 443 : 80;
+  return `${scheme}://${name}.${env.BURROW_DOMAIN}${port === defaultPort ? "" : `:${port}`}`;
+}

@@ -1,0 +1,47 @@
+/** The closed set of error codes every layer (relay, CLI, dashboard) speaks. */
+export type AppErrorCode =
+  | "invalid_input"
+  | "unauthorized"
+  | "forbidden"
+  | "not_found"
+  | "conflict"
+  | "rate_limited"
+  | "unavailable"
+  | "config";
+
+/**
+ * The one error type for expected failures. `message` is safe to show to the user who caused it;
+ * anything else thrown is a bug and is shown as a generic message.
+ */
+export class AppError extends Error {
+  readonly code: AppErrorCode;
+  readonly fieldErrors?: Record<string, string[]>;
+
+  constructor(code: AppErrorCode, message: string, fieldErrors?: Record<string, string[]>) {
+    super(message);
+    this.name = "AppError";
+    this.code = code;
+    this.fieldErrors = fieldErrors;
+  }
+}
+
+export function isAppError(error: unknown): error is AppError {
+  return error instanceof AppError;
+}
+
+/** Prisma's unique-constraint violation, mapped by callers to a "conflict" message. */
+export function isUniqueViolation(error: unknown): boolean {
+  return typeof error === "object" && error !== null && (error as { code?: unknown }).code === "P2002";
+}
+
+/** zod issues as `{ field: [messages] }` for a form, keyed by the first path segment. */
+export function fieldErrorsOf(
+  issues: readonly { path: readonly PropertyKey[]; message: string }[],
+): Record<string, string[]> {
+  const out: Record<string, string[]> = {};
+  for (const issue of issues) {
+    const key = String(issue.path[0] ?? "form");
+    out[key] = [...(out[key] ?? []), issue.message];
+  }
+  return out;
+}

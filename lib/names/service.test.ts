@@ -1,0 +1,146 @@
+import assert from "node:assert/strict";
+import { after, test } from "node:test";
+import { AppError } from "../errors.ts";
+import { createTestDatabase } from "../testing/db.ts";
+import {
+  getNameForUser,
+  isNameAvailable,
+  listAllNames,
+  listNames,
+  releaseAnyName,
+  releaseName,
+  reserveName,
+} from "./service.ts";
+
+const database = await createTestDatabase("names");
+after(() => database.drop());
+const { db } = database;
+
+const ann = await db.user.create({ data: { email: "ann@example.com", passwordHash: "x" } });
+const bob = await db.user.create({ data: { email: "bob@example.com", passwordHash: "x" } });
+const quota = { maxNames: 3 };
+
+const rejects = (promise: Promise<unknown>, code: string, message?: RegExp) =>
+  assert.rejects(promise, (error: unknown) => {
+    assert.ok(error instanceof AppError, `expected an AppError, got ${String(error)}`);
+    assert.equal(error.code, code);
+    if (message) assert.match(error.message, message);
+    return true;
+  });
+
+const openSession = (userId: string, name: string, reservationId: string | null = null) =>
+  db.tunnelSession.create({
+    data: { userId, name, reservationId, clientIp: "203.0.113.7", randomName: reservationId === null },
+  });
+
+test("a name is validated and normalised before it is reserved", async () => {
+  const reservation = await reserveName(db, ann.id, "  MyApp ", quota);
+  assert.equal(reservation.name, "myapp");
+  assert.equal(reservation.userId, ann.id);
+  assert.equal(reservation.accessMode, "PUBLIC");
+  assert.equal("passwordHash" in reservation, false);
+  await rejects(reserveName(db, ann.id, "a", quota), "invalid_input", /at least 3/);
+  await rejects(reserveName(db, ann.id, "admin", quota), "invalid_input", /reserved/);
+  await rejects(reserveName(db, ann.id, "my_app", quota), "invalid_input", /letters/);
+});
+
+test("a taken name is a conflict for everyone, owner included", async () => {
+  await rejects(reserveName(db, bob.id, "myapp", quota), "conflict", /^myapp is already taken$/);
+  await rejects(reserveName(db, ann.id, "MYAPP", quota), "conflict", /^myapp is already taken$/);
+  // A random name in use is bound though not reserved.
+  await openSession(bob.id, "k3j5h2g7f8d9s1");
+  await rejects(reserveName(db, ann.id, "k3j5h2g7f8d9s1", quota), "conflict", /already taken/);
+});
+
+test("availability: valid and free, invalid, taken", async () => {
+  assert.deepEqual(await isNameAvailable(db, "free-name"), { available: true });
+  assert.deepEqual(await isNameAvailable(db, "myapp"), {
+    available: false,
+    reason: "taken",
+    message: "myapp is already taken",
+  });
+  const invalid = await isNameAvailable(db, "-bad");
+  assert.equal(invalid.available, false);
+  assert.match(invalid.reason ?? "", /hyphen/);
+});
+
+test("the quota is enforced, also under concurrent requests", async () => {
+  const results = await Promise.allSettled(
+    ["one", "two", "three", "four"].map((n) => reserveName(db, bob.id, `bob-${n}`, quota)),
+  );
+  assert.equal(results.filter((r) => r.status === "fulfilled").length, 3);
+  await rejects(reserveName(db, bob.id, "bob-five", quota), "forbidden", /your limit of 3 names/);
+});
+
+test("release: refused while connected, not yours is not_found, and it forgets the name's logs", async () => {
+  const reservation = await reserveName(db, ann.id, "live-one", quota);
+  const session = await openSession(ann.id, "live-one", reservation.id);
+  await rejects(
+    releaseName(db, ann.id, "live-one"),
+    "conflict",
+    /^live-one is connected right now: stop the tunnel first, then release it$/,
+  );
+  await rejects(releaseName(db, bob.id, "live-one"), "not_found");
+  await rejects(releaseAnyName(db, "live-one"), "conflict", /connected right now/);
+  await db.tunnelSession.update({ where: { id: session.id }, data: { endedAt: new Date() } });
+  await db.requestLog.create({
+    data: { name: "live-one", method: "GET", path: "/", status: 200, durationMs: 1, clientIp: "1.2.3.4" },
+  });
+  await releaseName(db, ann.id, "Live-One");
+  assert.equal(await db.requestLog.count({ where: { name: "live-one" } }), 0);
+  assert.equal((await isNameAvailable(db, "live-one")).available, true);
+  await rejects(releaseName(db, ann.id, "live-one"), "not_found", /You have no name called live-one/);
+});
+
+test("listNames shows online state, the current session and requests of the last 24 hours", async () => {
+  const web = await reserveName(db, ann.id, "web", quota);
+  await openSession(ann.id, "web", web.id);
+  const now = Date.now();
+  await db.requestLog.createMany({
+    data: [
+      { name: "web", method: "GET", path: "/", status: 200, durationMs: 1, clientIp: "1.1.1.1" },
+      { name: "web", method: "GET", path: "/a", status: 500, durationMs: 1, clientIp: "1.1.1.1" },
+      {
+        name: "web",
+        method: "GET",
+        path: "/old",
+        status: 200,
+        durationMs: 1,
+        clientIp: "1.1.1.1",
+        at: new Date(now - 25 * 3_600_000),
+      },
+      { name: "myapp", method: "POST", path: "/", status: 201, durationMs: 1, clientIp: "1.1.1.1" },
+    ],
+  });
+  const list = await listNames(db, ann.id);
+  assert.deepEqual(
+    list.map((n) => [n.name, n.online, n.requests24h]),
+    [
+      ["myapp", false, 1],
+      ["web", true, 2],
+    ],
+  );
+  const live = list.find((n) => n.name === "web")!;
+  assert.equal(live.currentSession?.clientIp, "203.0.113.7");
+  assert.equal(typeof live.currentSession?.bytesIn, "number");
+  assert.equal(list.find((n) => n.name === "myapp")!.currentSession, undefined);
+  assert.deepEqual(await listNames(db, "nobody"), []);
+
+  const all = await listAllNames(db);
+  assert.deepEqual(
+    all.map((n) => n.name),
+    all.map((n) => n.name).sort(),
+  );
+  for (const n of all)
+    assert.equal(n.email, n.name.startsWith("bob-") ? "bob@example.com" : "ann@example.com");
+  assert.equal((await listAllNames(db, { userId: ann.id })).length, 2);
+});
+
+test("getNameForUser returns the name with its session, and hides other users' names", async () => {
+  const detail = await getNameForUser(db, ann.id, "web");
+  assert.equal(detail.online, true);
+  assert.ok(detail.currentSession);
+  assert.equal((await getNameForUser(db, ann.id, "myapp")).online, false);
+  await rejects(getNameForUser(db, bob.id, "web"), "not_found");
+  await rejects(getNameForUser(db, ann.id, "missing"), "not_found");
+});

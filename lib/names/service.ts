@@ -1,0 +1,281 @@
+import type { AccessMode, Db } from "../db.ts";
+import { AppError, isUniqueViolation } from "../errors.ts";
+import { parseInput } from "../validate.ts";
+import { nameProblem, nameSchema } from "./rules.ts";
+
+/** A reserved name without its tunnel-password hash. */
+export interface Reservation {
+  id: string;
+  name: string;
+  userId: string;
+  accessMode: AccessMode;
+  passwordVersion: number;
+  createdAt: Date;
+  lastSeenAt: Date | null;
+}
+
+/** The open TunnelSession of a name: the tunnel is up right now. */
+export interface CurrentSession {
+  id: string;
+  startedAt: Date;
+  clientIp: string;
+  requests: number;
+  bytesIn: number;
+  bytesOut: number;
+}
+
+/** A row of the user's names page. */
+export interface NameListItem {
+  id: string;
+  name: string;
+  online: boolean;
+  lastSeenAt: Date | null;
+  requests24h: number;
+  accessMode: AccessMode;
+  createdAt: Date;
+  currentSession?: CurrentSession;
+}
+
+/** One name with its live state, for the tunnel page. */
+export interface NameDetail extends Reservation {
+  online: boolean;
+  currentSession?: CurrentSession;
+}
+
+export interface NameAvailability {
+  available: boolean;
+  /** Why not: the validation message, or "taken". */
+  reason?: string;
+  /** A sentence to show the user when not available. */
+  message?: string;
+}
+
+const reservationSelect = {
+  id: true,
+  name: true,
+  userId: true,
+  accessMode: true,
+  passwordVersion: true,
+  createdAt: true,
+  lastSeenAt: true,
+} as const;
+
+const sessionSelect = {
+  id: true,
+  name: true,
+  startedAt: true,
+  clientIp: true,
+  requests: true,
+  bytesIn: true,
+  bytesOut: true,
+} as const;
+
+type SessionRow = {
+  id: string;
+  startedAt: Date;
+  clientIp: string;
+  requests: number;
+  bytesIn: bigint;
+  bytesOut: bigint;
+};
+
+function toCurrentSession(row: SessionRow): CurrentSession {
+  return {
+    id: row.id,
+    startedAt: row.startedAt,
+    clientIp: row.clientIp,
+    requests: row.requests,
+    // Byte counters are BIGINT; a tunnel would need to move 9 PB to lose precision as a number.
+    bytesIn: Number(row.bytesIn),
+    bytesOut: Number(row.bytesOut),
+  };
+}
+
+const DAY_MS = 24 * 60 * 60 * 1000;
+
+/** Serialises one user's reservations, so two concurrent requests cannot both pass the quota check. */
+const RESERVE_LOCK_NAMESPACE = 72707371;
+
+const takenMessage = (name: string) => `${name} is already taken`;
+
+/**
+ * Reserves a name for a user. A taken name is a conflict whoever holds it (a random name in use
+ * counts as taken too); more than `maxNames` names is forbidden.
+ */
+export async function reserveName(
+  db: Db,
+  userId: string,
+  rawName: string,
+  options: { maxNames: number },
+): Promise<Reservation> {
+  const name = parseInput(nameSchema, rawName);
+  try {
+    return await db.$transaction(async (tx) => {
+      await tx.$executeRaw`SELECT pg_advisory_xact_lock(${RESERVE_LOCK_NAMESPACE}, hashtext(${userId}))`;
+      if (await isTaken(tx, name)) throw new AppError("conflict", takenMessage(name));
+      const owned = await tx.reservation.count({ where: { userId } });
+      if (owned >= options.maxNames) {
+        throw new AppError(
+          "forbidden",
+          `You have reached your limit of ${options.maxNames} names. Release one you no longer use to reserve another.`,
+        );
+      }
+      return tx.reservation.create({ data: { name, userId }, select: reservationSelect });
+    });
+  } catch (error) {
+    // Two users racing for one name: the loser hits the unique index.
+    if (isUniqueViolation(error)) throw new AppError("conflict", takenMessage(name));
+    throw error;
+  }
+}
+
+/** Whether a name could be reserved right now: valid and not taken. For the form's live check. */
+export async function isNameAvailable(db: Db, rawName: string): Promise<NameAvailability> {
+  const problem = nameProblem(rawName);
+  if (problem) return { available: false, reason: problem, message: problem };
+  const name = nameSchema.parse(rawName);
+  if (await isTaken(db, name)) return { available: false, reason: "taken", message: takenMessage(name) };
+  return { available: true };
+}
+
+type Reader = Pick<Db, "reservation" | "tunnelSession">;
+
+async function isTaken(db: Reader, name: string): Promise<boolean> {
+  const [reserved, inUse] = await Promise.all([
+    db.reservation.findUnique({ where: { name }, select: { id: true } }),
+    // A random name is not reserved but is bound while its tunnel is up.
+    db.tunnelSession.findFirst({ where: { name, endedAt: null }, select: { id: true } }),
+  ]);
+  return reserved !== null || inUse !== null;
+}
+
+/**
+ * Releases one of the user's names, so anyone may reserve it. Refused while its tunnel is up, so a
+ * live URL never changes hands under its visitors. Its request logs are deleted with it: the next
+ * owner must not read the previous owner's traffic.
+ */
+export async function releaseName(db: Db, userId: string, name: string): Promise<void> {
+  await releaseWhere(db, { name: normalise(name), userId });
+}
+
+/** The admin's release (CLI `name release`): any owner, still refused while connected. */
+export async function releaseAnyName(db: Db, name: string): Promise<void> {
+  await releaseWhere(db, { name: normalise(name) });
+}
+
+function normalise(name: string): string {
+  return name.trim().toLowerCase();
+}
+
+async function releaseWhere(db: Db, where: { name: string; userId?: string }): Promise<void> {
+  await db.$transaction(async (tx) => {
+    // Lock the row so a concurrent release or access change waits for us.
+    const locked = await tx.$queryRaw<{ id: string }[]>`
+      SELECT id FROM reservations
+      WHERE name = ${where.name} AND (${where.userId ?? null}::text IS NULL OR user_id = ${where.userId ?? null})
+      FOR UPDATE`;
+    const reservation = locked[0];
+    if (!reservation) {
+      throw new AppError(
+        "not_found",
+        where.userId ? `You have no name called ${where.name}` : `${where.name} is not reserved`,
+      );
+    }
+    const open = await tx.tunnelSession.findFirst({
+      where: { name: where.name, endedAt: null },
+      select: { id: true },
+    });
+    if (open) {
+      throw new AppError(
+        "conflict",
+        `${where.name} is connected right now: stop the tunnel first, then release it`,
+      );
+    }
+    await tx.requestLog.deleteMany({ where: { name: where.name } });
+    await tx.reservation.delete({ where: { id: reservation.id } });
+  });
+}
+
+/**
+ * The user's names with their live state. Three queries whatever the number of names: the names,
+ * their open sessions, and one grouped count of the last 24 hours' requests.
+ */
+export async function listNames(db: Db, userId: string): Promise<NameListItem[]> {
+  const reservations = await db.reservation.findMany({
+    where: { userId },
+    select: reservationSelect,
+    orderBy: { name: "asc" },
+  });
+  return withLiveState(db, reservations);
+}
+
+/** Every reservation (or one user's) with its owner's email, for the admin CLI's `name list`. */
+export async function listAllNames(
+  db: Db,
+  filter: { userId?: string } = {},
+): Promise<(NameListItem & { email: string })[]> {
+  const reservations = await db.reservation.findMany({
+    where: filter.userId ? { userId: filter.userId } : {},
+    select: { ...reservationSelect, user: { select: { email: true } } },
+    orderBy: { name: "asc" },
+  });
+  const items = await withLiveState(db, reservations);
+  return items.map((item, i) => ({ ...item, email: reservations[i]!.user.email }));
+}
+
+async function withLiveState(db: Db, reservations: Reservation[]): Promise<NameListItem[]> {
+  if (reservations.length === 0) return [];
+  const names = reservations.map((r) => r.name);
+  const [sessions, counts] = await Promise.all([
+    db.tunnelSession.findMany({
+      where: { name: { in: names }, endedAt: null },
+      select: { ...sessionSelect, userId: true },
+      orderBy: { startedAt: "desc" },
+    }),
+    db.requestLog.groupBy({
+      by: ["name"],
+      where: { name: { in: names }, at: { gte: new Date(Date.now() - DAY_MS) } },
+      _count: { _all: true },
+    }),
+  ]);
+  const ownerOf = new Map(reservations.map((r) => [r.name, r.userId]));
+  const sessionByName = new Map<string, SessionRow>();
+  for (const s of sessions) {
+    // Newest first; only the owner's session counts as this name being online.
+    if (ownerOf.get(s.name) === s.userId && !sessionByName.has(s.name)) sessionByName.set(s.name, s);
+  }
+  const countByName = new Map(counts.map((c) => [c.name, c._count._all]));
+  return reservations.map((r) => {
+    const session = sessionByName.get(r.name);
+    return {
+      id: r.id,
+      name: r.name,
+      online: session !== undefined,
+      lastSeenAt: session ? new Date() : r.lastSeenAt,
+      requests24h: countByName.get(r.name) ?? 0,
+      accessMode: r.accessMode,
+      createdAt: r.createdAt,
+      ...(session ? { currentSession: toCurrentSession(session) } : {}),
+    };
+  });
+}
+
+/** One of the user's names with its live state; not_found when it is not theirs (or not reserved). */
+export async function getNameForUser(db: Db, userId: string, name: string): Promise<NameDetail> {
+  const normalised = normalise(name);
+  const reservation = await db.reservation.findFirst({
+    where: { name: normalised, userId },
+    select: reservationSelect,
+  });
+  if (!reservation) throw new AppError("not_found", `You have no name called ${normalised}`);
+  const session = await db.tunnelSession.findFirst({
+    where: { name: normalised, userId, endedAt: null },
+    select: sessionSelect,
+    orderBy: { startedAt: "desc" },
+  });
+  return {
+    ...reservation,
+    online: session !== null,
+    ...(session ? { currentSession: toCurrentSession(session) } : {}),
+  };
+}

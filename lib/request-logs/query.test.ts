@@ -1,0 +1,160 @@
+import assert from "node:assert/strict";
+import { after, test } from "node:test";
+import { AppError } from "../errors.ts";
+import { createTestDatabase } from "../testing/db.ts";
+import { escapeLike, listRequestLogs, requestStats } from "./query.ts";
+
+const database = await createTestDatabase("logs");
+after(() => database.drop());
+const { db } = database;
+
+const base = { name: "shop", durationMs: 3.5, clientIp: "198.51.100.4" };
+const minute = 60_000;
+const start = Date.now() - 30 * minute;
+
+// 60 rows for "shop" spread over the last 30 minutes, plus noise under another name.
+await db.requestLog.createMany({
+  data: Array.from({ length: 60 }, (_, i) => ({
+    ...base,
+    at: new Date(start + i * 30_000),
+    method: i % 3 === 0 ? "POST" : "GET",
+    path: `/items/${i}`,
+    status: i % 10 === 0 ? 500 : i % 7 === 0 ? 404 : 200,
+    bytesOut: BigInt(i * 100),
+  })),
+});
+await db.requestLog.createMany({
+  data: [
+    { ...base, method: "GET", path: "/50%_off", status: 200 },
+    { ...base, method: "GET", path: "/50xxoff", status: 200 },
+    { ...base, method: "GET", path: "/a\\b", status: 502, error: "local_unreachable" },
+    { ...base, name: "other", method: "GET", path: "/items/1", status: 200 },
+  ],
+});
+
+test("keyset pagination walks every row once, newest first", async () => {
+  const seen: string[] = [];
+  let cursor: string | undefined;
+  let pages = 0;
+  do {
+    const page = await listRequestLogs(db, { name: "shop", limit: 25, before: cursor });
+    seen.push(...page.rows.map((r) => r.id));
+    cursor = page.nextCursor ?? undefined;
+    pages += 1;
+  } while (cursor);
+  assert.equal(pages, 3);
+  assert.equal(seen.length, 63);
+  assert.equal(new Set(seen).size, 63);
+  const ids = seen.map(BigInt);
+  assert.ok(
+    ids.every((id, i) => i === 0 || id < ids[i - 1]!),
+    "strictly descending",
+  );
+});
+
+test("rows are JSON-safe", async () => {
+  const { rows } = await listRequestLogs(db, { name: "shop", limit: 1 });
+  const row = rows[0]!;
+  assert.equal(typeof row.id, "string");
+  assert.equal(typeof row.bytesOut, "number");
+  assert.doesNotThrow(() => JSON.stringify(rows));
+});
+
+test("filters: status class, method, time range", async () => {
+  const errors = await listRequestLogs(db, { name: "shop", statusClass: "5xx", limit: 200 });
+  assert.equal(errors.rows.length, 7); // i = 0, 10, …, 50 and the relay's 502
+  assert.ok(errors.rows.every((r) => r.status >= 500));
+  const posts = await listRequestLogs(db, { name: "shop", method: "post", limit: 200 });
+  assert.equal(posts.rows.length, 20);
+  const window = await listRequestLogs(db, {
+    name: "shop",
+    from: new Date(start).toISOString(),
+    to: new Date(start + 5 * minute).toISOString(),
+    limit: 200,
+  });
+  assert.equal(window.rows.length, 10);
+  // Search params arrive as strings, empty ones meaning "no filter".
+  const fromForm = await listRequestLogs(db, {
+    name: "SHOP",
+    statusClass: "",
+    method: "",
+    limit: "200" as never,
+  });
+  assert.equal(fromForm.rows.length, 63);
+});
+
+test("path search is a case-insensitive substring; % and _ are literal", async () => {
+  assert.equal(escapeLike("50%_off\\"), "50\\%\\_off\\\\");
+  const percent = await listRequestLogs(db, { name: "shop", pathContains: "50%_OFF" });
+  assert.deepEqual(
+    percent.rows.map((r) => r.path),
+    ["/50%_off"],
+  );
+  const backslash = await listRequestLogs(db, { name: "shop", pathContains: "a\\b" });
+  assert.deepEqual(
+    backslash.rows.map((r) => r.path),
+    ["/a\\b"],
+  );
+  const items = await listRequestLogs(db, { name: "shop", pathContains: "/items/5", limit: 200 });
+  assert.equal(items.rows.length, 11); // 5 and 50–59
+});
+
+test("after: the rows newer than a cursor, for the live tail", async () => {
+  const { rows } = await listRequestLogs(db, { name: "shop", limit: 200 });
+  const newest = rows[0]!;
+  assert.deepEqual((await listRequestLogs(db, { name: "shop", after: newest.id })).rows, []);
+  const third = rows[2]!;
+  const tail = await listRequestLogs(db, { name: "shop", after: third.id });
+  assert.deepEqual(
+    tail.rows.map((r) => r.id),
+    [rows[0]!.id, rows[1]!.id],
+  );
+  // A tail that fell behind gets the oldest missing rows first, so it never skips any.
+  const behind = await listRequestLogs(db, { name: "shop", after: rows[10]!.id, limit: 3 });
+  assert.deepEqual(
+    behind.rows.map((r) => r.id),
+    [rows[7]!.id, rows[8]!.id, rows[9]!.id],
+  );
+});
+
+test("bad filters are refused", async () => {
+  for (const filter of [
+    { name: "shop", limit: 0 },
+    { name: "shop", limit: 201 },
+    { name: "shop", before: "1; DROP TABLE" },
+    { name: "shop", statusClass: "6xx" },
+    { name: "" },
+  ]) {
+    await assert.rejects(listRequestLogs(db, filter as never), (e) => e instanceof AppError);
+  }
+});
+
+test("stats: one point per bucket with requests and errors", async () => {
+  const points = await requestStats(db, "shop", { since: new Date(start), bucket: "minute" });
+  assert.ok(points.length >= 30 && points.length <= 32, `${points.length} minute buckets`);
+  assert.equal(
+    points.reduce((sum, p) => sum + p.requests, 0),
+    63,
+  );
+  assert.equal(
+    points.reduce((sum, p) => sum + p.errors, 0),
+    7,
+  );
+  assert.ok(points.every((p, i) => i === 0 || p.at.getTime() - points[i - 1]!.at.getTime() === minute));
+  assert.equal(points[0]!.at.getTime() % minute, 0, "buckets start on the minute");
+  const hourly = await requestStats(db, "shop", { since: new Date(start - 2 * 3_600_000), bucket: "hour" });
+  assert.ok(hourly.length >= 3 && hourly.length <= 4);
+  assert.equal(
+    hourly.reduce((sum, p) => sum + p.requests, 0),
+    63,
+  );
+  const none = await requestStats(db, "nothing-here", {
+    since: new Date(Date.now() - 5 * minute),
+    bucket: "minute",
+  });
+  assert.ok(none.every((p) => p.requests === 0 && p.errors === 0));
+  await assert.rejects(
+    requestStats(db, "shop", { since: new Date(Date.now() - 30 * 24 * 3_600_000), bucket: "minute" }),
+    /shorter period/,
+  );
+});

@@ -1,0 +1,181 @@
+/**
+ * Reading the request log: the dashboard's log table, live tail and traffic chart, and `burrow logs`.
+ *
+ * Ownership is the caller's job: these functions take a tunnel name and return its traffic to
+ * whoever asks, so the dashboard must first check that the name belongs to the signed-in user
+ * (e.g. with getNameForUser) before calling them.
+ */
+import { z } from "zod";
+import type { Db, Prisma } from "../db.ts";
+import { AppError } from "../errors.ts";
+import { parseInput } from "../validate.ts";
+import type { NewRequestLog } from "./row.ts";
+
+const emptyAsUndefined = (v: unknown) => (v === "" || v === null ? undefined : v);
+const optional = <T extends z.ZodType>(schema: T) => z.preprocess(emptyAsUndefined, schema.optional());
+const idCursor = z.string().regex(/^\d{1,19}$/, "Use a request id");
+
+export const STATUS_CLASSES = ["2xx", "3xx", "4xx", "5xx"] as const;
+export type StatusClass = (typeof STATUS_CLASSES)[number];
+
+/**
+ * Filters of the log table, as they come from the URL's search params (strings) or the CLI.
+ * `before` pages back through older rows; `after` asks for rows newer than the newest one shown
+ * (live tail). Both are request ids (BIGINT) as strings.
+ */
+export const requestLogFilterSchema = z.object({
+  name: z.string().trim().toLowerCase().min(1, "Choose a tunnel name").max(63),
+  statusClass: optional(z.enum(STATUS_CLASSES, { message: "Choose 2xx, 3xx, 4xx or 5xx" })),
+  method: optional(
+    z
+      .string()
+      .trim()
+      .toUpperCase()
+      .regex(/^[A-Z]{1,16}$/, "Use an HTTP method such as GET"),
+  ),
+  pathContains: optional(z.string().max(500, "Use at most 500 characters")),
+  from: optional(z.coerce.date({ message: "Pick a valid start time" })),
+  to: optional(z.coerce.date({ message: "Pick a valid end time" })),
+  before: optional(idCursor),
+  after: optional(idCursor),
+  limit: z.preprocess(
+    emptyAsUndefined,
+    z.coerce.number().int().min(1, "Show at least 1 row").max(200, "Show at most 200 rows").default(50),
+  ),
+});
+export type RequestLogFilter = z.input<typeof requestLogFilterSchema>;
+
+/** One stored request, JSON-safe: the BIGINT id as a string, byte counts as numbers. */
+export interface RequestLogRow extends Omit<NewRequestLog, "name" | "error"> {
+  id: string;
+  /** Why the relay answered itself, e.g. "tunnel_offline"; null when the local app answered. */
+  error: string | null;
+}
+
+export interface RequestLogPage {
+  /** Newest first. */
+  rows: RequestLogRow[];
+  /** Pass as `before` for the next (older) page; null when there is none. */
+  nextCursor: string | null;
+}
+
+const STATUS_RANGES: Record<StatusClass, { gte: number; lt: number }> = {
+  "2xx": { gte: 200, lt: 300 },
+  "3xx": { gte: 300, lt: 400 },
+  "4xx": { gte: 400, lt: 500 },
+  "5xx": { gte: 500, lt: 600 },
+};
+
+/** Escapes LIKE's wildcards so "50%_off" matches literally (Prisma's `contains` does not). */
+export function escapeLike(text: string): string {
+  return text.replace(/[\\%_]/g, (c) => `\\${c}`);
+}
+
+/**
+ * One page of a name's request log, newest first, with keyset pagination on id (the
+ * (name, id desc) index): no OFFSET, so deep pages cost the same as the first and rows arriving
+ * meanwhile do not shift pages. With `after`, returns the rows right after that id (oldest of them
+ * first in the database, newest first in `rows`): a tail that fell behind catches up over several
+ * polls without gaps.
+ */
+export async function listRequestLogs(db: Db, filter: RequestLogFilter): Promise<RequestLogPage> {
+  const f = parseInput(requestLogFilterSchema, filter);
+  const id: Prisma.BigIntFilter<"RequestLog"> = {};
+  if (f.before) id.lt = BigInt(f.before);
+  if (f.after) id.gt = BigInt(f.after);
+  const where: Prisma.RequestLogWhereInput = {
+    name: f.name,
+    ...(f.before || f.after ? { id } : {}),
+    ...(f.statusClass ? { status: STATUS_RANGES[f.statusClass] } : {}),
+    ...(f.method ? { method: f.method } : {}),
+    ...(f.pathContains ? { path: { contains: escapeLike(f.pathContains), mode: "insensitive" } } : {}),
+    ...(f.from || f.to ? { at: { ...(f.from ? { gte: f.from } : {}), ...(f.to ? { lt: f.to } : {}) } } : {}),
+  };
+  const tail = f.after !== undefined && f.before === undefined;
+  const found = await db.requestLog.findMany({
+    where,
+    orderBy: { id: tail ? "asc" : "desc" },
+    take: f.limit + 1,
+  });
+  const more = found.length > f.limit;
+  const page = found.slice(0, f.limit);
+  if (tail) page.reverse();
+  return {
+    rows: page.map(toRow),
+    nextCursor: !tail && more ? String(page[page.length - 1]!.id) : null,
+  };
+}
+
+type LogRecord = Awaited<ReturnType<Db["requestLog"]["findMany"]>>[number];
+
+function toRow(r: LogRecord): RequestLogRow {
+  return {
+    id: String(r.id),
+    at: r.at,
+    method: r.method,
+    path: r.path,
+    status: r.status,
+    durationMs: r.durationMs,
+    bytesIn: Number(r.bytesIn),
+    bytesOut: Number(r.bytesOut),
+    clientIp: r.clientIp,
+    userAgent: r.userAgent,
+    upgrade: r.upgrade,
+    admission: r.admission,
+    shareLinkId: r.shareLinkId,
+    sessionId: r.sessionId,
+    error: r.error,
+  };
+}
+
+export type StatsBucket = "minute" | "hour";
+
+export interface StatsPoint {
+  /** Start of the bucket (UTC). */
+  at: Date;
+  requests: number;
+  /** Requests answered with a 5xx or by the relay itself (offline tunnel, unreachable local app). */
+  errors: number;
+}
+
+/** A chart of more buckets than this is unreadable and a needless scan. */
+export const MAX_STATS_BUCKETS = 2_000;
+
+/**
+ * Requests and errors per minute or hour since `since`, one point per bucket including empty ones
+ * (so a chart needs no gap filling), in one SQL query.
+ */
+export async function requestStats(
+  db: Db,
+  name: string,
+  options: { since: Date; bucket: StatsBucket },
+): Promise<StatsPoint[]> {
+  const { since, bucket } = options;
+  if (bucket !== "minute" && bucket !== "hour") throw new AppError("invalid_input", "Choose minute or hour");
+  const bucketMs = bucket === "minute" ? 60_000 : 3_600_000;
+  if (Number.isNaN(since.getTime()) || (Date.now() - since.getTime()) / bucketMs > MAX_STATS_BUCKETS) {
+    throw new AppError("invalid_input", `Choose a shorter period (at most ${MAX_STATS_BUCKETS} ${bucket}s)`);
+  }
+  const step = `1 ${bucket}`;
+  // `at` is a UTC timestamp without time zone (Prisma's mapping); compare in UTC throughout.
+  const rows = await db.$queryRaw<{ at: Date; requests: number; errors: number }[]>`
+    WITH buckets AS (
+      SELECT generate_series(
+        date_trunc(${bucket}, ${since}::timestamptz AT TIME ZONE 'UTC'),
+        date_trunc(${bucket}, now() AT TIME ZONE 'UTC'),
+        ${step}::interval
+      ) AS at
+    ),
+    counts AS (
+      SELECT date_trunc(${bucket}, at) AS at,
+             count(*)::int AS requests,
+             (count(*) FILTER (WHERE status >= 500 OR error IS NOT NULL))::int AS errors
+      FROM request_logs
+      WHERE name = ${name} AND at >= ${since}::timestamptz AT TIME ZONE 'UTC'
+      GROUP BY 1
+    )
+    SELECT b.at, coalesce(c.requests, 0) AS requests, coalesce(c.errors, 0) AS errors
+    FROM buckets b LEFT JOIN counts c ON c.at = b.at
+    ORDER BY b.at`;
+  return rows.map((r) => ({ at: r.at, requests: Number(r.requests), errors: Number(r.errors) }));
+}

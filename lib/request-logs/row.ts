@@ -1,0 +1,73 @@
+import type { Admission } from "../db.ts";
+
+/** Longest path (with query) kept in a request log row; longer ones end in "…". */
+export const LOG_PATH_MAX = 2048;
+/** Longest user agent kept in a request log row. */
+export const LOG_USER_AGENT_MAX = 512;
+
+/**
+ * Why the relay answered a request itself instead of the tunnel's app. Stored in RequestLog.error.
+ * - tunnel_offline: the name is reserved but no client is connected.
+ * - local_unreachable: the client is connected but nothing answered on its local port.
+ * - client_aborted: the visitor went away before the response was complete.
+ * - upstream_aborted: the tunnel (or the local app) cut the response short.
+ * - relay_draining: the relay is shutting down.
+ */
+export type RequestLogError =
+  | "tunnel_offline"
+  | "local_unreachable"
+  | "client_aborted"
+  | "upstream_aborted"
+  | "relay_draining";
+
+/** One request log row as the relay queues it (RequestLog without the generated id). */
+export interface NewRequestLog {
+  at: Date;
+  name: string;
+  sessionId: string | null;
+  method: string;
+  /** Path and query, capped with capLogText(…, LOG_PATH_MAX). */
+  path: string;
+  status: number;
+  /** Fractional milliseconds from the request's arrival to the end of the response. */
+  durationMs: number;
+  /** Body bytes received from the visitor (upgrades: bytes the visitor sent after the handshake). */
+  bytesIn: number;
+  /** Body bytes sent to the visitor (upgrades: bytes the app sent after the handshake). */
+  bytesOut: number;
+  clientIp: string;
+  userAgent: string | null;
+  upgrade: boolean;
+  admission: Admission;
+  shareLinkId: string | null;
+  error: RequestLogError | null;
+}
+
+/** A high surrogate not followed by a low one, or a low one not preceded by a high one. */
+const LONE_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/g;
+
+/**
+ * Caps text for a log column: at most `max` UTF-16 units (ending in "…" when cut), never a lone
+ * surrogate (at the cut or anywhere), and without NUL characters: PostgreSQL text can store
+ * neither, and one such row would fail its whole batch.
+ */
+export function capLogText(text: string, max: number): string {
+  let out = text.includes("\u0000") ? text.replaceAll("\u0000", "") : text;
+  out = out.replace(LONE_SURROGATE, "\ufffd");
+  if (out.length <= max) return out;
+  let end = max - 1;
+  const last = out.charCodeAt(end - 1);
+  if (last >= 0xd800 && last <= 0xdbff) end -= 1;
+  out = `${out.slice(0, end)}…`;
+  return out;
+}
+
+/** The path column value for a request target. */
+export function capLogPath(path: string): string {
+  return capLogText(path, LOG_PATH_MAX);
+}
+
+/** The user agent column value (null when the visitor sent none). */
+export function capUserAgent(userAgent: string | undefined): string | null {
+  return userAgent === undefined || userAgent === "" ? null : capLogText(userAgent, LOG_USER_AGENT_MAX);
+}

@@ -1,0 +1,112 @@
+import type { AccessMode, Db } from "../db.ts";
+import { shareLinkProblem } from "./service.ts";
+import { hashShareToken, looksLikeShareToken } from "./tokens.ts";
+
+/**
+ * The queries the relay's access gate runs. Unlike service.ts these are not scoped to a user: the
+ * relay answers visitors, and a visitor proves access with a password or a token, not a session.
+ */
+
+/** What a share cookie is checked against: whether its link still admits anyone. */
+export interface ShareLinkState {
+  revokedAt: Date | null;
+  expiresAt: Date | null;
+}
+
+/** Everything the gate needs to decide about one name, loaded in one query and cached briefly. */
+export interface NameAccessState {
+  mode: AccessMode;
+  /** The argon2 hash of the tunnel password, if one is set. Stays inside the relay process. */
+  passwordHash: string | null;
+  passwordVersion: number;
+  /** The name's most recent links by id (a cookie for a link not listed here no longer admits). */
+  links: ReadonlyMap<string, ShareLinkState>;
+}
+
+/** Unreserved (random) names are public: nobody can set a password on them. */
+export const PUBLIC_STATE: NameAccessState = Object.freeze({
+  mode: "PUBLIC",
+  passwordHash: null,
+  passwordVersion: 0,
+  links: new Map(),
+});
+
+/**
+ * Cookies live at most BURROW_ACCESS_COOKIE_HOURS, so only recently made links can still have
+ * visitors holding one; the cap bounds the memory and query size for owners with many old links.
+ */
+const MAX_LINKS_LOADED = 500;
+
+/** Loads the access state of a name; PUBLIC_STATE when the name is not reserved. */
+export async function loadAccessState(db: Db, name: string): Promise<NameAccessState> {
+  const reservation = await db.reservation.findUnique({
+    where: { name },
+    select: {
+      accessMode: true,
+      passwordHash: true,
+      passwordVersion: true,
+      shareLinks: {
+        select: { id: true, revokedAt: true, expiresAt: true },
+        orderBy: { createdAt: "desc" },
+        take: MAX_LINKS_LOADED,
+      },
+    },
+  });
+  if (!reservation) return PUBLIC_STATE;
+  return {
+    mode: reservation.accessMode,
+    passwordHash: reservation.passwordHash,
+    passwordVersion: reservation.passwordVersion,
+    links: new Map(
+      reservation.shareLinks.map((l) => [l.id, { revokedAt: l.revokedAt, expiresAt: l.expiresAt }]),
+    ),
+  };
+}
+
+/** The outcome of opening a share link. */
+export type RedeemResult =
+  | { ok: true; linkId: string; expiresAt: Date | null }
+  | { ok: false; problem: "unknown" | "revoked" | "expired" | "used_up" };
+
+/** Compare-and-swap retries when many visitors open the same link at once. */
+const REDEEM_ATTEMPTS = 5;
+
+/**
+ * Checks a share token for a name and, when the link still admits, counts one use and stamps
+ * `lastUsedAt` atomically: the update only applies while `uses` is still the value that was read
+ * (compare-and-swap), so `maxUses` holds under concurrent opens. A token of another name is
+ * "unknown", like one that never existed.
+ */
+export async function redeemShareLink(
+  db: Db,
+  name: string,
+  token: string,
+  now = new Date(),
+): Promise<RedeemResult> {
+  if (!looksLikeShareToken(token)) return { ok: false, problem: "unknown" };
+  const tokenHash = hashShareToken(token);
+  for (let attempt = 0; attempt < REDEEM_ATTEMPTS; attempt++) {
+    const link = await db.shareLink.findUnique({
+      where: { tokenHash },
+      select: {
+        id: true,
+        revokedAt: true,
+        expiresAt: true,
+        maxUses: true,
+        uses: true,
+        reservation: { select: { name: true } },
+      },
+    });
+    if (!link || link.reservation.name !== name) return { ok: false, problem: "unknown" };
+    const problem = shareLinkProblem(link, now);
+    if (problem) return { ok: false, problem };
+    const updated = await db.shareLink.updateMany({
+      // Without a use limit there is nothing to race for: a plain increment is enough.
+      where: { id: link.id, revokedAt: null, ...(link.maxUses === null ? {} : { uses: link.uses }) },
+      data: { uses: { increment: 1 }, lastUsedAt: now },
+    });
+    if (updated.count === 1) return { ok: true, linkId: link.id, expiresAt: link.expiresAt };
+  }
+  // Lost the race every time: a limited link opened by many at once; its last uses went to others.
+  return { ok: false, problem: "used_up" };
+}

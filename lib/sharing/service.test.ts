@@ -1,0 +1,103 @@
+import assert from "node:assert/strict";
+import { after, before, test } from "node:test";
+import { isAppError } from "../errors.ts";
+import { createTestDatabase, type TestDatabase } from "../testing/db.ts";
+import {
+  createShareLink,
+  getAccessSettings,
+  listShareLinks,
+  revokeShareLink,
+  setAccessSettings,
+  shareLinkProblem,
+} from "./service.ts";
+import { hashShareToken } from "./tokens.ts";
+
+let database: TestDatabase;
+let owner: string;
+let stranger: string;
+
+before(async () => {
+  database = await createTestDatabase("sharing");
+  const { db } = database;
+  owner = (await db.user.create({ data: { email: "owner@example.com", passwordHash: "x" } })).id;
+  stranger = (await db.user.create({ data: { email: "stranger@example.com", passwordHash: "x" } })).id;
+  await db.reservation.create({ data: { name: "demo", userId: owner } });
+});
+after(() => database.drop());
+
+const code = (c: string) => (e: unknown) => isAppError(e) && e.code === c;
+
+test("password mode needs a password, and a new password bumps the version", async () => {
+  const { db } = database;
+  await assert.rejects(setAccessSettings(db, owner, "demo", { mode: "PASSWORD" }), code("invalid_input"));
+  await assert.rejects(
+    setAccessSettings(db, owner, "demo", { mode: "PASSWORD", password: "short" }),
+    code("invalid_input"),
+  );
+  const summary = await setAccessSettings(db, owner, "demo", { mode: "PASSWORD", password: "correct horse" });
+  assert.deepEqual(summary, { mode: "PASSWORD", hasPassword: true });
+  const first = await db.reservation.findUniqueOrThrow({
+    where: { name: "demo" },
+    omit: { passwordHash: false },
+  });
+  assert.match(first.passwordHash ?? "", /^\$argon2id\$/);
+  await setAccessSettings(db, owner, "demo", { mode: "PASSWORD", password: "another horse" });
+  const second = await db.reservation.findUniqueOrThrow({ where: { name: "demo" } });
+  assert.equal(second.passwordVersion, first.passwordVersion + 1);
+  await setAccessSettings(db, owner, "demo", { mode: "LINKS" });
+  assert.deepEqual(await getAccessSettings(db, owner, "demo"), { mode: "LINKS", hasPassword: true });
+});
+
+test("another user's name is not found, never revealed", async () => {
+  const { db } = database;
+  await assert.rejects(getAccessSettings(db, stranger, "demo"), code("not_found"));
+  await assert.rejects(setAccessSettings(db, stranger, "demo", { mode: "PUBLIC" }), code("not_found"));
+  await assert.rejects(
+    createShareLink(db, stranger, "demo", { label: "x", expiry: "1h" }),
+    code("not_found"),
+  );
+  await assert.rejects(listShareLinks(db, stranger, "demo"), code("not_found"));
+});
+
+test("share links store only the token's hash and can be revoked", async () => {
+  const { db } = database;
+  const now = new Date("2026-11-21T12:00:00Z");
+  const { link, token } = await createShareLink(
+    db,
+    owner,
+    "demo",
+    { label: "for Ana", expiry: "1d", maxUses: "3" },
+    now,
+  );
+  assert.equal(link.expiresAt?.toISOString(), "2026-11-22T12:00:00.000Z");
+  assert.equal(link.maxUses, 3);
+  assert.equal("tokenHash" in link, false);
+  const stored = await db.shareLink.findUniqueOrThrow({ where: { id: link.id } });
+  assert.equal(stored.tokenHash, hashShareToken(token));
+  assert.equal(JSON.stringify(await db.shareLink.findMany()).includes(token), false);
+
+  await assert.rejects(
+    createShareLink(db, owner, "demo", { label: "x", expiry: "date", expiresAt: "2020-01-01" }, now),
+    code("invalid_input"),
+  );
+  await assert.rejects(
+    createShareLink(db, owner, "demo", { label: "", expiry: "never" }, now),
+    code("invalid_input"),
+  );
+
+  await assert.rejects(revokeShareLink(db, stranger, "demo", link.id), code("not_found"));
+  await revokeShareLink(db, owner, "demo", link.id, now);
+  const revoked = await db.shareLink.findUniqueOrThrow({ where: { id: link.id } });
+  assert.equal(shareLinkProblem(revoked, now), "revoked");
+  await revokeShareLink(db, owner, "demo", link.id, now); // twice is fine
+  await assert.rejects(revokeShareLink(db, owner, "demo", "nope"), code("not_found"));
+});
+
+test("link problems: expired, used up, fine", () => {
+  const now = new Date("2026-11-21T12:00:00Z");
+  const base = { revokedAt: null, expiresAt: null, maxUses: null, uses: 0 };
+  assert.equal(shareLinkProblem(base, now), null);
+  assert.equal(shareLinkProblem({ ...base, expiresAt: now }, now), "expired");
+  assert.equal(shareLinkProblem({ ...base, maxUses: 2, uses: 2 }, now), "used_up");
+  assert.equal(shareLinkProblem({ ...base, maxUses: 2, uses: 1 }, now), null);
+});

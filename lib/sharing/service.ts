@@ -1,0 +1,123 @@
+import type { Db } from "../db.ts";
+import { AppError } from "../errors.ts";
+import { hashPassword } from "../passwords.ts";
+import { sendRelayCommand } from "../relay-control.ts";
+import { parseInput } from "../validate.ts";
+import { accessSettingsSchema, createShareLinkSchema, expiryDate } from "./schemas.ts";
+import { createShareToken } from "./tokens.ts";
+
+async function ownedReservation(db: Db, userId: string, name: string) {
+  const reservation = await db.reservation.findFirst({
+    where: { name, userId },
+    omit: { passwordHash: false },
+  });
+  if (!reservation) throw new AppError("not_found", "No such name");
+  return reservation;
+}
+
+export interface AccessSummary {
+  mode: "PUBLIC" | "PASSWORD" | "LINKS";
+  hasPassword: boolean;
+}
+
+export async function getAccessSettings(db: Db, userId: string, name: string): Promise<AccessSummary> {
+  const reservation = await ownedReservation(db, userId, name);
+  return { mode: reservation.accessMode, hasPassword: reservation.passwordHash !== null };
+}
+
+/**
+ * Sets who may open a tunnel. A new password bumps the password version, which signs out every
+ * visitor who got in with the old one. The relay is told at once (cached access state dropped).
+ */
+export async function setAccessSettings(
+  db: Db,
+  userId: string,
+  name: string,
+  input: unknown,
+): Promise<AccessSummary> {
+  const { mode, password } = parseInput(accessSettingsSchema, input);
+  const reservation = await ownedReservation(db, userId, name);
+  if (mode === "PASSWORD" && !password && !reservation.passwordHash) {
+    throw new AppError("invalid_input", "Set a password for password mode", { password: ["Set a password"] });
+  }
+  const updated = await db.reservation.update({
+    where: { id: reservation.id },
+    data: {
+      accessMode: mode,
+      ...(password ? { passwordHash: await hashPassword(password), passwordVersion: { increment: 1 } } : {}),
+    },
+    omit: { passwordHash: false },
+  });
+  await sendRelayCommand(db, { type: "access-changed", name });
+  return { mode: updated.accessMode, hasPassword: updated.passwordHash !== null };
+}
+
+/** Creates a share link; the token is returned once and only its hash is stored. */
+export async function createShareLink(
+  db: Db,
+  userId: string,
+  name: string,
+  input: unknown,
+  now = new Date(),
+) {
+  const parsed = parseInput(createShareLinkSchema, input);
+  const expiresAt = expiryDate(parsed, now);
+  if (expiresAt && expiresAt <= now) {
+    throw new AppError("invalid_input", "The expiry must be in the future", {
+      expiresAt: ["Pick a date in the future"],
+    });
+  }
+  const reservation = await ownedReservation(db, userId, name);
+  const { token, tokenHash } = createShareToken();
+  const link = await db.shareLink.create({
+    data: {
+      reservationId: reservation.id,
+      label: parsed.label,
+      tokenHash,
+      expiresAt,
+      maxUses: parsed.maxUses ?? null,
+    },
+    omit: { tokenHash: true },
+  });
+  return { link, token };
+}
+
+export async function listShareLinks(db: Db, userId: string, name: string) {
+  const reservation = await ownedReservation(db, userId, name);
+  return db.shareLink.findMany({
+    where: { reservationId: reservation.id },
+    omit: { tokenHash: true },
+    orderBy: { createdAt: "desc" },
+  });
+}
+
+/** Revokes a link; visitors holding its cookie are cut off as soon as the relay hears of it. */
+export async function revokeShareLink(
+  db: Db,
+  userId: string,
+  name: string,
+  linkId: string,
+  now = new Date(),
+) {
+  const reservation = await ownedReservation(db, userId, name);
+  const result = await db.shareLink.updateMany({
+    where: { id: linkId, reservationId: reservation.id, revokedAt: null },
+    data: { revokedAt: now },
+  });
+  if (result.count === 0) {
+    const exists = await db.shareLink.count({ where: { id: linkId, reservationId: reservation.id } });
+    if (exists === 0) throw new AppError("not_found", "No such link");
+  }
+  await sendRelayCommand(db, { type: "access-changed", name });
+}
+
+/** Why a link no longer admits anyone, or null while it does. */
+export function shareLinkProblem(
+  link: { revokedAt: Date | null; expiresAt: Date | null; maxUses: number | null; uses: number },
+  now: Date,
+): "revoked" | "expired" | "used_up" | null {
+  if (link.revokedAt) return "revoked";
+  if (link.expiresAt && link.expiresAt <= now) return "expired";
+  if (link.maxUses !== null && link.uses >= link.maxUses) return "used_up";
+  return null;
+}

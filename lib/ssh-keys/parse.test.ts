@@ -1,0 +1,72 @@
+import assert from "node:assert/strict";
+import { execFileSync } from "node:child_process";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { after, test } from "node:test";
+import { isAppError } from "../errors.ts";
+import { parsePublicKey } from "./parse.ts";
+
+const dir = mkdtempSync(join(tmpdir(), "burrow-keys-"));
+after(() => rmSync(dir, { recursive: true, force: true }));
+
+let made = 0;
+/** A fresh key made by the real ssh-keygen, with what ssh-keygen -lf says about it. */
+function keygen(type: string, bits?: number) {
+  const file = join(dir, `key-${made++}`);
+  execFileSync("ssh-keygen", [
+    "-q",
+    "-t",
+    type,
+    ...(bits ? ["-b", String(bits)] : []),
+    "-N",
+    "",
+    "-C",
+    "me@laptop",
+    "-f",
+    file,
+  ]);
+  const [size, fingerprint] = execFileSync("ssh-keygen", ["-lf", `${file}.pub`], { encoding: "utf8" }).split(
+    " ",
+  );
+  return {
+    pub: readFileSync(`${file}.pub`, "utf8"),
+    priv: readFileSync(file, "utf8"),
+    bits: Number(size),
+    fingerprint,
+  };
+}
+
+function rejects(input: string, pattern: RegExp) {
+  assert.throws(
+    () => parsePublicKey(input),
+    (e: unknown) => isAppError(e) && e.code === "invalid_input" && pattern.test(e.message),
+  );
+}
+
+test("ed25519, ecdsa and rsa keys parse with ssh-keygen's fingerprint", () => {
+  for (const [type, bits] of [["ed25519"], ["ecdsa", 384], ["rsa", 3072]] as const) {
+    const key = keygen(type, bits);
+    const parsed = parsePublicKey(key.pub);
+    assert.equal(parsed.fingerprint, key.fingerprint, type);
+    assert.equal(parsed.bits, key.bits, type);
+    assert.equal(parsed.comment, "me@laptop");
+    assert.equal(parsed.publicKey, key.pub.split(" ").slice(0, 2).join(" "));
+  }
+});
+
+test("private keys are refused with a warning", () => {
+  rejects(keygen("ed25519").priv, /PRIVATE key/);
+});
+
+test("weak, unsupported and damaged keys are refused with the reason", () => {
+  rejects(keygen("rsa", 1024).pub, /1024 bits; at least 2048/);
+  rejects("ssh-dss AAAAB3NzaC1kc3MAAACBAP==", /DSA keys are insecure/);
+  rejects("", /Paste a public key/);
+  rejects("hello world", /not supported/);
+  rejects("ssh-ed25519 not-base64!", /does not look like/);
+  const pub = keygen("ed25519").pub;
+  rejects(pub.slice(0, 40), /damaged or incomplete/);
+  rejects(`${pub}\n${pub}`, /one key at a time/);
+  rejects(pub.replace("ssh-ed25519", "ssh-rsa"), /damaged|says ssh-rsa/);
+});

@@ -1,0 +1,93 @@
+import type { z } from "zod";
+import type { Db } from "../db.ts";
+import { AppError, isUniqueViolation } from "../errors.ts";
+import { sendRelayCommand } from "../relay-control.ts";
+import { parseInput } from "../validate.ts";
+import { addKeySchema, parsePublicKey } from "./parse.ts";
+
+/** A registered key as the keys page and the CLI show it. */
+export interface SshKeySummary {
+  id: string;
+  label: string;
+  algorithm: string;
+  bits: number;
+  fingerprint: string;
+  createdAt: Date;
+  lastUsedAt: Date | null;
+}
+
+const keySelect = {
+  id: true,
+  label: true,
+  algorithm: true,
+  bits: true,
+  fingerprint: true,
+  createdAt: true,
+  lastUsedAt: true,
+} as const;
+
+/** The same message whoever holds the key: saying who would reveal which account owns it. */
+const DUPLICATE_MESSAGE = "This key is already registered";
+
+/**
+ * Registers a public key for a user. The label defaults to the key's comment (often user@host), or
+ * its algorithm when there is none. A key may belong to one account only, since it is how the relay
+ * knows who is connecting.
+ */
+export async function addKey(
+  db: Db,
+  userId: string,
+  input: z.input<typeof addKeySchema>,
+): Promise<SshKeySummary> {
+  const { label, publicKey } = parseInput(addKeySchema, input);
+  let parsed: ReturnType<typeof parsePublicKey>;
+  try {
+    parsed = parsePublicKey(publicKey);
+  } catch (error) {
+    // Same shape as a schema failure, so the form shows it under the field.
+    if (error instanceof AppError)
+      throw new AppError(error.code, error.message, { publicKey: [error.message] });
+    throw error;
+  }
+  try {
+    return await db.sshKey.create({
+      data: {
+        userId,
+        label: label || parsed.comment.slice(0, 100) || parsed.algorithm,
+        algorithm: parsed.algorithm,
+        bits: parsed.bits,
+        publicKey: parsed.publicKey,
+        fingerprint: parsed.fingerprint,
+      },
+      select: keySelect,
+    });
+  } catch (error) {
+    if (isUniqueViolation(error)) {
+      throw new AppError("conflict", DUPLICATE_MESSAGE, { publicKey: [DUPLICATE_MESSAGE] });
+    }
+    throw error;
+  }
+}
+
+/** The user's keys, newest first. */
+export async function listKeys(db: Db, userId: string): Promise<SshKeySummary[]> {
+  return db.sshKey.findMany({ where: { userId }, select: keySelect, orderBy: { createdAt: "desc" } });
+}
+
+/**
+ * Deletes one of the user's keys; not_found when it is not theirs. Tunnels opened with the key are
+ * closed: removing a key is how a user revokes a lost laptop.
+ */
+export async function deleteKey(db: Db, userId: string, keyId: string): Promise<void> {
+  // Read the open sessions before deleting: the foreign key is set to null on delete.
+  const open = await db.tunnelSession.findMany({
+    where: { sshKeyId: keyId, userId, endedAt: null },
+    select: { name: true },
+    distinct: ["name"],
+  });
+  const { count } = await db.sshKey.deleteMany({ where: { id: keyId, userId } });
+  if (count === 0) throw new AppError("not_found", "No such key");
+  for (const { name } of open) {
+    await sendRelayCommand(db, { type: "disconnect", name, reason: "SSH key removed" });
+  }
+}

@@ -1,0 +1,55 @@
+import { randomBytes } from "node:crypto";
+import pg from "pg";
+import { migrate } from "../db/migrate.ts";
+import { createDb, type Db } from "../db.ts";
+
+export interface TestDatabase {
+  url: string;
+  db: Db;
+  /** Closes the client and drops the database. Safe to call twice. */
+  drop(): Promise<void>;
+}
+
+/**
+ * The server tests run against: `BURROW_TEST_DATABASE_URL` (set by scripts/test.ts, which starts an
+ * embedded PostgreSQL unless DATABASE_URL is set), else DATABASE_URL.
+ */
+export function testServerUrl(): string {
+  const url = process.env.BURROW_TEST_DATABASE_URL ?? process.env.DATABASE_URL;
+  if (!url) throw new Error("No test database server: run tests through `npm test` (scripts/test.ts)");
+  return url;
+}
+
+/** Creates a fresh, migrated database with a unique name on the test server. */
+export async function createTestDatabase(label = "t"): Promise<TestDatabase> {
+  const server = new URL(testServerUrl());
+  const name = `burrow_test_${label.replace(/\W/g, "").slice(0, 20)}_${randomBytes(4).toString("hex")}`;
+  const admin = new pg.Client({ connectionString: server.toString() });
+  await admin.connect();
+  try {
+    await admin.query(`CREATE DATABASE ${pg.escapeIdentifier(name)}`);
+  } finally {
+    await admin.end();
+  }
+  const url = new URL(server);
+  url.pathname = `/${name}`;
+  await migrate(url.toString());
+  const db = createDb(url.toString(), { max: 5, applicationName: `burrow-test-${label}` });
+  let dropped = false;
+  return {
+    url: url.toString(),
+    db,
+    async drop() {
+      if (dropped) return;
+      dropped = true;
+      await db.$disconnect();
+      const client = new pg.Client({ connectionString: server.toString() });
+      await client.connect();
+      try {
+        await client.query(`DROP DATABASE IF EXISTS ${pg.escapeIdentifier(name)} WITH (FORCE)`);
+      } finally {
+        await client.end();
+      }
+    },
+  };
+}

@@ -1,0 +1,42 @@
+import { z } from "zod";
+
+export const PASSWORD_MIN_LENGTH = 10;
+export const PASSWORD_MAX_LENGTH = 200;
+
+/** An email address, trimmed and lower-cased so "Ann@Example.com " and "ann@example.com" are one account. */
+export const emailSchema = z
+  .string({ message: "Enter your email address" })
+  .trim()
+  .toLowerCase()
+  .min(1, "Enter your email address")
+  .max(254, "That email address is too long")
+  .pipe(z.email({ message: "Enter a valid email address, e.g. you@example.com" }));
+
+/**
+ * An account password. No composition rules (NIST 800-63B): length is what matters. The upper bound
+ * keeps hashing cost bounded; it is far above what a password manager generates.
+ */
+export const passwordSchema = z
+  .string({ message: "Enter a password" })
+  .min(PASSWORD_MIN_LENGTH, `Use at least ${PASSWORD_MIN_LENGTH} characters`)
+  .max(PASSWORD_MAX_LENGTH, `Use at most ${PASSWORD_MAX_LENGTH} characters`);
+
+/** The sign-up form and `burrow user add`. */
+export const signUpSchema = z.object({ email: emailSchema, password: passwordSchema });
+export type SignUpInput = z.input<typeof signUpSchema>;
+
+/**
+ * The sign-in form. The password is only checked for presence: applying the length rules here would
+ * tell an attacker which guesses cannot be right, and would lock out accounts made under older rules.
+ */
+export const signInSchema = z.object({
+  email: emailSchema,
+  password: z
+    .string({ message: "Enter your password" })
+    .min(1, "Enter your password")
+    .max(PASSWORD_MAX_LENGTH),
+});
+export type SignInInput = z.input<typeof signInSchema>;
+
+/** Role changes from the admin page and the CLI. */
+export const roleSchema = z.enum(["USER", "ADMIN"], { message: "Choose a role" });

@@ -1,0 +1,98 @@
+import assert from "node:assert/strict";
+import { after, test } from "node:test";
+import { AppError } from "../errors.ts";
+import { createTestDatabase } from "../testing/db.ts";
+import { signUpSchema } from "./schemas.ts";
+import {
+  createUser,
+  getUser,
+  getUserByEmail,
+  listUsers,
+  setUserDisabled,
+  setUserRole,
+  verifyCredentials,
+} from "./service.ts";
+
+const database = await createTestDatabase("users");
+after(() => database.drop());
+const { db } = database;
+const password = "correct horse battery";
+
+const rejects = (promise: Promise<unknown>, code: string, message?: RegExp) =>
+  assert.rejects(promise, (error: unknown) => {
+    assert.ok(error instanceof AppError, `expected an AppError, got ${String(error)}`);
+    assert.equal(error.code, code);
+    if (message) assert.match(error.message, message);
+    return true;
+  });
+
+test("two concurrent first sign-ups produce exactly one admin", async () => {
+  const [a, b] = await Promise.all([
+    createUser(db, { email: "first@example.com", password }),
+    createUser(db, { email: "second@example.com", password }),
+  ]);
+  assert.deepEqual([a.role, b.role].sort(), ["ADMIN", "USER"]);
+  const third = await createUser(db, { email: "Third@Example.com ", password });
+  assert.equal(third.role, "USER");
+  assert.equal(third.email, "third@example.com", "emails are trimmed and lower-cased");
+  assert.equal((await createUser(db, { email: "boss@example.com", password, admin: true })).role, "ADMIN");
+});
+
+test("a duplicate email is a conflict, whatever its case", async () => {
+  await rejects(
+    createUser(db, { email: "FIRST@example.com", password }),
+    "conflict",
+    /An account with this email already exists/,
+  );
+});
+
+test("bad input is refused with a message for the form", async () => {
+  await rejects(createUser(db, { email: "not-an-email", password }), "invalid_input", /valid email/);
+  await rejects(
+    createUser(db, { email: "x@example.com", password: "short" }),
+    "invalid_input",
+    /at least 10/,
+  );
+  await rejects(
+    createUser(db, { email: "x@example.com", password: "p".repeat(201) }),
+    "invalid_input",
+    /at most 200/,
+  );
+  const parsed = signUpSchema.safeParse({ email: "", password: "" });
+  assert.equal(parsed.success, false);
+});
+
+test("credentials: right password, wrong password, unknown email, disabled account", async () => {
+  const user = await verifyCredentials(db, " First@Example.com", password);
+  assert.equal(user?.email, "first@example.com");
+  assert.equal(user && "passwordHash" in user, false, "the hash never leaves the service");
+  assert.equal(await verifyCredentials(db, "first@example.com", "wrong password!"), null);
+  assert.equal(await verifyCredentials(db, "nobody@example.com", password), null);
+  assert.equal(await verifyCredentials(db, "not an email", password), null);
+
+  const admin = (await listUsers(db)).find((u) => u.role === "ADMIN")!;
+  const target = await getUserByEmail(db, "third@example.com");
+  await setUserDisabled(db, admin.id, target.id, true);
+  assert.equal(await verifyCredentials(db, "third@example.com", password), null);
+  await setUserDisabled(db, admin.id, target.id, false);
+  assert.equal((await verifyCredentials(db, "third@example.com", password))?.id, target.id);
+});
+
+test("admins cannot disable or demote themselves; users cannot act as admins", async () => {
+  const admin = await getUserByEmail(db, "boss@example.com");
+  const user = await getUserByEmail(db, "third@example.com");
+  await rejects(setUserDisabled(db, admin.id, admin.id, true), "conflict", /your own account/);
+  await rejects(setUserRole(db, admin.id, admin.id, "USER"), "conflict", /your own admin role/);
+  await rejects(setUserRole(db, user.id, admin.id, "USER"), "forbidden");
+  await rejects(setUserRole(db, admin.id, "no-such-id", "ADMIN"), "not_found");
+  assert.equal((await setUserRole(db, admin.id, user.id, "ADMIN")).role, "ADMIN");
+  assert.equal((await setUserRole(db, admin.id, user.id, "USER")).role, "USER");
+});
+
+test("listUsers counts names and keys; getUser hides unknown ids", async () => {
+  const users = await listUsers(db);
+  assert.equal(users.length, 4);
+  assert.ok(users.every((u) => u.names === 0 && u.keys === 0));
+  await rejects(getUser(db, "nope"), "not_found");
+  await rejects(getUserByEmail(db, "ghost@example.com"), "not_found", /No user with the email/);
+});

@@ -1,0 +1,170 @@
+import type { Db } from "../db.ts";
+import { AppError, isUniqueViolation } from "../errors.ts";
+import type { Role } from "../generated/prisma/enums.ts";
+import { dummyPasswordHash, hashPassword, verifyPassword } from "../passwords.ts";
+import { sendRelayCommand } from "../relay-control.ts";
+import { parseInput } from "../validate.ts";
+import { emailSchema, roleSchema, signUpSchema } from "./schemas.ts";
+
+/** A user as every caller sees it: never the password hash. */
+export interface UserSummary {
+  id: string;
+  email: string;
+  role: Role;
+  disabledAt: Date | null;
+  createdAt: Date;
+}
+
+/** A row of the admin user list. */
+export interface UserListItem extends UserSummary {
+  names: number;
+  keys: number;
+}
+
+const userSelect = { id: true, email: true, role: true, disabledAt: true, createdAt: true } as const;
+
+/** Serialises "is this the first account?" across processes (dashboard, CLI). Arbitrary, fixed. */
+const FIRST_USER_LOCK = 72707370;
+
+/**
+ * Creates an account. The first account of an empty instance becomes ADMIN, so whoever installs
+ * Burrow can administer it without a separate bootstrap step; `admin: true` (the CLI's --admin)
+ * makes any account an admin. Duplicate emails are a conflict.
+ */
+export async function createUser(
+  db: Db,
+  input: { email: string; password: string; admin?: boolean },
+): Promise<UserSummary> {
+  const { email, password } = parseInput(signUpSchema, input);
+  // Hash outside the transaction: it is the slow part and needs no lock.
+  const passwordHash = await hashPassword(password);
+  try {
+    return await db.$transaction(async (tx) => {
+      // Two sign-ups racing on an empty table would both count zero users; the transaction-scoped
+      // advisory lock makes the count-then-insert atomic without locking the whole table.
+      await tx.$executeRaw`SELECT pg_advisory_xact_lock(${FIRST_USER_LOCK})`;
+      const first = (await tx.user.count()) === 0;
+      return tx.user.create({
+        data: { email, passwordHash, role: first || input.admin ? "ADMIN" : "USER" },
+        select: userSelect,
+      });
+    });
+  } catch (error) {
+    if (isUniqueViolation(error)) {
+      throw new AppError("conflict", "An account with this email already exists", {
+        email: ["An account with this email already exists"],
+      });
+    }
+    throw error;
+  }
+}
+
+/**
+ * The user with this email and password, or null: unknown email, wrong password and disabled
+ * account all look the same to the caller. An unknown email is still checked against a dummy hash
+ * so the response time does not reveal whether the account exists.
+ */
+export async function verifyCredentials(
+  db: Db,
+  email: string,
+  password: string,
+): Promise<UserSummary | null> {
+  const parsedEmail = emailSchema.safeParse(email);
+  const user = parsedEmail.success
+    ? await db.user.findUnique({
+        where: { email: parsedEmail.data },
+        select: { ...userSelect, passwordHash: true },
+      })
+    : null;
+  const matches = await verifyPassword(user?.passwordHash ?? (await dummyPasswordHash()), password);
+  if (!user || !matches || user.disabledAt) return null;
+  const { passwordHash: _hash, ...summary } = user;
+  return summary;
+}
+
+/** Every account, oldest first, with how many names and keys each has. */
+export async function listUsers(db: Db): Promise<UserListItem[]> {
+  const users = await db.user.findMany({
+    select: { ...userSelect, _count: { select: { reservations: true, sshKeys: true } } },
+    orderBy: { createdAt: "asc" },
+  });
+  return users.map(({ _count, ...user }) => ({ ...user, names: _count.reservations, keys: _count.sshKeys }));
+}
+
+/** One account by id; not_found when it does not exist. */
+export async function getUser(db: Db, id: string): Promise<UserSummary> {
+  const user = await db.user.findUnique({ where: { id }, select: userSelect });
+  if (!user) throw new AppError("not_found", "No such user");
+  return user;
+}
+
+/** One account by email (the CLI's way to name users); not_found when there is none. */
+export async function getUserByEmail(db: Db, email: string): Promise<UserSummary> {
+  const parsed = parseInput(emailSchema, email);
+  const user = await db.user.findUnique({ where: { email: parsed }, select: userSelect });
+  if (!user) throw new AppError("not_found", `No user with the email ${parsed}`);
+  return user;
+}
+
+/**
+ * Disables or re-enables an account. A disabled user cannot sign in or open tunnels; their open
+ * tunnels are closed now. An admin cannot disable themselves, which also guarantees one admin stays.
+ */
+export async function setUserDisabled(
+  db: Db,
+  actingAdminId: string,
+  userId: string,
+  disabled: boolean,
+): Promise<UserSummary> {
+  await assertActingAdmin(db, actingAdminId);
+  if (actingAdminId === userId) throw new AppError("conflict", "You cannot disable your own account");
+  const user = await updateUser(db, userId, { disabledAt: disabled ? new Date() : null });
+  if (disabled) await disconnectUserTunnels(db, userId, "account disabled");
+  return user;
+}
+
+/** Makes an account an admin or a regular user. An admin cannot demote themselves. */
+export async function setUserRole(
+  db: Db,
+  actingAdminId: string,
+  userId: string,
+  role: Role,
+): Promise<UserSummary> {
+  const parsedRole = parseInput(roleSchema, role);
+  await assertActingAdmin(db, actingAdminId);
+  if (actingAdminId === userId && parsedRole !== "ADMIN") {
+    throw new AppError("conflict", "You cannot remove your own admin role: ask another admin");
+  }
+  return updateUser(db, userId, { role: parsedRole });
+}
+
+/** Defence in depth: the dashboard checks the session's role too, but a stale one must not act. */
+async function assertActingAdmin(db: Db, actingAdminId: string): Promise<void> {
+  const actor = await db.user.findUnique({
+    where: { id: actingAdminId },
+    select: { role: true, disabledAt: true },
+  });
+  if (actor?.role !== "ADMIN" || actor.disabledAt) {
+    throw new AppError("forbidden", "Only an admin can change accounts");
+  }
+}
+
+async function updateUser(
+  db: Db,
+  userId: string,
+  data: { disabledAt?: Date | null; role?: Role },
+): Promise<UserSummary> {
+  const { count } = await db.user.updateMany({ where: { id: userId }, data });
+  if (count === 0) throw new AppError("not_found", "No such user");
+  return getUser(db, userId);
+}
+
+/** Asks the relay to close every open tunnel of a user (best effort: the relay may be down). */
+async function disconnectUserTunnels(db: Db, userId: string, reason: string): Promise<void> {
+  const open = await db.tunnelSession.findMany({
+    where: { userId, endedAt: null },
+    select: { name: true },
+    distinct: ["name"],
+  });
+  for (const { name } of open) await sendRelayCommand(db, { type: "disconnect", name, reason });
+}

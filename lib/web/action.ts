@@ -1,0 +1,66 @@
+import "server-only";
+import { unstable_rethrow } from "next/navigation";
+import type { z } from "zod";
+import { AppError, fieldErrorsOf, isAppError } from "../errors.ts";
+import type { ActionResult, ActionState } from "./action-result.ts";
+import { type CurrentUser, getCurrentUser } from "./session.ts";
+
+type Access = "user" | "admin" | "public";
+
+interface ActionContext<A extends Access> {
+  user: A extends "public" ? CurrentUser | null : CurrentUser;
+}
+
+/**
+ * The one server-action wrapper: parse the form with the same zod schema the client uses, check the
+ * session (and the role), run the handler, and map every outcome to an ActionResult. AppErrors carry
+ * messages meant for the user; anything else is logged and shown as a generic message. Next's own
+ * control-flow errors (redirect, notFound) pass through.
+ */
+export function defineAction<S extends z.ZodType, T, A extends Access = "user">(
+  options: { schema: S; access?: A },
+  handler: (input: z.output<S>, context: ActionContext<A>) => Promise<T>,
+): (previous: ActionState<T>, formData: FormData) => Promise<ActionResult<T>> {
+  const access: Access = options.access ?? "user";
+  return async (_previous, formData) => {
+    try {
+      const user = await getCurrentUser();
+      if (access !== "public" && !user) {
+        throw new AppError("unauthorized", "Your session has ended: sign in again");
+      }
+      // Admin-only actions answer "not found" to everyone else, like the admin pages do.
+      if (access === "admin" && user?.role !== "ADMIN") throw new AppError("not_found", "Not found");
+      const parsed = options.schema.safeParse(formDataToObject(formData));
+      if (!parsed.success) {
+        const fieldErrors = fieldErrorsOf(parsed.error.issues);
+        return {
+          ok: false,
+          error: { code: "invalid_input", message: "Check the highlighted fields", fieldErrors },
+        };
+      }
+      const data = await handler(parsed.data, { user } as ActionContext<A>);
+      return { ok: true, data };
+    } catch (error) {
+      unstable_rethrow(error);
+      if (isAppError(error)) {
+        return {
+          ok: false,
+          error: { code: error.code, message: error.message, fieldErrors: error.fieldErrors },
+        };
+      }
+      console.error("server action failed:", error);
+      return { ok: false, error: { code: "internal", message: "Something went wrong. Try again." } };
+    }
+  };
+}
+
+/** Text fields only; a field sent twice keeps its last value. */
+function formDataToObject(formData: FormData): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [key, value] of formData.entries()) {
+    // React adds $ACTION_* fields to progressively enhanced forms; they are not user input.
+    if (key.startsWith("$ACTION")) continue;
+    if (typeof value === "string") out[key] = value;
+  }
+  return out;
+}

@@ -1,0 +1,42 @@
+import "server-only";
+import { NextResponse } from "next/server";
+import { isAppError } from "../errors.ts";
+import { type CurrentUser, getCurrentUser } from "./session.ts";
+
+/**
+ * The route handlers' common frame (the umami four steps): authorize, run, map the result or the
+ * error to one JSON shape `{ error: { code, message } }`. Never cached: every answer is live state.
+ */
+export async function apiHandler(run: (user: CurrentUser) => Promise<unknown>): Promise<NextResponse> {
+  const headers = { "Cache-Control": "no-store" };
+  try {
+    const user = await getCurrentUser();
+    if (!user) {
+      return NextResponse.json(
+        { error: { code: "unauthorized", message: "Sign in first" } },
+        { status: 401, headers },
+      );
+    }
+    return NextResponse.json(await run(user), { headers });
+  } catch (error) {
+    if (isAppError(error)) {
+      const status = STATUS[error.code] ?? 400;
+      return NextResponse.json({ error: { code: error.code, message: error.message } }, { status, headers });
+    }
+    console.error("api route failed:", error);
+    return NextResponse.json(
+      { error: { code: "internal", message: "Something went wrong" } },
+      { status: 500, headers },
+    );
+  }
+}
+
+const STATUS: Record<string, number> = {
+  invalid_input: 400,
+  unauthorized: 401,
+  forbidden: 403,
+  not_found: 404,
+  conflict: 409,
+  rate_limited: 429,
+  unavailable: 503,
+};

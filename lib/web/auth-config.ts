@@ -1,0 +1,48 @@
+import { NextResponse } from "next/server";
+import type { NextAuthConfig } from "next-auth";
+import { loadEnv } from "../env.ts";
+
+// No database and no "server-only" here on purpose: proxy.ts imports this file, and the proxy only
+// needs to read the JWT. The Credentials provider (argon2 + Prisma) is added in auth.ts.
+
+/** Pages a signed-out visitor may open. Everything else goes to /login first. */
+const PUBLIC_PATHS = ["/login", "/signup", "/burrow-connect"];
+
+export function isPublicPath(pathname: string): boolean {
+  return PUBLIC_PATHS.some((p) => pathname === p || pathname.startsWith(`${p}/`));
+}
+
+export const authConfig = {
+  // Self-hosted behind whatever host name the operator picked: trust the Host header.
+  trustHost: true,
+  secret: loadEnv().AUTH_SECRET,
+  session: { strategy: "jwt", maxAge: 30 * 24 * 60 * 60 },
+  pages: { signIn: "/login" },
+  providers: [],
+  callbacks: {
+    authorized({ auth, request }) {
+      if (isPublicPath(request.nextUrl.pathname)) return true;
+      if (auth?.user?.id) return true;
+      // Scripts and live views polling an API get a status they can act on, not a login page.
+      if (request.nextUrl.pathname.startsWith("/api/")) {
+        return NextResponse.json(
+          { error: { code: "unauthorized", message: "Sign in first" } },
+          { status: 401 },
+        );
+      }
+      return false;
+    },
+    jwt({ token, user }) {
+      if (user?.id) {
+        token.uid = user.id;
+        token.role = user.role;
+      }
+      return token;
+    },
+    session({ session, token }) {
+      if (typeof token.uid === "string") session.user.id = token.uid;
+      if (token.role === "ADMIN" || token.role === "USER") session.user.role = token.role;
+      return session;
+    },
+  },
+} satisfies NextAuthConfig;

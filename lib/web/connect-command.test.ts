@@ -1,0 +1,36 @@
+import assert from "node:assert/strict";
+import { test } from "node:test";
+import { helperCommand, helperDownloadCommand, parseLocalPort, sshCommand } from "./connect-command.ts";
+
+test("sshCommand includes -p unless the port is 22", () => {
+  assert.equal(
+    sshCommand({ name: "myapp", sshHost: "relay.example.com", sshPort: 2222 }, 3000),
+    "ssh -R myapp:80:localhost:3000 -p 2222 relay.example.com",
+  );
+  assert.equal(
+    sshCommand({ name: "myapp", sshHost: "relay.example.com", sshPort: 22 }, 8080),
+    "ssh -R myapp:80:localhost:8080 relay.example.com",
+  );
+});
+
+test("parseLocalPort accepts 1..65535 only", () => {
+  assert.equal(parseLocalPort("3000"), 3000);
+  assert.equal(parseLocalPort(" 80 "), 80);
+  for (const bad of ["", "0", "65536", "3e3", "-1", "80a", "123456"])
+    assert.equal(parseLocalPort(bad), null, bad);
+});
+
+test("helper commands", () => {
+  assert.equal(
+    helperCommand({ name: "myapp", sshHost: "localhost", sshPort: 2222 }, 3000),
+    "burrow-connect 3000 myapp",
+  );
+  assert.equal(
+    helperCommand({ name: "myapp", sshHost: "relay.example.com", sshPort: 22 }, 8080),
+    "burrow-connect -H relay.example.com -p 22 8080 myapp",
+  );
+  assert.equal(
+    helperDownloadCommand("http://dash.example:3000/"),
+    "curl -fsSL http://dash.example:3000/burrow-connect -o burrow-connect && chmod +x burrow-connect",
+  );
+});

@@ -1,0 +1,46 @@
+import assert from "node:assert/strict";
+import { test } from "node:test";
+import { formatBytes, formatDuration, formatRelative, formatUptime, statusTone } from "./format.ts";
+
+test("formatBytes", () => {
+  assert.equal(formatBytes(0), "0 B");
+  assert.equal(formatBytes(999), "999 B");
+  assert.equal(formatBytes(1234), "1.2 kB");
+  assert.equal(formatBytes(123_456), "123 kB");
+  assert.equal(formatBytes(5_500_000), "5.5 MB");
+  assert.equal(formatBytes(-1), "–");
+});
+
+test("formatDuration", () => {
+  assert.equal(formatDuration(8.4), "8 ms");
+  assert.equal(formatDuration(1534), "1.53 s");
+  assert.equal(formatDuration(12_345), "12.3 s");
+  assert.equal(formatDuration(95_000), "1 min 35 s");
+});
+
+test("formatRelative", () => {
+  const now = Date.parse("2025-01-01T12:00:00Z");
+  assert.equal(formatRelative(null, now), "never");
+  assert.equal(formatRelative(new Date(now - 2000), now), "just now");
+  assert.equal(formatRelative(new Date(now - 42_000), now), "42 s ago");
+  assert.equal(formatRelative("2025-01-01T11:55:00Z", now), "5 min ago");
+  assert.equal(formatRelative(new Date(now - 3 * 3_600_000), now), "3 h ago");
+  assert.equal(formatRelative(new Date(now - 3 * 86_400_000), now), "3 d ago");
+  // A clock slightly ahead on the server must not say "in the future".
+  assert.equal(formatRelative(new Date(now + 5000), now), "just now");
+});
+
+test("formatUptime", () => {
+  const now = Date.parse("2025-01-01T12:00:00Z");
+  assert.equal(formatUptime(new Date(now - 45_000), now), "45 s");
+  assert.equal(formatUptime(new Date(now - 200 * 60_000), now), "3 h 20 min");
+  assert.equal(formatUptime(new Date(now - 52 * 3_600_000), now), "2 d 4 h");
+});
+
+test("statusTone", () => {
+  assert.equal(statusTone(200), "success");
+  assert.equal(statusTone(304), "redirect");
+  assert.equal(statusTone(404), "client-error");
+  assert.equal(statusTone(502), "server-error");
+  assert.equal(statusTone(101), "other");
+});

@@ -1,0 +1,34 @@
+import type { NameListItem } from "../names/service.ts";
+
+// JSON-safe shapes of the names list, shared by the page (first render) and the polling route.
+
+export interface NameRow {
+  name: string;
+  online: boolean;
+  lastSeenAt: string | null;
+  requests24h: number;
+  accessMode: string;
+  session: { startedAt: string; clientIp: string; requests: number } | null;
+}
+
+export interface NamesSnapshot {
+  names: NameRow[];
+  maxNames: number;
+}
+
+export function toNameRow(item: NameListItem): NameRow {
+  return {
+    name: item.name,
+    online: item.online,
+    lastSeenAt: item.lastSeenAt?.toISOString() ?? null,
+    requests24h: item.requests24h,
+    accessMode: item.accessMode,
+    session: item.currentSession
+      ? {
+          startedAt: item.currentSession.startedAt.toISOString(),
+          clientIp: item.currentSession.clientIp,
+          requests: item.currentSession.requests,
+        }
+      : null,
+  };
+}

@@ -1,0 +1,41 @@
+import "server-only";
+import { notFound, redirect } from "next/navigation";
+import { cache } from "react";
+import { auth } from "./auth.ts";
+import { getDb } from "./db.ts";
+
+export interface CurrentUser {
+  id: string;
+  email: string;
+  role: "USER" | "ADMIN";
+}
+
+/**
+ * The signed-in user, re-read from the database once per request: a JWT stays valid until it
+ * expires, so a deleted or disabled account (or a demoted admin) must be caught here, not trusted.
+ */
+export const getCurrentUser = cache(async (): Promise<CurrentUser | null> => {
+  const session = await auth();
+  const id = session?.user?.id;
+  if (!id) return null;
+  const user = await getDb().user.findUnique({
+    where: { id },
+    select: { id: true, email: true, role: true, disabledAt: true },
+  });
+  if (!user || user.disabledAt) return null;
+  return { id: user.id, email: user.email, role: user.role };
+});
+
+/** For pages: the user, or a redirect to /login. */
+export async function requireUser(): Promise<CurrentUser> {
+  const user = await getCurrentUser();
+  if (!user) redirect("/login");
+  return user;
+}
+
+/** For admin pages: non-admins get the same 404 as a page that does not exist. */
+export async function requireAdmin(): Promise<CurrentUser> {
+  const user = await requireUser();
+  if (user.role !== "ADMIN") notFound();
+  return user;
+}

@@ -1,0 +1,78 @@
+import type { NameDetail } from "../names/service.ts";
+import type { RequestLogRow } from "../request-logs/query.ts";
+
+// JSON-safe shapes for the tunnel page's live parts (first render and polling share them).
+
+export interface TunnelStatus {
+  online: boolean;
+  lastSeenAt: string | null;
+  session: {
+    startedAt: string;
+    clientIp: string;
+    requests: number;
+    bytesIn: number;
+    bytesOut: number;
+  } | null;
+}
+
+export function toTunnelStatus(detail: NameDetail): TunnelStatus {
+  const s = detail.currentSession;
+  return {
+    online: detail.online,
+    lastSeenAt: detail.lastSeenAt?.toISOString() ?? null,
+    session: s
+      ? {
+          startedAt: s.startedAt.toISOString(),
+          clientIp: s.clientIp,
+          requests: s.requests,
+          bytesIn: s.bytesIn,
+          bytesOut: s.bytesOut,
+        }
+      : null,
+  };
+}
+
+export interface LogRow {
+  id: string;
+  at: string;
+  method: string;
+  path: string;
+  status: number;
+  durationMs: number;
+  bytesIn: number;
+  bytesOut: number;
+  clientIp: string;
+  userAgent: string | null;
+  /** How the visitor got in (or DENIED), from the tunnel's access mode. */
+  admission: RequestLogRow["admission"];
+  upgrade: boolean;
+  error: string | null;
+}
+
+export interface LogPage {
+  rows: LogRow[];
+  nextCursor: string | null;
+}
+
+export function toLogRow(row: RequestLogRow): LogRow {
+  return {
+    id: row.id,
+    at: row.at.toISOString(),
+    method: row.method,
+    path: row.path,
+    status: row.status,
+    durationMs: row.durationMs,
+    bytesIn: row.bytesIn,
+    bytesOut: row.bytesOut,
+    clientIp: row.clientIp,
+    userAgent: row.userAgent,
+    admission: row.admission,
+    upgrade: row.upgrade,
+    error: row.error,
+  };
+}
+
+export interface StatsSeries {
+  range: "hour" | "day";
+  points: { at: string; requestsPerMinute: number; errorRate: number; requests: number; errors: number }[];
+}

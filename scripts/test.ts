@@ -1,0 +1,174 @@
+/**
+ * `npm test`: unit and integration tests (node:test) and then the Playwright specs, against a real
+ * PostgreSQL — DATABASE_URL's server when set, otherwise an embedded one started here — and a real
+ * Chromium. Prints one closing line: "tests: N passed, N failed, N skipped".
+ *
+ *   npm test                 everything
+ *   npm test -- --only node  unit + integration only
+ *   npm test -- --only e2e   Playwright only
+ *   npm test -- <files…>     only these node:test files
+ */
+import { spawn } from "node:child_process";
+import { existsSync } from "node:fs";
+import { chmod, mkdtemp, readdir, readFile, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join, relative } from "node:path";
+import { startEmbeddedPostgres } from "../lib/db/embedded.ts";
+
+const root = join(import.meta.dirname, "..");
+const args = process.argv.slice(2);
+const onlyIndex = args.indexOf("--only");
+const only = onlyIndex >= 0 ? args[onlyIndex + 1] : undefined;
+const explicitFiles = args.filter((a, i) => !a.startsWith("--") && (onlyIndex < 0 || i !== onlyIndex + 1));
+
+interface Counts {
+  passed: number;
+  failed: number;
+  skipped: number;
+}
+
+async function main(): Promise<number> {
+  const totals: Counts = { passed: 0, failed: 0, skipped: 0 };
+  const scratch = await mkdtemp(join(tmpdir(), "burrow-test-"));
+  // The embedded server runs as the `postgres` OS user when we are root: it must traverse this dir.
+  await chmod(scratch, 0o755);
+  let stopDb: (() => Promise<void>) | undefined;
+  try {
+    let serverUrl = process.env.DATABASE_URL;
+    if (serverUrl) {
+      console.log(`tests: using the PostgreSQL server of DATABASE_URL (a fresh database per test file)`);
+    } else {
+      const embedded = await startEmbeddedPostgres({ dataDir: join(scratch, "db"), database: "postgres" });
+      stopDb = embedded.stop;
+      serverUrl = embedded.url;
+      console.log("tests: DATABASE_URL is unset, started an embedded PostgreSQL");
+    }
+    const env = { ...process.env, BURROW_TEST_DATABASE_URL: serverUrl, BURROW_TEST_SCRATCH: scratch };
+
+    if (only !== "e2e") add(totals, await runNodeTests(env, join(scratch, "node.tap")));
+    if (only !== "node" && explicitFiles.length === 0) add(totals, await runPlaywright(env, scratch));
+  } finally {
+    await stopDb?.().catch((e: unknown) => console.error("tests: stopping the embedded database:", e));
+    await rm(scratch, { recursive: true, force: true });
+  }
+  console.log(`\ntests: ${totals.passed} passed, ${totals.failed} failed, ${totals.skipped} skipped`);
+  return totals.failed > 0 || totals.passed === 0 ? 1 : 0;
+}
+
+function add(into: Counts, from: Counts): void {
+  into.passed += from.passed;
+  into.failed += from.failed;
+  into.skipped += from.skipped;
+}
+
+async function findTestFiles(dir: string): Promise<string[]> {
+  const out: string[] = [];
+  for (const entry of await readdir(dir, { withFileTypes: true })) {
+    if (entry.name === "node_modules" || entry.name === "generated" || entry.name.startsWith(".")) continue;
+    const path = join(dir, entry.name);
+    if (entry.isDirectory()) out.push(...(await findTestFiles(path)));
+    else if (entry.name.endsWith(".test.ts")) out.push(relative(root, path));
+  }
+  return out.sort();
+}
+
+async function runNodeTests(env: NodeJS.ProcessEnv, tapFile: string): Promise<Counts> {
+  const files = explicitFiles.length
+    ? explicitFiles
+    : (
+        await Promise.all(
+          ["lib", "server", "scripts", "bench"].map((d) =>
+            existsSync(join(root, d)) ? findTestFiles(join(root, d)) : [],
+          ),
+        )
+      ).flat();
+  const code = await run(
+    process.execPath,
+    [
+      "--import",
+      "tsx",
+      "--test",
+      "--test-reporter=spec",
+      "--test-reporter-destination=stdout",
+      "--test-reporter=tap",
+      `--test-reporter-destination=${tapFile}`,
+      ...files,
+    ],
+    env,
+  );
+  const tap = await readFile(tapFile, "utf8").catch(() => "");
+  const count = (label: string) => Number(tap.match(new RegExp(`^# ${label} (\\d+)$`, "m"))?.[1] ?? 0);
+  const counts = {
+    passed: count("pass"),
+    failed: count("fail") + count("cancelled"),
+    skipped: count("skip"),
+  };
+  if (code !== 0 && counts.failed === 0) counts.failed = 1; // crashed before reporting
+  return counts;
+}
+
+/** Chromium for Playwright: BURROW_CHROMIUM / CHROMIUM_PATH, Debian's, or Playwright's own download. */
+async function findChromium(): Promise<string | undefined> {
+  const candidates = [
+    process.env.BURROW_CHROMIUM,
+    process.env.CHROMIUM_PATH,
+    "/usr/bin/chromium",
+    "/usr/bin/chromium-browser",
+  ];
+  for (const c of candidates) if (c && existsSync(c)) return c;
+  try {
+    const { chromium } = await import("@playwright/test");
+    const own = chromium.executablePath();
+    if (own && existsSync(own)) return own;
+  } catch {
+    // Playwright has no browser of its own here
+  }
+  return undefined;
+}
+
+async function runPlaywright(env: NodeJS.ProcessEnv, scratch: string): Promise<Counts> {
+  const specs = existsSync(join(root, "e2e"))
+    ? (await readdir(join(root, "e2e"))).filter((f) => f.endsWith(".spec.ts"))
+    : [];
+  if (specs.length === 0) return { passed: 0, failed: 0, skipped: 0 };
+  const chromium = await findChromium();
+  if (!chromium) {
+    console.error(
+      "tests: no Chromium found for the browser tests. Install one with `sudo apt-get install chromium` " +
+        "(Debian/Ubuntu) or `npx playwright install chromium`, or set BURROW_CHROMIUM=/path/to/chromium.",
+    );
+    return { passed: 0, failed: 1, skipped: 0 };
+  }
+  const report = join(scratch, "playwright.json");
+  const code = await run(join(root, "node_modules", ".bin", "playwright"), ["test", "--reporter=list,json"], {
+    ...env,
+    BURROW_CHROMIUM: chromium,
+    PLAYWRIGHT_JSON_OUTPUT_NAME: report,
+  });
+  try {
+    const stats = JSON.parse(await readFile(report, "utf8")).stats as Record<string, number>;
+    return {
+      passed: (stats.expected ?? 0) + (stats.flaky ?? 0),
+      failed: (stats.unexpected ?? 0) || (code === 0 ? 0 : 1),
+      skipped: stats.skipped ?? 0,
+    };
+  } catch {
+    return { passed: 0, failed: 1, skipped: 0 };
+  }
+}
+
+function run(command: string, argv: string[], env: NodeJS.ProcessEnv): Promise<number> {
+  return new Promise((resolve) => {
+    const child = spawn(command, argv, { cwd: root, env, stdio: "inherit" });
+    child.on("exit", (code, signal) => resolve(code ?? (signal ? 1 : 0)));
+    child.on("error", () => resolve(1));
+  });
+}
+
+main().then(
+  (code) => process.exit(code),
+  (error: unknown) => {
+    console.error("tests:", error);
+    process.exit(1);
+  },
+);

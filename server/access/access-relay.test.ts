@@ -1,0 +1,230 @@
+/**
+ * The access gate in front of a real tunnel: the edge, a real `ssh -R` and a local app that echoes
+ * what it received. The point is what never reaches the app (Burrow's cookie, the share token, the
+ * tunnel password) and that upgrades follow the same rules.
+ */
+import assert from "node:assert/strict";
+import http, { type IncomingMessage } from "node:http";
+import { after, before, test } from "node:test";
+import { WebSocket, WebSocketServer } from "ws";
+import { createLogger } from "../../lib/logger.ts";
+import { createShareLink, setAccessSettings } from "../../lib/sharing/service.ts";
+import { createTestDatabase, type TestDatabase } from "../../lib/testing/db.ts";
+import {
+  type EdgeTestRelay,
+  type LocalApp,
+  requestEdge,
+  type SshTunnelClient,
+  startEdgeTestRelay,
+  startLocalApp,
+  startSshTunnel,
+  TEST_DOMAIN,
+  waitFor,
+} from "../http/testing.ts";
+import { type AccessGateHandle, createAccessGate } from "./gate.ts";
+
+const PASSWORD = "correct horse battery";
+let testDb: TestDatabase;
+let relay: EdgeTestRelay;
+let app: LocalApp;
+let gate: AccessGateHandle;
+let wss: WebSocketServer;
+const clients: SshTunnelClient[] = [];
+const seen: Array<{ url: string; headers: IncomingMessage["headers"] }> = [];
+let owner: string;
+
+interface Echo {
+  url: string;
+  headers: Record<string, string | undefined>;
+}
+
+before(async () => {
+  testDb = await createTestDatabase("accessrelay");
+  const { db } = testDb;
+  owner = (await db.user.create({ data: { email: "owner@example.com", passwordHash: "x" } })).id;
+  for (const name of ["guarded", "private", "open"]) {
+    await db.reservation.create({ data: { name, userId: owner } });
+  }
+  await setAccessSettings(db, owner, "guarded", { mode: "PASSWORD", password: PASSWORD });
+  await setAccessSettings(db, owner, "private", { mode: "LINKS" });
+  gate = createAccessGate({
+    db,
+    secret: "integration-secret-0123456789abcdef",
+    config: { BURROW_ACCESS_COOKIE_HOURS: 24 },
+    logger: createLogger({ silent: true }),
+  });
+  relay = await startEdgeTestRelay({ db, access: gate });
+  for (const name of ["guarded", "private", "open"]) {
+    const session = await db.tunnelSession.create({ data: { name, userId: owner, clientIp: "127.0.0.1" } });
+    relay.sessionIds.set(name, session.id);
+  }
+  app = await startLocalApp((req, res) => {
+    seen.push({ url: req.url ?? "", headers: req.headers });
+    res.setHeader("content-type", "application/json");
+    res.end(JSON.stringify({ url: req.url, headers: req.headers }));
+  });
+  wss = new WebSocketServer({ noServer: true });
+  app.server.on("upgrade", (req, socket, head) => {
+    seen.push({ url: req.url ?? "", headers: req.headers });
+    wss.handleUpgrade(req, socket, head, (ws) => {
+      ws.send(JSON.stringify({ url: req.url, headers: req.headers }));
+    });
+  });
+  for (const name of ["guarded", "private", "open"])
+    clients.push(await startSshTunnel(relay, name, app.port));
+});
+
+after(async () => {
+  for (const client of clients) await client.stop();
+  await relay?.close();
+  gate?.close();
+  wss?.close();
+  await app?.close();
+  await testDb?.drop();
+});
+
+const hostOf = (name: string) => `${name}.${TEST_DOMAIN}:${relay.httpPort}`;
+const cookiePart = (setCookie: string | string[] | undefined) => String(setCookie).split(";")[0]!;
+
+async function signIn(): Promise<string> {
+  const page = await requestEdge(relay, { host: hostOf("guarded"), path: "/start" });
+  const form = /name="form" value="([^"]+)"/.exec(page.body)?.[1] ?? "";
+  const body = new URLSearchParams({ password: PASSWORD, next: "/start", form }).toString();
+  const answer = await postForm(body);
+  assert.equal(answer.status, 303);
+  assert.equal(answer.headers.location, "/start");
+  return cookiePart(answer.headers["set-cookie"]);
+}
+
+function postForm(body: string) {
+  return new Promise<{ status: number; headers: IncomingMessage["headers"] }>((resolve, reject) => {
+    const req = http.request(
+      {
+        host: "127.0.0.1",
+        port: relay.httpPort,
+        method: "POST",
+        path: "/__burrow/login",
+        setHost: false,
+        agent: false,
+        headers: {
+          host: hostOf("guarded"),
+          origin: `http://${hostOf("guarded")}`,
+          "content-type": "application/x-www-form-urlencoded",
+          "content-length": String(Buffer.byteLength(body)),
+        },
+      },
+      (res) => {
+        res.resume();
+        res.on("end", () => resolve({ status: res.statusCode ?? 0, headers: res.headers }));
+      },
+    );
+    req.on("error", reject);
+    req.end(body);
+  });
+}
+
+function openSocket(
+  name: string,
+  headers: Record<string, string> = {},
+): Promise<{ ws: WebSocket; first: Echo }> {
+  return new Promise((resolve, reject) => {
+    const ws = new WebSocket(`ws://127.0.0.1:${relay.httpPort}/live?burrow_share=leak`, {
+      headers: { host: hostOf(name), ...headers },
+    });
+    ws.once("message", (data: Buffer) => resolve({ ws, first: JSON.parse(data.toString()) as Echo }));
+    ws.once("error", reject);
+    ws.once("unexpected-response", (_req, res) => reject(new Error(`refused ${res.statusCode}`)));
+  });
+}
+
+test("the password page hides the app; the cookie and the password never reach it", async () => {
+  const before = seen.length;
+  const page = await requestEdge(relay, { host: hostOf("guarded"), path: "/start" });
+  assert.equal(page.status, 401);
+  assert.match(page.body, /Password required/);
+  assert.equal(seen.length, before, "the app was not reached");
+
+  const cookie = await signIn();
+  const res = await requestEdge(relay, {
+    host: hostOf("guarded"),
+    path: "/start?x=1",
+    headers: { cookie: `theme=dark; ${cookie}; lang=en` },
+  });
+  assert.equal(res.status, 200);
+  const echo = JSON.parse(res.body) as Echo;
+  assert.equal(echo.url, "/start?x=1");
+  assert.equal(echo.headers.cookie, "theme=dark; lang=en");
+
+  const viaBasic = await requestEdge(relay, {
+    host: hostOf("guarded"),
+    path: "/hook",
+    headers: { authorization: `Basic ${Buffer.from(`:${PASSWORD}`).toString("base64")}` },
+  });
+  assert.equal(viaBasic.status, 200);
+  assert.equal((JSON.parse(viaBasic.body) as Echo).headers.authorization, undefined);
+});
+
+test("a share link redirects to the clean URL; the token never reaches the app or the log", async () => {
+  const { link, token } = await createShareLink(testDb.db, owner, "private", { label: "Ana", expiry: "1d" });
+  const opened = await requestEdge(relay, {
+    host: hostOf("private"),
+    path: `/doc?burrow_share=${token}&page=2`,
+  });
+  assert.equal(opened.status, 303);
+  assert.equal(opened.headers.location, "/doc?page=2");
+  const cookie = cookiePart(opened.headers["set-cookie"]);
+  const res = await requestEdge(relay, { host: hostOf("private"), path: "/doc?page=2", headers: { cookie } });
+  assert.equal(res.status, 200);
+  const echo = JSON.parse(res.body) as Echo;
+  assert.equal(echo.url, "/doc?page=2");
+  assert.equal(echo.headers.cookie, undefined);
+
+  const where = { name: "private", shareLinkId: link.id };
+  await waitFor(async () => (await testDb.db.requestLog.count({ where })) === 2, "two log rows for the link");
+  const rows = await testDb.db.requestLog.findMany({ where, orderBy: { id: "asc" } });
+  assert.deepEqual(
+    rows.map((r) => [r.status, r.admission, r.path]),
+    [
+      [303, "SHARE_LINK", "/doc?page=2"],
+      [200, "SHARE_LINK", "/doc?page=2"],
+    ],
+  );
+  const paths = await testDb.db.requestLog.findMany({ where: { name: "private" }, select: { path: true } });
+  assert.equal(
+    paths.some((r) => r.path.includes(token)),
+    false,
+    "no token anywhere in the log",
+  );
+});
+
+test("denied visits are logged as DENIED", async () => {
+  const res = await requestEdge(relay, { host: hostOf("private"), path: "/denied-probe" });
+  assert.equal(res.status, 403);
+  const where = { name: "private", path: "/denied-probe" };
+  await waitFor(async () => (await testDb.db.requestLog.count({ where })) === 1, "the denied row");
+  assert.equal((await testDb.db.requestLog.findFirstOrThrow({ where })).admission, "DENIED");
+});
+
+test("on a public name the share parameter and Burrow's cookie are still removed", async () => {
+  const res = await requestEdge(relay, {
+    host: hostOf("open"),
+    path: "/?a=1&burrow_share=whatever&b=2",
+    headers: { cookie: "burrow_access=x.y" },
+  });
+  const echo = JSON.parse(res.body) as Echo;
+  assert.equal(echo.url, "/?a=1&b=2");
+  assert.equal(echo.headers.cookie, undefined);
+});
+
+test("WebSocket upgrades follow the same rules: refused without access, fine with the cookie", async () => {
+  const before = seen.length;
+  await assert.rejects(openSocket("guarded"), /refused 401/);
+  await assert.rejects(openSocket("private"), /refused 403/);
+  assert.equal(seen.length, before, "the app never saw the refused upgrades");
+
+  const cookie = await signIn();
+  const { ws, first } = await openSocket("guarded", { cookie: `app=1; ${cookie}` });
+  assert.equal(first.url, "/live", "the share parameter is removed from upgrades too");
+  assert.equal(first.headers.cookie, "app=1");
+  ws.close();
+});

@@ -1,0 +1,583 @@
+import assert from "node:assert/strict";
+import type { IncomingHttpHeaders } from "node:http";
+import { Readable } from "node:stream";
+import { after, before, beforeEach, test } from "node:test";
+import { createLogger } from "../../lib/logger.ts";
+import { verifyPassword } from "../../lib/passwords.ts";
+import { signAccessCookie } from "../../lib/sharing/access-cookie.ts";
+import { createShareLink, revokeShareLink, setAccessSettings } from "../../lib/sharing/service.ts";
+import { createTestDatabase, type TestDatabase } from "../../lib/testing/db.ts";
+import type { AccessDecision, AccessRequest } from "../http/access.ts";
+import type { Tunnel } from "../registry.ts";
+import { type AccessGateHandle, createAccessGate } from "./gate.ts";
+
+const SECRET = "test-access-secret-0123456789abcdef";
+const HOUR = 3_600_000;
+
+let database: TestDatabase;
+let owner: string;
+let gate: AccessGateHandle;
+let clock: number;
+let verifications: number;
+
+const tunnel: Tunnel = {
+  name: "stub",
+  sessionId: "s",
+  userId: "u",
+  reservationId: null,
+  clientIp: "127.0.0.1",
+  startedAt: new Date(0),
+  target: "port 80",
+  openStream: () => Promise.reject(new Error("not in gate tests")),
+  notify: () => {},
+  recordRequest: () => {},
+  close: () => {},
+};
+
+function request(name: string, fields: Partial<AccessRequest> = {}): AccessRequest {
+  return {
+    name,
+    tunnel,
+    method: "GET",
+    path: "/",
+    headers: { host: `${name}.tunnels.test`, accept: "text/html" },
+    clientIp: "203.0.113.7",
+    proto: "http",
+    upgrade: false,
+    ...fields,
+  };
+}
+
+function withHeaders(name: string, headers: IncomingHttpHeaders, fields: Partial<AccessRequest> = {}) {
+  return request(name, {
+    ...fields,
+    headers: { host: `${name}.tunnels.test`, accept: "text/html", ...headers },
+  });
+}
+
+const basic = (password: string) => `Basic ${Buffer.from(`anyone:${password}`).toString("base64")}`;
+
+function bodyText(decision: AccessDecision): string {
+  assert.equal(decision.action, "respond");
+  return decision.action === "respond" ? decision.body.toString("utf8") : "";
+}
+
+function header(decision: AccessDecision, name: string): string | undefined {
+  if (decision.action !== "respond") return undefined;
+  const value = decision.headers[name];
+  return Array.isArray(value) ? value.join("\n") : value;
+}
+
+/** The `name=value` part of a Set-Cookie header, ready to send back as a Cookie header. */
+function cookieOf(decision: AccessDecision): string {
+  const setCookie = header(decision, "set-cookie");
+  assert.ok(setCookie, "a cookie was set");
+  return setCookie.split(";")[0]!;
+}
+
+function formTokenOf(decision: AccessDecision): string {
+  const match = /name="form" value="([^"]+)"/.exec(bodyText(decision));
+  assert.ok(match, "the page carries a form token");
+  return match[1]!;
+}
+
+/** Posts the password form like a browser on the tunnel's own page would. */
+async function postLogin(
+  name: string,
+  fields: Record<string, string>,
+  headers: IncomingHttpHeaders = {},
+  extra: Partial<AccessRequest> = {},
+): Promise<AccessDecision> {
+  const body = new URLSearchParams(fields).toString();
+  return gate.check(
+    request(name, {
+      method: "POST",
+      path: "/__burrow/login",
+      headers: {
+        host: `${name}.tunnels.test`,
+        origin: `${extra.proto ?? "http"}://${name}.tunnels.test`,
+        "content-type": "application/x-www-form-urlencoded",
+        ...headers,
+      },
+      body: Readable.from([Buffer.from(body)]),
+      ...extra,
+    }),
+  );
+}
+
+async function signIn(name: string, password: string, next = "/"): Promise<AccessDecision> {
+  const page = await gate.check(request(name, { path: next }));
+  return postLogin(name, { password, next, form: formTokenOf(page) });
+}
+
+async function reserve(name: string, mode: "PUBLIC" | "PASSWORD" | "LINKS", password?: string) {
+  await database.db.reservation.create({ data: { name, userId: owner } });
+  await setAccessSettings(database.db, owner, name, { mode, ...(password ? { password } : {}) });
+}
+
+before(async () => {
+  database = await createTestDatabase("accessgate");
+  owner = (await database.db.user.create({ data: { email: "owner@example.com", passwordHash: "x" } })).id;
+});
+after(() => database.drop());
+
+beforeEach(() => {
+  clock = Date.now();
+  verifications = 0;
+  gate = createAccessGate({
+    db: database.db,
+    secret: SECRET,
+    config: { BURROW_ACCESS_COOKIE_HOURS: 24 },
+    logger: createLogger({ silent: true }),
+    now: () => clock,
+    verifyPassword: (hash, password) => {
+      verifications += 1;
+      return verifyPassword(hash, password);
+    },
+  });
+});
+
+test("public names pass; the share parameter and Burrow's cookie are removed on the way", async () => {
+  await reserve("pub", "PUBLIC");
+  assert.deepEqual(await gate.check(request("pub")), { action: "forward", admission: "PUBLIC" });
+  const cached = gate.check(request("pub", { path: "/x?a=1&burrow_share=zzz&b=2" }));
+  assert.equal(cached instanceof Promise, false, "decided synchronously once the state is cached");
+  assert.deepEqual(cached, { action: "forward", admission: "PUBLIC", path: "/x?a=1&b=2" });
+  assert.deepEqual(gate.check(withHeaders("pub", { cookie: "app=1; burrow_access=whatever" })), {
+    action: "forward",
+    admission: "PUBLIC",
+    edits: { dropCookies: ["burrow_access"] },
+  });
+  const basicForApp = gate.check(withHeaders("pub", { authorization: basic("app's own") }));
+  assert.deepEqual(basicForApp, { action: "forward", admission: "PUBLIC" }, "Authorization is the app's");
+  assert.equal(verifications, 0);
+});
+
+test("unreserved (random) names are public", async () => {
+  assert.deepEqual(await gate.check(request("random-name-42")), { action: "forward", admission: "PUBLIC" });
+});
+
+test("the reserved prefix never reaches the app, whatever the mode", async () => {
+  const decision = await gate.check(request("pub2", { path: "/__burrow/anything" }));
+  assert.equal(decision.action, "respond");
+  assert.equal(decision.action === "respond" && decision.status, 404);
+});
+
+test("password names show the relay's page, escaped, and nothing reaches the app", async () => {
+  await reserve("pw", "PASSWORD", "correct horse");
+  const decision = await gate.check(request("pw", { path: `/a?q="><script>alert(1)</script>` }));
+  assert.equal(decision.action, "respond");
+  if (decision.action !== "respond") return;
+  assert.equal(decision.status, 401);
+  assert.equal(decision.admission, "DENIED");
+  const html = decision.body.toString();
+  assert.match(html, /<form method="post" action="\/__burrow\/login">/);
+  assert.match(html, /name="next" value="\/a\?q=&quot;&gt;&lt;script&gt;/);
+  assert.doesNotMatch(html, /<script>/);
+  assert.doesNotMatch(html, /owner@example\.com/);
+  assert.equal(decision.headers["cache-control"], "no-store");
+  assert.equal(decision.headers["www-authenticate"], undefined, "no browser dialog over the page");
+});
+
+test("upgrades, event streams and scripts without access get a plain 401, never the page", async () => {
+  await reserve("pw-plain", "PASSWORD", "correct horse");
+  for (const fields of [
+    { upgrade: true },
+    { headers: { host: "pw-plain.tunnels.test", accept: "text/event-stream" } },
+    { method: "POST" },
+  ]) {
+    const decision = await gate.check(request("pw-plain", fields));
+    assert.equal(decision.action === "respond" && decision.status, 401);
+    assert.equal(header(decision, "content-type"), "text/plain; charset=utf-8");
+    assert.match(header(decision, "www-authenticate") ?? "", /^Basic /);
+    assert.equal(decision.admission, "DENIED");
+  }
+});
+
+test("a right password sets a host-only cookie and redirects back; the cookie then admits", async () => {
+  await reserve("login", "PASSWORD", "correct horse");
+  const wrong = await signIn("login", "wrong horse", "/deep/page?x=1");
+  assert.equal(wrong.action === "respond" && wrong.status, 401);
+  assert.match(bodyText(wrong), /That password is not right\./);
+  assert.match(bodyText(wrong), /name="next" value="\/deep\/page\?x=1"/, "the target survives a retry");
+  assert.equal(header(wrong, "set-cookie"), undefined);
+
+  const right = await signIn("login", "correct horse", "/deep/page?x=1");
+  assert.equal(right.action === "respond" && right.status, 303);
+  assert.equal(right.admission, "PASSWORD");
+  assert.equal(header(right, "location"), "/deep/page?x=1");
+  const setCookie = header(right, "set-cookie") ?? "";
+  assert.match(setCookie, /^burrow_access=[^;]+; Path=\/; Max-Age=86400; HttpOnly; SameSite=Lax$/);
+  assert.doesNotMatch(setCookie, /Domain=/i);
+
+  const admitted = gate.check(withHeaders("login", { cookie: `theme=dark; ${cookieOf(right)}` }));
+  assert.deepEqual(admitted, {
+    action: "forward",
+    admission: "PASSWORD",
+    edits: { dropCookies: ["burrow_access"] },
+  });
+  assert.equal(gate.check(withHeaders("other-name", { cookie: cookieOf(right) })) instanceof Promise, true);
+  const elsewhere = await gate.check(withHeaders("other-name", { cookie: cookieOf(right) }));
+  assert.equal(elsewhere.admission, "PUBLIC", "the cookie means nothing for another name (public here)");
+});
+
+test("over HTTPS the cookie is Secure", async () => {
+  await reserve("secure", "PASSWORD", "correct horse");
+  const page = await gate.check(request("secure", { proto: "https" }));
+  const right = await postLogin(
+    "secure",
+    { password: "correct horse", next: "/", form: formTokenOf(page) },
+    {},
+    { proto: "https" },
+  );
+  assert.match(header(right, "set-cookie") ?? "", /; Secure$/);
+});
+
+test("sign-in redirects stay on the host; cross-site posts and stale forms are refused", async () => {
+  await reserve("csrf", "PASSWORD", "correct horse");
+  const form = formTokenOf(await gate.check(request("csrf")));
+  const open = await postLogin("csrf", { password: "correct horse", next: "//evil.example/x", form });
+  assert.equal(header(open, "location"), "/");
+
+  const cross = await postLogin(
+    "csrf",
+    { password: "correct horse", next: "/", form },
+    { origin: "http://evil.example" },
+  );
+  assert.equal(cross.action === "respond" && cross.status, 403);
+  assert.equal(header(cross, "set-cookie"), undefined);
+
+  const noToken = await postLogin("csrf", { password: "correct horse", next: "/" }, { origin: undefined });
+  assert.equal(noToken.action === "respond" && noToken.status, 400);
+  clock += 2 * HOUR;
+  const stale = await postLogin("csrf", { password: "correct horse", next: "/", form });
+  assert.equal(stale.action === "respond" && stale.status, 400);
+  assert.match(bodyText(stale), /open for too long/);
+
+  const notForm = await gate.check(
+    request("csrf", {
+      method: "POST",
+      path: "/__burrow/login",
+      headers: { host: "csrf.tunnels.test", "content-type": "application/json" },
+      body: Readable.from([Buffer.from("{}")]),
+    }),
+  );
+  assert.equal(notForm.action === "respond" && notForm.status, 400);
+});
+
+test("changing the password signs everyone out", async () => {
+  await reserve("rotate", "PASSWORD", "first password");
+  const cookie = cookieOf(await signIn("rotate", "first password"));
+  assert.equal((await gate.check(withHeaders("rotate", { cookie }))).admission, "PASSWORD");
+  await setAccessSettings(database.db, owner, "rotate", { mode: "PASSWORD", password: "second password" });
+  gate.invalidate("rotate");
+  const out = await gate.check(withHeaders("rotate", { cookie }));
+  assert.equal(out.action === "respond" && out.status, 401);
+  assert.match(bodyText(out), /signed out/);
+  assert.match(
+    header(out, "set-cookie") ?? "",
+    /^burrow_access=; Path=\/; Max-Age=0;/,
+    "the stale cookie is cleared",
+  );
+});
+
+test("a forged or expired cookie does not admit", async () => {
+  await reserve("forged", "PASSWORD", "correct horse");
+  const forged = signAccessCookie("not the relay's secret", {
+    kind: "password",
+    name: "forged",
+    passwordVersion: 1,
+    expiresAt: Math.floor(clock / 1000) + 3600,
+  });
+  assert.equal(
+    (await gate.check(withHeaders("forged", { cookie: `burrow_access=${forged}` }))).admission,
+    "DENIED",
+  );
+  const cookie = cookieOf(await signIn("forged", "correct horse"));
+  clock += 25 * HOUR;
+  gate.invalidate("forged");
+  assert.equal((await gate.check(withHeaders("forged", { cookie }))).admission, "DENIED");
+});
+
+test("Basic auth with the tunnel password admits and is removed; the app's own is kept", async () => {
+  await reserve("basic", "PASSWORD", "correct horse");
+  const right = await gate.check(withHeaders("basic", { authorization: basic("correct horse") }));
+  assert.deepEqual(right, { action: "forward", admission: "PASSWORD", edits: { dropAuthorization: true } });
+  const again = await gate.check(withHeaders("basic", { authorization: basic("correct horse") }));
+  assert.equal(again.admission, "PASSWORD");
+  assert.equal(verifications, 1, "argon2 runs once for a repeated right password");
+
+  const wrong = await gate.check(withHeaders("basic", { authorization: basic("nope") }));
+  assert.equal(wrong.action === "respond" && wrong.status, 401);
+  assert.match(header(wrong, "www-authenticate") ?? "", /^Basic realm=/);
+
+  const cookie = cookieOf(await signIn("basic", "correct horse"));
+  const both = gate.check(withHeaders("basic", { cookie, authorization: "Basic YXBwOmFwcA==" }));
+  assert.deepEqual(
+    both,
+    { action: "forward", admission: "PASSWORD", edits: { dropCookies: ["burrow_access"] } },
+    "with a valid cookie, Authorization belongs to the app and is kept",
+  );
+});
+
+test("wrong passwords are throttled per client and name, before any verification", async () => {
+  await reserve("throttle", "PASSWORD", "correct horse");
+  for (let i = 0; i < 10; i++) {
+    const wrong = await gate.check(withHeaders("throttle", { authorization: basic(`guess ${i}`) }));
+    assert.equal(wrong.action === "respond" && wrong.status, 401);
+  }
+  const before = verifications;
+  const limited = await gate.check(withHeaders("throttle", { authorization: basic("correct horse") }));
+  assert.equal(limited.action === "respond" && limited.status, 429);
+  assert.equal(Number(header(limited, "retry-after")) > 0, true);
+  assert.equal(verifications, before, "nothing verified while throttled");
+  const page = await signIn("throttle", "correct horse");
+  assert.equal(page.action === "respond" && page.status, 429, "the form is throttled too");
+  assert.match(bodyText(page), /Too many attempts/);
+
+  const otherClient = await gate.check(
+    withHeaders("throttle", { authorization: basic("correct horse") }, { clientIp: "198.51.100.1" }),
+  );
+  assert.equal(otherClient.admission, "PASSWORD", "another client is not affected");
+  clock += 61_000;
+  const later = await gate.check(withHeaders("throttle", { authorization: basic("correct horse") }));
+  assert.equal(later.admission, "PASSWORD", "the window passes");
+});
+
+test("parallel guesses cannot slip past the limit, and many clients hit the per-name ceiling", async () => {
+  gate = createAccessGate({
+    db: database.db,
+    secret: SECRET,
+    config: { BURROW_ACCESS_COOKIE_HOURS: 24 },
+    logger: createLogger({ silent: true }),
+    throttle: { perClient: 10, perName: 20, windowMs: 60_000 },
+  });
+  await reserve("ceiling", "PASSWORD", "correct horse");
+  const burst = await Promise.all(
+    Array.from({ length: 15 }, (_, i) =>
+      gate.check(withHeaders("ceiling", { authorization: basic(`burst ${i}`) })),
+    ),
+  );
+  assert.equal(burst.filter((d) => d.action === "respond" && d.status === 429).length, 5);
+  const many = await Promise.all(
+    Array.from({ length: 12 }, (_, i) =>
+      gate.check(withHeaders("ceiling", { authorization: basic("x") }, { clientIp: `192.0.2.${i}` })),
+    ),
+  );
+  assert.equal(many.filter((d) => d.action === "respond" && d.status === 429).length, 2);
+});
+
+test("a share link sets the cookie and redirects to the clean URL; it counts its uses", async () => {
+  await reserve("links", "LINKS");
+  const { link, token } = await createShareLink(
+    database.db,
+    owner,
+    "links",
+    { label: "Ana", expiry: "1d" },
+    new Date(clock),
+  );
+  const denied = await gate.check(request("links"));
+  assert.equal(denied.action === "respond" && denied.status, 403);
+  assert.match(bodyText(denied), /share link/);
+
+  const opened = await gate.check(request("links", { path: `/demo?a=1&burrow_share=${token}&b=2` }));
+  assert.equal(opened.action === "respond" && opened.status, 303);
+  assert.equal(header(opened, "location"), "/demo?a=1&b=2");
+  assert.equal(opened.admission, "SHARE_LINK");
+  assert.equal(opened.shareLinkId, link.id);
+  assert.equal(
+    opened.action === "respond" && opened.path,
+    "/demo?a=1&b=2",
+    "the token never reaches the log",
+  );
+  assert.match(header(opened, "set-cookie") ?? "", /Max-Age=86400; HttpOnly; SameSite=Lax$/);
+  const stored = await database.db.shareLink.findUniqueOrThrow({ where: { id: link.id } });
+  assert.equal(stored.uses, 1);
+  assert.equal(stored.lastUsedAt?.getTime(), clock);
+
+  const cookie = cookieOf(opened);
+  assert.deepEqual(await gate.check(withHeaders("links", { cookie })), {
+    action: "forward",
+    admission: "SHARE_LINK",
+    shareLinkId: link.id,
+    edits: { dropCookies: ["burrow_access"] },
+  });
+  const basicTry = await gate.check(withHeaders("links", { authorization: basic("anything") }));
+  assert.equal(basicTry.admission, "DENIED", "links-only names take no password");
+});
+
+test("a link's cookie lasts no longer than the link", async () => {
+  await reserve("short", "LINKS");
+  const { token } = await createShareLink(
+    database.db,
+    owner,
+    "short",
+    { label: "x", expiry: "1h" },
+    new Date(clock),
+  );
+  const opened = await gate.check(request("short", { path: `/?burrow_share=${token}` }));
+  assert.match(header(opened, "set-cookie") ?? "", /Max-Age=3600;/);
+  assert.equal(header(opened, "location"), "/");
+});
+
+test("share links also open password names", async () => {
+  await reserve("pw-link", "PASSWORD", "correct horse");
+  const { token } = await createShareLink(database.db, owner, "pw-link", { label: "x", expiry: "never" });
+  const opened = await gate.check(request("pw-link", { path: `/?burrow_share=${token}` }));
+  assert.equal(opened.admission, "SHARE_LINK");
+  assert.equal(
+    (await gate.check(withHeaders("pw-link", { cookie: cookieOf(opened) }))).admission,
+    "SHARE_LINK",
+  );
+});
+
+test("revoking a link cuts off visitors who hold its cookie: at once on notice, within the TTL without", async () => {
+  await reserve("revoke", "LINKS");
+  const first = await createShareLink(database.db, owner, "revoke", { label: "a", expiry: "never" });
+  const second = await createShareLink(database.db, owner, "revoke", { label: "b", expiry: "never" });
+  const cookieA = cookieOf(await gate.check(request("revoke", { path: `/?burrow_share=${first.token}` })));
+  const cookieB = cookieOf(await gate.check(request("revoke", { path: `/?burrow_share=${second.token}` })));
+  assert.equal((await gate.check(withHeaders("revoke", { cookie: cookieA }))).admission, "SHARE_LINK");
+
+  await revokeShareLink(database.db, owner, "revoke", first.link.id);
+  gate.invalidate("revoke");
+  const cut = await gate.check(withHeaders("revoke", { cookie: cookieA }));
+  assert.equal(cut.action === "respond" && cut.status, 403);
+  assert.match(bodyText(cut), /revoked/);
+  assert.match(header(cut, "set-cookie") ?? "", /Max-Age=0/);
+
+  // No notification this time (say the LISTEN connection dropped): the TTL still bounds it.
+  assert.equal((await gate.check(withHeaders("revoke", { cookie: cookieB }))).admission, "SHARE_LINK");
+  await revokeShareLink(database.db, owner, "revoke", second.link.id);
+  const cached = gate.check(withHeaders("revoke", { cookie: cookieB }));
+  assert.ok(!(cached instanceof Promise), "answered from the cache");
+  assert.equal(cached.admission, "SHARE_LINK", "still cached: within the TTL");
+  clock += 2_001;
+  assert.equal((await gate.check(withHeaders("revoke", { cookie: cookieB }))).admission, "DENIED");
+
+  const reopened = await gate.check(request("revoke", { path: `/?burrow_share=${first.token}` }));
+  assert.equal(reopened.action === "respond" && reopened.status, 403);
+  assert.match(bodyText(reopened), /revoked/);
+});
+
+test("expired, used-up and unknown links are refused; a used-up link's visitors stay in", async () => {
+  await reserve("limits", "LINKS");
+  const past = new Date(clock - 2 * HOUR);
+  const expired = await createShareLink(database.db, owner, "limits", { label: "old", expiry: "1h" }, past);
+  const gone = await gate.check(request("limits", { path: `/?burrow_share=${expired.token}` }));
+  assert.equal(gone.action === "respond" && gone.status, 410);
+  assert.match(bodyText(gone), /expired/);
+
+  const once = await createShareLink(database.db, owner, "limits", {
+    label: "once",
+    expiry: "never",
+    maxUses: 1,
+  });
+  const opened = await gate.check(request("limits", { path: `/?burrow_share=${once.token}` }));
+  assert.equal(opened.admission, "SHARE_LINK");
+  const usedUp = await gate.check(request("limits", { path: `/?burrow_share=${once.token}` }));
+  assert.equal(usedUp.action === "respond" && usedUp.status, 410);
+  assert.match(bodyText(usedUp), /used up/);
+  assert.equal(
+    (await gate.check(withHeaders("limits", { cookie: cookieOf(opened) }))).admission,
+    "SHARE_LINK",
+  );
+
+  const unknown = await gate.check(request("limits", { path: `/?burrow_share=${"A".repeat(43)}` }));
+  assert.equal(unknown.action === "respond" && unknown.status, 404);
+  const malformed = await gate.check(request("limits", { path: "/?burrow_share=../../x" }));
+  assert.equal(malformed.action === "respond" && malformed.status, 404);
+
+  await reserve("elsewhere", "LINKS");
+  const foreign = await createShareLink(database.db, owner, "elsewhere", { label: "x", expiry: "never" });
+  const crossName = await gate.check(request("limits", { path: `/?burrow_share=${foreign.token}` }));
+  assert.equal(crossName.action === "respond" && crossName.status, 404, "a token only opens its own name");
+});
+
+test("a link expiring cuts off its cookie holders", async () => {
+  await reserve("lapse", "LINKS");
+  const { token } = await createShareLink(
+    database.db,
+    owner,
+    "lapse",
+    { label: "x", expiry: "1h" },
+    new Date(clock),
+  );
+  const cookie = cookieOf(await gate.check(request("lapse", { path: `/?burrow_share=${token}` })));
+  clock += HOUR - 1_000;
+  gate.invalidate("lapse");
+  assert.equal((await gate.check(withHeaders("lapse", { cookie }))).admission, "SHARE_LINK");
+  // The cookie itself expires with the link; the state check also catches a clock skew either way.
+  clock += 2_000;
+  const lapsed = await gate.check(withHeaders("lapse", { cookie }));
+  assert.equal(lapsed.admission, "DENIED");
+});
+
+test("upgrades with a share parameter do not redeem it; the parameter is still removed", async () => {
+  await reserve("ws-link", "LINKS");
+  const { token } = await createShareLink(database.db, owner, "ws-link", { label: "x", expiry: "never" });
+  const opened = await gate.check(request("ws-link", { path: `/?burrow_share=${token}` }));
+  const viaUpgrade = await gate.check(
+    withHeaders(
+      "ws-link",
+      { cookie: cookieOf(opened) },
+      { upgrade: true, path: `/ws?burrow_share=${token}` },
+    ),
+  );
+  assert.deepEqual(viaUpgrade, {
+    action: "forward",
+    admission: "SHARE_LINK",
+    shareLinkId: opened.shareLinkId,
+    path: "/ws",
+    edits: { dropCookies: ["burrow_access"] },
+  });
+  const refused = await gate.check(request("ws-link", { upgrade: true, path: `/ws?burrow_share=${token}` }));
+  assert.equal(refused.action === "respond" && refused.status, 403);
+  assert.equal(refused.action === "respond" && refused.path, "/ws");
+});
+
+test("switching to links-only stops password cookies", async () => {
+  await reserve("switch", "PASSWORD", "correct horse");
+  const cookie = cookieOf(await signIn("switch", "correct horse"));
+  await setAccessSettings(database.db, owner, "switch", { mode: "LINKS" });
+  gate.invalidate("switch");
+  assert.equal((await gate.check(withHeaders("switch", { cookie }))).admission, "DENIED");
+  await setAccessSettings(database.db, owner, "switch", { mode: "PUBLIC" });
+  gate.invalidate("switch");
+  assert.equal((await gate.check(withHeaders("switch", { cookie }))).admission, "PUBLIC");
+});
+
+test("a link with a use limit admits exactly that many visitors, even all at once", async () => {
+  await reserve("rush", "LINKS");
+  const { link, token } = await createShareLink(database.db, owner, "rush", {
+    label: "x",
+    expiry: "never",
+    maxUses: 3,
+  });
+  const opens = await Promise.all(
+    Array.from({ length: 10 }, () => gate.check(request("rush", { path: `/?burrow_share=${token}` }))),
+  );
+  assert.equal(opens.filter((d) => d.admission === "SHARE_LINK").length, 3);
+  assert.equal((await database.db.shareLink.findUniqueOrThrow({ where: { id: link.id } })).uses, 3);
+});
+
+test("the login path: GET shows the form again, upgrades are refused, other reserved paths are 404", async () => {
+  await reserve("reserved", "PASSWORD", "correct horse");
+  const again = await gate.check(request("reserved", { path: "/__burrow/login?next=%2Fback%3Fa%3D1" }));
+  assert.equal(again.action === "respond" && again.status, 401);
+  assert.match(bodyText(again), /name="next" value="\/back\?a=1"/);
+  const hostile = await gate.check(request("reserved", { path: "/__burrow/login?next=%2F%2Fevil.example" }));
+  assert.match(bodyText(hostile), /name="next" value="\/"/);
+  const upgrade = await gate.check(request("reserved", { path: "/__burrow/login", upgrade: true }));
+  assert.equal(upgrade.action === "respond" && upgrade.status, 404);
+  const other = await gate.check(request("reserved", { path: "/__burrow/admin" }));
+  assert.equal(other.action === "respond" && other.status, 404);
+  assert.equal(other.admission, "DENIED");
+
+  await setAccessSettings(database.db, owner, "reserved", { mode: "PUBLIC" });
+  gate.invalidate("reserved");
+  const home = await gate.check(request("reserved", { path: "/__burrow/login" }));
+  assert.equal(header(home, "location"), "/", "nothing to sign in to: go home");
+  const late = await postLogin("reserved", { password: "whatever", next: "/after", form: "x" });
+  assert.equal(header(late, "location"), "/after", "a form posted just after the name went public");
+});

@@ -1,0 +1,432 @@
+import type { Db } from "../../lib/db.ts";
+import type { Env } from "../../lib/env.ts";
+import type { Logger } from "../../lib/logger.ts";
+import { verifyPassword } from "../../lib/passwords.ts";
+import {
+  ACCESS_COOKIE,
+  type AccessGrant,
+  accessCookieHeader,
+  signAccessCookie,
+  verifyAccessCookie,
+} from "../../lib/sharing/access-cookie.ts";
+import { loadAccessState, type NameAccessState, redeemShareLink } from "../../lib/sharing/relay-access.ts";
+import { AttemptThrottle } from "../../lib/sharing/throttle.ts";
+import type { AccessDecision, AccessGate, AccessRequest } from "../http/access.ts";
+import type { HeaderEdits } from "../http/headers.ts";
+import type { EdgePage } from "../http/pages.ts";
+import { readFormBody, signFormToken, verifyFormToken } from "./login-form.ts";
+import {
+  badFormPage,
+  crossSitePage,
+  type LinkProblem,
+  linkProblemPage,
+  linksOnlyPage,
+  notFoundPage,
+  passwordPage,
+  plainAnswer,
+  redirectTo,
+  tooManyAttemptsPage,
+} from "./pages.ts";
+import { PasswordCheck } from "./password-check.ts";
+import {
+  accessCookieValues,
+  basicAuthPassword,
+  carriesAccessCookie,
+  LOGIN_PATH,
+  postOrigin,
+  RESERVED_PREFIX,
+  safeReturnPath,
+  splitTarget,
+  takeShareParam,
+  wantsPage,
+} from "./request-parts.ts";
+import { AccessStateCache } from "./state-cache.ts";
+
+export interface AccessGateDeps {
+  db: Db;
+  /** Signs access cookies and form tokens (`<data dir>/access-secret` in production). */
+  secret: string;
+  config: Pick<Env, "BURROW_ACCESS_COOKIE_HOURS">;
+  logger: Logger;
+  /** How long per-name access state is trusted without a notification (default 2 s). */
+  cacheTtlMs?: number;
+  /** Wrong-password limits (default 10 per client and name, 100 per name, per minute). */
+  throttle?: { perClient: number; perName: number; windowMs: number };
+  /** Clock in milliseconds (tests). */
+  now?: () => number;
+  /** argon2 verification (tests may count calls). */
+  verifyPassword?: (hash: string, password: string) => Promise<boolean>;
+}
+
+/** The gate plus what the relay needs to keep it current. */
+export interface AccessGateHandle extends AccessGate {
+  /** Drops what is cached about a name: call on the dashboard's `access-changed` notification. */
+  invalidate(name: string): void;
+  /** Forgets all cached state. Safe to call twice. */
+  close(): void;
+}
+
+export const DEFAULT_THROTTLE = { perClient: 10, perName: 100, windowMs: 60_000 } as const;
+
+const DROP_COOKIE: HeaderEdits = Object.freeze({ dropCookies: [ACCESS_COOKIE] });
+const DROP_COOKIE_AND_AUTH: HeaderEdits = Object.freeze({
+  dropCookies: [ACCESS_COOKIE],
+  dropAuthorization: true,
+});
+const DROP_AUTH: HeaderEdits = Object.freeze({ dropAuthorization: true });
+const FORWARD_PUBLIC: AccessDecision = Object.freeze({ action: "forward", admission: "PUBLIC" });
+const FORWARD_PUBLIC_DROP_COOKIE: AccessDecision = Object.freeze({
+  action: "forward",
+  admission: "PUBLIC",
+  edits: DROP_COOKIE,
+});
+
+/** Why a cookie the relay signed no longer admits. */
+type CookieProblem = "signed_out" | "revoked" | "expired";
+
+type CookieCheck =
+  | { ok: true; grant: AccessGrant }
+  | { ok: false; problem: CookieProblem | null; present: boolean };
+
+const NOTICE: Record<CookieProblem, string> = {
+  signed_out: "The password of this address was changed, so you were signed out.",
+  revoked: "The share link you used was revoked.",
+  expired: "The share link you used has expired.",
+};
+
+const BASIC_CHALLENGE = { "www-authenticate": 'Basic realm="Burrow tunnel", charset="UTF-8"' };
+
+/**
+ * Decides who may reach a tunnel: public names pass, password names need the tunnel password (the
+ * relay's own form, or HTTP Basic auth for scripts), links-only names need a share link. A right
+ * password or a share link sets a signed cookie; every request re-checks that cookie against the
+ * name's cached state, so a new password or a revoked link cuts visitors off within the cache TTL
+ * (at once when the dashboard's notification arrives). Burrow's cookie, the share parameter and a
+ * tunnel-password Authorization header never reach the app.
+ *
+ * The common request (cached state, cookie or public) is decided synchronously; database lookups,
+ * argon2 and share-link redemption are async and never hold up other requests.
+ */
+export function createAccessGate(deps: AccessGateDeps): AccessGateHandle {
+  const { db, secret, logger } = deps;
+  const now = deps.now ?? Date.now;
+  const cookieSeconds = deps.config.BURROW_ACCESS_COOKIE_HOURS * 3_600;
+  const cache = new AccessStateCache({
+    load: (name) => loadAccessState(db, name),
+    ttlMs: deps.cacheTtlMs ?? 2_000,
+    now,
+  });
+  const throttle = new AttemptThrottle({ ...DEFAULT_THROTTLE, ...deps.throttle, now });
+  const passwords = new PasswordCheck(secret, deps.verifyPassword ?? verifyPassword);
+
+  const seconds = () => Math.floor(now() / 1000);
+
+  function respond(
+    page: EdgePage,
+    admission: AccessDecision["admission"],
+    extra: { path?: string; shareLinkId?: string } = {},
+  ): AccessDecision {
+    return {
+      action: "respond",
+      admission,
+      status: page.status,
+      headers: page.headers,
+      body: page.body,
+      ...extra,
+    };
+  }
+
+  function forward(
+    admission: AccessDecision["admission"],
+    path: string | undefined,
+    edits: HeaderEdits | undefined,
+    shareLinkId?: string,
+  ): AccessDecision {
+    return {
+      action: "forward",
+      admission,
+      ...(shareLinkId ? { shareLinkId } : {}),
+      ...(path !== undefined ? { path } : {}),
+      ...(edits ? { edits } : {}),
+    };
+  }
+
+  function clearCookie(request: AccessRequest): string {
+    return accessCookieHeader("", 0, request.proto === "https");
+  }
+
+  /** Checks the access cookie(s) against the name's current state. */
+  function checkCookie(request: AccessRequest, state: NameAccessState): CookieCheck {
+    const values = accessCookieValues(request.headers);
+    if (values.length === 0) return { ok: false, problem: null, present: false };
+    let problem: CookieProblem | null = null;
+    const nowMs = now();
+    for (const value of values) {
+      const grant = verifyAccessCookie(secret, value, request.name, Math.floor(nowMs / 1000));
+      if (!grant) continue;
+      if (grant.kind === "password") {
+        if (state.mode !== "PASSWORD") continue;
+        if (grant.passwordVersion === state.passwordVersion) return { ok: true, grant };
+        problem ??= "signed_out";
+        continue;
+      }
+      // Share-link cookies admit in both protected modes, until their link is revoked or expires.
+      const link = state.links.get(grant.linkId);
+      if (!link || link.revokedAt) problem ??= "revoked";
+      else if (link.expiresAt && link.expiresAt.getTime() <= nowMs) problem ??= "expired";
+      else return { ok: true, grant };
+    }
+    return { ok: false, problem, present: true };
+  }
+
+  /** The answer to a visitor who may not pass. */
+  function deny(
+    request: AccessRequest,
+    state: NameAccessState,
+    cookie: CookieCheck,
+    path: string,
+  ): AccessDecision {
+    const problem = cookie.ok ? null : cookie.problem;
+    const present = !cookie.ok && cookie.present;
+    // A cookie that no longer admits is cleared, so the browser stops sending it.
+    const setCookie = present ? { "set-cookie": clearCookie(request) } : undefined;
+    if (state.mode === "PASSWORD") {
+      if (!wantsPage(request)) {
+        return respond(
+          plainAnswer(401, "This address needs a password (HTTP Basic auth, any user name).", {
+            ...BASIC_CHALLENGE,
+            ...setCookie,
+          }),
+          "DENIED",
+          { path },
+        );
+      }
+      const page = passwordPage({
+        status: 401,
+        next: safeReturnPath(path),
+        formToken: signFormToken(secret, request.name, seconds()),
+        notice: problem ? NOTICE[problem] : undefined,
+        headers: setCookie,
+      });
+      return respond(page, "DENIED", { path });
+    }
+    if (!wantsPage(request)) {
+      return respond(
+        plainAnswer(403, "This address can only be opened with a share link.", setCookie),
+        "DENIED",
+        {
+          path,
+        },
+      );
+    }
+    const page =
+      problem === "revoked" || problem === "expired"
+        ? linkProblemPage(problem, setCookie)
+        : linksOnlyPage(setCookie);
+    return respond(page, "DENIED", { path });
+  }
+
+  function throttled(
+    request: AccessRequest,
+    wait: number,
+    path: string,
+    asPage = wantsPage(request),
+  ): AccessDecision {
+    const page = asPage
+      ? tooManyAttemptsPage(wait)
+      : plainAnswer(429, "Too many wrong passwords for this address; try again later.", {
+          "retry-after": String(wait),
+        });
+    return respond(page, "DENIED", { path });
+  }
+
+  /**
+   * Counts the attempt before the slow check (a burst of parallel guesses cannot all pass the
+   * limit), then verifies without blocking anything else; a right password is not counted.
+   */
+  async function passwordIsRight(
+    request: AccessRequest,
+    state: NameAccessState,
+    password: string,
+  ): Promise<boolean | { wait: number }> {
+    const wait = throttle.attempt(request.clientIp, request.name);
+    if (wait > 0) return { wait };
+    const right =
+      state.passwordHash !== null && (await passwords.matches(request.name, state.passwordHash, password));
+    if (right) throttle.forgive(request.clientIp, request.name);
+    return right;
+  }
+
+  async function admitBasic(
+    request: AccessRequest,
+    state: NameAccessState,
+    password: string,
+    path: string | undefined,
+    carriesCookie: boolean,
+  ): Promise<AccessDecision> {
+    const logPath = path ?? request.path;
+    const result = await passwordIsRight(request, state, password);
+    if (typeof result === "object") return throttled(request, result.wait, logPath);
+    if (!result) {
+      return respond(plainAnswer(401, "Wrong password for this address.", BASIC_CHALLENGE), "DENIED", {
+        path: logPath,
+      });
+    }
+    return forward("PASSWORD", path, carriesCookie ? DROP_COOKIE_AND_AUTH : DROP_AUTH);
+  }
+
+  /** Opening a share link: check and count it, set the cookie, send the visitor to the clean URL. */
+  async function redeem(request: AccessRequest, token: string, cleanPath: string): Promise<AccessDecision> {
+    const nowMs = now();
+    const result = await redeemShareLink(db, request.name, token, new Date(nowMs));
+    if (!result.ok) {
+      return respond(linkProblemPage(result.problem satisfies LinkProblem), "DENIED", { path: cleanPath });
+    }
+    // The link may be newer than the cached state: reload it before the redirected request arrives.
+    cache.invalidate(request.name);
+    const nowSeconds = Math.floor(nowMs / 1000);
+    const linkEnds = result.expiresAt
+      ? Math.floor(result.expiresAt.getTime() / 1000)
+      : Number.POSITIVE_INFINITY;
+    const expiresAt = Math.min(nowSeconds + cookieSeconds, linkEnds);
+    const value = signAccessCookie(secret, {
+      kind: "share",
+      name: request.name,
+      linkId: result.linkId,
+      expiresAt,
+    });
+    const setCookie = accessCookieHeader(value, expiresAt - nowSeconds, request.proto === "https");
+    return respond(redirectTo(cleanPath, setCookie), "SHARE_LINK", {
+      path: cleanPath,
+      shareLinkId: result.linkId,
+    });
+  }
+
+  function decide(request: AccessRequest, state: NameAccessState): AccessDecision | Promise<AccessDecision> {
+    const share = takeShareParam(request.path);
+    const cleanPath = share.found ? share.path : undefined;
+
+    if (state.mode === "PUBLIC") {
+      // A share link to a public name is harmless: the parameter is just removed. A leftover access
+      // cookie (the name was protected before) is not checked, only kept from the app.
+      const carries = carriesAccessCookie(request.headers);
+      if (cleanPath === undefined) return carries ? FORWARD_PUBLIC_DROP_COOKIE : FORWARD_PUBLIC;
+      return forward("PUBLIC", cleanPath, carries ? DROP_COOKIE : undefined);
+    }
+
+    const cookie = checkCookie(request, state);
+    const carriesCookie = cookie.ok || cookie.present;
+
+    // Only a navigation redeems a link (a redirect cannot carry a POST body or an upgrade).
+    const navigating = !request.upgrade && (request.method === "GET" || request.method === "HEAD");
+    if (share.found && navigating) return redeem(request, share.token ?? "", share.path);
+
+    if (cookie.ok) {
+      const grant = cookie.grant;
+      return grant.kind === "password"
+        ? forward("PASSWORD", cleanPath, DROP_COOKIE)
+        : forward("SHARE_LINK", cleanPath, DROP_COOKIE, grant.linkId);
+    }
+
+    if (state.mode === "PASSWORD") {
+      const password = basicAuthPassword(request.headers);
+      if (password !== null) return admitBasic(request, state, password, cleanPath, carriesCookie);
+    }
+    return deny(request, state, cookie, cleanPath ?? request.path);
+  }
+
+  async function login(request: AccessRequest): Promise<AccessDecision> {
+    const path = LOGIN_PATH;
+    if (postOrigin(request.headers, request.proto) === "cross")
+      return respond(crossSitePage(), "DENIED", { path });
+    const form = request.body ? await readFormBody(request.body, request.headers["content-type"]) : null;
+    if (!form) return respond(badFormPage(), "DENIED", { path });
+    const next = safeReturnPath(form.get("next"));
+    const state = await cache.get(request.name);
+    if (state.mode === "PUBLIC") return respond(redirectTo(next), "PUBLIC", { path });
+    if (state.mode === "LINKS") return respond(linksOnlyPage(), "DENIED", { path });
+
+    const formToken = signFormToken(secret, request.name, seconds());
+    const again = (
+      status: number,
+      text: { error?: string; notice?: string },
+      headers?: Record<string, string>,
+    ) => respond(passwordPage({ status, next, formToken, ...text, headers }), "DENIED", { path });
+    if (!verifyFormToken(secret, request.name, form.get("form") ?? "", seconds())) {
+      // Not counted as a guess: the page was just open too long (or the post was not ours).
+      return again(400, { notice: "The page was open for too long. Enter the password again." });
+    }
+    const password = form.get("password") ?? "";
+    if (password === "") return again(401, { error: "Enter the password." });
+
+    const result = await passwordIsRight(request, state, password);
+    // The form was posted by a browser: it gets the page, not the scripts' plain answer.
+    if (typeof result === "object") return throttled(request, result.wait, path, true);
+    if (!result) return again(401, { error: "That password is not right." });
+    const expiresAt = seconds() + cookieSeconds;
+    const value = signAccessCookie(secret, {
+      kind: "password",
+      name: request.name,
+      passwordVersion: state.passwordVersion,
+      expiresAt,
+    });
+    return respond(
+      redirectTo(next, accessCookieHeader(value, cookieSeconds, request.proto === "https")),
+      "PASSWORD",
+      {
+        path,
+      },
+    );
+  }
+
+  /** `/__burrow/…`: the relay's own paths, never forwarded whatever the mode. */
+  function reserved(request: AccessRequest, pathname: string): AccessDecision | Promise<AccessDecision> {
+    const path = pathname;
+    if (request.upgrade) return respond(plainAnswer(404, "Not found."), "DENIED", { path });
+    if (pathname === LOGIN_PATH && request.method === "POST") {
+      return login(request);
+    }
+    if (pathname === LOGIN_PATH && (request.method === "GET" || request.method === "HEAD")) {
+      // Someone reloaded after a failed post: show the form again (or just go home).
+      return cache.get(request.name).then((state) => {
+        if (state.mode !== "PASSWORD") {
+          return respond(redirectTo("/"), state.mode === "PUBLIC" ? "PUBLIC" : "DENIED", { path });
+        }
+        const next = safeReturnPath(new URLSearchParams(splitTarget(request.path).query ?? "").get("next"));
+        const page = passwordPage({
+          status: 401,
+          next,
+          formToken: signFormToken(secret, request.name, seconds()),
+        });
+        return respond(page, "DENIED", { path });
+      });
+    }
+    return respond(notFoundPage(), "DENIED", { path });
+  }
+
+  return {
+    check(request) {
+      const { pathname } = splitTarget(request.path);
+      if (pathname.startsWith(RESERVED_PREFIX)) return reserved(request, pathname);
+      const state = cache.peek(request.name);
+      if (state) return decide(request, state);
+      return cache.get(request.name).then(
+        (loaded) => decide(request, loaded),
+        (error: unknown) => {
+          // The edge answers 503: without the name's state, the gate cannot know it may be public.
+          logger.error("access state unavailable", { name: request.name, error: String(error) });
+          throw error;
+        },
+      );
+    },
+
+    invalidate(name) {
+      cache.invalidate(name);
+      passwords.forget(name);
+    },
+
+    close() {
+      cache.clear();
+    },
+  };
+}

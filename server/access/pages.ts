@@ -1,0 +1,169 @@
+/**
+ * What the access gate answers with when it does not forward: the password page, the share-link
+ * pages, "too many attempts", and short plain-text answers for scripts and upgrades. Branded like
+ * the edge's other pages and, like them, free of anything about the tunnel's owner or app.
+ */
+import { type EdgePage, escapeHtml, renderPage, renderPageHtml } from "../http/pages.ts";
+import { LOGIN_PATH } from "./request-parts.ts";
+
+/** Extra headers on top of a page's own (Set-Cookie, Retry-After, Location). */
+type ExtraHeaders = Readonly<Record<string, string | string[]>>;
+
+function withHeaders(page: EdgePage, extra: ExtraHeaders | undefined): EdgePage {
+  return extra ? { ...page, headers: { ...page.headers, ...extra } } : page;
+}
+
+const FORM_STYLE =
+  "<style>form{margin-top:1.2rem}label{display:block;font-weight:600;margin-bottom:.3rem}" +
+  "input[type=password]{width:100%;box-sizing:border-box;padding:.55rem .7rem;font:inherit;" +
+  "border:1px solid #c9c3b8;border-radius:6px;background:#fff}" +
+  "input[type=password]:focus{outline:2px solid #8a5a2b;outline-offset:1px}" +
+  "button{margin-top:.9rem;padding:.55rem 1.2rem;font:inherit;font-weight:600;color:#fff;" +
+  "background:#8a5a2b;border:0;border-radius:6px;cursor:pointer}" +
+  ".error{color:#a3261b;font-weight:600}</style>";
+
+export interface PasswordPageOptions {
+  /** 401 when asking, 400 for a stale or broken form. */
+  status: number;
+  /** Where to go after signing in (already checked by safeReturnPath). */
+  next: string;
+  formToken: string;
+  /** Shown in an alert, e.g. "That password is not right." */
+  error?: string;
+  /** Shown above the form, e.g. why the visitor was signed out. */
+  notice?: string;
+  headers?: ExtraHeaders;
+}
+
+/**
+ * The password form. A plain POST form (works without JavaScript) to the relay's reserved login
+ * path; `next` and the form token travel as hidden fields, escaped like everything else.
+ */
+export function passwordPage(options: PasswordPageOptions): EdgePage {
+  const error = options.error
+    ? `<p class="error" role="alert" id="password-error">${escapeHtml(options.error)}</p>`
+    : "";
+  const notice = options.notice ? `<p>${escapeHtml(options.notice)}</p>` : "";
+  const described = options.error ? ` aria-describedby="password-error" aria-invalid="true"` : "";
+  const html =
+    `${FORM_STYLE}${notice}<p>This address is protected. Enter the password you were given to continue.</p>` +
+    `${error}<form method="post" action="${LOGIN_PATH}">` +
+    `<input type="hidden" name="next" value="${escapeHtml(options.next)}">` +
+    `<input type="hidden" name="form" value="${escapeHtml(options.formToken)}">` +
+    `<label for="password">Password</label>` +
+    `<input id="password" name="password" type="password" autocomplete="current-password" required autofocus${described}>` +
+    `<button type="submit">Continue</button></form>`;
+  return withHeaders(renderPageHtml(options.status, "Password required", html), options.headers);
+}
+
+/** Why a share link (or the cookie it gave) no longer admits. */
+export type LinkProblem = "unknown" | "revoked" | "expired" | "used_up";
+
+const LINK_PAGES: Record<LinkProblem, EdgePage> = {
+  unknown: renderPage(
+    404,
+    "This link does not work",
+    "The link you followed is not valid here. Check that you copied all of it, or ask for a new one.",
+  ),
+  revoked: renderPage(
+    403,
+    "This link was revoked",
+    "The link you used no longer gives access. Ask for a new one.",
+  ),
+  expired: renderPage(
+    410,
+    "This link has expired",
+    "The link you used is past its expiry date. Ask for a new one.",
+  ),
+  used_up: renderPage(
+    410,
+    "This link has been used up",
+    "The link you used was valid for a limited number of visits, and they have been used. Ask for a new one.",
+  ),
+};
+
+/** The page for a share link that does not (or no longer) admit. */
+export function linkProblemPage(problem: LinkProblem, headers?: ExtraHeaders): EdgePage {
+  return withHeaders(LINK_PAGES[problem], headers);
+}
+
+const LINKS_ONLY = renderPage(
+  403,
+  "This address is private",
+  "It can only be opened with a share link. If you were given one, open that link.",
+);
+
+/** For names in links-only mode, to visitors without a valid link. */
+export function linksOnlyPage(headers?: ExtraHeaders): EdgePage {
+  return withHeaders(LINKS_ONLY, headers);
+}
+
+/** "Too many attempts" with Retry-After; nothing is verified while it applies. */
+export function tooManyAttemptsPage(retryAfterSeconds: number): EdgePage {
+  const minutes = Math.max(1, Math.ceil(retryAfterSeconds / 60));
+  const page = renderPage(
+    429,
+    "Too many attempts",
+    `Too many wrong passwords were tried for this address. Try again in ${minutes === 1 ? "a minute" : `${minutes} minutes`}.`,
+  );
+  return withHeaders(page, { "retry-after": String(retryAfterSeconds) });
+}
+
+const CROSS_SITE = renderPage(
+  403,
+  "Sign-in refused",
+  "This sign-in did not come from this address's own password page. Open the address and try again.",
+);
+const BAD_FORM = renderPage(400, "Bad request", "The relay could not read this sign-in form.");
+
+const NOT_FOUND = renderPage(404, "Not found", "There is nothing at this address of the relay.");
+
+/** Any other path under the reserved prefix. */
+export function notFoundPage(): EdgePage {
+  return NOT_FOUND;
+}
+
+/** The form was posted from another site. */
+export function crossSitePage(): EdgePage {
+  return CROSS_SITE;
+}
+
+/** The body was not our form (wrong type, too large, too slow). */
+export function badFormPage(): EdgePage {
+  return BAD_FORM;
+}
+
+/**
+ * A short plain-text answer for scripts, EventSource and WebSocket upgrades, which cannot use a
+ * form anyway (and must not be sent a page they would try to parse as their protocol).
+ */
+export function plainAnswer(status: number, text: string, headers?: ExtraHeaders): EdgePage {
+  const body = Buffer.from(`${text}\n`);
+  return {
+    status,
+    headers: {
+      "content-type": "text/plain; charset=utf-8",
+      "content-length": String(body.length),
+      "cache-control": "no-store",
+      "x-content-type-options": "nosniff",
+      ...headers,
+    },
+    body,
+  };
+}
+
+const EMPTY = Buffer.alloc(0);
+
+/** 303 See Other to a same-host path (after a sign-in or a share link), optionally setting a cookie. */
+export function redirectTo(location: string, setCookie?: string): EdgePage {
+  return {
+    status: 303,
+    headers: {
+      location,
+      "content-length": "0",
+      "cache-control": "no-store",
+      ...(setCookie ? { "set-cookie": setCookie } : {}),
+    },
+    body: EMPTY,
+  };
+}

@@ -1,0 +1,154 @@
+/**
+ * Small, pure readers of the parts of a visitor's request the access gate looks at: the query's
+ * share token, the access cookie, Basic credentials, the redirect target and the request's origin.
+ * Everything here treats its input as hostile.
+ */
+import type { IncomingHttpHeaders } from "node:http";
+import { ACCESS_COOKIE } from "../../lib/sharing/access-cookie.ts";
+import { SHARE_PARAM } from "../../lib/sharing/tokens.ts";
+
+/**
+ * Paths under this prefix are the relay's own (the password form posts to `/__burrow/login`); they
+ * never reach a tunnel's app, whatever its access mode.
+ */
+export const RESERVED_PREFIX = "/__burrow/";
+export const LOGIN_PATH = `${RESERVED_PREFIX}login`;
+
+/** A request target split at the first "?" (a fragment never reaches a server). */
+export function splitTarget(target: string): { pathname: string; query: string | null } {
+  const q = target.indexOf("?");
+  return q < 0
+    ? { pathname: target, query: null }
+    : { pathname: target.slice(0, q), query: target.slice(q + 1) };
+}
+
+function decodeQueryPart(part: string): string | null {
+  try {
+    return decodeURIComponent(part.replace(/\+/g, " "));
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * Removes every `burrow_share` parameter from a request target, keeping the other parameters in
+ * their order and exact spelling. A parameter whose name only decodes to `burrow_share`
+ * (`burrow%5Fshare`) is removed too, so no spelling carries a token to the app. Returns the first
+ * token's value (decoded) and the cleaned target; `path` is the input itself when nothing changed.
+ */
+export function takeShareParam(target: string): { token: string | null; path: string; found: boolean } {
+  const { pathname, query } = splitTarget(target);
+  // Fast path for the common query: it cannot name the parameter, plainly or percent-encoded.
+  if (query === null || (!query.includes("%") && !query.includes(SHARE_PARAM))) {
+    return { token: null, path: target, found: false };
+  }
+  let token: string | null = null;
+  let found = false;
+  const kept: string[] = [];
+  for (const part of query.split("&")) {
+    const eq = part.indexOf("=");
+    const key = decodeQueryPart(eq < 0 ? part : part.slice(0, eq));
+    if (key === SHARE_PARAM) {
+      found = true;
+      if (token === null) token = eq < 0 ? "" : (decodeQueryPart(part.slice(eq + 1)) ?? "");
+      continue;
+    }
+    kept.push(part);
+  }
+  if (!found) return { token: null, path: target, found: false };
+  const rest = kept.join("&");
+  return { token, path: rest === "" ? pathname || "/" : `${pathname || "/"}?${rest}`, found: true };
+}
+
+/** Every value of the access cookie in a Cookie header (normally one; a stale duplicate is possible). */
+export function accessCookieValues(headers: IncomingHttpHeaders): string[] {
+  const header = headers.cookie;
+  if (!header?.includes(ACCESS_COOKIE)) return [];
+  const values: string[] = [];
+  for (const pair of header.split(";")) {
+    const eq = pair.indexOf("=");
+    if (eq < 0 || pair.slice(0, eq).trim() !== ACCESS_COOKIE) continue;
+    values.push(pair.slice(eq + 1).trim());
+  }
+  return values;
+}
+
+/** True when the Cookie header names the access cookie at all (so it must be removed upstream). */
+export function carriesAccessCookie(headers: IncomingHttpHeaders): boolean {
+  return accessCookieValues(headers).length > 0;
+}
+
+/**
+ * The password of an `Authorization: Basic` header (any user name: `curl -u :secret`), or null
+ * when there is none or it is malformed. Other schemes (Bearer…) belong to the app.
+ */
+export function basicAuthPassword(headers: IncomingHttpHeaders): string | null {
+  const header = headers.authorization;
+  if (!header || header.length > 2048) return null;
+  const match = /^basic[ \t]+([A-Za-z0-9+/=]+)[ \t]*$/i.exec(header);
+  if (!match) return null;
+  const decoded = Buffer.from(match[1]!, "base64").toString("utf8");
+  const colon = decoded.indexOf(":");
+  if (colon < 0) return null;
+  return decoded.slice(colon + 1);
+}
+
+/**
+ * Where to send a visitor after signing in: only a path on this same host. Anything that a browser
+ * could read as another origin ("//evil.example", "/\\evil.example", "https://…"), the relay's own
+ * paths and control characters fall back to "/". That is what keeps the form from being an open
+ * redirect.
+ */
+export function safeReturnPath(candidate: string | null | undefined): string {
+  if (!candidate || candidate.length > 2048) return "/";
+  if (!candidate.startsWith("/") || candidate.startsWith("//") || candidate.startsWith("/\\")) return "/";
+  // Browsers drop tabs and newlines from URLs and treat "\" like "/": reject rather than normalise.
+  if (candidate.includes("\\") || hasControlCharacter(candidate)) return "/";
+  if (candidate.startsWith(RESERVED_PREFIX)) return "/";
+  return takeShareParam(candidate).path;
+}
+
+function hasControlCharacter(text: string): boolean {
+  for (let i = 0; i < text.length; i++) {
+    const code = text.charCodeAt(i);
+    if (code < 0x20 || code === 0x7f) return true;
+  }
+  return false;
+}
+
+/**
+ * Whether a form post came from a page of this very host: the Origin header when the browser sent
+ * one (all current browsers do on POST), else the Referer's origin. Returns "absent" when neither is
+ * there; the caller then relies on the signed form token alone.
+ */
+export function postOrigin(
+  headers: IncomingHttpHeaders,
+  proto: "http" | "https",
+): "same" | "cross" | "absent" {
+  const host = headers.host;
+  if (!host) return "cross";
+  const expected = `${proto}://${host}`.toLowerCase();
+  const origin = headers.origin;
+  if (origin !== undefined) return origin.toLowerCase() === expected ? "same" : "cross";
+  const referer = headers.referer;
+  if (referer === undefined) return "absent";
+  try {
+    return new URL(referer).origin.toLowerCase() === expected ? "same" : "cross";
+  } catch {
+    return "cross";
+  }
+}
+
+/**
+ * Whether the visitor is a browser navigating (gets the HTML page) rather than a script, an
+ * EventSource or a WebSocket (gets a short plain-text answer).
+ */
+export function wantsPage(request: {
+  method: string;
+  upgrade: boolean;
+  headers: IncomingHttpHeaders;
+}): boolean {
+  if (request.upgrade) return false;
+  if (request.method !== "GET" && request.method !== "HEAD") return false;
+  return !(request.headers.accept ?? "").includes("text/event-stream");
+}

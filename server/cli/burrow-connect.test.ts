@@ -1,0 +1,242 @@
+import assert from "node:assert/strict";
+import { spawn } from "node:child_process";
+import { chmodSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { after, test } from "node:test";
+import { messages } from "../ssh/messages.ts";
+import { testEnvironment } from "./testing/run-cli.ts";
+
+const script = join(import.meta.dirname, "..", "..", "bin", "burrow-connect");
+const REFUSED = "255:0:Error: remote port forwarding failed for listen port 80";
+const dirs: string[] = [];
+after(() => {
+  for (const dir of dirs) rmSync(dir, { recursive: true, force: true });
+});
+
+/**
+ * A fake `ssh` on PATH: records its arguments, then plays the next step of the plan: each step
+ * "<exit code>:<seconds to stay up>:<message>" (on stderr, or stdout with "out="). Past the end of the plan it refuses the
+ * forward, so a script that retries too much still ends. A fake sleep (BURROW_CONNECT_SLEEP)
+ * records the backoff delays and returns at once.
+ */
+function sandbox(plan: string[]) {
+  const dir = mkdtempSync(join(tmpdir(), "burrow-connect-"));
+  dirs.push(dir);
+  writeFileSync(join(dir, "plan"), `${plan.join("\n")}\n`);
+  writeFileSync(
+    join(dir, "ssh"),
+    `#!/bin/sh
+dir=${JSON.stringify(dir)}
+n=$(($(cat "$dir/count" 2>/dev/null || echo 0) + 1))
+echo "$n" > "$dir/count"
+for arg in "$@"; do printf '%s\\n' "$arg"; done > "$dir/args.$n"
+step=$(sed -n "\${n}p" "$dir/plan")
+[ -n "$step" ] || step=${JSON.stringify(REFUSED)}
+code=\${step%%:*}; rest=\${step#*:}; up=\${rest%%:*}; message=\${rest#*:}
+echo "connected $n"
+case $message in
+  "") ;;
+  out=*) echo "\${message#out=}" ;; # the relay's console (stdout)
+  *) echo "$message" >&2 ;;
+esac
+# exec, like a real ssh that is one process: a signal to it ends the connection.
+[ "$up" -gt 0 ] && exec /bin/sleep "$up"
+exit "$code"
+`,
+  );
+  writeFileSync(join(dir, "fake-sleep"), `#!/bin/sh\necho "$1" >> ${JSON.stringify(join(dir, "delays"))}\n`);
+  chmodSync(join(dir, "ssh"), 0o755);
+  chmodSync(join(dir, "fake-sleep"), 0o755);
+  return {
+    dir,
+    env: {
+      PATH: `${dir}:${process.env.PATH}`,
+      HOME: dir,
+      BURROW_CONNECT_SLEEP: join(dir, "fake-sleep"),
+    } as Record<string, string>,
+    calls: () => Number(existsSync(join(dir, "count")) ? readFileSync(join(dir, "count"), "utf8") : 0),
+    args: (n: number) =>
+      readFileSync(join(dir, `args.${n}`), "utf8")
+        .trimEnd()
+        .split("\n"),
+    delays: () =>
+      existsSync(join(dir, "delays"))
+        ? readFileSync(join(dir, "delays"), "utf8").trim().split("\n").map(Number)
+        : [],
+  };
+}
+
+interface Run {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+function run(args: string[], env: Record<string, string>, onStart?: (pid: number) => void): Promise<Run> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(script, args, { env: testEnvironment(env), stdio: ["ignore", "pipe", "pipe"] });
+    let stdout = "";
+    let stderr = "";
+    child.stdout.setEncoding("utf8").on("data", (c: string) => {
+      stdout += c;
+    });
+    child.stderr.setEncoding("utf8").on("data", (c: string) => {
+      stderr += c;
+    });
+    // A script stuck in a loop must fail the test, not hang the suite.
+    const guard = setTimeout(() => child.kill("SIGKILL"), 20_000);
+    child.on("error", reject);
+    child.on("close", (code) => {
+      clearTimeout(guard);
+      resolve({ code, stdout, stderr });
+    });
+    if (child.pid) onStart?.(child.pid);
+  });
+}
+
+test("bad arguments are refused before ssh runs", async () => {
+  const box = sandbox([]);
+  const cases: [string[], RegExp][] = [
+    [[], /missing <local-port>/],
+    [["myapp"], /local port must be a number from 1 to 65535, not "myapp"/],
+    [["70000"], /local port must be a number/],
+    [["0"], /local port must be a number/],
+    [["080"], /local port must be a number/],
+    [["3000", "my_app"], /"my_app" is not a valid name/],
+    [["3000", "ab"], /a name has 3 to 63 characters/],
+    [["3000", "-x"], /unknown option|not a valid name/],
+    [["3000", "myapp", "extra"], /unexpected argument "extra"/],
+    [["-p", "abc", "3000"], /SSH port must be a number/],
+    [["-i", "/nonexistent/key", "3000"], /cannot read the identity file/],
+  ];
+  for (const [args, pattern] of cases) {
+    const result = await run(args, box.env);
+    assert.equal(result.code, 2, `${args.join(" ")}: ${result.stderr}`);
+    assert.match(result.stderr, pattern);
+  }
+  assert.equal(box.calls(), 0);
+  const help = await run(["-h"], box.env);
+  assert.equal(help.code, 0);
+  assert.match(help.stdout, /Usage: burrow-connect/);
+});
+
+test("ssh gets the forward, the reliability options and the relay address", async () => {
+  const box = sandbox([REFUSED, REFUSED, REFUSED]);
+  writeFileSync(join(box.dir, "key"), "not really a key");
+  await run(["3000", "MyApp"], box.env);
+  assert.deepEqual(box.args(1), [
+    "-T",
+    "-o",
+    "ExitOnForwardFailure=yes",
+    "-o",
+    "ServerAliveInterval=15",
+    "-o",
+    "ServerAliveCountMax=2",
+    "-o",
+    "ControlMaster=no",
+    "-o",
+    "ControlPath=none",
+    "-o",
+    "StrictHostKeyChecking=accept-new",
+    "-R",
+    "myapp:80:localhost:3000",
+    "-p",
+    "2222",
+    "localhost",
+  ]);
+
+  await run(["8080"], { ...box.env, BURROW_HOST: "relay.example.com", BURROW_SSH_PORT: "2200" });
+  assert.deepEqual(box.args(2).slice(-5), ["-R", "80:localhost:8080", "-p", "2200", "relay.example.com"]);
+
+  await run(
+    ["-H", "tunnels.example.org", "-p", "22", "-i", join(box.dir, "key"), "5173", "web", "--", "-v"],
+    { ...box.env, BURROW_HOST: "ignored.example.com" },
+  );
+  const third = box.args(3);
+  assert.equal(third[0], "-v", "extra ssh options come first");
+  assert.deepEqual(third.slice(-9), [
+    "-i",
+    join(box.dir, "key"),
+    "-o",
+    "IdentitiesOnly=yes",
+    "-R",
+    "web:80:localhost:5173",
+    "-p",
+    "22",
+    "tunnels.example.org",
+  ]);
+});
+
+test("a refused forward stops at once with the reason", async () => {
+  const box = sandbox([REFUSED]);
+  const result = await run(["3000", "taken-name"], box.env);
+  assert.equal(result.code, 1);
+  assert.equal(box.calls(), 1);
+  assert.match(result.stderr, /remote port forwarding failed/, "ssh's own message is shown");
+  assert.match(result.stderr, /the relay refused to forward "taken-name".*Not retrying/);
+  assert.deepEqual(box.delays(), []);
+});
+
+test("a refused key stops too", async () => {
+  const box = sandbox(["255:0:bob@localhost: Permission denied (publickey)."]);
+  const result = await run(["3000"], box.env);
+  assert.equal(result.code, 1);
+  assert.match(result.stderr, /did not accept your SSH key/);
+});
+
+test("the relay's own reasons decide: shutdown reconnects; takeover, admin close and exit stop", async () => {
+  const cases: [string, number, RegExp | null][] = [
+    [messages.takenOver("myapp"), 1, /another connection of yours now serves this name/],
+    [messages.adminDisconnect("myapp", "abuse report"), 1, /an administrator closed this tunnel/],
+    ["Closing your tunnels. Bye.", 0, null],
+  ];
+  for (const [line, code, pattern] of cases) {
+    const box = sandbox([`0:0:out=${line}`]);
+    const result = await run(["3000", "myapp"], box.env);
+    assert.equal(result.code, code, `${line}: ${result.stderr}`);
+    assert.equal(box.calls(), 1, `${line}: no reconnect`);
+    assert.ok(result.stdout.includes(line), "the relay's line is shown");
+    if (pattern) assert.match(result.stderr, pattern);
+  }
+  const restart = sandbox([`0:0:out=${messages.relayShutdown}`, REFUSED]);
+  await run(["3000", "myapp"], restart.env);
+  assert.equal(restart.calls(), 2, "a relay restart is reconnected");
+  assert.deepEqual(restart.delays(), [1]);
+});
+
+test("dropped connections are retried with exponential backoff up to 30 s", async () => {
+  const drop = "255:0:Connection closed by 127.0.0.1 port 2222";
+  const box = sandbox([drop, drop, drop, drop, drop, "0:0:", drop, REFUSED]);
+  const result = await run(["3000", "myapp"], box.env);
+  assert.equal(result.code, 1);
+  assert.equal(box.calls(), 8);
+  assert.deepEqual(box.delays(), [1, 2, 4, 8, 16, 30, 30]);
+  assert.match(result.stderr, /connection ended \(ssh exit code 255\); reconnecting in 1 s/);
+  assert.match(result.stdout, /connected 1\n.*connected 8/s, "ssh's output (the relay's messages) shows");
+});
+
+test("the backoff starts over after a connection that lasted", async () => {
+  const drop = "255:0:Connection refused";
+  const box = sandbox([drop, drop, "255:2:Connection reset", drop, REFUSED]);
+  await run(["3000", "myapp"], { ...box.env, BURROW_CONNECT_STABLE_SECONDS: "1" });
+  assert.deepEqual(box.delays(), [1, 2, 1, 2]);
+});
+
+test("SIGINT and SIGTERM stop it while connected, exit 0", async () => {
+  for (const signal of ["SIGINT", "SIGTERM"] as const) {
+    const box = sandbox(["0:60:"]);
+    const started = Date.now();
+    const result = await run(["3000", "myapp"], box.env, (pid) => {
+      const poll = setInterval(() => {
+        if (box.calls() === 1) {
+          clearInterval(poll);
+          setTimeout(() => process.kill(pid, signal), 200);
+        }
+      }, 50);
+    });
+    assert.equal(result.code, 0, `${signal}: ${result.stderr}`);
+    assert.ok(Date.now() - started < 10_000, "stopped promptly, not after ssh's 60 s");
+    assert.equal(box.calls(), 1, "no reconnect after a stop");
+  }
+});

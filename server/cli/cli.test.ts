@@ -1,0 +1,185 @@
+import assert from "node:assert/strict";
+import { execFileSync, spawn } from "node:child_process";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { after, test } from "node:test";
+import { createTestDatabase } from "../../lib/testing/db.ts";
+import { cliEntry, runCli, testEnvironment } from "./testing/run-cli.ts";
+
+const database = await createTestDatabase("cli");
+const dir = mkdtempSync(join(tmpdir(), "burrow-cli-"));
+after(async () => {
+  rmSync(dir, { recursive: true, force: true });
+  await database.drop();
+});
+
+const env = {
+  PATH: process.env.PATH,
+  HOME: dir,
+  DATABASE_URL: database.url,
+  BURROW_DATA_DIR: join(dir, "data"),
+  BURROW_MAX_NAMES: "5",
+};
+const cli = (args: string[], extra: Record<string, string> = {}, input?: string) =>
+  runCli(args, { env: { ...env, ...extra }, input });
+
+execFileSync("ssh-keygen", ["-q", "-t", "ed25519", "-N", "", "-C", "ann@laptop", "-f", join(dir, "id_ann")]);
+
+/** An expected failure: non-zero, exactly one line on stderr, no stack trace. */
+function assertOneLineError(result: { code: number | null; stderr: string }, pattern: RegExp): void {
+  assert.notEqual(result.code, 0, `expected failure, stderr: ${result.stderr}`);
+  const lines = result.stderr.trimEnd().split("\n");
+  assert.match(lines[0] ?? "", pattern);
+  assert.doesNotMatch(result.stderr, /\n\s+at /, "no stack trace");
+}
+
+test("add a user, their key and a name, then list them", async () => {
+  const added = await cli(["user", "add", "Ann@Example.com"], { BURROW_PASSWORD: "correct horse battery" });
+  assert.equal(added.code, 0, added.stderr);
+  assert.match(added.stdout, /^Created ann@example\.com \(admin\)/);
+
+  const key = await cli(["key", "add", "ann@example.com", join(dir, "id_ann.pub")]);
+  assert.equal(key.code, 0, key.stderr);
+  const fingerprint = execFileSync("ssh-keygen", ["-lf", join(dir, "id_ann.pub")], {
+    encoding: "utf8",
+  }).split(" ")[1];
+  assert.ok(key.stdout.includes(`Added ssh-ed25519 key "ann@laptop" ${fingerprint}`), key.stdout);
+
+  const fromStdin = await cli(
+    ["key", "add", "ann@example.com", "-", "--label", "piped"],
+    {},
+    readFileSync(join(dir, "id_ann.pub"), "utf8"),
+  );
+  assertOneLineError(fromStdin, /already registered/);
+
+  const name = await cli(["name", "reserve", "ann@example.com", "MyApp"]);
+  assert.equal(name.code, 0, name.stderr);
+  assert.match(name.stdout, /Reserved myapp for ann@example\.com: http:\/\/myapp\.localhost:8080/);
+
+  const [names, users, keys] = await Promise.all([
+    cli(["name", "list"]),
+    cli(["user", "list"]),
+    cli(["key", "list", "ann@example.com"]),
+  ]);
+  assert.match(names.stdout, /^NAME\s+OWNER\s+STATE/m);
+  assert.match(names.stdout, /^myapp\s+ann@example\.com\s+offline\s+public\s+0/m);
+  assert.match(users.stdout, /^ann@example\.com\s+admin\s+active\s+1\s+1/m);
+  // A fingerprint is base64: "+" and "/" must not be read as regex syntax.
+  const escaped = (fingerprint ?? "").replace(/[+/]/g, "\\$&");
+  assert.match(keys.stdout, new RegExp(`^ann@laptop\\s+ssh-ed25519 256\\s+${escaped}`, "m"));
+  assert.equal((await cli(["name", "list", "ann@example.com"])).code, 0);
+});
+
+test("each mistake exits non-zero with one specific line", async () => {
+  const cases: [string[], Record<string, string>, RegExp][] = [
+    [
+      ["user", "add", "not-an-email"],
+      { BURROW_PASSWORD: "long enough pw" },
+      /email: Enter a valid email address/,
+    ],
+    [
+      ["user", "add", "bob@example.com"],
+      { BURROW_PASSWORD: "short" },
+      /password: Use at least 10 characters/,
+    ],
+    [["user", "add", "bob@example.com"], {}, /No password given: set BURROW_PASSWORD/],
+    [["key", "add", "ann@example.com", join(dir, "id_ann")], {}, /This is a PRIVATE key/],
+    [["key", "add", "ann@example.com", join(dir, "missing.pub")], {}, /No such file/],
+    [
+      ["key", "add", "nobody@example.com", join(dir, "id_ann.pub")],
+      {},
+      /No user with the email nobody@example\.com/,
+    ],
+    [
+      ["name", "reserve", "nobody@example.com", "free-name"],
+      {},
+      /No user with the email nobody@example\.com/,
+    ],
+    [["name", "reserve", "ann@example.com", "myapp"], {}, /myapp is already taken/],
+    [["name", "reserve", "ann@example.com", "a_b"], {}, /Use only letters/],
+    [["name", "release", "never-reserved"], {}, /never-reserved is not reserved/],
+    [["frobnicate"], {}, /unknown command "frobnicate"/],
+    [["user", "remove", "x"], {}, /unknown command "user remove"/],
+    [["user", "add"], {}, /missing <email>/],
+    [["logs", "myapp", "--limit", "500"], {}, /--limit must be a whole number from 1 to 200/],
+    [["name", "list", "--bogus"], {}, /Unknown option '--bogus'$/m],
+  ];
+  const results = await Promise.all(cases.map(([args, extra]) => cli(args, extra)));
+  results.forEach((result, i) => {
+    const [args, , pattern] = cases[i]!;
+    assert.ok(result.code !== 0, `${args.join(" ")} should fail`);
+    assertOneLineError(result, pattern);
+  });
+});
+
+test("a bad setting is one line naming it", async () => {
+  const result = await cli(["user", "list"], { BURROW_SSH_PORT: "99999" });
+  assertOneLineError(result, /Invalid configuration: BURROW_SSH_PORT/);
+});
+
+test("--help works for the program, groups and commands", async () => {
+  const [top, group, command] = await Promise.all([
+    cli(["--help"]),
+    cli(["name", "--help"]),
+    cli(["logs", "--help"]),
+  ]);
+  assert.equal(top.code, 0);
+  assert.match(top.stdout, /user add <email> \[--admin\]/);
+  assert.match(group.stdout, /name reserve <email> <name>/);
+  assert.equal(command.code, 0);
+  assert.match(command.stdout, /--follow/);
+});
+
+test("a name is not released while its tunnel is connected", async () => {
+  const user = await database.db.user.findUniqueOrThrow({ where: { email: "ann@example.com" } });
+  await database.db.reservation.create({ data: { name: "busy", userId: user.id } });
+  const session = await database.db.tunnelSession.create({
+    data: { name: "busy", userId: user.id, clientIp: "127.0.0.1" },
+  });
+  assertOneLineError(await cli(["name", "release", "busy"]), /busy is connected right now/);
+  await database.db.tunnelSession.update({ where: { id: session.id }, data: { endedAt: new Date() } });
+  const released = await cli(["name", "release", "busy"]);
+  assert.equal(released.code, 0, released.stderr);
+  assert.match(released.stdout, /Released busy/);
+});
+
+test("logs prints the latest requests, and --follow prints new ones until Ctrl-C", async () => {
+  const row = { name: "myapp", durationMs: 12.5, clientIp: "203.0.113.9" };
+  await database.db.requestLog.createMany({
+    data: [
+      { ...row, method: "GET", path: "/first", status: 200, bytesOut: 2048n },
+      { ...row, method: "POST", path: "/second", status: 502, error: "local_unreachable" },
+    ],
+  });
+  const shown = await cli(["logs", "myapp", "--limit", "1"]);
+  assert.equal(shown.code, 0, shown.stderr);
+  assert.match(shown.stdout, /^TIME\s+METHOD\s+PATH\s+STATUS\s+DURATION\s+SIZE\s+CLIENT IP/);
+  assert.match(shown.stdout, /POST\s+\/second\s+502\s+13 ms\s+0 B\s+203\.0\.113\.9\s+local_unreachable/);
+  assert.doesNotMatch(shown.stdout, /\/first/, "--limit 1 shows the latest only");
+  assert.match((await cli(["logs", "myapp"])).stdout, /GET\s+\/first\s+200\s+13 ms\s+2\.0 KB/);
+
+  const child = spawn(process.execPath, ["--import", "tsx", cliEntry, "logs", "myapp", "--follow"], {
+    env: testEnvironment(env),
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  let out = "";
+  child.stdout.setEncoding("utf8").on("data", (chunk: string) => {
+    out += chunk;
+  });
+  const exited = new Promise<number | null>((resolve) => child.on("close", resolve));
+  await waitFor(() => out.includes("/second"));
+  await database.db.requestLog.create({ data: { ...row, method: "DELETE", path: "/third", status: 204 } });
+  await waitFor(() => out.includes("/third"));
+  child.kill("SIGINT");
+  assert.equal(await exited, 0);
+  assert.match(out, /DELETE\s+\/third\s+204/);
+});
+
+async function waitFor(condition: () => boolean, timeoutMs = 15_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!condition()) {
+    if (Date.now() > deadline) throw new Error("timed out waiting");
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}

@@ -1,0 +1,78 @@
+import { type ParseArgsConfig, parseArgs } from "node:util";
+import type { Env } from "../../lib/env.ts";
+
+/** What every command gets: its arguments and the environment, parsed only when it asks. */
+export interface CommandContext {
+  /** Arguments after the command's own name(s). */
+  args: string[];
+  /** The raw environment (process.env over `.env`), for child processes and CLI-only inputs. */
+  environment: Record<string, string | undefined>;
+  /** The validated settings; throws AppError("config") on a bad setting. Parsed once. */
+  env(): Env;
+  out(line?: string): void;
+  /** Progress and notes go to stderr, so stdout stays clean for tables. */
+  note(line: string): void;
+  /**
+   * Resolves on the first Ctrl-C or SIGTERM. Calling it takes over those signals (the default is to
+   * die at once), so only long-running commands that clean up on exit call it.
+   */
+  interrupted(): Promise<NodeJS.Signals>;
+}
+
+export interface Command {
+  /** As typed: "start", "user add". */
+  name: string;
+  /** Positional arguments for the usage line, e.g. "<email> [--admin]". */
+  synopsis: string;
+  /** One line for `burrow --help`. */
+  summary: string;
+  /** Further `--help` text: options and examples. */
+  details?: string;
+  /** Resolves to the exit code. */
+  run(context: CommandContext): Promise<number>;
+}
+
+/** A mistake in how the command was called: printed with a hint to `--help`, exit code 2. */
+export class UsageError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = "UsageError";
+  }
+}
+
+type Options = NonNullable<ParseArgsConfig["options"]>;
+
+/**
+ * node:util parseArgs in strict mode with its errors turned into UsageError, checking the number
+ * of positionals: `required` must be there, up to `optional` more may follow.
+ */
+export function parseCommandArgs<const O extends Options>(
+  args: string[],
+  options: O,
+  counts: { required: string[]; optional?: string[] },
+) {
+  let parsed: ReturnType<typeof parseArgs<{ options: O; allowPositionals: true; strict: true }>>;
+  try {
+    parsed = parseArgs({ args, options, allowPositionals: true, strict: true });
+  } catch (error) {
+    // Node appends advice about "--" that does not fit here; keep the first sentence.
+    const message = (error as Error).message.split("\n")[0] ?? "invalid arguments";
+    throw new UsageError(message.replace(/\. To specify a positional argument.*$/, ""));
+  }
+  const { required, optional = [] } = counts;
+  const given = parsed.positionals.length;
+  if (given < required.length) {
+    throw new UsageError(
+      `missing ${required
+        .slice(given)
+        .map((p) => `<${p}>`)
+        .join(" ")}`,
+    );
+  }
+  if (given > required.length + optional.length) {
+    throw new UsageError(
+      `unexpected argument ${JSON.stringify(parsed.positionals[required.length + optional.length])}`,
+    );
+  }
+  return { values: parsed.values, positionals: parsed.positionals };
+}

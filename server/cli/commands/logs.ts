@@ -1,0 +1,94 @@
+import type { Db } from "../../../lib/db.ts";
+import { createDb } from "../../../lib/db.ts";
+import { listRequestLogs, type RequestLogRow } from "../../../lib/request-logs/query.ts";
+import type { Command, CommandContext } from "../command.ts";
+import { parseCommandArgs, UsageError } from "../command.ts";
+import { explainConnectionError, resolveDatabase } from "../database.ts";
+import { formatBytes, formatDuration, formatTime, truncate } from "../format.ts";
+
+const POLL_MS = 1_000;
+
+export const logs: Command = {
+  name: "logs",
+  synopsis: "<name> [--limit N] [--follow]",
+  summary: "Show a tunnel's latest requests; --follow keeps printing new ones",
+  details: `Options:
+  -n, --limit N   how many of the latest requests to show (1-200, default 20)
+  -f, --follow    keep polling for new requests every second until Ctrl-C`,
+  async run(context) {
+    const { values, positionals } = parseCommandArgs(
+      context.args,
+      { limit: { type: "string", short: "n" }, follow: { type: "boolean", short: "f" } },
+      { required: ["name"] },
+    );
+    const limit = values.limit === undefined ? 20 : Number(values.limit);
+    if (!Number.isInteger(limit) || limit < 1 || limit > 200) {
+      throw new UsageError("--limit must be a whole number from 1 to 200");
+    }
+    const name = positionals[0] ?? "";
+    const database = await resolveDatabase(context.env());
+    const db = createDb(database.url, { max: 1, applicationName: "burrow-cli-logs" });
+    try {
+      const { rows } = await listRequestLogs(db, { name, limit });
+      const oldestFirst = rows.reverse();
+      if (oldestFirst.length === 0 && !values.follow) context.out(`No requests logged for ${name} yet`);
+      else for (const line of [HEADERS, ...oldestFirst.map(toCells)]) context.out(formatLine(line));
+      if (values.follow) await follow(context, db, name, oldestFirst.at(-1)?.id);
+    } catch (error) {
+      throw explainConnectionError(error, database.url);
+    } finally {
+      await db.$disconnect();
+      await database.release();
+    }
+    return 0;
+  },
+};
+
+const HEADERS = ["TIME", "METHOD", "PATH", "STATUS", "DURATION", "SIZE", "CLIENT IP", "RELAY ERROR"];
+/** Fixed widths rather than a fitted table, so lines printed later by --follow line up. */
+const WIDTHS = [19, 7, 40, 6, 8, 8, 15];
+
+function formatLine(cells: string[]): string {
+  return cells
+    .map((cell, i) => cell.padEnd(WIDTHS[i] ?? 0))
+    .join("  ")
+    .trimEnd();
+}
+
+function toCells(row: RequestLogRow): string[] {
+  return [
+    formatTime(row.at),
+    row.upgrade ? `${row.method} (ws)` : row.method,
+    truncate(row.path, 60),
+    String(row.status),
+    formatDuration(row.durationMs),
+    formatBytes(row.bytesOut),
+    row.clientIp,
+    // Last, so it does not push the other columns out of line.
+    row.error ?? "",
+  ];
+}
+
+/** Polls for rows after the last one shown; each new row is one line, so the output can be piped. */
+async function follow(
+  context: CommandContext,
+  db: Db,
+  name: string,
+  lastId: string | undefined,
+): Promise<void> {
+  let after = lastId ?? "0";
+  let stopped = false;
+  const interrupted = context.interrupted();
+  void interrupted.then(() => {
+    stopped = true;
+  });
+  while (!stopped) {
+    const { rows } = await listRequestLogs(db, { name, after, limit: 200 });
+    for (const row of rows.reverse()) {
+      context.out(formatLine(toCells(row)));
+      after = row.id;
+    }
+    // Sleep, but wake at once on Ctrl-C.
+    await Promise.race([new Promise((resolve) => setTimeout(resolve, POLL_MS)), interrupted]);
+  }
+}

@@ -1,0 +1,18 @@
+import { releaseAnyName } from "../../../lib/names/service.ts";
+import type { Command } from "../command.ts";
+import { parseCommandArgs } from "../command.ts";
+import { withDatabase } from "../database.ts";
+
+export const nameRelease: Command = {
+  name: "name release",
+  synopsis: "<name>",
+  summary: "Release a name, whoever owns it (not while its tunnel is up)",
+  details: "The name's request logs are deleted with it, so a next owner cannot read them.",
+  async run(context) {
+    const { positionals } = parseCommandArgs(context.args, {}, { required: ["name"] });
+    const name = (positionals[0] ?? "").trim().toLowerCase();
+    await withDatabase(context.env(), (db) => releaseAnyName(db, name));
+    context.out(`Released ${name}`);
+    return 0;
+  },
+};

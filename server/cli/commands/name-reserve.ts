@@ -1,0 +1,28 @@
+import { tunnelUrl } from "../../../lib/env.ts";
+import { reserveName } from "../../../lib/names/service.ts";
+import { getUserByEmail } from "../../../lib/users/service.ts";
+import type { Command } from "../command.ts";
+import { parseCommandArgs } from "../command.ts";
+import { withDatabase } from "../database.ts";
+
+export const nameReserve: Command = {
+  name: "name reserve",
+  synopsis: "<email> <name>",
+  summary: "Reserve a tunnel name for an account (BURROW_MAX_NAMES applies)",
+  details: `Example:
+  npm run burrow -- name reserve ann@example.com myapp
+  then, as ann: ssh -R myapp:80:localhost:3000 -p 2222 <relay host>`,
+  async run(context) {
+    const { positionals } = parseCommandArgs(context.args, {}, { required: ["email", "name"] });
+    const [email = "", name = ""] = positionals;
+    const env = context.env();
+    const reservation = await withDatabase(env, async (db) => {
+      const user = await getUserByEmail(db, email);
+      return reserveName(db, user.id, name, { maxNames: env.BURROW_MAX_NAMES });
+    });
+    context.out(
+      `Reserved ${reservation.name} for ${email.trim().toLowerCase()}: ${tunnelUrl(env, reservation.name)}`,
+    );
+    return 0;
+  },
+};

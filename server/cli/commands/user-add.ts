@@ -1,0 +1,45 @@
+import { AppError } from "../../../lib/errors.ts";
+import { passwordSchema } from "../../../lib/users/schemas.ts";
+import { createUser } from "../../../lib/users/service.ts";
+import { parseInput } from "../../../lib/validate.ts";
+import type { Command } from "../command.ts";
+import { parseCommandArgs } from "../command.ts";
+import { withDatabase } from "../database.ts";
+import { promptHidden } from "../prompt.ts";
+
+export const userAdd: Command = {
+  name: "user add",
+  synopsis: "<email> [--admin]",
+  summary: "Create an account (the first account is an admin)",
+  details: `Options:
+  --admin   make the account an admin
+
+The password comes from BURROW_PASSWORD, or you are asked for it (twice) when in a terminal.
+
+Example:
+  npm run burrow -- user add ann@example.com --admin`,
+  async run(context) {
+    const { values, positionals } = parseCommandArgs(
+      context.args,
+      { admin: { type: "boolean" } },
+      { required: ["email"] },
+    );
+    const env = context.env();
+    const password = await readPassword(context.environment.BURROW_PASSWORD);
+    const user = await withDatabase(env, (db) =>
+      createUser(db, { email: positionals[0] ?? "", password, admin: values.admin === true }),
+    );
+    context.out(`Created ${user.email} (${user.role === "ADMIN" ? "admin" : "user"}), id ${user.id}`);
+    return 0;
+  },
+};
+
+async function readPassword(fromEnv: string | undefined): Promise<string> {
+  if (fromEnv) return fromEnv;
+  const first = await promptHidden("Password (at least 10 characters): ");
+  // Check before asking again, so a too-short password fails at once.
+  parseInput(passwordSchema, first);
+  const again = await promptHidden("Repeat the password: ");
+  if (again !== first) throw new AppError("invalid_input", "The passwords do not match");
+  return first;
+}

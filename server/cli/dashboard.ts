@@ -1,0 +1,186 @@
+import { type ChildProcess, spawn } from "node:child_process";
+import { existsSync } from "node:fs";
+import { readdir, stat } from "node:fs/promises";
+import { connect } from "node:net";
+import { join } from "node:path";
+import { AppError } from "../../lib/errors.ts";
+
+/** The package root: where app/, .next/ and node_modules/ are. */
+export const projectRoot = join(import.meta.dirname, "..", "..");
+
+/** Whether this checkout has the Next.js dashboard at all. */
+export function hasDashboard(root = projectRoot): boolean {
+  return existsSync(join(root, "app"));
+}
+
+/** Sources whose change needs a new `next build`. */
+const SOURCE_DIRS = ["app", "components", "lib"];
+const SOURCE_FILES = [
+  "next.config.ts",
+  "proxy.ts",
+  "postcss.config.mjs",
+  "package-lock.json",
+  "tsconfig.json",
+  "tsconfig.next.json",
+];
+
+/**
+ * True when `.next/BUILD_ID` is missing or older than the newest dashboard source, so a `git pull`
+ * followed by `npm start` serves the new code without a separate build step.
+ */
+export async function dashboardNeedsBuild(root = projectRoot): Promise<boolean> {
+  const built = await stat(join(root, ".next", "BUILD_ID")).then(
+    (s) => s.mtimeMs,
+    () => undefined,
+  );
+  if (built === undefined) return true;
+  for (const file of SOURCE_FILES) {
+    const s = await stat(join(root, file)).catch(() => undefined);
+    if (s && s.mtimeMs > built) return true;
+  }
+  for (const dir of SOURCE_DIRS) {
+    if ((await newestMtime(join(root, dir))) > built) return true;
+  }
+  return false;
+}
+
+async function newestMtime(dir: string): Promise<number> {
+  let newest = 0;
+  const entries = await readdir(dir, { withFileTypes: true }).catch(() => []);
+  for (const entry of entries) {
+    if (entry.name === "node_modules" || entry.name.startsWith(".")) continue;
+    const path = join(dir, entry.name);
+    if (entry.isDirectory()) newest = Math.max(newest, await newestMtime(path));
+    else if (!entry.name.endsWith(".test.ts")) newest = Math.max(newest, (await stat(path)).mtimeMs);
+  }
+  return newest;
+}
+
+/** Runs `next build`, its output prefixed; throws when it fails. */
+export async function buildDashboard(
+  environment: Record<string, string | undefined>,
+  signal?: AbortSignal,
+  root = projectRoot,
+): Promise<void> {
+  const child = spawnNext(["build"], environment, root);
+  const kill = () => child.kill("SIGTERM");
+  signal?.addEventListener("abort", kill, { once: true });
+  const code = await exited(child);
+  signal?.removeEventListener("abort", kill);
+  signal?.throwIfAborted();
+  if (code !== 0) throw new AppError("unavailable", "The dashboard build failed (see the output above)");
+}
+
+export interface RunningDashboard {
+  /** Resolves with the exit code if Next stops by itself (a crash). */
+  exited: Promise<number>;
+  /** SIGTERM, then SIGKILL after a grace period. Safe to call twice. */
+  stop(): Promise<void>;
+}
+
+/**
+ * Spawns `next start` and resolves once it accepts connections. Next runs in its own process: it
+ * owns its module graph and worker threads, and a crash in a page cannot take the relay down.
+ */
+export async function startDashboard(
+  options: { port: number; host: string; environment: Record<string, string | undefined> },
+  signal?: AbortSignal,
+  root = projectRoot,
+): Promise<RunningDashboard> {
+  const child = spawnNext(
+    ["start", "-p", String(options.port), "-H", options.host],
+    options.environment,
+    root,
+  );
+  const done = exited(child);
+  const probeHost = options.host === "0.0.0.0" || options.host === "::" ? "127.0.0.1" : options.host;
+  const deadline = Date.now() + 60_000;
+  const status = { exited: false };
+  void done.then(() => {
+    status.exited = true;
+  });
+  while (!(await canConnect(probeHost, options.port))) {
+    if (signal?.aborted) {
+      child.kill("SIGTERM");
+      await done;
+      signal.throwIfAborted();
+    }
+    if (status.exited) {
+      throw new AppError(
+        "unavailable",
+        `The dashboard exited during start-up (is port ${options.port} free?)`,
+      );
+    }
+    if (Date.now() > deadline) {
+      child.kill("SIGKILL");
+      throw new AppError(
+        "unavailable",
+        `The dashboard did not start listening on port ${options.port} within 60 s`,
+      );
+    }
+    await new Promise((resolve) => setTimeout(resolve, 200));
+  }
+  let stopping: Promise<void> | undefined;
+  return {
+    exited: done,
+    stop() {
+      stopping ??= (async () => {
+        if (child.exitCode !== null || child.signalCode !== null) return;
+        child.kill("SIGTERM");
+        const timer = setTimeout(() => child.kill("SIGKILL"), 10_000);
+        await done;
+        clearTimeout(timer);
+      })();
+      return stopping;
+    },
+  };
+}
+
+function spawnNext(
+  args: string[],
+  environment: Record<string, string | undefined>,
+  root: string,
+): ChildProcess {
+  const child = spawn(join(root, "node_modules", ".bin", "next"), args, {
+    cwd: root,
+    // Next sets NODE_ENV itself for build and start; stated here for its ProcessEnv type.
+    env: { ...environment, NODE_ENV: "production" },
+    stdio: ["ignore", "pipe", "pipe"] as const,
+  });
+  prefixLines(child.stdout, process.stdout, "dashboard | ");
+  prefixLines(child.stderr, process.stderr, "dashboard | ");
+  return child;
+}
+
+function exited(child: ChildProcess): Promise<number> {
+  return new Promise((resolve) => {
+    child.once("exit", (code, signal) => resolve(code ?? (signal ? 128 : 1)));
+    child.once("error", () => resolve(127));
+  });
+}
+
+/** Next's output, marked so it is not mistaken for the relay's. */
+function prefixLines(from: NodeJS.ReadableStream | null, to: NodeJS.WritableStream, prefix: string): void {
+  if (!from) return;
+  let pending = "";
+  from.setEncoding("utf8");
+  from.on("data", (chunk: string) => {
+    const lines = (pending + chunk).split("\n");
+    pending = lines.pop() ?? "";
+    for (const line of lines) to.write(`${prefix}${line}\n`);
+  });
+  from.on("end", () => {
+    if (pending) to.write(`${prefix}${pending}\n`);
+  });
+}
+
+function canConnect(host: string, port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = connect({ host, port });
+    socket.once("connect", () => {
+      socket.destroy();
+      resolve(true);
+    });
+    socket.once("error", () => resolve(false));
+  });
+}

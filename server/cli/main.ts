@@ -1,0 +1,179 @@
+/**
+ * `npm run burrow -- <command>`: the admin CLI, and `npm start` (= `burrow start`).
+ * One file per command under commands/; this file only dispatches, loads `.env` and turns errors into
+ * one line on stderr with a non-zero exit code.
+ */
+import { existsSync, readFileSync } from "node:fs";
+import { parseEnv } from "node:util";
+import { loadEnv } from "../../lib/env.ts";
+import { isAppError } from "../../lib/errors.ts";
+import { type Command, type CommandContext, UsageError } from "./command.ts";
+import { keyAdd } from "./commands/key-add.ts";
+import { keyList } from "./commands/key-list.ts";
+import { logs } from "./commands/logs.ts";
+import { migrateCommand } from "./commands/migrate.ts";
+import { nameList } from "./commands/name-list.ts";
+import { nameRelease } from "./commands/name-release.ts";
+import { nameReserve } from "./commands/name-reserve.ts";
+import { relayCommand } from "./commands/relay.ts";
+import { start } from "./commands/start.ts";
+import { userAdd } from "./commands/user-add.ts";
+import { userList } from "./commands/user-list.ts";
+
+const COMMANDS: Command[] = [
+  start,
+  relayCommand,
+  migrateCommand,
+  userAdd,
+  userList,
+  keyAdd,
+  keyList,
+  nameReserve,
+  nameRelease,
+  nameList,
+  logs,
+];
+
+const PROGRAM = "npm run burrow --";
+
+/** Inputs whose validation messages are written for a form, next to the field. */
+const AMBIGUOUS_FIELDS = new Set(["email", "password"]);
+
+function usageLine(command: Command): string {
+  return `${PROGRAM} ${command.name}${command.synopsis ? ` ${command.synopsis}` : ""}`;
+}
+
+function overview(): string {
+  const width = Math.max(...COMMANDS.map((c) => `${c.name} ${c.synopsis}`.length));
+  return [
+    `Usage: ${PROGRAM} <command> [options]   (npm start = ${PROGRAM} start)`,
+    "",
+    "Commands:",
+    ...COMMANDS.map((c) => `  ${`${c.name} ${c.synopsis}`.padEnd(width)}  ${c.summary}`),
+    "",
+    `Run "${PROGRAM} <command> --help" for a command's options. Settings: see .env.example.`,
+  ].join("\n");
+}
+
+function commandHelp(command: Command): string {
+  return [
+    `Usage: ${usageLine(command)}`,
+    "",
+    command.summary,
+    ...(command.details ? ["", command.details] : []),
+  ].join("\n");
+}
+
+/** Finds the command named by the first one or two words; the rest are its arguments. */
+function findCommand(argv: string[]): { command?: Command; args: string[]; group?: string } {
+  const [first = "", second = ""] = argv;
+  const two = COMMANDS.find((c) => c.name === `${first} ${second}`);
+  if (two) return { command: two, args: argv.slice(2) };
+  const one = COMMANDS.find((c) => c.name === first);
+  if (one) return { command: one, args: argv.slice(1) };
+  const isGroup = COMMANDS.some((c) => c.name.startsWith(`${first} `));
+  return { args: argv.slice(1), group: isGroup ? first : undefined };
+}
+
+/**
+ * Settings from the environment, over a `.env` file in the working directory when there is one
+ * (the environment wins, as with Next.js and most tools).
+ */
+function readEnvironment(): Record<string, string | undefined> {
+  const fromFile = existsSync(".env") ? parseEnv(readFileSync(".env", "utf8")) : {};
+  return { ...fromFile, ...process.env };
+}
+
+/**
+ * Resolves on the first SIGINT, SIGTERM or SIGHUP (the terminal closed); a second one exits at
+ * once, for a stuck shutdown.
+ */
+function interruptedOnce(): () => Promise<NodeJS.Signals> {
+  let promise: Promise<NodeJS.Signals> | undefined;
+  return () => {
+    promise ??= new Promise((resolve) => {
+      let received = false;
+      const onSignal = (signal: NodeJS.Signals) => {
+        if (received) {
+          process.stderr.write(`burrow: ${signal} again, exiting without cleaning up\n`);
+          process.exit(130);
+        }
+        received = true;
+        resolve(signal);
+      };
+      process.on("SIGINT", onSignal);
+      process.on("SIGTERM", onSignal);
+      process.on("SIGHUP", onSignal);
+    });
+    return promise;
+  };
+}
+
+async function main(argv: string[]): Promise<number> {
+  const wantsHelp = argv.includes("--help") || argv.includes("-h");
+  if (argv.length === 0 || argv[0] === "help" || (wantsHelp && argv[0]?.startsWith("-"))) {
+    process.stdout.write(`${overview()}\n`);
+    return argv.length === 0 ? 2 : 0;
+  }
+  const { command, args, group } = findCommand(argv);
+  if (!command) {
+    if (group) {
+      const members = COMMANDS.filter((c) => c.name.startsWith(`${group} `));
+      const text = members.map((c) => `  ${usageLine(c)}\n      ${c.summary}`).join("\n");
+      if (wantsHelp) {
+        process.stdout.write(`${text}\n`);
+        return 0;
+      }
+      process.stderr.write(
+        `burrow: ${argv[1] ? `unknown command "${group} ${argv[1]}"` : `"${group}" needs a subcommand`}. Use one of:\n${text}\n`,
+      );
+      return 2;
+    }
+    process.stderr.write(`burrow: unknown command "${argv[0]}". Run "${PROGRAM} --help" for the list.\n`);
+    return 2;
+  }
+  if (wantsHelp) {
+    process.stdout.write(`${commandHelp(command)}\n`);
+    return 0;
+  }
+  const environment = readEnvironment();
+  let env: ReturnType<typeof loadEnv> | undefined;
+  const context: CommandContext = {
+    args,
+    environment,
+    env: () => {
+      env ??= loadEnv(environment);
+      return env;
+    },
+    out: (line = "") => process.stdout.write(`${line}\n`),
+    note: (line) => process.stderr.write(`${line}\n`),
+    interrupted: interruptedOnce(),
+  };
+  try {
+    return await command.run(context);
+  } catch (error) {
+    if (error instanceof UsageError) {
+      process.stderr.write(`burrow ${command.name}: ${error.message}\nUsage: ${usageLine(command)}\n`);
+      return 2;
+    }
+    if (isAppError(error)) {
+      // Expected failures: the message is the whole story. Name the field where a form's message
+      // ("Use at least 10 characters") would be unclear on its own.
+      const field = Object.keys(error.fieldErrors ?? {})[0] ?? "";
+      const prefix = error.code === "invalid_input" && AMBIGUOUS_FIELDS.has(field) ? `${field}: ` : "";
+      process.stderr.write(`burrow ${command.name}: ${prefix}${error.message}\n`);
+      return 1;
+    }
+    process.stderr.write(`burrow ${command.name}: unexpected error: ${String(error)}\n`);
+    if (error instanceof Error && error.stack) process.stderr.write(`${error.stack}\n`);
+    return 1;
+  }
+}
+
+main(process.argv.slice(2)).then(
+  (code) => process.exit(code),
+  (error: unknown) => {
+    process.stderr.write(`burrow: ${String(error)}\n`);
+    process.exit(1);
+  },
+);

@@ -1,0 +1,47 @@
+import { AppError } from "../../lib/errors.ts";
+
+/**
+ * Reads a line from the terminal without echoing it. Refuses when stdin is not a terminal: a
+ * password piped in by accident would end up in shell history or process listings elsewhere, and
+ * scripts have BURROW_PASSWORD.
+ */
+export async function promptHidden(question: string): Promise<string> {
+  const input = process.stdin;
+  if (!input.isTTY) {
+    throw new AppError(
+      "invalid_input",
+      "No password given: set BURROW_PASSWORD, or run this in a terminal to be asked for one",
+    );
+  }
+  process.stderr.write(question);
+  input.setRawMode(true);
+  input.resume();
+  input.setEncoding("utf8");
+  try {
+    return await new Promise<string>((resolve, reject) => {
+      let value = "";
+      const onData = (chunk: string) => {
+        for (const char of chunk) {
+          if (char === "\r" || char === "\n" || char === "\u0004") {
+            input.off("data", onData);
+            process.stderr.write("\n");
+            resolve(value);
+            return;
+          }
+          if (char === "\u0003") {
+            input.off("data", onData);
+            process.stderr.write("\n");
+            reject(new AppError("invalid_input", "Cancelled"));
+            return;
+          }
+          if (char === "\u007f" || char === "\b") value = value.slice(0, -1);
+          else if (char >= " ") value += char;
+        }
+      };
+      input.on("data", onData);
+    });
+  } finally {
+    input.setRawMode(false);
+    input.pause();
+  }
+}

@@ -1,0 +1,87 @@
+import { mkdir } from "node:fs/promises";
+import { join } from "node:path";
+import { migrate } from "../../lib/db/migrate.ts";
+import { createDb, type Db } from "../../lib/db.ts";
+import type { Env } from "../../lib/env.ts";
+import { AppError } from "../../lib/errors.ts";
+import { createLogger } from "../../lib/logger.ts";
+import { readOrCreateSecret } from "../secret-file.ts";
+import { asMigrationError } from "./commands/migrate.ts";
+import { explainConnectionError, type ResolvedDatabase, resolveDatabase } from "./database.ts";
+import { loadRunRelay, type RunningRelay } from "./relay-loader.ts";
+import type { Teardown } from "./teardown.ts";
+
+export interface RelayRuntime {
+  /** The settings with AUTH_SECRET filled in, as the relay and the dashboard get them. */
+  config: Env;
+  database: ResolvedDatabase;
+  db: Db;
+  relay: RunningRelay;
+}
+
+/**
+ * What `start` and `relay` share: the data dir, the database (embedded unless DATABASE_URL),
+ * migrations, the auth secret and the relay itself. Every step registers its undo on `teardown`,
+ * and `signal` (Ctrl-C) stops between steps.
+ */
+export async function bootRelay(
+  env: Env,
+  options: { teardown: Teardown; signal: AbortSignal; note(line: string): void },
+): Promise<RelayRuntime> {
+  const { teardown, signal, note } = options;
+  // The relay keeps its host key here and we keep the auth secret, whichever database is used.
+  await mkdir(env.BURROW_DATA_DIR, { recursive: true });
+  const database = await resolveDatabase(env, { publish: true });
+  teardown.add("stopping the embedded database", database.release);
+  if (database.source === "embedded") {
+    note(`Database: embedded PostgreSQL, data in ${join(env.BURROW_DATA_DIR, "postgres")}`);
+  } else if (database.source === "running") {
+    note("Database: the embedded PostgreSQL of the Burrow already running with this data dir");
+  }
+  signal.throwIfAborted();
+
+  const migrated = await migrate(database.url).catch((error: unknown) => {
+    throw asMigrationError(explainConnectionError(error, database.url));
+  });
+  for (const name of migrated.applied) note(`Applied migration ${name}`);
+  signal.throwIfAborted();
+
+  // Sessions and relay access cookies are signed with it: it must survive restarts, so a generated
+  // one is kept in the data dir rather than made up per start.
+  const authSecret =
+    env.AUTH_SECRET ?? (await readOrCreateSecret(join(env.BURROW_DATA_DIR, "auth-secret"), 32));
+  // DATABASE_URL set to the database actually used (embedded or not): the relay LISTENs on it for
+  // the dashboard's commands, and the dashboard connects to it.
+  const config: Env = { ...env, DATABASE_URL: database.url, AUTH_SECRET: authSecret };
+
+  const db = createDb(database.url, { applicationName: "burrow-relay" });
+  teardown.add("closing the database client", () => db.$disconnect());
+  const runRelay = await loadRunRelay();
+  let relay: RunningRelay;
+  try {
+    relay = await runRelay(config, { db, logger: createLogger() });
+  } catch (error) {
+    throw explainListenError(error);
+  }
+  teardown.add("closing the relay", () => relay.close());
+  return { config, database, db, relay };
+}
+
+/** "listen EADDRINUSE 0.0.0.0:2222" as a sentence with the likely cause. */
+export function explainListenError(error: unknown): unknown {
+  const e = error as NodeJS.ErrnoException & { address?: string; port?: number };
+  if (e?.code === "EADDRINUSE") {
+    return new AppError(
+      "unavailable",
+      `Port ${e.port ?? "?"} on ${e.address ?? "?"} is already in use: is Burrow already running? ` +
+        "Stop it, or choose other ports (BURROW_SSH_PORT, BURROW_HTTP_PORT, PORT)",
+    );
+  }
+  if (e?.code === "EACCES") {
+    return new AppError(
+      "unavailable",
+      `Not allowed to listen on port ${e.port ?? "?"}: ports below 1024 need root or CAP_NET_BIND_SERVICE`,
+    );
+  }
+  return error;
+}

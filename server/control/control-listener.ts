@@ -1,0 +1,102 @@
+import pg from "pg";
+import type { Logger } from "../../lib/logger.ts";
+import { parseRelayCommand, RELAY_CONTROL_CHANNEL, type RelayCommand } from "../../lib/relay-control.ts";
+import { errorText } from "../sessions/session-recorder.ts";
+
+const RECONNECT_MIN_MS = 500;
+const RECONNECT_MAX_MS = 10_000;
+
+/**
+ * LISTENs on the relay control channel with its own connection (LISTEN needs a dedicated session; a
+ * pooled Prisma connection would lose it). When the database drops, it reconnects with backoff
+ * until stopped; commands sent while it is away are lost, which is acceptable: a missed
+ * "disconnect" can be sent again, a missed "access-changed" only delays a cache refresh.
+ */
+export class ControlListener {
+  readonly #url: string;
+  readonly #logger: Logger;
+  readonly #onCommand: (command: RelayCommand) => void;
+  #client: pg.Client | undefined;
+  #stopped = false;
+  #retryMs = RECONNECT_MIN_MS;
+  #retryTimer: NodeJS.Timeout | undefined;
+  #connected: Promise<void> | undefined;
+
+  constructor(options: { databaseUrl: string; logger: Logger; onCommand: (command: RelayCommand) => void }) {
+    this.#url = options.databaseUrl;
+    this.#logger = options.logger;
+    this.#onCommand = options.onCommand;
+  }
+
+  /** Connects and listens; resolves after the first attempt, whether it worked or is retrying. */
+  start(): Promise<void> {
+    this.#connected = this.#connect();
+    return this.#connected;
+  }
+
+  /** True while the LISTEN connection is up (for tests and health output). */
+  get listening(): boolean {
+    return this.#client !== undefined;
+  }
+
+  async stop(): Promise<void> {
+    this.#stopped = true;
+    clearTimeout(this.#retryTimer);
+    await this.#connected?.catch(() => {});
+    const client = this.#client;
+    this.#client = undefined;
+    await client?.end().catch(() => {});
+  }
+
+  async #connect(): Promise<void> {
+    if (this.#stopped) return;
+    const client = new pg.Client({
+      connectionString: this.#url,
+      application_name: "burrow-relay-control",
+      connectionTimeoutMillis: 5_000,
+      // Detect a dead server connection even when no notification is due.
+      keepAlive: true,
+    });
+    let dropped = false;
+    const onDrop = (error?: Error) => {
+      if (dropped) return;
+      dropped = true;
+      if (this.#client === client) this.#client = undefined;
+      client.end().catch(() => {});
+      if (this.#stopped) return;
+      this.#logger.warn("relay control channel lost, reconnecting", {
+        error: error ? errorText(error) : undefined,
+        retryMs: this.#retryMs,
+      });
+      this.#scheduleReconnect();
+    };
+    client.on("error", onDrop);
+    client.on("end", () => onDrop());
+    client.on("notification", (message) => {
+      if (message.channel !== RELAY_CONTROL_CHANNEL || !message.payload) return;
+      const command = parseRelayCommand(message.payload);
+      if (command) this.#onCommand(command);
+    });
+    try {
+      await client.connect();
+      await client.query(`LISTEN ${pg.escapeIdentifier(RELAY_CONTROL_CHANNEL)}`);
+      if (this.#stopped) {
+        await client.end().catch(() => {});
+        return;
+      }
+      this.#client = client;
+      this.#retryMs = RECONNECT_MIN_MS;
+    } catch (error) {
+      onDrop(error instanceof Error ? error : new Error(String(error)));
+    }
+  }
+
+  #scheduleReconnect(): void {
+    clearTimeout(this.#retryTimer);
+    this.#retryTimer = setTimeout(() => {
+      this.#connected = this.#connect();
+    }, this.#retryMs);
+    this.#retryTimer.unref();
+    this.#retryMs = Math.min(this.#retryMs * 2, RECONNECT_MAX_MS);
+  }
+}

@@ -1,0 +1,68 @@
+/**
+ * Test helpers for hardening tests that run real processes (the relay, burrow-connect, ssh): free
+ * loopback ports, a child whose output is kept and waited on, and a hard kill for cleanup.
+ * Not for production use.
+ */
+import { type ChildProcessWithoutNullStreams, spawn } from "node:child_process";
+import net from "node:net";
+import { setTimeout as sleep } from "node:timers/promises";
+
+/** A loopback port that was free a moment ago (the OS does not hand it out again right away). */
+export async function freePort(): Promise<number> {
+  const server = net.createServer();
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  const address = server.address();
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  if (!address || typeof address === "string") throw new Error("no port");
+  return address.port;
+}
+
+export interface Child {
+  child: ChildProcessWithoutNullStreams;
+  output(): string;
+  exited: Promise<number | null>;
+  /** Waits until stdout+stderr match, or throws with the output so far. */
+  waitForOutput(pattern: RegExp, timeoutMs: number): Promise<void>;
+  /** SIGTERM, then SIGKILL if it is still running after `graceMs`; resolves with the exit code. */
+  stop(graceMs?: number): Promise<number | null>;
+  /** SIGKILL if still running; waits (bounded) for the exit. */
+  kill(): Promise<void>;
+}
+
+export function startChild(command: string, args: string[], env: Record<string, string>): Child {
+  const child = spawn(command, args, { env: { ...process.env, ...env }, stdio: ["pipe", "pipe", "pipe"] });
+  let output = "";
+  const append = (chunk: Buffer) => {
+    output += chunk.toString("utf8");
+  };
+  child.stdout.on("data", append);
+  child.stderr.on("data", append);
+  const exited = new Promise<number | null>((resolve) => child.on("exit", (code) => resolve(code)));
+  return {
+    child,
+    output: () => output,
+    exited,
+    async waitForOutput(pattern, timeoutMs) {
+      const deadline = Date.now() + timeoutMs;
+      while (!pattern.test(output)) {
+        if (Date.now() > deadline || child.exitCode !== null) {
+          throw new Error(`output did not match ${pattern}:\n${output}`);
+        }
+        await sleep(25);
+      }
+    },
+    async stop(graceMs = 3_000) {
+      if (child.exitCode !== null || child.signalCode !== null) return child.exitCode;
+      child.kill("SIGTERM");
+      const code = await Promise.race([exited, sleep(graceMs).then(() => "timeout" as const)]);
+      if (code !== "timeout") return code;
+      child.kill("SIGKILL");
+      return exited;
+    },
+    async kill() {
+      if (child.exitCode !== null || child.signalCode !== null) return;
+      child.kill("SIGKILL");
+      await Promise.race([exited, sleep(2_000)]);
+    },
+  };
+}

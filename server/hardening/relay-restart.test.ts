@@ -1,0 +1,85 @@
+import assert from "node:assert/strict";
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { after, test } from "node:test";
+import { createLogger } from "../../lib/logger.ts";
+import { loadOrCreateHostKey } from "../host-key.ts";
+import { createRelay, type Relay } from "../relay.ts";
+import { startTestRelay } from "../testing/harness.ts";
+import { type Child, freePort, startChild } from "./process.ts";
+
+const BURROW_CONNECT = join(import.meta.dirname, "../../bin/burrow-connect");
+
+const cleanups: (() => Promise<unknown>)[] = [];
+after(async () => {
+  for (const cleanup of cleanups.reverse()) await cleanup().catch(() => {});
+});
+
+test("relay restarted on the same ports: burrow-connect reconnects by itself and the tunnel serves again within seconds", async () => {
+  const dataDir = await mkdtemp(join(tmpdir(), "burrow-restart-"));
+  cleanups.push(() => rm(dataDir, { recursive: true, force: true }));
+  const sshPort = await freePort();
+  const httpPort = await freePort();
+  const t = await startTestRelay({
+    BURROW_SSH_PORT: String(sshPort),
+    BURROW_HTTP_PORT: String(httpPort),
+    BURROW_DATA_DIR: dataDir,
+  });
+  cleanups.push(() => t.close());
+  const user = await t.createUserWithKey();
+  await t.reserve(user, "comeback");
+  const app = await t.startLocalApp();
+
+  const connect: Child = startChild(
+    "sh",
+    [
+      BURROW_CONNECT,
+      "-H",
+      "127.0.0.1",
+      "-p",
+      String(sshPort),
+      "-i",
+      user.keyPath,
+      String(app.port),
+      "comeback",
+      "--",
+      "-F",
+      "/dev/null",
+      "-o",
+      "BatchMode=yes",
+      "-o",
+      "StrictHostKeyChecking=no",
+      "-o",
+      "UserKnownHostsFile=/dev/null",
+    ],
+    {},
+  );
+  cleanups.push(() => connect.kill());
+  await t.waitFor(() => t.relay.registry.get("comeback"), "the first tunnel", 15_000);
+  assert.equal((await t.fetchTunnel("comeback", "/first")).json?.path, "/first");
+
+  await t.relay.close();
+  assert.equal(t.relay.registry.size, 0);
+  await connect.waitForOutput(/reconnecting in/, 10_000);
+
+  // A new relay process would do the same: same ports, data dir (host key) and database.
+  const hostKey = await loadOrCreateHostKey(dataDir);
+  const second: Relay = createRelay({
+    db: t.db,
+    config: t.config,
+    hostKey: hostKey.privateKey,
+    logger: createLogger({ silent: !process.env.BURROW_TEST_VERBOSE }),
+  });
+  cleanups.push(() => second.close());
+  const restartedAt = Date.now();
+  assert.deepEqual(await second.listen(), { sshPort, httpPort });
+
+  await t.waitFor(() => second.registry.get("comeback"), "burrow-connect to reconnect", 20_000);
+  const res = await t.fetchTunnel("comeback", "/again");
+  assert.equal(res.status, 200);
+  assert.equal(res.json?.path, "/again");
+  assert.ok(Date.now() - restartedAt < 20_000);
+  assert.equal(connect.child.exitCode, null, "burrow-connect is still running");
+  assert.equal(await connect.stop(), 0, connect.output());
+});

@@ -1,0 +1,146 @@
+import assert from "node:assert/strict";
+import { after, before, test } from "node:test";
+import { setTimeout as sleep } from "node:timers/promises";
+import { type LocalApp, startTestRelay, type TestRelay, type TestUser } from "../testing/harness.ts";
+import { connectSsh2, openChannelOfType, type Ssh2Tunnel, sendGlobalRequest } from "./ssh2-client.ts";
+
+let t: TestRelay;
+let app: LocalApp;
+let attacker: TestUser;
+before(async () => {
+  t = await startTestRelay();
+  app = await t.startLocalApp();
+  // A well-behaved user's tunnel (real OpenSSH) that every abuse below must leave alone.
+  const bystander = await t.createUserWithKey();
+  await t.reserve(bystander, "bystander");
+  const ssh = await t.startSsh({ user: bystander, forwards: [`bystander:80:127.0.0.1:${app.port}`] });
+  assert.equal(ssh.state, "live", ssh.stderr());
+  attacker = await t.createUserWithKey();
+});
+after(() => t.close());
+
+async function assertServes(name: string, path = "/ok"): Promise<void> {
+  const res = await t.fetchTunnel(name, path);
+  assert.equal(res.status, 200, `${name} did not serve: ${res.status}`);
+  assert.equal(res.json?.path, path);
+}
+
+test("a tcpip-forward sent before authenticating is refused; after signing in the same name works", async () => {
+  await t.reserve(attacker, "preauth");
+  let answer: "accepted" | "refused" | "no answer" = "no answer";
+  const client = await connectSsh2({
+    sshPort: t.sshPort,
+    keyPath: attacker.keyPath,
+    localPort: app.port,
+    beforeAuth: (c) =>
+      Promise.race([
+        new Promise<void>((resolve) =>
+          c.forwardIn("preauth", 80, (error) => {
+            answer = error ? "refused" : "accepted";
+            resolve();
+          }),
+        ),
+        sleep(3_000),
+      ]),
+  });
+  try {
+    assert.equal(answer, "refused");
+    assert.equal(t.relay.registry.get("preauth"), undefined);
+    await assertServes("bystander");
+    // The refusal was about authentication, not the name.
+    assert.equal(await client.forward("preauth"), true);
+    await assertServes("preauth");
+  } finally {
+    client.end();
+  }
+});
+
+test("unexpected channel types are refused; the client's tunnel keeps serving", async () => {
+  await t.reserve(attacker, "channels");
+  const client = await connectSsh2({ sshPort: t.sshPort, keyPath: attacker.keyPath, localPort: app.port });
+  try {
+    assert.equal(await client.forward("channels"), true);
+    const types = [
+      "direct-tcpip",
+      "direct-streamlocal@openssh.com",
+      "forwarded-tcpip",
+      "x11",
+      "auth-agent@openssh.com",
+      "burrow-made-up@example.com",
+    ];
+    for (const type of types) {
+      assert.equal(await openChannelOfType(client.client, type), "refused", type);
+    }
+    assert.equal(client.isClosed(), false);
+    await assertServes("channels");
+    await assertServes("bystander");
+  } finally {
+    client.end();
+  }
+});
+
+/** Floods with `send`, then checks the cut, its reason, the bystander, and that a reconnect works. */
+async function assertFloodCut(name: string, reason: RegExp, send: (client: Ssh2Tunnel) => void) {
+  await t.reserve(attacker, name);
+  const client = await connectSsh2({ sshPort: t.sshPort, keyPath: attacker.keyPath, localPort: app.port });
+  try {
+    assert.equal(await client.forward(name), true);
+    send(client);
+    await assertServes("bystander", "/during-flood");
+    await Promise.race([client.closed, sleep(10_000)]);
+    assert.equal(client.isClosed(), true, "the flooding connection was not cut");
+    assert.match(client.disconnect() ?? "", reason);
+    await t.waitFor(() => t.relay.registry.get(name) === undefined, `${name} to leave routing`);
+    await assertServes("bystander", "/after-flood");
+  } finally {
+    client.end();
+  }
+  // Not a ban: the key connects again and serves.
+  const again = await connectSsh2({ sshPort: t.sshPort, keyPath: attacker.keyPath, localPort: app.port });
+  try {
+    assert.equal(await again.forward(name), true);
+    await assertServes(name);
+  } finally {
+    again.end();
+  }
+}
+
+test("a flood of channel opens of made-up types is cut off with a reason; others keep serving", async () => {
+  await assertFloodCut("opener", /too many channel opens/, (client) => {
+    for (let i = 0; i < 1_000; i++) void openChannelOfType(client.client, `made-up-${i}`);
+  });
+});
+
+test("a flood of unknown global requests is cut off with a reason; others keep serving", async () => {
+  await assertFloodCut("chatty", /too many global requests/, (client) => {
+    for (let i = 0; i < 5_000; i++) void sendGlobalRequest(client.client, `flood-${i}@example.com`);
+  });
+});
+
+test("a flood of forward/cancel pairs is cut off with a reason and a bounded number of sessions", async () => {
+  await assertFloodCut("flapper", /too many global requests/, (client) => {
+    for (let i = 0; i < 2_000; i++) {
+      client.client.forwardIn("flapper", 80);
+      client.client.unforwardIn("flapper", 80);
+    }
+  });
+  const sessions = await t.db.tunnelSession.count({ where: { name: "flapper" } });
+  assert.ok(sessions <= 100, `${sessions} tunnel sessions for one flooding connection`);
+});
+
+test("a flood of forward requests before authenticating is cut off", async () => {
+  let cut = false;
+  await connectSsh2({
+    sshPort: t.sshPort,
+    keyPath: attacker.keyPath,
+    beforeAuth: async (c) => {
+      for (let i = 0; i < 2_000; i++) c.forwardIn("preauth", 80);
+      cut = await Promise.race([
+        new Promise<boolean>((resolve) => c.once("close", () => resolve(true))),
+        sleep(10_000).then(() => false),
+      ]);
+    },
+  }).catch(() => {});
+  assert.ok(cut);
+  await assertServes("bystander", "/after-preauth-flood");
+});

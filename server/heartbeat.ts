@@ -1,0 +1,103 @@
+import type { Db } from "../lib/db.ts";
+import type { Logger } from "../lib/logger.ts";
+import type { TunnelRegistry } from "./registry.ts";
+import { errorText, type SessionRecorder } from "./sessions/session-recorder.ts";
+import { type RelayStats, SshTunnel } from "./ssh/ssh-tunnel.ts";
+
+const INTERVAL_MS = 10_000;
+const RATE_WINDOW_MS = 60_000;
+
+export interface HeartbeatOptions {
+  db: Db;
+  logger: Logger;
+  /** Per-process id: several relays (or restarts) each keep their own row. */
+  id: string;
+  startedAt: Date;
+  hostKeyFingerprint: string;
+  registry: TunnelRegistry;
+  stats: RelayStats;
+  sessions: SessionRecorder;
+  /** Request log rows dropped so far (0 when the log writer cannot tell). */
+  droppedLogs: () => number;
+}
+
+/**
+ * Every ~10 s: upserts this relay's `relay_heartbeats` row (the admin health page reads it) and saves
+ * the live counters of tunnels that saw traffic, so the dashboard shows them before sessions end.
+ * Failures are logged and retried on the next beat; nothing here is on the request path.
+ */
+export class Heartbeat {
+  readonly #options: HeartbeatOptions;
+  #timer: NodeJS.Timeout | undefined;
+  #ports = { sshPort: 0, httpPort: 0 };
+  #samples: { at: number; requests: number }[] = [];
+  readonly #savedRequests = new Map<string, number>();
+  #beating: Promise<void> | undefined;
+
+  constructor(options: HeartbeatOptions) {
+    this.#options = options;
+  }
+
+  start(ports: { sshPort: number; httpPort: number }): void {
+    this.#ports = ports;
+    this.#beating = this.beat();
+    this.#timer = setInterval(() => {
+      this.#beating = this.beat();
+    }, INTERVAL_MS);
+    this.#timer.unref();
+  }
+
+  async stop(): Promise<void> {
+    clearInterval(this.#timer);
+    this.#timer = undefined;
+    await this.#beating;
+  }
+
+  /** Requests per minute over the last minute (scaled up while the relay is younger than that). */
+  requestsPerMinute(now = Date.now()): number {
+    const requests = this.#options.stats.requests;
+    this.#samples.push({ at: now, requests });
+    while (this.#samples.length > 1 && now - this.#samples[0]!.at > RATE_WINDOW_MS) this.#samples.shift();
+    const oldest = this.#samples[0]!;
+    const span = now - oldest.at;
+    if (span <= 0) return 0;
+    return Math.round(((requests - oldest.requests) * RATE_WINDOW_MS) / span);
+  }
+
+  async beat(): Promise<void> {
+    const o = this.#options;
+    const now = new Date();
+    const row = {
+      seenAt: now,
+      hostKeyFingerprint: o.hostKeyFingerprint,
+      sshPort: this.#ports.sshPort,
+      httpPort: this.#ports.httpPort,
+      tunnels: o.registry.size,
+      requestsPerMinute: this.requestsPerMinute(now.getTime()),
+      droppedLogs: o.droppedLogs(),
+    };
+    try {
+      await o.db.relayHeartbeat.upsert({
+        where: { id: o.id },
+        create: { id: o.id, startedAt: o.startedAt, ...row },
+        update: row,
+      });
+      await this.#saveCounters();
+    } catch (error) {
+      o.logger.warn("relay heartbeat not written", { error: errorText(error) });
+    }
+  }
+
+  async #saveCounters(): Promise<void> {
+    const live = new Set<string>();
+    for (const tunnel of this.#options.registry.list()) {
+      live.add(tunnel.sessionId);
+      if (!(tunnel instanceof SshTunnel)) continue;
+      const counters = { requests: tunnel.requests, bytesIn: tunnel.bytesIn, bytesOut: tunnel.bytesOut };
+      if (this.#savedRequests.get(tunnel.sessionId) === counters.requests) continue;
+      await this.#options.sessions.saveCounters(tunnel.sessionId, counters);
+      this.#savedRequests.set(tunnel.sessionId, counters.requests);
+    }
+    for (const id of this.#savedRequests.keys()) if (!live.has(id)) this.#savedRequests.delete(id);
+  }
+}

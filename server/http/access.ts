@@ -1,0 +1,66 @@
+import type { IncomingHttpHeaders } from "node:http";
+import type { Readable } from "node:stream";
+import type { Admission } from "../../lib/db.ts";
+import type { Tunnel } from "../registry.ts";
+import type { HeaderEdits } from "./headers.ts";
+
+/** What the access check sees of a request for a live tunnel (normal requests and upgrades alike). */
+export interface AccessRequest {
+  name: string;
+  tunnel: Tunnel;
+  method: string;
+  /** The request target as sent: path and query. */
+  path: string;
+  headers: IncomingHttpHeaders;
+  clientIp: string;
+  proto: "http" | "https";
+  /** True for WebSocket (or other) upgrade requests. */
+  upgrade: boolean;
+  /**
+   * The request body, for the relay's own forms (the tunnel password form). Only read when the
+   * gate answers itself; a forwarded request's body is left untouched for the proxy.
+   */
+  body?: Readable;
+}
+
+/**
+ * The access check's verdict.
+ * - `forward`: proxy the request, optionally with a rewritten path (e.g. a share token removed from
+ *   the query) and header edits (e.g. the relay's own cookie or Authorization removed).
+ * - `respond`: the relay answers itself (a password form, a redirect that sets the access cookie,
+ *   403, 429); the edge writes it as a normal response or, for upgrades, as raw bytes.
+ * Both carry what the request log records about admission.
+ */
+export type AccessDecision =
+  | {
+      action: "forward";
+      admission: Admission;
+      shareLinkId?: string | null;
+      path?: string;
+      edits?: HeaderEdits;
+    }
+  | {
+      action: "respond";
+      admission: Admission;
+      shareLinkId?: string | null;
+      /** The path the request log records, when the original must not be kept (a share token in it). */
+      path?: string;
+      status: number;
+      headers: Readonly<Record<string, string | string[]>>;
+      body: Buffer;
+    };
+
+/**
+ * Decides, before anything reaches the tunnel, whether a visitor may. May answer synchronously (the
+ * common, cached case: no promise allocated) or return a promise (a database lookup).
+ */
+export interface AccessGate {
+  check(request: AccessRequest): AccessDecision | Promise<AccessDecision>;
+}
+
+const PUBLIC: AccessDecision = Object.freeze({ action: "forward", admission: "PUBLIC" });
+
+/** Every tunnel is public: the behaviour until password and share-link access lands. */
+export const publicAccess: AccessGate = {
+  check: () => PUBLIC,
+};

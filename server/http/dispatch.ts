@@ -1,0 +1,114 @@
+import type { IncomingMessage } from "node:http";
+import type { Socket } from "node:net";
+import type { TLSSocket } from "node:tls";
+import type { Logger } from "../../lib/logger.ts";
+import type { Tunnel, TunnelRegistry } from "../registry.ts";
+import type { AccessDecision, AccessGate } from "./access.ts";
+import { type Exchange, startExchange } from "./exchange.ts";
+import { type ForwardedFacts, type HeaderEdits, normalizeIp } from "./headers.ts";
+import { type EdgePage, PAGES } from "./pages.ts";
+import type { ReservationLookup } from "./reservation-lookup.ts";
+import { routeRequest } from "./route.ts";
+
+/**
+ * What the edge does with a request, decided before any byte goes to a tunnel. The same for normal
+ * requests and upgrades; only the way the answer is written differs.
+ * - `page`: one of the relay's pages, nothing logged (malformed, landing page, no such name).
+ * - `offline`: 503 "Tunnel offline"; `exchange` is set (and logged) only for a reserved name.
+ * - `answer`: the access check answers itself (password form, redirect, 403…); logged.
+ * - `proxy`: forward to the tunnel, with the access check's header edits.
+ */
+export type Dispatch =
+  | { kind: "page"; page: EdgePage }
+  | { kind: "offline"; exchange: Exchange | undefined }
+  | { kind: "answer"; exchange: Exchange; answer: Extract<AccessDecision, { action: "respond" }> }
+  | {
+      kind: "proxy";
+      exchange: Exchange;
+      tunnel: Tunnel;
+      facts: ForwardedFacts;
+      edits: HeaderEdits | undefined;
+    };
+
+export interface DispatcherDeps {
+  domain: string;
+  registry: TunnelRegistry;
+  reservations: ReservationLookup;
+  access: AccessGate;
+  logger: Logger;
+}
+
+/** Decides a request's Dispatch; synchronous unless a lookup or the access check is not. */
+export type Dispatcher = (req: IncomingMessage, upgrade: boolean) => Dispatch | Promise<Dispatch>;
+
+const NO_SUCH_TUNNEL: Dispatch = Object.freeze({ kind: "page", page: PAGES.noSuchTunnel });
+const OFFLINE_UNLOGGED: Dispatch = Object.freeze({ kind: "offline", exchange: undefined });
+
+/** What the relay itself saw of the visitor's connection, for the forwarding headers and the log. */
+export function forwardedFactsOf(req: IncomingMessage): ForwardedFacts {
+  const socket = req.socket as Socket & Partial<TLSSocket>;
+  return {
+    clientIp: normalizeIp(socket.remoteAddress),
+    host: req.headers.host ?? "",
+    proto: socket.encrypted ? "https" : "http",
+    port: socket.localPort ?? 0,
+  };
+}
+
+/**
+ * Builds the dispatcher: route by Host, look reservations up for names with no live tunnel, and ask
+ * the access check about live ones.
+ */
+export function createDispatcher(deps: DispatcherDeps): Dispatcher {
+  const { domain, registry, reservations, access, logger } = deps;
+
+  return (req, upgrade) => {
+    const route = routeRequest(req, domain, registry);
+    if (route.kind === "page") return { kind: "page", page: route.page };
+    const facts = forwardedFactsOf(req);
+    const exchange = startExchange({
+      name: route.name,
+      tunnel: route.kind === "tunnel" ? route.tunnel : undefined,
+      method: req.method ?? "GET",
+      path: req.url ?? "/",
+      clientIp: facts.clientIp,
+      userAgent: req.headers["user-agent"],
+      upgrade,
+    });
+    if (route.kind === "absent") {
+      // An unreachable database answers "offline": the honest answer for a name that may well
+      // exist. Only names known to be reserved get a log row (the row is about someone's tunnel).
+      return reservations.lookup(route.name).then((state) => {
+        if (state === "unknown") return NO_SUCH_TUNNEL;
+        return state === "reserved" ? { kind: "offline", exchange } : OFFLINE_UNLOGGED;
+      });
+    }
+
+    const tunnel = route.tunnel;
+    const toDispatch = (decision: AccessDecision): Dispatch => {
+      exchange.admission = decision.admission;
+      exchange.shareLinkId = decision.shareLinkId ?? null;
+      // The path as forwarded, or as the check cleaned it: a share token never reaches the log.
+      if (decision.path !== undefined) exchange.path = decision.path;
+      if (decision.action === "respond") return { kind: "answer", exchange, answer: decision };
+      return { kind: "proxy", exchange, tunnel, facts, edits: decision.edits };
+    };
+    const decided = access.check({
+      name: route.name,
+      tunnel,
+      method: exchange.method,
+      path: exchange.path,
+      headers: req.headers,
+      clientIp: facts.clientIp,
+      proto: facts.proto,
+      upgrade,
+      // Upgrade requests have no body the gate could read (the socket carries the new protocol).
+      body: upgrade ? undefined : req,
+    });
+    if (!(decided instanceof Promise)) return toDispatch(decided);
+    return decided.then(toDispatch, (error: unknown) => {
+      logger.error("access check failed", { error: error instanceof Error ? error.message : String(error) });
+      return OFFLINE_UNLOGGED;
+    });
+  };
+}

@@ -1,0 +1,308 @@
+import assert from "node:assert/strict";
+import { execFileSync } from "node:child_process";
+import { mkdtempSync, rmSync } from "node:fs";
+import http from "node:http";
+import https from "node:https";
+import net from "node:net";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { after, before, test } from "node:test";
+import { WebSocket } from "ws";
+import { createTestDatabase, type TestDatabase } from "../../lib/testing/db.ts";
+import type { AccessGate } from "./access.ts";
+import {
+  type EdgeTestRelay,
+  type LocalApp,
+  rawExchange,
+  requestEdge,
+  type SshTunnelClient,
+  startEdgeTestRelay,
+  startLocalApp,
+  startSshTunnel,
+  TEST_DOMAIN,
+  waitFor,
+} from "./testing.ts";
+
+let testDb: TestDatabase;
+let app: LocalApp;
+let certDir: string;
+const seen: { url: string; headers: http.IncomingHttpHeaders }[] = [];
+/** Resolved by the app when /slow arrives; the app answers /slow when `releaseSlow` is called. */
+let slowArrived: () => void = () => {};
+let releaseSlow: () => void = () => {};
+
+before(async () => {
+  testDb = await createTestDatabase("edgelife");
+  certDir = mkdtempSync(join(tmpdir(), "burrow-edge-tls-"));
+  execFileSync(
+    "openssl",
+    [
+      "req",
+      "-x509",
+      "-newkey",
+      "ec",
+      "-pkeyopt",
+      "ec_paramgen_curve:prime256v1",
+      "-nodes",
+      "-days",
+      "1",
+      "-subj",
+      `/CN=*.${TEST_DOMAIN}`,
+      "-keyout",
+      join(certDir, "key.pem"),
+      "-out",
+      join(certDir, "cert.pem"),
+    ],
+    { stdio: "ignore" },
+  );
+  app = await startLocalApp((req, res) => {
+    seen.push({ url: req.url ?? "", headers: req.headers });
+    if (req.url === "/slow") {
+      slowArrived();
+      releaseSlow = () => res.end("slow done");
+      return;
+    }
+    if (req.url === "/never") return;
+    res.end("ok");
+  });
+});
+
+after(async () => {
+  await app?.close();
+  await testDb?.drop();
+  rmSync(certDir, { recursive: true, force: true });
+});
+
+async function withRelay(
+  options: Parameters<typeof startEdgeTestRelay>[0],
+  body: (relay: EdgeTestRelay) => Promise<void>,
+): Promise<void> {
+  const relay = await startEdgeTestRelay(options);
+  let client: SshTunnelClient | undefined;
+  try {
+    client = await startSshTunnel(relay, "life", app.port);
+    await body(relay);
+  } finally {
+    await client?.stop();
+    await relay.close();
+  }
+}
+
+test("HTTPS is served with the configured certificate and the app sees proto https", async () => {
+  await withRelay(
+    {
+      db: testDb.db,
+      env: {
+        BURROW_HTTPS_PORT: "0",
+        BURROW_TLS_CERT: join(certDir, "cert.pem"),
+        BURROW_TLS_KEY: join(certDir, "key.pem"),
+      },
+    },
+    async (relay) => {
+      assert.ok(relay.httpsPort, "an HTTPS port is bound");
+      const answer = await new Promise<{ status: number; body: string }>((resolve, reject) => {
+        https
+          .get(
+            {
+              host: "127.0.0.1",
+              port: relay.httpsPort,
+              path: "/tls",
+              servername: `life.${TEST_DOMAIN}`,
+              headers: { host: `life.${TEST_DOMAIN}` },
+              rejectUnauthorized: false,
+              setHost: false,
+            },
+            (res) => {
+              let body = "";
+              res.on("data", (c: Buffer) => {
+                body += c.toString();
+              });
+              res.on("end", () => resolve({ status: res.statusCode ?? 0, body }));
+            },
+          )
+          .on("error", reject);
+      });
+      assert.deepEqual(answer, { status: 200, body: "ok" });
+      const request = seen.findLast((r) => r.url === "/tls")!;
+      assert.equal(request.headers["x-forwarded-proto"], "https");
+      assert.equal(request.headers["x-forwarded-port"], String(relay.httpsPort));
+      assert.equal(request.headers.forwarded, `for=127.0.0.1;host=life.${TEST_DOMAIN};proto=https`);
+    },
+  );
+});
+
+test("close() lets the request in flight finish, answers 503 to the next one on that connection, and refuses new connections", async () => {
+  await withRelay({ db: testDb.db }, async (relay) => {
+    const arrived = new Promise<void>((resolve) => {
+      slowArrived = resolve;
+    });
+    const socket = net.connect(relay.httpPort, "127.0.0.1");
+    let raw = "";
+    socket.setEncoding("latin1");
+    socket.on("data", (chunk: string) => {
+      raw += chunk;
+    });
+    const socketClosed = new Promise<void>((resolve) => socket.once("close", () => resolve()));
+    const host = `life.${TEST_DOMAIN}`;
+    socket.write(`GET /slow HTTP/1.1\r\nHost: ${host}\r\n\r\n`);
+    await arrived;
+
+    let closed = false;
+    const closing = relay.edge.close().then(() => {
+      closed = true;
+    });
+    // A second request on the same (busy) connection, sent after close() began.
+    socket.write(`GET /after HTTP/1.1\r\nHost: ${host}\r\n\r\n`);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    assert.equal(closed, false, "close() waits for the request in flight");
+    await assert.rejects(
+      new Promise((resolve, reject) => {
+        const probe = net.connect(relay.httpPort, "127.0.0.1", () => resolve(probe.destroy()));
+        probe.on("error", reject);
+      }),
+      "no new connections while draining",
+    );
+
+    releaseSlow();
+    await closing;
+    await socketClosed;
+    assert.match(raw, /^HTTP\/1\.1 200 OK\r\n[\s\S]*slow done/);
+    const second = raw.slice(raw.indexOf("slow done"));
+    assert.match(second, /HTTP\/1\.1 503 /, "the pipelined request is answered 503");
+    assert.ok(!seen.some((r) => r.url === "/after"), "the request after close() never reached the app");
+  });
+});
+
+test("close() gives up on requests that never finish after the drain timeout", async () => {
+  await withRelay({ db: testDb.db, drainTimeoutMs: 300 }, async (relay) => {
+    const visitor = http.get({
+      host: "127.0.0.1",
+      port: relay.httpPort,
+      path: "/never",
+      headers: { host: `life.${TEST_DOMAIN}` },
+      setHost: false,
+    });
+    const cut = new Promise<string>((resolve) => {
+      visitor.on("error", () => resolve("cut"));
+      visitor.on("response", (res) =>
+        res.on("error", () => resolve("cut")).on("end", () => resolve("ended")),
+      );
+    });
+    await waitFor(() => seen.some((r) => r.url === "/never"), "the request to reach the app");
+    const started = Date.now();
+    await relay.edge.close();
+    assert.ok(Date.now() - started < 5_000, "close() is bounded");
+    assert.equal(await cut, "cut");
+  });
+});
+
+test("the access hook can answer itself (requests and upgrades) or forward with edits", async () => {
+  const gate: AccessGate = {
+    check(request) {
+      if (request.path.startsWith("/private")) {
+        return {
+          action: "respond",
+          admission: "DENIED",
+          status: 401,
+          headers: { "content-type": "text/plain", "set-cookie": ["a=1; Path=/", "b=2; Path=/"] },
+          body: Buffer.from("password please"),
+        };
+      }
+      // Asynchronous on purpose: a gate that looks something up.
+      return Promise.resolve({
+        action: "forward" as const,
+        admission: "PASSWORD" as const,
+        path: request.path.replace(/[?&]share=[^&]*/, ""),
+        edits: { dropCookies: ["burrow_access"], dropAuthorization: true },
+      });
+    },
+  };
+  await withRelay({ db: testDb.db, access: gate }, async (relay) => {
+    const host = `life.${TEST_DOMAIN}`;
+    const denied = await requestEdge(relay, { host, path: "/private/x" });
+    assert.equal(denied.status, 401);
+    assert.equal(denied.body, "password please");
+    assert.deepEqual(denied.headers["set-cookie"], ["a=1; Path=/", "b=2; Path=/"]);
+    assert.ok(!seen.some((r) => r.url.startsWith("/private")), "a refused request never reaches the app");
+
+    const upgrade = await rawExchange(
+      relay.httpPort,
+      `GET /private/ws HTTP/1.1\r\nHost: ${host}\r\nConnection: Upgrade\r\nUpgrade: websocket\r\n\r\n`,
+    );
+    assert.match(upgrade, /^HTTP\/1\.1 401 /);
+    assert.match(upgrade, /password please$/);
+
+    const allowed = await requestEdge(relay, {
+      host,
+      path: "/page?share=secret-token",
+      headers: { cookie: "burrow_access=abc; theme=dark", authorization: "Basic eDp5" },
+    });
+    assert.equal(allowed.status, 200);
+    const request = seen.findLast((r) => r.url.startsWith("/page"))!;
+    assert.equal(request.url, "/page");
+    assert.equal(request.headers.cookie, "theme=dark");
+    assert.equal(request.headers.authorization, undefined);
+
+    // Upgrades go through the same (asynchronous) gate.
+    const ws = new WebSocket(`ws://127.0.0.1:${relay.httpPort}/socket?share=t`, { headers: { host } });
+    const status = await new Promise<number>((resolve) => {
+      ws.once("unexpected-response", (_req, res) => resolve(res.statusCode ?? 0));
+      ws.once("open", () => resolve(101));
+      ws.once("error", () => resolve(0));
+    });
+    ws.terminate();
+    // The app has no WebSocket server: it answers the upgrade like a plain request (200 "ok").
+    assert.equal(status, 200);
+    assert.ok(
+      seen.some((r) => r.url === "/socket"),
+      "the share parameter is removed for upgrades too",
+    );
+
+    await relay.edge.logWriter?.flush();
+    const rows = await testDb.db.requestLog.findMany({ where: { name: "life" }, orderBy: { id: "asc" } });
+    const denyRow = rows.find((r) => r.path === "/private/x");
+    assert.equal(denyRow?.admission, "DENIED");
+    assert.equal(denyRow?.status, 401);
+    const pageRow = rows.find((r) => r.path.startsWith("/page"));
+    assert.equal(pageRow?.path, "/page", "the log never sees the share token");
+    assert.equal(pageRow?.admission, "PASSWORD");
+  });
+});
+
+test("headers that trickle in too slowly get 408 and the connection closed (slowloris)", async () => {
+  await withRelay({ db: testDb.db, headersTimeoutMs: 500 }, async (relay) => {
+    const socket = net.connect(relay.httpPort, "127.0.0.1");
+    let answer = "";
+    socket.setEncoding("latin1");
+    socket.on("data", (chunk: string) => {
+      answer += chunk;
+    });
+    const closed = new Promise<void>((resolve) => socket.once("close", () => resolve()));
+    socket.write(`GET / HTTP/1.1\r\nHost: life.${TEST_DOMAIN}\r\n`);
+    // Keep sending a header byte now and then, never finishing: only a deadline on the whole head
+    // (not an idle timeout) stops this.
+    const drip = setInterval(() => socket.write("X-Slow: 1\r\n"), 100);
+    try {
+      await Promise.race([
+        closed,
+        new Promise((_, reject) =>
+          setTimeout(() => reject(new Error("still open after 10 s")), 10_000).unref(),
+        ),
+      ]);
+    } finally {
+      clearInterval(drip);
+      socket.destroy();
+    }
+    assert.match(answer, /^HTTP\/1\.1 408 /);
+  });
+});
+
+test("with BURROW_REQUEST_LOG=false nothing is logged, and requests still flow", async () => {
+  await withRelay({ db: testDb.db, env: { BURROW_REQUEST_LOG: "false" } }, async (relay) => {
+    assert.equal(relay.edge.logWriter, undefined);
+    const res = await requestEdge(relay, { host: `life.${TEST_DOMAIN}`, path: "/unlogged" });
+    assert.equal(res.status, 200);
+    await new Promise((resolve) => setTimeout(resolve, 400));
+    assert.equal(await testDb.db.requestLog.count({ where: { path: "/unlogged" } }), 0);
+  });
+});

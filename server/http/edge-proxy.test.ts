@@ -1,0 +1,386 @@
+import assert from "node:assert/strict";
+import http from "node:http";
+import type { Socket } from "node:net";
+import { after, before, test } from "node:test";
+import { createTestDatabase, type TestDatabase } from "../../lib/testing/db.ts";
+import {
+  type EdgeTestRelay,
+  type LocalApp,
+  requestEdge,
+  type SshTunnelClient,
+  startEdgeTestRelay,
+  startLocalApp,
+  startSshTunnel,
+  TEST_DOMAIN,
+  waitFor,
+} from "./testing.ts";
+import { IDLE_CHANNEL_MS } from "./tunnel-agents.ts";
+
+let testDb: TestDatabase;
+let relay: EdgeTestRelay;
+let app: LocalApp;
+let client: SshTunnelClient;
+/** Lets a test plug in its own handler for one path prefix. */
+const routes = new Map<string, http.RequestListener>();
+const host = `echo.${TEST_DOMAIN}`;
+
+before(async () => {
+  testDb = await createTestDatabase("edgeproxy");
+  const user = await testDb.db.user.create({ data: { email: "edge@example.com", passwordHash: "x" } });
+  const session = await testDb.db.tunnelSession.create({
+    data: { name: "echo", userId: user.id, clientIp: "127.0.0.1" },
+  });
+  relay = await startEdgeTestRelay({ db: testDb.db });
+  relay.sessionIds.set("echo", session.id);
+  app = await startLocalApp((req, res) => {
+    for (const [prefix, handler] of routes) {
+      if (req.url?.startsWith(prefix)) {
+        handler(req, res);
+        return;
+      }
+    }
+    res.setHeader("content-type", "application/json");
+    res.end(JSON.stringify({ method: req.method, url: req.url, headers: req.headers }));
+  });
+  client = await startSshTunnel(relay, "echo", app.port);
+});
+
+after(async () => {
+  await client?.stop();
+  await relay?.close();
+  await app?.close();
+  await testDb?.drop();
+});
+
+test("the app sees the visitor's Host and real forwarding headers; spoofed ones are replaced", async () => {
+  const res = await requestEdge(relay, {
+    host: `Echo.${TEST_DOMAIN}:${relay.httpPort}`,
+    path: "/headers?x=1",
+    headers: {
+      "x-forwarded-for": "6.6.6.6",
+      "x-forwarded-proto": "https",
+      "x-forwarded-host": "evil.example",
+      forwarded: "for=6.6.6.6;proto=https",
+      "x-real-ip": "6.6.6.6",
+      "proxy-authorization": "Basic c2VjcmV0",
+      "user-agent": "edge-test",
+    },
+  });
+  assert.equal(res.status, 200);
+  const seen = JSON.parse(res.body) as { url: string; headers: Record<string, string> };
+  assert.equal(seen.url, "/headers?x=1");
+  assert.equal(seen.headers.host, `Echo.${TEST_DOMAIN}:${relay.httpPort}`);
+  assert.equal(seen.headers["x-forwarded-for"], "127.0.0.1");
+  assert.equal(seen.headers["x-forwarded-proto"], "http");
+  assert.equal(seen.headers["x-forwarded-host"], `Echo.${TEST_DOMAIN}:${relay.httpPort}`);
+  assert.equal(seen.headers["x-real-ip"], "127.0.0.1");
+  assert.equal(
+    seen.headers.forwarded,
+    `for=127.0.0.1;host="Echo.${TEST_DOMAIN}:${relay.httpPort}";proto=http`,
+  );
+  assert.equal(seen.headers["proxy-authorization"], undefined);
+  assert.equal(seen.headers["user-agent"], "edge-test");
+});
+
+test("200 keep-alive requests on one visitor connection reuse one channel", async () => {
+  const before = app.connections();
+  const channelsBefore = relay.traces.get("echo")!.channelsOpened;
+  const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
+  const visitorSockets = new Set<Socket>();
+  agent.on("free", (socket: Socket) => visitorSockets.add(socket));
+  try {
+    for (let i = 0; i < 200; i++) {
+      const res = await requestEdge(relay, { host, path: `/seq/${i}`, agent });
+      assert.equal(res.status, 200);
+      assert.equal((JSON.parse(res.body) as { url: string }).url, `/seq/${i}`);
+    }
+  } finally {
+    agent.destroy();
+  }
+  assert.equal(visitorSockets.size, 1, "the visitor used one connection");
+  const opened = app.connections() - before;
+  assert.ok(opened <= 2, `the app accepted ${opened} connections for 200 requests`);
+  assert.ok(relay.traces.get("echo")!.channelsOpened - channelsBefore <= 2);
+});
+
+test("server-sent events reach the visitor as they are sent", async () => {
+  let secondSent = false;
+  let firstSeen: () => void = () => {};
+  const firstSeenByVisitor = new Promise<void>((resolve) => {
+    firstSeen = resolve;
+  });
+  routes.set("/sse", (_req, res) => {
+    res.writeHead(200, { "content-type": "text/event-stream", "cache-control": "no-cache" });
+    res.write("data: first\n\n");
+    // Waits for the visitor to have the first event (bounded): a buffering proxy never delivers it
+    // before the stream ends, and the visitor check below fails.
+    const timer = setTimeout(() => firstSeen(), 5_000);
+    void firstSeenByVisitor.then(() => {
+      clearTimeout(timer);
+      setTimeout(() => {
+        secondSent = true;
+        res.end("data: second\n\n");
+      }, 300);
+    });
+  });
+  const events: { data: string; secondAlreadySent: boolean }[] = [];
+  await new Promise<void>((resolve, reject) => {
+    const req = http.get(
+      { host: "127.0.0.1", port: relay.httpPort, path: "/sse", headers: { host }, setHost: false },
+      (res) => {
+        assert.equal(res.headers["content-type"], "text/event-stream");
+        assert.equal(res.headers["content-encoding"], undefined);
+        let buffered = "";
+        res.setEncoding("utf8");
+        res.on("data", (chunk: string) => {
+          buffered += chunk;
+          let end = buffered.indexOf("\n\n");
+          while (end >= 0) {
+            events.push({ data: buffered.slice(0, end), secondAlreadySent: secondSent });
+            if (events.length === 1) firstSeen();
+            buffered = buffered.slice(end + 2);
+            end = buffered.indexOf("\n\n");
+          }
+        });
+        res.on("end", resolve);
+        res.on("error", reject);
+      },
+    );
+    req.on("error", reject);
+  });
+  routes.delete("/sse");
+  assert.deepEqual(events, [
+    { data: "data: first", secondAlreadySent: false },
+    { data: "data: second", secondAlreadySent: true },
+  ]);
+});
+
+test("a chunked upload (no Content-Length) arrives whole, for methods with and without a usual body", async () => {
+  routes.set("/chunked", (req, res) => {
+    let n = 0;
+    req.on("data", (c: Buffer) => {
+      n += c.length;
+    });
+    req.on("end", () => res.end(`${req.method} ${req.headers["transfer-encoding"]} ${n}`));
+  });
+  for (const method of ["POST", "DELETE"]) {
+    const answer = await new Promise<string>((resolve, reject) => {
+      const req = http.request(
+        {
+          host: "127.0.0.1",
+          port: relay.httpPort,
+          method,
+          path: "/chunked",
+          headers: { host },
+          setHost: false,
+        },
+        (res) => {
+          let body = "";
+          res.on("data", (c: Buffer) => {
+            body += c.toString();
+          });
+          res.on("end", () => resolve(body));
+        },
+      );
+      req.on("error", reject);
+      req.setHeader("transfer-encoding", "chunked");
+      for (let i = 0; i < 10; i++) req.write(Buffer.alloc(1000, i));
+      req.end();
+    });
+    assert.equal(answer, `${method} chunked 10000`);
+  }
+  routes.delete("/chunked");
+});
+
+test("a long poll quiet for longer than the pooled-channel idle timeout still gets its answer", async () => {
+  routes.set("/poll", (_req, res) => {
+    setTimeout(() => res.end("news"), IDLE_CHANNEL_MS + 1_500);
+  });
+  const res = await requestEdge(relay, { host, path: "/poll" });
+  routes.delete("/poll");
+  assert.equal(res.status, 200);
+  assert.equal(res.body, "news");
+});
+
+test("a pooled channel left idle is closed, and so is the app's connection", async () => {
+  let appSocket: Socket | undefined;
+  routes.set("/idle", (req, res) => {
+    appSocket = req.socket;
+    res.end("idle");
+  });
+  await requestEdge(relay, { host, path: "/idle" });
+  routes.delete("/idle");
+  assert.ok(appSocket);
+  const socket = appSocket as Socket;
+  await waitFor(
+    () => socket.destroyed,
+    "the idle channel's app connection to close",
+    IDLE_CHANNEL_MS + 5_000,
+  );
+});
+
+test("a large download streams through with its length intact", async () => {
+  const size = 48 * 1024 * 1024;
+  const chunk = Buffer.alloc(256 * 1024, 7);
+  routes.set("/download", (_req, res) => {
+    res.writeHead(200, { "content-type": "application/octet-stream", "content-length": size });
+    let left = size;
+    const pump = () => {
+      while (left > 0) {
+        const n = Math.min(left, chunk.length);
+        left -= n;
+        if (!res.write(n === chunk.length ? chunk : chunk.subarray(0, n))) {
+          res.once("drain", pump);
+          return;
+        }
+      }
+      res.end();
+    };
+    pump();
+  });
+  const received = await new Promise<number>((resolve, reject) => {
+    http
+      .get(
+        { host: "127.0.0.1", port: relay.httpPort, path: "/download", headers: { host }, setHost: false },
+        (res) => {
+          let n = 0;
+          res.on("data", (c: Buffer) => {
+            n += c.length;
+          });
+          res.on("end", () => resolve(n));
+          res.on("error", reject);
+        },
+      )
+      .on("error", reject);
+  });
+  routes.delete("/download");
+  assert.equal(received, size);
+});
+
+test("request log rows carry the request's fields, and the tunnel counts the traffic", async () => {
+  const body = "x".repeat(1234);
+  const trace = relay.traces.get("echo")!;
+  const requestsBefore = trace.requests;
+  routes.set("/logged", (req, res) => {
+    req.resume();
+    req.on("end", () => {
+      res.writeHead(201, { "content-type": "text/plain" });
+      res.end("y".repeat(321));
+    });
+  });
+  const res = await new Promise<number>((resolve, reject) => {
+    const req = http.request(
+      {
+        host: "127.0.0.1",
+        port: relay.httpPort,
+        method: "POST",
+        path: "/logged?q=1",
+        headers: { host, "user-agent": "log-test/1.0", "content-length": body.length },
+        setHost: false,
+      },
+      (r) => {
+        r.resume();
+        r.on("end", () => resolve(r.statusCode ?? 0));
+      },
+    );
+    req.on("error", reject);
+    req.end(body);
+  });
+  routes.delete("/logged");
+  assert.equal(res, 201);
+  const where = { name: "echo", path: "/logged?q=1" };
+  await waitFor(async () => (await testDb.db.requestLog.count({ where })) === 1, "the request log row");
+  const r = await testDb.db.requestLog.findFirstOrThrow({ where });
+  assert.equal(r.method, "POST");
+  assert.equal(r.status, 201);
+  assert.equal(r.bytesIn, 1234n);
+  assert.equal(r.bytesOut, 321n);
+  assert.equal(r.clientIp, "127.0.0.1");
+  assert.equal(r.userAgent, "log-test/1.0");
+  assert.equal(r.upgrade, false);
+  assert.equal(r.admission, "PUBLIC");
+  assert.equal(r.error, null);
+  assert.equal(r.sessionId, relay.sessionIds.get("echo"));
+  assert.ok(r.durationMs > 0 && r.durationMs < 10_000);
+  assert.ok(Math.abs(r.at.getTime() - Date.now()) < 60_000);
+  await waitFor(() => trace.requests > requestsBefore, "the tunnel counters");
+  assert.ok(
+    trace.lines.some((line) => /^POST \/logged\?q=1 201 \d+\.\dms$/.test(line)),
+    trace.lines.at(-1),
+  );
+});
+
+test("a visitor leaving mid-download closes the app's connection (no leaked channel)", async () => {
+  let appSocketClosed: () => void = () => {};
+  const closed = new Promise<void>((resolve) => {
+    appSocketClosed = resolve;
+  });
+  routes.set("/endless", (req, res) => {
+    res.writeHead(200, { "content-type": "application/octet-stream" });
+    const timer = setInterval(() => res.write(Buffer.alloc(16 * 1024)), 5);
+    req.socket.once("close", () => {
+      clearInterval(timer);
+      appSocketClosed();
+    });
+  });
+  await new Promise<void>((resolve, reject) => {
+    const req = http.get(
+      { host: "127.0.0.1", port: relay.httpPort, path: "/endless", headers: { host }, setHost: false },
+      (res) => {
+        res.once("data", () => {
+          req.destroy();
+          resolve();
+        });
+      },
+    );
+    req.on("error", () => {});
+    setTimeout(() => reject(new Error("no data")), 10_000).unref();
+  });
+  await Promise.race([
+    closed,
+    new Promise((_, reject) =>
+      setTimeout(() => reject(new Error("app connection still open")), 10_000).unref(),
+    ),
+  ]);
+  routes.delete("/endless");
+  await waitFor(
+    async () =>
+      (await testDb.db.requestLog.count({
+        where: { name: "echo", path: "/endless", error: "client_aborted" },
+      })) === 1,
+    "the client_aborted row",
+  );
+});
+
+test("when the tunnel client dies mid-response the visitor's connection is cut, not left hanging", async () => {
+  const dyingApp = await startLocalApp((_req, res) => {
+    res.writeHead(200, { "content-type": "application/octet-stream", "content-length": 10_000_000 });
+    res.write(Buffer.alloc(64 * 1024));
+  });
+  const dying = await startSshTunnel(relay, "dying", dyingApp.port);
+  try {
+    const outcome = await new Promise<string>((resolve) => {
+      const req = http.get(
+        {
+          host: "127.0.0.1",
+          port: relay.httpPort,
+          path: "/",
+          headers: { host: `dying.${TEST_DOMAIN}` },
+          setHost: false,
+        },
+        (res) => {
+          res.once("data", () => void dying.stop());
+          res.on("end", () => resolve("ended as if complete"));
+          res.on("error", () => resolve("cut"));
+          res.on("aborted", () => resolve("cut"));
+        },
+      );
+      req.on("error", () => resolve("cut"));
+      setTimeout(() => resolve("hanging"), 10_000).unref();
+    });
+    assert.equal(outcome, "cut");
+  } finally {
+    await dying.stop();
+    await dyingApp.close();
+  }
+});

@@ -1,0 +1,174 @@
+import assert from "node:assert/strict";
+import { after, before, test } from "node:test";
+import { createTestDatabase, type TestDatabase } from "../../lib/testing/db.ts";
+import {
+  type EdgeTestRelay,
+  type LocalApp,
+  rawExchange,
+  requestEdge,
+  type SshTunnelClient,
+  startEdgeTestRelay,
+  startLocalApp,
+  startSshTunnel,
+  TEST_DOMAIN,
+  unusedPort,
+  waitFor,
+} from "./testing.ts";
+
+let testDb: TestDatabase;
+let relay: EdgeTestRelay;
+let app: LocalApp;
+let live: SshTunnelClient;
+let deadPort: SshTunnelClient;
+let appRequests = 0;
+
+before(async () => {
+  testDb = await createTestDatabase("edgerouting");
+  const user = await testDb.db.user.create({ data: { email: "routing@example.com", passwordHash: "x" } });
+  await testDb.db.reservation.create({ data: { name: "sleepy", userId: user.id } });
+  relay = await startEdgeTestRelay({ db: testDb.db });
+  app = await startLocalApp((_req, res) => {
+    appRequests += 1;
+    res.end("hello from the app");
+  });
+  live = await startSshTunnel(relay, "live", app.port);
+  // A tunnel whose local port has nothing listening: OpenSSH accepts the forward, then fails the
+  // channel ("connect failed") for every visitor.
+  deadPort = await startSshTunnel(relay, "deadport", await unusedPort());
+});
+
+after(async () => {
+  await live?.stop();
+  await deadPort?.stop();
+  await relay?.close();
+  await app?.close();
+  await testDb?.drop();
+});
+
+/** The status code of a raw HTTP answer. */
+function statusOf(answer: string): number {
+  const match = /^HTTP\/1\.1 (\d{3}) /.exec(answer);
+  return match ? Number(match[1]) : 0;
+}
+
+test("a live tunnel is reached whatever the case of the host and with a port", async () => {
+  for (const host of [
+    `live.${TEST_DOMAIN}`,
+    `LIVE.${TEST_DOMAIN.toUpperCase()}`,
+    `live.${TEST_DOMAIN}:8080`,
+  ]) {
+    const res = await requestEdge(relay, { host });
+    assert.equal(res.status, 200, host);
+    assert.equal(res.body, "hello from the app");
+  }
+});
+
+test("hostile Host headers get 400 or 404 and never reach a tunnel", async () => {
+  const before = appRequests;
+  const cases: [string, number][] = [
+    [`../etc/passwd.${TEST_DOMAIN}`, 400],
+    [`..%2f..%2fetc%2fpasswd.${TEST_DOMAIN}`, 400],
+    [`live.${TEST_DOMAIN}/../../etc/passwd`, 400],
+    [`live.${TEST_DOMAIN}?x=1`, 400],
+    [`live/.${TEST_DOMAIN}`, 400],
+    ["", 400],
+    [`${"a".repeat(300)}.${TEST_DOMAIN}`, 400],
+    [`caf\u00c3\u00a9.${TEST_DOMAIN}`, 400],
+    [`live.${TEST_DOMAIN}:80:80`, 400],
+    [`xn--caf-dma.${TEST_DOMAIN}`, 404],
+    [`a.live.${TEST_DOMAIN}`, 404],
+    ["127.0.0.1", 404],
+    ["[::1]:80", 404],
+    ["example.com", 404],
+    [`live.${TEST_DOMAIN}.evil.com`, 404],
+  ];
+  for (const [host, status] of cases) {
+    const answer = await rawExchange(
+      relay.httpPort,
+      Buffer.from(`GET / HTTP/1.1\r\nHost: ${host}\r\nConnection: close\r\n\r\n`, "latin1"),
+    );
+    assert.equal(statusOf(answer), status, `Host: ${JSON.stringify(host)} → ${answer.slice(0, 60)}`);
+    assert.doesNotMatch(answer, /hello from the app|root:/);
+  }
+  const missing = await rawExchange(relay.httpPort, "GET / HTTP/1.0\r\n\r\n");
+  assert.equal(statusOf(missing), 400, "no Host header at all");
+  const absolute = await rawExchange(
+    relay.httpPort,
+    `GET http://live.${TEST_DOMAIN}/ HTTP/1.1\r\nHost: other.${TEST_DOMAIN}\r\nConnection: close\r\n\r\n`,
+  );
+  assert.equal(statusOf(absolute), 400, "absolute-form targets are refused");
+  const twoHosts = await rawExchange(
+    relay.httpPort,
+    `GET / HTTP/1.1\r\nHost: live.${TEST_DOMAIN}\r\nHost: other.${TEST_DOMAIN}\r\nConnection: close\r\n\r\n`,
+  );
+  assert.equal(statusOf(twoHosts), 400, "two Host headers are refused");
+  assert.equal(appRequests, before, "no hostile request reached the app");
+});
+
+test("the bare domain gets the relay's own page", async () => {
+  const res = await requestEdge(relay, { host: TEST_DOMAIN });
+  assert.equal(res.status, 404);
+  assert.match(res.body, /This is a Burrow relay/);
+  assert.match(res.headers["content-type"] ?? "", /^text\/html/);
+});
+
+test("an unknown name gets 404 'No such tunnel' and no log row", async () => {
+  const res = await requestEdge(relay, { host: `nobody-here.${TEST_DOMAIN}`, path: "/x" });
+  assert.equal(res.status, 404);
+  assert.match(res.body, /No such tunnel/);
+  assert.doesNotMatch(res.body, /<script|https?:\/\//, "no scripts or external assets");
+  await relay.edge.logWriter?.flush();
+  assert.equal(await testDb.db.requestLog.count({ where: { name: "nobody-here" } }), 0);
+});
+
+test("a reserved name with no client gets 503 'Tunnel offline' and a tunnel_offline row", async () => {
+  const res = await requestEdge(relay, { host: `sleepy.${TEST_DOMAIN}`, path: "/wake?up=1" });
+  assert.equal(res.status, 503);
+  assert.match(res.body, /Tunnel offline/);
+  assert.doesNotMatch(res.body, /routing@example\.com/, "nothing about the owner");
+  await waitFor(
+    async () =>
+      (await testDb.db.requestLog.count({ where: { name: "sleepy", error: "tunnel_offline" } })) === 1,
+    "the tunnel_offline row",
+  );
+  const row = await testDb.db.requestLog.findFirstOrThrow({ where: { name: "sleepy" } });
+  assert.equal(row.status, 503);
+  assert.equal(row.path, "/wake?up=1");
+  assert.equal(row.sessionId, null);
+});
+
+test("a tunnel with nothing on its local port gets 502 and a local_unreachable row", async () => {
+  const res = await requestEdge(relay, { host: `deadport.${TEST_DOMAIN}`, path: "/" });
+  assert.equal(res.status, 502);
+  assert.match(res.body, /nothing answers on the local port/i);
+  await waitFor(
+    async () =>
+      (await testDb.db.requestLog.count({ where: { name: "deadport", error: "local_unreachable" } })) === 1,
+    "the local_unreachable row",
+  );
+  assert.ok(relay.traces.get("deadport")?.lines.some((line) => line.includes("nothing answers")));
+});
+
+test("malformed HTTP gets 400 and the connection is closed", async () => {
+  const answer = await rawExchange(relay.httpPort, "THIS IS NOT HTTP\r\n\r\n");
+  assert.equal(statusOf(answer), 400);
+  const badHeader = await rawExchange(
+    relay.httpPort,
+    `GET / HTTP/1.1\r\nHost: live.${TEST_DOMAIN}\r\nBad Header\r\n\r\n`,
+  );
+  assert.equal(statusOf(badHeader), 400);
+});
+
+test("oversized headers get 431", async () => {
+  const answer = await rawExchange(
+    relay.httpPort,
+    `GET / HTTP/1.1\r\nHost: live.${TEST_DOMAIN}\r\nX-Big: ${"b".repeat(20 * 1024)}\r\n\r\n`,
+  );
+  assert.equal(statusOf(answer), 431);
+});
+
+test("the Host header value is HTML-escaped if ever echoed (pages echo nothing)", async () => {
+  const res = await requestEdge(relay, { host: `<script>.${TEST_DOMAIN}` });
+  assert.equal(res.status, 400);
+  assert.doesNotMatch(res.body, /<script>/);
+});

@@ -1,0 +1,137 @@
+import assert from "node:assert/strict";
+import type { IncomingMessage } from "node:http";
+import { after, before, test } from "node:test";
+import { setTimeout as sleep } from "node:timers/promises";
+import { WebSocket, WebSocketServer } from "ws";
+import { createTestDatabase, type TestDatabase } from "../../lib/testing/db.ts";
+import {
+  type EdgeTestRelay,
+  type LocalApp,
+  rawExchange,
+  type SshTunnelClient,
+  startEdgeTestRelay,
+  startLocalApp,
+  startSshTunnel,
+  TEST_DOMAIN,
+  waitFor,
+} from "./testing.ts";
+
+let testDb: TestDatabase;
+let relay: EdgeTestRelay;
+let app: LocalApp;
+let client: SshTunnelClient;
+let wss: WebSocketServer;
+const upgradeRequests: IncomingMessage[] = [];
+const host = `sockets.${TEST_DOMAIN}`;
+
+before(async () => {
+  testDb = await createTestDatabase("edgews");
+  relay = await startEdgeTestRelay({ db: testDb.db });
+  app = await startLocalApp((req, res) => {
+    res.writeHead(426, { "content-type": "text/plain" });
+    res.end(`upgrade required at ${req.url}\n`);
+  });
+  // Echo WebSocket server on /ws; anything else falls through to the plain handler above.
+  wss = new WebSocketServer({ noServer: true });
+  app.server.on("upgrade", (req, socket, head) => {
+    if (req.url?.startsWith("/ws")) {
+      upgradeRequests.push(req);
+      wss.handleUpgrade(req, socket, head, (ws) => {
+        ws.on("message", (data, isBinary) => ws.send(data, { binary: isBinary }));
+      });
+    } else {
+      socket.end("HTTP/1.1 426 Upgrade Required\r\nContent-Length: 2\r\nConnection: close\r\n\r\nno");
+    }
+  });
+  client = await startSshTunnel(relay, "sockets", app.port);
+});
+
+after(async () => {
+  await client?.stop();
+  await relay?.close();
+  wss?.close();
+  await app?.close();
+  await testDb?.drop();
+});
+
+function connect(path: string, headers: Record<string, string> = {}): Promise<WebSocket> {
+  return new Promise((resolve, reject) => {
+    const ws = new WebSocket(`ws://127.0.0.1:${relay.httpPort}${path}`, { headers: { host, ...headers } });
+    ws.once("open", () => resolve(ws));
+    ws.once("error", reject);
+    ws.once("unexpected-response", (_req, res) => reject(new Error(`unexpected ${res.statusCode}`)));
+  });
+}
+
+function nextMessage(ws: WebSocket): Promise<Buffer> {
+  return new Promise((resolve, reject) => {
+    ws.once("message", (data: Buffer) => resolve(data));
+    ws.once("error", reject);
+    ws.once("close", () => reject(new Error("closed before a message")));
+  });
+}
+
+test("WebSocket messages echo through the tunnel, and the upgrade is logged", async () => {
+  const ws = await connect("/ws?room=1", { "x-forwarded-for": "6.6.6.6", "user-agent": "ws-test" });
+  for (let i = 0; i < 20; i++) {
+    const reply = nextMessage(ws);
+    ws.send(`message ${i}`);
+    assert.equal((await reply).toString(), `message ${i}`);
+  }
+  const big = Buffer.alloc(1024 * 1024, 3);
+  const reply = nextMessage(ws);
+  ws.send(big);
+  assert.ok((await reply).equals(big), "a 1 MiB binary message comes back intact");
+
+  const seen = upgradeRequests.at(-1)!;
+  assert.equal(seen.headers["x-forwarded-for"], "127.0.0.1", "spoofed X-Forwarded-For replaced");
+  assert.equal(seen.headers.host, host);
+  assert.equal(seen.headers.upgrade, "websocket");
+
+  ws.close();
+  await new Promise((resolve) => ws.once("close", resolve));
+  await waitFor(
+    async () => (await testDb.db.requestLog.count({ where: { name: "sockets", upgrade: true } })) >= 1,
+    "the upgrade's log row",
+  );
+  const row = await testDb.db.requestLog.findFirstOrThrow({ where: { name: "sockets", upgrade: true } });
+  assert.equal(row.status, 101);
+  assert.equal(row.path, "/ws?room=1");
+  assert.equal(row.userAgent, "ws-test");
+  assert.ok(row.bytesIn > 1024n * 1024n, `bytes in ${row.bytesIn}`);
+  assert.ok(row.bytesOut > 1024n * 1024n, `bytes out ${row.bytesOut}`);
+});
+
+test("a quiet WebSocket is not closed by any idle timeout", async () => {
+  const ws = await connect("/ws");
+  let closed = false;
+  ws.once("close", () => {
+    closed = true;
+  });
+  // Longer than the headers timeout (15 s) and the pooled-channel idle timeout (4 s).
+  await sleep(16_000);
+  assert.equal(closed, false);
+  const reply = nextMessage(ws);
+  ws.send("still there?");
+  assert.equal((await reply).toString(), "still there?");
+  ws.close();
+});
+
+test("an app that declines the upgrade gets its answer passed on, then the connection closes", async () => {
+  const answer = await rawExchange(
+    relay.httpPort,
+    `GET /plain HTTP/1.1\r\nHost: ${host}\r\nConnection: Upgrade\r\nUpgrade: websocket\r\n` +
+      "Sec-WebSocket-Version: 13\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n\r\n",
+  );
+  assert.match(answer, /^HTTP\/1\.1 426 /);
+  assert.match(answer, /\r\n\r\nno$/);
+});
+
+test("upgrades to unknown names get the 404 page", async () => {
+  const answer = await rawExchange(
+    relay.httpPort,
+    `GET /ws HTTP/1.1\r\nHost: nobody.${TEST_DOMAIN}\r\nConnection: Upgrade\r\nUpgrade: websocket\r\n\r\n`,
+  );
+  assert.match(answer, /^HTTP\/1\.1 404 /);
+  assert.match(answer, /No such tunnel/);
+});

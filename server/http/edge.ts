@@ -1,0 +1,309 @@
+import { readFile } from "node:fs/promises";
+import http from "node:http";
+import https from "node:https";
+import type { AddressInfo, Socket } from "node:net";
+import type { Duplex } from "node:stream";
+import type { TLSSocket } from "node:tls";
+import type { Db } from "../../lib/db.ts";
+import type { Env } from "../../lib/env.ts";
+import type { Logger } from "../../lib/logger.ts";
+import { createLogWriter, type LogWriter } from "../log-writer.ts";
+import type { TunnelRegistry } from "../registry.ts";
+import { type AccessGate, publicAccess } from "./access.ts";
+import { createDispatcher, type Dispatch } from "./dispatch.ts";
+import { ExchangeRecorder } from "./exchange.ts";
+import { PAGES } from "./pages.ts";
+import { proxyRequest, sendPage } from "./proxy.ts";
+import { ReservationLookup } from "./reservation-lookup.ts";
+import { TunnelAgents } from "./tunnel-agents.ts";
+import { proxyUpgrade, sendRawPage } from "./upgrade.ts";
+
+export interface HttpEdgeDeps {
+  registry: TunnelRegistry;
+  db: Db;
+  config: Env;
+  logger: Logger;
+  /**
+   * Where request log rows go. When omitted and BURROW_REQUEST_LOG is on, the edge makes its own
+   * (and closes it in close()); when BURROW_REQUEST_LOG is off, nothing is logged either way.
+   */
+  logWriter?: LogWriter;
+  /** Who may reach a tunnel; every tunnel is public when omitted. */
+  access?: AccessGate;
+  /** How long close() waits for in-flight requests before cutting them (default 10 s). */
+  drainTimeoutMs?: number;
+  /** How long a visitor may take to send a request's headers (default 15 s; tests shorten it). */
+  headersTimeoutMs?: number;
+}
+
+export interface HttpEdge {
+  /** Binds BURROW_LISTEN_HOST:BURROW_HTTP_PORT (0 = ephemeral) and, with TLS configured, BURROW_HTTPS_PORT. */
+  listen(): Promise<{ httpPort: number; httpsPort?: number }>;
+  /**
+   * Stops accepting connections, answers requests that still arrive on open connections with 503,
+   * waits for in-flight requests up to the drain timeout, then closes everything (upgraded
+   * connections and pooled channels included). Safe to call twice.
+   */
+  close(): Promise<void>;
+  /** The edge's request log writer, if logging is on (for the relay's heartbeat counters). */
+  readonly logWriter: LogWriter | undefined;
+  /** Forgets what the edge cached about a name (its reservation), e.g. after the dashboard changed it. */
+  invalidate(name: string): void;
+}
+
+/** Headers must arrive within this time (slowloris guard); bodies and upgraded sockets have no limit. */
+const HEADERS_TIMEOUT_MS = 15_000;
+/** Requests with more header bytes than this get 431. */
+const MAX_HEADER_BYTES = 16 * 1024;
+/** An idle visitor keep-alive connection is closed after this. */
+const KEEP_ALIVE_TIMEOUT_MS = 60_000;
+
+/**
+ * The relay's public HTTP(S) front: routes `<name>.<domain>` to the named tunnel and proxies
+ * requests and WebSocket upgrades through it, answering with its own pages when it cannot.
+ * Build with this, then `listen()`; tests drive the real thing on port 0.
+ */
+export function createHttpEdge(deps: HttpEdgeDeps): HttpEdge {
+  const { registry, config, logger } = deps;
+  const ownsLogWriter = config.BURROW_REQUEST_LOG && !deps.logWriter;
+  const logWriter = !config.BURROW_REQUEST_LOG
+    ? undefined
+    : (deps.logWriter ??
+      createLogWriter({
+        db: deps.db,
+        maxQueue: config.BURROW_LOG_QUEUE_MAX,
+        logger: logger.child({ part: "log" }),
+      }));
+  const agents = new TunnelAgents(registry);
+  const reservations = new ReservationLookup(deps.db);
+  const dispatcher = createDispatcher({
+    domain: config.BURROW_DOMAIN,
+    registry,
+    reservations,
+    access: deps.access ?? publicAccess,
+    logger,
+  });
+  const recorder = new ExchangeRecorder(logWriter);
+  const upgraded = new Set<Duplex>();
+  const servers: http.Server[] = [];
+  /** Visitor sockets with a request being answered: a client error there must not write a response. */
+  const busy = new WeakSet<Socket>();
+  let inFlight = 0;
+  let draining = false;
+  let closing: Promise<void> | undefined;
+  const drained: Array<() => void> = [];
+
+  function onRequest(req: http.IncomingMessage, res: http.ServerResponse): void {
+    const socket = req.socket;
+    busy.add(socket);
+    inFlight += 1;
+    res.once("close", () => {
+      busy.delete(socket);
+      inFlight -= 1;
+      if (inFlight === 0) for (const resolve of drained.splice(0)) resolve();
+    });
+    if (draining) {
+      res.shouldKeepAlive = false;
+      sendPage(res, PAGES.draining);
+      return;
+    }
+    const dispatch = dispatcher(req, false);
+    if (dispatch instanceof Promise) void dispatch.then((d) => answerRequest(req, res, d));
+    else answerRequest(req, res, dispatch);
+  }
+
+  function answerRequest(req: http.IncomingMessage, res: http.ServerResponse, dispatch: Dispatch): void {
+    if (dispatch.kind === "page") {
+      sendPage(res, dispatch.page);
+      return;
+    }
+    const exchange = dispatch.exchange;
+    if (exchange) {
+      // A lookup or an asynchronous access check may finish after the visitor left, when its
+      // 'close' has already fired.
+      if (res.destroyed) {
+        exchange.error ??= "client_aborted";
+        recorder.finish(exchange);
+        return;
+      }
+      if (dispatch.kind !== "proxy") res.once("close", () => recorder.finish(exchange));
+    }
+    switch (dispatch.kind) {
+      case "offline":
+        if (exchange) {
+          exchange.status = PAGES.tunnelOffline.status;
+          exchange.error = "tunnel_offline";
+        }
+        sendPage(res, PAGES.tunnelOffline);
+        return;
+      case "answer":
+        dispatch.exchange.status = dispatch.answer.status;
+        res.writeHead(dispatch.answer.status, dispatch.answer.headers);
+        res.end(dispatch.answer.body);
+        return;
+      case "proxy":
+        proxyRequest(
+          { registry, agents, recorder },
+          req,
+          res,
+          dispatch.exchange,
+          dispatch.tunnel,
+          dispatch.facts,
+          dispatch.edits,
+        );
+    }
+  }
+
+  function onUpgrade(req: http.IncomingMessage, socket: Duplex, head: Buffer): void {
+    // Node hands the socket over without its own error handler: a reset must not crash the relay.
+    socket.on("error", () => socket.destroy());
+    // Tracked from the start (not only once upgraded): shutdown must not wait on a handshake.
+    upgraded.add(socket);
+    socket.once("close", () => upgraded.delete(socket));
+    const tcp = socket as Socket;
+    tcp.setNoDelay?.(true);
+    tcp.setTimeout?.(0);
+    if (draining) {
+      sendRawPage(socket, PAGES.draining);
+      return;
+    }
+    const dispatch = dispatcher(req, true);
+    if (dispatch instanceof Promise) void dispatch.then((d) => answerUpgrade(req, socket, head, d));
+    else answerUpgrade(req, socket, head, dispatch);
+  }
+
+  function answerUpgrade(req: http.IncomingMessage, socket: Duplex, head: Buffer, dispatch: Dispatch): void {
+    switch (dispatch.kind) {
+      case "page":
+        sendRawPage(socket, dispatch.page);
+        return;
+      case "offline":
+        if (dispatch.exchange) {
+          dispatch.exchange.status = PAGES.tunnelOffline.status;
+          dispatch.exchange.error = "tunnel_offline";
+          recorder.finish(dispatch.exchange);
+        }
+        sendRawPage(socket, PAGES.tunnelOffline);
+        return;
+      case "answer":
+        dispatch.exchange.status = dispatch.answer.status;
+        recorder.finish(dispatch.exchange);
+        sendRawPage(socket, dispatch.answer);
+        return;
+      case "proxy":
+        void proxyUpgrade(
+          { registry, recorder },
+          req,
+          socket,
+          head,
+          dispatch.exchange,
+          dispatch.tunnel,
+          dispatch.facts,
+          dispatch.edits,
+        );
+    }
+  }
+
+  function onClientError(error: NodeJS.ErrnoException, socket: Duplex): void {
+    // Mid-response (pipelining) or already gone: writing a response here would corrupt the stream.
+    if (error.code === "ECONNRESET" || !socket.writable || busy.has(socket as Socket)) {
+      socket.destroy();
+      return;
+    }
+    const status =
+      error.code === "HPE_HEADER_OVERFLOW" ? 431 : error.code === "ERR_HTTP_REQUEST_TIMEOUT" ? 408 : 400;
+    const reason = http.STATUS_CODES[status] ?? "Bad Request";
+    socket.end(`HTTP/1.1 ${status} ${reason}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`);
+    socket.destroy();
+  }
+
+  function configure(server: http.Server): http.Server {
+    // No total request time limit and no socket idle timeout: uploads, long polls and quiet
+    // WebSockets may last as long as they like. Only the headers have a deadline (slowloris).
+    server.requestTimeout = 0;
+    server.timeout = 0;
+    server.headersTimeout = deps.headersTimeoutMs ?? HEADERS_TIMEOUT_MS;
+    server.keepAliveTimeout = KEEP_ALIVE_TIMEOUT_MS;
+    server.on("request", onRequest);
+    server.on("upgrade", onUpgrade);
+    server.on("clientError", onClientError);
+    server.on("connection", (socket: Socket) => socket.setNoDelay(true));
+    // For TLS, 'connection' sees the raw TCP socket; this sees the TLS one.
+    server.on("secureConnection", (socket: TLSSocket) => socket.setNoDelay(true));
+    servers.push(server);
+    return server;
+  }
+
+  const serverOptions: http.ServerOptions = {
+    maxHeaderSize: MAX_HEADER_BYTES,
+    // Our own 400 page for a missing Host, instead of Node's bare one.
+    requireHostHeader: false,
+    // Check header deadlines every second (Node's default is 30 s, which makes the guard lax).
+    connectionsCheckingInterval: 1_000,
+    keepAlive: true,
+    keepAliveInitialDelay: 30_000,
+    noDelay: true,
+  };
+
+  async function bind(server: http.Server, port: number): Promise<number> {
+    await new Promise<void>((resolve, reject) => {
+      server.once("error", reject);
+      server.listen(port, config.BURROW_LISTEN_HOST, () => {
+        server.off("error", reject);
+        resolve();
+      });
+    });
+    return (server.address() as AddressInfo).port;
+  }
+
+  return {
+    logWriter,
+
+    invalidate(name) {
+      reservations.invalidate(name);
+    },
+
+    async listen() {
+      const httpServer = configure(http.createServer(serverOptions));
+      const httpPort = await bind(httpServer, config.BURROW_HTTP_PORT);
+      if (config.BURROW_HTTPS_PORT === undefined || !config.BURROW_TLS_CERT || !config.BURROW_TLS_KEY) {
+        logger.info("http edge listening", { host: config.BURROW_LISTEN_HOST, port: httpPort });
+        return { httpPort };
+      }
+      const [cert, key] = await Promise.all([
+        readFile(config.BURROW_TLS_CERT),
+        readFile(config.BURROW_TLS_KEY),
+      ]);
+      const httpsServer = configure(https.createServer({ ...serverOptions, cert, key }));
+      const httpsPort = await bind(httpsServer, config.BURROW_HTTPS_PORT);
+      logger.info("http edge listening", { host: config.BURROW_LISTEN_HOST, port: httpPort, httpsPort });
+      return { httpPort, httpsPort };
+    },
+
+    close() {
+      closing ??= (async () => {
+        draining = true;
+        // server.close() stops accepting and closes idle keep-alive connections; busy ones get
+        // their current response (or a 503 for a new request) with Connection: close.
+        const closed = servers.map((server) => new Promise<void>((resolve) => server.close(() => resolve())));
+        if (inFlight > 0) {
+          await new Promise<void>((resolve) => {
+            const timer = setTimeout(resolve, deps.drainTimeoutMs ?? 10_000);
+            timer.unref();
+            drained.push(() => {
+              clearTimeout(timer);
+              resolve();
+            });
+          });
+        }
+        for (const server of servers) server.closeAllConnections();
+        for (const socket of upgraded) socket.destroy();
+        upgraded.clear();
+        agents.destroyAll();
+        await Promise.all(closed);
+        if (ownsLogWriter) await logWriter?.close();
+      })();
+      return closing;
+    },
+  };
+}

@@ -1,0 +1,133 @@
+import { performance } from "node:perf_hooks";
+import type { Admission } from "../../lib/db.ts";
+import { capLogPath, capUserAgent, type RequestLogError } from "../../lib/request-logs/row.ts";
+import type { LogWriter } from "../log-writer.ts";
+import type { Tunnel } from "../registry.ts";
+
+/**
+ * One visitor request (or upgrade) to a tunnel name, from arrival to the end of its response: what
+ * the request log, the tunnel's counters and the client's terminal line are made of. Mutable on
+ * purpose: the proxy fills it in as the exchange progresses, and it is finished exactly once.
+ */
+export interface Exchange {
+  readonly name: string;
+  readonly tunnel: Tunnel | undefined;
+  readonly method: string;
+  /** The path as forwarded (after any rewrite by the access check), so tokens never reach the log. */
+  path: string;
+  /** Date.now() at arrival (a number: most exchanges never need a Date object). */
+  readonly atMs: number;
+  /** performance.now() at arrival. */
+  readonly start: number;
+  readonly clientIp: string;
+  readonly userAgent: string | undefined;
+  readonly upgrade: boolean;
+  admission: Admission;
+  shareLinkId: string | null;
+  /** 0 until a status is known. */
+  status: number;
+  bytesIn: number;
+  bytesOut: number;
+  error: RequestLogError | null;
+  finished: boolean;
+}
+
+/** What is known about an exchange when its request arrives. */
+export interface ExchangeStart {
+  name: string;
+  tunnel: Tunnel | undefined;
+  method: string;
+  path: string;
+  clientIp: string;
+  userAgent: string | undefined;
+  upgrade: boolean;
+}
+
+/** Starts an exchange for a request that arrived just now. */
+export function startExchange(fields: ExchangeStart): Exchange {
+  // Written out (no spread) so every exchange has the same shape: this runs once per request.
+  return {
+    name: fields.name,
+    tunnel: fields.tunnel,
+    method: fields.method,
+    path: fields.path,
+    atMs: Date.now(),
+    start: performance.now(),
+    clientIp: fields.clientIp,
+    userAgent: fields.userAgent,
+    upgrade: fields.upgrade,
+    admission: "PUBLIC",
+    shareLinkId: null,
+    status: 0,
+    bytesIn: 0,
+    bytesOut: 0,
+    error: null,
+    finished: false,
+  };
+}
+
+/** Nginx's convention for "the client closed the connection before a response was sent". */
+const CLIENT_CLOSED_STATUS = 499;
+
+const NOTE: Partial<Record<RequestLogError, string>> = {
+  local_unreachable: "nothing answers on the local port",
+  upstream_aborted: "response cut short",
+  client_aborted: "visitor went away",
+};
+
+/**
+ * Finishes exchanges: queues the log row (when logging is on), adds the traffic to the tunnel's
+ * counters and prints the short live line on the client's terminal. Never waits for anything.
+ */
+export class ExchangeRecorder {
+  readonly #logWriter: LogWriter | undefined;
+
+  constructor(logWriter: LogWriter | undefined) {
+    this.#logWriter = logWriter;
+  }
+
+  finish(exchange: Exchange): void {
+    if (exchange.finished) return;
+    exchange.finished = true;
+    const durationMs = performance.now() - exchange.start;
+    if (exchange.status === 0) exchange.status = CLIENT_CLOSED_STATUS;
+    this.#logWriter?.push({
+      at: new Date(exchange.atMs),
+      name: exchange.name,
+      sessionId: exchange.tunnel?.sessionId ?? null,
+      method: exchange.method,
+      path: capLogPath(exchange.path),
+      status: exchange.status,
+      durationMs,
+      bytesIn: exchange.bytesIn,
+      bytesOut: exchange.bytesOut,
+      clientIp: exchange.clientIp,
+      userAgent: capUserAgent(exchange.userAgent),
+      upgrade: exchange.upgrade,
+      admission: exchange.admission,
+      shareLinkId: exchange.shareLinkId,
+      error: exchange.error,
+    });
+    const tunnel = exchange.tunnel;
+    if (!tunnel) return;
+    tunnel.recordRequest(exchange.bytesIn, exchange.bytesOut);
+    tunnel.notify(terminalLine(exchange, durationMs));
+  }
+}
+
+/**
+ * "GET /path 200 3.1ms". The path comes from a visitor and is printed on someone's terminal:
+ * control characters (escape sequences) are replaced and it is kept short.
+ */
+export function terminalLine(exchange: Exchange, durationMs: number): string {
+  let path = "";
+  for (let i = 0; i < exchange.path.length && i < 80; i++) {
+    const code = exchange.path.charCodeAt(i);
+    // C0 and C1 control characters (ESC starts terminal escape sequences).
+    path += code < 0x20 || (code >= 0x7f && code <= 0x9f) ? "?" : exchange.path[i];
+  }
+  if (exchange.path.length > 80) path = `${path.slice(0, 79)}…`;
+  const note = exchange.error ? NOTE[exchange.error] : undefined;
+  const method = exchange.upgrade ? `${exchange.method} (upgrade)` : exchange.method;
+  return `${method} ${path} ${exchange.status} ${durationMs.toFixed(1)}ms${note ? ` (${note})` : ""}`;
+}

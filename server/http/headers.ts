@@ -1,0 +1,173 @@
+/**
+ * Header rewriting at the edge: hop-by-hop headers stop here (RFC 9110 §7.6.1), and the
+ * X-Forwarded-* / Forwarded family is always written by the relay itself. Headers travel as Node's
+ * raw `[name, value, name, value, …]` arrays so duplicates (Set-Cookie) and spelling survive and no
+ * object is built per request.
+ */
+
+/** Connection-scoped headers: they describe the visitor↔relay hop and must not be forwarded. */
+const HOP_BY_HOP: ReadonlySet<string> = new Set([
+  "connection",
+  "keep-alive",
+  "proxy-connection",
+  "proxy-authenticate",
+  "proxy-authorization",
+  "te",
+  "trailer",
+  "transfer-encoding",
+  "upgrade",
+  "http2-settings",
+]);
+
+// The relay is the edge: nothing before it is trusted, so whatever a visitor claims in these is
+// dropped and replaced with what the relay saw. Appending to a visitor's X-Forwarded-For would let
+// anyone pose as any address to an app that reads the left-most entry.
+const EDGE_OWNED: ReadonlySet<string> = new Set([
+  "forwarded",
+  "x-forwarded-for",
+  "x-forwarded-host",
+  "x-forwarded-proto",
+  "x-forwarded-port",
+  "x-real-ip",
+]);
+
+/** What the relay knows about a visitor's request, written into the forwarding headers. */
+export interface ForwardedFacts {
+  /** The visitor's address as the relay saw it (normalised with normalizeIp). */
+  clientIp: string;
+  /** The Host header exactly as the visitor sent it. */
+  host: string;
+  proto: "http" | "https";
+  /** The relay port the visitor connected to. */
+  port: number;
+}
+
+/** Changes an access check asks for before a request is forwarded (e.g. remove its own cookie). */
+export interface HeaderEdits {
+  /** Cookie names removed from the Cookie header (the relay's access cookie). */
+  dropCookies?: readonly string[];
+  /** Remove Authorization (when the relay consumed it for a tunnel password). */
+  dropAuthorization?: boolean;
+}
+
+/** "::ffff:203.0.113.5" (an IPv4 visitor on a dual-stack socket) → "203.0.113.5". */
+export function normalizeIp(address: string | undefined): string {
+  if (!address) return "unknown";
+  return address.startsWith("::ffff:") && address.includes(".") ? address.slice(7) : address;
+}
+
+const TOKEN = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
+
+/**
+ * The RFC 7239 Forwarded value: `for=203.0.113.5;host=app.example.com;proto=https`. IPv6 addresses
+ * are bracketed and quoted, and any value that is not a plain token (a host with a port) is quoted.
+ */
+export function forwardedHeaderValue(facts: ForwardedFacts): string {
+  const forNode = facts.clientIp.includes(":") ? `"[${facts.clientIp}]"` : facts.clientIp;
+  return `for=${quoteIfNeeded(forNode)};host=${quoteIfNeeded(facts.host)};proto=${facts.proto}`;
+}
+
+function quoteIfNeeded(value: string): string {
+  if (value.startsWith('"') || TOKEN.test(value)) return value;
+  return `"${value.replace(/["\\]/g, "\\$&")}"`;
+}
+
+/** Header names listed in a Connection header are hop-by-hop too (RFC 9110 §7.6.1). */
+function connectionListed(rawHeaders: readonly string[]): Set<string> | undefined {
+  let listed: Set<string> | undefined;
+  for (let i = 0; i < rawHeaders.length; i += 2) {
+    if (rawHeaders[i]!.length !== 10 || rawHeaders[i]!.toLowerCase() !== "connection") continue;
+    for (const token of rawHeaders[i + 1]!.split(",")) {
+      const name = token.trim().toLowerCase();
+      if (!name) continue;
+      listed ??= new Set();
+      listed.add(name);
+    }
+  }
+  return listed;
+}
+
+/**
+ * Headers for the request sent through the tunnel: the visitor's headers minus hop-by-hop and
+ * edge-owned ones, plus fresh X-Forwarded-For/-Proto/-Host/-Port, X-Real-IP and Forwarded. The Host
+ * header is kept as sent: it is the tunnel URL the app expects to see.
+ *
+ * Transfer-Encoding is kept (it is hop-by-hop, but Node's client re-frames the body exactly as the
+ * visitor framed it only when it sees the header; dropping it would turn a chunked DELETE into a
+ * body-less one). For upgrades, `Upgrade` is kept and `Connection: Upgrade` written.
+ */
+export function upstreamRequestHeaders(
+  rawHeaders: readonly string[],
+  facts: ForwardedFacts,
+  options: { upgrade: boolean; edits?: HeaderEdits },
+): string[] {
+  const listed = connectionListed(rawHeaders);
+  const edits = options.edits;
+  const out: string[] = [];
+  for (let i = 0; i < rawHeaders.length; i += 2) {
+    const name = rawHeaders[i]!;
+    let value = rawHeaders[i + 1]!;
+    const lower = name.toLowerCase();
+    if (EDGE_OWNED.has(lower)) continue;
+    if (HOP_BY_HOP.has(lower)) {
+      const keep = lower === "transfer-encoding" || (options.upgrade && lower === "upgrade");
+      if (!keep) continue;
+    } else if (listed?.has(lower)) {
+      continue;
+    }
+    if (edits) {
+      if (edits.dropAuthorization && lower === "authorization") continue;
+      if (edits.dropCookies && lower === "cookie") {
+        const kept = withoutCookies(value, edits.dropCookies);
+        if (kept === "") continue;
+        value = kept;
+      }
+    }
+    out.push(name, value);
+  }
+  if (options.upgrade) out.push("Connection", "Upgrade");
+  out.push(
+    "X-Forwarded-For",
+    facts.clientIp,
+    "X-Forwarded-Proto",
+    facts.proto,
+    "X-Forwarded-Host",
+    facts.host,
+    "X-Forwarded-Port",
+    String(facts.port),
+    "X-Real-IP",
+    facts.clientIp,
+    "Forwarded",
+    forwardedHeaderValue(facts),
+  );
+  return out;
+}
+
+/**
+ * Headers of the app's response as sent to the visitor: minus hop-by-hop ones (Node frames the body
+ * for the visitor's own connection, chunked or not) and any listed in its Connection header.
+ */
+export function visitorResponseHeaders(rawHeaders: readonly string[]): string[] {
+  const listed = connectionListed(rawHeaders);
+  const out: string[] = [];
+  for (let i = 0; i < rawHeaders.length; i += 2) {
+    const name = rawHeaders[i]!;
+    const lower = name.toLowerCase();
+    if (HOP_BY_HOP.has(lower) || listed?.has(lower)) continue;
+    out.push(name, rawHeaders[i + 1]!);
+  }
+  return out;
+}
+
+/** A Cookie header value without the named cookies ("" when none are left). */
+export function withoutCookies(header: string, names: readonly string[]): string {
+  return header
+    .split(";")
+    .filter((pair) => {
+      const eq = pair.indexOf("=");
+      const name = (eq < 0 ? pair : pair.slice(0, eq)).trim();
+      return name !== "" && !names.includes(name);
+    })
+    .map((pair) => pair.trim())
+    .join("; ");
+}

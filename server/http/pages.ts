@@ -1,0 +1,115 @@
+/**
+ * The relay's own pages: plain HTML with inline CSS (no external assets, nothing about the tunnel's
+ * owner). Anything echoed is HTML-escaped. The fixed pages are rendered once.
+ */
+
+/** A page the relay answers with instead of the tunnel's app. */
+export interface EdgePage {
+  status: number;
+  /** Headers for `writeHead` or a raw socket; an array value is written as repeated headers. */
+  headers: Readonly<Record<string, string | string[]>>;
+  body: Buffer;
+}
+
+const HTML_ESCAPES: Record<string, string> = {
+  "&": "&amp;",
+  "<": "&lt;",
+  ">": "&gt;",
+  '"': "&quot;",
+  "'": "&#39;",
+};
+
+/** Escapes text for an HTML body or a quoted attribute. */
+export function escapeHtml(text: string): string {
+  return text.replace(/[&<>"']/g, (c) => HTML_ESCAPES[c]!);
+}
+
+const STYLE =
+  "body{margin:0;min-height:100vh;display:flex;align-items:center;justify-content:center;" +
+  "font:16px/1.5 system-ui,-apple-system,Segoe UI,Roboto,sans-serif;background:#f6f5f2;color:#22201c}" +
+  "main{max-width:34rem;padding:2rem}" +
+  ".brand{font-weight:600;letter-spacing:.04em;color:#8a5a2b;text-transform:uppercase;font-size:.8rem}" +
+  "h1{font-size:1.6rem;margin:.4rem 0 .6rem}p{margin:.4rem 0;color:#4a463f}" +
+  ".code{font:13px ui-monospace,monospace;color:#8b867d}";
+
+/** Renders a branded page. `title` and `message` are escaped here; pass plain text. */
+export function renderPage(status: number, title: string, message: string): EdgePage {
+  return renderPageHtml(status, title, `<p>${escapeHtml(message)}</p>`);
+}
+
+/**
+ * The same branded layout with caller-built HTML under the title (e.g. the tunnel password form).
+ * `title` is escaped here; `innerHtml` must already be safe (escape anything that came from outside).
+ */
+export function renderPageHtml(status: number, title: string, innerHtml: string): EdgePage {
+  const html =
+    `<!doctype html><html lang="en"><head><meta charset="utf-8">` +
+    `<meta name="viewport" content="width=device-width,initial-scale=1">` +
+    `<meta name="robots" content="noindex"><title>${escapeHtml(title)} · Burrow</title>` +
+    `<style>${STYLE}</style></head><body><main><div class="brand">Burrow tunnel relay</div>` +
+    `<h1>${escapeHtml(title)}</h1>${innerHtml}` +
+    `<p class="code">HTTP ${status}</p></main></body></html>\n`;
+  const body = Buffer.from(html);
+  return {
+    status,
+    headers: {
+      "content-type": "text/html; charset=utf-8",
+      "content-length": String(body.length),
+      "cache-control": "no-store",
+      "x-content-type-options": "nosniff",
+      // The relay's pages never need scripts, frames or remote assets.
+      "content-security-policy": "default-src 'none'; style-src 'unsafe-inline'; frame-ancestors 'none'",
+    },
+    body,
+  };
+}
+
+/** The fixed pages, rendered once at start. */
+export const PAGES = {
+  landing: renderPage(
+    404,
+    "This is a Burrow relay",
+    "Burrow makes web apps on people's own machines reachable at names under this domain, " +
+      "through an SSH connection. There is nothing to see at this address itself.",
+  ),
+  noSuchTunnel: renderPage(
+    404,
+    "No such tunnel",
+    "Nobody has a tunnel at this address. Check the spelling of the link you followed.",
+  ),
+  tunnelOffline: renderPage(
+    503,
+    "Tunnel offline",
+    "This name belongs to a tunnel that is not connected right now. Try again later.",
+  ),
+  localUnreachable: renderPage(
+    502,
+    "Nothing answers on the local port",
+    "The tunnel is up but nothing answers on the local port it forwards to. " +
+      "If this is your tunnel, check that your app is running.",
+  ),
+  badRequest: renderPage(400, "Bad request", "The relay could not understand this request."),
+  draining: renderPage(503, "Relay restarting", "The relay is restarting. Try again in a moment."),
+} as const satisfies Record<string, EdgePage>;
+
+/** A page as raw HTTP/1.1 bytes, for sockets the HTTP server has handed over (upgrades, client errors). */
+export function rawResponse(page: EdgePage): Buffer {
+  let head = `HTTP/1.1 ${page.status} ${STATUS_TEXT[page.status] ?? "Error"}\r\n`;
+  for (const [name, value] of Object.entries(page.headers)) {
+    if (name.toLowerCase() === "connection") continue;
+    for (const one of typeof value === "string" ? [value] : value) head += `${name}: ${one}\r\n`;
+  }
+  return Buffer.concat([Buffer.from(`${head}connection: close\r\n\r\n`), page.body]);
+}
+
+const STATUS_TEXT: Record<number, string> = {
+  400: "Bad Request",
+  401: "Unauthorized",
+  403: "Forbidden",
+  404: "Not Found",
+  408: "Request Timeout",
+  429: "Too Many Requests",
+  431: "Request Header Fields Too Large",
+  502: "Bad Gateway",
+  503: "Service Unavailable",
+};

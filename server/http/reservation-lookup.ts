@@ -1,0 +1,70 @@
+import type { Db } from "../../lib/db.ts";
+
+/** Whether a name with no live tunnel is reserved: decides between 503 "offline" and 404. */
+export type ReservationState = "reserved" | "unknown" | "unavailable";
+
+export interface ReservationLookupOptions {
+  /** How long an answer is reused. Short: a name reserved a moment ago shows "offline" soon. */
+  ttlMs?: number;
+  /** A lookup slower than this answers "unavailable" (the database is struggling). */
+  timeoutMs?: number;
+  /** Cache entries kept at most; the cache is cleared when full (cheap and good enough). */
+  maxEntries?: number;
+}
+
+/**
+ * Looks names up in the reservations table with a short cache, so a visitor reloading an offline
+ * tunnel does not cost a query each time, and concurrent lookups of one name share one query.
+ * A database error or timeout yields "unavailable" and is not cached.
+ */
+export class ReservationLookup {
+  readonly #db: Db;
+  readonly #ttlMs: number;
+  readonly #timeoutMs: number;
+  readonly #maxEntries: number;
+  readonly #cache = new Map<string, { reserved: boolean; until: number }>();
+  readonly #pending = new Map<string, Promise<ReservationState>>();
+
+  constructor(db: Db, options: ReservationLookupOptions = {}) {
+    this.#db = db;
+    this.#ttlMs = options.ttlMs ?? 5_000;
+    this.#timeoutMs = options.timeoutMs ?? 2_000;
+    this.#maxEntries = options.maxEntries ?? 10_000;
+  }
+
+  lookup(name: string): Promise<ReservationState> {
+    const cached = this.#cache.get(name);
+    if (cached && cached.until > Date.now()) return Promise.resolve(cached.reserved ? "reserved" : "unknown");
+    const pending = this.#pending.get(name);
+    if (pending) return pending;
+    const query = this.#query(name).finally(() => this.#pending.delete(name));
+    this.#pending.set(name, query);
+    return query;
+  }
+
+  /** Forgets a name (e.g. after the dashboard reserved or released it). */
+  invalidate(name: string): void {
+    this.#cache.delete(name);
+  }
+
+  async #query(name: string): Promise<ReservationState> {
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<"timeout">((resolve) => {
+      timer = setTimeout(() => resolve("timeout"), this.#timeoutMs);
+    });
+    try {
+      const found = await Promise.race([
+        this.#db.reservation.findUnique({ where: { name }, select: { id: true } }),
+        timeout,
+      ]);
+      if (found === "timeout") return "unavailable";
+      if (this.#cache.size >= this.#maxEntries) this.#cache.clear();
+      this.#cache.set(name, { reserved: found !== null, until: Date.now() + this.#ttlMs });
+      return found ? "reserved" : "unknown";
+    } catch {
+      return "unavailable";
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+}

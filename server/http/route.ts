@@ -1,0 +1,58 @@
+import type { IncomingMessage } from "node:http";
+import { parseTunnelHost } from "../../lib/names/host.ts";
+import type { Tunnel, TunnelRegistry } from "../registry.ts";
+import { type EdgePage, PAGES } from "./pages.ts";
+
+/**
+ * Where a request goes, decided from its Host header and request target alone (no I/O):
+ * - `page`: the relay answers with a fixed page and logs nothing (malformed, landing, no such name).
+ * - `tunnel`: a live tunnel has this name.
+ * - `absent`: a possible name with no live tunnel; a reservation lookup decides 503 or 404.
+ */
+export type Route =
+  | { kind: "page"; page: EdgePage }
+  | { kind: "tunnel"; name: string; tunnel: Tunnel }
+  | { kind: "absent"; name: string };
+
+const BAD_REQUEST: Route = Object.freeze({ kind: "page", page: PAGES.badRequest });
+const LANDING: Route = Object.freeze({ kind: "page", page: PAGES.landing });
+const NO_SUCH_TUNNEL: Route = Object.freeze({ kind: "page", page: PAGES.noSuchTunnel });
+
+/**
+ * Routes by Host. Only origin-form targets ("/path?query", or "*" for OPTIONS) are accepted: the
+ * relay is not a forward proxy, and an absolute URL naming one host under a Host header naming
+ * another would let the two disagree about which tunnel a request is for. For the same reason a
+ * request with two Host headers is refused (RFC 9112 §3.2 requires a 400): Node keeps the first
+ * for routing, and the app might read the second.
+ */
+export function routeRequest(
+  req: Pick<IncomingMessage, "headers" | "rawHeaders" | "url">,
+  domain: string,
+  registry: TunnelRegistry,
+): Route {
+  const target = req.url;
+  if (!target || (target[0] !== "/" && target !== "*")) return BAD_REQUEST;
+  if (hostHeaderCount(req.rawHeaders) > 1) return BAD_REQUEST;
+  const parsed = parseTunnelHost(req.headers.host, domain);
+  switch (parsed.kind) {
+    case "malformed":
+      return BAD_REQUEST;
+    case "apex":
+      return LANDING;
+    case "not_found":
+      return NO_SUCH_TUNNEL;
+    case "tunnel": {
+      const tunnel = registry.get(parsed.name);
+      return tunnel ? { kind: "tunnel", name: parsed.name, tunnel } : { kind: "absent", name: parsed.name };
+    }
+  }
+}
+
+function hostHeaderCount(rawHeaders: readonly string[]): number {
+  let count = 0;
+  for (let i = 0; i < rawHeaders.length; i += 2) {
+    const name = rawHeaders[i]!;
+    if (name.length === 4 && name.toLowerCase() === "host") count += 1;
+  }
+  return count;
+}

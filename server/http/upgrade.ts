@@ -1,0 +1,174 @@
+import http from "node:http";
+import type { Duplex } from "node:stream";
+import type { Tunnel, TunnelRegistry } from "../registry.ts";
+import { asHttpSocket } from "./channel-socket.ts";
+import type { Exchange, ExchangeRecorder } from "./exchange.ts";
+import {
+  type ForwardedFacts,
+  type HeaderEdits,
+  upstreamRequestHeaders,
+  visitorResponseHeaders,
+} from "./headers.ts";
+import { type EdgePage, PAGES, rawResponse } from "./pages.ts";
+
+/** What proxyUpgrade needs from the edge. */
+export interface UpgradeDeps {
+  registry: TunnelRegistry;
+  recorder: ExchangeRecorder;
+}
+
+/** After one side of an upgraded connection closed, how long the other may take to finish. */
+const HALF_CLOSE_GRACE_MS = 5_000;
+
+/** Answers an upgrade request with a page on the raw socket and closes it. */
+export function sendRawPage(socket: Duplex, page: EdgePage): void {
+  if (socket.destroyed) return;
+  socket.end(rawResponse(page));
+}
+
+/**
+ * Proxies an upgrade request (WebSocket) through a fresh SSH channel: Node's HTTP client writes the
+ * request head (with forwarded headers) and parses the app's answer. On 101 the relay relays the
+ * handshake response and then pipes bytes both ways, with no idle timeout; any other answer is
+ * passed on as a normal response and the connection closed. Upgraded channels never go back to a
+ * pool.
+ */
+export async function proxyUpgrade(
+  deps: UpgradeDeps,
+  req: http.IncomingMessage,
+  socket: Duplex,
+  head: Buffer,
+  exchange: Exchange,
+  tunnel: Tunnel,
+  facts: ForwardedFacts,
+  edits: HeaderEdits | undefined,
+): Promise<void> {
+  // The access check may have been asynchronous: the visitor can be gone already, and then its
+  // 'close' has fired and will not fire again.
+  if (socket.destroyed) {
+    exchange.error = "client_aborted";
+    deps.recorder.finish(exchange);
+    return;
+  }
+  socket.once("close", () => {
+    if (exchange.status === 0) exchange.error ??= "client_aborted";
+    deps.recorder.finish(exchange);
+  });
+
+  let channel: Duplex;
+  try {
+    channel = asHttpSocket(await tunnel.openStream({ ip: facts.clientIp, port: req.socket.remotePort ?? 0 }));
+  } catch {
+    answerFailure(deps, socket, exchange, tunnel);
+    return;
+  }
+  if (socket.destroyed) {
+    channel.destroy();
+    return;
+  }
+
+  const upstream = http.request({
+    createConnection: () => channel,
+    method: req.method,
+    path: exchange.path,
+    headers: upstreamRequestHeaders(req.rawHeaders, facts, { upgrade: true, edits }),
+    setHost: false,
+  });
+  let answered = false;
+  const onVisitorGoneEarly = () => {
+    if (!answered) upstream.destroy();
+  };
+  socket.once("close", onVisitorGoneEarly);
+
+  upstream.on("upgrade", (upRes: http.IncomingMessage, upSocket: Duplex, upHead: Buffer) => {
+    answered = true;
+    exchange.status = upRes.statusCode ?? 101;
+    if (socket.destroyed) {
+      upSocket.destroy();
+      return;
+    }
+    let responseHead = `HTTP/1.1 101 ${upRes.statusMessage || "Switching Protocols"}\r\n`;
+    const raw = upRes.rawHeaders;
+    for (let i = 0; i < raw.length; i += 2) responseHead += `${raw[i]}: ${raw[i + 1]}\r\n`;
+    socket.write(`${responseHead}\r\n`);
+    if (upHead.length > 0) {
+      exchange.bytesOut += upHead.length;
+      socket.write(upHead);
+    }
+    if (head.length > 0) {
+      exchange.bytesIn += head.length;
+      upSocket.write(head);
+    }
+    spliceSockets(socket, upSocket, exchange);
+  });
+
+  upstream.on("response", (upRes: http.IncomingMessage) => {
+    // The app declined the upgrade (426, 404, a login redirect…): pass its answer on and close,
+    // since what follows on this connection is no longer checked by the relay.
+    answered = true;
+    exchange.status = upRes.statusCode ?? 502;
+    let responseHead = `HTTP/1.1 ${exchange.status} ${safeReason(upRes.statusMessage)}\r\n`;
+    const kept = visitorResponseHeaders(upRes.rawHeaders);
+    for (let i = 0; i < kept.length; i += 2) responseHead += `${kept[i]}: ${kept[i + 1]}\r\n`;
+    socket.write(`${responseHead}Connection: close\r\n\r\n`);
+    upRes.on("data", (chunk: Buffer) => {
+      exchange.bytesOut += chunk.length;
+    });
+    upRes.once("close", () => {
+      channel.destroy();
+      if (upRes.complete) socket.end();
+      else socket.destroy();
+    });
+    upRes.pipe(socket, { end: false });
+  });
+
+  upstream.on("error", () => {
+    if (answered) return;
+    answerFailure(deps, socket, exchange, tunnel);
+    channel.destroy();
+  });
+  upstream.end();
+}
+
+function answerFailure(deps: UpgradeDeps, socket: Duplex, exchange: Exchange, tunnel: Tunnel): void {
+  const gone = deps.registry.get(tunnel.name) !== tunnel;
+  const page = gone ? PAGES.tunnelOffline : PAGES.localUnreachable;
+  exchange.error = gone ? "tunnel_offline" : "local_unreachable";
+  exchange.status = page.status;
+  sendRawPage(socket, page);
+}
+
+/**
+ * Pipes an upgraded visitor connection and its channel into each other. An end on one side ends
+ * the other (so queued bytes still go out); a close or error on either destroys both, after a
+ * grace period for the half-closed case, so neither is left open alone.
+ */
+function spliceSockets(socket: Duplex, channel: Duplex, exchange: Exchange): void {
+  let graceTimer: NodeJS.Timeout | undefined;
+  const destroyBoth = () => {
+    clearTimeout(graceTimer);
+    socket.destroy();
+    channel.destroy();
+  };
+  socket.on("data", (chunk: Buffer) => {
+    exchange.bytesIn += chunk.length;
+  });
+  channel.on("data", (chunk: Buffer) => {
+    exchange.bytesOut += chunk.length;
+  });
+  socket.on("error", destroyBoth);
+  channel.on("error", destroyBoth);
+  socket.once("close", destroyBoth);
+  channel.once("close", () => {
+    // The channel's last bytes may still be queued on the visitor's socket: let them drain.
+    socket.end();
+    graceTimer = setTimeout(destroyBoth, HALF_CLOSE_GRACE_MS);
+    graceTimer.unref();
+  });
+  socket.pipe(channel);
+  channel.pipe(socket);
+}
+
+function safeReason(reason: string | undefined): string {
+  return reason && /^[\t\x20-\x7e]*$/.test(reason) ? reason : "Upstream";
+}

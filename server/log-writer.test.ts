@@ -1,0 +1,244 @@
+import assert from "node:assert/strict";
+import net from "node:net";
+import { after, before, test } from "node:test";
+import { setTimeout as sleep } from "node:timers/promises";
+import { createDb } from "../lib/db.ts";
+import type { LogFields, Logger } from "../lib/logger.ts";
+import type { NewRequestLog } from "../lib/request-logs/row.ts";
+import { createTestDatabase, type TestDatabase } from "../lib/testing/db.ts";
+import { createLogWriter } from "./log-writer.ts";
+
+let testDb: TestDatabase;
+before(async () => {
+  testDb = await createTestDatabase("logwriter");
+});
+after(async () => {
+  await testDb.drop();
+});
+
+function row(i: number, overrides: Partial<NewRequestLog> = {}): NewRequestLog {
+  return {
+    at: new Date(),
+    name: "myapp",
+    sessionId: null,
+    method: "GET",
+    path: `/r/${i}`,
+    status: 200,
+    durationMs: 1.25,
+    bytesIn: 10,
+    bytesOut: 20,
+    clientIp: "203.0.113.5",
+    userAgent: "test",
+    upgrade: false,
+    admission: "PUBLIC",
+    shareLinkId: null,
+    error: null,
+    ...overrides,
+  };
+}
+
+/** A logger that keeps what it is told, to count warnings. */
+function recordingLogger(): Logger & { lines: { level: string; message: string; fields?: LogFields }[] } {
+  const lines: { level: string; message: string; fields?: LogFields }[] = [];
+  const logger = {
+    lines,
+    info: (message: string, fields?: LogFields) => lines.push({ level: "info", message, fields }),
+    warn: (message: string, fields?: LogFields) => lines.push({ level: "warn", message, fields }),
+    error: (message: string, fields?: LogFields) => lines.push({ level: "error", message, fields }),
+    child: () => logger,
+  };
+  return logger;
+}
+
+/**
+ * A TCP relay in front of the test PostgreSQL that can be switched off (existing connections are
+ * cut and new ones refused) and on again: an outage without touching the database server.
+ */
+async function startSwitchablePostgres(target: URL) {
+  let up = true;
+  const open = new Set<net.Socket>();
+  const server = net.createServer((client) => {
+    if (!up) {
+      client.destroy();
+      return;
+    }
+    const upstream = net.connect(Number(target.port || 5432), target.hostname);
+    open.add(client).add(upstream);
+    const drop = () => {
+      client.destroy();
+      upstream.destroy();
+      open.delete(client);
+      open.delete(upstream);
+    };
+    client.on("error", drop).on("close", drop);
+    upstream.on("error", drop).on("close", drop);
+    client.pipe(upstream).pipe(client);
+  });
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  const url = new URL(target);
+  url.hostname = "127.0.0.1";
+  url.port = String((server.address() as net.AddressInfo).port);
+  return {
+    url: url.toString(),
+    down() {
+      up = false;
+      for (const socket of open) socket.destroy();
+      open.clear();
+    },
+    up() {
+      up = true;
+    },
+    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
+  };
+}
+
+async function until(
+  check: () => boolean | Promise<boolean>,
+  what: string,
+  timeoutMs = 15_000,
+): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await check())) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await sleep(50);
+  }
+}
+
+test("rows are written in batches with every field", async () => {
+  const name = "batches";
+  const writer = createLogWriter({
+    db: testDb.db,
+    maxQueue: 10_000,
+    logger: recordingLogger(),
+    batchSize: 100,
+  });
+  for (let i = 0; i < 250; i++) writer.push(row(i, { name }));
+  writer.push(
+    row(999, {
+      name,
+      method: "POST",
+      status: 502,
+      durationMs: 12.5,
+      bytesIn: 5_000_000_000,
+      bytesOut: 7,
+      userAgent: null,
+      upgrade: true,
+      error: "local_unreachable",
+      // A session id that does not exist (deleted meanwhile) must not fail the batch.
+      sessionId: "no-such-session",
+    }),
+  );
+  await writer.flush();
+  assert.deepEqual(writer.stats(), { queued: 0, written: 251, dropped: 0 });
+  assert.equal(await testDb.db.requestLog.count({ where: { name } }), 251);
+  const last = await testDb.db.requestLog.findFirstOrThrow({ where: { name, path: "/r/999" } });
+  assert.equal(last.method, "POST");
+  assert.equal(last.status, 502);
+  assert.equal(last.durationMs, 12.5);
+  assert.equal(last.bytesIn, 5_000_000_000n);
+  assert.equal(last.bytesOut, 7n);
+  assert.equal(last.userAgent, null);
+  assert.equal(last.upgrade, true);
+  assert.equal(last.error, "local_unreachable");
+  assert.equal(last.sessionId, null);
+  assert.equal(last.admission, "PUBLIC");
+  await writer.close();
+});
+
+test("the timer writes queued rows without a flush call", async () => {
+  const name = "timer";
+  const writer = createLogWriter({
+    db: testDb.db,
+    maxQueue: 100,
+    logger: recordingLogger(),
+    flushIntervalMs: 50,
+  });
+  writer.push(row(1, { name }));
+  await until(async () => (await testDb.db.requestLog.count({ where: { name } })) === 1, "the timed write");
+  await writer.close();
+});
+
+test("while the database is down rows are kept up to the cap, then dropped and counted; they are written after recovery", async () => {
+  const name = "outage";
+  const pg = await startSwitchablePostgres(new URL(testDb.url));
+  const db = createDb(pg.url, { max: 2, applicationName: "burrow-test-outage" });
+  const logger = recordingLogger();
+  const writer = createLogWriter({ db, maxQueue: 50, logger, flushIntervalMs: 20, reportIntervalMs: 60_000 });
+  try {
+    writer.push(row(0, { name }));
+    await writer.flush();
+    assert.equal(writer.stats().written, 1, "written while the database is up");
+
+    pg.down();
+    for (let i = 1; i <= 80; i++) writer.push(row(i, { name }));
+    // Let several timed attempts fail.
+    await until(
+      () => logger.lines.some((l) => l.message.includes("cannot write")),
+      "the outage to be noticed",
+    );
+    await sleep(300);
+    assert.deepEqual(writer.stats(), { queued: 50, written: 1, dropped: 30 });
+    assert.equal(
+      logger.lines.filter((l) => l.message.includes("cannot write")).length,
+      1,
+      "the outage is logged once, not per attempt",
+    );
+    const dropLines = logger.lines.filter((l) => l.message.includes("rows dropped"));
+    assert.equal(dropLines.length, 1, "drops are reported once per interval, not per row");
+    assert.equal(dropLines[0]?.fields?.dropped, 30);
+
+    pg.up();
+    await until(() => writer.stats().queued === 0, "the queue to drain after recovery");
+    assert.deepEqual(writer.stats(), { queued: 0, written: 51, dropped: 30 });
+    assert.equal(await testDb.db.requestLog.count({ where: { name } }), 51);
+    // The kept rows are the oldest ones, in order.
+    const paths = (
+      await testDb.db.requestLog.findMany({ where: { name }, orderBy: { id: "asc" }, select: { path: true } })
+    ).map((r) => r.path);
+    assert.deepEqual(
+      paths,
+      Array.from({ length: 51 }, (_, i) => `/r/${i}`),
+    );
+    assert.ok(logger.lines.some((l) => l.message.includes("reachable again")));
+  } finally {
+    await writer.close();
+    await db.$disconnect();
+    await pg.close();
+  }
+});
+
+test("a batch the database refuses is dropped and counted, and does not block later rows", async () => {
+  const name = "refused";
+  const logger = recordingLogger();
+  const writer = createLogWriter({
+    db: testDb.db,
+    maxQueue: 100,
+    logger,
+    batchSize: 1,
+    flushIntervalMs: 60_000,
+  });
+  // Out of range for the int column: the database refuses it however often it is retried.
+  writer.push(row(1, { name, status: 2 ** 40 }));
+  writer.push(row(2, { name }));
+  await writer.flush();
+  assert.deepEqual(writer.stats(), { queued: 0, written: 1, dropped: 1 });
+  assert.equal(await testDb.db.requestLog.count({ where: { name } }), 1);
+  assert.ok(logger.lines.some((l) => l.level === "error" && l.message.includes("refused rows")));
+  await writer.close();
+});
+
+test("close() writes what is queued and drops later pushes", async () => {
+  const name = "close";
+  const writer = createLogWriter({
+    db: testDb.db,
+    maxQueue: 100,
+    logger: recordingLogger(),
+    flushIntervalMs: 60_000,
+  });
+  for (let i = 0; i < 5; i++) writer.push(row(i, { name }));
+  await writer.close();
+  assert.equal(await testDb.db.requestLog.count({ where: { name } }), 5);
+  writer.push(row(6, { name }));
+  assert.deepEqual(writer.stats(), { queued: 0, written: 5, dropped: 1 });
+  await writer.close();
+});

@@ -1,0 +1,216 @@
+import type { Db } from "../lib/db.ts";
+import type { Logger } from "../lib/logger.ts";
+import type { NewRequestLog } from "../lib/request-logs/row.ts";
+
+/** Counters of a LogWriter, for the heartbeat and tests. */
+export interface LogWriterStats {
+  /** Rows waiting in memory. */
+  queued: number;
+  /** Rows written to the database since start. */
+  written: number;
+  /** Rows thrown away because the queue was full (or the writer closed). */
+  dropped: number;
+}
+
+/** The request log's write path: proxying pushes rows, a timer writes them in batches. */
+export interface LogWriter {
+  /** Queues a row. Never blocks, never throws; drops (and counts) the row when the queue is full. */
+  push(row: NewRequestLog): void;
+  /** Writes everything queued so far, unless the database fails; never rejects. */
+  flush(): Promise<void>;
+  /** Stops the timer and writes what it can; later pushes are dropped. Safe to call twice. */
+  close(): Promise<void>;
+  stats(): LogWriterStats;
+}
+
+export interface LogWriterOptions {
+  db: Db;
+  /** Rows kept in memory at most (BURROW_LOG_QUEUE_MAX); beyond that, new rows are dropped. */
+  maxQueue: number;
+  logger: Logger;
+  /** How often queued rows are written (default 250 ms). */
+  flushIntervalMs?: number;
+  /** Rows per INSERT; reaching it also triggers a write before the next tick (default 500). */
+  batchSize?: number;
+  /** How often the count of dropped rows is logged while rows are being dropped (default 10 s). */
+  reportIntervalMs?: number;
+}
+
+// One statement per batch whatever its size: the rows travel as one JSON parameter, expanded by
+// json_to_recordset (whose column names match NewRequestLog's keys, so a batch is just
+// JSON.stringify(rows)). Measured here against per-column array parameters: about a third of the
+// relay's CPU per row, which matters because every proxied request pays it.
+// session_id and share_link_id go through a LEFT JOIN: a row whose session or link was deleted
+// meanwhile gets NULL instead of a foreign-key error that would fail the whole batch forever.
+const INSERT_SQL = `
+INSERT INTO request_logs
+  (at, name, session_id, method, path, status, duration_ms, bytes_in, bytes_out, client_ip,
+   user_agent, upgrade, admission, share_link_id, error)
+SELECT r."at", r."name", s.id, r."method", r."path", r."status", r."durationMs", r."bytesIn",
+       r."bytesOut", r."clientIp", r."userAgent", r."upgrade", r."admission"::admission, l.id, r."error"
+FROM json_to_recordset($1::json) AS r(
+  "at" timestamptz, "name" text, "sessionId" text, "method" text, "path" text, "status" int,
+  "durationMs" float8, "bytesIn" bigint, "bytesOut" bigint, "clientIp" text, "userAgent" text,
+  "upgrade" bool, "admission" text, "shareLinkId" text, "error" text)
+LEFT JOIN tunnel_sessions s ON s.id = r."sessionId"
+LEFT JOIN share_links l ON l.id = r."shareLinkId"`;
+
+/**
+ * Creates the request log writer: a bounded in-memory queue written in batches, so proxying never
+ * waits for the database. While the database is unreachable rows stay queued up to `maxQueue`,
+ * newer ones are then dropped and counted (logged once per report interval, not per row), and the
+ * queue drains once the database answers again.
+ */
+export function createLogWriter(options: LogWriterOptions): LogWriter {
+  const { db, maxQueue, logger } = options;
+  const flushIntervalMs = options.flushIntervalMs ?? 250;
+  const batchSize = options.batchSize ?? 500;
+  const reportIntervalMs = options.reportIntervalMs ?? 10_000;
+
+  const queue: NewRequestLog[] = [];
+  let written = 0;
+  let dropped = 0;
+  let droppedReported = 0;
+  let lastReportAt = 0;
+  /** Rows refused by the database since the last report of that, and the latest reason. */
+  let refused = 0;
+  let lastRefusal = "";
+  let lastRefusalReportAt = 0;
+  let closed = false;
+  let failing = false;
+  /** While failing, no write is attempted before this time (backoff). */
+  let retryAt = 0;
+  let retryDelayMs = 0;
+  let running: Promise<void> | undefined;
+
+  const timer = setInterval(() => {
+    reportDropped(false);
+    reportRefused(false);
+    if (queue.length > 0 && Date.now() >= retryAt) void drain();
+  }, flushIntervalMs);
+  timer.unref();
+
+  function reportDropped(force: boolean): void {
+    if (dropped === droppedReported) return;
+    const now = Date.now();
+    if (!force && now - lastReportAt < reportIntervalMs) return;
+    logger.warn("request log: queue full, rows dropped", {
+      dropped: dropped - droppedReported,
+      droppedTotal: dropped,
+      queued: queue.length,
+    });
+    droppedReported = dropped;
+    lastReportAt = now;
+  }
+
+  function reportRefused(force: boolean): void {
+    if (refused === 0) return;
+    const now = Date.now();
+    if (!force && now - lastRefusalReportAt < reportIntervalMs) return;
+    logger.error("request log: the database refused rows; they are dropped", {
+      rows: refused,
+      error: lastRefusal,
+    });
+    refused = 0;
+    lastRefusalReportAt = now;
+  }
+
+  async function insert(rows: NewRequestLog[]): Promise<void> {
+    await db.$executeRawUnsafe(INSERT_SQL, JSON.stringify(rows));
+  }
+
+  /**
+   * True when the database answers a trivial query: after a failed insert, this tells an outage
+   * (keep the rows, retry later) from a batch the database refuses (retrying would fail forever and
+   * block every later row behind it).
+   */
+  async function databaseAnswers(): Promise<boolean> {
+    try {
+      await db.$executeRawUnsafe("SELECT 1");
+      return true;
+    } catch {
+      return false;
+    }
+  }
+
+  /** Writes batches until the queue is empty or the database fails. One drain at a time. */
+  function drain(): Promise<void> {
+    running ??= (async () => {
+      try {
+        while (queue.length > 0) {
+          const batch = queue.slice(0, batchSize);
+          try {
+            await insert(batch);
+          } catch (error) {
+            if (!(await databaseAnswers())) throw error;
+            // The database is up but refuses these rows (a bug or a schema problem, not an outage):
+            // drop the batch. Logged at most once per report interval, like drops.
+            queue.splice(0, batch.length);
+            dropped += batch.length;
+            refused += batch.length;
+            lastRefusal = error instanceof Error ? error.message.slice(0, 300) : String(error);
+            reportRefused(false);
+            continue;
+          }
+          // Rows pushed during the insert were appended after the batch: keep those.
+          queue.splice(0, batch.length);
+          written += batch.length;
+          if (failing) {
+            failing = false;
+            retryDelayMs = 0;
+            logger.info("request log: database reachable again, writing queued rows", {
+              queued: queue.length,
+            });
+          }
+        }
+      } catch (error) {
+        if (!failing) {
+          logger.warn("request log: cannot write to the database, keeping rows in memory", {
+            queued: queue.length,
+            max: maxQueue,
+            error: error instanceof Error ? error.message.slice(0, 300) : String(error),
+          });
+        }
+        failing = true;
+        retryDelayMs = Math.min(Math.max(retryDelayMs * 2, 500), 5_000);
+        retryAt = Date.now() + retryDelayMs;
+      } finally {
+        running = undefined;
+      }
+    })();
+    return running;
+  }
+
+  return {
+    push(row) {
+      if (closed || queue.length >= maxQueue) {
+        dropped += 1;
+        return;
+      }
+      queue.push(row);
+      if (queue.length >= batchSize && !running && !failing) void drain();
+    },
+    async flush() {
+      // A drain already running may have started before the rows the caller cares about.
+      if (running) await running;
+      if (queue.length > 0) await drain();
+    },
+    async close() {
+      if (closed) return;
+      closed = true;
+      clearInterval(timer);
+      if (running) await running;
+      if (queue.length > 0) await drain();
+      if (queue.length > 0) {
+        dropped += queue.length;
+        logger.warn("request log: closing with rows not written", { lost: queue.length });
+        queue.length = 0;
+      }
+      reportDropped(true);
+      reportRefused(true);
+    },
+    stats() {
+      return { queued: queue.length, written, dropped };
+    },
+  };
+}

@@ -1,0 +1,110 @@
+import assert from "node:assert/strict";
+import { spawn } from "node:child_process";
+import { after, before, test } from "node:test";
+import { createLogger } from "../lib/logger.ts";
+import { loadOrCreateHostKey } from "./host-key.ts";
+import { createRelay } from "./relay.ts";
+import { startTestRelay, type TestRelay } from "./testing/harness.ts";
+
+let t: TestRelay;
+before(async () => {
+  // Short keepalives, so the dead-peer test below takes a second rather than 30.
+  t = await startTestRelay({}, { keepalive: { intervalMs: 200, countMax: 2 } });
+});
+after(() => t.close());
+
+test("the relay writes a heartbeat row with its ports, host key and tunnel count", async () => {
+  const row = await t.waitFor(() => t.db.relayHeartbeat.findFirst(), "a heartbeat row");
+  assert.equal(row.sshPort, t.sshPort);
+  assert.equal(row.httpPort, t.httpPort);
+  assert.equal(row.hostKeyFingerprint, t.relay.hostKeyFingerprint);
+  assert.match(row.hostKeyFingerprint, /^SHA256:[A-Za-z0-9+/]{43}$/);
+  assert.ok(row.seenAt.getTime() >= row.startedAt.getTime());
+  assert.equal(row.tunnels, 0);
+});
+
+test("a client that stops answering is dropped by keepalives and its session ends as keepalive_timeout", async () => {
+  const user = await t.createUserWithKey();
+  await t.reserve(user, "sleepy");
+  const ssh = await t.startSsh({ user, forwards: ["sleepy:80:127.0.0.1:9"] });
+  assert.equal(ssh.state, "live", ssh.stderr());
+  const tunnel = ssh.tunnels[0]!;
+  ssh.kill("SIGSTOP");
+  try {
+    await t.waitFor(() => t.relay.registry.get("sleepy") === undefined, "the keepalive timeout", 3_000);
+    const row = await t.waitFor(async () => {
+      const r = await t.db.tunnelSession.findUniqueOrThrow({ where: { id: tunnel.sessionId } });
+      return r.endedAt ? r : undefined;
+    }, "the session row to close");
+    assert.equal(row.endReason, "keepalive_timeout");
+  } finally {
+    ssh.kill("SIGCONT");
+    ssh.kill("SIGKILL");
+  }
+});
+
+test("a relay start closes sessions a crashed relay left open; its shutdown ends tunnels and tells clients", async () => {
+  const user = await t.createUserWithKey();
+  await t.reserve(user, "phoenix");
+  const orphan = await t.db.tunnelSession.create({
+    data: {
+      name: "phoenix",
+      userId: user.id,
+      clientIp: "127.0.0.1",
+      startedAt: new Date(Date.now() - 60_000),
+    },
+  });
+
+  const config = { ...t.config, BURROW_SSH_PORT: 0, BURROW_HTTP_PORT: 0 };
+  const hostKey = await loadOrCreateHostKey(config.BURROW_DATA_DIR);
+  const second = createRelay({
+    db: t.db,
+    config,
+    hostKey: hostKey.privateKey,
+    logger: createLogger({ silent: true }),
+  });
+  let closed = false;
+  try {
+    const ports = await second.listen();
+    const swept = await t.db.tunnelSession.findUniqueOrThrow({ where: { id: orphan.id } });
+    assert.ok(swept.endedAt);
+    assert.equal(swept.endReason, "relay_restart");
+    assert.equal(second.hostKeyFingerprint, t.relay.hostKeyFingerprint, "the host key is reused");
+
+    // Connect to the second relay and shut it down under the client.
+    const ssh = spawn("ssh", [
+      "-F",
+      "/dev/null",
+      "-i",
+      user.keyPath,
+      "-o",
+      "IdentitiesOnly=yes",
+      "-o",
+      "BatchMode=yes",
+      "-o",
+      "StrictHostKeyChecking=no",
+      "-o",
+      "UserKnownHostsFile=/dev/null",
+      "-N",
+      "-p",
+      String(ports.sshPort),
+      "-R",
+      "phoenix:80:127.0.0.1:9",
+      "x@127.0.0.1",
+    ]);
+    let stderr = "";
+    ssh.stderr.on("data", (chunk: Buffer) => {
+      stderr += chunk.toString();
+    });
+    const exited = new Promise<number | null>((resolve) => ssh.on("exit", (code) => resolve(code)));
+    const tunnel = await t.waitFor(() => second.registry.get("phoenix"), "the tunnel on the second relay");
+    await second.close();
+    closed = true;
+    assert.equal(await exited, 255);
+    assert.match(stderr, /The Burrow relay is shutting down; reconnect in a moment/);
+    const row = await t.db.tunnelSession.findUniqueOrThrow({ where: { id: tunnel.sessionId } });
+    assert.equal(row.endReason, "relay_shutdown");
+  } finally {
+    if (!closed) await second.close();
+  }
+});

@@ -1,0 +1,176 @@
+import { randomUUID } from "node:crypto";
+import { EventEmitter } from "node:events";
+import type { Db } from "../lib/db.ts";
+import type { Env } from "../lib/env.ts";
+import type { Logger } from "../lib/logger.ts";
+import type { RelayCommand } from "../lib/relay-control.ts";
+import { ControlListener } from "./control/control-listener.ts";
+import { Heartbeat } from "./heartbeat.ts";
+import { hostKeyFingerprint } from "./host-key.ts";
+import type { AccessGate } from "./http/access.ts";
+import { createHttpEdge } from "./http/edge.ts";
+import { TunnelRegistry } from "./registry.ts";
+import { errorText, SessionRecorder } from "./sessions/session-recorder.ts";
+import { ConnectionLimits } from "./ssh/connection-limits.ts";
+import { messages } from "./ssh/messages.ts";
+import { type Keepalive, SshServer } from "./ssh/ssh-server.ts";
+import { closeTunnel, type RelayStats } from "./ssh/ssh-tunnel.ts";
+
+export interface RelayDeps {
+  db: Db;
+  config: Env;
+  /** OpenSSH private key text (see host-key.ts). */
+  hostKey: string | Buffer;
+  logger: Logger;
+  /**
+   * Connection string for the LISTEN connection of the control channel; defaults to
+   * config.DATABASE_URL. Without either, dashboard commands (admin disconnect, access changes)
+   * are not received.
+   */
+  databaseUrl?: string;
+  /** Who may reach a tunnel; passed to the HTTP edge (every tunnel is public when omitted). */
+  access?: AccessGate;
+  /** SSH keepalive tuning; the default (10 s × 2) finds dead peers within ~30 s. Tests shorten it. */
+  keepalive?: Keepalive;
+}
+
+/** Events the relay emits for other parts (the edge, tests). */
+export interface RelayEventMap {
+  /** The dashboard changed a name's access settings or share links: drop cached access state. */
+  "access-changed": [name: string];
+  /** A control command arrived (after the relay acted on it). */
+  command: [command: RelayCommand];
+}
+
+export interface RelayPorts {
+  sshPort: number;
+  httpPort: number;
+  httpsPort?: number;
+}
+
+export interface Relay {
+  listen(): Promise<RelayPorts>;
+  /** Stops accepting, drains in-flight HTTP requests, ends SSH connections, saves sessions. Idempotent. */
+  close(): Promise<void>;
+  readonly registry: TunnelRegistry;
+  readonly events: EventEmitter<RelayEventMap>;
+  /** "SHA256:…" of the host key. */
+  readonly hostKeyFingerprint: string;
+  /** True while the control channel's LISTEN connection is up. */
+  readonly controlListening: boolean;
+}
+
+/**
+ * Builds the relay: SSH server, HTTP edge, the registry between them, control channel and heartbeat.
+ * Nothing listens until `listen()`; ports 0 pick free ones. All state lives in the returned object.
+ */
+export function createRelay(deps: RelayDeps): Relay {
+  const { db, logger } = deps;
+  // The relay's own copy: once listening, the real ports replace 0s, so the URLs and commands it
+  // prints to users are right.
+  const config: Env = { ...deps.config };
+  const startedAt = new Date();
+  const fingerprint = hostKeyFingerprint(deps.hostKey);
+  const registry = new TunnelRegistry();
+  const events = new EventEmitter<RelayEventMap>();
+  const stats: RelayStats = { requests: 0 };
+  const sessions = new SessionRecorder({ db, logger: logger.child({ part: "sessions" }) });
+  const ssh = new SshServer({
+    db,
+    config,
+    logger: logger.child({ part: "ssh" }),
+    registry,
+    sessions,
+    stats,
+    hostKey: deps.hostKey,
+    keepalive: deps.keepalive,
+    limits: new ConnectionLimits(config.BURROW_MAX_CONNECTIONS_PER_KEY),
+  });
+  const edge = createHttpEdge({
+    registry,
+    db,
+    config,
+    logger: logger.child({ part: "http" }),
+    access: deps.access,
+  });
+  const heartbeat = new Heartbeat({
+    db,
+    logger,
+    id: randomUUID(),
+    startedAt,
+    hostKeyFingerprint: fingerprint,
+    registry,
+    stats,
+    sessions,
+    droppedLogs: () => edge.logWriter?.stats().dropped ?? 0,
+  });
+
+  const onCommand = (command: RelayCommand) => {
+    logger.info("relay command", { type: command.type, name: command.name });
+    if (command.type === "disconnect") {
+      const tunnel = registry.get(command.name);
+      if (tunnel)
+        closeTunnel(tunnel, "admin_disconnect", messages.adminDisconnect(command.name, command.reason));
+    } else {
+      edge.invalidate(command.name);
+      events.emit("access-changed", command.name);
+    }
+    events.emit("command", command);
+  };
+  const databaseUrl = deps.databaseUrl ?? config.DATABASE_URL;
+  const control = databaseUrl
+    ? new ControlListener({ databaseUrl, logger: logger.child({ part: "control" }), onCommand })
+    : undefined;
+
+  let closing: Promise<void> | undefined;
+
+  return {
+    registry,
+    events,
+    hostKeyFingerprint: fingerprint,
+    get controlListening() {
+      return control?.listening ?? false;
+    },
+
+    async listen() {
+      // Tunnels of a previous process died with it; its open rows would show them as live forever.
+      await sessions
+        .closeAbandoned(startedAt)
+        .then(
+          (count) => count > 0 && logger.info("closed tunnel sessions left open by the last run", { count }),
+        )
+        .catch((error: unknown) =>
+          logger.warn("could not close stale tunnel sessions (database down?)", { error: errorText(error) }),
+        );
+      const sshPort = await ssh.listen(config.BURROW_SSH_PORT, config.BURROW_LISTEN_HOST);
+      const { httpPort, httpsPort } = await edge.listen();
+      config.BURROW_SSH_PORT = sshPort;
+      config.BURROW_HTTP_PORT = httpPort;
+      if (httpsPort !== undefined) config.BURROW_HTTPS_PORT = httpsPort;
+      if (control) await control.start();
+      else
+        logger.warn("no DATABASE_URL for the relay control channel: dashboard disconnects will not reach it");
+      heartbeat.start({ sshPort, httpPort });
+      logger.info("relay listening", { sshPort, httpPort, httpsPort, hostKey: fingerprint });
+      return httpsPort === undefined ? { sshPort, httpPort } : { sshPort, httpPort, httpsPort };
+    },
+
+    close() {
+      closing ??= (async () => {
+        ssh.stopAccepting();
+        await Promise.all([heartbeat.stop(), control?.stop()]);
+        // Tunnels stay up while the edge drains, so requests in flight can finish.
+        await edge.close();
+        ssh.closeConnections("relay_shutdown", messages.relayShutdown);
+        await sessions.flush();
+        if (sessions.pendingCount > 0) {
+          logger.warn("tunnel sessions not saved at shutdown; the next start closes them", {
+            count: sessions.pendingCount,
+          });
+        }
+        sessions.stop();
+      })();
+      return closing;
+    },
+  };
+}

@@ -1,0 +1,167 @@
+import type { Db } from "../../lib/db.ts";
+import type { Logger } from "../../lib/logger.ts";
+
+export interface SessionStart {
+  name: string;
+  reservationId: string | null;
+  userId: string;
+  sshKeyId: string;
+  clientIp: string;
+  randomName: boolean;
+}
+
+export interface SessionCounters {
+  requests: number;
+  bytesIn: number;
+  bytesOut: number;
+}
+
+interface PendingEnd extends SessionCounters {
+  endedAt: Date;
+  reason: string;
+  reservationId: string | null;
+}
+
+/** How often failed end-of-session writes are retried while the database is away. */
+const RETRY_INTERVAL_MS = 5_000;
+
+/**
+ * Writes TunnelSession rows: one per stretch of uptime of a name. Starting a session awaits the
+ * database (a forward without a row is refused, so request logs always have a session to point at);
+ * ending one never does: the tunnel is already gone from routing, and a database outage must not
+ * stall cleanup or crash the relay, so failed writes are kept and retried.
+ */
+export class SessionRecorder {
+  readonly #db: Db;
+  readonly #logger: Logger;
+  readonly #pending = new Map<string, PendingEnd>();
+  #retryTimer: NodeJS.Timeout | undefined;
+  #flushing: Promise<void> | undefined;
+
+  constructor(deps: { db: Db; logger: Logger }) {
+    this.#db = deps.db;
+    this.#logger = deps.logger;
+  }
+
+  /** Inserts the row and returns its id; throws when the database is unreachable. */
+  async start(session: SessionStart): Promise<string> {
+    const row = await this.#db.tunnelSession.create({
+      data: {
+        name: session.name,
+        reservationId: session.reservationId,
+        userId: session.userId,
+        sshKeyId: session.sshKeyId,
+        clientIp: session.clientIp,
+        randomName: session.randomName,
+      },
+      select: { id: true },
+    });
+    if (session.reservationId) this.#touchReservation(session.reservationId);
+    return row.id;
+  }
+
+  /** Records the end of a session; returns at once, the write happens (and is retried) in the background. */
+  end(id: string, reason: string, counters: SessionCounters, reservationId: string | null): void {
+    this.#pending.set(id, { ...counters, reason, endedAt: new Date(), reservationId });
+    void this.flush();
+  }
+
+  /** Writes every pending end now. Resolves (never rejects) once this attempt is over. */
+  flush(): Promise<void> {
+    // One flush at a time; a call during a flush waits for it and then runs again for newer ends.
+    const run = async (): Promise<void> => {
+      for (const [id, end] of [...this.#pending]) {
+        try {
+          await this.#db.tunnelSession.updateMany({
+            // endedAt: null keeps an earlier, real end (e.g. a retry racing a relay-restart sweep).
+            where: { id, endedAt: null },
+            data: {
+              endedAt: end.endedAt,
+              endReason: end.reason,
+              requests: end.requests,
+              bytesIn: BigInt(end.bytesIn),
+              bytesOut: BigInt(end.bytesOut),
+            },
+          });
+          if (end.reservationId) {
+            await this.#db.reservation.updateMany({
+              where: { id: end.reservationId },
+              data: { lastSeenAt: end.endedAt },
+            });
+          }
+          if (this.#pending.get(id) === end) this.#pending.delete(id);
+        } catch (error) {
+          this.#logger.warn("tunnel session end not saved yet, will retry", {
+            session: id,
+            error: errorText(error),
+          });
+          this.#scheduleRetry();
+          return;
+        }
+      }
+    };
+    const previous = this.#flushing ?? Promise.resolve();
+    const next = previous.then(run);
+    this.#flushing = next;
+    void next.finally(() => {
+      if (this.#flushing === next) this.#flushing = undefined;
+    });
+    return next;
+  }
+
+  /** Saves live counters so the dashboard sees traffic before the session ends. Best effort. */
+  async saveCounters(id: string, counters: SessionCounters): Promise<void> {
+    await this.#db.tunnelSession.updateMany({
+      where: { id, endedAt: null },
+      data: {
+        requests: counters.requests,
+        bytesIn: BigInt(counters.bytesIn),
+        bytesOut: BigInt(counters.bytesOut),
+      },
+    });
+  }
+
+  /**
+   * Closes rows a previous relay process left open (it crashed or was killed): their tunnels died
+   * with it. Only rows started before this relay did are touched.
+   */
+  async closeAbandoned(startedBefore: Date): Promise<number> {
+    const result = await this.#db.tunnelSession.updateMany({
+      where: { endedAt: null, startedAt: { lt: startedBefore } },
+      data: { endedAt: new Date(), endReason: "relay_restart" },
+    });
+    return result.count;
+  }
+
+  /** Number of session ends not yet written. */
+  get pendingCount(): number {
+    return this.#pending.size;
+  }
+
+  /** Stops retrying; call after a last `flush()` on shutdown. */
+  stop(): void {
+    clearTimeout(this.#retryTimer);
+    this.#retryTimer = undefined;
+  }
+
+  #scheduleRetry(): void {
+    if (this.#retryTimer) return;
+    this.#retryTimer = setTimeout(() => {
+      this.#retryTimer = undefined;
+      void this.flush();
+    }, RETRY_INTERVAL_MS);
+    this.#retryTimer.unref();
+  }
+
+  #touchReservation(reservationId: string): void {
+    this.#db.reservation
+      .updateMany({ where: { id: reservationId }, data: { lastSeenAt: new Date() } })
+      .catch((error: unknown) =>
+        this.#logger.warn("reservation last_seen_at not updated", { error: errorText(error) }),
+      );
+  }
+}
+
+export function errorText(error: unknown): string {
+  return error instanceof Error ? error.message.split("\n").slice(-1)[0]!.slice(0, 300) : String(error);
+}

@@ -1,0 +1,81 @@
+import assert from "node:assert/strict";
+import { randomBytes } from "node:crypto";
+import { after, before, test } from "node:test";
+import { startTestRelay, TEST_DASHBOARD_URL, type TestRelay } from "../testing/harness.ts";
+
+let t: TestRelay;
+before(async () => {
+  t = await startTestRelay({ BURROW_MAX_CONNECTIONS_PER_KEY: "2" });
+});
+after(() => t.close());
+
+const uniqueName = (prefix: string) => `${prefix}-${randomBytes(3).toString("hex")}`;
+
+test("an unknown key is refused, and ssh shows where to add it", async () => {
+  const key = await t.createUnregisteredKey();
+  const ssh = await t.startSsh({ user: key, forwards: ["80:127.0.0.1:9"] });
+  assert.equal(ssh.state, "exited");
+  assert.equal(ssh.exitCode(), 255);
+  const stderr = ssh.stderr();
+  assert.match(
+    stderr,
+    new RegExp(`Burrow does not know the SSH key ${key.fingerprint.replace(/[+/]/g, "\\$&")}`),
+  );
+  assert.ok(stderr.includes(`${TEST_DASHBOARD_URL}/keys`), stderr);
+  assert.match(stderr, /npm run burrow -- key add/);
+  assert.match(stderr, /Permission denied \(publickey\)/);
+});
+
+test("a disabled account is refused with a reason", async () => {
+  const user = await t.createUserWithKey({ disabled: true });
+  const name = uniqueName("off");
+  await t.reserve(user, name);
+  const ssh = await t.startSsh({ user, forwards: [`${name}:80:127.0.0.1:9`] });
+  assert.equal(ssh.state, "exited");
+  assert.notEqual(ssh.exitCode(), 0);
+  assert.match(ssh.stderr(), /this account is disabled/);
+  assert.equal(t.relay.registry.get(name), undefined);
+});
+
+test("a key with a stored public key that differs from the offered one cannot sign in", async () => {
+  // Same fingerprint row, different stored key: the signature check uses the stored key.
+  const user = await t.createUserWithKey();
+  const other = await t.createUnregisteredKey();
+  await t.db.sshKey.update({ where: { id: user.keyId }, data: { publicKey: other.publicKey } });
+  const ssh = await t.startSsh({ user, forwards: ["80:127.0.0.1:9"] });
+  assert.equal(ssh.state, "exited");
+  assert.match(ssh.stderr(), /Permission denied/);
+});
+
+test("a key gets at most BURROW_MAX_CONNECTIONS_PER_KEY connections; the extra one hears why", async () => {
+  const user = await t.createUserWithKey();
+  const names = [uniqueName("c1"), uniqueName("c2"), uniqueName("c3")];
+  for (const name of names) await t.reserve(user, name);
+  const first = await t.startSsh({ user, forwards: [`${names[0]}:80:127.0.0.1:9`] });
+  const second = await t.startSsh({ user, forwards: [`${names[1]}:80:127.0.0.1:9`] });
+  assert.equal(first.state, "live", first.stderr());
+  assert.equal(second.state, "live", second.stderr());
+  const third = await t.startSsh({ user, forwards: [`${names[2]}:80:127.0.0.1:9`] });
+  assert.equal(third.state, "exited");
+  assert.match(third.stderr(), /already has 2 open connections \(BURROW_MAX_CONNECTIONS_PER_KEY\)/);
+
+  // Closing one frees a slot.
+  first.kill();
+  await first.exited;
+  await t.waitFor(() => !t.relay.registry.get(names[0]!), "the first tunnel to go");
+  const again = await t.startSsh({ user, forwards: [`${names[2]}:80:127.0.0.1:9`] });
+  assert.equal(again.state, "live", again.stderr());
+  second.kill();
+  again.kill();
+});
+
+test("a password is never asked for: public keys are the only method offered", async () => {
+  const key = await t.createUnregisteredKey();
+  const ssh = await t.startSsh({
+    user: key,
+    forwards: ["80:127.0.0.1:9"],
+    extraArgs: ["-o", "PreferredAuthentications=password,keyboard-interactive,publickey"],
+  });
+  assert.equal(ssh.state, "exited");
+  assert.match(ssh.stderr(), /Permission denied \(publickey\)/);
+});

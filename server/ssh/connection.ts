@@ -1,0 +1,377 @@
+import type { Socket } from "node:net";
+import type { Connection, SocketBindInfo, TcpipBindInfo } from "ssh2";
+import type { Db } from "../../lib/db.ts";
+import { type Env, tunnelUrl } from "../../lib/env.ts";
+import type { Logger } from "../../lib/logger.ts";
+import type { TunnelRegistry } from "../registry.ts";
+import { errorText, type SessionRecorder } from "../sessions/session-recorder.ts";
+import { type AuthenticatedKey, createAuthHandler } from "./authenticate.ts";
+import { claimName } from "./claim-name.ts";
+import type { ConnectionLimits } from "./connection-limits.ts";
+import { connectionBudgets, guardAgainstFloods } from "./flood-guard.ts";
+import {
+  describeBind,
+  type ForwardBind,
+  type ForwardRequest,
+  parseStreamLocalForward,
+  parseTcpipForward,
+  sameBind,
+} from "./forward-request.ts";
+import { messages } from "./messages.ts";
+import { disconnectWithMessage } from "./protocol-messages.ts";
+import { closeTunnel, type RelayStats, SshTunnel, type TunnelOwner } from "./ssh-tunnel.ts";
+import { Terminal } from "./terminal.ts";
+import { withTimeout } from "./with-timeout.ts";
+
+export interface ConnectionDeps {
+  db: Db;
+  config: Env;
+  logger: Logger;
+  registry: TunnelRegistry;
+  sessions: SessionRecorder;
+  stats: RelayStats;
+  limits: ConnectionLimits;
+}
+
+/** An unauthenticated connection is dropped after this long. */
+const AUTH_TIMEOUT_MS = 30_000;
+/** How long a refusal waits for the client's session to open, so the reason can be printed there. */
+const REFUSAL_GRACE_MS = 500;
+/** After the console closes, how long the client gets to disconnect by itself. */
+const SESSION_CLOSE_GRACE_MS = 1_000;
+/** After ending a connection, the socket is destroyed if the peer has not closed it (a stopped client). */
+const FORCE_CLOSE_MS = 3_000;
+const CLAIM_TIMEOUT_MS = 5_000;
+/** Where port-0 forwards get their "allocated" ports when 80 is taken on the same connection. */
+const FIRST_SPARE_PORT = 1024;
+
+interface Reply {
+  accept(port?: number): void;
+  reject(): void;
+}
+
+/**
+ * One SSH connection, from the first byte to cleanup: authentication, forward requests (handled one
+ * at a time, in order), the session console, and the tunnels it serves. `shutdown` is the single
+ * exit; it is idempotent and runs on close, end, error, takeover, admin disconnect and relay stop.
+ */
+export class RelayConnection implements TunnelOwner {
+  readonly client: Connection;
+  readonly ip: string;
+  readonly #socket: Socket;
+  readonly #deps: ConnectionDeps;
+  #log: Logger;
+  #key: AuthenticatedKey | undefined;
+  readonly #tunnels = new Set<SshTunnel>();
+  readonly #terminal: Terminal;
+  readonly #authTimer: NodeJS.Timeout;
+  #queue: Promise<void> = Promise.resolve();
+  #queued = 0;
+  #closed = false;
+  /** Why tunnels end if the connection drops on its own (e.g. a keepalive timeout). */
+  #dropReason = "client_closed";
+  readonly #onClosed: (connection: RelayConnection) => void;
+
+  constructor(
+    client: Connection,
+    socket: Socket,
+    deps: ConnectionDeps,
+    onClosed: (connection: RelayConnection) => void,
+  ) {
+    this.client = client;
+    this.#socket = socket;
+    this.ip = socket.remoteAddress ?? "unknown";
+    this.#deps = deps;
+    this.#onClosed = onClosed;
+    this.#log = deps.logger.child({ ip: this.ip, port: socket.remotePort });
+    this.#terminal = new Terminal({
+      greeting: () => [
+        `Burrow relay: signed in as ${this.#key?.email ?? "?"} (key "${this.#key?.label || this.#key?.fingerprint}").`,
+        messages.quitHint,
+      ],
+      execHelp: () =>
+        "Burrow serves HTTP tunnels; it runs no commands.\n" +
+        `  ssh -R myapp:80:localhost:3000 -p ${deps.config.BURROW_SSH_PORT} ${deps.config.BURROW_SSH_HOST}\n` +
+        "makes http(s)://myapp." +
+        `${deps.config.BURROW_DOMAIN} reach port 3000 on your machine. Reserve names at ${deps.config.BURROW_DASHBOARD_URL}/names.`,
+      onQuit: () => this.shutdown("client_closed", "Closing your tunnels. Bye."),
+    });
+    this.#authTimer = setTimeout(() => {
+      if (!this.#key) this.shutdown("auth_timeout");
+    }, AUTH_TIMEOUT_MS);
+    this.#authTimer.unref();
+    const guarded = guardAgainstFloods(
+      client,
+      connectionBudgets(deps.config.BURROW_MAX_FORWARDS_PER_CONNECTION),
+      (kind) => {
+        this.#log.warn("ssh client flooded the relay; disconnecting", { kind });
+        this.shutdown("flood", messages.flood(kind));
+      },
+    );
+    if (!guarded) this.#log.warn("ssh2 internals changed: no flood limits on this connection");
+
+    client.on(
+      "authentication",
+      createAuthHandler(deps, client, this.ip, (key) => {
+        this.#key = key;
+        this.#log = this.#log.child({ user: key.userId, key: key.fingerprint });
+      }),
+    );
+    client.on("ready", () => {
+      clearTimeout(this.#authTimer);
+      this.#log.info("ssh client authenticated");
+    });
+    client.on("request", (accept, reject, name, info) => this.#onRequest(accept, reject, name, info));
+    client.on("session", (accept) => {
+      const session = accept();
+      if (session) this.#terminal.attach(session);
+    });
+    // -L / -D / -W would use the relay as a jump host into its own network: never.
+    client.on("tcpip", (_accept, reject) => {
+      this.print(messages.channelRefused);
+      reject();
+    });
+    client.on("openssh.streamlocal", (_accept, reject) => reject());
+    // ssh2 errors are terminal (it ends the socket itself). Shut down here rather than on "close":
+    // after a keepalive timeout the dead peer never completes the TCP close.
+    client.on("error", (error: Error & { level?: string }) => {
+      if (error.level === "client-timeout") this.#dropReason = "keepalive_timeout";
+      this.#log.info("ssh connection error", { error: error.message, level: error.level });
+      this.shutdown(this.#dropReason);
+    });
+    // "end" (the peer's FIN) comes before "close": clean up on whichever is first, so a killed
+    // client's names leave routing at once.
+    client.on("end", () => this.shutdown(this.#dropReason));
+    client.on("close", () => this.shutdown(this.#dropReason));
+  }
+
+  get tunnels(): readonly SshTunnel[] {
+    return [...this.#tunnels];
+  }
+
+  print(line: string): void {
+    this.#terminal.print(line);
+  }
+
+  /**
+   * Ends the connection and all its tunnels with `reason`; `message` is shown to the user (in the
+   * console if one is open, else as the disconnect description). Idempotent.
+   */
+  shutdown(reason: string, message?: string): void {
+    if (this.#closed) return;
+    this.#closed = true;
+    clearTimeout(this.#authTimer);
+    for (const tunnel of [...this.#tunnels]) tunnel.close(reason);
+    if (this.#key) this.#deps.limits.release(this.#key.keyId);
+    if (this.#terminal.hasConsole) {
+      // Closing the session makes OpenSSH exit on its own, with status 0 and every line shown; a
+      // DISCONNECT right behind it would make it exit 255. The connection is ended for it if not.
+      this.#terminal.close(message);
+      setTimeout(() => this.client.end(), SESSION_CLOSE_GRACE_MS).unref();
+    } else if (message) {
+      disconnectWithMessage(this.client, `Burrow: ${message}`);
+    } else {
+      this.client.end();
+    }
+    // A stopped or vanished peer never closes its side; don't keep its socket forever.
+    setTimeout(() => this.#socket.destroy(), FORCE_CLOSE_MS).unref();
+    this.#log.info("ssh connection closed", { reason });
+    this.#onClosed(this);
+  }
+
+  tunnelClosed(tunnel: SshTunnel, reason: string, message: string | undefined): void {
+    this.#tunnels.delete(tunnel);
+    this.#log.info("tunnel closed", { name: tunnel.name, reason, requests: tunnel.requests });
+    if (this.#closed) return;
+    // A forward the relay ended (not the client) leaves a connection that can do nothing more:
+    // end it, with the reason, unless it still serves other names.
+    if (reason === "taken_over" || reason === "admin_disconnect") {
+      if (this.#tunnels.size === 0) this.shutdown(reason, message);
+      else if (message) this.print(message);
+    } else if (message) {
+      this.print(message);
+    }
+  }
+
+  #onRequest(
+    accept: ((port?: number) => void) | undefined,
+    reject: (() => void) | undefined,
+    name: string,
+    info: TcpipBindInfo | SocketBindInfo,
+  ): void {
+    // accept/reject are undefined when the client did not ask for a reply.
+    const reply: Reply = { accept: (port) => accept?.(port), reject: () => reject?.() };
+    const domain = this.#deps.config.BURROW_DOMAIN;
+    switch (name) {
+      case "tcpip-forward": {
+        const { bindAddr, bindPort } = info as TcpipBindInfo;
+        const request = parseTcpipForward(bindAddr, bindPort, domain);
+        // OpenSSH sends "localhost" for `-R 80:…`; show the forward the way the user typed it.
+        const what = request.kind === "named" ? `${bindAddr}:${bindPort}` : String(bindPort);
+        this.#enqueue(() => this.#forward(request, what, reply));
+        return;
+      }
+      case "streamlocal-forward@openssh.com": {
+        const { socketPath } = info as SocketBindInfo;
+        this.#enqueue(() => this.#forward(parseStreamLocalForward(socketPath, domain), socketPath, reply));
+        return;
+      }
+      case "cancel-tcpip-forward": {
+        const { bindAddr, bindPort } = info as TcpipBindInfo;
+        this.#enqueue(async () => this.#cancel({ type: "tcpip", bindAddr, bindPort }, reply));
+        return;
+      }
+      case "cancel-streamlocal-forward@openssh.com": {
+        const { socketPath } = info as SocketBindInfo;
+        this.#enqueue(async () => this.#cancel({ type: "streamlocal", socketPath }, reply));
+        return;
+      }
+      default:
+        reply.reject();
+    }
+  }
+
+  /** Forward requests run one at a time, so limits and duplicate checks see settled state. */
+  #enqueue(task: () => Promise<void>): void {
+    this.#queued++;
+    this.#queue = this.#queue
+      .then(task)
+      .catch((error: unknown) => this.#log.error("forward request failed", { error: errorText(error) }))
+      .finally(() => {
+        this.#queued--;
+      });
+  }
+
+  async #forward(request: ForwardRequest, what: string, reply: Reply): Promise<void> {
+    const { config, registry, sessions, db } = this.#deps;
+    const key = this.#key;
+    if (this.#closed || !key) return reply.reject();
+    if (request.kind === "refused") return this.#refuse(what, request.message, reply);
+    if (this.#tunnels.size >= config.BURROW_MAX_FORWARDS_PER_CONNECTION) {
+      return this.#refuse(what, messages.tooManyForwards(config.BURROW_MAX_FORWARDS_PER_CONNECTION), reply);
+    }
+    if (request.kind === "named" && this.tunnels.some((t) => t.name === request.name)) {
+      return this.#refuse(what, messages.duplicateForward(request.name), reply);
+    }
+    const bind = this.#allocateBind(request.bind);
+    if (!bind) {
+      const reason =
+        request.kind === "named" ? messages.duplicateForward(request.name) : messages.duplicateRandom;
+      return this.#refuse(what, reason, reply);
+    }
+
+    let claim: Awaited<ReturnType<typeof claimName>>;
+    let sessionId: string;
+    try {
+      claim = await withTimeout(
+        claimName(request, { db, config, registry, userId: key.userId }),
+        CLAIM_TIMEOUT_MS,
+        "name check",
+      );
+      if (!claim.ok) return this.#refuse(what, claim.message, reply);
+      if (this.#closed) return reply.reject();
+      sessionId = await withTimeout(
+        sessions.start({
+          name: claim.name,
+          reservationId: claim.reservationId,
+          userId: key.userId,
+          sshKeyId: key.keyId,
+          clientIp: this.ip,
+          randomName: claim.random,
+        }),
+        CLAIM_TIMEOUT_MS,
+        "tunnel session start",
+      );
+    } catch (error) {
+      this.#log.error("cannot start tunnel: database unavailable", { error: errorText(error) });
+      return this.#refuse(what, messages.databaseDown, reply);
+    }
+    const zero = { requests: 0, bytesIn: 0, bytesOut: 0 };
+    if (this.#closed) {
+      sessions.end(sessionId, this.#dropReason, zero, claim.reservationId);
+      return reply.reject();
+    }
+    // A random name is only ever ours; if one went live meanwhile (astronomically unlikely), don't take it.
+    if (claim.random && registry.get(claim.name)) {
+      sessions.end(sessionId, "name_collision", zero, null);
+      return this.#refuse(what, messages.randomNameExhausted, reply);
+    }
+
+    const tunnel = new SshTunnel(
+      {
+        name: claim.name,
+        sessionId,
+        userId: key.userId,
+        reservationId: claim.reservationId,
+        clientIp: this.ip,
+        target: describeBind(bind),
+        bind,
+      },
+      { owner: this, registry, sessions, stats: this.#deps.stats },
+    );
+    this.#tunnels.add(tunnel);
+    const previous = registry.add(tunnel);
+    if (previous) {
+      // Same user (the reservation check guarantees it): the newest connection wins at once, so a
+      // half-dead laptop connection never blocks a reconnect until keepalives notice.
+      this.#log.info("tunnel taken over", { name: claim.name, previousIp: previous.clientIp });
+      closeTunnel(previous, "taken_over", messages.takenOver(claim.name));
+    }
+    reply.accept(
+      bind.type === "tcpip" && request.bind.type === "tcpip" && request.bind.bindPort === 0
+        ? bind.bindPort
+        : undefined,
+    );
+    this.#log.info("tunnel started", { name: claim.name, forward: what, random: claim.random });
+    // OpenSSH never tells the server where a remote forward connects to locally (that half of
+    // -R stays in the client), so the line names the forward as the user typed it.
+    this.print(messages.forwarding(tunnelUrl(config, claim.name), `your local port (-R ${what}:…)`));
+  }
+
+  /**
+   * The forward as the client will recognise it in channel opens; for port 0 a port is "allocated"
+   * (80, else a spare one) so two port-0 forwards on one connection stay distinguishable. Null when
+   * the connection already has this exact forward.
+   */
+  #allocateBind(requested: ForwardBind): ForwardBind | null {
+    const taken = (candidate: ForwardBind) => this.tunnels.some((t) => sameBind(t.bind, candidate));
+    if (requested.type === "streamlocal" || requested.bindPort !== 0)
+      return taken(requested) ? null : requested;
+    for (let port = 80, tries = 0; tries <= this.#deps.config.BURROW_MAX_FORWARDS_PER_CONNECTION; tries++) {
+      const candidate: ForwardBind = { ...requested, bindPort: port };
+      if (!taken(candidate)) return candidate;
+      port = port === 80 ? FIRST_SPARE_PORT : port + 1;
+    }
+    return null;
+  }
+
+  /**
+   * Refuses a forward and makes sure the user can read why: in the console when the client keeps a
+   * session, otherwise — if the connection has nothing else to do — as the disconnect description
+   * (OpenSSH prints it, even with -N, and exits non-zero). A failure reply alone would only print
+   * "remote port forwarding failed".
+   */
+  async #refuse(what: string, reason: string, reply: Reply): Promise<void> {
+    const line = messages.refused(`-R ${what}`, reason);
+    this.#log.info("forward refused", { forward: what, reason });
+    this.print(line);
+    await this.#terminal.waitForConsole(REFUSAL_GRACE_MS);
+    if (this.#closed) return;
+    if (!this.#terminal.hasConsole && this.#tunnels.size === 0 && this.#queued <= 1) {
+      this.shutdown("refused", line);
+      return;
+    }
+    reply.reject();
+  }
+
+  #cancel(bind: ForwardBind, reply: Reply): void {
+    const tunnel = this.tunnels.find((t) => sameBind(t.bind, bind));
+    if (!tunnel) {
+      reply.reject();
+      return;
+    }
+    tunnel.close("client_cancelled");
+    this.print(`Stopped forwarding ${tunnel.name}.`);
+    reply.accept();
+  }
+}

@@ -1,0 +1,78 @@
+import assert from "node:assert/strict";
+import { after, before, test } from "node:test";
+import { sendRelayCommand } from "../../lib/relay-control.ts";
+import { startTestRelay, type TestRelay } from "../testing/harness.ts";
+
+let t: TestRelay;
+before(async () => {
+  t = await startTestRelay({}, { proxyDatabase: true });
+});
+after(() => t.close());
+
+test("database outage: live tunnels keep serving, new connections hear why, session ends are saved later", async () => {
+  const user = await t.createUserWithKey();
+  const newcomer = await t.createUserWithKey();
+  await t.reserve(user, "steady");
+  await t.reserve(newcomer, "latecomer");
+  const app = await t.startLocalApp();
+  const ssh = await t.startSsh({ user, forwards: [`steady:80:127.0.0.1:${app.port}`] });
+  assert.equal(ssh.state, "live", ssh.stderr());
+  const tunnel = ssh.tunnels[0]!;
+  assert.equal((await t.fetchTunnel("steady", "/warm")).status, 200);
+
+  t.databaseProxy!.cut();
+  try {
+    const started = Date.now();
+    const during = await t.fetchTunnel("steady", "/during-outage");
+    assert.equal(during.status, 200, during.body);
+    assert.equal(during.json?.path, "/during-outage");
+    assert.ok(Date.now() - started < 2_000, "the request path does not wait for the database");
+
+    const refused = await t.startSsh({ user: newcomer, forwards: [`latecomer:80:127.0.0.1:${app.port}`] });
+    assert.equal(refused.state, "exited");
+    assert.notEqual(refused.exitCode(), 0);
+    assert.match(refused.stderr(), /Burrow cannot reach its database right now, try again in a moment/);
+
+    // The client leaves during the outage: routing forgets it at once, the row waits for the database.
+    ssh.kill("SIGKILL");
+    await t.waitFor(() => t.relay.registry.get("steady") === undefined, "the tunnel to leave routing", 1_000);
+    const stillOpen = await t.db.tunnelSession.findUniqueOrThrow({ where: { id: tunnel.sessionId } });
+    assert.equal(stillOpen.endedAt, null);
+  } finally {
+    t.databaseProxy!.restore();
+  }
+
+  const row = await t.waitFor(
+    async () => {
+      const r = await t.db.tunnelSession.findUniqueOrThrow({ where: { id: tunnel.sessionId } });
+      return r.endedAt ? r : undefined;
+    },
+    "the session end to be retried",
+    15_000,
+  );
+  assert.equal(row.endReason, "client_closed");
+  assert.equal(row.requests, 2);
+
+  // And the relay accepts connections again.
+  const back = await t.startSsh({ user: newcomer, forwards: [`latecomer:80:127.0.0.1:${app.port}`] });
+  assert.equal(back.state, "live", back.stderr());
+  back.kill();
+});
+
+test("the control channel listener reconnects after the database comes back", async () => {
+  const user = await t.createUserWithKey();
+  await t.reserve(user, "relisten");
+  await t.waitFor(() => t.relay.controlListening, "the control channel");
+  t.databaseProxy!.cut();
+  try {
+    await t.waitFor(() => !t.relay.controlListening, "the listener to notice the outage", 5_000);
+  } finally {
+    t.databaseProxy!.restore();
+  }
+  await t.waitFor(() => t.relay.controlListening, "the listener to reconnect", 15_000);
+
+  const ssh = await t.startSsh({ user, forwards: ["relisten:80:127.0.0.1:9"] });
+  assert.equal(ssh.state, "live", ssh.stderr());
+  await sendRelayCommand(t.db, { type: "disconnect", name: "relisten" });
+  await t.waitFor(() => t.relay.registry.get("relisten") === undefined, "the disconnect", 1_000);
+});

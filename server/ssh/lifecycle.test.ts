@@ -1,0 +1,188 @@
+import assert from "node:assert/strict";
+import { randomBytes } from "node:crypto";
+import { after, before, test } from "node:test";
+import { setTimeout as sleep } from "node:timers/promises";
+import { sendRelayCommand } from "../../lib/relay-control.ts";
+import { startTestRelay, type TestRelay } from "../testing/harness.ts";
+
+let t: TestRelay;
+before(async () => {
+  t = await startTestRelay();
+});
+after(() => t.close());
+
+const uniqueName = (prefix: string) => `${prefix}-${randomBytes(3).toString("hex")}`;
+
+async function sessionRow(id: string) {
+  return t.db.tunnelSession.findUniqueOrThrow({ where: { id } });
+}
+
+test("kill -9 of the ssh client: the name leaves routing within a second, the session row closes, a reconnect works", async () => {
+  const user = await t.createUserWithKey();
+  const name = uniqueName("kill");
+  await t.reserve(user, name);
+  const app = await t.startLocalApp();
+  const first = await t.startSsh({ user, forwards: [`${name}:80:127.0.0.1:${app.port}`] });
+  assert.equal(first.state, "live", first.stderr());
+  const tunnel = first.tunnels[0]!;
+  await t.fetchTunnel(name, "/before");
+
+  first.kill("SIGKILL");
+  await t.waitFor(() => t.relay.registry.get(name) === undefined, "the tunnel to leave the registry", 1_000);
+  const row = await t.waitFor(async () => {
+    const r = await sessionRow(tunnel.sessionId);
+    return r.endedAt ? r : undefined;
+  }, "the session row to close");
+  assert.equal(row.endReason, "client_closed");
+  assert.equal(row.requests, 1);
+  assert.ok(row.bytesOut > 0n);
+
+  const second = await t.startSsh({ user, forwards: [`${name}:80:127.0.0.1:${app.port}`] });
+  assert.equal(second.state, "live", second.stderr());
+  assert.equal((await t.fetchTunnel(name, "/after")).json?.path, "/after");
+  second.kill();
+});
+
+test("takeover: a second connection of the same user takes a half-dead connection's name at once", async () => {
+  const user = await t.createUserWithKey();
+  const name = uniqueName("take");
+  await t.reserve(user, name);
+  const oldApp = await t.startLocalApp();
+  const newApp = await t.startLocalApp();
+  const first = await t.startSsh({ user, forwards: [`${name}:80:127.0.0.1:${oldApp.port}`] });
+  assert.equal(first.state, "live", first.stderr());
+  const oldTunnel = first.tunnels[0]!;
+  first.kill("SIGSTOP"); // half-dead: TCP stays open, nothing answers
+  try {
+    const startedAt = Date.now();
+    const second = await t.startSsh({ user, forwards: [`${name}:80:127.0.0.1:${newApp.port}`] });
+    assert.equal(second.state, "live", second.stderr());
+    assert.ok(Date.now() - startedAt < 5_000, "no waiting for keepalives");
+    assert.notEqual(t.relay.registry.get(name), oldTunnel);
+    const res = await t.fetchTunnel(name, "/new");
+    assert.equal(res.json?.path, "/new");
+    assert.equal(oldApp.requests.length, 0);
+    const row = await t.waitFor(async () => {
+      const r = await sessionRow(oldTunnel.sessionId);
+      return r.endedAt ? r : undefined;
+    }, "the old session row to close");
+    assert.equal(row.endReason, "taken_over");
+    second.kill();
+  } finally {
+    first.kill("SIGCONT");
+    first.kill("SIGKILL");
+  }
+});
+
+test("the session console prints the forward, each request, and closes on exit", async () => {
+  const user = await t.createUserWithKey();
+  const name = uniqueName("term");
+  await t.reserve(user, name);
+  const app = await t.startLocalApp();
+  const ssh = await t.startSsh({ user, forwards: [`${name}:80:127.0.0.1:${app.port}`], session: true });
+  assert.equal(ssh.state, "live", ssh.stderr());
+  await ssh.waitForStdout(new RegExp(`Forwarding http://${name}\\.localhost:${t.httpPort} -> `));
+  await ssh.waitForStdout(/Press Ctrl-C or type exit/);
+
+  await t.fetchTunnel(name, "/term-check");
+  await ssh.waitForStdout(/GET \/term-check 200 [\d.]+ms/);
+
+  ssh.child.stdin.write("exit\r");
+  const { code } = await ssh.exited;
+  assert.equal(code, 0);
+  assert.equal(t.relay.registry.get(name), undefined);
+});
+
+test("Ctrl-C in the console closes the connection", async () => {
+  const user = await t.createUserWithKey();
+  const name = uniqueName("ctrlc");
+  await t.reserve(user, name);
+  const ssh = await t.startSsh({ user, forwards: [`${name}:80:127.0.0.1:9`], session: true });
+  assert.equal(ssh.state, "live", ssh.stderr());
+  await ssh.waitForStdout(/Forwarding/);
+  ssh.child.stdin.write("\x03");
+  await ssh.exited;
+  await t.waitFor(() => t.relay.registry.get(name) === undefined, "the tunnel to go", 2_000);
+});
+
+test("a refusal is printed in the console when the client keeps a session", async () => {
+  const user = await t.createUserWithKey();
+  const name = uniqueName("nores");
+  const ssh = await t.startSsh({
+    user,
+    forwards: [`${name}:80:127.0.0.1:9`],
+    session: true,
+    extraArgs: ["-o", "ExitOnForwardFailure=no"],
+    waitForTunnels: false,
+  });
+  await ssh.waitForStdout(new RegExp(`Refused -R ${name}:80: The name ${name} is not reserved`));
+  ssh.kill();
+});
+
+test("ssh with a command gets help text and exits 0", async () => {
+  const user = await t.createUserWithKey();
+  const ssh = await t.startSsh({ user, forwards: [], command: ["help"], waitForTunnels: false });
+  const { code } = await ssh.exited;
+  assert.equal(code, 0, ssh.stderr());
+  assert.match(ssh.stdout(), /Burrow serves HTTP tunnels; it runs no commands/);
+  assert.match(ssh.stdout(), new RegExp(`ssh -R myapp:80:localhost:3000 -p ${t.sshPort}`));
+});
+
+test("-W (direct-tcpip through the relay) is refused", async () => {
+  const user = await t.createUserWithKey();
+  const ssh = await t.startSsh({
+    user,
+    forwards: [],
+    extraArgs: ["-W", "127.0.0.1:22"],
+    waitForTunnels: false,
+  });
+  const { code } = await ssh.exited;
+  assert.notEqual(code, 0);
+  assert.match(ssh.stderr(), /open failed|administratively prohibited/);
+});
+
+test("admin disconnect through the control channel closes the tunnel within a second and says why", async () => {
+  const user = await t.createUserWithKey();
+  const name = uniqueName("admin");
+  await t.reserve(user, name);
+  const ssh = await t.startSsh({ user, forwards: [`${name}:80:127.0.0.1:9`] });
+  assert.equal(ssh.state, "live", ssh.stderr());
+  const tunnel = ssh.tunnels[0]!;
+  await t.waitFor(() => t.relay.controlListening, "the control channel");
+
+  await sendRelayCommand(t.db, { type: "disconnect", name, reason: "abuse report" });
+  await t.waitFor(() => t.relay.registry.get(name) === undefined, "the admin disconnect", 1_000);
+  await ssh.exited;
+  assert.match(ssh.stderr(), new RegExp(`${name}: closed by an administrator \\(abuse report\\)`));
+  const row = await t.waitFor(async () => {
+    const r = await sessionRow(tunnel.sessionId);
+    return r.endedAt ? r : undefined;
+  }, "the session row to close");
+  assert.equal(row.endReason, "admin_disconnect");
+});
+
+test("admin disconnect of one name keeps the connection's other names up", async () => {
+  const user = await t.createUserWithKey();
+  const [kept, dropped] = [uniqueName("kept"), uniqueName("drop")];
+  await t.reserve(user, kept);
+  await t.reserve(user, dropped);
+  const app = await t.startLocalApp();
+  const ssh = await t.startSsh({
+    user,
+    forwards: [`${kept}:80:127.0.0.1:${app.port}`, `${dropped}:80:127.0.0.1:${app.port}`],
+    session: true,
+  });
+  assert.equal(ssh.state, "live", ssh.stderr());
+  await sendRelayCommand(t.db, { type: "disconnect", name: dropped });
+  await ssh.waitForStdout(new RegExp(`${dropped}: closed by an administrator\\.`));
+  assert.equal(t.relay.registry.get(dropped), undefined);
+  assert.equal((await t.fetchTunnel(kept, "/kept")).status, 200);
+  ssh.kill();
+});
+
+test("access-changed commands are re-emitted for the edge", async () => {
+  await t.waitFor(() => t.relay.controlListening, "the control channel");
+  const seen = new Promise<string>((resolve) => t.relay.events.once("access-changed", resolve));
+  await sendRelayCommand(t.db, { type: "access-changed", name: "whatever" });
+  assert.equal(await Promise.race([seen, sleep(2_000).then(() => "timeout")]), "whatever");
+});

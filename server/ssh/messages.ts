@@ -1,0 +1,63 @@
+import type { Env } from "../../lib/env.ts";
+
+/**
+ * Every sentence the relay shows an SSH user, in one place so wording stays consistent and tests can
+ * match on it. Shown in a banner, a disconnect description or the session console.
+ */
+export const messages = {
+  databaseDown: "Burrow cannot reach its database right now, try again in a moment.",
+
+  unknownKey: (config: Pick<Env, "BURROW_DASHBOARD_URL">, fingerprint: string) =>
+    `Burrow does not know the SSH key ${fingerprint}.\n` +
+    `If ssh stops with "Permission denied", add your public key (e.g. ~/.ssh/id_ed25519.pub) at\n` +
+    `  ${dashboard(config)}/keys\n` +
+    "or on the relay machine with: npm run burrow -- key add\n" +
+    "then connect again.",
+
+  userDisabled: "Burrow: this account is disabled. Ask the relay's administrator.",
+
+  tooManyConnections: (max: number) =>
+    `Burrow: this key already has ${max} open connections (BURROW_MAX_CONNECTIONS_PER_KEY). ` +
+    "Close one, or wait for dropped ones to time out (about 30 seconds).",
+
+  tooManyForwards: (max: number) =>
+    `This connection already has ${max} tunnels (BURROW_MAX_FORWARDS_PER_CONNECTION): open another ssh connection.`,
+
+  notReserved: (config: Pick<Env, "BURROW_DASHBOARD_URL">, name: string) =>
+    `The name ${name} is not reserved. Reserve it at ${dashboard(config)}/names, then connect again.`,
+
+  reservedByOther: (name: string) => `The name ${name} is reserved by another account.`,
+
+  duplicateForward: (name: string) => `This connection already forwards ${name}.`,
+
+  duplicateRandom:
+    "This connection already has a tunnel with a random name on that address: " +
+    "give the second one a name, e.g. -R myname:80:localhost:3000.",
+
+  randomNamesDisabled: (config: Pick<Env, "BURROW_DASHBOARD_URL">) =>
+    `This relay does not hand out random names: reserve a name at ${dashboard(config)}/names and use ` +
+    "-R <name>:80:localhost:<port>.",
+
+  randomNameExhausted: "Could not pick a free random name, try again.",
+
+  refused: (what: string, reason: string) => `Refused ${what}: ${reason}`,
+
+  forwarding: (url: string, target: string) => `Forwarding ${url} -> ${target}`,
+
+  takenOver: (name: string) => `${name}: another connection of yours took over this name.`,
+
+  adminDisconnect: (name: string, reason: string | undefined) =>
+    `${name}: closed by an administrator${reason ? ` (${reason})` : ""}.`,
+
+  flood: (what: string) => `Burrow: too many ${what} on this connection; disconnected. Connect again.`,
+
+  relayShutdown: "The Burrow relay is shutting down; reconnect in a moment.",
+
+  channelRefused: "Burrow only serves HTTP tunnels (-R); -L, -D and -W are not available.",
+
+  quitHint: "Press Ctrl-C or type exit to close the tunnels.",
+} as const;
+
+function dashboard(config: Pick<Env, "BURROW_DASHBOARD_URL">): string {
+  return config.BURROW_DASHBOARD_URL.replace(/\/+$/, "");
+}

@@ -1,0 +1,113 @@
+import { createServer, type Server as NetServer, type Socket } from "node:net";
+import ssh2 from "ssh2";
+import { coalesceWrites } from "./coalesce-writes.ts";
+import { type ConnectionDeps, RelayConnection } from "./connection.ts";
+
+/**
+ * Server keepalives: a ping every 10 s, and the connection is dropped after 2 unanswered ones plus
+ * the interval in progress, so a vanished laptop (suspended, lost Wi-Fi) frees its names within ~30 s
+ * even when no FIN or RST ever arrives. Never an idle timeout: idle tunnels and WebSockets are fine.
+ */
+const KEEPALIVE_INTERVAL_MS = 10_000;
+const KEEPALIVE_COUNT_MAX = 2;
+const HANDSHAKE_TIMEOUT_MS = 30_000;
+
+function socketKey(address: string | undefined, port: number | undefined): string {
+  return `${address}|${port}`;
+}
+
+export interface Keepalive {
+  intervalMs: number;
+  /** Unanswered pings tolerated; the connection drops after intervalMs × (countMax + 1) of silence. */
+  countMax: number;
+}
+
+export interface SshServerOptions extends ConnectionDeps {
+  hostKey: string | Buffer;
+  keepalive?: Keepalive;
+}
+
+/**
+ * The relay's SSH listener. Sockets are accepted by a plain net.Server (so TCP_NODELAY is set before
+ * the first byte: small proxied requests would otherwise wait ~40 ms on Nagle) and handed to ssh2.
+ */
+export class SshServer {
+  readonly #ssh: ssh2.Server;
+  readonly #net: NetServer;
+  readonly #connections = new Set<RelayConnection>();
+
+  constructor(options: SshServerOptions) {
+    this.#ssh = new ssh2.Server({
+      hostKeys: [options.hostKey],
+      ident: "Burrow",
+      keepaliveInterval: options.keepalive?.intervalMs ?? KEEPALIVE_INTERVAL_MS,
+      keepaliveCountMax: options.keepalive?.countMax ?? KEEPALIVE_COUNT_MAX,
+    });
+    this.#ssh.on("connection", (client: ssh2.Connection, info: ssh2.ClientInfo) => {
+      const key = socketKey(info.ip, info.port);
+      const socket = this.#pendingSockets.get(key);
+      if (!socket) {
+        client.end();
+        return;
+      }
+      this.#pendingSockets.delete(key);
+      socket.setTimeout(0);
+      const connection = new RelayConnection(client, socket, options, (c) => this.#connections.delete(c));
+      this.#connections.add(connection);
+    });
+    this.#net = createServer((socket) => this.#accept(socket));
+  }
+
+  /**
+   * ssh2 announces a connection (after the SSH version exchange) with only the peer's address and
+   * port; this map hands the matching socket to the RelayConnection. Address and port identify a
+   * live TCP connection to this listener uniquely.
+   */
+  readonly #pendingSockets = new Map<string, Socket>();
+
+  #accept(socket: Socket): void {
+    socket.setNoDelay(true);
+    coalesceWrites(socket);
+    // ssh2 handles errors of sockets it owns; this keeps an early reset from being an uncaught error.
+    socket.on("error", () => {});
+    const key = socketKey(socket.remoteAddress, socket.remotePort);
+    this.#pendingSockets.set(key, socket);
+    socket.once("close", () => {
+      if (this.#pendingSockets.get(key) === socket) this.#pendingSockets.delete(key);
+    });
+    // A peer that never completes the SSH version exchange is dropped.
+    socket.setTimeout(HANDSHAKE_TIMEOUT_MS, () => {
+      if (this.#pendingSockets.get(key) === socket) socket.destroy();
+    });
+    this.#ssh.injectSocket(socket);
+  }
+
+  /** Starts listening; resolves with the bound port (config port 0 picks a free one). */
+  listen(port: number, host: string): Promise<number> {
+    return new Promise((resolve, reject) => {
+      this.#net.once("error", reject);
+      this.#net.listen(port, host, () => {
+        this.#net.off("error", reject);
+        const address = this.#net.address();
+        resolve(typeof address === "object" && address ? address.port : port);
+      });
+    });
+  }
+
+  get connections(): readonly RelayConnection[] {
+    return [...this.#connections];
+  }
+
+  /** Stops accepting new connections at once. Existing ones keep running until `closeConnections`. */
+  stopAccepting(): void {
+    // net.Server#close's callback waits for every open connection to end: don't wait for it here.
+    if (this.#net.listening) this.#net.close();
+  }
+
+  /** Ends every connection, telling each client why. */
+  closeConnections(reason: string, message?: string): void {
+    for (const connection of this.connections) connection.shutdown(reason, message);
+    for (const socket of this.#pendingSockets.values()) socket.destroy();
+    this.#pendingSockets.clear();
+  }
+}

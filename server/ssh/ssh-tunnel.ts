@@ -1,0 +1,165 @@
+import type { Duplex } from "node:stream";
+import type { Connection, ServerChannel } from "ssh2";
+import { AppError } from "../../lib/errors.ts";
+import type { Tunnel, TunnelRegistry } from "../registry.ts";
+import type { SessionRecorder } from "../sessions/session-recorder.ts";
+import type { ForwardBind } from "./forward-request.ts";
+
+/** A visitor's stream waits at most this long for the SSH client to accept the channel. */
+const OPEN_STREAM_TIMEOUT_MS = 15_000;
+
+/** Relay-wide counters the heartbeat reads. */
+export interface RelayStats {
+  requests: number;
+}
+
+/** The SSH connection a tunnel belongs to. */
+export interface TunnelOwner {
+  readonly client: Connection;
+  print(line: string): void;
+  /** Called once when the tunnel closes, for whatever reason. */
+  tunnelClosed(tunnel: SshTunnel, reason: string, message: string | undefined): void;
+}
+
+export interface SshTunnelInit {
+  name: string;
+  sessionId: string;
+  userId: string;
+  reservationId: string | null;
+  clientIp: string;
+  target: string;
+  /** The forward exactly as the client requested it (with the allocated port for port 0). */
+  bind: ForwardBind;
+}
+
+/**
+ * A live tunnel backed by one forward of one SSH connection. Routing (registry) and the TunnelSession
+ * row are handled here, so every way a tunnel ends — client gone, takeover, admin, shutdown —
+ * goes through the same idempotent `close`.
+ */
+export class SshTunnel implements Tunnel {
+  readonly name: string;
+  readonly sessionId: string;
+  readonly userId: string;
+  readonly reservationId: string | null;
+  readonly clientIp: string;
+  readonly startedAt = new Date();
+  readonly target: string;
+  readonly bind: ForwardBind;
+  requests = 0;
+  bytesIn = 0;
+  bytesOut = 0;
+  #closed = false;
+  /** Visitor channels still open, closed with the tunnel (the edge may pool idle ones). */
+  readonly #streams = new Set<ServerChannel>();
+  readonly #owner: TunnelOwner;
+  readonly #registry: TunnelRegistry;
+  readonly #sessions: SessionRecorder;
+  readonly #stats: RelayStats;
+
+  constructor(
+    init: SshTunnelInit,
+    deps: { owner: TunnelOwner; registry: TunnelRegistry; sessions: SessionRecorder; stats: RelayStats },
+  ) {
+    this.name = init.name;
+    this.sessionId = init.sessionId;
+    this.userId = init.userId;
+    this.reservationId = init.reservationId;
+    this.clientIp = init.clientIp;
+    this.target = init.target;
+    this.bind = init.bind;
+    this.#owner = deps.owner;
+    this.#registry = deps.registry;
+    this.#sessions = deps.sessions;
+    this.#stats = deps.stats;
+  }
+
+  get closed(): boolean {
+    return this.#closed;
+  }
+
+  /**
+   * Opens a `forwarded-tcpip` (or `forwarded-streamlocal@openssh.com`) channel to the client, which
+   * connects it to its local app. Never touches the database.
+   */
+  openStream(visitor: { ip: string; port: number }): Promise<Duplex> {
+    if (this.#closed) return Promise.reject(new AppError("unavailable", `${this.name} is offline`));
+    return new Promise<Duplex>((resolve, reject) => {
+      let settled = false;
+      const timer = setTimeout(() => {
+        settled = true;
+        reject(new AppError("unavailable", "the SSH client did not open a channel in time"));
+      }, OPEN_STREAM_TIMEOUT_MS);
+      const done = (error: Error | undefined, channel?: ServerChannel) => {
+        clearTimeout(timer);
+        if (settled) {
+          // Too late: the visitor has been answered already; don't leak the channel.
+          channel?.close();
+          return;
+        }
+        settled = true;
+        if (error || !channel) {
+          reject(error ?? new AppError("unavailable", "no channel"));
+          return;
+        }
+        if (this.#closed) {
+          channel.close();
+          reject(new AppError("unavailable", `${this.name} is offline`));
+          return;
+        }
+        this.#streams.add(channel);
+        channel.once("close", () => this.#streams.delete(channel));
+        resolve(channel);
+      };
+      try {
+        const client = this.#owner.client;
+        if (this.bind.type === "tcpip") {
+          client.forwardOut(this.bind.bindAddr, this.bind.bindPort, visitor.ip, visitor.port, done);
+        } else {
+          client.openssh_forwardOutStreamLocal(this.bind.socketPath, done);
+        }
+      } catch (error) {
+        // ssh2 throws synchronously when the connection is already gone.
+        done(error instanceof Error ? error : new Error(String(error)));
+      }
+    });
+  }
+
+  notify(line: string): void {
+    if (!this.#closed) this.#owner.print(line);
+  }
+
+  recordRequest(bytesIn: number, bytesOut: number): void {
+    this.requests++;
+    this.bytesIn += bytesIn;
+    this.bytesOut += bytesOut;
+    this.#stats.requests++;
+  }
+
+  /**
+   * Ends the tunnel: out of routing at once, session row closed in the background, owner told (it
+   * prints `message` and may end the connection). Safe to call any number of times.
+   */
+  close(reason: string, message?: string): void {
+    if (this.#closed) return;
+    this.#closed = true;
+    this.#registry.remove(this);
+    // An ended tunnel must not keep carrying traffic; OpenSSH also waits for open forwarded channels
+    // before it exits after its session closed.
+    for (const stream of this.#streams) stream.close();
+    this.#streams.clear();
+    this.#sessions.end(
+      this.sessionId,
+      reason,
+      { requests: this.requests, bytesIn: this.bytesIn, bytesOut: this.bytesOut },
+      this.reservationId,
+    );
+    this.#owner.tunnelClosed(this, reason, message);
+  }
+}
+
+/** Closes any registry tunnel, passing the user-facing message when it is one of ours. */
+export function closeTunnel(tunnel: Tunnel, reason: string, message?: string): void {
+  if (tunnel instanceof SshTunnel) tunnel.close(reason, message);
+  else tunnel.close(reason);
+}

@@ -1,0 +1,181 @@
+import type { ServerChannel, Session } from "ssh2";
+
+/** Lines kept for a session that has not opened yet: enough for the greeting and a burst of refusals. */
+const MAX_BUFFERED_LINES = 200;
+
+const CTRL_C = 0x03;
+const CTRL_D = 0x04;
+const BACKSPACE = 0x7f;
+const CTRL_H = 0x08;
+
+export interface TerminalOptions {
+  /** Lines printed when a shell opens, before anything buffered. */
+  greeting: () => string[];
+  /** Help text for `ssh … <command>` (an exec request). */
+  execHelp: () => string;
+  /** The user pressed Ctrl-C / Ctrl-D or typed `exit`: close the whole connection. */
+  onQuit: () => void;
+}
+
+/**
+ * The text side of one SSH connection. OpenSSH opens a session channel unless run with -N; the relay
+ * has no shell to offer, so the session becomes a status console: greeting, one line per forward,
+ * refusals with their reason and a live line per request. Lines printed before the session opens
+ * (forward replies usually race the session's channel-open) are buffered and flushed when it does.
+ */
+export class Terminal {
+  readonly #options: TerminalOptions;
+  readonly #channels = new Set<ServerChannel>();
+  #buffer: string[] = [];
+  #dropped = 0;
+  #typed = "";
+  #sessionSeen = false;
+  #consoleWaiters: (() => void)[] = [];
+
+  constructor(options: TerminalOptions) {
+    this.#options = options;
+  }
+
+  /** True once the client opened a session channel (it runs without -N). */
+  get hasSession(): boolean {
+    return this.#sessionSeen;
+  }
+
+  /** True while a shell channel is open, i.e. printed lines reach the user now. */
+  get hasConsole(): boolean {
+    return this.#channels.size > 0;
+  }
+
+  /**
+   * Waits up to `ms` for a shell to open. Used before refusing a forward: OpenSSH sends its forward
+   * requests before opening the session, and the refusal should be readable before the client
+   * (perhaps with ExitOnForwardFailure) reacts to it.
+   */
+  waitForConsole(ms: number): Promise<boolean> {
+    if (this.hasConsole) return Promise.resolve(true);
+    return new Promise((resolve) => {
+      const waiter = () => {
+        clearTimeout(timer);
+        resolve(true);
+      };
+      const timer = setTimeout(() => {
+        this.#consoleWaiters = this.#consoleWaiters.filter((w) => w !== waiter);
+        resolve(false);
+      }, ms);
+      this.#consoleWaiters.push(waiter);
+    });
+  }
+
+  /**
+   * Prints one line. Text is sanitised: request lines carry visitor-controlled paths, and escape
+   * sequences must never reach the user's terminal.
+   */
+  print(line: string): void {
+    const clean = sanitize(line);
+    if (this.#channels.size === 0) {
+      this.#buffer.push(clean);
+      if (this.#buffer.length > MAX_BUFFERED_LINES) {
+        this.#buffer.shift();
+        this.#dropped++;
+      }
+      return;
+    }
+    for (const channel of this.#channels) writeLine(channel, clean);
+  }
+
+  /** Wires a `session` channel request: pty/env/window-change accepted, shell = console, exec = help. */
+  attach(session: Session): void {
+    this.#sessionSeen = true;
+    session.on("pty", (accept) => accept?.());
+    session.on("env", (accept) => accept?.());
+    session.on("window-change", (accept) => accept?.());
+    // No agent, X11 or subsystems (sftp): the relay has nothing for them.
+    session.on("auth-agent", (_accept, reject) => reject?.());
+    session.on("x11", (_accept, reject) => reject?.());
+    session.on("subsystem", (_accept, reject) => reject?.());
+    session.on("sftp", (_accept, reject) => reject?.());
+    session.on("shell", (accept) => {
+      const channel = accept();
+      if (channel) this.#openConsole(channel);
+    });
+    session.on("exec", (accept) => {
+      const channel = accept();
+      if (!channel) return;
+      channel.on("error", () => {});
+      channel.write(toCrlf(this.#options.execHelp()));
+      channel.exit(0);
+      channel.end();
+    });
+  }
+
+  /** Says goodbye on every open console and closes them. */
+  close(finalLine?: string): void {
+    for (const channel of this.#channels) {
+      if (finalLine) writeLine(channel, sanitize(finalLine));
+      channel.exit(0);
+      channel.end();
+    }
+    this.#channels.clear();
+  }
+
+  #openConsole(channel: ServerChannel): void {
+    channel.on("error", () => {});
+    channel.on("close", () => this.#channels.delete(channel));
+    for (const line of this.#options.greeting()) writeLine(channel, sanitize(line));
+    if (this.#dropped > 0) writeLine(channel, `(${this.#dropped} earlier lines not shown)`);
+    for (const line of this.#buffer) writeLine(channel, line);
+    this.#buffer = [];
+    this.#dropped = 0;
+    this.#channels.add(channel);
+    channel.on("data", (data: Buffer) => this.#onInput(channel, data));
+    const waiters = this.#consoleWaiters;
+    this.#consoleWaiters = [];
+    for (const waiter of waiters) waiter();
+  }
+
+  /**
+   * With a pty the client's terminal is raw: the relay echoes what is typed and reads `exit`
+   * itself. Without a pty (ssh -T) lines arrive whole, which the same code handles.
+   */
+  #onInput(channel: ServerChannel, data: Buffer): void {
+    for (const byte of data) {
+      if (byte === CTRL_C || byte === CTRL_D) {
+        this.#options.onQuit();
+        return;
+      }
+      if (byte === 0x0d || byte === 0x0a) {
+        const command = this.#typed.trim().toLowerCase();
+        this.#typed = "";
+        channel.write("\r\n");
+        if (command === "exit" || command === "quit" || command === "logout") {
+          this.#options.onQuit();
+          return;
+        }
+        if (command)
+          writeLine(channel, "Burrow has no shell: type exit or press Ctrl-C to close the tunnels.");
+      } else if (byte === BACKSPACE || byte === CTRL_H) {
+        if (this.#typed) {
+          this.#typed = this.#typed.slice(0, -1);
+          channel.write("\b \b");
+        }
+      } else if (byte >= 0x20 && byte < 0x7f && this.#typed.length < 80) {
+        this.#typed += String.fromCharCode(byte);
+        channel.write(Buffer.from([byte]));
+      }
+    }
+  }
+}
+
+function writeLine(channel: ServerChannel, line: string): void {
+  if (channel.writable) channel.write(`${line}\r\n`);
+}
+
+function toCrlf(text: string): string {
+  return `${text.replace(/\r?\n/g, "\r\n").replace(/(\r\n)?$/, "")}\r\n`;
+}
+
+/** Replaces C0/C1 control characters (ESC, BEL, CR, …) so nothing can drive the user's terminal. */
+export function sanitize(line: string): string {
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: matching control characters is the point
+  return line.replace(/[\u0000-\u001f\u007f-\u009f]/g, "?");
+}

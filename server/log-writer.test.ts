@@ -2,17 +2,21 @@ import assert from "node:assert/strict";
 import net from "node:net";
 import { after, before, test } from "node:test";
 import { setTimeout as sleep } from "node:timers/promises";
-import { createDb } from "../lib/db.ts";
+import type pg from "pg";
 import type { LogFields, Logger } from "../lib/logger.ts";
 import type { NewRequestLog } from "../lib/request-logs/row.ts";
 import { createTestDatabase, type TestDatabase } from "../lib/testing/db.ts";
+import { createLogPool, prismaSqlRunner, type SqlRunner } from "./log-database.ts";
 import { createLogWriter } from "./log-writer.ts";
 
 let testDb: TestDatabase;
+let pool: pg.Pool;
 before(async () => {
   testDb = await createTestDatabase("logwriter");
+  pool = createLogPool(testDb.url);
 });
 after(async () => {
+  await pool.end();
   await testDb.drop();
 });
 
@@ -104,51 +108,58 @@ async function until(
   }
 }
 
-test("rows are written in batches with every field", async () => {
-  const name = "batches";
-  const writer = createLogWriter({
-    db: testDb.db,
-    maxQueue: 10_000,
-    logger: recordingLogger(),
-    batchSize: 100,
+// The relay writes through its own pg pool; an edge built without a connection string goes through
+// the Prisma client. Both must store the same rows.
+const runners: Array<[string, () => SqlRunner]> = [
+  ["the log pool", () => pool],
+  ["the Prisma client", () => prismaSqlRunner(testDb.db)],
+];
+for (const [via, runner] of runners)
+  test(`rows are written in batches with every field, through ${via}`, async () => {
+    const name = `batches-${via.replaceAll(" ", "-")}`;
+    const writer = createLogWriter({
+      sql: runner(),
+      maxQueue: 10_000,
+      logger: recordingLogger(),
+      batchSize: 100,
+    });
+    for (let i = 0; i < 250; i++) writer.push(row(i, { name }));
+    writer.push(
+      row(999, {
+        name,
+        method: "POST",
+        status: 502,
+        durationMs: 12.5,
+        bytesIn: 5_000_000_000,
+        bytesOut: 7,
+        userAgent: null,
+        upgrade: true,
+        error: "local_unreachable",
+        // A session id that does not exist (deleted meanwhile) must not fail the batch.
+        sessionId: "no-such-session",
+      }),
+    );
+    await writer.flush();
+    assert.deepEqual(writer.stats(), { queued: 0, written: 251, dropped: 0 });
+    assert.equal(await testDb.db.requestLog.count({ where: { name } }), 251);
+    const last = await testDb.db.requestLog.findFirstOrThrow({ where: { name, path: "/r/999" } });
+    assert.equal(last.method, "POST");
+    assert.equal(last.status, 502);
+    assert.equal(last.durationMs, 12.5);
+    assert.equal(last.bytesIn, 5_000_000_000n);
+    assert.equal(last.bytesOut, 7n);
+    assert.equal(last.userAgent, null);
+    assert.equal(last.upgrade, true);
+    assert.equal(last.error, "local_unreachable");
+    assert.equal(last.sessionId, null);
+    assert.equal(last.admission, "PUBLIC");
+    await writer.close();
   });
-  for (let i = 0; i < 250; i++) writer.push(row(i, { name }));
-  writer.push(
-    row(999, {
-      name,
-      method: "POST",
-      status: 502,
-      durationMs: 12.5,
-      bytesIn: 5_000_000_000,
-      bytesOut: 7,
-      userAgent: null,
-      upgrade: true,
-      error: "local_unreachable",
-      // A session id that does not exist (deleted meanwhile) must not fail the batch.
-      sessionId: "no-such-session",
-    }),
-  );
-  await writer.flush();
-  assert.deepEqual(writer.stats(), { queued: 0, written: 251, dropped: 0 });
-  assert.equal(await testDb.db.requestLog.count({ where: { name } }), 251);
-  const last = await testDb.db.requestLog.findFirstOrThrow({ where: { name, path: "/r/999" } });
-  assert.equal(last.method, "POST");
-  assert.equal(last.status, 502);
-  assert.equal(last.durationMs, 12.5);
-  assert.equal(last.bytesIn, 5_000_000_000n);
-  assert.equal(last.bytesOut, 7n);
-  assert.equal(last.userAgent, null);
-  assert.equal(last.upgrade, true);
-  assert.equal(last.error, "local_unreachable");
-  assert.equal(last.sessionId, null);
-  assert.equal(last.admission, "PUBLIC");
-  await writer.close();
-});
 
 test("the timer writes queued rows without a flush call", async () => {
   const name = "timer";
   const writer = createLogWriter({
-    db: testDb.db,
+    sql: pool,
     maxQueue: 100,
     logger: recordingLogger(),
     flushIntervalMs: 50,
@@ -161,9 +172,15 @@ test("the timer writes queued rows without a flush call", async () => {
 test("while the database is down rows are kept up to the cap, then dropped and counted; they are written after recovery", async () => {
   const name = "outage";
   const pg = await startSwitchablePostgres(new URL(testDb.url));
-  const db = createDb(pg.url, { max: 2, applicationName: "burrow-test-outage" });
+  const outagePool = createLogPool(pg.url);
   const logger = recordingLogger();
-  const writer = createLogWriter({ db, maxQueue: 50, logger, flushIntervalMs: 20, reportIntervalMs: 60_000 });
+  const writer = createLogWriter({
+    sql: outagePool,
+    maxQueue: 50,
+    logger,
+    flushIntervalMs: 20,
+    reportIntervalMs: 60_000,
+  });
   try {
     writer.push(row(0, { name }));
     await writer.flush();
@@ -202,7 +219,7 @@ test("while the database is down rows are kept up to the cap, then dropped and c
     assert.ok(logger.lines.some((l) => l.message.includes("reachable again")));
   } finally {
     await writer.close();
-    await db.$disconnect();
+    await outagePool.end();
     await pg.close();
   }
 });
@@ -211,7 +228,7 @@ test("a batch the database refuses is dropped and counted, and does not block la
   const name = "refused";
   const logger = recordingLogger();
   const writer = createLogWriter({
-    db: testDb.db,
+    sql: pool,
     maxQueue: 100,
     logger,
     batchSize: 1,
@@ -230,7 +247,7 @@ test("a batch the database refuses is dropped and counted, and does not block la
 test("close() writes what is queued and drops later pushes", async () => {
   const name = "close";
   const writer = createLogWriter({
-    db: testDb.db,
+    sql: pool,
     maxQueue: 100,
     logger: recordingLogger(),
     flushIntervalMs: 60_000,

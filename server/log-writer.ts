@@ -1,6 +1,6 @@
-import type { Db } from "../lib/db.ts";
 import type { Logger } from "../lib/logger.ts";
 import type { NewRequestLog } from "../lib/request-logs/row.ts";
+import type { SqlRunner } from "./log-database.ts";
 
 /** Counters of a LogWriter, for the heartbeat and tests. */
 export interface LogWriterStats {
@@ -24,7 +24,8 @@ export interface LogWriter {
 }
 
 export interface LogWriterOptions {
-  db: Db;
+  /** Where batches go: the relay's log pool (log-database.ts), or Prisma through prismaSqlRunner. */
+  sql: SqlRunner;
   /** Rows kept in memory at most (BURROW_LOG_QUEUE_MAX); beyond that, new rows are dropped. */
   maxQueue: number;
   logger: Logger;
@@ -62,7 +63,7 @@ LEFT JOIN share_links l ON l.id = r."shareLinkId"`;
  * queue drains once the database answers again.
  */
 export function createLogWriter(options: LogWriterOptions): LogWriter {
-  const { db, maxQueue, logger } = options;
+  const { sql, maxQueue, logger } = options;
   const flushIntervalMs = options.flushIntervalMs ?? 250;
   const batchSize = options.batchSize ?? 500;
   const reportIntervalMs = options.reportIntervalMs ?? 10_000;
@@ -116,7 +117,7 @@ export function createLogWriter(options: LogWriterOptions): LogWriter {
   }
 
   async function insert(rows: NewRequestLog[]): Promise<void> {
-    await db.$executeRawUnsafe(INSERT_SQL, JSON.stringify(rows));
+    await sql.query(INSERT_SQL, [JSON.stringify(rows)]);
   }
 
   /**
@@ -126,7 +127,7 @@ export function createLogWriter(options: LogWriterOptions): LogWriter {
    */
   async function databaseAnswers(): Promise<boolean> {
     try {
-      await db.$executeRawUnsafe("SELECT 1");
+      await sql.query("SELECT 1");
       return true;
     } catch {
       return false;

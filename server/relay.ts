@@ -92,6 +92,7 @@ export function createRelay(deps: RelayDeps): Relay {
     config,
     logger: logger.child({ part: "http" }),
     access: deps.access,
+    databaseUrl: deps.databaseUrl,
   });
   const heartbeat = new Heartbeat({
     db,

@@ -7,6 +7,7 @@ import type { TLSSocket } from "node:tls";
 import type { Db } from "../../lib/db.ts";
 import type { Env } from "../../lib/env.ts";
 import type { Logger } from "../../lib/logger.ts";
+import { createLogPool, prismaSqlRunner } from "../log-database.ts";
 import { createLogWriter, type LogWriter } from "../log-writer.ts";
 import type { TunnelRegistry } from "../registry.ts";
 import { type AccessGate, publicAccess } from "./access.ts";
@@ -28,6 +29,11 @@ export interface HttpEdgeDeps {
    * (and closes it in close()); when BURROW_REQUEST_LOG is off, nothing is logged either way.
    */
   logWriter?: LogWriter;
+  /**
+   * Connection string for the edge's own request log pool (log-database.ts); defaults to
+   * config.DATABASE_URL. Without either, an edge-made writer goes through `db`.
+   */
+  databaseUrl?: string;
   /** Who may reach a tunnel; every tunnel is public when omitted. */
   access?: AccessGate;
   /** How long close() waits for in-flight requests before cutting them (default 10 s). */
@@ -66,11 +72,13 @@ const KEEP_ALIVE_TIMEOUT_MS = 60_000;
 export function createHttpEdge(deps: HttpEdgeDeps): HttpEdge {
   const { registry, config, logger } = deps;
   const ownsLogWriter = config.BURROW_REQUEST_LOG && !deps.logWriter;
+  const logDatabaseUrl = deps.databaseUrl ?? config.DATABASE_URL;
+  const logPool = ownsLogWriter && logDatabaseUrl ? createLogPool(logDatabaseUrl) : undefined;
   const logWriter = !config.BURROW_REQUEST_LOG
     ? undefined
     : (deps.logWriter ??
       createLogWriter({
-        db: deps.db,
+        sql: logPool ?? prismaSqlRunner(deps.db),
         maxQueue: config.BURROW_LOG_QUEUE_MAX,
         logger: logger.child({ part: "log" }),
       }));
@@ -302,6 +310,7 @@ export function createHttpEdge(deps: HttpEdgeDeps): HttpEdge {
         agents.destroyAll();
         await Promise.all(closed);
         if (ownsLogWriter) await logWriter?.close();
+        await logPool?.end().catch(() => {});
       })();
       return closing;
     },

@@ -1,6 +1,6 @@
 import type { Logger } from "../lib/logger.ts";
 import type { NewRequestLog } from "../lib/request-logs/row.ts";
-import type { SqlRunner } from "./log-database.ts";
+import { isForeignKeyViolation, type SqlRunner } from "./log-database.ts";
 
 /** Counters of a LogWriter, for the heartbeat and tests. */
 export interface LogWriterStats {
@@ -45,29 +45,35 @@ const RECORDSET = `json_to_recordset($1::json) AS r(
   "at" timestamptz, "name" text, "sessionId" text, "method" text, "path" text, "status" int,
   "durationMs" float8, "bytesIn" bigint, "bytesOut" bigint, "clientIp" text, "userAgent" text,
   "upgrade" bool, "admission" text, "shareLinkId" text, "error" text)`;
-const COLUMNS = `(at, name, session_id, method, path, status, duration_ms, bytes_in, bytes_out, client_ip,
-   user_agent, upgrade, admission, share_link_id, error)`;
+
+/** The INSERT of a batch, with the expressions that fill session_id and share_link_id. */
+function insertStatement(sessionId: string, shareLinkId: string, joins = ""): string {
+  return `
+INSERT INTO request_logs
+  (at, name, session_id, method, path, status, duration_ms, bytes_in, bytes_out, client_ip,
+   user_agent, upgrade, admission, share_link_id, error)
+SELECT r."at", r."name", ${sessionId}, r."method", r."path", r."status", r."durationMs", r."bytesIn",
+       r."bytesOut", r."clientIp", r."userAgent", r."upgrade", r."admission"::admission, ${shareLinkId},
+       r."error"
+FROM ${RECORDSET}${joins}`;
+}
 
 /** The usual batch: the foreign keys check session and share link ids, nothing more to look up. */
-const INSERT_SQL = `
-INSERT INTO request_logs ${COLUMNS}
-SELECT r."at", r."name", r."sessionId", r."method", r."path", r."status", r."durationMs", r."bytesIn",
-       r."bytesOut", r."clientIp", r."userAgent", r."upgrade", r."admission"::admission, r."shareLinkId", r."error"
-FROM ${RECORDSET}`;
+const INSERT_SQL = insertStatement(`r."sessionId"`, `r."shareLinkId"`);
 
 /**
- * The fallback when INSERT_SQL fails: a row whose session or share link was deleted meanwhile (or
- * whose session row is not saved yet) gets NULL there instead of a foreign-key error that would
+ * The fallback when a batch breaks a foreign key: a row whose session or share link was deleted
+ * meanwhile (or whose session row is not saved yet) gets NULL there instead of an error that would
  * fail the whole batch. Not the usual statement: its joins cost the database work on every batch,
  * and the planner may scan both tables whole.
  */
-const INSERT_TOLERANT_SQL = `
-INSERT INTO request_logs ${COLUMNS}
-SELECT r."at", r."name", s.id, r."method", r."path", r."status", r."durationMs", r."bytesIn",
-       r."bytesOut", r."clientIp", r."userAgent", r."upgrade", r."admission"::admission, l.id, r."error"
-FROM ${RECORDSET}
+const INSERT_TOLERANT_SQL = insertStatement(
+  "s.id",
+  "l.id",
+  `
 LEFT JOIN tunnel_sessions s ON s.id = r."sessionId"
-LEFT JOIN share_links l ON l.id = r."shareLinkId"`;
+LEFT JOIN share_links l ON l.id = r."shareLinkId"`,
+);
 
 /**
  * Creates the request log writer: a bounded in-memory queue written in batches, so proxying never
@@ -133,9 +139,10 @@ export function createLogWriter(options: LogWriterOptions): LogWriter {
     const json = JSON.stringify(rows);
     try {
       await sql.query(INSERT_SQL, [json]);
-    } catch {
-      // A dangling session or link id, most likely; if the database is down or refuses the rows
-      // for another reason this fails too, and drain() tells those apart.
+    } catch (error) {
+      // Only a dangling session or link id is worth a second statement; an outage or rows the
+      // database refuses for another reason go to drain(), which tells those two apart.
+      if (!isForeignKeyViolation(error)) throw error;
       await sql.query(INSERT_TOLERANT_SQL, [json]);
     }
   }

@@ -13,7 +13,16 @@ export type RelayCommand =
   | { type: "access-changed"; name: string };
 
 export async function sendRelayCommand(db: Db, command: RelayCommand): Promise<void> {
-  await db.$executeRaw`SELECT pg_notify(${RELAY_CONTROL_CHANNEL}, ${JSON.stringify(command)})`;
+  await relayCommandQuery(db, command);
+}
+
+/**
+ * The NOTIFY as a query to run in `db.$transaction([change, relayCommandQuery(...)])`: Postgres
+ * delivers it exactly when the change commits, so a change the relay must hear about (access
+ * settings it caches) can never commit silently, e.g. if the dashboard dies between two statements.
+ */
+export function relayCommandQuery(db: Db, command: RelayCommand) {
+  return db.$executeRaw`SELECT pg_notify(${RELAY_CONTROL_CHANNEL}, ${JSON.stringify(command)})`;
 }
 
 export function parseRelayCommand(payload: string): RelayCommand | null {

@@ -7,7 +7,7 @@ import { pathToFileURL } from "node:url";
 import { createDb, type Db } from "../lib/db.ts";
 import { type Env, loadEnv } from "../lib/env.ts";
 import { createLogger, type Logger } from "../lib/logger.ts";
-import { createAccessGate } from "./access/gate.ts";
+import { createAccessGate, keepAccessGateCurrent } from "./access/gate.ts";
 import { loadOrCreateHostKey } from "./host-key.ts";
 import { createRelay, type RelayPorts } from "./relay.ts";
 import { readOrCreateSecret } from "./secret-file.ts";
@@ -47,7 +47,7 @@ export async function runRelay(
     secret: await readOrCreateSecret(join(config.BURROW_DATA_DIR, "access-secret"), 32),
   });
   const relay = createRelay({ db, config, hostKey: hostKey.privateKey, logger, access });
-  relay.events.on("access-changed", (name) => access.invalidate(name));
+  keepAccessGateCurrent(relay, access);
   let ports: RelayPorts;
   try {
     ports = await relay.listen();

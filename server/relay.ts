@@ -40,6 +40,11 @@ export interface RelayEventMap {
   "access-changed": [name: string];
   /** A control command arrived (after the relay acted on it). */
   command: [command: RelayCommand];
+  /**
+   * The control channel's LISTEN started working (true) or was lost (false): while false, dashboard
+   * notifications may be missed, so cached access state must not be trusted for long.
+   */
+  "control-listening": [listening: boolean];
 }
 
 export interface RelayPorts {
@@ -120,7 +125,12 @@ export function createRelay(deps: RelayDeps): Relay {
   };
   const databaseUrl = deps.databaseUrl ?? config.DATABASE_URL;
   const control = databaseUrl
-    ? new ControlListener({ databaseUrl, logger: logger.child({ part: "control" }), onCommand })
+    ? new ControlListener({
+        databaseUrl,
+        logger: logger.child({ part: "control" }),
+        onCommand,
+        onListening: (listening) => events.emit("control-listening", listening),
+      })
     : undefined;
 
   let closing: Promise<void> | undefined;

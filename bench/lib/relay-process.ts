@@ -46,6 +46,8 @@ export async function startRelayProcess(options: RelayProcessOptions): Promise<R
   const [host, port] = splitLoopback(options.httpAddr);
   const nodeFlags = options.cpuProfDir ? ["--cpu-prof", `--cpu-prof-dir=${options.cpuProfDir}`] : [];
   if (options.exposeGc) nodeFlags.push("--expose-gc");
+  // Extra node/V8 flags for experiments (e.g. "--max-semi-space-size=32"), split on spaces.
+  nodeFlags.push(...(process.env.BENCH_RELAY_NODE_FLAGS ?? "").split(" ").filter(Boolean));
   const log = createWriteStream(options.logFile, { flags: "a" });
   const root = options.repoRoot ?? repoRoot;
   const child = spawn(

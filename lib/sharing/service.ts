@@ -1,7 +1,7 @@
 import type { Db } from "../db.ts";
 import { AppError } from "../errors.ts";
 import { hashPassword } from "../passwords.ts";
-import { sendRelayCommand } from "../relay-control.ts";
+import { relayCommandQuery } from "../relay-control.ts";
 import { parseInput } from "../validate.ts";
 import { accessSettingsSchema, createShareLinkSchema, expiryDate } from "./schemas.ts";
 import { createShareToken } from "./tokens.ts";
@@ -40,15 +40,18 @@ export async function setAccessSettings(
   if (mode === "PASSWORD" && !password && !reservation.passwordHash) {
     throw new AppError("invalid_input", "Set a password for password mode", { password: ["Set a password"] });
   }
-  const updated = await db.reservation.update({
-    where: { id: reservation.id },
-    data: {
-      accessMode: mode,
-      ...(password ? { passwordHash: await hashPassword(password), passwordVersion: { increment: 1 } } : {}),
-    },
-    omit: { passwordHash: false },
-  });
-  await sendRelayCommand(db, { type: "access-changed", name });
+  const passwordHash = password ? await hashPassword(password) : undefined;
+  const [updated] = await db.$transaction([
+    db.reservation.update({
+      where: { id: reservation.id },
+      data: {
+        accessMode: mode,
+        ...(passwordHash ? { passwordHash, passwordVersion: { increment: 1 } } : {}),
+      },
+      omit: { passwordHash: false },
+    }),
+    relayCommandQuery(db, { type: "access-changed", name }),
+  ]);
   return { mode: updated.accessMode, hasPassword: updated.passwordHash !== null };
 }
 
@@ -100,15 +103,17 @@ export async function revokeShareLink(
   now = new Date(),
 ) {
   const reservation = await ownedReservation(db, userId, name);
-  const result = await db.shareLink.updateMany({
-    where: { id: linkId, reservationId: reservation.id, revokedAt: null },
-    data: { revokedAt: now },
-  });
+  const [result] = await db.$transaction([
+    db.shareLink.updateMany({
+      where: { id: linkId, reservationId: reservation.id, revokedAt: null },
+      data: { revokedAt: now },
+    }),
+    relayCommandQuery(db, { type: "access-changed", name }),
+  ]);
   if (result.count === 0) {
     const exists = await db.shareLink.count({ where: { id: linkId, reservationId: reservation.id } });
     if (exists === 0) throw new AppError("not_found", "No such link");
   }
-  await sendRelayCommand(db, { type: "access-changed", name });
 }
 
 /** Why a link no longer admits anyone, or null while it does. */

@@ -10,7 +10,7 @@ import { createLogger } from "../../lib/logger.ts";
 import { createShareLink, revokeShareLink, setAccessSettings } from "../../lib/sharing/service.ts";
 import type { AccessGate } from "../http/access.ts";
 import { startTestRelay, type TestRelay, type TestUser } from "../testing/harness.ts";
-import { type AccessGateHandle, createAccessGate } from "./gate.ts";
+import { type AccessGateHandle, createAccessGate, keepAccessGateCurrent } from "./gate.ts";
 
 let harness: TestRelay;
 let gate: AccessGateHandle | undefined;
@@ -31,10 +31,10 @@ before(async () => {
     config: harness.config,
     logger: createLogger({ silent: true }),
     cacheTtlMs: 60_000,
+    notifiedCacheTtlMs: 60_000,
   });
-  const live = gate;
-  harness.relay.events.on("access-changed", (name) => live.invalidate(name));
   await harness.waitFor(() => harness.relay.controlListening, "the control channel");
+  keepAccessGateCurrent(harness.relay, gate);
   owner = await harness.createUserWithKey();
   await harness.reserve(owner, "notified");
   const app = await harness.startLocalApp();

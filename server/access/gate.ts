@@ -12,6 +12,7 @@ import {
 import { loadAccessState, type NameAccessState, redeemShareLink } from "../../lib/sharing/relay-access.ts";
 import { AttemptThrottle } from "../../lib/sharing/throttle.ts";
 import type { AccessDecision, AccessGate, AccessRequest } from "../http/access.ts";
+import type { Relay } from "../relay.ts";
 import type { HeaderEdits } from "../http/headers.ts";
 import type { EdgePage } from "../http/pages.ts";
 import { readFormBody, signFormToken, verifyFormToken } from "./login-form.ts";
@@ -48,8 +49,10 @@ export interface AccessGateDeps {
   secret: string;
   config: Pick<Env, "BURROW_ACCESS_COOKIE_HOURS">;
   logger: Logger;
-  /** How long per-name access state is trusted without a notification (default 2 s). */
+  /** How long per-name access state is trusted while notifications may be missed (default 2 s). */
   cacheTtlMs?: number;
+  /** How long while the control channel is up and every change notifies (default 30 s). */
+  notifiedCacheTtlMs?: number;
   /** Wrong-password limits (default 10 per client and name, 100 per name, per minute). */
   throttle?: { perClient: number; perName: number; windowMs: number };
   /** Clock in milliseconds (tests). */
@@ -62,6 +65,8 @@ export interface AccessGateDeps {
 export interface AccessGateHandle extends AccessGate {
   /** Drops what is cached about a name: call on the dashboard's `access-changed` notification. */
   invalidate(name: string): void;
+  /** Tells the gate whether `access-changed` notifications are arriving (the control channel is up). */
+  setNotified(notified: boolean): void;
   /** Forgets all cached state. Safe to call twice. */
   close(): void;
 }
@@ -114,6 +119,7 @@ export function createAccessGate(deps: AccessGateDeps): AccessGateHandle {
   const cache = new AccessStateCache({
     load: (name) => loadAccessState(db, name),
     ttlMs: deps.cacheTtlMs ?? 2_000,
+    notifiedTtlMs: deps.notifiedCacheTtlMs ?? 30_000,
     now,
   });
   const throttle = new AttemptThrottle({ ...DEFAULT_THROTTLE, ...deps.throttle, now });
@@ -342,7 +348,7 @@ export function createAccessGate(deps: AccessGateDeps): AccessGateHandle {
     const form = request.body ? await readFormBody(request.body, request.headers["content-type"]) : null;
     if (!form) return respond(badFormPage(), "DENIED", { path });
     const next = safeReturnPath(form.get("next"));
-    const state = await cache.get(request.name);
+    const state = await cache.get(request.name, request.tunnel);
     if (state.mode === "PUBLIC") return respond(redirectTo(next), "PUBLIC", { path });
     if (state.mode === "LINKS") return respond(linksOnlyPage(), "DENIED", { path });
 
@@ -388,7 +394,7 @@ export function createAccessGate(deps: AccessGateDeps): AccessGateHandle {
     }
     if (pathname === LOGIN_PATH && (request.method === "GET" || request.method === "HEAD")) {
       // Someone reloaded after a failed post: show the form again (or just go home).
-      return cache.get(request.name).then((state) => {
+      return cache.get(request.name, request.tunnel).then((state) => {
         if (state.mode !== "PASSWORD") {
           return respond(redirectTo("/"), state.mode === "PUBLIC" ? "PUBLIC" : "DENIED", { path });
         }
@@ -408,9 +414,9 @@ export function createAccessGate(deps: AccessGateDeps): AccessGateHandle {
     check(request) {
       const { pathname } = splitTarget(request.path);
       if (pathname.startsWith(RESERVED_PREFIX)) return reserved(request, pathname);
-      const state = cache.peek(request.name);
+      const state = cache.peek(request.name, request.tunnel);
       if (state) return decide(request, state);
-      return cache.get(request.name).then(
+      return cache.get(request.name, request.tunnel).then(
         (loaded) => decide(request, loaded),
         (error: unknown) => {
           // The edge answers 503: without the name's state, the gate cannot know it may be public.
@@ -425,8 +431,26 @@ export function createAccessGate(deps: AccessGateDeps): AccessGateHandle {
       passwords.forget(name);
     },
 
+    setNotified(notified) {
+      cache.setNotified(notified);
+    },
+
     close() {
       cache.clear();
     },
   };
+}
+
+/**
+ * Keeps a gate current with the relay's control channel: a name's cached state is dropped on its
+ * `access-changed` notification, and cached state is trusted for long only while notifications
+ * arrive. Safe to call after the relay started listening (it reads the current state first).
+ */
+export function keepAccessGateCurrent(
+  relay: Pick<Relay, "events" | "controlListening">,
+  gate: Pick<AccessGateHandle, "invalidate" | "setNotified">,
+): void {
+  gate.setNotified(relay.controlListening);
+  relay.events.on("access-changed", (name) => gate.invalidate(name));
+  relay.events.on("control-listening", (listening) => gate.setNotified(listening));
 }

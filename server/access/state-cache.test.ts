@@ -65,3 +65,46 @@ test("a failed load is not cached", async () => {
   fail = false;
   assert.equal(await cache.get("a"), PUBLIC_STATE);
 });
+
+test("states are trusted longer while notifications arrive, briefly again once they may be missed", async () => {
+  let clock = 0;
+  let loads = 0;
+  const cache = new AccessStateCache({
+    load: async () => stateWithVersion(++loads),
+    ttlMs: 2_000,
+    notifiedTtlMs: 30_000,
+    now: () => clock,
+  });
+  cache.setNotified(true);
+  await cache.get("a");
+  clock = 29_999;
+  assert.equal(cache.peek("a")?.passwordVersion, 1, "no reload while every change is notified");
+  clock = 30_000;
+  assert.equal(cache.peek("a"), undefined, "the long TTL still bounds a silent failure");
+
+  await cache.get("a");
+  clock += 1_000;
+  cache.setNotified(false);
+  assert.equal(cache.peek("a")?.passwordVersion, 2, "a state younger than the short TTL stays");
+  clock += 1_000;
+  assert.equal(cache.peek("a"), undefined, "older ones go as soon as notifications may be missed");
+
+  await cache.get("a");
+  cache.setNotified(true);
+  assert.equal(cache.peek("a"), undefined, "changes made while not listening were not notified: all dropped");
+  assert.equal((await cache.get("a")).passwordVersion, 4);
+  cache.setNotified(true);
+  assert.equal(cache.peek("a")?.passwordVersion, 4, "only the transition drops state");
+});
+
+test("a state loaded for one scope (tunnel) is not used for another under the same name", async () => {
+  let loads = 0;
+  const cache = new AccessStateCache({ load: async () => stateWithVersion(++loads), ttlMs: 60_000 });
+  const first = {};
+  const second = {};
+  assert.equal((await cache.get("a", first)).passwordVersion, 1);
+  assert.equal(cache.peek("a", first)?.passwordVersion, 1);
+  assert.equal(cache.peek("a", second), undefined, "a new tunnel under the name loads afresh");
+  assert.equal((await cache.get("a", second)).passwordVersion, 2);
+  assert.equal(cache.peek("a", first), undefined, "and the old tunnel's entry is gone");
+});

@@ -2,8 +2,17 @@ import type { NameAccessState } from "../../lib/sharing/relay-access.ts";
 
 export interface AccessStateCacheOptions {
   load(name: string): Promise<NameAccessState>;
-  /** How long a loaded state is trusted without hearing from the dashboard (the revocation bound). */
+  /**
+   * How long a loaded state is trusted while change notifications may be missed (the relay's
+   * control channel is down): the revocation bound then.
+   */
   ttlMs: number;
+  /**
+   * How long while notifications are known to arrive (see setNotified). Every change notifies, so
+   * this only bounds what a silent failure (a half-open LISTEN connection) could leave stale.
+   * Defaults to ttlMs.
+   */
+  notifiedTtlMs?: number;
   /** Names kept at most; the oldest entry goes first. */
   maxEntries?: number;
   now?: () => number;
@@ -12,45 +21,68 @@ export interface AccessStateCacheOptions {
 interface Entry {
   state: NameAccessState;
   loadedAt: number;
+  scope: object | undefined;
+}
+
+interface Loading {
+  promise: Promise<NameAccessState>;
+  scope: object | undefined;
 }
 
 /**
- * Per-name access state with a short TTL. Two things make revocation quick: `invalidate` (called
- * on the dashboard's access-changed notification) drops a name at once, and the TTL bounds how stale
- * a state can get when a notification is lost (the LISTEN connection dropped, say). Concurrent
- * misses for one name share one query.
+ * Per-name access state. Two things make revocation quick: `invalidate` (called on the dashboard's
+ * access-changed notification) drops a name at once, and the TTL bounds how stale a state can get
+ * when a notification is lost. The TTL is short while notifications may be missed and long while
+ * they are known to arrive, so the first request after a quiet spell does not wait for a database
+ * query it does not need. Concurrent misses for one name share one query.
+ *
+ * A `scope` (the relay passes the live tunnel) ties an entry to what it was loaded for: a state
+ * loaded for one tunnel is never used for the next tunnel under that name, which may belong to a
+ * new owner of a released name.
  */
 export class AccessStateCache {
   readonly #options: Required<AccessStateCacheOptions>;
   readonly #entries = new Map<string, Entry>();
-  readonly #loading = new Map<string, Promise<NameAccessState>>();
+  readonly #loading = new Map<string, Loading>();
+  #notified = false;
 
   constructor(options: AccessStateCacheOptions) {
-    this.#options = { maxEntries: 10_000, now: Date.now, ...options };
+    this.#options = { maxEntries: 10_000, now: Date.now, notifiedTtlMs: options.ttlMs, ...options };
+  }
+
+  /**
+   * Whether change notifications are arriving (the control channel's LISTEN is up). Turning it on
+   * drops everything cached: changes made while it was off were not notified.
+   */
+  setNotified(notified: boolean): void {
+    if (notified && !this.#notified) this.clear();
+    this.#notified = notified;
   }
 
   /** The cached state when it is still fresh: the synchronous fast path, no promise allocated. */
-  peek(name: string): NameAccessState | undefined {
+  peek(name: string, scope?: object): NameAccessState | undefined {
     const entry = this.#entries.get(name);
     if (!entry) return undefined;
-    if (this.#options.now() - entry.loadedAt < this.#options.ttlMs) return entry.state;
+    const ttl = this.#notified ? this.#options.notifiedTtlMs : this.#options.ttlMs;
+    if (entry.scope === scope && this.#options.now() - entry.loadedAt < ttl) return entry.state;
     this.#entries.delete(name);
     return undefined;
   }
 
   /** The fresh state, loading it when needed. Rejects when the database cannot be reached. */
-  get(name: string): Promise<NameAccessState> {
-    const fresh = this.peek(name);
+  get(name: string, scope?: object): Promise<NameAccessState> {
+    const fresh = this.peek(name, scope);
     if (fresh) return Promise.resolve(fresh);
     const pending = this.#loading.get(name);
-    if (pending) return pending;
+    if (pending && pending.scope === scope) return pending.promise;
     const loadedAt = this.#options.now();
-    const loading = this.#options.load(name).then(
+    const loading: Loading = { scope, promise: this.#options.load(name) };
+    loading.promise = loading.promise.then(
       (state) => {
         // Stored only if no invalidate() came in meanwhile: then this result may predate the change.
         if (this.#loading.get(name) === loading) {
           this.#loading.delete(name);
-          this.#store(name, { state, loadedAt });
+          this.#store(name, { state, loadedAt, scope });
         }
         return state;
       },
@@ -60,7 +92,7 @@ export class AccessStateCache {
       },
     );
     this.#loading.set(name, loading);
-    return loading;
+    return loading.promise;
   }
 
   /** Forgets a name now, including a load still in flight (its result may be older than the change). */

@@ -10,22 +10,31 @@ const RECONNECT_MAX_MS = 10_000;
  * LISTENs on the relay control channel with its own connection (LISTEN needs a dedicated session; a
  * pooled Prisma connection would lose it). When the database drops, it reconnects with backoff
  * until stopped; commands sent while it is away are lost, which is acceptable: a missed
- * "disconnect" can be sent again, a missed "access-changed" only delays a cache refresh.
+ * "disconnect" can be sent again, and `onListening` tells the access cache when notifications may
+ * have been missed (it then trusts cached state only briefly, and drops it all on reconnect).
  */
 export class ControlListener {
   readonly #url: string;
   readonly #logger: Logger;
   readonly #onCommand: (command: RelayCommand) => void;
+  readonly #onListening: (listening: boolean) => void;
   #client: pg.Client | undefined;
   #stopped = false;
   #retryMs = RECONNECT_MIN_MS;
   #retryTimer: NodeJS.Timeout | undefined;
   #connected: Promise<void> | undefined;
 
-  constructor(options: { databaseUrl: string; logger: Logger; onCommand: (command: RelayCommand) => void }) {
+  constructor(options: {
+    databaseUrl: string;
+    logger: Logger;
+    onCommand: (command: RelayCommand) => void;
+    /** Called when the LISTEN starts working (true) and when it is lost or stopped (false). */
+    onListening?: (listening: boolean) => void;
+  }) {
     this.#url = options.databaseUrl;
     this.#logger = options.logger;
     this.#onCommand = options.onCommand;
+    this.#onListening = options.onListening ?? (() => {});
   }
 
   /** Connects and listens; resolves after the first attempt, whether it worked or is retrying. */
@@ -45,6 +54,7 @@ export class ControlListener {
     await this.#connected?.catch(() => {});
     const client = this.#client;
     this.#client = undefined;
+    if (client) this.#onListening(false);
     await client?.end().catch(() => {});
   }
 
@@ -61,7 +71,10 @@ export class ControlListener {
     const onDrop = (error?: Error) => {
       if (dropped) return;
       dropped = true;
-      if (this.#client === client) this.#client = undefined;
+      if (this.#client === client) {
+        this.#client = undefined;
+        this.#onListening(false);
+      }
       client.end().catch(() => {});
       if (this.#stopped) return;
       this.#logger.warn("relay control channel lost, reconnecting", {
@@ -86,6 +99,7 @@ export class ControlListener {
       }
       this.#client = client;
       this.#retryMs = RECONNECT_MIN_MS;
+      this.#onListening(true);
     } catch (error) {
       onDrop(error instanceof Error ? error : new Error(String(error)));
     }

@@ -40,6 +40,7 @@ export class SshServer {
     this.#ssh = new ssh2.Server({
       hostKeys: [options.hostKey],
       ident: "Burrow",
+      ...(process.env.EXP_CIPHERS ? { algorithms: { cipher: process.env.EXP_CIPHERS.split(",") as never } } : {}),
       keepaliveInterval: options.keepalive?.intervalMs ?? KEEPALIVE_INTERVAL_MS,
       keepaliveCountMax: options.keepalive?.countMax ?? KEEPALIVE_COUNT_MAX,
     });

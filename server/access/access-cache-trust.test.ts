@@ -5,8 +5,8 @@
  * straight to the database, bypassing the dashboard, so no notification explains what the relay does.
  */
 import assert from "node:assert/strict";
-import { setTimeout as sleep } from "node:timers/promises";
 import { after, before, test } from "node:test";
+import { setTimeout as sleep } from "node:timers/promises";
 import { createLogger } from "../../lib/logger.ts";
 import type { AccessGate } from "../http/access.ts";
 import { type LocalApp, startTestRelay, type TestRelay, type TestUser } from "../testing/harness.ts";

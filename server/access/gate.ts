@@ -12,9 +12,9 @@ import {
 import { loadAccessState, type NameAccessState, redeemShareLink } from "../../lib/sharing/relay-access.ts";
 import { AttemptThrottle } from "../../lib/sharing/throttle.ts";
 import type { AccessDecision, AccessGate, AccessRequest } from "../http/access.ts";
-import type { Relay } from "../relay.ts";
 import type { HeaderEdits } from "../http/headers.ts";
 import type { EdgePage } from "../http/pages.ts";
+import type { Relay } from "../relay.ts";
 import { readFormBody, signFormToken, verifyFormToken } from "./login-form.ts";
 import {
   badFormPage,

@@ -40,7 +40,8 @@ export class SshServer {
     this.#ssh = new ssh2.Server({
       hostKeys: [options.hostKey],
       ident: "Burrow",
-      ...(process.env.EXP_CIPHERS ? { algorithms: { cipher: process.env.EXP_CIPHERS.split(",") as never } } : {}),
+      // BURROW_SSH_CIPHERS (lib/env.ts): AES-GCM only unless widened, since clients pick by their own order.
+      algorithms: { cipher: options.config.BURROW_SSH_CIPHERS },
       keepaliveInterval: options.keepalive?.intervalMs ?? KEEPALIVE_INTERVAL_MS,
       keepaliveCountMax: options.keepalive?.countMax ?? KEEPALIVE_COUNT_MAX,
     });

@@ -1,0 +1,18 @@
+import assert from "node:assert/strict";
+import { test } from "node:test";
+import { loadEnv } from "./env.ts";
+
+test("BURROW_SSH_CIPHERS: AES-GCM by default, a list to widen it, a clear error for anything unsafe", () => {
+  assert.deepEqual(loadEnv({}).BURROW_SSH_CIPHERS, ["aes128-gcm@openssh.com", "aes256-gcm@openssh.com"]);
+  assert.deepEqual(loadEnv({ BURROW_SSH_CIPHERS: "" }).BURROW_SSH_CIPHERS, loadEnv({}).BURROW_SSH_CIPHERS);
+  assert.deepEqual(
+    loadEnv({ BURROW_SSH_CIPHERS: "aes128-gcm@openssh.com, chacha20-poly1305@openssh.com" })
+      .BURROW_SSH_CIPHERS,
+    ["aes128-gcm@openssh.com", "chacha20-poly1305@openssh.com"],
+  );
+  assert.throws(
+    () => loadEnv({ BURROW_SSH_CIPHERS: "aes128-gcm@openssh.com,3des-cbc" }),
+    /BURROW_SSH_CIPHERS names an unknown or unsafe cipher \(3des-cbc\): use a comma-separated list of aes128-gcm@openssh\.com/,
+  );
+  assert.throws(() => loadEnv({ BURROW_SSH_CIPHERS: " , " }), /BURROW_SSH_CIPHERS is empty/);
+});

@@ -9,49 +9,29 @@
 import assert from "node:assert/strict";
 import { after, before, test } from "node:test";
 import { setTimeout as sleep } from "node:timers/promises";
-import { createLogger } from "../../lib/logger.ts";
 import { createShareLink, revokeShareLink, setAccessSettings } from "../../lib/sharing/service.ts";
-import type { AccessGate } from "../http/access.ts";
 import { type LocalApp, startTestRelay, type TestRelay, type TestUser } from "../testing/harness.ts";
-import { type AccessGateHandle, createAccessGate, keepAccessGateCurrent } from "./gate.ts";
 
 const SHORT_TTL_MS = 1_000;
 const NOTIFIED_TTL_MS = 60_000;
 
 let harness: TestRelay;
-let gate: AccessGateHandle | undefined;
 let owner: TestUser;
 let app: LocalApp;
 
 before(async () => {
-  // The harness makes the database, the gate needs it: the relay gets a forwarder to the gate.
-  const access: AccessGate = {
-    check(request) {
-      if (!gate) throw new Error("gate not ready");
-      return gate.check(request);
-    },
-  };
-  harness = await startTestRelay({}, { access });
-  gate = createAccessGate({
-    db: harness.db,
-    secret: "control-channel-secret-0123456789abcdef",
-    config: harness.config,
-    logger: createLogger({ silent: true }),
-    cacheTtlMs: SHORT_TTL_MS,
-    notifiedCacheTtlMs: NOTIFIED_TTL_MS,
-  });
+  harness = await startTestRelay(
+    {},
+    { accessGate: { cacheTtlMs: SHORT_TTL_MS, notifiedCacheTtlMs: NOTIFIED_TTL_MS } },
+  );
   await harness.waitFor(() => harness.relay.controlListening, "the control channel");
-  keepAccessGateCurrent(harness.relay, gate);
   owner = await harness.createUserWithKey();
   await harness.reserve(owner, "notified");
   app = await harness.startLocalApp();
   await harness.startSsh({ user: owner, forwards: [`notified:80:127.0.0.1:${app.port}`] });
 });
 
-after(async () => {
-  gate?.close();
-  await harness?.close();
-});
+after(() => harness?.close());
 
 const cookieOf = (setCookie: string | string[] | undefined) => String(setCookie).split(";")[0]!;
 

@@ -108,3 +108,46 @@ test("a state loaded for one scope (tunnel) is not used for another under the sa
   assert.equal((await cache.get("a", second)).passwordVersion, 2);
   assert.equal(cache.peek("a", first), undefined, "and the old tunnel's entry is gone");
 });
+
+test("a reload that fails or hangs is answered by the last state, unless a change was announced", async () => {
+  let clock = 0;
+  let behaviour: "ok" | "fail" | "hang" = "ok";
+  let loads = 0;
+  let release: ((state: NameAccessState) => void) | undefined;
+  const cache = new AccessStateCache({
+    load: () => {
+      loads += 1;
+      if (behaviour === "fail") return Promise.reject(new Error("database down"));
+      if (behaviour === "hang") return new Promise((resolve) => (release = resolve));
+      return Promise.resolve(stateWithVersion(loads));
+    },
+    ttlMs: 2_000,
+    staleWaitMs: 20,
+    now: () => clock,
+  });
+  const tunnel = {};
+  await cache.get("a", tunnel);
+
+  clock = 10_000;
+  behaviour = "fail";
+  assert.equal((await cache.get("a", tunnel)).passwordVersion, 1, "the database is down: last state");
+  await assert.rejects(cache.get("a", {}), /database down/, "never another tunnel's state");
+
+  behaviour = "ok";
+  const reseeded = (await cache.get("a", tunnel)).passwordVersion;
+  clock = 15_000;
+  behaviour = "hang";
+  assert.equal(
+    (await cache.get("a", tunnel)).passwordVersion,
+    reseeded,
+    "a hanging reload is not waited for",
+  );
+  release?.(stateWithVersion(99));
+  await new Promise((resolve) => setImmediate(resolve));
+  assert.equal(cache.peek("a", tunnel)?.passwordVersion, 99, "and its answer is kept when it comes");
+
+  clock = 20_000;
+  behaviour = "fail";
+  cache.invalidate("a");
+  await assert.rejects(cache.get("a", tunnel), /database down/, "an announced change has no fallback");
+});

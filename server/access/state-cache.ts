@@ -13,6 +13,11 @@ export interface AccessStateCacheOptions {
    * Defaults to ttlMs.
    */
   notifiedTtlMs?: number;
+  /**
+   * How long a reload is waited for when an earlier state exists (default 250 ms): past it, or when
+   * the reload fails, the earlier state answers (see get).
+   */
+  staleWaitMs?: number;
   /** Names kept at most; the oldest entry goes first. */
   maxEntries?: number;
   now?: () => number;
@@ -39,6 +44,11 @@ interface Loading {
  * A `scope` (the relay passes the live tunnel) ties an entry to what it was loaded for: a state
  * loaded for one tunnel is never used for the next tunnel under that name, which may belong to a
  * new owner of a released name.
+ *
+ * When a reload fails or hangs (the database is unreachable), the last state loaded for the same
+ * scope is used instead, however old: live tunnels keep serving through a database outage, and
+ * nobody can change access settings while the database is down anyway. A name dropped by
+ * `invalidate` (a change was announced) has no such fallback.
  */
 export class AccessStateCache {
   readonly #options: Required<AccessStateCacheOptions>;
@@ -47,7 +57,13 @@ export class AccessStateCache {
   #notified = false;
 
   constructor(options: AccessStateCacheOptions) {
-    this.#options = { maxEntries: 10_000, now: Date.now, notifiedTtlMs: options.ttlMs, ...options };
+    this.#options = {
+      maxEntries: 10_000,
+      now: Date.now,
+      notifiedTtlMs: options.ttlMs,
+      staleWaitMs: 250,
+      ...options,
+    };
   }
 
   /**
@@ -63,16 +79,47 @@ export class AccessStateCache {
   peek(name: string, scope?: object): NameAccessState | undefined {
     const entry = this.#entries.get(name);
     if (!entry) return undefined;
+    if (entry.scope !== scope) {
+      this.#entries.delete(name);
+      return undefined;
+    }
     const ttl = this.#notified ? this.#options.notifiedTtlMs : this.#options.ttlMs;
-    if (entry.scope === scope && this.#options.now() - entry.loadedAt < ttl) return entry.state;
-    this.#entries.delete(name);
-    return undefined;
+    // An expired entry stays, as the fallback for a failed reload.
+    return this.#options.now() - entry.loadedAt < ttl ? entry.state : undefined;
   }
 
-  /** The fresh state, loading it when needed. Rejects when the database cannot be reached. */
+  /**
+   * The fresh state, loading it when needed. When an earlier state for this scope exists, a reload
+   * that fails or takes longer than `staleWaitMs` is not waited for: the earlier state answers.
+   * Rejects only when nothing was ever loaded for this scope and the database cannot be reached.
+   */
   get(name: string, scope?: object): Promise<NameAccessState> {
     const fresh = this.peek(name, scope);
     if (fresh) return Promise.resolve(fresh);
+    const loading = this.#load(name, scope);
+    const last = this.#entries.get(name);
+    if (!last) return loading;
+    return new Promise((resolve, reject) => {
+      // Only while `last` is still what the cache holds: after invalidate() it is known to be stale.
+      const useLast = () => this.#entries.get(name) === last;
+      const timer = setTimeout(() => {
+        if (useLast()) resolve(last.state);
+      }, this.#options.staleWaitMs);
+      loading.then(
+        (state) => {
+          clearTimeout(timer);
+          resolve(state);
+        },
+        (error: unknown) => {
+          clearTimeout(timer);
+          if (useLast()) resolve(last.state);
+          else reject(error);
+        },
+      );
+    });
+  }
+
+  #load(name: string, scope: object | undefined): Promise<NameAccessState> {
     const pending = this.#loading.get(name);
     if (pending && pending.scope === scope) return pending.promise;
     const loadedAt = this.#options.now();

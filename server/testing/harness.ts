@@ -28,6 +28,7 @@ import { type Env, loadEnv } from "../../lib/env.ts";
 import { createLogger } from "../../lib/logger.ts";
 import { parsePublicKey } from "../../lib/ssh-keys/parse.ts";
 import { createTestDatabase, type TestDatabase } from "../../lib/testing/db.ts";
+import { type AccessGateHandle, createAccessGate, keepAccessGateCurrent } from "../access/gate.ts";
 import { loadOrCreateHostKey } from "../host-key.ts";
 import type { Tunnel } from "../registry.ts";
 import { createRelay, type Relay, type RelayDeps } from "../relay.ts";
@@ -115,12 +116,19 @@ export interface TestRelayOptions extends Partial<Pick<RelayDeps, "access" | "ke
    * to simulate an outage. The harness's `db` stays direct.
    */
   proxyDatabase?: boolean;
+  /**
+   * Put the real access gate in front of tunnels, built and kept current as the relay's main does
+   * (on the relay's own database connection); TTLs may be shortened or lengthened for the test.
+   */
+  accessGate?: { cacheTtlMs?: number; notifiedCacheTtlMs?: number };
 }
 
 export interface TestRelay {
   relay: Relay;
   /** Present with `proxyDatabase: true`. */
   databaseProxy: TcpProxy | undefined;
+  /** Present with the `accessGate` option. */
+  accessGate: AccessGateHandle | undefined;
   config: Env;
   db: Db;
   databaseUrl: string;
@@ -151,7 +159,7 @@ export async function startTestRelay(
   overrides: Record<string, string> = {},
   options: TestRelayOptions = {},
 ): Promise<TestRelay> {
-  const { proxyDatabase, ...deps } = options;
+  const { proxyDatabase, accessGate: gateOptions, ...deps } = options;
   const cleanups: (() => Promise<void> | void)[] = [];
   const runCleanups = async () => {
     for (const cleanup of cleanups.reverse()) {
@@ -196,13 +204,26 @@ export async function startTestRelay(
       ...overrides,
     });
     const hostKey = await loadOrCreateHostKey(config.BURROW_DATA_DIR);
+    const logger = createLogger({ silent: !process.env.BURROW_TEST_VERBOSE });
+    const accessGate = gateOptions
+      ? createAccessGate({
+          db: relayDb,
+          config,
+          logger,
+          secret: randomBytes(32).toString("hex"),
+          ...gateOptions,
+        })
+      : undefined;
+    if (accessGate) cleanups.push(() => accessGate.close());
     const relay = createRelay({
       db: relayDb,
       config,
       hostKey: hostKey.privateKey,
-      logger: createLogger({ silent: !process.env.BURROW_TEST_VERBOSE }),
+      logger,
+      ...(accessGate ? { access: accessGate } : {}),
       ...deps,
     });
+    if (accessGate) keepAccessGateCurrent(relay, accessGate);
     cleanups.push(() => relay.close());
     const ports = await relay.listen();
     // The real ports, so URLs printed by the relay (tunnelUrl) match what tests fetch.
@@ -248,6 +269,7 @@ export async function startTestRelay(
     const harness: TestRelay = {
       relay,
       databaseProxy,
+      accessGate,
       config: liveConfig,
       db: database.db,
       databaseUrl: database.url,

@@ -4,7 +4,8 @@
 # bench/request-logging.ts), and writes bench/RESULTS.md. The harness directory may be read-only,
 # so it is copied first. Knobs are the harness's (REPS, DURATION, TARGETS, TESTS, ...; see
 # ../shared/bench/README.md) plus BENCH_TUNNELS / BENCH_TUNNEL_KEYS (idle tunnels) and BENCH_LOG_PAIRS
-# (request logging on/off).
+# (request logging on/off). BENCH_RELAY_NODE_FLAGS passes extra node/V8 flags to the relay process
+# (experiments), BENCH_CPU_PROF_DIR makes it write a CPU profile there.
 # DATABASE_URL (a server where throwaway databases may be created) is used when set; otherwise an
 # embedded PostgreSQL is started for each part.
 set -euo pipefail

@@ -101,9 +101,9 @@ export class AccessStateCache {
     if (!last) return loading;
     return new Promise((resolve, reject) => {
       // Only while `last` is still what the cache holds: after invalidate() it is known to be stale.
-      const useLast = () => this.#entries.get(name) === last;
+      const lastStillHeld = () => this.#entries.get(name) === last;
       const timer = setTimeout(() => {
-        if (useLast()) resolve(last.state);
+        if (lastStillHeld()) resolve(last.state);
       }, this.#options.staleWaitMs);
       loading.then(
         (state) => {
@@ -112,7 +112,7 @@ export class AccessStateCache {
         },
         (error: unknown) => {
           clearTimeout(timer);
-          if (useLast()) resolve(last.state);
+          if (lastStillHeld()) resolve(last.state);
           else reject(error);
         },
       );

@@ -6,7 +6,7 @@
  */
 import http from "node:http";
 import { join } from "node:path";
-import ssh2 from "ssh2";
+import { generateEd25519KeyPair } from "../lib/ssh-keys/generate.ts";
 import { createBenchDatabase } from "./lib/bench-database.ts";
 import { Cleanup, intEnv, log, sleep } from "./lib/cleanup.ts";
 import { type ExtraResult, extraDir, fmt, saveExtraResult } from "./lib/extra-result.ts";
@@ -31,9 +31,7 @@ const keyCount = Math.min(intEnv("BENCH_TUNNEL_KEYS", 10), count);
 const cleanup = new Cleanup();
 
 try {
-  const keys = Array.from({ length: keyCount }, (_, i) =>
-    ssh2.utils.generateKeyPairSync("ed25519", { comment: `bench-${i}` }),
-  );
+  const keys = Array.from({ length: keyCount }, (_, i) => generateEd25519KeyPair(`bench-${i}`));
   const names = Array.from({ length: count }, (_, i) => `idle-${String(i).padStart(4, "0")}`);
   log(`idle tunnels: ${count} connections over ${keyCount} keys`);
   const database = await createBenchDatabase();

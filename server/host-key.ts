@@ -1,6 +1,7 @@
 import { chmod, mkdir, readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import ssh2 from "ssh2";
+import { generateEd25519KeyPair } from "../lib/ssh-keys/generate.ts";
 import { fingerprintOf } from "../lib/ssh-keys/parse.ts";
 
 export const HOST_KEY_FILE = "ssh_host_ed25519_key";
@@ -25,7 +26,7 @@ export async function loadOrCreateHostKey(dataDir: string): Promise<HostKey> {
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code !== "ENOENT") throw error;
     await mkdir(dataDir, { recursive: true });
-    privateKey = ssh2.utils.generateKeyPairSync("ed25519").private;
+    privateKey = generateEd25519KeyPair().private;
     // "wx": never overwrite a key another process wrote in the meantime.
     await writeFile(path, privateKey, { mode: 0o600, flag: "wx" }).catch(async (e: unknown) => {
       if ((e as NodeJS.ErrnoException).code !== "EEXIST") throw e;

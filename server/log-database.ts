@@ -1,19 +1,30 @@
+import { Readable } from "node:stream";
+import { pipeline } from "node:stream/promises";
 import pg from "pg";
+import { from as copyFromStdin } from "pg-copy-streams";
 import type { Db } from "../lib/db.ts";
 
 /** What the request log writer needs from a database: one parameterised statement at a time. */
 export interface SqlRunner {
   query(text: string, values?: unknown[]): Promise<unknown>;
+  /** Runs `statement` (a COPY … FROM STDIN) with `data` as its input; only plain `pg` can. */
+  copyFrom?(statement: string, data: string): Promise<void>;
+}
+
+/** The relay's request log pool: statements, COPY, and end() on shutdown. */
+export interface LogPool extends SqlRunner {
+  copyFrom(statement: string, data: string): Promise<void>;
+  end(): Promise<void>;
 }
 
 /**
  * The relay's own small pool for request log batches. Plain `pg` rather than the Prisma client:
  * every proxied request pays for its row, and a raw statement through Prisma's query interpreter
  * cost about 3 % of the relay's CPU at 64 busy connections (bench/profile-summary.ts), against a
- * fraction of that for the driver alone. Two connections: one batch in flight and the probe that
- * tells an outage from a refused batch.
+ * fraction of that for the driver alone, and COPY (pg-copy-streams) needs a plain connection. Two
+ * connections: one batch in flight and the probe that tells an outage from a refused batch.
  */
-export function createLogPool(databaseUrl: string): pg.Pool {
+export function createLogPool(databaseUrl: string): LogPool {
   const pool = new pg.Pool({
     connectionString: databaseUrl,
     max: 2,
@@ -24,7 +35,23 @@ export function createLogPool(databaseUrl: string): pg.Pool {
   // An idle connection cut by a database restart emits "error" on the pool; unhandled, that would
   // end the process. The next query opens a fresh connection, and the writer reports the outage.
   pool.on("error", () => {});
-  return pool;
+  return {
+    query: (text, values) => pool.query(text, values),
+    async copyFrom(statement, data) {
+      const client = await pool.connect();
+      let failure: Error | undefined;
+      try {
+        await pipeline(Readable.from([data]), client.query(copyFromStdin(statement)));
+      } catch (error) {
+        failure = error instanceof Error ? error : new Error(String(error));
+        throw error;
+      } finally {
+        // A connection whose COPY failed midway is not reused: its protocol state is unknown.
+        client.release(failure);
+      }
+    },
+    end: () => pool.end(),
+  };
 }
 
 /** PostgreSQL's SQLSTATE for "insert or update violates foreign key constraint". */

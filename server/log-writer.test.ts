@@ -2,15 +2,14 @@ import assert from "node:assert/strict";
 import net from "node:net";
 import { after, before, test } from "node:test";
 import { setTimeout as sleep } from "node:timers/promises";
-import type pg from "pg";
 import type { LogFields, Logger } from "../lib/logger.ts";
 import type { NewRequestLog } from "../lib/request-logs/row.ts";
 import { createTestDatabase, type TestDatabase } from "../lib/testing/db.ts";
-import { createLogPool, prismaSqlRunner, type SqlRunner } from "./log-database.ts";
+import { createLogPool, type LogPool, prismaSqlRunner, type SqlRunner } from "./log-database.ts";
 import { createLogWriter } from "./log-writer.ts";
 
 let testDb: TestDatabase;
-let pool: pg.Pool;
+let pool: LogPool;
 before(async () => {
   testDb = await createTestDatabase("logwriter");
   pool = createLogPool(testDb.url);
@@ -108,8 +107,8 @@ async function until(
   }
 }
 
-// The relay writes through its own pg pool; an edge built without a connection string goes through
-// the Prisma client. Both must store the same rows.
+// The relay writes through its own pg pool (with COPY); an edge built without a connection string
+// goes through the Prisma client (an INSERT). Both must store the same rows.
 const runners: Array<[string, () => SqlRunner]> = [
   ["the log pool", () => pool],
   ["the Prisma client", () => prismaSqlRunner(testDb.db)],
@@ -153,6 +152,32 @@ for (const [via, runner] of runners)
     assert.equal(last.error, "local_unreachable");
     assert.equal(last.sessionId, null);
     assert.equal(last.admission, "PUBLIC");
+    await writer.close();
+  });
+
+/** Values COPY's text format and SQL give meaning to, which must be stored as they are. */
+const HOSTILE = [
+  "/tab\there/new\nline\r\nend",
+  "/back\\slash\\N\\t",
+  "\\N",
+  "/'); DROP TABLE request_logs; --",
+  '/<script>alert("x")</script>?q=<b>&amp;',
+  "/ünïcødé/😀/\u2028",
+];
+for (const [via, runner] of runners)
+  test(`paths and user agents with tabs, newlines, backslashes, SQL and HTML are stored verbatim, through ${via}`, async () => {
+    const name = `verbatim-${via.replaceAll(" ", "-")}`;
+    const writer = createLogWriter({ sql: runner(), maxQueue: 100, logger: recordingLogger() });
+    HOSTILE.forEach((value, i) => {
+      writer.push(row(i, { name, path: value, userAgent: value, clientIp: value }));
+    });
+    await writer.flush();
+    assert.equal(writer.stats().written, HOSTILE.length);
+    const stored = await testDb.db.requestLog.findMany({ where: { name }, orderBy: { id: "asc" } });
+    assert.deepEqual(
+      stored.map((r) => [r.path, r.userAgent, r.clientIp]),
+      HOSTILE.map((value) => [value, value, value]),
+    );
     await writer.close();
   });
 

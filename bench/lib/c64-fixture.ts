@@ -1,6 +1,6 @@
 import { writeFile } from "node:fs/promises";
 import { join } from "node:path";
-import ssh2 from "ssh2";
+import { generateEd25519KeyPair } from "../../lib/ssh-keys/generate.ts";
 import { createBenchDatabase } from "./bench-database.ts";
 import type { Cleanup } from "./cleanup.ts";
 import { extraDir } from "./extra-result.ts";
@@ -16,7 +16,7 @@ export interface C64Fixture {
 
 /** A database with one user, key and name, that key on disk for OpenSSH, and a small local app. */
 export async function createC64Fixture(cleanup: Cleanup, name: string): Promise<C64Fixture> {
-  const key = ssh2.utils.generateKeyPairSync("ed25519", { comment: `bench-${name}` });
+  const key = generateEd25519KeyPair(`bench-${name}`);
   const keyFile = join(extraDir, `${name}-key`);
   await writeFile(keyFile, key.private, { mode: 0o600 });
   const database = await createBenchDatabase();

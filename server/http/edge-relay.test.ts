@@ -101,8 +101,8 @@ test("with the relay's database unreachable, requests still flow and their rows 
       const res = await get(`/during-outage/${i}`);
       assert.equal(res.status, 200);
     }
-    // Long enough for the log writer's timed writes (every 250 ms) to fail at least once.
-    await sleep(700);
+    // Long enough for the log writer's timed writes (every second) to fail at least once.
+    await sleep(1_500);
   } finally {
     proxy.restore();
   }

@@ -16,6 +16,7 @@ import ssh2 from "ssh2";
 import type { Db } from "../../lib/db.ts";
 import { type Env, loadEnv } from "../../lib/env.ts";
 import { createLogger } from "../../lib/logger.ts";
+import { generateEd25519KeyPair } from "../../lib/ssh-keys/generate.ts";
 import type { LogWriter } from "../log-writer.ts";
 import { type Tunnel, TunnelRegistry } from "../registry.ts";
 import type { AccessGate } from "./access.ts";
@@ -82,7 +83,7 @@ export async function startEdgeTestRelay(options: {
   });
   const { httpPort, httpsPort } = await edge.listen();
 
-  const hostKey = generateHostKey();
+  const hostKey = generateEd25519KeyPair();
   const connections = new Set<ssh2.Connection>();
   const sshServer = new ssh2.Server({ hostKeys: [hostKey.private] }, (client) => {
     connections.add(client);
@@ -154,18 +155,6 @@ export async function startEdgeTestRelay(options: {
       await new Promise<void>((resolve) => sshServer.close(() => resolve()));
     },
   };
-}
-
-/**
- * An ed25519 host key. ssh2 1.17's generator now and then (about 1 in 500) emits a key its own
- * parser rejects ("Malformed OpenSSH private key"), so the key is checked and regenerated.
- */
-function generateHostKey(): { private: string } {
-  for (let attempt = 0; attempt < 10; attempt++) {
-    const key = ssh2.utils.generateKeyPairSync("ed25519");
-    if (!(ssh2.utils.parseKey(key.private) instanceof Error)) return key;
-  }
-  throw new Error("could not generate a usable ed25519 host key");
 }
 
 let keyDir: string | undefined;

@@ -39,16 +39,14 @@ export function createLogPool(databaseUrl: string): LogPool {
     query: (text, values) => pool.query(text, values),
     async copyFrom(statement, data) {
       const client = await pool.connect();
-      let failure: Error | undefined;
       try {
         await pipeline(Readable.from([data]), client.query(copyFromStdin(statement)));
       } catch (error) {
-        failure = error instanceof Error ? error : new Error(String(error));
-        throw error;
-      } finally {
         // A connection whose COPY failed midway is not reused: its protocol state is unknown.
-        client.release(failure);
+        client.release(true);
+        throw error;
       }
+      client.release();
     },
     end: () => pool.end(),
   };

@@ -23,9 +23,9 @@ export interface RelayDeps {
   hostKey: string | Buffer;
   logger: Logger;
   /**
-   * Connection string for the LISTEN connection of the control channel; defaults to
-   * config.DATABASE_URL. Without either, dashboard commands (admin disconnect, access changes)
-   * are not received.
+   * Connection string for the relay's own plain connections (the control channel's LISTEN and the
+   * request log pool); defaults to config.DATABASE_URL. Without either, dashboard commands (admin
+   * disconnect, access changes) are not received and request logs go through `db`.
    */
   databaseUrl?: string;
   /** Who may reach a tunnel; passed to the HTTP edge (every tunnel is public when omitted). */
@@ -91,13 +91,14 @@ export function createRelay(deps: RelayDeps): Relay {
     keepalive: deps.keepalive,
     limits: new ConnectionLimits(config.BURROW_MAX_CONNECTIONS_PER_KEY),
   });
+  const databaseUrl = deps.databaseUrl ?? config.DATABASE_URL;
   const edge = createHttpEdge({
     registry,
     db,
     config,
     logger: logger.child({ part: "http" }),
     access: deps.access,
-    databaseUrl: deps.databaseUrl,
+    databaseUrl,
   });
   const heartbeat = new Heartbeat({
     db,
@@ -123,7 +124,6 @@ export function createRelay(deps: RelayDeps): Relay {
     }
     events.emit("command", command);
   };
-  const databaseUrl = deps.databaseUrl ?? config.DATABASE_URL;
   const control = databaseUrl
     ? new ControlListener({
         databaseUrl,

@@ -1,4 +1,17 @@
+import type { Page } from "@playwright/test";
 import { expect, PASSWORD, signIn, signUp, test, unique } from "./support/fixtures.ts";
+
+/**
+ * Signs out once the page's own requests (link prefetches, polling) have finished. Known bug, not
+ * fixed yet: every authenticated response re-sets the session cookie (Auth.js rolls it), so one
+ * that lands after the sign-out's response signs the user back in. Until sign-out revokes sessions
+ * on the server, this test waits so that it checks sign-up and sign-in, not that race.
+ */
+async function signOutWhenSettled(page: Page): Promise<void> {
+  await page.waitForLoadState("networkidle");
+  await page.getByRole("button", { name: "Sign out" }).click();
+  await expect(page).toHaveURL(/\/login/);
+}
 
 test("a signed-out visitor is sent to the sign-in page", async ({ page }) => {
   await page.goto("/names");
@@ -20,15 +33,13 @@ test("sign-up shows field errors, then creates the account and signs in", async 
   await signUp(page, email);
   await expect(page.getByText(`Signed in as ${email}`)).toBeVisible();
 
-  await page.getByRole("button", { name: "Sign out" }).click();
-  await expect(page).toHaveURL(/\/login/);
+  await signOutWhenSettled(page);
   await signIn(page, email, PASSWORD);
 });
 
 test("a wrong password gets one clear message, and repeated failures are throttled", async ({ page }) => {
   const { email } = await signUp(page);
-  await page.getByRole("button", { name: "Sign out" }).click();
-  await expect(page).toHaveURL(/\/login/);
+  await signOutWhenSettled(page);
 
   const signInForm = page.getByRole("form", { name: "Sign in" });
   for (let attempt = 1; attempt <= 5; attempt++) {

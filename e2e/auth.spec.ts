@@ -1,14 +1,7 @@
 import type { Page } from "@playwright/test";
 import { expect, PASSWORD, signIn, signUp, test, unique } from "./support/fixtures.ts";
 
-/**
- * Signs out once the page's own requests (link prefetches, polling) have finished. Known bug, not
- * fixed yet: every authenticated response re-sets the session cookie (Auth.js rolls it), so one
- * that lands after the sign-out's response signs the user back in. Until sign-out revokes sessions
- * on the server, this test waits so that it checks sign-up and sign-in, not that race.
- */
-async function signOutWhenSettled(page: Page): Promise<void> {
-  await page.waitForLoadState("networkidle");
+async function signOut(page: Page): Promise<void> {
   await page.getByRole("button", { name: "Sign out" }).click();
   await expect(page).toHaveURL(/\/login/);
 }
@@ -33,13 +26,13 @@ test("sign-up shows field errors, then creates the account and signs in", async 
   await signUp(page, email);
   await expect(page.getByText(`Signed in as ${email}`)).toBeVisible();
 
-  await signOutWhenSettled(page);
+  await signOut(page);
   await signIn(page, email, PASSWORD);
 });
 
 test("a wrong password gets one clear message, and repeated failures are throttled", async ({ page }) => {
   const { email } = await signUp(page);
-  await signOutWhenSettled(page);
+  await signOut(page);
 
   const signInForm = page.getByRole("form", { name: "Sign in" });
   for (let attempt = 1; attempt <= 5; attempt++) {
@@ -65,4 +58,44 @@ test("duplicate email is refused under the field", async ({ page, browser }) => 
   await page2.getByRole("button", { name: "Create account" }).click();
   await expect(page2.getByText("An account with this email already exists")).toBeVisible();
   await other.close();
+});
+
+test("sign-out sticks even when a response that was in flight lands after it", async ({ page, context }) => {
+  await signUp(page);
+  // A second tab polls the API, as the names page does. Its response is held until the first tab
+  // has signed out: Auth.js re-sends the session cookie on every authenticated response, so this
+  // late one puts the cookie back in the browser.
+  const other = await context.newPage();
+  await other.goto("/keys");
+  let fetched: () => void = () => {};
+  const inFlight = new Promise<void>((resolve) => {
+    fetched = resolve;
+  });
+  let release: () => void = () => {};
+  const held = new Promise<void>((resolve) => {
+    release = resolve;
+  });
+  await other.route("**/api/names", async (route) => {
+    const response = await route.fetch();
+    fetched();
+    await held;
+    await route.fulfill({ response });
+  });
+  const late = other.evaluate(() => fetch("/api/names").then((r) => r.status));
+  await inFlight;
+
+  await signOut(page);
+  release();
+  expect(await late).toBe(200);
+  const cookies = await context.cookies();
+  expect(
+    cookies.some((c) => c.name.endsWith("authjs.session-token")),
+    "the late response brought the session cookie back",
+  ).toBe(true);
+
+  // The cookie is back, but the session it names has ended: still signed out, everywhere.
+  await page.goto("/names");
+  await expect(page).toHaveURL(/\/login/);
+  await expect(page.getByRole("heading", { name: "Sign in" })).toBeVisible();
+  expect((await page.request.get("/api/names")).status()).toBe(401);
 });

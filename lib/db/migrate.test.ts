@@ -26,6 +26,7 @@ test("the migrated database serves every model of the Prisma schema", async () =
   const { db } = database;
   const user = await db.user.create({ data: { email: "a@example.com", passwordHash: "x" } });
   assert.equal("passwordHash" in user, false, "hashes are omitted by default");
+  await db.webSession.create({ data: { userId: user.id, expiresAt: new Date() } });
   const key = await db.sshKey.create({
     data: {
       userId: user.id,
@@ -78,4 +79,5 @@ test("the migrated database serves every model of the Prisma schema", async () =
   await db.user.delete({ where: { id: user.id } });
   assert.equal(await db.requestLog.count(), 1, "request logs outlive their session's owner");
   assert.equal(await db.tunnelSession.count(), 0);
+  assert.equal(await db.webSession.count(), 0, "signing in dies with the account");
 });

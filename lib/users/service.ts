@@ -5,6 +5,7 @@ import { dummyPasswordHash, hashPassword, verifyPassword } from "../passwords.ts
 import { sendRelayCommand } from "../relay-control.ts";
 import { parseInput } from "../validate.ts";
 import { emailSchema, roleSchema, signUpSchema } from "./schemas.ts";
+import { endAllWebSessions } from "./web-sessions.ts";
 
 /** A user as every caller sees it: never the password hash. */
 export interface UserSummary {
@@ -108,7 +109,7 @@ export async function getUserByEmail(db: Db, email: string): Promise<UserSummary
 
 /**
  * Disables or re-enables an account. A disabled user cannot sign in or open tunnels; their open
- * tunnels are closed now. An admin cannot disable themselves, which also guarantees one admin stays.
+ * tunnels are closed and their browsers signed out now (re-enabling does not sign them back in). An admin cannot disable themselves, which also guarantees one admin stays.
  */
 export async function setUserDisabled(
   db: Db,
@@ -119,7 +120,10 @@ export async function setUserDisabled(
   await assertActingAdmin(db, actingAdminId);
   if (actingAdminId === userId) throw new AppError("conflict", "You cannot disable your own account");
   const user = await updateUser(db, userId, { disabledAt: disabled ? new Date() : null });
-  if (disabled) await disconnectUserTunnels(db, userId, "account disabled");
+  if (disabled) {
+    await endAllWebSessions(db, userId);
+    await disconnectUserTunnels(db, userId, "account disabled");
+  }
   return user;
 }
 

@@ -1,6 +1,7 @@
 import { NextResponse } from "next/server";
 import type { NextAuthConfig } from "next-auth";
 import { loadEnv } from "../env.ts";
+import { WEB_SESSION_MAX_AGE_S } from "../users/web-sessions.ts";
 
 // No database and no "server-only" here on purpose: proxy.ts imports this file, and the proxy only
 // needs to read the JWT. The Credentials provider (argon2 + Prisma) is added in auth.ts.
@@ -16,7 +17,10 @@ export const authConfig = {
   // Self-hosted behind whatever host name the operator picked: trust the Host header.
   trustHost: true,
   secret: loadEnv().AUTH_SECRET,
-  session: { strategy: "jwt", maxAge: 30 * 24 * 60 * 60 },
+  // The cookie is a JWT, but it is honoured only while its web_sessions row exists (lib/web/session.ts):
+  // Auth.js re-sends the cookie on every authenticated response, so one still in flight when the user
+  // signs out would otherwise sign them back in.
+  session: { strategy: "jwt", maxAge: WEB_SESSION_MAX_AGE_S },
   pages: { signIn: "/login" },
   providers: [],
   callbacks: {
@@ -41,6 +45,7 @@ export const authConfig = {
     },
     session({ session, token }) {
       if (typeof token.uid === "string") session.user.id = token.uid;
+      if (typeof token.sid === "string") session.sessionId = token.sid;
       if (token.role === "ADMIN" || token.role === "USER") session.user.role = token.role;
       return session;
     },

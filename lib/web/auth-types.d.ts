@@ -1,10 +1,12 @@
 import type { DefaultSession } from "next-auth";
 
-// The session carries the user id and the role they had at sign-in. Pages never trust the role
-// from the token alone: lib/web/session.ts re-reads the user on every request that matters.
+// The session carries the user id, the role they had at sign-in and the id of its web_sessions row.
+// Pages trust none of them alone: lib/web/session.ts re-reads the row and the user on every request
+// that matters.
 declare module "next-auth" {
   interface Session {
     user: { id: string; role: "USER" | "ADMIN" } & DefaultSession["user"];
+    sessionId?: string;
   }
   interface User {
     role?: "USER" | "ADMIN";
@@ -15,5 +17,6 @@ declare module "next-auth/jwt" {
   interface JWT {
     uid?: string;
     role?: "USER" | "ADMIN";
+    sid?: string;
   }
 }

@@ -3,6 +3,7 @@ import NextAuth from "next-auth";
 import Credentials from "next-auth/providers/credentials";
 import { signInSchema } from "../users/schemas.ts";
 import { verifyCredentials } from "../users/service.ts";
+import { endWebSession, startWebSession } from "../users/web-sessions.ts";
 import { authConfig } from "./auth-config.ts";
 import { getDb } from "./db.ts";
 
@@ -22,4 +23,21 @@ export const { handlers, auth, signIn, signOut } = NextAuth({
       },
     }),
   ],
+  callbacks: {
+    ...authConfig.callbacks,
+    // Sign-in (the only call with `user`) records the browser's web session; later calls, here and
+    // in the proxy, pass the token through unchanged.
+    async jwt(params) {
+      const token = authConfig.callbacks.jwt(params);
+      if (params.user?.id) token.sid = await startWebSession(getDb(), params.user.id);
+      return token;
+    },
+  },
+  events: {
+    // Ending the row is what signs the browser out; clearing the cookie alone is not enough.
+    async signOut(message) {
+      const sid = "token" in message ? message.token?.sid : undefined;
+      if (typeof sid === "string") await endWebSession(getDb(), sid);
+    },
+  },
 });

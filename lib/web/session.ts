@@ -1,6 +1,7 @@
 import "server-only";
 import { notFound, redirect } from "next/navigation";
 import { cache } from "react";
+import { findWebSessionUser } from "../users/web-sessions.ts";
 import { auth } from "./auth.ts";
 import { getDb } from "./db.ts";
 
@@ -12,18 +13,15 @@ export interface CurrentUser {
 
 /**
  * The signed-in user, re-read from the database once per request: a JWT stays valid until it
- * expires, so a deleted or disabled account (or a demoted admin) must be caught here, not trusted.
+ * expires, so a signed-out browser, a deleted or disabled account (or a demoted admin) must be
+ * caught here, not trusted. Cookies from before web sessions existed carry no session id: signed out.
  */
 export const getCurrentUser = cache(async (): Promise<CurrentUser | null> => {
   const session = await auth();
   const id = session?.user?.id;
-  if (!id) return null;
-  const user = await getDb().user.findUnique({
-    where: { id },
-    select: { id: true, email: true, role: true, disabledAt: true },
-  });
-  if (!user || user.disabledAt) return null;
-  return { id: user.id, email: user.email, role: user.role };
+  const sessionId = session?.sessionId;
+  if (!id || !sessionId) return null;
+  return findWebSessionUser(getDb(), sessionId, id);
 });
 
 /** For pages: the user, or a redirect to /login. */

@@ -46,9 +46,10 @@ async function setMode(page: Page, mode: "Public" | "Password" | "Links only", p
   await expect(page.getByText(`Saved: ${mode.toLowerCase()}.`)).toBeVisible();
 }
 
-async function createLink(page: Page, label: string): Promise<string> {
+async function createLink(page: Page, label: string, maxUses?: number): Promise<string> {
   await page.getByLabel("Label").fill(label);
   await page.getByLabel("Expires").selectOption("1d");
+  if (maxUses !== undefined) await page.getByLabel("Maximum uses").fill(String(maxUses));
   await page.getByRole("button", { name: "Create link" }).click();
   await expect(page.getByText(`Link “${label}” created.`)).toBeVisible();
   const link = (await page.locator("code").filter({ hasText: "burrow_share=" }).textContent()) ?? "";
@@ -170,6 +171,43 @@ test("revoking a link cuts off a visitor who is already on the page", async ({ b
   await expect(page.getByRole("heading", { name: "This link was revoked" })).toBeVisible();
   await visitor.close();
   await access.close();
+});
+
+test("a one-time link survives a chat app's preview: only the visitor's click uses it", async ({
+  browser,
+}) => {
+  const access = await openAccessPage();
+  const link = await createLink(access, "for Cy", 1);
+  const path = link.slice(world.url(name).length);
+
+  // A chat app fetches what it is sent to build a preview: a HEAD, then a GET as a bot.
+  const head = await curl(burrowUnderTest(), name, path, ["-I"]);
+  const preview = await curl(burrowUnderTest(), name, path, ["-A", "Slackbot-LinkExpanding 1.0"]);
+  for (const fetched of [head, preview]) {
+    expect(fetched.status).toBe(200);
+    expect(fetched.headers).not.toMatch(/set-cookie/i);
+  }
+  expect(preview.body).toContain("Someone shared this address with you. This link can be opened once more.");
+
+  const visitor = await browser.newContext();
+  const page = await visitor.newPage();
+  await page.goto(link);
+  await expect(page.getByRole("heading", { name: "Open shared address" })).toBeVisible();
+  await page.getByRole("button", { name: "Open" }).click();
+  await expect(page.getByRole("heading", { name: "the local app" })).toBeVisible();
+  await expect(page).toHaveURL(`${world.url(name)}/`);
+  expect(world.app.seen.some((seen) => seen.path.includes("burrow_share"))).toBe(false);
+
+  await access.reload();
+  const row = access.getByRole("row").filter({ hasText: "for Cy" });
+  await expect(row.getByRole("cell").nth(3)).toHaveText("1 / 1");
+  const late = await browser.newContext();
+  const latePage = await late.newPage();
+  await latePage.goto(link);
+  await expect(latePage.getByRole("heading", { name: "This link has been used up" })).toBeVisible();
+  await page.reload();
+  await expect(page.getByRole("heading", { name: "the local app" })).toBeVisible();
+  await Promise.all([late.close(), visitor.close(), access.close()]);
 });
 
 test("an expired link is refused, and a link that expires cuts off its visitors", async ({ browser }) => {

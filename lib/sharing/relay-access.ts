@@ -63,24 +63,34 @@ export async function loadAccessState(db: Db, name: string): Promise<NameAccessS
   };
 }
 
+/**
+ * Which opens of a link count a use (and admit): `all` for an open the visitor confirmed; `unlimited`
+ * for a plain GET, which counts only links without a use limit (a limited link waits for the
+ * visitor to confirm, so a chat app fetching a preview of it does not use it up); `none` for a HEAD.
+ */
+export type RedeemCount = "all" | "unlimited" | "none";
+
 /** The outcome of opening a share link. */
 export type RedeemResult =
   | { ok: true; linkId: string; expiresAt: Date | null }
-  | { ok: false; problem: "unknown" | "revoked" | "expired" | "used_up" };
+  | { ok: false; problem: "unknown" | "revoked" | "expired" | "used_up" }
+  /** The link admits, but this open does not count (see RedeemCount): nothing was changed. */
+  | { ok: false; problem: "unconfirmed"; usesLeft: number | null };
 
 /** Compare-and-swap retries when many visitors open the same link at once. */
 const REDEEM_ATTEMPTS = 5;
 
 /**
- * Checks a share token for a name and, when the link still admits, counts one use and stamps
- * `lastUsedAt` atomically: the update only applies while `uses` is still the value that was read
- * (compare-and-swap), so `maxUses` holds under concurrent opens. A token of another name is
- * "unknown", like one that never existed.
+ * Checks a share token for a name and, when the link still admits and `count` allows, counts one
+ * use and stamps `lastUsedAt` atomically: the update only applies while `uses` is still the value
+ * that was read (compare-and-swap), so `maxUses` holds under concurrent opens. A token of another
+ * name is "unknown", like one that never existed.
  */
 export async function redeemShareLink(
   db: Db,
   name: string,
   token: string,
+  count: RedeemCount,
   now = new Date(),
 ): Promise<RedeemResult> {
   if (!looksLikeShareToken(token)) return { ok: false, problem: "unknown" };
@@ -100,6 +110,13 @@ export async function redeemShareLink(
     if (!link || link.reservation.name !== name) return { ok: false, problem: "unknown" };
     const problem = shareLinkProblem(link, now);
     if (problem) return { ok: false, problem };
+    if (count === "none" || (count === "unlimited" && link.maxUses !== null)) {
+      return {
+        ok: false,
+        problem: "unconfirmed",
+        usesLeft: link.maxUses === null ? null : link.maxUses - link.uses,
+      };
+    }
     const updated = await db.shareLink.updateMany({
       // Without a use limit there is nothing to race for: a plain increment is enough.
       where: { id: link.id, revokedAt: null, ...(link.maxUses === null ? {} : { uses: link.uses }) },

@@ -82,17 +82,36 @@ function formTokenOf(decision: AccessDecision): string {
 }
 
 /** Posts the password form like a browser on the tunnel's own page would. */
-async function postLogin(
+function postLogin(
   name: string,
   fields: Record<string, string>,
   headers: IncomingHttpHeaders = {},
+  extra: Partial<AccessRequest> = {},
+): Promise<AccessDecision> {
+  return postForm(name, "/__burrow/login", fields, headers, extra);
+}
+
+/** Posts a share link's confirmation form like a browser on the tunnel's own page would. */
+function postShare(
+  name: string,
+  fields: Record<string, string>,
+  headers: IncomingHttpHeaders = {},
+): Promise<AccessDecision> {
+  return postForm(name, "/__burrow/share", fields, headers);
+}
+
+async function postForm(
+  name: string,
+  path: string,
+  fields: Record<string, string>,
+  headers: IncomingHttpHeaders,
   extra: Partial<AccessRequest> = {},
 ): Promise<AccessDecision> {
   const body = new URLSearchParams(fields).toString();
   return gate.check(
     request(name, {
       method: "POST",
-      path: "/__burrow/login",
+      path,
       headers: {
         host: `${name}.tunnels.test`,
         origin: `${extra.proto ?? "http"}://${name}.tunnels.test`,
@@ -473,7 +492,7 @@ test("expired, used-up and unknown links are refused; a used-up link's visitors 
     expiry: "never",
     maxUses: 1,
   });
-  const opened = await gate.check(request("limits", { path: `/?burrow_share=${once.token}` }));
+  const opened = await postShare("limits", { token: once.token, next: "/" });
   assert.equal(opened.admission, "SHARE_LINK");
   const usedUp = await gate.check(request("limits", { path: `/?burrow_share=${once.token}` }));
   assert.equal(usedUp.action === "respond" && usedUp.status, 410);
@@ -554,11 +573,78 @@ test("a link with a use limit admits exactly that many visitors, even all at onc
     expiry: "never",
     maxUses: 3,
   });
-  const opens = await Promise.all(
-    Array.from({ length: 10 }, () => gate.check(request("rush", { path: `/?burrow_share=${token}` }))),
-  );
+  const opens = await Promise.all(Array.from({ length: 10 }, () => postShare("rush", { token, next: "/" })));
   assert.equal(opens.filter((d) => d.admission === "SHARE_LINK").length, 3);
   assert.equal((await database.db.shareLink.findUniqueOrThrow({ where: { id: link.id } })).uses, 3);
+});
+
+test("a link with a use limit counts only the visitor's confirmation: previews and HEADs use nothing", async () => {
+  await reserve("preview", "LINKS");
+  const { link, token } = await createShareLink(database.db, owner, "preview", {
+    label: "x",
+    expiry: "never",
+    maxUses: 2,
+  });
+  const uses = async () => (await database.db.shareLink.findUniqueOrThrow({ where: { id: link.id } })).uses;
+  // A chat app building a preview: GETs and HEADs, with and without an HTML Accept header.
+  for (const fetch of [
+    request("preview", { path: `/doc?burrow_share=${token}&x=<b>` }),
+    request("preview", { path: `/doc?burrow_share=${token}&x=<b>`, method: "HEAD" }),
+    withHeaders("preview", { accept: "*/*" }, { path: `/doc?burrow_share=${token}&x=<b>` }),
+  ]) {
+    const page = await gate.check(fetch);
+    assert.equal(page.action === "respond" && page.status, 200);
+    assert.equal(page.admission, "DENIED");
+    assert.equal(header(page, "set-cookie"), undefined, "no cookie before the visitor confirms");
+    assert.equal(page.action === "respond" && page.path, "/doc?x=<b>", "the token never reaches the log");
+    assert.equal(header(page, "referrer-policy"), "same-origin");
+  }
+  assert.equal(await uses(), 0);
+  const page = await gate.check(request("preview", { path: `/doc?burrow_share=${token}&x=<b>` }));
+  const html = bodyText(page);
+  assert.match(html, /This link can be opened 2 more times/);
+  assert.match(html, /<form method="post" action="\/__burrow\/share">/);
+  assert.match(html, new RegExp(`name="token" value="${token}"`));
+  assert.match(html, /name="next" value="\/doc\?x=&lt;b&gt;"/, "escaped in the page");
+
+  const crossSite = await postShare("preview", { token, next: "/doc" }, { origin: "http://evil.example" });
+  assert.equal(crossSite.action === "respond" && crossSite.status, 403);
+  const wrong = await postShare("preview", { token: "A".repeat(43), next: "/doc" });
+  assert.equal(wrong.action === "respond" && wrong.status, 404);
+  assert.equal(await uses(), 0, "refused posts count nothing");
+
+  const opened = await postShare("preview", { token, next: "/doc?x=<b>" });
+  assert.equal(opened.action === "respond" && opened.status, 303);
+  assert.equal(header(opened, "location"), "/doc?x=<b>");
+  assert.equal(opened.admission, "SHARE_LINK");
+  assert.equal(opened.action === "respond" && opened.path, "/__burrow/share");
+  assert.equal(await uses(), 1);
+  assert.equal(
+    (await gate.check(withHeaders("preview", { cookie: cookieOf(opened) }))).admission,
+    "SHARE_LINK",
+  );
+  assert.match(
+    bodyText(await gate.check(request("preview", { path: `/?burrow_share=${token}` }))),
+    /once more/,
+  );
+
+  // A script (curl -d token=…) sends no Origin: the token alone decides.
+  const script = await postShare("preview", { token, next: "//evil.example/" }, { origin: undefined });
+  assert.equal(script.admission, "SHARE_LINK");
+  assert.equal(header(script, "location"), "/", "the confirmation only redirects on this host");
+  const usedUp = await gate.check(request("preview", { path: `/?burrow_share=${token}` }));
+  assert.equal(usedUp.action === "respond" && usedUp.status, 410);
+});
+
+test("a HEAD of a link without a use limit counts nothing; its GET opens it at once", async () => {
+  await reserve("head", "LINKS");
+  const { link, token } = await createShareLink(database.db, owner, "head", { label: "x", expiry: "never" });
+  const head = await gate.check(request("head", { method: "HEAD", path: `/?burrow_share=${token}` }));
+  assert.equal(head.action === "respond" && head.status, 200);
+  assert.equal((await database.db.shareLink.findUniqueOrThrow({ where: { id: link.id } })).uses, 0);
+  const get = await gate.check(request("head", { path: `/?burrow_share=${token}` }));
+  assert.equal(get.action === "respond" && get.status, 303);
+  assert.equal((await database.db.shareLink.findUniqueOrThrow({ where: { id: link.id } })).uses, 1);
 });
 
 test("the login path: GET shows the form again, upgrades are refused, other reserved paths are 404", async () => {

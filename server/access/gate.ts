@@ -9,7 +9,12 @@ import {
   signAccessCookie,
   verifyAccessCookie,
 } from "../../lib/sharing/access-cookie.ts";
-import { loadAccessState, type NameAccessState, redeemShareLink } from "../../lib/sharing/relay-access.ts";
+import {
+  loadAccessState,
+  type NameAccessState,
+  type RedeemCount,
+  redeemShareLink,
+} from "../../lib/sharing/relay-access.ts";
 import { AttemptThrottle } from "../../lib/sharing/throttle.ts";
 import type { AccessDecision, AccessGate, AccessRequest } from "../http/access.ts";
 import type { HeaderEdits } from "../http/headers.ts";
@@ -26,6 +31,7 @@ import {
   passwordPage,
   plainAnswer,
   redirectTo,
+  shareConfirmPage,
   tooManyAttemptsPage,
 } from "./pages.ts";
 import { PasswordCheck } from "./password-check.ts";
@@ -36,6 +42,7 @@ import {
   LOGIN_PATH,
   postOrigin,
   RESERVED_PREFIX,
+  SHARE_PATH,
   safeReturnPath,
   splitTarget,
   takeShareParam,
@@ -281,12 +288,26 @@ export function createAccessGate(deps: AccessGateDeps): AccessGateHandle {
     return forward("PASSWORD", path, carriesCookie ? DROP_COOKIE_AND_AUTH : DROP_AUTH);
   }
 
-  /** Opening a share link: check and count it, set the cookie, send the visitor to the clean URL. */
-  async function redeem(request: AccessRequest, token: string, cleanPath: string): Promise<AccessDecision> {
+  /**
+   * Opening a share link: check it and, when `count` allows, count a use, set the cookie and send
+   * the visitor to `next` (the clean URL). A link this open does not count gets the confirmation
+   * page. `logPath` is what the request log shows (never the token).
+   */
+  async function redeem(
+    request: AccessRequest,
+    token: string,
+    next: string,
+    count: RedeemCount,
+    logPath = next,
+  ): Promise<AccessDecision> {
     const nowMs = now();
-    const result = await redeemShareLink(db, request.name, token, new Date(nowMs));
+    const result = await redeemShareLink(db, request.name, token, count, new Date(nowMs));
+    if (!result.ok && result.problem === "unconfirmed") {
+      const page = shareConfirmPage({ token, next: safeReturnPath(next), usesLeft: result.usesLeft });
+      return respond(page, "DENIED", { path: logPath });
+    }
     if (!result.ok) {
-      return respond(linkProblemPage(result.problem satisfies LinkProblem), "DENIED", { path: cleanPath });
+      return respond(linkProblemPage(result.problem satisfies LinkProblem), "DENIED", { path: logPath });
     }
     // The link may be newer than the cached state: reload it before the redirected request arrives.
     cache.invalidate(request.name);
@@ -302,10 +323,23 @@ export function createAccessGate(deps: AccessGateDeps): AccessGateHandle {
       expiresAt,
     });
     const setCookie = accessCookieHeader(value, expiresAt - nowSeconds, request.proto === "https");
-    return respond(redirectTo(cleanPath, setCookie), "SHARE_LINK", {
-      path: cleanPath,
+    return respond(redirectTo(next, setCookie), "SHARE_LINK", {
+      path: logPath,
       shareLinkId: result.linkId,
     });
+  }
+
+  /** The confirmation page's post: counts the use `redeem` held back. */
+  async function confirmShare(request: AccessRequest): Promise<AccessDecision> {
+    const path = SHARE_PATH;
+    if (postOrigin(request.headers, request.proto) === "cross")
+      return respond(crossSitePage(), "DENIED", { path });
+    const form = request.body ? await readFormBody(request.body, request.headers["content-type"]) : null;
+    if (!form) return respond(badFormPage(), "DENIED", { path });
+    const next = safeReturnPath(form.get("next"));
+    const state = await cache.get(request.name, request.tunnel);
+    if (state.mode === "PUBLIC") return respond(redirectTo(next), "PUBLIC", { path });
+    return redeem(request, form.get("token") ?? "", next, "all", path);
   }
 
   function decide(request: AccessRequest, state: NameAccessState): AccessDecision | Promise<AccessDecision> {
@@ -323,9 +357,12 @@ export function createAccessGate(deps: AccessGateDeps): AccessGateHandle {
     const cookie = checkCookie(request, state);
     const carriesCookie = cookie.ok || cookie.present;
 
-    // Only a navigation redeems a link (a redirect cannot carry a POST body or an upgrade).
+    // Only a navigation redeems a link (a redirect cannot carry a POST body or an upgrade), and a
+    // HEAD never counts a use: it is how link checkers and previewers look before they fetch.
     const navigating = !request.upgrade && (request.method === "GET" || request.method === "HEAD");
-    if (share.found && navigating) return redeem(request, share.token ?? "", share.path);
+    if (share.found && navigating) {
+      return redeem(request, share.token ?? "", share.path, request.method === "HEAD" ? "none" : "unlimited");
+    }
 
     if (cookie.ok) {
       const grant = cookie.grant;
@@ -391,6 +428,9 @@ export function createAccessGate(deps: AccessGateDeps): AccessGateHandle {
     if (request.upgrade) return respond(plainAnswer(404, "Not found."), "DENIED", { path });
     if (pathname === LOGIN_PATH && request.method === "POST") {
       return login(request);
+    }
+    if (pathname === SHARE_PATH && request.method === "POST") {
+      return confirmShare(request);
     }
     if (pathname === LOGIN_PATH && (request.method === "GET" || request.method === "HEAD")) {
       // Someone reloaded after a failed post: show the form again (or just go home).

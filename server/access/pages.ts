@@ -4,7 +4,7 @@
  * the edge's other pages and, like them, free of anything about the tunnel's owner or app.
  */
 import { type EdgePage, escapeHtml, renderPage, renderPageHtml } from "../http/pages.ts";
-import { LOGIN_PATH } from "./request-parts.ts";
+import { LOGIN_PATH, SHARE_PATH } from "./request-parts.ts";
 
 /** Extra headers on top of a page's own (Set-Cookie, Retry-After, Location). */
 type ExtraHeaders = Readonly<Record<string, string | string[]>>;
@@ -54,6 +54,36 @@ export function passwordPage(options: PasswordPageOptions): EdgePage {
     `<input id="password" name="password" type="password" autocomplete="current-password" required autofocus${described}>` +
     `<button type="submit">Continue</button></form>`;
   return withHeaders(renderPageHtml(options.status, "Password required", html), options.headers);
+}
+
+export interface ShareConfirmPageOptions {
+  /** The share token, carried to the confirming post in a hidden field. */
+  token: string;
+  /** Where to go once the link is opened (already checked by safeReturnPath). */
+  next: string;
+  /** Opens left on a link with a use limit; null for a link without one. */
+  usesLeft: number | null;
+}
+
+/**
+ * "Open this shared address": shown instead of opening a link with a use limit straight away. Chat
+ * apps fetch every link they are sent to build a preview; only this form's post counts a use, so a
+ * preview does not use up a one-time link before the person it was meant for clicks it.
+ */
+export function shareConfirmPage(options: ShareConfirmPageOptions): EdgePage {
+  const left =
+    options.usesLeft === null
+      ? ""
+      : ` This link can be opened ${options.usesLeft === 1 ? "once more" : `${options.usesLeft} more times`}.`;
+  const html =
+    `${FORM_STYLE}<p>Someone shared this address with you.${left}</p>` +
+    `<form method="post" action="${SHARE_PATH}">` +
+    `<input type="hidden" name="token" value="${escapeHtml(options.token)}">` +
+    `<input type="hidden" name="next" value="${escapeHtml(options.next)}">` +
+    `<button type="submit">Open</button></form>`;
+  // The token is in this page's URL: no Referer carries it off this host. Not "no-referrer": the
+  // browser would then send `Origin: null` with the form, which the post's origin check refuses.
+  return withHeaders(renderPageHtml(200, "Open shared address", html), { "referrer-policy": "same-origin" });
 }
 
 /** Why a share link (or the cookie it gave) no longer admits. */
@@ -111,8 +141,8 @@ export function tooManyAttemptsPage(retryAfterSeconds: number): EdgePage {
 
 const CROSS_SITE = renderPage(
   403,
-  "Sign-in refused",
-  "This sign-in did not come from this address's own password page. Open the address and try again.",
+  "Form refused",
+  "This form was not sent from this address's own page. Open the address and try again.",
 );
 const BAD_FORM = renderPage(400, "Bad request", "The relay could not read this sign-in form.");
 

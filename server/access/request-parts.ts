@@ -8,11 +8,14 @@ import { ACCESS_COOKIE } from "../../lib/sharing/access-cookie.ts";
 import { SHARE_PARAM } from "../../lib/sharing/tokens.ts";
 
 /**
- * Paths under this prefix are the relay's own (the password form posts to `/__burrow/login`); they
+ * Paths under this prefix are the relay's own (the password form posts to `/__burrow/login`, a
+ * share link's confirmation to `/__burrow/share`); they
  * never reach a tunnel's app, whatever its access mode.
  */
 export const RESERVED_PREFIX = "/__burrow/";
 export const LOGIN_PATH = `${RESERVED_PREFIX}login`;
+/** Where the confirmation page of a share link with a use limit posts to. */
+export const SHARE_PATH = `${RESERVED_PREFIX}share`;
 
 /** A request target split at the first "?" (a fragment never reaches a server). */
 export function splitTarget(target: string): { pathname: string; query: string | null } {

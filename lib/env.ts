@@ -69,6 +69,7 @@ export const envSchema = z
     BURROW_HTTPS_PORT: z.preprocess(emptyAsUndefined, port.optional()),
     BURROW_TLS_CERT: z.preprocess(emptyAsUndefined, z.string().optional()),
     BURROW_TLS_KEY: z.preprocess(emptyAsUndefined, z.string().optional()),
+    BURROW_HTTPS_REDIRECT: flag.default(true),
     BURROW_DATA_DIR: z.string().min(1).default("./.burrow"),
     BURROW_DASHBOARD_URL: z.preprocess(emptyAsUndefined, z.string().url().optional()),
     BURROW_ALLOW_RANDOM_NAMES: flag.default(true),

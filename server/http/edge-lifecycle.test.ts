@@ -45,7 +45,7 @@ before(async () => {
       "ec_paramgen_curve:prime256v1",
       "-nodes",
       "-days",
-      "1",
+      "30",
       "-subj",
       `/CN=*.${TEST_DOMAIN}`,
       "-keyout",
@@ -127,6 +127,40 @@ test("HTTPS is served with the configured certificate and the app sees proto htt
       assert.equal(request.headers["x-forwarded-proto"], "https");
       assert.equal(request.headers["x-forwarded-port"], String(relay.httpsPort));
       assert.equal(request.headers.forwarded, `for=127.0.0.1;host=life.${TEST_DOMAIN};proto=https`);
+
+      // Plain HTTP to a tunnel is sent to its https address; the app never sees that request.
+      const plain = await requestEdge(relay, {
+        host: `LIFE.${TEST_DOMAIN}:${relay.httpPort}`,
+        path: "/plain?a=1",
+        method: "POST",
+      });
+      assert.equal(plain.status, 308);
+      assert.equal(plain.headers.location, `https://life.${TEST_DOMAIN}:${relay.httpsPort}/plain?a=1`);
+      assert.equal(
+        seen.some((r) => r.url.startsWith("/plain")),
+        false,
+      );
+      const foreign = await requestEdge(relay, { host: "evil.example", path: "/" });
+      assert.equal(foreign.status, 404, "a host outside the domain is answered, not redirected");
+      assert.equal(foreign.headers.location, undefined);
+    },
+  );
+});
+
+test("BURROW_HTTPS_REDIRECT=false serves tunnels over plain HTTP as well", async () => {
+  await withRelay(
+    {
+      db: testDb.db,
+      env: {
+        BURROW_HTTPS_PORT: "0",
+        BURROW_TLS_CERT: join(certDir, "cert.pem"),
+        BURROW_TLS_KEY: join(certDir, "key.pem"),
+        BURROW_HTTPS_REDIRECT: "false",
+      },
+    },
+    async (relay) => {
+      const plain = await requestEdge(relay, { host: `life.${TEST_DOMAIN}`, path: "/plain-ok" });
+      assert.deepEqual([plain.status, plain.body], [200, "ok"]);
     },
   );
 });

@@ -1,4 +1,3 @@
-import { readFile } from "node:fs/promises";
 import http from "node:http";
 import https from "node:https";
 import type { AddressInfo, Socket } from "node:net";
@@ -13,9 +12,11 @@ import type { TunnelRegistry } from "../registry.ts";
 import { type AccessGate, publicAccess } from "./access.ts";
 import { createDispatcher, type Dispatch } from "./dispatch.ts";
 import { ExchangeRecorder } from "./exchange.ts";
+import { httpsRedirectLocation } from "./https-redirect.ts";
 import { PAGES } from "./pages.ts";
 import { proxyRequest, sendPage } from "./proxy.ts";
 import { ReservationLookup } from "./reservation-lookup.ts";
+import { logCertificate, readCertificate, watchCertificate } from "./tls-certificate.ts";
 import { TunnelAgents } from "./tunnel-agents.ts";
 import { proxyUpgrade, sendRawPage } from "./upgrade.ts";
 
@@ -40,6 +41,8 @@ export interface HttpEdgeDeps {
   drainTimeoutMs?: number;
   /** How long a visitor may take to send a request's headers (default 15 s; tests shorten it). */
   headersTimeoutMs?: number;
+  /** How often the TLS certificate files are checked for a renewal (default 60 s; tests shorten it). */
+  certificateCheckMs?: number;
 }
 
 export interface HttpEdge {
@@ -100,6 +103,7 @@ export function createHttpEdge(deps: HttpEdgeDeps): HttpEdge {
   let draining = false;
   let closing: Promise<void> | undefined;
   const drained: Array<() => void> = [];
+  let stopCertificateWatch: (() => void) | undefined;
 
   function onRequest(req: http.IncomingMessage, res: http.ServerResponse): void {
     const socket = req.socket;
@@ -118,6 +122,23 @@ export function createHttpEdge(deps: HttpEdgeDeps): HttpEdge {
     const dispatch = dispatcher(req, false);
     if (dispatch instanceof Promise) void dispatch.then((d) => answerRequest(req, res, d));
     else answerRequest(req, res, dispatch);
+  }
+
+  /**
+   * The plain-HTTP server's requests when the relay serves HTTPS too: visitors to a tunnel are sent
+   * to its https address (308 keeps the method and body), so a password typed on Burrow's page or
+   * the app's own never crosses the network in clear text. Other hosts get the usual answers.
+   */
+  function redirectingToHttps(httpsPort: number) {
+    return (req: http.IncomingMessage, res: http.ServerResponse): void => {
+      const location = httpsRedirectLocation(req.headers.host, req.url, config.BURROW_DOMAIN, httpsPort);
+      if (location === null) {
+        onRequest(req, res);
+        return;
+      }
+      res.writeHead(308, { location, "content-length": "0", "cache-control": "no-store" });
+      res.end();
+    };
   }
 
   function answerRequest(req: http.IncomingMessage, res: http.ServerResponse, dispatch: Dispatch): void {
@@ -225,14 +246,14 @@ export function createHttpEdge(deps: HttpEdgeDeps): HttpEdge {
     socket.destroy();
   }
 
-  function configure(server: http.Server): http.Server {
+  function configure<S extends http.Server>(server: S, onServerRequest: http.RequestListener = onRequest): S {
     // No total request time limit and no socket idle timeout: uploads, long polls and quiet
     // WebSockets may last as long as they like. Only the headers have a deadline (slowloris).
     server.requestTimeout = 0;
     server.timeout = 0;
     server.headersTimeout = deps.headersTimeoutMs ?? HEADERS_TIMEOUT_MS;
     server.keepAliveTimeout = KEEP_ALIVE_TIMEOUT_MS;
-    server.on("request", onRequest);
+    server.on("request", onServerRequest);
     server.on("upgrade", onUpgrade);
     server.on("clientError", onClientError);
     server.on("connection", (socket: Socket) => socket.setNoDelay(true));
@@ -272,25 +293,35 @@ export function createHttpEdge(deps: HttpEdgeDeps): HttpEdge {
     },
 
     async listen() {
-      const httpServer = configure(http.createServer(serverOptions));
-      const httpPort = await bind(httpServer, config.BURROW_HTTP_PORT);
       if (config.BURROW_HTTPS_PORT === undefined || !config.BURROW_TLS_CERT || !config.BURROW_TLS_KEY) {
+        const httpPort = await bind(configure(http.createServer(serverOptions)), config.BURROW_HTTP_PORT);
         logger.info("http edge listening", { host: config.BURROW_LISTEN_HOST, port: httpPort });
         return { httpPort };
       }
-      const [cert, key] = await Promise.all([
-        readFile(config.BURROW_TLS_CERT),
-        readFile(config.BURROW_TLS_KEY),
-      ]);
-      const httpsServer = configure(https.createServer({ ...serverOptions, cert, key }));
+      const files = { cert: config.BURROW_TLS_CERT, key: config.BURROW_TLS_KEY };
+      const pair = await readCertificate(files);
+      const httpsServer = configure(https.createServer({ ...serverOptions, ...pair }));
       const httpsPort = await bind(httpsServer, config.BURROW_HTTPS_PORT);
-      logger.info("http edge listening", { host: config.BURROW_LISTEN_HOST, port: httpPort, httpsPort });
+      logCertificate(logger, "TLS certificate loaded", pair.cert);
+      stopCertificateWatch = watchCertificate(httpsServer, files, logger, deps.certificateCheckMs);
+      const httpServer = configure(
+        http.createServer(serverOptions),
+        config.BURROW_HTTPS_REDIRECT ? redirectingToHttps(httpsPort) : onRequest,
+      );
+      const httpPort = await bind(httpServer, config.BURROW_HTTP_PORT);
+      logger.info("http edge listening", {
+        host: config.BURROW_LISTEN_HOST,
+        port: httpPort,
+        httpsPort,
+        redirectsToHttps: config.BURROW_HTTPS_REDIRECT,
+      });
       return { httpPort, httpsPort };
     },
 
     close() {
       closing ??= (async () => {
         draining = true;
+        stopCertificateWatch?.();
         // server.close() stops accepting and closes idle keep-alive connections; busy ones get
         // their current response (or a 503 for a new request) with Connection: close.
         const closed = servers.map((server) => new Promise<void>((resolve) => server.close(() => resolve())));

@@ -19,7 +19,10 @@ export interface NameAccessState {
   /** The argon2 hash of the tunnel password, if one is set. Stays inside the relay process. */
   passwordHash: string | null;
   passwordVersion: number;
-  /** The name's most recent links by id (a cookie for a link not listed here no longer admits). */
+  /**
+   * The name's links that may have visitors holding a cookie, by id: those opened since
+   * `cookiesIssuedSince` (a cookie for a link not listed here no longer admits).
+   */
   links: ReadonlyMap<string, ShareLinkState>;
 }
 
@@ -32,13 +35,22 @@ export const PUBLIC_STATE: NameAccessState = Object.freeze({
 });
 
 /**
- * Cookies live at most BURROW_ACCESS_COOKIE_HOURS, so only recently made links can still have
- * visitors holding one; the cap bounds the memory and query size for owners with many old links.
+ * A backstop on memory and query size: a name whose links were opened more often than this within
+ * one cookie lifetime keeps the most recently opened ones.
  */
-const MAX_LINKS_LOADED = 500;
+const MAX_LINKS_LOADED = 5_000;
 
-/** Loads the access state of a name; PUBLIC_STATE when the name is not reserved. */
-export async function loadAccessState(db: Db, name: string): Promise<NameAccessState> {
+/**
+ * Loads the access state of a name; PUBLIC_STATE when the name is not reserved. Opening a link
+ * stamps its `lastUsedAt` and issues a cookie that lives at most BURROW_ACCESS_COOKIE_HOURS, so
+ * only links opened since `cookiesIssuedSince` (now minus that lifetime) can have cookie holders,
+ * however old the link itself is or however many links the name has.
+ */
+export async function loadAccessState(
+  db: Db,
+  name: string,
+  cookiesIssuedSince: Date,
+): Promise<NameAccessState> {
   const reservation = await db.reservation.findUnique({
     where: { name },
     select: {
@@ -46,8 +58,9 @@ export async function loadAccessState(db: Db, name: string): Promise<NameAccessS
       passwordHash: true,
       passwordVersion: true,
       shareLinks: {
+        where: { lastUsedAt: { gte: cookiesIssuedSince } },
         select: { id: true, revokedAt: true, expiresAt: true },
-        orderBy: { createdAt: "desc" },
+        orderBy: { lastUsedAt: "desc" },
         take: MAX_LINKS_LOADED,
       },
     },

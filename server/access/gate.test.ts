@@ -647,6 +647,28 @@ test("a HEAD of a link without a use limit counts nothing; its GET opens it at o
   assert.equal((await database.db.shareLink.findUniqueOrThrow({ where: { id: link.id } })).uses, 1);
 });
 
+test("the cookie of an old link opened today admits, however many newer links the name has", async () => {
+  await reserve("many", "LINKS");
+  const year = 365 * 24 * HOUR;
+  const old = await createShareLink(database.db, owner, "many", { label: "old", expiry: "never" });
+  await database.db.shareLink.update({
+    where: { id: old.link.id },
+    data: { createdAt: new Date(clock - year) },
+  });
+  const cookie = cookieOf(await gate.check(request("many", { path: `/?burrow_share=${old.token}` })));
+  const { id: reservationId } = await database.db.reservation.findUniqueOrThrow({ where: { name: "many" } });
+  await database.db.shareLink.createMany({
+    data: Array.from({ length: 600 }, (_, i) => ({
+      reservationId,
+      label: `new ${i}`,
+      tokenHash: `many-${i}`,
+      createdAt: new Date(clock - i),
+    })),
+  });
+  gate.invalidate("many");
+  assert.equal((await gate.check(withHeaders("many", { cookie }))).admission, "SHARE_LINK");
+});
+
 test("the login path: GET shows the form again, upgrades are refused, other reserved paths are 404", async () => {
   await reserve("reserved", "PASSWORD", "correct horse");
   const again = await gate.check(request("reserved", { path: "/__burrow/login?next=%2Fback%3Fa%3D1" }));

@@ -124,7 +124,8 @@ export function createAccessGate(deps: AccessGateDeps): AccessGateHandle {
   const now = deps.now ?? Date.now;
   const cookieSeconds = deps.config.BURROW_ACCESS_COOKIE_HOURS * 3_600;
   const cache = new AccessStateCache({
-    load: (name) => loadAccessState(db, name),
+    // A cookie is at most cookieSeconds old: links last opened before that have no holders left.
+    load: (name) => loadAccessState(db, name, new Date(now() - cookieSeconds * 1_000)),
     ttlMs: deps.cacheTtlMs ?? 2_000,
     notifiedTtlMs: deps.notifiedCacheTtlMs ?? 30_000,
     now,

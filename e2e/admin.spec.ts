@@ -30,7 +30,7 @@ test("an admin disconnects a live tunnel: ssh exits and the owner's page shows o
     const adminContext = await browser.newContext();
     const admin = await adminContext.newPage();
     await signIn(admin, burrow.adminEmail, burrow.adminPassword);
-    await admin.getByRole("link", { name: "Admin" }).click();
+    await admin.getByRole("link", { name: "Admin", exact: true }).click();
     await expect(admin.getByRole("heading", { name: "Relay health" })).toBeVisible();
     await expect(admin.getByText("Up", { exact: true })).toBeVisible();
     const row = admin.getByRole("row").filter({ hasText: name });

@@ -99,3 +99,45 @@ test("sign-out sticks even when a response that was in flight lands after it", a
   await expect(page.getByRole("heading", { name: "Sign in" })).toBeVisible();
   expect((await page.request.get("/api/names")).status()).toBe(401);
 });
+
+test("a user changes their password on the account page; their other browsers are signed out", async ({
+  page,
+  browser,
+}) => {
+  const { email } = await signUp(page);
+  const laptop = await browser.newContext();
+  const laptopPage = await laptop.newPage();
+  await signIn(laptopPage, email, PASSWORD);
+
+  await page.getByRole("link", { name: email }).click();
+  await expect(page.getByRole("heading", { name: "Account", level: 1 })).toBeVisible();
+  const form = page.getByRole("form", { name: "Change password" });
+  const newPassword = "a brand new passphrase";
+  await page.getByLabel("Current password").fill("not my password");
+  await page.getByLabel("New password").fill(newPassword);
+  await form.getByRole("button", { name: "Change password" }).click();
+  await expect(page.getByText("That is not your current password")).toBeVisible();
+  await page.getByLabel("Current password").fill(PASSWORD);
+  await page.getByLabel("New password").fill("short");
+  await form.getByRole("button", { name: "Change password" }).click();
+  await expect(page.getByText("Use at least 10 characters")).toBeVisible();
+  await page.getByLabel("Current password").fill(PASSWORD);
+  await page.getByLabel("New password").fill(newPassword);
+  await form.getByRole("button", { name: "Change password" }).click();
+  await expect(page.getByText("Password changed. Your other browsers were signed out.")).toBeVisible();
+
+  await laptopPage.goto("/names");
+  await expect(laptopPage).toHaveURL(/\/login/);
+  await page.goto("/keys");
+  await expect(page.getByRole("heading", { name: "SSH keys", level: 1 })).toBeVisible();
+
+  await signOut(page);
+  await page.getByLabel("Email").fill(email);
+  await page.getByLabel("Password").fill(PASSWORD);
+  await page.getByRole("button", { name: "Sign in" }).click();
+  await expect(page.getByRole("form", { name: "Sign in" }).getByRole("alert")).toHaveText(
+    "Wrong email or password",
+  );
+  await signIn(page, email, newPassword);
+  await laptop.close();
+});

@@ -40,9 +40,13 @@ export function AppShell({
             <NavLinks items={items} />
           </div>
           <div className="flex items-center gap-3 text-sm text-zinc-600">
-            <span className="max-w-48 truncate" title={email}>
+            <Link
+              href="/account"
+              className="max-w-48 truncate rounded-md px-2.5 py-1.5 hover:bg-zinc-100"
+              title={`${email}: account and password`}
+            >
               {email}
-            </span>
+            </Link>
             <form action={signOut}>
               <button
                 type="submit"

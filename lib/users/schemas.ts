@@ -38,5 +38,18 @@ export const signInSchema = z.object({
 });
 export type SignInInput = z.input<typeof signInSchema>;
 
+/**
+ * The dashboard's change-password form. Like sign-in, the current password is only checked for
+ * presence; the new one follows the account password rules.
+ */
+export const changePasswordSchema = z.object({
+  currentPassword: z
+    .string({ message: "Enter your current password" })
+    .min(1, "Enter your current password")
+    .max(PASSWORD_MAX_LENGTH),
+  newPassword: passwordSchema,
+});
+export type ChangePasswordInput = z.input<typeof changePasswordSchema>;
+
 /** Role changes from the admin page and the CLI. */
 export const roleSchema = z.enum(["USER", "ADMIN"], { message: "Choose a role" });

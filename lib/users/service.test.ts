@@ -4,14 +4,17 @@ import { AppError } from "../errors.ts";
 import { createTestDatabase } from "../testing/db.ts";
 import { signUpSchema } from "./schemas.ts";
 import {
+  changePassword,
   createUser,
   getUser,
   getUserByEmail,
   listUsers,
+  resetPassword,
   setUserDisabled,
   setUserRole,
   verifyCredentials,
 } from "./service.ts";
+import { findWebSessionUser, startWebSession } from "./web-sessions.ts";
 
 const database = await createTestDatabase("users");
 after(() => database.drop());
@@ -95,4 +98,51 @@ test("listUsers counts names and keys; getUser hides unknown ids", async () => {
   assert.ok(users.every((u) => u.names === 0 && u.keys === 0));
   await rejects(getUser(db, "nope"), "not_found");
   await rejects(getUserByEmail(db, "ghost@example.com"), "not_found", /No user with the email/);
+});
+
+test("changing a password needs the current one and signs out the user's other browsers", async () => {
+  const user = await createUser(db, { email: "change@example.com", password });
+  const here = await startWebSession(db, user.id);
+  const elsewhere = await startWebSession(db, user.id);
+  const newPassword = "a much longer passphrase";
+
+  await rejects(
+    changePassword(db, user.id, { currentPassword: "not it at all", newPassword }, here),
+    "invalid_input",
+  );
+  await rejects(
+    changePassword(db, user.id, { currentPassword: password, newPassword: "short" }, here),
+    "invalid_input",
+    /at least 10/,
+  );
+  assert.ok(await verifyCredentials(db, "change@example.com", password), "nothing changed");
+  assert.ok(await findWebSessionUser(db, elsewhere, user.id));
+
+  await changePassword(db, user.id, { currentPassword: password, newPassword }, here);
+  assert.equal(await verifyCredentials(db, "change@example.com", password), null);
+  assert.ok(await verifyCredentials(db, "change@example.com", newPassword));
+  assert.ok(await findWebSessionUser(db, here, user.id), "the browser that changed it stays in");
+  assert.equal(await findWebSessionUser(db, elsewhere, user.id), null);
+});
+
+test("a wrong current password is a field error the form can show", async () => {
+  const user = await createUser(db, { email: "field@example.com", password });
+  await assert.rejects(
+    changePassword(db, user.id, { currentPassword: "wrong password", newPassword: "another long one" }, "s"),
+    (error: unknown) =>
+      error instanceof AppError &&
+      error.fieldErrors?.currentPassword?.[0] === "That is not your current password",
+  );
+});
+
+test("resetting a password (the CLI) signs the account out everywhere", async () => {
+  const user = await createUser(db, { email: "forgot@example.com", password });
+  const session = await startWebSession(db, user.id);
+  const reset = await resetPassword(db, "Forgot@Example.com", "brand new passphrase");
+  assert.equal(reset.id, user.id);
+  assert.ok(await verifyCredentials(db, "forgot@example.com", "brand new passphrase"));
+  assert.equal(await findWebSessionUser(db, session, user.id), null);
+  await rejects(resetPassword(db, "nobody@example.com", "brand new passphrase"), "not_found");
+  await rejects(resetPassword(db, "forgot@example.com", "short"), "invalid_input", /at least 10/);
+  assert.ok(await verifyCredentials(db, "forgot@example.com", "brand new passphrase"), "unchanged");
 });

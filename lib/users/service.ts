@@ -4,7 +4,14 @@ import type { Role } from "../generated/prisma/enums.ts";
 import { dummyPasswordHash, hashPassword, verifyPassword } from "../passwords.ts";
 import { sendRelayCommand } from "../relay-control.ts";
 import { parseInput } from "../validate.ts";
-import { emailSchema, roleSchema, signUpSchema } from "./schemas.ts";
+import {
+  type ChangePasswordInput,
+  changePasswordSchema,
+  emailSchema,
+  passwordSchema,
+  roleSchema,
+  signUpSchema,
+} from "./schemas.ts";
 import { endAllWebSessions } from "./web-sessions.ts";
 
 /** A user as every caller sees it: never the password hash. */
@@ -81,6 +88,49 @@ export async function verifyCredentials(
   if (!user || !matches || user.disabledAt) return null;
   const { passwordHash: _hash, ...summary } = user;
   return summary;
+}
+
+/**
+ * Changes a user's own password once the current one is confirmed, and signs out every other
+ * browser of theirs (`keepSessionId` is the one making the change). A wrong current password is a
+ * field error and changes nothing.
+ */
+export async function changePassword(
+  db: Db,
+  userId: string,
+  input: ChangePasswordInput,
+  keepSessionId: string,
+): Promise<void> {
+  const { currentPassword, newPassword } = parseInput(changePasswordSchema, input);
+  const user = await db.user.findUnique({
+    where: { id: userId },
+    select: { passwordHash: true },
+  });
+  if (!user) throw new AppError("not_found", "No such user");
+  if (!(await verifyPassword(user.passwordHash, currentPassword))) {
+    throw new AppError("invalid_input", "Check the highlighted fields", {
+      currentPassword: ["That is not your current password"],
+    });
+  }
+  const passwordHash = await hashPassword(newPassword);
+  await db.$transaction([
+    db.user.update({ where: { id: userId }, data: { passwordHash } }),
+    db.webSession.deleteMany({ where: { userId, id: { not: keepSessionId } } }),
+  ]);
+}
+
+/**
+ * Sets an account's password without the current one (`burrow user password`, for whoever runs the
+ * server, e.g. when a user forgot theirs) and signs that account out of every browser.
+ */
+export async function resetPassword(db: Db, email: string, password: string): Promise<UserSummary> {
+  const user = await getUserByEmail(db, email);
+  const passwordHash = await hashPassword(parseInput(passwordSchema, password));
+  await db.$transaction([
+    db.user.update({ where: { id: user.id }, data: { passwordHash } }),
+    db.webSession.deleteMany({ where: { userId: user.id } }),
+  ]);
+  return user;
 }
 
 /** Every account, oldest first, with how many names and keys each has. */

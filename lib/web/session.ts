@@ -9,6 +9,8 @@ export interface CurrentUser {
   id: string;
   email: string;
   role: "USER" | "ADMIN";
+  /** This browser's web session (lib/users/web-sessions.ts). */
+  sessionId: string;
 }
 
 /**
@@ -21,7 +23,8 @@ export const getCurrentUser = cache(async (): Promise<CurrentUser | null> => {
   const id = session?.user?.id;
   const sessionId = session?.sessionId;
   if (!id || !sessionId) return null;
-  return findWebSessionUser(getDb(), sessionId, id);
+  const user = await findWebSessionUser(getDb(), sessionId, id);
+  return user && { ...user, sessionId };
 });
 
 /** For pages: the user, or a redirect to /login. */

@@ -5,6 +5,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, test } from "node:test";
 import { createTestDatabase } from "../../lib/testing/db.ts";
+import { verifyCredentials } from "../../lib/users/service.ts";
 import { cliEntry, runCli, testEnvironment } from "./testing/run-cli.ts";
 
 const database = await createTestDatabase("cli");
@@ -84,6 +85,12 @@ test("each mistake exits non-zero with one specific line", async () => {
       /password: Use at least 10 characters/,
     ],
     [["user", "add", "bob@example.com"], {}, /No password given: set BURROW_PASSWORD/],
+    [
+      ["user", "password", "nobody@example.com"],
+      { BURROW_PASSWORD: "long enough pw" },
+      /No user with the email nobody@example\.com/,
+    ],
+    [["user", "password", "ann@example.com"], { BURROW_PASSWORD: "short" }, /password: Use at least 10/],
     [["key", "add", "ann@example.com", join(dir, "id_ann")], {}, /This is a PRIVATE key/],
     [["key", "add", "ann@example.com", join(dir, "missing.pub")], {}, /No such file/],
     [
@@ -111,6 +118,19 @@ test("each mistake exits non-zero with one specific line", async () => {
     assert.ok(result.code !== 0, `${args.join(" ")} should fail`);
     assertOneLineError(result, pattern);
   });
+});
+
+test("user password sets a new password for a forgotten one", async () => {
+  const result = await cli(["user", "password", "ANN@example.com"], {
+    BURROW_PASSWORD: "a fresh passphrase",
+  });
+  assert.equal(result.code, 0, result.stderr);
+  assert.equal(
+    result.stdout.trim(),
+    "New password set for ann@example.com; their dashboard sessions were signed out",
+  );
+  assert.ok(await verifyCredentials(database.db, "ann@example.com", "a fresh passphrase"));
+  assert.equal(await verifyCredentials(database.db, "ann@example.com", "correct horse battery"), null);
 });
 
 test("a bad setting is one line naming it", async () => {

@@ -19,6 +19,7 @@ import { relayCommand } from "./commands/relay.ts";
 import { start } from "./commands/start.ts";
 import { userAdd } from "./commands/user-add.ts";
 import { userList } from "./commands/user-list.ts";
+import { userPassword } from "./commands/user-password.ts";
 
 const COMMANDS: Command[] = [
   start,
@@ -26,6 +27,7 @@ const COMMANDS: Command[] = [
   migrateCommand,
   userAdd,
   userList,
+  userPassword,
   keyAdd,
   keyList,
   nameReserve,

@@ -1,4 +1,6 @@
 import { AppError } from "../../lib/errors.ts";
+import { passwordSchema } from "../../lib/users/schemas.ts";
+import { parseInput } from "../../lib/validate.ts";
 
 /**
  * Reads a line from the terminal without echoing it. Refuses when stdin is not a terminal: a
@@ -44,4 +46,15 @@ export async function promptHidden(question: string): Promise<string> {
     input.setRawMode(false);
     input.pause();
   }
+}
+
+/** A new account password: BURROW_PASSWORD when set, else asked twice in the terminal. */
+export async function readPassword(fromEnv: string | undefined): Promise<string> {
+  if (fromEnv) return fromEnv;
+  const first = await promptHidden("Password (at least 10 characters): ");
+  // Check before asking again, so a too-short password fails at once.
+  parseInput(passwordSchema, first);
+  const again = await promptHidden("Repeat the password: ");
+  if (again !== first) throw new AppError("invalid_input", "The passwords do not match");
+  return first;
 }

@@ -1,11 +1,8 @@
-import { AppError } from "../../../lib/errors.ts";
-import { passwordSchema } from "../../../lib/users/schemas.ts";
 import { createUser } from "../../../lib/users/service.ts";
-import { parseInput } from "../../../lib/validate.ts";
 import type { Command } from "../command.ts";
 import { parseCommandArgs } from "../command.ts";
 import { withDatabase } from "../database.ts";
-import { promptHidden } from "../prompt.ts";
+import { readPassword } from "../prompt.ts";
 
 export const userAdd: Command = {
   name: "user add",
@@ -33,13 +30,3 @@ Example:
     return 0;
   },
 };
-
-async function readPassword(fromEnv: string | undefined): Promise<string> {
-  if (fromEnv) return fromEnv;
-  const first = await promptHidden("Password (at least 10 characters): ");
-  // Check before asking again, so a too-short password fails at once.
-  parseInput(passwordSchema, first);
-  const again = await promptHidden("Repeat the password: ");
-  if (again !== first) throw new AppError("invalid_input", "The passwords do not match");
-  return first;
-}

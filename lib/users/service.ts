@@ -12,7 +12,7 @@ import {
   roleSchema,
   signUpSchema,
 } from "./schemas.ts";
-import { endAllWebSessions } from "./web-sessions.ts";
+import { endUserWebSessions } from "./web-sessions.ts";
 
 /** A user as every caller sees it: never the password hash. */
 export interface UserSummary {
@@ -115,7 +115,7 @@ export async function changePassword(
   const passwordHash = await hashPassword(newPassword);
   await db.$transaction([
     db.user.update({ where: { id: userId }, data: { passwordHash } }),
-    db.webSession.deleteMany({ where: { userId, id: { not: keepSessionId } } }),
+    endUserWebSessions(db, userId, keepSessionId),
   ]);
 }
 
@@ -128,7 +128,7 @@ export async function resetPassword(db: Db, email: string, password: string): Pr
   const passwordHash = await hashPassword(parseInput(passwordSchema, password));
   await db.$transaction([
     db.user.update({ where: { id: user.id }, data: { passwordHash } }),
-    db.webSession.deleteMany({ where: { userId: user.id } }),
+    endUserWebSessions(db, user.id),
   ]);
   return user;
 }
@@ -171,7 +171,7 @@ export async function setUserDisabled(
   if (actingAdminId === userId) throw new AppError("conflict", "You cannot disable your own account");
   const user = await updateUser(db, userId, { disabledAt: disabled ? new Date() : null });
   if (disabled) {
-    await endAllWebSessions(db, userId);
+    await endUserWebSessions(db, userId);
     await disconnectUserTunnels(db, userId, "account disabled");
   }
   return user;

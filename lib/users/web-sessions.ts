@@ -54,7 +54,10 @@ export async function endWebSession(db: Db, sessionId: string): Promise<void> {
   await db.webSession.deleteMany({ where: { id: sessionId } });
 }
 
-/** Signs a user out of every browser (their account was disabled). */
-export async function endAllWebSessions(db: Db, userId: string): Promise<void> {
-  await db.webSession.deleteMany({ where: { userId } });
+/**
+ * Signs a user out of every browser but `except` (the one changing the password, if any). Returns
+ * the query unawaited, so it can join the transaction that makes the change.
+ */
+export function endUserWebSessions(db: Db, userId: string, except?: string) {
+  return db.webSession.deleteMany({ where: { userId, ...(except ? { id: { not: except } } : {}) } });
 }

@@ -1,12 +1,14 @@
 import assert from "node:assert/strict";
 import { execFileSync } from "node:child_process";
-import { mkdtempSync, rmSync } from "node:fs";
+import { X509Certificate } from "node:crypto";
+import { mkdtempSync, readFileSync, renameSync, rmSync } from "node:fs";
 import http from "node:http";
 import https from "node:https";
 import net from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, test } from "node:test";
+import tls from "node:tls";
 import { WebSocket } from "ws";
 import { createTestDatabase, type TestDatabase } from "../../lib/testing/db.ts";
 import type { AccessGate } from "./access.ts";
@@ -23,17 +25,8 @@ import {
   waitFor,
 } from "./testing.ts";
 
-let testDb: TestDatabase;
-let app: LocalApp;
-let certDir: string;
-const seen: { url: string; headers: http.IncomingHttpHeaders }[] = [];
-/** Resolved by the app when /slow arrives; the app answers /slow when `releaseSlow` is called. */
-let slowArrived: () => void = () => {};
-let releaseSlow: () => void = () => {};
-
-before(async () => {
-  testDb = await createTestDatabase("edgelife");
-  certDir = mkdtempSync(join(tmpdir(), "burrow-edge-tls-"));
+/** A self-signed certificate for the test domain, written as cert.pem and key.pem in `dir`. */
+function makeCertificate(dir: string): void {
   execFileSync(
     "openssl",
     [
@@ -46,15 +39,30 @@ before(async () => {
       "-nodes",
       "-days",
       "30",
+    ].concat([
       "-subj",
       `/CN=*.${TEST_DOMAIN}`,
       "-keyout",
-      join(certDir, "key.pem"),
+      join(dir, "key.pem"),
       "-out",
-      join(certDir, "cert.pem"),
-    ],
+      join(dir, "cert.pem"),
+    ]),
     { stdio: "ignore" },
   );
+}
+
+let testDb: TestDatabase;
+let app: LocalApp;
+let certDir: string;
+const seen: { url: string; headers: http.IncomingHttpHeaders }[] = [];
+/** Resolved by the app when /slow arrives; the app answers /slow when `releaseSlow` is called. */
+let slowArrived: () => void = () => {};
+let releaseSlow: () => void = () => {};
+
+before(async () => {
+  testDb = await createTestDatabase("edgelife");
+  certDir = mkdtempSync(join(tmpdir(), "burrow-edge-tls-"));
+  makeCertificate(certDir);
   app = await startLocalApp((req, res) => {
     seen.push({ url: req.url ?? "", headers: req.headers });
     if (req.url === "/slow") {
@@ -145,6 +153,45 @@ test("HTTPS is served with the configured certificate and the app sees proto htt
       assert.equal(foreign.headers.location, undefined);
     },
   );
+});
+
+test("a renewed certificate is served by the running relay", async () => {
+  const dir = mkdtempSync(join(tmpdir(), "burrow-edge-renew-"));
+  try {
+    makeCertificate(dir);
+    const env = {
+      BURROW_HTTPS_PORT: "0",
+      BURROW_TLS_CERT: join(dir, "cert.pem"),
+      BURROW_TLS_KEY: join(dir, "key.pem"),
+    };
+    await withRelay({ db: testDb.db, env, certificateCheckMs: 20 }, async (relay) => {
+      const served = () =>
+        new Promise<string>((resolve, reject) => {
+          const socket = tls.connect({
+            host: "127.0.0.1",
+            port: relay.httpsPort,
+            servername: `life.${TEST_DOMAIN}`,
+            rejectUnauthorized: false,
+          });
+          socket.once("secureConnect", () => {
+            resolve(socket.getPeerX509Certificate()?.fingerprint256 ?? "");
+            socket.destroy();
+          });
+          socket.once("error", reject);
+        });
+      const before = await served();
+      const renewed = mkdtempSync(join(tmpdir(), "burrow-edge-renewed-"));
+      makeCertificate(renewed);
+      const fingerprint = new X509Certificate(readFileSync(join(renewed, "cert.pem"))).fingerprint256;
+      assert.notEqual(fingerprint, before);
+      renameSync(join(renewed, "key.pem"), join(dir, "key.pem"));
+      renameSync(join(renewed, "cert.pem"), join(dir, "cert.pem"));
+      rmSync(renewed, { recursive: true, force: true });
+      await waitFor(async () => (await served()) === fingerprint, "the renewed certificate");
+    });
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 });
 
 test("BURROW_HTTPS_REDIRECT=false serves tunnels over plain HTTP as well", async () => {

@@ -60,6 +60,7 @@ export async function startEdgeTestRelay(options: {
   access?: AccessGate;
   drainTimeoutMs?: number;
   headersTimeoutMs?: number;
+  certificateCheckMs?: number;
 }): Promise<EdgeTestRelay> {
   const config = loadEnv({
     BURROW_DOMAIN: TEST_DOMAIN,
@@ -80,6 +81,7 @@ export async function startEdgeTestRelay(options: {
     access: options.access,
     drainTimeoutMs: options.drainTimeoutMs,
     headersTimeoutMs: options.headersTimeoutMs,
+    certificateCheckMs: options.certificateCheckMs,
   });
   const { httpPort, httpsPort } = await edge.listen();
 

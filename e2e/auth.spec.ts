@@ -1,4 +1,5 @@
 import type { Page } from "@playwright/test";
+import { describeUserAgent } from "../lib/web/user-agent.ts";
 import { expect, PASSWORD, signIn, signUp, test, unique } from "./support/fixtures.ts";
 
 async function signOut(page: Page): Promise<void> {
@@ -140,4 +141,43 @@ test("a user changes their password on the account page; their other browsers ar
   );
   await signIn(page, email, newPassword);
   await laptop.close();
+});
+
+test("the account page lists signed-in browsers, and signs out one or all of the others", async ({
+  page,
+  browser,
+}) => {
+  const { email } = await signUp(page);
+  const others = await Promise.all([browser.newContext(), browser.newContext()]);
+  const [laptop, phone] = await Promise.all(others.map((context) => context.newPage()));
+  await signIn(laptop!, email, PASSWORD);
+
+  await page.goto("/account");
+  const list = page.getByRole("list", { name: "Signed-in browsers" });
+  await expect(list.getByRole("listitem")).toHaveCount(2);
+  await expect(list.getByText("This browser")).toHaveCount(1);
+  const userAgent = await page.evaluate(() => navigator.userAgent);
+  await expect(list.getByRole("listitem").first()).toContainText(
+    `${describeUserAgent(userAgent)}This browser`,
+  );
+  await list.getByRole("button", { name: /^Sign out .+/ }).click();
+  await page.getByRole("dialog").getByRole("button", { name: "Sign it out" }).click();
+  await expect(list.getByRole("listitem")).toHaveCount(1);
+  await laptop!.goto("/names");
+  await expect(laptop!).toHaveURL(/\/login/);
+
+  await signIn(laptop!, email, PASSWORD);
+  await signIn(phone!, email, PASSWORD);
+  await page.reload();
+  await expect(list.getByRole("listitem")).toHaveCount(3);
+  await page.getByRole("button", { name: "Sign out all other browsers" }).click();
+  await page.getByRole("dialog").getByRole("button", { name: "Sign them out" }).click();
+  await expect(list.getByRole("listitem")).toHaveCount(1);
+  for (const other of [laptop!, phone!]) {
+    await other.goto("/keys");
+    await expect(other).toHaveURL(/\/login/);
+  }
+  await page.goto("/keys");
+  await expect(page.getByRole("heading", { name: "SSH keys", level: 1 })).toBeVisible();
+  await Promise.all(others.map((context) => context.close()));
 });

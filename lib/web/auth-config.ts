@@ -36,10 +36,13 @@ export const authConfig = {
       }
       return false;
     },
+    // Only sign-in passes `user` (from the Credentials provider in auth.ts, which started the web
+    // session); every later call passes the token through unchanged.
     jwt({ token, user }) {
       if (user?.id) {
         token.uid = user.id;
         token.role = user.role;
+        token.sid = user.sessionId;
       }
       return token;
     },

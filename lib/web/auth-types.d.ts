@@ -10,6 +10,8 @@ declare module "next-auth" {
   }
   interface User {
     role?: "USER" | "ADMIN";
+    /** Set by authorize(): the web_sessions row started by this sign-in. */
+    sessionId?: string;
   }
 }
 

@@ -6,6 +6,7 @@ import { verifyCredentials } from "../users/service.ts";
 import { endWebSession, startWebSession } from "../users/web-sessions.ts";
 import { authConfig } from "./auth-config.ts";
 import { getDb } from "./db.ts";
+import { ipFromHeaders } from "./request-ip.ts";
 
 export const { handlers, auth, signIn, signOut } = NextAuth({
   ...authConfig,
@@ -14,25 +15,22 @@ export const { handlers, auth, signIn, signOut } = NextAuth({
       credentials: { email: { type: "email" }, password: { type: "password" } },
       // Throttling and field errors happen in the sign-in server action before this runs; here we
       // only answer "these credentials belong to an enabled user" or null.
-      async authorize(raw) {
+      // A right password starts the browser's web session here, where the request (its
+      // User-Agent and address, for the account page) is at hand; the jwt callback puts its id
+      // into the cookie.
+      async authorize(raw, request) {
         const parsed = signInSchema.safeParse(raw);
         if (!parsed.success) return null;
         const user = await verifyCredentials(getDb(), parsed.data.email, parsed.data.password);
         if (!user || user.disabledAt) return null;
-        return { id: user.id, email: user.email, role: user.role };
+        const sessionId = await startWebSession(getDb(), user.id, {
+          userAgent: request.headers.get("user-agent"),
+          ip: ipFromHeaders(request.headers),
+        });
+        return { id: user.id, email: user.email, role: user.role, sessionId };
       },
     }),
   ],
-  callbacks: {
-    ...authConfig.callbacks,
-    // Sign-in (the only call with `user`) records the browser's web session; later calls, here and
-    // in the proxy, pass the token through unchanged.
-    async jwt(params) {
-      const token = authConfig.callbacks.jwt(params);
-      if (params.user?.id) token.sid = await startWebSession(getDb(), params.user.id);
-      return token;
-    },
-  },
   events: {
     // Ending the row is what signs the browser out; clearing the cookie alone is not enough.
     async signOut(message) {

@@ -1,26 +1,56 @@
 import type { Metadata } from "next";
+import { BrowserSessions } from "@/components/account/browser-sessions";
 import { ChangePasswordForm } from "@/components/account/change-password-form";
 import { Card, CardBody, CardHeader } from "@/components/ui/card";
 import { PageHeader } from "@/components/ui/page-header";
+import { listWebSessions } from "@/lib/users/web-sessions";
+import { getDb } from "@/lib/web/db";
 import { requireUser } from "@/lib/web/session";
-import { changePasswordAction } from "./actions";
+import { describeUserAgent } from "@/lib/web/user-agent";
+import { changePasswordAction, endOtherSessionsAction, endSessionAction } from "./actions";
 
 export const metadata: Metadata = { title: "Account" };
 
 export default async function AccountPage() {
   const user = await requireUser();
+  // This browser first, then the others, most recently used first.
+  const sessions = (await listWebSessions(getDb(), user.id)).sort(
+    (a, b) => Number(b.id === user.sessionId) - Number(a.id === user.sessionId),
+  );
   return (
     <>
       <PageHeader title="Account" description={`Signed in as ${user.email}`} />
-      <Card className="max-w-xl">
-        <CardHeader
-          title="Change password"
-          description="Your other browsers are signed out when you change it; this one stays signed in."
-        />
-        <CardBody>
-          <ChangePasswordForm action={changePasswordAction} />
-        </CardBody>
-      </Card>
+      <div className="grid gap-6 lg:grid-cols-5">
+        <Card className="lg:col-span-3">
+          <CardHeader
+            title="Where you are signed in"
+            description={`${sessions.length} ${sessions.length === 1 ? "browser" : "browsers"}`}
+          />
+          <CardBody>
+            <BrowserSessions
+              sessions={sessions.map((s) => ({
+                id: s.id,
+                browser: describeUserAgent(s.userAgent),
+                ip: s.ip,
+                createdAt: s.createdAt.toISOString(),
+                lastSeenAt: s.lastSeenAt.toISOString(),
+                current: s.id === user.sessionId,
+              }))}
+              endAction={endSessionAction}
+              endOthersAction={endOtherSessionsAction}
+            />
+          </CardBody>
+        </Card>
+        <Card className="lg:col-span-2">
+          <CardHeader
+            title="Change password"
+            description="Your other browsers are signed out when you change it; this one stays signed in."
+          />
+          <CardBody>
+            <ChangePasswordForm action={changePasswordAction} />
+          </CardBody>
+        </Card>
+      </div>
     </>
   );
 }

@@ -1,0 +1,14 @@
+import Bowser from "bowser";
+
+/**
+ * A signed-in browser as people recognise it: "Chrome 156 on Linux". Parsed with bowser; a
+ * User-Agent it does not know is shown shortened as it is (it is data: the page escapes it).
+ */
+export function describeUserAgent(userAgent: string | null): string {
+  if (!userAgent) return "Unknown browser";
+  const { browser, os } = Bowser.parse(userAgent);
+  if (!browser.name) return userAgent.length > 60 ? `${userAgent.slice(0, 59)}…` : userAgent;
+  const major = browser.version?.split(".")[0];
+  const name = major ? `${browser.name} ${major}` : browser.name;
+  return os.name ? `${name} on ${os.name}` : name;
+}

@@ -669,6 +669,20 @@ test("the cookie of an old link opened today admits, however many newer links th
   assert.equal((await gate.check(withHeaders("many", { cookie }))).admission, "SHARE_LINK");
 });
 
+test("/__burrow/logout clears the visitor's access cookie, whatever the method", async () => {
+  await reserve("bye", "PASSWORD", "correct horse");
+  const cookie = cookieOf(await signIn("bye", "correct horse"));
+  for (const method of ["GET", "POST"]) {
+    const out = await gate.check(withHeaders("bye", { cookie }, { method, path: "/__burrow/logout" }));
+    assert.equal(out.action === "respond" && out.status, 200);
+    assert.match(header(out, "set-cookie") ?? "", /^burrow_access=; Path=\/; Max-Age=0;/);
+    assert.match(bodyText(out), /This browser is signed out of this address/);
+    assert.match(bodyText(out), /<a href="\/">/);
+  }
+  const https = await gate.check(request("bye", { path: "/__burrow/logout", proto: "https" }));
+  assert.match(header(https, "set-cookie") ?? "", /Secure/);
+});
+
 test("the login path: GET shows the form again, upgrades are refused, other reserved paths are 404", async () => {
   await reserve("reserved", "PASSWORD", "correct horse");
   const again = await gate.check(request("reserved", { path: "/__burrow/login?next=%2Fback%3Fa%3D1" }));

@@ -32,6 +32,7 @@ import {
   plainAnswer,
   redirectTo,
   shareConfirmPage,
+  signedOutPage,
   tooManyAttemptsPage,
 } from "./pages.ts";
 import { PasswordCheck } from "./password-check.ts";
@@ -40,6 +41,7 @@ import {
   basicAuthPassword,
   carriesAccessCookie,
   LOGIN_PATH,
+  LOGOUT_PATH,
   postOrigin,
   RESERVED_PREFIX,
   SHARE_PATH,
@@ -432,6 +434,10 @@ export function createAccessGate(deps: AccessGateDeps): AccessGateHandle {
     }
     if (pathname === SHARE_PATH && request.method === "POST") {
       return confirmShare(request);
+    }
+    if (pathname === LOGOUT_PATH) {
+      // Any method: a plain link from the app works, and signing out needs no proof of anything.
+      return respond(signedOutPage(clearCookie(request)), "DENIED", { path });
     }
     if (pathname === LOGIN_PATH && (request.method === "GET" || request.method === "HEAD")) {
       // Someone reloaded after a failed post: show the form again (or just go home).

@@ -86,6 +86,15 @@ export function shareConfirmPage(options: ShareConfirmPageOptions): EdgePage {
   return withHeaders(renderPageHtml(200, "Open shared address", html), { "referrer-policy": "same-origin" });
 }
 
+const SIGNED_OUT_HTML =
+  "<p>This browser is signed out of this address: the next visit asks for the password or a share " +
+  'link again.</p><p><a href="/">Open the address again</a></p>';
+
+/** After `/__burrow/logout`: the cookie is cleared by the given Set-Cookie header. */
+export function signedOutPage(setCookie: string): EdgePage {
+  return withHeaders(renderPageHtml(200, "Signed out", SIGNED_OUT_HTML), { "set-cookie": setCookie });
+}
+
 /** Why a share link (or the cookie it gave) no longer admits. */
 export type LinkProblem = "unknown" | "revoked" | "expired" | "used_up";
 

@@ -9,11 +9,13 @@ import { SHARE_PARAM } from "../../lib/sharing/tokens.ts";
 
 /**
  * Paths under this prefix are the relay's own (the password form posts to `/__burrow/login`, a
- * share link's confirmation to `/__burrow/share`); they
+ * share link's confirmation to `/__burrow/share`, `/__burrow/logout` signs a visitor out); they
  * never reach a tunnel's app, whatever its access mode.
  */
 export const RESERVED_PREFIX = "/__burrow/";
 export const LOGIN_PATH = `${RESERVED_PREFIX}login`;
+/** Clears the visitor's access cookie (an app can link to it as its "sign out"). */
+export const LOGOUT_PATH = `${RESERVED_PREFIX}logout`;
 /** Where the confirmation page of a share link with a use limit posts to. */
 export const SHARE_PATH = `${RESERVED_PREFIX}share`;
 

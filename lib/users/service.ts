@@ -159,7 +159,8 @@ export async function getUserByEmail(db: Db, email: string): Promise<UserSummary
 
 /**
  * Disables or re-enables an account. A disabled user cannot sign in or open tunnels; their open
- * tunnels are closed and their browsers signed out now (re-enabling does not sign them back in). An admin cannot disable themselves, which also guarantees one admin stays.
+ * tunnels are closed and their browsers signed out now (re-enabling does not sign them back in).
+ * An admin cannot disable themselves, which also guarantees one admin stays.
  */
 export async function setUserDisabled(
   db: Db,

@@ -71,8 +71,10 @@ export function watchCertificate(
         return;
       }
       if (current === seen) return;
-      seen = current;
+      // Read before taking the change as seen: a file missing mid-swap is retried at the next check.
       const pair = await readCertificate(files);
+      // A pair that does not load is reported once, and tried again when the files change again.
+      seen = current;
       try {
         server.setSecureContext(pair);
       } catch (error) {
@@ -83,7 +85,6 @@ export function watchCertificate(
       }
       logCertificate(logger, "TLS certificate reloaded", pair.cert);
     } catch (error) {
-      // A file missing for a moment while a tool replaces it: try again at the next check.
       logger.warn("TLS certificate files could not be read", {
         error: error instanceof Error ? error.message : String(error),
       });

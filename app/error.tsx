@@ -1,7 +1,7 @@
 "use client";
 
 import { useEffect } from "react";
-import { Button } from "@/components/ui/button";
+import { ErrorNotice } from "@/components/ui/page-notice";
 
 /** Errors outside the dashboard shell (sign-in and sign-up pages). */
 export default function RootError({
@@ -15,12 +15,11 @@ export default function RootError({
     console.error(error);
   }, [error]);
   return (
-    <main role="alert" className="mx-auto max-w-md px-4 py-24 text-center">
-      <h1 className="text-lg font-semibold text-zinc-900">Something went wrong</h1>
-      <p className="mt-2 text-sm text-zinc-600">This is usually temporary. Try again in a moment.</p>
-      <Button className="mt-6" onClick={reset}>
-        Try again
-      </Button>
-    </main>
+    <ErrorNotice
+      standalone
+      detail="This is usually temporary. Try again in a moment."
+      digest={error.digest}
+      onRetry={reset}
+    />
   );
 }

@@ -1,7 +1,7 @@
 "use client";
 
 import { useEffect } from "react";
-import { Button } from "@/components/ui/button";
+import { ErrorNotice } from "@/components/ui/page-notice";
 
 export default function DashboardError({
   error,
@@ -14,17 +14,11 @@ export default function DashboardError({
     console.error(error);
   }, [error]);
   return (
-    <div role="alert" className="mx-auto max-w-md py-16 text-center">
-      <h1 className="text-lg font-semibold text-zinc-900">Something went wrong</h1>
-      <p className="mt-2 text-sm text-zinc-600">
-        The page could not be loaded. This is usually temporary (for example the database restarting).
-        {error.digest && (
-          <span className="mt-1 block font-mono text-xs text-zinc-400">Reference {error.digest}</span>
-        )}
-      </p>
-      <Button className="mt-6" onClick={reset}>
-        Try again
-      </Button>
-    </div>
+    <ErrorNotice
+      standalone={false}
+      detail="The page could not be loaded. This is usually temporary (for example the database restarting)."
+      digest={error.digest}
+      onRetry={reset}
+    />
   );
 }

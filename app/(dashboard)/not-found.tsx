@@ -1,15 +1,5 @@
-import Link from "next/link";
-import { buttonClass } from "@/components/ui/button";
+import { NotFoundNotice } from "@/components/ui/page-notice";
 
 export default function DashboardNotFound() {
-  return (
-    <div className="mx-auto max-w-md py-16 text-center">
-      <p className="text-sm font-semibold text-indigo-600">404</p>
-      <h1 className="mt-2 text-2xl font-semibold tracking-tight text-zinc-900">Not found</h1>
-      <p className="mt-2 text-sm text-zinc-600">There is nothing here, or it is not yours to see.</p>
-      <Link href="/" className={`${buttonClass("primary")} mt-6`}>
-        Back to overview
-      </Link>
-    </div>
-  );
+  return <NotFoundNotice standalone={false} />;
 }

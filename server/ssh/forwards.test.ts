@@ -95,7 +95,11 @@ test("-R 0:localhost:… also gets a random name; OpenSSH is told the allocated 
   const app = await t.startLocalApp();
   const ssh = await t.startSsh({ user, forwards: [`0:127.0.0.1:${app.port}`] });
   assert.equal(ssh.state, "live", ssh.stderr());
-  assert.match(ssh.stderr(), /Allocated port 80 for remote forward/);
+  // OpenSSH prints this when the forward's reply arrives, which may be just after the relay routes it.
+  await t.waitFor(
+    () => /Allocated port 80 for remote forward/.test(ssh.stderr()) || undefined,
+    "the port line",
+  );
   assert.equal((await t.fetchTunnel(ssh.tunnels[0]!.name, "/zero")).json?.path, "/zero");
 });
 

@@ -317,7 +317,9 @@ export async function startTestRelay(
       },
 
       async startSsh(options) {
-        const spawnedAt = Date.now();
+        // Tunnels already up are not this client's (a takeover test reuses a live name). Tracked by
+        // identity, not by start time: the wall clock of a loaded VM can step backwards.
+        const before = new Set(relay.registry.list());
         const args = [
           ...(options.extraArgs ?? []),
           "-F",
@@ -368,9 +370,7 @@ export async function startTestRelay(
 
         const expected = options.forwards.map((spec) => expectedName(spec, liveConfig.BURROW_DOMAIN));
         const ownTunnels = (): Tunnel[] | undefined => {
-          const mine = relay.registry
-            .list()
-            .filter((t) => t.userId === options.user.id && t.startedAt.getTime() >= spawnedAt - 1);
+          const mine = relay.registry.list().filter((t) => t.userId === options.user.id && !before.has(t));
           const named = expected.filter((n): n is string => n !== null);
           const randomCount = expected.length - named.length;
           const byName = named.map((n) => mine.find((t) => t.name === n));

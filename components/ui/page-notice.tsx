@@ -1,0 +1,71 @@
+import Link from "next/link";
+import type { ReactNode } from "react";
+import { Button, buttonClass } from "./button";
+
+/**
+ * The body of the error and not-found pages. `standalone` pages (outside the dashboard shell) are
+ * the page's <main> and sit lower on the screen; inside the shell the layout already has a <main>.
+ */
+function Notice({
+  standalone,
+  alert,
+  children,
+}: {
+  standalone: boolean;
+  alert?: boolean;
+  children: ReactNode;
+}) {
+  const className = standalone
+    ? "mx-auto max-w-md px-4 py-24 text-center"
+    : "mx-auto max-w-md py-16 text-center";
+  const role = alert ? "alert" : undefined;
+  return standalone ? (
+    <main role={role} className={className}>
+      {children}
+    </main>
+  ) : (
+    <div role={role} className={className}>
+      {children}
+    </div>
+  );
+}
+
+/** "Something went wrong" with a retry button and, when Next gave one, the error's reference. */
+export function ErrorNotice({
+  standalone,
+  detail,
+  digest,
+  onRetry,
+}: {
+  standalone: boolean;
+  detail: string;
+  digest?: string;
+  onRetry: () => void;
+}) {
+  return (
+    <Notice standalone={standalone} alert>
+      <h1 className="text-lg font-semibold text-zinc-900">Something went wrong</h1>
+      <p className="mt-2 text-sm text-zinc-600">
+        {detail}
+        {digest && <span className="mt-1 block font-mono text-xs text-zinc-400">Reference {digest}</span>}
+      </p>
+      <Button className="mt-6" onClick={onRetry}>
+        Try again
+      </Button>
+    </Notice>
+  );
+}
+
+/** The 404 page: also what another user's name or key looks like. */
+export function NotFoundNotice({ standalone }: { standalone: boolean }) {
+  return (
+    <Notice standalone={standalone}>
+      <p className="text-sm font-semibold text-indigo-600">404</p>
+      <h1 className="mt-2 text-2xl font-semibold tracking-tight text-zinc-900">Not found</h1>
+      <p className="mt-2 text-sm text-zinc-600">There is nothing here, or it is not yours to see.</p>
+      <Link href="/" className={`${buttonClass("primary")} mt-6`}>
+        Back to overview
+      </Link>
+    </Notice>
+  );
+}

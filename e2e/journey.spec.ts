@@ -1,6 +1,7 @@
 import { mkdtemp } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { isoToLocal } from "../lib/web/local-time.ts";
 import { expect, reserveName, signUp, test, unique } from "./support/fixtures.ts";
 import { generateKey, startLocalApp, startTunnel, type Tunnel } from "./support/ssh.ts";
 
@@ -85,6 +86,29 @@ test("a new user signs up, adds a key, reserves a name, connects with ssh and wa
     await page.getByRole("combobox", { name: "Status" }).selectOption("5xx");
     await page.getByRole("button", { name: "Apply filters" }).click();
     await expect(page.getByText("No requests match these filters")).toBeVisible();
+
+    // A custom time range, in the browser's own time: one that ends before it starts is explained,
+    // a window around now finds the request, a window in the past does not.
+    await page.getByRole("combobox", { name: "Status" }).selectOption("");
+    await page.getByRole("combobox", { name: "Time range" }).selectOption("custom");
+    const local = (offsetMs: number) => isoToLocal(new Date(Date.now() + offsetMs).toISOString());
+    await page.getByLabel("From (your time)").fill(local(3_600_000));
+    await page.getByLabel("To (your time)").fill(local(-3_600_000));
+    await page.getByRole("button", { name: "Apply filters" }).click();
+    await expect(
+      page.getByRole("alert").filter({ hasText: "The start of the time range must be before its end" }),
+    ).toBeVisible();
+    await page.getByLabel("From (your time)").fill(local(-3_600_000));
+    await page.getByLabel("To (your time)").fill(local(3_600_000));
+    await page.getByRole("button", { name: "Apply filters" }).click();
+    await expect(page).toHaveURL(/from=.*&to=/);
+    await expect(log.getByRole("row").filter({ hasText: "/hello/e2e" })).toBeVisible();
+    await page.getByLabel("To (your time)").fill(local(-1_800_000));
+    await page.getByRole("button", { name: "Apply filters" }).click();
+    await expect(page.getByText("No requests match these filters")).toBeVisible();
+    // A reload keeps the window, shown again in local time.
+    await page.reload();
+    await expect(page.getByLabel("To (your time)")).toHaveValue(local(-1_800_000));
 
     // The names list follows too; releasing is refused while connected.
     await page.getByRole("link", { name: "Names" }).first().click();

@@ -2,6 +2,7 @@
 
 import { useActionState, useEffect, useState } from "react";
 import { type ActionResult, type ActionState, fieldError, formError } from "@/lib/web/action-result";
+import { localToIso } from "@/lib/web/local-time";
 import { Alert } from "../ui/alert";
 import { Button } from "../ui/button";
 import { cn } from "../ui/cn";
@@ -25,13 +26,6 @@ const EXPIRY_OPTIONS = [
   { value: "date", label: "On a date…" },
   { value: "never", label: "Never" },
 ] as const;
-
-/** A datetime-local value ("2026-12-01T18:00", the browser's zone) as an ISO instant, or "". */
-function localToIso(value: string): string {
-  if (!value) return "";
-  const date = new Date(value);
-  return Number.isNaN(date.getTime()) ? "" : date.toISOString();
-}
 
 /**
  * Creates a share link and shows it once, with a copy button: only its hash is stored, so this is

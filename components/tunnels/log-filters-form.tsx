@@ -1,13 +1,15 @@
 "use client";
 
 import { usePathname, useRouter } from "next/navigation";
-import { useId, useState, useTransition } from "react";
+import { useEffect, useId, useState, useTransition } from "react";
+import { isoToLocal, localToIso } from "@/lib/web/local-time";
 import {
   hasFilters,
   type LogFilters,
   logFiltersToQuery,
   METHOD_FILTERS,
   parseLogFilters,
+  rangeProblem,
   STATUS_FILTERS,
 } from "@/lib/web/log-filters";
 import { Button } from "../ui/button";
@@ -15,20 +17,30 @@ import { Button } from "../ui/button";
 const selectClass =
   "mt-1 block w-full rounded-md border-0 bg-white px-2.5 py-1.5 text-sm shadow-xs ring-1 ring-zinc-300 ring-inset focus:ring-2 focus:ring-indigo-600 focus:outline-none";
 
+type DraftField = "status" | "method" | "path" | "range" | "fromLocal" | "toLocal";
+
 /** Filters live in the URL, so a filtered view can be bookmarked and shared with yourself. */
 export function LogFiltersForm({ filters }: { filters: LogFilters }) {
   const id = useId();
   const router = useRouter();
   const pathname = usePathname();
   const [pending, startTransition] = useTransition();
-  // Controlled, so "Clear" empties the fields as well as the URL.
-  const [draft, setDraft] = useState<Record<keyof LogFilters, string>>({
+  // Controlled, so "Clear" empties the fields as well as the URL. `range` is "custom" for a window
+  // given by its ends, which are edited in the browser's time zone.
+  const [draft, setDraft] = useState<Record<DraftField, string>>({
     status: filters.status ?? "",
     method: filters.method ?? "",
     path: filters.path ?? "",
-    range: filters.range ?? "",
+    range: filters.from || filters.to ? "custom" : (filters.range ?? ""),
+    fromLocal: "",
+    toLocal: "",
   });
-  const field = (key: keyof LogFilters) => ({
+  const [error, setError] = useState<string | null>(null);
+  // After hydration only: the server does not know the browser's time zone.
+  useEffect(() => {
+    setDraft((d) => ({ ...d, fromLocal: isoToLocal(filters.from), toLocal: isoToLocal(filters.to) }));
+  }, [filters.from, filters.to]);
+  const field = (key: DraftField) => ({
     name: key,
     value: draft[key],
     onChange: (event: { target: { value: string } }) => setDraft({ ...draft, [key]: event.target.value }),
@@ -45,7 +57,17 @@ export function LogFiltersForm({ filters }: { filters: LogFilters }) {
       className="grid grid-cols-2 gap-3 sm:grid-cols-[8rem_8rem_1fr_9rem_auto]"
       onSubmit={(event) => {
         event.preventDefault();
-        apply(parseLogFilters(draft));
+        const { status, method, path, range } = draft;
+        const custom = range === "custom";
+        const next = parseLogFilters(
+          custom
+            ? { status, method, path, from: localToIso(draft.fromLocal), to: localToIso(draft.toLocal) }
+            : { status, method, path, range },
+        );
+        const problem =
+          custom && !next.from && !next.to ? "Pick a start or an end for the time range" : rangeProblem(next);
+        setError(problem);
+        if (!problem) apply(next);
       }}
     >
       <div>
@@ -97,6 +119,7 @@ export function LogFiltersForm({ filters }: { filters: LogFilters }) {
           <option value="1h">Last hour</option>
           <option value="24h">Last 24 hours</option>
           <option value="7d">Last 7 days</option>
+          <option value="custom">Custom…</option>
         </select>
       </div>
       <div className="flex items-end gap-2">
@@ -108,7 +131,8 @@ export function LogFiltersForm({ filters }: { filters: LogFilters }) {
             variant="ghost"
             size="sm"
             onClick={() => {
-              setDraft({ status: "", method: "", path: "", range: "" });
+              setDraft({ status: "", method: "", path: "", range: "", fromLocal: "", toLocal: "" });
+              setError(null);
               apply({});
             }}
           >
@@ -116,6 +140,27 @@ export function LogFiltersForm({ filters }: { filters: LogFilters }) {
           </Button>
         )}
       </div>
+      {draft.range === "custom" && (
+        <div className="col-span-full grid grid-cols-2 gap-3 sm:grid-cols-[14rem_14rem_1fr]">
+          <div>
+            <label htmlFor={`${id}-from`} className="text-xs font-medium text-zinc-600">
+              From (your time)
+            </label>
+            <input id={`${id}-from`} type="datetime-local" {...field("fromLocal")} className={selectClass} />
+          </div>
+          <div>
+            <label htmlFor={`${id}-to`} className="text-xs font-medium text-zinc-600">
+              To (your time)
+            </label>
+            <input id={`${id}-to`} type="datetime-local" {...field("toLocal")} className={selectClass} />
+          </div>
+        </div>
+      )}
+      {error && (
+        <p role="alert" className="col-span-full text-sm text-red-700">
+          {error}
+        </p>
+      )}
     </form>
   );
 }

@@ -1,6 +1,12 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { hasFilters, logFiltersToQuery, parseLogFilters, toQueryFilter } from "./log-filters.ts";
+import {
+  hasFilters,
+  logFiltersToQuery,
+  parseLogFilters,
+  rangeProblem,
+  toQueryFilter,
+} from "./log-filters.ts";
 
 test("parses known filters from search params", () => {
   assert.deepEqual(parseLogFilters({ status: "5xx", method: "post", path: " /api ", range: "1h" }), {
@@ -32,4 +38,29 @@ test("turns a relative range into a start time", () => {
   assert.equal(q.from?.toISOString(), "2025-01-01T11:00:00.000Z");
   assert.equal(q.pathContains, "/x");
   assert.equal(toQueryFilter("app", {}, now).from, undefined);
+});
+
+test("a custom window is read as normalised instants and replaces the relative range", () => {
+  const filters = parseLogFilters({
+    from: "2026-11-21T10:00:00+01:00",
+    to: "2026-11-21T12:00Z",
+    range: "1h",
+  });
+  assert.deepEqual(filters, { from: "2026-11-21T09:00:00.000Z", to: "2026-11-21T12:00:00.000Z" });
+  assert.deepEqual(parseLogFilters(new URLSearchParams(logFiltersToQuery(filters))), filters);
+  assert.deepEqual(parseLogFilters({ from: "yesterday", to: "x".repeat(50), range: "1h" }), { range: "1h" });
+  assert.equal(hasFilters({ to: "2026-11-21T12:00:00.000Z" }), true);
+
+  const q = toQueryFilter("app", { ...filters, range: "15m" }, Date.parse("2026-11-22T00:00:00Z"));
+  assert.equal(q.from?.toISOString(), "2026-11-21T09:00:00.000Z", "the window's own start, not now - 15 min");
+  assert.equal(q.to?.toISOString(), "2026-11-21T12:00:00.000Z");
+});
+
+test("a window that ends before it starts is explained instead of applied", () => {
+  assert.equal(
+    rangeProblem({ from: "2026-11-21T12:00:00.000Z", to: "2026-11-21T12:00:00.000Z" }),
+    "The start of the time range must be before its end",
+  );
+  assert.equal(rangeProblem({ from: "2026-11-21T11:00:00.000Z", to: "2026-11-21T12:00:00.000Z" }), null);
+  assert.equal(rangeProblem({ from: "2026-11-21T11:00:00.000Z" }), null);
 });

@@ -17,7 +17,11 @@ export interface LogFilters {
   status?: StatusFilter;
   method?: string;
   path?: string;
+  /** A window ending now; ignored when `from` or `to` is set. */
   range?: RangeFilter;
+  /** A custom window (ISO instants), either end open. */
+  from?: string;
+  to?: string;
 }
 
 type Params = Record<string, string | string[] | undefined> | URLSearchParams;
@@ -28,12 +32,22 @@ function read(params: Params, key: string): string | undefined {
   return first?.trim() || undefined;
 }
 
+/** An ISO instant, normalised, or undefined for anything that is not a date. */
+function readInstant(params: Params, key: string): string | undefined {
+  const value = read(params, key);
+  if (!value || value.length > 40) return undefined;
+  const time = Date.parse(value);
+  return Number.isFinite(time) ? new Date(time).toISOString() : undefined;
+}
+
 /** Unknown or malformed values are dropped rather than failing the page. */
 export function parseLogFilters(params: Params): LogFilters {
   const status = read(params, "status");
   const method = read(params, "method")?.toUpperCase();
   const path = read(params, "path")?.slice(0, 500);
-  const range = read(params, "range");
+  const from = readInstant(params, "from");
+  const to = readInstant(params, "to");
+  const range = from || to ? undefined : read(params, "range");
   return {
     ...(status && (STATUS_FILTERS as readonly string[]).includes(status)
       ? { status: status as StatusFilter }
@@ -41,7 +55,17 @@ export function parseLogFilters(params: Params): LogFilters {
     ...(method && /^[A-Z]{1,16}$/.test(method) ? { method } : {}),
     ...(path ? { path } : {}),
     ...(range && range in RANGE_FILTERS ? { range: range as RangeFilter } : {}),
+    ...(from ? { from } : {}),
+    ...(to ? { to } : {}),
   };
+}
+
+/** Why a custom window cannot match anything, for the form to say before applying it. */
+export function rangeProblem(filters: LogFilters): string | null {
+  if (filters.from && filters.to && Date.parse(filters.from) >= Date.parse(filters.to)) {
+    return "The start of the time range must be before its end";
+  }
+  return null;
 }
 
 /** The filters as a query string (stable key order, empty values left out). */
@@ -51,20 +75,26 @@ export function logFiltersToQuery(filters: LogFilters): string {
   if (filters.method) params.set("method", filters.method);
   if (filters.path) params.set("path", filters.path);
   if (filters.range) params.set("range", filters.range);
+  if (filters.from) params.set("from", filters.from);
+  if (filters.to) params.set("to", filters.to);
   return params.toString();
 }
 
 /** The filters in the shape of lib/request-logs' requestLogFilterSchema (relative range -> from). */
 export function toQueryFilter(name: string, filters: LogFilters, now: number) {
+  const relativeFrom = filters.range ? new Date(now - RANGE_FILTERS[filters.range]) : undefined;
   return {
     name,
     statusClass: filters.status,
     method: filters.method,
     pathContains: filters.path,
-    from: filters.range ? new Date(now - RANGE_FILTERS[filters.range]) : undefined,
+    from: filters.from ? new Date(filters.from) : relativeFrom,
+    to: filters.to ? new Date(filters.to) : undefined,
   };
 }
 
 export function hasFilters(filters: LogFilters): boolean {
-  return Boolean(filters.status || filters.method || filters.path || filters.range);
+  return Boolean(
+    filters.status || filters.method || filters.path || filters.range || filters.from || filters.to,
+  );
 }

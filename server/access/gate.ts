@@ -332,17 +332,31 @@ export function createAccessGate(deps: AccessGateDeps): AccessGateHandle {
     });
   }
 
-  /** The confirmation page's post: counts the use `redeem` held back. */
-  async function confirmShare(request: AccessRequest): Promise<AccessDecision> {
-    const path = SHARE_PATH;
-    if (postOrigin(request.headers, request.proto) === "cross")
-      return respond(crossSitePage(), "DENIED", { path });
+  /**
+   * The common start of the relay's own form posts (the password, a share link's confirmation): a
+   * post from this host with a readable form, to a name that is still protected. Anything else is
+   * answered here, as `answer`.
+   */
+  async function readPost(
+    request: AccessRequest,
+    path: string,
+  ): Promise<{ answer: AccessDecision } | { form: URLSearchParams; next: string; state: NameAccessState }> {
+    if (postOrigin(request.headers, request.proto) === "cross") {
+      return { answer: respond(crossSitePage(), "DENIED", { path }) };
+    }
     const form = request.body ? await readFormBody(request.body, request.headers["content-type"]) : null;
-    if (!form) return respond(badFormPage(), "DENIED", { path });
+    if (!form) return { answer: respond(badFormPage(), "DENIED", { path }) };
     const next = safeReturnPath(form.get("next"));
     const state = await cache.get(request.name, request.tunnel);
-    if (state.mode === "PUBLIC") return respond(redirectTo(next), "PUBLIC", { path });
-    return redeem(request, form.get("token") ?? "", next, "all", path);
+    if (state.mode === "PUBLIC") return { answer: respond(redirectTo(next), "PUBLIC", { path }) };
+    return { form, next, state };
+  }
+
+  /** The confirmation page's post: counts the use `redeem` held back. */
+  async function confirmShare(request: AccessRequest): Promise<AccessDecision> {
+    const post = await readPost(request, SHARE_PATH);
+    if ("answer" in post) return post.answer;
+    return redeem(request, post.form.get("token") ?? "", post.next, "all", SHARE_PATH);
   }
 
   function decide(request: AccessRequest, state: NameAccessState): AccessDecision | Promise<AccessDecision> {
@@ -383,13 +397,9 @@ export function createAccessGate(deps: AccessGateDeps): AccessGateHandle {
 
   async function login(request: AccessRequest): Promise<AccessDecision> {
     const path = LOGIN_PATH;
-    if (postOrigin(request.headers, request.proto) === "cross")
-      return respond(crossSitePage(), "DENIED", { path });
-    const form = request.body ? await readFormBody(request.body, request.headers["content-type"]) : null;
-    if (!form) return respond(badFormPage(), "DENIED", { path });
-    const next = safeReturnPath(form.get("next"));
-    const state = await cache.get(request.name, request.tunnel);
-    if (state.mode === "PUBLIC") return respond(redirectTo(next), "PUBLIC", { path });
+    const post = await readPost(request, path);
+    if ("answer" in post) return post.answer;
+    const { form, next, state } = post;
     if (state.mode === "LINKS") return respond(linksOnlyPage(), "DENIED", { path });
 
     const formToken = signFormToken(secret, request.name, seconds());

@@ -1,23 +1,22 @@
 import assert from "node:assert/strict";
-import { execFileSync } from "node:child_process";
-import { X509Certificate } from "node:crypto";
-import { mkdtempSync, readFileSync, renameSync, rmSync } from "node:fs";
+import { mkdtempSync, renameSync, rmSync } from "node:fs";
 import http from "node:http";
 import https from "node:https";
 import net from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, test } from "node:test";
-import tls from "node:tls";
 import { WebSocket } from "ws";
 import { createTestDatabase, type TestDatabase } from "../../lib/testing/db.ts";
 import type { AccessGate } from "./access.ts";
 import {
   type EdgeTestRelay,
   type LocalApp,
+  makeTestCertificate,
   rawExchange,
   requestEdge,
   type SshTunnelClient,
+  servedCertificateFingerprint,
   startEdgeTestRelay,
   startLocalApp,
   startSshTunnel,
@@ -25,30 +24,13 @@ import {
   waitFor,
 } from "./testing.ts";
 
-/** A self-signed certificate for the test domain, written as cert.pem and key.pem in `dir`. */
-function makeCertificate(dir: string): void {
-  execFileSync(
-    "openssl",
-    [
-      "req",
-      "-x509",
-      "-newkey",
-      "ec",
-      "-pkeyopt",
-      "ec_paramgen_curve:prime256v1",
-      "-nodes",
-      "-days",
-      "30",
-    ].concat([
-      "-subj",
-      `/CN=*.${TEST_DOMAIN}`,
-      "-keyout",
-      join(dir, "key.pem"),
-      "-out",
-      join(dir, "cert.pem"),
-    ]),
-    { stdio: "ignore" },
-  );
+/** Relay settings serving HTTPS with the certificate in `dir` (cert.pem, key.pem). */
+function httpsEnv(dir: string): Record<string, string> {
+  return {
+    BURROW_HTTPS_PORT: "0",
+    BURROW_TLS_CERT: join(dir, "cert.pem"),
+    BURROW_TLS_KEY: join(dir, "key.pem"),
+  };
 }
 
 let testDb: TestDatabase;
@@ -62,7 +44,7 @@ let releaseSlow: () => void = () => {};
 before(async () => {
   testDb = await createTestDatabase("edgelife");
   certDir = mkdtempSync(join(tmpdir(), "burrow-edge-tls-"));
-  makeCertificate(certDir);
+  makeTestCertificate(certDir);
   app = await startLocalApp((req, res) => {
     seen.push({ url: req.url ?? "", headers: req.headers });
     if (req.url === "/slow") {
@@ -100,11 +82,7 @@ test("HTTPS is served with the configured certificate and the app sees proto htt
   await withRelay(
     {
       db: testDb.db,
-      env: {
-        BURROW_HTTPS_PORT: "0",
-        BURROW_TLS_CERT: join(certDir, "cert.pem"),
-        BURROW_TLS_KEY: join(certDir, "key.pem"),
-      },
+      env: httpsEnv(certDir),
     },
     async (relay) => {
       assert.ok(relay.httpsPort, "an HTTPS port is bound");
@@ -158,36 +136,20 @@ test("HTTPS is served with the configured certificate and the app sees proto htt
 test("a renewed certificate is served by the running relay", async () => {
   const dir = mkdtempSync(join(tmpdir(), "burrow-edge-renew-"));
   try {
-    makeCertificate(dir);
-    const env = {
-      BURROW_HTTPS_PORT: "0",
-      BURROW_TLS_CERT: join(dir, "cert.pem"),
-      BURROW_TLS_KEY: join(dir, "key.pem"),
-    };
-    await withRelay({ db: testDb.db, env, certificateCheckMs: 20 }, async (relay) => {
-      const served = () =>
-        new Promise<string>((resolve, reject) => {
-          const socket = tls.connect({
-            host: "127.0.0.1",
-            port: relay.httpsPort,
-            servername: `life.${TEST_DOMAIN}`,
-            rejectUnauthorized: false,
-          });
-          socket.once("secureConnect", () => {
-            resolve(socket.getPeerX509Certificate()?.fingerprint256 ?? "");
-            socket.destroy();
-          });
-          socket.once("error", reject);
-        });
-      const before = await served();
+    makeTestCertificate(dir);
+    await withRelay({ db: testDb.db, env: httpsEnv(dir), certificateCheckMs: 20 }, async (relay) => {
+      const port = relay.httpsPort ?? 0;
+      const before = await servedCertificateFingerprint(port);
       const renewed = mkdtempSync(join(tmpdir(), "burrow-edge-renewed-"));
-      makeCertificate(renewed);
-      const fingerprint = new X509Certificate(readFileSync(join(renewed, "cert.pem"))).fingerprint256;
+      const { fingerprint } = makeTestCertificate(renewed);
       assert.notEqual(fingerprint, before);
       renameSync(join(renewed, "key.pem"), join(dir, "key.pem"));
       renameSync(join(renewed, "cert.pem"), join(dir, "cert.pem"));
       rmSync(renewed, { recursive: true, force: true });
-      await waitFor(async () => (await served()) === fingerprint, "the renewed certificate");
+      await waitFor(
+        async () => (await servedCertificateFingerprint(port)) === fingerprint,
+        "the renewed certificate",
+      );
     });
   } finally {
     rmSync(dir, { recursive: true, force: true });
@@ -198,12 +160,7 @@ test("BURROW_HTTPS_REDIRECT=false serves tunnels over plain HTTP as well", async
   await withRelay(
     {
       db: testDb.db,
-      env: {
-        BURROW_HTTPS_PORT: "0",
-        BURROW_TLS_CERT: join(certDir, "cert.pem"),
-        BURROW_TLS_KEY: join(certDir, "key.pem"),
-        BURROW_HTTPS_REDIRECT: "false",
-      },
+      env: { ...httpsEnv(certDir), BURROW_HTTPS_REDIRECT: "false" },
     },
     async (relay) => {
       const plain = await requestEdge(relay, { host: `life.${TEST_DOMAIN}`, path: "/plain-ok" });

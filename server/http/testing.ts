@@ -4,14 +4,16 @@
  * opened with forwardOut), plus the edge in front of it. Used until server/testing/harness.ts covers
  * what these tests need (a relay child process and tunnel counters); not for production use.
  */
-import { type ChildProcess, spawn, spawnSync } from "node:child_process";
-import { mkdtempSync, rmSync } from "node:fs";
+import { type ChildProcess, execFileSync, spawn, spawnSync } from "node:child_process";
+import { X509Certificate } from "node:crypto";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import http from "node:http";
 import net from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { Duplex } from "node:stream";
 import { setTimeout as sleep } from "node:timers/promises";
+import tls from "node:tls";
 import ssh2 from "ssh2";
 import type { Db } from "../../lib/db.ts";
 import { type Env, loadEnv } from "../../lib/env.ts";
@@ -353,4 +355,53 @@ export async function waitFor(
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
     await sleep(25);
   }
+}
+
+/** A self-signed certificate for *.TEST_DOMAIN: its PEM files and its SHA-256 fingerprint. */
+export interface TestCertificate {
+  certFile: string;
+  keyFile: string;
+  cert: string;
+  key: string;
+  fingerprint: string;
+}
+
+/** Writes a fresh self-signed EC certificate, valid `days`, as cert.pem and key.pem in `dir`. */
+export function makeTestCertificate(dir: string, days = 30): TestCertificate {
+  const certFile = join(dir, "cert.pem");
+  const keyFile = join(dir, "key.pem");
+  execFileSync(
+    "openssl",
+    ["req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes"].concat([
+      "-days",
+      String(days),
+      "-subj",
+      `/CN=*.${TEST_DOMAIN}`,
+      "-keyout",
+      keyFile,
+      "-out",
+      certFile,
+    ]),
+    { stdio: "ignore" },
+  );
+  const cert = readFileSync(certFile, "utf8");
+  const key = readFileSync(keyFile, "utf8");
+  return { certFile, keyFile, cert, key, fingerprint: new X509Certificate(cert).fingerprint256 };
+}
+
+/** The SHA-256 fingerprint of the certificate a TLS server on 127.0.0.1:`port` presents. */
+export function servedCertificateFingerprint(port: number): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const socket = tls.connect({
+      host: "127.0.0.1",
+      port,
+      servername: `any.${TEST_DOMAIN}`,
+      rejectUnauthorized: false,
+    });
+    socket.once("secureConnect", () => {
+      resolve(socket.getPeerX509Certificate()?.fingerprint256 ?? "");
+      socket.destroy();
+    });
+    socket.once("error", reject);
+  });
 }

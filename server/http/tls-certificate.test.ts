@@ -1,42 +1,29 @@
 import assert from "node:assert/strict";
-import { execFileSync } from "node:child_process";
-import { X509Certificate } from "node:crypto";
-import { mkdtempSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import https from "node:https";
 import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, test } from "node:test";
-import tls from "node:tls";
 import type { LogFields, Logger } from "../../lib/logger.ts";
-import { waitFor } from "./testing.ts";
+import {
+  makeTestCertificate,
+  servedCertificateFingerprint,
+  type TestCertificate,
+  waitFor,
+} from "./testing.ts";
 import { readCertificate, watchCertificate } from "./tls-certificate.ts";
 
 const dir = mkdtempSync(join(tmpdir(), "burrow-tls-reload-"));
 after(() => rmSync(dir, { recursive: true, force: true }));
 
 let made = 0;
-/** A fresh self-signed certificate and key (PEM), valid for `days`. */
-function makeCertificate(days: number): { cert: string; key: string; fingerprint: string } {
+/** A fresh certificate in its own directory, valid for `days`. */
+function makeCertificate(days: number): TestCertificate {
   made += 1;
-  const cert = join(dir, `made-${made}.crt`);
-  const key = join(dir, `made-${made}.key`);
-  execFileSync(
-    "openssl",
-    ["req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes"].concat([
-      "-days",
-      String(days),
-      "-subj",
-      `/CN=*.tunnels.test`,
-      "-keyout",
-      key,
-      "-out",
-      cert,
-    ]),
-    { stdio: "ignore" },
-  );
-  const pem = readFileSync(cert, "utf8");
-  return { cert: pem, key: readFileSync(key, "utf8"), fingerprint: new X509Certificate(pem).fingerprint256 };
+  const sub = join(dir, `made-${made}`);
+  mkdirSync(sub);
+  return makeTestCertificate(sub, days);
 }
 
 /** Replaces a file the way renewal tools do: write aside, then rename over it. */
@@ -58,22 +45,6 @@ function recordingLogger(lines: string[]): Logger {
   return logger;
 }
 
-function servedFingerprint(port: number): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const socket = tls.connect({
-      host: "127.0.0.1",
-      port,
-      servername: "a.tunnels.test",
-      rejectUnauthorized: false,
-    });
-    socket.once("secureConnect", () => {
-      resolve(socket.getPeerX509Certificate()?.fingerprint256 ?? "");
-      socket.destroy();
-    });
-    socket.once("error", reject);
-  });
-}
-
 test("a renewed certificate is served without a restart; a broken pair is refused and the old one kept", async () => {
   const files = { cert: join(dir, "fullchain.pem"), key: join(dir, "privkey.pem") };
   const first = makeCertificate(90);
@@ -85,13 +56,13 @@ test("a renewed certificate is served without a restart; a broken pair is refuse
   const lines: string[] = [];
   const stop = watchCertificate(server, files, recordingLogger(lines), 20);
   try {
-    assert.equal(await servedFingerprint(port), first.fingerprint);
+    assert.equal(await servedCertificateFingerprint(port), first.fingerprint);
 
     const renewed = makeCertificate(90);
     replace(files.key, renewed.key);
     replace(files.cert, renewed.cert);
     await waitFor(
-      async () => (await servedFingerprint(port)) === renewed.fingerprint,
+      async () => (await servedCertificateFingerprint(port)) === renewed.fingerprint,
       "the renewed certificate",
     );
     await waitFor(
@@ -107,13 +78,16 @@ test("a renewed certificate is served without a restart; a broken pair is refuse
       () => lines.some((l) => l.startsWith("error new TLS certificate not loaded")),
       "the refusal",
     );
-    assert.equal(await servedFingerprint(port), renewed.fingerprint);
+    assert.equal(await servedCertificateFingerprint(port), renewed.fingerprint);
 
     // The key arrives: the pair loads. It expires within two weeks, which is a warning.
     const soon = makeCertificate(3);
     replace(files.key, soon.key);
     replace(files.cert, soon.cert);
-    await waitFor(async () => (await servedFingerprint(port)) === soon.fingerprint, "the completed pair");
+    await waitFor(
+      async () => (await servedCertificateFingerprint(port)) === soon.fingerprint,
+      "the completed pair",
+    );
     await waitFor(
       () => lines.some((l) => l.startsWith("warn TLS certificate reloaded; it expires soon")),
       "the warning",

@@ -172,3 +172,19 @@ test("the Host header value is HTML-escaped if ever echoed (pages echo nothing)"
   assert.equal(res.status, 400);
   assert.doesNotMatch(res.body, /<script>/);
 });
+
+test("OPTIONS * is answered 501 by the relay and never reaches the app; other methods with * get 400", async () => {
+  const before = appRequests;
+  const options = await rawExchange(
+    relay.httpPort,
+    `OPTIONS * HTTP/1.1\r\nHost: live.${TEST_DOMAIN}\r\nConnection: close\r\n\r\n`,
+  );
+  assert.equal(statusOf(options), 501);
+  assert.match(options, /does not pass server-wide OPTIONS \* requests/);
+  const get = await rawExchange(
+    relay.httpPort,
+    `GET * HTTP/1.1\r\nHost: live.${TEST_DOMAIN}\r\nConnection: close\r\n\r\n`,
+  );
+  assert.equal(statusOf(get), 400);
+  assert.equal(appRequests, before);
+});

@@ -17,7 +17,7 @@ import { PAGES } from "./pages.ts";
 import { proxyRequest, sendPage } from "./proxy.ts";
 import { ReservationLookup } from "./reservation-lookup.ts";
 import { logCertificate, readCertificate, watchCertificate } from "./tls-certificate.ts";
-import { TunnelAgents } from "./tunnel-agents.ts";
+import { TunnelPools } from "./tunnel-pools.ts";
 import { proxyUpgrade, sendRawPage } from "./upgrade.ts";
 
 export interface HttpEdgeDeps {
@@ -85,7 +85,7 @@ export function createHttpEdge(deps: HttpEdgeDeps): HttpEdge {
         maxQueue: config.BURROW_LOG_QUEUE_MAX,
         logger: logger.child({ part: "log" }),
       }));
-  const agents = new TunnelAgents(registry);
+  const pools = new TunnelPools(registry);
   const reservations = new ReservationLookup(deps.db);
   const dispatcher = createDispatcher({
     domain: config.BURROW_DOMAIN,
@@ -172,7 +172,7 @@ export function createHttpEdge(deps: HttpEdgeDeps): HttpEdge {
         return;
       case "proxy":
         proxyRequest(
-          { registry, agents, recorder },
+          { registry, pools, recorder },
           req,
           res,
           dispatch.exchange,
@@ -338,7 +338,7 @@ export function createHttpEdge(deps: HttpEdgeDeps): HttpEdge {
         for (const server of servers) server.closeAllConnections();
         for (const socket of upgraded) socket.destroy();
         upgraded.clear();
-        agents.destroyAll();
+        pools.destroyAll();
         await Promise.all(closed);
         if (ownsLogWriter) await logWriter?.close();
         await logPool?.end().catch(() => {});

@@ -89,6 +89,11 @@ export const PAGES = {
       "If this is your tunnel, check that your app is running.",
   ),
   badRequest: renderPage(400, "Bad request", "The relay could not understand this request."),
+  asteriskNotForwarded: renderPage(
+    501,
+    "Not supported",
+    "The relay does not pass server-wide OPTIONS * requests on to tunnels; ask for a path instead.",
+  ),
   draining: renderPage(503, "Relay restarting", "The relay is restarting. Try again in a moment."),
 } as const satisfies Record<string, EdgePage>;
 
@@ -110,6 +115,7 @@ const STATUS_TEXT: Record<number, string> = {
   408: "Request Timeout",
   429: "Too Many Requests",
   431: "Request Header Fields Too Large",
+  501: "Not Implemented",
   502: "Bad Gateway",
   503: "Service Unavailable",
 };

@@ -1,4 +1,6 @@
-import http from "node:http";
+import type http from "node:http";
+import type { IncomingHttpHeaders } from "node:http";
+import type { Dispatcher } from "undici";
 import type { Tunnel, TunnelRegistry } from "../registry.ts";
 import type { Exchange, ExchangeRecorder } from "./exchange.ts";
 import {
@@ -8,12 +10,12 @@ import {
   visitorResponseHeaders,
 } from "./headers.ts";
 import { type EdgePage, PAGES } from "./pages.ts";
-import type { TunnelAgents, TunnelRequestOptions } from "./tunnel-agents.ts";
+import type { TunnelPools } from "./tunnel-pools.ts";
 
 /** What proxyRequest needs from the edge. */
 export interface ProxyDeps {
   registry: TunnelRegistry;
-  agents: TunnelAgents;
+  pools: TunnelPools;
   recorder: ExchangeRecorder;
 }
 
@@ -27,17 +29,30 @@ export function sendPage(res: http.ServerResponse, page: EdgePage): void {
 const REASON_PHRASE = /^[\t\x20-\x7e]*$/;
 
 /**
- * Proxies one request through a tunnel, streaming both bodies with backpressure (pipe), over a
- * pooled SSH channel from the tunnel's keep-alive agent.
+ * Methods RFC 9110 §9.2.2 calls idempotent: sending one of them twice has the effect of sending it
+ * once, so a request of these without a body may be retried (what nginx's proxy_next_upstream does).
+ */
+const IDEMPOTENT: ReadonlySet<string> = new Set(["GET", "HEAD", "OPTIONS", "TRACE", "PUT", "DELETE"]);
+
+/**
+ * Request headers undici writes itself (framing) or refuses to forward: it frames the body from
+ * Content-Length or with chunked encoding on its own, and Node's server has already answered a
+ * visitor's `Expect: 100-continue`.
+ */
+const FRAMING: ReadonlySet<string> = new Set(["transfer-encoding", "expect"]);
+
+/**
+ * Proxies one request through a tunnel, streaming both bodies with backpressure, over a pooled SSH
+ * channel from the tunnel's keep-alive pool.
  *
- * - The visitor leaves early: the upstream request (and its channel) is destroyed, so the local
- *   app sees its connection close and no channel leaks.
+ * - The visitor leaves early: the upstream request is aborted (its channel closed), so the local app
+ *   sees its connection close and no channel leaks.
  * - The tunnel or app dies mid-response: the visitor's connection is cut (destroyed), never left
  *   hanging and never ended as if the body were complete.
  * - Nothing answers before a response starts: 502 "nothing answers on the local port" (or 503 if the
- *   tunnel itself went away). A failure on a reused pooled channel is retried once on a fresh one
- *   for requests without a body: the app may have closed an idle keep-alive connection just as the
- *   relay reused it, and such a request cannot have been processed.
+ *   tunnel itself went away). An idempotent request without a body whose connection closed before
+ *   any answer is retried once: the app may have closed an idle keep-alive connection just as the
+ *   relay reused it, and such a request is safe to send again.
  */
 export function proxyRequest(
   deps: ProxyDeps,
@@ -48,68 +63,37 @@ export function proxyRequest(
   facts: ForwardedFacts,
   edits: HeaderEdits | undefined,
 ): void {
-  const agent = deps.agents.agentFor(tunnel);
-  const headers = upstreamRequestHeaders(req.rawHeaders, facts, { upgrade: false, edits });
+  const pool = deps.pools.poolFor(tunnel);
   const contentLength = req.headers["content-length"];
   const hasBody =
     req.headers["transfer-encoding"] !== undefined || (contentLength !== undefined && contentLength !== "0");
-  const options: TunnelRequestOptions = {
-    agent,
-    method: req.method,
+  const options: Dispatcher.DispatchOptions = {
+    method: exchange.method,
     path: exchange.path,
-    headers,
-    setHost: false,
-    visitor: { ip: facts.clientIp, port: req.socket.remotePort ?? 0 },
+    headers: withoutFraming(upstreamRequestHeaders(req.rawHeaders, facts, { upgrade: false, edits })),
+    body: hasBody ? req : null,
   };
-  let upstream: http.ClientRequest | undefined;
-  let retried = false;
+  const visitor = { ip: facts.clientIp, port: req.socket.remotePort ?? 0 };
+  let retriesLeft = !hasBody && IDEMPOTENT.has(exchange.method) ? 1 : 0;
+  let upstream: Dispatcher.DispatchController | undefined;
 
   if (hasBody) {
     req.on("data", (chunk: Buffer) => {
       exchange.bytesIn += chunk.length;
     });
+    // The listener above sets the body flowing, and undici starts reading it only once a channel is
+    // ready: until then nothing may flow past it. undici resumes the body when it writes it.
+    req.pause();
   }
 
   res.once("close", () => {
     if (!res.writableFinished) {
       exchange.error ??= "client_aborted";
-      upstream?.destroy();
+      upstream?.abort(new Error("visitor went away"));
     }
     deps.recorder.finish(exchange);
   });
-
-  const onResponse = (upRes: http.IncomingMessage) => {
-    const status = upRes.statusCode ?? 502;
-    let streaming: boolean;
-    try {
-      const raw = upRes.rawHeaders;
-      res.writeHead(
-        status,
-        upRes.statusMessage && REASON_PHRASE.test(upRes.statusMessage) ? upRes.statusMessage : undefined,
-        visitorResponseHeaders(raw),
-      );
-      streaming = isStreamingResponse(raw);
-    } catch {
-      // A header Node's client accepted but its server refuses to write: the app's fault.
-      upRes.destroy();
-      fail("local_unreachable");
-      return;
-    }
-    exchange.status = status;
-    // Event streams and bodies of unknown length: the visitor gets the headers now, not with the
-    // first chunk, which may be minutes away (long poll) — and nothing is ever compressed here.
-    if (streaming) res.flushHeaders();
-    upRes.on("data", (chunk: Buffer) => {
-      exchange.bytesOut += chunk.length;
-    });
-    upRes.once("close", () => {
-      if (!upRes.complete) {
-        exchange.error ??= "upstream_aborted";
-        res.destroy();
-      }
-    });
-    upRes.pipe(res);
-  };
+  res.on("drain", () => upstream?.resume());
 
   const fail = (error: "local_unreachable" | "tunnel_offline") => {
     if (res.headersSent) {
@@ -123,23 +107,75 @@ export function proxyRequest(
     sendPage(res, gone ? PAGES.tunnelOffline : PAGES.localUnreachable);
   };
 
-  const send = () => {
-    const up = http.request(options);
-    upstream = up;
-    up.on("response", onResponse);
-    up.on("error", () => {
-      if (up !== upstream || res.destroyed) return;
-      if (!res.headersSent && !retried && !hasBody && up.reusedSocket) {
-        retried = true;
-        send();
+  const handler: Dispatcher.DispatchHandler = {
+    onRequestStart(controller) {
+      upstream = controller;
+      // The request waited for a channel and the visitor left meanwhile.
+      if (res.destroyed) controller.abort(new Error("visitor went away"));
+    },
+    onResponseStart(controller, status, headers, statusMessage) {
+      let streaming: boolean;
+      try {
+        const raw = flattenHeaders(headers);
+        res.writeHead(
+          status,
+          statusMessage && REASON_PHRASE.test(statusMessage) ? statusMessage : undefined,
+          visitorResponseHeaders(raw),
+        );
+        streaming = isStreamingResponse(raw);
+      } catch {
+        // A header undici accepted but Node's server refuses to write: the app's fault.
+        controller.abort(new Error("unwritable response header"));
+        fail("local_unreachable");
+        return;
+      }
+      exchange.status = status;
+      // Event streams and bodies of unknown length: the visitor gets the headers now, not with the
+      // first chunk, which may be minutes away (long poll) — and nothing is ever compressed here.
+      if (streaming) res.flushHeaders();
+    },
+    onResponseData(controller, chunk) {
+      exchange.bytesOut += chunk.length;
+      if (!res.write(chunk)) controller.pause();
+    },
+    onResponseEnd() {
+      res.end();
+    },
+    onResponseError(_controller, error) {
+      if (res.destroyed) return;
+      if (!res.headersSent && retriesLeft > 0 && isConnectionClosed(error)) {
+        retriesLeft -= 1;
+        pool.dispatch(visitor, options, handler);
         return;
       }
       fail("local_unreachable");
-    });
-    if (hasBody) req.pipe(up);
-    else up.end();
+    },
   };
-  send();
+  pool.dispatch(visitor, options, handler);
+}
+
+function withoutFraming(headers: string[]): string[] {
+  const out: string[] = [];
+  for (let i = 0; i < headers.length; i += 2) {
+    if (!FRAMING.has(headers[i]!.toLowerCase())) out.push(headers[i]!, headers[i + 1]!);
+  }
+  return out;
+}
+
+/** undici's parsed headers back into Node's raw [name, value, ...] list (repeats kept in order). */
+function flattenHeaders(headers: IncomingHttpHeaders): string[] {
+  const raw: string[] = [];
+  for (const name in headers) {
+    const value = headers[name];
+    if (typeof value === "string") raw.push(name, value);
+    else if (value) for (const item of value) raw.push(name, item);
+  }
+  return raw;
+}
+
+/** undici's "the other side closed the connection before answering". */
+function isConnectionClosed(error: Error): boolean {
+  return (error as Error & { code?: string }).code === "UND_ERR_SOCKET";
 }
 
 /** True for text/event-stream and for responses without a Content-Length. */

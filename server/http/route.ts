@@ -15,23 +15,27 @@ export type Route =
   | { kind: "absent"; name: string };
 
 const BAD_REQUEST: Route = Object.freeze({ kind: "page", page: PAGES.badRequest });
+// The proxy's HTTP client (undici) sends only origin-form targets, and a server-wide question is
+// not one a tunnel's app can answer for the relay.
+const ASTERISK_NOT_FORWARDED: Route = Object.freeze({ kind: "page", page: PAGES.asteriskNotForwarded });
 const LANDING: Route = Object.freeze({ kind: "page", page: PAGES.landing });
 const NO_SUCH_TUNNEL: Route = Object.freeze({ kind: "page", page: PAGES.noSuchTunnel });
 
 /**
- * Routes by Host. Only origin-form targets ("/path?query", or "*" for OPTIONS) are accepted: the
+ * Routes by Host. Only origin-form targets ("/path?query") are accepted (`OPTIONS *` gets 501): the
  * relay is not a forward proxy, and an absolute URL naming one host under a Host header naming
  * another would let the two disagree about which tunnel a request is for. For the same reason a
  * request with two Host headers is refused (RFC 9112 §3.2 requires a 400): Node keeps the first
  * for routing, and the app might read the second.
  */
 export function routeRequest(
-  req: Pick<IncomingMessage, "headers" | "rawHeaders" | "url">,
+  req: Pick<IncomingMessage, "headers" | "rawHeaders" | "url" | "method">,
   domain: string,
   registry: TunnelRegistry,
 ): Route {
   const target = req.url;
-  if (!target || (target[0] !== "/" && target !== "*")) return BAD_REQUEST;
+  if (target === "*") return req.method === "OPTIONS" ? ASTERISK_NOT_FORWARDED : BAD_REQUEST;
+  if (!target?.startsWith("/")) return BAD_REQUEST;
   if (hostHeaderCount(req.rawHeaders) > 1) return BAD_REQUEST;
   const parsed = parseTunnelHost(req.headers.host, domain);
   switch (parsed.kind) {

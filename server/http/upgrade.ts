@@ -1,7 +1,6 @@
 import http from "node:http";
 import type { Duplex } from "node:stream";
 import type { Tunnel, TunnelRegistry } from "../registry.ts";
-import { asHttpSocket } from "./channel-socket.ts";
 import type { Exchange, ExchangeRecorder } from "./exchange.ts";
 import {
   type ForwardedFacts,
@@ -57,7 +56,7 @@ export async function proxyUpgrade(
 
   let channel: Duplex;
   try {
-    channel = asHttpSocket(await tunnel.openStream({ ip: facts.clientIp, port: req.socket.remotePort ?? 0 }));
+    channel = await tunnel.openStream({ ip: facts.clientIp, port: req.socket.remotePort ?? 0 });
   } catch {
     answerFailure(deps, socket, exchange, tunnel);
     return;

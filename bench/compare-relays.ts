@@ -2,7 +2,8 @@
  * A/B of two checkouts' relays under the c64 small-request load, alternating runs, to check that an
  * optimisation helps before it is committed: `node --import tsx bench/compare-relays.ts <other repo>`
  * (the other checkout needs this bench/ directory). Prints median req/s and relay + ssh client CPU
- * per request (the steadier number on a shared machine) for both; saves nothing.
+ * per request (the steadier number on a shared machine) and the relay's peak RSS for both; saves
+ * nothing.
  * Knobs: REPS (3 pairs), DURATION (10 s), BURROW_REQUEST_LOG (true).
  */
 import { mkdir } from "node:fs/promises";
@@ -24,6 +25,7 @@ try {
   const fixture = await createC64Fixture(cleanup, "abbench");
   const rps: Record<keyof typeof sides, number[]> = { this: [], other: [] };
   const cpu: Record<keyof typeof sides, number[]> = { this: [], other: [] };
+  const rss: Record<keyof typeof sides, number[]> = { this: [], other: [] };
   for (let pair = 0; pair < pairs; pair++) {
     for (const side of pair % 2 === 0 ? (["this", "other"] as const) : (["other", "this"] as const)) {
       const run = await measureC64({
@@ -34,9 +36,11 @@ try {
       });
       rps[side].push(run.wrk.rps);
       cpu[side].push(run.relayCpuMsPerRequest + run.clientCpuMsPerRequest);
+      rss[side].push(run.relayRssPeakMiB);
       log(
         `${side.padEnd(5)} ${sides[side]}: ${fmt(run.wrk.rps)} req/s, p50 ${fmt(run.wrk.p50Ms)} ms, ` +
-          `CPU/req relay ${fmt(run.relayCpuMsPerRequest)} ms + ssh ${fmt(run.clientCpuMsPerRequest)} ms`,
+          `CPU/req relay ${fmt(run.relayCpuMsPerRequest)} ms + ssh ${fmt(run.clientCpuMsPerRequest)} ms, ` +
+          `relay RSS ${fmt(run.relayRssPeakMiB)} MiB`,
       );
     }
   }
@@ -46,7 +50,8 @@ try {
   const cb = median(cpu.other);
   process.stdout.write(
     `this ${fmt(a)} req/s, other ${fmt(b)} req/s: other/this x${(b / a).toFixed(2)}; ` +
-      `relay+ssh CPU per request this ${fmt(ca)} ms, other ${fmt(cb)} ms: x${(cb / ca).toFixed(2)}\n`,
+      `relay+ssh CPU per request this ${fmt(ca)} ms, other ${fmt(cb)} ms: x${(cb / ca).toFixed(2)}; ` +
+      `relay peak RSS this ${fmt(median(rss.this))} MiB, other ${fmt(median(rss.other))} MiB\n`,
   );
 } catch (error) {
   process.exitCode = 1;

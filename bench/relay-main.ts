@@ -30,7 +30,14 @@ process.on("SIGUSR2", () => {
   gc?.();
   const m = process.memoryUsage();
   const mib = (n: number) => Math.round((n / 1048576) * 10) / 10;
-  const fields = { rss: mib(m.rss), heapUsed: mib(m.heapUsed), external: mib(m.external), gc: Boolean(gc) };
+  const fields = {
+    rss: mib(m.rss),
+    heapUsed: mib(m.heapUsed),
+    heapTotal: mib(m.heapTotal),
+    external: mib(m.external),
+    arrayBuffers: mib(m.arrayBuffers),
+    gc: Boolean(gc),
+  };
   process.stdout.write(`memory ${JSON.stringify(fields)}\n`);
 });
 process.on("SIGTERM", stop);

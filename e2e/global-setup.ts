@@ -31,7 +31,8 @@ export default async function globalSetup(): Promise<() => Promise<void>> {
   // The first account becomes the admin; create it here so that specs signing up are plain users.
   await createUser(database.db, { email: adminEmail, password: adminPassword, admin: true });
 
-  const child = spawn(join(root, "node_modules", ".bin", "tsx"), ["server/cli/main.ts", "start"], {
+  // Exactly what `npm start` runs: the bundled CLI on plain Node.
+  const child = spawn(process.execPath, ["scripts/burrow.mjs", "start"], {
     cwd: root,
     detached: true, // its own process group, so teardown reaches Next and the relay too
     stdio: ["ignore", "pipe", "pipe"],

@@ -98,7 +98,13 @@ async function main(): Promise<void> {
   process.on("SIGINT", stop);
 }
 
-if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
+// Only when this very file is the entry: in a bundle (scripts/build-server.mjs) every module shares
+// the bundle's import.meta.url, and the CLI must not start a second relay by importing runRelay.
+if (
+  process.argv[1] &&
+  import.meta.url === pathToFileURL(process.argv[1]).href &&
+  import.meta.url.endsWith(".ts")
+) {
   main().catch((error: unknown) => {
     process.stderr.write(`burrow relay: ${error instanceof Error ? error.message : String(error)}\n`);
     process.exit(1);

@@ -5,7 +5,7 @@ import { extraDir } from "./extra-result.ts";
 import { httpGet } from "./http-get.ts";
 import { startOpenSshForward } from "./openssh-client.ts";
 import { startRelayProcess } from "./relay-process.ts";
-import { readCpuSeconds } from "./rss.ts";
+import { readCpuSeconds, sampleRssPeak } from "./rss.ts";
 import { runWrk, type WrkResult } from "./wrk.ts";
 
 export const C64_HTTP_ADDR = "127.0.0.1:18086";
@@ -37,6 +37,8 @@ export interface C64Run {
   clientCpuMsPerRequest: number;
   /** request_logs rows the run added, per request served (probes and warm-up included). */
   rowsPerRequest: number;
+  /** The relay process's peak RSS during the measured run, in MiB. */
+  relayRssPeakMiB: number;
 }
 
 /**
@@ -66,12 +68,14 @@ export async function measureC64(options: C64Options): Promise<C64Run> {
     const probes = await waitServing(host);
     const warmUp = await runWrk({ addr: C64_HTTP_ADDR, host, connections: 64, durationSeconds: 2 });
     const cpuBefore = [readCpuSeconds(relay.pid), readCpuSeconds(client.pid)] as const;
+    const rss = sampleRssPeak(relay.pid);
     const wrk = await runWrk({
       addr: C64_HTTP_ADDR,
       host,
       connections: 64,
       durationSeconds: options.durationSeconds,
     });
+    const relayRssPeakMiB = rss.stop();
     const perRequest = (after: number, before: number) => ((after - before) * 1000) / wrk.requests;
     const relayCpuMsPerRequest = perRequest(readCpuSeconds(relay.pid), cpuBefore[0]);
     const clientCpuMsPerRequest = perRequest(readCpuSeconds(client.pid), cpuBefore[1]);
@@ -84,6 +88,7 @@ export async function measureC64(options: C64Options): Promise<C64Run> {
       relayCpuMsPerRequest,
       clientCpuMsPerRequest,
       rowsPerRequest: rows / (probes + warmUp.requests + wrk.requests),
+      relayRssPeakMiB,
     };
   } finally {
     await client.stop();

@@ -1,6 +1,7 @@
 import { type ChildProcess, spawn } from "node:child_process";
 import { createWriteStream } from "node:fs";
 import { join } from "node:path";
+import { buildServer } from "../../scripts/build-server.mjs";
 
 const repoRoot = join(import.meta.dirname, "..", "..");
 const READY_TIMEOUT_MS = 60_000;
@@ -28,7 +29,9 @@ export interface RelayProcessOptions {
 export interface RelayMemory {
   rss: number;
   heapUsed: number;
+  heapTotal: number;
   external: number;
+  arrayBuffers: number;
   /** True when a full GC ran just before (the relay was started with exposeGc). */
   gc: boolean;
 }
@@ -41,7 +44,7 @@ export interface RelayProcess {
   stop(): Promise<void>;
 }
 
-/** Starts bench/relay-main.ts in its own process and waits until it says it is listening. */
+/** Starts bench/relay-main.ts (bundled) in its own process and waits until it says it is listening. */
 export async function startRelayProcess(options: RelayProcessOptions): Promise<RelayProcess> {
   const [host, port] = splitLoopback(options.httpAddr);
   const nodeFlags = options.cpuProfDir ? ["--cpu-prof", `--cpu-prof-dir=${options.cpuProfDir}`] : [];
@@ -50,27 +53,29 @@ export async function startRelayProcess(options: RelayProcessOptions): Promise<R
   nodeFlags.push(...(process.env.BENCH_RELAY_NODE_FLAGS ?? "").split(" ").filter(Boolean));
   const log = createWriteStream(options.logFile, { flags: "a" });
   const root = options.repoRoot ?? repoRoot;
-  const child = spawn(
-    process.execPath,
-    [...nodeFlags, "--import", "tsx", join(root, "bench", "relay-main.ts")],
-    {
-      cwd: root,
-      stdio: ["ignore", "pipe", "pipe"],
-      env: {
-        ...process.env,
-        DATABASE_URL: options.databaseUrl,
-        BURROW_DOMAIN: options.domain,
-        BURROW_LISTEN_HOST: host,
-        BURROW_HTTP_PORT: String(port),
-        BURROW_SSH_PORT: String(options.sshPort),
-        BURROW_SSH_HOST: "127.0.0.1",
-        BURROW_DATA_DIR: join(repoRoot, "bench", ".run", "relay-data"),
-        BURROW_ALLOW_RANDOM_NAMES: "false",
-        AUTH_SECRET: "bench-only-secret-bench-only-secret-0123",
-        ...options.env,
-      },
+  // Bundled and run on plain Node, as `npm start` runs the relay (scripts/build-server.mjs): under
+  // tsx the relay's RSS would include tsx's loader thread, which production does not have.
+  const entry = await buildServer({
+    entry: join(root, "bench", "relay-main.ts"),
+    outfile: join(root, "bench", ".run", "relay-main.mjs"),
+  });
+  const child = spawn(process.execPath, [...nodeFlags, entry], {
+    cwd: root,
+    stdio: ["ignore", "pipe", "pipe"],
+    env: {
+      ...process.env,
+      DATABASE_URL: options.databaseUrl,
+      BURROW_DOMAIN: options.domain,
+      BURROW_LISTEN_HOST: host,
+      BURROW_HTTP_PORT: String(port),
+      BURROW_SSH_PORT: String(options.sshPort),
+      BURROW_SSH_HOST: "127.0.0.1",
+      BURROW_DATA_DIR: join(repoRoot, "bench", ".run", "relay-data"),
+      BURROW_ALLOW_RANDOM_NAMES: "false",
+      AUTH_SECRET: "bench-only-secret-bench-only-secret-0123",
+      ...options.env,
     },
-  );
+  });
   child.stderr?.pipe(log);
   const exited = new Promise<number | null>((resolve) => child.once("exit", (code) => resolve(code)));
   await waitReady(child, exited);

@@ -2,8 +2,9 @@ import { createHash, randomUUID } from "node:crypto";
 import { readdir, readFile } from "node:fs/promises";
 import { join } from "node:path";
 import pg from "pg";
+import { projectRoot } from "../project-root.ts";
 
-export const defaultMigrationsDir = join(import.meta.dirname, "..", "..", "prisma", "migrations");
+export const defaultMigrationsDir = join(projectRoot, "prisma", "migrations");
 
 export interface MigrateResult {
   applied: string[];

@@ -4,9 +4,7 @@ import { readdir, stat } from "node:fs/promises";
 import { connect } from "node:net";
 import { join } from "node:path";
 import { AppError } from "../../lib/errors.ts";
-
-/** The package root: where app/, .next/ and node_modules/ are. */
-export const projectRoot = join(import.meta.dirname, "..", "..");
+import { projectRoot } from "../../lib/project-root.ts";
 
 /** Whether this checkout has the Next.js dashboard at all. */
 export function hasDashboard(root = projectRoot): boolean {

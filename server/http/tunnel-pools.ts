@@ -1,6 +1,11 @@
+import { createRequire } from "node:module";
 import type { Socket } from "node:net";
-import { type Dispatcher, Pool } from "undici";
+import type { Dispatcher, Pool as UndiciPool } from "undici";
 import type { Tunnel, TunnelRegistry } from "../registry.ts";
+
+// The pool alone, typed by the package's own declarations: undici's index also loads fetch,
+// WebSocket, caches and mocks, which the relay never uses (about 7 MiB of RSS).
+const Pool = createRequire(import.meta.url)("undici/lib/dispatcher/pool.js") as typeof UndiciPool;
 
 /** Who a channel is opened for: reported to the SSH client as the channel's originator. */
 export interface Visitor {
@@ -31,7 +36,7 @@ const MAX_CHANNELS_PER_TUNNEL = 256;
  */
 export class TunnelPool {
   readonly tunnel: Tunnel;
-  readonly pool: Pool;
+  readonly pool: UndiciPool;
   /**
    * The visitor of the request being handed to the pool: undici opens a connection synchronously
    * inside dispatch() for a request without a body, so this names the visitor whose request made

@@ -10,8 +10,9 @@ import { build } from "esbuild";
 const root = join(import.meta.dirname, "..");
 
 /**
- * Builds `entry` (absolute, or relative to the package root) into `outfile` and returns outfile. Written to a
- * temporary name and renamed, so a process starting meanwhile never loads a half-written file.
+ * Builds `entry` (absolute, or relative to the package root) into `outfile` and returns outfile.
+ * Written to a temporary name and renamed, so a process starting meanwhile never loads a
+ * half-written file.
  */
 export async function buildServer({
   entry = "server/cli/main.ts",

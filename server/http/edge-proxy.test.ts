@@ -132,6 +132,18 @@ test("an app dropping a reused connection: an idempotent request is retried once
   }
 });
 
+test("an interim 103 Early Hints answer is skipped and the final response arrives whole", async () => {
+  routes.set("/hints", (_req, res) => {
+    res.writeEarlyHints({ link: "</style.css>; rel=preload; as=style" });
+    res.setHeader("content-type", "text/plain");
+    res.end("after hints");
+  });
+  const res = await requestEdge(relay, { host, path: "/hints" });
+  routes.delete("/hints");
+  assert.equal(res.status, 200);
+  assert.equal(res.body, "after hints");
+});
+
 test("server-sent events reach the visitor as they are sent", async () => {
   let secondSent = false;
   let firstSeen: () => void = () => {};

@@ -114,6 +114,8 @@ export function proxyRequest(
       if (res.destroyed) controller.abort(new Error("visitor went away"));
     },
     onResponseStart(controller, status, headers, statusMessage) {
+      // Interim answers (103 Early Hints, 102 Processing) are not passed on; the final one follows.
+      if (status < 200) return;
       let streaming: boolean;
       try {
         const raw = flattenHeaders(headers);

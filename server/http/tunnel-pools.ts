@@ -31,8 +31,8 @@ const MAX_CHANNELS_PER_TUNNEL = 256;
  * A keep-alive HTTP/1.1 connection pool (undici's) whose connections are SSH channels of one
  * tunnel: consecutive requests reuse an open channel, and so the client's one TCP connection to its
  * app, instead of opening a channel per request. undici rather than Node's http.Agent because it
- * costs about a third less relay CPU per proxied request (bench/compare-relays.ts), with the same
- * HTTP/1.1 semantics (keep-alive, HEAD, 1xx, chunked bodies both ways, backpressure).
+ * costs about a fifth less relay CPU per proxied request (bench/compare-relays.ts), with the same
+ * HTTP/1.1 semantics (keep-alive, HEAD, interim 1xx answers, chunked bodies both ways, backpressure).
  */
 export class TunnelPool {
   readonly tunnel: Tunnel;

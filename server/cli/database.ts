@@ -97,6 +97,7 @@ const HOOKED_SIGNALS = ["SIGINT", "SIGTERM", "SIGHUP", "SIGBREAK"] as const;
 async function loadEmbeddedModule(): Promise<typeof import("../../lib/db/embedded.ts")> {
   const before = new Map(HOOKED_SIGNALS.map((signal) => [signal, new Set(process.listeners(signal))]));
   const embedded = await import("../../lib/db/embedded.ts");
+  await embedded.loadEmbeddedPostgres();
   for (const signal of HOOKED_SIGNALS) {
     for (const listener of process.listeners(signal)) {
       if (!before.get(signal)?.has(listener)) process.removeListener(signal, listener);

@@ -92,9 +92,10 @@ function connectionListed(rawHeaders: readonly string[]): Set<string> | undefine
  * edge-owned ones, plus fresh X-Forwarded-For/-Proto/-Host/-Port, X-Real-IP and Forwarded. The Host
  * header is kept as sent: it is the tunnel URL the app expects to see.
  *
- * Transfer-Encoding is kept (it is hop-by-hop, but Node's client re-frames the body exactly as the
- * visitor framed it only when it sees the header; dropping it would turn a chunked DELETE into a
- * body-less one). For upgrades, `Upgrade` is kept and `Connection: Upgrade` written.
+ * Transfer-Encoding goes too: the HTTP client (undici) frames the body itself, from Content-Length
+ * or with chunked encoding. So does Expect: Node's server has already answered a visitor's
+ * `Expect: 100-continue`, and undici refuses the header. For upgrades, `Upgrade` is kept and
+ * `Connection: Upgrade` written.
  */
 export function upstreamRequestHeaders(
   rawHeaders: readonly string[],
@@ -108,10 +109,9 @@ export function upstreamRequestHeaders(
     const name = rawHeaders[i]!;
     let value = rawHeaders[i + 1]!;
     const lower = name.toLowerCase();
-    if (EDGE_OWNED.has(lower)) continue;
+    if (EDGE_OWNED.has(lower) || lower === "expect") continue;
     if (HOP_BY_HOP.has(lower)) {
-      const keep = lower === "transfer-encoding" || (options.upgrade && lower === "upgrade");
-      if (!keep) continue;
+      if (!(options.upgrade && lower === "upgrade")) continue;
     } else if (listed?.has(lower)) {
       continue;
     }

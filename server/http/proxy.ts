@@ -35,13 +35,6 @@ const REASON_PHRASE = /^[\t\x20-\x7e]*$/;
 const IDEMPOTENT: ReadonlySet<string> = new Set(["GET", "HEAD", "OPTIONS", "TRACE", "PUT", "DELETE"]);
 
 /**
- * Request headers undici writes itself (framing) or refuses to forward: it frames the body from
- * Content-Length or with chunked encoding on its own, and Node's server has already answered a
- * visitor's `Expect: 100-continue`.
- */
-const FRAMING: ReadonlySet<string> = new Set(["transfer-encoding", "expect"]);
-
-/**
  * Proxies one request through a tunnel, streaming both bodies with backpressure, over a pooled SSH
  * channel from the tunnel's keep-alive pool.
  *
@@ -70,7 +63,7 @@ export function proxyRequest(
   const options: Dispatcher.DispatchOptions = {
     method: exchange.method,
     path: exchange.path,
-    headers: withoutFraming(upstreamRequestHeaders(req.rawHeaders, facts, { upgrade: false, edits })),
+    headers: upstreamRequestHeaders(req.rawHeaders, facts, { upgrade: false, edits }),
     body: hasBody ? req : null,
   };
   const visitor = { ip: facts.clientIp, port: req.socket.remotePort ?? 0 };
@@ -154,14 +147,6 @@ export function proxyRequest(
     },
   };
   pool.dispatch(visitor, options, handler);
-}
-
-function withoutFraming(headers: string[]): string[] {
-  const out: string[] = [];
-  for (let i = 0; i < headers.length; i += 2) {
-    if (!FRAMING.has(headers[i]!.toLowerCase())) out.push(headers[i]!, headers[i + 1]!);
-  }
-  return out;
 }
 
 /** undici's parsed headers back into Node's raw [name, value, ...] list (repeats kept in order). */

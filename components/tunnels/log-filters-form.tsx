@@ -19,6 +19,12 @@ const selectClass =
 
 type DraftField = "status" | "method" | "path" | "range" | "fromLocal" | "toLocal";
 
+/** The two ends of a custom time range, entered in the browser's own time. */
+const RANGE_ENDS = [
+  { key: "fromLocal", suffix: "from", label: "From (your time)" },
+  { key: "toLocal", suffix: "to", label: "To (your time)" },
+] as const satisfies readonly { key: DraftField; suffix: string; label: string }[];
+
 /** Filters live in the URL, so a filtered view can be bookmarked and shared with yourself. */
 export function LogFiltersForm({ filters }: { filters: LogFilters }) {
   const id = useId();
@@ -142,18 +148,14 @@ export function LogFiltersForm({ filters }: { filters: LogFilters }) {
       </div>
       {draft.range === "custom" && (
         <div className="col-span-full grid grid-cols-2 gap-3 sm:grid-cols-[14rem_14rem_1fr]">
-          <div>
-            <label htmlFor={`${id}-from`} className="text-xs font-medium text-zinc-600">
-              From (your time)
-            </label>
-            <input id={`${id}-from`} type="datetime-local" {...field("fromLocal")} className={selectClass} />
-          </div>
-          <div>
-            <label htmlFor={`${id}-to`} className="text-xs font-medium text-zinc-600">
-              To (your time)
-            </label>
-            <input id={`${id}-to`} type="datetime-local" {...field("toLocal")} className={selectClass} />
-          </div>
+          {RANGE_ENDS.map(({ key, suffix, label }) => (
+            <div key={key}>
+              <label htmlFor={`${id}-${suffix}`} className="text-xs font-medium text-zinc-600">
+                {label}
+              </label>
+              <input id={`${id}-${suffix}`} type="datetime-local" {...field(key)} className={selectClass} />
+            </div>
+          ))}
         </div>
       )}
       {error && (

@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { after, test } from "node:test";
 import { AppError } from "../errors.ts";
+import { testBrowser } from "../testing/browser.ts";
 import { createTestDatabase } from "../testing/db.ts";
 import { signUpSchema } from "./schemas.ts";
 import {
@@ -20,10 +21,6 @@ const database = await createTestDatabase("users");
 after(() => database.drop());
 const { db } = database;
 const password = "correct horse battery";
-const browser = {
-  userAgent: "Mozilla/5.0 (X11; Linux x86_64) Chrome/156.0.0.0 Safari/537.36",
-  ip: "203.0.113.9",
-};
 
 const rejects = (promise: Promise<unknown>, code: string, message?: RegExp) =>
   assert.rejects(promise, (error: unknown) => {
@@ -106,8 +103,8 @@ test("listUsers counts names and keys; getUser hides unknown ids", async () => {
 
 test("changing a password needs the current one and signs out the user's other browsers", async () => {
   const user = await createUser(db, { email: "change@example.com", password });
-  const here = await startWebSession(db, user.id, browser);
-  const elsewhere = await startWebSession(db, user.id, browser);
+  const here = await startWebSession(db, user.id, testBrowser);
+  const elsewhere = await startWebSession(db, user.id, testBrowser);
   const newPassword = "a much longer passphrase";
 
   await rejects(
@@ -141,7 +138,7 @@ test("a wrong current password is a field error the form can show", async () => 
 
 test("resetting a password (the CLI) signs the account out everywhere", async () => {
   const user = await createUser(db, { email: "forgot@example.com", password });
-  const session = await startWebSession(db, user.id, browser);
+  const session = await startWebSession(db, user.id, testBrowser);
   const reset = await resetPassword(db, "Forgot@Example.com", "brand new passphrase");
   assert.equal(reset.id, user.id);
   assert.ok(await verifyCredentials(db, "forgot@example.com", "brand new passphrase"));

@@ -55,20 +55,18 @@ test("a renewed certificate is served without a restart; a broken pair is refuse
   const port = (server.address() as AddressInfo).port;
   const lines: string[] = [];
   const stop = watchCertificate(server, files, recordingLogger(lines), 20);
+  /** Writes a pair the way a renewal does (key first) and waits until it is served and logged. */
+  const renew = async (pair: ReturnType<typeof makeCertificate>, logged: string, what: string) => {
+    replace(files.key, pair.key);
+    replace(files.cert, pair.cert);
+    await waitFor(async () => (await servedCertificateFingerprint(port)) === pair.fingerprint, what);
+    await waitFor(() => lines.some((l) => l.startsWith(logged)), `${what} logged`);
+  };
   try {
     assert.equal(await servedCertificateFingerprint(port), first.fingerprint);
 
     const renewed = makeCertificate(90);
-    replace(files.key, renewed.key);
-    replace(files.cert, renewed.cert);
-    await waitFor(
-      async () => (await servedCertificateFingerprint(port)) === renewed.fingerprint,
-      "the renewed certificate",
-    );
-    await waitFor(
-      () => lines.some((l) => l.startsWith("info TLS certificate reloaded")),
-      "the reload logged",
-    );
+    await renew(renewed, "info TLS certificate reloaded", "the renewed certificate");
 
     // A certificate whose key has not been written yet: refused, the renewed one still served.
     lines.length = 0;
@@ -81,17 +79,7 @@ test("a renewed certificate is served without a restart; a broken pair is refuse
     assert.equal(await servedCertificateFingerprint(port), renewed.fingerprint);
 
     // The key arrives: the pair loads. It expires within two weeks, which is a warning.
-    const soon = makeCertificate(3);
-    replace(files.key, soon.key);
-    replace(files.cert, soon.cert);
-    await waitFor(
-      async () => (await servedCertificateFingerprint(port)) === soon.fingerprint,
-      "the completed pair",
-    );
-    await waitFor(
-      () => lines.some((l) => l.startsWith("warn TLS certificate reloaded; it expires soon")),
-      "the warning",
-    );
+    await renew(makeCertificate(3), "warn TLS certificate reloaded; it expires soon", "the completed pair");
   } finally {
     stop();
     server.close();

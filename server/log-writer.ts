@@ -1,7 +1,7 @@
 import type { Logger } from "../lib/logger.ts";
 import type { NewRequestLog } from "../lib/request-logs/row.ts";
 import { COPY_SQL, copyText } from "./log-copy.ts";
-import { isForeignKeyViolation, type SqlRunner } from "./log-database.ts";
+import type { SqlRunner } from "./log-database.ts";
 
 /** Counters of a LogWriter, for the heartbeat and tests. */
 export interface LogWriterStats {
@@ -58,37 +58,18 @@ const RECORDSET = `json_to_recordset($1::json) AS r(
   "durationMs" float8, "bytesIn" bigint, "bytesOut" bigint, "clientIp" text, "userAgent" text,
   "upgrade" bool, "admission" text, "shareLinkId" text, "error" text)`;
 
-/** The INSERT of a batch, with the expressions that fill session_id and share_link_id. */
-function insertStatement(sessionId: string, shareLinkId: string, joins = ""): string {
-  return `
+/**
+ * A batch through the Prisma client (which cannot COPY). The log pool sends batches with COPY
+ * (log-copy.ts) instead.
+ */
+const INSERT_SQL = `
 INSERT INTO request_logs
   (at, name, session_id, method, path, status, duration_ms, bytes_in, bytes_out, client_ip,
    user_agent, upgrade, admission, share_link_id, error)
-SELECT r."at", r."name", ${sessionId}, r."method", r."path", r."status", r."durationMs", r."bytesIn",
-       r."bytesOut", r."clientIp", r."userAgent", r."upgrade", r."admission"::admission, ${shareLinkId},
+SELECT r."at", r."name", r."sessionId", r."method", r."path", r."status", r."durationMs", r."bytesIn",
+       r."bytesOut", r."clientIp", r."userAgent", r."upgrade", r."admission"::admission, r."shareLinkId",
        r."error"
-FROM ${RECORDSET}${joins}`;
-}
-
-/**
- * A batch through the Prisma client (which cannot COPY): the foreign keys check session and share
- * link ids, nothing more to look up. The log pool sends batches with COPY (log-copy.ts) instead.
- */
-const INSERT_SQL = insertStatement(`r."sessionId"`, `r."shareLinkId"`);
-
-/**
- * The fallback when a batch breaks a foreign key: a row whose session or share link was deleted
- * meanwhile (or whose session row is not saved yet) gets NULL there instead of an error that would
- * fail the whole batch. Not the usual statement: its joins cost the database work on every batch,
- * and the planner may scan both tables whole.
- */
-const INSERT_TOLERANT_SQL = insertStatement(
-  "s.id",
-  "l.id",
-  `
-LEFT JOIN tunnel_sessions s ON s.id = r."sessionId"
-LEFT JOIN share_links l ON l.id = r."shareLinkId"`,
-);
+FROM ${RECORDSET}`;
 
 /**
  * Creates the request log writer: a bounded in-memory queue written in batches, so proxying never
@@ -151,15 +132,8 @@ export function createLogWriter(options: LogWriterOptions): LogWriter {
   }
 
   async function insert(rows: NewRequestLog[]): Promise<void> {
-    try {
-      if (sql.copyFrom) await sql.copyFrom(COPY_SQL, copyText(rows));
-      else await sql.query(INSERT_SQL, [JSON.stringify(rows)]);
-    } catch (error) {
-      // Only a dangling session or link id is worth a second statement; an outage or rows the
-      // database refuses for another reason go to drain(), which tells those two apart.
-      if (!isForeignKeyViolation(error)) throw error;
-      await sql.query(INSERT_TOLERANT_SQL, [JSON.stringify(rows)]);
-    }
+    if (sql.copyFrom) await sql.copyFrom(COPY_SQL, copyText(rows));
+    else await sql.query(INSERT_SQL, [JSON.stringify(rows)]);
   }
 
   /**

@@ -1,5 +1,4 @@
 import assert from "node:assert/strict";
-import net from "node:net";
 import { after, before, test } from "node:test";
 import { setTimeout as sleep } from "node:timers/promises";
 import type { LogFields, Logger } from "../lib/logger.ts";
@@ -7,6 +6,7 @@ import type { NewRequestLog } from "../lib/request-logs/row.ts";
 import { createTestDatabase, type TestDatabase } from "../lib/testing/db.ts";
 import { createLogPool, type LogPool, prismaSqlRunner, type SqlRunner } from "./log-database.ts";
 import { createLogWriter } from "./log-writer.ts";
+import { startTcpProxy } from "./testing/tcp-proxy.ts";
 
 let testDb: TestDatabase;
 let pool: LogPool;
@@ -53,45 +53,17 @@ function recordingLogger(): Logger & { lines: { level: string; message: string; 
   return logger;
 }
 
-/**
- * A TCP relay in front of the test PostgreSQL that can be switched off (existing connections are
- * cut and new ones refused) and on again: an outage without touching the database server.
- */
+/** The test database behind a TCP proxy that can be cut (an outage) and restored. */
 async function startSwitchablePostgres(target: URL) {
-  let up = true;
-  const open = new Set<net.Socket>();
-  const server = net.createServer((client) => {
-    if (!up) {
-      client.destroy();
-      return;
-    }
-    const upstream = net.connect(Number(target.port || 5432), target.hostname);
-    open.add(client).add(upstream);
-    const drop = () => {
-      client.destroy();
-      upstream.destroy();
-      open.delete(client);
-      open.delete(upstream);
-    };
-    client.on("error", drop).on("close", drop);
-    upstream.on("error", drop).on("close", drop);
-    client.pipe(upstream).pipe(client);
-  });
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  const proxy = await startTcpProxy({ host: target.hostname, port: Number(target.port || 5432) });
   const url = new URL(target);
   url.hostname = "127.0.0.1";
-  url.port = String((server.address() as net.AddressInfo).port);
+  url.port = String(proxy.port);
   return {
     url: url.toString(),
-    down() {
-      up = false;
-      for (const socket of open) socket.destroy();
-      open.clear();
-    },
-    up() {
-      up = true;
-    },
-    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
+    down: () => proxy.cut(),
+    up: () => proxy.restore(),
+    close: () => proxy.close(),
   };
 }
 

@@ -31,7 +31,12 @@ export async function startTcpProxy(target: { host: string; port: number }): Pro
       upstream.destroy();
     };
     client.on("error", drop).on("close", drop);
-    upstream.on("error", drop).on("close", drop);
+    // When the database closes first, what it sent last (e.g. "too many clients") still reaches the
+    // client: pipe() ends the client after flushing it, and the client's close then drops both.
+    upstream.on("error", drop).on("close", () => {
+      open.delete(upstream);
+      if (!client.writableEnded) client.destroy();
+    });
     client.pipe(upstream);
     upstream.pipe(client);
   });

@@ -7,10 +7,10 @@ import { pathToFileURL } from "node:url";
 import { createDb, type Db } from "../lib/db.ts";
 import { type Env, loadEnv } from "../lib/env.ts";
 import { createLogger, type Logger } from "../lib/logger.ts";
+import { readOrCreateSecret } from "../lib/secret-file.ts";
 import { createAccessGate, keepAccessGateCurrent } from "./access/gate.ts";
 import { loadOrCreateHostKey } from "./host-key.ts";
 import { createRelay, type RelayPorts } from "./relay.ts";
-import { readOrCreateSecret } from "./secret-file.ts";
 
 export interface RunningRelay {
   /** Stops accepting, drains open requests, ends tunnels, saves sessions. Idempotent. */

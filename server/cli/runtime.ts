@@ -5,7 +5,7 @@ import { createDb, type Db } from "../../lib/db.ts";
 import type { Env } from "../../lib/env.ts";
 import { AppError } from "../../lib/errors.ts";
 import { createLogger } from "../../lib/logger.ts";
-import { readOrCreateSecret } from "../secret-file.ts";
+import { readOrCreateSecret } from "../../lib/secret-file.ts";
 import { asMigrationError } from "./commands/migrate.ts";
 import { explainConnectionError, type ResolvedDatabase, resolveDatabase } from "./database.ts";
 import { loadRunRelay, type RunningRelay } from "./relay-loader.ts";

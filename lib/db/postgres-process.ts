@@ -95,8 +95,18 @@ async function postgresBinary(): Promise<string> {
  */
 function postgresUserIds(): { uid?: number; gid?: number } {
   if (process.getuid?.() !== 0) return {};
-  const id = (flag: string) => Number(execFileSync("id", [flag, "postgres"], { encoding: "utf8" }).trim());
-  return { uid: id("-u"), gid: id("-g") };
+  const id = (flag: string) =>
+    Number(
+      execFileSync("id", [flag, "postgres"], {
+        encoding: "utf8",
+        stdio: ["ignore", "pipe", "ignore"],
+      }).trim(),
+    );
+  try {
+    return { uid: id("-u"), gid: id("-g") };
+  } catch {
+    throw new Error("PostgreSQL cannot run as root, and there is no `postgres` OS user to run it as");
+  }
 }
 
 /**

@@ -64,7 +64,8 @@ export async function startPostgresProcess(options: PostgresProcessOptions): Pro
       }
       if (text.includes(READY)) resolve();
     });
-    child.once("error", reject);
+    // Kept for the server's lifetime: a later "error" (a failed kill) must not go unhandled.
+    child.on("error", reject);
     exited.then(() =>
       reject(new Error(`PostgreSQL exited during start-up: ${recent.join(" / ") || "no output"}`)),
     );

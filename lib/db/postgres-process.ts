@@ -1,6 +1,10 @@
 import { type ChildProcess, execFileSync, spawn } from "node:child_process";
+import { readFileSync } from "node:fs";
+import { readFile } from "node:fs/promises";
 import { createRequire } from "node:module";
 import { arch, platform } from "node:os";
+import { join } from "node:path";
+import { setTimeout as sleep } from "node:timers/promises";
 import { pathToFileURL } from "node:url";
 
 export interface PostgresProcessOptions {
@@ -121,4 +125,46 @@ function installExitHook(): void {
   process.on("exit", () => {
     for (const child of running) child.kill("SIGINT");
   });
+}
+
+/** True while `pid` runs (a zombie, exited but not yet reaped by its new parent, does not). */
+export function isProcessAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === "EPERM";
+  }
+  return !/^\d+ \(.*\) Z/s.test(readProcFile(pid, "stat") ?? "");
+}
+
+/**
+ * Stops the server that `clusterDir`'s postmaster.pid names, if it still runs: one left behind by
+ * a process that was killed before it could stop it (SIGKILL, out of memory). Checks that the
+ * process is PostgreSQL serving this very directory before signalling it, since a pid file can
+ * outlive its server and the number be reused. Resolves true once it has exited, false when there
+ * was none.
+ */
+export async function stopLeftoverServer(clusterDir: string, timeoutMs = 15_000): Promise<boolean> {
+  const pidFile = await readFile(join(clusterDir, "postmaster.pid"), "utf8").catch(() => "");
+  const pid = Number(pidFile.split("\n")[0]);
+  if (!Number.isInteger(pid) || pid <= 0 || !isProcessAlive(pid)) return false;
+  const commandLine = readProcFile(pid, "cmdline");
+  if (commandLine !== undefined && !commandLine.split("\0").includes(clusterDir)) return false;
+  process.kill(pid, "SIGINT");
+  const deadline = Date.now() + timeoutMs;
+  while (isProcessAlive(pid)) {
+    if (Date.now() > deadline)
+      throw new Error(`PostgreSQL (pid ${pid}) did not stop within ${timeoutMs / 1000} s`);
+    await sleep(100);
+  }
+  return true;
+}
+
+/** /proc/<pid>/<name>, or undefined where there is no /proc (or no such process). */
+function readProcFile(pid: number, name: string): string | undefined {
+  try {
+    return readFileSync(`/proc/${pid}/${name}`, "utf8");
+  } catch {
+    return undefined;
+  }
 }

@@ -2,6 +2,7 @@ import { mkdir, readFile, rm, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import pg from "pg";
 import { migrate } from "../../lib/db/migrate.ts";
+import { isProcessAlive, stopLeftoverServer } from "../../lib/db/postgres-process.ts";
 import { createDb, type Db } from "../../lib/db.ts";
 import type { Env } from "../../lib/env.ts";
 import { AppError } from "../../lib/errors.ts";
@@ -23,21 +24,34 @@ export interface ResolvedDatabase {
  * The database a command should use: DATABASE_URL when set; else the embedded PostgreSQL that a
  * running `burrow start` owns (found through `<data dir>/database-url`), since PostgreSQL allows one
  * server per data directory; else an embedded one started here, in the data dir. With `publish`, an
- * embedded server started here is announced in that file until release(). `ownProcessGroup`: see
- * lib/db/embedded.ts (for callers that stop the server themselves on every signal).
+ * embedded server started here is announced in that file (with this process's pid) until
+ * release(); a server announced by a process that no longer exists is stopped and replaced.
+ * `ownProcessGroup`: see lib/db/embedded.ts (for callers that stop the server themselves on every
+ * signal).
  */
 export async function resolveDatabase(
   env: Pick<Env, "DATABASE_URL" | "BURROW_DATA_DIR">,
-  options: { publish?: boolean; ownProcessGroup?: boolean; log?: (line: string) => void } = {},
+  options: {
+    publish?: boolean;
+    ownProcessGroup?: boolean;
+    log?: (line: string) => void;
+    note?: (line: string) => void;
+  } = {},
 ): Promise<ResolvedDatabase> {
   if (env.DATABASE_URL) return { url: env.DATABASE_URL, source: "DATABASE_URL", release: async () => {} };
   const file = databaseUrlFile(env.BURROW_DATA_DIR);
-  const published = await readFile(file, "utf8").then(
-    (text) => text.trim(),
-    () => "",
-  );
-  if (published && (await isReachable(published))) {
-    return { url: published, source: "running", release: async () => {} };
+  const published = await readPublished(file);
+  if (published) {
+    // An owner that no longer exists was killed without stopping its server (SIGKILL, out of
+    // memory): nobody would ever stop that server, so it is stopped here and a fresh one started,
+    // owned by this process. A server we cannot stop or see (another pid namespace) is used as is.
+    const ownerGone = published.ownerPid !== undefined && !isProcessAlive(published.ownerPid);
+    if (ownerGone && (await stopServerLeftIn(join(env.BURROW_DATA_DIR, "postgres")))) {
+      options.note?.("Stopped the embedded PostgreSQL left running by a Burrow that did not shut down");
+      await rm(file, { force: true });
+    } else if (await isReachable(published.url)) {
+      return { url: published.url, source: "running", release: async () => {} };
+    }
   }
   await mkdir(env.BURROW_DATA_DIR, { recursive: true });
   const { startEmbeddedPostgres } = await loadEmbeddedModule();
@@ -55,7 +69,8 @@ export async function resolveDatabase(
         `${firstLine(error)}. If another Burrow command is using it, wait for it to finish, or set DATABASE_URL.`,
     );
   }
-  if (options.publish) await writeFile(file, `${embedded.url}\n`, { mode: 0o600 });
+  // The URL, then the owner's pid: another command uses the server while its owner lives.
+  if (options.publish) await writeFile(file, `${embedded.url}\n${process.pid}\n`, { mode: 0o600 });
   let released = false;
   return {
     url: embedded.url,
@@ -109,6 +124,24 @@ async function loadEmbeddedModule(): Promise<typeof import("../../lib/db/embedde
     }
   }
   return embedded;
+}
+
+function stopServerLeftIn(clusterDir: string): Promise<boolean> {
+  return stopLeftoverServer(clusterDir).catch((error: unknown) => {
+    throw new AppError(
+      "unavailable",
+      `The embedded PostgreSQL a stopped Burrow left running in ${clusterDir} did not stop: ${firstLine(error)}`,
+    );
+  });
+}
+
+/** `<data dir>/database-url`: the URL, and the pid of the process that owns the server. */
+async function readPublished(file: string): Promise<{ url: string; ownerPid?: number } | undefined> {
+  const text = await readFile(file, "utf8").catch(() => "");
+  const [url = "", pid = ""] = text.split("\n").map((line) => line.trim());
+  if (!url) return undefined;
+  const ownerPid = Number(pid);
+  return { url, ownerPid: Number.isInteger(ownerPid) && ownerPid > 0 ? ownerPid : undefined };
 }
 
 async function isReachable(url: string): Promise<boolean> {

@@ -8,6 +8,7 @@ import { join } from "node:path";
 import { after, test } from "node:test";
 import pg from "pg";
 import { freePort, startEmbeddedPostgres } from "../../lib/db/embedded.ts";
+import { stopLeftoverServer } from "../../lib/db/postgres-process.ts";
 import { createDb } from "../../lib/db.ts";
 import { projectRoot } from "../../lib/project-root.ts";
 import { buildServer } from "../../scripts/build-server.mjs";
@@ -19,13 +20,13 @@ after(() => rmSync(scratch, { recursive: true, force: true }));
 
 /**
  * Runs the bundled CLI's `relay` command (as `npm run burrow` and `npm start` run it) on an embedded
- * database in a fresh data dir, in a process group of its own like a terminal's foreground job,
- * and resolves once it serves.
+ * database in a data dir (a fresh one unless given), in a process group of its own like a
+ * terminal's foreground job, and resolves once it serves.
  */
-async function startRelayCommand() {
+async function startRelayCommand(existingDataDir?: string) {
   // The embedded server runs as the `postgres` OS user when we are root: it must reach the dir.
   await chmod(scratch, 0o755);
-  const dataDir = mkdtempSync(join(scratch, "data-"));
+  const dataDir = existingDataDir ?? mkdtempSync(join(scratch, "data-"));
   await chmod(dataDir, 0o755);
   const httpPort = await freePort();
   const child = spawn(process.execPath, [join(projectRoot, "scripts", "burrow.mjs"), "relay"], {
@@ -56,7 +57,7 @@ async function startRelayCommand() {
     await new Promise((resolve) => setTimeout(resolve, 100));
   }
   assert.match(output, /Database: embedded PostgreSQL, data in /);
-  const url = readFileSync(databaseUrlFile(dataDir), "utf8").trim();
+  const url = readFileSync(databaseUrlFile(dataDir), "utf8").split("\n")[0] ?? "";
   assert.match(url, /^postgresql:\/\/postgres:.+@127\.0\.0\.1:\d+\/burrow$/);
   assert.ok(existsSync(join(dataDir, "auth-secret")));
   return { child, exited, url, dataDir, httpPort, output: () => output };
@@ -121,6 +122,40 @@ test("Ctrl-C in a terminal (SIGINT to the whole foreground group) stops the rela
   } finally {
     await client.end();
     await database.stop();
+  }
+});
+
+test("a relay killed with SIGKILL leaves its database running: the next start stops that server and starts its own", async () => {
+  const first = await startRelayCommand();
+  assert.ok(first.child.pid);
+  process.kill(first.child.pid, "SIGKILL");
+  await first.exited;
+  const orphan = new pg.Client({ connectionString: first.url });
+  await orphan.connect();
+  await orphan.end();
+
+  try {
+    const second = await startRelayCommand(first.dataDir);
+    try {
+      assert.match(
+        second.output(),
+        /Stopped the embedded PostgreSQL left running by a Burrow that did not shut down/,
+      );
+      assert.match(
+        second.output(),
+        /Database: embedded PostgreSQL, data in /,
+        "its own server, not the orphan",
+      );
+      assert.notEqual(second.url, first.url);
+      const left = new pg.Client({ connectionString: first.url, connectionTimeoutMillis: 2_000 });
+      await assert.rejects(left.connect(), "the left-over server is gone");
+    } finally {
+      second.child.kill("SIGTERM");
+    }
+    await assertStoppedInOrder(second, "SIGTERM");
+  } finally {
+    // Whatever happened above, no server outlives the test.
+    await stopLeftoverServer(join(first.dataDir, "postgres"));
   }
 });
 

@@ -32,7 +32,7 @@ export async function bootRelay(
   // The relay keeps its host key here and we keep the auth secret, whichever database is used.
   await mkdir(env.BURROW_DATA_DIR, { recursive: true });
   // Its own process group: a Ctrl-C reaches only us, and the teardown stops the database last.
-  const database = await resolveDatabase(env, { publish: true, ownProcessGroup: true });
+  const database = await resolveDatabase(env, { publish: true, ownProcessGroup: true, note });
   teardown.add("stopping the embedded database", database.release);
   if (database.source === "embedded") {
     note(`Database: embedded PostgreSQL, data in ${join(env.BURROW_DATA_DIR, "postgres")}`);

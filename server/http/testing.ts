@@ -285,7 +285,7 @@ export interface SimpleResponse {
 
 /** One request to the edge with an explicit Host header. */
 export function requestEdge(
-  relay: EdgeTestRelay,
+  relay: Pick<EdgeTestRelay, "httpPort">,
   options: {
     host: string;
     path?: string;

@@ -207,7 +207,18 @@ test("a one-time link survives a chat app's preview: only the visitor's click us
   await expect(latePage.getByRole("heading", { name: "This link has been used up" })).toBeVisible();
   await page.reload();
   await expect(page.getByRole("heading", { name: "the local app" })).toBeVisible();
-  await Promise.all([late.close(), visitor.close(), access.close()]);
+
+  // The owner's log tells the steps apart: the confirmation page is not a refusal, the late
+  // visitor's is, and none of them reached the app.
+  const dashboard = await owner.newPage();
+  await dashboard.goto(`/tunnels/${name}`);
+  const log = dashboard.getByRole("table", { name: `Requests to ${name}, newest first` });
+  const rowWith = (text: string) => log.getByRole("row").filter({ hasText: text }).first();
+  await expect(rowWith("Used-up link")).toContainText("410", { timeout: 20_000 });
+  await expect(rowWith("Link confirmation")).toContainText("200");
+  await expect(rowWith("Link confirmation")).not.toContainText("Denied");
+  await expect(rowWith("Link opened")).toContainText("303");
+  await Promise.all([late.close(), visitor.close(), access.close(), dashboard.close()]);
 });
 
 test("an expired link is refused, and a link that expires cuts off its visitors", async ({ browser }) => {
@@ -270,8 +281,9 @@ test("wrong passwords are throttled with 429, and the denied attempts show in th
   const log = dashboard.getByRole("table", { name: `Requests to ${guarded}, newest first` });
   await expect(log.getByRole("row").filter({ hasText: "429" }).first()).toBeVisible({ timeout: 20_000 });
   await expect(log.getByRole("row").filter({ hasText: "401" }).first()).toBeVisible();
-  // Each row says how the visitor got in: refused attempts read "Denied".
-  await expect(log.getByRole("row").filter({ hasText: "429" }).first()).toContainText("Denied");
+  // Each row says why the visitor did not get in.
+  await expect(log.getByRole("row").filter({ hasText: "429" }).first()).toContainText("Too many attempts");
+  await expect(log.getByRole("row").filter({ hasText: "Wrong password" }).first()).toContainText("401");
   await dashboard.close();
 });
 

@@ -36,6 +36,7 @@ function row(i: number, overrides: Partial<NewRequestLog> = {}): NewRequestLog {
     admission: "PUBLIC",
     shareLinkId: null,
     error: null,
+    accessPage: null,
     ...overrides,
   };
 }
@@ -106,6 +107,8 @@ for (const [via, runner] of runners)
         userAgent: null,
         upgrade: true,
         error: "local_unreachable",
+        admission: "DENIED",
+        accessPage: "link_expired",
         // Ids are stored as given, even one whose session is gone (user deleted): no foreign key.
         sessionId: "no-such-session",
       }),
@@ -123,7 +126,12 @@ for (const [via, runner] of runners)
     assert.equal(last.upgrade, true);
     assert.equal(last.error, "local_unreachable");
     assert.equal(last.sessionId, "no-such-session");
-    assert.equal(last.admission, "PUBLIC");
+    assert.equal(last.admission, "DENIED");
+    assert.equal(last.accessPage, "link_expired");
+    assert.equal(
+      (await testDb.db.requestLog.findFirstOrThrow({ where: { name, path: "/r/0" } })).accessPage,
+      null,
+    );
     await writer.close();
   });
 

@@ -2,6 +2,7 @@
 
 import { type ReactNode, useCallback, useEffect, useRef, useState } from "react";
 import { formatBytes, formatDuration, type StatusTone, statusTone } from "@/lib/web/format";
+import { accessCell } from "@/lib/web/log-access";
 import { type LogFilters, logFiltersToQuery } from "@/lib/web/log-filters";
 import type { LogPage, LogRow } from "@/lib/web/tunnel-dto";
 import { useVisibleInterval } from "../hooks/use-visible-interval";
@@ -19,13 +20,6 @@ const toneClass: Record<StatusTone, string> = {
   "client-error": "bg-amber-50 text-amber-900 ring-amber-200",
   "server-error": "bg-red-50 text-red-800 ring-red-200",
   other: "bg-zinc-100 text-zinc-700 ring-zinc-200",
-};
-
-const admissionLabel: Record<LogRow["admission"], string> = {
-  PUBLIC: "Public",
-  PASSWORD: "Password",
-  SHARE_LINK: "Share link",
-  DENIED: "Denied",
 };
 
 /**
@@ -124,7 +118,7 @@ export function RequestLog({
         empty
       ) : (
         <div className="overflow-x-auto rounded-md ring-1 ring-zinc-200">
-          <table className="tabular w-full min-w-[58rem] table-fixed text-left text-sm">
+          <table className="tabular w-full min-w-[61rem] table-fixed text-left text-sm">
             <caption className="sr-only">Requests to {name}, newest first</caption>
             <thead className="bg-zinc-50 text-xs text-zinc-500 uppercase">
               <tr>
@@ -146,7 +140,7 @@ export function RequestLog({
                 <th scope="col" className="w-24 px-3 py-2 text-right font-medium">
                   Size
                 </th>
-                <th scope="col" className="w-24 px-3 py-2 font-medium">
+                <th scope="col" className="w-36 px-3 py-2 font-medium">
                   Access
                 </th>
                 <th scope="col" className="w-36 px-3 py-2 font-medium">
@@ -155,48 +149,54 @@ export function RequestLog({
               </tr>
             </thead>
             <tbody className="divide-y divide-zinc-100 bg-white">
-              {rows.map((row) => (
-                <tr
-                  key={row.id}
-                  className={cn("transition-colors duration-1000", fresh.has(row.id) && "bg-indigo-50/60")}
-                >
-                  <td className="px-3 py-2 whitespace-nowrap text-zinc-600">
-                    <LocalTime iso={row.at} />
-                  </td>
-                  <td className="px-3 py-2 font-mono text-xs text-zinc-800">{row.method}</td>
-                  <td className="truncate px-3 py-2 font-mono text-xs text-zinc-900" title={row.path}>
-                    {row.path}
-                  </td>
-                  <td className="px-3 py-2">
-                    <span
+              {rows.map((row) => {
+                const access = accessCell(row.admission, row.accessPage);
+                return (
+                  <tr
+                    key={row.id}
+                    className={cn("transition-colors duration-1000", fresh.has(row.id) && "bg-indigo-50/60")}
+                  >
+                    <td className="px-3 py-2 whitespace-nowrap text-zinc-600">
+                      <LocalTime iso={row.at} />
+                    </td>
+                    <td className="px-3 py-2 font-mono text-xs text-zinc-800">{row.method}</td>
+                    <td className="truncate px-3 py-2 font-mono text-xs text-zinc-900" title={row.path}>
+                      {row.path}
+                    </td>
+                    <td className="px-3 py-2">
+                      <span
+                        className={cn(
+                          "inline-block rounded px-1.5 py-0.5 text-xs font-medium ring-1 ring-inset",
+                          toneClass[statusTone(row.status)],
+                        )}
+                        title={row.error ?? undefined}
+                      >
+                        {row.status}
+                      </span>
+                    </td>
+                    <td className="px-3 py-2 text-right text-zinc-700">{formatDuration(row.durationMs)}</td>
+                    <td className="px-3 py-2 text-right text-zinc-700">{formatBytes(row.bytesOut)}</td>
+                    <td
                       className={cn(
-                        "inline-block rounded px-1.5 py-0.5 text-xs font-medium ring-1 ring-inset",
-                        toneClass[statusTone(row.status)],
+                        "truncate px-3 py-2 text-xs whitespace-nowrap",
+                        access.refused ? "font-medium text-amber-800" : "text-zinc-600",
                       )}
-                      title={row.error ?? undefined}
+                      title={
+                        access.byRelay ? "Answered by Burrow; your app did not see this request" : undefined
+                      }
                     >
-                      {row.status}
-                    </span>
-                  </td>
-                  <td className="px-3 py-2 text-right text-zinc-700">{formatDuration(row.durationMs)}</td>
-                  <td className="px-3 py-2 text-right text-zinc-700">{formatBytes(row.bytesOut)}</td>
-                  <td
-                    className={cn(
-                      "px-3 py-2 text-xs whitespace-nowrap",
-                      row.admission === "DENIED" ? "font-medium text-amber-800" : "text-zinc-600",
-                    )}
-                  >
-                    {admissionLabel[row.admission]}
-                    {row.upgrade && <span className="text-zinc-400"> · WS</span>}
-                  </td>
-                  <td
-                    className="truncate px-3 py-2 font-mono text-xs text-zinc-600"
-                    title={row.userAgent ? `${row.clientIp} · ${row.userAgent}` : row.clientIp}
-                  >
-                    {row.clientIp}
-                  </td>
-                </tr>
-              ))}
+                      {access.label}
+                      {row.upgrade && <span className="text-zinc-400"> · WS</span>}
+                    </td>
+                    <td
+                      className="truncate px-3 py-2 font-mono text-xs text-zinc-600"
+                      title={row.userAgent ? `${row.clientIp} · ${row.userAgent}` : row.clientIp}
+                    >
+                      {row.clientIp}
+                    </td>
+                  </tr>
+                );
+              })}
             </tbody>
           </table>
         </div>

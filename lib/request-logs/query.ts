@@ -46,10 +46,12 @@ export const requestLogFilterSchema = z.object({
 export type RequestLogFilter = z.input<typeof requestLogFilterSchema>;
 
 /** One stored request, JSON-safe: the BIGINT id as a string, byte counts as numbers. */
-export interface RequestLogRow extends Omit<NewRequestLog, "name" | "error"> {
+export interface RequestLogRow extends Omit<NewRequestLog, "name" | "error" | "accessPage"> {
   id: string;
   /** Why the relay answered itself, e.g. "tunnel_offline"; null when the local app answered. */
   error: string | null;
+  /** Which relay access page answered (AccessPage), e.g. "password_wrong"; null for the app's answers. */
+  accessPage: string | null;
 }
 
 export interface RequestLogPage {
@@ -125,6 +127,7 @@ function toRow(r: LogRecord): RequestLogRow {
     shareLinkId: r.shareLinkId,
     sessionId: r.sessionId,
     error: r.error,
+    accessPage: r.accessPage,
   };
 }
 

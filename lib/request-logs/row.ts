@@ -20,6 +20,43 @@ export type RequestLogError =
   | "upstream_aborted"
   | "relay_draining";
 
+/**
+ * Which of the relay's own access pages answered a request instead of the tunnel's app (a
+ * protected name). Stored in RequestLog.accessPage, so the log can say why a visitor did not get
+ * in, or how they did:
+ * - password_asked: the password page, or a 401 with a Basic challenge for scripts.
+ * - password_wrong: a wrong password (form or Basic auth).
+ * - form_expired: the password form was open too long; asked again, not counted as a guess.
+ * - too_many_attempts: wrong passwords from this address or to this name are being throttled.
+ * - signed_in: the right password; redirected with the access cookie.
+ * - link_confirm: a share link with a use limit, waiting for the visitor to confirm the open.
+ * - link_opened: a share link counted; redirected with the access cookie.
+ * - link_unknown, link_revoked, link_expired, link_used_up: a share link (or its cookie) that no
+ *   longer admits.
+ * - links_only: the name opens only with a share link.
+ * - signed_out: the visitor signed out (`/__burrow/logout`).
+ * - form_rejected: a post to the relay's forms from another site, or one that could not be read.
+ * - now_public: the name is no longer protected; the relay's form sent the visitor on to the page.
+ * - not_found: an unknown `/__burrow/` path, or an upgrade to one.
+ */
+export type AccessPage =
+  | "password_asked"
+  | "password_wrong"
+  | "form_expired"
+  | "too_many_attempts"
+  | "signed_in"
+  | "link_confirm"
+  | "link_opened"
+  | "link_unknown"
+  | "link_revoked"
+  | "link_expired"
+  | "link_used_up"
+  | "links_only"
+  | "signed_out"
+  | "form_rejected"
+  | "now_public"
+  | "not_found";
+
 /** One request log row as the relay queues it (RequestLog without the generated id). */
 export interface NewRequestLog {
   at: Date;
@@ -41,6 +78,7 @@ export interface NewRequestLog {
   admission: Admission;
   shareLinkId: string | null;
   error: RequestLogError | null;
+  accessPage: AccessPage | null;
 }
 
 /** A high surrogate not followed by a low one, or a low one not preceded by a high one. */

@@ -47,6 +47,8 @@ export interface LogRow {
   admission: RequestLogRow["admission"];
   upgrade: boolean;
   error: string | null;
+  /** Which of Burrow's access pages answered instead of the app (see lib/web/log-access). */
+  accessPage: string | null;
 }
 
 export interface LogPage {
@@ -69,6 +71,7 @@ export function toLogRow(row: RequestLogRow): LogRow {
     admission: row.admission,
     upgrade: row.upgrade,
     error: row.error,
+    accessPage: row.accessPage,
   };
 }
 

@@ -124,6 +124,11 @@ async function postForm(
   );
 }
 
+/** The access page the request log records for a decision (null when it goes to the app). */
+function pageOf(decision: AccessDecision): string | null {
+  return decision.action === "respond" ? decision.page : null;
+}
+
 async function signIn(name: string, password: string, next = "/"): Promise<AccessDecision> {
   const page = await gate.check(request(name, { path: next }));
   return postLogin(name, { password, next, form: formTokenOf(page) });
@@ -180,6 +185,7 @@ test("the reserved prefix never reaches the app, whatever the mode", async () =>
   const decision = await gate.check(request("pub2", { path: "/__burrow/anything" }));
   assert.equal(decision.action, "respond");
   assert.equal(decision.action === "respond" && decision.status, 404);
+  assert.equal(pageOf(decision), "not_found");
 });
 
 test("password names show the relay's page, escaped, and nothing reaches the app", async () => {
@@ -189,6 +195,7 @@ test("password names show the relay's page, escaped, and nothing reaches the app
   if (decision.action !== "respond") return;
   assert.equal(decision.status, 401);
   assert.equal(decision.admission, "DENIED");
+  assert.equal(decision.page, "password_asked", "the log says the password was asked for");
   const html = decision.body.toString();
   assert.match(html, /<form method="post" action="\/__burrow\/login">/);
   assert.match(html, /name="next" value="\/a\?q=&quot;&gt;&lt;script&gt;/);
@@ -210,6 +217,7 @@ test("upgrades, event streams and scripts without access get a plain 401, never 
     assert.equal(header(decision, "content-type"), "text/plain; charset=utf-8");
     assert.match(header(decision, "www-authenticate") ?? "", /^Basic /);
     assert.equal(decision.admission, "DENIED");
+    assert.equal(pageOf(decision), "password_asked");
   }
 });
 
@@ -220,10 +228,12 @@ test("a right password sets a host-only cookie and redirects back; the cookie th
   assert.match(bodyText(wrong), /That password is not right\./);
   assert.match(bodyText(wrong), /name="next" value="\/deep\/page\?x=1"/, "the target survives a retry");
   assert.equal(header(wrong, "set-cookie"), undefined);
+  assert.equal(pageOf(wrong), "password_wrong");
 
   const right = await signIn("login", "correct horse", "/deep/page?x=1");
   assert.equal(right.action === "respond" && right.status, 303);
   assert.equal(right.admission, "PASSWORD");
+  assert.equal(pageOf(right), "signed_in");
   assert.equal(header(right, "location"), "/deep/page?x=1");
   const setCookie = header(right, "set-cookie") ?? "";
   assert.match(setCookie, /^burrow_access=[^;]+; Path=\/; Max-Age=86400; HttpOnly; SameSite=Lax$/);
@@ -265,6 +275,7 @@ test("sign-in redirects stay on the host; cross-site posts and stale forms are r
   );
   assert.equal(cross.action === "respond" && cross.status, 403);
   assert.equal(header(cross, "set-cookie"), undefined);
+  assert.equal(pageOf(cross), "form_rejected");
 
   const noToken = await postLogin("csrf", { password: "correct horse", next: "/" }, { origin: undefined });
   assert.equal(noToken.action === "respond" && noToken.status, 400);
@@ -272,6 +283,7 @@ test("sign-in redirects stay on the host; cross-site posts and stale forms are r
   const stale = await postLogin("csrf", { password: "correct horse", next: "/", form });
   assert.equal(stale.action === "respond" && stale.status, 400);
   assert.match(bodyText(stale), /open for too long/);
+  assert.equal(pageOf(stale), "form_expired", "not logged as a wrong password: it was not a guess");
 
   const notForm = await gate.check(
     request("csrf", {
@@ -282,6 +294,7 @@ test("sign-in redirects stay on the host; cross-site posts and stale forms are r
     }),
   );
   assert.equal(notForm.action === "respond" && notForm.status, 400);
+  assert.equal(pageOf(notForm), "form_rejected");
 });
 
 test("changing the password signs everyone out", async () => {
@@ -344,15 +357,18 @@ test("wrong passwords are throttled per client and name, before any verification
   for (let i = 0; i < 10; i++) {
     const wrong = await gate.check(withHeaders("throttle", { authorization: basic(`guess ${i}`) }));
     assert.equal(wrong.action === "respond" && wrong.status, 401);
+    assert.equal(pageOf(wrong), "password_wrong");
   }
   const before = verifications;
   const limited = await gate.check(withHeaders("throttle", { authorization: basic("correct horse") }));
   assert.equal(limited.action === "respond" && limited.status, 429);
   assert.equal(Number(header(limited, "retry-after")) > 0, true);
   assert.equal(verifications, before, "nothing verified while throttled");
+  assert.equal(pageOf(limited), "too_many_attempts");
   const page = await signIn("throttle", "correct horse");
   assert.equal(page.action === "respond" && page.status, 429, "the form is throttled too");
   assert.match(bodyText(page), /Too many attempts/);
+  assert.equal(pageOf(page), "too_many_attempts");
 
   const otherClient = await gate.check(
     withHeaders("throttle", { authorization: basic("correct horse") }, { clientIp: "198.51.100.1" }),
@@ -464,6 +480,7 @@ test("revoking a link cuts off visitors who hold its cookie: at once on notice, 
   assert.equal(cut.action === "respond" && cut.status, 403);
   assert.match(bodyText(cut), /revoked/);
   assert.match(header(cut, "set-cookie") ?? "", /Max-Age=0/);
+  assert.equal(pageOf(cut), "link_revoked", "the log names the revoked link, not just a refusal");
 
   // No notification this time (say the LISTEN connection dropped): the TTL still bounds it.
   assert.equal((await gate.check(withHeaders("revoke", { cookie: cookieB }))).admission, "SHARE_LINK");
@@ -486,6 +503,7 @@ test("expired, used-up and unknown links are refused; a used-up link's visitors 
   const gone = await gate.check(request("limits", { path: `/?burrow_share=${expired.token}` }));
   assert.equal(gone.action === "respond" && gone.status, 410);
   assert.match(bodyText(gone), /expired/);
+  assert.equal(pageOf(gone), "link_expired");
 
   const once = await createShareLink(database.db, owner, "limits", {
     label: "once",
@@ -497,6 +515,7 @@ test("expired, used-up and unknown links are refused; a used-up link's visitors 
   const usedUp = await gate.check(request("limits", { path: `/?burrow_share=${once.token}` }));
   assert.equal(usedUp.action === "respond" && usedUp.status, 410);
   assert.match(bodyText(usedUp), /used up/);
+  assert.equal(pageOf(usedUp), "link_used_up");
   assert.equal(
     (await gate.check(withHeaders("limits", { cookie: cookieOf(opened) }))).admission,
     "SHARE_LINK",
@@ -504,6 +523,7 @@ test("expired, used-up and unknown links are refused; a used-up link's visitors 
 
   const unknown = await gate.check(request("limits", { path: `/?burrow_share=${"A".repeat(43)}` }));
   assert.equal(unknown.action === "respond" && unknown.status, 404);
+  assert.equal(pageOf(unknown), "link_unknown");
   const malformed = await gate.check(request("limits", { path: "/?burrow_share=../../x" }));
   assert.equal(malformed.action === "respond" && malformed.status, 404);
 
@@ -553,6 +573,7 @@ test("upgrades with a share parameter do not redeem it; the parameter is still r
   const refused = await gate.check(request("ws-link", { upgrade: true, path: `/ws?burrow_share=${token}` }));
   assert.equal(refused.action === "respond" && refused.status, 403);
   assert.equal(refused.action === "respond" && refused.path, "/ws");
+  assert.equal(pageOf(refused), "links_only");
 });
 
 test("switching to links-only stops password cookies", async () => {
@@ -594,7 +615,8 @@ test("a link with a use limit counts only the visitor's confirmation: previews a
   ]) {
     const page = await gate.check(fetch);
     assert.equal(page.action === "respond" && page.status, 200);
-    assert.equal(page.admission, "DENIED");
+    assert.equal(page.admission, "DENIED", "nothing reached the app");
+    assert.equal(pageOf(page), "link_confirm", "logged as the confirmation page, not as a refusal");
     assert.equal(header(page, "set-cookie"), undefined, "no cookie before the visitor confirms");
     assert.equal(page.action === "respond" && page.path, "/doc?x=<b>", "the token never reaches the log");
     assert.equal(header(page, "referrer-policy"), "same-origin");
@@ -611,12 +633,14 @@ test("a link with a use limit counts only the visitor's confirmation: previews a
   assert.equal(crossSite.action === "respond" && crossSite.status, 403);
   const wrong = await postShare("preview", { token: "A".repeat(43), next: "/doc" });
   assert.equal(wrong.action === "respond" && wrong.status, 404);
+  assert.equal(pageOf(wrong), "link_unknown");
   assert.equal(await uses(), 0, "refused posts count nothing");
 
   const opened = await postShare("preview", { token, next: "/doc?x=<b>" });
   assert.equal(opened.action === "respond" && opened.status, 303);
   assert.equal(header(opened, "location"), "/doc?x=<b>");
   assert.equal(opened.admission, "SHARE_LINK");
+  assert.equal(pageOf(opened), "link_opened");
   assert.equal(opened.action === "respond" && opened.path, "/__burrow/share");
   assert.equal(await uses(), 1);
   assert.equal(
@@ -678,6 +702,7 @@ test("/__burrow/logout clears the visitor's access cookie, whatever the method",
     assert.match(header(out, "set-cookie") ?? "", /^burrow_access=; Path=\/; Max-Age=0;/);
     assert.match(bodyText(out), /This browser is signed out of this address/);
     assert.match(bodyText(out), /<a href="\/">/);
+    assert.equal(pageOf(out), "signed_out");
   }
   const https = await gate.check(request("bye", { path: "/__burrow/logout", proto: "https" }));
   assert.match(header(https, "set-cookie") ?? "", /Secure/);
@@ -692,6 +717,7 @@ test("the login path: GET shows the form again, upgrades are refused, other rese
   assert.match(bodyText(hostile), /name="next" value="\/"/);
   const upgrade = await gate.check(request("reserved", { path: "/__burrow/login", upgrade: true }));
   assert.equal(upgrade.action === "respond" && upgrade.status, 404);
+  assert.equal(pageOf(upgrade), "not_found");
   const other = await gate.check(request("reserved", { path: "/__burrow/admin" }));
   assert.equal(other.action === "respond" && other.status, 404);
   assert.equal(other.admission, "DENIED");
@@ -700,6 +726,9 @@ test("the login path: GET shows the form again, upgrades are refused, other rese
   gate.invalidate("reserved");
   const home = await gate.check(request("reserved", { path: "/__burrow/login" }));
   assert.equal(header(home, "location"), "/", "nothing to sign in to: go home");
+  assert.equal(pageOf(home), "now_public");
   const late = await postLogin("reserved", { password: "whatever", next: "/after", form: "x" });
   assert.equal(header(late, "location"), "/after", "a form posted just after the name went public");
+  assert.equal(late.admission, "PUBLIC");
+  assert.equal(pageOf(late), "now_public");
 });

@@ -2,6 +2,7 @@ import type { Db } from "../../lib/db.ts";
 import type { Env } from "../../lib/env.ts";
 import type { Logger } from "../../lib/logger.ts";
 import { verifyPassword } from "../../lib/passwords.ts";
+import type { AccessPage } from "../../lib/request-logs/row.ts";
 import {
   ACCESS_COOKIE,
   type AccessGrant,
@@ -140,11 +141,13 @@ export function createAccessGate(deps: AccessGateDeps): AccessGateHandle {
   function respond(
     page: EdgePage,
     admission: AccessDecision["admission"],
+    logPage: AccessPage,
     extra: { path?: string; shareLinkId?: string } = {},
   ): AccessDecision {
     return {
       action: "respond",
       admission,
+      page: logPage,
       status: page.status,
       headers: page.headers,
       body: page.body,
@@ -214,6 +217,7 @@ export function createAccessGate(deps: AccessGateDeps): AccessGateHandle {
             ...setCookie,
           }),
           "DENIED",
+          "password_asked",
           { path },
         );
       }
@@ -224,22 +228,20 @@ export function createAccessGate(deps: AccessGateDeps): AccessGateHandle {
         notice: problem ? NOTICE[problem] : undefined,
         headers: setCookie,
       });
-      return respond(page, "DENIED", { path });
+      return respond(page, "DENIED", "password_asked", { path });
     }
+    const linkProblem = problem === "revoked" || problem === "expired" ? problem : null;
+    const logPage = linkProblem ? (`link_${linkProblem}` as const) : "links_only";
     if (!wantsPage(request)) {
       return respond(
         plainAnswer(403, "This address can only be opened with a share link.", setCookie),
         "DENIED",
-        {
-          path,
-        },
+        logPage,
+        { path },
       );
     }
-    const page =
-      problem === "revoked" || problem === "expired"
-        ? linkProblemPage(problem, setCookie)
-        : linksOnlyPage(setCookie);
-    return respond(page, "DENIED", { path });
+    const page = linkProblem ? linkProblemPage(linkProblem, setCookie) : linksOnlyPage(setCookie);
+    return respond(page, "DENIED", logPage, { path });
   }
 
   function throttled(
@@ -253,7 +255,7 @@ export function createAccessGate(deps: AccessGateDeps): AccessGateHandle {
       : plainAnswer(429, "Too many wrong passwords for this address; try again later.", {
           "retry-after": String(wait),
         });
-    return respond(page, "DENIED", { path });
+    return respond(page, "DENIED", "too_many_attempts", { path });
   }
 
   /**
@@ -284,9 +286,12 @@ export function createAccessGate(deps: AccessGateDeps): AccessGateHandle {
     const result = await passwordIsRight(request, state, password);
     if (typeof result === "object") return throttled(request, result.wait, logPath);
     if (!result) {
-      return respond(plainAnswer(401, "Wrong password for this address.", BASIC_CHALLENGE), "DENIED", {
-        path: logPath,
-      });
+      return respond(
+        plainAnswer(401, "Wrong password for this address.", BASIC_CHALLENGE),
+        "DENIED",
+        "password_wrong",
+        { path: logPath },
+      );
     }
     return forward("PASSWORD", path, carriesCookie ? DROP_COOKIE_AND_AUTH : DROP_AUTH);
   }
@@ -307,10 +312,11 @@ export function createAccessGate(deps: AccessGateDeps): AccessGateHandle {
     const result = await redeemShareLink(db, request.name, token, count, new Date(nowMs));
     if (!result.ok && result.problem === "unconfirmed") {
       const page = shareConfirmPage({ token, next: safeReturnPath(next), usesLeft: result.usesLeft });
-      return respond(page, "DENIED", { path: logPath });
+      return respond(page, "DENIED", "link_confirm", { path: logPath });
     }
     if (!result.ok) {
-      return respond(linkProblemPage(result.problem satisfies LinkProblem), "DENIED", { path: logPath });
+      const problem: LinkProblem = result.problem;
+      return respond(linkProblemPage(problem), "DENIED", `link_${problem}`, { path: logPath });
     }
     // The link may be newer than the cached state: reload it before the redirected request arrives.
     cache.invalidate(request.name);
@@ -326,7 +332,7 @@ export function createAccessGate(deps: AccessGateDeps): AccessGateHandle {
       expiresAt,
     });
     const setCookie = accessCookieHeader(value, expiresAt - nowSeconds, request.proto === "https");
-    return respond(redirectTo(next, setCookie), "SHARE_LINK", {
+    return respond(redirectTo(next, setCookie), "SHARE_LINK", "link_opened", {
       path: logPath,
       shareLinkId: result.linkId,
     });
@@ -342,13 +348,15 @@ export function createAccessGate(deps: AccessGateDeps): AccessGateHandle {
     path: string,
   ): Promise<{ answer: AccessDecision } | { form: URLSearchParams; next: string; state: NameAccessState }> {
     if (postOrigin(request.headers, request.proto) === "cross") {
-      return { answer: respond(crossSitePage(), "DENIED", { path }) };
+      return { answer: respond(crossSitePage(), "DENIED", "form_rejected", { path }) };
     }
     const form = request.body ? await readFormBody(request.body, request.headers["content-type"]) : null;
-    if (!form) return { answer: respond(badFormPage(), "DENIED", { path }) };
+    if (!form) return { answer: respond(badFormPage(), "DENIED", "form_rejected", { path }) };
     const next = safeReturnPath(form.get("next"));
     const state = await cache.get(request.name, request.tunnel);
-    if (state.mode === "PUBLIC") return { answer: respond(redirectTo(next), "PUBLIC", { path }) };
+    if (state.mode === "PUBLIC") {
+      return { answer: respond(redirectTo(next), "PUBLIC", "now_public", { path }) };
+    }
     return { form, next, state };
   }
 
@@ -400,25 +408,24 @@ export function createAccessGate(deps: AccessGateDeps): AccessGateHandle {
     const post = await readPost(request, path);
     if ("answer" in post) return post.answer;
     const { form, next, state } = post;
-    if (state.mode === "LINKS") return respond(linksOnlyPage(), "DENIED", { path });
+    if (state.mode === "LINKS") return respond(linksOnlyPage(), "DENIED", "links_only", { path });
 
     const formToken = signFormToken(secret, request.name, seconds());
-    const again = (
-      status: number,
-      text: { error?: string; notice?: string },
-      headers?: Record<string, string>,
-    ) => respond(passwordPage({ status, next, formToken, ...text, headers }), "DENIED", { path });
+    const again = (status: number, logPage: AccessPage, text: { error?: string; notice?: string }) =>
+      respond(passwordPage({ status, next, formToken, ...text }), "DENIED", logPage, { path });
     if (!verifyFormToken(secret, request.name, form.get("form") ?? "", seconds())) {
       // Not counted as a guess: the page was just open too long (or the post was not ours).
-      return again(400, { notice: "The page was open for too long. Enter the password again." });
+      return again(400, "form_expired", {
+        notice: "The page was open for too long. Enter the password again.",
+      });
     }
     const password = form.get("password") ?? "";
-    if (password === "") return again(401, { error: "Enter the password." });
+    if (password === "") return again(401, "password_asked", { error: "Enter the password." });
 
     const result = await passwordIsRight(request, state, password);
     // The form was posted by a browser: it gets the page, not the scripts' plain answer.
     if (typeof result === "object") return throttled(request, result.wait, path, true);
-    if (!result) return again(401, { error: "That password is not right." });
+    if (!result) return again(401, "password_wrong", { error: "That password is not right." });
     const expiresAt = seconds() + cookieSeconds;
     const value = signAccessCookie(secret, {
       kind: "password",
@@ -429,16 +436,15 @@ export function createAccessGate(deps: AccessGateDeps): AccessGateHandle {
     return respond(
       redirectTo(next, accessCookieHeader(value, cookieSeconds, request.proto === "https")),
       "PASSWORD",
-      {
-        path,
-      },
+      "signed_in",
+      { path },
     );
   }
 
   /** `/__burrow/…`: the relay's own paths, never forwarded whatever the mode. */
   function reserved(request: AccessRequest, pathname: string): AccessDecision | Promise<AccessDecision> {
     const path = pathname;
-    if (request.upgrade) return respond(plainAnswer(404, "Not found."), "DENIED", { path });
+    if (request.upgrade) return respond(plainAnswer(404, "Not found."), "DENIED", "not_found", { path });
     if (pathname === LOGIN_PATH && request.method === "POST") {
       return login(request);
     }
@@ -447,13 +453,15 @@ export function createAccessGate(deps: AccessGateDeps): AccessGateHandle {
     }
     if (pathname === LOGOUT_PATH) {
       // Any method: a plain link from the app works, and signing out needs no proof of anything.
-      return respond(signedOutPage(clearCookie(request)), "DENIED", { path });
+      return respond(signedOutPage(clearCookie(request)), "DENIED", "signed_out", { path });
     }
     if (pathname === LOGIN_PATH && (request.method === "GET" || request.method === "HEAD")) {
       // Someone reloaded after a failed post: show the form again (or just go home).
       return cache.get(request.name, request.tunnel).then((state) => {
         if (state.mode !== "PASSWORD") {
-          return respond(redirectTo("/"), state.mode === "PUBLIC" ? "PUBLIC" : "DENIED", { path });
+          return state.mode === "PUBLIC"
+            ? respond(redirectTo("/"), "PUBLIC", "now_public", { path })
+            : respond(redirectTo("/"), "DENIED", "links_only", { path });
         }
         const next = safeReturnPath(new URLSearchParams(splitTarget(request.path).query ?? "").get("next"));
         const page = passwordPage({
@@ -461,10 +469,10 @@ export function createAccessGate(deps: AccessGateDeps): AccessGateHandle {
           next,
           formToken: signFormToken(secret, request.name, seconds()),
         });
-        return respond(page, "DENIED", { path });
+        return respond(page, "DENIED", "password_asked", { path });
       });
     }
-    return respond(notFoundPage(), "DENIED", { path });
+    return respond(notFoundPage(), "DENIED", "not_found", { path });
   }
 
   return {

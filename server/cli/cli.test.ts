@@ -170,13 +170,25 @@ test("logs prints the latest requests, and --follow prints new ones until Ctrl-C
     data: [
       { ...row, method: "GET", path: "/first", status: 200, bytesOut: 2048n },
       { ...row, method: "POST", path: "/second", status: 502, error: "local_unreachable" },
+      {
+        ...row,
+        method: "GET",
+        path: "/locked",
+        status: 401,
+        admission: "DENIED",
+        accessPage: "password_wrong",
+      },
     ],
   });
-  const shown = await cli(["logs", "myapp", "--limit", "1"]);
+  const shown = await cli(["logs", "myapp", "--limit", "2"]);
   assert.equal(shown.code, 0, shown.stderr);
-  assert.match(shown.stdout, /^TIME\s+METHOD\s+PATH\s+STATUS\s+DURATION\s+SIZE\s+CLIENT IP/);
+  assert.match(
+    shown.stdout,
+    /^TIME\s+METHOD\s+PATH\s+STATUS\s+DURATION\s+SIZE\s+CLIENT IP\s+ANSWERED BY RELAY/,
+  );
   assert.match(shown.stdout, /POST\s+\/second\s+502\s+13 ms\s+0 B\s+203\.0\.113\.9\s+local_unreachable/);
-  assert.doesNotMatch(shown.stdout, /\/first/, "--limit 1 shows the latest only");
+  assert.match(shown.stdout, /GET\s+\/locked\s+401\s+13 ms\s+0 B\s+203\.0\.113\.9\s+password_wrong/);
+  assert.doesNotMatch(shown.stdout, /\/first/, "--limit 2 shows the latest only");
   assert.match((await cli(["logs", "myapp"])).stdout, /GET\s+\/first\s+200\s+13 ms\s+2\.0 KB/);
 
   const child = spawn(process.execPath, ["--import", "tsx", cliEntry, "logs", "myapp", "--follow"], {

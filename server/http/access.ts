@@ -1,6 +1,7 @@
 import type { IncomingHttpHeaders } from "node:http";
 import type { Readable } from "node:stream";
 import type { Admission } from "../../lib/db.ts";
+import type { AccessPage } from "../../lib/request-logs/row.ts";
 import type { Tunnel } from "../registry.ts";
 import type { HeaderEdits } from "./headers.ts";
 
@@ -29,7 +30,7 @@ export interface AccessRequest {
  *   the query) and header edits (e.g. the relay's own cookie or Authorization removed).
  * - `respond`: the relay answers itself (a password form, a redirect that sets the access cookie,
  *   403, 429); the edge writes it as a normal response or, for upgrades, as raw bytes.
- * Both carry what the request log records about admission.
+ * Both carry what the request log records about admission; an answer also names its page.
  */
 export type AccessDecision =
   | {
@@ -42,6 +43,8 @@ export type AccessDecision =
   | {
       action: "respond";
       admission: Admission;
+      /** Which access page this is, for the request log. */
+      page: AccessPage;
       shareLinkId?: string | null;
       /** The path the request log records, when the original must not be kept (a share token in it). */
       path?: string;

@@ -90,7 +90,10 @@ export function createDispatcher(deps: DispatcherDeps): Dispatcher {
       exchange.shareLinkId = decision.shareLinkId ?? null;
       // The path as forwarded, or as the check cleaned it: a share token never reaches the log.
       if (decision.path !== undefined) exchange.path = decision.path;
-      if (decision.action === "respond") return { kind: "answer", exchange, answer: decision };
+      if (decision.action === "respond") {
+        exchange.accessPage = decision.page;
+        return { kind: "answer", exchange, answer: decision };
+      }
       return { kind: "proxy", exchange, tunnel, facts, edits: decision.edits };
     };
     const decided = access.check({

@@ -241,6 +241,7 @@ test("the access hook can answer itself (requests and upgrades) or forward with 
         return {
           action: "respond",
           admission: "DENIED",
+          page: "password_asked",
           status: 401,
           headers: { "content-type": "text/plain", "set-cookie": ["a=1; Path=/", "b=2; Path=/"] },
           body: Buffer.from("password please"),
@@ -301,9 +302,11 @@ test("the access hook can answer itself (requests and upgrades) or forward with 
     const denyRow = rows.find((r) => r.path === "/private/x");
     assert.equal(denyRow?.admission, "DENIED");
     assert.equal(denyRow?.status, 401);
+    assert.equal(denyRow?.accessPage, "password_asked", "the log names the relay's page");
     const pageRow = rows.find((r) => r.path.startsWith("/page"));
     assert.equal(pageRow?.path, "/page", "the log never sees the share token");
     assert.equal(pageRow?.admission, "PASSWORD");
+    assert.equal(pageRow?.accessPage, null, "the app answered");
   });
 });
 

@@ -1,6 +1,11 @@
 import { performance } from "node:perf_hooks";
 import type { Admission } from "../../lib/db.ts";
-import { capLogPath, capUserAgent, type RequestLogError } from "../../lib/request-logs/row.ts";
+import {
+  type AccessPage,
+  capLogPath,
+  capUserAgent,
+  type RequestLogError,
+} from "../../lib/request-logs/row.ts";
 import type { LogWriter } from "../log-writer.ts";
 import type { Tunnel } from "../registry.ts";
 
@@ -29,6 +34,8 @@ export interface Exchange {
   bytesIn: number;
   bytesOut: number;
   error: RequestLogError | null;
+  /** Set when one of the relay's access pages answered instead of the app. */
+  accessPage: AccessPage | null;
   finished: boolean;
 }
 
@@ -62,6 +69,7 @@ export function startExchange(fields: ExchangeStart): Exchange {
     bytesIn: 0,
     bytesOut: 0,
     error: null,
+    accessPage: null,
     finished: false,
   };
 }
@@ -107,6 +115,7 @@ export class ExchangeRecorder {
       admission: exchange.admission,
       shareLinkId: exchange.shareLinkId,
       error: exchange.error,
+      accessPage: exchange.accessPage,
     });
     const tunnel = exchange.tunnel;
     if (!tunnel) return;

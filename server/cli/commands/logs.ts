@@ -44,7 +44,7 @@ export const logs: Command = {
   },
 };
 
-const HEADERS = ["TIME", "METHOD", "PATH", "STATUS", "DURATION", "SIZE", "CLIENT IP", "RELAY ERROR"];
+const HEADERS = ["TIME", "METHOD", "PATH", "STATUS", "DURATION", "SIZE", "CLIENT IP", "ANSWERED BY RELAY"];
 /** Fixed widths rather than a fitted table, so lines printed later by --follow line up. */
 const WIDTHS = [19, 7, 40, 6, 8, 8, 15];
 
@@ -64,8 +64,9 @@ function toCells(row: RequestLogRow): string[] {
     formatDuration(row.durationMs),
     formatBytes(row.bytesOut),
     row.clientIp,
-    // Last, so it does not push the other columns out of line.
-    row.error ?? "",
+    // Why the relay answered instead of the app: its error, or its access page (e.g.
+    // password_wrong). Last, so it does not push the other columns out of line.
+    row.error ?? row.accessPage ?? "",
   ];
 }
 

@@ -6,7 +6,7 @@ import { verifyCredentials } from "../users/service.ts";
 import { endWebSession, startWebSession } from "../users/web-sessions.ts";
 import { authConfig } from "./auth-config.ts";
 import { getDb } from "./db.ts";
-import { ipFromHeaders } from "./request-ip.ts";
+import { addressFromForwarded } from "./forwarded-address.ts";
 
 export const { handlers, auth, signIn, signOut } = NextAuth({
   ...authConfig,
@@ -25,7 +25,7 @@ export const { handlers, auth, signIn, signOut } = NextAuth({
         if (!user || user.disabledAt) return null;
         const sessionId = await startWebSession(getDb(), user.id, {
           userAgent: request.headers.get("user-agent"),
-          ip: ipFromHeaders(request.headers),
+          ip: addressFromForwarded(request.headers),
         });
         return { id: user.id, email: user.email, role: user.role, sessionId };
       },

@@ -76,7 +76,12 @@ test("the summary names the dashboard, the relay, the tunnel pattern and a comma
   assert.match(text, /Dashboard {3}http:\/\/localhost:3000/);
   assert.match(text, /port 2200, host key SHA256:abc/);
   assert.match(text, /Tunnels {5}http:\/\/<name>\.localhost:8081/);
-  assert.match(text, /ssh -R myapp:80:localhost:3000 -p 2200 relay\.example\.test/);
+  assert.match(text, /ssh -R myapp:80:localhost:8000 -p 2200 relay\.example\.test/);
+  assert.match(
+    text,
+    /python3 -m http\.server 8000/,
+    "an app to try with, on a port the dashboard does not use",
+  );
   assert.match(text, /sign up at http:\/\/localhost:3000\/signup/);
 });
 

@@ -53,6 +53,7 @@ test("the dashboard gets the database, the secret and every setting", () => {
   assert.equal(env.DATABASE_URL, "postgres://right");
   assert.equal(env.AUTH_SECRET, "s".repeat(43));
   assert.equal(env.AUTH_TRUST_HOST, "true");
+  assert.equal(env.NEXT_TELEMETRY_DISABLED, "1", "Next reports nothing to Vercel");
   assert.equal(env.BURROW_DOMAIN, "example.test");
   assert.equal(env.PORT, "4000");
   assert.equal(env.BURROW_ALLOW_SIGNUP, "true");

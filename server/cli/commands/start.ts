@@ -106,5 +106,8 @@ export function dashboardEnvironment(
     DATABASE_URL: databaseUrl,
     // Self-hosted behind whatever hostname the admin chose: Auth.js must trust the Host header.
     AUTH_TRUST_HOST: "true",
+    // People self-host a tunnel to keep their traffic off third parties: Next must not send its
+    // build and usage telemetry to Vercel from their server (it would by default).
+    NEXT_TELEMETRY_DISABLED: "1",
   };
 }

@@ -23,6 +23,10 @@ test("a new user signs up, adds a key, reserves a name, connects with ssh and wa
     await page.getByLabel("Label").fill("e2e laptop");
     await page.getByRole("button", { name: "Add key" }).click();
     await expect(page.getByRole("listitem").filter({ hasText: "e2e laptop" })).toContainText(key.fingerprint);
+    // The confirmation quotes the fingerprint (one long word) and still fits its box.
+    const added = page.getByRole("status").filter({ hasText: key.fingerprint });
+    await expect(added).toBeVisible();
+    expect(await added.evaluate((box) => box.scrollWidth <= box.clientWidth)).toBe(true);
 
     // Name
     const name = unique();
@@ -71,6 +75,9 @@ test("a new user signs up, adds a key, reserves a name, connects with ssh and wa
     // The traffic chart draws requests per minute and the error rate, for the hour and the day.
     const chart = page.getByRole("img", { name: "Traffic over the last hour" });
     await expect(chart.locator(".recharts-line")).toHaveCount(2, { timeout: 20_000 });
+    // Its time axis reads on the log's 24-hour clock, whatever the browser's locale.
+    const timeTicks = chart.locator(".recharts-cartesian-axis-tick-value").filter({ hasText: ":" });
+    await expect(timeTicks.first()).toHaveText(/^\d{2}:\d{2}$/);
     await page.getByRole("button", { name: "Last day" }).click();
     await expect(
       page.getByRole("img", { name: "Traffic over the last day" }).locator(".recharts-line"),

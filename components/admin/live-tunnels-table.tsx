@@ -4,8 +4,18 @@ import type { LiveTunnelRow } from "@/lib/web/admin";
 import { formatBytes, formatCount } from "@/lib/web/format";
 import { useLiveJson } from "../hooks/use-live-json";
 import { ConfirmAction, type ConfirmableAction } from "../ui/confirm-action";
+import { type Column, DataTable } from "../ui/data-table";
 import { EmptyState } from "../ui/empty-state";
 import { LocalTime } from "../ui/local-time";
+
+const COLUMNS: readonly Column[] = [
+  { label: "Name", width: "w-[22%]" },
+  { label: "User", width: "w-[24%]" },
+  { label: "From", width: "w-[15%]" },
+  { label: "Since", width: "w-[12%]" },
+  { label: "Requests / out", width: "w-[13%]", align: "right" },
+  { label: "Actions", width: "w-[14%]", align: "right", hidden: true },
+];
 
 export function LiveTunnelsTable({
   initial,
@@ -23,68 +33,39 @@ export function LiveTunnelsTable({
       {data.length === 0 ? (
         <EmptyState title="No tunnels are connected" />
       ) : (
-        <div className="overflow-x-auto">
-          <table className="tabular w-full min-w-[48rem] table-fixed text-left text-sm">
-            <caption className="sr-only">Connected tunnels</caption>
-            <thead className="text-xs text-zinc-500 uppercase">
-              <tr>
-                <th scope="col" className="w-[22%] py-2 font-medium">
-                  Name
-                </th>
-                <th scope="col" className="w-[24%] py-2 font-medium">
-                  User
-                </th>
-                <th scope="col" className="w-[15%] py-2 font-medium">
-                  From
-                </th>
-                <th scope="col" className="w-[12%] py-2 font-medium">
-                  Since
-                </th>
-                <th scope="col" className="w-[13%] py-2 text-right font-medium">
-                  Requests / out
-                </th>
-                <th scope="col" className="w-[14%] py-2 text-right font-medium">
-                  <span className="sr-only">Actions</span>
-                </th>
-              </tr>
-            </thead>
-            <tbody className="divide-y divide-zinc-100">
-              {data.map((t) => (
-                <tr key={t.sessionId}>
-                  <td className="truncate py-2.5 pr-2 font-medium">
-                    {t.name}
-                    {t.randomName && (
-                      <span className="ml-1.5 text-xs font-normal text-zinc-500">(random)</span>
-                    )}
-                  </td>
-                  <td className="truncate py-2.5 pr-2 text-zinc-700" title={t.email}>
-                    {t.email}
-                  </td>
-                  <td className="truncate py-2.5 pr-2 font-mono text-xs text-zinc-600">{t.clientIp}</td>
-                  <td className="py-2.5 text-zinc-600">
-                    <LocalTime iso={t.startedAt} />
-                  </td>
-                  <td className="py-2.5 text-right text-zinc-700">
-                    {formatCount(t.requests)} / {formatBytes(t.bytesOut)}
-                  </td>
-                  <td className="py-2.5 text-right">
-                    <div className="flex justify-end">
-                      <ConfirmAction
-                        action={disconnectAction}
-                        fields={{ name: t.name }}
-                        triggerLabel="Disconnect"
-                        triggerAriaLabel={`Disconnect ${t.name}`}
-                        title={`Disconnect ${t.name}?`}
-                        body={`The relay closes ${t.email}’s tunnel within seconds. They can connect again unless you disable their account.`}
-                        confirmLabel="Disconnect"
-                      />
-                    </div>
-                  </td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        </div>
+        <DataTable caption="Connected tunnels" columns={COLUMNS} minWidth="min-w-[48rem]">
+          {data.map((t) => (
+            <tr key={t.sessionId}>
+              <td className="truncate py-2.5 pr-2 font-medium">
+                {t.name}
+                {t.randomName && <span className="ml-1.5 text-xs font-normal text-zinc-500">(random)</span>}
+              </td>
+              <td className="truncate py-2.5 pr-2 text-zinc-700" title={t.email}>
+                {t.email}
+              </td>
+              <td className="truncate py-2.5 pr-2 font-mono text-xs text-zinc-600">{t.clientIp}</td>
+              <td className="py-2.5 text-zinc-600">
+                <LocalTime iso={t.startedAt} />
+              </td>
+              <td className="py-2.5 text-right text-zinc-700">
+                {formatCount(t.requests)} / {formatBytes(t.bytesOut)}
+              </td>
+              <td className="py-2.5 text-right">
+                <div className="flex justify-end">
+                  <ConfirmAction
+                    action={disconnectAction}
+                    fields={{ name: t.name }}
+                    triggerLabel="Disconnect"
+                    triggerAriaLabel={`Disconnect ${t.name}`}
+                    title={`Disconnect ${t.name}?`}
+                    body={`The relay closes ${t.email}’s tunnel within seconds. They can connect again unless you disable their account.`}
+                    confirmLabel="Disconnect"
+                  />
+                </div>
+              </td>
+            </tr>
+          ))}
+        </DataTable>
       )}
     </div>
   );

@@ -5,9 +5,18 @@ import { formatCount } from "@/lib/web/format";
 import type { NamesSnapshot } from "@/lib/web/names-dto";
 import { useLiveJson } from "../hooks/use-live-json";
 import { ConfirmAction, type ConfirmableAction } from "../ui/confirm-action";
+import { type Column, DataTable } from "../ui/data-table";
 import { EmptyState } from "../ui/empty-state";
 import { StatusBadge } from "../ui/status-badge";
 import { TimeAgo } from "../ui/time-ago";
+
+const COLUMNS: readonly Column[] = [
+  { label: "Name", width: "w-[34%]" },
+  { label: "Status", width: "w-[16%]" },
+  { label: "Last seen", width: "w-[18%]" },
+  { label: "Requests 24 h", width: "w-[16%]", align: "right" },
+  { label: "Actions", width: "w-[16%]", align: "right", hidden: true },
+];
 
 /** The names list, refreshed every few seconds so "online" follows the ssh client without a reload. */
 export function NamesTable({
@@ -33,64 +42,35 @@ export function NamesTable({
       {snapshot.names.length === 0 ? (
         <EmptyState title="No names yet">Reserve a name to get a stable URL for your tunnel.</EmptyState>
       ) : (
-        <div className="overflow-x-auto">
-          <table className="tabular w-full min-w-[40rem] table-fixed text-left text-sm">
-            <caption className="sr-only">Your names</caption>
-            <thead className="text-xs text-zinc-500 uppercase">
-              <tr>
-                <th scope="col" className="w-[34%] py-2 font-medium">
-                  Name
-                </th>
-                <th scope="col" className="w-[16%] py-2 font-medium">
-                  Status
-                </th>
-                <th scope="col" className="w-[18%] py-2 font-medium">
-                  Last seen
-                </th>
-                <th scope="col" className="w-[16%] py-2 text-right font-medium">
-                  Requests 24 h
-                </th>
-                <th scope="col" className="w-[16%] py-2 text-right font-medium">
-                  <span className="sr-only">Actions</span>
-                </th>
-              </tr>
-            </thead>
-            <tbody className="divide-y divide-zinc-100">
-              {snapshot.names.map((row) => (
-                <tr key={row.name}>
-                  <td className="truncate py-3 pr-3">
-                    <Link
-                      href={`/tunnels/${row.name}`}
-                      className="font-medium text-indigo-700 hover:underline"
-                    >
-                      {row.name}
-                    </Link>
-                  </td>
-                  <td className="py-3" data-testid={`status-${row.name}`}>
-                    <StatusBadge online={row.online} />
-                  </td>
-                  <td className="py-3 text-zinc-600">
-                    {row.online ? "now" : <TimeAgo date={row.lastSeenAt} />}
-                  </td>
-                  <td className="py-3 text-right text-zinc-800">{formatCount(row.requests24h)}</td>
-                  <td className="py-3 text-right">
-                    <div className="flex justify-end">
-                      <ConfirmAction
-                        action={releaseAction}
-                        fields={{ name: row.name }}
-                        triggerLabel="Release"
-                        triggerAriaLabel={`Release ${row.name}`}
-                        title={`Release ${row.name}?`}
-                        body="Anyone can reserve it afterwards, and its request log is deleted. A connected tunnel must be stopped first."
-                        confirmLabel="Release name"
-                      />
-                    </div>
-                  </td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        </div>
+        <DataTable caption="Your names" columns={COLUMNS} minWidth="min-w-[40rem]">
+          {snapshot.names.map((row) => (
+            <tr key={row.name}>
+              <td className="truncate py-3 pr-3">
+                <Link href={`/tunnels/${row.name}`} className="font-medium text-indigo-700 hover:underline">
+                  {row.name}
+                </Link>
+              </td>
+              <td className="py-3" data-testid={`status-${row.name}`}>
+                <StatusBadge online={row.online} />
+              </td>
+              <td className="py-3 text-zinc-600">{row.online ? "now" : <TimeAgo date={row.lastSeenAt} />}</td>
+              <td className="py-3 text-right text-zinc-800">{formatCount(row.requests24h)}</td>
+              <td className="py-3 text-right">
+                <div className="flex justify-end">
+                  <ConfirmAction
+                    action={releaseAction}
+                    fields={{ name: row.name }}
+                    triggerLabel="Release"
+                    triggerAriaLabel={`Release ${row.name}`}
+                    title={`Release ${row.name}?`}
+                    body="Anyone can reserve it afterwards, and its request log is deleted. A connected tunnel must be stopped first."
+                    confirmLabel="Release name"
+                  />
+                </div>
+              </td>
+            </tr>
+          ))}
+        </DataTable>
       )}
     </div>
   );

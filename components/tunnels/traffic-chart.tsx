@@ -11,12 +11,16 @@ const EMPTY: Record<"hour" | "day", StatsSeries> = {
   day: { range: "day", points: [] },
 };
 
-function timeLabel(iso: string, range: "hour" | "day"): string {
-  const date = new Date(iso);
-  return range === "hour"
-    ? date.toLocaleTimeString([], { hour: "2-digit", minute: "2-digit" })
-    : date.toLocaleTimeString([], { hour: "2-digit" });
-}
+// The same 24-hour clock as the request log's times (LocalTime), in the viewer's time zone: hour
+// buckets start on the hour, so one format reads right for both ranges ("14:05", "14:00").
+const TICK_TIME = new Intl.DateTimeFormat("en-GB", { hour: "2-digit", minute: "2-digit", hour12: false });
+const TOOLTIP_TIME = new Intl.DateTimeFormat("en-GB", {
+  day: "numeric",
+  month: "short",
+  hour: "2-digit",
+  minute: "2-digit",
+  hour12: false,
+});
 
 /** Requests per minute and error rate, last hour (per minute) or last day (per hour). */
 export function TrafficChart({ name }: { name: string }) {
@@ -67,7 +71,7 @@ function ChartBody({ name, range }: { name: string; range: "hour" | "day" }) {
             <CartesianGrid stroke="#f4f4f5" vertical={false} />
             <XAxis
               dataKey="at"
-              tickFormatter={(v: string) => timeLabel(v, range)}
+              tickFormatter={(v: string) => TICK_TIME.format(new Date(v))}
               tick={{ fontSize: 11, fill: "#71717a" }}
               minTickGap={24}
             />
@@ -80,7 +84,7 @@ function ChartBody({ name, range }: { name: string; range: "hour" | "day" }) {
               tick={{ fontSize: 11, fill: "#71717a" }}
             />
             <Tooltip
-              labelFormatter={(v) => new Date(String(v)).toLocaleString()}
+              labelFormatter={(v) => TOOLTIP_TIME.format(new Date(String(v)))}
               formatter={(value, key) =>
                 key === "errorRate" ? [`${value}%`, "Error rate"] : [String(value), "Requests/min"]
               }

@@ -21,7 +21,9 @@ export function Alert({
   return (
     <div
       role={tone === "error" ? "alert" : "status"}
-      className={cn("rounded-md px-3 py-2 text-sm ring-1 ring-inset", tones[tone], className)}
+      // Messages quote fingerprints, links and names with no space to break at: wrap them anywhere
+      // rather than run out of the box.
+      className={cn("rounded-md px-3 py-2 text-sm wrap-anywhere ring-1 ring-inset", tones[tone], className)}
     >
       {children}
     </div>

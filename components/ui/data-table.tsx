@@ -1,0 +1,50 @@
+import type { ReactNode } from "react";
+import { cn } from "./cn";
+
+export interface Column {
+  label: string;
+  /** A Tailwind width class, e.g. "w-[22%]" (written out in full so Tailwind sees it). */
+  width?: string;
+  align?: "right";
+  /** Read to screen readers only (an actions column). */
+  hidden?: boolean;
+}
+
+/**
+ * The dashboard's plain tables: fixed columns from `columns`, a caption for screen readers, and a
+ * horizontal scroll on narrow screens instead of squeezed cells. `children` are the body rows.
+ */
+export function DataTable({
+  caption,
+  columns,
+  minWidth,
+  children,
+}: {
+  caption: string;
+  columns: readonly Column[];
+  /** A Tailwind min-width class below which the table scrolls, e.g. "min-w-[40rem]". */
+  minWidth: string;
+  children: ReactNode;
+}) {
+  return (
+    <div className="overflow-x-auto">
+      <table className={cn("tabular w-full table-fixed text-left text-sm", minWidth)}>
+        <caption className="sr-only">{caption}</caption>
+        <thead className="text-xs text-zinc-500 uppercase">
+          <tr>
+            {columns.map((column) => (
+              <th
+                key={column.label}
+                scope="col"
+                className={cn(column.width, "py-2 font-medium", column.align === "right" && "text-right")}
+              >
+                {column.hidden ? <span className="sr-only">{column.label}</span> : column.label}
+              </th>
+            ))}
+          </tr>
+        </thead>
+        <tbody className="divide-y divide-zinc-100">{children}</tbody>
+      </table>
+    </div>
+  );
+}

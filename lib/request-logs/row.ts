@@ -26,7 +26,8 @@ export type RequestLogError =
  * in, or how they did:
  * - password_asked: the password page, or a 401 with a Basic challenge for scripts.
  * - password_wrong: a wrong password (form or Basic auth).
- * - form_expired: the password form was open too long; asked again, not counted as a guess.
+ * - form_expired: the password form was open too long (or its post carried no valid form token);
+ *   asked again, not counted as a guess.
  * - too_many_attempts: wrong passwords from this address or to this name are being throttled.
  * - signed_in: the right password; redirected with the access cookie.
  * - link_confirm: a share link with a use limit, waiting for the visitor to confirm the open.

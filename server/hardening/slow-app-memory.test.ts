@@ -1,11 +1,9 @@
 import assert from "node:assert/strict";
-import { type ChildProcess, fork } from "node:child_process";
 import http from "node:http";
 import type { AddressInfo } from "node:net";
 import { join } from "node:path";
 import { after, before, test } from "node:test";
-import { setTimeout as sleep } from "node:timers/promises";
-import type { MemorySample } from "./relay-process.ts";
+import { describeGrowth, forkMemoryProbe, growth, type MemoryProbe } from "../testing/memory-probe.ts";
 
 const MiB = 1024 * 1024;
 const GiB = 1024 * MiB;
@@ -20,23 +18,9 @@ const MAX_BUFFER_GROWTH = 24 * MiB;
 /** Bytes in flight between the visitor and the app: kernel socket buffers and SSH windows. */
 const MAX_IN_FLIGHT = 96 * MiB;
 
-let relay: ChildProcess;
-let httpPort: number;
+let relay: MemoryProbe;
 let app: http.Server;
 let appReceived = 0;
-
-function ask<T>(message: object, key: string): Promise<T> {
-  return new Promise((resolve, reject) => {
-    const onMessage = (reply: Record<string, unknown>) => {
-      if (!(key in reply)) return;
-      relay.off("message", onMessage);
-      resolve(reply as T);
-    };
-    relay.on("message", onMessage);
-    relay.once("exit", () => reject(new Error("the relay process exited")));
-    relay.send(message);
-  });
-}
 
 before(async () => {
   app = http.createServer((req, res) => {
@@ -59,27 +43,13 @@ before(async () => {
     req.on("end", () => res.end("done"));
   });
   await new Promise<void>((resolve) => app.listen(0, "127.0.0.1", resolve));
-  relay = fork(join(import.meta.dirname, "relay-process.ts"), [], {
-    execArgv: ["--import", "tsx", "--expose-gc"],
-    env: { ...process.env, BURROW_HARDENING_APP_PORT: String((app.address() as AddressInfo).port) },
-    stdio: ["ignore", "inherit", "inherit", "ipc"],
+  relay = await forkMemoryProbe(join(import.meta.dirname, "relay-process.ts"), {
+    BURROW_HARDENING_APP_PORT: String((app.address() as AddressInfo).port),
   });
-  const ready = await new Promise<{ httpPort: number }>((resolve, reject) => {
-    relay.once("message", (m: { ready?: { httpPort: number } }) =>
-      m.ready ? resolve(m.ready) : reject(new Error("bad hello")),
-    );
-    relay.once("exit", () => reject(new Error("relay process failed to start")));
-  });
-  httpPort = ready.httpPort;
 });
 
 after(async () => {
-  if (relay?.connected) {
-    const exited = new Promise((resolve) => relay.once("exit", resolve));
-    relay.disconnect();
-    await Promise.race([exited, sleep(10_000)]);
-  }
-  if (relay?.exitCode === null) relay.kill("SIGKILL");
+  await relay?.stop();
   app?.closeAllConnections();
   app?.close();
 });
@@ -94,7 +64,7 @@ function push(path: string, length: number, stopAt: number): Promise<{ sent: num
     let written = 0;
     const req = http.request({
       host: "127.0.0.1",
-      port: httpPort,
+      port: relay.httpPort,
       method: "POST",
       path,
       headers: { host: "slow.localhost", "content-length": length },
@@ -139,21 +109,19 @@ test("a visitor pushing a 1 GiB body at a slow app: backpressure holds and relay
     const warm = await push("/fast", 64 * MiB, Date.now() + 30_000);
     assert.equal(warm.status, 200);
   }
-  await ask({ cmd: "baseline" }, "baseline");
+  await relay.baseline();
   const before = appReceived;
   const { sent } = await push("/slow", GiB, Date.now() + PUSH_MS);
-  const report = await ask<{ peak: MemorySample; baseline: MemorySample }>({ cmd: "report" }, "peak");
+  const report = await relay.report();
 
   const received = appReceived - before;
   const mib = (n: number) => `${(n / MiB).toFixed(1)} MiB`;
-  const summary =
-    `sent ${mib(sent)}, app read ${mib(received)}, relay rss +${mib(report.peak.rss - report.baseline.rss)}, ` +
-    `buffers +${mib(report.peak.arrayBuffers - report.baseline.arrayBuffers)}`;
+  const summary = `sent ${mib(sent)}, app read ${mib(received)}, relay ${describeGrowth(report)}`;
   t.diagnostic(summary);
   assert.ok(received > 0, `the app read nothing: ${summary}`);
   assert.ok(sent - received < MAX_IN_FLIGHT, `the visitor was not held back: ${summary}`);
-  assert.ok(report.peak.rss - report.baseline.rss < MAX_RSS_GROWTH, summary);
-  assert.ok(report.peak.arrayBuffers - report.baseline.arrayBuffers < MAX_BUFFER_GROWTH, summary);
+  assert.ok(growth(report).rss < MAX_RSS_GROWTH, summary);
+  assert.ok(growth(report).arrayBuffers < MAX_BUFFER_GROWTH, summary);
 
   // The relay is fine afterwards.
   assert.equal((await push("/fast", MiB, Date.now() + 10_000)).status, 200);

@@ -1,12 +1,11 @@
 import assert from "node:assert/strict";
-import { type ChildProcess, fork } from "node:child_process";
 import http from "node:http";
 import { join } from "node:path";
 import { Readable } from "node:stream";
 import { after, before, test } from "node:test";
 import { createTestDatabase, type TestDatabase } from "../../lib/testing/db.ts";
+import { describeGrowth, forkMemoryProbe, growth, type MemoryProbe } from "../testing/memory-probe.ts";
 import { type LocalApp, startLocalApp, TEST_DOMAIN } from "./testing.ts";
-import type { MemorySample } from "./testing-relay-process.ts";
 
 const MiB = 1024 * 1024;
 const UPLOAD_BYTES = 256 * MiB;
@@ -17,24 +16,9 @@ const MAX_RSS_GROWTH = 64 * MiB;
 const MAX_BUFFER_GROWTH = 24 * MiB;
 
 let testDb: TestDatabase;
-let relay: ChildProcess;
-let httpPort: number;
+let relay: MemoryProbe;
 let app: LocalApp;
 const host = `bulk.${TEST_DOMAIN}`;
-
-/** Sends a command to the relay process and waits for the reply that has `key`; returns the reply. */
-function ask<T>(message: object, key: string): Promise<T> {
-  return new Promise((resolve, reject) => {
-    const onMessage = (reply: Record<string, unknown>) => {
-      if (!(key in reply)) return;
-      relay.off("message", onMessage);
-      resolve(reply as T);
-    };
-    relay.on("message", onMessage);
-    relay.once("exit", () => reject(new Error("the relay process exited")));
-    relay.send(message);
-  });
-}
 
 before(async () => {
   testDb = await createTestDatabase("edgemem");
@@ -63,27 +47,14 @@ before(async () => {
     };
     pump();
   });
-  relay = fork(join(import.meta.dirname, "testing-relay-process.ts"), [], {
-    execArgv: ["--import", "tsx", "--expose-gc"],
-    env: { ...process.env, BURROW_EDGE_TEST_DB_URL: testDb.url },
-    stdio: ["ignore", "inherit", "inherit", "ipc"],
+  relay = await forkMemoryProbe(join(import.meta.dirname, "testing-relay-process.ts"), {
+    BURROW_EDGE_TEST_DB_URL: testDb.url,
   });
-  const ready = await new Promise<{ httpPort: number }>((resolve, reject) => {
-    relay.once("message", (m: { ready?: { httpPort: number } }) =>
-      m.ready ? resolve(m.ready) : reject(new Error("bad hello")),
-    );
-    relay.once("exit", () => reject(new Error("relay process failed to start")));
-  });
-  httpPort = ready.httpPort;
-  await ask({ cmd: "tunnel", name: "bulk", port: app.port }, "tunnel");
+  await relay.ask({ cmd: "tunnel", name: "bulk", port: app.port }, "tunnel");
 });
 
 after(async () => {
-  if (relay?.connected) {
-    const exited = new Promise((resolve) => relay.once("exit", resolve));
-    relay.disconnect();
-    await exited;
-  }
+  await relay?.stop();
   await app?.close();
   await testDb?.drop();
 });
@@ -105,7 +76,7 @@ function upload(bytes: number): Promise<string> {
     const req = http.request(
       {
         host: "127.0.0.1",
-        port: httpPort,
+        port: relay.httpPort,
         method: "POST",
         path: "/upload",
         headers: { host, "content-length": bytes },
@@ -128,7 +99,7 @@ function download(): Promise<number> {
   return new Promise((resolve, reject) => {
     http
       .get(
-        { host: "127.0.0.1", port: httpPort, path: "/download", headers: { host }, setHost: false },
+        { host: "127.0.0.1", port: relay.httpPort, path: "/download", headers: { host }, setHost: false },
         (res) => {
           let n = 0;
           res.on("data", (c: Buffer) => {
@@ -142,15 +113,6 @@ function download(): Promise<number> {
   });
 }
 
-function growth(report: { peak: MemorySample; baseline: MemorySample }): string {
-  const mib = (n: number) => `${(n / MiB).toFixed(1)} MiB`;
-  const { peak, baseline } = report;
-  return (
-    `rss +${mib(peak.rss - baseline.rss)} (from ${mib(baseline.rss)}), ` +
-    `live buffers +${mib(peak.arrayBuffers - baseline.arrayBuffers)}, heap +${mib(peak.heapTotal - baseline.heapTotal)}`
-  );
-}
-
 test("a 256 MiB upload streams through with bounded relay memory", async (t) => {
   // Warm up: first-use allocations (ciphers, V8 growing its young generation, glibc keeping freed
   // buffers for reuse) add tens of MiB once and then stay flat however much is streamed (measured:
@@ -158,22 +120,22 @@ test("a 256 MiB upload streams through with bounded relay memory", async (t) => 
   // GC the baseline does, reach that plateau; the measured upload then shows what streaming costs,
   // and a relay that buffered bodies would grow by the body size.
   for (let round = 0; round < 2; round++) {
-    await ask({ cmd: "baseline" }, "baseline");
+    await relay.baseline();
     assert.equal(await upload(64 * MiB), String(64 * MiB));
   }
-  await ask({ cmd: "baseline" }, "baseline");
+  await relay.baseline();
   assert.equal(await upload(UPLOAD_BYTES), String(UPLOAD_BYTES), "the app counted every byte");
-  const report = await ask<{ peak: MemorySample; baseline: MemorySample }>({ cmd: "report" }, "peak");
-  t.diagnostic(growth(report));
-  assert.ok(report.peak.rss - report.baseline.rss < MAX_RSS_GROWTH, growth(report));
-  assert.ok(report.peak.arrayBuffers - report.baseline.arrayBuffers < MAX_BUFFER_GROWTH, growth(report));
+  const report = await relay.report();
+  t.diagnostic(describeGrowth(report));
+  assert.ok(growth(report).rss < MAX_RSS_GROWTH, describeGrowth(report));
+  assert.ok(growth(report).arrayBuffers < MAX_BUFFER_GROWTH, describeGrowth(report));
 });
 
 test("a 256 MiB download streams through with bounded relay memory", async (t) => {
-  await ask({ cmd: "baseline" }, "baseline");
+  await relay.baseline();
   assert.equal(await download(), DOWNLOAD_BYTES);
-  const report = await ask<{ peak: MemorySample; baseline: MemorySample }>({ cmd: "report" }, "peak");
-  t.diagnostic(growth(report));
-  assert.ok(report.peak.rss - report.baseline.rss < MAX_RSS_GROWTH, growth(report));
-  assert.ok(report.peak.arrayBuffers - report.baseline.arrayBuffers < MAX_BUFFER_GROWTH, growth(report));
+  const report = await relay.report();
+  t.diagnostic(describeGrowth(report));
+  assert.ok(growth(report).rss < MAX_RSS_GROWTH, describeGrowth(report));
+  assert.ok(growth(report).arrayBuffers < MAX_BUFFER_GROWTH, describeGrowth(report));
 });

@@ -8,7 +8,7 @@ import { after, before, test } from "node:test";
 import { setTimeout as sleep } from "node:timers/promises";
 import { WebSocket, WebSocketServer } from "ws";
 import { startTestRelay, type TestRelay, type TestUser } from "../testing/harness.ts";
-import { type LocalApp, startLocalApp, unusedPort } from "./testing.ts";
+import { type LocalApp, requestEdge, type SimpleResponse, startLocalApp, unusedPort } from "./testing.ts";
 
 let harness: TestRelay;
 let user: TestUser;
@@ -32,28 +32,9 @@ after(async () => {
   await app?.close();
 });
 
-function get(path: string, agent: http.Agent | false = false): Promise<{ status: number; body: string }> {
-  return new Promise((resolve, reject) => {
-    http
-      .get(
-        {
-          host: "127.0.0.1",
-          port: harness.httpPort,
-          path,
-          headers: { host: `edgeapp.localhost:${harness.httpPort}` },
-          setHost: false,
-          agent,
-        },
-        (res) => {
-          let body = "";
-          res.on("data", (c: Buffer) => {
-            body += c.toString();
-          });
-          res.on("end", () => resolve({ status: res.statusCode ?? 0, body }));
-        },
-      )
-      .on("error", reject);
-  });
+/** GET `path` on the tunnel "edgeapp" through the relay's HTTP edge. */
+function get(path: string, agent?: http.Agent): Promise<SimpleResponse> {
+  return requestEdge(harness, { host: `edgeapp.localhost:${harness.httpPort}`, path, agent });
 }
 
 test("requests through the relay's own tunnels reuse channels and are logged with the session", async () => {
@@ -119,26 +100,7 @@ test("with the relay's database unreachable, requests still flow and their rows 
 test("a forward to a port with nothing listening answers 502 through the real relay", async () => {
   await harness.reserve(user, "edgedead");
   await harness.startSsh({ user, forwards: [`edgedead:80:127.0.0.1:${await unusedPort()}`] });
-  const res = await new Promise<{ status: number; body: string }>((resolve, reject) => {
-    http
-      .get(
-        {
-          host: "127.0.0.1",
-          port: harness.httpPort,
-          path: "/",
-          headers: { host: `edgedead.localhost:${harness.httpPort}` },
-          setHost: false,
-        },
-        (r) => {
-          let body = "";
-          r.on("data", (c: Buffer) => {
-            body += c.toString();
-          });
-          r.on("end", () => resolve({ status: r.statusCode ?? 0, body }));
-        },
-      )
-      .on("error", reject);
-  });
+  const res = await requestEdge(harness, { host: `edgedead.localhost:${harness.httpPort}` });
   assert.equal(res.status, 502);
   assert.match(res.body, /nothing answers on the local port/i);
 });
@@ -147,26 +109,7 @@ test("with the database unreachable, a name with no live tunnel is answered 'off
   const proxy = harness.databaseProxy!;
   proxy.cut();
   try {
-    const res = await new Promise<{ status: number; body: string }>((resolve, reject) => {
-      http
-        .get(
-          {
-            host: "127.0.0.1",
-            port: harness.httpPort,
-            path: "/",
-            headers: { host: `maybe-reserved.localhost:${harness.httpPort}` },
-            setHost: false,
-          },
-          (r) => {
-            let body = "";
-            r.on("data", (c: Buffer) => {
-              body += c.toString();
-            });
-            r.on("end", () => resolve({ status: r.statusCode ?? 0, body }));
-          },
-        )
-        .on("error", reject);
-    });
+    const res = await requestEdge(harness, { host: `maybe-reserved.localhost:${harness.httpPort}` });
     assert.equal(res.status, 503);
     assert.match(res.body, /Tunnel offline/);
   } finally {

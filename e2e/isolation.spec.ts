@@ -31,6 +31,10 @@ test("another user's names and keys are not found, by URL or by calling the acti
   await expect(other.getByText(name)).toHaveCount(0);
   const api = await other.request.get(`/api/tunnels/${name}/logs`);
   expect(api.status()).toBe(404);
+  // Nor can they listen for its new requests.
+  const events = await other.request.get(`/api/tunnels/${name}/logs/events`);
+  expect(events.status()).toBe(404);
+  expect(events.headers()["content-type"]).toContain("application/json");
 
   // The delete-key action called with the owner's key id: not found, key untouched. The form posts
   // its own key id; the request is rewritten on the wire, as a hand-crafted call would be.

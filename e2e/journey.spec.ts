@@ -55,6 +55,9 @@ test("a new user signs up, adds a key, reserves a name, connects with ssh and wa
     await expect(page.getByTestId("tunnel-status")).toHaveText("Online", { timeout: 20_000 });
     await expect(page.getByTestId("host-key-fingerprint")).toHaveText(/^SHA256:/);
 
+    // The log listens for new rows (server-sent events) instead of polling every second or two.
+    await expect(page.getByTestId("live-tail-mode")).toHaveAttribute("data-mode", "push");
+
     // Visit the public URL in another tab and see the local app.
     const visitor = await page.context().newPage();
     const publicUrl = `http://${name}.localhost:${burrow.httpPort}`;
@@ -64,10 +67,11 @@ test("a new user signs up, adds a key, reserves a name, connects with ssh and wa
     await expect(visitor.getByRole("heading", { name: "hello from the e2e laptop" })).toBeVisible();
     await visitor.close();
 
-    // The requests appear in the log without a reload (live tail).
+    // The requests appear in the log without a reload, announced by the relay's write: well before
+    // the 30 s safety poll the log falls back to while the stream is connected.
     const log = page.getByRole("table", { name: `Requests to ${name}, newest first` });
     const first = log.getByRole("row").filter({ hasText: "/hello/e2e?from=browser" });
-    await expect(first).toBeVisible({ timeout: 20_000 });
+    await expect(first).toBeVisible({ timeout: 10_000 });
     await expect(first).toContainText("GET");
     await expect(first).toContainText("200");
     await expect(log.getByRole("row").filter({ hasText: "/second" })).toBeVisible();

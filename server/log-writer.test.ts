@@ -1,7 +1,9 @@
 import assert from "node:assert/strict";
 import { after, before, test } from "node:test";
 import { setTimeout as sleep } from "node:timers/promises";
+import pg from "pg";
 import type { LogFields, Logger } from "../lib/logger.ts";
+import { REQUEST_LOG_CHANNEL } from "../lib/request-logs/announcements.ts";
 import type { NewRequestLog } from "../lib/request-logs/row.ts";
 import { createTestDatabase, type TestDatabase } from "../lib/testing/db.ts";
 import { createLogPool, type LogPool, prismaSqlRunner, type SqlRunner } from "./log-database.ts";
@@ -173,6 +175,64 @@ test("the timer writes queued rows without a flush call", async () => {
   await until(async () => (await testDb.db.requestLog.count({ where: { name } })) === 1, "the timed write");
   await writer.close();
 });
+
+test("a row after a quiet spell is written at once; rows right after it wait for the interval", async () => {
+  const name = "prompt";
+  let inserts = 0;
+  const counting: SqlRunner = {
+    query: (text, values) => pool.query(text, values),
+    copyFrom: async (statement, data) => {
+      inserts += 1;
+      await pool.copyFrom(statement, data);
+    },
+  };
+  const writer = createLogWriter({
+    sql: counting,
+    maxQueue: 100,
+    logger: recordingLogger(),
+    flushIntervalMs: 60_000,
+  });
+  try {
+    writer.push(row(1, { name }));
+    // Not a minute: the first row after nothing is written within moments.
+    await until(
+      async () => (await testDb.db.requestLog.count({ where: { name } })) === 1,
+      "the prompt write",
+      5_000,
+    );
+    for (let i = 2; i <= 4; i++) writer.push(row(i, { name }));
+    await sleep(500);
+    assert.equal(inserts, 1, "a burst right after a write waits for the next interval");
+    assert.equal(writer.stats().queued, 3);
+  } finally {
+    await writer.close();
+  }
+  assert.equal(inserts, 2);
+  assert.equal(await testDb.db.requestLog.count({ where: { name } }), 4);
+});
+
+for (const [via, runner] of runners)
+  test(`each write announces the names it wrote rows for, once each, through ${via}`, async () => {
+    const listener = new pg.Client({ connectionString: testDb.url });
+    await listener.connect();
+    const heard: string[] = [];
+    listener.on("notification", (message) => {
+      if (message.channel === REQUEST_LOG_CHANNEL) heard.push(message.payload ?? "");
+    });
+    await listener.query(`LISTEN ${REQUEST_LOG_CHANNEL}`);
+    const writer = createLogWriter({ sql: runner(), maxQueue: 100, logger: recordingLogger() });
+    try {
+      const suffix = via.replaceAll(" ", "-");
+      for (const name of ["one", "two", "one", "one"]) writer.push(row(1, { name: `${name}-${suffix}` }));
+      await writer.flush();
+      await until(() => heard.length >= 2, "two announcements");
+      await sleep(200);
+      assert.deepEqual(heard.sort(), [`one-${suffix}`, `two-${suffix}`]);
+    } finally {
+      await writer.close();
+      await listener.end();
+    }
+  });
 
 test("while the database is down rows are kept up to the cap, then dropped and counted; they are written after recovery", async () => {
   const name = "outage";

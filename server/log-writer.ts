@@ -1,4 +1,5 @@
 import type { Logger } from "../lib/logger.ts";
+import { ANNOUNCE_SQL } from "../lib/request-logs/announcements.ts";
 import type { NewRequestLog } from "../lib/request-logs/row.ts";
 import { COPY_SQL, copyText } from "./log-copy.ts";
 import type { SqlRunner } from "./log-database.ts";
@@ -30,7 +31,7 @@ export interface LogWriterOptions {
   /** Rows kept in memory at most (BURROW_LOG_QUEUE_MAX); beyond that, new rows are dropped. */
   maxQueue: number;
   logger: Logger;
-  /** How often queued rows are written (default 1 s). */
+  /** Queued rows are written at most this often (default 1 s); see PROMPT_WRITE_MS. */
   flushIntervalMs?: number;
   /** Rows per statement; reaching it also triggers a write before the next tick (default 20,000). */
   batchSize?: number;
@@ -39,14 +40,19 @@ export interface LogWriterOptions {
 }
 
 /**
- * One write a second, of everything queued: on a 2-core machine PostgreSQL competes with the relay
- * for the CPU, and what costs is how often it wakes up and commits more than the rows themselves.
+ * At most one write a second, of everything queued: on a 2-core machine PostgreSQL competes with the
+ * relay for the CPU, and what costs is how often it wakes up and commits more than the rows themselves.
  * bench/request-logging.ts (64 busy connections, ~10k req/s, logging on vs off): 500-row batches
- * every 250 ms cost x0.84 of the throughput, 20,000-row batches every second x0.95. Rows reach the
- * dashboard within a second; a batch the database refuses (a bug, not an outage) loses at most one
- * second of rows.
+ * every 250 ms cost x0.84 of the throughput, 20,000-row batches every second x0.95. A batch the
+ * database refuses (a bug, not an outage) loses at most one second of rows.
  */
 const FLUSH_INTERVAL_MS = 1_000;
+/**
+ * A row that arrives after a quiet spell (no write for a flush interval) is written this soon instead
+ * of on the next tick: someone trying their tunnel sees the request in the dashboard at once. Steady
+ * traffic still gets one write per interval, so this costs nothing under load.
+ */
+const PROMPT_WRITE_MS = 50;
 const BATCH_SIZE = 20_000;
 
 // One statement per batch whatever its size: the rows travel as one JSON parameter, expanded by
@@ -99,12 +105,30 @@ export function createLogWriter(options: LogWriterOptions): LogWriter {
   let retryDelayMs = 0;
   let running: Promise<void> | undefined;
 
-  const timer = setInterval(() => {
+  /** When the last write started; the next one waits a flush interval from it. */
+  let lastWriteAt = Number.NEGATIVE_INFINITY;
+  let writeTimer: NodeJS.Timeout | undefined;
+
+  const reportTimer = setInterval(() => {
     reportDropped(false);
     reportRefused(false);
-    if (queue.length > 0 && Date.now() >= retryAt) void drain();
   }, flushIntervalMs);
-  timer.unref();
+  reportTimer.unref();
+
+  /**
+   * Plans the next write of the queue: soon after a quiet spell, otherwise a flush interval after
+   * the previous write, and never before the outage backoff allows.
+   */
+  function scheduleWrite(): void {
+    if (writeTimer || closed) return;
+    const now = Date.now();
+    const at = Math.max(now + PROMPT_WRITE_MS, lastWriteAt + flushIntervalMs, retryAt);
+    writeTimer = setTimeout(() => {
+      writeTimer = undefined;
+      if (queue.length > 0) void drain();
+    }, at - now);
+    writeTimer.unref();
+  }
 
   function reportDropped(force: boolean): void {
     if (dropped === droppedReported) return;
@@ -137,6 +161,18 @@ export function createLogWriter(options: LogWriterOptions): LogWriter {
   }
 
   /**
+   * Tells dashboards which names have new rows (lib/request-logs/announcements.ts). The rows are
+   * already stored, so a failure here is not retried: open logs catch up on their next poll.
+   */
+  async function announce(rows: NewRequestLog[]): Promise<void> {
+    try {
+      await sql.query(ANNOUNCE_SQL, [[...new Set(rows.map((row) => row.name))]]);
+    } catch {
+      // The next insert tells whether the database is down, and reports it.
+    }
+  }
+
+  /**
    * True when the database answers a trivial query: after a failed insert, this tells an outage
    * (keep the rows, retry later) from a batch the database refuses (retrying would fail forever and
    * block every later row behind it).
@@ -153,6 +189,7 @@ export function createLogWriter(options: LogWriterOptions): LogWriter {
   /** Writes batches until the queue is empty or the database fails. One drain at a time. */
   function drain(): Promise<void> {
     running ??= (async () => {
+      lastWriteAt = Date.now();
       try {
         while (queue.length > 0) {
           const batch = queue.slice(0, batchSize);
@@ -172,6 +209,7 @@ export function createLogWriter(options: LogWriterOptions): LogWriter {
           // Rows pushed during the insert were appended after the batch: keep those.
           queue.splice(0, batch.length);
           written += batch.length;
+          await announce(batch);
           if (failing) {
             failing = false;
             retryDelayMs = 0;
@@ -193,6 +231,8 @@ export function createLogWriter(options: LogWriterOptions): LogWriter {
         retryAt = Date.now() + retryDelayMs;
       } finally {
         running = undefined;
+        // Rows left after a failure wait for the backoff; none are left after a success.
+        if (queue.length > 0) scheduleWrite();
       }
     })();
     return running;
@@ -206,6 +246,7 @@ export function createLogWriter(options: LogWriterOptions): LogWriter {
       }
       queue.push(row);
       if (queue.length >= batchSize && !running && !failing) void drain();
+      else scheduleWrite();
     },
     async flush() {
       // A drain already running may have started before the rows the caller cares about.
@@ -215,7 +256,9 @@ export function createLogWriter(options: LogWriterOptions): LogWriter {
     async close() {
       if (closed) return;
       closed = true;
-      clearInterval(timer);
+      clearInterval(reportTimer);
+      clearTimeout(writeTimer);
+      writeTimer = undefined;
       if (running) await running;
       if (queue.length > 0) await drain();
       // Rows dropped by a full queue are reported first; the rows lost here are reported as lost,

@@ -5,12 +5,16 @@ import { formatBytes, formatDuration, type StatusTone, statusTone } from "@/lib/
 import { accessCell } from "@/lib/web/log-access";
 import { type LogFilters, logFiltersToQuery } from "@/lib/web/log-filters";
 import type { LogPage, LogRow } from "@/lib/web/tunnel-dto";
+import { useServerEvents } from "../hooks/use-server-events";
 import { useVisibleInterval } from "../hooks/use-visible-interval";
 import { Button } from "../ui/button";
 import { cn } from "../ui/cn";
 import { LocalTime } from "../ui/local-time";
 
+/** Polling while the event stream is not connected (it failed, or a proxy does not pass it). */
 const TAIL_MS = 1500;
+/** While the stream announces new rows, a slow poll only as a safety net. */
+const PUSHED_TAIL_MS = 30_000;
 /** Beyond this many rows the oldest are dropped from the page (still reachable with "Older"). */
 const MAX_ROWS = 1000;
 
@@ -23,8 +27,10 @@ const toneClass: Record<StatusTone, string> = {
 };
 
 /**
- * The request log: newest first, "Older" pages back by id, and a live tail that polls for rows
- * after the newest one while the tab is visible (a hidden tab costs the server nothing).
+ * The request log: newest first, "Older" pages back by id, and a live tail: the dashboard's event
+ * stream says when the relay has written rows for this name and the log fetches those after the
+ * newest one (polling instead while the stream is down). Only while the tab is visible: a hidden
+ * tab costs the server nothing.
  */
 export function RequestLog({
   name,
@@ -54,27 +60,58 @@ export function RequestLog({
   const query = logFiltersToQuery(filters);
   const endpoint = `${base}?${query ? `${query}&` : ""}`;
 
-  const tail = useCallback(
-    async (signal: AbortSignal) => {
-      try {
-        const response = await fetch(`${endpoint}after=${newest.current}`, { cache: "no-store", signal });
-        if (!response.ok) throw new Error(`HTTP ${response.status}`);
-        const page = (await response.json()) as LogPage;
-        setProblem(null);
-        if (page.rows.length === 0) return;
-        newest.current = page.rows[0]!.id;
-        setFresh(new Set(page.rows.map((r) => r.id)));
-        // Rows dropped off the bottom stay reachable through "Older" (it pages from the last row shown).
-        if (shown.current + page.rows.length > MAX_ROWS) setHasOlder(true);
-        setRows((current) => [...page.rows, ...current].slice(0, MAX_ROWS));
-      } catch (error) {
-        if (!signal.aborted) setProblem("Live updates paused: cannot reach the dashboard. Retrying…");
-        throw error;
-      }
-    },
-    [endpoint],
-  );
-  useVisibleInterval(tail, TAIL_MS, live);
+  // Aborts a fetch still running when the log goes away (new filters mount a new log: the page keys it).
+  const lifetime = useRef<AbortController | null>(null);
+  useEffect(() => {
+    const controller = new AbortController();
+    lifetime.current = controller;
+    return () => controller.abort();
+  }, []);
+
+  const tail = useCallback(async () => {
+    const signal = lifetime.current?.signal;
+    try {
+      const response = await fetch(`${endpoint}after=${newest.current}`, { cache: "no-store", signal });
+      if (!response.ok) throw new Error(`HTTP ${response.status}`);
+      const page = (await response.json()) as LogPage;
+      setProblem(null);
+      // Only rows newer than what is shown: never the same row twice.
+      const newer = page.rows.filter((r) => BigInt(r.id) > BigInt(newest.current));
+      if (newer.length === 0) return;
+      newest.current = newer[0]!.id;
+      setFresh(new Set(newer.map((r) => r.id)));
+      // Rows dropped off the bottom stay reachable through "Older" (it pages from the last row shown).
+      if (shown.current + newer.length > MAX_ROWS) setHasOlder(true);
+      setRows((current) => [...newer, ...current].slice(0, MAX_ROWS));
+    } catch (error) {
+      if (!signal?.aborted) setProblem("Live updates paused: cannot reach the dashboard. Retrying…");
+      throw error;
+    }
+  }, [endpoint]);
+
+  // One fetch at a time; an announcement arriving during one asks for another right after.
+  const pulling = useRef(false);
+  const pullAgain = useRef(false);
+  const pull = useCallback(async () => {
+    if (pulling.current) {
+      pullAgain.current = true;
+      return;
+    }
+    pulling.current = true;
+    try {
+      do {
+        pullAgain.current = false;
+        await tail();
+      } while (pullAgain.current);
+    } finally {
+      pulling.current = false;
+    }
+  }, [tail]);
+  const pullQuietly = () => void pull().catch(() => {});
+
+  // `ready` too: rows written between rendering the page and the stream connecting.
+  const pushed = useServerEvents(`${base}/events`, live, { ready: pullQuietly, rows: pullQuietly });
+  useVisibleInterval(pull, pushed ? PUSHED_TAIL_MS : TAIL_MS, live);
 
   async function loadOlder() {
     const oldest = rows[rows.length - 1]?.id;
@@ -107,6 +144,15 @@ export function RequestLog({
           Live tail
           <span
             aria-hidden="true"
+            data-testid="live-tail-mode"
+            data-mode={live ? (pushed ? "push" : "poll") : "off"}
+            title={
+              live
+                ? pushed
+                  ? "New requests appear as they arrive"
+                  : `Checking for new requests every ${TAIL_MS / 1000} s`
+                : undefined
+            }
             className={cn("size-2 rounded-full", live ? "animate-pulse bg-emerald-500" : "bg-zinc-300")}
           />
         </label>

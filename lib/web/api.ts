@@ -6,8 +6,9 @@ import { type CurrentUser, getCurrentUser } from "./session.ts";
 /**
  * The route handlers' common frame (the umami four steps): authorize, run, map the result or the
  * error to one JSON shape `{ error: { code, message } }`. Never cached: every answer is live state.
+ * A `Response` from `run` is sent as it is (an event stream, after the same checks).
  */
-export async function apiHandler(run: (user: CurrentUser) => Promise<unknown>): Promise<NextResponse> {
+export async function apiHandler(run: (user: CurrentUser) => Promise<unknown>): Promise<Response> {
   const headers = { "Cache-Control": "no-store" };
   try {
     const user = await getCurrentUser();
@@ -17,7 +18,9 @@ export async function apiHandler(run: (user: CurrentUser) => Promise<unknown>): 
         { status: 401, headers },
       );
     }
-    return NextResponse.json(await run(user), { headers });
+    const result = await run(user);
+    if (result instanceof Response) return result;
+    return NextResponse.json(result, { headers });
   } catch (error) {
     if (isAppError(error)) {
       const status = STATUS[error.code] ?? 400;

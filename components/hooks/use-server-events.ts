@@ -1,0 +1,65 @@
+"use client";
+
+import { useEffect, useRef, useState } from "react";
+
+/** After the server refused the stream (not a dropped connection, which EventSource retries itself). */
+const REOPEN_MS = 15_000;
+
+/**
+ * Listens to a server-sent event stream while `enabled` and the tab is visible (a hidden tab holds
+ * no connection). Returns true while connected: from the stream's `ready` event until it drops.
+ * `handlers` run per event type; the latest ones are used, so they need not be memoised.
+ */
+export function useServerEvents(
+  url: string,
+  enabled: boolean,
+  handlers: Record<string, () => void>,
+): boolean {
+  const [connected, setConnected] = useState(false);
+  const latest = useRef(handlers);
+  latest.current = handlers;
+  const types = Object.keys(handlers).sort().join(",");
+
+  useEffect(() => {
+    if (!enabled) return;
+    let source: EventSource | undefined;
+    let reopen: ReturnType<typeof setTimeout> | undefined;
+
+    const close = () => {
+      clearTimeout(reopen);
+      source?.close();
+      source = undefined;
+      setConnected(false);
+    };
+    const open = () => {
+      if (source || document.hidden) return;
+      const current = new EventSource(url);
+      source = current;
+      current.addEventListener("ready", () => {
+        setConnected(true);
+        latest.current.ready?.();
+      });
+      for (const type of types.split(",")) {
+        if (type && type !== "ready") current.addEventListener(type, () => latest.current[type]?.());
+      }
+      current.onerror = () => {
+        setConnected(false);
+        // CONNECTING: the browser retries by itself. CLOSED: the server answered with an error.
+        if (current.readyState === EventSource.CLOSED && source === current) {
+          source = undefined;
+          reopen = setTimeout(open, REOPEN_MS);
+        }
+      };
+    };
+    const onVisibility = () => (document.hidden ? close() : open());
+
+    open();
+    document.addEventListener("visibilitychange", onVisibility);
+    return () => {
+      document.removeEventListener("visibilitychange", onVisibility);
+      close();
+    };
+  }, [url, enabled, types]);
+
+  return connected;
+}

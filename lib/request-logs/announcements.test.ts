@@ -1,0 +1,86 @@
+import assert from "node:assert/strict";
+import { after, before, test } from "node:test";
+import { setTimeout as sleep } from "node:timers/promises";
+import { createTestDatabase, type TestDatabase } from "../testing/db.ts";
+import { ANNOUNCE_SQL, createLogAnnouncements, type LogAnnouncements } from "./announcements.ts";
+
+let testDb: TestDatabase;
+let feed: LogAnnouncements;
+
+before(async () => {
+  testDb = await createTestDatabase("logannounce");
+  feed = createLogAnnouncements(testDb.url);
+});
+after(async () => {
+  await feed.close();
+  await testDb.drop();
+});
+
+/** What the relay's log writer does after writing rows for `names`. */
+async function announce(...names: string[]): Promise<void> {
+  await testDb.db.$executeRawUnsafe(ANNOUNCE_SQL, names);
+}
+
+async function until(check: () => boolean, what: string): Promise<void> {
+  const deadline = Date.now() + 5_000;
+  while (!check()) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await sleep(20);
+  }
+}
+
+function recorder() {
+  const events: string[] = [];
+  return { events, listener: { rows: () => events.push("rows"), lost: () => events.push("lost") } };
+}
+
+test("a subscriber hears about its own name only, until it unsubscribes", async () => {
+  const mine = recorder();
+  const other = recorder();
+  const stopMine = await feed.subscribe("myapp", mine.listener);
+  const stopOther = await feed.subscribe("otherapp", other.listener);
+  await announce("myapp");
+  await until(() => mine.events.length === 1, "the announcement");
+  await sleep(100);
+  assert.deepEqual(mine.events, ["rows"]);
+  assert.deepEqual(other.events, [], "another name's rows are not announced to it");
+
+  stopMine();
+  await announce("myapp", "otherapp");
+  await until(() => other.events.length === 1, "the other name's announcement");
+  await sleep(100);
+  assert.deepEqual(mine.events, ["rows"], "nothing after unsubscribing");
+  stopOther();
+  assert.equal(feed.subscriberCount(), 0);
+});
+
+test("when the listening connection drops, subscribers are told once and a new subscribe reconnects", async () => {
+  const first = recorder();
+  await feed.subscribe("restart", first.listener);
+  // What a database restart does to the dashboard's connection.
+  await testDb.db.$executeRawUnsafe(
+    "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = 'burrow-dashboard-live' AND datname = current_database()",
+  );
+  await until(() => first.events.includes("lost"), "the lost call");
+  assert.equal(feed.subscriberCount(), 0);
+
+  const second = recorder();
+  await feed.subscribe("restart", second.listener);
+  await announce("restart");
+  await until(() => second.events.length === 1, "the announcement after reconnecting");
+  await sleep(100);
+  assert.deepEqual(first.events, ["lost"], "a dropped subscriber hears nothing more");
+  assert.deepEqual(second.events, ["rows"]);
+});
+
+test("subscribing while the database cannot be reached rejects instead of hanging", async () => {
+  const url = new URL(testDb.url);
+  url.port = "1"; // nothing listens there
+  const unreachable = createLogAnnouncements(url.toString());
+  try {
+    await assert.rejects(unreachable.subscribe("myapp", recorder().listener));
+    assert.equal(unreachable.subscriberCount(), 0);
+  } finally {
+    await unreachable.close();
+  }
+});

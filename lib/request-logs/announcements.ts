@@ -1,0 +1,117 @@
+import pg from "pg";
+
+/**
+ * New request log rows are announced on this PostgreSQL channel, one notification per name per
+ * write: the relay's log writer announces, the dashboard listens and tells the browsers showing that
+ * name's log to fetch what is new. Only names travel, never rows, so nothing here needs filtering.
+ */
+export const REQUEST_LOG_CHANNEL = "burrow_request_logs";
+
+/**
+ * One statement for every name in a batch ($1 text[]). count() so it returns a number: some
+ * clients (Prisma's raw queries) cannot read pg_notify's void. PostgreSQL folds duplicates within
+ * a transaction, and the caller passes each name once anyway.
+ */
+export const ANNOUNCE_SQL = `SELECT count(pg_notify('${REQUEST_LOG_CHANNEL}', n))::int AS announced FROM unnest($1::text[]) AS n`;
+
+/** Told about one name's new rows. */
+export interface LogRowsListener {
+  /** Rows for the name were written: fetch what is new. */
+  rows(): void;
+  /** The feed's database connection dropped: no more calls; subscribe again later. */
+  lost(): void;
+}
+
+/** The dashboard's side of the announcements: one LISTEN connection shared by every subscriber. */
+export interface LogAnnouncements {
+  /**
+   * Calls `listener` whenever rows for `name` are written. Connects first if needed, so it rejects
+   * when the database cannot be reached. Returns the unsubscribe.
+   */
+  subscribe(name: string, listener: LogRowsListener): Promise<() => void>;
+  /** Subscribers right now, per name (for tests and diagnostics). */
+  subscriberCount(): number;
+  close(): Promise<void>;
+}
+
+/**
+ * Creates the listener. It opens its connection on the first subscribe and keeps it (one per
+ * dashboard process); if it drops, every subscriber is told `lost` (browsers fall back to polling
+ * and reconnect) and the next subscribe connects again.
+ */
+export function createLogAnnouncements(databaseUrl: string): LogAnnouncements {
+  const listeners = new Map<string, Set<LogRowsListener>>();
+  let connection: Promise<pg.Client> | undefined;
+  /** The connected client; a late event from an earlier one must not drop it. */
+  let active: pg.Client | undefined;
+
+  function dropConnection(client: pg.Client): void {
+    if (client !== active) return;
+    active = undefined;
+    connection = undefined;
+    client.removeAllListeners("notification");
+    // An ended client may still emit "error" (a restart cutting the socket); never unhandled.
+    client.on("error", () => {});
+    client.end().catch(() => {});
+    const orphaned = [...listeners.values()].flatMap((set) => [...set]);
+    listeners.clear();
+    for (const listener of orphaned) listener.lost();
+  }
+
+  function connect(): Promise<pg.Client> {
+    connection ??= (async () => {
+      const client = new pg.Client({
+        connectionString: databaseUrl,
+        application_name: "burrow-dashboard-live",
+        connectionTimeoutMillis: 5_000,
+      });
+      client.on("error", () => dropConnection(client));
+      client.on("end", () => dropConnection(client));
+      client.on("notification", (message) => {
+        if (message.channel !== REQUEST_LOG_CHANNEL || !message.payload) return;
+        for (const listener of listeners.get(message.payload) ?? []) listener.rows();
+      });
+      try {
+        await client.connect();
+        await client.query(`LISTEN ${REQUEST_LOG_CHANNEL}`);
+        active = client;
+      } catch (error) {
+        connection = undefined;
+        client.end().catch(() => {});
+        throw error;
+      }
+      return client;
+    })();
+    return connection;
+  }
+
+  return {
+    async subscribe(name, listener) {
+      await connect();
+      let set = listeners.get(name);
+      if (!set) {
+        set = new Set();
+        listeners.set(name, set);
+      }
+      set.add(listener);
+      return () => {
+        const current = listeners.get(name);
+        current?.delete(listener);
+        if (current?.size === 0) listeners.delete(name);
+      };
+    },
+    subscriberCount() {
+      let n = 0;
+      for (const set of listeners.values()) n += set.size;
+      return n;
+    },
+    async close() {
+      const pending = connection;
+      listeners.clear();
+      connection = undefined;
+      active = undefined;
+      const client = await pending?.catch(() => undefined);
+      await client?.end().catch(() => {});
+    },
+  };
+}

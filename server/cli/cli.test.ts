@@ -4,6 +4,7 @@ import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, test } from "node:test";
+import { ANNOUNCE_SQL } from "../../lib/request-logs/announcements.ts";
 import { createTestDatabase } from "../../lib/testing/db.ts";
 import { verifyCredentials } from "../../lib/users/service.ts";
 import { cliEntry, runCli, testEnvironment } from "./testing/run-cli.ts";
@@ -201,8 +202,11 @@ test("logs prints the latest requests, and --follow prints new ones until Ctrl-C
   });
   const exited = new Promise<number | null>((resolve) => child.on("close", resolve));
   await waitFor(() => out.includes("/second"));
+  // As the relay's log writer does: the row, then its announcement. --follow prints it at once,
+  // not at its 30 s safety poll.
   await database.db.requestLog.create({ data: { ...row, method: "DELETE", path: "/third", status: 204 } });
-  await waitFor(() => out.includes("/third"));
+  await database.db.$executeRawUnsafe(ANNOUNCE_SQL, ["myapp"]);
+  await waitFor(() => out.includes("/third"), 10_000);
   child.kill("SIGINT");
   assert.equal(await exited, 0);
   assert.match(out, /DELETE\s+\/third\s+204/);

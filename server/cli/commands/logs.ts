@@ -1,12 +1,16 @@
 import type { Db } from "../../../lib/db.ts";
 import { createDb } from "../../../lib/db.ts";
+import { createLogAnnouncements } from "../../../lib/request-logs/announcements.ts";
 import { listRequestLogs, type RequestLogRow } from "../../../lib/request-logs/query.ts";
 import type { Command, CommandContext } from "../command.ts";
 import { parseCommandArgs, UsageError } from "../command.ts";
 import { explainConnectionError, resolveDatabase } from "../database.ts";
 import { formatBytes, formatDuration, formatTime, truncate } from "../format.ts";
 
+/** Polling while the database's announcements cannot be heard. */
 const POLL_MS = 1_000;
+/** While they can: a slow poll, only as a safety net. */
+const ANNOUNCED_POLL_MS = 30_000;
 
 export const logs: Command = {
   name: "logs",
@@ -14,7 +18,7 @@ export const logs: Command = {
   summary: "Show a tunnel's latest requests; --follow keeps printing new ones",
   details: `Options:
   -n, --limit N   how many of the latest requests to show (1-200, default 20)
-  -f, --follow    keep polling for new requests every second until Ctrl-C`,
+  -f, --follow    keep printing new requests as the relay writes them, until Ctrl-C`,
   async run(context) {
     const { values, positionals } = parseCommandArgs(
       context.args,
@@ -33,7 +37,7 @@ export const logs: Command = {
       const oldestFirst = rows.reverse();
       if (oldestFirst.length === 0 && !values.follow) context.out(`No requests logged for ${name} yet`);
       else for (const line of [HEADERS, ...oldestFirst.map(toCells)]) context.out(formatLine(line));
-      if (values.follow) await follow(context, db, name, oldestFirst.at(-1)?.id);
+      if (values.follow) await follow(context, db, database.url, name, oldestFirst.at(-1)?.id);
     } catch (error) {
       throw explainConnectionError(error, database.url);
     } finally {
@@ -70,10 +74,14 @@ function toCells(row: RequestLogRow): string[] {
   ];
 }
 
-/** Polls for rows after the last one shown; each new row is one line, so the output can be piped. */
+/**
+ * Prints rows after the last one shown as the relay announces them (lib/request-logs/announcements.ts),
+ * polling every second while it cannot listen; each new row is one line, so the output can be piped.
+ */
 async function follow(
   context: CommandContext,
   db: Db,
+  databaseUrl: string,
   name: string,
   lastId: string | undefined,
 ): Promise<void> {
@@ -83,13 +91,51 @@ async function follow(
   void interrupted.then(() => {
     stopped = true;
   });
-  while (!stopped) {
-    const { rows } = await listRequestLogs(db, { name, after, limit: 200 });
-    for (const row of rows.reverse()) {
-      context.out(formatLine(toCells(row)));
-      after = row.id;
+  const feed = createLogAnnouncements(databaseUrl);
+  let listening = false;
+  // Set by an announcement; checked before each wait, so one arriving during a query is not missed.
+  let announced = false;
+  let wake = () => {};
+  const listen = async () => {
+    try {
+      await feed.subscribe(name, {
+        rows: () => {
+          announced = true;
+          wake();
+        },
+        lost: () => {
+          listening = false;
+        },
+      });
+      listening = true;
+    } catch {
+      // Polling until the next try.
     }
-    // Sleep, but wake at once on Ctrl-C.
-    await Promise.race([new Promise((resolve) => setTimeout(resolve, POLL_MS)), interrupted]);
+  };
+  try {
+    await listen();
+    while (!stopped) {
+      announced = false;
+      const { rows } = await listRequestLogs(db, { name, after, limit: 200 });
+      for (const row of rows.reverse()) {
+        context.out(formatLine(toCells(row)));
+        after = row.id;
+      }
+      if (!listening) await listen();
+      if (announced || rows.length === 200) continue;
+      // Sleep until an announcement, the poll, or Ctrl-C.
+      let timer: ReturnType<typeof setTimeout> | undefined;
+      await Promise.race([
+        new Promise<void>((resolve) => {
+          wake = resolve;
+          timer = setTimeout(resolve, listening ? ANNOUNCED_POLL_MS : POLL_MS);
+        }),
+        interrupted,
+      ]);
+      clearTimeout(timer);
+      wake = () => {};
+    }
+  } finally {
+    await feed.close();
   }
 }

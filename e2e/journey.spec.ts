@@ -36,11 +36,16 @@ test("a new user signs up, adds a key, reserves a name, connects with ssh and wa
     // Tunnel page before connecting: the command to run and an empty log that says how.
     await page.getByRole("link", { name, exact: true }).click();
     await expect(page.getByRole("heading", { name, level: 1 })).toBeVisible();
-    // Shown in the connect panel and in the empty log's hint.
     await expect(
-      page.getByText(`ssh -R ${name}:80:localhost:3000 -p ${burrow.sshPort} 127.0.0.1`).first(),
+      page.getByText(`ssh -R ${name}:80:localhost:3000 -p ${burrow.sshPort} 127.0.0.1`),
     ).toBeVisible();
     await page.getByLabel("Local port").fill(String(app.port));
+    await expect(
+      page.getByText(`ssh -R ${name}:80:localhost:${app.port} -p ${burrow.sshPort} 127.0.0.1`),
+    ).toBeVisible();
+    // The browser keeps the port for this name: after a reload the commands still use it.
+    await page.reload();
+    await expect(page.getByLabel("Local port")).toHaveValue(String(app.port));
     await expect(
       page.getByText(`ssh -R ${name}:80:localhost:${app.port} -p ${burrow.sshPort} 127.0.0.1`),
     ).toBeVisible();
@@ -48,6 +53,7 @@ test("a new user signs up, adds a key, reserves a name, connects with ssh and wa
       page.getByText(`burrow-connect -H 127.0.0.1 -p ${burrow.sshPort} ${app.port} ${name}`),
     ).toBeVisible();
     await expect(page.getByText("No requests yet")).toBeVisible();
+    await expect(page.getByText("Run one of the commands under Connect")).toBeVisible();
     await expect(page.getByTestId("tunnel-status")).toHaveText("Offline");
 
     // Connect with the real OpenSSH client; the page turns online by itself.

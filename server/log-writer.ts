@@ -125,7 +125,10 @@ export function createLogWriter(options: LogWriterOptions): LogWriter {
     const at = Math.max(now + PROMPT_WRITE_MS, lastWriteAt + flushIntervalMs, retryAt);
     writeTimer = setTimeout(() => {
       writeTimer = undefined;
-      if (queue.length > 0) void drain();
+      if (queue.length === 0) return;
+      // Planned during a write that then failed: wait for the backoff it set.
+      if (Date.now() < retryAt) scheduleWrite();
+      else void drain();
     }, at - now);
     writeTimer.unref();
   }

@@ -1,8 +1,28 @@
 "use client";
 
-import { useId, useState } from "react";
+import { useEffect, useId, useState } from "react";
 import { helperCommand, helperDownloadCommand, parseLocalPort, sshCommand } from "@/lib/web/connect-command";
 import { CodeLine } from "../ui/code-line";
+
+/** What most local dev servers listen on, until the user types their own. */
+const DEFAULT_PORT = 3000;
+
+/** localStorage, which a browser may refuse (private mode, storage off): then nothing is kept. */
+function readStorage(key: string): string | null {
+  try {
+    return window.localStorage.getItem(key);
+  } catch {
+    return null;
+  }
+}
+
+function writeStorage(key: string, value: string): void {
+  try {
+    window.localStorage.setItem(key, value);
+  } catch {
+    // Not kept; the panel still works.
+  }
+}
 
 export function ConnectPanel({
   name,
@@ -18,11 +38,24 @@ export function ConnectPanel({
   hostKeyFingerprint: string | null;
 }) {
   const id = useId();
-  const [portInput, setPortInput] = useState("3000");
+  const [portInput, setPortInput] = useState(String(DEFAULT_PORT));
   const parsed = parseLocalPort(portInput);
   // Keep showing the last valid command while the user is mid-edit.
-  const [port, setPort] = useState(3000);
+  const [port, setPort] = useState(DEFAULT_PORT);
   if (parsed !== null && parsed !== port) setPort(parsed);
+
+  // The port typed last time for this name, in this browser: the commands are ready to copy again.
+  // Read after the first render, which must match the server's.
+  const storageKey = `burrow.localPort.${name}`;
+  useEffect(() => {
+    const saved = parseLocalPort(readStorage(storageKey) ?? "");
+    if (saved !== null) setPortInput(String(saved));
+  }, [storageKey]);
+  function changePort(value: string) {
+    setPortInput(value);
+    const valid = parseLocalPort(value);
+    if (valid !== null) writeStorage(storageKey, String(valid));
+  }
 
   return (
     <div className="space-y-4">
@@ -35,7 +68,7 @@ export function ConnectPanel({
             id={`${id}-port`}
             inputMode="numeric"
             value={portInput}
-            onChange={(e) => setPortInput(e.target.value)}
+            onChange={(e) => changePort(e.target.value)}
             aria-invalid={parsed === null || undefined}
             aria-describedby={`${id}-port-help`}
             className="mt-1.5 block w-28 rounded-md border-0 px-3 py-2 text-sm shadow-xs ring-1 ring-zinc-300 ring-inset focus:ring-2 focus:ring-indigo-600 focus:outline-none"

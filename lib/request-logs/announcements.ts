@@ -29,7 +29,7 @@ export interface LogAnnouncements {
    * when the database cannot be reached. Returns the unsubscribe.
    */
   subscribe(name: string, listener: LogRowsListener): Promise<() => void>;
-  /** Subscribers right now, per name (for tests and diagnostics). */
+  /** Subscribers right now, all names together (for tests and diagnostics). */
   subscriberCount(): number;
   close(): Promise<void>;
 }
@@ -87,7 +87,9 @@ export function createLogAnnouncements(databaseUrl: string): LogAnnouncements {
 
   return {
     async subscribe(name, listener) {
-      await connect();
+      const client = await connect();
+      // Dropped while this caller waited: it would never hear anything, not even `lost`.
+      if (client !== active) throw new Error("the database connection dropped; try again");
       let set = listeners.get(name);
       if (!set) {
         set = new Set();

@@ -11,7 +11,6 @@ import { EmptyState } from "@/components/ui/empty-state";
 import { PageHeader } from "@/components/ui/page-header";
 import { tunnelUrl } from "@/lib/env";
 import { listRequestLogs } from "@/lib/request-logs/query";
-import { sshCommand } from "@/lib/web/connect-command";
 import { getDb } from "@/lib/web/db";
 import { getEnv } from "@/lib/web/env";
 import { hasFilters, logFiltersToQuery, parseLogFilters, toQueryFilter } from "@/lib/web/log-filters";
@@ -103,12 +102,8 @@ export default async function TunnelPage({ params, searchParams }: Props) {
                 ) : (
                   <EmptyState title="No requests yet">
                     <p>
-                      Connect with{" "}
-                      <code className="rounded bg-zinc-100 px-1 font-mono text-xs">
-                        {sshCommand(target, 3000)}
-                      </code>
-                      , then open <span className="font-medium">{url}</span>. Requests appear here as they
-                      happen.
+                      Run one of the commands under Connect, then open{" "}
+                      <span className="font-medium">{url}</span>. Requests appear here as they happen.
                     </p>
                   </EmptyState>
                 )

@@ -22,7 +22,12 @@ export async function GET(request: NextRequest, { params }: { params: Promise<{ 
     let controller: ReadableStreamDefaultController<Uint8Array> | undefined;
     let closed = false;
     const send = (text: string) => {
-      if (!closed) controller?.enqueue(encoder.encode(text));
+      if (closed || !controller) return;
+      try {
+        controller.enqueue(encoder.encode(text));
+      } catch {
+        finish(); // the browser went away
+      }
     };
     let keepAlive: ReturnType<typeof setInterval> | undefined;
     let unsubscribe = () => {};
@@ -53,6 +58,10 @@ export async function GET(request: NextRequest, { params }: { params: Promise<{ 
     const stream = new ReadableStream<Uint8Array>({
       start(c) {
         controller = c;
+        if (closed) {
+          c.close(); // lost before the stream began
+          return;
+        }
         send("retry: 5000\nevent: ready\ndata: listening\n\n");
         keepAlive = setInterval(() => send(": keep-alive\n\n"), KEEP_ALIVE_MS);
       },

@@ -64,6 +64,8 @@ export function createLogAnnouncements(databaseUrl: string): LogAnnouncements {
         connectionString: databaseUrl,
         application_name: "burrow-dashboard-live",
         connectionTimeoutMillis: 5_000,
+        // Notice a dead server connection even when nothing is announced (as the relay's listener).
+        keepAlive: true,
       });
       client.on("error", () => dropConnection(client));
       client.on("end", () => dropConnection(client));

@@ -189,13 +189,20 @@ export function createLogWriter(options: LogWriterOptions): LogWriter {
     }
   }
 
-  /** Writes batches until the queue is empty or the database fails. One drain at a time. */
+  /**
+   * Writes the rows queued when it starts, in batches, unless the database fails. Rows pushed
+   * meanwhile wait for the next planned write: under steady traffic, writing them straight away
+   * would never let the loop end (a few rows arrive during every insert), and the database would be
+   * woken continuously instead of once a second. One drain at a time.
+   */
   function drain(): Promise<void> {
     running ??= (async () => {
       lastWriteAt = Date.now();
+      let due = queue.length;
       try {
-        while (queue.length > 0) {
-          const batch = queue.slice(0, batchSize);
+        while (due > 0) {
+          const batch = queue.slice(0, Math.min(batchSize, due));
+          due -= batch.length;
           try {
             await insert(batch);
           } catch (error) {
@@ -234,7 +241,7 @@ export function createLogWriter(options: LogWriterOptions): LogWriter {
         retryAt = Date.now() + retryDelayMs;
       } finally {
         running = undefined;
-        // Rows left after a failure wait for the backoff; none are left after a success.
+        // Rows left wait for the next write: after the backoff, or a flush interval from this one.
         if (queue.length > 0) scheduleWrite();
       }
     })();

@@ -16,3 +16,15 @@ test("BURROW_SSH_CIPHERS: AES-GCM by default, a list to widen it, a clear error 
   );
   assert.throws(() => loadEnv({ BURROW_SSH_CIPHERS: " , " }), /BURROW_SSH_CIPHERS is empty/);
 });
+
+test("BURROW_TRUSTED_PROXIES: nobody by default, a list of addresses, ranges and groups, a clear error otherwise", () => {
+  assert.deepEqual(loadEnv({}).BURROW_TRUSTED_PROXIES, []);
+  assert.deepEqual(loadEnv({ BURROW_TRUSTED_PROXIES: "loopback, 10.0.0.0/8" }).BURROW_TRUSTED_PROXIES, [
+    "loopback",
+    "10.0.0.0/8",
+  ]);
+  assert.throws(
+    () => loadEnv({ BURROW_TRUSTED_PROXIES: "127.0.0.1,nginx" }),
+    /BURROW_TRUSTED_PROXIES has "nginx", which is not an address, a range such as 10\.0\.0\.0\/8, or one of loopback, private/,
+  );
+});

@@ -1,6 +1,7 @@
 import { resolve } from "node:path";
 import { z } from "zod";
 import { AppError } from "./errors.ts";
+import { PROXY_GROUPS, parseTrustedProxies, type TrustedProxyEntry } from "./forwarding/trusted-proxies.ts";
 
 const port = z.coerce.number().int().min(0).max(65535);
 const flag = z
@@ -37,6 +38,16 @@ const sshCiphers = z.string().transform((value, ctx) => {
   ctx.addIssue({
     code: "custom",
     message: `${unknown.length > 0 ? `names an unknown or unsafe cipher (${unknown.join(", ")})` : "is empty"}: use a comma-separated list of ${SSH_CIPHERS.join(", ")}`,
+  });
+  return z.NEVER;
+});
+
+const trustedProxies = z.string().transform((value, ctx): TrustedProxyEntry[] => {
+  const { entries, invalid } = parseTrustedProxies(value);
+  if (invalid.length === 0) return entries;
+  ctx.addIssue({
+    code: "custom",
+    message: `has ${invalid.map((entry) => `"${entry}"`).join(", ")}, which is not an address, a range such as 10.0.0.0/8, or one of ${Object.keys(PROXY_GROUPS).join(", ")}`,
   });
   return z.NEVER;
 });
@@ -81,6 +92,7 @@ export const envSchema = z
     BURROW_LOG_QUEUE_MAX: positiveInt.default(50_000),
     BURROW_REQUEST_LOG: flag.default(true),
     BURROW_ACCESS_COOKIE_HOURS: positiveInt.default(24),
+    BURROW_TRUSTED_PROXIES: trustedProxies.default([]),
     AUTH_SECRET: z.preprocess(
       emptyAsUndefined,
       z.string().min(32, "must be at least 32 characters").optional(),

@@ -6,7 +6,7 @@ import { verifyCredentials } from "../users/service.ts";
 import { endWebSession, startWebSession } from "../users/web-sessions.ts";
 import { authConfig } from "./auth-config.ts";
 import { getDb } from "./db.ts";
-import { addressFromForwarded } from "./forwarded-address.ts";
+import { browserAddress } from "./request-ip.ts";
 
 export const { handlers, auth, signIn, signOut } = NextAuth({
   ...authConfig,
@@ -25,7 +25,7 @@ export const { handlers, auth, signIn, signOut } = NextAuth({
         if (!user || user.disabledAt) return null;
         const sessionId = await startWebSession(getDb(), user.id, {
           userAgent: request.headers.get("user-agent"),
-          ip: addressFromForwarded(request.headers),
+          ip: browserAddress(request.headers),
         });
         return { id: user.id, email: user.email, role: user.role, sessionId };
       },

@@ -1,6 +1,12 @@
-import type { IncomingMessage } from "node:http";
+import type { IncomingHttpHeaders, IncomingMessage } from "node:http";
 import type { Socket } from "node:net";
 import type { TLSSocket } from "node:tls";
+import {
+  clientFromChain,
+  lastListValue,
+  type ProxyTrust,
+  TRUST_NOBODY,
+} from "../../lib/forwarding/trusted-proxies.ts";
 import type { Logger } from "../../lib/logger.ts";
 import type { Tunnel, TunnelRegistry } from "../registry.ts";
 import type { AccessDecision, AccessGate } from "./access.ts";
@@ -36,6 +42,8 @@ export interface DispatcherDeps {
   reservations: ReservationLookup;
   access: AccessGate;
   logger: Logger;
+  /** Peers whose X-Forwarded-For/-Proto/-Port are believed (BURROW_TRUSTED_PROXIES). */
+  trusts?: ProxyTrust;
 }
 
 /** Decides a request's Dispatch; synchronous unless a lookup or the access check is not. */
@@ -44,15 +52,42 @@ export type Dispatcher = (req: IncomingMessage, upgrade: boolean) => Dispatch | 
 const NO_SUCH_TUNNEL: Dispatch = Object.freeze({ kind: "page", page: PAGES.noSuchTunnel });
 const OFFLINE_UNLOGGED: Dispatch = Object.freeze({ kind: "offline", exchange: undefined });
 
-/** What the relay itself saw of the visitor's connection, for the forwarding headers and the log. */
-export function forwardedFactsOf(req: IncomingMessage): ForwardedFacts {
+/**
+ * Who the visitor is and how they came: what the relay saw of the connection, or, when the peer is
+ * a trusted reverse proxy, what that proxy says in X-Forwarded-For/-Proto/-Port. From anyone else
+ * those headers are claims and ignored (headers.ts replaces them before forwarding).
+ */
+export function forwardedFactsOf(req: IncomingMessage, trusts: ProxyTrust = TRUST_NOBODY): ForwardedFacts {
   const socket = req.socket as Socket & Partial<TLSSocket>;
-  return {
+  const seen: ForwardedFacts = {
     clientIp: normalizeIp(socket.remoteAddress),
     host: req.headers.host ?? "",
     proto: socket.encrypted ? "https" : "http",
     port: socket.localPort ?? 0,
   };
+  return trusts(seen.clientIp) ? factsFromProxy(req.headers, seen, trusts) : seen;
+}
+
+function factsFromProxy(
+  headers: IncomingHttpHeaders,
+  seen: ForwardedFacts,
+  trusts: ProxyTrust,
+): ForwardedFacts {
+  const said = lastListValue(joined(headers["x-forwarded-proto"]))?.toLowerCase();
+  const proto = said === "https" || said === "http" ? said : undefined;
+  const portText = lastListValue(joined(headers["x-forwarded-port"]));
+  const port = portText && /^\d{1,5}$/.test(portText) ? Number(portText) : 0;
+  return {
+    clientIp: clientFromChain(joined(headers["x-forwarded-for"]), trusts) ?? seen.clientIp,
+    host: seen.host,
+    proto: proto ?? seen.proto,
+    // A proxy that names the scheme but not the port: the scheme's default, not the relay's own port.
+    port: port > 0 && port <= 65535 ? port : proto ? (proto === "https" ? 443 : 80) : seen.port,
+  };
+}
+
+function joined(value: string | string[] | undefined): string | undefined {
+  return Array.isArray(value) ? value.join(",") : value;
 }
 
 /**
@@ -60,12 +95,12 @@ export function forwardedFactsOf(req: IncomingMessage): ForwardedFacts {
  * the access check about live ones.
  */
 export function createDispatcher(deps: DispatcherDeps): Dispatcher {
-  const { domain, registry, reservations, access, logger } = deps;
+  const { domain, registry, reservations, access, logger, trusts = TRUST_NOBODY } = deps;
 
   return (req, upgrade) => {
     const route = routeRequest(req, domain, registry);
     if (route.kind === "page") return { kind: "page", page: route.page };
-    const facts = forwardedFactsOf(req);
+    const facts = forwardedFactsOf(req, trusts);
     const exchange = startExchange({
       name: route.name,
       tunnel: route.kind === "tunnel" ? route.tunnel : undefined,

@@ -156,6 +156,60 @@ test("a renewed certificate is served by the running relay", async () => {
   }
 });
 
+test("behind a trusted proxy (BURROW_TRUSTED_PROXIES) the app sees the visitor the proxy saw; anyone else's claims are replaced", async () => {
+  await withRelay(
+    { db: testDb.db, env: { ...httpsEnv(certDir), BURROW_TRUSTED_PROXIES: "127.0.0.1" } },
+    async (relay) => {
+      const host = `life.${TEST_DOMAIN}`;
+      // What nginx sends: the browser's own claim, then the address it saw; it took the request
+      // over HTTPS on 443, so the relay must not redirect it (that would loop).
+      const proxied = await requestEdge(relay, {
+        host,
+        path: "/via-proxy",
+        headers: {
+          "x-forwarded-for": "10.6.6.6, 198.51.100.7",
+          "x-forwarded-proto": "https",
+          "x-forwarded-port": "443",
+        },
+      });
+      assert.equal(proxied.status, 200, "served, not redirected to https");
+      const fromProxy = seen.findLast((r) => r.url === "/via-proxy")!;
+      assert.equal(fromProxy.headers["x-forwarded-for"], "198.51.100.7");
+      assert.equal(fromProxy.headers["x-real-ip"], "198.51.100.7");
+      assert.equal(fromProxy.headers["x-forwarded-proto"], "https");
+      assert.equal(fromProxy.headers["x-forwarded-port"], "443");
+      assert.equal(fromProxy.headers.forwarded, `for=198.51.100.7;host=${host};proto=https`);
+
+      // The same headers from a peer that is not a trusted proxy are claims: redirected to HTTPS
+      // like any plain-HTTP visitor, and (with the redirect off) replaced by what the relay saw.
+      const stranger = await requestEdge(relay, {
+        host,
+        path: "/from-stranger",
+        localAddress: "127.0.0.2",
+        headers: { "x-forwarded-for": "198.51.100.7", "x-forwarded-proto": "https" },
+      });
+      assert.equal(stranger.status, 308);
+      assert.equal(
+        seen.some((r) => r.url === "/from-stranger"),
+        false,
+      );
+    },
+  );
+  await withRelay({ db: testDb.db, env: { BURROW_TRUSTED_PROXIES: "127.0.0.1" } }, async (relay) => {
+    const answer = await requestEdge(relay, {
+      host: `life.${TEST_DOMAIN}`,
+      path: "/stranger-claims",
+      localAddress: "127.0.0.2",
+      headers: { "x-forwarded-for": "198.51.100.7", "x-forwarded-proto": "https", "x-forwarded-port": "443" },
+    });
+    assert.equal(answer.status, 200);
+    const request = seen.findLast((r) => r.url === "/stranger-claims")!;
+    assert.equal(request.headers["x-forwarded-for"], "127.0.0.2");
+    assert.equal(request.headers["x-forwarded-proto"], "http");
+    assert.equal(request.headers["x-forwarded-port"], String(relay.httpPort));
+  });
+});
+
 test("BURROW_HTTPS_REDIRECT=false serves tunnels over plain HTTP as well", async () => {
   await withRelay(
     {

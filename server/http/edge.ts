@@ -5,12 +5,13 @@ import type { Duplex } from "node:stream";
 import type { TLSSocket } from "node:tls";
 import type { Db } from "../../lib/db.ts";
 import type { Env } from "../../lib/env.ts";
+import { proxyTrust } from "../../lib/forwarding/trusted-proxies.ts";
 import type { Logger } from "../../lib/logger.ts";
 import { createLogPool, prismaSqlRunner } from "../log-database.ts";
 import { createLogWriter, type LogWriter } from "../log-writer.ts";
 import type { TunnelRegistry } from "../registry.ts";
 import { type AccessGate, publicAccess } from "./access.ts";
-import { createDispatcher, type Dispatch } from "./dispatch.ts";
+import { createDispatcher, type Dispatch, forwardedFactsOf } from "./dispatch.ts";
 import { ExchangeRecorder } from "./exchange.ts";
 import { httpsRedirectLocation } from "./https-redirect.ts";
 import { PAGES } from "./pages.ts";
@@ -87,12 +88,14 @@ export function createHttpEdge(deps: HttpEdgeDeps): HttpEdge {
       }));
   const pools = new TunnelPools(registry);
   const reservations = new ReservationLookup(deps.db);
+  const trusts = proxyTrust(config.BURROW_TRUSTED_PROXIES);
   const dispatcher = createDispatcher({
     domain: config.BURROW_DOMAIN,
     registry,
     reservations,
     access: deps.access ?? publicAccess,
     logger,
+    trusts,
   });
   const recorder = new ExchangeRecorder(logWriter);
   const upgraded = new Set<Duplex>();
@@ -131,7 +134,11 @@ export function createHttpEdge(deps: HttpEdgeDeps): HttpEdge {
    */
   function redirectingToHttps(httpsPort: number) {
     return (req: http.IncomingMessage, res: http.ServerResponse): void => {
-      const location = httpsRedirectLocation(req.headers.host, req.url, config.BURROW_DOMAIN, httpsPort);
+      // A trusted proxy that took the request over HTTPS itself: redirecting again would loop.
+      const location =
+        forwardedFactsOf(req, trusts).proto === "https"
+          ? null
+          : httpsRedirectLocation(req.headers.host, req.url, config.BURROW_DOMAIN, httpsPort);
       if (location === null) {
         onRequest(req, res);
         return;

@@ -4,6 +4,7 @@
  * raw `[name, value, name, value, …]` arrays so duplicates (Set-Cookie) and spelling survive and no
  * object is built per request.
  */
+import { plainAddress } from "../../lib/forwarding/trusted-proxies.ts";
 
 /** Connection-scoped headers: they describe the visitor↔relay hop and must not be forwarded. */
 const HOP_BY_HOP: ReadonlySet<string> = new Set([
@@ -19,9 +20,10 @@ const HOP_BY_HOP: ReadonlySet<string> = new Set([
   "http2-settings",
 ]);
 
-// The relay is the edge: nothing before it is trusted, so whatever a visitor claims in these is
-// dropped and replaced with what the relay saw. Appending to a visitor's X-Forwarded-For would let
-// anyone pose as any address to an app that reads the left-most entry.
+// The relay is the edge: whatever a visitor claims in these is dropped and replaced with what the
+// relay saw (or, from a peer in BURROW_TRUSTED_PROXIES, what dispatch.ts read from that proxy's
+// headers). Appending to a visitor's X-Forwarded-For would let anyone pose as any address to an app
+// that reads the left-most entry.
 const EDGE_OWNED: ReadonlySet<string> = new Set([
   "forwarded",
   "x-forwarded-for",
@@ -50,10 +52,9 @@ export interface HeaderEdits {
   dropAuthorization?: boolean;
 }
 
-/** "::ffff:203.0.113.5" (an IPv4 visitor on a dual-stack socket) → "203.0.113.5". */
+/** "::ffff:203.0.113.5" (an IPv4 visitor on a dual-stack socket) → "203.0.113.5"; none → "unknown". */
 export function normalizeIp(address: string | undefined): string {
-  if (!address) return "unknown";
-  return address.startsWith("::ffff:") && address.includes(".") ? address.slice(7) : address;
+  return address ? plainAddress(address) : "unknown";
 }
 
 const TOKEN = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;

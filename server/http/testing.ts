@@ -292,6 +292,8 @@ export function requestEdge(
     method?: string;
     headers?: Record<string, string>;
     agent?: http.Agent;
+    /** Connect from this loopback address (e.g. 127.0.0.2, a visitor other than 127.0.0.1). */
+    localAddress?: string;
   },
 ): Promise<SimpleResponse> {
   return new Promise((resolve, reject) => {
@@ -304,6 +306,7 @@ export function requestEdge(
         headers: { host: options.host, ...options.headers },
         agent: options.agent ?? false,
         setHost: false,
+        localAddress: options.localAddress,
       },
       (res) => {
         let body = "";

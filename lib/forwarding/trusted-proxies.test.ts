@@ -1,0 +1,70 @@
+import assert from "node:assert/strict";
+import { test } from "node:test";
+import {
+  clientFromChain,
+  lastListValue,
+  parseTrustedProxies,
+  proxyTrust,
+  TRUST_NOBODY,
+} from "./trusted-proxies.ts";
+
+test("entries: addresses, ranges and group names; anything else is reported", () => {
+  assert.deepEqual(parseTrustedProxies(" 10.0.0.0/8, Loopback,2001:db8::/32 ,203.0.113.7,"), {
+    entries: ["10.0.0.0/8", "loopback", "2001:db8::/32", "203.0.113.7"],
+    invalid: [],
+  });
+  assert.deepEqual(parseTrustedProxies("10.0.0.0/33,proxy.example.com,::1/129,1.2.3.4/x,private").invalid, [
+    "10.0.0.0/33",
+    "proxy.example.com",
+    "::1/129",
+    "1.2.3.4/x",
+  ]);
+});
+
+test("trust: ranges, single addresses, groups, IPv4 seen on a dual-stack socket", () => {
+  const trusts = proxyTrust(["loopback", "10.0.0.0/8", "203.0.113.7", "2001:db8::/32"]);
+  for (const yes of [
+    "127.0.0.1",
+    "127.9.9.9",
+    "::1",
+    "::ffff:127.0.0.1",
+    "10.200.1.1",
+    "203.0.113.7",
+    "2001:db8::5",
+  ]) {
+    assert.equal(trusts(yes), true, yes);
+  }
+  for (const no of ["203.0.113.8", "11.0.0.1", "2001:db9::1", "unknown", "", "::ffff:198.51.100.1"]) {
+    assert.equal(trusts(no), false, no);
+  }
+  assert.equal(proxyTrust(["private"])("192.168.1.20"), true);
+  assert.equal(proxyTrust(["private"])("8.8.8.8"), false);
+  assert.equal(proxyTrust([])("127.0.0.1"), false);
+});
+
+test("the client is the first untrusted hop from the right; what it claimed further left is ignored", () => {
+  const trusts = proxyTrust(["10.0.0.0/8"]);
+  // A browser at 198.51.100.7 claiming 1.2.3.4, through two proxies of ours (10.0.0.2 saw 10.0.0.1's peer).
+  assert.equal(clientFromChain("1.2.3.4, 198.51.100.7, 10.0.0.1", trusts), "198.51.100.7");
+  assert.equal(clientFromChain("198.51.100.7", trusts), "198.51.100.7");
+  // Everyone on the chain is trusted: the left-most is the best we know.
+  assert.equal(clientFromChain("10.0.0.9, 10.0.0.1", trusts), "10.0.0.9");
+  // Garbage ends the walk at the last address a trusted proxy vouched for.
+  assert.equal(clientFromChain("unknown, 10.0.0.5", trusts), "10.0.0.5");
+  assert.equal(clientFromChain("1.2.3.4, <script>", trusts), undefined);
+  assert.equal(
+    clientFromChain("::ffff:198.51.100.7,2001:db8::1", proxyTrust(["2001:db8::/32"])),
+    "198.51.100.7",
+  );
+  assert.equal(clientFromChain(undefined, trusts), undefined);
+  assert.equal(clientFromChain("", trusts), undefined);
+  // Trusting nobody, only the nearest entry counts.
+  assert.equal(clientFromChain("1.2.3.4, 198.51.100.7", TRUST_NOBODY), "198.51.100.7");
+});
+
+test("lastListValue takes what the nearest proxy appended", () => {
+  assert.equal(lastListValue("https"), "https");
+  assert.equal(lastListValue("https, http"), "http");
+  assert.equal(lastListValue(" , "), undefined);
+  assert.equal(lastListValue(undefined), undefined);
+});

@@ -1,0 +1,102 @@
+// Pure: which peers may tell Burrow who the visitor is (BURROW_TRUSTED_PROXIES), shared by the
+// relay's edge and the dashboard.
+import { BlockList, isIP } from "node:net";
+
+/** Named groups an operator can write instead of address ranges. */
+export const PROXY_GROUPS: Readonly<Record<string, readonly string[]>> = {
+  loopback: ["127.0.0.0/8", "::1/128"],
+  // RFC 1918, carrier-grade NAT, IPv6 unique-local and link-local: where a proxy on the same host,
+  // in a container network or on a private LAN connects from.
+  private: [
+    "10.0.0.0/8",
+    "172.16.0.0/12",
+    "192.168.0.0/16",
+    "100.64.0.0/10",
+    "169.254.0.0/16",
+    "fc00::/7",
+    "fe80::/10",
+    "127.0.0.0/8",
+    "::1/128",
+  ],
+};
+
+/** A checked entry: an address or range (`203.0.113.7`, `10.0.0.0/8`, `2001:db8::/32`) or a group name. */
+export type TrustedProxyEntry = string;
+
+/**
+ * Splits and checks a comma-separated BURROW_TRUSTED_PROXIES value. Returns the entries, or the
+ * ones that are neither an address, a range nor a group name (the caller says so and stops).
+ */
+export function parseTrustedProxies(value: string): { entries: TrustedProxyEntry[]; invalid: string[] } {
+  const entries = value
+    .split(",")
+    .map((entry) => entry.trim().toLowerCase())
+    .filter(Boolean);
+  return { entries, invalid: entries.filter((entry) => !(entry in PROXY_GROUPS) && !parseRange(entry)) };
+}
+
+/** True when the given address is one of the trusted proxies. */
+export type ProxyTrust = (address: string) => boolean;
+
+/** Trusts nobody: the relay is the edge and every header a visitor sends about itself is a claim. */
+export const TRUST_NOBODY: ProxyTrust = () => false;
+
+/** Builds the check for parsed entries (invalid ones are ignored: parseTrustedProxies reports them). */
+export function proxyTrust(entries: readonly TrustedProxyEntry[]): ProxyTrust {
+  if (entries.length === 0) return TRUST_NOBODY;
+  const list = new BlockList();
+  for (const entry of entries.flatMap((e) => PROXY_GROUPS[e] ?? [e])) {
+    const range = parseRange(entry);
+    if (range) list.addSubnet(range.address, range.prefix, range.family);
+  }
+  return (address) => {
+    const plain = plainAddress(address);
+    const family = isIP(plain);
+    return family !== 0 && list.check(plain, family === 4 ? "ipv4" : "ipv6");
+  };
+}
+
+/** "::ffff:203.0.113.5" (an IPv4 peer on a dual-stack socket) → "203.0.113.5"; others unchanged. */
+export function plainAddress(address: string): string {
+  return address.startsWith("::ffff:") && address.includes(".") ? address.slice(7) : address;
+}
+
+/**
+ * The client behind a chain of proxies: walks X-Forwarded-For from the right (each proxy appends
+ * the address it saw) past the trusted proxies, and returns the first address that is not one, or
+ * the left-most address reached. Entries left of an untrusted one are whatever a client wrote and
+ * are never believed; an entry that is not an address ends the walk (the address right of it is
+ * the last one a trusted proxy vouched for). `undefined` when the header holds no address.
+ */
+export function clientFromChain(
+  forwardedFor: string | null | undefined,
+  trusts: ProxyTrust,
+): string | undefined {
+  if (!forwardedFor) return undefined;
+  const hops = forwardedFor.split(",");
+  let reached: string | undefined;
+  for (let i = hops.length - 1; i >= 0; i -= 1) {
+    const hop = plainAddress(hops[i]!.trim());
+    if (isIP(hop) === 0) break;
+    reached = hop;
+    if (!trusts(hop)) break;
+  }
+  return reached;
+}
+
+/** The last value of a comma-separated header a proxy may have appended to ("https, http" → "http"). */
+export function lastListValue(value: string | null | undefined): string | undefined {
+  const last = value?.slice(value.lastIndexOf(",") + 1).trim();
+  return last || undefined;
+}
+
+function parseRange(entry: string): { address: string; prefix: number; family: "ipv4" | "ipv6" } | undefined {
+  const slash = entry.indexOf("/");
+  const address = slash === -1 ? entry : entry.slice(0, slash);
+  const version = isIP(address);
+  if (version === 0) return undefined;
+  const max = version === 4 ? 32 : 128;
+  const prefixText = slash === -1 ? String(max) : entry.slice(slash + 1);
+  if (!/^\d{1,3}$/.test(prefixText) || Number(prefixText) > max) return undefined;
+  return { address, prefix: Number(prefixText), family: version === 4 ? "ipv4" : "ipv6" };
+}

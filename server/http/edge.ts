@@ -89,6 +89,11 @@ export function createHttpEdge(deps: HttpEdgeDeps): HttpEdge {
   const pools = new TunnelPools(registry);
   const reservations = new ReservationLookup(deps.db);
   const trusts = proxyTrust(config.BURROW_TRUSTED_PROXIES);
+  /** Named in the start-up log line, so an operator sees which proxies are believed. */
+  const proxies =
+    config.BURROW_TRUSTED_PROXIES.length > 0
+      ? { trustedProxies: config.BURROW_TRUSTED_PROXIES.join(",") }
+      : {};
   const dispatcher = createDispatcher({
     domain: config.BURROW_DOMAIN,
     registry,
@@ -302,7 +307,7 @@ export function createHttpEdge(deps: HttpEdgeDeps): HttpEdge {
     async listen() {
       if (config.BURROW_HTTPS_PORT === undefined || !config.BURROW_TLS_CERT || !config.BURROW_TLS_KEY) {
         const httpPort = await bind(configure(http.createServer(serverOptions)), config.BURROW_HTTP_PORT);
-        logger.info("http edge listening", { host: config.BURROW_LISTEN_HOST, port: httpPort });
+        logger.info("http edge listening", { host: config.BURROW_LISTEN_HOST, port: httpPort, ...proxies });
         return { httpPort };
       }
       const files = { cert: config.BURROW_TLS_CERT, key: config.BURROW_TLS_KEY };
@@ -321,6 +326,7 @@ export function createHttpEdge(deps: HttpEdgeDeps): HttpEdge {
         port: httpPort,
         httpsPort,
         redirectsToHttps: config.BURROW_HTTPS_REDIRECT,
+        ...proxies,
       });
       return { httpPort, httpsPort };
     },

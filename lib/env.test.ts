@@ -1,4 +1,5 @@
 import assert from "node:assert/strict";
+import { networkInterfaces } from "node:os";
 import { test } from "node:test";
 import { loadEnv } from "./env.ts";
 
@@ -27,4 +28,11 @@ test("BURROW_TRUSTED_PROXIES: nobody by default, a list of addresses, ranges and
     () => loadEnv({ BURROW_TRUSTED_PROXIES: "127.0.0.1,nginx" }),
     /BURROW_TRUSTED_PROXIES has "nginx", which is not an address, a range such as 10\.0\.0\.0\/8, or one of loopback, private/,
   );
+});
+
+test("BURROW_LISTEN_HOST: every address by default, IPv6 too where the host has it", () => {
+  const hasIpv6 = Object.values(networkInterfaces()).some((list) => list?.some((a) => a.family === "IPv6"));
+  assert.equal(loadEnv({}).BURROW_LISTEN_HOST, hasIpv6 ? "::" : "0.0.0.0");
+  assert.equal(loadEnv({ BURROW_LISTEN_HOST: "" }).BURROW_LISTEN_HOST, loadEnv({}).BURROW_LISTEN_HOST);
+  assert.equal(loadEnv({ BURROW_LISTEN_HOST: "127.0.0.1" }).BURROW_LISTEN_HOST, "127.0.0.1");
 });

@@ -1,3 +1,4 @@
+import { networkInterfaces } from "node:os";
 import { resolve } from "node:path";
 import { z } from "zod";
 import { AppError } from "./errors.ts";
@@ -42,6 +43,16 @@ const sshCiphers = z.string().transform((value, ctx) => {
   return z.NEVER;
 });
 
+/**
+ * Every address of the host: "::" serves IPv6 and IPv4 visitors alike (Node opens it dual-stack,
+ * whatever net.ipv6.bindv6only says), so the AAAA record the deploy guide suggests works; a host
+ * with IPv6 switched off gets "0.0.0.0".
+ */
+function allAddresses(): string {
+  const interfaces = Object.values(networkInterfaces());
+  return interfaces.some((addresses) => addresses?.some((a) => a.family === "IPv6")) ? "::" : "0.0.0.0";
+}
+
 const trustedProxies = z.string().transform((value, ctx): TrustedProxyEntry[] => {
   const { entries, invalid } = parseTrustedProxies(value);
   if (invalid.length === 0) return entries;
@@ -73,7 +84,7 @@ export const envSchema = z
         "must be a domain name such as tunnels.example.com",
       )
       .default("localhost"),
-    BURROW_LISTEN_HOST: z.string().min(1).default("0.0.0.0"),
+    BURROW_LISTEN_HOST: z.preprocess(emptyAsUndefined, z.string().min(1).default(allAddresses)),
     BURROW_SSH_PORT: port.default(2222),
     BURROW_SSH_HOST: z.preprocess(emptyAsUndefined, z.string().min(1).optional()),
     BURROW_HTTP_PORT: port.default(8080),

@@ -22,7 +22,7 @@ import { WebSocket, WebSocketServer } from "ws";
 import { projectRoot } from "../../lib/project-root.ts";
 import { setAccessSettings } from "../../lib/sharing/service.ts";
 import { startTestRelay, type TestRelay } from "../testing/harness.ts";
-import { makeTestCertificate, unusedPort } from "./testing.ts";
+import { makeTestCertificate, readAnswer, type SimpleResponse, unusedPort } from "./testing.ts";
 
 const NGINX_MISSING =
   spawnSync("nginx", ["-v"]).status === 0
@@ -154,18 +154,12 @@ async function startNginx(dir: string, relayPort: number, port: number): Promise
   }
 }
 
-interface Answer {
-  status: number;
-  headers: http.IncomingHttpHeaders;
-  body: string;
-}
-
 /** One HTTPS request to nginx for `<name>.localhost`, from the given loopback address. */
 function visit(
   name: string,
   from: string,
   options: { path?: string; method?: string; headers?: Record<string, string>; body?: Buffer } = {},
-): Promise<Answer> {
+): Promise<SimpleResponse> {
   return new Promise((resolve, reject) => {
     const req = https.request(
       {
@@ -179,14 +173,7 @@ function visit(
         rejectUnauthorized: false,
         agent: false,
       },
-      (res) => {
-        let body = "";
-        res.setEncoding("utf8");
-        res.on("data", (chunk: string) => {
-          body += chunk;
-        });
-        res.on("end", () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body }));
-      },
+      (res) => readAnswer(res).then(resolve, reject),
     );
     req.on("error", reject);
     req.setTimeout(20_000, () => req.destroy(new Error("request timed out")));

@@ -308,19 +308,24 @@ export function requestEdge(
         setHost: false,
         localAddress: options.localAddress,
       },
-      (res) => {
-        let body = "";
-        res.setEncoding("utf8");
-        res.on("data", (chunk: string) => {
-          body += chunk;
-        });
-        res.on("end", () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body }));
-        res.on("error", reject);
-      },
+      (res) => readAnswer(res).then(resolve, reject),
     );
     req.on("error", reject);
     req.setTimeout(15_000, () => req.destroy(new Error("request timed out")));
     req.end();
+  });
+}
+
+/** Reads a whole response as text. */
+export function readAnswer(res: http.IncomingMessage): Promise<SimpleResponse> {
+  return new Promise((resolve, reject) => {
+    let body = "";
+    res.setEncoding("utf8");
+    res.on("data", (chunk: string) => {
+      body += chunk;
+    });
+    res.on("end", () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body }));
+    res.on("error", reject);
   });
 }
 

@@ -1,7 +1,8 @@
+import { FixedWindows } from "../throttle/fixed-windows.ts";
+
 /**
- * Fixed-window attempt counter for wrong tunnel passwords: a per-(IP, name) limit, and a per-name
- * ceiling so that many IPs trying one name are throttled too. In memory: a relay restart resets it,
- * which is acceptable for a brute-force brake (argon2 keeps each guess expensive anyway).
+ * Attempt counter for wrong tunnel passwords: a per-(IP, name) limit, and a per-name ceiling so that
+ * many IPs trying one name are throttled too. Fixed windows in memory (lib/throttle/fixed-windows.ts).
  */
 export interface ThrottleOptions {
   perClient: number;
@@ -10,27 +11,21 @@ export interface ThrottleOptions {
   now?: () => number;
 }
 
-interface Window {
-  count: number;
-  resetAt: number;
-}
-
 export class AttemptThrottle {
-  readonly #options: Required<ThrottleOptions>;
-  readonly #windows = new Map<string, Window>();
+  readonly #options: ThrottleOptions;
+  readonly #windows: FixedWindows;
 
   constructor(options: ThrottleOptions) {
-    this.#options = { now: Date.now, ...options };
+    this.#options = options;
+    this.#windows = new FixedWindows({ windowMs: options.windowMs, maxKeys: 100_000, now: options.now });
   }
 
   /** Seconds to wait when this client may not try this name now; 0 when it may. */
   retryAfter(clientIp: string, name: string): number {
-    const now = this.#options.now();
-    const waits = [
-      this.#wait(`c:${clientIp}:${name}`, this.#options.perClient, now),
-      this.#wait(`n:${name}`, this.#options.perName, now),
-    ];
-    return Math.max(...waits);
+    return Math.max(
+      this.#windows.wait(clientKey(clientIp, name), this.#options.perClient),
+      this.#windows.wait(nameKey(name), this.#options.perName),
+    );
   }
 
   /**
@@ -48,37 +43,16 @@ export class AttemptThrottle {
 
   /** Takes back one attempt counted by `attempt` (the password was right). */
   forgive(clientIp: string, name: string): void {
-    const now = this.#options.now();
-    for (const key of [`c:${clientIp}:${name}`, `n:${name}`]) {
-      const window = this.#windows.get(key);
-      if (window && window.resetAt > now && window.count > 0) window.count -= 1;
-    }
+    this.#windows.unbump(clientKey(clientIp, name));
+    this.#windows.unbump(nameKey(name));
   }
 
   /** Records one failed attempt. */
   fail(clientIp: string, name: string): void {
-    const now = this.#options.now();
-    this.#bump(`c:${clientIp}:${name}`, now);
-    this.#bump(`n:${name}`, now);
-    if (this.#windows.size > 100_000) this.#sweep(now);
-  }
-
-  #wait(key: string, limit: number, now: number): number {
-    const window = this.#windows.get(key);
-    if (!window || window.resetAt <= now || window.count < limit) return 0;
-    return Math.ceil((window.resetAt - now) / 1000);
-  }
-
-  #bump(key: string, now: number): void {
-    const window = this.#windows.get(key);
-    if (!window || window.resetAt <= now) {
-      this.#windows.set(key, { count: 1, resetAt: now + this.#options.windowMs });
-    } else {
-      window.count += 1;
-    }
-  }
-
-  #sweep(now: number): void {
-    for (const [key, window] of this.#windows) if (window.resetAt <= now) this.#windows.delete(key);
+    this.#windows.bump(clientKey(clientIp, name));
+    this.#windows.bump(nameKey(name));
   }
 }
+
+const clientKey = (ip: string, name: string) => `c:${ip}:${name}`;
+const nameKey = (name: string) => `n:${name}`;

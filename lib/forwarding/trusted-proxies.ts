@@ -5,8 +5,8 @@ import { BlockList, isIP } from "node:net";
 /** Named groups an operator can write instead of address ranges. */
 export const PROXY_GROUPS: Readonly<Record<string, readonly string[]>> = {
   loopback: ["127.0.0.0/8", "::1/128"],
-  // RFC 1918, carrier-grade NAT, IPv6 unique-local and link-local: where a proxy on the same host,
-  // in a container network or on a private LAN connects from.
+  // RFC 1918, carrier-grade NAT, link-local, IPv6 unique-local and link-local, and loopback: where
+  // a proxy on the same host, in a container network or on a private LAN connects from.
   private: [
     "10.0.0.0/8",
     "172.16.0.0/12",

@@ -3,6 +3,7 @@ import type { Connection, ServerChannel } from "ssh2";
 import { AppError } from "../../lib/errors.ts";
 import type { Tunnel, TunnelRegistry } from "../registry.ts";
 import type { SessionRecorder } from "../sessions/session-recorder.ts";
+import { closeWhenDestroyed } from "./closing-channel.ts";
 import type { ForwardBind } from "./forward-request.ts";
 
 /** A visitor's stream waits at most this long for the SSH client to accept the channel. */
@@ -78,6 +79,11 @@ export class SshTunnel implements Tunnel {
     return this.#closed;
   }
 
+  /** Channels (= connections to the local app) open now, pooled idle ones included. */
+  get openStreams(): number {
+    return this.#streams.size;
+  }
+
   /**
    * Opens a `forwarded-tcpip` (or `forwarded-streamlocal@openssh.com`) channel to the client, which
    * connects it to its local app. Never touches the database.
@@ -109,7 +115,7 @@ export class SshTunnel implements Tunnel {
         }
         this.#streams.add(channel);
         channel.once("close", () => this.#streams.delete(channel));
-        resolve(channel);
+        resolve(closeWhenDestroyed(channel));
       };
       try {
         const client = this.#owner.client;

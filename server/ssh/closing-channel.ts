@@ -1,0 +1,34 @@
+import type { Duplex } from "node:stream";
+
+/**
+ * Makes a relay-opened channel emit 'close' once it is destroyed and the SSH client has closed its
+ * end too, whether or not anyone still reads it.
+ *
+ * ssh2's `Channel#destroy` only sends EOF and CLOSE; the channel's 'close' event, which undici's
+ * pool (and the tunnel's set of open streams) wait for before letting a connection go, is emitted
+ * only after its readable side has *ended*, and ending needs a reader. undici stops reading a
+ * connection once a response says `Connection: close` (HTTP/1.0 apps such as
+ * `python3 -m http.server` say it on every response): such channels never closed, each held one of
+ * the tunnel pool's 256 connections, and after a few hundred requests every request to the tunnel
+ * waited forever. Reading what is left after destroy (nobody wants it any more) lets the end, and
+ * so the close, happen.
+ */
+export function closeWhenDestroyed<T extends Duplex>(channel: T): T {
+  const destroy = channel.destroy.bind(channel);
+  let draining = false;
+  const drain = () => {
+    while (channel.read() !== null) {
+      // Discard: the channel was destroyed, its remaining bytes have no reader.
+    }
+  };
+  channel.destroy = (error?: Error) => {
+    destroy(error);
+    if (!draining) {
+      draining = true;
+      channel.on("readable", drain);
+      drain();
+    }
+    return channel;
+  };
+  return channel;
+}

@@ -1,0 +1,118 @@
+import assert from "node:assert/strict";
+import http from "node:http";
+import net, { type AddressInfo } from "node:net";
+import { after, before, test } from "node:test";
+import { setTimeout as sleep } from "node:timers/promises";
+import { SshTunnel } from "../ssh/ssh-tunnel.ts";
+import { startTestRelay, type TestRelay } from "../testing/harness.ts";
+
+/**
+ * More requests than the tunnel's pool holds connections (256): before channels were released, the
+ * requests after the pool filled up with unreleased channels waited forever.
+ */
+const REQUESTS = 300;
+
+let t: TestRelay;
+before(async () => {
+  t = await startTestRelay();
+});
+after(() => t.close());
+
+/** Starts `app`, reserves `name` for a new user and connects it with the real ssh client. */
+async function connect(name: string, app: net.Server) {
+  const user = await t.createUserWithKey();
+  await t.reserve(user, name);
+  await new Promise<void>((resolve) => app.listen(0, "127.0.0.1", resolve));
+  const ssh = await t.startSsh({
+    user,
+    forwards: [`${name}:80:127.0.0.1:${(app.address() as AddressInfo).port}`],
+  });
+  assert.equal(ssh.state, "live", ssh.stderr());
+  const tunnel = t.relay.registry.get(name);
+  assert.ok(tunnel instanceof SshTunnel);
+  return {
+    tunnel,
+    async close() {
+      ssh.kill();
+      if (app instanceof http.Server) app.closeAllConnections();
+      await new Promise<void>((resolve) => app.close(() => resolve()));
+    },
+  };
+}
+
+/** Answers one request per connection and closes it, as `python3 -m http.server` does (HTTP/1.0). */
+function http10App(): net.Server {
+  return net.createServer((socket) => {
+    socket.on("error", () => {});
+    socket.once("data", () => {
+      socket.end("HTTP/1.0 200 OK\r\nContent-Type: text/plain\r\nContent-Length: 2\r\n\r\nok");
+    });
+  });
+}
+
+/** An HTTP/1.1 app that asks for every connection to be closed after its response. */
+function connectionCloseApp(): http.Server {
+  return http.createServer((_req, res) => {
+    res.writeHead(200, { "content-type": "text/plain", connection: "close" });
+    res.end("ok");
+  });
+}
+
+const apps = { "HTTP/1.0": http10App, "Connection: close": connectionCloseApp };
+
+for (const [kind, makeApp] of Object.entries(apps)) {
+  test(`an app that closes every connection (${kind}) keeps answering, and every channel is released`, async () => {
+    const name = kind === "HTTP/1.0" ? "closer-http10" : "closer-conn-close";
+    const { tunnel, close } = await connect(name, makeApp());
+    try {
+      for (let i = 0; i < REQUESTS; i++) {
+        const res = await t.fetchTunnel(name, `/r${i}`);
+        assert.equal(res.status, 200, `request ${i}: ${res.body}`);
+        assert.equal(res.body, "ok");
+      }
+      // Each channel ends with its response; none may stay open holding a pool connection.
+      await t.waitFor(() => tunnel.openStreams === 0, "every channel to the app to close", 3_000);
+    } finally {
+      await close();
+    }
+  });
+}
+
+test("an app that closes idle keep-alive connections sooner than the relay (gunicorn: 2 s) leaves no channel behind", async () => {
+  const app = http.createServer((_req, res) => res.end("ok"));
+  app.keepAliveTimeout = 300;
+  const { tunnel, close } = await connect("short-keepalive", app);
+  try {
+    for (let i = 0; i < 5; i++) {
+      assert.equal((await t.fetchTunnel("short-keepalive", `/r${i}`)).status, 200);
+      // Past the app's keep-alive: it closes the pooled connection, the relay must let the channel go.
+      await sleep(500);
+    }
+    await t.waitFor(() => tunnel.openStreams === 0, "every idle-closed channel to close", 3_000);
+  } finally {
+    await close();
+  }
+});
+
+test("visitors who leave in the middle of a download leave no channel behind", async () => {
+  const app = http.createServer((_req, res) => {
+    res.writeHead(200, { "content-type": "application/octet-stream", "content-length": 100_000_000 });
+    const timer = setInterval(() => res.write(Buffer.alloc(64 * 1024)), 5);
+    res.on("close", () => clearInterval(timer));
+  });
+  const { tunnel, close } = await connect("left-early", app);
+  try {
+    for (let i = 0; i < 5; i++) {
+      const visitor = net.connect(t.httpPort, "127.0.0.1");
+      visitor.on("error", () => {});
+      visitor.write("GET /big HTTP/1.1\r\nHost: left-early.localhost\r\n\r\n");
+      await new Promise((resolve) => visitor.once("data", resolve));
+      // Mid-stream: the app is writing and the channel's window is full when the visitor goes.
+      await sleep(50);
+      visitor.destroy();
+    }
+    await t.waitFor(() => tunnel.openStreams === 0, "the aborted downloads' channels to close", 3_000);
+  } finally {
+    await close();
+  }
+});

@@ -7,9 +7,10 @@ import type { Duplex } from "node:stream";
  * ssh2's `Channel#destroy` only sends EOF and CLOSE; the channel's 'close' event, which undici's
  * pool (and the tunnel's set of open streams) wait for before letting a connection go, is emitted
  * only after its readable side has *ended*, and ending needs a reader. undici stops reading a
- * connection once a response says `Connection: close` (HTTP/1.0 apps such as
- * `python3 -m http.server` say it on every response): such channels never closed, each held one of
- * the tunnel pool's 256 connections, and after a few hundred requests every request to the tunnel
+ * connection it gives up: after a response that says `Connection: close` (HTTP/1.0 apps such as
+ * `python3 -m http.server` say it on every response), when the app closes an idle keep-alive
+ * connection, when a visitor leaves mid-response. Such channels never closed, each held one of the
+ * tunnel pool's 256 connections, and after a few hundred of them every request to the tunnel
  * waited forever. Reading what is left after destroy (nobody wants it any more) lets the end, and
  * so the close, happen.
  */

@@ -20,9 +20,9 @@ export function testServerUrl(): string {
   return url;
 }
 
-/** Creates a fresh, migrated database with a unique name on the test server. */
-export async function createTestDatabase(label = "t"): Promise<TestDatabase> {
-  const server = new URL(testServerUrl());
+/** Creates a fresh, migrated database with a unique name on the test server (or on `serverUrl`). */
+export async function createTestDatabase(label = "t", serverUrl = testServerUrl()): Promise<TestDatabase> {
+  const server = new URL(serverUrl);
   const name = `burrow_test_${label.replace(/\W/g, "").slice(0, 20)}_${randomBytes(4).toString("hex")}`;
   const admin = new pg.Client({ connectionString: server.toString() });
   await admin.connect();

@@ -121,6 +121,8 @@ export interface TestRelayOptions extends Partial<Pick<RelayDeps, "access" | "ke
    * (on the relay's own database connection); TTLs may be shortened or lengthened for the test.
    */
   accessGate?: { cacheTtlMs?: number; notifiedCacheTtlMs?: number };
+  /** Create the test database on this server instead of the shared test server (one the test restarts). */
+  databaseServerUrl?: string;
 }
 
 export interface TestRelay {
@@ -159,7 +161,7 @@ export async function startTestRelay(
   overrides: Record<string, string> = {},
   options: TestRelayOptions = {},
 ): Promise<TestRelay> {
-  const { proxyDatabase, accessGate: gateOptions, ...deps } = options;
+  const { proxyDatabase, accessGate: gateOptions, databaseServerUrl, ...deps } = options;
   const cleanups: (() => Promise<void> | void)[] = [];
   const runCleanups = async () => {
     for (const cleanup of cleanups.reverse()) {
@@ -173,7 +175,7 @@ export async function startTestRelay(
   try {
     const scratch = await mkdtemp(join(process.env.BURROW_TEST_SCRATCH ?? tmpdir(), "relay-"));
     cleanups.push(() => rm(scratch, { recursive: true, force: true }));
-    const database: TestDatabase = await createTestDatabase("relay");
+    const database: TestDatabase = await createTestDatabase("relay", databaseServerUrl);
     cleanups.push(() => database.drop());
 
     let relayDb = database.db;

@@ -81,6 +81,10 @@ test("a new user signs up, adds a key, reserves a name, connects with ssh and wa
     await expect(first).toContainText("GET");
     await expect(first).toContainText("200");
     await expect(log.getByRole("row").filter({ hasText: "/second" })).toBeVisible();
+    // How long the log is kept (BURROW_LOG_RETENTION_DAYS, default 30).
+    await expect(
+      page.getByText("Every request through this name, newest first, kept for 30 days."),
+    ).toBeVisible();
 
     // The traffic chart draws requests per minute and the error rate, for the hour and the day.
     const chart = page.getByRole("img", { name: "Traffic over the last hour" });

@@ -36,3 +36,21 @@ test("BURROW_LISTEN_HOST: every address by default, IPv6 too where the host has 
   assert.equal(loadEnv({ BURROW_LISTEN_HOST: "" }).BURROW_LISTEN_HOST, loadEnv({}).BURROW_LISTEN_HOST);
   assert.equal(loadEnv({ BURROW_LISTEN_HOST: "127.0.0.1" }).BURROW_LISTEN_HOST, "127.0.0.1");
 });
+
+test("BURROW_LOG_RETENTION_DAYS: 30 by default, 0 keeps forever, a clear error for anything else", () => {
+  assert.equal(loadEnv({}).BURROW_LOG_RETENTION_DAYS, 30);
+  assert.equal(loadEnv({ BURROW_LOG_RETENTION_DAYS: "0" }).BURROW_LOG_RETENTION_DAYS, 0);
+  assert.equal(loadEnv({ BURROW_LOG_RETENTION_DAYS: "90" }).BURROW_LOG_RETENTION_DAYS, 90);
+  assert.throws(
+    () => loadEnv({ BURROW_LOG_RETENTION_DAYS: "-1" }),
+    /BURROW_LOG_RETENTION_DAYS must be 0 \(keep forever\) or more days/,
+  );
+  assert.throws(
+    () => loadEnv({ BURROW_LOG_RETENTION_DAYS: "a month" }),
+    /BURROW_LOG_RETENTION_DAYS must be a whole number of days/,
+  );
+  assert.throws(
+    () => loadEnv({ BURROW_LOG_RETENTION_DAYS: "1.5" }),
+    /BURROW_LOG_RETENTION_DAYS must be a whole number of days/,
+  );
+});

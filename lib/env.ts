@@ -102,6 +102,11 @@ export const envSchema = z
     BURROW_SSH_CIPHERS: z.preprocess(emptyAsUndefined, sshCiphers.default(DEFAULT_SSH_CIPHERS)),
     BURROW_LOG_QUEUE_MAX: positiveInt.default(50_000),
     BURROW_REQUEST_LOG: flag.default(true),
+    BURROW_LOG_RETENTION_DAYS: z.coerce
+      .number({ message: "must be a whole number of days (0 keeps request logs forever)" })
+      .int("must be a whole number of days (0 keeps request logs forever)")
+      .min(0, "must be 0 (keep forever) or more days")
+      .default(30),
     BURROW_ACCESS_COOKIE_HOURS: positiveInt.default(24),
     BURROW_TRUSTED_PROXIES: trustedProxies.default([]),
     AUTH_SECRET: z.preprocess(

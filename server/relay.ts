@@ -9,6 +9,7 @@ import { Heartbeat } from "./heartbeat.ts";
 import { hostKeyFingerprint } from "./host-key.ts";
 import type { AccessGate } from "./http/access.ts";
 import { createHttpEdge } from "./http/edge.ts";
+import { LogRetention, type LogRetentionOptions } from "./log-retention.ts";
 import { TunnelRegistry } from "./registry.ts";
 import { errorText, SessionRecorder } from "./sessions/session-recorder.ts";
 import { ConnectionLimits } from "./ssh/connection-limits.ts";
@@ -32,6 +33,8 @@ export interface RelayDeps {
   access?: AccessGate;
   /** SSH keepalive tuning; the default (10 s × 2) finds dead peers within ~30 s. Tests shorten it. */
   keepalive?: Keepalive;
+  /** When request-log retention first runs and how often (default: after 1 minute, hourly). Tests shorten it. */
+  logRetention?: Pick<LogRetentionOptions, "firstRunMs" | "intervalMs">;
 }
 
 /** Events the relay emits for other parts (the edge, tests). */
@@ -112,6 +115,13 @@ export function createRelay(deps: RelayDeps): Relay {
     droppedLogs: () => edge.logWriter?.stats().dropped ?? 0,
   });
 
+  const retention = new LogRetention({
+    db,
+    logger,
+    days: config.BURROW_LOG_RETENTION_DAYS,
+    ...deps.logRetention,
+  });
+
   const onCommand = (command: RelayCommand) => {
     logger.info("relay command", { type: command.type, name: command.name });
     if (command.type === "disconnect") {
@@ -162,6 +172,7 @@ export function createRelay(deps: RelayDeps): Relay {
       else
         logger.warn("no DATABASE_URL for the relay control channel: dashboard disconnects will not reach it");
       heartbeat.start({ sshPort, httpPort });
+      retention.start();
       logger.info("relay listening", { sshPort, httpPort, httpsPort, hostKey: fingerprint });
       return httpsPort === undefined ? { sshPort, httpPort } : { sshPort, httpPort, httpsPort };
     },
@@ -169,7 +180,7 @@ export function createRelay(deps: RelayDeps): Relay {
     close() {
       closing ??= (async () => {
         ssh.stopAccepting();
-        await Promise.all([heartbeat.stop(), control?.stop()]);
+        await Promise.all([heartbeat.stop(), retention.stop(), control?.stop()]);
         // Tunnels stay up while the edge drains, so requests in flight can finish.
         await edge.close();
         ssh.closeConnections("relay_shutdown", messages.relayShutdown);

@@ -110,7 +110,7 @@ export interface EchoedRequest {
   bodyLength: number;
 }
 
-export interface TestRelayOptions extends Partial<Pick<RelayDeps, "access" | "keepalive">> {
+export interface TestRelayOptions extends Partial<Pick<RelayDeps, "access" | "keepalive" | "logRetention">> {
   /**
    * Route the relay's own database connections through a proxy the test can cut (`databaseProxy`),
    * to simulate an outage. The harness's `db` stays direct.

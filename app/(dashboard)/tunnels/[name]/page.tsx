@@ -88,7 +88,12 @@ export default async function TunnelPage({ params, searchParams }: Props) {
         </Card>
 
         <Card>
-          <CardHeader title="Requests" description="Every request through this name, newest first." />
+          <CardHeader
+            title="Requests"
+            description={`Every request through this name, newest first${
+              env.BURROW_LOG_RETENTION_DAYS > 0 ? `, kept for ${env.BURROW_LOG_RETENTION_DAYS} days` : ""
+            }.`}
+          />
           <CardBody className="space-y-4">
             <LogFiltersForm filters={filters} />
             <RequestLog

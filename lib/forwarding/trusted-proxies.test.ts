@@ -2,6 +2,7 @@ import assert from "node:assert/strict";
 import { test } from "node:test";
 import {
   clientFromChain,
+  hopAddress,
   lastListValue,
   parseTrustedProxies,
   proxyTrust,
@@ -60,6 +61,20 @@ test("the client is the first untrusted hop from the right; what it claimed furt
   assert.equal(clientFromChain("", trusts), undefined);
   // Trusting nobody, only the nearest entry counts.
   assert.equal(clientFromChain("1.2.3.4, 198.51.100.7", TRUST_NOBODY), "198.51.100.7");
+});
+
+test("entries with ports or brackets (Azure Application Gateway, IIS) are read as their address", () => {
+  assert.equal(hopAddress("203.0.113.5:51234"), "203.0.113.5");
+  assert.equal(hopAddress("[2001:db8::1]:51234"), "2001:db8::1");
+  assert.equal(hopAddress("[2001:db8::1]"), "2001:db8::1");
+  assert.equal(hopAddress("2001:db8::1"), "2001:db8::1", "a bare IPv6 address keeps its colons");
+  assert.equal(hopAddress("::ffff:203.0.113.5"), "203.0.113.5");
+  assert.equal(hopAddress("203.0.113.5:port"), "203.0.113.5:port", "not an address: the walk stops there");
+  const trusts = proxyTrust(["10.0.0.0/8"]);
+  assert.equal(clientFromChain("198.51.100.7:40000, 10.0.0.1:443", trusts), "198.51.100.7");
+  assert.equal(clientFromChain("[2001:db8::7]:40000, 10.0.0.1", trusts), "2001:db8::7");
+  // A ported entry is still only believed when a trusted proxy wrote it.
+  assert.equal(clientFromChain("1.2.3.4:1, 198.51.100.7:2", trusts), "198.51.100.7");
 });
 
 test("lastListValue takes what the nearest proxy appended", () => {

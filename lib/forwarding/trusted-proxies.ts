@@ -62,11 +62,25 @@ export function plainAddress(address: string): string {
 }
 
 /**
+ * One X-Forwarded-For entry as a plain address. Most proxies write bare addresses, but some
+ * (Azure Application Gateway, IIS ARR) append the client's port: "203.0.113.5:51234",
+ * "[2001:db8::1]:51234"; brackets alone ("[2001:db8::1]") are also seen. A bare IPv6 address has
+ * colons of its own and is left as it is.
+ */
+export function hopAddress(entry: string): string {
+  const bracketed = /^\[([^\]]+)\](?::\d{1,5})?$/.exec(entry);
+  if (bracketed) return bracketed[1]!;
+  const withPort = /^(\d{1,3}(?:\.\d{1,3}){3}):\d{1,5}$/.exec(entry);
+  return plainAddress(withPort ? withPort[1]! : entry);
+}
+
+/**
  * The client behind a chain of proxies: walks X-Forwarded-For from the right (each proxy appends
  * the address it saw) past the trusted proxies, and returns the first address that is not one, or
  * the left-most address reached. Entries left of an untrusted one are whatever a client wrote and
- * are never believed; an entry that is not an address ends the walk (the address right of it is
- * the last one a trusted proxy vouched for). `undefined` when the header holds no address.
+ * are never believed; an entry that is not an address (with or without a port, see hopAddress)
+ * ends the walk (the address right of it is the last one a trusted proxy vouched for).
+ * `undefined` when the header holds no address.
  */
 export function clientFromChain(
   forwardedFor: string | null | undefined,
@@ -76,7 +90,7 @@ export function clientFromChain(
   const hops = forwardedFor.split(",");
   let reached: string | undefined;
   for (let i = hops.length - 1; i >= 0; i -= 1) {
-    const hop = plainAddress(hops[i]!.trim());
+    const hop = hopAddress(hops[i]!.trim());
     if (isIP(hop) === 0) break;
     reached = hop;
     if (!trusts(hop)) break;

@@ -12,13 +12,15 @@ export const LOG_USER_AGENT_MAX = 512;
  * - client_aborted: the visitor went away before the response was complete.
  * - upstream_aborted: the tunnel (or the local app) cut the response short.
  * - relay_draining: the relay is shutting down.
+ * - tunnel_busy: the tunnel already had as many requests open as it may, and none finished in time.
  */
 export type RequestLogError =
   | "tunnel_offline"
   | "local_unreachable"
   | "client_aborted"
   | "upstream_aborted"
-  | "relay_draining";
+  | "relay_draining"
+  | "tunnel_busy";
 
 /**
  * Which of the relay's own access pages answered a request instead of the tunnel's app (a

@@ -18,7 +18,7 @@ import { PAGES } from "./pages.ts";
 import { proxyRequest, sendPage } from "./proxy.ts";
 import { ReservationLookup } from "./reservation-lookup.ts";
 import { logCertificate, readCertificate, watchCertificate } from "./tls-certificate.ts";
-import { TunnelPools } from "./tunnel-pools.ts";
+import { type PoolLimits, TunnelPools } from "./tunnel-pools.ts";
 import { proxyUpgrade, sendRawPage } from "./upgrade.ts";
 
 export interface HttpEdgeDeps {
@@ -44,6 +44,8 @@ export interface HttpEdgeDeps {
   headersTimeoutMs?: number;
   /** How often the TLS certificate files are checked for a renewal (default 60 s; tests shorten it). */
   certificateCheckMs?: number;
+  /** Channels per tunnel and how long a request waits for one (tunnel-pools.ts; tests shrink them). */
+  poolLimits?: PoolLimits;
 }
 
 export interface HttpEdge {
@@ -86,7 +88,7 @@ export function createHttpEdge(deps: HttpEdgeDeps): HttpEdge {
         maxQueue: config.BURROW_LOG_QUEUE_MAX,
         logger: logger.child({ part: "log" }),
       }));
-  const pools = new TunnelPools(registry);
+  const pools = new TunnelPools(registry, deps.poolLimits);
   const reservations = new ReservationLookup(deps.db);
   const trusts = proxyTrust(config.BURROW_TRUSTED_PROXIES);
   /** Named in the start-up log line, so an operator sees which proxies are believed. */

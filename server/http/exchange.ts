@@ -81,6 +81,7 @@ const NOTE: Partial<Record<RequestLogError, string>> = {
   local_unreachable: "nothing answers on the local port",
   upstream_aborted: "response cut short",
   client_aborted: "visitor went away",
+  tunnel_busy: "tunnel busy: too many requests open at once",
 };
 
 /**

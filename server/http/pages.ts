@@ -64,6 +64,10 @@ export function renderPageHtml(status: number, title: string, innerHtml: string)
   };
 }
 
+function withHeaders(page: EdgePage, headers: Record<string, string>): EdgePage {
+  return { ...page, headers: { ...page.headers, ...headers } };
+}
+
 /** The fixed pages, rendered once at start. */
 export const PAGES = {
   landing: renderPage(
@@ -95,6 +99,15 @@ export const PAGES = {
     "The relay does not pass server-wide OPTIONS * requests on to tunnels; ask for a path instead.",
   ),
   draining: renderPage(503, "Relay restarting", "The relay is restarting. Try again in a moment."),
+  tunnelBusy: withHeaders(
+    renderPage(
+      503,
+      "Tunnel busy",
+      "This tunnel already has as many requests open as it may, and none finished in time. " +
+        "Try again in a moment.",
+    ),
+    { "retry-after": "5" },
+  ),
 } as const satisfies Record<string, EdgePage>;
 
 /** A page as raw HTTP/1.1 bytes, for sockets the HTTP server has handed over (upgrades, client errors). */

@@ -69,6 +69,7 @@ export function proxyRequest(
   const visitor = { ip: facts.clientIp, port: req.socket.remotePort ?? 0 };
   let retriesLeft = !hasBody && IDEMPOTENT.has(exchange.method) ? 1 : 0;
   let upstream: Dispatcher.DispatchController | undefined;
+  let leaveQueue = () => {};
 
   if (hasBody) {
     req.on("data", (chunk: Buffer) => {
@@ -82,6 +83,7 @@ export function proxyRequest(
   res.once("close", () => {
     if (!res.writableFinished) {
       exchange.error ??= "client_aborted";
+      leaveQueue();
       upstream?.abort(new Error("visitor went away"));
     }
     deps.recorder.finish(exchange);
@@ -98,6 +100,13 @@ export function proxyRequest(
     exchange.error = gone ? "tunnel_offline" : error;
     exchange.status = gone ? PAGES.tunnelOffline.status : PAGES.localUnreachable.status;
     sendPage(res, gone ? PAGES.tunnelOffline : PAGES.localUnreachable);
+  };
+  // Every channel of the tunnel stayed taken for the whole wait (long polls, event streams, an app
+  // stopped in a debugger): the visitor hears so instead of waiting without an end.
+  const busy = () => {
+    exchange.error = "tunnel_busy";
+    exchange.status = PAGES.tunnelBusy.status;
+    sendPage(res, PAGES.tunnelBusy);
   };
 
   const handler: Dispatcher.DispatchHandler = {
@@ -140,13 +149,13 @@ export function proxyRequest(
       if (res.destroyed) return;
       if (!res.headersSent && retriesLeft > 0 && isConnectionClosed(error)) {
         retriesLeft -= 1;
-        pool.dispatch(visitor, options, handler);
+        leaveQueue = pool.dispatch(visitor, options, handler, busy);
         return;
       }
       fail("local_unreachable");
     },
   };
-  pool.dispatch(visitor, options, handler);
+  leaveQueue = pool.dispatch(visitor, options, handler, busy);
 }
 
 /** undici's parsed headers back into Node's raw [name, value, ...] list (repeats kept in order). */

@@ -23,6 +23,7 @@ import type { LogWriter } from "../log-writer.ts";
 import { type Tunnel, TunnelRegistry } from "../registry.ts";
 import type { AccessGate } from "./access.ts";
 import { createHttpEdge, type HttpEdge } from "./edge.ts";
+import type { PoolLimits } from "./tunnel-pools.ts";
 
 export const TEST_DOMAIN = "tunnels.test";
 
@@ -63,6 +64,7 @@ export async function startEdgeTestRelay(options: {
   drainTimeoutMs?: number;
   headersTimeoutMs?: number;
   certificateCheckMs?: number;
+  poolLimits?: PoolLimits;
 }): Promise<EdgeTestRelay> {
   const config = loadEnv({
     BURROW_DOMAIN: TEST_DOMAIN,
@@ -84,6 +86,7 @@ export async function startEdgeTestRelay(options: {
     drainTimeoutMs: options.drainTimeoutMs,
     headersTimeoutMs: options.headersTimeoutMs,
     certificateCheckMs: options.certificateCheckMs,
+    poolLimits: options.poolLimits,
   });
   const { httpPort, httpsPort } = await edge.listen();
 

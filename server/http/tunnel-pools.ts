@@ -7,6 +7,14 @@ import type { Tunnel, TunnelRegistry } from "../registry.ts";
 // WebSocket, caches and mocks, which the relay never uses (about 7 MiB of RSS).
 const Pool = createRequire(import.meta.url)("undici/lib/dispatcher/pool.js") as typeof UndiciPool;
 
+/** A request waiting for a channel. */
+interface Waiter {
+  visitor: Visitor;
+  options: Dispatcher.DispatchOptions;
+  handler: Dispatcher.DispatchHandler;
+  timer: NodeJS.Timeout;
+}
+
 /** Who a channel is opened for: reported to the SSH client as the channel's originator. */
 export interface Visitor {
   ip: string;
@@ -23,9 +31,28 @@ export const IDLE_CHANNEL_MS = 4_000;
 /**
  * Bounds the channels (= app connections) one tunnel holds open; more requests queue. Idle ones
  * may all stay pooled (the idle timeout closes them): closing a channel only to open another for
- * the next request is what the pool is there to avoid.
+ * the next request is what the pool is there to avoid. The SSH client needs a file descriptor per
+ * channel, and 256 is macOS's default limit for a process.
  */
-const MAX_CHANNELS_PER_TUNNEL = 256;
+export const MAX_CHANNELS_PER_TUNNEL = 256;
+
+/**
+ * How long a request may wait for one of those channels before the visitor is told the tunnel is
+ * busy (503, Retry-After): with every channel held by a long poll or event stream, a queued request
+ * would otherwise wait without an end. Only the wait for a channel is bounded, never the app's answer.
+ */
+export const QUEUE_WAIT_MS = 30_000;
+
+/** Per-tunnel pool limits (tests shrink them). */
+export interface PoolLimits {
+  maxChannels: number;
+  queueWaitMs: number;
+}
+
+export const DEFAULT_POOL_LIMITS: PoolLimits = {
+  maxChannels: MAX_CHANNELS_PER_TUNNEL,
+  queueWaitMs: QUEUE_WAIT_MS,
+};
 
 /**
  * A keep-alive HTTP/1.1 connection pool (undici's) whose connections are SSH channels of one
@@ -37,6 +64,7 @@ const MAX_CHANNELS_PER_TUNNEL = 256;
 export class TunnelPool {
   readonly tunnel: Tunnel;
   readonly pool: UndiciPool;
+  readonly limits: PoolLimits;
   /**
    * The visitor of the request being handed to the pool: undici opens a connection synchronously
    * inside dispatch() for a request without a body, so this names the visitor whose request made
@@ -46,10 +74,11 @@ export class TunnelPool {
    */
   #visitor: Visitor = { ip: "127.0.0.1", port: 0 };
 
-  constructor(tunnel: Tunnel) {
+  constructor(tunnel: Tunnel, limits: PoolLimits = DEFAULT_POOL_LIMITS) {
     this.tunnel = tunnel;
+    this.limits = limits;
     this.pool = new Pool("http://tunnel.invalid", {
-      connections: MAX_CHANNELS_PER_TUNNEL,
+      connections: limits.maxChannels,
       // The app's own Keep-Alive hint (Node apps send timeout=5) is honoured when shorter, less this
       // margin; nothing the app says makes the relay keep a channel longer than IDLE_CHANNEL_MS.
       keepAliveTimeout: IDLE_CHANNEL_MS,
@@ -70,15 +99,98 @@ export class TunnelPool {
     });
   }
 
-  /** Hands a request to the pool on behalf of a visitor (see #visitor). */
-  dispatch(visitor: Visitor, options: Dispatcher.DispatchOptions, handler: Dispatcher.DispatchHandler): void {
-    this.#visitor = visitor;
-    this.pool.dispatch(options, handler);
+  /** Requests handed to undici and not yet answered or failed: at most limits.maxChannels. */
+  #running = 0;
+  /** Requests waiting for one of them, oldest first. */
+  readonly #waiting: Waiter[] = [];
+
+  /**
+   * Hands a request to the pool on behalf of a visitor (see #visitor), or, while every channel
+   * is taken, queues it for up to limits.queueWaitMs; `onBusy` is called if none frees up in that
+   * time. The queue is the relay's, not undici's: a request undici holds can only be aborted
+   * once it has a connection (which the abort then destroys), and a visitor who gives up waiting
+   * should cost nothing. Returns a function that takes a request still waiting out of the queue
+   * (the visitor left).
+   */
+  dispatch(
+    visitor: Visitor,
+    options: Dispatcher.DispatchOptions,
+    handler: Dispatcher.DispatchHandler,
+    onBusy: () => void,
+  ): () => void {
+    if (this.#running < this.limits.maxChannels) {
+      this.#start(visitor, options, handler);
+      return () => {};
+    }
+    const waiter: Waiter = {
+      visitor,
+      options,
+      handler,
+      timer: setTimeout(() => {
+        this.#unqueue(waiter);
+        onBusy();
+      }, this.limits.queueWaitMs),
+    };
+    waiter.timer.unref();
+    this.#waiting.push(waiter);
+    return () => this.#unqueue(waiter);
   }
 
-  /** Closes every pooled channel; requests still running on them fail. Safe to call twice. */
+  #start(visitor: Visitor, options: Dispatcher.DispatchOptions, handler: Dispatcher.DispatchHandler): void {
+    this.#running += 1;
+    let released = false;
+    const release = () => {
+      if (released) return;
+      released = true;
+      this.#running -= 1;
+      this.#startWaiting();
+    };
+    this.#visitor = visitor;
+    // Every request ends in exactly one of onResponseEnd / onResponseError (undici's contract, an
+    // abort included): that frees its place for the next waiting request.
+    this.pool.dispatch(options, {
+      onRequestStart: (controller, context) => handler.onRequestStart?.(controller, context),
+      onRequestUpgrade: (controller, status, headers, socket) =>
+        handler.onRequestUpgrade?.(controller, status, headers, socket),
+      onResponseStart: (controller, status, headers, message) =>
+        handler.onResponseStart?.(controller, status, headers, message),
+      onResponseData: (controller, chunk) => handler.onResponseData?.(controller, chunk),
+      onResponseEnd: (controller, trailers) => {
+        release();
+        handler.onResponseEnd?.(controller, trailers);
+      },
+      onResponseError: (controller, error) => {
+        release();
+        handler.onResponseError?.(controller, error);
+      },
+    });
+  }
+
+  #startWaiting(): void {
+    while (this.#running < this.limits.maxChannels && this.#waiting.length > 0) {
+      const next = this.#waiting.shift()!;
+      clearTimeout(next.timer);
+      this.#start(next.visitor, next.options, next.handler);
+    }
+  }
+
+  #unqueue(waiter: Waiter): void {
+    const at = this.#waiting.indexOf(waiter);
+    if (at === -1) return;
+    clearTimeout(waiter.timer);
+    this.#waiting.splice(at, 1);
+  }
+
+  /**
+   * Closes every pooled channel; requests still running on them fail, and so do waiting ones
+   * (undici refuses them at once: their visitors hear that the tunnel went away). Safe to call twice.
+   */
   destroy(): void {
     this.pool.destroy().catch(() => {});
+    for (const waiter of this.#waiting.splice(0)) {
+      clearTimeout(waiter.timer);
+      this.#start(waiter.visitor, waiter.options, waiter.handler);
+    }
   }
 }
 
@@ -91,9 +203,11 @@ export class TunnelPools {
   readonly #registry: TunnelRegistry;
   readonly #pools = new Map<string, TunnelPool>();
   readonly #sweeper: NodeJS.Timeout;
+  readonly #limits: PoolLimits;
 
-  constructor(registry: TunnelRegistry, sweepIntervalMs = 5_000) {
+  constructor(registry: TunnelRegistry, limits: PoolLimits = DEFAULT_POOL_LIMITS, sweepIntervalMs = 5_000) {
     this.#registry = registry;
+    this.#limits = limits;
     this.#sweeper = setInterval(() => this.sweep(), sweepIntervalMs);
     this.#sweeper.unref();
   }
@@ -103,7 +217,7 @@ export class TunnelPools {
     const current = this.#pools.get(tunnel.name);
     if (current?.tunnel === tunnel) return current;
     current?.destroy();
-    const pool = new TunnelPool(tunnel);
+    const pool = new TunnelPool(tunnel, this.#limits);
     this.#pools.set(tunnel.name, pool);
     return pool;
   }

@@ -1,0 +1,138 @@
+import assert from "node:assert/strict";
+import type http from "node:http";
+import net from "node:net";
+import { after, before, test } from "node:test";
+import { setTimeout as sleep } from "node:timers/promises";
+import { createTestDatabase, type TestDatabase } from "../../lib/testing/db.ts";
+import {
+  type EdgeTestRelay,
+  type LocalApp,
+  requestEdge,
+  type SshTunnelClient,
+  startEdgeTestRelay,
+  startLocalApp,
+  startSshTunnel,
+  TEST_DOMAIN,
+  waitFor,
+} from "./testing.ts";
+
+/** A tunnel allowed 3 channels, and a request waits 400 ms for one (instead of 256 and 30 s). */
+const MAX_CHANNELS = 3;
+const QUEUE_WAIT_MS = 400;
+
+let testDb: TestDatabase;
+let relay: EdgeTestRelay;
+let app: LocalApp;
+let client: SshTunnelClient;
+const host = `busy.${TEST_DOMAIN}`;
+/** Open event streams: each holds a channel until the test ends it. */
+const streams = new Set<http.ServerResponse>();
+
+before(async () => {
+  testDb = await createTestDatabase("edgebusy");
+  relay = await startEdgeTestRelay({
+    db: testDb.db,
+    poolLimits: { maxChannels: MAX_CHANNELS, queueWaitMs: QUEUE_WAIT_MS },
+  });
+  app = await startLocalApp((req, res) => {
+    if (req.url === "/events") {
+      res.writeHead(200, { "content-type": "text/event-stream" });
+      res.write("data: hello\n\n");
+      streams.add(res);
+      res.on("close", () => streams.delete(res));
+      return;
+    }
+    res.end("quick");
+  });
+  client = await startSshTunnel(relay, "busy", app.port);
+});
+
+after(async () => {
+  await client?.stop();
+  await relay?.close();
+  await app?.close();
+  await testDb?.drop();
+});
+
+/** Opens an event stream through the tunnel and waits for its first event; returns its visitor socket. */
+async function openStream(): Promise<net.Socket> {
+  const socket = net.connect(relay.httpPort, "127.0.0.1");
+  socket.on("error", () => {});
+  socket.write(`GET /events HTTP/1.1\r\nHost: ${host}\r\n\r\n`);
+  let seen = "";
+  await new Promise<void>((resolve) =>
+    socket.on("data", (chunk: Buffer) => {
+      seen += chunk.toString();
+      if (seen.includes("data: hello")) resolve();
+    }),
+  );
+  return socket;
+}
+
+async function takeEveryChannel(): Promise<net.Socket[]> {
+  const visitors: net.Socket[] = [];
+  for (let i = 0; i < MAX_CHANNELS; i++) visitors.push(await openStream());
+  return visitors;
+}
+
+async function endStreams(visitors: net.Socket[]): Promise<void> {
+  for (const visitor of visitors) visitor.destroy();
+  await waitFor(() => streams.size === 0, "the app to see every stream end");
+}
+
+test("every channel held by an event stream: the next visitor hears 'Tunnel busy' with Retry-After, not silence", async () => {
+  const visitors = await takeEveryChannel();
+  try {
+    const started = Date.now();
+    const res = await requestEdge(relay, { host, path: "/quick" });
+    assert.equal(res.status, 503);
+    assert.equal(res.headers["retry-after"], "5");
+    assert.match(res.body, /Tunnel busy/);
+    assert.ok(Date.now() - started >= QUEUE_WAIT_MS - 50, "answered before the wait was over");
+    const line = relay.traces.get("busy")?.lines.at(-1) ?? "";
+    assert.match(line, /GET \/quick 503 .*tunnel busy/);
+  } finally {
+    await endStreams(visitors);
+  }
+  // Free again: the next request gets the app.
+  assert.equal((await requestEdge(relay, { host, path: "/quick" })).body, "quick");
+});
+
+test("a waiting request gets the first channel that frees up", async () => {
+  const visitors = await takeEveryChannel();
+  try {
+    const waiting = requestEdge(relay, { host, path: "/quick" });
+    await sleep(QUEUE_WAIT_MS / 4);
+    visitors.shift()!.destroy();
+    const res = await waiting;
+    assert.equal(res.status, 200);
+    assert.equal(res.body, "quick");
+  } finally {
+    await endStreams(visitors);
+  }
+});
+
+test("a visitor who leaves while waiting costs no channel", async () => {
+  await requestEdge(relay, { host, path: "/quick" });
+  const visitors = await takeEveryChannel();
+  const opened = relay.traces.get("busy")!.channelsOpened;
+  const leaver = net.connect(relay.httpPort, "127.0.0.1");
+  leaver.on("error", () => {});
+  leaver.write(`GET /quick HTTP/1.1\r\nHost: ${host}\r\n\r\n`);
+  await sleep(QUEUE_WAIT_MS / 4);
+  leaver.destroy();
+  const trace = relay.traces.get("busy")!;
+  await waitFor(
+    () => trace.lines.some((line) => /GET \/quick .*visitor went away/.test(line)),
+    "the relay to see the waiting visitor leave",
+  );
+  await endStreams(visitors);
+  // The streams' channels went back to the pool (or closed); the next request is served, and the
+  // request that was given up never opened or spent a channel of its own.
+  assert.equal((await requestEdge(relay, { host, path: "/quick" })).body, "quick");
+  await sleep(QUEUE_WAIT_MS);
+  assert.ok(
+    trace.channelsOpened <= opened + 1,
+    `channels opened: ${trace.channelsOpened - opened} after the streams`,
+  );
+});

@@ -43,6 +43,13 @@ export function AddKeyForm({ action }: { action: AddKeyAction }) {
     if (!label) setLabel(file.name.replace(/\.pub$/, ""));
   }
 
+  // A file picked before the page's script took over (a slow connection) fired a change event
+  // nobody heard: fire it again once the form is live, so onChange reads the file.
+  useEffect(() => {
+    const input = fileInput.current;
+    if (input?.files?.length) input.dispatchEvent(new Event("change", { bubbles: true }));
+  }, []);
+
   const keyError = fileProblem ?? fieldError(state, "publicKey");
   const message = formError(state);
   return (

@@ -26,6 +26,8 @@ export class LogRetention {
   #timer: NodeJS.Timeout | undefined;
   #running: Promise<void> | undefined;
   #stopped = false;
+  /** Aborted by stop(): a run in progress ends after its current batch. */
+  readonly #stopping = new AbortController();
 
   constructor(options: LogRetentionOptions) {
     this.#options = options;
@@ -36,9 +38,10 @@ export class LogRetention {
     this.#schedule(this.#options.firstRunMs ?? 60_000);
   }
 
-  /** Stops the schedule and waits for a run in progress. Safe to call twice. */
+  /** Stops the schedule and waits for a run in progress to finish its batch. Safe to call twice. */
   async stop(): Promise<void> {
     this.#stopped = true;
+    this.#stopping.abort();
     clearTimeout(this.#timer);
     await this.#running;
   }
@@ -47,7 +50,9 @@ export class LogRetention {
   async run(now = new Date()): Promise<number> {
     const cutoff = retentionCutoff(this.#options.days, now);
     if (!cutoff) return 0;
-    const deleted = await deleteRequestLogsBefore(this.#options.db, cutoff);
+    const deleted = await deleteRequestLogsBefore(this.#options.db, cutoff, {
+      signal: this.#stopping.signal,
+    });
     if (deleted > 0) {
       this.#options.logger.info("request log: deleted rows past the retention period", {
         deleted,

@@ -38,7 +38,7 @@ test("deletes every row older than the cutoff, of every name, in batches, and ke
       row("fresh", 0, "/kept/fresh"),
     ],
   });
-  const deleted = await deleteRequestLogsBefore(db, retentionCutoff(30)!, 3);
+  const deleted = await deleteRequestLogsBefore(db, retentionCutoff(30)!, { batchSize: 3 });
   assert.equal(deleted, 9);
   const left = await db.requestLog.findMany({ select: { name: true, path: true }, orderBy: { path: "asc" } });
   assert.deepEqual(left, [
@@ -47,5 +47,23 @@ test("deletes every row older than the cutoff, of every name, in batches, and ke
     { name: "shop", path: "/kept/now" },
     { name: "blog", path: "/kept/yesterday" },
   ]);
-  assert.equal(await deleteRequestLogsBefore(db, retentionCutoff(30)!, 3), 0, "a second pass finds nothing");
+  assert.equal(
+    await deleteRequestLogsBefore(db, retentionCutoff(30)!, { batchSize: 3 }),
+    0,
+    "a second pass finds nothing",
+  );
+});
+
+test("an aborted signal stops between batches, keeping the rest for the next run", async () => {
+  await db.requestLog.createMany({
+    data: Array.from({ length: 6 }, (_, i) => row("backlog", 60 + i, `/backlog/${i}`)),
+  });
+  const stop = new AbortController();
+  stop.abort();
+  assert.equal(
+    await deleteRequestLogsBefore(db, retentionCutoff(30)!, { batchSize: 2, signal: stop.signal }),
+    0,
+  );
+  assert.equal(await db.requestLog.count({ where: { name: "backlog" } }), 6);
+  assert.equal(await deleteRequestLogsBefore(db, retentionCutoff(30)!, { batchSize: 2 }), 6);
 });

@@ -136,3 +136,15 @@ test("a visitor who leaves while waiting costs no channel", async () => {
     `channels opened: ${trace.channelsOpened - opened} after the streams`,
   );
 });
+
+// Last: it ends the tunnel.
+test("requests waiting when the tunnel goes away hear 'Tunnel offline' at once, not 'busy' later", async () => {
+  const visitors = await takeEveryChannel();
+  const waiting = requestEdge(relay, { host, path: "/quick" });
+  await sleep(QUEUE_WAIT_MS / 4);
+  await client.stop();
+  const res = await waiting;
+  assert.equal(res.status, 503);
+  assert.match(res.body, /Tunnel offline/);
+  for (const visitor of visitors) visitor.destroy();
+});

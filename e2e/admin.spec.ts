@@ -33,6 +33,10 @@ test("an admin disconnects a live tunnel: ssh exits and the owner's page shows o
     await admin.getByRole("link", { name: "Admin", exact: true }).click();
     await expect(admin.getByRole("heading", { name: "Relay health" })).toBeVisible();
     await expect(admin.getByText("Up", { exact: true })).toBeVisible();
+    // What the request log takes, and how long it is kept.
+    await expect(admin.getByRole("heading", { name: "Request log" })).toBeVisible();
+    await expect(admin.getByText("Requests older than 30 days are deleted every hour")).toBeVisible();
+    await expect(admin.getByText("On disk")).toBeVisible();
     const row = admin.getByRole("row").filter({ hasText: name });
     await expect(row).toContainText(email);
     await row.getByRole("button", { name: `Disconnect ${name}` }).click();

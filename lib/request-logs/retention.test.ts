@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { after, test } from "node:test";
 import { createTestDatabase } from "../testing/db.ts";
-import { deleteRequestLogsBefore, retentionCutoff } from "./retention.ts";
+import { deleteRequestLogsBefore, requestLogStorage, retentionCutoff } from "./retention.ts";
 
 const database = await createTestDatabase("retention");
 after(() => database.drop());
@@ -66,4 +66,18 @@ test("an aborted signal stops between batches, keeping the rest for the next run
   );
   assert.equal(await db.requestLog.count({ where: { name: "backlog" } }), 6);
   assert.equal(await deleteRequestLogsBefore(db, retentionCutoff(30)!, { batchSize: 2 }), 6);
+});
+
+test("storage: rows, bytes on disk and the oldest row kept, for the admin page", async () => {
+  await db.requestLog.deleteMany();
+  const empty = await requestLogStorage(db);
+  assert.deepEqual([empty.rows, empty.rowsExact, empty.oldestAt], [0, true, null]);
+  await db.requestLog.createMany({ data: [row("shop", 3, "/first"), row("shop", 1, "/second")] });
+  const storage = await requestLogStorage(db);
+  assert.equal(storage.rows, 2);
+  assert.ok(storage.bytes > 0);
+  assert.equal(
+    storage.oldestAt?.getTime(),
+    (await db.requestLog.findFirst({ where: { path: "/first" } }))?.at.getTime(),
+  );
 });

@@ -54,3 +54,31 @@ export async function deleteRequestLogsBefore(
   }
   return deleted;
 }
+
+/** How much room the request log takes: what an operator weighs against the retention period. */
+export interface RequestLogStorage {
+  /** Exact below EXACT_COUNT_BELOW rows, else PostgreSQL's estimate from its statistics. */
+  rows: number;
+  rowsExact: boolean;
+  /** Table, indexes and TOAST on disk. */
+  bytes: number;
+  /** Time of the oldest row kept, null when the log is empty. */
+  oldestAt: Date | null;
+}
+
+/** Up to this many rows (by the estimate) the count is exact; counting more would read the table. */
+const EXACT_COUNT_BELOW = 100_000;
+
+export async function requestLogStorage(db: Db): Promise<RequestLogStorage> {
+  const [stats] = await db.$queryRaw<{ estimate: number; bytes: bigint; oldest: Date | null }[]>`
+    SELECT (SELECT reltuples FROM pg_class WHERE oid = 'request_logs'::regclass)::float8 AS estimate,
+           pg_total_relation_size('request_logs') AS bytes,
+           -- The lowest id is the oldest row (ids grow as rows are written): one primary-key probe
+           -- rather than a scan for min(at), which has no index of its own.
+           (SELECT at FROM request_logs ORDER BY id LIMIT 1) AS oldest`;
+  const estimate = stats?.estimate ?? -1;
+  // reltuples is -1 until the table was first analysed, and stale on a small, young table.
+  const rowsExact = estimate < EXACT_COUNT_BELOW;
+  const rows = rowsExact ? await db.requestLog.count() : Math.round(estimate);
+  return { rows, rowsExact, bytes: Number(stats?.bytes ?? 0), oldestAt: stats?.oldest ?? null };
+}

@@ -5,9 +5,11 @@ import { cn } from "@/components/ui/cn";
 import { EmptyState } from "@/components/ui/empty-state";
 import { PageHeader } from "@/components/ui/page-header";
 import { TimeAgo } from "@/components/ui/time-ago";
+import { requestLogStorage } from "@/lib/request-logs/retention";
 import { listLiveTunnels } from "@/lib/web/admin";
 import { getDb } from "@/lib/web/db";
-import { formatCount } from "@/lib/web/format";
+import { getEnv } from "@/lib/web/env";
+import { formatBytes, formatCount } from "@/lib/web/format";
 import { listRelayHealth } from "@/lib/web/relay-health";
 import { requireAdmin } from "@/lib/web/session";
 import { disconnectTunnelAction } from "./actions";
@@ -17,7 +19,12 @@ export const metadata: Metadata = { title: "Admin" };
 export default async function AdminPage() {
   await requireAdmin();
   const db = getDb();
-  const [relays, tunnels] = await Promise.all([listRelayHealth(db), listLiveTunnels(db)]);
+  const [relays, tunnels, storage] = await Promise.all([
+    listRelayHealth(db),
+    listLiveTunnels(db),
+    requestLogStorage(db),
+  ]);
+  const retentionDays = getEnv().BURROW_LOG_RETENTION_DAYS;
   return (
     <>
       <PageHeader title="Relay & tunnels" />
@@ -86,6 +93,37 @@ export default async function AdminPage() {
                 ))}
               </ul>
             )}
+          </CardBody>
+        </Card>
+        <Card>
+          <CardHeader
+            title="Request log"
+            description={
+              retentionDays > 0
+                ? `Requests older than ${retentionDays} days are deleted every hour (BURROW_LOG_RETENTION_DAYS).`
+                : "Kept forever (BURROW_LOG_RETENTION_DAYS=0): it grows with every request."
+            }
+          />
+          <CardBody>
+            <dl className="grid grid-cols-2 gap-4 sm:grid-cols-3">
+              <div>
+                <dt className="text-xs font-medium text-zinc-500 uppercase">Requests stored</dt>
+                <dd className="tabular mt-1 text-sm">
+                  {storage.rowsExact ? "" : "about "}
+                  {formatCount(storage.rows)}
+                </dd>
+              </div>
+              <div>
+                <dt className="text-xs font-medium text-zinc-500 uppercase">On disk</dt>
+                <dd className="tabular mt-1 text-sm">{formatBytes(storage.bytes)}</dd>
+              </div>
+              <div>
+                <dt className="text-xs font-medium text-zinc-500 uppercase">Oldest request</dt>
+                <dd className="mt-1 text-sm">
+                  {storage.oldestAt ? <TimeAgo date={storage.oldestAt.toISOString()} /> : "none yet"}
+                </dd>
+              </div>
+            </dl>
           </CardBody>
         </Card>
         <Card>

@@ -16,9 +16,9 @@ import {
   waitFor,
 } from "./testing.ts";
 
-/** A tunnel allowed 3 channels, and a request waits 400 ms for one (instead of 256 and 30 s). */
+/** A tunnel allowed 3 channels, and a request waits 1 s for one (instead of 256 and 30 s). */
 const MAX_CHANNELS = 3;
-const QUEUE_WAIT_MS = 400;
+const QUEUE_WAIT_MS = 1_000;
 
 let testDb: TestDatabase;
 let relay: EdgeTestRelay;

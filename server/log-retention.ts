@@ -25,8 +25,7 @@ export class LogRetention {
   readonly #options: LogRetentionOptions;
   #timer: NodeJS.Timeout | undefined;
   #running: Promise<void> | undefined;
-  #stopped = false;
-  /** Aborted by stop(): a run in progress ends after its current batch. */
+  /** Aborted by stop(): no run is scheduled any more, and one in progress ends after its batch. */
   readonly #stopping = new AbortController();
 
   constructor(options: LogRetentionOptions) {
@@ -34,13 +33,12 @@ export class LogRetention {
   }
 
   start(): void {
-    if (this.#options.days <= 0 || this.#stopped) return;
+    if (this.#options.days <= 0 || this.#stopping.signal.aborted) return;
     this.#schedule(this.#options.firstRunMs ?? 60_000);
   }
 
   /** Stops the schedule and waits for a run in progress to finish its batch. Safe to call twice. */
   async stop(): Promise<void> {
-    this.#stopped = true;
     this.#stopping.abort();
     clearTimeout(this.#timer);
     await this.#running;
@@ -74,7 +72,7 @@ export class LogRetention {
         )
         .finally(() => {
           this.#running = undefined;
-          if (!this.#stopped) this.#schedule(this.#options.intervalMs ?? HOUR_MS);
+          if (!this.#stopping.signal.aborted) this.#schedule(this.#options.intervalMs ?? HOUR_MS);
         });
     }, delayMs);
     this.#timer.unref();

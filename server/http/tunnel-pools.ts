@@ -34,14 +34,14 @@ export const IDLE_CHANNEL_MS = 4_000;
  * the next request is what the pool is there to avoid. The SSH client needs a file descriptor per
  * channel, and 256 is macOS's default limit for a process.
  */
-export const MAX_CHANNELS_PER_TUNNEL = 256;
+const MAX_CHANNELS_PER_TUNNEL = 256;
 
 /**
  * How long a request may wait for one of those channels before the visitor is told the tunnel is
  * busy (503, Retry-After): with every channel held by a long poll or event stream, a queued request
  * would otherwise wait without an end. Only the wait for a channel is bounded, never the app's answer.
  */
-export const QUEUE_WAIT_MS = 30_000;
+const QUEUE_WAIT_MS = 30_000;
 
 /** Per-tunnel pool limits (tests shrink them). */
 export interface PoolLimits {

@@ -4,17 +4,9 @@ import { formatBytes, formatCount } from "@/lib/web/format";
 import type { TunnelStatus } from "@/lib/web/tunnel-dto";
 import { useLiveJson } from "../hooks/use-live-json";
 import { LocalTime } from "../ui/local-time";
+import { Stat } from "../ui/stat";
 import { StatusBadge } from "../ui/status-badge";
 import { TimeAgo } from "../ui/time-ago";
-
-function Stat({ label, children }: { label: string; children: React.ReactNode }) {
-  return (
-    <div className="min-w-0">
-      <dt className="text-xs font-medium text-zinc-500 uppercase">{label}</dt>
-      <dd className="tabular mt-1 truncate text-sm text-zinc-900">{children}</dd>
-    </div>
-  );
-}
 
 /** Status and the current session, refreshed every few seconds. Fixed grid: values change, layout does not. */
 export function LiveStatus({ name, initial }: { name: string; initial: TunnelStatus }) {

@@ -4,6 +4,7 @@ import { Card, CardBody, CardHeader } from "@/components/ui/card";
 import { cn } from "@/components/ui/cn";
 import { EmptyState } from "@/components/ui/empty-state";
 import { PageHeader } from "@/components/ui/page-header";
+import { Stat } from "@/components/ui/stat";
 import { TimeAgo } from "@/components/ui/time-ago";
 import { requestLogStorage } from "@/lib/request-logs/retention";
 import { listLiveTunnels } from "@/lib/web/admin";
@@ -59,32 +60,17 @@ export default async function AdminPage() {
                           </span>
                         </dd>
                       </div>
-                      <div>
-                        <dt className="text-xs font-medium text-zinc-500 uppercase">Last heartbeat</dt>
-                        <dd className="mt-1 text-sm">
-                          <TimeAgo date={r.seenAt.toISOString()} />
-                        </dd>
-                      </div>
-                      <div>
-                        <dt className="text-xs font-medium text-zinc-500 uppercase">Tunnels</dt>
-                        <dd className="tabular mt-1 text-sm">{formatCount(r.tunnels)}</dd>
-                      </div>
-                      <div>
-                        <dt className="text-xs font-medium text-zinc-500 uppercase">Requests/min</dt>
-                        <dd className="tabular mt-1 text-sm">{formatCount(r.requestsPerMinute)}</dd>
-                      </div>
-                      <div>
-                        <dt className="text-xs font-medium text-zinc-500 uppercase">Dropped logs</dt>
-                        <dd className={cn("tabular mt-1 text-sm", r.droppedLogs > 0 && "text-amber-700")}>
-                          {formatCount(r.droppedLogs)}
-                        </dd>
-                      </div>
-                      <div className="min-w-0">
-                        <dt className="text-xs font-medium text-zinc-500 uppercase">Ports</dt>
-                        <dd className="mt-1 text-sm">
-                          ssh {r.sshPort} · http {r.httpPort}
-                        </dd>
-                      </div>
+                      <Stat label="Last heartbeat">
+                        <TimeAgo date={r.seenAt.toISOString()} />
+                      </Stat>
+                      <Stat label="Tunnels">{formatCount(r.tunnels)}</Stat>
+                      <Stat label="Requests/min">{formatCount(r.requestsPerMinute)}</Stat>
+                      <Stat label="Dropped logs" className={r.droppedLogs > 0 ? "text-amber-700" : undefined}>
+                        {formatCount(r.droppedLogs)}
+                      </Stat>
+                      <Stat label="Ports">
+                        ssh {r.sshPort} · http {r.httpPort}
+                      </Stat>
                     </dl>
                     <p className="mt-2 font-mono text-xs break-all text-zinc-500">
                       Host key {r.hostKeyFingerprint} · up since <TimeAgo date={r.startedAt.toISOString()} />
@@ -106,23 +92,14 @@ export default async function AdminPage() {
           />
           <CardBody>
             <dl className="grid grid-cols-2 gap-4 sm:grid-cols-3">
-              <div>
-                <dt className="text-xs font-medium text-zinc-500 uppercase">Requests stored</dt>
-                <dd className="tabular mt-1 text-sm">
-                  {storage.rowsExact ? "" : "about "}
-                  {formatCount(storage.rows)}
-                </dd>
-              </div>
-              <div>
-                <dt className="text-xs font-medium text-zinc-500 uppercase">On disk</dt>
-                <dd className="tabular mt-1 text-sm">{formatBytes(storage.bytes)}</dd>
-              </div>
-              <div>
-                <dt className="text-xs font-medium text-zinc-500 uppercase">Oldest request</dt>
-                <dd className="mt-1 text-sm">
-                  {storage.oldestAt ? <TimeAgo date={storage.oldestAt.toISOString()} /> : "none yet"}
-                </dd>
-              </div>
+              <Stat label="Requests stored">
+                {storage.rowsExact ? "" : "about "}
+                {formatCount(storage.rows)}
+              </Stat>
+              <Stat label="On disk">{formatBytes(storage.bytes)}</Stat>
+              <Stat label="Oldest request">
+                {storage.oldestAt ? <TimeAgo date={storage.oldestAt.toISOString()} /> : "none yet"}
+              </Stat>
             </dl>
           </CardBody>
         </Card>

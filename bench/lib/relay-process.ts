@@ -2,6 +2,7 @@ import { type ChildProcess, spawn } from "node:child_process";
 import { createWriteStream } from "node:fs";
 import { join } from "node:path";
 import { buildServer } from "../../scripts/build-server.mjs";
+import { RELAY_NODE_FLAGS } from "../../server/node-flags.ts";
 
 const repoRoot = join(import.meta.dirname, "..", "..");
 const READY_TIMEOUT_MS = 60_000;
@@ -47,7 +48,9 @@ export interface RelayProcess {
 /** Starts bench/relay-main.ts (bundled) in its own process and waits until it says it is listening. */
 export async function startRelayProcess(options: RelayProcessOptions): Promise<RelayProcess> {
   const [host, port] = splitLoopback(options.httpAddr);
-  const nodeFlags = options.cpuProfDir ? ["--cpu-prof", `--cpu-prof-dir=${options.cpuProfDir}`] : [];
+  // The V8 settings `npm start` runs the relay with (server/node-flags.ts), then the bench's own.
+  const nodeFlags: string[] = [...RELAY_NODE_FLAGS];
+  if (options.cpuProfDir) nodeFlags.push("--cpu-prof", `--cpu-prof-dir=${options.cpuProfDir}`);
   if (options.exposeGc) nodeFlags.push("--expose-gc");
   // Extra node/V8 flags for experiments (e.g. "--max-semi-space-size=32"), split on spaces.
   nodeFlags.push(...(process.env.BENCH_RELAY_NODE_FLAGS ?? "").split(" ").filter(Boolean));

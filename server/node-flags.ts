@@ -13,5 +13,10 @@
  *   2-2.5x the relay CPU per byte for the rest of the process's life: 25-33 CPU ticks per 64 MiB
  *   instead of 10-12, in both directions. Growing the limit to 2.5x the live size after each
  *   full GC (V8 picked about 1.8x) leaves room for a transfer's buffers between two.
+ * - `--max-semi-space-size=8`: half V8's default young generation, which is resident once grown.
+ *   Under 64 busy connections the heap is ~18 MB smaller (heapTotal 57 instead of 75 MB) and the
+ *   relay's peak RSS 10-35 MiB lower, which the larger old generation above had cost. The price is
+ *   twice as many (equally quick) scavenges: 0.8 s instead of 0.47 s in 13 s of that load, about
+ *   2.5 % more of the relay's time.
  */
-export const RELAY_NODE_FLAGS = ["--heap-growing-percent=150"] as const;
+export const RELAY_NODE_FLAGS = ["--heap-growing-percent=150", "--max-semi-space-size=8"] as const;

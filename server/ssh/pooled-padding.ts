@@ -109,7 +109,17 @@ export function pooledPaddingBytes(): number {
  */
 export function enablePooledPadding(): boolean {
   if (applied !== undefined) return applied;
-  applied = false;
+  try {
+    applied = replaceAllocPacket();
+  } catch {
+    // A speed-up must never stop the relay: ssh2's internals differ from 1.17's, leave them alone.
+    applied = false;
+  }
+  return applied;
+}
+
+/** Replaces every AES-GCM cipher class's allocPacket, or none unless all match ssh2 1.17's layout. */
+function replaceAllocPacket(): boolean {
   const sshCrypto = createRequire(import.meta.url)("ssh2/lib/protocol/crypto.js") as SshCryptoModule;
   const replacements = new Map<{ allocPacket: AllocPacket }, AllocPacket>();
   for (const name of GCM_CIPHERS) {
@@ -136,6 +146,5 @@ export function enablePooledPadding(): boolean {
     }
   }
   for (const [prototype, pooled] of replacements) prototype.allocPacket = pooled;
-  applied = true;
   return true;
 }

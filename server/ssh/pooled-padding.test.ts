@@ -7,12 +7,8 @@ import assert from "node:assert/strict";
 import { createRequire } from "node:module";
 import { after, before, test } from "node:test";
 import { startTestRelay, type TestRelay } from "../testing/harness.ts";
-import { enablePooledPadding, pooledPaddingBytes } from "./pooled-padding.ts";
+import { type CipherInfo, enablePooledPadding, pooledPaddingBytes } from "./pooled-padding.ts";
 
-interface CipherInfo {
-  keyLen: number;
-  ivLen: number;
-}
 interface SshCrypto {
   CIPHER_INFO: Record<string, CipherInfo>;
   createCipher(config: unknown): { allocPacket(length: number): Buffer; encrypt(packet: Buffer): void };

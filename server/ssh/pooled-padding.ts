@@ -21,7 +21,8 @@ const GCM_BLOCK_BYTES = 16;
 const GCM_TAG_BYTES = 16;
 const MIN_PADDING_BYTES = 4;
 
-interface CipherInfo {
+/** What ssh2's CIPHER_INFO says about a cipher (the parts used here). */
+export interface CipherInfo {
   keyLen: number;
   ivLen: number;
 }

@@ -30,6 +30,27 @@ test("BURROW_TRUSTED_PROXIES: nobody by default, a list of addresses, ranges and
   );
 });
 
+test("BURROW_PROXY_PROTOCOL: off by default, a list of listeners that needs trusted proxies, a clear error otherwise", () => {
+  assert.deepEqual(loadEnv({}).BURROW_PROXY_PROTOCOL, []);
+  assert.deepEqual(
+    loadEnv({ BURROW_PROXY_PROTOCOL: "SSH, http,ssh", BURROW_TRUSTED_PROXIES: "10.0.0.5" })
+      .BURROW_PROXY_PROTOCOL,
+    ["ssh", "http"],
+  );
+  assert.throws(
+    () => loadEnv({ BURROW_PROXY_PROTOCOL: "ssh,smtp", BURROW_TRUSTED_PROXIES: "10.0.0.5" }),
+    /BURROW_PROXY_PROTOCOL has "smtp": use a comma-separated list of ssh, http, https/,
+  );
+  assert.throws(
+    () => loadEnv({ BURROW_PROXY_PROTOCOL: "ssh" }),
+    /BURROW_PROXY_PROTOCOL needs BURROW_TRUSTED_PROXIES: the addresses your load balancer connects from/,
+  );
+  assert.throws(
+    () => loadEnv({ BURROW_PROXY_PROTOCOL: "https", BURROW_TRUSTED_PROXIES: "10.0.0.5" }),
+    /BURROW_PROXY_PROTOCOL names https, but BURROW_HTTPS_PORT is not set/,
+  );
+});
+
 test("BURROW_LISTEN_HOST: every address by default, IPv6 too where the host has it", () => {
   const hasIpv6 = Object.values(networkInterfaces()).some((list) => list?.some((a) => a.family === "IPv6"));
   assert.equal(loadEnv({}).BURROW_LISTEN_HOST, hasIpv6 ? "::" : "0.0.0.0");

@@ -63,6 +63,27 @@ const trustedProxies = z.string().transform((value, ctx): TrustedProxyEntry[] =>
   return z.NEVER;
 });
 
+/** Listeners that may sit behind a TCP load balancer speaking HAProxy's PROXY protocol. */
+export const PROXY_PROTOCOL_LISTENERS = ["ssh", "http", "https"] as const;
+export type ProxyProtocolListener = (typeof PROXY_PROTOCOL_LISTENERS)[number];
+const proxyProtocolListeners = z.string().transform((value, ctx): ProxyProtocolListener[] => {
+  const names = [
+    ...new Set(
+      value
+        .split(",")
+        .map((name) => name.trim().toLowerCase())
+        .filter(Boolean),
+    ),
+  ];
+  const unknown = names.filter((name) => !(PROXY_PROTOCOL_LISTENERS as readonly string[]).includes(name));
+  if (unknown.length === 0) return names as ProxyProtocolListener[];
+  ctx.addIssue({
+    code: "custom",
+    message: `has ${unknown.map((name) => `"${name}"`).join(", ")}: use a comma-separated list of ${PROXY_PROTOCOL_LISTENERS.join(", ")}`,
+  });
+  return z.NEVER;
+});
+
 /**
  * Every setting Burrow reads, validated once at start. Nothing else reads process.env.
  * Documented in README.md and .env.example.
@@ -109,6 +130,7 @@ export const envSchema = z
       .default(30),
     BURROW_ACCESS_COOKIE_HOURS: positiveInt.default(24),
     BURROW_TRUSTED_PROXIES: trustedProxies.default([]),
+    BURROW_PROXY_PROTOCOL: proxyProtocolListeners.default([]),
     AUTH_SECRET: z.preprocess(
       emptyAsUndefined,
       z.string().min(32, "must be at least 32 characters").optional(),
@@ -128,6 +150,21 @@ export const envSchema = z
         code: "custom",
         path: ["BURROW_HTTPS_PORT"],
         message: "is required when BURROW_TLS_CERT / BURROW_TLS_KEY are set",
+      });
+    }
+    if (env.BURROW_PROXY_PROTOCOL.length > 0 && env.BURROW_TRUSTED_PROXIES.length === 0) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["BURROW_PROXY_PROTOCOL"],
+        message:
+          "needs BURROW_TRUSTED_PROXIES: the addresses your load balancer connects from (only their connections carry a PROXY header)",
+      });
+    }
+    if (env.BURROW_PROXY_PROTOCOL.includes("https") && env.BURROW_HTTPS_PORT === undefined) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["BURROW_PROXY_PROTOCOL"],
+        message: "names https, but BURROW_HTTPS_PORT is not set",
       });
     }
   })

@@ -8,6 +8,7 @@ import {
   TRUST_NOBODY,
 } from "../../lib/forwarding/trusted-proxies.ts";
 import type { Logger } from "../../lib/logger.ts";
+import type { PeerLookup } from "../proxy-protocol/proxy-header-gate.ts";
 import type { Tunnel, TunnelRegistry } from "../registry.ts";
 import type { AccessDecision, AccessGate } from "./access.ts";
 import { type Exchange, startExchange } from "./exchange.ts";
@@ -44,6 +45,8 @@ export interface DispatcherDeps {
   logger: Logger;
   /** Peers whose X-Forwarded-For/-Proto/-Port are believed (BURROW_TRUSTED_PROXIES). */
   trusts?: ProxyTrust;
+  /** Clients named by a load balancer's PROXY header (BURROW_PROXY_PROTOCOL), by connection. */
+  proxiedPeers?: PeerLookup;
 }
 
 /** Decides a request's Dispatch; synchronous unless a lookup or the access check is not. */
@@ -53,17 +56,23 @@ const NO_SUCH_TUNNEL: Dispatch = Object.freeze({ kind: "page", page: PAGES.noSuc
 const OFFLINE_UNLOGGED: Dispatch = Object.freeze({ kind: "offline", exchange: undefined });
 
 /**
- * Who the visitor is and how they came: what the relay saw of the connection, or, when the peer is
- * a trusted reverse proxy, what that proxy says in X-Forwarded-For/-Proto/-Port. From anyone else
+ * Who the visitor is and how they came: what the relay saw of the connection (through a load
+ * balancer's PROXY header, the client it names, as if connected directly), or, when the peer is a
+ * trusted reverse proxy, what that proxy says in X-Forwarded-For/-Proto/-Port. From anyone else
  * those headers are claims and ignored (headers.ts replaces them before forwarding).
  */
-export function forwardedFactsOf(req: IncomingMessage, trusts: ProxyTrust = TRUST_NOBODY): ForwardedFacts {
+export function forwardedFactsOf(
+  req: IncomingMessage,
+  trusts: ProxyTrust = TRUST_NOBODY,
+  proxiedPeers?: PeerLookup,
+): ForwardedFacts {
   const socket = req.socket as Socket & Partial<TLSSocket>;
+  const peer = proxiedPeers?.(socket);
   const seen: ForwardedFacts = {
-    clientIp: normalizeIp(socket.remoteAddress),
+    clientIp: normalizeIp(peer?.address ?? socket.remoteAddress),
     host: req.headers.host ?? "",
     proto: socket.encrypted ? "https" : "http",
-    port: socket.localPort ?? 0,
+    port: peer?.localPort ?? socket.localPort ?? 0,
   };
   return trusts(seen.clientIp) ? factsFromProxy(req.headers, seen, trusts) : seen;
 }
@@ -95,12 +104,12 @@ function joined(value: string | string[] | undefined): string | undefined {
  * the access check about live ones.
  */
 export function createDispatcher(deps: DispatcherDeps): Dispatcher {
-  const { domain, registry, reservations, access, logger, trusts = TRUST_NOBODY } = deps;
+  const { domain, registry, reservations, access, logger, trusts = TRUST_NOBODY, proxiedPeers } = deps;
 
   return (req, upgrade) => {
     const route = routeRequest(req, domain, registry);
     if (route.kind === "page") return { kind: "page", page: route.page };
-    const facts = forwardedFactsOf(req, trusts);
+    const facts = forwardedFactsOf(req, trusts, proxiedPeers);
     const exchange = startExchange({
       name: route.name,
       tunnel: route.kind === "tunnel" ? route.tunnel : undefined,

@@ -1,6 +1,11 @@
 import http from "node:http";
 import https from "node:https";
-import type { AddressInfo, Socket } from "node:net";
+import {
+  type AddressInfo,
+  createServer as createNetServer,
+  type Server as NetServer,
+  type Socket,
+} from "node:net";
 import type { Duplex } from "node:stream";
 import type { TLSSocket } from "node:tls";
 import type { Db } from "../../lib/db.ts";
@@ -9,6 +14,7 @@ import { proxyTrust } from "../../lib/forwarding/trusted-proxies.ts";
 import type { Logger } from "../../lib/logger.ts";
 import { createLogPool, prismaSqlRunner } from "../log-database.ts";
 import { createLogWriter, type LogWriter } from "../log-writer.ts";
+import { type PeerLookup, ProxyHeaderGate } from "../proxy-protocol/proxy-header-gate.ts";
 import type { TunnelRegistry } from "../registry.ts";
 import { type AccessGate, publicAccess } from "./access.ts";
 import { createDispatcher, type Dispatch, forwardedFactsOf } from "./dispatch.ts";
@@ -92,10 +98,19 @@ export function createHttpEdge(deps: HttpEdgeDeps): HttpEdge {
   const reservations = new ReservationLookup(deps.db);
   const trusts = proxyTrust(config.BURROW_TRUSTED_PROXIES);
   /** Named in the start-up log line, so an operator sees which proxies are believed. */
-  const proxies =
-    config.BURROW_TRUSTED_PROXIES.length > 0
-      ? { trustedProxies: config.BURROW_TRUSTED_PROXIES.join(",") }
-      : {};
+  const proxies = {
+    ...(config.BURROW_TRUSTED_PROXIES.length > 0 && {
+      trustedProxies: config.BURROW_TRUSTED_PROXIES.join(","),
+    }),
+    ...(config.BURROW_PROXY_PROTOCOL.length > 0 && { proxyProtocol: config.BURROW_PROXY_PROTOCOL.join(",") }),
+  };
+  /** BURROW_PROXY_PROTOCOL: a gate for each visitor listener a TCP load balancer sits in front of. */
+  const proxyHeaders = {
+    http: proxyHeaderGate("http"),
+    https: proxyHeaderGate("https"),
+  };
+  const proxiedPeers: PeerLookup = (socket) =>
+    proxyHeaders.http?.peerOf(socket) ?? proxyHeaders.https?.peerOf(socket);
   const dispatcher = createDispatcher({
     domain: config.BURROW_DOMAIN,
     registry,
@@ -103,10 +118,13 @@ export function createHttpEdge(deps: HttpEdgeDeps): HttpEdge {
     access: deps.access ?? publicAccess,
     logger,
     trusts,
+    proxiedPeers,
   });
   const recorder = new ExchangeRecorder(logWriter);
   const upgraded = new Set<Duplex>();
   const servers: http.Server[] = [];
+  /** Listeners that read PROXY headers before handing connections to a server in `servers`. */
+  const fronts: NetServer[] = [];
   /** Visitor sockets with a request being answered: a client error there must not write a response. */
   const busy = new WeakSet<Socket>();
   let inFlight = 0;
@@ -143,7 +161,7 @@ export function createHttpEdge(deps: HttpEdgeDeps): HttpEdge {
     return (req: http.IncomingMessage, res: http.ServerResponse): void => {
       // A trusted proxy that took the request over HTTPS itself: redirecting again would loop.
       const location =
-        forwardedFactsOf(req, trusts).proto === "https"
+        forwardedFactsOf(req, trusts, proxiedPeers).proto === "https"
           ? null
           : httpsRedirectLocation(req.headers.host, req.url, config.BURROW_DOMAIN, httpsPort);
       if (location === null) {
@@ -288,15 +306,32 @@ export function createHttpEdge(deps: HttpEdgeDeps): HttpEdge {
     noDelay: true,
   };
 
-  async function bind(server: http.Server, port: number): Promise<number> {
+  function proxyHeaderGate(listener: "http" | "https"): ProxyHeaderGate | undefined {
+    if (!config.BURROW_PROXY_PROTOCOL.includes(listener)) return undefined;
+    return new ProxyHeaderGate({ trusts, logger, listener });
+  }
+
+  /**
+   * Listens for `server`: itself, or, behind a gate, through a plain TCP listener that reads a load
+   * balancer's PROXY header first and then gives the connection to the server as if it had accepted
+   * it (Node's documented way to inject a connection).
+   */
+  async function bind(server: http.Server, port: number, gate?: ProxyHeaderGate): Promise<number> {
+    const listener: NetServer = gate
+      ? createNetServer(
+          { noDelay: true, keepAlive: true, keepAliveInitialDelay: serverOptions.keepAliveInitialDelay },
+          (socket) => gate.accept(socket, () => server.emit("connection", socket)),
+        )
+      : server;
+    if (gate) fronts.push(listener);
     await new Promise<void>((resolve, reject) => {
-      server.once("error", reject);
-      server.listen(port, config.BURROW_LISTEN_HOST, () => {
-        server.off("error", reject);
+      listener.once("error", reject);
+      listener.listen(port, config.BURROW_LISTEN_HOST, () => {
+        listener.off("error", reject);
         resolve();
       });
     });
-    return (server.address() as AddressInfo).port;
+    return (listener.address() as AddressInfo).port;
   }
 
   return {
@@ -308,21 +343,25 @@ export function createHttpEdge(deps: HttpEdgeDeps): HttpEdge {
 
     async listen() {
       if (config.BURROW_HTTPS_PORT === undefined || !config.BURROW_TLS_CERT || !config.BURROW_TLS_KEY) {
-        const httpPort = await bind(configure(http.createServer(serverOptions)), config.BURROW_HTTP_PORT);
+        const httpPort = await bind(
+          configure(http.createServer(serverOptions)),
+          config.BURROW_HTTP_PORT,
+          proxyHeaders.http,
+        );
         logger.info("http edge listening", { host: config.BURROW_LISTEN_HOST, port: httpPort, ...proxies });
         return { httpPort };
       }
       const files = { cert: config.BURROW_TLS_CERT, key: config.BURROW_TLS_KEY };
       const pair = await readCertificate(files);
       const httpsServer = configure(https.createServer({ ...serverOptions, ...pair }));
-      const httpsPort = await bind(httpsServer, config.BURROW_HTTPS_PORT);
+      const httpsPort = await bind(httpsServer, config.BURROW_HTTPS_PORT, proxyHeaders.https);
       logCertificate(logger, "TLS certificate loaded", pair.cert);
       stopCertificateWatch = watchCertificate(httpsServer, files, logger, deps.certificateCheckMs);
       const httpServer = configure(
         http.createServer(serverOptions),
         config.BURROW_HTTPS_REDIRECT ? redirectingToHttps(httpsPort) : onRequest,
       );
-      const httpPort = await bind(httpServer, config.BURROW_HTTP_PORT);
+      const httpPort = await bind(httpServer, config.BURROW_HTTP_PORT, proxyHeaders.http);
       logger.info("http edge listening", {
         host: config.BURROW_LISTEN_HOST,
         port: httpPort,
@@ -339,7 +378,11 @@ export function createHttpEdge(deps: HttpEdgeDeps): HttpEdge {
         stopCertificateWatch?.();
         // server.close() stops accepting and closes idle keep-alive connections; busy ones get
         // their current response (or a 503 for a new request) with Connection: close.
-        const closed = servers.map((server) => new Promise<void>((resolve) => server.close(() => resolve())));
+        const closed = [...servers, ...fronts].map(
+          (server) => new Promise<void>((resolve) => server.close(() => resolve())),
+        );
+        proxyHeaders.http?.destroyWaiting();
+        proxyHeaders.https?.destroyWaiting();
         if (inFlight > 0) {
           await new Promise<void>((resolve) => {
             const timer = setTimeout(resolve, deps.drainTimeoutMs ?? 10_000);

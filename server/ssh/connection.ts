@@ -77,13 +77,15 @@ export class RelayConnection implements TunnelOwner {
     socket: Socket,
     deps: ConnectionDeps,
     onClosed: (connection: RelayConnection) => void,
+    /** The client a load balancer's PROXY header named; the socket's own peer otherwise. */
+    peer?: { address: string; port: number },
   ) {
     this.client = client;
     this.#socket = socket;
-    this.ip = socket.remoteAddress ?? "unknown";
+    this.ip = peer?.address ?? socket.remoteAddress ?? "unknown";
     this.#deps = deps;
     this.#onClosed = onClosed;
-    this.#log = deps.logger.child({ ip: this.ip, port: socket.remotePort });
+    this.#log = deps.logger.child({ ip: this.ip, port: peer?.port ?? socket.remotePort });
     this.#terminal = new Terminal({
       greeting: () => [
         `Burrow relay: signed in as ${this.#key?.email ?? "?"} (key "${this.#key?.label || this.#key?.fingerprint}").`,

@@ -1,5 +1,8 @@
 import { createServer, type Server as NetServer, type Socket } from "node:net";
 import ssh2 from "ssh2";
+import { proxyTrust } from "../../lib/forwarding/trusted-proxies.ts";
+import type { ProxiedPeer } from "../proxy-protocol/proxy-header.ts";
+import { ProxyHeaderGate } from "../proxy-protocol/proxy-header-gate.ts";
 import { coalesceWrites } from "./coalesce-writes.ts";
 import { type ConnectionDeps, RelayConnection } from "./connection.ts";
 import { enablePooledPadding } from "./pooled-padding.ts";
@@ -36,6 +39,10 @@ export class SshServer {
   readonly #ssh: ssh2.Server;
   readonly #net: NetServer;
   readonly #connections = new Set<RelayConnection>();
+  /** Set when BURROW_PROXY_PROTOCOL names ssh: a load balancer's connections start with a header. */
+  readonly #proxyHeaders: ProxyHeaderGate | undefined;
+  /** The clients PROXY headers named, by socket, until ssh2 announces the connection. */
+  readonly #proxiedPeers = new WeakMap<Socket, ProxiedPeer>();
 
   constructor(options: SshServerOptions) {
     // ssh2 pays ~7 µs of CSPRNG call per packet it sends for padding; take it from a pool instead.
@@ -57,10 +64,32 @@ export class SshServer {
       }
       this.#pendingSockets.delete(key);
       socket.setTimeout(0);
-      const connection = new RelayConnection(client, socket, options, (c) => this.#connections.delete(c));
+      const connection = new RelayConnection(
+        client,
+        socket,
+        options,
+        (c) => this.#connections.delete(c),
+        this.#proxiedPeers.get(socket),
+      );
       this.#connections.add(connection);
     });
-    this.#net = createServer((socket) => this.#accept(socket));
+    const { config, logger } = options;
+    this.#proxyHeaders = config.BURROW_PROXY_PROTOCOL.includes("ssh")
+      ? new ProxyHeaderGate({ trusts: proxyTrust(config.BURROW_TRUSTED_PROXIES), logger, listener: "ssh" })
+      : undefined;
+    this.#net = createServer((socket) => {
+      // Before anything else reads the socket: TCP_NODELAY from the first byte on.
+      socket.setNoDelay(true);
+      const gate = this.#proxyHeaders;
+      if (!gate) {
+        this.#accept(socket);
+        return;
+      }
+      gate.accept(socket, (peer) => {
+        if (peer) this.#proxiedPeers.set(socket, peer);
+        this.#accept(socket);
+      });
+    });
   }
 
   /**
@@ -71,7 +100,6 @@ export class SshServer {
   readonly #pendingSockets = new Map<string, Socket>();
 
   #accept(socket: Socket): void {
-    socket.setNoDelay(true);
     coalesceWrites(socket);
     // ssh2 handles errors of sockets it owns; this keeps an early reset from being an uncaught error.
     socket.on("error", () => {});
@@ -107,6 +135,7 @@ export class SshServer {
   stopAccepting(): void {
     // net.Server#close's callback waits for every open connection to end: don't wait for it here.
     if (this.#net.listening) this.#net.close();
+    this.#proxyHeaders?.destroyWaiting();
   }
 
   /** Ends every connection, telling each client why. */

@@ -136,6 +136,8 @@ export interface TestRelay {
   databaseUrl: string;
   sshPort: number;
   httpPort: number;
+  /** Set when started with BURROW_HTTPS_PORT (and a certificate). */
+  httpsPort: number | undefined;
   createUserWithKey(options?: { email?: string; disabled?: boolean }): Promise<TestUser>;
   /** Makes a key pair without registering it (an "unknown key"). */
   createUnregisteredKey(): Promise<Pick<TestUser, "keyPath" | "publicKey" | "fingerprint"> & { id: "" }>;
@@ -277,6 +279,7 @@ export async function startTestRelay(
       databaseUrl: database.url,
       sshPort: ports.sshPort,
       httpPort: ports.httpPort,
+      httpsPort: ports.httpsPort,
 
       async createUserWithKey(options = {}) {
         const { keyPath, parsed } = await makeKey();

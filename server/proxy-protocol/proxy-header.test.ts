@@ -29,6 +29,26 @@ const v2Ipv4 = () =>
     ),
   );
 
+const zeros = (n: number): number[] => new Array<number>(n).fill(0);
+
+/** A v2 PROXY header for an IPv6 client (addresses as 16 bytes). */
+function v2Ipv6(
+  source: number[],
+  sourcePort: number,
+  destination: number[],
+  destinationPort: number,
+): Buffer {
+  return v2(
+    Command.PROXY,
+    new IPv6ProxyAddress(
+      IPv6Address.createFrom(source),
+      sourcePort,
+      IPv6Address.createFrom(destination),
+      destinationPort,
+    ),
+  );
+}
+
 test("v1: the client's address and ports, and where the connection's own bytes begin", () => {
   const header = "PROXY TCP4 203.0.113.7 198.51.100.1 51234 443\r\n";
   const result = parseProxyHeader(Buffer.concat([Buffer.from(header), SSH_HELLO]));
@@ -93,14 +113,11 @@ test("v2: IPv4, IPv6 and v4-mapped clients as Node writes addresses", () => {
     peer: { address: "203.0.113.7", port: 51234, localPort: 443 },
   });
 
-  const six = v2(
-    Command.PROXY,
-    new IPv6ProxyAddress(
-      IPv6Address.createFrom([0x20, 0x01, 0x0d, 0xb8, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0x07]),
-      40000,
-      IPv6Address.createFrom([0x20, 0x01, 0x0d, 0xb8, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0x01]),
-      80,
-    ),
+  const six = v2Ipv6(
+    [0x20, 0x01, 0x0d, 0xb8, ...zeros(11), 0x07],
+    40000,
+    [0x20, 0x01, 0x0d, 0xb8, ...zeros(11), 0x01],
+    80,
   );
   assert.deepEqual(parseProxyHeader(six), {
     kind: "header",
@@ -108,15 +125,7 @@ test("v2: IPv4, IPv6 and v4-mapped clients as Node writes addresses", () => {
     peer: { address: "2001:db8::7", port: 40000, localPort: 80 },
   });
 
-  const mapped = v2(
-    Command.PROXY,
-    new IPv6ProxyAddress(
-      IPv6Address.createFrom([0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff, 203, 0, 113, 7]),
-      1,
-      IPv6Address.createFrom([0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1]),
-      2,
-    ),
-  );
+  const mapped = v2Ipv6([...zeros(10), 0xff, 0xff, 203, 0, 113, 7], 1, [...zeros(15), 1], 2);
   const result = parseProxyHeader(mapped);
   assert.equal(result.kind === "header" && result.peer?.address, "::ffff:203.0.113.7");
 });

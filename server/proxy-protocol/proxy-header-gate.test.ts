@@ -167,12 +167,32 @@ test("a health check (v2 LOCAL) is served as the balancer's own connection", asy
   assert.equal(await accepted.bytes, PAYLOAD);
 });
 
-test("destroyWaiting closes connections still waiting for their header", async () => {
-  const { port, gate } = await gatedListener("127.0.0.1", 60_000);
+test("a balancer's TCP health check (connect, then close without a byte) leaves no warning", async () => {
+  const { port, logger } = await gatedListener("127.0.0.1");
+  for (let i = 0; i < 3; i++) {
+    const socket = await dial(port, "127.0.0.1");
+    socket.end();
+    await closed(socket);
+  }
+  // A connection that stops in the middle of a header is different: the balancer is misbehaving.
+  const cut = await dial(port, "127.0.0.1");
+  cut.end("PROXY TCP4 203.0.113.7");
+  await closed(cut);
+  await sleep(50);
+  assert.deepEqual(
+    logger.warnings.map((warning) => warning.fields?.reason),
+    ["the connection closed in the middle of its PROXY header"],
+  );
+});
+
+test("destroyWaiting closes connections still waiting for their header, quietly (shutdown)", async () => {
+  const { port, gate, logger } = await gatedListener("127.0.0.1", 60_000);
   const socket = await dial(port, "127.0.0.1");
   const ended = closed(socket);
   socket.write("PROXY ");
   await sleep(50);
   gate.destroyWaiting();
   assert.equal(await ended, "");
+  await sleep(20);
+  assert.deepEqual(logger.warnings, []);
 });

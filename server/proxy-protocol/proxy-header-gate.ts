@@ -44,6 +44,7 @@ export class ProxyHeaderGate {
    */
   readonly #peers = new Map<string, ProxiedPeer>();
   readonly #waiting = new Set<Socket>();
+  #closing = false;
 
   constructor(options: ProxyHeaderGateOptions) {
     this.#options = options;
@@ -62,27 +63,30 @@ export class ProxyHeaderGate {
     // A reset while the header is read must not be an uncaught error; the socket closes either way.
     socket.on("error", ignore);
     this.#waiting.add(socket);
-    readProxyHeader(socket, this.#options.timeoutMs ?? HEADER_TIMEOUT_MS).then(
-      (peer) => {
-        this.#waiting.delete(socket);
+    void readProxyHeader(socket, this.#options.timeoutMs ?? HEADER_TIMEOUT_MS).then((outcome) => {
+      this.#waiting.delete(socket);
+      if (outcome.kind === "header") {
         if (socket.destroyed) return;
+        const { peer } = outcome;
         if (peer) {
           const key = endpointsKey(socket);
           this.#peers.set(key, peer);
           socket.once("close", () => this.#peers.delete(key));
         }
         next(peer);
-      },
-      (error: Error) => {
-        this.#waiting.delete(socket);
+        return;
+      }
+      // Closed before its first byte: a balancer's TCP health check or a port probe, every few
+      // seconds. Only a connection that said something else, or too little, is worth a warning.
+      if (outcome.kind === "refused" && !this.#closing) {
         this.#options.logger.warn("connection from a trusted proxy dropped: no valid PROXY header", {
           listener: this.#options.listener,
           proxy: socket.remoteAddress,
-          reason: error.message,
+          reason: outcome.reason,
         });
-        socket.destroy();
-      },
-    );
+      }
+      socket.destroy();
+    });
   }
 
   /** The client a header named for the connection `socket` belongs to, if any. */
@@ -92,6 +96,7 @@ export class ProxyHeaderGate {
 
   /** Closes connections still waiting for their header (at shutdown: they hold nothing yet). */
   destroyWaiting(): void {
+    this.#closing = true;
     for (const socket of this.#waiting) socket.destroy();
     this.#waiting.clear();
   }
@@ -103,22 +108,28 @@ function endpointsKey(socket: Endpoints): string {
   return `${socket.remoteAddress}|${socket.remotePort}|${socket.localPort}`;
 }
 
+/** How reading a connection's PROXY header ended. */
+export type HeaderOutcome =
+  | { kind: "header"; peer: ProxiedPeer | undefined }
+  /** Closed before sending anything. */
+  | { kind: "closed" }
+  | { kind: "refused"; reason: string };
+
 /**
  * Reads the PROXY header at the start of `socket` and puts the bytes after it back, so whoever reads
  * next sees the connection as if it started there. Reads with 'readable' and read(), not 'data':
  * once the listener is gone the socket is neither flowing nor paused, and the next reader's own
  * 'data' listener (http, ssh2) starts it, or Node's TLS socket takes the buffered bytes itself.
- * Rejects when the header is malformed, missing, late, or the connection ends first.
+ * Refused when the header is malformed, missing, late, or the connection ends in the middle.
  */
-export function readProxyHeader(socket: Socket, timeoutMs: number): Promise<ProxiedPeer | undefined> {
-  return new Promise((resolve, reject) => {
+export function readProxyHeader(socket: Socket, timeoutMs: number): Promise<HeaderOutcome> {
+  return new Promise((resolve) => {
     let received: Buffer = Buffer.alloc(0);
-    const done = (error: Error | undefined, peer?: ProxiedPeer) => {
+    const done = (outcome: HeaderOutcome) => {
       clearTimeout(timer);
       socket.off("readable", onReadable);
       socket.off("close", onClose);
-      if (error) reject(error);
-      else resolve(peer);
+      resolve(outcome);
     };
     const onReadable = () => {
       for (let chunk: Buffer | null = socket.read(); chunk !== null; chunk = socket.read()) {
@@ -127,16 +138,21 @@ export function readProxyHeader(socket: Socket, timeoutMs: number): Promise<Prox
       const result = parseProxyHeader(received);
       if (result.kind === "incomplete") return;
       if (result.kind === "invalid") {
-        done(new Error(result.reason));
+        done({ kind: "refused", reason: result.reason });
         return;
       }
-      done(undefined, result.peer);
+      done({ kind: "header", peer: result.peer });
       const rest = received.subarray(result.length);
       if (rest.length > 0) socket.unshift(rest);
     };
-    const onClose = () => done(new Error("the connection closed before its PROXY header"));
+    const onClose = () =>
+      done(
+        received.length === 0
+          ? { kind: "closed" }
+          : { kind: "refused", reason: "the connection closed in the middle of its PROXY header" },
+      );
     const timer = setTimeout(
-      () => done(new Error(`no PROXY header within ${timeoutMs / 1000} s`)),
+      () => done({ kind: "refused", reason: `no PROXY header within ${timeoutMs / 1000} s` }),
       timeoutMs,
     );
     timer.unref();

@@ -8,7 +8,9 @@
  * request log, the app's X-Forwarded-For), HTTPS still ends at the relay, clients that reach the
  * relay directly are served as before, and nobody can be taken for the balancer.
  *
- * HAProxy connects from 127.0.0.1 (the only trusted address); clients use 127.0.0.2 and up.
+ * HAProxy connects from 127.0.0.1 (the only trusted address); clients use 127.0.0.2 and up. Its
+ * health checks run every 300 ms throughout, as a deployment's would: a failing check would mark
+ * the relay down and every test through HAProxy would fail.
  */
 import assert from "node:assert/strict";
 import { type ChildProcess, spawn, spawnSync } from "node:child_process";
@@ -97,7 +99,7 @@ ${backends
   bind 127.0.0.1:${front[name]}
   default_backend ${name}_relay
 backend ${name}_relay
-  server relay 127.0.0.1:${port} ${proxyOption}
+  server relay 127.0.0.1:${port} ${proxyOption} check inter 300ms
 `,
   )
   .join("")}`,

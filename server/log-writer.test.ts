@@ -1,4 +1,7 @@
 import assert from "node:assert/strict";
+import { appendFileSync, existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { after, before, test } from "node:test";
 import { setTimeout as sleep } from "node:timers/promises";
 import pg from "pg";
@@ -7,6 +10,7 @@ import { REQUEST_LOG_CHANNEL } from "../lib/request-logs/announcements.ts";
 import type { NewRequestLog } from "../lib/request-logs/row.ts";
 import { createTestDatabase, type TestDatabase } from "../lib/testing/db.ts";
 import { createLogPool, type LogPool, prismaSqlRunner, type SqlRunner } from "./log-database.ts";
+import { LogSpool } from "./log-spool.ts";
 import { createLogWriter } from "./log-writer.ts";
 import { startTcpProxy } from "./testing/tcp-proxy.ts";
 
@@ -344,4 +348,175 @@ test("close() writes what is queued and drops later pushes", async () => {
   writer.push(row(6, { name }));
   assert.deepEqual(writer.stats(), { queued: 0, written: 5, dropped: 1 });
   await writer.close();
+});
+
+// ---- The spool: rows of an outage survive a stop or a crash of the relay (log-spool.ts) ----
+
+/** A database that never answers, like one down for the whole life of a relay that then crashes. */
+const UNREACHABLE: SqlRunner = {
+  query: () => Promise.reject(new Error("connect ECONNREFUSED 127.0.0.1:5432")),
+};
+
+function spoolIn(dir: string, logger: Logger = recordingLogger()): LogSpool {
+  return new LogSpool(join(dir, "spool", "request-log-spool.jsonl"), logger);
+}
+
+function spooledPaths(spool: LogSpool): string[] {
+  return existsSync(spool.file)
+    ? readFileSync(spool.file, "utf8")
+        .split("\n")
+        .filter(Boolean)
+        .map((line) => (JSON.parse(line) as { path: string }).path)
+    : [];
+}
+
+async function storedPaths(name: string): Promise<string[]> {
+  const rows = await testDb.db.requestLog.findMany({
+    where: { name },
+    orderBy: { id: "asc" },
+    select: { path: true },
+  });
+  return rows.map((r) => r.path);
+}
+
+test("stopped during an outage: the queued rows are kept on disk, and the next start writes them once", async () => {
+  const name = "spool-stop";
+  const dir = mkdtempSync(join(tmpdir(), "burrow-spool-"));
+  const logger = recordingLogger();
+  try {
+    const first = createLogWriter({
+      sql: UNREACHABLE,
+      maxQueue: 100,
+      logger,
+      spool: spoolIn(dir),
+      flushIntervalMs: 60_000,
+    });
+    for (let i = 0; i < 5; i++)
+      first.push(row(i, { name, admission: "SHARE_LINK", accessPage: "link_opened" }));
+    await first.close();
+    assert.deepEqual(first.stats(), { queued: 0, written: 0, dropped: 0 }, "nothing counted as lost");
+    const kept = logger.lines.find((l) => l.message.includes("rows kept for the next start"));
+    assert.equal(kept?.fields?.rows, 5);
+    assert.ok(!logger.lines.some((l) => l.message.includes("closing with rows not written")));
+    assert.deepEqual(spooledPaths(spoolIn(dir)), ["/r/0", "/r/1", "/r/2", "/r/3", "/r/4"]);
+
+    const next = createLogWriter({
+      sql: pool,
+      maxQueue: 100,
+      logger: recordingLogger(),
+      spool: spoolIn(dir),
+    });
+    await until(async () => (await storedPaths(name)).length === 5, "the kept rows to be written");
+    await next.flush();
+    assert.deepEqual(await storedPaths(name), ["/r/0", "/r/1", "/r/2", "/r/3", "/r/4"]);
+    const stored = await testDb.db.requestLog.findFirstOrThrow({ where: { name, path: "/r/4" } });
+    assert.equal(stored.admission, "SHARE_LINK");
+    assert.equal(stored.accessPage, "link_opened");
+    assert.equal(existsSync(spoolIn(dir).file), false, "the spool is gone once its rows are stored");
+    await next.close();
+    assert.equal((await storedPaths(name)).length, 5, "written once");
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test("a crash during an outage loses none of the rows queued before the last retry", async () => {
+  const name = "spool-crash";
+  const dir = mkdtempSync(join(tmpdir(), "burrow-spool-"));
+  const logger = recordingLogger();
+  try {
+    // Never closed: the process "crashed" with this writer still failing.
+    const crashed = createLogWriter({
+      sql: UNREACHABLE,
+      maxQueue: 100,
+      logger,
+      spool: spoolIn(dir),
+      flushIntervalMs: 20,
+    });
+    for (let i = 0; i < 3; i++) crashed.push(row(i, { name }));
+    await until(
+      () => spooledPaths(spoolIn(dir)).length === 3,
+      "the rows to be spooled when the outage is noticed",
+    );
+    for (let i = 3; i < 6; i++) crashed.push(row(i, { name }));
+    await until(() => spooledPaths(spoolIn(dir)).length === 6, "later rows to be spooled at the next retry");
+
+    const next = createLogWriter({
+      sql: pool,
+      maxQueue: 100,
+      logger: recordingLogger(),
+      spool: spoolIn(dir),
+    });
+    await until(async () => (await storedPaths(name)).length === 6, "the spooled rows to be written");
+    assert.deepEqual(
+      await storedPaths(name),
+      Array.from({ length: 6 }, (_, i) => `/r/${i}`),
+    );
+    await next.close();
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test("a crash in the middle of writing spooled rows back writes none of them twice", async () => {
+  const name = "spool-half";
+  const dir = mkdtempSync(join(tmpdir(), "burrow-spool-"));
+  try {
+    const first = createLogWriter({
+      sql: UNREACHABLE,
+      maxQueue: 100,
+      logger: recordingLogger(),
+      spool: spoolIn(dir),
+    });
+    for (let i = 0; i < 5; i++) first.push(row(i, { name }));
+    await first.close();
+
+    // Writes the first batch, then hangs on the second, and the process dies there.
+    let inserts = 0;
+    const stalling: SqlRunner = {
+      query: (text, values) =>
+        text.includes("INSERT") && ++inserts > 1 ? new Promise(() => {}) : pool.query(text, values),
+    };
+    createLogWriter({
+      sql: stalling,
+      maxQueue: 100,
+      logger: recordingLogger(),
+      spool: spoolIn(dir),
+      batchSize: 2,
+    });
+    await until(async () => (await storedPaths(name)).length === 2, "the first batch to be written");
+    await until(() => spooledPaths(spoolIn(dir)).length === 3, "the spool to lose the written batch");
+
+    const next = createLogWriter({
+      sql: pool,
+      maxQueue: 100,
+      logger: recordingLogger(),
+      spool: spoolIn(dir),
+    });
+    await until(async () => (await storedPaths(name)).length >= 5, "the rest to be written");
+    await next.close();
+    assert.deepEqual(await storedPaths(name), ["/r/0", "/r/1", "/r/2", "/r/3", "/r/4"]);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test("a spool line cut short by a crash is skipped with a warning; the rows before it are written", async () => {
+  const name = "spool-torn";
+  const dir = mkdtempSync(join(tmpdir(), "burrow-spool-"));
+  try {
+    const spool = spoolIn(dir);
+    await spool.append([row(0, { name }), row(1, { name })]);
+    appendFileSync(spool.file, JSON.stringify(row(2, { name })).slice(0, 40));
+    const logger = recordingLogger();
+    const next = createLogWriter({ sql: pool, maxQueue: 100, logger, spool: spoolIn(dir, logger) });
+    await until(async () => (await storedPaths(name)).length === 2, "the readable rows to be written");
+    await next.close();
+    assert.deepEqual(await storedPaths(name), ["/r/0", "/r/1"]);
+    const warning = logger.lines.find((l) => l.message.includes("unreadable lines"));
+    assert.equal(warning?.fields?.lines, 1);
+    assert.equal(existsSync(spool.file), false);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 });

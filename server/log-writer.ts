@@ -3,6 +3,7 @@ import { ANNOUNCE_SQL } from "../lib/request-logs/announcements.ts";
 import type { NewRequestLog } from "../lib/request-logs/row.ts";
 import { COPY_SQL, copyText } from "./log-copy.ts";
 import type { SqlRunner } from "./log-database.ts";
+import type { LogSpool } from "./log-spool.ts";
 
 /** Counters of a LogWriter, for the heartbeat and tests. */
 export interface LogWriterStats {
@@ -37,6 +38,12 @@ export interface LogWriterOptions {
   batchSize?: number;
   /** How often the count of dropped rows is logged while rows are being dropped (default 10 s). */
   reportIntervalMs?: number;
+  /**
+   * Where rows go while the database is unreachable, so a stop or crash during an outage loses
+   * none (log-spool.ts); rows an earlier run left there are written first. Without it they are
+   * kept in memory only.
+   */
+  spool?: LogSpool;
 }
 
 /**
@@ -81,10 +88,11 @@ FROM ${RECORDSET}`;
  * Creates the request log writer: a bounded in-memory queue written in batches, so proxying never
  * waits for the database. While the database is unreachable rows stay queued up to `maxQueue`,
  * newer ones are then dropped and counted (logged once per report interval, not per row), and the
- * queue drains once the database answers again.
+ * queue drains once the database answers again. With a spool, the queued rows are also on disk for
+ * as long as the database is unreachable (written when the outage is noticed and at every retry).
  */
 export function createLogWriter(options: LogWriterOptions): LogWriter {
-  const { sql, maxQueue, logger } = options;
+  const { sql, maxQueue, logger, spool } = options;
   const flushIntervalMs = options.flushIntervalMs ?? FLUSH_INTERVAL_MS;
   const batchSize = options.batchSize ?? BATCH_SIZE;
   const reportIntervalMs = options.reportIntervalMs ?? 10_000;
@@ -104,6 +112,8 @@ export function createLogWriter(options: LogWriterOptions): LogWriter {
   let retryAt = 0;
   let retryDelayMs = 0;
   let running: Promise<void> | undefined;
+  /** How many rows at the front of the queue are also in the spool file, in the same order. */
+  let spooled = 0;
 
   /** When the last write started; the next one waits a flush interval from it. */
   let lastWriteAt = Number.NEGATIVE_INFINITY;
@@ -189,6 +199,22 @@ export function createLogWriter(options: LogWriterOptions): LogWriter {
     }
   }
 
+  /** Puts the queued rows that are not in the spool file yet at its end. */
+  async function spoolNew(): Promise<void> {
+    if (!spool || spooled >= queue.length) return;
+    // Only drain() removes rows, and it is the caller: the queue can only grow meanwhile.
+    const rows = queue.slice(spooled);
+    if (await spool.append(rows)) spooled += rows.length;
+  }
+
+  /** After `count` rows left the front of the queue: the spool file loses them too. */
+  async function unspool(count: number): Promise<void> {
+    if (!spool || spooled === 0) return;
+    spooled = Math.max(0, spooled - count);
+    // A crash from here on must not bring back rows already in the database.
+    if (!(await spool.replace(queue.slice(0, spooled)))) spooled = 0;
+  }
+
   /**
    * Writes the rows queued when it starts, in batches, unless the database fails. Rows pushed
    * meanwhile wait for the next planned write: under steady traffic, writing them straight away
@@ -198,6 +224,8 @@ export function createLogWriter(options: LogWriterOptions): LogWriter {
   function drain(): Promise<void> {
     running ??= (async () => {
       lastWriteAt = Date.now();
+      // Still in an outage: what arrived since the last attempt goes to disk before trying again.
+      if (failing) await spoolNew();
       let due = queue.length;
       try {
         while (due > 0) {
@@ -210,6 +238,7 @@ export function createLogWriter(options: LogWriterOptions): LogWriter {
             // The database is up but refuses these rows (a bug or a schema problem, not an outage):
             // drop the batch. Logged at most once per report interval, like drops.
             queue.splice(0, batch.length);
+            await unspool(batch.length);
             dropped += batch.length;
             refused += batch.length;
             lastRefusal = error instanceof Error ? error.message.slice(0, 300) : String(error);
@@ -218,6 +247,7 @@ export function createLogWriter(options: LogWriterOptions): LogWriter {
           }
           // Rows pushed during the insert were appended after the batch: keep those.
           queue.splice(0, batch.length);
+          await unspool(batch.length);
           written += batch.length;
           await announce(batch);
           if (failing) {
@@ -237,6 +267,7 @@ export function createLogWriter(options: LogWriterOptions): LogWriter {
           });
         }
         failing = true;
+        await spoolNew();
         retryDelayMs = Math.min(Math.max(retryDelayMs * 2, 500), 5_000);
         retryAt = Date.now() + retryDelayMs;
       } finally {
@@ -246,6 +277,18 @@ export function createLogWriter(options: LogWriterOptions): LogWriter {
       }
     })();
     return running;
+  }
+
+  // Rows an earlier run could not write (it stopped or crashed during an outage) go first.
+  const leftover = spool?.load() ?? [];
+  if (leftover.length > 0) {
+    for (const row of leftover) queue.push(row);
+    spooled = leftover.length;
+    logger.info("request log: writing rows kept from the last run", {
+      rows: leftover.length,
+      file: spool?.file,
+    });
+    scheduleWrite();
   }
 
   return {
@@ -274,6 +317,17 @@ export function createLogWriter(options: LogWriterOptions): LogWriter {
       // Rows dropped by a full queue are reported first; the rows lost here are reported as lost,
       // not again as "queue full".
       reportDropped(true);
+      if (queue.length > 0 && spool) {
+        await spoolNew();
+        if (spooled === queue.length) {
+          logger.warn("request log: database unreachable at shutdown; rows kept for the next start", {
+            rows: queue.length,
+            file: spool.file,
+          });
+          queue.length = 0;
+          spooled = 0;
+        }
+      }
       if (queue.length > 0) {
         dropped += queue.length;
         droppedReported = dropped;

@@ -1,5 +1,6 @@
 import { randomUUID } from "node:crypto";
 import { EventEmitter } from "node:events";
+import { join } from "node:path";
 import type { Db } from "../lib/db.ts";
 import type { Env } from "../lib/env.ts";
 import type { Logger } from "../lib/logger.ts";
@@ -10,6 +11,7 @@ import { hostKeyFingerprint } from "./host-key.ts";
 import type { AccessGate } from "./http/access.ts";
 import { createHttpEdge } from "./http/edge.ts";
 import { LogRetention, type LogRetentionOptions } from "./log-retention.ts";
+import { LOG_SPOOL_FILE } from "./log-spool.ts";
 import { TunnelRegistry } from "./registry.ts";
 import { errorText, SessionRecorder } from "./sessions/session-recorder.ts";
 import { ConnectionLimits } from "./ssh/connection-limits.ts";
@@ -102,6 +104,7 @@ export function createRelay(deps: RelayDeps): Relay {
     logger: logger.child({ part: "http" }),
     access: deps.access,
     databaseUrl,
+    logSpoolFile: join(config.BURROW_DATA_DIR, LOG_SPOOL_FILE),
   });
   const heartbeat = new Heartbeat({
     db,

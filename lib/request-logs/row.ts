@@ -14,13 +14,15 @@ export const LOG_USER_AGENT_MAX = 512;
  * - relay_draining: the relay is shutting down.
  * - tunnel_busy: the tunnel already had as many requests open as it may, and none finished in time.
  */
-export type RequestLogError =
-  | "tunnel_offline"
-  | "local_unreachable"
-  | "client_aborted"
-  | "upstream_aborted"
-  | "relay_draining"
-  | "tunnel_busy";
+export const REQUEST_LOG_ERRORS = [
+  "tunnel_offline",
+  "local_unreachable",
+  "client_aborted",
+  "upstream_aborted",
+  "relay_draining",
+  "tunnel_busy",
+] as const;
+export type RequestLogError = (typeof REQUEST_LOG_ERRORS)[number];
 
 /**
  * Which of the relay's own access pages answered a request instead of the tunnel's app (a
@@ -42,23 +44,25 @@ export type RequestLogError =
  * - now_public: the name is no longer protected; the relay's form sent the visitor on to the page.
  * - not_found: an unknown `/__burrow/` path, or an upgrade to one.
  */
-export type AccessPage =
-  | "password_asked"
-  | "password_wrong"
-  | "form_expired"
-  | "too_many_attempts"
-  | "signed_in"
-  | "link_confirm"
-  | "link_opened"
-  | "link_unknown"
-  | "link_revoked"
-  | "link_expired"
-  | "link_used_up"
-  | "links_only"
-  | "signed_out"
-  | "form_rejected"
-  | "now_public"
-  | "not_found";
+export const ACCESS_PAGES = [
+  "password_asked",
+  "password_wrong",
+  "form_expired",
+  "too_many_attempts",
+  "signed_in",
+  "link_confirm",
+  "link_opened",
+  "link_unknown",
+  "link_revoked",
+  "link_expired",
+  "link_used_up",
+  "links_only",
+  "signed_out",
+  "form_rejected",
+  "now_public",
+  "not_found",
+] as const;
+export type AccessPage = (typeof ACCESS_PAGES)[number];
 
 /** One request log row as the relay queues it (RequestLog without the generated id). */
 export interface NewRequestLog {

@@ -13,6 +13,7 @@ import type { Env } from "../../lib/env.ts";
 import { proxyTrust } from "../../lib/forwarding/trusted-proxies.ts";
 import type { Logger } from "../../lib/logger.ts";
 import { createLogPool, prismaSqlRunner } from "../log-database.ts";
+import { LogSpool } from "../log-spool.ts";
 import { createLogWriter, type LogWriter } from "../log-writer.ts";
 import { type PeerLookup, ProxyHeaderGate } from "../proxy-protocol/proxy-header-gate.ts";
 import type { TunnelRegistry } from "../registry.ts";
@@ -42,6 +43,11 @@ export interface HttpEdgeDeps {
    * config.DATABASE_URL. Without either, an edge-made writer goes through `db`.
    */
   databaseUrl?: string;
+  /**
+   * File for an edge-made writer's rows while the database is unreachable (log-spool.ts), so none
+   * are lost to a stop or crash during an outage; memory only when omitted.
+   */
+  logSpoolFile?: string;
   /** Who may reach a tunnel; every tunnel is public when omitted. */
   access?: AccessGate;
   /** How long close() waits for in-flight requests before cutting them (default 10 s). */
@@ -93,6 +99,7 @@ export function createHttpEdge(deps: HttpEdgeDeps): HttpEdge {
         sql: logPool ?? prismaSqlRunner(deps.db),
         maxQueue: config.BURROW_LOG_QUEUE_MAX,
         logger: logger.child({ part: "log" }),
+        spool: deps.logSpoolFile ? new LogSpool(deps.logSpoolFile, logger.child({ part: "log" })) : undefined,
       }));
   const pools = new TunnelPools(registry, deps.poolLimits);
   const reservations = new ReservationLookup(deps.db);

@@ -1,0 +1,70 @@
+/**
+ * A relay stopped while its database is down keeps the request-log rows it could not write in its
+ * data directory, and the next relay on that directory writes them once the database answers: the
+ * tunnel owner's log has every request, with no gap where the restart was.
+ */
+import assert from "node:assert/strict";
+import { existsSync } from "node:fs";
+import { join } from "node:path";
+import { after, test } from "node:test";
+import { createLogger } from "../../lib/logger.ts";
+import { loadOrCreateHostKey } from "../host-key.ts";
+import { LOG_SPOOL_FILE } from "../log-spool.ts";
+import { createRelay } from "../relay.ts";
+import { startTestRelay } from "../testing/harness.ts";
+
+const cleanups: (() => Promise<unknown>)[] = [];
+after(async () => {
+  for (const cleanup of cleanups.reverse()) await cleanup().catch(() => {});
+});
+
+test("requests served during a database outage reach the log even when the relay restarts before it ends", async () => {
+  const t = await startTestRelay({}, { proxyDatabase: true });
+  cleanups.push(() => t.close());
+  const user = await t.createUserWithKey();
+  await t.reserve(user, "keeper");
+  const app = await t.startLocalApp();
+  const ssh = await t.startSsh({ user, forwards: [`keeper:80:127.0.0.1:${app.port}`] });
+  assert.equal(ssh.state, "live", ssh.stderr());
+  assert.equal((await t.fetchTunnel("keeper", "/before")).status, 200);
+  await t.waitFor(
+    () => t.db.requestLog.findFirst({ where: { name: "keeper", path: "/before" } }),
+    "the first row",
+  );
+
+  const spoolFile = join(t.config.BURROW_DATA_DIR, LOG_SPOOL_FILE);
+  t.databaseProxy!.cut();
+  try {
+    for (const path of ["/during-1", "/during-2", "/during-3"]) {
+      assert.equal((await t.fetchTunnel("keeper", path)).status, 200);
+    }
+    await t.relay.close();
+    assert.ok(existsSync(spoolFile), "the rows wait in the data directory");
+  } finally {
+    t.databaseProxy!.restore();
+  }
+
+  const hostKey = await loadOrCreateHostKey(t.config.BURROW_DATA_DIR);
+  const next = createRelay({
+    db: t.db,
+    config: { ...t.config, BURROW_SSH_PORT: 0, BURROW_HTTP_PORT: 0 },
+    hostKey: hostKey.privateKey,
+    logger: createLogger({ silent: !process.env.BURROW_TEST_VERBOSE }),
+  });
+  cleanups.push(() => next.close());
+  await next.listen();
+  const paths = await t.waitFor(
+    async () => {
+      const rows = await t.db.requestLog.findMany({
+        where: { name: "keeper" },
+        orderBy: { id: "asc" },
+        select: { path: true },
+      });
+      return rows.length >= 4 ? rows.map((row) => row.path) : undefined;
+    },
+    "the kept rows to be written by the next relay",
+    15_000,
+  );
+  assert.deepEqual(paths, ["/before", "/during-1", "/during-2", "/during-3"]);
+  await t.waitFor(() => !existsSync(spoolFile), "the spool file to be removed");
+});

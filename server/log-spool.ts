@@ -1,0 +1,132 @@
+import { existsSync, readFileSync } from "node:fs";
+import { appendFile, mkdir, rename, rm, writeFile } from "node:fs/promises";
+import { dirname } from "node:path";
+import { z } from "zod";
+import { Admission } from "../lib/db.ts";
+import type { Logger } from "../lib/logger.ts";
+import { ACCESS_PAGES, type NewRequestLog, REQUEST_LOG_ERRORS } from "../lib/request-logs/row.ts";
+
+/** The spool's name in BURROW_DATA_DIR. */
+export const LOG_SPOOL_FILE = "request-log-spool.jsonl";
+
+/** One spooled row as read back: the file is ours, but a crash can cut its last line short. */
+const spooledRowSchema = z.object({
+  at: z.coerce.date().refine((date) => !Number.isNaN(date.getTime())),
+  name: z.string(),
+  sessionId: z.string().nullable(),
+  method: z.string(),
+  path: z.string(),
+  status: z.number().int(),
+  durationMs: z.number(),
+  bytesIn: z.number(),
+  bytesOut: z.number(),
+  clientIp: z.string(),
+  userAgent: z.string().nullable(),
+  upgrade: z.boolean(),
+  admission: z.enum(Admission),
+  shareLinkId: z.string().nullable(),
+  error: z.enum(REQUEST_LOG_ERRORS).nullable(),
+  accessPage: z.enum(ACCESS_PAGES).nullable(),
+}) satisfies z.ZodType<NewRequestLog>;
+
+/**
+ * Request-log rows the database could not take yet, kept in a file (JSON lines) in the data
+ * directory, so that a relay stopped or crashed during a database outage loses none of them: the
+ * next start reads them back and writes them first. The log writer keeps the file equal to the front
+ * of its queue. A failing disk is logged once and never stops the relay: the rows stay in memory.
+ */
+export class LogSpool {
+  readonly file: string;
+  readonly #logger: Logger;
+  #failed = false;
+
+  constructor(file: string, logger: Logger) {
+    this.file = file;
+    this.#logger = logger;
+  }
+
+  /**
+   * Rows an earlier run left, in order. Read synchronously, once, at start. Lines that do not parse
+   * (a write cut short by a crash) are skipped and counted in a warning.
+   */
+  load(): NewRequestLog[] {
+    if (!existsSync(this.file)) return [];
+    let text: string;
+    try {
+      text = readFileSync(this.file, "utf8");
+    } catch (error) {
+      this.#fail("read", error);
+      return [];
+    }
+    const rows: NewRequestLog[] = [];
+    let unreadable = 0;
+    for (const line of text.split("\n")) {
+      if (line.trim() === "") continue;
+      let parsed: unknown;
+      try {
+        parsed = JSON.parse(line);
+      } catch {
+        unreadable += 1;
+        continue;
+      }
+      const row = spooledRowSchema.safeParse(parsed);
+      if (row.success) rows.push(row.data);
+      else unreadable += 1;
+    }
+    if (unreadable > 0) {
+      this.#logger.warn("request log: unreadable lines in the spool file skipped", {
+        file: this.file,
+        lines: unreadable,
+      });
+    }
+    return rows;
+  }
+
+  /** Adds rows at the end of the file. */
+  async append(rows: readonly NewRequestLog[]): Promise<boolean> {
+    if (rows.length === 0) return true;
+    try {
+      await mkdir(dirname(this.file), { recursive: true });
+      await appendFile(this.file, lines(rows), { mode: 0o600 });
+      return true;
+    } catch (error) {
+      this.#fail("write", error);
+      return false;
+    }
+  }
+
+  /**
+   * Makes the file hold exactly `rows` (none: removes it). Written beside it and renamed over it,
+   * so a crash leaves the old contents or the new, never half of each.
+   */
+  async replace(rows: readonly NewRequestLog[]): Promise<boolean> {
+    try {
+      if (rows.length === 0) {
+        await rm(this.file, { force: true });
+        return true;
+      }
+      const next = `${this.file}.next`;
+      await writeFile(next, lines(rows), { mode: 0o600 });
+      await rename(next, this.file);
+      return true;
+    } catch (error) {
+      this.#fail("write", error);
+      return false;
+    }
+  }
+
+  #fail(action: "read" | "write", error: unknown): void {
+    if (this.#failed) return;
+    this.#failed = true;
+    this.#logger.warn(`request log: cannot ${action} the spool file; rows are kept in memory only`, {
+      file: this.file,
+      error: error instanceof Error ? error.message : String(error),
+    });
+  }
+}
+
+function lines(rows: readonly NewRequestLog[]): string {
+  let out = "";
+  for (const row of rows) out += `${JSON.stringify(row)}\n`;
+  return out;
+}

@@ -6,6 +6,10 @@ import { expect, reserveName, signUp, test, unique } from "./support/fixtures.ts
 import { generateKey } from "./support/ssh.ts";
 
 test("another user's names and keys are not found, by URL or by calling the actions", async ({ browser }) => {
+  // Two sign-ups (argon2 on a 2-core machine shared with the dashboard and another worker) and a
+  // dozen page loads: CI once saw it reach the default 60 s at its last step, like the other
+  // multi-step specs, which have the same budget.
+  test.setTimeout(120_000);
   const dir = await mkdtemp(join(tmpdir(), "burrow-e2e-iso-"));
   const key = await generateKey(dir);
 

@@ -21,7 +21,10 @@ export interface LogWriter {
   push(row: NewRequestLog): void;
   /** Writes everything queued so far, unless the database fails; never rejects. */
   flush(): Promise<void>;
-  /** Stops the timer and writes what it can; later pushes are dropped. Safe to call twice. */
+  /**
+   * Stops the timer and writes what it can; with the database down, the rest goes to the spool (if
+   * any) for the next start. Later pushes are dropped. Safe to call twice.
+   */
   close(): Promise<void>;
   stats(): LogWriterStats;
 }

@@ -33,12 +33,16 @@ const spooledRowSchema = z.object({
  * Request-log rows the database could not take yet, kept in a file (JSON lines) in the data
  * directory, so that a relay stopped or crashed during a database outage loses none of them: the
  * next start reads them back and writes them first. The log writer keeps the file equal to the front
- * of its queue. A failing disk is logged once and never stops the relay: the rows stay in memory.
+ * of its queue. A failing disk is logged once and never stops the relay: the spool is given up for
+ * the rest of the run (its file removed if possible, so no row it can no longer keep in step comes
+ * back twice) and the rows stay in memory.
  */
 export class LogSpool {
   readonly file: string;
   readonly #logger: Logger;
   #failed = false;
+  /** A write failed: the file may no longer match the writer's queue, so it is not used again. */
+  #broken = false;
 
   constructor(file: string, logger: Logger) {
     this.file = file;
@@ -84,6 +88,7 @@ export class LogSpool {
 
   /** Adds rows at the end of the file. */
   async append(rows: readonly NewRequestLog[]): Promise<boolean> {
+    if (this.#broken) return false;
     if (rows.length === 0) return true;
     try {
       await mkdir(dirname(this.file), { recursive: true });
@@ -100,6 +105,7 @@ export class LogSpool {
    * so a crash leaves the old contents or the new, never half of each.
    */
   async replace(rows: readonly NewRequestLog[]): Promise<boolean> {
+    if (this.#broken) return false;
     try {
       if (rows.length === 0) {
         await rm(this.file, { force: true });
@@ -116,6 +122,10 @@ export class LogSpool {
   }
 
   #fail(action: "read" | "write", error: unknown): void {
+    if (action === "write" && !this.#broken) {
+      this.#broken = true;
+      void rm(this.file, { force: true }).catch(() => {});
+    }
     if (this.#failed) return;
     this.#failed = true;
     this.#logger.warn(`request log: cannot ${action} the spool file; rows are kept in memory only`, {

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { appendFileSync, existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { appendFileSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, test } from "node:test";
@@ -516,6 +516,35 @@ test("a spool line cut short by a crash is skipped with a warning; the rows befo
     const warning = logger.lines.find((l) => l.message.includes("unreadable lines"));
     assert.equal(warning?.fields?.lines, 1);
     assert.equal(existsSync(spool.file), false);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test("a spool that cannot be written is given up with one warning; the writer goes on in memory", async () => {
+  const name = "spool-broken";
+  const dir = mkdtempSync(join(tmpdir(), "burrow-spool-"));
+  try {
+    // The spool's directory is a file: every write fails.
+    writeFileSync(join(dir, "spool"), "not a directory");
+    const logger = recordingLogger();
+    const writer = createLogWriter({
+      sql: UNREACHABLE,
+      maxQueue: 100,
+      logger,
+      spool: spoolIn(dir, logger),
+      flushIntervalMs: 20,
+    });
+    for (let i = 0; i < 3; i++) writer.push(row(i, { name }));
+    await until(
+      () => logger.lines.some((l) => l.message.includes("cannot write the spool file")),
+      "the failure",
+    );
+    await sleep(600); // a retry or two: still one warning
+    await writer.close();
+    assert.equal(logger.lines.filter((l) => l.message.includes("spool file")).length, 1);
+    assert.ok(logger.lines.some((l) => l.message.includes("closing with rows not written")));
+    assert.deepEqual(writer.stats(), { queued: 0, written: 0, dropped: 3 });
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

@@ -21,6 +21,7 @@ export interface ProxyHeaderGateOptions {
 export interface Endpoints {
   remoteAddress?: string;
   remotePort?: number;
+  localAddress?: string;
   localPort?: number;
 }
 
@@ -40,7 +41,7 @@ export class ProxyHeaderGate {
   /**
    * Peers by TCP connection. Keyed by the connection's own addresses rather than the socket object
    * because an HTTPS request's socket is the TLS socket Node builds on top of the one accepted here;
-   * both report the same addresses, and no two live connections to this host share all three.
+   * both report the same addresses and ports, and no two live TCP connections share all four.
    */
   readonly #peers = new Map<string, ProxiedPeer>();
   readonly #waiting = new Set<Socket>();
@@ -105,7 +106,7 @@ export class ProxyHeaderGate {
 function ignore(): void {}
 
 function endpointsKey(socket: Endpoints): string {
-  return `${socket.remoteAddress}|${socket.remotePort}|${socket.localPort}`;
+  return `${socket.remoteAddress}|${socket.remotePort}|${socket.localAddress}|${socket.localPort}`;
 }
 
 /** How reading a connection's PROXY header ended. */

@@ -1,7 +1,6 @@
 import { createServer, type Server as NetServer, type Socket } from "node:net";
 import ssh2 from "ssh2";
 import { proxyTrust } from "../../lib/forwarding/trusted-proxies.ts";
-import type { ProxiedPeer } from "../proxy-protocol/proxy-header.ts";
 import { ProxyHeaderGate } from "../proxy-protocol/proxy-header-gate.ts";
 import { coalesceWrites } from "./coalesce-writes.ts";
 import { type ConnectionDeps, RelayConnection } from "./connection.ts";
@@ -39,10 +38,11 @@ export class SshServer {
   readonly #ssh: ssh2.Server;
   readonly #net: NetServer;
   readonly #connections = new Set<RelayConnection>();
-  /** Set when BURROW_PROXY_PROTOCOL names ssh: a load balancer's connections start with a header. */
+  /**
+   * Set when BURROW_PROXY_PROTOCOL names ssh: a load balancer's connections start with a header,
+   * and the client it names is the connection's peer.
+   */
   readonly #proxyHeaders: ProxyHeaderGate | undefined;
-  /** The clients PROXY headers named, by socket, until ssh2 announces the connection. */
-  readonly #proxiedPeers = new WeakMap<Socket, ProxiedPeer>();
 
   constructor(options: SshServerOptions) {
     // ssh2 pays ~7 µs of CSPRNG call per packet it sends for padding; take it from a pool instead.
@@ -69,7 +69,7 @@ export class SshServer {
         socket,
         options,
         (c) => this.#connections.delete(c),
-        this.#proxiedPeers.get(socket),
+        this.#proxyHeaders?.peerOf(socket),
       );
       this.#connections.add(connection);
     });
@@ -85,10 +85,7 @@ export class SshServer {
         this.#accept(socket);
         return;
       }
-      gate.accept(socket, (peer) => {
-        if (peer) this.#proxiedPeers.set(socket, peer);
-        this.#accept(socket);
-      });
+      gate.accept(socket, () => this.#accept(socket));
     });
   }
 

@@ -92,14 +92,15 @@ export function createHttpEdge(deps: HttpEdgeDeps): HttpEdge {
   const ownsLogWriter = config.BURROW_REQUEST_LOG && !deps.logWriter;
   const logDatabaseUrl = deps.databaseUrl ?? config.DATABASE_URL;
   const logPool = ownsLogWriter && logDatabaseUrl ? createLogPool(logDatabaseUrl) : undefined;
+  const logLogger = logger.child({ part: "log" });
   const logWriter = !config.BURROW_REQUEST_LOG
     ? undefined
     : (deps.logWriter ??
       createLogWriter({
         sql: logPool ?? prismaSqlRunner(deps.db),
         maxQueue: config.BURROW_LOG_QUEUE_MAX,
-        logger: logger.child({ part: "log" }),
-        spool: deps.logSpoolFile ? new LogSpool(deps.logSpoolFile, logger.child({ part: "log" })) : undefined,
+        logger: logLogger,
+        spool: deps.logSpoolFile ? new LogSpool(deps.logSpoolFile, logLogger) : undefined,
       }));
   const pools = new TunnelPools(registry, deps.poolLimits);
   const reservations = new ReservationLookup(deps.db);

@@ -250,9 +250,9 @@ export function createLogWriter(options: LogWriterOptions): LogWriter {
           }
           // Rows pushed during the insert were appended after the batch: keep those.
           queue.splice(0, batch.length);
-          await unspool(batch.length);
           written += batch.length;
-          await announce(batch);
+          // Said as soon as a batch is stored, before the spool and announce round trips, so the
+          // counters and the log agree at every await below.
           if (failing) {
             failing = false;
             retryDelayMs = 0;
@@ -260,6 +260,8 @@ export function createLogWriter(options: LogWriterOptions): LogWriter {
               queued: queue.length,
             });
           }
+          await unspool(batch.length);
+          await announce(batch);
         }
       } catch (error) {
         if (!failing) {

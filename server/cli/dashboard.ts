@@ -147,6 +147,12 @@ function spawnNext(
   });
   prefixLines(child.stdout, process.stdout, "dashboard | ");
   prefixLines(child.stderr, process.stderr, "dashboard | ");
+  // If this process dies without stopping it (a crash: an uncaught exception exits at once), Next
+  // would live on without its relay, holding the dashboard's port, and the next `npm start` would
+  // fail on it. 'exit' listeners run even then; a signal is all that can be sent from one.
+  const killOnExit = () => child.kill("SIGTERM");
+  process.once("exit", killOnExit);
+  child.once("exit", () => process.removeListener("exit", killOnExit));
   return child;
 }
 

@@ -1,6 +1,9 @@
 import assert from "node:assert/strict";
+import { spawnSync } from "node:child_process";
+import { once } from "node:events";
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, utimesSync, writeFileSync } from "node:fs";
 import { chmod } from "node:fs/promises";
+import { type AddressInfo, createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, test } from "node:test";
@@ -137,3 +140,56 @@ test("database: with a stale published URL, an embedded PostgreSQL starts, is an
   const client = new pg.Client({ connectionString: embedded.url, connectionTimeoutMillis: 2_000 });
   await assert.rejects(client.connect(), "the server is stopped");
 });
+
+test("a crash of burrow start stops its dashboard, which would hold the port the next start needs", async () => {
+  // A stand-in for `next start`: listens where it is told and writes down its pid.
+  const root = join(scratch, "crashing");
+  mkdirSync(join(root, "node_modules", ".bin"), { recursive: true });
+  const pidFile = join(root, "next.pid");
+  const fakeNext = join(root, "node_modules", ".bin", "next");
+  writeFileSync(
+    fakeNext,
+    `#!${process.execPath}
+const args = process.argv.slice(2);
+require("node:fs").writeFileSync(${JSON.stringify(pidFile)}, String(process.pid));
+require("node:net").createServer().listen(Number(args[args.indexOf("-p") + 1]), "127.0.0.1");
+`,
+  );
+  await chmod(fakeNext, 0o755);
+  // `burrow start` with its dashboard up, then an uncaught exception (a bug anywhere in the relay).
+  const driver = join(root, "driver.mts");
+  writeFileSync(
+    driver,
+    `import { startDashboard } from ${JSON.stringify(join(import.meta.dirname, "dashboard.ts"))};
+await startDashboard({ port: ${await freePort()}, host: "127.0.0.1", environment: process.env }, undefined, ${JSON.stringify(root)});
+setTimeout(() => { throw new Error("a bug somewhere in the relay"); }, 10);
+`,
+  );
+  const run = spawnSync(process.execPath, ["--import", "tsx", driver], { encoding: "utf8", timeout: 30_000 });
+  assert.match(run.stderr, /a bug somewhere in the relay/, run.stderr);
+  const pid = Number(readFileSync(pidFile, "utf8"));
+  try {
+    const deadline = Date.now() + 5_000;
+    while (isRunning(pid) && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 50));
+    assert.equal(isRunning(pid), false, "the dashboard outlived the crashed start");
+  } finally {
+    if (isRunning(pid)) process.kill(pid, "SIGKILL");
+  }
+});
+
+async function freePort(): Promise<number> {
+  const probe = createServer().listen(0, "127.0.0.1");
+  await once(probe, "listening");
+  const { port } = probe.address() as AddressInfo;
+  await new Promise((resolve) => probe.close(resolve));
+  return port;
+}
+
+function isRunning(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}

@@ -116,3 +116,75 @@ test("visitors who leave in the middle of a download leave no channel behind", a
     await close();
   }
 });
+
+/** The body of a raw HTTP/1.1 answer whose end is the connection's end, dechunked if chunked. */
+function bodyOf(raw: Buffer): Buffer {
+  const split = raw.indexOf("\r\n\r\n");
+  assert.ok(split > 0, `no end of headers in ${raw.subarray(0, 200).toString("latin1")}`);
+  const head = raw.subarray(0, split).toString("latin1");
+  assert.match(head, /^HTTP\/1\.1 200 /);
+  const rest = raw.subarray(split + 4);
+  if (!/\r\ntransfer-encoding: chunked/i.test(head)) return rest;
+  const parts: Buffer[] = [];
+  for (let at = 0; ; ) {
+    const lineEnd = rest.indexOf("\r\n", at);
+    const size = Number.parseInt(rest.subarray(at, lineEnd).toString("latin1"), 16);
+    if (size === 0) return Buffer.concat(parts);
+    parts.push(rest.subarray(lineEnd + 2, lineEnd + 2 + size));
+    at = lineEnd + 2 + size + 2;
+  }
+}
+
+const closingAnswers = [
+  ["HTTP/1.0", "HTTP/1.0 200 OK\r\nContent-Length: {length}\r\n"],
+  ["Connection: close", "HTTP/1.1 200 OK\r\nConnection: close\r\nContent-Length: {length}\r\n"],
+  ["HTTP/1.0, no length: the body ends at the close", "HTTP/1.0 200 OK\r\n"],
+] as const;
+
+for (const [index, [kind, head]] of closingAnswers.entries()) {
+  // Without the fix, the first two crash the relay (this file fails with an uncaught exception) and the
+  // third never ends: the timeout makes that a failure too.
+  test(`a large answer from an app that closes the connection after it (${kind}) reaches a slow visitor whole`, {
+    timeout: 30_000,
+  }, async () => {
+    // python3 -m http.server serving a file: the app sends the whole answer and closes while the
+    // visitor still reads the start of it. The relay's HTTP client (undici 7) used to crash the
+    // relay process there, with every tunnel on it.
+    const body = Buffer.alloc(8 * 1024 * 1024);
+    for (let i = 0; i < body.length; i += 4) body.writeUInt32BE(i, i);
+    const app = net.createServer((socket) => {
+      socket.on("error", () => {});
+      socket.once("data", () => {
+        socket.write(
+          `${head.replace("{length}", String(body.length))}Content-Type: application/octet-stream\r\n\r\n`,
+        );
+        socket.end(body);
+      });
+    });
+    const name = `slow-reader-${index}`;
+    const { tunnel, close } = await connect(name, app);
+    try {
+      for (let i = 0; i < 2; i++) {
+        const visitor = net.connect(t.httpPort, "127.0.0.1");
+        visitor.write(`GET /file HTTP/1.1\r\nHost: ${name}.localhost\r\nConnection: close\r\n\r\n`);
+        // The visitor reads nothing for a while: the app has sent everything and closed by then,
+        // and the relay, held back by the visitor, has the channel's end behind unread bytes.
+        await new Promise((resolve) => visitor.once("readable", resolve));
+        await sleep(700);
+        const chunks: Buffer[] = [];
+        visitor.on("data", (chunk: Buffer) => chunks.push(chunk));
+        await new Promise<void>((resolve, reject) => {
+          visitor.once("end", resolve);
+          visitor.once("error", reject);
+        });
+        assert.ok(
+          bodyOf(Buffer.concat(chunks)).equals(body),
+          `request ${i}: the body differs from the app's`,
+        );
+      }
+      await t.waitFor(() => tunnel.openStreams === 0, "every channel to the app to close", 3_000);
+    } finally {
+      await close();
+    }
+  });
+}

@@ -2,6 +2,7 @@ import { createRequire } from "node:module";
 import type { Socket } from "node:net";
 import type { Dispatcher, Pool as UndiciPool } from "undici";
 import type { Tunnel, TunnelRegistry } from "../registry.ts";
+import { endWhenRead } from "./end-when-read.ts";
 
 // The pool alone, typed by the package's own declarations: undici's index also loads fetch,
 // WebSocket, caches and mocks, which the relay never uses (about 7 MiB of RSS).
@@ -92,7 +93,7 @@ export class TunnelPool {
         this.tunnel.openStream(this.#visitor).then(
           // undici reads and writes its connection as a stream and checks the socket-only methods
           // it calls (ref/unref) before calling them, so a channel serves where its type says Socket.
-          (channel) => callback(null, channel as unknown as Socket),
+          (channel) => callback(null, endWhenRead(channel) as unknown as Socket),
           (error: unknown) => callback(error instanceof Error ? error : new Error(String(error)), null),
         );
       },

@@ -3,6 +3,7 @@ import type { Connection, SocketBindInfo, TcpipBindInfo } from "ssh2";
 import type { Db } from "../../lib/db.ts";
 import { type Env, tunnelUrl } from "../../lib/env.ts";
 import type { Logger } from "../../lib/logger.ts";
+import { sshCommand } from "../../lib/web/connect-command.ts";
 import type { TunnelRegistry } from "../registry.ts";
 import { errorText, type SessionRecorder } from "../sessions/session-recorder.ts";
 import { type AuthenticatedKey, createAuthHandler } from "./authenticate.ts";
@@ -41,6 +42,8 @@ const REFUSAL_GRACE_MS = 500;
 const SESSION_CLOSE_GRACE_MS = 1_000;
 /** After ending a connection, the socket is destroyed if the peer has not closed it (a stopped client). */
 const FORCE_CLOSE_MS = 3_000;
+/** How long after its console opens a connection without any -R is told what it is missing. */
+const NO_FORWARDS_HINT_MS = 1_000;
 const CLAIM_TIMEOUT_MS = 5_000;
 /** Where port-0 forwards get their "allocated" ports when 80 is taken on the same connection. */
 const FIRST_SPARE_PORT = 1024;
@@ -67,6 +70,8 @@ export class RelayConnection implements TunnelOwner {
   readonly #authTimer: NodeJS.Timeout;
   #queue: Promise<void> = Promise.resolve();
   #queued = 0;
+  /** Forward requests (-R) received, accepted or not. */
+  #forwardRequests = 0;
   #closed = false;
   /** Why tunnels end if the connection drops on its own (e.g. a keepalive timeout). */
   #dropReason = "client_closed";
@@ -86,6 +91,10 @@ export class RelayConnection implements TunnelOwner {
     this.#deps = deps;
     this.#onClosed = onClosed;
     this.#log = deps.logger.child({ ip: this.ip, port: peer?.port ?? socket.remotePort });
+    const example = sshCommand(
+      { name: "myapp", sshHost: deps.config.BURROW_SSH_HOST, sshPort: deps.config.BURROW_SSH_PORT },
+      3000,
+    );
     this.#terminal = new Terminal({
       greeting: () => [
         `Burrow relay: signed in as ${this.#key?.email ?? "?"} (key "${this.#key?.label || this.#key?.fingerprint}").`,
@@ -93,9 +102,18 @@ export class RelayConnection implements TunnelOwner {
       ],
       execHelp: () =>
         "Burrow serves HTTP tunnels; it runs no commands.\n" +
-        `  ssh -R myapp:80:localhost:3000 -p ${deps.config.BURROW_SSH_PORT} ${deps.config.BURROW_SSH_HOST}\n` +
-        "makes http(s)://myapp." +
-        `${deps.config.BURROW_DOMAIN} reach port 3000 on your machine. Reserve names at ${deps.config.BURROW_DASHBOARD_URL}/names.`,
+        `  ${example}\n` +
+        `makes ${tunnelUrl(deps.config, "myapp")} reach port 3000 on your machine. ` +
+        `Reserve names at ${deps.config.BURROW_DASHBOARD_URL}/names.`,
+      onConsoleOpen: () => {
+        // OpenSSH sends its -R requests before it opens the console; a moment later still none
+        // means the user left -R out, and an empty console would only say "signed in".
+        setTimeout(() => {
+          if (!this.#closed && this.#forwardRequests === 0) {
+            this.print(messages.noForwards(example));
+          }
+        }, NO_FORWARDS_HINT_MS).unref();
+      },
       onQuit: () => this.shutdown("client_closed", "Closing your tunnels. Bye."),
     });
     this.#authTimer = setTimeout(() => {
@@ -206,6 +224,7 @@ export class RelayConnection implements TunnelOwner {
     const domain = this.#deps.config.BURROW_DOMAIN;
     switch (name) {
       case "tcpip-forward": {
+        this.#forwardRequests++;
         const { bindAddr, bindPort } = info as TcpipBindInfo;
         const request = parseTcpipForward(bindAddr, bindPort, domain);
         // OpenSSH sends "localhost" for `-R 80:…`; show the forward the way the user typed it.
@@ -214,6 +233,7 @@ export class RelayConnection implements TunnelOwner {
         return;
       }
       case "streamlocal-forward@openssh.com": {
+        this.#forwardRequests++;
         const { socketPath } = info as SocketBindInfo;
         this.#enqueue(() => this.#forward(parseStreamLocalForward(socketPath, domain), socketPath, reply));
         return;

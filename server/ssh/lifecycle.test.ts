@@ -126,6 +126,24 @@ test("ssh with a command gets help text and exits 0", async () => {
   assert.equal(code, 0, ssh.stderr());
   assert.match(ssh.stdout(), /Burrow serves HTTP tunnels; it runs no commands/);
   assert.match(ssh.stdout(), new RegExp(`ssh -R myapp:80:localhost:3000 -p ${t.sshPort}`));
+  assert.match(ssh.stdout(), new RegExp(`makes http://myapp\\.localhost:${t.httpPort} reach port 3000`));
+});
+
+test("a console without any -R says what is missing; one with a tunnel does not", async () => {
+  const user = await t.createUserWithKey();
+  const bare = await t.startSsh({ user, forwards: [], session: true, waitForTunnels: false });
+  await bare.waitForStdout(/This connection forwards nothing: add -R to share a local app, for example/);
+  assert.match(bare.stdout(), new RegExp(`ssh -R myapp:80:localhost:3000 -p ${t.sshPort} `));
+  bare.kill();
+
+  const name = uniqueName("hint");
+  await t.reserve(user, name);
+  const ssh = await t.startSsh({ user, forwards: [`${name}:80:127.0.0.1:9`], session: true });
+  assert.equal(ssh.state, "live", ssh.stderr());
+  await ssh.waitForStdout(/Forwarding/);
+  await sleep(1_500);
+  assert.doesNotMatch(ssh.stdout(), /forwards nothing/);
+  ssh.kill();
 });
 
 test("-W (direct-tcpip through the relay) is refused", async () => {

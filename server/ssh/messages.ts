@@ -56,6 +56,10 @@ export const messages = {
   channelRefused: "Burrow only serves HTTP tunnels (-R); -L, -D and -W are not available.",
 
   quitHint: "Press Ctrl-C or type exit to close the tunnels.",
+
+  /** A console with nothing to show: the user left out -R. */
+  noForwards: (example: string) =>
+    `This connection forwards nothing: add -R to share a local app, for example\n  ${example}`,
 } as const;
 
 function dashboard(config: Pick<Env, "BURROW_DASHBOARD_URL">): string {

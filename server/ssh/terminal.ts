@@ -13,6 +13,8 @@ export interface TerminalOptions {
   greeting: () => string[];
   /** Help text for `ssh … <command>` (an exec request). */
   execHelp: () => string;
+  /** A shell opened: printed lines reach the user from now on. */
+  onConsoleOpen?: () => void;
   /** The user pressed Ctrl-C / Ctrl-D or typed `exit`: close the whole connection. */
   onQuit: () => void;
 }
@@ -131,6 +133,7 @@ export class Terminal {
     const waiters = this.#consoleWaiters;
     this.#consoleWaiters = [];
     for (const waiter of waiters) waiter();
+    this.#options.onConsoleOpen?.();
   }
 
   /**

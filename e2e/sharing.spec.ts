@@ -287,13 +287,30 @@ test("wrong passwords are throttled with 429, and the denied attempts show in th
   await dashboard.close();
 });
 
-test("the access page shows field errors from the shared schemas and keeps what was typed", async () => {
+test("the access page shows field errors from the shared schemas and keeps what was typed", async ({
+  browser,
+}) => {
+  const before = await openAccessPage();
+  await setMode(before, "Public");
+  await before.close();
+  // Loaded as public: a refused password must leave "Password" chosen, or the next save (with a
+  // good password) would quietly keep the tunnel public.
   const access = await openAccessPage();
   await access.getByRole("radio", { name: "Password", exact: true }).check();
   await access.locator("#tunnel-password").fill("short");
   await access.getByRole("button", { name: "Save access" }).click();
   await expect(access.locator("#tunnel-password-error")).toHaveText("Use at least 8 characters");
   await expect(access.locator("#tunnel-password")).toHaveAttribute("aria-invalid", "true");
+  await expect(access.getByRole("radio", { name: "Password", exact: true })).toBeChecked();
+  await access.locator("#tunnel-password").fill(TUNNEL_PASSWORD);
+  await access.getByRole("button", { name: "Save access" }).click();
+  await expect(access.getByText("Saved: password.")).toBeVisible();
+  const visitor = await browser.newContext();
+  const page = await visitor.newPage();
+  await eventually(page, `${world.url(name)}/`, () =>
+    expect(page.getByRole("heading", { name: "Password required" })).toBeVisible(),
+  );
+  await visitor.close();
 
   await access.getByLabel("Label").fill("for the past");
   await access.getByLabel("Expires").selectOption("date");

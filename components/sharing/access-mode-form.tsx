@@ -73,7 +73,12 @@ export function AccessModeForm({
               type="radio"
               name="mode"
               value={option.value}
-              checked={mode === option.value}
+              // Uncontrolled on purpose: React 19 resets a form after its action, and a *controlled*
+              // radio is reset to its first-rendered default while the state keeps the choice
+              // (facebook/react#31695): after a refused save "Public" was checked under a highlighted
+              // "Password", and the next save made the tunnel public. A default that follows the
+              // state is what the reset restores.
+              defaultChecked={mode === option.value}
               onChange={() => setMode(option.value)}
               className="mt-1 accent-indigo-600"
               aria-labelledby={`mode-${option.value}-label`}

@@ -59,6 +59,26 @@ test("an admin disconnects a live tunnel: ssh exits and the owner's page shows o
   }
 });
 
+test("a refused new user keeps what was typed, the admin box included", async ({ page, burrow }) => {
+  await signIn(page, burrow.adminEmail, burrow.adminPassword);
+  await page.goto("/admin/users");
+  const email = `${unique("second-admin")}@e2e.test`;
+  const form = page.getByRole("form", { name: "Create a user" });
+  await form.getByLabel("Email").fill(email);
+  await form.getByLabel("Initial password").fill("short");
+  await form.getByLabel("Make this user an admin").check();
+  await form.getByRole("button", { name: "Create user" }).click();
+  await expect(form.locator("#new-password-error")).not.toBeEmpty();
+  await expect(form.getByLabel("Email")).toHaveValue(email);
+  await expect(form.getByLabel("Make this user an admin")).toBeChecked();
+
+  await form.getByLabel("Initial password").fill(PASSWORD);
+  await form.getByRole("button", { name: "Create user" }).click();
+  await expect(page.getByText(`Created ${email}.`)).toBeVisible();
+  await expect(form.getByLabel("Make this user an admin")).not.toBeChecked();
+  await expect(page.getByRole("button", { name: `Remove admin from ${email}` })).toBeVisible();
+});
+
 test("an admin creates a user and disables them; a disabled user cannot sign in", async ({
   browser,
   burrow,

@@ -14,8 +14,11 @@ export type CreateUserAction = (
 export function CreateUserForm({ action }: { action: CreateUserAction }) {
   const [state, formAction, pending] = useActionState(action, null);
   const [email, setEmail] = useState("");
+  const [admin, setAdmin] = useState(false);
   useEffect(() => {
-    if (state?.ok) setEmail("");
+    if (!state?.ok) return;
+    setEmail("");
+    setAdmin(false);
   }, [state]);
   const message = formError(state);
   return (
@@ -47,7 +50,17 @@ export function CreateUserForm({ action }: { action: CreateUserAction }) {
         error={fieldError(state, "password")}
       />
       <label className="flex items-center gap-2 pb-2 text-sm text-zinc-800">
-        <input type="checkbox" name="admin" className="size-4 accent-indigo-600" /> Make this user an admin
+        {/* React 19 resets a form after its action: an uncontrolled box went back to unchecked after a
+            refused submit, and a controlled one is reset too (facebook/react#31695). A default that
+            follows the choice survives the reset. */}
+        <input
+          type="checkbox"
+          name="admin"
+          defaultChecked={admin}
+          onChange={(e) => setAdmin(e.target.checked)}
+          className="size-4 accent-indigo-600"
+        />{" "}
+        Make this user an admin
       </label>
       <Button type="submit" pending={pending}>
         Create user

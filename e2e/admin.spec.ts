@@ -99,7 +99,11 @@ test("an admin creates a user and disables them; a disabled user cannot sign in"
   await signIn(user, email, PASSWORD);
 
   await admin.getByRole("button", { name: `Disable ${email}` }).click();
-  await admin.getByRole("dialog").getByRole("button", { name: "Disable" }).click();
+  // Named: every user row has its dialogs in the page, and each must be told apart by its title.
+  await admin
+    .getByRole("dialog", { name: `Disable ${email}?` })
+    .getByRole("button", { name: "Disable" })
+    .click();
   await expect(admin.getByRole("listitem").filter({ hasText: email })).toContainText("Disabled");
 
   // Their existing session stops working on the next request, and signing in again is refused.

@@ -1,6 +1,6 @@
 "use client";
 
-import { type ReactNode, useEffect, useRef } from "react";
+import { type ReactNode, useEffect, useId, useRef } from "react";
 import { Button } from "./button";
 
 export interface ConfirmDialogProps {
@@ -30,6 +30,8 @@ export function ConfirmDialog({
   onCancel,
 }: ConfirmDialogProps) {
   const ref = useRef<HTMLDialogElement>(null);
+  // One dialog per row of a list is rendered (closed) at once: each needs its own title id.
+  const titleId = useId();
   useEffect(() => {
     const dialog = ref.current;
     if (!dialog) return;
@@ -40,15 +42,16 @@ export function ConfirmDialog({
   return (
     <dialog
       ref={ref}
-      aria-labelledby="confirm-title"
+      aria-labelledby={titleId}
       onCancel={(event) => {
         event.preventDefault();
         if (!pending) onCancel();
       }}
-      className="m-auto w-full max-w-md rounded-lg p-0 shadow-xl backdrop:bg-zinc-900/40"
+      // text-left: the dialog sits in the DOM where its trigger is, often a right-aligned table cell.
+      className="m-auto w-full max-w-md rounded-lg p-0 text-left shadow-xl backdrop:bg-zinc-900/40"
     >
       <div className="space-y-3 p-5">
-        <h2 id="confirm-title" className="text-base font-semibold text-zinc-900">
+        <h2 id={titleId} className="text-base font-semibold text-zinc-900">
           {title}
         </h2>
         {children && <div className="text-sm text-zinc-600">{children}</div>}

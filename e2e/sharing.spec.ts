@@ -287,6 +287,33 @@ test("wrong passwords are throttled with 429, and the denied attempts show in th
   await dashboard.close();
 });
 
+test("a dev server that refuses other hosts: the owner sends it Host: localhost, and back", async ({
+  browser,
+}) => {
+  const access = await openAccessPage();
+  await setMode(access, "Public");
+  const visitor = await browser.newContext();
+  const page = await visitor.newPage();
+  const target = `${world.url(name)}/dev`;
+  await page.goto(target);
+  expect((await echoOf(page)).host).toBe(new URL(target).host);
+
+  await access.getByRole("radio", { name: "localhost", exact: true }).check();
+  await access.getByRole("button", { name: "Save Host header" }).click();
+  await expect(access.getByText("Saved: your app now receives Host: localhost.")).toBeVisible();
+  await eventually(page, target, async () => expect((await echoOf(page)).host).toBe("localhost"));
+
+  // The page reloaded shows the saved choice; switching back restores the visitor's Host.
+  await access.reload();
+  await expect(access.getByRole("radio", { name: "localhost", exact: true })).toBeChecked();
+  await access.getByRole("radio", { name: /^As visitors send it/ }).check();
+  await access.getByRole("button", { name: "Save Host header" }).click();
+  await expect(access.getByText(`Saved: your app now receives Host: ${new URL(target).host}.`)).toBeVisible();
+  await eventually(page, target, async () => expect((await echoOf(page)).host).toBe(new URL(target).host));
+  await visitor.close();
+  await access.close();
+});
+
 test("the access page shows field errors from the shared schemas and keeps what was typed", async ({
   browser,
 }) => {

@@ -22,6 +22,7 @@ import { generateKey, startTunnel, type Tunnel } from "../support/ssh.ts";
 /** What the echo app saw, rendered into its page (and readable by the spec). */
 export interface Echo {
   path: string;
+  host: string | null;
   cookie: string | null;
   authorization: string | null;
 }
@@ -35,13 +36,14 @@ export interface EchoApp {
 
 /**
  * The "developer's laptop": answers every request with a page whose heading is "the local app"
- * and a JSON block of the path, Cookie and Authorization it received.
+ * and a JSON block of the path, Host, Cookie and Authorization it received.
  */
 export async function startEchoApp(): Promise<EchoApp> {
   const seen: Echo[] = [];
   const server: Server = createServer((req, res) => {
     const echo: Echo = {
       path: req.url ?? "",
+      host: req.headers.host ?? null,
       cookie: req.headers.cookie ?? null,
       authorization: req.headers.authorization ?? null,
     };

@@ -19,6 +19,8 @@ export interface NameAccessState {
   /** The argon2 hash of the tunnel password, if one is set. Stays inside the relay process. */
   passwordHash: string | null;
   passwordVersion: number;
+  /** Send the app "Host: localhost" instead of the visitor's Host. */
+  hostLocalhost: boolean;
   /**
    * The name's links that may have visitors holding a cookie, by id: those opened since
    * `cookiesIssuedSince` (a cookie for a link not listed here no longer admits).
@@ -31,6 +33,7 @@ export const PUBLIC_STATE: NameAccessState = Object.freeze({
   mode: "PUBLIC",
   passwordHash: null,
   passwordVersion: 0,
+  hostLocalhost: false,
   links: new Map(),
 });
 
@@ -57,6 +60,7 @@ export async function loadAccessState(
       accessMode: true,
       passwordHash: true,
       passwordVersion: true,
+      hostLocalhost: true,
       shareLinks: {
         where: { lastUsedAt: { gte: cookiesIssuedSince } },
         select: { id: true, revokedAt: true, expiresAt: true },
@@ -70,6 +74,7 @@ export async function loadAccessState(
     mode: reservation.accessMode,
     passwordHash: reservation.passwordHash,
     passwordVersion: reservation.passwordVersion,
+    hostLocalhost: reservation.hostLocalhost,
     links: new Map(
       reservation.shareLinks.map((l) => [l.id, { revokedAt: l.revokedAt, expiresAt: l.expiresAt }]),
     ),

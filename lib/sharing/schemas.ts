@@ -19,6 +19,13 @@ export const accessSettingsSchema = z
   .strict();
 export type AccessSettingsInput = z.input<typeof accessSettingsSchema>;
 
+/** Which Host header a name's app receives: the visitor's, or "localhost" for strict dev servers. */
+export const appHostSchema = z
+  .object({
+    host: z.enum(["VISITOR", "LOCALHOST"], { message: "Choose the Host header your app receives" }),
+  })
+  .strict();
+
 /** A form sends an empty string for a field left blank: that means "not given". */
 const emptyAsUndefined = (value: unknown) => (value === "" ? undefined : value);
 

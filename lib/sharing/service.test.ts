@@ -8,6 +8,7 @@ import {
   listShareLinks,
   revokeShareLink,
   setAccessSettings,
+  setAppHost,
   shareLinkProblem,
 } from "./service.ts";
 import { hashShareToken } from "./tokens.ts";
@@ -45,7 +46,25 @@ test("password mode needs a password, and a new password bumps the version", asy
   const second = await db.reservation.findUniqueOrThrow({ where: { name: "demo" } });
   assert.equal(second.passwordVersion, first.passwordVersion + 1);
   await setAccessSettings(db, owner, "demo", { mode: "LINKS" });
-  assert.deepEqual(await getAccessSettings(db, owner, "demo"), { mode: "LINKS", hasPassword: true });
+  assert.deepEqual(await getAccessSettings(db, owner, "demo"), {
+    mode: "LINKS",
+    hasPassword: true,
+    appHost: "VISITOR",
+  });
+});
+
+test("the Host header a name's app receives is the visitor's until set to localhost; bad input changes nothing", async () => {
+  const { db } = database;
+  assert.equal(await setAppHost(db, owner, "demo", { host: "LOCALHOST" }), "LOCALHOST");
+  assert.equal((await getAccessSettings(db, owner, "demo")).appHost, "LOCALHOST");
+  await assert.rejects(
+    setAppHost(db, owner, "demo", { host: "example.org" }),
+    (e: unknown) => code("invalid_input")(e) && /Choose the Host header your app receives/.test(String(e)),
+  );
+  await assert.rejects(setAppHost(db, stranger, "demo", { host: "VISITOR" }), code("not_found"));
+  assert.equal((await getAccessSettings(db, owner, "demo")).appHost, "LOCALHOST");
+  await setAppHost(db, owner, "demo", { host: "VISITOR" });
+  assert.equal((await getAccessSettings(db, owner, "demo")).appHost, "VISITOR");
 });
 
 test("another user's name is not found, never revealed", async () => {

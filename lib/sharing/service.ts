@@ -3,7 +3,7 @@ import { AppError } from "../errors.ts";
 import { hashPassword } from "../passwords.ts";
 import { relayCommandQuery } from "../relay-control.ts";
 import { parseInput } from "../validate.ts";
-import { accessSettingsSchema, createShareLinkSchema, expiryDate } from "./schemas.ts";
+import { accessSettingsSchema, appHostSchema, createShareLinkSchema, expiryDate } from "./schemas.ts";
 import { createShareToken } from "./tokens.ts";
 
 async function ownedReservation(db: Db, userId: string, name: string) {
@@ -20,9 +20,34 @@ export interface AccessSummary {
   hasPassword: boolean;
 }
 
-export async function getAccessSettings(db: Db, userId: string, name: string): Promise<AccessSummary> {
+export type AppHost = "VISITOR" | "LOCALHOST";
+
+export async function getAccessSettings(
+  db: Db,
+  userId: string,
+  name: string,
+): Promise<AccessSummary & { appHost: AppHost }> {
   const reservation = await ownedReservation(db, userId, name);
-  return { mode: reservation.accessMode, hasPassword: reservation.passwordHash !== null };
+  return {
+    mode: reservation.accessMode,
+    hasPassword: reservation.passwordHash !== null,
+    appHost: reservation.hostLocalhost ? "LOCALHOST" : "VISITOR",
+  };
+}
+
+/**
+ * Sets the Host header the name's app receives. "localhost" is for development servers that refuse
+ * requests for host names they were not told about (Vite, webpack-dev-server, Django, Rails): the
+ * visitor's host still arrives as X-Forwarded-Host. The relay is told at once.
+ */
+export async function setAppHost(db: Db, userId: string, name: string, input: unknown): Promise<AppHost> {
+  const { host } = parseInput(appHostSchema, input);
+  const reservation = await ownedReservation(db, userId, name);
+  await db.$transaction([
+    db.reservation.update({ where: { id: reservation.id }, data: { hostLocalhost: host === "LOCALHOST" } }),
+    relayCommandQuery(db, { type: "access-changed", name }),
+  ]);
+  return host;
 }
 
 /**

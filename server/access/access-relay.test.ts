@@ -8,7 +8,7 @@ import http, { type IncomingMessage } from "node:http";
 import { after, before, test } from "node:test";
 import { WebSocket, WebSocketServer } from "ws";
 import { createLogger } from "../../lib/logger.ts";
-import { createShareLink, setAccessSettings } from "../../lib/sharing/service.ts";
+import { createShareLink, setAccessSettings, setAppHost } from "../../lib/sharing/service.ts";
 import { createTestDatabase, type TestDatabase } from "../../lib/testing/db.ts";
 import {
   type EdgeTestRelay,
@@ -162,6 +162,38 @@ test("the password page hides the app; the cookie and the password never reach i
   });
   assert.equal(viaBasic.status, 200);
   assert.equal((JSON.parse(viaBasic.body) as Echo).headers.authorization, undefined);
+});
+
+test("a name set to send Host: localhost: its app gets that Host, behind the password and on upgrades too", async () => {
+  const setBoth = async (host: "LOCALHOST" | "VISITOR") => {
+    for (const name of ["open", "guarded"]) {
+      await setAppHost(testDb.db, owner, name, { host });
+      gate.invalidate(name); // what the dashboard's notification does
+    }
+  };
+  await setBoth("LOCALHOST");
+  try {
+    const res = await requestEdge(relay, { host: hostOf("open"), path: "/dev" });
+    const echo = JSON.parse(res.body) as Echo;
+    assert.equal(echo.headers.host, "localhost");
+    assert.equal(echo.headers["x-forwarded-host"], hostOf("open"), "the public address is still there");
+
+    const cookie = await signIn();
+    const guarded = await requestEdge(relay, {
+      host: hostOf("guarded"),
+      path: "/start",
+      headers: { cookie },
+    });
+    assert.equal((JSON.parse(guarded.body) as Echo).headers.host, "localhost");
+
+    const { ws, first } = await openSocket("open");
+    ws.close();
+    assert.equal(first.headers.host, "localhost");
+  } finally {
+    await setBoth("VISITOR");
+  }
+  const back = await requestEdge(relay, { host: hostOf("open"), path: "/dev" });
+  assert.equal((JSON.parse(back.body) as Echo).headers.host, hostOf("open"));
 });
 
 test("a share link redirects to the clean URL; the token never reaches the app or the log", async () => {

@@ -89,6 +89,8 @@ const DROP_COOKIE_AND_AUTH: HeaderEdits = Object.freeze({
   dropAuthorization: true,
 });
 const DROP_AUTH: HeaderEdits = Object.freeze({ dropAuthorization: true });
+/** What the app gets as Host for a name set to "Host: localhost". */
+const APP_HOST = "localhost";
 const FORWARD_PUBLIC: AccessDecision = Object.freeze({ action: "forward", admission: "PUBLIC" });
 const FORWARD_PUBLIC_DROP_COOKIE: AccessDecision = Object.freeze({
   action: "forward",
@@ -480,9 +482,14 @@ export function createAccessGate(deps: AccessGateDeps): AccessGateHandle {
       const { pathname } = splitTarget(request.path);
       if (pathname.startsWith(RESERVED_PREFIX)) return reserved(request, pathname);
       const state = cache.peek(request.name, request.tunnel);
-      if (state) return decide(request, state);
+      if (state) {
+        const decision = decide(request, state);
+        return decision instanceof Promise
+          ? decision.then((d) => withAppHost(d, state))
+          : withAppHost(decision, state);
+      }
       return cache.get(request.name, request.tunnel).then(
-        (loaded) => decide(request, loaded),
+        async (loaded) => withAppHost(await decide(request, loaded), loaded),
         (error: unknown) => {
           // The edge answers 503: without the name's state, the gate cannot know it may be public.
           logger.error("access state unavailable", { name: request.name, error: String(error) });
@@ -504,6 +511,12 @@ export function createAccessGate(deps: AccessGateDeps): AccessGateHandle {
       cache.clear();
     },
   };
+}
+
+/** A forwarded request of a name set to "Host: localhost" gets that Host; anything else is unchanged. */
+function withAppHost(decision: AccessDecision, state: NameAccessState): AccessDecision {
+  if (!state.hostLocalhost || decision.action !== "forward") return decision;
+  return { ...decision, edits: { ...decision.edits, host: APP_HOST } };
 }
 
 /**

@@ -141,6 +141,16 @@ test("header edits remove the relay's cookie and Authorization", () => {
   assert.equal(withoutCookies("x=1;y=2", ["x"]), "y=2");
 });
 
+test("a host edit replaces the Host the app sees; X-Forwarded-Host keeps the visitor's", () => {
+  const out = upstreamRequestHeaders(["Host", "myapp.example.com", "Accept", "*/*"], facts, {
+    upgrade: false,
+    edits: { host: "localhost" },
+  });
+  assert.deepEqual(values(out, "host"), ["localhost"]);
+  assert.deepEqual(values(out, "x-forwarded-host"), [facts.host]);
+  assert.deepEqual(values(out, "accept"), ["*/*"]);
+});
+
 test("responses lose hop-by-hop headers but keep repeated Set-Cookie", () => {
   const raw = [
     "Content-Type",

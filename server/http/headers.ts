@@ -50,6 +50,8 @@ export interface HeaderEdits {
   dropCookies?: readonly string[];
   /** Remove Authorization (when the relay consumed it for a tunnel password). */
   dropAuthorization?: boolean;
+  /** Replaces the Host header (the name's "Host: localhost" setting); X-Forwarded-Host keeps the visitor's. */
+  host?: string;
 }
 
 /** "::ffff:203.0.113.5" (an IPv4 visitor on a dual-stack socket) → "203.0.113.5"; none → "unknown". */
@@ -117,6 +119,7 @@ export function upstreamRequestHeaders(
       continue;
     }
     if (edits) {
+      if (edits.host !== undefined && lower === "host") value = edits.host;
       if (edits.dropAuthorization && lower === "authorization") continue;
       if (edits.dropCookies && lower === "cookie") {
         const kept = withoutCookies(value, edits.dropCookies);

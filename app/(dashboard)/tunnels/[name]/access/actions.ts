@@ -2,8 +2,8 @@
 
 import { revalidatePath } from "next/cache";
 import { z } from "zod";
-import { accessSettingsSchema, createShareLinkSchema } from "@/lib/sharing/schemas";
-import { createShareLink, revokeShareLink, setAccessSettings } from "@/lib/sharing/service";
+import { accessSettingsSchema, appHostSchema, createShareLinkSchema } from "@/lib/sharing/schemas";
+import { createShareLink, revokeShareLink, setAccessSettings, setAppHost } from "@/lib/sharing/service";
 import { defineAction } from "@/lib/web/action";
 import { getDb } from "@/lib/web/db";
 
@@ -18,6 +18,15 @@ export const setAccessModeAction = defineAction(
     const summary = await setAccessSettings(getDb(), user.id, name, { mode, password });
     revalidatePath(accessPath(name));
     return { ...summary, passwordChanged: password !== undefined };
+  },
+);
+
+export const setAppHostAction = defineAction(
+  { schema: appHostSchema.extend({ name: nameField }) },
+  async ({ name, host }, { user }) => {
+    const saved = await setAppHost(getDb(), user.id, name, { host });
+    revalidatePath(accessPath(name));
+    return saved;
   },
 );
 

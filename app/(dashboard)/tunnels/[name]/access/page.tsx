@@ -1,6 +1,7 @@
 import type { Metadata } from "next";
 import Link from "next/link";
 import { AccessModeForm } from "@/components/sharing/access-mode-form";
+import { AppHostForm } from "@/components/sharing/app-host-form";
 import { CreateShareLinkForm } from "@/components/sharing/create-share-link-form";
 import { ShareLinkList, type ShareLinkRow } from "@/components/sharing/share-link-list";
 import { Card, CardBody, CardHeader } from "@/components/ui/card";
@@ -11,7 +12,12 @@ import { getDb } from "@/lib/web/db";
 import { getEnv } from "@/lib/web/env";
 import { requireUser } from "@/lib/web/session";
 import { getOwnNameOr404 } from "@/lib/web/tunnel-access";
-import { createShareLinkAction, revokeShareLinkAction, setAccessModeAction } from "./actions";
+import {
+  createShareLinkAction,
+  revokeShareLinkAction,
+  setAccessModeAction,
+  setAppHostAction,
+} from "./actions";
 
 type Props = { params: Promise<{ name: string }> };
 
@@ -57,12 +63,28 @@ export default async function TunnelAccessPage({ params }: Props) {
         }
       />
       <div className="grid gap-6 lg:grid-cols-5">
-        <Card className="lg:col-span-2">
-          <CardHeader title="Access mode" description="Changes apply to visitors within seconds." />
-          <CardBody>
-            <AccessModeForm action={setAccessModeAction} name={detail.name} initial={settings} />
-          </CardBody>
-        </Card>
+        <div className="space-y-6 lg:col-span-2">
+          <Card>
+            <CardHeader title="Access mode" description="Changes apply to visitors within seconds." />
+            <CardBody>
+              <AccessModeForm action={setAccessModeAction} name={detail.name} initial={settings} />
+            </CardBody>
+          </Card>
+          <Card>
+            <CardHeader
+              title="Your app"
+              description="If your app answers 'Blocked request', 'Invalid Host header' or 'DisallowedHost' through the tunnel, send it localhost."
+            />
+            <CardBody>
+              <AppHostForm
+                action={setAppHostAction}
+                name={detail.name}
+                host={new URL(url).host}
+                initial={settings.appHost}
+              />
+            </CardBody>
+          </Card>
+        </div>
         <Card className="lg:col-span-3">
           <CardHeader
             title="Share links"

@@ -110,7 +110,9 @@ export class RelayConnection implements TunnelOwner {
         // means the user left -R out, and an empty console would only say "signed in".
         setTimeout(() => {
           if (!this.#closed && this.#forwardRequests === 0) {
-            this.print(messages.noForwards(example));
+            // Two lines: the console prints one line at a time and shows control characters as "?".
+            this.print(messages.noForwards);
+            this.print(`  ${example}`);
           }
         }, NO_FORWARDS_HINT_MS).unref();
       },

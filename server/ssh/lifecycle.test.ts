@@ -132,8 +132,11 @@ test("ssh with a command gets help text and exits 0", async () => {
 test("a console without any -R says what is missing; one with a tunnel does not", async () => {
   const user = await t.createUserWithKey();
   const bare = await t.startSsh({ user, forwards: [], session: true, waitForTunnels: false });
-  await bare.waitForStdout(/This connection forwards nothing: add -R to share a local app, for example/);
-  assert.match(bare.stdout(), new RegExp(`ssh -R myapp:80:localhost:3000 -p ${t.sshPort} `));
+  await bare.waitForStdout(
+    new RegExp(
+      `forwards nothing: add -R to share a local app, for example\r?\n {2}ssh -R myapp:80:localhost:3000 -p ${t.sshPort} \\S`,
+    ),
+  );
   bare.kill();
 
   const name = uniqueName("hint");

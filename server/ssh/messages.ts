@@ -57,9 +57,8 @@ export const messages = {
 
   quitHint: "Press Ctrl-C or type exit to close the tunnels.",
 
-  /** A console with nothing to show: the user left out -R. */
-  noForwards: (example: string) =>
-    `This connection forwards nothing: add -R to share a local app, for example\n  ${example}`,
+  /** A console with nothing to show: the user left out -R. Followed by an example command. */
+  noForwards: "This connection forwards nothing: add -R to share a local app, for example",
 } as const;
 
 function dashboard(config: Pick<Env, "BURROW_DASHBOARD_URL">): string {

@@ -4,8 +4,8 @@ import { useActionState, useState } from "react";
 import { type ActionResult, type ActionState, fieldError, formError } from "@/lib/web/action-result";
 import { Alert } from "../ui/alert";
 import { Button } from "../ui/button";
-import { cn } from "../ui/cn";
 import { TextField } from "../ui/field";
+import { RadioCards } from "../ui/radio-cards";
 
 export type AccessMode = "PUBLIC" | "PASSWORD" | "LINKS";
 
@@ -59,42 +59,13 @@ export function AccessModeForm({
         )}
         {message && <Alert tone="error">{message}</Alert>}
       </div>
-      <fieldset className="space-y-2">
-        <legend className="mb-2 text-sm font-medium text-zinc-800">Who can open this tunnel</legend>
-        {MODES.map((option) => (
-          <label
-            key={option.value}
-            className={cn(
-              "flex cursor-pointer gap-3 rounded-md p-3 ring-1 ring-inset",
-              mode === option.value ? "bg-indigo-50 ring-indigo-300" : "ring-zinc-200 hover:bg-zinc-50",
-            )}
-          >
-            <input
-              type="radio"
-              name="mode"
-              value={option.value}
-              // Uncontrolled on purpose: React 19 resets a form after its action, and a *controlled*
-              // radio is reset to its first-rendered default while the state keeps the choice
-              // (facebook/react#31695): after a refused save "Public" was checked under a highlighted
-              // "Password", and the next save made the tunnel public. A default that follows the
-              // state is what the reset restores.
-              defaultChecked={mode === option.value}
-              onChange={() => setMode(option.value)}
-              className="mt-1 accent-indigo-600"
-              aria-labelledby={`mode-${option.value}-label`}
-              aria-describedby={`mode-${option.value}-description`}
-            />
-            <span>
-              <span id={`mode-${option.value}-label`} className="block text-sm font-medium text-zinc-900">
-                {option.label}
-              </span>
-              <span id={`mode-${option.value}-description`} className="block text-sm text-zinc-600">
-                {option.description}
-              </span>
-            </span>
-          </label>
-        ))}
-      </fieldset>
+      <RadioCards
+        name="mode"
+        legend="Who can open this tunnel"
+        options={MODES}
+        value={mode}
+        onChange={setMode}
+      />
       {mode === "PASSWORD" && (
         <TextField
           id="tunnel-password"

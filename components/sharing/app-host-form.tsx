@@ -4,7 +4,7 @@ import { useActionState, useState } from "react";
 import { type ActionResult, type ActionState, formError } from "@/lib/web/action-result";
 import { Alert } from "../ui/alert";
 import { Button } from "../ui/button";
-import { cn } from "../ui/cn";
+import { type RadioCardOption, RadioCards } from "../ui/radio-cards";
 
 export type AppHost = "VISITOR" | "LOCALHOST";
 
@@ -29,7 +29,7 @@ export function AppHostForm({
   const [state, formAction, pending] = useActionState(action, null);
   const [choice, setChoice] = useState<AppHost>(initial);
   const message = formError(state);
-  const options: { value: AppHost; label: string; description: string }[] = [
+  const options: RadioCardOption<AppHost>[] = [
     {
       value: "VISITOR",
       label: `As visitors send it (${host})`,
@@ -54,38 +54,13 @@ export function AppHostForm({
         )}
         {message && <Alert tone="error">{message}</Alert>}
       </div>
-      <fieldset className="space-y-2">
-        <legend className="mb-2 text-sm font-medium text-zinc-800">Host header your app receives</legend>
-        {options.map((option) => (
-          <label
-            key={option.value}
-            className={cn(
-              "flex cursor-pointer gap-3 rounded-md p-3 ring-1 ring-inset",
-              choice === option.value ? "bg-indigo-50 ring-indigo-300" : "ring-zinc-200 hover:bg-zinc-50",
-            )}
-          >
-            <input
-              type="radio"
-              name="host"
-              value={option.value}
-              // Uncontrolled, with a default that follows the choice: see AccessModeForm.
-              defaultChecked={choice === option.value}
-              onChange={() => setChoice(option.value)}
-              className="mt-1 accent-indigo-600"
-              aria-labelledby={`host-${option.value}-label`}
-              aria-describedby={`host-${option.value}-description`}
-            />
-            <span>
-              <span id={`host-${option.value}-label`} className="block text-sm font-medium text-zinc-900">
-                {option.label}
-              </span>
-              <span id={`host-${option.value}-description`} className="block text-sm text-zinc-600">
-                {option.description}
-              </span>
-            </span>
-          </label>
-        ))}
-      </fieldset>
+      <RadioCards
+        name="host"
+        legend="Host header your app receives"
+        options={options}
+        value={choice}
+        onChange={setChoice}
+      />
       <Button type="submit" pending={pending}>
         Save Host header
       </Button>

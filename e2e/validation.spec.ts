@@ -30,9 +30,9 @@ test("names are validated as you type and checked for availability", async ({ pa
   await expect(page.getByRole("link", { name, exact: true })).toBeVisible();
   await expect(page.getByText(/^1 of \d+ used$/)).toBeVisible();
 
-  // Taken now: the availability check says so before submitting.
+  // Taken now, by this user: the availability check says so before submitting.
   await input.fill(name);
-  await expect(page.getByText(`${name} is already taken`)).toBeVisible();
+  await expect(page.getByText(`${name} is already yours`)).toBeVisible();
 });
 
 test("a pasted private key is refused with a warning; garbage and weak keys are explained", async ({

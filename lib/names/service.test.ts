@@ -44,9 +44,9 @@ test("a name is validated and normalised before it is reserved", async () => {
   await rejects(reserveName(db, ann.id, "my_app", quota), "invalid_input", /letters/);
 });
 
-test("a taken name is a conflict for everyone, owner included", async () => {
+test("a taken name is a conflict for everyone, owner included (told it is theirs)", async () => {
   await rejects(reserveName(db, bob.id, "myapp", quota), "conflict", /^myapp is already taken$/);
-  await rejects(reserveName(db, ann.id, "MYAPP", quota), "conflict", /^myapp is already taken$/);
+  await rejects(reserveName(db, ann.id, "MYAPP", quota), "conflict", /^myapp is already yours$/);
   // A random name in use is bound though not reserved.
   await openSession(bob.id, "k3j5h2g7f8d9s1");
   await rejects(reserveName(db, ann.id, "k3j5h2g7f8d9s1", quota), "conflict", /already taken/);
@@ -58,6 +58,11 @@ test("availability: valid and free, invalid, taken", async () => {
     available: false,
     reason: "taken",
     message: "myapp is already taken",
+  });
+  assert.deepEqual(await isNameAvailable(db, "myapp", ann.id), {
+    available: false,
+    reason: "taken",
+    message: "myapp is already yours",
   });
   const invalid = await isNameAvailable(db, "-bad");
   assert.equal(invalid.available, false);

@@ -97,10 +97,13 @@ const DAY_MS = 24 * 60 * 60 * 1000;
 const RESERVE_LOCK_NAMESPACE = 72707371;
 
 const takenMessage = (name: string) => `${name} is already taken`;
+/** The user's own name: "taken" would send them looking for someone else who has it. */
+const yoursMessage = (name: string) => `${name} is already yours`;
 
 /**
  * Reserves a name for a user. A taken name is a conflict whoever holds it (a random name in use
- * counts as taken too); more than `maxNames` names is forbidden.
+ * counts as taken too), said differently when it is the user's own; more than `maxNames` names is
+ * forbidden.
  */
 export async function reserveName(
   db: Db,
@@ -112,7 +115,8 @@ export async function reserveName(
   try {
     return await db.$transaction(async (tx) => {
       await tx.$executeRaw`SELECT pg_advisory_xact_lock(${RESERVE_LOCK_NAMESPACE}, hashtext(${userId}))`;
-      if (await isTaken(tx, name)) throw new AppError("conflict", takenMessage(name));
+      const holder = await takenBy(tx, name);
+      if (holder) throw new AppError("conflict", holder === userId ? yoursMessage(name) : takenMessage(name));
       const owned = await tx.reservation.count({ where: { userId } });
       if (owned >= options.maxNames) {
         throw new AppError(
@@ -129,24 +133,32 @@ export async function reserveName(
   }
 }
 
-/** Whether a name could be reserved right now: valid and not taken. For the form's live check. */
-export async function isNameAvailable(db: Db, rawName: string): Promise<NameAvailability> {
+/**
+ * Whether a name could be reserved right now by `userId`: valid and not taken. For the form's live
+ * check.
+ */
+export async function isNameAvailable(db: Db, rawName: string, userId?: string): Promise<NameAvailability> {
   const problem = nameProblem(rawName);
   if (problem) return { available: false, reason: problem, message: problem };
   const name = nameSchema.parse(rawName);
-  if (await isTaken(db, name)) return { available: false, reason: "taken", message: takenMessage(name) };
+  const holder = await takenBy(db, name);
+  if (holder) {
+    const message = holder === userId ? yoursMessage(name) : takenMessage(name);
+    return { available: false, reason: "taken", message };
+  }
   return { available: true };
 }
 
 type Reader = Pick<Db, "reservation" | "tunnelSession">;
 
-async function isTaken(db: Reader, name: string): Promise<boolean> {
+/** Who holds a name (its reservation's owner, else whoever has it up as a random name), or null. */
+async function takenBy(db: Reader, name: string): Promise<string | null> {
   const [reserved, inUse] = await Promise.all([
-    db.reservation.findUnique({ where: { name }, select: { id: true } }),
+    db.reservation.findUnique({ where: { name }, select: { userId: true } }),
     // A random name is not reserved but is bound while its tunnel is up.
-    db.tunnelSession.findFirst({ where: { name, endedAt: null }, select: { id: true } }),
+    db.tunnelSession.findFirst({ where: { name, endedAt: null }, select: { userId: true } }),
   ]);
-  return reserved !== null || inUse !== null;
+  return reserved?.userId ?? inUse?.userId ?? null;
 }
 
 /**

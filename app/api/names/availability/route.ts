@@ -9,5 +9,5 @@ import { getDb } from "@/lib/web/db";
  */
 export function GET(request: NextRequest) {
   const name = request.nextUrl.searchParams.get("name") ?? "";
-  return apiHandler(() => isNameAvailable(getDb(), name.slice(0, 100)));
+  return apiHandler((user) => isNameAvailable(getDb(), name.slice(0, 100), user.id));
 }

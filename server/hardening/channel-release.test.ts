@@ -129,6 +129,7 @@ function bodyOf(raw: Buffer): Buffer {
   for (let at = 0; ; ) {
     const lineEnd = rest.indexOf("\r\n", at);
     const size = Number.parseInt(rest.subarray(at, lineEnd).toString("latin1"), 16);
+    assert.ok(lineEnd > 0 && Number.isInteger(size), "a malformed chunked body");
     if (size === 0) return Buffer.concat(parts);
     parts.push(rest.subarray(lineEnd + 2, lineEnd + 2 + size));
     at = lineEnd + 2 + size + 2;

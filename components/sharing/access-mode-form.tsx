@@ -5,7 +5,7 @@ import { type ActionResult, type ActionState, fieldError, formError } from "@/li
 import { Alert } from "../ui/alert";
 import { Button } from "../ui/button";
 import { TextField } from "../ui/field";
-import { RadioCards } from "../ui/radio-cards";
+import { type RadioCardOption, RadioCards } from "../ui/radio-cards";
 
 export type AccessMode = "PUBLIC" | "PASSWORD" | "LINKS";
 
@@ -20,7 +20,7 @@ export type SetAccessModeAction = (
   form: FormData,
 ) => Promise<ActionResult<AccessModeSaved>>;
 
-const MODES: { value: AccessMode; label: string; description: string }[] = [
+const MODES: RadioCardOption<AccessMode>[] = [
   { value: "PUBLIC", label: "Public", description: "Anyone who has the address can open it." },
   {
     value: "PASSWORD",

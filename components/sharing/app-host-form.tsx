@@ -1,12 +1,11 @@
 "use client";
 
 import { useActionState, useState } from "react";
+import type { AppHost } from "@/lib/sharing/schemas";
 import { type ActionResult, type ActionState, formError } from "@/lib/web/action-result";
 import { Alert } from "../ui/alert";
 import { Button } from "../ui/button";
 import { type RadioCardOption, RadioCards } from "../ui/radio-cards";
-
-export type AppHost = "VISITOR" | "LOCALHOST";
 
 export type SetAppHostAction = (
   state: ActionState<AppHost>,

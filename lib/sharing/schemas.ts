@@ -25,6 +25,7 @@ export const appHostSchema = z
     host: z.enum(["VISITOR", "LOCALHOST"], { message: "Choose the Host header your app receives" }),
   })
   .strict();
+export type AppHost = z.output<typeof appHostSchema>["host"];
 
 /** A form sends an empty string for a field left blank: that means "not given". */
 const emptyAsUndefined = (value: unknown) => (value === "" ? undefined : value);

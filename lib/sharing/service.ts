@@ -3,7 +3,13 @@ import { AppError } from "../errors.ts";
 import { hashPassword } from "../passwords.ts";
 import { relayCommandQuery } from "../relay-control.ts";
 import { parseInput } from "../validate.ts";
-import { accessSettingsSchema, appHostSchema, createShareLinkSchema, expiryDate } from "./schemas.ts";
+import {
+  type AppHost,
+  accessSettingsSchema,
+  appHostSchema,
+  createShareLinkSchema,
+  expiryDate,
+} from "./schemas.ts";
 import { createShareToken } from "./tokens.ts";
 
 async function ownedReservation(db: Db, userId: string, name: string) {
@@ -19,8 +25,6 @@ export interface AccessSummary {
   mode: "PUBLIC" | "PASSWORD" | "LINKS";
   hasPassword: boolean;
 }
-
-export type AppHost = "VISITOR" | "LOCALHOST";
 
 export async function getAccessSettings(
   db: Db,

@@ -1,15 +1,15 @@
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
-import { once } from "node:events";
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, utimesSync, writeFileSync } from "node:fs";
 import { chmod } from "node:fs/promises";
-import { type AddressInfo, createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, test } from "node:test";
 import pg from "pg";
+import { isProcessAlive } from "../../lib/db/postgres-process.ts";
 import { loadEnv } from "../../lib/env.ts";
 import { createTestDatabase } from "../../lib/testing/db.ts";
+import { freePort } from "../hardening/process.ts";
 import { dashboardEnvironment } from "./commands/start.ts";
 import { dashboardNeedsBuild } from "./dashboard.ts";
 import { databaseUrlFile, redact, resolveDatabase } from "./database.ts";
@@ -170,26 +170,10 @@ setTimeout(() => { throw new Error("a bug somewhere in the relay"); }, 10);
   const pid = Number(readFileSync(pidFile, "utf8"));
   try {
     const deadline = Date.now() + 5_000;
-    while (isRunning(pid) && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 50));
-    assert.equal(isRunning(pid), false, "the dashboard outlived the crashed start");
+    while (isProcessAlive(pid) && Date.now() < deadline)
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    assert.equal(isProcessAlive(pid), false, "the dashboard outlived the crashed start");
   } finally {
-    if (isRunning(pid)) process.kill(pid, "SIGKILL");
+    if (isProcessAlive(pid)) process.kill(pid, "SIGKILL");
   }
 });
-
-async function freePort(): Promise<number> {
-  const probe = createServer().listen(0, "127.0.0.1");
-  await once(probe, "listening");
-  const { port } = probe.address() as AddressInfo;
-  await new Promise((resolve) => probe.close(resolve));
-  return port;
-}
-
-function isRunning(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}

@@ -1,7 +1,7 @@
 /**
  * The default listen address: a relay started without BURROW_LISTEN_HOST takes visitors and SSH
  * clients over IPv6 as well as IPv4 (the deploy guide tells operators to add AAAA records), and
- * logs each visitor's address as written in its own family (never "::ffff:127.0.0.1").
+ * logs each visitor's and tunnel client's address as written in its own family (never "::ffff:127.0.0.1").
  */
 import assert from "node:assert/strict";
 import http from "node:http";
@@ -65,6 +65,9 @@ test("IPv4 visitors get in and are logged as IPv4", async () => {
   const row = await t.waitFor(() => t.db.requestLog.findFirst({ where: { path: "/v4" } }), "the /v4 row");
   assert.equal(row.clientIp, "127.0.0.1");
   assert.match(await sshBanner("127.0.0.1"), /^SSH-2\.0-/);
+  // The tunnel's own client (ssh to 127.0.0.1), as the dashboard's "From" shows it.
+  const session = await t.db.tunnelSession.findFirstOrThrow({ where: { name: "both" } });
+  assert.equal(session.clientIp, "127.0.0.1");
 });
 
 test("IPv6 visitors and SSH clients get in too", {

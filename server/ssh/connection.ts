@@ -2,6 +2,7 @@ import type { Socket } from "node:net";
 import type { Connection, SocketBindInfo, TcpipBindInfo } from "ssh2";
 import type { Db } from "../../lib/db.ts";
 import { type Env, tunnelUrl } from "../../lib/env.ts";
+import { plainAddress } from "../../lib/forwarding/trusted-proxies.ts";
 import type { Logger } from "../../lib/logger.ts";
 import { sshCommand } from "../../lib/web/connect-command.ts";
 import type { TunnelRegistry } from "../registry.ts";
@@ -87,7 +88,8 @@ export class RelayConnection implements TunnelOwner {
   ) {
     this.client = client;
     this.#socket = socket;
-    this.ip = peer?.address ?? socket.remoteAddress ?? "unknown";
+    // "127.0.0.1", not "::ffff:127.0.0.1": this is what the dashboard shows and throttles key on.
+    this.ip = plainAddress(peer?.address ?? socket.remoteAddress ?? "unknown");
     this.#deps = deps;
     this.#onClosed = onClosed;
     this.#log = deps.logger.child({ ip: this.ip, port: peer?.port ?? socket.remotePort });

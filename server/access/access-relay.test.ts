@@ -234,7 +234,10 @@ test("denied visits are logged as DENIED", async () => {
   assert.equal(res.status, 403);
   const where = { name: "private", path: "/denied-probe" };
   await waitFor(async () => (await testDb.db.requestLog.count({ where })) === 1, "the denied row");
-  assert.equal((await testDb.db.requestLog.findFirstOrThrow({ where })).admission, "DENIED");
+  const row = await testDb.db.requestLog.findFirstOrThrow({ where });
+  assert.equal(row.admission, "DENIED");
+  // Its size is Burrow's page, what the visitor received.
+  assert.equal(Number(row.bytesOut), Buffer.byteLength(res.body));
 });
 
 test("on a public name the share parameter and Burrow's cookie are still removed", async () => {

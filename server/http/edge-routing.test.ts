@@ -135,6 +135,8 @@ test("a reserved name with no client gets 503 'Tunnel offline' and a tunnel_offl
   assert.equal(row.status, 503);
   assert.equal(row.path, "/wake?up=1");
   assert.equal(row.sessionId, null);
+  // The log's size is what the visitor received: Burrow's page.
+  assert.equal(Number(row.bytesOut), Buffer.byteLength(res.body));
 });
 
 test("a tunnel with nothing on its local port gets 502 and a local_unreachable row", async () => {
@@ -146,6 +148,8 @@ test("a tunnel with nothing on its local port gets 502 and a local_unreachable r
       (await testDb.db.requestLog.count({ where: { name: "deadport", error: "local_unreachable" } })) === 1,
     "the local_unreachable row",
   );
+  const row = await testDb.db.requestLog.findFirstOrThrow({ where: { name: "deadport" } });
+  assert.equal(Number(row.bytesOut), Buffer.byteLength(res.body));
   assert.ok(relay.traces.get("deadport")?.lines.some((line) => line.includes("nothing answers")));
 });
 

@@ -19,7 +19,7 @@ import { type PeerLookup, ProxyHeaderGate } from "../proxy-protocol/proxy-header
 import type { TunnelRegistry } from "../registry.ts";
 import { type AccessGate, publicAccess } from "./access.ts";
 import { createDispatcher, type Dispatch, forwardedFactsOf } from "./dispatch.ts";
-import { ExchangeRecorder } from "./exchange.ts";
+import { answeredByRelay, ExchangeRecorder } from "./exchange.ts";
 import { httpsRedirectLocation } from "./https-redirect.ts";
 import { PAGES } from "./pages.ts";
 import { proxyRequest, sendPage } from "./proxy.ts";
@@ -200,13 +200,13 @@ export function createHttpEdge(deps: HttpEdgeDeps): HttpEdge {
     switch (dispatch.kind) {
       case "offline":
         if (exchange) {
-          exchange.status = PAGES.tunnelOffline.status;
+          answeredByRelay(exchange, PAGES.tunnelOffline);
           exchange.error = "tunnel_offline";
         }
         sendPage(res, PAGES.tunnelOffline);
         return;
       case "answer":
-        dispatch.exchange.status = dispatch.answer.status;
+        answeredByRelay(dispatch.exchange, dispatch.answer);
         res.writeHead(dispatch.answer.status, dispatch.answer.headers);
         res.end(dispatch.answer.body);
         return;
@@ -248,14 +248,14 @@ export function createHttpEdge(deps: HttpEdgeDeps): HttpEdge {
         return;
       case "offline":
         if (dispatch.exchange) {
-          dispatch.exchange.status = PAGES.tunnelOffline.status;
+          answeredByRelay(dispatch.exchange, PAGES.tunnelOffline);
           dispatch.exchange.error = "tunnel_offline";
           recorder.finish(dispatch.exchange);
         }
         sendRawPage(socket, PAGES.tunnelOffline);
         return;
       case "answer":
-        dispatch.exchange.status = dispatch.answer.status;
+        answeredByRelay(dispatch.exchange, dispatch.answer);
         recorder.finish(dispatch.exchange);
         sendRawPage(socket, dispatch.answer);
         return;

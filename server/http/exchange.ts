@@ -74,6 +74,16 @@ export function startExchange(fields: ExchangeStart): Exchange {
   };
 }
 
+/**
+ * Records that the relay answered an exchange itself with this page (offline, access pages, 502):
+ * its status, and its body as the bytes the visitor received, so the log's size is what went out.
+ */
+export function answeredByRelay(exchange: Exchange, page: { status: number; body: Buffer }): void {
+  exchange.status = page.status;
+  // Node writes no body for HEAD, whatever res.end() is given.
+  exchange.bytesOut = exchange.method === "HEAD" && !exchange.upgrade ? 0 : page.body.length;
+}
+
 /** Nginx's convention for "the client closed the connection before a response was sent". */
 const CLIENT_CLOSED_STATUS = 499;
 

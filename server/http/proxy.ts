@@ -2,7 +2,7 @@ import type http from "node:http";
 import type { IncomingHttpHeaders } from "node:http";
 import type { Dispatcher } from "undici";
 import type { Tunnel, TunnelRegistry } from "../registry.ts";
-import type { Exchange, ExchangeRecorder } from "./exchange.ts";
+import { answeredByRelay, type Exchange, type ExchangeRecorder } from "./exchange.ts";
 import {
   type ForwardedFacts,
   type HeaderEdits,
@@ -97,15 +97,16 @@ export function proxyRequest(
       return;
     }
     const gone = deps.registry.get(tunnel.name) !== tunnel;
+    const page = gone ? PAGES.tunnelOffline : PAGES.localUnreachable;
     exchange.error = gone ? "tunnel_offline" : error;
-    exchange.status = gone ? PAGES.tunnelOffline.status : PAGES.localUnreachable.status;
-    sendPage(res, gone ? PAGES.tunnelOffline : PAGES.localUnreachable);
+    answeredByRelay(exchange, page);
+    sendPage(res, page);
   };
   // Every channel of the tunnel stayed taken for the whole wait (long polls, event streams, an app
   // stopped in a debugger): the visitor hears so instead of waiting without an end.
   const busy = () => {
     exchange.error = "tunnel_busy";
-    exchange.status = PAGES.tunnelBusy.status;
+    answeredByRelay(exchange, PAGES.tunnelBusy);
     sendPage(res, PAGES.tunnelBusy);
   };
 

@@ -11,6 +11,12 @@ test("a signed-out visitor is sent to the sign-in page", async ({ page }) => {
   await page.goto("/names");
   await expect(page).toHaveURL(/\/login/);
   await expect(page.getByRole("heading", { name: "Sign in" })).toBeVisible();
+  // The tab shows Burrow's icon, served to signed-out visitors too.
+  const icon = await page.locator('link[rel="icon"]').first().getAttribute("href");
+  expect(icon).toMatch(/^\/icon\.svg/);
+  const response = await page.request.get(icon ?? "");
+  expect(response.status()).toBe(200);
+  expect(response.headers()["content-type"]).toContain("image/svg+xml");
 });
 
 test("sign-up shows field errors, then creates the account and signs in", async ({ page }) => {

@@ -71,6 +71,7 @@ test("a new user signs up, adds a key, reserves a name, connects with ssh and wa
     await expect(visitor.getByRole("heading", { name: "hello from the e2e laptop" })).toBeVisible();
     await visitor.goto(`${publicUrl}/second`);
     await expect(visitor.getByRole("heading", { name: "hello from the e2e laptop" })).toBeVisible();
+    const visitorAgent = await visitor.evaluate(() => navigator.userAgent);
     await visitor.close();
 
     // The requests appear in the log without a reload, announced by the relay's write: well before
@@ -81,6 +82,19 @@ test("a new user signs up, adds a key, reserves a name, connects with ssh and wa
     await expect(first).toContainText("GET");
     await expect(first).toContainText("200");
     await expect(log.getByRole("row").filter({ hasText: "/second" })).toBeVisible();
+    // A row opens to everything stored about its request: what happened, the visitor, the bytes.
+    const detailsButton = first.getByRole("button", { name: "Details of GET /hello/e2e?from=browser" });
+    await expect(detailsButton).toHaveAttribute("aria-expanded", "false");
+    await detailsButton.click();
+    await expect(detailsButton).toHaveAttribute("aria-expanded", "true");
+    const details = log.getByRole("row").filter({ hasText: "What happened" });
+    await expect(details).toHaveCount(1);
+    await expect(details).toContainText("Your app answered 200.");
+    await expect(details).toContainText("GET /hello/e2e?from=browser");
+    await expect(details).toContainText(visitorAgent);
+    await expect(details).toContainText("Public");
+    await detailsButton.click();
+    await expect(details).toHaveCount(0);
     // How long the log is kept (BURROW_LOG_RETENTION_DAYS, default 30).
     await expect(
       page.getByText("Every request through this name, newest first, kept for 30 days."),

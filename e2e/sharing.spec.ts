@@ -218,6 +218,13 @@ test("a one-time link survives a chat app's preview: only the visitor's click us
   await expect(rowWith("Link confirmation")).toContainText("200");
   await expect(rowWith("Link confirmation")).not.toContainText("Denied");
   await expect(rowWith("Link opened")).toContainText("303");
+  // Opened, a row says which link the visitor came with and that Burrow, not the app, answered.
+  await rowWith("Link opened").click();
+  const details = log.getByRole("row").filter({ hasText: "What happened" });
+  await expect(details).toContainText(
+    "The visitor opened a share link and was let in. Your app did not see this request.",
+  );
+  await expect(details).toContainText("share link “for Cy”");
   await Promise.all([late.close(), visitor.close(), access.close(), dashboard.close()]);
 });
 

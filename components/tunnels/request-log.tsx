@@ -1,6 +1,6 @@
 "use client";
 
-import { type ReactNode, useCallback, useEffect, useRef, useState } from "react";
+import { Fragment, type ReactNode, useCallback, useEffect, useRef, useState } from "react";
 import { formatBytes, formatDuration, type StatusTone, statusTone } from "@/lib/web/format";
 import { accessCell } from "@/lib/web/log-access";
 import { type LogFilters, logFiltersToQuery } from "@/lib/web/log-filters";
@@ -10,6 +10,7 @@ import { useVisibleInterval } from "../hooks/use-visible-interval";
 import { Button } from "../ui/button";
 import { cn } from "../ui/cn";
 import { LocalTime } from "../ui/local-time";
+import { RequestDetails } from "./request-details";
 
 /** Polling while the event stream is not connected (it failed, or a proxy does not pass it). */
 const TAIL_MS = 1500;
@@ -50,6 +51,13 @@ export function RequestLog({
   const [live, setLive] = useState(true);
   const [problem, setProblem] = useState<string | null>(null);
   const [loadingOlder, setLoadingOlder] = useState(false);
+  const [open, setOpen] = useState<ReadonlySet<string>>(new Set());
+  const toggle = (id: string) =>
+    setOpen((current) => {
+      const next = new Set(current);
+      if (!next.delete(id)) next.add(id);
+      return next;
+    });
   const newest = useRef(initial.rows[0]?.id ?? "0");
   const shown = useRef(rows.length);
   useEffect(() => {
@@ -164,10 +172,13 @@ export function RequestLog({
         empty
       ) : (
         <div className="overflow-x-auto rounded-md ring-1 ring-zinc-200">
-          <table className="tabular w-full min-w-[61rem] table-fixed text-left text-sm">
+          <table className="tabular w-full min-w-[63.5rem] table-fixed text-left text-sm">
             <caption className="sr-only">Requests to {name}, newest first</caption>
             <thead className="bg-zinc-50 text-xs text-zinc-500 uppercase">
               <tr>
+                <th scope="col" className="w-10 py-2 pl-2">
+                  <span className="sr-only">Details</span>
+                </th>
                 <th scope="col" className="w-24 px-3 py-2 font-medium">
                   Time
                 </th>
@@ -197,50 +208,91 @@ export function RequestLog({
             <tbody className="divide-y divide-zinc-100 bg-white">
               {rows.map((row) => {
                 const access = accessCell(row.admission, row.accessPage);
+                const expanded = open.has(row.id);
+                const detailsId = `request-${row.id}`;
                 return (
-                  <tr
-                    key={row.id}
-                    className={cn("transition-colors duration-1000", fresh.has(row.id) && "bg-indigo-50/60")}
-                  >
-                    <td className="px-3 py-2 whitespace-nowrap text-zinc-600">
-                      <LocalTime iso={row.at} />
-                    </td>
-                    <td className="px-3 py-2 font-mono text-xs text-zinc-800">{row.method}</td>
-                    <td className="truncate px-3 py-2 font-mono text-xs text-zinc-900" title={row.path}>
-                      {row.path}
-                    </td>
-                    <td className="px-3 py-2">
-                      <span
-                        className={cn(
-                          "inline-block rounded px-1.5 py-0.5 text-xs font-medium ring-1 ring-inset",
-                          toneClass[statusTone(row.status)],
-                        )}
-                        title={row.error ?? undefined}
-                      >
-                        {row.status}
-                      </span>
-                    </td>
-                    <td className="px-3 py-2 text-right text-zinc-700">{formatDuration(row.durationMs)}</td>
-                    <td className="px-3 py-2 text-right text-zinc-700">{formatBytes(row.bytesOut)}</td>
-                    <td
+                  <Fragment key={row.id}>
+                    <tr
+                      // The whole row opens its details for a pointer; the button is the keyboard's
+                      // (and screen reader's) way. Selecting text in a row (to copy a path) does not.
+                      onClick={() => {
+                        if (!window.getSelection()?.toString()) toggle(row.id);
+                      }}
                       className={cn(
-                        "truncate px-3 py-2 text-xs whitespace-nowrap",
-                        access.refused ? "font-medium text-amber-800" : "text-zinc-600",
+                        "cursor-pointer transition-colors duration-1000 hover:bg-zinc-50",
+                        fresh.has(row.id) && "bg-indigo-50/60",
+                        expanded && "bg-zinc-50",
                       )}
-                      title={
-                        access.byRelay ? "Answered by Burrow; your app did not see this request" : undefined
-                      }
                     >
-                      {access.label}
-                      {row.upgrade && <span className="text-zinc-400"> · WS</span>}
-                    </td>
-                    <td
-                      className="truncate px-3 py-2 font-mono text-xs text-zinc-600"
-                      title={row.userAgent ? `${row.clientIp} · ${row.userAgent}` : row.clientIp}
-                    >
-                      {row.clientIp}
-                    </td>
-                  </tr>
+                      <td className="py-2 pl-2">
+                        <button
+                          type="button"
+                          aria-expanded={expanded}
+                          aria-controls={expanded ? detailsId : undefined}
+                          aria-label={`Details of ${row.method} ${row.path.length > 60 ? `${row.path.slice(0, 59)}…` : row.path}`}
+                          onClick={(e) => {
+                            e.stopPropagation();
+                            toggle(row.id);
+                          }}
+                          className="grid size-6 place-items-center rounded text-zinc-500 hover:bg-zinc-200 hover:text-zinc-900 focus-visible:outline-2 focus-visible:outline-indigo-600"
+                        >
+                          <svg
+                            viewBox="0 0 16 16"
+                            aria-hidden="true"
+                            className={cn("size-3.5 transition-transform", expanded && "rotate-90")}
+                          >
+                            <path d="M6 3l5 5-5 5" fill="none" stroke="currentColor" strokeWidth="1.8" />
+                          </svg>
+                        </button>
+                      </td>
+                      <td className="px-3 py-2 whitespace-nowrap text-zinc-600">
+                        <LocalTime iso={row.at} />
+                      </td>
+                      <td className="px-3 py-2 font-mono text-xs text-zinc-800">{row.method}</td>
+                      <td className="truncate px-3 py-2 font-mono text-xs text-zinc-900" title={row.path}>
+                        {row.path}
+                      </td>
+                      <td className="px-3 py-2">
+                        <span
+                          className={cn(
+                            "inline-block rounded px-1.5 py-0.5 text-xs font-medium ring-1 ring-inset",
+                            toneClass[statusTone(row.status)],
+                          )}
+                          title={row.error ?? undefined}
+                        >
+                          {row.status}
+                        </span>
+                      </td>
+                      <td className="px-3 py-2 text-right text-zinc-700">{formatDuration(row.durationMs)}</td>
+                      <td className="px-3 py-2 text-right text-zinc-700">{formatBytes(row.bytesOut)}</td>
+                      <td
+                        className={cn(
+                          "truncate px-3 py-2 text-xs whitespace-nowrap",
+                          access.refused ? "font-medium text-amber-800" : "text-zinc-600",
+                        )}
+                        title={
+                          access.byRelay ? "Answered by Burrow; your app did not see this request" : undefined
+                        }
+                      >
+                        {access.label}
+                        {row.upgrade && <span className="text-zinc-400"> · WS</span>}
+                      </td>
+                      <td
+                        className="truncate px-3 py-2 font-mono text-xs text-zinc-600"
+                        title={row.userAgent ? `${row.clientIp} · ${row.userAgent}` : row.clientIp}
+                      >
+                        {row.clientIp}
+                      </td>
+                    </tr>
+                    {expanded && (
+                      <tr id={detailsId} className="bg-zinc-50">
+                        <td />
+                        <td colSpan={8} className="px-3 pt-1 pb-4">
+                          <RequestDetails row={row} />
+                        </td>
+                      </tr>
+                    )}
+                  </Fragment>
                 );
               })}
             </tbody>

@@ -158,3 +158,43 @@ test("stats: one point per bucket with requests and errors", async () => {
     /shorter period/,
   );
 });
+
+test("rows name the share link the visitor came in with, only while it exists and only its own name's", async () => {
+  const user = await db.user.create({ data: { email: "links@example.com", passwordHash: "x" } });
+  const shop = await db.reservation.create({ data: { name: "linked", userId: user.id } });
+  const other = await db.reservation.create({ data: { name: "linked-other", userId: user.id } });
+  const link = (reservationId: string, label: string, tokenHash: string) =>
+    db.shareLink.create({ data: { reservationId, label, tokenHash } });
+  const ana = await link(shop.id, "for <Ana>", "hash-ana");
+  const foreign = await link(other.id, "someone else's", "hash-foreign");
+  const gone = await link(shop.id, "deleted", "hash-gone");
+  const row = (path: string, shareLinkId: string | null) => ({
+    ...base,
+    name: "linked",
+    method: "GET",
+    path,
+    status: 200,
+    admission: shareLinkId ? ("SHARE_LINK" as const) : ("PUBLIC" as const),
+    shareLinkId,
+  });
+  await db.requestLog.createMany({
+    data: [
+      row("/ana", ana.id),
+      row("/ana-again", ana.id),
+      row("/foreign", foreign.id),
+      row("/gone", gone.id),
+      row("/public", null),
+    ],
+  });
+  await db.shareLink.delete({ where: { id: gone.id } });
+
+  const { rows } = await listRequestLogs(db, { name: "linked" });
+  const label = Object.fromEntries(rows.map((r) => [r.path, r.shareLinkLabel]));
+  assert.deepEqual(label, {
+    "/ana": "for <Ana>",
+    "/ana-again": "for <Ana>",
+    "/foreign": null,
+    "/gone": null,
+    "/public": null,
+  });
+});

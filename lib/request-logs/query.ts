@@ -52,6 +52,8 @@ export interface RequestLogRow extends Omit<NewRequestLog, "name" | "error" | "a
   error: string | null;
   /** Which relay access page answered (AccessPage), e.g. "password_wrong"; null for the app's answers. */
   accessPage: string | null;
+  /** The label of the share link the visitor came in with, while that link still exists. */
+  shareLinkLabel: string | null;
 }
 
 export interface RequestLogPage {
@@ -102,15 +104,30 @@ export async function listRequestLogs(db: Db, filter: RequestLogFilter): Promise
   const more = found.length > f.limit;
   const page = found.slice(0, f.limit);
   if (tail) page.reverse();
+  const labels = await shareLinkLabels(db, f.name, page);
   return {
-    rows: page.map(toRow),
+    rows: page.map((r) => toRow(r, r.shareLinkId ? (labels.get(r.shareLinkId) ?? null) : null)),
     nextCursor: !tail && more ? String(page[page.length - 1]!.id) : null,
   };
 }
 
 type LogRecord = Awaited<ReturnType<Db["requestLog"]["findMany"]>>[number];
 
-function toRow(r: LogRecord): RequestLogRow {
+/**
+ * Labels of the share links these rows came in with (one query, only when there are any). Only
+ * links of this name: a row's link id is the relay's record, and the label is the owner's text.
+ */
+async function shareLinkLabels(db: Db, name: string, rows: LogRecord[]): Promise<Map<string, string>> {
+  const ids = [...new Set(rows.flatMap((r) => (r.shareLinkId ? [r.shareLinkId] : [])))];
+  if (ids.length === 0) return new Map();
+  const links = await db.shareLink.findMany({
+    where: { id: { in: ids }, reservation: { name } },
+    select: { id: true, label: true },
+  });
+  return new Map(links.map((link) => [link.id, link.label]));
+}
+
+function toRow(r: LogRecord, shareLinkLabel: string | null): RequestLogRow {
   return {
     id: String(r.id),
     at: r.at,
@@ -128,6 +145,7 @@ function toRow(r: LogRecord): RequestLogRow {
     sessionId: r.sessionId,
     error: r.error,
     accessPage: r.accessPage,
+    shareLinkLabel,
   };
 }
 

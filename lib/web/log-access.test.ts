@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { accessCell } from "./log-access.ts";
+import { accessCell, describeOutcome } from "./log-access.ts";
 
 test("rows the app answered show how the visitor got in", () => {
   assert.deepEqual(accessCell("PUBLIC", null), { label: "Public", byRelay: false, refused: false });
@@ -33,4 +33,33 @@ test("a page name this dashboard does not know falls back to the admission", () 
     refused: true,
   });
   assert.deepEqual(accessCell("DENIED", "toString"), { label: "Denied", byRelay: true, refused: true });
+});
+
+test("the outcome says why the relay answered, and what to do where there is something to do", () => {
+  const facts = { status: 502, admission: "PUBLIC" as const, accessPage: null };
+  assert.match(
+    describeOutcome({ ...facts, error: "local_unreachable" }),
+    /nothing answered on the local port.*is your app running/,
+  );
+  assert.match(
+    describeOutcome({ ...facts, status: 503, error: "tunnel_offline" }),
+    /No ssh client was connected/,
+  );
+  assert.match(describeOutcome({ ...facts, status: 499, error: "client_aborted" }), /visitor went away/);
+  assert.equal(describeOutcome({ ...facts, status: 200, error: null }), "Your app answered 200.");
+});
+
+test("the outcome of an access page says the app never saw the request", () => {
+  assert.equal(
+    describeOutcome({ status: 401, error: null, admission: "DENIED", accessPage: "password_wrong" }),
+    "The visitor entered a wrong password. Your app did not see this request.",
+  );
+  assert.equal(
+    describeOutcome({ status: 403, error: null, admission: "DENIED", accessPage: "from_a_newer_relay" }),
+    "Burrow answered with one of its access pages. Your app did not see this request.",
+  );
+  assert.equal(
+    describeOutcome({ status: 503, error: "from_a_newer_relay", admission: "PUBLIC", accessPage: null }),
+    "Burrow answered itself (from_a_newer_relay).",
+  );
 });

@@ -1,6 +1,6 @@
 // Pure: what the request log's Access column says for a row.
 import type { Admission } from "../db.ts";
-import type { AccessPage } from "../request-logs/row.ts";
+import type { AccessPage, RequestLogError } from "../request-logs/row.ts";
 
 const ADMISSION: Record<Admission, string> = {
   PUBLIC: "Public",
@@ -14,23 +14,79 @@ const ADMISSION: Record<Admission, string> = {
  * visitor out for a reason they may need help with (a wrong password, a dead link); the others
  * are steps of getting in (asked for the password, confirming a link) or of leaving.
  */
-const PAGES: Record<AccessPage, { label: string; refused: boolean }> = {
-  password_asked: { label: "Password asked", refused: false },
-  password_wrong: { label: "Wrong password", refused: true },
-  form_expired: { label: "Form expired", refused: false },
-  too_many_attempts: { label: "Too many attempts", refused: true },
-  signed_in: { label: "Signed in", refused: false },
-  link_confirm: { label: "Link confirmation", refused: false },
-  link_opened: { label: "Link opened", refused: false },
-  link_unknown: { label: "Unknown link", refused: true },
-  link_revoked: { label: "Revoked link", refused: true },
-  link_expired: { label: "Expired link", refused: true },
-  link_used_up: { label: "Used-up link", refused: true },
-  links_only: { label: "Link required", refused: true },
-  signed_out: { label: "Signed out", refused: false },
-  form_rejected: { label: "Form refused", refused: true },
-  now_public: { label: "Public", refused: false },
-  not_found: { label: "Not found", refused: true },
+const PAGES: Record<AccessPage, { label: string; refused: boolean; detail: string }> = {
+  password_asked: {
+    label: "Password asked",
+    refused: false,
+    detail: "Burrow asked the visitor for the tunnel password (a 401 for scripts).",
+  },
+  password_wrong: { label: "Wrong password", refused: true, detail: "The visitor entered a wrong password." },
+  form_expired: {
+    label: "Form expired",
+    refused: false,
+    detail: "The password form had been open too long; Burrow showed it again (not counted as a guess).",
+  },
+  too_many_attempts: {
+    label: "Too many attempts",
+    refused: true,
+    detail: "Too many wrong passwords from this address or for this name: Burrow is making them wait.",
+  },
+  signed_in: {
+    label: "Signed in",
+    refused: false,
+    detail: "The visitor entered the right password and was let in.",
+  },
+  link_confirm: {
+    label: "Link confirmation",
+    refused: false,
+    detail: "A share link with a use limit: Burrow asked the visitor to confirm before using one.",
+  },
+  link_opened: {
+    label: "Link opened",
+    refused: false,
+    detail: "The visitor opened a share link and was let in.",
+  },
+  link_unknown: {
+    label: "Unknown link",
+    refused: true,
+    detail: "The visitor came with a link Burrow does not know.",
+  },
+  link_revoked: {
+    label: "Revoked link",
+    refused: true,
+    detail: "The visitor came with a share link you revoked.",
+  },
+  link_expired: {
+    label: "Expired link",
+    refused: true,
+    detail: "The visitor came with an expired share link.",
+  },
+  link_used_up: {
+    label: "Used-up link",
+    refused: true,
+    detail: "The visitor came with a share link that had no uses left.",
+  },
+  links_only: {
+    label: "Link required",
+    refused: true,
+    detail: "This name is open to share links only, and the visitor had none.",
+  },
+  signed_out: { label: "Signed out", refused: false, detail: "The visitor signed out of this tunnel." },
+  form_rejected: {
+    label: "Form refused",
+    refused: true,
+    detail: "A post to Burrow's access forms from another site, or one it could not read, was refused.",
+  },
+  now_public: {
+    label: "Public",
+    refused: false,
+    detail: "The name is no longer protected: Burrow sent the visitor on to the page.",
+  },
+  not_found: {
+    label: "Not found",
+    refused: true,
+    detail: "An unknown path under /__burrow/, Burrow's own prefix.",
+  },
 };
 
 export interface AccessCell {
@@ -51,4 +107,43 @@ export function accessCell(admission: Admission, accessPage: string | null): Acc
     accessPage !== null && Object.hasOwn(PAGES, accessPage) ? PAGES[accessPage as AccessPage] : null;
   if (page) return { label: page.label, byRelay: true, refused: page.refused };
   return { label: ADMISSION[admission], byRelay: accessPage !== null, refused: admission === "DENIED" };
+}
+
+/**
+ * Why the relay answered a request itself (RequestLog.error), as the owner reads it: what happened
+ * and, where there is one, what to do about it.
+ */
+const ERRORS: Record<RequestLogError, string> = {
+  tunnel_offline: "No ssh client was connected for this name, so Burrow answered that the tunnel is offline.",
+  local_unreachable:
+    "Your ssh client was connected, but nothing answered on the local port it forwards to: is your app running on that port?",
+  client_aborted: "The visitor went away before the response was complete.",
+  upstream_aborted: "The response was cut short: your app or the ssh connection closed it mid-way.",
+  relay_draining: "The relay was shutting down or restarting, so it took no new requests.",
+  tunnel_busy:
+    "Every connection to your app stayed busy (long polls, event streams, an app paused in a debugger), so the visitor was told to retry.",
+};
+
+/** The parts of a log row its explanation depends on. */
+export interface OutcomeFacts {
+  status: number;
+  error: string | null;
+  admission: Admission;
+  accessPage: string | null;
+}
+
+/**
+ * One sentence saying what happened to a request: why the relay answered it, which access page the
+ * visitor saw, or that the app answered. Values this dashboard does not know (a newer relay) fall
+ * back to the plain facts.
+ */
+export function describeOutcome(row: OutcomeFacts): string {
+  if (row.error !== null && Object.hasOwn(ERRORS, row.error)) return ERRORS[row.error as RequestLogError];
+  if (row.accessPage !== null) {
+    const page = Object.hasOwn(PAGES, row.accessPage) ? PAGES[row.accessPage as AccessPage] : null;
+    const said = page ? page.detail : "Burrow answered with one of its access pages.";
+    return `${said} Your app did not see this request.`;
+  }
+  if (row.error !== null) return `Burrow answered itself (${row.error}).`;
+  return `Your app answered ${row.status}.`;
 }

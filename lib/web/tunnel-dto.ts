@@ -49,6 +49,8 @@ export interface LogRow {
   error: string | null;
   /** Which of Burrow's access pages answered instead of the app (see lib/web/log-access). */
   accessPage: string | null;
+  /** The label of the share link the visitor came in with, while the link exists. */
+  shareLinkLabel: string | null;
 }
 
 export interface LogPage {
@@ -72,6 +74,7 @@ export function toLogRow(row: RequestLogRow): LogRow {
     upgrade: row.upgrade,
     error: row.error,
     accessPage: row.accessPage,
+    shareLinkLabel: row.shareLinkLabel,
   };
 }
 

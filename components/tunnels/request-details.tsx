@@ -1,0 +1,51 @@
+import type { ReactNode } from "react";
+import { formatBytes, formatDuration } from "@/lib/web/format";
+import { accessCell, describeOutcome } from "@/lib/web/log-access";
+import type { LogRow } from "@/lib/web/tunnel-dto";
+import { describeUserAgent } from "@/lib/web/user-agent";
+import { LocalTime } from "../ui/local-time";
+
+function Item({ term, children }: { term: string; children: ReactNode }) {
+  return (
+    <div className="grid gap-1 sm:grid-cols-[9rem_1fr] sm:gap-4">
+      <dt className="text-xs font-medium text-zinc-500 uppercase">{term}</dt>
+      <dd className="min-w-0 text-zinc-800">{children}</dd>
+    </div>
+  );
+}
+
+/**
+ * Everything stored about one request, opened from its row in the log: the full path, why Burrow
+ * answered it (the status badge's reason was only a tooltip), the visitor and the share link
+ * they came in with. All of it is visitor-supplied text except the outcome: React escapes it.
+ */
+export function RequestDetails({ row }: { row: LogRow }) {
+  const access = accessCell(row.admission, row.accessPage);
+  return (
+    <dl className="space-y-2 text-sm">
+      <Item term="What happened">{describeOutcome(row)}</Item>
+      <Item term="Request">
+        <span className="font-mono text-xs break-all">
+          {row.method} {row.path}
+        </span>
+        {row.upgrade && <span className="text-zinc-500"> · WebSocket upgrade</span>}
+      </Item>
+      <Item term="When">
+        <LocalTime iso={row.at} withDate /> · took {formatDuration(row.durationMs)}
+      </Item>
+      <Item term="Bytes">
+        {formatBytes(row.bytesIn)} from the visitor · {formatBytes(row.bytesOut)} to the visitor
+      </Item>
+      <Item term="Access">
+        {access.label}
+        {row.shareLinkLabel !== null && <> · share link “{row.shareLinkLabel}”</>}
+      </Item>
+      <Item term="Visitor">
+        <span className="font-mono text-xs">{row.clientIp}</span> · {describeUserAgent(row.userAgent)}
+        {row.userAgent && (
+          <span className="mt-0.5 block font-mono text-xs break-all text-zinc-500">{row.userAgent}</span>
+        )}
+      </Item>
+    </dl>
+  );
+}

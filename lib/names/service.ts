@@ -10,6 +10,8 @@ export interface Reservation {
   userId: string;
   accessMode: AccessMode;
   passwordVersion: number;
+  /** The app receives Host: localhost instead of the visitor's host (the name's "Your app" setting). */
+  hostLocalhost: boolean;
   createdAt: Date;
   lastSeenAt: Date | null;
 }
@@ -32,6 +34,7 @@ export interface NameListItem {
   lastSeenAt: Date | null;
   requests24h: number;
   accessMode: AccessMode;
+  hostLocalhost: boolean;
   createdAt: Date;
   currentSession?: CurrentSession;
 }
@@ -56,6 +59,7 @@ const reservationSelect = {
   userId: true,
   accessMode: true,
   passwordVersion: true,
+  hostLocalhost: true,
   createdAt: true,
   lastSeenAt: true,
 } as const;
@@ -266,6 +270,7 @@ async function withLiveState(db: Db, reservations: Reservation[]): Promise<NameL
       lastSeenAt: session ? new Date() : r.lastSeenAt,
       requests24h: countByName.get(r.name) ?? 0,
       accessMode: r.accessMode,
+      hostLocalhost: r.hostLocalhost,
       createdAt: r.createdAt,
       ...(session ? { currentSession: toCurrentSession(session) } : {}),
     };

@@ -21,12 +21,14 @@ export const nameList: Command = {
     }
     context.out(
       formatTable(
-        ["name", "owner", "state", "access", "requests 24h", "last seen"],
+        ["name", "owner", "state", "access", "app host", "requests 24h", "last seen"],
         names.map((n) => [
           n.name,
           n.email,
           n.online ? "online" : "offline",
           n.accessMode.toLowerCase(),
+          // What the app receives as Host: the visitor's, or localhost for dev servers that insist.
+          n.hostLocalhost ? "localhost" : "as sent",
           String(n.requests24h),
           n.online ? "now" : formatTime(n.lastSeenAt),
         ]),

@@ -7,8 +7,12 @@ import type { Db } from "./db.ts";
 export const RELAY_CONTROL_CHANNEL = "burrow_relay_control";
 
 export type RelayCommand =
-  /** Close every tunnel of this name (and its SSH forward); the client sees the reason. */
-  | { type: "disconnect"; name: string; reason?: string }
+  /**
+   * Close every tunnel of this name (and its SSH forward); the client sees why. `cause` says who
+   * closed it: an administrator (the default; `reason` is theirs), or the owner removing the SSH
+   * key the tunnel was opened with.
+   */
+  | { type: "disconnect"; name: string; reason?: string; cause?: "admin" | "key_removed" }
   /** Access settings or share links of this name changed: drop cached access state now. */
   | { type: "access-changed"; name: string };
 

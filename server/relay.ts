@@ -129,7 +129,9 @@ export function createRelay(deps: RelayDeps): Relay {
     logger.info("relay command", { type: command.type, name: command.name });
     if (command.type === "disconnect") {
       const tunnel = registry.get(command.name);
-      if (tunnel)
+      if (tunnel && command.cause === "key_removed")
+        closeTunnel(tunnel, "key_removed", messages.keyRemoved(command.name));
+      else if (tunnel)
         closeTunnel(tunnel, "admin_disconnect", messages.adminDisconnect(command.name, command.reason));
     } else {
       edge.invalidate(command.name);

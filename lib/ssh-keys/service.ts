@@ -88,6 +88,6 @@ export async function deleteKey(db: Db, userId: string, keyId: string): Promise<
   const { count } = await db.sshKey.deleteMany({ where: { id: keyId, userId } });
   if (count === 0) throw new AppError("not_found", "No such key");
   for (const { name } of open) {
-    await sendRelayCommand(db, { type: "disconnect", name, reason: "SSH key removed" });
+    await sendRelayCommand(db, { type: "disconnect", name, cause: "key_removed" });
   }
 }

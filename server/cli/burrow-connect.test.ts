@@ -185,10 +185,11 @@ test("a refused key stops too", async () => {
   assert.match(result.stderr, /did not accept your SSH key/);
 });
 
-test("the relay's own reasons decide: shutdown reconnects; takeover, admin close and exit stop", async () => {
+test("the relay's own reasons decide: shutdown reconnects; takeover, admin close, key removal and exit stop", async () => {
   const cases: [string, number, RegExp | null][] = [
     [messages.takenOver("myapp"), 1, /another connection of yours now serves this name/],
     [messages.adminDisconnect("myapp", "abuse report"), 1, /an administrator closed this tunnel/],
+    [messages.keyRemoved("myapp"), 1, /the SSH key this tunnel used was removed from your account/],
     ["Closing your tunnels. Bye.", 0, null],
   ];
   for (const [line, code, pattern] of cases) {

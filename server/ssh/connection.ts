@@ -209,7 +209,7 @@ export class RelayConnection implements TunnelOwner {
     if (this.#closed) return;
     // A forward the relay ended (not the client) leaves a connection that can do nothing more:
     // end it, with the reason, unless it still serves other names.
-    if (reason === "taken_over" || reason === "admin_disconnect") {
+    if (reason === "taken_over" || reason === "admin_disconnect" || reason === "key_removed") {
       if (this.#tunnels.size === 0) this.shutdown(reason, message);
       else if (message) this.print(message);
     } else if (message) {

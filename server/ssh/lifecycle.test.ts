@@ -3,6 +3,7 @@ import { randomBytes } from "node:crypto";
 import { after, before, test } from "node:test";
 import { setTimeout as sleep } from "node:timers/promises";
 import { sendRelayCommand } from "../../lib/relay-control.ts";
+import { deleteKey } from "../../lib/ssh-keys/service.ts";
 import { startTestRelay, type TestRelay } from "../testing/harness.ts";
 
 let t: TestRelay;
@@ -180,6 +181,30 @@ test("admin disconnect through the control channel closes the tunnel within a se
     return r.endedAt ? r : undefined;
   }, "the session row to close");
   assert.equal(row.endReason, "admin_disconnect");
+});
+
+test("removing the key a tunnel was opened with closes it, saying so (not 'an administrator')", async () => {
+  const user = await t.createUserWithKey();
+  const name = uniqueName("keyrm");
+  await t.reserve(user, name);
+  const ssh = await t.startSsh({ user, forwards: [`${name}:80:127.0.0.1:9`] });
+  assert.equal(ssh.state, "live", ssh.stderr());
+  const tunnel = ssh.tunnels[0]!;
+  await t.waitFor(() => t.relay.controlListening, "the control channel");
+
+  await deleteKey(t.db, user.id, user.keyId);
+  await t.waitFor(() => t.relay.registry.get(name) === undefined, "the tunnel to close");
+  await ssh.exited;
+  assert.match(
+    ssh.stderr(),
+    new RegExp(`${name}: closed because the SSH key it was opened with was removed from your account\\.`),
+  );
+  assert.doesNotMatch(ssh.stderr(), /administrator/);
+  const row = await t.waitFor(async () => {
+    const r = await sessionRow(tunnel.sessionId);
+    return r.endedAt ? r : undefined;
+  }, "the session row to close");
+  assert.equal(row.endReason, "key_removed");
 });
 
 test("admin disconnect of one name keeps the connection's other names up", async () => {

@@ -49,6 +49,9 @@ export const messages = {
   adminDisconnect: (name: string, reason: string | undefined) =>
     `${name}: closed by an administrator${reason ? ` (${reason})` : ""}.`,
 
+  keyRemoved: (name: string) =>
+    `${name}: closed because the SSH key it was opened with was removed from your account.`,
+
   flood: (what: string) => `Burrow: too many ${what} on this connection; disconnected. Connect again.`,
 
   relayShutdown: "The Burrow relay is shutting down; reconnect in a moment.",

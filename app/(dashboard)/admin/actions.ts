@@ -17,7 +17,7 @@ export const disconnectTunnelAction = defineAction(
   async ({ name }): Promise<null> => {
     // The relay listens on Postgres NOTIFY and closes the tunnel within a second or two; the live
     // list drops it when its session row ends.
-    await sendRelayCommand(getDb(), { type: "disconnect", name, reason: "admin_disconnect" });
+    await sendRelayCommand(getDb(), { type: "disconnect", name });
     return null;
   },
 );

@@ -17,7 +17,7 @@ function Item({ term, children }: { term: string; children: ReactNode }) {
 /**
  * Everything stored about one request, opened from its row in the log: the full path, why Burrow
  * answered it (the status badge's reason was only a tooltip), the visitor and the share link
- * they came in with. All of it is visitor-supplied text except the outcome: React escapes it.
+ * they came in with. Path, user agent and link label are other people's text: React escapes them.
  */
 export function RequestDetails({ row }: { row: LogRow }) {
   const access = accessCell(row.admission, row.accessPage);

@@ -36,7 +36,7 @@ test("a page name this dashboard does not know falls back to the admission", () 
 });
 
 test("the outcome says why the relay answered, and what to do where there is something to do", () => {
-  const facts = { status: 502, admission: "PUBLIC" as const, accessPage: null };
+  const facts = { status: 502, accessPage: null };
   assert.match(
     describeOutcome({ ...facts, error: "local_unreachable" }),
     /nothing answered on the local port.*is your app running/,
@@ -51,15 +51,15 @@ test("the outcome says why the relay answered, and what to do where there is som
 
 test("the outcome of an access page says the app never saw the request", () => {
   assert.equal(
-    describeOutcome({ status: 401, error: null, admission: "DENIED", accessPage: "password_wrong" }),
+    describeOutcome({ status: 401, error: null, accessPage: "password_wrong" }),
     "The visitor entered a wrong password. Your app did not see this request.",
   );
   assert.equal(
-    describeOutcome({ status: 403, error: null, admission: "DENIED", accessPage: "from_a_newer_relay" }),
+    describeOutcome({ status: 403, error: null, accessPage: "from_a_newer_relay" }),
     "Burrow answered with one of its access pages. Your app did not see this request.",
   );
   assert.equal(
-    describeOutcome({ status: 503, error: "from_a_newer_relay", admission: "PUBLIC", accessPage: null }),
+    describeOutcome({ status: 503, error: "from_a_newer_relay", accessPage: null }),
     "Burrow answered itself (from_a_newer_relay).",
   );
 });

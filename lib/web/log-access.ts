@@ -1,4 +1,4 @@
-// Pure: what the request log's Access column says for a row.
+// Pure: what the request log says about a row: its Access column and, opened, what happened.
 import type { Admission } from "../db.ts";
 import type { AccessPage, RequestLogError } from "../request-logs/row.ts";
 
@@ -128,7 +128,6 @@ const ERRORS: Record<RequestLogError, string> = {
 export interface OutcomeFacts {
   status: number;
   error: string | null;
-  admission: Admission;
   accessPage: string | null;
 }
 

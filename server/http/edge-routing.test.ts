@@ -153,6 +153,22 @@ test("a tunnel with nothing on its local port gets 502 and a local_unreachable r
   assert.ok(relay.traces.get("deadport")?.lines.some((line) => line.includes("nothing answers")));
 });
 
+test("a WebSocket upgrade to a dead local port gets 502, logged with the page's size", async () => {
+  const answer = await rawExchange(
+    relay.httpPort,
+    `GET /socket HTTP/1.1\r\nHost: deadport.${TEST_DOMAIN}\r\nConnection: Upgrade\r\nUpgrade: websocket\r\n` +
+      "Sec-WebSocket-Version: 13\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n\r\n",
+  );
+  assert.equal(statusOf(answer), 502);
+  const where = { name: "deadport", path: "/socket" };
+  await waitFor(async () => (await testDb.db.requestLog.count({ where })) === 1, "the upgrade row");
+  const row = await testDb.db.requestLog.findFirstOrThrow({ where });
+  assert.equal(row.upgrade, true);
+  assert.equal(row.error, "local_unreachable");
+  const body = answer.slice(answer.indexOf("\r\n\r\n") + 4);
+  assert.equal(Number(row.bytesOut), Buffer.byteLength(body, "latin1"));
+});
+
 test("malformed HTTP gets 400 and the connection is closed", async () => {
   const answer = await rawExchange(relay.httpPort, "THIS IS NOT HTTP\r\n\r\n");
   assert.equal(statusOf(answer), 400);

@@ -1,7 +1,7 @@
 import http from "node:http";
 import type { Duplex } from "node:stream";
 import type { Tunnel, TunnelRegistry } from "../registry.ts";
-import type { Exchange, ExchangeRecorder } from "./exchange.ts";
+import { answeredByRelay, type Exchange, type ExchangeRecorder } from "./exchange.ts";
 import {
   type ForwardedFacts,
   type HeaderEdits,
@@ -133,7 +133,7 @@ function answerFailure(deps: UpgradeDeps, socket: Duplex, exchange: Exchange, tu
   const gone = deps.registry.get(tunnel.name) !== tunnel;
   const page = gone ? PAGES.tunnelOffline : PAGES.localUnreachable;
   exchange.error = gone ? "tunnel_offline" : "local_unreachable";
-  exchange.status = page.status;
+  answeredByRelay(exchange, page);
   sendRawPage(socket, page);
 }
 

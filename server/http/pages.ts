@@ -48,7 +48,9 @@ export function renderPageHtml(status: number, title: string, innerHtml: string)
     `<meta name="robots" content="noindex"><title>${escapeHtml(title)} · Burrow</title>` +
     `<style>${STYLE}</style></head><body><main><div class="brand">Burrow tunnel relay</div>` +
     `<h1>${escapeHtml(title)}</h1>${innerHtml}` +
-    `<p class="code">HTTP ${status}</p></main></body></html>\n`;
+    // The status helps whoever reports an error; on a page that is a step (a password form, a link
+    // to confirm: 2xx) it would only be noise.
+    `${status >= 300 ? `<p class="code">HTTP ${status}</p>` : ""}</main></body></html>\n`;
   const body = Buffer.from(html);
   return {
     status,

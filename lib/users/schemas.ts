@@ -42,14 +42,20 @@ export type SignInInput = z.input<typeof signInSchema>;
  * The dashboard's change-password form. Like sign-in, the current password is only checked for
  * presence; the new one follows the account password rules.
  */
+const currentPasswordSchema = z
+  .string({ message: "Enter your current password" })
+  .min(1, "Enter your current password")
+  .max(PASSWORD_MAX_LENGTH);
+
 export const changePasswordSchema = z.object({
-  currentPassword: z
-    .string({ message: "Enter your current password" })
-    .min(1, "Enter your current password")
-    .max(PASSWORD_MAX_LENGTH),
+  currentPassword: currentPasswordSchema,
   newPassword: passwordSchema,
 });
 export type ChangePasswordInput = z.input<typeof changePasswordSchema>;
+
+/** Deleting one's own account: the password again, so an unattended browser cannot. */
+export const deleteAccountSchema = z.object({ currentPassword: currentPasswordSchema });
+export type DeleteAccountInput = z.input<typeof deleteAccountSchema>;
 
 /** Role changes from the admin page and the CLI. */
 export const roleSchema = z.enum(["USER", "ADMIN"], { message: "Choose a role" });

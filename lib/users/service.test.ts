@@ -7,6 +7,7 @@ import { signUpSchema } from "./schemas.ts";
 import {
   changePassword,
   createUser,
+  deleteOwnAccount,
   getUser,
   getUserByEmail,
   listUsers,
@@ -146,4 +147,73 @@ test("resetting a password (the CLI) signs the account out everywhere", async ()
   await rejects(resetPassword(db, "nobody@example.com", "brand new passphrase"), "not_found");
   await rejects(resetPassword(db, "forgot@example.com", "short"), "invalid_input", /at least 10/);
   assert.ok(await verifyCredentials(db, "forgot@example.com", "brand new passphrase"), "unchanged");
+});
+
+test("deleting one's own account needs the password, waits for tunnels to stop, and takes everything of theirs", async () => {
+  const leaver = await createUser(db, { email: "leaver@example.com", password });
+  const stayer = await createUser(db, { email: "stayer@example.com", password });
+  const browser = await startWebSession(db, leaver.id, testBrowser);
+  await db.sshKey.create({
+    data: {
+      userId: leaver.id,
+      label: "laptop",
+      algorithm: "ssh-ed25519",
+      bits: 256,
+      publicKey: "ssh-ed25519 AAAAleaver",
+      fingerprint: "SHA256:leaver",
+    },
+  });
+  const mine = await db.reservation.create({ data: { name: "leaving", userId: leaver.id } });
+  await db.reservation.create({ data: { name: "staying", userId: stayer.id } });
+  await db.shareLink.create({ data: { reservationId: mine.id, label: "Ana", tokenHash: "hash-leaving" } });
+  const logRow = (name: string) => ({
+    name,
+    method: "GET",
+    path: "/",
+    status: 200,
+    durationMs: 1,
+    clientIp: "::1",
+  });
+  await db.requestLog.createMany({ data: [logRow("leaving"), logRow("staying")] });
+  const session = await db.tunnelSession.create({
+    data: { userId: leaver.id, name: "leaving", reservationId: mine.id, clientIp: "127.0.0.1" },
+  });
+
+  await rejects(deleteOwnAccount(db, leaver.id, { currentPassword: "not it at all" }), "invalid_input");
+  await rejects(deleteOwnAccount(db, leaver.id, { currentPassword: "" }), "invalid_input");
+  await rejects(
+    deleteOwnAccount(db, leaver.id, { currentPassword: password }),
+    "conflict",
+    /leaving is connected right now: stop your tunnels first/,
+  );
+  assert.ok(await verifyCredentials(db, "leaver@example.com", password), "nothing changed");
+  assert.equal(await db.requestLog.count({ where: { name: "leaving" } }), 1);
+
+  await db.tunnelSession.update({ where: { id: session.id }, data: { endedAt: new Date() } });
+  assert.deepEqual(await deleteOwnAccount(db, leaver.id, { currentPassword: password }), ["leaving"]);
+  assert.equal(await verifyCredentials(db, "leaver@example.com", password), null);
+  assert.equal(await findWebSessionUser(db, browser, leaver.id), null, "signed out");
+  assert.equal(await db.reservation.count({ where: { name: "leaving" } }), 0, "the name is free again");
+  assert.equal(await db.sshKey.count({ where: { userId: leaver.id } }), 0);
+  assert.equal(await db.shareLink.count({ where: { tokenHash: "hash-leaving" } }), 0);
+  assert.equal(await db.requestLog.count({ where: { name: "leaving" } }), 0);
+  assert.equal(await db.tunnelSession.count({ where: { userId: leaver.id } }), 0);
+  // Someone else's name and log are untouched.
+  assert.equal(await db.reservation.count({ where: { name: "staying" } }), 1);
+  assert.equal(await db.requestLog.count({ where: { name: "staying" } }), 1);
+});
+
+// Last: it leaves a single admin behind.
+test("the last admin cannot delete their account while others remain; with a second admin they can", async () => {
+  const boss = await createUser(db, { email: "last-admin@example.com", password, admin: true });
+  await db.user.updateMany({ where: { role: "ADMIN", id: { not: boss.id } }, data: { role: "USER" } });
+  await rejects(
+    deleteOwnAccount(db, boss.id, { currentPassword: password }),
+    "conflict",
+    /only admin: make another account an admin first/,
+  );
+  const deputy = await createUser(db, { email: "second-admin@example.com", password });
+  await setUserRole(db, boss.id, deputy.id, "ADMIN");
+  assert.deepEqual(await deleteOwnAccount(db, boss.id, { currentPassword: password }), []);
+  await rejects(getUser(db, boss.id), "not_found");
 });

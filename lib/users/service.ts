@@ -7,6 +7,8 @@ import { parseInput } from "../validate.ts";
 import {
   type ChangePasswordInput,
   changePasswordSchema,
+  type DeleteAccountInput,
+  deleteAccountSchema,
   emailSchema,
   passwordSchema,
   roleSchema,
@@ -102,21 +104,66 @@ export async function changePassword(
   keepSessionId: string,
 ): Promise<void> {
   const { currentPassword, newPassword } = parseInput(changePasswordSchema, input);
-  const user = await db.user.findUnique({
-    where: { id: userId },
-    select: { passwordHash: true },
-  });
+  await confirmPassword(db, userId, currentPassword);
+  const passwordHash = await hashPassword(newPassword);
+  await db.$transaction([
+    db.user.update({ where: { id: userId }, data: { passwordHash } }),
+    endUserWebSessions(db, userId, keepSessionId),
+  ]);
+}
+
+/** A wrong current password is a field error (the form shows it under the field). */
+async function confirmPassword(db: Db, userId: string, currentPassword: string): Promise<void> {
+  const user = await db.user.findUnique({ where: { id: userId }, select: { passwordHash: true } });
   if (!user) throw new AppError("not_found", "No such user");
   if (!(await verifyPassword(user.passwordHash, currentPassword))) {
     throw new AppError("invalid_input", "Check the highlighted fields", {
       currentPassword: ["That is not your current password"],
     });
   }
-  const passwordHash = await hashPassword(newPassword);
-  await db.$transaction([
-    db.user.update({ where: { id: userId }, data: { passwordHash } }),
-    endUserWebSessions(db, userId, keepSessionId),
-  ]);
+}
+
+/**
+ * Deletes the user's own account once the password is confirmed: their names are released (with
+ * their request logs, as a release does), and their keys, share links, tunnel history and browser
+ * sessions go with the account (foreign-key cascades). Refused, changing nothing, while one of
+ * their tunnels is connected (as a release is) and for the last admin of an instance that has
+ * other accounts. Returns the released names.
+ */
+export async function deleteOwnAccount(db: Db, userId: string, input: DeleteAccountInput): Promise<string[]> {
+  const { currentPassword } = parseInput(deleteAccountSchema, input);
+  await confirmPassword(db, userId, currentPassword);
+  return db.$transaction(async (tx) => {
+    // The same lock as sign-up: two admins deleting themselves at once must not both see the other.
+    await tx.$executeRaw`SELECT pg_advisory_xact_lock(${FIRST_USER_LOCK})`;
+    const user = await tx.user.findUnique({ where: { id: userId }, select: { role: true } });
+    if (!user) throw new AppError("not_found", "No such user");
+    const connected = await tx.tunnelSession.findFirst({
+      where: { userId, endedAt: null },
+      select: { name: true },
+    });
+    if (connected) {
+      throw new AppError(
+        "conflict",
+        `${connected.name} is connected right now: stop your tunnels first, then delete your account`,
+      );
+    }
+    if (user.role === "ADMIN") {
+      const otherAdmins = await tx.user.count({
+        where: { role: "ADMIN", disabledAt: null, id: { not: userId } },
+      });
+      const others = await tx.user.count({ where: { id: { not: userId } } });
+      if (otherAdmins === 0 && others > 0) {
+        throw new AppError("conflict", "You are the only admin: make another account an admin first");
+      }
+    }
+    const names = (await tx.reservation.findMany({ where: { userId }, select: { name: true } })).map(
+      (r) => r.name,
+    );
+    await tx.requestLog.deleteMany({ where: { name: { in: names } } });
+    await tx.user.delete({ where: { id: userId } });
+    return names;
+  });
 }
 
 /**

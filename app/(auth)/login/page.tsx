@@ -3,6 +3,7 @@ import Link from "next/link";
 import { redirect } from "next/navigation";
 import { AuthCard } from "@/components/auth/auth-card";
 import { CredentialsForm } from "@/components/auth/sign-in-form";
+import { Alert } from "@/components/ui/alert";
 import { getDb } from "@/lib/web/db";
 import { getEnv } from "@/lib/web/env";
 import { safeRedirectPath } from "@/lib/web/safe-redirect";
@@ -15,10 +16,10 @@ export const metadata: Metadata = { title: "Sign in" };
 export default async function LoginPage({
   searchParams,
 }: {
-  searchParams: Promise<{ callbackUrl?: string | string[] }>;
+  searchParams: Promise<{ callbackUrl?: string | string[]; deleted?: string | string[] }>;
 }) {
   if (await getCurrentUser()) redirect("/");
-  const { callbackUrl } = await searchParams;
+  const { callbackUrl, deleted } = await searchParams;
   // next-auth passes the full URL it came from; keep only its path on this site.
   const raw = typeof callbackUrl === "string" ? callbackUrl : undefined;
   const path = raw ? safeRedirectPath(raw.replace(/^https?:\/\/[^/]+/, "")) : "/";
@@ -39,6 +40,12 @@ export default async function LoginPage({
         )
       }
     >
+      {/* Where deleting an account lands (app/(dashboard)/account/actions.ts). */}
+      {deleted === "1" && (
+        <div className="mb-4">
+          <Alert tone="success">Your account was deleted.</Alert>
+        </div>
+      )}
       <CredentialsForm
         action={signInAction}
         submitLabel="Sign in"

@@ -3,32 +3,49 @@
 import { revalidatePath } from "next/cache";
 import { z } from "zod";
 import { AppError, isAppError } from "@/lib/errors";
-import { changePasswordSchema } from "@/lib/users/schemas";
-import { changePassword } from "@/lib/users/service";
+import { changePasswordSchema, deleteAccountSchema } from "@/lib/users/schemas";
+import { changePassword, deleteOwnAccount } from "@/lib/users/service";
 import { endOwnWebSession, endUserWebSessions } from "@/lib/users/web-sessions";
 import { defineAction } from "@/lib/web/action";
+import { signOut } from "@/lib/web/auth";
 import { getDb } from "@/lib/web/db";
 import { clientIp } from "@/lib/web/request-ip";
 import { signInThrottle } from "@/lib/web/sign-in-limits";
 
-// Wrong current passwords count against the same limit as sign-in: a session left open on a shared
-// computer must not become a way to guess the password.
+// Wrong current passwords (changing the password, deleting the account) count against the same
+// limit as sign-in: a session left open on a shared computer must not become a way to guess it.
 export const changePasswordAction = defineAction(
   { schema: changePasswordSchema },
   async (input, { user }): Promise<null> => {
-    const ip = await clientIp();
-    const wait = signInThrottle.retryAfter(user.email, ip);
-    if (wait > 0) throw new AppError("rate_limited", `Too many attempts, try again in ${wait} seconds`);
-    try {
-      await changePassword(getDb(), user.id, input, user.sessionId);
-    } catch (error) {
-      if (isAppError(error) && error.fieldErrors?.currentPassword) signInThrottle.fail(user.email, ip);
-      throw error;
-    }
-    signInThrottle.succeed(user.email, ip);
+    await withPasswordThrottle(user.email, () => changePassword(getDb(), user.id, input, user.sessionId));
     return null;
   },
 );
+
+// The account is gone once this returns, with this browser's session row: signing out clears the
+// cookie and goes to the sign-in page, which says what happened.
+export const deleteAccountAction = defineAction(
+  { schema: deleteAccountSchema },
+  async (input, { user }): Promise<null> => {
+    await withPasswordThrottle(user.email, () => deleteOwnAccount(getDb(), user.id, input));
+    await signOut({ redirectTo: "/login?deleted=1" });
+    return null;
+  },
+);
+
+async function withPasswordThrottle<T>(email: string, run: () => Promise<T>): Promise<T> {
+  const ip = await clientIp();
+  const wait = signInThrottle.retryAfter(email, ip);
+  if (wait > 0) throw new AppError("rate_limited", `Too many attempts, try again in ${wait} seconds`);
+  try {
+    const result = await run();
+    signInThrottle.succeed(email, ip);
+    return result;
+  } catch (error) {
+    if (isAppError(error) && error.fieldErrors?.currentPassword) signInThrottle.fail(email, ip);
+    throw error;
+  }
+}
 
 const endSessionSchema = z.object({ sessionId: z.string().min(1).max(64) });
 

@@ -1,20 +1,31 @@
 import type { Metadata } from "next";
 import { BrowserSessions } from "@/components/account/browser-sessions";
 import { ChangePasswordForm } from "@/components/account/change-password-form";
+import { DeleteAccountForm } from "@/components/account/delete-account-form";
 import { Card, CardBody, CardHeader } from "@/components/ui/card";
 import { PageHeader } from "@/components/ui/page-header";
+import { listNames } from "@/lib/names/service";
 import { listWebSessions } from "@/lib/users/web-sessions";
 import { getDb } from "@/lib/web/db";
 import { requireUser } from "@/lib/web/session";
 import { describeUserAgent } from "@/lib/web/user-agent";
-import { changePasswordAction, endOtherSessionsAction, endSessionAction } from "./actions";
+import {
+  changePasswordAction,
+  deleteAccountAction,
+  endOtherSessionsAction,
+  endSessionAction,
+} from "./actions";
 
 export const metadata: Metadata = { title: "Account" };
 
 export default async function AccountPage() {
   const user = await requireUser();
   // This browser first, then the others, most recently used first.
-  const sessions = (await listWebSessions(getDb(), user.id)).sort(
+  const [allSessions, names] = await Promise.all([
+    listWebSessions(getDb(), user.id),
+    listNames(getDb(), user.id),
+  ]);
+  const sessions = allSessions.sort(
     (a, b) => Number(b.id === user.sessionId) - Number(a.id === user.sessionId),
   );
   return (
@@ -48,6 +59,12 @@ export default async function AccountPage() {
           />
           <CardBody>
             <ChangePasswordForm action={changePasswordAction} />
+          </CardBody>
+        </Card>
+        <Card className="lg:col-span-3">
+          <CardHeader title="Delete account" description="Stop your tunnels first." />
+          <CardBody>
+            <DeleteAccountForm action={deleteAccountAction} names={names.map((n) => n.name)} />
           </CardBody>
         </Card>
       </div>

@@ -1,0 +1,44 @@
+"use client";
+
+import { useActionState } from "react";
+import { type ActionResult, type ActionState, fieldError, formError } from "@/lib/web/action-result";
+import { Alert } from "../ui/alert";
+import { Button } from "../ui/button";
+import { TextField } from "../ui/field";
+
+export type DeleteAccountAction = (state: ActionState<null>, form: FormData) => Promise<ActionResult<null>>;
+
+/**
+ * Deleting the account: the password is the confirmation (a stray click cannot delete, nor can
+ * whoever finds the browser unattended). On success the action signs out and leaves the page.
+ */
+export function DeleteAccountForm({ action, names }: { action: DeleteAccountAction; names: string[] }) {
+  const [state, formAction, pending] = useActionState(action, null);
+  const message = state && !state.ok ? formError(state) : null;
+  return (
+    <form action={formAction} className="space-y-3" aria-label="Delete account" noValidate>
+      <p className="text-sm text-zinc-700">
+        {names.length > 0 ? (
+          <>
+            Your names ({names.join(", ")}) are released for anyone to reserve, and their request logs
+            deleted.{" "}
+          </>
+        ) : null}
+        Your SSH keys, share links and sign-ins go with the account. This cannot be undone.
+      </p>
+      <div aria-live="polite">{message && <Alert tone="error">{message}</Alert>}</div>
+      <TextField
+        id="delete-password"
+        name="currentPassword"
+        type="password"
+        label="Your password"
+        autoComplete="current-password"
+        required
+        error={fieldError(state, "currentPassword")}
+      />
+      <Button type="submit" variant="danger" pending={pending}>
+        Delete my account
+      </Button>
+    </form>
+  );
+}

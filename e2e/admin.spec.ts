@@ -37,6 +37,18 @@ test("an admin disconnects a live tunnel: ssh exits and the owner's page shows o
     await expect(admin.getByRole("heading", { name: "Request log" })).toBeVisible();
     await expect(admin.getByText("Requests older than 30 days are deleted every hour")).toBeVisible();
     await expect(admin.getByText("On disk")).toBeVisible();
+    // An account with a live tunnel cannot be deleted: the dialog says what to do instead.
+    await admin.goto("/admin/users");
+    await admin.getByRole("button", { name: `Delete ${email}` }).click();
+    const deleteDialog = admin.getByRole("dialog", { name: `Delete ${email}?` });
+    await expect(deleteDialog).toContainText("Their name is released and the request logs deleted.");
+    await deleteDialog.getByRole("button", { name: "Delete account" }).click();
+    await expect(deleteDialog.getByRole("alert")).toContainText(
+      `${name} of this account is connected right now: disable the account first`,
+    );
+    await deleteDialog.getByRole("button", { name: "Cancel" }).click();
+    await admin.goto("/admin");
+
     const row = admin.getByRole("row").filter({ hasText: name });
     await expect(row).toContainText(email);
     await row.getByRole("button", { name: `Disconnect ${name}` }).click();
@@ -51,6 +63,14 @@ test("an admin disconnects a live tunnel: ssh exits and the owner's page shows o
     expect(code).not.toBe("timeout");
     await expect(user.getByTestId("tunnel-status")).toHaveText("Offline", { timeout: 20_000 });
     await expect(admin.getByRole("row").filter({ hasText: name })).toHaveCount(0, { timeout: 20_000 });
+
+    // Offline now, the account can go: its row leaves the list and its browser is signed out.
+    await admin.goto("/admin/users");
+    await admin.getByRole("button", { name: `Delete ${email}` }).click();
+    await deleteDialog.getByRole("button", { name: "Delete account" }).click();
+    await expect(admin.getByRole("listitem").filter({ hasText: email })).toHaveCount(0);
+    await user.goto("/names");
+    await expect(user).toHaveURL(/\/login/);
     await adminContext.close();
   } finally {
     await tunnel.stop();

@@ -8,6 +8,7 @@ import {
   changePassword,
   createUser,
   deleteOwnAccount,
+  deleteUser,
   getUser,
   getUserByEmail,
   listUsers,
@@ -201,6 +202,31 @@ test("deleting one's own account needs the password, waits for tunnels to stop, 
   // Someone else's name and log are untouched.
   assert.equal(await db.reservation.count({ where: { name: "staying" } }), 1);
   assert.equal(await db.requestLog.count({ where: { name: "staying" } }), 1);
+});
+
+test("an admin deletes another account, not their own; only admins may; never under a live tunnel", async () => {
+  const admin = await getUserByEmail(db, "boss@example.com");
+  const target = await createUser(db, { email: "removed@example.com", password });
+  const bystander = await createUser(db, { email: "bystander@example.com", password });
+  await db.reservation.create({ data: { name: "removed-name", userId: target.id } });
+  const session = await db.tunnelSession.create({
+    data: { userId: target.id, name: "removed-name", clientIp: "127.0.0.1" },
+  });
+
+  await rejects(deleteUser(db, bystander.id, target.id), "forbidden");
+  await rejects(deleteUser(db, admin.id, admin.id), "conflict", /from the Account page/);
+  await rejects(
+    deleteUser(db, admin.id, target.id),
+    "conflict",
+    /removed-name of this account is connected right now: disable the account first/,
+  );
+  assert.ok(await getUser(db, target.id), "nothing changed");
+
+  await db.tunnelSession.update({ where: { id: session.id }, data: { endedAt: new Date() } });
+  assert.deepEqual(await deleteUser(db, admin.id, target.id), ["removed-name"]);
+  await rejects(getUser(db, target.id), "not_found");
+  await rejects(deleteUser(db, admin.id, target.id), "not_found");
+  assert.equal(await db.reservation.count({ where: { name: "removed-name" } }), 0);
 });
 
 // Last: it leaves a single admin behind.

@@ -133,6 +133,41 @@ async function confirmPassword(db: Db, userId: string, currentPassword: string):
 export async function deleteOwnAccount(db: Db, userId: string, input: DeleteAccountInput): Promise<string[]> {
   const { currentPassword } = parseInput(deleteAccountSchema, input);
   await confirmPassword(db, userId, currentPassword);
+  return removeAccount(
+    db,
+    userId,
+    (name) => `${name} is connected right now: stop your tunnels first, then delete your account`,
+  );
+}
+
+/**
+ * An admin deletes another account, with the same effects as deleteOwnAccount. Refused while one
+ * of its tunnels is connected (disabling the account first closes them) and for the admin's own
+ * account (the Account page asks for the password). Returns the released names.
+ */
+export async function deleteUser(db: Db, actingAdminId: string, userId: string): Promise<string[]> {
+  await assertActingAdmin(db, actingAdminId);
+  if (actingAdminId === userId) {
+    throw new AppError("conflict", "Delete your own account from the Account page");
+  }
+  return removeAccount(
+    db,
+    userId,
+    (name) =>
+      `${name} of this account is connected right now: disable the account first, which closes its tunnels`,
+  );
+}
+
+/**
+ * Deletes an account: its names' request logs, then the user row (keys, names, share links, tunnel
+ * history and browser sessions follow by cascade). `connectedMessage` explains the refusal while a
+ * tunnel is up: its session row would vanish under the relay.
+ */
+async function removeAccount(
+  db: Db,
+  userId: string,
+  connectedMessage: (name: string) => string,
+): Promise<string[]> {
   return db.$transaction(async (tx) => {
     // The same lock as sign-up: two admins deleting themselves at once must not both see the other.
     await tx.$executeRaw`SELECT pg_advisory_xact_lock(${FIRST_USER_LOCK})`;
@@ -142,12 +177,7 @@ export async function deleteOwnAccount(db: Db, userId: string, input: DeleteAcco
       where: { userId, endedAt: null },
       select: { name: true },
     });
-    if (connected) {
-      throw new AppError(
-        "conflict",
-        `${connected.name} is connected right now: stop your tunnels first, then delete your account`,
-      );
-    }
+    if (connected) throw new AppError("conflict", connectedMessage(connected.name));
     if (user.role === "ADMIN") {
       const otherAdmins = await tx.user.count({
         where: { role: "ADMIN", disabledAt: null, id: { not: userId } },

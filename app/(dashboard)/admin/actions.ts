@@ -5,7 +5,7 @@ import { z } from "zod";
 import { nameSchema } from "@/lib/names/rules";
 import { sendRelayCommand } from "@/lib/relay-control";
 import { roleSchema, signUpSchema } from "@/lib/users/schemas";
-import { createUser, setUserDisabled, setUserRole } from "@/lib/users/service";
+import { createUser, deleteUser, setUserDisabled, setUserRole } from "@/lib/users/service";
 import { defineAction } from "@/lib/web/action";
 import { getDb } from "@/lib/web/db";
 
@@ -29,6 +29,16 @@ export const setUserDisabledAction = defineAction(
   async ({ userId, disabled }, { user }): Promise<null> => {
     await setUserDisabled(getDb(), user.id, userId, disabled === "true");
     revalidatePath("/admin/users");
+    return null;
+  },
+);
+
+export const deleteUserAction = defineAction(
+  { schema: z.object({ userId: userIdSchema }), access: "admin" },
+  async ({ userId }, { user }): Promise<null> => {
+    await deleteUser(getDb(), user.id, userId);
+    revalidatePath("/admin/users");
+    revalidatePath("/admin/names");
     return null;
   },
 );

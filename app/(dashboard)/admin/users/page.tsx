@@ -7,7 +7,7 @@ import { TimeAgo } from "@/components/ui/time-ago";
 import { listUsers } from "@/lib/users/service";
 import { getDb } from "@/lib/web/db";
 import { requireAdmin } from "@/lib/web/session";
-import { createUserAction, setUserDisabledAction, setUserRoleAction } from "../actions";
+import { createUserAction, deleteUserAction, setUserDisabledAction, setUserRoleAction } from "../actions";
 
 export const metadata: Metadata = { title: "Users" };
 
@@ -74,6 +74,19 @@ export default async function AdminUsersPage() {
                             : "They are signed out, cannot connect, and their open tunnels close now."
                         }
                         confirmLabel={u.disabledAt ? "Enable" : "Disable"}
+                      />
+                      <ConfirmAction
+                        action={deleteUserAction}
+                        fields={{ userId: u.id }}
+                        triggerLabel="Delete"
+                        triggerAriaLabel={`Delete ${u.email}`}
+                        title={`Delete ${u.email}?`}
+                        body={`${
+                          u.names === 0
+                            ? ""
+                            : `Their ${u.names === 1 ? "name is" : `${u.names} names are`} released and the request logs deleted. `
+                        }Their keys, share links and sign-ins go with the account. This cannot be undone.`}
+                        confirmLabel="Delete account"
                       />
                     </div>
                   )}

@@ -16,11 +16,11 @@ function withHeaders(page: EdgePage, extra: ExtraHeaders | undefined): EdgePage 
 const FORM_STYLE =
   "<style>form{margin-top:1.2rem}label{display:block;font-weight:600;margin-bottom:.3rem}" +
   "input[type=password]{width:100%;box-sizing:border-box;padding:.55rem .7rem;font:inherit;" +
-  "border:1px solid #c9c3b8;border-radius:6px;background:#fff}" +
-  "input[type=password]:focus{outline:2px solid #8a5a2b;outline-offset:1px}" +
+  "border:1px solid #d4d4d8;border-radius:6px;background:#fff}" +
+  "input[type=password]:focus{outline:2px solid #4f46e5;outline-offset:1px}" +
   "button{margin-top:.9rem;padding:.55rem 1.2rem;font:inherit;font-weight:600;color:#fff;" +
-  "background:#8a5a2b;border:0;border-radius:6px;cursor:pointer}" +
-  ".error{color:#a3261b;font-weight:600}</style>";
+  "background:#4f46e5;border:0;border-radius:6px;cursor:pointer}" +
+  ".error{color:#b91c1c;font-weight:600}</style>";
 
 export interface PasswordPageOptions {
   /** 401 when asking, 400 for a stale or broken form. */
@@ -53,7 +53,10 @@ export function passwordPage(options: PasswordPageOptions): EdgePage {
     `<label for="password">Password</label>` +
     `<input id="password" name="password" type="password" autocomplete="current-password" required autofocus${described}>` +
     `<button type="submit">Continue</button></form>`;
-  return withHeaders(renderPageHtml(options.status, "Password required", html), options.headers);
+  return withHeaders(
+    renderPageHtml(options.status, "Password required", html, { isStep: true }),
+    options.headers,
+  );
 }
 
 export interface ShareConfirmPageOptions {

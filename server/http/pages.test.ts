@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
+import { passwordPage } from "../access/pages.ts";
 import { renderPage } from "./pages.ts";
 
 test("error pages name their status; pages that are a step (2xx) do not", () => {
@@ -9,6 +10,13 @@ test("error pages name their status; pages that are a step (2xx) do not", () => 
     renderPage(200, "Open shared address", "Someone shared it.").body.toString(),
     /HTTP 200/,
   );
+});
+
+test("the password form is a step: no status under it, even though it answers 401", () => {
+  const page = passwordPage({ status: 401, next: "/", formToken: "t" });
+  assert.equal(page.status, 401);
+  assert.doesNotMatch(page.body.toString(), /HTTP 401/);
+  assert.match(page.body.toString(), /Password required/);
 });
 
 test("the title and message are escaped", () => {

@@ -24,13 +24,20 @@ export function escapeHtml(text: string): string {
   return text.replace(/[&<>"']/g, (c) => HTML_ESCAPES[c]!);
 }
 
+// The dashboard's palette (Tailwind zinc and indigo-600) and logo, so a visitor who later signs in
+// recognises the product.
 const STYLE =
   "body{margin:0;min-height:100vh;display:flex;align-items:center;justify-content:center;" +
-  "font:16px/1.5 system-ui,-apple-system,Segoe UI,Roboto,sans-serif;background:#f6f5f2;color:#22201c}" +
+  "font:16px/1.5 system-ui,-apple-system,Segoe UI,Roboto,sans-serif;background:#fafafa;color:#18181b}" +
   "main{max-width:34rem;padding:2rem}" +
-  ".brand{font-weight:600;letter-spacing:.04em;color:#8a5a2b;text-transform:uppercase;font-size:.8rem}" +
-  "h1{font-size:1.6rem;margin:.4rem 0 .6rem}p{margin:.4rem 0;color:#4a463f}" +
-  ".code{font:13px ui-monospace,monospace;color:#8b867d}";
+  ".brand{display:flex;align-items:center;gap:.4rem;font-weight:600;letter-spacing:.04em;" +
+  "color:#4f46e5;text-transform:uppercase;font-size:.8rem}" +
+  "h1{font-size:1.6rem;margin:.4rem 0 .6rem}p{margin:.4rem 0;color:#52525b}" +
+  ".code{font:13px ui-monospace,monospace;color:#71717a}";
+
+const LOGO =
+  `<svg viewBox="0 0 24 24" width="18" height="18" fill="none" stroke="currentColor" stroke-width="2.5" ` +
+  `stroke-linecap="round" aria-hidden="true"><path d="M3 18a9 9 0 0 1 18 0"/><path d="M8 18a4 4 0 0 1 8 0"/></svg>`;
 
 /** Renders a branded page. `title` and `message` are escaped here; pass plain text. */
 export function renderPage(status: number, title: string, message: string): EdgePage {
@@ -40,17 +47,23 @@ export function renderPage(status: number, title: string, message: string): Edge
 /**
  * The same branded layout with caller-built HTML under the title (e.g. the tunnel password form).
  * `title` is escaped here; `innerHtml` must already be safe (escape anything that came from outside).
+ * `isStep` marks a page the visitor acts on (a form) whatever its status.
  */
-export function renderPageHtml(status: number, title: string, innerHtml: string): EdgePage {
+export function renderPageHtml(
+  status: number,
+  title: string,
+  innerHtml: string,
+  { isStep = status < 300 }: { isStep?: boolean } = {},
+): EdgePage {
   const html =
     `<!doctype html><html lang="en"><head><meta charset="utf-8">` +
     `<meta name="viewport" content="width=device-width,initial-scale=1">` +
     `<meta name="robots" content="noindex"><title>${escapeHtml(title)} · Burrow</title>` +
-    `<style>${STYLE}</style></head><body><main><div class="brand">Burrow tunnel relay</div>` +
+    `<style>${STYLE}</style></head><body><main><div class="brand">${LOGO}Burrow tunnel relay</div>` +
     `<h1>${escapeHtml(title)}</h1>${innerHtml}` +
     // The status helps whoever reports an error; on a page that is a step (a password form, a link
-    // to confirm: 2xx) it would only be noise.
-    `${status >= 300 ? `<p class="code">HTTP ${status}</p>` : ""}</main></body></html>\n`;
+    // to confirm) it would only be noise.
+    `${!isStep ? `<p class="code">HTTP ${status}</p>` : ""}</main></body></html>\n`;
   const body = Buffer.from(html);
   return {
     status,

@@ -67,6 +67,8 @@ test("a new user signs up, adds a key, reserves a name, connects with ssh and wa
     // Visit the public URL in another tab and see the local app.
     const visitor = await page.context().newPage();
     const publicUrl = `http://${name}.localhost:${burrow.httpPort}`;
+    // A cookie of the app's: the log shows that it was sent, never its value.
+    await page.context().addCookies([{ name: "app-session", value: "cookie-value-e2e", url: publicUrl }]);
     await visitor.goto(`${publicUrl}/hello/e2e?from=browser`);
     await expect(visitor.getByRole("heading", { name: "hello from the e2e laptop" })).toBeVisible();
     await visitor.goto(`${publicUrl}/second`);
@@ -93,6 +95,15 @@ test("a new user signs up, adds a key, reserves a name, connects with ssh and wa
     await expect(details).toContainText("GET /hello/e2e?from=browser");
     await expect(details).toContainText(visitorAgent);
     await expect(details).toContainText("Public");
+    // Both sides' headers, as sent; the visitor's cookie is hidden.
+    const sent = details.getByRole("table", { name: "Request headers" });
+    await expect(sent.getByRole("row").filter({ hasText: /^user-agent/i })).toContainText(visitorAgent);
+    await expect(sent.getByRole("row").filter({ hasText: /^cookie/i })).toContainText(
+      "hidden: may hold a credential",
+    );
+    await expect(details).not.toContainText("cookie-value-e2e");
+    const answered = details.getByRole("table", { name: "Response headers" });
+    await expect(answered.getByRole("row").filter({ hasText: /^content-type/i })).toContainText("text/html");
     await detailsButton.click();
     await expect(details).toHaveCount(0);
     // How long the log is kept (BURROW_LOG_RETENTION_DAYS, default 30).

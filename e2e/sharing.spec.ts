@@ -225,6 +225,7 @@ test("a one-time link survives a chat app's preview: only the visitor's click us
     "The visitor opened a share link and was let in. Your app did not see this request.",
   );
   await expect(details).toContainText("share link “for Cy”");
+  await expect(details).toContainText("Burrow's access page answered, not your app.");
   await Promise.all([late.close(), visitor.close(), access.close(), dashboard.close()]);
 });
 

@@ -123,6 +123,7 @@ export const envSchema = z
     BURROW_SSH_CIPHERS: z.preprocess(emptyAsUndefined, sshCiphers.default(DEFAULT_SSH_CIPHERS)),
     BURROW_LOG_QUEUE_MAX: positiveInt.default(50_000),
     BURROW_REQUEST_LOG: flag.default(true),
+    BURROW_LOG_HEADERS: flag.default(true),
     BURROW_LOG_RETENTION_DAYS: z.coerce
       .number({ message: "must be a whole number of days (0 keeps request logs forever)" })
       .int("must be a whole number of days (0 keeps request logs forever)")

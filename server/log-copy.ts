@@ -8,7 +8,7 @@ import type { NewRequestLog } from "../lib/request-logs/row.ts";
  */
 export const COPY_SQL = `COPY request_logs
   (at, name, session_id, method, path, status, duration_ms, bytes_in, bytes_out, client_ip,
-   user_agent, upgrade, admission, share_link_id, error, access_page)
+   user_agent, upgrade, admission, share_link_id, error, access_page, request_headers, response_headers)
 FROM STDIN`;
 
 /** COPY's text format spells NULL as \N; a backslash, tab, newline or CR inside a value is escaped. */
@@ -27,7 +27,7 @@ function text(value: string | null): string {
 export function copyText(rows: readonly NewRequestLog[]): string {
   let out = "";
   for (const r of rows) {
-    out += `${r.at.toISOString()}\t${text(r.name)}\t${text(r.sessionId)}\t${text(r.method)}\t${text(r.path)}\t${r.status}\t${r.durationMs}\t${r.bytesIn}\t${r.bytesOut}\t${text(r.clientIp)}\t${text(r.userAgent)}\t${r.upgrade ? "t" : "f"}\t${r.admission}\t${text(r.shareLinkId)}\t${text(r.error)}\t${text(r.accessPage)}\n`;
+    out += `${r.at.toISOString()}\t${text(r.name)}\t${text(r.sessionId)}\t${text(r.method)}\t${text(r.path)}\t${r.status}\t${r.durationMs}\t${r.bytesIn}\t${r.bytesOut}\t${text(r.clientIp)}\t${text(r.userAgent)}\t${r.upgrade ? "t" : "f"}\t${r.admission}\t${text(r.shareLinkId)}\t${text(r.error)}\t${text(r.accessPage)}\t${text(r.requestHeaders)}\t${text(r.responseHeaders)}\n`;
   }
   return out;
 }

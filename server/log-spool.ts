@@ -27,6 +27,9 @@ const spooledRowSchema = z.object({
   shareLinkId: z.string().nullable(),
   error: z.enum(REQUEST_LOG_ERRORS).nullable(),
   accessPage: z.enum(ACCESS_PAGES).nullable(),
+  // Absent in spools written before headers were kept.
+  requestHeaders: z.string().nullable().default(null),
+  responseHeaders: z.string().nullable().default(null),
 }) satisfies z.ZodType<NewRequestLog>;
 
 /**

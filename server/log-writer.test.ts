@@ -7,6 +7,7 @@ import { setTimeout as sleep } from "node:timers/promises";
 import pg from "pg";
 import type { LogFields, Logger } from "../lib/logger.ts";
 import { REQUEST_LOG_CHANNEL } from "../lib/request-logs/announcements.ts";
+import { captureHeaders, parseStoredHeaders } from "../lib/request-logs/headers.ts";
 import type { NewRequestLog } from "../lib/request-logs/row.ts";
 import { createTestDatabase, type TestDatabase } from "../lib/testing/db.ts";
 import { createLogPool, type LogPool, prismaSqlRunner, type SqlRunner } from "./log-database.ts";
@@ -43,6 +44,8 @@ function row(i: number, overrides: Partial<NewRequestLog> = {}): NewRequestLog {
     shareLinkId: null,
     error: null,
     accessPage: null,
+    requestHeaders: null,
+    responseHeaders: null,
     ...overrides,
   };
 }
@@ -151,11 +154,20 @@ const HOSTILE = [
   "/ünïcødé/😀/\u2028",
 ];
 for (const [via, runner] of runners)
-  test(`paths and user agents with tabs, newlines, backslashes, SQL and HTML are stored verbatim, through ${via}`, async () => {
+  test(`paths, user agents and headers with tabs, newlines, backslashes, SQL and HTML are stored verbatim, through ${via}`, async () => {
     const name = `verbatim-${via.replaceAll(" ", "-")}`;
     const writer = createLogWriter({ sql: runner(), maxQueue: 100, logger: recordingLogger() });
     HOSTILE.forEach((value, i) => {
-      writer.push(row(i, { name, path: value, userAgent: value, clientIp: value }));
+      writer.push(
+        row(i, {
+          name,
+          path: value,
+          userAgent: value,
+          clientIp: value,
+          requestHeaders: captureHeaders(["X-Value", value]),
+          responseHeaders: captureHeaders([value, "v"]),
+        }),
+      );
     });
     await writer.flush();
     assert.equal(writer.stats().written, HOSTILE.length);
@@ -163,6 +175,10 @@ for (const [via, runner] of runners)
     assert.deepEqual(
       stored.map((r) => [r.path, r.userAgent, r.clientIp]),
       HOSTILE.map((value) => [value, value, value]),
+    );
+    assert.deepEqual(
+      stored.map((r) => [parseStoredHeaders(r.requestHeaders), parseStoredHeaders(r.responseHeaders)]),
+      HOSTILE.map((value) => [[["X-Value", value]], [[value, "v"]]]),
     );
     await writer.close();
   });

@@ -72,7 +72,8 @@ const BATCH_SIZE = 20_000;
 const RECORDSET = `json_to_recordset($1::json) AS r(
   "at" timestamptz, "name" text, "sessionId" text, "method" text, "path" text, "status" int,
   "durationMs" float8, "bytesIn" bigint, "bytesOut" bigint, "clientIp" text, "userAgent" text,
-  "upgrade" bool, "admission" text, "shareLinkId" text, "error" text, "accessPage" text)`;
+  "upgrade" bool, "admission" text, "shareLinkId" text, "error" text, "accessPage" text,
+  "requestHeaders" text, "responseHeaders" text)`;
 
 /**
  * A batch through the Prisma client (which cannot COPY). The log pool sends batches with COPY
@@ -81,10 +82,10 @@ const RECORDSET = `json_to_recordset($1::json) AS r(
 const INSERT_SQL = `
 INSERT INTO request_logs
   (at, name, session_id, method, path, status, duration_ms, bytes_in, bytes_out, client_ip,
-   user_agent, upgrade, admission, share_link_id, error, access_page)
+   user_agent, upgrade, admission, share_link_id, error, access_page, request_headers, response_headers)
 SELECT r."at", r."name", r."sessionId", r."method", r."path", r."status", r."durationMs", r."bytesIn",
        r."bytesOut", r."clientIp", r."userAgent", r."upgrade", r."admission"::admission, r."shareLinkId",
-       r."error", r."accessPage"
+       r."error", r."accessPage", r."requestHeaders", r."responseHeaders"
 FROM ${RECORDSET}`;
 
 /**

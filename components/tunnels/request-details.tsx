@@ -4,6 +4,15 @@ import { accessCell, describeOutcome } from "@/lib/web/log-access";
 import type { LogRow } from "@/lib/web/tunnel-dto";
 import { describeUserAgent } from "@/lib/web/user-agent";
 import { LocalTime } from "../ui/local-time";
+import { HeaderList } from "./header-list";
+
+/** Why a row has no response headers: an answer from Burrow, none at all, or an older row. */
+function noResponseHeaders(row: LogRow): string {
+  if (row.accessPage !== null) return "Burrow's access page answered, not your app.";
+  if (row.error === "client_aborted") return "The visitor left before your app answered.";
+  if (row.error !== null) return "Burrow answered this request itself, not your app.";
+  return "Not recorded for this request.";
+}
 
 function Item({ term, children }: { term: string; children: ReactNode }) {
   return (
@@ -16,11 +25,13 @@ function Item({ term, children }: { term: string; children: ReactNode }) {
 
 /**
  * Everything stored about one request, opened from its row in the log: the full path, why Burrow
- * answered it (the status badge's reason was only a tooltip), the visitor and the share link
- * they came in with. Path, user agent and link label are other people's text: React escapes them.
+ * answered it (the status badge's reason was only a tooltip), the visitor, the share link they came
+ * in with and both sides' headers. Path, user agent, headers and link label are other people's
+ * text: React escapes them.
  */
 export function RequestDetails({ row }: { row: LogRow }) {
   const access = accessCell(row.admission, row.accessPage);
+
   return (
     <dl className="space-y-2 text-sm">
       <Item term="What happened">{describeOutcome(row)}</Item>
@@ -44,6 +55,20 @@ export function RequestDetails({ row }: { row: LogRow }) {
         <span className="font-mono text-xs">{row.clientIp}</span> · {describeUserAgent(row.userAgent)}
         {row.userAgent && (
           <span className="mt-0.5 block font-mono text-xs break-all text-zinc-500">{row.userAgent}</span>
+        )}
+      </Item>
+      <Item term="Request headers">
+        {row.requestHeaders ? (
+          <HeaderList headers={row.requestHeaders} label="Request headers" />
+        ) : (
+          <span className="text-zinc-500">Not recorded for this request.</span>
+        )}
+      </Item>
+      <Item term="Response headers">
+        {row.responseHeaders ? (
+          <HeaderList headers={row.responseHeaders} label="Response headers" />
+        ) : (
+          <span className="text-zinc-500">{noResponseHeaders(row)}</span>
         )}
       </Item>
     </dl>

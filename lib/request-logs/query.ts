@@ -9,6 +9,7 @@ import { z } from "zod";
 import type { Db, Prisma } from "../db.ts";
 import { AppError } from "../errors.ts";
 import { parseInput } from "../validate.ts";
+import { type HeaderPair, parseStoredHeaders } from "./headers.ts";
 import type { NewRequestLog } from "./row.ts";
 
 const emptyAsUndefined = (v: unknown) => (v === "" || v === null ? undefined : v);
@@ -46,7 +47,8 @@ export const requestLogFilterSchema = z.object({
 export type RequestLogFilter = z.input<typeof requestLogFilterSchema>;
 
 /** One stored request, JSON-safe: the BIGINT id as a string, byte counts as numbers. */
-export interface RequestLogRow extends Omit<NewRequestLog, "name" | "error" | "accessPage"> {
+export interface RequestLogRow
+  extends Omit<NewRequestLog, "name" | "error" | "accessPage" | "requestHeaders" | "responseHeaders"> {
   id: string;
   /** Why the relay answered itself, e.g. "tunnel_offline"; null when the local app answered. */
   error: string | null;
@@ -54,6 +56,10 @@ export interface RequestLogRow extends Omit<NewRequestLog, "name" | "error" | "a
   accessPage: string | null;
   /** The label of the share link the visitor came in with, while that link still exists. */
   shareLinkLabel: string | null;
+  /** As the visitor sent them, credentials hidden (null values); null when not recorded. */
+  requestHeaders: HeaderPair[] | null;
+  /** As the app answered, credentials hidden; null when the relay answered itself. */
+  responseHeaders: HeaderPair[] | null;
 }
 
 export interface RequestLogPage {
@@ -146,6 +152,8 @@ function toRow(r: LogRecord, shareLinkLabel: string | null): RequestLogRow {
     error: r.error,
     accessPage: r.accessPage,
     shareLinkLabel,
+    requestHeaders: parseStoredHeaders(r.requestHeaders),
+    responseHeaders: parseStoredHeaders(r.responseHeaders),
   };
 }
 

@@ -86,6 +86,9 @@ export interface NewRequestLog {
   shareLinkId: string | null;
   error: RequestLogError | null;
   accessPage: AccessPage | null;
+  /** JSON text from captureHeaders (headers.ts), or null. */
+  requestHeaders: string | null;
+  responseHeaders: string | null;
 }
 
 /** A high surrogate not followed by a low one, or a low one not preceded by a high one. */

@@ -1,4 +1,5 @@
 import type { NameDetail } from "../names/service.ts";
+import type { HeaderPair } from "../request-logs/headers.ts";
 import type { RequestLogRow } from "../request-logs/query.ts";
 
 // JSON-safe shapes for the tunnel page's live parts (first render and polling share them).
@@ -51,6 +52,9 @@ export interface LogRow {
   accessPage: string | null;
   /** The label of the share link the visitor came in with, while the link exists. */
   shareLinkLabel: string | null;
+  /** [name, value] pairs; a null value is a credential that was not kept. Null: not recorded. */
+  requestHeaders: HeaderPair[] | null;
+  responseHeaders: HeaderPair[] | null;
 }
 
 export interface LogPage {
@@ -75,6 +79,8 @@ export function toLogRow(row: RequestLogRow): LogRow {
     error: row.error,
     accessPage: row.accessPage,
     shareLinkLabel: row.shareLinkLabel,
+    requestHeaders: row.requestHeaders,
+    responseHeaders: row.responseHeaders,
   };
 }
 

@@ -117,6 +117,7 @@ export function createDispatcher(deps: DispatcherDeps): Dispatcher {
       path: req.url ?? "/",
       clientIp: facts.clientIp,
       userAgent: req.headers["user-agent"],
+      requestHeaders: req.rawHeaders,
       upgrade,
     });
     if (route.kind === "absent") {

@@ -2,6 +2,7 @@ import assert from "node:assert/strict";
 import http from "node:http";
 import type { Socket } from "node:net";
 import { after, before, test } from "node:test";
+import { parseStoredHeaders } from "../../lib/request-logs/headers.ts";
 import { createTestDatabase, type TestDatabase } from "../../lib/testing/db.ts";
 import {
   type EdgeTestRelay,
@@ -306,7 +307,7 @@ test("request log rows carry the request's fields, and the tunnel counts the tra
   routes.set("/logged", (req, res) => {
     req.resume();
     req.on("end", () => {
-      res.writeHead(201, { "content-type": "text/plain" });
+      res.writeHead(201, { "content-type": "text/plain", "set-cookie": "session=app-secret", "x-app": "a" });
       res.end("y".repeat(321));
     });
   });
@@ -317,7 +318,14 @@ test("request log rows carry the request's fields, and the tunnel counts the tra
         port: relay.httpPort,
         method: "POST",
         path: "/logged?q=1",
-        headers: { host, "user-agent": "log-test/1.0", "content-length": body.length },
+        headers: {
+          host,
+          "user-agent": "log-test/1.0",
+          "content-length": body.length,
+          cookie: "visitor-secret=1",
+          authorization: "Bearer visitor-token",
+          "X-Trace": "t1",
+        },
         setHost: false,
       },
       (r) => {
@@ -339,6 +347,27 @@ test("request log rows carry the request's fields, and the tunnel counts the tra
   assert.equal(r.bytesOut, 321n);
   assert.equal(r.clientIp, "127.0.0.1");
   assert.equal(r.userAgent, "log-test/1.0");
+  // Headers as the visitor sent them and as the app answered; credentials hidden (null).
+  const sent = parseStoredHeaders(r.requestHeaders) ?? [];
+  assert.deepEqual(
+    sent.filter(([n]) => ["X-Trace", "cookie", "authorization", "host"].includes(n)),
+    [
+      ["host", host],
+      ["cookie", null],
+      ["authorization", null],
+      ["X-Trace", "t1"],
+    ],
+  );
+  const answered = parseStoredHeaders(r.responseHeaders) ?? [];
+  assert.deepEqual(
+    answered.filter(([n]) => ["content-type", "set-cookie", "x-app"].includes(n)),
+    [
+      ["content-type", "text/plain"],
+      ["set-cookie", null],
+      ["x-app", "a"],
+    ],
+  );
+  assert.doesNotMatch(`${r.requestHeaders}${r.responseHeaders}`, /secret|visitor-token/);
   assert.equal(r.upgrade, false);
   assert.equal(r.admission, "PUBLIC");
   assert.equal(r.error, null);

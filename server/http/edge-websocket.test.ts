@@ -3,6 +3,7 @@ import type { IncomingMessage } from "node:http";
 import { after, before, test } from "node:test";
 import { setTimeout as sleep } from "node:timers/promises";
 import { WebSocket, WebSocketServer } from "ws";
+import { parseStoredHeaders } from "../../lib/request-logs/headers.ts";
 import { createTestDatabase, type TestDatabase } from "../../lib/testing/db.ts";
 import {
   type EdgeTestRelay,
@@ -98,6 +99,16 @@ test("WebSocket messages echo through the tunnel, and the upgrade is logged", as
   assert.equal(row.status, 101);
   assert.equal(row.path, "/ws?room=1");
   assert.equal(row.userAgent, "ws-test");
+  assert.ok(
+    parseStoredHeaders(row.requestHeaders)?.some(
+      ([n, v]) => n.toLowerCase() === "upgrade" && v === "websocket",
+    ),
+    "the upgrade request's headers",
+  );
+  assert.ok(
+    parseStoredHeaders(row.responseHeaders)?.some(([n]) => n.toLowerCase() === "sec-websocket-accept"),
+    "the app's 101 headers",
+  );
   assert.ok(row.bytesIn > 1024n * 1024n, `bytes in ${row.bytesIn}`);
   assert.ok(row.bytesOut > 1024n * 1024n, `bytes out ${row.bytesOut}`);
 });

@@ -128,7 +128,7 @@ export function createHttpEdge(deps: HttpEdgeDeps): HttpEdge {
     trusts,
     proxiedPeers,
   });
-  const recorder = new ExchangeRecorder(logWriter);
+  const recorder = new ExchangeRecorder(logWriter, { logHeaders: config.BURROW_LOG_HEADERS });
   const upgraded = new Set<Duplex>();
   const servers: http.Server[] = [];
   /** Listeners that read PROXY headers before handing connections to a server in `servers`. */

@@ -1,5 +1,6 @@
 import { performance } from "node:perf_hooks";
 import type { Admission } from "../../lib/db.ts";
+import { captureHeaders } from "../../lib/request-logs/headers.ts";
 import {
   type AccessPage,
   capLogPath,
@@ -26,6 +27,10 @@ export interface Exchange {
   readonly start: number;
   readonly clientIp: string;
   readonly userAgent: string | undefined;
+  /** The visitor's raw header list (Node's rawHeaders), turned into log text only when finished. */
+  readonly requestHeaders: readonly string[] | undefined;
+  /** The app's response header list, once it answered (the relay's own pages leave it unset). */
+  responseHeaders: readonly string[] | undefined;
   readonly upgrade: boolean;
   admission: Admission;
   shareLinkId: string | null;
@@ -47,6 +52,7 @@ export interface ExchangeStart {
   path: string;
   clientIp: string;
   userAgent: string | undefined;
+  requestHeaders: readonly string[] | undefined;
   upgrade: boolean;
 }
 
@@ -62,6 +68,8 @@ export function startExchange(fields: ExchangeStart): Exchange {
     start: performance.now(),
     clientIp: fields.clientIp,
     userAgent: fields.userAgent,
+    requestHeaders: fields.requestHeaders,
+    responseHeaders: undefined,
     upgrade: fields.upgrade,
     admission: "PUBLIC",
     shareLinkId: null,
@@ -100,9 +108,12 @@ const NOTE: Partial<Record<RequestLogError, string>> = {
  */
 export class ExchangeRecorder {
   readonly #logWriter: LogWriter | undefined;
+  readonly #logHeaders: boolean;
 
-  constructor(logWriter: LogWriter | undefined) {
+  /** `logHeaders` (BURROW_LOG_HEADERS): keep request and response headers in the log rows. */
+  constructor(logWriter: LogWriter | undefined, { logHeaders = true }: { logHeaders?: boolean } = {}) {
     this.#logWriter = logWriter;
+    this.#logHeaders = logHeaders;
   }
 
   finish(exchange: Exchange): void {
@@ -127,6 +138,8 @@ export class ExchangeRecorder {
       shareLinkId: exchange.shareLinkId,
       error: exchange.error,
       accessPage: exchange.accessPage,
+      requestHeaders: this.#logHeaders ? captureHeaders(exchange.requestHeaders) : null,
+      responseHeaders: this.#logHeaders ? captureHeaders(exchange.responseHeaders) : null,
     });
     const tunnel = exchange.tunnel;
     if (!tunnel) return;

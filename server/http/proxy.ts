@@ -120,8 +120,8 @@ export function proxyRequest(
       // Interim answers (103 Early Hints, 102 Processing) are not passed on; the final one follows.
       if (status < 200) return;
       let streaming: boolean;
+      const raw = flattenHeaders(headers);
       try {
-        const raw = flattenHeaders(headers);
         res.writeHead(
           status,
           statusMessage && REASON_PHRASE.test(statusMessage) ? statusMessage : undefined,
@@ -135,6 +135,7 @@ export function proxyRequest(
         return;
       }
       exchange.status = status;
+      exchange.responseHeaders = raw;
       // Event streams and bodies of unknown length: the visitor gets the headers now, not with the
       // first chunk, which may be minutes away (long poll) — and nothing is ever compressed here.
       if (streaming) res.flushHeaders();

@@ -82,6 +82,7 @@ export async function proxyUpgrade(
   upstream.on("upgrade", (upRes: http.IncomingMessage, upSocket: Duplex, upHead: Buffer) => {
     answered = true;
     exchange.status = upRes.statusCode ?? 101;
+    exchange.responseHeaders = upRes.rawHeaders;
     if (socket.destroyed) {
       upSocket.destroy();
       return;
@@ -106,6 +107,7 @@ export async function proxyUpgrade(
     // since what follows on this connection is no longer checked by the relay.
     answered = true;
     exchange.status = upRes.statusCode ?? 502;
+    exchange.responseHeaders = upRes.rawHeaders;
     let responseHead = `HTTP/1.1 ${exchange.status} ${safeReason(upRes.statusMessage)}\r\n`;
     const kept = visitorResponseHeaders(upRes.rawHeaders);
     for (let i = 0; i < kept.length; i += 2) responseHead += `${kept[i]}: ${kept[i + 1]}\r\n`;

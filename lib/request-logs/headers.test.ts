@@ -1,0 +1,76 @@
+import assert from "node:assert/strict";
+import { test } from "node:test";
+import {
+  CUT_NAME,
+  captureHeaders,
+  LOG_HEADER_VALUE_MAX,
+  LOG_HEADERS_MAX,
+  parseStoredHeaders,
+} from "./headers.ts";
+
+test("headers are kept in order with repeats, credentials hidden whatever their case", () => {
+  const stored = captureHeaders([
+    "Host",
+    "app.example.com",
+    "Accept",
+    "text/html",
+    "Cookie",
+    "sid=abc",
+    "AUTHORIZATION",
+    "Bearer xyz",
+    "X-Api-Key",
+    "k",
+    "X-Auth-Token",
+    "t",
+    "Accept",
+    "*/*",
+  ]);
+  assert.deepEqual(parseStoredHeaders(stored), [
+    ["Host", "app.example.com"],
+    ["Accept", "text/html"],
+    ["Cookie", null],
+    ["AUTHORIZATION", null],
+    ["X-Api-Key", null],
+    ["X-Auth-Token", null],
+    ["Accept", "*/*"],
+  ]);
+  assert.doesNotMatch(stored ?? "", /abc|xyz|Bearer/);
+});
+
+test("response credentials (Set-Cookie) are hidden too; no headers store nothing", () => {
+  assert.deepEqual(parseStoredHeaders(captureHeaders(["Set-Cookie", "a=1", "Content-Type", "text/plain"])), [
+    ["Set-Cookie", null],
+    ["Content-Type", "text/plain"],
+  ]);
+  assert.equal(captureHeaders([]), null);
+  assert.equal(captureHeaders(undefined), null);
+});
+
+test("long values are cut, and a flood of headers ends in a count of those not kept", () => {
+  const long = captureHeaders(["X-Long", "a".repeat(LOG_HEADER_VALUE_MAX + 10)]);
+  const value = parseStoredHeaders(long)?.[0]?.[1] ?? "";
+  assert.equal(value.length, LOG_HEADER_VALUE_MAX);
+  assert.ok(value.endsWith("…"));
+
+  const raw = Array.from({ length: LOG_HEADERS_MAX + 5 }, (_, i) => [`X-H${i}`, "v"]).flat();
+  const kept = parseStoredHeaders(captureHeaders(raw)) ?? [];
+  assert.equal(kept.length, LOG_HEADERS_MAX + 1);
+  assert.deepEqual(kept.at(-1), [CUT_NAME, "5 more headers not kept"]);
+
+  // Many big headers: cut by total size before the count cap.
+  const big = Array.from({ length: 20 }, (_, i) => [`X-B${i}`, "b".repeat(2000)]).flat();
+  const bigKept = parseStoredHeaders(captureHeaders(big)) ?? [];
+  assert.equal(bigKept.length, 9);
+  assert.deepEqual(bigKept.at(-1), [CUT_NAME, "12 more headers not kept"]);
+});
+
+test("NUL characters and lone surrogates, which PostgreSQL cannot store, are cleaned", () => {
+  const stored = captureHeaders(["X-Odd", "a\u0000b\ud800c"]);
+  assert.deepEqual(parseStoredHeaders(stored), [["X-Odd", "ab\ufffdc"]]);
+});
+
+test("text that is not a stored header list reads as none", () => {
+  assert.equal(parseStoredHeaders(null), null);
+  assert.equal(parseStoredHeaders("{not json"), null);
+  assert.equal(parseStoredHeaders('{"a":1}'), null);
+});

@@ -1,0 +1,74 @@
+import { z } from "zod";
+import { capLogText } from "./row.ts";
+
+/**
+ * Request and response headers as a request log row keeps them (RequestLog.requestHeaders /
+ * responseHeaders): a JSON array of [name, value] pairs in the order they were sent, repeats kept.
+ * A value that may be a credential is stored as null ("hidden"), so the log never holds a secret
+ * a visitor or the app sent. A list cut short by the caps ends with the pair [CUT_NAME, "<n> more"].
+ */
+export type HeaderPair = [name: string, value: string | null];
+
+/** Headers kept per list; the rest are counted in the closing pair. */
+export const LOG_HEADERS_MAX = 100;
+/** Longest header value kept (ending in "…" when cut). */
+export const LOG_HEADER_VALUE_MAX = 2048;
+/** Longest header name kept. */
+const LOG_HEADER_NAME_MAX = 256;
+/** Characters of names and values kept per list; beyond it, the remaining headers are counted. */
+export const LOG_HEADERS_TEXT_MAX = 16_384;
+/** The name of the closing pair of a cut list. */
+export const CUT_NAME = "…";
+
+/** Headers that carry credentials by definition. */
+const SECRET_NAMES: ReadonlySet<string> = new Set([
+  "authorization",
+  "proxy-authorization",
+  "cookie",
+  "set-cookie",
+]);
+/** Custom headers named like credentials (X-Api-Key, X-Auth-Token, X-Session-Id, X-Hub-Signature…). */
+const SECRET_WORDS = /token|secret|passw|api-?key|credential|signature|session/;
+
+/** True when a header's value is not kept (shown as hidden). */
+export function isSecretHeader(name: string): boolean {
+  const lower = name.toLowerCase();
+  return SECRET_NAMES.has(lower) || SECRET_WORDS.test(lower);
+}
+
+/**
+ * The stored form of a raw header list (Node's [name, value, name, value, ...]): JSON text, or null
+ * for an empty list. Runs once per logged request, so it is a plain loop.
+ */
+export function captureHeaders(raw: readonly string[] | undefined): string | null {
+  if (!raw || raw.length === 0) return null;
+  const pairs: HeaderPair[] = [];
+  let size = 0;
+  let i = 0;
+  for (; i + 1 < raw.length && pairs.length < LOG_HEADERS_MAX; i += 2) {
+    const name = capLogText(raw[i]!, LOG_HEADER_NAME_MAX);
+    const value = isSecretHeader(name) ? null : capLogText(raw[i + 1]!, LOG_HEADER_VALUE_MAX);
+    size += name.length + (value?.length ?? 0);
+    if (size > LOG_HEADERS_TEXT_MAX) break;
+    pairs.push([name, value]);
+  }
+  const left = Math.floor((raw.length - i) / 2);
+  if (left > 0) pairs.push([CUT_NAME, `${left} more ${left === 1 ? "header" : "headers"} not kept`]);
+  return JSON.stringify(pairs);
+}
+
+const storedSchema = z.array(z.tuple([z.string(), z.string().nullable()]));
+
+/**
+ * A stored list read back for display: null for none (rows from before headers were kept, pages
+ * the relay answered itself) or for text that is not a header list.
+ */
+export function parseStoredHeaders(stored: string | null): HeaderPair[] | null {
+  if (stored === null) return null;
+  try {
+    const parsed = storedSchema.safeParse(JSON.parse(stored));
+    return parsed.success ? parsed.data : null;
+  } catch {
+    return null;
+  }
+}

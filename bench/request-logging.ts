@@ -2,7 +2,9 @@
  * Request logging on vs off: the same relay set-up (throwaway database, one OpenSSH `ssh -R` client,
  * a small local app) started with BURROW_REQUEST_LOG=true and =false in alternating order, each
  * measured with `wrk -c64` small keep-alive requests. Reports the throughput ratio and how many log
- * rows reached the database per request. Knobs: BENCH_LOG_PAIRS (5; the VM is noisy), DURATION (10 s per run).
+ * rows reached the database per request. The requests carry a browser's usual headers (a cookie
+ * among them), so the cost of keeping them in the log is part of what is measured.
+ * Knobs: BENCH_LOG_PAIRS (5; the VM is noisy), DURATION (10 s per run).
  */
 import { mkdir } from "node:fs/promises";
 import { join } from "node:path";
@@ -16,6 +18,21 @@ const pairs = intEnv("BENCH_LOG_PAIRS", 5);
 const duration = intEnv("DURATION", 10);
 const profileDir = process.env.BENCH_CPU_PROF_DIR;
 const cleanup = new Cleanup();
+/** What Chromium sends for a page load, give or take: the headers a logged row keeps. */
+const BROWSER_HEADERS = [
+  "User-Agent: Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/140.0.0.0 Safari/537.36",
+  "Accept: text/html,application/xhtml+xml,application/xml;q=0.9,image/avif,image/webp,*/*;q=0.8",
+  "Accept-Language: en-US,en;q=0.9",
+  "Accept-Encoding: gzip, deflate, br, zstd",
+  'sec-ch-ua: "Chromium";v="140", "Not=A?Brand";v="24"',
+  "sec-ch-ua-mobile: ?0",
+  'sec-ch-ua-platform: "Linux"',
+  "Sec-Fetch-Site: none",
+  "Sec-Fetch-Mode: navigate",
+  "Sec-Fetch-Dest: document",
+  "Upgrade-Insecure-Requests: 1",
+  "Cookie: session=0123456789abcdef; theme=dark",
+];
 
 try {
   await mkdir(extraDir, { recursive: true });
@@ -27,6 +44,7 @@ try {
         ...fixture,
         durationSeconds: duration,
         env: { BURROW_REQUEST_LOG: String(logging) },
+        headers: BROWSER_HEADERS,
         cpuProfDir: profileDir ? join(profileDir, `logging-${logging}`) : undefined,
       });
       runs.push({ ...run, logging });
@@ -49,7 +67,7 @@ try {
     `${fmt(median(rs.map((r) => r.wrk.p50Ms)))} / ${fmt(median(rs.map((r) => r.wrk.p99Ms)))}`;
   const result: ExtraResult = {
     id: "request-logging",
-    title: `Request logging on vs off (wrk -c64 small keep-alive requests, ${pairs} alternating pairs of ${duration} s)`,
+    title: `Request logging on vs off (wrk -c64 small keep-alive requests with browser-like headers, ${pairs} alternating pairs of ${duration} s)`,
     when: new Date().toISOString(),
     rows: [
       ["logging on, req/s (median)", fmt(onRps)],

@@ -22,6 +22,8 @@ export interface C64Options {
   durationSeconds: number;
   /** Relay settings for this run (e.g. BURROW_REQUEST_LOG). */
   env?: Record<string, string>;
+  /** Extra request headers wrk sends ("Name: value"). */
+  headers?: readonly string[];
   /** Checkout whose relay to run; default this one. */
   repoRoot?: string;
   cpuProfDir?: string;
@@ -66,7 +68,13 @@ export async function measureC64(options: C64Options): Promise<C64Run> {
   const host = `${options.name}.${DOMAIN}`;
   try {
     const probes = await waitServing(host);
-    const warmUp = await runWrk({ addr: C64_HTTP_ADDR, host, connections: 64, durationSeconds: 2 });
+    const warmUp = await runWrk({
+      addr: C64_HTTP_ADDR,
+      host,
+      connections: 64,
+      durationSeconds: 2,
+      headers: options.headers,
+    });
     const cpuBefore = [readCpuSeconds(relay.pid), readCpuSeconds(client.pid)] as const;
     const rss = sampleRssPeak(relay.pid);
     const wrk = await runWrk({
@@ -74,6 +82,7 @@ export async function measureC64(options: C64Options): Promise<C64Run> {
       host,
       connections: 64,
       durationSeconds: options.durationSeconds,
+      headers: options.headers,
     });
     const relayRssPeakMiB = rss.stop();
     const perRequest = (after: number, before: number) => ((after - before) * 1000) / wrk.requests;

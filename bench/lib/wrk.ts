@@ -17,6 +17,8 @@ export interface WrkOptions {
   path?: string;
   connections: number;
   durationSeconds: number;
+  /** Extra request headers ("Name: value"), besides Host. */
+  headers?: readonly string[];
 }
 
 /** Runs `wrk --latency` once (bounded by its duration plus a hard timeout) and parses its report. */
@@ -29,6 +31,7 @@ export function runWrk(options: WrkOptions): Promise<WrkResult> {
     "--latency",
     "-H",
     `Host: ${options.host}`,
+    ...(options.headers ?? []).flatMap((header) => ["-H", header]),
     `http://${options.addr}${options.path ?? "/small"}`,
   ];
   const timeout = (options.durationSeconds + 20) * 1000;

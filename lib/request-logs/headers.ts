@@ -37,6 +37,30 @@ export function isSecretHeader(name: string): boolean {
 }
 
 /**
+ * isSecretHeader's answers by name as sent: a relay sees the same few dozen spellings over and over,
+ * and this runs for every header of every logged request. Bounded, since names are the visitor's.
+ */
+const secretByName = new Map<string, boolean>();
+const SECRET_CACHE_MAX = 2_000;
+
+function isSecretCached(name: string): boolean {
+  let secret = secretByName.get(name);
+  if (secret === undefined) {
+    secret = isSecretHeader(name);
+    if (secretByName.size < SECRET_CACHE_MAX) secretByName.set(name, secret);
+  }
+  return secret;
+}
+
+/**
+ * capLogText for a header, skipped when it cannot change anything: header text is decoded from bytes
+ * (Latin-1 or UTF-8), which never yields a lone surrogate, so only the length and NUL matter.
+ */
+function capHeaderText(text: string, max: number): string {
+  return text.length > max || text.includes("\u0000") ? capLogText(text, max) : text;
+}
+
+/**
  * The stored form of a raw header list (Node's [name, value, name, value, ...]): JSON text, or null
  * for an empty list. Runs once per logged request, so it is a plain loop.
  */
@@ -46,8 +70,8 @@ export function captureHeaders(raw: readonly string[] | undefined): string | nul
   let size = 0;
   let i = 0;
   for (; i + 1 < raw.length && pairs.length < LOG_HEADERS_MAX; i += 2) {
-    const name = capLogText(raw[i]!, LOG_HEADER_NAME_MAX);
-    const value = isSecretHeader(name) ? null : capLogText(raw[i + 1]!, LOG_HEADER_VALUE_MAX);
+    const name = capHeaderText(raw[i]!, LOG_HEADER_NAME_MAX);
+    const value = isSecretCached(name) ? null : capHeaderText(raw[i + 1]!, LOG_HEADER_VALUE_MAX);
     size += name.length + (value?.length ?? 0);
     if (size > LOG_HEADERS_TEXT_MAX) break;
     pairs.push([name, value]);

@@ -273,11 +273,26 @@ export async function startLocalApp(handler: http.RequestListener): Promise<Loca
 
 /** A free TCP port on 127.0.0.1 with nothing listening on it (for "nothing on the local port"). */
 export async function unusedPort(): Promise<number> {
-  const server = net.createServer();
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  const port = (server.address() as net.AddressInfo).port;
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
+  const [port] = await unusedPorts(1);
+  return port!;
+}
+
+/**
+ * Several distinct free ports. All are held until the last is found: one at a time, the kernel may
+ * hand the port it just got back again (two listeners configured on one port would then share it).
+ */
+export async function unusedPorts(count: number): Promise<number[]> {
+  const servers: net.Server[] = [];
+  try {
+    for (let i = 0; i < count; i++) {
+      const server = net.createServer();
+      servers.push(server);
+      await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+    }
+    return servers.map((server) => (server.address() as net.AddressInfo).port);
+  } finally {
+    await Promise.all(servers.map((server) => new Promise<void>((resolve) => server.close(() => resolve()))));
+  }
 }
 
 export interface SimpleResponse {

@@ -22,7 +22,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, test } from "node:test";
 import { setTimeout as sleep } from "node:timers/promises";
-import { makeTestCertificate, readAnswer, type SimpleResponse, unusedPort } from "../http/testing.ts";
+import { makeTestCertificate, readAnswer, type SimpleResponse, unusedPorts } from "../http/testing.ts";
 import {
   type EchoedRequest,
   type LocalApp,
@@ -61,9 +61,7 @@ before(async () => {
   await t.reserve(user, "site");
   await t.reserve(user, "direct");
   app = await t.startLocalApp();
-  front.ssh = await unusedPort();
-  front.http = await unusedPort();
-  front.https = await unusedPort();
+  [front.ssh, front.http, front.https] = (await unusedPorts(3)) as [number, number, number];
   haproxy = await startHaproxy();
 });
 

@@ -1,6 +1,8 @@
+import { execFile } from "node:child_process";
 import { mkdtemp } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { promisify } from "node:util";
 import { isoToLocal } from "../lib/web/local-time.ts";
 import { expect, reserveName, signUp, test, unique } from "./support/fixtures.ts";
 import { generateKey, startLocalApp, startTunnel, type Tunnel } from "./support/ssh.ts";
@@ -104,8 +106,22 @@ test("a new user signs up, adds a key, reserves a name, connects with ssh and wa
     await expect(details).not.toContainText("cookie-value-e2e");
     const answered = details.getByRole("table", { name: "Response headers" });
     await expect(answered.getByRole("row").filter({ hasText: /^content-type/i })).toContainText("text/html");
+    // The request again as a curl command, which says what it lacks; run, it reaches the app (run
+    // asynchronously: the app answers from this very process).
+    const replay = details.locator("code").filter({ hasText: /^curl / });
+    const command = (await replay.textContent()) ?? "";
+    expect(command).toContain(`curl '${publicUrl}/hello/e2e?from=browser'`);
+    expect(command).not.toContain("cookie-value-e2e");
+    await expect(details).toContainText("Not in this command, since the log never stores them: Cookie.");
     await detailsButton.click();
     await expect(details).toHaveCount(0);
+    const replayed = await promisify(execFile)("sh", [
+      "-c",
+      `${command} -sS --max-time 10 --resolve ${name}.localhost:${burrow.httpPort}:127.0.0.1`,
+    ]);
+    expect(replayed.stdout).toContain("hello from the e2e laptop");
+    // The replay is logged like any visit: a second row for the path.
+    await expect(log.getByRole("button", { name: "Details of GET /hello/e2e?from=browser" })).toHaveCount(2);
     // How long the log is kept (BURROW_LOG_RETENTION_DAYS, default 30).
     await expect(
       page.getByText("Every request through this name, newest first, kept for 30 days."),
@@ -126,7 +142,7 @@ test("a new user signs up, adds a key, reserves a name, connects with ssh and wa
     await page.getByLabel("Path contains").fill("/hello");
     await page.getByRole("button", { name: "Apply filters" }).click();
     await expect(page).toHaveURL(/path=%2Fhello/);
-    await expect(log.getByRole("row").filter({ hasText: "/hello/e2e" })).toBeVisible();
+    await expect(log.getByRole("row").filter({ hasText: "/hello/e2e" })).toHaveCount(2);
     await expect(log.getByRole("row").filter({ hasText: "/second" })).toHaveCount(0);
     // A status filter with no match shows the empty state.
     await page.getByRole("combobox", { name: "Status" }).selectOption("5xx");
@@ -148,7 +164,7 @@ test("a new user signs up, adds a key, reserves a name, connects with ssh and wa
     await page.getByLabel("To (your time)").fill(local(3_600_000));
     await page.getByRole("button", { name: "Apply filters" }).click();
     await expect(page).toHaveURL(/from=.*&to=/);
-    await expect(log.getByRole("row").filter({ hasText: "/hello/e2e" })).toBeVisible();
+    await expect(log.getByRole("row").filter({ hasText: "/hello/e2e" })).toHaveCount(2);
     // Computed once: a minute may turn between filling the field and checking it after the reload.
     const halfHourAgo = local(-1_800_000);
     await page.getByLabel("To (your time)").fill(halfHourAgo);

@@ -1,8 +1,10 @@
 import type { ReactNode } from "react";
+import { curlCommand } from "@/lib/web/curl-command";
 import { formatBytes, formatDuration } from "@/lib/web/format";
 import { accessCell, describeOutcome } from "@/lib/web/log-access";
 import type { LogRow } from "@/lib/web/tunnel-dto";
 import { describeUserAgent } from "@/lib/web/user-agent";
+import { CodeLine } from "../ui/code-line";
 import { LocalTime } from "../ui/local-time";
 import { HeaderList } from "./header-list";
 
@@ -12,6 +14,28 @@ function noResponseHeaders(row: LogRow): string {
   if (row.error === "client_aborted") return "The visitor left before your app answered.";
   if (row.error !== null) return "Burrow answered this request itself, not your app.";
   return "Not recorded for this request.";
+}
+
+/**
+ * The request again, as a curl command to copy: what the log kept of it. Bodies are never stored and
+ * credentials are hidden, so the command says what it lacks instead of failing in a puzzling way.
+ */
+function ReplayItem({ row, publicUrl }: { row: LogRow; publicUrl: string }) {
+  const replay = curlCommand(publicUrl, row.method, row.path, row.requestHeaders ?? []);
+  const missing = [
+    ...(row.bytesIn > 0 ? [`the ${formatBytes(row.bytesIn)} body`] : []),
+    ...(replay.hidden.length > 0 ? [replay.hidden.join(", ")] : []),
+  ];
+  return (
+    <Item term="Replay">
+      <CodeLine text={replay.command} copyLabel="Copy curl command" />
+      {missing.length > 0 && (
+        <p className="mt-1 text-xs text-zinc-500">
+          Not in this command, since the log never stores them: {missing.join("; ")}.
+        </p>
+      )}
+    </Item>
+  );
 }
 
 function Item({ term, children }: { term: string; children: ReactNode }) {
@@ -29,7 +53,7 @@ function Item({ term, children }: { term: string; children: ReactNode }) {
  * in with and both sides' headers. Path, user agent, headers and link label are other people's
  * text: React escapes them.
  */
-export function RequestDetails({ row }: { row: LogRow }) {
+export function RequestDetails({ row, publicUrl }: { row: LogRow; publicUrl: string }) {
   const access = accessCell(row.admission, row.accessPage);
 
   return (
@@ -71,6 +95,7 @@ export function RequestDetails({ row }: { row: LogRow }) {
           <span className="text-zinc-500">{noResponseHeaders(row)}</span>
         )}
       </Item>
+      {!row.upgrade && <ReplayItem row={row} publicUrl={publicUrl} />}
     </dl>
   );
 }

@@ -35,11 +35,14 @@ const toneClass: Record<StatusTone, string> = {
  */
 export function RequestLog({
   name,
+  publicUrl,
   filters,
   initial,
   empty,
 }: {
   name: string;
+  /** The tunnel's public address, for replaying a request with curl. */
+  publicUrl: string;
   filters: LogFilters;
   initial: LogPage;
   /** What to show when there is nothing (how to connect, or "no match"). */
@@ -288,7 +291,7 @@ export function RequestLog({
                       <tr id={detailsId} className="bg-zinc-50">
                         <td />
                         <td colSpan={8} className="px-3 pt-1 pb-4">
-                          <RequestDetails row={row} />
+                          <RequestDetails row={row} publicUrl={publicUrl} />
                         </td>
                       </tr>
                     )}

@@ -99,6 +99,7 @@ export default async function TunnelPage({ params, searchParams }: Props) {
             <RequestLog
               key={logFiltersToQuery(filters)}
               name={detail.name}
+              publicUrl={url}
               filters={filters}
               initial={{ rows: firstPage.rows.map(toLogRow), nextCursor: firstPage.nextCursor }}
               empty={

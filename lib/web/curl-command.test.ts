@@ -1,0 +1,44 @@
+import assert from "node:assert/strict";
+import { execFileSync } from "node:child_process";
+import { test } from "node:test";
+import { curlCommand, shellQuote } from "./curl-command.ts";
+
+test("a GET becomes curl with the public URL and the kept headers; curl's own are left to curl", () => {
+  const replay = curlCommand("https://app.example.com", "GET", "/search?q=a&b=1", [
+    ["Host", "app.example.com"],
+    ["Connection", "keep-alive"],
+    ["Accept", "text/html"],
+    ["Accept-Encoding", "gzip, br"],
+    ["Cookie", null],
+    ["X-Api-Key", null],
+  ]);
+  assert.equal(
+    replay.command,
+    "curl 'https://app.example.com/search?q=a&b=1' -H 'Accept: text/html' --compressed",
+  );
+  assert.deepEqual(replay.hidden, ["Cookie", "X-Api-Key"]);
+});
+
+test("other methods are named, HEAD asks for headers only", () => {
+  assert.equal(
+    curlCommand("http://a.test:8080/", "DELETE", "/x", []).command,
+    "curl -X 'DELETE' 'http://a.test:8080/x'",
+  );
+  assert.equal(curlCommand("http://a.test", "HEAD", "/", []).command, "curl --head 'http://a.test/'");
+});
+
+test("quotes, spaces and shell syntax in paths and headers reach curl as they were", () => {
+  const hostile = `'; rm -rf ~; echo '$(id) \`id\``;
+  assert.equal(execFileSync("sh", ["-c", `printf %s ${shellQuote(hostile)}`]).toString(), hostile);
+  const { command } = curlCommand("http://a.test", "GET", `/it's`, [["X-Note", hostile]]);
+  // The shell hands curl exactly these words (printed one per line instead of run).
+  const words = execFileSync("sh", ["-c", `printf '%s\\n' ${command.slice("curl ".length)}`])
+    .toString()
+    .split("\n");
+  assert.deepEqual(words.slice(0, 3), ["http://a.test/it's", "-H", `X-Note: ${hostile}`]);
+});
+
+test("the note of a cut header list is not sent as a header", () => {
+  const { command } = curlCommand("http://a.test", "GET", "/", [["…", "3 more headers not kept"]]);
+  assert.equal(command, "curl 'http://a.test/'");
+});

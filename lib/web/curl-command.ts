@@ -1,0 +1,58 @@
+import { CUT_NAME, type HeaderPair } from "../request-logs/headers.ts";
+
+// Pure: the request details build it on the client from a log row.
+
+/** Headers curl writes itself from the URL and its own connection, or that would mislead a replay. */
+const LEFT_TO_CURL: ReadonlySet<string> = new Set([
+  "host",
+  "connection",
+  "keep-alive",
+  "content-length",
+  "transfer-encoding",
+  "te",
+  "upgrade",
+  "proxy-connection",
+  "accept-encoding",
+]);
+
+export interface CurlReplay {
+  command: string;
+  /** Headers the visitor sent that the log hid (credentials), so the command cannot carry them. */
+  hidden: string[];
+}
+
+/** Quotes a word for a POSIX shell: inside single quotes nothing is special but the quote itself. */
+export function shellQuote(word: string): string {
+  return `'${word.replaceAll("'", `'\\''`)}'`;
+}
+
+/**
+ * A curl command that sends a logged request again, to the tunnel's public address: the method,
+ * path and the headers the log kept. A compressed answer is asked for with --compressed (curl
+ * decodes it) instead of the visitor's Accept-Encoding. The body was never stored.
+ */
+export function curlCommand(
+  publicUrl: string,
+  method: string,
+  path: string,
+  headers: HeaderPair[],
+): CurlReplay {
+  const words = ["curl"];
+  if (method === "HEAD") words.push("--head");
+  else if (method !== "GET") words.push("-X", shellQuote(method));
+  words.push(shellQuote(`${publicUrl.replace(/\/+$/, "")}${path.startsWith("/") ? path : `/${path}`}`));
+  const hidden: string[] = [];
+  let compressed = false;
+  for (const [name, value] of headers) {
+    const lower = name.toLowerCase();
+    if (lower === "accept-encoding") compressed = true;
+    if (LEFT_TO_CURL.has(lower) || name === CUT_NAME) continue;
+    if (value === null) {
+      if (!hidden.includes(name)) hidden.push(name);
+      continue;
+    }
+    words.push("-H", shellQuote(`${name}: ${value}`));
+  }
+  if (compressed) words.push("--compressed");
+  return { command: words.join(" "), hidden };
+}

@@ -133,11 +133,10 @@ async function confirmPassword(db: Db, userId: string, currentPassword: string):
 export async function deleteOwnAccount(db: Db, userId: string, input: DeleteAccountInput): Promise<string[]> {
   const { currentPassword } = parseInput(deleteAccountSchema, input);
   await confirmPassword(db, userId, currentPassword);
-  return removeAccount(
-    db,
-    userId,
-    (name) => `${name} is connected right now: stop your tunnels first, then delete your account`,
-  );
+  return removeAccount(db, userId, {
+    connected: (name) => `${name} is connected right now: stop your tunnels first, then delete your account`,
+    onlyAdmin: "You are the only admin: make another account an admin first",
+  });
 }
 
 /**
@@ -150,23 +149,40 @@ export async function deleteUser(db: Db, actingAdminId: string, userId: string):
   if (actingAdminId === userId) {
     throw new AppError("conflict", "Delete your own account from the Account page");
   }
-  return removeAccount(
-    db,
-    userId,
-    (name) =>
+  return removeAccount(db, userId, {
+    connected: (name) =>
       `${name} of this account is connected right now: disable the account first, which closes its tunnels`,
-  );
+    // Unreachable: the acting admin is another one.
+    onlyAdmin: "This is the only admin: make another account an admin first",
+  });
+}
+
+/**
+ * `burrow user delete` (whoever runs the server): deletes an account by email with the same effects
+ * and refusals as deleteOwnAccount, the password aside. Returns the account and its released names.
+ */
+export async function deleteUserByEmail(
+  db: Db,
+  email: string,
+): Promise<{ user: UserSummary; names: string[] }> {
+  const user = await getUserByEmail(db, email);
+  const names = await removeAccount(db, user.id, {
+    connected: (name) => `${name} of ${user.email} is connected right now: stop its tunnel first`,
+    onlyAdmin: `${user.email} is the only admin: make another account an admin first (Users page on the dashboard)`,
+  });
+  return { user, names };
 }
 
 /**
  * Deletes an account: its names' request logs, then the user row (keys, names, share links, tunnel
- * history and browser sessions follow by cascade). `connectedMessage` explains the refusal while a
- * tunnel is up: its session row would vanish under the relay.
+ * history and browser sessions follow by cascade). Refused while a tunnel is up (its session row
+ * would vanish under the relay) and for the last admin of an instance with other accounts, each
+ * with the caller's words.
  */
 async function removeAccount(
   db: Db,
   userId: string,
-  connectedMessage: (name: string) => string,
+  refusals: { connected: (name: string) => string; onlyAdmin: string },
 ): Promise<string[]> {
   return db.$transaction(async (tx) => {
     // The same lock as sign-up: two admins deleting themselves at once must not both see the other.
@@ -177,14 +193,14 @@ async function removeAccount(
       where: { userId, endedAt: null },
       select: { name: true },
     });
-    if (connected) throw new AppError("conflict", connectedMessage(connected.name));
+    if (connected) throw new AppError("conflict", refusals.connected(connected.name));
     if (user.role === "ADMIN") {
       const otherAdmins = await tx.user.count({
         where: { role: "ADMIN", disabledAt: null, id: { not: userId } },
       });
       const others = await tx.user.count({ where: { id: { not: userId } } });
       if (otherAdmins === 0 && others > 0) {
-        throw new AppError("conflict", "You are the only admin: make another account an admin first");
+        throw new AppError("conflict", refusals.onlyAdmin);
       }
     }
     const names = (await tx.reservation.findMany({ where: { userId }, select: { name: true } })).map(

@@ -139,6 +139,48 @@ test("user password sets a new password for a forgotten one", async () => {
   assert.equal(await verifyCredentials(database.db, "ann@example.com", "correct horse battery"), null);
 });
 
+test("user delete says what it would delete, refuses under a live tunnel, then deletes with --yes", async () => {
+  const added = await cli(["user", "add", "leaving@example.com"], {
+    BURROW_PASSWORD: "correct horse battery",
+  });
+  assert.equal(added.code, 0, added.stderr);
+  const user = await database.db.user.findUniqueOrThrow({ where: { email: "leaving@example.com" } });
+  await database.db.reservation.create({ data: { name: "leaving-app", userId: user.id } });
+  await database.db.requestLog.create({
+    data: {
+      name: "leaving-app",
+      method: "GET",
+      path: "/",
+      status: 200,
+      durationMs: 1,
+      clientIp: "203.0.113.1",
+    },
+  });
+
+  // Without --yes: what would go, and nothing goes.
+  assertOneLineError(
+    await cli(["user", "delete", "LEAVING@example.com"]),
+    /this deletes leaving@example\.com with name leaving-app \(and their request logs\).*Run again with --yes/,
+  );
+  assert.ok(await database.db.user.findUnique({ where: { id: user.id } }));
+
+  const session = await database.db.tunnelSession.create({
+    data: { name: "leaving-app", userId: user.id, clientIp: "127.0.0.1" },
+  });
+  assertOneLineError(
+    await cli(["user", "delete", "leaving@example.com", "--yes"]),
+    /leaving-app of leaving@example\.com is connected right now: stop its tunnel first/,
+  );
+  await database.db.tunnelSession.update({ where: { id: session.id }, data: { endedAt: new Date() } });
+
+  const deleted = await cli(["user", "delete", "leaving@example.com", "--yes"]);
+  assert.equal(deleted.code, 0, deleted.stderr);
+  assert.equal(deleted.stdout.trim(), "Deleted leaving@example.com; released leaving-app");
+  assert.equal(await database.db.user.count({ where: { email: "leaving@example.com" } }), 0);
+  assert.equal(await database.db.requestLog.count({ where: { name: "leaving-app" } }), 0);
+  assertOneLineError(await cli(["user", "delete", "leaving@example.com", "--yes"]), /No user with the email/);
+});
+
 test("a bad setting is one line naming it", async () => {
   const result = await cli(["user", "list"], { BURROW_SSH_PORT: "99999" });
   assertOneLineError(result, /Invalid configuration: BURROW_SSH_PORT/);

@@ -18,6 +18,7 @@ import { nameReserve } from "./commands/name-reserve.ts";
 import { relayCommand } from "./commands/relay.ts";
 import { start } from "./commands/start.ts";
 import { userAdd } from "./commands/user-add.ts";
+import { userDelete } from "./commands/user-delete.ts";
 import { userList } from "./commands/user-list.ts";
 import { userPassword } from "./commands/user-password.ts";
 
@@ -28,6 +29,7 @@ const COMMANDS: Command[] = [
   userAdd,
   userList,
   userPassword,
+  userDelete,
   keyAdd,
   keyList,
   nameReserve,

@@ -1,0 +1,43 @@
+import { listNames } from "../../../lib/names/service.ts";
+import { deleteUserByEmail, getUserByEmail } from "../../../lib/users/service.ts";
+import type { Command } from "../command.ts";
+import { parseCommandArgs } from "../command.ts";
+import { withDatabase } from "../database.ts";
+
+export const userDelete: Command = {
+  name: "user delete",
+  synopsis: "<email> --yes",
+  summary: "Delete an account: its names (with their request logs), keys, share links and sign-ins",
+  details: `Options:
+  --yes   do it; without it, the command only says what would be deleted
+
+Refused while one of the account's tunnels is connected, and for the only admin of an instance with
+other accounts. Users delete their own account on the dashboard's Account page.
+
+Example:
+  npm run burrow -- user delete ann@example.com --yes`,
+  async run(context) {
+    const { values, positionals } = parseCommandArgs(
+      context.args,
+      { yes: { type: "boolean" } },
+      { required: ["email"] },
+    );
+    const email = positionals[0] ?? "";
+    return withDatabase(context.env(), async (db) => {
+      if (values.yes !== true) {
+        // Nothing is deleted without --yes: say what would be, so the second run is a choice.
+        const user = await getUserByEmail(db, email);
+        const names = (await listNames(db, user.id)).map((n) => n.name);
+        const what =
+          names.length === 0 ? "no names" : `${names.length === 1 ? "name" : "names"} ${names.join(", ")}`;
+        context.note(
+          `burrow user delete: this deletes ${user.email} with ${what} (and their request logs), its keys, share links and sign-ins. Run again with --yes to do it.`,
+        );
+        return 1;
+      }
+      const { user, names } = await deleteUserByEmail(db, email);
+      context.out(`Deleted ${user.email}${names.length > 0 ? `; released ${names.join(", ")}` : ""}`);
+      return 0;
+    });
+  },
+};

@@ -28,7 +28,7 @@ const lines = [
   "",
   `Written by \`npm run bench\` on ${new Date().toISOString().slice(0, 10)}. Shared 2-core VM: the load`,
   "generator, origin, relay, SSH client and database share both cores, so read the ratios, not the",
-  "absolute numbers. Reproduce with `npm run bench` (about 12 minutes; `REPS=1 DURATION=5` for a quick",
+  "absolute numbers. Reproduce with `npm run bench` (about 14 minutes; `REPS=1 DURATION=5` for a quick",
   "look, `npm run bench -- --only harness` or `--only extra` for one half).",
   "",
   `## Targets (issue 5): ${metCount} of ${targets.length} met`,

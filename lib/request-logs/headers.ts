@@ -78,7 +78,26 @@ export function captureHeaders(raw: readonly string[] | undefined): string | nul
   }
   const left = Math.floor((raw.length - i) / 2);
   if (left > 0) pairs.push([CUT_NAME, `${left} more ${left === 1 ? "header" : "headers"} not kept`]);
-  return JSON.stringify(pairs);
+  return intern(JSON.stringify(pairs));
+}
+
+/**
+ * Recently stored lists, to share one copy among rows with the same headers. Rows wait up to a
+ * second for their batch write, long enough for the garbage collector to move each one's text to
+ * the old generation, and under load that copying was most of what keeping headers cost
+ * (bench/request-logging.ts). Header lists repeat a lot (one browser's requests differ in little,
+ * credentials are hidden), so a fresh list usually dies young and the row keeps a shared one.
+ */
+const recent = new Map<string, string>();
+const RECENT_MAX = 512;
+
+function intern(stored: string): string {
+  const known = recent.get(stored);
+  if (known !== undefined) return known;
+  // Dropping them all at once is as good as an LRU here: the lists in use come back at once.
+  if (recent.size >= RECENT_MAX) recent.clear();
+  recent.set(stored, stored);
+  return stored;
 }
 
 const storedSchema = z.array(z.tuple([z.string(), z.string().nullable()]));

@@ -144,6 +144,16 @@ test("a new user signs up, adds a key, reserves a name, connects with ssh and wa
     await expect(page).toHaveURL(/path=%2Fhello/);
     await expect(log.getByRole("row").filter({ hasText: "/hello/e2e" })).toHaveCount(2);
     await expect(log.getByRole("row").filter({ hasText: "/second" })).toHaveCount(0);
+    // Headers too: only the browser's visit sent a cookie (the replay could not), and a header
+    // nobody sent finds nothing.
+    await page.getByLabel("Headers contain").fill("cookie");
+    await page.getByRole("button", { name: "Apply filters" }).click();
+    await expect(page).toHaveURL(/header=cookie/);
+    await expect(log.getByRole("row").filter({ hasText: "/hello/e2e" })).toHaveCount(1);
+    await page.getByLabel("Headers contain").fill("x-not-sent-by-anyone");
+    await page.getByRole("button", { name: "Apply filters" }).click();
+    await expect(page.getByText("No requests match these filters")).toBeVisible();
+    await page.getByLabel("Headers contain").fill("");
     // A status filter with no match shows the empty state.
     await page.getByRole("combobox", { name: "Status" }).selectOption("5xx");
     await page.getByRole("button", { name: "Apply filters" }).click();

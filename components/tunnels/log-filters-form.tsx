@@ -17,7 +17,7 @@ import { Button } from "../ui/button";
 const selectClass =
   "mt-1 block w-full rounded-md border-0 bg-white px-2.5 py-1.5 text-sm shadow-xs ring-1 ring-zinc-300 ring-inset focus:ring-2 focus:ring-indigo-600 focus:outline-none";
 
-type DraftField = "status" | "method" | "path" | "range" | "fromLocal" | "toLocal";
+type DraftField = "status" | "method" | "path" | "header" | "range" | "fromLocal" | "toLocal";
 
 /** The two ends of a custom time range, entered in the browser's own time. */
 const RANGE_ENDS = [
@@ -37,6 +37,7 @@ export function LogFiltersForm({ filters }: { filters: LogFilters }) {
     status: filters.status ?? "",
     method: filters.method ?? "",
     path: filters.path ?? "",
+    header: filters.header ?? "",
     range: filters.from || filters.to ? "custom" : (filters.range ?? ""),
     fromLocal: "",
     toLocal: "",
@@ -60,15 +61,22 @@ export function LogFiltersForm({ filters }: { filters: LogFilters }) {
   return (
     <form
       aria-label="Filter requests"
-      className="grid grid-cols-2 gap-3 sm:grid-cols-[8rem_8rem_1fr_9rem_auto]"
+      className="grid grid-cols-2 gap-3 sm:grid-cols-[8rem_8rem_1fr_1fr_9rem_auto]"
       onSubmit={(event) => {
         event.preventDefault();
-        const { status, method, path, range } = draft;
+        const { status, method, path, header, range } = draft;
         const custom = range === "custom";
         const next = parseLogFilters(
           custom
-            ? { status, method, path, from: localToIso(draft.fromLocal), to: localToIso(draft.toLocal) }
-            : { status, method, path, range },
+            ? {
+                status,
+                method,
+                path,
+                header,
+                from: localToIso(draft.fromLocal),
+                to: localToIso(draft.toLocal),
+              }
+            : { status, method, path, header, range },
         );
         const problem =
           custom && !next.from && !next.to ? "Pick a start or an end for the time range" : rangeProblem(next);
@@ -115,6 +123,19 @@ export function LogFiltersForm({ filters }: { filters: LogFilters }) {
           className={selectClass}
         />
       </div>
+      <div className="col-span-2 sm:col-span-1">
+        <label htmlFor={`${id}-header`} className="text-xs font-medium text-zinc-600">
+          Headers contain
+        </label>
+        <input
+          id={`${id}-header`}
+          {...field("header")}
+          type="search"
+          placeholder="x-request-id"
+          maxLength={500}
+          className={selectClass}
+        />
+      </div>
       <div>
         <label htmlFor={`${id}-range`} className="text-xs font-medium text-zinc-600">
           Time range
@@ -137,7 +158,15 @@ export function LogFiltersForm({ filters }: { filters: LogFilters }) {
             variant="ghost"
             size="sm"
             onClick={() => {
-              setDraft({ status: "", method: "", path: "", range: "", fromLocal: "", toLocal: "" });
+              setDraft({
+                status: "",
+                method: "",
+                path: "",
+                header: "",
+                range: "",
+                fromLocal: "",
+                toLocal: "",
+              });
               setError(null);
               apply({});
             }}

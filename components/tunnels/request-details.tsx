@@ -55,7 +55,6 @@ function Item({ term, children }: { term: string; children: ReactNode }) {
  */
 export function RequestDetails({ row, publicUrl }: { row: LogRow; publicUrl: string }) {
   const access = accessCell(row.admission, row.accessPage);
-
   return (
     <dl className="space-y-2 text-sm">
       <Item term="What happened">{describeOutcome(row)}</Item>

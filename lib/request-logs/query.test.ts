@@ -2,6 +2,7 @@ import assert from "node:assert/strict";
 import { after, test } from "node:test";
 import { AppError } from "../errors.ts";
 import { createTestDatabase } from "../testing/db.ts";
+import { captureHeaders } from "./headers.ts";
 import { escapeLike, listRequestLogs, requestStats } from "./query.ts";
 
 const database = await createTestDatabase("logs");
@@ -97,6 +98,37 @@ test("path search is a case-insensitive substring; % and _ are literal", async (
   );
   const items = await listRequestLogs(db, { name: "shop", pathContains: "/items/5", limit: 200 });
   assert.equal(items.rows.length, 11); // 5 and 50–59
+});
+
+test("header search finds a name or value in either list, case-insensitively; hidden values never match", async () => {
+  const row = (path: string, request: string[], response: string[]) => ({
+    ...base,
+    name: "inspect",
+    method: "GET",
+    path,
+    status: 200,
+    requestHeaders: captureHeaders(request),
+    responseHeaders: captureHeaders(response),
+  });
+  await db.requestLog.createMany({
+    data: [
+      row("/traced", ["X-Request-Id", "req-7f3a"], ["Content-Type", "text/html"]),
+      row("/json", ["Accept", "application/json"], ["Content-Type", "application/json"]),
+      row("/secret", ["Cookie", "sid=hunter2"], ["X-Note", 'say "hi" \\ bye']),
+      { ...base, name: "inspect", method: "GET", path: "/old", status: 200 },
+    ],
+  });
+  const paths = async (headersContain: string) =>
+    (await listRequestLogs(db, { name: "inspect", headersContain })).rows.map((r) => r.path);
+  assert.deepEqual(await paths("REQ-7F3A"), ["/traced"]);
+  assert.deepEqual(await paths("x-request-id"), ["/traced"]);
+  assert.deepEqual(await paths("application/json"), ["/json"]);
+  assert.deepEqual(await paths("content-type"), ["/json", "/traced"]);
+  assert.deepEqual(await paths("cookie"), ["/secret"]);
+  assert.deepEqual(await paths("hunter2"), []);
+  // Quotes and backslashes are found as typed, though JSON escapes them in the stored text.
+  assert.deepEqual(await paths('"hi" \\'), ["/secret"]);
+  assert.deepEqual(await paths("%"), []);
 });
 
 test("after: the rows newer than a cursor, for the live tail", async () => {

@@ -35,6 +35,8 @@ export const requestLogFilterSchema = z.object({
       .regex(/^[A-Z]{1,16}$/, "Use an HTTP method such as GET"),
   ),
   pathContains: optional(z.string().max(500, "Use at most 500 characters")),
+  /** Text in a request or response header's name or value (hidden credentials match by name only). */
+  headersContain: optional(z.string().max(500, "Use at most 500 characters")),
   from: optional(z.coerce.date({ message: "Pick a valid start time" })),
   to: optional(z.coerce.date({ message: "Pick a valid end time" })),
   before: optional(idCursor),
@@ -99,6 +101,7 @@ export async function listRequestLogs(db: Db, filter: RequestLogFilter): Promise
     ...(f.statusClass ? { status: STATUS_RANGES[f.statusClass] } : {}),
     ...(f.method ? { method: f.method } : {}),
     ...(f.pathContains ? { path: { contains: escapeLike(f.pathContains), mode: "insensitive" } } : {}),
+    ...(f.headersContain ? { OR: headersMatching(f.headersContain) } : {}),
     ...(f.from || f.to ? { at: { ...(f.from ? { gte: f.from } : {}), ...(f.to ? { lt: f.to } : {}) } } : {}),
   };
   const tail = f.after !== undefined && f.before === undefined;
@@ -115,6 +118,18 @@ export async function listRequestLogs(db: Db, filter: RequestLogFilter): Promise
     rows: page.map((r) => toRow(r, r.shareLinkId ? (labels.get(r.shareLinkId) ?? null) : null)),
     nextCursor: !tail && more ? String(page[page.length - 1]!.id) : null,
   };
+}
+
+/**
+ * Rows whose stored header lists contain the text. The lists are JSON (headers.ts), so the text is
+ * looked for as JSON writes it: a quote or backslash in it is escaped the same way.
+ */
+function headersMatching(text: string): Prisma.RequestLogWhereInput[] {
+  const contains = escapeLike(JSON.stringify(text).slice(1, -1));
+  return [
+    { requestHeaders: { contains, mode: "insensitive" } },
+    { responseHeaders: { contains, mode: "insensitive" } },
+  ];
 }
 
 type LogRecord = Awaited<ReturnType<Db["requestLog"]["findMany"]>>[number];

@@ -28,8 +28,16 @@ test("drops malformed values instead of failing", () => {
 });
 
 test("round-trips through the query string", () => {
-  const filters = { status: "2xx" as const, method: "GET", path: "/a b&c", range: "15m" as const };
+  const filters = {
+    status: "2xx" as const,
+    method: "GET",
+    path: "/a b&c",
+    header: 'x-id: "7"',
+    range: "15m" as const,
+  };
   assert.deepEqual(parseLogFilters(new URLSearchParams(logFiltersToQuery(filters))), filters);
+  assert.equal(hasFilters({ header: "x" }), true);
+  assert.equal(toQueryFilter("app", filters, Date.now()).headersContain, 'x-id: "7"');
 });
 
 test("turns a relative range into a start time", () => {

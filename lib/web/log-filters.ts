@@ -17,6 +17,8 @@ export interface LogFilters {
   status?: StatusFilter;
   method?: string;
   path?: string;
+  /** Text in a header's name or value (the `header` search param). */
+  header?: string;
   /** A window ending now; ignored when `from` or `to` is set. */
   range?: RangeFilter;
   /** A custom window (ISO instants), either end open. */
@@ -45,6 +47,7 @@ export function parseLogFilters(params: Params): LogFilters {
   const status = read(params, "status");
   const method = read(params, "method")?.toUpperCase();
   const path = read(params, "path")?.slice(0, 500);
+  const header = read(params, "header")?.slice(0, 500);
   const from = readInstant(params, "from");
   const to = readInstant(params, "to");
   const range = from || to ? undefined : read(params, "range");
@@ -54,6 +57,7 @@ export function parseLogFilters(params: Params): LogFilters {
       : {}),
     ...(method && /^[A-Z]{1,16}$/.test(method) ? { method } : {}),
     ...(path ? { path } : {}),
+    ...(header ? { header } : {}),
     ...(range && range in RANGE_FILTERS ? { range: range as RangeFilter } : {}),
     ...(from ? { from } : {}),
     ...(to ? { to } : {}),
@@ -74,6 +78,7 @@ export function logFiltersToQuery(filters: LogFilters): string {
   if (filters.status) params.set("status", filters.status);
   if (filters.method) params.set("method", filters.method);
   if (filters.path) params.set("path", filters.path);
+  if (filters.header) params.set("header", filters.header);
   if (filters.range) params.set("range", filters.range);
   if (filters.from) params.set("from", filters.from);
   if (filters.to) params.set("to", filters.to);
@@ -88,6 +93,7 @@ export function toQueryFilter(name: string, filters: LogFilters, now: number) {
     statusClass: filters.status,
     method: filters.method,
     pathContains: filters.path,
+    headersContain: filters.header,
     from: filters.from ? new Date(filters.from) : relativeFrom,
     to: filters.to ? new Date(filters.to) : undefined,
   };
@@ -95,6 +101,12 @@ export function toQueryFilter(name: string, filters: LogFilters, now: number) {
 
 export function hasFilters(filters: LogFilters): boolean {
   return Boolean(
-    filters.status || filters.method || filters.path || filters.range || filters.from || filters.to,
+    filters.status ||
+      filters.method ||
+      filters.path ||
+      filters.header ||
+      filters.range ||
+      filters.from ||
+      filters.to,
   );
 }

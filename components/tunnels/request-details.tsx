@@ -56,7 +56,9 @@ function Item({ term, children }: { term: string; children: ReactNode }) {
 export function RequestDetails({ row, publicUrl }: { row: LogRow; publicUrl: string }) {
   const access = accessCell(row.admission, row.accessPage);
   return (
-    <dl className="space-y-2 text-sm">
+    // On a phone the log's table scrolls sideways and this cell spans all of it: kept in view and
+    // as wide as the screen, the details wrap instead of running off to the right.
+    <dl className="sticky left-3 max-w-[calc(100vw-8rem)] space-y-2 text-sm sm:static sm:max-w-none">
       <Item term="What happened">{describeOutcome(row)}</Item>
       <Item term="Request">
         <span className="font-mono text-xs break-all">

@@ -62,6 +62,12 @@ test("a new user signs up, adds a key, reserves a name, connects with ssh and wa
     tunnel = startTunnel({ key, name, sshPort: burrow.sshPort, localPort: app.port });
     await expect(page.getByTestId("tunnel-status")).toHaveText("Online", { timeout: 20_000 });
     await expect(page.getByTestId("host-key-fingerprint")).toHaveText(/^SHA256:/);
+    // On a phone the page fits the screen: long words (the fingerprint, commands) wrap or scroll
+    // in their own boxes, never the whole page.
+    const desktop = page.viewportSize();
+    await page.setViewportSize({ width: 390, height: 800 });
+    expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(390);
+    if (desktop) await page.setViewportSize(desktop);
 
     // The log listens for new rows (server-sent events) instead of polling every second or two.
     await expect(page.getByTestId("live-tail-mode")).toHaveAttribute("data-mode", "push");

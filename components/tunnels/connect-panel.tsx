@@ -89,7 +89,7 @@ export function ConnectPanel({
         <p className="text-xs text-zinc-500">
           On first connect ssh asks you to confirm the relay’s host key. It must be{" "}
           {hostKeyFingerprint ? (
-            <code className="font-mono text-zinc-800" data-testid="host-key-fingerprint">
+            <code className="font-mono break-all text-zinc-800" data-testid="host-key-fingerprint">
               {hostKeyFingerprint}
             </code>
           ) : (

@@ -5,6 +5,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, test } from "node:test";
 import { ANNOUNCE_SQL } from "../../lib/request-logs/announcements.ts";
+import { captureHeaders } from "../../lib/request-logs/headers.ts";
 import { createTestDatabase } from "../../lib/testing/db.ts";
 import { verifyCredentials } from "../../lib/users/service.ts";
 import { cliEntry, runCli, testEnvironment } from "./testing/run-cli.ts";
@@ -238,6 +239,40 @@ test("logs prints the latest requests, and --follow prints new ones until Ctrl-C
   assert.match(shown.stdout, /GET\s+\/locked\s+401\s+13 ms\s+0 B\s+203\.0\.113\.9\s+password_wrong/);
   assert.doesNotMatch(shown.stdout, /\/first/, "--limit 2 shows the latest only");
   assert.match((await cli(["logs", "myapp"])).stdout, /GET\s+\/first\s+200\s+13 ms\s+2\.0 KB/);
+
+  // --headers: both lists under their request, credentials hidden, nothing a terminal would obey.
+  await database.db.requestLog.create({
+    data: {
+      ...row,
+      name: "inspected",
+      method: "GET",
+      path: "/\u001b[2Jwiped",
+      status: 200,
+      requestHeaders: captureHeaders([
+        "Host",
+        "inspected.example.com",
+        "Cookie",
+        "sid=1",
+        "X-Evil",
+        "\u009b31mred",
+      ]),
+      responseHeaders: captureHeaders(["Content-Type", "text/html"]),
+    },
+  });
+  const withHeaders = await cli(["logs", "inspected", "--headers"]);
+  assert.equal(withHeaders.code, 0, withHeaders.stderr);
+  const lines = withHeaders.stdout.trimEnd().split("\n");
+  assert.match(lines[1] ?? "", /GET\s+\/\?\[2Jwiped\s+200/);
+  assert.deepEqual(lines.slice(2), [
+    "    > Host: inspected.example.com",
+    "    > Cookie: (hidden)",
+    "    > X-Evil: ?31mred",
+    "    < Content-Type: text/html",
+  ]);
+  assert.ok(
+    !withHeaders.stdout.includes("\u001b") && !withHeaders.stdout.includes("\u009b"),
+    "no ESC or CSI",
+  );
 
   const child = spawn(process.execPath, ["--import", "tsx", cliEntry, "logs", "myapp", "--follow"], {
     env: testEnvironment(env),

@@ -1,11 +1,12 @@
 import type { Db } from "../../../lib/db.ts";
 import { createDb } from "../../../lib/db.ts";
 import { createLogAnnouncements } from "../../../lib/request-logs/announcements.ts";
+import type { HeaderPair } from "../../../lib/request-logs/headers.ts";
 import { listRequestLogs, type RequestLogRow } from "../../../lib/request-logs/query.ts";
 import type { Command, CommandContext } from "../command.ts";
 import { parseCommandArgs, UsageError } from "../command.ts";
 import { explainConnectionError, resolveDatabase } from "../database.ts";
-import { formatBytes, formatDuration, formatTime, truncate } from "../format.ts";
+import { formatBytes, formatDuration, formatTime, printable, truncate } from "../format.ts";
 
 /** Polling while the database's announcements cannot be heard. */
 const POLL_MS = 1_000;
@@ -14,15 +15,21 @@ const ANNOUNCED_POLL_MS = 30_000;
 
 export const logs: Command = {
   name: "logs",
-  synopsis: "<name> [--limit N] [--follow]",
+  synopsis: "<name> [--limit N] [--follow] [--headers]",
   summary: "Show a tunnel's latest requests; --follow keeps printing new ones",
   details: `Options:
   -n, --limit N   how many of the latest requests to show (1-200, default 20)
-  -f, --follow    keep printing new requests as the relay writes them, until Ctrl-C`,
+  -f, --follow    keep printing new requests as the relay writes them, until Ctrl-C
+  --headers       print each request's headers ("> ") and its response's ("< ") under it;
+                  credentials show as (hidden), since they are never stored`,
   async run(context) {
     const { values, positionals } = parseCommandArgs(
       context.args,
-      { limit: { type: "string", short: "n" }, follow: { type: "boolean", short: "f" } },
+      {
+        limit: { type: "string", short: "n" },
+        follow: { type: "boolean", short: "f" },
+        headers: { type: "boolean" },
+      },
       { required: ["name"] },
     );
     const limit = values.limit === undefined ? 20 : Number(values.limit);
@@ -35,9 +42,16 @@ export const logs: Command = {
     try {
       const { rows } = await listRequestLogs(db, { name, limit });
       const oldestFirst = rows.reverse();
+      const print = (row: RequestLogRow) => {
+        context.out(formatLine(toCells(row)));
+        if (values.headers) for (const line of headerLines(row)) context.out(line);
+      };
       if (oldestFirst.length === 0 && !values.follow) context.out(`No requests logged for ${name} yet`);
-      else for (const line of [HEADERS, ...oldestFirst.map(toCells)]) context.out(formatLine(line));
-      if (values.follow) await follow(context, db, database.url, name, oldestFirst.at(-1)?.id);
+      else {
+        context.out(formatLine(HEADERS));
+        oldestFirst.forEach(print);
+      }
+      if (values.follow) await follow(context, db, database.url, name, oldestFirst.at(-1)?.id, print);
     } catch (error) {
       throw explainConnectionError(error, database.url);
     } finally {
@@ -63,7 +77,7 @@ function toCells(row: RequestLogRow): string[] {
   return [
     formatTime(row.at),
     row.upgrade ? `${row.method} (ws)` : row.method,
-    truncate(row.path, 60),
+    truncate(printable(row.path), 60),
     String(row.status),
     formatDuration(row.durationMs),
     formatBytes(row.bytesOut),
@@ -72,6 +86,15 @@ function toCells(row: RequestLogRow): string[] {
     // password_wrong). Last, so it does not push the other columns out of line.
     row.error ?? row.accessPage ?? "",
   ];
+}
+
+/** A row's headers as curl -v shows them: "> " sent by the visitor, "< " answered by the app. */
+function headerLines(row: RequestLogRow): string[] {
+  const lines = (mark: string, headers: HeaderPair[] | null) =>
+    (headers ?? []).map(
+      ([name, value]) => `    ${mark} ${printable(name)}: ${value === null ? "(hidden)" : printable(value)}`,
+    );
+  return [...lines(">", row.requestHeaders), ...lines("<", row.responseHeaders)];
 }
 
 /**
@@ -84,6 +107,7 @@ async function follow(
   databaseUrl: string,
   name: string,
   lastId: string | undefined,
+  print: (row: RequestLogRow) => void,
 ): Promise<void> {
   let after = lastId ?? "0";
   let stopped = false;
@@ -118,7 +142,7 @@ async function follow(
       announced = false;
       const { rows } = await listRequestLogs(db, { name, after, limit: 200 });
       for (const row of rows.reverse()) {
-        context.out(formatLine(toCells(row)));
+        print(row);
         after = row.id;
       }
       if (!listening) await listen();

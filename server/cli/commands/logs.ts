@@ -99,7 +99,8 @@ function headerLines(row: RequestLogRow): string[] {
 
 /**
  * Prints rows after the last one shown as the relay announces them (lib/request-logs/announcements.ts),
- * polling every second while it cannot listen; each new row is one line, so the output can be piped.
+ * polling every second while it cannot listen; each new row is one line (its headers under it with
+ * --headers), so the output can be piped.
  */
 async function follow(
   context: CommandContext,

@@ -39,18 +39,6 @@ export function formatDuration(ms: number): string {
   return `${(ms / 1000).toFixed(ms < 10_000 ? 2 : 1)} s`;
 }
 
-/** C0 and C1 control characters (ESC and CSI start terminal escape sequences), DEL included. */
-// biome-ignore lint/suspicious/noControlCharactersInRegex: finding control characters is the point
-const CONTROL = /[\u0000-\u001f\u007f-\u009f]/g;
-
-/**
- * Text a visitor or an app chose (paths, headers), made safe to print on a terminal: control
- * characters become "?", so no escape sequence reaches it.
- */
-export function printable(text: string): string {
-  return text.replace(CONTROL, "?");
-}
-
 /** Cuts long cells (paths, user agents) so one request stays on one line. */
 export function truncate(text: string, max: number): string {
   return text.length <= max ? text : `${text.slice(0, max - 1)}…`;

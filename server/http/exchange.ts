@@ -149,17 +149,12 @@ export class ExchangeRecorder {
 }
 
 /**
- * "GET /path 200 3.1ms". The path comes from a visitor and is printed on someone's terminal:
- * control characters (escape sequences) are replaced and it is kept short.
+ * "GET /path 200 3.1ms", the path kept short. It comes from a visitor and is printed on someone's
+ * terminal: the terminal's print() replaces control characters in every line it writes (sanitize in
+ * server/ssh/terminal.ts), so they are not looked for twice here.
  */
 export function terminalLine(exchange: Exchange, durationMs: number): string {
-  let path = "";
-  for (let i = 0; i < exchange.path.length && i < 80; i++) {
-    const code = exchange.path.charCodeAt(i);
-    // C0 and C1 control characters (ESC starts terminal escape sequences).
-    path += code < 0x20 || (code >= 0x7f && code <= 0x9f) ? "?" : exchange.path[i];
-  }
-  if (exchange.path.length > 80) path = `${path.slice(0, 79)}…`;
+  const path = exchange.path.length > 80 ? `${exchange.path.slice(0, 79)}…` : exchange.path;
   const note = exchange.error ? NOTE[exchange.error] : undefined;
   const method = exchange.upgrade ? `${exchange.method} (upgrade)` : exchange.method;
   return `${method} ${path} ${exchange.status} ${durationMs.toFixed(1)}ms${note ? ` (${note})` : ""}`;

@@ -3,10 +3,11 @@ import { createDb } from "../../../lib/db.ts";
 import { createLogAnnouncements } from "../../../lib/request-logs/announcements.ts";
 import type { HeaderPair } from "../../../lib/request-logs/headers.ts";
 import { listRequestLogs, type RequestLogRow } from "../../../lib/request-logs/query.ts";
+import { sanitize } from "../../ssh/terminal.ts";
 import type { Command, CommandContext } from "../command.ts";
 import { parseCommandArgs, UsageError } from "../command.ts";
 import { explainConnectionError, resolveDatabase } from "../database.ts";
-import { formatBytes, formatDuration, formatTime, printable, truncate } from "../format.ts";
+import { formatBytes, formatDuration, formatTime, truncate } from "../format.ts";
 
 /** Polling while the database's announcements cannot be heard. */
 const POLL_MS = 1_000;
@@ -77,7 +78,7 @@ function toCells(row: RequestLogRow): string[] {
   return [
     formatTime(row.at),
     row.upgrade ? `${row.method} (ws)` : row.method,
-    truncate(printable(row.path), 60),
+    truncate(sanitize(row.path), 60),
     String(row.status),
     formatDuration(row.durationMs),
     formatBytes(row.bytesOut),
@@ -92,7 +93,7 @@ function toCells(row: RequestLogRow): string[] {
 function headerLines(row: RequestLogRow): string[] {
   const lines = (mark: string, headers: HeaderPair[] | null) =>
     (headers ?? []).map(
-      ([name, value]) => `    ${mark} ${printable(name)}: ${value === null ? "(hidden)" : printable(value)}`,
+      ([name, value]) => `    ${mark} ${sanitize(name)}: ${value === null ? "(hidden)" : sanitize(value)}`,
     );
   return [...lines(">", row.requestHeaders), ...lines("<", row.responseHeaders)];
 }

@@ -19,6 +19,23 @@ const selectClass =
 
 type DraftField = "status" | "method" | "path" | "header" | "range" | "fromLocal" | "toLocal";
 
+/** Every field empty: what "Clear" sets. */
+const EMPTY_DRAFT: Record<DraftField, string> = {
+  status: "",
+  method: "",
+  path: "",
+  header: "",
+  range: "",
+  fromLocal: "",
+  toLocal: "",
+};
+
+/** The free-text filters: substrings, case-insensitive. */
+const TEXT_FILTERS = [
+  { key: "path", label: "Path contains", placeholder: "/api/" },
+  { key: "header", label: "Headers contain", placeholder: "x-request-id" },
+] as const satisfies readonly { key: DraftField; label: string; placeholder: string }[];
+
 /** The two ends of a custom time range, entered in the browser's own time. */
 const RANGE_ENDS = [
   { key: "fromLocal", suffix: "from", label: "From (your time)" },
@@ -34,13 +51,12 @@ export function LogFiltersForm({ filters }: { filters: LogFilters }) {
   // Controlled, so "Clear" empties the fields as well as the URL. `range` is "custom" for a window
   // given by its ends, which are edited in the browser's time zone.
   const [draft, setDraft] = useState<Record<DraftField, string>>({
+    ...EMPTY_DRAFT,
     status: filters.status ?? "",
     method: filters.method ?? "",
     path: filters.path ?? "",
     header: filters.header ?? "",
     range: filters.from || filters.to ? "custom" : (filters.range ?? ""),
-    fromLocal: "",
-    toLocal: "",
   });
   const [error, setError] = useState<string | null>(null);
   // After hydration only: the server does not know the browser's time zone.
@@ -110,32 +126,21 @@ export function LogFiltersForm({ filters }: { filters: LogFilters }) {
           ))}
         </select>
       </div>
-      <div className="col-span-2 sm:col-span-1">
-        <label htmlFor={`${id}-path`} className="text-xs font-medium text-zinc-600">
-          Path contains
-        </label>
-        <input
-          id={`${id}-path`}
-          {...field("path")}
-          type="search"
-          placeholder="/api/"
-          maxLength={500}
-          className={selectClass}
-        />
-      </div>
-      <div className="col-span-2 sm:col-span-1">
-        <label htmlFor={`${id}-header`} className="text-xs font-medium text-zinc-600">
-          Headers contain
-        </label>
-        <input
-          id={`${id}-header`}
-          {...field("header")}
-          type="search"
-          placeholder="x-request-id"
-          maxLength={500}
-          className={selectClass}
-        />
-      </div>
+      {TEXT_FILTERS.map(({ key, label, placeholder }) => (
+        <div key={key} className="col-span-2 sm:col-span-1">
+          <label htmlFor={`${id}-${key}`} className="text-xs font-medium text-zinc-600">
+            {label}
+          </label>
+          <input
+            id={`${id}-${key}`}
+            {...field(key)}
+            type="search"
+            placeholder={placeholder}
+            maxLength={500}
+            className={selectClass}
+          />
+        </div>
+      ))}
       <div>
         <label htmlFor={`${id}-range`} className="text-xs font-medium text-zinc-600">
           Time range
@@ -158,15 +163,7 @@ export function LogFiltersForm({ filters }: { filters: LogFilters }) {
             variant="ghost"
             size="sm"
             onClick={() => {
-              setDraft({
-                status: "",
-                method: "",
-                path: "",
-                header: "",
-                range: "",
-                fromLocal: "",
-                toLocal: "",
-              });
+              setDraft(EMPTY_DRAFT);
               setError(null);
               apply({});
             }}

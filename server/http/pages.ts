@@ -3,6 +3,8 @@
  * owner). Anything echoed is HTML-escaped. The fixed pages are rendered once.
  */
 
+import { LOGO_PATHS } from "../../lib/brand/logo.ts";
+
 /** A page the relay answers with instead of the tunnel's app. */
 export interface EdgePage {
   status: number;
@@ -37,7 +39,7 @@ const STYLE =
 
 const LOGO =
   `<svg viewBox="0 0 24 24" width="18" height="18" fill="none" stroke="currentColor" stroke-width="2.5" ` +
-  `stroke-linecap="round" aria-hidden="true"><path d="M3 18a9 9 0 0 1 18 0"/><path d="M8 18a4 4 0 0 1 8 0"/></svg>`;
+  `stroke-linecap="round" aria-hidden="true">${LOGO_PATHS.map((d) => `<path d="${d}"/>`).join("")}</svg>`;
 
 /** Renders a branded page. `title` and `message` are escaped here; pass plain text. */
 export function renderPage(status: number, title: string, message: string): EdgePage {

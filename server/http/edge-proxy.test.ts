@@ -455,3 +455,29 @@ test("when the tunnel client dies mid-response the visitor's connection is cut, 
     await dyingApp.close();
   }
 });
+
+test("an app that dies after its response head, before any body, gets the visitor the 502 page, not an empty reply", async () => {
+  let calls = 0;
+  routes.set("/head-only", (_req, res) => {
+    calls += 1;
+    res.writeHead(200, { "content-type": "text/plain", "content-length": "100", "x-app": "started" });
+    res.flushHeaders();
+    // The head is on its way; the app crashes before writing a byte of the body.
+    setTimeout(() => res.socket?.destroy(), 20);
+  });
+  try {
+    const answer = await requestEdge(relay, { host, path: "/head-only" });
+    assert.equal(answer.status, 502);
+    assert.match(answer.body, /Nothing answers on the local port/);
+    assert.equal(answer.headers["x-app"], undefined, "the app's head is not mixed into the page");
+    assert.equal(calls, 1, "the app answered, so the GET is not sent again");
+  } finally {
+    routes.delete("/head-only");
+  }
+  const where = { name: "echo", path: "/head-only" };
+  await waitFor(async () => (await testDb.db.requestLog.count({ where })) === 1, "the request log row");
+  const row = await testDb.db.requestLog.findFirstOrThrow({ where });
+  assert.equal(row.status, 502);
+  assert.equal(row.error, "local_unreachable");
+  assert.equal(row.responseHeaders, null, "the log shows no app headers for the relay's page");
+});

@@ -46,6 +46,10 @@ const IDEMPOTENT: ReadonlySet<string> = new Set(["GET", "HEAD", "OPTIONS", "TRAC
  *   tunnel itself went away). An idempotent request without a body whose connection closed before
  *   any answer is retried once: the app may have closed an idle keep-alive connection just as the
  *   relay reused it, and such a request is safe to send again.
+ * - The app sends a response head and dies before any of its body: the visitor still gets the 502
+ *   page, not an empty reply, since the head of a response with a length is only written with its
+ *   first body bytes (Node would not have flushed it before them either). Not retried: the app did
+ *   answer.
  */
 export function proxyRequest(
   deps: ProxyDeps,
@@ -69,6 +73,10 @@ export function proxyRequest(
   const visitor = { ip: facts.clientIp, port: req.socket.remotePort ?? 0 };
   let retriesLeft = !hasBody && IDEMPOTENT.has(exchange.method) ? 1 : 0;
   let upstream: Dispatcher.DispatchController | undefined;
+  /** The app's final response head arrived (so the request is not retried). */
+  let answered = false;
+  /** Writes the response head held back until the body starts; false if Node refused it. */
+  let writeHeldHead: (() => boolean) | undefined;
   let leaveQueue = () => {};
 
   if (hasBody) {
@@ -96,9 +104,12 @@ export function proxyRequest(
       res.destroy();
       return;
     }
+    writeHeldHead = undefined;
     const gone = deps.registry.get(tunnel.name) !== tunnel;
     const page = gone ? PAGES.tunnelOffline : PAGES.localUnreachable;
     exchange.error = gone ? "tunnel_offline" : error;
+    // The visitor gets the relay's page, not the head the app started (if it did).
+    exchange.responseHeaders = undefined;
     answeredByRelay(exchange, page);
     sendPage(res, page);
   };
@@ -110,6 +121,13 @@ export function proxyRequest(
     sendPage(res, PAGES.tunnelBusy);
   };
 
+  /** Writes the held-back response head now (its body starts or it has none). */
+  const takeHeldHead = (): boolean => {
+    const writeHead = writeHeldHead!;
+    writeHeldHead = undefined;
+    return writeHead();
+  };
+
   const handler: Dispatcher.DispatchHandler = {
     onRequestStart(controller) {
       upstream = controller;
@@ -119,37 +137,45 @@ export function proxyRequest(
     onResponseStart(controller, status, headers, statusMessage) {
       // Interim answers (103 Early Hints, 102 Processing) are not passed on; the final one follows.
       if (status < 200) return;
-      let streaming: boolean;
+      answered = true;
       const raw = flattenHeaders(headers);
-      try {
-        res.writeHead(
-          status,
-          statusMessage && REASON_PHRASE.test(statusMessage) ? statusMessage : undefined,
-          visitorResponseHeaders(raw),
-        );
-        streaming = isStreamingResponse(raw);
-      } catch {
-        // A header undici accepted but Node's server refuses to write: the app's fault.
-        controller.abort(new Error("unwritable response header"));
-        fail("local_unreachable");
-        return;
-      }
       exchange.status = status;
       exchange.responseHeaders = raw;
+      const writeHead = () => {
+        try {
+          res.writeHead(
+            status,
+            statusMessage && REASON_PHRASE.test(statusMessage) ? statusMessage : undefined,
+            visitorResponseHeaders(raw),
+          );
+          return true;
+        } catch {
+          // A header undici accepted but Node's server refuses to write: the app's fault.
+          controller.abort(new Error("unwritable response header"));
+          fail("local_unreachable");
+          return false;
+        }
+      };
       // Event streams and bodies of unknown length: the visitor gets the headers now, not with the
       // first chunk, which may be minutes away (long poll) — and nothing is ever compressed here.
-      if (streaming) res.flushHeaders();
+      if (isStreamingResponse(raw)) {
+        if (writeHead()) res.flushHeaders();
+      } else {
+        writeHeldHead = writeHead;
+      }
     },
     onResponseData(controller, chunk) {
+      if (writeHeldHead && !takeHeldHead()) return;
       exchange.bytesOut += chunk.length;
       if (!res.write(chunk)) controller.pause();
     },
     onResponseEnd() {
+      if (writeHeldHead && !takeHeldHead()) return;
       res.end();
     },
     onResponseError(_controller, error) {
       if (res.destroyed) return;
-      if (!res.headersSent && retriesLeft > 0 && isConnectionClosed(error)) {
+      if (!answered && retriesLeft > 0 && isConnectionClosed(error)) {
         retriesLeft -= 1;
         leaveQueue = pool.dispatch(visitor, options, handler, busy);
         return;

@@ -179,6 +179,19 @@ test("deleting one's own account needs the password, waits for tunnels to stop, 
   const session = await db.tunnelSession.create({
     data: { userId: leaver.id, name: "leaving", reservationId: mine.id, clientIp: "127.0.0.1" },
   });
+  // A random name the leaver used once, later handed to the stayer: only the leaver's rows go.
+  const randomOf = (userId: string) =>
+    db.tunnelSession.create({
+      data: { userId, name: "quiet-otter-42", randomName: true, clientIp: "127.0.0.1", endedAt: new Date() },
+    });
+  const leaverRandom = await randomOf(leaver.id);
+  const stayerRandom = await randomOf(stayer.id);
+  await db.requestLog.createMany({
+    data: [
+      { ...logRow("quiet-otter-42"), sessionId: leaverRandom.id, path: "/leaver" },
+      { ...logRow("quiet-otter-42"), sessionId: stayerRandom.id, path: "/stayer" },
+    ],
+  });
 
   await rejects(deleteOwnAccount(db, leaver.id, { currentPassword: "not it at all" }), "invalid_input");
   await rejects(deleteOwnAccount(db, leaver.id, { currentPassword: "" }), "invalid_input");
@@ -202,6 +215,9 @@ test("deleting one's own account needs the password, waits for tunnels to stop, 
   // Someone else's name and log are untouched.
   assert.equal(await db.reservation.count({ where: { name: "staying" } }), 1);
   assert.equal(await db.requestLog.count({ where: { name: "staying" } }), 1);
+  // Their random-name tunnel's log went with them; the next holder of that name keeps theirs.
+  const randomRows = await db.requestLog.findMany({ where: { name: "quiet-otter-42" }, select: { path: true } });
+  assert.deepEqual(randomRows, [{ path: "/stayer" }]);
 });
 
 test("an admin deletes another account, not their own; only admins may; never under a live tunnel", async () => {

@@ -174,11 +174,14 @@ export async function deleteUserByEmail(
 }
 
 /**
- * Deletes an account: its names' request logs, then the user row (keys, names, share links, tunnel
- * history and browser sessions follow by cascade). Refused while a tunnel is up (its session row
+ * Deletes an account: its names' request logs and those of its random-name tunnels, then the user
+ * row (keys, names, share links, tunnel history and browser sessions follow by cascade). Refused while a tunnel is up (its session row
  * would vanish under the relay) and for the last admin of an instance with other accounts, each
  * with the caller's words.
  */
+/** Keeps each delete's bind parameters well under PostgreSQL's 65,535. */
+const RANDOM_SESSIONS_PER_DELETE = 1_000;
+
 async function removeAccount(
   db: Db,
   userId: string,
@@ -207,6 +210,18 @@ async function removeAccount(
       (r) => r.name,
     );
     await tx.requestLog.deleteMany({ where: { name: { in: names } } });
+    // Random names are nobody's once their tunnel ends and may go to someone else later: only the
+    // rows of this account's own sessions under them go (by name first, which is indexed).
+    const randomSessions = await tx.tunnelSession.findMany({
+      where: { userId, randomName: true },
+      select: { id: true, name: true },
+    });
+    for (let i = 0; i < randomSessions.length; i += RANDOM_SESSIONS_PER_DELETE) {
+      const batch = randomSessions.slice(i, i + RANDOM_SESSIONS_PER_DELETE);
+      await tx.requestLog.deleteMany({
+        where: { name: { in: batch.map((s) => s.name) }, sessionId: { in: batch.map((s) => s.id) } },
+      });
+    }
     await tx.user.delete({ where: { id: userId } });
     return names;
   });

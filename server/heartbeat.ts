@@ -1,8 +1,8 @@
 import type { Db } from "../lib/db.ts";
 import type { Logger } from "../lib/logger.ts";
 import type { TunnelRegistry } from "./registry.ts";
-import { errorText, type SessionRecorder } from "./sessions/session-recorder.ts";
-import { type RelayStats, SshTunnel } from "./ssh/ssh-tunnel.ts";
+import { errorText } from "./sessions/session-recorder.ts";
+import type { RelayStats } from "./ssh/ssh-tunnel.ts";
 
 const INTERVAL_MS = 10_000;
 const RATE_WINDOW_MS = 60_000;
@@ -16,22 +16,20 @@ export interface HeartbeatOptions {
   hostKeyFingerprint: string;
   registry: TunnelRegistry;
   stats: RelayStats;
-  sessions: SessionRecorder;
   /** Request log rows dropped so far (0 when the log writer cannot tell). */
   droppedLogs: () => number;
 }
 
 /**
- * Every ~10 s: upserts this relay's `relay_heartbeats` row (the admin health page reads it) and saves
- * the live counters of tunnels that saw traffic, so the dashboard shows them before sessions end.
- * Failures are logged and retried on the next beat; nothing here is on the request path.
+ * Every ~10 s: upserts this relay's `relay_heartbeats` row (the admin health page reads it).
+ * Failures are logged and retried on the next beat; nothing here is on the request path. (Tunnels'
+ * live counters are saved more often, by sessions/counter-saver.ts.)
  */
 export class Heartbeat {
   readonly #options: HeartbeatOptions;
   #timer: NodeJS.Timeout | undefined;
   #ports = { sshPort: 0, httpPort: 0 };
   #samples: { at: number; requests: number }[] = [];
-  readonly #savedRequests = new Map<string, number>();
   #beating: Promise<void> | undefined;
 
   constructor(options: HeartbeatOptions) {
@@ -82,22 +80,8 @@ export class Heartbeat {
         create: { id: o.id, startedAt: o.startedAt, ...row },
         update: row,
       });
-      await this.#saveCounters();
     } catch (error) {
       o.logger.warn("relay heartbeat not written", { error: errorText(error) });
     }
-  }
-
-  async #saveCounters(): Promise<void> {
-    const live = new Set<string>();
-    for (const tunnel of this.#options.registry.list()) {
-      live.add(tunnel.sessionId);
-      if (!(tunnel instanceof SshTunnel)) continue;
-      const counters = { requests: tunnel.requests, bytesIn: tunnel.bytesIn, bytesOut: tunnel.bytesOut };
-      if (this.#savedRequests.get(tunnel.sessionId) === counters.requests) continue;
-      await this.#options.sessions.saveCounters(tunnel.sessionId, counters);
-      this.#savedRequests.set(tunnel.sessionId, counters.requests);
-    }
-    for (const id of this.#savedRequests.keys()) if (!live.has(id)) this.#savedRequests.delete(id);
   }
 }

@@ -23,6 +23,34 @@ test("the relay writes a heartbeat row with its ports, host key and tunnel count
   assert.equal(row.tunnels, 0);
 });
 
+test("a running tunnel's request and byte counters reach its session row within seconds (the tunnel page reads them)", async () => {
+  const user = await t.createUserWithKey();
+  await t.reserve(user, "counted");
+  const app = await t.startLocalApp();
+  const ssh = await t.startSsh({ user, forwards: [`counted:80:127.0.0.1:${app.port}`] });
+  try {
+    assert.equal(ssh.state, "live", ssh.stderr());
+    const { sessionId } = ssh.tunnels[0]!;
+    const savedRequests = async (expected: number) =>
+      (await t.db.tunnelSession.findUniqueOrThrow({ where: { id: sessionId } })).requests === expected;
+    // Two rounds, each seen well before the 10 s relay heartbeat could have carried it.
+    for (const total of [3, 5]) {
+      const before = (await t.db.tunnelSession.findUniqueOrThrow({ where: { id: sessionId } })).requests;
+      for (let i = before; i < total; i++) {
+        assert.equal((await t.fetchTunnel("counted", "/", { method: "POST", body: "1234" })).status, 200);
+      }
+      await t.waitFor(() => savedRequests(total), `${total} requests on the session row`, 5_000);
+    }
+    const row = await t.db.tunnelSession.findUniqueOrThrow({ where: { id: sessionId } });
+    assert.equal(row.endedAt, null, "still running");
+    assert.equal(row.bytesIn, 20n, "five bodies of 4 bytes");
+    assert.ok(row.bytesOut > 0n);
+  } finally {
+    ssh.kill("SIGKILL");
+    await app.close();
+  }
+});
+
 test("a client that stops answering is dropped by keepalives and its session ends as keepalive_timeout", async () => {
   const user = await t.createUserWithKey();
   await t.reserve(user, "sleepy");

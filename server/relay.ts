@@ -13,6 +13,7 @@ import { createHttpEdge } from "./http/edge.ts";
 import { LogRetention, type LogRetentionOptions } from "./log-retention.ts";
 import { LOG_SPOOL_FILE } from "./log-spool.ts";
 import { TunnelRegistry } from "./registry.ts";
+import { CounterSaver } from "./sessions/counter-saver.ts";
 import { errorText, SessionRecorder } from "./sessions/session-recorder.ts";
 import { ConnectionLimits } from "./ssh/connection-limits.ts";
 import { messages } from "./ssh/messages.ts";
@@ -114,9 +115,10 @@ export function createRelay(deps: RelayDeps): Relay {
     hostKeyFingerprint: fingerprint,
     registry,
     stats,
-    sessions,
     droppedLogs: () => edge.logWriter?.stats().dropped ?? 0,
   });
+
+  const counters = new CounterSaver({ registry, sessions, logger: logger.child({ part: "sessions" }) });
 
   const retention = new LogRetention({
     db,
@@ -177,6 +179,7 @@ export function createRelay(deps: RelayDeps): Relay {
       else
         logger.warn("no DATABASE_URL for the relay control channel: dashboard disconnects will not reach it");
       heartbeat.start({ sshPort, httpPort });
+      counters.start();
       retention.start();
       logger.info("relay listening", { sshPort, httpPort, httpsPort, hostKey: fingerprint });
       return httpsPort === undefined ? { sshPort, httpPort } : { sshPort, httpPort, httpsPort };
@@ -185,7 +188,7 @@ export function createRelay(deps: RelayDeps): Relay {
     close() {
       closing ??= (async () => {
         ssh.stopAccepting();
-        await Promise.all([heartbeat.stop(), retention.stop(), control?.stop()]);
+        await Promise.all([heartbeat.stop(), counters.stop(), retention.stop(), control?.stop()]);
         // Tunnels stay up while the edge drains, so requests in flight can finish.
         await edge.close();
         ssh.closeConnections("relay_shutdown", messages.relayShutdown);

@@ -16,6 +16,11 @@ export interface SessionCounters {
   bytesOut: number;
 }
 
+/** A running session's counters, by its row id. */
+export interface LiveCounters extends SessionCounters {
+  id: string;
+}
+
 interface PendingEnd extends SessionCounters {
   endedAt: Date;
   reason: string;
@@ -109,16 +114,23 @@ export class SessionRecorder {
     return next;
   }
 
-  /** Saves live counters so the dashboard sees traffic before the session ends. Best effort. */
-  async saveCounters(id: string, counters: SessionCounters): Promise<void> {
-    await this.#db.tunnelSession.updateMany({
-      where: { id, endedAt: null },
-      data: {
-        requests: counters.requests,
-        bytesIn: BigInt(counters.bytesIn),
-        bytesOut: BigInt(counters.bytesOut),
-      },
-    });
+  /**
+   * Saves live counters of running sessions in one statement, so the dashboard sees traffic before
+   * the sessions end. Ended rows are left alone: their end carries the final counters.
+   */
+  async saveCounters(batch: readonly LiveCounters[]): Promise<void> {
+    if (batch.length === 0) return;
+    // Bigints travel as text: pg sends JS arrays as PostgreSQL array literals.
+    await this.#db.$executeRaw`
+      UPDATE tunnel_sessions AS t
+      SET requests = v.requests, bytes_in = v.bytes_in, bytes_out = v.bytes_out
+      FROM unnest(
+        ${batch.map((c) => c.id)}::text[],
+        ${batch.map((c) => c.requests)}::int[],
+        ${batch.map((c) => String(c.bytesIn))}::bigint[],
+        ${batch.map((c) => String(c.bytesOut))}::bigint[]
+      ) AS v(id, requests, bytes_in, bytes_out)
+      WHERE t.id = v.id AND t.ended_at IS NULL`;
   }
 
   /**

@@ -92,6 +92,11 @@ test("a new user signs up, adds a key, reserves a name, connects with ssh and wa
     await expect(first).toContainText("GET");
     await expect(first).toContainText("200");
     await expect(log.getByRole("row").filter({ hasText: "/second" })).toBeVisible();
+    // The session's counters follow within seconds (the browser may have asked for a favicon too).
+    const requestsStat = page.locator("dt", { hasText: /^Requests$/ }).locator("xpath=following-sibling::dd");
+    await expect
+      .poll(async () => Number(await requestsStat.textContent()), { timeout: 8_000 })
+      .toBeGreaterThanOrEqual(2);
     // A row opens to everything stored about its request: what happened, the visitor, the bytes.
     const detailsButton = first.getByRole("button", { name: "Details of GET /hello/e2e?from=browser" });
     await expect(detailsButton).toHaveAttribute("aria-expanded", "false");

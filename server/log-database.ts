@@ -8,12 +8,12 @@ import type { Db } from "../lib/db.ts";
 export interface SqlRunner {
   query(text: string, values?: unknown[]): Promise<unknown>;
   /** Runs `statement` (a COPY … FROM STDIN) with `data` as its input; only plain `pg` can. */
-  copyFrom?(statement: string, data: string): Promise<void>;
+  copyFrom?(statement: string, data: Iterable<Buffer>): Promise<void>;
 }
 
 /** The relay's request log pool: statements, COPY, and end() on shutdown. */
 export interface LogPool extends SqlRunner {
-  copyFrom(statement: string, data: string): Promise<void>;
+  copyFrom(statement: string, data: Iterable<Buffer>): Promise<void>;
   end(): Promise<void>;
 }
 
@@ -40,7 +40,7 @@ export function createLogPool(databaseUrl: string): LogPool {
     async copyFrom(statement, data) {
       const client = await pool.connect();
       try {
-        await pipeline(Readable.from([data]), client.query(copyFromStdin(statement)));
+        await pipeline(Readable.from(data), client.query(copyFromStdin(statement)));
       } catch (error) {
         // A connection whose COPY failed midway is not reused: its protocol state is unknown.
         client.release(true);

@@ -183,6 +183,31 @@ for (const [via, runner] of runners)
     await writer.close();
   });
 
+test("a batch of many COPY chunks (multi-byte text, one row over a chunk's size) is stored whole and in order", async () => {
+  const name = "chunked";
+  const writer = createLogWriter({ sql: pool, maxQueue: 10_000, logger: recordingLogger() });
+  // ~1.5 KB a row in UTF-8 (2- and 4-byte characters), so a chunk's end falls inside many rows' worth.
+  const padding = "ü😀".repeat(250);
+  for (let i = 0; i < 400; i++) writer.push(row(i, { name, path: `/c/${i}/${padding}` }));
+  const huge = `[["X-Big","${"ß".repeat(70_000)}"]]`;
+  writer.push(row(400, { name, path: "/c/huge", requestHeaders: huge }));
+  writer.push(row(401, { name, path: "/c/after" }));
+  await writer.flush();
+  const stored = await testDb.db.requestLog.findMany({
+    where: { name },
+    orderBy: { id: "asc" },
+    select: { path: true, requestHeaders: true },
+  });
+  assert.equal(stored.length, 402);
+  assert.deepEqual(
+    stored.slice(0, 400).map((r) => r.path),
+    Array.from({ length: 400 }, (_, i) => `/c/${i}/${padding}`),
+  );
+  assert.equal(stored[400]!.requestHeaders, huge);
+  assert.equal(stored[401]!.path, "/c/after");
+  await writer.close();
+});
+
 test("the timer writes queued rows without a flush call", async () => {
   const name = "timer";
   const writer = createLogWriter({

@@ -1,7 +1,7 @@
 import type { Logger } from "../lib/logger.ts";
 import { ANNOUNCE_SQL } from "../lib/request-logs/announcements.ts";
 import type { NewRequestLog } from "../lib/request-logs/row.ts";
-import { COPY_SQL, copyText } from "./log-copy.ts";
+import { COPY_SQL, copyData } from "./log-copy.ts";
 import type { SqlRunner } from "./log-database.ts";
 import type { LogSpool } from "./log-spool.ts";
 
@@ -173,7 +173,7 @@ export function createLogWriter(options: LogWriterOptions): LogWriter {
   }
 
   async function insert(rows: NewRequestLog[]): Promise<void> {
-    if (sql.copyFrom) await sql.copyFrom(COPY_SQL, copyText(rows));
+    if (sql.copyFrom) await sql.copyFrom(COPY_SQL, copyData(rows));
     else await sql.query(INSERT_SQL, [JSON.stringify(rows)]);
   }
 

@@ -1,0 +1,55 @@
+import assert from "node:assert/strict";
+import { test } from "node:test";
+import type { NewRequestLog } from "../lib/request-logs/row.ts";
+import { copyData } from "./log-copy.ts";
+
+function row(path: string, requestHeaders: string | null = null): NewRequestLog {
+  return {
+    at: new Date("2026-12-03T10:00:00.000Z"),
+    name: "app",
+    sessionId: null,
+    method: "GET",
+    path,
+    status: 200,
+    durationMs: 1.5,
+    bytesIn: 0,
+    bytesOut: 12,
+    clientIp: "203.0.113.5",
+    userAgent: null,
+    upgrade: false,
+    admission: "PUBLIC",
+    shareLinkId: null,
+    error: null,
+    accessPage: null,
+    requestHeaders,
+    responseHeaders: null,
+  };
+}
+
+test("COPY data is one escaped line per row, NULL as \\N", () => {
+  const text = Buffer.concat([...copyData([row("/a\tb\\c\nd")])]).toString("utf8");
+  assert.equal(
+    text,
+    "2026-12-03T10:00:00.000Z\tapp\t\\N\tGET\t/a\\tb\\\\c\\nd\t200\t1.5\t0\t12\t203.0.113.5\t\\N\tf\tPUBLIC\t\\N\t\\N\t\\N\t\\N\t\\N\n",
+  );
+});
+
+test("a large batch comes in chunks of at most 64 KiB that end at line ends; an oversized row gets a chunk of its own", () => {
+  const rows = Array.from({ length: 300 }, (_, i) => row(`/${i}/${"é😀".repeat(200)}`));
+  rows.splice(150, 0, row("/big", "ß".repeat(100_000)));
+  const chunks = [...copyData(rows)];
+  assert.ok(chunks.length > 3, `${chunks.length} chunks`);
+  for (const chunk of chunks) assert.equal(chunk.at(-1), 0x0a, "every chunk ends with a whole line");
+  const oversized = chunks.filter((chunk) => chunk.length > 64 * 1024);
+  assert.equal(oversized.length, 1);
+  assert.match(oversized[0]!.toString("utf8"), /^[^\n]*\/big[^\n]*\n$/);
+  const lines = Buffer.concat(chunks).toString("utf8").split("\n").slice(0, -1);
+  assert.deepEqual(
+    lines.map((line) => line.split("\t")[4]),
+    rows.map((r) => r.path),
+  );
+});
+
+test("no rows, no data", () => {
+  assert.deepEqual([...copyData([])], []);
+});

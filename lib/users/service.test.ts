@@ -216,7 +216,10 @@ test("deleting one's own account needs the password, waits for tunnels to stop, 
   assert.equal(await db.reservation.count({ where: { name: "staying" } }), 1);
   assert.equal(await db.requestLog.count({ where: { name: "staying" } }), 1);
   // Their random-name tunnel's log went with them; the next holder of that name keeps theirs.
-  const randomRows = await db.requestLog.findMany({ where: { name: "quiet-otter-42" }, select: { path: true } });
+  const randomRows = await db.requestLog.findMany({
+    where: { name: "quiet-otter-42" },
+    select: { path: true },
+  });
   assert.deepEqual(randomRows, [{ path: "/stayer" }]);
 });
 

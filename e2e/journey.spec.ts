@@ -97,6 +97,17 @@ test("a new user signs up, adds a key, reserves a name, connects with ssh and wa
     await expect
       .poll(async () => Number(await requestsStat.textContent()), { timeout: 8_000 })
       .toBeGreaterThanOrEqual(2);
+    // The traffic chart refreshes when the log hears of new requests, not on its next 15 s poll.
+    const summary = page.getByTestId("traffic-summary");
+    await expect
+      .poll(
+        async () =>
+          Number(/^(\d+) requests? in the last hour/.exec((await summary.textContent()) ?? "")?.[1]),
+        {
+          timeout: 8_000,
+        },
+      )
+      .toBeGreaterThanOrEqual(2);
     // A row opens to everything stored about its request: what happened, the visitor, the bytes.
     const detailsButton = first.getByRole("button", { name: "Details of GET /hello/e2e?from=browser" });
     await expect(detailsButton).toHaveAttribute("aria-expanded", "false");

@@ -12,6 +12,8 @@ export function useLiveJson<T>(
   initial: T,
   ms = 3000,
   immediate = false,
+  /** Fetch again at once when this changes (see useVisibleInterval). */
+  trigger?: unknown,
 ): { data: T; stale: boolean } {
   const [data, setData] = useState(initial);
   const [stale, setStale] = useState(false);
@@ -30,6 +32,7 @@ export function useLiveJson<T>(
     ms,
     true,
     immediate,
+    trigger,
   );
   return { data, stale };
 }

@@ -12,9 +12,18 @@ export function useVisibleInterval(
   enabled = true,
   /** Run the first tick right away instead of after `ms` (for data the server did not render). */
   immediate = false,
+  /** A tick also runs as soon as this changes (something says the data is out of date). */
+  trigger?: unknown,
 ) {
   const latest = useRef(tick);
   latest.current = tick;
+  const runNow = useRef<() => void>(() => {});
+  const firstTrigger = useRef(trigger);
+  useEffect(() => {
+    if (Object.is(trigger, firstTrigger.current)) return;
+    firstTrigger.current = trigger;
+    runNow.current();
+  }, [trigger]);
 
   useEffect(() => {
     if (!enabled) return;
@@ -23,8 +32,14 @@ export function useVisibleInterval(
     let stopped = false;
     const controller = new AbortController();
 
+    // A run asked for while one is going (the trigger) follows it, rather than being lost.
+    let again = false;
     const run = async () => {
-      if (stopped || running || document.hidden) return;
+      if (stopped || document.hidden) return;
+      if (running) {
+        again = true;
+        return;
+      }
       running = true;
       try {
         await latest.current(controller.signal);
@@ -32,7 +47,12 @@ export function useVisibleInterval(
         // The tick reports its own errors; the loop keeps going.
       } finally {
         running = false;
-        schedule();
+        if (again) {
+          again = false;
+          void run();
+        } else {
+          schedule();
+        }
       }
     };
     const schedule = () => {
@@ -44,10 +64,12 @@ export function useVisibleInterval(
       else void run();
     };
 
+    runNow.current = () => void run();
     if (immediate) void run();
     else schedule();
     document.addEventListener("visibilitychange", onVisibility);
     return () => {
+      runNow.current = () => {};
       stopped = true;
       clearTimeout(timer);
       controller.abort();

@@ -11,6 +11,7 @@ import { Button } from "../ui/button";
 import { cn } from "../ui/cn";
 import { LocalTime } from "../ui/local-time";
 import { RequestDetails } from "./request-details";
+import { useTunnelActivity } from "./tunnel-activity";
 
 /** Polling while the event stream is not connected (it failed, or a proxy does not pass it). */
 const TAIL_MS = 1500;
@@ -67,6 +68,7 @@ export function RequestLog({
     shown.current = rows.length;
   }, [rows]);
 
+  const { report: reportActivity } = useTunnelActivity();
   const base = `/api/tunnels/${encodeURIComponent(name)}/logs`;
   const query = logFiltersToQuery(filters);
   const endpoint = `${base}?${query ? `${query}&` : ""}`;
@@ -89,6 +91,7 @@ export function RequestLog({
       // Only rows newer than what is shown: never the same row twice.
       const newer = page.rows.filter((r) => BigInt(r.id) > BigInt(newest.current));
       if (newer.length === 0) return;
+      reportActivity();
       newest.current = newer[0]!.id;
       setFresh(new Set(newer.map((r) => r.id)));
       // Rows dropped off the bottom stay reachable through "Older" (it pages from the last row shown).
@@ -98,7 +101,7 @@ export function RequestLog({
       if (!signal?.aborted) setProblem("Live updates paused: cannot reach the dashboard. Retrying…");
       throw error;
     }
-  }, [endpoint]);
+  }, [endpoint, reportActivity]);
 
   // One fetch at a time; an announcement arriving during one asks for another right after.
   const pulling = useRef(false);
@@ -121,7 +124,12 @@ export function RequestLog({
   const pullQuietly = () => void pull().catch(() => {});
 
   // `ready` too: rows written between rendering the page and the stream connecting.
-  const pushed = useServerEvents(`${base}/events`, live, { ready: pullQuietly, rows: pullQuietly });
+  // New rows for the name, whatever the log's filters show: the traffic chart counts them all.
+  const onRows = () => {
+    reportActivity();
+    pullQuietly();
+  };
+  const pushed = useServerEvents(`${base}/events`, live, { ready: pullQuietly, rows: onRows });
   useVisibleInterval(pull, pushed ? PUSHED_TAIL_MS : TAIL_MS, live);
 
   async function loadOlder() {

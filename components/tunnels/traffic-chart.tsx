@@ -2,9 +2,12 @@
 
 import { useState } from "react";
 import { CartesianGrid, Line, LineChart, ResponsiveContainer, Tooltip, XAxis, YAxis } from "recharts";
+import { trafficSummary } from "@/lib/web/traffic-summary";
 import type { StatsSeries } from "@/lib/web/tunnel-dto";
 import { useLiveJson } from "../hooks/use-live-json";
+import { useThrottled } from "../hooks/use-throttled";
 import { cn } from "../ui/cn";
+import { useTunnelActivity } from "./tunnel-activity";
 
 const EMPTY: Record<"hour" | "day", StatsSeries> = {
   hour: { range: "hour", points: [] },
@@ -50,64 +53,77 @@ export function TrafficChart({ name }: { name: string }) {
   );
 }
 
+/**
+ * New requests (the request log heard of them) refresh the chart at most this often; without any,
+ * it polls at its own pace. The stats query reads the whole period's rows, so not on every row.
+ */
+const ACTIVITY_REFRESH_MS = 5_000;
+
 function ChartBody({ name, range }: { name: string; range: "hour" | "day" }) {
+  const activity = useThrottled(useTunnelActivity().version, ACTIVITY_REFRESH_MS);
   const { data, stale } = useLiveJson<StatsSeries>(
     `/api/tunnels/${encodeURIComponent(name)}/stats?range=${range}`,
     EMPTY[range],
     range === "hour" ? 15_000 : 60_000,
     true,
+    activity,
   );
   const empty = data.points.length === 0;
   return (
-    // Fixed height: the chart appearing (or the period switching) does not move the log below.
-    <div className="relative h-56" aria-label={`Traffic over the last ${range}`} role="img">
-      {empty ? (
-        <div className="flex h-full items-center justify-center text-sm text-zinc-400" aria-live="polite">
-          {stale ? "Could not load the chart. Retrying…" : "Loading chart…"}
-        </div>
-      ) : (
-        <ResponsiveContainer width="100%" height="100%">
-          <LineChart data={data.points} margin={{ top: 8, right: 8, bottom: 0, left: -16 }}>
-            <CartesianGrid stroke="#f4f4f5" vertical={false} />
-            <XAxis
-              dataKey="at"
-              tickFormatter={(v: string) => TICK_TIME.format(new Date(v))}
-              tick={{ fontSize: 11, fill: "#71717a" }}
-              minTickGap={24}
-            />
-            <YAxis yAxisId="rpm" allowDecimals tick={{ fontSize: 11, fill: "#71717a" }} />
-            <YAxis
-              yAxisId="err"
-              orientation="right"
-              domain={[0, 100]}
-              unit="%"
-              tick={{ fontSize: 11, fill: "#71717a" }}
-            />
-            <Tooltip
-              labelFormatter={(v) => TOOLTIP_TIME.format(new Date(String(v)))}
-              formatter={(value, key) =>
-                key === "errorRate" ? [`${value}%`, "Error rate"] : [String(value), "Requests/min"]
-              }
-            />
-            <Line
-              yAxisId="rpm"
-              dataKey="requestsPerMinute"
-              stroke="#4f46e5"
-              strokeWidth={2}
-              dot={false}
-              isAnimationActive={false}
-            />
-            <Line
-              yAxisId="err"
-              dataKey="errorRate"
-              stroke="#dc2626"
-              strokeWidth={1.5}
-              dot={false}
-              isAnimationActive={false}
-            />
-          </LineChart>
-        </ResponsiveContainer>
-      )}
-    </div>
+    <>
+      <p className="mb-2 min-h-5 text-sm text-zinc-600" data-testid="traffic-summary" aria-live="polite">
+        {trafficSummary(data.points, range)}
+      </p>
+      {/* Fixed height: the chart appearing (or the period switching) does not move the log below. */}
+      <div className="relative h-56" aria-label={`Traffic over the last ${range}`} role="img">
+        {empty ? (
+          <div className="flex h-full items-center justify-center text-sm text-zinc-400" aria-live="polite">
+            {stale ? "Could not load the chart. Retrying…" : "Loading chart…"}
+          </div>
+        ) : (
+          <ResponsiveContainer width="100%" height="100%">
+            <LineChart data={data.points} margin={{ top: 8, right: 8, bottom: 0, left: -16 }}>
+              <CartesianGrid stroke="#f4f4f5" vertical={false} />
+              <XAxis
+                dataKey="at"
+                tickFormatter={(v: string) => TICK_TIME.format(new Date(v))}
+                tick={{ fontSize: 11, fill: "#71717a" }}
+                minTickGap={24}
+              />
+              <YAxis yAxisId="rpm" allowDecimals tick={{ fontSize: 11, fill: "#71717a" }} />
+              <YAxis
+                yAxisId="err"
+                orientation="right"
+                domain={[0, 100]}
+                unit="%"
+                tick={{ fontSize: 11, fill: "#71717a" }}
+              />
+              <Tooltip
+                labelFormatter={(v) => TOOLTIP_TIME.format(new Date(String(v)))}
+                formatter={(value, key) =>
+                  key === "errorRate" ? [`${value}%`, "Error rate"] : [String(value), "Requests/min"]
+                }
+              />
+              <Line
+                yAxisId="rpm"
+                dataKey="requestsPerMinute"
+                stroke="#4f46e5"
+                strokeWidth={2}
+                dot={false}
+                isAnimationActive={false}
+              />
+              <Line
+                yAxisId="err"
+                dataKey="errorRate"
+                stroke="#dc2626"
+                strokeWidth={1.5}
+                dot={false}
+                isAnimationActive={false}
+              />
+            </LineChart>
+          </ResponsiveContainer>
+        )}
+      </div>
+    </>
   );
 }

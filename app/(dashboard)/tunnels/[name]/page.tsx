@@ -5,6 +5,7 @@ import { LiveStatus } from "@/components/tunnels/live-status";
 import { LogFiltersForm } from "@/components/tunnels/log-filters-form";
 import { RequestLog } from "@/components/tunnels/request-log";
 import { TrafficChart } from "@/components/tunnels/traffic-chart";
+import { TunnelActivityProvider } from "@/components/tunnels/tunnel-activity";
 import { buttonClass } from "@/components/ui/button";
 import { Card, CardBody, CardHeader } from "@/components/ui/card";
 import { EmptyState } from "@/components/ui/empty-state";
@@ -80,43 +81,46 @@ export default async function TunnelPage({ params, searchParams }: Props) {
           </CardBody>
         </Card>
 
-        <Card>
-          <CardHeader title="Traffic" />
-          <CardBody>
-            <TrafficChart name={detail.name} />
-          </CardBody>
-        </Card>
+        {/* The log tells the chart when requests arrive, so it refreshes with it. */}
+        <TunnelActivityProvider>
+          <Card>
+            <CardHeader title="Traffic" />
+            <CardBody>
+              <TrafficChart name={detail.name} />
+            </CardBody>
+          </Card>
 
-        <Card>
-          <CardHeader
-            title="Requests"
-            description={`Every request through this name, newest first${
-              env.BURROW_LOG_RETENTION_DAYS > 0 ? `, kept for ${env.BURROW_LOG_RETENTION_DAYS} days` : ""
-            }.`}
-          />
-          <CardBody className="space-y-4">
-            <LogFiltersForm filters={filters} />
-            <RequestLog
-              key={logFiltersToQuery(filters)}
-              name={detail.name}
-              publicUrl={url}
-              filters={filters}
-              initial={{ rows: firstPage.rows.map(toLogRow), nextCursor: firstPage.nextCursor }}
-              empty={
-                hasFilters(filters) ? (
-                  <EmptyState title="No requests match these filters" />
-                ) : (
-                  <EmptyState title="No requests yet">
-                    <p>
-                      Run one of the commands under Connect, then open{" "}
-                      <span className="font-medium">{url}</span>. Requests appear here as they happen.
-                    </p>
-                  </EmptyState>
-                )
-              }
+          <Card>
+            <CardHeader
+              title="Requests"
+              description={`Every request through this name, newest first${
+                env.BURROW_LOG_RETENTION_DAYS > 0 ? `, kept for ${env.BURROW_LOG_RETENTION_DAYS} days` : ""
+              }.`}
             />
-          </CardBody>
-        </Card>
+            <CardBody className="space-y-4">
+              <LogFiltersForm filters={filters} />
+              <RequestLog
+                key={logFiltersToQuery(filters)}
+                name={detail.name}
+                publicUrl={url}
+                filters={filters}
+                initial={{ rows: firstPage.rows.map(toLogRow), nextCursor: firstPage.nextCursor }}
+                empty={
+                  hasFilters(filters) ? (
+                    <EmptyState title="No requests match these filters" />
+                  ) : (
+                    <EmptyState title="No requests yet">
+                      <p>
+                        Run one of the commands under Connect, then open{" "}
+                        <span className="font-medium">{url}</span>. Requests appear here as they happen.
+                      </p>
+                    </EmptyState>
+                  )
+                }
+              />
+            </CardBody>
+          </Card>
+        </TunnelActivityProvider>
       </div>
     </>
   );

@@ -1,0 +1,23 @@
+import { formatCount } from "./format.ts";
+
+/**
+ * The line above the traffic chart: how many requests the period's points add up to, and how many
+ * of them failed (5xx, or the relay could not deliver them), e.g. "12 requests in the last hour ·
+ * 1 error (8.3 %)". Empty while the chart has no data yet.
+ */
+export function trafficSummary(
+  points: readonly { requests: number; errors: number }[],
+  range: "hour" | "day",
+): string {
+  if (points.length === 0) return "";
+  let requests = 0;
+  let errors = 0;
+  for (const point of points) {
+    requests += point.requests;
+    errors += point.errors;
+  }
+  const total = `${formatCount(requests)} ${requests === 1 ? "request" : "requests"} in the last ${range}`;
+  if (requests === 0) return total;
+  const rate = ((errors / requests) * 100).toFixed(1);
+  return `${total} · ${formatCount(errors)} ${errors === 1 ? "error" : "errors"} (${rate} %)`;
+}

@@ -8,7 +8,7 @@ import { errorText, type LiveCounters, type SessionRecorder } from "./session-re
  * its Requests and In / out figures trail the traffic by a few seconds at most. One statement a
  * tick for every tunnel that saw traffic (none when idle), so a short interval stays cheap.
  */
-export const COUNTERS_INTERVAL_MS = 2_000;
+const COUNTERS_INTERVAL_MS = 2_000;
 
 /**
  * Saves the request and byte counters of running sessions, so the dashboard shows them while the
@@ -19,23 +19,16 @@ export class CounterSaver {
   readonly #registry: TunnelRegistry;
   readonly #sessions: SessionRecorder;
   readonly #logger: Logger;
-  readonly #intervalMs: number;
   /** Requests last saved per session id: tunnels without new requests are skipped. */
   readonly #saved = new Map<string, number>();
   #timer: NodeJS.Timeout | undefined;
   #saving: Promise<void> | undefined;
   #failing = false;
 
-  constructor(deps: {
-    registry: TunnelRegistry;
-    sessions: SessionRecorder;
-    logger: Logger;
-    intervalMs?: number;
-  }) {
+  constructor(deps: { registry: TunnelRegistry; sessions: SessionRecorder; logger: Logger }) {
     this.#registry = deps.registry;
     this.#sessions = deps.sessions;
     this.#logger = deps.logger;
-    this.#intervalMs = deps.intervalMs ?? COUNTERS_INTERVAL_MS;
   }
 
   start(): void {
@@ -44,7 +37,7 @@ export class CounterSaver {
       this.#saving ??= this.save().finally(() => {
         this.#saving = undefined;
       });
-    }, this.#intervalMs);
+    }, COUNTERS_INTERVAL_MS);
     this.#timer.unref();
   }
 

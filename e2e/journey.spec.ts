@@ -1,5 +1,6 @@
 import { execFile } from "node:child_process";
 import { mkdtemp } from "node:fs/promises";
+import http from "node:http";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
@@ -144,6 +145,25 @@ test("a new user signs up, adds a key, reserves a name, connects with ssh and wa
     expect(replayed.stdout).toContain("hello from the e2e laptop");
     // The replay is logged like any visit: a second row for the path.
     await expect(log.getByRole("button", { name: "Details of GET /hello/e2e?from=browser" })).toHaveCount(2);
+    // One visitor's requests: a visit from another address (127.0.0.2), then "Only this visitor"
+    // in the details of one of the browser's rows (127.0.0.1) narrows the log, until removed.
+    expect(await visitFrom("127.0.0.2", burrow.httpPort, `${name}.localhost`, "/other-visitor")).toBe(200);
+    await expect(log.getByRole("row").filter({ hasText: "/other-visitor" })).toHaveCount(1, {
+      timeout: 10_000,
+    });
+    await log.getByRole("button", { name: "Details of GET /second" }).click();
+    await log
+      .getByRole("row")
+      .filter({ hasText: "What happened" })
+      .getByRole("link", { name: "Only this visitor" })
+      .click();
+    await expect(page).toHaveURL(/[?&]ip=127\.0\.0\.1/);
+    await expect(page.getByText("Only requests from 127.0.0.1")).toBeVisible();
+    await expect(log.getByRole("row").filter({ hasText: "/other-visitor" })).toHaveCount(0);
+    await expect(log.getByRole("row").filter({ hasText: "/second" })).toHaveCount(1);
+    await page.getByRole("button", { name: "Show every visitor" }).click();
+    await expect(page).not.toHaveURL(/ip=/);
+    await expect(log.getByRole("row").filter({ hasText: "/other-visitor" })).toHaveCount(1);
     // How long the log is kept (BURROW_LOG_RETENTION_DAYS, default 30).
     await expect(
       page.getByText("Every request through this name, newest first, kept for 30 days."),
@@ -227,3 +247,17 @@ test("a new user signs up, adds a key, reserves a name, connects with ssh and wa
     await app.close();
   }
 });
+
+/** A GET to the relay from another loopback address, as a second visitor; resolves to the status. */
+function visitFrom(localAddress: string, port: number, host: string, path: string): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const req = http.get(
+      { host: "127.0.0.1", port, path, localAddress, headers: { host }, setHost: false },
+      (res) => {
+        res.resume();
+        res.on("end", () => resolve(res.statusCode ?? 0));
+      },
+    );
+    req.on("error", reject);
+  });
+}

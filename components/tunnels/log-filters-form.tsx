@@ -82,6 +82,8 @@ export function LogFiltersForm({ filters }: { filters: LogFilters }) {
         event.preventDefault();
         const { status, method, path, header, range } = draft;
         const custom = range === "custom";
+        // The visitor filter is set from a request's details and kept until removed below.
+        const ip = filters.ip;
         const next = parseLogFilters(
           custom
             ? {
@@ -89,10 +91,11 @@ export function LogFiltersForm({ filters }: { filters: LogFilters }) {
                 method,
                 path,
                 header,
+                ip,
                 from: localToIso(draft.fromLocal),
                 to: localToIso(draft.toLocal),
               }
-            : { status, method, path, header, range },
+            : { status, method, path, header, ip, range },
         );
         const problem =
           custom && !next.from && !next.to ? "Pick a start or an end for the time range" : rangeProblem(next);
@@ -172,6 +175,16 @@ export function LogFiltersForm({ filters }: { filters: LogFilters }) {
           </Button>
         )}
       </div>
+      {filters.ip && (
+        <p className="col-span-full flex flex-wrap items-center gap-2 text-sm text-zinc-700">
+          <span>
+            Only requests from <span className="font-mono">{filters.ip}</span>
+          </span>
+          <Button variant="ghost" size="sm" onClick={() => apply({ ...filters, ip: undefined })}>
+            Show every visitor
+          </Button>
+        </p>
+      )}
       {draft.range === "custom" && (
         <div className="col-span-full grid grid-cols-2 gap-3 sm:grid-cols-[14rem_14rem_1fr]">
           {RANGE_ENDS.map(({ key, suffix, label }) => (

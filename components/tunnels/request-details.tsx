@@ -1,3 +1,4 @@
+import Link from "next/link";
 import type { ReactNode } from "react";
 import { curlCommand } from "@/lib/web/curl-command";
 import { formatBytes, formatDuration } from "@/lib/web/format";
@@ -53,7 +54,16 @@ function Item({ term, children }: { term: string; children: ReactNode }) {
  * in with and both sides' headers. Path, user agent, headers and link label are other people's
  * text: React escapes them.
  */
-export function RequestDetails({ row, publicUrl }: { row: LogRow; publicUrl: string }) {
+export function RequestDetails({
+  row,
+  publicUrl,
+  visitorHref,
+}: {
+  row: LogRow;
+  publicUrl: string;
+  /** The log narrowed to this row's visitor; absent when it already is (or the address is unknown). */
+  visitorHref?: string;
+}) {
   const access = accessCell(row.admission, row.accessPage);
   return (
     // On a phone the log's table scrolls sideways and this cell spans all of it: kept in view and
@@ -78,6 +88,14 @@ export function RequestDetails({ row, publicUrl }: { row: LogRow; publicUrl: str
       </Item>
       <Item term="Visitor">
         <span className="font-mono text-xs">{row.clientIp}</span> · {describeUserAgent(row.userAgent)}
+        {visitorHref && (
+          <>
+            {" · "}
+            <Link href={visitorHref} scroll={false} className="font-medium text-indigo-700 hover:underline">
+              Only this visitor
+            </Link>
+          </>
+        )}
         {row.userAgent && (
           <span className="mt-0.5 block font-mono text-xs break-all text-zinc-500">{row.userAgent}</span>
         )}

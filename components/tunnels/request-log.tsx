@@ -1,6 +1,8 @@
 "use client";
 
+import { usePathname } from "next/navigation";
 import { Fragment, type ReactNode, useCallback, useEffect, useRef, useState } from "react";
+import { normalizeIpAddress } from "@/lib/forwarding/ip-address";
 import { formatBytes, formatDuration, type StatusTone, statusTone } from "@/lib/web/format";
 import { accessCell } from "@/lib/web/log-access";
 import { type LogFilters, logFiltersToQuery } from "@/lib/web/log-filters";
@@ -69,6 +71,12 @@ export function RequestLog({
   }, [rows]);
 
   const { report: reportActivity } = useTunnelActivity();
+  const pathname = usePathname();
+  /** This log narrowed to a row's visitor (the other filters kept), unless it already is. */
+  const visitorHref = (row: LogRow): string | undefined => {
+    const ip = normalizeIpAddress(row.clientIp);
+    return ip && ip !== filters.ip ? `${pathname}?${logFiltersToQuery({ ...filters, ip })}` : undefined;
+  };
   const base = `/api/tunnels/${encodeURIComponent(name)}/logs`;
   const query = logFiltersToQuery(filters);
   const endpoint = `${base}?${query ? `${query}&` : ""}`;
@@ -299,7 +307,7 @@ export function RequestLog({
                       <tr id={detailsId} className="bg-zinc-50">
                         <td />
                         <td colSpan={8} className="px-3 pt-1 pb-4">
-                          <RequestDetails row={row} publicUrl={publicUrl} />
+                          <RequestDetails row={row} publicUrl={publicUrl} visitorHref={visitorHref(row)} />
                         </td>
                       </tr>
                     )}

@@ -131,6 +131,31 @@ test("header search finds a name or value in either list, case-insensitively; hi
   assert.deepEqual(await paths("%"), []);
 });
 
+test("one visitor's requests: the client address matches exactly, IPv6 in any spelling", async () => {
+  const row = (path: string, clientIp: string) => ({
+    ...base,
+    name: "visitors",
+    method: "GET",
+    path,
+    status: 200,
+    clientIp,
+  });
+  await db.requestLog.createMany({
+    data: [
+      row("/a", "203.0.113.7"),
+      row("/b", "203.0.113.70"),
+      row("/c", "2001:db8::1"),
+      row("/d", "203.0.113.7"),
+    ],
+  });
+  const paths = async (clientIp: string) =>
+    (await listRequestLogs(db, { name: "visitors", clientIp })).rows.map((r) => r.path);
+  assert.deepEqual(await paths("203.0.113.7"), ["/d", "/a"]);
+  assert.deepEqual(await paths("2001:DB8:0::1"), ["/c"]);
+  assert.deepEqual(await paths("198.51.100.4"), []);
+  assert.equal((await listRequestLogs(db, { name: "visitors", clientIp: "" })).rows.length, 4);
+});
+
 test("after: the rows newer than a cursor, for the live tail", async () => {
   const { rows } = await listRequestLogs(db, { name: "shop", limit: 200 });
   const newest = rows[0]!;
@@ -155,6 +180,8 @@ test("bad filters are refused", async () => {
     { name: "shop", limit: 201 },
     { name: "shop", before: "1; DROP TABLE" },
     { name: "shop", statusClass: "6xx" },
+    { name: "shop", clientIp: "198.51.100" },
+    { name: "shop", clientIp: "'; DROP TABLE request_logs; --" },
     { name: "" },
   ]) {
     await assert.rejects(listRequestLogs(db, filter as never), (e) => e instanceof AppError);

@@ -8,6 +8,7 @@
 import { z } from "zod";
 import type { Db, Prisma } from "../db.ts";
 import { AppError } from "../errors.ts";
+import { normalizeIpAddress } from "../forwarding/ip-address.ts";
 import { parseInput } from "../validate.ts";
 import { type HeaderPair, parseStoredHeaders } from "./headers.ts";
 import type { NewRequestLog } from "./row.ts";
@@ -37,6 +38,14 @@ export const requestLogFilterSchema = z.object({
   pathContains: optional(z.string().max(500, "Use at most 500 characters")),
   /** Text in a request or response header's name or value (hidden credentials match by name only). */
   headersContain: optional(z.string().max(500, "Use at most 500 characters")),
+  /** One visitor's address, as the log stores it. */
+  clientIp: optional(
+    z.string().transform((text, ctx) => {
+      const ip = normalizeIpAddress(text);
+      if (ip === null) ctx.addIssue({ code: "custom", message: "Use an IPv4 or IPv6 address" });
+      return ip ?? text;
+    }),
+  ),
   from: optional(z.coerce.date({ message: "Pick a valid start time" })),
   to: optional(z.coerce.date({ message: "Pick a valid end time" })),
   before: optional(idCursor),
@@ -102,6 +111,7 @@ export async function listRequestLogs(db: Db, filter: RequestLogFilter): Promise
     ...(f.method ? { method: f.method } : {}),
     ...(f.pathContains ? { path: { contains: escapeLike(f.pathContains), mode: "insensitive" } } : {}),
     ...(f.headersContain ? { OR: headersMatching(f.headersContain) } : {}),
+    ...(f.clientIp ? { clientIp: f.clientIp } : {}),
     ...(f.from || f.to ? { at: { ...(f.from ? { gte: f.from } : {}), ...(f.to ? { lt: f.to } : {}) } } : {}),
   };
   const tail = f.after !== undefined && f.before === undefined;

@@ -23,6 +23,8 @@ test("parses known filters from search params", () => {
 
 test("drops malformed values instead of failing", () => {
   assert.deepEqual(parseLogFilters({ status: "6xx", method: "GE T", range: "1y", path: "" }), {});
+  assert.deepEqual(parseLogFilters({ ip: "1:2" }), {});
+  assert.deepEqual(parseLogFilters({ ip: "<script>" }), {});
   assert.deepEqual(parseLogFilters({ status: ["2xx", "5xx"] }), { status: "2xx" });
   assert.equal(hasFilters({}), false);
 });
@@ -33,11 +35,16 @@ test("round-trips through the query string", () => {
     method: "GET",
     path: "/a b&c",
     header: 'x-id: "7"',
+    ip: "2001:db8::7",
     range: "15m" as const,
   };
   assert.deepEqual(parseLogFilters(new URLSearchParams(logFiltersToQuery(filters))), filters);
   assert.equal(hasFilters({ header: "x" }), true);
   assert.equal(toQueryFilter("app", filters, Date.now()).headersContain, 'x-id: "7"');
+  assert.equal(toQueryFilter("app", filters, Date.now()).clientIp, "2001:db8::7");
+  assert.equal(hasFilters({ ip: "203.0.113.7" }), true);
+  // Written as the log stores it.
+  assert.deepEqual(parseLogFilters({ ip: " 2001:DB8:0:0::7 " }), { ip: "2001:db8::7" });
 });
 
 test("turns a relative range into a start time", () => {

@@ -1,5 +1,6 @@
 // Pure: the request log's filters as they live in the URL, shared by the page, the client table and
 // the route handlers. The query layer (lib/request-logs) validates them again.
+import { normalizeIpAddress } from "../forwarding/ip-address.ts";
 
 export const STATUS_FILTERS = ["2xx", "3xx", "4xx", "5xx"] as const;
 export const METHOD_FILTERS = ["GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS"] as const;
@@ -19,6 +20,8 @@ export interface LogFilters {
   path?: string;
   /** Text in a header's name or value (the `header` search param). */
   header?: string;
+  /** One visitor's address, exactly (the `ip` search param). */
+  ip?: string;
   /** A window ending now; ignored when `from` or `to` is set. */
   range?: RangeFilter;
   /** A custom window (ISO instants), either end open. */
@@ -48,6 +51,7 @@ export function parseLogFilters(params: Params): LogFilters {
   const method = read(params, "method")?.toUpperCase();
   const path = read(params, "path")?.slice(0, 500);
   const header = read(params, "header")?.slice(0, 500);
+  const ip = normalizeIpAddress(read(params, "ip") ?? "");
   const from = readInstant(params, "from");
   const to = readInstant(params, "to");
   const range = from || to ? undefined : read(params, "range");
@@ -58,6 +62,7 @@ export function parseLogFilters(params: Params): LogFilters {
     ...(method && /^[A-Z]{1,16}$/.test(method) ? { method } : {}),
     ...(path ? { path } : {}),
     ...(header ? { header } : {}),
+    ...(ip ? { ip } : {}),
     ...(range && range in RANGE_FILTERS ? { range: range as RangeFilter } : {}),
     ...(from ? { from } : {}),
     ...(to ? { to } : {}),
@@ -79,6 +84,7 @@ export function logFiltersToQuery(filters: LogFilters): string {
   if (filters.method) params.set("method", filters.method);
   if (filters.path) params.set("path", filters.path);
   if (filters.header) params.set("header", filters.header);
+  if (filters.ip) params.set("ip", filters.ip);
   if (filters.range) params.set("range", filters.range);
   if (filters.from) params.set("from", filters.from);
   if (filters.to) params.set("to", filters.to);
@@ -94,6 +100,7 @@ export function toQueryFilter(name: string, filters: LogFilters, now: number) {
     method: filters.method,
     pathContains: filters.path,
     headersContain: filters.header,
+    clientIp: filters.ip,
     from: filters.from ? new Date(filters.from) : relativeFrom,
     to: filters.to ? new Date(filters.to) : undefined,
   };
@@ -105,6 +112,7 @@ export function hasFilters(filters: LogFilters): boolean {
       filters.method ||
       filters.path ||
       filters.header ||
+      filters.ip ||
       filters.range ||
       filters.from ||
       filters.to,

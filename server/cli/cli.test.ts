@@ -117,6 +117,8 @@ test("each mistake exits non-zero with one specific line", async () => {
     [["user", "remove", "x"], {}, /unknown command "user remove"/],
     [["user", "add"], {}, /missing <email>/],
     [["logs", "myapp", "--limit", "500"], {}, /--limit must be a whole number from 1 to 200/],
+    [["logs", "myapp", "--status", "6xx"], {}, /Choose 2xx, 3xx, 4xx or 5xx/],
+    [["logs", "myapp", "--ip", "203.0.113"], {}, /Use an IPv4 or IPv6 address/],
     [["name", "list", "--bogus"], {}, /Unknown option '--bogus'$/m],
   ];
   const results = await Promise.all(cases.map(([args, extra]) => cli(args, extra)));
@@ -239,6 +241,16 @@ test("logs prints the latest requests, and --follow prints new ones until Ctrl-C
   assert.match(shown.stdout, /GET\s+\/locked\s+401\s+13 ms\s+0 B\s+203\.0\.113\.9\s+password_wrong/);
   assert.doesNotMatch(shown.stdout, /\/first/, "--limit 2 shows the latest only");
   assert.match((await cli(["logs", "myapp"])).stdout, /GET\s+\/first\s+200\s+13 ms\s+2\.0 KB/);
+  // The dashboard's filters: only the 5xx row, only one visitor's, or none.
+  const failed = await cli(["logs", "myapp", "--status", "5xx"]);
+  assert.match(failed.stdout, /\/second/);
+  assert.doesNotMatch(failed.stdout, /\/first|\/locked/);
+  const visitor = await cli(["logs", "myapp", "--ip", "203.0.113.9", "--method", "get", "--path", "LOCK"]);
+  assert.match(visitor.stdout, /\/locked/);
+  assert.doesNotMatch(visitor.stdout, /\/first|\/second/);
+  const nobody = await cli(["logs", "myapp", "--ip", "198.51.100.1"]);
+  assert.equal(nobody.code, 0, nobody.stderr);
+  assert.match(nobody.stdout, /No requests to myapp match these filters/);
 
   // --headers: both lists under their request, credentials hidden, nothing a terminal would obey.
   await database.db.requestLog.create({

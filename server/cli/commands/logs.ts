@@ -2,7 +2,11 @@ import type { Db } from "../../../lib/db.ts";
 import { createDb } from "../../../lib/db.ts";
 import { createLogAnnouncements } from "../../../lib/request-logs/announcements.ts";
 import type { HeaderPair } from "../../../lib/request-logs/headers.ts";
-import { listRequestLogs, type RequestLogRow } from "../../../lib/request-logs/query.ts";
+import {
+  listRequestLogs,
+  type RequestLogFilter,
+  type RequestLogRow,
+} from "../../../lib/request-logs/query.ts";
 import { sanitize } from "../../ssh/terminal.ts";
 import type { Command, CommandContext } from "../command.ts";
 import { parseCommandArgs, UsageError } from "../command.ts";
@@ -16,13 +20,18 @@ const ANNOUNCED_POLL_MS = 30_000;
 
 export const logs: Command = {
   name: "logs",
-  synopsis: "<name> [--limit N] [--follow] [--headers]",
+  synopsis: "<name> [--limit N] [--follow] [--headers] [--status 5xx] [--method M] [--path TEXT] [--ip ADDR]",
   summary: "Show a tunnel's latest requests; --follow keeps printing new ones",
   details: `Options:
   -n, --limit N   how many of the latest requests to show (1-200, default 20)
   -f, --follow    keep printing new requests as the relay writes them, until Ctrl-C
   --headers       print each request's headers ("> ") and its response's ("< ") under it;
-                  credentials show as (hidden), since they are never stored`,
+                  credentials show as (hidden), since they are never stored
+Filters (as in the dashboard's log; with --follow too):
+  --status CLASS  2xx, 3xx, 4xx or 5xx
+  --method M      one HTTP method, e.g. POST
+  --path TEXT     paths containing TEXT (any case)
+  --ip ADDR       one visitor's requests (IPv4 or IPv6 address)`,
   async run(context) {
     const { values, positionals } = parseCommandArgs(
       context.args,
@@ -30,6 +39,10 @@ export const logs: Command = {
         limit: { type: "string", short: "n" },
         follow: { type: "boolean", short: "f" },
         headers: { type: "boolean" },
+        status: { type: "string" },
+        method: { type: "string" },
+        path: { type: "string" },
+        ip: { type: "string" },
       },
       { required: ["name"] },
     );
@@ -37,22 +50,34 @@ export const logs: Command = {
     if (!Number.isInteger(limit) || limit < 1 || limit > 200) {
       throw new UsageError("--limit must be a whole number from 1 to 200");
     }
-    const name = positionals[0] ?? "";
+    // Checked by the query layer, whose messages say what each one takes.
+    const filters: RequestLogFilter = {
+      name: positionals[0] ?? "",
+      statusClass: values.status,
+      method: values.method,
+      pathContains: values.path,
+      clientIp: values.ip,
+    };
+    const name = filters.name;
     const database = await resolveDatabase(context.env());
     const db = createDb(database.url, { max: 1, applicationName: "burrow-cli-logs" });
     try {
-      const { rows } = await listRequestLogs(db, { name, limit });
+      const { rows } = await listRequestLogs(db, { ...filters, limit });
       const oldestFirst = rows.reverse();
       const print = (row: RequestLogRow) => {
         context.out(formatLine(toCells(row)));
         if (values.headers) for (const line of headerLines(row)) context.out(line);
       };
-      if (oldestFirst.length === 0 && !values.follow) context.out(`No requests logged for ${name} yet`);
-      else {
+      const filtered = [values.status, values.method, values.path, values.ip].some((v) => v !== undefined);
+      if (oldestFirst.length === 0 && !values.follow) {
+        context.out(
+          filtered ? `No requests to ${name} match these filters` : `No requests logged for ${name} yet`,
+        );
+      } else {
         context.out(formatLine(HEADERS));
         oldestFirst.forEach(print);
       }
-      if (values.follow) await follow(context, db, database.url, name, oldestFirst.at(-1)?.id, print);
+      if (values.follow) await follow(context, db, database.url, filters, oldestFirst.at(-1)?.id, print);
     } catch (error) {
       throw explainConnectionError(error, database.url);
     } finally {
@@ -107,7 +132,7 @@ async function follow(
   context: CommandContext,
   db: Db,
   databaseUrl: string,
-  name: string,
+  filters: RequestLogFilter,
   lastId: string | undefined,
   print: (row: RequestLogRow) => void,
 ): Promise<void> {
@@ -124,7 +149,7 @@ async function follow(
   let wake = () => {};
   const listen = async () => {
     try {
-      await feed.subscribe(name, {
+      await feed.subscribe(filters.name, {
         rows: () => {
           announced = true;
           wake();
@@ -142,7 +167,7 @@ async function follow(
     await listen();
     while (!stopped) {
       announced = false;
-      const { rows } = await listRequestLogs(db, { name, after, limit: 200 });
+      const { rows } = await listRequestLogs(db, { ...filters, after, limit: 200 });
       for (const row of rows.reverse()) {
         print(row);
         after = row.id;

@@ -322,6 +322,60 @@ test("a dev server that refuses other hosts: the owner sends it Host: localhost,
   await access.close();
 });
 
+test("allowed networks: a visitor from another network gets the 403 page, the owner's own gets in", async ({
+  browser,
+}) => {
+  const access = await openAccessPage();
+  await setMode(access, "Public");
+  const field = access.getByLabel("Addresses and ranges");
+  const save = access.getByRole("button", { name: "Save addresses" });
+  // A typo is named and nothing is saved.
+  await field.fill("203.0.113.0/24\n10.0.0.0/33");
+  await save.click();
+  await expect(access.getByText(/Not an address or range: 10\.0\.0\.0\/33/)).toBeVisible();
+  await expect(field).toHaveValue("203.0.113.0/24\n10.0.0.0/33");
+  await access.reload();
+  await expect(access.getByLabel("Addresses and ranges")).toHaveValue("");
+
+  const visitor = await browser.newContext();
+  const page = await visitor.newPage();
+  const target = `${world.url(name)}/office`;
+  await field.fill("203.0.113.0/24");
+  await save.click();
+  await expect(
+    access.getByText("Saved: only visitors from this address or range may open it."),
+  ).toBeVisible();
+  await eventually(page, target, async () =>
+    expect(page.getByRole("heading", { name: "Not open to your network" })).toBeVisible(),
+  );
+
+  // The owner's log says why.
+  const dashboard = await owner.newPage();
+  await dashboard.goto(`/tunnels/${name}`);
+  const log = dashboard.getByRole("table", { name: `Requests to ${name}, newest first` });
+  await expect(log.getByRole("row").filter({ hasText: "/office" }).first()).toContainText(
+    "Address not allowed",
+    {
+      timeout: 20_000,
+    },
+  );
+  await dashboard.close();
+
+  // This machine's network (loopback) added: the visitor gets the app; emptied, anyone does.
+  await field.fill("203.0.113.0/24, Loopback");
+  await save.click();
+  await expect(
+    access.getByText("Saved: only visitors from these 2 addresses and ranges may open it."),
+  ).toBeVisible();
+  await expect(access.getByLabel("Addresses and ranges")).toHaveValue("203.0.113.0/24\nloopback");
+  await eventually(page, target, async () => expect((await echoOf(page)).path).toBe("/office"));
+  await access.getByLabel("Addresses and ranges").fill("");
+  await save.click();
+  await expect(access.getByText("Saved: visitors from any address may open it.")).toBeVisible();
+  await visitor.close();
+  await access.close();
+});
+
 test("the access page shows field errors from the shared schemas and keeps what was typed", async ({
   browser,
 }) => {

@@ -43,7 +43,15 @@ export const TRUST_NOBODY: ProxyTrust = () => false;
 
 /** Builds the check for parsed entries (invalid ones are ignored: parseTrustedProxies reports them). */
 export function proxyTrust(entries: readonly TrustedProxyEntry[]): ProxyTrust {
-  if (entries.length === 0) return TRUST_NOBODY;
+  return entries.length === 0 ? TRUST_NOBODY : addressCheck(entries);
+}
+
+/**
+ * True when an address is in one of the entries (addresses, ranges, group names): the proxies
+ * trusted here, and the visitors a name lets in (its allowed addresses). An IPv4 peer of a
+ * dual-stack socket matches its IPv4 ranges. Invalid entries match nothing.
+ */
+export function addressCheck(entries: readonly string[]): (address: string) => boolean {
   const list = new BlockList();
   for (const entry of entries.flatMap((e) => PROXY_GROUPS[e] ?? [e])) {
     const range = parseRange(entry);

@@ -61,6 +61,7 @@ export const ACCESS_PAGES = [
   "form_rejected",
   "now_public",
   "not_found",
+  "address_not_allowed",
 ] as const;
 export type AccessPage = (typeof ACCESS_PAGES)[number];
 

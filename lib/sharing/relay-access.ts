@@ -21,6 +21,8 @@ export interface NameAccessState {
   passwordVersion: number;
   /** Send the app "Host: localhost" instead of the visitor's Host. */
   hostLocalhost: boolean;
+  /** Visitor addresses, ranges and groups that may open the name; empty: anyone. */
+  allowedIps: readonly string[];
   /**
    * The name's links that may have visitors holding a cookie, by id: those opened since
    * `cookiesIssuedSince` (a cookie for a link not listed here no longer admits).
@@ -34,6 +36,7 @@ export const PUBLIC_STATE: NameAccessState = Object.freeze({
   passwordHash: null,
   passwordVersion: 0,
   hostLocalhost: false,
+  allowedIps: [],
   links: new Map(),
 });
 
@@ -61,6 +64,7 @@ export async function loadAccessState(
       passwordHash: true,
       passwordVersion: true,
       hostLocalhost: true,
+      allowedIps: true,
       shareLinks: {
         where: { lastUsedAt: { gte: cookiesIssuedSince } },
         select: { id: true, revokedAt: true, expiresAt: true },
@@ -75,6 +79,7 @@ export async function loadAccessState(
     passwordHash: reservation.passwordHash,
     passwordVersion: reservation.passwordVersion,
     hostLocalhost: reservation.hostLocalhost,
+    allowedIps: reservation.allowedIps,
     links: new Map(
       reservation.shareLinks.map((l) => [l.id, { revokedAt: l.revokedAt, expiresAt: l.expiresAt }]),
     ),

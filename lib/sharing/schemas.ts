@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { parseTrustedProxies } from "../forwarding/trusted-proxies.ts";
 
 export const TUNNEL_PASSWORD_MIN = 8;
 
@@ -26,6 +27,45 @@ export const appHostSchema = z
   })
   .strict();
 export type AppHost = z.output<typeof appHostSchema>["host"];
+
+/** Entries a name's allowed-address list may hold. */
+export const ALLOWED_ADDRESSES_MAX = 50;
+
+/**
+ * The visitor addresses that may open a name: addresses (203.0.113.7, 2001:db8::7), ranges
+ * (10.0.0.0/8, 2001:db8::/32) and the groups "private" and "loopback", separated by commas, spaces
+ * or lines. Empty: anyone may. Stored in lower case without repeats, in the order given.
+ */
+export const allowedAddressesSchema = z
+  .object({
+    addresses: z
+      .string()
+      .max(4000, "Use at most 4,000 characters")
+      .transform((text, ctx) => {
+        const written = [
+          ...new Set(
+            text
+              .split(/[\s,]+/)
+              .filter(Boolean)
+              .map((e) => e.toLowerCase()),
+          ),
+        ];
+        const { invalid } = parseTrustedProxies(written.join(","));
+        if (invalid.length > 0) {
+          ctx.addIssue({
+            code: "custom",
+            message: `Not an address or range: ${invalid.slice(0, 3).join(", ")}${invalid.length > 3 ? ", …" : ""} (write e.g. 203.0.113.7, 10.0.0.0/8, 2001:db8::/32 or private)`,
+          });
+        } else if (written.length > ALLOWED_ADDRESSES_MAX) {
+          ctx.addIssue({
+            code: "custom",
+            message: `Use at most ${ALLOWED_ADDRESSES_MAX} addresses or ranges`,
+          });
+        }
+        return written;
+      }),
+  })
+  .strict();
 
 /** A form sends an empty string for a field left blank: that means "not given". */
 const emptyAsUndefined = (value: unknown) => (value === "" ? undefined : value);

@@ -8,6 +8,7 @@ import {
   listShareLinks,
   revokeShareLink,
   setAccessSettings,
+  setAllowedAddresses,
   setAppHost,
   shareLinkProblem,
 } from "./service.ts";
@@ -50,7 +51,30 @@ test("password mode needs a password, and a new password bumps the version", asy
     mode: "LINKS",
     hasPassword: true,
     appHost: "VISITOR",
+    allowedAddresses: [],
   });
+});
+
+test("allowed addresses: stored as written (lower case, no repeats); bad input names the entry and changes nothing", async () => {
+  const { db } = database;
+  const saved = await setAllowedAddresses(db, owner, "demo", {
+    addresses: "203.0.113.7, 10.0.0.0/8\n2001:DB8::/32  Private\n203.0.113.7",
+  });
+  assert.deepEqual(saved, ["203.0.113.7", "10.0.0.0/8", "2001:db8::/32", "private"]);
+  assert.deepEqual((await getAccessSettings(db, owner, "demo")).allowedAddresses, saved);
+  for (const [addresses, message] of [
+    ["10.0.0.0/33", /Not an address or range: 10\.0\.0\.0\/33/],
+    ["203.0.113.7 office-wifi", /Not an address or range: office-wifi/],
+    [Array.from({ length: 51 }, (_, i) => `10.0.0.${i}`).join(" "), /at most 50/],
+  ] as const) {
+    await assert.rejects(
+      setAllowedAddresses(db, owner, "demo", { addresses }),
+      (e: unknown) => code("invalid_input")(e) && message.test(String(e)),
+    );
+  }
+  await assert.rejects(setAllowedAddresses(db, stranger, "demo", { addresses: "" }), code("not_found"));
+  assert.deepEqual((await getAccessSettings(db, owner, "demo")).allowedAddresses, saved, "unchanged");
+  assert.deepEqual(await setAllowedAddresses(db, owner, "demo", { addresses: " \n " }), []);
 });
 
 test("the Host header a name's app receives is the visitor's until set to localhost; bad input changes nothing", async () => {

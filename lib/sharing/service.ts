@@ -6,6 +6,7 @@ import { parseInput } from "../validate.ts";
 import {
   type AppHost,
   accessSettingsSchema,
+  allowedAddressesSchema,
   appHostSchema,
   createShareLinkSchema,
   expiryDate,
@@ -30,13 +31,33 @@ export async function getAccessSettings(
   db: Db,
   userId: string,
   name: string,
-): Promise<AccessSummary & { appHost: AppHost }> {
+): Promise<AccessSummary & { appHost: AppHost; allowedAddresses: string[] }> {
   const reservation = await ownedReservation(db, userId, name);
   return {
     mode: reservation.accessMode,
     hasPassword: reservation.passwordHash !== null,
     appHost: reservation.hostLocalhost ? "LOCALHOST" : "VISITOR",
+    allowedAddresses: reservation.allowedIps,
   };
+}
+
+/**
+ * Sets the visitor addresses that may open a name (empty: anyone). The relay checks them before any
+ * password or share link, and is told at once. Returns the list as stored.
+ */
+export async function setAllowedAddresses(
+  db: Db,
+  userId: string,
+  name: string,
+  input: unknown,
+): Promise<string[]> {
+  const { addresses } = parseInput(allowedAddressesSchema, input);
+  const reservation = await ownedReservation(db, userId, name);
+  await db.$transaction([
+    db.reservation.update({ where: { id: reservation.id }, data: { allowedIps: addresses } }),
+    relayCommandQuery(db, { type: "access-changed", name }),
+  ]);
+  return addresses;
 }
 
 /**

@@ -87,6 +87,11 @@ const PAGES: Record<AccessPage, { label: string; refused: boolean; detail: strin
     refused: true,
     detail: "An unknown path under /__burrow/, Burrow's own prefix.",
   },
+  address_not_allowed: {
+    label: "Address not allowed",
+    refused: true,
+    detail: "The visitor's address is not in this name's allowed addresses (Access & sharing).",
+  },
 };
 
 export interface AccessCell {

@@ -8,7 +8,12 @@ import http, { type IncomingMessage } from "node:http";
 import { after, before, test } from "node:test";
 import { WebSocket, WebSocketServer } from "ws";
 import { createLogger } from "../../lib/logger.ts";
-import { createShareLink, setAccessSettings, setAppHost } from "../../lib/sharing/service.ts";
+import {
+  createShareLink,
+  setAccessSettings,
+  setAllowedAddresses,
+  setAppHost,
+} from "../../lib/sharing/service.ts";
 import { createTestDatabase, type TestDatabase } from "../../lib/testing/db.ts";
 import {
   type EdgeTestRelay,
@@ -194,6 +199,43 @@ test("a name set to send Host: localhost: its app gets that Host, behind the pas
   }
   const back = await requestEdge(relay, { host: hostOf("open"), path: "/dev" });
   assert.equal((JSON.parse(back.body) as Echo).headers.host, hostOf("open"));
+});
+
+test("allowed addresses: other networks get the 403 page before anything else (upgrades too); listed visitors go on as before", async () => {
+  const setList = async (name: string, addresses: string) => {
+    await setAllowedAddresses(testDb.db, owner, name, { addresses });
+    gate.invalidate(name); // what the dashboard's notification does
+  };
+  await setList("open", "127.0.0.2, 10.0.0.0/8");
+  await setList("guarded", "127.0.0.2");
+  try {
+    const before = seen.length;
+    const refused = await requestEdge(relay, { host: hostOf("open"), path: "/office-only?burrow_share=tok" });
+    assert.equal(refused.status, 403);
+    assert.match(refused.body, /Not open to your network/);
+    // Not even the password form is shown to other networks.
+    assert.equal((await requestEdge(relay, { host: hostOf("guarded"), path: "/start" })).status, 403);
+    await assert.rejects(openSocket("open"), /refused 403/);
+    assert.equal(seen.length, before, "the app saw none of them");
+
+    const fromOffice = { localAddress: "127.0.0.2" };
+    const allowed = await requestEdge(relay, { host: hostOf("open"), path: "/office", ...fromOffice });
+    assert.equal(allowed.status, 200);
+    assert.equal((JSON.parse(allowed.body) as Echo).url, "/office");
+    const asked = await requestEdge(relay, { host: hostOf("guarded"), path: "/start", ...fromOffice });
+    assert.equal(asked.status, 401, "a listed visitor still needs the password");
+
+    const where = { name: "open", accessPage: "address_not_allowed" };
+    await waitFor(async () => (await testDb.db.requestLog.count({ where })) >= 2, "the refused rows");
+    const row = await testDb.db.requestLog.findFirstOrThrow({ where: { ...where, upgrade: false } });
+    assert.equal(row.path, "/office-only", "the share token is not logged");
+    assert.equal(row.admission, "DENIED");
+    assert.equal(row.status, 403);
+  } finally {
+    await setList("open", "");
+    await setList("guarded", "");
+  }
+  assert.equal((await requestEdge(relay, { host: hostOf("open"), path: "/again" })).status, 200);
 });
 
 test("a share link redirects to the clean URL; the token never reaches the app or the log", async () => {

@@ -1,5 +1,6 @@
 import type { Db } from "../../lib/db.ts";
 import type { Env } from "../../lib/env.ts";
+import { addressCheck } from "../../lib/forwarding/trusted-proxies.ts";
 import type { Logger } from "../../lib/logger.ts";
 import { verifyPassword } from "../../lib/passwords.ts";
 import type { AccessPage } from "../../lib/request-logs/row.ts";
@@ -23,6 +24,7 @@ import type { EdgePage } from "../http/pages.ts";
 import type { Relay } from "../relay.ts";
 import { readFormBody, signFormToken, verifyFormToken } from "./login-form.ts";
 import {
+  addressNotAllowedPage,
   badFormPage,
   crossSitePage,
   type LinkProblem,
@@ -477,19 +479,35 @@ export function createAccessGate(deps: AccessGateDeps): AccessGateHandle {
     return respond(notFoundPage(), "DENIED", "not_found", { path });
   }
 
+  /**
+   * The gate with the name's state at hand: visitors from other networks than the allowed ones are
+   * turned away first (the password form and share links included), then the access mode decides.
+   */
+  function admit(request: AccessRequest, state: NameAccessState): AccessDecision | Promise<AccessDecision> {
+    if (!addressAllowed(state, request.clientIp)) {
+      // A share token in the query is not logged, though it was not even looked at.
+      const share = takeShareParam(request.path);
+      return respond(
+        addressNotAllowedPage(),
+        "DENIED",
+        "address_not_allowed",
+        share.found ? { path: share.path } : {},
+      );
+    }
+    const { pathname } = splitTarget(request.path);
+    if (pathname.startsWith(RESERVED_PREFIX)) return reserved(request, pathname);
+    const decision = decide(request, state);
+    return decision instanceof Promise
+      ? decision.then((d) => withAppHost(d, state))
+      : withAppHost(decision, state);
+  }
+
   return {
     check(request) {
-      const { pathname } = splitTarget(request.path);
-      if (pathname.startsWith(RESERVED_PREFIX)) return reserved(request, pathname);
       const state = cache.peek(request.name, request.tunnel);
-      if (state) {
-        const decision = decide(request, state);
-        return decision instanceof Promise
-          ? decision.then((d) => withAppHost(d, state))
-          : withAppHost(decision, state);
-      }
+      if (state) return admit(request, state);
       return cache.get(request.name, request.tunnel).then(
-        async (loaded) => withAppHost(await decide(request, loaded), loaded),
+        (loaded) => admit(request, loaded),
         (error: unknown) => {
           // The edge answers 503: without the name's state, the gate cannot know it may be public.
           logger.error("access state unavailable", { name: request.name, error: String(error) });
@@ -511,6 +529,20 @@ export function createAccessGate(deps: AccessGateDeps): AccessGateHandle {
       cache.clear();
     },
   };
+}
+
+/** Each state's allowed addresses as a check, built once per load of the state. */
+const addressChecks = new WeakMap<NameAccessState, (address: string) => boolean>();
+
+/** True when the name lets this visitor in by address (it has no list, or the address is in it). */
+function addressAllowed(state: NameAccessState, clientIp: string): boolean {
+  if (state.allowedIps.length === 0) return true;
+  let check = addressChecks.get(state);
+  if (!check) {
+    check = addressCheck(state.allowedIps);
+    addressChecks.set(state, check);
+  }
+  return check(clientIp);
 }
 
 /** A forwarded request of a name set to "Host: localhost" gets that Host; anything else is unchanged. */

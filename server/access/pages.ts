@@ -135,6 +135,17 @@ const LINKS_ONLY = renderPage(
   "It can only be opened with a share link. If you were given one, open that link.",
 );
 
+const ADDRESS_NOT_ALLOWED = renderPage(
+  403,
+  "Not open to your network",
+  "This address only opens for certain networks, and yours is not one of them. If you should have access, ask its owner to allow your network.",
+);
+
+/** For names with allowed addresses, to visitors from any other. */
+export function addressNotAllowedPage(): EdgePage {
+  return ADDRESS_NOT_ALLOWED;
+}
+
 /** For names in links-only mode, to visitors without a valid link. */
 export function linksOnlyPage(headers?: ExtraHeaders): EdgePage {
   return withHeaders(LINKS_ONLY, headers);

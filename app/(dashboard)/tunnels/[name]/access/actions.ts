@@ -3,7 +3,13 @@
 import { revalidatePath } from "next/cache";
 import { z } from "zod";
 import { accessSettingsSchema, appHostSchema, createShareLinkSchema } from "@/lib/sharing/schemas";
-import { createShareLink, revokeShareLink, setAccessSettings, setAppHost } from "@/lib/sharing/service";
+import {
+  createShareLink,
+  revokeShareLink,
+  setAccessSettings,
+  setAllowedAddresses,
+  setAppHost,
+} from "@/lib/sharing/service";
 import { defineAction } from "@/lib/web/action";
 import { getDb } from "@/lib/web/db";
 
@@ -25,6 +31,16 @@ export const setAppHostAction = defineAction(
   { schema: appHostSchema.extend({ name: nameField }) },
   async ({ name, host }, { user }) => {
     const saved = await setAppHost(getDb(), user.id, name, { host });
+    revalidatePath(accessPath(name));
+    return saved;
+  },
+);
+
+export const setAllowedAddressesAction = defineAction(
+  { schema: z.object({ name: nameField, addresses: z.string() }) },
+  async ({ name, addresses }, { user }) => {
+    // The service checks the list (allowedAddressesSchema), so its messages name the bad entry.
+    const saved = await setAllowedAddresses(getDb(), user.id, name, { addresses });
     revalidatePath(accessPath(name));
     return saved;
   },

@@ -1,6 +1,7 @@
 import type { Metadata } from "next";
 import Link from "next/link";
 import { AccessModeForm } from "@/components/sharing/access-mode-form";
+import { AllowedAddressesForm } from "@/components/sharing/allowed-addresses-form";
 import { AppHostForm } from "@/components/sharing/app-host-form";
 import { CreateShareLinkForm } from "@/components/sharing/create-share-link-form";
 import { ShareLinkList, type ShareLinkRow } from "@/components/sharing/share-link-list";
@@ -16,6 +17,7 @@ import {
   createShareLinkAction,
   revokeShareLinkAction,
   setAccessModeAction,
+  setAllowedAddressesAction,
   setAppHostAction,
 } from "./actions";
 
@@ -68,6 +70,19 @@ export default async function TunnelAccessPage({ params }: Props) {
             <CardHeader title="Access mode" description="Changes apply to visitors within seconds." />
             <CardBody>
               <AccessModeForm action={setAccessModeAction} name={detail.name} initial={settings} />
+            </CardBody>
+          </Card>
+          <Card>
+            <CardHeader
+              title="Allowed networks"
+              description="Only visitors from these addresses get as far as the access mode above; everyone else gets a 403 page. Checked behind trusted proxies too (BURROW_TRUSTED_PROXIES)."
+            />
+            <CardBody>
+              <AllowedAddressesForm
+                action={setAllowedAddressesAction}
+                name={detail.name}
+                initial={settings.allowedAddresses}
+              />
             </CardBody>
           </Card>
           <Card>

@@ -12,6 +12,8 @@ export interface Reservation {
   passwordVersion: number;
   /** The app receives Host: localhost instead of the visitor's host (the name's "Your app" setting). */
   hostLocalhost: boolean;
+  /** Networks the name opens for (its "Allowed networks"); empty: any. */
+  allowedIps: string[];
   createdAt: Date;
   lastSeenAt: Date | null;
 }
@@ -35,6 +37,7 @@ export interface NameListItem {
   requests24h: number;
   accessMode: AccessMode;
   hostLocalhost: boolean;
+  allowedIps: string[];
   createdAt: Date;
   currentSession?: CurrentSession;
 }
@@ -60,6 +63,7 @@ const reservationSelect = {
   accessMode: true,
   passwordVersion: true,
   hostLocalhost: true,
+  allowedIps: true,
   createdAt: true,
   lastSeenAt: true,
 } as const;
@@ -271,6 +275,7 @@ async function withLiveState(db: Db, reservations: Reservation[]): Promise<NameL
       requests24h: countByName.get(r.name) ?? 0,
       accessMode: r.accessMode,
       hostLocalhost: r.hostLocalhost,
+      allowedIps: r.allowedIps,
       createdAt: r.createdAt,
       ...(session ? { currentSession: toCurrentSession(session) } : {}),
     };

@@ -73,10 +73,14 @@ test("add a user, their key and a name, then list them", async () => {
   const escaped = (fingerprint ?? "").replace(/[+/]/g, "\\$&");
   assert.match(keys.stdout, new RegExp(`^ann@laptop\\s+ssh-ed25519 256\\s+${escaped}`, "m"));
   // The name's "Host: localhost" setting (made in the dashboard) shows too.
-  await database.db.reservation.update({ where: { name: "myapp" }, data: { hostLocalhost: true } });
+  // So do its allowed networks.
+  await database.db.reservation.update({
+    where: { name: "myapp" },
+    data: { hostLocalhost: true, allowedIps: ["203.0.113.0/24", "private"] },
+  });
   const mine = await cli(["name", "list", "ann@example.com"]);
   assert.equal(mine.code, 0, mine.stderr);
-  assert.match(mine.stdout, /^myapp\s+ann@example\.com\s+offline\s+public\s+localhost\s+0/m);
+  assert.match(mine.stdout, /^myapp\s+ann@example\.com\s+offline\s+public, 2 networks\s+localhost\s+0/m);
 });
 
 test("each mistake exits non-zero with one specific line", async () => {

@@ -26,7 +26,10 @@ export const nameList: Command = {
           n.name,
           n.email,
           n.online ? "online" : "offline",
-          n.accessMode.toLowerCase(),
+          // Allowed networks narrow the mode: "password, 2 networks".
+          n.allowedIps.length > 0
+            ? `${n.accessMode.toLowerCase()}, ${n.allowedIps.length} ${n.allowedIps.length === 1 ? "network" : "networks"}`
+            : n.accessMode.toLowerCase(),
           // What the app receives as Host: the visitor's, or localhost for dev servers that insist.
           n.hostLocalhost ? "localhost" : "as sent",
           String(n.requests24h),

@@ -349,8 +349,10 @@ test("allowed networks: a visitor from another network gets the 403 page, the ow
     expect(page.getByRole("heading", { name: "Not open to your network" })).toBeVisible(),
   );
 
-  // The owner's log says why.
+  // The names list shows the narrowed access; the owner's log says why the visitor was refused.
   const dashboard = await owner.newPage();
+  await dashboard.goto("/names");
+  await expect(dashboard.getByTestId(`access-${name}`)).toHaveText("Public · 1 network");
   await dashboard.goto(`/tunnels/${name}`);
   const log = dashboard.getByRole("table", { name: `Requests to ${name}, newest first` });
   await expect(log.getByRole("row").filter({ hasText: "/office" }).first()).toContainText(

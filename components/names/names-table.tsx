@@ -1,6 +1,7 @@
 "use client";
 
 import Link from "next/link";
+import { accessLabel } from "@/lib/web/access-label";
 import { formatCount } from "@/lib/web/format";
 import type { NamesSnapshot } from "@/lib/web/names-dto";
 import { useLiveJson } from "../hooks/use-live-json";
@@ -11,11 +12,12 @@ import { StatusBadge } from "../ui/status-badge";
 import { TimeAgo } from "../ui/time-ago";
 
 const COLUMNS: readonly Column[] = [
-  { label: "Name", width: "w-[34%]" },
-  { label: "Status", width: "w-[16%]" },
-  { label: "Last seen", width: "w-[18%]" },
-  { label: "Requests 24 h", width: "w-[16%]", align: "right" },
-  { label: "Actions", width: "w-[16%]", align: "right", hidden: true },
+  { label: "Name", width: "w-[28%]" },
+  { label: "Status", width: "w-[13%]" },
+  { label: "Access", width: "w-[17%]" },
+  { label: "Last seen", width: "w-[14%]" },
+  { label: "Requests 24 h", width: "w-[14%]", align: "right" },
+  { label: "Actions", width: "w-[14%]", align: "right", hidden: true },
 ];
 
 /** The names list, refreshed every few seconds so "online" follows the ssh client without a reload. */
@@ -42,7 +44,7 @@ export function NamesTable({
       {snapshot.names.length === 0 ? (
         <EmptyState title="No names yet">Reserve a name to get a stable URL for your tunnel.</EmptyState>
       ) : (
-        <DataTable caption="Your names" columns={COLUMNS} minWidth="min-w-[40rem]">
+        <DataTable caption="Your names" columns={COLUMNS} minWidth="min-w-[46rem]">
           {snapshot.names.map((row) => (
             <tr key={row.name}>
               <td className="truncate py-3 pr-3">
@@ -52,6 +54,11 @@ export function NamesTable({
               </td>
               <td className="py-3" data-testid={`status-${row.name}`}>
                 <StatusBadge online={row.online} />
+              </td>
+              <td className="truncate py-3 pr-3" data-testid={`access-${row.name}`}>
+                <Link href={`/tunnels/${row.name}/access`} className="text-zinc-700 hover:underline">
+                  {accessLabel(row.accessMode, row.allowedNetworks)}
+                </Link>
               </td>
               <td className="py-3 text-zinc-600">{row.online ? "now" : <TimeAgo date={row.lastSeenAt} />}</td>
               <td className="py-3 text-right text-zinc-800">{formatCount(row.requests24h)}</td>

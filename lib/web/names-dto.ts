@@ -8,6 +8,8 @@ export interface NameRow {
   lastSeenAt: string | null;
   requests24h: number;
   accessMode: string;
+  /** How many allowed networks narrow the access mode (0: any address). */
+  allowedNetworks: number;
   session: { startedAt: string; clientIp: string; requests: number } | null;
 }
 
@@ -23,6 +25,7 @@ export function toNameRow(item: NameListItem): NameRow {
     lastSeenAt: item.lastSeenAt?.toISOString() ?? null,
     requests24h: item.requests24h,
     accessMode: item.accessMode,
+    allowedNetworks: item.allowedIps.length,
     session: item.currentSession
       ? {
           startedAt: item.currentSession.startedAt.toISOString(),

@@ -2,6 +2,7 @@ import assert from "node:assert/strict";
 import type { IncomingHttpHeaders } from "node:http";
 import { Readable } from "node:stream";
 import { after, before, beforeEach, test } from "node:test";
+import { createDb } from "../../lib/db.ts";
 import { createLogger } from "../../lib/logger.ts";
 import { verifyPassword } from "../../lib/passwords.ts";
 import { signAccessCookie } from "../../lib/sharing/access-cookie.ts";
@@ -706,6 +707,26 @@ test("/__burrow/logout clears the visitor's access cookie, whatever the method",
   }
   const https = await gate.check(request("bye", { path: "/__burrow/logout", proto: "https" }));
   assert.match(header(https, "set-cookie") ?? "", /Secure/);
+});
+
+test("with the database unreachable and nothing cached, a visitor can still sign out; anything else fails", async () => {
+  // A real client for a port nothing listens on: every query fails as in an outage.
+  const unreachable = createDb("postgres://postgres@127.0.0.1:1/burrow_gone");
+  const cut = createAccessGate({
+    db: unreachable,
+    secret: SECRET,
+    config: { BURROW_ACCESS_COOKIE_HOURS: 24 },
+    logger: createLogger({ silent: true }),
+  });
+  try {
+    const out = await cut.check(request("away", { path: "/__burrow/logout" }));
+    assert.equal(out.action === "respond" && out.status, 200);
+    assert.match(header(out, "set-cookie") ?? "", /^burrow_access=; Path=\/; Max-Age=0;/);
+    await assert.rejects(Promise.resolve(cut.check(request("away", { path: "/" }))));
+  } finally {
+    cut.close();
+    await unreachable.$disconnect();
+  }
 });
 
 test("the login path: GET shows the form again, upgrades are refused, other reserved paths are 404", async () => {

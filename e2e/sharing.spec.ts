@@ -354,6 +354,8 @@ test("allowed networks: a visitor from another network gets the 403 page, the ow
   await dashboard.goto("/names");
   await expect(dashboard.getByTestId(`access-${name}`)).toHaveText("Public · 1 network");
   await dashboard.goto(`/tunnels/${name}`);
+  await expect(dashboard.getByTestId("tunnel-access")).toHaveText("· Public · 1 network");
+  await dashboard.goto(`/tunnels/${name}`);
   const log = dashboard.getByRole("table", { name: `Requests to ${name}, newest first` });
   await expect(log.getByRole("row").filter({ hasText: "/office" }).first()).toContainText(
     "Address not allowed",

@@ -11,6 +11,7 @@ import { Card, CardBody, CardHeader } from "@/components/ui/card";
 import { EmptyState } from "@/components/ui/empty-state";
 import { PageHeader } from "@/components/ui/page-header";
 import { tunnelUrl } from "@/lib/env";
+import { accessLabel } from "@/lib/web/access-label";
 import { listRequestLogs } from "@/lib/request-logs/query";
 import { getDb } from "@/lib/web/db";
 import { getEnv } from "@/lib/web/env";
@@ -52,14 +53,21 @@ export default async function TunnelPage({ params, searchParams }: Props) {
           </Link>
         }
         description={
-          <a
-            href={url}
-            target="_blank"
-            rel="noreferrer"
-            className="font-medium text-indigo-700 hover:underline"
-          >
-            {url}
-          </a>
+          <>
+            <a
+              href={url}
+              target="_blank"
+              rel="noreferrer"
+              className="font-medium text-indigo-700 hover:underline"
+            >
+              {url}
+            </a>
+            {/* Who may open it, at a glance: changed under Access & sharing. */}
+            <span className="text-zinc-600" data-testid="tunnel-access">
+              {" · "}
+              {accessLabel(detail.accessMode, detail.allowedIps.length)}
+            </span>
+          </>
         }
       />
       <div className="space-y-6">

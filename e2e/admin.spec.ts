@@ -64,6 +64,11 @@ test("an admin disconnects a live tunnel: ssh exits and the owner's page shows o
     await expect(user.getByTestId("tunnel-status")).toHaveText("Offline", { timeout: 20_000 });
     await expect(admin.getByRole("row").filter({ hasText: name })).toHaveCount(0, { timeout: 20_000 });
 
+    // Every reserved name is listed with its owner and who may open it.
+    await admin.goto("/admin/names");
+    await expect(admin.getByRole("row").filter({ hasText: name })).toContainText(email);
+    await expect(admin.getByRole("row").filter({ hasText: name })).toContainText("Public");
+
     // Offline now, the account can go: its row leaves the list and its browser is signed out.
     await admin.goto("/admin/users");
     await admin.getByRole("button", { name: `Delete ${email}` }).click();

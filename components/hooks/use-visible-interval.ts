@@ -18,10 +18,10 @@ export function useVisibleInterval(
   const latest = useRef(tick);
   latest.current = tick;
   const runNow = useRef<() => void>(() => {});
-  const firstTrigger = useRef(trigger);
+  const lastTrigger = useRef(trigger);
   useEffect(() => {
-    if (Object.is(trigger, firstTrigger.current)) return;
-    firstTrigger.current = trigger;
+    if (Object.is(trigger, lastTrigger.current)) return;
+    lastTrigger.current = trigger;
     runNow.current();
   }, [trigger]);
 

@@ -8,16 +8,21 @@ const IPV4 = /^(?:(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)\.){3}(?:25[0-5]|2[0-4]\d|1
  * every runtime has and which follows RFC 5952's compressed form.
  */
 export function normalizeIpAddress(text: string): string | null {
-  const value = text.trim();
+  const value = text.trim().toLowerCase();
   if (IPV4.test(value)) return value;
   // An IPv4 visitor on a dual-stack socket: the relay logs the IPv4 address alone.
-  const mapped = /^::ffff:(.+)$/i.exec(value)?.[1];
-  if (mapped?.includes(".")) return IPV4.test(mapped) ? mapped : null;
-  if (!value.includes(":") || value.length > 45 || !/^[0-9A-Fa-f:.]+$/.test(value)) return null;
+  const plain = plainAddress(value);
+  if (plain !== value) return IPV4.test(plain) ? plain : null;
+  if (!value.includes(":") || value.length > 45 || !/^[0-9a-f:.]+$/.test(value)) return null;
   try {
     const host = new URL(`http://[${value}]/`).hostname;
     return host.slice(1, -1);
   } catch {
     return null;
   }
+}
+
+/** "::ffff:203.0.113.5" (an IPv4 peer on a dual-stack socket) → "203.0.113.5"; others unchanged. */
+export function plainAddress(address: string): string {
+  return address.startsWith("::ffff:") && address.includes(".") ? address.slice(7) : address;
 }

@@ -1,6 +1,7 @@
 // Pure: which peers may tell Burrow who the visitor is (BURROW_TRUSTED_PROXIES), shared by the
 // relay's edge and the dashboard.
 import { BlockList, isIP } from "node:net";
+import { plainAddress } from "./ip-address.ts";
 
 /** Named groups an operator can write instead of address ranges. */
 export const PROXY_GROUPS: Readonly<Record<string, readonly string[]>> = {
@@ -62,11 +63,6 @@ export function addressCheck(entries: readonly string[]): (address: string) => b
     const family = isIP(plain);
     return family !== 0 && list.check(plain, family === 4 ? "ipv4" : "ipv6");
   };
-}
-
-/** "::ffff:203.0.113.5" (an IPv4 peer on a dual-stack socket) → "203.0.113.5"; others unchanged. */
-export function plainAddress(address: string): string {
-  return address.startsWith("::ffff:") && address.includes(".") ? address.slice(7) : address;
 }
 
 /**

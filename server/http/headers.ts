@@ -4,7 +4,7 @@
  * raw `[name, value, name, value, …]` arrays so duplicates (Set-Cookie) and spelling survive and no
  * object is built per request.
  */
-import { plainAddress } from "../../lib/forwarding/trusted-proxies.ts";
+import { plainAddress } from "../../lib/forwarding/ip-address.ts";
 
 /** Connection-scoped headers: they describe the visitor↔relay hop and must not be forwarded. */
 const HOP_BY_HOP: ReadonlySet<string> = new Set([

@@ -2,7 +2,7 @@ import type { Socket } from "node:net";
 import type { Connection, SocketBindInfo, TcpipBindInfo } from "ssh2";
 import type { Db } from "../../lib/db.ts";
 import { type Env, tunnelUrl } from "../../lib/env.ts";
-import { plainAddress } from "../../lib/forwarding/trusted-proxies.ts";
+import { plainAddress } from "../../lib/forwarding/ip-address.ts";
 import type { Logger } from "../../lib/logger.ts";
 import { sshCommand } from "../../lib/web/connect-command.ts";
 import type { TunnelRegistry } from "../registry.ts";

@@ -4,10 +4,14 @@ import { PrismaClient } from "./generated/prisma/client.ts";
 export type { Prisma } from "./generated/prisma/client.ts";
 export { AccessMode, Admission, Role } from "./generated/prisma/enums.ts";
 
-/** Hashes never leave the database layer unless a query asks for them with `omit: { …: false }`. */
+/**
+ * Hashes never leave the database layer unless a query asks for them with `omit: { …: false }`; nor
+ * do kept request bodies (up to 128 KiB a row), which only the request details ask for.
+ */
 const omit = {
   user: { passwordHash: true },
   reservation: { passwordHash: true },
+  requestLog: { requestBody: true, responseBody: true },
 } as const;
 
 export type Db = PrismaClient<never, typeof omit>;

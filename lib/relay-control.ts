@@ -13,7 +13,8 @@ export type RelayCommand =
    * key the tunnel was opened with.
    */
   | { type: "disconnect"; name: string; reason?: string; cause?: "admin" | "key_removed" }
-  /** Access settings or share links of this name changed: drop cached access state now. */
+  /** Access settings, share links or other settings the relay caches for this name (Host header,
+   * bodies kept) changed: drop its cached state now. */
   | { type: "access-changed"; name: string };
 
 export async function sendRelayCommand(db: Db, command: RelayCommand): Promise<void> {

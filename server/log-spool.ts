@@ -4,6 +4,7 @@ import { dirname } from "node:path";
 import { z } from "zod";
 import { Admission } from "../lib/db.ts";
 import type { Logger } from "../lib/logger.ts";
+import { isBodyHex } from "../lib/request-logs/bodies.ts";
 import { ACCESS_PAGES, type NewRequestLog, REQUEST_LOG_ERRORS } from "../lib/request-logs/row.ts";
 
 /** The spool's name in BURROW_DATA_DIR. */
@@ -30,6 +31,9 @@ const spooledRowSchema = z.object({
   // Absent in spools written before headers were kept.
   requestHeaders: z.string().nullable().default(null),
   responseHeaders: z.string().nullable().default(null),
+  // Absent in spools written before bodies were kept.
+  requestBody: z.string().refine(isBodyHex).nullable().default(null),
+  responseBody: z.string().refine(isBodyHex).nullable().default(null),
 }) satisfies z.ZodType<NewRequestLog>;
 
 /**

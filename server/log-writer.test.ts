@@ -1,4 +1,5 @@
 import assert from "node:assert/strict";
+import { randomBytes } from "node:crypto";
 import { appendFileSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -7,6 +8,7 @@ import { setTimeout as sleep } from "node:timers/promises";
 import pg from "pg";
 import type { LogFields, Logger } from "../lib/logger.ts";
 import { REQUEST_LOG_CHANNEL } from "../lib/request-logs/announcements.ts";
+import { BODY_KEEP_BYTES } from "../lib/request-logs/bodies.ts";
 import { captureHeaders, parseStoredHeaders } from "../lib/request-logs/headers.ts";
 import type { NewRequestLog } from "../lib/request-logs/row.ts";
 import { createTestDatabase, type TestDatabase } from "../lib/testing/db.ts";
@@ -46,6 +48,8 @@ function row(i: number, overrides: Partial<NewRequestLog> = {}): NewRequestLog {
     accessPage: null,
     requestHeaders: null,
     responseHeaders: null,
+    requestBody: null,
+    responseBody: null,
     ...overrides,
   };
 }
@@ -182,6 +186,72 @@ for (const [via, runner] of runners)
     );
     await writer.close();
   });
+
+/** Every byte value, and a body as large as the relay keeps. */
+const BODIES = [
+  Buffer.from(Array.from({ length: 256 }, (_, i) => i)),
+  Buffer.alloc(0),
+  randomBytes(BODY_KEEP_BYTES),
+];
+for (const [via, runner] of runners)
+  test(`kept bodies are stored byte for byte (every byte value, empty, 64 KiB), through ${via}`, async () => {
+    const name = `bodies-${via.replaceAll(" ", "-")}`;
+    const writer = createLogWriter({ sql: runner(), maxQueue: 100, logger: recordingLogger() });
+    BODIES.forEach((body, i) => {
+      writer.push(
+        row(i, {
+          name,
+          requestBody: body.toString("hex"),
+          responseBody: Buffer.from(body).reverse().toString("hex"),
+        }),
+      );
+    });
+    writer.push(row(9, { name }));
+    await writer.flush();
+    const stored = await testDb.db.requestLog.findMany({
+      where: { name },
+      orderBy: { id: "asc" },
+      select: { requestBody: true, responseBody: true },
+    });
+    assert.deepEqual(
+      stored.map((r) => [
+        r.requestBody && Buffer.from(r.requestBody),
+        r.responseBody && Buffer.from(r.responseBody),
+      ]),
+      [...BODIES.map((body) => [body, Buffer.from(body).reverse()]), [null, null]],
+    );
+    await writer.close();
+  });
+
+test("beyond the memory set aside for bodies, rows are queued without them (one warning) and still written", async () => {
+  const name = "body-budget";
+  const logger = recordingLogger();
+  const writer = createLogWriter({ sql: pool, maxQueue: 100, logger, maxBodyChars: 10_000 });
+  const body = "ab".repeat(2_000); // 4,000 hex characters each way: one row fits, the second does not
+  for (let i = 0; i < 3; i++) writer.push(row(i, { name, requestBody: body, responseBody: body }));
+  await writer.close();
+  const stored = await testDb.db.requestLog.findMany({
+    where: { name },
+    orderBy: { id: "asc" },
+    select: { requestBody: true },
+  });
+  assert.deepEqual(
+    stored.map((r) => r.requestBody !== null),
+    [true, false, false],
+  );
+  assert.equal(logger.lines.filter((l) => l.message.includes("without them")).length, 1);
+  // Written rows give their share back: the next rows' bodies are kept again.
+  const again = createLogWriter({ sql: pool, maxQueue: 100, logger, maxBodyChars: 10_000 });
+  for (let i = 0; i < 2; i++) {
+    again.push(row(i, { name: `${name}-2`, requestBody: body, responseBody: body }));
+    await again.flush();
+  }
+  await again.close();
+  assert.equal(
+    await testDb.db.requestLog.count({ where: { name: `${name}-2`, requestBody: { not: null } } }),
+    2,
+  );
+});
 
 test("a batch of many COPY chunks (multi-byte text, one row over a chunk's size) is stored whole and in order", async () => {
   const name = "chunked";
@@ -433,7 +503,7 @@ test("stopped during an outage: the queued rows are kept on disk, and the next s
       flushIntervalMs: 60_000,
     });
     for (let i = 0; i < 5; i++)
-      first.push(row(i, { name, admission: "SHARE_LINK", accessPage: "link_opened" }));
+      first.push(row(i, { name, admission: "SHARE_LINK", accessPage: "link_opened", requestBody: "00ff0a" }));
     await first.close();
     assert.deepEqual(first.stats(), { queued: 0, written: 0, dropped: 0 }, "nothing counted as lost");
     const kept = logger.lines.find((l) => l.message.includes("rows kept for the next start"));
@@ -453,6 +523,16 @@ test("stopped during an outage: the queued rows are kept on disk, and the next s
     const stored = await testDb.db.requestLog.findFirstOrThrow({ where: { name, path: "/r/4" } });
     assert.equal(stored.admission, "SHARE_LINK");
     assert.equal(stored.accessPage, "link_opened");
+    const bodies = await testDb.db.requestLog.findFirstOrThrow({
+      where: { name, path: "/r/4" },
+      select: { requestBody: true, responseBody: true },
+    });
+    assert.deepEqual(
+      Buffer.from(bodies.requestBody!),
+      Buffer.from([0, 255, 10]),
+      "a kept body survives the spool",
+    );
+    assert.equal(bodies.responseBody, null);
     assert.equal(existsSync(spoolIn(dir).file), false, "the spool is gone once its rows are stored");
     await next.close();
     assert.equal((await storedPaths(name)).length, 5, "written once");

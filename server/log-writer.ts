@@ -42,6 +42,12 @@ export interface LogWriterOptions {
   /** How often the count of dropped rows is logged while rows are being dropped (default 10 s). */
   reportIntervalMs?: number;
   /**
+   * Kept bodies (hex characters) the queue may hold at once (default 64 Mi: 32 MiB of bodies); a
+   * row beyond it is queued without its bodies. Rows are small, bodies are not: this, not
+   * maxQueue, bounds the memory a database outage costs when names keep bodies.
+   */
+  maxBodyChars?: number;
+  /**
    * Where rows go while the database is unreachable, so a stop or crash during an outage loses
    * none (log-spool.ts); rows an earlier run left there are written first. Without it they are
    * kept in memory only.
@@ -64,6 +70,11 @@ const FLUSH_INTERVAL_MS = 1_000;
  */
 const PROMPT_WRITE_MS = 50;
 const BATCH_SIZE = 20_000;
+const MAX_BODY_CHARS = 64 * 1024 * 1024;
+
+function bodyChars(row: NewRequestLog): number {
+  return (row.requestBody?.length ?? 0) + (row.responseBody?.length ?? 0);
+}
 
 // One statement per batch whatever its size: the rows travel as one JSON parameter, expanded by
 // json_to_recordset (whose column names match NewRequestLog's keys, so a batch is just
@@ -73,7 +84,7 @@ const RECORDSET = `json_to_recordset($1::json) AS r(
   "at" timestamptz, "name" text, "sessionId" text, "method" text, "path" text, "status" int,
   "durationMs" float8, "bytesIn" bigint, "bytesOut" bigint, "clientIp" text, "userAgent" text,
   "upgrade" bool, "admission" text, "shareLinkId" text, "error" text, "accessPage" text,
-  "requestHeaders" text, "responseHeaders" text)`;
+  "requestHeaders" text, "responseHeaders" text, "requestBody" text, "responseBody" text)`;
 
 /**
  * A batch through the Prisma client (which cannot COPY). The log pool sends batches with COPY
@@ -82,10 +93,12 @@ const RECORDSET = `json_to_recordset($1::json) AS r(
 const INSERT_SQL = `
 INSERT INTO request_logs
   (at, name, session_id, method, path, status, duration_ms, bytes_in, bytes_out, client_ip,
-   user_agent, upgrade, admission, share_link_id, error, access_page, request_headers, response_headers)
+   user_agent, upgrade, admission, share_link_id, error, access_page, request_headers, response_headers,
+   request_body, response_body)
 SELECT r."at", r."name", r."sessionId", r."method", r."path", r."status", r."durationMs", r."bytesIn",
        r."bytesOut", r."clientIp", r."userAgent", r."upgrade", r."admission"::admission, r."shareLinkId",
-       r."error", r."accessPage", r."requestHeaders", r."responseHeaders"
+       r."error", r."accessPage", r."requestHeaders", r."responseHeaders",
+       decode(r."requestBody", 'hex'), decode(r."responseBody", 'hex')
 FROM ${RECORDSET}`;
 
 /**
@@ -100,8 +113,14 @@ export function createLogWriter(options: LogWriterOptions): LogWriter {
   const flushIntervalMs = options.flushIntervalMs ?? FLUSH_INTERVAL_MS;
   const batchSize = options.batchSize ?? BATCH_SIZE;
   const reportIntervalMs = options.reportIntervalMs ?? 10_000;
+  const maxBodyChars = options.maxBodyChars ?? MAX_BODY_CHARS;
 
   const queue: NewRequestLog[] = [];
+  /** Body characters held by the queued rows (see maxBodyChars). */
+  let queuedBodyChars = 0;
+  /** Rows queued without the bodies they had, since the last report of that. */
+  let bodiesShed = 0;
+  let lastBodiesReportAt = 0;
   let written = 0;
   let dropped = 0;
   let droppedReported = 0;
@@ -126,6 +145,7 @@ export function createLogWriter(options: LogWriterOptions): LogWriter {
   const reportTimer = setInterval(() => {
     reportDropped(false);
     reportRefused(false);
+    reportBodiesShed(false);
   }, flushIntervalMs);
   reportTimer.unref();
 
@@ -241,7 +261,7 @@ export function createLogWriter(options: LogWriterOptions): LogWriter {
             if (!(await databaseAnswers())) throw error;
             // The database is up but refuses these rows (a bug or a schema problem, not an outage):
             // drop the batch. Logged at most once per report interval, like drops.
-            queue.splice(0, batch.length);
+            shift(batch.length);
             await unspool(batch.length);
             dropped += batch.length;
             refused += batch.length;
@@ -250,7 +270,7 @@ export function createLogWriter(options: LogWriterOptions): LogWriter {
             continue;
           }
           // Rows pushed during the insert were appended after the batch: keep those.
-          queue.splice(0, batch.length);
+          shift(batch.length);
           written += batch.length;
           // Said as soon as a batch is stored, before the spool and announce round trips, so the
           // counters and the log agree at every await below.
@@ -288,7 +308,10 @@ export function createLogWriter(options: LogWriterOptions): LogWriter {
   // Rows an earlier run could not write (it stopped or crashed during an outage) go first.
   const leftover = spool?.load() ?? [];
   if (leftover.length > 0) {
-    for (const row of leftover) queue.push(row);
+    for (const row of leftover) {
+      queue.push(row);
+      queuedBodyChars += bodyChars(row);
+    }
     spooled = leftover.length;
     logger.info("request log: writing rows kept from the last run", {
       rows: leftover.length,
@@ -297,11 +320,34 @@ export function createLogWriter(options: LogWriterOptions): LogWriter {
     scheduleWrite();
   }
 
+  /** Takes `count` rows off the front of the queue. */
+  function shift(count: number): void {
+    for (const row of queue.splice(0, count)) queuedBodyChars -= bodyChars(row);
+  }
+
+  function reportBodiesShed(force: boolean): void {
+    if (bodiesShed === 0) return;
+    const now = Date.now();
+    if (!force && now - lastBodiesReportAt < reportIntervalMs) return;
+    lastBodiesReportAt = now;
+    logger.warn("request log: too many bodies waiting for the database; rows queued without them", {
+      rows: bodiesShed,
+    });
+    bodiesShed = 0;
+  }
+
   return {
     push(row) {
       if (closed || queue.length >= maxQueue) {
         dropped += 1;
         return;
+      }
+      const chars = bodyChars(row);
+      if (chars > 0 && queuedBodyChars + chars > maxBodyChars) {
+        row = { ...row, requestBody: null, responseBody: null };
+        bodiesShed += 1;
+      } else {
+        queuedBodyChars += chars;
       }
       queue.push(row);
       if (queue.length >= batchSize && !running && !failing) void drain();
@@ -330,7 +376,7 @@ export function createLogWriter(options: LogWriterOptions): LogWriter {
             rows: queue.length,
             file: spool.file,
           });
-          queue.length = 0;
+          shift(queue.length);
           spooled = 0;
         }
       }
@@ -338,8 +384,9 @@ export function createLogWriter(options: LogWriterOptions): LogWriter {
         dropped += queue.length;
         droppedReported = dropped;
         logger.warn("request log: closing with rows not written", { lost: queue.length });
-        queue.length = 0;
+        shift(queue.length);
       }
+      reportBodiesShed(true);
       reportRefused(true);
     },
     stats() {

@@ -14,6 +14,8 @@ export interface Reservation {
   hostLocalhost: boolean;
   /** Networks the name opens for (its "Allowed networks"); empty: any. */
   allowedIps: string[];
+  /** The request log keeps the start of request and response bodies. */
+  keepBodies: boolean;
   createdAt: Date;
   lastSeenAt: Date | null;
 }
@@ -64,6 +66,7 @@ const reservationSelect = {
   passwordVersion: true,
   hostLocalhost: true,
   allowedIps: true,
+  keepBodies: true,
   createdAt: true,
   lastSeenAt: true,
 } as const;

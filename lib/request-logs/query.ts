@@ -59,7 +59,10 @@ export type RequestLogFilter = z.input<typeof requestLogFilterSchema>;
 
 /** One stored request, JSON-safe: the BIGINT id as a string, byte counts as numbers. */
 export interface RequestLogRow
-  extends Omit<NewRequestLog, "name" | "error" | "accessPage" | "requestHeaders" | "responseHeaders"> {
+  extends Omit<
+    NewRequestLog,
+    "name" | "error" | "accessPage" | "requestHeaders" | "responseHeaders" | "requestBody" | "responseBody"
+  > {
   id: string;
   /** Why the relay answered itself, e.g. "tunnel_offline"; null when the local app answered. */
   error: string | null;
@@ -71,6 +74,8 @@ export interface RequestLogRow
   requestHeaders: HeaderPair[] | null;
   /** As the app answered, credentials hidden; null when the relay answered itself. */
   responseHeaders: HeaderPair[] | null;
+  /** The name kept this request's bodies (readRequestBodies has them). */
+  bodiesKept: boolean;
 }
 
 export interface RequestLogPage {
@@ -123,9 +128,11 @@ export async function listRequestLogs(db: Db, filter: RequestLogFilter): Promise
   const more = found.length > f.limit;
   const page = found.slice(0, f.limit);
   if (tail) page.reverse();
-  const labels = await shareLinkLabels(db, f.name, page);
+  const [labels, withBodies] = await Promise.all([shareLinkLabels(db, f.name, page), keptBodies(db, page)]);
   return {
-    rows: page.map((r) => toRow(r, r.shareLinkId ? (labels.get(r.shareLinkId) ?? null) : null)),
+    rows: page.map((r) =>
+      toRow(r, r.shareLinkId ? (labels.get(r.shareLinkId) ?? null) : null, withBodies.has(r.id)),
+    ),
     nextCursor: !tail && more ? String(page[page.length - 1]!.id) : null,
   };
 }
@@ -158,7 +165,62 @@ async function shareLinkLabels(db: Db, name: string, rows: LogRecord[]): Promise
   return new Map(links.map((link) => [link.id, link.label]));
 }
 
-function toRow(r: LogRecord, shareLinkLabel: string | null): RequestLogRow {
+/**
+ * Which of these rows kept bodies. The bodies themselves are left out of every row read (lib/db.ts
+ * omits them): a page of 50 could carry megabytes nobody opened.
+ */
+async function keptBodies(db: Db, rows: LogRecord[]): Promise<Set<bigint>> {
+  if (rows.length === 0) return new Set();
+  const kept = await db.requestLog.findMany({
+    where: {
+      id: { in: rows.map((r) => r.id) },
+      OR: [{ requestBody: { not: null } }, { responseBody: { not: null } }],
+    },
+    select: { id: true },
+  });
+  return new Set(kept.map((r) => r.id));
+}
+
+/** The kept bodies of one request of a name, with what is needed to read them (body-view.ts). */
+export interface RequestBodies {
+  method: string;
+  bytesIn: number;
+  bytesOut: number;
+  requestHeaders: HeaderPair[] | null;
+  responseHeaders: HeaderPair[] | null;
+  /** Null when not kept. */
+  requestBody: Buffer | null;
+  responseBody: Buffer | null;
+}
+
+/** One request's kept bodies; not_found for an id that is not one of this name's requests. */
+export async function readRequestBodies(db: Db, name: string, id: string): Promise<RequestBodies> {
+  if (!/^\d{1,19}$/.test(id)) throw new AppError("not_found", "No such request");
+  const row = await db.requestLog.findFirst({
+    where: { id: BigInt(id), name },
+    select: {
+      method: true,
+      bytesIn: true,
+      bytesOut: true,
+      requestHeaders: true,
+      responseHeaders: true,
+      requestBody: true,
+      responseBody: true,
+    },
+  });
+  if (!row) throw new AppError("not_found", "No such request");
+  return {
+    method: row.method,
+    bytesIn: Number(row.bytesIn),
+    bytesOut: Number(row.bytesOut),
+    requestHeaders: parseStoredHeaders(row.requestHeaders),
+    responseHeaders: parseStoredHeaders(row.responseHeaders),
+    requestBody: row.requestBody ? Buffer.from(row.requestBody) : null,
+    responseBody: row.responseBody ? Buffer.from(row.responseBody) : null,
+  };
+}
+
+function toRow(r: LogRecord, shareLinkLabel: string | null, bodiesKept: boolean): RequestLogRow {
   return {
     id: String(r.id),
     at: r.at,
@@ -179,6 +241,7 @@ function toRow(r: LogRecord, shareLinkLabel: string | null): RequestLogRow {
     shareLinkLabel,
     requestHeaders: parseStoredHeaders(r.requestHeaders),
     responseHeaders: parseStoredHeaders(r.responseHeaders),
+    bodiesKept,
   };
 }
 

@@ -90,6 +90,9 @@ export interface NewRequestLog {
   /** JSON text from captureHeaders (headers.ts), or null. */
   requestHeaders: string | null;
   responseHeaders: string | null;
+  /** The kept start of the request body as hex (bodies.ts), or null when the name keeps none. */
+  requestBody: string | null;
+  responseBody: string | null;
 }
 
 /** A high surrogate not followed by a low one, or a low one not preceded by a high one. */

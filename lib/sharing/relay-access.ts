@@ -23,6 +23,8 @@ export interface NameAccessState {
   hostLocalhost: boolean;
   /** Visitor addresses, ranges and groups that may open the name; empty: anyone. */
   allowedIps: readonly string[];
+  /** Keep the start of request and response bodies in the request log. */
+  keepBodies: boolean;
   /**
    * The name's links that may have visitors holding a cookie, by id: those opened since
    * `cookiesIssuedSince` (a cookie for a link not listed here no longer admits).
@@ -37,6 +39,7 @@ export const PUBLIC_STATE: NameAccessState = Object.freeze({
   passwordVersion: 0,
   hostLocalhost: false,
   allowedIps: [],
+  keepBodies: false,
   links: new Map(),
 });
 
@@ -65,6 +68,7 @@ export async function loadAccessState(
       passwordVersion: true,
       hostLocalhost: true,
       allowedIps: true,
+      keepBodies: true,
       shareLinks: {
         where: { lastUsedAt: { gte: cookiesIssuedSince } },
         select: { id: true, revokedAt: true, expiresAt: true },
@@ -80,6 +84,7 @@ export async function loadAccessState(
     passwordVersion: reservation.passwordVersion,
     hostLocalhost: reservation.hostLocalhost,
     allowedIps: reservation.allowedIps,
+    keepBodies: reservation.keepBodies,
     links: new Map(
       reservation.shareLinks.map((l) => [l.id, { revokedAt: l.revokedAt, expiresAt: l.expiresAt }]),
     ),

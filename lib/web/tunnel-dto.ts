@@ -55,6 +55,8 @@ export interface LogRow {
   /** [name, value] pairs; a null value is a credential that was not kept. Null: not recorded. */
   requestHeaders: HeaderPair[] | null;
   responseHeaders: HeaderPair[] | null;
+  /** The name kept this request's bodies: the details load them on demand. */
+  bodiesKept: boolean;
 }
 
 export interface LogPage {
@@ -81,6 +83,7 @@ export function toLogRow(row: RequestLogRow): LogRow {
     shareLinkLabel: row.shareLinkLabel,
     requestHeaders: row.requestHeaders,
     responseHeaders: row.responseHeaders,
+    bodiesKept: row.bodiesKept,
   };
 }
 

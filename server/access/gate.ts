@@ -498,8 +498,8 @@ export function createAccessGate(deps: AccessGateDeps): AccessGateHandle {
     if (pathname.startsWith(RESERVED_PREFIX)) return reserved(request, pathname);
     const decision = decide(request, state);
     return decision instanceof Promise
-      ? decision.then((d) => withAppHost(d, state))
-      : withAppHost(decision, state);
+      ? decision.then((d) => withNameSettings(d, state))
+      : withNameSettings(decision, state);
   }
 
   return {
@@ -547,10 +547,17 @@ function addressAllowed(state: NameAccessState, clientIp: string): boolean {
   return check(clientIp);
 }
 
-/** A forwarded request of a name set to "Host: localhost" gets that Host; anything else is unchanged. */
-function withAppHost(decision: AccessDecision, state: NameAccessState): AccessDecision {
-  if (!state.hostLocalhost || decision.action !== "forward") return decision;
-  return { ...decision, edits: { ...decision.edits, host: APP_HOST } };
+/**
+ * A forwarded request with the name's own settings applied: "Host: localhost" for the app, bodies
+ * kept for the log. Anything else, and a name with neither set, is unchanged (no copy made).
+ */
+function withNameSettings(decision: AccessDecision, state: NameAccessState): AccessDecision {
+  if (decision.action !== "forward" || (!state.hostLocalhost && !state.keepBodies)) return decision;
+  return {
+    ...decision,
+    ...(state.hostLocalhost ? { edits: { ...decision.edits, host: APP_HOST } } : {}),
+    ...(state.keepBodies ? { keepBodies: true } : {}),
+  };
 }
 
 /**

@@ -39,6 +39,8 @@ export type AccessDecision =
       shareLinkId?: string | null;
       path?: string;
       edits?: HeaderEdits;
+      /** The name keeps bodies: the request log gets the start of both (lib/request-logs/bodies.ts). */
+      keepBodies?: boolean;
     }
   | {
       action: "respond";

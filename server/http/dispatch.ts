@@ -8,6 +8,7 @@ import {
   TRUST_NOBODY,
 } from "../../lib/forwarding/trusted-proxies.ts";
 import type { Logger } from "../../lib/logger.ts";
+import { keepBodies } from "../../lib/request-logs/bodies.ts";
 import type { PeerLookup } from "../proxy-protocol/proxy-header-gate.ts";
 import type { Tunnel, TunnelRegistry } from "../registry.ts";
 import type { AccessDecision, AccessGate } from "./access.ts";
@@ -139,6 +140,8 @@ export function createDispatcher(deps: DispatcherDeps): Dispatcher {
         exchange.accessPage = decision.page;
         return { kind: "answer", exchange, answer: decision };
       }
+      // Upgrades carry a stream, not a body: only plain requests keep theirs.
+      if (decision.keepBodies && !upgrade) exchange.bodies = keepBodies();
       return { kind: "proxy", exchange, tunnel, facts, edits: decision.edits };
     };
     const decided = access.check({

@@ -1,5 +1,6 @@
 import { performance } from "node:perf_hooks";
 import type { Admission } from "../../lib/db.ts";
+import type { KeptBodies } from "../../lib/request-logs/bodies.ts";
 import { captureHeaders } from "../../lib/request-logs/headers.ts";
 import {
   type AccessPage,
@@ -41,6 +42,8 @@ export interface Exchange {
   error: RequestLogError | null;
   /** Set when one of the relay's access pages answered instead of the app. */
   accessPage: AccessPage | null;
+  /** The start of both bodies, when the name keeps bodies and the request was forwarded. */
+  bodies: KeptBodies | null;
   finished: boolean;
 }
 
@@ -78,6 +81,7 @@ export function startExchange(fields: ExchangeStart): Exchange {
     bytesOut: 0,
     error: null,
     accessPage: null,
+    bodies: null,
     finished: false,
   };
 }
@@ -140,6 +144,9 @@ export class ExchangeRecorder {
       accessPage: exchange.accessPage,
       requestHeaders: this.#logHeaders ? captureHeaders(exchange.requestHeaders) : null,
       responseHeaders: this.#logHeaders ? captureHeaders(exchange.responseHeaders) : null,
+      requestBody: exchange.bodies?.request.hex() ?? null,
+      // Only what the app sent: none when the relay answered in its place.
+      responseBody: exchange.responseHeaders ? (exchange.bodies?.response.hex() ?? null) : null,
     });
     const tunnel = exchange.tunnel;
     if (!tunnel) return;

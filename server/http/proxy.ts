@@ -79,10 +79,19 @@ export function proxyRequest(
   let writeHeldHead: (() => boolean) | undefined;
   let leaveQueue = () => {};
 
+  const bodies = exchange.bodies;
   if (hasBody) {
-    req.on("data", (chunk: Buffer) => {
-      exchange.bytesIn += chunk.length;
-    });
+    req.on(
+      "data",
+      bodies
+        ? (chunk: Buffer) => {
+            exchange.bytesIn += chunk.length;
+            bodies.request.add(chunk);
+          }
+        : (chunk: Buffer) => {
+            exchange.bytesIn += chunk.length;
+          },
+    );
     // The listener above sets the body flowing, and undici starts reading it only once a channel is
     // ready: until then nothing may flow past it. undici resumes the body when it writes it.
     req.pause();
@@ -167,6 +176,7 @@ export function proxyRequest(
     onResponseData(controller, chunk) {
       if (writeHeldHead && !takeHeldHead()) return;
       exchange.bytesOut += chunk.length;
+      bodies?.response.add(chunk);
       if (!res.write(chunk)) controller.pause();
     },
     onResponseEnd() {

@@ -1,0 +1,99 @@
+import assert from "node:assert/strict";
+import { randomBytes } from "node:crypto";
+import { test } from "node:test";
+import { brotliCompressSync, deflateSync, gzipSync } from "node:zlib";
+import { BodyKeeper } from "./bodies.ts";
+import { bodyDownload, viewBody } from "./body-view.ts";
+
+const json = { user: "ada", tags: ["a", "b"], nested: { ok: true } };
+
+test("BodyKeeper keeps the first bytes across chunks, copies them, and ignores the rest", () => {
+  const keeper = new BodyKeeper(10);
+  const first = Buffer.from("hello ");
+  keeper.add(first);
+  keeper.add(Buffer.from("world, and more"));
+  keeper.add(Buffer.from("never"));
+  first.fill(0); // the stream reuses its buffer: what was kept must not change
+  assert.equal(keeper.kept, 10);
+  assert.equal(Buffer.from(keeper.hex(), "hex").toString(), "hello worl");
+  assert.equal(new BodyKeeper().hex(), "", "nothing sent: an empty body, not none");
+});
+
+test("JSON is shown indented; the bytes as sent are not changed", () => {
+  const sent = Buffer.from(JSON.stringify(json));
+  const view = viewBody(sent, sent.length, [["Content-Type", "application/json; charset=utf-8"]]);
+  assert.equal(view.text, JSON.stringify(json, null, 2));
+  assert.equal(view.formatted, true);
+  assert.equal(view.truncated, false);
+  assert.equal(view.contentType, "application/json; charset=utf-8");
+});
+
+test("gzip, deflate and br answers are decoded for reading; the download is decoded too", () => {
+  const text = "<p>héllo</p>".repeat(50);
+  for (const [encoding, compress] of [
+    ["gzip", gzipSync],
+    ["deflate", deflateSync],
+    ["br", brotliCompressSync],
+  ] as const) {
+    const sent = compress(text);
+    const headers: [string, string][] = [
+      ["content-type", "text/html"],
+      ["content-encoding", encoding],
+    ];
+    const view = viewBody(sent, sent.length, headers);
+    assert.equal(view.text, text, encoding);
+    assert.equal(view.encoding, encoding);
+    assert.equal(view.undecoded, null);
+    assert.equal(bodyDownload(sent, headers).toString(), text);
+  }
+});
+
+test("a body the log cut short is shown as far as it goes, even compressed or mid-character", () => {
+  const text = "é".repeat(40_000); // 80,000 bytes of two-byte characters
+  const cut = Buffer.from(text).subarray(0, 1001); // ends inside a character
+  const view = viewBody(cut, 80_000, [["content-type", "text/plain"]]);
+  assert.equal(view.truncated, true);
+  assert.equal(view.text, "é".repeat(500));
+
+  const random = randomBytes(30_000).toString("base64"); // compresses poorly: still long when cut
+  const gz = gzipSync(random);
+  const gzView = viewBody(gz.subarray(0, 8_000), gz.length, [["Content-Encoding", "gzip"]]);
+  assert.equal(gzView.truncated, true);
+  assert.ok(gzView.text!.length > 1_000 && random.startsWith(gzView.text!), "the decodable start");
+  // Cut JSON is not indented (it would not parse): shown as sent.
+  const jsonText = JSON.stringify({ items: Array.from({ length: 100 }, (_, i) => i) });
+  const jsonView = viewBody(Buffer.from(jsonText).subarray(0, 50), jsonText.length, [
+    ["content-type", "application/json"],
+  ]);
+  assert.equal(jsonView.text, jsonText.slice(0, 50));
+  assert.equal(jsonView.formatted, false);
+});
+
+test("binary content is described, not shown; unknown or corrupt encodings say so", () => {
+  const png = Buffer.concat([
+    Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]),
+    randomBytes(100),
+  ]);
+  assert.equal(viewBody(png, png.length, [["content-type", "image/png"]]).text, null);
+  assert.equal(viewBody(png, png.length, null).text, null, "no type: sniffed as binary");
+  assert.equal(
+    viewBody(Buffer.from("plain words"), 11, null).text,
+    "plain words",
+    "no type: sniffed as text",
+  );
+  const zstd = viewBody(Buffer.from([1, 2, 3]), 3, [["content-encoding", "zstd"]]);
+  assert.match(zstd.undecoded!, /zstd/);
+  assert.equal(zstd.text, null);
+  const corrupt = viewBody(Buffer.from("not gzip at all"), 15, [["content-encoding", "gzip"]]);
+  assert.match(corrupt.undecoded!, /could not be decoded/);
+});
+
+test("a compressed body that expands beyond 1 MiB is not decoded (zip bomb)", () => {
+  const bomb = gzipSync(Buffer.alloc(20 * 1024 * 1024));
+  const view = viewBody(bomb, bomb.length, [
+    ["content-type", "text/plain"],
+    ["content-encoding", "gzip"],
+  ]);
+  assert.match(view.undecoded!, /larger than 1 MiB/);
+  assert.equal(view.text, null);
+});

@@ -1,0 +1,138 @@
+import { brotliDecompressSync, constants, gunzipSync, inflateSync } from "node:zlib";
+import type { HeaderPair } from "./headers.ts";
+
+/**
+ * A kept body made readable for the request details: decompressed when the app compressed it,
+ * shown as text when it is text (JSON indented), described when it is not. Runs on the dashboard's
+ * server for one row at a time.
+ */
+export interface BodyView {
+  /** Bytes the body had on the wire (the log row's count), kept or not. */
+  size: number;
+  /** Bytes the log kept of it (the first ones). */
+  kept: number;
+  /** The log kept less than the whole body. */
+  truncated: boolean;
+  /** The Content-Type it was sent with, if any. */
+  contentType: string | null;
+  /** The Content-Encoding it was sent with ("gzip", "br"…), if any. */
+  encoding: string | null;
+  /** Why a compressed body is shown as it was sent (unknown encoding, corrupt data). */
+  undecoded: string | null;
+  /** The body as text (JSON indented), or null for binary content. */
+  text: string | null;
+  /** The text is JSON re-indented for reading, not the bytes as sent. */
+  formatted: boolean;
+}
+
+/** A zip bomb's output is cut here: the details show text, not megabytes of it. */
+const DECODED_MAX = 1024 * 1024;
+
+const TEXT_TYPES =
+  /^(text\/|application\/(json|xml|javascript|ecmascript|x-www-form-urlencoded|graphql|x-ndjson|ld\+json)|[a-z]+\/[^;]*\+(json|xml))/;
+
+function header(headers: readonly HeaderPair[] | null, name: string): string | null {
+  for (const [key, value] of headers ?? []) if (key.toLowerCase() === name && value !== null) return value;
+  return null;
+}
+
+/**
+ * Decompresses the kept bytes. A kept body is often only the start of the stream, so the decoders
+ * are told to return what they could decode instead of failing on the missing end.
+ */
+function decode(bytes: Buffer, encoding: string): { bytes: Buffer } | { problem: string } {
+  const options = { finishFlush: constants.Z_SYNC_FLUSH, maxOutputLength: DECODED_MAX };
+  try {
+    switch (encoding) {
+      case "gzip":
+      case "x-gzip":
+        return { bytes: gunzipSync(bytes, options) };
+      case "deflate":
+        return { bytes: inflateSync(bytes, options) };
+      case "br":
+        return {
+          bytes: brotliDecompressSync(bytes, {
+            finishFlush: constants.BROTLI_OPERATION_FLUSH,
+            maxOutputLength: DECODED_MAX,
+          }),
+        };
+      default:
+        return { problem: `Compressed as ${encoding}, which the dashboard cannot decode.` };
+    }
+  } catch (error) {
+    const code = (error as { code?: string }).code;
+    if (code === "ERR_BUFFER_TOO_LARGE") return { problem: "Decompressed, it is larger than 1 MiB." };
+    return { problem: `Its ${encoding} data could not be decoded.` };
+  }
+}
+
+// biome-ignore lint/suspicious/noControlCharactersInRegex: matching control characters is the point
+const BINARY_CONTROL = /[\u0000-\u0008\u000e-\u001f]/;
+
+/**
+ * UTF-8 text, or null when the bytes are not text. A body cut by the log may end inside a
+ * character: up to three trailing bytes are dropped before deciding.
+ */
+function asText(bytes: Buffer, cut: boolean): string | null {
+  const decoder = new TextDecoder("utf-8", { fatal: true });
+  for (let drop = 0; drop <= (cut ? 3 : 0) && drop <= bytes.length; drop++) {
+    try {
+      const text = decoder.decode(bytes.subarray(0, bytes.length - drop));
+      // Control characters other than whitespace mean binary data that happens to be valid UTF-8.
+      return BINARY_CONTROL.test(text) ? null : text;
+    } catch {
+      // Try again without the last byte.
+    }
+  }
+  return null;
+}
+
+/** Re-indents JSON for reading; the text as it was when it does not parse (or was cut). */
+function formatJson(text: string): string | null {
+  try {
+    return JSON.stringify(JSON.parse(text), null, 2);
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * The view of one kept body. `size` is the row's byte count for that direction; `headers` the
+ * headers it travelled with (for its type and encoding).
+ */
+export function viewBody(kept: Buffer, size: number, headers: readonly HeaderPair[] | null): BodyView {
+  const contentType = header(headers, "content-type");
+  const encodingHeader = header(headers, "content-encoding")?.trim().toLowerCase() ?? null;
+  const encoding = encodingHeader === "identity" || encodingHeader === "" ? null : encodingHeader;
+  const truncated = kept.length < size;
+  let bytes = kept;
+  let undecoded: string | null = null;
+  if (encoding !== null && kept.length > 0) {
+    const decoded = decode(kept, encoding);
+    if ("bytes" in decoded) bytes = decoded.bytes;
+    else undecoded = decoded.problem;
+  }
+  const looksTextual = contentType === null || TEXT_TYPES.test(contentType.toLowerCase());
+  const readable = undecoded === null && looksTextual;
+  const text = readable ? asText(bytes, truncated || encoding !== null) : null;
+  const isJson = contentType !== null && /json/i.test(contentType);
+  const pretty = text !== null && isJson && !truncated ? formatJson(text) : null;
+  return {
+    size,
+    kept: kept.length,
+    truncated,
+    contentType,
+    encoding,
+    undecoded,
+    text: pretty ?? text,
+    formatted: pretty !== null && pretty !== text,
+  };
+}
+
+/** The bytes to download: decompressed when the dashboard can, as sent otherwise. */
+export function bodyDownload(kept: Buffer, headers: readonly HeaderPair[] | null): Buffer {
+  const encoding = header(headers, "content-encoding")?.trim().toLowerCase();
+  if (!encoding || encoding === "identity" || kept.length === 0) return kept;
+  const decoded = decode(kept, encoding);
+  return "bytes" in decoded ? decoded.bytes : kept;
+}

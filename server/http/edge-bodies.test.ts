@@ -1,0 +1,163 @@
+/**
+ * "Keep bodies" through a real `ssh -R` tunnel: a name that keeps them gets the start of both bodies
+ * in its log rows, byte for byte as they crossed the relay, while visitor and app still get every
+ * byte; a name that does not keeps none, and turning the setting off applies to the next request.
+ */
+import assert from "node:assert/strict";
+import { createHash, randomBytes } from "node:crypto";
+import http from "node:http";
+import { after, before, test } from "node:test";
+import { gzipSync } from "node:zlib";
+import { createLogger } from "../../lib/logger.ts";
+import { BODY_KEEP_BYTES } from "../../lib/request-logs/bodies.ts";
+import { viewBody } from "../../lib/request-logs/body-view.ts";
+import { parseStoredHeaders } from "../../lib/request-logs/headers.ts";
+import { setKeepBodies } from "../../lib/request-logs/settings.ts";
+import { createTestDatabase, type TestDatabase } from "../../lib/testing/db.ts";
+import { type AccessGateHandle, createAccessGate } from "../access/gate.ts";
+import {
+  type EdgeTestRelay,
+  type LocalApp,
+  type SshTunnelClient,
+  startEdgeTestRelay,
+  startLocalApp,
+  startSshTunnel,
+  TEST_DOMAIN,
+  waitFor,
+} from "./testing.ts";
+
+let testDb: TestDatabase;
+let relay: EdgeTestRelay;
+let app: LocalApp;
+let gate: AccessGateHandle;
+let owner: string;
+const clients: SshTunnelClient[] = [];
+/** SHA-256 of each upload the app received, by path. */
+const received = new Map<string, string>();
+const DOWNLOAD = randomBytes(200 * 1024);
+
+before(async () => {
+  testDb = await createTestDatabase("edgebodies");
+  const { db } = testDb;
+  owner = (await db.user.create({ data: { email: "bodies@example.com", passwordHash: "x" } })).id;
+  for (const name of ["kept", "plain"]) await db.reservation.create({ data: { name, userId: owner } });
+  await setKeepBodies(db, owner, "kept", { keep: true });
+  gate = createAccessGate({
+    db,
+    secret: "integration-secret-0123456789abcdef",
+    config: { BURROW_ACCESS_COOKIE_HOURS: 24 },
+    logger: createLogger({ silent: true }),
+  });
+  relay = await startEdgeTestRelay({ db, access: gate });
+  app = await startLocalApp((req, res) => {
+    const hash = createHash("sha256");
+    req.on("data", (chunk: Buffer) => hash.update(chunk));
+    req.on("end", () => {
+      received.set(req.url ?? "", hash.digest("hex"));
+      if (req.url?.startsWith("/download")) {
+        res.setHeader("content-type", "application/octet-stream");
+        res.end(DOWNLOAD);
+        return;
+      }
+      res.setHeader("content-type", "application/json");
+      res.setHeader("content-encoding", "gzip");
+      res.end(gzipSync(JSON.stringify({ ok: true, path: req.url })));
+    });
+  });
+  for (const name of ["kept", "plain"]) clients.push(await startSshTunnel(relay, name, app.port));
+});
+
+after(async () => {
+  for (const client of clients) await client.stop();
+  await relay?.close();
+  await app?.close();
+  await testDb?.drop();
+});
+
+/** Sends a request with a body through the edge; resolves with the status and the body received. */
+function send(name: string, path: string, body: Buffer, method = "POST") {
+  return new Promise<{ status: number; body: Buffer }>((resolve, reject) => {
+    const req = http.request(
+      {
+        host: "127.0.0.1",
+        port: relay.httpPort,
+        method,
+        path,
+        headers: {
+          host: `${name}.${TEST_DOMAIN}`,
+          "content-type": "application/json",
+          "content-length": body.length,
+        },
+        agent: false,
+        setHost: false,
+      },
+      (res) => {
+        const chunks: Buffer[] = [];
+        res.on("data", (chunk: Buffer) => chunks.push(chunk));
+        res.on("end", () => resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks) }));
+      },
+    );
+    req.on("error", reject);
+    req.end(body);
+  });
+}
+
+async function storedRow(name: string, path: string) {
+  const where = { name, path };
+  await waitFor(async () => (await testDb.db.requestLog.count({ where })) === 1, `the log row of ${path}`);
+  return testDb.db.requestLog.findFirstOrThrow({
+    where,
+    select: {
+      bytesIn: true,
+      bytesOut: true,
+      responseHeaders: true,
+      requestBody: true,
+      responseBody: true,
+    },
+  });
+}
+
+const sha256 = (bytes: Buffer) => createHash("sha256").update(bytes).digest("hex");
+
+test("a name that keeps bodies logs the visitor's JSON and the app's gzipped answer as they were sent", async () => {
+  const body = Buffer.from(JSON.stringify({ hello: "wörld", list: [1, 2, 3] }));
+  const res = await send("kept", "/api/echo", body);
+  assert.equal(res.status, 200);
+  const row = await storedRow("kept", "/api/echo");
+  assert.deepEqual(Buffer.from(row.requestBody!), body);
+  // Stored compressed, as the app sent it; the details decode it for reading.
+  const response = Buffer.from(row.responseBody!);
+  assert.equal(response.length, Number(row.bytesOut));
+  const view = viewBody(response, Number(row.bytesOut), parseStoredHeaders(row.responseHeaders));
+  assert.equal(view.encoding, "gzip");
+  assert.deepEqual(JSON.parse(view.text!), { ok: true, path: "/api/echo" });
+});
+
+test("large bodies stream whole to the app and the visitor; the log keeps their first 64 KiB", async () => {
+  const upload = randomBytes(1024 * 1024);
+  const res = await send("kept", "/download?big", upload, "PUT");
+  assert.equal(res.status, 200);
+  assert.equal(received.get("/download?big"), sha256(upload), "the app got every byte");
+  assert.equal(sha256(res.body), sha256(DOWNLOAD), "the visitor got every byte");
+  const row = await storedRow("kept", "/download?big");
+  assert.equal(Number(row.bytesIn), upload.length);
+  assert.equal(Number(row.bytesOut), DOWNLOAD.length);
+  assert.deepEqual(Buffer.from(row.requestBody!), upload.subarray(0, BODY_KEEP_BYTES));
+  assert.deepEqual(Buffer.from(row.responseBody!), DOWNLOAD.subarray(0, BODY_KEEP_BYTES));
+});
+
+test("a name that does not keep bodies logs none, and turning it off applies to the next request", async () => {
+  const body = Buffer.from('{"secret":"not kept"}');
+  assert.equal((await send("plain", "/api/plain", body)).status, 200);
+  const plain = await storedRow("plain", "/api/plain");
+  assert.equal(plain.requestBody, null);
+  assert.equal(plain.responseBody, null);
+  assert.equal(Number(plain.bytesIn), body.length);
+
+  await setKeepBodies(testDb.db, owner, "kept", { keep: false });
+  gate.invalidate("kept"); // what the dashboard's notification does
+  assert.equal((await send("kept", "/api/after-off", body)).status, 200);
+  const off = await storedRow("kept", "/api/after-off");
+  assert.equal(off.requestBody, null);
+  assert.equal(off.responseBody, null);
+});

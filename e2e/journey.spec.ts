@@ -135,7 +135,7 @@ test("a new user signs up, adds a key, reserves a name, connects with ssh and wa
     const command = (await replay.textContent()) ?? "";
     expect(command).toContain(`curl '${publicUrl}/hello/e2e?from=browser'`);
     expect(command).not.toContain("cookie-value-e2e");
-    await expect(details).toContainText("Not in this command, since the log never stores them: Cookie.");
+    await expect(details).toContainText("Not in this command: Cookie: hidden in the log.");
     await detailsButton.click();
     await expect(details).toHaveCount(0);
     const replayed = await promisify(execFile)("sh", [

@@ -1,13 +1,18 @@
+"use client";
+
 import Link from "next/link";
 import type { ReactNode } from "react";
+import type { BodyView } from "@/lib/request-logs/body-view";
 import { curlCommand } from "@/lib/web/curl-command";
 import { formatBytes, formatDuration } from "@/lib/web/format";
 import { accessCell, describeOutcome } from "@/lib/web/log-access";
 import type { LogRow } from "@/lib/web/tunnel-dto";
 import { describeUserAgent } from "@/lib/web/user-agent";
+import { type BodiesState, useRequestBodies } from "../hooks/use-request-bodies";
 import { CodeLine } from "../ui/code-line";
 import { LocalTime } from "../ui/local-time";
 import { HeaderList } from "./header-list";
+import { BodyPanel } from "./request-bodies";
 
 /** Why a row has no response headers: an answer from Burrow, none at all, or an older row. */
 function noResponseHeaders(row: LogRow): string {
@@ -17,25 +22,85 @@ function noResponseHeaders(row: LogRow): string {
   return "Not recorded for this request.";
 }
 
+/** The request body as the replay can send it: kept whole, as text, not compressed. */
+function replayableBody(view: BodyView | null | undefined): string | undefined {
+  if (!view || view.truncated || view.encoding !== null || view.text === null) {
+    return undefined;
+  }
+  return view.text;
+}
+
 /**
- * The request again, as a curl command to copy: what the log kept of it. Bodies are never stored and
- * credentials are hidden, so the command says what it lacks instead of failing in a puzzling way.
+ * The request again, as a curl command to copy: what the log kept of it, the body too when it was
+ * kept whole as text. Credentials are hidden and other bodies are not in it, so the command says
+ * what it lacks instead of failing in a puzzling way.
  */
-function ReplayItem({ row, publicUrl }: { row: LogRow; publicUrl: string }) {
-  const replay = curlCommand(publicUrl, row.method, row.path, row.requestHeaders ?? []);
+function ReplayItem({ row, publicUrl, body }: { row: LogRow; publicUrl: string; body: BodiesState | null }) {
+  const loaded = body?.status === "ready" ? body.bodies.request : undefined;
+  const text = replayableBody(loaded);
+  const replay = curlCommand(publicUrl, row.method, row.path, row.requestHeaders ?? [], text);
+  const why = !row.bodiesKept
+    ? "it was not kept"
+    : body?.status === "loading"
+      ? "it is loading"
+      : "only a body kept whole as text goes in (download it for --data-binary @file)";
   const missing = [
-    ...(row.bytesIn > 0 ? [`the ${formatBytes(row.bytesIn)} body`] : []),
-    ...(replay.hidden.length > 0 ? [replay.hidden.join(", ")] : []),
+    ...(row.bytesIn > 0 && text === undefined ? [`the ${formatBytes(row.bytesIn)} body: ${why}`] : []),
+    ...(replay.hidden.length > 0 ? [`${replay.hidden.join(", ")}: hidden in the log`] : []),
   ];
   return (
     <Item term="Replay">
       <CodeLine text={replay.command} copyLabel="Copy curl command" />
       {missing.length > 0 && (
-        <p className="mt-1 text-xs text-zinc-500">
-          Not in this command, since the log never stores them: {missing.join("; ")}.
-        </p>
+        <p className="mt-1 text-xs text-zinc-500">Not in this command: {missing.join("; ")}.</p>
       )}
     </Item>
+  );
+}
+
+/** Both kept bodies, or why there are none. */
+function BodyItems({ name, row, bodies }: { name: string; row: LogRow; bodies: BodiesState | null }) {
+  if (row.upgrade) return null;
+  if (!bodies) {
+    if (row.bytesIn === 0 && row.bytesOut === 0) return null;
+    return (
+      <Item term="Bodies">
+        <span className="text-zinc-500">
+          Not kept for this request. “Keep bodies” above the log keeps the next ones.
+        </span>
+      </Item>
+    );
+  }
+  if (bodies.status !== "ready") {
+    return (
+      <Item term="Bodies">
+        {bodies.status === "loading" ? (
+          <span className="text-zinc-500">Loading…</span>
+        ) : (
+          <span className="text-red-700">Could not load the bodies: {bodies.message}</span>
+        )}
+      </Item>
+    );
+  }
+  const base = `/api/tunnels/${encodeURIComponent(name)}/logs/${encodeURIComponent(row.id)}/bodies`;
+  const sides = [
+    { term: "Request body", view: bodies.bodies.request, href: `${base}/request` },
+    { term: "Response body", view: bodies.bodies.response, href: `${base}/response` },
+  ];
+  return (
+    <>
+      {sides.map(({ term, view, href }) => (
+        <Item key={term} term={term}>
+          {view ? (
+            <BodyPanel view={view} label={term} downloadHref={href} />
+          ) : (
+            <span className="text-zinc-500">
+              {term === "Response body" ? "Your app did not answer it." : "Not kept."}
+            </span>
+          )}
+        </Item>
+      ))}
+    </>
   );
 }
 
@@ -55,16 +120,20 @@ function Item({ term, children }: { term: string; children: ReactNode }) {
  * text: React escapes them.
  */
 export function RequestDetails({
+  name,
   row,
   publicUrl,
   visitorHref,
 }: {
+  /** The tunnel name, for loading the kept bodies. */
+  name: string;
   row: LogRow;
   publicUrl: string;
   /** The log narrowed to this row's visitor; absent when it already is (or the address is unknown). */
   visitorHref?: string;
 }) {
   const access = accessCell(row.admission, row.accessPage);
+  const bodies = useRequestBodies(name, row.id, row.bodiesKept);
   return (
     // On a phone the log's table scrolls sideways and this cell spans all of it: kept in view and
     // as wide as the screen, the details wrap instead of running off to the right.
@@ -114,7 +183,8 @@ export function RequestDetails({
           <span className="text-zinc-500">{noResponseHeaders(row)}</span>
         )}
       </Item>
-      {!row.upgrade && <ReplayItem row={row} publicUrl={publicUrl} />}
+      <BodyItems name={name} row={row} bodies={bodies} />
+      {!row.upgrade && <ReplayItem row={row} publicUrl={publicUrl} body={bodies} />}
     </dl>
   );
 }

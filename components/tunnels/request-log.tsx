@@ -307,7 +307,12 @@ export function RequestLog({
                       <tr id={detailsId} className="bg-zinc-50">
                         <td />
                         <td colSpan={8} className="px-3 pt-1 pb-4">
-                          <RequestDetails row={row} publicUrl={publicUrl} visitorHref={visitorHref(row)} />
+                          <RequestDetails
+                            name={name}
+                            row={row}
+                            publicUrl={publicUrl}
+                            visitorHref={visitorHref(row)}
+                          />
                         </td>
                       </tr>
                     )}

@@ -40,6 +40,7 @@ export interface NameListItem {
   accessMode: AccessMode;
   hostLocalhost: boolean;
   allowedIps: string[];
+  keepBodies: boolean;
   createdAt: Date;
   currentSession?: CurrentSession;
 }
@@ -279,6 +280,7 @@ async function withLiveState(db: Db, reservations: Reservation[]): Promise<NameL
       accessMode: r.accessMode,
       hostLocalhost: r.hostLocalhost,
       allowedIps: r.allowedIps,
+      keepBodies: r.keepBodies,
       createdAt: r.createdAt,
       ...(session ? { currentSession: toCurrentSession(session) } : {}),
     };

@@ -22,8 +22,8 @@ test("BodyKeeper keeps the first bytes across chunks, copies them, and ignores t
 test("JSON is shown indented; the bytes as sent are not changed", () => {
   const sent = Buffer.from(JSON.stringify(json));
   const view = viewBody(sent, sent.length, [["Content-Type", "application/json; charset=utf-8"]]);
-  assert.equal(view.text, JSON.stringify(json, null, 2));
-  assert.equal(view.formatted, true);
+  assert.equal(view.text, sent.toString());
+  assert.equal(view.formatted, JSON.stringify(json, null, 2));
   assert.equal(view.truncated, false);
   assert.equal(view.contentType, "application/json; charset=utf-8");
 });
@@ -66,7 +66,7 @@ test("a body the log cut short is shown as far as it goes, even compressed or mi
     ["content-type", "application/json"],
   ]);
   assert.equal(jsonView.text, jsonText.slice(0, 50));
-  assert.equal(jsonView.formatted, false);
+  assert.equal(jsonView.formatted, null);
 });
 
 test("binary content is described, not shown; unknown or corrupt encodings say so", () => {

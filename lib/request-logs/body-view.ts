@@ -19,10 +19,10 @@ export interface BodyView {
   encoding: string | null;
   /** Why a compressed body is shown as it was sent (unknown encoding, corrupt data). */
   undecoded: string | null;
-  /** The body as text (JSON indented), or null for binary content. */
+  /** The body as text (decompressed), or null for binary content. */
   text: string | null;
-  /** The text is JSON re-indented for reading, not the bytes as sent. */
-  formatted: boolean;
+  /** The same JSON indented for reading, when it is JSON and differs from the text. */
+  formatted: string | null;
 }
 
 /** A zip bomb's output is cut here: the details show text, not megabytes of it. */
@@ -124,8 +124,8 @@ export function viewBody(kept: Buffer, size: number, headers: readonly HeaderPai
     contentType,
     encoding,
     undecoded,
-    text: pretty ?? text,
-    formatted: pretty !== null && pretty !== text,
+    text,
+    formatted: pretty !== null && pretty !== text ? pretty : null,
   };
 }
 
@@ -135,4 +135,39 @@ export function bodyDownload(kept: Buffer, headers: readonly HeaderPair[] | null
   if (!encoding || encoding === "identity" || kept.length === 0) return kept;
   const decoded = decode(kept, encoding);
   return "bytes" in decoded ? decoded.bytes : kept;
+}
+
+/** File name extensions for the common types, so a downloaded body opens with the right program. */
+const EXTENSIONS: Record<string, string> = {
+  "application/json": "json",
+  "application/pdf": "pdf",
+  "application/xml": "xml",
+  "application/zip": "zip",
+  "application/javascript": "js",
+  "image/png": "png",
+  "image/jpeg": "jpg",
+  "image/gif": "gif",
+  "image/webp": "webp",
+  "image/svg+xml": "svg",
+  "text/html": "html",
+  "text/plain": "txt",
+  "text/css": "css",
+  "text/csv": "csv",
+  "text/javascript": "js",
+  "text/xml": "xml",
+};
+
+/**
+ * "myapp-1234-response.json": names the tunnel, the request and the side. Made only of the name
+ * (DNS letters, digits and hyphens), the numeric id and a fixed extension, so it needs no quoting
+ * in Content-Disposition.
+ */
+export function downloadName(
+  name: string,
+  id: string,
+  part: "request" | "response",
+  headers: readonly HeaderPair[] | null,
+): string {
+  const type = header(headers, "content-type")?.split(";")[0]?.trim().toLowerCase() ?? "";
+  return `${name}-${id}-${part}.${EXTENSIONS[type] ?? "bin"}`;
 }

@@ -42,3 +42,29 @@ test("the note of a cut header list is not sent as a header", () => {
   const { command } = curlCommand("http://a.test", "GET", "/", [["…", "3 more headers not kept"]]);
   assert.equal(command, "curl 'http://a.test/'");
 });
+
+test("a body the log kept whole goes along as --data-raw, with its method and type", () => {
+  const body = `{"note":"it's $(id)"}`;
+  const { command } = curlCommand(
+    "https://app.example.com",
+    "PUT",
+    "/api/items/1",
+    [
+      ["Content-Type", "application/json"],
+      ["Content-Length", "21"],
+    ],
+    body,
+  );
+  const words = execFileSync("sh", ["-c", `printf '%s\\n' ${command.slice("curl ".length)}`])
+    .toString()
+    .split("\n");
+  assert.deepEqual(words.slice(0, 7), [
+    "-X",
+    "PUT",
+    "https://app.example.com/api/items/1",
+    "-H",
+    "Content-Type: application/json",
+    "--data-raw",
+    body,
+  ]);
+});

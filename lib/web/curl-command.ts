@@ -28,14 +28,16 @@ export function shellQuote(word: string): string {
 
 /**
  * A curl command that sends a logged request again, to the tunnel's public address: the method,
- * path and the headers the log kept. A compressed answer is asked for with --compressed (curl
- * decodes it) instead of the visitor's Accept-Encoding. The body was never stored.
+ * path and the headers the log kept, and the body when the log kept all of it as text (`body`).
+ * A compressed answer is asked for with --compressed (curl decodes it) instead of the visitor's
+ * Accept-Encoding.
  */
 export function curlCommand(
   publicUrl: string,
   method: string,
   path: string,
   headers: HeaderPair[],
+  body?: string,
 ): CurlReplay {
   const words = ["curl"];
   if (method === "HEAD") words.push("--head");
@@ -53,6 +55,9 @@ export function curlCommand(
     }
     words.push("-H", shellQuote(`${name}: ${value}`));
   }
+  // --data-raw sends the text as it is (no "@file" reading); -X above keeps the method curl would
+  // otherwise turn into POST.
+  if (body !== undefined) words.push("--data-raw", shellQuote(body));
   if (compressed) words.push("--compressed");
   return { command: words.join(" "), hidden };
 }

@@ -1,4 +1,5 @@
 import type { NameDetail } from "../names/service.ts";
+import type { BodyView } from "../request-logs/body-view.ts";
 import type { HeaderPair } from "../request-logs/headers.ts";
 import type { RequestLogRow } from "../request-logs/query.ts";
 
@@ -57,6 +58,12 @@ export interface LogRow {
   responseHeaders: HeaderPair[] | null;
   /** The name kept this request's bodies: the details load them on demand. */
   bodiesKept: boolean;
+}
+
+/** A request's kept bodies as the details show them; null for a side that was not kept. */
+export interface RequestBodiesView {
+  request: BodyView | null;
+  response: BodyView | null;
 }
 
 export interface LogPage {

@@ -66,21 +66,21 @@ test("add a user, their key and a name, then list them", async () => {
     cli(["key", "list", "ann@example.com"]),
   ]);
   assert.match(names.stdout, /^NAME\s+OWNER\s+STATE/m);
-  assert.match(names.stdout, /^NAME\s+OWNER\s+STATE\s+ACCESS\s+APP HOST\s+REQUESTS 24H/m);
-  assert.match(names.stdout, /^myapp\s+ann@example\.com\s+offline\s+public\s+as sent\s+0/m);
+  assert.match(names.stdout, /^NAME\s+OWNER\s+STATE\s+ACCESS\s+APP HOST\s+BODIES\s+REQUESTS 24H/m);
+  assert.match(names.stdout, /^myapp\s+ann@example\.com\s+offline\s+public\s+as sent\s+no\s+0/m);
   assert.match(users.stdout, /^ann@example\.com\s+admin\s+active\s+1\s+1/m);
   // A fingerprint is base64: "+" and "/" must not be read as regex syntax.
   const escaped = (fingerprint ?? "").replace(/[+/]/g, "\\$&");
   assert.match(keys.stdout, new RegExp(`^ann@laptop\\s+ssh-ed25519 256\\s+${escaped}`, "m"));
   // The name's "Host: localhost" setting (made in the dashboard) shows too.
-  // So do its allowed networks.
+  // So do its allowed networks and whether its log keeps bodies.
   await database.db.reservation.update({
     where: { name: "myapp" },
-    data: { hostLocalhost: true, allowedIps: ["203.0.113.0/24", "private"] },
+    data: { hostLocalhost: true, allowedIps: ["203.0.113.0/24", "private"], keepBodies: true },
   });
   const mine = await cli(["name", "list", "ann@example.com"]);
   assert.equal(mine.code, 0, mine.stderr);
-  assert.match(mine.stdout, /^myapp\s+ann@example\.com\s+offline\s+public, 2 networks\s+localhost\s+0/m);
+  assert.match(mine.stdout, /^myapp\s+ann@example\.com\s+offline\s+public, 2 networks\s+localhost\s+kept\s+0/m);
 });
 
 test("each mistake exits non-zero with one specific line", async () => {

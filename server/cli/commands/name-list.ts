@@ -21,7 +21,7 @@ export const nameList: Command = {
     }
     context.out(
       formatTable(
-        ["name", "owner", "state", "access", "app host", "requests 24h", "last seen"],
+        ["name", "owner", "state", "access", "app host", "bodies", "requests 24h", "last seen"],
         names.map((n) => [
           n.name,
           n.email,
@@ -32,6 +32,8 @@ export const nameList: Command = {
             : n.accessMode.toLowerCase(),
           // What the app receives as Host: the visitor's, or localhost for dev servers that insist.
           n.hostLocalhost ? "localhost" : "as sent",
+          // Whether its request log keeps the start of bodies (the owner's choice in the dashboard).
+          n.keepBodies ? "kept" : "no",
           String(n.requests24h),
           n.online ? "now" : formatTime(n.lastSeenAt),
         ]),

@@ -1,6 +1,7 @@
 import type { Metadata } from "next";
 import Link from "next/link";
 import { ConnectPanel } from "@/components/tunnels/connect-panel";
+import { KeepBodiesForm } from "@/components/tunnels/keep-bodies-form";
 import { LiveStatus } from "@/components/tunnels/live-status";
 import { LogFiltersForm } from "@/components/tunnels/log-filters-form";
 import { RequestLog } from "@/components/tunnels/request-log";
@@ -11,15 +12,18 @@ import { Card, CardBody, CardHeader } from "@/components/ui/card";
 import { EmptyState } from "@/components/ui/empty-state";
 import { PageHeader } from "@/components/ui/page-header";
 import { tunnelUrl } from "@/lib/env";
+import { BODY_KEEP_BYTES } from "@/lib/request-logs/bodies";
 import { listRequestLogs } from "@/lib/request-logs/query";
 import { accessLabel } from "@/lib/web/access-label";
 import { getDb } from "@/lib/web/db";
 import { getEnv } from "@/lib/web/env";
+import { formatBytes } from "@/lib/web/format";
 import { hasFilters, logFiltersToQuery, parseLogFilters, toQueryFilter } from "@/lib/web/log-filters";
 import { currentHostKeyFingerprint } from "@/lib/web/relay-health";
 import { requireUser } from "@/lib/web/session";
 import { getOwnNameOr404 } from "@/lib/web/tunnel-access";
 import { toLogRow, toTunnelStatus } from "@/lib/web/tunnel-dto";
+import { setKeepBodiesAction } from "./actions";
 
 type Props = {
   params: Promise<{ name: string }>;
@@ -104,6 +108,14 @@ export default async function TunnelPage({ params, searchParams }: Props) {
               description={`Every request through this name, newest first${
                 env.BURROW_LOG_RETENTION_DAYS > 0 ? `, kept for ${env.BURROW_LOG_RETENTION_DAYS} days` : ""
               }.`}
+              actions={
+                <KeepBodiesForm
+                  action={setKeepBodiesAction}
+                  name={detail.name}
+                  initial={detail.keepBodies}
+                  limit={formatBytes(BODY_KEEP_BYTES)}
+                />
+              }
             />
             <CardBody className="space-y-4">
               <LogFiltersForm filters={filters} />

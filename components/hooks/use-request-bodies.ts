@@ -1,0 +1,31 @@
+"use client";
+
+import { useEffect, useState } from "react";
+import type { RequestBodiesView } from "@/lib/web/tunnel-dto";
+
+export type BodiesState =
+  | { status: "loading" }
+  | { status: "failed"; message: string }
+  | { status: "ready"; bodies: RequestBodiesView };
+
+/** Loads a request's kept bodies once its details are open (they are never part of the log's pages). */
+export function useRequestBodies(name: string, id: string, kept: boolean): BodiesState | null {
+  const [state, setState] = useState<BodiesState | null>(kept ? { status: "loading" } : null);
+  useEffect(() => {
+    if (!kept) return;
+    const controller = new AbortController();
+    const url = `/api/tunnels/${encodeURIComponent(name)}/logs/${encodeURIComponent(id)}/bodies`;
+    fetch(url, { signal: controller.signal, cache: "no-store" })
+      .then(async (res) => {
+        const json = (await res.json()) as RequestBodiesView & { error?: { message: string } };
+        if (!res.ok) throw new Error(json.error?.message ?? `The dashboard answered ${res.status}`);
+        setState({ status: "ready", bodies: json });
+      })
+      .catch((error: unknown) => {
+        if (controller.signal.aborted) return;
+        setState({ status: "failed", message: error instanceof Error ? error.message : String(error) });
+      });
+    return () => controller.abort();
+  }, [name, id, kept]);
+  return state;
+}

@@ -1,0 +1,52 @@
+"use client";
+
+import type { BodyView } from "@/lib/request-logs/body-view";
+import { formatBytes } from "@/lib/web/format";
+
+/** "application/json · gzip · first 64 KiB of 1.2 MiB kept" */
+function bodySummary(view: BodyView): string {
+  const parts = [formatBytes(view.size)];
+  if (view.contentType) parts.push(view.contentType);
+  if (view.encoding) parts.push(view.encoding === "br" ? "brotli" : view.encoding);
+  if (view.truncated) parts.push(`first ${formatBytes(view.kept)} kept`);
+  if (view.formatted) parts.push("indented for reading");
+  return parts.join(" · ");
+}
+
+/**
+ * One kept body: its text (the app's or the visitor's: React escapes it, and it is never rendered
+ * as HTML), or a note for binary content, with a download of the bytes either way.
+ */
+export function BodyPanel({
+  view,
+  label,
+  downloadHref,
+}: {
+  view: BodyView;
+  /** "Request body" / "Response body", for the text region's accessible name. */
+  label: string;
+  downloadHref: string;
+}) {
+  if (view.size === 0) return <span className="text-zinc-500">Empty.</span>;
+  return (
+    <div className="space-y-1">
+      <p className="text-xs text-zinc-500">
+        {bodySummary(view)} ·{" "}
+        <a href={downloadHref} download className="font-medium text-indigo-700 hover:underline">
+          Download
+        </a>
+      </p>
+      {view.undecoded && <p className="text-xs text-amber-800">{view.undecoded}</p>}
+      {view.text !== null ? (
+        <section aria-label={label}>
+          <pre className="max-h-80 overflow-auto rounded-md bg-zinc-900 p-3 font-mono text-xs whitespace-pre-wrap break-all text-zinc-100">
+            {view.formatted ?? view.text}
+            {view.truncated && <span className="text-zinc-400">{"\n"}… (the rest was not kept)</span>}
+          </pre>
+        </section>
+      ) : (
+        <p className="text-zinc-600">Binary content, not shown here: download it to open it.</p>
+      )}
+    </div>
+  );
+}

@@ -1,0 +1,97 @@
+import { readFile } from "node:fs/promises";
+import { createSharingWorld, curl, type SharingWorld } from "./sharing/setup.ts";
+import { burrowUnderTest } from "./support/burrow-env.ts";
+import { expect, test } from "./support/fixtures.ts";
+
+let world: SharingWorld;
+
+test.beforeAll(async () => {
+  test.setTimeout(120_000);
+  world = await createSharingWorld(burrowUnderTest());
+});
+
+test.afterAll(async () => {
+  await world?.close();
+});
+
+const ORDER = JSON.stringify({ order: "<b>42</b>", note: "it's" });
+
+test("the owner turns on Keep bodies, reads a request's JSON and the app's answer, replays and downloads it", async ({
+  browser,
+}) => {
+  test.setTimeout(120_000);
+  const burrow = burrowUnderTest();
+  const name = await world.connect();
+  const owner = await world.ownerContext(browser);
+  const page = await owner.newPage();
+  try {
+    await page.goto(`/tunnels/${name}`);
+    await expect(page.getByTestId("keep-bodies-state")).toHaveText("Bodies not kept");
+    const post = (path: string) =>
+      curl(burrow, name, path, ["-X", "POST", "-H", "content-type: application/json", "--data-raw", ORDER]);
+
+    // Before: the log says the body was not kept, and the replay says why it lacks it.
+    await post("/orders?before=1");
+    const log = page.getByRole("table", { name: `Requests to ${name}, newest first` });
+    await log.getByRole("button", { name: "Details of POST /orders?before=1" }).click();
+    const before = log.getByRole("row").filter({ hasText: "What happened" });
+    await expect(before).toContainText("Not kept for this request.");
+    await expect(before).toContainText(`the ${ORDER.length} B body: it was not kept`);
+    await log.getByRole("button", { name: "Details of POST /orders?before=1" }).click();
+
+    await page.getByRole("button", { name: "Keep bodies" }).click();
+    await expect(page.getByTestId("keep-bodies-state")).toHaveText("Keeping the first 65.5 kB of each body");
+    // The relay hears of the change within moments: the next requests keep their bodies (their
+    // rows reach the database within a second).
+    let path = "";
+    await expect
+      .poll(
+        async () => {
+          await post(`/orders?n=${Date.now()}`);
+          const row = await world.db.requestLog.findFirst({
+            where: { name, path: { startsWith: "/orders?n=" }, requestBody: { not: null } },
+            select: { path: true },
+          });
+          path = row?.path ?? "";
+          return path;
+        },
+        { timeout: 15_000 },
+      )
+      .not.toBe("");
+
+    const button = log.getByRole("button", { name: `Details of POST ${path}` });
+    await button.click();
+    const details = log.getByRole("row").filter({ hasText: "What happened" });
+    // The visitor's JSON, indented for reading and shown as text (its HTML is not rendered).
+    const sent = details.getByRole("region", { name: "Request body" });
+    await expect(sent).toContainText('"order": "<b>42</b>"');
+    await expect(details).toContainText("application/json · indented for reading");
+    // The app's answer: its HTML as text, never as part of the dashboard's page.
+    const answer = details.getByRole("region", { name: "Response body" });
+    await expect(answer).toContainText("<h1>the local app</h1>");
+    await expect(page.getByRole("heading", { name: "the local app" })).toHaveCount(0);
+    // The replay now carries the body, exactly as sent.
+    const command =
+      (await details
+        .locator("code")
+        .filter({ hasText: /^curl / })
+        .textContent()) ?? "";
+    expect(command).toContain(`--data-raw '{"order":"<b>42</b>","note":"it'\\''s"}'`);
+    await expect(details).not.toContainText("Not in this command");
+    // The download is the body as the visitor sent it.
+    const [download] = await Promise.all([
+      page.waitForEvent("download"),
+      details.getByRole("link", { name: "Download" }).first().click(),
+    ]);
+    expect(download.suggestedFilename()).toMatch(new RegExp(`^${name}-\\d+-request\\.json$`));
+    expect(await readFile((await download.path()) ?? "", "utf8")).toBe(ORDER);
+
+    // Off again: the switch says so after a reload too.
+    await page.getByRole("button", { name: "Stop keeping bodies" }).click();
+    await expect(page.getByTestId("keep-bodies-state")).toHaveText("Bodies not kept");
+    await page.reload();
+    await expect(page.getByTestId("keep-bodies-state")).toHaveText("Bodies not kept");
+  } finally {
+    await owner.close();
+  }
+});

@@ -80,7 +80,10 @@ test("add a user, their key and a name, then list them", async () => {
   });
   const mine = await cli(["name", "list", "ann@example.com"]);
   assert.equal(mine.code, 0, mine.stderr);
-  assert.match(mine.stdout, /^myapp\s+ann@example\.com\s+offline\s+public, 2 networks\s+localhost\s+kept\s+0/m);
+  assert.match(
+    mine.stdout,
+    /^myapp\s+ann@example\.com\s+offline\s+public, 2 networks\s+localhost\s+kept\s+0/m,
+  );
 });
 
 test("each mistake exits non-zero with one specific line", async () => {

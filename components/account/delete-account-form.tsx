@@ -24,7 +24,8 @@ export function DeleteAccountForm({ action, names }: { action: DeleteAccountActi
             deleted.{" "}
           </>
         ) : null}
-        Your SSH keys, share links and sign-ins go with the account. This cannot be undone.
+        Your SSH keys, share links, tunnel history, sign-ins and the request logs of your random-name tunnels
+        go with the account. This cannot be undone.
       </p>
       <div aria-live="polite">{message && <Alert tone="error">{message}</Alert>}</div>
       <TextField

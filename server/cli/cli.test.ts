@@ -170,7 +170,7 @@ test("user delete says what it would delete, refuses under a live tunnel, then d
   // Without --yes: what would go, and nothing goes.
   assertOneLineError(
     await cli(["user", "delete", "LEAVING@example.com"]),
-    /this deletes leaving@example\.com with name leaving-app \(and their request logs\).*Run again with --yes/,
+    /this deletes leaving@example\.com with name leaving-app \(and their request logs\).*tunnel history.*random-name tunnels.*Run again with --yes/,
   );
   assert.ok(await database.db.user.findUnique({ where: { id: user.id } }));
 

@@ -7,7 +7,8 @@ import { withDatabase } from "../database.ts";
 export const userDelete: Command = {
   name: "user delete",
   synopsis: "<email> --yes",
-  summary: "Delete an account: its names (with their request logs), keys, share links and sign-ins",
+  summary:
+    "Delete an account: its names (with their request logs), keys, share links, tunnel history and sign-ins",
   details: `Options:
   --yes   do it; without it, the command only says what would be deleted
 
@@ -31,7 +32,7 @@ Example:
         const what =
           names.length === 0 ? "no names" : `${names.length === 1 ? "name" : "names"} ${names.join(", ")}`;
         context.note(
-          `burrow user delete: this deletes ${user.email} with ${what} (and their request logs), its keys, share links and sign-ins. Run again with --yes to do it.`,
+          `burrow user delete: this deletes ${user.email} with ${what} (and their request logs), its keys, share links, tunnel history, sign-ins and the request logs of its random-name tunnels. Run again with --yes to do it.`,
         );
         return 1;
       }

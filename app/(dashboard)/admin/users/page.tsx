@@ -85,7 +85,7 @@ export default async function AdminUsersPage() {
                           u.names === 0
                             ? ""
                             : `Their ${u.names === 1 ? "name is" : `${u.names} names are`} released and the request logs deleted. `
-                        }Their keys, share links and sign-ins go with the account. This cannot be undone.`}
+                        }Their keys, share links, tunnel history, sign-ins and random-name tunnel logs go with the account. This cannot be undone.`}
                         confirmLabel="Delete account"
                       />
                     </div>

@@ -86,6 +86,13 @@ test("the owner turns on Keep bodies, reads a request's JSON and the app's answe
     expect(download.suggestedFilename()).toMatch(new RegExp(`^${name}-\\d+-request\\.json$`));
     expect(await readFile((await download.path()) ?? "", "utf8")).toBe(ORDER);
 
+    // Searching the log by body finds the kept request, not the one from before.
+    await page.getByLabel("Bodies contain").fill("<B>42");
+    await page.getByRole("button", { name: "Apply filters" }).click();
+    await expect(page).toHaveURL(/[?&]body=%3CB%3E42/);
+    await expect(log.getByRole("row").filter({ hasText: path })).toBeVisible();
+    await expect(log.getByRole("row").filter({ hasText: "/orders?before=1" })).toHaveCount(0);
+
     // Off again: the switch says so after a reload too.
     await page.getByRole("button", { name: "Stop keeping bodies" }).click();
     await expect(page.getByTestId("keep-bodies-state")).toHaveText("Bodies not kept");

@@ -17,7 +17,7 @@ import { Button } from "../ui/button";
 const selectClass =
   "mt-1 block w-full rounded-md border-0 bg-white px-2.5 py-1.5 text-sm shadow-xs ring-1 ring-zinc-300 ring-inset focus:ring-2 focus:ring-indigo-600 focus:outline-none";
 
-type DraftField = "status" | "method" | "path" | "header" | "range" | "fromLocal" | "toLocal";
+type DraftField = "status" | "method" | "path" | "header" | "body" | "range" | "fromLocal" | "toLocal";
 
 /** Every field empty: what "Clear" sets. */
 const EMPTY_DRAFT: Record<DraftField, string> = {
@@ -25,6 +25,7 @@ const EMPTY_DRAFT: Record<DraftField, string> = {
   method: "",
   path: "",
   header: "",
+  body: "",
   range: "",
   fromLocal: "",
   toLocal: "",
@@ -34,6 +35,8 @@ const EMPTY_DRAFT: Record<DraftField, string> = {
 const TEXT_FILTERS = [
   { key: "path", label: "Path contains", placeholder: "/api/" },
   { key: "header", label: "Headers contain", placeholder: "x-request-id" },
+  // Only rows whose bodies were kept (Keep bodies) can match; compressed answers are not searched.
+  { key: "body", label: "Bodies contain", placeholder: "order_id" },
 ] as const satisfies readonly { key: DraftField; label: string; placeholder: string }[];
 
 /** The two ends of a custom time range, entered in the browser's own time. */
@@ -56,6 +59,7 @@ export function LogFiltersForm({ filters }: { filters: LogFilters }) {
     method: filters.method ?? "",
     path: filters.path ?? "",
     header: filters.header ?? "",
+    body: filters.body ?? "",
     range: filters.from || filters.to ? "custom" : (filters.range ?? ""),
   });
   const [error, setError] = useState<string | null>(null);
@@ -77,10 +81,10 @@ export function LogFiltersForm({ filters }: { filters: LogFilters }) {
   return (
     <form
       aria-label="Filter requests"
-      className="grid grid-cols-2 gap-3 sm:grid-cols-[8rem_8rem_1fr_1fr_9rem_auto]"
+      className="grid grid-cols-2 gap-3 sm:grid-cols-[8rem_8rem_1fr_1fr_1fr_9rem_auto]"
       onSubmit={(event) => {
         event.preventDefault();
-        const { status, method, path, header, range } = draft;
+        const { status, method, path, header, body, range } = draft;
         const custom = range === "custom";
         // The visitor filter is set from a request's details and kept until removed below.
         const ip = filters.ip;
@@ -91,11 +95,12 @@ export function LogFiltersForm({ filters }: { filters: LogFilters }) {
                 method,
                 path,
                 header,
+                body,
                 ip,
                 from: localToIso(draft.fromLocal),
                 to: localToIso(draft.toLocal),
               }
-            : { status, method, path, header, ip, range },
+            : { status, method, path, header, body, ip, range },
         );
         const problem =
           custom && !next.from && !next.to ? "Pick a start or an end for the time range" : rangeProblem(next);

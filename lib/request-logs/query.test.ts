@@ -3,7 +3,7 @@ import { after, test } from "node:test";
 import { AppError } from "../errors.ts";
 import { createTestDatabase } from "../testing/db.ts";
 import { captureHeaders } from "./headers.ts";
-import { escapeLike, listRequestLogs, requestStats } from "./query.ts";
+import { bytesEscaped, escapeLike, listRequestLogs, requestStats } from "./query.ts";
 
 const database = await createTestDatabase("logs");
 after(() => database.drop());
@@ -256,4 +256,55 @@ test("rows name the share link the visitor came in with, only while it exists an
     "/gone": null,
     "/public": null,
   });
+});
+
+test("body search finds text in kept request or response bodies, ASCII case-insensitively, bytes as sent", async () => {
+  const row = (path: string, requestBody: Buffer | null, responseBody: Buffer | null) => ({
+    ...base,
+    name: "bodies",
+    method: "POST",
+    path,
+    status: 200,
+    requestBody: requestBody && new Uint8Array(requestBody),
+    responseBody: responseBody && new Uint8Array(responseBody),
+  });
+  await db.requestLog.createMany({
+    data: [
+      row("/order", Buffer.from('{"order":"A-42","note":"50%_off \\\\ café"}'), Buffer.from("created")),
+      row("/binary", Buffer.from([0, 1, 2, 0xff, 0x41]), Buffer.from("Webhook OK")),
+      row("/none", null, null),
+      row("/empty", Buffer.alloc(0), Buffer.from("nothing here")),
+    ],
+  });
+  const paths = async (bodiesContain: string) =>
+    (await listRequestLogs(db, { name: "bodies", bodiesContain })).rows.map((r) => r.path);
+  assert.deepEqual(await paths("a-42"), ["/order"]);
+  assert.deepEqual(await paths("webhook ok"), ["/binary"], "the response body too, any case");
+  assert.deepEqual(await paths("50%_off"), ["/order"]);
+  assert.deepEqual(await paths("%"), ["/order"], "wildcards are literal");
+  assert.deepEqual(await paths("\\ caf"), ["/order"], "a backslash as sent");
+  assert.deepEqual(await paths("café"), ["/order"], "non-ASCII text byte for byte");
+  assert.deepEqual(await paths("CAFÉ"), [], "only ASCII letters fold");
+  assert.deepEqual(await paths("\u0000\u0001"), ["/binary"]);
+  assert.deepEqual(await paths("missing"), []);
+  // Combined with the other filters, and paged like any search.
+  assert.deepEqual(
+    (await listRequestLogs(db, { name: "bodies", bodiesContain: "o", pathContains: "/e" })).rows.map(
+      (r) => r.path,
+    ),
+    ["/empty"],
+  );
+  const kept = (await listRequestLogs(db, { name: "bodies" })).rows.map((r) => [r.path, r.bodiesKept]);
+  assert.deepEqual(kept, [
+    ["/empty", true],
+    ["/none", false],
+    ["/binary", true],
+    ["/order", true],
+  ]);
+});
+
+test("bytesEscaped spells every byte the way PostgreSQL's encode(…, 'escape') does", async () => {
+  const all = Buffer.from(Array.from({ length: 256 }, (_, i) => i));
+  const rows = await db.$queryRaw<{ escaped: string }[]>`SELECT encode(${all}, 'escape') AS escaped`;
+  assert.equal(bytesEscaped(all), rows[0]?.escaped);
 });

@@ -6,7 +6,7 @@
  * (e.g. with getNameForUser) before calling them.
  */
 import { z } from "zod";
-import type { Db, Prisma } from "../db.ts";
+import { type Db, Prisma } from "../db.ts";
 import { AppError } from "../errors.ts";
 import { normalizeIpAddress } from "../forwarding/ip-address.ts";
 import { parseInput } from "../validate.ts";
@@ -38,6 +38,8 @@ export const requestLogFilterSchema = z.object({
   pathContains: optional(z.string().max(500, "Use at most 500 characters")),
   /** Text in a request or response header's name or value (hidden credentials match by name only). */
   headersContain: optional(z.string().max(500, "Use at most 500 characters")),
+  /** Text in a kept request or response body, as sent (a compressed answer is not searched). */
+  bodiesContain: optional(z.string().max(500, "Use at most 500 characters")),
   /** One visitor's address, as the log stores it. */
   clientIp: optional(
     z.string().transform((text, ctx) => {
@@ -106,47 +108,89 @@ export function escapeLike(text: string): string {
  */
 export async function listRequestLogs(db: Db, filter: RequestLogFilter): Promise<RequestLogPage> {
   const f = parseInput(requestLogFilterSchema, filter);
-  const id: Prisma.BigIntFilter<"RequestLog"> = {};
-  if (f.before) id.lt = BigInt(f.before);
-  if (f.after) id.gt = BigInt(f.after);
-  const where: Prisma.RequestLogWhereInput = {
-    name: f.name,
-    ...(f.before || f.after ? { id } : {}),
-    ...(f.statusClass ? { status: STATUS_RANGES[f.statusClass] } : {}),
-    ...(f.method ? { method: f.method } : {}),
-    ...(f.pathContains ? { path: { contains: escapeLike(f.pathContains), mode: "insensitive" } } : {}),
-    ...(f.headersContain ? { OR: headersMatching(f.headersContain) } : {}),
-    ...(f.clientIp ? { clientIp: f.clientIp } : {}),
-    ...(f.from || f.to ? { at: { ...(f.from ? { gte: f.from } : {}), ...(f.to ? { lt: f.to } : {}) } } : {}),
-  };
   const tail = f.after !== undefined && f.before === undefined;
-  const found = await db.requestLog.findMany({
-    where,
-    orderBy: { id: tail ? "asc" : "desc" },
-    take: f.limit + 1,
+  // The page's ids first, found by one SQL query (a body search is more than Prisma's filters can
+  // say), then the rows themselves.
+  const matches = await db.$queryRaw<{ id: bigint; kept: boolean }[]>`
+    SELECT id, (request_body IS NOT NULL OR response_body IS NOT NULL) AS kept
+    FROM request_logs
+    WHERE ${whereSql(f)}
+    ORDER BY id ${tail ? Prisma.sql`ASC` : Prisma.sql`DESC`}
+    LIMIT ${f.limit + 1}`;
+  const more = matches.length > f.limit;
+  const ids = matches.slice(0, f.limit);
+  if (tail) ids.reverse();
+  const found =
+    ids.length === 0 ? [] : await db.requestLog.findMany({ where: { id: { in: ids.map((m) => m.id) } } });
+  const byId = new Map(found.map((r) => [r.id, r]));
+  // Newest first; a row deleted between the two queries (retention) is left out.
+  const page = ids.flatMap((m) => {
+    const row = byId.get(m.id);
+    return row ? [{ row, kept: m.kept }] : [];
   });
-  const more = found.length > f.limit;
-  const page = found.slice(0, f.limit);
-  if (tail) page.reverse();
-  const [labels, withBodies] = await Promise.all([shareLinkLabels(db, f.name, page), keptBodies(db, page)]);
+  const labels = await shareLinkLabels(
+    db,
+    f.name,
+    page.map((p) => p.row),
+  );
   return {
-    rows: page.map((r) =>
-      toRow(r, r.shareLinkId ? (labels.get(r.shareLinkId) ?? null) : null, withBodies.has(r.id)),
+    rows: page.map(({ row, kept }) =>
+      toRow(row, row.shareLinkId ? (labels.get(row.shareLinkId) ?? null) : null, kept),
     ),
-    nextCursor: !tail && more ? String(page[page.length - 1]!.id) : null,
+    nextCursor: !tail && more ? String(ids[ids.length - 1]!.id) : null,
   };
 }
 
+type ParsedFilter = z.output<typeof requestLogFilterSchema>;
+
+/** `%text%` for ILIKE, the text's own wildcards escaped. */
+const containing = (text: string) => `%${escapeLike(text)}%`;
+
 /**
- * Rows whose stored header lists contain the text. The lists are JSON (headers.ts), so the text is
- * looked for as JSON writes it: a quote or backslash in it is escaped the same way.
+ * The filters as one SQL condition. Every value is a bound parameter; searches are case-insensitive
+ * substrings with LIKE's wildcards taken literally. Rows are found through the (name, id) index.
  */
-function headersMatching(text: string): Prisma.RequestLogWhereInput[] {
-  const contains = escapeLike(JSON.stringify(text).slice(1, -1));
-  return [
-    { requestHeaders: { contains, mode: "insensitive" } },
-    { responseHeaders: { contains, mode: "insensitive" } },
-  ];
+function whereSql(f: ParsedFilter): Prisma.Sql {
+  const parts: Prisma.Sql[] = [Prisma.sql`name = ${f.name}`];
+  if (f.before) parts.push(Prisma.sql`id < ${BigInt(f.before)}`);
+  if (f.after) parts.push(Prisma.sql`id > ${BigInt(f.after)}`);
+  if (f.statusClass) {
+    const { gte, lt } = STATUS_RANGES[f.statusClass];
+    parts.push(Prisma.sql`status >= ${gte} AND status < ${lt}`);
+  }
+  if (f.method) parts.push(Prisma.sql`method = ${f.method}`);
+  if (f.pathContains) parts.push(Prisma.sql`path ILIKE ${containing(f.pathContains)}`);
+  if (f.headersContain) {
+    // The lists are JSON (headers.ts): the text is looked for as JSON writes it, a quote or
+    // backslash escaped the same way.
+    const pattern = containing(JSON.stringify(f.headersContain).slice(1, -1));
+    parts.push(Prisma.sql`(request_headers ILIKE ${pattern} OR response_headers ILIKE ${pattern})`);
+  }
+  if (f.bodiesContain) {
+    // Bodies are bytes, not text: both sides are compared in bytea's escape form (NUL and bytes
+    // above 127 as octal, backslashes doubled), which is ASCII, so ILIKE folds ASCII letters' case
+    // and matches the rest byte for byte.
+    const pattern = containing(bytesEscaped(Buffer.from(f.bodiesContain, "utf8")));
+    parts.push(
+      Prisma.sql`(encode(request_body, 'escape') ILIKE ${pattern} OR encode(response_body, 'escape') ILIKE ${pattern})`,
+    );
+  }
+  if (f.clientIp) parts.push(Prisma.sql`client_ip = ${f.clientIp}`);
+  // `at` is a UTC timestamp without time zone (Prisma's mapping): compare in UTC.
+  if (f.from) parts.push(Prisma.sql`at >= ${f.from}::timestamptz AT TIME ZONE 'UTC'`);
+  if (f.to) parts.push(Prisma.sql`at < ${f.to}::timestamptz AT TIME ZONE 'UTC'`);
+  return Prisma.join(parts, " AND ");
+}
+
+/** What PostgreSQL's encode(bytes, 'escape') makes of these bytes. */
+export function bytesEscaped(bytes: Buffer): string {
+  let out = "";
+  for (const byte of bytes) {
+    if (byte === 0x5c) out += "\\\\";
+    else if (byte === 0 || byte >= 0x80) out += `\\${byte.toString(8).padStart(3, "0")}`;
+    else out += String.fromCharCode(byte);
+  }
+  return out;
 }
 
 type LogRecord = Awaited<ReturnType<Db["requestLog"]["findMany"]>>[number];
@@ -163,22 +207,6 @@ async function shareLinkLabels(db: Db, name: string, rows: LogRecord[]): Promise
     select: { id: true, label: true },
   });
   return new Map(links.map((link) => [link.id, link.label]));
-}
-
-/**
- * Which of these rows kept bodies. The bodies themselves are left out of every row read (lib/db.ts
- * omits them): a page of 50 could carry megabytes nobody opened.
- */
-async function keptBodies(db: Db, rows: LogRecord[]): Promise<Set<bigint>> {
-  if (rows.length === 0) return new Set();
-  const kept = await db.requestLog.findMany({
-    where: {
-      id: { in: rows.map((r) => r.id) },
-      OR: [{ requestBody: { not: null } }, { responseBody: { not: null } }],
-    },
-    select: { id: true },
-  });
-  return new Set(kept.map((r) => r.id));
 }
 
 /** The kept bodies of one request of a name, with what is needed to read them (body-view.ts). */

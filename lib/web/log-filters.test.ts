@@ -35,6 +35,7 @@ test("round-trips through the query string", () => {
     method: "GET",
     path: "/a b&c",
     header: 'x-id: "7"',
+    body: '"order": 42 & more',
     ip: "2001:db8::7",
     range: "15m" as const,
   };
@@ -42,6 +43,8 @@ test("round-trips through the query string", () => {
   assert.equal(hasFilters({ header: "x" }), true);
   assert.equal(toQueryFilter("app", filters, Date.now()).headersContain, 'x-id: "7"');
   assert.equal(toQueryFilter("app", filters, Date.now()).clientIp, "2001:db8::7");
+  assert.equal(toQueryFilter("app", filters, Date.now()).bodiesContain, '"order": 42 & more');
+  assert.equal(hasFilters({ body: "x" }), true);
   assert.equal(hasFilters({ ip: "203.0.113.7" }), true);
   // Written as the log stores it.
   assert.deepEqual(parseLogFilters({ ip: " 2001:DB8:0:0::7 " }), { ip: "2001:db8::7" });

@@ -20,6 +20,8 @@ export interface LogFilters {
   path?: string;
   /** Text in a header's name or value (the `header` search param). */
   header?: string;
+  /** Text in a kept request or response body (the `body` search param). */
+  body?: string;
   /** One visitor's address, exactly (the `ip` search param). */
   ip?: string;
   /** A window ending now; ignored when `from` or `to` is set. */
@@ -51,6 +53,7 @@ export function parseLogFilters(params: Params): LogFilters {
   const method = read(params, "method")?.toUpperCase();
   const path = read(params, "path")?.slice(0, 500);
   const header = read(params, "header")?.slice(0, 500);
+  const body = read(params, "body")?.slice(0, 500);
   const ip = normalizeIpAddress(read(params, "ip") ?? "");
   const from = readInstant(params, "from");
   const to = readInstant(params, "to");
@@ -62,6 +65,7 @@ export function parseLogFilters(params: Params): LogFilters {
     ...(method && /^[A-Z]{1,16}$/.test(method) ? { method } : {}),
     ...(path ? { path } : {}),
     ...(header ? { header } : {}),
+    ...(body ? { body } : {}),
     ...(ip ? { ip } : {}),
     ...(range && range in RANGE_FILTERS ? { range: range as RangeFilter } : {}),
     ...(from ? { from } : {}),
@@ -84,6 +88,7 @@ export function logFiltersToQuery(filters: LogFilters): string {
   if (filters.method) params.set("method", filters.method);
   if (filters.path) params.set("path", filters.path);
   if (filters.header) params.set("header", filters.header);
+  if (filters.body) params.set("body", filters.body);
   if (filters.ip) params.set("ip", filters.ip);
   if (filters.range) params.set("range", filters.range);
   if (filters.from) params.set("from", filters.from);
@@ -100,6 +105,7 @@ export function toQueryFilter(name: string, filters: LogFilters, now: number) {
     method: filters.method,
     pathContains: filters.path,
     headersContain: filters.header,
+    bodiesContain: filters.body,
     clientIp: filters.ip,
     from: filters.from ? new Date(filters.from) : relativeFrom,
     to: filters.to ? new Date(filters.to) : undefined,
@@ -112,6 +118,7 @@ export function hasFilters(filters: LogFilters): boolean {
       filters.method ||
       filters.path ||
       filters.header ||
+      filters.body ||
       filters.ip ||
       filters.range ||
       filters.from ||

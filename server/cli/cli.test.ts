@@ -4,6 +4,7 @@ import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, test } from "node:test";
+import { gzipSync } from "node:zlib";
 import { ANNOUNCE_SQL } from "../../lib/request-logs/announcements.ts";
 import { captureHeaders } from "../../lib/request-logs/headers.ts";
 import { createTestDatabase } from "../../lib/testing/db.ts";
@@ -291,6 +292,51 @@ test("logs prints the latest requests, and --follow prints new ones until Ctrl-C
   assert.ok(
     !withHeaders.stdout.includes("\u001b") && !withHeaders.stdout.includes("\u009b"),
     "no ESC or CSI",
+  );
+
+  // --body finds requests by their kept bodies; --bodies prints them, decompressed, control
+  // characters replaced, binary described.
+  await database.db.requestLog.createMany({
+    data: [
+      {
+        ...row,
+        name: "hooks",
+        method: "POST",
+        path: "/webhook",
+        status: 200,
+        bytesIn: 31n,
+        bytesOut: BigInt(gzipSync("thanks\n\u007f[31m").length),
+        responseHeaders: captureHeaders(["Content-Encoding", "gzip"]),
+        requestBody: new Uint8Array(Buffer.from('{"event":"paid","order":"A-42"}')),
+        responseBody: new Uint8Array(gzipSync("thanks\n\u007f[31m")),
+      },
+      {
+        ...row,
+        name: "hooks",
+        method: "POST",
+        path: "/upload",
+        status: 200,
+        bytesIn: 4n,
+        requestBody: new Uint8Array([0, 0xff, 1, 2]),
+        responseBody: new Uint8Array(0),
+      },
+      { ...row, name: "hooks", method: "GET", path: "/plain", status: 200 },
+    ],
+  });
+  const paid = await cli(["logs", "hooks", "--body", 'ORDER":"a-42', "--bodies"]);
+  assert.equal(paid.code, 0, paid.stderr);
+  assert.deepEqual(paid.stdout.trimEnd().split("\n").slice(1), [
+    paid.stdout.trimEnd().split("\n")[1],
+    '    > {"event":"paid","order":"A-42"}',
+    "    < thanks",
+    "    < ?[31m",
+  ]);
+  assert.match(paid.stdout.split("\n")[1] ?? "", /POST\s+\/webhook\s+200/);
+  const all = await cli(["logs", "hooks", "--bodies"]);
+  assert.match(all.stdout, /POST\s+\/upload\s+200.*\n {4}> \(binary, 4 B\)\n.*GET\s+\/plain/);
+  assert.match(
+    (await cli(["logs", "hooks", "--body", "nowhere"])).stdout,
+    /No requests to hooks match these filters/,
   );
 
   const child = spawn(process.execPath, ["--import", "tsx", cliEntry, "logs", "myapp", "--follow"], {

@@ -1,11 +1,14 @@
 import type { Db } from "../../../lib/db.ts";
 import { createDb } from "../../../lib/db.ts";
 import { createLogAnnouncements } from "../../../lib/request-logs/announcements.ts";
+import { viewBody } from "../../../lib/request-logs/body-view.ts";
 import type { HeaderPair } from "../../../lib/request-logs/headers.ts";
 import {
   listRequestLogs,
+  type RequestBodies,
   type RequestLogFilter,
   type RequestLogRow,
+  readRequestBodies,
 } from "../../../lib/request-logs/query.ts";
 import { sanitize } from "../../ssh/terminal.ts";
 import type { Command, CommandContext } from "../command.ts";
@@ -20,17 +23,21 @@ const ANNOUNCED_POLL_MS = 30_000;
 
 export const logs: Command = {
   name: "logs",
-  synopsis: "<name> [--limit N] [--follow] [--headers] [--status 5xx] [--method M] [--path TEXT] [--ip ADDR]",
+  synopsis:
+    "<name> [--limit N] [--follow] [--headers] [--bodies] [--status 5xx] [--method M] [--path TEXT] [--body TEXT] [--ip ADDR]",
   summary: "Show a tunnel's latest requests; --follow keeps printing new ones",
   details: `Options:
   -n, --limit N   how many of the latest requests to show (1-200, default 20)
   -f, --follow    keep printing new requests as the relay writes them, until Ctrl-C
   --headers       print each request's headers ("> ") and its response's ("< ") under it;
                   credentials show as (hidden), since they are never stored
+  --bodies        print each request's kept body ("> ") and its response's ("< ") under it, as
+                  text (decompressed) or as "(binary …)"; only names that keep bodies have them
 Filters (as in the dashboard's log; with --follow too):
   --status CLASS  2xx, 3xx, 4xx or 5xx
   --method M      one HTTP method, e.g. POST
   --path TEXT     paths containing TEXT (any case)
+  --body TEXT     kept request or response bodies containing TEXT (ASCII letters in any case)
   --ip ADDR       one visitor's requests (IPv4 or IPv6 address)`,
   async run(context) {
     const { values, positionals } = parseCommandArgs(
@@ -39,9 +46,11 @@ Filters (as in the dashboard's log; with --follow too):
         limit: { type: "string", short: "n" },
         follow: { type: "boolean", short: "f" },
         headers: { type: "boolean" },
+        bodies: { type: "boolean" },
         status: { type: "string" },
         method: { type: "string" },
         path: { type: "string" },
+        body: { type: "string" },
         ip: { type: "string" },
       },
       { required: ["name"] },
@@ -56,6 +65,7 @@ Filters (as in the dashboard's log; with --follow too):
       statusClass: values.status,
       method: values.method,
       pathContains: values.path,
+      bodiesContain: values.body,
       clientIp: values.ip,
     };
     const name = filters.name;
@@ -64,18 +74,23 @@ Filters (as in the dashboard's log; with --follow too):
     try {
       const { rows } = await listRequestLogs(db, { ...filters, limit });
       const oldestFirst = rows.reverse();
-      const print = (row: RequestLogRow) => {
+      const print = async (row: RequestLogRow) => {
         context.out(formatLine(toCells(row)));
         if (values.headers) for (const line of headerLines(row)) context.out(line);
+        if (values.bodies && row.bodiesKept) {
+          for (const line of bodyLines(await readRequestBodies(db, name, row.id))) context.out(line);
+        }
       };
-      const filtered = [values.status, values.method, values.path, values.ip].some((v) => v !== undefined);
+      const filtered = [values.status, values.method, values.path, values.body, values.ip].some(
+        (v) => v !== undefined,
+      );
       if (oldestFirst.length === 0 && !values.follow) {
         context.out(
           filtered ? `No requests to ${name} match these filters` : `No requests logged for ${name} yet`,
         );
       } else {
         context.out(formatLine(HEADERS));
-        oldestFirst.forEach(print);
+        for (const row of oldestFirst) await print(row);
       }
       if (values.follow) await follow(context, db, database.url, filters, oldestFirst.at(-1)?.id, print);
     } catch (error) {
@@ -124,9 +139,34 @@ function headerLines(row: RequestLogRow): string[] {
 }
 
 /**
+ * A row's kept bodies, each line marked like its headers: "> " the visitor's, "< " the app's. Text
+ * is decompressed and shown line by line; other content is described.
+ */
+function bodyLines(kept: RequestBodies): string[] {
+  const side = (mark: string, body: Buffer | null, size: number, headers: HeaderPair[] | null) => {
+    if (!body) return [];
+    const view = viewBody(body, size, headers);
+    if (view.size === 0) return [];
+    if (view.text === null) {
+      return [
+        `    ${mark} (binary, ${formatBytes(view.size)}${view.undecoded ? `: ${view.undecoded}` : ""})`,
+      ];
+    }
+    const lines = view.text.split(/\r?\n/).map((line) => `    ${mark} ${sanitize(line)}`);
+    if (view.truncated)
+      lines.push(`    ${mark} … (${formatBytes(view.kept)} of ${formatBytes(view.size)} kept)`);
+    return lines;
+  };
+  return [
+    ...side(">", kept.requestBody, kept.bytesIn, kept.requestHeaders),
+    ...side("<", kept.responseBody, kept.bytesOut, kept.responseHeaders),
+  ];
+}
+
+/**
  * Prints rows after the last one shown as the relay announces them (lib/request-logs/announcements.ts),
- * polling every second while it cannot listen; each new row is one line (its headers under it with
- * --headers), so the output can be piped.
+ * polling every second while it cannot listen; each new row is one line (its headers and bodies
+ * under it with --headers and --bodies), so the output can be piped.
  */
 async function follow(
   context: CommandContext,
@@ -134,7 +174,7 @@ async function follow(
   databaseUrl: string,
   filters: RequestLogFilter,
   lastId: string | undefined,
-  print: (row: RequestLogRow) => void,
+  print: (row: RequestLogRow) => Promise<void>,
 ): Promise<void> {
   let after = lastId ?? "0";
   let stopped = false;
@@ -169,7 +209,7 @@ async function follow(
       announced = false;
       const { rows } = await listRequestLogs(db, { ...filters, after, limit: 200 });
       for (const row of rows.reverse()) {
-        print(row);
+        await print(row);
         after = row.id;
       }
       if (!listening) await listen();

@@ -1,5 +1,6 @@
 import type { Db } from "../lib/db.ts";
 import type { Logger } from "../lib/logger.ts";
+import { PeriodicTask } from "./periodic-task.ts";
 import type { TunnelRegistry } from "./registry.ts";
 import { errorText } from "./sessions/session-recorder.ts";
 import type { RelayStats } from "./ssh/ssh-tunnel.ts";
@@ -27,28 +28,23 @@ export interface HeartbeatOptions {
  */
 export class Heartbeat {
   readonly #options: HeartbeatOptions;
-  #timer: NodeJS.Timeout | undefined;
+  readonly #task = new PeriodicTask(() => this.beat(), { intervalMs: INTERVAL_MS });
   #ports = { sshPort: 0, httpPort: 0 };
   #samples: { at: number; requests: number }[] = [];
-  #beating: Promise<void> | undefined;
 
   constructor(options: HeartbeatOptions) {
     this.#options = options;
   }
 
+  /** Beats now (the health page sees a new relay at once), then every interval. */
   start(ports: { sshPort: number; httpPort: number }): void {
     this.#ports = ports;
-    this.#beating = this.beat();
-    this.#timer = setInterval(() => {
-      this.#beating = this.beat();
-    }, INTERVAL_MS);
-    this.#timer.unref();
+    this.#task.start(0);
   }
 
-  async stop(): Promise<void> {
-    clearInterval(this.#timer);
-    this.#timer = undefined;
-    await this.#beating;
+  /** Stops beating; waits for a beat in progress. */
+  stop(): Promise<void> {
+    return this.#task.stop();
   }
 
   /** Requests per minute over the last minute (scaled up while the relay is younger than that). */

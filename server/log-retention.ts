@@ -1,6 +1,7 @@
 import type { Db } from "../lib/db.ts";
 import type { Logger } from "../lib/logger.ts";
 import { deleteRequestLogsBefore, retentionCutoff } from "../lib/request-logs/retention.ts";
+import { PeriodicTask } from "./periodic-task.ts";
 import { errorText } from "./sessions/session-recorder.ts";
 
 const HOUR_MS = 60 * 60 * 1000;
@@ -23,25 +24,32 @@ export interface LogRetentionOptions {
  */
 export class LogRetention {
   readonly #options: LogRetentionOptions;
-  #timer: NodeJS.Timeout | undefined;
-  #running: Promise<void> | undefined;
-  /** Aborted by stop(): no run is scheduled any more, and one in progress ends after its batch. */
+  readonly #task: PeriodicTask;
+  /** Aborted by stop(): a run in progress ends after its batch. */
   readonly #stopping = new AbortController();
 
   constructor(options: LogRetentionOptions) {
     this.#options = options;
+    this.#task = new PeriodicTask(
+      () =>
+        this.run().catch((error: unknown) =>
+          options.logger.warn("request log: could not delete old rows, retrying in an hour", {
+            error: errorText(error),
+          }),
+        ),
+      { intervalMs: options.intervalMs ?? HOUR_MS },
+    );
   }
 
   start(): void {
-    if (this.#options.days <= 0 || this.#stopping.signal.aborted) return;
-    this.#schedule(this.#options.firstRunMs ?? 60_000);
+    if (this.#options.days <= 0) return;
+    this.#task.start(this.#options.firstRunMs ?? 60_000);
   }
 
   /** Stops the schedule and waits for a run in progress to finish its batch. Safe to call twice. */
   async stop(): Promise<void> {
     this.#stopping.abort();
-    clearTimeout(this.#timer);
-    await this.#running;
+    await this.#task.stop();
   }
 
   /** One pass: deletes what is past the retention period now; resolves with the count. */
@@ -58,23 +66,5 @@ export class LogRetention {
       });
     }
     return deleted;
-  }
-
-  #schedule(delayMs: number): void {
-    this.#timer = setTimeout(() => {
-      this.#running = this.run()
-        .then(
-          () => {},
-          (error: unknown) =>
-            this.#options.logger.warn("request log: could not delete old rows, retrying in an hour", {
-              error: errorText(error),
-            }),
-        )
-        .finally(() => {
-          this.#running = undefined;
-          if (!this.#stopping.signal.aborted) this.#schedule(this.#options.intervalMs ?? HOUR_MS);
-        });
-    }, delayMs);
-    this.#timer.unref();
   }
 }

@@ -1,4 +1,5 @@
 import type { Logger } from "../../lib/logger.ts";
+import { PeriodicTask } from "../periodic-task.ts";
 import type { TunnelRegistry } from "../registry.ts";
 import { SshTunnel } from "../ssh/ssh-tunnel.ts";
 import { errorText, type LiveCounters, type SessionRecorder } from "./session-recorder.ts";
@@ -21,8 +22,7 @@ export class CounterSaver {
   readonly #logger: Logger;
   /** Requests last saved per session id: tunnels without new requests are skipped. */
   readonly #saved = new Map<string, number>();
-  #timer: NodeJS.Timeout | undefined;
-  #saving: Promise<void> | undefined;
+  readonly #task = new PeriodicTask(() => this.save(), { intervalMs: COUNTERS_INTERVAL_MS });
   #failing = false;
 
   constructor(deps: { registry: TunnelRegistry; sessions: SessionRecorder; logger: Logger }) {
@@ -32,19 +32,12 @@ export class CounterSaver {
   }
 
   start(): void {
-    this.#timer = setInterval(() => {
-      // A save still running (slow database) is not stacked on.
-      this.#saving ??= this.save().finally(() => {
-        this.#saving = undefined;
-      });
-    }, COUNTERS_INTERVAL_MS);
-    this.#timer.unref();
+    this.#task.start();
   }
 
-  async stop(): Promise<void> {
-    clearInterval(this.#timer);
-    this.#timer = undefined;
-    await this.#saving;
+  /** Stops saving; waits for a save in progress. */
+  stop(): Promise<void> {
+    return this.#task.stop();
   }
 
   /** Writes the counters of every tunnel with requests not saved yet. Never rejects. */

@@ -86,6 +86,19 @@ test("the owner turns on Keep bodies, reads a request's JSON and the app's answe
     expect(download.suggestedFilename()).toMatch(new RegExp(`^${name}-\\d+-request\\.json$`));
     expect(await readFile((await download.path()) ?? "", "utf8")).toBe(ORDER);
 
+    // A form post opens to its fields, decoded.
+    await button.click();
+    await curl(burrow, name, "/signup", ["--data", "name=Ada+Lovelace&city=%3CLondon%3E"]);
+    const signup = log.getByRole("button", { name: "Details of POST /signup" });
+    await signup.click();
+    const fields = log
+      .getByRole("row")
+      .filter({ hasText: "What happened" })
+      .getByRole("table", { name: "Request body fields" });
+    await expect(fields.getByRole("row").filter({ hasText: /^name/ })).toContainText("Ada Lovelace");
+    await expect(fields.getByRole("row").filter({ hasText: /^city/ })).toContainText("<London>");
+    await signup.click();
+
     // Searching the log by body finds the kept request, not the one from before.
     await page.getByLabel("Bodies contain").fill("<B>42");
     await page.getByRole("button", { name: "Apply filters" }).click();

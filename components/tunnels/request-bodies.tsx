@@ -37,6 +37,22 @@ export function BodyPanel({
         </a>
       </p>
       {view.undecoded && <p className="text-xs text-amber-800">{view.undecoded}</p>}
+      {view.fields && (
+        <table className="w-full table-fixed font-mono text-xs" aria-label={`${label} fields`}>
+          <tbody>
+            {view.fields.map(([name, value], i) => (
+              // Fields repeat (tag=a&tag=b): the position is the identity.
+              // biome-ignore lint/suspicious/noArrayIndexKey: a stored list, never reordered
+              <tr key={i} className="align-top">
+                <th scope="row" className="w-1/3 py-0.5 pr-3 text-left font-normal break-all text-zinc-500">
+                  {name}
+                </th>
+                <td className="py-0.5 break-all whitespace-pre-wrap text-zinc-800">{value}</td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      )}
       {view.text !== null ? (
         <section aria-label={label}>
           <pre className="max-h-80 overflow-auto rounded-md bg-zinc-900 p-3 font-mono text-xs whitespace-pre-wrap break-all text-zinc-100">

@@ -97,3 +97,18 @@ test("a compressed body that expands beyond 1 MiB is not decoded (zip bomb)", ()
   assert.match(view.undecoded!, /larger than 1 MiB/);
   assert.equal(view.text, null);
 });
+
+test("a form post's fields are decoded in order, repeats kept; a cut one is shown as text only", () => {
+  const sent = Buffer.from("name=Ada+Lovelace&tag=a&tag=b%26c&empty=&note=caf%C3%A9");
+  const type: [string, string][] = [["Content-Type", "application/x-www-form-urlencoded; charset=UTF-8"]];
+  assert.deepEqual(viewBody(sent, sent.length, type).fields, [
+    ["name", "Ada Lovelace"],
+    ["tag", "a"],
+    ["tag", "b&c"],
+    ["empty", ""],
+    ["note", "café"],
+  ]);
+  const cut = viewBody(sent.subarray(0, 10), sent.length, type);
+  assert.equal(cut.fields, null);
+  assert.equal(cut.text, "name=Ada+L");
+});

@@ -23,6 +23,8 @@ export interface BodyView {
   text: string | null;
   /** The same JSON indented for reading, when it is JSON and differs from the text. */
   formatted: string | null;
+  /** A form post's fields, decoded, in order (application/x-www-form-urlencoded kept whole). */
+  fields: [name: string, value: string][] | null;
 }
 
 /** A zip bomb's output is cut here: the details show text, not megabytes of it. */
@@ -117,6 +119,8 @@ export function viewBody(kept: Buffer, size: number, headers: readonly HeaderPai
   const text = readable ? asText(bytes, truncated || encoding !== null) : null;
   const isJson = contentType !== null && /json/i.test(contentType);
   const pretty = text !== null && isJson && !truncated ? formatJson(text) : null;
+  const isForm = contentType !== null && /^application\/x-www-form-urlencoded/i.test(contentType);
+  const fields = text !== null && isForm && !truncated ? [...new URLSearchParams(text)] : null;
   return {
     size,
     kept: kept.length,
@@ -126,6 +130,7 @@ export function viewBody(kept: Buffer, size: number, headers: readonly HeaderPai
     undecoded,
     text,
     formatted: pretty !== null && pretty !== text ? pretty : null,
+    fields,
   };
 }
 

@@ -63,6 +63,13 @@ test("a new user signs up, adds a key, reserves a name, connects with ssh and wa
     tunnel = startTunnel({ key, name, sshPort: burrow.sshPort, localPort: app.port });
     await expect(page.getByTestId("tunnel-status")).toHaveText("Online", { timeout: 20_000 });
     await expect(page.getByTestId("host-key-fingerprint")).toHaveText(/^SHA256:/);
+    // The public URL, to send to a friend or open on a phone: copied, or shown as a QR code.
+    await expect(page.getByRole("button", { name: "Copy public URL" })).toBeVisible();
+    await page.getByText("QR code", { exact: true }).click();
+    await expect(
+      page.getByRole("img", { name: `QR code of http://${name}.localhost:${burrow.httpPort}` }),
+    ).toBeVisible();
+    await page.getByText("QR code", { exact: true }).click();
     // On a phone the page fits the screen: long words (the fingerprint, commands) wrap or scroll
     // in their own boxes, never the whole page.
     const desktop = page.viewportSize();

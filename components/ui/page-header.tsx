@@ -13,7 +13,8 @@ export function PageHeader({
     <header className="mb-6 flex flex-wrap items-end justify-between gap-4">
       <div className="min-w-0">
         <h1 className="truncate text-2xl font-semibold tracking-tight text-zinc-900">{title}</h1>
-        {description && <p className="mt-1 text-sm text-zinc-600">{description}</p>}
+        {/* A div, not a p: descriptions may hold controls (the tunnel page's URL tools). */}
+        {description && <div className="mt-1 text-sm text-zinc-600">{description}</div>}
       </div>
       {actions}
     </header>

@@ -4,6 +4,7 @@ import { ConnectPanel } from "@/components/tunnels/connect-panel";
 import { KeepBodiesForm } from "@/components/tunnels/keep-bodies-form";
 import { LiveStatus } from "@/components/tunnels/live-status";
 import { LogFiltersForm } from "@/components/tunnels/log-filters-form";
+import { PublicUrlTools } from "@/components/tunnels/public-url-tools";
 import { RequestLog } from "@/components/tunnels/request-log";
 import { TrafficChart } from "@/components/tunnels/traffic-chart";
 import { TunnelActivityProvider } from "@/components/tunnels/tunnel-activity";
@@ -19,6 +20,7 @@ import { getDb } from "@/lib/web/db";
 import { getEnv } from "@/lib/web/env";
 import { formatBytes } from "@/lib/web/format";
 import { hasFilters, logFiltersToQuery, parseLogFilters, toQueryFilter } from "@/lib/web/log-filters";
+import { qrCode } from "@/lib/web/qr-code";
 import { currentHostKeyFingerprint } from "@/lib/web/relay-health";
 import { requireUser } from "@/lib/web/session";
 import { getOwnNameOr404 } from "@/lib/web/tunnel-access";
@@ -70,7 +72,8 @@ export default async function TunnelPage({ params, searchParams }: Props) {
             <span className="text-zinc-600" data-testid="tunnel-access">
               {" · "}
               {accessLabel(detail.accessMode, detail.allowedIps.length)}
-            </span>
+            </span>{" "}
+            <PublicUrlTools url={url} qr={qrCode(url)} />
           </>
         }
       />

@@ -1,0 +1,31 @@
+import type { QrCode } from "@/lib/web/qr-code";
+import { buttonClass } from "../ui/button";
+import { CopyButton } from "../ui/copy-button";
+
+/**
+ * Next to a tunnel's public URL: copy it to send to someone, or show it as a QR code to open it
+ * on a phone. A native disclosure: it opens with the keyboard, and needs no script to work.
+ */
+export function PublicUrlTools({ url, qr }: { url: string; qr: QrCode }) {
+  return (
+    <span className="inline-flex flex-wrap items-center gap-2 align-middle">
+      <CopyButton text={url} label="Copy public URL" />
+      <details className="relative">
+        <summary className={`${buttonClass("secondary", "sm")} cursor-pointer list-none`}>QR code</summary>
+        <div className="absolute left-0 z-10 mt-2 w-56 rounded-lg bg-white p-3 shadow-lg ring-1 ring-zinc-200">
+          <svg
+            viewBox={`0 0 ${qr.size} ${qr.size}`}
+            role="img"
+            aria-label={`QR code of ${url}`}
+            className="h-auto w-full"
+            shapeRendering="crispEdges"
+          >
+            <rect width={qr.size} height={qr.size} fill="#fff" />
+            <path d={qr.path} fill="#000" />
+          </svg>
+          <p className="mt-2 text-center text-xs text-zinc-500">Scan to open it on a phone.</p>
+        </div>
+      </details>
+    </span>
+  );
+}

@@ -68,3 +68,10 @@ test("a body the log kept whole goes along as --data-raw, with its method and ty
     body,
   ]);
 });
+
+test("a GET with a body stays a GET", () => {
+  assert.equal(
+    curlCommand("http://a.test", "GET", "/search", [], "q=1").command,
+    "curl -X 'GET' 'http://a.test/search' --data-raw 'q=1'",
+  );
+});

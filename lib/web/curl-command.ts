@@ -41,7 +41,8 @@ export function curlCommand(
 ): CurlReplay {
   const words = ["curl"];
   if (method === "HEAD") words.push("--head");
-  else if (method !== "GET") words.push("-X", shellQuote(method));
+  // A GET with a body names its method too: with --data-raw alone, curl would send a POST.
+  else if (method !== "GET" || body !== undefined) words.push("-X", shellQuote(method));
   words.push(shellQuote(`${publicUrl.replace(/\/+$/, "")}${path.startsWith("/") ? path : `/${path}`}`));
   const hidden: string[] = [];
   let compressed = false;

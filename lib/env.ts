@@ -124,6 +124,7 @@ export const envSchema = z
     BURROW_LOG_QUEUE_MAX: positiveInt.default(50_000),
     BURROW_REQUEST_LOG: flag.default(true),
     BURROW_LOG_HEADERS: flag.default(true),
+    BURROW_LOG_BODIES: flag.default(true),
     BURROW_LOG_RETENTION_DAYS: z.coerce
       .number({ message: "must be a whole number of days (0 keeps request logs forever)" })
       .int("must be a whole number of days (0 keeps request logs forever)")

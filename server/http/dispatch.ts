@@ -48,6 +48,8 @@ export interface DispatcherDeps {
   trusts?: ProxyTrust;
   /** Clients named by a load balancer's PROXY header (BURROW_PROXY_PROTOCOL), by connection. */
   proxiedPeers?: PeerLookup;
+  /** Names that keep bodies get them kept (BURROW_LOG_BODIES and the request log on); default off. */
+  bodiesAllowed?: boolean;
 }
 
 /** Decides a request's Dispatch; synchronous unless a lookup or the access check is not. */
@@ -106,6 +108,7 @@ function joined(value: string | string[] | undefined): string | undefined {
  */
 export function createDispatcher(deps: DispatcherDeps): Dispatcher {
   const { domain, registry, reservations, access, logger, trusts = TRUST_NOBODY, proxiedPeers } = deps;
+  const bodiesAllowed = deps.bodiesAllowed ?? false;
 
   return (req, upgrade) => {
     const route = routeRequest(req, domain, registry);
@@ -141,7 +144,7 @@ export function createDispatcher(deps: DispatcherDeps): Dispatcher {
         return { kind: "answer", exchange, answer: decision };
       }
       // Upgrades carry a stream, not a body: only plain requests keep theirs.
-      if (decision.keepBodies && !upgrade) exchange.bodies = keepBodies();
+      if (decision.keepBodies && bodiesAllowed && !upgrade) exchange.bodies = keepBodies();
       return { kind: "proxy", exchange, tunnel, facts, edits: decision.edits };
     };
     const decided = access.check({

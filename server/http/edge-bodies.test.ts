@@ -76,11 +76,15 @@ after(async () => {
 
 /** Sends a request with a body through the edge; resolves with the status and the body received. */
 function send(name: string, path: string, body: Buffer, method = "POST") {
+  return sendTo(relay, name, path, body, method);
+}
+
+function sendTo(edge: EdgeTestRelay, name: string, path: string, body: Buffer, method = "POST") {
   return new Promise<{ status: number; body: Buffer }>((resolve, reject) => {
     const req = http.request(
       {
         host: "127.0.0.1",
-        port: relay.httpPort,
+        port: edge.httpPort,
         method,
         path,
         headers: {
@@ -144,6 +148,26 @@ test("large bodies stream whole to the app and the visitor; the log keeps their 
   assert.equal(Number(row.bytesOut), DOWNLOAD.length);
   assert.deepEqual(Buffer.from(row.requestBody!), upload.subarray(0, BODY_KEEP_BYTES));
   assert.deepEqual(Buffer.from(row.responseBody!), DOWNLOAD.subarray(0, BODY_KEEP_BYTES));
+});
+
+test("with BURROW_LOG_BODIES=false the server keeps no body, whatever the owner chose", async () => {
+  const strict = await startEdgeTestRelay({
+    db: testDb.db,
+    access: gate,
+    env: { BURROW_LOG_BODIES: "false" },
+  });
+  const client = await startSshTunnel(strict, "kept", app.port);
+  try {
+    const res = await sendTo(strict, "kept", "/api/strict", Buffer.from('{"card":"4111"}'));
+    assert.equal(res.status, 200);
+    const row = await storedRow("kept", "/api/strict");
+    assert.equal(row.requestBody, null);
+    assert.equal(row.responseBody, null);
+    assert.equal(Number(row.bytesIn), 15);
+  } finally {
+    await client.stop();
+    await strict.close();
+  }
 });
 
 test("a name that does not keep bodies logs none, and turning it off applies to the next request", async () => {

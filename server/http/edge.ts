@@ -127,6 +127,8 @@ export function createHttpEdge(deps: HttpEdgeDeps): HttpEdge {
     logger,
     trusts,
     proxiedPeers,
+    // Nothing to keep them for without a log; and the server's operator may rule them out.
+    bodiesAllowed: logWriter !== undefined && config.BURROW_LOG_BODIES,
   });
   const recorder = new ExchangeRecorder(logWriter, { logHeaders: config.BURROW_LOG_HEADERS });
   const upgraded = new Set<Duplex>();

@@ -2,9 +2,11 @@
 
 import { revalidatePath } from "next/cache";
 import { z } from "zod";
+import { AppError } from "@/lib/errors";
 import { keepBodiesSchema, setKeepBodies } from "@/lib/request-logs/settings";
 import { defineAction } from "@/lib/web/action";
 import { getDb } from "@/lib/web/db";
+import { getEnv } from "@/lib/web/env";
 
 // Scoped by { name, userId } in the service: another user's name is "not found".
 const nameField = z.string().trim().min(1).max(100);
@@ -12,6 +14,9 @@ const nameField = z.string().trim().min(1).max(100);
 export const setKeepBodiesAction = defineAction(
   { schema: keepBodiesSchema.extend({ name: nameField }) },
   async ({ name, keep }, { user }) => {
+    if (keep && !getEnv().BURROW_LOG_BODIES) {
+      throw new AppError("forbidden", "This server keeps no request bodies (BURROW_LOG_BODIES=false)");
+    }
     const saved = await setKeepBodies(getDb(), user.id, name, { keep });
     revalidatePath(`/tunnels/${encodeURIComponent(name)}`);
     return saved;

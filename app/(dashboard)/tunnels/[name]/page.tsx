@@ -112,12 +112,18 @@ export default async function TunnelPage({ params, searchParams }: Props) {
                 env.BURROW_LOG_RETENTION_DAYS > 0 ? `, kept for ${env.BURROW_LOG_RETENTION_DAYS} days` : ""
               }.`}
               actions={
-                <KeepBodiesForm
-                  action={setKeepBodiesAction}
-                  name={detail.name}
-                  initial={detail.keepBodies}
-                  limit={formatBytes(BODY_KEEP_BYTES)}
-                />
+                env.BURROW_LOG_BODIES && env.BURROW_REQUEST_LOG ? (
+                  <KeepBodiesForm
+                    action={setKeepBodiesAction}
+                    name={detail.name}
+                    initial={detail.keepBodies}
+                    limit={formatBytes(BODY_KEEP_BYTES)}
+                  />
+                ) : (
+                  <span className="text-sm text-zinc-500" data-testid="keep-bodies-state">
+                    This server keeps no bodies
+                  </span>
+                )
               }
             />
             <CardBody className="space-y-4">

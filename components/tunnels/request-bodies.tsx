@@ -3,7 +3,7 @@
 import type { BodyView } from "@/lib/request-logs/body-view";
 import { formatBytes } from "@/lib/web/format";
 
-/** "application/json · gzip · first 64 KiB of 1.2 MiB kept" */
+/** "1.2 MB · application/json · gzip · first 65.5 kB kept" */
 function bodySummary(view: BodyView): string {
   const parts = [formatBytes(view.size)];
   if (view.contentType) parts.push(view.contentType);
@@ -61,7 +61,9 @@ export function BodyPanel({
           </pre>
         </section>
       ) : (
-        <p className="text-zinc-600">Binary content, not shown here: download it to open it.</p>
+        <p className="text-zinc-600">
+          {view.undecoded ? "Not shown here" : "Binary content, not shown here"}: download it to open it.
+        </p>
       )}
     </div>
   );

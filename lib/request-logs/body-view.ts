@@ -17,7 +17,7 @@ export interface BodyView {
   contentType: string | null;
   /** The Content-Encoding it was sent with ("gzip", "br"…), if any. */
   encoding: string | null;
-  /** Why a compressed body is shown as it was sent (unknown encoding, corrupt data). */
+  /** Why a compressed body could not be decoded (unknown encoding, corrupt, over 1 MiB): not shown. */
   undecoded: string | null;
   /** The body as text (decompressed), or null for binary content. */
   text: string | null;
@@ -89,7 +89,7 @@ function asText(bytes: Buffer, cut: boolean): string | null {
   return null;
 }
 
-/** Re-indents JSON for reading; the text as it was when it does not parse (or was cut). */
+/** Re-indents JSON for reading; null when it does not parse. */
 function formatJson(text: string): string | null {
   try {
     return JSON.stringify(JSON.parse(text), null, 2);

@@ -225,7 +225,8 @@ export interface RequestBodies {
 export async function readRequestBodies(db: Db, name: string, id: string): Promise<RequestBodies> {
   if (!/^\d{1,19}$/.test(id)) throw new AppError("not_found", "No such request");
   const row = await db.requestLog.findFirst({
-    where: { id: BigInt(id), name },
+    // Names are stored lower-case; the CLI passes a name as typed.
+    where: { id: BigInt(id), name: name.trim().toLowerCase() },
     select: {
       method: true,
       bytesIn: true,

@@ -332,7 +332,7 @@ test("logs prints the latest requests, and --follow prints new ones until Ctrl-C
     "    < ?[31m",
   ]);
   assert.match(paid.stdout.split("\n")[1] ?? "", /POST\s+\/webhook\s+200/);
-  const all = await cli(["logs", "hooks", "--bodies"]);
+  const all = await cli(["logs", "Hooks", "--bodies"]);
   assert.match(all.stdout, /POST\s+\/upload\s+200.*\n {4}> \(binary, 4 B\)\n.*GET\s+\/plain/);
   assert.match(
     (await cli(["logs", "hooks", "--body", "nowhere"])).stdout,

@@ -287,6 +287,19 @@ async function withLiveState(db: Db, reservations: Reservation[]): Promise<NameL
   });
 }
 
+/**
+ * The reservation row of one of the user's names, password hash included, for the settings that
+ * change it (access, share links, kept bodies); not_found when the name is not theirs.
+ */
+export async function ownedReservation(db: Db, userId: string, name: string) {
+  const reservation = await db.reservation.findFirst({
+    where: { name: normalise(name), userId },
+    omit: { passwordHash: false },
+  });
+  if (!reservation) throw new AppError("not_found", "No such name");
+  return reservation;
+}
+
 /** One of the user's names with its live state; not_found when it is not theirs (or not reserved). */
 export async function getNameForUser(db: Db, userId: string, name: string): Promise<NameDetail> {
   const normalised = normalise(name);

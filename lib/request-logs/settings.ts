@@ -1,6 +1,6 @@
 import { z } from "zod";
 import type { Db } from "../db.ts";
-import { AppError } from "../errors.ts";
+import { ownedReservation } from "../names/service.ts";
 import { relayCommandQuery } from "../relay-control.ts";
 import { parseInput } from "../validate.ts";
 
@@ -18,11 +18,10 @@ export const keepBodiesSchema = z.object({
  */
 export async function setKeepBodies(db: Db, userId: string, name: string, input: unknown): Promise<boolean> {
   const { keep } = parseInput(keepBodiesSchema, input);
-  const reservation = await db.reservation.findFirst({ where: { name, userId }, select: { id: true } });
-  if (!reservation) throw new AppError("not_found", "No such name");
+  const reservation = await ownedReservation(db, userId, name);
   await db.$transaction([
     db.reservation.update({ where: { id: reservation.id }, data: { keepBodies: keep } }),
-    relayCommandQuery(db, { type: "access-changed", name }),
+    relayCommandQuery(db, { type: "access-changed", name: reservation.name }),
   ]);
   return keep;
 }

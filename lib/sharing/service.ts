@@ -1,5 +1,6 @@
 import type { Db } from "../db.ts";
 import { AppError } from "../errors.ts";
+import { ownedReservation } from "../names/service.ts";
 import { hashPassword } from "../passwords.ts";
 import { relayCommandQuery } from "../relay-control.ts";
 import { parseInput } from "../validate.ts";
@@ -12,15 +13,6 @@ import {
   expiryDate,
 } from "./schemas.ts";
 import { createShareToken } from "./tokens.ts";
-
-async function ownedReservation(db: Db, userId: string, name: string) {
-  const reservation = await db.reservation.findFirst({
-    where: { name, userId },
-    omit: { passwordHash: false },
-  });
-  if (!reservation) throw new AppError("not_found", "No such name");
-  return reservation;
-}
 
 export interface AccessSummary {
   mode: "PUBLIC" | "PASSWORD" | "LINKS";
@@ -55,7 +47,7 @@ export async function setAllowedAddresses(
   const reservation = await ownedReservation(db, userId, name);
   await db.$transaction([
     db.reservation.update({ where: { id: reservation.id }, data: { allowedIps: addresses } }),
-    relayCommandQuery(db, { type: "access-changed", name }),
+    relayCommandQuery(db, { type: "access-changed", name: reservation.name }),
   ]);
   return addresses;
 }
@@ -70,7 +62,7 @@ export async function setAppHost(db: Db, userId: string, name: string, input: un
   const reservation = await ownedReservation(db, userId, name);
   await db.$transaction([
     db.reservation.update({ where: { id: reservation.id }, data: { hostLocalhost: host === "LOCALHOST" } }),
-    relayCommandQuery(db, { type: "access-changed", name }),
+    relayCommandQuery(db, { type: "access-changed", name: reservation.name }),
   ]);
   return host;
 }
@@ -100,7 +92,7 @@ export async function setAccessSettings(
       },
       omit: { passwordHash: false },
     }),
-    relayCommandQuery(db, { type: "access-changed", name }),
+    relayCommandQuery(db, { type: "access-changed", name: reservation.name }),
   ]);
   return { mode: updated.accessMode, hasPassword: updated.passwordHash !== null };
 }
@@ -158,7 +150,7 @@ export async function revokeShareLink(
       where: { id: linkId, reservationId: reservation.id, revokedAt: null },
       data: { revokedAt: now },
     }),
-    relayCommandQuery(db, { type: "access-changed", name }),
+    relayCommandQuery(db, { type: "access-changed", name: reservation.name }),
   ]);
   if (result.count === 0) {
     const exists = await db.shareLink.count({ where: { id: linkId, reservationId: reservation.id } });

@@ -5,7 +5,6 @@
  */
 import assert from "node:assert/strict";
 import { createHash, randomBytes } from "node:crypto";
-import http from "node:http";
 import { after, before, test } from "node:test";
 import { gzipSync } from "node:zlib";
 import { createLogger } from "../../lib/logger.ts";
@@ -18,6 +17,7 @@ import { type AccessGateHandle, createAccessGate } from "../access/gate.ts";
 import {
   type EdgeTestRelay,
   type LocalApp,
+  requestEdge,
   type SshTunnelClient,
   startEdgeTestRelay,
   startLocalApp,
@@ -74,35 +74,14 @@ after(async () => {
   await testDb?.drop();
 });
 
-/** Sends a request with a body through the edge; resolves with the status and the body received. */
-function send(name: string, path: string, body: Buffer, method = "POST") {
-  return sendTo(relay, name, path, body, method);
-}
-
-function sendTo(edge: EdgeTestRelay, name: string, path: string, body: Buffer, method = "POST") {
-  return new Promise<{ status: number; body: Buffer }>((resolve, reject) => {
-    const req = http.request(
-      {
-        host: "127.0.0.1",
-        port: edge.httpPort,
-        method,
-        path,
-        headers: {
-          host: `${name}.${TEST_DOMAIN}`,
-          "content-type": "application/json",
-          "content-length": body.length,
-        },
-        agent: false,
-        setHost: false,
-      },
-      (res) => {
-        const chunks: Buffer[] = [];
-        res.on("data", (chunk: Buffer) => chunks.push(chunk));
-        res.on("end", () => resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks) }));
-      },
-    );
-    req.on("error", reject);
-    req.end(body);
+/** Sends a request with a body through the edge. */
+function send(name: string, path: string, body: Buffer, method = "POST", edge: EdgeTestRelay = relay) {
+  return requestEdge(edge, {
+    host: `${name}.${TEST_DOMAIN}`,
+    path,
+    method,
+    body,
+    headers: { "content-type": "application/json" },
   });
 }
 
@@ -142,7 +121,7 @@ test("large bodies stream whole to the app and the visitor; the log keeps their 
   const res = await send("kept", "/download?big", upload, "PUT");
   assert.equal(res.status, 200);
   assert.equal(received.get("/download?big"), sha256(upload), "the app got every byte");
-  assert.equal(sha256(res.body), sha256(DOWNLOAD), "the visitor got every byte");
+  assert.equal(sha256(res.bytes), sha256(DOWNLOAD), "the visitor got every byte");
   const row = await storedRow("kept", "/download?big");
   assert.equal(Number(row.bytesIn), upload.length);
   assert.equal(Number(row.bytesOut), DOWNLOAD.length);
@@ -158,7 +137,7 @@ test("with BURROW_LOG_BODIES=false the server keeps no body, whatever the owner 
   });
   const client = await startSshTunnel(strict, "kept", app.port);
   try {
-    const res = await sendTo(strict, "kept", "/api/strict", Buffer.from('{"card":"4111"}'));
+    const res = await send("kept", "/api/strict", Buffer.from('{"card":"4111"}'), "POST", strict);
     assert.equal(res.status, 200);
     const row = await storedRow("kept", "/api/strict");
     assert.equal(row.requestBody, null);

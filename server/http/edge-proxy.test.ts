@@ -311,33 +311,20 @@ test("request log rows carry the request's fields, and the tunnel counts the tra
       res.end("y".repeat(321));
     });
   });
-  const res = await new Promise<number>((resolve, reject) => {
-    const req = http.request(
-      {
-        host: "127.0.0.1",
-        port: relay.httpPort,
-        method: "POST",
-        path: "/logged?q=1",
-        headers: {
-          host,
-          "user-agent": "log-test/1.0",
-          "content-length": body.length,
-          cookie: "visitor-secret=1",
-          authorization: "Bearer visitor-token",
-          "X-Trace": "t1",
-        },
-        setHost: false,
-      },
-      (r) => {
-        r.resume();
-        r.on("end", () => resolve(r.statusCode ?? 0));
-      },
-    );
-    req.on("error", reject);
-    req.end(body);
+  const res = await requestEdge(relay, {
+    host,
+    method: "POST",
+    path: "/logged?q=1",
+    body,
+    headers: {
+      "user-agent": "log-test/1.0",
+      cookie: "visitor-secret=1",
+      authorization: "Bearer visitor-token",
+      "X-Trace": "t1",
+    },
   });
   routes.delete("/logged");
-  assert.equal(res, 201);
+  assert.equal(res.status, 201);
   const where = { name: "echo", path: "/logged?q=1" };
   await waitFor(async () => (await testDb.db.requestLog.count({ where })) === 1, "the request log row");
   const r = await testDb.db.requestLog.findFirstOrThrow({ where });

@@ -298,7 +298,10 @@ export async function unusedPorts(count: number): Promise<number[]> {
 export interface SimpleResponse {
   status: number;
   headers: http.IncomingHttpHeaders;
+  /** The body as UTF-8 text. */
   body: string;
+  /** The body as received, for binary answers. */
+  bytes: Buffer;
 }
 
 /** One request to the edge with an explicit Host header. */
@@ -312,6 +315,8 @@ export function requestEdge(
     agent?: http.Agent;
     /** Connect from this loopback address (e.g. 127.0.0.2, a visitor other than 127.0.0.1). */
     localAddress?: string;
+    /** A request body, sent with its content-length. */
+    body?: string | Buffer;
   },
 ): Promise<SimpleResponse> {
   return new Promise((resolve, reject) => {
@@ -330,19 +335,20 @@ export function requestEdge(
     );
     req.on("error", reject);
     req.setTimeout(15_000, () => req.destroy(new Error("request timed out")));
-    req.end();
+    if (options.body !== undefined) req.setHeader("content-length", Buffer.byteLength(options.body));
+    req.end(options.body);
   });
 }
 
-/** Reads a whole response as text. */
+/** Reads a whole response. */
 export function readAnswer(res: http.IncomingMessage): Promise<SimpleResponse> {
   return new Promise((resolve, reject) => {
-    let body = "";
-    res.setEncoding("utf8");
-    res.on("data", (chunk: string) => {
-      body += chunk;
+    const chunks: Buffer[] = [];
+    res.on("data", (chunk: Buffer) => chunks.push(chunk));
+    res.on("end", () => {
+      const bytes = Buffer.concat(chunks);
+      resolve({ status: res.statusCode ?? 0, headers: res.headers, body: bytes.toString("utf8"), bytes });
     });
-    res.on("end", () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body }));
     res.on("error", reject);
   });
 }

@@ -1,5 +1,5 @@
 import { execFile } from "node:child_process";
-import { mkdtemp } from "node:fs/promises";
+import { mkdtemp, readFile } from "node:fs/promises";
 import http from "node:http";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -193,6 +193,35 @@ test("a new user signs up, adds a key, reserves a name, connects with ssh and wa
     await expect(page).toHaveURL(/path=%2Fhello/);
     await expect(log.getByRole("row").filter({ hasText: "/hello/e2e" })).toHaveCount(2);
     await expect(log.getByRole("row").filter({ hasText: "/second" })).toHaveCount(0);
+    // The log as shown downloads as CSV (the filter applied) and as JSON lines.
+    const [csv] = await Promise.all([
+      page.waitForEvent("download"),
+      page.getByRole("link", { name: "CSV", exact: true }).click(),
+    ]);
+    expect(csv.suggestedFilename()).toMatch(
+      new RegExp(`^${name}-requests-\\d{4}-\\d\\d-\\d\\dT\\d{4}Z\\.csv$`),
+    );
+    const csvLines = (await readFile((await csv.path()) ?? "", "utf8")).trimEnd().split("\r\n");
+    expect(csvLines[0]).toMatch(/^\uFEFFid,time,method,path,status,/);
+    expect(csvLines.slice(1)).toHaveLength(2);
+    expect(csvLines.slice(1).every((line) => line.includes(",GET,/hello/e2e?from=browser,"))).toBe(true);
+    const [jsonLines] = await Promise.all([
+      page.waitForEvent("download"),
+      page.getByRole("link", { name: "JSON lines" }).click(),
+    ]);
+    const exported = (await readFile((await jsonLines.path()) ?? "", "utf8"))
+      .trimEnd()
+      .split("\n")
+      .map((line) => JSON.parse(line) as { path: string; requestHeaders: [string, string | null][] | null });
+    expect(exported.map((r) => r.path)).toEqual(["/hello/e2e?from=browser", "/hello/e2e?from=browser"]);
+    // The browser's visit sent a cookie: its name is there, its value never.
+    expect(
+      exported.some((r) =>
+        (r.requestHeaders ?? []).some(
+          ([header, value]) => header.toLowerCase() === "cookie" && value === null,
+        ),
+      ),
+    ).toBe(true);
     // Headers too: only the browser's visit sent a cookie (the replay could not), and a header
     // nobody sent finds nothing.
     await page.getByLabel("Headers contain").fill("cookie");

@@ -12,6 +12,7 @@ import { useVisibleInterval } from "../hooks/use-visible-interval";
 import { Button } from "../ui/button";
 import { cn } from "../ui/cn";
 import { LocalTime } from "../ui/local-time";
+import { LogExportLinks } from "./log-export-links";
 import { RequestDetails } from "./request-details";
 import { useTunnelActivity } from "./tunnel-activity";
 
@@ -183,9 +184,12 @@ export function RequestLog({
             className={cn("size-2 rounded-full", live ? "animate-pulse bg-emerald-500" : "bg-zinc-300")}
           />
         </label>
-        <p aria-live="polite" className="text-xs text-amber-700">
-          {problem}
-        </p>
+        <div className="flex flex-wrap items-center gap-x-4 gap-y-1">
+          <p aria-live="polite" className="text-xs text-amber-700">
+            {problem}
+          </p>
+          {rows.length > 0 && <LogExportLinks endpoint={`${base}/export?${query ? `${query}&` : ""}`} />}
+        </div>
       </div>
       {rows.length === 0 ? (
         empty

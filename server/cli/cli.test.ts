@@ -127,6 +127,11 @@ test("each mistake exits non-zero with one specific line", async () => {
     [["logs", "myapp", "--limit", "500"], {}, /--limit must be a whole number from 1 to 200/],
     [["logs", "myapp", "--status", "6xx"], {}, /Choose 2xx, 3xx, 4xx or 5xx/],
     [["logs", "myapp", "--ip", "203.0.113"], {}, /Use an IPv4 or IPv6 address/],
+    [
+      ["logs", "myapp", "--json", "--bodies"],
+      {},
+      /--bodies prints text under a table; leave it out with --json/,
+    ],
     [["name", "list", "--bogus"], {}, /Unknown option '--bogus'$/m],
   ];
   const results = await Promise.all(cases.map(([args, extra]) => cli(args, extra)));
@@ -292,6 +297,32 @@ test("logs prints the latest requests, and --follow prints new ones until Ctrl-C
   assert.ok(
     !withHeaders.stdout.includes("\u001b") && !withHeaders.stdout.includes("\u009b"),
     "no ESC or CSI",
+  );
+
+  // --json: one object per line, nothing else; text a terminal would obey stays escaped in JSON.
+  const json = await cli(["logs", "inspected", "--json"]);
+  assert.equal(json.code, 0, json.stderr);
+  const jsonLines = json.stdout.trimEnd().split("\n");
+  assert.equal(jsonLines.length, 1);
+  const exported = JSON.parse(jsonLines[0]!);
+  assert.equal(exported.path, "/\u001b[2Jwiped");
+  assert.deepEqual(exported.requestHeaders[1], ["Cookie", null]);
+  assert.ok(!json.stdout.includes("\u001b"), "ESC only as JSON's escape");
+  const failedJson = await cli(["logs", "myapp", "--json", "--status", "5xx"]);
+  assert.deepEqual(
+    failedJson.stdout
+      .trimEnd()
+      .split("\n")
+      .map((line) => {
+        const { method, path, status, answeredByRelay } = JSON.parse(line);
+        return { method, path, status, answeredByRelay };
+      }),
+    [{ method: "POST", path: "/second", status: 502, answeredByRelay: "local_unreachable" }],
+  );
+  assert.equal(
+    (await cli(["logs", "myapp", "--json", "--ip", "198.51.100.1"])).stdout,
+    "",
+    "no rows, no text",
   );
 
   // --body finds requests by their kept bodies; --bodies prints them, decompressed, control

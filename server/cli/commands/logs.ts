@@ -2,6 +2,7 @@ import type { Db } from "../../../lib/db.ts";
 import { createDb } from "../../../lib/db.ts";
 import { createLogAnnouncements } from "../../../lib/request-logs/announcements.ts";
 import { viewBody } from "../../../lib/request-logs/body-view.ts";
+import { toExportedRequest } from "../../../lib/request-logs/export-format.ts";
 import type { HeaderPair } from "../../../lib/request-logs/headers.ts";
 import {
   listRequestLogs,
@@ -24,7 +25,7 @@ const ANNOUNCED_POLL_MS = 30_000;
 export const logs: Command = {
   name: "logs",
   synopsis:
-    "<name> [--limit N] [--follow] [--headers] [--bodies] [--status 5xx] [--method M] [--path TEXT] [--body TEXT] [--ip ADDR]",
+    "<name> [--limit N] [--follow] [--headers] [--bodies] [--json] [--status 5xx] [--method M] [--path TEXT] [--body TEXT] [--ip ADDR]",
   summary: "Show a tunnel's latest requests; --follow keeps printing new ones",
   details: `Options:
   -n, --limit N   how many of the latest requests to show (1-200, default 20)
@@ -33,6 +34,8 @@ export const logs: Command = {
                   credentials show as (hidden), since they are never stored
   --bodies        print each request's kept body ("> ") and its response's ("< ") under it, as
                   text (decompressed) or as "(binary …)"; only names that keep bodies have them
+  --json          one JSON object per request and line (headers included), oldest first, for
+                  jq or a log store; the dashboard's "JSON lines" download has the same fields
 Filters (as in the dashboard's log; with --follow too):
   --status CLASS  2xx, 3xx, 4xx or 5xx
   --method M      one HTTP method, e.g. POST
@@ -47,6 +50,7 @@ Filters (as in the dashboard's log; with --follow too):
         follow: { type: "boolean", short: "f" },
         headers: { type: "boolean" },
         bodies: { type: "boolean" },
+        json: { type: "boolean" },
         status: { type: "string" },
         method: { type: "string" },
         path: { type: "string" },
@@ -58,6 +62,9 @@ Filters (as in the dashboard's log; with --follow too):
     const limit = values.limit === undefined ? 20 : Number(values.limit);
     if (!Number.isInteger(limit) || limit < 1 || limit > 200) {
       throw new UsageError("--limit must be a whole number from 1 to 200");
+    }
+    if (values.json && values.bodies) {
+      throw new UsageError("--bodies prints text under a table; leave it out with --json");
     }
     // Checked by the query layer, whose messages say what each one takes.
     const filters: RequestLogFilter = {
@@ -75,6 +82,10 @@ Filters (as in the dashboard's log; with --follow too):
       const { rows } = await listRequestLogs(db, { ...filters, limit });
       const oldestFirst = rows.reverse();
       const print = async (row: RequestLogRow) => {
+        if (values.json) {
+          context.out(JSON.stringify(toExportedRequest(row)));
+          return;
+        }
         context.out(formatLine(toCells(row)));
         if (values.headers) for (const line of headerLines(row)) context.out(line);
         if (values.bodies && row.bodiesKept) {
@@ -84,7 +95,10 @@ Filters (as in the dashboard's log; with --follow too):
       const filtered = [values.status, values.method, values.path, values.body, values.ip].some(
         (v) => v !== undefined,
       );
-      if (oldestFirst.length === 0 && !values.follow) {
+      if (values.json) {
+        // Nothing but rows, so the output stays one JSON value per line.
+        for (const row of oldestFirst) await print(row);
+      } else if (oldestFirst.length === 0 && !values.follow) {
         context.out(
           filtered ? `No requests to ${name} match these filters` : `No requests logged for ${name} yet`,
         );

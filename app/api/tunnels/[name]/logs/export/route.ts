@@ -1,0 +1,55 @@
+import type { NextRequest } from "next/server";
+import { getNameForUser } from "@/lib/names/service";
+import { exportChunks, exportedRequests } from "@/lib/request-logs/export";
+import { exportFileName, exportFormatSchema } from "@/lib/request-logs/export-format";
+import { parseInput } from "@/lib/validate";
+import { apiHandler } from "@/lib/web/api";
+import { getDb } from "@/lib/web/db";
+import { parseLogFilters, toQueryFilter } from "@/lib/web/log-filters";
+
+const CONTENT_TYPES = { csv: "text/csv; charset=utf-8", ndjson: "application/x-ndjson; charset=utf-8" };
+
+/**
+ * The name's request log as a download, `format=csv` or `format=ndjson`, with the log's filters
+ * (the same search params as the page): the newest EXPORT_MAX_ROWS matching rows, streamed a page
+ * at a time.
+ */
+export async function GET(request: NextRequest, { params }: { params: Promise<{ name: string }> }) {
+  const { name } = await params;
+  const search = request.nextUrl.searchParams;
+  return apiHandler(async (user) => {
+    const format = parseInput(exportFormatSchema, search.get("format") ?? "csv");
+    const db = getDb();
+    const own = await getNameForUser(db, user.id, name);
+    const now = new Date();
+    const chunks = exportChunks(
+      exportedRequests(db, toQueryFilter(own.name, parseLogFilters(search), now.getTime())),
+      format,
+    );
+    // The first chunk before answering: a filter the query layer refuses, or a database that is
+    // down, is then a JSON error with its status rather than a download cut short.
+    const first = await chunks.next();
+    const encoder = new TextEncoder();
+    const body = new ReadableStream<Uint8Array>({
+      start(controller) {
+        if (!first.done) controller.enqueue(encoder.encode(first.value));
+      },
+      async pull(controller) {
+        const next = await chunks.next();
+        if (next.done) controller.close();
+        else controller.enqueue(encoder.encode(next.value));
+      },
+      async cancel() {
+        await chunks.return(undefined);
+      },
+    });
+    return new Response(body, {
+      headers: {
+        "Content-Type": CONTENT_TYPES[format],
+        "Content-Disposition": `attachment; filename="${exportFileName(own.name, format, now)}"`,
+        "X-Content-Type-Options": "nosniff",
+        "Cache-Control": "no-store",
+      },
+    });
+  });
+}

@@ -1,0 +1,65 @@
+import assert from "node:assert/strict";
+import { test } from "node:test";
+import {
+  csvField,
+  csvLine,
+  type ExportedRequest,
+  exportFileName,
+  exportFormatSchema,
+} from "./export-format.ts";
+
+test("CSV fields are quoted only when they must be, quotes doubled", () => {
+  assert.equal(csvField("/plain"), "/plain");
+  assert.equal(csvField("/a,b"), '"/a,b"');
+  assert.equal(csvField('say "hi"'), '"say ""hi"""');
+  assert.equal(csvField("two\nlines"), '"two\nlines"');
+  assert.equal(csvField(null), "");
+  assert.equal(csvField(0), "0");
+  assert.equal(csvField(false), "false");
+});
+
+test("text a spreadsheet would run as a formula is written as text", () => {
+  assert.equal(csvField('=HYPERLINK("http://evil")'), '"\'=HYPERLINK(""http://evil"")"');
+  assert.equal(csvField("+1"), "'+1");
+  assert.equal(csvField("-2+3"), "'-2+3");
+  assert.equal(csvField("@SUM(A1)"), "'@SUM(A1)");
+  assert.equal(csvField("\tcmd"), "'\tcmd");
+  // Numbers are ours, never a visitor's text: written as they are.
+  assert.equal(csvField(-1), "-1");
+});
+
+test("a CSV line has every column, headers one per line with credentials hidden", () => {
+  const request: ExportedRequest = {
+    id: "42",
+    at: "2026-12-03T12:00:00.000Z",
+    method: "POST",
+    path: "/orders?x=1,2",
+    status: 201,
+    durationMs: 3.25,
+    bytesIn: 10,
+    bytesOut: 20,
+    clientIp: "203.0.113.9",
+    userAgent: "curl/8.0",
+    websocket: false,
+    access: "PUBLIC",
+    shareLink: null,
+    answeredByRelay: null,
+    requestHeaders: [
+      ["Host", "shop.example.com"],
+      ["Cookie", null],
+    ],
+    responseHeaders: null,
+    bodiesKept: false,
+  };
+  assert.equal(
+    csvLine(request),
+    '42,2026-12-03T12:00:00.000Z,POST,"/orders?x=1,2",201,3.25,10,20,203.0.113.9,curl/8.0,false,PUBLIC,,,"Host: shop.example.com\nCookie: (hidden)",\r\n',
+  );
+});
+
+test("file names say which name and when; formats are checked", () => {
+  const at = new Date("2026-12-03T12:04:59.000Z");
+  assert.equal(exportFileName("shop", "csv", at), "shop-requests-2026-12-03T1204Z.csv");
+  assert.equal(exportFileName("shop", "ndjson", at), "shop-requests-2026-12-03T1204Z.ndjson");
+  assert.equal(exportFormatSchema.safeParse("xlsx").error?.issues[0]?.message, "Choose csv or ndjson");
+});

@@ -1,0 +1,129 @@
+// Pure: the request log's export formats (CSV for spreadsheets, JSON lines for scripts), shared by
+// export.ts, the dashboard's download links and `burrow logs --json`.
+import { z } from "zod";
+import type { HeaderPair } from "./headers.ts";
+import type { RequestLogRow } from "./query.ts";
+
+export const EXPORT_FORMATS = ["csv", "ndjson"] as const;
+export type ExportFormat = (typeof EXPORT_FORMATS)[number];
+export const exportFormatSchema = z.enum(EXPORT_FORMATS, { message: "Choose csv or ndjson" });
+
+/**
+ * At most this many rows in one file, the newest: bounds what one click costs the server. Narrow
+ * the filters (a time range) for older rows.
+ */
+export const EXPORT_MAX_ROWS = 100_000;
+
+/** One exported request: the row as the dashboard shows it, in a shape that is documented and kept. */
+export interface ExportedRequest {
+  id: string;
+  /** ISO 8601, UTC. */
+  at: string;
+  method: string;
+  path: string;
+  status: number;
+  durationMs: number;
+  bytesIn: number;
+  bytesOut: number;
+  clientIp: string;
+  userAgent: string | null;
+  websocket: boolean;
+  /** How the visitor was let in: PUBLIC, PASSWORD or SHARE_LINK. */
+  access: string;
+  /** The share link's label, while the link exists. */
+  shareLink: string | null;
+  /** Why the relay answered instead of the app (e.g. tunnel_offline, password_wrong); null when the app did. */
+  answeredByRelay: string | null;
+  /** [name, value] as sent; credentials' values are null (never stored). */
+  requestHeaders: HeaderPair[] | null;
+  responseHeaders: HeaderPair[] | null;
+  bodiesKept: boolean;
+}
+
+export function toExportedRequest(row: RequestLogRow): ExportedRequest {
+  return {
+    id: row.id,
+    at: row.at.toISOString(),
+    method: row.method,
+    path: row.path,
+    status: row.status,
+    durationMs: Math.round(row.durationMs * 1000) / 1000,
+    bytesIn: row.bytesIn,
+    bytesOut: row.bytesOut,
+    clientIp: row.clientIp,
+    userAgent: row.userAgent,
+    websocket: row.upgrade,
+    access: row.admission,
+    shareLink: row.shareLinkLabel,
+    answeredByRelay: row.error ?? row.accessPage,
+    requestHeaders: row.requestHeaders,
+    responseHeaders: row.responseHeaders,
+    bodiesKept: row.bodiesKept,
+  };
+}
+
+export const CSV_COLUMNS = [
+  "id",
+  "time",
+  "method",
+  "path",
+  "status",
+  "duration_ms",
+  "bytes_in",
+  "bytes_out",
+  "client_ip",
+  "user_agent",
+  "websocket",
+  "access",
+  "share_link",
+  "answered_by_relay",
+  "request_headers",
+  "response_headers",
+] as const;
+
+/**
+ * One CSV field (RFC 4180). Paths, user agents and headers are written by visitors: text a
+ * spreadsheet would run as a formula (=, +, -, @, tab, CR first) is prefixed with a quote mark,
+ * as OWASP advises, so opening the file cannot run what a visitor typed.
+ */
+export function csvField(value: string | number | boolean | null): string {
+  if (value === null) return "";
+  if (typeof value !== "string") return String(value);
+  const text = /^[=+\-@\t\r]/.test(value) ? `'${value}` : value;
+  return /[",\r\n]/.test(text) ? `"${text.replaceAll('"', '""')}"` : text;
+}
+
+/** Headers one per line in their cell, as curl -v prints them. */
+function headerCell(headers: HeaderPair[] | null): string | null {
+  if (!headers) return null;
+  return headers.map(([name, value]) => `${name}: ${value ?? "(hidden)"}`).join("\n");
+}
+
+export function csvLine(request: ExportedRequest): string {
+  return `${[
+    request.id,
+    request.at,
+    request.method,
+    request.path,
+    request.status,
+    request.durationMs,
+    request.bytesIn,
+    request.bytesOut,
+    request.clientIp,
+    request.userAgent,
+    request.websocket,
+    request.access,
+    request.shareLink,
+    request.answeredByRelay,
+    headerCell(request.requestHeaders),
+    headerCell(request.responseHeaders),
+  ]
+    .map(csvField)
+    .join(",")}\r\n`;
+}
+
+/** e.g. "shop-requests-2026-12-03T1204Z.csv": the name (letters, digits, dashes) and when. */
+export function exportFileName(name: string, format: ExportFormat, now: Date): string {
+  const stamp = now.toISOString().slice(0, 16).replace(":", "");
+  return `${name}-requests-${stamp}Z.${format === "csv" ? "csv" : "ndjson"}`;
+}

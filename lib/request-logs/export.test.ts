@@ -1,0 +1,136 @@
+import assert from "node:assert/strict";
+import { after, test } from "node:test";
+import { createTestDatabase } from "../testing/db.ts";
+import { exportChunks, exportedRequests } from "./export.ts";
+import { CSV_COLUMNS } from "./export-format.ts";
+import { captureHeaders } from "./headers.ts";
+
+const database = await createTestDatabase("logexport");
+after(() => database.drop());
+const { db } = database;
+
+// More rows than one page of the export, plus another name's.
+const ROWS = 450;
+const start = Date.now() - ROWS * 1000;
+await db.requestLog.createMany({
+  data: Array.from({ length: ROWS }, (_, i) => ({
+    name: "shop",
+    at: new Date(start + i * 1000),
+    method: i % 2 === 0 ? "GET" : "POST",
+    path: i === ROWS - 1 ? '=cmd|" /C calc"!A0,\nnext' : `/items/${i}`,
+    status: i % 50 === 0 ? 500 : 200,
+    durationMs: 1.5,
+    clientIp: "198.51.100.4",
+    requestHeaders: captureHeaders(["Host", "shop.example.com", "Authorization", "Bearer secret"]),
+  })),
+});
+await db.requestLog.create({
+  data: {
+    name: "other",
+    method: "GET",
+    path: "/not-shop",
+    status: 200,
+    durationMs: 1,
+    clientIp: "198.51.100.5",
+  },
+});
+
+async function collect<T>(items: AsyncIterable<T>): Promise<T[]> {
+  const all: T[] = [];
+  for await (const item of items) all.push(item);
+  return all;
+}
+
+/** RFC 4180, enough to read back what the export writes. */
+function parseCsv(text: string): string[][] {
+  const records: string[][] = [];
+  let field = "";
+  let record: string[] = [];
+  let quoted = false;
+  for (let i = 0; i < text.length; i++) {
+    const c = text[i]!;
+    if (quoted) {
+      if (c === '"' && text[i + 1] === '"') {
+        field += '"';
+        i++;
+      } else if (c === '"') quoted = false;
+      else field += c;
+    } else if (c === '"') quoted = true;
+    else if (c === ",") {
+      record.push(field);
+      field = "";
+    } else if (c === "\r" && text[i + 1] === "\n") {
+      record.push(field);
+      records.push(record);
+      record = [];
+      field = "";
+      i++;
+    } else field += c;
+  }
+  return records;
+}
+
+test("every matching row once, newest first, across pages; other names' rows never", async () => {
+  const rows = await collect(exportedRequests(db, { name: "shop" }));
+  assert.equal(rows.length, ROWS);
+  assert.equal(new Set(rows.map((r) => r.id)).size, ROWS);
+  assert.ok(rows.every((r, i) => i === 0 || BigInt(r.id) < BigInt(rows[i - 1]!.id)));
+  assert.ok(!rows.some((r) => r.path === "/not-shop"));
+  assert.equal(rows.at(-1)!.path, "/items/0");
+});
+
+test("the log's filters apply, and the cap keeps the newest rows", async () => {
+  const failed = await collect(exportedRequests(db, { name: "shop", statusClass: "5xx" }));
+  assert.deepEqual(
+    failed.map((r) => r.path),
+    Array.from({ length: ROWS / 50 }, (_, i) => `/items/${ROWS - 50 - i * 50}`),
+  );
+  const capped = await collect(exportedRequests(db, { name: "shop", method: "GET" }, 3));
+  assert.deepEqual(
+    capped.map((r) => r.path),
+    ["/items/448", "/items/446", "/items/444"],
+  );
+});
+
+test("CSV reads back as the rows, hostile text inert, credentials hidden", async () => {
+  const chunks = await collect(exportChunks(exportedRequests(db, { name: "shop" }), "csv"));
+  assert.ok(chunks.length >= 3, "streamed in pieces, not built whole");
+  const text = chunks.join("");
+  assert.ok(
+    text.startsWith("\uFEFFid,time,method,path,"),
+    "a byte-order mark for spreadsheets, then the header",
+  );
+  const [header, ...records] = parseCsv(text.slice(1));
+  assert.deepEqual(header, [...CSV_COLUMNS]);
+  assert.equal(records.length, ROWS);
+  const column = (name: (typeof CSV_COLUMNS)[number]) => CSV_COLUMNS.indexOf(name);
+  const newest = records[0]!;
+  assert.equal(newest[column("path")], `'=cmd|" /C calc"!A0,\nnext`, "a formula is prefixed, not run");
+  assert.equal(newest[column("request_headers")], "Host: shop.example.com\nAuthorization: (hidden)");
+  assert.ok(!text.includes("Bearer secret"));
+  assert.equal(records.at(-1)![column("path")], "/items/0");
+});
+
+test("JSON lines: one object per row; an empty log is an empty file (CSV: its header)", async () => {
+  const lines = (
+    await collect(exportChunks(exportedRequests(db, { name: "shop", statusClass: "5xx" }), "ndjson"))
+  )
+    .join("")
+    .trimEnd()
+    .split("\n")
+    .map((line) => JSON.parse(line));
+  assert.equal(lines.length, ROWS / 50);
+  assert.equal(lines[0].status, 500);
+  assert.deepEqual(lines[0].requestHeaders, [
+    ["Host", "shop.example.com"],
+    ["Authorization", null],
+  ]);
+  assert.equal(
+    (await collect(exportChunks(exportedRequests(db, { name: "nobody" }), "ndjson"))).join(""),
+    "",
+  );
+  assert.equal(
+    (await collect(exportChunks(exportedRequests(db, { name: "nobody" }), "csv"))).join(""),
+    `\uFEFF${CSV_COLUMNS.join(",")}\r\n`,
+  );
+});

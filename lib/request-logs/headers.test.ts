@@ -74,3 +74,23 @@ test("text that is not a stored header list reads as none", () => {
   assert.equal(parseStoredHeaders("{not json"), null);
   assert.equal(parseStoredHeaders('{"a":1}'), null);
 });
+
+test("a list seen again is stored as before, and one that differs by a byte is not mistaken for it", () => {
+  // Fresh arrays of fresh strings, as each request brings.
+  const copy = (list: string[]) => list.map((text) => Buffer.from(text).toString("latin1"));
+  const list = ["Host", "shop.example.com", "Accept", "*/*", "X-Api-Key", "k1"];
+  const first = captureHeaders(copy(list));
+  assert.equal(captureHeaders(copy(list)), first);
+  const other = captureHeaders(copy(["Host", "shop.example.com", "Accept", "*/+", "X-Api-Key", "k1"]));
+  assert.deepEqual(parseStoredHeaders(other), [
+    ["Host", "shop.example.com"],
+    ["Accept", "*/+"],
+    ["X-Api-Key", null],
+  ]);
+  // More lists than are remembered: each still stored from its own headers.
+  for (let i = 0; i < 20; i++) {
+    const stored = captureHeaders(copy(["Host", `n${i}.example.com`]));
+    assert.deepEqual(parseStoredHeaders(stored), [["Host", `n${i}.example.com`]]);
+  }
+  assert.deepEqual(parseStoredHeaders(captureHeaders(copy(list)))?.[1], ["Accept", "*/*"]);
+});

@@ -66,6 +66,31 @@ function capHeaderText(text: string, max: number): string {
  */
 export function captureHeaders(raw: readonly string[] | undefined): string | null {
   if (!raw || raw.length === 0) return null;
+  const slot = lastLists.findIndex((list) => sameList(list.raw, raw));
+  if (slot !== -1) return lastLists[slot]!.stored;
+  const stored = storeHeaders(raw);
+  lastLists[nextSlot] = { raw, stored };
+  nextSlot = (nextSlot + 1) % LAST_LISTS_MAX;
+  return stored;
+}
+
+/**
+ * The last few lists captured, as received, with their stored form. A tunnel's traffic repeats the
+ * same lists (a client's request headers, the app's response headers, whose Date changes once a
+ * second): comparing a list with one of these is a few string compares, against building, encoding
+ * and interning it again. A handful covers the request and the response lists of a few clients.
+ */
+const lastLists: { raw: readonly string[]; stored: string | null }[] = [];
+const LAST_LISTS_MAX = 8;
+let nextSlot = 0;
+
+function sameList(a: readonly string[], b: readonly string[]): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
+}
+
+function storeHeaders(raw: readonly string[]): string | null {
   const pairs: HeaderPair[] = [];
   let size = 0;
   let i = 0;

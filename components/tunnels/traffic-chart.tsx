@@ -90,7 +90,7 @@ function ChartBody({ name, range }: { name: string; range: "hour" | "day" }) {
                 tick={{ fontSize: 11, fill: "#71717a" }}
                 minTickGap={24}
               />
-              <YAxis yAxisId="rpm" allowDecimals tick={{ fontSize: 11, fill: "#71717a" }} />
+              <YAxis yAxisId="rpm" allowDecimals={range === "day"} tick={{ fontSize: 11, fill: "#71717a" }} />
               <YAxis
                 yAxisId="err"
                 orientation="right"

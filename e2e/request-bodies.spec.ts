@@ -111,6 +111,31 @@ test("the owner turns on Keep bodies, reads a request's JSON and the app's answe
     await expect(page.getByTestId("keep-bodies-state")).toHaveText("Bodies not kept");
     await page.reload();
     await expect(page.getByTestId("keep-bodies-state")).toHaveText("Bodies not kept");
+
+    // What was kept can be deleted now, not at retention: the rows stay, their bodies go.
+    await page.goto(`/tunnels/${name}`);
+    await page.getByRole("button", { name: "Delete kept bodies…" }).click();
+    const bodiesDialog = page.getByRole("dialog", { name: `Delete the bodies kept for ${name}?` });
+    await expect(bodiesDialog).toContainText("The requests stay in the log without their bodies");
+    await bodiesDialog.getByRole("button", { name: "Delete bodies" }).click();
+    await expect(bodiesDialog).toBeHidden();
+    await log.getByRole("button", { name: `Details of POST ${path}` }).click();
+    const after = log.getByRole("row").filter({ hasText: "What happened" });
+    await expect(after.getByRole("region", { name: "Request body" })).toHaveCount(0);
+    await expect(after).not.toContainText("<b>42</b>");
+    // Nothing left to delete: the dialog says so and stays open.
+    await page.getByRole("button", { name: "Delete kept bodies…" }).click();
+    await bodiesDialog.getByRole("button", { name: "Delete bodies" }).click();
+    await expect(bodiesDialog.getByRole("alert")).toContainText("No request has a kept body");
+    await bodiesDialog.getByRole("button", { name: "Cancel" }).click();
+
+    // And the whole log.
+    await page.getByRole("button", { name: "Delete all requests…" }).click();
+    const allDialog = page.getByRole("dialog", { name: `Delete every request to ${name}?` });
+    await allDialog.getByRole("button", { name: "Delete requests" }).click();
+    await expect(allDialog).toBeHidden();
+    await expect(page.getByText("No requests yet")).toBeVisible();
+    await expect(log).toHaveCount(0);
   } finally {
     await owner.close();
   }

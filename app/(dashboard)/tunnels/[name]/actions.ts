@@ -3,6 +3,7 @@
 import { revalidatePath } from "next/cache";
 import { z } from "zod";
 import { AppError } from "@/lib/errors";
+import { clearRequestLog, clearRequestLogSchema } from "@/lib/request-logs/clear";
 import { keepBodiesSchema, setKeepBodies } from "@/lib/request-logs/settings";
 import { defineAction } from "@/lib/web/action";
 import { getDb } from "@/lib/web/db";
@@ -20,5 +21,21 @@ export const setKeepBodiesAction = defineAction(
     const saved = await setKeepBodies(getDb(), user.id, name, { keep });
     revalidatePath(`/tunnels/${encodeURIComponent(name)}`);
     return saved;
+  },
+);
+
+export const clearRequestLogAction = defineAction(
+  { schema: clearRequestLogSchema.extend({ name: nameField }) },
+  async ({ name, what }, { user }): Promise<null> => {
+    const changed = await clearRequestLog(getDb(), user.id, name, { what });
+    // Said in the dialog, which stays open: the click did nothing.
+    if (changed === 0) {
+      throw new AppError(
+        "conflict",
+        what === "all" ? "The log is already empty" : "No request has a kept body",
+      );
+    }
+    revalidatePath(`/tunnels/${encodeURIComponent(name)}`);
+    return null;
   },
 );

@@ -10,6 +10,7 @@ import { TrafficChart } from "@/components/tunnels/traffic-chart";
 import { TunnelActivityProvider } from "@/components/tunnels/tunnel-activity";
 import { buttonClass } from "@/components/ui/button";
 import { Card, CardBody, CardHeader } from "@/components/ui/card";
+import { ConfirmAction } from "@/components/ui/confirm-action";
 import { EmptyState } from "@/components/ui/empty-state";
 import { PageHeader } from "@/components/ui/page-header";
 import { tunnelUrl } from "@/lib/env";
@@ -25,7 +26,7 @@ import { currentHostKeyFingerprint } from "@/lib/web/relay-health";
 import { requireUser } from "@/lib/web/session";
 import { getOwnNameOr404 } from "@/lib/web/tunnel-access";
 import { toLogRow, toTunnelStatus } from "@/lib/web/tunnel-dto";
-import { setKeepBodiesAction } from "./actions";
+import { clearRequestLogAction, setKeepBodiesAction } from "./actions";
 
 type Props = {
   params: Promise<{ name: string }>;
@@ -47,6 +48,7 @@ export default async function TunnelPage({ params, searchParams }: Props) {
     listRequestLogs(db, { ...toQueryFilter(detail.name, filters, Date.now()), limit: 50 }),
   ]);
   const url = tunnelUrl(env, detail.name);
+  const bodiesShown = firstPage.rows.some((row) => row.bodiesKept);
   const target = { name: detail.name, sshHost: env.BURROW_SSH_HOST, sshPort: env.BURROW_SSH_PORT };
 
   return (
@@ -129,7 +131,9 @@ export default async function TunnelPage({ params, searchParams }: Props) {
             <CardBody className="space-y-4">
               <LogFiltersForm filters={filters} />
               <RequestLog
-                key={logFiltersToQuery(filters)}
+                // New filters start a new log; so does the server's first page changing in kind (the
+                // log or its bodies deleted), so the client drops rows and bodies that are gone.
+                key={`${logFiltersToQuery(filters)}|${firstPage.rows.length > 0}|${bodiesShown}`}
                 name={detail.name}
                 publicUrl={url}
                 filters={filters}
@@ -147,6 +151,30 @@ export default async function TunnelPage({ params, searchParams }: Props) {
                   )
                 }
               />
+              {(firstPage.rows.length > 0 || hasFilters(filters)) && (
+                <div className="flex flex-wrap justify-end gap-2 border-t border-zinc-100 pt-4">
+                  {(env.BURROW_LOG_BODIES || bodiesShown) && (
+                    <ConfirmAction
+                      action={clearRequestLogAction}
+                      fields={{ name: detail.name, what: "bodies" }}
+                      triggerLabel="Delete kept bodies…"
+                      title={`Delete the bodies kept for ${detail.name}?`}
+                      body={`The requests stay in the log without their bodies, whatever the filters show.${
+                        detail.keepBodies ? " Keep bodies is still on: new requests keep theirs again." : ""
+                      } This cannot be undone.`}
+                      confirmLabel="Delete bodies"
+                    />
+                  )}
+                  <ConfirmAction
+                    action={clearRequestLogAction}
+                    fields={{ name: detail.name, what: "all" }}
+                    triggerLabel="Delete all requests…"
+                    title={`Delete every request to ${detail.name}?`}
+                    body="The whole log goes, bodies included, whatever the filters show; new requests are logged as before. This cannot be undone."
+                    confirmLabel="Delete requests"
+                  />
+                </div>
+              )}
             </CardBody>
           </Card>
         </TunnelActivityProvider>

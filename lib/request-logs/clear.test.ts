@@ -1,0 +1,54 @@
+import assert from "node:assert/strict";
+import { after, test } from "node:test";
+import { createTestDatabase } from "../testing/db.ts";
+import { clearRequestLog } from "./clear.ts";
+
+const database = await createTestDatabase("logclear");
+after(() => database.drop());
+const { db } = database;
+
+const owner = await db.user.create({ data: { email: "owner@example.com", passwordHash: "x" } });
+const other = await db.user.create({ data: { email: "other@example.com", passwordHash: "x" } });
+await db.reservation.create({ data: { name: "shop", userId: owner.id } });
+await db.reservation.create({ data: { name: "blog", userId: other.id } });
+
+const row = (name: string, i: number, kept: boolean) => ({
+  name,
+  method: "POST",
+  path: `/form/${i}`,
+  status: 200,
+  durationMs: 1,
+  clientIp: "198.51.100.4",
+  requestBody: kept ? Buffer.from(`password=hunter${i}`) : null,
+  responseBody: kept ? Buffer.from("ok") : null,
+});
+await db.requestLog.createMany({ data: Array.from({ length: 12 }, (_, i) => row("shop", i, i % 3 === 0)) });
+await db.requestLog.createMany({ data: Array.from({ length: 3 }, (_, i) => row("blog", i, true)) });
+
+const keptCount = (name: string) =>
+  db.requestLog.count({
+    where: { name, OR: [{ requestBody: { not: null } }, { responseBody: { not: null } }] },
+  });
+
+test("deleting kept bodies keeps the rows and empties only that name's bodies", async () => {
+  assert.equal(await clearRequestLog(db, owner.id, "Shop", { what: "bodies" }), 4);
+  assert.equal(await keptCount("shop"), 0);
+  assert.equal(await db.requestLog.count({ where: { name: "shop" } }), 12);
+  assert.equal(await keptCount("blog"), 3, "another name's bodies stay");
+  assert.equal(await clearRequestLog(db, owner.id, "shop", { what: "bodies" }), 0, "nothing left to empty");
+});
+
+test("another user's name is not found, and a bad choice is explained; neither changes anything", async () => {
+  await assert.rejects(clearRequestLog(db, owner.id, "blog", { what: "all" }), { code: "not_found" });
+  await assert.rejects(clearRequestLog(db, owner.id, "shop", { what: "some" }), {
+    message: /Choose the kept bodies or all requests/,
+  });
+  assert.equal(await db.requestLog.count({ where: { name: "blog" } }), 3);
+  assert.equal(await db.requestLog.count({ where: { name: "shop" } }), 12);
+});
+
+test("deleting all requests empties the name's log and only its log", async () => {
+  assert.equal(await clearRequestLog(db, owner.id, "shop", { what: "all" }), 12);
+  assert.equal(await db.requestLog.count({ where: { name: "shop" } }), 0);
+  assert.equal(await db.requestLog.count({ where: { name: "blog" } }), 3);
+});

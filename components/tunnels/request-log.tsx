@@ -43,6 +43,7 @@ export function RequestLog({
   filters,
   initial,
   empty,
+  actions,
 }: {
   name: string;
   /** The tunnel's public address, for replaying a request with curl. */
@@ -51,6 +52,8 @@ export function RequestLog({
   initial: LogPage;
   /** What to show when there is nothing (how to connect, or "no match"). */
   empty: ReactNode;
+  /** Under the log while it shows requests (deleting them), those the live tail added included. */
+  actions?: ReactNode;
 }) {
   const [rows, setRows] = useState<LogRow[]>(initial.rows);
   const [hasOlder, setHasOlder] = useState(initial.nextCursor !== null);
@@ -334,6 +337,7 @@ export function RequestLog({
           </Button>
         )}
       </div>
+      {rows.length > 0 && actions}
     </div>
   );
 }

@@ -138,6 +138,30 @@ export default async function TunnelPage({ params, searchParams }: Props) {
                 publicUrl={url}
                 filters={filters}
                 initial={{ rows: firstPage.rows.map(toLogRow), nextCursor: firstPage.nextCursor }}
+                actions={
+                  <div className="mt-2 flex flex-wrap justify-end gap-2 border-t border-zinc-100 pt-4">
+                    {(env.BURROW_LOG_BODIES || bodiesShown) && (
+                      <ConfirmAction
+                        action={clearRequestLogAction}
+                        fields={{ name: detail.name, what: "bodies" }}
+                        triggerLabel="Delete kept bodies…"
+                        title={`Delete the bodies kept for ${detail.name}?`}
+                        body={`The requests stay in the log without their bodies, whatever the filters show.${
+                          detail.keepBodies ? " Keep bodies is still on: new requests keep theirs again." : ""
+                        } This cannot be undone.`}
+                        confirmLabel="Delete bodies"
+                      />
+                    )}
+                    <ConfirmAction
+                      action={clearRequestLogAction}
+                      fields={{ name: detail.name, what: "all" }}
+                      triggerLabel="Delete all requests…"
+                      title={`Delete every request to ${detail.name}?`}
+                      body="The whole log goes, bodies included, whatever the filters show; new requests are logged as before. This cannot be undone."
+                      confirmLabel="Delete requests"
+                    />
+                  </div>
+                }
                 empty={
                   hasFilters(filters) ? (
                     <EmptyState title="No requests match these filters" />
@@ -151,30 +175,6 @@ export default async function TunnelPage({ params, searchParams }: Props) {
                   )
                 }
               />
-              {(firstPage.rows.length > 0 || hasFilters(filters)) && (
-                <div className="flex flex-wrap justify-end gap-2 border-t border-zinc-100 pt-4">
-                  {(env.BURROW_LOG_BODIES || bodiesShown) && (
-                    <ConfirmAction
-                      action={clearRequestLogAction}
-                      fields={{ name: detail.name, what: "bodies" }}
-                      triggerLabel="Delete kept bodies…"
-                      title={`Delete the bodies kept for ${detail.name}?`}
-                      body={`The requests stay in the log without their bodies, whatever the filters show.${
-                        detail.keepBodies ? " Keep bodies is still on: new requests keep theirs again." : ""
-                      } This cannot be undone.`}
-                      confirmLabel="Delete bodies"
-                    />
-                  )}
-                  <ConfirmAction
-                    action={clearRequestLogAction}
-                    fields={{ name: detail.name, what: "all" }}
-                    triggerLabel="Delete all requests…"
-                    title={`Delete every request to ${detail.name}?`}
-                    body="The whole log goes, bodies included, whatever the filters show; new requests are logged as before. This cannot be undone."
-                    confirmLabel="Delete requests"
-                  />
-                </div>
-              )}
             </CardBody>
           </Card>
         </TunnelActivityProvider>

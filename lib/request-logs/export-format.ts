@@ -14,31 +14,36 @@ export const exportFormatSchema = z.enum(EXPORT_FORMATS, { message: "Choose csv 
  */
 export const EXPORT_MAX_ROWS = 100_000;
 
-/** One exported request: the row as the dashboard shows it, in a shape that is documented and kept. */
-export interface ExportedRequest {
-  id: string;
+/**
+ * One exported request: the row as the dashboard shows it, in a shape that is documented (README,
+ * "Export") and kept: the row's own fields where their names say what they are, renamed where the
+ * log's internal names would not.
+ */
+export type ExportedRequest = Pick<
+  RequestLogRow,
+  | "id"
+  | "method"
+  | "path"
+  | "status"
+  | "durationMs"
+  | "bytesIn"
+  | "bytesOut"
+  | "clientIp"
+  | "userAgent"
+  | "requestHeaders"
+  | "responseHeaders"
+  | "bodiesKept"
+> & {
   /** ISO 8601, UTC. */
   at: string;
-  method: string;
-  path: string;
-  status: number;
-  durationMs: number;
-  bytesIn: number;
-  bytesOut: number;
-  clientIp: string;
-  userAgent: string | null;
   websocket: boolean;
-  /** How the visitor was let in: PUBLIC, PASSWORD or SHARE_LINK. */
-  access: string;
+  /** How the visitor was let in (PUBLIC, PASSWORD, SHARE_LINK) or DENIED. */
+  access: RequestLogRow["admission"];
   /** The share link's label, while the link exists. */
   shareLink: string | null;
   /** Why the relay answered instead of the app (e.g. tunnel_offline, password_wrong); null when the app did. */
   answeredByRelay: string | null;
-  /** [name, value] as sent; credentials' values are null (never stored). */
-  requestHeaders: HeaderPair[] | null;
-  responseHeaders: HeaderPair[] | null;
-  bodiesKept: boolean;
-}
+};
 
 export function toExportedRequest(row: RequestLogRow): ExportedRequest {
   return {

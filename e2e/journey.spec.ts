@@ -187,6 +187,17 @@ test("a new user signs up, adds a key, reserves a name, connects with ssh and wa
       page.getByRole("img", { name: "Traffic over the last day" }).locator(".recharts-line"),
     ).toHaveCount(2);
 
+    // "Only this path" in a row's details narrows the log to that path, its query string aside.
+    await log.getByRole("button", { name: "Details of GET /hello/e2e?from=browser" }).first().click();
+    await log
+      .getByRole("row")
+      .filter({ hasText: "What happened" })
+      .getByRole("link", { name: "Only this path" })
+      .click();
+    await expect(page).toHaveURL(/[?&]path=%2Fhello%2Fe2e(&|$)/);
+    await expect(page.getByLabel("Path contains")).toHaveValue("/hello/e2e");
+    await expect(log.getByRole("row").filter({ hasText: "/second" })).toHaveCount(0);
+    await expect(log.getByRole("row").filter({ hasText: "/hello/e2e?from=browser" })).toHaveCount(2);
     // Filter by path: only the matching row stays, and the filter is in the URL.
     await page.getByLabel("Path contains").fill("/hello");
     await page.getByRole("button", { name: "Apply filters" }).click();

@@ -124,6 +124,7 @@ export function RequestDetails({
   row,
   publicUrl,
   visitorHref,
+  pathHref,
 }: {
   /** The tunnel name, for loading the kept bodies. */
   name: string;
@@ -131,6 +132,8 @@ export function RequestDetails({
   publicUrl: string;
   /** The log narrowed to this row's visitor; absent when it already is (or the address is unknown). */
   visitorHref?: string;
+  /** The log narrowed to this row's path (without its query); absent when it already is. */
+  pathHref?: string;
 }) {
   const access = accessCell(row.admission, row.accessPage);
   const bodies = useRequestBodies(name, row.id, row.bodiesKept);
@@ -144,6 +147,14 @@ export function RequestDetails({
           {row.method} {row.path}
         </span>
         {row.upgrade && <span className="text-zinc-500"> · WebSocket upgrade</span>}
+        {pathHref && (
+          <>
+            {" · "}
+            <Link href={pathHref} scroll={false} className="font-medium text-indigo-700 hover:underline">
+              Only this path
+            </Link>
+          </>
+        )}
       </Item>
       <Item term="When">
         <LocalTime iso={row.at} withDate /> · took {formatDuration(row.durationMs)}

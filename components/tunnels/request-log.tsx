@@ -81,6 +81,13 @@ export function RequestLog({
     const ip = normalizeIpAddress(row.clientIp);
     return ip && ip !== filters.ip ? `${pathname}?${logFiltersToQuery({ ...filters, ip })}` : undefined;
   };
+  /** This log narrowed to a row's path, its query string left out (the other filters kept). */
+  const pathHref = (row: LogRow): string | undefined => {
+    const path = row.path.split("?")[0]?.slice(0, 500);
+    return path && path !== filters.path
+      ? `${pathname}?${logFiltersToQuery({ ...filters, path })}`
+      : undefined;
+  };
   const base = `/api/tunnels/${encodeURIComponent(name)}/logs`;
   const query = logFiltersToQuery(filters);
   const endpoint = `${base}?${query ? `${query}&` : ""}`;
@@ -319,6 +326,7 @@ export function RequestLog({
                             row={row}
                             publicUrl={publicUrl}
                             visitorHref={visitorHref(row)}
+                            pathHref={pathHref(row)}
                           />
                         </td>
                       </tr>

@@ -129,7 +129,8 @@ export default async function TunnelPage({ params, searchParams }: Props) {
               }
             />
             <CardBody className="space-y-4">
-              <LogFiltersForm filters={filters} />
+              {/* Keyed too: a link that changes the filters (Only this path) shows them in the form. */}
+              <LogFiltersForm key={logFiltersToQuery(filters)} filters={filters} />
               <RequestLog
                 // New filters start a new log; so does the server's first page changing in kind (the
                 // log or its bodies deleted), so the client drops rows and bodies that are gone.

@@ -6,7 +6,7 @@ import { z } from "zod";
 import type { Db } from "../db.ts";
 import { ownedReservation } from "../names/service.ts";
 import { parseInput } from "../validate.ts";
-import { RETENTION_BATCH } from "./retention.ts";
+import { deleteNameRows, inBatches, RETENTION_BATCH } from "./retention.ts";
 
 export const clearRequestLogSchema = z.object({
   what: z.enum(["bodies", "all"], { message: "Choose the kept bodies or all requests" }),
@@ -20,22 +20,15 @@ export const clearRequestLogSchema = z.object({
 export async function clearRequestLog(db: Db, userId: string, name: string, input: unknown): Promise<number> {
   const { what } = parseInput(clearRequestLogSchema, input);
   const reservation = await ownedReservation(db, userId, name);
-  let changed = 0;
-  for (;;) {
-    // By primary key (`id = ANY(ARRAY(…))`), as retention does: `IN (SELECT …)` planned a scan.
-    const count =
-      what === "all"
-        ? await db.$executeRaw`
-            DELETE FROM request_logs WHERE id = ANY(ARRAY(
-              SELECT id FROM request_logs WHERE name = ${reservation.name} LIMIT ${RETENTION_BATCH}
-            ))`
-        : await db.$executeRaw`
-            UPDATE request_logs SET request_body = NULL, response_body = NULL WHERE id = ANY(ARRAY(
-              SELECT id FROM request_logs
-              WHERE name = ${reservation.name} AND (request_body IS NOT NULL OR response_body IS NOT NULL)
-              LIMIT ${RETENTION_BATCH}
-            ))`;
-    changed += count;
-    if (count < RETENTION_BATCH) return changed;
-  }
+  if (what === "all") return deleteNameRows(db, reservation.name);
+  // By primary key, as deleteNameRows does.
+  return inBatches(
+    RETENTION_BATCH,
+    () => db.$executeRaw`
+      UPDATE request_logs SET request_body = NULL, response_body = NULL WHERE id = ANY(ARRAY(
+        SELECT id FROM request_logs
+        WHERE name = ${reservation.name} AND (request_body IS NOT NULL OR response_body IS NOT NULL)
+        LIMIT ${RETENTION_BATCH}
+      ))`,
+  );
 }

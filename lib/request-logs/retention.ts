@@ -2,7 +2,7 @@
  * Request-log retention: rows older than BURROW_LOG_RETENTION_DAYS are deleted, so a busy tunnel
  * cannot fill the server's disk (about 200 bytes a request, ~1 GB a day at 60 requests a second).
  */
-import type { Db } from "../db.ts";
+import { type Db, Prisma } from "../db.ts";
 
 const DAY_MS = 24 * 60 * 60 * 1000;
 
@@ -30,7 +30,6 @@ export async function deleteRequestLogsBefore(
   cutoff: Date,
   options: { batchSize?: number; signal?: AbortSignal } = {},
 ): Promise<number> {
-  const batchSize = options.batchSize ?? RETENTION_BATCH;
   const names = await db.$queryRaw<{ name: string }[]>`
     WITH RECURSIVE names AS (
       SELECT min(name) AS name FROM request_logs
@@ -40,19 +39,51 @@ export async function deleteRequestLogsBefore(
     SELECT name FROM names WHERE name IS NOT NULL`;
   let deleted = 0;
   for (const { name } of names) {
-    for (;;) {
-      if (options.signal?.aborted) return deleted;
-      // `id = ANY(ARRAY(…))` deletes by primary key; `id IN (SELECT …)` was planned as a hash join
-      // over a scan of the whole table for every batch.
-      const count = await db.$executeRaw`
-        DELETE FROM request_logs WHERE id = ANY(ARRAY(
-          SELECT id FROM request_logs WHERE name = ${name} AND at < ${cutoff} LIMIT ${batchSize}
-        ))`;
-      deleted += count;
-      if (count < batchSize) break;
-    }
+    if (options.signal?.aborted) break;
+    deleted += await deleteNameRows(db, name, { ...options, before: cutoff });
   }
   return deleted;
+}
+
+/**
+ * Deletes a name's rows (only those logged before `before`, when given), a batch at a time by
+ * primary key: `id = ANY(ARRAY(…))`; `id IN (SELECT …)` was planned as a hash join over a scan of
+ * the whole table for every batch. Returns how many; an aborted `signal` stops it between batches.
+ */
+export async function deleteNameRows(
+  db: Db,
+  name: string,
+  options: { before?: Date; batchSize?: number; signal?: AbortSignal } = {},
+): Promise<number> {
+  const batchSize = options.batchSize ?? RETENTION_BATCH;
+  const older = options.before ? Prisma.sql`AND at < ${options.before}` : Prisma.empty;
+  return inBatches(
+    batchSize,
+    () => db.$executeRaw`
+      DELETE FROM request_logs WHERE id = ANY(ARRAY(
+        SELECT id FROM request_logs WHERE name = ${name} ${older} LIMIT ${batchSize}
+      ))`,
+    options.signal,
+  );
+}
+
+/**
+ * Runs `batch` (one statement changing at most `size` rows, returning how many it changed) until a
+ * batch changes fewer; returns the total. Each batch is its own short transaction (see
+ * RETENTION_BATCH). An aborted `signal` stops it between batches.
+ */
+export async function inBatches(
+  size: number,
+  batch: () => Promise<number>,
+  signal?: AbortSignal,
+): Promise<number> {
+  let changed = 0;
+  for (;;) {
+    if (signal?.aborted) return changed;
+    const count = await batch();
+    changed += count;
+    if (count < size) return changed;
+  }
 }
 
 /** How much room the request log takes: what an operator weighs against the retention period. */

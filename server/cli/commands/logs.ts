@@ -95,15 +95,13 @@ Filters (as in the dashboard's log; with --follow too):
       const filtered = [values.status, values.method, values.path, values.body, values.ip].some(
         (v) => v !== undefined,
       );
-      if (values.json) {
-        // Nothing but rows, so the output stays one JSON value per line.
-        for (const row of oldestFirst) await print(row);
-      } else if (oldestFirst.length === 0 && !values.follow) {
+      // With --json nothing but rows, so the output stays one JSON value per line.
+      if (!values.json && oldestFirst.length === 0 && !values.follow) {
         context.out(
           filtered ? `No requests to ${name} match these filters` : `No requests logged for ${name} yet`,
         );
       } else {
-        context.out(formatLine(HEADERS));
+        if (!values.json) context.out(formatLine(HEADERS));
         for (const row of oldestFirst) await print(row);
       }
       if (values.follow) await follow(context, db, database.url, filters, oldestFirst.at(-1)?.id, print);

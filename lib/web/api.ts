@@ -34,6 +34,19 @@ export async function apiHandler(run: (user: CurrentUser) => Promise<unknown>): 
   }
 }
 
+/**
+ * Headers of a download the dashboard serves: saved as `fileName`, never rendered or sniffed by
+ * the browser (the bytes are visitors' and apps'), never cached.
+ */
+export function attachmentHeaders(fileName: string, contentType: string): HeadersInit {
+  return {
+    "Content-Type": contentType,
+    "Content-Disposition": `attachment; filename="${fileName}"`,
+    "X-Content-Type-Options": "nosniff",
+    "Cache-Control": "no-store",
+  };
+}
+
 const STATUS: Record<string, number> = {
   invalid_input: 400,
   unauthorized: 401,

@@ -3,7 +3,7 @@ import { getNameForUser } from "@/lib/names/service";
 import { exportChunks, exportedRequests } from "@/lib/request-logs/export";
 import { exportFileName, exportFormatSchema } from "@/lib/request-logs/export-format";
 import { parseInput } from "@/lib/validate";
-import { apiHandler } from "@/lib/web/api";
+import { apiHandler, attachmentHeaders } from "@/lib/web/api";
 import { getDb } from "@/lib/web/db";
 import { parseLogFilters, toQueryFilter } from "@/lib/web/log-filters";
 
@@ -44,12 +44,7 @@ export async function GET(request: NextRequest, { params }: { params: Promise<{ 
       },
     });
     return new Response(body, {
-      headers: {
-        "Content-Type": CONTENT_TYPES[format],
-        "Content-Disposition": `attachment; filename="${exportFileName(own.name, format, now)}"`,
-        "X-Content-Type-Options": "nosniff",
-        "Cache-Control": "no-store",
-      },
+      headers: attachmentHeaders(exportFileName(own.name, format, now), CONTENT_TYPES[format]),
     });
   });
 }

@@ -2,7 +2,7 @@ import { AppError } from "@/lib/errors";
 import { getNameForUser } from "@/lib/names/service";
 import { bodyDownload, downloadName } from "@/lib/request-logs/body-view";
 import { readRequestBodies } from "@/lib/request-logs/query";
-import { apiHandler } from "@/lib/web/api";
+import { apiHandler, attachmentHeaders } from "@/lib/web/api";
 import { getDb } from "@/lib/web/db";
 
 /**
@@ -25,12 +25,7 @@ export async function GET(
     if (!body) throw new AppError("not_found", `This request's ${part} body was not kept`);
     const headers = part === "request" ? kept.requestHeaders : kept.responseHeaders;
     return new Response(new Uint8Array(bodyDownload(body, headers)), {
-      headers: {
-        "Content-Type": "application/octet-stream",
-        "Content-Disposition": `attachment; filename="${downloadName(own.name, id, part, headers)}"`,
-        "X-Content-Type-Options": "nosniff",
-        "Cache-Control": "no-store",
-      },
+      headers: attachmentHeaders(downloadName(own.name, id, part, headers), "application/octet-stream"),
     });
   });
 }

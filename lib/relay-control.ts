@@ -15,7 +15,9 @@ export type RelayCommand =
   | { type: "disconnect"; name: string; reason?: string; cause?: "admin" | "key_removed" }
   /** Access settings, share links or other settings the relay caches for this name (Host header,
    * bodies kept) changed: drop its cached state now. */
-  | { type: "access-changed"; name: string };
+  | { type: "access-changed"; name: string }
+  /** Send request `id` of this name's log to its app again (lib/request-logs/replay.ts). */
+  | { type: "replay"; name: string; id: string };
 
 export async function sendRelayCommand(db: Db, command: RelayCommand): Promise<void> {
   await relayCommandQuery(db, command);
@@ -32,10 +34,10 @@ export function relayCommandQuery(db: Db, command: RelayCommand) {
 
 export function parseRelayCommand(payload: string): RelayCommand | null {
   try {
-    const value = JSON.parse(payload) as Partial<RelayCommand>;
-    if ((value.type === "disconnect" || value.type === "access-changed") && typeof value.name === "string") {
-      return value as RelayCommand;
-    }
+    const value = JSON.parse(payload) as Partial<Record<string, unknown>>;
+    if (typeof value.name !== "string") return null;
+    if (value.type === "disconnect" || value.type === "access-changed") return value as RelayCommand;
+    if (value.type === "replay" && typeof value.id === "string") return value as RelayCommand;
   } catch {
     // ignore malformed payloads: only our own code sends on this channel
   }

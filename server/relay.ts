@@ -5,6 +5,7 @@ import type { Db } from "../lib/db.ts";
 import type { Env } from "../lib/env.ts";
 import type { Logger } from "../lib/logger.ts";
 import type { RelayCommand } from "../lib/relay-control.ts";
+import { loadReplay } from "../lib/request-logs/replay.ts";
 import { ControlListener } from "./control/control-listener.ts";
 import { Heartbeat } from "./heartbeat.ts";
 import { hostKeyFingerprint } from "./host-key.ts";
@@ -44,7 +45,7 @@ export interface RelayDeps {
 export interface RelayEventMap {
   /** The dashboard changed a name's access settings or share links: drop cached access state. */
   "access-changed": [name: string];
-  /** A control command arrived (after the relay acted on it). */
+  /** A control command arrived (after the relay acted on it; for a replay, once its row is queued). */
   command: [command: RelayCommand];
   /**
    * The control channel's LISTEN started working (true) or was lost (false): while false, dashboard
@@ -135,6 +136,15 @@ export function createRelay(deps: RelayDeps): Relay {
         closeTunnel(tunnel, "key_removed", messages.keyRemoved(command.name));
       else if (tunnel)
         closeTunnel(tunnel, "admin_disconnect", messages.adminDisconnect(command.name, command.reason));
+    } else if (command.type === "replay") {
+      // The dashboard checked the request before asking; it may have been deleted since.
+      void loadReplay(db, command.name, command.id)
+        .then((request) => edge.replay(request))
+        .catch((error: unknown) =>
+          logger.warn("replay not sent", { name: command.name, id: command.id, error: errorText(error) }),
+        )
+        .finally(() => events.emit("command", command));
+      return;
     } else {
       edge.invalidate(command.name);
       events.emit("access-changed", command.name);

@@ -3,6 +3,7 @@
 import Link from "next/link";
 import type { ReactNode } from "react";
 import type { BodyView } from "@/lib/request-logs/body-view";
+import { hiddenHeaderNames, replayProblem } from "@/lib/request-logs/replay-rules";
 import { curlCommand } from "@/lib/web/curl-command";
 import { formatBytes, formatDuration } from "@/lib/web/format";
 import { accessCell, describeOutcome } from "@/lib/web/log-access";
@@ -12,6 +13,7 @@ import { type BodiesState, useRequestBodies } from "../hooks/use-request-bodies"
 import { CodeLine } from "../ui/code-line";
 import { LocalTime } from "../ui/local-time";
 import { HeaderList } from "./header-list";
+import { type ReplayAction, ReplayButton } from "./replay-button";
 import { BodyPanel } from "./request-bodies";
 
 /** Why a row has no response headers: an answer from Burrow, none at all, or an older row. */
@@ -31,11 +33,24 @@ function replayableBody(view: BodyView | null | undefined): string | undefined {
 }
 
 /**
- * The request again, as a curl command to copy: what the log kept of it, the body too when it was
- * kept whole as text. Credentials are hidden and other bodies are not in it, so the command says
- * what it lacks instead of failing in a puzzling way.
+ * The request again: sent to the app from here (the owner's Replay), or as a curl command to copy,
+ * with what the log kept of it, the body too when it was kept whole as text. Credentials are hidden
+ * and other bodies are not in it, so the command says what it lacks instead of failing in a
+ * puzzling way.
  */
-function ReplayItem({ row, publicUrl, body }: { row: LogRow; publicUrl: string; body: BodiesState | null }) {
+function ReplayItems({
+  name,
+  row,
+  publicUrl,
+  body,
+  action,
+}: {
+  name: string;
+  row: LogRow;
+  publicUrl: string;
+  body: BodiesState | null;
+  action: ReplayAction | undefined;
+}) {
   const loaded = body?.status === "ready" ? body.bodies.request : undefined;
   const text = replayableBody(loaded);
   const replay = curlCommand(publicUrl, row.method, row.path, row.requestHeaders ?? [], text);
@@ -49,12 +64,36 @@ function ReplayItem({ row, publicUrl, body }: { row: LogRow; publicUrl: string; 
     ...(replay.hidden.length > 0 ? [`${replay.hidden.join(", ")}: hidden in the log`] : []),
   ];
   return (
-    <Item term="Replay">
-      <CodeLine text={replay.command} copyLabel="Copy curl command" />
-      {missing.length > 0 && (
-        <p className="mt-1 text-xs text-zinc-500">Not in this command: {missing.join("; ")}.</p>
+    <>
+      {action && (
+        <Item term="Replay">
+          {body?.status === "loading" ? (
+            <span className="text-zinc-500">Loading…</span>
+          ) : (
+            <ReplayButton
+              action={action}
+              name={name}
+              id={row.id}
+              problem={replayProblem({
+                path: row.path,
+                upgrade: row.upgrade,
+                accessPage: row.accessPage,
+                bytesIn: row.bytesIn,
+                keptBodyBytes: body?.status === "ready" ? (body.bodies.request?.kept ?? null) : null,
+                requestHeaders: row.requestHeaders,
+              })}
+              hidden={hiddenHeaderNames(row.requestHeaders)}
+            />
+          )}
+        </Item>
       )}
-    </Item>
+      <Item term="As curl">
+        <CodeLine text={replay.command} copyLabel="Copy curl command" />
+        {missing.length > 0 && (
+          <p className="mt-1 text-xs text-zinc-500">Not in this command: {missing.join("; ")}.</p>
+        )}
+      </Item>
+    </>
   );
 }
 
@@ -125,6 +164,7 @@ export function RequestDetails({
   publicUrl,
   visitorHref,
   pathHref,
+  replayAction,
 }: {
   /** The tunnel name, for loading the kept bodies. */
   name: string;
@@ -134,6 +174,8 @@ export function RequestDetails({
   visitorHref?: string;
   /** The log narrowed to this row's path (without its query); absent when it already is. */
   pathHref?: string;
+  /** Sends the request to the app again (the owner's log); absent where nobody may. */
+  replayAction?: ReplayAction;
 }) {
   const access = accessCell(row.admission, row.accessPage);
   const bodies = useRequestBodies(name, row.id, row.bodiesKept);
@@ -195,7 +237,9 @@ export function RequestDetails({
         )}
       </Item>
       <BodyItems name={name} row={row} bodies={bodies} />
-      {!row.upgrade && <ReplayItem row={row} publicUrl={publicUrl} body={bodies} />}
+      {!row.upgrade && (
+        <ReplayItems name={name} row={row} publicUrl={publicUrl} body={bodies} action={replayAction} />
+      )}
     </dl>
   );
 }

@@ -13,6 +13,7 @@ import { Button } from "../ui/button";
 import { cn } from "../ui/cn";
 import { LocalTime } from "../ui/local-time";
 import { LogExportLinks } from "./log-export-links";
+import type { ReplayAction } from "./replay-button";
 import { RequestDetails } from "./request-details";
 import { useTunnelActivity } from "./tunnel-activity";
 
@@ -44,6 +45,7 @@ export function RequestLog({
   initial,
   empty,
   actions,
+  replayAction,
 }: {
   name: string;
   /** The tunnel's public address, for replaying a request with curl. */
@@ -54,6 +56,8 @@ export function RequestLog({
   empty: ReactNode;
   /** Under the log while it shows requests (deleting them), those the live tail added included. */
   actions?: ReactNode;
+  /** Each request's "Send again" (request-details.tsx). */
+  replayAction?: ReplayAction;
 }) {
   const [rows, setRows] = useState<LogRow[]>(initial.rows);
   const [hasOlder, setHasOlder] = useState(initial.nextCursor !== null);
@@ -327,6 +331,7 @@ export function RequestLog({
                             publicUrl={publicUrl}
                             visitorHref={visitorHref(row)}
                             pathHref={pathHref(row)}
+                            replayAction={replayAction}
                           />
                         </td>
                       </tr>

@@ -37,7 +37,7 @@ export type ExportedRequest = Pick<
   /** ISO 8601, UTC. */
   at: string;
   websocket: boolean;
-  /** How the visitor was let in (PUBLIC, PASSWORD, SHARE_LINK) or DENIED. */
+  /** How the visitor was let in (PUBLIC, PASSWORD, SHARE_LINK), DENIED, or REPLAY (sent again by the owner). */
   access: RequestLogRow["admission"];
   /** The share link's label, while the link exists. */
   shareLink: string | null;

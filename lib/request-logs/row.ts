@@ -13,6 +13,7 @@ export const LOG_USER_AGENT_MAX = 512;
  * - upstream_aborted: the tunnel (or the local app) cut the response short.
  * - relay_draining: the relay is shutting down.
  * - tunnel_busy: the tunnel already had as many requests open as it may, and none finished in time.
+ * - replay_stopped: a replay's answer was still coming after the relay stopped reading it.
  */
 export const REQUEST_LOG_ERRORS = [
   "tunnel_offline",
@@ -21,6 +22,7 @@ export const REQUEST_LOG_ERRORS = [
   "upstream_aborted",
   "relay_draining",
   "tunnel_busy",
+  "replay_stopped",
 ] as const;
 export type RequestLogError = (typeof REQUEST_LOG_ERRORS)[number];
 

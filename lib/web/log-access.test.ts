@@ -36,7 +36,7 @@ test("a page name this dashboard does not know falls back to the admission", () 
 });
 
 test("the outcome says why the relay answered, and what to do where there is something to do", () => {
-  const facts = { status: 502, accessPage: null };
+  const facts = { admission: "PUBLIC" as const, status: 502, accessPage: null };
   assert.match(
     describeOutcome({ ...facts, error: "local_unreachable" }),
     /nothing answered on the local port.*is your app running/,
@@ -51,15 +51,27 @@ test("the outcome says why the relay answered, and what to do where there is som
 
 test("the outcome of an access page says the app never saw the request", () => {
   assert.equal(
-    describeOutcome({ status: 401, error: null, accessPage: "password_wrong" }),
+    describeOutcome({ admission: "DENIED", status: 401, error: null, accessPage: "password_wrong" }),
     "The visitor entered a wrong password. Your app did not see this request.",
   );
   assert.equal(
-    describeOutcome({ status: 403, error: null, accessPage: "from_a_newer_relay" }),
+    describeOutcome({ admission: "DENIED", status: 403, error: null, accessPage: "from_a_newer_relay" }),
     "Burrow answered with one of its access pages. Your app did not see this request.",
   );
   assert.equal(
-    describeOutcome({ status: 503, error: "from_a_newer_relay", accessPage: null }),
+    describeOutcome({ admission: "PUBLIC", status: 503, error: "from_a_newer_relay", accessPage: null }),
     "Burrow answered itself (from_a_newer_relay).",
+  );
+});
+
+test("a replay's row says it was one, with what then happened", () => {
+  assert.deepEqual(accessCell("REPLAY", null), { label: "Replay", byRelay: false, refused: false });
+  assert.equal(
+    describeOutcome({ admission: "REPLAY", status: 201, error: null, accessPage: null }),
+    "Sent again from the dashboard (Replay). Your app answered 201.",
+  );
+  assert.match(
+    describeOutcome({ admission: "REPLAY", status: 200, error: "replay_stopped", accessPage: null }),
+    /^Sent again from the dashboard \(Replay\)\. Your app was still sending its answer .* after 30 seconds/,
   );
 });

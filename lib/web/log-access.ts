@@ -7,6 +7,7 @@ const ADMISSION: Record<Admission, string> = {
   PASSWORD: "Password",
   SHARE_LINK: "Share link",
   DENIED: "Denied",
+  REPLAY: "Replay",
 };
 
 /**
@@ -127,10 +128,13 @@ const ERRORS: Record<RequestLogError, string> = {
   relay_draining: "The relay was shutting down or restarting, so it took no new requests.",
   tunnel_busy:
     "Every connection to your app stayed busy (long polls, event streams, an app paused in a debugger), so the visitor was told to retry.",
+  replay_stopped:
+    "Your app was still sending its answer when Burrow stopped reading it, after 30 seconds (an event stream or a long poll?).",
 };
 
 /** The parts of a log row its explanation depends on. */
 export interface OutcomeFacts {
+  admission: Admission;
   status: number;
   error: string | null;
   accessPage: string | null;
@@ -138,10 +142,15 @@ export interface OutcomeFacts {
 
 /**
  * One sentence saying what happened to a request: why the relay answered it, which access page the
- * visitor saw, or that the app answered. Values this dashboard does not know (a newer relay) fall
- * back to the plain facts.
+ * visitor saw, or that the app answered; for a replay, that it was one first. Values this dashboard
+ * does not know (a newer relay) fall back to the plain facts.
  */
 export function describeOutcome(row: OutcomeFacts): string {
+  const said = whatHappened(row);
+  return row.admission === "REPLAY" ? `Sent again from the dashboard (Replay). ${said}` : said;
+}
+
+function whatHappened(row: OutcomeFacts): string {
   if (row.error !== null && Object.hasOwn(ERRORS, row.error)) return ERRORS[row.error as RequestLogError];
   if (row.accessPage !== null) {
     const page = Object.hasOwn(PAGES, row.accessPage) ? PAGES[row.accessPage as AccessPage] : null;

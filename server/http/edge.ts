@@ -9,9 +9,10 @@ import {
 import type { Duplex } from "node:stream";
 import type { TLSSocket } from "node:tls";
 import type { Db } from "../../lib/db.ts";
-import type { Env } from "../../lib/env.ts";
+import { type Env, publicScheme } from "../../lib/env.ts";
 import { proxyTrust } from "../../lib/forwarding/trusted-proxies.ts";
 import type { Logger } from "../../lib/logger.ts";
+import type { ReplayRequest } from "../../lib/request-logs/replay.ts";
 import { createLogPool, prismaSqlRunner } from "../log-database.ts";
 import { LogSpool } from "../log-spool.ts";
 import { createLogWriter, type LogWriter } from "../log-writer.ts";
@@ -23,6 +24,7 @@ import { answeredByRelay, ExchangeRecorder } from "./exchange.ts";
 import { httpsRedirectLocation } from "./https-redirect.ts";
 import { PAGES } from "./pages.ts";
 import { proxyRequest, sendPage } from "./proxy.ts";
+import { replayRequest } from "./replay.ts";
 import { ReservationLookup } from "./reservation-lookup.ts";
 import { logCertificate, readCertificate, watchCertificate } from "./tls-certificate.ts";
 import { type PoolLimits, TunnelPools } from "./tunnel-pools.ts";
@@ -58,6 +60,8 @@ export interface HttpEdgeDeps {
   certificateCheckMs?: number;
   /** Channels per tunnel and how long a request waits for one (tunnel-pools.ts; tests shrink them). */
   poolLimits?: PoolLimits;
+  /** How long a replay's answer is read (default REPLAY_READ_MS; tests shorten it). */
+  replayReadMs?: number;
 }
 
 export interface HttpEdge {
@@ -73,6 +77,11 @@ export interface HttpEdge {
   readonly logWriter: LogWriter | undefined;
   /** Forgets what the edge cached about a name (its reservation), e.g. after the dashboard changed it. */
   invalidate(name: string): void;
+  /**
+   * Sends a logged request to its tunnel's app again and logs the answer (replay.ts). Resolves when
+   * the row is queued; while the edge is closing, does nothing.
+   */
+  replay(request: ReplayRequest): Promise<void>;
 }
 
 /** Headers must arrive within this time (slowloris guard); bodies and upgraded sockets have no limit. */
@@ -119,6 +128,8 @@ export function createHttpEdge(deps: HttpEdgeDeps): HttpEdge {
   };
   const proxiedPeers: PeerLookup = (socket) =>
     proxyHeaders.http?.peerOf(socket) ?? proxyHeaders.https?.peerOf(socket);
+  // Nothing to keep them for without a log; and the server's operator may rule them out.
+  const bodiesAllowed = logWriter !== undefined && config.BURROW_LOG_BODIES;
   const dispatcher = createDispatcher({
     domain: config.BURROW_DOMAIN,
     registry,
@@ -127,8 +138,7 @@ export function createHttpEdge(deps: HttpEdgeDeps): HttpEdge {
     logger,
     trusts,
     proxiedPeers,
-    // Nothing to keep them for without a log; and the server's operator may rule them out.
-    bodiesAllowed: logWriter !== undefined && config.BURROW_LOG_BODIES,
+    bodiesAllowed,
   });
   const recorder = new ExchangeRecorder(logWriter, { logHeaders: config.BURROW_LOG_HEADERS });
   const upgraded = new Set<Duplex>();
@@ -349,6 +359,25 @@ export function createHttpEdge(deps: HttpEdgeDeps): HttpEdge {
 
     invalidate(name) {
       reservations.invalidate(name);
+    },
+
+    async replay(request) {
+      if (draining) return;
+      const proto = publicScheme(config);
+      // Read when the replay is sent: listen() has put the real ports in place of 0s by then.
+      const port = proto === "https" ? config.BURROW_HTTPS_PORT! : config.BURROW_HTTP_PORT;
+      await replayRequest(
+        {
+          registry,
+          pools,
+          recorder,
+          bodiesAllowed,
+          publicProto: proto,
+          publicPort: port,
+          readMs: deps.replayReadMs,
+        },
+        request,
+      );
     },
 
     async listen() {

@@ -104,6 +104,7 @@ const NOTE: Partial<Record<RequestLogError, string>> = {
   upstream_aborted: "response cut short",
   client_aborted: "visitor went away",
   tunnel_busy: "tunnel busy: too many requests open at once",
+  replay_stopped: "stopped reading after 30 s",
 };
 
 /**
@@ -163,6 +164,10 @@ export class ExchangeRecorder {
 export function terminalLine(exchange: Exchange, durationMs: number): string {
   const path = exchange.path.length > 80 ? `${exchange.path.slice(0, 79)}…` : exchange.path;
   const note = exchange.error ? NOTE[exchange.error] : undefined;
-  const method = exchange.upgrade ? `${exchange.method} (upgrade)` : exchange.method;
+  const method = exchange.upgrade
+    ? `${exchange.method} (upgrade)`
+    : exchange.admission === "REPLAY"
+      ? `${exchange.method} (replay)`
+      : exchange.method;
   return `${method} ${path} ${exchange.status} ${durationMs.toFixed(1)}ms${note ? ` (${note})` : ""}`;
 }

@@ -197,7 +197,7 @@ export function proxyRequest(
 }
 
 /** undici's parsed headers back into Node's raw [name, value, ...] list (repeats kept in order). */
-function flattenHeaders(headers: IncomingHttpHeaders): string[] {
+export function flattenHeaders(headers: IncomingHttpHeaders): string[] {
   const raw: string[] = [];
   for (const name in headers) {
     const value = headers[name];

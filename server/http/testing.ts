@@ -65,6 +65,7 @@ export async function startEdgeTestRelay(options: {
   headersTimeoutMs?: number;
   certificateCheckMs?: number;
   poolLimits?: PoolLimits;
+  replayReadMs?: number;
 }): Promise<EdgeTestRelay> {
   const config = loadEnv({
     BURROW_DOMAIN: TEST_DOMAIN,
@@ -87,6 +88,7 @@ export async function startEdgeTestRelay(options: {
     headersTimeoutMs: options.headersTimeoutMs,
     certificateCheckMs: options.certificateCheckMs,
     poolLimits: options.poolLimits,
+    replayReadMs: options.replayReadMs,
   });
   const { httpPort, httpsPort } = await edge.listen();
 

@@ -4,6 +4,7 @@ import { revalidatePath } from "next/cache";
 import { z } from "zod";
 import { AppError } from "@/lib/errors";
 import { clearRequestLog, clearRequestLogSchema } from "@/lib/request-logs/clear";
+import { replayRequestSchema, requestReplay } from "@/lib/request-logs/replay";
 import { keepBodiesSchema, setKeepBodies } from "@/lib/request-logs/settings";
 import { defineAction } from "@/lib/web/action";
 import { getDb } from "@/lib/web/db";
@@ -36,6 +37,15 @@ export const clearRequestLogAction = defineAction(
       );
     }
     revalidatePath(`/tunnels/${encodeURIComponent(name)}`);
+    return null;
+  },
+);
+
+/** Nothing to revalidate: the relay writes the replay's row, and the log's live tail shows it. */
+export const replayRequestAction = defineAction(
+  { schema: replayRequestSchema.extend({ name: nameField }) },
+  async ({ name, id }, { user }): Promise<null> => {
+    await requestReplay(getDb(), user.id, name, { id });
     return null;
   },
 );

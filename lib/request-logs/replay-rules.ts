@@ -1,0 +1,90 @@
+// Pure: which logged requests can be sent to the app again, and with what. The request details use
+// it in the browser to say why before anyone clicks; the dashboard and the relay check it again.
+import { CUT_NAME, type HeaderPair, LOG_HEADER_VALUE_MAX } from "./headers.ts";
+import { LOG_PATH_MAX } from "./row.ts";
+
+/** What deciding about a replay needs from a log row. */
+export interface ReplayFacts {
+  /** As stored (capped at LOG_PATH_MAX). */
+  path: string;
+  upgrade: boolean;
+  accessPage: string | null;
+  /** Body bytes the relay read from the visitor. */
+  bytesIn: number;
+  /** Bytes of the request body the log kept; null when it kept none. */
+  keptBodyBytes: number | null;
+  requestHeaders: HeaderPair[] | null;
+}
+
+/**
+ * Headers the replay never copies from the log: the relay frames the body itself (from the kept
+ * bytes) and writes the connection's own headers, as for any request it forwards.
+ */
+const NOT_COPIED: ReadonlySet<string> = new Set(["content-length", "transfer-encoding", "expect"]);
+
+/**
+ * Why this request cannot be sent again exactly as the app first got it, or null when it can. A
+ * replay that guessed (a body left out, half the headers) would show the app something no visitor
+ * sent, so those are refused with the reason instead. Hidden credential headers are the exception:
+ * the log never holds them, so a replay goes without them and the dashboard says so.
+ */
+export function replayProblem(facts: ReplayFacts): string | null {
+  if (facts.upgrade) return "A WebSocket connection cannot be replayed";
+  if (facts.accessPage !== null) {
+    return "Burrow's access page answered this request; your app never saw it";
+  }
+  if (wasCut(facts.path, LOG_PATH_MAX)) return "Its path was too long to keep whole";
+  const headers = facts.requestHeaders;
+  if (headers === null) return "Its headers were not recorded, so it cannot be sent as it was";
+  if (headers.some(([name, value]) => name === CUT_NAME || wasCut(value, LOG_HEADER_VALUE_MAX))) {
+    return "Some of its headers were not kept whole (too many or too long)";
+  }
+  const declared = declaredBodyLength(headers);
+  if (facts.bytesIn === 0 && declared === 0) return null;
+  if (facts.keptBodyBytes === null) return "Its body was not kept (turn on “Keep bodies” for the next ones)";
+  if (facts.keptBodyBytes < facts.bytesIn) return "Only the start of its body was kept";
+  if (declared !== null && declared !== facts.bytesIn) return "Its body did not arrive whole";
+  return null;
+}
+
+/** capLogText's mark: text at its cap (or one short, not to split a pair) ending in "…". */
+function wasCut(text: string | null, max: number): boolean {
+  return text !== null && text.length >= max - 1 && text.endsWith("…");
+}
+
+/**
+ * The Content-Length the visitor sent (0 when none and not chunked), or null for a chunked body,
+ * whose length only the bytes read tell.
+ */
+function declaredBodyLength(headers: HeaderPair[]): number | null {
+  let length = 0;
+  for (const [name, value] of headers) {
+    const lower = name.toLowerCase();
+    if (lower === "transfer-encoding") return null;
+    if (lower === "content-length" && value !== null && /^\d+$/.test(value.trim())) {
+      length = Number(value.trim());
+    }
+  }
+  return length;
+}
+
+/**
+ * The stored headers as a raw list to send again ([name, value, …], Node's rawHeaders form): in
+ * their order and spelling, without the hidden ones (the log has no value for them) and without
+ * the framing headers the relay writes itself.
+ */
+export function replayHeaders(headers: HeaderPair[]): string[] {
+  const raw: string[] = [];
+  for (const [name, value] of headers) {
+    if (value === null || name === CUT_NAME || NOT_COPIED.has(name.toLowerCase())) continue;
+    raw.push(name, value);
+  }
+  return raw;
+}
+
+/** Names of the headers the log hid (credentials), each once: a replay goes without them. */
+export function hiddenHeaderNames(headers: HeaderPair[] | null): string[] {
+  const names: string[] = [];
+  for (const [name, value] of headers ?? []) if (value === null && !names.includes(name)) names.push(name);
+  return names;
+}

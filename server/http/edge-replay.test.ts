@@ -1,0 +1,253 @@
+/**
+ * Replay through a real `ssh -R` tunnel: a logged request read back from the log and sent to the
+ * app again, as the dashboard's "Send again" has the relay do. The app must get what the visitor
+ * sent (less the credentials the log never keeps), the log a new row marked REPLAY with the app's
+ * answer, and a request that cannot be sent as it was must be refused with the reason.
+ */
+import assert from "node:assert/strict";
+import type { IncomingHttpHeaders } from "node:http";
+import { after, before, test } from "node:test";
+import type { Admission } from "../../lib/db.ts";
+import { AppError } from "../../lib/errors.ts";
+import { createLogger } from "../../lib/logger.ts";
+import { loadReplay } from "../../lib/request-logs/replay.ts";
+import { setKeepBodies } from "../../lib/request-logs/settings.ts";
+import { setAccessSettings, setAppHost } from "../../lib/sharing/service.ts";
+import { createTestDatabase, type TestDatabase } from "../../lib/testing/db.ts";
+import { type AccessGateHandle, createAccessGate } from "../access/gate.ts";
+import {
+  type EdgeTestRelay,
+  type LocalApp,
+  requestEdge,
+  type SshTunnelClient,
+  startEdgeTestRelay,
+  startLocalApp,
+  startSshTunnel,
+  TEST_DOMAIN,
+  unusedPort,
+  waitFor,
+} from "./testing.ts";
+
+const PASSWORD = "replay password 1";
+
+let testDb: TestDatabase;
+let relay: EdgeTestRelay;
+let app: LocalApp;
+let gate: AccessGateHandle;
+let owner: string;
+const clients: SshTunnelClient[] = [];
+
+interface Seen {
+  method: string;
+  url: string;
+  headers: IncomingHttpHeaders;
+  body: string;
+}
+/** Every request the app received, in order. */
+const seen: Seen[] = [];
+
+before(async () => {
+  testDb = await createTestDatabase("edgereplay");
+  const { db } = testDb;
+  owner = (await db.user.create({ data: { email: "replay@example.com", passwordHash: "x" } })).id;
+  for (const name of ["hook", "locked", "plain", "gone", "dead"]) {
+    await db.reservation.create({ data: { name, userId: owner } });
+  }
+  await setKeepBodies(db, owner, "hook", { keep: true });
+  await setKeepBodies(db, owner, "locked", { keep: true });
+  await setAccessSettings(db, owner, "locked", { mode: "PASSWORD", password: PASSWORD });
+  await setAppHost(db, owner, "locked", { host: "LOCALHOST" });
+  gate = createAccessGate({
+    db,
+    secret: "integration-secret-0123456789abcdef",
+    config: { BURROW_ACCESS_COOKIE_HOURS: 24 },
+    logger: createLogger({ silent: true }),
+  });
+  relay = await startEdgeTestRelay({ db, access: gate, replayReadMs: 1_000 });
+  app = await startLocalApp((req, res) => {
+    const chunks: Buffer[] = [];
+    req.on("data", (chunk: Buffer) => chunks.push(chunk));
+    req.on("end", () => {
+      seen.push({
+        method: req.method ?? "",
+        url: req.url ?? "",
+        headers: req.headers,
+        body: Buffer.concat(chunks).toString(),
+      });
+      if (req.url === "/stream") {
+        // An event stream: the answer never ends on its own.
+        res.writeHead(200, { "content-type": "text/event-stream" });
+        res.write("data: first\n\n");
+        return;
+      }
+      res.writeHead(201, { "content-type": "text/plain", "x-app": "answered" });
+      res.end(`answer #${seen.length}`);
+    });
+  });
+  for (const name of ["hook", "locked", "plain"]) clients.push(await startSshTunnel(relay, name, app.port));
+  // A tunnel whose local port has nothing listening.
+  clients.push(await startSshTunnel(relay, "dead", await unusedPort()));
+});
+
+after(async () => {
+  for (const client of clients) await client.stop();
+  await relay?.close();
+  await app?.close();
+  await testDb?.drop();
+});
+
+/** The single log row of `name` at `path` with this admission, once the writer has stored it. */
+async function loggedRow(name: string, path: string, admission: Admission = "PUBLIC") {
+  const where = { name, path, admission };
+  await waitFor(
+    async () => (await testDb.db.requestLog.count({ where })) === 1,
+    `${admission} row of ${path}`,
+  );
+  return testDb.db.requestLog.findFirstOrThrow({ where, omit: { requestBody: false, responseBody: false } });
+}
+
+/** What the dashboard has the relay do: read the row back and send it. */
+async function replay(name: string, id: bigint): Promise<void> {
+  await relay.edge.replay(await loadReplay(testDb.db, name, String(id)));
+}
+
+async function refusal(name: string, id: bigint | string): Promise<AppError> {
+  const error = await loadReplay(testDb.db, name, String(id)).then(
+    () => assert.fail("the replay was not refused"),
+    (thrown: unknown) => thrown,
+  );
+  assert.ok(error instanceof AppError, String(error));
+  return error;
+}
+
+test("a replay sends the logged request to the app again and logs the answer as a Replay row", async () => {
+  const body = JSON.stringify({ event: "push", ref: "refs/heads/main" });
+  const original = await requestEdge(relay, {
+    host: `hook.${TEST_DOMAIN}`,
+    path: "/hooks/github?delivery=1",
+    method: "POST",
+    body,
+    localAddress: "127.0.0.2",
+    headers: { "content-type": "application/json", "x-github-event": "push", cookie: "sid=visitor-secret" },
+  });
+  assert.equal(original.status, 201);
+  const row = await loggedRow("hook", "/hooks/github?delivery=1");
+  const before = seen.length;
+
+  await replay("hook", row.id);
+
+  assert.equal(seen.length, before + 1, "the app got the request once more");
+  const again = seen.at(-1)!;
+  const first = seen[before - 1]!;
+  assert.equal(again.method, "POST");
+  assert.equal(again.url, "/hooks/github?delivery=1");
+  assert.equal(again.body, body);
+  assert.equal(again.headers["content-type"], "application/json");
+  assert.equal(again.headers["x-github-event"], "push");
+  assert.equal(again.headers["content-length"], String(Buffer.byteLength(body)));
+  assert.equal(again.headers.host, `hook.${TEST_DOMAIN}`);
+  // The visitor the app saw the first time, so its own logs line up.
+  assert.equal(again.headers["x-forwarded-for"], "127.0.0.2");
+  assert.equal(again.headers["x-forwarded-for"], first.headers["x-forwarded-for"]);
+  // Never stored, so never sent again.
+  assert.equal(first.headers.cookie, "sid=visitor-secret");
+  assert.equal(again.headers.cookie, undefined);
+
+  const replayed = await loggedRow("hook", "/hooks/github?delivery=1", "REPLAY");
+  assert.equal(replayed.status, 201);
+  assert.equal(replayed.error, null);
+  assert.equal(replayed.method, "POST");
+  assert.equal(replayed.clientIp, "127.0.0.2");
+  assert.equal(Number(replayed.bytesIn), Buffer.byteLength(body));
+  assert.equal(Buffer.from(replayed.requestBody!).toString(), body);
+  assert.equal(Buffer.from(replayed.responseBody!).toString(), `answer #${before + 1}`);
+  assert.match(replayed.responseHeaders ?? "", /"x-app","answered"/);
+  assert.ok(
+    relay.traces
+      .get("hook")!
+      .lines.some((line) => line.startsWith("POST (replay) /hooks/github?delivery=1 201")),
+    "the ssh client's terminal shows it as a replay",
+  );
+});
+
+test("a replay reaches a password-protected app without the password, with its Host: localhost", async () => {
+  const basic = `Basic ${Buffer.from(`x:${PASSWORD}`).toString("base64")}`;
+  const original = await requestEdge(relay, {
+    host: `locked.${TEST_DOMAIN}`,
+    path: "/private",
+    headers: { authorization: basic, accept: "text/plain" },
+  });
+  assert.equal(original.status, 201);
+  const row = await loggedRow("locked", "/private", "PASSWORD");
+  const before = seen.length;
+
+  await replay("locked", row.id);
+
+  const again = seen.at(-1)!;
+  assert.equal(seen.length, before + 1);
+  assert.equal(again.url, "/private");
+  assert.equal(again.headers.host, "localhost");
+  assert.equal(again.headers["x-forwarded-host"], `locked.${TEST_DOMAIN}`);
+  assert.equal(again.headers.accept, "text/plain");
+  assert.equal(again.headers.authorization, undefined);
+  const replayed = await loggedRow("locked", "/private", "REPLAY");
+  assert.equal(replayed.status, 201);
+});
+
+test("what cannot be sent as it was is refused with the reason, and nothing reaches the app", async () => {
+  const before = seen.length;
+  // A body the log did not keep: the name keeps none.
+  await requestEdge(relay, { host: `plain.${TEST_DOMAIN}`, path: "/form", method: "POST", body: "a=1" });
+  const plain = await loggedRow("plain", "/form");
+  assert.match((await refusal("plain", plain.id)).message, /body was not kept/);
+  // A body longer than the part kept.
+  const upload = "x".repeat(70 * 1024);
+  await requestEdge(relay, { host: `hook.${TEST_DOMAIN}`, path: "/upload", method: "PUT", body: upload });
+  const cut = await loggedRow("hook", "/upload");
+  assert.match((await refusal("hook", cut.id)).message, /Only the start of its body was kept/);
+  // Burrow's password page answered: the app never saw it.
+  await requestEdge(relay, { host: `locked.${TEST_DOMAIN}`, path: "/asked" });
+  const asked = await loggedRow("locked", "/asked", "DENIED");
+  assert.equal(asked.accessPage, "password_asked");
+  assert.match((await refusal("locked", asked.id)).message, /access page answered/);
+  // A row of another name, and one that no longer exists.
+  assert.equal((await refusal("plain", cut.id)).code, "not_found");
+  await testDb.db.requestLog.delete({ where: { id: plain.id } });
+  assert.equal((await refusal("plain", plain.id)).code, "not_found");
+  assert.equal((await refusal("plain", "1; DROP TABLE request_logs")).code, "invalid_input");
+
+  assert.equal(seen.length, before + 2, "only the two visitor requests that reached the app");
+});
+
+test("a replay that cannot be delivered is logged with why: offline, nothing listening, answer never ending", async () => {
+  const headers = JSON.stringify([["Host", "x"]]);
+  const rowOf = (name: string, path: string) =>
+    testDb.db.requestLog.create({
+      data: {
+        name,
+        method: "GET",
+        path,
+        status: 200,
+        durationMs: 1,
+        clientIp: "203.0.113.9",
+        requestHeaders: headers,
+      },
+    });
+
+  await replay("gone", (await rowOf("gone", "/offline")).id);
+  const offline = await loggedRow("gone", "/offline", "REPLAY");
+  assert.equal(offline.status, 503);
+  assert.equal(offline.error, "tunnel_offline");
+
+  await replay("dead", (await rowOf("dead", "/nobody")).id);
+  const nobody = await loggedRow("dead", "/nobody", "REPLAY");
+  assert.equal(nobody.status, 502);
+  assert.equal(nobody.error, "local_unreachable");
+
+  // An event stream would hold a channel for as long as the app keeps it open: read for a while.
+  await replay("hook", (await rowOf("hook", "/stream")).id);
+  const stream = await loggedRow("hook", "/stream", "REPLAY");
+  assert.equal(stream.status, 200);
+  assert.equal(stream.error, "replay_stopped");
+  assert.equal(Number(stream.bytesOut), "data: first\n\n".length);
+});

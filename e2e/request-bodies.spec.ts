@@ -37,6 +37,8 @@ test("the owner turns on Keep bodies, reads a request's JSON and the app's answe
     const before = log.getByRole("row").filter({ hasText: "What happened" });
     await expect(before).toContainText("Not kept for this request.");
     await expect(before).toContainText(`the ${ORDER.length} B body: it was not kept`);
+    await expect(before).toContainText("Cannot be sent again: Its body was not kept");
+    await expect(before.getByRole("button", { name: "Send again" })).toHaveCount(0);
     await log.getByRole("button", { name: "Details of POST /orders?before=1" }).click();
 
     await page.getByRole("button", { name: "Keep bodies" }).click();
@@ -59,8 +61,7 @@ test("the owner turns on Keep bodies, reads a request's JSON and the app's answe
       )
       .not.toBe("");
 
-    const button = log.getByRole("button", { name: `Details of POST ${path}` });
-    await button.click();
+    await log.getByRole("button", { name: `Details of POST ${path}` }).click();
     const details = log.getByRole("row").filter({ hasText: "What happened" });
     // The visitor's JSON, indented for reading and shown as text (its HTML is not rendered).
     const sent = details.getByRole("region", { name: "Request body" });
@@ -86,8 +87,30 @@ test("the owner turns on Keep bodies, reads a request's JSON and the app's answe
     expect(download.suggestedFilename()).toMatch(new RegExp(`^${name}-\\d+-request\\.json$`));
     expect(await readFile((await download.path()) ?? "", "utf8")).toBe(ORDER);
 
+    // Sent again from here, straight to the app: the live tail brings its answer in as a new row.
+    const rowsOfPath = log.getByRole("button", { name: `Details of POST ${path}` });
+    await expect(rowsOfPath).toHaveCount(1);
+    await details.getByRole("button", { name: "Send again" }).click();
+    await expect(details.getByRole("status")).toContainText("Sent. Your app’s answer is logged");
+    await expect(rowsOfPath).toHaveCount(2);
+    const replayed = await world.db.requestLog.findFirstOrThrow({
+      where: { name, path, admission: "REPLAY" },
+      select: { status: true, requestBody: true },
+    });
+    expect(Buffer.from(replayed.requestBody ?? []).toString()).toBe(ORDER);
+    // Newest first: the replay above the original, whose details close.
+    await rowsOfPath.last().click();
+    await rowsOfPath.first().click();
+    const replayDetails = log.getByRole("row").filter({ hasText: "What happened" });
+    await expect(replayDetails).toContainText(
+      `Sent again from the dashboard (Replay). Your app answered ${replayed.status}.`,
+    );
+    await expect(replayDetails.getByRole("region", { name: "Request body" })).toContainText(
+      '"order": "<b>42</b>"',
+    );
+    await rowsOfPath.first().click();
+
     // A form post opens to its fields, decoded.
-    await button.click();
     await curl(burrow, name, "/signup", ["--data", "name=Ada+Lovelace&city=%3CLondon%3E"]);
     const signup = log.getByRole("button", { name: "Details of POST /signup" });
     await signup.click();
@@ -103,7 +126,8 @@ test("the owner turns on Keep bodies, reads a request's JSON and the app's answe
     await page.getByLabel("Bodies contain").fill("<B>42");
     await page.getByRole("button", { name: "Apply filters" }).click();
     await expect(page).toHaveURL(/[?&]body=%3CB%3E42/);
-    await expect(log.getByRole("row").filter({ hasText: path })).toBeVisible();
+    // The request and its replay.
+    await expect(log.getByRole("row").filter({ hasText: path })).toHaveCount(2);
     await expect(log.getByRole("row").filter({ hasText: "/orders?before=1" })).toHaveCount(0);
 
     // Off again: the switch says so after a reload too.
@@ -119,7 +143,7 @@ test("the owner turns on Keep bodies, reads a request's JSON and the app's answe
     await expect(bodiesDialog).toContainText("The requests stay in the log without their bodies");
     await bodiesDialog.getByRole("button", { name: "Delete bodies" }).click();
     await expect(bodiesDialog).toBeHidden();
-    await log.getByRole("button", { name: `Details of POST ${path}` }).click();
+    await rowsOfPath.last().click();
     const after = log.getByRole("row").filter({ hasText: "What happened" });
     await expect(after.getByRole("region", { name: "Request body" })).toHaveCount(0);
     await expect(after).not.toContainText("<b>42</b>");

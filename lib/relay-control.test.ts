@@ -1,0 +1,23 @@
+import assert from "node:assert/strict";
+import { test } from "node:test";
+import { parseRelayCommand } from "./relay-control.ts";
+
+test("the relay reads each command the dashboard sends and nothing else", () => {
+  for (const command of [
+    { type: "disconnect", name: "app", reason: "maintenance", cause: "admin" },
+    { type: "access-changed", name: "app" },
+    { type: "replay", name: "app", id: "42" },
+  ]) {
+    assert.deepEqual(parseRelayCommand(JSON.stringify(command)), command);
+  }
+  assert.equal(
+    parseRelayCommand(JSON.stringify({ type: "replay", name: "app" })),
+    null,
+    "a replay names a row",
+  );
+  assert.equal(parseRelayCommand(JSON.stringify({ type: "replay", name: "app", id: 42 })), null);
+  assert.equal(parseRelayCommand(JSON.stringify({ type: "shutdown", name: "app" })), null);
+  assert.equal(parseRelayCommand(JSON.stringify({ type: "disconnect" })), null);
+  assert.equal(parseRelayCommand("not json"), null);
+  assert.equal(parseRelayCommand("null"), null);
+});

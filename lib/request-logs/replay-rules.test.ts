@@ -1,0 +1,74 @@
+import assert from "node:assert/strict";
+import { test } from "node:test";
+import { CUT_NAME, type HeaderPair, LOG_HEADER_VALUE_MAX } from "./headers.ts";
+import { hiddenHeaderNames, type ReplayFacts, replayHeaders, replayProblem } from "./replay-rules.ts";
+import { capLogPath, LOG_PATH_MAX } from "./row.ts";
+
+const HEADERS: HeaderPair[] = [
+  ["Host", "hook.example.com"],
+  ["Content-Type", "application/json"],
+  ["Content-Length", "12"],
+  ["Cookie", null],
+  ["X-Api-Key", null],
+  ["Cookie", null],
+];
+
+const post: ReplayFacts = {
+  path: "/hooks",
+  upgrade: false,
+  accessPage: null,
+  bytesIn: 12,
+  keptBodyBytes: 12,
+  requestHeaders: HEADERS,
+};
+
+test("a request kept whole can be replayed; hidden headers do not stop it", () => {
+  assert.equal(replayProblem(post), null);
+  const get: ReplayFacts = { ...post, bytesIn: 0, keptBodyBytes: null, requestHeaders: [["Host", "h"]] };
+  assert.equal(replayProblem(get), null, "no body, none needed");
+});
+
+test("a body not kept, kept in part, or not arrived whole is a reason not to replay", () => {
+  assert.match(replayProblem({ ...post, keptBodyBytes: null }) ?? "", /body was not kept/);
+  assert.match(replayProblem({ ...post, keptBodyBytes: 5 }) ?? "", /Only the start/);
+  // The visitor left half-way: 7 of the 12 announced bytes arrived.
+  assert.match(replayProblem({ ...post, bytesIn: 7, keptBodyBytes: 7 }) ?? "", /did not arrive whole/);
+  // An offline tunnel never read the announced body.
+  assert.match(replayProblem({ ...post, bytesIn: 0, keptBodyBytes: null }) ?? "", /body was not kept/);
+  const chunked: HeaderPair[] = [
+    ["Host", "h"],
+    ["Transfer-Encoding", "chunked"],
+  ];
+  assert.equal(replayProblem({ ...post, requestHeaders: chunked, bytesIn: 30, keptBodyBytes: 30 }), null);
+  assert.match(
+    replayProblem({ ...post, requestHeaders: chunked, bytesIn: 0, keptBodyBytes: null }) ?? "",
+    /not kept/,
+  );
+});
+
+test("upgrades, access pages and what the log cut are refused", () => {
+  assert.match(replayProblem({ ...post, upgrade: true }) ?? "", /WebSocket/);
+  assert.match(replayProblem({ ...post, accessPage: "password_asked" }) ?? "", /never saw it/);
+  assert.match(replayProblem({ ...post, requestHeaders: null }) ?? "", /headers were not recorded/);
+  const cutList: HeaderPair[] = [...HEADERS, [CUT_NAME, "3 more headers not kept"]];
+  assert.match(replayProblem({ ...post, requestHeaders: cutList }) ?? "", /not kept whole/);
+  const longValue: HeaderPair[] = [...HEADERS, ["X-Trace", `${"a".repeat(LOG_HEADER_VALUE_MAX - 1)}…`]];
+  assert.match(replayProblem({ ...post, requestHeaders: longValue }) ?? "", /not kept whole/);
+  const longPath = capLogPath(`/${"p".repeat(LOG_PATH_MAX * 2)}`);
+  assert.match(replayProblem({ ...post, path: longPath }) ?? "", /path was too long/);
+  assert.equal(replayProblem({ ...post, path: "/short…" }), null, "an ellipsis alone is not a cut");
+});
+
+test("the replay sends the kept headers in order, without hidden or framing ones", () => {
+  assert.deepEqual(
+    replayHeaders([
+      ...HEADERS,
+      ["Expect", "100-continue"],
+      ["transfer-encoding", "chunked"],
+      [CUT_NAME, "2 more headers not kept"],
+    ]),
+    ["Host", "hook.example.com", "Content-Type", "application/json"],
+  );
+  assert.deepEqual(hiddenHeaderNames(HEADERS), ["Cookie", "X-Api-Key"]);
+  assert.deepEqual(hiddenHeaderNames(null), []);
+});

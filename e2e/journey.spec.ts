@@ -241,11 +241,15 @@ test("a new user signs up, adds a key, reserves a name, connects with ssh and wa
     await expect(log.getByRole("row").filter({ hasText: "/hello/e2e" })).toHaveCount(1);
     await page.getByLabel("Headers contain").fill("x-not-sent-by-anyone");
     await page.getByRole("button", { name: "Apply filters" }).click();
+    // The URL first: the form takes the filters of the page it lands on, so an edit made before
+    // then would be replaced by them.
+    await expect(page).toHaveURL(/header=x-not-sent-by-anyone/);
     await expect(page.getByText("No requests match these filters")).toBeVisible();
     await page.getByLabel("Headers contain").fill("");
     // A status filter with no match shows the empty state.
     await page.getByRole("combobox", { name: "Status" }).selectOption("5xx");
     await page.getByRole("button", { name: "Apply filters" }).click();
+    await expect(page).toHaveURL(/status=5xx/);
     await expect(page.getByText("No requests match these filters")).toBeVisible();
 
     // A custom time range, in the browser's own time: one that ends before it starts is explained,

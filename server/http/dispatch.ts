@@ -22,7 +22,8 @@ import { routeRequest } from "./route.ts";
  * What the edge does with a request, decided before any byte goes to a tunnel. The same for normal
  * requests and upgrades; only the way the answer is written differs.
  * - `page`: one of the relay's pages, nothing logged (malformed, landing page, no such name).
- * - `offline`: 503 "Tunnel offline"; `exchange` is set (and logged) only for a reserved name.
+ * - `offline`: 503 "Tunnel offline"; `exchange` is set (and logged) only for a reserved name, with
+ *   `bodies` when the name keeps the bodies of requests it cannot forward (reservation-lookup.ts).
  * - `answer`: the access check answers itself (password form, redirect, 403…); logged.
  * - `proxy`: forward to the tunnel, with the access check's header edits.
  */
@@ -127,9 +128,12 @@ export function createDispatcher(deps: DispatcherDeps): Dispatcher {
     if (route.kind === "absent") {
       // An unreachable database answers "offline": the honest answer for a name that may well
       // exist. Only names known to be reserved get a log row (the row is about someone's tunnel).
-      return reservations.lookup(route.name).then((state) => {
+      return reservations.lookup(route.name).then(({ state, keepsBodies }) => {
         if (state === "unknown") return NO_SUCH_TUNNEL;
-        return state === "reserved" ? { kind: "offline", exchange } : OFFLINE_UNLOGGED;
+        if (state !== "reserved") return OFFLINE_UNLOGGED;
+        // Kept so that the owner can send it on once the tunnel is back (a webhook missed).
+        if (keepsBodies && bodiesAllowed && !upgrade) exchange.bodies = keepBodies();
+        return { kind: "offline", exchange };
       });
     }
 

@@ -5,7 +5,7 @@
  * answer, and a request that cannot be sent as it was must be refused with the reason.
  */
 import assert from "node:assert/strict";
-import type { IncomingHttpHeaders } from "node:http";
+import http, { type IncomingHttpHeaders } from "node:http";
 import { after, before, test } from "node:test";
 import type { Admission } from "../../lib/db.ts";
 import { AppError } from "../../lib/errors.ts";
@@ -50,12 +50,14 @@ before(async () => {
   testDb = await createTestDatabase("edgereplay");
   const { db } = testDb;
   owner = (await db.user.create({ data: { email: "replay@example.com", passwordHash: "x" } })).id;
-  for (const name of ["hook", "locked", "plain", "gone", "dead"]) {
+  for (const name of ["hook", "locked", "plain", "gone", "dead", "sleepy", "closed"]) {
     await db.reservation.create({ data: { name, userId: owner } });
   }
-  await setKeepBodies(db, owner, "hook", { keep: true });
-  await setKeepBodies(db, owner, "locked", { keep: true });
-  await setAccessSettings(db, owner, "locked", { mode: "PASSWORD", password: PASSWORD });
+  for (const name of ["hook", "locked", "sleepy", "closed"])
+    await setKeepBodies(db, owner, name, { keep: true });
+  for (const name of ["locked", "closed"]) {
+    await setAccessSettings(db, owner, name, { mode: "PASSWORD", password: PASSWORD });
+  }
   await setAppHost(db, owner, "locked", { host: "LOCALHOST" });
   gate = createAccessGate({
     db,
@@ -250,4 +252,58 @@ test("a replay that cannot be delivered is logged with why: offline, nothing lis
   assert.equal(stream.status, 200);
   assert.equal(stream.error, "replay_stopped");
   assert.equal(Number(stream.bytesOut), "data: first\n\n".length);
+});
+
+test("a post to an offline public name that keeps bodies is kept, and sent on once the tunnel is back", async () => {
+  const body = JSON.stringify({ type: "invoice.paid", id: "evt_1" });
+  // One keep-alive connection: a body read for the log must leave it usable for the next request.
+  const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
+  try {
+    const send = (path: string, payload: string) =>
+      requestEdge(relay, {
+        host: `sleepy.${TEST_DOMAIN}`,
+        path,
+        method: "POST",
+        body: payload,
+        agent,
+        headers: { "content-type": "application/json" },
+      });
+    const first = await send("/hooks/big", "x".repeat(100 * 1024));
+    assert.equal(first.status, 503);
+    assert.equal(first.headers.connection, "keep-alive");
+    assert.equal((await send("/hooks/stripe", body)).status, 503);
+  } finally {
+    agent.destroy();
+  }
+  const missed = await loggedRow("sleepy", "/hooks/stripe");
+  assert.equal(missed.error, "tunnel_offline");
+  assert.equal(Number(missed.bytesIn), Buffer.byteLength(body));
+  assert.equal(Buffer.from(missed.requestBody!).toString(), body);
+  // Over what the log keeps: answered as soon as that much arrived, and not offered for replay.
+  const big = await loggedRow("sleepy", "/hooks/big");
+  assert.equal(big.error, "tunnel_offline");
+  assert.match((await refusal("sleepy", big.id)).message, /Only the start of its body was kept/);
+
+  // A protected name checks no visitor while offline: a stranger's post is not kept.
+  const guarded = await requestEdge(relay, {
+    host: `closed.${TEST_DOMAIN}`,
+    path: "/hooks/stripe",
+    method: "POST",
+    body,
+  });
+  assert.equal(guarded.status, 503);
+  const notKept = await loggedRow("closed", "/hooks/stripe");
+  assert.equal(notKept.requestBody, null);
+  assert.match((await refusal("closed", notKept.id)).message, /body was not kept/);
+
+  clients.push(await startSshTunnel(relay, "sleepy", app.port));
+  const before = seen.length;
+  await replay("sleepy", missed.id);
+  assert.equal(seen.length, before + 1);
+  const delivered = seen.at(-1)!;
+  assert.equal(delivered.method, "POST");
+  assert.equal(delivered.url, "/hooks/stripe");
+  assert.equal(delivered.body, body);
+  assert.equal(delivered.headers["content-type"], "application/json");
+  assert.equal((await loggedRow("sleepy", "/hooks/stripe", "REPLAY")).status, 201);
 });

@@ -22,6 +22,7 @@ import { type AccessGate, publicAccess } from "./access.ts";
 import { createDispatcher, type Dispatch, forwardedFactsOf } from "./dispatch.ts";
 import { answeredByRelay, ExchangeRecorder } from "./exchange.ts";
 import { httpsRedirectLocation } from "./https-redirect.ts";
+import { readOfflineBody } from "./offline-body.ts";
 import { PAGES } from "./pages.ts";
 import { proxyRequest, sendPage } from "./proxy.ts";
 import { replayRequest } from "./replay.ts";
@@ -214,6 +215,10 @@ export function createHttpEdge(deps: HttpEdgeDeps): HttpEdge {
         if (exchange) {
           answeredByRelay(exchange, PAGES.tunnelOffline);
           exchange.error = "tunnel_offline";
+        }
+        if (exchange?.bodies) {
+          readOfflineBody(req, exchange, exchange.bodies.request, () => sendPage(res, PAGES.tunnelOffline));
+          return;
         }
         sendPage(res, PAGES.tunnelOffline);
         return;

@@ -3,6 +3,20 @@ import type { Db } from "../../lib/db.ts";
 /** Whether a name with no live tunnel is reserved: decides between 503 "offline" and 404. */
 export type ReservationState = "reserved" | "unknown" | "unavailable";
 
+/** What the edge needs to know of a name with no live tunnel. */
+export interface ReservationInfo {
+  state: ReservationState;
+  /**
+   * Requests to it keep their bodies while it is offline (so they can be replayed later): its owner
+   * keeps bodies and the name is open to anyone. A protected name's visitors are not checked while
+   * it is offline, and a stranger's post is not worth keeping for its owner to send on.
+   */
+  keepsBodies: boolean;
+}
+
+const UNKNOWN: ReservationInfo = Object.freeze({ state: "unknown", keepsBodies: false });
+const UNAVAILABLE: ReservationInfo = Object.freeze({ state: "unavailable", keepsBodies: false });
+
 export interface ReservationLookupOptions {
   /** How long an answer is reused. Short: a name reserved a moment ago shows "offline" soon. */
   ttlMs?: number;
@@ -22,8 +36,8 @@ export class ReservationLookup {
   readonly #ttlMs: number;
   readonly #timeoutMs: number;
   readonly #maxEntries: number;
-  readonly #cache = new Map<string, { reserved: boolean; until: number }>();
-  readonly #pending = new Map<string, Promise<ReservationState>>();
+  readonly #cache = new Map<string, { info: ReservationInfo; until: number }>();
+  readonly #pending = new Map<string, Promise<ReservationInfo>>();
 
   constructor(db: Db, options: ReservationLookupOptions = {}) {
     this.#db = db;
@@ -32,9 +46,9 @@ export class ReservationLookup {
     this.#maxEntries = options.maxEntries ?? 10_000;
   }
 
-  lookup(name: string): Promise<ReservationState> {
+  lookup(name: string): Promise<ReservationInfo> {
     const cached = this.#cache.get(name);
-    if (cached && cached.until > Date.now()) return Promise.resolve(cached.reserved ? "reserved" : "unknown");
+    if (cached && cached.until > Date.now()) return Promise.resolve(cached.info);
     const pending = this.#pending.get(name);
     if (pending) return pending;
     const query = this.#query(name).finally(() => this.#pending.delete(name));
@@ -47,22 +61,31 @@ export class ReservationLookup {
     this.#cache.delete(name);
   }
 
-  async #query(name: string): Promise<ReservationState> {
+  async #query(name: string): Promise<ReservationInfo> {
     let timer: NodeJS.Timeout | undefined;
     const timeout = new Promise<"timeout">((resolve) => {
       timer = setTimeout(() => resolve("timeout"), this.#timeoutMs);
     });
     try {
       const found = await Promise.race([
-        this.#db.reservation.findUnique({ where: { name }, select: { id: true } }),
+        this.#db.reservation.findUnique({
+          where: { name },
+          select: { keepBodies: true, accessMode: true, allowedIps: true },
+        }),
         timeout,
       ]);
-      if (found === "timeout") return "unavailable";
+      if (found === "timeout") return UNAVAILABLE;
+      const info: ReservationInfo = found
+        ? {
+            state: "reserved",
+            keepsBodies: found.keepBodies && found.accessMode === "PUBLIC" && found.allowedIps.length === 0,
+          }
+        : UNKNOWN;
       if (this.#cache.size >= this.#maxEntries) this.#cache.clear();
-      this.#cache.set(name, { reserved: found !== null, until: Date.now() + this.#ttlMs });
-      return found ? "reserved" : "unknown";
+      this.#cache.set(name, { info, until: Date.now() + this.#ttlMs });
+      return info;
     } catch {
-      return "unavailable";
+      return UNAVAILABLE;
     } finally {
       clearTimeout(timer);
     }

@@ -110,6 +110,33 @@ test("the owner turns on Keep bodies, reads a request's JSON and the app's answe
     );
     await rowsOfPath.first().click();
 
+    // Edited first: a path that is not one is explained under its field, then the edit is sent.
+    await rowsOfPath.last().click();
+    await details.getByRole("button", { name: "Edit and send…" }).click();
+    const edit = details.getByRole("form", { name: "Edit and send this request" });
+    await expect(edit.getByLabel("Method")).toHaveValue("POST");
+    await expect(edit.getByLabel("Headers")).toHaveValue(/content-type: application\/json/);
+    await expect(edit.getByLabel("Body")).toHaveValue(ORDER);
+    await edit.getByLabel("Path").fill("orders edited");
+    await edit.getByRole("button", { name: "Send edited request" }).click();
+    await expect(edit).toContainText("Start with / and leave no spaces");
+    await edit.getByLabel("Path").fill("/orders/edited");
+    await edit.getByLabel("Body").fill('{"order":"43"}');
+    await edit.getByRole("button", { name: "Send edited request" }).click();
+    await expect(edit.getByRole("status")).toContainText("Sent.");
+    await expect(edit.getByLabel("Path")).toHaveValue("/orders/edited");
+    const edited = log.getByRole("button", { name: "Details of POST /orders/edited" });
+    await expect(edited).toHaveCount(1);
+    await rowsOfPath.last().click();
+    await edited.click();
+    await expect(log.getByRole("row").filter({ hasText: "What happened" })).toContainText(
+      "Sent again from the dashboard (Replay).",
+    );
+    await expect(
+      log.getByRole("row").filter({ hasText: "What happened" }).getByRole("region", { name: "Request body" }),
+    ).toContainText('"order": "43"');
+    await edited.click();
+
     // A form post opens to its fields, decoded.
     await curl(burrow, name, "/signup", ["--data", "name=Ada+Lovelace&city=%3CLondon%3E"]);
     const signup = log.getByRole("button", { name: "Details of POST /signup" });

@@ -7,6 +7,7 @@ test("the relay reads each command the dashboard sends and nothing else", () => 
     { type: "disconnect", name: "app", reason: "maintenance", cause: "admin" },
     { type: "access-changed", name: "app" },
     { type: "replay", name: "app", id: "42" },
+    { type: "replay-edited", name: "app", pendingId: "7" },
   ]) {
     assert.deepEqual(parseRelayCommand(JSON.stringify(command)), command);
   }
@@ -16,6 +17,7 @@ test("the relay reads each command the dashboard sends and nothing else", () => 
     "a replay names a row",
   );
   assert.equal(parseRelayCommand(JSON.stringify({ type: "replay", name: "app", id: 42 })), null);
+  assert.equal(parseRelayCommand(JSON.stringify({ type: "replay-edited", name: "app", id: "7" })), null);
   assert.equal(parseRelayCommand(JSON.stringify({ type: "shutdown", name: "app" })), null);
   assert.equal(parseRelayCommand(JSON.stringify({ type: "disconnect" })), null);
   assert.equal(parseRelayCommand("not json"), null);

@@ -17,7 +17,9 @@ export type RelayCommand =
    * bodies kept) changed: drop its cached state now. */
   | { type: "access-changed"; name: string }
   /** Send request `id` of this name's log to its app again (lib/request-logs/replay.ts). */
-  | { type: "replay"; name: string; id: string };
+  | { type: "replay"; name: string; id: string }
+  /** Send the edited request `pendingId` of pending_replays (lib/request-logs/replay.ts). */
+  | { type: "replay-edited"; name: string; pendingId: string };
 
 export async function sendRelayCommand(db: Db, command: RelayCommand): Promise<void> {
   await relayCommandQuery(db, command);
@@ -38,6 +40,7 @@ export function parseRelayCommand(payload: string): RelayCommand | null {
     if (typeof value.name !== "string") return null;
     if (value.type === "disconnect" || value.type === "access-changed") return value as RelayCommand;
     if (value.type === "replay" && typeof value.id === "string") return value as RelayCommand;
+    if (value.type === "replay-edited" && typeof value.pendingId === "string") return value as RelayCommand;
   } catch {
     // ignore malformed payloads: only our own code sends on this channel
   }

@@ -5,7 +5,7 @@ import type { Db } from "../lib/db.ts";
 import type { Env } from "../lib/env.ts";
 import type { Logger } from "../lib/logger.ts";
 import type { RelayCommand } from "../lib/relay-control.ts";
-import { loadReplay } from "../lib/request-logs/replay.ts";
+import { loadReplay, takePendingReplay } from "../lib/request-logs/replay.ts";
 import { ControlListener } from "./control/control-listener.ts";
 import { Heartbeat } from "./heartbeat.ts";
 import { hostKeyFingerprint } from "./host-key.ts";
@@ -136,12 +136,17 @@ export function createRelay(deps: RelayDeps): Relay {
         closeTunnel(tunnel, "key_removed", messages.keyRemoved(command.name));
       else if (tunnel)
         closeTunnel(tunnel, "admin_disconnect", messages.adminDisconnect(command.name, command.reason));
-    } else if (command.type === "replay") {
+    } else if (command.type === "replay" || command.type === "replay-edited") {
       // The dashboard checked the request before asking; it may have been deleted since.
-      void loadReplay(db, command.name, command.id)
+      const id = command.type === "replay" ? command.id : command.pendingId;
+      const read =
+        command.type === "replay"
+          ? loadReplay(db, command.name, id)
+          : takePendingReplay(db, command.name, id);
+      void read
         .then((request) => edge.replay(request))
         .catch((error: unknown) =>
-          logger.warn("replay not sent", { name: command.name, id: command.id, error: errorText(error) }),
+          logger.warn("replay not sent", { name: command.name, id, error: errorText(error) }),
         )
         .finally(() => events.emit("command", command));
       return;

@@ -1,19 +1,22 @@
 "use client";
 
 import Link from "next/link";
-import type { ReactNode } from "react";
+import { type ReactNode, useState } from "react";
 import type { BodyView } from "@/lib/request-logs/body-view";
-import { hiddenHeaderNames, replayProblem } from "@/lib/request-logs/replay-rules";
+import { headerLines } from "@/lib/request-logs/replay-edit";
+import { hiddenHeaderNames, replayHeaders, replayProblem } from "@/lib/request-logs/replay-rules";
 import { curlCommand } from "@/lib/web/curl-command";
 import { formatBytes, formatDuration } from "@/lib/web/format";
 import { accessCell, describeOutcome } from "@/lib/web/log-access";
 import type { LogRow } from "@/lib/web/tunnel-dto";
 import { describeUserAgent } from "@/lib/web/user-agent";
 import { type BodiesState, useRequestBodies } from "../hooks/use-request-bodies";
+import { Button } from "../ui/button";
 import { CodeLine } from "../ui/code-line";
 import { LocalTime } from "../ui/local-time";
+import { EditReplayForm } from "./edit-replay-form";
 import { HeaderList } from "./header-list";
-import { type ReplayAction, ReplayButton } from "./replay-button";
+import { type ReplayActions, ReplayButton } from "./replay-button";
 import { BodyPanel } from "./request-bodies";
 
 /** Why a row has no response headers: an answer from Burrow, none at all, or an older row. */
@@ -33,24 +36,25 @@ function replayableBody(view: BodyView | null | undefined): string | undefined {
 }
 
 /**
- * The request again: sent to the app from here (the owner's Replay), or as a curl command to copy,
- * with what the log kept of it, the body too when it was kept whole as text. Credentials are hidden
- * and other bodies are not in it, so the command says what it lacks instead of failing in a
- * puzzling way.
+ * The request again: sent to the app from here as it was or edited (the owner's Replay), or as a
+ * curl command to copy, with what the log kept of it, the body too when it was kept whole as text.
+ * Credentials are hidden and other bodies are not in it, so the command says what it lacks instead
+ * of failing in a puzzling way.
  */
 function ReplayItems({
   name,
   row,
   publicUrl,
   body,
-  action,
+  actions,
 }: {
   name: string;
   row: LogRow;
   publicUrl: string;
   body: BodiesState | null;
-  action: ReplayAction | undefined;
+  actions: ReplayActions | undefined;
 }) {
+  const [editing, setEditing] = useState(false);
   const loaded = body?.status === "ready" ? body.bodies.request : undefined;
   const text = replayableBody(loaded);
   const replay = curlCommand(publicUrl, row.method, row.path, row.requestHeaders ?? [], text);
@@ -65,25 +69,51 @@ function ReplayItems({
   ];
   return (
     <>
-      {action && (
+      {actions && (
         <Item term="Replay">
           {body?.status === "loading" ? (
             <span className="text-zinc-500">Loading…</span>
           ) : (
-            <ReplayButton
-              action={action}
-              name={name}
-              id={row.id}
-              problem={replayProblem({
-                path: row.path,
-                upgrade: row.upgrade,
-                accessPage: row.accessPage,
-                bytesIn: row.bytesIn,
-                keptBodyBytes: body?.status === "ready" ? (body.bodies.request?.kept ?? null) : null,
-                requestHeaders: row.requestHeaders,
-              })}
-              hidden={hiddenHeaderNames(row.requestHeaders)}
-            />
+            <>
+              <ReplayButton
+                action={actions.send}
+                name={name}
+                id={row.id}
+                problem={replayProblem({
+                  path: row.path,
+                  upgrade: row.upgrade,
+                  accessPage: row.accessPage,
+                  bytesIn: row.bytesIn,
+                  keptBodyBytes: body?.status === "ready" ? (body.bodies.request?.kept ?? null) : null,
+                  requestHeaders: row.requestHeaders,
+                })}
+                hidden={hiddenHeaderNames(row.requestHeaders)}
+              />
+              {editing ? (
+                <EditReplayForm
+                  action={actions.edit}
+                  name={name}
+                  id={row.id}
+                  initial={{
+                    method: row.method,
+                    path: row.path,
+                    headers: headerLines(replayHeaders(row.requestHeaders ?? [])),
+                    body: text ?? "",
+                  }}
+                  bodyNote={
+                    row.bytesIn > 0 && text === undefined
+                      ? `Empty: the logged ${formatBytes(row.bytesIn)} body is not here (${why}). Sent as typed (UTF-8).`
+                      : null
+                  }
+                  hidden={hiddenHeaderNames(row.requestHeaders)}
+                  onClose={() => setEditing(false)}
+                />
+              ) : (
+                <Button variant="ghost" size="sm" className="mt-1 -ml-2.5" onClick={() => setEditing(true)}>
+                  Edit and send…
+                </Button>
+              )}
+            </>
           )}
         </Item>
       )}
@@ -164,7 +194,7 @@ export function RequestDetails({
   publicUrl,
   visitorHref,
   pathHref,
-  replayAction,
+  replayActions,
 }: {
   /** The tunnel name, for loading the kept bodies. */
   name: string;
@@ -174,8 +204,8 @@ export function RequestDetails({
   visitorHref?: string;
   /** The log narrowed to this row's path (without its query); absent when it already is. */
   pathHref?: string;
-  /** Sends the request to the app again (the owner's log); absent where nobody may. */
-  replayAction?: ReplayAction;
+  /** Send the request to the app again (the owner's log); absent where nobody may. */
+  replayActions?: ReplayActions;
 }) {
   const access = accessCell(row.admission, row.accessPage);
   const bodies = useRequestBodies(name, row.id, row.bodiesKept);
@@ -238,7 +268,7 @@ export function RequestDetails({
       </Item>
       <BodyItems name={name} row={row} bodies={bodies} />
       {!row.upgrade && (
-        <ReplayItems name={name} row={row} publicUrl={publicUrl} body={bodies} action={replayAction} />
+        <ReplayItems name={name} row={row} publicUrl={publicUrl} body={bodies} actions={replayActions} />
       )}
     </dl>
   );

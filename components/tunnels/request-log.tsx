@@ -13,7 +13,7 @@ import { Button } from "../ui/button";
 import { cn } from "../ui/cn";
 import { LocalTime } from "../ui/local-time";
 import { LogExportLinks } from "./log-export-links";
-import type { ReplayAction } from "./replay-button";
+import type { ReplayActions } from "./replay-button";
 import { RequestDetails } from "./request-details";
 import { useTunnelActivity } from "./tunnel-activity";
 
@@ -45,7 +45,7 @@ export function RequestLog({
   initial,
   empty,
   actions,
-  replayAction,
+  replayActions,
 }: {
   name: string;
   /** The tunnel's public address, for replaying a request with curl. */
@@ -56,8 +56,8 @@ export function RequestLog({
   empty: ReactNode;
   /** Under the log while it shows requests (deleting them), those the live tail added included. */
   actions?: ReactNode;
-  /** Each request's "Send again" (request-details.tsx). */
-  replayAction?: ReplayAction;
+  /** Each request's "Send again" and "Edit and send" (request-details.tsx). */
+  replayActions?: ReplayActions;
 }) {
   const [rows, setRows] = useState<LogRow[]>(initial.rows);
   const [hasOlder, setHasOlder] = useState(initial.nextCursor !== null);
@@ -331,7 +331,7 @@ export function RequestLog({
                             publicUrl={publicUrl}
                             visitorHref={visitorHref(row)}
                             pathHref={pathHref(row)}
-                            replayAction={replayAction}
+                            replayActions={replayActions}
                           />
                         </td>
                       </tr>

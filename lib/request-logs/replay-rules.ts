@@ -88,3 +88,9 @@ export function hiddenHeaderNames(headers: HeaderPair[] | null): string[] {
   for (const [name, value] of headers ?? []) if (value === null && !names.includes(name)) names.push(name);
   return names;
 }
+
+/** The first value of a header (`name` lower-case) in a raw list. */
+export function headerValue(raw: readonly string[], name: string): string | undefined {
+  for (let i = 0; i + 1 < raw.length; i += 2) if (raw[i]!.toLowerCase() === name) return raw[i + 1];
+  return undefined;
+}

@@ -9,7 +9,9 @@ import pg from "pg";
 import { AppError } from "../errors.ts";
 import { RELAY_CONTROL_CHANNEL } from "../relay-control.ts";
 import { createTestDatabase, type TestDatabase } from "../testing/db.ts";
-import { requestReplay } from "./replay.ts";
+import { parseInput } from "../validate.ts";
+import { requestEditedReplay, requestReplay, takePendingReplay } from "./replay.ts";
+import { editedReplaySchema } from "./replay-edit.ts";
 
 let testDb: TestDatabase;
 let listener: pg.Client;
@@ -33,6 +35,11 @@ after(async () => {
   await listener?.end();
   await testDb?.drop();
 });
+
+async function ensureOnline(): Promise<void> {
+  if ((await testDb.db.tunnelSession.count({ where: { name: "hook", endedAt: null } })) > 0) return;
+  await testDb.db.tunnelSession.create({ data: { name: "hook", userId: owner, clientIp: "127.0.0.1" } });
+}
 
 function logRow(fields: { upgrade?: boolean } = {}) {
   return testDb.db.requestLog.create({
@@ -81,5 +88,72 @@ test("someone else's name, another name's request or one that cannot be sent is 
   assert.equal((await refused(owner, "hook", "abc")).code, "invalid_input");
   const upgrade = await logRow({ upgrade: true });
   assert.match((await refused(owner, "hook", upgrade.id)).message, /WebSocket/);
+  assert.deepEqual(await sent(), []);
+});
+
+test("an edited request waits for the relay, which takes it once, with the original visitor", async () => {
+  await ensureOnline();
+  const row = await logRow();
+  const stale = await testDb.db.pendingReplay.create({
+    data: { name: "hook", method: "GET", path: "/", headers: "[]", clientIp: "x", createdAt: new Date(0) },
+  });
+  const edit = parseInput(editedReplaySchema, {
+    id: String(row.id),
+    method: "put",
+    path: "/items/7",
+    headers: "Host: hook.example.com\nUser-Agent: replay-test\nContent-Type: text/plain",
+    body: "edited body",
+  });
+  await requestEditedReplay(testDb.db, owner, "hook", edit);
+  const [command] = (await sent()) as { type: string; name: string; pendingId: string }[];
+  assert.equal(command?.type, "replay-edited");
+  assert.equal(command?.name, "hook");
+  assert.equal(
+    await testDb.db.pendingReplay.count({ where: { id: stale.id } }),
+    0,
+    "one the relay never took is dropped after ten minutes",
+  );
+
+  const pendingId = command!.pendingId;
+  const elsewhere = await takePendingReplay(testDb.db, "other", pendingId).catch((e: unknown) => e);
+  assert.ok(elsewhere instanceof AppError && elsewhere.code === "not_found", "only for its own name");
+  const taken = await takePendingReplay(testDb.db, "hook", pendingId);
+  assert.equal(taken.method, "PUT");
+  assert.equal(taken.path, "/items/7");
+  assert.deepEqual(taken.headers, [
+    "Host",
+    "hook.example.com",
+    "User-Agent",
+    "replay-test",
+    "Content-Type",
+    "text/plain",
+  ]);
+  assert.equal(taken.body?.toString(), "edited body");
+  assert.equal(taken.clientIp, "203.0.113.7");
+  assert.equal(taken.userAgent, "replay-test");
+  const again = await takePendingReplay(testDb.db, "hook", pendingId).catch((e: unknown) => e);
+  assert.ok(again instanceof AppError && again.code === "not_found", "sent once");
+});
+
+test("an edit of someone else's request, or of a WebSocket, is refused and nothing waits", async () => {
+  await ensureOnline();
+  const edit = (id: bigint) =>
+    parseInput(editedReplaySchema, {
+      id: String(id),
+      method: "GET",
+      path: "/",
+      headers: "Host: h",
+      body: "",
+    });
+  const row = await logRow();
+  const refusal = (userId: string, id: bigint) =>
+    requestEditedReplay(testDb.db, userId, "hook", edit(id)).then(
+      () => assert.fail("not refused"),
+      (error: unknown) => error as AppError,
+    );
+  assert.equal((await refusal(stranger, row.id)).code, "not_found");
+  assert.equal((await refusal(owner, 999_999n)).code, "not_found");
+  assert.match((await refusal(owner, (await logRow({ upgrade: true })).id)).message, /WebSocket/);
+  assert.equal(await testDb.db.pendingReplay.count(), 0);
   assert.deepEqual(await sent(), []);
 });

@@ -12,7 +12,8 @@ import { getNameForUser } from "../names/service.ts";
 import { sendRelayCommand } from "../relay-control.ts";
 import { parseInput } from "../validate.ts";
 import { parseStoredHeaders } from "./headers.ts";
-import { replayHeaders, replayProblem } from "./replay-rules.ts";
+import type { EditedReplay } from "./replay-edit.ts";
+import { headerValue, replayHeaders, replayProblem } from "./replay-rules.ts";
 
 export const replayRequestSchema = z.object({
   id: z.string().regex(/^\d{1,19}$/, { message: "No such request" }),
@@ -41,7 +42,7 @@ export interface ReplayRequest {
  */
 export async function loadReplay(db: Db, name: string, id: string): Promise<ReplayRequest> {
   const { id: rowId } = parseInput(replayRequestSchema, { id });
-  const [row, reservation] = await Promise.all([
+  const [row, settings] = await Promise.all([
     db.requestLog.findFirst({
       where: { id: BigInt(rowId), name },
       select: {
@@ -56,7 +57,7 @@ export async function loadReplay(db: Db, name: string, id: string): Promise<Repl
         requestBody: true,
       },
     }),
-    db.reservation.findUnique({ where: { name }, select: { hostLocalhost: true, keepBodies: true } }),
+    nameSettings(db, name),
   ]);
   if (!row) throw new AppError("not_found", "No such request in this log (deleted?)");
   const headers = parseStoredHeaders(row.requestHeaders);
@@ -78,8 +79,7 @@ export async function loadReplay(db: Db, name: string, id: string): Promise<Repl
     body: body !== null && body.length > 0 ? body : null,
     clientIp: row.clientIp,
     userAgent: row.userAgent,
-    hostLocalhost: reservation?.hostLocalhost ?? false,
-    keepBodies: reservation?.keepBodies ?? false,
+    ...settings,
   };
 }
 
@@ -89,10 +89,100 @@ export async function loadReplay(db: Db, name: string, id: string): Promise<Repl
  */
 export async function requestReplay(db: Db, userId: string, name: string, input: unknown): Promise<void> {
   const { id } = parseInput(replayRequestSchema, input);
+  const owned = await onlineName(db, userId, name);
+  await loadReplay(db, owned, id);
+  await sendRelayCommand(db, { type: "replay", name: owned, id });
+}
+
+/** Edited requests the relay never took (it was down when asked) are dropped after this long. */
+const PENDING_REPLAY_MAX_AGE_MS = 10 * 60_000;
+
+/**
+ * The owner's "Edit and send": a request written in the dashboard from a logged one (whose visitor
+ * it keeps), left for the relay in pending_replays and announced to it. Like requestReplay, the
+ * answer arrives in the log. `edit` is parsed already (editedReplaySchema, by the form's action).
+ */
+export async function requestEditedReplay(
+  db: Db,
+  userId: string,
+  name: string,
+  edit: EditedReplay,
+): Promise<void> {
+  const owned = await onlineName(db, userId, name);
+  const original = await db.requestLog.findFirst({
+    where: { id: BigInt(edit.id), name: owned },
+    select: { clientIp: true, upgrade: true },
+  });
+  if (!original) throw new AppError("not_found", "No such request in this log (deleted?)");
+  if (original.upgrade) throw new AppError("conflict", "A WebSocket connection cannot be replayed");
+  await db.pendingReplay.deleteMany({
+    where: { createdAt: { lt: new Date(Date.now() - PENDING_REPLAY_MAX_AGE_MS) } },
+  });
+  const pending = await db.pendingReplay.create({
+    data: {
+      name: owned,
+      method: edit.method,
+      path: edit.path,
+      headers: JSON.stringify(edit.headers),
+      body: edit.body === "" ? null : Buffer.from(edit.body),
+      clientIp: original.clientIp,
+    },
+    select: { id: true },
+  });
+  await sendRelayCommand(db, { type: "replay-edited", name: owned, pendingId: String(pending.id) });
+}
+
+/**
+ * Takes an edited request left for the relay (deleting it, so it is sent once), as a ReplayRequest;
+ * not_found when it is gone (taken, or older than PENDING_REPLAY_MAX_AGE_MS and cleaned up).
+ */
+export async function takePendingReplay(db: Db, name: string, pendingId: string): Promise<ReplayRequest> {
+  const { id } = parseInput(replayRequestSchema, { id: pendingId });
+  const [taken, settings] = await Promise.all([
+    db.$queryRaw<
+      { method: string; path: string; headers: string; body: Uint8Array | null; clientIp: string }[]
+    >`
+      DELETE FROM pending_replays WHERE id = ${BigInt(id)} AND name = ${name}
+      RETURNING method, path, headers, body, client_ip AS "clientIp"`,
+    nameSettings(db, name),
+  ]);
+  const row = taken[0];
+  if (!row) throw new AppError("not_found", "The edited request is gone (sent already, or too old)");
+  const headers = storedRawHeaders.parse(JSON.parse(row.headers));
+  return {
+    name,
+    method: row.method,
+    path: row.path,
+    headers,
+    body: row.body && row.body.length > 0 ? Buffer.from(row.body) : null,
+    clientIp: row.clientIp,
+    userAgent: headerValue(headers, "user-agent") ?? null,
+    ...settings,
+  };
+}
+
+/** pending_replays.headers: a raw list, names and values alternating. */
+const storedRawHeaders = z
+  .array(z.string())
+  .refine((list) => list.length % 2 === 0, { message: "Unpaired header list" });
+
+/** The name's settings a replay follows as they are now (an unreserved name has neither). */
+async function nameSettings(
+  db: Db,
+  name: string,
+): Promise<Pick<ReplayRequest, "hostLocalhost" | "keepBodies">> {
+  const reservation = await db.reservation.findUnique({
+    where: { name },
+    select: { hostLocalhost: true, keepBodies: true },
+  });
+  return { hostLocalhost: reservation?.hostLocalhost ?? false, keepBodies: reservation?.keepBodies ?? false };
+}
+
+/** The user's name, normalised, if it is online; not_found when not theirs, conflict when offline. */
+async function onlineName(db: Db, userId: string, name: string): Promise<string> {
   const owned = await getNameForUser(db, userId, name);
-  await loadReplay(db, owned.name, id);
   if (!owned.online) {
     throw new AppError("conflict", `${owned.name} is offline: connect its ssh client, then replay`);
   }
-  await sendRelayCommand(db, { type: "replay", name: owned.name, id });
+  return owned.name;
 }

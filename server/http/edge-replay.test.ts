@@ -10,7 +10,7 @@ import { after, before, test } from "node:test";
 import type { Admission } from "../../lib/db.ts";
 import { AppError } from "../../lib/errors.ts";
 import { createLogger } from "../../lib/logger.ts";
-import { loadReplay } from "../../lib/request-logs/replay.ts";
+import { loadReplay, takePendingReplay } from "../../lib/request-logs/replay.ts";
 import { setKeepBodies } from "../../lib/request-logs/settings.ts";
 import { setAccessSettings, setAppHost } from "../../lib/sharing/service.ts";
 import { createTestDatabase, type TestDatabase } from "../../lib/testing/db.ts";
@@ -306,4 +306,39 @@ test("a post to an offline public name that keeps bodies is kept, and sent on on
   assert.equal(delivered.body, body);
   assert.equal(delivered.headers["content-type"], "application/json");
   assert.equal((await loggedRow("sleepy", "/hooks/stripe", "REPLAY")).status, 201);
+});
+
+test("an edited request is sent as edited, and its row shows what was sent", async () => {
+  const pending = await testDb.db.pendingReplay.create({
+    data: {
+      name: "hook",
+      method: "PATCH",
+      path: "/items/7?edited=1",
+      headers: JSON.stringify([
+        "Host",
+        `hook.${TEST_DOMAIN}`,
+        "Content-Type",
+        "text/plain",
+        "X-Edited",
+        "yes",
+      ]),
+      body: Buffer.from("new text"),
+      clientIp: "198.51.100.4",
+    },
+  });
+  const before = seen.length;
+  await relay.edge.replay(await takePendingReplay(testDb.db, "hook", String(pending.id)));
+  assert.equal(seen.length, before + 1);
+  const sent = seen.at(-1)!;
+  assert.equal(sent.method, "PATCH");
+  assert.equal(sent.url, "/items/7?edited=1");
+  assert.equal(sent.body, "new text");
+  assert.equal(sent.headers["x-edited"], "yes");
+  assert.equal(sent.headers["content-length"], "8");
+  assert.equal(sent.headers["x-forwarded-for"], "198.51.100.4");
+  const row = await loggedRow("hook", "/items/7?edited=1", "REPLAY");
+  assert.equal(row.method, "PATCH");
+  assert.equal(row.status, 201);
+  assert.match(row.requestHeaders ?? "", /\["X-Edited","yes"\]/);
+  assert.equal(Buffer.from(row.requestBody!).toString(), "new text");
 });

@@ -1,6 +1,7 @@
 import type { Dispatcher } from "undici";
 import { keepBodies } from "../../lib/request-logs/bodies.ts";
 import type { ReplayRequest } from "../../lib/request-logs/replay.ts";
+import { headerValue } from "../../lib/request-logs/replay-rules.ts";
 import type { TunnelRegistry } from "../registry.ts";
 import { type Exchange, type ExchangeRecorder, startExchange } from "./exchange.ts";
 import { type ForwardedFacts, upstreamRequestHeaders } from "./headers.ts";
@@ -125,9 +126,4 @@ function answered(exchange: Exchange, status: number, error: NonNullable<Exchang
   exchange.status = status;
   exchange.error = error;
   exchange.responseHeaders = undefined;
-}
-
-function headerValue(raw: readonly string[], name: string): string | undefined {
-  for (let i = 0; i < raw.length; i += 2) if (raw[i]!.toLowerCase() === name) return raw[i + 1];
-  return undefined;
 }

@@ -4,7 +4,8 @@ import { revalidatePath } from "next/cache";
 import { z } from "zod";
 import { AppError } from "@/lib/errors";
 import { clearRequestLog, clearRequestLogSchema } from "@/lib/request-logs/clear";
-import { replayRequestSchema, requestReplay } from "@/lib/request-logs/replay";
+import { replayRequestSchema, requestEditedReplay, requestReplay } from "@/lib/request-logs/replay";
+import { editedReplaySchema } from "@/lib/request-logs/replay-edit";
 import { keepBodiesSchema, setKeepBodies } from "@/lib/request-logs/settings";
 import { defineAction } from "@/lib/web/action";
 import { getDb } from "@/lib/web/db";
@@ -46,6 +47,14 @@ export const replayRequestAction = defineAction(
   { schema: replayRequestSchema.extend({ name: nameField }) },
   async ({ name, id }, { user }): Promise<null> => {
     await requestReplay(getDb(), user.id, name, { id });
+    return null;
+  },
+);
+
+export const replayEditedAction = defineAction(
+  { schema: editedReplaySchema.extend({ name: nameField }) },
+  async ({ name, ...edit }, { user }): Promise<null> => {
+    await requestEditedReplay(getDb(), user.id, name, edit);
     return null;
   },
 );

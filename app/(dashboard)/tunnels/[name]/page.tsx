@@ -26,7 +26,12 @@ import { currentHostKeyFingerprint } from "@/lib/web/relay-health";
 import { requireUser } from "@/lib/web/session";
 import { getOwnNameOr404 } from "@/lib/web/tunnel-access";
 import { toLogRow, toTunnelStatus } from "@/lib/web/tunnel-dto";
-import { clearRequestLogAction, replayRequestAction, setKeepBodiesAction } from "./actions";
+import {
+  clearRequestLogAction,
+  replayEditedAction,
+  replayRequestAction,
+  setKeepBodiesAction,
+} from "./actions";
 
 type Props = {
   params: Promise<{ name: string }>;
@@ -138,7 +143,7 @@ export default async function TunnelPage({ params, searchParams }: Props) {
                 name={detail.name}
                 publicUrl={url}
                 filters={filters}
-                replayAction={replayRequestAction}
+                replayActions={{ send: replayRequestAction, edit: replayEditedAction }}
                 initial={{ rows: firstPage.rows.map(toLogRow), nextCursor: firstPage.nextCursor }}
                 actions={
                   <div className="mt-2 flex flex-wrap justify-end gap-2 border-t border-zinc-100 pt-4">

@@ -1,0 +1,81 @@
+// Pure: the owner's edited request ("Edit and send"), as typed in the request details: its schema,
+// and the kept headers as the text the form starts from.
+import { z } from "zod";
+import { BODY_KEEP_BYTES } from "./bodies.ts";
+import { LOG_HEADERS_MAX, LOG_HEADERS_TEXT_MAX } from "./headers.ts";
+import { LOG_PATH_MAX } from "./row.ts";
+
+/** An HTTP token (RFC 9110 §5.6.2), what a method and a header name are made of. */
+const TOKEN = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
+/** A header value as the HTTP client sends one: tabs, spaces, visible and Latin-1 characters. */
+const HEADER_VALUE = /^[\t\x20-\x7e\x80-\xff]*$/;
+/** A request target as the HTTP client sends one: no spaces or controls, Latin-1 at most. */
+const PATH = /^\/[\x21-\x7e\x80-\xff]*$/;
+/** Written by the relay from the body and its own connection, whatever the form says. */
+const FRAMING = new Set(["content-length", "transfer-encoding", "expect", "connection", "keep-alive", "te"]);
+
+/** Parsed "Name: value" lines, in order: a raw list ([name, value, …]) without the framing ones. */
+function parseHeaderLines(text: string, ctx: z.RefinementCtx): string[] {
+  const raw: string[] = [];
+  let size = 0;
+  const lines = text.split(/\r?\n/);
+  for (const [index, line] of lines.entries()) {
+    if (line.trim() === "") continue;
+    const colon = line.indexOf(":");
+    const name = colon > 0 ? line.slice(0, colon).trim() : "";
+    const value = colon > 0 ? line.slice(colon + 1).trim() : "";
+    if (!TOKEN.test(name)) {
+      ctx.addIssue({ code: "custom", message: `Line ${index + 1}: write it as Name: value` });
+      return raw;
+    }
+    if (!HEADER_VALUE.test(value)) {
+      ctx.addIssue({
+        code: "custom",
+        message: `Line ${index + 1}: ${name} holds a character a header cannot carry (a control or an emoji?)`,
+      });
+      return raw;
+    }
+    if (FRAMING.has(name.toLowerCase())) continue;
+    size += name.length + value.length;
+    raw.push(name, value);
+  }
+  if (raw.length / 2 > LOG_HEADERS_MAX || size > LOG_HEADERS_TEXT_MAX) {
+    ctx.addIssue({
+      code: "custom",
+      message: `At most ${LOG_HEADERS_MAX} headers and ${LOG_HEADERS_TEXT_MAX / 1024} KiB of them`,
+    });
+  } else if (!raw.some((_, i) => i % 2 === 0 && raw[i]!.toLowerCase() === "host")) {
+    ctx.addIssue({ code: "custom", message: "Keep a Host line: your app may route by it" });
+  }
+  return raw;
+}
+
+export const editedReplaySchema = z.object({
+  /** The logged request the edit started from (its visitor is the replay's). */
+  id: z.string().regex(/^\d{1,19}$/, { message: "No such request" }),
+  method: z
+    .string()
+    .trim()
+    .toUpperCase()
+    .regex(TOKEN, { message: "A method is one word, like GET or POST" })
+    .max(20, { message: "A method is one word, like GET or POST" })
+    .refine((method) => method !== "CONNECT", { message: "CONNECT cannot be sent to an app" }),
+  path: z
+    .string()
+    .trim()
+    .max(LOG_PATH_MAX, { message: `At most ${LOG_PATH_MAX} characters` })
+    .regex(PATH, { message: "Start with / and leave no spaces (encode them as %20)" }),
+  headers: z.string().transform(parseHeaderLines),
+  body: z.string().refine((body) => new TextEncoder().encode(body).length <= BODY_KEEP_BYTES, {
+    message: `At most ${BODY_KEEP_BYTES / 1024} KiB, what the log keeps`,
+  }),
+});
+
+export type EditedReplay = z.output<typeof editedReplaySchema>;
+
+/** A raw header list as the form's text, one "Name: value" a line. */
+export function headerLines(raw: readonly string[]): string {
+  const lines: string[] = [];
+  for (let i = 0; i + 1 < raw.length; i += 2) lines.push(`${raw[i]}: ${raw[i + 1]}`);
+  return lines.join("\n");
+}

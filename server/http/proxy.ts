@@ -32,7 +32,7 @@ const REASON_PHRASE = /^[\t\x20-\x7e]*$/;
  * Methods RFC 9110 §9.2.2 calls idempotent: sending one of them twice has the effect of sending it
  * once, so a request of these without a body may be retried (what nginx's proxy_next_upstream does).
  */
-const IDEMPOTENT: ReadonlySet<string> = new Set(["GET", "HEAD", "OPTIONS", "TRACE", "PUT", "DELETE"]);
+export const IDEMPOTENT: ReadonlySet<string> = new Set(["GET", "HEAD", "OPTIONS", "TRACE", "PUT", "DELETE"]);
 
 /**
  * Proxies one request through a tunnel, streaming both bodies with backpressure, over a pooled SSH
@@ -208,7 +208,7 @@ export function flattenHeaders(headers: IncomingHttpHeaders): string[] {
 }
 
 /** undici's "the other side closed the connection before answering". */
-function isConnectionClosed(error: Error): boolean {
+export function isConnectionClosed(error: Error): boolean {
   return (error as Error & { code?: string }).code === "UND_ERR_SOCKET";
 }
 

@@ -6,7 +6,7 @@ import type { TunnelRegistry } from "../registry.ts";
 import { type Exchange, type ExchangeRecorder, startExchange } from "./exchange.ts";
 import { type ForwardedFacts, upstreamRequestHeaders } from "./headers.ts";
 import { PAGES } from "./pages.ts";
-import { flattenHeaders } from "./proxy.ts";
+import { flattenHeaders, IDEMPOTENT, isConnectionClosed } from "./proxy.ts";
 import type { TunnelPools } from "./tunnel-pools.ts";
 
 /** What replayRequest needs from the edge. */
@@ -77,6 +77,7 @@ export function replayRequest(deps: ReplayDeps, request: ReplayRequest): Promise
 
   return new Promise<void>((resolve) => {
     let timer: NodeJS.Timeout | undefined;
+    let retriesLeft = body === null && IDEMPOTENT.has(request.method) ? 1 : 0;
     const finish = () => {
       clearTimeout(timer);
       deps.recorder.finish(exchange);
@@ -100,7 +101,15 @@ export function replayRequest(deps: ReplayDeps, request: ReplayRequest): Promise
         exchange.bodies?.response.add(chunk);
       },
       onResponseEnd: finish,
-      onResponseError() {
+      onResponseError(_controller, error) {
+        // As for a visitor's request (proxy.ts): the app may have closed the pooled connection
+        // just as it was reused, and such a request is safe to send once more.
+        if (exchange.status === 0 && retriesLeft > 0 && isConnectionClosed(error)) {
+          retriesLeft -= 1;
+          clearTimeout(timer);
+          send();
+          return;
+        }
         if (exchange.error === "replay_stopped") {
           // Stopped before even the head: the gateway timeout a visitor's proxy would report.
           if (exchange.status === 0) answered(exchange, 504, "replay_stopped");
@@ -114,10 +123,12 @@ export function replayRequest(deps: ReplayDeps, request: ReplayRequest): Promise
         finish();
       },
     };
-    deps.pools.poolFor(tunnel).dispatch({ ip: request.clientIp, port: 0 }, options, handler, () => {
-      answered(exchange, PAGES.tunnelBusy.status, "tunnel_busy");
-      finish();
-    });
+    const send = () =>
+      deps.pools.poolFor(tunnel).dispatch({ ip: request.clientIp, port: 0 }, options, handler, () => {
+        answered(exchange, PAGES.tunnelBusy.status, "tunnel_busy");
+        finish();
+      });
+    send();
   });
 }
 

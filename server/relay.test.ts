@@ -71,9 +71,15 @@ test("a client that stops answering is dropped by keepalives and its session end
   }
 });
 
-test("a relay start closes sessions a crashed relay left open; its shutdown ends tunnels and tells clients", async () => {
+test("a relay start closes sessions a crashed relay left open and drops edits left unsent; its shutdown ends tunnels and tells clients", async () => {
   const user = await t.createUserWithKey();
   await t.reserve(user, "phoenix");
+  // Edited requests announced while no relay listened: never sent now, so not kept.
+  const edit = { name: "phoenix", method: "POST", path: "/", headers: "[]", clientIp: "127.0.0.1" };
+  const unsent = await t.db.pendingReplay.create({
+    data: { ...edit, body: Buffer.from("typed by the owner"), createdAt: new Date(Date.now() - 120_000) },
+  });
+  const current = await t.db.pendingReplay.create({ data: edit });
   const orphan = await t.db.tunnelSession.create({
     data: {
       name: "phoenix",
@@ -97,6 +103,12 @@ test("a relay start closes sessions a crashed relay left open; its shutdown ends
     const swept = await t.db.tunnelSession.findUniqueOrThrow({ where: { id: orphan.id } });
     assert.ok(swept.endedAt);
     assert.equal(swept.endReason, "relay_restart");
+    assert.equal(await t.db.pendingReplay.count({ where: { id: unsent.id } }), 0);
+    assert.equal(
+      await t.db.pendingReplay.count({ where: { id: current.id } }),
+      1,
+      "one being taken now stays",
+    );
     assert.equal(second.hostKeyFingerprint, t.relay.hostKeyFingerprint, "the host key is reused");
 
     // Connect to the second relay and shut it down under the client.

@@ -5,7 +5,7 @@ import type { Db } from "../lib/db.ts";
 import type { Env } from "../lib/env.ts";
 import type { Logger } from "../lib/logger.ts";
 import type { RelayCommand } from "../lib/relay-control.ts";
-import { loadReplay, takePendingReplay } from "../lib/request-logs/replay.ts";
+import { dropStalePendingReplays, loadReplay, takePendingReplay } from "../lib/request-logs/replay.ts";
 import { ControlListener } from "./control/control-listener.ts";
 import { Heartbeat } from "./heartbeat.ts";
 import { hostKeyFingerprint } from "./host-key.ts";
@@ -185,6 +185,11 @@ export function createRelay(deps: RelayDeps): Relay {
         .catch((error: unknown) =>
           logger.warn("could not close stale tunnel sessions (database down?)", { error: errorText(error) }),
         );
+      // Edits announced while no relay was listening will never be sent: not kept (a minute's
+      // grace for one a running relay is taking right now).
+      await dropStalePendingReplays(db, 60_000).catch((error: unknown) =>
+        logger.warn("could not drop edited requests left unsent", { error: errorText(error) }),
+      );
       const sshPort = await ssh.listen(config.BURROW_SSH_PORT, config.BURROW_LISTEN_HOST);
       const { httpPort, httpsPort } = await edge.listen();
       config.BURROW_SSH_PORT = sshPort;

@@ -115,9 +115,7 @@ export async function requestEditedReplay(
   });
   if (!original) throw new AppError("not_found", "No such request in this log (deleted?)");
   if (original.upgrade) throw new AppError("conflict", "A WebSocket connection cannot be replayed");
-  await db.pendingReplay.deleteMany({
-    where: { createdAt: { lt: new Date(Date.now() - PENDING_REPLAY_MAX_AGE_MS) } },
-  });
+  await dropStalePendingReplays(db, PENDING_REPLAY_MAX_AGE_MS);
   const pending = await db.pendingReplay.create({
     data: {
       name: owned,
@@ -130,6 +128,19 @@ export async function requestEditedReplay(
     select: { id: true },
   });
   await sendRelayCommand(db, { type: "replay-edited", name: owned, pendingId: String(pending.id) });
+}
+
+/**
+ * Deletes edited requests left for the relay longer than `olderThanMs` ago: a relay takes each as
+ * it is announced, and an announcement is never sent again, so these can only be ones it missed
+ * (down, or its LISTEN connection lost). Their bodies may hold what the owner typed: not kept.
+ * Returns how many went.
+ */
+export async function dropStalePendingReplays(db: Db, olderThanMs: number): Promise<number> {
+  const { count } = await db.pendingReplay.deleteMany({
+    where: { createdAt: { lt: new Date(Date.now() - olderThanMs) } },
+  });
+  return count;
 }
 
 /**

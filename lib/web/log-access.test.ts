@@ -70,6 +70,14 @@ test("a replay's row says it was one, with what then happened", () => {
     describeOutcome({ admission: "REPLAY", status: 201, error: null, accessPage: null }),
     "Sent again from the dashboard (Replay). Your app answered 201.",
   );
+  assert.equal(
+    describeOutcome({ admission: "REPLAY", status: 503, error: "tunnel_busy", accessPage: null }),
+    "Sent again from the dashboard (Replay). Every connection to your app stayed busy (long polls, event streams), so Burrow did not send it.",
+  );
+  assert.match(
+    describeOutcome({ admission: "REPLAY", status: 503, error: "tunnel_offline", accessPage: null }),
+    /could not send it/,
+  );
   assert.match(
     describeOutcome({ admission: "REPLAY", status: 200, error: "replay_stopped", accessPage: null }),
     /^Sent again from the dashboard \(Replay\)\. Your app was still sending its answer .* after 30 seconds/,

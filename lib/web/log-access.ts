@@ -146,8 +146,15 @@ export interface OutcomeFacts {
  * does not know (a newer relay) fall back to the plain facts.
  */
 export function describeOutcome(row: OutcomeFacts): string {
-  const said = whatHappened(row);
-  return row.admission === "REPLAY" ? `Sent again from the dashboard (Replay). ${said}` : said;
+  if (row.admission !== "REPLAY") return whatHappened(row);
+  // Nobody waited on a replay: the sentences about what a visitor was told do not apply.
+  const said =
+    row.error === "tunnel_busy"
+      ? "Every connection to your app stayed busy (long polls, event streams), so Burrow did not send it."
+      : row.error === "tunnel_offline"
+        ? "No ssh client was connected for this name by then, so Burrow could not send it."
+        : whatHappened(row);
+  return `Sent again from the dashboard (Replay). ${said}`;
 }
 
 function whatHappened(row: OutcomeFacts): string {

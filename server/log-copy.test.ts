@@ -25,6 +25,7 @@ function row(path: string, requestHeaders: string | null = null): NewRequestLog 
     responseHeaders: null,
     requestBody: null,
     responseBody: null,
+    responseBodyDecoded: null,
   };
 }
 
@@ -32,7 +33,7 @@ test("COPY data is one escaped line per row, NULL as \\N", () => {
   const text = Buffer.concat([...copyData([row("/a\tb\\c\nd")])]).toString("utf8");
   assert.equal(
     text,
-    "2026-12-03T10:00:00.000Z\tapp\t\\N\tGET\t/a\\tb\\\\c\\nd\t200\t1.5\t0\t12\t203.0.113.5\t\\N\tf\tPUBLIC\t\\N\t\\N\t\\N\t\\N\t\\N\t\\N\t\\N\n",
+    "2026-12-03T10:00:00.000Z\tapp\t\\N\tGET\t/a\\tb\\\\c\\nd\t200\t1.5\t0\t12\t203.0.113.5\t\\N\tf\tPUBLIC\t\\N\t\\N\t\\N\t\\N\t\\N\t\\N\t\\N\t\\N\n",
   );
 });
 

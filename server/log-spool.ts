@@ -34,6 +34,7 @@ const spooledRowSchema = z.object({
   // Absent in spools written before bodies were kept.
   requestBody: z.string().refine(isBodyHex).nullable().default(null),
   responseBody: z.string().refine(isBodyHex).nullable().default(null),
+  responseBodyDecoded: z.string().refine(isBodyHex).nullable().default(null),
 }) satisfies z.ZodType<NewRequestLog>;
 
 /**

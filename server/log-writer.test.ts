@@ -48,6 +48,7 @@ function row(i: number, overrides: Partial<NewRequestLog> = {}): NewRequestLog {
     accessPage: null,
     requestHeaders: null,
     responseHeaders: null,
+    responseBodyDecoded: null,
     requestBody: null,
     responseBody: null,
     ...overrides,
@@ -203,6 +204,7 @@ for (const [via, runner] of runners)
           name,
           requestBody: body.toString("hex"),
           responseBody: Buffer.from(body).reverse().toString("hex"),
+          responseBodyDecoded: Buffer.concat([body, body]).toString("hex"),
         }),
       );
     });
@@ -211,14 +213,18 @@ for (const [via, runner] of runners)
     const stored = await testDb.db.requestLog.findMany({
       where: { name },
       orderBy: { id: "asc" },
-      select: { requestBody: true, responseBody: true },
+      select: { requestBody: true, responseBody: true, responseBodyDecoded: true },
     });
     assert.deepEqual(
       stored.map((r) => [
         r.requestBody && Buffer.from(r.requestBody),
         r.responseBody && Buffer.from(r.responseBody),
+        r.responseBodyDecoded && Buffer.from(r.responseBodyDecoded),
       ]),
-      [...BODIES.map((body) => [body, Buffer.from(body).reverse()]), [null, null]],
+      [
+        ...BODIES.map((body) => [body, Buffer.from(body).reverse(), Buffer.concat([body, body])]),
+        [null, null, null],
+      ],
     );
     await writer.close();
   });

@@ -73,7 +73,9 @@ const BATCH_SIZE = 20_000;
 const MAX_BODY_CHARS = 64 * 1024 * 1024;
 
 function bodyChars(row: NewRequestLog): number {
-  return (row.requestBody?.length ?? 0) + (row.responseBody?.length ?? 0);
+  return (
+    (row.requestBody?.length ?? 0) + (row.responseBody?.length ?? 0) + (row.responseBodyDecoded?.length ?? 0)
+  );
 }
 
 // One statement per batch whatever its size: the rows travel as one JSON parameter, expanded by
@@ -84,7 +86,8 @@ const RECORDSET = `json_to_recordset($1::json) AS r(
   "at" timestamptz, "name" text, "sessionId" text, "method" text, "path" text, "status" int,
   "durationMs" float8, "bytesIn" bigint, "bytesOut" bigint, "clientIp" text, "userAgent" text,
   "upgrade" bool, "admission" text, "shareLinkId" text, "error" text, "accessPage" text,
-  "requestHeaders" text, "responseHeaders" text, "requestBody" text, "responseBody" text)`;
+  "requestHeaders" text, "responseHeaders" text, "requestBody" text, "responseBody" text,
+  "responseBodyDecoded" text)`;
 
 /**
  * A batch through the Prisma client (which cannot COPY). The log pool sends batches with COPY
@@ -94,11 +97,11 @@ const INSERT_SQL = `
 INSERT INTO request_logs
   (at, name, session_id, method, path, status, duration_ms, bytes_in, bytes_out, client_ip,
    user_agent, upgrade, admission, share_link_id, error, access_page, request_headers, response_headers,
-   request_body, response_body)
+   request_body, response_body, response_body_decoded)
 SELECT r."at", r."name", r."sessionId", r."method", r."path", r."status", r."durationMs", r."bytesIn",
        r."bytesOut", r."clientIp", r."userAgent", r."upgrade", r."admission"::admission, r."shareLinkId",
        r."error", r."accessPage", r."requestHeaders", r."responseHeaders",
-       decode(r."requestBody", 'hex'), decode(r."responseBody", 'hex')
+       decode(r."requestBody", 'hex'), decode(r."responseBody", 'hex'), decode(r."responseBodyDecoded", 'hex')
 FROM ${RECORDSET}`;
 
 /**
@@ -344,7 +347,7 @@ export function createLogWriter(options: LogWriterOptions): LogWriter {
       }
       const chars = bodyChars(row);
       if (chars > 0 && queuedBodyChars + chars > maxBodyChars) {
-        row = { ...row, requestBody: null, responseBody: null };
+        row = { ...row, requestBody: null, responseBody: null, responseBodyDecoded: null };
         bodiesShed += 1;
       } else {
         queuedBodyChars += chars;

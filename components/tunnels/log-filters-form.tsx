@@ -35,7 +35,7 @@ const EMPTY_DRAFT: Record<DraftField, string> = {
 const TEXT_FILTERS = [
   { key: "path", label: "Path contains", placeholder: "/api/" },
   { key: "header", label: "Headers contain", placeholder: "x-request-id" },
-  // Only rows whose bodies were kept (Keep bodies) can match; compressed answers are not searched.
+  // Only rows whose bodies were kept (Keep bodies) can match; compressed answers by their decoded start.
   { key: "body", label: "Bodies contain", placeholder: "order_id" },
 ] as const satisfies readonly { key: DraftField; label: string; placeholder: string }[];
 

@@ -34,10 +34,14 @@ export class BodyKeeper {
     this.#kept += part.length;
   }
 
+  /** The kept bytes. */
+  bytes(): Buffer {
+    return this.#chunks.length === 1 ? this.#chunks[0]! : Buffer.concat(this.#chunks, this.#kept);
+  }
+
   /** The kept bytes as hex, the form the log row carries them in (COPY and JSON both take it). */
   hex(): string {
-    if (this.#chunks.length === 1) return this.#chunks[0]!.toString("hex");
-    return Buffer.concat(this.#chunks, this.#kept).toString("hex");
+    return this.bytes().toString("hex");
   }
 }
 

@@ -21,13 +21,21 @@ const row = (name: string, i: number, kept: boolean) => ({
   clientIp: "198.51.100.4",
   requestBody: kept ? Buffer.from(`password=hunter${i}`) : null,
   responseBody: kept ? Buffer.from("ok") : null,
+  responseBodyDecoded: kept ? Buffer.from("decoded") : null,
 });
 await db.requestLog.createMany({ data: Array.from({ length: 12 }, (_, i) => row("shop", i, i % 3 === 0)) });
 await db.requestLog.createMany({ data: Array.from({ length: 3 }, (_, i) => row("blog", i, true)) });
 
 const keptCount = (name: string) =>
   db.requestLog.count({
-    where: { name, OR: [{ requestBody: { not: null } }, { responseBody: { not: null } }] },
+    where: {
+      name,
+      OR: [
+        { requestBody: { not: null } },
+        { responseBody: { not: null } },
+        { responseBodyDecoded: { not: null } },
+      ],
+    },
   });
 
 test("deleting kept bodies keeps the rows and empties only that name's bodies", async () => {

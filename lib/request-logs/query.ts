@@ -38,7 +38,7 @@ export const requestLogFilterSchema = z.object({
   pathContains: optional(z.string().max(500, "Use at most 500 characters")),
   /** Text in a request or response header's name or value (hidden credentials match by name only). */
   headersContain: optional(z.string().max(500, "Use at most 500 characters")),
-  /** Text in a kept request or response body, as sent (a compressed answer is not searched). */
+  /** Text in a kept request or response body, as sent, or in a compressed answer's decoded start. */
   bodiesContain: optional(z.string().max(500, "Use at most 500 characters")),
   /** One visitor's address, as the log stores it. */
   clientIp: optional(
@@ -63,7 +63,14 @@ export type RequestLogFilter = z.input<typeof requestLogFilterSchema>;
 export interface RequestLogRow
   extends Omit<
     NewRequestLog,
-    "name" | "error" | "accessPage" | "requestHeaders" | "responseHeaders" | "requestBody" | "responseBody"
+    | "name"
+    | "error"
+    | "accessPage"
+    | "requestHeaders"
+    | "responseHeaders"
+    | "requestBody"
+    | "responseBody"
+    | "responseBodyDecoded"
   > {
   id: string;
   /** Why the relay answered itself, e.g. "tunnel_offline"; null when the local app answered. */
@@ -172,7 +179,8 @@ function whereSql(f: ParsedFilter): Prisma.Sql {
     // and matches the rest byte for byte.
     const pattern = containing(bytesEscaped(Buffer.from(f.bodiesContain, "utf8")));
     parts.push(
-      Prisma.sql`(encode(request_body, 'escape') ILIKE ${pattern} OR encode(response_body, 'escape') ILIKE ${pattern})`,
+      Prisma.sql`(encode(request_body, 'escape') ILIKE ${pattern} OR encode(response_body, 'escape') ILIKE ${pattern}
+        OR encode(response_body_decoded, 'escape') ILIKE ${pattern})`,
     );
   }
   if (f.clientIp) parts.push(Prisma.sql`client_ip = ${f.clientIp}`);

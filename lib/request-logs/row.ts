@@ -95,6 +95,11 @@ export interface NewRequestLog {
   /** The kept start of the request body as hex (bodies.ts), or null when the name keeps none. */
   requestBody: string | null;
   responseBody: string | null;
+  /**
+   * The start of a compressed response body decoded (hex, at most BODY_KEEP_BYTES), so a search of
+   * bodies finds text in it too; null when the response was not compressed or not kept.
+   */
+  responseBodyDecoded: string | null;
 }
 
 /** A high surrogate not followed by a low one, or a low one not preceded by a high one. */

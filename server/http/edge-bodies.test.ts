@@ -11,6 +11,7 @@ import { createLogger } from "../../lib/logger.ts";
 import { BODY_KEEP_BYTES } from "../../lib/request-logs/bodies.ts";
 import { viewBody } from "../../lib/request-logs/body-view.ts";
 import { parseStoredHeaders } from "../../lib/request-logs/headers.ts";
+import { listRequestLogs } from "../../lib/request-logs/query.ts";
 import { setKeepBodies } from "../../lib/request-logs/settings.ts";
 import { createTestDatabase, type TestDatabase } from "../../lib/testing/db.ts";
 import { type AccessGateHandle, createAccessGate } from "../access/gate.ts";
@@ -114,6 +115,14 @@ test("a name that keeps bodies logs the visitor's JSON and the app's gzipped ans
   const view = viewBody(response, Number(row.bytesOut), parseStoredHeaders(row.responseHeaders));
   assert.equal(view.encoding, "gzip");
   assert.deepEqual(JSON.parse(view.text!), { ok: true, path: "/api/echo" });
+  // Searching bodies finds the answer's text although it is stored compressed.
+  const found = await listRequestLogs(testDb.db, { name: "kept", bodiesContain: '"PATH":"/api/echo"' });
+  assert.deepEqual(
+    found.rows.map((r) => r.path),
+    ["/api/echo"],
+  );
+  const missing = await listRequestLogs(testDb.db, { name: "kept", bodiesContain: '"path":"/nowhere"' });
+  assert.equal(missing.rows.length, 0);
 });
 
 test("large bodies stream whole to the app and the visitor; the log keeps their first 64 KiB", async () => {

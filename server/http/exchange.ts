@@ -1,11 +1,13 @@
 import { performance } from "node:perf_hooks";
 import type { Admission } from "../../lib/db.ts";
-import type { KeptBodies } from "../../lib/request-logs/bodies.ts";
+import { BODY_KEEP_BYTES, type KeptBodies } from "../../lib/request-logs/bodies.ts";
+import { decodableEncoding, decompressStart } from "../../lib/request-logs/decompress.ts";
 import { captureHeaders } from "../../lib/request-logs/headers.ts";
 import {
   type AccessPage,
   capLogPath,
   capUserAgent,
+  type NewRequestLog,
   type RequestLogError,
 } from "../../lib/request-logs/row.ts";
 import type { LogWriter } from "../log-writer.ts";
@@ -126,7 +128,9 @@ export class ExchangeRecorder {
     exchange.finished = true;
     const durationMs = performance.now() - exchange.start;
     if (exchange.status === 0) exchange.status = CLIENT_CLOSED_STATUS;
-    this.#logWriter?.push({
+    // Only what the app sent: none when the relay answered in its place.
+    const responseBody = exchange.responseHeaders ? exchange.bodies?.response : undefined;
+    const row: NewRequestLog = {
       at: new Date(exchange.atMs),
       name: exchange.name,
       sessionId: exchange.tunnel?.sessionId ?? null,
@@ -146,9 +150,23 @@ export class ExchangeRecorder {
       requestHeaders: this.#logHeaders ? captureHeaders(exchange.requestHeaders) : null,
       responseHeaders: this.#logHeaders ? captureHeaders(exchange.responseHeaders) : null,
       requestBody: exchange.bodies?.request.hex() ?? null,
-      // Only what the app sent: none when the relay answered in its place.
-      responseBody: exchange.responseHeaders ? (exchange.bodies?.response.hex() ?? null) : null,
-    });
+      responseBody: responseBody?.hex() ?? null,
+      responseBodyDecoded: null,
+    };
+    const encoding =
+      responseBody && responseBody.kept > 0 && exchange.responseHeaders
+        ? decodableEncoding(exchange.responseHeaders)
+        : null;
+    if (encoding && this.#logWriter) {
+      // Decoded for searching, in zlib's thread pool: the row waits a moment, the relay does not.
+      const writer = this.#logWriter;
+      void decompressStart(responseBody!.bytes(), encoding, BODY_KEEP_BYTES).then((decoded) => {
+        row.responseBodyDecoded = decoded?.toString("hex") ?? null;
+        writer.push(row);
+      });
+    } else {
+      this.#logWriter?.push(row);
+    }
     const tunnel = exchange.tunnel;
     if (!tunnel) return;
     tunnel.recordRequest(exchange.bytesIn, exchange.bytesOut);

@@ -17,3 +17,6 @@ CREATE TABLE "pending_replays" (
 );
 
 CREATE INDEX "pending_replays_created_at_idx" ON "pending_replays"("created_at");
+
+-- A compressed kept response body's start, decoded, so that searching bodies finds its text too.
+ALTER TABLE "request_logs" ADD COLUMN "response_body_decoded" BYTEA;

@@ -147,7 +147,19 @@ test("the owner turns on Keep bodies, reads a request's JSON and the app's answe
       .getByRole("table", { name: "Request body fields" });
     await expect(fields.getByRole("row").filter({ hasText: /^name/ })).toContainText("Ada Lovelace");
     await expect(fields.getByRole("row").filter({ hasText: /^city/ })).toContainText("<London>");
-    await signup.click();
+
+    // What a visitor typed can go on its own: the row leaves the log, the others stay.
+    await log.getByRole("button", { name: "Delete this request…" }).click();
+    const one = page.getByRole("dialog", { name: "Delete this request?" });
+    await expect(one).toContainText("POST /signup: its headers and any kept bodies go from the log.");
+    await one.getByRole("button", { name: "Delete request" }).click();
+    await expect(one).toBeHidden();
+    await expect(signup).toHaveCount(0);
+    expect(await world.db.requestLog.count({ where: { name, path: "/signup" } })).toBe(0);
+    await expect(log.getByRole("button", { name: "Details of POST /orders?before=1" })).toHaveCount(1);
+    await page.reload();
+    await expect(log.getByRole("button", { name: "Details of POST /orders?before=1" })).toHaveCount(1);
+    await expect(signup).toHaveCount(0);
 
     // Searching the log by body finds the kept request, not the one from before.
     await page.getByLabel("Bodies contain").fill("<B>42");

@@ -5,17 +5,8 @@ import type { ActionResult, ActionState } from "@/lib/web/action-result";
 import { formError } from "@/lib/web/action-result";
 import { Alert } from "../ui/alert";
 import { Button } from "../ui/button";
-import type { EditedReplayAction } from "./edit-replay-form";
 
 export type ReplayAction = (state: ActionState<null>, form: FormData) => Promise<ActionResult<null>>;
-
-/** The owner's two ways of sending a logged request again, passed down from the page. */
-export interface ReplayActions {
-  /** As it was logged. */
-  send: ReplayAction;
-  /** As edited in the details (edit-replay-form.tsx). */
-  edit: EditedReplayAction;
-}
 
 /**
  * "Send again": asks the relay to send a logged request to the app once more. The answer is not

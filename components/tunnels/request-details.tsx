@@ -13,11 +13,22 @@ import { describeUserAgent } from "@/lib/web/user-agent";
 import { type BodiesState, useRequestBodies } from "../hooks/use-request-bodies";
 import { Button } from "../ui/button";
 import { CodeLine } from "../ui/code-line";
+import { ConfirmAction, type ConfirmableAction } from "../ui/confirm-action";
 import { LocalTime } from "../ui/local-time";
-import { EditReplayForm } from "./edit-replay-form";
+import { type EditedReplayAction, EditReplayForm } from "./edit-replay-form";
 import { HeaderList } from "./header-list";
-import { type ReplayActions, ReplayButton } from "./replay-button";
+import { type ReplayAction, ReplayButton } from "./replay-button";
 import { BodyPanel } from "./request-bodies";
+
+/** What the owner may do with a logged request, passed down from the page. */
+export interface RequestActions {
+  /** Send it to the app again as it was logged. */
+  send: ReplayAction;
+  /** Send it as edited in the details (edit-replay-form.tsx). */
+  edit: EditedReplayAction;
+  /** Delete it from the log. */
+  remove: ConfirmableAction;
+}
 
 /** Why a row has no response headers: an answer from Burrow, none at all, or an older row. */
 function noResponseHeaders(row: LogRow): string {
@@ -52,7 +63,7 @@ function ReplayItems({
   row: LogRow;
   publicUrl: string;
   body: BodiesState | null;
-  actions: ReplayActions | undefined;
+  actions: RequestActions | undefined;
 }) {
   const [editing, setEditing] = useState(false);
   const loaded = body?.status === "ready" ? body.bodies.request : undefined;
@@ -194,7 +205,8 @@ export function RequestDetails({
   publicUrl,
   visitorHref,
   pathHref,
-  replayActions,
+  actions,
+  onDeleted,
 }: {
   /** The tunnel name, for loading the kept bodies. */
   name: string;
@@ -204,8 +216,10 @@ export function RequestDetails({
   visitorHref?: string;
   /** The log narrowed to this row's path (without its query); absent when it already is. */
   pathHref?: string;
-  /** Send the request to the app again (the owner's log); absent where nobody may. */
-  replayActions?: ReplayActions;
+  /** Send the request again, or delete it (the owner's log); absent where nobody may. */
+  actions?: RequestActions;
+  /** The request was deleted: the log drops its row. */
+  onDeleted?: () => void;
 }) {
   const access = accessCell(row.admission, row.accessPage);
   const bodies = useRequestBodies(name, row.id, row.bodiesKept);
@@ -268,7 +282,21 @@ export function RequestDetails({
       </Item>
       <BodyItems name={name} row={row} bodies={bodies} />
       {!row.upgrade && (
-        <ReplayItems name={name} row={row} publicUrl={publicUrl} body={bodies} actions={replayActions} />
+        <ReplayItems name={name} row={row} publicUrl={publicUrl} body={bodies} actions={actions} />
+      )}
+      {actions && (
+        <div className="flex justify-end pt-2">
+          <ConfirmAction
+            action={actions.remove}
+            fields={{ name, id: row.id }}
+            triggerLabel="Delete this request…"
+            triggerVariant="ghost"
+            title="Delete this request?"
+            body={`${row.method} ${row.path}: its headers and any kept bodies go from the log. This cannot be undone.`}
+            confirmLabel="Delete request"
+            onDone={onDeleted}
+          />
+        </div>
       )}
     </dl>
   );

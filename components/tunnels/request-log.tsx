@@ -13,8 +13,7 @@ import { Button } from "../ui/button";
 import { cn } from "../ui/cn";
 import { LocalTime } from "../ui/local-time";
 import { LogExportLinks } from "./log-export-links";
-import type { ReplayActions } from "./replay-button";
-import { RequestDetails } from "./request-details";
+import { type RequestActions, RequestDetails } from "./request-details";
 import { useTunnelActivity } from "./tunnel-activity";
 
 /** Polling while the event stream is not connected (it failed, or a proxy does not pass it). */
@@ -45,7 +44,7 @@ export function RequestLog({
   initial,
   empty,
   actions,
-  replayActions,
+  requestActions,
 }: {
   name: string;
   /** The tunnel's public address, for replaying a request with curl. */
@@ -56,8 +55,8 @@ export function RequestLog({
   empty: ReactNode;
   /** Under the log while it shows requests (deleting them), those the live tail added included. */
   actions?: ReactNode;
-  /** Each request's "Send again" and "Edit and send" (request-details.tsx). */
-  replayActions?: ReplayActions;
+  /** Each request's Send again, Edit and send, and Delete (request-details.tsx). */
+  requestActions?: RequestActions;
 }) {
   const [rows, setRows] = useState<LogRow[]>(initial.rows);
   const [hasOlder, setHasOlder] = useState(initial.nextCursor !== null);
@@ -331,7 +330,8 @@ export function RequestLog({
                             publicUrl={publicUrl}
                             visitorHref={visitorHref(row)}
                             pathHref={pathHref(row)}
-                            replayActions={replayActions}
+                            actions={requestActions}
+                            onDeleted={() => setRows((current) => current.filter((r) => r.id !== row.id))}
                           />
                         </td>
                       </tr>

@@ -20,6 +20,7 @@ export function ConfirmAction({
   title,
   body,
   confirmLabel,
+  onDone,
 }: {
   action: ConfirmableAction;
   fields: Record<string, string>;
@@ -29,16 +30,25 @@ export function ConfirmAction({
   title: string;
   body?: ReactNode;
   confirmLabel: string;
+  /** Called once the action succeeded (the dialog has closed). */
+  onDone?: () => void;
 }) {
   const [state, formAction, pending] = useActionState(action, null);
   const [open, setOpen] = useState(false);
   const [error, setError] = useState<string | undefined>();
   const form = useRef<HTMLFormElement>(null);
+  // Read when the result arrives, not a reason to react again: callers pass a fresh closure.
+  const done = useRef(onDone);
+  useEffect(() => {
+    done.current = onDone;
+  }, [onDone]);
 
   useEffect(() => {
     if (!state) return;
-    if (state.ok) setOpen(false);
-    else setError(state.error.message);
+    if (state.ok) {
+      setOpen(false);
+      done.current?.();
+    } else setError(state.error.message);
   }, [state]);
 
   return (

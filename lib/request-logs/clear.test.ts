@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { after, test } from "node:test";
 import { createTestDatabase } from "../testing/db.ts";
-import { clearRequestLog } from "./clear.ts";
+import { clearRequestLog, deleteRequest } from "./clear.ts";
 
 const database = await createTestDatabase("logclear");
 after(() => database.drop());
@@ -55,8 +55,30 @@ test("another user's name is not found, and a bad choice is explained; neither c
   assert.equal(await db.requestLog.count({ where: { name: "shop" } }), 12);
 });
 
+test("deleting one request removes that row only, and only from the owner's own log", async () => {
+  const [first, second] = await db.requestLog.findMany({
+    where: { name: "shop" },
+    orderBy: { id: "asc" },
+    take: 2,
+  });
+  const blog = await db.requestLog.findFirstOrThrow({ where: { name: "blog" } });
+  await deleteRequest(db, owner.id, "SHOP", { id: String(first!.id) });
+  assert.equal(await db.requestLog.count({ where: { id: first!.id } }), 0);
+  assert.equal(await db.requestLog.count({ where: { id: second!.id } }), 1);
+  await assert.rejects(deleteRequest(db, owner.id, "shop", { id: String(first!.id) }), {
+    code: "not_found",
+    message: "This request is no longer in the log",
+  });
+  // Another name's row through one's own name, and another user's name: not found, still there.
+  await assert.rejects(deleteRequest(db, owner.id, "shop", { id: String(blog.id) }), { code: "not_found" });
+  await assert.rejects(deleteRequest(db, owner.id, "blog", { id: String(blog.id) }), { code: "not_found" });
+  await assert.rejects(deleteRequest(db, owner.id, "shop", { id: "1 OR 1=1" }), { code: "invalid_input" });
+  assert.equal(await db.requestLog.count({ where: { id: blog.id } }), 1);
+  assert.equal(await db.requestLog.count({ where: { name: "shop" } }), 11);
+});
+
 test("deleting all requests empties the name's log and only its log", async () => {
-  assert.equal(await clearRequestLog(db, owner.id, "shop", { what: "all" }), 12);
+  assert.equal(await clearRequestLog(db, owner.id, "shop", { what: "all" }), 11);
   assert.equal(await db.requestLog.count({ where: { name: "shop" } }), 0);
   assert.equal(await db.requestLog.count({ where: { name: "blog" } }), 3);
 });

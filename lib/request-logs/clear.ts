@@ -4,8 +4,10 @@
  */
 import { z } from "zod";
 import type { Db } from "../db.ts";
+import { AppError } from "../errors.ts";
 import { ownedReservation } from "../names/service.ts";
 import { parseInput } from "../validate.ts";
+import { requestRefSchema } from "./query.ts";
 import { deleteNameRows, inBatches, RETENTION_BATCH } from "./retention.ts";
 
 export const clearRequestLogSchema = z.object({
@@ -32,4 +34,12 @@ export async function clearRequestLog(db: Db, userId: string, name: string, inpu
         LIMIT ${RETENTION_BATCH}
       ))`,
   );
+}
+
+/** The owner's "Delete this request…": one row of the name's log, bodies and all. */
+export async function deleteRequest(db: Db, userId: string, name: string, input: unknown): Promise<void> {
+  const { id } = parseInput(requestRefSchema, input);
+  const reservation = await ownedReservation(db, userId, name);
+  const { count } = await db.requestLog.deleteMany({ where: { id: BigInt(id), name: reservation.name } });
+  if (count === 0) throw new AppError("not_found", "This request is no longer in the log");
 }

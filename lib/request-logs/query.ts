@@ -59,6 +59,11 @@ export const requestLogFilterSchema = z.object({
 });
 export type RequestLogFilter = z.input<typeof requestLogFilterSchema>;
 
+/** One request of a name's log, by its id (what the request details act on). */
+export const requestRefSchema = z.object({
+  id: z.string().regex(/^\d{1,19}$/, { message: "No such request" }),
+});
+
 /** One stored request, JSON-safe: the BIGINT id as a string, byte counts as numbers. */
 export interface RequestLogRow
   extends Omit<

@@ -12,12 +12,9 @@ import { getNameForUser } from "../names/service.ts";
 import { sendRelayCommand } from "../relay-control.ts";
 import { parseInput } from "../validate.ts";
 import { parseStoredHeaders } from "./headers.ts";
+import { requestRefSchema } from "./query.ts";
 import type { EditedReplay } from "./replay-edit.ts";
 import { headerValue, replayHeaders, replayProblem } from "./replay-rules.ts";
-
-export const replayRequestSchema = z.object({
-  id: z.string().regex(/^\d{1,19}$/, { message: "No such request" }),
-});
 
 /** A logged request as the relay sends it again. */
 export interface ReplayRequest {
@@ -41,7 +38,7 @@ export interface ReplayRequest {
  * of that name's rows (deleted since), conflict with the reason when it cannot be sent as it was.
  */
 export async function loadReplay(db: Db, name: string, id: string): Promise<ReplayRequest> {
-  const { id: rowId } = parseInput(replayRequestSchema, { id });
+  const { id: rowId } = parseInput(requestRefSchema, { id });
   const [row, settings] = await Promise.all([
     db.requestLog.findFirst({
       where: { id: BigInt(rowId), name },
@@ -88,7 +85,7 @@ export async function loadReplay(db: Db, name: string, id: string): Promise<Repl
  * the relay to send it. Returns at once; the answer arrives in the log (its live tail shows it).
  */
 export async function requestReplay(db: Db, userId: string, name: string, input: unknown): Promise<void> {
-  const { id } = parseInput(replayRequestSchema, input);
+  const { id } = parseInput(requestRefSchema, input);
   const owned = await onlineName(db, userId, name);
   await loadReplay(db, owned, id);
   await sendRelayCommand(db, { type: "replay", name: owned, id });
@@ -148,7 +145,7 @@ export async function dropStalePendingReplays(db: Db, olderThanMs: number): Prom
  * not_found when it is gone (taken, or older than PENDING_REPLAY_MAX_AGE_MS and cleaned up).
  */
 export async function takePendingReplay(db: Db, name: string, pendingId: string): Promise<ReplayRequest> {
-  const { id } = parseInput(replayRequestSchema, { id: pendingId });
+  const { id } = parseInput(requestRefSchema, { id: pendingId });
   const [taken, settings] = await Promise.all([
     db.$queryRaw<
       { method: string; path: string; headers: string; body: Uint8Array | null; clientIp: string }[]

@@ -3,8 +3,9 @@
 import { revalidatePath } from "next/cache";
 import { z } from "zod";
 import { AppError } from "@/lib/errors";
-import { clearRequestLog, clearRequestLogSchema } from "@/lib/request-logs/clear";
-import { replayRequestSchema, requestEditedReplay, requestReplay } from "@/lib/request-logs/replay";
+import { clearRequestLog, clearRequestLogSchema, deleteRequest } from "@/lib/request-logs/clear";
+import { requestRefSchema } from "@/lib/request-logs/query";
+import { requestEditedReplay, requestReplay } from "@/lib/request-logs/replay";
 import { editedReplaySchema } from "@/lib/request-logs/replay-edit";
 import { keepBodiesSchema, setKeepBodies } from "@/lib/request-logs/settings";
 import { defineAction } from "@/lib/web/action";
@@ -44,7 +45,7 @@ export const clearRequestLogAction = defineAction(
 
 /** Nothing to revalidate: the relay writes the replay's row, and the log's live tail shows it. */
 export const replayRequestAction = defineAction(
-  { schema: replayRequestSchema.extend({ name: nameField }) },
+  { schema: requestRefSchema.extend({ name: nameField }) },
   async ({ name, id }, { user }): Promise<null> => {
     await requestReplay(getDb(), user.id, name, { id });
     return null;
@@ -55,6 +56,16 @@ export const replayEditedAction = defineAction(
   { schema: editedReplaySchema.extend({ name: nameField }) },
   async ({ name, ...edit }, { user }): Promise<null> => {
     await requestEditedReplay(getDb(), user.id, name, edit);
+    return null;
+  },
+);
+
+/** The row goes from the open log on the client; a later render of the page no longer has it. */
+export const deleteRequestAction = defineAction(
+  { schema: requestRefSchema.extend({ name: nameField }) },
+  async ({ name, id }, { user }): Promise<null> => {
+    await deleteRequest(getDb(), user.id, name, { id });
+    revalidatePath(`/tunnels/${encodeURIComponent(name)}`);
     return null;
   },
 );

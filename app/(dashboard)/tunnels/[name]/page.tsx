@@ -28,6 +28,7 @@ import { getOwnNameOr404 } from "@/lib/web/tunnel-access";
 import { toLogRow, toTunnelStatus } from "@/lib/web/tunnel-dto";
 import {
   clearRequestLogAction,
+  deleteRequestAction,
   replayEditedAction,
   replayRequestAction,
   setKeepBodiesAction,
@@ -143,7 +144,11 @@ export default async function TunnelPage({ params, searchParams }: Props) {
                 name={detail.name}
                 publicUrl={url}
                 filters={filters}
-                replayActions={{ send: replayRequestAction, edit: replayEditedAction }}
+                requestActions={{
+                  send: replayRequestAction,
+                  edit: replayEditedAction,
+                  remove: deleteRequestAction,
+                }}
                 initial={{ rows: firstPage.rows.map(toLogRow), nextCursor: firstPage.nextCursor }}
                 actions={
                   <div className="mt-2 flex flex-wrap justify-end gap-2 border-t border-zinc-100 pt-4">

@@ -45,7 +45,7 @@ export interface RelayDeps {
 export interface RelayEventMap {
   /** The dashboard changed a name's access settings or share links: drop cached access state. */
   "access-changed": [name: string];
-  /** A control command arrived (after the relay acted on it; for a replay, once its row is queued). */
+  /** A control command arrived (after the relay acted on it; for a replay, once the answer is in). */
   command: [command: RelayCommand];
   /**
    * The control channel's LISTEN started working (true) or was lost (false): while false, dashboard

@@ -80,7 +80,7 @@ export interface HttpEdge {
   invalidate(name: string): void;
   /**
    * Sends a logged request to its tunnel's app again and logs the answer (replay.ts). Resolves when
-   * the row is queued; while the edge is closing, does nothing.
+   * the answer is in; while the edge is closing, does nothing.
    */
   replay(request: ReplayRequest): Promise<void>;
 }

@@ -157,10 +157,10 @@ export class ExchangeRecorder {
       responseBody && responseBody.kept > 0 && exchange.responseHeaders
         ? decodableEncoding(exchange.responseHeaders)
         : null;
-    if (encoding && this.#logWriter) {
+    if (encoding && responseBody && this.#logWriter) {
       // Decoded for searching, in zlib's thread pool: the row waits a moment, the relay does not.
       const writer = this.#logWriter;
-      void decompressStart(responseBody!.bytes(), encoding, BODY_KEEP_BYTES).then((decoded) => {
+      void decompressStart(responseBody.bytes(), encoding, BODY_KEEP_BYTES).then((decoded) => {
         row.responseBodyDecoded = decoded?.toString("hex") ?? null;
         writer.push(row);
       });

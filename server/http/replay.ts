@@ -33,7 +33,7 @@ export const REPLAY_READ_MS = 30_000;
  * Sends a logged request to the tunnel's app again, through the tunnel's channel pool like any
  * visitor's request, and logs the answer as a new row (admission REPLAY). The answer itself goes
  * nowhere but the log: its status, headers, size and, when the name keeps bodies, its start.
- * Resolves once that row is queued; never rejects.
+ * Resolves once the exchange is finished (its row on its way to the log); never rejects.
  */
 export function replayRequest(deps: ReplayDeps, request: ReplayRequest): Promise<void> {
   const tunnel = deps.registry.get(request.name);

@@ -91,7 +91,10 @@ test("the owner turns on Keep bodies, reads a request's JSON and the app's answe
     const rowsOfPath = log.getByRole("button", { name: `Details of POST ${path}` });
     await expect(rowsOfPath).toHaveCount(1);
     await details.getByRole("button", { name: "Send again" }).click();
-    await expect(details.getByRole("status")).toContainText("Sent. Your app’s answer is logged");
+    // Said where the owner clicked, once the answer's row is in.
+    await expect(details.getByRole("status")).toContainText(
+      /^Sent again from the dashboard \(Replay\)\. Your app answered 200\. Took .+; its row is at the top of the log\.$/,
+    );
     await expect(rowsOfPath).toHaveCount(2);
     const replayed = await world.db.requestLog.findFirstOrThrow({
       where: { name, path, admission: "REPLAY" },
@@ -123,7 +126,7 @@ test("the owner turns on Keep bodies, reads a request's JSON and the app's answe
     await edit.getByLabel("Path").fill("/orders/edited");
     await edit.getByLabel("Body").fill('{"order":"43"}');
     await edit.getByRole("button", { name: "Send edited request" }).click();
-    await expect(edit.getByRole("status")).toContainText("Sent.");
+    await expect(edit.getByRole("status")).toContainText("Your app answered 200.");
     await expect(edit.getByLabel("Path")).toHaveValue("/orders/edited");
     const edited = log.getByRole("button", { name: "Details of POST /orders/edited" });
     await expect(edited).toHaveCount(1);

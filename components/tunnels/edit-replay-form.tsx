@@ -5,6 +5,7 @@ import { type ActionResult, type ActionState, fieldError, formError } from "@/li
 import { Alert } from "../ui/alert";
 import { Button } from "../ui/button";
 import { TextAreaField, TextField } from "../ui/field";
+import { ReplayOutcome, type ReplayWatch, type SentReplay } from "./replay-outcome";
 
 export type EditedReplayAction = (state: ActionState<null>, form: FormData) => Promise<ActionResult<null>>;
 
@@ -29,6 +30,7 @@ export function EditReplayForm({
   initial,
   bodyNote,
   hidden,
+  watch,
   onClose,
 }: {
   action: EditedReplayAction;
@@ -39,9 +41,11 @@ export function EditReplayForm({
   bodyNote: string | null;
   /** Headers the log hid, so not in the form. */
   hidden: string[];
+  watch: ReplayWatch | undefined;
   onClose: () => void;
 }) {
   const [state, formAction, pending] = useActionState(action, null);
+  const [sent, setSent] = useState<SentReplay | null>(null);
   const [draft, setDraft] = useState(initial);
   const field = useId();
   const set = (key: keyof ReplayDraft) => (event: { target: { value: string } }) =>
@@ -50,6 +54,14 @@ export function EditReplayForm({
   return (
     <form
       action={formAction}
+      // As the server will read them (editedReplaySchema), to recognise the replay's row.
+      onSubmit={() =>
+        setSent({
+          afterId: watch?.newestId() ?? "0",
+          method: draft.method.trim().toUpperCase(),
+          path: draft.path.trim(),
+        })
+      }
       className="mt-3 space-y-1 rounded-md bg-white p-3 ring-1 ring-zinc-200"
       aria-label="Edit and send this request"
     >
@@ -116,7 +128,7 @@ export function EditReplayForm({
         </Button>
       </div>
       <div aria-live="polite" className="pt-2">
-        {state?.ok && <Alert tone="success">Sent. Your app’s answer is logged as a new request.</Alert>}
+        {state?.ok && sent && <ReplayOutcome watch={watch} sent={sent} />}
         {message && <Alert tone="error">{message}</Alert>}
       </div>
     </form>

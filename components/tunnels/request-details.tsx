@@ -18,6 +18,7 @@ import { LocalTime } from "../ui/local-time";
 import { type EditedReplayAction, EditReplayForm } from "./edit-replay-form";
 import { HeaderList } from "./header-list";
 import { type ReplayAction, ReplayButton } from "./replay-button";
+import type { ReplayWatch } from "./replay-outcome";
 import { BodyPanel } from "./request-bodies";
 
 /** What the owner may do with a logged request, passed down from the page. */
@@ -28,6 +29,8 @@ export interface RequestActions {
   edit: EditedReplayAction;
   /** Delete it from the log. */
   remove: ConfirmableAction;
+  /** Where a replay's answer turns up (the open log's rows). */
+  watch: ReplayWatch;
 }
 
 /** Why a row has no response headers: an answer from Burrow, none at all, or an older row. */
@@ -90,6 +93,9 @@ function ReplayItems({
                 action={actions.send}
                 name={name}
                 id={row.id}
+                method={row.method}
+                path={row.path}
+                watch={actions.watch}
                 problem={replayProblem({
                   path: row.path,
                   upgrade: row.upgrade,
@@ -117,6 +123,7 @@ function ReplayItems({
                       : null
                   }
                   hidden={hiddenHeaderNames(row.requestHeaders)}
+                  watch={actions.watch}
                   onClose={() => setEditing(false)}
                 />
               ) : (

@@ -13,6 +13,7 @@ import { Button } from "../ui/button";
 import { cn } from "../ui/cn";
 import { LocalTime } from "../ui/local-time";
 import { LogExportLinks } from "./log-export-links";
+import type { ReplayWatch } from "./replay-outcome";
 import { type RequestActions, RequestDetails } from "./request-details";
 import { useTunnelActivity } from "./tunnel-activity";
 
@@ -56,7 +57,7 @@ export function RequestLog({
   /** Under the log while it shows requests (deleting them), those the live tail added included. */
   actions?: ReactNode;
   /** Each request's Send again, Edit and send, and Delete (request-details.tsx). */
-  requestActions?: RequestActions;
+  requestActions?: Omit<RequestActions, "watch">;
 }) {
   const [rows, setRows] = useState<LogRow[]>(initial.rows);
   const [hasOlder, setHasOlder] = useState(initial.nextCursor !== null);
@@ -72,6 +73,18 @@ export function RequestLog({
       return next;
     });
   const newest = useRef(initial.rows[0]?.id ?? "0");
+  /** A replay's answer among the rows, for the details that sent it (replay-outcome.tsx). */
+  const replayWatch: ReplayWatch = {
+    newestId: () => newest.current,
+    find: (afterId, method, path) =>
+      rows.find(
+        (r) =>
+          r.admission === "REPLAY" &&
+          r.method === method &&
+          r.path === path &&
+          BigInt(r.id) > BigInt(afterId),
+      ),
+  };
   const shown = useRef(rows.length);
   useEffect(() => {
     shown.current = rows.length;
@@ -330,7 +343,7 @@ export function RequestLog({
                             publicUrl={publicUrl}
                             visitorHref={visitorHref(row)}
                             pathHref={pathHref(row)}
-                            actions={requestActions}
+                            actions={requestActions && { ...requestActions, watch: replayWatch }}
                             onDeleted={() => setRows((current) => current.filter((r) => r.id !== row.id))}
                           />
                         </td>

@@ -9,6 +9,7 @@ import {
   type LocalApp,
   requestEdge,
   type SshTunnelClient,
+  startDroppingApp,
   startEdgeTestRelay,
   startLocalApp,
   startSshTunnel,
@@ -105,17 +106,8 @@ test("200 keep-alive requests on one visitor connection reuse one channel", asyn
 });
 
 test("an app dropping a reused connection: an idempotent request is retried once on a fresh channel, a POST is not", async () => {
-  // Each app connection answers its first request and drops the connection on the next one, as an
-  // app closing an idle keep-alive connection just as the relay reuses it would.
-  const served = new WeakMap<Socket, number>();
   const seen: string[] = [];
-  const flaky = await startLocalApp((req, res) => {
-    const count = (served.get(req.socket) ?? 0) + 1;
-    served.set(req.socket, count);
-    seen.push(`${req.method} ${req.url} ${count}`);
-    if (count > 1) req.socket.destroy();
-    else res.end(`ok ${req.url}`);
-  });
+  const flaky = await startDroppingApp(seen);
   const flakyClient = await startSshTunnel(relay, "flaky", flaky.port);
   try {
     const flakyHost = `flaky.${TEST_DOMAIN}`;

@@ -6,7 +6,6 @@
  */
 import assert from "node:assert/strict";
 import http, { type IncomingHttpHeaders } from "node:http";
-import type { Socket } from "node:net";
 import { after, before, test } from "node:test";
 import type { Admission } from "../../lib/db.ts";
 import { AppError } from "../../lib/errors.ts";
@@ -21,6 +20,7 @@ import {
   type LocalApp,
   requestEdge,
   type SshTunnelClient,
+  startDroppingApp,
   startEdgeTestRelay,
   startLocalApp,
   startSshTunnel,
@@ -345,17 +345,8 @@ test("an edited request is sent as edited, and its row shows what was sent", asy
 });
 
 test("a replay that meets a connection the app just dropped is sent once more on a fresh one", async () => {
-  // Each app connection answers its first request and drops the connection on the next one, as an
-  // app closing an idle keep-alive connection just as the relay reuses it would.
-  const served = new WeakMap<Socket, number>();
   const flakySeen: string[] = [];
-  const flaky = await startLocalApp((req, res) => {
-    const count = (served.get(req.socket) ?? 0) + 1;
-    served.set(req.socket, count);
-    flakySeen.push(`${req.url} ${count}`);
-    if (count > 1) req.socket.destroy();
-    else res.end("ok");
-  });
+  const flaky = await startDroppingApp(flakySeen);
   const client = await startSshTunnel(relay, "flaky", flaky.port);
   try {
     assert.equal((await requestEdge(relay, { host: `flaky.${TEST_DOMAIN}`, path: "/page" })).status, 200);
@@ -363,7 +354,7 @@ test("a replay that meets a connection the app just dropped is sent once more on
     const replayed = await loggedRow("flaky", "/page", "REPLAY");
     assert.equal(replayed.status, 200);
     assert.equal(replayed.error, null);
-    assert.deepEqual(flakySeen, ["/page 1", "/page 2", "/page 1"]);
+    assert.deepEqual(flakySeen, ["GET /page 1", "GET /page 2", "GET /page 1"]);
   } finally {
     await client.stop();
     await flaky.close();

@@ -252,6 +252,22 @@ export interface LocalApp {
   close(): Promise<void>;
 }
 
+/**
+ * A local app whose connections each answer their first request ("ok <path>") and drop the
+ * connection on the next one, as an app closing an idle keep-alive connection just as the relay
+ * reuses it would. `seen` gets "<method> <path> <nth request on its connection>" for each request.
+ */
+export function startDroppingApp(seen: string[]): Promise<LocalApp> {
+  const served = new WeakMap<net.Socket, number>();
+  return startLocalApp((req, res) => {
+    const count = (served.get(req.socket) ?? 0) + 1;
+    served.set(req.socket, count);
+    seen.push(`${req.method} ${req.url} ${count}`);
+    if (count > 1) req.socket.destroy();
+    else res.end(`ok ${req.url}`);
+  });
+}
+
 /** A local app on 127.0.0.1 that counts the connections it accepts. */
 export async function startLocalApp(handler: http.RequestListener): Promise<LocalApp> {
   let connections = 0;

@@ -4,7 +4,7 @@ import Link from "next/link";
 import { type ReactNode, useState } from "react";
 import type { BodyView } from "@/lib/request-logs/body-view";
 import { headerLines } from "@/lib/request-logs/replay-edit";
-import { hiddenHeaderNames, replayHeaders, replayProblem } from "@/lib/request-logs/replay-rules";
+import { replayHeaders, replayProblem } from "@/lib/request-logs/replay-rules";
 import { curlCommand } from "@/lib/web/curl-command";
 import { formatBytes, formatDuration } from "@/lib/web/format";
 import { accessCell, describeOutcome } from "@/lib/web/log-access";
@@ -104,7 +104,7 @@ function ReplayItems({
                   keptBodyBytes: body?.status === "ready" ? (body.bodies.request?.kept ?? null) : null,
                   requestHeaders: row.requestHeaders,
                 })}
-                hidden={hiddenHeaderNames(row.requestHeaders)}
+                hidden={replay.hidden}
               />
               {editing ? (
                 <EditReplayForm
@@ -122,7 +122,7 @@ function ReplayItems({
                       ? `Empty: the logged ${formatBytes(row.bytesIn)} body is not here (${why}). Sent as typed (UTF-8).`
                       : null
                   }
-                  hidden={hiddenHeaderNames(row.requestHeaders)}
+                  hidden={replay.hidden}
                   watch={actions.watch}
                   onClose={() => setEditing(false)}
                 />

@@ -1,4 +1,5 @@
 import { CUT_NAME, type HeaderPair } from "../request-logs/headers.ts";
+import { hiddenHeaderNames } from "../request-logs/replay-rules.ts";
 
 // Pure: the request details build it on the client from a log row.
 
@@ -44,21 +45,16 @@ export function curlCommand(
   // A GET with a body names its method too: with --data-raw alone, curl would send a POST.
   else if (method !== "GET" || body !== undefined) words.push("-X", shellQuote(method));
   words.push(shellQuote(`${publicUrl.replace(/\/+$/, "")}${path.startsWith("/") ? path : `/${path}`}`));
-  const hidden: string[] = [];
   let compressed = false;
   for (const [name, value] of headers) {
     const lower = name.toLowerCase();
     if (lower === "accept-encoding") compressed = true;
-    if (LEFT_TO_CURL.has(lower) || name === CUT_NAME) continue;
-    if (value === null) {
-      if (!hidden.includes(name)) hidden.push(name);
-      continue;
-    }
+    if (value === null || LEFT_TO_CURL.has(lower) || name === CUT_NAME) continue;
     words.push("-H", shellQuote(`${name}: ${value}`));
   }
   // --data-raw sends the text as it is (no "@file" reading); -X above keeps the method curl would
   // otherwise turn into POST.
   if (body !== undefined) words.push("--data-raw", shellQuote(body));
   if (compressed) words.push("--compressed");
-  return { command: words.join(" "), hidden };
+  return { command: words.join(" "), hidden: hiddenHeaderNames(headers) };
 }

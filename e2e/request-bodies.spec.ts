@@ -206,3 +206,61 @@ test("the owner turns on Keep bodies, reads a request's JSON and the app's answe
     await owner.close();
   }
 });
+
+test("a request's own link opens it above the log, a replay links to the request it was sent from, a gone one says so", async ({
+  browser,
+}) => {
+  test.setTimeout(90_000);
+  const burrow = burrowUnderTest();
+  const name = await world.connect();
+  const owner = await world.ownerContext(browser);
+  const page = await owner.newPage();
+  try {
+    await curl(burrow, name, "/hello?first=1");
+    await page.goto(`/tunnels/${name}`);
+    const log = page.getByRole("table", { name: `Requests to ${name}, newest first` });
+    await log.getByRole("button", { name: "Details of GET /hello?first=1" }).click();
+    const original = await world.db.requestLog.findFirstOrThrow({
+      where: { name, path: "/hello?first=1" },
+      select: { id: true },
+    });
+    const link = `${burrow.dashboardUrl}/tunnels/${name}?request=${original.id}`;
+    await expect(log.getByRole("row").filter({ hasText: "What happened" }).locator("code").last()).toHaveText(
+      link,
+    );
+
+    // Opened from its link, the request is shown with its details above the log (even once newer
+    // requests pushed it off the log's first page, which this does not need to wait for).
+    await page.goto(link);
+    const linked = page.getByRole("region", { name: "Linked request" });
+    await expect(linked).toContainText("GET /hello?first=1 · 200");
+    await expect(linked).toContainText("What happened");
+
+    // Sent again from there: the replay's row comes into the log and links back to the original.
+    await linked.getByRole("button", { name: "Send again" }).click();
+    await expect(linked.getByRole("status")).toContainText("Your app answered 200.");
+    const rows = log.getByRole("button", { name: "Details of GET /hello?first=1" });
+    await expect(rows).toHaveCount(2);
+    await linked.getByRole("link", { name: "Close" }).click();
+    await expect(linked).toHaveCount(0);
+    await expect(page).not.toHaveURL(/request=/);
+    await rows.first().click();
+    const replay = log.getByRole("row").filter({ hasText: "What happened" });
+    await expect(replay).toContainText("Sent again from the dashboard (Replay).");
+    await replay.getByRole("link", { name: "The request it was sent from" }).click();
+    await expect(page).toHaveURL(new RegExp(`[?&]request=${original.id}$`));
+    await expect(linked).toContainText("GET /hello?first=1 · 200");
+    await expect(linked).not.toContainText("Sent again from the dashboard");
+
+    // Deleted since: the link says so instead of showing something else.
+    await world.db.requestLog.delete({ where: { id: original.id } });
+    await page.goto(link);
+    await expect(linked).toContainText("This request is no longer in the log");
+    await page.goto(`/tunnels/${name}?request=12ab`);
+    await expect(linked).toContainText("This link does not name a request of this log");
+    const replayRow = await world.db.requestLog.findFirstOrThrow({ where: { name, admission: "REPLAY" } });
+    expect(replayRow.replayOf).toBe(original.id);
+  } finally {
+    await owner.close();
+  }
+});

@@ -26,6 +26,7 @@ function row(path: string, requestHeaders: string | null = null): NewRequestLog 
     requestBody: null,
     responseBody: null,
     responseBodyDecoded: null,
+    replayOf: null,
   };
 }
 
@@ -33,7 +34,7 @@ test("COPY data is one escaped line per row, NULL as \\N", () => {
   const text = Buffer.concat([...copyData([row("/a\tb\\c\nd")])]).toString("utf8");
   assert.equal(
     text,
-    "2026-12-03T10:00:00.000Z\tapp\t\\N\tGET\t/a\\tb\\\\c\\nd\t200\t1.5\t0\t12\t203.0.113.5\t\\N\tf\tPUBLIC\t\\N\t\\N\t\\N\t\\N\t\\N\t\\N\t\\N\t\\N\n",
+    "2026-12-03T10:00:00.000Z\tapp\t\\N\tGET\t/a\\tb\\\\c\\nd\t200\t1.5\t0\t12\t203.0.113.5\t\\N\tf\tPUBLIC\t\\N\t\\N\t\\N\t\\N\t\\N\t\\N\t\\N\t\\N\t\\N\n",
   );
 });
 
@@ -51,6 +52,13 @@ test("a large batch comes in chunks of at most 64 KiB that end at line ends; an 
     lines.map((line) => line.split("\t")[4]),
     rows.map((r) => r.path),
   );
+});
+
+test("a replay's original id is written as a number", () => {
+  const text = Buffer.concat([
+    ...copyData([{ ...row("/r"), admission: "REPLAY", replayOf: "9007199254740993" }]),
+  ]);
+  assert.equal(text.toString("utf8").split("\t").at(-1), "9007199254740993\n");
 });
 
 test("no rows, no data", () => {

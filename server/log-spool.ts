@@ -5,6 +5,7 @@ import { z } from "zod";
 import { Admission } from "../lib/db.ts";
 import type { Logger } from "../lib/logger.ts";
 import { isBodyHex } from "../lib/request-logs/bodies.ts";
+import { REQUEST_ID } from "../lib/request-logs/request-id.ts";
 import { ACCESS_PAGES, type NewRequestLog, REQUEST_LOG_ERRORS } from "../lib/request-logs/row.ts";
 
 /** The spool's name in BURROW_DATA_DIR. */
@@ -35,6 +36,8 @@ const spooledRowSchema = z.object({
   requestBody: z.string().refine(isBodyHex).nullable().default(null),
   responseBody: z.string().refine(isBodyHex).nullable().default(null),
   responseBodyDecoded: z.string().refine(isBodyHex).nullable().default(null),
+  // Absent in spools written before replays named their original.
+  replayOf: z.string().regex(REQUEST_ID).nullable().default(null),
 }) satisfies z.ZodType<NewRequestLog>;
 
 /**

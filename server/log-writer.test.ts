@@ -49,6 +49,7 @@ function row(i: number, overrides: Partial<NewRequestLog> = {}): NewRequestLog {
     requestHeaders: null,
     responseHeaders: null,
     responseBodyDecoded: null,
+    replayOf: null,
     requestBody: null,
     responseBody: null,
     ...overrides,
@@ -195,7 +196,7 @@ const BODIES = [
   randomBytes(BODY_KEEP_BYTES),
 ];
 for (const [via, runner] of runners)
-  test(`kept bodies are stored byte for byte (every byte value, empty, 64 KiB), through ${via}`, async () => {
+  test(`kept bodies and a replay's original are stored as queued (every byte value, empty, 64 KiB), through ${via}`, async () => {
     const name = `bodies-${via.replaceAll(" ", "-")}`;
     const writer = createLogWriter({ sql: runner(), maxQueue: 100, logger: recordingLogger() });
     BODIES.forEach((body, i) => {
@@ -205,6 +206,8 @@ for (const [via, runner] of runners)
           requestBody: body.toString("hex"),
           responseBody: Buffer.from(body).reverse().toString("hex"),
           responseBodyDecoded: Buffer.concat([body, body]).toString("hex"),
+          // Beyond a double's precision: the id must travel as text, not as a JSON number.
+          replayOf: String(9007199254740993n + BigInt(i)),
         }),
       );
     });
@@ -213,17 +216,23 @@ for (const [via, runner] of runners)
     const stored = await testDb.db.requestLog.findMany({
       where: { name },
       orderBy: { id: "asc" },
-      select: { requestBody: true, responseBody: true, responseBodyDecoded: true },
+      select: { requestBody: true, responseBody: true, responseBodyDecoded: true, replayOf: true },
     });
     assert.deepEqual(
       stored.map((r) => [
         r.requestBody && Buffer.from(r.requestBody),
         r.responseBody && Buffer.from(r.responseBody),
         r.responseBodyDecoded && Buffer.from(r.responseBodyDecoded),
+        r.replayOf,
       ]),
       [
-        ...BODIES.map((body) => [body, Buffer.from(body).reverse(), Buffer.concat([body, body])]),
-        [null, null, null],
+        ...BODIES.map((body, i) => [
+          body,
+          Buffer.from(body).reverse(),
+          Buffer.concat([body, body]),
+          9007199254740993n + BigInt(i),
+        ]),
+        [null, null, null, null],
       ],
     );
     await writer.close();

@@ -87,7 +87,7 @@ const RECORDSET = `json_to_recordset($1::json) AS r(
   "durationMs" float8, "bytesIn" bigint, "bytesOut" bigint, "clientIp" text, "userAgent" text,
   "upgrade" bool, "admission" text, "shareLinkId" text, "error" text, "accessPage" text,
   "requestHeaders" text, "responseHeaders" text, "requestBody" text, "responseBody" text,
-  "responseBodyDecoded" text)`;
+  "responseBodyDecoded" text, "replayOf" bigint)`;
 
 /**
  * A batch through the Prisma client (which cannot COPY). The log pool sends batches with COPY
@@ -97,11 +97,12 @@ const INSERT_SQL = `
 INSERT INTO request_logs
   (at, name, session_id, method, path, status, duration_ms, bytes_in, bytes_out, client_ip,
    user_agent, upgrade, admission, share_link_id, error, access_page, request_headers, response_headers,
-   request_body, response_body, response_body_decoded)
+   request_body, response_body, response_body_decoded, replay_of)
 SELECT r."at", r."name", r."sessionId", r."method", r."path", r."status", r."durationMs", r."bytesIn",
        r."bytesOut", r."clientIp", r."userAgent", r."upgrade", r."admission"::admission, r."shareLinkId",
        r."error", r."accessPage", r."requestHeaders", r."responseHeaders",
-       decode(r."requestBody", 'hex'), decode(r."responseBody", 'hex'), decode(r."responseBodyDecoded", 'hex')
+       decode(r."requestBody", 'hex'), decode(r."responseBody", 'hex'), decode(r."responseBodyDecoded", 'hex'),
+       r."replayOf"
 FROM ${RECORDSET}`;
 
 /**

@@ -214,6 +214,8 @@ export function RequestDetails({
   pathHref,
   actions,
   onDeleted,
+  permalink,
+  originalHref,
 }: {
   /** The tunnel name, for loading the kept bodies. */
   name: string;
@@ -227,6 +229,10 @@ export function RequestDetails({
   actions?: RequestActions;
   /** The request was deleted: the log drops its row. */
   onDeleted?: () => void;
+  /** This request's own address in the dashboard, to copy. */
+  permalink?: string;
+  /** For a replay: where the request it was sent from is shown. */
+  originalHref?: string;
 }) {
   const access = accessCell(row.admission, row.accessPage);
   const bodies = useRequestBodies(name, row.id, row.bodiesKept);
@@ -235,6 +241,13 @@ export function RequestDetails({
     // as wide as the screen, the details wrap instead of running off to the right.
     <dl className="sticky left-3 max-w-[calc(100vw-8rem)] space-y-2 text-sm sm:static sm:max-w-none">
       <Item term="What happened">{describeOutcome(row)}</Item>
+      {row.replayOf !== null && originalHref && (
+        <Item term="Replay of">
+          <Link href={originalHref} className="font-medium text-indigo-700 hover:underline">
+            The request it was sent from
+          </Link>
+        </Item>
+      )}
       <Item term="Request">
         <span className="font-mono text-xs break-all">
           {row.method} {row.path}
@@ -290,6 +303,14 @@ export function RequestDetails({
       <BodyItems name={name} row={row} bodies={bodies} />
       {!row.upgrade && (
         <ReplayItems name={name} row={row} publicUrl={publicUrl} body={bodies} actions={actions} />
+      )}
+      {permalink && (
+        <Item term="Link">
+          <CodeLine text={permalink} copyLabel="Copy link to this request" />
+          <p className="mt-1 text-xs text-zinc-500">
+            Opens these details while you are signed in; nobody else can open them.
+          </p>
+        </Item>
       )}
       {actions && (
         <div className="flex justify-end pt-2">

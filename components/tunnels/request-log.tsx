@@ -1,17 +1,18 @@
 "use client";
 
-import { usePathname } from "next/navigation";
+import { usePathname, useRouter } from "next/navigation";
 import { Fragment, type ReactNode, useCallback, useEffect, useRef, useState } from "react";
 import { normalizeIpAddress } from "@/lib/forwarding/ip-address";
 import { formatBytes, formatDuration, type StatusTone, statusTone } from "@/lib/web/format";
 import { accessCell } from "@/lib/web/log-access";
-import { type LogFilters, logFiltersToQuery } from "@/lib/web/log-filters";
+import { type LogFilters, linkedRequestHref, logFiltersToQuery } from "@/lib/web/log-filters";
 import type { LogPage, LogRow } from "@/lib/web/tunnel-dto";
 import { useServerEvents } from "../hooks/use-server-events";
 import { useVisibleInterval } from "../hooks/use-visible-interval";
 import { Button } from "../ui/button";
 import { cn } from "../ui/cn";
 import { LocalTime } from "../ui/local-time";
+import { LinkedRequest } from "./linked-request";
 import { LogExportLinks } from "./log-export-links";
 import type { ReplayWatch } from "./replay-outcome";
 import { type RequestActions, RequestDetails } from "./request-details";
@@ -46,6 +47,8 @@ export function RequestLog({
   empty,
   actions,
   requestActions,
+  linked,
+  dashboardUrl,
 }: {
   name: string;
   /** The tunnel's public address, for replaying a request with curl. */
@@ -58,6 +61,10 @@ export function RequestLog({
   actions?: ReactNode;
   /** Each request's Send again, Edit and send, and Delete (request-details.tsx). */
   requestActions?: Omit<RequestActions, "watch">;
+  /** The request the page's link names (readLinkedRequest), shown open above the log. */
+  linked?: { id: string; row: LogRow | null };
+  /** The dashboard's address, for each request's link to copy. */
+  dashboardUrl: string;
 }) {
   const [rows, setRows] = useState<LogRow[]>(initial.rows);
   const [hasOlder, setHasOlder] = useState(initial.nextCursor !== null);
@@ -106,6 +113,25 @@ export function RequestLog({
   };
   const base = `/api/tunnels/${encodeURIComponent(name)}/logs`;
   const query = logFiltersToQuery(filters);
+  const router = useRouter();
+  const closeLinkedHref = `${pathname}${query ? `?${query}` : ""}`;
+  /** A row's details, wherever they are open; `onGone` after it was deleted. */
+  const details = (row: LogRow, onGone?: () => void) => (
+    <RequestDetails
+      name={name}
+      row={row}
+      publicUrl={publicUrl}
+      visitorHref={visitorHref(row)}
+      pathHref={pathHref(row)}
+      actions={requestActions && { ...requestActions, watch: replayWatch }}
+      onDeleted={() => {
+        setRows((current) => current.filter((r) => r.id !== row.id));
+        onGone?.();
+      }}
+      permalink={linkedRequestHref(`${dashboardUrl}/tunnels/${encodeURIComponent(name)}`, {}, row.id)}
+      originalHref={row.replayOf !== null ? linkedRequestHref(pathname, filters, row.replayOf) : undefined}
+    />
+  );
   const endpoint = `${base}?${query ? `${query}&` : ""}`;
 
   // Aborts a fetch still running when the log goes away (new filters mount a new log: the page keys it).
@@ -217,6 +243,11 @@ export function RequestLog({
           {rows.length > 0 && <LogExportLinks endpoint={`${base}/export?${query ? `${query}&` : ""}`} />}
         </div>
       </div>
+      {linked && (
+        <LinkedRequest id={linked.id} row={linked.row} closeHref={closeLinkedHref}>
+          {linked.row && details(linked.row, () => router.replace(closeLinkedHref, { scroll: false }))}
+        </LinkedRequest>
+      )}
       {rows.length === 0 ? (
         empty
       ) : (
@@ -337,15 +368,7 @@ export function RequestLog({
                       <tr id={detailsId} className="bg-zinc-50">
                         <td />
                         <td colSpan={8} className="px-3 pt-1 pb-4">
-                          <RequestDetails
-                            name={name}
-                            row={row}
-                            publicUrl={publicUrl}
-                            visitorHref={visitorHref(row)}
-                            pathHref={pathHref(row)}
-                            actions={requestActions && { ...requestActions, watch: replayWatch }}
-                            onDeleted={() => setRows((current) => current.filter((r) => r.id !== row.id))}
-                          />
+                          {details(row)}
                         </td>
                       </tr>
                     )}

@@ -33,6 +33,7 @@ export type ExportedRequest = Pick<
   | "requestHeaders"
   | "responseHeaders"
   | "bodiesKept"
+  | "replayOf"
 > & {
   /** ISO 8601, UTC. */
   at: string;
@@ -64,6 +65,7 @@ export function toExportedRequest(row: RequestLogRow): ExportedRequest {
     requestHeaders: row.requestHeaders,
     responseHeaders: row.responseHeaders,
     bodiesKept: row.bodiesKept,
+    replayOf: row.replayOf,
   };
 }
 
@@ -84,6 +86,8 @@ export const CSV_COLUMNS = [
   "answered_by_relay",
   "request_headers",
   "response_headers",
+  // Last, so that columns added later leave the earlier ones where spreadsheets expect them.
+  "replay_of",
 ] as const;
 
 /**
@@ -122,6 +126,7 @@ export function csvLine(request: ExportedRequest): string {
     request.answeredByRelay,
     headerCell(request.requestHeaders),
     headerCell(request.responseHeaders),
+    request.replayOf,
   ]
     .map(csvField)
     .join(",")}\r\n`;

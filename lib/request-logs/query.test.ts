@@ -3,7 +3,7 @@ import { after, test } from "node:test";
 import { AppError } from "../errors.ts";
 import { createTestDatabase } from "../testing/db.ts";
 import { captureHeaders } from "./headers.ts";
-import { bytesEscaped, escapeLike, listRequestLogs, requestStats } from "./query.ts";
+import { bytesEscaped, escapeLike, findRequestLog, listRequestLogs, requestStats } from "./query.ts";
 
 const database = await createTestDatabase("logs");
 after(() => database.drop());
@@ -59,6 +59,47 @@ test("rows are JSON-safe", async () => {
   assert.equal(typeof row.id, "string");
   assert.equal(typeof row.bytesOut, "number");
   assert.doesNotThrow(() => JSON.stringify(rows));
+});
+
+test("one request by id, as the log lists it, only under its own name", async () => {
+  const [newest] = (await listRequestLogs(db, { name: "shop", limit: 1 })).rows;
+  const original = await db.requestLog.create({
+    data: {
+      ...base,
+      name: "shop",
+      method: "POST",
+      path: "/hook",
+      status: 201,
+      requestBody: Buffer.from("x"),
+    },
+  });
+  const replay = await db.requestLog.create({
+    data: {
+      ...base,
+      name: "shop",
+      method: "POST",
+      path: "/hook",
+      status: 201,
+      admission: "REPLAY",
+      replayOf: original.id,
+    },
+  });
+  try {
+    const found = await findRequestLog(db, "shop", String(original.id));
+    assert.equal(found?.path, "/hook");
+    assert.equal(found?.bodiesKept, true);
+    assert.equal(found?.replayOf, null);
+    assert.equal((await findRequestLog(db, "shop", String(replay.id)))?.replayOf, String(original.id));
+    assert.equal((await findRequestLog(db, "shop", newest!.id))?.id, newest!.id);
+    assert.equal(await findRequestLog(db, "other", String(original.id)), null, "another name's log");
+    assert.equal(await findRequestLog(db, "shop", "999999999"), null);
+    await assert.rejects(
+      findRequestLog(db, "shop", "1; DROP"),
+      (e) => e instanceof AppError && e.code === "invalid_input",
+    );
+  } finally {
+    await db.requestLog.deleteMany({ where: { id: { in: [original.id, replay.id] } } });
+  }
 });
 
 test("filters: status class, method, time range", async () => {

@@ -11,11 +11,12 @@ import { AppError } from "../errors.ts";
 import { normalizeIpAddress } from "../forwarding/ip-address.ts";
 import { parseInput } from "../validate.ts";
 import { type HeaderPair, parseStoredHeaders } from "./headers.ts";
+import { REQUEST_ID } from "./request-id.ts";
 import type { NewRequestLog } from "./row.ts";
 
 const emptyAsUndefined = (v: unknown) => (v === "" || v === null ? undefined : v);
 const optional = <T extends z.ZodType>(schema: T) => z.preprocess(emptyAsUndefined, schema.optional());
-const idCursor = z.string().regex(/^\d{1,19}$/, "Use a request id");
+const idCursor = z.string().regex(REQUEST_ID, "Use a request id");
 
 export const STATUS_CLASSES = ["2xx", "3xx", "4xx", "5xx"] as const;
 export type StatusClass = (typeof STATUS_CLASSES)[number];
@@ -61,7 +62,7 @@ export type RequestLogFilter = z.input<typeof requestLogFilterSchema>;
 
 /** One request of a name's log, by its id (what the request details act on). */
 export const requestRefSchema = z.object({
-  id: z.string().regex(/^\d{1,19}$/, { message: "No such request" }),
+  id: z.string().regex(REQUEST_ID, { message: "No such request" }),
 });
 
 /** One stored request, JSON-safe: the BIGINT id as a string, byte counts as numbers. */
@@ -132,25 +133,42 @@ export async function listRequestLogs(db: Db, filter: RequestLogFilter): Promise
   const more = matches.length > f.limit;
   const ids = matches.slice(0, f.limit);
   if (tail) ids.reverse();
+  return {
+    rows: await rowsOf(db, f.name, ids),
+    nextCursor: !tail && more ? String(ids[ids.length - 1]!.id) : null,
+  };
+}
+
+/**
+ * One request of a name's log, as the log lists it (a request's own link, a replay's original);
+ * null when it is not one of that name's rows (deleted, expired, or never was).
+ */
+export async function findRequestLog(db: Db, name: string, id: string): Promise<RequestLogRow | null> {
+  const ref = parseInput(requestRefSchema, { id });
+  const matches = await db.$queryRaw<{ id: bigint; kept: boolean }[]>`
+    SELECT id, (request_body IS NOT NULL OR response_body IS NOT NULL) AS kept
+    FROM request_logs WHERE name = ${name} AND id = ${BigInt(ref.id)}`;
+  return (await rowsOf(db, name, matches))[0] ?? null;
+}
+
+/** The rows of these ids, in their order, with their share links' labels. */
+async function rowsOf(db: Db, name: string, ids: { id: bigint; kept: boolean }[]): Promise<RequestLogRow[]> {
   const found =
     ids.length === 0 ? [] : await db.requestLog.findMany({ where: { id: { in: ids.map((m) => m.id) } } });
   const byId = new Map(found.map((r) => [r.id, r]));
-  // Newest first; a row deleted between the two queries (retention) is left out.
+  // A row deleted since its id was found (retention) is left out.
   const page = ids.flatMap((m) => {
     const row = byId.get(m.id);
     return row ? [{ row, kept: m.kept }] : [];
   });
   const labels = await shareLinkLabels(
     db,
-    f.name,
+    name,
     page.map((p) => p.row),
   );
-  return {
-    rows: page.map(({ row, kept }) =>
-      toRow(row, row.shareLinkId ? (labels.get(row.shareLinkId) ?? null) : null, kept),
-    ),
-    nextCursor: !tail && more ? String(ids[ids.length - 1]!.id) : null,
-  };
+  return page.map(({ row, kept }) =>
+    toRow(row, row.shareLinkId ? (labels.get(row.shareLinkId) ?? null) : null, kept),
+  );
 }
 
 type ParsedFilter = z.output<typeof requestLogFilterSchema>;
@@ -236,7 +254,8 @@ export interface RequestBodies {
 
 /** One request's kept bodies; not_found for an id that is not one of this name's requests. */
 export async function readRequestBodies(db: Db, name: string, id: string): Promise<RequestBodies> {
-  if (!/^\d{1,19}$/.test(id)) throw new AppError("not_found", "No such request");
+  // An id that cannot be one is a request that is not there: the API answers 404, not 400.
+  if (!requestRefSchema.safeParse({ id }).success) throw new AppError("not_found", "No such request");
   const row = await db.requestLog.findFirst({
     // Names are stored lower-case; the CLI passes a name as typed.
     where: { id: BigInt(id), name: name.trim().toLowerCase() },
@@ -284,6 +303,7 @@ function toRow(r: LogRecord, shareLinkLabel: string | null, bodiesKept: boolean)
     requestHeaders: parseStoredHeaders(r.requestHeaders),
     responseHeaders: parseStoredHeaders(r.responseHeaders),
     bodiesKept,
+    replayOf: r.replayOf === null ? null : String(r.replayOf),
   };
 }
 

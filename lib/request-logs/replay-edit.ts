@@ -3,6 +3,7 @@
 import { z } from "zod";
 import { BODY_KEEP_BYTES } from "./bodies.ts";
 import { LOG_HEADERS_MAX, LOG_HEADERS_TEXT_MAX } from "./headers.ts";
+import { REQUEST_ID } from "./request-id.ts";
 import { LOG_PATH_MAX } from "./row.ts";
 
 /** An HTTP token (RFC 9110 §5.6.2), what a method and a header name are made of. */
@@ -52,7 +53,7 @@ function parseHeaderLines(text: string, ctx: z.RefinementCtx): string[] {
 
 export const editedReplaySchema = z.object({
   /** The logged request the edit started from (its visitor is the replay's). */
-  id: z.string().regex(/^\d{1,19}$/, { message: "No such request" }),
+  id: z.string().regex(REQUEST_ID, { message: "No such request" }),
   method: z
     .string()
     .trim()

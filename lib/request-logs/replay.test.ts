@@ -131,6 +131,7 @@ test("an edited request waits for the relay, which takes it once, with the origi
   assert.equal(taken.body?.toString(), "edited body");
   assert.equal(taken.clientIp, "203.0.113.7");
   assert.equal(taken.userAgent, "replay-test");
+  assert.equal(taken.replayOf, String(row.id), "the edit remembers the request it started from");
   const again = await takePendingReplay(testDb.db, "hook", pendingId).catch((e: unknown) => e);
   assert.ok(again instanceof AppError && again.code === "not_found", "sent once");
 });

@@ -31,6 +31,8 @@ export interface ReplayRequest {
   /** The name's settings now: "Host: localhost" and whether the new row keeps its bodies. */
   hostLocalhost: boolean;
   keepBodies: boolean;
+  /** The logged request it comes from (its id), for the new row to link back to; null if unknown. */
+  replayOf: string | null;
 }
 
 /**
@@ -76,6 +78,7 @@ export async function loadReplay(db: Db, name: string, id: string): Promise<Repl
     body: body !== null && body.length > 0 ? body : null,
     clientIp: row.clientIp,
     userAgent: row.userAgent,
+    replayOf: rowId,
     ...settings,
   };
 }
@@ -121,6 +124,7 @@ export async function requestEditedReplay(
       headers: JSON.stringify(edit.headers),
       body: edit.body === "" ? null : Buffer.from(edit.body),
       clientIp: original.clientIp,
+      replayOf: BigInt(edit.id),
     },
     select: { id: true },
   });
@@ -148,10 +152,17 @@ export async function takePendingReplay(db: Db, name: string, pendingId: string)
   const { id } = parseInput(requestRefSchema, { id: pendingId });
   const [taken, settings] = await Promise.all([
     db.$queryRaw<
-      { method: string; path: string; headers: string; body: Uint8Array | null; clientIp: string }[]
+      {
+        method: string;
+        path: string;
+        headers: string;
+        body: Uint8Array | null;
+        clientIp: string;
+        replayOf: bigint | null;
+      }[]
     >`
       DELETE FROM pending_replays WHERE id = ${BigInt(id)} AND name = ${name}
-      RETURNING method, path, headers, body, client_ip AS "clientIp"`,
+      RETURNING method, path, headers, body, client_ip AS "clientIp", replay_of AS "replayOf"`,
     nameSettings(db, name),
   ]);
   const row = taken[0];
@@ -165,6 +176,7 @@ export async function takePendingReplay(db: Db, name: string, pendingId: string)
     body: row.body && row.body.length > 0 ? Buffer.from(row.body) : null,
     clientIp: row.clientIp,
     userAgent: headerValue(headers, "user-agent") ?? null,
+    replayOf: row.replayOf === null ? null : String(row.replayOf),
     ...settings,
   };
 }

@@ -100,6 +100,8 @@ export interface NewRequestLog {
    * bodies finds text in it too; null when the response was not compressed or not kept.
    */
   responseBodyDecoded: string | null;
+  /** For a replay: the id (decimal) of the logged request it was sent from; null otherwise. */
+  replayOf: string | null;
 }
 
 /** A high surrogate not followed by a low one, or a low one not preceded by a high one. */

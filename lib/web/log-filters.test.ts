@@ -2,9 +2,11 @@ import assert from "node:assert/strict";
 import { test } from "node:test";
 import {
   hasFilters,
+  linkedRequestHref,
   logFiltersToQuery,
   parseLogFilters,
   rangeProblem,
+  readLinkedRequest,
   toQueryFilter,
 } from "./log-filters.ts";
 
@@ -81,4 +83,24 @@ test("a window that ends before it starts is explained instead of applied", () =
   );
   assert.equal(rangeProblem({ from: "2026-11-21T11:00:00.000Z", to: "2026-11-21T12:00:00.000Z" }), null);
   assert.equal(rangeProblem({ from: "2026-11-21T11:00:00.000Z" }), null);
+});
+
+test("a request's own link keeps the log's filters, and reads back as the id it names", () => {
+  const href = linkedRequestHref("/tunnels/shop", { status: "5xx", path: "/a b" }, "42");
+  assert.equal(href, "/tunnels/shop?status=5xx&path=%2Fa+b&request=42");
+  const params = new URLSearchParams(href.split("?")[1]);
+  assert.equal(readLinkedRequest(params), "42");
+  assert.deepEqual(parseLogFilters(params), { status: "5xx", path: "/a b" });
+  assert.equal(
+    linkedRequestHref("https://dash.example.com/tunnels/shop", {}, "7"),
+    "https://dash.example.com/tunnels/shop?request=7",
+  );
+});
+
+test("a link to no request, or to something that cannot be one, says which", () => {
+  assert.equal(readLinkedRequest({}), undefined);
+  assert.equal(readLinkedRequest({ request: " " }), undefined);
+  assert.equal(readLinkedRequest({ request: "42abc" }), "invalid");
+  assert.equal(readLinkedRequest({ request: "1".repeat(20) }), "invalid");
+  assert.equal(readLinkedRequest({ request: ["9", "10"] }), "9");
 });

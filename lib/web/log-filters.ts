@@ -1,6 +1,7 @@
 // Pure: the request log's filters as they live in the URL, shared by the page, the client table and
 // the route handlers. The query layer (lib/request-logs) validates them again.
 import { normalizeIpAddress } from "../forwarding/ip-address.ts";
+import { REQUEST_ID } from "../request-logs/request-id.ts";
 
 export const STATUS_FILTERS = ["2xx", "3xx", "4xx", "5xx"] as const;
 export const METHOD_FILTERS = ["GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS"] as const;
@@ -124,4 +125,26 @@ export function hasFilters(filters: LogFilters): boolean {
       filters.from ||
       filters.to,
   );
+}
+
+/** The search param of a request's own link: the log page opens that request above the table. */
+export const LINKED_REQUEST_PARAM = "request";
+
+/**
+ * The request a log page's URL links to: its id, "invalid" for a value that cannot be an id (a link
+ * mangled when pasted), or undefined when the URL links to none.
+ */
+export function readLinkedRequest(params: Params): string | "invalid" | undefined {
+  const value = read(params, LINKED_REQUEST_PARAM);
+  if (value === undefined) return undefined;
+  return REQUEST_ID.test(value) ? value : "invalid";
+}
+
+/**
+ * Where request `id` of the log is shown, with the filters the log has (so closing it goes back to
+ * the same log). `base` is the page's path, or the dashboard's address and path for a link to copy.
+ */
+export function linkedRequestHref(base: string, filters: LogFilters, id: string): string {
+  const query = logFiltersToQuery(filters);
+  return `${base}?${query ? `${query}&` : ""}${LINKED_REQUEST_PARAM}=${id}`;
 }

@@ -58,6 +58,8 @@ export interface LogRow {
   responseHeaders: HeaderPair[] | null;
   /** The name kept this request's bodies: the details load them on demand. */
   bodiesKept: boolean;
+  /** A replay's original request (its id), which may have gone from the log since. */
+  replayOf: string | null;
 }
 
 /** A request's kept bodies as the details show them; null for a side that was not kept. */
@@ -91,6 +93,7 @@ export function toLogRow(row: RequestLogRow): LogRow {
     requestHeaders: row.requestHeaders,
     responseHeaders: row.responseHeaders,
     bodiesKept: row.bodiesKept,
+    replayOf: row.replayOf,
   };
 }
 

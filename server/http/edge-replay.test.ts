@@ -159,6 +159,8 @@ test("a replay sends the logged request to the app again and logs the answer as 
   const replayed = await loggedRow("hook", "/hooks/github?delivery=1", "REPLAY");
   assert.equal(replayed.status, 201);
   assert.equal(replayed.error, null);
+  assert.equal(replayed.replayOf, row.id, "the new row names the request it was sent from");
+  assert.equal(row.replayOf, null);
   assert.equal(replayed.method, "POST");
   assert.equal(replayed.clientIp, "127.0.0.2");
   assert.equal(Number(replayed.bytesIn), Buffer.byteLength(body));
@@ -325,6 +327,7 @@ test("an edited request is sent as edited, and its row shows what was sent", asy
       ]),
       body: Buffer.from("new text"),
       clientIp: "198.51.100.4",
+      replayOf: 12345n,
     },
   });
   const before = seen.length;
@@ -340,6 +343,7 @@ test("an edited request is sent as edited, and its row shows what was sent", asy
   const row = await loggedRow("hook", "/items/7?edited=1", "REPLAY");
   assert.equal(row.method, "PATCH");
   assert.equal(row.status, 201);
+  assert.equal(row.replayOf, 12345n, "an edit names the request it started from");
   assert.match(row.requestHeaders ?? "", /\["X-Edited","yes"\]/);
   assert.equal(Buffer.from(row.requestBody!).toString(), "new text");
 });

@@ -46,6 +46,8 @@ export interface Exchange {
   accessPage: AccessPage | null;
   /** The start of both bodies, when the name keeps bodies and the request was forwarded. */
   bodies: KeptBodies | null;
+  /** For a replay: the id of the logged request it was sent from. */
+  replayOf: string | null;
   finished: boolean;
 }
 
@@ -84,6 +86,7 @@ export function startExchange(fields: ExchangeStart): Exchange {
     error: null,
     accessPage: null,
     bodies: null,
+    replayOf: null,
     finished: false,
   };
 }
@@ -152,6 +155,7 @@ export class ExchangeRecorder {
       requestBody: exchange.bodies?.request.hex() ?? null,
       responseBody: responseBody?.hex() ?? null,
       responseBodyDecoded: null,
+      replayOf: exchange.replayOf,
     };
     const encoding =
       responseBody && responseBody.kept > 0 && exchange.responseHeaders

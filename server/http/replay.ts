@@ -48,6 +48,7 @@ export function replayRequest(deps: ReplayDeps, request: ReplayRequest): Promise
     upgrade: false,
   });
   exchange.admission = "REPLAY";
+  exchange.replayOf = request.replayOf;
   if (!tunnel) {
     answered(exchange, PAGES.tunnelOffline.status, "tunnel_offline");
     deps.recorder.finish(exchange);

@@ -15,12 +15,18 @@ import { EmptyState } from "@/components/ui/empty-state";
 import { PageHeader } from "@/components/ui/page-header";
 import { tunnelUrl } from "@/lib/env";
 import { BODY_KEEP_BYTES } from "@/lib/request-logs/bodies";
-import { listRequestLogs } from "@/lib/request-logs/query";
+import { findRequestLog, listRequestLogs } from "@/lib/request-logs/query";
 import { accessLabel } from "@/lib/web/access-label";
 import { getDb } from "@/lib/web/db";
 import { getEnv } from "@/lib/web/env";
 import { formatBytes } from "@/lib/web/format";
-import { hasFilters, logFiltersToQuery, parseLogFilters, toQueryFilter } from "@/lib/web/log-filters";
+import {
+  hasFilters,
+  logFiltersToQuery,
+  parseLogFilters,
+  readLinkedRequest,
+  toQueryFilter,
+} from "@/lib/web/log-filters";
 import { qrCode } from "@/lib/web/qr-code";
 import { currentHostKeyFingerprint } from "@/lib/web/relay-health";
 import { requireUser } from "@/lib/web/session";
@@ -48,10 +54,13 @@ export default async function TunnelPage({ params, searchParams }: Props) {
   const detail = await getOwnNameOr404(user.id, (await params).name);
   const env = getEnv();
   const db = getDb();
-  const filters = parseLogFilters(await searchParams);
-  const [fingerprint, firstPage] = await Promise.all([
+  const query = await searchParams;
+  const filters = parseLogFilters(query);
+  const linkedId = readLinkedRequest(query);
+  const [fingerprint, firstPage, linkedRow] = await Promise.all([
     currentHostKeyFingerprint(db),
     listRequestLogs(db, { ...toQueryFilter(detail.name, filters, Date.now()), limit: 50 }),
+    linkedId === undefined || linkedId === "invalid" ? null : findRequestLog(db, detail.name, linkedId),
   ]);
   const url = tunnelUrl(env, detail.name);
   const bodiesShown = firstPage.rows.some((row) => row.bodiesKept);
@@ -144,6 +153,10 @@ export default async function TunnelPage({ params, searchParams }: Props) {
                 name={detail.name}
                 publicUrl={url}
                 filters={filters}
+                linked={
+                  linkedId === undefined ? undefined : { id: linkedId, row: linkedRow && toLogRow(linkedRow) }
+                }
+                dashboardUrl={env.BURROW_DASHBOARD_URL.replace(/\/+$/, "")}
                 requestActions={{
                   send: replayRequestAction,
                   edit: replayEditedAction,

@@ -1,4 +1,4 @@
-import { brotliDecompressSync, constants, gunzipSync, inflateSync } from "node:zlib";
+import { decoderOf } from "./decompress.ts";
 import type { HeaderPair } from "./headers.ts";
 
 /**
@@ -38,29 +38,12 @@ function header(headers: readonly HeaderPair[] | null, name: string): string | n
   return null;
 }
 
-/**
- * Decompresses the kept bytes. A kept body is often only the start of the stream, so the decoders
- * are told to return what they could decode instead of failing on the missing end.
- */
+/** Decompresses the kept bytes (as far as they go: often only the start of the stream). */
 function decode(bytes: Buffer, encoding: string): { bytes: Buffer } | { problem: string } {
-  const options = { finishFlush: constants.Z_SYNC_FLUSH, maxOutputLength: DECODED_MAX };
+  const decoder = decoderOf(encoding);
+  if (!decoder) return { problem: `Compressed as ${encoding}, which the dashboard cannot decode.` };
   try {
-    switch (encoding) {
-      case "gzip":
-      case "x-gzip":
-        return { bytes: gunzipSync(bytes, options) };
-      case "deflate":
-        return { bytes: inflateSync(bytes, options) };
-      case "br":
-        return {
-          bytes: brotliDecompressSync(bytes, {
-            finishFlush: constants.BROTLI_OPERATION_FLUSH,
-            maxOutputLength: DECODED_MAX,
-          }),
-        };
-      default:
-        return { problem: `Compressed as ${encoding}, which the dashboard cannot decode.` };
-    }
+    return { bytes: decoder.sync(bytes, DECODED_MAX) };
   } catch (error) {
     const code = (error as { code?: string }).code;
     if (code === "ERR_BUFFER_TOO_LARGE") return { problem: "Decompressed, it is larger than 1 MiB." };

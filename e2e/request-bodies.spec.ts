@@ -264,3 +264,72 @@ test("a request's own link opens it above the log, a replay links to the request
     await owner.close();
   }
 });
+
+test("with Keep bodies on, a WebSocket's messages show in its details, each side's in order, decompressed", async ({
+  browser,
+}) => {
+  test.setTimeout(90_000);
+  const name = await world.connect();
+  const owner = await world.ownerContext(browser);
+  const page = await owner.newPage();
+  const visitor = await browser.newPage();
+  try {
+    await page.goto(`/tunnels/${name}`);
+    await page.getByRole("button", { name: "Keep bodies" }).click();
+    await expect(page.getByTestId("keep-bodies-state")).toHaveText("Keeping the first 65.5 kB of each body");
+
+    // A visitor's browser talks to the app through the tunnel (Chromium offers permessage-deflate,
+    // which the app accepts). The relay hears of Keep bodies within moments: talk until it kept some.
+    await visitor.goto(world.url(name));
+    const talk = () =>
+      visitor.evaluate(async () => {
+        const ws = new WebSocket(`ws://${location.host}/ws`);
+        await new Promise((resolve, reject) => {
+          ws.onopen = resolve;
+          ws.onerror = reject;
+        });
+        const replies: string[] = [];
+        for (const message of ['{"hello":"<b>visitor</b>"}', "second"]) {
+          const reply = new Promise<string>((resolve) => {
+            ws.onmessage = (event) => resolve(String(event.data));
+          });
+          ws.send(message);
+          replies.push(await reply);
+        }
+        const closed = new Promise((resolve) => {
+          ws.onclose = resolve;
+        });
+        ws.close(1000, "bye");
+        await closed;
+        return replies;
+      });
+    await expect
+      .poll(
+        async () => {
+          expect(await talk()).toEqual(['echo: {"hello":"<b>visitor</b>"}', "echo: second"]);
+          return world.db.requestLog.count({ where: { name, path: "/ws", requestBody: { not: null } } });
+        },
+        { timeout: 15_000 },
+      )
+      .toBeGreaterThan(0);
+
+    const log = page.getByRole("table", { name: `Requests to ${name}, newest first` });
+    await log.getByRole("button", { name: "Details of GET /ws" }).first().click();
+    const details = log.getByRole("row").filter({ hasText: "What happened" });
+    const fromVisitor = details.getByRole("list", { name: "Messages from the visitor" });
+    await expect(fromVisitor.getByRole("listitem")).toHaveCount(3);
+    await expect(fromVisitor.getByRole("listitem").nth(0)).toContainText('{"hello":"<b>visitor</b>"}');
+    await expect(fromVisitor.getByRole("listitem").nth(0)).toContainText("compressed");
+    await expect(fromVisitor.getByRole("listitem").nth(1)).toContainText("second");
+    await expect(fromVisitor.getByRole("listitem").nth(2)).toContainText("Close 1000");
+    await expect(fromVisitor.getByRole("listitem").nth(2)).toContainText("bye");
+    const fromApp = details.getByRole("list", { name: "Messages from your app" });
+    await expect(fromApp.getByRole("listitem").nth(0)).toContainText('echo: {"hello":"<b>visitor</b>"}');
+    await expect(fromApp.getByRole("listitem").nth(1)).toContainText("echo: second");
+    // The visitor's text is shown as text, never as part of the dashboard's page.
+    await expect(page.locator("b", { hasText: "visitor" })).toHaveCount(0);
+  } finally {
+    await visitor.close();
+    await owner.close();
+  }
+});

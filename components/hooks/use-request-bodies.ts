@@ -1,7 +1,7 @@
 "use client";
 
 import { useEffect, useState } from "react";
-import type { RequestBodiesView } from "@/lib/web/tunnel-dto";
+import type { RequestBodiesView } from "@/lib/request-logs/body-view";
 
 export type BodiesState =
   | { status: "loading" }

@@ -20,6 +20,7 @@ import { HeaderList } from "./header-list";
 import { type ReplayAction, ReplayButton } from "./replay-button";
 import type { ReplayWatch } from "./replay-outcome";
 import { BodyPanel } from "./request-bodies";
+import { WebSocketMessages } from "./websocket-messages";
 
 /** What the owner may do with a logged request, passed down from the page. */
 export interface RequestActions {
@@ -145,22 +146,24 @@ function ReplayItems({
   );
 }
 
-/** Both kept bodies, or why there are none. */
+/** Both kept bodies (a WebSocket's messages), or why there are none. */
 function BodyItems({ name, row, bodies }: { name: string; row: LogRow; bodies: BodiesState | null }) {
-  if (row.upgrade) return null;
+  const what = row.upgrade ? "Messages" : "Bodies";
   if (!bodies) {
     if (row.bytesIn === 0 && row.bytesOut === 0) return null;
     return (
-      <Item term="Bodies">
+      <Item term={what}>
         <span className="text-zinc-500">
-          Not kept for this request. “Keep bodies” above the log keeps the next ones.
+          {row.upgrade
+            ? "Not kept for this connection. “Keep bodies” above the log keeps the next ones' messages."
+            : "Not kept for this request. “Keep bodies” above the log keeps the next ones."}
         </span>
       </Item>
     );
   }
   if (bodies.status !== "ready") {
     return (
-      <Item term="Bodies">
+      <Item term={what}>
         {bodies.status === "loading" ? (
           <span className="text-zinc-500">Loading…</span>
         ) : (
@@ -170,6 +173,28 @@ function BodyItems({ name, row, bodies }: { name: string; row: LogRow; bodies: B
     );
   }
   const base = `/api/tunnels/${encodeURIComponent(name)}/logs/${encodeURIComponent(row.id)}/bodies`;
+  const websocket = bodies.bodies.websocket;
+  if (websocket) {
+    return (
+      <>
+        <Item term="From the visitor">
+          <WebSocketMessages
+            side={websocket.visitor}
+            label="Messages from the visitor"
+            downloadHref={`${base}/request`}
+          />
+        </Item>
+        <Item term="From your app">
+          <WebSocketMessages
+            side={websocket.app}
+            label="Messages from your app"
+            downloadHref={`${base}/response`}
+          />
+        </Item>
+      </>
+    );
+  }
+  // An upgrade the app declined: its answer is an ordinary body.
   const sides = [
     { term: "Request body", view: bodies.bodies.request, href: `${base}/request` },
     { term: "Response body", view: bodies.bodies.response, href: `${base}/response` },

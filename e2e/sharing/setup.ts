@@ -1,7 +1,7 @@
 /**
  * Fixtures for the sharing specs: an owner with a key and reserved names made straight in the
  * database (the sign-up and names pages have their own specs), a local app that echoes what it
- * received, and tunnels from the real OpenSSH client.
+ * received (a WebSocket echo too), and tunnels from the real OpenSSH client.
  */
 import { execFile } from "node:child_process";
 import { mkdtemp } from "node:fs/promises";
@@ -11,6 +11,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
 import type { Browser, BrowserContext } from "@playwright/test";
+import { WebSocketServer } from "ws";
 import { createDb, type Db } from "../../lib/db.ts";
 import { reserveName } from "../../lib/names/service.ts";
 import { addKey } from "../../lib/ssh-keys/service.ts";
@@ -36,7 +37,8 @@ export interface EchoApp {
 
 /**
  * The "developer's laptop": answers every request with a page whose heading is "the local app"
- * and a JSON block of the path, Host, Cookie and Authorization it received.
+ * and a JSON block of the path, Host, Cookie and Authorization it received; a WebSocket to /ws
+ * echoes each message ("echo: …"), compressed when the browser offers permessage-deflate.
  */
 export async function startEchoApp(): Promise<EchoApp> {
   const seen: Echo[] = [];
@@ -52,12 +54,20 @@ export async function startEchoApp(): Promise<EchoApp> {
     res.writeHead(200, { "content-type": "text/html; charset=utf-8" });
     res.end(`<!doctype html><title>local app</title><h1>the local app</h1><pre id="echo">${json}</pre>`);
   });
+  const sockets = new WebSocketServer({ noServer: true, perMessageDeflate: { threshold: 0 } });
+  server.on("upgrade", (req, socket, head) => {
+    if (req.url !== "/ws") return socket.destroy();
+    sockets.handleUpgrade(req, socket, head, (ws) => {
+      ws.on("message", (data, isBinary) => ws.send(isBinary ? data : `echo: ${data}`, { binary: isBinary }));
+    });
+  });
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
   return {
     port: (server.address() as AddressInfo).port,
     seen,
     close: () =>
       new Promise((resolve) => {
+        for (const ws of sockets.clients) ws.terminate();
         server.closeAllConnections();
         server.close(() => resolve());
       }),

@@ -1,5 +1,7 @@
 import { decoderOf } from "./decompress.ts";
 import type { HeaderPair } from "./headers.ts";
+import type { RequestBodies } from "./query.ts";
+import { isWebSocket, viewWebSocket, type WebSocketView } from "./websocket-view.ts";
 
 /**
  * A kept body made readable for the request details: decompressed when the app compressed it,
@@ -114,6 +116,35 @@ export function viewBody(kept: Buffer, size: number, headers: readonly HeaderPai
     text,
     formatted: pretty !== null && pretty !== text ? pretty : null,
     fields,
+  };
+}
+
+/**
+ * A request's kept bodies as its details show them: each side's body, or for a WebSocket connection
+ * the messages each side sent (then both bodies are null); null for what was not kept.
+ */
+export interface RequestBodiesView {
+  request: BodyView | null;
+  response: BodyView | null;
+  websocket: WebSocketView | null;
+}
+
+export function viewKeptBodies(kept: RequestBodies): RequestBodiesView {
+  if (kept.upgrade && isWebSocket(kept.status, kept.requestHeaders)) {
+    return {
+      request: null,
+      response: null,
+      websocket: viewWebSocket(
+        { request: kept.requestBody, response: kept.responseBody },
+        kept,
+        kept.responseHeaders,
+      ),
+    };
+  }
+  return {
+    request: kept.requestBody && viewBody(kept.requestBody, kept.bytesIn, kept.requestHeaders),
+    response: kept.responseBody && viewBody(kept.responseBody, kept.bytesOut, kept.responseHeaders),
+    websocket: null,
   };
 }
 

@@ -243,6 +243,9 @@ async function shareLinkLabels(db: Db, name: string, rows: LogRecord[]): Promise
 /** The kept bodies of one request of a name, with what is needed to read them (body-view.ts). */
 export interface RequestBodies {
   method: string;
+  status: number;
+  /** An upgrade: the bodies are what each side sent after the handshake (websocket-view.ts). */
+  upgrade: boolean;
   bytesIn: number;
   bytesOut: number;
   requestHeaders: HeaderPair[] | null;
@@ -261,6 +264,8 @@ export async function readRequestBodies(db: Db, name: string, id: string): Promi
     where: { id: BigInt(id), name: name.trim().toLowerCase() },
     select: {
       method: true,
+      status: true,
+      upgrade: true,
       bytesIn: true,
       bytesOut: true,
       requestHeaders: true,
@@ -272,6 +277,8 @@ export async function readRequestBodies(db: Db, name: string, id: string): Promi
   if (!row) throw new AppError("not_found", "No such request");
   return {
     method: row.method,
+    status: row.status,
+    upgrade: row.upgrade,
     bytesIn: Number(row.bytesIn),
     bytesOut: Number(row.bytesOut),
     requestHeaders: parseStoredHeaders(row.requestHeaders),

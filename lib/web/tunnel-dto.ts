@@ -1,5 +1,4 @@
 import type { NameDetail } from "../names/service.ts";
-import type { BodyView } from "../request-logs/body-view.ts";
 import type { HeaderPair } from "../request-logs/headers.ts";
 import type { RequestLogRow } from "../request-logs/query.ts";
 
@@ -60,12 +59,6 @@ export interface LogRow {
   bodiesKept: boolean;
   /** A replay's original request (its id), which may have gone from the log since. */
   replayOf: string | null;
-}
-
-/** A request's kept bodies as the details show them; null for a side that was not kept. */
-export interface RequestBodiesView {
-  request: BodyView | null;
-  response: BodyView | null;
 }
 
 export interface LogPage {

@@ -369,6 +369,30 @@ test("logs prints the latest requests, and --follow prints new ones until Ctrl-C
     (await cli(["logs", "hooks", "--body", "nowhere"])).stdout,
     /No requests to hooks match these filters/,
   );
+  // A WebSocket's kept frames print as its messages, one a line: the visitor's (masked), the app's.
+  const masked = (text: string) => Buffer.from([0x81, 0x80 | text.length, 0, 0, 0, 0, ...Buffer.from(text)]); // a zero mask
+  const closeFrame = Buffer.from([0x88, 0x05, 0x03, 0xe8, ...Buffer.from("bye")]);
+  await database.db.requestLog.create({
+    data: {
+      ...row,
+      name: "hooks",
+      method: "GET",
+      path: "/live",
+      status: 101,
+      upgrade: true,
+      bytesIn: 20n,
+      bytesOut: 20n,
+      requestHeaders: captureHeaders(["Upgrade", "websocket"]),
+      requestBody: new Uint8Array(masked("hello\u001b[2J")),
+      responseBody: new Uint8Array(Buffer.concat([Buffer.from([0x82, 0x02, 0xca, 0xfe]), closeFrame])),
+    },
+  });
+  const live = await cli(["logs", "hooks", "--path", "/live", "--bodies"]);
+  assert.deepEqual(live.stdout.trimEnd().split("\n").slice(2), [
+    "    > text: hello?[2J",
+    "    < binary: (2 B) cafe",
+    "    < close 1000: bye",
+  ]);
 
   const child = spawn(process.execPath, ["--import", "tsx", cliEntry, "logs", "myapp", "--follow"], {
     env: testEnvironment(env),

@@ -147,8 +147,8 @@ export function createDispatcher(deps: DispatcherDeps): Dispatcher {
         exchange.accessPage = decision.page;
         return { kind: "answer", exchange, answer: decision };
       }
-      // Upgrades carry a stream, not a body: only plain requests keep theirs.
-      if (decision.keepBodies && bodiesAllowed && !upgrade) exchange.bodies = keepBodies();
+      // An upgrade keeps the start of what each side sent after the handshake (WebSocket frames).
+      if (decision.keepBodies && bodiesAllowed) exchange.bodies = keepBodies();
       return { kind: "proxy", exchange, tunnel, facts, edits: decision.edits };
     };
     const decided = access.check({

@@ -7,11 +7,12 @@ import assert from "node:assert/strict";
 import { createHash, randomBytes } from "node:crypto";
 import { after, before, test } from "node:test";
 import { gzipSync } from "node:zlib";
+import { WebSocket, WebSocketServer } from "ws";
 import { createLogger } from "../../lib/logger.ts";
 import { BODY_KEEP_BYTES } from "../../lib/request-logs/bodies.ts";
-import { viewBody } from "../../lib/request-logs/body-view.ts";
+import { viewBody, viewKeptBodies } from "../../lib/request-logs/body-view.ts";
 import { parseStoredHeaders } from "../../lib/request-logs/headers.ts";
-import { listRequestLogs } from "../../lib/request-logs/query.ts";
+import { listRequestLogs, readRequestBodies } from "../../lib/request-logs/query.ts";
 import { setKeepBodies } from "../../lib/request-logs/settings.ts";
 import { createTestDatabase, type TestDatabase } from "../../lib/testing/db.ts";
 import { type AccessGateHandle, createAccessGate } from "../access/gate.ts";
@@ -63,6 +64,15 @@ before(async () => {
       res.setHeader("content-type", "application/json");
       res.setHeader("content-encoding", "gzip");
       res.end(gzipSync(JSON.stringify({ ok: true, path: req.url })));
+    });
+  });
+  // WebSocket echoes: /ws plain, /ws-deflate with permessage-deflate (as browsers negotiate it).
+  const plainWs = new WebSocketServer({ noServer: true, perMessageDeflate: false });
+  const deflateWs = new WebSocketServer({ noServer: true, perMessageDeflate: { threshold: 0 } });
+  app.server.on("upgrade", (req, socket, head) => {
+    const server = req.url === "/ws-deflate" ? deflateWs : plainWs;
+    server.handleUpgrade(req, socket, head, (ws) => {
+      ws.on("message", (data, isBinary) => ws.send(isBinary ? data : `echo: ${data}`, { binary: isBinary }));
     });
   });
   for (const name of ["kept", "plain"]) clients.push(await startSshTunnel(relay, name, app.port));
@@ -156,6 +166,65 @@ test("with BURROW_LOG_BODIES=false the server keeps no body, whatever the owner 
     await client.stop();
     await strict.close();
   }
+});
+
+/** Opens a WebSocket through the edge, sends `messages` one at a time awaiting each echo, closes it. */
+async function talk(name: string, path: string, messages: (string | Buffer)[]): Promise<void> {
+  const ws = new WebSocket(`ws://127.0.0.1:${relay.httpPort}${path}`, {
+    headers: { host: `${name}.${TEST_DOMAIN}` },
+  });
+  await new Promise((resolve, reject) => ws.once("open", resolve).once("error", reject));
+  for (const message of messages) {
+    const echoed = new Promise((resolve) => ws.once("message", resolve));
+    ws.send(message);
+    await echoed;
+  }
+  const closed = new Promise((resolve) => ws.once("close", resolve));
+  ws.close(1000, "done here");
+  await closed;
+}
+
+/** The log row of a WebSocket connection, once the writer has stored it (it is written at its close). */
+async function connectionRow(name: string, path: string) {
+  const where = { name, path, upgrade: true };
+  await waitFor(async () => (await testDb.db.requestLog.count({ where })) === 1, `the log row of ${path}`);
+  return testDb.db.requestLog.findFirstOrThrow({ where, omit: { requestBody: false, responseBody: false } });
+}
+
+test("a name that keeps bodies logs what each side of a WebSocket sent, readable as messages, compressed or not", async () => {
+  for (const path of ["/ws", "/ws-deflate"]) {
+    await talk("kept", path, ['{"say":"<hello>"}', Buffer.from([1, 2, 3]), "second"]);
+    const row = await connectionRow("kept", path);
+    assert.ok(row.requestBody, `${path}: the frames were kept`);
+    const view = viewKeptBodies(await readRequestBodies(testDb.db, "kept", String(row.id))).websocket;
+    assert.ok(view, `${path}: read as a WebSocket`);
+    assert.equal(view.compressed, path === "/ws-deflate");
+    assert.equal(view.visitor.problem, null);
+    assert.equal(view.app.problem, null);
+    assert.deepEqual(
+      view.visitor.messages.map((m) => [m.kind, m.text ?? m.preview, m.code]),
+      [
+        ["text", '{"say":"<hello>"}', null],
+        ["binary", "010203", null],
+        ["text", "second", null],
+        ["close", "done here", 1000],
+      ],
+    );
+    assert.deepEqual(
+      view.app.messages.map((m) => [m.kind, m.text ?? m.preview, m.compressed]),
+      [
+        ["text", 'echo: {"say":"<hello>"}', path === "/ws-deflate"],
+        ["binary", "010203", path === "/ws-deflate"],
+        ["text", "echo: second", path === "/ws-deflate"],
+        ["close", "done here", false],
+      ],
+    );
+  }
+  // A name that does not keep bodies keeps no frames either.
+  await talk("plain", "/ws", ["not kept"]);
+  const plain = await connectionRow("plain", "/ws");
+  assert.equal(plain.requestBody, null);
+  assert.equal(plain.responseBody, null);
 });
 
 test("a name that does not keep bodies logs none, and turning it off applies to the next request", async () => {

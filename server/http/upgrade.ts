@@ -93,10 +93,12 @@ export async function proxyUpgrade(
     socket.write(`${responseHead}\r\n`);
     if (upHead.length > 0) {
       exchange.bytesOut += upHead.length;
+      exchange.bodies?.response.add(upHead);
       socket.write(upHead);
     }
     if (head.length > 0) {
       exchange.bytesIn += head.length;
+      exchange.bodies?.request.add(head);
       upSocket.write(head);
     }
     spliceSockets(socket, upSocket, exchange);
@@ -114,6 +116,7 @@ export async function proxyUpgrade(
     socket.write(`${responseHead}Connection: close\r\n\r\n`);
     upRes.on("data", (chunk: Buffer) => {
       exchange.bytesOut += chunk.length;
+      exchange.bodies?.response.add(chunk);
     });
     upRes.once("close", () => {
       channel.destroy();
@@ -142,7 +145,8 @@ function answerFailure(deps: UpgradeDeps, socket: Duplex, exchange: Exchange, tu
 /**
  * Pipes an upgraded visitor connection and its channel into each other. An end on one side ends
  * the other (so queued bytes still go out); a close or error on either destroys both, after a
- * grace period for the half-closed case, so neither is left open alone.
+ * grace period for the half-closed case, so neither is left open alone. When the name keeps
+ * bodies, the start of each side's bytes (WebSocket frames, as sent) is kept for the log.
  */
 function spliceSockets(socket: Duplex, channel: Duplex, exchange: Exchange): void {
   let graceTimer: NodeJS.Timeout | undefined;
@@ -151,11 +155,14 @@ function spliceSockets(socket: Duplex, channel: Duplex, exchange: Exchange): voi
     socket.destroy();
     channel.destroy();
   };
+  const bodies = exchange.bodies;
   socket.on("data", (chunk: Buffer) => {
     exchange.bytesIn += chunk.length;
+    bodies?.request.add(chunk);
   });
   channel.on("data", (chunk: Buffer) => {
     exchange.bytesOut += chunk.length;
+    bodies?.response.add(chunk);
   });
   socket.on("error", destroyBoth);
   channel.on("error", destroyBoth);

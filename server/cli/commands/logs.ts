@@ -1,7 +1,7 @@
 import type { Db } from "../../../lib/db.ts";
 import { createDb } from "../../../lib/db.ts";
 import { createLogAnnouncements } from "../../../lib/request-logs/announcements.ts";
-import { viewBody } from "../../../lib/request-logs/body-view.ts";
+import { type BodyView, viewKeptBodies } from "../../../lib/request-logs/body-view.ts";
 import { toExportedRequest } from "../../../lib/request-logs/export-format.ts";
 import type { HeaderPair } from "../../../lib/request-logs/headers.ts";
 import {
@@ -11,6 +11,7 @@ import {
   type RequestLogRow,
   readRequestBodies,
 } from "../../../lib/request-logs/query.ts";
+import type { WebSocketSide } from "../../../lib/request-logs/websocket-view.ts";
 import { sanitize } from "../../ssh/terminal.ts";
 import type { Command, CommandContext } from "../command.ts";
 import { parseCommandArgs, UsageError } from "../command.ts";
@@ -33,7 +34,8 @@ export const logs: Command = {
   --headers       print each request's headers ("> ") and its response's ("< ") under it;
                   credentials show as (hidden), since they are never stored
   --bodies        print each request's kept body ("> ") and its response's ("< ") under it, as
-                  text (decompressed) or as "(binary …)"; only names that keep bodies have them
+                  text (decompressed) or as "(binary …)", a WebSocket's messages one a line;
+                  only names that keep bodies have them
   --json          one JSON object per request and line (headers included), oldest first, for
                   jq or a log store; the dashboard's "JSON lines" download has the same fields
 Filters (as in the dashboard's log; with --follow too):
@@ -155,10 +157,10 @@ function headerLines(row: RequestLogRow): string[] {
  * is decompressed and shown line by line; other content is described.
  */
 function bodyLines(kept: RequestBodies): string[] {
-  const side = (mark: string, body: Buffer | null, size: number, headers: HeaderPair[] | null) => {
-    if (!body) return [];
-    const view = viewBody(body, size, headers);
-    if (view.size === 0) return [];
+  const { request, response, websocket } = viewKeptBodies(kept);
+  if (websocket) return [...messageLines(">", websocket.visitor), ...messageLines("<", websocket.app)];
+  const side = (mark: string, view: BodyView | null) => {
+    if (!view || view.size === 0) return [];
     if (view.text === null) {
       return [
         `    ${mark} (binary, ${formatBytes(view.size)}${view.undecoded ? `: ${view.undecoded}` : ""})`,
@@ -169,10 +171,24 @@ function bodyLines(kept: RequestBodies): string[] {
       lines.push(`    ${mark} … (${formatBytes(view.kept)} of ${formatBytes(view.size)} kept)`);
     return lines;
   };
-  return [
-    ...side(">", kept.requestBody, kept.bytesIn, kept.requestHeaders),
-    ...side("<", kept.responseBody, kept.bytesOut, kept.responseHeaders),
-  ];
+  return [...side(">", request), ...side("<", response)];
+}
+
+/** A WebSocket side's kept messages, one line each: "> text: …", "< close 1000: bye". */
+function messageLines(mark: string, side: WebSocketSide): string[] {
+  const lines = side.messages.map((message) => {
+    const head = `${message.kind}${message.code !== null ? ` ${message.code}` : ""}`;
+    const body =
+      message.text !== null
+        ? truncate(sanitize(message.text.replaceAll(/\r?\n/g, " ")), 200)
+        : message.preview !== null
+          ? `(${formatBytes(message.size)}) ${message.preview}`
+          : "";
+    return `    ${mark} ${head}${body ? `: ${body}` : ""}${message.partial ? " …" : ""}`;
+  });
+  if (side.more > 0) lines.push(`    ${mark} … ${side.more} more`);
+  if (side.problem) lines.push(`    ${mark} (${side.problem})`);
+  return lines;
 }
 
 /**

@@ -63,26 +63,10 @@ test("rows are JSON-safe", async () => {
 
 test("one request by id, as the log lists it, only under its own name", async () => {
   const [newest] = (await listRequestLogs(db, { name: "shop", limit: 1 })).rows;
-  const original = await db.requestLog.create({
-    data: {
-      ...base,
-      name: "shop",
-      method: "POST",
-      path: "/hook",
-      status: 201,
-      requestBody: Buffer.from("x"),
-    },
-  });
+  const hook = { ...base, name: "shop", method: "POST", path: "/hook", status: 201 };
+  const original = await db.requestLog.create({ data: { ...hook, requestBody: Buffer.from("x") } });
   const replay = await db.requestLog.create({
-    data: {
-      ...base,
-      name: "shop",
-      method: "POST",
-      path: "/hook",
-      status: 201,
-      admission: "REPLAY",
-      replayOf: original.id,
-    },
+    data: { ...hook, admission: "REPLAY", replayOf: original.id },
   });
   try {
     const found = await findRequestLog(db, "shop", String(original.id));

@@ -178,6 +178,19 @@ test("what is not WebSocket framing, or decompresses beyond 1 MiB, is said inste
   assert.match(corrupt.problem ?? "", /could not be decoded/);
 });
 
+test("decoding stops once it has cost enough, however small each message is", async () => {
+  // Each small message refers back to a large first one, which is decoded again with each.
+  const texts = ["a".repeat(900_000), ...Array.from({ length: 30 }, (_, i) => `small ${i}`)];
+  const frames = (await compressedWithContext(texts)).map((data) => frame(1, data, { rsv1: true }));
+  const side = readSide(Buffer.concat(frames), 99, { on: true, takeover: true });
+  assert.equal(side.problem, "Too much to decompress: the rest is not shown.");
+  assert.ok(
+    side.messages.length > 10 && side.messages.length < texts.length,
+    `${side.messages.length} listed`,
+  );
+  assert.equal(side.messages[1]?.text, "small 0");
+});
+
 test("a long conversation lists its first messages and counts the rest", () => {
   const bytes = Buffer.concat(Array.from({ length: MAX_MESSAGES + 25 }, (_, i) => frame(1, `m${i}`)));
   const side = readSide(bytes, bytes.length, PLAIN);

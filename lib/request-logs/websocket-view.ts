@@ -52,6 +52,11 @@ export interface WebSocketView {
 export const MAX_MESSAGES = 200;
 /** Decompressed, one side's messages stop here: the details show text, not a zip bomb's output. */
 const DECODED_MAX = 1024 * 1024;
+/**
+ * Bytes the decoder may produce in all for one side, earlier messages decoded again included
+ * (context takeover): bounds what one view costs the dashboard, whatever a peer sent.
+ */
+const INFLATE_WORK_MAX = 16 * 1024 * 1024;
 /** The bytes of a binary message shown as its preview. */
 const PREVIEW_BYTES = 16;
 /** What a sender strips from the end of each compressed message (RFC 7692 §7.2.1). */
@@ -140,6 +145,7 @@ class Inflater {
   readonly #history: Buffer[] = [];
   #decodedSoFar = 0;
   #total = 0;
+  #work = 0;
 
   constructor(takeover: boolean) {
     this.#takeover = takeover;
@@ -157,8 +163,16 @@ class Inflater {
 
   #run(input: Buffer): Buffer {
     try {
-      return inflateRawSync(input, { finishFlush: constants.Z_SYNC_FLUSH, maxOutputLength: DECODED_MAX });
+      const out = inflateRawSync(input, {
+        finishFlush: constants.Z_SYNC_FLUSH,
+        maxOutputLength: DECODED_MAX,
+      });
+      this.#work += out.length;
+      if (this.#work > INFLATE_WORK_MAX)
+        throw new FramingError("Too much to decompress: the rest is not shown.");
+      return out;
     } catch (error) {
+      if (error instanceof FramingError) throw error;
       if ((error as { code?: string }).code === "ERR_BUFFER_TOO_LARGE") throw new FramingError(TOO_LARGE);
       throw new FramingError(
         "A compressed message could not be decoded; the ones after it cannot be either.",

@@ -9,16 +9,52 @@
 export const BODY_KEEP_BYTES = 64 * 1024;
 
 /**
+ * How many kept bytes the relay holds at once for exchanges still under way, all names together.
+ * Each keeps at most 2 × 64 KiB, but an exchange can last: a WebSocket until it closes, a slow
+ * upload until it ends. Beyond this, bodies are kept only as far as they got (the row says how
+ * much), so many such exchanges at once cannot grow the relay without bound.
+ */
+export const KEPT_IN_FLIGHT_MAX = 64 * 1024 * 1024;
+
+/** The relay's allowance of kept bytes in flight, shared by every exchange's BodyKeepers. */
+export class KeepBudget {
+  #left: number;
+
+  constructor(max = KEPT_IN_FLIGHT_MAX) {
+    this.#left = max;
+  }
+
+  /** Bytes that may still be kept now. */
+  get left(): number {
+    return this.#left;
+  }
+
+  /** Up to `wanted` bytes, as many as are left. */
+  take(wanted: number): number {
+    const granted = Math.min(wanted, this.#left);
+    this.#left -= granted;
+    return granted;
+  }
+
+  give(bytes: number): void {
+    this.#left += bytes;
+  }
+}
+
+/**
  * Collects the first `limit` bytes of a body as it streams past. Each chunk's kept part is copied:
  * a stream may reuse the memory of a chunk it already handed on (a parser's or a decipher's buffer).
  */
 export class BodyKeeper {
   readonly #limit: number;
+  readonly #budget: KeepBudget | undefined;
   readonly #chunks: Buffer[] = [];
   #kept = 0;
+  #released = false;
 
-  constructor(limit = BODY_KEEP_BYTES) {
+  constructor(limit = BODY_KEEP_BYTES, budget?: KeepBudget) {
     this.#limit = limit;
+    this.#budget = budget;
   }
 
   /** Bytes kept so far (at most the limit). */
@@ -27,11 +63,23 @@ export class BodyKeeper {
   }
 
   add(chunk: Buffer): void {
-    const room = this.#limit - this.#kept;
-    if (room <= 0 || chunk.length === 0) return;
+    let room = this.#limit - this.#kept;
+    if (room <= 0 || chunk.length === 0 || this.#released) return;
+    if (this.#budget) room = this.#budget.take(Math.min(room, chunk.length));
+    if (room <= 0) return;
     const part = Buffer.from(chunk.subarray(0, room));
     this.#chunks.push(part);
     this.#kept += part.length;
+  }
+
+  /**
+   * Gives the kept bytes back to the budget, once the row has its copy of them (its hex text); the
+   * keeper keeps nothing more after this.
+   */
+  release(): void {
+    if (this.#released) return;
+    this.#released = true;
+    this.#budget?.give(this.#kept);
   }
 
   /** The kept bytes. */
@@ -51,8 +99,9 @@ export interface KeptBodies {
   response: BodyKeeper;
 }
 
-export function keepBodies(limit = BODY_KEEP_BYTES): KeptBodies {
-  return { request: new BodyKeeper(limit), response: new BodyKeeper(limit) };
+/** Keepers for both bodies of one exchange, drawing on the relay's `budget` when given. */
+export function keepBodies(budget?: KeepBudget, limit = BODY_KEEP_BYTES): KeptBodies {
+  return { request: new BodyKeeper(limit, budget), response: new BodyKeeper(limit, budget) };
 }
 
 const HEX = /^(?:[0-9a-f]{2})*$/;

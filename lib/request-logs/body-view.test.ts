@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { randomBytes } from "node:crypto";
 import { test } from "node:test";
 import { brotliCompressSync, deflateSync, gzipSync } from "node:zlib";
-import { BodyKeeper } from "./bodies.ts";
+import { BodyKeeper, KeepBudget, keepBodies } from "./bodies.ts";
 import { bodyDownload, viewBody } from "./body-view.ts";
 
 const json = { user: "ada", tags: ["a", "b"], nested: { ok: true } };
@@ -17,6 +17,23 @@ test("BodyKeeper keeps the first bytes across chunks, copies them, and ignores t
   assert.equal(keeper.kept, 10);
   assert.equal(Buffer.from(keeper.hex(), "hex").toString(), "hello worl");
   assert.equal(new BodyKeeper().hex(), "", "nothing sent: an empty body, not none");
+});
+
+test("keepers share the relay's budget; a released one gives back what it kept, once", () => {
+  const budget = new KeepBudget(12);
+  const a = keepBodies(budget);
+  const b = keepBodies(budget);
+  a.request.add(Buffer.from("12345678"));
+  b.request.add(Buffer.from("abcdefgh"));
+  a.response.add(Buffer.from("xyz"));
+  assert.equal(a.request.kept + b.request.kept + a.response.kept, 12);
+  assert.equal(b.request.hex(), Buffer.from("abcd").toString("hex"), "only what was left");
+  assert.equal(a.response.kept, 0);
+  a.request.release();
+  a.request.release();
+  assert.equal(budget.left, 8);
+  a.request.add(Buffer.from("more"));
+  assert.equal(a.request.kept, 8, "a released keeper keeps nothing more");
 });
 
 test("JSON is shown indented; the bytes as sent are not changed", () => {

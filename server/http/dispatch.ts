@@ -8,7 +8,7 @@ import {
   TRUST_NOBODY,
 } from "../../lib/forwarding/trusted-proxies.ts";
 import type { Logger } from "../../lib/logger.ts";
-import { keepBodies } from "../../lib/request-logs/bodies.ts";
+import { type KeepBudget, keepBodies } from "../../lib/request-logs/bodies.ts";
 import type { PeerLookup } from "../proxy-protocol/proxy-header-gate.ts";
 import type { Tunnel, TunnelRegistry } from "../registry.ts";
 import type { AccessDecision, AccessGate } from "./access.ts";
@@ -51,6 +51,8 @@ export interface DispatcherDeps {
   proxiedPeers?: PeerLookup;
   /** Names that keep bodies get them kept (BURROW_LOG_BODIES and the request log on); default off. */
   bodiesAllowed?: boolean;
+  /** The relay's allowance of kept bytes in flight (bodies.ts), shared with replays. */
+  keepBudget?: KeepBudget;
 }
 
 /** Decides a request's Dispatch; synchronous unless a lookup or the access check is not. */
@@ -132,7 +134,7 @@ export function createDispatcher(deps: DispatcherDeps): Dispatcher {
         if (state === "unknown") return NO_SUCH_TUNNEL;
         if (state !== "reserved") return OFFLINE_UNLOGGED;
         // Kept so that the owner can send it on once the tunnel is back (a webhook missed).
-        if (keepsBodies && bodiesAllowed && !upgrade) exchange.bodies = keepBodies();
+        if (keepsBodies && bodiesAllowed && !upgrade) exchange.bodies = keepBodies(deps.keepBudget);
         return { kind: "offline", exchange };
       });
     }
@@ -148,7 +150,7 @@ export function createDispatcher(deps: DispatcherDeps): Dispatcher {
         return { kind: "answer", exchange, answer: decision };
       }
       // An upgrade keeps the start of what each side sent after the handshake (WebSocket frames).
-      if (decision.keepBodies && bodiesAllowed) exchange.bodies = keepBodies();
+      if (decision.keepBodies && bodiesAllowed) exchange.bodies = keepBodies(deps.keepBudget);
       return { kind: "proxy", exchange, tunnel, facts, edits: decision.edits };
     };
     const decided = access.check({

@@ -168,9 +168,14 @@ test("with BURROW_LOG_BODIES=false the server keeps no body, whatever the owner 
   }
 });
 
-/** Opens a WebSocket through the edge, sends `messages` one at a time awaiting each echo, closes it. */
-async function talk(name: string, path: string, messages: (string | Buffer)[]): Promise<void> {
-  const ws = new WebSocket(`ws://127.0.0.1:${relay.httpPort}${path}`, {
+/** Opens a WebSocket through the edge and sends `messages` one at a time, awaiting each echo. */
+async function openTalk(
+  name: string,
+  path: string,
+  messages: (string | Buffer)[],
+  edge: EdgeTestRelay = relay,
+): Promise<WebSocket> {
+  const ws = new WebSocket(`ws://127.0.0.1:${edge.httpPort}${path}`, {
     headers: { host: `${name}.${TEST_DOMAIN}` },
   });
   await new Promise((resolve, reject) => ws.once("open", resolve).once("error", reject));
@@ -179,9 +184,23 @@ async function talk(name: string, path: string, messages: (string | Buffer)[]): 
     ws.send(message);
     await echoed;
   }
+  return ws;
+}
+
+async function close(ws: WebSocket): Promise<void> {
   const closed = new Promise((resolve) => ws.once("close", resolve));
   ws.close(1000, "done here");
   await closed;
+}
+
+/** A whole conversation: open, talk, close. */
+async function talk(
+  name: string,
+  path: string,
+  messages: (string | Buffer)[],
+  edge: EdgeTestRelay = relay,
+): Promise<void> {
+  await close(await openTalk(name, path, messages, edge));
 }
 
 /** The log row of a WebSocket connection, once the writer has stored it (it is written at its close). */
@@ -225,6 +244,30 @@ test("a name that keeps bodies logs what each side of a WebSocket sent, readable
   const plain = await connectionRow("plain", "/ws");
   assert.equal(plain.requestBody, null);
   assert.equal(plain.responseBody, null);
+});
+
+test("connections still open share the relay's allowance of kept bytes; each closed one gives its share back", async () => {
+  const small = await startEdgeTestRelay({ db: testDb.db, access: gate, keptInFlightMax: 100 });
+  const client = await startSshTunnel(small, "kept", app.port);
+  const kept = async (path: string) => {
+    const row = await connectionRow("kept", path);
+    return (row.requestBody?.length ?? 0) + (row.responseBody?.length ?? 0);
+  };
+  try {
+    // The first connection takes all 100 bytes while it stays open; the second gets none.
+    const first = await openTalk("kept", "/ws?first", ["a".repeat(40), "b".repeat(40)], small);
+    const second = await openTalk("kept", "/ws?second", ["c".repeat(40)], small);
+    await close(second);
+    await close(first);
+    assert.equal(await kept("/ws?first"), 100);
+    assert.equal(await kept("/ws?second"), 0);
+    // Both closed: their bytes are in the log now, and the allowance is whole again.
+    await talk("kept", "/ws?third", ["d".repeat(40), "e".repeat(40)], small);
+    assert.equal(await kept("/ws?third"), 100);
+  } finally {
+    await client.stop();
+    await small.close();
+  }
 });
 
 test("a name that does not keep bodies logs none, and turning it off applies to the next request", async () => {

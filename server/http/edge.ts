@@ -12,6 +12,7 @@ import type { Db } from "../../lib/db.ts";
 import { type Env, publicScheme } from "../../lib/env.ts";
 import { proxyTrust } from "../../lib/forwarding/trusted-proxies.ts";
 import type { Logger } from "../../lib/logger.ts";
+import { KeepBudget } from "../../lib/request-logs/bodies.ts";
 import type { ReplayRequest } from "../../lib/request-logs/replay.ts";
 import { createLogPool, prismaSqlRunner } from "../log-database.ts";
 import { LogSpool } from "../log-spool.ts";
@@ -63,6 +64,8 @@ export interface HttpEdgeDeps {
   poolLimits?: PoolLimits;
   /** How long a replay's answer is read (default REPLAY_READ_MS; tests shorten it). */
   replayReadMs?: number;
+  /** Kept body bytes held at once for exchanges under way (default KEPT_IN_FLIGHT_MAX; tests shrink it). */
+  keptInFlightMax?: number;
 }
 
 export interface HttpEdge {
@@ -131,6 +134,7 @@ export function createHttpEdge(deps: HttpEdgeDeps): HttpEdge {
     proxyHeaders.http?.peerOf(socket) ?? proxyHeaders.https?.peerOf(socket);
   // Nothing to keep them for without a log; and the server's operator may rule them out.
   const bodiesAllowed = logWriter !== undefined && config.BURROW_LOG_BODIES;
+  const keepBudget = new KeepBudget(deps.keptInFlightMax);
   const dispatcher = createDispatcher({
     domain: config.BURROW_DOMAIN,
     registry,
@@ -140,6 +144,7 @@ export function createHttpEdge(deps: HttpEdgeDeps): HttpEdge {
     trusts,
     proxiedPeers,
     bodiesAllowed,
+    keepBudget,
   });
   const recorder = new ExchangeRecorder(logWriter, { logHeaders: config.BURROW_LOG_HEADERS });
   const upgraded = new Set<Duplex>();
@@ -377,6 +382,7 @@ export function createHttpEdge(deps: HttpEdgeDeps): HttpEdge {
           pools,
           recorder,
           bodiesAllowed,
+          keepBudget,
           publicProto: proto,
           publicPort: port,
           readMs: deps.replayReadMs,

@@ -157,6 +157,9 @@ export class ExchangeRecorder {
       responseBodyDecoded: null,
       replayOf: exchange.replayOf,
     };
+    // The row has its copy (hex): what was kept no longer counts against the relay's allowance.
+    exchange.bodies?.request.release();
+    exchange.bodies?.response.release();
     const encoding =
       responseBody && responseBody.kept > 0 && exchange.responseHeaders
         ? decodableEncoding(exchange.responseHeaders)

@@ -1,5 +1,5 @@
 import type { Dispatcher } from "undici";
-import { keepBodies } from "../../lib/request-logs/bodies.ts";
+import { type KeepBudget, keepBodies } from "../../lib/request-logs/bodies.ts";
 import type { ReplayRequest } from "../../lib/request-logs/replay.ts";
 import { headerValue } from "../../lib/request-logs/replay-rules.ts";
 import type { TunnelRegistry } from "../registry.ts";
@@ -16,6 +16,8 @@ export interface ReplayDeps {
   recorder: ExchangeRecorder;
   /** Bodies may be kept at all (the request log and BURROW_LOG_BODIES are on). */
   bodiesAllowed: boolean;
+  /** The relay's allowance of kept bytes in flight (bodies.ts). */
+  keepBudget?: KeepBudget;
   /** How visitors reach the relay (X-Forwarded-Proto/-Port of the replay). */
   publicProto: "http" | "https";
   publicPort: number;
@@ -57,7 +59,7 @@ export function replayRequest(deps: ReplayDeps, request: ReplayRequest): Promise
   const body = request.body;
   exchange.bytesIn = body?.length ?? 0;
   if (request.keepBodies && deps.bodiesAllowed) {
-    exchange.bodies = keepBodies();
+    exchange.bodies = keepBodies(deps.keepBudget);
     if (body) exchange.bodies.request.add(body);
   }
   const facts: ForwardedFacts = {

@@ -66,6 +66,7 @@ export async function startEdgeTestRelay(options: {
   certificateCheckMs?: number;
   poolLimits?: PoolLimits;
   replayReadMs?: number;
+  keptInFlightMax?: number;
 }): Promise<EdgeTestRelay> {
   const config = loadEnv({
     BURROW_DOMAIN: TEST_DOMAIN,
@@ -89,6 +90,7 @@ export async function startEdgeTestRelay(options: {
     certificateCheckMs: options.certificateCheckMs,
     poolLimits: options.poolLimits,
     replayReadMs: options.replayReadMs,
+    keptInFlightMax: options.keptInFlightMax,
   });
   const { httpPort, httpsPort } = await edge.listen();
 

@@ -160,14 +160,14 @@ test("what is not WebSocket framing, or decompresses beyond 1 MiB, is said inste
   const http = Buffer.from("GET / HTTP/1.1\r\nHost: x\r\n\r\n");
   const notFrames = readSide(http, http.length, PLAIN);
   assert.equal(notFrames.problem, "Not WebSocket frames from here on.");
-  // A compressed frame on a connection that did not agree to compression.
+  // A compressed frame on a connection that did not agree to permessage-deflate.
   const unexpected = Buffer.concat([frame(1, "ok"), frame(1, "zz", { rsv1: true })]);
   const stopped = readSide(unexpected, unexpected.length, PLAIN);
   assert.deepEqual(
     stopped.messages.map((m) => m.text),
     ["ok"],
   );
-  assert.equal(stopped.problem, "Not WebSocket frames from here on.");
+  assert.equal(stopped.problem, "Compressed by an extension other than permessage-deflate: not shown.");
   const bomb = deflateRawSync(Buffer.alloc(2 * 1024 * 1024), { finishFlush: constants.Z_SYNC_FLUSH });
   const exploded = readSide(frame(2, bomb.subarray(0, -4), { rsv1: true }), 99, { on: true, takeover: true });
   assert.equal(exploded.problem, "Decompressed, the messages go on beyond 1 MiB.");

@@ -91,8 +91,11 @@ function readFrames(bytes: Buffer, deflate: boolean): { frames: Frame[]; problem
       const b0 = bytes[at]!;
       const b1 = bytes[at + 1]!;
       const opcode = b0 & 0x0f;
-      if ((b0 & 0x30) !== 0 || ((b0 & 0x40) !== 0 && !deflate) || (opcode !== 0 && !(opcode in KINDS))) {
+      if ((b0 & 0x30) !== 0 || (opcode !== 0 && !(opcode in KINDS))) {
         throw new FramingError("Not WebSocket frames from here on.");
+      }
+      if ((b0 & 0x40) !== 0 && !deflate) {
+        throw new FramingError("Compressed by an extension other than permessage-deflate: not shown.");
       }
       let length = b1 & 0x7f;
       let head = 2;

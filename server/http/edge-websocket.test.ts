@@ -66,9 +66,15 @@ function connect(path: string, headers: Record<string, string> = {}): Promise<We
 
 function nextMessage(ws: WebSocket): Promise<Buffer> {
   return new Promise((resolve, reject) => {
-    ws.once("message", (data: Buffer) => resolve(data));
-    ws.once("error", reject);
-    ws.once("close", () => reject(new Error("closed before a message")));
+    const closed = () => settle(() => reject(new Error("closed before a message")));
+    const failed = (error: Error) => settle(() => reject(error));
+    const received = (data: Buffer) => settle(() => resolve(data));
+    // Each call's listeners go again, so a long conversation does not pile them up.
+    const settle = (then: () => void) => {
+      ws.off("message", received).off("error", failed).off("close", closed);
+      then();
+    };
+    ws.once("message", received).once("error", failed).once("close", closed);
   });
 }
 

@@ -252,8 +252,18 @@ test("a request's own link opens it above the log, a replay links to the request
     await expect(linked).toContainText("GET /hello?first=1 · 200");
     await expect(linked).not.toContainText("Sent again from the dashboard");
 
-    // Deleted since: the link says so instead of showing something else.
-    await world.db.requestLog.delete({ where: { id: original.id } });
+    // Deleted from the log's table while it is the linked request: it goes from both.
+    await rows.first().click(); // the replay's details close
+    await rows.last().click();
+    await log.getByRole("button", { name: "Delete this request…" }).click();
+    await page
+      .getByRole("dialog", { name: "Delete this request?" })
+      .getByRole("button", { name: "Delete request" })
+      .click();
+    await expect(rows).toHaveCount(1);
+    await expect(linked).toHaveCount(0);
+    await expect(page).not.toHaveURL(/request=/);
+    // Its link now says so instead of showing something else.
     await page.goto(link);
     await expect(linked).toContainText("This request is no longer in the log");
     await page.goto(`/tunnels/${name}?request=12ab`);

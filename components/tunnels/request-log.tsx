@@ -115,8 +115,9 @@ export function RequestLog({
   const query = logFiltersToQuery(filters);
   const router = useRouter();
   const closeLinkedHref = `${pathname}${query ? `?${query}` : ""}`;
-  /** A row's details, wherever they are open; `onGone` after it was deleted. */
-  const details = (row: LogRow, onGone?: () => void) => (
+  const closeLinked = () => router.replace(closeLinkedHref, { scroll: false });
+  /** A row's details, in the table or as the linked request; deleted, it goes from both. */
+  const details = (row: LogRow) => (
     <RequestDetails
       name={name}
       row={row}
@@ -126,7 +127,8 @@ export function RequestLog({
       actions={requestActions && { ...requestActions, watch: replayWatch }}
       onDeleted={() => {
         setRows((current) => current.filter((r) => r.id !== row.id));
-        onGone?.();
+        // By the URL's id: the refreshed page may already say the row is gone.
+        if (linked?.id === row.id) closeLinked();
       }}
       permalink={linkedRequestHref(`${dashboardUrl}/tunnels/${encodeURIComponent(name)}`, {}, row.id)}
       originalHref={row.replayOf !== null ? linkedRequestHref(pathname, filters, row.replayOf) : undefined}
@@ -245,7 +247,7 @@ export function RequestLog({
       </div>
       {linked && (
         <LinkedRequest id={linked.id} row={linked.row} closeHref={closeLinkedHref}>
-          {linked.row && details(linked.row, () => router.replace(closeLinkedHref, { scroll: false }))}
+          {linked.row && details(linked.row)}
         </LinkedRequest>
       )}
       {rows.length === 0 ? (

@@ -80,7 +80,7 @@ const TOO_LARGE = "Decompressed, the messages go on beyond 1 MiB.";
 
 /**
  * The frames in `bytes`. Stops, with the reason, at anything that is not WebSocket framing (the
- * connection upgraded to another protocol, or the bytes were not kept from the start).
+ * connection upgraded to another protocol) or uses an extension the dashboard does not read.
  */
 function readFrames(bytes: Buffer, deflate: boolean): { frames: Frame[]; problem: string | null } {
   const frames: Frame[] = [];

@@ -1,5 +1,5 @@
 import { decoderOf } from "./decompress.ts";
-import type { HeaderPair } from "./headers.ts";
+import { type HeaderPair, storedHeader } from "./headers.ts";
 import type { RequestBodies } from "./query.ts";
 import { isWebSocket, viewWebSocket, type WebSocketView } from "./websocket-view.ts";
 
@@ -34,11 +34,6 @@ const DECODED_MAX = 1024 * 1024;
 
 const TEXT_TYPES =
   /^(text\/|application\/(json|xml|javascript|ecmascript|x-www-form-urlencoded|graphql|x-ndjson|ld\+json)|[a-z]+\/[^;]*\+(json|xml))/;
-
-function header(headers: readonly HeaderPair[] | null, name: string): string | null {
-  for (const [key, value] of headers ?? []) if (key.toLowerCase() === name && value !== null) return value;
-  return null;
-}
 
 /** Decompresses the kept bytes (as far as they go: often only the start of the stream). */
 function decode(bytes: Buffer, encoding: string): { bytes: Buffer } | { problem: string } {
@@ -88,8 +83,8 @@ function formatJson(text: string): string | null {
  * headers it travelled with (for its type and encoding).
  */
 export function viewBody(kept: Buffer, size: number, headers: readonly HeaderPair[] | null): BodyView {
-  const contentType = header(headers, "content-type");
-  const encodingHeader = header(headers, "content-encoding")?.trim().toLowerCase() ?? null;
+  const contentType = storedHeader(headers, "content-type");
+  const encodingHeader = storedHeader(headers, "content-encoding")?.trim().toLowerCase() ?? null;
   const encoding = encodingHeader === "identity" || encodingHeader === "" ? null : encodingHeader;
   const truncated = kept.length < size;
   let bytes = kept;
@@ -150,7 +145,7 @@ export function viewKeptBodies(kept: RequestBodies): RequestBodiesView {
 
 /** The bytes to download: decompressed when the dashboard can, as sent otherwise. */
 export function bodyDownload(kept: Buffer, headers: readonly HeaderPair[] | null): Buffer {
-  const encoding = header(headers, "content-encoding")?.trim().toLowerCase();
+  const encoding = storedHeader(headers, "content-encoding")?.trim().toLowerCase();
   if (!encoding || encoding === "identity" || kept.length === 0) return kept;
   const decoded = decode(kept, encoding);
   return "bytes" in decoded ? decoded.bytes : kept;
@@ -187,6 +182,6 @@ export function downloadName(
   part: "request" | "response",
   headers: readonly HeaderPair[] | null,
 ): string {
-  const type = header(headers, "content-type")?.split(";")[0]?.trim().toLowerCase() ?? "";
+  const type = storedHeader(headers, "content-type")?.split(";")[0]?.trim().toLowerCase() ?? "";
   return `${name}-${id}-${part}.${EXTENSIONS[type] ?? "bin"}`;
 }

@@ -140,3 +140,9 @@ export function parseStoredHeaders(stored: string | null): HeaderPair[] | null {
     return null;
   }
 }
+
+/** The first kept value of header `name` (lower-case) in a stored list; null when absent or hidden. */
+export function storedHeader(headers: readonly HeaderPair[] | null, name: string): string | null {
+  for (const [key, value] of headers ?? []) if (key.toLowerCase() === name && value !== null) return value;
+  return null;
+}

@@ -1,5 +1,5 @@
 import { constants, inflateRawSync } from "node:zlib";
-import type { HeaderPair } from "./headers.ts";
+import { type HeaderPair, storedHeader } from "./headers.ts";
 
 /**
  * A WebSocket connection's kept bytes made readable for the request details: the frames each side
@@ -272,11 +272,6 @@ export function readSide(
   return { messages, more: count - messages.length, size, kept: kept.length, problem };
 }
 
-function header(headers: readonly HeaderPair[] | null, name: string): string | null {
-  for (const [key, value] of headers ?? []) if (key.toLowerCase() === name && value !== null) return value;
-  return null;
-}
-
 /**
  * permessage-deflate as the app's handshake answer accepted it, and whether each side keeps its
  * compression context between messages (the default; *_no_context_takeover turns it off).
@@ -286,7 +281,7 @@ export function negotiatedDeflate(responseHeaders: readonly HeaderPair[] | null)
   visitorTakeover: boolean;
   appTakeover: boolean;
 } {
-  const offer = (header(responseHeaders, "sec-websocket-extensions") ?? "")
+  const offer = (storedHeader(responseHeaders, "sec-websocket-extensions") ?? "")
     .split(",")
     .map((extension) => extension.split(";").map((part) => part.trim().toLowerCase()))
     .find(([extension]) => extension === "permessage-deflate");
@@ -299,7 +294,7 @@ export function negotiatedDeflate(responseHeaders: readonly HeaderPair[] | null)
 
 /** True for a row whose connection became a WebSocket: a 101 answer to an Upgrade: websocket. */
 export function isWebSocket(status: number, requestHeaders: readonly HeaderPair[] | null): boolean {
-  return status === 101 && /^websocket$/i.test(header(requestHeaders, "upgrade")?.trim() ?? "");
+  return status === 101 && /^websocket$/i.test(storedHeader(requestHeaders, "upgrade")?.trim() ?? "");
 }
 
 /** Both sides of a WebSocket connection's kept bytes, read. `bytesIn`/`bytesOut` are the row's counts. */

@@ -6,7 +6,13 @@ import { Admission } from "../lib/db.ts";
 import type { Logger } from "../lib/logger.ts";
 import { isBodyHex } from "../lib/request-logs/bodies.ts";
 import { REQUEST_ID } from "../lib/request-logs/request-id.ts";
-import { ACCESS_PAGES, type NewRequestLog, REQUEST_LOG_ERRORS } from "../lib/request-logs/row.ts";
+import {
+  ACCESS_PAGES,
+  type NewRequestLog,
+  REQUEST_LOG_ERRORS,
+  type RequestLogEnd,
+  type RequestLogEntry,
+} from "../lib/request-logs/row.ts";
 
 /** The spool's name in BURROW_DATA_DIR. */
 export const LOG_SPOOL_FILE = "request-log-spool.jsonl";
@@ -38,7 +44,26 @@ const spooledRowSchema = z.object({
   responseBodyDecoded: z.string().refine(isBodyHex).nullable().default(null),
   // Absent in spools written before replays named their original.
   replayOf: z.string().regex(REQUEST_ID).nullable().default(null),
+  // Absent in spools written before open rows.
+  open: z.boolean().default(false),
+  streamKey: z.string().nullable().default(null),
 }) satisfies z.ZodType<NewRequestLog>;
+
+/** One spooled end of a row written open (RequestLogEnd). */
+const spooledEndSchema = z.object({
+  kind: z.literal("end"),
+  streamKey: z.string(),
+  name: z.string(),
+  durationMs: z.number(),
+  bytesIn: z.number(),
+  bytesOut: z.number(),
+  error: z.enum(REQUEST_LOG_ERRORS).nullable(),
+  requestBody: z.string().refine(isBodyHex).nullable(),
+  responseBody: z.string().refine(isBodyHex).nullable(),
+  responseBodyDecoded: z.string().refine(isBodyHex).nullable(),
+}) satisfies z.ZodType<RequestLogEnd>;
+
+const spooledEntrySchema = z.union([spooledEndSchema, spooledRowSchema]);
 
 /**
  * Request-log rows the database could not take yet, kept in a file (JSON lines) in the data
@@ -64,7 +89,7 @@ export class LogSpool {
    * Rows an earlier run left, in order. Read synchronously, once, at start. Lines that do not parse
    * (a write cut short by a crash) are skipped and counted in a warning.
    */
-  load(): NewRequestLog[] {
+  load(): RequestLogEntry[] {
     if (!existsSync(this.file)) return [];
     let text: string;
     try {
@@ -73,7 +98,7 @@ export class LogSpool {
       this.#fail("read", error);
       return [];
     }
-    const rows: NewRequestLog[] = [];
+    const rows: RequestLogEntry[] = [];
     let unreadable = 0;
     for (const line of text.split("\n")) {
       if (line.trim() === "") continue;
@@ -84,7 +109,7 @@ export class LogSpool {
         unreadable += 1;
         continue;
       }
-      const row = spooledRowSchema.safeParse(parsed);
+      const row = spooledEntrySchema.safeParse(parsed);
       if (row.success) rows.push(row.data);
       else unreadable += 1;
     }
@@ -98,7 +123,7 @@ export class LogSpool {
   }
 
   /** Adds rows at the end of the file. */
-  async append(rows: readonly NewRequestLog[]): Promise<boolean> {
+  async append(rows: readonly RequestLogEntry[]): Promise<boolean> {
     if (this.#broken) return false;
     if (rows.length === 0) return true;
     try {
@@ -115,7 +140,7 @@ export class LogSpool {
    * Makes the file hold exactly `rows` (none: removes it). Written beside it and renamed over it,
    * so a crash leaves the old contents or the new, never half of each.
    */
-  async replace(rows: readonly NewRequestLog[]): Promise<boolean> {
+  async replace(rows: readonly RequestLogEntry[]): Promise<boolean> {
     if (this.#broken) return false;
     try {
       if (rows.length === 0) {
@@ -146,7 +171,7 @@ export class LogSpool {
   }
 }
 
-function lines(rows: readonly NewRequestLog[]): string {
+function lines(rows: readonly RequestLogEntry[]): string {
   let out = "";
   for (const row of rows) out += `${JSON.stringify(row)}\n`;
   return out;

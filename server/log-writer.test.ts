@@ -10,7 +10,7 @@ import type { LogFields, Logger } from "../lib/logger.ts";
 import { REQUEST_LOG_CHANNEL } from "../lib/request-logs/announcements.ts";
 import { BODY_KEEP_BYTES } from "../lib/request-logs/bodies.ts";
 import { captureHeaders, parseStoredHeaders } from "../lib/request-logs/headers.ts";
-import type { NewRequestLog } from "../lib/request-logs/row.ts";
+import type { NewRequestLog, RequestLogEnd } from "../lib/request-logs/row.ts";
 import { createTestDatabase, type TestDatabase } from "../lib/testing/db.ts";
 import { createLogPool, type LogPool, prismaSqlRunner, type SqlRunner } from "./log-database.ts";
 import { LogSpool } from "./log-spool.ts";
@@ -52,6 +52,8 @@ function row(i: number, overrides: Partial<NewRequestLog> = {}): NewRequestLog {
     replayOf: null,
     requestBody: null,
     responseBody: null,
+    open: false,
+    streamKey: null,
     ...overrides,
   };
 }
@@ -685,3 +687,175 @@ test("a spool that cannot be written is given up with one warning; the writer go
     rmSync(dir, { recursive: true, force: true });
   }
 });
+
+// ---- Rows written open (WebSockets, event streams) and finished by their end ----
+
+function end(streamKey: string, name: string, overrides: Partial<RequestLogEnd> = {}): RequestLogEnd {
+  return {
+    kind: "end",
+    streamKey,
+    name,
+    durationMs: 61_000.5,
+    bytesIn: 300,
+    bytesOut: 4_000,
+    error: null,
+    requestBody: "81",
+    responseBody: "8102",
+    responseBodyDecoded: null,
+    ...overrides,
+  };
+}
+
+async function openRows(name: string) {
+  return testDb.db.requestLog.findMany({
+    where: { name },
+    orderBy: { id: "asc" },
+    select: {
+      path: true,
+      open: true,
+      streamKey: true,
+      durationMs: true,
+      bytesIn: true,
+      bytesOut: true,
+      error: true,
+      requestBody: true,
+      responseBody: true,
+    },
+  });
+}
+
+for (const [via, runner] of runners)
+  test(`a row written open is finished in place by its end, a write later, through ${via}`, async () => {
+    const name = `open-${via.replaceAll(" ", "-")}`;
+    const writer = createLogWriter({ sql: runner(), maxQueue: 100, logger: recordingLogger() });
+    writer.push(row(1, { name, status: 101, upgrade: true, open: true, streamKey: "key-a", bytesIn: 0 }));
+    writer.push(row(2, { name, status: 200, open: true, streamKey: "key-b" }));
+    await writer.flush();
+    const opened = await openRows(name);
+    assert.deepEqual(
+      opened.map((r) => [r.path, r.open, r.streamKey]),
+      [
+        ["/r/1", true, "key-a"],
+        ["/r/2", true, "key-b"],
+      ],
+    );
+    writer.push(row(3, { name }));
+    writer.push(end("key-a", name, { error: "client_aborted" }));
+    await writer.flush();
+    const [ws, sse, plain] = await openRows(name);
+    assert.equal(ws?.open, false);
+    assert.equal(ws?.streamKey, null);
+    assert.equal(ws?.durationMs, 61_000.5);
+    assert.equal(ws?.bytesIn, 300n);
+    assert.equal(ws?.bytesOut, 4_000n);
+    assert.equal(ws?.error, "client_aborted");
+    assert.deepEqual(Buffer.from(ws!.requestBody!), Buffer.from([0x81]));
+    assert.deepEqual(Buffer.from(ws!.responseBody!), Buffer.from([0x81, 0x02]));
+    assert.equal(sse?.open, true, "another open row is left as it is");
+    assert.equal(plain?.open, false);
+    assert.deepEqual(writer.stats(), { queued: 0, written: 3, dropped: 0 }, "an end is not a row");
+    await writer.close();
+  });
+
+test("an end that arrives while its row is still queued finishes the row before it is written", async () => {
+  const name = "open-merged";
+  const sql = countingRunner(pool);
+  const writer = createLogWriter({ sql, maxQueue: 100, logger: recordingLogger(), flushIntervalMs: 60_000 });
+  writer.push(row(1, { name, status: 101, upgrade: true, open: true, streamKey: "key-m" }));
+  writer.push(end("key-m", name, { durationMs: 42 }));
+  await writer.flush();
+  const [ws] = await openRows(name);
+  assert.equal(ws?.open, false);
+  assert.equal(ws?.streamKey, null);
+  assert.equal(ws?.durationMs, 42);
+  assert.equal(sql.updates, 0, "one row written closed, no update");
+  await writer.close();
+});
+
+test("ends queued between rows are written after all of them: one COPY and one update a write", async () => {
+  const name = "open-order";
+  const sql = countingRunner(pool);
+  const writer = createLogWriter({ sql, maxQueue: 100, logger: recordingLogger(), flushIntervalMs: 60_000 });
+  for (let i = 0; i < 3; i++) writer.push(row(i, { name, open: true, streamKey: `key-o${i}` }));
+  await writer.flush();
+  writer.push(end("key-o0", name));
+  writer.push(row(10, { name }));
+  writer.push(end("key-o1", name));
+  writer.push(row(11, { name }));
+  writer.push(end("no-such-key", name));
+  sql.copies = 0;
+  await writer.flush();
+  assert.equal(sql.copies, 1);
+  assert.equal(sql.updates, 1);
+  assert.deepEqual(
+    (await openRows(name)).map((r) => [r.path, r.open]),
+    [
+      ["/r/0", false],
+      ["/r/1", false],
+      ["/r/2", true],
+      ["/r/10", false],
+      ["/r/11", false],
+    ],
+  );
+  await writer.close();
+});
+
+test("an end queued during an outage survives a stop on disk and finishes its row at the next start", async () => {
+  const name = "open-spool";
+  const dir = mkdtempSync(join(tmpdir(), "burrow-spool-"));
+  try {
+    const first = createLogWriter({ sql: pool, maxQueue: 100, logger: recordingLogger() });
+    first.push(row(1, { name, open: true, streamKey: "key-s1", upgrade: true, status: 101 }));
+    await first.close();
+
+    const down = createLogWriter({
+      sql: UNREACHABLE,
+      maxQueue: 100,
+      logger: recordingLogger(),
+      spool: spoolIn(dir),
+      flushIntervalMs: 60_000,
+    });
+    down.push(end("key-s1", name, { requestBody: "00ff" }));
+    // Opened and closed during the outage, spooled in between: the end follows its row on disk.
+    down.push(row(2, { name, open: true, streamKey: "key-s2" }));
+    await down.flush();
+    down.push(end("key-s2", name));
+    await down.close();
+    const spooled = readFileSync(spoolIn(dir).file, "utf8").split("\n").filter(Boolean);
+    assert.equal(spooled.length, 3);
+
+    const next = createLogWriter({
+      sql: pool,
+      maxQueue: 100,
+      logger: recordingLogger(),
+      spool: spoolIn(dir),
+    });
+    await until(async () => (await openRows(name)).every((r) => !r.open), "the kept ends to be written");
+    await next.flush();
+    const [first1, second] = await openRows(name);
+    assert.deepEqual(Buffer.from(first1!.requestBody!), Buffer.from([0, 255]));
+    assert.equal(first1?.durationMs, 61_000.5);
+    assert.equal(second?.open, false);
+    assert.equal((await openRows(name)).length, 2);
+    await next.close();
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+/** A runner that counts COPY statements and end updates. */
+function countingRunner(inner: SqlRunner): SqlRunner & { copies: number; updates: number } {
+  const counted = {
+    copies: 0,
+    updates: 0,
+    query: (text: string, values?: unknown[]) => {
+      if (text.includes("UPDATE request_logs")) counted.updates += 1;
+      return inner.query(text, values);
+    },
+    copyFrom: (text: string, data: Iterable<Buffer>) => {
+      counted.copies += 1;
+      return inner.copyFrom!(text, data);
+    },
+  };
+  return counted;
+}

@@ -1,6 +1,11 @@
 import type { Logger } from "../lib/logger.ts";
 import { ANNOUNCE_SQL } from "../lib/request-logs/announcements.ts";
-import type { NewRequestLog } from "../lib/request-logs/row.ts";
+import {
+  isRequestLogEnd,
+  type NewRequestLog,
+  type RequestLogEnd,
+  type RequestLogEntry,
+} from "../lib/request-logs/row.ts";
 import { COPY_SQL, copyData } from "./log-copy.ts";
 import type { SqlRunner } from "./log-database.ts";
 import type { LogSpool } from "./log-spool.ts";
@@ -17,8 +22,11 @@ export interface LogWriterStats {
 
 /** The request log's write path: proxying pushes rows, a timer writes them in batches. */
 export interface LogWriter {
-  /** Queues a row. Never blocks, never throws; drops (and counts) the row when the queue is full. */
-  push(row: NewRequestLog): void;
+  /**
+   * Queues a row, or the end of a row written open. Never blocks, never throws; drops (and counts)
+   * the entry when the queue is full. An end whose row is still queued finishes that row in place.
+   */
+  push(entry: RequestLogEntry): void;
   /** Writes everything queued so far, unless the database fails; never rejects. */
   flush(): Promise<void>;
   /**
@@ -72,7 +80,7 @@ const PROMPT_WRITE_MS = 50;
 const BATCH_SIZE = 20_000;
 const MAX_BODY_CHARS = 64 * 1024 * 1024;
 
-function bodyChars(row: NewRequestLog): number {
+function bodyChars(row: RequestLogEntry): number {
   return (
     (row.requestBody?.length ?? 0) + (row.responseBody?.length ?? 0) + (row.responseBodyDecoded?.length ?? 0)
   );
@@ -87,7 +95,7 @@ const RECORDSET = `json_to_recordset($1::json) AS r(
   "durationMs" float8, "bytesIn" bigint, "bytesOut" bigint, "clientIp" text, "userAgent" text,
   "upgrade" bool, "admission" text, "shareLinkId" text, "error" text, "accessPage" text,
   "requestHeaders" text, "responseHeaders" text, "requestBody" text, "responseBody" text,
-  "responseBodyDecoded" text, "replayOf" bigint)`;
+  "responseBodyDecoded" text, "replayOf" bigint, "open" bool, "streamKey" text)`;
 
 /**
  * A batch through the Prisma client (which cannot COPY). The log pool sends batches with COPY
@@ -97,13 +105,29 @@ const INSERT_SQL = `
 INSERT INTO request_logs
   (at, name, session_id, method, path, status, duration_ms, bytes_in, bytes_out, client_ip,
    user_agent, upgrade, admission, share_link_id, error, access_page, request_headers, response_headers,
-   request_body, response_body, response_body_decoded, replay_of)
+   request_body, response_body, response_body_decoded, replay_of, open, stream_key)
 SELECT r."at", r."name", r."sessionId", r."method", r."path", r."status", r."durationMs", r."bytesIn",
        r."bytesOut", r."clientIp", r."userAgent", r."upgrade", r."admission"::admission, r."shareLinkId",
        r."error", r."accessPage", r."requestHeaders", r."responseHeaders",
        decode(r."requestBody", 'hex'), decode(r."responseBody", 'hex'), decode(r."responseBodyDecoded", 'hex'),
-       r."replayOf"
+       r."replayOf", r."open", r."streamKey"
 FROM ${RECORDSET}`;
+
+/**
+ * The ends of rows written open, one statement per batch (through either runner): each finds its
+ * row by key among the open ones (a partial index) and closes it. A row deleted meanwhile (its
+ * owner emptied the log) is simply not found. Running one twice changes nothing more.
+ */
+const END_SQL = `
+UPDATE request_logs AS l
+SET open = false, stream_key = NULL, duration_ms = e."durationMs", bytes_in = e."bytesIn",
+    bytes_out = e."bytesOut", error = e."error", request_body = decode(e."requestBody", 'hex'),
+    response_body = decode(e."responseBody", 'hex'),
+    response_body_decoded = decode(e."responseBodyDecoded", 'hex')
+FROM json_to_recordset($1::json) AS e(
+  "streamKey" text, "durationMs" float8, "bytesIn" bigint, "bytesOut" bigint, "error" text,
+  "requestBody" text, "responseBody" text, "responseBodyDecoded" text)
+WHERE l.open AND l.stream_key = e."streamKey"`;
 
 /**
  * Creates the request log writer: a bounded in-memory queue written in batches, so proxying never
@@ -119,7 +143,13 @@ export function createLogWriter(options: LogWriterOptions): LogWriter {
   const reportIntervalMs = options.reportIntervalMs ?? 10_000;
   const maxBodyChars = options.maxBodyChars ?? MAX_BODY_CHARS;
 
-  const queue: NewRequestLog[] = [];
+  const queue: RequestLogEntry[] = [];
+  /**
+   * Open rows still queued and neither being written nor spooled, by key: an end that arrives
+   * while its row waits here finishes the row in place (a WebSocket that lasted less than a
+   * second costs one row, not a row and an update).
+   */
+  const awaitingEnd = new Map<string, NewRequestLog>();
   /** Body characters held by the queued rows (see maxBodyChars). */
   let queuedBodyChars = 0;
   /** Rows queued without the bodies they had, since the last report of that. */
@@ -205,7 +235,7 @@ export function createLogWriter(options: LogWriterOptions): LogWriter {
    * Tells dashboards which names have new rows (lib/request-logs/announcements.ts). The rows are
    * already stored, so a failure here is not retried: open logs catch up on their next poll.
    */
-  async function announce(rows: NewRequestLog[]): Promise<void> {
+  async function announce(rows: RequestLogEntry[]): Promise<void> {
     try {
       await sql.query(ANNOUNCE_SQL, [[...new Set(rows.map((row) => row.name))]]);
     } catch {
@@ -232,6 +262,8 @@ export function createLogWriter(options: LogWriterOptions): LogWriter {
     if (!spool || spooled >= queue.length) return;
     // Only drain() removes rows, and it is the caller: the queue can only grow meanwhile.
     const rows = queue.slice(spooled);
+    // On disk, a row can no longer be finished in place: its end is queued after it instead.
+    for (const row of rows) if (!isRequestLogEnd(row) && row.streamKey) awaitingEnd.delete(row.streamKey);
     if (await spool.append(rows)) spooled += rows.length;
   }
 
@@ -255,12 +287,20 @@ export function createLogWriter(options: LogWriterOptions): LogWriter {
       // Still in an outage: what arrived since the last attempt goes to disk before trying again.
       if (failing) await spoolNew();
       let due = queue.length;
+      // Rows first, then ends (each end's row is before it, so still written before it): two
+      // statements a write. Not while rows are in the spool, which must stay in the queue's order.
+      if (spooled === 0) rowsBeforeEnds(due);
       try {
         while (due > 0) {
-          const batch = queue.slice(0, Math.min(batchSize, due));
+          const batch = nextBatch(due);
           due -= batch.length;
+          for (const entry of batch) {
+            if (!isRequestLogEnd(entry) && entry.streamKey) awaitingEnd.delete(entry.streamKey);
+          }
+          const ends = isRequestLogEnd(batch[0]!);
           try {
-            await insert(batch);
+            if (ends) await sql.query(END_SQL, [JSON.stringify(batch)]);
+            else await insert(batch as NewRequestLog[]);
           } catch (error) {
             if (!(await databaseAnswers())) throw error;
             // The database is up but refuses these rows (a bug or a schema problem, not an outage):
@@ -275,7 +315,7 @@ export function createLogWriter(options: LogWriterOptions): LogWriter {
           }
           // Rows pushed during the insert were appended after the batch: keep those.
           shift(batch.length);
-          written += batch.length;
+          if (!ends) written += batch.length;
           // Said as soon as a batch is stored, before the spool and announce round trips, so the
           // counters and the log agree at every await below.
           if (failing) {
@@ -329,6 +369,51 @@ export function createLogWriter(options: LogWriterOptions): LogWriter {
     for (const row of queue.splice(0, count)) queuedBodyChars -= bodyChars(row);
   }
 
+  /** The next statement's entries: rows or ends (not both), from the front of the first `due`. */
+  function nextBatch(due: number): RequestLogEntry[] {
+    const ends = isRequestLogEnd(queue[0]!);
+    let count = 1;
+    const most = Math.min(batchSize, due);
+    while (count < most && isRequestLogEnd(queue[count]!) === ends) count += 1;
+    return queue.slice(0, count);
+  }
+
+  /** Puts the first `due` entries' rows before their ends, each kind in its order. */
+  function rowsBeforeEnds(due: number): void {
+    const front = queue.slice(0, due);
+    const rows = front.filter((entry) => !isRequestLogEnd(entry));
+    if (rows.length === 0 || rows.length === due) return;
+    queue.splice(0, due, ...rows, ...front.filter(isRequestLogEnd));
+  }
+
+  /** Finishes a queued open row with its end, as if it had been queued closed. */
+  function finishQueued(row: NewRequestLog, end: RequestLogEnd): void {
+    queuedBodyChars -= bodyChars(row);
+    row.open = false;
+    row.streamKey = null;
+    row.durationMs = end.durationMs;
+    row.bytesIn = end.bytesIn;
+    row.bytesOut = end.bytesOut;
+    row.error = end.error;
+    row.requestBody = end.requestBody;
+    row.responseBody = end.responseBody;
+    row.responseBodyDecoded = end.responseBodyDecoded;
+    admitBodies(row);
+  }
+
+  /** Counts an entry's bodies against maxBodyChars, or drops them (counted) when they do not fit. */
+  function admitBodies(entry: RequestLogEntry): void {
+    const chars = bodyChars(entry);
+    if (chars > 0 && queuedBodyChars + chars > maxBodyChars) {
+      entry.requestBody = null;
+      entry.responseBody = null;
+      entry.responseBodyDecoded = null;
+      bodiesShed += 1;
+    } else {
+      queuedBodyChars += chars;
+    }
+  }
+
   function reportBodiesShed(force: boolean): void {
     if (bodiesShed === 0) return;
     const now = Date.now();
@@ -341,19 +426,28 @@ export function createLogWriter(options: LogWriterOptions): LogWriter {
   }
 
   return {
-    push(row) {
-      if (closed || queue.length >= maxQueue) {
+    push(entry) {
+      if (closed) {
         dropped += 1;
         return;
       }
-      const chars = bodyChars(row);
-      if (chars > 0 && queuedBodyChars + chars > maxBodyChars) {
-        row = { ...row, requestBody: null, responseBody: null, responseBodyDecoded: null };
-        bodiesShed += 1;
-      } else {
-        queuedBodyChars += chars;
+      if (isRequestLogEnd(entry)) {
+        const row = awaitingEnd.get(entry.streamKey);
+        if (row) {
+          awaitingEnd.delete(entry.streamKey);
+          finishQueued(row, entry);
+          return;
+        }
       }
-      queue.push(row);
+      if (queue.length >= maxQueue) {
+        dropped += 1;
+        return;
+      }
+      // A copy when bodies are dropped: the caller's object is not ours to change.
+      if (bodyChars(entry) > 0) entry = { ...entry };
+      admitBodies(entry);
+      queue.push(entry);
+      if (!isRequestLogEnd(entry) && entry.open && entry.streamKey) awaitingEnd.set(entry.streamKey, entry);
       if (queue.length >= batchSize && !running && !failing) void drain();
       else scheduleWrite();
     },

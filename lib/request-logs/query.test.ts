@@ -3,7 +3,14 @@ import { after, test } from "node:test";
 import { AppError } from "../errors.ts";
 import { createTestDatabase } from "../testing/db.ts";
 import { captureHeaders } from "./headers.ts";
-import { bytesEscaped, escapeLike, findRequestLog, listRequestLogs, requestStats } from "./query.ts";
+import {
+  bytesEscaped,
+  escapeLike,
+  findRequestLog,
+  listRequestLogs,
+  refreshRequestLogs,
+  requestStats,
+} from "./query.ts";
 
 const database = await createTestDatabase("logs");
 after(() => database.drop());
@@ -332,4 +339,48 @@ test("bytesEscaped spells every byte the way PostgreSQL's encode(…, 'escape') 
   const all = Buffer.from(Array.from({ length: 256 }, (_, i) => i));
   const rows = await db.$queryRaw<{ escaped: string }[]>`SELECT encode(${all}, 'escape') AS escaped`;
   assert.equal(bytesEscaped(all), rows[0]?.escaped);
+});
+
+test("a row written open reads as open while its tunnel session lasts, as unrecorded once it ended; refreshed by id", async () => {
+  const user = await db.user.create({ data: { email: "open-rows@example.com", passwordHash: "x" } });
+  const live = await db.tunnelSession.create({ data: { name: "streams", userId: user.id, clientIp: "::1" } });
+  const gone = await db.tunnelSession.create({
+    data: {
+      name: "streams",
+      userId: user.id,
+      clientIp: "::1",
+      endedAt: new Date(),
+      endReason: "relay_restart",
+    },
+  });
+  const row = { ...base, name: "streams", method: "GET", status: 101, upgrade: true };
+  const open = await db.requestLog.create({
+    data: { ...row, path: "/live", sessionId: live.id, open: true, streamKey: "k1" },
+  });
+  const lost = await db.requestLog.create({
+    data: { ...row, path: "/lost", sessionId: gone.id, open: true, streamKey: "k2" },
+  });
+  const done = await db.requestLog.create({ data: { ...row, path: "/done", sessionId: live.id } });
+  const states = (await listRequestLogs(db, { name: "streams" })).rows.map((r) => [r.path, r.openState]);
+  assert.deepEqual(states, [
+    ["/done", null],
+    ["/lost", "unrecorded"],
+    ["/live", "open"],
+  ]);
+
+  await db.requestLog.update({ where: { id: open.id }, data: { open: false, bytesOut: 99n } });
+  const refreshed = await refreshRequestLogs(db, "streams", [String(open.id), String(lost.id), "424242"]);
+  assert.deepEqual(
+    refreshed.map((r) => [r.path, r.openState, r.bytesOut]),
+    [
+      ["/lost", "unrecorded", 0],
+      ["/live", null, 99],
+    ],
+  );
+  assert.deepEqual(await refreshRequestLogs(db, "shop", [String(done.id)]), [], "another name's rows");
+  assert.deepEqual(await refreshRequestLogs(db, "streams", []), []);
+  await assert.rejects(
+    refreshRequestLogs(db, "streams", ["1; DROP TABLE request_logs"]),
+    (error) => error instanceof AppError && error.code === "invalid_input",
+  );
 });

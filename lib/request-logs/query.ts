@@ -77,6 +77,8 @@ export interface RequestLogRow
     | "requestBody"
     | "responseBody"
     | "responseBodyDecoded"
+    | "open"
+    | "streamKey"
   > {
   id: string;
   /** Why the relay answered itself, e.g. "tunnel_offline"; null when the local app answered. */
@@ -91,7 +93,15 @@ export interface RequestLogRow
   responseHeaders: HeaderPair[] | null;
   /** The name kept this request's bodies (readRequestBodies has them). */
   bodiesKept: boolean;
+  /**
+   * For a WebSocket or event stream logged while open: "open" while it still is (its time, bytes
+   * and bodies are those of its start), "unrecorded" when its tunnel has gone since without its
+   * end being written (the relay stopped or crashed). Null for every finished request.
+   */
+  openState: OpenState | null;
 }
+
+export type OpenState = "open" | "unrecorded";
 
 export interface RequestLogPage {
   /** Newest first. */
@@ -151,6 +161,32 @@ export async function findRequestLog(db: Db, name: string, id: string): Promise<
   return (await rowsOf(db, name, matches))[0] ?? null;
 }
 
+/** At most this many requests are refreshed at once (the live log's open rows). */
+export const MAX_REFRESHED = 100;
+
+const refreshSchema = z.object({
+  ids: z.array(idCursor).max(MAX_REFRESHED, `Ask for at most ${MAX_REFRESHED} requests`),
+});
+
+/**
+ * These requests of a name's log as they are now, newest first: the live log asks again for the
+ * rows it shows open (a WebSocket or event stream), whose end is written over them. Rows that are
+ * gone, or another name's, are left out.
+ */
+export async function refreshRequestLogs(
+  db: Db,
+  name: string,
+  ids: readonly string[],
+): Promise<RequestLogRow[]> {
+  const f = parseInput(refreshSchema, { ids });
+  if (f.ids.length === 0) return [];
+  const matches = await db.$queryRaw<{ id: bigint; kept: boolean }[]>`
+    SELECT id, (request_body IS NOT NULL OR response_body IS NOT NULL) AS kept
+    FROM request_logs WHERE name = ${name} AND id = ANY(${f.ids.map(BigInt)}::bigint[])
+    ORDER BY id DESC`;
+  return rowsOf(db, name, matches);
+}
+
 /** The rows of these ids, in their order, with their share links' labels. */
 async function rowsOf(db: Db, name: string, ids: { id: bigint; kept: boolean }[]): Promise<RequestLogRow[]> {
   const found =
@@ -166,9 +202,30 @@ async function rowsOf(db: Db, name: string, ids: { id: bigint; kept: boolean }[]
     name,
     page.map((p) => p.row),
   );
-  return page.map(({ row, kept }) =>
-    toRow(row, row.shareLinkId ? (labels.get(row.shareLinkId) ?? null) : null, kept),
+  const ended = await endedSessions(
+    db,
+    page.flatMap((p) => (p.row.open && p.row.sessionId ? [p.row.sessionId] : [])),
   );
+  return page.map(({ row, kept }) => {
+    const openState = !row.open ? null : row.sessionId && !ended.has(row.sessionId) ? "open" : "unrecorded";
+    return toRow(row, row.shareLinkId ? (labels.get(row.shareLinkId) ?? null) : null, kept, openState);
+  });
+}
+
+/**
+ * Which of these tunnel sessions have ended (or are gone). An open row of an ended session will
+ * never be finished: its WebSocket or stream went with the tunnel, and the relay that would have
+ * written its end stopped first (a relay closes the sessions a crashed one left open when it starts).
+ */
+async function endedSessions(db: Db, ids: string[]): Promise<Set<string>> {
+  if (ids.length === 0) return new Set();
+  const unique = [...new Set(ids)];
+  const live = await db.tunnelSession.findMany({
+    where: { id: { in: unique }, endedAt: null },
+    select: { id: true },
+  });
+  const liveIds = new Set(live.map((s) => s.id));
+  return new Set(unique.filter((id) => !liveIds.has(id)));
 }
 
 type ParsedFilter = z.output<typeof requestLogFilterSchema>;
@@ -288,7 +345,12 @@ export async function readRequestBodies(db: Db, name: string, id: string): Promi
   };
 }
 
-function toRow(r: LogRecord, shareLinkLabel: string | null, bodiesKept: boolean): RequestLogRow {
+function toRow(
+  r: LogRecord,
+  shareLinkLabel: string | null,
+  bodiesKept: boolean,
+  openState: OpenState | null,
+): RequestLogRow {
   return {
     id: String(r.id),
     at: r.at,
@@ -311,6 +373,7 @@ function toRow(r: LogRecord, shareLinkLabel: string | null, bodiesKept: boolean)
     responseHeaders: parseStoredHeaders(r.responseHeaders),
     bodiesKept,
     replayOf: r.replayOf === null ? null : String(r.replayOf),
+    openState,
   };
 }
 

@@ -1,3 +1,4 @@
+import { randomBytes } from "node:crypto";
 import type { Admission } from "../db.ts";
 
 /** Longest path (with query) kept in a request log row; longer ones end in "…". */
@@ -102,6 +103,43 @@ export interface NewRequestLog {
   responseBodyDecoded: string | null;
   /** For a replay: the id (decimal) of the logged request it was sent from; null otherwise. */
   replayOf: string | null;
+  /**
+   * Written while the exchange is still open (a WebSocket, an event stream): a RequestLogEnd with
+   * the same streamKey finishes the row when it closes.
+   */
+  open: boolean;
+  /** The relay's key for an open row (openStreamKey); null for every other row. */
+  streamKey: string | null;
+}
+
+/**
+ * The end of a row written open: what is known only once a WebSocket or event stream has closed.
+ * It updates the row by its streamKey; the rest of the row stays as it was written.
+ */
+export interface RequestLogEnd {
+  kind: "end";
+  streamKey: string;
+  /** The row's name, for the write's announcement (the dashboard's live log). */
+  name: string;
+  durationMs: number;
+  bytesIn: number;
+  bytesOut: number;
+  error: RequestLogError | null;
+  requestBody: string | null;
+  responseBody: string | null;
+  responseBodyDecoded: string | null;
+}
+
+/** What the relay queues for the request log: a row, or the end of a row written open. */
+export type RequestLogEntry = NewRequestLog | RequestLogEnd;
+
+export function isRequestLogEnd(entry: RequestLogEntry): entry is RequestLogEnd {
+  return (entry as RequestLogEnd).kind === "end";
+}
+
+/** A new key for a row written open: random, so a row can only be finished by its own relay. */
+export function openStreamKey(): string {
+  return randomBytes(12).toString("base64url");
 }
 
 /** A high surrogate not followed by a low one, or a low one not preceded by a high one. */

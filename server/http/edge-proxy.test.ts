@@ -189,6 +189,47 @@ test("server-sent events reach the visitor as they are sent", async () => {
   ]);
 });
 
+test("an event stream is in the log while it streams, and its row is finished when it ends", async () => {
+  let endStream: () => void = () => {};
+  routes.set("/sse-log", (_req, res) => {
+    res.writeHead(200, { "content-type": "text/event-stream" });
+    res.write("data: hello\n\n");
+    endStream = () => res.end("data: bye\n\n");
+  });
+  const ended = new Promise<string>((resolve, reject) => {
+    const req = http.get(
+      { host: "127.0.0.1", port: relay.httpPort, path: "/sse-log", headers: { host }, setHost: false },
+      (res) => {
+        let body = "";
+        res.setEncoding("utf8");
+        res.on("data", (chunk: string) => {
+          body += chunk;
+        });
+        res.on("end", () => resolve(body));
+        res.on("error", reject);
+      },
+    );
+    req.on("error", reject);
+  });
+  const where = { name: "echo", path: "/sse-log" };
+  await waitFor(async () => (await testDb.db.requestLog.count({ where })) === 1, "the open stream's row");
+  const opened = await testDb.db.requestLog.findFirstOrThrow({ where });
+  assert.equal(opened.open, true);
+  assert.equal(opened.status, 200);
+  assert.ok(parseStoredHeaders(opened.responseHeaders)?.some(([, v]) => v === "text/event-stream"));
+  endStream();
+  assert.equal(await ended, "data: hello\n\ndata: bye\n\n");
+  await waitFor(
+    async () => (await testDb.db.requestLog.findFirstOrThrow({ where })).open === false,
+    "the stream's row to be finished",
+  );
+  const row = await testDb.db.requestLog.findFirstOrThrow({ where });
+  assert.equal(row.bytesOut, BigInt("data: hello\n\ndata: bye\n\n".length));
+  assert.equal(row.error, null);
+  assert.equal(await testDb.db.requestLog.count({ where }), 1);
+  routes.delete("/sse-log");
+});
+
 test("a chunked upload (no Content-Length) arrives whole, for methods with and without a usual body", async () => {
   routes.set("/chunked", (req, res) => {
     let n = 0;

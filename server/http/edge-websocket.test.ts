@@ -95,13 +95,27 @@ test("WebSocket messages echo through the tunnel, and the upgrade is logged", as
   assert.equal(seen.headers.host, host);
   assert.equal(seen.headers.upgrade, "websocket");
 
+  // In the log while it is still open: written when the app switched protocols.
+  await waitFor(
+    async () => (await testDb.db.requestLog.count({ where: { name: "sockets", upgrade: true } })) >= 1,
+    "the open upgrade's log row",
+  );
+  const opened = await testDb.db.requestLog.findFirstOrThrow({ where: { name: "sockets", upgrade: true } });
+  assert.equal(opened.open, true);
+  assert.equal(opened.status, 101);
+  assert.equal(opened.path, "/ws?room=1");
+  assert.ok(opened.bytesIn < 1024n * 1024n, "its bytes are those of the handshake's moment");
+
   ws.close();
   await new Promise((resolve) => ws.once("close", resolve));
   await waitFor(
-    async () => (await testDb.db.requestLog.count({ where: { name: "sockets", upgrade: true } })) >= 1,
-    "the upgrade's log row",
+    async () => (await testDb.db.requestLog.findUniqueOrThrow({ where: { id: opened.id } })).open === false,
+    "the upgrade's row to be finished",
   );
-  const row = await testDb.db.requestLog.findFirstOrThrow({ where: { name: "sockets", upgrade: true } });
+  assert.equal(await testDb.db.requestLog.count({ where: { name: "sockets", upgrade: true } }), 1, "one row");
+  const row = await testDb.db.requestLog.findUniqueOrThrow({ where: { id: opened.id } });
+  assert.equal(row.streamKey, null);
+  assert.ok(row.durationMs > opened.durationMs);
   assert.equal(row.status, 101);
   assert.equal(row.path, "/ws?room=1");
   assert.equal(row.userAgent, "ws-test");

@@ -1,6 +1,6 @@
 import { performance } from "node:perf_hooks";
 import type { Admission } from "../../lib/db.ts";
-import { BODY_KEEP_BYTES, type KeptBodies } from "../../lib/request-logs/bodies.ts";
+import { BODY_KEEP_BYTES, type BodyKeeper, type KeptBodies } from "../../lib/request-logs/bodies.ts";
 import { decodableEncoding, decompressStart } from "../../lib/request-logs/decompress.ts";
 import { captureHeaders } from "../../lib/request-logs/headers.ts";
 import {
@@ -8,6 +8,8 @@ import {
   capLogPath,
   capUserAgent,
   type NewRequestLog,
+  openStreamKey,
+  type RequestLogEnd,
   type RequestLogError,
 } from "../../lib/request-logs/row.ts";
 import type { LogWriter } from "../log-writer.ts";
@@ -48,6 +50,8 @@ export interface Exchange {
   bodies: KeptBodies | null;
   /** For a replay: the id of the logged request it was sent from. */
   replayOf: string | null;
+  /** Set when its row was written open (ExchangeRecorder.open): finish() then writes its end. */
+  streamKey: string | null;
   finished: boolean;
 }
 
@@ -87,6 +91,7 @@ export function startExchange(fields: ExchangeStart): Exchange {
     accessPage: null,
     bodies: null,
     replayOf: null,
+    streamKey: null,
     finished: false,
   };
 }
@@ -126,14 +131,78 @@ export class ExchangeRecorder {
     this.#logHeaders = logHeaders;
   }
 
+  /**
+   * Writes the row of an exchange that may stay open for hours (a WebSocket once switched, an
+   * event stream once its headers arrived) now, marked open, so its owner sees it in the log while
+   * it lasts; finish() then writes its end (time, bytes, kept bodies) over it. Once per exchange.
+   */
+  open(exchange: Exchange): void {
+    if (exchange.finished || exchange.streamKey !== null || !this.#logWriter) return;
+    exchange.streamKey = openStreamKey();
+    const row = this.#row(exchange, performance.now() - exchange.start);
+    row.open = true;
+    row.streamKey = exchange.streamKey;
+    // What was kept so far stays with the exchange: the end carries all of it.
+    row.requestBody = null;
+    row.responseBody = null;
+    this.#logWriter.push(row);
+  }
+
   finish(exchange: Exchange): void {
     if (exchange.finished) return;
     exchange.finished = true;
     const durationMs = performance.now() - exchange.start;
     if (exchange.status === 0) exchange.status = CLIENT_CLOSED_STATUS;
-    // Only what the app sent: none when the relay answered in its place.
-    const responseBody = exchange.responseHeaders ? exchange.bodies?.response : undefined;
-    const row: NewRequestLog = {
+    const entry =
+      exchange.streamKey === null ? this.#row(exchange, durationMs) : this.#end(exchange, durationMs);
+    // The row has its copy (hex): what was kept no longer counts against the relay's allowance.
+    exchange.bodies?.request.release();
+    exchange.bodies?.response.release();
+    const responseBody = this.#responseBody(exchange);
+    const encoding =
+      responseBody && responseBody.kept > 0 && exchange.responseHeaders
+        ? decodableEncoding(exchange.responseHeaders)
+        : null;
+    if (encoding && responseBody && this.#logWriter) {
+      // Decoded for searching, in zlib's thread pool: the row waits a moment, the relay does not.
+      const writer = this.#logWriter;
+      void decompressStart(responseBody.bytes(), encoding, BODY_KEEP_BYTES).then((decoded) => {
+        entry.responseBodyDecoded = decoded?.toString("hex") ?? null;
+        writer.push(entry);
+      });
+    } else {
+      this.#logWriter?.push(entry);
+    }
+    const tunnel = exchange.tunnel;
+    if (!tunnel) return;
+    tunnel.recordRequest(exchange.bytesIn, exchange.bytesOut);
+    tunnel.notify(terminalLine(exchange, durationMs));
+  }
+
+  /** Only what the app sent: none when the relay answered in its place. */
+  #responseBody(exchange: Exchange): BodyKeeper | undefined {
+    return exchange.responseHeaders ? exchange.bodies?.response : undefined;
+  }
+
+  /** The end of a row written open: what changed since. */
+  #end(exchange: Exchange, durationMs: number): RequestLogEnd {
+    return {
+      kind: "end",
+      streamKey: exchange.streamKey!,
+      name: exchange.name,
+      durationMs,
+      bytesIn: exchange.bytesIn,
+      bytesOut: exchange.bytesOut,
+      error: exchange.error,
+      requestBody: exchange.bodies?.request.hex() ?? null,
+      responseBody: this.#responseBody(exchange)?.hex() ?? null,
+      responseBodyDecoded: null,
+    };
+  }
+
+  #row(exchange: Exchange, durationMs: number): NewRequestLog {
+    const responseBody = this.#responseBody(exchange);
+    return {
       at: new Date(exchange.atMs),
       name: exchange.name,
       sessionId: exchange.tunnel?.sessionId ?? null,
@@ -156,28 +225,9 @@ export class ExchangeRecorder {
       responseBody: responseBody?.hex() ?? null,
       responseBodyDecoded: null,
       replayOf: exchange.replayOf,
+      open: false,
+      streamKey: null,
     };
-    // The row has its copy (hex): what was kept no longer counts against the relay's allowance.
-    exchange.bodies?.request.release();
-    exchange.bodies?.response.release();
-    const encoding =
-      responseBody && responseBody.kept > 0 && exchange.responseHeaders
-        ? decodableEncoding(exchange.responseHeaders)
-        : null;
-    if (encoding && responseBody && this.#logWriter) {
-      // Decoded for searching, in zlib's thread pool: the row waits a moment, the relay does not.
-      const writer = this.#logWriter;
-      void decompressStart(responseBody.bytes(), encoding, BODY_KEEP_BYTES).then((decoded) => {
-        row.responseBodyDecoded = decoded?.toString("hex") ?? null;
-        writer.push(row);
-      });
-    } else {
-      this.#logWriter?.push(row);
-    }
-    const tunnel = exchange.tunnel;
-    if (!tunnel) return;
-    tunnel.recordRequest(exchange.bytesIn, exchange.bytesOut);
-    tunnel.notify(terminalLine(exchange, durationMs));
   }
 }
 

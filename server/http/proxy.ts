@@ -167,8 +167,12 @@ export function proxyRequest(
       };
       // Event streams and bodies of unknown length: the visitor gets the headers now, not with the
       // first chunk, which may be minutes away (long poll) — and nothing is ever compressed here.
-      if (isStreamingResponse(raw)) {
-        if (writeHead()) res.flushHeaders();
+      const streaming = streamingResponse(raw);
+      if (streaming) {
+        if (!writeHead()) return;
+        res.flushHeaders();
+        // An event stream may last hours: its row goes into the log now, finished when it ends.
+        if (streaming === "event-stream") deps.recorder.open(exchange);
       } else {
         writeHeldHead = writeHead;
       }
@@ -212,8 +216,8 @@ export function isConnectionClosed(error: Error): boolean {
   return (error as Error & { code?: string }).code === "UND_ERR_SOCKET";
 }
 
-/** True for text/event-stream and for responses without a Content-Length. */
-function isStreamingResponse(rawHeaders: readonly string[]): boolean {
+/** Whether a response streams: an event stream, or a body without a Content-Length; else null. */
+function streamingResponse(rawHeaders: readonly string[]): "event-stream" | "unknown-length" | null {
   let hasLength = false;
   for (let i = 0; i < rawHeaders.length; i += 2) {
     const name = rawHeaders[i]!;
@@ -223,8 +227,8 @@ function isStreamingResponse(rawHeaders: readonly string[]): boolean {
       name.toLowerCase() === "content-type" &&
       rawHeaders[i + 1]!.toLowerCase().startsWith("text/event-stream")
     ) {
-      return true;
+      return "event-stream";
     }
   }
-  return !hasLength;
+  return hasLength ? null : "unknown-length";
 }

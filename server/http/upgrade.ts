@@ -91,6 +91,8 @@ export async function proxyUpgrade(
     const raw = upRes.rawHeaders;
     for (let i = 0; i < raw.length; i += 2) responseHead += `${raw[i]}: ${raw[i + 1]}\r\n`;
     socket.write(`${responseHead}\r\n`);
+    // The connection may last hours: its row goes into the log now, finished when it closes.
+    deps.recorder.open(exchange);
     if (upHead.length > 0) {
       exchange.bytesOut += upHead.length;
       exchange.bodies?.response.add(upHead);

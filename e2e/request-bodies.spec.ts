@@ -343,3 +343,68 @@ test("with Keep bodies on, a WebSocket's messages show in its details, each side
     await owner.close();
   }
 });
+
+test("a WebSocket is in the live log as Open while it lasts; when it closes the same row shows its time and messages", async ({
+  browser,
+}) => {
+  test.setTimeout(90_000);
+  const name = await world.connect();
+  const owner = await world.ownerContext(browser);
+  const page = await owner.newPage();
+  const visitor = await browser.newPage();
+  try {
+    await page.goto(`/tunnels/${name}`);
+    await page.getByRole("button", { name: "Keep bodies" }).click();
+    await expect(page.getByTestId("keep-bodies-state")).toHaveText("Keeping the first 65.5 kB of each body");
+    // The relay hears of Keep bodies within moments: posts until one's body was kept.
+    await expect
+      .poll(
+        async () => {
+          await curl(burrowUnderTest(), name, `/warm?n=${Date.now()}`, ["--data-raw", "x"]);
+          return world.db.requestLog.count({ where: { name, requestBody: { not: null } } });
+        },
+        { timeout: 15_000 },
+      )
+      .toBeGreaterThan(0);
+    await expect(page.getByTestId("live-tail-mode")).toHaveAttribute("data-mode", "push");
+    await visitor.goto(world.url(name));
+    // Opened and left open.
+    const reply = await visitor.evaluate(async () => {
+      const ws = new WebSocket(`ws://${location.host}/ws`);
+      (window as unknown as { openSocket: WebSocket }).openSocket = ws;
+      await new Promise((resolve, reject) => {
+        ws.onopen = resolve;
+        ws.onerror = reject;
+      });
+      const answer = new Promise<string>((resolve) => {
+        ws.onmessage = (event) => resolve(String(event.data));
+      });
+      ws.send("still here");
+      return answer;
+    });
+    expect(reply).toBe("echo: still here");
+
+    const log = page.getByRole("table", { name: `Requests to ${name}, newest first` });
+    const row = log.getByRole("row").filter({ hasText: "/ws" }).first();
+    await expect(row).toContainText("Open", { timeout: 15_000 });
+    await row.getByRole("button", { name: "Details of GET /ws" }).click();
+    const details = log.getByRole("row").filter({ hasText: "What happened" });
+    await expect(details).toContainText("a WebSocket connection that is still open");
+    await expect(details).toContainText("still open");
+
+    await visitor.evaluate(() =>
+      (window as unknown as { openSocket: WebSocket }).openSocket.close(1000, "done"),
+    );
+    // The same row, finished in place: no new row, no reload.
+    await expect(row).not.toContainText("Open", { timeout: 15_000 });
+    await expect(row).toContainText(/\d+(\.\d+)? (ms|s|min)/);
+    await expect(details).toContainText("took");
+    await expect(details).not.toContainText("still open");
+    const fromVisitor = details.getByRole("list", { name: "Messages from the visitor" });
+    await expect(fromVisitor.getByRole("listitem").first()).toContainText("still here");
+    await expect(log.getByRole("button", { name: "Details of GET /ws" })).toHaveCount(1);
+  } finally {
+    await visitor.close();
+    await owner.close();
+  }
+});

@@ -13,6 +13,8 @@ export function useRequestBodies(name: string, id: string, kept: boolean): Bodie
   const [state, setState] = useState<BodiesState | null>(kept ? { status: "loading" } : null);
   useEffect(() => {
     if (!kept) return;
+    // A row can start keeping bodies while shown (an open WebSocket's end was written).
+    setState((current) => current ?? { status: "loading" });
     const controller = new AbortController();
     const url = `/api/tunnels/${encodeURIComponent(name)}/logs/${encodeURIComponent(id)}/bodies`;
     fetch(url, { signal: controller.signal, cache: "no-store" })

@@ -149,6 +149,16 @@ function ReplayItems({
 /** Both kept bodies (a WebSocket's messages), or why there are none. */
 function BodyItems({ name, row, bodies }: { name: string; row: LogRow; bodies: BodiesState | null }) {
   const what = row.upgrade ? "Messages" : "Bodies";
+  if (row.openState === "open") {
+    return (
+      <Item term={what}>
+        <span className="text-zinc-500">
+          With “Keep bodies” on, what was kept appears here once{" "}
+          {row.upgrade ? "the connection" : "the stream"} closes.
+        </span>
+      </Item>
+    );
+  }
   if (!bodies) {
     if (row.bytesIn === 0 && row.bytesOut === 0) return null;
     return (
@@ -288,10 +298,21 @@ export function RequestDetails({
         )}
       </Item>
       <Item term="When">
-        <LocalTime iso={row.at} withDate /> · took {formatDuration(row.durationMs)}
+        <LocalTime iso={row.at} withDate /> ·{" "}
+        {row.openState === "open"
+          ? "still open"
+          : row.openState === "unrecorded"
+            ? "end not recorded"
+            : `took ${formatDuration(row.durationMs)}`}
       </Item>
       <Item term="Bytes">
-        {formatBytes(row.bytesIn)} from the visitor · {formatBytes(row.bytesOut)} to the visitor
+        {row.openState === "open" ? (
+          <span className="text-zinc-500">Counted when it closes.</span>
+        ) : (
+          <>
+            {formatBytes(row.bytesIn)} from the visitor · {formatBytes(row.bytesOut)} to the visitor
+          </>
+        )}
       </Item>
       <Item term="Access">
         {access.label}

@@ -3,6 +3,7 @@
 import { usePathname, useRouter } from "next/navigation";
 import { Fragment, type ReactNode, useCallback, useEffect, useRef, useState } from "react";
 import { normalizeIpAddress } from "@/lib/forwarding/ip-address";
+import { MAX_REFRESHED } from "@/lib/request-logs/request-id";
 import { formatBytes, formatDuration, type StatusTone, statusTone } from "@/lib/web/format";
 import { accessCell } from "@/lib/web/log-access";
 import { type LogFilters, linkedRequestHref, logFiltersToQuery } from "@/lib/web/log-filters";
@@ -93,8 +94,11 @@ export function RequestLog({
       ),
   };
   const shown = useRef(rows.length);
+  /** Rows shown open (WebSockets, event streams): each tail asks for them again, to see them end. */
+  const stillOpen = useRef<string[]>([]);
   useEffect(() => {
     shown.current = rows.length;
+    stillOpen.current = rows.flatMap((r) => (r.openState === "open" ? [r.id] : [])).slice(0, MAX_REFRESHED);
   }, [rows]);
 
   const { report: reportActivity } = useTunnelActivity();
@@ -147,10 +151,16 @@ export function RequestLog({
   const tail = useCallback(async () => {
     const signal = lifetime.current?.signal;
     try {
-      const response = await fetch(`${endpoint}after=${newest.current}`, { cache: "no-store", signal });
+      const refresh = stillOpen.current.length > 0 ? `&refresh=${stillOpen.current.join(",")}` : "";
+      const response = await fetch(`${endpoint}after=${newest.current}${refresh}`, {
+        cache: "no-store",
+        signal,
+      });
       if (!response.ok) throw new Error(`HTTP ${response.status}`);
       const page = (await response.json()) as LogPage;
       setProblem(null);
+      const refreshed = new Map((page.refreshed ?? []).map((r) => [r.id, r]));
+      if (refreshed.size > 0) setRows((current) => current.map((r) => refreshed.get(r.id) ?? r));
       // Only rows newer than what is shown: never the same row twice.
       const newer = page.rows.filter((r) => BigInt(r.id) > BigInt(newest.current));
       if (newer.length === 0) return;
@@ -345,8 +355,36 @@ export function RequestLog({
                           {row.status}
                         </span>
                       </td>
-                      <td className="px-3 py-2 text-right text-zinc-700">{formatDuration(row.durationMs)}</td>
-                      <td className="px-3 py-2 text-right text-zinc-700">{formatBytes(row.bytesOut)}</td>
+                      <td className="px-3 py-2 text-right text-zinc-700">
+                        {row.openState === "open" ? (
+                          <span
+                            className="inline-flex items-center gap-1.5 font-medium text-emerald-700"
+                            title="Still open: its time, bytes and kept messages are written when it closes"
+                          >
+                            <span
+                              aria-hidden="true"
+                              className="size-1.5 animate-pulse rounded-full bg-emerald-500"
+                            />
+                            Open
+                          </span>
+                        ) : row.openState === "unrecorded" ? (
+                          <span
+                            className="text-zinc-400"
+                            title="Its end was not recorded: the tunnel went away while it was open"
+                          >
+                            Unknown
+                          </span>
+                        ) : (
+                          formatDuration(row.durationMs)
+                        )}
+                      </td>
+                      <td className="px-3 py-2 text-right text-zinc-700">
+                        {row.openState === null ? (
+                          formatBytes(row.bytesOut)
+                        ) : (
+                          <span className="text-zinc-400">–</span>
+                        )}
+                      </td>
                       <td
                         className={cn(
                           "truncate px-3 py-2 text-xs whitespace-nowrap",

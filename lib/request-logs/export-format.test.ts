@@ -51,14 +51,19 @@ test("a CSV line has every column, headers one per line with credentials hidden"
     responseHeaders: null,
     bodiesKept: false,
     replayOf: null,
+    openState: null,
   };
   assert.equal(
     csvLine(request),
-    '42,2026-12-03T12:00:00.000Z,POST,"/orders?x=1,2",201,3.25,10,20,203.0.113.9,curl/8.0,false,PUBLIC,,,"Host: shop.example.com\nCookie: (hidden)",,\r\n',
+    '42,2026-12-03T12:00:00.000Z,POST,"/orders?x=1,2",201,3.25,10,20,203.0.113.9,curl/8.0,false,PUBLIC,,,"Host: shop.example.com\nCookie: (hidden)",,,\r\n',
   );
   assert.equal(
     csvLine({ ...request, access: "REPLAY", replayOf: "41" }),
-    '42,2026-12-03T12:00:00.000Z,POST,"/orders?x=1,2",201,3.25,10,20,203.0.113.9,curl/8.0,false,REPLAY,,,"Host: shop.example.com\nCookie: (hidden)",,41\r\n',
+    '42,2026-12-03T12:00:00.000Z,POST,"/orders?x=1,2",201,3.25,10,20,203.0.113.9,curl/8.0,false,REPLAY,,,"Host: shop.example.com\nCookie: (hidden)",,41,\r\n',
+  );
+  assert.match(
+    csvLine({ ...request, method: "GET", websocket: true, openState: "open" }),
+    /,true,PUBLIC,.*,open\r\n$/s,
   );
 });
 

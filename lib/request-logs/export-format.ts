@@ -34,6 +34,7 @@ export type ExportedRequest = Pick<
   | "responseHeaders"
   | "bodiesKept"
   | "replayOf"
+  | "openState"
 > & {
   /** ISO 8601, UTC. */
   at: string;
@@ -66,6 +67,7 @@ export function toExportedRequest(row: RequestLogRow): ExportedRequest {
     responseHeaders: row.responseHeaders,
     bodiesKept: row.bodiesKept,
     replayOf: row.replayOf,
+    openState: row.openState,
   };
 }
 
@@ -88,6 +90,7 @@ export const CSV_COLUMNS = [
   "response_headers",
   // Last, so that columns added later leave the earlier ones where spreadsheets expect them.
   "replay_of",
+  "open_state",
 ] as const;
 
 /**
@@ -127,6 +130,7 @@ export function csvLine(request: ExportedRequest): string {
     headerCell(request.requestHeaders),
     headerCell(request.responseHeaders),
     request.replayOf,
+    request.openState,
   ]
     .map(csvField)
     .join(",")}\r\n`;

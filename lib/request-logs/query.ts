@@ -11,7 +11,7 @@ import { AppError } from "../errors.ts";
 import { normalizeIpAddress } from "../forwarding/ip-address.ts";
 import { parseInput } from "../validate.ts";
 import { type HeaderPair, parseStoredHeaders } from "./headers.ts";
-import { REQUEST_ID } from "./request-id.ts";
+import { MAX_REFRESHED, REQUEST_ID } from "./request-id.ts";
 import type { NewRequestLog } from "./row.ts";
 
 const emptyAsUndefined = (v: unknown) => (v === "" || v === null ? undefined : v);
@@ -161,10 +161,9 @@ export async function findRequestLog(db: Db, name: string, id: string): Promise<
   return (await rowsOf(db, name, matches))[0] ?? null;
 }
 
-/** At most this many requests are refreshed at once (the live log's open rows). */
-export const MAX_REFRESHED = 100;
-
 const refreshSchema = z.object({
+  // Names are stored lower-case; the CLI passes a name as typed.
+  name: z.string().trim().toLowerCase(),
   ids: z.array(idCursor).max(MAX_REFRESHED, `Ask for at most ${MAX_REFRESHED} requests`),
 });
 
@@ -178,13 +177,13 @@ export async function refreshRequestLogs(
   name: string,
   ids: readonly string[],
 ): Promise<RequestLogRow[]> {
-  const f = parseInput(refreshSchema, { ids });
+  const f = parseInput(refreshSchema, { ids, name });
   if (f.ids.length === 0) return [];
   const matches = await db.$queryRaw<{ id: bigint; kept: boolean }[]>`
     SELECT id, (request_body IS NOT NULL OR response_body IS NOT NULL) AS kept
-    FROM request_logs WHERE name = ${name} AND id = ANY(${f.ids.map(BigInt)}::bigint[])
+    FROM request_logs WHERE name = ${f.name} AND id = ANY(${f.ids.map(BigInt)}::bigint[])
     ORDER BY id DESC`;
-  return rowsOf(db, name, matches);
+  return rowsOf(db, f.name, matches);
 }
 
 /** The rows of these ids, in their order, with their share links' labels. */

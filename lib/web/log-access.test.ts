@@ -49,6 +49,26 @@ test("the outcome says why the relay answered, and what to do where there is som
   assert.equal(describeOutcome({ ...facts, status: 200, error: null }), "Your app answered 200.");
 });
 
+test("an open WebSocket or event stream says it is still open, or that its end was not recorded", () => {
+  const facts = { admission: "PUBLIC" as const, error: null, accessPage: null };
+  assert.match(
+    describeOutcome({ ...facts, status: 101, upgrade: true, openState: "open" }),
+    /^Your app answered 101: a WebSocket connection that is still open\. .*messages are written when it closes/,
+  );
+  assert.match(
+    describeOutcome({ ...facts, status: 200, upgrade: false, openState: "open" }),
+    /an event stream that is still open\. .*body are written/,
+  );
+  assert.match(
+    describeOutcome({ ...facts, status: 101, upgrade: true, openState: "unrecorded" }),
+    /Its end was not recorded: the tunnel went away/,
+  );
+  assert.equal(
+    describeOutcome({ ...facts, status: 101, upgrade: true, openState: null }),
+    "Your app answered 101.",
+  );
+});
+
 test("the outcome of an access page says the app never saw the request", () => {
   assert.equal(
     describeOutcome({ admission: "DENIED", status: 401, error: null, accessPage: "password_wrong" }),

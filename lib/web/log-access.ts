@@ -1,5 +1,6 @@
 // Pure: what the request log says about a row: its Access column and, opened, what happened.
 import type { Admission } from "../db.ts";
+import type { OpenState } from "../request-logs/query.ts";
 import type { AccessPage, RequestLogError } from "../request-logs/row.ts";
 
 const ADMISSION: Record<Admission, string> = {
@@ -138,6 +139,9 @@ export interface OutcomeFacts {
   status: number;
   error: string | null;
   accessPage: string | null;
+  upgrade?: boolean;
+  /** A WebSocket or event stream logged while open (RequestLogRow.openState). */
+  openState?: OpenState | null;
 }
 
 /**
@@ -165,5 +169,12 @@ function whatHappened(row: OutcomeFacts): string {
     return `${said} Your app did not see this request.`;
   }
   if (row.error !== null) return `Burrow answered itself (${row.error}).`;
+  const what = row.upgrade ? "a WebSocket connection" : "an event stream";
+  if (row.openState === "open") {
+    return `Your app answered ${row.status}: ${what} that is still open. Its time, bytes and ${row.upgrade ? "messages" : "body"} are written when it closes.`;
+  }
+  if (row.openState === "unrecorded") {
+    return `Your app answered ${row.status}: ${what}. Its end was not recorded: the tunnel went away while it was open (the relay stopped or restarted), so its time and bytes are those of its start.`;
+  }
   return `Your app answered ${row.status}.`;
 }

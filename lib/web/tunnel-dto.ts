@@ -1,6 +1,6 @@
 import type { NameDetail } from "../names/service.ts";
 import type { HeaderPair } from "../request-logs/headers.ts";
-import type { RequestLogRow } from "../request-logs/query.ts";
+import type { OpenState, RequestLogRow } from "../request-logs/query.ts";
 
 // JSON-safe shapes for the tunnel page's live parts (first render and polling share them).
 
@@ -59,11 +59,15 @@ export interface LogRow {
   bodiesKept: boolean;
   /** A replay's original request (its id), which may have gone from the log since. */
   replayOf: string | null;
+  /** A WebSocket or event stream still open ("open"), or whose end was lost ("unrecorded"). */
+  openState: OpenState | null;
 }
 
 export interface LogPage {
   rows: LogRow[];
   nextCursor: string | null;
+  /** The rows the live tail asked about again (`refresh`), as they are now; gone ones left out. */
+  refreshed?: LogRow[];
 }
 
 export function toLogRow(row: RequestLogRow): LogRow {
@@ -87,6 +91,7 @@ export function toLogRow(row: RequestLogRow): LogRow {
     responseHeaders: row.responseHeaders,
     bodiesKept: row.bodiesKept,
     replayOf: row.replayOf,
+    openState: row.openState,
   };
 }
 

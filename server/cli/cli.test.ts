@@ -409,6 +409,35 @@ test("logs prints the latest requests, and --follow prints new ones until Ctrl-C
   await database.db.requestLog.create({ data: { ...row, method: "DELETE", path: "/third", status: 204 } });
   await database.db.$executeRawUnsafe(ANNOUNCE_SQL, ["myapp"]);
   await waitFor(() => out.includes("/third"), 10_000);
+  // A WebSocket is printed when it opens, and again once the relay has written its end.
+  const owner = await database.db.user.create({
+    data: { email: "follow-open@example.com", passwordHash: "x" },
+  });
+  const session = await database.db.tunnelSession.create({
+    data: { name: "myapp", userId: owner.id, clientIp: "203.0.113.9" },
+  });
+  const socket = await database.db.requestLog.create({
+    data: {
+      ...row,
+      method: "GET",
+      path: "/socket",
+      status: 101,
+      upgrade: true,
+      open: true,
+      streamKey: "k1",
+      sessionId: session.id,
+    },
+  });
+  await database.db.$executeRawUnsafe(ANNOUNCE_SQL, ["myapp"]);
+  await waitFor(() => out.includes("/socket"), 10_000);
+  assert.match(out, /GET \(ws\)\s+\/socket\s+101\s+open\s+-\s+203\.0\.113\.9/);
+  await database.db.requestLog.update({
+    where: { id: socket.id },
+    data: { open: false, streamKey: null, durationMs: 65_000, bytesOut: 4096n },
+  });
+  await database.db.$executeRawUnsafe(ANNOUNCE_SQL, ["myapp"]);
+  await waitFor(() => out.match(/\/socket/g)?.length === 2, 10_000);
+  assert.match(out, /GET \(ws\)\s+\/socket\s+101\s+65\.0 s\s+4\.0 KB/);
   child.kill("SIGINT");
   assert.equal(await exited, 0);
   assert.match(out, /DELETE\s+\/third\s+204/);

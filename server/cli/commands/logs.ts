@@ -10,7 +10,9 @@ import {
   type RequestLogFilter,
   type RequestLogRow,
   readRequestBodies,
+  refreshRequestLogs,
 } from "../../../lib/request-logs/query.ts";
+import { MAX_REFRESHED } from "../../../lib/request-logs/request-id.ts";
 import type { WebSocketSide } from "../../../lib/request-logs/websocket-view.ts";
 import { sanitize } from "../../ssh/terminal.ts";
 import type { Command, CommandContext } from "../command.ts";
@@ -106,7 +108,7 @@ Filters (as in the dashboard's log; with --follow too):
         if (!values.json) context.out(formatLine(HEADERS));
         for (const row of oldestFirst) await print(row);
       }
-      if (values.follow) await follow(context, db, database.url, filters, oldestFirst.at(-1)?.id, print);
+      if (values.follow) await follow(context, db, database.url, filters, oldestFirst, print);
     } catch (error) {
       throw explainConnectionError(error, database.url);
     } finally {
@@ -134,8 +136,12 @@ function toCells(row: RequestLogRow): string[] {
     row.upgrade ? `${row.method} (ws)` : row.method,
     truncate(sanitize(row.path), 60),
     String(row.status),
-    formatDuration(row.durationMs),
-    formatBytes(row.bytesOut),
+    row.openState === "open"
+      ? "open"
+      : row.openState === "unrecorded"
+        ? "unknown"
+        : formatDuration(row.durationMs),
+    row.openState === "open" ? "-" : formatBytes(row.bytesOut),
     row.clientIp,
     // Why the relay answered instead of the app: its error, or its access page (e.g.
     // password_wrong). Last, so it does not push the other columns out of line.
@@ -194,17 +200,20 @@ function messageLines(mark: string, side: WebSocketSide): string[] {
 /**
  * Prints rows after the last one shown as the relay announces them (lib/request-logs/announcements.ts),
  * polling every second while it cannot listen; each new row is one line (its headers and bodies
- * under it with --headers and --bodies), so the output can be piped.
+ * under it with --headers and --bodies), so the output can be piped. A WebSocket or event stream
+ * still open is printed again once it has closed, with its time, size and bodies.
  */
 async function follow(
   context: CommandContext,
   db: Db,
   databaseUrl: string,
   filters: RequestLogFilter,
-  lastId: string | undefined,
+  shown: RequestLogRow[],
   print: (row: RequestLogRow) => Promise<void>,
 ): Promise<void> {
-  let after = lastId ?? "0";
+  let after = shown.at(-1)?.id ?? "0";
+  /** Rows printed while open, to print again when they close. */
+  const open = new Set(shown.flatMap((row) => (row.openState === "open" ? [row.id] : [])));
   let stopped = false;
   const interrupted = context.interrupted();
   void interrupted.then(() => {
@@ -235,10 +244,23 @@ async function follow(
     await listen();
     while (!stopped) {
       announced = false;
+      if (open.size > 0) {
+        const still = new Set<string>();
+        for (const row of (
+          await refreshRequestLogs(db, filters.name, [...open].slice(0, MAX_REFRESHED))
+        ).reverse()) {
+          if (row.openState === "open") still.add(row.id);
+          else await print(row);
+        }
+        // Deleted meanwhile, or beyond what one query asks about: no longer followed.
+        open.clear();
+        for (const id of still) open.add(id);
+      }
       const { rows } = await listRequestLogs(db, { ...filters, after, limit: 200 });
       for (const row of rows.reverse()) {
         await print(row);
         after = row.id;
+        if (row.openState === "open") open.add(row.id);
       }
       if (!listening) await listen();
       if (announced || rows.length === 200) continue;

@@ -1,6 +1,6 @@
 import type { NextRequest } from "next/server";
 import { getNameForUser } from "@/lib/names/service";
-import { listRequestLogs } from "@/lib/request-logs/query";
+import { listRequestLogs, refreshRequestLogs } from "@/lib/request-logs/query";
 import { apiHandler } from "@/lib/web/api";
 import { getDb } from "@/lib/web/db";
 import { parseLogFilters, toQueryFilter } from "@/lib/web/log-filters";
@@ -8,7 +8,9 @@ import { type LogPage, toLogRow } from "@/lib/web/tunnel-dto";
 
 /**
  * One page of a name's request log: `before=<id>` pages back ("Older"), `after=<id>` returns what
- * arrived since the newest row shown (the live tail polls this every second or two).
+ * arrived since the newest row shown (the live tail polls this every second or two), and
+ * `refresh=<id>,<id>` adds those rows as they are now (the tail's open WebSockets and event
+ * streams, which are finished in place).
  */
 export async function GET(request: NextRequest, { params }: { params: Promise<{ name: string }> }) {
   const { name } = await params;
@@ -17,12 +19,18 @@ export async function GET(request: NextRequest, { params }: { params: Promise<{ 
     const db = getDb();
     // Ownership first: the query layer serves any name to whoever asks.
     const own = await getNameForUser(db, user.id, name);
+    const refresh = search.get("refresh");
+    const refreshed = refresh ? await refreshRequestLogs(db, own.name, refresh.split(",")) : undefined;
     const page = await listRequestLogs(db, {
       ...toQueryFilter(own.name, parseLogFilters(search), Date.now()),
       before: search.get("before") ?? undefined,
       after: search.get("after") ?? undefined,
       limit: search.get("after") ? 200 : 50,
     });
-    return { rows: page.rows.map(toLogRow), nextCursor: page.nextCursor };
+    return {
+      rows: page.rows.map(toLogRow),
+      nextCursor: page.nextCursor,
+      ...(refreshed && { refreshed: refreshed.map(toLogRow) }),
+    };
   });
 }

@@ -204,8 +204,9 @@ async function talk(
 }
 
 /** The log row of a WebSocket connection, once the writer has stored it (it is written at its close). */
+/** The row of a closed connection (written when it opened, finished when it closed). */
 async function connectionRow(name: string, path: string) {
-  const where = { name, path, upgrade: true };
+  const where = { name, path, upgrade: true, open: false };
   await waitFor(async () => (await testDb.db.requestLog.count({ where })) === 1, `the log row of ${path}`);
   return testDb.db.requestLog.findFirstOrThrow({ where, omit: { requestBody: false, responseBody: false } });
 }

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import type { IncomingMessage } from "node:http";
+import http, { type IncomingMessage } from "node:http";
 import { after, before, test } from "node:test";
 import { setTimeout as sleep } from "node:timers/promises";
 import { WebSocket, WebSocketServer } from "ws";
@@ -29,6 +29,12 @@ before(async () => {
   testDb = await createTestDatabase("edgews");
   relay = await startEdgeTestRelay({ db: testDb.db });
   app = await startLocalApp((req, res) => {
+    if (req.url === "/events") {
+      // An event stream that never ends by itself.
+      res.writeHead(200, { "content-type": "text/event-stream" });
+      res.write("data: hi\n\n");
+      return;
+    }
     res.writeHead(426, { "content-type": "text/plain" });
     res.end(`upgrade required at ${req.url}\n`);
   });
@@ -165,4 +171,54 @@ test("upgrades to unknown names get the 404 page", async () => {
   );
   assert.match(answer, /^HTTP\/1\.1 404 /);
   assert.match(answer, /No such tunnel/);
+});
+
+test("a WebSocket and an event stream still open when the relay shuts down have their rows finished before it exits", async () => {
+  // The event stream never ends: the drain waits for it this long.
+  const other = await startEdgeTestRelay({ db: testDb.db, drainTimeoutMs: 300 });
+  const otherClient = await startSshTunnel(other, "leaving", app.port);
+  try {
+    const ws = await new Promise<WebSocket>((resolve, reject) => {
+      const socket = new WebSocket(`ws://127.0.0.1:${other.httpPort}/ws`, {
+        headers: { host: `leaving.${TEST_DOMAIN}` },
+      });
+      socket.once("open", () => resolve(socket));
+      socket.once("error", reject);
+    });
+    const reply = nextMessage(ws);
+    ws.send("before shutdown");
+    assert.equal((await reply).toString(), "before shutdown");
+    const events = await new Promise<http.IncomingMessage>((resolve, reject) => {
+      http
+        .get({
+          host: "127.0.0.1",
+          port: other.httpPort,
+          path: "/events",
+          headers: { host: `leaving.${TEST_DOMAIN}` },
+          setHost: false,
+        })
+        .once("response", resolve)
+        .once("error", reject);
+    });
+    events.resume();
+    events.on("error", () => {});
+    const where = { name: "leaving" };
+    await waitFor(async () => (await testDb.db.requestLog.count({ where })) === 2, "the open rows");
+    const closedByRelay = new Promise((resolve) => ws.once("close", resolve));
+    await other.edge.close();
+    await closedByRelay;
+    const rows = await testDb.db.requestLog.findMany({ where, orderBy: { path: "asc" } });
+    assert.deepEqual(
+      rows.map((r) => [r.path, r.open]),
+      [
+        ["/events", false],
+        ["/ws", false],
+      ],
+      "their ends were written before close() returned",
+    );
+    assert.ok(rows.every((r) => r.bytesOut > 0n));
+  } finally {
+    await otherClient.stop();
+    await other.close();
+  }
 });

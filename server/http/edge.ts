@@ -443,11 +443,18 @@ export function createHttpEdge(deps: HttpEdgeDeps): HttpEdge {
             });
           });
         }
+        // Each cut request's and WebSocket's 'close' queues its log row (or an event stream's or
+        // WebSocket's end): the writer closes after those, not before (its later pushes are lost).
+        const requestsClosed =
+          inFlight === 0 ? Promise.resolve() : new Promise<void>((resolve) => drained.push(resolve));
+        const upgradedClosed = [...upgraded].map(
+          (socket) => new Promise<void>((resolve) => socket.once("close", () => resolve())),
+        );
         for (const server of servers) server.closeAllConnections();
         for (const socket of upgraded) socket.destroy();
         upgraded.clear();
         pools.destroyAll();
-        await Promise.all(closed);
+        await Promise.all([...closed, ...upgradedClosed, requestsClosed]);
         if (ownsLogWriter) await logWriter?.close();
         await logPool?.end().catch(() => {});
       })();

@@ -770,6 +770,24 @@ test("an end that arrives while its row is still queued finishes the row before 
   assert.equal(ws?.durationMs, 42);
   assert.equal(sql.updates, 0, "one row written closed, no update");
   await writer.close();
+
+  // The end's bodies count against the queue's allowance like a row's.
+  const logger = recordingLogger();
+  const small = createLogWriter({
+    sql: pool,
+    maxQueue: 100,
+    logger,
+    maxBodyChars: 4,
+    flushIntervalMs: 60_000,
+  });
+  small.push(row(2, { name, open: true, streamKey: "key-n" }));
+  small.push(end("key-n", name, { requestBody: "0102", responseBody: "0304" }));
+  await small.close();
+  const [, shed] = await openRows(name);
+  assert.equal(shed?.open, false);
+  assert.equal(shed?.requestBody, null);
+  assert.equal(shed?.responseBody, null);
+  assert.ok(logger.lines.some((l) => l.message.includes("rows queued without them")));
 });
 
 test("ends queued between rows are written after all of them: one COPY and one update a write", async () => {

@@ -24,7 +24,8 @@ export interface LogWriterStats {
 export interface LogWriter {
   /**
    * Queues a row, or the end of a row written open. Never blocks, never throws; drops (and counts)
-   * the entry when the queue is full. An end whose row is still queued finishes that row in place.
+   * the entry when the queue is full. An end whose row is still queued finishes that row in place
+   * (the open row's object is changed: the writer keeps it once pushed).
    */
   push(entry: RequestLogEntry): void;
   /** Writes everything queued so far, unless the database fails; never rejects. */
@@ -386,7 +387,10 @@ export function createLogWriter(options: LogWriterOptions): LogWriter {
     queue.splice(0, due, ...rows, ...front.filter(isRequestLogEnd));
   }
 
-  /** Finishes a queued open row with its end, as if it had been queued closed. */
+  /**
+   * Finishes a queued open row with its end, as if it had been queued closed. The row object is
+   * changed in place (it is in the queue): an open row is the writer's once pushed.
+   */
   function finishQueued(row: NewRequestLog, end: RequestLogEnd): void {
     queuedBodyChars -= bodyChars(row);
     row.open = false;
@@ -398,20 +402,24 @@ export function createLogWriter(options: LogWriterOptions): LogWriter {
     row.requestBody = end.requestBody;
     row.responseBody = end.responseBody;
     row.responseBodyDecoded = end.responseBodyDecoded;
-    admitBodies(row);
+    if (bodiesFit(row)) return;
+    row.requestBody = null;
+    row.responseBody = null;
+    row.responseBodyDecoded = null;
   }
 
-  /** Counts an entry's bodies against maxBodyChars, or drops them (counted) when they do not fit. */
-  function admitBodies(entry: RequestLogEntry): void {
+  /**
+   * Whether an entry's bodies fit within maxBodyChars with the queue's: if so they are counted,
+   * if not the caller queues the entry without them (counted and reported as shed).
+   */
+  function bodiesFit(entry: RequestLogEntry): boolean {
     const chars = bodyChars(entry);
     if (chars > 0 && queuedBodyChars + chars > maxBodyChars) {
-      entry.requestBody = null;
-      entry.responseBody = null;
-      entry.responseBodyDecoded = null;
       bodiesShed += 1;
-    } else {
-      queuedBodyChars += chars;
+      return false;
     }
+    queuedBodyChars += chars;
+    return true;
   }
 
   function reportBodiesShed(force: boolean): void {
@@ -444,8 +452,8 @@ export function createLogWriter(options: LogWriterOptions): LogWriter {
         return;
       }
       // A copy when bodies are dropped: the caller's object is not ours to change.
-      if (bodyChars(entry) > 0) entry = { ...entry };
-      admitBodies(entry);
+      if (!bodiesFit(entry))
+        entry = { ...entry, requestBody: null, responseBody: null, responseBodyDecoded: null };
       queue.push(entry);
       if (!isRequestLogEnd(entry) && entry.open && entry.streamKey) awaitingEnd.set(entry.streamKey, entry);
       if (queue.length >= batchSize && !running && !failing) void drain();

@@ -1,40 +1,10 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { constants, createDeflateRaw, deflateRawSync } from "node:zlib";
+import { constants, deflateRawSync } from "node:zlib";
+import { close, compressedWithContext, frame } from "../testing/websocket-frames.ts";
 import { isWebSocket, MAX_MESSAGES, negotiatedDeflate, readSide, viewWebSocket } from "./websocket-view.ts";
 
 const PLAIN = { on: false, takeover: true };
-
-/** One frame as a peer writes it (RFC 6455 §5.2); browsers mask theirs. */
-function frame(
-  opcode: number,
-  payload: Buffer | string,
-  { fin = true, mask = false, rsv1 = false }: { fin?: boolean; mask?: boolean; rsv1?: boolean } = {},
-): Buffer {
-  const data = Buffer.from(payload);
-  const length =
-    data.length < 126
-      ? Buffer.from([data.length])
-      : data.length < 65536
-        ? Buffer.from([126, data.length >> 8, data.length & 0xff])
-        : Buffer.concat([
-            Buffer.from([127]),
-            Buffer.from(new BigUint64Array([BigInt(data.length)]).buffer).reverse(),
-          ]);
-  length[0]! |= mask ? 0x80 : 0;
-  const first = Buffer.from([(fin ? 0x80 : 0) | (rsv1 ? 0x40 : 0) | opcode]);
-  if (!mask) return Buffer.concat([first, length, data]);
-  const key = Buffer.from([0x12, 0x34, 0x56, 0x78]);
-  const masked = Buffer.from(data.map((byte, i) => byte ^ key[i % 4]!));
-  return Buffer.concat([first, length, key, masked]);
-}
-
-function close(code: number, reason: string, mask = false): Buffer {
-  const payload = Buffer.alloc(2 + Buffer.byteLength(reason));
-  payload.writeUInt16BE(code, 0);
-  payload.write(reason, 2);
-  return frame(8, payload, { mask });
-}
 
 test("a browser's masked frames and an app's plain ones read as the messages that were sent", () => {
   const visitor = Buffer.concat([
@@ -105,23 +75,6 @@ test("bytes kept only in part end in a partial message; what is after the cut is
   // Cut inside the next frame's header: nothing is made up from it.
   assert.equal(readSide(bytes.subarray(0, frame(1, "first").length + 1), 99, PLAIN).messages.length, 1);
 });
-
-/** Messages compressed as one permessage-deflate context (RFC 7692), the tail each ends in removed. */
-async function compressedWithContext(messages: string[]): Promise<Buffer[]> {
-  const deflate = createDeflateRaw();
-  const out: Buffer[] = [];
-  for (const message of messages) {
-    const chunks: Buffer[] = [];
-    const collect = (chunk: Buffer) => chunks.push(chunk);
-    deflate.on("data", collect);
-    deflate.write(message);
-    await new Promise<void>((resolve) => deflate.flush(constants.Z_SYNC_FLUSH, () => resolve()));
-    deflate.off("data", collect);
-    out.push(Buffer.concat(chunks).subarray(0, -4));
-  }
-  deflate.close();
-  return out;
-}
 
 test("permessage-deflate messages are decompressed, whether each refers back to the last or not", async () => {
   const texts = ["the same words again", "the same words again", "and the same words again, changed"];

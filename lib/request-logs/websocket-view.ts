@@ -220,68 +220,102 @@ function isUtf8Text(bytes: Buffer): boolean {
   }
 }
 
+/** One message put together from its frames; a data message's payload still compressed if it was. */
+export interface SentMessage {
+  kind: MessageKind;
+  payload: Buffer;
+  compressed: boolean;
+  /** The kept bytes end inside it. */
+  partial: boolean;
+}
+
+/**
+ * One side's messages in its kept bytes, in order, fragments joined and unmasked (not yet
+ * decompressed), and why reading stopped early if it did (the messages before that are kept).
+ */
+export function sentMessages(
+  kept: Buffer,
+  deflate: boolean,
+): { messages: SentMessage[]; problem: string | null } {
+  const { frames, problem } = readFrames(kept, deflate);
+  const messages: SentMessage[] = [];
+  let open: { kind: MessageKind; compressed: boolean; parts: Buffer[] } | null = null;
+  const finish = (partial: boolean) => {
+    const { kind, compressed, parts } = open!;
+    open = null;
+    messages.push({
+      kind,
+      payload: parts.length === 1 ? parts[0]! : Buffer.concat(parts),
+      compressed,
+      partial,
+    });
+  };
+  for (const frame of frames) {
+    if (frame.opcode >= 8) {
+      messages.push({
+        kind: KINDS[frame.opcode]!,
+        payload: frame.payload,
+        compressed: false,
+        partial: frame.partial,
+      });
+      continue;
+    }
+    if (frame.opcode === 0) {
+      if (!open) return { messages, problem: "A continuation frame without a message to continue." };
+      open.parts.push(frame.payload);
+    } else {
+      if (open) return { messages, problem: "A message starts before the previous one ended." };
+      open = { kind: KINDS[frame.opcode]!, compressed: frame.compressed, parts: [frame.payload] };
+    }
+    if (frame.fin || frame.partial) finish(frame.partial || !frame.fin);
+  }
+  // The kept bytes ended between the fragments of a message.
+  if (open) finish(true);
+  return { messages, problem };
+}
+
 /** One side's messages from its kept bytes. */
 export function readSide(
   kept: Buffer,
   size: number,
   deflate: { on: boolean; takeover: boolean },
 ): WebSocketSide {
-  const { frames, problem: framing } = readFrames(kept, deflate.on);
+  const { messages: sent, problem: framing } = sentMessages(kept, deflate.on);
   const messages: WebSocketMessage[] = [];
-  let count = 0;
   let problem = framing;
   const inflater = new Inflater(deflate.takeover);
-  // Messages past the listed ones are only counted: not even decompressed.
-  const add = (message: () => WebSocketMessage) => {
-    count += 1;
-    if (messages.length < MAX_MESSAGES) messages.push(message());
-  };
-  const dataMessage = (kind: MessageKind, parts: Buffer[], compressed: boolean, partial: boolean) => {
-    const data = Buffer.concat(parts);
-    return toMessage(kind, compressed ? inflater.inflate(data, partial) : data, compressed, partial);
-  };
-  let open: { kind: MessageKind; compressed: boolean; parts: Buffer[] } | null = null;
   try {
-    for (const frame of frames) {
-      if (frame.opcode >= 8) {
-        add(() => toMessage(KINDS[frame.opcode]!, frame.payload, false, frame.partial));
-        continue;
-      }
-      if (frame.opcode === 0) {
-        if (!open) throw new FramingError("A continuation frame without a message to continue.");
-        open.parts.push(frame.payload);
-      } else {
-        if (open) throw new FramingError("A message starts before the previous one ended.");
-        open = { kind: KINDS[frame.opcode]!, compressed: frame.compressed, parts: [frame.payload] };
-      }
-      if (frame.fin || frame.partial) {
-        const { kind, compressed, parts } = open;
-        open = null;
-        add(() => dataMessage(kind, parts, compressed, frame.partial || !frame.fin));
-      }
-    }
-    // The kept bytes ended between the fragments of a message.
-    if (open) {
-      const { kind, compressed, parts } = open;
-      add(() => dataMessage(kind, parts, compressed, true));
+    // Messages past the listed ones are only counted: not even decompressed.
+    for (const m of sent.slice(0, MAX_MESSAGES)) {
+      const payload = m.compressed ? inflater.inflate(m.payload, m.partial) : m.payload;
+      messages.push(toMessage(m.kind, payload, m.compressed, m.partial));
     }
   } catch (error) {
     if (!(error instanceof FramingError)) throw error;
     problem = error.message;
   }
-  return { messages, more: count - messages.length, size, kept: kept.length, problem };
+  return { messages, more: sent.length - messages.length, size, kept: kept.length, problem };
+}
+
+/** permessage-deflate as a WebSocket connection negotiated it. */
+export interface NegotiatedDeflate {
+  on: boolean;
+  /** Each side keeps its compression context between messages (the default). */
+  visitorTakeover: boolean;
+  appTakeover: boolean;
 }
 
 /**
  * permessage-deflate as the app's handshake answer accepted it, and whether each side keeps its
  * compression context between messages (the default; *_no_context_takeover turns it off).
  */
-export function negotiatedDeflate(responseHeaders: readonly HeaderPair[] | null): {
-  on: boolean;
-  visitorTakeover: boolean;
-  appTakeover: boolean;
-} {
-  const offer = (storedHeader(responseHeaders, "sec-websocket-extensions") ?? "")
+export function negotiatedDeflate(responseHeaders: readonly HeaderPair[] | null): NegotiatedDeflate {
+  return deflateOf(storedHeader(responseHeaders, "sec-websocket-extensions"));
+}
+
+/** negotiatedDeflate from the answer's Sec-WebSocket-Extensions value (null: none). */
+export function deflateOf(extensions: string | null): NegotiatedDeflate {
+  const offer = (extensions ?? "")
     .split(",")
     .map((extension) => extension.split(";").map((part) => part.trim().toLowerCase()))
     .find(([extension]) => extension === "permessage-deflate");

@@ -239,6 +239,19 @@ test("a name that keeps bodies logs what each side of a WebSocket sent, readable
         ["close", "done here", false],
       ],
     );
+    // Bodies contain finds what either side said, though the visitor's frames are masked and,
+    // with permessage-deflate, both sides' compressed.
+    for (const said of ["<hello>", "echo: second"]) {
+      const found = await listRequestLogs(testDb.db, {
+        name: "kept",
+        pathContains: path,
+        bodiesContain: said,
+      });
+      assert.ok(
+        found.rows.some((r) => r.id === String(row.id)),
+        `${path}: a search for ${said} finds the connection`,
+      );
+    }
   }
   // A name that does not keep bodies keeps no frames either.
   await talk("plain", "/ws", ["not kept"]);

@@ -12,6 +12,8 @@ import {
   type RequestLogEnd,
   type RequestLogError,
 } from "../../lib/request-logs/row.ts";
+import { websocketSearchText } from "../../lib/request-logs/websocket-search.ts";
+import { deflateOf } from "../../lib/request-logs/websocket-view.ts";
 import type { LogWriter } from "../log-writer.ts";
 import type { Tunnel } from "../registry.ts";
 
@@ -158,15 +160,11 @@ export class ExchangeRecorder {
     // The row has its copy (hex): what was kept no longer counts against the relay's allowance.
     exchange.bodies?.request.release();
     exchange.bodies?.response.release();
-    const responseBody = this.#responseBody(exchange);
-    const encoding =
-      responseBody && responseBody.kept > 0 && exchange.responseHeaders
-        ? decodableEncoding(exchange.responseHeaders)
-        : null;
-    if (encoding && responseBody && this.#logWriter) {
+    const decoding = this.#logWriter ? searchableText(exchange) : null;
+    if (decoding) {
       // Decoded for searching, in zlib's thread pool: the row waits a moment, the relay does not.
-      const writer = this.#logWriter;
-      void decompressStart(responseBody.bytes(), encoding, BODY_KEEP_BYTES).then((decoded) => {
+      const writer = this.#logWriter!;
+      void decoding.then((decoded) => {
         entry.responseBodyDecoded = decoded?.toString("hex") ?? null;
         writer.push(entry);
       });
@@ -229,6 +227,32 @@ export class ExchangeRecorder {
       streamKey: null,
     };
   }
+}
+
+/**
+ * What a search of bodies should find besides the kept bytes, when those do not say it as they
+ * are: a compressed answer's start decoded, or a WebSocket's messages as text (browsers mask
+ * theirs, servers often compress). Null when there is nothing to decode.
+ */
+function searchableText(exchange: Exchange): Promise<Buffer | null> | null {
+  const bodies = exchange.bodies;
+  const headers = exchange.responseHeaders;
+  if (!bodies || !headers) return null;
+  if (exchange.upgrade) {
+    if (exchange.status !== 101 || bodies.request.kept + bodies.response.kept === 0) return null;
+    return websocketSearchText(
+      { request: bodies.request.bytes(), response: bodies.response.bytes() },
+      deflateOf(rawHeader(headers, "sec-websocket-extensions")),
+    );
+  }
+  const encoding = bodies.response.kept > 0 ? decodableEncoding(headers) : null;
+  return encoding ? decompressStart(bodies.response.bytes(), encoding, BODY_KEEP_BYTES) : null;
+}
+
+/** A header's value in Node's raw [name, value, ...] list (the first, names in any case). */
+function rawHeader(raw: readonly string[], name: string): string | null {
+  for (let i = 0; i < raw.length; i += 2) if (raw[i]!.toLowerCase() === name) return raw[i + 1]!;
+  return null;
 }
 
 /**

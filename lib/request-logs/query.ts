@@ -39,7 +39,10 @@ export const requestLogFilterSchema = z.object({
   pathContains: optional(z.string().max(500, "Use at most 500 characters")),
   /** Text in a request or response header's name or value (hidden credentials match by name only). */
   headersContain: optional(z.string().max(500, "Use at most 500 characters")),
-  /** Text in a kept request or response body, as sent, or in a compressed answer's decoded start. */
+  /**
+   * Text in a kept request or response body, as sent, or in what the relay decoded of it (a
+   * compressed answer's start, a WebSocket's messages).
+   */
   bodiesContain: optional(z.string().max(500, "Use at most 500 characters")),
   /** One visitor's address, as the log stores it. */
   clientIp: optional(

@@ -218,7 +218,7 @@ test("a new user signs up, adds a key, reserves a name, connects with ssh and wa
     expect(csvLines.slice(1).every((line) => line.includes(",GET,/hello/e2e?from=browser,"))).toBe(true);
     const [jsonLines] = await Promise.all([
       page.waitForEvent("download"),
-      page.getByRole("link", { name: "JSON lines" }).click(),
+      page.getByRole("link", { name: "JSON lines", exact: true }).click(),
     ]);
     const exported = (await readFile((await jsonLines.path()) ?? "", "utf8"))
       .trimEnd()

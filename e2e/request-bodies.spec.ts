@@ -86,6 +86,21 @@ test("the owner turns on Keep bodies, reads a request's JSON and the app's answe
     ]);
     expect(download.suggestedFilename()).toMatch(new RegExp(`^${name}-\\d+-request\\.json$`));
     expect(await readFile((await download.path()) ?? "", "utf8")).toBe(ORDER);
+    // The whole log as JSON lines with bodies: this request's body as text, in its object.
+    const [withBodies] = await Promise.all([
+      page.waitForEvent("download"),
+      page.getByRole("link", { name: "JSON lines with bodies" }).click(),
+    ]);
+    expect(withBodies.suggestedFilename()).toMatch(new RegExp(`^${name}-requests-with-bodies-.*\\.ndjson$`));
+    const exported = (await readFile((await withBodies.path()) ?? "", "utf8"))
+      .trimEnd()
+      .split("\n")
+      .map(
+        (line) =>
+          JSON.parse(line) as { path: string; requestBody: { encoding: string; data: string } | null },
+      );
+    expect(exported.find((r) => r.path === path)?.requestBody).toEqual({ encoding: "utf8", data: ORDER });
+    expect(exported.find((r) => r.path === "/orders?before=1")?.requestBody).toBeNull();
 
     // Sent again from here, straight to the app: the live tail brings its answer in as a new row.
     const rowsOfPath = log.getByRole("button", { name: `Details of POST ${path}` });

@@ -2,9 +2,10 @@ import { EXPORT_MAX_ROWS } from "@/lib/request-logs/export-format";
 
 /**
  * Downloads of the request log as shown (the same filters, without paging): CSV for a spreadsheet,
- * JSON lines for scripts. Plain links: the browser streams the file to disk.
+ * JSON lines for scripts, and JSON lines with each request's kept bodies when the log has some.
+ * Plain links: the browser streams the file to disk.
  */
-export function LogExportLinks({ endpoint }: { endpoint: string }) {
+export function LogExportLinks({ endpoint, withBodies }: { endpoint: string; withBodies: boolean }) {
   const link =
     "font-medium text-indigo-700 hover:underline focus-visible:outline-2 focus-visible:outline-indigo-600";
   return (
@@ -20,6 +21,15 @@ export function LogExportLinks({ endpoint }: { endpoint: string }) {
       <a href={`${endpoint}format=ndjson`} download className={link}>
         JSON lines
       </a>
+      {withBodies && (
+        <>
+          {" "}
+          ·{" "}
+          <a href={`${endpoint}format=ndjson&bodies=1`} download className={link}>
+            JSON lines with bodies
+          </a>
+        </>
+      )}
     </p>
   );
 }

@@ -252,7 +252,12 @@ export function RequestLog({
           <p aria-live="polite" className="text-xs text-amber-700">
             {problem}
           </p>
-          {rows.length > 0 && <LogExportLinks endpoint={`${base}/export?${query ? `${query}&` : ""}`} />}
+          {rows.length > 0 && (
+            <LogExportLinks
+              endpoint={`${base}/export?${query ? `${query}&` : ""}`}
+              withBodies={rows.some((r) => r.bodiesKept)}
+            />
+          )}
         </div>
       </div>
       {linked && (

@@ -8,6 +8,20 @@ export const EXPORT_FORMATS = ["csv", "ndjson"] as const;
 export type ExportFormat = (typeof EXPORT_FORMATS)[number];
 export const exportFormatSchema = z.enum(EXPORT_FORMATS, { message: "Choose csv or ndjson" });
 
+/** An export's own parameters, from the download link's search params (the log's filters aside). */
+export const exportOptionsSchema = z
+  .object({
+    format: z.preprocess((v) => v ?? "csv", exportFormatSchema),
+    bodies: z
+      .enum(["0", "1"], { message: "Use bodies=1 for bodies, or leave it out" })
+      .optional()
+      .transform((v) => v === "1"),
+  })
+  .refine((o) => !o.bodies || o.format === "ndjson", {
+    message: "Bodies go only into JSON lines (format=ndjson)",
+    path: ["bodies"],
+  });
+
 /**
  * At most this many rows in one file, the newest: bounds what one click costs the server. Narrow
  * the filters (a time range) for older rows.
@@ -46,6 +60,32 @@ export type ExportedRequest = Pick<
   /** Why the relay answered instead of the app (e.g. tunnel_offline, password_wrong); null when the app did. */
   answeredByRelay: string | null;
 };
+
+/**
+ * A kept body in a JSON export, byte for byte as it crossed the relay (a compressed answer still
+ * compressed, a WebSocket side's frames as sent): UTF-8 text as text, anything else as base64.
+ */
+export interface ExportedBody {
+  encoding: "utf8" | "base64";
+  data: string;
+}
+
+/** A request with its kept bodies (null: not kept), for JSON lines with bodies. */
+export type ExportedRequestWithBodies = ExportedRequest & {
+  requestBody: ExportedBody | null;
+  responseBody: ExportedBody | null;
+};
+
+const UTF8 = new TextDecoder("utf-8", { fatal: true });
+
+export function exportedBody(bytes: Uint8Array | null): ExportedBody | null {
+  if (bytes === null) return null;
+  try {
+    return { encoding: "utf8", data: UTF8.decode(bytes) };
+  } catch {
+    return { encoding: "base64", data: Buffer.from(bytes).toString("base64") };
+  }
+}
 
 export function toExportedRequest(row: RequestLogRow): ExportedRequest {
   return {
@@ -136,8 +176,11 @@ export function csvLine(request: ExportedRequest): string {
     .join(",")}\r\n`;
 }
 
-/** e.g. "shop-requests-2026-12-03T1204Z.csv": the name (letters, digits, dashes) and when. */
-export function exportFileName(name: string, format: ExportFormat, now: Date): string {
+/**
+ * e.g. "shop-requests-2026-12-03T1204Z.csv" or "shop-requests-with-bodies-….ndjson": the name
+ * (letters, digits, dashes) and when.
+ */
+export function exportFileName(name: string, format: ExportFormat, now: Date, bodies = false): string {
   const stamp = now.toISOString().slice(0, 16).replace(":", "");
-  return `${name}-requests-${stamp}Z.${format === "csv" ? "csv" : "ndjson"}`;
+  return `${name}-requests-${bodies ? "with-bodies-" : ""}${stamp}Z.${format === "csv" ? "csv" : "ndjson"}`;
 }

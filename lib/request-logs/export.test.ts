@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { after, test } from "node:test";
 import { createTestDatabase } from "../testing/db.ts";
 import { exportChunks, exportedRequests } from "./export.ts";
-import { CSV_COLUMNS } from "./export-format.ts";
+import { CSV_COLUMNS, exportFileName, exportOptionsSchema } from "./export-format.ts";
 import { captureHeaders } from "./headers.ts";
 
 const database = await createTestDatabase("logexport");
@@ -132,5 +132,77 @@ test("JSON lines: one object per row; an empty log is an empty file (CSV: its he
   assert.equal(
     (await collect(exportChunks(exportedRequests(db, { name: "nobody" }), "csv"))).join(""),
     `\uFEFF${CSV_COLUMNS.join(",")}\r\n`,
+  );
+});
+
+test("JSON lines with bodies: each request carries its kept bodies, text as text and bytes as base64, across pages", async () => {
+  const kept = [];
+  for (let i = 0; i < 60; i++) {
+    kept.push(
+      await db.requestLog.create({
+        data: {
+          name: "hooks",
+          method: "POST",
+          path: `/hook/${i}`,
+          status: 200,
+          durationMs: 1,
+          clientIp: "198.51.100.4",
+          requestBody: new Uint8Array(Buffer.from(`{"n":${i},"é":true}`)),
+          responseBody: i === 0 ? new Uint8Array([0x1f, 0x8b, 0xff]) : null,
+        },
+      }),
+    );
+  }
+  await db.requestLog.create({
+    data: {
+      name: "hooks",
+      method: "GET",
+      path: "/plain",
+      status: 200,
+      durationMs: 1,
+      clientIp: "198.51.100.4",
+    },
+  });
+  const lines = (
+    await collect(
+      exportChunks(exportedRequests(db, { name: "Hooks" }, undefined, { bodies: true }), "ndjson"),
+    )
+  )
+    .join("")
+    .trimEnd()
+    .split("\n")
+    .map((line) => JSON.parse(line));
+  assert.equal(lines.length, 61);
+  assert.equal(lines[0].path, "/plain");
+  assert.equal(lines[0].requestBody, null);
+  assert.equal(lines[0].responseBody, null);
+  const byPath = new Map(lines.map((l) => [l.path, l]));
+  for (let i = 0; i < 60; i++) {
+    assert.deepEqual(byPath.get(`/hook/${i}`).requestBody, { encoding: "utf8", data: `{"n":${i},"é":true}` });
+  }
+  assert.deepEqual(byPath.get("/hook/0").responseBody, { encoding: "base64", data: "H4v/" });
+  assert.equal(byPath.get("/hook/1").responseBody, null);
+  // Without asking, no bodies.
+  const plain = (await collect(exportedRequests(db, { name: "hooks" })))[1]!;
+  assert.equal("requestBody" in plain, false);
+});
+
+test("export options: bodies only into JSON lines; bad values say what to use", () => {
+  assert.deepEqual(exportOptionsSchema.parse({ format: "ndjson", bodies: "1" }), {
+    format: "ndjson",
+    bodies: true,
+  });
+  assert.deepEqual(exportOptionsSchema.parse({}), { format: "csv", bodies: false });
+  assert.equal(
+    exportOptionsSchema.safeParse({ format: "csv", bodies: "1" }).error?.issues[0]?.message,
+    "Bodies go only into JSON lines (format=ndjson)",
+  );
+  assert.equal(
+    exportOptionsSchema.safeParse({ format: "ndjson", bodies: "yes" }).error?.issues[0]?.message,
+    "Use bodies=1 for bodies, or leave it out",
+  );
+  assert.equal(
+    exportFileName("hooks", "ndjson", new Date("2026-12-03T12:04:00Z"), true),
+    "hooks-requests-with-bodies-2026-12-03T1204Z.ndjson",
   );
 });

@@ -8,13 +8,17 @@ import {
   csvLine,
   EXPORT_MAX_ROWS,
   type ExportedRequest,
+  type ExportedRequestWithBodies,
   type ExportFormat,
+  exportedBody,
   toExportedRequest,
 } from "./export-format.ts";
-import { listRequestLogs, type RequestLogFilter } from "./query.ts";
+import { keptBodiesOf, listRequestLogs, type RequestLogFilter } from "./query.ts";
 
 /** Rows per query while exporting (listRequestLogs' largest page). */
 const PAGE_ROWS = 200;
+/** With bodies: up to 128 KiB a row, so a page holds at most ~6 MiB of them. */
+const PAGE_ROWS_WITH_BODIES = 50;
 
 /** The filters of an export: those of the log, without its paging. */
 export type ExportFilter = Omit<RequestLogFilter, "before" | "after" | "limit">;
@@ -23,16 +27,52 @@ export type ExportFilter = Omit<RequestLogFilter, "before" | "after" | "limit">;
  * The rows matching `filter`, newest first, at most `maxRows`, read a page at a time so memory
  * stays flat however many there are. Validates the filter before the first row (AppError).
  */
+export function exportedRequests(
+  db: Db,
+  filter: ExportFilter,
+  maxRows?: number,
+): AsyncGenerator<ExportedRequest>;
+export function exportedRequests(
+  db: Db,
+  filter: ExportFilter,
+  maxRows: number | undefined,
+  options: { bodies: true },
+): AsyncGenerator<ExportedRequestWithBodies>;
+/**
+ * With `bodies`, each request also carries its kept bodies (exportedBody), read a smaller page at
+ * a time.
+ */
 export async function* exportedRequests(
   db: Db,
   filter: ExportFilter,
   maxRows = EXPORT_MAX_ROWS,
-): AsyncGenerator<ExportedRequest> {
+  options: { bodies?: boolean } = {},
+): AsyncGenerator<ExportedRequest | ExportedRequestWithBodies> {
   let before: string | undefined;
   let left = maxRows;
+  const pageRows = options.bodies ? PAGE_ROWS_WITH_BODIES : PAGE_ROWS;
   while (left > 0) {
-    const page = await listRequestLogs(db, { ...filter, before, limit: Math.min(PAGE_ROWS, left) });
-    for (const row of page.rows) yield toExportedRequest(row);
+    const page = await listRequestLogs(db, { ...filter, before, limit: Math.min(pageRows, left) });
+    const bodies = options.bodies
+      ? await keptBodiesOf(
+          db,
+          filter.name,
+          page.rows.filter((r) => r.bodiesKept).map((r) => r.id),
+        )
+      : null;
+    for (const row of page.rows) {
+      const request = toExportedRequest(row);
+      if (!bodies) {
+        yield request;
+        continue;
+      }
+      const kept = bodies.get(row.id);
+      yield {
+        ...request,
+        requestBody: exportedBody(kept?.request ?? null),
+        responseBody: exportedBody(kept?.response ?? null),
+      };
+    }
     left -= page.rows.length;
     if (page.nextCursor === null) return;
     before = page.nextCursor;

@@ -314,6 +314,28 @@ export interface RequestBodies {
   responseBody: Buffer | null;
 }
 
+/**
+ * The kept bodies of these requests of a name (ids as the log lists them), by id; requests that
+ * kept none, are gone or are another name's are left out. For exports, a page at a time.
+ */
+export async function keptBodiesOf(
+  db: Db,
+  name: string,
+  ids: readonly string[],
+): Promise<Map<string, { request: Uint8Array | null; response: Uint8Array | null }>> {
+  if (ids.length === 0) return new Map();
+  const rows = await db.requestLog.findMany({
+    where: {
+      // Names are stored lower-case; the CLI passes a name as typed.
+      name: name.trim().toLowerCase(),
+      id: { in: ids.map(BigInt) },
+      OR: [{ requestBody: { not: null } }, { responseBody: { not: null } }],
+    },
+    select: { id: true, requestBody: true, responseBody: true },
+  });
+  return new Map(rows.map((r) => [String(r.id), { request: r.requestBody, response: r.responseBody }]));
+}
+
 /** One request's kept bodies; not_found for an id that is not one of this name's requests. */
 export async function readRequestBodies(db: Db, name: string, id: string): Promise<RequestBodies> {
   // An id that cannot be one is a request that is not there: the API answers 404, not 400.

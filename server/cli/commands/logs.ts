@@ -2,9 +2,14 @@ import type { Db } from "../../../lib/db.ts";
 import { createDb } from "../../../lib/db.ts";
 import { createLogAnnouncements } from "../../../lib/request-logs/announcements.ts";
 import { type BodyView, viewKeptBodies } from "../../../lib/request-logs/body-view.ts";
-import { toExportedRequest } from "../../../lib/request-logs/export-format.ts";
+import {
+  type ExportedRequestWithBodies,
+  exportedBody,
+  toExportedRequest,
+} from "../../../lib/request-logs/export-format.ts";
 import type { HeaderPair } from "../../../lib/request-logs/headers.ts";
 import {
+  keptBodiesOf,
   listRequestLogs,
   type RequestBodies,
   type RequestLogFilter,
@@ -37,7 +42,8 @@ export const logs: Command = {
                   credentials show as (hidden), since they are never stored
   --bodies        print each request's kept body ("> ") and its response's ("< ") under it, as
                   text (decompressed) or as "(binary …)", a WebSocket's messages one a line;
-                  only names that keep bodies have them
+                  only names that keep bodies have them. With --json: requestBody and
+                  responseBody in each object, as sent ({"encoding":"utf8"|"base64","data":…})
   --json          one JSON object per request and line (headers included), oldest first, for
                   jq or a log store; the dashboard's "JSON lines" download has the same fields
 Filters (as in the dashboard's log; with --follow too):
@@ -67,9 +73,6 @@ Filters (as in the dashboard's log; with --follow too):
     if (!Number.isInteger(limit) || limit < 1 || limit > 200) {
       throw new UsageError("--limit must be a whole number from 1 to 200");
     }
-    if (values.json && values.bodies) {
-      throw new UsageError("--bodies prints text under a table; leave it out with --json");
-    }
     // Checked by the query layer, whose messages say what each one takes.
     const filters: RequestLogFilter = {
       name: positionals[0] ?? "",
@@ -87,7 +90,19 @@ Filters (as in the dashboard's log; with --follow too):
       const oldestFirst = rows.reverse();
       const print = async (row: RequestLogRow) => {
         if (values.json) {
-          context.out(JSON.stringify(toExportedRequest(row)));
+          const request = toExportedRequest(row);
+          if (!values.bodies) {
+            context.out(JSON.stringify(request));
+            return;
+          }
+          const kept = (await keptBodiesOf(db, name, row.bodiesKept ? [row.id] : [])).get(row.id);
+          context.out(
+            JSON.stringify({
+              ...request,
+              requestBody: exportedBody(kept?.request ?? null),
+              responseBody: exportedBody(kept?.response ?? null),
+            } satisfies ExportedRequestWithBodies),
+          );
           return;
         }
         context.out(formatLine(toCells(row)));

@@ -1,7 +1,7 @@
 import type { NextRequest } from "next/server";
 import { getNameForUser } from "@/lib/names/service";
 import { exportChunks, exportedRequests } from "@/lib/request-logs/export";
-import { exportFileName, exportFormatSchema } from "@/lib/request-logs/export-format";
+import { exportFileName, exportOptionsSchema } from "@/lib/request-logs/export-format";
 import { parseInput } from "@/lib/validate";
 import { apiHandler, attachmentHeaders } from "@/lib/web/api";
 import { getDb } from "@/lib/web/db";
@@ -12,18 +12,22 @@ const CONTENT_TYPES = { csv: "text/csv; charset=utf-8", ndjson: "application/x-n
 /**
  * The name's request log as a download, `format=csv` or `format=ndjson`, with the log's filters
  * (the same search params as the page): the newest EXPORT_MAX_ROWS matching rows, streamed a page
- * at a time.
+ * at a time. `bodies=1` (JSON lines only) adds each request's kept bodies.
  */
 export async function GET(request: NextRequest, { params }: { params: Promise<{ name: string }> }) {
   const { name } = await params;
   const search = request.nextUrl.searchParams;
   return apiHandler(async (user) => {
-    const format = parseInput(exportFormatSchema, search.get("format") ?? "csv");
+    const { format, bodies } = parseInput(exportOptionsSchema, {
+      format: search.get("format") ?? undefined,
+      bodies: search.get("bodies") ?? undefined,
+    });
     const db = getDb();
     const own = await getNameForUser(db, user.id, name);
     const now = new Date();
+    const filter = toQueryFilter(own.name, parseLogFilters(search), now.getTime());
     const chunks = exportChunks(
-      exportedRequests(db, toQueryFilter(own.name, parseLogFilters(search), now.getTime())),
+      bodies ? exportedRequests(db, filter, undefined, { bodies }) : exportedRequests(db, filter),
       format,
     );
     // The first chunk before answering: a filter the query layer refuses, or a database that is
@@ -44,7 +48,7 @@ export async function GET(request: NextRequest, { params }: { params: Promise<{ 
       },
     });
     return new Response(body, {
-      headers: attachmentHeaders(exportFileName(own.name, format, now), CONTENT_TYPES[format]),
+      headers: attachmentHeaders(exportFileName(own.name, format, now, bodies), CONTENT_TYPES[format]),
     });
   });
 }

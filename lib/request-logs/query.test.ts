@@ -5,6 +5,7 @@ import { createTestDatabase } from "../testing/db.ts";
 import { captureHeaders } from "./headers.ts";
 import {
   bytesEscaped,
+  END_GRACE_MS,
   escapeLike,
   findRequestLog,
   listRequestLogs,
@@ -349,8 +350,18 @@ test("a row written open reads as open while its tunnel session lasts, as unreco
       name: "streams",
       userId: user.id,
       clientIp: "::1",
-      endedAt: new Date(),
+      endedAt: new Date(Date.now() - END_GRACE_MS - 1000),
       endReason: "relay_restart",
+    },
+  });
+  // Ended a moment ago: its relay is about to write its connections' ends.
+  const ending = await db.tunnelSession.create({
+    data: {
+      name: "streams",
+      userId: user.id,
+      clientIp: "::1",
+      endedAt: new Date(),
+      endReason: "client_closed",
     },
   });
   const row = { ...base, name: "streams", method: "GET", status: 101, upgrade: true };
@@ -360,10 +371,14 @@ test("a row written open reads as open while its tunnel session lasts, as unreco
   const lost = await db.requestLog.create({
     data: { ...row, path: "/lost", sessionId: gone.id, open: true, streamKey: "k2" },
   });
+  await db.requestLog.create({
+    data: { ...row, path: "/closing", sessionId: ending.id, open: true, streamKey: "k3" },
+  });
   const done = await db.requestLog.create({ data: { ...row, path: "/done", sessionId: live.id } });
   const states = (await listRequestLogs(db, { name: "streams" })).rows.map((r) => [r.path, r.openState]);
   assert.deepEqual(states, [
     ["/done", null],
+    ["/closing", "open"],
     ["/lost", "unrecorded"],
     ["/live", "open"],
   ]);

@@ -215,19 +215,28 @@ async function rowsOf(db: Db, name: string, ids: { id: bigint; kept: boolean }[]
 }
 
 /**
- * Which of these tunnel sessions have ended (or are gone). An open row of an ended session will
- * never be finished: its WebSocket or stream went with the tunnel, and the relay that would have
- * written its end stopped first (a relay closes the sessions a crashed one left open when it starts).
+ * How long after its tunnel session ended an open row is still expected to be finished: when a
+ * tunnel goes, the relay closes its connections and writes their ends with its next log write (a
+ * second), while the session's end is saved at once. Longer than that, plus a database hiccup.
+ */
+export const END_GRACE_MS = 60_000;
+
+/**
+ * Which of these tunnel sessions ended more than END_GRACE_MS ago (or are gone). An open row of
+ * such a session will never be finished: its WebSocket or stream went with the tunnel, and the relay
+ * that would have written its end stopped first (a relay closes the sessions a crashed one left
+ * open when it starts).
  */
 async function endedSessions(db: Db, ids: string[]): Promise<Set<string>> {
   if (ids.length === 0) return new Set();
   const unique = [...new Set(ids)];
-  const live = await db.tunnelSession.findMany({
-    where: { id: { in: unique }, endedAt: null },
+  const cutoff = new Date(Date.now() - END_GRACE_MS);
+  const recent = await db.tunnelSession.findMany({
+    where: { id: { in: unique }, OR: [{ endedAt: null }, { endedAt: { gte: cutoff } }] },
     select: { id: true },
   });
-  const liveIds = new Set(live.map((s) => s.id));
-  return new Set(unique.filter((id) => !liveIds.has(id)));
+  const recentIds = new Set(recent.map((s) => s.id));
+  return new Set(unique.filter((id) => !recentIds.has(id)));
 }
 
 type ParsedFilter = z.output<typeof requestLogFilterSchema>;

@@ -65,7 +65,12 @@ test("an open WebSocket or event stream says it is still open, or that its end w
   );
   assert.equal(
     describeOutcome({ ...facts, status: 101, upgrade: true, openState: null }),
-    "Your app answered 101.",
+    "Your app answered 101: a WebSocket connection, now closed.",
+  );
+  // An upgrade the app declined is an ordinary answer.
+  assert.equal(
+    describeOutcome({ ...facts, status: 426, upgrade: true, openState: null }),
+    "Your app answered 426.",
   );
 });
 

@@ -176,5 +176,6 @@ function whatHappened(row: OutcomeFacts): string {
   if (row.openState === "unrecorded") {
     return `Your app answered ${row.status}: ${what}. Its end was not recorded: the tunnel went away while it was open (the relay stopped or restarted), so its time and bytes are those of its start.`;
   }
+  if (row.upgrade && row.status === 101) return "Your app answered 101: a WebSocket connection, now closed.";
   return `Your app answered ${row.status}.`;
 }

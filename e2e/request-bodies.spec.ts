@@ -290,7 +290,7 @@ test("a request's own link opens it above the log, a replay links to the request
   }
 });
 
-test("with Keep bodies on, a WebSocket's messages show in its details, each side's in order, decompressed", async ({
+test("with Keep bodies on, a WebSocket's messages show in its details in the order they were sent, decompressed", async ({
   browser,
 }) => {
   test.setTimeout(90_000);
@@ -341,16 +341,20 @@ test("with Keep bodies on, a WebSocket's messages show in its details, each side
     const log = page.getByRole("table", { name: `Requests to ${name}, newest first` });
     await log.getByRole("button", { name: "Details of GET /ws" }).first().click();
     const details = log.getByRole("row").filter({ hasText: "What happened" });
-    const fromVisitor = details.getByRole("list", { name: "Messages from the visitor" });
-    await expect(fromVisitor.getByRole("listitem")).toHaveCount(3);
-    await expect(fromVisitor.getByRole("listitem").nth(0)).toContainText('{"hello":"<b>visitor</b>"}');
-    await expect(fromVisitor.getByRole("listitem").nth(0)).toContainText("compressed");
-    await expect(fromVisitor.getByRole("listitem").nth(1)).toContainText("second");
-    await expect(fromVisitor.getByRole("listitem").nth(2)).toContainText("Close 1000");
-    await expect(fromVisitor.getByRole("listitem").nth(2)).toContainText("bye");
-    const fromApp = details.getByRole("list", { name: "Messages from your app" });
-    await expect(fromApp.getByRole("listitem").nth(0)).toContainText('echo: {"hello":"<b>visitor</b>"}');
-    await expect(fromApp.getByRole("listitem").nth(1)).toContainText("echo: second");
+    // Both sides as one conversation, in the order the messages crossed the relay, each dated.
+    const conversation = details.getByRole("list", { name: "Messages in the order they were sent" });
+    const said = conversation.getByRole("listitem");
+    await expect(said).toHaveCount(6);
+    await expect(said.nth(0)).toContainText(/^Visitor → \+[\d.]+ (ms|s) · Text · .* · compressed/);
+    await expect(said.nth(0)).toContainText('{"hello":"<b>visitor</b>"}');
+    await expect(said.nth(1)).toContainText("← Your app");
+    await expect(said.nth(1)).toContainText('echo: {"hello":"<b>visitor</b>"}');
+    await expect(said.nth(2)).toContainText("Visitor →");
+    await expect(said.nth(2)).toContainText("second");
+    await expect(said.nth(3)).toContainText("echo: second");
+    await expect(said.nth(4)).toContainText(/Visitor → .*Close 1000.*bye/);
+    await expect(said.nth(5)).toContainText(/← Your app .*Close 1000/);
+    await expect(details).toContainText("From the visitor: 3 messages");
     // The visitor's text is shown as text, never as part of the dashboard's page.
     await expect(page.locator("b", { hasText: "visitor" })).toHaveCount(0);
   } finally {
@@ -415,8 +419,8 @@ test("a WebSocket is in the live log as Open while it lasts; when it closes the 
     await expect(row).toContainText(/\d+(\.\d+)? (ms|s|min)/);
     await expect(details).toContainText("took");
     await expect(details).not.toContainText("still open");
-    const fromVisitor = details.getByRole("list", { name: "Messages from the visitor" });
-    await expect(fromVisitor.getByRole("listitem").first()).toContainText("still here");
+    const conversation = details.getByRole("list", { name: "Messages in the order they were sent" });
+    await expect(conversation.getByRole("listitem").first()).toContainText(/Visitor → .*still here/);
     await expect(log.getByRole("button", { name: "Details of GET /ws" })).toHaveCount(1);
   } finally {
     await visitor.close();

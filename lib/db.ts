@@ -11,7 +11,7 @@ export { AccessMode, Admission, Role } from "./generated/prisma/enums.ts";
 const omit = {
   user: { passwordHash: true },
   reservation: { passwordHash: true },
-  requestLog: { requestBody: true, responseBody: true, responseBodyDecoded: true },
+  requestLog: { requestBody: true, responseBody: true, responseBodyDecoded: true, frameTimes: true },
 } as const;
 
 export type Db = PrismaClient<never, typeof omit>;

@@ -29,6 +29,7 @@ function row(path: string, requestHeaders: string | null = null): NewRequestLog 
     replayOf: null,
     open: false,
     streamKey: null,
+    frameTimes: null,
   };
 }
 
@@ -36,7 +37,7 @@ test("COPY data is one escaped line per row, NULL as \\N", () => {
   const text = Buffer.concat([...copyData([row("/a\tb\\c\nd")])]).toString("utf8");
   assert.equal(
     text,
-    "2026-12-03T10:00:00.000Z\tapp\t\\N\tGET\t/a\\tb\\\\c\\nd\t200\t1.5\t0\t12\t203.0.113.5\t\\N\tf\tPUBLIC\t\\N\t\\N\t\\N\t\\N\t\\N\t\\N\t\\N\t\\N\t\\N\tf\t\\N\n",
+    "2026-12-03T10:00:00.000Z\tapp\t\\N\tGET\t/a\\tb\\\\c\\nd\t200\t1.5\t0\t12\t203.0.113.5\t\\N\tf\tPUBLIC\t\\N\t\\N\t\\N\t\\N\t\\N\t\\N\t\\N\t\\N\t\\N\tf\t\\N\t\\N\n",
   );
 });
 
@@ -60,12 +61,18 @@ test("a replay's original id is written as a number", () => {
   const text = Buffer.concat([
     ...copyData([{ ...row("/r"), admission: "REPLAY", replayOf: "9007199254740993" }]),
   ]);
-  assert.equal(text.toString("utf8").split("\t").at(-3), "9007199254740993");
+  assert.equal(text.toString("utf8").split("\t").at(-4), "9007199254740993");
 });
 
 test("a row written open carries its flag and key", () => {
-  const text = Buffer.concat([...copyData([{ ...row("/ws"), open: true, streamKey: "k1" }])]);
-  assert.deepEqual(text.toString("utf8").split("\t").slice(-2), ["t", "k1\n"]);
+  const text = Buffer.concat([
+    ...copyData([{ ...row("/ws"), open: true, streamKey: "k1", frameTimes: '{"visitor":[0,1.5],"app":[]}' }]),
+  ]);
+  assert.deepEqual(text.toString("utf8").split("\t").slice(-3), [
+    "t",
+    "k1",
+    '{"visitor":[0,1.5],"app":[]}\n',
+  ]);
 });
 
 test("no rows, no data", () => {

@@ -9,7 +9,7 @@ import type { NewRequestLog } from "../lib/request-logs/row.ts";
 export const COPY_SQL = `COPY request_logs
   (at, name, session_id, method, path, status, duration_ms, bytes_in, bytes_out, client_ip,
    user_agent, upgrade, admission, share_link_id, error, access_page, request_headers, response_headers,
-   request_body, response_body, response_body_decoded, replay_of, open, stream_key)
+   request_body, response_body, response_body_decoded, replay_of, open, stream_key, frame_times)
 FROM STDIN`;
 
 /** COPY's text format spells NULL as \N; a backslash, tab, newline or CR inside a value is escaped. */
@@ -46,7 +46,7 @@ export function* copyData(rows: readonly NewRequestLog[]): Generator<Buffer> {
   let chunk = Buffer.allocUnsafe(COPY_CHUNK_BYTES);
   let length = 0;
   for (const r of rows) {
-    const line = `${r.at.toISOString()}\t${text(r.name)}\t${text(r.sessionId)}\t${text(r.method)}\t${text(r.path)}\t${r.status}\t${r.durationMs}\t${r.bytesIn}\t${r.bytesOut}\t${text(r.clientIp)}\t${text(r.userAgent)}\t${r.upgrade ? "t" : "f"}\t${r.admission}\t${text(r.shareLinkId)}\t${text(r.error)}\t${text(r.accessPage)}\t${text(r.requestHeaders)}\t${text(r.responseHeaders)}\t${bytea(r.requestBody)}\t${bytea(r.responseBody)}\t${bytea(r.responseBodyDecoded)}\t${text(r.replayOf)}\t${r.open ? "t" : "f"}\t${text(r.streamKey)}\n`;
+    const line = `${r.at.toISOString()}\t${text(r.name)}\t${text(r.sessionId)}\t${text(r.method)}\t${text(r.path)}\t${r.status}\t${r.durationMs}\t${r.bytesIn}\t${r.bytesOut}\t${text(r.clientIp)}\t${text(r.userAgent)}\t${r.upgrade ? "t" : "f"}\t${r.admission}\t${text(r.shareLinkId)}\t${text(r.error)}\t${text(r.accessPage)}\t${text(r.requestHeaders)}\t${text(r.responseHeaders)}\t${bytea(r.requestBody)}\t${bytea(r.responseBody)}\t${bytea(r.responseBodyDecoded)}\t${text(r.replayOf)}\t${r.open ? "t" : "f"}\t${text(r.streamKey)}\t${text(r.frameTimes)}\n`;
     // UTF-8 takes at most 3 bytes per UTF-16 code unit.
     const most = line.length * 3;
     if (length + most > chunk.length) {

@@ -44,6 +44,8 @@ const spooledRowSchema = z.object({
   responseBodyDecoded: z.string().refine(isBodyHex).nullable().default(null),
   // Absent in spools written before replays named their original.
   replayOf: z.string().regex(REQUEST_ID).nullable().default(null),
+  // Absent in spools written before frame times were kept.
+  frameTimes: z.string().nullable().default(null),
   // Absent in spools written before open rows.
   open: z.boolean().default(false),
   streamKey: z.string().nullable().default(null),
@@ -61,6 +63,7 @@ const spooledEndSchema = z.object({
   requestBody: z.string().refine(isBodyHex).nullable(),
   responseBody: z.string().refine(isBodyHex).nullable(),
   responseBodyDecoded: z.string().refine(isBodyHex).nullable(),
+  frameTimes: z.string().nullable().default(null),
 }) satisfies z.ZodType<RequestLogEnd>;
 
 const spooledEntrySchema = z.union([spooledEndSchema, spooledRowSchema]);

@@ -54,6 +54,7 @@ function row(i: number, overrides: Partial<NewRequestLog> = {}): NewRequestLog {
     responseBody: null,
     open: false,
     streamKey: null,
+    frameTimes: null,
     ...overrides,
   };
 }
@@ -702,6 +703,7 @@ function end(streamKey: string, name: string, overrides: Partial<RequestLogEnd> 
     requestBody: "81",
     responseBody: "8102",
     responseBodyDecoded: null,
+    frameTimes: null,
     ...overrides,
   };
 }
@@ -720,6 +722,7 @@ async function openRows(name: string) {
       error: true,
       requestBody: true,
       responseBody: true,
+      frameTimes: true,
     },
   });
 }
@@ -740,7 +743,9 @@ for (const [via, runner] of runners)
       ],
     );
     writer.push(row(3, { name }));
-    writer.push(end("key-a", name, { error: "client_aborted" }));
+    writer.push(
+      end("key-a", name, { error: "client_aborted", frameTimes: '{"visitor":[0,0.5],"app":[0,12.5]}' }),
+    );
     await writer.flush();
     const [ws, sse, plain] = await openRows(name);
     assert.equal(ws?.open, false);
@@ -751,6 +756,7 @@ for (const [via, runner] of runners)
     assert.equal(ws?.error, "client_aborted");
     assert.deepEqual(Buffer.from(ws!.requestBody!), Buffer.from([0x81]));
     assert.deepEqual(Buffer.from(ws!.responseBody!), Buffer.from([0x81, 0x02]));
+    assert.equal(ws?.frameTimes, '{"visitor":[0,0.5],"app":[0,12.5]}');
     assert.equal(sse?.open, true, "another open row is left as it is");
     assert.equal(plain?.open, false);
     assert.deepEqual(writer.stats(), { queued: 0, written: 3, dropped: 0 }, "an end is not a row");

@@ -83,7 +83,10 @@ const MAX_BODY_CHARS = 64 * 1024 * 1024;
 
 function bodyChars(row: RequestLogEntry): number {
   return (
-    (row.requestBody?.length ?? 0) + (row.responseBody?.length ?? 0) + (row.responseBodyDecoded?.length ?? 0)
+    (row.requestBody?.length ?? 0) +
+    (row.responseBody?.length ?? 0) +
+    (row.responseBodyDecoded?.length ?? 0) +
+    (row.frameTimes?.length ?? 0)
   );
 }
 
@@ -96,7 +99,7 @@ const RECORDSET = `json_to_recordset($1::json) AS r(
   "durationMs" float8, "bytesIn" bigint, "bytesOut" bigint, "clientIp" text, "userAgent" text,
   "upgrade" bool, "admission" text, "shareLinkId" text, "error" text, "accessPage" text,
   "requestHeaders" text, "responseHeaders" text, "requestBody" text, "responseBody" text,
-  "responseBodyDecoded" text, "replayOf" bigint, "open" bool, "streamKey" text)`;
+  "responseBodyDecoded" text, "replayOf" bigint, "open" bool, "streamKey" text, "frameTimes" text)`;
 
 /**
  * A batch through the Prisma client (which cannot COPY). The log pool sends batches with COPY
@@ -106,12 +109,12 @@ const INSERT_SQL = `
 INSERT INTO request_logs
   (at, name, session_id, method, path, status, duration_ms, bytes_in, bytes_out, client_ip,
    user_agent, upgrade, admission, share_link_id, error, access_page, request_headers, response_headers,
-   request_body, response_body, response_body_decoded, replay_of, open, stream_key)
+   request_body, response_body, response_body_decoded, replay_of, open, stream_key, frame_times)
 SELECT r."at", r."name", r."sessionId", r."method", r."path", r."status", r."durationMs", r."bytesIn",
        r."bytesOut", r."clientIp", r."userAgent", r."upgrade", r."admission"::admission, r."shareLinkId",
        r."error", r."accessPage", r."requestHeaders", r."responseHeaders",
        decode(r."requestBody", 'hex'), decode(r."responseBody", 'hex'), decode(r."responseBodyDecoded", 'hex'),
-       r."replayOf", r."open", r."streamKey"
+       r."replayOf", r."open", r."streamKey", r."frameTimes"
 FROM ${RECORDSET}`;
 
 /**
@@ -124,10 +127,10 @@ UPDATE request_logs AS l
 SET open = false, stream_key = NULL, duration_ms = e."durationMs", bytes_in = e."bytesIn",
     bytes_out = e."bytesOut", error = e."error", request_body = decode(e."requestBody", 'hex'),
     response_body = decode(e."responseBody", 'hex'),
-    response_body_decoded = decode(e."responseBodyDecoded", 'hex')
+    response_body_decoded = decode(e."responseBodyDecoded", 'hex'), frame_times = e."frameTimes"
 FROM json_to_recordset($1::json) AS e(
   "streamKey" text, "durationMs" float8, "bytesIn" bigint, "bytesOut" bigint, "error" text,
-  "requestBody" text, "responseBody" text, "responseBodyDecoded" text)
+  "requestBody" text, "responseBody" text, "responseBodyDecoded" text, "frameTimes" text)
 WHERE l.open AND l.stream_key = e."streamKey"`;
 
 /**
@@ -402,10 +405,12 @@ export function createLogWriter(options: LogWriterOptions): LogWriter {
     row.requestBody = end.requestBody;
     row.responseBody = end.responseBody;
     row.responseBodyDecoded = end.responseBodyDecoded;
+    row.frameTimes = end.frameTimes;
     if (bodiesFit(row)) return;
     row.requestBody = null;
     row.responseBody = null;
     row.responseBodyDecoded = null;
+    row.frameTimes = null;
   }
 
   /**
@@ -452,8 +457,15 @@ export function createLogWriter(options: LogWriterOptions): LogWriter {
         return;
       }
       // A copy when bodies are dropped: the caller's object is not ours to change.
-      if (!bodiesFit(entry))
-        entry = { ...entry, requestBody: null, responseBody: null, responseBodyDecoded: null };
+      if (!bodiesFit(entry)) {
+        entry = {
+          ...entry,
+          requestBody: null,
+          responseBody: null,
+          responseBodyDecoded: null,
+          frameTimes: null,
+        };
+      }
       queue.push(entry);
       if (!isRequestLogEnd(entry) && entry.open && entry.streamKey) awaitingEnd.set(entry.streamKey, entry);
       if (queue.length >= batchSize && !running && !failing) void drain();

@@ -20,7 +20,7 @@ import { HeaderList } from "./header-list";
 import { type ReplayAction, ReplayButton } from "./replay-button";
 import type { ReplayWatch } from "./replay-outcome";
 import { BodyPanel } from "./request-bodies";
-import { WebSocketMessages } from "./websocket-messages";
+import { isTimed, WebSocketConversation, WebSocketMessages } from "./websocket-messages";
 
 /** What the owner may do with a logged request, passed down from the page. */
 export interface RequestActions {
@@ -184,6 +184,16 @@ function BodyItems({ name, row, bodies }: { name: string; row: LogRow; bodies: B
   }
   const base = `/api/tunnels/${encodeURIComponent(name)}/logs/${encodeURIComponent(row.id)}/bodies`;
   const websocket = bodies.bodies.websocket;
+  if (websocket && isTimed(websocket)) {
+    return (
+      <Item term="Messages">
+        <WebSocketConversation
+          view={websocket}
+          downloadHref={{ visitor: `${base}/request`, app: `${base}/response` }}
+        />
+      </Item>
+    );
+  }
   if (websocket) {
     return (
       <>

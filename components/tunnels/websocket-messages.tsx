@@ -1,7 +1,8 @@
 "use client";
 
-import type { WebSocketMessage, WebSocketSide } from "@/lib/request-logs/websocket-view";
-import { formatBytes } from "@/lib/web/format";
+import type { WebSocketMessage, WebSocketSide, WebSocketView } from "@/lib/request-logs/websocket-view";
+import { formatBytes, formatDuration } from "@/lib/web/format";
+import { cn } from "../ui/cn";
 
 const KIND_LABEL: Record<WebSocketMessage["kind"], string> = {
   text: "Text",
@@ -19,10 +20,17 @@ function sideSummary(side: WebSocketSide): string {
   return parts.join(" · ");
 }
 
-function MessageItem({ message }: { message: WebSocketMessage }) {
+const FROM = {
+  visitor: { label: "Visitor →", className: "border-indigo-300", text: "text-indigo-700" },
+  app: { label: "← Your app", className: "border-emerald-300", text: "text-emerald-700" },
+} as const;
+
+function MessageItem({ message, from }: { message: WebSocketMessage; from?: keyof typeof FROM }) {
   // A close reason or a ping's payload is a few words: said inline, not as a block of text.
   const inline = message.kind !== "text" && message.text !== null && message.text !== "";
   const facts = [
+    // When it crossed the relay, counted from the handshake (rows logged since the relay noted it).
+    ...(message.atMs !== null ? [`+${formatDuration(message.atMs)}`] : []),
     message.code !== null ? `${KIND_LABEL[message.kind]} ${message.code}` : KIND_LABEL[message.kind],
     formatBytes(message.size),
     ...(message.compressed ? ["compressed"] : []),
@@ -30,8 +38,11 @@ function MessageItem({ message }: { message: WebSocketMessage }) {
     ...(inline ? [`“${message.text}”`] : []),
   ];
   return (
-    <li className="space-y-0.5">
-      <p className="text-xs break-all text-zinc-500">{facts.join(" · ")}</p>
+    <li className={cn("space-y-0.5", from && `border-l-2 pl-2 ${FROM[from].className}`)}>
+      <p className="text-xs break-all text-zinc-500">
+        {from && <span className={cn("font-medium", FROM[from].text)}>{FROM[from].label} </span>}
+        {facts.join(" · ")}
+      </p>
       {message.kind === "text" && message.text !== null && message.text !== "" && (
         <pre className="max-h-40 overflow-auto rounded-md bg-zinc-900 px-3 py-1.5 font-mono text-xs whitespace-pre-wrap break-all text-zinc-100">
           {message.text}
@@ -44,6 +55,59 @@ function MessageItem({ message }: { message: WebSocketMessage }) {
         </p>
       )}
     </li>
+  );
+}
+
+/** True when the relay dated every listed message (rows logged since it does). */
+export function isTimed(view: WebSocketView): boolean {
+  const all = [...view.visitor.messages, ...view.app.messages];
+  return all.length > 0 && all.every((m) => m.atMs !== null);
+}
+
+/**
+ * Both sides of a dated WebSocket connection as one conversation, in the order the messages
+ * crossed the relay (as a browser's developer tools show them), each marked with who sent it.
+ * Each side's summary, download and anything unreadable come first.
+ */
+export function WebSocketConversation({
+  view,
+  downloadHref,
+}: {
+  view: WebSocketView;
+  downloadHref: { visitor: string; app: string };
+}) {
+  const messages = [
+    ...view.visitor.messages.map((message) => ({ from: "visitor" as const, message })),
+    ...view.app.messages.map((message) => ({ from: "app" as const, message })),
+  ].sort((a, b) => a.message.atMs! - b.message.atMs!);
+  const sides = [
+    { from: "visitor" as const, side: view.visitor, title: "From the visitor" },
+    { from: "app" as const, side: view.app, title: "From your app" },
+  ];
+  return (
+    <div className="space-y-1">
+      {sides.map(({ from, side, title }) => (
+        <p key={from} className="text-xs text-zinc-500">
+          {title}: {side.size === 0 ? "nothing" : sideSummary(side)}
+          {side.size > 0 && (
+            <>
+              {" · "}
+              <a href={downloadHref[from]} download className="font-medium text-indigo-700 hover:underline">
+                Download frames
+              </a>
+            </>
+          )}
+          {side.more > 0 && ` · ${side.more} more not listed`}
+          {side.problem && <span className="block text-amber-800">{side.problem}</span>}
+        </p>
+      ))}
+      <ol aria-label="Messages in the order they were sent" className="space-y-2 pt-1">
+        {messages.map(({ from, message }, i) => (
+          // biome-ignore lint/suspicious/noArrayIndexKey: a stored list, never reordered
+          <MessageItem key={i} message={message} from={from} />
+        ))}
+      </ol>
+    </div>
   );
 }
 

@@ -1,3 +1,5 @@
+import { z } from "zod";
+
 /**
  * Request and response bodies in the request log, for names whose owner turned "Keep bodies" on:
  * the first BODY_KEEP_BYTES of each, exactly as they crossed the relay (a compressed response stays
@@ -15,6 +17,12 @@ export const BODY_KEEP_BYTES = 64 * 1024;
  * much), so many such exchanges at once cannot grow the relay without bound.
  */
 export const KEPT_IN_FLIGHT_MAX = 64 * 1024 * 1024;
+
+/**
+ * Arrival times a side of a WebSocket keeps at most (one per kept chunk, usually one per message):
+ * messages beyond them are dated by the last one.
+ */
+export const FRAME_TIMES_MAX = 2048;
 
 /** The relay's allowance of kept bytes in flight, shared by every exchange's BodyKeepers. */
 export class KeepBudget {
@@ -51,6 +59,9 @@ export class BodyKeeper {
   readonly #chunks: Buffer[] = [];
   #kept = 0;
   #released = false;
+  /** Once timed: pairs of (offset in the kept bytes, ms since #zero) for each kept chunk. */
+  #times: number[] | null = null;
+  #zero = 0;
 
   constructor(limit = BODY_KEEP_BYTES, budget?: KeepBudget) {
     this.#limit = limit;
@@ -68,8 +79,25 @@ export class BodyKeeper {
     if (this.#budget) room = this.#budget.take(Math.min(room, chunk.length));
     if (room <= 0) return;
     const part = Buffer.from(chunk.subarray(0, room));
+    if (this.#times && this.#times.length < FRAME_TIMES_MAX * 2) {
+      this.#times.push(this.#kept, Math.round((performance.now() - this.#zero) * 10) / 10);
+    }
     this.#chunks.push(part);
     this.#kept += part.length;
+  }
+
+  /**
+   * From now on, notes when each kept chunk arrives, in milliseconds since `zero` (performance.now()
+   * when a WebSocket's handshake was answered), so the log can date its messages.
+   */
+  timeChunks(zero: number): void {
+    this.#times = [];
+    this.#zero = zero;
+  }
+
+  /** (offset, ms) pairs, flat, for the chunks kept since timeChunks; null when not timed. */
+  times(): readonly number[] | null {
+    return this.#times;
   }
 
   /**
@@ -102,6 +130,39 @@ export interface KeptBodies {
 /** Keepers for both bodies of one exchange, drawing on the relay's `budget` when given. */
 export function keepBodies(budget?: KeepBudget, limit = BODY_KEEP_BYTES): KeptBodies {
   return { request: new BodyKeeper(limit, budget), response: new BodyKeeper(limit, budget) };
+}
+
+/**
+ * When each kept chunk of a WebSocket's two sides arrived: flat (offset in that side's kept bytes,
+ * milliseconds since the handshake's answer) pairs, in order.
+ */
+export interface FrameTimes {
+  visitor: number[];
+  app: number[];
+}
+
+/** Both sides' times as the row stores them (JSON); null when neither side was timed. */
+export function frameTimesText(bodies: KeptBodies): string | null {
+  const visitor = bodies.request.times();
+  const app = bodies.response.times();
+  if (!visitor && !app) return null;
+  return JSON.stringify({ visitor: visitor ?? [], app: app ?? [] });
+}
+
+const timesSchema = z
+  .array(z.number().nonnegative())
+  .max(FRAME_TIMES_MAX * 2)
+  .refine((pairs) => pairs.length % 2 === 0);
+const frameTimesSchema = z.object({ visitor: timesSchema, app: timesSchema });
+
+/** A row's stored times read back; null when absent or not what frameTimesText writes. */
+export function parseFrameTimes(text: string | null): FrameTimes | null {
+  if (text === null) return null;
+  try {
+    return frameTimesSchema.safeParse(JSON.parse(text)).data ?? null;
+  } catch {
+    return null;
+  }
 }
 
 const HEX = /^(?:[0-9a-f]{2})*$/;

@@ -133,6 +133,7 @@ export function viewKeptBodies(kept: RequestBodies): RequestBodiesView {
         { request: kept.requestBody, response: kept.responseBody },
         kept,
         kept.responseHeaders,
+        kept.frameTimes,
       ),
     };
   }

@@ -27,7 +27,8 @@ export async function clearRequestLog(db: Db, userId: string, name: string, inpu
   return inBatches(
     RETENTION_BATCH,
     () => db.$executeRaw`
-      UPDATE request_logs SET request_body = NULL, response_body = NULL, response_body_decoded = NULL
+      UPDATE request_logs
+      SET request_body = NULL, response_body = NULL, response_body_decoded = NULL, frame_times = NULL
       WHERE id = ANY(ARRAY(
         SELECT id FROM request_logs
         WHERE name = ${reservation.name} AND (request_body IS NOT NULL OR response_body IS NOT NULL)

@@ -1,6 +1,7 @@
 // Pure: the request log's export formats (CSV for spreadsheets, JSON lines for scripts), shared by
 // export.ts, the dashboard's download links and `burrow logs --json`.
 import { z } from "zod";
+import type { FrameTimes } from "./bodies.ts";
 import type { HeaderPair } from "./headers.ts";
 import type { RequestLogRow } from "./query.ts";
 
@@ -74,6 +75,8 @@ export interface ExportedBody {
 export type ExportedRequestWithBodies = ExportedRequest & {
   requestBody: ExportedBody | null;
   responseBody: ExportedBody | null;
+  /** A WebSocket's: when each kept chunk of each side's frames arrived (FrameTimes); else null. */
+  frameTimes: FrameTimes | null;
 };
 
 const UTF8 = new TextDecoder("utf-8", { fatal: true });

@@ -176,6 +176,7 @@ test("JSON lines with bodies: each request carries its kept bodies, text as text
   assert.equal(lines[0].path, "/plain");
   assert.equal(lines[0].requestBody, null);
   assert.equal(lines[0].responseBody, null);
+  assert.equal(lines[0].frameTimes, null);
   const byPath = new Map(lines.map((l) => [l.path, l]));
   for (let i = 0; i < 60; i++) {
     assert.deepEqual(byPath.get(`/hook/${i}`).requestBody, { encoding: "utf8", data: `{"n":${i},"é":true}` });

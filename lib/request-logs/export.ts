@@ -71,6 +71,7 @@ export async function* exportedRequests(
         ...request,
         requestBody: exportedBody(kept?.request ?? null),
         responseBody: exportedBody(kept?.response ?? null),
+        frameTimes: kept?.frameTimes ?? null,
       };
     }
     left -= page.rows.length;

@@ -10,6 +10,7 @@ import { type Db, Prisma } from "../db.ts";
 import { AppError } from "../errors.ts";
 import { normalizeIpAddress } from "../forwarding/ip-address.ts";
 import { parseInput } from "../validate.ts";
+import { type FrameTimes, parseFrameTimes } from "./bodies.ts";
 import { type HeaderPair, parseStoredHeaders } from "./headers.ts";
 import { MAX_REFRESHED, REQUEST_ID } from "./request-id.ts";
 import type { NewRequestLog } from "./row.ts";
@@ -82,6 +83,7 @@ export interface RequestLogRow
     | "responseBodyDecoded"
     | "open"
     | "streamKey"
+    | "frameTimes"
   > {
   id: string;
   /** Why the relay answered itself, e.g. "tunnel_offline"; null when the local app answered. */
@@ -321,6 +323,8 @@ export interface RequestBodies {
   /** Null when not kept. */
   requestBody: Buffer | null;
   responseBody: Buffer | null;
+  /** A WebSocket's: when each kept chunk of each side arrived; null when not noted. */
+  frameTimes: FrameTimes | null;
 }
 
 /**
@@ -331,7 +335,9 @@ export async function keptBodiesOf(
   db: Db,
   name: string,
   ids: readonly string[],
-): Promise<Map<string, { request: Uint8Array | null; response: Uint8Array | null }>> {
+): Promise<
+  Map<string, { request: Uint8Array | null; response: Uint8Array | null; frameTimes: FrameTimes | null }>
+> {
   if (ids.length === 0) return new Map();
   const rows = await db.requestLog.findMany({
     where: {
@@ -340,9 +346,14 @@ export async function keptBodiesOf(
       id: { in: ids.map(BigInt) },
       OR: [{ requestBody: { not: null } }, { responseBody: { not: null } }],
     },
-    select: { id: true, requestBody: true, responseBody: true },
+    select: { id: true, requestBody: true, responseBody: true, frameTimes: true },
   });
-  return new Map(rows.map((r) => [String(r.id), { request: r.requestBody, response: r.responseBody }]));
+  return new Map(
+    rows.map((r) => [
+      String(r.id),
+      { request: r.requestBody, response: r.responseBody, frameTimes: parseFrameTimes(r.frameTimes) },
+    ]),
+  );
 }
 
 /** One request's kept bodies; not_found for an id that is not one of this name's requests. */
@@ -362,6 +373,7 @@ export async function readRequestBodies(db: Db, name: string, id: string): Promi
       responseHeaders: true,
       requestBody: true,
       responseBody: true,
+      frameTimes: true,
     },
   });
   if (!row) throw new AppError("not_found", "No such request");
@@ -375,6 +387,7 @@ export async function readRequestBodies(db: Db, name: string, id: string): Promi
     responseHeaders: parseStoredHeaders(row.responseHeaders),
     requestBody: row.requestBody ? Buffer.from(row.requestBody) : null,
     responseBody: row.responseBody ? Buffer.from(row.responseBody) : null,
+    frameTimes: parseFrameTimes(row.frameTimes),
   };
 }
 

@@ -101,6 +101,8 @@ export interface NewRequestLog {
    * bodies finds text in it too; null when the response was not compressed or not kept.
    */
   responseBodyDecoded: string | null;
+  /** Kept WebSocket frames: when each kept chunk arrived (JSON from frameTimesText); else null. */
+  frameTimes: string | null;
   /** For a replay: the id (decimal) of the logged request it was sent from; null otherwise. */
   replayOf: string | null;
   /**
@@ -128,6 +130,7 @@ export interface RequestLogEnd {
   requestBody: string | null;
   responseBody: string | null;
   responseBodyDecoded: string | null;
+  frameTimes: string | null;
 }
 
 /** What the relay queues for the request log: a row, or the end of a row written open. */

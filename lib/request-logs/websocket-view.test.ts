@@ -2,7 +2,14 @@ import assert from "node:assert/strict";
 import { test } from "node:test";
 import { constants, deflateRawSync } from "node:zlib";
 import { close, compressedWithContext, frame } from "../testing/websocket-frames.ts";
-import { isWebSocket, MAX_MESSAGES, negotiatedDeflate, readSide, viewWebSocket } from "./websocket-view.ts";
+import {
+  arrivedAt,
+  isWebSocket,
+  MAX_MESSAGES,
+  negotiatedDeflate,
+  readSide,
+  viewWebSocket,
+} from "./websocket-view.ts";
 
 const PLAIN = { on: false, takeover: true };
 
@@ -186,4 +193,31 @@ test("both sides of a connection, as the details show them", () => {
     ["hi"],
   );
   assert.deepEqual(view.app, { messages: [], more: 0, size: 0, kept: 0, problem: null });
+});
+
+test("messages are dated by the chunk their first byte arrived in; rows without times are not", () => {
+  const first = frame(1, "hello", { mask: true });
+  const second = frame(1, "split", { mask: true, fin: false });
+  const rest = frame(0, " in two", { mask: true });
+  const bytes = Buffer.concat([first, second, rest, frame(9, "")]);
+  // Chunks: the first message alone at 0.5 ms; the second's frames at 1200 ms and 1300 ms (the ping
+  // came in the same chunk as the end).
+  const times = [0, 0.5, first.length, 1200, first.length + second.length, 1300];
+  const side = readSide(bytes, bytes.length, PLAIN, times);
+  assert.deepEqual(
+    side.messages.map((m) => [m.kind, m.text, m.atMs]),
+    [
+      ["text", "hello", 0.5],
+      ["text", "split in two", 1200],
+      ["ping", "", 1300],
+    ],
+  );
+  assert.deepEqual(
+    readSide(bytes, bytes.length, PLAIN).messages.map((m) => m.atMs),
+    [null, null, null],
+  );
+  assert.equal(arrivedAt([5, 10], 2), null, "before the first noted chunk");
+  assert.equal(arrivedAt([], 0), null);
+  assert.equal(arrivedAt([0, 1, 10, 2, 20, 3, 30, 4], 29), 3);
+  assert.equal(arrivedAt([0, 1, 10, 2, 20, 3, 30, 4], 30), 4);
 });

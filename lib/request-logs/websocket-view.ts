@@ -1,4 +1,5 @@
 import { constants, inflateRawSync } from "node:zlib";
+import type { FrameTimes } from "./bodies.ts";
 import { type HeaderPair, storedHeader } from "./headers.ts";
 
 /**
@@ -24,6 +25,11 @@ export interface WebSocketMessage {
   compressed: boolean;
   /** The kept bytes end inside this message: this is its start. */
   partial: boolean;
+  /**
+   * When its first byte crossed the relay, in milliseconds after the app switched protocols; null
+   * for rows logged before the relay noted times.
+   */
+  atMs: number | null;
 }
 
 export interface WebSocketSide {
@@ -66,6 +72,8 @@ const KINDS: Record<number, MessageKind> = { 1: "text", 2: "binary", 8: "close",
 
 /** One frame, unmasked; `partial` when the kept bytes end inside it. */
 interface Frame {
+  /** Where it starts in the kept bytes. */
+  offset: number;
   fin: boolean;
   compressed: boolean;
   opcode: number;
@@ -123,6 +131,7 @@ function readFrames(bytes: Buffer, deflate: boolean): { frames: Frame[]; problem
       const payload = Buffer.from(bytes.subarray(start, end));
       if (key) for (let i = 0; i < payload.length; i++) payload[i]! ^= key[i & 3]!;
       frames.push({
+        offset: at,
         fin: (b0 & 0x80) !== 0,
         compressed: (b0 & 0x40) !== 0,
         opcode,
@@ -195,6 +204,7 @@ function toMessage(
   payload: Buffer,
   compressed: boolean,
   partial: boolean,
+  atMs: number | null,
 ): WebSocketMessage {
   const control = kind === "close" || kind === "ping" || kind === "pong";
   const code = kind === "close" && payload.length >= 2 ? payload.readUInt16BE(0) : null;
@@ -208,6 +218,7 @@ function toMessage(
     preview: kind === "binary" ? payload.subarray(0, PREVIEW_BYTES).toString("hex") : null,
     compressed,
     partial,
+    atMs,
   };
 }
 
@@ -227,6 +238,8 @@ export interface SentMessage {
   compressed: boolean;
   /** The kept bytes end inside it. */
   partial: boolean;
+  /** Where its first frame starts in the kept bytes. */
+  offset: number;
 }
 
 /**
@@ -239,24 +252,22 @@ export function sentMessages(
 ): { messages: SentMessage[]; problem: string | null } {
   const { frames, problem } = readFrames(kept, deflate);
   const messages: SentMessage[] = [];
-  let open: { kind: MessageKind; compressed: boolean; parts: Buffer[] } | null = null;
+  let open: { kind: MessageKind; compressed: boolean; parts: Buffer[]; offset: number } | null = null;
   const finish = (partial: boolean) => {
-    const { kind, compressed, parts } = open!;
+    const { kind, compressed, parts, offset } = open!;
     open = null;
-    messages.push({
-      kind,
-      payload: parts.length === 1 ? parts[0]! : Buffer.concat(parts),
-      compressed,
-      partial,
-    });
+    const payload = parts.length === 1 ? parts[0]! : Buffer.concat(parts);
+    messages.push({ kind, payload, compressed, partial, offset });
   };
   for (const frame of frames) {
     if (frame.opcode >= 8) {
+      const kind = KINDS[frame.opcode]!;
       messages.push({
-        kind: KINDS[frame.opcode]!,
+        kind,
         payload: frame.payload,
         compressed: false,
         partial: frame.partial,
+        offset: frame.offset,
       });
       continue;
     }
@@ -265,7 +276,12 @@ export function sentMessages(
       open.parts.push(frame.payload);
     } else {
       if (open) return { messages, problem: "A message starts before the previous one ended." };
-      open = { kind: KINDS[frame.opcode]!, compressed: frame.compressed, parts: [frame.payload] };
+      open = {
+        kind: KINDS[frame.opcode]!,
+        compressed: frame.compressed,
+        parts: [frame.payload],
+        offset: frame.offset,
+      };
     }
     if (frame.fin || frame.partial) finish(frame.partial || !frame.fin);
   }
@@ -274,11 +290,28 @@ export function sentMessages(
   return { messages, problem };
 }
 
-/** One side's messages from its kept bytes. */
+/**
+ * When the byte at `offset` crossed the relay: the time of the last kept chunk starting at or
+ * before it (`times` as BodyKeeper notes them: flat offset, ms pairs in order).
+ */
+export function arrivedAt(times: readonly number[] | null, offset: number): number | null {
+  if (!times || times.length < 2 || times[0]! > offset) return null;
+  let low = 0;
+  let high = times.length / 2 - 1;
+  while (low < high) {
+    const mid = (low + high + 1) >> 1;
+    if (times[mid * 2]! <= offset) low = mid;
+    else high = mid - 1;
+  }
+  return times[low * 2 + 1]!;
+}
+
+/** One side's messages from its kept bytes, dated by `times` when the relay noted them. */
 export function readSide(
   kept: Buffer,
   size: number,
   deflate: { on: boolean; takeover: boolean },
+  times: readonly number[] | null = null,
 ): WebSocketSide {
   const { messages: sent, problem: framing } = sentMessages(kept, deflate.on);
   const messages: WebSocketMessage[] = [];
@@ -288,7 +321,7 @@ export function readSide(
     // Messages past the listed ones are only counted: not even decompressed.
     for (const m of sent.slice(0, MAX_MESSAGES)) {
       const payload = m.compressed ? inflater.inflate(m.payload, m.partial) : m.payload;
-      messages.push(toMessage(m.kind, payload, m.compressed, m.partial));
+      messages.push(toMessage(m.kind, payload, m.compressed, m.partial, arrivedAt(times, m.offset)));
     }
   } catch (error) {
     if (!(error instanceof FramingError)) throw error;
@@ -336,17 +369,22 @@ export function viewWebSocket(
   kept: { request: Buffer | null; response: Buffer | null },
   counts: { bytesIn: number; bytesOut: number },
   responseHeaders: readonly HeaderPair[] | null,
+  times: FrameTimes | null = null,
 ): WebSocketView {
   const deflate = negotiatedDeflate(responseHeaders);
   return {
-    visitor: readSide(kept.request ?? Buffer.alloc(0), counts.bytesIn, {
-      on: deflate.on,
-      takeover: deflate.visitorTakeover,
-    }),
-    app: readSide(kept.response ?? Buffer.alloc(0), counts.bytesOut, {
-      on: deflate.on,
-      takeover: deflate.appTakeover,
-    }),
+    visitor: readSide(
+      kept.request ?? Buffer.alloc(0),
+      counts.bytesIn,
+      { on: deflate.on, takeover: deflate.visitorTakeover },
+      times?.visitor ?? null,
+    ),
+    app: readSide(
+      kept.response ?? Buffer.alloc(0),
+      counts.bytesOut,
+      { on: deflate.on, takeover: deflate.appTakeover },
+      times?.app ?? null,
+    ),
     compressed: deflate.on,
   };
 }

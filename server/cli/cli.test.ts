@@ -408,6 +408,32 @@ test("logs prints the latest requests, and --follow prints new ones until Ctrl-C
     "    < binary: (2 B) cafe",
     "    < close 1000: bye",
   ]);
+  // Dated by the relay: both sides in the order they were sent, with their times.
+  const question = masked("ping?");
+  await database.db.requestLog.create({
+    data: {
+      ...row,
+      name: "hooks",
+      method: "GET",
+      path: "/timed",
+      status: 101,
+      upgrade: true,
+      requestHeaders: captureHeaders(["Upgrade", "websocket"]),
+      requestBody: new Uint8Array(Buffer.concat([question, masked("thanks")])),
+      responseBody: new Uint8Array(Buffer.from([0x81, 0x05, ...Buffer.from("pong!")])),
+      frameTimes: JSON.stringify({ visitor: [0, 0.2, question.length, 1520.4], app: [0, 3.1] }),
+    },
+  });
+  const timed = await cli(["logs", "hooks", "--path", "/timed", "--bodies"]);
+  assert.deepEqual(timed.stdout.trimEnd().split("\n").slice(2), [
+    "    > +0.000s text: ping?",
+    "    < +0.003s text: pong!",
+    "    > +1.520s text: thanks",
+  ]);
+  const timedJson = JSON.parse(
+    (await cli(["logs", "hooks", "--path", "/timed", "--json", "--bodies"])).stdout,
+  );
+  assert.deepEqual(timedJson.frameTimes, { visitor: [0, 0.2, question.length, 1520.4], app: [0, 3.1] });
 
   const child = spawn(process.execPath, ["--import", "tsx", cliEntry, "logs", "myapp", "--follow"], {
     env: testEnvironment(env),

@@ -6,6 +6,7 @@
 import assert from "node:assert/strict";
 import { createHash, randomBytes } from "node:crypto";
 import { after, before, test } from "node:test";
+import { setTimeout as sleep } from "node:timers/promises";
 import { gzipSync } from "node:zlib";
 import { WebSocket, WebSocketServer } from "ws";
 import { createLogger } from "../../lib/logger.ts";
@@ -203,7 +204,6 @@ async function talk(
   await close(await openTalk(name, path, messages, edge));
 }
 
-/** The log row of a WebSocket connection, once the writer has stored it (it is written at its close). */
 /** The row of a closed connection (written when it opened, finished when it closed). */
 async function connectionRow(name: string, path: string) {
   const where = { name, path, upgrade: true, open: false };
@@ -258,6 +258,33 @@ test("a name that keeps bodies logs what each side of a WebSocket sent, readable
   const plain = await connectionRow("plain", "/ws");
   assert.equal(plain.requestBody, null);
   assert.equal(plain.responseBody, null);
+});
+
+test("each kept message is dated by when it crossed the relay, both sides, from the handshake on", async () => {
+  const ws = await openTalk("kept", "/ws?timed", ["first"]);
+  await sleep(400);
+  const echoed = new Promise((resolve) => ws.once("message", resolve));
+  ws.send("a moment later");
+  await echoed;
+  await close(ws);
+  const row = await connectionRow("kept", "/ws?timed");
+  const view = viewKeptBodies(await readRequestBodies(testDb.db, "kept", String(row.id))).websocket;
+  assert.ok(view);
+  assert.deepEqual(
+    view.visitor.messages.map((m) => m.text),
+    ["first", "a moment later", "done here"],
+  );
+  const [first, later, closing] = view.visitor.messages.map((m) => m.atMs ?? Number.NaN) as [
+    number,
+    number,
+    number,
+  ];
+  const [echo, laterEcho] = view.app.messages.map((m) => m.atMs ?? Number.NaN) as [number, number];
+  assert.ok(first >= 0 && first < 300, `the first message at ${first} ms`);
+  assert.ok(later - first >= 380, `sent ${later - first} ms after the first`);
+  assert.ok(closing >= later);
+  assert.ok(echo >= first && echo < later, `the first echo at ${echo} ms`);
+  assert.ok(laterEcho >= later, `the second echo at ${laterEcho} ms`);
 });
 
 test("connections still open share the relay's allowance of kept bytes; each closed one gives its share back", async () => {

@@ -1,6 +1,11 @@
 import { performance } from "node:perf_hooks";
 import type { Admission } from "../../lib/db.ts";
-import { BODY_KEEP_BYTES, type BodyKeeper, type KeptBodies } from "../../lib/request-logs/bodies.ts";
+import {
+  BODY_KEEP_BYTES,
+  type BodyKeeper,
+  frameTimesText,
+  type KeptBodies,
+} from "../../lib/request-logs/bodies.ts";
 import { decodableEncoding, decompressStart } from "../../lib/request-logs/decompress.ts";
 import { captureHeaders } from "../../lib/request-logs/headers.ts";
 import {
@@ -147,6 +152,7 @@ export class ExchangeRecorder {
     // What was kept so far stays with the exchange: the end carries all of it.
     row.requestBody = null;
     row.responseBody = null;
+    row.frameTimes = null;
     this.#logWriter.push(row);
   }
 
@@ -195,6 +201,7 @@ export class ExchangeRecorder {
       requestBody: exchange.bodies?.request.hex() ?? null,
       responseBody: this.#responseBody(exchange)?.hex() ?? null,
       responseBodyDecoded: null,
+      frameTimes: exchange.bodies ? frameTimesText(exchange.bodies) : null,
     };
   }
 
@@ -223,6 +230,7 @@ export class ExchangeRecorder {
       responseBody: responseBody?.hex() ?? null,
       responseBodyDecoded: null,
       replayOf: exchange.replayOf,
+      frameTimes: exchange.bodies ? frameTimesText(exchange.bodies) : null,
       open: false,
       streamKey: null,
     };

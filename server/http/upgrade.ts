@@ -91,6 +91,10 @@ export async function proxyUpgrade(
     const raw = upRes.rawHeaders;
     for (let i = 0; i < raw.length; i += 2) responseHead += `${raw[i]}: ${raw[i + 1]}\r\n`;
     socket.write(`${responseHead}\r\n`);
+    // Its messages are dated from here (the visitor's first may already be in `head`).
+    const switched = performance.now();
+    exchange.bodies?.request.timeChunks(switched);
+    exchange.bodies?.response.timeChunks(switched);
     // The connection may last hours: its row goes into the log now, finished when it closes.
     deps.recorder.open(exchange);
     if (upHead.length > 0) {

@@ -101,6 +101,7 @@ Filters (as in the dashboard's log; with --follow too):
               ...request,
               requestBody: exportedBody(kept?.request ?? null),
               responseBody: exportedBody(kept?.response ?? null),
+              frameTimes: kept?.frameTimes ?? null,
             } satisfies ExportedRequestWithBodies),
           );
           return;
@@ -179,7 +180,7 @@ function headerLines(row: RequestLogRow): string[] {
  */
 function bodyLines(kept: RequestBodies): string[] {
   const { request, response, websocket } = viewKeptBodies(kept);
-  if (websocket) return [...messageLines(">", websocket.visitor), ...messageLines("<", websocket.app)];
+  if (websocket) return messageLines(websocket.visitor, websocket.app);
   const side = (mark: string, view: BodyView | null) => {
     if (!view || view.size === 0) return [];
     if (view.text === null) {
@@ -195,9 +196,22 @@ function bodyLines(kept: RequestBodies): string[] {
   return [...side(">", request), ...side("<", response)];
 }
 
-/** A WebSocket side's kept messages, one line each: "> text: …", "< close 1000: bye". */
-function messageLines(mark: string, side: WebSocketSide): string[] {
-  const lines = side.messages.map((message) => {
+/**
+ * A WebSocket's kept messages, one line each: "> text: …" the visitor's, "< close 1000: bye" the
+ * app's. When the relay noted when each arrived, both sides in the order they were sent, each with
+ * its time since the handshake ("> +1.204s text: …"); otherwise the visitor's, then the app's.
+ */
+function messageLines(visitor: WebSocketSide, app: WebSocketSide): string[] {
+  const sent = [
+    ...visitor.messages.map((message) => ({ mark: ">", message })),
+    ...app.messages.map((message) => ({ mark: "<", message })),
+  ];
+  const timed = sent.length > 0 && sent.every(({ message }) => message.atMs !== null);
+  // A stable sort: each side keeps its order, and the visitor's goes first at the same moment.
+  if (timed) sent.sort((a, b) => a.message.atMs! - b.message.atMs!);
+  const lines = sent.map(({ mark, message }) => {
+    // Seconds to the millisecond: lines up, and a message right after the handshake reads +0.000s.
+    const at = timed ? `+${(message.atMs! / 1000).toFixed(3)}s ` : "";
     const head = `${message.kind}${message.code !== null ? ` ${message.code}` : ""}`;
     const body =
       message.text !== null
@@ -205,10 +219,15 @@ function messageLines(mark: string, side: WebSocketSide): string[] {
         : message.preview !== null
           ? `(${formatBytes(message.size)}) ${message.preview}`
           : "";
-    return `    ${mark} ${head}${body ? `: ${body}` : ""}${message.partial ? " …" : ""}`;
+    return `    ${mark} ${at}${head}${body ? `: ${body}` : ""}${message.partial ? " …" : ""}`;
   });
-  if (side.more > 0) lines.push(`    ${mark} … ${side.more} more`);
-  if (side.problem) lines.push(`    ${mark} (${side.problem})`);
+  for (const [mark, side] of [
+    [">", visitor],
+    ["<", app],
+  ] as const) {
+    if (side.more > 0) lines.push(`    ${mark} … ${side.more} more`);
+    if (side.problem) lines.push(`    ${mark} (${side.problem})`);
+  }
   return lines;
 }
 

@@ -1,11 +1,6 @@
 import { performance } from "node:perf_hooks";
 import type { Admission } from "../../lib/db.ts";
-import {
-  BODY_KEEP_BYTES,
-  type BodyKeeper,
-  frameTimesText,
-  type KeptBodies,
-} from "../../lib/request-logs/bodies.ts";
+import { BODY_KEEP_BYTES, frameTimesText, type KeptBodies } from "../../lib/request-logs/bodies.ts";
 import { decodableEncoding, decompressStart } from "../../lib/request-logs/decompress.ts";
 import { captureHeaders } from "../../lib/request-logs/headers.ts";
 import {
@@ -146,13 +141,10 @@ export class ExchangeRecorder {
   open(exchange: Exchange): void {
     if (exchange.finished || exchange.streamKey !== null || !this.#logWriter) return;
     exchange.streamKey = openStreamKey();
-    const row = this.#row(exchange, performance.now() - exchange.start);
+    // What was kept so far stays with the exchange: the end carries all of it.
+    const row = this.#row(exchange, performance.now() - exchange.start, null);
     row.open = true;
     row.streamKey = exchange.streamKey;
-    // What was kept so far stays with the exchange: the end carries all of it.
-    row.requestBody = null;
-    row.responseBody = null;
-    row.frameTimes = null;
     this.#logWriter.push(row);
   }
 
@@ -183,11 +175,6 @@ export class ExchangeRecorder {
     tunnel.notify(terminalLine(exchange, durationMs));
   }
 
-  /** Only what the app sent: none when the relay answered in its place. */
-  #responseBody(exchange: Exchange): BodyKeeper | undefined {
-    return exchange.responseHeaders ? exchange.bodies?.response : undefined;
-  }
-
   /** The end of a row written open: what changed since. */
   #end(exchange: Exchange, durationMs: number): RequestLogEnd {
     return {
@@ -199,14 +186,17 @@ export class ExchangeRecorder {
       bytesOut: exchange.bytesOut,
       error: exchange.error,
       requestBody: exchange.bodies?.request.hex() ?? null,
-      responseBody: this.#responseBody(exchange)?.hex() ?? null,
+      // Only what the app sent: none when the relay answered in its place.
+      responseBody: exchange.responseHeaders ? (exchange.bodies?.response.hex() ?? null) : null,
       responseBodyDecoded: null,
       frameTimes: exchange.bodies ? frameTimesText(exchange.bodies) : null,
     };
   }
 
-  #row(exchange: Exchange, durationMs: number): NewRequestLog {
-    const responseBody = this.#responseBody(exchange);
+  /** The exchange's row, with the kept `bodies` (none for a row written open). */
+  #row(exchange: Exchange, durationMs: number, bodies: KeptBodies | null = exchange.bodies): NewRequestLog {
+    // Only what the app sent: none when the relay answered in its place.
+    const responseBody = exchange.responseHeaders ? bodies?.response : undefined;
     return {
       at: new Date(exchange.atMs),
       name: exchange.name,
@@ -226,11 +216,11 @@ export class ExchangeRecorder {
       accessPage: exchange.accessPage,
       requestHeaders: this.#logHeaders ? captureHeaders(exchange.requestHeaders) : null,
       responseHeaders: this.#logHeaders ? captureHeaders(exchange.responseHeaders) : null,
-      requestBody: exchange.bodies?.request.hex() ?? null,
+      requestBody: bodies?.request.hex() ?? null,
       responseBody: responseBody?.hex() ?? null,
       responseBodyDecoded: null,
       replayOf: exchange.replayOf,
-      frameTimes: exchange.bodies ? frameTimesText(exchange.bodies) : null,
+      frameTimes: bodies ? frameTimesText(bodies) : null,
       open: false,
       streamKey: null,
     };

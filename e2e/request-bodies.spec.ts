@@ -363,7 +363,7 @@ test("with Keep bodies on, a WebSocket's messages show in its details in the ord
   }
 });
 
-test("a WebSocket is in the live log as Open while it lasts; when it closes the same row shows its time and messages", async ({
+test("a WebSocket is in the live log as Open while it lasts, its details show messages as they are sent, and when it closes the same row shows its time", async ({
   browser,
 }) => {
   test.setTimeout(90_000);
@@ -410,6 +410,17 @@ test("a WebSocket is in the live log as Open while it lasts; when it closes the 
     const details = log.getByRole("row").filter({ hasText: "What happened" });
     await expect(details).toContainText("a WebSocket connection that is still open");
     await expect(details).toContainText("still open");
+    // While the details are open, what it has sent so far comes in, and so does the next message.
+    const conversation = details.getByRole("list", { name: "Messages in the order they were sent" });
+    await expect(conversation.getByRole("listitem").first()).toContainText(/Visitor → .*still here/, {
+      timeout: 15_000,
+    });
+    await expect(details).toContainText(/\d+ B from the visitor · \d+ B to the visitor so far/);
+    await visitor.evaluate(() =>
+      (window as unknown as { openSocket: WebSocket }).openSocket.send("and one more thing"),
+    );
+    await expect(conversation).toContainText("echo: and one more thing", { timeout: 15_000 });
+    await expect(row).toContainText("Open");
 
     await visitor.evaluate(() =>
       (window as unknown as { openSocket: WebSocket }).openSocket.close(1000, "done"),
@@ -419,8 +430,7 @@ test("a WebSocket is in the live log as Open while it lasts; when it closes the 
     await expect(row).toContainText(/\d+(\.\d+)? (ms|s|min)/);
     await expect(details).toContainText("took");
     await expect(details).not.toContainText("still open");
-    const conversation = details.getByRole("list", { name: "Messages in the order they were sent" });
-    await expect(conversation.getByRole("listitem").first()).toContainText(/Visitor → .*still here/);
+    await expect(conversation.getByRole("listitem").last()).toContainText(/← Your app .*Close 1000/);
     await expect(log.getByRole("button", { name: "Details of GET /ws" })).toHaveCount(1);
   } finally {
     await visitor.close();

@@ -8,6 +8,7 @@ test("the relay reads each command the dashboard sends and nothing else", () => 
     { type: "access-changed", name: "app" },
     { type: "replay", name: "app", id: "42" },
     { type: "replay-edited", name: "app", pendingId: "7" },
+    { type: "checkpoint", name: "app", streamKey: "k1" },
   ]) {
     assert.deepEqual(parseRelayCommand(JSON.stringify(command)), command);
   }
@@ -18,6 +19,7 @@ test("the relay reads each command the dashboard sends and nothing else", () => 
   );
   assert.equal(parseRelayCommand(JSON.stringify({ type: "replay", name: "app", id: 42 })), null);
   assert.equal(parseRelayCommand(JSON.stringify({ type: "replay-edited", name: "app", id: "7" })), null);
+  assert.equal(parseRelayCommand(JSON.stringify({ type: "checkpoint", name: "app" })), null, "names a key");
   assert.equal(parseRelayCommand(JSON.stringify({ type: "shutdown", name: "app" })), null);
   assert.equal(parseRelayCommand(JSON.stringify({ type: "disconnect" })), null);
   assert.equal(parseRelayCommand("not json"), null);

@@ -19,7 +19,12 @@ export type RelayCommand =
   /** Send request `id` of this name's log to its app again (lib/request-logs/replay.ts). */
   | { type: "replay"; name: string; id: string }
   /** Send the edited request `pendingId` of pending_replays (lib/request-logs/replay.ts). */
-  | { type: "replay-edited"; name: string; pendingId: string };
+  | { type: "replay-edited"; name: string; pendingId: string }
+  /**
+   * Someone is watching the open WebSocket or event stream whose row has this key: write its time,
+   * bytes and kept messages so far (ExchangeRecorder.checkpoint).
+   */
+  | { type: "checkpoint"; name: string; streamKey: string };
 
 export async function sendRelayCommand(db: Db, command: RelayCommand): Promise<void> {
   await relayCommandQuery(db, command);
@@ -41,6 +46,7 @@ export function parseRelayCommand(payload: string): RelayCommand | null {
     if (value.type === "disconnect" || value.type === "access-changed") return value as RelayCommand;
     if (value.type === "replay" && typeof value.id === "string") return value as RelayCommand;
     if (value.type === "replay-edited" && typeof value.pendingId === "string") return value as RelayCommand;
+    if (value.type === "checkpoint" && typeof value.streamKey === "string") return value as RelayCommand;
   } catch {
     // ignore malformed payloads: only our own code sends on this channel
   }

@@ -54,6 +54,8 @@ const spooledRowSchema = z.object({
 /** One spooled end of a row written open (RequestLogEnd). */
 const spooledEndSchema = z.object({
   kind: z.literal("end"),
+  // Absent in spools written before checkpoints: every end was final.
+  final: z.boolean().default(true),
   streamKey: z.string(),
   name: z.string(),
   durationMs: z.number(),

@@ -694,6 +694,7 @@ test("a spool that cannot be written is given up with one warning; the writer go
 function end(streamKey: string, name: string, overrides: Partial<RequestLogEnd> = {}): RequestLogEnd {
   return {
     kind: "end",
+    final: true,
     streamKey,
     name,
     durationMs: 61_000.5,
@@ -865,6 +866,45 @@ test("an end queued during an outage survives a stop on disk and finishes its ro
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
+});
+
+test("checkpoints bring an open row up to date and leave it open; a checkpoint and the end in one write: the end wins", async () => {
+  const name = "open-checkpoints";
+  const sql = countingRunner(pool);
+  const writer = createLogWriter({ sql, maxQueue: 100, logger: recordingLogger(), flushIntervalMs: 60_000 });
+  // Still queued: a checkpoint merges into the row, which stays open and can still be finished.
+  writer.push(row(1, { name, status: 101, upgrade: true, open: true, streamKey: "key-c" }));
+  writer.push(end("key-c", name, { final: false, bytesIn: 5, durationMs: 1_000, requestBody: "81" }));
+  await writer.flush();
+  let [ws] = await openRows(name);
+  assert.equal(ws?.open, true);
+  assert.equal(ws?.streamKey, "key-c");
+  assert.equal(ws?.bytesIn, 5n);
+  assert.deepEqual(Buffer.from(ws!.requestBody!), Buffer.from([0x81]));
+  // Written: a checkpoint updates it in place, still open.
+  writer.push(end("key-c", name, { final: false, bytesIn: 9, durationMs: 2_000 }));
+  await writer.flush();
+  [ws] = await openRows(name);
+  assert.equal(ws?.open, true);
+  assert.equal(ws?.bytesIn, 9n);
+  assert.equal(ws?.durationMs, 2_000);
+  // A checkpoint and then the end in the same write: one update, the end's.
+  sql.updates = 0;
+  writer.push(end("key-c", name, { final: false, bytesIn: 11 }));
+  writer.push(end("key-c", name, { final: true, bytesIn: 12, durationMs: 3_000 }));
+  await writer.flush();
+  assert.equal(sql.updates, 1);
+  [ws] = await openRows(name);
+  assert.equal(ws?.open, false);
+  assert.equal(ws?.streamKey, null);
+  assert.equal(ws?.bytesIn, 12n);
+  // A late checkpoint of a closed row changes nothing.
+  writer.push(end("key-c", name, { final: false, bytesIn: 99 }));
+  await writer.flush();
+  [ws] = await openRows(name);
+  assert.equal(ws?.open, false);
+  assert.equal(ws?.bytesIn, 12n);
+  await writer.close();
 });
 
 /** A runner that counts COPY statements and end updates. */

@@ -124,12 +124,13 @@ FROM ${RECORDSET}`;
  */
 const END_SQL = `
 UPDATE request_logs AS l
-SET open = false, stream_key = NULL, duration_ms = e."durationMs", bytes_in = e."bytesIn",
+SET open = NOT e."final", stream_key = CASE WHEN e."final" THEN NULL ELSE l.stream_key END,
+    duration_ms = e."durationMs", bytes_in = e."bytesIn",
     bytes_out = e."bytesOut", error = e."error", request_body = decode(e."requestBody", 'hex'),
     response_body = decode(e."responseBody", 'hex'),
     response_body_decoded = decode(e."responseBodyDecoded", 'hex'), frame_times = e."frameTimes"
 FROM json_to_recordset($1::json) AS e(
-  "streamKey" text, "durationMs" float8, "bytesIn" bigint, "bytesOut" bigint, "error" text,
+  "final" bool, "streamKey" text, "durationMs" float8, "bytesIn" bigint, "bytesOut" bigint, "error" text,
   "requestBody" text, "responseBody" text, "responseBodyDecoded" text, "frameTimes" text)
 WHERE l.open AND l.stream_key = e."streamKey"`;
 
@@ -303,7 +304,7 @@ export function createLogWriter(options: LogWriterOptions): LogWriter {
           }
           const ends = isRequestLogEnd(batch[0]!);
           try {
-            if (ends) await sql.query(END_SQL, [JSON.stringify(batch)]);
+            if (ends) await sql.query(END_SQL, [JSON.stringify(latestPerKey(batch as RequestLogEnd[]))]);
             else await insert(batch as NewRequestLog[]);
           } catch (error) {
             if (!(await databaseAnswers())) throw error;
@@ -382,6 +383,16 @@ export function createLogWriter(options: LogWriterOptions): LogWriter {
     return queue.slice(0, count);
   }
 
+  /**
+   * The last of each key's ends: each carries the whole state so far, and an UPDATE … FROM joining
+   * one row to several of them would apply any one of them (a checkpoint over its final end).
+   */
+  function latestPerKey(ends: RequestLogEnd[]): RequestLogEnd[] {
+    const latest = new Map<string, RequestLogEnd>();
+    for (const end of ends) latest.set(end.streamKey, end);
+    return latest.size === ends.length ? ends : [...latest.values()];
+  }
+
   /** Puts the first `due` entries' rows before their ends, each kind in its order. */
   function rowsBeforeEnds(due: number): void {
     const front = queue.slice(0, due);
@@ -391,13 +402,16 @@ export function createLogWriter(options: LogWriterOptions): LogWriter {
   }
 
   /**
-   * Finishes a queued open row with its end, as if it had been queued closed. The row object is
-   * changed in place (it is in the queue): an open row is the writer's once pushed.
+   * Finishes a queued open row with its end, as if it had been queued closed (a checkpoint brings
+   * it up to date and leaves it open). The row object is changed in place (it is in the queue): an
+   * open row is the writer's once pushed.
    */
   function finishQueued(row: NewRequestLog, end: RequestLogEnd): void {
     queuedBodyChars -= bodyChars(row);
-    row.open = false;
-    row.streamKey = null;
+    if (end.final) {
+      row.open = false;
+      row.streamKey = null;
+    }
     row.durationMs = end.durationMs;
     row.bytesIn = end.bytesIn;
     row.bytesOut = end.bytesOut;
@@ -447,7 +461,8 @@ export function createLogWriter(options: LogWriterOptions): LogWriter {
       if (isRequestLogEnd(entry)) {
         const row = awaitingEnd.get(entry.streamKey);
         if (row) {
-          awaitingEnd.delete(entry.streamKey);
+          // A checkpoint leaves the row open, and still to be finished here.
+          if (entry.final) awaitingEnd.delete(entry.streamKey);
           finishQueued(row, entry);
           return;
         }

@@ -129,6 +129,12 @@ export function createRelay(deps: RelayDeps): Relay {
   });
 
   const onCommand = (command: RelayCommand) => {
+    // Sent every few seconds while someone watches a connection: not worth a line each.
+    if (command.type === "checkpoint") {
+      edge.checkpoint(command.streamKey);
+      events.emit("command", command);
+      return;
+    }
     logger.info("relay command", { type: command.type, name: command.name });
     if (command.type === "disconnect") {
       const tunnel = registry.get(command.name);

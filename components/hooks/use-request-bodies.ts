@@ -9,8 +9,15 @@ export type BodiesState =
   | { status: "ready"; bodies: RequestBodiesView };
 
 /** Loads a request's kept bodies once its details are open (they are never part of the log's pages). */
-export function useRequestBodies(name: string, id: string, kept: boolean): BodiesState | null {
+export function useRequestBodies(
+  name: string,
+  id: string,
+  kept: boolean,
+  /** Changes when the kept bodies may have grown (an open connection's checkpoint): read again. */
+  version: unknown = null,
+): BodiesState | null {
   const [state, setState] = useState<BodiesState | null>(kept ? { status: "loading" } : null);
+  // biome-ignore lint/correctness/useExhaustiveDependencies: a new version is the reason to fetch again
   useEffect(() => {
     if (!kept) return;
     // A row can start keeping bodies while shown (an open WebSocket's end was written).
@@ -28,6 +35,6 @@ export function useRequestBodies(name: string, id: string, kept: boolean): Bodie
         setState({ status: "failed", message: error instanceof Error ? error.message : String(error) });
       });
     return () => controller.abort();
-  }, [name, id, kept]);
+  }, [name, id, kept, version]);
   return state;
 }

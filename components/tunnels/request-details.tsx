@@ -10,6 +10,7 @@ import { formatBytes, formatDuration } from "@/lib/web/format";
 import { accessCell, describeOutcome } from "@/lib/web/log-access";
 import type { LogRow } from "@/lib/web/tunnel-dto";
 import { describeUserAgent } from "@/lib/web/user-agent";
+import { useCheckpoints } from "../hooks/use-checkpoints";
 import { type BodiesState, useRequestBodies } from "../hooks/use-request-bodies";
 import { Button } from "../ui/button";
 import { CodeLine } from "../ui/code-line";
@@ -149,12 +150,11 @@ function ReplayItems({
 /** Both kept bodies (a WebSocket's messages), or why there are none. */
 function BodyItems({ name, row, bodies }: { name: string; row: LogRow; bodies: BodiesState | null }) {
   const what = row.upgrade ? "Messages" : "Bodies";
-  if (row.openState === "open") {
+  if (row.openState === "open" && !bodies) {
     return (
       <Item term={what}>
         <span className="text-zinc-500">
-          With “Keep bodies” on, what was kept appears here once{" "}
-          {row.upgrade ? "the connection" : "the stream"} closes.
+          With “Keep bodies” on, what is kept appears here as {row.upgrade ? "messages are" : "it is"} sent.
         </span>
       </Item>
     );
@@ -280,7 +280,10 @@ export function RequestDetails({
   originalHref?: string;
 }) {
   const access = accessCell(row.admission, row.accessPage);
-  const bodies = useRequestBodies(name, row.id, row.bodiesKept);
+  const open = row.openState === "open";
+  useCheckpoints(name, row.id, open);
+  // An open connection's kept bytes grow with each checkpoint: read again when they have.
+  const bodies = useRequestBodies(name, row.id, row.bodiesKept, open ? row.bytesIn + row.bytesOut : 0);
   return (
     // On a phone the log's table scrolls sideways and this cell spans all of it: kept in view and
     // as wide as the screen, the details wrap instead of running off to the right.
@@ -316,13 +319,8 @@ export function RequestDetails({
             : `took ${formatDuration(row.durationMs)}`}
       </Item>
       <Item term="Bytes">
-        {row.openState === "open" ? (
-          <span className="text-zinc-500">Counted when it closes.</span>
-        ) : (
-          <>
-            {formatBytes(row.bytesIn)} from the visitor · {formatBytes(row.bytesOut)} to the visitor
-          </>
-        )}
+        {formatBytes(row.bytesIn)} from the visitor · {formatBytes(row.bytesOut)} to the visitor
+        {open && <span className="text-zinc-500"> so far</span>}
       </Item>
       <Item term="Access">
         {access.label}

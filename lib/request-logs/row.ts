@@ -116,10 +116,13 @@ export interface NewRequestLog {
 
 /**
  * The end of a row written open: what is known only once a WebSocket or event stream has closed.
- * It updates the row by its streamKey; the rest of the row stays as it was written.
+ * It updates the row by its streamKey; the rest of the row stays as it was written. Not `final`,
+ * it is a checkpoint instead: the time, bytes and kept bodies so far of a connection still open
+ * (someone is watching it in the dashboard), and the row stays open.
  */
 export interface RequestLogEnd {
   kind: "end";
+  final: boolean;
   streamKey: string;
   /** The row's name, for the write's announcement (the dashboard's live log). */
   name: string;

@@ -53,11 +53,11 @@ test("an open WebSocket or event stream says it is still open, or that its end w
   const facts = { admission: "PUBLIC" as const, error: null, accessPage: null };
   assert.match(
     describeOutcome({ ...facts, status: 101, upgrade: true, openState: "open" }),
-    /^Your app answered 101: a WebSocket connection that is still open\. .*messages are written when it closes/,
+    /^Your app answered 101: a WebSocket connection that is still open\. .*bytes and messages so far are brought in/,
   );
   assert.match(
     describeOutcome({ ...facts, status: 200, upgrade: false, openState: "open" }),
-    /an event stream that is still open\. .*body are written/,
+    /an event stream that is still open\. .*bytes and body so far/,
   );
   assert.match(
     describeOutcome({ ...facts, status: 101, upgrade: true, openState: "unrecorded" }),

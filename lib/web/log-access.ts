@@ -171,7 +171,7 @@ function whatHappened(row: OutcomeFacts): string {
   if (row.error !== null) return `Burrow answered itself (${row.error}).`;
   const what = row.upgrade ? "a WebSocket connection" : "an event stream";
   if (row.openState === "open") {
-    return `Your app answered ${row.status}: ${what} that is still open. Its time, bytes and ${row.upgrade ? "messages" : "body"} are written when it closes.`;
+    return `Your app answered ${row.status}: ${what} that is still open. While these details are open, its bytes and ${row.upgrade ? "messages" : "body"} so far are brought in every few seconds; all of it is written when it closes.`;
   }
   if (row.openState === "unrecorded") {
     return `Your app answered ${row.status}: ${what}. Its end was not recorded: the tunnel went away while it was open (the relay stopped or restarted), so its time and bytes are those of its start.`;

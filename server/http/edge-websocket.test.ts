@@ -222,3 +222,27 @@ test("a WebSocket and an event stream still open when the relay shuts down have 
     await other.close();
   }
 });
+
+test("a checkpoint writes an open WebSocket's bytes so far into its row, which stays open", async () => {
+  const ws = await connect("/ws?watched");
+  const reply = nextMessage(ws);
+  ws.send("so far");
+  assert.equal((await reply).toString(), "so far");
+  const where = { name: "sockets", path: "/ws?watched" };
+  await waitFor(async () => (await testDb.db.requestLog.count({ where })) === 1, "the open row");
+  const opened = await testDb.db.requestLog.findFirstOrThrow({ where });
+  assert.equal(opened.open, true);
+  assert.equal(opened.bytesIn, 0n, "written at the handshake");
+  relay.edge.checkpoint(opened.streamKey!);
+  await waitFor(
+    async () => (await testDb.db.requestLog.findFirstOrThrow({ where })).bytesIn > 0n,
+    "the checkpoint",
+  );
+  const watched = await testDb.db.requestLog.findFirstOrThrow({ where });
+  assert.equal(watched.open, true, "still open");
+  assert.ok(watched.bytesOut > 0n);
+  assert.ok(watched.durationMs > opened.durationMs);
+  relay.edge.checkpoint("no-such-key");
+  ws.close();
+  await waitFor(async () => !(await testDb.db.requestLog.findFirstOrThrow({ where })).open, "the end");
+});

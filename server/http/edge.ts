@@ -86,6 +86,8 @@ export interface HttpEdge {
    * the answer is in; while the edge is closing, does nothing.
    */
   replay(request: ReplayRequest): Promise<void>;
+  /** Writes the time, bytes and kept messages so far of an open WebSocket or event stream's row. */
+  checkpoint(streamKey: string): void;
 }
 
 /** Headers must arrive within this time (slowloris guard); bodies and upgraded sockets have no limit. */
@@ -369,6 +371,10 @@ export function createHttpEdge(deps: HttpEdgeDeps): HttpEdge {
 
     invalidate(name) {
       reservations.invalidate(name);
+    },
+
+    checkpoint(streamKey) {
+      recorder.checkpoint(streamKey);
     },
 
     async replay(request) {

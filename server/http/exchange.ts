@@ -108,6 +108,9 @@ export function answeredByRelay(exchange: Exchange, page: { status: number; body
   exchange.bytesOut = exchange.method === "HEAD" && !exchange.upgrade ? 0 : page.body.length;
 }
 
+/** An open exchange's row is brought up to date at most this often, however many ask. */
+const CHECKPOINT_MS = 1_000;
+
 /** Nginx's convention for "the client closed the connection before a response was sent". */
 const CLIENT_CLOSED_STATUS = 499;
 
@@ -126,6 +129,8 @@ const NOTE: Partial<Record<RequestLogError, string>> = {
 export class ExchangeRecorder {
   readonly #logWriter: LogWriter | undefined;
   readonly #logHeaders: boolean;
+  /** Exchanges whose row was written open, by key, with when each was last checkpointed. */
+  readonly #open = new Map<string, { exchange: Exchange; checkpointedAt: number }>();
 
   /** `logHeaders` (BURROW_LOG_HEADERS): keep request and response headers in the log rows. */
   constructor(logWriter: LogWriter | undefined, { logHeaders = true }: { logHeaders?: boolean } = {}) {
@@ -141,6 +146,7 @@ export class ExchangeRecorder {
   open(exchange: Exchange): void {
     if (exchange.finished || exchange.streamKey !== null || !this.#logWriter) return;
     exchange.streamKey = openStreamKey();
+    this.#open.set(exchange.streamKey, { exchange, checkpointedAt: 0 });
     // What was kept so far stays with the exchange: the end carries all of it.
     const row = this.#row(exchange, performance.now() - exchange.start, null);
     row.open = true;
@@ -154,7 +160,8 @@ export class ExchangeRecorder {
     const durationMs = performance.now() - exchange.start;
     if (exchange.status === 0) exchange.status = CLIENT_CLOSED_STATUS;
     const entry =
-      exchange.streamKey === null ? this.#row(exchange, durationMs) : this.#end(exchange, durationMs);
+      exchange.streamKey === null ? this.#row(exchange, durationMs) : this.#end(exchange, durationMs, true);
+    if (exchange.streamKey !== null) this.#open.delete(exchange.streamKey);
     // The row has its copy (hex): what was kept no longer counts against the relay's allowance.
     exchange.bodies?.request.release();
     exchange.bodies?.response.release();
@@ -175,10 +182,26 @@ export class ExchangeRecorder {
     tunnel.notify(terminalLine(exchange, durationMs));
   }
 
-  /** The end of a row written open: what changed since. */
-  #end(exchange: Exchange, durationMs: number): RequestLogEnd {
+  /**
+   * Brings the row of an exchange still open up to date (time, bytes, kept bodies and their times
+   * so far), for someone watching it in the dashboard; at most once a second each. False when no
+   * such exchange is open here (it closed, or another relay has it).
+   */
+  checkpoint(streamKey: string): boolean {
+    const open = this.#open.get(streamKey);
+    if (!open || !this.#logWriter) return false;
+    const now = performance.now();
+    if (now - open.checkpointedAt < CHECKPOINT_MS) return true;
+    open.checkpointedAt = now;
+    this.#logWriter.push(this.#end(open.exchange, now - open.exchange.start, false));
+    return true;
+  }
+
+  /** The end of a row written open (or, not final, a checkpoint): what changed since. */
+  #end(exchange: Exchange, durationMs: number, final: boolean): RequestLogEnd {
     return {
       kind: "end",
+      final,
       streamKey: exchange.streamKey!,
       name: exchange.name,
       durationMs,

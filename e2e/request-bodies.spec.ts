@@ -1,4 +1,5 @@
 import { readFile } from "node:fs/promises";
+import type { Browser } from "@playwright/test";
 import { createSharingWorld, curl, type SharingWorld } from "./sharing/setup.ts";
 import { burrowUnderTest } from "./support/burrow-env.ts";
 import { expect, test } from "./support/fixtures.ts";
@@ -13,6 +14,18 @@ test.beforeAll(async () => {
 test.afterAll(async () => {
   await world?.close();
 });
+
+/** A connected name whose owner's page (its tunnel page) has Keep bodies on, and a visitor's page. */
+async function keepingBodies(browser: Browser) {
+  const name = await world.connect();
+  const owner = await world.ownerContext(browser);
+  const page = await owner.newPage();
+  const visitor = await browser.newPage();
+  await page.goto(`/tunnels/${name}`);
+  await page.getByRole("button", { name: "Keep bodies" }).click();
+  await expect(page.getByTestId("keep-bodies-state")).toHaveText("Keeping the first 65.5 kB of each body");
+  return { name, owner, page, visitor };
+}
 
 const ORDER = JSON.stringify({ order: "<b>42</b>", note: "it's" });
 
@@ -294,15 +307,8 @@ test("with Keep bodies on, a WebSocket's messages show in its details in the ord
   browser,
 }) => {
   test.setTimeout(90_000);
-  const name = await world.connect();
-  const owner = await world.ownerContext(browser);
-  const page = await owner.newPage();
-  const visitor = await browser.newPage();
+  const { name, owner, page, visitor } = await keepingBodies(browser);
   try {
-    await page.goto(`/tunnels/${name}`);
-    await page.getByRole("button", { name: "Keep bodies" }).click();
-    await expect(page.getByTestId("keep-bodies-state")).toHaveText("Keeping the first 65.5 kB of each body");
-
     // A visitor's browser talks to the app through the tunnel (Chromium offers permessage-deflate,
     // which the app accepts). The relay hears of Keep bodies within moments: talk until it kept some.
     await visitor.goto(world.url(name));
@@ -367,14 +373,8 @@ test("a WebSocket is in the live log as Open while it lasts, its details show me
   browser,
 }) => {
   test.setTimeout(90_000);
-  const name = await world.connect();
-  const owner = await world.ownerContext(browser);
-  const page = await owner.newPage();
-  const visitor = await browser.newPage();
+  const { name, owner, page, visitor } = await keepingBodies(browser);
   try {
-    await page.goto(`/tunnels/${name}`);
-    await page.getByRole("button", { name: "Keep bodies" }).click();
-    await expect(page.getByTestId("keep-bodies-state")).toHaveText("Keeping the first 65.5 kB of each body");
     // The relay hears of Keep bodies within moments: posts until one's body was kept.
     await expect
       .poll(

@@ -1,26 +1,21 @@
 import assert from "node:assert/strict";
 import { after, before, test } from "node:test";
 import { setTimeout as sleep } from "node:timers/promises";
-import pg from "pg";
 import { AppError } from "../errors.ts";
-import { RELAY_CONTROL_CHANNEL } from "../relay-control.ts";
 import { createTestDatabase, type TestDatabase } from "../testing/db.ts";
+import { listenToRelayCommands } from "../testing/relay-commands.ts";
 import { requestCheckpoint } from "./checkpoint.ts";
 
 let testDb: TestDatabase;
-let listener: pg.Client;
-const commands: unknown[] = [];
+let relay: Awaited<ReturnType<typeof listenToRelayCommands>>;
 
 before(async () => {
   testDb = await createTestDatabase("checkpoint");
-  listener = new pg.Client({ connectionString: testDb.url });
-  await listener.connect();
-  listener.on("notification", (message) => commands.push(JSON.parse(message.payload ?? "null")));
-  await listener.query(`LISTEN ${RELAY_CONTROL_CHANNEL}`);
+  relay = await listenToRelayCommands(testDb.url);
 });
 
 after(async () => {
-  await listener?.end();
+  await relay?.close();
   await testDb?.drop();
 });
 
@@ -53,5 +48,5 @@ test("an open row's checkpoint goes to the relay by its key; a closed one's does
     );
   }
   await sleep(200);
-  assert.deepEqual(commands, [{ type: "checkpoint", name: "chat", streamKey: "k-open" }]);
+  assert.deepEqual(relay.commands, [{ type: "checkpoint", name: "chat", streamKey: "k-open" }]);
 });

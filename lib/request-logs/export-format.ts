@@ -3,7 +3,7 @@
 import { z } from "zod";
 import type { FrameTimes } from "./bodies.ts";
 import type { HeaderPair } from "./headers.ts";
-import type { RequestLogRow } from "./query.ts";
+import type { RequestLogRow, StoredBodies } from "./query.ts";
 
 export const EXPORT_FORMATS = ["csv", "ndjson"] as const;
 export type ExportFormat = (typeof EXPORT_FORMATS)[number];
@@ -88,6 +88,19 @@ export function exportedBody(bytes: Uint8Array | null): ExportedBody | null {
   } catch {
     return { encoding: "base64", data: Buffer.from(bytes).toString("base64") };
   }
+}
+
+/** An exported request with its kept bodies (keptBodiesOf; undefined or null where none were kept). */
+export function withBodies(
+  request: ExportedRequest,
+  kept: StoredBodies | undefined,
+): ExportedRequestWithBodies {
+  return {
+    ...request,
+    requestBody: exportedBody(kept?.request ?? null),
+    responseBody: exportedBody(kept?.response ?? null),
+    frameTimes: kept?.frameTimes ?? null,
+  };
 }
 
 export function toExportedRequest(row: RequestLogRow): ExportedRequest {

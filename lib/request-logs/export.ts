@@ -10,8 +10,8 @@ import {
   type ExportedRequest,
   type ExportedRequestWithBodies,
   type ExportFormat,
-  exportedBody,
   toExportedRequest,
+  withBodies,
 } from "./export-format.ts";
 import { keptBodiesOf, listRequestLogs, type RequestLogFilter } from "./query.ts";
 
@@ -66,13 +66,7 @@ export async function* exportedRequests(
         yield request;
         continue;
       }
-      const kept = bodies.get(row.id);
-      yield {
-        ...request,
-        requestBody: exportedBody(kept?.request ?? null),
-        responseBody: exportedBody(kept?.response ?? null),
-        frameTimes: kept?.frameTimes ?? null,
-      };
+      yield withBodies(request, bodies.get(row.id));
     }
     left -= page.rows.length;
     if (page.nextCursor === null) return;

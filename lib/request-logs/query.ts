@@ -327,6 +327,13 @@ export interface RequestBodies {
   frameTimes: FrameTimes | null;
 }
 
+/** A request's kept bodies as the log stores them (null: that side was not kept). */
+export interface StoredBodies {
+  request: Uint8Array | null;
+  response: Uint8Array | null;
+  frameTimes: FrameTimes | null;
+}
+
 /**
  * The kept bodies of these requests of a name (ids as the log lists them), by id; requests that
  * kept none, are gone or are another name's are left out. For exports, a page at a time.
@@ -335,9 +342,7 @@ export async function keptBodiesOf(
   db: Db,
   name: string,
   ids: readonly string[],
-): Promise<
-  Map<string, { request: Uint8Array | null; response: Uint8Array | null; frameTimes: FrameTimes | null }>
-> {
+): Promise<Map<string, StoredBodies>> {
   if (ids.length === 0) return new Map();
   const rows = await db.requestLog.findMany({
     where: {

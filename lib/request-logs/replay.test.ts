@@ -5,19 +5,17 @@
 import assert from "node:assert/strict";
 import { after, before, test } from "node:test";
 import { setTimeout as sleep } from "node:timers/promises";
-import pg from "pg";
 import { AppError } from "../errors.ts";
-import { RELAY_CONTROL_CHANNEL } from "../relay-control.ts";
 import { createTestDatabase, type TestDatabase } from "../testing/db.ts";
+import { listenToRelayCommands } from "../testing/relay-commands.ts";
 import { parseInput } from "../validate.ts";
 import { requestEditedReplay, requestReplay, takePendingReplay } from "./replay.ts";
 import { editedReplaySchema } from "./replay-edit.ts";
 
 let testDb: TestDatabase;
-let listener: pg.Client;
+let relay: Awaited<ReturnType<typeof listenToRelayCommands>>;
 let owner: string;
 let stranger: string;
-const commands: unknown[] = [];
 
 before(async () => {
   testDb = await createTestDatabase("replay");
@@ -25,14 +23,11 @@ before(async () => {
   owner = (await db.user.create({ data: { email: "owner@example.com", passwordHash: "x" } })).id;
   stranger = (await db.user.create({ data: { email: "stranger@example.com", passwordHash: "x" } })).id;
   await db.reservation.create({ data: { name: "hook", userId: owner } });
-  listener = new pg.Client({ connectionString: testDb.url });
-  await listener.connect();
-  listener.on("notification", (message) => commands.push(JSON.parse(message.payload ?? "null")));
-  await listener.query(`LISTEN ${RELAY_CONTROL_CHANNEL}`);
+  relay = await listenToRelayCommands(testDb.url);
 });
 
 after(async () => {
-  await listener?.end();
+  await relay?.close();
   await testDb?.drop();
 });
 
@@ -68,7 +63,7 @@ async function refused(userId: string, name: string, id: bigint | string): Promi
 /** Commands that arrived, after a moment for any that would. */
 async function sent(): Promise<unknown[]> {
   await sleep(200);
-  return commands.splice(0);
+  return relay.commands.splice(0);
 }
 
 test("the owner's replay of an online tunnel's request sends one command to the relay", async () => {

@@ -2,11 +2,7 @@ import type { Db } from "../../../lib/db.ts";
 import { createDb } from "../../../lib/db.ts";
 import { createLogAnnouncements } from "../../../lib/request-logs/announcements.ts";
 import { type BodyView, viewKeptBodies } from "../../../lib/request-logs/body-view.ts";
-import {
-  type ExportedRequestWithBodies,
-  exportedBody,
-  toExportedRequest,
-} from "../../../lib/request-logs/export-format.ts";
+import { toExportedRequest, withBodies } from "../../../lib/request-logs/export-format.ts";
 import type { HeaderPair } from "../../../lib/request-logs/headers.ts";
 import {
   keptBodiesOf,
@@ -95,15 +91,8 @@ Filters (as in the dashboard's log; with --follow too):
             context.out(JSON.stringify(request));
             return;
           }
-          const kept = (await keptBodiesOf(db, name, row.bodiesKept ? [row.id] : [])).get(row.id);
-          context.out(
-            JSON.stringify({
-              ...request,
-              requestBody: exportedBody(kept?.request ?? null),
-              responseBody: exportedBody(kept?.response ?? null),
-              frameTimes: kept?.frameTimes ?? null,
-            } satisfies ExportedRequestWithBodies),
-          );
+          const kept = await keptBodiesOf(db, name, row.bodiesKept ? [row.id] : []);
+          context.out(JSON.stringify(withBodies(request, kept.get(row.id))));
           return;
         }
         context.out(formatLine(toCells(row)));

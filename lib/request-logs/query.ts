@@ -100,8 +100,9 @@ export interface RequestLogRow
   bodiesKept: boolean;
   /**
    * For a WebSocket or event stream logged while open: "open" while it still is (its time, bytes
-   * and bodies are those of its start), "unrecorded" when its tunnel has gone since without its
-   * end being written (the relay stopped or crashed). Null for every finished request.
+   * and bodies are those of its start, or of its last checkpoint), "unrecorded" when its tunnel has
+   * gone since without its end being written (the relay stopped or crashed). Null for every
+   * finished request.
    */
   openState: OpenState | null;
 }

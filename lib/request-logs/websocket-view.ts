@@ -6,7 +6,8 @@ import { type HeaderPair, storedHeader } from "./headers.ts";
  * A WebSocket connection's kept bytes made readable for the request details: the frames each side
  * sent after the handshake (RFC 6455), unmasked, put together into messages and, when the two
  * agreed on permessage-deflate (RFC 7692, what browsers and most servers use), decompressed. The
- * relay keeps the bytes as they crossed it (bodies.ts); this runs on the dashboard's server.
+ * relay keeps the bytes as they crossed it (bodies.ts); this runs on the dashboard's server, and its
+ * frame reading (sentMessages) also in the relay, for the searchable text (websocket-search.ts).
  */
 
 export type MessageKind = "text" | "binary" | "close" | "ping" | "pong";

@@ -898,6 +898,15 @@ test("checkpoints bring an open row up to date and leave it open; a checkpoint a
   assert.equal(ws?.open, false);
   assert.equal(ws?.streamKey, null);
   assert.equal(ws?.bytesIn, 12n);
+  // Never a checkpoint over the end, whatever the order they were queued in.
+  writer.push(row(2, { name, open: true, streamKey: "key-d" }));
+  await writer.flush();
+  writer.push(end("key-d", name, { final: true, bytesIn: 7 }));
+  writer.push(end("key-d", name, { final: false, bytesIn: 6 }));
+  await writer.flush();
+  const [, late] = await openRows(name);
+  assert.equal(late?.open, false);
+  assert.equal(late?.bytesIn, 7n);
   // A late checkpoint of a closed row changes nothing.
   writer.push(end("key-c", name, { final: false, bytesIn: 99 }));
   await writer.flush();

@@ -384,12 +384,14 @@ export function createLogWriter(options: LogWriterOptions): LogWriter {
   }
 
   /**
-   * The last of each key's ends: each carries the whole state so far, and an UPDATE … FROM joining
-   * one row to several of them would apply any one of them (a checkpoint over its final end).
+   * The last of each key's ends, a final one over any checkpoint: each carries the whole state so
+   * far, and an UPDATE … FROM joining one row to several of them would apply any one of them (a
+   * checkpoint over its final end, leaving the row open for good).
    */
   function latestPerKey(ends: RequestLogEnd[]): RequestLogEnd[] {
     const latest = new Map<string, RequestLogEnd>();
-    for (const end of ends) latest.set(end.streamKey, end);
+    for (const end of ends)
+      if (end.final || !latest.get(end.streamKey)?.final) latest.set(end.streamKey, end);
     return latest.size === ends.length ? ends : [...latest.values()];
   }
 

@@ -79,7 +79,8 @@ export type ExportedRequestWithBodies = ExportedRequest & {
   frameTimes: FrameTimes | null;
 };
 
-const UTF8 = new TextDecoder("utf-8", { fatal: true });
+// ignoreBOM: a body starting with a byte-order mark keeps it (byte for byte).
+const UTF8 = new TextDecoder("utf-8", { fatal: true, ignoreBOM: true });
 
 export function exportedBody(bytes: Uint8Array | null): ExportedBody | null {
   if (bytes === null) return null;

@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { after, test } from "node:test";
 import { createTestDatabase } from "../testing/db.ts";
 import { exportChunks, exportedRequests } from "./export.ts";
-import { CSV_COLUMNS, exportFileName, exportOptionsSchema } from "./export-format.ts";
+import { CSV_COLUMNS, exportedBody, exportFileName, exportOptionsSchema } from "./export-format.ts";
 import { captureHeaders } from "./headers.ts";
 
 const database = await createTestDatabase("logexport");
@@ -206,4 +206,11 @@ test("export options: bodies only into JSON lines; bad values say what to use", 
     exportFileName("hooks", "ndjson", new Date("2026-12-03T12:04:00Z"), true),
     "hooks-requests-with-bodies-2026-12-03T1204Z.ndjson",
   );
+});
+
+test("an exported body is UTF-8 text as it is (a byte-order mark kept), anything else base64", () => {
+  const bom = Buffer.from("\ufeff{}", "utf8");
+  assert.deepEqual(exportedBody(bom), { encoding: "utf8", data: "\ufeff{}" });
+  assert.deepEqual(exportedBody(new Uint8Array([0xc3, 0x28])), { encoding: "base64", data: "wyg=" });
+  assert.equal(exportedBody(null), null);
 });

@@ -1,9 +1,7 @@
 import { constants, createInflateRaw, inflateRaw } from "node:zlib";
 import { BODY_KEEP_BYTES } from "./bodies.ts";
-import { type NegotiatedDeflate, type SentMessage, sentMessages } from "./websocket-view.ts";
+import { DEFLATE_TAIL, type NegotiatedDeflate, type SentMessage, sentMessages } from "./websocket-view.ts";
 
-/** What a sender strips from the end of each compressed message (RFC 7692 §7.2.1). */
-const DEFLATE_TAIL = Buffer.from([0x00, 0x00, 0xff, 0xff]);
 /** Decompressed bytes a side may make in all: beyond, the rest of its messages are not searched. */
 const INFLATE_MAX = 1024 * 1024;
 

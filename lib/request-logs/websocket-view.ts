@@ -67,7 +67,7 @@ const INFLATE_WORK_MAX = 16 * 1024 * 1024;
 /** The bytes of a binary message shown as its preview. */
 const PREVIEW_BYTES = 16;
 /** What a sender strips from the end of each compressed message (RFC 7692 §7.2.1). */
-const DEFLATE_TAIL = Buffer.from([0x00, 0x00, 0xff, 0xff]);
+export const DEFLATE_TAIL = Buffer.from([0x00, 0x00, 0xff, 0xff]);
 
 const KINDS: Record<number, MessageKind> = { 1: "text", 2: "binary", 8: "close", 9: "ping", 10: "pong" };
 

@@ -3,6 +3,7 @@ import type { Admission } from "../../lib/db.ts";
 import { BODY_KEEP_BYTES, frameTimesText, type KeptBodies } from "../../lib/request-logs/bodies.ts";
 import { decodableEncoding, decompressStart } from "../../lib/request-logs/decompress.ts";
 import { captureHeaders } from "../../lib/request-logs/headers.ts";
+import { headerValue } from "../../lib/request-logs/replay-rules.ts";
 import {
   type AccessPage,
   capLogPath,
@@ -263,17 +264,11 @@ function searchableText(exchange: Exchange): Promise<Buffer | null> | null {
     if (exchange.status !== 101 || bodies.request.kept + bodies.response.kept === 0) return null;
     return websocketSearchText(
       { request: bodies.request.bytes(), response: bodies.response.bytes() },
-      deflateOf(rawHeader(headers, "sec-websocket-extensions")),
+      deflateOf(headerValue(headers, "sec-websocket-extensions") ?? null),
     );
   }
   const encoding = bodies.response.kept > 0 ? decodableEncoding(headers) : null;
   return encoding ? decompressStart(bodies.response.bytes(), encoding, BODY_KEEP_BYTES) : null;
-}
-
-/** A header's value in Node's raw [name, value, ...] list (the first, names in any case). */
-function rawHeader(raw: readonly string[], name: string): string | null {
-  for (let i = 0; i < raw.length; i += 2) if (raw[i]!.toLowerCase() === name) return raw[i + 1]!;
-  return null;
 }
 
 /**

@@ -2,6 +2,7 @@ import type http from "node:http";
 import type { IncomingHttpHeaders } from "node:http";
 import type { Dispatcher } from "undici";
 import type { Tunnel, TunnelRegistry } from "../registry.ts";
+import { corkForTurn } from "../turn-cork.ts";
 import { answeredByRelay, type Exchange, type ExchangeRecorder } from "./exchange.ts";
 import {
   type ForwardedFacts,
@@ -78,6 +79,10 @@ export function proxyRequest(
   /** Writes the response head held back until the body starts; false if Node refused it. */
   let writeHeldHead: (() => boolean) | undefined;
   let leaveQueue = () => {};
+  // A download arrives as 32 KiB SSH packets, a few per read of the tunnel's socket: written to the
+  // visitor one syscall per turn instead of one each, it costs the relay ~12 % less CPU per byte and
+  // goes ~15 % faster here (bench/compare-streams.ts).
+  const corkResponse = corkForTurn(res);
 
   const bodies = exchange.bodies;
   if (hasBody) {
@@ -181,6 +186,7 @@ export function proxyRequest(
       if (writeHeldHead && !takeHeldHead()) return;
       exchange.bytesOut += chunk.length;
       bodies?.response.add(chunk);
+      corkResponse();
       if (!res.write(chunk)) controller.pause();
     },
     onResponseEnd() {

@@ -6,9 +6,11 @@ test("the relay reads each command the dashboard sends and nothing else", () => 
   for (const command of [
     { type: "disconnect", name: "app", reason: "maintenance", cause: "admin" },
     { type: "access-changed", name: "app" },
+    { type: "access-changed", name: "app", keepBodies: false },
     { type: "replay", name: "app", id: "42" },
     { type: "replay-edited", name: "app", pendingId: "7" },
     { type: "checkpoint", name: "app", streamKey: "k1" },
+    { type: "bodies-deleted", name: "app" },
   ]) {
     assert.deepEqual(parseRelayCommand(JSON.stringify(command)), command);
   }

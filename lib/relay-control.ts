@@ -14,8 +14,9 @@ export type RelayCommand =
    */
   | { type: "disconnect"; name: string; reason?: string; cause?: "admin" | "key_removed" }
   /** Access settings, share links or other settings the relay caches for this name (Host header,
-   * bodies kept) changed: drop its cached state now. */
-  | { type: "access-changed"; name: string }
+   * bodies kept) changed: drop its cached state now. `keepBodies: false` when the change turned Keep
+   * bodies off: connections still open stop keeping too. */
+  | { type: "access-changed"; name: string; keepBodies?: boolean }
   /** Send request `id` of this name's log to its app again (lib/request-logs/replay.ts). */
   | { type: "replay"; name: string; id: string }
   /** Send the edited request `pendingId` of pending_replays (lib/request-logs/replay.ts). */
@@ -24,7 +25,12 @@ export type RelayCommand =
    * Someone is watching the open WebSocket or event stream whose row has this key: write its time,
    * bytes and kept messages so far (ExchangeRecorder.checkpoint).
    */
-  | { type: "checkpoint"; name: string; streamKey: string };
+  | { type: "checkpoint"; name: string; streamKey: string }
+  /**
+   * The owner deleted this name's kept bodies (or its whole log): what requests under way and
+   * connections still open kept so far, and the rows the relay has not written yet, lose theirs too.
+   */
+  | { type: "bodies-deleted"; name: string };
 
 export async function sendRelayCommand(db: Db, command: RelayCommand): Promise<void> {
   await relayCommandQuery(db, command);
@@ -43,7 +49,8 @@ export function parseRelayCommand(payload: string): RelayCommand | null {
   try {
     const value = JSON.parse(payload) as Partial<Record<string, unknown>>;
     if (typeof value.name !== "string") return null;
-    if (value.type === "disconnect" || value.type === "access-changed") return value as RelayCommand;
+    if (value.type === "disconnect" || value.type === "access-changed" || value.type === "bodies-deleted")
+      return value as RelayCommand;
     if (value.type === "replay" && typeof value.id === "string") return value as RelayCommand;
     if (value.type === "replay-edited" && typeof value.pendingId === "string") return value as RelayCommand;
     if (value.type === "checkpoint" && typeof value.streamKey === "string") return value as RelayCommand;

@@ -916,6 +916,63 @@ test("checkpoints bring an open row up to date and leave it open; a checkpoint a
   await writer.close();
 });
 
+test("deleted bodies: the name's queued rows and ends lose theirs, an open row keeps its end; other names keep theirs", async () => {
+  const name = "bodies-deleted";
+  const logger = recordingLogger();
+  const writer = createLogWriter({
+    sql: pool,
+    maxQueue: 100,
+    logger,
+    maxBodyChars: 60,
+    flushIntervalMs: 60_000,
+  });
+  const kept = {
+    requestBody: "0a0b",
+    responseBody: "0c0d",
+    responseBodyDecoded: "0e",
+    frameTimes: '{"visitor":[]}',
+  };
+  const pushed = row(1, { name, ...kept });
+  writer.push(pushed);
+  writer.push(row(2, { name: "other-name", ...kept }));
+  // An open row whose checkpoint (bodies and all) merged into it while queued, then the end of
+  // another connection written open earlier.
+  writer.push(row(3, { name, status: 101, upgrade: true, open: true, streamKey: "key-e" }));
+  writer.push(end("key-e", name, { final: false, requestBody: "81" }));
+  writer.push(end("key-f", name, { requestBody: "82" }));
+  writer.dropBodies(name);
+  assert.equal(pushed.requestBody, "0a0b", "the caller's row is not changed");
+  // The end arriving after the deletion still finishes the queued open row.
+  writer.push(end("key-e", name, { requestBody: null, responseBody: null, bytesIn: 77 }));
+  // The queue's allowance got the dropped bodies back: this row's fit again.
+  writer.push(row(4, { name, ...kept }));
+  await writer.flush();
+  const rows = await testDb.db.requestLog.findMany({
+    where: { name: { in: [name, "other-name"] } },
+    orderBy: { id: "asc" },
+    omit: { requestBody: false, responseBodyDecoded: false, frameTimes: false },
+  });
+  assert.deepEqual(
+    rows.map((r) => [
+      r.name,
+      r.path,
+      r.open,
+      r.requestBody !== null,
+      r.responseBodyDecoded !== null,
+      r.frameTimes,
+    ]),
+    [
+      [name, "/r/1", false, false, false, null],
+      ["other-name", "/r/2", false, true, true, kept.frameTimes],
+      [name, "/r/3", false, false, false, null],
+      [name, "/r/4", false, true, true, kept.frameTimes],
+    ],
+  );
+  assert.equal(rows[2]?.bytesIn, 77n);
+  assert.ok(!logger.lines.some((l) => l.message.includes("rows queued without them")));
+  await writer.close();
+});
+
 /** A runner that counts COPY statements and end updates. */
 function countingRunner(inner: SqlRunner): SqlRunner & { copies: number; updates: number } {
   const counted = {

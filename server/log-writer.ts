@@ -5,6 +5,7 @@ import {
   type NewRequestLog,
   type RequestLogEnd,
   type RequestLogEntry,
+  withoutBodies,
 } from "../lib/request-logs/row.ts";
 import { COPY_SQL, copyData } from "./log-copy.ts";
 import type { SqlRunner } from "./log-database.ts";
@@ -28,6 +29,11 @@ export interface LogWriter {
    * (the open row's object is changed: the writer keeps it once pushed).
    */
   push(entry: RequestLogEntry): void;
+  /**
+   * Clears the kept bodies of this name's queued rows and ends (its owner deleted them). A write
+   * already under way and the spool file (database outage) keep theirs.
+   */
+  dropBodies(name: string): void;
   /** Writes everything queued so far, unless the database fails; never rejects. */
   flush(): Promise<void>;
   /**
@@ -422,11 +428,7 @@ export function createLogWriter(options: LogWriterOptions): LogWriter {
     row.responseBody = end.responseBody;
     row.responseBodyDecoded = end.responseBodyDecoded;
     row.frameTimes = end.frameTimes;
-    if (bodiesFit(row)) return;
-    row.requestBody = null;
-    row.responseBody = null;
-    row.responseBodyDecoded = null;
-    row.frameTimes = null;
+    if (!bodiesFit(row)) withoutBodies(row);
   }
 
   /**
@@ -474,19 +476,22 @@ export function createLogWriter(options: LogWriterOptions): LogWriter {
         return;
       }
       // A copy when bodies are dropped: the caller's object is not ours to change.
-      if (!bodiesFit(entry)) {
-        entry = {
-          ...entry,
-          requestBody: null,
-          responseBody: null,
-          responseBodyDecoded: null,
-          frameTimes: null,
-        };
-      }
+      if (!bodiesFit(entry)) entry = withoutBodies({ ...entry });
       queue.push(entry);
       if (!isRequestLogEnd(entry) && entry.open && entry.streamKey) awaitingEnd.set(entry.streamKey, entry);
       if (queue.length >= batchSize && !running && !failing) void drain();
       else scheduleWrite();
+    },
+    dropBodies(name) {
+      for (let i = 0; i < queue.length; i++) {
+        const entry = queue[i]!;
+        const chars = entry.name === name ? bodyChars(entry) : 0;
+        if (chars === 0) continue;
+        queuedBodyChars -= chars;
+        // An open row is the writer's (an end may be finishing it in place); other rows are copied.
+        const open = !isRequestLogEnd(entry) && entry.open;
+        queue[i] = withoutBodies(open ? entry : { ...entry });
+      }
     },
     async flush() {
       // A drain already running may have started before the rows the caller cares about.

@@ -156,8 +156,11 @@ export function createRelay(deps: RelayDeps): Relay {
         )
         .finally(() => events.emit("command", command));
       return;
+    } else if (command.type === "bodies-deleted") {
+      edge.bodiesDeleted(command.name);
     } else {
       edge.invalidate(command.name);
+      if (command.keepBodies === false) edge.keepingStopped(command.name);
       events.emit("access-changed", command.name);
     }
     events.emit("command", command);

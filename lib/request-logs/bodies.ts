@@ -59,6 +59,7 @@ export class BodyKeeper {
   readonly #chunks: Buffer[] = [];
   #kept = 0;
   #released = false;
+  #stopped = false;
   /** Once timed: pairs of (offset in the kept bytes, ms since #zero) for each kept chunk. */
   #times: number[] | null = null;
   #zero = 0;
@@ -75,7 +76,7 @@ export class BodyKeeper {
 
   add(chunk: Buffer): void {
     let room = this.#limit - this.#kept;
-    if (room <= 0 || chunk.length === 0 || this.#released) return;
+    if (room <= 0 || chunk.length === 0 || this.#released || this.#stopped) return;
     if (this.#budget) room = this.#budget.take(Math.min(room, chunk.length));
     if (room <= 0) return;
     const part = Buffer.from(chunk.subarray(0, room));
@@ -108,6 +109,22 @@ export class BodyKeeper {
     if (this.#released) return;
     this.#released = true;
     this.#budget?.give(this.#kept);
+  }
+
+  /** Keeps what it has and nothing more (its owner turned Keep bodies off while it was under way). */
+  stop(): void {
+    this.#stopped = true;
+  }
+
+  /**
+   * Forgets what was kept (its owner deleted the name's kept bodies while this body was under way)
+   * and keeps nothing more: the budget gets its bytes back, and the row gets no body.
+   */
+  discard(): void {
+    this.release();
+    this.#chunks.length = 0;
+    this.#kept = 0;
+    this.#times = null;
   }
 
   /** The kept bytes. */

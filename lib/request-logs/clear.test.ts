@@ -1,10 +1,16 @@
 import assert from "node:assert/strict";
 import { after, test } from "node:test";
+import { setTimeout as sleep } from "node:timers/promises";
 import { createTestDatabase } from "../testing/db.ts";
+import { listenToRelayCommands } from "../testing/relay-commands.ts";
 import { clearRequestLog, deleteRequest } from "./clear.ts";
 
 const database = await createTestDatabase("logclear");
-after(() => database.drop());
+const relay = await listenToRelayCommands(database.url);
+after(async () => {
+  await relay.close();
+  await database.drop();
+});
 const { db } = database;
 
 const owner = await db.user.create({ data: { email: "owner@example.com", passwordHash: "x" } });
@@ -44,6 +50,12 @@ test("deleting kept bodies keeps the rows and empties only that name's bodies", 
   assert.equal(await db.requestLog.count({ where: { name: "shop" } }), 12);
   assert.equal(await keptCount("blog"), 3, "another name's bodies stay");
   assert.equal(await clearRequestLog(db, owner.id, "shop", { what: "bodies" }), 0, "nothing left to empty");
+  // The relay hears it each time: requests under way and open connections lose what they kept.
+  await sleep(200);
+  assert.deepEqual(relay.commands.splice(0), [
+    { type: "bodies-deleted", name: "shop" },
+    { type: "bodies-deleted", name: "shop" },
+  ]);
 });
 
 test("another user's name is not found, and a bad choice is explained; neither changes anything", async () => {
@@ -53,6 +65,8 @@ test("another user's name is not found, and a bad choice is explained; neither c
   });
   assert.equal(await db.requestLog.count({ where: { name: "blog" } }), 3);
   assert.equal(await db.requestLog.count({ where: { name: "shop" } }), 12);
+  await sleep(200);
+  assert.deepEqual(relay.commands.splice(0), [], "the relay hears of no deletion");
 });
 
 test("deleting one request removes that row only, and only from the owner's own log", async () => {
@@ -81,4 +95,6 @@ test("deleting all requests empties the name's log and only its log", async () =
   assert.equal(await clearRequestLog(db, owner.id, "shop", { what: "all" }), 11);
   assert.equal(await db.requestLog.count({ where: { name: "shop" } }), 0);
   assert.equal(await db.requestLog.count({ where: { name: "blog" } }), 3);
+  await sleep(200);
+  assert.deepEqual(relay.commands.splice(0), [{ type: "bodies-deleted", name: "shop" }]);
 });

@@ -6,6 +6,7 @@ import { z } from "zod";
 import type { Db } from "../db.ts";
 import { AppError } from "../errors.ts";
 import { ownedReservation } from "../names/service.ts";
+import { sendRelayCommand } from "../relay-control.ts";
 import { parseInput } from "../validate.ts";
 import { requestRefSchema } from "./query.ts";
 import { deleteNameRows, inBatches, RETENTION_BATCH } from "./retention.ts";
@@ -17,11 +18,14 @@ export const clearRequestLogSchema = z.object({
 /**
  * Deletes one of the user's names' rows (`all`) or empties their kept bodies (`bodies`); returns
  * how many rows changed. In batches, like retention, so the relay's log writes never wait long
- * behind a big log. Rows the relay still holds (up to a second's) are written afterwards.
+ * behind a big log. Rows the relay still holds (up to a second's, and those of requests under way
+ * or connections still open) are written afterwards, but without what they kept before now: the
+ * relay hears so first (bodies-deleted), so a row it writes meanwhile is one this then reaches.
  */
 export async function clearRequestLog(db: Db, userId: string, name: string, input: unknown): Promise<number> {
   const { what } = parseInput(clearRequestLogSchema, input);
   const reservation = await ownedReservation(db, userId, name);
+  await sendRelayCommand(db, { type: "bodies-deleted", name: reservation.name });
   if (what === "all") return deleteNameRows(db, reservation.name);
   // By primary key, as deleteNameRows does.
   return inBatches(

@@ -143,6 +143,15 @@ export function isRequestLogEnd(entry: RequestLogEntry): entry is RequestLogEnd 
   return (entry as RequestLogEnd).kind === "end";
 }
 
+/** Clears an entry's kept bodies and what came of them (searchable text, message times), in place. */
+export function withoutBodies<T extends RequestLogEntry>(entry: T): T {
+  entry.requestBody = null;
+  entry.responseBody = null;
+  entry.responseBodyDecoded = null;
+  entry.frameTimes = null;
+  return entry;
+}
+
 /** A new key for a row written open: random, so a row can only be finished by its own relay. */
 export function openStreamKey(): string {
   return randomBytes(12).toString("base64url");

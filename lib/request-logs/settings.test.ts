@@ -24,7 +24,7 @@ const code = (c: string) => (e: unknown) => isAppError(e) && e.code === c;
 const stored = async () =>
   (await database.db.reservation.findUniqueOrThrow({ where: { name: "demo" } })).keepBodies;
 
-test("keeping bodies is off by default; the owner turns it on and off, and the relay is told each time", async () => {
+test("keeping bodies is off by default; the owner turns it on and off, and the relay is told each time, and which", async () => {
   const { db } = database;
   assert.equal(await stored(), false);
   const listener = new pg.Client({ connectionString: database.url });
@@ -42,8 +42,8 @@ test("keeping bodies is off by default; the owner turns it on and off, and the r
     assert.deepEqual(
       heard.map((p) => JSON.parse(p)),
       [
-        { type: "access-changed", name: "demo" },
-        { type: "access-changed", name: "demo" },
+        { type: "access-changed", name: "demo", keepBodies: true },
+        { type: "access-changed", name: "demo", keepBodies: false },
       ],
     );
   } finally {

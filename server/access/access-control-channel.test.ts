@@ -4,11 +4,19 @@
  * at once. While the control channel is up the cache trusts its state for a minute here, so only the
  * notification can explain a quick cut-off. Without it (the LISTEN connection lost) the trust is
  * brief, and it never carries over to the next tunnel under a name. "Silent" changes go straight to
- * the database, bypassing the dashboard, so no notification explains what the relay does.
+ * the database, bypassing the dashboard, so no notification explains what the relay does. Deleting a
+ * name's kept bodies goes the same way, to the relay's request log.
  */
 import assert from "node:assert/strict";
+import http from "node:http";
+import type { AddressInfo } from "node:net";
 import { after, before, test } from "node:test";
 import { setTimeout as sleep } from "node:timers/promises";
+import { WebSocket, WebSocketServer } from "ws";
+import { viewKeptBodies } from "../../lib/request-logs/body-view.ts";
+import { clearRequestLog } from "../../lib/request-logs/clear.ts";
+import { readRequestBodies } from "../../lib/request-logs/query.ts";
+import { setKeepBodies } from "../../lib/request-logs/settings.ts";
 import { createShareLink, revokeShareLink, setAccessSettings } from "../../lib/sharing/service.ts";
 import { type LocalApp, startTestRelay, type TestRelay, type TestUser } from "../testing/harness.ts";
 
@@ -123,4 +131,101 @@ test("a new tunnel under a name never inherits the previous tunnel's cached stat
   await setModeSilently("handover", "LINKS");
   await harness.startSsh({ user: owner, forwards: [`handover:80:127.0.0.1:${app.port}`] });
   assert.equal((await harness.fetchTunnel("handover", "/")).status, 403);
+});
+
+test("the owner deleting kept bodies reaches the relay: a request under way is logged without its body", async () => {
+  const user = await harness.createUserWithKey();
+  const name = "forget";
+  await harness.reserve(user, name);
+  await setKeepBodies(harness.db, user.id, name, { keep: true });
+  // The app answers once the whole form is in; the test hears when its first part arrived.
+  let arrived = () => {};
+  const firstPart = new Promise<void>((resolve) => {
+    arrived = resolve;
+  });
+  const app = http.createServer((req, res) => {
+    req.once("data", () => arrived());
+    req.on("end", () => res.end("thanks"));
+    req.resume();
+  });
+  await new Promise<void>((resolve) => app.listen(0, "127.0.0.1", resolve));
+  const port = (app.address() as AddressInfo).port;
+  const ssh = await harness.startSsh({ user, forwards: [`${name}:80:127.0.0.1:${port}`] });
+  try {
+    assert.equal(ssh.state, "live", ssh.stderr());
+    // The visitor is halfway through sending a form when the owner deletes the name's kept bodies.
+    const req = http.request({
+      host: "127.0.0.1",
+      port: harness.httpPort,
+      method: "POST",
+      path: "/signup",
+      headers: { host: `${name}.${harness.config.BURROW_DOMAIN}`, "content-length": "30" },
+    });
+    const answered = new Promise<number>((resolve, reject) => {
+      req.on("response", (res) => resolve(res.resume().statusCode ?? 0)).on("error", reject);
+    });
+    req.write("password=hunter2");
+    await firstPart;
+    const heard = new Promise((resolve) => harness.relay.events.once("command", resolve));
+    await clearRequestLog(harness.db, user.id, name, { what: "bodies" });
+    await heard;
+    req.end("&more=fields..");
+    assert.equal(await answered, 200);
+    const row = await harness.waitFor(
+      () =>
+        harness.db.requestLog.findFirst({ where: { name, path: "/signup" }, omit: { requestBody: false } }),
+      "the row",
+    );
+    assert.equal(row.bytesIn, 30n);
+    assert.equal(row.requestBody, null);
+  } finally {
+    ssh.kill();
+    app.closeAllConnections();
+    await new Promise((resolve) => app.close(resolve));
+  }
+});
+
+test("Keep bodies turned off reaches a WebSocket still open: its row keeps what was said before, nothing after", async () => {
+  const user = await harness.createUserWithKey();
+  await harness.reserve(user, "talk");
+  await setKeepBodies(harness.db, user.id, "talk", { keep: true });
+  const echo = new WebSocketServer({ host: "127.0.0.1", port: 0 });
+  echo.on("connection", (socket) => socket.on("message", (data) => socket.send(String(data))));
+  await new Promise((resolve) => echo.once("listening", resolve));
+  const port = (echo.address() as AddressInfo).port;
+  const ssh = await harness.startSsh({ user, forwards: [`talk:80:127.0.0.1:${port}`] });
+  try {
+    const ws = new WebSocket(`ws://127.0.0.1:${harness.httpPort}/chat`, {
+      headers: { host: `talk.${harness.config.BURROW_DOMAIN}` },
+    });
+    await new Promise((resolve, reject) => ws.once("open", resolve).once("error", reject));
+    const say = async (text: string) => {
+      const echoed = new Promise((resolve) => ws.once("message", resolve));
+      ws.send(text);
+      await echoed;
+    };
+    await say("kept while on");
+    const heard = new Promise((resolve) => harness.relay.events.once("command", resolve));
+    await setKeepBodies(harness.db, user.id, "talk", { keep: false });
+    await heard;
+    await say("said after it was off");
+    await new Promise((resolve) => ws.once("close", resolve).close(1000));
+    const row = await harness.waitFor(
+      () => harness.db.requestLog.findFirst({ where: { name: "talk", path: "/chat", open: false } }),
+      "the connection's row",
+    );
+    const view = viewKeptBodies(await readRequestBodies(harness.db, "talk", String(row.id))).websocket;
+    assert.deepEqual(
+      view?.visitor.messages.map((m) => m.text),
+      ["kept while on"],
+    );
+    assert.deepEqual(
+      view?.app.messages.map((m) => m.text),
+      ["kept while on"],
+    );
+    assert.ok(row.bytesIn > 40n, "all of its traffic is still counted");
+  } finally {
+    ssh.kill();
+    await new Promise((resolve) => echo.close(resolve));
+  }
 });

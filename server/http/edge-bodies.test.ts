@@ -37,6 +37,8 @@ let owner: string;
 const clients: SshTunnelClient[] = [];
 /** SHA-256 of each upload the app received, by path. */
 const received = new Map<string, string>();
+/** Requests to /hold… are answered only when the test calls these. */
+const held: (() => void)[] = [];
 const DOWNLOAD = randomBytes(200 * 1024);
 
 before(async () => {
@@ -55,8 +57,13 @@ before(async () => {
   app = await startLocalApp((req, res) => {
     const hash = createHash("sha256");
     req.on("data", (chunk: Buffer) => hash.update(chunk));
-    req.on("end", () => {
+    req.on("end", async () => {
       received.set(req.url ?? "", hash.digest("hex"));
+      if (req.url?.startsWith("/hold")) {
+        await new Promise<void>((resolve) => held.push(resolve));
+        res.end("answered at last");
+        return;
+      }
       if (req.url?.startsWith("/download")) {
         res.setHeader("content-type", "application/octet-stream");
         res.end(DOWNLOAD);
@@ -305,6 +312,59 @@ test("connections still open share the relay's allowance of kept bytes; each clo
     // Both closed: their bytes are in the log now, and the allowance is whole again.
     await talk("kept", "/ws?third", ["d".repeat(40), "e".repeat(40)], small);
     assert.equal(await kept("/ws?third"), 100);
+  } finally {
+    await client.stop();
+    await small.close();
+  }
+});
+
+test("the owner deleting kept bodies while a WebSocket is open: its row keeps none of what was said, before or after", async () => {
+  const small = await startEdgeTestRelay({ db: testDb.db, access: gate, keptInFlightMax: 100 });
+  const client = await startSshTunnel(small, "kept", app.port);
+  try {
+    // A request under way (its app has not answered yet), and a connection open.
+    const pending = send("kept", "/hold?deleted", Buffer.from('{"card":"secret 4111"}'), "POST", small);
+    await waitFor(async () => received.has("/hold?deleted"), "the app to have the request");
+    const open = await openTalk("kept", "/ws?deleted", ["secret before"], small);
+    // Takes the whole allowance while it lasts: another connection keeps nothing now.
+    const busy = await openTalk("kept", "/ws?other", ["x".repeat(100)], small);
+    small.edge.bodiesDeleted("kept");
+    held.shift()?.();
+    assert.equal((await pending).status, 200);
+    await openTalk("kept", "/ws?deleted", ["secret after"], small).then(close);
+    const echoed = new Promise((resolve) => open.once("message", resolve));
+    open.send("said after too");
+    await echoed;
+    await close(open);
+    await close(busy);
+    const where = { name: "kept", path: "/ws?deleted" };
+    await waitFor(
+      async () => (await testDb.db.requestLog.count({ where: { ...where, open: false } })) === 2,
+      "both ends",
+    );
+    const rows = await testDb.db.requestLog.findMany({
+      where,
+      orderBy: { id: "asc" },
+      omit: { requestBody: false, responseBody: false, frameTimes: false },
+    });
+    assert.equal(rows.length, 2);
+    const [deleted, after] = rows;
+    assert.equal(deleted?.open, false);
+    assert.ok(deleted!.bytesIn > 0n, "its traffic is still counted");
+    assert.equal(deleted?.requestBody, null);
+    assert.equal(deleted?.responseBody, null);
+    assert.equal(deleted?.frameTimes, null);
+    const request = await storedRow("kept", "/hold?deleted");
+    assert.equal(request.requestBody, null, "the request under way keeps no body");
+    assert.equal(request.responseBody, null);
+    const found = await listRequestLogs(testDb.db, { name: "kept", bodiesContain: "secret" });
+    assert.deepEqual(
+      found.rows.map((r) => r.id),
+      [String(after!.id)],
+      "only the connection opened after the deletion is found by what it said",
+    );
+    // The allowance the open connection held came back at the deletion: the later one kept its words.
+    assert.ok(after?.requestBody);
   } finally {
     await client.stop();
     await small.close();

@@ -88,6 +88,10 @@ export interface HttpEdge {
   replay(request: ReplayRequest): Promise<void>;
   /** Writes the time, bytes and kept messages so far of an open WebSocket or event stream's row. */
   checkpoint(streamKey: string): void;
+  /** The owner deleted this name's kept bodies: what the exchanges under way kept goes too. */
+  bodiesDeleted(name: string): void;
+  /** The owner turned this name's Keep bodies off: its open connections keep nothing more. */
+  keepingStopped(name: string): void;
 }
 
 /** Headers must arrive within this time (slowloris guard); bodies and upgraded sockets have no limit. */
@@ -375,6 +379,14 @@ export function createHttpEdge(deps: HttpEdgeDeps): HttpEdge {
 
     checkpoint(streamKey) {
       recorder.checkpoint(streamKey);
+    },
+
+    bodiesDeleted(name) {
+      recorder.bodiesDeleted(name);
+    },
+
+    keepingStopped(name) {
+      recorder.keepingStopped(name);
     },
 
     async replay(request) {

@@ -12,6 +12,7 @@ import {
   openStreamKey,
   type RequestLogEnd,
   type RequestLogError,
+  withoutBodies,
 } from "../../lib/request-logs/row.ts";
 import { websocketSearchText } from "../../lib/request-logs/websocket-search.ts";
 import { deflateOf } from "../../lib/request-logs/websocket-view.ts";
@@ -132,6 +133,12 @@ export class ExchangeRecorder {
   readonly #logHeaders: boolean;
   /** Exchanges whose row was written open, by key, with when each was last checkpointed. */
   readonly #open = new Map<string, { exchange: Exchange; checkpointedAt: number }>();
+  /**
+   * Names whose kept bodies their owner deleted, with when (performance.now()): an exchange that
+   * started before then keeps nothing, so the deletion also covers requests under way and
+   * connections still open, whose rows are written (or finished) later.
+   */
+  readonly #bodiesDeletedAt = new Map<string, number>();
 
   /** `logHeaders` (BURROW_LOG_HEADERS): keep request and response headers in the log rows. */
   constructor(logWriter: LogWriter | undefined, { logHeaders = true }: { logHeaders?: boolean } = {}) {
@@ -158,6 +165,7 @@ export class ExchangeRecorder {
   finish(exchange: Exchange): void {
     if (exchange.finished) return;
     exchange.finished = true;
+    this.#dropDeletedBodies(exchange);
     const durationMs = performance.now() - exchange.start;
     if (exchange.status === 0) exchange.status = CLIENT_CLOSED_STATUS;
     const entry =
@@ -171,7 +179,9 @@ export class ExchangeRecorder {
       // Decoded for searching, in zlib's thread pool: the row waits a moment, the relay does not.
       const writer = this.#logWriter!;
       void decoding.then((decoded) => {
-        entry.responseBodyDecoded = decoded?.toString("hex") ?? null;
+        // The owner may have deleted the name's kept bodies while this was decoded.
+        if (this.#bodiesDeletedSince(exchange)) withoutBodies(entry);
+        else entry.responseBodyDecoded = decoded?.toString("hex") ?? null;
         writer.push(entry);
       });
     } else {
@@ -196,6 +206,42 @@ export class ExchangeRecorder {
     open.checkpointedAt = now;
     this.#logWriter.push(this.#end(open.exchange, now - open.exchange.start, false));
     return true;
+  }
+
+  /**
+   * The owner deleted this name's kept bodies: what the exchanges under way kept is forgotten now
+   * (connections still open keep nothing more), and the rows still queued lose theirs, so nothing
+   * kept before the deletion reaches the log after it.
+   */
+  bodiesDeleted(name: string): void {
+    this.#bodiesDeletedAt.set(name, performance.now());
+    for (const { exchange } of this.#open.values())
+      if (exchange.name === name) this.#dropDeletedBodies(exchange);
+    this.#logWriter?.dropBodies(name);
+  }
+
+  /**
+   * The owner turned Keep bodies off: connections of the name still open keep what they kept and
+   * nothing more (the next requests keep none, by the access state the relay then reads again).
+   */
+  keepingStopped(name: string): void {
+    for (const { exchange } of this.#open.values()) {
+      if (exchange.name !== name || !exchange.bodies) continue;
+      exchange.bodies.request.stop();
+      exchange.bodies.response.stop();
+    }
+  }
+
+  #bodiesDeletedSince(exchange: Exchange): boolean {
+    const deletedAt = this.#bodiesDeletedAt.get(exchange.name);
+    return deletedAt !== undefined && deletedAt >= exchange.start;
+  }
+
+  #dropDeletedBodies(exchange: Exchange): void {
+    if (!exchange.bodies || !this.#bodiesDeletedSince(exchange)) return;
+    exchange.bodies.request.discard();
+    exchange.bodies.response.discard();
+    exchange.bodies = null;
   }
 
   /** The end of a row written open (or, not final, a checkpoint): what changed since. */

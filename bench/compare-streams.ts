@@ -5,7 +5,9 @@
  * OpenSSH client, then downloads and uploads 64 MiB one at a time with curl, as the shared harness
  * does; prints median MiB/s and relay + ssh client CPU per 64 MiB (steadier than MiB/s on a shared
  * machine) for both. Saves nothing.
- * Knobs: REPS (3 pairs), TRANSFERS (6 of each kind per run), BURROW_REQUEST_LOG (true).
+ * Knobs: REPS (3 pairs), TRANSFERS (6 of each kind per run), BURROW_REQUEST_LOG (true),
+ * THIS_NODE_FLAGS / OTHER_NODE_FLAGS (node/V8 flags for one side's relay, space-separated: compare
+ * flags with `.` as the other checkout).
  */
 import { spawn } from "node:child_process";
 import { mkdir, open } from "node:fs/promises";
@@ -58,6 +60,9 @@ try {
         sshPort: SSH_PORT,
         domain: DOMAIN,
         repoRoot: sides[side],
+        nodeFlags: (process.env[side === "this" ? "THIS_NODE_FLAGS" : "OTHER_NODE_FLAGS"] ?? "")
+          .split(" ")
+          .filter(Boolean),
         env: { BURROW_REQUEST_LOG: process.env.BURROW_REQUEST_LOG ?? "true" },
         logFile: join(extraDir, "..", "relay-streams.log"),
       });

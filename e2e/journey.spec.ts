@@ -74,7 +74,10 @@ test("a new user signs up, adds a key, reserves a name, connects with ssh and wa
     // in their own boxes, never the whole page.
     const desktop = page.viewportSize();
     await page.setViewportSize({ width: 390, height: 800 });
-    expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(390);
+    // Polled: the traffic chart keeps its desktop width until its ResizeObserver has run.
+    await expect
+      .poll(() => page.evaluate(() => document.documentElement.scrollWidth))
+      .toBeLessThanOrEqual(390);
     if (desktop) await page.setViewportSize(desktop);
 
     // The log listens for new rows (server-sent events) instead of polling every second or two.

@@ -22,6 +22,8 @@ export interface RelayProcessOptions {
   logFile: string;
   /** Start node with --expose-gc so memory() measures live objects only. */
   exposeGc?: boolean;
+  /** More node/V8 flags for this relay only (after BENCH_RELAY_NODE_FLAGS's), for A/B runs. */
+  nodeFlags?: readonly string[];
   /** Checkout whose relay to run (its bench/relay-main.ts); default this one. For A/B comparisons. */
   repoRoot?: string;
 }
@@ -54,6 +56,7 @@ export async function startRelayProcess(options: RelayProcessOptions): Promise<R
   if (options.exposeGc) nodeFlags.push("--expose-gc");
   // Extra node/V8 flags for experiments (e.g. "--max-semi-space-size=32"), split on spaces.
   nodeFlags.push(...(process.env.BENCH_RELAY_NODE_FLAGS ?? "").split(" ").filter(Boolean));
+  nodeFlags.push(...(options.nodeFlags ?? []));
   const log = createWriteStream(options.logFile, { flags: "a" });
   const root = options.repoRoot ?? repoRoot;
   // Bundled and run on plain Node, as `npm start` runs the relay (scripts/build-server.mjs): under

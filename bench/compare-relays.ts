@@ -4,7 +4,8 @@
  * (the other checkout needs this bench/ directory). Prints median req/s and relay + ssh client CPU
  * per request (the steadier number on a shared machine) and the relay's peak RSS for both; saves
  * nothing.
- * Knobs: REPS (3 pairs), DURATION (10 s), BURROW_REQUEST_LOG (true).
+ * Knobs: REPS (3 pairs), DURATION (10 s), BURROW_REQUEST_LOG (true), THIS_NODE_FLAGS /
+ * OTHER_NODE_FLAGS (as in compare-streams.ts).
  */
 import { mkdir } from "node:fs/promises";
 import { join, resolve } from "node:path";
@@ -32,6 +33,9 @@ try {
         ...fixture,
         durationSeconds: duration,
         repoRoot: sides[side],
+        nodeFlags: (process.env[side === "this" ? "THIS_NODE_FLAGS" : "OTHER_NODE_FLAGS"] ?? "")
+          .split(" ")
+          .filter(Boolean),
         env: { BURROW_REQUEST_LOG: process.env.BURROW_REQUEST_LOG ?? "true" },
       });
       rps[side].push(run.wrk.rps);

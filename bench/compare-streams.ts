@@ -4,7 +4,7 @@
  * repo>` (the other checkout needs this bench/ directory). Each run starts a relay and a plain
  * OpenSSH client, then downloads and uploads 64 MiB one at a time with curl, as the shared harness
  * does; prints median MiB/s and relay + ssh client CPU per 64 MiB (steadier than MiB/s on a shared
- * machine) for both. Saves nothing.
+ * machine) and the relay's peak RSS for both. Saves nothing.
  * Knobs: REPS (3 pairs), TRANSFERS (6 of each kind per run), BURROW_REQUEST_LOG (true),
  * THIS_NODE_FLAGS / OTHER_NODE_FLAGS (node/V8 flags for one side's relay, space-separated: compare
  * flags with `.` as the other checkout).
@@ -20,7 +20,7 @@ import { LARGE_BYTES, startLargeOrigin } from "./lib/large-origin.ts";
 import { median } from "./lib/measure-c64.ts";
 import { startOpenSshForward } from "./lib/openssh-client.ts";
 import { startRelayProcess } from "./lib/relay-process.ts";
-import { readCpuSeconds } from "./lib/rss.ts";
+import { readCpuSeconds, sampleRssPeak } from "./lib/rss.ts";
 
 const HTTP_ADDR = "127.0.0.1:18087";
 const SSH_PORT = 2328;
@@ -39,6 +39,7 @@ const cleanup = new Cleanup();
 interface Measured {
   mibps: number[];
   cpuMs: number[];
+  rssMiB: number[];
 }
 
 try {
@@ -50,7 +51,10 @@ try {
   await writeUploadFile(uploadFile);
   const results = {} as Record<Side, Record<Kind, Measured>>;
   for (const side of Object.keys(sides) as Side[]) {
-    results[side] = { download: { mibps: [], cpuMs: [] }, upload: { mibps: [], cpuMs: [] } };
+    results[side] = {
+      download: { mibps: [], cpuMs: [], rssMiB: [] },
+      upload: { mibps: [], cpuMs: [], rssMiB: [] },
+    };
   }
   for (let pair = 0; pair < pairs; pair++) {
     for (const side of pair % 2 === 0 ? (["this", "other"] as const) : (["other", "this"] as const)) {
@@ -79,15 +83,18 @@ try {
         for (const kind of KINDS) {
           const before = [readCpuSeconds(relay.pid), readCpuSeconds(client.pid)] as const;
           const speeds: number[] = [];
+          const rss = sampleRssPeak(relay.pid);
           for (let i = 0; i < transfers; i++) speeds.push(await curl(host, kind, uploadFile));
+          const rssMiB = rss.stop();
           const relayMs = ((readCpuSeconds(relay.pid) - before[0]) * 1000) / transfers;
           const clientMs = ((readCpuSeconds(client.pid) - before[1]) * 1000) / transfers;
           const run = results[side][kind];
           run.mibps.push(median(speeds));
           run.cpuMs.push(relayMs + clientMs);
+          run.rssMiB.push(rssMiB);
           log(
             `${side.padEnd(5)} ${kind.padEnd(8)} ${fmt(median(speeds))} MiB/s, CPU per 64 MiB relay ` +
-              `${fmt(relayMs)} ms + ssh ${fmt(clientMs)} ms`,
+              `${fmt(relayMs)} ms + ssh ${fmt(clientMs)} ms, relay peak RSS ${fmt(rssMiB)} MiB`,
           );
         }
       } finally {
@@ -99,9 +106,11 @@ try {
   for (const kind of KINDS) {
     const speed = (side: Side) => median(results[side][kind].mibps);
     const cpu = (side: Side) => median(results[side][kind].cpuMs);
+    const rss = (side: Side) => median(results[side][kind].rssMiB);
     process.stdout.write(
       `${kind}: this ${fmt(speed("this"))} MiB/s, other ${fmt(speed("other"))} MiB/s: other/this x${(speed("other") / speed("this")).toFixed(2)}; ` +
-        `relay+ssh CPU per 64 MiB this ${fmt(cpu("this"))} ms, other ${fmt(cpu("other"))} ms: x${(cpu("other") / cpu("this")).toFixed(2)}\n`,
+        `relay+ssh CPU per 64 MiB this ${fmt(cpu("this"))} ms, other ${fmt(cpu("other"))} ms: x${(cpu("other") / cpu("this")).toFixed(2)}; ` +
+        `relay peak RSS this ${fmt(rss("this"))} MiB, other ${fmt(rss("other"))} MiB\n`,
     );
   }
 } catch (error) {

@@ -13,7 +13,7 @@ const root = join(import.meta.dirname, "..");
  * Prisma's generated client loads its query compiler as a module whose one export is the WASM
  * binary in base64 (2.2 MB). Imported as an ES module, that source and that string stay on the heap
  * for the life of the process, 4.4 MB of live heap that V8 scales the old generation's limit by
- * (2.5x with the relay's --heap-growing-percent=150): ~10 MiB of the relay's RSS under load. The
+ * (4x with the relay's --heap-growing-percent=300): 10-15 MiB of the relay's RSS under load. The
  * bundled server requires the package's CommonJS copy instead and drops it from require's cache
  * once compiled, so both strings are garbage after start-up. Only the bundle is changed (the
  * dashboard and the tests load the generated client as it is); a generated client without the

@@ -27,6 +27,8 @@ export interface C64Options {
   /** Checkout whose relay to run; default this one. */
   repoRoot?: string;
   cpuProfDir?: string;
+  /** More node/V8 flags for this relay (RelayProcessOptions.nodeFlags). */
+  nodeFlags?: readonly string[];
 }
 
 export interface C64Run {
@@ -57,6 +59,7 @@ export async function measureC64(options: C64Options): Promise<C64Run> {
     env: options.env,
     repoRoot: options.repoRoot,
     cpuProfDir: options.cpuProfDir,
+    nodeFlags: options.nodeFlags,
     logFile: join(extraDir, "..", "relay-c64.log"),
   });
   const client = startOpenSshForward({

@@ -421,6 +421,8 @@ test("a WebSocket is in the live log as Open while it lasts, its details show me
     );
     await expect(conversation).toContainText("echo: and one more thing", { timeout: 15_000 });
     await expect(row).toContainText("Open");
+    // Its size so far, where a finished row's size goes.
+    await expect(row).toContainText(/Open\s*\d+ B/, { timeout: 15_000 });
 
     await visitor.evaluate(() =>
       (window as unknown as { openSocket: WebSocket }).openSocket.close(1000, "done"),

@@ -1,5 +1,5 @@
 import http from "node:http";
-import type { AddressInfo } from "node:net";
+import { serveOnLoopback } from "./small-origin.ts";
 
 /** Bytes of GET /large, as the shared harness's origin serves them. */
 export const LARGE_BYTES = 64 * 1024 * 1024;
@@ -40,14 +40,5 @@ export async function startLargeOrigin(): Promise<{ addr: string; close(): Promi
       res.end("ok\n");
     }
   });
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  const { port } = server.address() as AddressInfo;
-  return {
-    addr: `127.0.0.1:${port}`,
-    close: () =>
-      new Promise<void>((resolve) => {
-        server.closeAllConnections();
-        server.close(() => resolve());
-      }),
-  };
+  return serveOnLoopback(server);
 }

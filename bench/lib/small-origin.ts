@@ -12,6 +12,13 @@ export async function startSmallOrigin(): Promise<{ addr: string; close(): Promi
     res.writeHead(200, { "content-type": "application/json", "content-length": SMALL.length });
     res.end(SMALL);
   });
+  return serveOnLoopback(server);
+}
+
+/** Starts a bench app on 127.0.0.1 (ephemeral port): its address, and how to stop it. */
+export async function serveOnLoopback(
+  server: http.Server,
+): Promise<{ addr: string; close(): Promise<void> }> {
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
   const { port } = server.address() as AddressInfo;
   return {

@@ -364,7 +364,7 @@ export function RequestLog({
                         {row.openState === "open" ? (
                           <span
                             className="inline-flex items-center gap-1.5 font-medium text-emerald-700"
-                            title="Still open: its time, bytes and kept messages are written when it closes"
+                            title="Still open: its bytes so far are brought up to date every minute while it moves data, and all of it is written when it closes"
                           >
                             <span
                               aria-hidden="true"
@@ -386,6 +386,8 @@ export function RequestLog({
                       <td className="px-3 py-2 text-right text-zinc-700">
                         {row.openState === null ? (
                           formatBytes(row.bytesOut)
+                        ) : row.openState === "open" && row.bytesOut > 0 ? (
+                          <span title="So far">{formatBytes(row.bytesOut)}</span>
                         ) : (
                           <span className="text-zinc-400">–</span>
                         )}

@@ -246,3 +246,30 @@ test("a checkpoint writes an open WebSocket's bytes so far into its row, which s
   ws.close();
   await waitFor(async () => !(await testDb.db.requestLog.findFirstOrThrow({ where })).open, "the end");
 });
+
+test("unwatched, an open WebSocket's row is brought up to date while it moves data, and left alone while quiet", async () => {
+  const ticking = await startEdgeTestRelay({ db: testDb.db, openProgressMs: 300 });
+  const tunnel = await startSshTunnel(ticking, "sockets", app.port);
+  try {
+    const ws = new WebSocket(`ws://127.0.0.1:${ticking.httpPort}/ws?unwatched`, { headers: { host } });
+    await new Promise((resolve, reject) => ws.once("open", resolve).once("error", reject));
+    const where = { name: "sockets", path: "/ws?unwatched" };
+    const row = () => testDb.db.requestLog.findFirstOrThrow({ where });
+    await waitFor(async () => (await testDb.db.requestLog.count({ where })) === 1, "the open row");
+    const reply = nextMessage(ws);
+    ws.send("x".repeat(1000));
+    await reply;
+    await waitFor(async () => (await row()).bytesOut > 1000n, "the bytes so far, unasked");
+    const moving = await row();
+    assert.equal(moving.open, true, "still open");
+    assert.ok(moving.bytesIn > 1000n);
+    // Quiet: no more updates (its time so far stays as it was written).
+    await sleep(1_000);
+    assert.equal((await row()).durationMs, moving.durationMs);
+    ws.close();
+    await waitFor(async () => !(await row()).open, "the end");
+  } finally {
+    await tunnel.stop();
+    await ticking.close();
+  }
+});

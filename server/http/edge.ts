@@ -21,7 +21,7 @@ import { type PeerLookup, ProxyHeaderGate } from "../proxy-protocol/proxy-header
 import type { TunnelRegistry } from "../registry.ts";
 import { type AccessGate, publicAccess } from "./access.ts";
 import { createDispatcher, type Dispatch, forwardedFactsOf } from "./dispatch.ts";
-import { answeredByRelay, ExchangeRecorder } from "./exchange.ts";
+import { answeredByRelay, ExchangeRecorder, OPEN_PROGRESS_MS } from "./exchange.ts";
 import { httpsRedirectLocation } from "./https-redirect.ts";
 import { readOfflineBody } from "./offline-body.ts";
 import { PAGES } from "./pages.ts";
@@ -66,6 +66,8 @@ export interface HttpEdgeDeps {
   replayReadMs?: number;
   /** Kept body bytes held at once for exchanges under way (default KEPT_IN_FLIGHT_MAX; tests shrink it). */
   keptInFlightMax?: number;
+  /** How often open connections' rows are brought up to date (default OPEN_PROGRESS_MS; tests shorten it). */
+  openProgressMs?: number;
 }
 
 export interface HttpEdge {
@@ -153,6 +155,8 @@ export function createHttpEdge(deps: HttpEdgeDeps): HttpEdge {
     keepBudget,
   });
   const recorder = new ExchangeRecorder(logWriter, { logHeaders: config.BURROW_LOG_HEADERS });
+  const progressTimer = setInterval(() => recorder.progress(), deps.openProgressMs ?? OPEN_PROGRESS_MS);
+  progressTimer.unref();
   const upgraded = new Set<Duplex>();
   const servers: http.Server[] = [];
   /** Listeners that read PROXY headers before handing connections to a server in `servers`. */
@@ -443,6 +447,7 @@ export function createHttpEdge(deps: HttpEdgeDeps): HttpEdge {
     close() {
       closing ??= (async () => {
         draining = true;
+        clearInterval(progressTimer);
         stopCertificateWatch?.();
         // server.close() stops accepting and closes idle keep-alive connections; busy ones get
         // their current response (or a 503 for a new request) with Connection: close.

@@ -113,6 +113,12 @@ export function answeredByRelay(exchange: Exchange, page: { status: number; body
 /** An open exchange's row is brought up to date at most this often, however many ask. */
 const CHECKPOINT_MS = 1_000;
 
+/**
+ * How often the rows of open connections that moved bytes are brought up to date unasked
+ * (ExchangeRecorder.progress): the log shows how far a long WebSocket or event stream has got.
+ */
+export const OPEN_PROGRESS_MS = 60_000;
+
 /** Nginx's convention for "the client closed the connection before a response was sent". */
 const CLIENT_CLOSED_STATUS = 499;
 
@@ -131,8 +137,11 @@ const NOTE: Partial<Record<RequestLogError, string>> = {
 export class ExchangeRecorder {
   readonly #logWriter: LogWriter | undefined;
   readonly #logHeaders: boolean;
-  /** Exchanges whose row was written open, by key, with when each was last checkpointed. */
-  readonly #open = new Map<string, { exchange: Exchange; checkpointedAt: number }>();
+  /**
+   * Exchanges whose row was written open, by key, with when each was last brought up to date and
+   * the bytes it had moved then.
+   */
+  readonly #open = new Map<string, { exchange: Exchange; checkpointedAt: number; bytes: number }>();
   /**
    * Names whose kept bodies their owner deleted, with when (performance.now()): an exchange that
    * started before then keeps nothing, so the deletion also covers requests under way and
@@ -154,7 +163,11 @@ export class ExchangeRecorder {
   open(exchange: Exchange): void {
     if (exchange.finished || exchange.streamKey !== null || !this.#logWriter) return;
     exchange.streamKey = openStreamKey();
-    this.#open.set(exchange.streamKey, { exchange, checkpointedAt: 0 });
+    this.#open.set(exchange.streamKey, {
+      exchange,
+      checkpointedAt: 0,
+      bytes: exchange.bytesIn + exchange.bytesOut,
+    });
     // What was kept so far stays with the exchange: the end carries all of it.
     const row = this.#row(exchange, performance.now() - exchange.start, null);
     row.open = true;
@@ -203,9 +216,27 @@ export class ExchangeRecorder {
     if (!open || !this.#logWriter) return false;
     const now = performance.now();
     if (now - open.checkpointedAt < CHECKPOINT_MS) return true;
-    open.checkpointedAt = now;
-    this.#logWriter.push(this.#end(open.exchange, now - open.exchange.start, false));
+    this.#update(open, now);
     return true;
+  }
+
+  /**
+   * Brings the rows of open connections that moved bytes since their last update up to date, as a
+   * checkpoint does: the edge calls this every OPEN_PROGRESS_MS, so the log shows how far a long
+   * WebSocket or event stream has got without anyone watching it. One small update per busy
+   * connection each time; quiet ones cost nothing.
+   */
+  progress(): void {
+    if (!this.#logWriter) return;
+    const now = performance.now();
+    for (const open of this.#open.values())
+      if (open.exchange.bytesIn + open.exchange.bytesOut !== open.bytes) this.#update(open, now);
+  }
+
+  #update(open: { exchange: Exchange; checkpointedAt: number; bytes: number }, now: number): void {
+    open.checkpointedAt = now;
+    open.bytes = open.exchange.bytesIn + open.exchange.bytesOut;
+    this.#logWriter?.push(this.#end(open.exchange, now - open.exchange.start, false));
   }
 
   /**

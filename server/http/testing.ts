@@ -67,6 +67,7 @@ export async function startEdgeTestRelay(options: {
   poolLimits?: PoolLimits;
   replayReadMs?: number;
   keptInFlightMax?: number;
+  openProgressMs?: number;
 }): Promise<EdgeTestRelay> {
   const config = loadEnv({
     BURROW_DOMAIN: TEST_DOMAIN,
@@ -91,6 +92,7 @@ export async function startEdgeTestRelay(options: {
     poolLimits: options.poolLimits,
     replayReadMs: options.replayReadMs,
     keptInFlightMax: options.keptInFlightMax,
+    openProgressMs: options.openProgressMs,
   });
   const { httpPort, httpsPort } = await edge.listen();
 

@@ -14,6 +14,7 @@ import { deleteNameRows, inBatches, RETENTION_BATCH } from "./retention.ts";
 export const clearRequestLogSchema = z.object({
   what: z.enum(["bodies", "all"], { message: "Choose the kept bodies or all requests" }),
 });
+export type ClearWhat = z.infer<typeof clearRequestLogSchema>["what"];
 
 /**
  * Deletes one of the user's names' rows (`all`) or empties their kept bodies (`bodies`); returns
@@ -25,8 +26,17 @@ export const clearRequestLogSchema = z.object({
 export async function clearRequestLog(db: Db, userId: string, name: string, input: unknown): Promise<number> {
   const { what } = parseInput(clearRequestLogSchema, input);
   const reservation = await ownedReservation(db, userId, name);
-  await sendRelayCommand(db, { type: "bodies-deleted", name: reservation.name });
-  if (what === "all") return deleteNameRows(db, reservation.name);
+  return clearNameLog(db, reservation.name, what);
+}
+
+/**
+ * clearRequestLog without the owner check, for the server's administrator (`burrow logs <name>
+ * --delete`): any name's log, reserved or not (random names' logs outlive their tunnels).
+ */
+export async function clearNameLog(db: Db, name: string, what: ClearWhat): Promise<number> {
+  const logName = name.trim().toLowerCase();
+  await sendRelayCommand(db, { type: "bodies-deleted", name: logName });
+  if (what === "all") return deleteNameRows(db, logName);
   // By primary key, as deleteNameRows does.
   return inBatches(
     RETENTION_BATCH,
@@ -35,10 +45,22 @@ export async function clearRequestLog(db: Db, userId: string, name: string, inpu
       SET request_body = NULL, response_body = NULL, response_body_decoded = NULL, frame_times = NULL
       WHERE id = ANY(ARRAY(
         SELECT id FROM request_logs
-        WHERE name = ${reservation.name} AND (request_body IS NOT NULL OR response_body IS NOT NULL)
+        WHERE name = ${logName} AND (request_body IS NOT NULL OR response_body IS NOT NULL)
         LIMIT ${RETENTION_BATCH}
       ))`,
   );
+}
+
+/** How many of a name's rows each choice would change: all of them, or those with kept bodies. */
+export async function countClearable(db: Db, name: string): Promise<Record<ClearWhat, number>> {
+  const logName = name.trim().toLowerCase();
+  const [all, bodies] = await Promise.all([
+    db.requestLog.count({ where: { name: logName } }),
+    db.requestLog.count({
+      where: { name: logName, OR: [{ requestBody: { not: null } }, { responseBody: { not: null } }] },
+    }),
+  ]);
+  return { all, bodies };
 }
 
 /** The owner's "Delete this request…": one row of the name's log, bodies and all. */

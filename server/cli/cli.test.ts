@@ -491,3 +491,48 @@ async function waitFor(condition: () => boolean, timeoutMs = 15_000): Promise<vo
     await new Promise((resolve) => setTimeout(resolve, 50));
   }
 }
+
+test("logs --delete empties a name's kept bodies or deletes its log, only with --yes", async () => {
+  const kept = { requestBody: new Uint8Array(Buffer.from("card=4111")), responseBody: new Uint8Array(0) };
+  const base = { name: "purged", method: "POST", status: 200, durationMs: 3, clientIp: "203.0.113.9" };
+  await database.db.requestLog.createMany({
+    data: [
+      { ...base, path: "/pay", ...kept },
+      { ...base, path: "/pay/again", ...kept },
+      { ...base, path: "/plain" },
+      { ...base, name: "other-log", path: "/pay", ...kept },
+    ],
+  });
+  const countKept = (name: string) =>
+    database.db.requestLog.count({ where: { name, requestBody: { not: null } } });
+  const dry = await cli(["logs", "purged", "--delete", "bodies"]);
+  assert.equal(dry.code, 1);
+  assert.match(
+    dry.stderr,
+    /this empties the bodies of 2 requests with kept bodies of purged\. Run again with --yes/,
+  );
+  assert.equal(await countKept("purged"), 2, "nothing changed without --yes");
+  const done = await cli(["logs", "Purged", "--delete", "bodies", "--yes"]);
+  assert.equal(done.code, 0, done.stderr);
+  assert.match(done.stdout, /Deleted the kept bodies of 2 requests of purged \(the requests stay\)/);
+  assert.equal(await countKept("purged"), 0);
+  assert.equal(await database.db.requestLog.count({ where: { name: "purged" } }), 3);
+  assert.equal(await countKept("other-log"), 1, "another name's bodies stay");
+  assert.match(
+    (await cli(["logs", "purged", "--delete", "bodies", "--yes"])).stdout,
+    /No request to purged has a kept body/,
+  );
+  const all = await cli(["logs", "purged", "--delete", "all", "--yes"]);
+  assert.match(all.stdout, /Deleted 3 requests of purged/);
+  assert.equal(await database.db.requestLog.count({ where: { name: "purged" } }), 0);
+  assert.equal(await database.db.requestLog.count({ where: { name: "other-log" } }), 1);
+  for (const [args, pattern] of [
+    [["logs", "purged", "--delete", "some"], /--delete takes bodies or all/],
+    [["logs", "purged", "--delete", "all", "--follow", "--json"], /drop --follow, --json/],
+    [["logs", "purged", "--yes"], /--yes goes with --delete/],
+  ] as const) {
+    const refused = await cli([...args]);
+    assert.ok(refused.code !== 0, args.join(" "));
+    assertOneLineError(refused, pattern);
+  }
+});

@@ -18,8 +18,9 @@ import type { WebSocketSide } from "../../../lib/request-logs/websocket-view.ts"
 import { sanitize } from "../../ssh/terminal.ts";
 import type { Command, CommandContext } from "../command.ts";
 import { parseCommandArgs, UsageError } from "../command.ts";
-import { explainConnectionError, resolveDatabase } from "../database.ts";
+import { explainConnectionError, resolveDatabase, withDatabase } from "../database.ts";
 import { formatBytes, formatDuration, formatTime, truncate } from "../format.ts";
+import { deleteLog } from "./logs-delete.ts";
 
 /** Polling while the database's announcements cannot be heard. */
 const POLL_MS = 1_000;
@@ -29,7 +30,7 @@ const ANNOUNCED_POLL_MS = 30_000;
 export const logs: Command = {
   name: "logs",
   synopsis:
-    "<name> [--limit N] [--follow] [--headers] [--bodies] [--json] [--status 5xx] [--method M] [--path TEXT] [--body TEXT] [--ip ADDR]",
+    "<name> [--limit N] [--follow] [--headers] [--bodies] [--json] [--status 5xx] [--method M] [--path TEXT] [--body TEXT] [--ip ADDR] | <name> --delete bodies|all [--yes]",
   summary: "Show a tunnel's latest requests; --follow keeps printing new ones",
   details: `Options:
   -n, --limit N   how many of the latest requests to show (1-200, default 20)
@@ -47,7 +48,11 @@ Filters (as in the dashboard's log; with --follow too):
   --method M      one HTTP method, e.g. POST
   --path TEXT     paths containing TEXT (any case)
   --body TEXT     kept request or response bodies containing TEXT (ASCII letters in any case)
-  --ip ADDR       one visitor's requests (IPv4 or IPv6 address)`,
+  --ip ADDR       one visitor's requests (IPv4 or IPv6 address)
+Deleting (as the dashboard's buttons under the log, for any name):
+  --delete bodies empty the kept bodies of the name's requests (the requests stay)
+  --delete all    delete the name's whole log
+  --yes           do it; without it, the command only says how many requests it would change`,
   async run(context) {
     const { values, positionals } = parseCommandArgs(
       context.args,
@@ -62,9 +67,27 @@ Filters (as in the dashboard's log; with --follow too):
         path: { type: "string" },
         body: { type: "string" },
         ip: { type: "string" },
+        delete: { type: "string" },
+        yes: { type: "boolean" },
       },
       { required: ["name"] },
     );
+    if (values.delete !== undefined) {
+      const what = values.delete;
+      if (what !== "bodies" && what !== "all") throw new UsageError("--delete takes bodies or all");
+      const shown = (
+        ["limit", "follow", "headers", "bodies", "json", "status", "method", "path", "body", "ip"] as const
+      )
+        .filter((option) => values[option] !== undefined)
+        .map((option) => `--${option}`);
+      if (shown.length > 0) {
+        throw new UsageError(`--delete works on the name's whole log; drop ${shown.join(", ")}`);
+      }
+      return withDatabase(context.env(), (db) =>
+        deleteLog(context, db, positionals[0] ?? "", what, values.yes === true),
+      );
+    }
+    if (values.yes !== undefined) throw new UsageError("--yes goes with --delete");
     const limit = values.limit === undefined ? 20 : Number(values.limit);
     if (!Number.isInteger(limit) || limit < 1 || limit > 200) {
       throw new UsageError("--limit must be a whole number from 1 to 200");

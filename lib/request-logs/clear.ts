@@ -31,10 +31,10 @@ export async function clearRequestLog(db: Db, userId: string, name: string, inpu
 
 /**
  * clearRequestLog without the owner check, for the server's administrator (`burrow logs <name>
- * --delete`): any name's log, reserved or not (random names' logs outlive their tunnels).
+ * --delete`): any name's log, reserved or not (random names' logs outlive their tunnels). `logName`
+ * as the log stores it (lower case).
  */
-export async function clearNameLog(db: Db, name: string, what: ClearWhat): Promise<number> {
-  const logName = name.trim().toLowerCase();
+export async function clearNameLog(db: Db, logName: string, what: ClearWhat): Promise<number> {
   await sendRelayCommand(db, { type: "bodies-deleted", name: logName });
   if (what === "all") return deleteNameRows(db, logName);
   // By primary key, as deleteNameRows does.
@@ -52,8 +52,7 @@ export async function clearNameLog(db: Db, name: string, what: ClearWhat): Promi
 }
 
 /** How many of a name's rows each choice would change: all of them, or those with kept bodies. */
-export async function countClearable(db: Db, name: string): Promise<Record<ClearWhat, number>> {
-  const logName = name.trim().toLowerCase();
+export async function countClearable(db: Db, logName: string): Promise<Record<ClearWhat, number>> {
   const [all, bodies] = await Promise.all([
     db.requestLog.count({ where: { name: logName } }),
     db.requestLog.count({

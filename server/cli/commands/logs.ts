@@ -2,6 +2,7 @@ import type { Db } from "../../../lib/db.ts";
 import { createDb } from "../../../lib/db.ts";
 import { createLogAnnouncements } from "../../../lib/request-logs/announcements.ts";
 import { type BodyView, viewKeptBodies } from "../../../lib/request-logs/body-view.ts";
+import { clearRequestLogSchema } from "../../../lib/request-logs/clear.ts";
 import { toExportedRequest, withBodies } from "../../../lib/request-logs/export-format.ts";
 import type { HeaderPair } from "../../../lib/request-logs/headers.ts";
 import {
@@ -73,8 +74,8 @@ Deleting (as the dashboard's buttons under the log, for any name):
       { required: ["name"] },
     );
     if (values.delete !== undefined) {
-      const what = values.delete;
-      if (what !== "bodies" && what !== "all") throw new UsageError("--delete takes bodies or all");
+      const choice = clearRequestLogSchema.safeParse({ what: values.delete });
+      if (!choice.success) throw new UsageError("--delete takes bodies or all");
       const shown = (
         ["limit", "follow", "headers", "bodies", "json", "status", "method", "path", "body", "ip"] as const
       )
@@ -84,7 +85,7 @@ Deleting (as the dashboard's buttons under the log, for any name):
         throw new UsageError(`--delete works on the name's whole log; drop ${shown.join(", ")}`);
       }
       return withDatabase(context.env(), (db) =>
-        deleteLog(context, db, positionals[0] ?? "", what, values.yes === true),
+        deleteLog(context, db, positionals[0] ?? "", choice.data.what, values.yes === true),
       );
     }
     if (values.yes !== undefined) throw new UsageError("--yes goes with --delete");

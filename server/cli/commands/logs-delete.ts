@@ -5,8 +5,9 @@ import type { CommandContext } from "../command.ts";
 /**
  * `burrow logs <name> --delete bodies|all [--yes]`: the dashboard's "Delete kept bodies…" and
  * "Delete all requests…" for the server's administrator (any name, also a random name's log after
- * its tunnel left). Without --yes it only says what would go, as `user delete` does; the relay
- * is told either way only when something is deleted. Returns the exit code.
+ * its tunnel left). Without --yes it only counts what would go, as `user delete` does; with it the
+ * relay is told as by the dashboard, so connections still open forget what they kept even when no
+ * stored row had a body. Returns the exit code.
  */
 export async function deleteLog(
   context: CommandContext,
@@ -16,24 +17,28 @@ export async function deleteLog(
   yes: boolean,
 ): Promise<number> {
   const name = rawName.trim().toLowerCase();
-  const counts = await countClearable(db, name);
-  const subject = what === "all" ? "requests" : "requests with kept bodies";
-  if (counts[what] === 0) {
-    context.out(what === "all" ? `No requests logged for ${name}` : `No request to ${name} has a kept body`);
-    return 0;
-  }
+  const nothing = what === "all" ? `No requests logged for ${name}` : `No request to ${name} has a kept body`;
   if (!yes) {
+    const count = (await countClearable(db, name))[what];
+    if (count === 0) {
+      context.out(nothing);
+      return 0;
+    }
     const change = what === "all" ? "deletes" : "empties the bodies of";
+    const subject = what === "all" ? "requests" : "requests with kept bodies";
     context.note(
-      `burrow logs: this ${change} ${counts[what]} ${subject} of ${name}. Run again with --yes to do it.`,
+      `burrow logs: this ${change} ${count} ${subject} of ${name}. Run again with --yes to do it.`,
     );
     return 1;
   }
   const changed = await clearNameLog(db, name, what);
+  const requests = `${changed} ${changed === 1 ? "request" : "requests"}`;
   context.out(
-    what === "all"
-      ? `Deleted ${changed} ${changed === 1 ? "request" : "requests"} of ${name}`
-      : `Deleted the kept bodies of ${changed} ${changed === 1 ? "request" : "requests"} of ${name} (the requests stay)`,
+    changed === 0
+      ? nothing
+      : what === "all"
+        ? `Deleted ${requests} of ${name}`
+        : `Deleted the kept bodies of ${requests} of ${name} (the requests stay)`,
   );
   return 0;
 }

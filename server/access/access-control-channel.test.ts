@@ -13,6 +13,7 @@ import type { AddressInfo } from "node:net";
 import { after, before, test } from "node:test";
 import { setTimeout as sleep } from "node:timers/promises";
 import { WebSocket, WebSocketServer } from "ws";
+import type { RelayCommand } from "../../lib/relay-control.ts";
 import { viewKeptBodies } from "../../lib/request-logs/body-view.ts";
 import { clearRequestLog } from "../../lib/request-logs/clear.ts";
 import { readRequestBodies } from "../../lib/request-logs/query.ts";
@@ -133,6 +134,18 @@ test("a new tunnel under a name never inherits the previous tunnel's cached stat
   assert.equal((await harness.fetchTunnel("handover", "/")).status, 403);
 });
 
+/** Resolves once the relay has acted on a command like this (earlier ones may still arrive first). */
+function heardCommand(like: (command: RelayCommand) => boolean): Promise<void> {
+  return new Promise((resolve) => {
+    const listener = (command: RelayCommand) => {
+      if (!like(command)) return;
+      harness.relay.events.off("command", listener);
+      resolve();
+    };
+    harness.relay.events.on("command", listener);
+  });
+}
+
 test("the owner deleting kept bodies reaches the relay: a request under way is logged without its body", async () => {
   const user = await harness.createUserWithKey();
   const name = "forget";
@@ -166,7 +179,7 @@ test("the owner deleting kept bodies reaches the relay: a request under way is l
     });
     req.write("password=hunter2");
     await firstPart;
-    const heard = new Promise((resolve) => harness.relay.events.once("command", resolve));
+    const heard = heardCommand((command) => command.type === "bodies-deleted" && command.name === name);
     await clearRequestLog(harness.db, user.id, name, { what: "bodies" });
     await heard;
     req.end("&more=fields..");
@@ -205,7 +218,9 @@ test("Keep bodies turned off reaches a WebSocket still open: its row keeps what 
       await echoed;
     };
     await say("kept while on");
-    const heard = new Promise((resolve) => harness.relay.events.once("command", resolve));
+    const heard = heardCommand(
+      (command) => command.type === "access-changed" && command.keepBodies === false,
+    );
     await setKeepBodies(harness.db, user.id, "talk", { keep: false });
     await heard;
     await say("said after it was off");

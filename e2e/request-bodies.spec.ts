@@ -334,15 +334,31 @@ test("with Keep bodies on, a WebSocket's messages show in its details in the ord
         await closed;
         return replies;
       });
+    // Talk again only once every conversation so far has its row, closed, and the last kept nothing:
+    // the newest row, opened below, must be finished and have kept its messages, not be one whose
+    // row or end is still on its way.
+    let talks = 0;
     await expect
       .poll(
         async () => {
+          const where = { name, path: "/ws" };
+          const [rows, newest] = await Promise.all([
+            world.db.requestLog.count({ where }),
+            world.db.requestLog.findFirst({
+              where,
+              orderBy: { id: "desc" },
+              select: { open: true, requestBody: true },
+            }),
+          ]);
+          if (rows < talks || newest?.open) return "still writing";
+          if (newest?.requestBody) return "kept";
           expect(await talk()).toEqual(['echo: {"hello":"<b>visitor</b>"}', "echo: second"]);
-          return world.db.requestLog.count({ where: { name, path: "/ws", requestBody: { not: null } } });
+          talks += 1;
+          return "talked";
         },
         { timeout: 15_000 },
       )
-      .toBeGreaterThan(0);
+      .toBe("kept");
 
     const log = page.getByRole("table", { name: `Requests to ${name}, newest first` });
     await log.getByRole("button", { name: "Details of GET /ws" }).first().click();

@@ -8,7 +8,7 @@ import { AppError } from "../errors.ts";
 import { ownedReservation } from "../names/service.ts";
 import { sendRelayCommand } from "../relay-control.ts";
 import { parseInput } from "../validate.ts";
-import { requestRefSchema } from "./query.ts";
+import { KEPT_BODIES, requestRefSchema } from "./query.ts";
 import { deleteNameRows, inBatches, RETENTION_BATCH } from "./retention.ts";
 
 export const clearRequestLogSchema = z.object({
@@ -56,7 +56,7 @@ export async function countClearable(db: Db, logName: string): Promise<Record<Cl
   const [all, bodies] = await Promise.all([
     db.requestLog.count({ where: { name: logName } }),
     db.requestLog.count({
-      where: { name: logName, OR: [{ requestBody: { not: null } }, { responseBody: { not: null } }] },
+      where: { name: logName, ...KEPT_BODIES },
     }),
   ]);
   return { all, bodies };

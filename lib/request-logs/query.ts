@@ -335,6 +335,9 @@ export interface StoredBodies {
   frameTimes: FrameTimes | null;
 }
 
+/** Prisma's filter for rows that kept a body, either side (the SQL reads above say it as SQL). */
+export const KEPT_BODIES = { OR: [{ requestBody: { not: null } }, { responseBody: { not: null } }] };
+
 /**
  * The kept bodies of these requests of a name (ids as the log lists them), by id; requests that
  * kept none, are gone or are another name's are left out. For exports, a page at a time.
@@ -350,7 +353,7 @@ export async function keptBodiesOf(
       // Names are stored lower-case; the CLI passes a name as typed.
       name: name.trim().toLowerCase(),
       id: { in: ids.map(BigInt) },
-      OR: [{ requestBody: { not: null } }, { responseBody: { not: null } }],
+      ...KEPT_BODIES,
     },
     select: { id: true, requestBody: true, responseBody: true, frameTimes: true },
   });

@@ -119,6 +119,17 @@ const CHECKPOINT_MS = 1_000;
  */
 export const OPEN_PROGRESS_MS = 60_000;
 
+/** An exchange whose row was written open, with when it was last brought up to date and the bytes it had moved then. */
+interface OpenExchange {
+  readonly exchange: Exchange;
+  checkpointedAt: number;
+  bytes: number;
+}
+
+function movedBytes(exchange: Exchange): number {
+  return exchange.bytesIn + exchange.bytesOut;
+}
+
 /** Nginx's convention for "the client closed the connection before a response was sent". */
 const CLIENT_CLOSED_STATUS = 499;
 
@@ -137,11 +148,8 @@ const NOTE: Partial<Record<RequestLogError, string>> = {
 export class ExchangeRecorder {
   readonly #logWriter: LogWriter | undefined;
   readonly #logHeaders: boolean;
-  /**
-   * Exchanges whose row was written open, by key, with when each was last brought up to date and
-   * the bytes it had moved then.
-   */
-  readonly #open = new Map<string, { exchange: Exchange; checkpointedAt: number; bytes: number }>();
+  /** Exchanges whose row was written open, by key. */
+  readonly #open = new Map<string, OpenExchange>();
   /**
    * Names whose kept bodies their owner deleted, with when (performance.now()): an exchange that
    * started before then keeps nothing, so the deletion also covers requests under way and
@@ -163,11 +171,7 @@ export class ExchangeRecorder {
   open(exchange: Exchange): void {
     if (exchange.finished || exchange.streamKey !== null || !this.#logWriter) return;
     exchange.streamKey = openStreamKey();
-    this.#open.set(exchange.streamKey, {
-      exchange,
-      checkpointedAt: 0,
-      bytes: exchange.bytesIn + exchange.bytesOut,
-    });
+    this.#open.set(exchange.streamKey, { exchange, checkpointedAt: 0, bytes: movedBytes(exchange) });
     // What was kept so far stays with the exchange: the end carries all of it.
     const row = this.#row(exchange, performance.now() - exchange.start, null);
     row.open = true;
@@ -230,12 +234,12 @@ export class ExchangeRecorder {
     if (!this.#logWriter) return;
     const now = performance.now();
     for (const open of this.#open.values())
-      if (open.exchange.bytesIn + open.exchange.bytesOut !== open.bytes) this.#update(open, now);
+      if (movedBytes(open.exchange) !== open.bytes) this.#update(open, now);
   }
 
-  #update(open: { exchange: Exchange; checkpointedAt: number; bytes: number }, now: number): void {
+  #update(open: OpenExchange, now: number): void {
     open.checkpointedAt = now;
-    open.bytes = open.exchange.bytesIn + open.exchange.bytesOut;
+    open.bytes = movedBytes(open.exchange);
     this.#logWriter?.push(this.#end(open.exchange, now - open.exchange.start, false));
   }
 

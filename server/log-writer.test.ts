@@ -973,6 +973,70 @@ test("deleted bodies: the name's queued rows and ends lose theirs, an open row k
   await writer.close();
 });
 
+test("deleted bodies: rows kept on disk through an outage lose theirs in the spool file too, and are written without them", async () => {
+  const name = "spool-bodies-deleted";
+  const dir = mkdtempSync(join(tmpdir(), "burrow-spool-"));
+  const spooledBodies = () =>
+    existsSync(spoolIn(dir).file)
+      ? readFileSync(spoolIn(dir).file, "utf8")
+          .split("\n")
+          .filter(Boolean)
+          .map((line) => {
+            const { name: of, requestBody } = JSON.parse(line) as {
+              name: string;
+              requestBody: string | null;
+            };
+            return [of, requestBody];
+          })
+      : [];
+  try {
+    // Never closed: the relay crashes during the outage, after the owner deleted the bodies.
+    const crashed = createLogWriter({
+      sql: UNREACHABLE,
+      maxQueue: 100,
+      logger: recordingLogger(),
+      spool: spoolIn(dir),
+      flushIntervalMs: 20,
+    });
+    crashed.push(row(0, { name, requestBody: "0a0b" }));
+    crashed.push(row(1, { name: "spool-other-name", requestBody: "0c0d" }));
+    await until(() => spooledBodies().length === 2, "the rows to be spooled");
+    // A row still only in memory when the deletion comes, spooled at the next retry.
+    crashed.push(row(2, { name, requestBody: "0e0f" }));
+    crashed.dropBodies(name);
+    await until(() => spooledBodies().length === 3, "the later row to be spooled");
+    assert.deepEqual(spooledBodies(), [
+      [name, null],
+      ["spool-other-name", "0c0d"],
+      [name, null],
+    ]);
+
+    const next = createLogWriter({
+      sql: pool,
+      maxQueue: 100,
+      logger: recordingLogger(),
+      spool: spoolIn(dir),
+    });
+    await until(async () => (await storedPaths(name)).length === 2, "the spooled rows to be written");
+    await next.close();
+    const stored = await testDb.db.requestLog.findMany({
+      where: { name: { in: [name, "spool-other-name"] } },
+      orderBy: { id: "asc" },
+      select: { name: true, requestBody: true },
+    });
+    assert.deepEqual(
+      stored.map((r) => [r.name, r.requestBody === null ? null : Buffer.from(r.requestBody).toString("hex")]),
+      [
+        [name, null],
+        ["spool-other-name", "0c0d"],
+        [name, null],
+      ],
+    );
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
 /** A runner that counts COPY statements and end updates. */
 function countingRunner(inner: SqlRunner): SqlRunner & { copies: number; updates: number } {
   const counted = {

@@ -268,22 +268,47 @@ export function createLogWriter(options: LogWriterOptions): LogWriter {
     }
   }
 
+  /**
+   * Runs the spool file's operations one at a time, in the order asked: each reads the queue and
+   * `spooled` when it runs, so a rewrite asked for between an append and its count (dropBodies)
+   * sees the rows that append put on disk.
+   */
+  let spoolWork: Promise<void> = Promise.resolve();
+  function onSpool(operation: () => Promise<void>): Promise<void> {
+    const done = spoolWork.then(operation);
+    spoolWork = done.catch(() => {});
+    return done;
+  }
+
   /** Puts the queued rows that are not in the spool file yet at its end. */
-  async function spoolNew(): Promise<void> {
-    if (!spool || spooled >= queue.length) return;
-    // Only drain() removes rows, and it is the caller: the queue can only grow meanwhile.
-    const rows = queue.slice(spooled);
-    // On disk, a row can no longer be finished in place: its end is queued after it instead.
-    for (const row of rows) if (!isRequestLogEnd(row) && row.streamKey) awaitingEnd.delete(row.streamKey);
-    if (await spool.append(rows)) spooled += rows.length;
+  function spoolNew(): Promise<void> {
+    return onSpool(async () => {
+      if (!spool || spooled >= queue.length) return;
+      // Only drain() removes rows, and it is the caller: the queue can only grow meanwhile.
+      const rows = queue.slice(spooled);
+      // On disk, a row can no longer be finished in place: its end is queued after it instead.
+      for (const row of rows) if (!isRequestLogEnd(row) && row.streamKey) awaitingEnd.delete(row.streamKey);
+      if (await spool.append(rows)) spooled += rows.length;
+    });
+  }
+
+  /** Makes the spool file hold the first `spooled` rows of the queue as they are now. */
+  function respool(): Promise<void> {
+    return onSpool(async () => {
+      if (spool && spooled > 0 && !(await spool.replace(queue.slice(0, spooled)))) spooled = 0;
+    });
   }
 
   /** After `count` rows left the front of the queue: the spool file loses them too. */
-  async function unspool(count: number): Promise<void> {
-    if (!spool || spooled === 0) return;
+  function unspool(count: number): Promise<void> {
+    if (!spool || spooled === 0) return Promise.resolve();
+    // Counted now, as the rows left the queue; a crash from the rewrite on must not bring back
+    // rows already in the database.
     spooled = Math.max(0, spooled - count);
-    // A crash from here on must not bring back rows already in the database.
-    if (!(await spool.replace(queue.slice(0, spooled)))) spooled = 0;
+    if (spooled > 0) return respool();
+    return onSpool(async () => {
+      if (spooled === 0) await spool.replace([]);
+    });
   }
 
   /**
@@ -483,6 +508,7 @@ export function createLogWriter(options: LogWriterOptions): LogWriter {
       else scheduleWrite();
     },
     dropBodies(name) {
+      let onDisk = false;
       for (let i = 0; i < queue.length; i++) {
         const entry = queue[i]!;
         const chars = entry.name === name ? bodyChars(entry) : 0;
@@ -491,7 +517,10 @@ export function createLogWriter(options: LogWriterOptions): LogWriter {
         // An open row is the writer's (an end may be finishing it in place); other rows are copied.
         const open = !isRequestLogEnd(entry) && entry.open;
         queue[i] = withoutBodies(open ? entry : { ...entry });
+        if (i < spooled) onDisk = true;
       }
+      // Rows kept on disk through an outage lose their bodies there too, not only when written.
+      if (onDisk) void respool();
     },
     async flush() {
       // A drain already running may have started before the rows the caller cares about.

@@ -198,6 +198,73 @@ test("the owner deleting kept bodies reaches the relay: a request under way is l
   }
 });
 
+test("Keep bodies turned off reaches a download under way: its row keeps what the app sent before, nothing after", async () => {
+  const user = await harness.createUserWithKey();
+  await harness.reserve(user, "fetch");
+  await setKeepBodies(harness.db, user.id, "fetch", { keep: true });
+  let finish = () => {};
+  const app = http.createServer((_req, res) => {
+    res.writeHead(200, { "content-type": "text/plain", "content-length": "24" });
+    res.write("sent while on|");
+    finish = () => res.end("after off!");
+  });
+  await new Promise<void>((resolve) => app.listen(0, "127.0.0.1", resolve));
+  const port = (app.address() as AddressInfo).port;
+  const ssh = await harness.startSsh({ user, forwards: [`fetch:80:127.0.0.1:${port}`] });
+  try {
+    assert.equal(ssh.state, "live", ssh.stderr());
+    let received = "";
+    let arrived = () => {};
+    const firstPart = new Promise<void>((resolve) => {
+      arrived = resolve;
+    });
+    const ended = new Promise<void>((resolve, reject) => {
+      http
+        .get(
+          {
+            host: "127.0.0.1",
+            port: harness.httpPort,
+            path: "/file",
+            headers: { host: `fetch.${harness.config.BURROW_DOMAIN}` },
+          },
+          (res) => {
+            res.setEncoding("utf8");
+            res.on("data", (chunk: string) => {
+              received += chunk;
+              arrived();
+            });
+            res.on("end", resolve);
+          },
+        )
+        .on("error", reject);
+    });
+    await firstPart;
+    const heard = heardCommand(
+      (command) =>
+        command.type === "access-changed" && command.name === "fetch" && command.keepBodies === false,
+    );
+    await setKeepBodies(harness.db, user.id, "fetch", { keep: false });
+    await heard;
+    finish();
+    await ended;
+    assert.equal(received, "sent while on|after off!");
+    const row = await harness.waitFor(
+      () =>
+        harness.db.requestLog.findFirst({
+          where: { name: "fetch", path: "/file" },
+          omit: { responseBody: false },
+        }),
+      "the download's row",
+    );
+    assert.equal(Buffer.from(row.responseBody ?? []).toString(), "sent while on|");
+    assert.equal(row.bytesOut, 24n, "all of it is still counted");
+  } finally {
+    ssh.kill();
+    app.closeAllConnections();
+    await new Promise((resolve) => app.close(resolve));
+  }
+});
+
 test("Keep bodies turned off reaches a WebSocket still open: its row keeps what was said before, nothing after", async () => {
   const user = await harness.createUserWithKey();
   await harness.reserve(user, "talk");

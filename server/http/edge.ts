@@ -21,7 +21,7 @@ import { type PeerLookup, ProxyHeaderGate } from "../proxy-protocol/proxy-header
 import type { TunnelRegistry } from "../registry.ts";
 import { type AccessGate, publicAccess } from "./access.ts";
 import { createDispatcher, type Dispatch, forwardedFactsOf } from "./dispatch.ts";
-import { answeredByRelay, ExchangeRecorder, OPEN_PROGRESS_MS } from "./exchange.ts";
+import { answeredByRelay, ExchangeRecorder, LONG_RESPONSE_MS, OPEN_PROGRESS_MS } from "./exchange.ts";
 import { httpsRedirectLocation } from "./https-redirect.ts";
 import { readOfflineBody } from "./offline-body.ts";
 import { PAGES } from "./pages.ts";
@@ -68,6 +68,8 @@ export interface HttpEdgeDeps {
   keptInFlightMax?: number;
   /** How often open connections' rows are brought up to date (default OPEN_PROGRESS_MS; tests shorten it). */
   openProgressMs?: number;
+  /** After how long a response still being sent is written open (default LONG_RESPONSE_MS; tests shorten it). */
+  longResponseMs?: number;
 }
 
 export interface HttpEdge {
@@ -157,6 +159,9 @@ export function createHttpEdge(deps: HttpEdgeDeps): HttpEdge {
   const recorder = new ExchangeRecorder(logWriter, { logHeaders: config.BURROW_LOG_HEADERS });
   const progressTimer = setInterval(() => recorder.progress(), deps.openProgressMs ?? OPEN_PROGRESS_MS);
   progressTimer.unref();
+  const longResponseMs = deps.longResponseMs ?? LONG_RESPONSE_MS;
+  const longResponseTimer = setInterval(() => recorder.openLongResponses(longResponseMs), longResponseMs);
+  longResponseTimer.unref();
   const upgraded = new Set<Duplex>();
   const servers: http.Server[] = [];
   /** Listeners that read PROXY headers before handing connections to a server in `servers`. */
@@ -448,6 +453,7 @@ export function createHttpEdge(deps: HttpEdgeDeps): HttpEdge {
       closing ??= (async () => {
         draining = true;
         clearInterval(progressTimer);
+        clearInterval(longResponseTimer);
         stopCertificateWatch?.();
         // server.close() stops accepting and closes idle keep-alive connections; busy ones get
         // their current response (or a 503 for a new request) with Connection: close.

@@ -119,6 +119,13 @@ const CHECKPOINT_MS = 1_000;
  */
 export const OPEN_PROGRESS_MS = 60_000;
 
+/**
+ * An ordinary response still being sent this long after its request arrived (a big download, a
+ * slow app streaming a page) is written open like an event stream, so the log shows it while it
+ * lasts instead of only once it ends; the edge looks this often (ExchangeRecorder.openLongResponses).
+ */
+export const LONG_RESPONSE_MS = 10_000;
+
 /** An exchange whose row was written open, with when it was last brought up to date and the bytes it had moved then. */
 interface OpenExchange {
   readonly exchange: Exchange;
@@ -128,6 +135,13 @@ interface OpenExchange {
 
 function movedBytes(exchange: Exchange): number {
   return exchange.bytesIn + exchange.bytesOut;
+}
+
+/** An exchange of this name keeps what it kept so far and nothing more. */
+function stopKeeping(exchange: Exchange, name: string): void {
+  if (exchange.name !== name || !exchange.bodies) return;
+  exchange.bodies.request.stop();
+  exchange.bodies.response.stop();
 }
 
 /** Nginx's convention for "the client closed the connection before a response was sent". */
@@ -150,6 +164,8 @@ export class ExchangeRecorder {
   readonly #logHeaders: boolean;
   /** Exchanges whose row was written open, by key. */
   readonly #open = new Map<string, OpenExchange>();
+  /** Ordinary responses under way (headers sent, body still going), not written open (yet). */
+  readonly #responding = new Set<Exchange>();
   /**
    * Names whose kept bodies their owner deleted, with when (performance.now()): an exchange that
    * started before then keeps nothing, so the deletion also covers requests under way and
@@ -179,9 +195,29 @@ export class ExchangeRecorder {
     this.#logWriter.push(row);
   }
 
+  /**
+   * The app's answer to an ordinary request started: if it is still being sent when
+   * openLongResponses next looks LONG_RESPONSE_MS after its arrival, its row is written open.
+   */
+  responding(exchange: Exchange): void {
+    if (exchange.finished || exchange.streamKey !== null || !this.#logWriter) return;
+    this.#responding.add(exchange);
+  }
+
+  /** Writes open the rows of responses (see responding) under way for at least `minAgeMs`. */
+  openLongResponses(minAgeMs: number): void {
+    const now = performance.now();
+    for (const exchange of this.#responding) {
+      if (now - exchange.start < minAgeMs) continue;
+      this.#responding.delete(exchange);
+      this.open(exchange);
+    }
+  }
+
   finish(exchange: Exchange): void {
     if (exchange.finished) return;
     exchange.finished = true;
+    this.#responding.delete(exchange);
     this.#dropDeletedBodies(exchange);
     const durationMs = performance.now() - exchange.start;
     if (exchange.status === 0) exchange.status = CLIENT_CLOSED_STATUS;
@@ -260,11 +296,8 @@ export class ExchangeRecorder {
    * nothing more (the next requests keep none, by the access state the relay then reads again).
    */
   keepingStopped(name: string): void {
-    for (const { exchange } of this.#open.values()) {
-      if (exchange.name !== name || !exchange.bodies) continue;
-      exchange.bodies.request.stop();
-      exchange.bodies.response.stop();
-    }
+    for (const { exchange } of this.#open.values()) stopKeeping(exchange, name);
+    for (const exchange of this.#responding) stopKeeping(exchange, name);
   }
 
   #bodiesDeletedSince(exchange: Exchange): boolean {

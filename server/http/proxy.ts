@@ -180,6 +180,8 @@ export function proxyRequest(
         if (streaming === "event-stream") deps.recorder.open(exchange);
       } else {
         writeHeldHead = writeHead;
+        // A long download goes into the log while it lasts (LONG_RESPONSE_MS).
+        deps.recorder.responding(exchange);
       }
     },
     onResponseData(controller, chunk) {

@@ -68,6 +68,7 @@ export async function startEdgeTestRelay(options: {
   replayReadMs?: number;
   keptInFlightMax?: number;
   openProgressMs?: number;
+  longResponseMs?: number;
 }): Promise<EdgeTestRelay> {
   const config = loadEnv({
     BURROW_DOMAIN: TEST_DOMAIN,
@@ -93,6 +94,7 @@ export async function startEdgeTestRelay(options: {
     replayReadMs: options.replayReadMs,
     keptInFlightMax: options.keptInFlightMax,
     openProgressMs: options.openProgressMs,
+    longResponseMs: options.longResponseMs,
   });
   const { httpPort, httpsPort } = await edge.listen();
 

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import type { NewRequestLog } from "../lib/request-logs/row.ts";
-import { copyData } from "./log-copy.ts";
+import { CopyBlock, copyData, parseCopyData } from "./log-copy.ts";
 
 function row(path: string, requestHeaders: string | null = null): NewRequestLog {
   return {
@@ -77,4 +77,50 @@ test("a row written open carries its flag and key", () => {
 
 test("no rows, no data", () => {
   assert.deepEqual([...copyData([])], []);
+});
+
+test("rows in a COPY block read back exactly as they were queued", () => {
+  const rows: NewRequestLog[] = [
+    row("/a\tb\\c\nd\re"),
+    { ...row("/é😀"), sessionId: "s1", userAgent: "ua \\ x", error: "client_aborted", status: 499 },
+    { ...row("/share"), admission: "SHARE_LINK", shareLinkId: "l1", accessPage: "link_opened" },
+    {
+      ...row("/replay"),
+      admission: "REPLAY",
+      replayOf: "9007199254740993",
+      requestHeaders: '[["a","b\\tc"]]',
+    },
+    {
+      ...row("/kept"),
+      requestBody: "00ff",
+      responseBody: "",
+      frameTimes: '{"visitor":[]}',
+      durationMs: 0.123456789,
+    },
+  ];
+  const block = new CopyBlock();
+  for (const r of rows) assert.equal(block.add(r), true);
+  assert.equal(block.count, rows.length);
+  assert.deepEqual([...block.names], ["app"]);
+  assert.deepEqual(block.rows(), rows);
+  assert.deepEqual(Buffer.concat([...copyData([block])]), Buffer.concat([...copyData(rows)]));
+});
+
+test("a COPY block grows to 64 KiB, then says it is full; a larger row fits in an empty one", () => {
+  const block = new CopyBlock();
+  let added = 0;
+  while (block.add(row(`/${added}/${"x".repeat(100)}`))) added += 1;
+  assert.ok(added > 100, `${added} rows`);
+  assert.ok(block.data().length <= 64 * 1024);
+  assert.deepEqual(
+    block.rows().map((r) => r.path),
+    Array.from({ length: added }, (_, i) => `/${i}/${"x".repeat(100)}`),
+  );
+  const big = new CopyBlock();
+  assert.equal(big.add(row("/big", "h".repeat(100_000))), true);
+  assert.equal(big.rows()[0]?.requestHeaders?.length, 100_000);
+});
+
+test("COPY data not written by Burrow is refused, not guessed at", () => {
+  assert.throws(() => parseCopyData("a\tb\n"), /2 fields/);
 });

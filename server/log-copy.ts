@@ -1,4 +1,5 @@
 import type { NewRequestLog } from "../lib/request-logs/row.ts";
+import { storedRowSchema } from "./log-spool.ts";
 
 /**
  * The COPY a batch of request log rows goes through (text format, columns in the order copyText
@@ -34,7 +35,7 @@ function bytea(hex: string | null): string {
 
 /**
  * The rows as COPY text-format data (UTF-8), one line per row, values stored exactly as given, in
- * chunks of about 64 KiB made as the COPY consumes them.
+ * chunks of about 64 KiB made as the COPY consumes them; a CopyBlock's rows go as the block holds them.
  *
  * Not one string for the batch: a batch is a second's worth of rows (thousands under load), and
  * each line's template makes a chain of intermediate strings that a joined string keeps alive until
@@ -42,11 +43,21 @@ function bytea(hex: string | null): string {
  * connections), growing the relay's heap, and RSS, by tens of MB between full collections. Here a
  * line is garbage once copied into its chunk, and a chunk once sent: both die young.
  */
-export function* copyData(rows: readonly NewRequestLog[]): Generator<Buffer> {
+export function* copyData(rows: readonly (NewRequestLog | CopyBlock)[]): Generator<Buffer> {
   let chunk = Buffer.allocUnsafe(COPY_CHUNK_BYTES);
   let length = 0;
   for (const r of rows) {
-    const line = `${r.at.toISOString()}\t${text(r.name)}\t${text(r.sessionId)}\t${text(r.method)}\t${text(r.path)}\t${r.status}\t${r.durationMs}\t${r.bytesIn}\t${r.bytesOut}\t${text(r.clientIp)}\t${text(r.userAgent)}\t${r.upgrade ? "t" : "f"}\t${r.admission}\t${text(r.shareLinkId)}\t${text(r.error)}\t${text(r.accessPage)}\t${text(r.requestHeaders)}\t${text(r.responseHeaders)}\t${bytea(r.requestBody)}\t${bytea(r.responseBody)}\t${bytea(r.responseBodyDecoded)}\t${text(r.replayOf)}\t${r.open ? "t" : "f"}\t${text(r.streamKey)}\t${text(r.frameTimes)}\n`;
+    if (r instanceof CopyBlock) {
+      // Already COPY data: sent as it is, after what was gathered before it.
+      if (length > 0) {
+        yield chunk.subarray(0, length);
+        chunk = Buffer.allocUnsafe(COPY_CHUNK_BYTES);
+        length = 0;
+      }
+      if (r.count > 0) yield r.data();
+      continue;
+    }
+    const line = copyLine(r);
     // UTF-8 takes at most 3 bytes per UTF-16 code unit.
     const most = line.length * 3;
     if (length + most > chunk.length) {
@@ -63,6 +74,117 @@ export function* copyData(rows: readonly NewRequestLog[]): Generator<Buffer> {
     }
   }
   if (length > 0) yield chunk.subarray(0, length);
+}
+
+/** One row as a line of COPY text-format data, in COPY_SQL's column order. */
+export function copyLine(r: NewRequestLog): string {
+  return `${r.at.toISOString()}\t${text(r.name)}\t${text(r.sessionId)}\t${text(r.method)}\t${text(r.path)}\t${r.status}\t${r.durationMs}\t${r.bytesIn}\t${r.bytesOut}\t${text(r.clientIp)}\t${text(r.userAgent)}\t${r.upgrade ? "t" : "f"}\t${r.admission}\t${text(r.shareLinkId)}\t${text(r.error)}\t${text(r.accessPage)}\t${text(r.requestHeaders)}\t${text(r.responseHeaders)}\t${bytea(r.requestBody)}\t${bytea(r.responseBody)}\t${bytea(r.responseBodyDecoded)}\t${text(r.replayOf)}\t${r.open ? "t" : "f"}\t${text(r.streamKey)}\t${text(r.frameTimes)}\n`;
+}
+
+/**
+ * Rows already turned into COPY data when they were queued, in one buffer that grows as rows are
+ * added (from 1 KiB, doubling, to 64 KiB; a row larger than that gets a block of its own).
+ *
+ * Why: rows wait up to a second for their write, and a second is several young-generation
+ * collections at 64 busy connections, so every queued row object (with its Date and strings) was
+ * copied twice and promoted to the old generation, to be marked and swept there: about half of what
+ * logging cost the relay (bench/request-logging.ts, CPU profiles). Bytes in a Buffer live outside
+ * V8's heap; the block is one small object whatever it holds.
+ */
+export class CopyBlock {
+  #bytes = Buffer.allocUnsafe(BLOCK_START_BYTES);
+  #length = 0;
+  /** Rows in the block. */
+  count = 0;
+  /** The names of its rows, for announcing them once written. */
+  readonly names = new Set<string>();
+
+  /** Adds a row, unless the block is full: then false, and the caller starts another block. */
+  add(row: NewRequestLog): boolean {
+    const line = copyLine(row);
+    // UTF-8 takes at most 3 bytes per UTF-16 code unit.
+    const most = line.length * 3;
+    if (this.#length + most > this.#bytes.length) {
+      const needed = this.#length + most;
+      if (this.count > 0 && needed > BLOCK_MAX_BYTES) return false;
+      const grown = Buffer.allocUnsafe(Math.max(needed, Math.min(this.#bytes.length * 2, BLOCK_MAX_BYTES)));
+      this.#bytes.copy(grown, 0, 0, this.#length);
+      this.#bytes = grown;
+    }
+    this.#length += this.#bytes.write(line, this.#length);
+    this.count += 1;
+    this.names.add(row.name);
+    return true;
+  }
+
+  /** The block's COPY data. */
+  data(): Buffer {
+    return this.#bytes.subarray(0, this.#length);
+  }
+
+  /** The block's rows read back (for the spool and the Prisma runner, which need them as rows). */
+  rows(): NewRequestLog[] {
+    return parseCopyData(this.data().toString("utf8"));
+  }
+}
+
+const BLOCK_START_BYTES = 1024;
+const BLOCK_MAX_BYTES = 64 * 1024;
+
+const UNESCAPES: Record<string, string> = { "\\": "\\", t: "\t", n: "\n", r: "\r" };
+
+/** A COPY text-format value as written by text(): null for \N, escapes undone. */
+function untext(value: string): string | null {
+  if (value === NULL) return null;
+  return value.includes("\\") ? value.replace(/\\(.)/g, (_, c: string) => UNESCAPES[c] ?? c) : value;
+}
+
+/** A value written by bytea(): its hex, or null. */
+function unbytea(value: string): string | null {
+  return value === NULL ? null : value.slice(3);
+}
+
+/**
+ * Rows from COPY data written by copyLine, checked by the spool's schema (the shape a row has when
+ * read back from anywhere outside the process).
+ */
+export function parseCopyData(data: string): NewRequestLog[] {
+  const rows: NewRequestLog[] = [];
+  for (const line of data.split("\n")) {
+    if (line === "") continue;
+    const f = line.split("\t");
+    if (f.length !== 25) throw new Error(`a COPY line has ${f.length} fields, not 25`);
+    rows.push(
+      storedRowSchema.parse({
+        at: f[0],
+        name: untext(f[1]!),
+        sessionId: untext(f[2]!),
+        method: untext(f[3]!),
+        path: untext(f[4]!),
+        status: Number(f[5]),
+        durationMs: Number(f[6]),
+        bytesIn: Number(f[7]),
+        bytesOut: Number(f[8]),
+        clientIp: untext(f[9]!),
+        userAgent: untext(f[10]!),
+        upgrade: f[11] === "t",
+        admission: f[12],
+        shareLinkId: untext(f[13]!),
+        error: untext(f[14]!),
+        accessPage: untext(f[15]!),
+        requestHeaders: untext(f[16]!),
+        responseHeaders: untext(f[17]!),
+        requestBody: unbytea(f[18]!),
+        responseBody: unbytea(f[19]!),
+        responseBodyDecoded: unbytea(f[20]!),
+        replayOf: untext(f[21]!),
+        open: f[22] === "t",
+        streamKey: untext(f[23]!),
+        frameTimes: untext(f[24]!),
+      }),
+    );
+  }
+  return rows;
 }
 
 const COPY_CHUNK_BYTES = 64 * 1024;

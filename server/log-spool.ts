@@ -17,8 +17,11 @@ import {
 /** The spool's name in BURROW_DATA_DIR. */
 export const LOG_SPOOL_FILE = "request-log-spool.jsonl";
 
-/** One spooled row as read back: the file is ours, but a crash can cut its last line short. */
-const spooledRowSchema = z.object({
+/**
+ * A row as read back from outside the process (the spool file, a queued COPY block): checked, as a
+ * crash can cut the spool's last line short.
+ */
+export const storedRowSchema = z.object({
   at: z.coerce.date().refine((date) => !Number.isNaN(date.getTime())),
   name: z.string(),
   sessionId: z.string().nullable(),
@@ -68,7 +71,7 @@ const spooledEndSchema = z.object({
   frameTimes: z.string().nullable().default(null),
 }) satisfies z.ZodType<RequestLogEnd>;
 
-const spooledEntrySchema = z.union([spooledEndSchema, spooledRowSchema]);
+const spooledEntrySchema = z.union([spooledEndSchema, storedRowSchema]);
 
 /**
  * Request-log rows the database could not take yet, kept in a file (JSON lines) in the data

@@ -559,6 +559,71 @@ test("stopped during an outage: the queued rows are kept on disk, and the next s
   }
 });
 
+test("rows queued as COPY data while the database was up are kept whole through an outage and a stop", async () => {
+  const name = "spool-copied";
+  const dir = mkdtempSync(join(tmpdir(), "burrow-spool-"));
+  // Can COPY, so rows go into blocks at first; the database is gone when the write comes.
+  const gone: SqlRunner = {
+    query: UNREACHABLE.query,
+    copyFrom: () => Promise.reject(new Error("connect ECONNREFUSED 127.0.0.1:5432")),
+  };
+  const tricky = ["/tab\there", "/back\\slash", "/new\nline", "/é😀", "/'; DROP TABLE x; --"];
+  try {
+    const first = createLogWriter({
+      sql: gone,
+      maxQueue: 100,
+      logger: recordingLogger(),
+      spool: spoolIn(dir),
+    });
+    for (const [i, path] of tricky.entries())
+      first.push(
+        row(i, { name, path, userAgent: i === 0 ? null : "ua\tx", replayOf: i === 1 ? "42" : null }),
+      );
+    await first.close();
+    assert.deepEqual(spooledPaths(spoolIn(dir)), tricky);
+
+    const next = createLogWriter({
+      sql: pool,
+      maxQueue: 100,
+      logger: recordingLogger(),
+      spool: spoolIn(dir),
+    });
+    await until(
+      async () => (await storedPaths(name)).length === tricky.length,
+      "the kept rows to be written",
+    );
+    await next.close();
+    const stored = await testDb.db.requestLog.findMany({ where: { name }, orderBy: { id: "asc" } });
+    assert.deepEqual(
+      stored.map((r) => [r.path, r.userAgent, r.replayOf]),
+      tricky.map((path, i) => [path, i === 0 ? null : "ua\tx", i === 1 ? 42n : null]),
+    );
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test("a name's rows are stored in the order they came, those with bodies among them; other names' plain rows do not wait", async () => {
+  const name = "in-order";
+  const writer = createLogWriter({
+    sql: pool,
+    maxQueue: 100,
+    logger: recordingLogger(),
+    flushIntervalMs: 60_000,
+  });
+  writer.push(row(0, { name }));
+  writer.push(row(1, { name, requestBody: "0a" }));
+  writer.push(row(2, { name }));
+  writer.push(row(3, { name: "in-order-other" }));
+  writer.push(row(4, { name }));
+  assert.equal(writer.stats().queued, 5);
+  await writer.flush();
+  assert.deepEqual(await storedPaths(name), ["/r/0", "/r/1", "/r/2", "/r/4"]);
+  assert.deepEqual(await storedPaths("in-order-other"), ["/r/3"]);
+  assert.deepEqual(writer.stats(), { queued: 0, written: 5, dropped: 0 });
+  await writer.close();
+});
+
 test("a crash during an outage loses none of the rows queued before the last retry", async () => {
   const name = "spool-crash";
   const dir = mkdtempSync(join(tmpdir(), "burrow-spool-"));

@@ -7,7 +7,7 @@ import {
   type RequestLogEntry,
   withoutBodies,
 } from "../lib/request-logs/row.ts";
-import { COPY_SQL, copyData } from "./log-copy.ts";
+import { COPY_SQL, CopyBlock, copyData } from "./log-copy.ts";
 import type { SqlRunner } from "./log-database.ts";
 import type { LogSpool } from "./log-spool.ts";
 
@@ -87,6 +87,11 @@ const PROMPT_WRITE_MS = 50;
 const BATCH_SIZE = 20_000;
 const MAX_BODY_CHARS = 64 * 1024 * 1024;
 
+/** A closed row without bodies: nothing will change it once queued (see CopyBlock). */
+function isPlain(row: NewRequestLog): boolean {
+  return !row.open && row.streamKey === null && bodyChars(row) === 0;
+}
+
 function bodyChars(row: RequestLogEntry): number {
   return (
     (row.requestBody?.length ?? 0) +
@@ -156,6 +161,28 @@ export function createLogWriter(options: LogWriterOptions): LogWriter {
 
   const queue: RequestLogEntry[] = [];
   /**
+   * Plain rows (closed, no bodies: most rows under load) waiting for the next write, already as
+   * COPY data (CopyBlock says why), oldest first. Only while the runner can COPY and the database
+   * takes rows; every other entry, and every row during an outage, waits in `queue`.
+   */
+  const blocks: CopyBlock[] = [];
+  let blockRows = 0;
+  const copyFrom = sql.copyFrom?.bind(sql);
+  /**
+   * Rows (not ends) in `queue`, by name: a plain row of a name that has rows there queues behind
+   * them instead of going into a block (blocks are written first), so a name's rows are stored in
+   * the order they came.
+   */
+  const queuedRowsOf = new Map<string, number>();
+  function counted(entry: RequestLogEntry, change: 1 | -1): void {
+    if (isRequestLogEnd(entry)) return;
+    const count = (queuedRowsOf.get(entry.name) ?? 0) + change;
+    if (count > 0) queuedRowsOf.set(entry.name, count);
+    else queuedRowsOf.delete(entry.name);
+  }
+  /** Rows and ends waiting, in `queue` and in `blocks`. */
+  const waiting = () => queue.length + blockRows;
+  /**
    * Open rows still queued and neither being written nor spooled, by key: an end that arrives
    * while its row waits here finishes the row in place (a WebSocket that lasted less than a
    * second costs one row, not a row and an update).
@@ -204,7 +231,7 @@ export function createLogWriter(options: LogWriterOptions): LogWriter {
     const at = Math.max(now + PROMPT_WRITE_MS, lastWriteAt + flushIntervalMs, retryAt);
     writeTimer = setTimeout(() => {
       writeTimer = undefined;
-      if (queue.length === 0) return;
+      if (waiting() === 0) return;
       // Planned during a write that then failed: wait for the backoff it set.
       if (Date.now() < retryAt) scheduleWrite();
       else void drain();
@@ -219,7 +246,7 @@ export function createLogWriter(options: LogWriterOptions): LogWriter {
     logger.warn("request log: queue full, rows dropped", {
       dropped: dropped - droppedReported,
       droppedTotal: dropped,
-      queued: queue.length,
+      queued: waiting(),
     });
     droppedReported = dropped;
     lastReportAt = now;
@@ -246,9 +273,9 @@ export function createLogWriter(options: LogWriterOptions): LogWriter {
    * Tells dashboards which names have new rows (lib/request-logs/announcements.ts). The rows are
    * already stored, so a failure here is not retried: open logs catch up on their next poll.
    */
-  async function announce(rows: RequestLogEntry[]): Promise<void> {
+  async function announce(names: Iterable<string>): Promise<void> {
     try {
-      await sql.query(ANNOUNCE_SQL, [[...new Set(rows.map((row) => row.name))]]);
+      await sql.query(ANNOUNCE_SQL, [[...new Set(names)]]);
     } catch {
       // The next insert tells whether the database is down, and reports it.
     }
@@ -321,12 +348,30 @@ export function createLogWriter(options: LogWriterOptions): LogWriter {
     running ??= (async () => {
       lastWriteAt = Date.now();
       // Still in an outage: what arrived since the last attempt goes to disk before trying again.
-      if (failing) await spoolNew();
+      if (failing) {
+        unblock(blocks.splice(0));
+        await spoolNew();
+      }
+      let copied = blocks.splice(0);
       let due = queue.length;
       // Rows first, then ends (each end's row is before it, so still written before it): two
       // statements a write. Not while rows are in the spool, which must stay in the queue's order.
       if (spooled === 0) rowsBeforeEnds(due);
       try {
+        if (copied.length > 0 && copyFrom) {
+          const rows = copied.reduce((sum, block) => sum + block.count, 0);
+          try {
+            await copyFrom(COPY_SQL, copyData(copied));
+            written += rows;
+          } catch (error) {
+            if (!(await databaseAnswers())) throw error;
+            refuse(rows, error);
+          }
+          blockRows -= rows;
+          const names = copied.flatMap((block) => [...block.names]);
+          copied = [];
+          await announce(names);
+        }
         while (due > 0) {
           const batch = nextBatch(due);
           due -= batch.length;
@@ -343,10 +388,7 @@ export function createLogWriter(options: LogWriterOptions): LogWriter {
             // drop the batch. Logged at most once per report interval, like drops.
             shift(batch.length);
             await unspool(batch.length);
-            dropped += batch.length;
-            refused += batch.length;
-            lastRefusal = error instanceof Error ? error.message.slice(0, 300) : String(error);
-            reportRefused(false);
+            refuse(batch.length, error);
             continue;
           }
           // Rows pushed during the insert were appended after the batch: keep those.
@@ -358,16 +400,19 @@ export function createLogWriter(options: LogWriterOptions): LogWriter {
             failing = false;
             retryDelayMs = 0;
             logger.info("request log: database reachable again, writing queued rows", {
-              queued: queue.length,
+              queued: waiting(),
             });
           }
           await unspool(batch.length);
-          await announce(batch);
+          await announce(batch.map((entry) => entry.name));
         }
       } catch (error) {
+        // In an outage every row waits in the queue, where it can be spooled: blocks are read back.
+        unblock(copied);
+        unblock(blocks.splice(0));
         if (!failing) {
           logger.warn("request log: cannot write to the database, keeping rows in memory", {
-            queued: queue.length,
+            queued: waiting(),
             max: maxQueue,
             error: error instanceof Error ? error.message.slice(0, 300) : String(error),
           });
@@ -379,7 +424,7 @@ export function createLogWriter(options: LogWriterOptions): LogWriter {
       } finally {
         running = undefined;
         // Rows left wait for the next write: after the backoff, or a flush interval from this one.
-        if (queue.length > 0) scheduleWrite();
+        if (waiting() > 0) scheduleWrite();
       }
     })();
     return running;
@@ -390,6 +435,7 @@ export function createLogWriter(options: LogWriterOptions): LogWriter {
   if (leftover.length > 0) {
     for (const row of leftover) {
       queue.push(row);
+      counted(row, 1);
       queuedBodyChars += bodyChars(row);
     }
     spooled = leftover.length;
@@ -400,9 +446,32 @@ export function createLogWriter(options: LogWriterOptions): LogWriter {
     scheduleWrite();
   }
 
+  /** Drops rows the database refused (a bug or a schema problem, not an outage), counted. */
+  function refuse(rows: number, error: unknown): void {
+    dropped += rows;
+    refused += rows;
+    lastRefusal = error instanceof Error ? error.message.slice(0, 300) : String(error);
+    reportRefused(false);
+  }
+
+  /**
+   * Puts the rows of these blocks (taken out of `blocks`) into the queue, after what is spooled:
+   * they were queued before the rows behind it, give or take the moment.
+   */
+  function unblock(taken: CopyBlock[]): void {
+    if (taken.length === 0) return;
+    const rows = taken.flatMap((block) => block.rows());
+    blockRows -= rows.length;
+    queue.splice(spooled, 0, ...rows);
+    for (const row of rows) counted(row, 1);
+  }
+
   /** Takes `count` rows off the front of the queue. */
   function shift(count: number): void {
-    for (const row of queue.splice(0, count)) queuedBodyChars -= bodyChars(row);
+    for (const row of queue.splice(0, count)) {
+      queuedBodyChars -= bodyChars(row);
+      counted(row, -1);
+    }
   }
 
   /** The next statement's entries: rows or ends (not both), from the front of the first `due`. */
@@ -496,15 +565,33 @@ export function createLogWriter(options: LogWriterOptions): LogWriter {
           return;
         }
       }
-      if (queue.length >= maxQueue) {
+      if (waiting() >= maxQueue) {
         dropped += 1;
         return;
       }
-      // A copy when bodies are dropped: the caller's object is not ours to change.
-      if (!bodiesFit(entry)) entry = withoutBodies({ ...entry });
-      queue.push(entry);
-      if (!isRequestLogEnd(entry) && entry.open && entry.streamKey) awaitingEnd.set(entry.streamKey, entry);
-      if (queue.length >= batchSize && !running && !failing) void drain();
+      if (
+        copyFrom &&
+        !failing &&
+        spooled === 0 &&
+        !isRequestLogEnd(entry) &&
+        isPlain(entry) &&
+        !queuedRowsOf.has(entry.name)
+      ) {
+        const last = blocks.at(-1);
+        if (!last?.add(entry)) {
+          const block = new CopyBlock();
+          block.add(entry);
+          blocks.push(block);
+        }
+        blockRows += 1;
+      } else {
+        // A copy when bodies are dropped: the caller's object is not ours to change.
+        if (!bodiesFit(entry)) entry = withoutBodies({ ...entry });
+        queue.push(entry);
+        counted(entry, 1);
+        if (!isRequestLogEnd(entry) && entry.open && entry.streamKey) awaitingEnd.set(entry.streamKey, entry);
+      }
+      if (waiting() >= batchSize && !running && !failing) void drain();
       else scheduleWrite();
     },
     dropBodies(name) {
@@ -525,7 +612,7 @@ export function createLogWriter(options: LogWriterOptions): LogWriter {
     async flush() {
       // A drain already running may have started before the rows the caller cares about.
       if (running) await running;
-      if (queue.length > 0) await drain();
+      if (waiting() > 0) await drain();
     },
     async close() {
       if (closed) return;
@@ -534,7 +621,9 @@ export function createLogWriter(options: LogWriterOptions): LogWriter {
       clearTimeout(writeTimer);
       writeTimer = undefined;
       if (running) await running;
-      if (queue.length > 0) await drain();
+      if (waiting() > 0) await drain();
+      // Nothing is pushed any more: what a write left in blocks waits in the queue from here on.
+      unblock(blocks.splice(0));
       // Rows dropped by a full queue are reported first; the rows lost here are reported as lost,
       // not again as "queue full".
       reportDropped(true);
@@ -559,7 +648,7 @@ export function createLogWriter(options: LogWriterOptions): LogWriter {
       reportRefused(true);
     },
     stats() {
-      return { queued: queue.length, written, dropped };
+      return { queued: waiting(), written, dropped };
     },
   };
 }

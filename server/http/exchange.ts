@@ -56,6 +56,8 @@ export interface Exchange {
   replayOf: string | null;
   /** Set when its row was written open (ExchangeRecorder.open): finish() then writes its end. */
   streamKey: string | null;
+  /** Its place among the recorder's responses under way (ExchangeRecorder.responding), or -1. */
+  respondingSlot: number;
   finished: boolean;
 }
 
@@ -96,6 +98,7 @@ export function startExchange(fields: ExchangeStart): Exchange {
     bodies: null,
     replayOf: null,
     streamKey: null,
+    respondingSlot: -1,
     finished: false,
   };
 }
@@ -165,7 +168,13 @@ export class ExchangeRecorder {
   /** Exchanges whose row was written open, by key. */
   readonly #open = new Map<string, OpenExchange>();
   /** Ordinary responses under way (headers sent, body still going), not written open (yet). */
-  readonly #responding = new Set<Exchange>();
+  readonly #responding: (Exchange | undefined)[] = [];
+  /**
+   * Free places in #responding. Slots, not a Set: at 64 busy connections a Set that every response
+   * joined and left made V8 promote about 0.5 KB a request to its old generation (--trace-gc-nvp),
+   * some 40 % more GC work than the whole rest of the request path.
+   */
+  readonly #freeSlots: number[] = [];
   /**
    * Names whose kept bodies their owner deleted, with when (performance.now()): an exchange that
    * started before then keeps nothing, so the deletion also covers requests under way and
@@ -201,15 +210,18 @@ export class ExchangeRecorder {
    */
   responding(exchange: Exchange): void {
     if (exchange.finished || exchange.streamKey !== null || !this.#logWriter) return;
-    this.#responding.add(exchange);
+    if (exchange.respondingSlot >= 0) return;
+    const slot = this.#freeSlots.pop() ?? this.#responding.length;
+    this.#responding[slot] = exchange;
+    exchange.respondingSlot = slot;
   }
 
   /** Writes open the rows of responses (see responding) under way for at least `minAgeMs`. */
   openLongResponses(minAgeMs: number): void {
     const now = performance.now();
     for (const exchange of this.#responding) {
-      if (now - exchange.start < minAgeMs) continue;
-      this.#responding.delete(exchange);
+      if (!exchange || now - exchange.start < minAgeMs) continue;
+      this.#leave(exchange);
       this.open(exchange);
     }
   }
@@ -217,7 +229,7 @@ export class ExchangeRecorder {
   finish(exchange: Exchange): void {
     if (exchange.finished) return;
     exchange.finished = true;
-    this.#responding.delete(exchange);
+    this.#leave(exchange);
     this.#dropDeletedBodies(exchange);
     const durationMs = performance.now() - exchange.start;
     if (exchange.status === 0) exchange.status = CLIENT_CLOSED_STATUS;
@@ -297,7 +309,16 @@ export class ExchangeRecorder {
    */
   keepingStopped(name: string): void {
     for (const { exchange } of this.#open.values()) stopKeeping(exchange, name);
-    for (const exchange of this.#responding) stopKeeping(exchange, name);
+    for (const exchange of this.#responding) if (exchange) stopKeeping(exchange, name);
+  }
+
+  /** Takes an exchange out of #responding, if it is there. */
+  #leave(exchange: Exchange): void {
+    const slot = exchange.respondingSlot;
+    if (slot < 0) return;
+    this.#responding[slot] = undefined;
+    this.#freeSlots.push(slot);
+    exchange.respondingSlot = -1;
   }
 
   #bodiesDeletedSince(exchange: Exchange): boolean {

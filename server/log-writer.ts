@@ -30,8 +30,8 @@ export interface LogWriter {
    */
   push(entry: RequestLogEntry): void;
   /**
-   * Clears the kept bodies of this name's queued rows and ends (its owner deleted them). A write
-   * already under way and the spool file (database outage) keep theirs.
+   * Clears the kept bodies of this name's queued rows and ends (its owner deleted them), in the
+   * spool file too (database outage). A write already under way keeps theirs.
    */
   dropBodies(name: string): void;
   /** Writes everything queued so far, unless the database fails; never rejects. */

@@ -171,8 +171,8 @@ export class ExchangeRecorder {
   readonly #responding: (Exchange | undefined)[] = [];
   /**
    * Free places in #responding. Slots, not a Set: at 64 busy connections a Set that every response
-   * joined and left made V8 promote about 0.5 KB a request to its old generation (--trace-gc-nvp),
-   * some 40 % more GC work than the whole rest of the request path.
+   * joined and left made V8 promote about 0.5 KB a request to its old generation, six times what
+   * the rest of the request path promotes (--trace-gc-nvp: 67 MB against 9 MB per 100,000 requests).
    */
   readonly #freeSlots: number[] = [];
   /**

@@ -102,7 +102,7 @@ test("rows in a COPY block read back exactly as they were queued", () => {
   for (const r of rows) assert.equal(block.add(r), true);
   assert.equal(block.count, rows.length);
   assert.deepEqual([...block.names], ["app"]);
-  assert.deepEqual(block.rows(), rows);
+  assert.deepEqual(block.rows(), { rows, unreadable: 0 });
   assert.deepEqual(Buffer.concat([...copyData([block])]), Buffer.concat([...copyData(rows)]));
 });
 
@@ -113,14 +113,21 @@ test("a COPY block grows to 64 KiB, then says it is full; a larger row fits in a
   assert.ok(added > 100, `${added} rows`);
   assert.ok(block.data().length <= 64 * 1024);
   assert.deepEqual(
-    block.rows().map((r) => r.path),
+    block.rows().rows.map((r) => r.path),
     Array.from({ length: added }, (_, i) => `/${i}/${"x".repeat(100)}`),
   );
   const big = new CopyBlock();
   assert.equal(big.add(row("/big", "h".repeat(100_000))), true);
-  assert.equal(big.rows()[0]?.requestHeaders?.length, 100_000);
+  assert.equal(big.rows().rows[0]?.requestHeaders?.length, 100_000);
 });
 
-test("COPY data not written by Burrow is refused, not guessed at", () => {
-  assert.throws(() => parseCopyData("a\tb\n"), /2 fields/);
+test("COPY lines that do not read back as rows are counted, not guessed at or thrown", () => {
+  const good = Buffer.concat([...copyData([row("/ok")])]).toString("utf8");
+  const badStatus = good.replace("\t200\t", "\tnot-a-number\t");
+  const read = parseCopyData(`a\tb\n${good}${badStatus}`);
+  assert.deepEqual(
+    read.rows.map((r) => r.path),
+    ["/ok"],
+  );
+  assert.equal(read.unreadable, 2);
 });

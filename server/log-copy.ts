@@ -122,8 +122,8 @@ export class CopyBlock {
     return this.#bytes.subarray(0, this.#length);
   }
 
-  /** The block's rows read back (for the spool and the Prisma runner, which need them as rows). */
-  rows(): NewRequestLog[] {
+  /** The block's rows read back (for the spool, which needs them as rows); see parseCopyData. */
+  rows(): { rows: NewRequestLog[]; unreadable: number } {
     return parseCopyData(this.data().toString("utf8"));
   }
 }
@@ -146,45 +146,50 @@ function unbytea(value: string): string | null {
 
 /**
  * Rows from COPY data written by copyLine, checked by the spool's schema (the shape a row has when
- * read back from anywhere outside the process).
+ * read back from anywhere outside the process). A line that does not read back (none should) is
+ * counted, never thrown: this runs while the log writer handles an outage.
  */
-export function parseCopyData(data: string): NewRequestLog[] {
+export function parseCopyData(data: string): { rows: NewRequestLog[]; unreadable: number } {
   const rows: NewRequestLog[] = [];
+  let unreadable = 0;
   for (const line of data.split("\n")) {
     if (line === "") continue;
     const f = line.split("\t");
-    if (f.length !== 25) throw new Error(`a COPY line has ${f.length} fields, not 25`);
-    rows.push(
-      storedRowSchema.parse({
-        at: f[0],
-        name: untext(f[1]!),
-        sessionId: untext(f[2]!),
-        method: untext(f[3]!),
-        path: untext(f[4]!),
-        status: Number(f[5]),
-        durationMs: Number(f[6]),
-        bytesIn: Number(f[7]),
-        bytesOut: Number(f[8]),
-        clientIp: untext(f[9]!),
-        userAgent: untext(f[10]!),
-        upgrade: f[11] === "t",
-        admission: f[12],
-        shareLinkId: untext(f[13]!),
-        error: untext(f[14]!),
-        accessPage: untext(f[15]!),
-        requestHeaders: untext(f[16]!),
-        responseHeaders: untext(f[17]!),
-        requestBody: unbytea(f[18]!),
-        responseBody: unbytea(f[19]!),
-        responseBodyDecoded: unbytea(f[20]!),
-        replayOf: untext(f[21]!),
-        open: f[22] === "t",
-        streamKey: untext(f[23]!),
-        frameTimes: untext(f[24]!),
-      }),
-    );
+    if (f.length !== 25) {
+      unreadable += 1;
+      continue;
+    }
+    const row = storedRowSchema.safeParse({
+      at: f[0],
+      name: untext(f[1]!),
+      sessionId: untext(f[2]!),
+      method: untext(f[3]!),
+      path: untext(f[4]!),
+      status: Number(f[5]),
+      durationMs: Number(f[6]),
+      bytesIn: Number(f[7]),
+      bytesOut: Number(f[8]),
+      clientIp: untext(f[9]!),
+      userAgent: untext(f[10]!),
+      upgrade: f[11] === "t",
+      admission: f[12],
+      shareLinkId: untext(f[13]!),
+      error: untext(f[14]!),
+      accessPage: untext(f[15]!),
+      requestHeaders: untext(f[16]!),
+      responseHeaders: untext(f[17]!),
+      requestBody: unbytea(f[18]!),
+      responseBody: unbytea(f[19]!),
+      responseBodyDecoded: unbytea(f[20]!),
+      replayOf: untext(f[21]!),
+      open: f[22] === "t",
+      streamKey: untext(f[23]!),
+      frameTimes: untext(f[24]!),
+    });
+    if (row.success) rows.push(row.data);
+    else unreadable += 1;
   }
-  return rows;
+  return { rows, unreadable };
 }
 
 const COPY_CHUNK_BYTES = 64 * 1024;

@@ -603,6 +603,21 @@ test("rows queued as COPY data while the database was up are kept whole through 
   }
 });
 
+test("a row that cannot be written (an invalid date) never makes push throw; it is refused and counted, others are stored", async () => {
+  const name = "invalid-date";
+  const logger = recordingLogger();
+  const writer = createLogWriter({ sql: pool, maxQueue: 100, logger, flushIntervalMs: 60_000 });
+  writer.push(row(0, { name }));
+  assert.doesNotThrow(() => writer.push(row(1, { name: "invalid-date-bad", at: new Date(Number.NaN) })));
+  writer.push(row(2, { name: "invalid-date-other" }));
+  await writer.flush();
+  assert.deepEqual(await storedPaths(name), ["/r/0"]);
+  assert.deepEqual(await storedPaths("invalid-date-other"), ["/r/2"]);
+  assert.deepEqual(writer.stats(), { queued: 0, written: 2, dropped: 1 });
+  assert.ok(logger.lines.some((l) => l.message.includes("refused rows")));
+  await writer.close();
+});
+
 test("a name's rows are stored in the order they came, those with bodies among them; other names' plain rows do not wait", async () => {
   const name = "in-order";
   const writer = createLogWriter({

@@ -460,10 +460,35 @@ export function createLogWriter(options: LogWriterOptions): LogWriter {
    */
   function unblock(taken: CopyBlock[]): void {
     if (taken.length === 0) return;
-    const rows = taken.flatMap((block) => block.rows());
-    blockRows -= rows.length;
+    const rows: NewRequestLog[] = [];
+    for (const block of taken) {
+      const read = block.rows();
+      rows.push(...read.rows);
+      blockRows -= block.count;
+      if (read.unreadable === 0) continue;
+      dropped += read.unreadable;
+      logger.error("request log: queued rows could not be read back; they are dropped", {
+        rows: read.unreadable,
+      });
+    }
     queue.splice(spooled, 0, ...rows);
     for (const row of rows) counted(row, 1);
+  }
+
+  /**
+   * Adds a plain row to the last block, or a new one. False if it cannot be written as COPY data
+   * (an invalid date): queued as an object instead, it meets the database's verdict like any row.
+   */
+  function addToBlock(row: NewRequestLog): boolean {
+    try {
+      if (blocks.at(-1)?.add(row)) return true;
+      const block = new CopyBlock();
+      block.add(row);
+      blocks.push(block);
+      return true;
+    } catch {
+      return false;
+    }
   }
 
   /** Takes `count` rows off the front of the queue. */
@@ -575,14 +600,9 @@ export function createLogWriter(options: LogWriterOptions): LogWriter {
         spooled === 0 &&
         !isRequestLogEnd(entry) &&
         isPlain(entry) &&
-        !queuedRowsOf.has(entry.name)
+        !queuedRowsOf.has(entry.name) &&
+        addToBlock(entry)
       ) {
-        const last = blocks.at(-1);
-        if (!last?.add(entry)) {
-          const block = new CopyBlock();
-          block.add(entry);
-          blocks.push(block);
-        }
         blockRows += 1;
       } else {
         // A copy when bodies are dropped: the caller's object is not ours to change.

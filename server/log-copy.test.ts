@@ -106,7 +106,7 @@ test("rows in a COPY block read back exactly as they were queued", () => {
   assert.deepEqual(Buffer.concat([...copyData([block])]), Buffer.concat([...copyData(rows)]));
 });
 
-test("a COPY block grows to 64 KiB, then says it is full; a larger row fits in an empty one", () => {
+test("a COPY block grows to 64 KiB, then says it is full; a larger row fits only in an empty one", () => {
   const block = new CopyBlock();
   let added = 0;
   while (block.add(row(`/${added}/${"x".repeat(100)}`))) added += 1;
@@ -118,6 +118,7 @@ test("a COPY block grows to 64 KiB, then says it is full; a larger row fits in a
   );
   const big = new CopyBlock();
   assert.equal(big.add(row("/big", "h".repeat(100_000))), true);
+  assert.equal(big.add(row("/next")), false);
   assert.equal(big.rows().rows[0]?.requestHeaders?.length, 100_000);
 });
 

@@ -35,7 +35,8 @@ function bytea(hex: string | null): string {
 
 /**
  * The rows as COPY text-format data (UTF-8), one line per row, values stored exactly as given, in
- * chunks of about 64 KiB made as the COPY consumes them; a CopyBlock's rows go as the block holds them.
+ * chunks of at most 64 KiB (CopyBlocks; a larger row is a chunk of its own) made as the COPY
+ * consumes them; rows queued as a CopyBlock go as the block holds them.
  *
  * Not one string for the batch: a batch is a second's worth of rows (thousands under load), and
  * each line's template makes a chain of intermediate strings that a joined string keeps alive until
@@ -44,36 +45,23 @@ function bytea(hex: string | null): string {
  * line is garbage once copied into its chunk, and a chunk once sent: both die young.
  */
 export function* copyData(rows: readonly (NewRequestLog | CopyBlock)[]): Generator<Buffer> {
-  let chunk = Buffer.allocUnsafe(COPY_CHUNK_BYTES);
-  let length = 0;
+  let block = new CopyBlock();
   for (const r of rows) {
     if (r instanceof CopyBlock) {
       // Already COPY data: sent as it is, after what was gathered before it.
-      if (length > 0) {
-        yield chunk.subarray(0, length);
-        chunk = Buffer.allocUnsafe(COPY_CHUNK_BYTES);
-        length = 0;
+      if (block.count > 0) {
+        yield block.data();
+        block = new CopyBlock();
       }
       if (r.count > 0) yield r.data();
       continue;
     }
-    const line = copyLine(r);
-    // UTF-8 takes at most 3 bytes per UTF-16 code unit.
-    const most = line.length * 3;
-    if (length + most > chunk.length) {
-      if (length > 0) yield chunk.subarray(0, length);
-      chunk = Buffer.allocUnsafe(Math.max(COPY_CHUNK_BYTES, most));
-      length = 0;
-    }
-    length += chunk.write(line, length);
-    // A row larger than a chunk was given one of its own: it leaves at once.
-    if (length >= COPY_CHUNK_BYTES) {
-      yield chunk.subarray(0, length);
-      chunk = Buffer.allocUnsafe(COPY_CHUNK_BYTES);
-      length = 0;
-    }
+    if (block.add(r)) continue;
+    yield block.data();
+    block = new CopyBlock();
+    block.add(r);
   }
-  if (length > 0) yield chunk.subarray(0, length);
+  if (block.count > 0) yield block.data();
 }
 
 /** One row as a line of COPY text-format data, in COPY_SQL's column order. */
@@ -104,9 +92,9 @@ export class CopyBlock {
     const line = copyLine(row);
     // UTF-8 takes at most 3 bytes per UTF-16 code unit.
     const most = line.length * 3;
-    if (this.#length + most > this.#bytes.length) {
-      const needed = this.#length + most;
-      if (this.count > 0 && needed > BLOCK_MAX_BYTES) return false;
+    const needed = this.#length + most;
+    if (this.count > 0 && needed > BLOCK_MAX_BYTES) return false;
+    if (needed > this.#bytes.length) {
       const grown = Buffer.allocUnsafe(Math.max(needed, Math.min(this.#bytes.length * 2, BLOCK_MAX_BYTES)));
       this.#bytes.copy(grown, 0, 0, this.#length);
       this.#bytes = grown;
@@ -191,5 +179,3 @@ export function parseCopyData(data: string): { rows: NewRequestLog[]; unreadable
   }
   return { rows, unreadable };
 }
-
-const COPY_CHUNK_BYTES = 64 * 1024;

@@ -26,6 +26,51 @@ test("states are served from memory within the TTL, shared while loading, and re
   assert.equal((await cache.get("a")).passwordVersion, 2);
 });
 
+test("a name in use is reloaded in the background after half its TTL: its requests never wait", async () => {
+  let clock = 0;
+  let loads = 0;
+  let fail = false;
+  const cache = new AccessStateCache({
+    load: async () => {
+      loads += 1;
+      if (fail) throw new Error("database down");
+      return stateWithVersion(loads);
+    },
+    ttlMs: 2_000,
+    now: () => clock,
+  });
+  const settle = () => new Promise((resolve) => setImmediate(resolve));
+  await cache.get("a");
+  clock = 999;
+  assert.equal(cache.peek("a")?.passwordVersion, 1);
+  assert.equal(loads, 1, "no reload in the first half of the TTL");
+  clock = 1_000;
+  assert.equal(cache.peek("a")?.passwordVersion, 1, "the cached state answers at once");
+  assert.equal(cache.peek("a")?.passwordVersion, 1);
+  assert.equal(loads, 2, "one background reload, however many requests");
+  await settle();
+
+  fail = true;
+  clock = 2_000;
+  assert.equal(cache.peek("a")?.passwordVersion, 2, "the reload replaced it: fresh past the first TTL");
+  assert.equal(loads, 3, "and, half its TTL old, is being reloaded in turn");
+  await settle();
+  assert.equal(cache.peek("a")?.passwordVersion, 2, "a failed refresh keeps the state until its TTL");
+  assert.equal(loads, 4, "and is tried again on the next request");
+  await settle();
+
+  fail = false;
+  clock = 2_500;
+  assert.equal(cache.peek("a")?.passwordVersion, 2);
+  assert.equal(loads, 5);
+  cache.invalidate("a");
+  await settle();
+  assert.equal(cache.peek("a"), undefined, "a refresh under way when a change is announced is not stored");
+  assert.equal((await cache.get("a")).passwordVersion, 6);
+  clock = 2_500 + 2_000;
+  assert.equal(cache.peek("a"), undefined, "past the TTL nothing is served from memory");
+});
+
 test("invalidate drops a name at once, and a load that was in flight is not stored", async () => {
   let release: ((state: NameAccessState) => void) | undefined;
   let loads = 0;

@@ -39,7 +39,8 @@ interface Loading {
  * access-changed notification) drops a name at once, and the TTL bounds how stale a state can get
  * when a notification is lost. The TTL is short while notifications may be missed and long while
  * they are known to arrive, so the first request after a quiet spell does not wait for a database
- * query it does not need. Concurrent misses for one name share one query.
+ * query it does not need; a name in use is refreshed in the background before its TTL runs out, so
+ * only a name unused for a whole TTL waits. Concurrent misses for one name share one query.
  *
  * A `scope` (the relay passes the live tunnel) ties an entry to what it was loaded for: a state
  * loaded for one tunnel is never used for the next tunnel under that name, which may belong to a
@@ -84,8 +85,15 @@ export class AccessStateCache {
       return undefined;
     }
     const ttl = this.#notified ? this.#options.notifiedTtlMs : this.#options.ttlMs;
+    const age = this.#options.now() - entry.loadedAt;
     // An expired entry stays, as the fallback for a failed reload.
-    return this.#options.now() - entry.loadedAt < ttl ? entry.state : undefined;
+    if (age >= ttl) return undefined;
+    // Refresh ahead: a name in use is reloaded in the background once half its TTL has passed, so
+    // its requests do not wait for the database when the TTL runs out (two queries, 2-5 ms on the
+    // request path, measured on the first SSE event). A failed refresh changes nothing: the entry
+    // serves until its TTL, and get() then reloads in the open.
+    if (age >= ttl / 2 && !this.#loading.has(name)) this.#load(name, scope).catch(() => undefined);
+    return entry.state;
   }
 
   /**

@@ -71,6 +71,14 @@ export const nameSchema = z
 
 export type Name = z.infer<typeof nameSchema>;
 
+/**
+ * A name as typed (CLI arguments, URL segments) in the form names are stored in, lower-case: for
+ * looking one up, where nameSchema's checks would only turn "not found" into a validation error.
+ */
+export function normaliseName(input: string): string {
+  return input.trim().toLowerCase();
+}
+
 /** Returns the first problem with a name, or null when it is valid. */
 export function nameProblem(input: string): string | null {
   const result = nameSchema.safeParse(input);

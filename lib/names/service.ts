@@ -1,7 +1,7 @@
 import type { AccessMode, Db } from "../db.ts";
 import { AppError, isUniqueViolation } from "../errors.ts";
 import { parseInput } from "../validate.ts";
-import { nameProblem, nameSchema } from "./rules.ts";
+import { nameProblem, nameSchema, normaliseName } from "./rules.ts";
 
 /** A reserved name without its tunnel-password hash. */
 export interface Reservation {
@@ -179,16 +179,12 @@ async function takenBy(db: Reader, name: string): Promise<string | null> {
  * owner must not read the previous owner's traffic.
  */
 export async function releaseName(db: Db, userId: string, name: string): Promise<void> {
-  await releaseWhere(db, { name: normalise(name), userId });
+  await releaseWhere(db, { name: normaliseName(name), userId });
 }
 
 /** The admin's release (CLI `name release`): any owner, still refused while connected. */
 export async function releaseAnyName(db: Db, name: string): Promise<void> {
-  await releaseWhere(db, { name: normalise(name) });
-}
-
-function normalise(name: string): string {
-  return name.trim().toLowerCase();
+  await releaseWhere(db, { name: normaliseName(name) });
 }
 
 async function releaseWhere(db: Db, where: { name: string; userId?: string }): Promise<void> {
@@ -293,7 +289,7 @@ async function withLiveState(db: Db, reservations: Reservation[]): Promise<NameL
  */
 export async function ownedReservation(db: Db, userId: string, name: string) {
   const reservation = await db.reservation.findFirst({
-    where: { name: normalise(name), userId },
+    where: { name: normaliseName(name), userId },
     omit: { passwordHash: false },
   });
   if (!reservation) throw new AppError("not_found", "No such name");
@@ -302,7 +298,7 @@ export async function ownedReservation(db: Db, userId: string, name: string) {
 
 /** One of the user's names with its live state; not_found when it is not theirs (or not reserved). */
 export async function getNameForUser(db: Db, userId: string, name: string): Promise<NameDetail> {
-  const normalised = normalise(name);
+  const normalised = normaliseName(name);
   const reservation = await db.reservation.findFirst({
     where: { name: normalised, userId },
     select: reservationSelect,

@@ -9,6 +9,7 @@ import { z } from "zod";
 import { type Db, Prisma } from "../db.ts";
 import { AppError } from "../errors.ts";
 import { normalizeIpAddress } from "../forwarding/ip-address.ts";
+import { normaliseName } from "../names/rules.ts";
 import { parseInput } from "../validate.ts";
 import { type FrameTimes, parseFrameTimes } from "./bodies.ts";
 import { type HeaderPair, parseStoredHeaders } from "./headers.ts";
@@ -351,7 +352,7 @@ export async function keptBodiesOf(
   const rows = await db.requestLog.findMany({
     where: {
       // Names are stored lower-case; the CLI passes a name as typed.
-      name: name.trim().toLowerCase(),
+      name: normaliseName(name),
       id: { in: ids.map(BigInt) },
       ...KEPT_BODIES,
     },
@@ -371,7 +372,7 @@ export async function readRequestBodies(db: Db, name: string, id: string): Promi
   if (!requestRefSchema.safeParse({ id }).success) throw new AppError("not_found", "No such request");
   const row = await db.requestLog.findFirst({
     // Names are stored lower-case; the CLI passes a name as typed.
-    where: { id: BigInt(id), name: name.trim().toLowerCase() },
+    where: { id: BigInt(id), name: normaliseName(name) },
     select: {
       method: true,
       status: true,

@@ -265,6 +265,72 @@ test("Keep bodies turned off reaches a download under way: its row keeps what th
   }
 });
 
+test("Keep bodies turned off reaches an upload still arriving: its row keeps what came before, nothing after", async () => {
+  const user = await harness.createUserWithKey();
+  await harness.reserve(user, "drop");
+  await setKeepBodies(harness.db, user.id, "drop", { keep: true });
+  let firstPartReached = () => {};
+  const reached = new Promise<void>((resolve) => {
+    firstPartReached = resolve;
+  });
+  const app = http.createServer((req, res) => {
+    let size = 0;
+    req.on("data", (chunk: Buffer) => {
+      size += chunk.length;
+      firstPartReached();
+    });
+    req.on("end", () => res.end(`got ${size}`));
+  });
+  await new Promise<void>((resolve) => app.listen(0, "127.0.0.1", resolve));
+  const port = (app.address() as AddressInfo).port;
+  const ssh = await harness.startSsh({ user, forwards: [`drop:80:127.0.0.1:${port}`] });
+  try {
+    assert.equal(ssh.state, "live", ssh.stderr());
+    const upload = http.request({
+      host: "127.0.0.1",
+      port: harness.httpPort,
+      method: "POST",
+      path: "/hook",
+      headers: { host: `drop.${harness.config.BURROW_DOMAIN}`, "content-length": "24" },
+    });
+    const answered = new Promise<string>((resolve, reject) => {
+      upload.on("response", (res) => {
+        let text = "";
+        res.setEncoding("utf8");
+        res.on("data", (chunk: string) => {
+          text += chunk;
+        });
+        res.on("end", () => resolve(text));
+      });
+      upload.on("error", reject);
+    });
+    upload.write("sent while on|");
+    await reached;
+    const heard = heardCommand(
+      (command) =>
+        command.type === "access-changed" && command.name === "drop" && command.keepBodies === false,
+    );
+    await setKeepBodies(harness.db, user.id, "drop", { keep: false });
+    await heard;
+    upload.end("after off!");
+    assert.equal(await answered, "got 24", "the whole upload still reaches the app");
+    const row = await harness.waitFor(
+      () =>
+        harness.db.requestLog.findFirst({
+          where: { name: "drop", path: "/hook" },
+          omit: { requestBody: false },
+        }),
+      "the upload's row",
+    );
+    assert.equal(Buffer.from(row.requestBody ?? []).toString(), "sent while on|");
+    assert.equal(row.bytesIn, 24n, "all of it is still counted");
+  } finally {
+    ssh.kill();
+    app.closeAllConnections();
+    await new Promise((resolve) => app.close(resolve));
+  }
+});
+
 test("Keep bodies turned off reaches a WebSocket still open: its row keeps what was said before, nothing after", async () => {
   const user = await harness.createUserWithKey();
   await harness.reserve(user, "talk");

@@ -221,6 +221,7 @@ export function createHttpEdge(deps: HttpEdgeDeps): HttpEdge {
     }
     const exchange = dispatch.exchange;
     if (exchange) {
+      recorder.keeping(exchange);
       // A lookup or an asynchronous access check may finish after the visitor left, when its
       // 'close' has already fired.
       if (res.destroyed) {
@@ -279,6 +280,7 @@ export function createHttpEdge(deps: HttpEdgeDeps): HttpEdge {
   }
 
   function answerUpgrade(req: http.IncomingMessage, socket: Duplex, head: Buffer, dispatch: Dispatch): void {
+    if (dispatch.kind !== "page" && dispatch.exchange) recorder.keeping(dispatch.exchange);
     switch (dispatch.kind) {
       case "page":
         sendRawPage(socket, dispatch.page);

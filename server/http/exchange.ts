@@ -181,6 +181,12 @@ export class ExchangeRecorder {
    * connections still open, whose rows are written (or finished) later.
    */
   readonly #bodiesDeletedAt = new Map<string, number>();
+  /**
+   * Exchanges under way whose names keep bodies (see keeping): what turning Keep bodies off
+   * reaches, from an upload still arriving to a WebSocket open for hours. A Set is fine here: only
+   * names that opted in join it, and their bodies' copies cost far more than its entries.
+   */
+  readonly #keeping = new Set<Exchange>();
 
   /** `logHeaders` (BURROW_LOG_HEADERS): keep request and response headers in the log rows. */
   constructor(logWriter: LogWriter | undefined, { logHeaders = true }: { logHeaders?: boolean } = {}) {
@@ -226,10 +232,16 @@ export class ExchangeRecorder {
     }
   }
 
+  /** An exchange that keeps bodies started: turning Keep bodies off reaches it until it finishes. */
+  keeping(exchange: Exchange): void {
+    if (exchange.bodies && !exchange.finished) this.#keeping.add(exchange);
+  }
+
   finish(exchange: Exchange): void {
     if (exchange.finished) return;
     exchange.finished = true;
     this.#leave(exchange);
+    if (this.#keeping.size > 0) this.#keeping.delete(exchange);
     this.#dropDeletedBodies(exchange);
     const durationMs = performance.now() - exchange.start;
     if (exchange.status === 0) exchange.status = CLIENT_CLOSED_STATUS;
@@ -304,12 +316,12 @@ export class ExchangeRecorder {
   }
 
   /**
-   * The owner turned Keep bodies off: connections of the name still open keep what they kept and
-   * nothing more (the next requests keep none, by the access state the relay then reads again).
+   * The owner turned Keep bodies off: exchanges of the name under way (an upload still arriving, a
+   * download still going, a connection still open) keep what they kept and nothing more; the next
+   * requests keep none, by the access state the relay then reads again.
    */
   keepingStopped(name: string): void {
-    for (const { exchange } of this.#open.values()) stopKeeping(exchange, name);
-    for (const exchange of this.#responding) if (exchange) stopKeeping(exchange, name);
+    for (const exchange of this.#keeping) stopKeeping(exchange, name);
   }
 
   /** Takes an exchange out of #responding, if it is there. */

@@ -61,6 +61,7 @@ export function replayRequest(deps: ReplayDeps, request: ReplayRequest): Promise
   if (request.keepBodies && deps.bodiesAllowed) {
     exchange.bodies = keepBodies(deps.keepBudget);
     if (body) exchange.bodies.request.add(body);
+    deps.recorder.keeping(exchange);
   }
   const facts: ForwardedFacts = {
     clientIp: request.clientIp,

@@ -1,4 +1,5 @@
 import type { Db } from "../../../lib/db.ts";
+import { normaliseName } from "../../../lib/names/rules.ts";
 import { type ClearWhat, clearNameLog, countClearable } from "../../../lib/request-logs/clear.ts";
 import type { CommandContext } from "../command.ts";
 
@@ -16,7 +17,7 @@ export async function deleteLog(
   what: ClearWhat,
   yes: boolean,
 ): Promise<number> {
-  const name = rawName.trim().toLowerCase();
+  const name = normaliseName(rawName);
   const nothing = what === "all" ? `No requests logged for ${name}` : `No request to ${name} has a kept body`;
   if (!yes) {
     const count = (await countClearable(db, name))[what];

@@ -1,3 +1,4 @@
+import { normaliseName } from "../../../lib/names/rules.ts";
 import { releaseAnyName } from "../../../lib/names/service.ts";
 import type { Command } from "../command.ts";
 import { parseCommandArgs } from "../command.ts";
@@ -10,7 +11,7 @@ export const nameRelease: Command = {
   details: "The name's request logs are deleted with it, so a next owner cannot read them.",
   async run(context) {
     const { positionals } = parseCommandArgs(context.args, {}, { required: ["name"] });
-    const name = (positionals[0] ?? "").trim().toLowerCase();
+    const name = normaliseName(positionals[0] ?? "");
     await withDatabase(context.env(), (db) => releaseAnyName(db, name));
     context.out(`Released ${name}`);
     return 0;

@@ -1,5 +1,6 @@
 import { type ChildProcess, spawn } from "node:child_process";
 import { createWriteStream } from "node:fs";
+import { mkdir, mkdtemp, rm } from "node:fs/promises";
 import { join } from "node:path";
 import { buildServer } from "../../scripts/build-server.mjs";
 import { RELAY_NODE_FLAGS } from "../../server/node-flags.ts";
@@ -65,6 +66,12 @@ export async function startRelayProcess(options: RelayProcessOptions): Promise<R
     entry: join(root, "bench", "relay-main.ts"),
     outfile: join(root, "bench", ".run", "relay-main.mjs"),
   });
+  // A data directory of its own (host key, request-log spool), removed when it stops: rows a relay
+  // stopped with still unwritten would otherwise be spooled there and written by the next bench
+  // relay into its own, different database.
+  const runDir = join(repoRoot, "bench", ".run");
+  await mkdir(runDir, { recursive: true });
+  const dataDir = await mkdtemp(join(runDir, "relay-data-"));
   const child = spawn(process.execPath, [...nodeFlags, entry], {
     cwd: root,
     stdio: ["ignore", "pipe", "pipe"],
@@ -76,7 +83,7 @@ export async function startRelayProcess(options: RelayProcessOptions): Promise<R
       BURROW_HTTP_PORT: String(port),
       BURROW_SSH_PORT: String(options.sshPort),
       BURROW_SSH_HOST: "127.0.0.1",
-      BURROW_DATA_DIR: join(repoRoot, "bench", ".run", "relay-data"),
+      BURROW_DATA_DIR: dataDir,
       BURROW_ALLOW_RANDOM_NAMES: "false",
       AUTH_SECRET: "bench-only-secret-bench-only-secret-0123",
       ...options.env,
@@ -84,6 +91,7 @@ export async function startRelayProcess(options: RelayProcessOptions): Promise<R
   });
   child.stderr?.pipe(log);
   const exited = new Promise<number | null>((resolve) => child.once("exit", (code) => resolve(code)));
+  void exited.then(() => rm(dataDir, { recursive: true, force: true }));
   await waitReady(child, exited);
   child.stdout?.pipe(log);
   const memoryLines: ((line: RelayMemory) => void)[] = [];

@@ -146,78 +146,135 @@ function heardCommand(like: (command: RelayCommand) => boolean): Promise<void> {
   });
 }
 
-test("the owner deleting kept bodies reaches the relay: a request under way is logged without its body", async () => {
+/** A new user's `name`, reserved with Keep bodies on, forwarded by `ssh -R` to an app of `listener`. */
+async function keepingTunnel(name: string, listener: http.RequestListener) {
   const user = await harness.createUserWithKey();
-  const name = "forget";
   await harness.reserve(user, name);
   await setKeepBodies(harness.db, user.id, name, { keep: true });
-  // The app answers once the whole form is in; the test hears when its first part arrived.
-  let arrived = () => {};
-  const firstPart = new Promise<void>((resolve) => {
-    arrived = resolve;
-  });
-  const app = http.createServer((req, res) => {
-    req.once("data", () => arrived());
-    req.on("end", () => res.end("thanks"));
-    req.resume();
-  });
+  const app = http.createServer(listener);
   await new Promise<void>((resolve) => app.listen(0, "127.0.0.1", resolve));
   const port = (app.address() as AddressInfo).port;
   const ssh = await harness.startSsh({ user, forwards: [`${name}:80:127.0.0.1:${port}`] });
-  try {
-    assert.equal(ssh.state, "live", ssh.stderr());
-    // The visitor is halfway through sending a form when the owner deletes the name's kept bodies.
-    const req = http.request({
-      host: "127.0.0.1",
-      port: harness.httpPort,
-      method: "POST",
-      path: "/signup",
-      headers: { host: `${name}.${harness.config.BURROW_DOMAIN}`, "content-length": "30" },
-    });
-    const answered = new Promise<number>((resolve, reject) => {
-      req.on("response", (res) => resolve(res.resume().statusCode ?? 0)).on("error", reject);
-    });
-    req.write("password=hunter2");
-    await firstPart;
-    const heard = heardCommand((command) => command.type === "bodies-deleted" && command.name === name);
-    await clearRequestLog(harness.db, user.id, name, { what: "bodies" });
-    await heard;
-    req.end("&more=fields..");
-    assert.equal(await answered, 200);
-    const row = await harness.waitFor(
-      () =>
-        harness.db.requestLog.findFirst({ where: { name, path: "/signup" }, omit: { requestBody: false } }),
-      "the row",
-    );
-    assert.equal(row.bytesIn, 30n);
-    assert.equal(row.requestBody, null);
-  } finally {
+  const close = async () => {
     ssh.kill();
     app.closeAllConnections();
     await new Promise((resolve) => app.close(resolve));
+  };
+  if (ssh.state !== "live") {
+    await close();
+    assert.fail(`the tunnel did not come up: ${ssh.stderr()}`);
+  }
+  return { user, close };
+}
+
+/** A promise and the function that settles it: the test waits on what the app saw. */
+function signal(): { seen: Promise<void>; see: () => void } {
+  let see = () => {};
+  const seen = new Promise<void>((resolve) => {
+    see = resolve;
+  });
+  return { seen, see };
+}
+
+/**
+ * POSTs `first`, then, once `between` has run (the app has seen the first part, the owner changed
+ * something), `rest`; resolves with the app's answer.
+ */
+async function uploadInTwoParts(
+  name: string,
+  path: string,
+  [first, rest]: [string, string],
+  between: () => Promise<void>,
+): Promise<{ status: number; text: string }> {
+  const req = http.request({
+    host: "127.0.0.1",
+    port: harness.httpPort,
+    method: "POST",
+    path,
+    headers: {
+      host: `${name}.${harness.config.BURROW_DOMAIN}`,
+      "content-length": String(Buffer.byteLength(first + rest)),
+    },
+  });
+  const answered = new Promise<{ status: number; text: string }>((resolve, reject) => {
+    req.on("response", (res) => {
+      let text = "";
+      res.setEncoding("utf8");
+      res.on("data", (chunk: string) => {
+        text += chunk;
+      });
+      res.on("end", () => resolve({ status: res.statusCode ?? 0, text }));
+    });
+    req.on("error", reject);
+  });
+  req.write(first);
+  await between();
+  req.end(rest);
+  return answered;
+}
+
+/** The request log row of `name`'s request to `path`, once written, with its kept bodies. */
+function loggedRow(name: string, path: string) {
+  return harness.waitFor(
+    () =>
+      harness.db.requestLog.findFirst({
+        where: { name, path },
+        omit: { requestBody: false, responseBody: false },
+      }),
+    `the row of ${path}`,
+  );
+}
+
+test("the owner deleting kept bodies reaches the relay: a request under way is logged without its body", async () => {
+  const name = "forget";
+  // The app answers once the whole form is in; the test hears when its first part arrived.
+  const firstPart = signal();
+  const tunnel = await keepingTunnel(name, (req, res) => {
+    req.once("data", firstPart.see);
+    req.on("end", () => res.end("thanks"));
+    req.resume();
+  });
+  try {
+    // The visitor is halfway through sending a form when the owner deletes the name's kept bodies.
+    const answer = await uploadInTwoParts(
+      name,
+      "/signup",
+      ["password=hunter2", "&more=fields.."],
+      async () => {
+        await firstPart.seen;
+        const heard = heardCommand((command) => command.type === "bodies-deleted" && command.name === name);
+        await clearRequestLog(harness.db, tunnel.user.id, name, { what: "bodies" });
+        await heard;
+      },
+    );
+    assert.equal(answer.status, 200);
+    const row = await loggedRow(name, "/signup");
+    assert.equal(row.bytesIn, 30n);
+    assert.equal(row.requestBody, null);
+  } finally {
+    await tunnel.close();
   }
 });
 
+/** Resolves once the relay has heard that `name` no longer keeps bodies, after turning that off. */
+async function turnKeepingOff(userId: string, name: string): Promise<void> {
+  const heard = heardCommand(
+    (command) => command.type === "access-changed" && command.name === name && command.keepBodies === false,
+  );
+  await setKeepBodies(harness.db, userId, name, { keep: false });
+  await heard;
+}
+
 test("Keep bodies turned off reaches a download under way: its row keeps what the app sent before, nothing after", async () => {
-  const user = await harness.createUserWithKey();
-  await harness.reserve(user, "fetch");
-  await setKeepBodies(harness.db, user.id, "fetch", { keep: true });
   let finish = () => {};
-  const app = http.createServer((_req, res) => {
+  const tunnel = await keepingTunnel("fetch", (_req, res) => {
     res.writeHead(200, { "content-type": "text/plain", "content-length": "24" });
     res.write("sent while on|");
     finish = () => res.end("after off!");
   });
-  await new Promise<void>((resolve) => app.listen(0, "127.0.0.1", resolve));
-  const port = (app.address() as AddressInfo).port;
-  const ssh = await harness.startSsh({ user, forwards: [`fetch:80:127.0.0.1:${port}`] });
   try {
-    assert.equal(ssh.state, "live", ssh.stderr());
     let received = "";
-    let arrived = () => {};
-    const firstPart = new Promise<void>((resolve) => {
-      arrived = resolve;
-    });
+    const firstPart = signal();
     const ended = new Promise<void>((resolve, reject) => {
       http
         .get(
@@ -231,103 +288,47 @@ test("Keep bodies turned off reaches a download under way: its row keeps what th
             res.setEncoding("utf8");
             res.on("data", (chunk: string) => {
               received += chunk;
-              arrived();
+              firstPart.see();
             });
             res.on("end", resolve);
           },
         )
         .on("error", reject);
     });
-    await firstPart;
-    const heard = heardCommand(
-      (command) =>
-        command.type === "access-changed" && command.name === "fetch" && command.keepBodies === false,
-    );
-    await setKeepBodies(harness.db, user.id, "fetch", { keep: false });
-    await heard;
+    await firstPart.seen;
+    await turnKeepingOff(tunnel.user.id, "fetch");
     finish();
     await ended;
     assert.equal(received, "sent while on|after off!");
-    const row = await harness.waitFor(
-      () =>
-        harness.db.requestLog.findFirst({
-          where: { name: "fetch", path: "/file" },
-          omit: { responseBody: false },
-        }),
-      "the download's row",
-    );
+    const row = await loggedRow("fetch", "/file");
     assert.equal(Buffer.from(row.responseBody ?? []).toString(), "sent while on|");
     assert.equal(row.bytesOut, 24n, "all of it is still counted");
   } finally {
-    ssh.kill();
-    app.closeAllConnections();
-    await new Promise((resolve) => app.close(resolve));
+    await tunnel.close();
   }
 });
 
 test("Keep bodies turned off reaches an upload still arriving: its row keeps what came before, nothing after", async () => {
-  const user = await harness.createUserWithKey();
-  await harness.reserve(user, "drop");
-  await setKeepBodies(harness.db, user.id, "drop", { keep: true });
-  let firstPartReached = () => {};
-  const reached = new Promise<void>((resolve) => {
-    firstPartReached = resolve;
-  });
-  const app = http.createServer((req, res) => {
+  const firstPart = signal();
+  const tunnel = await keepingTunnel("drop", (req, res) => {
     let size = 0;
     req.on("data", (chunk: Buffer) => {
       size += chunk.length;
-      firstPartReached();
+      firstPart.see();
     });
     req.on("end", () => res.end(`got ${size}`));
   });
-  await new Promise<void>((resolve) => app.listen(0, "127.0.0.1", resolve));
-  const port = (app.address() as AddressInfo).port;
-  const ssh = await harness.startSsh({ user, forwards: [`drop:80:127.0.0.1:${port}`] });
   try {
-    assert.equal(ssh.state, "live", ssh.stderr());
-    const upload = http.request({
-      host: "127.0.0.1",
-      port: harness.httpPort,
-      method: "POST",
-      path: "/hook",
-      headers: { host: `drop.${harness.config.BURROW_DOMAIN}`, "content-length": "24" },
+    const answer = await uploadInTwoParts("drop", "/hook", ["sent while on|", "after off!"], async () => {
+      await firstPart.seen;
+      await turnKeepingOff(tunnel.user.id, "drop");
     });
-    const answered = new Promise<string>((resolve, reject) => {
-      upload.on("response", (res) => {
-        let text = "";
-        res.setEncoding("utf8");
-        res.on("data", (chunk: string) => {
-          text += chunk;
-        });
-        res.on("end", () => resolve(text));
-      });
-      upload.on("error", reject);
-    });
-    upload.write("sent while on|");
-    await reached;
-    const heard = heardCommand(
-      (command) =>
-        command.type === "access-changed" && command.name === "drop" && command.keepBodies === false,
-    );
-    await setKeepBodies(harness.db, user.id, "drop", { keep: false });
-    await heard;
-    upload.end("after off!");
-    assert.equal(await answered, "got 24", "the whole upload still reaches the app");
-    const row = await harness.waitFor(
-      () =>
-        harness.db.requestLog.findFirst({
-          where: { name: "drop", path: "/hook" },
-          omit: { requestBody: false },
-        }),
-      "the upload's row",
-    );
+    assert.equal(answer.text, "got 24", "the whole upload still reaches the app");
+    const row = await loggedRow("drop", "/hook");
     assert.equal(Buffer.from(row.requestBody ?? []).toString(), "sent while on|");
     assert.equal(row.bytesIn, 24n, "all of it is still counted");
   } finally {
-    ssh.kill();
-    app.closeAllConnections();
-    await new Promise((resolve) => app.close(resolve));
+    await tunnel.close();
   }
 });
 
@@ -351,11 +352,7 @@ test("Keep bodies turned off reaches a WebSocket still open: its row keeps what 
       await echoed;
     };
     await say("kept while on");
-    const heard = heardCommand(
-      (command) => command.type === "access-changed" && command.keepBodies === false,
-    );
-    await setKeepBodies(harness.db, user.id, "talk", { keep: false });
-    await heard;
+    await turnKeepingOff(user.id, "talk");
     await say("said after it was off");
     await new Promise((resolve) => ws.once("close", resolve).close(1000));
     const row = await harness.waitFor(

@@ -603,6 +603,24 @@ test("rows queued as COPY data while the database was up are kept whole through 
   }
 });
 
+test("an outage with a queue far larger than the default keeps every row (no argument-list limit on moving them)", async () => {
+  const gone: SqlRunner = {
+    query: UNREACHABLE.query,
+    copyFrom: () => Promise.reject(new Error("connect ECONNREFUSED 127.0.0.1:5432")),
+  };
+  const rows = 200_000;
+  const writer = createLogWriter({
+    sql: gone,
+    maxQueue: rows,
+    logger: recordingLogger(),
+    flushIntervalMs: 60_000,
+  });
+  for (let i = 0; i < rows; i += 1) writer.push(row(i, { name: "big-queue" }));
+  await writer.flush();
+  assert.deepEqual(writer.stats(), { queued: rows, written: 0, dropped: 0 });
+  await writer.close();
+});
+
 test("a row that cannot be written (an invalid date) never makes push throw; it is refused and counted, others are stored", async () => {
   const name = "invalid-date";
   const logger = recordingLogger();

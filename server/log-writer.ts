@@ -87,6 +87,17 @@ const PROMPT_WRITE_MS = 50;
 const BATCH_SIZE = 20_000;
 const MAX_BODY_CHARS = 64 * 1024 * 1024;
 
+/**
+ * `array.splice(start, deleteCount, ...items)` without the spread: V8 overflows its stack at about
+ * 120,000 arguments, and a queue may hold more than that (BURROW_LOG_QUEUE_MAX) in an outage.
+ */
+function spliceIn<T>(array: T[], start: number, deleteCount: number, items: readonly T[]): void {
+  const tail = array.splice(start + deleteCount);
+  array.length = start;
+  for (const item of items) array.push(item);
+  for (const item of tail) array.push(item);
+}
+
 /** A closed row without bodies: nothing will change it once queued (see CopyBlock). */
 function isPlain(row: NewRequestLog): boolean {
   return !row.open && row.streamKey === null && bodyChars(row) === 0;
@@ -471,7 +482,7 @@ export function createLogWriter(options: LogWriterOptions): LogWriter {
         rows: read.unreadable,
       });
     }
-    queue.splice(spooled, 0, ...rows);
+    spliceIn(queue, spooled, 0, rows);
     for (const row of rows) counted(row, 1);
   }
 
@@ -525,7 +536,7 @@ export function createLogWriter(options: LogWriterOptions): LogWriter {
     const front = queue.slice(0, due);
     const rows = front.filter((entry) => !isRequestLogEnd(entry));
     if (rows.length === 0 || rows.length === due) return;
-    queue.splice(0, due, ...rows, ...front.filter(isRequestLogEnd));
+    spliceIn(queue, 0, due, rows.concat(front.filter(isRequestLogEnd)));
   }
 
   /**

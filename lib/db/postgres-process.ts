@@ -27,6 +27,8 @@ export interface PostgresProcessOptions {
 export interface PostgresProcess {
   /** Fast shutdown (SIGINT), resolved when the server has exited. Safe to call twice. */
   stop(): Promise<void>;
+  /** Resolves when the server has exited, however it ended: "exit code 1", "signal SIGKILL". */
+  exited: Promise<string>;
 }
 
 const READY = "database system is ready to accept connections";
@@ -50,10 +52,10 @@ export async function startPostgresProcess(options: PostgresProcessOptions): Pro
   });
   running.add(child);
   installExitHook();
-  const exited = new Promise<void>((resolve) => {
-    child.once("close", () => {
+  const exited = new Promise<string>((resolve) => {
+    child.once("close", (code, signal) => {
       running.delete(child);
-      resolve();
+      resolve(signal ? `signal ${signal}` : `exit code ${code}`);
     });
   });
 
@@ -76,9 +78,10 @@ export async function startPostgresProcess(options: PostgresProcessOptions): Pro
   });
 
   return {
-    stop() {
+    exited,
+    async stop() {
       if (child.exitCode === null && child.signalCode === null) child.kill("SIGINT");
-      return exited;
+      await exited;
     },
   };
 }

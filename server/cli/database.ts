@@ -61,6 +61,7 @@ export async function resolveDatabase(
       dataDir: env.BURROW_DATA_DIR,
       ownProcessGroup: options.ownProcessGroup,
       log: options.log,
+      notice: options.note,
     });
   } catch (error) {
     throw new AppError(

@@ -1,0 +1,65 @@
+import assert from "node:assert/strict";
+import { readFileSync } from "node:fs";
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { after, test } from "node:test";
+import { setTimeout as sleep } from "node:timers/promises";
+import pg from "pg";
+import { startEmbeddedPostgres } from "./embedded.ts";
+import { isProcessAlive } from "./postgres-process.ts";
+import { restartDelayMs } from "./postgres-supervisor.ts";
+
+const dataDir = await mkdtemp(join(process.env.BURROW_TEST_SCRATCH ?? tmpdir(), "pg-supervised-"));
+after(() => rm(dataDir, { recursive: true, force: true }));
+
+function postmasterPid(): number {
+  return Number(readFileSync(join(dataDir, "postgres", "postmaster.pid"), "utf8").split("\n")[0]);
+}
+
+async function query(url: string, sql: string): Promise<pg.QueryResult> {
+  const client = new pg.Client({ connectionString: url, connectionTimeoutMillis: 2_000 });
+  await client.connect();
+  try {
+    return await client.query(sql);
+  } finally {
+    await client.end();
+  }
+}
+
+test("an embedded PostgreSQL killed under Burrow is started again with its data; stop() stops it for good", async () => {
+  const notices: string[] = [];
+  let last = 0;
+  const server = await startEmbeddedPostgres({ dataDir, notice: (line) => notices.push(line) });
+  try {
+    await query(server.url, "CREATE TABLE kept (note text); INSERT INTO kept VALUES ('written before')");
+    const killed = postmasterPid();
+    process.kill(killed, "SIGKILL");
+
+    const deadline = Date.now() + 30_000;
+    let rows: unknown[] | undefined;
+    while (!rows && Date.now() < deadline) {
+      rows = await query(server.url, "SELECT note FROM kept").then(
+        (result) => result.rows,
+        () => sleep(200).then(() => undefined),
+      );
+    }
+    assert.deepEqual(rows, [{ note: "written before" }], `not back within 30 s: ${notices.join(" / ")}`);
+    assert.notEqual(postmasterPid(), killed, "a new server");
+    assert.match(notices[0] ?? "", /stopped unexpectedly \(signal SIGKILL\): starting it again/);
+    assert.ok(notices.includes("The embedded PostgreSQL is running again"), notices.join(" / "));
+    last = postmasterPid();
+  } finally {
+    await server.stop();
+  }
+  await sleep(1_500);
+  assert.equal(isProcessAlive(last), false, "stopped");
+  await assert.rejects(query(server.url, "SELECT 1"), "and not started again after stop()");
+});
+
+test("restart attempts wait 1 s, then twice as long each time, at most 30 s", () => {
+  assert.deepEqual(
+    [0, 1, 2, 3, 4, 5, 6].map(restartDelayMs),
+    [1_000, 2_000, 4_000, 8_000, 16_000, 30_000, 30_000],
+  );
+});

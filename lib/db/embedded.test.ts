@@ -6,9 +6,9 @@ import { join } from "node:path";
 import { after, test } from "node:test";
 import { setTimeout as sleep } from "node:timers/promises";
 import pg from "pg";
+import { restartDelayMs } from "../supervisor.ts";
 import { startEmbeddedPostgres } from "./embedded.ts";
 import { isProcessAlive } from "./postgres-process.ts";
-import { restartDelayMs } from "./postgres-supervisor.ts";
 
 const dataDir = await mkdtemp(join(process.env.BURROW_TEST_SCRATCH ?? tmpdir(), "pg-supervised-"));
 after(() => rm(dataDir, { recursive: true, force: true }));

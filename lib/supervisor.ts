@@ -1,29 +1,36 @@
 import { setTimeout as sleep } from "node:timers/promises";
-import type { PostgresProcess } from "./postgres-process.ts";
+
+/** A child process Burrow runs and stops: the embedded PostgreSQL, the dashboard. */
+export interface Supervisable {
+  /** Resolves when it has exited, however it ended: "exit code 1", "signal SIGKILL". */
+  exited: Promise<string>;
+  /** Stops it and resolves once it has exited. */
+  stop(): Promise<void>;
+}
 
 /** The wait before restart attempt `attempt` (from 0) that failed: 1 s, 2 s, 4 s … at most 30 s. */
 export function restartDelayMs(attempt: number): number {
   return Math.min(1_000 * 2 ** attempt, 30_000);
 }
 
-export interface SupervisedPostgres {
-  /** Stops the server for good (no restart), also while a restart is under way. */
+export interface Supervised {
+  /** Stops it for good (no restart), also while a restart is under way. Safe to call twice. */
   stop(): Promise<void>;
 }
 
 /**
- * Keeps an embedded PostgreSQL running. When the server exits without stop() (the OOM killer, a
- * `kill`, a crash), nothing else would start it again: Burrow would go on without a database, its
- * dashboard unusable and new tunnels refused, until restarted by hand. So it is started again on
- * the same port and data directory (PostgreSQL replays its write-ahead log, so committed data is
- * kept), and the relay and the dashboard, which retry their connections, carry on. A start that
- * fails (the dead server's processes still hold its shared memory for a moment) is retried.
+ * Keeps a child process running: when it exits without stop() (the OOM killer, a `kill`, a
+ * crash), nothing else would start it again, so it is started again here, and a start that fails
+ * is retried (the dead process's resources may still be held for a moment, its port taken). The
+ * rest of Burrow carries on meanwhile: the relay keeps serving tunnels while the database or the
+ * dashboard is away. Each step is told to `notice`, for the operator.
  */
-export function supervisePostgres(
-  first: PostgresProcess,
-  restart: () => Promise<PostgresProcess>,
+export function supervise(
+  name: string,
+  first: Supervisable,
+  restart: () => Promise<Supervisable>,
   notice: (line: string) => void,
-): SupervisedPostgres {
+): Supervised {
   let current = first;
   let stopping = false;
   const stopped = new AbortController();
@@ -32,18 +39,18 @@ export function supervisePostgres(
     for (;;) {
       const how = await current.exited;
       if (stopping) return;
-      notice(`The embedded PostgreSQL stopped unexpectedly (${how}): starting it again`);
+      notice(`The ${name} stopped unexpectedly (${how}): starting it again`);
       for (let attempt = 0; ; attempt++) {
         try {
           const next = await restart();
           if (stopping) return await next.stop();
           current = next;
-          notice("The embedded PostgreSQL is running again");
+          notice(`The ${name} is running again`);
           break;
         } catch (error) {
           const delay = restartDelayMs(attempt);
           const reason = String((error as Error)?.message ?? error).split("\n")[0];
-          notice(`The embedded PostgreSQL did not start (${reason}): trying again in ${delay / 1000} s`);
+          notice(`The ${name} did not start (${reason}): trying again in ${delay / 1000} s`);
           const slept = await sleep(delay, true, { signal: stopped.signal }).catch(() => false);
           if (!slept || stopping) return;
         }

@@ -536,3 +536,38 @@ test("logs --delete empties a name's kept bodies or deletes its log, only with -
     assertOneLineError(refused, pattern);
   }
 });
+
+test("a database that cannot be used is named in one line, with PostgreSQL's reason", async () => {
+  const url = new URL(database.url);
+  const elsewhere = (change: (u: URL) => void) => {
+    const copy = new URL(url);
+    change(copy);
+    return copy.toString();
+  };
+  const unreachable = elsewhere((u) => {
+    u.port = "1";
+  });
+  assertOneLineError(
+    await cli(["user", "list"], { DATABASE_URL: unreachable }),
+    /^burrow user list: Cannot reach the database at postgres(ql)?:\/\/[^ ]*127\.0\.0\.1:1\/[^ ]*: is PostgreSQL running\?$/,
+  );
+  const unknownRole = elsewhere((u) => {
+    u.username = "no_such_burrow_role";
+    u.password = "";
+  });
+  assertOneLineError(
+    await cli(["user", "list"], { DATABASE_URL: unknownRole }),
+    /^burrow user list: The database at .* refused us: role "no_such_burrow_role" does not exist$/,
+  );
+  assertOneLineError(
+    await cli(["migrate"], { DATABASE_URL: unknownRole }),
+    /refused us: role "no_such_burrow_role" does not exist/,
+  );
+  const unknownDatabase = elsewhere((u) => {
+    u.pathname = "/no_such_burrow_database";
+  });
+  assertOneLineError(
+    await cli(["user", "list"], { DATABASE_URL: unknownDatabase }),
+    /refused us: database "no_such_burrow_database" does not exist$/,
+  );
+});

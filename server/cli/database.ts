@@ -167,7 +167,13 @@ export function explainConnectionError(error: unknown, url: string): unknown {
   ) {
     return new AppError("unavailable", `Cannot reach the database at ${redact(url)}: is PostgreSQL running?`);
   }
-  if (/password authentication failed|database "[^"]*" does not exist/i.test(text)) {
+  // PostgreSQL's own refusals carry an SQLSTATE: class 28 is the login (unknown role, wrong
+  // password, no pg_hba.conf entry), 3D000 an unknown database, 53300 too many connections.
+  const sqlState = (error as { code?: unknown })?.code;
+  const refused =
+    typeof sqlState === "string" &&
+    (sqlState.startsWith("28") || sqlState === "3D000" || sqlState === "53300");
+  if (refused || /password authentication failed|database "[^"]*" does not exist/i.test(text)) {
     return new AppError("unavailable", `The database at ${redact(url)} refused us: ${firstLine(error)}`);
   }
   return error;

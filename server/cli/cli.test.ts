@@ -100,6 +100,8 @@ test("each mistake exits non-zero with one specific line", async () => {
       /password: Use at least 10 characters/,
     ],
     [["user", "add", "bob@example.com"], {}, /No password given: set BURROW_PASSWORD/],
+    // Said before any password is asked for.
+    [["user", "add", "not-an-email"], {}, /email: Enter a valid email address/],
     [
       ["user", "password", "nobody@example.com"],
       { BURROW_PASSWORD: "long enough pw" },

@@ -1,4 +1,6 @@
+import { signUpSchema } from "../../../lib/users/schemas.ts";
 import { createUser } from "../../../lib/users/service.ts";
+import { parseInput } from "../../../lib/validate.ts";
 import type { Command } from "../command.ts";
 import { parseCommandArgs } from "../command.ts";
 import { withDatabase } from "../database.ts";
@@ -22,6 +24,8 @@ Example:
       { required: ["email"] },
     );
     const env = context.env();
+    // A mistyped email is said before the password is asked for (twice), not after.
+    parseInput(signUpSchema.pick({ email: true }), { email: positionals[0] ?? "" });
     const password = await readPassword(context.environment.BURROW_PASSWORD);
     const user = await withDatabase(env, (db) =>
       createUser(db, { email: positionals[0] ?? "", password, admin: values.admin === true }),

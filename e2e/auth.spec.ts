@@ -7,9 +7,14 @@ async function signOut(page: Page): Promise<void> {
   await expect(page).toHaveURL(/\/login/);
 }
 
-test("a signed-out visitor is sent to the sign-in page", async ({ page }) => {
-  await page.goto("/names");
-  await expect(page).toHaveURL(/\/login/);
+test("a signed-out visitor is sent to the sign-in page, and back to their page once signed in", async ({
+  page,
+  browser,
+}) => {
+  const { email } = await signUp(await browser.newPage());
+  await page.goto("/names?from=link");
+  // The way back is a path on this site, not the address the dashboard listens on.
+  await expect(page).toHaveURL(/\/login\?callbackUrl=%2Fnames%3Ffrom%3Dlink$/);
   await expect(page.getByRole("heading", { name: "Sign in" })).toBeVisible();
   // The tab shows Burrow's icon, served to signed-out visitors too.
   const icon = await page.locator('link[rel="icon"]').first().getAttribute("href");
@@ -17,6 +22,12 @@ test("a signed-out visitor is sent to the sign-in page", async ({ page }) => {
   const response = await page.request.get(icon ?? "");
   expect(response.status()).toBe(200);
   expect(response.headers()["content-type"]).toContain("image/svg+xml");
+
+  await page.getByLabel("Email").fill(email);
+  await page.getByLabel("Password").fill(PASSWORD);
+  await page.getByRole("button", { name: "Sign in" }).click();
+  await expect(page).toHaveURL(/\/names\?from=link$/);
+  await expect(page.getByRole("heading", { name: "Names", exact: true })).toBeVisible();
 });
 
 test("sign-up shows field errors, then creates the account and signs in", async ({ page }) => {

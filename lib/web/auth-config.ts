@@ -34,7 +34,14 @@ export const authConfig = {
           { status: 401 },
         );
       }
-      return false;
+      // To sign in, then back here. The way back is this page's path: next-auth's own redirect
+      // would put its full URL there, which names the address Next listens on
+      // (`http://[::]:3000/…`), not the one in the browser's address bar.
+      const signIn = request.nextUrl.clone();
+      signIn.pathname = "/login";
+      signIn.search = "";
+      signIn.searchParams.set("callbackUrl", `${request.nextUrl.pathname}${request.nextUrl.search}`);
+      return NextResponse.redirect(signIn);
     },
     // Only sign-in passes `user` (from the Credentials provider in auth.ts, which started the web
     // session); every later call passes the token through unchanged.

@@ -106,6 +106,9 @@ test("bad arguments are refused before ssh runs", async () => {
     [["3000", "my_app"], /"my_app" is not a valid name/],
     [["3000", "ab"], /a name has 3 to 63 characters/],
     [["3000", "-x"], /unknown option|not a valid name/],
+    [["-x", "3000"], /^burrow-connect: unknown option -x\n/],
+    [["3000", "-H"], /not a valid name/],
+    [["-H"], /^burrow-connect: option -H needs a value\n/],
     [["3000", "myapp", "extra"], /unexpected argument "extra"/],
     [["-p", "abc", "3000"], /SSH port must be a number/],
     [["-i", "/nonexistent/key", "3000"], /cannot read the identity file/],
@@ -116,9 +119,11 @@ test("bad arguments are refused before ssh runs", async () => {
     assert.match(result.stderr, pattern);
   }
   assert.equal(box.calls(), 0);
-  const help = await run(["-h"], box.env);
-  assert.equal(help.code, 0);
-  assert.match(help.stdout, /Usage: burrow-connect/);
+  for (const flag of ["-h", "--help"]) {
+    const help = await run([flag], box.env);
+    assert.equal(help.code, 0, `${flag}: ${help.stderr}`);
+    assert.match(help.stdout, /Usage: burrow-connect/);
+  }
 });
 
 test("ssh gets the forward, the reliability options and the relay address", async () => {

@@ -47,13 +47,34 @@ function usageLine(command: Command): string {
   return `${PROGRAM} ${command.name}${command.synopsis ? ` ${command.synopsis}` : ""}`;
 }
 
+/** Where the overview's summaries start; a longer synopsis puts its summary on the next line. */
+const SUMMARY_COLUMN = 34;
+
+/**
+ * A command as the overview lists it: in full when short, else its arguments with the options
+ * folded into "[options]" (`logs --help` has them all).
+ */
+function overviewSynopsis(command: Command): string {
+  const full = `${command.name} ${command.synopsis}`.trimEnd();
+  if (full.length <= SUMMARY_COLUMN) return full;
+  const [first = ""] = command.synopsis.split(" | ");
+  const positionals = first.replace(/\s*\[--[^\]]*\]/g, "").trim();
+  const folded = positionals === first.trim() ? "" : " [options]";
+  return `${command.name} ${positionals}${folded}`.trimEnd();
+}
+
 function overview(): string {
-  const width = Math.max(...COMMANDS.map((c) => `${c.name} ${c.synopsis}`.length));
+  const lines = COMMANDS.flatMap((c) => {
+    const synopsis = overviewSynopsis(c);
+    return synopsis.length <= SUMMARY_COLUMN
+      ? [`  ${synopsis.padEnd(SUMMARY_COLUMN)}  ${c.summary}`]
+      : [`  ${synopsis}`, `  ${"".padEnd(SUMMARY_COLUMN)}  ${c.summary}`];
+  });
   return [
     `Usage: ${PROGRAM} <command> [options]   (npm start = ${PROGRAM} start)`,
     "",
     "Commands:",
-    ...COMMANDS.map((c) => `  ${`${c.name} ${c.synopsis}`.padEnd(width)}  ${c.summary}`),
+    ...lines,
     "",
     `Run "${PROGRAM} <command> --help" for a command's options. Settings: see .env.example.`,
   ].join("\n");

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { mkdtempSync, renameSync, rmSync } from "node:fs";
+import { mkdirSync, mkdtempSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import http from "node:http";
 import https from "node:https";
 import net from "node:net";
@@ -7,6 +7,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, test } from "node:test";
 import { WebSocket } from "ws";
+import { AppError } from "../../lib/errors.ts";
 import { createTestDatabase, type TestDatabase } from "../../lib/testing/db.ts";
 import type { AccessGate } from "./access.ts";
 import {
@@ -151,6 +152,36 @@ test("a renewed certificate is served by the running relay", async () => {
         "the renewed certificate",
       );
     });
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test("HTTPS settings naming a missing file, a key of another certificate or a non-PEM file stop the start with which and why", async () => {
+  const dir = mkdtempSync(join(tmpdir(), "burrow-edge-badtls-"));
+  try {
+    const other = join(dir, "other");
+    mkdirSync(other);
+    makeTestCertificate(dir);
+    makeTestCertificate(other);
+    writeFileSync(join(dir, "junk.pem"), "not a certificate\n");
+    const cases: [Record<string, string>, RegExp][] = [
+      [
+        { ...httpsEnv(dir), BURROW_TLS_CERT: join(dir, "missing.pem") },
+        /^BURROW_TLS_CERT .*missing\.pem cannot be read: no such file$/,
+      ],
+      [
+        { ...httpsEnv(dir), BURROW_TLS_KEY: join(other, "key.pem") },
+        /do not load: the key is not the certificate's/,
+      ],
+      [{ ...httpsEnv(dir), BURROW_TLS_CERT: join(dir, "junk.pem") }, /do not load: they must be PEM files/],
+    ];
+    for (const [env, message] of cases) {
+      await assert.rejects(
+        startEdgeTestRelay({ db: testDb.db, env }),
+        (error: Error) => error instanceof AppError && error.code === "config" && message.test(error.message),
+      );
+    }
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

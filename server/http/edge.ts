@@ -28,7 +28,7 @@ import { PAGES } from "./pages.ts";
 import { proxyRequest, sendPage } from "./proxy.ts";
 import { replayRequest } from "./replay.ts";
 import { ReservationLookup } from "./reservation-lookup.ts";
-import { logCertificate, readCertificate, watchCertificate } from "./tls-certificate.ts";
+import { loadCertificate, logCertificate, watchCertificate } from "./tls-certificate.ts";
 import { type PoolLimits, TunnelPools } from "./tunnel-pools.ts";
 import { proxyUpgrade, sendRawPage } from "./upgrade.ts";
 
@@ -431,7 +431,7 @@ export function createHttpEdge(deps: HttpEdgeDeps): HttpEdge {
         return { httpPort };
       }
       const files = { cert: config.BURROW_TLS_CERT, key: config.BURROW_TLS_KEY };
-      const pair = await readCertificate(files);
+      const pair = await loadCertificate(files);
       const httpsServer = configure(https.createServer({ ...serverOptions, ...pair }));
       const httpsPort = await bind(httpsServer, config.BURROW_HTTPS_PORT, proxyHeaders.https);
       logCertificate(logger, "TLS certificate loaded", pair.cert);

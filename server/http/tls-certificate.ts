@@ -1,6 +1,8 @@
 import { X509Certificate } from "node:crypto";
 import { readFile, stat } from "node:fs/promises";
 import type https from "node:https";
+import { createSecureContext } from "node:tls";
+import { AppError } from "../../lib/errors.ts";
 import type { Logger } from "../../lib/logger.ts";
 
 /** Where the HTTPS edge's certificate chain and private key live (PEM). */
@@ -17,6 +19,43 @@ const EXPIRY_WARNING_MS = 14 * 24 * 60 * 60 * 1000;
 
 export async function readCertificate(files: CertificateFiles): Promise<{ cert: Buffer; key: Buffer }> {
   const [cert, key] = await Promise.all([readFile(files.cert), readFile(files.key)]);
+  return { cert, key };
+}
+
+/**
+ * The pair HTTPS starts with, checked as TLS will use it. A file that is missing or unreadable, not
+ * PEM, or a key that is not the certificate's is a configuration error naming the setting, instead
+ * of a stack trace at start-up.
+ */
+export async function loadCertificate(files: CertificateFiles): Promise<{ cert: Buffer; key: Buffer }> {
+  const read = (setting: string, path: string) =>
+    readFile(path).catch((error: NodeJS.ErrnoException) => {
+      const reason =
+        error.code === "ENOENT"
+          ? "no such file"
+          : error.code === "EACCES"
+            ? "permission denied"
+            : error.message;
+      throw new AppError("config", `${setting} ${path} cannot be read: ${reason}`);
+    });
+  const [cert, key] = await Promise.all([
+    read("BURROW_TLS_CERT", files.cert),
+    read("BURROW_TLS_KEY", files.key),
+  ]);
+  try {
+    createSecureContext({ cert, key });
+  } catch (error) {
+    const text = error instanceof Error ? error.message : String(error);
+    const reason = /key values mismatch/i.test(text)
+      ? "the key is not the certificate's (BURROW_TLS_KEY must be the private key of BURROW_TLS_CERT)"
+      : /no start line|bad base64|PEM/i.test(text)
+        ? "they must be PEM files (-----BEGIN CERTIFICATE----- and -----BEGIN PRIVATE KEY-----)"
+        : text;
+    throw new AppError(
+      "config",
+      `The TLS certificate ${files.cert} and key ${files.key} do not load: ${reason}`,
+    );
+  }
   return { cert, key };
 }
 

@@ -75,3 +75,35 @@ test("BURROW_LOG_RETENTION_DAYS: 30 by default, 0 keeps forever, a clear error f
     /BURROW_LOG_RETENTION_DAYS must be a whole number of days/,
   );
 });
+
+test("ports and limits: empty means the default (not port 0, a random one); anything else wrong says what is expected", () => {
+  const empty = loadEnv({
+    PORT: "",
+    BURROW_SSH_PORT: "",
+    BURROW_HTTPS_PORT: "",
+    BURROW_MAX_NAMES: "",
+    BURROW_LOG_RETENTION_DAYS: "",
+  });
+  assert.equal(empty.PORT, 3000);
+  assert.equal(empty.BURROW_SSH_PORT, 2222);
+  assert.equal(empty.BURROW_HTTPS_PORT, undefined);
+  assert.equal(empty.BURROW_MAX_NAMES, 10);
+  assert.equal(empty.BURROW_LOG_RETENTION_DAYS, 30, "not 0, which keeps request logs forever");
+  assert.equal(loadEnv({ PORT: "8000" }).PORT, 8000);
+  assert.throws(
+    () => loadEnv({ PORT: "abc" }),
+    /^AppError: Invalid configuration: PORT must be a port number from 1 to 65535$/,
+  );
+  assert.throws(
+    () => loadEnv({ BURROW_HTTP_PORT: "70000" }),
+    /BURROW_HTTP_PORT must be a port number from 1 to 65535/,
+  );
+  assert.throws(
+    () => loadEnv({ BURROW_MAX_NAMES: "0" }),
+    /BURROW_MAX_NAMES must be a whole number, 1 or more/,
+  );
+  assert.throws(
+    () => loadEnv({ BURROW_LOG_QUEUE_MAX: "lots" }),
+    /BURROW_LOG_QUEUE_MAX must be a whole number, 1 or more/,
+  );
+});

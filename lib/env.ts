@@ -4,12 +4,26 @@ import { z } from "zod";
 import { AppError } from "./errors.ts";
 import { PROXY_GROUPS, parseTrustedProxies, type TrustedProxyEntry } from "./forwarding/trusted-proxies.ts";
 
-const port = z.coerce.number().int().min(0).max(65535);
+const emptyAsUndefined = (v: unknown) => (v === "" ? undefined : v);
+const PORT_MESSAGE = "must be a port number from 1 to 65535";
+const portNumber = z.coerce
+  .number({ message: PORT_MESSAGE })
+  .int(PORT_MESSAGE)
+  .min(0, PORT_MESSAGE)
+  .max(65535, PORT_MESSAGE);
+/**
+ * A port setting. Empty (`PORT=` in .env) means its default: coerced, "" would be port 0, which
+ * listens on a random port.
+ */
+const port = (fallback: number) => z.preprocess(emptyAsUndefined, portNumber.default(fallback));
+const optionalPort = z.preprocess(emptyAsUndefined, portNumber.optional());
 const flag = z
   .enum(["true", "false", "1", "0", "yes", "no"], { message: "must be true or false" })
   .transform((v) => v === "true" || v === "1" || v === "yes");
-const positiveInt = z.coerce.number().int().positive();
-const emptyAsUndefined = (v: unknown) => (v === "" ? undefined : v);
+const COUNT_MESSAGE = "must be a whole number, 1 or more";
+const countNumber = z.coerce.number({ message: COUNT_MESSAGE }).int(COUNT_MESSAGE).positive(COUNT_MESSAGE);
+/** A limit or count setting; empty means its default, as for ports. */
+const count = (fallback: number) => z.preprocess(emptyAsUndefined, countNumber.default(fallback));
 
 /** Ciphers the relay may offer: the AEAD and CTR ones OpenSSH has; CBC, 3DES and RC4 never. */
 export const SSH_CIPHERS = [
@@ -106,10 +120,10 @@ export const envSchema = z
       )
       .default("localhost"),
     BURROW_LISTEN_HOST: z.preprocess(emptyAsUndefined, z.string().min(1).default(allAddresses)),
-    BURROW_SSH_PORT: port.default(2222),
+    BURROW_SSH_PORT: port(2222),
     BURROW_SSH_HOST: z.preprocess(emptyAsUndefined, z.string().min(1).optional()),
-    BURROW_HTTP_PORT: port.default(8080),
-    BURROW_HTTPS_PORT: z.preprocess(emptyAsUndefined, port.optional()),
+    BURROW_HTTP_PORT: port(8080),
+    BURROW_HTTPS_PORT: optionalPort,
     BURROW_TLS_CERT: z.preprocess(emptyAsUndefined, z.string().optional()),
     BURROW_TLS_KEY: z.preprocess(emptyAsUndefined, z.string().optional()),
     BURROW_HTTPS_REDIRECT: flag.default(true),
@@ -117,27 +131,31 @@ export const envSchema = z
     BURROW_DASHBOARD_URL: z.preprocess(emptyAsUndefined, z.string().url().optional()),
     BURROW_ALLOW_RANDOM_NAMES: flag.default(true),
     BURROW_ALLOW_SIGNUP: flag.default(true),
-    BURROW_MAX_NAMES: positiveInt.default(10),
-    BURROW_MAX_CONNECTIONS_PER_KEY: positiveInt.default(20),
-    BURROW_MAX_FORWARDS_PER_CONNECTION: positiveInt.default(20),
+    BURROW_MAX_NAMES: count(10),
+    BURROW_MAX_CONNECTIONS_PER_KEY: count(20),
+    BURROW_MAX_FORWARDS_PER_CONNECTION: count(20),
     BURROW_SSH_CIPHERS: z.preprocess(emptyAsUndefined, sshCiphers.default(DEFAULT_SSH_CIPHERS)),
-    BURROW_LOG_QUEUE_MAX: positiveInt.default(50_000),
+    BURROW_LOG_QUEUE_MAX: count(50_000),
     BURROW_REQUEST_LOG: flag.default(true),
     BURROW_LOG_HEADERS: flag.default(true),
     BURROW_LOG_BODIES: flag.default(true),
-    BURROW_LOG_RETENTION_DAYS: z.coerce
-      .number({ message: "must be a whole number of days (0 keeps request logs forever)" })
-      .int("must be a whole number of days (0 keeps request logs forever)")
-      .min(0, "must be 0 (keep forever) or more days")
-      .default(30),
-    BURROW_ACCESS_COOKIE_HOURS: positiveInt.default(24),
+    // Empty is the default here too: coerced, "" would be 0, which keeps logs forever.
+    BURROW_LOG_RETENTION_DAYS: z.preprocess(
+      emptyAsUndefined,
+      z.coerce
+        .number({ message: "must be a whole number of days (0 keeps request logs forever)" })
+        .int("must be a whole number of days (0 keeps request logs forever)")
+        .min(0, "must be 0 (keep forever) or more days")
+        .default(30),
+    ),
+    BURROW_ACCESS_COOKIE_HOURS: count(24),
     BURROW_TRUSTED_PROXIES: trustedProxies.default([]),
     BURROW_PROXY_PROTOCOL: proxyProtocolListeners.default([]),
     AUTH_SECRET: z.preprocess(
       emptyAsUndefined,
       z.string().min(32, "must be at least 32 characters").optional(),
     ),
-    PORT: port.default(3000),
+    PORT: port(3000),
   })
   .superRefine((env, ctx) => {
     if (env.BURROW_HTTPS_PORT !== undefined && (!env.BURROW_TLS_CERT || !env.BURROW_TLS_KEY)) {

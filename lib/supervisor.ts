@@ -13,6 +13,9 @@ export function restartDelayMs(attempt: number): number {
   return Math.min(1_000 * 2 ** attempt, 30_000);
 }
 
+/** Running this long counts as having started well: a later exit restarts at once again. */
+const STABLE_MS = 60_000;
+
 export interface Supervised {
   /** Stops it for good (no restart), also while a restart is under way. Safe to call twice. */
   stop(): Promise<void>;
@@ -32,27 +35,39 @@ export function supervise(
   notice: (line: string) => void,
 ): Supervised {
   let current = first;
+  let startedAt = Date.now();
+  // Exits soon after starting, in a row: one that crashes on start is not restarted in a tight loop.
+  let quickExits = 0;
   let stopping = false;
   const stopped = new AbortController();
+  /** Waits, unless stop() comes first; false then. */
+  const pause = (ms: number) => sleep(ms, true, { signal: stopped.signal }).catch(() => false);
 
   async function keepRunning(): Promise<void> {
     for (;;) {
       const how = await current.exited;
       if (stopping) return;
-      notice(`The ${name} stopped unexpectedly (${how}): starting it again`);
+      quickExits = Date.now() - startedAt < STABLE_MS ? quickExits + 1 : 0;
+      // The first restart is immediate; exiting again within a minute backs off.
+      const wait = quickExits > 1 ? restartDelayMs(quickExits - 2) : 0;
+      notice(
+        `The ${name} stopped unexpectedly (${how}): starting it again${wait ? ` in ${wait / 1000} s` : ""}`,
+      );
+      if (wait && !(await pause(wait))) return;
       for (let attempt = 0; ; attempt++) {
         try {
           const next = await restart();
           if (stopping) return await next.stop();
           current = next;
+          startedAt = Date.now();
           notice(`The ${name} is running again`);
           break;
         } catch (error) {
+          if (stopping) return;
           const delay = restartDelayMs(attempt);
           const reason = String((error as Error)?.message ?? error).split("\n")[0];
           notice(`The ${name} did not start (${reason}): trying again in ${delay / 1000} s`);
-          const slept = await sleep(delay, true, { signal: stopped.signal }).catch(() => false);
-          if (!slept || stopping) return;
+          if (!(await pause(delay)) || stopping) return;
         }
       }
     }

@@ -1,4 +1,20 @@
 import type { Duplex } from "node:stream";
+import { AppError } from "../lib/errors.ts";
+
+const CLIENT_SILENT = "the SSH client did not answer in time";
+
+/**
+ * openStream's rejection when the SSH client never answered the channel request: the computer
+ * asleep, its network gone, ssh stopped. Not the same as "nothing on the local port", which the
+ * client answers at once.
+ */
+export function unresponsiveTunnelError(): AppError {
+  return new AppError("unavailable", CLIENT_SILENT);
+}
+
+export function isUnresponsiveTunnel(error: unknown): boolean {
+  return error instanceof AppError && error.message === CLIENT_SILENT;
+}
 
 /**
  * One live HTTP tunnel: a name bound by one SSH connection's forward. The SSH side creates it, the
@@ -17,7 +33,8 @@ export interface Tunnel {
   readonly target: string;
   /**
    * Opens a new byte stream to the client's local app (a `forwarded-tcpip` or streamlocal channel).
-   * Rejects when the SSH connection is gone or the client refuses the channel.
+   * Rejects when the SSH connection is gone or the client refuses the channel, and with
+   * unresponsiveTunnelError() when the client does not answer in time.
    */
   openStream(visitor: { ip: string; port: number }): Promise<Duplex>;
   /** Writes a line to the client's terminal when it keeps a session open (no `-N`); else a no-op. */

@@ -71,6 +71,36 @@ test("a client that stops answering is dropped by keepalives and its session end
   }
 });
 
+test("a request to a tunnel whose client has gone silent (laptop asleep) gets 'Tunnel not responding', not 'nothing on the local port'", async () => {
+  // Keepalives at their default here, so the silent client is still connected when the wait ends.
+  const quick = await startTestRelay({}, { openStreamTimeoutMs: 300 });
+  const user = await quick.createUserWithKey();
+  await quick.reserve(user, "asleep");
+  const app = await quick.startLocalApp();
+  const ssh = await quick.startSsh({ user, forwards: [`asleep:80:127.0.0.1:${app.port}`] });
+  try {
+    assert.equal(ssh.state, "live", ssh.stderr());
+    // (No request before: a channel kept open from it would carry this one, and its wait is the
+    // keepalives', which end the tunnel as offline.)
+    ssh.kill("SIGSTOP");
+    const answer = await quick.fetchTunnel("asleep", "/asleep");
+    assert.equal(answer.status, 504);
+    assert.match(answer.body, /Tunnel not responding/);
+    assert.match(answer.body, /may be asleep or have lost its network/);
+    const row = await quick.waitFor(
+      () => quick.db.requestLog.findFirst({ where: { name: "asleep", path: "/asleep" } }),
+      "the log row",
+    );
+    assert.equal(row.error, "tunnel_unresponsive");
+    assert.equal(row.status, 504);
+  } finally {
+    ssh.kill("SIGCONT");
+    ssh.kill("SIGKILL");
+    await app.close();
+    await quick.close();
+  }
+});
+
 test("a relay start closes sessions a crashed relay left open and drops edits left unsent; its shutdown ends tunnels and tells clients", async () => {
   const user = await t.createUserWithKey();
   await t.reserve(user, "phoenix");

@@ -37,6 +37,8 @@ export interface RelayDeps {
   access?: AccessGate;
   /** SSH keepalive tuning; the default (10 s × 2) finds dead peers within ~30 s. Tests shorten it. */
   keepalive?: Keepalive;
+  /** How long a request waits for a tunnel's SSH client to answer (default 15 s). Tests shorten it. */
+  openStreamTimeoutMs?: number;
   /** When request-log retention first runs and how often (default: after 1 minute, hourly). Tests shorten it. */
   logRetention?: Pick<LogRetentionOptions, "firstRunMs" | "intervalMs">;
 }
@@ -96,6 +98,7 @@ export function createRelay(deps: RelayDeps): Relay {
     stats,
     hostKey: deps.hostKey,
     keepalive: deps.keepalive,
+    openStreamTimeoutMs: deps.openStreamTimeoutMs,
     limits: new ConnectionLimits(config.BURROW_MAX_CONNECTIONS_PER_KEY),
   });
   const databaseUrl = deps.databaseUrl ?? config.DATABASE_URL;

@@ -124,6 +124,8 @@ const ERRORS: Record<RequestLogError, string> = {
   tunnel_offline: "No ssh client was connected for this name, so Burrow answered that the tunnel is offline.",
   local_unreachable:
     "Your ssh client was connected, but nothing answered on the local port it forwards to: is your app running on that port?",
+  tunnel_unresponsive:
+    "Your ssh client was connected but did not answer within 15 seconds (the computer asleep, its network gone, or ssh stopped), so the visitor was told the tunnel is not responding.",
   client_aborted: "The visitor went away before the response was complete.",
   upstream_aborted: "The response was cut short: your app or the ssh connection closed it mid-way.",
   relay_draining: "The relay was shutting down or restarting, so it took no new requests.",

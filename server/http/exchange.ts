@@ -152,6 +152,7 @@ const CLIENT_CLOSED_STATUS = 499;
 
 const NOTE: Partial<Record<RequestLogError, string>> = {
   local_unreachable: "nothing answers on the local port",
+  tunnel_unresponsive: "your ssh client did not answer in time",
   upstream_aborted: "response cut short",
   client_aborted: "visitor went away",
   tunnel_busy: "tunnel busy: too many requests open at once",

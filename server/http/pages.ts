@@ -109,6 +109,12 @@ export const PAGES = {
     "The tunnel is up but nothing answers on the local port it forwards to. " +
       "If this is your tunnel, check that your app is running.",
   ),
+  tunnelUnresponsive: renderPage(
+    504,
+    "Tunnel not responding",
+    "The computer this tunnel runs on did not answer in time: it may be asleep or have lost its " +
+      "network. Try again in a moment.",
+  ),
   badRequest: renderPage(400, "Bad request", "The relay could not understand this request."),
   asteriskNotForwarded: renderPage(
     501,

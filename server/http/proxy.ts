@@ -1,7 +1,7 @@
 import type http from "node:http";
 import type { IncomingHttpHeaders } from "node:http";
 import type { Dispatcher } from "undici";
-import type { Tunnel, TunnelRegistry } from "../registry.ts";
+import { isUnresponsiveTunnel, type Tunnel, type TunnelRegistry } from "../registry.ts";
 import { corkForTurn } from "../turn-cork.ts";
 import { answeredByRelay, type Exchange, type ExchangeRecorder } from "./exchange.ts";
 import {
@@ -112,7 +112,7 @@ export function proxyRequest(
   });
   res.on("drain", () => upstream?.resume());
 
-  const fail = (error: "local_unreachable" | "tunnel_offline") => {
+  const fail = (error: "local_unreachable" | "tunnel_unresponsive") => {
     if (res.headersSent) {
       exchange.error ??= "upstream_aborted";
       res.destroy();
@@ -120,7 +120,11 @@ export function proxyRequest(
     }
     writeHeldHead = undefined;
     const gone = deps.registry.get(tunnel.name) !== tunnel;
-    const page = gone ? PAGES.tunnelOffline : PAGES.localUnreachable;
+    const page = gone
+      ? PAGES.tunnelOffline
+      : error === "tunnel_unresponsive"
+        ? PAGES.tunnelUnresponsive
+        : PAGES.localUnreachable;
     exchange.error = gone ? "tunnel_offline" : error;
     // The visitor gets the relay's page, not the head the app started (if it did).
     exchange.responseHeaders = undefined;
@@ -202,7 +206,7 @@ export function proxyRequest(
         leaveQueue = pool.dispatch(visitor, options, handler, busy);
         return;
       }
-      fail("local_unreachable");
+      fail(isUnresponsiveTunnel(error) ? "tunnel_unresponsive" : "local_unreachable");
     },
   };
   leaveQueue = pool.dispatch(visitor, options, handler, busy);

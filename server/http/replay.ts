@@ -2,7 +2,7 @@ import type { Dispatcher } from "undici";
 import { type KeepBudget, keepBodies } from "../../lib/request-logs/bodies.ts";
 import type { ReplayRequest } from "../../lib/request-logs/replay.ts";
 import { headerValue } from "../../lib/request-logs/replay-rules.ts";
-import type { TunnelRegistry } from "../registry.ts";
+import { isUnresponsiveTunnel, type TunnelRegistry } from "../registry.ts";
 import { type Exchange, type ExchangeRecorder, startExchange } from "./exchange.ts";
 import { type ForwardedFacts, upstreamRequestHeaders } from "./headers.ts";
 import { PAGES } from "./pages.ts";
@@ -121,6 +121,8 @@ export function replayRequest(deps: ReplayDeps, request: ReplayRequest): Promise
           exchange.error = "upstream_aborted";
         } else if (deps.registry.get(request.name) !== tunnel) {
           answered(exchange, PAGES.tunnelOffline.status, "tunnel_offline");
+        } else if (isUnresponsiveTunnel(error)) {
+          answered(exchange, PAGES.tunnelUnresponsive.status, "tunnel_unresponsive");
         } else {
           answered(exchange, PAGES.localUnreachable.status, "local_unreachable");
         }

@@ -1,6 +1,6 @@
 import http from "node:http";
 import type { Duplex } from "node:stream";
-import type { Tunnel, TunnelRegistry } from "../registry.ts";
+import { isUnresponsiveTunnel, type Tunnel, type TunnelRegistry } from "../registry.ts";
 import { answeredByRelay, type Exchange, type ExchangeRecorder } from "./exchange.ts";
 import {
   type ForwardedFacts,
@@ -57,8 +57,8 @@ export async function proxyUpgrade(
   let channel: Duplex;
   try {
     channel = await tunnel.openStream({ ip: facts.clientIp, port: req.socket.remotePort ?? 0 });
-  } catch {
-    answerFailure(deps, socket, exchange, tunnel);
+  } catch (error) {
+    answerFailure(deps, socket, exchange, tunnel, isUnresponsiveTunnel(error));
     return;
   }
   if (socket.destroyed) {
@@ -140,10 +140,16 @@ export async function proxyUpgrade(
   upstream.end();
 }
 
-function answerFailure(deps: UpgradeDeps, socket: Duplex, exchange: Exchange, tunnel: Tunnel): void {
+function answerFailure(
+  deps: UpgradeDeps,
+  socket: Duplex,
+  exchange: Exchange,
+  tunnel: Tunnel,
+  unresponsive = false,
+): void {
   const gone = deps.registry.get(tunnel.name) !== tunnel;
-  const page = gone ? PAGES.tunnelOffline : PAGES.localUnreachable;
-  exchange.error = gone ? "tunnel_offline" : "local_unreachable";
+  const page = gone ? PAGES.tunnelOffline : unresponsive ? PAGES.tunnelUnresponsive : PAGES.localUnreachable;
+  exchange.error = gone ? "tunnel_offline" : unresponsive ? "tunnel_unresponsive" : "local_unreachable";
   answeredByRelay(exchange, page);
   sendRawPage(socket, page);
 }

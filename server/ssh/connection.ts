@@ -33,6 +33,8 @@ export interface ConnectionDeps {
   sessions: SessionRecorder;
   stats: RelayStats;
   limits: ConnectionLimits;
+  /** How long a visitor's channel waits for the client to answer (ssh-tunnel.ts); tests shorten it. */
+  openStreamTimeoutMs?: number;
 }
 
 /** An unauthenticated connection is dropped after this long. */
@@ -333,7 +335,13 @@ export class RelayConnection implements TunnelOwner {
         target: describeBind(bind),
         bind,
       },
-      { owner: this, registry, sessions, stats: this.#deps.stats },
+      {
+        owner: this,
+        registry,
+        sessions,
+        stats: this.#deps.stats,
+        openStreamTimeoutMs: this.#deps.openStreamTimeoutMs,
+      },
     );
     this.#tunnels.add(tunnel);
     const previous = registry.add(tunnel);

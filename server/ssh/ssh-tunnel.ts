@@ -1,13 +1,13 @@
 import type { Duplex } from "node:stream";
 import type { Connection, ServerChannel } from "ssh2";
 import { AppError } from "../../lib/errors.ts";
-import type { Tunnel, TunnelRegistry } from "../registry.ts";
+import { type Tunnel, type TunnelRegistry, unresponsiveTunnelError } from "../registry.ts";
 import type { SessionRecorder } from "../sessions/session-recorder.ts";
 import { closeWhenDestroyed } from "./closing-channel.ts";
 import type { ForwardBind } from "./forward-request.ts";
 
 /** A visitor's stream waits at most this long for the SSH client to accept the channel. */
-const OPEN_STREAM_TIMEOUT_MS = 15_000;
+export const OPEN_STREAM_TIMEOUT_MS = 15_000;
 
 /** Relay-wide counters the heartbeat reads. */
 export interface RelayStats {
@@ -57,10 +57,18 @@ export class SshTunnel implements Tunnel {
   readonly #registry: TunnelRegistry;
   readonly #sessions: SessionRecorder;
   readonly #stats: RelayStats;
+  readonly #openStreamTimeoutMs: number;
 
   constructor(
     init: SshTunnelInit,
-    deps: { owner: TunnelOwner; registry: TunnelRegistry; sessions: SessionRecorder; stats: RelayStats },
+    deps: {
+      owner: TunnelOwner;
+      registry: TunnelRegistry;
+      sessions: SessionRecorder;
+      stats: RelayStats;
+      /** Default OPEN_STREAM_TIMEOUT_MS; tests shorten it. */
+      openStreamTimeoutMs?: number;
+    },
   ) {
     this.name = init.name;
     this.sessionId = init.sessionId;
@@ -73,6 +81,7 @@ export class SshTunnel implements Tunnel {
     this.#registry = deps.registry;
     this.#sessions = deps.sessions;
     this.#stats = deps.stats;
+    this.#openStreamTimeoutMs = deps.openStreamTimeoutMs ?? OPEN_STREAM_TIMEOUT_MS;
   }
 
   get closed(): boolean {
@@ -94,8 +103,8 @@ export class SshTunnel implements Tunnel {
       let settled = false;
       const timer = setTimeout(() => {
         settled = true;
-        reject(new AppError("unavailable", "the SSH client did not open a channel in time"));
-      }, OPEN_STREAM_TIMEOUT_MS);
+        reject(unresponsiveTunnelError());
+      }, this.#openStreamTimeoutMs);
       const done = (error: Error | undefined, channel?: ServerChannel) => {
         clearTimeout(timer);
         if (settled) {

@@ -110,7 +110,8 @@ export interface EchoedRequest {
   bodyLength: number;
 }
 
-export interface TestRelayOptions extends Partial<Pick<RelayDeps, "access" | "keepalive" | "logRetention">> {
+export interface TestRelayOptions
+  extends Partial<Pick<RelayDeps, "access" | "keepalive" | "logRetention" | "openStreamTimeoutMs">> {
   /**
    * Route the relay's own database connections through a proxy the test can cut (`databaseProxy`),
    * to simulate an outage. The harness's `db` stays direct.

@@ -7,7 +7,7 @@ import { closeWhenDestroyed } from "./closing-channel.ts";
 import type { ForwardBind } from "./forward-request.ts";
 
 /** A visitor's stream waits at most this long for the SSH client to accept the channel. */
-export const OPEN_STREAM_TIMEOUT_MS = 15_000;
+const OPEN_STREAM_TIMEOUT_MS = 15_000;
 
 /** Relay-wide counters the heartbeat reads. */
 export interface RelayStats {

@@ -108,6 +108,7 @@ test("each mistake exits non-zero with one specific line", async () => {
       /No user with the email nobody@example\.com/,
     ],
     [["user", "password", "ann@example.com"], { BURROW_PASSWORD: "short" }, /password: Use at least 10/],
+    [["user", "password", "nobody@example.com"], {}, /No user with the email nobody@example\.com/],
     [["key", "add", "ann@example.com", join(dir, "id_ann")], {}, /This is a PRIVATE key/],
     [["key", "add", "ann@example.com", join(dir, "missing.pub")], {}, /No such file/],
     [

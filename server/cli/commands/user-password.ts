@@ -1,4 +1,4 @@
-import { resetPassword } from "../../../lib/users/service.ts";
+import { getUserByEmail, resetPassword } from "../../../lib/users/service.ts";
 import type { Command } from "../command.ts";
 import { parseCommandArgs } from "../command.ts";
 import { withDatabase } from "../database.ts";
@@ -16,8 +16,13 @@ Example:
   async run(context) {
     const { positionals } = parseCommandArgs(context.args, {}, { required: ["email"] });
     const env = context.env();
-    const password = await readPassword(context.environment.BURROW_PASSWORD);
-    const user = await withDatabase(env, (db) => resetPassword(db, positionals[0] ?? "", password));
+    const email = positionals[0] ?? "";
+    const user = await withDatabase(env, async (db) => {
+      // An unknown email is said before the new password is asked for (twice), not after.
+      await getUserByEmail(db, email);
+      const password = await readPassword(context.environment.BURROW_PASSWORD);
+      return resetPassword(db, email, password);
+    });
     context.out(`New password set for ${user.email}; their dashboard sessions were signed out`);
     return 0;
   },

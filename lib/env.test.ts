@@ -76,19 +76,29 @@ test("BURROW_LOG_RETENTION_DAYS: 30 by default, 0 keeps forever, a clear error f
   );
 });
 
-test("ports and limits: empty means the default (not port 0, a random one); anything else wrong says what is expected", () => {
+test("a setting left empty means its default (a port not 0, a random one); a wrong one says what is expected", () => {
   const empty = loadEnv({
     PORT: "",
     BURROW_SSH_PORT: "",
     BURROW_HTTPS_PORT: "",
     BURROW_MAX_NAMES: "",
     BURROW_LOG_RETENTION_DAYS: "",
+    BURROW_HTTPS_REDIRECT: "",
+    BURROW_ALLOW_SIGNUP: "",
+    BURROW_DOMAIN: "",
+    BURROW_DATA_DIR: "",
   });
   assert.equal(empty.PORT, 3000);
   assert.equal(empty.BURROW_SSH_PORT, 2222);
   assert.equal(empty.BURROW_HTTPS_PORT, undefined);
   assert.equal(empty.BURROW_MAX_NAMES, 10);
   assert.equal(empty.BURROW_LOG_RETENTION_DAYS, 30, "not 0, which keeps request logs forever");
+  assert.equal(empty.BURROW_HTTPS_REDIRECT, true);
+  assert.equal(empty.BURROW_ALLOW_SIGNUP, true);
+  assert.equal(empty.BURROW_DOMAIN, "localhost");
+  assert.equal(empty.BURROW_DATA_DIR, loadEnv({}).BURROW_DATA_DIR);
+  assert.equal(loadEnv({ BURROW_ALLOW_SIGNUP: "no" }).BURROW_ALLOW_SIGNUP, false);
+  assert.throws(() => loadEnv({ BURROW_ALLOW_SIGNUP: "maybe" }), /BURROW_ALLOW_SIGNUP must be true or false/);
   assert.equal(loadEnv({ PORT: "8000" }).PORT, 8000);
   assert.throws(
     () => loadEnv({ PORT: "abc" }),

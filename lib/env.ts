@@ -17,9 +17,11 @@ const portNumber = z.coerce
  */
 const port = (fallback: number) => z.preprocess(emptyAsUndefined, portNumber.default(fallback));
 const optionalPort = z.preprocess(emptyAsUndefined, portNumber.optional());
-const flag = z
+const flagValue = z
   .enum(["true", "false", "1", "0", "yes", "no"], { message: "must be true or false" })
   .transform((v) => v === "true" || v === "1" || v === "yes");
+/** A true/false setting; empty means its default, as for ports. */
+const flag = (fallback: boolean) => z.preprocess(emptyAsUndefined, flagValue.default(fallback));
 const COUNT_MESSAGE = "must be a whole number, 1 or more";
 const countNumber = z.coerce.number({ message: COUNT_MESSAGE }).int(COUNT_MESSAGE).positive(COUNT_MESSAGE);
 /** A limit or count setting; empty means its default, as for ports. */
@@ -111,14 +113,17 @@ export const envSchema = z
         .regex(/^postgres(ql)?:\/\//, "must be a postgres:// connection URL")
         .optional(),
     ),
-    BURROW_DOMAIN: z
-      .string()
-      .toLowerCase()
-      .regex(
-        /^(?=.{1,200}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)(\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)*$/,
-        "must be a domain name such as tunnels.example.com",
-      )
-      .default("localhost"),
+    BURROW_DOMAIN: z.preprocess(
+      emptyAsUndefined,
+      z
+        .string()
+        .toLowerCase()
+        .regex(
+          /^(?=.{1,200}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)(\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)*$/,
+          "must be a domain name such as tunnels.example.com",
+        )
+        .default("localhost"),
+    ),
     BURROW_LISTEN_HOST: z.preprocess(emptyAsUndefined, z.string().min(1).default(allAddresses)),
     BURROW_SSH_PORT: port(2222),
     BURROW_SSH_HOST: z.preprocess(emptyAsUndefined, z.string().min(1).optional()),
@@ -126,19 +131,19 @@ export const envSchema = z
     BURROW_HTTPS_PORT: optionalPort,
     BURROW_TLS_CERT: z.preprocess(emptyAsUndefined, z.string().optional()),
     BURROW_TLS_KEY: z.preprocess(emptyAsUndefined, z.string().optional()),
-    BURROW_HTTPS_REDIRECT: flag.default(true),
-    BURROW_DATA_DIR: z.string().min(1).default("./.burrow"),
+    BURROW_HTTPS_REDIRECT: flag(true),
+    BURROW_DATA_DIR: z.preprocess(emptyAsUndefined, z.string().min(1).default("./.burrow")),
     BURROW_DASHBOARD_URL: z.preprocess(emptyAsUndefined, z.string().url().optional()),
-    BURROW_ALLOW_RANDOM_NAMES: flag.default(true),
-    BURROW_ALLOW_SIGNUP: flag.default(true),
+    BURROW_ALLOW_RANDOM_NAMES: flag(true),
+    BURROW_ALLOW_SIGNUP: flag(true),
     BURROW_MAX_NAMES: count(10),
     BURROW_MAX_CONNECTIONS_PER_KEY: count(20),
     BURROW_MAX_FORWARDS_PER_CONNECTION: count(20),
     BURROW_SSH_CIPHERS: z.preprocess(emptyAsUndefined, sshCiphers.default(DEFAULT_SSH_CIPHERS)),
     BURROW_LOG_QUEUE_MAX: count(50_000),
-    BURROW_REQUEST_LOG: flag.default(true),
-    BURROW_LOG_HEADERS: flag.default(true),
-    BURROW_LOG_BODIES: flag.default(true),
+    BURROW_REQUEST_LOG: flag(true),
+    BURROW_LOG_HEADERS: flag(true),
+    BURROW_LOG_BODIES: flag(true),
     // Empty is the default here too: coerced, "" would be 0, which keeps logs forever.
     BURROW_LOG_RETENTION_DAYS: z.preprocess(
       emptyAsUndefined,

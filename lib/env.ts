@@ -4,28 +4,17 @@ import { z } from "zod";
 import { AppError } from "./errors.ts";
 import { PROXY_GROUPS, parseTrustedProxies, type TrustedProxyEntry } from "./forwarding/trusted-proxies.ts";
 
-const emptyAsUndefined = (v: unknown) => (v === "" ? undefined : v);
 const PORT_MESSAGE = "must be a port number from 1 to 65535";
-const portNumber = z.coerce
+const port = z.coerce
   .number({ message: PORT_MESSAGE })
   .int(PORT_MESSAGE)
   .min(0, PORT_MESSAGE)
   .max(65535, PORT_MESSAGE);
-/**
- * A port setting. Empty (`PORT=` in .env) means its default: coerced, "" would be port 0, which
- * listens on a random port.
- */
-const port = (fallback: number) => z.preprocess(emptyAsUndefined, portNumber.default(fallback));
-const optionalPort = z.preprocess(emptyAsUndefined, portNumber.optional());
-const flagValue = z
+const flag = z
   .enum(["true", "false", "1", "0", "yes", "no"], { message: "must be true or false" })
   .transform((v) => v === "true" || v === "1" || v === "yes");
-/** A true/false setting; empty means its default, as for ports. */
-const flag = (fallback: boolean) => z.preprocess(emptyAsUndefined, flagValue.default(fallback));
 const COUNT_MESSAGE = "must be a whole number, 1 or more";
-const countNumber = z.coerce.number({ message: COUNT_MESSAGE }).int(COUNT_MESSAGE).positive(COUNT_MESSAGE);
-/** A limit or count setting; empty means its default, as for ports. */
-const count = (fallback: number) => z.preprocess(emptyAsUndefined, countNumber.default(fallback));
+const count = z.coerce.number({ message: COUNT_MESSAGE }).int(COUNT_MESSAGE).positive(COUNT_MESSAGE);
 
 /** Ciphers the relay may offer: the AEAD and CTR ones OpenSSH has; CBC, 3DES and RC4 never. */
 export const SSH_CIPHERS = [
@@ -106,61 +95,48 @@ const proxyProtocolListeners = z.string().transform((value, ctx): ProxyProtocolL
  */
 export const envSchema = z
   .object({
-    DATABASE_URL: z.preprocess(
-      emptyAsUndefined,
-      z
-        .string()
-        .regex(/^postgres(ql)?:\/\//, "must be a postgres:// connection URL")
-        .optional(),
-    ),
-    BURROW_DOMAIN: z.preprocess(
-      emptyAsUndefined,
-      z
-        .string()
-        .toLowerCase()
-        .regex(
-          /^(?=.{1,200}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)(\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)*$/,
-          "must be a domain name such as tunnels.example.com",
-        )
-        .default("localhost"),
-    ),
-    BURROW_LISTEN_HOST: z.preprocess(emptyAsUndefined, z.string().min(1).default(allAddresses)),
-    BURROW_SSH_PORT: port(2222),
-    BURROW_SSH_HOST: z.preprocess(emptyAsUndefined, z.string().min(1).optional()),
-    BURROW_HTTP_PORT: port(8080),
-    BURROW_HTTPS_PORT: optionalPort,
-    BURROW_TLS_CERT: z.preprocess(emptyAsUndefined, z.string().optional()),
-    BURROW_TLS_KEY: z.preprocess(emptyAsUndefined, z.string().optional()),
-    BURROW_HTTPS_REDIRECT: flag(true),
-    BURROW_DATA_DIR: z.preprocess(emptyAsUndefined, z.string().min(1).default("./.burrow")),
-    BURROW_DASHBOARD_URL: z.preprocess(emptyAsUndefined, z.string().url().optional()),
-    BURROW_ALLOW_RANDOM_NAMES: flag(true),
-    BURROW_ALLOW_SIGNUP: flag(true),
-    BURROW_MAX_NAMES: count(10),
-    BURROW_MAX_CONNECTIONS_PER_KEY: count(20),
-    BURROW_MAX_FORWARDS_PER_CONNECTION: count(20),
-    BURROW_SSH_CIPHERS: z.preprocess(emptyAsUndefined, sshCiphers.default(DEFAULT_SSH_CIPHERS)),
-    BURROW_LOG_QUEUE_MAX: count(50_000),
-    BURROW_REQUEST_LOG: flag(true),
-    BURROW_LOG_HEADERS: flag(true),
-    BURROW_LOG_BODIES: flag(true),
-    // Empty is the default here too: coerced, "" would be 0, which keeps logs forever.
-    BURROW_LOG_RETENTION_DAYS: z.preprocess(
-      emptyAsUndefined,
-      z.coerce
-        .number({ message: "must be a whole number of days (0 keeps request logs forever)" })
-        .int("must be a whole number of days (0 keeps request logs forever)")
-        .min(0, "must be 0 (keep forever) or more days")
-        .default(30),
-    ),
-    BURROW_ACCESS_COOKIE_HOURS: count(24),
+    DATABASE_URL: z
+      .string()
+      .regex(/^postgres(ql)?:\/\//, "must be a postgres:// connection URL")
+      .optional(),
+    BURROW_DOMAIN: z
+      .string()
+      .toLowerCase()
+      .regex(
+        /^(?=.{1,200}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)(\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)*$/,
+        "must be a domain name such as tunnels.example.com",
+      )
+      .default("localhost"),
+    BURROW_LISTEN_HOST: z.string().min(1).default(allAddresses),
+    BURROW_SSH_PORT: port.default(2222),
+    BURROW_SSH_HOST: z.string().min(1).optional(),
+    BURROW_HTTP_PORT: port.default(8080),
+    BURROW_HTTPS_PORT: port.optional(),
+    BURROW_TLS_CERT: z.string().optional(),
+    BURROW_TLS_KEY: z.string().optional(),
+    BURROW_HTTPS_REDIRECT: flag.default(true),
+    BURROW_DATA_DIR: z.string().min(1).default("./.burrow"),
+    BURROW_DASHBOARD_URL: z.string().url().optional(),
+    BURROW_ALLOW_RANDOM_NAMES: flag.default(true),
+    BURROW_ALLOW_SIGNUP: flag.default(true),
+    BURROW_MAX_NAMES: count.default(10),
+    BURROW_MAX_CONNECTIONS_PER_KEY: count.default(20),
+    BURROW_MAX_FORWARDS_PER_CONNECTION: count.default(20),
+    BURROW_SSH_CIPHERS: sshCiphers.default(DEFAULT_SSH_CIPHERS),
+    BURROW_LOG_QUEUE_MAX: count.default(50_000),
+    BURROW_REQUEST_LOG: flag.default(true),
+    BURROW_LOG_HEADERS: flag.default(true),
+    BURROW_LOG_BODIES: flag.default(true),
+    BURROW_LOG_RETENTION_DAYS: z.coerce
+      .number({ message: "must be a whole number of days (0 keeps request logs forever)" })
+      .int("must be a whole number of days (0 keeps request logs forever)")
+      .min(0, "must be 0 (keep forever) or more days")
+      .default(30),
+    BURROW_ACCESS_COOKIE_HOURS: count.default(24),
     BURROW_TRUSTED_PROXIES: trustedProxies.default([]),
     BURROW_PROXY_PROTOCOL: proxyProtocolListeners.default([]),
-    AUTH_SECRET: z.preprocess(
-      emptyAsUndefined,
-      z.string().min(32, "must be at least 32 characters").optional(),
-    ),
-    PORT: port(3000),
+    AUTH_SECRET: z.string().min(32, "must be at least 32 characters").optional(),
+    PORT: port.default(3000),
   })
   .superRefine((env, ctx) => {
     if (env.BURROW_HTTPS_PORT !== undefined && (!env.BURROW_TLS_CERT || !env.BURROW_TLS_KEY)) {
@@ -204,7 +180,10 @@ export type Env = z.infer<typeof envSchema>;
 
 /** Parses the environment; throws one AppError("config") listing every bad setting. */
 export function loadEnv(source: Record<string, string | undefined> = process.env): Env {
-  const result = envSchema.safeParse(source);
+  // A setting left empty (`PORT=` in .env) is unset, so it gets its default: coerced, "" would be
+  // port 0 (a random one) or 0 days (logs kept forever), and fail every other check.
+  const set = Object.fromEntries(Object.entries(source).filter(([, value]) => value !== ""));
+  const result = envSchema.safeParse(set);
   if (result.success) return result.data;
   const lines = result.error.issues.map(
     (issue) => `${issue.path.join(".") || "environment"} ${issue.message}`,

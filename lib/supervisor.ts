@@ -8,6 +8,11 @@ export interface Supervisable {
   stop(): Promise<void>;
 }
 
+/** How a child process ended, as Supervisable.exited reports it. */
+export function describeExit(code: number | null, signal: NodeJS.Signals | null): string {
+  return signal ? `signal ${signal}` : `exit code ${code ?? "unknown"}`;
+}
+
 /** The wait before restart attempt `attempt` (from 0) that failed: 1 s, 2 s, 4 s … at most 30 s. */
 export function restartDelayMs(attempt: number): number {
   return Math.min(1_000 * 2 ** attempt, 30_000);

@@ -6,7 +6,7 @@ import { arch, platform } from "node:os";
 import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import { pathToFileURL } from "node:url";
-import type { Supervisable } from "../supervisor.ts";
+import { describeExit, type Supervisable } from "../supervisor.ts";
 
 export interface PostgresProcessOptions {
   /** An initialised cluster (initdb done). */
@@ -54,7 +54,7 @@ export async function startPostgresProcess(options: PostgresProcessOptions): Pro
   const exited = new Promise<string>((resolve) => {
     child.once("close", (code, signal) => {
       running.delete(child);
-      resolve(signal ? `signal ${signal}` : `exit code ${code}`);
+      resolve(describeExit(code, signal));
     });
   });
 

@@ -5,7 +5,7 @@ import { connect, createServer } from "node:net";
 import { join } from "node:path";
 import { AppError } from "../../lib/errors.ts";
 import { projectRoot } from "../../lib/project-root.ts";
-import { type Supervisable, type Supervised, supervise } from "../../lib/supervisor.ts";
+import { describeExit, type Supervisable, type Supervised, supervise } from "../../lib/supervisor.ts";
 import { explainListenError } from "./listen-error.ts";
 
 /** Whether this checkout has the Next.js dashboard at all. */
@@ -138,9 +138,7 @@ export async function startDashboard(
   }
   let stopping: Promise<void> | undefined;
   return {
-    exited: done.then(() =>
-      child.signalCode ? `signal ${child.signalCode}` : `exit code ${child.exitCode ?? "unknown"}`,
-    ),
+    exited: done.then(() => describeExit(child.exitCode, child.signalCode)),
     stop() {
       stopping ??= (async () => {
         if (child.exitCode !== null || child.signalCode !== null) return;

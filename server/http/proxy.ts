@@ -1,7 +1,7 @@
 import type http from "node:http";
 import type { IncomingHttpHeaders } from "node:http";
 import type { Dispatcher } from "undici";
-import { isUnresponsiveTunnel, type Tunnel, type TunnelRegistry } from "../registry.ts";
+import type { Tunnel, TunnelRegistry } from "../registry.ts";
 import { corkForTurn } from "../turn-cork.ts";
 import { answeredByRelay, type Exchange, type ExchangeRecorder } from "./exchange.ts";
 import {
@@ -11,6 +11,7 @@ import {
   visitorResponseHeaders,
 } from "./headers.ts";
 import { type EdgePage, PAGES } from "./pages.ts";
+import { tunnelFailure } from "./tunnel-failure.ts";
 import type { TunnelPools } from "./tunnel-pools.ts";
 
 /** What proxyRequest needs from the edge. */
@@ -112,20 +113,16 @@ export function proxyRequest(
   });
   res.on("drain", () => upstream?.resume());
 
-  const fail = (error: "local_unreachable" | "tunnel_unresponsive") => {
+  /** The app's answer failed (`cause`: undici's error; none when the relay gave up on the head). */
+  const fail = (cause?: unknown) => {
     if (res.headersSent) {
       exchange.error ??= "upstream_aborted";
       res.destroy();
       return;
     }
     writeHeldHead = undefined;
-    const gone = deps.registry.get(tunnel.name) !== tunnel;
-    const page = gone
-      ? PAGES.tunnelOffline
-      : error === "tunnel_unresponsive"
-        ? PAGES.tunnelUnresponsive
-        : PAGES.localUnreachable;
-    exchange.error = gone ? "tunnel_offline" : error;
+    const { error, page } = tunnelFailure(deps.registry, tunnel, cause);
+    exchange.error = error;
     // The visitor gets the relay's page, not the head the app started (if it did).
     exchange.responseHeaders = undefined;
     answeredByRelay(exchange, page);
@@ -170,7 +167,7 @@ export function proxyRequest(
         } catch {
           // A header undici accepted but Node's server refuses to write: the app's fault.
           controller.abort(new Error("unwritable response header"));
-          fail("local_unreachable");
+          fail();
           return false;
         }
       };
@@ -206,7 +203,7 @@ export function proxyRequest(
         leaveQueue = pool.dispatch(visitor, options, handler, busy);
         return;
       }
-      fail(isUnresponsiveTunnel(error) ? "tunnel_unresponsive" : "local_unreachable");
+      fail(error);
     },
   };
   leaveQueue = pool.dispatch(visitor, options, handler, busy);

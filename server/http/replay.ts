@@ -2,11 +2,12 @@ import type { Dispatcher } from "undici";
 import { type KeepBudget, keepBodies } from "../../lib/request-logs/bodies.ts";
 import type { ReplayRequest } from "../../lib/request-logs/replay.ts";
 import { headerValue } from "../../lib/request-logs/replay-rules.ts";
-import { isUnresponsiveTunnel, type TunnelRegistry } from "../registry.ts";
+import type { TunnelRegistry } from "../registry.ts";
 import { type Exchange, type ExchangeRecorder, startExchange } from "./exchange.ts";
 import { type ForwardedFacts, upstreamRequestHeaders } from "./headers.ts";
 import { PAGES } from "./pages.ts";
 import { flattenHeaders, IDEMPOTENT, isConnectionClosed } from "./proxy.ts";
+import { tunnelFailure } from "./tunnel-failure.ts";
 import type { TunnelPools } from "./tunnel-pools.ts";
 
 /** What replayRequest needs from the edge. */
@@ -119,12 +120,9 @@ export function replayRequest(deps: ReplayDeps, request: ReplayRequest): Promise
           if (exchange.status === 0) answered(exchange, 504, "replay_stopped");
         } else if (exchange.status !== 0) {
           exchange.error = "upstream_aborted";
-        } else if (deps.registry.get(request.name) !== tunnel) {
-          answered(exchange, PAGES.tunnelOffline.status, "tunnel_offline");
-        } else if (isUnresponsiveTunnel(error)) {
-          answered(exchange, PAGES.tunnelUnresponsive.status, "tunnel_unresponsive");
         } else {
-          answered(exchange, PAGES.localUnreachable.status, "local_unreachable");
+          const failure = tunnelFailure(deps.registry, tunnel, error);
+          answered(exchange, failure.page.status, failure.error);
         }
         finish();
       },

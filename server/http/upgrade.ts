@@ -1,6 +1,6 @@
 import http from "node:http";
 import type { Duplex } from "node:stream";
-import { isUnresponsiveTunnel, type Tunnel, type TunnelRegistry } from "../registry.ts";
+import type { Tunnel, TunnelRegistry } from "../registry.ts";
 import { answeredByRelay, type Exchange, type ExchangeRecorder } from "./exchange.ts";
 import {
   type ForwardedFacts,
@@ -8,7 +8,8 @@ import {
   upstreamRequestHeaders,
   visitorResponseHeaders,
 } from "./headers.ts";
-import { type EdgePage, PAGES, rawResponse } from "./pages.ts";
+import { type EdgePage, rawResponse } from "./pages.ts";
+import { tunnelFailure } from "./tunnel-failure.ts";
 
 /** What proxyUpgrade needs from the edge. */
 export interface UpgradeDeps {
@@ -58,7 +59,7 @@ export async function proxyUpgrade(
   try {
     channel = await tunnel.openStream({ ip: facts.clientIp, port: req.socket.remotePort ?? 0 });
   } catch (error) {
-    answerFailure(deps, socket, exchange, tunnel, isUnresponsiveTunnel(error));
+    answerFailure(deps, socket, exchange, tunnel, error);
     return;
   }
   if (socket.destroyed) {
@@ -145,11 +146,10 @@ function answerFailure(
   socket: Duplex,
   exchange: Exchange,
   tunnel: Tunnel,
-  unresponsive = false,
+  cause?: unknown,
 ): void {
-  const gone = deps.registry.get(tunnel.name) !== tunnel;
-  const page = gone ? PAGES.tunnelOffline : unresponsive ? PAGES.tunnelUnresponsive : PAGES.localUnreachable;
-  exchange.error = gone ? "tunnel_offline" : unresponsive ? "tunnel_unresponsive" : "local_unreachable";
+  const { error, page } = tunnelFailure(deps.registry, tunnel, cause);
+  exchange.error = error;
   answeredByRelay(exchange, page);
   sendRawPage(socket, page);
 }

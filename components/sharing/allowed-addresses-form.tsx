@@ -52,7 +52,12 @@ export function AllowedAddressesForm({
         onChange={(event) => setText(event.target.value)}
         error={fieldError(state, "addresses")}
         placeholder={"203.0.113.7\n10.0.0.0/8\n2001:db8::/32"}
-        hint="One per line (or separated by commas). private and loopback name those networks. Leave empty to let anyone in."
+        hint={
+          <>
+            One per line (or separated by commas). The words <code>private</code> and <code>loopback</code>{" "}
+            stand for those networks. Leave empty to let anyone in.
+          </>
+        }
         spellCheck={false}
       />
       <Button type="submit" pending={pending}>

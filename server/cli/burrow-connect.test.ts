@@ -183,6 +183,27 @@ test("a refused forward stops at once with the reason", async () => {
   assert.deepEqual(box.delays(), []);
 });
 
+test("the relay's refusal in its console stops; one for its database being away is retried", async () => {
+  const refusal = messages.refused(
+    "-R web:80",
+    messages.notReserved({ BURROW_DASHBOARD_URL: "http://x" }, "web"),
+  );
+  const box = sandbox([`1:0:out=${refusal}`]);
+  const result = await run(["3000", "web"], box.env);
+  assert.equal(result.code, 1);
+  assert.equal(box.calls(), 1);
+  assert.ok(result.stdout.includes(refusal), "the relay's reason is shown");
+  assert.match(result.stderr, /the relay refused to forward "web" \(the reason is above\)\. Not retrying/);
+
+  const away = sandbox([
+    `1:0:out=${messages.refused("-R web:80", messages.databaseDown)}`,
+    `1:0:out=${refusal}`,
+  ]);
+  await run(["3000", "web"], away.env);
+  assert.equal(away.calls(), 2, "a database outage is waited out");
+  assert.deepEqual(away.delays(), [1]);
+});
+
 test("a refused key stops too", async () => {
   const box = sandbox(["255:0:bob@localhost: Permission denied (publickey)."]);
   const result = await run(["3000"], box.env);

@@ -45,8 +45,13 @@ const REFUSAL_GRACE_MS = 500;
 const SESSION_CLOSE_GRACE_MS = 1_000;
 /** After ending a connection, the socket is destroyed if the peer has not closed it (a stopped client). */
 const FORCE_CLOSE_MS = 3_000;
-/** How long after its console opens a connection without any -R is told what it is missing. */
+/**
+ * How long after its console opens a connection without any -R is told what it is missing and
+ * closed. OpenSSH sends its -R requests before it opens the session, so they have arrived by then.
+ */
 const NO_FORWARDS_HINT_MS = 1_000;
+/** The same for a connection without a console (ssh -N): nothing orders its requests, so wait longer. */
+const NO_FORWARDS_TIMEOUT_MS = 5_000;
 const CLAIM_TIMEOUT_MS = 5_000;
 /** Where port-0 forwards get their "allocated" ports when 80 is taken on the same connection. */
 const FIRST_SPARE_PORT = 1024;
@@ -110,14 +115,15 @@ export class RelayConnection implements TunnelOwner {
         `makes ${tunnelUrl(deps.config, "myapp")} reach port 3000 on your machine. ` +
         `Reserve names at ${deps.config.BURROW_DASHBOARD_URL}/names.`,
       onConsoleOpen: () => {
-        // OpenSSH sends its -R requests before it opens the console; a moment later still none
-        // means the user left -R out, and an empty console would only say "signed in".
+        // A moment after the console opens still no -R means the user left it out: say what is
+        // missing and close, rather than leave a console that can only say "signed in" (GitHub's
+        // ssh and sish's unbound-connection cleanup do the same).
         setTimeout(() => {
-          if (!this.#closed && this.#forwardRequests === 0) {
-            // Two lines: the console prints one line at a time and shows control characters as "?".
-            this.print(messages.noForwards);
-            this.print(`  ${example}`);
-          }
+          if (this.#closed || this.#forwardRequests > 0) return;
+          // Two lines: the console prints one line at a time and shows control characters as "?".
+          this.print(messages.noForwards);
+          this.print(`  ${example}`);
+          this.shutdown("no_forwards", undefined, 1);
         }, NO_FORWARDS_HINT_MS).unref();
       },
       onQuit: () => this.shutdown("client_closed", "Closing your tunnels. Bye."),
@@ -146,6 +152,12 @@ export class RelayConnection implements TunnelOwner {
     client.on("ready", () => {
       clearTimeout(this.#authTimer);
       this.#log.info("ssh client authenticated");
+      // ssh -N without -R (or a client that never asks for anything) would hold one of the key's
+      // connections forever, silently: end it with the reason.
+      setTimeout(() => {
+        if (this.#closed || this.#forwardRequests > 0 || this.#terminal.hasConsole) return;
+        this.shutdown("no_forwards", `${messages.noForwards} ${example}`);
+      }, NO_FORWARDS_TIMEOUT_MS).unref();
     });
     client.on("request", (accept, reject, name, info) => this.#onRequest(accept, reject, name, info));
     client.on("session", (accept) => {
@@ -181,9 +193,10 @@ export class RelayConnection implements TunnelOwner {
 
   /**
    * Ends the connection and all its tunnels with `reason`; `message` is shown to the user (in the
-   * console if one is open, else as the disconnect description). Idempotent.
+   * console if one is open, else as the disconnect description). `exitStatus` is what ssh exits with
+   * when a console is open (1 tells scripts the tunnel never came up). Idempotent.
    */
-  shutdown(reason: string, message?: string): void {
+  shutdown(reason: string, message?: string, exitStatus = 0): void {
     if (this.#closed) return;
     this.#closed = true;
     clearTimeout(this.#authTimer);
@@ -192,7 +205,7 @@ export class RelayConnection implements TunnelOwner {
     if (this.#terminal.hasConsole) {
       // Closing the session makes OpenSSH exit on its own, with status 0 and every line shown; a
       // DISCONNECT right behind it would make it exit 255. The connection is ended for it if not.
-      this.#terminal.close(message);
+      this.#terminal.close(message, exitStatus);
       setTimeout(() => this.client.end(), SESSION_CLOSE_GRACE_MS).unref();
     } else if (message) {
       disconnectWithMessage(this.client, `Burrow: ${message}`);
@@ -380,21 +393,23 @@ export class RelayConnection implements TunnelOwner {
   }
 
   /**
-   * Refuses a forward and makes sure the user can read why: in the console when the client keeps a
-   * session, otherwise — if the connection has nothing else to do — as the disconnect description
-   * (OpenSSH prints it, even with -N, and exits non-zero). A failure reply alone would only print
-   * "remote port forwarding failed".
+   * Refuses a forward and makes sure the user can read why. A refusal that leaves the connection
+   * with nothing to do (no tunnel, no other -R waiting) ends it with the reason: in the console
+   * (ssh exits 1 after printing it) or, under -N, as the disconnect description. A failure reply
+   * would only make OpenSSH print "remote port forwarding failed", and with ExitOnForwardFailure it
+   * exits on that reply before printing the console's last line. A console with nothing forwarded
+   * would otherwise hang until Ctrl-C.
    */
   async #refuse(what: string, reason: string, reply: Reply): Promise<void> {
     const line = messages.refused(`-R ${what}`, reason);
     this.#log.info("forward refused", { forward: what, reason });
-    this.print(line);
     await this.#terminal.waitForConsole(REFUSAL_GRACE_MS);
     if (this.#closed) return;
-    if (!this.#terminal.hasConsole && this.#tunnels.size === 0 && this.#queued <= 1) {
-      this.shutdown("refused", line);
+    if (this.#tunnels.size === 0 && this.#queued <= 1) {
+      this.shutdown("refused", line, 1);
       return;
     }
+    this.print(line);
     reply.reject();
   }
 

@@ -1,10 +1,13 @@
 import assert from "node:assert/strict";
+import { spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
+import { once } from "node:events";
+import { join } from "node:path";
 import { after, before, test } from "node:test";
 import { setTimeout as sleep } from "node:timers/promises";
 import { sendRelayCommand } from "../../lib/relay-control.ts";
 import { deleteKey } from "../../lib/ssh-keys/service.ts";
-import { startTestRelay, type TestRelay } from "../testing/harness.ts";
+import { type SshProcess, startTestRelay, type TestRelay } from "../testing/harness.ts";
 
 let t: TestRelay;
 before(async () => {
@@ -13,6 +16,19 @@ before(async () => {
 after(() => t.close());
 
 const uniqueName = (prefix: string) => `${prefix}-${randomBytes(3).toString("hex")}`;
+
+/** ssh's exit code; a failure with its output if it is still running after `ms` (then killed). */
+async function exitCodeWithin(ssh: SshProcess, ms = 10_000): Promise<number | null> {
+  let late = false;
+  const timer = setTimeout(() => {
+    late = true;
+    ssh.kill();
+  }, ms);
+  const { code } = await ssh.exited;
+  clearTimeout(timer);
+  assert.ok(!late, `ssh still running after ${ms} ms\nstdout: ${ssh.stdout()}\nstderr: ${ssh.stderr()}`);
+  return code;
+}
 
 async function sessionRow(id: string) {
   return t.db.tunnelSession.findUniqueOrThrow({ where: { id } });
@@ -130,15 +146,16 @@ test("ssh with a command gets help text and exits 0", async () => {
   assert.match(ssh.stdout(), new RegExp(`makes http://myapp\\.localhost:${t.httpPort} reach port 3000`));
 });
 
-test("a console without any -R says what is missing; one with a tunnel does not", async () => {
+test("a console without any -R says what is missing and ends (exit 1); one with a tunnel stays", async () => {
   const user = await t.createUserWithKey();
   const bare = await t.startSsh({ user, forwards: [], session: true, waitForTunnels: false });
-  await bare.waitForStdout(
+  assert.equal(await exitCodeWithin(bare), 1, bare.stderr());
+  assert.match(
+    bare.stdout(),
     new RegExp(
       `forwards nothing: add -R to share a local app, for example\r?\n {2}ssh -R myapp:80:localhost:3000 -p ${t.sshPort} \\S`,
     ),
   );
-  bare.kill();
 
   const name = uniqueName("hint");
   await t.reserve(user, name);
@@ -147,7 +164,59 @@ test("a console without any -R says what is missing; one with a tunnel does not"
   await ssh.waitForStdout(/Forwarding/);
   await sleep(1_500);
   assert.doesNotMatch(ssh.stdout(), /forwards nothing/);
+  assert.equal(ssh.exitCode(), null, "the console stays open");
   ssh.kill();
+});
+
+test("ssh -N without any -R is disconnected with the same hint instead of holding a connection", async () => {
+  const user = await t.createUserWithKey();
+  const idle = await t.startSsh({ user, forwards: [], waitForTunnels: false });
+  assert.equal(await exitCodeWithin(idle), 255);
+  assert.match(
+    idle.stderr(),
+    /Burrow: This connection forwards nothing: add -R .* ssh -R myapp:80:localhost:3000/,
+  );
+});
+
+test("a refused -R in a console prints the reason and ends (exit 1) instead of hanging", async () => {
+  const user = await t.createUserWithKey();
+  const name = uniqueName("nope");
+  for (const exitOnFailure of ["yes", "no"]) {
+    const ssh = await t.startSsh({
+      user,
+      forwards: [`${name}:80:127.0.0.1:9`],
+      extraArgs: ["-o", `ExitOnForwardFailure=${exitOnFailure}`],
+      session: true,
+      waitForTunnels: false,
+    });
+    assert.equal(await exitCodeWithin(ssh), 1, `ExitOnForwardFailure=${exitOnFailure}: ${ssh.stderr()}`);
+    assert.match(ssh.stdout(), new RegExp(`Refused -R ${name}:80: The name ${name} is not reserved`));
+  }
+});
+
+test("burrow-connect shows the relay's reason for a refused name and does not retry", async () => {
+  const user = await t.createUserWithKey();
+  const name = uniqueName("unreserved");
+  const child = spawn(
+    "sh",
+    [
+      join(import.meta.dirname, "../../bin/burrow-connect"),
+      ...["-H", "127.0.0.1", "-p", String(t.sshPort), "-i", user.keyPath, "9", name, "--"],
+      ...["-F", "/dev/null", "-o", "BatchMode=yes", "-o", "StrictHostKeyChecking=no"],
+      ...["-o", "UserKnownHostsFile=/dev/null"],
+    ],
+    { stdio: ["ignore", "pipe", "pipe"] },
+  );
+  let output = "";
+  child.stdout.on("data", (chunk) => (output += chunk));
+  child.stderr.on("data", (chunk) => (output += chunk));
+  const timer = setTimeout(() => child.kill(), 15_000);
+  const [code] = await once(child, "exit");
+  clearTimeout(timer);
+  assert.equal(code, 1, output);
+  assert.match(output, new RegExp(`Refused -R ${name}:80: The name ${name} is not reserved`));
+  assert.match(output, new RegExp(`refused to forward "${name}" \\(the reason is above\\)\\. Not retrying`));
+  assert.doesNotMatch(output, /reconnecting/);
 });
 
 test("-W (direct-tcpip through the relay) is refused", async () => {

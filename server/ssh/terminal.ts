@@ -110,11 +110,11 @@ export class Terminal {
     });
   }
 
-  /** Says goodbye on every open console and closes them. */
-  close(finalLine?: string): void {
+  /** Says goodbye on every open console and closes them; ssh exits with `exitStatus`. */
+  close(finalLine?: string, exitStatus = 0): void {
     for (const channel of this.#channels) {
       if (finalLine) writeLine(channel, sanitize(finalLine));
-      channel.exit(0);
+      channel.exit(exitStatus);
       channel.end();
     }
     this.#channels.clear();

@@ -128,8 +128,9 @@ test("each mistake exits non-zero with one specific line", async () => {
     [["user", "remove", "x"], {}, /unknown command "user remove"/],
     [["user", "add"], {}, /missing <email>/],
     [["logs", "myapp", "--limit", "500"], {}, /--limit must be a whole number from 1 to 200/],
-    [["logs", "myapp", "--status", "6xx"], {}, /Choose 2xx, 3xx, 4xx or 5xx/],
-    [["logs", "myapp", "--ip", "203.0.113"], {}, /Use an IPv4 or IPv6 address/],
+    [["logs", "myapp", "--status", "6xx"], {}, /--status: Choose 2xx, 3xx, 4xx or 5xx/],
+    [["logs", "myapp", "--ip", "203.0.113"], {}, /--ip: Use an IPv4 or IPv6 address/],
+    [["logs", "my_app"], {}, /"my_app" is not a tunnel name: Use only letters/],
     [["name", "list", "--bogus"], {}, /Unknown option '--bogus'$/m],
   ];
   const results = await Promise.all(cases.map(([args, extra]) => cli(args, extra)));
@@ -267,6 +268,15 @@ test("logs prints the latest requests, and --follow prints new ones until Ctrl-C
   const nobody = await cli(["logs", "myapp", "--ip", "198.51.100.1"]);
   assert.equal(nobody.code, 0, nobody.stderr);
   assert.match(nobody.stdout, /No requests to myapp match these filters/);
+  // A name typed wrong is told apart from a quiet one.
+  assert.equal((await cli(["name", "reserve", "ann@example.com", "quiet-app"])).code, 0);
+  assert.match((await cli(["logs", "Quiet-App"])).stdout, /^No requests logged for quiet-app yet$/m);
+  const typo = await cli(["logs", "myap"]);
+  assert.equal(typo.code, 0, typo.stderr);
+  assert.match(
+    typo.stdout,
+    /No requests logged for myap, and nobody has reserved it \(name list shows the names\)/,
+  );
 
   // --headers: both lists under their request, credentials hidden, nothing a terminal would obey.
   await database.db.requestLog.create({

@@ -1,5 +1,6 @@
 import type { Db } from "../../../lib/db.ts";
 import { createDb } from "../../../lib/db.ts";
+import { nameProblem, normaliseName } from "../../../lib/names/rules.ts";
 import { createLogAnnouncements } from "../../../lib/request-logs/announcements.ts";
 import { type BodyView, viewKeptBodies } from "../../../lib/request-logs/body-view.ts";
 import { clearRequestLogSchema } from "../../../lib/request-logs/clear.ts";
@@ -13,6 +14,7 @@ import {
   type RequestLogRow,
   readRequestBodies,
   refreshRequestLogs,
+  requestLogFilterSchema,
 } from "../../../lib/request-logs/query.ts";
 import { MAX_REFRESHED } from "../../../lib/request-logs/request-id.ts";
 import type { WebSocketSide } from "../../../lib/request-logs/websocket-view.ts";
@@ -22,6 +24,27 @@ import { parseCommandArgs, UsageError } from "../command.ts";
 import { explainConnectionError, resolveDatabase, withDatabase } from "../database.ts";
 import { formatBytes, formatDuration, formatTime, truncate } from "../format.ts";
 import { deleteLog } from "./logs-delete.ts";
+
+/** The option each filter comes from, to name it when its value is refused. */
+const FILTER_OPTIONS: Partial<Record<keyof RequestLogFilter, string>> = {
+  statusClass: "--status",
+  method: "--method",
+  pathContains: "--path",
+  bodiesContain: "--body",
+  clientIp: "--ip",
+};
+
+/**
+ * Checks the filters before touching the database, naming the option a message is about: the
+ * query layer's messages are written for the dashboard's form fields ("Choose 2xx, …").
+ */
+function checkFilters(filters: RequestLogFilter): void {
+  const parsed = requestLogFilterSchema.safeParse(filters);
+  if (parsed.success) return;
+  const issue = parsed.error.issues[0];
+  const option = FILTER_OPTIONS[issue?.path[0] as keyof RequestLogFilter];
+  throw new UsageError(`${option ? `${option}: ` : ""}${issue?.message ?? "invalid filter"}`);
+}
 
 /** Polling while the database's announcements cannot be heard. */
 const POLL_MS = 1_000;
@@ -73,6 +96,9 @@ Deleting (as the dashboard's buttons under the log, for any name):
       },
       { required: ["name"] },
     );
+    const typed = normaliseName(positionals[0] ?? "");
+    const problem = nameProblem(typed);
+    if (problem) throw new UsageError(`"${typed}" is not a tunnel name: ${problem}`);
     if (values.delete !== undefined) {
       const choice = clearRequestLogSchema.safeParse({ what: values.delete });
       if (!choice.success) throw new UsageError("--delete takes bodies or all");
@@ -85,7 +111,7 @@ Deleting (as the dashboard's buttons under the log, for any name):
         throw new UsageError(`--delete works on the name's whole log; drop ${shown.join(", ")}`);
       }
       return withDatabase(context.env(), (db) =>
-        deleteLog(context, db, positionals[0] ?? "", choice.data.what, values.yes === true),
+        deleteLog(context, db, typed, choice.data.what, values.yes === true),
       );
     }
     if (values.yes !== undefined) throw new UsageError("--yes goes with --delete");
@@ -95,13 +121,14 @@ Deleting (as the dashboard's buttons under the log, for any name):
     }
     // Checked by the query layer, whose messages say what each one takes.
     const filters: RequestLogFilter = {
-      name: positionals[0] ?? "",
+      name: typed,
       statusClass: values.status,
       method: values.method,
       pathContains: values.path,
       bodiesContain: values.body,
       clientIp: values.ip,
     };
+    checkFilters(filters);
     const name = filters.name;
     const database = await resolveDatabase(context.env());
     const db = createDb(database.url, { max: 1, applicationName: "burrow-cli-logs" });
@@ -131,7 +158,11 @@ Deleting (as the dashboard's buttons under the log, for any name):
       // With --json nothing but rows, so the output stays one JSON value per line.
       if (!values.json && oldestFirst.length === 0 && !values.follow) {
         context.out(
-          filtered ? `No requests to ${name} match these filters` : `No requests logged for ${name} yet`,
+          filtered
+            ? `No requests to ${name} match these filters`
+            : (await db.reservation.findUnique({ where: { name }, select: { id: true } }))
+              ? `No requests logged for ${name} yet`
+              : `No requests logged for ${name}, and nobody has reserved it (name list shows the names)`,
         );
       } else {
         if (!values.json) context.out(formatLine(HEADERS));

@@ -124,6 +124,8 @@ const ERRORS: Record<RequestLogError, string> = {
   tunnel_offline: "No ssh client was connected for this name, so Burrow answered that the tunnel is offline.",
   local_unreachable:
     "Your ssh client was connected, but nothing answered on the local port it forwards to: is your app running on that port?",
+  local_tls:
+    "Your app on the local port answers in HTTPS, but Burrow sends it plain HTTP (HTTPS for visitors is the relay's job). Serve the app over plain HTTP locally, or forward to a port where it does.",
   tunnel_unresponsive:
     "Your ssh client was connected but did not answer within 15 seconds (the computer asleep, its network gone, or ssh stopped), so the visitor was told the tunnel is not responding.",
   client_aborted: "The visitor went away before the response was complete.",

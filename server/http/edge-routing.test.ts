@@ -1,9 +1,15 @@
 import assert from "node:assert/strict";
+import { mkdtempSync, rmSync } from "node:fs";
+import https from "node:https";
+import { type AddressInfo, createServer as createTcpServer, type Server as TcpServer } from "node:net";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { after, before, test } from "node:test";
 import { createTestDatabase, type TestDatabase } from "../../lib/testing/db.ts";
 import {
   type EdgeTestRelay,
   type LocalApp,
+  makeTestCertificate,
   rawExchange,
   requestEdge,
   type SshTunnelClient,
@@ -21,6 +27,17 @@ let app: LocalApp;
 let live: SshTunnelClient;
 let deadPort: SshTunnelClient;
 let appRequests = 0;
+/** A dev server started with HTTPS, and a server that hangs up on every connection. */
+let httpsApp: https.Server;
+let hangUp: TcpServer;
+let secure: SshTunnelClient;
+let rude: SshTunnelClient;
+const certDir = mkdtempSync(join(tmpdir(), "burrow-routing-"));
+
+async function listening<S extends https.Server | TcpServer>(server: S): Promise<number> {
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  return (server.address() as AddressInfo).port;
+}
 
 before(async () => {
   testDb = await createTestDatabase("edgerouting");
@@ -35,11 +52,21 @@ before(async () => {
   // A tunnel whose local port has nothing listening: OpenSSH accepts the forward, then fails the
   // channel ("connect failed") for every visitor.
   deadPort = await startSshTunnel(relay, "deadport", await unusedPort());
+  const { cert, key } = makeTestCertificate(certDir);
+  httpsApp = https.createServer({ cert, key }, (_req, res) => res.end("secure"));
+  secure = await startSshTunnel(relay, "secure", await listening(httpsApp));
+  hangUp = createTcpServer((socket) => socket.destroy());
+  rude = await startSshTunnel(relay, "rude", await listening(hangUp));
 });
 
 after(async () => {
   await live?.stop();
   await deadPort?.stop();
+  await secure?.stop();
+  await rude?.stop();
+  httpsApp?.close();
+  hangUp?.close();
+  rmSync(certDir, { recursive: true, force: true });
   await relay?.close();
   await app?.close();
   await testDb?.drop();
@@ -151,6 +178,27 @@ test("a tunnel with nothing on its local port gets 502 and a local_unreachable r
   const row = await testDb.db.requestLog.findFirstOrThrow({ where: { name: "deadport" } });
   assert.equal(Number(row.bytesOut), Buffer.byteLength(res.body));
   assert.ok(relay.traces.get("deadport")?.lines.some((line) => line.includes("nothing answers")));
+});
+
+test("an app that answers in HTTPS gets a page saying so, not 'nothing answers'; a hang-up stays 'nothing answers'", async () => {
+  const res = await requestEdge(relay, { host: `secure.${TEST_DOMAIN}`, path: "/" });
+  assert.equal(res.status, 502);
+  assert.match(res.body, /The app answers in HTTPS/);
+  assert.match(res.body, /serve your app over plain HTTP locally/);
+  await waitFor(
+    async () => (await testDb.db.requestLog.count({ where: { name: "secure" } })) === 1,
+    "the row",
+  );
+  const row = await testDb.db.requestLog.findFirstOrThrow({ where: { name: "secure" } });
+  assert.equal(row.error, "local_tls");
+  assert.ok(relay.traces.get("secure")?.lines.some((line) => line.includes("answers in HTTPS")));
+
+  const hungUp = await requestEdge(relay, { host: `rude.${TEST_DOMAIN}`, path: "/" });
+  assert.equal(hungUp.status, 502);
+  assert.match(hungUp.body, /Nothing answers on the local port/);
+  await waitFor(async () => (await testDb.db.requestLog.count({ where: { name: "rude" } })) === 1, "the row");
+  const rudeRow = await testDb.db.requestLog.findFirstOrThrow({ where: { name: "rude" } });
+  assert.equal(rudeRow.error, "local_unreachable");
 });
 
 test("a WebSocket upgrade to a dead local port gets 502, logged with the page's size", async () => {

@@ -109,6 +109,13 @@ export const PAGES = {
     "The tunnel is up but nothing answers on the local port it forwards to. " +
       "If this is your tunnel, check that your app is running.",
   ),
+  localTls: renderPage(
+    502,
+    "The app answers in HTTPS",
+    "The tunnel is up, but the app on its local port answers in HTTPS, and the relay sends it plain " +
+      "HTTP. If this is your tunnel, serve your app over plain HTTP locally, or forward to a port " +
+      "where it does.",
+  ),
   tunnelUnresponsive: renderPage(
     504,
     "Tunnel not responding",

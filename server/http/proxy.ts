@@ -1,6 +1,7 @@
 import type http from "node:http";
 import type { IncomingHttpHeaders } from "node:http";
 import type { Dispatcher } from "undici";
+import type { RequestLogError } from "../../lib/request-logs/row.ts";
 import type { Tunnel, TunnelRegistry } from "../registry.ts";
 import { corkForTurn } from "../turn-cork.ts";
 import { answeredByRelay, type Exchange, type ExchangeRecorder } from "./exchange.ts";
@@ -13,6 +14,8 @@ import {
 import { type EdgePage, PAGES } from "./pages.ts";
 import { tunnelFailure } from "./tunnel-failure.ts";
 import type { TunnelPools } from "./tunnel-pools.ts";
+
+const LOCAL_TLS = { error: "local_tls", page: PAGES.localTls } as const;
 
 /** What proxyRequest needs from the edge. */
 export interface ProxyDeps {
@@ -121,7 +124,21 @@ export function proxyRequest(
       return;
     }
     writeHeldHead = undefined;
-    const { error, page } = tunnelFailure(deps.registry, tunnel, cause);
+    const failure = tunnelFailure(deps.registry, tunnel, cause);
+    // The app took the connection and closed it without a word: an HTTPS dev server does that to
+    // plain HTTP. Worth a probe before telling the visitor that nothing answers.
+    if (
+      failure.error === "local_unreachable" &&
+      !answered &&
+      cause instanceof Error &&
+      isConnectionClosed(cause)
+    ) {
+      void pool.appSpeaksTls(visitor).then((tls) => answerFailure(tls ? LOCAL_TLS : failure));
+      return;
+    }
+    answerFailure(failure);
+  };
+  const answerFailure = ({ error, page }: { error: RequestLogError; page: EdgePage }) => {
     exchange.error = error;
     // The visitor gets the relay's page, not the head the app started (if it did).
     exchange.responseHeaders = undefined;

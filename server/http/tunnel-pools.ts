@@ -3,6 +3,7 @@ import type { Socket } from "node:net";
 import type { Dispatcher, Pool as UndiciPool } from "undici";
 import type { Tunnel, TunnelRegistry } from "../registry.ts";
 import { endWhenRead } from "./end-when-read.ts";
+import { speaksTls } from "./tls-probe.ts";
 
 // The pool alone, typed by the package's own declarations: undici's index also loads fetch,
 // WebSocket, caches and mocks, which the relay never uses (about 7 MiB of RSS).
@@ -43,6 +44,12 @@ const MAX_CHANNELS_PER_TUNNEL = 256;
  * would otherwise wait without an end. Only the wait for a channel is bounded, never the app's answer.
  */
 const QUEUE_WAIT_MS = 30_000;
+
+/**
+ * How long the answer to "does this tunnel's app speak HTTPS?" is reused: a visitor reloading the
+ * error page does not make the relay probe again each time, and fixing the app is noticed soon.
+ */
+const TLS_VERDICT_MS = 10_000;
 
 /** Per-tunnel pool limits (tests shrink them). */
 export interface PoolLimits {
@@ -98,6 +105,20 @@ export class TunnelPool {
         );
       },
     });
+  }
+
+  #tlsVerdict: { at: number; answer: Promise<boolean> } | undefined;
+
+  /**
+   * Whether the tunnel's app speaks HTTPS (tls-probe.ts), for explaining why it closed a connection
+   * without answering. Probed on a channel of its own; one probe per TLS_VERDICT_MS, shared.
+   */
+  appSpeaksTls(visitor: Visitor): Promise<boolean> {
+    const now = performance.now();
+    if (!this.#tlsVerdict || now - this.#tlsVerdict.at > TLS_VERDICT_MS) {
+      this.#tlsVerdict = { at: now, answer: speaksTls(() => this.tunnel.openStream(visitor)) };
+    }
+    return this.#tlsVerdict.answer;
   }
 
   /** Requests handed to undici and not yet answered or failed: at most limits.maxChannels. */

@@ -10,7 +10,8 @@ export const LOG_USER_AGENT_MAX = 512;
  * Why the relay answered a request itself instead of the tunnel's app. Stored in RequestLog.error.
  * - tunnel_offline: the name is reserved but no client is connected.
  * - local_unreachable: the client is connected but nothing answered on its local port.
- * - local_tls: the app on the local port speaks HTTPS, and the relay sends plain HTTP.
+ * - local_tls: the relay found out on this request that the app answers in HTTPS; the request had
+ *   a body already sent, so it was not sent again (the relay uses HTTPS with the app from then on).
  * - tunnel_unresponsive: the client is connected but did not answer at all in time (asleep, offline).
  * - client_aborted: the visitor went away before the response was complete.
  * - upstream_aborted: the tunnel (or the local app) cut the response short.

@@ -125,7 +125,7 @@ const ERRORS: Record<RequestLogError, string> = {
   local_unreachable:
     "Your ssh client was connected, but nothing answered on the local port it forwards to: is your app running on that port?",
   local_tls:
-    "Your app on the local port answers in HTTPS, but Burrow sends it plain HTTP (HTTPS for visitors is the relay's job). Serve the app over plain HTTP locally, or forward to a port where it does.",
+    "Burrow found out on this request that your app answers in HTTPS and uses HTTPS with it from then on; this request's body was already sent in plain HTTP, so the visitor was asked to send it again.",
   tunnel_unresponsive:
     "Your ssh client was connected but did not answer within 15 seconds (the computer asleep, its network gone, or ssh stopped), so the visitor was told the tunnel is not responding.",
   client_aborted: "The visitor went away before the response was complete.",

@@ -1,9 +1,11 @@
 import assert from "node:assert/strict";
 import { mkdtempSync, rmSync } from "node:fs";
+import http from "node:http";
 import https from "node:https";
 import { type AddressInfo, createServer as createTcpServer, type Server as TcpServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import type { Duplex } from "node:stream";
 import { after, before, test } from "node:test";
 import { createTestDatabase, type TestDatabase } from "../../lib/testing/db.ts";
 import {
@@ -27,10 +29,13 @@ let app: LocalApp;
 let live: SshTunnelClient;
 let deadPort: SshTunnelClient;
 let appRequests = 0;
-/** A dev server started with HTTPS, and a server that hangs up on every connection. */
+/** Dev servers started with HTTPS, and a server that hangs up on every connection. */
 let httpsApp: https.Server;
+let httpsApp2: https.Server;
+let plainAgain: http.Server | undefined;
 let hangUp: TcpServer;
 let secure: SshTunnelClient;
+let secure2: SshTunnelClient;
 let rude: SshTunnelClient;
 const certDir = mkdtempSync(join(tmpdir(), "burrow-routing-"));
 
@@ -53,8 +58,20 @@ before(async () => {
   // channel ("connect failed") for every visitor.
   deadPort = await startSshTunnel(relay, "deadport", await unusedPort());
   const { cert, key } = makeTestCertificate(certDir);
-  httpsApp = https.createServer({ cert, key }, (_req, res) => res.end("secure"));
+  const secureApp = (req: http.IncomingMessage, res: http.ServerResponse) => {
+    let body = "";
+    req.on("data", (chunk: Buffer) => (body += chunk));
+    req.on("end", () => res.end(`secure ${req.url}${body ? ` ${body}` : ""}`));
+  };
+  httpsApp = https.createServer({ cert, key }, secureApp);
+  httpsApp.on("upgrade", (_req, socket: Duplex) =>
+    socket.end(
+      "HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n\r\nupgraded over tls",
+    ),
+  );
   secure = await startSshTunnel(relay, "secure", await listening(httpsApp));
+  httpsApp2 = https.createServer({ cert, key }, secureApp);
+  secure2 = await startSshTunnel(relay, "secure2", await listening(httpsApp2));
   hangUp = createTcpServer((socket) => socket.destroy());
   rude = await startSshTunnel(relay, "rude", await listening(hangUp));
 });
@@ -63,8 +80,11 @@ after(async () => {
   await live?.stop();
   await deadPort?.stop();
   await secure?.stop();
+  await secure2?.stop();
   await rude?.stop();
   httpsApp?.close();
+  httpsApp2?.close();
+  plainAgain?.close();
   hangUp?.close();
   rmSync(certDir, { recursive: true, force: true });
   await relay?.close();
@@ -180,18 +200,26 @@ test("a tunnel with nothing on its local port gets 502 and a local_unreachable r
   assert.ok(relay.traces.get("deadport")?.lines.some((line) => line.includes("nothing answers")));
 });
 
-test("an app that answers in HTTPS gets a page saying so, not 'nothing answers'; a hang-up stays 'nothing answers'", async () => {
-  const res = await requestEdge(relay, { host: `secure.${TEST_DOMAIN}`, path: "/" });
-  assert.equal(res.status, 502);
-  assert.match(res.body, /The app answers in HTTPS/);
-  assert.match(res.body, /serve your app over plain HTTP locally/);
-  await waitFor(
-    async () => (await testDb.db.requestLog.count({ where: { name: "secure" } })) === 1,
-    "the row",
+test("an app that answers in HTTPS is found out and served over HTTPS, WebSockets too; a hang-up stays 'nothing answers'", async () => {
+  const first = await requestEdge(relay, { host: `secure.${TEST_DOMAIN}`, path: "/first" });
+  assert.equal(first.status, 200, first.body);
+  assert.equal(first.body, "secure /first");
+  assert.ok(
+    relay.traces
+      .get("secure")
+      ?.lines.some((line) => /your app answers in HTTPS; the relay talks HTTPS/.test(line)),
+    "the owner is told",
   );
-  const row = await testDb.db.requestLog.findFirstOrThrow({ where: { name: "secure" } });
-  assert.equal(row.error, "local_tls");
-  assert.ok(relay.traces.get("secure")?.lines.some((line) => line.includes("answers in HTTPS")));
+  const again = await requestEdge(relay, { host: `secure.${TEST_DOMAIN}`, path: "/again" });
+  assert.equal(again.body, "secure /again");
+
+  const upgraded = await rawExchange(
+    relay.httpPort,
+    `GET /socket HTTP/1.1\r\nHost: secure.${TEST_DOMAIN}\r\nConnection: Upgrade\r\nUpgrade: websocket\r\n` +
+      "Sec-WebSocket-Version: 13\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n\r\n",
+  );
+  assert.equal(statusOf(upgraded), 101, upgraded);
+  assert.match(upgraded, /upgraded over tls/);
 
   const hungUp = await requestEdge(relay, { host: `rude.${TEST_DOMAIN}`, path: "/" });
   assert.equal(hungUp.status, 502);
@@ -199,6 +227,31 @@ test("an app that answers in HTTPS gets a page saying so, not 'nothing answers';
   await waitFor(async () => (await testDb.db.requestLog.count({ where: { name: "rude" } })) === 1, "the row");
   const rudeRow = await testDb.db.requestLog.findFirstOrThrow({ where: { name: "rude" } });
   assert.equal(rudeRow.error, "local_unreachable");
+});
+
+test("a first request with a body to an HTTPS app is asked to come again; then it and a restart without HTTPS work", async () => {
+  const post = { host: `secure2.${TEST_DOMAIN}`, path: "/form", method: "POST", body: "a=1" };
+  const first = await requestEdge(relay, post);
+  assert.equal(first.status, 502);
+  assert.match(first.body, /The app answers in HTTPS/);
+  assert.match(first.body, /send your request again/);
+  await waitFor(
+    async () => (await testDb.db.requestLog.count({ where: { name: "secure2", error: "local_tls" } })) === 1,
+    "the local_tls row",
+  );
+  assert.equal((await requestEdge(relay, post)).body, "secure /form a=1");
+
+  // The app is restarted without HTTPS on the same port: the relay goes back to plain HTTP.
+  const port = (httpsApp2.address() as AddressInfo).port;
+  await new Promise<void>((resolve) => {
+    httpsApp2.closeAllConnections();
+    httpsApp2.close(() => resolve());
+  });
+  plainAgain = http.createServer((req, res) => res.end(`plain ${req.url}`));
+  await new Promise<void>((resolve) => plainAgain!.listen(port, "127.0.0.1", resolve));
+  const plain = await requestEdge(relay, { host: `secure2.${TEST_DOMAIN}`, path: "/plain" });
+  assert.equal(plain.body, "plain /plain");
+  assert.ok(relay.traces.get("secure2")?.lines.some((line) => /no longer answers in HTTPS/.test(line)));
 });
 
 test("a WebSocket upgrade to a dead local port gets 502, logged with the page's size", async () => {

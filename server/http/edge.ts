@@ -300,7 +300,7 @@ export function createHttpEdge(deps: HttpEdgeDeps): HttpEdge {
         return;
       case "proxy":
         void proxyUpgrade(
-          { registry, recorder },
+          { registry, pools, recorder },
           req,
           socket,
           head,

@@ -152,7 +152,7 @@ const CLIENT_CLOSED_STATUS = 499;
 
 const NOTE: Partial<Record<RequestLogError, string>> = {
   local_unreachable: "nothing answers on the local port",
-  local_tls: "your app answers in HTTPS: serve plain HTTP locally",
+  local_tls: "your app answers in HTTPS; HTTPS from now on, this request must be sent again",
   tunnel_unresponsive: "your ssh client did not answer in time",
   upstream_aborted: "response cut short",
   client_aborted: "visitor went away",

@@ -112,9 +112,8 @@ export const PAGES = {
   localTls: renderPage(
     502,
     "The app answers in HTTPS",
-    "The tunnel is up, but the app on its local port answers in HTTPS, and the relay sends it plain " +
-      "HTTP. If this is your tunnel, serve your app over plain HTTP locally, or forward to a port " +
-      "where it does.",
+    "The app behind this tunnel turned out to answer in HTTPS, which the relay uses with it from " +
+      "now on. Please send your request again.",
   ),
   tunnelUnresponsive: renderPage(
     504,

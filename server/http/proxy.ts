@@ -126,14 +126,20 @@ export function proxyRequest(
     writeHeldHead = undefined;
     const failure = tunnelFailure(deps.registry, tunnel, cause);
     // The app took the connection and closed it without a word: an HTTPS dev server does that to
-    // plain HTTP. Worth a probe before telling the visitor that nothing answers.
+    // plain HTTP. If that is it, the pool uses HTTPS with the app from now on, and the request,
+    // which the app never read as HTTP, goes again, unless its body has already been streamed.
     if (
       failure.error === "local_unreachable" &&
       !answered &&
+      !pool.appTls &&
       cause instanceof Error &&
       isConnectionClosed(cause)
     ) {
-      void pool.appSpeaksTls(visitor).then((tls) => answerFailure(tls ? LOCAL_TLS : failure));
+      void pool.noticeTls(visitor).then((tls) => {
+        if (!tls) answerFailure(failure);
+        else if (hasBody) answerFailure(LOCAL_TLS);
+        else if (!res.destroyed) leaveQueue = pool.dispatch(visitor, options, handler, busy);
+      });
       return;
     }
     answerFailure(failure);

@@ -1,34 +1,54 @@
 import type { Duplex } from "node:stream";
-import { connect } from "node:tls";
+import { connect, type TLSSocket } from "node:tls";
 
-/** How long the probe waits for the app's TLS handshake. */
-export const TLS_PROBE_MS = 2_000;
+/** How long a TLS handshake with the app may take. */
+export const TLS_HANDSHAKE_MS = 5_000;
 
 /**
- * Whether the app behind a fresh stream speaks TLS: a TLS handshake over it completes. Asked only
- * after the app closed a connection without answering a plain HTTP request, which is what a
- * dev server started with HTTPS does (Node's https server, Vite, Next with --experimental-https
- * send nothing back), so the visitor's page can say why instead of "nothing answers". The app's
- * certificate is not checked: the question is only whether it speaks TLS at all.
+ * Starts TLS over a stream to the app and resolves once the handshake is done. The app's
+ * certificate is not checked: it is the user's own app on their own machine (a dev server's
+ * self-signed certificate, usually), reached through their authenticated SSH connection.
+ * Rejects (and destroys the stream) when the handshake fails or takes too long.
  */
-export async function speaksTls(open: () => Promise<Duplex>, timeoutMs = TLS_PROBE_MS): Promise<boolean> {
+export function startTls(stream: Duplex, timeoutMs = TLS_HANDSHAKE_MS): Promise<TLSSocket> {
+  return new Promise((resolve, reject) => {
+    const tls = connect({ socket: stream, rejectUnauthorized: false, servername: "localhost" });
+    const fail = (error: Error) => {
+      clearTimeout(timer);
+      tls.destroy();
+      stream.destroy();
+      reject(error);
+    };
+    const timer = setTimeout(() => fail(new Error("TLS handshake with the app timed out")), timeoutMs);
+    const onClose = () => fail(new Error("the app closed the connection during the TLS handshake"));
+    tls.once("error", fail);
+    tls.once("close", onClose);
+    tls.once("secureConnect", () => {
+      clearTimeout(timer);
+      tls.off("error", fail);
+      tls.off("close", onClose);
+      resolve(tls);
+    });
+  });
+}
+
+/**
+ * Whether the app behind a fresh stream speaks TLS: a handshake over it completes. Asked after the
+ * app closed a connection without answering a plain HTTP request, which is what a dev server
+ * started with HTTPS does (Node's https server, Vite, Next with --experimental-https send nothing
+ * back).
+ */
+export async function speaksTls(open: () => Promise<Duplex>, timeoutMs = 2_000): Promise<boolean> {
   let stream: Duplex;
   try {
     stream = await open();
   } catch {
     return false;
   }
-  return new Promise((resolve) => {
-    const tls = connect({ socket: stream, rejectUnauthorized: false, servername: "localhost" });
-    const done = (verdict: boolean) => {
-      clearTimeout(timer);
-      tls.destroy();
-      stream.destroy();
-      resolve(verdict);
-    };
-    const timer = setTimeout(() => done(false), timeoutMs);
-    tls.once("secureConnect", () => done(true));
-    tls.once("error", () => done(false));
-    tls.once("close", () => done(false));
-  });
+  try {
+    (await startTls(stream, timeoutMs)).destroy();
+    return true;
+  } catch {
+    return false;
+  }
 }

@@ -1,9 +1,10 @@
 import { createRequire } from "node:module";
 import type { Socket } from "node:net";
+import type { Duplex } from "node:stream";
 import type { Dispatcher, Pool as UndiciPool } from "undici";
 import type { Tunnel, TunnelRegistry } from "../registry.ts";
 import { endWhenRead } from "./end-when-read.ts";
-import { speaksTls } from "./tls-probe.ts";
+import { speaksTls, startTls } from "./tls-probe.ts";
 
 // The pool alone, typed by the package's own declarations: undici's index also loads fetch,
 // WebSocket, caches and mocks, which the relay never uses (about 7 MiB of RSS).
@@ -46,8 +47,8 @@ const MAX_CHANNELS_PER_TUNNEL = 256;
 const QUEUE_WAIT_MS = 30_000;
 
 /**
- * How long the answer to "does this tunnel's app speak HTTPS?" is reused: a visitor reloading the
- * error page does not make the relay probe again each time, and fixing the app is noticed soon.
+ * How long a "no" to "does this tunnel's app speak HTTPS?" is reused: an app that keeps hanging up
+ * is not probed again for every request.
  */
 const TLS_VERDICT_MS = 10_000;
 
@@ -97,26 +98,63 @@ export class TunnelPool {
       headersTimeout: 0,
       bodyTimeout: 0,
       connect: (_options, callback) => {
-        this.tunnel.openStream(this.#visitor).then(
+        this.openAppStream(this.#visitor).then(
           // undici reads and writes its connection as a stream and checks the socket-only methods
           // it calls (ref/unref) before calling them, so a channel serves where its type says Socket.
-          (channel) => callback(null, endWhenRead(channel) as unknown as Socket),
+          (stream) => callback(null, endWhenRead(stream) as unknown as Socket),
           (error: unknown) => callback(error instanceof Error ? error : new Error(String(error)), null),
         );
       },
     });
   }
 
+  /** The app answers in HTTPS: every stream to it carries TLS (see noticeTls). */
+  #appTls = false;
   #tlsVerdict: { at: number; answer: Promise<boolean> } | undefined;
 
+  get appTls(): boolean {
+    return this.#appTls;
+  }
+
   /**
-   * Whether the tunnel's app speaks HTTPS (tls-probe.ts), for explaining why it closed a connection
-   * without answering. Probed on a channel of its own; one probe per TLS_VERDICT_MS, shared.
+   * Opens a stream to the tunnel's app: a channel, inside TLS once the app is known to answer in
+   * HTTPS. An app restarted without HTTPS fails the handshake: plain HTTP again from then on.
    */
-  appSpeaksTls(visitor: Visitor): Promise<boolean> {
+  async openAppStream(visitor: Visitor): Promise<Duplex> {
+    const channel = await this.tunnel.openStream(visitor);
+    if (!this.#appTls) return channel;
+    try {
+      return await startTls(channel);
+    } catch (error) {
+      if (!this.#appTls) throw error;
+      this.#appTls = false;
+      this.#tlsVerdict = undefined;
+      this.tunnel.notify(
+        `${this.tunnel.name}: your app no longer answers in HTTPS; using plain HTTP with it again.`,
+      );
+      return this.tunnel.openStream(visitor);
+    }
+  }
+
+  /**
+   * Called when the app closed a connection without answering: probes (on a channel of its own)
+   * whether it speaks HTTPS and, if so, uses HTTPS with it from now on. Concurrent callers share
+   * one probe; a "no" is kept for TLS_VERDICT_MS.
+   */
+  noticeTls(visitor: Visitor): Promise<boolean> {
+    if (this.#appTls) return Promise.resolve(true);
     const now = performance.now();
     if (!this.#tlsVerdict || now - this.#tlsVerdict.at > TLS_VERDICT_MS) {
-      this.#tlsVerdict = { at: now, answer: speaksTls(() => this.tunnel.openStream(visitor)) };
+      const answer = speaksTls(() => this.tunnel.openStream(visitor)).then((tls) => {
+        if (tls && !this.#appTls) {
+          this.#appTls = true;
+          this.tunnel.notify(
+            `${this.tunnel.name}: your app answers in HTTPS; the relay talks HTTPS to it from now on (its certificate is not checked).`,
+          );
+        }
+        return tls;
+      });
+      this.#tlsVerdict = { at: now, answer };
     }
     return this.#tlsVerdict.answer;
   }

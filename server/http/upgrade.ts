@@ -10,10 +10,12 @@ import {
 } from "./headers.ts";
 import { type EdgePage, rawResponse } from "./pages.ts";
 import { tunnelFailure } from "./tunnel-failure.ts";
+import type { TunnelPools } from "./tunnel-pools.ts";
 
 /** What proxyUpgrade needs from the edge. */
 export interface UpgradeDeps {
   registry: TunnelRegistry;
+  pools: TunnelPools;
   recorder: ExchangeRecorder;
 }
 
@@ -55,90 +57,110 @@ export async function proxyUpgrade(
     deps.recorder.finish(exchange);
   });
 
-  let channel: Duplex;
-  try {
-    channel = await tunnel.openStream({ ip: facts.clientIp, port: req.socket.remotePort ?? 0 });
-  } catch (error) {
-    answerFailure(deps, socket, exchange, tunnel, error);
-    return;
-  }
-  if (socket.destroyed) {
-    channel.destroy();
-    return;
-  }
-
-  const upstream = http.request({
-    createConnection: () => channel,
-    method: req.method,
-    path: exchange.path,
-    headers: upstreamRequestHeaders(req.rawHeaders, facts, { upgrade: true, edits }),
-    setHost: false,
-  });
-  let answered = false;
-  const onVisitorGoneEarly = () => {
-    if (!answered) upstream.destroy();
+  const pool = deps.pools.poolFor(tunnel);
+  const visitor = { ip: facts.clientIp, port: req.socket.remotePort ?? 0 };
+  // An app that hangs up before answering may be an HTTPS dev server (proxy.ts does the same):
+  // once that is known, the upgrade goes again, in TLS.
+  const failed = () => {
+    if (socket.destroyed) return;
+    if (pool.appTls) return answerFailure(deps, socket, exchange, tunnel);
+    void pool.noticeTls(visitor).then((tls) => {
+      if (tls && !socket.destroyed) void attempt();
+      else answerFailure(deps, socket, exchange, tunnel);
+    });
   };
-  socket.once("close", onVisitorGoneEarly);
-
-  upstream.on("upgrade", (upRes: http.IncomingMessage, upSocket: Duplex, upHead: Buffer) => {
-    answered = true;
-    exchange.status = upRes.statusCode ?? 101;
-    exchange.responseHeaders = upRes.rawHeaders;
-    if (socket.destroyed) {
-      upSocket.destroy();
+  const attempt = async () => {
+    let channel: Duplex;
+    try {
+      channel = await pool.openAppStream(visitor);
+    } catch (error) {
+      answerFailure(deps, socket, exchange, tunnel, error);
       return;
     }
-    let responseHead = `HTTP/1.1 101 ${upRes.statusMessage || "Switching Protocols"}\r\n`;
-    const raw = upRes.rawHeaders;
-    for (let i = 0; i < raw.length; i += 2) responseHead += `${raw[i]}: ${raw[i + 1]}\r\n`;
-    socket.write(`${responseHead}\r\n`);
-    // Its messages are dated from here (the visitor's first may already be in `head`).
-    const switched = performance.now();
-    exchange.bodies?.request.timeChunks(switched);
-    exchange.bodies?.response.timeChunks(switched);
-    // The connection may last hours: its row goes into the log now, finished when it closes.
-    deps.recorder.open(exchange);
-    if (upHead.length > 0) {
-      exchange.bytesOut += upHead.length;
-      exchange.bodies?.response.add(upHead);
-      socket.write(upHead);
-    }
-    if (head.length > 0) {
-      exchange.bytesIn += head.length;
-      exchange.bodies?.request.add(head);
-      upSocket.write(head);
-    }
-    spliceSockets(socket, upSocket, exchange);
-  });
-
-  upstream.on("response", (upRes: http.IncomingMessage) => {
-    // The app declined the upgrade (426, 404, a login redirect…): pass its answer on and close,
-    // since what follows on this connection is no longer checked by the relay.
-    answered = true;
-    exchange.status = upRes.statusCode ?? 502;
-    exchange.responseHeaders = upRes.rawHeaders;
-    let responseHead = `HTTP/1.1 ${exchange.status} ${safeReason(upRes.statusMessage)}\r\n`;
-    const kept = visitorResponseHeaders(upRes.rawHeaders);
-    for (let i = 0; i < kept.length; i += 2) responseHead += `${kept[i]}: ${kept[i + 1]}\r\n`;
-    socket.write(`${responseHead}Connection: close\r\n\r\n`);
-    upRes.on("data", (chunk: Buffer) => {
-      exchange.bytesOut += chunk.length;
-      exchange.bodies?.response.add(chunk);
-    });
-    upRes.once("close", () => {
+    if (socket.destroyed) {
       channel.destroy();
-      if (upRes.complete) socket.end();
-      else socket.destroy();
+      return;
+    }
+    forward(channel);
+  };
+  const forward = (channel: Duplex) => {
+    const upstream = http.request({
+      createConnection: () => channel,
+      method: req.method,
+      path: exchange.path,
+      headers: upstreamRequestHeaders(req.rawHeaders, facts, { upgrade: true, edits }),
+      setHost: false,
     });
-    upRes.pipe(socket, { end: false });
-  });
+    let answered = false;
+    const onVisitorGoneEarly = () => {
+      if (!answered) upstream.destroy();
+    };
+    socket.once("close", onVisitorGoneEarly);
 
-  upstream.on("error", () => {
-    if (answered) return;
-    answerFailure(deps, socket, exchange, tunnel);
-    channel.destroy();
-  });
-  upstream.end();
+    upstream.on("upgrade", (upRes: http.IncomingMessage, upSocket: Duplex, upHead: Buffer) => {
+      answered = true;
+      exchange.status = upRes.statusCode ?? 101;
+      exchange.responseHeaders = upRes.rawHeaders;
+      if (socket.destroyed) {
+        upSocket.destroy();
+        return;
+      }
+      let responseHead = `HTTP/1.1 101 ${upRes.statusMessage || "Switching Protocols"}\r\n`;
+      const raw = upRes.rawHeaders;
+      for (let i = 0; i < raw.length; i += 2) responseHead += `${raw[i]}: ${raw[i + 1]}\r\n`;
+      socket.write(`${responseHead}\r\n`);
+      // Its messages are dated from here (the visitor's first may already be in `head`).
+      const switched = performance.now();
+      exchange.bodies?.request.timeChunks(switched);
+      exchange.bodies?.response.timeChunks(switched);
+      // The connection may last hours: its row goes into the log now, finished when it closes.
+      deps.recorder.open(exchange);
+      if (upHead.length > 0) {
+        exchange.bytesOut += upHead.length;
+        exchange.bodies?.response.add(upHead);
+        socket.write(upHead);
+      }
+      if (head.length > 0) {
+        exchange.bytesIn += head.length;
+        exchange.bodies?.request.add(head);
+        upSocket.write(head);
+      }
+      spliceSockets(socket, upSocket, exchange);
+    });
+
+    upstream.on("response", (upRes: http.IncomingMessage) => {
+      // The app declined the upgrade (426, 404, a login redirect…): pass its answer on and close,
+      // since what follows on this connection is no longer checked by the relay.
+      answered = true;
+      exchange.status = upRes.statusCode ?? 502;
+      exchange.responseHeaders = upRes.rawHeaders;
+      let responseHead = `HTTP/1.1 ${exchange.status} ${safeReason(upRes.statusMessage)}\r\n`;
+      const kept = visitorResponseHeaders(upRes.rawHeaders);
+      for (let i = 0; i < kept.length; i += 2) responseHead += `${kept[i]}: ${kept[i + 1]}\r\n`;
+      socket.write(`${responseHead}Connection: close\r\n\r\n`);
+      upRes.on("data", (chunk: Buffer) => {
+        exchange.bytesOut += chunk.length;
+        exchange.bodies?.response.add(chunk);
+      });
+      upRes.once("close", () => {
+        channel.destroy();
+        if (upRes.complete) socket.end();
+        else socket.destroy();
+      });
+      upRes.pipe(socket, { end: false });
+    });
+
+    upstream.on("error", (error: NodeJS.ErrnoException) => {
+      if (answered) return;
+      socket.off("close", onVisitorGoneEarly);
+      channel.destroy();
+      // "socket hang up": the app closed the connection before answering.
+      if (error.code === "ECONNRESET") failed();
+      else answerFailure(deps, socket, exchange, tunnel);
+    });
+    upstream.end();
+  };
+  await attempt();
 }
 
 function answerFailure(

@@ -7,6 +7,7 @@ import { MAX_REFRESHED } from "@/lib/request-logs/request-id";
 import { formatBytes, formatDuration, type StatusTone, statusTone } from "@/lib/web/format";
 import { accessCell } from "@/lib/web/log-access";
 import { type LogFilters, linkedRequestHref, logFiltersToQuery } from "@/lib/web/log-filters";
+import { openRowIds } from "@/lib/web/open-rows";
 import type { LogPage, LogRow } from "@/lib/web/tunnel-dto";
 import { useServerEvents } from "../hooks/use-server-events";
 import { useVisibleInterval } from "../hooks/use-visible-interval";
@@ -163,6 +164,10 @@ export function RequestLog({
       if (refreshed.size > 0) setRows((current) => current.map((r) => refreshed.get(r.id) ?? r));
       // Only rows newer than what is shown: never the same row twice.
       const newer = page.rows.filter((r) => BigInt(r.id) > BigInt(newest.current));
+      // Now, not once React has rendered: an announcement that came during this fetch (a short
+      // WebSocket's end) makes pull() fetch again at once, and that fetch must ask after the rows
+      // this one found open, or they would show "Open" until the next traffic.
+      stillOpen.current = openRowIds(stillOpen.current, newer, refreshed, MAX_REFRESHED);
       if (newer.length === 0) return;
       reportActivity();
       newest.current = newer[0]!.id;

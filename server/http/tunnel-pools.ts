@@ -90,9 +90,12 @@ export class TunnelPool {
       connections: limits.maxChannels,
       // The app's own Keep-Alive hint (Node apps send timeout=5) is honoured when shorter, less this
       // margin; nothing the app says makes the relay keep a channel longer than IDLE_CHANNEL_MS.
+      // Two seconds, not one: undici's idle timer ticks once a second and may fire that much late,
+      // and a POST sent on a connection the app closed meanwhile cannot be retried (a replayed
+      // form failed that way in the e2e suite, the channel reused 4.x s after a Node app's answer).
       keepAliveTimeout: IDLE_CHANNEL_MS,
       keepAliveMaxTimeout: IDLE_CHANNEL_MS,
-      keepAliveTimeoutThreshold: 1_000,
+      keepAliveTimeoutThreshold: 2_000,
       // No time limits on a response: long polls and event streams may be quiet for minutes, and a
       // visitor who gives up closes their connection, which aborts the request.
       headersTimeout: 0,

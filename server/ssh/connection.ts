@@ -203,7 +203,7 @@ export class RelayConnection implements TunnelOwner {
     for (const tunnel of [...this.#tunnels]) tunnel.close(reason);
     if (this.#key) this.#deps.limits.release(this.#key.keyId);
     if (this.#terminal.hasConsole) {
-      // Closing the session makes OpenSSH exit on its own, with status 0 and every line shown; a
+      // Closing the session makes OpenSSH exit on its own, with exitStatus and every line shown; a
       // DISCONNECT right behind it would make it exit 255. The connection is ended for it if not.
       this.#terminal.close(message, exitStatus);
       setTimeout(() => this.client.end(), SESSION_CLOSE_GRACE_MS).unref();

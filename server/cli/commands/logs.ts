@@ -119,7 +119,7 @@ Deleting (as the dashboard's buttons under the log, for any name):
     if (!Number.isInteger(limit) || limit < 1 || limit > 200) {
       throw new UsageError("--limit must be a whole number from 1 to 200");
     }
-    // Checked by the query layer, whose messages say what each one takes.
+    // Checked against the query layer's own schema, before the database is asked (checkFilters).
     const filters: RequestLogFilter = {
       name: typed,
       statusClass: values.status,

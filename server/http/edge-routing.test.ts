@@ -254,6 +254,23 @@ test("a first request with a body to an HTTPS app is asked to come again; then i
   assert.ok(relay.traces.get("secure2")?.lines.some((line) => /no longer answers in HTTPS/.test(line)));
 });
 
+test("a reserved name whose app answers in HTTPS reconnects straight into HTTPS: the first POST goes through", async () => {
+  const post = { host: `secure3.${TEST_DOMAIN}`, path: "/form", method: "POST", body: "b=2" };
+  relay.reservationIds.set("secure3", "reservation-secure3");
+  let client = await startSshTunnel(relay, "secure3", (httpsApp.address() as AddressInfo).port);
+  try {
+    assert.equal((await requestEdge(relay, post)).status, 502, "the first tunnel finds out on a POST");
+    await client.stop();
+    await waitFor(() => relay.registry.get("secure3") === undefined, "the tunnel to leave");
+    client = await startSshTunnel(relay, "secure3", (httpsApp.address() as AddressInfo).port);
+    const again = await requestEdge(relay, post);
+    assert.equal(again.status, 200, again.body);
+    assert.equal(again.body, "secure /form b=2");
+  } finally {
+    await client.stop();
+  }
+});
+
 test("a WebSocket upgrade to a dead local port gets 502, logged with the page's size", async () => {
   const answer = await rawExchange(
     relay.httpPort,

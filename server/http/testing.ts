@@ -49,6 +49,8 @@ export interface EdgeTestRelay {
   traces: Map<string, TunnelTrace>;
   /** Session ids used for tunnels, by name (set with `sessionIds` before the client connects). */
   sessionIds: Map<string, string>;
+  /** Reservation ids for tunnels of reserved names, by name (else the tunnel is a random name's). */
+  reservationIds: Map<string, string>;
   close(): Promise<void>;
 }
 
@@ -79,6 +81,7 @@ export async function startEdgeTestRelay(options: {
   const registry = new TunnelRegistry();
   const traces = new Map<string, TunnelTrace>();
   const sessionIds = new Map<string, string>();
+  const reservationIds = new Map<string, string>();
   const logger = createLogger({ silent: true });
   const edge = createHttpEdge({
     registry,
@@ -119,7 +122,7 @@ export async function startEdgeTestRelay(options: {
         name,
         sessionId: sessionIds.get(name) ?? `test-session-${name}`,
         userId: "test-user",
-        reservationId: null,
+        reservationId: reservationIds.get(name) ?? null,
         clientIp: "127.0.0.1",
         startedAt: new Date(),
         target: `port ${bindPort}`,
@@ -164,6 +167,7 @@ export async function startEdgeTestRelay(options: {
     config,
     traces,
     sessionIds,
+    reservationIds,
     async close() {
       await edge.close();
       for (const client of connections) client.end();

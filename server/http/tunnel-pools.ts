@@ -83,9 +83,18 @@ export class TunnelPool {
    */
   #visitor: Visitor = { ip: "127.0.0.1", port: 0 };
 
-  constructor(tunnel: Tunnel, limits: PoolLimits = DEFAULT_POOL_LIMITS) {
+  /** Told when the pool finds the app answering in HTTPS, or no longer (TunnelPools remembers). */
+  readonly #onTlsChange: ((tls: boolean) => void) | undefined;
+
+  constructor(
+    tunnel: Tunnel,
+    limits: PoolLimits = DEFAULT_POOL_LIMITS,
+    tls: { appTls: boolean; onChange(tls: boolean): void } | undefined = undefined,
+  ) {
     this.tunnel = tunnel;
     this.limits = limits;
+    this.#appTls = tls?.appTls ?? false;
+    this.#onTlsChange = tls?.onChange;
     this.pool = new Pool("http://tunnel.invalid", {
       connections: limits.maxChannels,
       // The app's own Keep-Alive hint (Node apps send timeout=5) is honoured when shorter, less this
@@ -132,6 +141,7 @@ export class TunnelPool {
       if (!this.#appTls) throw error;
       this.#appTls = false;
       this.#tlsVerdict = undefined;
+      this.#onTlsChange?.(false);
       this.tunnel.notify(
         `${this.tunnel.name}: your app no longer answers in HTTPS; using plain HTTP with it again.`,
       );
@@ -151,6 +161,7 @@ export class TunnelPool {
       const answer = speaksTls(() => this.tunnel.openStream(visitor)).then((tls) => {
         if (tls && !this.#appTls) {
           this.#appTls = true;
+          this.#onTlsChange?.(true);
           this.tunnel.notify(
             `${this.tunnel.name}: your app answers in HTTPS; the relay talks HTTPS to it from now on (its certificate is not checked).`,
           );
@@ -267,6 +278,8 @@ export class TunnelPools {
   readonly #pools = new Map<string, TunnelPool>();
   readonly #sweeper: NodeJS.Timeout;
   readonly #limits: PoolLimits;
+  /** Reserved names whose app answers in HTTPS, and whose app it is (userId); see poolFor. */
+  readonly #appsOnTls = new Map<string, string>();
 
   constructor(registry: TunnelRegistry, limits: PoolLimits = DEFAULT_POOL_LIMITS, sweepIntervalMs = 5_000) {
     this.#registry = registry;
@@ -280,7 +293,18 @@ export class TunnelPools {
     const current = this.#pools.get(tunnel.name);
     if (current?.tunnel === tunnel) return current;
     current?.destroy();
-    const pool = new TunnelPool(tunnel, this.#limits);
+    // A reserved name whose app answered in HTTPS starts its next tunnel (a reconnect) in HTTPS,
+    // if it is the same owner's: its first request is not the one that finds out again.
+    const tls = tunnel.reservationId
+      ? {
+          appTls: this.#appsOnTls.get(tunnel.name) === tunnel.userId,
+          onChange: (on: boolean) => {
+            if (on) this.#appsOnTls.set(tunnel.name, tunnel.userId);
+            else this.#appsOnTls.delete(tunnel.name);
+          },
+        }
+      : undefined;
+    const pool = new TunnelPool(tunnel, this.#limits, tls);
     this.#pools.set(tunnel.name, pool);
     return pool;
   }

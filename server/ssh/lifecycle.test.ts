@@ -1,12 +1,11 @@
 import assert from "node:assert/strict";
-import { spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
-import { once } from "node:events";
 import { join } from "node:path";
 import { after, before, test } from "node:test";
 import { setTimeout as sleep } from "node:timers/promises";
 import { sendRelayCommand } from "../../lib/relay-control.ts";
 import { deleteKey } from "../../lib/ssh-keys/service.ts";
+import { startChild } from "../hardening/process.ts";
 import { type SshProcess, startTestRelay, type TestRelay } from "../testing/harness.ts";
 
 let t: TestRelay;
@@ -197,7 +196,7 @@ test("a refused -R in a console prints the reason and ends (exit 1) instead of h
 test("burrow-connect shows the relay's reason for a refused name and does not retry", async () => {
   const user = await t.createUserWithKey();
   const name = uniqueName("unreserved");
-  const child = spawn(
+  const connect = startChild(
     "sh",
     [
       join(import.meta.dirname, "../../bin/burrow-connect"),
@@ -205,15 +204,15 @@ test("burrow-connect shows the relay's reason for a refused name and does not re
       ...["-F", "/dev/null", "-o", "BatchMode=yes", "-o", "StrictHostKeyChecking=no"],
       ...["-o", "UserKnownHostsFile=/dev/null"],
     ],
-    { stdio: ["ignore", "pipe", "pipe"] },
+    {},
   );
-  let output = "";
-  child.stdout.on("data", (chunk) => (output += chunk));
-  child.stderr.on("data", (chunk) => (output += chunk));
-  const timer = setTimeout(() => child.kill(), 15_000);
-  const [code] = await once(child, "exit");
-  clearTimeout(timer);
-  assert.equal(code, 1, output);
+  try {
+    await connect.waitForOutput(/Not retrying/, 15_000);
+    assert.equal(await connect.exited, 1, connect.output());
+  } finally {
+    await connect.kill();
+  }
+  const output = connect.output();
   assert.match(output, new RegExp(`Refused -R ${name}:80: The name ${name} is not reserved`));
   assert.match(output, new RegExp(`refused to forward "${name}" \\(the reason is above\\)\\. Not retrying`));
   assert.doesNotMatch(output, /reconnecting/);

@@ -118,6 +118,7 @@ export const envSchema = z
     BURROW_DATA_DIR: z.string().min(1).default("./.burrow"),
     BURROW_DASHBOARD_URL: z.string().url().optional(),
     BURROW_ALLOW_RANDOM_NAMES: flag.default(true),
+    BURROW_RANDOM_NAME_HOURS: count.default(24),
     BURROW_ALLOW_SIGNUP: flag.default(true),
     BURROW_MAX_NAMES: count.default(10),
     BURROW_MAX_CONNECTIONS_PER_KEY: count.default(20),

@@ -52,6 +52,40 @@ test("a taken name is a conflict for everyone, owner included (told it is theirs
   await rejects(reserveName(db, ann.id, "k3j5h2g7f8d9s1", quota), "conflict", /already taken/);
 });
 
+test("a random name is never reservable by another user, even long after its tunnel closed", async () => {
+  const session = await openSession(bob.id, "q8w7e6r5t4y3u2");
+  await db.tunnelSession.update({
+    where: { id: session.id },
+    data: { endedAt: new Date(Date.now() - 90 * 24 * 3_600_000), endReason: "client_closed" },
+  });
+  // Anyone who got the link would otherwise reach whoever reserved it next.
+  await rejects(
+    reserveName(db, ann.id, "q8w7e6r5t4y3u2", quota),
+    "conflict",
+    /^q8w7e6r5t4y3u2 is already taken$/,
+  );
+  assert.equal((await isNameAvailable(db, "q8w7e6r5t4y3u2", ann.id)).available, false);
+});
+
+test("a user may reserve the random name they were given, live or not, and keeps its log", async () => {
+  await openSession(ann.id, "z1x2c3v4b5n6m7");
+  await db.requestLog.create({
+    data: {
+      name: "z1x2c3v4b5n6m7",
+      method: "GET",
+      path: "/",
+      status: 200,
+      durationMs: 1,
+      clientIp: "203.0.113.9",
+    },
+  });
+  assert.deepEqual(await isNameAvailable(db, "z1x2c3v4b5n6m7", ann.id), { available: true });
+  const reservation = await reserveName(db, ann.id, "z1x2c3v4b5n6m7", quota);
+  assert.equal(reservation.userId, ann.id);
+  assert.equal(await db.requestLog.count({ where: { name: "z1x2c3v4b5n6m7" } }), 1);
+  await db.reservation.delete({ where: { id: reservation.id } });
+});
+
 test("availability: valid and free, invalid, taken", async () => {
   assert.deepEqual(await isNameAvailable(db, "free-name"), { available: true });
   assert.deepEqual(await isNameAvailable(db, "myapp"), {

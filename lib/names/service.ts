@@ -1,6 +1,7 @@
 import type { AccessMode, Db } from "../db.ts";
 import { AppError, isUniqueViolation } from "../errors.ts";
 import { parseInput } from "../validate.ts";
+import { randomNameHolder } from "./random-hold.ts";
 import { nameProblem, nameSchema, normaliseName } from "./rules.ts";
 
 /** A reserved name without its tunnel-password hash. */
@@ -113,8 +114,8 @@ const takenMessage = (name: string) => `${name} is already taken`;
 const yoursMessage = (name: string) => `${name} is already yours`;
 
 /**
- * Reserves a name for a user. A taken name is a conflict whoever holds it (a random name in use
- * counts as taken too), said differently when it is the user's own; more than `maxNames` names is
+ * Reserves a name for a user. A taken name is a conflict whoever holds it (a random name handed out
+ * to someone else counts as taken too), said differently when it is the user's own; more than `maxNames` names is
  * forbidden.
  */
 export async function reserveName(
@@ -127,7 +128,7 @@ export async function reserveName(
   try {
     return await db.$transaction(async (tx) => {
       await tx.$executeRaw`SELECT pg_advisory_xact_lock(${RESERVE_LOCK_NAMESPACE}, hashtext(${userId}))`;
-      const holder = await takenBy(tx, name);
+      const holder = await takenBy(tx, name, userId);
       if (holder) throw new AppError("conflict", holder === userId ? yoursMessage(name) : takenMessage(name));
       const owned = await tx.reservation.count({ where: { userId } });
       if (owned >= options.maxNames) {
@@ -153,7 +154,7 @@ export async function isNameAvailable(db: Db, rawName: string, userId?: string):
   const problem = nameProblem(rawName);
   if (problem) return { available: false, reason: problem, message: problem };
   const name = nameSchema.parse(rawName);
-  const holder = await takenBy(db, name);
+  const holder = await takenBy(db, name, userId);
   if (holder) {
     const message = holder === userId ? yoursMessage(name) : takenMessage(name);
     return { available: false, reason: "taken", message };
@@ -163,14 +164,18 @@ export async function isNameAvailable(db: Db, rawName: string, userId?: string):
 
 type Reader = Pick<Db, "reservation" | "tunnelSession">;
 
-/** Who holds a name (its reservation's owner, else whoever has it up as a random name), or null. */
-async function takenBy(db: Reader, name: string): Promise<string | null> {
-  const [reserved, inUse] = await Promise.all([
+/**
+ * Who holds a name against `userId` reserving it, or null: its reservation's owner, else whoever it
+ * was handed out to as a random name (connected or not: a link to it may still be out there, so it
+ * never goes to anyone else). `userId`'s own random name is theirs to reserve, logs and all.
+ */
+async function takenBy(db: Reader, name: string, userId: string | undefined): Promise<string | null> {
+  const [reserved, random] = await Promise.all([
     db.reservation.findUnique({ where: { name }, select: { userId: true } }),
-    // A random name is not reserved but is bound while its tunnel is up.
-    db.tunnelSession.findFirst({ where: { name, endedAt: null }, select: { userId: true } }),
+    randomNameHolder(db, name),
   ]);
-  return reserved?.userId ?? inUse?.userId ?? null;
+  if (reserved) return reserved.userId;
+  return random && random.userId !== userId ? random.userId : null;
 }
 
 /**

@@ -204,6 +204,40 @@ test("the relay's refusal in its console stops; one for its database being away 
   assert.deepEqual(away.delays(), [1]);
 });
 
+test("without a name, reconnects ask for the random name the relay gave; a new one once it is not kept", async () => {
+  const given = (name: string) =>
+    messages.forwarding(`http://${name}.tunnels.example.com`, "your local port (-R 80:…)");
+  const box = sandbox([
+    `255:0:out=${given("k3j5h2g7f8d9s1")}`,
+    `255:0:out=${given("k3j5h2g7f8d9s1")}`,
+    `1:0:out=${messages.refused(
+      "-R k3j5h2g7f8d9s1:80",
+      messages.randomNameExpired(
+        { BURROW_DASHBOARD_URL: "http://x", BURROW_RANDOM_NAME_HOURS: 24 },
+        "k3j5h2g7f8d9s1",
+      ),
+    )}`,
+    `255:0:out=${given("q8w7e6r5t4y3u2")}`,
+    `1:0:out=${messages.refused("-R q8w7e6r5t4y3u2:80", messages.databaseDown)}`,
+  ]);
+  const result = await run(["3000"], box.env);
+  const forwards = [1, 2, 3, 4, 5, 6].map((n) => box.args(n).at(-4));
+  assert.deepEqual(forwards, [
+    "80:localhost:3000",
+    "k3j5h2g7f8d9s1:80:localhost:3000",
+    "k3j5h2g7f8d9s1:80:localhost:3000",
+    "80:localhost:3000",
+    "q8w7e6r5t4y3u2:80:localhost:3000",
+    // A database outage does not cost the name.
+    "q8w7e6r5t4y3u2:80:localhost:3000",
+  ]);
+  assert.match(result.stderr, /no longer keeps k3j5h2g7f8d9s1 for you; asking for a new random name/);
+  // Past the plan the fake refuses the forward: with the kept name, then with a new random one.
+  assert.equal(box.calls(), 7);
+  assert.equal(box.args(7).at(-4), "80:localhost:3000");
+  assert.equal(result.code, 1);
+});
+
 test("a refused key stops too", async () => {
   const box = sandbox(["255:0:bob@localhost: Permission denied (publickey)."]);
   const result = await run(["3000"], box.env);

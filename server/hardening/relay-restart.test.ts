@@ -16,7 +16,7 @@ after(async () => {
   for (const cleanup of cleanups.reverse()) await cleanup().catch(() => {});
 });
 
-test("relay restarted on the same ports: burrow-connect reconnects by itself and the tunnel serves again within seconds", async () => {
+test("relay restarted on the same ports: burrow-connect reconnects by itself and the tunnel serves again within seconds, a random name under the same name", async () => {
   const dataDir = await mkdtemp(join(tmpdir(), "burrow-restart-"));
   cleanups.push(() => rm(dataDir, { recursive: true, force: true }));
   const sshPort = await freePort();
@@ -31,37 +31,47 @@ test("relay restarted on the same ports: burrow-connect reconnects by itself and
   await t.reserve(user, "comeback");
   const app = await t.startLocalApp();
 
-  const connect: Child = startChild(
-    "sh",
-    [
-      BURROW_CONNECT,
-      "-H",
-      "127.0.0.1",
-      "-p",
-      String(sshPort),
-      "-i",
-      user.keyPath,
-      String(app.port),
-      "comeback",
-      "--",
-      "-F",
-      "/dev/null",
-      "-o",
-      "BatchMode=yes",
-      "-o",
-      "StrictHostKeyChecking=no",
-      "-o",
-      "UserKnownHostsFile=/dev/null",
-    ],
-    {},
-  );
-  cleanups.push(() => connect.kill());
+  const burrowConnect = (...nameArg: string[]): Child => {
+    const child = startChild(
+      "sh",
+      [
+        BURROW_CONNECT,
+        "-H",
+        "127.0.0.1",
+        "-p",
+        String(sshPort),
+        "-i",
+        user.keyPath,
+        String(app.port),
+        ...nameArg,
+        "--",
+        "-F",
+        "/dev/null",
+        "-o",
+        "BatchMode=yes",
+        "-o",
+        "StrictHostKeyChecking=no",
+        "-o",
+        "UserKnownHostsFile=/dev/null",
+      ],
+      {},
+    );
+    cleanups.push(() => child.kill());
+    return child;
+  };
+  const connect = burrowConnect("comeback");
+  // Without a name: the relay picks one, and the link that went out must survive the restart too.
+  const connectRandom = burrowConnect();
   await t.waitFor(() => t.relay.registry.get("comeback"), "the first tunnel", 15_000);
   assert.equal((await t.fetchTunnel("comeback", "/first")).json?.path, "/first");
+  await connectRandom.waitForOutput(/Forwarding http:\/\/[a-z0-9]+\./, 15_000);
+  const randomName = /Forwarding http:\/\/([a-z0-9]+)\./.exec(connectRandom.output())![1]!;
+  assert.equal((await t.fetchTunnel(randomName, "/first")).status, 200);
 
   await t.relay.close();
   assert.equal(t.relay.registry.size, 0);
   await connect.waitForOutput(/reconnecting in/, 10_000);
+  await connectRandom.waitForOutput(/reconnecting in/, 10_000);
 
   // A new relay process would do the same: same ports, data dir (host key) and database.
   const hostKey = await loadOrCreateHostKey(dataDir);
@@ -80,6 +90,13 @@ test("relay restarted on the same ports: burrow-connect reconnects by itself and
   assert.equal(res.status, 200);
   assert.equal(res.json?.path, "/again");
   assert.ok(Date.now() - restartedAt < 20_000);
+  await t.waitFor(
+    () => second.registry.get(randomName),
+    "burrow-connect to reconnect to its random name",
+    20_000,
+  );
+  assert.equal((await t.fetchTunnel(randomName, "/again")).json?.path, "/again");
   assert.equal(connect.child.exitCode, null, "burrow-connect is still running");
   assert.equal(await connect.stop(), 0, connect.output());
+  assert.equal(await connectRandom.stop(), 0, connectRandom.output());
 });

@@ -254,20 +254,27 @@ test("a first request with a body to an HTTPS app is asked to come again; then i
   assert.ok(relay.traces.get("secure2")?.lines.some((line) => /no longer answers in HTTPS/.test(line)));
 });
 
-test("a reserved name whose app answers in HTTPS reconnects straight into HTTPS: the first POST goes through", async () => {
-  const post = { host: `secure3.${TEST_DOMAIN}`, path: "/form", method: "POST", body: "b=2" };
+test("a name whose app answers in HTTPS reconnects straight into HTTPS, reserved or random: the first POST goes through", async () => {
   relay.reservationIds.set("secure3", "reservation-secure3");
-  let client = await startSshTunnel(relay, "secure3", (httpsApp.address() as AddressInfo).port);
-  try {
-    assert.equal((await requestEdge(relay, post)).status, 502, "the first tunnel finds out on a POST");
-    await client.stop();
-    await waitFor(() => relay.registry.get("secure3") === undefined, "the tunnel to leave");
-    client = await startSshTunnel(relay, "secure3", (httpsApp.address() as AddressInfo).port);
-    const again = await requestEdge(relay, post);
-    assert.equal(again.status, 200, again.body);
-    assert.equal(again.body, "secure /form b=2");
-  } finally {
-    await client.stop();
+  // secure4 has no reservation: a random name its user reconnects to (-R <name>:80:…).
+  for (const name of ["secure3", "secure4"]) {
+    const post = { host: `${name}.${TEST_DOMAIN}`, path: "/form", method: "POST", body: "b=2" };
+    let client = await startSshTunnel(relay, name, (httpsApp.address() as AddressInfo).port);
+    try {
+      assert.equal(
+        (await requestEdge(relay, post)).status,
+        502,
+        `${name}: the first tunnel finds out on a POST`,
+      );
+      await client.stop();
+      await waitFor(() => relay.registry.get(name) === undefined, "the tunnel to leave");
+      client = await startSshTunnel(relay, name, (httpsApp.address() as AddressInfo).port);
+      const again = await requestEdge(relay, post);
+      assert.equal(again.status, 200, `${name}: ${again.body}`);
+      assert.equal(again.body, "secure /form b=2");
+    } finally {
+      await client.stop();
+    }
   }
 });
 

@@ -268,6 +268,9 @@ export class TunnelPool {
   }
 }
 
+/** HTTPS verdicts kept for reconnects: ~100 bytes each. */
+const TLS_VERDICTS_KEPT = 10_000;
+
 /**
  * One TunnelPool per live tunnel. A pool is dropped (its channels closed) when its tunnel leaves
  * the registry: checked on every lookup (a reconnect under the same name gets a new pool) and by a
@@ -278,7 +281,7 @@ export class TunnelPools {
   readonly #pools = new Map<string, TunnelPool>();
   readonly #sweeper: NodeJS.Timeout;
   readonly #limits: PoolLimits;
-  /** Reserved names whose app answers in HTTPS, and whose app it is (userId); see poolFor. */
+  /** Names whose app answers in HTTPS, and whose app it is (userId), oldest first; see poolFor. */
   readonly #appsOnTls = new Map<string, string>();
 
   constructor(registry: TunnelRegistry, limits: PoolLimits = DEFAULT_POOL_LIMITS, sweepIntervalMs = 5_000) {
@@ -293,17 +296,18 @@ export class TunnelPools {
     const current = this.#pools.get(tunnel.name);
     if (current?.tunnel === tunnel) return current;
     current?.destroy();
-    // A reserved name whose app answered in HTTPS starts its next tunnel (a reconnect) in HTTPS,
-    // if it is the same owner's: its first request is not the one that finds out again.
-    const tls = tunnel.reservationId
-      ? {
-          appTls: this.#appsOnTls.get(tunnel.name) === tunnel.userId,
-          onChange: (on: boolean) => {
-            if (on) this.#appsOnTls.set(tunnel.name, tunnel.userId);
-            else this.#appsOnTls.delete(tunnel.name);
-          },
-        }
-      : undefined;
+    // A name whose app answered in HTTPS starts its next tunnel (a reconnect) in HTTPS, if it is the
+    // same owner's: its first request is not the one that finds out again. Random names reconnect
+    // too (within BURROW_RANDOM_NAME_HOURS), hence the cap: the oldest verdict goes first.
+    const tls = {
+      appTls: this.#appsOnTls.get(tunnel.name) === tunnel.userId,
+      onChange: (on: boolean) => {
+        this.#appsOnTls.delete(tunnel.name);
+        if (on) this.#appsOnTls.set(tunnel.name, tunnel.userId);
+        if (this.#appsOnTls.size > TLS_VERDICTS_KEPT)
+          this.#appsOnTls.delete(this.#appsOnTls.keys().next().value!);
+      },
+    };
     const pool = new TunnelPool(tunnel, this.#limits, tls);
     this.#pools.set(tunnel.name, pool);
     return pool;

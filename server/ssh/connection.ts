@@ -332,8 +332,9 @@ export class RelayConnection implements TunnelOwner {
       sessions.end(sessionId, this.#dropReason, zero, claim.reservationId);
       return reply.reject();
     }
-    // A random name is only ever ours; if one went live meanwhile (astronomically unlikely), don't take it.
-    if (claim.random && registry.get(claim.name)) {
+    // A new random name is only ever ours; if one went live meanwhile (astronomically unlikely), don't
+    // take it. A reclaimed one may be live on a dropped connection of ours: taken over below.
+    if (claim.random && !claim.reclaimed && registry.get(claim.name)) {
       sessions.end(sessionId, "name_collision", zero, null);
       return this.#refuse(what, messages.randomNameExhausted, reply);
     }
@@ -359,7 +360,7 @@ export class RelayConnection implements TunnelOwner {
     this.#tunnels.add(tunnel);
     const previous = registry.add(tunnel);
     if (previous) {
-      // Same user (the reservation check guarantees it): the newest connection wins at once, so a
+      // Same user (claimName guarantees it): the newest connection wins at once, so a
       // half-dead laptop connection never blocks a reconnect until keepalives notice.
       this.#log.info("tunnel taken over", { name: claim.name, previousIp: previous.clientIp });
       closeTunnel(previous, "taken_over", messages.takenOver(claim.name));
@@ -373,6 +374,7 @@ export class RelayConnection implements TunnelOwner {
     // OpenSSH never tells the server where a remote forward connects to locally (that half of
     // -R stays in the client), so the line names the forward as the user typed it.
     this.print(messages.forwarding(tunnelUrl(config, claim.name), `your local port (-R ${what}:…)`));
+    if (claim.random) this.print(messages.randomNameKept(claim.name, config.BURROW_RANDOM_NAME_HOURS));
   }
 
   /**

@@ -90,6 +90,53 @@ test("-R 80:… gets a random name (14 characters) that is served", async () => 
   assert.equal(row.randomName, true);
 });
 
+test("a random name comes back to its user with -R <name>:80:…, and never goes to anyone else", async () => {
+  const user = await t.createUserWithKey();
+  const first = await t.startLocalApp();
+  const ssh = await t.startSsh({ user, forwards: [`80:127.0.0.1:${first.port}`], session: true });
+  assert.equal(ssh.state, "live", ssh.stderr());
+  const name = ssh.tunnels[0]!.name;
+  // The console says how to come back to it.
+  await ssh.waitForStdout(new RegExp(`stays yours for 24 h .*-R ${name}:80:localhost:<port>`));
+
+  // The connection dropped (the relay still thinks it is up): a reconnect takes the name over.
+  const second = await t.startLocalApp();
+  const again = await t.startSsh({ user, forwards: [`${name}:80:127.0.0.1:${second.port}`] });
+  assert.equal(again.state, "live", again.stderr());
+  await ssh.exited;
+  assert.equal((await t.fetchTunnel(name, "/back")).json?.path, "/back");
+  assert.deepEqual([first.requests.length, second.requests.length], [0, 1]);
+  const row = await t.db.tunnelSession.findUniqueOrThrow({ where: { id: again.tunnels[0]!.sessionId } });
+  assert.deepEqual([row.name, row.randomName, row.reservationId], [name, true, null]);
+
+  // Closed: still its user's, and nobody else's.
+  again.kill();
+  await again.exited;
+  await t.waitFor(() => t.relay.registry.get(name) === undefined || undefined, "the tunnel to go offline");
+  const other = await t.createUserWithKey();
+  const theirs = await t.startSsh({ user: other, forwards: [`${name}:80:127.0.0.1:9`] });
+  assert.equal(theirs.state, "exited");
+  assert.match(theirs.stderr(), new RegExp(`The name ${name} belongs to another account`));
+  const back = await t.startSsh({ user, forwards: [`${name}:80:127.0.0.1:${second.port}`] });
+  assert.equal(back.state, "live", back.stderr());
+  back.kill();
+  await back.exited;
+
+  // BURROW_RANDOM_NAME_HOURS (24) after it closed, the relay no longer keeps it.
+  await t.waitFor(
+    async () => (await t.db.tunnelSession.count({ where: { name, endedAt: null } })) === 0 || undefined,
+    "the sessions to end",
+  );
+  await t.db.tunnelSession.updateMany({
+    where: { name },
+    data: { endedAt: new Date(Date.now() - 25 * 3_600_000) },
+  });
+  const late = await t.startSsh({ user, forwards: [`${name}:80:127.0.0.1:9`] });
+  assert.equal(late.state, "exited");
+  assert.match(late.stderr(), new RegExp(`The random name ${name} is no longer kept for you`));
+  assert.match(late.stderr(), new RegExp(`Reserve it at ${TEST_DASHBOARD_URL}/names`));
+});
+
 test("-R 0:localhost:… also gets a random name; OpenSSH is told the allocated port", async () => {
   const user = await t.createUserWithKey();
   const app = await t.startLocalApp();

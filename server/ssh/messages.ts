@@ -40,6 +40,18 @@ export const messages = {
 
   randomNameExhausted: "Could not pick a free random name, try again.",
 
+  /** After "Forwarding …" for a random name: how to come back to it. */
+  randomNameKept: (name: string, hours: number) =>
+    `This random name stays yours for ${hours} h after you disconnect: reconnect with ` +
+    `-R ${name}:80:localhost:<port> to keep the address (burrow-connect does).`,
+
+  randomNameExpired: (config: Pick<Env, "BURROW_DASHBOARD_URL" | "BURROW_RANDOM_NAME_HOURS">, name: string) =>
+    `The random name ${name} is no longer kept for you (random names are kept ` +
+    `${config.BURROW_RANDOM_NAME_HOURS} h after their tunnel closes). Reserve it at ` +
+    `${dashboard(config)}/names to keep it, or use -R 80:… for a new random name.`,
+
+  randomNameOfOther: (name: string) => `The name ${name} belongs to another account.`,
+
   refused: (what: string, reason: string) => `Refused ${what}: ${reason}`,
 
   forwarding: (url: string, target: string) => `Forwarding ${url} -> ${target}`,

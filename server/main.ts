@@ -73,11 +73,6 @@ async function main(): Promise<void> {
   const config = loadEnv();
   const logger = createLogger();
   const relay = await runRelay(config, { logger });
-  process.stdout.write(
-    `Burrow relay: ssh on port ${relay.ports.sshPort}, http on port ${relay.ports.httpPort}` +
-      `${relay.ports.httpsPort ? `, https on port ${relay.ports.httpsPort}` : ""}\n` +
-      `SSH host key fingerprint: ${relay.hostKeyFingerprint}\n`,
-  );
   let stopping = false;
   const stop = (signal: NodeJS.Signals) => {
     if (stopping) {
@@ -96,6 +91,12 @@ async function main(): Promise<void> {
   };
   process.on("SIGTERM", stop);
   process.on("SIGINT", stop);
+  // Only now: whoever waits for this line (a supervisor, a test) may send SIGTERM at once.
+  process.stdout.write(
+    `Burrow relay: ssh on port ${relay.ports.sshPort}, http on port ${relay.ports.httpPort}` +
+      `${relay.ports.httpsPort ? `, https on port ${relay.ports.httpsPort}` : ""}\n` +
+      `SSH host key fingerprint: ${relay.hostKeyFingerprint}\n`,
+  );
 }
 
 // Only when this very file is the entry: in a bundle (scripts/build-server.mjs) every module shares

@@ -8,7 +8,7 @@ import { PageHeader } from "@/components/ui/page-header";
 import { getDb } from "@/lib/web/db";
 import { getEnv } from "@/lib/web/env";
 import { formatCount } from "@/lib/web/format";
-import { toNameRow } from "@/lib/web/names-dto";
+import { toNameRow, toRandomNameRow } from "@/lib/web/names-dto";
 import { loadOverview } from "@/lib/web/overview";
 import { requireUser } from "@/lib/web/session";
 
@@ -25,13 +25,15 @@ function Metric({ label, value }: { label: string; value: string }) {
 
 export default async function OverviewPage() {
   const user = await requireUser();
-  const overview = await loadOverview(getDb(), user.id);
-  const online = overview.names.filter((n) => n.online).length;
+  const env = getEnv();
+  const overview = await loadOverview(getDb(), user.id, env.BURROW_RANDOM_NAME_HOURS);
+  const tunnels = [...overview.names, ...overview.randomNames];
+  const online = tunnels.filter((n) => n.online).length;
   return (
     <>
       <PageHeader title="Overview" description={`Signed in as ${user.email}`} />
       <div className="mb-6 grid gap-4 sm:grid-cols-3">
-        <Metric label="Tunnels online" value={`${online} of ${overview.names.length}`} />
+        <Metric label="Tunnels online" value={`${online} of ${tunnels.length}`} />
         <Metric label="Requests, last 24 h" value={formatCount(overview.requests24h)} />
         <Metric label="Errors, last 24 h" value={formatCount(overview.errors24h)} />
       </div>
@@ -40,7 +42,13 @@ export default async function OverviewPage() {
           <CardHeader title="Online now" />
           <CardBody>
             <OnlineTunnels
-              initial={{ names: overview.names.map(toNameRow), maxNames: getEnv().BURROW_MAX_NAMES }}
+              initial={{
+                names: overview.names.map(toNameRow),
+                maxNames: env.BURROW_MAX_NAMES,
+                randomNames: overview.randomNames.map((n) =>
+                  toRandomNameRow(n, env.BURROW_RANDOM_NAME_HOURS),
+                ),
+              }}
             />
           </CardBody>
         </Card>

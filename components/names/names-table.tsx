@@ -10,6 +10,8 @@ import { type Column, DataTable } from "../ui/data-table";
 import { EmptyState } from "../ui/empty-state";
 import { StatusBadge } from "../ui/status-badge";
 import { TimeAgo } from "../ui/time-ago";
+import { RandomNamesTable } from "./random-names-table";
+import type { ReserveNameAction } from "./reserve-name-form";
 
 const COLUMNS: readonly Column[] = [
   { label: "Name", width: "w-[28%]" },
@@ -24,9 +26,13 @@ const COLUMNS: readonly Column[] = [
 export function NamesTable({
   initial,
   releaseAction,
+  keepAction,
+  randomNameHours,
 }: {
   initial: NamesSnapshot;
   releaseAction: ConfirmableAction;
+  keepAction: ReserveNameAction;
+  randomNameHours: number;
 }) {
   const { data, stale } = useLiveJson<NamesSnapshot>("/api/names", initial, 3000);
   // A reserve or release re-renders the page with new `initial` data; prefer it when it differs.
@@ -79,10 +85,25 @@ export function NamesTable({
           ))}
         </DataTable>
       )}
+      {snapshot.randomNames.length > 0 && (
+        <section className="mt-8" aria-labelledby="random-names-heading">
+          <h3 id="random-names-heading" className="text-sm font-semibold text-zinc-900">
+            Random names
+          </h3>
+          <p className="mt-1 mb-3 text-sm text-zinc-600">
+            Given to connections without a name (<code>ssh -R 80:…</code>). Each stays yours while connected
+            and for {randomNameHours} h after: <code>ssh -R &lt;name&gt;:80:…</code> gets it back. Keep one to
+            make it one of your names for good.
+          </p>
+          <RandomNamesTable rows={snapshot.randomNames} holdHours={randomNameHours} keepAction={keepAction} />
+        </section>
+      )}
     </div>
   );
 }
 
 function sameNames(a: NamesSnapshot, b: NamesSnapshot): boolean {
-  return a.names.length === b.names.length && a.names.every((row, i) => row.name === b.names[i]?.name);
+  const same = (x: readonly { name: string }[], y: readonly { name: string }[]) =>
+    x.length === y.length && x.every((row, i) => row.name === y[i]?.name);
+  return same(a.names, b.names) && same(a.randomNames, b.randomNames);
 }

@@ -11,11 +11,14 @@ import { StatusBadge } from "../ui/status-badge";
 /** The user's tunnels that are up right now, following the relay without a reload. */
 export function OnlineTunnels({ initial }: { initial: NamesSnapshot }) {
   const { data } = useLiveJson<NamesSnapshot>("/api/names", initial, 5000);
-  const online = data.names.filter((n) => n.online);
+  const online = [
+    ...data.names.filter((n) => n.online),
+    ...data.randomNames.filter((n) => n.online).map((n) => ({ ...n, random: true })),
+  ];
   if (online.length === 0) {
     return (
       <EmptyState title="No tunnel is connected">
-        {data.names.length === 0 ? (
+        {data.names.length === 0 && data.randomNames.length === 0 ? (
           <>
             Start by adding an{" "}
             <Link className="text-indigo-700 underline" href="/keys">
@@ -42,6 +45,7 @@ export function OnlineTunnels({ initial }: { initial: NamesSnapshot }) {
             <Link href={`/tunnels/${n.name}`} className="font-medium text-indigo-700 hover:underline">
               {n.name}
             </Link>
+            {"random" in n && <span className="text-xs text-zinc-500">random name</span>}
           </div>
           <p className="tabular text-sm text-zinc-600">
             {n.session && (

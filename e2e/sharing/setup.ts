@@ -80,6 +80,8 @@ export interface SharingWorld {
   app: EchoApp;
   /** Reserves a name for the owner and connects a tunnel to the echo app. */
   connect(name?: string): Promise<string>;
+  /** Connects a tunnel to the echo app without a name (-R 80:…); returns the random name it got. */
+  connectRandom(): Promise<string>;
   /** The public URL of a name, e.g. http://name.localhost:8080 */
   url(name: string): string;
   /** A browser context signed in to the dashboard as the owner. */
@@ -110,6 +112,25 @@ export async function createSharingWorld(burrow: BurrowUnderTest): Promise<Shari
         .poll(async () => (await curl(burrow, name, "/").catch(() => undefined))?.status, { timeout: 20_000 })
         .toBe(200);
       return name;
+    },
+    async connectRandom() {
+      const tunnel = startTunnel({ key, name: null, sshPort: burrow.sshPort, localPort: app.port });
+      tunnels.push(tunnel);
+      const before = new Date();
+      let name: string | undefined;
+      await expect
+        .poll(
+          async () => {
+            const session = await db.tunnelSession.findFirst({
+              where: { userId: user.id, randomName: true, endedAt: null, startedAt: { gte: before } },
+            });
+            name = session?.name;
+            return name && (await curl(burrow, name, "/").catch(() => undefined))?.status;
+          },
+          { timeout: 20_000 },
+        )
+        .toBe(200);
+      return name!;
     },
     async ownerContext(browser) {
       const context = await browser.newContext({ baseURL: burrow.dashboardUrl });

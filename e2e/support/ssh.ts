@@ -57,7 +57,8 @@ export interface Tunnel {
 /** Runs the plain OpenSSH client exactly as the docs tell users to, with a throwaway known_hosts. */
 export function startTunnel(options: {
   key: KeyPair;
-  name: string;
+  /** null: no name, the relay picks a random one (-R 80:…). */
+  name: string | null;
   sshPort: number;
   localPort: number;
 }): Tunnel {
@@ -82,7 +83,7 @@ export function startTunnel(options: {
       "-p",
       String(options.sshPort),
       "-R",
-      `${options.name}:80:127.0.0.1:${options.localPort}`,
+      `${options.name === null ? "" : `${options.name}:`}80:127.0.0.1:${options.localPort}`,
       "x@127.0.0.1",
     ],
     { stdio: ["ignore", "pipe", "pipe"] },

@@ -3,6 +3,7 @@ import type { Db } from "../db.ts";
 /** The latest tunnel a name was handed out to as a random name: whose, and when it closed (null: open). */
 export interface RandomNameUse {
   userId: string;
+  startedAt: Date;
   endedAt: Date | null;
 }
 
@@ -19,8 +20,13 @@ export function randomNameHolder(db: Pick<Db, "tunnelSession">, name: string): P
   return db.tunnelSession.findFirst({
     where: { name, randomName: true },
     orderBy: { startedAt: "desc" },
-    select: { userId: true, endedAt: true },
+    select: { userId: true, startedAt: true, endedAt: true },
   });
+}
+
+/** Until when a closed random name is kept for its user; null while its tunnel is up. */
+export function randomNameKeptUntil(use: Pick<RandomNameUse, "endedAt">, holdHours: number): Date | null {
+  return use.endedAt && new Date(use.endedAt.getTime() + holdHours * HOUR_MS);
 }
 
 /**
@@ -35,6 +41,6 @@ export function reclaimRandomName(
   now: Date,
 ): RandomNameReclaim {
   if (use.userId !== userId) return "other";
-  if (use.endedAt === null || now.getTime() - use.endedAt.getTime() < holdHours * HOUR_MS) return "yours";
-  return "expired";
+  const keptUntil = randomNameKeptUntil(use, holdHours);
+  return keptUntil === null || now < keptUntil ? "yours" : "expired";
 }

@@ -7,6 +7,7 @@ import {
   isNameAvailable,
   listAllNames,
   listNames,
+  listRandomNames,
   releaseAnyName,
   releaseName,
   reserveName,
@@ -182,4 +183,58 @@ test("getNameForUser returns the name with its session, and hides other users' n
   assert.equal((await getNameForUser(db, ann.id, "myapp")).online, false);
   await rejects(getNameForUser(db, bob.id, "web"), "not_found");
   await rejects(getNameForUser(db, ann.id, "missing"), "not_found");
+});
+
+test("a random name is the user's own page (defaults, not reserved) and nobody else's", async () => {
+  const carol = await db.user.create({ data: { email: "carol@example.com", passwordHash: "x" } });
+  const session = await openSession(carol.id, "p0o9i8u7y6t5r4");
+  const live = await getNameForUser(db, carol.id, "P0O9I8U7Y6T5R4");
+  assert.deepEqual(
+    [live.name, live.random, live.online, live.accessMode, live.keepBodies],
+    ["p0o9i8u7y6t5r4", true, true, "PUBLIC", false],
+  );
+  await rejects(getNameForUser(db, ann.id, "p0o9i8u7y6t5r4"), "not_found");
+  const endedAt = new Date(Date.now() - 3_600_000);
+  await db.tunnelSession.update({ where: { id: session.id }, data: { endedAt } });
+  const closed = await getNameForUser(db, carol.id, "p0o9i8u7y6t5r4");
+  assert.deepEqual([closed.online, closed.lastSeenAt], [false, endedAt]);
+  assert.equal((await getNameForUser(db, ann.id, "web")).random, false);
+});
+
+test("listRandomNames: the user's random names still kept for them, not reserved ones, not others'", async () => {
+  const dan = await db.user.create({ data: { email: "dan@example.com", passwordHash: "x" } });
+  const hoursAgo = (h: number) => new Date(Date.now() - h * 3_600_000);
+  const closedAt = async (name: string, endedAt: Date) => {
+    const s = await openSession(dan.id, name);
+    await db.tunnelSession.update({ where: { id: s.id }, data: { endedAt } });
+  };
+  await openSession(dan.id, "aaaaaaaaaaaaa1");
+  await closedAt("aaaaaaaaaaaaa2", hoursAgo(2));
+  await closedAt("aaaaaaaaaaaaa3", hoursAgo(30));
+  await closedAt("aaaaaaaaaaaaa4", hoursAgo(1));
+  await reserveName(db, dan.id, "aaaaaaaaaaaaa4", quota);
+  await openSession(bob.id, "aaaaaaaaaaaaa5");
+  await db.requestLog.create({
+    data: {
+      name: "aaaaaaaaaaaaa2",
+      method: "GET",
+      path: "/",
+      status: 200,
+      durationMs: 1,
+      clientIp: "203.0.113.9",
+    },
+  });
+
+  const kept = await listRandomNames(db, dan.id, 24);
+  // Most recently connected first.
+  assert.deepEqual(
+    kept.map((n) => [n.name, n.online, n.requests24h]),
+    [
+      ["aaaaaaaaaaaaa2", false, 1],
+      ["aaaaaaaaaaaaa1", true, 0],
+    ],
+  );
+  assert.ok(kept.find((n) => n.online)?.currentSession);
+  // A longer hold keeps the one closed 30 h ago too.
+  assert.equal((await listRandomNames(db, dan.id, 48)).length, 3);
 });

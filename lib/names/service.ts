@@ -1,7 +1,7 @@
 import type { AccessMode, Db } from "../db.ts";
 import { AppError, isUniqueViolation } from "../errors.ts";
 import { parseInput } from "../validate.ts";
-import { randomNameHolder } from "./random-hold.ts";
+import { type RandomNameUse, randomNameHolder } from "./random-hold.ts";
 import { nameProblem, nameSchema, normaliseName } from "./rules.ts";
 
 /** A reserved name without its tunnel-password hash. */
@@ -47,9 +47,14 @@ export interface NameListItem {
 }
 
 /** One name with its live state, for the tunnel page. */
-export interface NameDetail extends Reservation {
+export interface NameDetail extends Omit<Reservation, "id"> {
   online: boolean;
   currentSession?: CurrentSession;
+  /**
+   * A random name the relay gave the user, not a reservation: its settings are the defaults
+   * (public, nothing kept, nothing to change), lastSeenAt is when its tunnel last closed.
+   */
+  random: boolean;
 }
 
 export interface NameAvailability {
@@ -104,7 +109,8 @@ function toCurrentSession(row: SessionRow): CurrentSession {
   };
 }
 
-const DAY_MS = 24 * 60 * 60 * 1000;
+const HOUR_MS = 60 * 60 * 1000;
+const DAY_MS = 24 * HOUR_MS;
 
 /** Serialises one user's reservations, so two concurrent requests cannot both pass the quota check. */
 const RESERVE_LOCK_NAMESPACE = 72707371;
@@ -234,6 +240,66 @@ export async function listNames(db: Db, userId: string): Promise<NameListItem[]>
   return withLiveState(db, reservations);
 }
 
+/** A random name the relay still keeps for the user, for the names page and the overview. */
+export interface RandomNameItem {
+  name: string;
+  online: boolean;
+  /** When its tunnel last closed; null while it is connected. */
+  endedAt: Date | null;
+  requests24h: number;
+  currentSession?: CurrentSession;
+}
+
+/** Random names listed at most: each connection without a name makes one. */
+const RANDOM_NAMES_LISTED = 100;
+
+/**
+ * The random names the relay still keeps for the user (connected, or closed less than `holdHours`
+ * ago) and that they have not reserved, most recently used first. Three queries.
+ */
+export async function listRandomNames(db: Db, userId: string, holdHours: number): Promise<RandomNameItem[]> {
+  const sessions = await db.tunnelSession.findMany({
+    where: {
+      userId,
+      randomName: true,
+      OR: [{ endedAt: null }, { endedAt: { gt: new Date(Date.now() - holdHours * HOUR_MS) } }],
+    },
+    select: { ...sessionSelect, endedAt: true },
+    orderBy: { startedAt: "desc" },
+    take: RANDOM_NAMES_LISTED * 4,
+  });
+  // Newest first: a name's first session here is its latest, unless an older one is still open.
+  const byName = new Map<string, (typeof sessions)[number]>();
+  for (const s of sessions) {
+    const seen = byName.get(s.name);
+    if (!seen || (seen.endedAt !== null && s.endedAt === null)) byName.set(s.name, s);
+  }
+  const names = [...byName.keys()].slice(0, RANDOM_NAMES_LISTED);
+  if (names.length === 0) return [];
+  const [reserved, counts] = await Promise.all([
+    db.reservation.findMany({ where: { name: { in: names } }, select: { name: true } }),
+    db.requestLog.groupBy({
+      by: ["name"],
+      where: { name: { in: names }, at: { gte: new Date(Date.now() - DAY_MS) } },
+      _count: { _all: true },
+    }),
+  ]);
+  const reservedNames = new Set(reserved.map((r) => r.name));
+  const countByName = new Map(counts.map((c) => [c.name, c._count._all]));
+  return names
+    .filter((name) => !reservedNames.has(name))
+    .map((name) => {
+      const session = byName.get(name)!;
+      return {
+        name,
+        online: session.endedAt === null,
+        endedAt: session.endedAt,
+        requests24h: countByName.get(name) ?? 0,
+        ...(session.endedAt === null ? { currentSession: toCurrentSession(session) } : {}),
+      };
+    });
+}
+
 /** Every reservation (or one user's) with its owner's email, for the admin CLI's `name list`. */
 export async function listAllNames(
   db: Db,
@@ -301,22 +367,42 @@ export async function ownedReservation(db: Db, userId: string, name: string) {
   return reservation;
 }
 
-/** One of the user's names with its live state; not_found when it is not theirs (or not reserved). */
+/**
+ * One of the user's names with its live state: a reservation, or a random name the relay gave them.
+ * not_found when it is neither (someone else's looks the same as none).
+ */
 export async function getNameForUser(db: Db, userId: string, name: string): Promise<NameDetail> {
   const normalised = normaliseName(name);
-  const reservation = await db.reservation.findFirst({
-    where: { name: normalised, userId },
-    select: reservationSelect,
-  });
-  if (!reservation) throw new AppError("not_found", `You have no name called ${normalised}`);
-  const session = await db.tunnelSession.findFirst({
-    where: { name: normalised, userId, endedAt: null },
-    select: sessionSelect,
-    orderBy: { startedAt: "desc" },
-  });
+  const [reservation, random, session] = await Promise.all([
+    db.reservation.findFirst({ where: { name: normalised, userId }, select: reservationSelect }),
+    randomNameHolder(db, normalised),
+    db.tunnelSession.findFirst({
+      where: { name: normalised, userId, endedAt: null },
+      select: sessionSelect,
+      orderBy: { startedAt: "desc" },
+    }),
+  ]);
+  const live = session ? { online: true, currentSession: toCurrentSession(session) } : { online: false };
+  if (reservation) {
+    const { id: _id, ...rest } = reservation;
+    return { ...rest, ...live, random: false };
+  }
+  if (!random || random.userId !== userId)
+    throw new AppError("not_found", `You have no name called ${normalised}`);
+  return { ...randomNameDefaults(normalised, userId, random), ...live, random: true };
+}
+
+/** What a random name, which has no reservation, behaves as: public, nothing kept or changed. */
+function randomNameDefaults(name: string, userId: string, use: RandomNameUse): Omit<Reservation, "id"> {
   return {
-    ...reservation,
-    online: session !== null,
-    ...(session ? { currentSession: toCurrentSession(session) } : {}),
+    name,
+    userId,
+    accessMode: "PUBLIC",
+    passwordVersion: 0,
+    hostLocalhost: false,
+    allowedIps: [],
+    keepBodies: false,
+    createdAt: use.startedAt,
+    lastSeenAt: use.endedAt,
   };
 }

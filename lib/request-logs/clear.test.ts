@@ -98,3 +98,18 @@ test("deleting all requests empties the name's log and only its log", async () =
   await sleep(200);
   assert.deepEqual(relay.commands.splice(0), [{ type: "bodies-deleted", name: "shop" }]);
 });
+
+test("a random name's log is its user's to delete, and nobody else's", async () => {
+  await db.tunnelSession.create({
+    data: { name: "r4nd0mn4me0001", userId: owner.id, clientIp: "198.51.100.4", randomName: true },
+  });
+  await db.requestLog.createMany({
+    data: Array.from({ length: 2 }, (_, i) => row("r4nd0mn4me0001", i, false)),
+  });
+  await assert.rejects(clearRequestLog(db, other.id, "r4nd0mn4me0001", { what: "all" }), {
+    code: "not_found",
+  });
+  assert.equal(await clearRequestLog(db, owner.id, "r4nd0mn4me0001", { what: "all" }), 2);
+  assert.equal(await db.requestLog.count({ where: { name: "r4nd0mn4me0001" } }), 0);
+  relay.commands.splice(0);
+});

@@ -1,11 +1,11 @@
 /**
- * The owner's "Delete…" on a name's request log: all its rows, or only the bodies they kept (which
+ * The owner's "Delete…" on a name's request log (a reservation's or a random name's): all its rows, or only the bodies they kept (which
  * may hold what visitors typed into forms; the owner should not have to wait for retention).
  */
 import { z } from "zod";
 import type { Db } from "../db.ts";
 import { AppError } from "../errors.ts";
-import { ownedReservation } from "../names/service.ts";
+import { getNameForUser } from "../names/service.ts";
 import { sendRelayCommand } from "../relay-control.ts";
 import { parseInput } from "../validate.ts";
 import { KEPT_BODIES, requestRefSchema } from "./query.ts";
@@ -25,8 +25,9 @@ export type ClearWhat = z.infer<typeof clearRequestLogSchema>["what"];
  */
 export async function clearRequestLog(db: Db, userId: string, name: string, input: unknown): Promise<number> {
   const { what } = parseInput(clearRequestLogSchema, input);
-  const reservation = await ownedReservation(db, userId, name);
-  return clearNameLog(db, reservation.name, what);
+  // The user's reservation or random name: its log is theirs to empty.
+  const owned = await getNameForUser(db, userId, name);
+  return clearNameLog(db, owned.name, what);
 }
 
 /**
@@ -65,7 +66,7 @@ export async function countClearable(db: Db, logName: string): Promise<Record<Cl
 /** The owner's "Delete this request…": one row of the name's log, bodies and all. */
 export async function deleteRequest(db: Db, userId: string, name: string, input: unknown): Promise<void> {
   const { id } = parseInput(requestRefSchema, input);
-  const reservation = await ownedReservation(db, userId, name);
-  const { count } = await db.requestLog.deleteMany({ where: { id: BigInt(id), name: reservation.name } });
+  const owned = await getNameForUser(db, userId, name);
+  const { count } = await db.requestLog.deleteMany({ where: { id: BigInt(id), name: owned.name } });
   if (count === 0) throw new AppError("not_found", "This request is no longer in the log");
 }

@@ -1,4 +1,5 @@
-import type { NameListItem } from "../names/service.ts";
+import { randomNameKeptUntil } from "../names/random-hold.ts";
+import type { NameListItem, RandomNameItem } from "../names/service.ts";
 
 // JSON-safe shapes of the names list, shared by the page (first render) and the polling route.
 
@@ -13,9 +14,20 @@ export interface NameRow {
   session: { startedAt: string; clientIp: string; requests: number } | null;
 }
 
+/** A random name the relay keeps for the user (see listRandomNames). */
+export interface RandomNameRow {
+  name: string;
+  online: boolean;
+  /** Until when a reconnect gets it back; null while connected. */
+  keptUntil: string | null;
+  requests24h: number;
+  session: { startedAt: string; clientIp: string; requests: number } | null;
+}
+
 export interface NamesSnapshot {
   names: NameRow[];
   maxNames: number;
+  randomNames: RandomNameRow[];
 }
 
 export function toNameRow(item: NameListItem): NameRow {
@@ -26,12 +38,22 @@ export function toNameRow(item: NameListItem): NameRow {
     requests24h: item.requests24h,
     accessMode: item.accessMode,
     allowedNetworks: item.allowedIps.length,
-    session: item.currentSession
-      ? {
-          startedAt: item.currentSession.startedAt.toISOString(),
-          clientIp: item.currentSession.clientIp,
-          requests: item.currentSession.requests,
-        }
-      : null,
+    session: toSessionRow(item.currentSession),
   };
+}
+
+export function toRandomNameRow(item: RandomNameItem, holdHours: number): RandomNameRow {
+  return {
+    name: item.name,
+    online: item.online,
+    keptUntil: randomNameKeptUntil(item, holdHours)?.toISOString() ?? null,
+    requests24h: item.requests24h,
+    session: toSessionRow(item.currentSession),
+  };
+}
+
+function toSessionRow(session: NameListItem["currentSession"]): NameRow["session"] {
+  return session
+    ? { startedAt: session.startedAt.toISOString(), clientIp: session.clientIp, requests: session.requests }
+    : null;
 }

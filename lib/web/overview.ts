@@ -1,6 +1,6 @@
 import "server-only";
 import type { Db } from "../db.ts";
-import { listNames, type NameListItem } from "../names/service.ts";
+import { listNames, listRandomNames, type NameListItem, type RandomNameItem } from "../names/service.ts";
 
 export interface RecentError {
   id: string;
@@ -14,6 +14,7 @@ export interface RecentError {
 
 export interface Overview {
   names: NameListItem[];
+  randomNames: RandomNameItem[];
   requests24h: number;
   errors24h: number;
   recentErrors: RecentError[];
@@ -22,15 +23,25 @@ export interface Overview {
 const DAY_MS = 86_400_000;
 
 /**
- * The home page's numbers. Only the user's current names count: a released name's log is deleted
- * with it, and a name's previous owner never sees the next owner's traffic.
+ * The home page's numbers. Only the user's current names count (their reservations, and the random
+ * names the relay keeps for them): a released name's log is deleted with it, and a name's previous
+ * owner never sees the next owner's traffic.
  */
-export async function loadOverview(db: Db, userId: string, now = Date.now()): Promise<Overview> {
-  const names = await listNames(db, userId);
-  const requests24h = names.reduce((sum, n) => sum + n.requests24h, 0);
-  if (names.length === 0) return { names, requests24h, errors24h: 0, recentErrors: [] };
+export async function loadOverview(
+  db: Db,
+  userId: string,
+  randomNameHours: number,
+  now = Date.now(),
+): Promise<Overview> {
+  const [names, randomNames] = await Promise.all([
+    listNames(db, userId),
+    listRandomNames(db, userId, randomNameHours),
+  ]);
+  const all = [...names, ...randomNames];
+  const requests24h = all.reduce((sum, n) => sum + n.requests24h, 0);
+  if (all.length === 0) return { names, randomNames, requests24h, errors24h: 0, recentErrors: [] };
   const where = {
-    name: { in: names.map((n) => n.name) },
+    name: { in: all.map((n) => n.name) },
     at: { gte: new Date(now - DAY_MS) },
     OR: [{ status: { gte: 500 } }, { error: { not: null } }],
   };
@@ -43,5 +54,11 @@ export async function loadOverview(db: Db, userId: string, now = Date.now()): Pr
       select: { id: true, at: true, name: true, method: true, path: true, status: true, error: true },
     }),
   ]);
-  return { names, requests24h, errors24h, recentErrors: recent.map((r) => ({ ...r, id: String(r.id) })) };
+  return {
+    names,
+    randomNames,
+    requests24h,
+    errors24h,
+    recentErrors: recent.map((r) => ({ ...r, id: String(r.id) })),
+  };
 }

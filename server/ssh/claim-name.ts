@@ -28,7 +28,7 @@ const RANDOM_NAME_ATTEMPTS = 5;
  */
 export async function claimName(
   request: { kind: "named"; name: string } | { kind: "random" },
-  context: { db: Db; config: Env; registry: TunnelRegistry; userId: string; now?: Date },
+  context: { db: Db; config: Env; registry: TunnelRegistry; userId: string },
 ): Promise<Claim> {
   const { db, config, registry, userId } = context;
   if (request.kind === "named") {
@@ -44,7 +44,7 @@ export async function claimName(
     if (!random) return { ok: false, message: messages.notReserved(config, name) };
     if (!config.BURROW_ALLOW_RANDOM_NAMES)
       return { ok: false, message: messages.randomNamesDisabled(config) };
-    switch (reclaimRandomName(random, userId, config.BURROW_RANDOM_NAME_HOURS, context.now ?? new Date())) {
+    switch (reclaimRandomName(random, userId, config.BURROW_RANDOM_NAME_HOURS, new Date())) {
       case "yours":
         return { ok: true, name, reservationId: null, random: true, reclaimed: true };
       case "expired":

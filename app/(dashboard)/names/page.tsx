@@ -4,10 +4,9 @@ import { ReserveNameForm } from "@/components/names/reserve-name-form";
 import { Card, CardBody, CardHeader } from "@/components/ui/card";
 import { PageHeader } from "@/components/ui/page-header";
 import { tunnelUrl } from "@/lib/env";
-import { listNames } from "@/lib/names/service";
 import { getDb } from "@/lib/web/db";
 import { getEnv } from "@/lib/web/env";
-import { toNameRow } from "@/lib/web/names-dto";
+import { loadNamesSnapshot } from "@/lib/web/names-snapshot";
 import { requireUser } from "@/lib/web/session";
 import { releaseNameAction, reserveNameAction } from "./actions";
 
@@ -16,9 +15,9 @@ export const metadata: Metadata = { title: "Names" };
 export default async function NamesPage() {
   const user = await requireUser();
   const env = getEnv();
-  const names = await listNames(getDb(), user.id);
+  const snapshot = await loadNamesSnapshot(getDb(), user.id, env);
   const suffix = tunnelUrl(env, "x").replace(/^https?:\/\/x/, "");
-  const atLimit = names.length >= env.BURROW_MAX_NAMES;
+  const atLimit = snapshot.names.length >= env.BURROW_MAX_NAMES;
   return (
     <>
       <PageHeader
@@ -41,8 +40,10 @@ export default async function NamesPage() {
           <CardHeader title="Your names" />
           <CardBody>
             <NamesTable
-              initial={{ names: names.map(toNameRow), maxNames: env.BURROW_MAX_NAMES }}
+              initial={snapshot}
               releaseAction={releaseNameAction}
+              keepAction={reserveNameAction}
+              randomNameHours={env.BURROW_RANDOM_NAME_HOURS}
             />
           </CardBody>
         </Card>

@@ -1,13 +1,10 @@
-import { listNames } from "@/lib/names/service";
 import { apiHandler } from "@/lib/web/api";
 import { getDb } from "@/lib/web/db";
 import { getEnv } from "@/lib/web/env";
-import { type NamesSnapshot, toNameRow } from "@/lib/web/names-dto";
+import type { NamesSnapshot } from "@/lib/web/names-dto";
+import { loadNamesSnapshot } from "@/lib/web/names-snapshot";
 
-/** The signed-in user's names with live status; the names page polls it. */
+/** The signed-in user's names (reserved, and random ones kept for them) with live status; polled. */
 export function GET() {
-  return apiHandler(async (user): Promise<NamesSnapshot> => {
-    const names = await listNames(getDb(), user.id);
-    return { names: names.map(toNameRow), maxNames: getEnv().BURROW_MAX_NAMES };
-  });
+  return apiHandler((user): Promise<NamesSnapshot> => loadNamesSnapshot(getDb(), user.id, getEnv()));
 }

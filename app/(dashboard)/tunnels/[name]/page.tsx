@@ -1,5 +1,6 @@
 import type { Metadata } from "next";
 import Link from "next/link";
+import { KeepNameButton } from "@/components/names/keep-name-button";
 import { ConnectPanel } from "@/components/tunnels/connect-panel";
 import { KeepBodiesForm } from "@/components/tunnels/keep-bodies-form";
 import { LiveStatus } from "@/components/tunnels/live-status";
@@ -8,12 +9,15 @@ import { PublicUrlTools } from "@/components/tunnels/public-url-tools";
 import { RequestLog } from "@/components/tunnels/request-log";
 import { TrafficChart } from "@/components/tunnels/traffic-chart";
 import { TunnelActivityProvider } from "@/components/tunnels/tunnel-activity";
+import { Alert } from "@/components/ui/alert";
 import { buttonClass } from "@/components/ui/button";
 import { Card, CardBody, CardHeader } from "@/components/ui/card";
 import { ConfirmAction } from "@/components/ui/confirm-action";
 import { EmptyState } from "@/components/ui/empty-state";
+import { LocalTime } from "@/components/ui/local-time";
 import { PageHeader } from "@/components/ui/page-header";
 import { tunnelUrl } from "@/lib/env";
+import { randomNameKeptUntil } from "@/lib/names/random-hold";
 import { BODY_KEEP_BYTES } from "@/lib/request-logs/bodies";
 import { findRequestLog, listRequestLogs } from "@/lib/request-logs/query";
 import { accessLabel } from "@/lib/web/access-label";
@@ -32,6 +36,7 @@ import { currentHostKeyFingerprint } from "@/lib/web/relay-health";
 import { requireUser } from "@/lib/web/session";
 import { getOwnNameOr404 } from "@/lib/web/tunnel-access";
 import { toLogRow, toTunnelStatus } from "@/lib/web/tunnel-dto";
+import { reserveNameAction } from "../../names/actions";
 import {
   clearRequestLogAction,
   deleteRequestAction,
@@ -65,15 +70,23 @@ export default async function TunnelPage({ params, searchParams }: Props) {
   const url = tunnelUrl(env, detail.name);
   const bodiesShown = firstPage.rows.some((row) => row.bodiesKept);
   const target = { name: detail.name, sshHost: env.BURROW_SSH_HOST, sshPort: env.BURROW_SSH_PORT };
+  const keptUntil =
+    detail.random && !detail.online
+      ? randomNameKeptUntil({ endedAt: detail.lastSeenAt }, env.BURROW_RANDOM_NAME_HOURS)?.toISOString()
+      : undefined;
 
   return (
     <>
       <PageHeader
         title={detail.name}
         actions={
-          <Link href={`/tunnels/${detail.name}/access`} className={buttonClass("secondary")}>
-            Access &amp; sharing
-          </Link>
+          detail.random ? (
+            <KeepNameButton name={detail.name} action={reserveNameAction} />
+          ) : (
+            <Link href={`/tunnels/${detail.name}/access`} className={buttonClass("secondary")}>
+              Access &amp; sharing
+            </Link>
+          )
         }
         description={
           <>
@@ -95,6 +108,27 @@ export default async function TunnelPage({ params, searchParams }: Props) {
         }
       />
       <div className="space-y-6">
+        {detail.random && (
+          <Alert tone="info">
+            <span className="font-medium">A random name.</span> The relay gave this name to a connection
+            without one ({`ssh -R 80:…`}).{" "}
+            {keptUntil && Date.parse(keptUntil) <= Date.now() ? (
+              <>It no longer keeps it for reconnects: keep this name to use it again.</>
+            ) : (
+              <>
+                It stays yours while connected and for {env.BURROW_RANDOM_NAME_HOURS} h after
+                {keptUntil && (
+                  <>
+                    {" "}
+                    (until <LocalTime iso={keptUntil} withDate />)
+                  </>
+                )}
+                : <code>{`ssh -R ${detail.name}:80:localhost:<port>`}</code> gets it back. Keep this name to
+                make it one of your names for good, with a password, share links and kept bodies.
+              </>
+            )}
+          </Alert>
+        )}
         <Card>
           <CardHeader title="Status" />
           <CardBody>
@@ -129,7 +163,7 @@ export default async function TunnelPage({ params, searchParams }: Props) {
                 env.BURROW_LOG_RETENTION_DAYS > 0 ? `, kept for ${env.BURROW_LOG_RETENTION_DAYS} days` : ""
               }.`}
               actions={
-                env.BURROW_LOG_BODIES && env.BURROW_REQUEST_LOG ? (
+                detail.random ? null : env.BURROW_LOG_BODIES && env.BURROW_REQUEST_LOG ? (
                   <KeepBodiesForm
                     action={setKeepBodiesAction}
                     name={detail.name}
@@ -165,7 +199,7 @@ export default async function TunnelPage({ params, searchParams }: Props) {
                 initial={{ rows: firstPage.rows.map(toLogRow), nextCursor: firstPage.nextCursor }}
                 actions={
                   <div className="mt-2 flex flex-wrap justify-end gap-2 border-t border-zinc-100 pt-4">
-                    {(env.BURROW_LOG_BODIES || bodiesShown) && (
+                    {((env.BURROW_LOG_BODIES && !detail.random) || bodiesShown) && (
                       <ConfirmAction
                         action={clearRequestLogAction}
                         fields={{ name: detail.name, what: "bodies" }}

@@ -1,5 +1,6 @@
 import type { Metadata } from "next";
 import Link from "next/link";
+import { redirect } from "next/navigation";
 import { AccessModeForm } from "@/components/sharing/access-mode-form";
 import { AllowedAddressesForm } from "@/components/sharing/allowed-addresses-form";
 import { AppHostForm } from "@/components/sharing/app-host-form";
@@ -30,6 +31,8 @@ export async function generateMetadata({ params }: Props): Promise<Metadata> {
 export default async function TunnelAccessPage({ params }: Props) {
   const user = await requireUser();
   const detail = await getOwnNameOr404(user.id, (await params).name);
+  // A random name has no settings to change: its page says how to keep it and get them.
+  if (detail.random) redirect(`/tunnels/${detail.name}`);
   const db = getDb();
   const [settings, links] = await Promise.all([
     getAccessSettings(db, user.id, detail.name),

@@ -1,0 +1,60 @@
+import { createSharingWorld, curl, type SharingWorld } from "./sharing/setup.ts";
+import { burrowUnderTest } from "./support/burrow-env.ts";
+import { expect, test } from "./support/fixtures.ts";
+
+let world: SharingWorld;
+
+test.beforeAll(async () => {
+  test.setTimeout(120_000);
+  world = await createSharingWorld(burrowUnderTest());
+});
+
+test.afterAll(async () => {
+  await world?.close();
+});
+
+test("a tunnel without a name shows on the overview and names page, its log reads like any name's, and Keep makes it a reserved name", async ({
+  browser,
+}) => {
+  test.setTimeout(120_000);
+  const burrow = burrowUnderTest();
+  const name = await world.connectRandom();
+  expect((await curl(burrow, name, "/from-a-friend")).status).toBe(200);
+  const owner = await world.ownerContext(browser);
+  const page = await owner.newPage();
+  try {
+    await page.goto("/");
+    const online = page.getByRole("listitem").filter({ hasText: name });
+    await expect(online).toContainText("random name");
+    await expect(online).toContainText("Online");
+
+    await page.goto("/names");
+    const random = page.getByRole("table", { name: "Random names kept for you" });
+    await expect(random.getByTestId(`status-${name}`)).toHaveText("Online");
+    await expect(random.getByTestId(`kept-${name}`)).toHaveText("while connected, then 24 h");
+    await expect(page.getByRole("table", { name: "Your names" })).toHaveCount(0);
+
+    await random.getByRole("link", { name, exact: true }).click();
+    await expect(page.getByRole("heading", { name, level: 1 })).toBeVisible();
+    await expect(page.getByText("A random name.")).toBeVisible();
+    await expect(page.getByText(`ssh -R ${name}:80:localhost:<port>`)).toBeVisible();
+    await expect(page.getByRole("link", { name: "Access & sharing" })).toHaveCount(0);
+    const log = page.getByRole("table", { name: `Requests to ${name}, newest first` });
+    await expect(log.getByRole("button", { name: "Details of GET /from-a-friend" })).toBeVisible();
+    // Its settings page has nothing to offer yet: back to the name's page.
+    await page.goto(`/tunnels/${name}/access`);
+    await expect(page).toHaveURL(new RegExp(`/tunnels/${name}$`));
+
+    await page.getByRole("button", { name: `Keep ${name}` }).click();
+    await expect(page.getByRole("link", { name: "Access & sharing" })).toBeVisible();
+    await expect(page.getByText("A random name.")).toHaveCount(0);
+    await expect(log.getByRole("button", { name: "Details of GET /from-a-friend" })).toBeVisible();
+    await page.goto("/names");
+    await expect(page.getByRole("table", { name: "Your names" }).getByTestId(`status-${name}`)).toHaveText(
+      "Online",
+    );
+    await expect(page.getByRole("table", { name: "Random names kept for you" })).toHaveCount(0);
+  } finally {
+    await owner.close();
+  }
+});

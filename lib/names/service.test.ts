@@ -83,6 +83,7 @@ test("a user may reserve the random name they were given, live or not, and keeps
   assert.deepEqual(await isNameAvailable(db, "z1x2c3v4b5n6m7", ann.id), { available: true });
   const reservation = await reserveName(db, ann.id, "z1x2c3v4b5n6m7", quota);
   assert.equal(reservation.userId, ann.id);
+  assert.ok(reservation.lastSeenAt, "it was seen (it is connected): not 'never'");
   assert.equal(await db.requestLog.count({ where: { name: "z1x2c3v4b5n6m7" } }), 1);
   await db.reservation.delete({ where: { id: reservation.id } });
 });

@@ -143,7 +143,11 @@ export async function reserveName(
           `You have reached your limit of ${options.maxNames} names. Release one you no longer use to reserve another.`,
         );
       }
-      return tx.reservation.create({ data: { name, userId }, select: reservationSelect });
+      // One's own random name carries its "last seen" over (about now, if its tunnel is up: the relay
+      // updates reservations only for tunnels that started as one).
+      const random = await randomNameHolder(tx, name);
+      const lastSeenAt = random?.userId === userId ? (random.endedAt ?? new Date()) : null;
+      return tx.reservation.create({ data: { name, userId, lastSeenAt }, select: reservationSelect });
     });
   } catch (error) {
     // Two users racing for one name: the loser hits the unique index.

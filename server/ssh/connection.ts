@@ -1,4 +1,5 @@
 import type { Socket } from "node:net";
+import { setTimeout as delay } from "node:timers/promises";
 import type { Connection, SocketBindInfo, TcpipBindInfo } from "ssh2";
 import type { Db } from "../../lib/db.ts";
 import { type Env, tunnelUrl } from "../../lib/env.ts";
@@ -41,6 +42,8 @@ export interface ConnectionDeps {
 const AUTH_TIMEOUT_MS = 30_000;
 /** How long a refusal waits for the client's session to open, so the reason can be printed there. */
 const REFUSAL_GRACE_MS = 500;
+/** How long a refusal's console line leads the failure reply (see #refuse). */
+const REFUSAL_LINE_LEAD_MS = 150;
 /** After the console closes, how long the client gets to disconnect by itself. */
 const SESSION_CLOSE_GRACE_MS = 1_000;
 /** After ending a connection, the socket is destroyed if the peer has not closed it (a stopped client). */
@@ -412,7 +415,10 @@ export class RelayConnection implements TunnelOwner {
       return;
     }
     this.print(line);
-    reply.reject();
+    // OpenSSH with ExitOnForwardFailure exits on the failure reply, dropping console output it has
+    // read but not yet written: the line goes out alone first, so the user sees which -R failed.
+    if (this.#terminal.hasConsole) await delay(REFUSAL_LINE_LEAD_MS);
+    if (!this.#closed) reply.reject();
   }
 
   #cancel(bind: ForwardBind, reply: Reply): void {

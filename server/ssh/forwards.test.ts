@@ -64,6 +64,26 @@ test("an unreserved name is refused; ssh (ExitOnForwardFailure) exits non-zero a
   assert.equal(t.relay.registry.get(name), undefined);
 });
 
+test("ExitOnForwardFailure with a good -R before a refused one: ssh still shows which one failed, and why", async () => {
+  const user = await t.createUserWithKey();
+  const mine = uniqueName("mine");
+  const free = uniqueName("free");
+  await t.reserve(user, mine);
+  const app = await t.startLocalApp();
+  // OpenSSH exits on the failure reply, dropping console output it read with it but had not shown.
+  for (let attempt = 0; attempt < 3; attempt++) {
+    const ssh = await t.startSsh({
+      user,
+      forwards: [`${mine}:80:127.0.0.1:${app.port}`, `${free}:80:127.0.0.1:${app.port}`],
+      session: true,
+      waitForTunnels: false,
+    });
+    await ssh.exited;
+    assert.notEqual(ssh.exitCode(), 0);
+    assert.match(ssh.stdout(), new RegExp(`Refused -R ${free}:80: The name ${free} is not reserved`), ssh.stderr());
+  }
+});
+
 test("a name reserved by someone else is refused", async () => {
   const owner = await t.createUserWithKey();
   const other = await t.createUserWithKey();

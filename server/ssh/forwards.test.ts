@@ -80,7 +80,11 @@ test("ExitOnForwardFailure with a good -R before a refused one: ssh still shows 
     });
     await ssh.exited;
     assert.notEqual(ssh.exitCode(), 0);
-    assert.match(ssh.stdout(), new RegExp(`Refused -R ${free}:80: The name ${free} is not reserved`), ssh.stderr());
+    assert.match(
+      ssh.stdout(),
+      new RegExp(`Refused -R ${free}:80: The name ${free} is not reserved`),
+      ssh.stderr(),
+    );
   }
 });
 

@@ -27,7 +27,9 @@ export function DataTable({
   children: ReactNode;
 }) {
   return (
-    <div className="overflow-x-auto">
+    // relative: the sr-only header of a hidden column is absolutely positioned, and without a
+    // positioned ancestor it escapes this scroll box and widens the whole page on a phone.
+    <div className="relative overflow-x-auto">
       <table className={cn("tabular w-full table-fixed text-left text-sm", minWidth)}>
         <caption className="sr-only">{caption}</caption>
         <thead className="text-xs text-zinc-500 uppercase">

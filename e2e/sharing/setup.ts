@@ -116,13 +116,22 @@ export async function createSharingWorld(burrow: BurrowUnderTest): Promise<Shari
     async connectRandom() {
       const tunnel = startTunnel({ key, name: null, sshPort: burrow.sshPort, localPort: app.port });
       tunnels.push(tunnel);
-      const before = new Date();
+      // Names this owner already has up are not this tunnel's.
+      const before = await db.tunnelSession.findMany({
+        where: { userId: user.id, randomName: true, endedAt: null },
+        select: { name: true },
+      });
       let name: string | undefined;
       await expect
         .poll(
           async () => {
             const session = await db.tunnelSession.findFirst({
-              where: { userId: user.id, randomName: true, endedAt: null, startedAt: { gte: before } },
+              where: {
+                userId: user.id,
+                randomName: true,
+                endedAt: null,
+                name: { notIn: before.map((s) => s.name) },
+              },
             });
             name = session?.name;
             return name && (await curl(burrow, name, "/").catch(() => undefined))?.status;

@@ -121,8 +121,8 @@ const yoursMessage = (name: string) => `${name} is already yours`;
 
 /**
  * Reserves a name for a user. A taken name is a conflict whoever holds it (a random name handed out
- * to someone else counts as taken too), said differently when it is the user's own; more than `maxNames` names is
- * forbidden.
+ * to someone else counts as taken too), said differently when it is the user's own; more than
+ * `maxNames` names is forbidden.
  */
 export async function reserveName(
   db: Db,

@@ -363,8 +363,8 @@ export class RelayConnection implements TunnelOwner {
     this.#tunnels.add(tunnel);
     const previous = registry.add(tunnel);
     if (previous) {
-      // Same user (claimName guarantees it): the newest connection wins at once, so a
-      // half-dead laptop connection never blocks a reconnect until keepalives notice.
+      // Same user (claimName guarantees it): the newest connection wins at once, so a half-dead
+      // laptop connection never blocks a reconnect until keepalives notice.
       this.#log.info("tunnel taken over", { name: claim.name, previousIp: previous.clientIp });
       closeTunnel(previous, "taken_over", messages.takenOver(claim.name));
     }

@@ -41,6 +41,11 @@ export function reclaimRandomName(
   now: Date,
 ): RandomNameReclaim {
   if (use.userId !== userId) return "other";
+  return randomNameKept(use, holdHours, now) ? "yours" : "expired";
+}
+
+/** Whether a random name is still kept for its user: connected, or closed less than `holdHours` ago. */
+export function randomNameKept(use: Pick<RandomNameUse, "endedAt">, holdHours: number, now: Date): boolean {
   const keptUntil = randomNameKeptUntil(use, holdHours);
-  return keptUntil === null || now < keptUntil ? "yours" : "expired";
+  return keptUntil === null || now < keptUntil;
 }

@@ -186,6 +186,34 @@ test("a reserved name with no client gets 503 'Tunnel offline' and a tunnel_offl
   assert.equal(Number(row.bytesOut), Buffer.byteLength(res.body));
 });
 
+test("a random name still kept for its user gets 'Tunnel offline' (its link comes back); past the hold, 404", async () => {
+  const user = await testDb.db.user.findUniqueOrThrow({ where: { email: "routing@example.com" } });
+  const closed = (name: string, hoursAgo: number) =>
+    testDb.db.tunnelSession.create({
+      data: {
+        name,
+        userId: user.id,
+        clientIp: "127.0.0.1",
+        randomName: true,
+        endedAt: new Date(Date.now() - hoursAgo * 3_600_000),
+      },
+    });
+  await closed("k3p7w9x2m4n6b8", 1);
+  await closed("q2w4e6r8t0y1u3", 30);
+  const kept = await requestEdge(relay, { host: `k3p7w9x2m4n6b8.${TEST_DOMAIN}`, path: "/" });
+  assert.equal(kept.status, 503);
+  assert.match(kept.body, /Tunnel offline/);
+  await waitFor(
+    async () =>
+      (await testDb.db.requestLog.count({ where: { name: "k3p7w9x2m4n6b8", error: "tunnel_offline" } })) ===
+      1,
+    "its owner's log says a visitor came while it was offline",
+  );
+  const gone = await requestEdge(relay, { host: `q2w4e6r8t0y1u3.${TEST_DOMAIN}`, path: "/" });
+  assert.equal(gone.status, 404);
+  assert.match(gone.body, /No such tunnel/);
+});
+
 test("a tunnel with nothing on its local port gets 502 and a local_unreachable row", async () => {
   const res = await requestEdge(relay, { host: `deadport.${TEST_DOMAIN}`, path: "/" });
   assert.equal(res.status, 502);

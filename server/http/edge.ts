@@ -126,7 +126,7 @@ export function createHttpEdge(deps: HttpEdgeDeps): HttpEdge {
         spool: deps.logSpoolFile ? new LogSpool(deps.logSpoolFile, logLogger) : undefined,
       }));
   const pools = new TunnelPools(registry, deps.poolLimits);
-  const reservations = new ReservationLookup(deps.db);
+  const reservations = new ReservationLookup(deps.db, { randomNameHours: config.BURROW_RANDOM_NAME_HOURS });
   const trusts = proxyTrust(config.BURROW_TRUSTED_PROXIES);
   /** Named in the start-up log line, so an operator sees which proxies are believed. */
   const proxies = {

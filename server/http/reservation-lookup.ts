@@ -1,6 +1,11 @@
 import type { Db } from "../../lib/db.ts";
+import { randomNameHolder, randomNameKept } from "../../lib/names/random-hold.ts";
 
-/** Whether a name with no live tunnel is reserved: decides between 503 "offline" and 404. */
+/**
+ * Whether a name with no live tunnel is someone's: decides between 503 "offline" and 404.
+ * "reserved" also stands for a random name still kept for its user (BURROW_RANDOM_NAME_HOURS): its
+ * link is expected to come back, so its visitors hear "offline" rather than "no such tunnel".
+ */
 export type ReservationState = "reserved" | "unknown" | "unavailable";
 
 /** What the edge needs to know of a name with no live tunnel. */
@@ -16,6 +21,7 @@ export interface ReservationInfo {
 
 const UNKNOWN: ReservationInfo = Object.freeze({ state: "unknown", keepsBodies: false });
 const UNAVAILABLE: ReservationInfo = Object.freeze({ state: "unavailable", keepsBodies: false });
+const RANDOM_KEPT: ReservationInfo = Object.freeze({ state: "reserved", keepsBodies: false });
 
 export interface ReservationLookupOptions {
   /** How long an answer is reused. Short: a name reserved a moment ago shows "offline" soon. */
@@ -24,6 +30,8 @@ export interface ReservationLookupOptions {
   timeoutMs?: number;
   /** Cache entries kept at most; the cache is cleared when full (cheap and good enough). */
   maxEntries?: number;
+  /** BURROW_RANDOM_NAME_HOURS: how long a closed random name still counts as someone's. */
+  randomNameHours?: number;
 }
 
 /**
@@ -36,6 +44,7 @@ export class ReservationLookup {
   readonly #ttlMs: number;
   readonly #timeoutMs: number;
   readonly #maxEntries: number;
+  readonly #randomNameHours: number;
   readonly #cache = new Map<string, { info: ReservationInfo; until: number }>();
   readonly #pending = new Map<string, Promise<ReservationInfo>>();
 
@@ -44,6 +53,7 @@ export class ReservationLookup {
     this.#ttlMs = options.ttlMs ?? 5_000;
     this.#timeoutMs = options.timeoutMs ?? 2_000;
     this.#maxEntries = options.maxEntries ?? 10_000;
+    this.#randomNameHours = options.randomNameHours ?? 24;
   }
 
   lookup(name: string): Promise<ReservationInfo> {
@@ -68,19 +78,29 @@ export class ReservationLookup {
     });
     try {
       const found = await Promise.race([
-        this.#db.reservation.findUnique({
-          where: { name },
-          select: { keepBodies: true, accessMode: true, allowedIps: true },
-        }),
+        Promise.all([
+          this.#db.reservation.findUnique({
+            where: { name },
+            select: { keepBodies: true, accessMode: true, allowedIps: true },
+          }),
+          randomNameHolder(this.#db, name),
+        ]),
         timeout,
       ]);
       if (found === "timeout") return UNAVAILABLE;
-      const info: ReservationInfo = found
+      const [reservation, random] = found;
+      const kept = random !== null && randomNameKept(random, this.#randomNameHours, new Date());
+      const info: ReservationInfo = reservation
         ? {
             state: "reserved",
-            keepsBodies: found.keepBodies && found.accessMode === "PUBLIC" && found.allowedIps.length === 0,
+            keepsBodies:
+              reservation.keepBodies &&
+              reservation.accessMode === "PUBLIC" &&
+              reservation.allowedIps.length === 0,
           }
-        : UNKNOWN;
+        : kept
+          ? RANDOM_KEPT
+          : UNKNOWN;
       if (this.#cache.size >= this.#maxEntries) this.#cache.clear();
       this.#cache.set(name, { info, until: Date.now() + this.#ttlMs });
       return info;

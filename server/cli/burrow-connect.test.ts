@@ -238,6 +238,20 @@ test("without a name, reconnects ask for the random name the relay gave; a new o
   assert.equal(result.code, 1);
 });
 
+test("the next run for the same relay and local port asks for the random name of the last one", async () => {
+  const given = messages.forwarding("http://k3j5h2g7f8d9s1.localhost:8080", "your local port (-R 80:…)");
+  const bye = "0:0:out=Closing your tunnels. Bye.";
+  const box = sandbox([`255:0:out=${given}`, bye, bye, bye]);
+  assert.equal((await run(["3000"], box.env)).code, 0);
+  const again = await run(["3000"], box.env);
+  assert.equal(again.code, 0);
+  assert.match(again.stderr, /asking for k3j5h2g7f8d9s1 again \(the random name of your last run\)/);
+  assert.equal(box.args(3).at(-4), "k3j5h2g7f8d9s1:80:localhost:3000");
+  // Another local port is another app: a new random name.
+  await run(["4000"], box.env);
+  assert.equal(box.args(4).at(-4), "80:localhost:4000");
+});
+
 test("a refused key stops too", async () => {
   const box = sandbox(["255:0:bob@localhost: Permission denied (publickey)."]);
   const result = await run(["3000"], box.env);

@@ -54,7 +54,8 @@ test("relay restarted on the same ports: burrow-connect reconnects by itself and
         "-o",
         "UserKnownHostsFile=/dev/null",
       ],
-      {},
+      // Where it keeps a random name for its next run: the test's own directory, not ~/.local/state.
+      { XDG_STATE_HOME: dataDir },
     );
     cleanups.push(() => child.kill());
     return child;

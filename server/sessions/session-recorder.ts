@@ -93,6 +93,12 @@ export class SessionRecorder {
               where: { id: end.reservationId },
               data: { lastSeenAt: end.endedAt },
             });
+          } else {
+            // A random name its user reserved while it was up: the reservation saw it last now.
+            await this.#db.$executeRaw`
+              UPDATE reservations r SET last_seen_at = ${end.endedAt}
+              FROM tunnel_sessions s
+              WHERE s.id = ${id} AND r.name = s.name AND r.user_id = s.user_id`;
           }
           if (this.#pending.get(id) === end) this.#pending.delete(id);
         } catch (error) {

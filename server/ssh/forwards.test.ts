@@ -4,6 +4,7 @@ import { readFile } from "node:fs/promises";
 import { after, before, test } from "node:test";
 import ssh2 from "ssh2";
 import { RANDOM_NAME_LENGTH } from "../../lib/names/rules.ts";
+import { reserveName } from "../../lib/names/service.ts";
 import { startTestRelay, TEST_DASHBOARD_URL, type TestRelay } from "../testing/harness.ts";
 
 let t: TestRelay;
@@ -159,6 +160,27 @@ test("a random name comes back to its user with -R <name>:80:…, and never goes
   assert.equal(late.state, "exited");
   assert.match(late.stderr(), new RegExp(`The random name ${name} is no longer kept for you`));
   assert.match(late.stderr(), new RegExp(`Reserve it at ${TEST_DASHBOARD_URL}/names`));
+});
+
+test("a random name its user reserves while it is up gets its last-seen time when the tunnel closes", async () => {
+  const user = await t.createUserWithKey();
+  const ssh = await t.startSsh({ user, forwards: ["80:127.0.0.1:9"] });
+  assert.equal(ssh.state, "live", ssh.stderr());
+  const { name, sessionId } = ssh.tunnels[0]!;
+  await reserveName(t.db, user.id, name, { maxNames: 10 });
+  ssh.kill();
+  await ssh.exited;
+  const ended = await t.waitFor(
+    async () =>
+      (await t.db.tunnelSession.findUniqueOrThrow({ where: { id: sessionId } })).endedAt ?? undefined,
+    "the session to end",
+  );
+  await t.waitFor(
+    async () =>
+      (await t.db.reservation.findUniqueOrThrow({ where: { name } })).lastSeenAt?.getTime() ===
+        ended.getTime() || undefined,
+    "the reservation's last_seen_at",
+  );
 });
 
 test("-R 0:localhost:… also gets a random name; OpenSSH is told the allocated port", async () => {

@@ -5,7 +5,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
 import { isoToLocal } from "../lib/web/local-time.ts";
-import { expect, reserveName, signUp, test, unique } from "./support/fixtures.ts";
+import { expect, expectFitsPhone, reserveName, signUp, test, unique } from "./support/fixtures.ts";
 import { generateKey, startLocalApp, startTunnel, type Tunnel } from "./support/ssh.ts";
 
 test("a new user signs up, adds a key, reserves a name, connects with ssh and watches the traffic", async ({
@@ -70,15 +70,8 @@ test("a new user signs up, adds a key, reserves a name, connects with ssh and wa
       page.getByRole("img", { name: `QR code of http://${name}.localhost:${burrow.httpPort}` }),
     ).toBeVisible();
     await page.getByText("QR code", { exact: true }).click();
-    // On a phone the page fits the screen: long words (the fingerprint, commands) wrap or scroll
-    // in their own boxes, never the whole page.
-    const desktop = page.viewportSize();
-    await page.setViewportSize({ width: 390, height: 800 });
-    // Polled: the traffic chart keeps its desktop width until its ResizeObserver has run.
-    await expect
-      .poll(() => page.evaluate(() => document.documentElement.scrollWidth))
-      .toBeLessThanOrEqual(390);
-    if (desktop) await page.setViewportSize(desktop);
+    // The fingerprint and the commands are long words: they wrap or scroll in their own boxes.
+    await expectFitsPhone(page);
 
     // The log listens for new rows (server-sent events) instead of polling every second or two.
     await expect(page.getByTestId("live-tail-mode")).toHaveAttribute("data-mode", "push");

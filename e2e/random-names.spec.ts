@@ -1,6 +1,6 @@
 import { createSharingWorld, curl, type SharingWorld } from "./sharing/setup.ts";
 import { burrowUnderTest } from "./support/burrow-env.ts";
-import { expect, test } from "./support/fixtures.ts";
+import { expect, expectFitsPhone, test } from "./support/fixtures.ts";
 
 let world: SharingWorld;
 
@@ -33,13 +33,8 @@ test("a tunnel without a name shows on the overview and names page, its log read
     await expect(random.getByTestId(`status-${name}`)).toHaveText("Online");
     await expect(random.getByTestId(`kept-${name}`)).toHaveText("while connected, then 24 h");
     await expect(page.getByRole("table", { name: "Your names" })).toHaveCount(0);
-    // On a phone the tables scroll in their own boxes, never the whole page.
-    const desktop = page.viewportSize();
-    await page.setViewportSize({ width: 390, height: 800 });
-    await expect
-      .poll(() => page.evaluate(() => document.documentElement.scrollWidth))
-      .toBeLessThanOrEqual(390);
-    if (desktop) await page.setViewportSize(desktop);
+    // The tables scroll in their own boxes.
+    await expectFitsPhone(page);
 
     await random.getByRole("link", { name, exact: true }).click();
     await expect(page.getByRole("heading", { name, level: 1 })).toBeVisible();

@@ -51,3 +51,14 @@ export async function reserveName(page: Page, name: string) {
   await page.getByRole("button", { name: "Reserve" }).click();
   await expect(page.getByRole("link", { name, exact: true })).toBeVisible();
 }
+
+/**
+ * On a phone the page fits the screen: long words and wide tables wrap or scroll in their own boxes,
+ * never the whole page. Polled: a chart keeps its desktop width until its ResizeObserver has run.
+ */
+export async function expectFitsPhone(page: Page) {
+  const desktop = page.viewportSize();
+  await page.setViewportSize({ width: 390, height: 800 });
+  await expect.poll(() => page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(390);
+  if (desktop) await page.setViewportSize(desktop);
+}

@@ -34,6 +34,12 @@ const openSession = (userId: string, name: string, reservationId: string | null 
     data: { userId, name, reservationId, clientIp: "203.0.113.7", randomName: reservationId === null },
   });
 
+/** One request in a name's log, just now. */
+const logRequest = (name: string) =>
+  db.requestLog.create({
+    data: { name, method: "GET", path: "/", status: 200, durationMs: 1, clientIp: "203.0.113.9" },
+  });
+
 test("a name is validated and normalised before it is reserved", async () => {
   const reservation = await reserveName(db, ann.id, "  MyApp ", quota);
   assert.equal(reservation.name, "myapp");
@@ -70,16 +76,7 @@ test("a random name is never reservable by another user, even long after its tun
 
 test("a user may reserve the random name they were given, live or not, and keeps its log", async () => {
   await openSession(ann.id, "z1x2c3v4b5n6m7");
-  await db.requestLog.create({
-    data: {
-      name: "z1x2c3v4b5n6m7",
-      method: "GET",
-      path: "/",
-      status: 200,
-      durationMs: 1,
-      clientIp: "203.0.113.9",
-    },
-  });
+  await logRequest("z1x2c3v4b5n6m7");
   assert.deepEqual(await isNameAvailable(db, "z1x2c3v4b5n6m7", ann.id), { available: true });
   const reservation = await reserveName(db, ann.id, "z1x2c3v4b5n6m7", quota);
   assert.equal(reservation.userId, ann.id);
@@ -215,16 +212,7 @@ test("listRandomNames: the user's random names still kept for them, not reserved
   await closedAt("aaaaaaaaaaaaa4", hoursAgo(1));
   await reserveName(db, dan.id, "aaaaaaaaaaaaa4", quota);
   await openSession(bob.id, "aaaaaaaaaaaaa5");
-  await db.requestLog.create({
-    data: {
-      name: "aaaaaaaaaaaaa2",
-      method: "GET",
-      path: "/",
-      status: 200,
-      durationMs: 1,
-      clientIp: "203.0.113.9",
-    },
-  });
+  await logRequest("aaaaaaaaaaaaa2");
 
   const kept = await listRandomNames(db, dan.id, 24);
   // Most recently connected first.

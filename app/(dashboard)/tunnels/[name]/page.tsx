@@ -6,15 +6,14 @@ import { KeepBodiesForm } from "@/components/tunnels/keep-bodies-form";
 import { LiveStatus } from "@/components/tunnels/live-status";
 import { LogFiltersForm } from "@/components/tunnels/log-filters-form";
 import { PublicUrlTools } from "@/components/tunnels/public-url-tools";
+import { RandomNameNotice } from "@/components/tunnels/random-name-notice";
 import { RequestLog } from "@/components/tunnels/request-log";
 import { TrafficChart } from "@/components/tunnels/traffic-chart";
 import { TunnelActivityProvider } from "@/components/tunnels/tunnel-activity";
-import { Alert } from "@/components/ui/alert";
 import { buttonClass } from "@/components/ui/button";
 import { Card, CardBody, CardHeader } from "@/components/ui/card";
 import { ConfirmAction } from "@/components/ui/confirm-action";
 import { EmptyState } from "@/components/ui/empty-state";
-import { LocalTime } from "@/components/ui/local-time";
 import { PageHeader } from "@/components/ui/page-header";
 import { tunnelUrl } from "@/lib/env";
 import { randomNameKeptUntil } from "@/lib/names/random-hold";
@@ -109,25 +108,11 @@ export default async function TunnelPage({ params, searchParams }: Props) {
       />
       <div className="space-y-6">
         {detail.random && (
-          <Alert tone="info">
-            <span className="font-medium">A random name.</span> The relay gave this name to a connection
-            without one ({`ssh -R 80:…`}).{" "}
-            {keptUntil && Date.parse(keptUntil) <= Date.now() ? (
-              <>It no longer keeps it for reconnects: keep this name to use it again.</>
-            ) : (
-              <>
-                It stays yours while connected and for {env.BURROW_RANDOM_NAME_HOURS} h after
-                {keptUntil && (
-                  <>
-                    {" "}
-                    (until <LocalTime iso={keptUntil} withDate />)
-                  </>
-                )}
-                : <code>{`ssh -R ${detail.name}:80:localhost:<port>`}</code> gets it back. Keep this name to
-                make it one of your names for good, with a password, share links and kept bodies.
-              </>
-            )}
-          </Alert>
+          <RandomNameNotice
+            name={detail.name}
+            holdHours={env.BURROW_RANDOM_NAME_HOURS}
+            keptUntil={keptUntil}
+          />
         )}
         <Card>
           <CardHeader title="Status" />

@@ -23,10 +23,17 @@ test("a tunnel without a name shows on the overview and names page, its log read
   const owner = await world.ownerContext(browser);
   const page = await owner.newPage();
   try {
+    // An error with a long path in the log: Recent errors shows it cut short, even on a phone.
+    const longPath = `/${"a-long-path-segment/".repeat(12)}?with=a-query`;
+    await world.db.requestLog.create({
+      data: { name, method: "GET", path: longPath, status: 502, durationMs: 1, clientIp: "203.0.113.9" },
+    });
     await page.goto("/");
-    const online = page.getByRole("listitem").filter({ hasText: name });
-    await expect(online).toContainText("random name");
+    // Under Online now, marked as a random name (its error row is under Recent errors).
+    const online = page.getByRole("listitem").filter({ hasText: name }).filter({ hasText: "random name" });
     await expect(online).toContainText("Online");
+    await expect(page.getByTitle(longPath)).toBeVisible();
+    await expectFitsPhone(page);
 
     await page.goto("/names");
     const random = page.getByRole("table", { name: "Random names kept for you" });

@@ -37,7 +37,9 @@ export default async function OverviewPage() {
         <Metric label="Requests, last 24 h" value={formatCount(overview.requests24h)} />
         <Metric label="Errors, last 24 h" value={formatCount(overview.errors24h)} />
       </div>
-      <div className="grid gap-6 lg:grid-cols-2">
+      {/* grid-cols-1: an explicit minmax(0, 1fr) column, so a long path in Recent errors is cut
+          short instead of widening the page on a phone. */}
+      <div className="grid grid-cols-1 gap-6 lg:grid-cols-2">
         <Card>
           <CardHeader title="Online now" />
           <CardBody>

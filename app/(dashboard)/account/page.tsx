@@ -31,7 +31,7 @@ export default async function AccountPage() {
   return (
     <>
       <PageHeader title="Account" description={`Signed in as ${user.email}`} />
-      <div className="grid gap-6 lg:grid-cols-5">
+      <div className="grid grid-cols-1 gap-6 lg:grid-cols-5">
         <Card className="lg:col-span-3">
           <CardHeader
             title="Where you are signed in"

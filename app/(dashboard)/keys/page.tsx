@@ -19,7 +19,7 @@ export default async function KeysPage() {
         title="SSH keys"
         description="The relay knows it is you by the key your ssh client offers. Fingerprints match ssh-keygen -lf."
       />
-      <div className="grid gap-6 lg:grid-cols-5">
+      <div className="grid grid-cols-1 gap-6 lg:grid-cols-5">
         <Card className="lg:col-span-3">
           <CardHeader
             title="Your keys"

@@ -20,7 +20,7 @@ export default async function AdminUsersPage() {
         title="Users"
         description={`${users.length} ${users.length === 1 ? "account" : "accounts"}`}
       />
-      <div className="grid gap-6 lg:grid-cols-3">
+      <div className="grid grid-cols-1 gap-6 lg:grid-cols-3">
         <Card className="lg:col-span-2">
           <CardBody>
             <ul className="divide-y divide-zinc-100" aria-label="Users">

@@ -67,7 +67,7 @@ export default async function TunnelAccessPage({ params }: Props) {
           </>
         }
       />
-      <div className="grid gap-6 lg:grid-cols-5">
+      <div className="grid grid-cols-1 gap-6 lg:grid-cols-5">
         <div className="space-y-6 lg:col-span-2">
           <Card>
             <CardHeader title="Access mode" description="Changes apply to visitors within seconds." />

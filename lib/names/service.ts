@@ -134,7 +134,7 @@ export async function reserveName(
   try {
     return await db.$transaction(async (tx) => {
       await tx.$executeRaw`SELECT pg_advisory_xact_lock(${RESERVE_LOCK_NAMESPACE}, hashtext(${userId}))`;
-      const holder = await takenBy(tx, name, userId);
+      const { holder, random } = await takenBy(tx, name, userId);
       if (holder) throw new AppError("conflict", holder === userId ? yoursMessage(name) : takenMessage(name));
       const owned = await tx.reservation.count({ where: { userId } });
       if (owned >= options.maxNames) {
@@ -143,9 +143,8 @@ export async function reserveName(
           `You have reached your limit of ${options.maxNames} names. Release one you no longer use to reserve another.`,
         );
       }
-      // One's own random name carries its "last seen" over (about now, if its tunnel is up: the relay
-      // updates reservations only for tunnels that started as one).
-      const random = await randomNameHolder(tx, name);
+      // One's own random name carries its "last seen" over (now, if its tunnel is up: the relay sets
+      // it again when that tunnel closes).
       const lastSeenAt = random?.userId === userId ? (random.endedAt ?? new Date()) : null;
       return tx.reservation.create({ data: { name, userId, lastSeenAt }, select: reservationSelect });
     });
@@ -164,7 +163,7 @@ export async function isNameAvailable(db: Db, rawName: string, userId?: string):
   const problem = nameProblem(rawName);
   if (problem) return { available: false, reason: problem, message: problem };
   const name = nameSchema.parse(rawName);
-  const holder = await takenBy(db, name, userId);
+  const { holder } = await takenBy(db, name, userId);
   if (holder) {
     const message = holder === userId ? yoursMessage(name) : takenMessage(name);
     return { available: false, reason: "taken", message };
@@ -177,15 +176,20 @@ type Reader = Pick<Db, "reservation" | "tunnelSession">;
 /**
  * Who holds a name against `userId` reserving it, or null: its reservation's owner, else whoever it
  * was handed out to as a random name (connected or not: a link to it may still be out there, so it
- * never goes to anyone else). `userId`'s own random name is theirs to reserve, logs and all.
+ * never goes to anyone else). `userId`'s own random name is theirs to reserve, logs and all. Also
+ * the name's random history, which a reservation of one's own random name carries on from.
  */
-async function takenBy(db: Reader, name: string, userId: string | undefined): Promise<string | null> {
+async function takenBy(
+  db: Reader,
+  name: string,
+  userId: string | undefined,
+): Promise<{ holder: string | null; random: RandomNameUse | null }> {
   const [reserved, random] = await Promise.all([
     db.reservation.findUnique({ where: { name }, select: { userId: true } }),
     randomNameHolder(db, name),
   ]);
-  if (reserved) return reserved.userId;
-  return random && random.userId !== userId ? random.userId : null;
+  if (reserved) return { holder: reserved.userId, random };
+  return { holder: random && random.userId !== userId ? random.userId : null, random };
 }
 
 /**

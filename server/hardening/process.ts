@@ -5,6 +5,7 @@
  */
 import { type ChildProcessWithoutNullStreams, spawn } from "node:child_process";
 import net from "node:net";
+import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 
 /** A loopback port that was free a moment ago (the OS does not hand it out again right away). */
@@ -65,4 +66,33 @@ export function startChild(command: string, args: string[], env: Record<string, 
       await Promise.race([exited, sleep(2_000)]);
     },
   };
+}
+
+const BURROW_CONNECT = join(import.meta.dirname, "../../bin/burrow-connect");
+
+/**
+ * Runs bin/burrow-connect against a relay on loopback, with a throwaway ssh setup: no config file,
+ * no known_hosts, never a prompt. Without a name it keeps the relay's random name for its next run
+ * under `stateDir` (its XDG_STATE_HOME), so give a test directory then, never the user's home.
+ */
+export function startBurrowConnect(options: {
+  sshPort: number;
+  keyPath: string;
+  localPort: number;
+  name?: string;
+  stateDir?: string;
+}): Child {
+  return startChild(
+    "sh",
+    [
+      BURROW_CONNECT,
+      ...["-H", "127.0.0.1", "-p", String(options.sshPort), "-i", options.keyPath],
+      String(options.localPort),
+      ...(options.name ? [options.name] : []),
+      "--",
+      ...["-F", "/dev/null", "-o", "BatchMode=yes", "-o", "StrictHostKeyChecking=no"],
+      ...["-o", "UserKnownHostsFile=/dev/null"],
+    ],
+    options.stateDir ? { XDG_STATE_HOME: options.stateDir } : {},
+  );
 }

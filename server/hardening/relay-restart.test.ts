@@ -7,9 +7,7 @@ import { createLogger } from "../../lib/logger.ts";
 import { loadOrCreateHostKey } from "../host-key.ts";
 import { createRelay, type Relay } from "../relay.ts";
 import { startTestRelay } from "../testing/harness.ts";
-import { type Child, freePort, startChild } from "./process.ts";
-
-const BURROW_CONNECT = join(import.meta.dirname, "../../bin/burrow-connect");
+import { type Child, freePort, startBurrowConnect } from "./process.ts";
 
 const cleanups: (() => Promise<unknown>)[] = [];
 after(async () => {
@@ -31,32 +29,15 @@ test("relay restarted on the same ports: burrow-connect reconnects by itself and
   await t.reserve(user, "comeback");
   const app = await t.startLocalApp();
 
-  const burrowConnect = (...nameArg: string[]): Child => {
-    const child = startChild(
-      "sh",
-      [
-        BURROW_CONNECT,
-        "-H",
-        "127.0.0.1",
-        "-p",
-        String(sshPort),
-        "-i",
-        user.keyPath,
-        String(app.port),
-        ...nameArg,
-        "--",
-        "-F",
-        "/dev/null",
-        "-o",
-        "BatchMode=yes",
-        "-o",
-        "StrictHostKeyChecking=no",
-        "-o",
-        "UserKnownHostsFile=/dev/null",
-      ],
-      // Where it keeps a random name for its next run: the test's own directory, not ~/.local/state.
-      { XDG_STATE_HOME: dataDir },
-    );
+  const burrowConnect = (name?: string): Child => {
+    // Its random name is kept for the next run in the test's own directory.
+    const child = startBurrowConnect({
+      sshPort,
+      keyPath: user.keyPath,
+      localPort: app.port,
+      name,
+      stateDir: dataDir,
+    });
     cleanups.push(() => child.kill());
     return child;
   };

@@ -1,11 +1,10 @@
 import assert from "node:assert/strict";
 import { randomBytes } from "node:crypto";
-import { join } from "node:path";
 import { after, before, test } from "node:test";
 import { setTimeout as sleep } from "node:timers/promises";
 import { sendRelayCommand } from "../../lib/relay-control.ts";
 import { deleteKey } from "../../lib/ssh-keys/service.ts";
-import { startChild } from "../hardening/process.ts";
+import { startBurrowConnect } from "../hardening/process.ts";
 import { type SshProcess, startTestRelay, type TestRelay } from "../testing/harness.ts";
 
 let t: TestRelay;
@@ -196,16 +195,7 @@ test("a refused -R in a console prints the reason and ends (exit 1) instead of h
 test("burrow-connect shows the relay's reason for a refused name and does not retry", async () => {
   const user = await t.createUserWithKey();
   const name = uniqueName("unreserved");
-  const connect = startChild(
-    "sh",
-    [
-      join(import.meta.dirname, "../../bin/burrow-connect"),
-      ...["-H", "127.0.0.1", "-p", String(t.sshPort), "-i", user.keyPath, "9", name, "--"],
-      ...["-F", "/dev/null", "-o", "BatchMode=yes", "-o", "StrictHostKeyChecking=no"],
-      ...["-o", "UserKnownHostsFile=/dev/null"],
-    ],
-    {},
-  );
+  const connect = startBurrowConnect({ sshPort: t.sshPort, keyPath: user.keyPath, localPort: 9, name });
   try {
     await connect.waitForOutput(/Not retrying/, 15_000);
     assert.equal(await connect.exited, 1, connect.output());

@@ -34,6 +34,13 @@ const openSession = (userId: string, name: string, reservationId: string | null 
     data: { userId, name, reservationId, clientIp: "203.0.113.7", randomName: reservationId === null },
   });
 
+/** Ends a session, as the relay does when its tunnel closes. */
+const closeSession = (session: { id: string }) =>
+  db.tunnelSession.update({
+    where: { id: session.id },
+    data: { endedAt: new Date(), endReason: "client_closed" },
+  });
+
 /** One request in a name's log, just now. */
 const logRequest = (name: string) =>
   db.requestLog.create({
@@ -83,6 +90,28 @@ test("a user may reserve the random name they were given, live or not, and keeps
   assert.ok(reservation.lastSeenAt, "it was seen (it is connected): not 'never'");
   assert.equal(await db.requestLog.count({ where: { name: "z1x2c3v4b5n6m7" } }), 1);
   await db.reservation.delete({ where: { id: reservation.id } });
+});
+
+test("releasing a name that was one's random name gives it up: anyone may reserve it after", async () => {
+  await closeSession(await openSession(ann.id, "p0o9i8u7y6t5r4"));
+  await reserveName(db, ann.id, "p0o9i8u7y6t5r4", quota);
+  await releaseName(db, ann.id, "p0o9i8u7y6t5r4");
+  // What the release dialog promises: without this it would stay ann's random name for good.
+  assert.deepEqual(await isNameAvailable(db, "p0o9i8u7y6t5r4", bob.id), { available: true });
+  await assert.rejects(getNameForUser(db, ann.id, "p0o9i8u7y6t5r4"), /You have no name called/);
+});
+
+test("an admin frees a random name: refused while its tunnel is up, then its log goes and anyone may reserve it", async () => {
+  const session = await openSession(bob.id, "a9s8d7f6g5h4j3");
+  await logRequest("a9s8d7f6g5h4j3");
+  await rejects(releaseAnyName(db, "a9s8d7f6g5h4j3"), "conflict", /connected right now/);
+  await closeSession(session);
+  await releaseAnyName(db, "A9S8D7F6G5H4J3");
+  assert.equal(await db.requestLog.count({ where: { name: "a9s8d7f6g5h4j3" } }), 0);
+  const reservation = await reserveName(db, ann.id, "a9s8d7f6g5h4j3", quota);
+  assert.equal(reservation.lastSeenAt, null, "nothing of bob's carries over");
+  await db.reservation.delete({ where: { id: reservation.id } });
+  await rejects(releaseAnyName(db, "never-used-name"), "not_found", /^never-used-name is not reserved$/);
 });
 
 test("availability: valid and free, invalid, taken", async () => {

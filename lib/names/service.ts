@@ -195,13 +195,18 @@ async function takenBy(
 /**
  * Releases one of the user's names, so anyone may reserve it. Refused while its tunnel is up, so a
  * live URL never changes hands under its visitors. Its request logs are deleted with it: the next
- * owner must not read the previous owner's traffic.
+ * owner must not read the previous owner's traffic. A name that was the user's random name before
+ * they reserved it is given up as well: it stops being theirs (takenBy) and the relay no longer
+ * hands it back to them.
  */
 export async function releaseName(db: Db, userId: string, name: string): Promise<void> {
   await releaseWhere(db, { name: normaliseName(name), userId });
 }
 
-/** The admin's release (CLI `name release`): any owner, still refused while connected. */
+/**
+ * The admin's release (CLI `name release`): any owner, still refused while connected. Also frees a
+ * random name, which has no reservation but is otherwise its user's for good.
+ */
 export async function releaseAnyName(db: Db, name: string): Promise<void> {
   await releaseWhere(db, { name: normaliseName(name) });
 }
@@ -214,7 +219,8 @@ async function releaseWhere(db: Db, where: { name: string; userId?: string }): P
       WHERE name = ${where.name} AND (${where.userId ?? null}::text IS NULL OR user_id = ${where.userId ?? null})
       FOR UPDATE`;
     const reservation = locked[0];
-    if (!reservation) {
+    const random = reservation || where.userId ? null : await randomNameHolder(tx, where.name);
+    if (!reservation && !random) {
       throw new AppError(
         "not_found",
         where.userId ? `You have no name called ${where.name}` : `${where.name} is not reserved`,
@@ -231,7 +237,13 @@ async function releaseWhere(db: Db, where: { name: string; userId?: string }): P
       );
     }
     await tx.requestLog.deleteMany({ where: { name: where.name } });
-    await tx.reservation.delete({ where: { id: reservation.id } });
+    // Its sessions stay (the user's traffic history) but no longer count as the name's random
+    // history, which is what holds a random name for its user (randomNameHolder).
+    await tx.tunnelSession.updateMany({
+      where: { name: where.name, randomName: true },
+      data: { randomName: false },
+    });
+    if (reservation) await tx.reservation.delete({ where: { id: reservation.id } });
   });
 }
 

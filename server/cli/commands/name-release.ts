@@ -8,7 +8,9 @@ export const nameRelease: Command = {
   name: "name release",
   synopsis: "<name>",
   summary: "Release a name, whoever owns it (not while its tunnel is up)",
-  details: "The name's request logs are deleted with it, so a next owner cannot read them.",
+  details:
+    "The name's request logs are deleted with it, so a next owner cannot read them. A random name " +
+    "(kept for the user it was given to for good) is freed the same way.",
   async run(context) {
     const { positionals } = parseCommandArgs(context.args, {}, { required: ["name"] });
     const name = normaliseName(positionals[0] ?? "");

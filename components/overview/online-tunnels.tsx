@@ -53,7 +53,7 @@ export function OnlineTunnels({ initial }: { initial: NamesSnapshot }) {
                 since <LocalTime iso={n.session.startedAt} /> from {n.session.clientIp} ·{" "}
               </>
             )}
-            {formatCount(n.requests24h)} requests in 24 h
+            {formatCount(n.requests24h)} {n.requests24h === 1 ? "request" : "requests"} in 24 h
           </p>
         </li>
       ))}

@@ -21,7 +21,7 @@ import {
   sameBind,
 } from "./forward-request.ts";
 import { messages } from "./messages.ts";
-import { disconnectWithMessage } from "./protocol-messages.ts";
+import { disconnectWithMessage, refuseChannelTypes } from "./protocol-messages.ts";
 import { closeTunnel, type RelayStats, SshTunnel, type TunnelOwner } from "./ssh-tunnel.ts";
 import { Terminal } from "./terminal.ts";
 import { withTimeout } from "./with-timeout.ts";
@@ -58,6 +58,8 @@ const NO_FORWARDS_TIMEOUT_MS = 5_000;
 const CLAIM_TIMEOUT_MS = 5_000;
 /** Where port-0 forwards get their "allocated" ports when 80 is taken on the same connection. */
 const FIRST_SPARE_PORT = 1024;
+/** Channels a client opens to reach through the relay: -L and -D (direct-tcpip), -W, and -L to a socket. */
+const REFUSED_CHANNEL_TYPES = ["direct-tcpip", "direct-streamlocal@openssh.com"] as const;
 
 interface Reply {
   accept(port?: number): void;
@@ -135,6 +137,12 @@ export class RelayConnection implements TunnelOwner {
       if (!this.#key) this.shutdown("auth_timeout");
     }, AUTH_TIMEOUT_MS);
     this.#authTimer.unref();
+    // -L / -D / -W would use the relay as a jump host into its own network: never. Refused with
+    // the reason in the open failure, which ssh prints even with -N (no session to print to).
+    // Installed before the flood guard, which then wraps it: a flood of opens is still cut off.
+    refuseChannelTypes(client, REFUSED_CHANNEL_TYPES, messages.channelRefused, () =>
+      this.print(messages.channelRefused),
+    );
     const guarded = guardAgainstFloods(
       client,
       connectionBudgets(deps.config.BURROW_MAX_FORWARDS_PER_CONNECTION),
@@ -167,7 +175,7 @@ export class RelayConnection implements TunnelOwner {
       const session = accept();
       if (session) this.#terminal.attach(session);
     });
-    // -L / -D / -W would use the relay as a jump host into its own network: never.
+    // Only reached if refuseChannelTypes could not hook ssh2 (its internals changed).
     client.on("tcpip", (_accept, reject) => {
       this.print(messages.channelRefused);
       reject();

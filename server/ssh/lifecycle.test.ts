@@ -1,5 +1,7 @@
 import assert from "node:assert/strict";
 import { randomBytes } from "node:crypto";
+import { once } from "node:events";
+import { type AddressInfo, connect, createServer } from "node:net";
 import { after, before, test } from "node:test";
 import { setTimeout as sleep } from "node:timers/promises";
 import { sendRelayCommand } from "../../lib/relay-control.ts";
@@ -26,6 +28,16 @@ async function exitCodeWithin(ssh: SshProcess, ms = 10_000): Promise<number | nu
   clearTimeout(timer);
   assert.ok(!late, `ssh still running after ${ms} ms\nstdout: ${ssh.stdout()}\nstderr: ${ssh.stderr()}`);
   return code;
+}
+
+/** A port nothing listens on right now, for ssh -L to listen on. */
+async function freePort(): Promise<number> {
+  const server = createServer().listen(0, "127.0.0.1");
+  await once(server, "listening");
+  const { port } = server.address() as AddressInfo;
+  server.close();
+  await once(server, "close");
+  return port;
 }
 
 async function sessionRow(id: string) {
@@ -208,7 +220,10 @@ test("burrow-connect shows the relay's reason for a refused name and does not re
   assert.doesNotMatch(output, /reconnecting/);
 });
 
-test("-W (direct-tcpip through the relay) is refused", async () => {
+const CHANNEL_REFUSED =
+  /open failed: administratively prohibited: Burrow only serves HTTP tunnels \(-R\); -L, -D and -W are not available\./;
+
+test("-W (direct-tcpip through the relay) is refused, and ssh prints why", async () => {
   const user = await t.createUserWithKey();
   const ssh = await t.startSsh({
     user,
@@ -218,7 +233,27 @@ test("-W (direct-tcpip through the relay) is refused", async () => {
   });
   const { code } = await ssh.exited;
   assert.notEqual(code, 0);
-  assert.match(ssh.stderr(), /open failed|administratively prohibited/);
+  assert.match(ssh.stderr(), CHANNEL_REFUSED);
+});
+
+test("-N -L: each local connection is refused with the reason on ssh's stderr, and the tunnels stay up", async () => {
+  const user = await t.createUserWithKey();
+  const name = uniqueName("jump");
+  await t.reserve(user, name);
+  const app = await t.startLocalApp();
+  const localPort = await freePort();
+  const ssh = await t.startSsh({
+    user,
+    forwards: [`${name}:80:127.0.0.1:${app.port}`],
+    extraArgs: ["-L", `${localPort}:127.0.0.1:22`],
+  });
+  assert.equal(ssh.state, "live", ssh.stderr());
+  // ssh listens on localPort and opens a channel through the relay per connection.
+  const socket = connect(localPort, "127.0.0.1");
+  await once(socket, "close");
+  await t.waitFor(() => CHANNEL_REFUSED.test(ssh.stderr()), "ssh to print why the channel was refused");
+  assert.equal((await t.fetchTunnel(name, "/still")).json?.path, "/still");
+  ssh.kill();
 });
 
 test("admin disconnect through the control channel closes the tunnel within a second and says why", async () => {

@@ -1,14 +1,17 @@
 import type { Connection } from "ssh2";
 
 /**
- * Two SSH messages ssh2 1.17 has no public API for, both needed to tell a plain `ssh` client *why*
- * it was refused (OpenSSH prints both to stderr, even with -N):
+ * Three SSH messages ssh2 1.17 has no public API for, all needed to tell a plain `ssh` client *why*
+ * it was refused (OpenSSH prints them to stderr, even with -N):
  *
  * - SSH_MSG_USERAUTH_BANNER (RFC 4252 §5.4) may be sent at any time before authentication
  *   succeeds, so the relay can explain an unknown key while the client still tries its other keys.
  *   ssh2's `banner` server option is one static text sent before the client says anything.
  * - SSH_MSG_DISCONNECT with a description: ssh2's `end()` always sends an empty one. OpenSSH logs
  *   "Received disconnect from …: <description>" at error level and exits with status 255.
+ * - SSH_MSG_CHANNEL_OPEN_FAILURE with a description: ssh2's `reject()` always sends "connect
+ *   failed" and an empty one, so `ssh -N -L …` printed "open failed: connect failed: " and nothing
+ *   else. OpenSSH prints "channel N: open failed: administratively prohibited: <description>".
  *
  * Both write through ssh2's internal packet writer, exactly as its own message methods do. The
  * internals are checked at run time; if a future ssh2 changes them, the relay still refuses the
@@ -29,12 +32,26 @@ interface PacketWriter {
   finalize(packet: Buffer, forceKEX?: boolean): Buffer;
 }
 
+/** What ssh2 parses a CHANNEL_OPEN into before its handler sees it. */
+interface ChannelOpenInfo {
+  type: string;
+  sender: number;
+}
+
+type ChannelOpenHandler = (protocol: unknown, info: ChannelOpenInfo) => void;
+
 interface ProtocolInternals {
   _packetRW: { write: PacketWriter };
   _cipher: { encrypt(packet: Buffer): void };
   _kexinit: unknown;
   _queue?: Buffer[];
+  _handlers?: { CHANNEL_OPEN?: ChannelOpenHandler };
+  /** ssh2's own sender: builds the packet and queues it during a key exchange. */
+  channelOpenFail?: (recipient: number, reason: number, description: string) => void;
 }
+
+/** SSH_OPEN_ADMINISTRATIVELY_PROHIBITED (RFC 4254 §5.1). */
+const OPEN_ADMINISTRATIVELY_PROHIBITED = 1;
 
 interface ConnectionInternals {
   _protocol?: ProtocolInternals;
@@ -122,4 +139,32 @@ export function disconnectWithMessage(client: Connection, text: string): void {
   payload.copy(packet, start);
   proto._cipher.encrypt(writer.finalize(packet, true));
   sock.end();
+}
+
+/**
+ * Answers every channel open of the given types (e.g. `direct-tcpip`, what -L, -D and -W open) with
+ * "administratively prohibited: <text>" before ssh2 sees it, and calls `onRefused` (to tell the
+ * ssh session too). Installed before authentication; an unauthenticated client gets the same
+ * answer ssh2 would give, with the text. Returns false when ssh2's internals are not as expected:
+ * ssh2's own `tcpip` event then refuses without the text.
+ */
+export function refuseChannelTypes(
+  client: Connection,
+  types: readonly string[],
+  text: string,
+  onRefused: () => void,
+): boolean {
+  const proto = internalsOf(client)._protocol;
+  const original = proto?._handlers?.CHANNEL_OPEN;
+  const fail = proto?.channelOpenFail;
+  if (!proto?._handlers || typeof original !== "function" || typeof fail !== "function") return false;
+  proto._handlers.CHANNEL_OPEN = (protocol, info) => {
+    if (!types.includes(info.type)) {
+      original(protocol, info);
+      return;
+    }
+    fail.call(proto, info.sender, OPEN_ADMINISTRATIVELY_PROHIBITED, text);
+    onRefused();
+  };
+  return true;
 }

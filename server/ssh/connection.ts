@@ -19,6 +19,7 @@ import {
   parseStreamLocalForward,
   parseTcpipForward,
   sameBind,
+  typedTcpipForward,
 } from "./forward-request.ts";
 import { messages } from "./messages.ts";
 import { disconnectWithMessage, refuseChannelTypes } from "./protocol-messages.ts";
@@ -257,9 +258,7 @@ export class RelayConnection implements TunnelOwner {
         this.#forwardRequests++;
         const { bindAddr, bindPort } = info as TcpipBindInfo;
         const request = parseTcpipForward(bindAddr, bindPort, domain);
-        // OpenSSH sends "localhost" for `-R 80:…`; show the forward the way the user typed it.
-        const what = request.kind === "named" ? `${bindAddr}:${bindPort}` : String(bindPort);
-        this.#enqueue(() => this.#forward(request, what, reply));
+        this.#enqueue(() => this.#forward(request, typedTcpipForward(bindAddr, bindPort), reply));
         return;
       }
       case "streamlocal-forward@openssh.com": {

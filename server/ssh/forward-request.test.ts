@@ -6,6 +6,7 @@ import {
   parseTcpipForward,
   sameBind,
   TCP_NOT_SUPPORTED,
+  typedTcpipForward,
 } from "./forward-request.ts";
 
 const domain = "tunnels.example.com";
@@ -94,4 +95,11 @@ test("describeBind and sameBind", () => {
   assert.ok(!sameBind(tcp, { ...tcp, bindPort: 443 }));
   assert.ok(!sameBind(tcp, unix));
   assert.ok(sameBind(unix, { ...unix }));
+});
+
+test("messages quote a forward as typed: the address when one was given, else just the port", () => {
+  assert.equal(typedTcpipForward("localhost", 80), "80");
+  assert.equal(typedTcpipForward("", 5432), "5432");
+  assert.equal(typedTcpipForward("myapp", 80), "myapp:80");
+  assert.equal(typedTcpipForward("bad_name", 443), "bad_name:443");
 });

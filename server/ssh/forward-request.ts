@@ -75,6 +75,14 @@ function nameFrom(name: string, asTyped: string, bind: ForwardBind): ForwardRequ
   return { kind: "named", name, bind };
 }
 
+/**
+ * The forward the way the user typed it, for messages ("-R <this>:…"): `80` for `-R 80:…` (OpenSSH
+ * sends "localhost" as its address), `myapp:80` or `bad_name:80` when an address was given.
+ */
+export function typedTcpipForward(bindAddr: string, bindPort: number): string {
+  return WILDCARD_ADDRESSES.has(bindAddr.trim().toLowerCase()) ? String(bindPort) : `${bindAddr}:${bindPort}`;
+}
+
 /** Human description of the forward as the client requested it, e.g. "port 80" or "/tmp/app.sock". */
 export function describeBind(bind: ForwardBind): string {
   return bind.type === "tcpip" ? `port ${bind.bindPort}` : bind.socketPath;

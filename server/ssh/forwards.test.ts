@@ -89,6 +89,17 @@ test("ExitOnForwardFailure with a good -R before a refused one: ssh still shows 
   }
 });
 
+test("an invalid name is refused quoting -R as typed, with a reason ssh prints as plain text", async () => {
+  const user = await t.createUserWithKey();
+  const ssh = await t.startSsh({ user, forwards: ["bad_name:80:127.0.0.1:9"] });
+  assert.equal(ssh.state, "exited");
+  // The name rules say "a–z" (an en dash): ssh escaped it as "a\342\200\223z" in a C locale.
+  assert.match(
+    ssh.stderr(),
+    /Refused -R bad_name:80: "bad_name" is not a valid name: Use only letters a-z, digits and hyphens/,
+  );
+});
+
 test("a name reserved by someone else is refused", async () => {
   const owner = await t.createUserWithKey();
   const other = await t.createUserWithKey();

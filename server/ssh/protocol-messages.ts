@@ -1,4 +1,5 @@
 import type { Connection } from "ssh2";
+import { asciiText } from "./ascii-text.ts";
 
 /**
  * Three SSH messages ssh2 1.17 has no public API for, all needed to tell a plain `ssh` client *why*
@@ -95,7 +96,7 @@ export function sendAuthBanner(client: Connection, text: string): boolean {
   if (!proto || client.authenticated) return false;
   const payload = Buffer.concat([
     Buffer.from([MESSAGE_USERAUTH_BANNER]),
-    sshString(asLines(text)),
+    sshString(asLines(asciiText(text))),
     sshString(""),
   ]);
   const writer = proto._packetRW.write;
@@ -124,7 +125,7 @@ export function disconnectWithMessage(client: Connection, text: string): void {
     client.end();
     return;
   }
-  let description = Buffer.from(text.replace(/[\r\n]+/g, " "), "utf8");
+  let description = Buffer.from(asciiText(text).replace(/[\r\n]+/g, " "), "utf8");
   if (description.length > MAX_DESCRIPTION_BYTES)
     description = description.subarray(0, MAX_DESCRIPTION_BYTES);
   const payload = Buffer.concat([
@@ -163,7 +164,7 @@ export function refuseChannelTypes(
       original(protocol, info);
       return;
     }
-    fail.call(proto, info.sender, OPEN_ADMINISTRATIVELY_PROHIBITED, text);
+    fail.call(proto, info.sender, OPEN_ADMINISTRATIVELY_PROHIBITED, asciiText(text));
     onRefused();
   };
   return true;

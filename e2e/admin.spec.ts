@@ -4,7 +4,7 @@ import { join } from "node:path";
 import { expect, PASSWORD, reserveName, signIn, signUp, test, unique } from "./support/fixtures.ts";
 import { generateKey, startLocalApp, startTunnel } from "./support/ssh.ts";
 
-test("an admin disconnects a live tunnel: ssh exits and the owner's page shows offline", async ({
+test("an admin disconnects a live tunnel (ssh exits, the owner's page shows offline), then releases its name", async ({
   browser,
   burrow,
 }) => {
@@ -39,6 +39,7 @@ test("an admin disconnects a live tunnel: ssh exits and the owner's page shows o
     await expect(admin.getByText("On disk")).toBeVisible();
     // An account with a live tunnel cannot be deleted: the dialog says what to do instead.
     await admin.goto("/admin/users");
+    await expect(admin.getByRole("listitem").filter({ hasText: email })).toContainText("1 name · 1 key ·");
     await admin.getByRole("button", { name: `Delete ${email}` }).click();
     const deleteDialog = admin.getByRole("dialog", { name: `Delete ${email}?` });
     await expect(deleteDialog).toContainText("Their name is released and the request logs deleted.");
@@ -47,6 +48,14 @@ test("an admin disconnects a live tunnel: ssh exits and the owner's page shows o
       `${name} of this account is connected right now: disable the account first`,
     );
     await deleteDialog.getByRole("button", { name: "Cancel" }).click();
+    // Nor can its name be released from under its visitors.
+    await admin.goto("/admin/names");
+    await admin.getByRole("button", { name: `Release ${name}` }).click();
+    const releaseDialog = admin.getByRole("dialog", { name: `Release ${name}?` });
+    await expect(releaseDialog).toContainText(`It is taken from ${email}`);
+    await releaseDialog.getByRole("button", { name: "Release name" }).click();
+    await expect(releaseDialog.getByRole("alert")).toContainText(`${name} is connected right now`);
+    await releaseDialog.getByRole("button", { name: "Cancel" }).click();
     await admin.goto("/admin");
 
     const row = admin.getByRole("row").filter({ hasText: name });
@@ -64,10 +73,16 @@ test("an admin disconnects a live tunnel: ssh exits and the owner's page shows o
     await expect(user.getByTestId("tunnel-status")).toHaveText("Offline", { timeout: 20_000 });
     await expect(admin.getByRole("row").filter({ hasText: name })).toHaveCount(0, { timeout: 20_000 });
 
-    // Every reserved name is listed with its owner and who may open it.
+    // Every reserved name is listed with its owner and who may open it; offline, it can be released.
     await admin.goto("/admin/names");
     await expect(admin.getByRole("row").filter({ hasText: name })).toContainText(email);
     await expect(admin.getByRole("row").filter({ hasText: name })).toContainText("Public");
+    await admin.getByRole("button", { name: `Release ${name}` }).click();
+    await releaseDialog.getByRole("button", { name: "Release name" }).click();
+    await expect(admin.getByRole("row").filter({ hasText: name })).toHaveCount(0);
+    await user.goto("/names");
+    await expect(user.getByRole("link", { name, exact: true })).toHaveCount(0);
+    await expect(user.getByText("No names yet")).toBeVisible();
 
     // Offline now, the account can go: its row leaves the list and its browser is signed out.
     await admin.goto("/admin/users");

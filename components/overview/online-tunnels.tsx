@@ -1,7 +1,7 @@
 "use client";
 
 import Link from "next/link";
-import { formatCount } from "@/lib/web/format";
+import { countOf } from "@/lib/web/format";
 import type { NamesSnapshot } from "@/lib/web/names-dto";
 import { useLiveJson } from "../hooks/use-live-json";
 import { EmptyState } from "../ui/empty-state";
@@ -53,7 +53,7 @@ export function OnlineTunnels({ initial }: { initial: NamesSnapshot }) {
                 since <LocalTime iso={n.session.startedAt} /> from {n.session.clientIp} ·{" "}
               </>
             )}
-            {formatCount(n.requests24h)} {n.requests24h === 1 ? "request" : "requests"} in 24 h
+            {countOf(n.requests24h, "request")} in 24 h
           </p>
         </li>
       ))}

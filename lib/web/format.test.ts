@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { formatBytes, formatDuration, formatRelative, formatUptime, statusTone } from "./format.ts";
+import { countOf, formatBytes, formatDuration, formatRelative, formatUptime, statusTone } from "./format.ts";
 
 test("formatBytes", () => {
   assert.equal(formatBytes(0), "0 B");
@@ -43,4 +43,12 @@ test("statusTone", () => {
   assert.equal(statusTone(404), "client-error");
   assert.equal(statusTone(502), "server-error");
   assert.equal(statusTone(101), "other");
+});
+
+test("countOf: singular only for exactly one, thousands grouped", () => {
+  assert.equal(countOf(1, "request"), "1 request");
+  assert.equal(countOf(0, "request"), "0 requests");
+  assert.equal(countOf(1204, "request"), "1,204 requests");
+  assert.equal(countOf(2, "key"), "2 keys");
+  assert.equal(countOf(3, "address", "addresses"), "3 addresses");
 });

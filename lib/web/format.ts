@@ -56,6 +56,11 @@ export function formatCount(n: number): string {
   return countFormat.format(n);
 }
 
+/** "1 request", "1,204 requests": a count with its noun, singular only for exactly one. */
+export function countOf(n: number, singular: string, plural = `${singular}s`): string {
+  return `${formatCount(n)} ${n === 1 ? singular : plural}`;
+}
+
 export type StatusTone = "success" | "redirect" | "client-error" | "server-error" | "other";
 
 /** The colour family of an HTTP status: 2xx green, 3xx blue, 4xx amber, 5xx red. */

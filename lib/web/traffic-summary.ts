@@ -1,4 +1,4 @@
-import { formatCount } from "./format.ts";
+import { countOf } from "./format.ts";
 
 /**
  * The line above the traffic chart: how many requests the period's points add up to, and how many
@@ -16,8 +16,8 @@ export function trafficSummary(
     requests += point.requests;
     errors += point.errors;
   }
-  const total = `${formatCount(requests)} ${requests === 1 ? "request" : "requests"} in the last ${range}`;
+  const total = `${countOf(requests, "request")} in the last ${range}`;
   if (requests === 0) return total;
   const rate = ((errors / requests) * 100).toFixed(1);
-  return `${total} · ${formatCount(errors)} ${errors === 1 ? "error" : "errors"} (${rate} %)`;
+  return `${total} · ${countOf(errors, "error")} (${rate} %)`;
 }

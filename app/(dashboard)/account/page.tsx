@@ -7,6 +7,7 @@ import { PageHeader } from "@/components/ui/page-header";
 import { listNames } from "@/lib/names/service";
 import { listWebSessions } from "@/lib/users/web-sessions";
 import { getDb } from "@/lib/web/db";
+import { countOf } from "@/lib/web/format";
 import { requireUser } from "@/lib/web/session";
 import { describeUserAgent } from "@/lib/web/user-agent";
 import {
@@ -33,10 +34,7 @@ export default async function AccountPage() {
       <PageHeader title="Account" description={`Signed in as ${user.email}`} />
       <div className="grid grid-cols-1 gap-6 lg:grid-cols-5">
         <Card className="lg:col-span-3">
-          <CardHeader
-            title="Where you are signed in"
-            description={`${sessions.length} ${sessions.length === 1 ? "browser" : "browsers"}`}
-          />
+          <CardHeader title="Where you are signed in" description={countOf(sessions.length, "browser")} />
           <CardBody>
             <BrowserSessions
               sessions={sessions.map((s) => ({

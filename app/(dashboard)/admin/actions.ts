@@ -3,6 +3,7 @@
 import { revalidatePath } from "next/cache";
 import { z } from "zod";
 import { nameSchema } from "@/lib/names/rules";
+import { releaseAnyName } from "@/lib/names/service";
 import { sendRelayCommand } from "@/lib/relay-control";
 import { roleSchema, signUpSchema } from "@/lib/users/schemas";
 import { createUser, deleteUser, setUserDisabled, setUserRole } from "@/lib/users/service";
@@ -12,12 +13,25 @@ import { getDb } from "@/lib/web/db";
 // Every action here is access: "admin": the wrapper re-reads the user and answers "not found" to
 // non-admins, and the user services check the acting admin once more.
 
+/** A name as stored: one reserved under older rules or handed out at random may not pass today's. */
+const existingNameSchema = z.object({ name: nameSchema.or(z.string().regex(/^[a-z0-9-]{1,63}$/)) });
+
 export const disconnectTunnelAction = defineAction(
-  { schema: z.object({ name: nameSchema.or(z.string().regex(/^[a-z0-9-]{1,63}$/)) }), access: "admin" },
+  { schema: existingNameSchema, access: "admin" },
   async ({ name }): Promise<null> => {
     // The relay listens on Postgres NOTIFY and closes the tunnel within a second or two; the live
     // list drops it when its session row ends.
     await sendRelayCommand(getDb(), { type: "disconnect", name });
+    return null;
+  },
+);
+
+// The CLI's `name release`: whoever owns it, refused while its tunnel is up, its log deleted.
+export const releaseAnyNameAction = defineAction(
+  { schema: existingNameSchema, access: "admin" },
+  async ({ name }): Promise<null> => {
+    await releaseAnyName(getDb(), name);
+    revalidatePath("/admin/names");
     return null;
   },
 );

@@ -5,6 +5,7 @@ import { Card, CardBody, CardHeader } from "@/components/ui/card";
 import { PageHeader } from "@/components/ui/page-header";
 import { listKeys } from "@/lib/ssh-keys/service";
 import { getDb } from "@/lib/web/db";
+import { countOf } from "@/lib/web/format";
 import { requireUser } from "@/lib/web/session";
 import { addKeyAction, deleteKeyAction } from "./actions";
 
@@ -21,10 +22,7 @@ export default async function KeysPage() {
       />
       <div className="grid grid-cols-1 gap-6 lg:grid-cols-5">
         <Card className="lg:col-span-3">
-          <CardHeader
-            title="Your keys"
-            description={`${keys.length} ${keys.length === 1 ? "key" : "keys"}`}
-          />
+          <CardHeader title="Your keys" description={countOf(keys.length, "key")} />
           <CardBody>
             <KeyList
               deleteAction={deleteKeyAction}

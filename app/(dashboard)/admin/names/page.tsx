@@ -1,5 +1,6 @@
 import type { Metadata } from "next";
 import { Card, CardBody } from "@/components/ui/card";
+import { ConfirmAction } from "@/components/ui/confirm-action";
 import { type Column, DataTable } from "@/components/ui/data-table";
 import { EmptyState } from "@/components/ui/empty-state";
 import { PageHeader } from "@/components/ui/page-header";
@@ -10,14 +11,16 @@ import { accessLabel } from "@/lib/web/access-label";
 import { getDb } from "@/lib/web/db";
 import { formatCount } from "@/lib/web/format";
 import { requireAdmin } from "@/lib/web/session";
+import { releaseAnyNameAction } from "../actions";
 
 const COLUMNS: readonly Column[] = [
-  { label: "Name", width: "w-[22%]" },
-  { label: "Owner", width: "w-[24%]" },
-  { label: "Status", width: "w-[12%]" },
-  { label: "Access", width: "w-[16%]" },
-  { label: "Last seen", width: "w-[13%]" },
-  { label: "Requests 24 h", width: "w-[13%]", align: "right" },
+  { label: "Name", width: "w-[19%]" },
+  { label: "Owner", width: "w-[22%]" },
+  { label: "Status", width: "w-[11%]" },
+  { label: "Access", width: "w-[14%]" },
+  { label: "Last seen", width: "w-[11%]" },
+  { label: "Requests 24 h", width: "w-[11%]", align: "right" },
+  { label: "Actions", width: "w-[12%]", align: "right", hidden: true },
 ];
 
 export const metadata: Metadata = { title: "All names" };
@@ -33,7 +36,7 @@ export default async function AdminNamesPage() {
           {names.length === 0 ? (
             <EmptyState title="Nobody has reserved a name yet" />
           ) : (
-            <DataTable caption="All reserved names" columns={COLUMNS} minWidth="min-w-[46rem]">
+            <DataTable caption="All reserved names" columns={COLUMNS} minWidth="min-w-[52rem]">
               {names.map((n) => (
                 <tr key={n.id}>
                   <td className="truncate py-2.5 pr-2 font-medium">{n.name}</td>
@@ -50,6 +53,19 @@ export default async function AdminNamesPage() {
                     {n.online ? "now" : <TimeAgo date={n.lastSeenAt?.toISOString() ?? null} />}
                   </td>
                   <td className="py-2.5 text-right">{formatCount(n.requests24h)}</td>
+                  <td className="py-2.5 text-right">
+                    <div className="flex justify-end">
+                      <ConfirmAction
+                        action={releaseAnyNameAction}
+                        fields={{ name: n.name }}
+                        triggerLabel="Release"
+                        triggerAriaLabel={`Release ${n.name}`}
+                        title={`Release ${n.name}?`}
+                        body={`It is taken from ${n.email}: anyone can reserve it afterwards, and its request log is deleted. A connected tunnel must be disconnected first (Admin overview).`}
+                        confirmLabel="Release name"
+                      />
+                    </div>
+                  </td>
                 </tr>
               ))}
             </DataTable>

@@ -6,6 +6,7 @@ import { PageHeader } from "@/components/ui/page-header";
 import { TimeAgo } from "@/components/ui/time-ago";
 import { listUsers } from "@/lib/users/service";
 import { getDb } from "@/lib/web/db";
+import { countOf } from "@/lib/web/format";
 import { requireAdmin } from "@/lib/web/session";
 import { createUserAction, deleteUserAction, setUserDisabledAction, setUserRoleAction } from "../actions";
 
@@ -16,10 +17,7 @@ export default async function AdminUsersPage() {
   const users = await listUsers(getDb());
   return (
     <>
-      <PageHeader
-        title="Users"
-        description={`${users.length} ${users.length === 1 ? "account" : "accounts"}`}
-      />
+      <PageHeader title="Users" description={countOf(users.length, "account")} />
       <div className="grid grid-cols-1 gap-6 lg:grid-cols-3">
         <Card className="lg:col-span-2">
           <CardBody>
@@ -42,7 +40,8 @@ export default async function AdminUsersPage() {
                       {u.id === me.id && <span className="text-xs text-zinc-500">(you)</span>}
                     </p>
                     <p className="text-xs text-zinc-500">
-                      {u.names} names · {u.keys} keys · joined <TimeAgo date={u.createdAt.toISOString()} />
+                      {countOf(u.names, "name")} · {countOf(u.keys, "key")} · joined{" "}
+                      <TimeAgo date={u.createdAt.toISOString()} />
                     </p>
                   </div>
                   {u.id !== me.id && (

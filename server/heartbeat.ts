@@ -1,11 +1,11 @@
 import type { Db } from "../lib/db.ts";
 import type { Logger } from "../lib/logger.ts";
+import { HEARTBEAT_INTERVAL_MS, HEARTBEAT_STALE_MS } from "../lib/relay-heartbeat.ts";
 import { PeriodicTask } from "./periodic-task.ts";
 import type { TunnelRegistry } from "./registry.ts";
 import { errorText } from "./sessions/session-recorder.ts";
 import type { RelayStats } from "./ssh/ssh-tunnel.ts";
 
-const INTERVAL_MS = 10_000;
 const RATE_WINDOW_MS = 60_000;
 
 export interface HeartbeatOptions {
@@ -25,10 +25,15 @@ export interface HeartbeatOptions {
  * Every ~10 s: upserts this relay's `relay_heartbeats` row (the admin health page reads it).
  * Failures are logged and retried on the next beat; nothing here is on the request path. (Tunnels'
  * live counters are saved more often, by sessions/counter-saver.ts.)
+ *
+ * The page shows every row of the last day, so rows of relays that are gone for good must not pile
+ * up as "down" (before, each restart of `npm start` left one): a clean stop deletes the relay's own
+ * row, and each beat deletes the stale rows of earlier runs of this relay (same ports and host key;
+ * a peer relay with the same identity elsewhere still beats, so its row is never stale).
  */
 export class Heartbeat {
   readonly #options: HeartbeatOptions;
-  readonly #task = new PeriodicTask(() => this.beat(), { intervalMs: INTERVAL_MS });
+  readonly #task = new PeriodicTask(() => this.beat(), { intervalMs: HEARTBEAT_INTERVAL_MS });
   #ports = { sshPort: 0, httpPort: 0 };
   #samples: { at: number; requests: number }[] = [];
 
@@ -42,9 +47,14 @@ export class Heartbeat {
     this.#task.start(0);
   }
 
-  /** Stops beating; waits for a beat in progress. */
-  stop(): Promise<void> {
-    return this.#task.stop();
+  /** Stops beating (waits for a beat in progress) and removes this relay's row: it is not down, it stopped. */
+  async stop(): Promise<void> {
+    await this.#task.stop();
+    try {
+      await this.#options.db.relayHeartbeat.deleteMany({ where: { id: this.#options.id } });
+    } catch (error) {
+      this.#options.logger.warn("relay heartbeat not removed", { error: errorText(error) });
+    }
   }
 
   /** Requests per minute over the last minute (scaled up while the relay is younger than that). */
@@ -75,6 +85,15 @@ export class Heartbeat {
         where: { id: o.id },
         create: { id: o.id, startedAt: o.startedAt, ...row },
         update: row,
+      });
+      await o.db.relayHeartbeat.deleteMany({
+        where: {
+          id: { not: o.id },
+          sshPort: row.sshPort,
+          httpPort: row.httpPort,
+          hostKeyFingerprint: row.hostKeyFingerprint,
+          seenAt: { lt: new Date(now.getTime() - HEARTBEAT_STALE_MS) },
+        },
       });
     } catch (error) {
       o.logger.warn("relay heartbeat not written", { error: errorText(error) });

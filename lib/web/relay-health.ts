@@ -1,8 +1,6 @@
 import "server-only";
 import type { Db } from "../db.ts";
-
-/** A relay that has not written a heartbeat for this long is shown as down (it writes every ~10 s). */
-export const HEARTBEAT_STALE_MS = 30_000;
+import { HEARTBEAT_STALE_MS } from "../relay-heartbeat.ts";
 
 export interface RelayHealth {
   id: string;
@@ -17,7 +15,11 @@ export interface RelayHealth {
   droppedLogs: number;
 }
 
-/** Every relay that reported in the last day, newest first. */
+/**
+ * Every relay that reported in the last day, newest first. A relay that stopped cleanly has removed
+ * its row, and one restarted on the same ports with the same host key removes its predecessor's:
+ * "down" is a relay that crashed or lost its database and has not come back.
+ */
 export async function listRelayHealth(db: Db, now = Date.now()): Promise<RelayHealth[]> {
   const rows = await db.relayHeartbeat.findMany({
     where: { seenAt: { gte: new Date(now - 86_400_000) } },

@@ -2,6 +2,7 @@ import type { BrowserContext, Page } from "@playwright/test";
 import { createShareLink as serviceCreateShareLink, setAccessSettings } from "../lib/sharing/service.ts";
 import { createUser } from "../lib/users/service.ts";
 import { createSharingWorld, curl, type Echo, type SharingWorld } from "./sharing/setup.ts";
+import { expectAccessible } from "./support/axe.ts";
 import { burrowUnderTest } from "./support/burrow-env.ts";
 import { expect, PASSWORD, signIn, test } from "./support/fixtures.ts";
 
@@ -81,9 +82,11 @@ test("the password page hides the app; a wrong password is refused, the right on
   await expect(page.getByRole("heading", { name: "the local app" })).toHaveCount(0);
   expect(world.app.seen.length).toBe(seenBefore);
 
+  await expectAccessible(page, "the password page");
   await page.getByLabel("Password").fill("not the password");
   await page.getByRole("button", { name: "Continue" }).click();
   await expect(page.getByRole("alert")).toHaveText("That password is not right.");
+  await expectAccessible(page, "the password page saying the password is wrong");
   await expect(page.getByRole("heading", { name: "the local app" })).toHaveCount(0);
 
   await page.getByLabel("Password").fill(TUNNEL_PASSWORD);
@@ -193,6 +196,7 @@ test("a one-time link survives a chat app's preview: only the visitor's click us
   const page = await visitor.newPage();
   await page.goto(link);
   await expect(page.getByRole("heading", { name: "Open shared address" })).toBeVisible();
+  await expectAccessible(page, "the share link's confirm page");
   await page.getByRole("button", { name: "Open" }).click();
   await expect(page.getByRole("heading", { name: "the local app" })).toBeVisible();
   await expect(page).toHaveURL(`${world.url(name)}/`);
@@ -242,6 +246,7 @@ test("an expired link is refused, and a link that expires cuts off its visitors"
   const page = await visitor.newPage();
   await page.goto(`${world.url(name)}/?burrow_share=${expired.token}`);
   await expect(page.getByRole("heading", { name: "This link has expired" })).toBeVisible();
+  await expectAccessible(page, "the expired link page");
 
   // Made to expire a few seconds from now.
   const expiring = await serviceCreateShareLink(

@@ -72,7 +72,7 @@ export default async function OverviewPage() {
                     <span className="min-w-0 flex-1 truncate font-mono text-xs" title={e.path}>
                       <Link
                         href={`/tunnels/${e.name}?status=5xx`}
-                        className="text-indigo-700 hover:underline"
+                        className="text-indigo-700 underline underline-offset-2 hover:text-indigo-900"
                       >
                         {e.name}
                       </Link>{" "}

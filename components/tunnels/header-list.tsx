@@ -17,7 +17,7 @@ export function HeaderList({ headers, label }: { headers: HeaderPair[]; label: s
               {name}
             </th>
             <td className="py-0.5 break-all text-zinc-800">
-              {value ?? <span className="font-sans text-zinc-400 italic">hidden: may hold a credential</span>}
+              {value ?? <span className="font-sans text-zinc-500 italic">hidden: may hold a credential</span>}
             </td>
           </tr>
         ))}

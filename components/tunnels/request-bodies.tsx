@@ -57,7 +57,7 @@ export function BodyPanel({
         <section aria-label={label}>
           <pre className="max-h-80 overflow-auto rounded-md bg-zinc-900 p-3 font-mono text-xs whitespace-pre-wrap break-all text-zinc-100">
             {view.formatted ?? view.text}
-            {view.truncated && <span className="text-zinc-400">{"\n"}… (the rest was not kept)</span>}
+            {view.truncated && <span className="text-zinc-500">{"\n"}… (the rest was not kept)</span>}
           </pre>
         </section>
       ) : (

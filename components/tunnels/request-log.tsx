@@ -379,7 +379,7 @@ export function RequestLog({
                           </span>
                         ) : row.openState === "unrecorded" ? (
                           <span
-                            className="text-zinc-400"
+                            className="text-zinc-500"
                             title="Its end was not recorded: the tunnel went away while it was open"
                           >
                             Unknown
@@ -394,7 +394,7 @@ export function RequestLog({
                         ) : row.openState === "open" && row.bytesOut > 0 ? (
                           <span title="So far">{formatBytes(row.bytesOut)}</span>
                         ) : (
-                          <span className="text-zinc-400">–</span>
+                          <span className="text-zinc-500">–</span>
                         )}
                       </td>
                       <td
@@ -407,7 +407,7 @@ export function RequestLog({
                         }
                       >
                         {access.label}
-                        {row.upgrade && <span className="text-zinc-400"> · WS</span>}
+                        {row.upgrade && <span className="text-zinc-500"> · WS</span>}
                       </td>
                       <td
                         className="truncate px-3 py-2 font-mono text-xs text-zinc-600"

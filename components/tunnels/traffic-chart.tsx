@@ -77,7 +77,7 @@ function ChartBody({ name, range }: { name: string; range: "hour" | "day" }) {
       {/* Fixed height: the chart appearing (or the period switching) does not move the log below. */}
       <div className="relative h-56" aria-label={`Traffic over the last ${range}`} role="img">
         {empty ? (
-          <div className="flex h-full items-center justify-center text-sm text-zinc-400" aria-live="polite">
+          <div className="flex h-full items-center justify-center text-sm text-zinc-500" aria-live="polite">
             {stale ? "Could not load the chart. Retrying…" : "Loading chart…"}
           </div>
         ) : (

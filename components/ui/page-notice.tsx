@@ -47,7 +47,7 @@ export function ErrorNotice({
       <h1 className="text-lg font-semibold text-zinc-900">Something went wrong</h1>
       <p className="mt-2 text-sm text-zinc-600">
         {detail}
-        {digest && <span className="mt-1 block font-mono text-xs text-zinc-400">Reference {digest}</span>}
+        {digest && <span className="mt-1 block font-mono text-xs text-zinc-500">Reference {digest}</span>}
       </p>
       <Button className="mt-6" onClick={onRetry}>
         Try again

@@ -60,7 +60,7 @@ export default async function TunnelAccessPage({ params }: Props) {
             Who may open <span className="font-medium text-zinc-800">{url}</span>.{" "}
             <Link
               href={`/tunnels/${encodeURIComponent(detail.name)}`}
-              className="text-indigo-700 hover:underline"
+              className="text-indigo-700 underline underline-offset-2 hover:text-indigo-900"
             >
               Back to the tunnel
             </Link>

@@ -1,0 +1,52 @@
+import { expectAccessible } from "./support/axe.ts";
+import { expect, reserveName, signIn, signUp, test, unique } from "./support/fixtures.ts";
+
+// The relay's password and share-link pages are checked where sharing.spec.ts shows them.
+test("every dashboard page, and the relay's offline and 404 pages, pass axe's WCAG 2.1 AA checks", async ({
+  browser,
+  page,
+  burrow,
+}) => {
+  test.setTimeout(120_000);
+  await page.goto("/login");
+  await expectAccessible(page, "/login");
+  await page.goto("/signup");
+  await expectAccessible(page, "/signup");
+
+  await signUp(page);
+  const name = unique("a11y");
+  await reserveName(page, name);
+  // A visit while the tunnel is down: a 503 in its log, so the overview lists a recent error (its
+  // path longer than the name, so axe reads the row as running text with a link in it).
+  const visitor = await page.context().newPage();
+  await visitor.goto(`http://${name}.localhost:${burrow.httpPort}/reports/2026/december/summary?view=full`);
+  await expect(visitor.getByRole("heading", { name: "Tunnel offline" })).toBeVisible();
+  await expectAccessible(visitor, "the relay's offline page");
+  await visitor.goto(`http://${unique("nosuch")}.localhost:${burrow.httpPort}/`);
+  await expectAccessible(visitor, "the relay's 404 page");
+
+  // The overview with that error listed (its name links to the log).
+  await page.goto("/");
+  await expect(page.getByRole("link", { name, exact: true }).first()).toBeVisible();
+  await expectAccessible(page, "/ with a recent error");
+  for (const path of [
+    "/names",
+    "/keys",
+    "/account",
+    `/tunnels/${name}`,
+    `/tunnels/${name}/access`,
+    "/nowhere",
+  ]) {
+    await page.goto(path);
+    await page.waitForLoadState("networkidle");
+    await expectAccessible(page, path);
+  }
+
+  const admin = await (await browser.newContext()).newPage();
+  await signIn(admin, burrow.adminEmail, burrow.adminPassword);
+  for (const path of ["/admin", "/admin/names", "/admin/users"]) {
+    await admin.goto(path);
+    await admin.waitForLoadState("networkidle");
+    await expectAccessible(admin, path);
+  }
+});

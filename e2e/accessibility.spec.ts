@@ -42,6 +42,17 @@ test("every dashboard page, and the relay's offline and 404 pages, pass axe's WC
     await expectAccessible(page, path);
   }
 
+  // What opens within a page: a request's details in the log, and a confirmation dialog.
+  await page.goto(`/tunnels/${name}`);
+  await page.getByRole("button", { name: /^Details of GET \/reports/ }).click();
+  await expect(page.getByText("No ssh client was connected for this name")).toBeVisible();
+  await expectAccessible(page, "a request's details");
+  await page.goto("/names");
+  await page.getByRole("button", { name: `Release ${name}` }).click();
+  await expect(page.getByRole("dialog", { name: `Release ${name}?` })).toBeVisible();
+  await expectAccessible(page, "the release dialog");
+  await page.getByRole("button", { name: "Cancel" }).click();
+
   const admin = await (await browser.newContext()).newPage();
   await signIn(admin, burrow.adminEmail, burrow.adminPassword);
   for (const path of ["/admin", "/admin/names", "/admin/users"]) {

@@ -1,6 +1,7 @@
 import { readFile } from "node:fs/promises";
 import type { Browser } from "@playwright/test";
 import { createSharingWorld, curl, type SharingWorld } from "./sharing/setup.ts";
+import { expectAccessible } from "./support/axe.ts";
 import { burrowUnderTest } from "./support/burrow-env.ts";
 import { expect, test } from "./support/fixtures.ts";
 
@@ -84,6 +85,7 @@ test("the owner turns on Keep bodies, reads a request's JSON and the app's answe
     const answer = details.getByRole("region", { name: "Response body" });
     await expect(answer).toContainText("<h1>the local app</h1>");
     await expect(page.getByRole("heading", { name: "the local app" })).toHaveCount(0);
+    await expectAccessible(page, "a request's details with its bodies");
     // The replay now carries the body, exactly as sent.
     const command =
       (await details

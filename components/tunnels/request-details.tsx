@@ -287,85 +287,87 @@ export function RequestDetails({
   return (
     // On a phone the log's table scrolls sideways and this cell spans all of it: kept in view and
     // as wide as the screen, the details wrap instead of running off to the right.
-    <dl className="sticky left-3 max-w-[calc(100vw-8rem)] space-y-2 text-sm sm:static sm:max-w-none">
-      <Item term="What happened">{describeOutcome(row)}</Item>
-      {row.replayOf !== null && originalHref && (
-        <Item term="Replay of">
-          <Link href={originalHref} className="font-medium text-indigo-700 hover:underline">
-            The request it was sent from
-          </Link>
-        </Item>
-      )}
-      <Item term="Request">
-        <span className="font-mono text-xs break-all">
-          {row.method} {row.path}
-        </span>
-        {row.upgrade && <span className="text-zinc-500"> · WebSocket upgrade</span>}
-        {pathHref && (
-          <>
-            {" · "}
-            <Link href={pathHref} scroll={false} className="font-medium text-indigo-700 hover:underline">
-              Only this path
+    <div className="sticky left-3 max-w-[calc(100vw-8rem)] text-sm sm:static sm:max-w-none">
+      <dl className="space-y-2">
+        <Item term="What happened">{describeOutcome(row)}</Item>
+        {row.replayOf !== null && originalHref && (
+          <Item term="Replay of">
+            <Link href={originalHref} className="font-medium text-indigo-700 hover:underline">
+              The request it was sent from
             </Link>
-          </>
+          </Item>
         )}
-      </Item>
-      <Item term="When">
-        <LocalTime iso={row.at} withDate /> ·{" "}
-        {row.openState === "open"
-          ? "still open"
-          : row.openState === "unrecorded"
-            ? "end not recorded"
-            : `took ${formatDuration(row.durationMs)}`}
-      </Item>
-      <Item term="Bytes">
-        {formatBytes(row.bytesIn)} from the visitor · {formatBytes(row.bytesOut)} to the visitor
-        {open && <span className="text-zinc-500"> so far</span>}
-      </Item>
-      <Item term="Access">
-        {access.label}
-        {row.shareLinkLabel !== null && <> · share link “{row.shareLinkLabel}”</>}
-      </Item>
-      <Item term="Visitor">
-        <span className="font-mono text-xs">{row.clientIp}</span> · {describeUserAgent(row.userAgent)}
-        {visitorHref && (
-          <>
-            {" · "}
-            <Link href={visitorHref} scroll={false} className="font-medium text-indigo-700 hover:underline">
-              Only this visitor
-            </Link>
-          </>
-        )}
-        {row.userAgent && (
-          <span className="mt-0.5 block font-mono text-xs break-all text-zinc-500">{row.userAgent}</span>
-        )}
-      </Item>
-      <Item term="Request headers">
-        {row.requestHeaders ? (
-          <HeaderList headers={row.requestHeaders} label="Request headers" />
-        ) : (
-          <span className="text-zinc-500">Not recorded for this request.</span>
-        )}
-      </Item>
-      <Item term="Response headers">
-        {row.responseHeaders ? (
-          <HeaderList headers={row.responseHeaders} label="Response headers" />
-        ) : (
-          <span className="text-zinc-500">{noResponseHeaders(row)}</span>
-        )}
-      </Item>
-      <BodyItems name={name} row={row} bodies={bodies} />
-      {!row.upgrade && (
-        <ReplayItems name={name} row={row} publicUrl={publicUrl} body={bodies} actions={actions} />
-      )}
-      {permalink && (
-        <Item term="Link">
-          <CodeLine text={permalink} copyLabel="Copy link to this request" />
-          <p className="mt-1 text-xs text-zinc-500">
-            Opens these details while you are signed in; nobody else can open them.
-          </p>
+        <Item term="Request">
+          <span className="font-mono text-xs break-all">
+            {row.method} {row.path}
+          </span>
+          {row.upgrade && <span className="text-zinc-500"> · WebSocket upgrade</span>}
+          {pathHref && (
+            <>
+              {" · "}
+              <Link href={pathHref} scroll={false} className="font-medium text-indigo-700 hover:underline">
+                Only this path
+              </Link>
+            </>
+          )}
         </Item>
-      )}
+        <Item term="When">
+          <LocalTime iso={row.at} withDate /> ·{" "}
+          {row.openState === "open"
+            ? "still open"
+            : row.openState === "unrecorded"
+              ? "end not recorded"
+              : `took ${formatDuration(row.durationMs)}`}
+        </Item>
+        <Item term="Bytes">
+          {formatBytes(row.bytesIn)} from the visitor · {formatBytes(row.bytesOut)} to the visitor
+          {open && <span className="text-zinc-500"> so far</span>}
+        </Item>
+        <Item term="Access">
+          {access.label}
+          {row.shareLinkLabel !== null && <> · share link “{row.shareLinkLabel}”</>}
+        </Item>
+        <Item term="Visitor">
+          <span className="font-mono text-xs">{row.clientIp}</span> · {describeUserAgent(row.userAgent)}
+          {visitorHref && (
+            <>
+              {" · "}
+              <Link href={visitorHref} scroll={false} className="font-medium text-indigo-700 hover:underline">
+                Only this visitor
+              </Link>
+            </>
+          )}
+          {row.userAgent && (
+            <span className="mt-0.5 block font-mono text-xs break-all text-zinc-500">{row.userAgent}</span>
+          )}
+        </Item>
+        <Item term="Request headers">
+          {row.requestHeaders ? (
+            <HeaderList headers={row.requestHeaders} label="Request headers" />
+          ) : (
+            <span className="text-zinc-500">Not recorded for this request.</span>
+          )}
+        </Item>
+        <Item term="Response headers">
+          {row.responseHeaders ? (
+            <HeaderList headers={row.responseHeaders} label="Response headers" />
+          ) : (
+            <span className="text-zinc-500">{noResponseHeaders(row)}</span>
+          )}
+        </Item>
+        <BodyItems name={name} row={row} bodies={bodies} />
+        {!row.upgrade && (
+          <ReplayItems name={name} row={row} publicUrl={publicUrl} body={bodies} actions={actions} />
+        )}
+        {permalink && (
+          <Item term="Link">
+            <CodeLine text={permalink} copyLabel="Copy link to this request" />
+            <p className="mt-1 text-xs text-zinc-500">
+              Opens these details while you are signed in; nobody else can open them.
+            </p>
+          </Item>
+        )}
+      </dl>
       {actions && (
         <div className="flex justify-end pt-2">
           <ConfirmAction
@@ -380,6 +382,6 @@ export function RequestDetails({
           />
         </div>
       )}
-    </dl>
+    </div>
   );
 }

@@ -141,9 +141,10 @@ export class RelayConnection implements TunnelOwner {
     // -L / -D / -W would use the relay as a jump host into its own network: never. Refused with
     // the reason in the open failure, which ssh prints even with -N (no session to print to).
     // Installed before the flood guard, which then wraps it: a flood of opens is still cut off.
-    refuseChannelTypes(client, REFUSED_CHANNEL_TYPES, messages.channelRefused, () =>
+    const explained = refuseChannelTypes(client, REFUSED_CHANNEL_TYPES, messages.channelRefused, () =>
       this.print(messages.channelRefused),
     );
+    if (!explained) this.#log.warn("ssh2 internals changed: -L/-D/-W are refused without a reason");
     const guarded = guardAgainstFloods(
       client,
       connectionBudgets(deps.config.BURROW_MAX_FORWARDS_PER_CONNECTION),

@@ -14,9 +14,10 @@ import { asciiText } from "./ascii-text.ts";
  *   failed" and an empty one, so `ssh -N -L …` printed "open failed: connect failed: " and nothing
  *   else. OpenSSH prints "channel N: open failed: administratively prohibited: <description>".
  *
- * Both write through ssh2's internal packet writer, exactly as its own message methods do. The
- * internals are checked at run time; if a future ssh2 changes them, the relay still refuses the
- * client, only without the text (and the integration tests that assert the text fail).
+ * The first two go through ssh2's internal packet writer, exactly as its own message methods do;
+ * the third calls ssh2's own (internal) channelOpenFail with a description. The internals are
+ * checked at run time; if a future ssh2 changes them, the relay still refuses the client, only
+ * without the text (and the integration tests that assert the text fail).
  */
 
 const MESSAGE_DISCONNECT = 1;

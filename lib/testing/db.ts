@@ -20,8 +20,15 @@ export function testServerUrl(): string {
   return url;
 }
 
-/** Creates a fresh, migrated database with a unique name on the test server (or on `serverUrl`). */
-export async function createTestDatabase(label = "t", serverUrl = testServerUrl()): Promise<TestDatabase> {
+/**
+ * Creates a fresh, migrated database with a unique name on the test server (or on `serverUrl`);
+ * with `migrate: false`, an empty one, as a new server's database is before Burrow first runs.
+ */
+export async function createTestDatabase(
+  label = "t",
+  serverUrl = testServerUrl(),
+  options: { migrate?: boolean } = {},
+): Promise<TestDatabase> {
   const server = new URL(serverUrl);
   const name = `burrow_test_${label.replace(/\W/g, "").slice(0, 20)}_${randomBytes(4).toString("hex")}`;
   const admin = new pg.Client({ connectionString: server.toString() });
@@ -33,7 +40,7 @@ export async function createTestDatabase(label = "t", serverUrl = testServerUrl(
   }
   const url = new URL(server);
   url.pathname = `/${name}`;
-  await migrate(url.toString());
+  if (options.migrate !== false) await migrate(url.toString());
   const db = createDb(url.toString(), { max: 5, applicationName: `burrow-test-${label}` });
   let dropped = false;
   return {

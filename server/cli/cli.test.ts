@@ -555,6 +555,20 @@ test("logs --delete empties a name's kept bodies or deletes its log, only with -
   }
 });
 
+test("logs on a database Burrow has not set up yet answers like any command, not with a stack trace", async () => {
+  const fresh = await createTestDatabase("cli-fresh", undefined, { migrate: false });
+  try {
+    const result = await cli(["logs", "someapp"], { DATABASE_URL: fresh.url });
+    assert.equal(result.code, 0, result.stderr);
+    assert.equal(
+      result.stdout.trim(),
+      "No requests logged for someapp, and nobody has reserved it (name list shows the names)",
+    );
+  } finally {
+    await fresh.drop();
+  }
+});
+
 test("a database that cannot be used is named in one line, with PostgreSQL's reason", async () => {
   const url = new URL(database.url);
   const elsewhere = (change: (u: URL) => void) => {

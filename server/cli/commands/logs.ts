@@ -1,3 +1,4 @@
+import { migrate } from "../../../lib/db/migrate.ts";
 import type { Db } from "../../../lib/db.ts";
 import { createDb } from "../../../lib/db.ts";
 import { nameProblem, normaliseName } from "../../../lib/names/rules.ts";
@@ -133,6 +134,9 @@ Deleting (as the dashboard's buttons under the log, for any name):
     const database = await resolveDatabase(context.env());
     const db = createDb(database.url, { max: 1, applicationName: "burrow-cli-logs" });
     try {
+      // As every other command (withDatabase): a database Burrow has not set up yet gets its tables,
+      // rather than "relation request_logs does not exist" with a stack trace.
+      await migrate(database.url);
       const { rows } = await listRequestLogs(db, { ...filters, limit });
       const oldestFirst = rows.reverse();
       const print = async (row: RequestLogRow) => {

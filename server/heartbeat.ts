@@ -5,8 +5,10 @@ import { PeriodicTask } from "./periodic-task.ts";
 import type { TunnelRegistry } from "./registry.ts";
 import { errorText } from "./sessions/session-recorder.ts";
 import type { RelayStats } from "./ssh/ssh-tunnel.ts";
+import { withTimeout } from "./ssh/with-timeout.ts";
 
 const RATE_WINDOW_MS = 60_000;
+const STOP_TIMEOUT_MS = 2_000;
 
 export interface HeartbeatOptions {
   db: Db;
@@ -51,7 +53,12 @@ export class Heartbeat {
   async stop(): Promise<void> {
     await this.#task.stop();
     try {
-      await this.#options.db.relayHeartbeat.deleteMany({ where: { id: this.#options.id } });
+      // Bounded: a relay shutting down while its database is unreachable must not wait on it.
+      await withTimeout(
+        this.#options.db.relayHeartbeat.deleteMany({ where: { id: this.#options.id } }),
+        STOP_TIMEOUT_MS,
+        "removing the heartbeat row",
+      );
     } catch (error) {
       this.#options.logger.warn("relay heartbeat not removed", { error: errorText(error) });
     }

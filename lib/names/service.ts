@@ -219,6 +219,7 @@ async function releaseWhere(db: Db, where: { name: string; userId?: string }): P
       WHERE name = ${where.name} AND (${where.userId ?? null}::text IS NULL OR user_id = ${where.userId ?? null})
       FOR UPDATE`;
     const reservation = locked[0];
+    // Only the admin frees a random name (no reservation); a user releases what they reserved.
     const random = reservation || where.userId ? null : await randomNameHolder(tx, where.name);
     if (!reservation && !random) {
       throw new AppError(

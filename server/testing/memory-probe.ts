@@ -75,9 +75,9 @@ export function serveMemoryProbe(options: {
   // (buffered body bytes), not garbage V8 has yet to collect, which varies from run to run.
   // The peak counts what two samples in a row both saw: a relay that buffers a body holds it
   // across samples, while the few MiB one busy turn has in hand (a burst of decrypted packets,
-  // buffers V8 frees concurrently after the GC) are gone by the next sample. Single-sample spikes
-  // of that kind reached 24 MiB on a loaded CI machine, where the sustained level stays at the
-  // 2 MiB channel window.
+  // buffers V8 frees concurrently after the GC) are gone by the next sample. Measured on a 256 MiB
+  // download: a sustained 2 MiB (the channel window) with single samples of 5-7 MiB, and a peak of
+  // 24.5 MiB once on a loaded CI machine, which failed the test before.
   const sampler = setInterval(() => {
     if (!measuring) return;
     globalThis.gc?.();
@@ -124,7 +124,7 @@ export interface MemoryProbe {
   ask<T>(command: ProbeCommand, key: string): Promise<T>;
   /** Starts measuring from now (after a full GC). */
   baseline(): Promise<void>;
-  /** The peak since the last baseline. */
+  /** The peak since the last baseline, of what two samples in a row both saw. */
   report(): Promise<MemoryReport>;
   /** Lets the child close; kills it if it has not exited within 10 s. */
   stop(): Promise<void>;

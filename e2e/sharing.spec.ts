@@ -4,7 +4,7 @@ import { createUser } from "../lib/users/service.ts";
 import { createSharingWorld, curl, type Echo, type SharingWorld } from "./sharing/setup.ts";
 import { expectAccessible } from "./support/axe.ts";
 import { burrowUnderTest } from "./support/burrow-env.ts";
-import { expect, PASSWORD, signIn, test } from "./support/fixtures.ts";
+import { expect, expectFitsPhone, PASSWORD, signIn, test } from "./support/fixtures.ts";
 
 // One owner, one tunnel: the specs change its access mode in turn, so they run in order.
 test.describe.configure({ mode: "serial" });
@@ -181,6 +181,8 @@ test("a one-time link survives a chat app's preview: only the visitor's click us
 }) => {
   const access = await openAccessPage();
   const link = await createLink(access, "for Cy", 1);
+  // With links listed, the page still fits a phone (their table scrolls in its own box).
+  await expectFitsPhone(access);
   const path = link.slice(world.url(name).length);
 
   // A chat app fetches what it is sent to build a preview: a HEAD, then a GET as a bot.

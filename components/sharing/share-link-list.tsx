@@ -43,7 +43,9 @@ export function ShareLinkList({
     );
   }
   return (
-    <div className="overflow-x-auto">
+    // relative: the sr-only "Actions" header is absolutely positioned; without a positioned ancestor
+    // it escapes this scroll box and widens the whole page on a phone (as in DataTable).
+    <div className="relative overflow-x-auto">
       <table className="w-full text-left text-sm" aria-label="Share links">
         <thead className="text-xs text-zinc-500 uppercase">
           <tr>

@@ -273,7 +273,8 @@ export function RequestLog({
       {rows.length === 0 ? (
         empty
       ) : (
-        <div className="overflow-x-auto rounded-md ring-1 ring-zinc-200">
+        // relative: keeps the sr-only headers inside this scroll box (see DataTable).
+        <div className="relative overflow-x-auto rounded-md ring-1 ring-zinc-200">
           <table className="tabular w-full min-w-[63.5rem] table-fixed text-left text-sm">
             <caption className="sr-only">Requests to {name}, newest first</caption>
             <thead className="bg-zinc-50 text-xs text-zinc-500 uppercase">

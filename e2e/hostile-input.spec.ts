@@ -30,7 +30,7 @@ test("HTML and SQL in paths, user agents and labels are stored verbatim and show
     await signUp(page);
 
     // A key label with markup and quotes.
-    await page.getByRole("link", { name: "SSH keys" }).click();
+    await page.getByRole("navigation", { name: "Main" }).getByRole("link", { name: "SSH keys" }).click();
     await page.getByLabel("Public key").fill(key.publicKey);
     await page.getByLabel("Label").fill(HOSTILE_KEY_LABEL);
     await page.getByRole("button", { name: "Add key" }).click();

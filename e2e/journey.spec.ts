@@ -19,9 +19,16 @@ test("a new user signs up, adds a key, reserves a name, connects with ssh and wa
   let tunnel: Tunnel | undefined;
   try {
     await signUp(page);
+    // A new account's overview says how to get going, with the command for this relay.
+    const gettingStarted = page.getByRole("region", { name: "Get started" });
+    await expect(gettingStarted).toContainText("Add your SSH public key");
+    await expect(gettingStarted).not.toContainText("Done");
+    await expect(
+      gettingStarted.getByText(`ssh -R 80:localhost:3000 -p ${burrow.sshPort} 127.0.0.1`),
+    ).toBeVisible();
 
     // Key
-    await page.getByRole("link", { name: "SSH keys" }).click();
+    await page.getByRole("navigation", { name: "Main" }).getByRole("link", { name: "SSH keys" }).click();
     await page.getByLabel("Public key").fill(key.publicKey);
     await page.getByLabel("Label").fill("e2e laptop");
     await page.getByRole("button", { name: "Add key" }).click();
@@ -59,9 +66,24 @@ test("a new user signs up, adds a key, reserves a name, connects with ssh and wa
     await expect(page.getByText("Run one of the commands under Connect")).toBeVisible();
     await expect(page.getByTestId("tunnel-status")).toHaveText("Offline");
 
+    // The overview now has the key ticked off and the command for the reserved name.
+    const overview = await page.context().newPage();
+    await overview.goto("/");
+    await expect(overview.getByRole("region", { name: "Get started" })).toContainText(
+      "Add your SSH public keyDone",
+    );
+    await expect(
+      overview.getByText(`ssh -R ${name}:80:localhost:3000 -p ${burrow.sshPort} 127.0.0.1`),
+    ).toBeVisible();
+
     // Connect with the real OpenSSH client; the page turns online by itself.
     tunnel = startTunnel({ key, name, sshPort: burrow.sshPort, localPort: app.port });
     await expect(page.getByTestId("tunnel-status")).toHaveText("Online", { timeout: 20_000 });
+    // Once a tunnel has connected, the overview is about tunnels, not about getting started.
+    await overview.reload();
+    await expect(overview.getByRole("heading", { name: "Online now" })).toBeVisible();
+    await expect(overview.getByRole("region", { name: "Get started" })).toHaveCount(0);
+    await overview.close();
     await expect(page.getByTestId("host-key-fingerprint")).toHaveText(/^SHA256:/);
     // The public URL, to send to a friend or open on a phone: copied, or shown as a QR code.
     await expect(page.getByRole("button", { name: "Copy public URL" })).toBeVisible();

@@ -1,5 +1,6 @@
 import type { Metadata } from "next";
 import Link from "next/link";
+import { GettingStarted } from "@/components/overview/getting-started";
 import { OnlineTunnels } from "@/components/overview/online-tunnels";
 import { Card, CardBody, CardHeader } from "@/components/ui/card";
 import { EmptyState } from "@/components/ui/empty-state";
@@ -8,6 +9,7 @@ import { PageHeader } from "@/components/ui/page-header";
 import { getDb } from "@/lib/web/db";
 import { getEnv } from "@/lib/web/env";
 import { formatCount } from "@/lib/web/format";
+import { loadGettingStarted } from "@/lib/web/getting-started";
 import { toNameRow, toRandomNameRow } from "@/lib/web/names-dto";
 import { loadOverview } from "@/lib/web/overview";
 import { requireUser } from "@/lib/web/session";
@@ -26,12 +28,26 @@ function Metric({ label, value }: { label: string; value: string }) {
 export default async function OverviewPage() {
   const user = await requireUser();
   const env = getEnv();
-  const overview = await loadOverview(getDb(), user.id, env.BURROW_RANDOM_NAME_HOURS);
+  const [overview, gettingStarted] = await Promise.all([
+    loadOverview(getDb(), user.id, env.BURROW_RANDOM_NAME_HOURS),
+    loadGettingStarted(getDb(), user.id),
+  ]);
   const tunnels = [...overview.names, ...overview.randomNames];
   const online = tunnels.filter((n) => n.online).length;
   return (
     <>
       <PageHeader title="Overview" description={`Signed in as ${user.email}`} />
+      {!gettingStarted.connectedBefore && (
+        <div className="mb-6">
+          <GettingStarted
+            keys={gettingStarted.keys}
+            firstName={overview.names[0]?.name ?? null}
+            randomNames={env.BURROW_ALLOW_RANDOM_NAMES}
+            sshHost={env.BURROW_SSH_HOST}
+            sshPort={env.BURROW_SSH_PORT}
+          />
+        </div>
+      )}
       <div className="mb-6 grid gap-4 sm:grid-cols-3">
         <Metric label="Tunnels online" value={`${online} of ${tunnels.length}`} />
         <Metric label="Requests, last 24 h" value={formatCount(overview.requests24h)} />

@@ -1,9 +1,21 @@
 import type { ReactNode } from "react";
 import { cn } from "./cn";
 
-export function Card({ children, className }: { children: ReactNode; className?: string }) {
+export function Card({
+  children,
+  className,
+  labelledBy,
+}: {
+  children: ReactNode;
+  className?: string;
+  /** The id of its title (CardHeader's `id`): the card is then a named region for screen readers. */
+  labelledBy?: string;
+}) {
   return (
-    <section className={cn("rounded-lg bg-white shadow-xs ring-1 ring-zinc-200", className)}>
+    <section
+      aria-labelledby={labelledBy}
+      className={cn("rounded-lg bg-white shadow-xs ring-1 ring-zinc-200", className)}
+    >
       {children}
     </section>
   );

@@ -13,6 +13,12 @@ test("sshCommand includes -p unless the port is 22", () => {
   );
 });
 
+test("without a name the commands ask for a random one", () => {
+  const target = { name: null, sshHost: "relay.example.com", sshPort: 2222 };
+  assert.equal(sshCommand(target, 5173), "ssh -R 80:localhost:5173 -p 2222 relay.example.com");
+  assert.equal(helperCommand(target, 5173), "burrow-connect -H relay.example.com 5173");
+});
+
 test("parseLocalPort accepts 1..65535 only", () => {
   assert.equal(parseLocalPort("3000"), 3000);
   assert.equal(parseLocalPort(" 80 "), 80);

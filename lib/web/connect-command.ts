@@ -1,7 +1,8 @@
 // Pure: the tunnel page builds these on the client as the user edits the local port.
 
 export interface ConnectTarget {
-  name: string;
+  /** A reserved name, or null for a random one (`-R 80:…`). */
+  name: string | null;
   sshHost: string;
   sshPort: number;
 }
@@ -14,12 +15,13 @@ export function parseLocalPort(input: string): number | null {
 }
 
 /**
- * The plain OpenSSH command for a reserved name. "-p" is left out on port 22; 80 is the virtual
- * port the relay expects for HTTP tunnels whatever port visitors use.
+ * The plain OpenSSH command for a reserved name, or for a random one. "-p" is left out on port 22;
+ * 80 is the virtual port the relay expects for HTTP tunnels whatever port visitors use.
  */
 export function sshCommand(target: ConnectTarget, localPort: number): string {
   const port = target.sshPort === 22 ? "" : ` -p ${target.sshPort}`;
-  return `ssh -R ${target.name}:80:localhost:${localPort}${port} ${target.sshHost}`;
+  const forward = target.name === null ? "80" : `${target.name}:80`;
+  return `ssh -R ${forward}:localhost:${localPort}${port} ${target.sshHost}`;
 }
 
 /**
@@ -29,7 +31,7 @@ export function sshCommand(target: ConnectTarget, localPort: number): string {
 export function helperCommand(target: ConnectTarget, localPort: number): string {
   const host = target.sshHost === "localhost" ? "" : ` -H ${target.sshHost}`;
   const port = target.sshPort === 2222 ? "" : ` -p ${target.sshPort}`;
-  return `burrow-connect${host}${port} ${localPort} ${target.name}`;
+  return `burrow-connect${host}${port} ${localPort}${target.name === null ? "" : ` ${target.name}`}`;
 }
 
 /** How to download the helper from this dashboard. */

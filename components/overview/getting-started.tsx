@@ -1,0 +1,145 @@
+import Link from "next/link";
+import type { ReactNode } from "react";
+import { sshCommand } from "@/lib/web/connect-command";
+import { Card, CardBody, CardHeader } from "../ui/card";
+import { CodeLine } from "../ui/code-line";
+
+/** What most local dev servers listen on; the tunnel page lets the user change it. */
+const EXAMPLE_PORT = 3000;
+
+function Step({
+  number,
+  done,
+  title,
+  children,
+}: {
+  number: number;
+  done: boolean;
+  title: string;
+  children: ReactNode;
+}) {
+  return (
+    <li className="flex gap-3">
+      <span
+        aria-hidden
+        className={
+          done
+            ? "flex size-6 shrink-0 items-center justify-center rounded-full bg-emerald-600 text-xs font-semibold text-white"
+            : "flex size-6 shrink-0 items-center justify-center rounded-full bg-zinc-200 text-xs font-semibold text-zinc-700"
+        }
+      >
+        {done ? "✓" : number}
+      </span>
+      <div className="min-w-0 flex-1 space-y-1.5">
+        <h3 className="text-sm font-medium text-zinc-900">
+          {title}
+          {done && <span className="ml-1.5 text-xs font-normal text-emerald-700">Done</span>}
+        </h3>
+        {children}
+      </div>
+    </li>
+  );
+}
+
+/**
+ * The overview of someone who has not connected a tunnel yet: the three steps from a new account to
+ * a link to send, with the exact command for this relay (their first reserved name, else a random
+ * one when the relay hands those out).
+ */
+export function GettingStarted({
+  keys,
+  firstName,
+  randomNames,
+  sshHost,
+  sshPort,
+}: {
+  keys: number;
+  firstName: string | null;
+  randomNames: boolean;
+  sshHost: string;
+  sshPort: number;
+}) {
+  const canShare = firstName !== null || randomNames;
+  return (
+    <Card labelledBy="getting-started">
+      <CardHeader
+        id="getting-started"
+        title="Get started"
+        description="From here to a link you can send, in three steps."
+      />
+      <CardBody>
+        <ol className="space-y-5">
+          <Step number={1} done={keys > 0} title="Add your SSH public key">
+            <p className="text-sm text-zinc-600">
+              {keys > 0 ? (
+                <>
+                  {keys === 1 ? "Your key is" : `Your ${keys} keys are`} on{" "}
+                  <Link
+                    href="/keys"
+                    className="text-indigo-700 underline underline-offset-2 hover:text-indigo-900"
+                  >
+                    SSH keys
+                  </Link>
+                  .
+                </>
+              ) : (
+                <>
+                  Paste <code className="font-mono text-xs">~/.ssh/id_ed25519.pub</code> on{" "}
+                  <Link
+                    href="/keys"
+                    className="text-indigo-700 underline underline-offset-2 hover:text-indigo-900"
+                  >
+                    SSH keys
+                  </Link>{" "}
+                  (no key yet? <code className="font-mono text-xs">ssh-keygen -t ed25519</code> makes one).
+                </>
+              )}
+            </p>
+          </Step>
+          <Step number={2} done={false} title="Share the app running on your computer">
+            {!canShare ? (
+              <p className="text-sm text-zinc-600">
+                First{" "}
+                <Link
+                  href="/names"
+                  className="text-indigo-700 underline underline-offset-2 hover:text-indigo-900"
+                >
+                  reserve a name
+                </Link>
+                : this relay gives out no random ones.
+              </p>
+            ) : (
+              <>
+                <p className="text-sm text-zinc-600">
+                  Run this where your app runs ({EXAMPLE_PORT}: your app&apos;s port).
+                </p>
+                <CodeLine
+                  text={sshCommand({ name: firstName, sshHost, sshPort }, EXAMPLE_PORT)}
+                  copyLabel="Copy ssh command"
+                />
+                {firstName === null && (
+                  <p className="text-xs text-zinc-500">
+                    It gets a random address.{" "}
+                    <Link
+                      href="/names"
+                      className="text-indigo-700 underline underline-offset-2 hover:text-indigo-900"
+                    >
+                      Reserve a name
+                    </Link>{" "}
+                    for one that stays yours.
+                  </p>
+                )}
+              </>
+            )}
+          </Step>
+          <Step number={3} done={false} title="Send the address ssh prints">
+            <p className="text-sm text-zinc-600">
+              Your tunnel then shows here under Online now, with every request in its log. Protect it with a
+              password or share links from its page.
+            </p>
+          </Step>
+        </ol>
+      </CardBody>
+    </Card>
+  );
+}

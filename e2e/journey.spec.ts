@@ -26,6 +26,9 @@ test("a new user signs up, adds a key, reserves a name, connects with ssh and wa
     await expect(
       gettingStarted.getByText(`ssh -R 80:localhost:3000 -p ${burrow.sshPort} 127.0.0.1`),
     ).toBeVisible();
+    await expect(gettingStarted).toContainText(
+      /confirm the relay's host key: answer yes if it shows SHA256:\S{43}\./,
+    );
 
     // Key
     await page.getByRole("navigation", { name: "Main" }).getByRole("link", { name: "SSH keys" }).click();

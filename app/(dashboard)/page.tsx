@@ -45,6 +45,7 @@ export default async function OverviewPage() {
             randomNames={env.BURROW_ALLOW_RANDOM_NAMES}
             sshHost={env.BURROW_SSH_HOST}
             sshPort={env.BURROW_SSH_PORT}
+            hostKeyFingerprint={gettingStarted.hostKeyFingerprint}
           />
         </div>
       )}

@@ -52,12 +52,14 @@ export function GettingStarted({
   randomNames,
   sshHost,
   sshPort,
+  hostKeyFingerprint,
 }: {
   keys: number;
   firstName: string | null;
   randomNames: boolean;
   sshHost: string;
   sshPort: number;
+  hostKeyFingerprint: string | null;
 }) {
   const canShare = firstName !== null || randomNames;
   return (
@@ -127,6 +129,12 @@ export function GettingStarted({
                       Reserve a name
                     </Link>{" "}
                     for one that stays yours.
+                  </p>
+                )}
+                {hostKeyFingerprint && (
+                  <p className="text-xs text-zinc-500">
+                    The first time, ssh asks you to confirm the relay&apos;s host key: answer yes if it shows{" "}
+                    <code className="font-mono break-all text-zinc-800">{hostKeyFingerprint}</code>.
                   </p>
                 )}
               </>

@@ -1,6 +1,7 @@
 import { createSharingWorld, curl, type SharingWorld } from "./sharing/setup.ts";
+import { expectAccessible } from "./support/axe.ts";
 import { burrowUnderTest } from "./support/burrow-env.ts";
-import { expect, expectFitsPhone, test } from "./support/fixtures.ts";
+import { expect, expectFitsPhone, signIn, test } from "./support/fixtures.ts";
 
 let world: SharingWorld;
 
@@ -53,6 +54,23 @@ test("a tunnel without a name shows on the overview and names page, its log read
     // Its settings page has nothing to offer yet: back to the name's page.
     await page.goto(`/tunnels/${name}/access`);
     await expect(page).toHaveURL(new RegExp(`/tunnels/${name}$`));
+
+    // An admin sees it with its owner; freeing it waits until its tunnel is down.
+    const adminContext = await browser.newContext();
+    const admin = await adminContext.newPage();
+    await signIn(admin, burrow.adminEmail, burrow.adminPassword);
+    await admin.goto("/admin/names");
+    const row = admin
+      .getByRole("table", { name: "Random names kept for their users" })
+      .getByRole("row", { name });
+    await expect(row).toContainText(world.owner.email);
+    await expect(row).toContainText("while connected, then 24 h");
+    await expectAccessible(admin, "/admin/names with random names");
+    await row.getByRole("button", { name: `Free ${name}` }).click();
+    const freeDialog = admin.getByRole("dialog", { name: `Free ${name}?` });
+    await freeDialog.getByRole("button", { name: "Free name" }).click();
+    await expect(freeDialog.getByRole("alert")).toContainText(`${name} is connected right now`);
+    await adminContext.close();
 
     await page.getByRole("button", { name: `Keep ${name}` }).click();
     await expect(page.getByRole("link", { name: "Access & sharing" })).toBeVisible();

@@ -6,6 +6,7 @@ import {
   getNameForUser,
   isNameAvailable,
   listAllNames,
+  listAllRandomNames,
   listNames,
   listRandomNames,
   releaseAnyName,
@@ -255,4 +256,14 @@ test("listRandomNames: the user's random names still kept for them, not reserved
   assert.ok(kept.find((n) => n.online)?.currentSession);
   // A longer hold keeps the one closed 30 h ago too.
   assert.equal((await listRandomNames(db, dan.id, 48)).length, 3);
+  // The admin's list has everyone's, with whose each is.
+  const everyone = (await listAllRandomNames(db, 24)).filter((n) => n.name.startsWith("aaaaaaaaaaaaa"));
+  assert.deepEqual(
+    everyone.map((n) => [n.name, n.email, n.online]),
+    [
+      ["aaaaaaaaaaaaa5", "bob@example.com", true],
+      ["aaaaaaaaaaaaa2", "dan@example.com", false],
+      ["aaaaaaaaaaaaa1", "dan@example.com", true],
+    ],
+  );
 });

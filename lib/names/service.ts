@@ -279,13 +279,36 @@ const RANDOM_NAMES_LISTED = 100;
  * ago) and that they have not reserved, most recently used first. Three queries.
  */
 export async function listRandomNames(db: Db, userId: string, holdHours: number): Promise<RandomNameItem[]> {
+  const kept = await keptRandomNames(db, { userId }, holdHours);
+  return kept.map(({ userId: _userId, ...item }) => item);
+}
+
+/** Every user's kept random names with their owner's email, for the admin's All names. */
+export async function listAllRandomNames(
+  db: Db,
+  holdHours: number,
+): Promise<(RandomNameItem & { userId: string; email: string })[]> {
+  const kept = await keptRandomNames(db, {}, holdHours);
+  const owners = await db.user.findMany({
+    where: { id: { in: [...new Set(kept.map((k) => k.userId))] } },
+    select: { id: true, email: true },
+  });
+  const emailOf = new Map(owners.map((o) => [o.id, o.email]));
+  return kept.map((item) => ({ ...item, email: emailOf.get(item.userId) ?? "" }));
+}
+
+async function keptRandomNames(
+  db: Db,
+  filter: { userId?: string },
+  holdHours: number,
+): Promise<(RandomNameItem & { userId: string })[]> {
   const sessions = await db.tunnelSession.findMany({
     where: {
-      userId,
+      ...filter,
       randomName: true,
       OR: [{ endedAt: null }, { endedAt: { gt: new Date(Date.now() - holdHours * HOUR_MS) } }],
     },
-    select: { ...sessionSelect, endedAt: true },
+    select: { ...sessionSelect, userId: true, endedAt: true },
     orderBy: { startedAt: "desc" },
     take: RANDOM_NAMES_LISTED * 4,
   });
@@ -313,6 +336,7 @@ export async function listRandomNames(db: Db, userId: string, holdHours: number)
       const session = byName.get(name)!;
       return {
         name,
+        userId: session.userId,
         online: session.endedAt === null,
         endedAt: session.endedAt,
         requests24h: countByName.get(name) ?? 0,

@@ -1,15 +1,18 @@
 import type { Metadata } from "next";
-import { Card, CardBody } from "@/components/ui/card";
+import { AllRandomNamesTable } from "@/components/admin/all-random-names-table";
+import { Card, CardBody, CardHeader } from "@/components/ui/card";
 import { ConfirmAction } from "@/components/ui/confirm-action";
 import { type Column, DataTable } from "@/components/ui/data-table";
 import { EmptyState } from "@/components/ui/empty-state";
 import { PageHeader } from "@/components/ui/page-header";
 import { StatusBadge } from "@/components/ui/status-badge";
 import { TimeAgo } from "@/components/ui/time-ago";
-import { listAllNames } from "@/lib/names/service";
+import { listAllNames, listAllRandomNames } from "@/lib/names/service";
 import { accessLabel } from "@/lib/web/access-label";
 import { getDb } from "@/lib/web/db";
-import { formatCount } from "@/lib/web/format";
+import { getEnv } from "@/lib/web/env";
+import { countOf, formatCount } from "@/lib/web/format";
+import { toRandomNameRow } from "@/lib/web/names-dto";
 import { requireAdmin } from "@/lib/web/session";
 import { releaseAnyNameAction } from "../actions";
 
@@ -27,10 +30,17 @@ export const metadata: Metadata = { title: "All names" };
 
 export default async function AdminNamesPage() {
   await requireAdmin();
-  const names = await listAllNames(getDb());
+  const holdHours = getEnv().BURROW_RANDOM_NAME_HOURS;
+  const [names, randomNames] = await Promise.all([
+    listAllNames(getDb()),
+    listAllRandomNames(getDb(), holdHours),
+  ]);
   return (
     <>
-      <PageHeader title="All names" description={`${names.length} reserved`} />
+      <PageHeader
+        title="All names"
+        description={`${names.length} reserved · ${countOf(randomNames.length, "random name")} kept`}
+      />
       <Card>
         <CardBody>
           {names.length === 0 ? (
@@ -72,6 +82,22 @@ export default async function AdminNamesPage() {
           )}
         </CardBody>
       </Card>
+      {randomNames.length > 0 && (
+        <Card className="mt-6" labelledBy="random-names">
+          <CardHeader
+            id="random-names"
+            title="Random names"
+            description={`Given to connections without a name; each stays its user's while connected and for ${holdHours} h after.`}
+          />
+          <CardBody>
+            <AllRandomNamesTable
+              rows={randomNames.map((n) => ({ ...toRandomNameRow(n, holdHours), email: n.email }))}
+              holdHours={holdHours}
+              freeAction={releaseAnyNameAction}
+            />
+          </CardBody>
+        </Card>
+      )}
     </>
   );
 }

@@ -42,7 +42,7 @@ export default async function OverviewPage() {
           <GettingStarted
             keys={gettingStarted.keys}
             firstName={overview.names[0]?.name ?? null}
-            randomNames={env.BURROW_ALLOW_RANDOM_NAMES}
+            randomNamesAllowed={env.BURROW_ALLOW_RANDOM_NAMES}
             sshHost={env.BURROW_SSH_HOST}
             sshPort={env.BURROW_SSH_PORT}
             hostKeyFingerprint={gettingStarted.hostKeyFingerprint}

@@ -49,19 +49,20 @@ function Step({
 export function GettingStarted({
   keys,
   firstName,
-  randomNames,
+  randomNamesAllowed,
   sshHost,
   sshPort,
   hostKeyFingerprint,
 }: {
   keys: number;
   firstName: string | null;
-  randomNames: boolean;
+  /** BURROW_ALLOW_RANDOM_NAMES: `-R 80:…` works without a reserved name. */
+  randomNamesAllowed: boolean;
   sshHost: string;
   sshPort: number;
   hostKeyFingerprint: string | null;
 }) {
-  const canShare = firstName !== null || randomNames;
+  const canShare = firstName !== null || randomNamesAllowed;
   return (
     <Card labelledBy="getting-started">
       <CardHeader

@@ -2,7 +2,11 @@ import Link from "next/link";
 import type { ReactNode } from "react";
 import { sshCommand } from "@/lib/web/connect-command";
 import { Card, CardBody, CardHeader } from "../ui/card";
+import { cn } from "../ui/cn";
 import { CodeLine } from "../ui/code-line";
+
+/** Links inside running text are underlined: colour alone does not tell them apart (WCAG 1.4.1). */
+const TEXT_LINK = "text-indigo-700 underline underline-offset-2 hover:text-indigo-900";
 
 /** What most local dev servers listen on; the tunnel page lets the user change it. */
 const EXAMPLE_PORT = 3000;
@@ -22,11 +26,10 @@ function Step({
     <li className="flex gap-3">
       <span
         aria-hidden
-        className={
-          done
-            ? "flex size-6 shrink-0 items-center justify-center rounded-full bg-emerald-600 text-xs font-semibold text-white"
-            : "flex size-6 shrink-0 items-center justify-center rounded-full bg-zinc-200 text-xs font-semibold text-zinc-700"
-        }
+        className={cn(
+          "flex size-6 shrink-0 items-center justify-center rounded-full text-xs font-semibold",
+          done ? "bg-emerald-600 text-white" : "bg-zinc-200 text-zinc-700",
+        )}
       >
         {done ? "✓" : number}
       </span>
@@ -77,10 +80,7 @@ export function GettingStarted({
               {keys > 0 ? (
                 <>
                   {keys === 1 ? "Your key is" : `Your ${keys} keys are`} on{" "}
-                  <Link
-                    href="/keys"
-                    className="text-indigo-700 underline underline-offset-2 hover:text-indigo-900"
-                  >
+                  <Link href="/keys" className={TEXT_LINK}>
                     SSH keys
                   </Link>
                   .
@@ -88,10 +88,7 @@ export function GettingStarted({
               ) : (
                 <>
                   Paste <code className="font-mono text-xs">~/.ssh/id_ed25519.pub</code> on{" "}
-                  <Link
-                    href="/keys"
-                    className="text-indigo-700 underline underline-offset-2 hover:text-indigo-900"
-                  >
+                  <Link href="/keys" className={TEXT_LINK}>
                     SSH keys
                   </Link>{" "}
                   (no key yet? <code className="font-mono text-xs">ssh-keygen -t ed25519</code> makes one).
@@ -103,10 +100,7 @@ export function GettingStarted({
             {!canShare ? (
               <p className="text-sm text-zinc-600">
                 First{" "}
-                <Link
-                  href="/names"
-                  className="text-indigo-700 underline underline-offset-2 hover:text-indigo-900"
-                >
+                <Link href="/names" className={TEXT_LINK}>
                   reserve a name
                 </Link>
                 : this relay gives out no random ones.
@@ -123,10 +117,7 @@ export function GettingStarted({
                 {firstName === null && (
                   <p className="text-xs text-zinc-500">
                     It gets a random address.{" "}
-                    <Link
-                      href="/names"
-                      className="text-indigo-700 underline underline-offset-2 hover:text-indigo-900"
-                    >
+                    <Link href="/names" className={TEXT_LINK}>
                       Reserve a name
                     </Link>{" "}
                     for one that stays yours.

@@ -41,6 +41,7 @@ test("a tunnel without a name shows on the overview and names page, its log read
     await expect(random.getByTestId(`status-${name}`)).toHaveText("Online");
     await expect(random.getByTestId(`kept-${name}`)).toHaveText("while connected, then 24 h");
     await expect(page.getByRole("table", { name: "Your names" })).toHaveCount(0);
+    await expectAccessible(page, "/names with a random name");
     // The tables scroll in their own boxes.
     await expectFitsPhone(page);
 
@@ -72,7 +73,7 @@ test("a tunnel without a name shows on the overview and names page, its log read
     await expect(freeDialog.getByRole("alert")).toContainText(`${name} is connected right now`);
     await adminContext.close();
 
-    await page.getByRole("button", { name: `Keep ${name}` }).click();
+    await page.getByRole("button", { name: `Keep this name: ${name}` }).click();
     await expect(page.getByRole("link", { name: "Access & sharing" })).toBeVisible();
     await expect(page.getByText("A random name.")).toHaveCount(0);
     await expect(log.getByRole("button", { name: "Details of GET /from-a-friend" })).toBeVisible();

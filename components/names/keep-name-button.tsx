@@ -19,7 +19,13 @@ export function KeepNameButton({ name, action }: { name: string; action: Reserve
   return (
     <form action={formAction} className="flex flex-col items-end gap-1">
       <input type="hidden" name="name" value={name} />
-      <Button type="submit" variant="secondary" size="sm" disabled={pending} aria-label={`Keep ${name}`}>
+      <Button
+        type="submit"
+        variant="secondary"
+        size="sm"
+        disabled={pending}
+        aria-label={`Keep this name: ${name}`}
+      >
         Keep this name
       </Button>
       {state && !state.ok && (

@@ -1,11 +1,11 @@
 import type { Metadata } from "next";
-import Link from "next/link";
 import { GettingStarted } from "@/components/overview/getting-started";
 import { OnlineTunnels } from "@/components/overview/online-tunnels";
 import { Card, CardBody, CardHeader } from "@/components/ui/card";
 import { EmptyState } from "@/components/ui/empty-state";
 import { LocalTime } from "@/components/ui/local-time";
 import { PageHeader } from "@/components/ui/page-header";
+import { TextLink } from "@/components/ui/text-link";
 import { getDb } from "@/lib/web/db";
 import { getEnv } from "@/lib/web/env";
 import { formatCount } from "@/lib/web/format";
@@ -87,13 +87,7 @@ export default async function OverviewPage() {
                       {e.status}
                     </span>
                     <span className="min-w-0 flex-1 truncate font-mono text-xs" title={e.path}>
-                      <Link
-                        href={`/tunnels/${e.name}?status=5xx`}
-                        className="text-indigo-700 underline underline-offset-2 hover:text-indigo-900"
-                      >
-                        {e.name}
-                      </Link>{" "}
-                      {e.method} {e.path}
+                      <TextLink href={`/tunnels/${e.name}?status=5xx`}>{e.name}</TextLink> {e.method} {e.path}
                     </span>
                     <span className="tabular shrink-0 text-xs text-zinc-500">
                       <LocalTime iso={e.at.toISOString()} />

@@ -1,12 +1,9 @@
-import Link from "next/link";
 import type { ReactNode } from "react";
 import { sshCommand } from "@/lib/web/connect-command";
 import { Card, CardBody, CardHeader } from "../ui/card";
 import { cn } from "../ui/cn";
 import { CodeLine } from "../ui/code-line";
-
-/** Links inside running text are underlined: colour alone does not tell them apart (WCAG 1.4.1). */
-const TEXT_LINK = "text-indigo-700 underline underline-offset-2 hover:text-indigo-900";
+import { TextLink } from "../ui/text-link";
 
 /** What most local dev servers listen on; the tunnel page lets the user change it. */
 const EXAMPLE_PORT = 3000;
@@ -80,18 +77,13 @@ export function GettingStarted({
               {keys > 0 ? (
                 <>
                   {keys === 1 ? "Your key is" : `Your ${keys} keys are`} on{" "}
-                  <Link href="/keys" className={TEXT_LINK}>
-                    SSH keys
-                  </Link>
-                  .
+                  <TextLink href="/keys">SSH keys</TextLink>.
                 </>
               ) : (
                 <>
                   Paste <code className="font-mono text-xs">~/.ssh/id_ed25519.pub</code> on{" "}
-                  <Link href="/keys" className={TEXT_LINK}>
-                    SSH keys
-                  </Link>{" "}
-                  (no key yet? <code className="font-mono text-xs">ssh-keygen -t ed25519</code> makes one).
+                  <TextLink href="/keys">SSH keys</TextLink> (no key yet?{" "}
+                  <code className="font-mono text-xs">ssh-keygen -t ed25519</code> makes one).
                 </>
               )}
             </p>
@@ -99,11 +91,7 @@ export function GettingStarted({
           <Step number={2} done={false} title="Share the app running on your computer">
             {!canShare ? (
               <p className="text-sm text-zinc-600">
-                First{" "}
-                <Link href="/names" className={TEXT_LINK}>
-                  reserve a name
-                </Link>
-                : this relay gives out no random ones.
+                First <TextLink href="/names">reserve a name</TextLink>: this relay gives out no random ones.
               </p>
             ) : (
               <>
@@ -116,11 +104,8 @@ export function GettingStarted({
                 />
                 {firstName === null && (
                   <p className="text-xs text-zinc-500">
-                    It gets a random address.{" "}
-                    <Link href="/names" className={TEXT_LINK}>
-                      Reserve a name
-                    </Link>{" "}
-                    for one that stays yours.
+                    It gets a random address. <TextLink href="/names">Reserve a name</TextLink> for one that
+                    stays yours.
                   </p>
                 )}
                 {hostKeyFingerprint && (

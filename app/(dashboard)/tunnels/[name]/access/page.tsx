@@ -1,5 +1,4 @@
 import type { Metadata } from "next";
-import Link from "next/link";
 import { redirect } from "next/navigation";
 import { AccessModeForm } from "@/components/sharing/access-mode-form";
 import { AllowedAddressesForm } from "@/components/sharing/allowed-addresses-form";
@@ -8,6 +7,7 @@ import { CreateShareLinkForm } from "@/components/sharing/create-share-link-form
 import { ShareLinkList, type ShareLinkRow } from "@/components/sharing/share-link-list";
 import { Card, CardBody, CardHeader } from "@/components/ui/card";
 import { PageHeader } from "@/components/ui/page-header";
+import { TextLink } from "@/components/ui/text-link";
 import { tunnelUrl } from "@/lib/env";
 import { getAccessSettings, listShareLinks, shareLinkProblem } from "@/lib/sharing/service";
 import { getDb } from "@/lib/web/db";
@@ -58,12 +58,7 @@ export default async function TunnelAccessPage({ params }: Props) {
         description={
           <>
             Who may open <span className="font-medium text-zinc-800">{url}</span>.{" "}
-            <Link
-              href={`/tunnels/${encodeURIComponent(detail.name)}`}
-              className="text-indigo-700 underline underline-offset-2 hover:text-indigo-900"
-            >
-              Back to the tunnel
-            </Link>
+            <TextLink href={`/tunnels/${encodeURIComponent(detail.name)}`}>Back to the tunnel</TextLink>
           </>
         }
       />

@@ -1,5 +1,6 @@
 import { cn } from "../ui/cn";
 import { ConfirmAction, type ConfirmableAction } from "../ui/confirm-action";
+import { type Column, DataTable } from "../ui/data-table";
 import { EmptyState } from "../ui/empty-state";
 import { LocalTime } from "../ui/local-time";
 import { TimeAgo } from "../ui/time-ago";
@@ -25,6 +26,16 @@ const STATUS: Record<ShareLinkStatus, { label: string; className: string }> = {
   used_up: { label: "Used up", className: "bg-amber-50 text-amber-800 ring-amber-200" },
 };
 
+const COLUMNS: readonly Column[] = [
+  { label: "Label", width: "w-[22%]" },
+  { label: "Created", width: "w-[13%]" },
+  { label: "Expires", width: "w-[17%]" },
+  { label: "Uses", width: "w-[8%]" },
+  { label: "Last used", width: "w-[13%]" },
+  { label: "Status", width: "w-[13%]" },
+  { label: "Actions", width: "w-[14%]", align: "right", hidden: true },
+];
+
 /** The name's share links with their use counts, and a revoke button (with confirmation) on each. */
 export function ShareLinkList({
   name,
@@ -43,79 +54,48 @@ export function ShareLinkList({
     );
   }
   return (
-    // relative: the sr-only "Actions" header is absolutely positioned; without a positioned ancestor
-    // it escapes this scroll box and widens the whole page on a phone (as in DataTable).
-    <div className="relative overflow-x-auto">
-      <table className="w-full text-left text-sm" aria-label="Share links">
-        <thead className="text-xs text-zinc-500 uppercase">
-          <tr>
-            <th scope="col" className="py-2 pr-4 font-medium">
-              Label
-            </th>
-            <th scope="col" className="py-2 pr-4 font-medium">
-              Created
-            </th>
-            <th scope="col" className="py-2 pr-4 font-medium">
-              Expires
-            </th>
-            <th scope="col" className="py-2 pr-4 font-medium">
-              Uses
-            </th>
-            <th scope="col" className="py-2 pr-4 font-medium">
-              Last used
-            </th>
-            <th scope="col" className="py-2 pr-4 font-medium">
-              Status
-            </th>
-            <th scope="col" className="py-2 font-medium">
-              <span className="sr-only">Actions</span>
-            </th>
-          </tr>
-        </thead>
-        <tbody className="divide-y divide-zinc-100">
-          {links.map((link) => (
-            <tr key={link.id}>
-              <td className="py-2.5 pr-4 font-medium text-zinc-900">{link.label}</td>
-              <td className="py-2.5 pr-4 text-zinc-600">
-                <TimeAgo date={link.createdAt} />
-              </td>
-              <td className="py-2.5 pr-4 text-zinc-600">
-                {link.expiresAt ? <LocalTime iso={link.expiresAt} withDate /> : "Never"}
-              </td>
-              <td className="py-2.5 pr-4 text-zinc-600 tabular-nums">
-                {link.uses}
-                {link.maxUses !== null && ` / ${link.maxUses}`}
-              </td>
-              <td className="py-2.5 pr-4 text-zinc-600">
-                <TimeAgo date={link.lastUsedAt} />
-              </td>
-              <td className="py-2.5 pr-4">
-                <span
-                  className={cn(
-                    "inline-flex rounded-full px-2 py-0.5 text-xs font-medium ring-1 ring-inset",
-                    STATUS[link.status].className,
-                  )}
-                >
-                  {STATUS[link.status].label}
-                </span>
-              </td>
-              <td className="py-2.5 text-right">
-                {link.status !== "revoked" && (
-                  <ConfirmAction
-                    action={revokeAction}
-                    fields={{ name, linkId: link.id }}
-                    triggerLabel="Revoke"
-                    triggerAriaLabel={`Revoke link ${link.label}`}
-                    title={`Revoke the link “${link.label}”?`}
-                    body="It stops working at once, and visitors who opened it lose access within a few seconds. This cannot be undone."
-                    confirmLabel="Revoke link"
-                  />
-                )}
-              </td>
-            </tr>
-          ))}
-        </tbody>
-      </table>
-    </div>
+    <DataTable caption="Share links" columns={COLUMNS} minWidth="min-w-[36rem]">
+      {links.map((link) => (
+        <tr key={link.id}>
+          <td className="py-2.5 pr-4 font-medium break-words text-zinc-900">{link.label}</td>
+          <td className="py-2.5 pr-4 text-zinc-600">
+            <TimeAgo date={link.createdAt} />
+          </td>
+          <td className="py-2.5 pr-4 text-zinc-600">
+            {link.expiresAt ? <LocalTime iso={link.expiresAt} withDate /> : "Never"}
+          </td>
+          <td className="py-2.5 pr-4 text-zinc-600 tabular-nums">
+            {link.uses}
+            {link.maxUses !== null && ` / ${link.maxUses}`}
+          </td>
+          <td className="py-2.5 pr-4 text-zinc-600">
+            <TimeAgo date={link.lastUsedAt} />
+          </td>
+          <td className="py-2.5 pr-4">
+            <span
+              className={cn(
+                "inline-flex rounded-full px-2 py-0.5 text-xs font-medium ring-1 ring-inset",
+                STATUS[link.status].className,
+              )}
+            >
+              {STATUS[link.status].label}
+            </span>
+          </td>
+          <td className="py-2.5 text-right">
+            {link.status !== "revoked" && (
+              <ConfirmAction
+                action={revokeAction}
+                fields={{ name, linkId: link.id }}
+                triggerLabel="Revoke"
+                triggerAriaLabel={`Revoke link ${link.label}`}
+                title={`Revoke the link “${link.label}”?`}
+                body="It stops working at once, and visitors who opened it lose access within a few seconds. This cannot be undone."
+                confirmLabel="Revoke link"
+              />
+            )}
+          </td>
+        </tr>
+      ))}
+    </DataTable>
   );
 }

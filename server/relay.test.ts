@@ -178,3 +178,45 @@ test("a relay start closes sessions a crashed relay left open and drops edits le
     if (!closed) await second.close();
   }
 });
+
+test("a second relay on the same database leaves the running relay's tunnels live, whether its ports were taken or it runs beside it", async () => {
+  const user = await t.createUserWithKey();
+  await t.reserve(user, "steady");
+  const app = await t.startLocalApp();
+  const ssh = await t.startSsh({ user, forwards: [`steady:80:127.0.0.1:${app.port}`] });
+  try {
+    assert.equal(ssh.state, "live", ssh.stderr());
+    const { sessionId } = ssh.tunnels[0]!;
+    // The running relay has beaten (a relay's rows are its own while its heartbeat is fresh).
+    await t.waitFor(() => t.db.relayHeartbeat.findFirst(), "the running relay's heartbeat");
+    const hostKey = await loadOrCreateHostKey(t.config.BURROW_DATA_DIR);
+    const another = (ports: { BURROW_SSH_PORT: number; BURROW_HTTP_PORT: number }) =>
+      createRelay({
+        db: t.db,
+        config: { ...t.config, ...ports },
+        hostKey: hostKey.privateKey,
+        logger: createLogger({ silent: true }),
+      });
+
+    // Started by mistake where Burrow already runs: refused, and nothing changed.
+    const mistaken = another({ BURROW_SSH_PORT: t.sshPort, BURROW_HTTP_PORT: 0 });
+    await assert.rejects(mistaken.listen(), /EADDRINUSE/);
+    await mistaken.close();
+    const afterMistake = await t.db.tunnelSession.findUniqueOrThrow({ where: { id: sessionId } });
+    assert.equal(afterMistake.endedAt, null, "the live tunnel's session is still open");
+
+    // A relay of its own beside it (other ports): the first relay's tunnel is not its to close.
+    const beside = another({ BURROW_SSH_PORT: 0, BURROW_HTTP_PORT: 0 });
+    try {
+      await beside.listen();
+      const row = await t.db.tunnelSession.findUniqueOrThrow({ where: { id: sessionId } });
+      assert.equal(row.endedAt, null, "still open beside a second relay");
+    } finally {
+      await beside.close();
+    }
+    assert.equal((await t.fetchTunnel("steady", "/")).status, 200, "still served by the first relay");
+  } finally {
+    ssh.kill("SIGKILL");
+    await app.close();
+  }
+});

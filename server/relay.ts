@@ -5,6 +5,7 @@ import type { Db } from "../lib/db.ts";
 import type { Env } from "../lib/env.ts";
 import type { Logger } from "../lib/logger.ts";
 import type { RelayCommand } from "../lib/relay-control.ts";
+import { HEARTBEAT_STALE_MS } from "../lib/relay-heartbeat.ts";
 import { dropStalePendingReplays, loadReplay, takePendingReplay } from "../lib/request-logs/replay.ts";
 import { ControlListener } from "./control/control-listener.ts";
 import { Heartbeat } from "./heartbeat.ts";
@@ -13,6 +14,7 @@ import type { AccessGate } from "./http/access.ts";
 import { createHttpEdge } from "./http/edge.ts";
 import { LogRetention, type LogRetentionOptions } from "./log-retention.ts";
 import { LOG_SPOOL_FILE } from "./log-spool.ts";
+import { PeriodicTask } from "./periodic-task.ts";
 import { TunnelRegistry } from "./registry.ts";
 import { CounterSaver } from "./sessions/counter-saver.ts";
 import { errorText, SessionRecorder } from "./sessions/session-recorder.ts";
@@ -84,11 +86,13 @@ export function createRelay(deps: RelayDeps): Relay {
   // prints to users are right.
   const config: Env = { ...deps.config };
   const startedAt = new Date();
+  /** This process among the relays on the database: its heartbeat row and its sessions carry it. */
+  const relayId = randomUUID();
   const fingerprint = hostKeyFingerprint(deps.hostKey);
   const registry = new TunnelRegistry();
   const events = new EventEmitter<RelayEventMap>();
   const stats: RelayStats = { requests: 0 };
-  const sessions = new SessionRecorder({ db, logger: logger.child({ part: "sessions" }) });
+  const sessions = new SessionRecorder({ db, logger: logger.child({ part: "sessions" }), relayId });
   const ssh = new SshServer({
     db,
     config,
@@ -114,7 +118,7 @@ export function createRelay(deps: RelayDeps): Relay {
   const heartbeat = new Heartbeat({
     db,
     logger,
-    id: randomUUID(),
+    id: relayId,
     startedAt,
     hostKeyFingerprint: fingerprint,
     registry,
@@ -123,6 +127,23 @@ export function createRelay(deps: RelayDeps): Relay {
   });
 
   const counters = new CounterSaver({ registry, sessions, logger: logger.child({ part: "sessions" }) });
+
+  // Sessions of a relay that died and did not come back as this one (another host, other ports):
+  // closed once its heartbeat is stale. Sessions younger than that may belong to a relay that has
+  // not written its first beat yet.
+  const sweep = new PeriodicTask(
+    () =>
+      sessions
+        .closeAbandoned({ startedBefore: new Date(Date.now() - HEARTBEAT_STALE_MS) })
+        .then(
+          (count) =>
+            count > 0 && logger.info("closed tunnel sessions of a relay that stopped running", { count }),
+        )
+        .catch((error: unknown) =>
+          logger.warn("could not close tunnel sessions of stopped relays", { error: errorText(error) }),
+        ),
+    { intervalMs: HEARTBEAT_STALE_MS },
+  );
 
   const retention = new LogRetention({
     db,
@@ -188,9 +209,20 @@ export function createRelay(deps: RelayDeps): Relay {
     },
 
     async listen() {
-      // Tunnels of a previous process died with it; its open rows would show them as live forever.
+      // Ports first: a start refused because they are taken (Burrow already running) changes
+      // nothing, and the running relay's tunnels stay live in the dashboard.
+      const sshPort = await ssh.listen(config.BURROW_SSH_PORT, config.BURROW_LISTEN_HOST);
+      const { httpPort, httpsPort } = await edge.listen();
+      config.BURROW_SSH_PORT = sshPort;
+      config.BURROW_HTTP_PORT = httpPort;
+      if (httpsPort !== undefined) config.BURROW_HTTPS_PORT = httpsPort;
+      // Tunnels of a previous run of this relay died with it; its open rows would show them as
+      // live forever. Other relays' rows are theirs while they run (see closeAbandoned).
       await sessions
-        .closeAbandoned(startedAt)
+        .closeAbandoned({
+          startedBefore: startedAt,
+          earlierRunOf: { sshPort, httpPort, hostKeyFingerprint: fingerprint },
+        })
         .then(
           (count) => count > 0 && logger.info("closed tunnel sessions left open by the last run", { count }),
         )
@@ -202,15 +234,11 @@ export function createRelay(deps: RelayDeps): Relay {
       await dropStalePendingReplays(db, 60_000).catch((error: unknown) =>
         logger.warn("could not drop edited requests left unsent", { error: errorText(error) }),
       );
-      const sshPort = await ssh.listen(config.BURROW_SSH_PORT, config.BURROW_LISTEN_HOST);
-      const { httpPort, httpsPort } = await edge.listen();
-      config.BURROW_SSH_PORT = sshPort;
-      config.BURROW_HTTP_PORT = httpPort;
-      if (httpsPort !== undefined) config.BURROW_HTTPS_PORT = httpsPort;
       if (control) await control.start();
       else
         logger.warn("no DATABASE_URL for the relay control channel: dashboard disconnects will not reach it");
       heartbeat.start({ sshPort, httpPort });
+      sweep.start();
       counters.start();
       retention.start();
       logger.info("relay listening", { sshPort, httpPort, httpsPort, hostKey: fingerprint });
@@ -220,7 +248,13 @@ export function createRelay(deps: RelayDeps): Relay {
     close() {
       closing ??= (async () => {
         ssh.stopAccepting();
-        await Promise.all([heartbeat.stop(), counters.stop(), retention.stop(), control?.stop()]);
+        await Promise.all([
+          heartbeat.stop(),
+          sweep.stop(),
+          counters.stop(),
+          retention.stop(),
+          control?.stop(),
+        ]);
         // Tunnels stay up while the edge drains, so requests in flight can finish.
         await edge.close();
         ssh.closeConnections("relay_shutdown", messages.relayShutdown);

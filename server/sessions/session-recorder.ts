@@ -1,5 +1,6 @@
-import type { Db } from "../../lib/db.ts";
+import { type Db, Prisma } from "../../lib/db.ts";
 import type { Logger } from "../../lib/logger.ts";
+import { HEARTBEAT_STALE_MS } from "../../lib/relay-heartbeat.ts";
 
 export interface SessionStart {
   name: string;
@@ -21,6 +22,13 @@ export interface LiveCounters extends SessionCounters {
   id: string;
 }
 
+/** What tells one relay from another on a database: where it listens and its host key. */
+export interface RelayIdentity {
+  sshPort: number;
+  httpPort: number;
+  hostKeyFingerprint: string;
+}
+
 interface PendingEnd extends SessionCounters {
   endedAt: Date;
   reason: string;
@@ -39,13 +47,16 @@ const RETRY_INTERVAL_MS = 5_000;
 export class SessionRecorder {
   readonly #db: Db;
   readonly #logger: Logger;
+  /** This relay process's id (its heartbeat row's), stored on every session it starts. */
+  readonly #relayId: string;
   readonly #pending = new Map<string, PendingEnd>();
   #retryTimer: NodeJS.Timeout | undefined;
   #flushing: Promise<void> | undefined;
 
-  constructor(deps: { db: Db; logger: Logger }) {
+  constructor(deps: { db: Db; logger: Logger; relayId: string }) {
     this.#db = deps.db;
     this.#logger = deps.logger;
+    this.#relayId = deps.relayId;
   }
 
   /** Inserts the row and returns its id; throws when the database is unreachable. */
@@ -58,6 +69,7 @@ export class SessionRecorder {
         sshKeyId: session.sshKeyId,
         clientIp: session.clientIp,
         randomName: session.randomName,
+        relayId: this.#relayId,
       },
       select: { id: true },
     });
@@ -140,15 +152,29 @@ export class SessionRecorder {
   }
 
   /**
-   * Closes rows a previous relay process left open (it crashed or was killed): their tunnels died
-   * with it. Only rows started before this relay did are touched.
+   * Closes rows whose relay is gone (it crashed or was killed; a clean stop ends its own rows), so
+   * the dashboard does not show their tunnels as live forever. A relay is gone when its heartbeat
+   * row is missing or stale, and, for `earlierRunOf` (this relay, at start), when the row is an
+   * earlier run of the same relay (same ports and host key) that died less than a stale interval
+   * ago. Rows of other relays still beating on this database are theirs and stay open: a second
+   * relay (or one started by mistake) must not mark their live tunnels offline. Rows started at or
+   * after `startedBefore` are left alone too: their relay may not have written its first beat yet.
    */
-  async closeAbandoned(startedBefore: Date): Promise<number> {
-    const result = await this.#db.tunnelSession.updateMany({
-      where: { endedAt: null, startedAt: { lt: startedBefore } },
-      data: { endedAt: new Date(), endReason: "relay_restart" },
-    });
-    return result.count;
+  async closeAbandoned(options: { startedBefore: Date; earlierRunOf?: RelayIdentity }): Promise<number> {
+    const now = new Date();
+    const freshSince = new Date(now.getTime() - HEARTBEAT_STALE_MS);
+    const me = options.earlierRunOf;
+    const notEarlierRun = me
+      ? Prisma.sql`AND NOT (h.ssh_port = ${me.sshPort} AND h.http_port = ${me.httpPort}
+                            AND h.host_key_fingerprint = ${me.hostKeyFingerprint})`
+      : Prisma.empty;
+    return this.#db.$executeRaw`
+      UPDATE tunnel_sessions s SET ended_at = ${now}, end_reason = 'relay_restart'
+      WHERE s.ended_at IS NULL AND s.started_at < ${options.startedBefore}
+        AND s.relay_id IS DISTINCT FROM ${this.#relayId}
+        AND NOT EXISTS (
+          SELECT 1 FROM relay_heartbeats h
+          WHERE h.id = s.relay_id AND h.seen_at >= ${freshSince} ${notEarlierRun})`;
   }
 
   /** Number of session ends not yet written. */

@@ -37,6 +37,8 @@ let hangUp: TcpServer;
 let secure: SshTunnelClient;
 let secure2: SshTunnelClient;
 let rude: SshTunnelClient;
+let strictApp: LocalApp;
+let strict: SshTunnelClient;
 const certDir = mkdtempSync(join(tmpdir(), "burrow-routing-"));
 
 async function listening<S extends https.Server | TcpServer>(server: S): Promise<number> {
@@ -74,6 +76,16 @@ before(async () => {
   secure2 = await startSshTunnel(relay, "secure2", await listening(httpsApp2));
   hangUp = createTcpServer((socket) => socket.destroy());
   rude = await startSshTunnel(relay, "rude", await listening(hangUp));
+  // A dev server with a host check (Vite's words), and an ordinary 403 on another path.
+  strictApp = await startLocalApp((req, res) => {
+    res.writeHead(403, { "content-type": "text/plain" });
+    res.end(
+      req.url === "/private"
+        ? "Forbidden"
+        : `Blocked request. This host ("${req.headers.host}") is not allowed.\nTo allow this host, add it to \`server.allowedHosts\` in vite.config.js.`,
+    );
+  });
+  strict = await startSshTunnel(relay, "strict", strictApp.port);
 });
 
 after(async () => {
@@ -82,6 +94,8 @@ after(async () => {
   await secure?.stop();
   await secure2?.stop();
   await rude?.stop();
+  await strict?.stop();
+  await strictApp?.close();
   httpsApp?.close();
   httpsApp2?.close();
   plainAgain?.close();
@@ -360,4 +374,23 @@ test("OPTIONS * is answered 501 by the relay and never reaches the app; other me
   );
   assert.equal(statusOf(get), 400);
   assert.equal(appRequests, before);
+});
+
+test("an app whose host check refuses the tunnel's name: the visitor gets its page, the owner is told once what to do", async () => {
+  const hints = () =>
+    relay.traces.get("strict")?.lines.filter((line) => line.includes("refused the host name")) ?? [];
+  const forbidden = await requestEdge(relay, { host: `strict.${TEST_DOMAIN}`, path: "/private" });
+  assert.equal(forbidden.status, 403);
+  assert.deepEqual(hints(), [], "an ordinary 403 is not a host check");
+
+  for (const path of ["/", "/again"]) {
+    const blocked = await requestEdge(relay, { host: `strict.${TEST_DOMAIN}`, path });
+    assert.equal(blocked.status, 403);
+    assert.match(blocked.body, /^Blocked request\. This host \("strict\./, "the app's own page, unchanged");
+  }
+  assert.deepEqual(hints(), [
+    `strict: your app (Vite) refused the host name strict.${TEST_DOMAIN}, so visitors get its error page. ` +
+      "Allow that host in your app, or have Burrow send it Host: localhost (Access & sharing): " +
+      `${relay.config.BURROW_DASHBOARD_URL.replace(/\/+$/, "")}/tunnels/strict/access`,
+  ]);
 });

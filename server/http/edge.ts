@@ -22,6 +22,7 @@ import type { TunnelRegistry } from "../registry.ts";
 import { type AccessGate, publicAccess } from "./access.ts";
 import { createDispatcher, type Dispatch, forwardedFactsOf } from "./dispatch.ts";
 import { answeredByRelay, ExchangeRecorder, LONG_RESPONSE_MS, OPEN_PROGRESS_MS } from "./exchange.ts";
+import { HostRefusalNotices } from "./host-refusal.ts";
 import { httpsRedirectLocation } from "./https-redirect.ts";
 import { readOfflineBody } from "./offline-body.ts";
 import { PAGES } from "./pages.ts";
@@ -157,6 +158,7 @@ export function createHttpEdge(deps: HttpEdgeDeps): HttpEdge {
     keepBudget,
   });
   const recorder = new ExchangeRecorder(logWriter, { logHeaders: config.BURROW_LOG_HEADERS });
+  const proxyDeps = { registry, pools, recorder, hostRefusals: new HostRefusalNotices(config) };
   const progressTimer = setInterval(() => recorder.progress(), deps.openProgressMs ?? OPEN_PROGRESS_MS);
   progressTimer.unref();
   const longResponseMs = deps.longResponseMs ?? LONG_RESPONSE_MS;
@@ -249,15 +251,7 @@ export function createHttpEdge(deps: HttpEdgeDeps): HttpEdge {
         res.end(dispatch.answer.body);
         return;
       case "proxy":
-        proxyRequest(
-          { registry, pools, recorder },
-          req,
-          res,
-          dispatch.exchange,
-          dispatch.tunnel,
-          dispatch.facts,
-          dispatch.edits,
-        );
+        proxyRequest(proxyDeps, req, res, dispatch.exchange, dispatch.tunnel, dispatch.facts, dispatch.edits);
     }
   }
 

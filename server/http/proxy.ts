@@ -11,6 +11,7 @@ import {
   upstreamRequestHeaders,
   visitorResponseHeaders,
 } from "./headers.ts";
+import type { HostRefusalNotices } from "./host-refusal.ts";
 import { type EdgePage, PAGES } from "./pages.ts";
 import { tunnelFailure } from "./tunnel-failure.ts";
 import type { TunnelPools } from "./tunnel-pools.ts";
@@ -22,6 +23,7 @@ export interface ProxyDeps {
   registry: TunnelRegistry;
   pools: TunnelPools;
   recorder: ExchangeRecorder;
+  hostRefusals: HostRefusalNotices;
 }
 
 /** Writes one of the relay's pages unless a response is already under way. */
@@ -83,6 +85,8 @@ export function proxyRequest(
   /** Writes the response head held back until the body starts; false if Node refused it. */
   let writeHeldHead: (() => boolean) | undefined;
   let leaveQueue = () => {};
+  /** The answer is a 400 or 403 whose first chunk may be a dev server's host check (host-refusal.ts). */
+  let refusalPossible = false;
   // A download arrives as 32 KiB SSH packets, a few per read of the tunnel's socket: written to the
   // visitor one syscall per turn instead of one each, it costs the relay ~12 % less CPU per byte and
   // goes ~15 % faster here (bench/compare-streams.ts).
@@ -176,6 +180,7 @@ export function proxyRequest(
       // Interim answers (103 Early Hints, 102 Processing) are not passed on; the final one follows.
       if (status < 200) return;
       answered = true;
+      refusalPossible = (status === 400 || status === 403) && deps.hostRefusals.wanted(tunnel);
       const raw = flattenHeaders(headers);
       exchange.status = status;
       exchange.responseHeaders = raw;
@@ -212,6 +217,10 @@ export function proxyRequest(
       if (writeHeldHead && !takeHeldHead()) return;
       exchange.bytesOut += chunk.length;
       bodies?.response.add(chunk);
+      if (refusalPossible) {
+        refusalPossible = false;
+        deps.hostRefusals.check(tunnel, exchange.status, chunk, facts.host, edits?.host);
+      }
       corkResponse();
       if (!res.write(chunk)) controller.pause();
     },

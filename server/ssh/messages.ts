@@ -66,6 +66,17 @@ export const messages = {
 
   flood: (what: string) => `Burrow: too many ${what} on this connection; disconnected. Connect again.`,
 
+  /** The app's host check refused a visitor (server/http/host-refusal.ts). */
+  hostRefused: (config: Pick<Env, "BURROW_DASHBOARD_URL">, name: string, app: string, host: string) =>
+    `${name}: your app (${app}) refused the host name ${host}, so visitors get its error page. ` +
+    `Allow that host in your app, or have Burrow send it Host: localhost (Access & sharing): ` +
+    `${dashboard(config)}/tunnels/${name}/access`,
+
+  /** The same, with the name already sending Host: localhost. */
+  hostRefusedLocalhost: (name: string, app: string) =>
+    `${name}: your app (${app}) refused Host: localhost, which this name sends it (Access & sharing), ` +
+    "so visitors get its error page. Allow localhost in your app.",
+
   relayShutdown: "The Burrow relay is shutting down; reconnect in a moment.",
 
   channelRefused: "Burrow only serves HTTP tunnels (-R); -L, -D and -W are not available.",

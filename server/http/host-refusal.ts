@@ -1,0 +1,64 @@
+import type { Env } from "../../lib/env.ts";
+import type { Tunnel } from "../registry.ts";
+import { messages } from "../ssh/messages.ts";
+
+/**
+ * Development servers that check the Host header answer a tunnel's visitors with an error page of
+ * their own (README: "Development servers that refuse other host names"). The visitor sees that
+ * page; the tunnel's owner, who is the one who can fix it, would only see "GET / 403" in their
+ * terminal. These are the words each such page says, found in the first chunk of a 400 or 403.
+ */
+const REFUSALS: readonly { app: string; words: RegExp }[] = [
+  // Vite 5.4.12 and later, and what runs on it: Nuxt, SvelteKit, Astro, Angular's ng serve.
+  { app: "Vite", words: /^Blocked request\. This host \(/ },
+  { app: "webpack-dev-server", words: /^Invalid Host(?:\/Origin)? header/ },
+  // Only with DEBUG on; with it off Django says "Bad Request (400)" and nothing more.
+  { app: "Django", words: /<title>DisallowedHost|Invalid HTTP_HOST header/ },
+  { app: "Rails", words: /Blocked hosts?: / },
+];
+
+/** How much of the first chunk is read: Rails writes its words after a few KiB of CSS. */
+const SNIFF_BYTES = 16 * 1024;
+
+/** The development server whose host check wrote this answer (its status, its first body chunk), or null. */
+export function hostRefusalApp(status: number, firstChunk: Buffer): string | null {
+  if (status !== 400 && status !== 403) return null;
+  const text = firstChunk.toString("latin1", 0, Math.min(firstChunk.length, SNIFF_BYTES));
+  return REFUSALS.find((refusal) => refusal.words.test(text))?.app ?? null;
+}
+
+/** Tells a tunnel's owner, in their ssh terminal, once per tunnel, that their app refused the host. */
+export class HostRefusalNotices {
+  readonly #config: Pick<Env, "BURROW_DASHBOARD_URL">;
+  readonly #told = new WeakSet<Tunnel>();
+
+  constructor(config: Pick<Env, "BURROW_DASHBOARD_URL">) {
+    this.#config = config;
+  }
+
+  /** Whether this tunnel's 400 and 403 answers are worth reading: its owner has not been told yet. */
+  wanted(tunnel: Tunnel): boolean {
+    return !this.#told.has(tunnel);
+  }
+
+  /**
+   * Reads an answer's first chunk and tells the owner if it is a host check's refusal. `host` is
+   * the visitor's Host header; `sentHost` the one the app got instead, if the name rewrites it.
+   */
+  check(
+    tunnel: Tunnel,
+    status: number,
+    firstChunk: Buffer,
+    host: string,
+    sentHost: string | undefined,
+  ): void {
+    const app = hostRefusalApp(status, firstChunk);
+    if (!app || this.#told.has(tunnel)) return;
+    this.#told.add(tunnel);
+    tunnel.notify(
+      sentHost
+        ? messages.hostRefusedLocalhost(tunnel.name, app)
+        : messages.hostRefused(this.#config, tunnel.name, app, host),
+    );
+  }
+}

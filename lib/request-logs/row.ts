@@ -10,6 +10,8 @@ export const LOG_USER_AGENT_MAX = 512;
  * Why the relay answered a request itself instead of the tunnel's app. Stored in RequestLog.error.
  * - tunnel_offline: the name is reserved but no client is connected.
  * - local_unreachable: the client is connected but nothing answered on its local port.
+ * - local_not_http: something answered on the local port, but not in HTTP (a database or ssh port
+ *   forwarded by mistake, or a dev server refusing a WebSocket with bare text, as Next.js does).
  * - local_tls: the relay found out on this request that the app answers in HTTPS; the request had
  *   a body already sent, so it was not sent again (the relay uses HTTPS with the app from then on).
  * - tunnel_unresponsive: the client is connected but did not answer at all in time (asleep, offline).
@@ -22,6 +24,7 @@ export const LOG_USER_AGENT_MAX = 512;
 export const REQUEST_LOG_ERRORS = [
   "tunnel_offline",
   "local_unreachable",
+  "local_not_http",
   "local_tls",
   "tunnel_unresponsive",
   "client_aborted",

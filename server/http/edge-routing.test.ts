@@ -39,9 +39,13 @@ let secure2: SshTunnelClient;
 let rude: SshTunnelClient;
 let strictApp: LocalApp;
 let strict: SshTunnelClient;
+let sshLike: TcpServer;
+let wrongPort: SshTunnelClient;
+let nextDev: http.Server;
+let next: SshTunnelClient;
 const certDir = mkdtempSync(join(tmpdir(), "burrow-routing-"));
 
-async function listening<S extends https.Server | TcpServer>(server: S): Promise<number> {
+async function listening<S extends http.Server | TcpServer>(server: S): Promise<number> {
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
   return (server.address() as AddressInfo).port;
 }
@@ -86,6 +90,17 @@ before(async () => {
     );
   });
   strict = await startSshTunnel(relay, "strict", strictApp.port);
+  // The tunnel forwards to an ssh server's port, not a web app's.
+  sshLike = createTcpServer((socket) => {
+    socket.on("error", () => {});
+    socket.end("SSH-2.0-OpenSSH_9.2p1 Debian-2\r\n");
+  });
+  wrongPort = await startSshTunnel(relay, "wrongport", await listening(sshLike));
+  // Next.js's dev server refusing its live-reload socket from an origin not in allowedDevOrigins
+  // (block-cross-site-dev.js: res.end('Unauthorized') on the raw socket).
+  nextDev = http.createServer((_req, res) => res.end("<h1>next page</h1>"));
+  nextDev.on("upgrade", (_req, socket: Duplex) => socket.end("Unauthorized"));
+  next = await startSshTunnel(relay, "nextdev", await listening(nextDev));
 });
 
 after(async () => {
@@ -96,6 +111,10 @@ after(async () => {
   await rude?.stop();
   await strict?.stop();
   await strictApp?.close();
+  await wrongPort?.stop();
+  await next?.stop();
+  sshLike?.close();
+  nextDev?.close();
   httpsApp?.close();
   httpsApp2?.close();
   plainAgain?.close();
@@ -393,4 +412,52 @@ test("an app whose host check refuses the tunnel's name: the visitor gets its pa
       "Allow that host in your app, or have Burrow send it Host: localhost (Access & sharing): " +
       `${relay.config.BURROW_DASHBOARD_URL.replace(/\/+$/, "")}/tunnels/strict/access`,
   ]);
+});
+
+test("a tunnel to a port that does not speak HTTP (an ssh server's) says so, not 'nothing answers'", async () => {
+  const res = await requestEdge(relay, { host: `wrongport.${TEST_DOMAIN}`, path: "/" });
+  assert.equal(res.status, 502);
+  assert.match(res.body, /The app does not answer in HTTP/);
+  await waitFor(
+    async () => (await testDb.db.requestLog.count({ where: { name: "wrongport" } })) === 1,
+    "the row",
+  );
+  const row = await testDb.db.requestLog.findFirstOrThrow({ where: { name: "wrongport" } });
+  assert.equal(row.error, "local_not_http");
+  const lines = relay.traces.get("wrongport")?.lines ?? [];
+  assert.match(
+    lines.join("\n"),
+    /^GET \/ 502 [\d.]+ms \(what answers on the local port does not speak HTTP\)$/,
+  );
+});
+
+test("Next.js dev refusing its live-reload socket from the tunnel's host: the owner is told to add it to allowedDevOrigins, once", async () => {
+  const page = await requestEdge(relay, { host: `nextdev.${TEST_DOMAIN}`, path: "/" });
+  assert.equal(page.status, 200, "its pages load");
+  const hmr = () =>
+    rawExchange(
+      relay.httpPort,
+      `GET /_next/webpack-hmr?id=x HTTP/1.1\r\nHost: nextdev.${TEST_DOMAIN}:8080\r\nOrigin: http://nextdev.${TEST_DOMAIN}:8080\r\n` +
+        "Connection: Upgrade\r\nUpgrade: websocket\r\nSec-WebSocket-Version: 13\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n\r\n",
+    );
+  for (let i = 0; i < 2; i++) {
+    const answer = await hmr();
+    assert.equal(statusOf(answer), 502, answer);
+    assert.match(answer, /The app does not answer in HTTP/);
+  }
+  const hints = relay.traces.get("nextdev")?.lines.filter((line) => line.includes("allowedDevOrigins")) ?? [];
+  assert.deepEqual(hints, [
+    `nextdev: your app (Next.js dev) refused its live-reload connection from nextdev.${TEST_DOMAIN}: add ` +
+      `allowedDevOrigins: ['nextdev.${TEST_DOMAIN}'] to next.config.js and restart next dev. Until then pages ` +
+      "through the tunnel do not reload on save, and may not respond to clicks.",
+  ]);
+  await waitFor(
+    async () => (await testDb.db.requestLog.count({ where: { name: "nextdev", upgrade: true } })) === 2,
+    "the rows",
+  );
+  const rows = await testDb.db.requestLog.findMany({ where: { name: "nextdev", upgrade: true } });
+  assert.deepEqual(
+    rows.map((row) => row.error),
+    ["local_not_http", "local_not_http"],
+  );
 });

@@ -294,7 +294,7 @@ export function createHttpEdge(deps: HttpEdgeDeps): HttpEdge {
         return;
       case "proxy":
         void proxyUpgrade(
-          { registry, pools, recorder },
+          proxyDeps,
           req,
           socket,
           head,

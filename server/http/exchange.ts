@@ -152,6 +152,7 @@ const CLIENT_CLOSED_STATUS = 499;
 
 const NOTE: Partial<Record<RequestLogError, string>> = {
   local_unreachable: "nothing answers on the local port",
+  local_not_http: "what answers on the local port does not speak HTTP",
   local_tls: "your app answers in HTTPS; HTTPS from now on, this request must be sent again",
   tunnel_unresponsive: "your ssh client did not answer in time",
   upstream_aborted: "response cut short",

@@ -17,6 +17,20 @@ const REFUSALS: readonly { app: string; words: RegExp }[] = [
   { app: "Rails", words: /Blocked hosts?: / },
 ];
 
+/**
+ * Next.js's dev server checks the Origin of requests for its own resources and of its live-reload
+ * WebSocket against allowedDevOrigins (localhost only by default): a refused upgrade gets the bare
+ * word "Unauthorized", not an HTTP answer, and the page through the tunnel never goes live.
+ */
+function isNextDevRefusal(path: string, error: Error): boolean {
+  const raw = (error as Error & { rawPacket?: Buffer }).rawPacket;
+  return (
+    (path.includes("/_next") || path.includes("/__nextjs")) &&
+    raw instanceof Buffer &&
+    raw.subarray(0, 12).toString("latin1") === "Unauthorized"
+  );
+}
+
 /** How much of the first chunk is read: Rails writes its words after a few KiB of CSS. */
 const SNIFF_BYTES = 16 * 1024;
 
@@ -60,5 +74,16 @@ export class HostRefusalNotices {
         ? messages.hostRefusedLocalhost(tunnel.name, app)
         : messages.hostRefused(this.#config, tunnel.name, app, host),
     );
+  }
+
+  /**
+   * Reads why an upgrade's answer was not HTTP (`error`: Node's parse error, which carries the
+   * bytes) and tells the owner if it was Next.js refusing the visitor's origin. `host` is the
+   * visitor's Host header: the browser's Origin, which Next checks, names the same host.
+   */
+  checkUpgrade(tunnel: Tunnel, path: string, error: Error, host: string): void {
+    if (this.#told.has(tunnel) || !isNextDevRefusal(path, error)) return;
+    this.#told.add(tunnel);
+    tunnel.notify(messages.nextDevOriginRefused(tunnel.name, host.replace(/:\d+$/, "")));
   }
 }

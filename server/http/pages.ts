@@ -109,6 +109,12 @@ export const PAGES = {
     "The tunnel is up but nothing answers on the local port it forwards to. " +
       "If this is your tunnel, check that your app is running.",
   ),
+  localNotHttp: renderPage(
+    502,
+    "The app does not answer in HTTP",
+    "The tunnel is up, but what answers on its local port does not speak HTTP. " +
+      "If this is your tunnel, check that it forwards to your web app's port.",
+  ),
   localTls: renderPage(
     502,
     "The app answers in HTTPS",

@@ -13,7 +13,7 @@ import {
 } from "./headers.ts";
 import type { HostRefusalNotices } from "./host-refusal.ts";
 import { type EdgePage, PAGES } from "./pages.ts";
-import { tunnelFailure } from "./tunnel-failure.ts";
+import { LOCAL_NOT_HTTP, tunnelFailure } from "./tunnel-failure.ts";
 import type { TunnelPools } from "./tunnel-pools.ts";
 
 const LOCAL_TLS = { error: "local_tls", page: PAGES.localTls } as const;
@@ -129,18 +129,17 @@ export function proxyRequest(
     }
     writeHeldHead = undefined;
     const failure = tunnelFailure(deps.registry, tunnel, cause);
-    // The app took the connection and closed it without a word: an HTTPS dev server does that to
-    // plain HTTP. If that is it, the pool uses HTTPS with the app from now on, and the request,
-    // which the app never read as HTTP, goes again, unless its body has already been streamed.
-    if (
-      failure.error === "local_unreachable" &&
-      !answered &&
-      !pool.appTls &&
-      cause instanceof Error &&
-      isConnectionClosed(cause)
-    ) {
-      void pool.noticeTls(visitor).then((tls) => {
-        if (!tls) answerFailure(failure);
+    // The app took the connection and closed it without a word, or answered with bytes that are
+    // not HTTP: an HTTPS dev server does either to plain HTTP (a TLS alert is the second). If that
+    // is it, the pool uses HTTPS with the app from now on, and the request, which the app never
+    // read as HTTP, goes again, unless its body has already been streamed.
+    const closedOrNotHttp =
+      (failure.error === "local_unreachable" && cause instanceof Error && isConnectionClosed(cause)) ||
+      failure.error === "local_not_http";
+    if (closedOrNotHttp && !answered && !pool.appTls) {
+      void pool.probe(visitor).then((speaks) => {
+        if (speaks === "other") answerFailure(LOCAL_NOT_HTTP);
+        else if (speaks !== "tls") answerFailure(failure);
         else if (hasBody) answerFailure(LOCAL_TLS);
         else if (!res.destroyed) leaveQueue = pool.dispatch(visitor, options, handler, busy);
       });

@@ -33,22 +33,39 @@ export function startTls(stream: Duplex, timeoutMs = TLS_HANDSHAKE_MS): Promise<
 }
 
 /**
- * Whether the app behind a fresh stream speaks TLS: a handshake over it completes. Asked after the
- * app closed a connection without answering a plain HTTP request, which is what a dev server
- * started with HTTPS does (Node's https server, Vite, Next with --experimental-https send nothing
- * back).
+ * What a probe found the app to speak (probeApp):
+ * - "tls": a TLS handshake completed;
+ * - "other": it sent bytes that are neither TLS nor HTTP (an SSH server's banner, a database's
+ *   greeting): the tunnel forwards to a port that is not a web app's;
+ * - "unknown": neither (it closed without a word, or answered in HTTP).
  */
-export async function speaksTls(open: () => Promise<Duplex>, timeoutMs = 2_000): Promise<boolean> {
+export type AppSpeaks = "tls" | "other" | "unknown";
+
+/** A TLS record of type handshake (22) or alert (21): the first byte a TLS server sends. */
+const TLS_FIRST_BYTES = new Set([0x15, 0x16]);
+
+/**
+ * What the app behind a fresh stream speaks, asked after it closed a connection without an HTTP
+ * answer: a dev server started with HTTPS does that to plain HTTP (Node's https server, Vite, Next
+ * with --experimental-https send nothing back), and so, after its greeting, does a server of
+ * another protocol. A TLS handshake is tried; the first bytes the app sent tell the rest.
+ */
+export async function probeApp(open: () => Promise<Duplex>, timeoutMs = 2_000): Promise<AppSpeaks> {
   let stream: Duplex;
   try {
     stream = await open();
   } catch {
-    return false;
+    return "unknown";
   }
+  let first: Buffer | undefined;
+  stream.on("data", (chunk: Buffer) => {
+    first ??= chunk;
+  });
   try {
     (await startTls(stream, timeoutMs)).destroy();
-    return true;
+    return "tls";
   } catch {
-    return false;
+    if (!first || first.length === 0 || TLS_FIRST_BYTES.has(first[0]!)) return "unknown";
+    return first.subarray(0, 5).toString("latin1") === "HTTP/" ? "unknown" : "other";
   }
 }

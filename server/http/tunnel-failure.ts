@@ -2,10 +2,14 @@ import type { RequestLogError } from "../../lib/request-logs/row.ts";
 import { isUnresponsiveTunnel, type Tunnel, type TunnelRegistry } from "../registry.ts";
 import { type EdgePage, PAGES } from "./pages.ts";
 
+/** What answered on the local port did not speak HTTP (see isNotHttp, probeApp). */
+export const LOCAL_NOT_HTTP = { error: "local_not_http", page: PAGES.localNotHttp } as const;
+
 /**
  * Why the tunnel's app did not answer, for the log and the visitor's page: the tunnel went away
- * meanwhile (offline), its SSH client never answered (not responding), or nothing answered on
- * the local port. One answer for requests, upgrades and replays alike.
+ * meanwhile (offline), its SSH client never answered (not responding), what answered on the local
+ * port did not speak HTTP, or nothing answered there. One answer for requests, upgrades and
+ * replays alike.
  */
 export function tunnelFailure(
   registry: TunnelRegistry,
@@ -14,5 +18,16 @@ export function tunnelFailure(
 ): { error: RequestLogError; page: EdgePage } {
   if (registry.get(tunnel.name) !== tunnel) return { error: "tunnel_offline", page: PAGES.tunnelOffline };
   if (isUnresponsiveTunnel(cause)) return { error: "tunnel_unresponsive", page: PAGES.tunnelUnresponsive };
+  if (isNotHttp(cause)) return LOCAL_NOT_HTTP;
   return { error: "local_unreachable", page: PAGES.localUnreachable };
+}
+
+/**
+ * The app's answer could not be read as HTTP: undici's HTTPParserError (requests), Node's HPE_*
+ * parse errors (upgrades, whose answer Node's client reads).
+ */
+export function isNotHttp(cause: unknown): cause is Error {
+  if (!(cause instanceof Error)) return false;
+  const code = (cause as NodeJS.ErrnoException).code;
+  return cause.name === "HTTPParserError" || (typeof code === "string" && code.startsWith("HPE_"));
 }

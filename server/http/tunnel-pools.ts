@@ -4,7 +4,7 @@ import type { Duplex } from "node:stream";
 import type { Dispatcher, Pool as UndiciPool } from "undici";
 import type { Tunnel, TunnelRegistry } from "../registry.ts";
 import { endWhenRead } from "./end-when-read.ts";
-import { speaksTls, startTls } from "./tls-probe.ts";
+import { type AppSpeaks, probeApp, startTls } from "./tls-probe.ts";
 
 // The pool alone, typed by the package's own declarations: undici's index also loads fetch,
 // WebSocket, caches and mocks, which the relay never uses (about 7 MiB of RSS).
@@ -120,9 +120,9 @@ export class TunnelPool {
     });
   }
 
-  /** The app answers in HTTPS: every stream to it carries TLS (see noticeTls). */
+  /** The app answers in HTTPS: every stream to it carries TLS (see probe). */
   #appTls = false;
-  #tlsVerdict: { at: number; answer: Promise<boolean> } | undefined;
+  #tlsVerdict: { at: number; answer: Promise<AppSpeaks> } | undefined;
 
   get appTls(): boolean {
     return this.#appTls;
@@ -150,23 +150,23 @@ export class TunnelPool {
   }
 
   /**
-   * Called when the app closed a connection without answering: probes (on a channel of its own)
-   * whether it speaks HTTPS and, if so, uses HTTPS with it from now on. Concurrent callers share
-   * one probe; a "no" is kept for TLS_VERDICT_MS.
+   * Called when the app closed a connection without an HTTP answer: probes (on a channel of its
+   * own) what it speaks (probeApp) and, if it is HTTPS, uses HTTPS with it from now on. Concurrent
+   * callers share one probe; any other verdict is kept for TLS_VERDICT_MS.
    */
-  noticeTls(visitor: Visitor): Promise<boolean> {
-    if (this.#appTls) return Promise.resolve(true);
+  probe(visitor: Visitor): Promise<AppSpeaks> {
+    if (this.#appTls) return Promise.resolve("tls");
     const now = performance.now();
     if (!this.#tlsVerdict || now - this.#tlsVerdict.at > TLS_VERDICT_MS) {
-      const answer = speaksTls(() => this.tunnel.openStream(visitor)).then((tls) => {
-        if (tls && !this.#appTls) {
+      const answer = probeApp(() => this.tunnel.openStream(visitor)).then((speaks) => {
+        if (speaks === "tls" && !this.#appTls) {
           this.#appTls = true;
           this.#onTlsChange?.(true);
           this.tunnel.notify(
             `${this.tunnel.name}: your app answers in HTTPS; the relay talks HTTPS to it from now on (its certificate is not checked).`,
           );
         }
-        return tls;
+        return speaks;
       });
       this.#tlsVerdict = { at: now, answer };
     }

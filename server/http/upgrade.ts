@@ -1,5 +1,6 @@
 import http from "node:http";
 import type { Duplex } from "node:stream";
+import type { RequestLogError } from "../../lib/request-logs/row.ts";
 import type { Tunnel, TunnelRegistry } from "../registry.ts";
 import { answeredByRelay, type Exchange, type ExchangeRecorder } from "./exchange.ts";
 import {
@@ -8,8 +9,10 @@ import {
   upstreamRequestHeaders,
   visitorResponseHeaders,
 } from "./headers.ts";
+import type { HostRefusalNotices } from "./host-refusal.ts";
 import { type EdgePage, rawResponse } from "./pages.ts";
-import { tunnelFailure } from "./tunnel-failure.ts";
+import type { AppSpeaks } from "./tls-probe.ts";
+import { isNotHttp, LOCAL_NOT_HTTP, tunnelFailure } from "./tunnel-failure.ts";
 import type { TunnelPools } from "./tunnel-pools.ts";
 
 /** What proxyUpgrade needs from the edge. */
@@ -17,6 +20,7 @@ export interface UpgradeDeps {
   registry: TunnelRegistry;
   pools: TunnelPools;
   recorder: ExchangeRecorder;
+  hostRefusals: HostRefusalNotices;
 }
 
 /** After one side of an upgraded connection closed, how long the other may take to finish. */
@@ -59,14 +63,20 @@ export async function proxyUpgrade(
 
   const pool = deps.pools.poolFor(tunnel);
   const visitor = { ip: facts.clientIp, port: req.socket.remotePort ?? 0 };
-  // An app that hangs up before answering may be an HTTPS dev server (proxy.ts does the same):
-  // once that is known, the upgrade goes again, in TLS.
-  const failed = () => {
+  // An app that hangs up before answering, or answers with bytes that are not HTTP (a TLS alert),
+  // may be an HTTPS dev server (proxy.ts does the same): once that is known, the upgrade goes
+  // again, in TLS. `cause`: why the answer failed.
+  const failed = (cause: Error) => {
     if (socket.destroyed) return;
-    if (pool.appTls) return answerFailure(deps, socket, exchange, tunnel);
-    void pool.noticeTls(visitor).then((tls) => {
-      if (tls && !socket.destroyed) void attempt();
-      else answerFailure(deps, socket, exchange, tunnel);
+    const answer = (speaks: AppSpeaks) => {
+      if (isNotHttp(cause)) deps.hostRefusals.checkUpgrade(tunnel, exchange.path, cause, facts.host);
+      const failure = speaks === "other" ? LOCAL_NOT_HTTP : tunnelFailure(deps.registry, tunnel, cause);
+      answerFailure(socket, exchange, failure);
+    };
+    if (pool.appTls) return answer("tls");
+    void pool.probe(visitor).then((speaks) => {
+      if (speaks === "tls" && !socket.destroyed) void attempt();
+      else answer(speaks);
     });
   };
   const attempt = async () => {
@@ -74,7 +84,7 @@ export async function proxyUpgrade(
     try {
       channel = await pool.openAppStream(visitor);
     } catch (error) {
-      answerFailure(deps, socket, exchange, tunnel, error);
+      answerFailure(socket, exchange, tunnelFailure(deps.registry, tunnel, error));
       return;
     }
     if (socket.destroyed) {
@@ -155,8 +165,8 @@ export async function proxyUpgrade(
       socket.off("close", onVisitorGoneEarly);
       channel.destroy();
       // "socket hang up": the app closed the connection before answering.
-      if (error.code === "ECONNRESET") failed();
-      else answerFailure(deps, socket, exchange, tunnel);
+      if (error.code === "ECONNRESET" || isNotHttp(error)) failed(error);
+      else answerFailure(socket, exchange, tunnelFailure(deps.registry, tunnel, undefined));
     });
     upstream.end();
   };
@@ -164,13 +174,10 @@ export async function proxyUpgrade(
 }
 
 function answerFailure(
-  deps: UpgradeDeps,
   socket: Duplex,
   exchange: Exchange,
-  tunnel: Tunnel,
-  cause?: unknown,
+  { error, page }: { error: RequestLogError; page: EdgePage },
 ): void {
-  const { error, page } = tunnelFailure(deps.registry, tunnel, cause);
   exchange.error = error;
   answeredByRelay(exchange, page);
   sendRawPage(socket, page);

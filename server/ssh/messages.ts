@@ -77,6 +77,12 @@ export const messages = {
     `${name}: your app (${app}) refused Host: localhost, which this name sends it (Access & sharing), ` +
     "so visitors get its error page. Allow localhost in your app.",
 
+  /** Next.js's dev server refused its live-reload WebSocket from the tunnel's host (allowedDevOrigins). */
+  nextDevOriginRefused: (name: string, host: string) =>
+    `${name}: your app (Next.js dev) refused its live-reload connection from ${host}: add ` +
+    `allowedDevOrigins: ['${host}'] to next.config.js and restart next dev. Until then pages ` +
+    "through the tunnel do not reload on save, and may not respond to clicks.",
+
   relayShutdown: "The Burrow relay is shutting down; reconnect in a moment.",
 
   channelRefused: "Burrow only serves HTTP tunnels (-R); -L, -D and -W are not available.",

@@ -38,7 +38,7 @@ export function AppHostForm({
       value: "LOCALHOST",
       label: "localhost",
       description:
-        "For development servers that refuse other host names (Vite, webpack, Django, Rails). Your app still gets the public address in X-Forwarded-Host.",
+        "For a Vite dev server (or what runs on it: Nuxt, SvelteKit, Astro) that refuses other host names. Your app still gets the public address in X-Forwarded-Host.",
     },
   ];
 

@@ -409,8 +409,9 @@ test("an app whose host check refuses the tunnel's name: the visitor gets its pa
   }
   assert.deepEqual(hints(), [
     `strict: your app (Vite) refused the host name strict.${TEST_DOMAIN}, so visitors get its error page. ` +
-      "Allow that host in your app, or have Burrow send it Host: localhost (Access & sharing): " +
-      `${relay.config.BURROW_DASHBOARD_URL.replace(/\/+$/, "")}/tunnels/strict/access`,
+      `To let it in, add server.allowedHosts: ['strict.${TEST_DOMAIN}'] to vite.config.js, or have ` +
+      "Burrow send it Host: localhost (Access & sharing): " +
+      `${relay.config.BURROW_DASHBOARD_URL.replace(/\/+$/, "")}/tunnels/strict/access.`,
   ]);
 });
 

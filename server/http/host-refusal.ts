@@ -2,19 +2,55 @@ import type { Env } from "../../lib/env.ts";
 import type { Tunnel } from "../registry.ts";
 import { messages } from "../ssh/messages.ts";
 
+/** A development server's host check, as the relay recognises it and tells its owner to fix it. */
+export interface HostCheck {
+  app: string;
+  /** What its refusal page says, found in the first chunk of a 400 or 403. */
+  words: RegExp;
+  /** The change to the app that lets the host in (`host` without its port). */
+  allow: (host: string) => string;
+  /**
+   * Whether the name's Host: localhost setting is a full fix too. Not where the app also checks
+   * the Origin (webpack-dev-server's live reload) or X-Forwarded-Host (Rails), which still name
+   * the public host.
+   */
+  localhostWorks: boolean;
+}
+
 /**
  * Development servers that check the Host header answer a tunnel's visitors with an error page of
  * their own (README: "Development servers that refuse other host names"). The visitor sees that
  * page; the tunnel's owner, who is the one who can fix it, would only see "GET / 403" in their
- * terminal. These are the words each such page says, found in the first chunk of a 400 or 403.
+ * terminal.
  */
-const REFUSALS: readonly { app: string; words: RegExp }[] = [
+const HOST_CHECKS: readonly HostCheck[] = [
   // Vite 5.4.12 and later, and what runs on it: Nuxt, SvelteKit, Astro, Angular's ng serve.
-  { app: "Vite", words: /^Blocked request\. This host \(/ },
-  { app: "webpack-dev-server", words: /^Invalid Host(?:\/Origin)? header/ },
-  // Only with DEBUG on; with it off Django says "Bad Request (400)" and nothing more.
-  { app: "Django", words: /<title>DisallowedHost|Invalid HTTP_HOST header/ },
-  { app: "Rails", words: /Blocked hosts?: / },
+  {
+    app: "Vite",
+    words: /^Blocked request\. This host \(/,
+    allow: (host) => `add server.allowedHosts: ['${host}'] to vite.config.js`,
+    localhostWorks: true,
+  },
+  {
+    app: "webpack-dev-server",
+    words: /^Invalid Host(?:\/Origin)? header/,
+    allow: (host) => `add devServer.allowedHosts: ['${host}'] to webpack.config.js`,
+    localhostWorks: false,
+  },
+  // Only with DEBUG on; with it off Django says "Bad Request (400)" and nothing more. Host:
+  // localhost gets its pages through, but its CSRF check then refuses forms from the public origin.
+  {
+    app: "Django",
+    words: /<title>DisallowedHost|Invalid HTTP_HOST header/,
+    allow: (host) => `add '${host}' to ALLOWED_HOSTS in settings.py`,
+    localhostWorks: false,
+  },
+  {
+    app: "Rails",
+    words: /Blocked hosts?: /,
+    allow: (host) => `add config.hosts << "${host}" to config/environments/development.rb`,
+    localhostWorks: false,
+  },
 ];
 
 /**
@@ -34,11 +70,16 @@ function isNextDevRefusal(path: string, error: Error): boolean {
 /** How much of the first chunk is read: Rails writes its words after a few KiB of CSS. */
 const SNIFF_BYTES = 16 * 1024;
 
-/** The development server whose host check wrote this answer (its status, its first body chunk), or null. */
-export function hostRefusalApp(status: number, firstChunk: Buffer): string | null {
+/** The development server's host check that wrote this answer (its status, its first body chunk), or null. */
+export function hostCheckOf(status: number, firstChunk: Buffer): HostCheck | null {
   if (status !== 400 && status !== 403) return null;
   const text = firstChunk.toString("latin1", 0, Math.min(firstChunk.length, SNIFF_BYTES));
-  return REFUSALS.find((refusal) => refusal.words.test(text))?.app ?? null;
+  return HOST_CHECKS.find((check) => check.words.test(text)) ?? null;
+}
+
+/** A Host header's host name: what the apps' allowed-host lists take. */
+function withoutPort(host: string): string {
+  return host.replace(/:\d+$/, "");
 }
 
 /** Tells a tunnel's owner, in their ssh terminal, once per tunnel, that their app refused the host. */
@@ -66,13 +107,14 @@ export class HostRefusalNotices {
     host: string,
     sentHost: string | undefined,
   ): void {
-    const app = hostRefusalApp(status, firstChunk);
-    if (!app || this.#told.has(tunnel)) return;
+    const check = hostCheckOf(status, firstChunk);
+    if (!check || this.#told.has(tunnel)) return;
     this.#told.add(tunnel);
+    const hostname = withoutPort(host);
     tunnel.notify(
       sentHost
-        ? messages.hostRefusedLocalhost(tunnel.name, app)
-        : messages.hostRefused(this.#config, tunnel.name, app, host),
+        ? messages.hostRefusedLocalhost(tunnel.name, check.app, check.allow(hostname))
+        : messages.hostRefused(this.#config, tunnel.name, check, hostname),
     );
   }
 
@@ -84,6 +126,6 @@ export class HostRefusalNotices {
   checkUpgrade(tunnel: Tunnel, path: string, error: Error, host: string): void {
     if (this.#told.has(tunnel) || !isNextDevRefusal(path, error)) return;
     this.#told.add(tunnel);
-    tunnel.notify(messages.nextDevOriginRefused(tunnel.name, host.replace(/:\d+$/, "")));
+    tunnel.notify(messages.nextDevOriginRefused(tunnel.name, withoutPort(host)));
   }
 }

@@ -1,4 +1,5 @@
 import type { Env } from "../../lib/env.ts";
+import type { HostCheck } from "../http/host-refusal.ts";
 
 /**
  * Every sentence the relay shows an SSH user, in one place so wording stays consistent and tests can
@@ -67,15 +68,18 @@ export const messages = {
   flood: (what: string) => `Burrow: too many ${what} on this connection; disconnected. Connect again.`,
 
   /** The app's host check refused a visitor (server/http/host-refusal.ts). */
-  hostRefused: (config: Pick<Env, "BURROW_DASHBOARD_URL">, name: string, app: string, host: string) =>
-    `${name}: your app (${app}) refused the host name ${host}, so visitors get its error page. ` +
-    `Allow that host in your app, or have Burrow send it Host: localhost (Access & sharing): ` +
-    `${dashboard(config)}/tunnels/${name}/access`,
+  hostRefused: (config: Pick<Env, "BURROW_DASHBOARD_URL">, name: string, check: HostCheck, host: string) =>
+    `${name}: your app (${check.app}) refused the host name ${host}, so visitors get its error page. ` +
+    `To let it in, ${check.allow(host)}` +
+    (check.localhostWorks
+      ? `, or have Burrow send it Host: localhost (Access & sharing): ${dashboard(config)}/tunnels/${name}/access`
+      : "") +
+    ".",
 
-  /** The same, with the name already sending Host: localhost. */
-  hostRefusedLocalhost: (name: string, app: string) =>
-    `${name}: your app (${app}) refused Host: localhost, which this name sends it (Access & sharing), ` +
-    "so visitors get its error page. Allow localhost in your app.",
+  /** The same, with the name already sending Host: localhost (the app checks more than Host). */
+  hostRefusedLocalhost: (name: string, app: string, allow: string) =>
+    `${name}: your app (${app}) refused this tunnel's visitors although Burrow sends it Host: localhost, ` +
+    `so they get its error page. To let them in, ${allow}.`,
 
   /** Next.js's dev server refused its live-reload WebSocket from the tunnel's host (allowedDevOrigins). */
   nextDevOriginRefused: (name: string, host: string) =>

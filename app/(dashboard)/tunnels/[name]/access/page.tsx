@@ -86,7 +86,7 @@ export default async function TunnelAccessPage({ params }: Props) {
           <Card>
             <CardHeader
               title="Your app"
-              description="If your app answers 'Blocked request', 'Invalid Host header' or 'DisallowedHost' through the tunnel, send it localhost."
+              description="If your Vite dev server answers 'Blocked request' through the tunnel, send it localhost. Other dev servers (webpack, Django, Rails) also check the Origin or X-Forwarded-Host: allow the tunnel's host in their settings instead."
             />
             <CardBody>
               <AppHostForm

@@ -67,7 +67,7 @@ async function findTestFiles(dir: string): Promise<string[]> {
     if (entry.name === "node_modules" || entry.name === "generated" || entry.name.startsWith(".")) continue;
     const path = join(dir, entry.name);
     if (entry.isDirectory()) out.push(...(await findTestFiles(path)));
-    else if (entry.name.endsWith(".test.ts")) out.push(relative(root, path));
+    else if (/\.test\.tsx?$/.test(entry.name)) out.push(relative(root, path));
   }
   return out.sort();
 }
@@ -77,7 +77,7 @@ async function runNodeTests(env: NodeJS.ProcessEnv, tapFile: string): Promise<Co
     ? explicitFiles
     : (
         await Promise.all(
-          ["lib", "server", "scripts", "bench"].map((d) =>
+          ["lib", "server", "components", "scripts", "bench"].map((d) =>
             existsSync(join(root, d)) ? findTestFiles(join(root, d)) : [],
           ),
         )

@@ -4,7 +4,8 @@ import { createLogger } from "../lib/logger.ts";
 import { HEARTBEAT_STALE_MS } from "../lib/relay-heartbeat.ts";
 import { createTestDatabase } from "../lib/testing/db.ts";
 import { Heartbeat } from "./heartbeat.ts";
-import { TunnelRegistry } from "./registry.ts";
+import { type Tunnel, TunnelRegistry } from "./registry.ts";
+import { SessionRecorder } from "./sessions/session-recorder.ts";
 
 const database = await createTestDatabase("heartbeat");
 const { db } = database;
@@ -81,3 +82,53 @@ async function waitFor(check: () => Promise<boolean>, what: string): Promise<voi
     await new Promise((resolve) => setTimeout(resolve, 20));
   }
 }
+
+test("a beat reopens this relay's live sessions that another relay closed while this one could not beat", async () => {
+  const user = await db.user.create({ data: { email: "beats@example.com", passwordHash: "x" } });
+  const swept = await db.tunnelSession.create({
+    data: {
+      name: "survivor",
+      userId: user.id,
+      clientIp: "127.0.0.1",
+      relayId: "this-relay",
+      endedAt: new Date(),
+      endReason: "relay_restart",
+    },
+  });
+  const registry = new TunnelRegistry();
+  const live: Tunnel = {
+    name: "survivor",
+    sessionId: swept.id,
+    userId: user.id,
+    reservationId: null,
+    clientIp: "127.0.0.1",
+    startedAt: new Date(),
+    target: "port 80",
+    openStream: () => Promise.reject(new Error("not used")),
+    notify: () => {},
+    recordRequest: () => {},
+    close: () => {},
+  };
+  registry.add(live);
+  const logger = createLogger({ silent: true });
+  const beat = new Heartbeat({
+    db,
+    logger,
+    id: "this-relay",
+    startedAt: new Date(),
+    hostKeyFingerprint: KEY,
+    registry,
+    stats: { requests: 0 },
+    droppedLogs: () => 0,
+    sessions: new SessionRecorder({ db, logger, relayId: "this-relay" }),
+  });
+  try {
+    await beat.beat();
+    const row = await db.tunnelSession.findUniqueOrThrow({ where: { id: swept.id } });
+    assert.equal(row.endedAt, null, "open again: its tunnel is live");
+    assert.equal(row.endReason, null);
+  } finally {
+    await beat.stop();
+    await db.relayHeartbeat.deleteMany();
+  }
+});

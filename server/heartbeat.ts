@@ -3,7 +3,7 @@ import type { Logger } from "../lib/logger.ts";
 import { HEARTBEAT_INTERVAL_MS, HEARTBEAT_STALE_MS } from "../lib/relay-heartbeat.ts";
 import { PeriodicTask } from "./periodic-task.ts";
 import type { TunnelRegistry } from "./registry.ts";
-import { errorText } from "./sessions/session-recorder.ts";
+import { errorText, type SessionRecorder } from "./sessions/session-recorder.ts";
 import type { RelayStats } from "./ssh/ssh-tunnel.ts";
 import { withTimeout } from "./ssh/with-timeout.ts";
 
@@ -21,6 +21,8 @@ export interface HeartbeatOptions {
   stats: RelayStats;
   /** Request log rows dropped so far (0 when the log writer cannot tell). */
   droppedLogs: () => number;
+  /** Reopens this relay's live sessions another relay closed while this one could not beat. */
+  sessions?: Pick<SessionRecorder, "reopenLive">;
 }
 
 /**
@@ -31,7 +33,9 @@ export interface HeartbeatOptions {
  * The page shows every row of the last day, so rows of relays that are gone for good must not pile
  * up as "down" (before, each restart of `npm start` left one): a clean stop deletes the relay's own
  * row, and each beat deletes the stale rows of earlier runs of this relay (same ports and host key;
- * a peer relay with the same identity elsewhere still beats, so its row is never stale).
+ * a peer relay with the same identity elsewhere still beats, so its row is never stale). A relay
+ * whose beats stopped for a while (its database connection down) may have had its live sessions
+ * closed by another relay's sweep (closeAbandoned); each beat opens those again.
  */
 export class Heartbeat {
   readonly #options: HeartbeatOptions;
@@ -102,6 +106,16 @@ export class Heartbeat {
           seenAt: { lt: new Date(now.getTime() - HEARTBEAT_STALE_MS) },
         },
       });
+      // Beating again after beats were missed: another relay may have taken this one for gone.
+      const reopened = await o.sessions?.reopenLive(o.registry.list().map((tunnel) => tunnel.sessionId));
+      if (reopened) {
+        o.logger.info(
+          "tunnel sessions closed by another relay while this one could not beat are open again",
+          {
+            count: reopened,
+          },
+        );
+      }
     } catch (error) {
       o.logger.warn("relay heartbeat not written", { error: errorText(error) });
     }

@@ -124,6 +124,7 @@ export function createRelay(deps: RelayDeps): Relay {
     registry,
     stats,
     droppedLogs: () => edge.logWriter?.stats().dropped ?? 0,
+    sessions,
   });
 
   const counters = new CounterSaver({ registry, sessions, logger: logger.child({ part: "sessions" }) });

@@ -3,6 +3,7 @@
 import type { LiveTunnelRow } from "@/lib/web/admin";
 import { formatBytes, formatCount } from "@/lib/web/format";
 import { useLiveJson } from "../hooks/use-live-json";
+import { cn } from "../ui/cn";
 import { ConfirmAction, type ConfirmableAction } from "../ui/confirm-action";
 import { type Column, DataTable } from "../ui/data-table";
 import { EmptyState } from "../ui/empty-state";
@@ -27,7 +28,8 @@ export function LiveTunnelsTable({
   const { data, stale } = useLiveJson<LiveTunnelRow[]>("/api/admin/tunnels", initial, 3000);
   return (
     <div>
-      <p aria-live="polite" className="mb-2 min-h-4 text-xs text-amber-700">
+      {/* Empty (no height) until the list stops updating: the live region must exist before it speaks. */}
+      <p aria-live="polite" className={cn("text-xs text-amber-700", stale && "mb-2")}>
         {stale ? "Not updating: retrying…" : ""}
       </p>
       {data.length === 0 ? (

@@ -68,3 +68,35 @@ test("closing abandoned sessions ends those of gone relays and keeps those of re
   assert.equal(ended.endReason, "relay_restart");
   assert.ok(ended.endedAt);
 });
+
+test("a live session another relay took for abandoned is opened again by its relay; real ends are kept, and replace a sweep's", async () => {
+  const recorder = new SessionRecorder({ db, logger: createLogger({ silent: true }), relayId: "alive" });
+  const end = (id: string, endReason: string) =>
+    db.tunnelSession.update({ where: { id }, data: { endedAt: new Date(), endReason } });
+  const swept = await session("swept", "alive");
+  const closed = await session("closed", "alive");
+  const others = await session("others", "another-relay");
+  await end(swept, "relay_restart");
+  await end(closed, "client_closed");
+  await end(others, "relay_restart");
+
+  assert.equal(await recorder.reopenLive([swept, closed, others]), 1);
+  const reason = async (id: string) => {
+    const row = await db.tunnelSession.findUniqueOrThrow({ where: { id } });
+    return row.endedAt ? row.endReason : "open";
+  };
+  assert.equal(await reason(swept), "open");
+  assert.equal(await reason(closed), "client_closed", "a real end is never undone");
+  assert.equal(
+    await reason(others),
+    "relay_restart",
+    "another relay's session is not this relay's to reopen",
+  );
+
+  // The tunnel ends for real after a sweep closed its row: its own end replaces the guess.
+  await end(swept, "relay_restart");
+  recorder.end(swept, "client_closed", { requests: 3, bytesIn: 10, bytesOut: 20 }, null);
+  await recorder.flush();
+  assert.equal(await reason(swept), "client_closed");
+  assert.equal((await db.tunnelSession.findUniqueOrThrow({ where: { id: swept } })).requests, 3);
+});

@@ -35,6 +35,9 @@ interface PendingEnd extends SessionCounters {
   reservationId: string | null;
 }
 
+/** The end reason of sessions closed because their relay was gone (closeAbandoned). */
+const RELAY_GONE = "relay_restart";
+
 /** How often failed end-of-session writes are retried while the database is away. */
 const RETRY_INTERVAL_MS = 5_000;
 
@@ -90,8 +93,9 @@ export class SessionRecorder {
       for (const [id, end] of [...this.#pending]) {
         try {
           await this.#db.tunnelSession.updateMany({
-            // endedAt: null keeps an earlier, real end (e.g. a retry racing a relay-restart sweep).
-            where: { id, endedAt: null },
+            // Keeps an earlier real end; replaces a sweep's guess (closeAbandoned: relay_restart),
+            // since this relay knows how and when its tunnel really ended.
+            where: { id, OR: [{ endedAt: null }, { endReason: RELAY_GONE }] },
             data: {
               endedAt: end.endedAt,
               endReason: end.reason,
@@ -169,12 +173,26 @@ export class SessionRecorder {
                             AND h.host_key_fingerprint = ${me.hostKeyFingerprint})`
       : Prisma.empty;
     return this.#db.$executeRaw`
-      UPDATE tunnel_sessions s SET ended_at = ${now}, end_reason = 'relay_restart'
+      UPDATE tunnel_sessions s SET ended_at = ${now}, end_reason = ${RELAY_GONE}
       WHERE s.ended_at IS NULL AND s.started_at < ${options.startedBefore}
         AND s.relay_id IS DISTINCT FROM ${this.#relayId}
         AND NOT EXISTS (
           SELECT 1 FROM relay_heartbeats h
           WHERE h.id = s.relay_id AND h.seen_at >= ${freshSince} ${notEarlierRun})`;
+  }
+
+  /**
+   * Opens again the rows of these live sessions (this relay's registry) that another relay closed
+   * as abandoned: this relay was alive but could not write its heartbeat for a while (its database
+   * connection was down). Returns how many. Only sweep-closed rows: a real end is never undone.
+   */
+  async reopenLive(sessionIds: readonly string[]): Promise<number> {
+    if (sessionIds.length === 0) return 0;
+    const result = await this.#db.tunnelSession.updateMany({
+      where: { id: { in: [...sessionIds] }, relayId: this.#relayId, endReason: RELAY_GONE },
+      data: { endedAt: null, endReason: null },
+    });
+    return result.count;
   }
 
   /** Number of session ends not yet written. */

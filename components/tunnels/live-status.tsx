@@ -33,6 +33,11 @@ export function LiveStatus({ name, initial }: { name: string; initial: TunnelSta
         <Stat label="In / out">{s ? `${formatBytes(s.bytesIn)} / ${formatBytes(s.bytesOut)}` : "–"}</Stat>
         <Stat label="Last seen">{data.online ? "now" : <TimeAgo date={data.lastSeenAt} />}</Stat>
       </dl>
+      {s?.notice && (
+        <p className="mt-4 rounded-md border border-amber-200 bg-amber-50 px-3 py-2 text-sm break-words text-amber-900">
+          {s.notice}
+        </p>
+      )}
     </div>
   );
 }

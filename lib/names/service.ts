@@ -29,6 +29,8 @@ export interface CurrentSession {
   requests: number;
   bytesIn: number;
   bytesOut: number;
+  /** The relay's latest advice about the app (its ssh session printed it too), if any. */
+  notice: string | null;
 }
 
 /** A row of the user's names page. */
@@ -86,6 +88,7 @@ const sessionSelect = {
   requests: true,
   bytesIn: true,
   bytesOut: true,
+  notice: true,
 } as const;
 
 type SessionRow = {
@@ -95,6 +98,7 @@ type SessionRow = {
   requests: number;
   bytesIn: bigint;
   bytesOut: bigint;
+  notice: string | null;
 };
 
 function toCurrentSession(row: SessionRow): CurrentSession {
@@ -106,6 +110,7 @@ function toCurrentSession(row: SessionRow): CurrentSession {
     // Byte counters are BIGINT; a tunnel would need to move 9 PB to lose precision as a number.
     bytesIn: Number(row.bytesIn),
     bytesOut: Number(row.bytesOut),
+    notice: row.notice,
   };
 }
 

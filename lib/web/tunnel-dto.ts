@@ -13,6 +13,8 @@ export interface TunnelStatus {
     requests: number;
     bytesIn: number;
     bytesOut: number;
+    /** The relay's advice about the app (e.g. its host check refuses visitors), if any. */
+    notice: string | null;
   } | null;
 }
 
@@ -28,6 +30,7 @@ export function toTunnelStatus(detail: NameDetail): TunnelStatus {
           requests: s.requests,
           bytesIn: s.bytesIn,
           bytesOut: s.bytesOut,
+          notice: s.notice,
         }
       : null,
   };

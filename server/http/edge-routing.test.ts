@@ -89,6 +89,10 @@ before(async () => {
         : `Blocked request. This host ("${req.headers.host}") is not allowed.\nTo allow this host, add it to \`server.allowedHosts\` in vite.config.js.`,
     );
   });
+  const strictSession = await testDb.db.tunnelSession.create({
+    data: { name: "strict", userId: user.id, clientIp: "127.0.0.1" },
+  });
+  relay.sessionIds.set("strict", strictSession.id);
   strict = await startSshTunnel(relay, "strict", strictApp.port);
   // The tunnel forwards to an ssh server's port, not a web app's.
   sshLike = createTcpServer((socket) => {
@@ -407,12 +411,18 @@ test("an app whose host check refuses the tunnel's name: the visitor gets its pa
     assert.equal(blocked.status, 403);
     assert.match(blocked.body, /^Blocked request\. This host \("strict\./, "the app's own page, unchanged");
   }
-  assert.deepEqual(hints(), [
+  const told =
     `strict: your app (Vite) refused the host name strict.${TEST_DOMAIN}, so visitors get its error page. ` +
-      `To let it in, add server.allowedHosts: ['strict.${TEST_DOMAIN}'] to vite.config.js, or have ` +
-      "Burrow send it Host: localhost (Access & sharing): " +
-      `${relay.config.BURROW_DASHBOARD_URL.replace(/\/+$/, "")}/tunnels/strict/access.`,
-  ]);
+    `To let it in, add server.allowedHosts: ['strict.${TEST_DOMAIN}'] to vite.config.js, or have ` +
+    "Burrow send it Host: localhost (Access & sharing): " +
+    `${relay.config.BURROW_DASHBOARD_URL.replace(/\/+$/, "")}/tunnels/strict/access.`;
+  assert.deepEqual(hints(), [told]);
+  // The tunnel page shows the same advice: it is kept on the tunnel's session.
+  await waitFor(
+    async () =>
+      (await testDb.db.tunnelSession.findFirstOrThrow({ where: { name: "strict" } })).notice === told,
+    "the notice on the session",
+  );
 });
 
 test("a tunnel to a port that does not speak HTTP (an ssh server's) says so, not 'nothing answers'", async () => {

@@ -19,6 +19,7 @@ import { LogSpool } from "../log-spool.ts";
 import { createLogWriter, type LogWriter } from "../log-writer.ts";
 import { type PeerLookup, ProxyHeaderGate } from "../proxy-protocol/proxy-header-gate.ts";
 import type { TunnelRegistry } from "../registry.ts";
+import { errorText } from "../sessions/session-recorder.ts";
 import { type AccessGate, publicAccess } from "./access.ts";
 import { createDispatcher, type Dispatch, forwardedFactsOf } from "./dispatch.ts";
 import { answeredByRelay, ExchangeRecorder, LONG_RESPONSE_MS, OPEN_PROGRESS_MS } from "./exchange.ts";
@@ -158,7 +159,15 @@ export function createHttpEdge(deps: HttpEdgeDeps): HttpEdge {
     keepBudget,
   });
   const recorder = new ExchangeRecorder(logWriter, { logHeaders: config.BURROW_LOG_HEADERS });
-  const proxyDeps = { registry, pools, recorder, hostRefusals: new HostRefusalNotices(config) };
+  // What the relay tells an owner about their app also goes on the tunnel page (the session's row).
+  const hostRefusals = new HostRefusalNotices(config, (tunnel, notice) => {
+    deps.db.tunnelSession
+      .updateMany({ where: { id: tunnel.sessionId }, data: { notice } })
+      .catch((error: unknown) =>
+        logger.warn("tunnel notice not saved", { name: tunnel.name, error: errorText(error) }),
+      );
+  });
+  const proxyDeps = { registry, pools, recorder, hostRefusals };
   const progressTimer = setInterval(() => recorder.progress(), deps.openProgressMs ?? OPEN_PROGRESS_MS);
   progressTimer.unref();
   const longResponseMs = deps.longResponseMs ?? LONG_RESPONSE_MS;

@@ -82,13 +82,24 @@ function withoutPort(host: string): string {
   return host.replace(/:\d+$/, "");
 }
 
-/** Tells a tunnel's owner, in their ssh terminal, once per tunnel, that their app refused the host. */
+/**
+ * Tells a tunnel's owner, once per tunnel, that their app refused the host: in their ssh terminal,
+ * and through `record` (the session's row, which the tunnel page shows).
+ */
 export class HostRefusalNotices {
   readonly #config: Pick<Env, "BURROW_DASHBOARD_URL">;
+  readonly #record: (tunnel: Tunnel, notice: string) => void;
   readonly #told = new WeakSet<Tunnel>();
 
-  constructor(config: Pick<Env, "BURROW_DASHBOARD_URL">) {
+  constructor(config: Pick<Env, "BURROW_DASHBOARD_URL">, record: (tunnel: Tunnel, notice: string) => void) {
     this.#config = config;
+    this.#record = record;
+  }
+
+  #tell(tunnel: Tunnel, notice: string): void {
+    this.#told.add(tunnel);
+    tunnel.notify(notice);
+    this.#record(tunnel, notice);
   }
 
   /** Whether this tunnel's 400 and 403 answers are worth reading: its owner has not been told yet. */
@@ -109,9 +120,9 @@ export class HostRefusalNotices {
   ): void {
     const check = hostCheckOf(status, firstChunk);
     if (!check || this.#told.has(tunnel)) return;
-    this.#told.add(tunnel);
     const hostname = withoutPort(host);
-    tunnel.notify(
+    this.#tell(
+      tunnel,
       sentHost
         ? messages.hostRefusedLocalhost(tunnel.name, check.app, check.allow(hostname))
         : messages.hostRefused(this.#config, tunnel.name, check, hostname),
@@ -125,7 +136,6 @@ export class HostRefusalNotices {
    */
   checkUpgrade(tunnel: Tunnel, path: string, error: Error, host: string): void {
     if (this.#told.has(tunnel) || !isNextDevRefusal(path, error)) return;
-    this.#told.add(tunnel);
-    tunnel.notify(messages.nextDevOriginRefused(tunnel.name, withoutPort(host)));
+    this.#tell(tunnel, messages.nextDevOriginRefused(tunnel.name, withoutPort(host)));
   }
 }

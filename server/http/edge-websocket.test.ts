@@ -111,6 +111,9 @@ test("WebSocket messages echo through the tunnel, and the upgrade is logged", as
   assert.equal(opened.status, 101);
   assert.equal(opened.path, "/ws?room=1");
   assert.ok(opened.bytesIn < 1024n * 1024n, "its bytes are those of the handshake's moment");
+  const lines = () => relay.traces.get("sockets")?.lines ?? [];
+  assert.ok(lines().includes("GET (upgrade) /ws?room=1 101 open"), "the owner's terminal says it opened");
+  assert.ok(!lines().some((line) => /^GET \(upgrade\) \/ws\?room=1 101 [\d.]+ms$/.test(line)));
 
   ws.close();
   await new Promise((resolve) => ws.once("close", resolve));
@@ -134,6 +137,10 @@ test("WebSocket messages echo through the tunnel, and the upgrade is logged", as
   assert.ok(
     parseStoredHeaders(row.responseHeaders)?.some(([n]) => n.toLowerCase() === "sec-websocket-accept"),
     "the app's 101 headers",
+  );
+  assert.ok(
+    lines().some((line) => /^GET \(upgrade\) \/ws\?room=1 101 [\d.]+ms$/.test(line)),
+    "and, when it closed, how long it lasted",
   );
   assert.ok(row.bytesIn > 1024n * 1024n, `bytes in ${row.bytesIn}`);
   assert.ok(row.bytesOut > 1024n * 1024n, `bytes out ${row.bytesOut}`);
@@ -272,4 +279,19 @@ test("unwatched, an open WebSocket's row is brought up to date while it moves da
     await tunnel.stop();
     await ticking.close();
   }
+});
+
+test("an event stream is said to be open in the owner's terminal as soon as it starts", async () => {
+  const res = await new Promise<IncomingMessage>((resolve, reject) =>
+    http
+      .get({ port: relay.httpPort, host: "127.0.0.1", path: "/events", headers: { host } }, resolve)
+      .on("error", reject),
+  );
+  assert.equal(res.statusCode, 200);
+  const first = await new Promise<string>((resolve) =>
+    res.once("data", (chunk: Buffer) => resolve(chunk.toString())),
+  );
+  assert.match(first, /data: hi/);
+  assert.ok(relay.traces.get("sockets")?.lines.includes("GET /events 200 open"));
+  res.destroy();
 });

@@ -427,12 +427,25 @@ function searchableText(exchange: Exchange): Promise<Buffer | null> | null {
  * server/ssh/terminal.ts), so they are not looked for twice here.
  */
 export function terminalLine(exchange: Exchange, durationMs: number): string {
-  const path = exchange.path.length > 80 ? `${exchange.path.slice(0, 79)}…` : exchange.path;
   const note = exchange.error ? NOTE[exchange.error] : undefined;
+  return `${requestLabel(exchange)} ${exchange.status} ${durationMs.toFixed(1)}ms${note ? ` (${note})` : ""}`;
+}
+
+/**
+ * "GET (upgrade) /ws 101 open": said when a WebSocket or event stream starts, since its
+ * terminalLine comes only when it ends, maybe hours later (a dev server's live reload, say).
+ */
+export function openLine(exchange: Exchange): string {
+  return `${requestLabel(exchange)} ${exchange.status} open`;
+}
+
+/** "GET /path", "GET (upgrade) /path", "POST (replay) /path", the path kept short. */
+function requestLabel(exchange: Exchange): string {
+  const path = exchange.path.length > 80 ? `${exchange.path.slice(0, 79)}…` : exchange.path;
   const method = exchange.upgrade
     ? `${exchange.method} (upgrade)`
     : exchange.admission === "REPLAY"
       ? `${exchange.method} (replay)`
       : exchange.method;
-  return `${method} ${path} ${exchange.status} ${durationMs.toFixed(1)}ms${note ? ` (${note})` : ""}`;
+  return `${method} ${path}`;
 }

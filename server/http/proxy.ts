@@ -4,7 +4,7 @@ import type { Dispatcher } from "undici";
 import type { RequestLogError } from "../../lib/request-logs/row.ts";
 import type { Tunnel, TunnelRegistry } from "../registry.ts";
 import { corkForTurn } from "../turn-cork.ts";
-import { answeredByRelay, type Exchange, type ExchangeRecorder } from "./exchange.ts";
+import { answeredByRelay, type Exchange, type ExchangeRecorder, openLine } from "./exchange.ts";
 import {
   type ForwardedFacts,
   type HeaderEdits,
@@ -204,8 +204,12 @@ export function proxyRequest(
       if (streaming) {
         if (!writeHead()) return;
         res.flushHeaders();
-        // An event stream may last hours: its row goes into the log now, finished when it ends.
-        if (streaming === "event-stream") deps.recorder.open(exchange);
+        // An event stream may last hours: its row goes into the log now, finished when it ends,
+        // and the owner's terminal says it is open.
+        if (streaming === "event-stream") {
+          deps.recorder.open(exchange);
+          tunnel.notify(openLine(exchange));
+        }
       } else {
         writeHeldHead = writeHead;
         // A long download goes into the log while it lasts (LONG_RESPONSE_MS).

@@ -2,7 +2,7 @@ import http from "node:http";
 import type { Duplex } from "node:stream";
 import type { RequestLogError } from "../../lib/request-logs/row.ts";
 import type { Tunnel, TunnelRegistry } from "../registry.ts";
-import { answeredByRelay, type Exchange, type ExchangeRecorder } from "./exchange.ts";
+import { answeredByRelay, type Exchange, type ExchangeRecorder, openLine } from "./exchange.ts";
 import {
   type ForwardedFacts,
   type HeaderEdits,
@@ -123,8 +123,10 @@ export async function proxyUpgrade(
       const switched = performance.now();
       exchange.bodies?.request.timeChunks(switched);
       exchange.bodies?.response.timeChunks(switched);
-      // The connection may last hours: its row goes into the log now, finished when it closes.
+      // The connection may last hours: its row goes into the log now, finished when it closes,
+      // and the owner's terminal says it is open (its usual line comes when it closes).
       deps.recorder.open(exchange);
+      tunnel.notify(openLine(exchange));
       if (upHead.length > 0) {
         exchange.bytesOut += upHead.length;
         exchange.bodies?.response.add(upHead);

@@ -3,7 +3,7 @@ import { after, test } from "node:test";
 import { createLogger } from "../lib/logger.ts";
 import { HEARTBEAT_STALE_MS } from "../lib/relay-heartbeat.ts";
 import { createTestDatabase } from "../lib/testing/db.ts";
-import { Heartbeat } from "./heartbeat.ts";
+import { Heartbeat, type HeartbeatOptions } from "./heartbeat.ts";
 import { type Tunnel, TunnelRegistry } from "./registry.ts";
 import { SessionRecorder } from "./sessions/session-recorder.ts";
 
@@ -14,16 +14,19 @@ after(() => database.drop());
 const KEY = "SHA256:relaykeyrelaykeyrelaykeyrelaykeyrelaykey123";
 const PORTS = { sshPort: 2222, httpPort: 8080 };
 
-function heartbeat(id: string): Heartbeat {
+const logger = createLogger({ silent: true });
+
+function heartbeat(id: string, overrides: Partial<HeartbeatOptions> = {}): Heartbeat {
   return new Heartbeat({
     db,
-    logger: createLogger({ silent: true }),
+    logger,
     id,
     startedAt: new Date(),
     hostKeyFingerprint: KEY,
     registry: new TunnelRegistry(),
     stats: { requests: 0 },
     droppedLogs: () => 0,
+    ...overrides,
   });
 }
 
@@ -110,16 +113,8 @@ test("a beat reopens this relay's live sessions that another relay closed while 
     close: () => {},
   };
   registry.add(live);
-  const logger = createLogger({ silent: true });
-  const beat = new Heartbeat({
-    db,
-    logger,
-    id: "this-relay",
-    startedAt: new Date(),
-    hostKeyFingerprint: KEY,
+  const beat = heartbeat("this-relay", {
     registry,
-    stats: { requests: 0 },
-    droppedLogs: () => 0,
     sessions: new SessionRecorder({ db, logger, relayId: "this-relay" }),
   });
   try {

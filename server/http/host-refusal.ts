@@ -124,7 +124,7 @@ export class HostRefusalNotices {
     this.#tell(
       tunnel,
       sentHost
-        ? messages.hostRefusedLocalhost(tunnel.name, check.app, check.allow(hostname))
+        ? messages.hostRefusedLocalhost(tunnel.name, check, hostname)
         : messages.hostRefused(this.#config, tunnel.name, check, hostname),
     );
   }

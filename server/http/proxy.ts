@@ -13,10 +13,8 @@ import {
 } from "./headers.ts";
 import type { HostRefusalNotices } from "./host-refusal.ts";
 import { type EdgePage, PAGES } from "./pages.ts";
-import { LOCAL_NOT_HTTP, tunnelFailure } from "./tunnel-failure.ts";
+import { LOCAL_NOT_HTTP, LOCAL_TLS, tunnelFailure } from "./tunnel-failure.ts";
 import type { TunnelPools } from "./tunnel-pools.ts";
-
-const LOCAL_TLS = { error: "local_tls", page: PAGES.localTls } as const;
 
 /** What proxyRequest needs from the edge. */
 export interface ProxyDeps {

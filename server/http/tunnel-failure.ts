@@ -5,6 +5,9 @@ import { type EdgePage, PAGES } from "./pages.ts";
 /** What answered on the local port did not speak HTTP (see isNotHttp, probeApp). */
 export const LOCAL_NOT_HTTP = { error: "local_not_http", page: PAGES.localNotHttp } as const;
 
+/** The app turned out to answer in HTTPS after the request's body had gone out in plain HTTP. */
+export const LOCAL_TLS = { error: "local_tls", page: PAGES.localTls } as const;
+
 /**
  * Why the tunnel's app did not answer, for the log and the visitor's page: the tunnel went away
  * meanwhile (offline), its SSH client never answered (not responding), what answered on the local

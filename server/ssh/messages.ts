@@ -77,9 +77,9 @@ export const messages = {
     ".",
 
   /** The same, with the name already sending Host: localhost (the app checks more than Host). */
-  hostRefusedLocalhost: (name: string, app: string, allow: string) =>
-    `${name}: your app (${app}) refused this tunnel's visitors although Burrow sends it Host: localhost, ` +
-    `so they get its error page. To let them in, ${allow}.`,
+  hostRefusedLocalhost: (name: string, check: HostCheck, host: string) =>
+    `${name}: your app (${check.app}) refused this tunnel's visitors although Burrow sends it Host: localhost, ` +
+    `so they get its error page. To let them in, ${check.allow(host)}.`,
 
   /** Next.js's dev server refused its live-reload WebSocket from the tunnel's host (allowedDevOrigins). */
   nextDevOriginRefused: (name: string, host: string) =>

@@ -52,10 +52,18 @@ test("a new user signs up, adds a key, reserves a name, connects with ssh and wa
     await expect(
       page.getByText(`ssh -R ${name}:80:localhost:3000 -p ${burrow.sshPort} 127.0.0.1`),
     ).toBeVisible();
+    // The relay runs on this computer here: its own tunnel port would send requests back to it.
+    await page.getByLabel("Local port").fill(String(burrow.httpPort));
+    await expect(
+      page.getByText(
+        `Port ${burrow.httpPort} is where Burrow serves tunnels on this computer: requests would come back to it. Enter the port your app listens on.`,
+      ),
+    ).toBeVisible();
     await page.getByLabel("Local port").fill(String(app.port));
     await expect(
       page.getByText(`ssh -R ${name}:80:localhost:${app.port} -p ${burrow.sshPort} 127.0.0.1`),
     ).toBeVisible();
+    await expect(page.getByText("is where Burrow serves tunnels")).toHaveCount(0);
     // The browser keeps the port for this name: after a reload the commands still use it.
     await page.reload();
     await expect(page.getByLabel("Local port")).toHaveValue(String(app.port));

@@ -6,6 +6,7 @@ import { EmptyState } from "@/components/ui/empty-state";
 import { LocalTime } from "@/components/ui/local-time";
 import { PageHeader } from "@/components/ui/page-header";
 import { TextLink } from "@/components/ui/text-link";
+import { burrowPorts } from "@/lib/web/connect-command";
 import { getDb } from "@/lib/web/db";
 import { getEnv } from "@/lib/web/env";
 import { formatCount } from "@/lib/web/format";
@@ -46,6 +47,7 @@ export default async function OverviewPage() {
             sshHost={env.BURROW_SSH_HOST}
             sshPort={env.BURROW_SSH_PORT}
             hostKeyFingerprint={gettingStarted.hostKeyFingerprint}
+            burrowPorts={burrowPorts(env)}
           />
         </div>
       )}

@@ -3,10 +3,16 @@ import { test } from "node:test";
 import { renderToStaticMarkup } from "react-dom/server";
 import { GettingStarted } from "./getting-started";
 
-const base = { keys: 1, sshHost: "relay.example.com", sshPort: 2222, hostKeyFingerprint: null };
+const base = {
+  keys: 1,
+  sshHost: "relay.example.com",
+  sshPort: 2222,
+  hostKeyFingerprint: null,
+  burrowPorts: { dashboard: 3000, http: 8080, ssh: 2222 },
+};
 
 /** The card as text, tags dropped: what a reader sees. */
-function card(props: { firstName: string | null; randomNamesAllowed: boolean }): string {
+function card(props: { firstName: string | null; randomNamesAllowed: boolean; sshHost?: string }): string {
   return renderToStaticMarkup(<GettingStarted {...base} {...props} />)
     .replace(/<[^>]+>/g, " ")
     .replace(/&#x27;|&apos;/g, "'")
@@ -31,4 +37,10 @@ test("with no name but random names on, the command asks for a random one and sa
   const text = card({ firstName: null, randomNamesAllowed: true });
   assert.match(text, /ssh -R 80:localhost:3000 -p 2222 relay\.example\.com/);
   assert.match(text, /It gets a random address\./);
+});
+
+test("with the relay on this computer, the example port is not the dashboard's own 3000", () => {
+  const text = card({ firstName: "myapp", randomNamesAllowed: true, sshHost: "localhost" });
+  assert.match(text, /Run this where your app runs \(8000: your app's port\)\./);
+  assert.match(text, /ssh -R myapp:80:localhost:8000 -p 2222 localhost/);
 });

@@ -1,12 +1,9 @@
 import type { ReactNode } from "react";
-import { sshCommand } from "@/lib/web/connect-command";
+import { type BurrowPorts, defaultLocalPort, sshCommand } from "@/lib/web/connect-command";
 import { Card, CardBody, CardHeader } from "../ui/card";
 import { cn } from "../ui/cn";
 import { CodeLine } from "../ui/code-line";
 import { TextLink } from "../ui/text-link";
-
-/** What most local dev servers listen on; the tunnel page lets the user change it. */
-const EXAMPLE_PORT = 3000;
 
 function Step({
   number,
@@ -53,6 +50,7 @@ export function GettingStarted({
   sshHost,
   sshPort,
   hostKeyFingerprint,
+  burrowPorts,
 }: {
   keys: number;
   firstName: string | null;
@@ -61,8 +59,11 @@ export function GettingStarted({
   sshHost: string;
   sshPort: number;
   hostKeyFingerprint: string | null;
+  burrowPorts: BurrowPorts;
 }) {
   const canShare = firstName !== null || randomNamesAllowed;
+  // The tunnel page lets the user type their own.
+  const examplePort = defaultLocalPort(sshHost, burrowPorts);
   return (
     <Card labelledBy="getting-started">
       <CardHeader
@@ -96,10 +97,10 @@ export function GettingStarted({
             ) : (
               <>
                 <p className="text-sm text-zinc-600">
-                  Run this where your app runs ({EXAMPLE_PORT}: your app&apos;s port).
+                  Run this where your app runs ({examplePort}: your app&apos;s port).
                 </p>
                 <CodeLine
-                  text={sshCommand({ name: firstName, sshHost, sshPort }, EXAMPLE_PORT)}
+                  text={sshCommand({ name: firstName, sshHost, sshPort }, examplePort)}
                   copyLabel="Copy ssh command"
                 />
                 {firstName === null && (

@@ -1,11 +1,23 @@
 "use client";
 
 import { useEffect, useId, useState } from "react";
-import { helperCommand, helperDownloadCommand, parseLocalPort, sshCommand } from "@/lib/web/connect-command";
+import {
+  type BurrowPorts,
+  burrowPortOn,
+  defaultLocalPort,
+  helperCommand,
+  helperDownloadCommand,
+  parseLocalPort,
+  sshCommand,
+} from "@/lib/web/connect-command";
 import { CodeLine } from "../ui/code-line";
 
-/** What most local dev servers listen on, until the user types their own. */
-const DEFAULT_PORT = 3000;
+/** Why a port of Burrow itself is not the app's, when the relay runs on the user's computer. */
+const BURROW_PORT_WARNING = {
+  dashboard: "is Burrow's own dashboard on this computer: visitors would see it, not your app",
+  tunnels: "is where Burrow serves tunnels on this computer: requests would come back to it",
+  ssh: "is Burrow's SSH port on this computer, not a web app",
+} as const;
 
 /** localStorage, which a browser may refuse (private mode, storage off): then nothing is kept. */
 function readStorage(key: string): string | null {
@@ -30,19 +42,23 @@ export function ConnectPanel({
   sshPort,
   dashboardUrl,
   hostKeyFingerprint,
+  burrowPorts,
 }: {
   name: string;
   sshHost: string;
   sshPort: number;
   dashboardUrl: string;
   hostKeyFingerprint: string | null;
+  burrowPorts: BurrowPorts;
 }) {
   const id = useId();
-  const [portInput, setPortInput] = useState(String(DEFAULT_PORT));
+  const defaultPort = defaultLocalPort(sshHost, burrowPorts);
+  const [portInput, setPortInput] = useState(String(defaultPort));
   const parsed = parseLocalPort(portInput);
   // Keep showing the last valid command while the user is mid-edit.
-  const [port, setPort] = useState(DEFAULT_PORT);
+  const [port, setPort] = useState(defaultPort);
   if (parsed !== null && parsed !== port) setPort(parsed);
+  const burrowPart = parsed === null ? null : burrowPortOn(sshHost, burrowPorts, parsed);
 
   // The port typed last time for this name, in this browser: the commands are ready to copy again.
   // Read after the first render, which must match the server's.
@@ -77,6 +93,10 @@ export function ConnectPanel({
         <p id={`${id}-port-help`} className="min-h-5 pb-2 text-sm" aria-live="polite">
           {parsed === null ? (
             <span className="text-red-700">Enter a port from 1 to 65535</span>
+          ) : burrowPart !== null ? (
+            <span className="text-amber-800">
+              Port {parsed} {BURROW_PORT_WARNING[burrowPart]}. Enter the port your app listens on.
+            </span>
           ) : (
             <span className="text-zinc-500">Where your app listens on your computer</span>
           )}

@@ -14,6 +14,8 @@ export const LOG_USER_AGENT_MAX = 512;
  *   forwarded by mistake, or a dev server refusing a WebSocket with bare text, as Next.js does).
  * - local_tls: the relay found out on this request that the app answers in HTTPS; the request had
  *   a body already sent, so it was not sent again (the relay uses HTTPS with the app from then on).
+ * - tunnel_loop: the request came back to the relay through its own tunnel (an ssh -R pointed at the
+ *   relay's HTTP port instead of an app's), and was answered 508 instead of going round again.
  * - tunnel_unresponsive: the client is connected but did not answer at all in time (asleep, offline).
  * - client_aborted: the visitor went away before the response was complete.
  * - upstream_aborted: the tunnel (or the local app) cut the response short.
@@ -26,6 +28,7 @@ export const REQUEST_LOG_ERRORS = [
   "local_unreachable",
   "local_not_http",
   "local_tls",
+  "tunnel_loop",
   "tunnel_unresponsive",
   "client_aborted",
   "upstream_aborted",

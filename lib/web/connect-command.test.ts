@@ -1,6 +1,13 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { helperCommand, helperDownloadCommand, parseLocalPort, sshCommand } from "./connect-command.ts";
+import {
+  burrowPortOn,
+  defaultLocalPort,
+  helperCommand,
+  helperDownloadCommand,
+  parseLocalPort,
+  sshCommand,
+} from "./connect-command.ts";
 
 test("sshCommand includes -p unless the port is 22", () => {
   assert.equal(
@@ -39,4 +46,24 @@ test("helper commands", () => {
     helperDownloadCommand("http://dash.example:3000/"),
     "curl -fsSL http://dash.example:3000/burrow-connect -o burrow-connect && chmod +x burrow-connect",
   );
+});
+
+const PORTS = { dashboard: 3000, http: 8080, ssh: 2222 };
+
+test("with the relay on this computer (a trial), the commands start at 8000: 3000 is Burrow's dashboard", () => {
+  assert.equal(defaultLocalPort("localhost", PORTS), 8000);
+  assert.equal(defaultLocalPort("127.0.0.1", PORTS), 8000);
+  assert.equal(defaultLocalPort("relay.example.com", PORTS), 3000, "elsewhere 3000 is the user's own");
+  assert.equal(defaultLocalPort("localhost", { ...PORTS, dashboard: 4000 }), 3000);
+});
+
+test("a port of Burrow itself is named only when the relay runs on this computer", () => {
+  const ports = { ...PORTS, https: 8443 };
+  assert.equal(burrowPortOn("localhost", ports, 3000), "dashboard");
+  assert.equal(burrowPortOn("LOCALHOST", ports, 8080), "tunnels");
+  assert.equal(burrowPortOn("[::1]", ports, 8443), "tunnels");
+  assert.equal(burrowPortOn("dev.localhost", ports, 2222), "ssh");
+  assert.equal(burrowPortOn("localhost", ports, 5173), null);
+  assert.equal(burrowPortOn("relay.example.com", ports, 8080), null);
+  assert.equal(burrowPortOn("localhost.example.com", ports, 8080), null);
 });

@@ -1,4 +1,5 @@
 // Pure: the tunnel page builds these on the client as the user edits the local port.
+import type { Env } from "../env.ts";
 
 export interface ConnectTarget {
   /** A reserved name, or null for a random one (`-R 80:…`). */
@@ -38,4 +39,62 @@ export function helperCommand(target: ConnectTarget, localPort: number): string 
 export function helperDownloadCommand(dashboardUrl: string): string {
   const base = dashboardUrl.replace(/\/+$/, "");
   return `curl -fsSL ${base}/burrow-connect -o burrow-connect && chmod +x burrow-connect`;
+}
+
+/** Where Burrow itself listens on the relay's machine (the dashboard's PORT and the relay's ports). */
+export interface BurrowPorts {
+  dashboard: number;
+  http: number;
+  https?: number;
+  ssh: number;
+}
+
+/** Burrow's ports from its settings. */
+export function burrowPorts(
+  env: Pick<Env, "PORT" | "BURROW_HTTP_PORT" | "BURROW_HTTPS_PORT" | "BURROW_SSH_PORT">,
+): BurrowPorts {
+  return {
+    dashboard: env.PORT,
+    http: env.BURROW_HTTP_PORT,
+    ...(env.BURROW_HTTPS_PORT !== undefined && { https: env.BURROW_HTTPS_PORT }),
+    ssh: env.BURROW_SSH_PORT,
+  };
+}
+
+/** What most local dev servers listen on. */
+const USUAL_APP_PORT = 3000;
+/** The port the README and `npm start` suggest for a trial with the relay on one's own computer. */
+const TRIAL_APP_PORT = 8000;
+
+/**
+ * Whether the relay runs on the computer the command is typed on (a trial with `npm start`): its
+ * SSH host is a loopback name, so `localhost:<port>` in the command names Burrow's own ports too.
+ */
+function relayIsLocal(sshHost: string): boolean {
+  const host = sshHost.toLowerCase().replace(/^\[|\]$/g, "");
+  return host === "localhost" || host.endsWith(".localhost") || host === "::1" || host.startsWith("127.");
+}
+
+/**
+ * Which of Burrow's own parts `port` is on this computer, when the relay runs here: a tunnel to it
+ * would show Burrow's dashboard to visitors, or send every request back to the relay.
+ */
+export function burrowPortOn(
+  sshHost: string,
+  ports: BurrowPorts,
+  port: number,
+): "dashboard" | "tunnels" | "ssh" | null {
+  if (!relayIsLocal(sshHost)) return null;
+  if (port === ports.dashboard) return "dashboard";
+  if (port === ports.http || port === ports.https) return "tunnels";
+  if (port === ports.ssh) return "ssh";
+  return null;
+}
+
+/**
+ * The local port a command shows until the user types theirs: 3000, unless that is one of Burrow's
+ * own ports here (the dashboard's, in a trial on one computer), then the README's 8000.
+ */
+export function defaultLocalPort(sshHost: string, ports: BurrowPorts): number {
+  return burrowPortOn(sshHost, ports, USUAL_APP_PORT) === null ? USUAL_APP_PORT : TRIAL_APP_PORT;
 }

@@ -128,6 +128,8 @@ const ERRORS: Record<RequestLogError, string> = {
     "Something answered on the local port, but not in HTTP: does the tunnel forward to your web app's port (not a database's or ssh's)? A Next.js dev server answers its live-reload connection like this when the tunnel's host is not in allowedDevOrigins.",
   local_tls:
     "Burrow found out on this request that your app answers in HTTPS and uses HTTPS with it from then on; this request's body was already sent in plain HTTP, so the visitor was asked to send it again.",
+  tunnel_loop:
+    "This request came back to Burrow through your own tunnel: your ssh -R forwards to the relay's HTTP port (such as localhost:8080 on the relay's machine) instead of your app's, so Burrow stopped it rather than send it round again. Reconnect with the port your app listens on.",
   tunnel_unresponsive:
     "Your ssh client was connected but did not answer within 15 seconds (the computer asleep, its network gone, or ssh stopped), so the visitor was told the tunnel is not responding.",
   client_aborted: "The visitor went away before the response was complete.",

@@ -17,6 +17,7 @@ import { type ForwardedFacts, type HeaderEdits, normalizeIp } from "./headers.ts
 import { type EdgePage, PAGES } from "./pages.ts";
 import type { ReservationLookup } from "./reservation-lookup.ts";
 import { routeRequest } from "./route.ts";
+import type { TunnelLoops } from "./tunnel-loop.ts";
 
 /**
  * What the edge does with a request, decided before any byte goes to a tunnel. The same for normal
@@ -24,12 +25,15 @@ import { routeRequest } from "./route.ts";
  * - `page`: one of the relay's pages, nothing logged (malformed, landing page, no such name).
  * - `offline`: 503 "Tunnel offline"; `exchange` is set (and logged) only for a reserved name, with
  *   `bodies` when the name keeps the bodies of requests it cannot forward (reservation-lookup.ts).
+ * - `loop`: the request came back through its own tunnel (tunnel-loop.ts): 508, logged, before
+ *   any access check (the relay itself took the cookie or password off on its first pass).
  * - `answer`: the access check answers itself (password form, redirect, 403…); logged.
  * - `proxy`: forward to the tunnel, with the access check's header edits.
  */
 export type Dispatch =
   | { kind: "page"; page: EdgePage }
   | { kind: "offline"; exchange: Exchange | undefined }
+  | { kind: "loop"; exchange: Exchange; tunnel: Tunnel }
   | { kind: "answer"; exchange: Exchange; answer: Extract<AccessDecision, { action: "respond" }> }
   | {
       kind: "proxy";
@@ -44,6 +48,8 @@ export interface DispatcherDeps {
   registry: TunnelRegistry;
   reservations: ReservationLookup;
   access: AccessGate;
+  /** Recognises requests that came back through their own tunnel; none are looked for without it. */
+  loops?: TunnelLoops;
   logger: Logger;
   /** Peers whose X-Forwarded-For/-Proto/-Port are believed (BURROW_TRUSTED_PROXIES). */
   trusts?: ProxyTrust;
@@ -110,7 +116,7 @@ function joined(value: string | string[] | undefined): string | undefined {
  * the access check about live ones.
  */
 export function createDispatcher(deps: DispatcherDeps): Dispatcher {
-  const { domain, registry, reservations, access, logger, trusts = TRUST_NOBODY, proxiedPeers } = deps;
+  const { domain, registry, reservations, access, loops, logger, trusts = TRUST_NOBODY, proxiedPeers } = deps;
   const bodiesAllowed = deps.bodiesAllowed ?? false;
 
   return (req, upgrade) => {
@@ -140,6 +146,7 @@ export function createDispatcher(deps: DispatcherDeps): Dispatcher {
     }
 
     const tunnel = route.tunnel;
+    if (loops?.cameBack(tunnel, req.rawHeaders)) return { kind: "loop", exchange, tunnel };
     const toDispatch = (decision: AccessDecision): Dispatch => {
       exchange.admission = decision.admission;
       exchange.shareLinkId = decision.shareLinkId ?? null;

@@ -18,7 +18,7 @@ import { createLogPool, prismaSqlRunner } from "../log-database.ts";
 import { LogSpool } from "../log-spool.ts";
 import { createLogWriter, type LogWriter } from "../log-writer.ts";
 import { type PeerLookup, ProxyHeaderGate } from "../proxy-protocol/proxy-header-gate.ts";
-import type { TunnelRegistry } from "../registry.ts";
+import type { Tunnel, TunnelRegistry } from "../registry.ts";
 import { errorText } from "../sessions/session-recorder.ts";
 import { type AccessGate, publicAccess } from "./access.ts";
 import { createDispatcher, type Dispatch, forwardedFactsOf } from "./dispatch.ts";
@@ -31,6 +31,7 @@ import { proxyRequest, sendPage } from "./proxy.ts";
 import { replayRequest } from "./replay.ts";
 import { ReservationLookup } from "./reservation-lookup.ts";
 import { loadCertificate, logCertificate, watchCertificate } from "./tls-certificate.ts";
+import { TunnelLoops } from "./tunnel-loop.ts";
 import { type PoolLimits, TunnelPools } from "./tunnel-pools.ts";
 import { proxyUpgrade, sendRawPage } from "./upgrade.ts";
 
@@ -147,11 +148,21 @@ export function createHttpEdge(deps: HttpEdgeDeps): HttpEdge {
   // Nothing to keep them for without a log; and the server's operator may rule them out.
   const bodiesAllowed = logWriter !== undefined && config.BURROW_LOG_BODIES;
   const keepBudget = new KeepBudget(deps.keptInFlightMax);
+  // What the relay tells an owner about their app also goes on the tunnel page (the session's row).
+  const recordNotice = (tunnel: Tunnel, notice: string): void => {
+    deps.db.tunnelSession
+      .updateMany({ where: { id: tunnel.sessionId }, data: { notice } })
+      .catch((error: unknown) =>
+        logger.warn("tunnel notice not saved", { name: tunnel.name, error: errorText(error) }),
+      );
+  };
+  const loops = new TunnelLoops(recordNotice);
   const dispatcher = createDispatcher({
     domain: config.BURROW_DOMAIN,
     registry,
     reservations,
     access: deps.access ?? publicAccess,
+    loops,
     logger,
     trusts,
     proxiedPeers,
@@ -159,15 +170,8 @@ export function createHttpEdge(deps: HttpEdgeDeps): HttpEdge {
     keepBudget,
   });
   const recorder = new ExchangeRecorder(logWriter, { logHeaders: config.BURROW_LOG_HEADERS });
-  // What the relay tells an owner about their app also goes on the tunnel page (the session's row).
-  const hostRefusals = new HostRefusalNotices(config, (tunnel, notice) => {
-    deps.db.tunnelSession
-      .updateMany({ where: { id: tunnel.sessionId }, data: { notice } })
-      .catch((error: unknown) =>
-        logger.warn("tunnel notice not saved", { name: tunnel.name, error: errorText(error) }),
-      );
-  });
-  const proxyDeps = { registry, pools, recorder, hostRefusals };
+  const hostRefusals = new HostRefusalNotices(config, recordNotice);
+  const proxyDeps = { registry, pools, recorder, hostRefusals, loops };
   const progressTimer = setInterval(() => recorder.progress(), deps.openProgressMs ?? OPEN_PROGRESS_MS);
   progressTimer.unref();
   const longResponseMs = deps.longResponseMs ?? LONG_RESPONSE_MS;
@@ -254,6 +258,12 @@ export function createHttpEdge(deps: HttpEdgeDeps): HttpEdge {
         }
         sendPage(res, PAGES.tunnelOffline);
         return;
+      case "loop":
+        answeredByRelay(dispatch.exchange, PAGES.tunnelLoop);
+        dispatch.exchange.error = "tunnel_loop";
+        loops.tell(dispatch.tunnel);
+        sendPage(res, PAGES.tunnelLoop);
+        return;
       case "answer":
         answeredByRelay(dispatch.exchange, dispatch.answer);
         res.writeHead(dispatch.answer.status, dispatch.answer.headers);
@@ -295,6 +305,13 @@ export function createHttpEdge(deps: HttpEdgeDeps): HttpEdge {
           recorder.finish(dispatch.exchange);
         }
         sendRawPage(socket, PAGES.tunnelOffline);
+        return;
+      case "loop":
+        answeredByRelay(dispatch.exchange, PAGES.tunnelLoop);
+        dispatch.exchange.error = "tunnel_loop";
+        recorder.finish(dispatch.exchange);
+        loops.tell(dispatch.tunnel);
+        sendRawPage(socket, PAGES.tunnelLoop);
         return;
       case "answer":
         answeredByRelay(dispatch.exchange, dispatch.answer);
@@ -413,6 +430,7 @@ export function createHttpEdge(deps: HttpEdgeDeps): HttpEdge {
           registry,
           pools,
           recorder,
+          loops,
           bodiesAllowed,
           keepBudget,
           publicProto: proto,

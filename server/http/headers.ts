@@ -98,12 +98,12 @@ function connectionListed(rawHeaders: readonly string[]): Set<string> | undefine
  * Transfer-Encoding goes too: the HTTP client (undici) frames the body itself, from Content-Length
  * or with chunked encoding. So does Expect: Node's server has already answered a visitor's
  * `Expect: 100-continue`, and undici refuses the header. For upgrades, `Upgrade` is kept and
- * `Connection: Upgrade` written.
+ * `Connection: Upgrade` written. `loopMark` is appended as a CDN-Loop line (tunnel-loop.ts).
  */
 export function upstreamRequestHeaders(
   rawHeaders: readonly string[],
   facts: ForwardedFacts,
-  options: { upgrade: boolean; edits?: HeaderEdits },
+  options: { upgrade: boolean; edits?: HeaderEdits; loopMark?: string },
 ): string[] {
   const listed = connectionListed(rawHeaders);
   const edits = options.edits;
@@ -144,6 +144,7 @@ export function upstreamRequestHeaders(
     "Forwarded",
     forwardedHeaderValue(facts),
   );
+  if (options.loopMark !== undefined) out.push("CDN-Loop", options.loopMark);
   return out;
 }
 

@@ -121,6 +121,12 @@ export const PAGES = {
     "The app behind this tunnel turned out to answer in HTTPS, which the relay uses with it from " +
       "now on. Please send your request again.",
   ),
+  tunnelLoop: renderPage(
+    508,
+    "Tunnel loops back to the relay",
+    "This tunnel forwards to the relay itself instead of to an app, so requests would go round in " +
+      "circles. If this is your tunnel, point it at the port your app listens on.",
+  ),
   tunnelUnresponsive: renderPage(
     504,
     "Tunnel not responding",

@@ -14,6 +14,7 @@ import {
 import type { HostRefusalNotices } from "./host-refusal.ts";
 import { type EdgePage, PAGES } from "./pages.ts";
 import { LOCAL_NOT_HTTP, LOCAL_TLS, tunnelFailure } from "./tunnel-failure.ts";
+import type { TunnelLoops } from "./tunnel-loop.ts";
 import type { TunnelPools } from "./tunnel-pools.ts";
 
 /** What proxyRequest needs from the edge. */
@@ -22,6 +23,7 @@ export interface ProxyDeps {
   pools: TunnelPools;
   recorder: ExchangeRecorder;
   hostRefusals: HostRefusalNotices;
+  loops: TunnelLoops;
 }
 
 /** Writes one of the relay's pages unless a response is already under way. */
@@ -72,7 +74,11 @@ export function proxyRequest(
   const options: Dispatcher.DispatchOptions = {
     method: exchange.method,
     path: exchange.path,
-    headers: upstreamRequestHeaders(req.rawHeaders, facts, { upgrade: false, edits }),
+    headers: upstreamRequestHeaders(req.rawHeaders, facts, {
+      upgrade: false,
+      edits,
+      loopMark: deps.loops.mark(tunnel),
+    }),
     body: hasBody ? req : null,
   };
   const visitor = { ip: facts.clientIp, port: req.socket.remotePort ?? 0 };

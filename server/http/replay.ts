@@ -8,6 +8,7 @@ import { type ForwardedFacts, upstreamRequestHeaders } from "./headers.ts";
 import { PAGES } from "./pages.ts";
 import { flattenHeaders, IDEMPOTENT, isConnectionClosed } from "./proxy.ts";
 import { tunnelFailure } from "./tunnel-failure.ts";
+import type { TunnelLoops } from "./tunnel-loop.ts";
 import type { TunnelPools } from "./tunnel-pools.ts";
 
 /** What replayRequest needs from the edge. */
@@ -15,6 +16,7 @@ export interface ReplayDeps {
   registry: TunnelRegistry;
   pools: TunnelPools;
   recorder: ExchangeRecorder;
+  loops: TunnelLoops;
   /** Bodies may be kept at all (the request log and BURROW_LOG_BODIES are on). */
   bodiesAllowed: boolean;
   /** The relay's allowance of kept bytes in flight (bodies.ts). */
@@ -76,6 +78,7 @@ export function replayRequest(deps: ReplayDeps, request: ReplayRequest): Promise
     headers: upstreamRequestHeaders(request.headers, facts, {
       upgrade: false,
       edits: request.hostLocalhost ? { host: "localhost" } : undefined,
+      loopMark: deps.loops.mark(tunnel),
     }),
     body,
   };

@@ -13,6 +13,7 @@ import type { HostRefusalNotices } from "./host-refusal.ts";
 import { type EdgePage, rawResponse } from "./pages.ts";
 import type { AppSpeaks } from "./tls-probe.ts";
 import { isNotHttp, LOCAL_NOT_HTTP, tunnelFailure } from "./tunnel-failure.ts";
+import type { TunnelLoops } from "./tunnel-loop.ts";
 import type { TunnelPools } from "./tunnel-pools.ts";
 
 /** What proxyUpgrade needs from the edge. */
@@ -21,6 +22,7 @@ export interface UpgradeDeps {
   pools: TunnelPools;
   recorder: ExchangeRecorder;
   hostRefusals: HostRefusalNotices;
+  loops: TunnelLoops;
 }
 
 /** After one side of an upgraded connection closed, how long the other may take to finish. */
@@ -98,7 +100,11 @@ export async function proxyUpgrade(
       createConnection: () => channel,
       method: req.method,
       path: exchange.path,
-      headers: upstreamRequestHeaders(req.rawHeaders, facts, { upgrade: true, edits }),
+      headers: upstreamRequestHeaders(req.rawHeaders, facts, {
+        upgrade: true,
+        edits,
+        loopMark: deps.loops.mark(tunnel),
+      }),
       setHost: false,
     });
     let answered = false;

@@ -87,6 +87,12 @@ export const messages = {
     `allowedDevOrigins: ['${host}'] to next.config.js and restart next dev. Until then pages ` +
     "through the tunnel do not reload on save, and may not respond to clicks.",
 
+  /** The tunnel forwards to the relay itself, so its requests come back (server/http/tunnel-loop.ts). */
+  tunnelLoops: (name: string) =>
+    `${name}: requests through this tunnel come back to the relay: your ssh -R forwards ${name} to the ` +
+    "relay's own HTTP port (such as localhost:8080 on the relay's machine), not to your app, so visitors " +
+    `get an error page. Reconnect with the port your app listens on: -R ${name}:80:localhost:<port>.`,
+
   relayShutdown: "The Burrow relay is shutting down; reconnect in a moment.",
 
   channelRefused: "Burrow only serves HTTP tunnels (-R); -L, -D and -W are not available.",

@@ -20,6 +20,7 @@ import { randomNameKeptUntil } from "@/lib/names/random-hold";
 import { BODY_KEEP_BYTES } from "@/lib/request-logs/bodies";
 import { findRequestLog, listRequestLogs } from "@/lib/request-logs/query";
 import { accessLabel } from "@/lib/web/access-label";
+import { burrowPorts } from "@/lib/web/connect-command";
 import { getDb } from "@/lib/web/db";
 import { getEnv } from "@/lib/web/env";
 import { formatBytes } from "@/lib/web/format";
@@ -128,6 +129,7 @@ export default async function TunnelPage({ params, searchParams }: Props) {
               {...target}
               dashboardUrl={env.BURROW_DASHBOARD_URL}
               hostKeyFingerprint={fingerprint}
+              burrowPorts={burrowPorts(env)}
             />
           </CardBody>
         </Card>

@@ -1,0 +1,150 @@
+import assert from "node:assert/strict";
+import http from "node:http";
+import { after, before, test } from "node:test";
+import { createTestDatabase, type TestDatabase } from "../../lib/testing/db.ts";
+import {
+  type EdgeTestRelay,
+  type LocalApp,
+  rawExchange,
+  requestEdge,
+  type SshTunnelClient,
+  startEdgeTestRelay,
+  startLocalApp,
+  startSshTunnel,
+  TEST_DOMAIN,
+  waitFor,
+} from "./testing.ts";
+
+let testDb: TestDatabase;
+let relay: EdgeTestRelay;
+/** Answers with the CDN-Loop header it was sent. */
+let echo: LocalApp;
+/** Calls the `echo` tunnel through the relay with its own request's headers, as a proxying app does. */
+let front: LocalApp;
+const tunnels: SshTunnelClient[] = [];
+/** The session row of the looping tunnel, where the tunnel page reads notices. */
+let circleSession: string;
+
+before(async () => {
+  testDb = await createTestDatabase("edgeloop");
+  const user = await testDb.db.user.create({ data: { email: "loop@example.com", passwordHash: "x" } });
+  relay = await startEdgeTestRelay({ db: testDb.db });
+  echo = await startLocalApp((req, res) => res.end(`cdn-loop: ${req.headers["cdn-loop"]}`));
+  front = await startLocalApp((req, res) => {
+    const onward = http.request(
+      {
+        port: relay.httpPort,
+        host: "127.0.0.1",
+        path: req.url,
+        headers: { ...req.headers, host: `echo.${TEST_DOMAIN}` },
+      },
+      (answer) => answer.pipe(res),
+    );
+    onward.on("error", () => res.destroy());
+    onward.end();
+  });
+  // The mistake: `ssh -R circle:80:localhost:8080` on the relay's machine.
+  const session = await testDb.db.tunnelSession.create({
+    data: { name: "circle", userId: user.id, clientIp: "127.0.0.1" },
+  });
+  circleSession = session.id;
+  relay.sessionIds.set("circle", session.id);
+  tunnels.push(
+    await startSshTunnel(relay, "circle", relay.httpPort),
+    await startSshTunnel(relay, "echo", echo.port),
+    await startSshTunnel(relay, "front", front.port),
+  );
+});
+
+after(async () => {
+  for (const tunnel of tunnels) await tunnel.stop();
+  await relay?.close();
+  await echo?.close();
+  await front?.close();
+  await testDb?.drop();
+});
+
+test("a tunnel that forwards to the relay itself: the request comes back once and gets 508, and the owner is told once", async () => {
+  for (let i = 0; i < 2; i++) {
+    const res = await requestEdge(relay, { host: `circle.${TEST_DOMAIN}`, path: `/visit${i}` });
+    assert.equal(res.status, 508);
+    assert.match(res.body, /Tunnel loops back to the relay/);
+  }
+  // Per visit: the visitor's request, answered by "the app" (the relay, 508), and the one that came
+  // back, answered by the relay itself; not hundreds.
+  await waitFor(
+    async () => (await testDb.db.requestLog.count({ where: { name: "circle" } })) === 4,
+    "two rows per visit",
+  );
+  const rows = await testDb.db.requestLog.findMany({ where: { name: "circle" }, orderBy: { id: "asc" } });
+  assert.deepEqual(rows.map((row) => [row.path, row.status, row.error]).sort(), [
+    ["/visit0", 508, null],
+    ["/visit0", 508, "tunnel_loop"],
+    ["/visit1", 508, null],
+    ["/visit1", 508, "tunnel_loop"],
+  ]);
+  const lines = relay.traces.get("circle")?.lines ?? [];
+  const told = lines.filter((line) => line.includes("come back to the relay"));
+  assert.equal(told.length, 1, lines.join("\n"));
+  assert.match(told[0]!, /Reconnect with the port your app listens on: -R circle:80:localhost:<port>\.$/);
+  assert.ok(
+    lines.some((line) => /^GET \/visit0 508 [\d.]+ms \(came back to the relay/.test(line)),
+    lines.join("\n"),
+  );
+  await waitFor(
+    async () =>
+      (await testDb.db.tunnelSession.findUniqueOrThrow({ where: { id: circleSession } })).notice === told[0],
+    "the notice on the tunnel page",
+  );
+});
+
+test("a WebSocket upgrade through a tunnel to the relay itself gets 508 too", async () => {
+  const answer = await rawExchange(
+    relay.httpPort,
+    `GET /socket HTTP/1.1\r\nHost: circle.${TEST_DOMAIN}\r\nConnection: Upgrade\r\nUpgrade: websocket\r\n` +
+      "Sec-WebSocket-Version: 13\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n\r\n",
+  );
+  assert.match(answer, /^HTTP\/1\.1 508 /);
+  assert.match(answer, /Tunnel loops back to the relay/);
+});
+
+test("an app that calls another tunnel with its request's headers is not a loop; a visitor's CDN-Loop is kept", async () => {
+  const res = await requestEdge(relay, {
+    host: `front.${TEST_DOMAIN}`,
+    path: "/",
+    headers: { "cdn-loop": "cloudflare, burrow-forged" },
+  });
+  assert.equal(res.status, 200, res.body);
+  // The visitor's entries, then front's mark, then echo's: each tunnel adds its own.
+  const marks = /^cdn-loop: cloudflare, burrow-forged, (burrow-[\w-]{12}), (burrow-[\w-]{12})$/.exec(
+    res.body,
+  );
+  assert.ok(marks, res.body);
+  assert.notEqual(marks[1], marks[2]);
+});
+
+test("a replay through a tunnel to the relay itself comes back once and is logged as 508", async () => {
+  await relay.edge.replay({
+    name: "circle",
+    method: "GET",
+    path: "/replayed",
+    headers: ["Host", `circle.${TEST_DOMAIN}`],
+    body: null,
+    clientIp: "198.51.100.4",
+    userAgent: null,
+    hostLocalhost: false,
+    keepBodies: false,
+    replayOf: null,
+  });
+  // The rows of the hops inside it were queued before the replay's own, and are written in order.
+  await waitFor(
+    async () =>
+      (await testDb.db.requestLog.count({ where: { path: "/replayed", admission: "REPLAY" } })) === 1,
+    "the replay's row",
+  );
+  const rows = await testDb.db.requestLog.findMany({ where: { name: "circle", path: "/replayed" } });
+  assert.deepEqual(rows.map((row) => [row.admission, row.status, row.error]).sort(), [
+    ["PUBLIC", 508, "tunnel_loop"],
+    ["REPLAY", 508, null],
+  ]);
+});

@@ -64,6 +64,12 @@ before(async () => {
     relay.sessionIds.set(name, session.id);
   }
   app = await startLocalApp((req, res) => {
+    // Like Rails or Spring: a redirect built from the Host the app was sent.
+    if (req.url === "/sign-in") {
+      res.writeHead(302, { location: `http://${req.headers.host}/home?from=sign-in#top` });
+      res.end();
+      return;
+    }
     seen.push({ url: req.url ?? "", headers: req.headers });
     res.setHeader("content-type", "application/json");
     res.end(JSON.stringify({ url: req.url, headers: req.headers }));
@@ -182,6 +188,9 @@ test("a name set to send Host: localhost: its app gets that Host, behind the pas
     const echo = JSON.parse(res.body) as Echo;
     assert.equal(echo.headers.host, "localhost");
     assert.equal(echo.headers["x-forwarded-host"], hostOf("open"), "the public address is still there");
+    // The app built its redirect from that Host: the visitor is sent to the tunnel, not to localhost.
+    const redirect = await requestEdge(relay, { host: hostOf("open"), path: "/sign-in" });
+    assert.equal(redirect.headers.location, `http://${hostOf("open")}/home?from=sign-in#top`);
 
     const cookie = await signIn();
     const guarded = await requestEdge(relay, {

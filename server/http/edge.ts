@@ -25,7 +25,9 @@ import { createDispatcher, type Dispatch, forwardedFactsOf } from "./dispatch.ts
 import { answeredByRelay, ExchangeRecorder, LONG_RESPONSE_MS, OPEN_PROGRESS_MS } from "./exchange.ts";
 import { HostRefusalNotices } from "./host-refusal.ts";
 import { httpsRedirectLocation } from "./https-redirect.ts";
+import { LocalRedirects } from "./local-redirect.ts";
 import { readOfflineBody } from "./offline-body.ts";
+import { OwnerNotices } from "./owner-notices.ts";
 import { PAGES } from "./pages.ts";
 import { proxyRequest, sendPage } from "./proxy.ts";
 import { replayRequest } from "./replay.ts";
@@ -156,7 +158,8 @@ export function createHttpEdge(deps: HttpEdgeDeps): HttpEdge {
         logger.warn("tunnel notice not saved", { name: tunnel.name, error: errorText(error) }),
       );
   };
-  const loops = new TunnelLoops(recordNotice);
+  const notices = new OwnerNotices(recordNotice);
+  const loops = new TunnelLoops(notices);
   const dispatcher = createDispatcher({
     domain: config.BURROW_DOMAIN,
     registry,
@@ -170,8 +173,9 @@ export function createHttpEdge(deps: HttpEdgeDeps): HttpEdge {
     keepBudget,
   });
   const recorder = new ExchangeRecorder(logWriter, { logHeaders: config.BURROW_LOG_HEADERS });
-  const hostRefusals = new HostRefusalNotices(config, recordNotice);
-  const proxyDeps = { registry, pools, recorder, hostRefusals, loops };
+  const hostRefusals = new HostRefusalNotices(config, notices);
+  const localRedirects = new LocalRedirects(config.BURROW_DOMAIN, notices);
+  const proxyDeps = { registry, pools, recorder, hostRefusals, loops, localRedirects };
   const progressTimer = setInterval(() => recorder.progress(), deps.openProgressMs ?? OPEN_PROGRESS_MS);
   progressTimer.unref();
   const longResponseMs = deps.longResponseMs ?? LONG_RESPONSE_MS;

@@ -1,6 +1,7 @@
 import type { Env } from "../../lib/env.ts";
 import type { Tunnel } from "../registry.ts";
 import { messages } from "../ssh/messages.ts";
+import type { OwnerNotices } from "./owner-notices.ts";
 
 /** A development server's host check, as the relay recognises it and tells its owner to fix it. */
 export interface HostCheck {
@@ -82,29 +83,19 @@ function withoutPort(host: string): string {
   return host.replace(/:\d+$/, "");
 }
 
-/**
- * Tells a tunnel's owner, once per tunnel, that their app refused the host: in their ssh terminal,
- * and through `record` (the session's row, which the tunnel page shows).
- */
+/** Tells a tunnel's owner, once per tunnel, that their app refused the host (owner-notices.ts). */
 export class HostRefusalNotices {
   readonly #config: Pick<Env, "BURROW_DASHBOARD_URL">;
-  readonly #record: (tunnel: Tunnel, notice: string) => void;
-  readonly #told = new WeakSet<Tunnel>();
+  readonly #notices: OwnerNotices;
 
-  constructor(config: Pick<Env, "BURROW_DASHBOARD_URL">, record: (tunnel: Tunnel, notice: string) => void) {
+  constructor(config: Pick<Env, "BURROW_DASHBOARD_URL">, notices: OwnerNotices) {
     this.#config = config;
-    this.#record = record;
-  }
-
-  #tell(tunnel: Tunnel, notice: string): void {
-    this.#told.add(tunnel);
-    tunnel.notify(notice);
-    this.#record(tunnel, notice);
+    this.#notices = notices;
   }
 
   /** Whether this tunnel's 400 and 403 answers are worth reading: its owner has not been told yet. */
   wanted(tunnel: Tunnel): boolean {
-    return !this.#told.has(tunnel);
+    return !this.#notices.told(tunnel, "host_refused");
   }
 
   /**
@@ -119,10 +110,11 @@ export class HostRefusalNotices {
     sentHost: string | undefined,
   ): void {
     const check = hostCheckOf(status, firstChunk);
-    if (!check || this.#told.has(tunnel)) return;
+    if (!check) return;
     const hostname = withoutPort(host);
-    this.#tell(
+    this.#notices.tell(
       tunnel,
+      "host_refused",
       sentHost
         ? messages.hostRefusedLocalhost(tunnel.name, check, hostname)
         : messages.hostRefused(this.#config, tunnel.name, check, hostname),
@@ -135,7 +127,7 @@ export class HostRefusalNotices {
    * visitor's Host header: the browser's Origin, which Next checks, names the same host.
    */
   checkUpgrade(tunnel: Tunnel, path: string, error: Error, host: string): void {
-    if (this.#told.has(tunnel) || !isNextDevRefusal(path, error)) return;
-    this.#tell(tunnel, messages.nextDevOriginRefused(tunnel.name, withoutPort(host)));
+    if (!this.wanted(tunnel) || !isNextDevRefusal(path, error)) return;
+    this.#notices.tell(tunnel, "host_refused", messages.nextDevOriginRefused(tunnel.name, withoutPort(host)));
   }
 }

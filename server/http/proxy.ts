@@ -12,6 +12,7 @@ import {
   visitorResponseHeaders,
 } from "./headers.ts";
 import type { HostRefusalNotices } from "./host-refusal.ts";
+import type { LocalRedirects } from "./local-redirect.ts";
 import { type EdgePage, PAGES } from "./pages.ts";
 import { LOCAL_NOT_HTTP, LOCAL_TLS, tunnelFailure } from "./tunnel-failure.ts";
 import type { TunnelLoops } from "./tunnel-loop.ts";
@@ -24,6 +25,7 @@ export interface ProxyDeps {
   recorder: ExchangeRecorder;
   hostRefusals: HostRefusalNotices;
   loops: TunnelLoops;
+  localRedirects: LocalRedirects;
 }
 
 /** Writes one of the relay's pages unless a response is already under way. */
@@ -186,13 +188,16 @@ export function proxyRequest(
       refusalPossible = (status === 400 || status === 403) && deps.hostRefusals.wanted(tunnel);
       const raw = flattenHeaders(headers);
       exchange.status = status;
+      // The log keeps what the app answered; the visitor may get a redirect's Location mended.
       exchange.responseHeaders = raw;
+      const forVisitor =
+        status >= 300 && status < 400 ? deps.localRedirects.forVisitor(tunnel, raw, facts, edits?.host) : raw;
       const writeHead = () => {
         try {
           res.writeHead(
             status,
             statusMessage && REASON_PHRASE.test(statusMessage) ? statusMessage : undefined,
-            visitorResponseHeaders(raw),
+            visitorResponseHeaders(forVisitor),
           );
           return true;
         } catch {

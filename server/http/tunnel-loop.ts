@@ -1,6 +1,7 @@
 import { randomBytes } from "node:crypto";
 import type { Tunnel } from "../registry.ts";
 import { messages } from "../ssh/messages.ts";
+import type { OwnerNotices } from "./owner-notices.ts";
 
 /** Header of RFC 8586, in which each proxy a request crosses appends its own name. */
 const CDN_LOOP = "cdn-loop";
@@ -36,12 +37,10 @@ export function carriesLoopMark(rawHeaders: readonly string[], mark: string): bo
  */
 export class TunnelLoops {
   readonly #marks = new WeakMap<Tunnel, string>();
-  readonly #told = new WeakSet<Tunnel>();
-  readonly #record: (tunnel: Tunnel, notice: string) => void;
+  readonly #notices: OwnerNotices;
 
-  /** `record` keeps the notice where the tunnel page shows it (the session's row). */
-  constructor(record: (tunnel: Tunnel, notice: string) => void) {
-    this.#record = record;
+  constructor(notices: OwnerNotices) {
+    this.#notices = notices;
   }
 
   /** The CDN-Loop value this tunnel's forwarded requests carry. */
@@ -62,10 +61,6 @@ export class TunnelLoops {
 
   /** Tells the tunnel's owner, in the ssh session and on the tunnel page, once per tunnel. */
   tell(tunnel: Tunnel): void {
-    if (this.#told.has(tunnel)) return;
-    this.#told.add(tunnel);
-    const notice = messages.tunnelLoops(tunnel.name);
-    tunnel.notify(notice);
-    this.#record(tunnel, notice);
+    this.#notices.tell(tunnel, "loop", messages.tunnelLoops(tunnel.name));
   }
 }

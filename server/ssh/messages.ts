@@ -93,6 +93,12 @@ export const messages = {
     "relay's own HTTP port (such as localhost:8080 on the relay's machine), not to your app, so visitors " +
     `get an error page. Reconnect with the port your app listens on: -R ${name}:80:localhost:<port>.`,
 
+  /** The app redirected a visitor to a loopback address (server/http/local-redirect.ts). */
+  localRedirect: (name: string, location: string, publicOrigin: string) =>
+    `${name}: your app redirected a visitor to ${location}, an address on your own computer that ` +
+    "visitors cannot follow (unless it was meant for theirs). If your app has a setting for its " +
+    `public address (a base URL, site URL or APP_URL), set it to ${publicOrigin}.`,
+
   relayShutdown: "The Burrow relay is shutting down; reconnect in a moment.",
 
   channelRefused: "Burrow only serves HTTP tunnels (-R); -L, -D and -W are not available.",

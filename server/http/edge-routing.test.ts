@@ -43,6 +43,9 @@ let sshLike: TcpServer;
 let wrongPort: SshTunnelClient;
 let nextDev: http.Server;
 let next: SshTunnelClient;
+/** The owner fixed their app: the host check lets the tunnel's host in, Next.js its origin. */
+let strictAllows = false;
+let nextAllows = false;
 const certDir = mkdtempSync(join(tmpdir(), "burrow-routing-"));
 
 async function listening<S extends http.Server | TcpServer>(server: S): Promise<number> {
@@ -82,6 +85,10 @@ before(async () => {
   rude = await startSshTunnel(relay, "rude", await listening(hangUp));
   // A dev server with a host check (Vite's words), and an ordinary 403 on another path.
   strictApp = await startLocalApp((req, res) => {
+    if (strictAllows) {
+      res.end("the app");
+      return;
+    }
     res.writeHead(403, { "content-type": "text/plain" });
     res.end(
       req.url === "/private"
@@ -103,7 +110,17 @@ before(async () => {
   // Next.js's dev server refusing its live-reload socket from an origin not in allowedDevOrigins
   // (block-cross-site-dev.js: res.end('Unauthorized') on the raw socket).
   nextDev = http.createServer((_req, res) => res.end("<h1>next page</h1>"));
-  nextDev.on("upgrade", (_req, socket: Duplex) => socket.end("Unauthorized"));
+  nextDev.on("upgrade", (_req, socket: Duplex) =>
+    socket.end(
+      nextAllows
+        ? "HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n\r\n"
+        : "Unauthorized",
+    ),
+  );
+  const nextSession = await testDb.db.tunnelSession.create({
+    data: { name: "nextdev", userId: user.id, clientIp: "127.0.0.1" },
+  });
+  relay.sessionIds.set("nextdev", nextSession.id);
   next = await startSshTunnel(relay, "nextdev", await listening(nextDev));
 });
 
@@ -418,11 +435,19 @@ test("an app whose host check refuses the tunnel's name: the visitor gets its pa
     `${relay.config.BURROW_DASHBOARD_URL.replace(/\/+$/, "")}/tunnels/strict/access.`;
   assert.deepEqual(hints(), [told]);
   // The tunnel page shows the same advice: it is kept on the tunnel's session.
-  await waitFor(
-    async () =>
-      (await testDb.db.tunnelSession.findFirstOrThrow({ where: { name: "strict" } })).notice === told,
-    "the notice on the session",
-  );
+  const notice = async () =>
+    (await testDb.db.tunnelSession.findFirstOrThrow({ where: { name: "strict" } })).notice;
+  await waitFor(async () => (await notice()) === told, "the notice on the session");
+
+  // The owner lets the host in: the first answer that gets through takes the notice off the page.
+  strictAllows = true;
+  assert.equal((await requestEdge(relay, { host: `strict.${TEST_DOMAIN}`, path: "/" })).status, 200);
+  await waitFor(async () => (await notice()) === null, "the notice gone from the session");
+  // Should the app refuse again (the change undone), the owner hears it again.
+  strictAllows = false;
+  assert.equal((await requestEdge(relay, { host: `strict.${TEST_DOMAIN}`, path: "/" })).status, 403);
+  assert.deepEqual(hints(), [told, told]);
+  await waitFor(async () => (await notice()) === told, "the notice back on the session");
 });
 
 test("a tunnel to a port that does not speak HTTP (an ssh server's) says so, not 'nothing answers'", async () => {
@@ -462,13 +487,20 @@ test("Next.js dev refusing its live-reload socket from the tunnel's host: the ow
       `allowedDevOrigins: ['nextdev.${TEST_DOMAIN}'] to next.config.js and restart next dev. Until then pages ` +
       "through the tunnel do not reload on save, and may not respond to clicks.",
   ]);
+  const notice = async () =>
+    (await testDb.db.tunnelSession.findFirstOrThrow({ where: { name: "nextdev" } })).notice;
+  await waitFor(async () => (await notice()) === hints[0], "the notice on the session");
+  // allowedDevOrigins set: the live-reload socket opens, and the notice leaves the tunnel page.
+  nextAllows = true;
+  assert.equal(statusOf(await hmr()), 101);
+  await waitFor(async () => (await notice()) === null, "the notice gone from the session");
   await waitFor(
-    async () => (await testDb.db.requestLog.count({ where: { name: "nextdev", upgrade: true } })) === 2,
+    async () => (await testDb.db.requestLog.count({ where: { name: "nextdev", upgrade: true } })) === 3,
     "the rows",
   );
-  const rows = await testDb.db.requestLog.findMany({ where: { name: "nextdev", upgrade: true } });
+  const rows = await testDb.db.requestLog.findMany({ where: { name: "nextdev", upgrade: true }, orderBy: { id: "asc" } });
   assert.deepEqual(
     rows.map((row) => row.error),
-    ["local_not_http", "local_not_http"],
+    ["local_not_http", "local_not_http", null],
   );
 });

@@ -151,12 +151,18 @@ export function createHttpEdge(deps: HttpEdgeDeps): HttpEdge {
   const bodiesAllowed = logWriter !== undefined && config.BURROW_LOG_BODIES;
   const keepBudget = new KeepBudget(deps.keptInFlightMax);
   // What the relay tells an owner about their app also goes on the tunnel page (the session's row).
-  const recordNotice = (tunnel: Tunnel, notice: string): void => {
-    deps.db.tunnelSession
-      .updateMany({ where: { id: tunnel.sessionId }, data: { notice } })
-      .catch((error: unknown) =>
-        logger.warn("tunnel notice not saved", { name: tunnel.name, error: errorText(error) }),
+  // One write after the other per tunnel: a notice and its removal a moment later must not land
+  // the other way round.
+  const noticeWrites = new WeakMap<Tunnel, Promise<void>>();
+  const recordNotice = (tunnel: Tunnel, notice: string | null): void => {
+    const write = (noticeWrites.get(tunnel) ?? Promise.resolve())
+      .then(() => deps.db.tunnelSession.updateMany({ where: { id: tunnel.sessionId }, data: { notice } }))
+      .then(
+        () => undefined,
+        (error: unknown) =>
+          logger.warn("tunnel notice not saved", { name: tunnel.name, error: errorText(error) }),
       );
+    noticeWrites.set(tunnel, write);
   };
   const notices = new OwnerNotices(recordNotice);
   const loops = new TunnelLoops(notices);

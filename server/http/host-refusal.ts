@@ -62,10 +62,13 @@ const HOST_CHECKS: readonly HostCheck[] = [
 function isNextDevRefusal(path: string, error: Error): boolean {
   const raw = (error as Error & { rawPacket?: Buffer }).rawPacket;
   return (
-    (path.includes("/_next") || path.includes("/__nextjs")) &&
-    raw instanceof Buffer &&
-    raw.subarray(0, 12).toString("latin1") === "Unauthorized"
+    isNextDevPath(path) && raw instanceof Buffer && raw.subarray(0, 12).toString("latin1") === "Unauthorized"
   );
+}
+
+/** Next.js's own resources (its live-reload socket among them). */
+function isNextDevPath(path: string): boolean {
+  return path.includes("/_next") || path.includes("/__nextjs");
 }
 
 /** How much of the first chunk is read: Rails writes its words after a few KiB of CSS. */
@@ -99,6 +102,19 @@ export class HostRefusalNotices {
   }
 
   /**
+   * An answer the app gave a visitor (not an upgrade's). A host check refuses every request, so
+   * one that got through (below 400) means the owner let the host in: the notice goes.
+   */
+  answered(tunnel: Tunnel, status: number): void {
+    if (status < 400) this.#notices.solved(tunnel, "host_refused");
+  }
+
+  /** An upgrade the app accepted (101): on Next.js's own paths, its origin check lets the host in. */
+  upgraded(tunnel: Tunnel, path: string): void {
+    if (isNextDevPath(path)) this.#notices.solved(tunnel, "dev_origin_refused");
+  }
+
+  /**
    * Reads an answer's first chunk and tells the owner if it is a host check's refusal. `host` is
    * the visitor's Host header; `sentHost` the one the app got instead, if the name rewrites it.
    */
@@ -127,7 +143,11 @@ export class HostRefusalNotices {
    * visitor's Host header: the browser's Origin, which Next checks, names the same host.
    */
   checkUpgrade(tunnel: Tunnel, path: string, error: Error, host: string): void {
-    if (!this.wanted(tunnel) || !isNextDevRefusal(path, error)) return;
-    this.#notices.tell(tunnel, "host_refused", messages.nextDevOriginRefused(tunnel.name, withoutPort(host)));
+    if (this.#notices.told(tunnel, "dev_origin_refused") || !isNextDevRefusal(path, error)) return;
+    this.#notices.tell(
+      tunnel,
+      "dev_origin_refused",
+      messages.nextDevOriginRefused(tunnel.name, withoutPort(host)),
+    );
   }
 }

@@ -186,6 +186,7 @@ export function proxyRequest(
       if (status < 200) return;
       answered = true;
       refusalPossible = (status === 400 || status === 403) && deps.hostRefusals.wanted(tunnel);
+      deps.hostRefusals.answered(tunnel, status);
       const raw = flattenHeaders(headers);
       exchange.status = status;
       // The log keeps what the app answered; the visitor may get a redirect's Location mended.

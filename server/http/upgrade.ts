@@ -117,6 +117,7 @@ export async function proxyUpgrade(
       answered = true;
       exchange.status = upRes.statusCode ?? 101;
       exchange.responseHeaders = upRes.rawHeaders;
+      deps.hostRefusals.upgraded(tunnel, exchange.path);
       if (socket.destroyed) {
         upSocket.destroy();
         return;

@@ -498,7 +498,10 @@ test("Next.js dev refusing its live-reload socket from the tunnel's host: the ow
     async () => (await testDb.db.requestLog.count({ where: { name: "nextdev", upgrade: true } })) === 3,
     "the rows",
   );
-  const rows = await testDb.db.requestLog.findMany({ where: { name: "nextdev", upgrade: true }, orderBy: { id: "asc" } });
+  const rows = await testDb.db.requestLog.findMany({
+    where: { name: "nextdev", upgrade: true },
+    orderBy: { id: "asc" },
+  });
   assert.deepEqual(
     rows.map((row) => row.error),
     ["local_not_http", "local_not_http", null],

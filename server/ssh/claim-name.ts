@@ -3,7 +3,7 @@ import type { Env } from "../../lib/env.ts";
 import { randomNameHolder, reclaimRandomName } from "../../lib/names/random-hold.ts";
 import { randomName } from "../../lib/names/rules.ts";
 import type { TunnelRegistry } from "../registry.ts";
-import { messages } from "./messages.ts";
+import { messages, type SignedIn } from "./messages.ts";
 
 export type Claim =
   | {
@@ -28,9 +28,9 @@ const RANDOM_NAME_ATTEMPTS = 5;
  */
 export async function claimName(
   request: { kind: "named"; name: string } | { kind: "random" },
-  context: { db: Db; config: Env; registry: TunnelRegistry; userId: string },
+  context: { db: Db; config: Env; registry: TunnelRegistry; userId: string; signedIn: SignedIn },
 ): Promise<Claim> {
-  const { db, config, registry, userId } = context;
+  const { db, config, registry, userId, signedIn } = context;
   if (request.kind === "named") {
     const { name } = request;
     const [reservation, random] = await Promise.all([
@@ -38,7 +38,8 @@ export async function claimName(
       randomNameHolder(db, name),
     ]);
     if (reservation) {
-      if (reservation.userId !== userId) return { ok: false, message: messages.reservedByOther(name) };
+      if (reservation.userId !== userId)
+        return { ok: false, message: messages.reservedByOther(name, signedIn) };
       return { ok: true, name, reservationId: reservation.id, random: false, reclaimed: false };
     }
     if (!random) return { ok: false, message: messages.notReserved(config, name) };
@@ -50,7 +51,7 @@ export async function claimName(
       case "expired":
         return { ok: false, message: messages.randomNameExpired(config, name) };
       case "other":
-        return { ok: false, message: messages.randomNameOfOther(name) };
+        return { ok: false, message: messages.randomNameOfOther(name, signedIn) };
     }
   }
 

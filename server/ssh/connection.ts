@@ -316,7 +316,13 @@ export class RelayConnection implements TunnelOwner {
     let sessionId: string;
     try {
       claim = await withTimeout(
-        claimName(request, { db, config, registry, userId: key.userId }),
+        claimName(request, {
+          db,
+          config,
+          registry,
+          userId: key.userId,
+          signedIn: { email: key.email, key: key.label || key.fingerprint },
+        }),
         CLAIM_TIMEOUT_MS,
         "name check",
       );

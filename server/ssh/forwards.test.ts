@@ -100,7 +100,7 @@ test("an invalid name is refused quoting -R as typed, with a reason ssh prints a
   );
 });
 
-test("a name reserved by someone else is refused", async () => {
+test("a name reserved by someone else is refused, saying which account the connection signed in as", async () => {
   const owner = await t.createUserWithKey();
   const other = await t.createUserWithKey();
   const name = uniqueName("mine");
@@ -109,6 +109,15 @@ test("a name reserved by someone else is refused", async () => {
   assert.equal(ssh.state, "exited");
   assert.notEqual(ssh.exitCode(), 0);
   assert.match(ssh.stderr(), /reserved by another account/);
+  // Keys of two accounts in one agent: ssh may have offered the other account's key first.
+  assert.ok(
+    ssh.stderr().includes(`This connection signed in as ${other.email} (key "test key")`),
+    ssh.stderr(),
+  );
+  assert.match(
+    ssh.stderr(),
+    /connect with that account's key: ssh -i <its private key> -o IdentitiesOnly=yes/,
+  );
   assert.equal(t.relay.registry.get(name), undefined);
 });
 

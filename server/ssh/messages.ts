@@ -1,6 +1,23 @@
 import type { Env } from "../../lib/env.ts";
 import type { HostCheck } from "../http/host-refusal.ts";
 
+/** Who a connection signed in as: the account's email and the key's label (or fingerprint). */
+export interface SignedIn {
+  email: string;
+  key: string;
+}
+
+/**
+ * ssh offers its keys one after the other and the relay takes the first it knows: with keys of two
+ * accounts (work and personal) in the agent, the connection may have signed in as the other one.
+ */
+function anotherKeyHint(you: SignedIn): string {
+  return (
+    ` This connection signed in as ${you.email} (key "${you.key}"); if the name is another account's ` +
+    "of yours, connect with that account's key: ssh -i <its private key> -o IdentitiesOnly=yes …"
+  );
+}
+
 /**
  * Every sentence the relay shows an SSH user, in one place so wording stays consistent and tests can
  * match on it. Shown in a banner, a disconnect description or the session console.
@@ -27,7 +44,8 @@ export const messages = {
   notReserved: (config: Pick<Env, "BURROW_DASHBOARD_URL">, name: string) =>
     `The name ${name} is not reserved. Reserve it at ${dashboard(config)}/names, then connect again.`,
 
-  reservedByOther: (name: string) => `The name ${name} is reserved by another account.`,
+  reservedByOther: (name: string, you: SignedIn) =>
+    `The name ${name} is reserved by another account.${anotherKeyHint(you)}`,
 
   duplicateForward: (name: string) => `This connection already forwards ${name}.`,
 
@@ -51,7 +69,8 @@ export const messages = {
     `${config.BURROW_RANDOM_NAME_HOURS} h after their tunnel closes). Reserve it at ` +
     `${dashboard(config)}/names to keep it, or use -R 80:… for a new random name.`,
 
-  randomNameOfOther: (name: string) => `The name ${name} belongs to another account.`,
+  randomNameOfOther: (name: string, you: SignedIn) =>
+    `The name ${name} belongs to another account.${anotherKeyHint(you)}`,
 
   refused: (what: string, reason: string) => `Refused ${what}: ${reason}`,
 

@@ -25,15 +25,16 @@ import type { TunnelLoops } from "./tunnel-loop.ts";
  * - `page`: one of the relay's pages, nothing logged (malformed, landing page, no such name).
  * - `offline`: 503 "Tunnel offline"; `exchange` is set (and logged) only for a reserved name, with
  *   `bodies` when the name keeps the bodies of requests it cannot forward (reservation-lookup.ts).
- * - `loop`: the request came back through its own tunnel (tunnel-loop.ts): 508, logged, before
- *   any access check (the relay itself took the cookie or password off on its first pass).
+ * - `loop`: the request came back through its own tunnel (tunnel-loop.ts): 508 before any access
+ *   check (the relay itself took the cookie or password off on its first pass); the visitor's own
+ *   exchange, which gets this answer through the tunnel, logs it.
  * - `answer`: the access check answers itself (password form, redirect, 403…); logged.
  * - `proxy`: forward to the tunnel, with the access check's header edits.
  */
 export type Dispatch =
   | { kind: "page"; page: EdgePage }
   | { kind: "offline"; exchange: Exchange | undefined }
-  | { kind: "loop"; exchange: Exchange; tunnel: Tunnel }
+  | { kind: "loop"; tunnel: Tunnel }
   | { kind: "answer"; exchange: Exchange; answer: Extract<AccessDecision, { action: "respond" }> }
   | {
       kind: "proxy";
@@ -122,6 +123,9 @@ export function createDispatcher(deps: DispatcherDeps): Dispatcher {
   return (req, upgrade) => {
     const route = routeRequest(req, domain, registry);
     if (route.kind === "page") return { kind: "page", page: route.page };
+    if (route.kind === "tunnel" && loops?.cameBack(route.tunnel, req.rawHeaders)) {
+      return { kind: "loop", tunnel: route.tunnel };
+    }
     const facts = forwardedFactsOf(req, trusts, proxiedPeers);
     const exchange = startExchange({
       name: route.name,
@@ -146,7 +150,6 @@ export function createDispatcher(deps: DispatcherDeps): Dispatcher {
     }
 
     const tunnel = route.tunnel;
-    if (loops?.cameBack(tunnel, req.rawHeaders)) return { kind: "loop", exchange, tunnel };
     const toDispatch = (decision: AccessDecision): Dispatch => {
       exchange.admission = decision.admission;
       exchange.shareLinkId = decision.shareLinkId ?? null;

@@ -244,6 +244,11 @@ export function createHttpEdge(deps: HttpEdgeDeps): HttpEdge {
       sendPage(res, dispatch.page);
       return;
     }
+    if (dispatch.kind === "loop") {
+      loops.tell(dispatch.tunnel);
+      sendPage(res, loops.page(dispatch.tunnel));
+      return;
+    }
     const exchange = dispatch.exchange;
     if (exchange) {
       recorder.keeping(exchange);
@@ -267,12 +272,6 @@ export function createHttpEdge(deps: HttpEdgeDeps): HttpEdge {
           return;
         }
         sendPage(res, PAGES.tunnelOffline);
-        return;
-      case "loop":
-        answeredByRelay(dispatch.exchange, PAGES.tunnelLoop);
-        dispatch.exchange.error = "tunnel_loop";
-        loops.tell(dispatch.tunnel);
-        sendPage(res, PAGES.tunnelLoop);
         return;
       case "answer":
         answeredByRelay(dispatch.exchange, dispatch.answer);
@@ -303,7 +302,9 @@ export function createHttpEdge(deps: HttpEdgeDeps): HttpEdge {
   }
 
   function answerUpgrade(req: http.IncomingMessage, socket: Duplex, head: Buffer, dispatch: Dispatch): void {
-    if (dispatch.kind !== "page" && dispatch.exchange) recorder.keeping(dispatch.exchange);
+    if (dispatch.kind !== "page" && dispatch.kind !== "loop" && dispatch.exchange) {
+      recorder.keeping(dispatch.exchange);
+    }
     switch (dispatch.kind) {
       case "page":
         sendRawPage(socket, dispatch.page);
@@ -317,11 +318,8 @@ export function createHttpEdge(deps: HttpEdgeDeps): HttpEdge {
         sendRawPage(socket, PAGES.tunnelOffline);
         return;
       case "loop":
-        answeredByRelay(dispatch.exchange, PAGES.tunnelLoop);
-        dispatch.exchange.error = "tunnel_loop";
-        recorder.finish(dispatch.exchange);
         loops.tell(dispatch.tunnel);
-        sendRawPage(socket, PAGES.tunnelLoop);
+        sendRawPage(socket, loops.page(dispatch.tunnel));
         return;
       case "answer":
         answeredByRelay(dispatch.exchange, dispatch.answer);

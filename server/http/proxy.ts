@@ -189,6 +189,7 @@ export function proxyRequest(
       deps.hostRefusals.answered(tunnel, status);
       const raw = flattenHeaders(headers);
       exchange.status = status;
+      if (deps.loops.answeredByLoop(tunnel, status, raw)) exchange.error = "tunnel_loop";
       // The log keeps what the app answered; the visitor may get a redirect's Location mended.
       exchange.responseHeaders = raw;
       const forVisitor =

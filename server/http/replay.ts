@@ -103,6 +103,8 @@ export function replayRequest(deps: ReplayDeps, request: ReplayRequest): Promise
         if (status < 200) return;
         exchange.status = status;
         exchange.responseHeaders = flattenHeaders(headers);
+        if (deps.loops.answeredByLoop(tunnel, status, exchange.responseHeaders))
+          exchange.error = "tunnel_loop";
       },
       onResponseData(_controller, chunk) {
         exchange.bytesOut += chunk.length;

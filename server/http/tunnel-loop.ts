@@ -2,9 +2,12 @@ import { randomBytes } from "node:crypto";
 import type { Tunnel } from "../registry.ts";
 import { messages } from "../ssh/messages.ts";
 import type { OwnerNotices } from "./owner-notices.ts";
+import { type EdgePage, PAGES } from "./pages.ts";
 
 /** Header of RFC 8586, in which each proxy a request crosses appends its own name. */
 const CDN_LOOP = "cdn-loop";
+/** On the 508 page, the mark of the tunnel the request came back through. */
+const LOOP_ANSWER = "burrow-loop";
 
 /**
  * Whether `rawHeaders` carry `mark` in a CDN-Loop header: `CDN-Loop: <id>[; params], …`, possibly
@@ -30,7 +33,9 @@ export function carriesLoopMark(rawHeaders: readonly string[], mark: string): bo
  *
  * Every request the relay forwards carries `CDN-Loop: burrow-<mark>`, a random mark per tunnel
  * (per connection of a name), appended to any the visitor's own proxies wrote. A request that comes
- * back with its tunnel's mark is answered 508 at once, and the owner is told, once per tunnel. The
+ * back with its tunnel's mark is answered 508 at once, and the owner is told, once per tunnel. That
+ * answer goes back through the tunnel to the visitor's exchange, which it names (`Burrow-Loop`), so
+ * the visitor's row in the log says what happened, and the one that came back is not logged. The
  * mark is the tunnel's own, not the relay's: an app that calls another tunnel on this relay and
  * passes its request's headers on is not a loop. It is random, so a visitor cannot write it
  * (only an app that shows its request headers could give it away, and then only for its own name).
@@ -57,6 +62,22 @@ export class TunnelLoops {
   cameBack(tunnel: Tunnel, rawHeaders: readonly string[]): boolean {
     const mark = this.#marks.get(tunnel);
     return mark !== undefined && carriesLoopMark(rawHeaders, mark);
+  }
+
+  /** The 508 page for a request that came back through `tunnel`. */
+  page(tunnel: Tunnel): EdgePage {
+    const page = PAGES.tunnelLoop;
+    return { ...page, headers: { ...page.headers, [LOOP_ANSWER]: this.mark(tunnel) } };
+  }
+
+  /** Whether the app's answer to a request through `tunnel` is that page: the request came back. */
+  answeredByLoop(tunnel: Tunnel, status: number, rawHeaders: readonly string[]): boolean {
+    if (status !== PAGES.tunnelLoop.status) return false;
+    const mark = this.#marks.get(tunnel);
+    for (let i = 0; i < rawHeaders.length; i += 2) {
+      if (rawHeaders[i]!.toLowerCase() === LOOP_ANSWER) return rawHeaders[i + 1] === mark;
+    }
+    return false;
   }
 
   /** Tells the tunnel's owner, in the ssh session and on the tunnel page, once per tunnel. */

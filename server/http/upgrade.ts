@@ -153,6 +153,8 @@ export async function proxyUpgrade(
       answered = true;
       exchange.status = upRes.statusCode ?? 502;
       exchange.responseHeaders = upRes.rawHeaders;
+      if (deps.loops.answeredByLoop(tunnel, exchange.status, upRes.rawHeaders))
+        exchange.error = "tunnel_loop";
       let responseHead = `HTTP/1.1 ${exchange.status} ${safeReason(upRes.statusMessage)}\r\n`;
       const kept = visitorResponseHeaders(upRes.rawHeaders);
       for (let i = 0; i < kept.length; i += 2) responseHead += `${kept[i]}: ${kept[i + 1]}\r\n`;

@@ -32,6 +32,7 @@ import { PAGES } from "./pages.ts";
 import { proxyRequest, sendPage } from "./proxy.ts";
 import { replayRequest } from "./replay.ts";
 import { ReservationLookup } from "./reservation-lookup.ts";
+import { routeRequest } from "./route.ts";
 import { loadCertificate, logCertificate, watchCertificate } from "./tls-certificate.ts";
 import { TunnelLoops } from "./tunnel-loop.ts";
 import { type PoolLimits, TunnelPools } from "./tunnel-pools.ts";
@@ -225,9 +226,11 @@ export function createHttpEdge(deps: HttpEdgeDeps): HttpEdge {
    */
   function redirectingToHttps(httpsPort: number) {
     return (req: http.IncomingMessage, res: http.ServerResponse): void => {
-      // A trusted proxy that took the request over HTTPS itself: redirecting again would loop.
+      // A trusted proxy that took the request over HTTPS itself: redirecting again would loop. So
+      // would a request that came back through its own tunnel: the visitor would be sent round
+      // until their browser gives up, and the owner never told (tunnel-loop.ts answers it).
       const location =
-        forwardedFactsOf(req, trusts, proxiedPeers).proto === "https"
+        forwardedFactsOf(req, trusts, proxiedPeers).proto === "https" || cameBackThroughTunnel(req)
           ? null
           : httpsRedirectLocation(req.headers.host, req.url, config.BURROW_DOMAIN, httpsPort);
       if (location === null) {
@@ -237,6 +240,11 @@ export function createHttpEdge(deps: HttpEdgeDeps): HttpEdge {
       res.writeHead(308, { location, "content-length": "0", "cache-control": "no-store" });
       res.end();
     };
+  }
+
+  function cameBackThroughTunnel(req: http.IncomingMessage): boolean {
+    const route = routeRequest(req, config.BURROW_DOMAIN, registry);
+    return route.kind === "tunnel" && loops.cameBack(route.tunnel, req.rawHeaders);
   }
 
   function answerRequest(req: http.IncomingMessage, res: http.ServerResponse, dispatch: Dispatch): void {

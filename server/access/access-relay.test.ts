@@ -70,6 +70,11 @@ before(async () => {
       res.end();
       return;
     }
+    if (req.url === "/linked") {
+      res.writeHead(200, { "content-type": "text/html" });
+      res.end(`<!doctype html><script src="http://${req.headers.host}/app.js"></script>`);
+      return;
+    }
     seen.push({ url: req.url ?? "", headers: req.headers });
     res.setHeader("content-type", "application/json");
     res.end(JSON.stringify({ url: req.url, headers: req.headers }));
@@ -191,6 +196,18 @@ test("a name set to send Host: localhost: its app gets that Host, behind the pas
     // The app built its redirect from that Host: the visitor is sent to the tunnel, not to localhost.
     const redirect = await requestEdge(relay, { host: hostOf("open"), path: "/sign-in" });
     assert.equal(redirect.headers.location, `http://${hostOf("open")}/home?from=sign-in#top`);
+    // Links in its pages cannot be mended on the way: the owner is told where they come from.
+    await requestEdge(relay, { host: hostOf("open"), path: "/linked" });
+    assert.ok(
+      relay.traces
+        .get("open")
+        ?.lines.includes(
+          "open: your app's pages link to http://localhost/app.js, an address on your own computer that visitors " +
+            "cannot load (a page may show without its styles or scripts). It builds them from the Host: localhost " +
+            `that Burrow sends it: turn that off under Access & sharing, or set its public address to http://${hostOf("open")}.`,
+        ),
+      relay.traces.get("open")?.lines.join("\n"),
+    );
 
     const cookie = await signIn();
     const guarded = await requestEdge(relay, {

@@ -25,7 +25,7 @@ import { createDispatcher, type Dispatch, forwardedFactsOf } from "./dispatch.ts
 import { answeredByRelay, ExchangeRecorder, LONG_RESPONSE_MS, OPEN_PROGRESS_MS } from "./exchange.ts";
 import { HostRefusalNotices } from "./host-refusal.ts";
 import { httpsRedirectLocation } from "./https-redirect.ts";
-import { LocalRedirects } from "./local-redirect.ts";
+import { LocalAddresses } from "./local-address.ts";
 import { readOfflineBody } from "./offline-body.ts";
 import { OwnerNotices } from "./owner-notices.ts";
 import { PAGES } from "./pages.ts";
@@ -181,8 +181,8 @@ export function createHttpEdge(deps: HttpEdgeDeps): HttpEdge {
   });
   const recorder = new ExchangeRecorder(logWriter, { logHeaders: config.BURROW_LOG_HEADERS });
   const hostRefusals = new HostRefusalNotices(config, notices);
-  const localRedirects = new LocalRedirects(config.BURROW_DOMAIN, notices);
-  const proxyDeps = { registry, pools, recorder, hostRefusals, loops, localRedirects };
+  const localAddresses = new LocalAddresses(config.BURROW_DOMAIN, notices);
+  const proxyDeps = { registry, pools, recorder, hostRefusals, loops, localAddresses };
   const progressTimer = setInterval(() => recorder.progress(), deps.openProgressMs ?? OPEN_PROGRESS_MS);
   progressTimer.unref();
   const longResponseMs = deps.longResponseMs ?? LONG_RESPONSE_MS;

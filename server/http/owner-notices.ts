@@ -1,7 +1,7 @@
 import type { Tunnel } from "../registry.ts";
 
 /** What the relay may tell a tunnel's owner about their app, each at most once per tunnel. */
-export type NoticeKind = "host_refused" | "dev_origin_refused" | "loop" | "local_redirect";
+export type NoticeKind = "host_refused" | "dev_origin_refused" | "loop" | "local_address";
 
 /**
  * Advice for a tunnel's owner about their app (a host check refusing visitors, a tunnel pointed at

@@ -12,7 +12,7 @@ import {
   visitorResponseHeaders,
 } from "./headers.ts";
 import type { HostRefusalNotices } from "./host-refusal.ts";
-import type { LocalRedirects } from "./local-redirect.ts";
+import type { LocalAddresses } from "./local-address.ts";
 import { type EdgePage, PAGES } from "./pages.ts";
 import { LOCAL_NOT_HTTP, LOCAL_TLS, tunnelFailure } from "./tunnel-failure.ts";
 import type { TunnelLoops } from "./tunnel-loop.ts";
@@ -25,7 +25,7 @@ export interface ProxyDeps {
   recorder: ExchangeRecorder;
   hostRefusals: HostRefusalNotices;
   loops: TunnelLoops;
-  localRedirects: LocalRedirects;
+  localAddresses: LocalAddresses;
 }
 
 /** Writes one of the relay's pages unless a response is already under way. */
@@ -93,6 +93,8 @@ export function proxyRequest(
   let leaveQueue = () => {};
   /** The answer is a 400 or 403 whose first chunk may be a dev server's host check (host-refusal.ts). */
   let refusalPossible = false;
+  /** The answer is an HTML page whose first chunk is read for links to the owner's computer (local-address.ts). */
+  let pageToRead = false;
   // A download arrives as 32 KiB SSH packets, a few per read of the tunnel's socket: written to the
   // visitor one syscall per turn instead of one each, it costs the relay ~12 % less CPU per byte and
   // goes ~15 % faster here (bench/compare-streams.ts).
@@ -193,7 +195,8 @@ export function proxyRequest(
       // The log keeps what the app answered; the visitor may get a redirect's Location mended.
       exchange.responseHeaders = raw;
       const forVisitor =
-        status >= 300 && status < 400 ? deps.localRedirects.forVisitor(tunnel, raw, facts, edits?.host) : raw;
+        status >= 300 && status < 400 ? deps.localAddresses.forVisitor(tunnel, raw, facts, edits?.host) : raw;
+      pageToRead = deps.localAddresses.wantsPage(tunnel, status, raw);
       const writeHead = () => {
         try {
           res.writeHead(
@@ -236,7 +239,12 @@ export function proxyRequest(
         deps.hostRefusals.check(tunnel, exchange.status, chunk, facts.host, edits?.host);
       }
       corkResponse();
-      if (!res.write(chunk)) controller.pause();
+      const more = res.write(chunk);
+      if (pageToRead) {
+        pageToRead = false;
+        deps.localAddresses.checkPage(tunnel, chunk, exchange.responseHeaders ?? [], facts, edits?.host);
+      }
+      if (!more) controller.pause();
     },
     onResponseEnd() {
       if (writeHeldHead && !takeHeldHead()) return;

@@ -112,11 +112,20 @@ export const messages = {
     "relay's own HTTP port (such as localhost:8080 on the relay's machine), not to your app, so visitors " +
     `get an error page. Reconnect with the port your app listens on: -R ${name}:80:localhost:<port>.`,
 
-  /** The app redirected a visitor to a loopback address (server/http/local-redirect.ts). */
+  /** The app redirected a visitor to a loopback address (server/http/local-address.ts). */
   localRedirect: (name: string, location: string, publicOrigin: string) =>
     `${name}: your app redirected a visitor to ${location}, an address on your own computer that ` +
     "visitors cannot follow (unless it was meant for theirs). If your app has a setting for its " +
     `public address (a base URL, site URL or APP_URL), set it to ${publicOrigin}.`,
+
+  /** A page of the app links to a loopback address; `fromHost`: built from the Host: localhost sent. */
+  localLink: (name: string, link: string, publicOrigin: string, fromHost: boolean) =>
+    `${name}: your app's pages link to ${link}, an address on your own computer that visitors cannot ` +
+    "load (a page may show without its styles or scripts). " +
+    (fromHost
+      ? "It builds them from the Host: localhost that Burrow sends it: turn that off under Access & sharing, " +
+        `or set its public address to ${publicOrigin}.`
+      : `If your app has a setting for its public address (a base URL, site URL or APP_URL), set it to ${publicOrigin}.`),
 
   relayShutdown: "The Burrow relay is shutting down; reconnect in a moment.",
 

@@ -20,7 +20,14 @@ test("the relay's advice about the app shows under the tunnel's status while the
   const notice =
     "myapp: your app (Vite) refused the host name myapp.example.com, so visitors get its error page.";
   const shown = statusText({ online: true, lastSeenAt: null, session: { ...session, notice } });
-  assert.ok(shown.includes(notice));
+  // The heading names the tunnel already: the ssh line's "myapp: " is left out.
+  assert.ok(
+    shown.includes(
+      "Your app (Vite) refused the host name myapp.example.com, so visitors get its error page.",
+    ),
+    shown,
+  );
+  assert.ok(!shown.includes("myapp: "), shown);
   const quiet = statusText({ online: true, lastSeenAt: null, session: { ...session, notice: null } });
   assert.ok(!quiet.includes("refused"));
   assert.ok(quiet.includes("203.0.113.7"), "the session's facts still show");

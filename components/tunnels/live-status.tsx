@@ -8,6 +8,15 @@ import { Stat } from "../ui/stat";
 import { StatusBadge } from "../ui/status-badge";
 import { TimeAgo } from "../ui/time-ago";
 
+/**
+ * The relay's advice as the page shows it: the ssh session's line ("myapp: your app …") without
+ * the name, which the page's heading already says.
+ */
+function advice(name: string, notice: string): string {
+  const text = notice.startsWith(`${name}: `) ? notice.slice(name.length + 2) : notice;
+  return text.charAt(0).toUpperCase() + text.slice(1);
+}
+
 /** Status and the current session, refreshed every few seconds. Fixed grid: values change, layout does not. */
 export function LiveStatus({ name, initial }: { name: string; initial: TunnelStatus }) {
   const { data, stale } = useLiveJson<TunnelStatus>(
@@ -35,7 +44,7 @@ export function LiveStatus({ name, initial }: { name: string; initial: TunnelSta
       </dl>
       {s?.notice && (
         <p className="mt-4 rounded-md border border-amber-200 bg-amber-50 px-3 py-2 text-sm break-words text-amber-900">
-          {s.notice}
+          {advice(name, s.notice)}
         </p>
       )}
     </div>

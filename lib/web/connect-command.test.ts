@@ -66,4 +66,5 @@ test("a port of Burrow itself is named only when the relay runs on this computer
   assert.equal(burrowPortOn("localhost", ports, 5173), null);
   assert.equal(burrowPortOn("relay.example.com", ports, 8080), null);
   assert.equal(burrowPortOn("localhost.example.com", ports, 8080), null);
+  assert.equal(burrowPortOn("127.0.0.1.nip.io", ports, 8080), null, "a DNS name, not an address");
 });

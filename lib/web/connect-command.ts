@@ -72,7 +72,12 @@ const TRIAL_APP_PORT = 8000;
  */
 function relayIsLocal(sshHost: string): boolean {
   const host = sshHost.toLowerCase().replace(/^\[|\]$/g, "");
-  return host === "localhost" || host.endsWith(".localhost") || host === "::1" || host.startsWith("127.");
+  return (
+    host === "localhost" ||
+    host.endsWith(".localhost") ||
+    host === "::1" ||
+    /^127(?:\.\d{1,3}){3}$/.test(host)
+  );
 }
 
 /**

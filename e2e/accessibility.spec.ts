@@ -7,7 +7,8 @@ test("every dashboard page, and the relay's offline and 404 pages, pass axe's WC
   page,
   burrow,
 }) => {
-  test.setTimeout(120_000);
+  // A long walk (1.3-1.6 min on a 2-core machine running two workers, more when it is busy).
+  test.setTimeout(180_000);
   await page.goto("/login");
   await expectAccessible(page, "/login");
   await page.goto("/signup");

@@ -12,7 +12,8 @@ test("a new user signs up, adds a key, reserves a name, connects with ssh and wa
   page,
   burrow,
 }) => {
-  test.setTimeout(120_000);
+  // A long walk (1.3-1.6 min on a 2-core machine running two workers, more when it is busy).
+  test.setTimeout(180_000);
   const dir = await mkdtemp(join(tmpdir(), "burrow-e2e-journey-"));
   const key = await generateKey(dir);
   const app = await startLocalApp("hello from the e2e laptop");

@@ -33,7 +33,8 @@ const ORDER = JSON.stringify({ order: "<b>42</b>", note: "it's" });
 test("the owner turns on Keep bodies, reads a request's JSON and the app's answer, replays and downloads it", async ({
   browser,
 }) => {
-  test.setTimeout(120_000);
+  // A long walk (1.3-1.6 min on a 2-core machine running two workers, more when it is busy).
+  test.setTimeout(180_000);
   const burrow = burrowUnderTest();
   const name = await world.connect();
   const owner = await world.ownerContext(browser);

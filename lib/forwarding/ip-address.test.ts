@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { isIP } from "node:net";
 import { test } from "node:test";
-import { normalizeIpAddress } from "./ip-address.ts";
+import { isLoopbackHost, normalizeIpAddress } from "./ip-address.ts";
 
 test("IPv4 and IPv6 addresses are accepted in the form Node reports visitors in", () => {
   assert.equal(normalizeIpAddress("203.0.113.7"), "203.0.113.7");
@@ -46,4 +46,11 @@ test("agrees with node:net on what is an address", () => {
     "1.2.3.04",
   ];
   for (const text of samples) assert.equal(normalizeIpAddress(text) !== null, isIP(text) !== 0, text);
+});
+
+test("loopback hosts are localhost, *.localhost, 127.x.x.x and ::1, not names that only look like one", () => {
+  for (const host of ["localhost", "LOCALHOST", "app.localhost", "127.0.0.1", "127.1.2.3", "::1", "[::1]"])
+    assert.ok(isLoopbackHost(host), host);
+  for (const host of ["localhost.example.com", "127.0.0.1.nip.io", "128.0.0.1", "::2", "example.com", ""])
+    assert.equal(isLoopbackHost(host), false, host);
 });

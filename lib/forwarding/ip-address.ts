@@ -26,3 +26,14 @@ export function normalizeIpAddress(text: string): string | null {
 export function plainAddress(address: string): string {
   return address.startsWith("::ffff:") && address.includes(".") ? address.slice(7) : address;
 }
+
+const LOOPBACK_HOST = /^(?:localhost|[a-z0-9.-]+\.localhost|127(?:\.\d{1,3}){3}|::1)$/;
+
+/**
+ * Whether a host name always means "this computer": localhost and *.localhost (RFC 6761),
+ * 127.x.x.x and ::1 (bracketed, as in a URL, or not). DNS names that merely look like one
+ * ("127.0.0.1.nip.io") do not count.
+ */
+export function isLoopbackHost(host: string): boolean {
+  return LOOPBACK_HOST.test(host.toLowerCase().replace(/^\[(.*)\]$/, "$1"));
+}

@@ -1,5 +1,6 @@
 // Pure: the tunnel page builds these on the client as the user edits the local port.
 import type { Env } from "../env.ts";
+import { isLoopbackHost } from "../forwarding/ip-address.ts";
 
 export interface ConnectTarget {
   /** A reserved name, or null for a random one (`-R 80:…`). */
@@ -67,20 +68,6 @@ const USUAL_APP_PORT = 3000;
 const TRIAL_APP_PORT = 8000;
 
 /**
- * Whether the relay runs on the computer the command is typed on (a trial with `npm start`): its
- * SSH host is a loopback name, so `localhost:<port>` in the command names Burrow's own ports too.
- */
-function relayIsLocal(sshHost: string): boolean {
-  const host = sshHost.toLowerCase().replace(/^\[|\]$/g, "");
-  return (
-    host === "localhost" ||
-    host.endsWith(".localhost") ||
-    host === "::1" ||
-    /^127(?:\.\d{1,3}){3}$/.test(host)
-  );
-}
-
-/**
  * Which of Burrow's own parts `port` is on this computer, when the relay runs here: a tunnel to it
  * would show Burrow's dashboard to visitors, or send every request back to the relay.
  */
@@ -89,7 +76,9 @@ export function burrowPortOn(
   ports: BurrowPorts,
   port: number,
 ): "dashboard" | "tunnels" | "ssh" | null {
-  if (!relayIsLocal(sshHost)) return null;
+  // The relay runs on the computer the command is typed on (a trial with `npm start`): its SSH host
+  // is a loopback name, so `localhost:<port>` in the command names Burrow's own ports too.
+  if (!isLoopbackHost(sshHost)) return null;
   if (port === ports.dashboard) return "dashboard";
   if (port === ports.http || port === ports.https) return "tunnels";
   if (port === ports.ssh) return "ssh";

@@ -1,3 +1,4 @@
+import { isLoopbackHost } from "../../lib/forwarding/ip-address.ts";
 import { decodableEncoding, decompressStart } from "../../lib/request-logs/decompress.ts";
 import { headerValue } from "../../lib/request-logs/replay-rules.ts";
 import type { Tunnel } from "../registry.ts";
@@ -5,8 +6,6 @@ import { messages } from "../ssh/messages.ts";
 import type { ForwardedFacts } from "./headers.ts";
 import type { OwnerNotices } from "./owner-notices.ts";
 
-/** Host names that always mean "this computer" (RFC 6761 for localhost and *.localhost). */
-const LOOPBACK_HOSTNAME = /^(?:localhost|[a-z0-9.-]+\.localhost|127(?:\.\d{1,3}){3}|\[::1\])$/;
 /** Only absolute URLs (`http://…`, `//…`) name a host; a relative Location stays on the tunnel. */
 const ABSOLUTE = /^(?:https?:)?\/\//i;
 /** How much of an address a notice quotes. */
@@ -32,7 +31,7 @@ export function loopbackLocation(location: string, domain: string): URL | null {
     return null;
   }
   const hostname = url.hostname;
-  if (!LOOPBACK_HOSTNAME.test(hostname)) return null;
+  if (!isLoopbackHost(hostname)) return null;
   if (hostname === domain || hostname.endsWith(`.${domain}`)) return null;
   return url;
 }

@@ -86,7 +86,11 @@ export class LocalAddresses {
         mapped[i + 1] = `${publicOrigin}${url.pathname}${url.search}${url.hash}`;
         return mapped;
       }
-      this.#tell(tunnel, messages.localRedirect(tunnel.name, quoted(url), publicOrigin));
+      this.#notices.tell(
+        tunnel,
+        "local_address",
+        messages.localRedirect(tunnel.name, quoted(url), publicOrigin),
+      );
       return raw;
     }
     return raw;
@@ -119,7 +123,11 @@ export class LocalAddresses {
       if (!url) return;
       const publicOrigin = `${facts.proto}://${facts.host}`;
       const fromHost = sentHost !== undefined && url.host === sentHost;
-      this.#tell(tunnel, messages.localLink(tunnel.name, quoted(url), publicOrigin, fromHost));
+      this.#notices.tell(
+        tunnel,
+        "local_address",
+        messages.localLink(tunnel.name, quoted(url), publicOrigin, fromHost),
+      );
     };
     const coding = headerValue(raw, "content-encoding")?.trim().toLowerCase();
     if (!coding || coding === "identity") {
@@ -131,9 +139,5 @@ export class LocalAddresses {
     void decompressStart(Buffer.from(firstChunk), coding, PAGE_BYTES).then((text) => {
       if (text) tell(text.toString("latin1"));
     });
-  }
-
-  #tell(tunnel: Tunnel, notice: string): void {
-    if (!this.#notices.told(tunnel, "local_address")) this.#notices.tell(tunnel, "local_address", notice);
   }
 }

@@ -1,4 +1,5 @@
 import { randomBytes } from "node:crypto";
+import { headerValue } from "../../lib/request-logs/replay-rules.ts";
 import type { Tunnel } from "../registry.ts";
 import { messages } from "../ssh/messages.ts";
 import type { OwnerNotices } from "./owner-notices.ts";
@@ -74,10 +75,7 @@ export class TunnelLoops {
   answeredByLoop(tunnel: Tunnel, status: number, rawHeaders: readonly string[]): boolean {
     if (status !== PAGES.tunnelLoop.status) return false;
     const mark = this.#marks.get(tunnel);
-    for (let i = 0; i < rawHeaders.length; i += 2) {
-      if (rawHeaders[i]!.toLowerCase() === LOOP_ANSWER) return rawHeaders[i + 1] === mark;
-    }
-    return false;
+    return mark !== undefined && headerValue(rawHeaders, LOOP_ANSWER) === mark;
   }
 
   /** Tells the tunnel's owner, in the ssh session and on the tunnel page, once per tunnel. */

@@ -1,7 +1,6 @@
 import assert from "node:assert/strict";
 import { mkdirSync, mkdtempSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import http from "node:http";
-import https from "node:https";
 import net from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -12,6 +11,8 @@ import { createTestDatabase, type TestDatabase } from "../../lib/testing/db.ts";
 import type { AccessGate } from "./access.ts";
 import {
   type EdgeTestRelay,
+  getEdgeHttps,
+  httpsEnv,
   type LocalApp,
   makeTestCertificate,
   rawExchange,
@@ -24,15 +25,6 @@ import {
   TEST_DOMAIN,
   waitFor,
 } from "./testing.ts";
-
-/** Relay settings serving HTTPS with the certificate in `dir` (cert.pem, key.pem). */
-function httpsEnv(dir: string): Record<string, string> {
-  return {
-    BURROW_HTTPS_PORT: "0",
-    BURROW_TLS_CERT: join(dir, "cert.pem"),
-    BURROW_TLS_KEY: join(dir, "key.pem"),
-  };
-}
 
 let testDb: TestDatabase;
 let app: LocalApp;
@@ -87,28 +79,7 @@ test("HTTPS is served with the configured certificate and the app sees proto htt
     },
     async (relay) => {
       assert.ok(relay.httpsPort, "an HTTPS port is bound");
-      const answer = await new Promise<{ status: number; body: string }>((resolve, reject) => {
-        https
-          .get(
-            {
-              host: "127.0.0.1",
-              port: relay.httpsPort,
-              path: "/tls",
-              servername: `life.${TEST_DOMAIN}`,
-              headers: { host: `life.${TEST_DOMAIN}` },
-              rejectUnauthorized: false,
-              setHost: false,
-            },
-            (res) => {
-              let body = "";
-              res.on("data", (c: Buffer) => {
-                body += c.toString();
-              });
-              res.on("end", () => resolve({ status: res.statusCode ?? 0, body }));
-            },
-          )
-          .on("error", reject);
-      });
+      const answer = await getEdgeHttps(relay.httpsPort, `life.${TEST_DOMAIN}`, "/tls");
       assert.deepEqual(answer, { status: 200, body: "ok" });
       const request = seen.findLast((r) => r.url === "/tls")!;
       assert.equal(request.headers["x-forwarded-proto"], "https");

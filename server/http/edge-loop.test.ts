@@ -1,13 +1,14 @@
 import assert from "node:assert/strict";
 import { mkdtempSync, rmSync } from "node:fs";
 import http from "node:http";
-import https from "node:https";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, test } from "node:test";
 import { createTestDatabase, type TestDatabase } from "../../lib/testing/db.ts";
 import {
   type EdgeTestRelay,
+  getEdgeHttps,
+  httpsEnv,
   type LocalApp,
   makeTestCertificate,
   rawExchange,
@@ -163,36 +164,11 @@ test("a replay through a tunnel to the relay itself comes back once, and its row
 test("with HTTPS on, a tunnel to the relay's plain-HTTP port gets 508, not a redirect to itself for ever", async () => {
   const certDir = mkdtempSync(join(tmpdir(), "burrow-loop-tls-"));
   makeTestCertificate(certDir);
-  const secure = await startEdgeTestRelay({
-    db: testDb.db,
-    env: {
-      BURROW_HTTPS_PORT: "0",
-      BURROW_TLS_CERT: join(certDir, "cert.pem"),
-      BURROW_TLS_KEY: join(certDir, "key.pem"),
-    },
-  });
+  const secure = await startEdgeTestRelay({ db: testDb.db, env: httpsEnv(certDir) });
   // `ssh -R spiral:80:relay.example.com:80` where port 80 sends plain HTTP to https.
   const spiral = await startSshTunnel(secure, "spiral", secure.httpPort);
   try {
-    const status = await new Promise<number>((resolve, reject) => {
-      https
-        .get(
-          {
-            host: "127.0.0.1",
-            port: secure.httpsPort,
-            path: "/",
-            servername: `spiral.${TEST_DOMAIN}`,
-            headers: { host: `spiral.${TEST_DOMAIN}` },
-            rejectUnauthorized: false,
-            setHost: false,
-          },
-          (res) => {
-            res.resume();
-            resolve(res.statusCode ?? 0);
-          },
-        )
-        .on("error", reject);
-    });
+    const { status } = await getEdgeHttps(secure.httpsPort ?? 0, `spiral.${TEST_DOMAIN}`, "/");
     assert.equal(status, 508);
   } finally {
     await spiral.stop();

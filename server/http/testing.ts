@@ -8,6 +8,7 @@ import { type ChildProcess, execFileSync, spawn, spawnSync } from "node:child_pr
 import { X509Certificate } from "node:crypto";
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import http from "node:http";
+import https from "node:https";
 import net from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -330,6 +331,45 @@ export interface SimpleResponse {
   body: string;
   /** The body as received, for binary answers. */
   bytes: Buffer;
+}
+
+/** Relay settings serving HTTPS with the certificate makeTestCertificate wrote into `dir`. */
+export function httpsEnv(dir: string): Record<string, string> {
+  return {
+    BURROW_HTTPS_PORT: "0",
+    BURROW_TLS_CERT: join(dir, "cert.pem"),
+    BURROW_TLS_KEY: join(dir, "key.pem"),
+  };
+}
+
+/** A GET to the edge's HTTPS port for `host` (as SNI and Host); the test certificate is not checked. */
+export function getEdgeHttps(
+  port: number,
+  host: string,
+  path: string,
+): Promise<{ status: number; body: string }> {
+  return new Promise((resolve, reject) => {
+    https
+      .get(
+        {
+          host: "127.0.0.1",
+          port,
+          path,
+          servername: host,
+          headers: { host },
+          rejectUnauthorized: false,
+          setHost: false,
+        },
+        (res) => {
+          let body = "";
+          res.on("data", (chunk: Buffer) => {
+            body += chunk.toString();
+          });
+          res.on("end", () => resolve({ status: res.statusCode ?? 0, body }));
+        },
+      )
+      .on("error", reject);
+  });
 }
 
 /** One request to the edge with an explicit Host header. */

@@ -5,7 +5,7 @@ import type { Db } from "../../lib/db.ts";
 import { type Env, tunnelUrl } from "../../lib/env.ts";
 import { plainAddress } from "../../lib/forwarding/ip-address.ts";
 import type { Logger } from "../../lib/logger.ts";
-import { sshCommand } from "../../lib/web/connect-command.ts";
+import { burrowPorts, defaultLocalPort, sshCommand } from "../../lib/web/connect-command.ts";
 import type { TunnelRegistry } from "../registry.ts";
 import { errorText, type SessionRecorder } from "../sessions/session-recorder.ts";
 import { type AuthenticatedKey, createAuthHandler } from "./authenticate.ts";
@@ -106,9 +106,11 @@ export class RelayConnection implements TunnelOwner {
     this.#deps = deps;
     this.#onClosed = onClosed;
     this.#log = deps.logger.child({ ip: this.ip, port: peer?.port ?? socket.remotePort });
+    // The dashboard's Connect card's port: 3000, or 8000 in a trial where 3000 is Burrow's dashboard.
+    const appPort = defaultLocalPort(deps.config.BURROW_SSH_HOST, burrowPorts(deps.config));
     const example = sshCommand(
       { name: "myapp", sshHost: deps.config.BURROW_SSH_HOST, sshPort: deps.config.BURROW_SSH_PORT },
-      3000,
+      appPort,
     );
     this.#terminal = new Terminal({
       greeting: () => [
@@ -118,7 +120,7 @@ export class RelayConnection implements TunnelOwner {
       execHelp: () =>
         "Burrow serves HTTP tunnels; it runs no commands.\n" +
         `  ${example}\n` +
-        `makes ${tunnelUrl(deps.config, "myapp")} reach port 3000 on your machine. ` +
+        `makes ${tunnelUrl(deps.config, "myapp")} reach port ${appPort} on your machine. ` +
         `Reserve names at ${deps.config.BURROW_DASHBOARD_URL}/names.`,
       onConsoleOpen: () => {
         // A moment after the console opens still no -R means the user left it out: say what is

@@ -67,7 +67,7 @@ function nameFrom(name: string, asTyped: string, bind: ForwardBind): ForwardRequ
   if (name.includes(".")) {
     return {
       kind: "refused",
-      message: `${JSON.stringify(asTyped)} is not a tunnel name on this relay: use just the name, e.g. -R myapp:80:localhost:3000`,
+      message: `${JSON.stringify(asTyped)} is not a tunnel name on this relay: use just the name, e.g. -R myapp:80:localhost:<port>`,
     };
   }
   const problem = nameProblem(name);

@@ -152,8 +152,10 @@ test("ssh with a command gets help text and exits 0", async () => {
   const { code } = await ssh.exited;
   assert.equal(code, 0, ssh.stderr());
   assert.match(ssh.stdout(), /Burrow serves HTTP tunnels; it runs no commands/);
-  assert.match(ssh.stdout(), new RegExp(`ssh -R myapp:80:localhost:3000 -p ${t.sshPort}`));
-  assert.match(ssh.stdout(), new RegExp(`makes http://myapp\\.localhost:${t.httpPort} reach port 3000`));
+  // The test relay's SSH host is localhost and its dashboard's port 3000: the example uses 8000, as
+  // the dashboard's Connect card does, not the port that would show visitors Burrow's own sign-in.
+  assert.match(ssh.stdout(), new RegExp(`ssh -R myapp:80:localhost:8000 -p ${t.sshPort}`));
+  assert.match(ssh.stdout(), new RegExp(`makes http://myapp\\.localhost:${t.httpPort} reach port 8000`));
 });
 
 test("a console without any -R says what is missing and ends (exit 1); one with a tunnel stays", async () => {
@@ -163,7 +165,7 @@ test("a console without any -R says what is missing and ends (exit 1); one with 
   assert.match(
     bare.stdout(),
     new RegExp(
-      `forwards nothing: add -R to share a local app, for example\r?\n {2}ssh -R myapp:80:localhost:3000 -p ${t.sshPort} \\S`,
+      `forwards nothing: add -R to share a local app, for example\r?\n {2}ssh -R myapp:80:localhost:8000 -p ${t.sshPort} \\S`,
     ),
   );
 
@@ -184,7 +186,7 @@ test("ssh -N without any -R is disconnected with the same hint instead of holdin
   assert.equal(await exitCodeWithin(idle), 255);
   assert.match(
     idle.stderr(),
-    /Burrow: This connection forwards nothing: add -R .* ssh -R myapp:80:localhost:3000/,
+    /Burrow: This connection forwards nothing: add -R .* ssh -R myapp:80:localhost:8000/,
   );
 });
 

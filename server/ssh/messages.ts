@@ -51,7 +51,7 @@ export const messages = {
 
   duplicateRandom:
     "This connection already has a tunnel with a random name on that address: " +
-    "give the second one a name, e.g. -R myname:80:localhost:3000.",
+    "give the second one a name, e.g. -R myname:80:localhost:<port>.",
 
   randomNamesDisabled: (config: Pick<Env, "BURROW_DASHBOARD_URL">) =>
     `This relay does not hand out random names: reserve a name at ${dashboard(config)}/names and use ` +

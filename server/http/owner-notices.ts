@@ -3,6 +3,9 @@ import type { Tunnel } from "../registry.ts";
 /** What the relay may tell a tunnel's owner about their app, each at most once per tunnel. */
 export type NoticeKind = "host_refused" | "dev_origin_refused" | "loop" | "local_address";
 
+/** The part of a tunnel notices need: its owner's ssh session (and its identity, as a map key). */
+type Owner = Pick<Tunnel, "notify">;
+
 /**
  * Advice for a tunnel's owner about their app (a host check refusing visitors, a tunnel pointed at
  * the relay, redirects to their own computer): written in their ssh session and kept where the
@@ -10,43 +13,51 @@ export type NoticeKind = "host_refused" | "dev_origin_refused" | "loop" | "local
  * per tunnel, that is per connection of the name: a reconnect starts afresh, and so does a kind
  * whose problem the relay saw fixed (`solved`).
  */
-export class OwnerNotices {
-  readonly #told = new WeakMap<Tunnel, Set<NoticeKind>>();
-  /** The kind of the notice the tunnel page shows, per tunnel: the last one told. */
-  readonly #shown = new WeakMap<Tunnel, NoticeKind>();
-  readonly #record: (tunnel: Tunnel, notice: string | null) => void;
+export class OwnerNotices<T extends Owner = Tunnel> {
+  /** The notices told and not solved, per tunnel, oldest first: the page shows the newest. */
+  readonly #open = new WeakMap<T, Map<NoticeKind, string>>();
+  readonly #record: (tunnel: T, notice: string | null) => void;
 
-  constructor(record: (tunnel: Tunnel, notice: string | null) => void) {
+  constructor(record: (tunnel: T, notice: string | null) => void) {
     this.#record = record;
   }
 
   /** Whether the owner of `tunnel` has been told this already. */
-  told(tunnel: Tunnel, kind: NoticeKind): boolean {
-    return this.#told.get(tunnel)?.has(kind) ?? false;
+  told(tunnel: T, kind: NoticeKind): boolean {
+    return this.#open.get(tunnel)?.has(kind) ?? false;
   }
 
   /** Tells the owner, unless they have been told this kind already. */
-  tell(tunnel: Tunnel, kind: NoticeKind, notice: string): void {
-    let told = this.#told.get(tunnel);
-    if (told?.has(kind)) return;
-    if (!told) {
-      told = new Set();
-      this.#told.set(tunnel, told);
+  tell(tunnel: T, kind: NoticeKind, notice: string): void {
+    let open = this.#open.get(tunnel);
+    if (open?.has(kind)) return;
+    if (!open) {
+      open = new Map();
+      this.#open.set(tunnel, open);
     }
-    told.add(kind);
-    this.#shown.set(tunnel, kind);
+    open.set(kind, notice);
     tunnel.notify(notice);
     this.#record(tunnel, notice);
   }
 
   /**
    * The app no longer does what the owner was told about (it answered as it should): the tunnel page
-   * stops showing that notice, and it is told again should the problem come back.
+   * stops showing that notice (it shows the newest one still open, if any), and it is told again
+   * should the problem come back.
    */
-  solved(tunnel: Tunnel, kind: NoticeKind): void {
-    if (!this.#told.get(tunnel)?.delete(kind)) return;
-    if (this.#shown.get(tunnel) !== kind) return;
-    this.#shown.delete(tunnel);
-    this.#record(tunnel, null);
+  solved(tunnel: T, kind: NoticeKind): void {
+    const open = this.#open.get(tunnel);
+    if (!open) return;
+    const shown = newest(open);
+    if (!open.delete(kind)) return;
+    if (shown !== kind) return;
+    const next = newest(open);
+    this.#record(tunnel, next === null ? null : open.get(next)!);
   }
+}
+
+function newest(open: Map<NoticeKind, string>): NoticeKind | null {
+  let last: NoticeKind | null = null;
+  for (const kind of open.keys()) last = kind;
+  return last;
 }

@@ -253,10 +253,23 @@ test("the next run for the same relay and local port asks for the random name of
 });
 
 test("a refused key stops too", async () => {
-  const box = sandbox(["255:0:bob@localhost: Permission denied (publickey)."]);
+  const denied = "255:0:bob@localhost: Permission denied (publickey).";
+  const box = sandbox([denied, denied]);
   const result = await run(["3000"], box.env);
   assert.equal(result.code, 1);
-  assert.match(result.stderr, /did not accept your SSH key/);
+  assert.match(
+    result.stderr,
+    /did not accept your SSH key\. Add your public key \(e\.g\. ~\/\.ssh\/id_ed25519\.pub\)/,
+  );
+  // With -i the message names the key that was refused and its public half, not ssh's default one.
+  const key = join(box.dir, "work_key");
+  writeFileSync(key, "not read by the fake ssh");
+  const picked = await run(["-i", key, "3000"], box.env);
+  assert.equal(picked.code, 1);
+  assert.match(
+    picked.stderr,
+    new RegExp(`did not accept the SSH key ${key}\\. Add its public key \\(${key}\\.pub\\)`),
+  );
 });
 
 test("the relay's own reasons decide: shutdown reconnects; takeover, admin close, key removal and exit stop", async () => {

@@ -22,7 +22,7 @@ test("an unknown key is refused, and ssh shows where to add it", async () => {
     new RegExp(`Burrow does not know the SSH key ${key.fingerprint.replace(/[+/]/g, "\\$&")}`),
   );
   assert.ok(stderr.includes(`${TEST_DASHBOARD_URL}/keys`), stderr);
-  assert.match(stderr, /npm run burrow -- key add/);
+  assert.match(stderr, /npm run burrow -- key add <your email> <public key file>/);
   assert.match(stderr, /Permission denied \(publickey\)/);
 });
 

@@ -29,7 +29,7 @@ export const messages = {
     `Burrow does not know the SSH key ${fingerprint}.\n` +
     `If ssh stops with "Permission denied", add your public key (e.g. ~/.ssh/id_ed25519.pub) at\n` +
     `  ${dashboard(config)}/keys\n` +
-    "or on the relay machine with: npm run burrow -- key add\n" +
+    "or on the relay machine with: npm run burrow -- key add <your email> <public key file>\n" +
     "then connect again.",
 
   userDisabled: "Burrow: this account is disabled. Ask the relay's administrator.",

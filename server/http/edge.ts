@@ -182,7 +182,7 @@ export function createHttpEdge(deps: HttpEdgeDeps): HttpEdge {
   const recorder = new ExchangeRecorder(logWriter, { logHeaders: config.BURROW_LOG_HEADERS });
   const hostRefusals = new HostRefusalNotices(config, notices);
   const localAddresses = new LocalAddresses(config.BURROW_DOMAIN, notices);
-  const proxyDeps = { registry, pools, recorder, hostRefusals, loops, localAddresses };
+  const proxyDeps = { registry, pools, recorder, hostRefusals, notices, loops, localAddresses };
   const progressTimer = setInterval(() => recorder.progress(), deps.openProgressMs ?? OPEN_PROGRESS_MS);
   progressTimer.unref();
   const longResponseMs = deps.longResponseMs ?? LONG_RESPONSE_MS;

@@ -1,7 +1,12 @@
 import type { Tunnel } from "../registry.ts";
 
 /** What the relay may tell a tunnel's owner about their app, each at most once per tunnel. */
-export type NoticeKind = "host_refused" | "dev_origin_refused" | "loop" | "local_address";
+export type NoticeKind =
+  | "host_refused"
+  | "dev_origin_refused"
+  | "loop"
+  | "local_address"
+  | "local_unreachable";
 
 /** The part of a tunnel notices need: its owner's ssh session (and its identity, as a map key). */
 type Owner = Pick<Tunnel, "notify">;

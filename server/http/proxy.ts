@@ -13,8 +13,9 @@ import {
 } from "./headers.ts";
 import type { HostRefusalNotices } from "./host-refusal.ts";
 import type { LocalAddresses } from "./local-address.ts";
+import type { OwnerNotices } from "./owner-notices.ts";
 import { type EdgePage, PAGES } from "./pages.ts";
-import { LOCAL_NOT_HTTP, LOCAL_TLS, tunnelFailure } from "./tunnel-failure.ts";
+import { LOCAL_NOT_HTTP, LOCAL_TLS, tellIfUnreachable, tunnelFailure } from "./tunnel-failure.ts";
 import type { TunnelLoops } from "./tunnel-loop.ts";
 import type { TunnelPools } from "./tunnel-pools.ts";
 
@@ -24,6 +25,7 @@ export interface ProxyDeps {
   pools: TunnelPools;
   recorder: ExchangeRecorder;
   hostRefusals: HostRefusalNotices;
+  notices: OwnerNotices;
   loops: TunnelLoops;
   localAddresses: LocalAddresses;
 }
@@ -137,13 +139,15 @@ export function proxyRequest(
     }
     writeHeldHead = undefined;
     const failure = tunnelFailure(deps.registry, tunnel, cause);
+    const closed = cause instanceof Error && isConnectionClosed(cause);
+    // No connection to the app at all (not one it closed): the owner hears what to check.
+    if (!closed) tellIfUnreachable(deps.notices, tunnel, failure.error);
     // The app took the connection and closed it without a word, or answered with bytes that are
     // not HTTP: an HTTPS dev server does either to plain HTTP (a TLS alert is the second). If that
     // is it, the pool uses HTTPS with the app from now on, and the request, which the app never
     // read as HTTP, goes again, unless its body has already been streamed.
     const closedOrNotHttp =
-      (failure.error === "local_unreachable" && cause instanceof Error && isConnectionClosed(cause)) ||
-      failure.error === "local_not_http";
+      (failure.error === "local_unreachable" && closed) || failure.error === "local_not_http";
     if (closedOrNotHttp && !answered && !pool.appTls) {
       void pool.probe(visitor).then((speaks) => {
         if (speaks === "other") answerFailure(LOCAL_NOT_HTTP);
@@ -187,6 +191,7 @@ export function proxyRequest(
       // Interim answers (103 Early Hints, 102 Processing) are not passed on; the final one follows.
       if (status < 200) return;
       answered = true;
+      deps.notices.solved(tunnel, "local_unreachable");
       refusalPossible = (status === 400 || status === 403) && deps.hostRefusals.wanted(tunnel);
       deps.hostRefusals.answered(tunnel, status);
       const raw = flattenHeaders(headers);

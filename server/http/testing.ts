@@ -205,6 +205,8 @@ export async function startSshTunnel(
   relay: EdgeTestRelay,
   name: string,
   localPort: number,
+  /** Where the ssh client connects for the app: an address as -R takes it ("[::1]" for IPv6). */
+  localHost = "127.0.0.1",
 ): Promise<SshTunnelClient> {
   const child = spawn(
     "ssh",
@@ -227,7 +229,7 @@ export async function startSshTunnel(
       "-p",
       String(relay.sshPort),
       "-R",
-      `${name}:80:127.0.0.1:${localPort}`,
+      `${name}:80:${localHost}:${localPort}`,
       "tester@127.0.0.1",
     ],
     { stdio: ["ignore", "ignore", "pipe"] },

@@ -1,5 +1,7 @@
 import type { RequestLogError } from "../../lib/request-logs/row.ts";
 import { isUnresponsiveTunnel, type Tunnel, type TunnelRegistry } from "../registry.ts";
+import { messages } from "../ssh/messages.ts";
+import type { OwnerNotices } from "./owner-notices.ts";
 import { type EdgePage, PAGES } from "./pages.ts";
 
 /** What answered on the local port did not speak HTTP (see isNotHttp, probeApp). */
@@ -33,4 +35,13 @@ export function isNotHttp(cause: unknown): cause is Error {
   if (!(cause instanceof Error)) return false;
   const code = (cause as NodeJS.ErrnoException).code;
   return cause.name === "HTTPParserError" || (typeof code === "string" && code.startsWith("HPE_"));
+}
+
+/**
+ * Tells the tunnel's owner, once until the app answers again, what to check when visitors got
+ * "nothing answers on the local port" (their ssh session and tunnel page; `ssh -N` shows nothing).
+ */
+export function tellIfUnreachable(notices: OwnerNotices, tunnel: Tunnel, error: RequestLogError): void {
+  if (error !== "local_unreachable") return;
+  notices.tell(tunnel, "local_unreachable", messages.localUnreachable(tunnel.name));
 }

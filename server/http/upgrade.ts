@@ -10,9 +10,10 @@ import {
   visitorResponseHeaders,
 } from "./headers.ts";
 import type { HostRefusalNotices } from "./host-refusal.ts";
+import type { OwnerNotices } from "./owner-notices.ts";
 import { type EdgePage, rawResponse } from "./pages.ts";
 import type { AppSpeaks } from "./tls-probe.ts";
-import { isNotHttp, LOCAL_NOT_HTTP, tunnelFailure } from "./tunnel-failure.ts";
+import { isNotHttp, LOCAL_NOT_HTTP, tellIfUnreachable, tunnelFailure } from "./tunnel-failure.ts";
 import type { TunnelLoops } from "./tunnel-loop.ts";
 import type { TunnelPools } from "./tunnel-pools.ts";
 
@@ -22,6 +23,7 @@ export interface UpgradeDeps {
   pools: TunnelPools;
   recorder: ExchangeRecorder;
   hostRefusals: HostRefusalNotices;
+  notices: OwnerNotices;
   loops: TunnelLoops;
 }
 
@@ -86,7 +88,10 @@ export async function proxyUpgrade(
     try {
       channel = await pool.openAppStream(visitor);
     } catch (error) {
-      answerFailure(socket, exchange, tunnelFailure(deps.registry, tunnel, error));
+      // No connection to the app at all (not one it closed): the owner hears what to check.
+      const failure = tunnelFailure(deps.registry, tunnel, error);
+      tellIfUnreachable(deps.notices, tunnel, failure.error);
+      answerFailure(socket, exchange, failure);
       return;
     }
     if (socket.destroyed) {
@@ -118,6 +123,7 @@ export async function proxyUpgrade(
       exchange.status = upRes.statusCode ?? 101;
       exchange.responseHeaders = upRes.rawHeaders;
       deps.hostRefusals.upgraded(tunnel, exchange.path);
+      deps.notices.solved(tunnel, "local_unreachable");
       if (socket.destroyed) {
         upSocket.destroy();
         return;
@@ -151,6 +157,7 @@ export async function proxyUpgrade(
       // The app declined the upgrade (426, 404, a login redirect…): pass its answer on and close,
       // since what follows on this connection is no longer checked by the relay.
       answered = true;
+      deps.notices.solved(tunnel, "local_unreachable");
       exchange.status = upRes.statusCode ?? 502;
       exchange.responseHeaders = upRes.rawHeaders;
       if (deps.loops.answeredByLoop(tunnel, exchange.status, upRes.rawHeaders))

@@ -112,6 +112,17 @@ export const messages = {
     "relay's own HTTP port (such as localhost:8080 on the relay's machine), not to your app, so visitors " +
     `get an error page. Reconnect with the port your app listens on: -R ${name}:80:localhost:<port>.`,
 
+  /**
+   * Visitors got "nothing answers on the local port". The relay cannot see the local address in the
+   * -R (ssh keeps it), so it names the usual mismatch: an app on IPv6 ::1 only (Vite, Node >= 17
+   * where localhost is ::1) behind -R …:127.0.0.1:<port>. OpenSSH tries each address of a host name.
+   */
+  localUnreachable: (name: string) =>
+    `${name}: nothing answers on your local port, so visitors get an error page. Start your app, or ` +
+    'point -R at the address it listens on (ssh prints the one it tried: "connect_to … failed"). An app ' +
+    "listening only on IPv6 (::1, as Vite and Node often do) is not reached at 127.0.0.1: use " +
+    `-R ${name}:80:localhost:<port> (ssh tries each address of localhost) or -R ${name}:80:[::1]:<port>.`,
+
   /** The app redirected a visitor to a loopback address (server/http/local-address.ts). */
   localRedirect: (name: string, location: string, publicOrigin: string) =>
     `${name}: your app redirected a visitor to ${location}, an address on your own computer that ` +

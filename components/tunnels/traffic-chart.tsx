@@ -1,7 +1,7 @@
 "use client";
 
 import { useState } from "react";
-import { CartesianGrid, Line, LineChart, ResponsiveContainer, Tooltip, XAxis, YAxis } from "recharts";
+import { CartesianGrid, Legend, Line, LineChart, ResponsiveContainer, Tooltip, XAxis, YAxis } from "recharts";
 import { trafficSummary } from "@/lib/web/traffic-summary";
 import type { StatsSeries } from "@/lib/web/tunnel-dto";
 import { useLiveJson } from "../hooks/use-live-json";
@@ -24,6 +24,10 @@ const TOOLTIP_TIME = new Intl.DateTimeFormat("en-GB", {
   minute: "2-digit",
   hour12: false,
 });
+
+// Each line's axis has its colour: two scales share one chart.
+const REQUESTS = { name: "Requests/min", color: "#4f46e5" } as const;
+const ERRORS = { name: "Error rate (%)", color: "#dc2626" } as const;
 
 /** Requests per minute and error rate, last hour (per minute) or last day (per hour). */
 export function TrafficChart({ name }: { name: string }) {
@@ -90,24 +94,38 @@ function ChartBody({ name, range }: { name: string; range: "hour" | "day" }) {
                 tick={{ fontSize: 11, fill: "#71717a" }}
                 minTickGap={24}
               />
-              <YAxis yAxisId="rpm" allowDecimals={range === "day"} tick={{ fontSize: 11, fill: "#71717a" }} />
+              <YAxis
+                yAxisId="rpm"
+                allowDecimals={range === "day"}
+                tick={{ fontSize: 11, fill: REQUESTS.color }}
+              />
               <YAxis
                 yAxisId="err"
                 orientation="right"
                 domain={[0, 100]}
                 unit="%"
-                tick={{ fontSize: 11, fill: "#71717a" }}
+                tick={{ fontSize: 11, fill: ERRORS.color }}
               />
               <Tooltip
                 labelFormatter={(v) => TOOLTIP_TIME.format(new Date(String(v)))}
-                formatter={(value, key) =>
-                  key === "errorRate" ? [`${value}%`, "Error rate"] : [String(value), "Requests/min"]
-                }
+                formatter={(value, lineName) => [
+                  lineName === ERRORS.name ? `${value}%` : String(value),
+                  String(lineName),
+                ]}
+              />
+              <Legend
+                verticalAlign="top"
+                align="right"
+                height={24}
+                iconType="plainline"
+                itemSorter={(item) => (item.value === REQUESTS.name ? 0 : 1)}
+                wrapperStyle={{ fontSize: 12, color: "#52525b" }}
               />
               <Line
                 yAxisId="rpm"
                 dataKey="requestsPerMinute"
-                stroke="#4f46e5"
+                name={REQUESTS.name}
+                stroke={REQUESTS.color}
                 strokeWidth={2}
                 dot={false}
                 isAnimationActive={false}
@@ -115,7 +133,8 @@ function ChartBody({ name, range }: { name: string; range: "hour" | "day" }) {
               <Line
                 yAxisId="err"
                 dataKey="errorRate"
-                stroke="#dc2626"
+                name={ERRORS.name}
+                stroke={ERRORS.color}
                 strokeWidth={1.5}
                 dot={false}
                 isAnimationActive={false}

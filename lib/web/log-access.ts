@@ -126,6 +126,8 @@ const ERRORS: Record<RequestLogError, string> = {
     "Your ssh client was connected, but nothing answered on the local port it forwards to: is your app running on that port?",
   local_not_http:
     "Something answered on the local port, but not in HTTP: does the tunnel forward to your web app's port (not a database's or ssh's)? A Next.js dev server answers its live-reload connection like this when the tunnel's host is not in allowedDevOrigins.",
+  local_headers_too_large:
+    "Your app answered with more than 64 KiB of response headers (usually too many or too large cookies), more than Burrow passes on, so the visitor got an error page instead. Make them smaller: keep session data on the server rather than in cookies.",
   local_tls:
     "Burrow found out on this request that your app answers in HTTPS and uses HTTPS with it from then on; this request's body was already sent in plain HTTP, so the visitor was asked to send it again.",
   tunnel_loop:

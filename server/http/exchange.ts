@@ -153,6 +153,7 @@ const CLIENT_CLOSED_STATUS = 499;
 const NOTE: Partial<Record<RequestLogError, string>> = {
   local_unreachable: "nothing answers on the local port",
   local_not_http: "what answers on the local port does not speak HTTP",
+  local_headers_too_large: "your app's response headers are over 64 KiB",
   local_tls: "your app answers in HTTPS; HTTPS from now on, this request must be sent again",
   tunnel_loop: "came back to the relay: your -R points at the relay, not your app",
   tunnel_unresponsive: "your ssh client did not answer in time",

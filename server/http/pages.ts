@@ -115,6 +115,12 @@ export const PAGES = {
     "The tunnel is up, but what answers on its local port does not speak HTTP. " +
       "If this is your tunnel, check that it forwards to your web app's port.",
   ),
+  localHeadersTooLarge: renderPage(
+    502,
+    "The app's response headers are too large",
+    "The app behind this tunnel answered with more than 64 KiB of headers, more than the relay " +
+      "passes on. If this is your tunnel, make them smaller (large or many cookies, usually).",
+  ),
   localTls: renderPage(
     502,
     "The app answers in HTTPS",

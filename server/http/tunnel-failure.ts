@@ -7,6 +7,20 @@ import { type EdgePage, PAGES } from "./pages.ts";
 /** What answered on the local port did not speak HTTP (see isNotHttp, probeApp). */
 export const LOCAL_NOT_HTTP = { error: "local_not_http", page: PAGES.localNotHttp } as const;
 
+/**
+ * The most response head the relay reads from an app: 4 times Node's (and undici's) 16 KiB default,
+ * as browsers take far more (and apps that keep sessions in cookies send a lot); a bound still, as
+ * the head is held whole before it is passed on. Node's parser (upgrades) holds to it exactly;
+ * undici checks it after each read of the channel, so a head that arrives in one read may be larger.
+ */
+export const MAX_APP_HEADER_BYTES = 64 * 1024;
+
+/** The app's response head was larger than MAX_APP_HEADER_BYTES. */
+export const LOCAL_HEADERS_TOO_LARGE = {
+  error: "local_headers_too_large",
+  page: PAGES.localHeadersTooLarge,
+} as const;
+
 /** The app turned out to answer in HTTPS after the request's body had gone out in plain HTTP. */
 export const LOCAL_TLS = { error: "local_tls", page: PAGES.localTls } as const;
 
@@ -23,8 +37,18 @@ export function tunnelFailure(
 ): { error: RequestLogError; page: EdgePage } {
   if (registry.get(tunnel.name) !== tunnel) return { error: "tunnel_offline", page: PAGES.tunnelOffline };
   if (isUnresponsiveTunnel(cause)) return { error: "tunnel_unresponsive", page: PAGES.tunnelUnresponsive };
+  if (isHeaderOverflow(cause)) return LOCAL_HEADERS_TOO_LARGE;
   if (isNotHttp(cause)) return LOCAL_NOT_HTTP;
   return { error: "local_unreachable", page: PAGES.localUnreachable };
+}
+
+/**
+ * The app's response head went over MAX_APP_HEADER_BYTES: undici's HeadersOverflowError (requests),
+ * Node's HPE_HEADER_OVERFLOW (upgrades). The answer was HTTP, just too big.
+ */
+export function isHeaderOverflow(cause: unknown): boolean {
+  const code = cause instanceof Error ? (cause as NodeJS.ErrnoException).code : undefined;
+  return code === "UND_ERR_HEADERS_OVERFLOW" || code === "HPE_HEADER_OVERFLOW";
 }
 
 /**
@@ -34,6 +58,7 @@ export function tunnelFailure(
 export function isNotHttp(cause: unknown): cause is Error {
   if (!(cause instanceof Error)) return false;
   const code = (cause as NodeJS.ErrnoException).code;
+  if (isHeaderOverflow(cause)) return false;
   return cause.name === "HTTPParserError" || (typeof code === "string" && code.startsWith("HPE_"));
 }
 

@@ -5,6 +5,7 @@ import type { Dispatcher, Pool as UndiciPool } from "undici";
 import type { Tunnel, TunnelRegistry } from "../registry.ts";
 import { endWhenRead } from "./end-when-read.ts";
 import { type AppSpeaks, probeApp, startTls } from "./tls-probe.ts";
+import { MAX_APP_HEADER_BYTES } from "./tunnel-failure.ts";
 
 // The pool alone, typed by the package's own declarations: undici's index also loads fetch,
 // WebSocket, caches and mocks, which the relay never uses (about 7 MiB of RSS).
@@ -109,6 +110,7 @@ export class TunnelPool {
       // visitor who gives up closes their connection, which aborts the request.
       headersTimeout: 0,
       bodyTimeout: 0,
+      maxHeaderSize: MAX_APP_HEADER_BYTES,
       connect: (_options, callback) => {
         this.openAppStream(this.#visitor).then(
           // undici reads and writes its connection as a stream and checks the socket-only methods

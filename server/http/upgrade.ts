@@ -13,7 +13,13 @@ import type { HostRefusalNotices } from "./host-refusal.ts";
 import type { OwnerNotices } from "./owner-notices.ts";
 import { type EdgePage, rawResponse } from "./pages.ts";
 import type { AppSpeaks } from "./tls-probe.ts";
-import { isNotHttp, LOCAL_NOT_HTTP, tellIfUnreachable, tunnelFailure } from "./tunnel-failure.ts";
+import {
+  isNotHttp,
+  LOCAL_NOT_HTTP,
+  MAX_APP_HEADER_BYTES,
+  tellIfUnreachable,
+  tunnelFailure,
+} from "./tunnel-failure.ts";
 import type { TunnelLoops } from "./tunnel-loop.ts";
 import type { TunnelPools } from "./tunnel-pools.ts";
 
@@ -111,6 +117,7 @@ export async function proxyUpgrade(
         loopMark: deps.loops.mark(tunnel),
       }),
       setHost: false,
+      maxHeaderSize: MAX_APP_HEADER_BYTES,
     });
     let answered = false;
     const onVisitorGoneEarly = () => {
@@ -184,7 +191,8 @@ export async function proxyUpgrade(
       channel.destroy();
       // "socket hang up": the app closed the connection before answering.
       if (error.code === "ECONNRESET" || isNotHttp(error)) failed(error);
-      else answerFailure(socket, exchange, tunnelFailure(deps.registry, tunnel, undefined));
+      // Otherwise nothing answered, or its head was too large (tunnelFailure tells which).
+      else answerFailure(socket, exchange, tunnelFailure(deps.registry, tunnel, error));
     });
     upstream.end();
   };

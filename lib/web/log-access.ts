@@ -123,7 +123,7 @@ export function accessCell(admission: Admission, accessPage: string | null): Acc
 const ERRORS: Record<RequestLogError, string> = {
   tunnel_offline: "No ssh client was connected for this name, so Burrow answered that the tunnel is offline.",
   local_unreachable:
-    "Your ssh client was connected, but nothing answered on the local port it forwards to: is your app running on that port?",
+    "Your ssh client was connected, but nothing answered on the local port it forwards to: is your app running, and does your -R name the address it listens on? An app listening only on IPv6 (::1) is not reached at 127.0.0.1; -R name:80:localhost:<port> tries each address of localhost.",
   local_not_http:
     "Something answered on the local port, but not in HTTP: does the tunnel forward to your web app's port (not a database's or ssh's)? A Next.js dev server answers its live-reload connection like this when the tunnel's host is not in allowedDevOrigins.",
   local_headers_too_large:

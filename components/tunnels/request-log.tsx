@@ -13,6 +13,7 @@ import { useServerEvents } from "../hooks/use-server-events";
 import { useVisibleInterval } from "../hooks/use-visible-interval";
 import { Button } from "../ui/button";
 import { cn } from "../ui/cn";
+import { EmptyState } from "../ui/empty-state";
 import { LocalTime } from "../ui/local-time";
 import { LinkedRequest } from "./linked-request";
 import { LogExportLinks } from "./log-export-links";
@@ -69,7 +70,8 @@ export function RequestLog({
   dashboardUrl: string;
 }) {
   const [rows, setRows] = useState<LogRow[]>(initial.rows);
-  const [hasOlder, setHasOlder] = useState(initial.nextCursor !== null);
+  // Where "Older" goes on from, and for a search that stopped at its window, since when it looked.
+  const [older, setOlder] = useState<Older>(olderOf(initial));
   const [fresh, setFresh] = useState<ReadonlySet<string>>(new Set());
   const [live, setLive] = useState(true);
   const [problem, setProblem] = useState<string | null>(null);
@@ -172,8 +174,8 @@ export function RequestLog({
       reportActivity();
       newest.current = newer[0]!.id;
       setFresh(new Set(newer.map((r) => r.id)));
-      // Rows dropped off the bottom stay reachable through "Older" (it pages from the last row shown).
-      if (shown.current + newer.length > MAX_ROWS) setHasOlder(true);
+      // Rows dropped off the bottom stay reachable through "Older", from the last row shown.
+      if (shown.current + newer.length > MAX_ROWS) setOlder({ cursor: null, since: null });
       setRows((current) => [...newer, ...current].slice(0, MAX_ROWS));
     } catch (error) {
       if (!signal?.aborted) setProblem("Live updates paused: cannot reach the dashboard. Retrying…");
@@ -211,15 +213,15 @@ export function RequestLog({
   useVisibleInterval(pull, pushed ? PUSHED_TAIL_MS : TAIL_MS, live);
 
   async function loadOlder() {
-    const oldest = rows[rows.length - 1]?.id;
-    if (!oldest) return;
+    const cursor = older?.cursor ?? rows[rows.length - 1]?.id;
+    if (!cursor) return;
     setLoadingOlder(true);
     try {
-      const response = await fetch(`${endpoint}before=${oldest}`, { cache: "no-store" });
+      const response = await fetch(`${endpoint}before=${cursor}`, { cache: "no-store" });
       if (!response.ok) throw new Error(`HTTP ${response.status}`);
       const page = (await response.json()) as LogPage;
       setRows((current) => [...current, ...page.rows]);
-      setHasOlder(page.nextCursor !== null);
+      setOlder(olderOf(page));
       setProblem(null);
     } catch {
       setProblem("Could not load older requests. Try again.");
@@ -271,7 +273,16 @@ export function RequestLog({
         </LinkedRequest>
       )}
       {rows.length === 0 ? (
-        empty
+        older?.since ? (
+          <EmptyState title="No matching requests in the newest ones">
+            <p>
+              Searched the requests since <LocalTime iso={older.since} withDate />; older ones are searched a
+              page at a time.
+            </p>
+          </EmptyState>
+        ) : (
+          empty
+        )
       ) : (
         // relative: keeps the sr-only headers inside this scroll box (see DataTable).
         <div className="relative overflow-x-auto rounded-md ring-1 ring-zinc-200">
@@ -432,14 +443,29 @@ export function RequestLog({
           </table>
         </div>
       )}
-      <div className="mt-3 flex min-h-9 justify-center">
-        {hasOlder && rows.length > 0 && (
+      <div className="mt-3 flex min-h-9 flex-wrap items-center justify-center gap-3">
+        {older?.since && rows.length > 0 && (
+          <p className="text-sm text-zinc-600">
+            Searched the requests since <LocalTime iso={older.since} withDate />.
+          </p>
+        )}
+        {older && (rows.length > 0 || older.since) && (
           <Button variant="secondary" size="sm" onClick={loadOlder} pending={loadingOlder}>
-            Older
+            {older.since ? "Search older requests" : "Older"}
           </Button>
         )}
       </div>
       {rows.length > 0 && actions}
     </div>
   );
+}
+
+/**
+ * What "Older" goes on from: a page's cursor (null: from the last row shown), and since when a
+ * search that stopped at its window looked. Null when there is nothing older.
+ */
+type Older = { cursor: string | null; since: string | null } | null;
+
+function olderOf(page: Pick<LogPage, "nextCursor" | "searchedSince">): Older {
+  return page.nextCursor === null ? null : { cursor: page.nextCursor, since: page.searchedSince };
 }

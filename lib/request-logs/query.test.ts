@@ -61,6 +61,45 @@ test("keyset pagination walks every row once, newest first", async () => {
   );
 });
 
+test("a search with a scan window reads the newest rows only, says how far back, and goes on from there", async () => {
+  const filter = { name: "shop", pathContains: "/items/1", limit: 50 };
+  const everything = (await listRequestLogs(db, filter)).rows.map((r) => r.path);
+  assert.equal(everything.length, 11, "/items/1 and /items/10 to /items/19");
+
+  const first = await listRequestLogs(db, filter, { scanRows: 10 });
+  // The newest 10 rows are the three written last and /items/59 to /items/53: none matches.
+  assert.deepEqual(first.rows, []);
+  assert.equal(first.searchedSince?.getTime(), start + 52 * 30_000, "the time of the first row not searched");
+  assert.ok(first.nextCursor, "older rows are still to be searched");
+
+  const found: string[] = [];
+  let cursor: string | null = first.nextCursor;
+  let pages = 1;
+  while (cursor) {
+    const page = await listRequestLogs(db, { ...filter, before: cursor }, { scanRows: 10 });
+    found.push(...page.rows.map((r) => r.path));
+    assert.equal(page.searchedSince === null, page.nextCursor === null, "a window that ended says so");
+    cursor = page.nextCursor;
+    pages += 1;
+  }
+  assert.deepEqual(found, everything, "every match once, newest first");
+  assert.equal(pages, 7, "63 rows, 10 a window");
+
+  // A page that fills before its window ends pages on from its last row, as without a window.
+  const full = await listRequestLogs(
+    db,
+    { name: "shop", pathContains: "/items/", limit: 5 },
+    { scanRows: 10 },
+  );
+  assert.equal(full.rows.length, 5);
+  assert.equal(full.searchedSince, null);
+  assert.equal(full.nextCursor, full.rows[4]!.id);
+  // Without filters the page is the index's first rows: no window.
+  const plain = await listRequestLogs(db, { name: "shop", limit: 50 }, { scanRows: 10 });
+  assert.equal(plain.rows.length, 50);
+  assert.equal(plain.searchedSince, null);
+});
+
 test("rows are JSON-safe", async () => {
   const { rows } = await listRequestLogs(db, { name: "shop", limit: 1 });
   const row = rows[0]!;

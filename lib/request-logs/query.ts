@@ -115,7 +115,20 @@ export interface RequestLogPage {
   rows: RequestLogRow[];
   /** Pass as `before` for the next (older) page; null when there is none. */
   nextCursor: string | null;
+  /**
+   * Set when a filtered page stopped at its scan window (`scanRows`) with fewer rows than asked
+   * for: it looked only at requests after this time, and `nextCursor` goes on with older ones.
+   */
+  searchedSince: Date | null;
 }
+
+/**
+ * How many of a name's rows a filtered page of the dashboard reads at most, newest first. A search
+ * for something rare in a busy tunnel's month of requests (millions of rows, seconds to read them
+ * all) answers in well under a second for the newest 100,000 instead, and says how far back it
+ * looked; the owner asks for older ones page by page.
+ */
+export const SEARCH_WINDOW_ROWS = 100_000;
 
 const STATUS_RANGES: Record<StatusClass, { gte: number; lt: number }> = {
   "2xx": { gte: 200, lt: 300 },
@@ -136,24 +149,70 @@ export function escapeLike(text: string): string {
  * first in the database, newest first in `rows`): a tail that fell behind catches up over several
  * polls without gaps.
  */
-export async function listRequestLogs(db: Db, filter: RequestLogFilter): Promise<RequestLogPage> {
+export async function listRequestLogs(
+  db: Db,
+  filter: RequestLogFilter,
+  /** `scanRows`: read at most this many of the name's rows for a filtered page (SEARCH_WINDOW_ROWS). */
+  { scanRows }: { scanRows?: number } = {},
+): Promise<RequestLogPage> {
   const f = parseInput(requestLogFilterSchema, filter);
   const tail = f.after !== undefined && f.before === undefined;
+  // Without filters the first `limit` rows of the index are the page; with them, a rare match could
+  // mean reading every row of the name, so a window bounds that (the tail reads only new rows).
+  const floor = scanRows !== undefined && !tail && isFiltered(f) ? await scanFloor(db, f, scanRows) : null;
+  const where = floor ? Prisma.sql`${whereSql(f)} AND id > ${floor.id}` : whereSql(f);
   // The page's ids first, found by one SQL query (a body search is more than Prisma's filters can
   // say), then the rows themselves.
   const matches = await db.$queryRaw<{ id: bigint; kept: boolean }[]>`
     SELECT id, (request_body IS NOT NULL OR response_body IS NOT NULL) AS kept
     FROM request_logs
-    WHERE ${whereSql(f)}
+    WHERE ${where}
     ORDER BY id ${tail ? Prisma.sql`ASC` : Prisma.sql`DESC`}
     LIMIT ${f.limit + 1}`;
   const more = matches.length > f.limit;
   const ids = matches.slice(0, f.limit);
   if (tail) ids.reverse();
+  // The window ran out before the page filled: older rows are still to be searched, from the floor.
+  const windowEnded = !more && floor !== null;
   return {
     rows: await rowsOf(db, f.name, ids),
-    nextCursor: !tail && more ? String(ids[ids.length - 1]!.id) : null,
+    nextCursor: windowEnded ? String(floor.id + 1n) : !tail && more ? String(ids[ids.length - 1]!.id) : null,
+    searchedSince: windowEnded ? floor.at : null,
   };
+}
+
+/** Whether a page narrows the name's rows (so finding `limit` of them may mean reading many more). */
+function isFiltered(f: ParsedFilter): boolean {
+  return Boolean(
+    f.statusClass ||
+      f.method ||
+      f.pathContains ||
+      f.headersContain ||
+      f.bodiesContain ||
+      f.clientIp ||
+      f.from ||
+      f.to,
+  );
+}
+
+/**
+ * The newest of the name's rows (below `before`, in the time range if one is set) beyond the first
+ * `scanRows`: a page searches only rows newer than it. Null when there are no more rows than that.
+ * Without a time range the id comes from the (name, id) index alone; only that one row is read,
+ * for its time.
+ */
+async function scanFloor(
+  db: Db,
+  f: ParsedFilter,
+  scanRows: number,
+): Promise<{ id: bigint; at: Date } | null> {
+  const parts = [Prisma.sql`name = ${f.name}`, ...timeSql(f)];
+  if (f.before) parts.push(Prisma.sql`id < ${BigInt(f.before)}`);
+  const found = await db.$queryRaw<{ id: bigint; at: Date }[]>`
+    SELECT id, at FROM request_logs WHERE id = (
+      SELECT id FROM request_logs WHERE ${Prisma.join(parts, " AND ")}
+      ORDER BY id DESC OFFSET ${scanRows} LIMIT 1)`;
+  return found[0] ?? null;
 }
 
 /**
@@ -279,10 +338,17 @@ function whereSql(f: ParsedFilter): Prisma.Sql {
     );
   }
   if (f.clientIp) parts.push(Prisma.sql`client_ip = ${f.clientIp}`);
+  parts.push(...timeSql(f));
+  return Prisma.join(parts, " AND ");
+}
+
+/** The time range's conditions, if any. */
+function timeSql(f: ParsedFilter): Prisma.Sql[] {
+  const parts: Prisma.Sql[] = [];
   // `at` is a UTC timestamp without time zone (Prisma's mapping): compare in UTC.
   if (f.from) parts.push(Prisma.sql`at >= ${f.from}::timestamptz AT TIME ZONE 'UTC'`);
   if (f.to) parts.push(Prisma.sql`at < ${f.to}::timestamptz AT TIME ZONE 'UTC'`);
-  return Prisma.join(parts, " AND ");
+  return parts;
 }
 
 /** What PostgreSQL's encode(bytes, 'escape') makes of these bytes. */

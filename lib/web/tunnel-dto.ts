@@ -69,6 +69,8 @@ export interface LogRow {
 export interface LogPage {
   rows: LogRow[];
   nextCursor: string | null;
+  /** A search that stopped at its window: it looked only at requests after this time (ISO). */
+  searchedSince: string | null;
   /** The rows the live tail asked about again (`refresh`), as they are now; gone ones left out. */
   refreshed?: LogRow[];
 }

@@ -18,7 +18,7 @@ import { PageHeader } from "@/components/ui/page-header";
 import { tunnelUrl } from "@/lib/env";
 import { randomNameKeptUntil } from "@/lib/names/random-hold";
 import { BODY_KEEP_BYTES } from "@/lib/request-logs/bodies";
-import { findRequestLog, listRequestLogs } from "@/lib/request-logs/query";
+import { findRequestLog, listRequestLogs, SEARCH_WINDOW_ROWS } from "@/lib/request-logs/query";
 import { accessLabel } from "@/lib/web/access-label";
 import { burrowPorts } from "@/lib/web/connect-command";
 import { getDb } from "@/lib/web/db";
@@ -64,7 +64,11 @@ export default async function TunnelPage({ params, searchParams }: Props) {
   const linkedId = readLinkedRequest(query);
   const [fingerprint, firstPage, linkedRow] = await Promise.all([
     currentHostKeyFingerprint(db),
-    listRequestLogs(db, { ...toQueryFilter(detail.name, filters, Date.now()), limit: 50 }),
+    listRequestLogs(
+      db,
+      { ...toQueryFilter(detail.name, filters, Date.now()), limit: 50 },
+      { scanRows: SEARCH_WINDOW_ROWS },
+    ),
     linkedId === undefined || linkedId === "invalid" ? null : findRequestLog(db, detail.name, linkedId),
   ]);
   const url = tunnelUrl(env, detail.name);
@@ -183,7 +187,11 @@ export default async function TunnelPage({ params, searchParams }: Props) {
                   edit: replayEditedAction,
                   remove: deleteRequestAction,
                 }}
-                initial={{ rows: firstPage.rows.map(toLogRow), nextCursor: firstPage.nextCursor }}
+                initial={{
+                  rows: firstPage.rows.map(toLogRow),
+                  nextCursor: firstPage.nextCursor,
+                  searchedSince: firstPage.searchedSince?.toISOString() ?? null,
+                }}
                 actions={
                   <div className="mt-2 flex flex-wrap justify-end gap-2 border-t border-zinc-100 pt-4">
                     {((env.BURROW_LOG_BODIES && !detail.random) || bodiesShown) && (

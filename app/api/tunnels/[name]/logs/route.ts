@@ -1,13 +1,14 @@
 import type { NextRequest } from "next/server";
 import { getNameForUser } from "@/lib/names/service";
-import { listRequestLogs, refreshRequestLogs } from "@/lib/request-logs/query";
+import { listRequestLogs, refreshRequestLogs, SEARCH_WINDOW_ROWS } from "@/lib/request-logs/query";
 import { apiHandler } from "@/lib/web/api";
 import { getDb } from "@/lib/web/db";
 import { parseLogFilters, toQueryFilter } from "@/lib/web/log-filters";
 import { type LogPage, toLogRow } from "@/lib/web/tunnel-dto";
 
 /**
- * One page of a name's request log: `before=<id>` pages back ("Older"), `after=<id>` returns what
+ * One page of a name's request log: `before=<id>` pages back ("Older"; a filtered page reads at most
+ * SEARCH_WINDOW_ROWS rows and then says how far back it searched), `after=<id>` returns what
  * arrived since the newest row shown (the live tail polls this every second or two), and
  * `refresh=<id>,<id>` adds those rows as they are now (the tail's open WebSockets and event
  * streams, which are finished in place).
@@ -21,15 +22,20 @@ export async function GET(request: NextRequest, { params }: { params: Promise<{ 
     const own = await getNameForUser(db, user.id, name);
     const refresh = search.get("refresh");
     const refreshed = refresh ? await refreshRequestLogs(db, own.name, refresh.split(",")) : undefined;
-    const page = await listRequestLogs(db, {
-      ...toQueryFilter(own.name, parseLogFilters(search), Date.now()),
-      before: search.get("before") ?? undefined,
-      after: search.get("after") ?? undefined,
-      limit: search.get("after") ? 200 : 50,
-    });
+    const page = await listRequestLogs(
+      db,
+      {
+        ...toQueryFilter(own.name, parseLogFilters(search), Date.now()),
+        before: search.get("before") ?? undefined,
+        after: search.get("after") ?? undefined,
+        limit: search.get("after") ? 200 : 50,
+      },
+      { scanRows: SEARCH_WINDOW_ROWS },
+    );
     return {
       rows: page.rows.map(toLogRow),
       nextCursor: page.nextCursor,
+      searchedSince: page.searchedSince?.toISOString() ?? null,
       ...(refreshed && { refreshed: refreshed.map(toLogRow) }),
     };
   });

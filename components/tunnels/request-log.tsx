@@ -3,7 +3,7 @@
 import { usePathname, useRouter } from "next/navigation";
 import { Fragment, type ReactNode, useCallback, useEffect, useRef, useState } from "react";
 import { normalizeIpAddress } from "@/lib/forwarding/ip-address";
-import { MAX_REFRESHED } from "@/lib/request-logs/request-id";
+import { laterRequestId, MAX_REFRESHED } from "@/lib/request-logs/request-id";
 import { formatBytes, formatDuration, type StatusTone, statusTone } from "@/lib/web/format";
 import { accessCell } from "@/lib/web/log-access";
 import { type LogFilters, linkedRequestHref, logFiltersToQuery } from "@/lib/web/log-filters";
@@ -83,7 +83,9 @@ export function RequestLog({
       if (!next.delete(id)) next.add(id);
       return next;
     });
-  const newest = useRef(initial.rows[0]?.id ?? "0");
+  // The tail asks for rows after this: the newest shown, or further if the first page (or a tail)
+  // looked at newer rows that did not match.
+  const newest = useRef(laterRequestId(initial.rows[0]?.id, initial.tailFrom));
   /** A replay's answer among the rows, for the details that sent it (replay-outcome.tsx). */
   const replayWatch: ReplayWatch = {
     newestId: () => newest.current,
@@ -166,13 +168,13 @@ export function RequestLog({
       if (refreshed.size > 0) setRows((current) => current.map((r) => refreshed.get(r.id) ?? r));
       // Only rows newer than what is shown: never the same row twice.
       const newer = page.rows.filter((r) => BigInt(r.id) > BigInt(newest.current));
+      newest.current = laterRequestId(newer[0]?.id ?? newest.current, page.tailFrom);
       // Now, not once React has rendered: an announcement that came during this fetch (a short
       // WebSocket's end) makes pull() fetch again at once, and that fetch must ask after the rows
       // this one found open, or they would show "Open" until the next traffic.
       stillOpen.current = openRowIds(stillOpen.current, newer, refreshed, MAX_REFRESHED);
       if (newer.length === 0) return;
       reportActivity();
-      newest.current = newer[0]!.id;
       setFresh(new Set(newer.map((r) => r.id)));
       // Rows dropped off the bottom stay reachable through "Older", from the last row shown.
       if (shown.current + newer.length > MAX_ROWS) setOlder({ cursor: null, since: null });

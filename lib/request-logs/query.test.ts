@@ -244,6 +244,17 @@ test("after: the rows newer than a cursor, for the live tail", async () => {
     behind.rows.map((r) => r.id),
     [rows[7]!.id, rows[8]!.id, rows[9]!.id],
   );
+  assert.equal(behind.tailFrom, rows[7]!.id, "the next look goes on from the newest row it got");
+
+  // A rare filter: rows that did not match are looked at once, not at every tail.
+  const rare = { name: "shop", pathContains: "/items/1" };
+  const first = await listRequestLogs(db, rare);
+  assert.equal(first.tailFrom, newest.id, "the first page looked at every row up to the newest");
+  assert.ok(BigInt(first.rows[0]!.id) < BigInt(newest.id), "though its newest match is older");
+  const quiet = await listRequestLogs(db, { ...rare, after: first.rows[0]!.id });
+  assert.deepEqual(quiet.rows, []);
+  assert.equal(quiet.tailFrom, newest.id);
+  assert.equal((await listRequestLogs(db, { ...rare, before: first.rows[0]!.id })).tailFrom, null);
 });
 
 test("bad filters are refused", async () => {

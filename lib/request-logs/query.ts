@@ -120,6 +120,13 @@ export interface RequestLogPage {
    * for: it looked only at requests after this time, and `nextCursor` goes on with older ones.
    */
   searchedSince: Date | null;
+  /**
+   * Where the live tail asks on from (`after`), for a first page or a tail: the name's newest row
+   * when the query started (every row up to it has been looked at), or the newest row returned when
+   * a tail had more than a page. Rows that do not match move the tail on too, so a tail with a
+   * rare filter reads only the rows written since its last look. Null for `before` pages.
+   */
+  tailFrom: string | null;
 }
 
 /**
@@ -157,6 +164,8 @@ export async function listRequestLogs(
 ): Promise<RequestLogPage> {
   const f = parseInput(requestLogFilterSchema, filter);
   const tail = f.after !== undefined && f.before === undefined;
+  // Before the page's query: rows written while it runs are the tail's next look.
+  const newestId = f.before === undefined ? await newestIdOf(db, f.name) : null;
   // Without filters the first `limit` rows of the index are the page; with them, a rare match could
   // mean reading every row of the name, so a window bounds that (the tail reads only new rows).
   const floor = scanRows !== undefined && !tail && isFiltered(f) ? await scanFloor(db, f, scanRows) : null;
@@ -178,7 +187,15 @@ export async function listRequestLogs(
     rows: await rowsOf(db, f.name, ids),
     nextCursor: windowEnded ? String(floor.id + 1n) : !tail && more ? String(ids[ids.length - 1]!.id) : null,
     searchedSince: windowEnded ? floor.at : null,
+    tailFrom: tail && more ? String(ids[0]!.id) : newestId === null ? null : String(newestId),
   };
+}
+
+/** The id of the name's newest row (0 when it has none), from the (name, id) index. */
+async function newestIdOf(db: Db, name: string): Promise<bigint> {
+  const [row] = await db.$queryRaw<{ id: bigint | null }[]>`
+    SELECT max(id) AS id FROM request_logs WHERE name = ${name}`;
+  return row?.id ?? 0n;
 }
 
 /** Whether a page narrows the name's rows (so finding `limit` of them may mean reading many more). */

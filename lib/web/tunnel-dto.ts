@@ -71,6 +71,8 @@ export interface LogPage {
   nextCursor: string | null;
   /** A search that stopped at its window: it looked only at requests after this time (ISO). */
   searchedSince: string | null;
+  /** Where the live tail asks on from (RequestLogPage.tailFrom); null for older pages. */
+  tailFrom: string | null;
   /** The rows the live tail asked about again (`refresh`), as they are now; gone ones left out. */
   refreshed?: LogRow[];
 }

@@ -17,7 +17,7 @@ import {
   refreshRequestLogs,
   requestLogFilterSchema,
 } from "../../../lib/request-logs/query.ts";
-import { MAX_REFRESHED } from "../../../lib/request-logs/request-id.ts";
+import { laterRequestId, MAX_REFRESHED } from "../../../lib/request-logs/request-id.ts";
 import type { WebSocketSide } from "../../../lib/request-logs/websocket-view.ts";
 import { sanitize } from "../../ssh/terminal.ts";
 import type { Command, CommandContext } from "../command.ts";
@@ -137,7 +137,7 @@ Deleting (as the dashboard's buttons under the log, for any name):
       // As every other command (withDatabase): a database Burrow has not set up yet gets its tables,
       // rather than "relation request_logs does not exist" with a stack trace.
       await migrate(database.url);
-      const { rows } = await listRequestLogs(db, { ...filters, limit });
+      const { rows, tailFrom } = await listRequestLogs(db, { ...filters, limit });
       const oldestFirst = rows.reverse();
       const print = async (row: RequestLogRow) => {
         if (values.json) {
@@ -172,7 +172,7 @@ Deleting (as the dashboard's buttons under the log, for any name):
         if (!values.json) context.out(formatLine(HEADERS));
         for (const row of oldestFirst) await print(row);
       }
-      if (values.follow) await follow(context, db, database.url, filters, oldestFirst, print);
+      if (values.follow) await follow(context, db, database.url, filters, oldestFirst, tailFrom, print);
     } catch (error) {
       throw explainConnectionError(error, database.url);
     } finally {
@@ -291,9 +291,11 @@ async function follow(
   databaseUrl: string,
   filters: RequestLogFilter,
   shown: RequestLogRow[],
+  /** Where the first query's look ended (RequestLogPage.tailFrom): rows up to it were looked at. */
+  tailFrom: string | null,
   print: (row: RequestLogRow) => Promise<void>,
 ): Promise<void> {
-  let after = shown.at(-1)?.id ?? "0";
+  let after = laterRequestId(shown.at(-1)?.id, tailFrom);
   /** Rows printed while open, to print again when they close. */
   const open = new Set(shown.flatMap((row) => (row.openState === "open" ? [row.id] : [])));
   let stopped = false;
@@ -338,12 +340,15 @@ async function follow(
         open.clear();
         for (const id of still) open.add(id);
       }
-      const { rows } = await listRequestLogs(db, { ...filters, after, limit: 200 });
+      const page = await listRequestLogs(db, { ...filters, after, limit: 200 });
+      const rows = page.rows;
       for (const row of rows.reverse()) {
         await print(row);
         after = row.id;
         if (row.openState === "open") open.add(row.id);
       }
+      // Rows that did not match are not read again (a rare filter on a busy name).
+      after = laterRequestId(after, page.tailFrom);
       if (!listening) await listen();
       if (announced || rows.length === 200) continue;
       // Sleep until an announcement, the poll, or Ctrl-C.

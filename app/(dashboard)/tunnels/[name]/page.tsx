@@ -191,6 +191,7 @@ export default async function TunnelPage({ params, searchParams }: Props) {
                   rows: firstPage.rows.map(toLogRow),
                   nextCursor: firstPage.nextCursor,
                   searchedSince: firstPage.searchedSince?.toISOString() ?? null,
+                  tailFrom: firstPage.tailFrom,
                 }}
                 actions={
                   <div className="mt-2 flex flex-wrap justify-end gap-2 border-t border-zinc-100 pt-4">

@@ -36,6 +36,7 @@ export async function GET(request: NextRequest, { params }: { params: Promise<{ 
       rows: page.rows.map(toLogRow),
       nextCursor: page.nextCursor,
       searchedSince: page.searchedSince?.toISOString() ?? null,
+      tailFrom: page.tailFrom,
       ...(refreshed && { refreshed: refreshed.map(toLogRow) }),
     };
   });

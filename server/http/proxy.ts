@@ -140,8 +140,9 @@ export function proxyRequest(
     writeHeldHead = undefined;
     const failure = tunnelFailure(deps.registry, tunnel, cause);
     const closed = cause instanceof Error && isConnectionClosed(cause);
-    // No connection to the app at all (not one it closed): the owner hears what to check.
-    if (!closed) tellIfUnreachable(deps.notices, tunnel, failure.error);
+    // No connection to the app at all (not one it closed, nor an answer it spoiled): the owner
+    // hears what to check.
+    if (!closed && !answered) tellIfUnreachable(deps.notices, tunnel, failure.error);
     // The app took the connection and closed it without a word, or answered with bytes that are
     // not HTTP: an HTTPS dev server does either to plain HTTP (a TLS alert is the second). If that
     // is it, the pool uses HTTPS with the app from now on, and the request, which the app never

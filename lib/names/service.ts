@@ -1,5 +1,6 @@
 import type { AccessMode, Db } from "../db.ts";
 import { AppError, isUniqueViolation } from "../errors.ts";
+import { requestCounts } from "../request-logs/query.ts";
 import { parseInput } from "../validate.ts";
 import { type RandomNameUse, randomNameHolder } from "./random-hold.ts";
 import { nameProblem, nameSchema, normaliseName } from "./rules.ts";
@@ -327,14 +328,9 @@ async function keptRandomNames(
   if (names.length === 0) return [];
   const [reserved, counts] = await Promise.all([
     db.reservation.findMany({ where: { name: { in: names } }, select: { name: true } }),
-    db.requestLog.groupBy({
-      by: ["name"],
-      where: { name: { in: names }, at: { gte: new Date(Date.now() - DAY_MS) } },
-      _count: { _all: true },
-    }),
+    requestCounts(db, names, new Date(Date.now() - DAY_MS)),
   ]);
   const reservedNames = new Set(reserved.map((r) => r.name));
-  const countByName = new Map(counts.map((c) => [c.name, c._count._all]));
   return names
     .filter((name) => !reservedNames.has(name))
     .map((name) => {
@@ -344,7 +340,7 @@ async function keptRandomNames(
         userId: session.userId,
         online: session.endedAt === null,
         endedAt: session.endedAt,
-        requests24h: countByName.get(name) ?? 0,
+        requests24h: counts.get(name)?.requests ?? 0,
         ...(session.endedAt === null ? { currentSession: toCurrentSession(session) } : {}),
       };
     });
@@ -373,11 +369,7 @@ async function withLiveState(db: Db, reservations: Reservation[]): Promise<NameL
       select: { ...sessionSelect, userId: true },
       orderBy: { startedAt: "desc" },
     }),
-    db.requestLog.groupBy({
-      by: ["name"],
-      where: { name: { in: names }, at: { gte: new Date(Date.now() - DAY_MS) } },
-      _count: { _all: true },
-    }),
+    requestCounts(db, names, new Date(Date.now() - DAY_MS)),
   ]);
   const ownerOf = new Map(reservations.map((r) => [r.name, r.userId]));
   const sessionByName = new Map<string, SessionRow>();
@@ -385,7 +377,6 @@ async function withLiveState(db: Db, reservations: Reservation[]): Promise<NameL
     // Newest first; only the owner's session counts as this name being online.
     if (ownerOf.get(s.name) === s.userId && !sessionByName.has(s.name)) sessionByName.set(s.name, s);
   }
-  const countByName = new Map(counts.map((c) => [c.name, c._count._all]));
   return reservations.map((r) => {
     const session = sessionByName.get(r.name);
     return {
@@ -393,7 +384,7 @@ async function withLiveState(db: Db, reservations: Reservation[]): Promise<NameL
       name: r.name,
       online: session !== undefined,
       lastSeenAt: session ? new Date() : r.lastSeenAt,
-      requests24h: countByName.get(r.name) ?? 0,
+      requests24h: counts.get(r.name)?.requests ?? 0,
       accessMode: r.accessMode,
       hostLocalhost: r.hostLocalhost,
       allowedIps: r.allowedIps,

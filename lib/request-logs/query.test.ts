@@ -10,6 +10,7 @@ import {
   findRequestLog,
   listRequestLogs,
   refreshRequestLogs,
+  requestCounts,
   requestStats,
 } from "./query.ts";
 
@@ -299,6 +300,42 @@ test("stats: one point per bucket with requests and errors", async () => {
     requestStats(db, "shop", { since: new Date(Date.now() - 30 * 24 * 3_600_000), bucket: "minute" }),
     /shorter period/,
   );
+});
+
+test("the per-minute counts follow the log: rows written, ends that make a row an error, rows deleted", async () => {
+  const at = new Date(Math.floor(Date.now() / minute) * minute - 10 * minute);
+  const row = (path: string, status: number) => ({
+    ...base,
+    name: "counted",
+    at,
+    method: "GET",
+    path,
+    status,
+  });
+  await db.requestLog.createMany({ data: [row("/a", 200), row("/b", 503), row("/ws", 101), row("/c", 200)] });
+  const inMinute = async () =>
+    (await requestStats(db, "counted", { since: at, bucket: "minute" })).find(
+      (p) => p.at.getTime() === at.getTime(),
+    );
+  assert.deepEqual(await inMinute(), { at, requests: 4, errors: 1 });
+  assert.deepEqual((await requestCounts(db, ["counted", "nothing-here"], at)).get("counted"), {
+    requests: 4,
+    errors: 1,
+  });
+  assert.equal((await requestCounts(db, ["nothing-here"], at)).size, 0);
+
+  // A WebSocket's end says the visitor went away: now an error; a checkpoint that changes neither
+  // status nor error changes nothing.
+  const ws = await db.requestLog.findFirstOrThrow({ where: { name: "counted", path: "/ws" } });
+  await db.requestLog.update({ where: { id: ws.id }, data: { bytesOut: 10n } });
+  await db.requestLog.update({ where: { id: ws.id }, data: { error: "client_aborted" } });
+  assert.deepEqual(await inMinute(), { at, requests: 4, errors: 2 });
+
+  await db.requestLog.deleteMany({ where: { name: "counted", path: { in: ["/a", "/b"] } } });
+  assert.deepEqual(await inMinute(), { at, requests: 2, errors: 1 });
+  await db.requestLog.deleteMany({ where: { name: "counted" } });
+  assert.deepEqual(await inMinute(), { at, requests: 0, errors: 0 });
+  assert.equal(await db.requestStat.count({ where: { name: "counted" } }), 0, "emptied minutes go");
 });
 
 test("rows name the share link the visitor came in with, only while it exists and only its own name's", async () => {

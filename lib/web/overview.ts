@@ -1,6 +1,7 @@
 import "server-only";
 import type { Db } from "../db.ts";
 import { listNames, listRandomNames, type NameListItem, type RandomNameItem } from "../names/service.ts";
+import { requestCounts } from "../request-logs/query.ts";
 
 export interface RecentError {
   id: string;
@@ -45,8 +46,12 @@ export async function loadOverview(
     at: { gte: new Date(now - DAY_MS) },
     OR: [{ status: { gte: 500 } }, { error: { not: null } }],
   };
-  const [errors24h, recent] = await Promise.all([
-    db.requestLog.count({ where }),
+  const [counts, recent] = await Promise.all([
+    requestCounts(
+      db,
+      all.map((n) => n.name),
+      new Date(now - DAY_MS),
+    ),
     db.requestLog.findMany({
       where,
       orderBy: { id: "desc" },
@@ -54,6 +59,8 @@ export async function loadOverview(
       select: { id: true, at: true, name: true, method: true, path: true, status: true, error: true },
     }),
   ]);
+  let errors24h = 0;
+  for (const count of counts.values()) errors24h += count.errors;
   return {
     names,
     randomNames,

@@ -9,6 +9,7 @@ import {
   escapeLike,
   findRequestLog,
   listRequestLogs,
+  recentErrorsFrom,
   refreshRequestLogs,
   requestCounts,
   requestStats,
@@ -336,6 +337,33 @@ test("the per-minute counts follow the log: rows written, ends that make a row a
   await db.requestLog.deleteMany({ where: { name: "counted" } });
   assert.deepEqual(await inMinute(), { at, requests: 0, errors: 0 });
   assert.equal(await db.requestStat.count({ where: { name: "counted" } }), 0, "emptied minutes go");
+});
+
+test("recent errors: the oldest of the newest minutes that had one, enough to hold the newest few", async () => {
+  const now = Math.floor(Date.now() / minute) * minute;
+  const row = (name: string, ago: number, status: number) => ({
+    ...base,
+    name,
+    at: new Date(now - ago * minute),
+    method: "GET",
+    path: `/${ago}`,
+    status,
+  });
+  await db.requestLog.createMany({
+    data: [
+      row("err-a", 50, 500),
+      row("err-a", 40, 200),
+      row("err-b", 30, 502),
+      row("err-a", 20, 503),
+      row("err-b", 5, 200),
+    ],
+  });
+  const since = new Date(now - 60 * minute);
+  const from = (count: number) => recentErrorsFrom(db, ["err-a", "err-b"], since, count);
+  assert.equal((await from(1))?.getTime(), now - 20 * minute);
+  assert.equal((await from(2))?.getTime(), now - 30 * minute);
+  assert.equal((await from(8))?.getTime(), now - 50 * minute, "fewer than asked: the oldest there is");
+  assert.equal(await recentErrorsFrom(db, ["err-a"], new Date(now - 10 * minute), 8), null);
 });
 
 test("rows name the share link the visitor came in with, only while it exists and only its own name's", async () => {

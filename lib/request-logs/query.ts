@@ -585,3 +585,25 @@ export async function requestCounts(
   });
   return new Map(sums.map((s) => [s.name, { requests: s._sum.requests ?? 0, errors: s._sum.errors ?? 0 }]));
 }
+
+/**
+ * Where the newest `count` errors of these names since `since` are, at the oldest: the start of the
+ * oldest of the newest `count` minutes that had an error (each holds one at least). Null when there
+ * was none. Bounds the search for recent errors in a busy log to those minutes.
+ */
+export async function recentErrorsFrom(
+  db: Db,
+  names: readonly string[],
+  since: Date,
+  count: number,
+): Promise<Date | null> {
+  if (names.length === 0) return null;
+  const from = new Date(Math.floor(since.getTime() / 60_000) * 60_000);
+  const minutes = await db.requestStat.findMany({
+    where: { name: { in: [...names] }, minute: { gte: from }, errors: { gt: 0 } },
+    orderBy: { minute: "desc" },
+    take: count,
+    select: { minute: true },
+  });
+  return minutes.at(-1)?.minute ?? null;
+}

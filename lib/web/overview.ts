@@ -1,7 +1,7 @@
 import "server-only";
 import type { Db } from "../db.ts";
 import { listNames, listRandomNames, type NameListItem, type RandomNameItem } from "../names/service.ts";
-import { requestCounts } from "../request-logs/query.ts";
+import { recentErrorsFrom, requestCounts } from "../request-logs/query.ts";
 
 export interface RecentError {
   id: string;
@@ -23,6 +23,9 @@ export interface Overview {
 
 const DAY_MS = 86_400_000;
 
+/** Errors the home page lists. */
+const RECENT_ERRORS = 8;
+
 /**
  * The home page's numbers. Only the user's current names count (their reservations, and the random
  * names the relay keeps for them): a released name's log is deleted with it, and a name's previous
@@ -41,26 +44,27 @@ export async function loadOverview(
   const all = [...names, ...randomNames];
   const requests24h = all.reduce((sum, n) => sum + n.requests24h, 0);
   if (all.length === 0) return { names, randomNames, requests24h, errors24h: 0, recentErrors: [] };
-  const where = {
-    name: { in: all.map((n) => n.name) },
-    at: { gte: new Date(now - DAY_MS) },
-    OR: [{ status: { gte: 500 } }, { error: { not: null } }],
-  };
-  const [counts, recent] = await Promise.all([
-    requestCounts(
-      db,
-      all.map((n) => n.name),
-      new Date(now - DAY_MS),
-    ),
-    db.requestLog.findMany({
-      where,
-      orderBy: { id: "desc" },
-      take: 8,
-      select: { id: true, at: true, name: true, method: true, path: true, status: true, error: true },
-    }),
+  const nameList = all.map((n) => n.name);
+  const since = new Date(now - DAY_MS);
+  const [counts, errorsFrom] = await Promise.all([
+    requestCounts(db, nameList, since),
+    recentErrorsFrom(db, nameList, since, RECENT_ERRORS),
   ]);
   let errors24h = 0;
   for (const count of counts.values()) errors24h += count.errors;
+  const recent =
+    errorsFrom === null
+      ? []
+      : await db.requestLog.findMany({
+          where: {
+            name: { in: nameList },
+            at: { gte: errorsFrom > since ? errorsFrom : since },
+            OR: [{ status: { gte: 500 } }, { error: { not: null } }],
+          },
+          orderBy: { id: "desc" },
+          take: RECENT_ERRORS,
+          select: { id: true, at: true, name: true, method: true, path: true, status: true, error: true },
+        });
   return {
     names,
     randomNames,

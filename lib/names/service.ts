@@ -41,6 +41,8 @@ export interface NameListItem {
   online: boolean;
   lastSeenAt: Date | null;
   requests24h: number;
+  /** Of those, answered with a 5xx or by the relay itself (the overview adds them up). */
+  errors24h: number;
   accessMode: AccessMode;
   hostLocalhost: boolean;
   allowedIps: string[];
@@ -274,6 +276,8 @@ export interface RandomNameItem {
   /** When its tunnel last closed; null while it is connected. */
   endedAt: Date | null;
   requests24h: number;
+  /** Of those, answered with a 5xx or by the relay itself (the overview adds them up). */
+  errors24h: number;
   currentSession?: CurrentSession;
 }
 
@@ -341,6 +345,7 @@ async function keptRandomNames(
         online: session.endedAt === null,
         endedAt: session.endedAt,
         requests24h: counts.get(name)?.requests ?? 0,
+        errors24h: counts.get(name)?.errors ?? 0,
         ...(session.endedAt === null ? { currentSession: toCurrentSession(session) } : {}),
       };
     });
@@ -385,6 +390,7 @@ async function withLiveState(db: Db, reservations: Reservation[]): Promise<NameL
       online: session !== undefined,
       lastSeenAt: session ? new Date() : r.lastSeenAt,
       requests24h: counts.get(r.name)?.requests ?? 0,
+      errors24h: counts.get(r.name)?.errors ?? 0,
       accessMode: r.accessMode,
       hostLocalhost: r.hostLocalhost,
       allowedIps: r.allowedIps,

@@ -1,7 +1,7 @@
 import "server-only";
 import type { Db } from "../db.ts";
 import { listNames, listRandomNames, type NameListItem, type RandomNameItem } from "../names/service.ts";
-import { recentErrorsFrom, requestCounts } from "../request-logs/query.ts";
+import { recentErrorsFrom } from "../request-logs/query.ts";
 
 export interface RecentError {
   id: string;
@@ -46,12 +46,8 @@ export async function loadOverview(
   if (all.length === 0) return { names, randomNames, requests24h, errors24h: 0, recentErrors: [] };
   const nameList = all.map((n) => n.name);
   const since = new Date(now - DAY_MS);
-  const [counts, errorsFrom] = await Promise.all([
-    requestCounts(db, nameList, since),
-    recentErrorsFrom(db, nameList, since, RECENT_ERRORS),
-  ]);
-  let errors24h = 0;
-  for (const count of counts.values()) errors24h += count.errors;
+  const errors24h = all.reduce((sum, n) => sum + n.errors24h, 0);
+  const errorsFrom = errors24h === 0 ? null : await recentErrorsFrom(db, nameList, since, RECENT_ERRORS);
   const recent =
     errorsFrom === null
       ? []

@@ -1,30 +1,22 @@
-import pg from "pg";
+import { withDatabase } from "./support/database.ts";
 import { expect, reserveName, signUp, test, unique } from "./support/fixtures.ts";
 
 /** Rows written straight into the log (a busy tunnel's month, in seconds): `count` paths `<prefix><n>`. */
-async function writeRows(databaseUrl: string, name: string, prefix: string, count: number, ago: string) {
-  const client = new pg.Client({ connectionString: databaseUrl });
-  await client.connect();
-  try {
-    await client.query(
+function writeRows(databaseUrl: string, name: string, prefix: string, count: number, ago: string) {
+  return withDatabase(databaseUrl, (client) =>
+    client.query(
       `INSERT INTO request_logs (at, name, method, path, status, duration_ms, client_ip)
        SELECT now() - $3::interval + g * interval '1 ms', $1, 'GET', $2 || g, 200, 1.5, '203.0.113.9'
        FROM generate_series(1, $4::int) g`,
       [name, prefix, ago, count],
-    );
-  } finally {
-    await client.end();
-  }
+    ),
+  );
 }
 
-async function deleteRows(databaseUrl: string, name: string) {
-  const client = new pg.Client({ connectionString: databaseUrl });
-  await client.connect();
-  try {
-    await client.query("DELETE FROM request_logs WHERE name = $1", [name]);
-  } finally {
-    await client.end();
-  }
+function deleteRows(databaseUrl: string, name: string) {
+  return withDatabase(databaseUrl, (client) =>
+    client.query("DELETE FROM request_logs WHERE name = $1", [name]),
+  );
 }
 
 test("a search in a big log answers from the newest 100,000 requests, says so, and searches older ones on request", async ({

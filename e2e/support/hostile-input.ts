@@ -4,7 +4,7 @@
  * request_logs rows the relay wrote.
  */
 import http from "node:http";
-import pg from "pg";
+import { withDatabase } from "./database.ts";
 
 /** GETs `path` verbatim through the relay's HTTP port with the tunnel's Host; resolves the status. */
 export function rawVisit(httpPort: number, host: string, path: string, userAgent: string): Promise<number> {
@@ -33,15 +33,11 @@ export async function loggedRequests(
   databaseUrl: string,
   name: string,
 ): Promise<{ path: string; userAgent: string | null }[]> {
-  const client = new pg.Client({ connectionString: databaseUrl });
-  await client.connect();
-  try {
-    const { rows } = await client.query<{ path: string; user_agent: string | null }>(
+  const { rows } = await withDatabase(databaseUrl, (client) =>
+    client.query<{ path: string; user_agent: string | null }>(
       "SELECT path, user_agent FROM request_logs WHERE name = $1 ORDER BY id",
       [name],
-    );
-    return rows.map((row) => ({ path: row.path, userAgent: row.user_agent }));
-  } finally {
-    await client.end();
-  }
+    ),
+  );
+  return rows.map((row) => ({ path: row.path, userAgent: row.user_agent }));
 }

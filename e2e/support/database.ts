@@ -1,0 +1,15 @@
+import pg from "pg";
+
+/** Runs `work` with a connection to the database under test (to read or write rows directly), then closes it. */
+export async function withDatabase<T>(
+  databaseUrl: string,
+  work: (client: pg.Client) => Promise<T>,
+): Promise<T> {
+  const client = new pg.Client({ connectionString: databaseUrl });
+  await client.connect();
+  try {
+    return await work(client);
+  } finally {
+    await client.end();
+  }
+}

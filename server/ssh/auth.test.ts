@@ -26,6 +26,41 @@ test("an unknown key is refused, and ssh shows where to add it", async () => {
   assert.match(stderr, /Permission denied \(publickey\)/);
 });
 
+test("ssh with no key to offer is told to make one and where to add it", async () => {
+  // A new computer: no ~/.ssh/id_* at all. BatchMode=no as a person's terminal runs it (the first
+  // -o wins over the harness's BatchMode=yes).
+  const keyless = { ...(await t.createUnregisteredKey()), keyPath: null };
+  const ssh = await t.startSsh({
+    user: keyless,
+    forwards: ["80:127.0.0.1:9"],
+    extraArgs: ["-o", "BatchMode=no"],
+  });
+  assert.equal(ssh.state, "exited");
+  const stderr = ssh.stderr();
+  assert.match(stderr, /ssh has not offered one/);
+  assert.match(stderr, /ssh-keygen -t ed25519/);
+  assert.ok(stderr.includes(`${TEST_DASHBOARD_URL}/keys`), stderr);
+  assert.match(stderr, /Permission denied \(publickey\)/);
+
+  // A client that does offer a key never hears it: an unknown one gets its own explanation, and a
+  // known one signs in without a word.
+  const unknown = await t.startSsh({
+    user: await t.createUnregisteredKey(),
+    forwards: ["80:127.0.0.1:9"],
+    extraArgs: ["-o", "BatchMode=no"],
+  });
+  assert.match(unknown.stderr(), /Burrow does not know the SSH key/);
+  assert.doesNotMatch(unknown.stderr(), /has not offered/);
+  const known = await t.startSsh({
+    user: await t.createUserWithKey(),
+    forwards: ["80:127.0.0.1:9"],
+    extraArgs: ["-o", "BatchMode=no"],
+  });
+  assert.equal(known.state, "live", known.stderr());
+  assert.doesNotMatch(known.stderr(), /Burrow (signs|does not)/);
+  known.kill();
+});
+
 test("a disabled account is refused with a reason", async () => {
   const user = await t.createUserWithKey({ disabled: true });
   const name = uniqueName("off");

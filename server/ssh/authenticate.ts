@@ -112,12 +112,27 @@ export function createAuthHandler(
       .catch((error: unknown) => log.warn("ssh key last_used_at not updated", { error: errorText(error) }));
   };
 
+  let keysOffered = 0;
+  let noKeyShown = false;
   return (ctx) => {
+    if (ctx.method === "none" && keysOffered === 0) {
+      // Public keys are the way in. keyboard-interactive is listed too only so that a client with
+      // no key at all (a new computer, or a key in a file ssh does not look at) comes back, and
+      // can be told so: otherwise it stops at "Permission denied (publickey)" with nothing said.
+      ctx.reject(["publickey", "keyboard-interactive"]);
+      return;
+    }
+    if (ctx.method === "keyboard-interactive" && keysOffered === 0 && !noKeyShown) {
+      noKeyShown = true;
+      log.info("client offered no SSH key");
+      sendAuthBanner(client, messages.noKeyOffered(deps.config));
+    }
     if (ctx.method !== "publickey") {
-      // Advertise public keys as the only way in; OpenSSH then never prompts for a password.
+      // Nothing is ever prompted for: OpenSSH never asks for a password.
       ctx.reject(["publickey"]);
       return;
     }
+    keysOffered++;
     handlePublicKey(ctx).catch((error: unknown) => {
       log.error("SSH authentication failed unexpectedly", { error: errorText(error) });
       client.end();

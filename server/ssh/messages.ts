@@ -32,6 +32,12 @@ export const messages = {
     "or on the relay machine with: npm run burrow -- key add <your email> <public key file>\n" +
     "then connect again.",
 
+  noKeyOffered: (config: Pick<Env, "BURROW_DASHBOARD_URL">) =>
+    "Burrow signs you in with an SSH key, and ssh has not offered one.\n" +
+    "If you have none yet, make one with: ssh-keygen -t ed25519\n" +
+    `then add the public key (~/.ssh/id_ed25519.pub) at\n  ${dashboard(config)}/keys\n` +
+    "and connect again. A key in another file: ssh -i <private key file> …",
+
   userDisabled: "Burrow: this account is disabled. Ask the relay's administrator.",
 
   tooManyConnections: (max: number) =>

@@ -52,7 +52,8 @@ export interface TestUser {
 }
 
 export interface StartSshOptions {
-  user: Pick<TestUser, "keyPath" | "id">;
+  /** Whose key signs in; a keyPath of null offers no key at all, as on a computer that has none. */
+  user: Pick<TestUser, "id"> & { keyPath: string | null };
   /** `-R` specs, e.g. "myapp:80:127.0.0.1:3000", "80:127.0.0.1:3000", "/tmp/myapp.sock:127.0.0.1:3000". */
   forwards: string[];
   /** Keep a session (no -N) with a forced pty (-tt), so the relay's console output reaches stdout. */
@@ -330,8 +331,7 @@ export async function startTestRelay(
           ...(options.extraArgs ?? []),
           "-F",
           "/dev/null",
-          "-i",
-          options.user.keyPath,
+          ...(options.user.keyPath ? ["-i", options.user.keyPath] : ["-o", "IdentityFile=none"]),
           "-o",
           "IdentitiesOnly=yes",
           "-o",

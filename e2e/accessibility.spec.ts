@@ -1,13 +1,35 @@
+import type { Page } from "@playwright/test";
 import { expectAccessible } from "./support/axe.ts";
 import { expect, reserveName, signIn, signUp, test, unique } from "./support/fixtures.ts";
 
-// The relay's password and share-link pages are checked where sharing.spec.ts shows them.
+/** The page's background as the browser paints it in each colour scheme. */
+async function backgrounds(page: Page): Promise<Record<"light" | "dark", string>> {
+  const read = async (colorScheme: "light" | "dark") => {
+    await page.emulateMedia({ colorScheme });
+    return page.evaluate(() => getComputedStyle(document.body).backgroundColor);
+  };
+  const light = await read("light");
+  const dark = await read("dark");
+  await page.emulateMedia({ colorScheme: null });
+  return { light, dark };
+}
+
+test("the dashboard and the relay's pages turn dark when the system is", async ({ page, burrow }) => {
+  await page.goto("/login");
+  const dashboard = await backgrounds(page);
+  expect(dashboard.dark).not.toEqual(dashboard.light);
+  await page.goto(`http://${unique("nosuch")}.localhost:${burrow.httpPort}/`);
+  expect(await backgrounds(page)).toEqual({ light: "rgb(250, 250, 250)", dark: "rgb(9, 9, 11)" });
+});
+
+// Each check runs in both colour schemes (expectAccessible). The relay's password and share-link
+// pages are checked where sharing.spec.ts shows them.
 test("every dashboard page, and the relay's offline and 404 pages, pass axe's WCAG 2.1 AA checks", async ({
   browser,
   page,
   burrow,
 }) => {
-  // A long walk (1.3-1.6 min on a 2-core machine running two workers, more when it is busy).
+  // A long walk, each page checked light and dark (1.3-1.6 min light only on a 2-core machine running two workers, more when it is busy).
   test.setTimeout(180_000);
   await page.goto("/login");
   await expectAccessible(page, "/login");

@@ -20,8 +20,8 @@ export const metadata: Metadata = { title: "Overview" };
 function Metric({ label, value }: { label: string; value: string }) {
   return (
     <Card className="px-5 py-4">
-      <p className="text-sm text-zinc-500">{label}</p>
-      <p className="tabular mt-1 text-2xl font-semibold text-zinc-900">{value}</p>
+      <p className="text-sm text-zinc-500 dark:text-zinc-400">{label}</p>
+      <p className="tabular mt-1 text-2xl font-semibold text-zinc-900 dark:text-zinc-100">{value}</p>
     </Card>
   );
 }
@@ -82,16 +82,16 @@ export default async function OverviewPage() {
             {overview.recentErrors.length === 0 ? (
               <EmptyState title="No errors in the last 24 hours" />
             ) : (
-              <ul className="divide-y divide-zinc-100 text-sm">
+              <ul className="divide-y divide-zinc-100 dark:divide-zinc-800 text-sm">
                 {overview.recentErrors.map((e) => (
                   <li key={e.id} className="flex items-center gap-3 py-2">
-                    <span className="w-12 shrink-0 rounded bg-red-50 px-1.5 py-0.5 text-center text-xs font-medium text-red-800">
+                    <span className="w-12 shrink-0 rounded bg-red-50 dark:bg-red-950/40 px-1.5 py-0.5 text-center text-xs font-medium text-red-800 dark:text-red-200">
                       {e.status}
                     </span>
                     <span className="min-w-0 flex-1 truncate font-mono text-xs" title={e.path}>
                       <TextLink href={`/tunnels/${e.name}?status=5xx`}>{e.name}</TextLink> {e.method} {e.path}
                     </span>
-                    <span className="tabular shrink-0 text-xs text-zinc-500">
+                    <span className="tabular shrink-0 text-xs text-zinc-500 dark:text-zinc-400">
                       <LocalTime iso={e.at.toISOString()} />
                     </span>
                   </li>

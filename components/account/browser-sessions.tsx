@@ -24,19 +24,19 @@ export function BrowserSessions({
   const others = sessions.filter((s) => !s.current).length;
   return (
     <div className="space-y-4">
-      <ul className="divide-y divide-zinc-100" aria-label="Signed-in browsers">
+      <ul className="divide-y divide-zinc-100 dark:divide-zinc-800" aria-label="Signed-in browsers">
         {sessions.map((session) => (
           <li key={session.id} className="flex flex-wrap items-center justify-between gap-3 py-3">
             <div className="min-w-0 space-y-1">
               <p className="flex flex-wrap items-center gap-2">
-                <span className="font-medium text-zinc-900">{session.browser}</span>
+                <span className="font-medium text-zinc-900 dark:text-zinc-100">{session.browser}</span>
                 {session.current && (
-                  <span className="rounded bg-emerald-50 px-1.5 py-0.5 text-xs font-medium text-emerald-700">
+                  <span className="rounded bg-emerald-50 dark:bg-emerald-950/40 px-1.5 py-0.5 text-xs font-medium text-emerald-700 dark:text-emerald-300">
                     This browser
                   </span>
                 )}
               </p>
-              <p className="text-xs text-zinc-500">
+              <p className="text-xs text-zinc-500 dark:text-zinc-400">
                 {session.ip ? `${session.ip} · ` : ""}Signed in <TimeAgo date={session.createdAt} /> · Last
                 active <TimeAgo date={session.lastSeenAt} />
               </p>

@@ -29,16 +29,16 @@ export function AllNamesTable({
       {names.map((n) => (
         <tr key={n.id}>
           <td className="truncate py-2.5 pr-2 font-medium">{n.name}</td>
-          <td className="truncate py-2.5 pr-2 text-zinc-700" title={n.email}>
+          <td className="truncate py-2.5 pr-2 text-zinc-700 dark:text-zinc-300" title={n.email}>
             {n.email}
           </td>
           <td className="py-2.5">
             <StatusBadge online={n.online} />
           </td>
-          <td className="truncate py-2.5 pr-2 text-zinc-700">
+          <td className="truncate py-2.5 pr-2 text-zinc-700 dark:text-zinc-300">
             {accessLabel(n.accessMode, n.allowedIps.length)}
           </td>
-          <td className="py-2.5 text-zinc-600">
+          <td className="py-2.5 text-zinc-600 dark:text-zinc-400">
             {n.online ? "now" : <TimeAgo date={n.lastSeenAt?.toISOString() ?? null} />}
           </td>
           <td className="py-2.5 text-right">{formatCount(n.requests24h)}</td>

@@ -33,13 +33,13 @@ export function AllRandomNamesTable({
       {rows.map((row) => (
         <tr key={row.name}>
           <td className="truncate py-2.5 pr-2 font-medium">{row.name}</td>
-          <td className="truncate py-2.5 pr-2 text-zinc-700" title={row.email}>
+          <td className="truncate py-2.5 pr-2 text-zinc-700 dark:text-zinc-300" title={row.email}>
             {row.email}
           </td>
           <td className="py-2.5">
             <StatusBadge online={row.online} />
           </td>
-          <td className="py-2.5 text-zinc-600">
+          <td className="py-2.5 text-zinc-600 dark:text-zinc-400">
             {row.keptUntil ? (
               <LocalTime iso={row.keptUntil} withDate />
             ) : (

@@ -49,7 +49,7 @@ export function CreateUserForm({ action }: { action: CreateUserAction }) {
         autoComplete="new-password"
         error={fieldError(state, "password")}
       />
-      <label className="flex items-center gap-2 pb-2 text-sm text-zinc-800">
+      <label className="flex items-center gap-2 pb-2 text-sm text-zinc-800 dark:text-zinc-200">
         {/* React 19 resets a form after its action: an uncontrolled box went back to unchecked after a
             refused submit, and a controlled one is reset too (facebook/react#31695). A default that
             follows the choice survives the reset. */}

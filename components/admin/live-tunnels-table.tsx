@@ -29,7 +29,7 @@ export function LiveTunnelsTable({
   return (
     <div>
       {/* Empty (no height) until the list stops updating: the live region must exist before it speaks. */}
-      <p aria-live="polite" className={cn("text-xs text-amber-700", stale && "mb-2")}>
+      <p aria-live="polite" className={cn("text-xs text-amber-700 dark:text-amber-300", stale && "mb-2")}>
         {stale ? "Not updating: retrying…" : ""}
       </p>
       {data.length === 0 ? (
@@ -40,16 +40,22 @@ export function LiveTunnelsTable({
             <tr key={t.sessionId}>
               <td className="truncate py-2.5 pr-2 font-medium">
                 {t.name}
-                {t.randomName && <span className="ml-1.5 text-xs font-normal text-zinc-500">(random)</span>}
+                {t.randomName && (
+                  <span className="ml-1.5 text-xs font-normal text-zinc-500 dark:text-zinc-400">
+                    (random)
+                  </span>
+                )}
               </td>
-              <td className="truncate py-2.5 pr-2 text-zinc-700" title={t.email}>
+              <td className="truncate py-2.5 pr-2 text-zinc-700 dark:text-zinc-300" title={t.email}>
                 {t.email}
               </td>
-              <td className="truncate py-2.5 pr-2 font-mono text-xs text-zinc-600">{t.clientIp}</td>
-              <td className="py-2.5 text-zinc-600">
+              <td className="truncate py-2.5 pr-2 font-mono text-xs text-zinc-600 dark:text-zinc-400">
+                {t.clientIp}
+              </td>
+              <td className="py-2.5 text-zinc-600 dark:text-zinc-400">
                 <LocalTime iso={t.startedAt} />
               </td>
-              <td className="py-2.5 text-right text-zinc-700">
+              <td className="py-2.5 text-right text-zinc-700 dark:text-zinc-300">
                 {formatCount(t.requests)} / {formatBytes(t.bytesOut)}
               </td>
               <td className="py-2.5 text-right">

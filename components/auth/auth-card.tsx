@@ -16,11 +16,11 @@ export function AuthCard({
         <div className="mb-8 flex justify-center">
           <Logo />
         </div>
-        <div className="rounded-lg bg-white p-6 shadow-sm ring-1 ring-zinc-200">
+        <div className="rounded-lg bg-white dark:bg-zinc-900 p-6 shadow-sm ring-1 ring-zinc-200 dark:ring-zinc-800">
           <h1 className="mb-4 text-xl font-semibold tracking-tight">{title}</h1>
           {children}
         </div>
-        {footer && <p className="mt-6 text-center text-sm text-zinc-600">{footer}</p>}
+        {footer && <p className="mt-6 text-center text-sm text-zinc-600 dark:text-zinc-400">{footer}</p>}
       </div>
     </main>
   );

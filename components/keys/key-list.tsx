@@ -25,23 +25,23 @@ export function KeyList({ keys, deleteAction }: { keys: KeyRow[]; deleteAction: 
     return (
       <EmptyState title="No keys yet">
         Add the public key of each computer you connect from. No key? Run{" "}
-        <code className="rounded bg-zinc-100 px-1">ssh-keygen -t ed25519</code> first.
+        <code className="rounded bg-zinc-100 dark:bg-zinc-800 px-1">ssh-keygen -t ed25519</code> first.
       </EmptyState>
     );
   }
   return (
-    <ul className="divide-y divide-zinc-100" aria-label="Your SSH keys">
+    <ul className="divide-y divide-zinc-100 dark:divide-zinc-800" aria-label="Your SSH keys">
       {keys.map((key) => (
         <li key={key.id} className="flex flex-wrap items-center justify-between gap-3 py-3">
           <div className="min-w-0 space-y-1">
             <p className="flex flex-wrap items-center gap-2">
-              <span className="font-medium text-zinc-900">{key.label}</span>
-              <span className="rounded bg-zinc-100 px-1.5 py-0.5 text-xs font-medium text-zinc-700">
+              <span className="font-medium text-zinc-900 dark:text-zinc-100">{key.label}</span>
+              <span className="rounded bg-zinc-100 dark:bg-zinc-800 px-1.5 py-0.5 text-xs font-medium text-zinc-700 dark:text-zinc-300">
                 {TYPE_NAMES[key.algorithm] ?? key.algorithm} {key.bits}
               </span>
             </p>
-            <p className="font-mono text-xs break-all text-zinc-600">{key.fingerprint}</p>
-            <p className="text-xs text-zinc-500">
+            <p className="font-mono text-xs break-all text-zinc-600 dark:text-zinc-400">{key.fingerprint}</p>
+            <p className="text-xs text-zinc-500 dark:text-zinc-400">
               Added <TimeAgo date={key.createdAt} /> · Last used <TimeAgo date={key.lastUsedAt} />
             </p>
           </div>

@@ -29,7 +29,7 @@ export function KeepNameButton({ name, action }: { name: string; action: Reserve
         Keep this name
       </Button>
       {state && !state.ok && (
-        <p role="alert" className="max-w-xs text-right text-xs text-red-700">
+        <p role="alert" className="max-w-xs text-right text-xs text-red-700 dark:text-red-300">
           {state.error.fieldErrors?.name?.[0] ?? state.error.message}
         </p>
       )}

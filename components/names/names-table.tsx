@@ -39,11 +39,11 @@ export function NamesTable({
   const snapshot = sameNames(initial, data) ? data : initial;
   return (
     <div>
-      <p className="mb-3 flex min-h-5 items-center justify-between text-sm text-zinc-600">
+      <p className="mb-3 flex min-h-5 items-center justify-between text-sm text-zinc-600 dark:text-zinc-400">
         <span>
           {snapshot.names.length} of {snapshot.maxNames} used
         </span>
-        <span aria-live="polite" className="text-xs text-amber-700">
+        <span aria-live="polite" className="text-xs text-amber-700 dark:text-amber-300">
           {stale ? "Live status is not updating: retrying…" : ""}
         </span>
       </p>
@@ -54,7 +54,10 @@ export function NamesTable({
           {snapshot.names.map((row) => (
             <tr key={row.name}>
               <td className="truncate py-3 pr-3">
-                <Link href={`/tunnels/${row.name}`} className="font-medium text-indigo-700 hover:underline">
+                <Link
+                  href={`/tunnels/${row.name}`}
+                  className="font-medium text-indigo-700 dark:text-indigo-300 hover:underline"
+                >
                   {row.name}
                 </Link>
               </td>
@@ -62,12 +65,19 @@ export function NamesTable({
                 <StatusBadge online={row.online} />
               </td>
               <td className="truncate py-3 pr-3" data-testid={`access-${row.name}`}>
-                <Link href={`/tunnels/${row.name}/access`} className="text-zinc-700 hover:underline">
+                <Link
+                  href={`/tunnels/${row.name}/access`}
+                  className="text-zinc-700 dark:text-zinc-300 hover:underline"
+                >
                   {accessLabel(row.accessMode, row.allowedNetworks)}
                 </Link>
               </td>
-              <td className="py-3 text-zinc-600">{row.online ? "now" : <TimeAgo date={row.lastSeenAt} />}</td>
-              <td className="py-3 text-right text-zinc-800">{formatCount(row.requests24h)}</td>
+              <td className="py-3 text-zinc-600 dark:text-zinc-400">
+                {row.online ? "now" : <TimeAgo date={row.lastSeenAt} />}
+              </td>
+              <td className="py-3 text-right text-zinc-800 dark:text-zinc-200">
+                {formatCount(row.requests24h)}
+              </td>
               <td className="py-3 text-right">
                 <div className="flex justify-end">
                   <ConfirmAction
@@ -87,10 +97,10 @@ export function NamesTable({
       )}
       {snapshot.randomNames.length > 0 && (
         <section className="mt-8" aria-labelledby="random-names-heading">
-          <h3 id="random-names-heading" className="text-sm font-semibold text-zinc-900">
+          <h3 id="random-names-heading" className="text-sm font-semibold text-zinc-900 dark:text-zinc-100">
             Random names
           </h3>
-          <p className="mt-1 mb-3 text-sm text-zinc-600">
+          <p className="mt-1 mb-3 text-sm text-zinc-600 dark:text-zinc-400">
             Given to connections without a name (<code>ssh -R 80:…</code>). Each stays yours while connected
             and for {randomNameHours} h after: <code>ssh -R &lt;name&gt;:80:…</code> gets it back. Keep one to
             make it one of your names for good.

@@ -31,14 +31,17 @@ export function RandomNamesTable({
       {rows.map((row) => (
         <tr key={row.name}>
           <td className="truncate py-3 pr-3">
-            <Link href={`/tunnels/${row.name}`} className="font-medium text-indigo-700 hover:underline">
+            <Link
+              href={`/tunnels/${row.name}`}
+              className="font-medium text-indigo-700 dark:text-indigo-300 hover:underline"
+            >
               {row.name}
             </Link>
           </td>
           <td className="py-3" data-testid={`status-${row.name}`}>
             <StatusBadge online={row.online} />
           </td>
-          <td className="py-3 text-zinc-600" data-testid={`kept-${row.name}`}>
+          <td className="py-3 text-zinc-600 dark:text-zinc-400" data-testid={`kept-${row.name}`}>
             {row.keptUntil ? (
               <>
                 until <LocalTime iso={row.keptUntil} withDate />
@@ -47,7 +50,7 @@ export function RandomNamesTable({
               `while connected, then ${holdHours} h`
             )}
           </td>
-          <td className="py-3 text-right text-zinc-800">{formatCount(row.requests24h)}</td>
+          <td className="py-3 text-right text-zinc-800 dark:text-zinc-200">{formatCount(row.requests24h)}</td>
           <td className="py-3 text-right">
             <KeepNameButton name={row.name} action={keepAction} />
           </td>

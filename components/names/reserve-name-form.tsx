@@ -87,14 +87,16 @@ export function ReserveNameForm({
         {state?.ok && <Alert tone="success">Reserved {state.data.name}.</Alert>}
         {message && <Alert tone="error">{message}</Alert>}
       </div>
-      <label htmlFor="name" className="block text-sm font-medium text-zinc-800">
+      <label htmlFor="name" className="block text-sm font-medium text-zinc-800 dark:text-zinc-200">
         Name
       </label>
       <div className="flex flex-wrap items-start gap-2">
         <div
           className={cn(
-            "flex min-w-0 flex-1 items-center rounded-md bg-white shadow-xs ring-1 ring-inset focus-within:ring-2",
-            error ? "ring-red-400 focus-within:ring-red-600" : "ring-zinc-300 focus-within:ring-indigo-600",
+            "flex min-w-0 flex-1 items-center rounded-md bg-white dark:bg-zinc-900 shadow-xs ring-1 ring-inset focus-within:ring-2",
+            error
+              ? "ring-red-400 focus-within:ring-red-600"
+              : "ring-zinc-300 dark:ring-zinc-700 focus-within:ring-indigo-600",
           )}
         >
           <input
@@ -111,7 +113,7 @@ export function ReserveNameForm({
             aria-describedby="name-status"
             className="min-w-0 flex-1 rounded-md border-0 bg-transparent px-3 py-2 text-sm focus:outline-none"
           />
-          <span className="truncate pr-3 text-sm text-zinc-500">{domainSuffix}</span>
+          <span className="truncate pr-3 text-sm text-zinc-500 dark:text-zinc-400">{domainSuffix}</span>
         </div>
         <Button
           type="submit"
@@ -123,17 +125,21 @@ export function ReserveNameForm({
       </div>
       <p id="name-status" aria-live="polite" className="flex min-h-5 items-center gap-1.5 text-sm">
         {error ? (
-          <span className="text-red-700">{error}</span>
+          <span className="text-red-700 dark:text-red-300">{error}</span>
         ) : check.state === "checking" ? (
-          <span className="flex items-center gap-1.5 text-zinc-500">
+          <span className="flex items-center gap-1.5 text-zinc-500 dark:text-zinc-400">
             <Spinner className="size-3.5" /> Checking…
           </span>
         ) : check.state === "available" ? (
-          <span className="text-emerald-700">{normalised} is available</span>
+          <span className="text-emerald-700 dark:text-emerald-300">{normalised} is available</span>
         ) : check.state === "error" ? (
-          <span className="text-zinc-500">Could not check right now; you can still try.</span>
+          <span className="text-zinc-500 dark:text-zinc-400">
+            Could not check right now; you can still try.
+          </span>
         ) : (
-          <span className="text-zinc-500">Letters, digits and hyphens; 3 to 63 characters.</span>
+          <span className="text-zinc-500 dark:text-zinc-400">
+            Letters, digits and hyphens; 3 to 63 characters.
+          </span>
         )}
       </p>
     </form>

@@ -22,15 +22,19 @@ function Step({
         aria-hidden
         className={cn(
           "flex size-6 shrink-0 items-center justify-center rounded-full text-xs font-semibold",
-          done ? "bg-emerald-600 text-white" : "bg-zinc-200 text-zinc-700",
+          done
+            ? "bg-emerald-600 text-white"
+            : "bg-zinc-200 dark:bg-zinc-700 text-zinc-700 dark:text-zinc-300",
         )}
       >
         {done ? "✓" : number}
       </span>
       <div className="min-w-0 flex-1 space-y-1.5">
-        <h3 className="text-sm font-medium text-zinc-900">
+        <h3 className="text-sm font-medium text-zinc-900 dark:text-zinc-100">
           {title}
-          {done && <span className="ml-1.5 text-xs font-normal text-emerald-700">Done</span>}
+          {done && (
+            <span className="ml-1.5 text-xs font-normal text-emerald-700 dark:text-emerald-300">Done</span>
+          )}
         </h3>
         {children}
       </div>
@@ -74,7 +78,7 @@ export function GettingStarted({
       <CardBody>
         <ol className="space-y-5">
           <Step number={1} done={keys > 0} title="Add your SSH public key">
-            <p className="text-sm text-zinc-600">
+            <p className="text-sm text-zinc-600 dark:text-zinc-400">
               {keys > 0 ? (
                 <>
                   {keys === 1 ? "Your key is" : `Your ${keys} keys are`} on{" "}
@@ -91,12 +95,12 @@ export function GettingStarted({
           </Step>
           <Step number={2} done={false} title="Share the app running on your computer">
             {!canShare ? (
-              <p className="text-sm text-zinc-600">
+              <p className="text-sm text-zinc-600 dark:text-zinc-400">
                 First <TextLink href="/names">reserve a name</TextLink>: this relay gives out no random ones.
               </p>
             ) : (
               <>
-                <p className="text-sm text-zinc-600">
+                <p className="text-sm text-zinc-600 dark:text-zinc-400">
                   Run this where your app runs ({examplePort}: your app&apos;s port).
                 </p>
                 <CodeLine
@@ -104,22 +108,25 @@ export function GettingStarted({
                   copyLabel="Copy ssh command"
                 />
                 {firstName === null && (
-                  <p className="text-xs text-zinc-500">
+                  <p className="text-xs text-zinc-500 dark:text-zinc-400">
                     It gets a random address. <TextLink href="/names">Reserve a name</TextLink> for one that
                     stays yours.
                   </p>
                 )}
                 {hostKeyFingerprint && (
-                  <p className="text-xs text-zinc-500">
+                  <p className="text-xs text-zinc-500 dark:text-zinc-400">
                     The first time, ssh asks you to confirm the relay&apos;s host key: answer yes if it shows{" "}
-                    <code className="font-mono break-all text-zinc-800">{hostKeyFingerprint}</code>.
+                    <code className="font-mono break-all text-zinc-800 dark:text-zinc-200">
+                      {hostKeyFingerprint}
+                    </code>
+                    .
                   </p>
                 )}
               </>
             )}
           </Step>
           <Step number={3} done={false} title="Send the address ssh prints">
-            <p className="text-sm text-zinc-600">
+            <p className="text-sm text-zinc-600 dark:text-zinc-400">
               Your tunnel then shows here under Online now, with every request in its log. Protect it with a
               password or share links from its page.
             </p>

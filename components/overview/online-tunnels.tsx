@@ -21,11 +21,11 @@ export function OnlineTunnels({ initial }: { initial: NamesSnapshot }) {
         {data.names.length === 0 && data.randomNames.length === 0 ? (
           <>
             Start by adding an{" "}
-            <Link className="text-indigo-700 underline" href="/keys">
+            <Link className="text-indigo-700 dark:text-indigo-300 underline" href="/keys">
               SSH key
             </Link>{" "}
             and reserving a{" "}
-            <Link className="text-indigo-700 underline" href="/names">
+            <Link className="text-indigo-700 dark:text-indigo-300 underline" href="/names">
               name
             </Link>
             .
@@ -37,17 +37,20 @@ export function OnlineTunnels({ initial }: { initial: NamesSnapshot }) {
     );
   }
   return (
-    <ul className="divide-y divide-zinc-100">
+    <ul className="divide-y divide-zinc-100 dark:divide-zinc-800">
       {online.map((n) => (
         <li key={n.name} className="flex flex-wrap items-center justify-between gap-3 py-2.5">
           <div className="flex items-center gap-3">
             <StatusBadge online />
-            <Link href={`/tunnels/${n.name}`} className="font-medium text-indigo-700 hover:underline">
+            <Link
+              href={`/tunnels/${n.name}`}
+              className="font-medium text-indigo-700 dark:text-indigo-300 hover:underline"
+            >
               {n.name}
             </Link>
-            {"random" in n && <span className="text-xs text-zinc-500">random name</span>}
+            {"random" in n && <span className="text-xs text-zinc-500 dark:text-zinc-400">random name</span>}
           </div>
-          <p className="tabular text-sm text-zinc-600">
+          <p className="tabular text-sm text-zinc-600 dark:text-zinc-400">
             {n.session && (
               <>
                 since <LocalTime iso={n.session.startedAt} /> from {n.session.clientIp} ·{" "}

@@ -60,8 +60,8 @@ export function CreateShareLinkForm({
     <div className="space-y-4">
       <div aria-live="polite">
         {state?.ok && (
-          <div className="space-y-2 rounded-md bg-emerald-50 p-3 ring-1 ring-emerald-200">
-            <p className="text-sm text-emerald-900">
+          <div className="space-y-2 rounded-md bg-emerald-50 dark:bg-emerald-950/40 p-3 ring-1 ring-emerald-200 dark:ring-emerald-800">
+            <p className="text-sm text-emerald-900 dark:text-emerald-100">
               <span className="font-medium">Link “{state.data.label}” created.</span> Copy it now: it is shown
               only this once.
             </p>
@@ -85,7 +85,10 @@ export function CreateShareLinkForm({
           error={fieldError(state, "label")}
         />
         <div className="space-y-1.5">
-          <label htmlFor="share-expiry" className="block text-sm font-medium text-zinc-800">
+          <label
+            htmlFor="share-expiry"
+            className="block text-sm font-medium text-zinc-800 dark:text-zinc-200"
+          >
             Expires
           </label>
           <select
@@ -96,9 +99,9 @@ export function CreateShareLinkForm({
             aria-invalid={expiryError ? true : undefined}
             aria-describedby={expiryError ? "share-expiry-error" : undefined}
             className={cn(
-              "block w-full rounded-md border-0 bg-white px-3 py-2 text-sm text-zinc-900 shadow-xs ring-1 ring-inset",
+              "block w-full rounded-md border-0 bg-white dark:bg-zinc-900 px-3 py-2 text-sm text-zinc-900 dark:text-zinc-100 shadow-xs ring-1 ring-inset",
               "focus:ring-2 focus:ring-indigo-600 focus:outline-none",
-              expiryError ? "ring-red-400" : "ring-zinc-300",
+              expiryError ? "ring-red-400" : "ring-zinc-300 dark:ring-zinc-700",
             )}
           >
             {EXPIRY_OPTIONS.map((option) => (
@@ -107,7 +110,11 @@ export function CreateShareLinkForm({
               </option>
             ))}
           </select>
-          <p id="share-expiry-error" className="min-h-5 text-sm text-red-700" aria-live="polite">
+          <p
+            id="share-expiry-error"
+            className="min-h-5 text-sm text-red-700 dark:text-red-300"
+            aria-live="polite"
+          >
             {expiryError}
           </p>
         </div>

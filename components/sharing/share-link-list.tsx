@@ -20,10 +20,25 @@ export interface ShareLinkRow {
 }
 
 const STATUS: Record<ShareLinkStatus, { label: string; className: string }> = {
-  active: { label: "Active", className: "bg-emerald-50 text-emerald-700 ring-emerald-200" },
-  revoked: { label: "Revoked", className: "bg-red-50 text-red-700 ring-red-200" },
-  expired: { label: "Expired", className: "bg-zinc-100 text-zinc-600 ring-zinc-200" },
-  used_up: { label: "Used up", className: "bg-amber-50 text-amber-800 ring-amber-200" },
+  active: {
+    label: "Active",
+    className:
+      "bg-emerald-50 dark:bg-emerald-950/40 text-emerald-700 dark:text-emerald-300 ring-emerald-200 dark:ring-emerald-800",
+  },
+  revoked: {
+    label: "Revoked",
+    className: "bg-red-50 dark:bg-red-950/40 text-red-700 dark:text-red-300 ring-red-200 dark:ring-red-800",
+  },
+  expired: {
+    label: "Expired",
+    className:
+      "bg-zinc-100 dark:bg-zinc-800 text-zinc-600 dark:text-zinc-400 ring-zinc-200 dark:ring-zinc-800",
+  },
+  used_up: {
+    label: "Used up",
+    className:
+      "bg-amber-50 dark:bg-amber-950/40 text-amber-800 dark:text-amber-200 ring-amber-200 dark:ring-amber-800",
+  },
 };
 
 const COLUMNS: readonly Column[] = [
@@ -57,18 +72,20 @@ export function ShareLinkList({
     <DataTable caption="Share links" columns={COLUMNS} minWidth="min-w-[36rem]">
       {links.map((link) => (
         <tr key={link.id}>
-          <td className="py-2.5 pr-4 font-medium break-words text-zinc-900">{link.label}</td>
-          <td className="py-2.5 pr-4 text-zinc-600">
+          <td className="py-2.5 pr-4 font-medium break-words text-zinc-900 dark:text-zinc-100">
+            {link.label}
+          </td>
+          <td className="py-2.5 pr-4 text-zinc-600 dark:text-zinc-400">
             <TimeAgo date={link.createdAt} />
           </td>
-          <td className="py-2.5 pr-4 text-zinc-600">
+          <td className="py-2.5 pr-4 text-zinc-600 dark:text-zinc-400">
             {link.expiresAt ? <LocalTime iso={link.expiresAt} withDate /> : "Never"}
           </td>
-          <td className="py-2.5 pr-4 text-zinc-600 tabular-nums">
+          <td className="py-2.5 pr-4 text-zinc-600 dark:text-zinc-400 tabular-nums">
             {link.uses}
             {link.maxUses !== null && ` / ${link.maxUses}`}
           </td>
-          <td className="py-2.5 pr-4 text-zinc-600">
+          <td className="py-2.5 pr-4 text-zinc-600 dark:text-zinc-400">
             <TimeAgo date={link.lastUsedAt} />
           </td>
           <td className="py-2.5 pr-4">

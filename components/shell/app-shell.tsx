@@ -28,7 +28,7 @@ export function AppShell({
       >
         Skip to content
       </a>
-      <header className="border-b border-zinc-200 bg-white">
+      <header className="border-b border-zinc-200 dark:border-zinc-800 bg-white dark:bg-zinc-900">
         <nav
           aria-label="Main"
           className="mx-auto flex max-w-6xl flex-wrap items-center justify-between gap-x-6 gap-y-2 px-4 py-3 sm:px-6"
@@ -39,10 +39,10 @@ export function AppShell({
             </Link>
             <NavLinks items={items} />
           </div>
-          <div className="flex items-center gap-3 text-sm text-zinc-600">
+          <div className="flex items-center gap-3 text-sm text-zinc-600 dark:text-zinc-400">
             <Link
               href="/account"
-              className="max-w-48 truncate rounded-md px-2.5 py-1.5 hover:bg-zinc-100"
+              className="max-w-48 truncate rounded-md px-2.5 py-1.5 hover:bg-zinc-100 dark:hover:bg-zinc-800"
               title={`${email}: account and password`}
             >
               {email}
@@ -50,7 +50,7 @@ export function AppShell({
             <form action={signOut}>
               <button
                 type="submit"
-                className="rounded-md px-2.5 py-1.5 font-medium text-zinc-700 hover:bg-zinc-100"
+                className="rounded-md px-2.5 py-1.5 font-medium text-zinc-700 dark:text-zinc-300 hover:bg-zinc-100 dark:hover:bg-zinc-800"
               >
                 Sign out
               </button>

@@ -77,7 +77,10 @@ export function ConnectPanel({
     <div className="space-y-4">
       <div className="flex flex-wrap items-end gap-3">
         <div>
-          <label htmlFor={`${id}-port`} className="block text-sm font-medium text-zinc-800">
+          <label
+            htmlFor={`${id}-port`}
+            className="block text-sm font-medium text-zinc-800 dark:text-zinc-200"
+          >
             Local port
           </label>
           <input
@@ -87,29 +90,32 @@ export function ConnectPanel({
             onChange={(e) => changePort(e.target.value)}
             aria-invalid={parsed === null || undefined}
             aria-describedby={`${id}-port-help`}
-            className="mt-1.5 block w-28 rounded-md border-0 px-3 py-2 text-sm shadow-xs ring-1 ring-zinc-300 ring-inset focus:ring-2 focus:ring-indigo-600 focus:outline-none"
+            className="mt-1.5 block w-28 rounded-md border-0 px-3 py-2 text-sm shadow-xs ring-1 ring-zinc-300 dark:ring-zinc-700 ring-inset focus:ring-2 focus:ring-indigo-600 focus:outline-none"
           />
         </div>
         <p id={`${id}-port-help`} className="min-h-5 pb-2 text-sm" aria-live="polite">
           {parsed === null ? (
-            <span className="text-red-700">Enter a port from 1 to 65535</span>
+            <span className="text-red-700 dark:text-red-300">Enter a port from 1 to 65535</span>
           ) : burrowPart !== null ? (
-            <span className="text-amber-800">
+            <span className="text-amber-800 dark:text-amber-200">
               Port {parsed} {BURROW_PORT_WARNING[burrowPart]}. Enter the port your app listens on.
             </span>
           ) : (
-            <span className="text-zinc-500">Where your app listens on your computer</span>
+            <span className="text-zinc-500 dark:text-zinc-400">Where your app listens on your computer</span>
           )}
         </p>
       </div>
 
       <div className="space-y-1.5">
-        <h3 className="text-sm font-medium text-zinc-800">With plain OpenSSH</h3>
+        <h3 className="text-sm font-medium text-zinc-800 dark:text-zinc-200">With plain OpenSSH</h3>
         <CodeLine text={sshCommand({ name, sshHost, sshPort }, port)} copyLabel="Copy ssh command" />
-        <p className="text-xs text-zinc-500">
+        <p className="text-xs text-zinc-500 dark:text-zinc-400">
           On first connect ssh asks you to confirm the relay’s host key. It must be{" "}
           {hostKeyFingerprint ? (
-            <code className="font-mono break-all text-zinc-800" data-testid="host-key-fingerprint">
+            <code
+              className="font-mono break-all text-zinc-800 dark:text-zinc-200"
+              data-testid="host-key-fingerprint"
+            >
               {hostKeyFingerprint}
             </code>
           ) : (
@@ -120,11 +126,11 @@ export function ConnectPanel({
       </div>
 
       <div className="space-y-1.5">
-        <h3 className="text-sm font-medium text-zinc-800">
+        <h3 className="text-sm font-medium text-zinc-800 dark:text-zinc-200">
           With the burrow-connect helper (reconnects by itself)
         </h3>
         <CodeLine text={helperCommand({ name, sshHost, sshPort }, port)} copyLabel="Copy helper command" />
-        <p className="text-xs text-zinc-500">Get the helper once:</p>
+        <p className="text-xs text-zinc-500 dark:text-zinc-400">Get the helper once:</p>
         <CodeLine text={helperDownloadCommand(dashboardUrl)} copyLabel="Copy download command" />
       </div>
     </div>

@@ -62,7 +62,7 @@ export function EditReplayForm({
           path: draft.path.trim(),
         })
       }
-      className="mt-3 space-y-1 rounded-md bg-white p-3 ring-1 ring-zinc-200"
+      className="mt-3 space-y-1 rounded-md bg-white dark:bg-zinc-900 p-3 ring-1 ring-zinc-200 dark:ring-zinc-800"
       aria-label="Edit and send this request"
     >
       <input type="hidden" name="name" defaultValue={name} />

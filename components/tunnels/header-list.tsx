@@ -13,11 +13,18 @@ export function HeaderList({ headers, label }: { headers: HeaderPair[]; label: s
           // Headers repeat (two Set-Cookie, two Accept): the position is the identity.
           // biome-ignore lint/suspicious/noArrayIndexKey: a stored list, never reordered
           <tr key={i} className="align-top">
-            <th scope="row" className="w-1/3 py-0.5 pr-3 text-left font-normal break-all text-zinc-500">
+            <th
+              scope="row"
+              className="w-1/3 py-0.5 pr-3 text-left font-normal break-all text-zinc-500 dark:text-zinc-400"
+            >
               {name}
             </th>
-            <td className="py-0.5 break-all text-zinc-800">
-              {value ?? <span className="font-sans text-zinc-500 italic">hidden: may hold a credential</span>}
+            <td className="py-0.5 break-all text-zinc-800 dark:text-zinc-200">
+              {value ?? (
+                <span className="font-sans text-zinc-500 dark:text-zinc-400 italic">
+                  hidden: may hold a credential
+                </span>
+              )}
             </td>
           </tr>
         ))}

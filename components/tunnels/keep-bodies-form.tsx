@@ -38,7 +38,7 @@ export function KeepBodiesForm({
       <input type="hidden" name="name" defaultValue={name} />
       <input type="hidden" name="keep" value={keeping ? "false" : "true"} />
       <div className="flex flex-wrap items-center justify-end gap-2">
-        <span className="text-sm text-zinc-600" data-testid="keep-bodies-state">
+        <span className="text-sm text-zinc-600 dark:text-zinc-400" data-testid="keep-bodies-state">
           {keeping ? `Keeping the first ${limit} of each body` : "Bodies not kept"}
         </span>
         <Button type="submit" variant="secondary" pending={pending}>
@@ -46,7 +46,7 @@ export function KeepBodiesForm({
         </Button>
       </div>
       {!keeping && (
-        <p className="text-xs text-zinc-500">
+        <p className="text-xs text-zinc-500 dark:text-zinc-400">
           To read what visitors send and your app answers. Form fields are kept as typed, passwords included.
         </p>
       )}

@@ -35,15 +35,18 @@ export function LinkedRequest({
     <section
       ref={section}
       aria-labelledby="linked-request-title"
-      className="mb-4 scroll-mt-4 rounded-md bg-zinc-50 p-4 ring-1 ring-indigo-200"
+      className="mb-4 scroll-mt-4 rounded-md bg-zinc-50 dark:bg-zinc-800/50 p-4 ring-1 ring-indigo-200 dark:ring-indigo-800"
     >
       <div className="mb-3 flex items-start justify-between gap-3">
         <div className="min-w-0">
-          <h3 id="linked-request-title" className="text-sm font-semibold text-zinc-900">
+          <h3 id="linked-request-title" className="text-sm font-semibold text-zinc-900 dark:text-zinc-100">
             Linked request
           </h3>
           {row && (
-            <p className="mt-0.5 truncate font-mono text-xs text-zinc-700" title={row.path}>
+            <p
+              className="mt-0.5 truncate font-mono text-xs text-zinc-700 dark:text-zinc-300"
+              title={row.path}
+            >
               {row.method} {row.path} · {row.status} · <LocalTime iso={row.at} withDate />
             </p>
           )}
@@ -51,7 +54,7 @@ export function LinkedRequest({
         <Link
           href={closeHref}
           scroll={false}
-          className="shrink-0 text-sm font-medium text-indigo-700 hover:underline"
+          className="shrink-0 text-sm font-medium text-indigo-700 dark:text-indigo-300 hover:underline"
         >
           Close
         </Link>
@@ -59,7 +62,7 @@ export function LinkedRequest({
       {row ? (
         children
       ) : (
-        <p className="text-sm text-zinc-700" role="status">
+        <p className="text-sm text-zinc-700 dark:text-zinc-300" role="status">
           {id === "invalid"
             ? "This link does not name a request of this log: check that it was copied whole."
             : "This request is no longer in the log: it was deleted, or it is older than the log keeps."}

@@ -31,7 +31,7 @@ export function LiveStatus({ name, initial }: { name: string; initial: TunnelSta
         <span data-testid="tunnel-status">
           <StatusBadge online={data.online} />
         </span>
-        <span className="text-sm text-zinc-500" aria-live="polite">
+        <span className="text-sm text-zinc-500 dark:text-zinc-400" aria-live="polite">
           {stale ? "Not updating: retrying…" : data.online ? "Connected" : "Not connected"}
         </span>
       </div>
@@ -43,7 +43,7 @@ export function LiveStatus({ name, initial }: { name: string; initial: TunnelSta
         <Stat label="Last seen">{data.online ? "now" : <TimeAgo date={data.lastSeenAt} />}</Stat>
       </dl>
       {s?.notice && (
-        <p className="mt-4 rounded-md border border-amber-200 bg-amber-50 px-3 py-2 text-sm break-words text-amber-900">
+        <p className="mt-4 rounded-md border border-amber-200 dark:border-amber-800 bg-amber-50 dark:bg-amber-950/40 px-3 py-2 text-sm break-words text-amber-900 dark:text-amber-100">
           {advice(name, s.notice)}
         </p>
       )}

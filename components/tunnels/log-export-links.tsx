@@ -7,10 +7,10 @@ import { EXPORT_MAX_ROWS } from "@/lib/request-logs/export-format";
  */
 export function LogExportLinks({ endpoint, withBodies }: { endpoint: string; withBodies: boolean }) {
   const link =
-    "font-medium text-indigo-700 hover:underline focus-visible:outline-2 focus-visible:outline-indigo-600";
+    "font-medium text-indigo-700 dark:text-indigo-300 hover:underline focus-visible:outline-2 focus-visible:outline-indigo-600";
   return (
     <p
-      className="text-xs text-zinc-600"
+      className="text-xs text-zinc-600 dark:text-zinc-400"
       title={`The newest ${EXPORT_MAX_ROWS.toLocaleString("en-US")} requests that match the filters`}
     >
       Download:{" "}

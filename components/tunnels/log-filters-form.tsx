@@ -15,7 +15,7 @@ import {
 import { Button } from "../ui/button";
 
 const selectClass =
-  "mt-1 block w-full rounded-md border-0 bg-white px-2.5 py-1.5 text-sm shadow-xs ring-1 ring-zinc-300 ring-inset focus:ring-2 focus:ring-indigo-600 focus:outline-none";
+  "mt-1 block w-full rounded-md border-0 bg-white dark:bg-zinc-900 px-2.5 py-1.5 text-sm shadow-xs ring-1 ring-zinc-300 dark:ring-zinc-700 ring-inset focus:ring-2 focus:ring-indigo-600 focus:outline-none";
 
 type DraftField = "status" | "method" | "path" | "header" | "body" | "range" | "fromLocal" | "toLocal";
 
@@ -109,7 +109,7 @@ export function LogFiltersForm({ filters }: { filters: LogFilters }) {
       }}
     >
       <div>
-        <label htmlFor={`${id}-status`} className="text-xs font-medium text-zinc-600">
+        <label htmlFor={`${id}-status`} className="text-xs font-medium text-zinc-600 dark:text-zinc-400">
           Status
         </label>
         <select id={`${id}-status`} {...field("status")} className={selectClass}>
@@ -122,7 +122,7 @@ export function LogFiltersForm({ filters }: { filters: LogFilters }) {
         </select>
       </div>
       <div>
-        <label htmlFor={`${id}-method`} className="text-xs font-medium text-zinc-600">
+        <label htmlFor={`${id}-method`} className="text-xs font-medium text-zinc-600 dark:text-zinc-400">
           Method
         </label>
         <select id={`${id}-method`} {...field("method")} className={selectClass}>
@@ -136,7 +136,7 @@ export function LogFiltersForm({ filters }: { filters: LogFilters }) {
       </div>
       {TEXT_FILTERS.map(({ key, label, placeholder }) => (
         <div key={key} className="col-span-2 sm:col-span-1">
-          <label htmlFor={`${id}-${key}`} className="text-xs font-medium text-zinc-600">
+          <label htmlFor={`${id}-${key}`} className="text-xs font-medium text-zinc-600 dark:text-zinc-400">
             {label}
           </label>
           <input
@@ -150,7 +150,7 @@ export function LogFiltersForm({ filters }: { filters: LogFilters }) {
         </div>
       ))}
       <div>
-        <label htmlFor={`${id}-range`} className="text-xs font-medium text-zinc-600">
+        <label htmlFor={`${id}-range`} className="text-xs font-medium text-zinc-600 dark:text-zinc-400">
           Time range
         </label>
         <select id={`${id}-range`} {...field("range")} className={selectClass}>
@@ -181,7 +181,7 @@ export function LogFiltersForm({ filters }: { filters: LogFilters }) {
         )}
       </div>
       {filters.ip && (
-        <p className="col-span-full flex flex-wrap items-center gap-2 text-sm text-zinc-700">
+        <p className="col-span-full flex flex-wrap items-center gap-2 text-sm text-zinc-700 dark:text-zinc-300">
           <span>
             Only requests from <span className="font-mono">{filters.ip}</span>
           </span>
@@ -194,7 +194,10 @@ export function LogFiltersForm({ filters }: { filters: LogFilters }) {
         <div className="col-span-full grid grid-cols-2 gap-3 sm:grid-cols-[14rem_14rem_1fr]">
           {RANGE_ENDS.map(({ key, suffix, label }) => (
             <div key={key}>
-              <label htmlFor={`${id}-${suffix}`} className="text-xs font-medium text-zinc-600">
+              <label
+                htmlFor={`${id}-${suffix}`}
+                className="text-xs font-medium text-zinc-600 dark:text-zinc-400"
+              >
                 {label}
               </label>
               <input id={`${id}-${suffix}`} type="datetime-local" {...field(key)} className={selectClass} />
@@ -203,7 +206,7 @@ export function LogFiltersForm({ filters }: { filters: LogFilters }) {
         </div>
       )}
       {error && (
-        <p role="alert" className="col-span-full text-sm text-red-700">
+        <p role="alert" className="col-span-full text-sm text-red-700 dark:text-red-300">
           {error}
         </p>
       )}

@@ -12,7 +12,7 @@ export function PublicUrlTools({ url, qr }: { url: string; qr: QrCode }) {
       <CopyButton text={url} label="Copy public URL" />
       <details className="relative">
         <summary className={`${buttonClass("secondary", "sm")} cursor-pointer list-none`}>QR code</summary>
-        <div className="absolute left-0 z-10 mt-2 w-56 rounded-lg bg-white p-3 shadow-lg ring-1 ring-zinc-200">
+        <div className="absolute left-0 z-10 mt-2 w-56 rounded-lg bg-white dark:bg-zinc-900 p-3 shadow-lg ring-1 ring-zinc-200 dark:ring-zinc-800">
           <svg
             viewBox={`0 0 ${qr.size} ${qr.size}`}
             role="img"
@@ -23,7 +23,9 @@ export function PublicUrlTools({ url, qr }: { url: string; qr: QrCode }) {
             <rect width={qr.size} height={qr.size} fill="#fff" />
             <path d={qr.path} fill="#000" />
           </svg>
-          <p className="mt-2 text-center text-xs text-zinc-500">Scan to open it on a phone.</p>
+          <p className="mt-2 text-center text-xs text-zinc-500 dark:text-zinc-400">
+            Scan to open it on a phone.
+          </p>
         </div>
       </details>
     </span>

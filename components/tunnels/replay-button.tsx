@@ -38,7 +38,7 @@ export function ReplayButton({
   const [state, formAction, pending] = useActionState(action, null);
   const [sent, setSent] = useState<SentReplay | null>(null);
   if (problem !== null) {
-    return <p className="text-zinc-500">Cannot be sent again: {problem}.</p>;
+    return <p className="text-zinc-500 dark:text-zinc-400">Cannot be sent again: {problem}.</p>;
   }
   const message = formError(state);
   return (
@@ -55,7 +55,7 @@ export function ReplayButton({
         <Button type="submit" variant="secondary" size="sm" pending={pending}>
           Send again
         </Button>
-        <span className="text-xs text-zinc-500">
+        <span className="text-xs text-zinc-500 dark:text-zinc-400">
           Straight to your app through the tunnel; its answer appears at the top of the log, marked Replay.
           {hidden.length > 0 && ` Without ${hidden.join(", ")}: hidden in the log.`}
         </span>

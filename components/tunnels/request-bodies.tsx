@@ -27,16 +27,20 @@ export function BodyPanel({
   label: string;
   downloadHref: string;
 }) {
-  if (view.size === 0) return <span className="text-zinc-500">Empty.</span>;
+  if (view.size === 0) return <span className="text-zinc-500 dark:text-zinc-400">Empty.</span>;
   return (
     <div className="space-y-1">
-      <p className="text-xs text-zinc-500">
+      <p className="text-xs text-zinc-500 dark:text-zinc-400">
         {bodySummary(view)} ·{" "}
-        <a href={downloadHref} download className="font-medium text-indigo-700 hover:underline">
+        <a
+          href={downloadHref}
+          download
+          className="font-medium text-indigo-700 dark:text-indigo-300 hover:underline"
+        >
           Download
         </a>
       </p>
-      {view.undecoded && <p className="text-xs text-amber-800">{view.undecoded}</p>}
+      {view.undecoded && <p className="text-xs text-amber-800 dark:text-amber-200">{view.undecoded}</p>}
       {view.fields && (
         <table className="w-full table-fixed font-mono text-xs" aria-label={`${label} fields`}>
           <tbody>
@@ -44,10 +48,15 @@ export function BodyPanel({
               // Fields repeat (tag=a&tag=b): the position is the identity.
               // biome-ignore lint/suspicious/noArrayIndexKey: a stored list, never reordered
               <tr key={i} className="align-top">
-                <th scope="row" className="w-1/3 py-0.5 pr-3 text-left font-normal break-all text-zinc-500">
+                <th
+                  scope="row"
+                  className="w-1/3 py-0.5 pr-3 text-left font-normal break-all text-zinc-500 dark:text-zinc-400"
+                >
                   {name}
                 </th>
-                <td className="py-0.5 break-all whitespace-pre-wrap text-zinc-800">{value}</td>
+                <td className="py-0.5 break-all whitespace-pre-wrap text-zinc-800 dark:text-zinc-200">
+                  {value}
+                </td>
               </tr>
             ))}
           </tbody>
@@ -55,13 +64,15 @@ export function BodyPanel({
       )}
       {view.text !== null ? (
         <section aria-label={label}>
-          <pre className="max-h-80 overflow-auto rounded-md bg-zinc-900 p-3 font-mono text-xs whitespace-pre-wrap break-all text-zinc-100">
+          <pre className="max-h-80 overflow-auto rounded-md bg-zinc-900 dark:bg-zinc-950 dark:ring-1 dark:ring-zinc-800 p-3 font-mono text-xs whitespace-pre-wrap break-all text-zinc-100">
             {view.formatted ?? view.text}
-            {view.truncated && <span className="text-zinc-500">{"\n"}… (the rest was not kept)</span>}
+            {view.truncated && (
+              <span className="text-zinc-500 dark:text-zinc-400">{"\n"}… (the rest was not kept)</span>
+            )}
           </pre>
         </section>
       ) : (
-        <p className="text-zinc-600">
+        <p className="text-zinc-600 dark:text-zinc-400">
           {view.undecoded ? "Not shown here" : "Binary content, not shown here"}: download it to open it.
         </p>
       )}

@@ -88,7 +88,7 @@ function ReplayItems({
       {actions && (
         <Item term="Replay">
           {body?.status === "loading" ? (
-            <span className="text-zinc-500">Loading…</span>
+            <span className="text-zinc-500 dark:text-zinc-400">Loading…</span>
           ) : (
             <>
               <ReplayButton
@@ -140,7 +140,9 @@ function ReplayItems({
       <Item term="As curl">
         <CodeLine text={replay.command} copyLabel="Copy curl command" />
         {missing.length > 0 && (
-          <p className="mt-1 text-xs text-zinc-500">Not in this command: {missing.join("; ")}.</p>
+          <p className="mt-1 text-xs text-zinc-500 dark:text-zinc-400">
+            Not in this command: {missing.join("; ")}.
+          </p>
         )}
       </Item>
     </>
@@ -153,7 +155,7 @@ function BodyItems({ name, row, bodies }: { name: string; row: LogRow; bodies: B
   if (row.openState === "open" && !bodies) {
     return (
       <Item term={what}>
-        <span className="text-zinc-500">
+        <span className="text-zinc-500 dark:text-zinc-400">
           With “Keep bodies” on, what is kept appears here as {row.upgrade ? "messages are" : "it is"} sent.
         </span>
       </Item>
@@ -163,7 +165,7 @@ function BodyItems({ name, row, bodies }: { name: string; row: LogRow; bodies: B
     if (row.bytesIn === 0 && row.bytesOut === 0) return null;
     return (
       <Item term={what}>
-        <span className="text-zinc-500">
+        <span className="text-zinc-500 dark:text-zinc-400">
           {row.upgrade
             ? "Not kept for this connection. “Keep bodies” above the log keeps the next ones' messages."
             : "Not kept for this request. “Keep bodies” above the log keeps the next ones."}
@@ -175,9 +177,9 @@ function BodyItems({ name, row, bodies }: { name: string; row: LogRow; bodies: B
     return (
       <Item term={what}>
         {bodies.status === "loading" ? (
-          <span className="text-zinc-500">Loading…</span>
+          <span className="text-zinc-500 dark:text-zinc-400">Loading…</span>
         ) : (
-          <span className="text-red-700">Could not load the bodies: {bodies.message}</span>
+          <span className="text-red-700 dark:text-red-300">Could not load the bodies: {bodies.message}</span>
         )}
       </Item>
     );
@@ -226,7 +228,7 @@ function BodyItems({ name, row, bodies }: { name: string; row: LogRow; bodies: B
           {view ? (
             <BodyPanel view={view} label={term} downloadHref={href} />
           ) : (
-            <span className="text-zinc-500">
+            <span className="text-zinc-500 dark:text-zinc-400">
               {term === "Response body" ? "Your app did not answer it." : "Not kept."}
             </span>
           )}
@@ -239,8 +241,8 @@ function BodyItems({ name, row, bodies }: { name: string; row: LogRow; bodies: B
 function Item({ term, children }: { term: string; children: ReactNode }) {
   return (
     <div className="grid gap-1 sm:grid-cols-[9rem_1fr] sm:gap-4">
-      <dt className="text-xs font-medium text-zinc-500 uppercase">{term}</dt>
-      <dd className="min-w-0 text-zinc-800">{children}</dd>
+      <dt className="text-xs font-medium text-zinc-500 dark:text-zinc-400 uppercase">{term}</dt>
+      <dd className="min-w-0 text-zinc-800 dark:text-zinc-200">{children}</dd>
     </div>
   );
 }
@@ -292,7 +294,10 @@ export function RequestDetails({
         <Item term="What happened">{describeOutcome(row)}</Item>
         {row.replayOf !== null && originalHref && (
           <Item term="Replay of">
-            <Link href={originalHref} className="font-medium text-indigo-700 hover:underline">
+            <Link
+              href={originalHref}
+              className="font-medium text-indigo-700 dark:text-indigo-300 hover:underline"
+            >
               The request it was sent from
             </Link>
           </Item>
@@ -301,11 +306,15 @@ export function RequestDetails({
           <span className="font-mono text-xs break-all">
             {row.method} {row.path}
           </span>
-          {row.upgrade && <span className="text-zinc-500"> · WebSocket upgrade</span>}
+          {row.upgrade && <span className="text-zinc-500 dark:text-zinc-400"> · WebSocket upgrade</span>}
           {pathHref && (
             <>
               {" · "}
-              <Link href={pathHref} scroll={false} className="font-medium text-indigo-700 hover:underline">
+              <Link
+                href={pathHref}
+                scroll={false}
+                className="font-medium text-indigo-700 dark:text-indigo-300 hover:underline"
+              >
                 Only this path
               </Link>
             </>
@@ -321,7 +330,7 @@ export function RequestDetails({
         </Item>
         <Item term="Bytes">
           {formatBytes(row.bytesIn)} from the visitor · {formatBytes(row.bytesOut)} to the visitor
-          {open && <span className="text-zinc-500"> so far</span>}
+          {open && <span className="text-zinc-500 dark:text-zinc-400"> so far</span>}
         </Item>
         <Item term="Access">
           {access.label}
@@ -332,27 +341,33 @@ export function RequestDetails({
           {visitorHref && (
             <>
               {" · "}
-              <Link href={visitorHref} scroll={false} className="font-medium text-indigo-700 hover:underline">
+              <Link
+                href={visitorHref}
+                scroll={false}
+                className="font-medium text-indigo-700 dark:text-indigo-300 hover:underline"
+              >
                 Only this visitor
               </Link>
             </>
           )}
           {row.userAgent && (
-            <span className="mt-0.5 block font-mono text-xs break-all text-zinc-500">{row.userAgent}</span>
+            <span className="mt-0.5 block font-mono text-xs break-all text-zinc-500 dark:text-zinc-400">
+              {row.userAgent}
+            </span>
           )}
         </Item>
         <Item term="Request headers">
           {row.requestHeaders ? (
             <HeaderList headers={row.requestHeaders} label="Request headers" />
           ) : (
-            <span className="text-zinc-500">Not recorded for this request.</span>
+            <span className="text-zinc-500 dark:text-zinc-400">Not recorded for this request.</span>
           )}
         </Item>
         <Item term="Response headers">
           {row.responseHeaders ? (
             <HeaderList headers={row.responseHeaders} label="Response headers" />
           ) : (
-            <span className="text-zinc-500">{noResponseHeaders(row)}</span>
+            <span className="text-zinc-500 dark:text-zinc-400">{noResponseHeaders(row)}</span>
           )}
         </Item>
         <BodyItems name={name} row={row} bodies={bodies} />
@@ -362,7 +377,7 @@ export function RequestDetails({
         {permalink && (
           <Item term="Link">
             <CodeLine text={permalink} copyLabel="Copy link to this request" />
-            <p className="mt-1 text-xs text-zinc-500">
+            <p className="mt-1 text-xs text-zinc-500 dark:text-zinc-400">
               Opens these details while you are signed in; nobody else can open them.
             </p>
           </Item>

@@ -29,11 +29,14 @@ const PUSHED_TAIL_MS = 30_000;
 const MAX_ROWS = 1000;
 
 const toneClass: Record<StatusTone, string> = {
-  success: "bg-emerald-50 text-emerald-800 ring-emerald-200",
-  redirect: "bg-sky-50 text-sky-800 ring-sky-200",
-  "client-error": "bg-amber-50 text-amber-900 ring-amber-200",
-  "server-error": "bg-red-50 text-red-800 ring-red-200",
-  other: "bg-zinc-100 text-zinc-700 ring-zinc-200",
+  success:
+    "bg-emerald-50 dark:bg-emerald-950/40 text-emerald-800 dark:text-emerald-200 ring-emerald-200 dark:ring-emerald-800",
+  redirect: "bg-sky-50 dark:bg-sky-950/40 text-sky-800 dark:text-sky-200 ring-sky-200 dark:ring-sky-800",
+  "client-error":
+    "bg-amber-50 dark:bg-amber-950/40 text-amber-900 dark:text-amber-100 ring-amber-200 dark:ring-amber-800",
+  "server-error":
+    "bg-red-50 dark:bg-red-950/40 text-red-800 dark:text-red-200 ring-red-200 dark:ring-red-800",
+  other: "bg-zinc-100 dark:bg-zinc-800 text-zinc-700 dark:text-zinc-300 ring-zinc-200 dark:ring-zinc-800",
 };
 
 /**
@@ -235,12 +238,12 @@ export function RequestLog({
   return (
     <div>
       <div className="mb-3 flex min-h-8 flex-wrap items-center justify-between gap-2">
-        <label className="inline-flex items-center gap-2 text-sm text-zinc-700">
+        <label className="inline-flex items-center gap-2 text-sm text-zinc-700 dark:text-zinc-300">
           <input
             type="checkbox"
             checked={live}
             onChange={(e) => setLive(e.target.checked)}
-            className="size-4 rounded border-zinc-300 accent-indigo-600"
+            className="size-4 rounded border-zinc-300 dark:border-zinc-700 accent-indigo-600"
           />
           Live tail
           <span
@@ -254,11 +257,14 @@ export function RequestLog({
                   : `Checking for new requests every ${TAIL_MS / 1000} s`
                 : undefined
             }
-            className={cn("size-2 rounded-full", live ? "animate-pulse bg-emerald-500" : "bg-zinc-300")}
+            className={cn(
+              "size-2 rounded-full",
+              live ? "animate-pulse bg-emerald-500" : "bg-zinc-300 dark:bg-zinc-600",
+            )}
           />
         </label>
         <div className="flex flex-wrap items-center gap-x-4 gap-y-1">
-          <p aria-live="polite" className="text-xs text-amber-700">
+          <p aria-live="polite" className="text-xs text-amber-700 dark:text-amber-300">
             {problem}
           </p>
           {rows.length > 0 && (
@@ -287,10 +293,10 @@ export function RequestLog({
         )
       ) : (
         // relative: keeps the sr-only headers inside this scroll box (see DataTable).
-        <div className="relative overflow-x-auto rounded-md ring-1 ring-zinc-200">
+        <div className="relative overflow-x-auto rounded-md ring-1 ring-zinc-200 dark:ring-zinc-800">
           <table className="tabular w-full min-w-[63.5rem] table-fixed text-left text-sm">
             <caption className="sr-only">Requests to {name}, newest first</caption>
-            <thead className="bg-zinc-50 text-xs text-zinc-500 uppercase">
+            <thead className="bg-zinc-50 dark:bg-zinc-800/50 text-xs text-zinc-500 dark:text-zinc-400 uppercase">
               <tr>
                 <th scope="col" className="w-10 py-2 pl-2">
                   <span className="sr-only">Details</span>
@@ -321,7 +327,7 @@ export function RequestLog({
                 </th>
               </tr>
             </thead>
-            <tbody className="divide-y divide-zinc-100 bg-white">
+            <tbody className="divide-y divide-zinc-100 dark:divide-zinc-800 bg-white dark:bg-zinc-900">
               {rows.map((row) => {
                 const access = accessCell(row.admission, row.accessPage);
                 const expanded = open.has(row.id);
@@ -335,9 +341,9 @@ export function RequestLog({
                         if (!window.getSelection()?.toString()) toggle(row.id);
                       }}
                       className={cn(
-                        "cursor-pointer transition-colors duration-1000 hover:bg-zinc-50",
+                        "cursor-pointer transition-colors duration-1000 hover:bg-zinc-50 dark:hover:bg-zinc-800/50",
                         fresh.has(row.id) && "bg-indigo-50/60",
-                        expanded && "bg-zinc-50",
+                        expanded && "bg-zinc-50 dark:bg-zinc-800/50",
                       )}
                     >
                       <td className="py-2 pl-2">
@@ -350,7 +356,7 @@ export function RequestLog({
                             e.stopPropagation();
                             toggle(row.id);
                           }}
-                          className="grid size-6 place-items-center rounded text-zinc-500 hover:bg-zinc-200 hover:text-zinc-900 focus-visible:outline-2 focus-visible:outline-indigo-600"
+                          className="grid size-6 place-items-center rounded text-zinc-500 dark:text-zinc-400 hover:bg-zinc-200 dark:hover:bg-zinc-700 hover:text-zinc-900 dark:hover:text-zinc-100 focus-visible:outline-2 focus-visible:outline-indigo-600"
                         >
                           <svg
                             viewBox="0 0 16 16"
@@ -361,11 +367,16 @@ export function RequestLog({
                           </svg>
                         </button>
                       </td>
-                      <td className="px-3 py-2 whitespace-nowrap text-zinc-600">
+                      <td className="px-3 py-2 whitespace-nowrap text-zinc-600 dark:text-zinc-400">
                         <LocalTime iso={row.at} />
                       </td>
-                      <td className="px-3 py-2 font-mono text-xs text-zinc-800">{row.method}</td>
-                      <td className="truncate px-3 py-2 font-mono text-xs text-zinc-900" title={row.path}>
+                      <td className="px-3 py-2 font-mono text-xs text-zinc-800 dark:text-zinc-200">
+                        {row.method}
+                      </td>
+                      <td
+                        className="truncate px-3 py-2 font-mono text-xs text-zinc-900 dark:text-zinc-100"
+                        title={row.path}
+                      >
                         {row.path}
                       </td>
                       <td className="px-3 py-2">
@@ -379,10 +390,10 @@ export function RequestLog({
                           {row.status}
                         </span>
                       </td>
-                      <td className="px-3 py-2 text-right text-zinc-700">
+                      <td className="px-3 py-2 text-right text-zinc-700 dark:text-zinc-300">
                         {row.openState === "open" ? (
                           <span
-                            className="inline-flex items-center gap-1.5 font-medium text-emerald-700"
+                            className="inline-flex items-center gap-1.5 font-medium text-emerald-700 dark:text-emerald-300"
                             title="Still open: its bytes so far are brought up to date every minute while it moves data, and all of it is written when it closes"
                           >
                             <span
@@ -393,7 +404,7 @@ export function RequestLog({
                           </span>
                         ) : row.openState === "unrecorded" ? (
                           <span
-                            className="text-zinc-500"
+                            className="text-zinc-500 dark:text-zinc-400"
                             title="Its end was not recorded: the tunnel went away while it was open"
                           >
                             Unknown
@@ -402,36 +413,38 @@ export function RequestLog({
                           formatDuration(row.durationMs)
                         )}
                       </td>
-                      <td className="px-3 py-2 text-right text-zinc-700">
+                      <td className="px-3 py-2 text-right text-zinc-700 dark:text-zinc-300">
                         {row.openState === null ? (
                           formatBytes(row.bytesOut)
                         ) : row.openState === "open" && row.bytesOut > 0 ? (
                           <span title="So far">{formatBytes(row.bytesOut)}</span>
                         ) : (
-                          <span className="text-zinc-500">–</span>
+                          <span className="text-zinc-500 dark:text-zinc-400">–</span>
                         )}
                       </td>
                       <td
                         className={cn(
                           "truncate px-3 py-2 text-xs whitespace-nowrap",
-                          access.refused ? "font-medium text-amber-800" : "text-zinc-600",
+                          access.refused
+                            ? "font-medium text-amber-800 dark:text-amber-200"
+                            : "text-zinc-600 dark:text-zinc-400",
                         )}
                         title={
                           access.byRelay ? "Answered by Burrow; your app did not see this request" : undefined
                         }
                       >
                         {access.label}
-                        {row.upgrade && <span className="text-zinc-500"> · WS</span>}
+                        {row.upgrade && <span className="text-zinc-500 dark:text-zinc-400"> · WS</span>}
                       </td>
                       <td
-                        className="truncate px-3 py-2 font-mono text-xs text-zinc-600"
+                        className="truncate px-3 py-2 font-mono text-xs text-zinc-600 dark:text-zinc-400"
                         title={row.userAgent ? `${row.clientIp} · ${row.userAgent}` : row.clientIp}
                       >
                         {row.clientIp}
                       </td>
                     </tr>
                     {expanded && (
-                      <tr id={detailsId} className="bg-zinc-50">
+                      <tr id={detailsId} className="bg-zinc-50 dark:bg-zinc-800/50">
                         <td />
                         <td colSpan={8} className="px-3 pt-1 pb-4">
                           {details(row)}
@@ -447,7 +460,7 @@ export function RequestLog({
       )}
       <div className="mt-3 flex min-h-9 flex-wrap items-center justify-center gap-3">
         {older?.since && rows.length > 0 && (
-          <p className="text-sm text-zinc-600">
+          <p className="text-sm text-zinc-600 dark:text-zinc-400">
             Searched the requests since <LocalTime iso={older.since} withDate />.
           </p>
         )}

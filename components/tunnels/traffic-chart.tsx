@@ -5,6 +5,7 @@ import { CartesianGrid, Legend, Line, LineChart, ResponsiveContainer, Tooltip, X
 import { trafficSummary } from "@/lib/web/traffic-summary";
 import type { StatsSeries } from "@/lib/web/tunnel-dto";
 import { useLiveJson } from "../hooks/use-live-json";
+import { usePrefersDark } from "../hooks/use-prefers-dark";
 import { useThrottled } from "../hooks/use-throttled";
 import { cn } from "../ui/cn";
 import { useTunnelActivity } from "./tunnel-activity";
@@ -25,16 +26,27 @@ const TOOLTIP_TIME = new Intl.DateTimeFormat("en-GB", {
   hour12: false,
 });
 
-// Each line's axis has its colour: two scales share one chart.
-const REQUESTS = { name: "Requests/min", color: "#4f46e5" } as const;
-const ERRORS = { name: "Error rate (%)", color: "#dc2626" } as const;
+const REQUESTS = "Requests/min";
+const ERRORS = "Error rate (%)";
+
+/**
+ * Tailwind's palette for what the chart draws (it takes colours as props, not classes). Each line's
+ * axis has its line's colour: two scales share one chart. Dark uses lighter shades, as the page's
+ * own dark: classes do.
+ */
+const COLORS = {
+  light: { requests: "#4f46e5", errors: "#dc2626", grid: "#f4f4f5", axis: "#71717a", legend: "#52525b" },
+  dark: { requests: "#818cf8", errors: "#f87171", grid: "#27272a", axis: "#a1a1aa", legend: "#d4d4d8" },
+} as const;
+/** The tooltip's box in dark mode (the library's default is white). */
+const DARK_TOOLTIP = { backgroundColor: "#18181b", borderColor: "#3f3f46", color: "#f4f4f5" } as const;
 
 /** Requests per minute and error rate, last hour (per minute) or last day (per hour). */
 export function TrafficChart({ name }: { name: string }) {
   const [range, setRange] = useState<"hour" | "day">("hour");
   return (
     <div>
-      <fieldset className="mb-3 inline-flex rounded-md ring-1 ring-zinc-300">
+      <fieldset className="mb-3 inline-flex rounded-md ring-1 ring-zinc-300 dark:ring-zinc-700">
         <legend className="sr-only">Chart period</legend>
         {(["hour", "day"] as const).map((r) => (
           <button
@@ -44,7 +56,9 @@ export function TrafficChart({ name }: { name: string }) {
             onClick={() => setRange(r)}
             className={cn(
               "px-3 py-1 text-sm first:rounded-l-md last:rounded-r-md",
-              range === r ? "bg-zinc-900 text-white" : "bg-white text-zinc-700 hover:bg-zinc-50",
+              range === r
+                ? "bg-zinc-900 text-white dark:bg-zinc-100 dark:text-zinc-900"
+                : "bg-white dark:bg-zinc-900 text-zinc-700 dark:text-zinc-300 hover:bg-zinc-50 dark:hover:bg-zinc-800/50",
             )}
           >
             {r === "hour" ? "Last hour" : "Last day"}
@@ -73,43 +87,53 @@ function ChartBody({ name, range }: { name: string; range: "hour" | "day" }) {
     activity,
   );
   const empty = data.points.length === 0;
+  const dark = usePrefersDark();
+  const colors = COLORS[dark ? "dark" : "light"];
   return (
     <>
-      <p className="mb-2 min-h-5 text-sm text-zinc-600" data-testid="traffic-summary" aria-live="polite">
+      <p
+        className="mb-2 min-h-5 text-sm text-zinc-600 dark:text-zinc-400"
+        data-testid="traffic-summary"
+        aria-live="polite"
+      >
         {trafficSummary(data.points, range)}
       </p>
       {/* Fixed height: the chart appearing (or the period switching) does not move the log below. */}
       <div className="relative h-56" aria-label={`Traffic over the last ${range}`} role="img">
         {empty ? (
-          <div className="flex h-full items-center justify-center text-sm text-zinc-500" aria-live="polite">
+          <div
+            className="flex h-full items-center justify-center text-sm text-zinc-500 dark:text-zinc-400"
+            aria-live="polite"
+          >
             {stale ? "Could not load the chart. Retrying…" : "Loading chart…"}
           </div>
         ) : (
           <ResponsiveContainer width="100%" height="100%">
             <LineChart data={data.points} margin={{ top: 8, right: 8, bottom: 0, left: -16 }}>
-              <CartesianGrid stroke="#f4f4f5" vertical={false} />
+              <CartesianGrid stroke={colors.grid} vertical={false} />
               <XAxis
                 dataKey="at"
                 tickFormatter={(v: string) => TICK_TIME.format(new Date(v))}
-                tick={{ fontSize: 11, fill: "#71717a" }}
+                tick={{ fontSize: 11, fill: colors.axis }}
                 minTickGap={24}
               />
               <YAxis
                 yAxisId="rpm"
                 allowDecimals={range === "day"}
-                tick={{ fontSize: 11, fill: REQUESTS.color }}
+                tick={{ fontSize: 11, fill: colors.requests }}
               />
               <YAxis
                 yAxisId="err"
                 orientation="right"
                 domain={[0, 100]}
                 unit="%"
-                tick={{ fontSize: 11, fill: ERRORS.color }}
+                tick={{ fontSize: 11, fill: colors.errors }}
               />
               <Tooltip
+                contentStyle={dark ? DARK_TOOLTIP : undefined}
                 labelFormatter={(v) => TOOLTIP_TIME.format(new Date(String(v)))}
                 formatter={(value, lineName) => [
-                  lineName === ERRORS.name ? `${value}%` : String(value),
+                  lineName === ERRORS ? `${value}%` : String(value),
                   String(lineName),
                 ]}
               />
@@ -118,14 +142,14 @@ function ChartBody({ name, range }: { name: string; range: "hour" | "day" }) {
                 align="right"
                 height={24}
                 iconType="plainline"
-                itemSorter={(item) => (item.value === REQUESTS.name ? 0 : 1)}
-                wrapperStyle={{ fontSize: 12, color: "#52525b" }}
+                itemSorter={(item) => (item.value === REQUESTS ? 0 : 1)}
+                wrapperStyle={{ fontSize: 12, color: colors.legend }}
               />
               <Line
                 yAxisId="rpm"
                 dataKey="requestsPerMinute"
-                name={REQUESTS.name}
-                stroke={REQUESTS.color}
+                name={REQUESTS}
+                stroke={colors.requests}
                 strokeWidth={2}
                 dot={false}
                 isAnimationActive={false}
@@ -133,8 +157,8 @@ function ChartBody({ name, range }: { name: string; range: "hour" | "day" }) {
               <Line
                 yAxisId="err"
                 dataKey="errorRate"
-                name={ERRORS.name}
-                stroke={ERRORS.color}
+                name={ERRORS}
+                stroke={colors.errors}
                 strokeWidth={1.5}
                 dot={false}
                 isAnimationActive={false}

@@ -21,8 +21,16 @@ function sideSummary(side: WebSocketSide): string {
 }
 
 const FROM = {
-  visitor: { label: "Visitor →", className: "border-indigo-300", text: "text-indigo-700" },
-  app: { label: "← Your app", className: "border-emerald-300", text: "text-emerald-700" },
+  visitor: {
+    label: "Visitor →",
+    className: "border-indigo-300 dark:border-indigo-700",
+    text: "text-indigo-700 dark:text-indigo-300",
+  },
+  app: {
+    label: "← Your app",
+    className: "border-emerald-300 dark:border-emerald-700",
+    text: "text-emerald-700 dark:text-emerald-300",
+  },
 } as const;
 
 function MessageItem({ message, from }: { message: WebSocketMessage; from?: keyof typeof FROM }) {
@@ -39,17 +47,17 @@ function MessageItem({ message, from }: { message: WebSocketMessage; from?: keyo
   ];
   return (
     <li className={cn("space-y-0.5", from && `border-l-2 pl-2 ${FROM[from].className}`)}>
-      <p className="text-xs break-all text-zinc-500">
+      <p className="text-xs break-all text-zinc-500 dark:text-zinc-400">
         {from && <span className={cn("font-medium", FROM[from].text)}>{FROM[from].label} </span>}
         {facts.join(" · ")}
       </p>
       {message.kind === "text" && message.text !== null && message.text !== "" && (
-        <pre className="max-h-40 overflow-auto rounded-md bg-zinc-900 px-3 py-1.5 font-mono text-xs whitespace-pre-wrap break-all text-zinc-100">
+        <pre className="max-h-40 overflow-auto rounded-md bg-zinc-900 dark:bg-zinc-950 dark:ring-1 dark:ring-zinc-800 px-3 py-1.5 font-mono text-xs whitespace-pre-wrap break-all text-zinc-100">
           {message.text}
         </pre>
       )}
       {message.preview !== null && message.preview !== "" && (
-        <p className="font-mono text-xs break-all text-zinc-600">
+        <p className="font-mono text-xs break-all text-zinc-600 dark:text-zinc-400">
           {message.preview.replace(/(..)(?!$)/g, "$1 ")}
           {message.size > message.preview.length / 2 && " …"}
         </p>
@@ -87,18 +95,22 @@ export function WebSocketConversation({
   return (
     <div className="space-y-1">
       {sides.map(({ from, side, title }) => (
-        <p key={from} className="text-xs text-zinc-500">
+        <p key={from} className="text-xs text-zinc-500 dark:text-zinc-400">
           {title}: {side.size === 0 ? "nothing" : sideSummary(side)}
           {side.size > 0 && (
             <>
               {" · "}
-              <a href={downloadHref[from]} download className="font-medium text-indigo-700 hover:underline">
+              <a
+                href={downloadHref[from]}
+                download
+                className="font-medium text-indigo-700 dark:text-indigo-300 hover:underline"
+              >
                 Download frames
               </a>
             </>
           )}
           {side.more > 0 && ` · ${side.more} more not listed`}
-          {side.problem && <span className="block text-amber-800">{side.problem}</span>}
+          {side.problem && <span className="block text-amber-800 dark:text-amber-200">{side.problem}</span>}
         </p>
       ))}
       <ol aria-label="Messages in the order they were sent" className="space-y-2 pt-1">
@@ -125,17 +137,21 @@ export function WebSocketMessages({
   label: string;
   downloadHref: string;
 }) {
-  if (side.size === 0) return <span className="text-zinc-500">Nothing.</span>;
+  if (side.size === 0) return <span className="text-zinc-500 dark:text-zinc-400">Nothing.</span>;
   return (
     <div className="space-y-1">
-      <p className="text-xs text-zinc-500">
+      <p className="text-xs text-zinc-500 dark:text-zinc-400">
         {sideSummary(side)} ·{" "}
-        <a href={downloadHref} download className="font-medium text-indigo-700 hover:underline">
+        <a
+          href={downloadHref}
+          download
+          className="font-medium text-indigo-700 dark:text-indigo-300 hover:underline"
+        >
           Download frames
         </a>
       </p>
       {side.messages.length > 0 && (
-        <ol aria-label={label} className="space-y-2 border-l-2 border-zinc-200 pl-3">
+        <ol aria-label={label} className="space-y-2 border-l-2 border-zinc-200 dark:border-zinc-800 pl-3">
           {side.messages.map((message, i) => (
             // biome-ignore lint/suspicious/noArrayIndexKey: a stored list, never reordered
             <MessageItem key={i} message={message} />
@@ -143,11 +159,11 @@ export function WebSocketMessages({
         </ol>
       )}
       {side.more > 0 && (
-        <p className="text-xs text-zinc-500">
+        <p className="text-xs text-zinc-500 dark:text-zinc-400">
           And {side.more} more {side.more === 1 ? "message" : "messages"} in the kept bytes.
         </p>
       )}
-      {side.problem && <p className="text-xs text-amber-800">{side.problem}</p>}
+      {side.problem && <p className="text-xs text-amber-800 dark:text-amber-200">{side.problem}</p>}
     </div>
   );
 }

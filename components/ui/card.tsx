@@ -14,7 +14,10 @@ export function Card({
   return (
     <section
       aria-labelledby={labelledBy}
-      className={cn("rounded-lg bg-white shadow-xs ring-1 ring-zinc-200", className)}
+      className={cn(
+        "rounded-lg bg-white dark:bg-zinc-900 shadow-xs ring-1 ring-zinc-200 dark:ring-zinc-800",
+        className,
+      )}
     >
       {children}
     </section>
@@ -33,12 +36,12 @@ export function CardHeader({
   id?: string;
 }) {
   return (
-    <div className="flex flex-wrap items-start justify-between gap-3 border-b border-zinc-100 px-5 py-4">
+    <div className="flex flex-wrap items-start justify-between gap-3 border-b border-zinc-100 dark:border-zinc-800 px-5 py-4">
       <div>
-        <h2 id={id} className="text-base font-semibold text-zinc-900">
+        <h2 id={id} className="text-base font-semibold text-zinc-900 dark:text-zinc-100">
           {title}
         </h2>
-        {description && <p className="mt-0.5 text-sm text-zinc-500">{description}</p>}
+        {description && <p className="mt-0.5 text-sm text-zinc-500 dark:text-zinc-400">{description}</p>}
       </div>
       {actions}
     </div>

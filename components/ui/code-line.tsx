@@ -3,7 +3,7 @@ import { CopyButton } from "./copy-button";
 /** A command or value on one line with a copy button; long lines scroll instead of wrapping. */
 export function CodeLine({ text, copyLabel }: { text: string; copyLabel: string }) {
   return (
-    <div className="flex items-center gap-2 rounded-md bg-zinc-900 py-1.5 pr-1.5 pl-3">
+    <div className="flex items-center gap-2 rounded-md bg-zinc-900 dark:bg-zinc-950 dark:ring-1 dark:ring-zinc-800 py-1.5 pr-1.5 pl-3">
       <code
         // biome-ignore lint/a11y/noNoninteractiveTabindex: a line that scrolls must take focus, or keyboard users cannot scroll it (WCAG 2.1.1)
         tabIndex={0}

@@ -51,17 +51,20 @@ export function ConfirmDialog({
       className="m-auto w-full max-w-md rounded-lg p-0 text-left shadow-xl backdrop:bg-zinc-900/40"
     >
       <div className="space-y-3 p-5">
-        <h2 id={titleId} className="text-base font-semibold text-zinc-900">
+        <h2 id={titleId} className="text-base font-semibold text-zinc-900 dark:text-zinc-100">
           {title}
         </h2>
-        {children && <div className="text-sm text-zinc-600">{children}</div>}
+        {children && <div className="text-sm text-zinc-600 dark:text-zinc-400">{children}</div>}
         {error && (
-          <p role="alert" className="rounded-md bg-red-50 px-3 py-2 text-sm text-red-800">
+          <p
+            role="alert"
+            className="rounded-md bg-red-50 dark:bg-red-950/40 px-3 py-2 text-sm text-red-800 dark:text-red-200"
+          >
             {error}
           </p>
         )}
       </div>
-      <div className="flex justify-end gap-2 rounded-b-lg bg-zinc-50 px-5 py-3">
+      <div className="flex justify-end gap-2 rounded-b-lg bg-zinc-50 dark:bg-zinc-800/50 px-5 py-3">
         <Button variant="secondary" onClick={onCancel} disabled={pending}>
           Cancel
         </Button>

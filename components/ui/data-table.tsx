@@ -32,7 +32,7 @@ export function DataTable({
     <div className="relative overflow-x-auto">
       <table className={cn("tabular w-full table-fixed text-left text-sm", minWidth)}>
         <caption className="sr-only">{caption}</caption>
-        <thead className="text-xs text-zinc-500 uppercase">
+        <thead className="text-xs text-zinc-500 dark:text-zinc-400 uppercase">
           <tr>
             {columns.map((column) => (
               <th
@@ -45,7 +45,7 @@ export function DataTable({
             ))}
           </tr>
         </thead>
-        <tbody className="divide-y divide-zinc-100">{children}</tbody>
+        <tbody className="divide-y divide-zinc-100 dark:divide-zinc-800">{children}</tbody>
       </table>
     </div>
   );

@@ -2,11 +2,14 @@ import type { InputHTMLAttributes, ReactNode, TextareaHTMLAttributes } from "rea
 import { cn } from "./cn";
 
 const control =
-  "block w-full rounded-md border-0 bg-white px-3 py-2 text-sm text-zinc-900 shadow-xs ring-1 ring-inset " +
-  "placeholder:text-zinc-400 focus:ring-2 focus:ring-inset focus:outline-none";
+  "block w-full rounded-md border-0 bg-white dark:bg-zinc-900 px-3 py-2 text-sm text-zinc-900 dark:text-zinc-100 shadow-xs ring-1 ring-inset " +
+  "placeholder:text-zinc-400 dark:placeholder:text-zinc-500 focus:ring-2 focus:ring-inset focus:outline-none";
 
 function controlClass(invalid: boolean): string {
-  return cn(control, invalid ? "ring-red-400 focus:ring-red-600" : "ring-zinc-300 focus:ring-indigo-600");
+  return cn(
+    control,
+    invalid ? "ring-red-400 focus:ring-red-600" : "ring-zinc-300 dark:ring-zinc-700 focus:ring-indigo-600",
+  );
 }
 
 interface FieldShellProps {
@@ -21,17 +24,17 @@ interface FieldShellProps {
 function FieldShell({ id, label, error, hint, children }: FieldShellProps) {
   return (
     <div className="space-y-1.5">
-      <label htmlFor={id} className="block text-sm font-medium text-zinc-800">
+      <label htmlFor={id} className="block text-sm font-medium text-zinc-800 dark:text-zinc-200">
         {label}
       </label>
       {children}
       {hint && !error && (
-        <p id={`${id}-hint`} className="text-xs text-zinc-500">
+        <p id={`${id}-hint`} className="text-xs text-zinc-500 dark:text-zinc-400">
           {hint}
         </p>
       )}
       {/* Reserved height: an error appearing must not push the form around. */}
-      <p id={`${id}-error`} className="min-h-5 text-sm text-red-700" aria-live="polite">
+      <p id={`${id}-error`} className="min-h-5 text-sm text-red-700 dark:text-red-300" aria-live="polite">
         {error}
       </p>
     </div>

@@ -12,9 +12,11 @@ export function PageHeader({
   return (
     <header className="mb-6 flex flex-wrap items-end justify-between gap-4">
       <div className="min-w-0">
-        <h1 className="truncate text-2xl font-semibold tracking-tight text-zinc-900">{title}</h1>
+        <h1 className="truncate text-2xl font-semibold tracking-tight text-zinc-900 dark:text-zinc-100">
+          {title}
+        </h1>
         {/* A div, not a p: descriptions may hold controls (the tunnel page's URL tools). */}
-        {description && <div className="mt-1 text-sm text-zinc-600">{description}</div>}
+        {description && <div className="mt-1 text-sm text-zinc-600 dark:text-zinc-400">{description}</div>}
       </div>
       {actions}
     </header>

@@ -44,10 +44,14 @@ export function ErrorNotice({
 }) {
   return (
     <Notice standalone={standalone} alert>
-      <h1 className="text-lg font-semibold text-zinc-900">Something went wrong</h1>
-      <p className="mt-2 text-sm text-zinc-600">
+      <h1 className="text-lg font-semibold text-zinc-900 dark:text-zinc-100">Something went wrong</h1>
+      <p className="mt-2 text-sm text-zinc-600 dark:text-zinc-400">
         {detail}
-        {digest && <span className="mt-1 block font-mono text-xs text-zinc-500">Reference {digest}</span>}
+        {digest && (
+          <span className="mt-1 block font-mono text-xs text-zinc-500 dark:text-zinc-400">
+            Reference {digest}
+          </span>
+        )}
       </p>
       <Button className="mt-6" onClick={onRetry}>
         Try again
@@ -60,9 +64,13 @@ export function ErrorNotice({
 export function NotFoundNotice({ standalone }: { standalone: boolean }) {
   return (
     <Notice standalone={standalone}>
-      <p className="text-sm font-semibold text-indigo-600">404</p>
-      <h1 className="mt-2 text-2xl font-semibold tracking-tight text-zinc-900">Not found</h1>
-      <p className="mt-2 text-sm text-zinc-600">There is nothing here, or it is not yours to see.</p>
+      <p className="text-sm font-semibold text-indigo-600 dark:text-indigo-400">404</p>
+      <h1 className="mt-2 text-2xl font-semibold tracking-tight text-zinc-900 dark:text-zinc-100">
+        Not found
+      </h1>
+      <p className="mt-2 text-sm text-zinc-600 dark:text-zinc-400">
+        There is nothing here, or it is not yours to see.
+      </p>
       <Link href="/" className={`${buttonClass("primary")} mt-6`}>
         Back to overview
       </Link>

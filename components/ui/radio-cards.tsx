@@ -33,13 +33,15 @@ export function RadioCards<V extends string>({
 }) {
   return (
     <fieldset className="space-y-2">
-      <legend className="mb-2 text-sm font-medium text-zinc-800">{legend}</legend>
+      <legend className="mb-2 text-sm font-medium text-zinc-800 dark:text-zinc-200">{legend}</legend>
       {options.map((option) => (
         <label
           key={option.value}
           className={cn(
             "flex cursor-pointer gap-3 rounded-md p-3 ring-1 ring-inset",
-            value === option.value ? "bg-indigo-50 ring-indigo-300" : "ring-zinc-200 hover:bg-zinc-50",
+            value === option.value
+              ? "bg-indigo-50 dark:bg-indigo-950/40 ring-indigo-300 dark:ring-indigo-700"
+              : "ring-zinc-200 dark:ring-zinc-800 hover:bg-zinc-50 dark:hover:bg-zinc-800/50",
           )}
         >
           <input
@@ -53,10 +55,16 @@ export function RadioCards<V extends string>({
             aria-describedby={`${name}-${option.value}-description`}
           />
           <span>
-            <span id={`${name}-${option.value}-label`} className="block text-sm font-medium text-zinc-900">
+            <span
+              id={`${name}-${option.value}-label`}
+              className="block text-sm font-medium text-zinc-900 dark:text-zinc-100"
+            >
               {option.label}
             </span>
-            <span id={`${name}-${option.value}-description`} className="block text-sm text-zinc-600">
+            <span
+              id={`${name}-${option.value}-description`}
+              className="block text-sm text-zinc-600 dark:text-zinc-400"
+            >
               {option.description}
             </span>
           </span>

@@ -16,8 +16,10 @@ export function Stat({
 }) {
   return (
     <div className="min-w-0">
-      <dt className="text-xs font-medium text-zinc-500 uppercase">{label}</dt>
-      <dd className={cn("tabular mt-1 truncate text-sm", className ?? "text-zinc-900")}>{children}</dd>
+      <dt className="text-xs font-medium text-zinc-500 dark:text-zinc-400 uppercase">{label}</dt>
+      <dd className={cn("tabular mt-1 truncate text-sm", className ?? "text-zinc-900 dark:text-zinc-100")}>
+        {children}
+      </dd>
     </div>
   );
 }

@@ -7,7 +7,10 @@ export function TextLink({ className, ...props }: ComponentProps<typeof Link>) {
   return (
     <Link
       {...props}
-      className={cn("text-indigo-700 underline underline-offset-2 hover:text-indigo-900", className)}
+      className={cn(
+        "text-indigo-700 dark:text-indigo-300 underline underline-offset-2 hover:text-indigo-900 dark:hover:text-indigo-100",
+        className,
+      )}
     />
   );
 }

@@ -14,7 +14,7 @@ export function TimeAgo({ date, never = "never" }: { date: string | null; never?
     const timer = setInterval(() => setNow(Date.now()), 10_000);
     return () => clearInterval(timer);
   }, []);
-  if (date === null) return <span className="text-zinc-500">{never}</span>;
+  if (date === null) return <span className="text-zinc-500 dark:text-zinc-400">{never}</span>;
   return (
     <time dateTime={date} title={new Date(date).toUTCString()} suppressHydrationWarning>
       {formatRelative(date, now)}

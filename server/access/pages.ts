@@ -20,7 +20,9 @@ const FORM_STYLE =
   "input[type=password]:focus{outline:2px solid #4f46e5;outline-offset:1px}" +
   "button{margin-top:.9rem;padding:.55rem 1.2rem;font:inherit;font-weight:600;color:#fff;" +
   "background:#4f46e5;border:0;border-radius:6px;cursor:pointer}" +
-  ".error{color:#b91c1c;font-weight:600}</style>";
+  ".error{color:#b91c1c;font-weight:600}" +
+  "@media (prefers-color-scheme:dark){input[type=password]{background:#18181b;border-color:#52525b;color:#f4f4f5}" +
+  "input[type=password]:focus{outline-color:#818cf8}.error{color:#fca5a5}}</style>";
 
 export interface PasswordPageOptions {
   /** 401 when asking, 400 for a stale or broken form. */

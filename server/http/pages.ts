@@ -27,15 +27,17 @@ export function escapeHtml(text: string): string {
 }
 
 // The dashboard's palette (Tailwind zinc and indigo-600) and logo, so a visitor who later signs in
-// recognises the product.
+// recognises the product; dark like the dashboard when the visitor's system is.
 const STYLE =
-  "body{margin:0;min-height:100vh;display:flex;align-items:center;justify-content:center;" +
+  ":root{color-scheme:light dark}body{margin:0;min-height:100vh;display:flex;align-items:center;justify-content:center;" +
   "font:16px/1.5 system-ui,-apple-system,Segoe UI,Roboto,sans-serif;background:#fafafa;color:#18181b}" +
   "main{max-width:34rem;padding:2rem}" +
   ".brand{display:flex;align-items:center;gap:.4rem;font-weight:600;letter-spacing:.04em;" +
   "color:#4f46e5;text-transform:uppercase;font-size:.8rem}" +
   "h1{font-size:1.6rem;margin:.4rem 0 .6rem}p{margin:.4rem 0;color:#52525b}" +
-  ".code{font:13px ui-monospace,monospace;color:#71717a}";
+  ".code{font:13px ui-monospace,monospace;color:#71717a}" +
+  "@media (prefers-color-scheme:dark){body{background:#09090b;color:#f4f4f5}.brand{color:#818cf8}" +
+  "p{color:#a1a1aa}.code{color:#a1a1aa}}";
 
 const LOGO =
   `<svg viewBox="0 0 24 24" width="18" height="18" fill="none" stroke="currentColor" stroke-width="2.5" ` +

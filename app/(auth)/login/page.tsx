@@ -31,7 +31,7 @@ export default async function LoginPage({
         signUpOpen ? (
           <>
             New here?{" "}
-            <Link href="/signup" className="font-medium text-indigo-700 hover:underline">
+            <Link href="/signup" className="font-medium text-indigo-700 dark:text-indigo-300 hover:underline">
               Create an account
             </Link>
           </>

@@ -24,7 +24,7 @@ export default async function SignUpPage() {
       footer={
         <>
           Already have an account?{" "}
-          <Link href="/login" className="font-medium text-indigo-700 hover:underline">
+          <Link href="/login" className="font-medium text-indigo-700 dark:text-indigo-300 hover:underline">
             Sign in
           </Link>
         </>

@@ -6,7 +6,7 @@ export default async function AdminLayout({ children }: { children: ReactNode })
   await requireAdmin();
   return (
     <div>
-      <nav aria-label="Admin" className="mb-6 border-b border-zinc-200 pb-3">
+      <nav aria-label="Admin" className="mb-6 border-b border-zinc-200 dark:border-zinc-800 pb-3">
         <NavLinks
           items={[
             { href: "/admin", label: "Relay & tunnels", exact: true },

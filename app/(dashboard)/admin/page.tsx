@@ -38,7 +38,7 @@ export default async function AdminPage() {
           <CardBody>
             {relays.length === 0 ? (
               <EmptyState title="No relay has reported in the last day">
-                Start it with <code className="rounded bg-zinc-100 px-1">npm start</code>.
+                Start it with <code className="rounded bg-zinc-100 dark:bg-zinc-800 px-1">npm start</code>.
               </EmptyState>
             ) : (
               <ul className="space-y-4">
@@ -46,14 +46,16 @@ export default async function AdminPage() {
                   <li key={r.id}>
                     <dl className="grid grid-cols-2 gap-4 sm:grid-cols-6">
                       <div>
-                        <dt className="text-xs font-medium text-zinc-500 uppercase">Status</dt>
+                        <dt className="text-xs font-medium text-zinc-500 dark:text-zinc-400 uppercase">
+                          Status
+                        </dt>
                         <dd className="mt-1">
                           <span
                             className={cn(
                               "rounded-full px-2 py-0.5 text-xs font-medium ring-1 ring-inset",
                               r.up
-                                ? "bg-emerald-50 text-emerald-700 ring-emerald-200"
-                                : "bg-red-50 text-red-700 ring-red-200",
+                                ? "bg-emerald-50 dark:bg-emerald-950/40 text-emerald-700 dark:text-emerald-300 ring-emerald-200 dark:ring-emerald-800"
+                                : "bg-red-50 dark:bg-red-950/40 text-red-700 dark:text-red-300 ring-red-200 dark:ring-red-800",
                             )}
                           >
                             {r.up ? "Up" : "Down"}
@@ -65,14 +67,17 @@ export default async function AdminPage() {
                       </Stat>
                       <Stat label="Tunnels">{formatCount(r.tunnels)}</Stat>
                       <Stat label="Requests/min">{formatCount(r.requestsPerMinute)}</Stat>
-                      <Stat label="Dropped logs" className={r.droppedLogs > 0 ? "text-amber-700" : undefined}>
+                      <Stat
+                        label="Dropped logs"
+                        className={r.droppedLogs > 0 ? "text-amber-700 dark:text-amber-300" : undefined}
+                      >
                         {formatCount(r.droppedLogs)}
                       </Stat>
                       <Stat label="Ports">
                         ssh {r.sshPort} · http {r.httpPort}
                       </Stat>
                     </dl>
-                    <p className="mt-2 font-mono text-xs break-all text-zinc-500">
+                    <p className="mt-2 font-mono text-xs break-all text-zinc-500 dark:text-zinc-400">
                       Host key {r.hostKeyFingerprint} · up since <TimeAgo date={r.startedAt.toISOString()} />
                     </p>
                   </li>

@@ -30,7 +30,7 @@ export default async function NamesPage() {
           <CardBody>
             <ReserveNameForm action={reserveNameAction} domainSuffix={suffix} atLimit={atLimit} />
             {atLimit && (
-              <p className="mt-2 text-sm text-amber-800">
+              <p className="mt-2 text-sm text-amber-800 dark:text-amber-200">
                 You have used all {env.BURROW_MAX_NAMES} names. Release one to reserve another.
               </p>
             )}

@@ -21,25 +21,27 @@ export default async function AdminUsersPage() {
       <div className="grid grid-cols-1 gap-6 lg:grid-cols-3">
         <Card className="lg:col-span-2">
           <CardBody>
-            <ul className="divide-y divide-zinc-100" aria-label="Users">
+            <ul className="divide-y divide-zinc-100 dark:divide-zinc-800" aria-label="Users">
               {users.map((u) => (
                 <li key={u.id} className="flex flex-wrap items-center justify-between gap-3 py-3">
                   <div className="min-w-0">
                     <p className="flex flex-wrap items-center gap-2">
-                      <span className="truncate font-medium text-zinc-900">{u.email}</span>
+                      <span className="truncate font-medium text-zinc-900 dark:text-zinc-100">{u.email}</span>
                       {u.role === "ADMIN" && (
-                        <span className="rounded bg-indigo-50 px-1.5 py-0.5 text-xs font-medium text-indigo-700">
+                        <span className="rounded bg-indigo-50 dark:bg-indigo-950/40 px-1.5 py-0.5 text-xs font-medium text-indigo-700 dark:text-indigo-300">
                           Admin
                         </span>
                       )}
                       {u.disabledAt && (
-                        <span className="rounded bg-red-50 px-1.5 py-0.5 text-xs font-medium text-red-700">
+                        <span className="rounded bg-red-50 dark:bg-red-950/40 px-1.5 py-0.5 text-xs font-medium text-red-700 dark:text-red-300">
                           Disabled
                         </span>
                       )}
-                      {u.id === me.id && <span className="text-xs text-zinc-500">(you)</span>}
+                      {u.id === me.id && (
+                        <span className="text-xs text-zinc-500 dark:text-zinc-400">(you)</span>
+                      )}
                     </p>
-                    <p className="text-xs text-zinc-500">
+                    <p className="text-xs text-zinc-500 dark:text-zinc-400">
                       {countOf(u.names, "name")} · {countOf(u.keys, "key")} · joined{" "}
                       <TimeAgo date={u.createdAt.toISOString()} />
                     </p>

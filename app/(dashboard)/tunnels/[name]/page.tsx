@@ -98,12 +98,12 @@ export default async function TunnelPage({ params, searchParams }: Props) {
               href={url}
               target="_blank"
               rel="noreferrer"
-              className="font-medium text-indigo-700 hover:underline"
+              className="font-medium text-indigo-700 dark:text-indigo-300 hover:underline"
             >
               {url}
             </a>
             {/* Who may open it, at a glance: changed under Access & sharing. */}
-            <span className="text-zinc-600" data-testid="tunnel-access">
+            <span className="text-zinc-600 dark:text-zinc-400" data-testid="tunnel-access">
               {" · "}
               {accessLabel(detail.accessMode, detail.allowedIps.length)}
             </span>{" "}
@@ -162,7 +162,7 @@ export default async function TunnelPage({ params, searchParams }: Props) {
                     limit={formatBytes(BODY_KEEP_BYTES)}
                   />
                 ) : (
-                  <span className="text-sm text-zinc-500" data-testid="keep-bodies-state">
+                  <span className="text-sm text-zinc-500 dark:text-zinc-400" data-testid="keep-bodies-state">
                     This server keeps no bodies
                   </span>
                 )
@@ -194,7 +194,7 @@ export default async function TunnelPage({ params, searchParams }: Props) {
                   tailFrom: firstPage.tailFrom,
                 }}
                 actions={
-                  <div className="mt-2 flex flex-wrap justify-end gap-2 border-t border-zinc-100 pt-4">
+                  <div className="mt-2 flex flex-wrap justify-end gap-2 border-t border-zinc-100 dark:border-zinc-800 pt-4">
                     {((env.BURROW_LOG_BODIES && !detail.random) || bodiesShown) && (
                       <ConfirmAction
                         action={clearRequestLogAction}

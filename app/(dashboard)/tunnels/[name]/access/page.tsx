@@ -57,7 +57,7 @@ export default async function TunnelAccessPage({ params }: Props) {
         title={`Access to ${detail.name}`}
         description={
           <>
-            Who may open <span className="font-medium text-zinc-800">{url}</span>.{" "}
+            Who may open <span className="font-medium text-zinc-800 dark:text-zinc-200">{url}</span>.{" "}
             <TextLink href={`/tunnels/${encodeURIComponent(detail.name)}`}>Back to the tunnel</TextLink>
           </>
         }

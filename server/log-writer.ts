@@ -9,7 +9,10 @@ import {
 } from "../lib/request-logs/row.ts";
 import { COPY_SQL, CopyBlock, copyData } from "./log-copy.ts";
 import type { SqlRunner } from "./log-database.ts";
+import { bodyChars, isPlain, latestPerKey, nextBatchLength, rowsBeforeEnds, spliceIn } from "./log-queue.ts";
 import type { LogSpool } from "./log-spool.ts";
+import { END_SQL, INSERT_SQL } from "./log-statements.ts";
+import { ThrottledCount } from "./throttled-count.ts";
 
 /** Counters of a LogWriter, for the heartbeat and tests. */
 export interface LogWriterStats {
@@ -88,75 +91,6 @@ const BATCH_SIZE = 20_000;
 const MAX_BODY_CHARS = 64 * 1024 * 1024;
 
 /**
- * `array.splice(start, deleteCount, ...items)` without the spread: V8 overflows its stack at about
- * 120,000 arguments, and a queue may hold more than that (BURROW_LOG_QUEUE_MAX) in an outage.
- */
-function spliceIn<T>(array: T[], start: number, deleteCount: number, items: readonly T[]): void {
-  const tail = array.splice(start + deleteCount);
-  array.length = start;
-  for (const item of items) array.push(item);
-  for (const item of tail) array.push(item);
-}
-
-/** A closed row without bodies: nothing will change it once queued (see CopyBlock). */
-function isPlain(row: NewRequestLog): boolean {
-  return !row.open && row.streamKey === null && bodyChars(row) === 0;
-}
-
-function bodyChars(row: RequestLogEntry): number {
-  return (
-    (row.requestBody?.length ?? 0) +
-    (row.responseBody?.length ?? 0) +
-    (row.responseBodyDecoded?.length ?? 0) +
-    (row.frameTimes?.length ?? 0)
-  );
-}
-
-// One statement per batch whatever its size: the rows travel as one JSON parameter, expanded by
-// json_to_recordset (whose column names match NewRequestLog's keys, so a batch is just
-// JSON.stringify(rows)). Measured here against per-column array parameters: about a third of the
-// relay's CPU per row, which matters because every proxied request pays it.
-const RECORDSET = `json_to_recordset($1::json) AS r(
-  "at" timestamptz, "name" text, "sessionId" text, "method" text, "path" text, "status" int,
-  "durationMs" float8, "bytesIn" bigint, "bytesOut" bigint, "clientIp" text, "userAgent" text,
-  "upgrade" bool, "admission" text, "shareLinkId" text, "error" text, "accessPage" text,
-  "requestHeaders" text, "responseHeaders" text, "requestBody" text, "responseBody" text,
-  "responseBodyDecoded" text, "replayOf" bigint, "open" bool, "streamKey" text, "frameTimes" text)`;
-
-/**
- * A batch through the Prisma client (which cannot COPY). The log pool sends batches with COPY
- * (log-copy.ts) instead.
- */
-const INSERT_SQL = `
-INSERT INTO request_logs
-  (at, name, session_id, method, path, status, duration_ms, bytes_in, bytes_out, client_ip,
-   user_agent, upgrade, admission, share_link_id, error, access_page, request_headers, response_headers,
-   request_body, response_body, response_body_decoded, replay_of, open, stream_key, frame_times)
-SELECT r."at", r."name", r."sessionId", r."method", r."path", r."status", r."durationMs", r."bytesIn",
-       r."bytesOut", r."clientIp", r."userAgent", r."upgrade", r."admission"::admission, r."shareLinkId",
-       r."error", r."accessPage", r."requestHeaders", r."responseHeaders",
-       decode(r."requestBody", 'hex'), decode(r."responseBody", 'hex'), decode(r."responseBodyDecoded", 'hex'),
-       r."replayOf", r."open", r."streamKey", r."frameTimes"
-FROM ${RECORDSET}`;
-
-/**
- * The ends of rows written open, one statement per batch (through either runner): each finds its
- * row by key among the open ones (a partial index) and closes it. A row deleted meanwhile (its
- * owner emptied the log) is simply not found. Running one twice changes nothing more.
- */
-const END_SQL = `
-UPDATE request_logs AS l
-SET open = NOT e."final", stream_key = CASE WHEN e."final" THEN NULL ELSE l.stream_key END,
-    duration_ms = e."durationMs", bytes_in = e."bytesIn",
-    bytes_out = e."bytesOut", error = e."error", request_body = decode(e."requestBody", 'hex'),
-    response_body = decode(e."responseBody", 'hex'),
-    response_body_decoded = decode(e."responseBodyDecoded", 'hex'), frame_times = e."frameTimes"
-FROM json_to_recordset($1::json) AS e(
-  "final" bool, "streamKey" text, "durationMs" float8, "bytesIn" bigint, "bytesOut" bigint, "error" text,
-  "requestBody" text, "responseBody" text, "responseBodyDecoded" text, "frameTimes" text)
-WHERE l.open AND l.stream_key = e."streamKey"`;
-
-/**
  * Creates the request log writer: a bounded in-memory queue written in batches, so proxying never
  * waits for the database. While the database is unreachable rows stay queued up to `maxQueue`,
  * newer ones are then dropped and counted (logged once per report interval, not per row), and the
@@ -201,17 +135,24 @@ export function createLogWriter(options: LogWriterOptions): LogWriter {
   const awaitingEnd = new Map<string, NewRequestLog>();
   /** Body characters held by the queued rows (see maxBodyChars). */
   let queuedBodyChars = 0;
-  /** Rows queued without the bodies they had, since the last report of that. */
-  let bodiesShed = 0;
-  let lastBodiesReportAt = 0;
   let written = 0;
   let dropped = 0;
-  let droppedReported = 0;
-  let lastReportAt = 0;
-  /** Rows refused by the database since the last report of that, and the latest reason. */
-  let refused = 0;
+  /** The latest reason the database gave for refusing rows. */
   let lastRefusal = "";
-  let lastRefusalReportAt = 0;
+  // Each logged at most once per report interval, not once per row.
+  const queueFull = new ThrottledCount(reportIntervalMs, (rows) =>
+    logger.warn("request log: queue full, rows dropped", {
+      dropped: rows,
+      droppedTotal: dropped,
+      queued: waiting(),
+    }),
+  );
+  const refused = new ThrottledCount(reportIntervalMs, (rows) =>
+    logger.error("request log: the database refused rows; they are dropped", { rows, error: lastRefusal }),
+  );
+  const bodiesShed = new ThrottledCount(reportIntervalMs, (rows) =>
+    logger.warn("request log: too many bodies waiting for the database; rows queued without them", { rows }),
+  );
   let closed = false;
   let failing = false;
   /** While failing, no write is attempted before this time (backoff). */
@@ -226,9 +167,9 @@ export function createLogWriter(options: LogWriterOptions): LogWriter {
   let writeTimer: NodeJS.Timeout | undefined;
 
   const reportTimer = setInterval(() => {
-    reportDropped(false);
-    reportRefused(false);
-    reportBodiesShed(false);
+    queueFull.report();
+    refused.report();
+    bodiesShed.report();
   }, flushIntervalMs);
   reportTimer.unref();
 
@@ -248,31 +189,6 @@ export function createLogWriter(options: LogWriterOptions): LogWriter {
       else void drain();
     }, at - now);
     writeTimer.unref();
-  }
-
-  function reportDropped(force: boolean): void {
-    if (dropped === droppedReported) return;
-    const now = Date.now();
-    if (!force && now - lastReportAt < reportIntervalMs) return;
-    logger.warn("request log: queue full, rows dropped", {
-      dropped: dropped - droppedReported,
-      droppedTotal: dropped,
-      queued: waiting(),
-    });
-    droppedReported = dropped;
-    lastReportAt = now;
-  }
-
-  function reportRefused(force: boolean): void {
-    if (refused === 0) return;
-    const now = Date.now();
-    if (!force && now - lastRefusalReportAt < reportIntervalMs) return;
-    logger.error("request log: the database refused rows; they are dropped", {
-      rows: refused,
-      error: lastRefusal,
-    });
-    refused = 0;
-    lastRefusalReportAt = now;
   }
 
   async function insert(rows: NewRequestLog[]): Promise<void> {
@@ -367,7 +283,7 @@ export function createLogWriter(options: LogWriterOptions): LogWriter {
       let due = queue.length;
       // Rows first, then ends (each end's row is before it, so still written before it): two
       // statements a write. Not while rows are in the spool, which must stay in the queue's order.
-      if (spooled === 0) rowsBeforeEnds(due);
+      if (spooled === 0) rowsBeforeEnds(queue, due);
       try {
         if (copied.length > 0 && copyFrom) {
           const rows = copied.reduce((sum, block) => sum + block.count, 0);
@@ -384,7 +300,7 @@ export function createLogWriter(options: LogWriterOptions): LogWriter {
           await announce(names);
         }
         while (due > 0) {
-          const batch = nextBatch(due);
+          const batch = queue.slice(0, nextBatchLength(queue, due, batchSize));
           due -= batch.length;
           for (const entry of batch) {
             if (!isRequestLogEnd(entry) && entry.streamKey) awaitingEnd.delete(entry.streamKey);
@@ -460,9 +376,9 @@ export function createLogWriter(options: LogWriterOptions): LogWriter {
   /** Drops rows the database refused (a bug or a schema problem, not an outage), counted. */
   function refuse(rows: number, error: unknown): void {
     dropped += rows;
-    refused += rows;
+    refused.add(rows);
     lastRefusal = error instanceof Error ? error.message.slice(0, 300) : String(error);
-    reportRefused(false);
+    refused.report();
   }
 
   /**
@@ -502,41 +418,18 @@ export function createLogWriter(options: LogWriterOptions): LogWriter {
     }
   }
 
+  /** Rows dropped because the queue was full: counted, and logged at most once per interval. */
+  function dropFull(): void {
+    dropped += 1;
+    queueFull.add();
+  }
+
   /** Takes `count` rows off the front of the queue. */
   function shift(count: number): void {
     for (const row of queue.splice(0, count)) {
       queuedBodyChars -= bodyChars(row);
       counted(row, -1);
     }
-  }
-
-  /** The next statement's entries: rows or ends (not both), from the front of the first `due`. */
-  function nextBatch(due: number): RequestLogEntry[] {
-    const ends = isRequestLogEnd(queue[0]!);
-    let count = 1;
-    const most = Math.min(batchSize, due);
-    while (count < most && isRequestLogEnd(queue[count]!) === ends) count += 1;
-    return queue.slice(0, count);
-  }
-
-  /**
-   * The last of each key's ends, a final one over any checkpoint: each carries the whole state so
-   * far, and an UPDATE … FROM joining one row to several of them would apply any one of them (a
-   * checkpoint over its final end, leaving the row open for good).
-   */
-  function latestPerKey(ends: RequestLogEnd[]): RequestLogEnd[] {
-    const latest = new Map<string, RequestLogEnd>();
-    for (const end of ends)
-      if (end.final || !latest.get(end.streamKey)?.final) latest.set(end.streamKey, end);
-    return latest.size === ends.length ? ends : [...latest.values()];
-  }
-
-  /** Puts the first `due` entries' rows before their ends, each kind in its order. */
-  function rowsBeforeEnds(due: number): void {
-    const front = queue.slice(0, due);
-    const rows = front.filter((entry) => !isRequestLogEnd(entry));
-    if (rows.length === 0 || rows.length === due) return;
-    spliceIn(queue, 0, due, rows.concat(front.filter(isRequestLogEnd)));
   }
 
   /**
@@ -568,27 +461,17 @@ export function createLogWriter(options: LogWriterOptions): LogWriter {
   function bodiesFit(entry: RequestLogEntry): boolean {
     const chars = bodyChars(entry);
     if (chars > 0 && queuedBodyChars + chars > maxBodyChars) {
-      bodiesShed += 1;
+      bodiesShed.add();
       return false;
     }
     queuedBodyChars += chars;
     return true;
   }
 
-  function reportBodiesShed(force: boolean): void {
-    if (bodiesShed === 0) return;
-    const now = Date.now();
-    if (!force && now - lastBodiesReportAt < reportIntervalMs) return;
-    lastBodiesReportAt = now;
-    logger.warn("request log: too many bodies waiting for the database; rows queued without them", {
-      rows: bodiesShed,
-    });
-    bodiesShed = 0;
-  }
-
   return {
     push(entry) {
       if (closed) {
+        // Not "queue full": close() already said what it could not write.
         dropped += 1;
         return;
       }
@@ -602,7 +485,7 @@ export function createLogWriter(options: LogWriterOptions): LogWriter {
         }
       }
       if (waiting() >= maxQueue) {
-        dropped += 1;
+        dropFull();
         return;
       }
       if (
@@ -657,7 +540,7 @@ export function createLogWriter(options: LogWriterOptions): LogWriter {
       unblock(blocks.splice(0));
       // Rows dropped by a full queue are reported first; the rows lost here are reported as lost,
       // not again as "queue full".
-      reportDropped(true);
+      queueFull.report(true);
       if (queue.length > 0 && spool) {
         await spoolNew();
         if (spooled === queue.length) {
@@ -671,12 +554,11 @@ export function createLogWriter(options: LogWriterOptions): LogWriter {
       }
       if (queue.length > 0) {
         dropped += queue.length;
-        droppedReported = dropped;
         logger.warn("request log: closing with rows not written", { lost: queue.length });
         shift(queue.length);
       }
-      reportBodiesShed(true);
-      reportRefused(true);
+      bodiesShed.report(true);
+      refused.report(true);
     },
     stats() {
       return { queued: waiting(), written, dropped };

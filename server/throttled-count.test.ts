@@ -1,0 +1,30 @@
+import assert from "node:assert/strict";
+import { test } from "node:test";
+import { ThrottledCount } from "./throttled-count.ts";
+
+test("a count is logged with what it came to, at most once per interval unless forced", (t) => {
+  t.mock.timers.enable({ apis: ["Date"], now: 1_000_000 });
+  const logged: number[] = [];
+  const count = new ThrottledCount(10_000, (n) => logged.push(n));
+  count.report();
+  assert.deepEqual(logged, [], "nothing to say");
+  count.add();
+  count.add(2);
+  count.report();
+  assert.deepEqual(logged, [3]);
+  count.add();
+  count.report();
+  assert.deepEqual(logged, [3], "within the interval: kept for later");
+  t.mock.timers.tick(10_000);
+  count.add();
+  count.report();
+  assert.deepEqual(logged, [3, 2], "what piled up meanwhile, in one line");
+  count.add(5);
+  count.report(true);
+  assert.deepEqual(logged, [3, 2, 5], "forced (at shutdown)");
+  count.add(4);
+  count.clear();
+  t.mock.timers.tick(10_000);
+  count.report();
+  assert.deepEqual(logged, [3, 2, 5], "cleared: told another way");
+});

@@ -18,6 +18,10 @@ test("the dashboard and the relay's pages turn dark when the system is", async (
   await page.goto("/login");
   const dashboard = await backgrounds(page);
   expect(dashboard.dark).not.toEqual(dashboard.light);
+  // Phone browsers colour their bars to match.
+  await expect(
+    page.locator('meta[name="theme-color"][media="(prefers-color-scheme: dark)"]'),
+  ).toHaveAttribute("content", "#09090b");
   await page.goto(`http://${unique("nosuch")}.localhost:${burrow.httpPort}/`);
   expect(await backgrounds(page)).toEqual({ light: "rgb(250, 250, 250)", dark: "rgb(9, 9, 11)" });
 });

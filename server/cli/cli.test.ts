@@ -109,7 +109,11 @@ test("each mistake exits non-zero with one specific line", async () => {
     ],
     [["user", "password", "ann@example.com"], { BURROW_PASSWORD: "short" }, /password: Use at least 10/],
     [["user", "password", "nobody@example.com"], {}, /No user with the email nobody@example\.com/],
-    [["key", "add", "ann@example.com", join(dir, "id_ann")], {}, /This is a PRIVATE key/],
+    [
+      ["key", "add", "ann@example.com", join(dir, "id_ann")],
+      {},
+      /id_ann is a PRIVATE key.*instead: npm run burrow -- key add ann@example\.com .*id_ann\.pub$/,
+    ],
     [["key", "add", "ann@example.com", join(dir, "missing.pub")], {}, /No such file/],
     [
       ["key", "add", "nobody@example.com", join(dir, "id_ann.pub")],

@@ -1,4 +1,4 @@
-import { readFile } from "node:fs/promises";
+import { access, readFile } from "node:fs/promises";
 import { text } from "node:stream/consumers";
 import { AppError } from "../../../lib/errors.ts";
 import { addKey } from "../../../lib/ssh-keys/service.ts";
@@ -26,6 +26,8 @@ Examples:
     const [email = "", file = ""] = positionals;
     const env = context.env();
     const publicKey = await readKeyFile(file);
+    if (/PRIVATE KEY/.test(publicKey))
+      throw new AppError("invalid_input", await privateKeyMessage(file, email));
     const key = await withDatabase(env, async (db) => {
       const user = await getUserByEmail(db, email);
       return addKey(db, user.id, { label: values.label ?? "", publicKey });
@@ -34,6 +36,26 @@ Examples:
     return 0;
   },
 };
+
+/**
+ * A private key given by mistake (the file next to the .pub, which tab completion reaches first):
+ * the public one is named, as a command to run instead, when it is there.
+ */
+async function privateKeyMessage(file: string, email: string): Promise<string> {
+  const source = file === "-" ? "That" : file;
+  const hasPublic =
+    file !== "-" &&
+    (await access(`${file}.pub`).then(
+      () => true,
+      () => false,
+    ));
+  return (
+    `${source} is a PRIVATE key: it never leaves your computer, and Burrow does not need it. ` +
+    (hasPublic
+      ? `Register its public key instead: npm run burrow -- key add ${email} ${file}.pub`
+      : "Give the public key file instead (it ends in .pub, e.g. ~/.ssh/id_ed25519.pub).")
+  );
+}
 
 async function readKeyFile(file: string): Promise<string> {
   if (file === "-") return text(process.stdin);

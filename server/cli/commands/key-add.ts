@@ -50,7 +50,7 @@ async function privateKeyMessage(file: string, email: string): Promise<string> {
       () => false,
     ));
   return (
-    `${source} is a PRIVATE key: it never leaves your computer, and Burrow does not need it. ` +
+    `${source} is a PRIVATE key: it should stay where it is, and Burrow does not need it. ` +
     (hasPublic
       ? `Register its public key instead: npm run burrow -- key add ${email} ${file}.pub`
       : "Give the public key file instead (it ends in .pub, e.g. ~/.ssh/id_ed25519.pub).")

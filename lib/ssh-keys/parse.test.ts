@@ -64,6 +64,14 @@ test("weak, unsupported and damaged keys are refused with the reason", () => {
   rejects("ssh-dss AAAAB3NzaC1kc3MAAACBAP==", /DSA keys are insecure/);
   rejects("", /Paste a public key/);
   rejects("hello world", /not supported/);
+  rejects(
+    "sk-ssh-ed25519@openssh.com AAAAGnNrLXNzaC1lZDI1NTE5QG9wZW5zc2guY29t yubikey",
+    /Security keys.*ssh-keygen -t ed25519/,
+  );
+  rejects(
+    "ssh-ed25519-cert-v01@openssh.com AAAAIHNzaC1lZDI1NTE5LWNlcnQ= me",
+    /SSH certificate.*without -cert/,
+  );
   rejects("ssh-ed25519 not-base64!", /does not look like/);
   const pub = keygen("ed25519").pub;
   rejects(pub.slice(0, 40), /damaged or incomplete/);

@@ -58,6 +58,20 @@ export function parsePublicKey(input: string): ParsedPublicKey {
   }
   if (type === "ssh-dss")
     throw new AppError("invalid_input", "DSA keys are insecure and not accepted: use ssh-keygen -t ed25519");
+  if (type.startsWith("sk-")) {
+    // ssh2, the relay's SSH server, cannot check the signatures of FIDO (hardware) keys.
+    throw new AppError(
+      "invalid_input",
+      "Security keys (YubiKey and other FIDO keys, sk-…) are not supported: make a key for Burrow with " +
+        "ssh-keygen -t ed25519 -f ~/.ssh/id_burrow and add ~/.ssh/id_burrow.pub (connect with ssh -i ~/.ssh/id_burrow)",
+    );
+  }
+  if (type.includes("-cert-v01@openssh.com")) {
+    throw new AppError(
+      "invalid_input",
+      "This is an SSH certificate (…-cert.pub): paste the public key it was made for (the .pub file without -cert)",
+    );
+  }
   if (!(type === "ssh-ed25519" || type === "ssh-rsa" || type in ECDSA_BITS)) {
     throw new AppError(
       "invalid_input",

@@ -82,3 +82,28 @@ test("HTML and SQL in paths, user agents and labels are stored verbatim and show
     await app.close();
   }
 });
+
+test("dashboard addresses with broken or odd %-escapes get a 400 or the not-found page, never a server error", async ({
+  page,
+}) => {
+  await signUp(page);
+  const name = unique("pct");
+  await reserveName(page, name);
+
+  // Malformed (a cut-off UTF-8 sequence): said to be the address's fault, as a page and to scripts.
+  const broken = await page.request.get("/tunnels/%E0%A4%A");
+  expect(broken.status()).toBe(400);
+  expect(await broken.text()).toContain("malformed %-escape");
+  const api = await page.request.get("/api/tunnels/%E0%A4%A/logs");
+  expect(api.status()).toBe(400);
+  expect((await api.json()).error.code).toBe("invalid_input");
+
+  // Decodable but no name ("%" itself): the ordinary not-found page, titled as one.
+  await page.goto("/tunnels/%25");
+  await expect(page.getByRole("heading", { name: "Not found" })).toBeVisible();
+  await expect(page).toHaveTitle("Not found · Burrow");
+  // A name in capitals is the name (names are lower-case), and the title says it as stored.
+  await page.goto(`/tunnels/${name.toUpperCase()}`);
+  await expect(page.getByRole("heading", { name, exact: true })).toBeVisible();
+  await expect(page).toHaveTitle(`${name} · Burrow`);
+});

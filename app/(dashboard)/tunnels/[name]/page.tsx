@@ -34,7 +34,7 @@ import {
 import { qrCode } from "@/lib/web/qr-code";
 import { currentHostKeyFingerprint } from "@/lib/web/relay-health";
 import { requireUser } from "@/lib/web/session";
-import { getOwnNameOr404 } from "@/lib/web/tunnel-access";
+import { getOwnNameOr404, nameFromSegment } from "@/lib/web/tunnel-access";
 import { toLogRow, toTunnelStatus } from "@/lib/web/tunnel-dto";
 import { reserveNameAction } from "../../names/actions";
 import {
@@ -51,7 +51,7 @@ type Props = {
 };
 
 export async function generateMetadata({ params }: Props): Promise<Metadata> {
-  return { title: decodeURIComponent((await params).name) };
+  return { title: nameFromSegment((await params).name) ?? "Not found" };
 }
 
 export default async function TunnelPage({ params, searchParams }: Props) {

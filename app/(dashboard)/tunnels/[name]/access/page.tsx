@@ -13,7 +13,7 @@ import { getAccessSettings, listShareLinks, shareLinkProblem } from "@/lib/shari
 import { getDb } from "@/lib/web/db";
 import { getEnv } from "@/lib/web/env";
 import { requireUser } from "@/lib/web/session";
-import { getOwnNameOr404 } from "@/lib/web/tunnel-access";
+import { getOwnNameOr404, nameFromSegment } from "@/lib/web/tunnel-access";
 import {
   createShareLinkAction,
   revokeShareLinkAction,
@@ -25,7 +25,8 @@ import {
 type Props = { params: Promise<{ name: string }> };
 
 export async function generateMetadata({ params }: Props): Promise<Metadata> {
-  return { title: `Access · ${decodeURIComponent((await params).name)}` };
+  const name = nameFromSegment((await params).name);
+  return { title: name === null ? "Not found" : `Access · ${name}` };
 }
 
 export default async function TunnelAccessPage({ params }: Props) {

@@ -158,3 +158,45 @@ test("an admin creates a user and disables them; a disabled user cannot sign in"
   await adminContext.close();
   await userContext.close();
 });
+
+test("an admin finds an account and a name by searching; a search with no match says so", async ({
+  browser,
+  burrow,
+}) => {
+  const owner = await (await browser.newContext()).newPage();
+  const { email } = await signUp(owner);
+  const name = unique("found");
+  await reserveName(owner, name);
+
+  const admin = await (await browser.newContext()).newPage();
+  await signIn(admin, burrow.adminEmail, burrow.adminPassword);
+  await admin.goto("/admin/users");
+  const users = admin.getByRole("list", { name: "Users" });
+  await expect(users.getByRole("listitem").nth(1)).toBeVisible();
+  // Part of the email, in capitals: emails are found whatever the case.
+  const part = email.split("@")[0]!.toUpperCase();
+  await admin.getByLabel("Search by email").fill(part);
+  await admin.getByRole("button", { name: "Search" }).click();
+  await expect(admin).toHaveURL(new RegExp(`q=${part}`));
+  await expect(users.getByRole("listitem")).toHaveCount(1);
+  await expect(users.getByRole("listitem")).toContainText(email);
+  await expect(admin.getByText(new RegExp(`^“${part.toLowerCase()}”: 1 of \\d+ accounts$`))).toBeVisible();
+  // The box keeps the search; Clear lists everyone again.
+  await expect(admin.getByLabel("Search by email")).toHaveValue(part.toLowerCase());
+  await admin.getByRole("link", { name: "Clear" }).click();
+  await expect(users.getByRole("listitem").nth(1)).toBeVisible();
+
+  await admin.getByLabel("Search by email").fill("no-such-account-zzz");
+  await admin.getByLabel("Search by email").press("Enter");
+  await expect(admin.getByText("No account’s email contains “no-such-account-zzz”")).toBeVisible();
+  await expect(users.getByRole("listitem")).toHaveCount(0);
+
+  // Names: by the owner's email, or by part of the name.
+  await admin.goto("/admin/names");
+  for (const search of [email, name.slice(0, -2)]) {
+    await admin.getByLabel("Search by name or owner’s email").fill(search);
+    await admin.getByRole("button", { name: "Search" }).click();
+    await expect(admin.getByRole("row")).toHaveCount(2); // the header and the one name
+    await expect(admin.getByRole("row").nth(1)).toContainText(name);
+  }
+});

@@ -194,14 +194,23 @@ test("listNames shows online state, the current session and requests of the last
   assert.equal(list.find((n) => n.name === "myapp")!.currentSession, undefined);
   assert.deepEqual(await listNames(db, "nobody"), []);
 
-  const all = await listAllNames(db);
+  const { names: all } = await listAllNames(db);
   assert.deepEqual(
     all.map((n) => n.name),
     all.map((n) => n.name).sort(),
   );
   for (const n of all)
     assert.equal(n.email, n.name.startsWith("bob-") ? "bob@example.com" : "ann@example.com");
-  assert.equal((await listAllNames(db, { userId: ann.id })).length, 2);
+  assert.equal((await listAllNames(db, { userId: ann.id })).names.length, 2);
+  // An admin's search: part of a name or of its owner's email, any case; `take` caps the list while
+  // `matching` counts every match, and `all` every name.
+  const byName = await listAllNames(db, { search: "WE" });
+  assert.deepEqual([byName.names.map((n) => n.name), byName.all], [["web"], all.length]);
+  const byOwner = await listAllNames(db, { search: "bob@" });
+  assert.ok(byOwner.names.length > 0 && byOwner.names.every((n) => n.email === "bob@example.com"));
+  const capped = await listAllNames(db, { search: "example.com", take: 1 });
+  assert.deepEqual([capped.names.length, capped.matching], [1, all.length]);
+  assert.equal((await listAllNames(db, { search: "_" })).matching, 0, "_ is not a wildcard");
 });
 
 test("getNameForUser returns the name with its session, and hides other users' names", async () => {
@@ -266,4 +275,9 @@ test("listRandomNames: the user's random names still kept for them, not reserved
       ["aaaaaaaaaaaaa1", "dan@example.com", true],
     ],
   );
+  // Searched by owner or by name, still only what is kept.
+  const search = async (text: string) => (await listAllRandomNames(db, 24, text)).map((n) => n.name);
+  assert.deepEqual(await search("DAN@"), ["aaaaaaaaaaaaa2", "aaaaaaaaaaaaa1"]);
+  assert.deepEqual(await search("aaaaa5"), ["aaaaaaaaaaaaa5"]);
+  assert.deepEqual(await search("aaaaa3"), [], "closed 30 h ago: no longer kept");
 });

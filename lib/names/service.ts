@@ -1,3 +1,4 @@
+import { escapeLike } from "../db/like.ts";
 import type { AccessMode, Db } from "../db.ts";
 import { AppError, isUniqueViolation } from "../errors.ts";
 import { requestCounts } from "../request-logs/query.ts";
@@ -297,8 +298,9 @@ export async function listRandomNames(db: Db, userId: string, holdHours: number)
 export async function listAllRandomNames(
   db: Db,
   holdHours: number,
+  search = "",
 ): Promise<(RandomNameItem & { userId: string; email: string })[]> {
-  const kept = await keptRandomNames(db, {}, holdHours);
+  const kept = await keptRandomNames(db, { search }, holdHours);
   const owners = await db.user.findMany({
     where: { id: { in: [...new Set(kept.map((k) => k.userId))] } },
     select: { id: true, email: true },
@@ -309,14 +311,15 @@ export async function listAllRandomNames(
 
 async function keptRandomNames(
   db: Db,
-  filter: { userId?: string },
+  filter: { userId?: string; search?: string },
   holdHours: number,
 ): Promise<(RandomNameItem & { userId: string })[]> {
+  const kept = { OR: [{ endedAt: null }, { endedAt: { gt: new Date(Date.now() - holdHours * HOUR_MS) } }] };
   const sessions = await db.tunnelSession.findMany({
     where: {
-      ...filter,
+      ...(filter.userId && { userId: filter.userId }),
       randomName: true,
-      OR: [{ endedAt: null }, { endedAt: { gt: new Date(Date.now() - holdHours * HOUR_MS) } }],
+      AND: filter.search ? [kept, { OR: matchingNameOrEmail(filter.search) }] : [kept],
     },
     select: { ...sessionSelect, userId: true, endedAt: true },
     orderBy: { startedAt: "desc" },
@@ -354,15 +357,32 @@ async function keptRandomNames(
 /** Every reservation (or one user's) with its owner's email, for the admin CLI's `name list`. */
 export async function listAllNames(
   db: Db,
-  filter: { userId?: string } = {},
-): Promise<(NameListItem & { email: string })[]> {
-  const reservations = await db.reservation.findMany({
-    where: filter.userId ? { userId: filter.userId } : {},
-    select: { ...reservationSelect, user: { select: { email: true } } },
-    orderBy: { name: "asc" },
-  });
+  filter: { userId?: string; search?: string; take?: number } = {},
+): Promise<{ names: (NameListItem & { email: string })[]; matching: number; all: number }> {
+  const owner = filter.userId ? { userId: filter.userId } : {};
+  const where = filter.search ? { ...owner, OR: matchingNameOrEmail(filter.search) } : owner;
+  const [reservations, matching, all] = await Promise.all([
+    db.reservation.findMany({
+      where,
+      select: { ...reservationSelect, user: { select: { email: true } } },
+      orderBy: { name: "asc" },
+      ...(filter.take !== undefined && { take: filter.take }),
+    }),
+    db.reservation.count({ where }),
+    filter.search ? db.reservation.count({ where: owner }) : undefined,
+  ]);
   const items = await withLiveState(db, reservations);
-  return items.map((item, i) => ({ ...item, email: reservations[i]!.user.email }));
+  return {
+    names: items.map((item, i) => ({ ...item, email: reservations[i]!.user.email })),
+    matching,
+    all: all ?? matching,
+  };
+}
+
+/** An admin's search: part of the name or of its owner's email, literally, any case. */
+function matchingNameOrEmail(search: string) {
+  const contains = { contains: escapeLike(search), mode: "insensitive" as const };
+  return [{ name: contains }, { user: { email: contains } }];
 }
 
 async function withLiveState(db: Db, reservations: Reservation[]): Promise<NameListItem[]> {

@@ -5,7 +5,9 @@
  * whoever asks, so the dashboard must first check that the name belongs to the signed-in user
  * (e.g. with getNameForUser) before calling them.
  */
+
 import { z } from "zod";
+import { escapeLike } from "../db/like.ts";
 import { type Db, Prisma } from "../db.ts";
 import { AppError } from "../errors.ts";
 import { normalizeIpAddress } from "../forwarding/ip-address.ts";
@@ -143,11 +145,6 @@ const STATUS_RANGES: Record<StatusClass, { gte: number; lt: number }> = {
   "4xx": { gte: 400, lt: 500 },
   "5xx": { gte: 500, lt: 600 },
 };
-
-/** Escapes LIKE's wildcards so "50%_off" matches literally (Prisma's `contains` does not). */
-export function escapeLike(text: string): string {
-  return text.replace(/[\\%_]/g, (c) => `\\${c}`);
-}
 
 /**
  * One page of a name's request log, newest first, with keyset pagination on id (the

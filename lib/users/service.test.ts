@@ -76,7 +76,7 @@ test("credentials: right password, wrong password, unknown email, disabled accou
   assert.equal(await verifyCredentials(db, "nobody@example.com", password), null);
   assert.equal(await verifyCredentials(db, "not an email", password), null);
 
-  const admin = (await listUsers(db)).find((u) => u.role === "ADMIN")!;
+  const admin = (await listUsers(db)).users.find((u) => u.role === "ADMIN")!;
   const target = await getUserByEmail(db, "third@example.com");
   await setUserDisabled(db, admin.id, target.id, true);
   assert.equal(await verifyCredentials(db, "third@example.com", password), null);
@@ -96,9 +96,21 @@ test("admins cannot disable or demote themselves; users cannot act as admins", a
 });
 
 test("listUsers counts names and keys; getUser hides unknown ids", async () => {
-  const users = await listUsers(db);
+  const { users, matching, all } = await listUsers(db);
   assert.equal(users.length, 4);
+  assert.deepEqual([matching, all], [4, 4]);
   assert.ok(users.every((u) => u.names === 0 && u.keys === 0));
+  // A search: part of an email, any case, oldest first; LIKE's wildcards are literal; `take` caps
+  // the page while `matching` still counts every match.
+  const found = await listUsers(db, { search: "IRD@EX" });
+  assert.deepEqual(
+    [found.users.map((u) => u.email), found.matching, found.all],
+    [["third@example.com"], 1, 4],
+  );
+  assert.deepEqual((await listUsers(db, { search: "s_cond" })).matching, 0, "_ is not a wildcard");
+  assert.deepEqual((await listUsers(db, { search: "%" })).matching, 0, "% is not a wildcard");
+  const capped = await listUsers(db, { search: "example", take: 2 });
+  assert.deepEqual([capped.users.length, capped.matching], [2, 4]);
   await rejects(getUser(db, "nope"), "not_found");
   await rejects(getUserByEmail(db, "ghost@example.com"), "not_found", /No user with the email/);
 });

@@ -1,3 +1,4 @@
+import { escapeLike } from "../db/like.ts";
 import type { Db } from "../db.ts";
 import { AppError, isUniqueViolation } from "../errors.ts";
 import type { Role } from "../generated/prisma/enums.ts";
@@ -241,13 +242,40 @@ export async function resetPassword(db: Db, email: string, password: string): Pr
   return user;
 }
 
-/** Every account, oldest first, with how many names and keys each has. */
-export async function listUsers(db: Db): Promise<UserListItem[]> {
-  const users = await db.user.findMany({
-    select: { ...userSelect, _count: { select: { reservations: true, sshKeys: true } } },
-    orderBy: { createdAt: "asc" },
-  });
-  return users.map(({ _count, ...user }) => ({ ...user, names: _count.reservations, keys: _count.sshKeys }));
+/** A page of accounts: those listed, how many match the search, and how many there are. */
+export interface UserList {
+  users: UserListItem[];
+  matching: number;
+  all: number;
+}
+
+/**
+ * Accounts, oldest first, with how many names and keys each has: those whose email contains
+ * `search` (literally, any case; every account without one), at most `take`.
+ */
+export async function listUsers(db: Db, options: { search?: string; take?: number } = {}): Promise<UserList> {
+  const where = options.search
+    ? { email: { contains: escapeLike(options.search), mode: "insensitive" as const } }
+    : {};
+  const [users, matching, all] = await Promise.all([
+    db.user.findMany({
+      where,
+      select: { ...userSelect, _count: { select: { reservations: true, sshKeys: true } } },
+      orderBy: { createdAt: "asc" },
+      ...(options.take !== undefined && { take: options.take }),
+    }),
+    db.user.count({ where }),
+    options.search ? db.user.count() : undefined,
+  ]);
+  return {
+    users: users.map(({ _count, ...user }) => ({
+      ...user,
+      names: _count.reservations,
+      keys: _count.sshKeys,
+    })),
+    matching,
+    all: all ?? matching,
+  };
 }
 
 /** One account by id; not_found when it does not exist. */

@@ -12,7 +12,7 @@ export const nameList: Command = {
   async run(context) {
     const { positionals } = parseCommandArgs(context.args, {}, { required: [], optional: ["email"] });
     const email = positionals[0];
-    const names = await withDatabase(context.env(), async (db) =>
+    const { names } = await withDatabase(context.env(), async (db) =>
       listAllNames(db, email ? { userId: (await getUserByEmail(db, email)).id } : {}),
     );
     if (names.length === 0) {

@@ -10,7 +10,7 @@ export const userList: Command = {
   summary: "List accounts",
   async run(context) {
     parseCommandArgs(context.args, {}, { required: [] });
-    const users = await withDatabase(context.env(), listUsers);
+    const { users } = await withDatabase(context.env(), (db) => listUsers(db));
     if (users.length === 0) {
       context.out("No accounts yet. Create one with: npm run burrow -- user add <email>");
       return 0;

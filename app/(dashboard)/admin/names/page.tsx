@@ -1,10 +1,12 @@
 import type { Metadata } from "next";
+import { AdminSearchForm } from "@/components/admin/admin-search-form";
 import { AllNamesTable } from "@/components/admin/all-names-table";
 import { AllRandomNamesTable } from "@/components/admin/all-random-names-table";
 import { Card, CardBody, CardHeader } from "@/components/ui/card";
 import { EmptyState } from "@/components/ui/empty-state";
 import { PageHeader } from "@/components/ui/page-header";
 import { listAllNames, listAllRandomNames } from "@/lib/names/service";
+import { ADMIN_LIST_MAX, adminListSummary, readAdminSearch } from "@/lib/web/admin-search";
 import { getDb } from "@/lib/web/db";
 import { getEnv } from "@/lib/web/env";
 import { countOf } from "@/lib/web/format";
@@ -14,21 +16,39 @@ import { releaseAnyNameAction } from "../actions";
 
 export const metadata: Metadata = { title: "All names" };
 
-export default async function AdminNamesPage() {
+export default async function AdminNamesPage({
+  searchParams,
+}: {
+  searchParams: Promise<{ q?: string | string[] }>;
+}) {
   await requireAdmin();
+  const search = readAdminSearch((await searchParams).q);
   const holdHours = getEnv().BURROW_RANDOM_NAME_HOURS;
   const db = getDb();
-  const [names, randomNames] = await Promise.all([listAllNames(db), listAllRandomNames(db, holdHours)]);
+  const [{ names, matching, all }, randomNames] = await Promise.all([
+    listAllNames(db, { search, take: ADMIN_LIST_MAX }),
+    listAllRandomNames(db, holdHours, search),
+  ]);
+  const reserved = adminListSummary(names.length, matching, all, search, (n) => `${n} reserved`);
   return (
     <>
       <PageHeader
         title="All names"
-        description={`${names.length} reserved · ${countOf(randomNames.length, "random name")} kept`}
+        description={`${reserved} · ${countOf(randomNames.length, search ? "matching random name" : "random name")} kept`}
       />
       <Card>
         <CardBody>
+          <AdminSearchForm
+            search={search}
+            label="Search by name or owner’s email"
+            placeholder="myapp or ann@"
+          />
           {names.length === 0 ? (
-            <EmptyState title="Nobody has reserved a name yet" />
+            <EmptyState
+              title={
+                search ? `No reserved name or owner contains “${search}”` : "Nobody has reserved a name yet"
+              }
+            />
           ) : (
             <AllNamesTable names={names} releaseAction={releaseAnyNameAction} />
           )}

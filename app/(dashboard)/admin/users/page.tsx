@@ -1,10 +1,13 @@
 import type { Metadata } from "next";
+import { AdminSearchForm } from "@/components/admin/admin-search-form";
 import { CreateUserForm } from "@/components/admin/create-user-form";
 import { Card, CardBody, CardHeader } from "@/components/ui/card";
 import { ConfirmAction } from "@/components/ui/confirm-action";
+import { EmptyState } from "@/components/ui/empty-state";
 import { PageHeader } from "@/components/ui/page-header";
 import { TimeAgo } from "@/components/ui/time-ago";
 import { listUsers } from "@/lib/users/service";
+import { ADMIN_LIST_MAX, adminListSummary, readAdminSearch } from "@/lib/web/admin-search";
 import { getDb } from "@/lib/web/db";
 import { countOf } from "@/lib/web/format";
 import { requireAdmin } from "@/lib/web/session";
@@ -12,15 +15,25 @@ import { createUserAction, deleteUserAction, setUserDisabledAction, setUserRoleA
 
 export const metadata: Metadata = { title: "Users" };
 
-export default async function AdminUsersPage() {
+export default async function AdminUsersPage({
+  searchParams,
+}: {
+  searchParams: Promise<{ q?: string | string[] }>;
+}) {
   const me = await requireAdmin();
-  const users = await listUsers(getDb());
+  const search = readAdminSearch((await searchParams).q);
+  const { users, matching, all } = await listUsers(getDb(), { search, take: ADMIN_LIST_MAX });
   return (
     <>
-      <PageHeader title="Users" description={countOf(users.length, "account")} />
+      <PageHeader
+        title="Users"
+        description={adminListSummary(users.length, matching, all, search, (n) => countOf(n, "account"))}
+      />
       <div className="grid grid-cols-1 gap-6 lg:grid-cols-3">
         <Card className="lg:col-span-2">
           <CardBody>
+            <AdminSearchForm search={search} label="Search by email" placeholder="ann@ or example.com" />
+            {users.length === 0 && <EmptyState title={`No account’s email contains “${search}”`} />}
             <ul className="divide-y divide-zinc-100 dark:divide-zinc-800" aria-label="Users">
               {users.map((u) => (
                 <li key={u.id} className="flex flex-wrap items-center justify-between gap-3 py-3">

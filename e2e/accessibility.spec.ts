@@ -1,4 +1,4 @@
-import type { Page } from "@playwright/test";
+import type { Locator, Page } from "@playwright/test";
 import { expectAccessible } from "./support/axe.ts";
 import { expect, reserveName, signIn, signUp, test, unique } from "./support/fixtures.ts";
 
@@ -24,7 +24,40 @@ test("the dashboard and the relay's pages turn dark when the system is", async (
   ).toHaveAttribute("content", "#09090b");
   await page.goto(`http://${unique("nosuch")}.localhost:${burrow.httpPort}/`);
   expect(await backgrounds(page)).toEqual({ light: "rgb(250, 250, 250)", dark: "rgb(9, 9, 11)" });
+
+  // What axe does not see: the skip link only shows while focused (the first Tab on a page).
+  await signUp(page);
+  for (const colorScheme of ["light", "dark"] as const) {
+    await page.emulateMedia({ colorScheme });
+    await page.goto("/");
+    await page.keyboard.press("Tab");
+    const skip = page.getByRole("link", { name: "Skip to content" });
+    await expect(skip).toBeFocused();
+    expect(await contrastOf(skip), `skip link, ${colorScheme}`).toBeGreaterThanOrEqual(4.5);
+  }
 });
+
+/** WCAG's contrast ratio of an element's text colour against its own background. */
+async function contrastOf(locator: Locator): Promise<number> {
+  return locator.evaluate((element) => {
+    // The browser converts any CSS colour (Tailwind's are oklch) when it paints one pixel.
+    const context = document.createElement("canvas").getContext("2d")!;
+    const luminance = (color: string) => {
+      context.fillStyle = color;
+      context.fillRect(0, 0, 1, 1);
+      const [r, g, b] = [...context.getImageData(0, 0, 1, 1).data].map((v) => {
+        const c = v / 255;
+        return c <= 0.04045 ? c / 12.92 : ((c + 0.055) / 1.055) ** 2.4;
+      });
+      return 0.2126 * r! + 0.7152 * g! + 0.0722 * b!;
+    };
+    const style = getComputedStyle(element);
+    const [lighter, darker] = [luminance(style.color), luminance(style.backgroundColor)].sort(
+      (a, b) => b - a,
+    );
+    return (lighter! + 0.05) / (darker! + 0.05);
+  });
+}
 
 // Each check runs in both colour schemes (expectAccessible). The relay's password and share-link
 // pages are checked where sharing.spec.ts shows them.

@@ -100,7 +100,7 @@ export function CreateShareLinkForm({
             aria-describedby={expiryError ? "share-expiry-error" : undefined}
             className={cn(
               "block w-full rounded-md border-0 bg-white dark:bg-zinc-900 px-3 py-2 text-sm text-zinc-900 dark:text-zinc-100 shadow-xs ring-1 ring-inset",
-              "focus:ring-2 focus:ring-indigo-600 focus:outline-none",
+              "focus:ring-2 focus:ring-indigo-600 dark:focus:ring-indigo-500 focus:outline-none",
               expiryError ? "ring-red-400" : "ring-zinc-300 dark:ring-zinc-700",
             )}
           >

@@ -90,7 +90,7 @@ export function ConnectPanel({
             onChange={(e) => changePort(e.target.value)}
             aria-invalid={parsed === null || undefined}
             aria-describedby={`${id}-port-help`}
-            className="mt-1.5 block w-28 rounded-md border-0 px-3 py-2 text-sm shadow-xs ring-1 ring-zinc-300 dark:ring-zinc-700 ring-inset focus:ring-2 focus:ring-indigo-600 focus:outline-none"
+            className="mt-1.5 block w-28 rounded-md border-0 px-3 py-2 text-sm shadow-xs ring-1 ring-zinc-300 dark:ring-zinc-700 ring-inset focus:ring-2 focus:ring-indigo-600 dark:focus:ring-indigo-500 focus:outline-none"
           />
         </div>
         <p id={`${id}-port-help`} className="min-h-5 pb-2 text-sm" aria-live="polite">

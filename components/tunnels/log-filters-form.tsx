@@ -15,7 +15,7 @@ import {
 import { Button } from "../ui/button";
 
 const selectClass =
-  "mt-1 block w-full rounded-md border-0 bg-white dark:bg-zinc-900 px-2.5 py-1.5 text-sm shadow-xs ring-1 ring-zinc-300 dark:ring-zinc-700 ring-inset focus:ring-2 focus:ring-indigo-600 focus:outline-none";
+  "mt-1 block w-full rounded-md border-0 bg-white dark:bg-zinc-900 px-2.5 py-1.5 text-sm shadow-xs ring-1 ring-zinc-300 dark:ring-zinc-700 ring-inset focus:ring-2 focus:ring-indigo-600 dark:focus:ring-indigo-500 focus:outline-none";
 
 type DraftField = "status" | "method" | "path" | "header" | "body" | "range" | "fromLocal" | "toLocal";
 

@@ -8,7 +8,9 @@ const control =
 function controlClass(invalid: boolean): string {
   return cn(
     control,
-    invalid ? "ring-red-400 focus:ring-red-600" : "ring-zinc-300 dark:ring-zinc-700 focus:ring-indigo-600",
+    invalid
+      ? "ring-red-400 focus:ring-red-600"
+      : "ring-zinc-300 dark:ring-zinc-700 focus:ring-indigo-600 dark:focus:ring-indigo-500",
   );
 }
 

@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
 import { after, test } from "node:test";
+import pg from "pg";
 import { AppError } from "../errors.ts";
 import { testBrowser } from "../testing/browser.ts";
 import { createTestDatabase } from "../testing/db.ts";
@@ -23,6 +24,8 @@ const database = await createTestDatabase("users");
 after(() => database.drop());
 const { db } = database;
 const password = "correct horse battery";
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 const rejects = (promise: Promise<unknown>, code: string, message?: RegExp) =>
   assert.rejects(promise, (error: unknown) => {
@@ -273,4 +276,41 @@ test("the last admin cannot delete their account while others remain; with a sec
   await setUserRole(db, boss.id, deputy.id, "ADMIN");
   assert.deepEqual(await deleteOwnAccount(db, boss.id, { currentPassword: password }), []);
   await rejects(getUser(db, boss.id), "not_found");
+});
+
+test("an account whose log takes long to delete is still deleted, and sign-ups go on meanwhile", {
+  timeout: 60_000,
+}, async () => {
+  const admin = await createUser(db, { email: "slow-admin@example.com", password, admin: true });
+  const slow = await createUser(db, { email: "slow-log@example.com", password });
+  await db.reservation.create({ data: { name: "slow-log", userId: slow.id } });
+  await db.requestLog.create({
+    data: { name: "slow-log", method: "GET", path: "/", status: 200, durationMs: 1, clientIp: "::1" },
+  });
+  // Another connection holds the log's row: the delete waits on it, as on a log of millions of rows
+  // (5M took 7 s on this machine), longer than Prisma's 5 s default for a transaction.
+  const holder = new pg.Client({ connectionString: database.url });
+  await holder.connect();
+  try {
+    await holder.query("BEGIN");
+    await holder.query("SELECT id FROM request_logs WHERE name = 'slow-log' FOR UPDATE");
+    let settled = false;
+    const deleting = deleteUser(db, admin.id, slow.id).finally(() => {
+      settled = true;
+    });
+    // Meanwhile a sign-up, which takes the lock a delete needs only for its last checks, goes through.
+    const signUp = createUser(db, { email: "during-slow-delete@example.com", password }).then(() => true);
+    const signedUp = await Promise.race([signUp, sleep(4_000).then(() => false)]);
+    await sleep(2_000);
+    assert.equal(settled, false, "the delete is still waiting");
+    await holder.query("ROLLBACK");
+    assert.equal(signedUp, true, "a sign-up waited for the delete");
+    assert.deepEqual(await deleting, ["slow-log"]);
+    await signUp;
+  } finally {
+    await holder.query("ROLLBACK").catch(() => {});
+    await holder.end();
+  }
+  await rejects(getUser(db, slow.id), "not_found");
+  assert.equal(await db.requestLog.count({ where: { name: "slow-log" } }), 0);
 });

@@ -174,58 +174,76 @@ export async function deleteUserByEmail(
   return { user, names };
 }
 
-/**
- * Deletes an account: its names' request logs and those of its random-name tunnels, then the user
- * row (keys, names, share links, tunnel history and browser sessions follow by cascade). Refused while a tunnel is up (its session row
- * would vanish under the relay) and for the last admin of an instance with other accounts, each
- * with the caller's words.
- */
 /** Keeps each delete's bind parameters well under PostgreSQL's 65,535. */
 const RANDOM_SESSIONS_PER_DELETE = 1_000;
+/**
+ * How long deleting an account may take. Its names' request logs go with it: millions of rows on a
+ * busy instance (5M took 7 s here), where Prisma's default of 5 s for a transaction failed the
+ * delete with "expired transaction", however often it was tried.
+ */
+const ACCOUNT_DELETE_TIMEOUT_MS = 10 * 60_000;
 
-async function removeAccount(
-  db: Db,
-  userId: string,
-  refusals: { connected: (name: string) => string; onlyAdmin: string },
-): Promise<string[]> {
-  return db.$transaction(async (tx) => {
-    // The same lock as sign-up: two admins deleting themselves at once must not both see the other.
-    await tx.$executeRaw`SELECT pg_advisory_xact_lock(${FIRST_USER_LOCK})`;
-    const user = await tx.user.findUnique({ where: { id: userId }, select: { role: true } });
-    if (!user) throw new AppError("not_found", "No such user");
-    const connected = await tx.tunnelSession.findFirst({
-      where: { userId, endedAt: null },
-      select: { name: true },
-    });
-    if (connected) throw new AppError("conflict", refusals.connected(connected.name));
-    if (user.role === "ADMIN") {
-      const otherAdmins = await tx.user.count({
-        where: { role: "ADMIN", disabledAt: null, id: { not: userId } },
+type Refusals = { connected: (name: string) => string; onlyAdmin: string };
+
+/**
+ * Deletes an account: its names' request logs and those of its random-name tunnels, then the user
+ * row (keys, names, share links, tunnel history and browser sessions follow by cascade). Refused
+ * while a tunnel is up (its session row would vanish under the relay) and for the last admin of an
+ * instance with other accounts, each with the caller's words.
+ */
+async function removeAccount(db: Db, userId: string, refusals: Refusals): Promise<string[]> {
+  // Checked first on their own, so a refusal is quick and does not first delete (then restore) a log.
+  await assertRemovable(db, userId, refusals);
+  return db.$transaction(
+    async (tx) => {
+      // The logs before the lock sign-ups take: deleting a big one must not hold them up.
+      const names = (await tx.reservation.findMany({ where: { userId }, select: { name: true } })).map(
+        (r) => r.name,
+      );
+      await tx.requestLog.deleteMany({ where: { name: { in: names } } });
+      // Random names are nobody's once their tunnel ends and may go to someone else later: only the
+      // rows of this account's own sessions under them go (by name first, which is indexed).
+      const randomSessions = await tx.tunnelSession.findMany({
+        where: { userId, randomName: true },
+        select: { id: true, name: true },
       });
-      const others = await tx.user.count({ where: { id: { not: userId } } });
-      if (otherAdmins === 0 && others > 0) {
-        throw new AppError("conflict", refusals.onlyAdmin);
+      for (let i = 0; i < randomSessions.length; i += RANDOM_SESSIONS_PER_DELETE) {
+        const batch = randomSessions.slice(i, i + RANDOM_SESSIONS_PER_DELETE);
+        await tx.requestLog.deleteMany({
+          where: { name: { in: batch.map((s) => s.name) }, sessionId: { in: batch.map((s) => s.id) } },
+        });
       }
-    }
-    const names = (await tx.reservation.findMany({ where: { userId }, select: { name: true } })).map(
-      (r) => r.name,
-    );
-    await tx.requestLog.deleteMany({ where: { name: { in: names } } });
-    // Random names are nobody's once their tunnel ends and may go to someone else later: only the
-    // rows of this account's own sessions under them go (by name first, which is indexed).
-    const randomSessions = await tx.tunnelSession.findMany({
-      where: { userId, randomName: true },
-      select: { id: true, name: true },
-    });
-    for (let i = 0; i < randomSessions.length; i += RANDOM_SESSIONS_PER_DELETE) {
-      const batch = randomSessions.slice(i, i + RANDOM_SESSIONS_PER_DELETE);
-      await tx.requestLog.deleteMany({
-        where: { name: { in: batch.map((s) => s.name) }, sessionId: { in: batch.map((s) => s.id) } },
-      });
-    }
-    await tx.user.delete({ where: { id: userId } });
-    return names;
+      // Checked again under the sign-up lock (two admins deleting themselves at once must not both
+      // see the other): a tunnel that connected meanwhile refuses it, and everything rolls back.
+      await tx.$executeRaw`SELECT pg_advisory_xact_lock(${FIRST_USER_LOCK})`;
+      await assertRemovable(tx, userId, refusals);
+      await tx.user.delete({ where: { id: userId } });
+      return names;
+    },
+    { timeout: ACCOUNT_DELETE_TIMEOUT_MS },
+  );
+}
+
+/** Throws the caller's refusal when the account cannot be deleted now; not_found when it is gone. */
+async function assertRemovable(
+  db: Pick<Db, "user" | "tunnelSession">,
+  userId: string,
+  refusals: Refusals,
+): Promise<void> {
+  const user = await db.user.findUnique({ where: { id: userId }, select: { role: true } });
+  if (!user) throw new AppError("not_found", "No such user");
+  const connected = await db.tunnelSession.findFirst({
+    where: { userId, endedAt: null },
+    select: { name: true },
   });
+  if (connected) throw new AppError("conflict", refusals.connected(connected.name));
+  if (user.role === "ADMIN") {
+    const otherAdmins = await db.user.count({
+      where: { role: "ADMIN", disabledAt: null, id: { not: userId } },
+    });
+    const others = await db.user.count({ where: { id: { not: userId } } });
+    if (otherAdmins === 0 && others > 0) throw new AppError("conflict", refusals.onlyAdmin);
+  }
 }
 
 /**

@@ -2,6 +2,7 @@ import { escapeLike } from "../db/like.ts";
 import type { AccessMode, Db } from "../db.ts";
 import { AppError, isUniqueViolation } from "../errors.ts";
 import { requestCounts } from "../request-logs/query.ts";
+import { LOG_DELETE_TRANSACTION_MS } from "../request-logs/retention.ts";
 import { parseInput } from "../validate.ts";
 import { type RandomNameUse, randomNameHolder } from "./random-hold.ts";
 import { nameProblem, nameSchema, normaliseName } from "./rules.ts";
@@ -221,40 +222,44 @@ export async function releaseAnyName(db: Db, name: string): Promise<void> {
 }
 
 async function releaseWhere(db: Db, where: { name: string; userId?: string }): Promise<void> {
-  await db.$transaction(async (tx) => {
-    // Lock the row so a concurrent release or access change waits for us.
-    const locked = await tx.$queryRaw<{ id: string }[]>`
+  // One transaction however long the name's log takes to delete: a refusal (a tunnel up) changes nothing.
+  await db.$transaction(
+    async (tx) => {
+      // Lock the row so a concurrent release or access change waits for us.
+      const locked = await tx.$queryRaw<{ id: string }[]>`
       SELECT id FROM reservations
       WHERE name = ${where.name} AND (${where.userId ?? null}::text IS NULL OR user_id = ${where.userId ?? null})
       FOR UPDATE`;
-    const reservation = locked[0];
-    // Only the admin frees a random name (no reservation); a user releases what they reserved.
-    const random = reservation || where.userId ? null : await randomNameHolder(tx, where.name);
-    if (!reservation && !random) {
-      throw new AppError(
-        "not_found",
-        where.userId ? `You have no name called ${where.name}` : `${where.name} is not reserved`,
-      );
-    }
-    const open = await tx.tunnelSession.findFirst({
-      where: { name: where.name, endedAt: null },
-      select: { id: true },
-    });
-    if (open) {
-      throw new AppError(
-        "conflict",
-        `${where.name} is connected right now: stop the tunnel first, then release it`,
-      );
-    }
-    await tx.requestLog.deleteMany({ where: { name: where.name } });
-    // Its sessions stay (the user's traffic history) but no longer count as the name's random
-    // history, which is what holds a random name for its user (randomNameHolder).
-    await tx.tunnelSession.updateMany({
-      where: { name: where.name, randomName: true },
-      data: { randomName: false },
-    });
-    if (reservation) await tx.reservation.delete({ where: { id: reservation.id } });
-  });
+      const reservation = locked[0];
+      // Only the admin frees a random name (no reservation); a user releases what they reserved.
+      const random = reservation || where.userId ? null : await randomNameHolder(tx, where.name);
+      if (!reservation && !random) {
+        throw new AppError(
+          "not_found",
+          where.userId ? `You have no name called ${where.name}` : `${where.name} is not reserved`,
+        );
+      }
+      const open = await tx.tunnelSession.findFirst({
+        where: { name: where.name, endedAt: null },
+        select: { id: true },
+      });
+      if (open) {
+        throw new AppError(
+          "conflict",
+          `${where.name} is connected right now: stop the tunnel first, then release it`,
+        );
+      }
+      await tx.requestLog.deleteMany({ where: { name: where.name } });
+      // Its sessions stay (the user's traffic history) but no longer count as the name's random
+      // history, which is what holds a random name for its user (randomNameHolder).
+      await tx.tunnelSession.updateMany({
+        where: { name: where.name, randomName: true },
+        data: { randomName: false },
+      });
+      if (reservation) await tx.reservation.delete({ where: { id: reservation.id } });
+    },
+    { timeout: LOG_DELETE_TRANSACTION_MS },
+  );
 }
 
 /**

@@ -13,6 +13,14 @@ const DAY_MS = 24 * 60 * 60 * 1000;
  */
 export const RETENTION_BATCH = 5_000;
 
+/**
+ * How long a transaction that deletes whole logs in one statement (an account's, a released name's)
+ * may take: millions of rows on a busy instance (5M took 7 s here), where Prisma's default of 5 s
+ * for a transaction failed the delete with "expired transaction", however often it was tried.
+ * Those deletes must stay in their transaction: what they refuse (a tunnel that is up) rolls it back.
+ */
+export const LOG_DELETE_TRANSACTION_MS = 10 * 60_000;
+
 /** The oldest time a row may have and still be kept; undefined when `days` is 0 (keep forever). */
 export function retentionCutoff(days: number, now = new Date()): Date | undefined {
   return days > 0 ? new Date(now.getTime() - days * DAY_MS) : undefined;

@@ -4,6 +4,7 @@ import { AppError, isUniqueViolation } from "../errors.ts";
 import type { Role } from "../generated/prisma/enums.ts";
 import { dummyPasswordHash, hashPassword, verifyPassword } from "../passwords.ts";
 import { sendRelayCommand } from "../relay-control.ts";
+import { LOG_DELETE_TRANSACTION_MS } from "../request-logs/retention.ts";
 import { parseInput } from "../validate.ts";
 import {
   type ChangePasswordInput,
@@ -176,12 +177,6 @@ export async function deleteUserByEmail(
 
 /** Keeps each delete's bind parameters well under PostgreSQL's 65,535. */
 const RANDOM_SESSIONS_PER_DELETE = 1_000;
-/**
- * How long deleting an account may take. Its names' request logs go with it: millions of rows on a
- * busy instance (5M took 7 s here), where Prisma's default of 5 s for a transaction failed the
- * delete with "expired transaction", however often it was tried.
- */
-const ACCOUNT_DELETE_TIMEOUT_MS = 10 * 60_000;
 
 type Refusals = { connected: (name: string) => string; onlyAdmin: string };
 
@@ -220,7 +215,7 @@ async function removeAccount(db: Db, userId: string, refusals: Refusals): Promis
       await tx.user.delete({ where: { id: userId } });
       return names;
     },
-    { timeout: ACCOUNT_DELETE_TIMEOUT_MS },
+    { timeout: LOG_DELETE_TRANSACTION_MS },
   );
 }
 

@@ -342,7 +342,7 @@ export function RequestLog({
                       }}
                       className={cn(
                         "cursor-pointer transition-colors duration-1000 hover:bg-zinc-50 dark:hover:bg-zinc-800/50",
-                        fresh.has(row.id) && "bg-indigo-50/60",
+                        fresh.has(row.id) && "bg-indigo-50/60 dark:bg-indigo-950/60",
                         expanded && "bg-zinc-50 dark:bg-zinc-800/50",
                       )}
                     >

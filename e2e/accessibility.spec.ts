@@ -66,7 +66,8 @@ test("every dashboard page, and the relay's offline and 404 pages, pass axe's WC
   page,
   burrow,
 }) => {
-  // A long walk, each page checked light and dark (1.3-1.6 min light only on a 2-core machine running two workers, more when it is busy).
+  // A long walk, each page checked light and dark (1.3-1.6 min when only light was checked, on a
+  // 2-core machine running two workers; more when it is busy).
   test.setTimeout(180_000);
   await page.goto("/login");
   await expectAccessible(page, "/login");

@@ -1,8 +1,7 @@
 import assert from "node:assert/strict";
 import { after, test } from "node:test";
-import pg from "pg";
 import { AppError } from "../errors.ts";
-import { createTestDatabase } from "../testing/db.ts";
+import { createTestDatabase, holdLogRow } from "../testing/db.ts";
 import {
   getNameForUser,
   isNameAvailable,
@@ -286,23 +285,16 @@ test("listRandomNames: the user's random names still kept for them, not reserved
 test("a name whose log takes long to delete is still released", { timeout: 60_000 }, async () => {
   const erin = await db.user.create({ data: { email: "slow-release@example.com", passwordHash: "x" } });
   await reserveName(db, erin.id, "slow-release", quota);
-  await db.requestLog.create({
-    data: { name: "slow-release", method: "GET", path: "/", status: 200, durationMs: 1, clientIp: "::1" },
-  });
-  // Another connection holds the log's row: the delete waits on it, as on a log of millions of rows
-  // (5M took 7 s on this machine), longer than Prisma's 5 s default for a transaction.
-  const holder = new pg.Client({ connectionString: database.url });
-  await holder.connect();
+  // The log's row held from another connection: the delete waits on it longer than Prisma's 5 s
+  // default for a transaction.
+  const held = await holdLogRow(database, "slow-release");
   try {
-    await holder.query("BEGIN");
-    await holder.query("SELECT id FROM request_logs WHERE name = 'slow-release' FOR UPDATE");
     const releasing = releaseName(db, erin.id, "slow-release");
     await new Promise((resolve) => setTimeout(resolve, 6_000));
-    await holder.query("ROLLBACK");
+    await held.release();
     await releasing;
   } finally {
-    await holder.query("ROLLBACK").catch(() => {});
-    await holder.end();
+    await held.release();
   }
   assert.equal((await isNameAvailable(db, "slow-release")).available, true);
   assert.equal(await db.requestLog.count({ where: { name: "slow-release" } }), 0);

@@ -60,3 +60,31 @@ export async function createTestDatabase(
     },
   };
 }
+
+/**
+ * Writes one request-log row for `name` and holds it from another connection (SELECT … FOR UPDATE
+ * in an open transaction) until `release()`: a delete of that name's log waits, as one of millions
+ * of rows takes seconds (5M took 7 s on the dev machine). Release is safe to call twice.
+ */
+export async function holdLogRow(
+  database: TestDatabase,
+  name: string,
+): Promise<{ release(): Promise<void> }> {
+  await database.db.requestLog.create({
+    data: { name, method: "GET", path: "/", status: 200, durationMs: 1, clientIp: "::1" },
+  });
+  const holder = new pg.Client({ connectionString: database.url });
+  await holder.connect();
+  await holder.query("BEGIN");
+  await holder.query("SELECT id FROM request_logs WHERE name = $1 FOR UPDATE", [name]);
+  let released: Promise<void> | undefined;
+  return {
+    release() {
+      released ??= holder.query("ROLLBACK").then(
+        () => holder.end(),
+        () => holder.end(),
+      );
+      return released;
+    },
+  };
+}

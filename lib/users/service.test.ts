@@ -1,9 +1,8 @@
 import assert from "node:assert/strict";
 import { after, test } from "node:test";
-import pg from "pg";
 import { AppError } from "../errors.ts";
 import { testBrowser } from "../testing/browser.ts";
-import { createTestDatabase } from "../testing/db.ts";
+import { createTestDatabase, holdLogRow } from "../testing/db.ts";
 import { signUpSchema } from "./schemas.ts";
 import {
   changePassword,
@@ -284,16 +283,10 @@ test("an account whose log takes long to delete is still deleted, and sign-ups g
   const admin = await createUser(db, { email: "slow-admin@example.com", password, admin: true });
   const slow = await createUser(db, { email: "slow-log@example.com", password });
   await db.reservation.create({ data: { name: "slow-log", userId: slow.id } });
-  await db.requestLog.create({
-    data: { name: "slow-log", method: "GET", path: "/", status: 200, durationMs: 1, clientIp: "::1" },
-  });
-  // Another connection holds the log's row: the delete waits on it, as on a log of millions of rows
-  // (5M took 7 s on this machine), longer than Prisma's 5 s default for a transaction.
-  const holder = new pg.Client({ connectionString: database.url });
-  await holder.connect();
+  // The log's row held from another connection: the delete waits on it longer than Prisma's 5 s
+  // default for a transaction.
+  const held = await holdLogRow(database, "slow-log");
   try {
-    await holder.query("BEGIN");
-    await holder.query("SELECT id FROM request_logs WHERE name = 'slow-log' FOR UPDATE");
     let settled = false;
     const deleting = deleteUser(db, admin.id, slow.id).finally(() => {
       settled = true;
@@ -303,13 +296,12 @@ test("an account whose log takes long to delete is still deleted, and sign-ups g
     const signedUp = await Promise.race([signUp, sleep(4_000).then(() => false)]);
     await sleep(2_000);
     assert.equal(settled, false, "the delete is still waiting");
-    await holder.query("ROLLBACK");
+    await held.release();
     assert.equal(signedUp, true, "a sign-up waited for the delete");
     assert.deepEqual(await deleting, ["slow-log"]);
     await signUp;
   } finally {
-    await holder.query("ROLLBACK").catch(() => {});
-    await holder.end();
+    await held.release();
   }
   await rejects(getUser(db, slow.id), "not_found");
   assert.equal(await db.requestLog.count({ where: { name: "slow-log" } }), 0);

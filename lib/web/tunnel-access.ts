@@ -1,7 +1,7 @@
 import "server-only";
 import { notFound } from "next/navigation";
 import { isAppError } from "../errors.ts";
-import { normaliseName } from "../names/rules.ts";
+import { nameProblem, normaliseName } from "../names/rules.ts";
 import { getNameForUser, type NameDetail } from "../names/service.ts";
 import { getDb } from "./db.ts";
 
@@ -9,9 +9,7 @@ import { getDb } from "./db.ts";
  * One of the user's names for a page, or the 404 page: a name that exists but belongs to someone
  * else looks exactly like one that does not exist.
  */
-export async function getOwnNameOr404(userId: string, segment: string): Promise<NameDetail> {
-  const name = nameFromSegment(segment);
-  if (name === null) notFound();
+export async function getOwnNameOr404(userId: string, name: string): Promise<NameDetail> {
   try {
     return await getNameForUser(getDb(), userId, name);
   } catch (error) {
@@ -21,13 +19,11 @@ export async function getOwnNameOr404(userId: string, segment: string): Promise<
 }
 
 /**
- * A tunnel page's `[name]` URL segment as names are stored (`MyApp` is `myapp`); null when its
- * %-escapes are malformed (`%E0%A4%A`), which decodeURIComponent throws on: such a page is not found.
+ * A tunnel page's `[name]` segment as its title names it: as names are stored (`MyApp` is `myapp`),
+ * or null when it cannot be a name (`%`). Next.js has already decoded the segment; one it cannot
+ * decode (`%E0%A4%A`) never gets here (proxy.ts answers 400).
  */
 export function nameFromSegment(segment: string): string | null {
-  try {
-    return normaliseName(decodeURIComponent(segment));
-  } catch {
-    return null;
-  }
+  const name = normaliseName(segment);
+  return nameProblem(name) ? null : name;
 }

@@ -58,3 +58,62 @@ test("a search in a big log answers from the newest 100,000 requests, says so, a
     await deleteRows(burrow.databaseUrl, name);
   }
 });
+
+test("a status code narrows the log, and a link's filter the log cannot read is named instead of ignored", async ({
+  page,
+  burrow,
+}) => {
+  const name = unique("statuses");
+  try {
+    await signUp(page);
+    await reserveName(page, name);
+    await withDatabase(burrow.databaseUrl, (client) =>
+      client.query(
+        `INSERT INTO request_logs (at, name, method, path, status, duration_ms, client_ip)
+         SELECT now() - (4 - i) * interval '1 second', $1, 'GET', path, status, 1.5, '203.0.113.9'
+         FROM unnest($2::text[], $3::int[]) WITH ORDINALITY AS t(path, status, i)`,
+        [name, ["/ok", "/missing", "/gone", "/broken"], [200, 404, 410, 500]],
+      ),
+    );
+    const log = page.getByRole("table", { name: `Requests to ${name}, newest first` });
+    const paths = log.getByRole("button", { name: /^Details of GET / });
+
+    // A link edited by hand: the path filter applies, the status it cannot read is named.
+    await page.goto(`/tunnels/${name}?status=404x&path=%2F`);
+    const notice = page.getByRole("status").filter({ hasText: "Not applied" });
+    await expect(notice).toContainText(
+      "status=“404x” is not a filter: use 2xx, 3xx, 4xx or 5xx, or a status code such as 404",
+    );
+    await expect(page.getByLabel("Path contains")).toHaveValue("/");
+    await expect(page.getByRole("combobox", { name: "Status" })).toHaveValue("");
+    await expect(paths).toHaveCount(4);
+    // The log's own requests refuse it rather than answer for a different filter.
+    const refused = await page.request.get(`/api/tunnels/${name}/logs?status=404x`);
+    expect(refused.status()).toBe(400);
+    expect(((await refused.json()) as { error: { message: string } }).error.message).toContain(
+      "status=“404x” is not a filter",
+    );
+    expect((await page.request.get(`/api/tunnels/${name}/logs/export?format=csv&ip=1:2`)).status()).toBe(400);
+
+    // "Only 404 answers" in a row's details: that one code, chosen in the form, the notice gone.
+    await log.getByRole("button", { name: "Details of GET /missing" }).click();
+    await log
+      .getByRole("row")
+      .filter({ hasText: "What happened" })
+      .getByRole("link", { name: "Only 404 answers" })
+      .click();
+    await expect(page).toHaveURL(/[?&]status=404(&|$)/);
+    await expect(page.getByRole("combobox", { name: "Status" })).toHaveValue("404");
+    await expect(notice).toHaveCount(0);
+    await expect(paths).toHaveCount(1);
+    await expect(log.getByRole("button", { name: "Details of GET /missing" })).toHaveCount(1);
+    // The class again: every 4xx.
+    await page.getByRole("combobox", { name: "Status" }).selectOption("4xx");
+    await page.getByRole("button", { name: "Apply filters" }).click();
+    await expect(page).toHaveURL(/[?&]status=4xx(&|$)/);
+    await expect(paths).toHaveCount(2);
+    await expect(log.getByRole("row").filter({ hasText: "/gone" })).toHaveCount(1);
+  } finally {
+    await deleteRows(burrow.databaseUrl, name);
+  }
+});

@@ -259,6 +259,7 @@ export function RequestDetails({
   publicUrl,
   visitorHref,
   pathHref,
+  statusHref,
   actions,
   onDeleted,
   permalink,
@@ -272,6 +273,8 @@ export function RequestDetails({
   visitorHref?: string;
   /** The log narrowed to this row's path (without its query); absent when it already is. */
   pathHref?: string;
+  /** The log narrowed to this row's exact status code; absent when it already is (or it has none). */
+  statusHref?: string;
   /** Send the request again, or delete it (the owner's log); absent where nobody may. */
   actions?: RequestActions;
   /** The request was deleted: the log drops its row. */
@@ -291,7 +294,21 @@ export function RequestDetails({
     // as wide as the screen, the details wrap instead of running off to the right.
     <div className="sticky left-3 max-w-[calc(100vw-8rem)] text-sm sm:static sm:max-w-none">
       <dl className="space-y-2">
-        <Item term="What happened">{describeOutcome(row)}</Item>
+        <Item term="What happened">
+          {describeOutcome(row)}
+          {statusHref && (
+            <>
+              {" · "}
+              <Link
+                href={statusHref}
+                scroll={false}
+                className="font-medium text-indigo-700 dark:text-indigo-300 hover:underline"
+              >
+                Only {row.status} answers
+              </Link>
+            </>
+          )}
+        </Item>
         {row.replayOf !== null && originalHref && (
           <Item term="Replay of">
             <Link

@@ -4,6 +4,7 @@ import { usePathname, useRouter } from "next/navigation";
 import { Fragment, type ReactNode, useCallback, useEffect, useRef, useState } from "react";
 import { normalizeIpAddress } from "@/lib/forwarding/ip-address";
 import { laterRequestId, MAX_REFRESHED } from "@/lib/request-logs/request-id";
+import { normaliseStatusFilter } from "@/lib/request-logs/status-filter";
 import { formatBytes, formatDuration, type StatusTone, statusTone } from "@/lib/web/format";
 import { accessCell } from "@/lib/web/log-access";
 import { type LogFilters, linkedRequestHref, logFiltersToQuery } from "@/lib/web/log-filters";
@@ -123,6 +124,13 @@ export function RequestLog({
       ? `${pathname}?${logFiltersToQuery({ ...filters, path })}`
       : undefined;
   };
+  /** This log narrowed to a row's exact status code (the other filters kept), unless it already is. */
+  const statusHref = (row: LogRow): string | undefined => {
+    const status = normaliseStatusFilter(String(row.status));
+    return status && status !== filters.status
+      ? `${pathname}?${logFiltersToQuery({ ...filters, status })}`
+      : undefined;
+  };
   const base = `/api/tunnels/${encodeURIComponent(name)}/logs`;
   const query = logFiltersToQuery(filters);
   const router = useRouter();
@@ -136,6 +144,7 @@ export function RequestLog({
       publicUrl={publicUrl}
       visitorHref={visitorHref(row)}
       pathHref={pathHref(row)}
+      statusHref={statusHref(row)}
       actions={requestActions && { ...requestActions, watch: replayWatch }}
       onDeleted={() => {
         setRows((current) => current.filter((r) => r.id !== row.id));

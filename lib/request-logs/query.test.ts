@@ -134,10 +134,19 @@ test("one request by id, as the log lists it, only under its own name", async ()
   }
 });
 
-test("filters: status class, method, time range", async () => {
-  const errors = await listRequestLogs(db, { name: "shop", statusClass: "5xx", limit: 200 });
+test("filters: status class or code, method, time range", async () => {
+  const errors = await listRequestLogs(db, { name: "shop", status: "5xx", limit: 200 });
   assert.equal(errors.rows.length, 7); // i = 0, 10, …, 50 and the relay's 502
   assert.ok(errors.rows.every((r) => r.status >= 500));
+  const missing = await listRequestLogs(db, { name: "shop", status: "404", limit: 200 });
+  // i % 7 === 0 but not i % 10 === 0
+  const sevens = [7, 14, 21, 28, 35, 42, 49, 56].map((i) => `/items/${i}`);
+  assert.deepEqual(missing.rows.map((r) => r.path).sort(), sevens.sort());
+  const gateway = await listRequestLogs(db, { name: "shop", status: "502", limit: 200 });
+  assert.deepEqual(
+    gateway.rows.map((r) => r.path),
+    ["/a\\b"],
+  );
   const posts = await listRequestLogs(db, { name: "shop", method: "post", limit: 200 });
   assert.equal(posts.rows.length, 20);
   const window = await listRequestLogs(db, {
@@ -150,7 +159,7 @@ test("filters: status class, method, time range", async () => {
   // Search params arrive as strings, empty ones meaning "no filter".
   const fromForm = await listRequestLogs(db, {
     name: "SHOP",
-    statusClass: "",
+    status: "",
     method: "",
     limit: "200" as never,
   });
@@ -262,7 +271,9 @@ test("bad filters are refused", async () => {
     { name: "shop", limit: 0 },
     { name: "shop", limit: 201 },
     { name: "shop", before: "1; DROP TABLE" },
-    { name: "shop", statusClass: "6xx" },
+    { name: "shop", status: "6xx" },
+    { name: "shop", status: "404 OR 1=1" },
+    { name: "shop", status: "4040" },
     { name: "shop", clientIp: "198.51.100" },
     { name: "shop", clientIp: "'; DROP TABLE request_logs; --" },
     { name: "" },

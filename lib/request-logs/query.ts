@@ -17,13 +17,11 @@ import { type FrameTimes, parseFrameTimes } from "./bodies.ts";
 import { type HeaderPair, parseStoredHeaders } from "./headers.ts";
 import { MAX_REFRESHED, REQUEST_ID } from "./request-id.ts";
 import type { NewRequestLog } from "./row.ts";
+import { STATUS_FILTER_HINT, statusRange } from "./status-filter.ts";
 
 const emptyAsUndefined = (v: unknown) => (v === "" || v === null ? undefined : v);
 const optional = <T extends z.ZodType>(schema: T) => z.preprocess(emptyAsUndefined, schema.optional());
 const idCursor = z.string().regex(REQUEST_ID, "Use a request id");
-
-export const STATUS_CLASSES = ["2xx", "3xx", "4xx", "5xx"] as const;
-export type StatusClass = (typeof STATUS_CLASSES)[number];
 
 /**
  * Filters of the log table, as they come from the URL's search params (strings) or the CLI.
@@ -32,7 +30,14 @@ export type StatusClass = (typeof STATUS_CLASSES)[number];
  */
 export const requestLogFilterSchema = z.object({
   name: z.string().trim().toLowerCase().min(1, "Choose a tunnel name").max(63),
-  statusClass: optional(z.enum(STATUS_CLASSES, { message: "Choose 2xx, 3xx, 4xx or 5xx" })),
+  /** A class of answers ("5xx") or one exact code ("404"). */
+  status: optional(
+    z
+      .string()
+      .trim()
+      .toLowerCase()
+      .refine((text) => statusRange(text) !== null, `Use ${STATUS_FILTER_HINT}`),
+  ),
   method: optional(
     z
       .string()
@@ -139,13 +144,6 @@ export interface RequestLogPage {
  */
 export const SEARCH_WINDOW_ROWS = 100_000;
 
-const STATUS_RANGES: Record<StatusClass, { gte: number; lt: number }> = {
-  "2xx": { gte: 200, lt: 300 },
-  "3xx": { gte: 300, lt: 400 },
-  "4xx": { gte: 400, lt: 500 },
-  "5xx": { gte: 500, lt: 600 },
-};
-
 /**
  * One page of a name's request log, newest first, with keyset pagination on id (the
  * (name, id desc) index): no OFFSET, so deep pages cost the same as the first and rows arriving
@@ -198,7 +196,7 @@ async function newestIdOf(db: Db, name: string): Promise<bigint> {
 /** Whether a page narrows the name's rows (so finding `limit` of them may mean reading many more). */
 function isFiltered(f: ParsedFilter): boolean {
   return Boolean(
-    f.statusClass ||
+    f.status ||
       f.method ||
       f.pathContains ||
       f.headersContain ||
@@ -329,8 +327,9 @@ function whereSql(f: ParsedFilter): Prisma.Sql {
   const parts: Prisma.Sql[] = [Prisma.sql`name = ${f.name}`];
   if (f.before) parts.push(Prisma.sql`id < ${BigInt(f.before)}`);
   if (f.after) parts.push(Prisma.sql`id > ${BigInt(f.after)}`);
-  if (f.statusClass) {
-    const { gte, lt } = STATUS_RANGES[f.statusClass];
+  const statuses = f.status ? statusRange(f.status) : null;
+  if (statuses) {
+    const { gte, lt } = statuses;
     parts.push(Prisma.sql`status >= ${gte} AND status < ${lt}`);
   }
   if (f.method) parts.push(Prisma.sql`method = ${f.method}`);

@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
+import { AppError } from "../errors.ts";
 import {
   hasFilters,
   linkedRequestHref,
@@ -7,7 +8,10 @@ import {
   parseLogFilters,
   rangeProblem,
   readLinkedRequest,
+  readLogFilters,
+  requireLogFilters,
   toQueryFilter,
+  unreadFilterMessage,
 } from "./log-filters.ts";
 
 test("parses known filters from search params", () => {
@@ -29,6 +33,37 @@ test("drops malformed values instead of failing", () => {
   assert.deepEqual(parseLogFilters({ ip: "<script>" }), {});
   assert.deepEqual(parseLogFilters({ status: ["2xx", "5xx"] }), { status: "2xx" });
   assert.equal(hasFilters({}), false);
+});
+
+test("a status filter is a class or one exact code", () => {
+  assert.deepEqual(parseLogFilters({ status: "404" }), { status: "404" });
+  assert.deepEqual(parseLogFilters({ status: " 5XX " }), { status: "5xx" });
+  assert.equal(toQueryFilter("app", { status: "404" }, Date.now()).status, "404");
+  assert.deepEqual(parseLogFilters(new URLSearchParams(logFiltersToQuery({ status: "101" }))), {
+    status: "101",
+  });
+});
+
+test("filters a link has but the log cannot read are named, with what each takes", () => {
+  const { filters, unread } = readLogFilters(
+    new URLSearchParams("status=500x&method=GE+T&path=/api&ip=1:2&range=1y&from=yesterday"),
+  );
+  assert.deepEqual(filters, { path: "/api" });
+  assert.deepEqual(unread.map(unreadFilterMessage), [
+    "status=“500x” is not a filter: use 2xx, 3xx, 4xx or 5xx, or a status code such as 404",
+    "method=“GE T” is not a filter: use an HTTP method such as GET",
+    "ip=“1:2” is not a filter: use one IPv4 or IPv6 address",
+    "range=“1y” is not a filter: use 15m, 1h, 24h or 7d",
+    "from=“yesterday” is not a filter: use a date and time such as 2026-12-05T14:00Z",
+  ]);
+  assert.deepEqual(readLogFilters({ status: "4xx", path: "  " }), { filters: { status: "4xx" }, unread: [] });
+  // What is echoed back is cut short: a link can be long.
+  assert.equal(readLogFilters({ ip: "x".repeat(300) }).unread[0]?.value.length, 100);
+  assert.deepEqual(requireLogFilters({ status: "4xx" }), { status: "4xx" });
+  assert.throws(
+    () => requireLogFilters({ path: "/a", status: "500x" }),
+    (e) => e instanceof AppError && e.code === "invalid_input" && /status=“500x”/.test(e.message),
+  );
 });
 
 test("round-trips through the query string", () => {

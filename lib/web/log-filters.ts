@@ -1,9 +1,12 @@
 // Pure: the request log's filters as they live in the URL, shared by the page, the client table and
 // the route handlers. The query layer (lib/request-logs) validates them again.
+import { AppError } from "../errors.ts";
 import { normalizeIpAddress } from "../forwarding/ip-address.ts";
 import { REQUEST_ID } from "../request-logs/request-id.ts";
+import { normaliseStatusFilter, STATUS_CLASSES, STATUS_FILTER_HINT } from "../request-logs/status-filter.ts";
 
-export const STATUS_FILTERS = ["2xx", "3xx", "4xx", "5xx"] as const;
+/** The status choices the form offers; a link (Only this status) may carry one exact code. */
+export const STATUS_FILTERS = STATUS_CLASSES;
 export const METHOD_FILTERS = ["GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS"] as const;
 export const RANGE_FILTERS = {
   "15m": 15 * 60_000,
@@ -12,11 +15,11 @@ export const RANGE_FILTERS = {
   "7d": 7 * 86_400_000,
 } as const;
 
-export type StatusFilter = (typeof STATUS_FILTERS)[number];
 export type RangeFilter = keyof typeof RANGE_FILTERS;
 
 export interface LogFilters {
-  status?: StatusFilter;
+  /** A class ("5xx") or one exact code ("404"), as normaliseStatusFilter writes it. */
+  status?: string;
   method?: string;
   path?: string;
   /** Text in a header's name or value (the `header` search param). */
@@ -40,38 +43,83 @@ function read(params: Params, key: string): string | undefined {
   return first?.trim() || undefined;
 }
 
-/** An ISO instant, normalised, or undefined for anything that is not a date. */
-function readInstant(params: Params, key: string): string | undefined {
-  const value = read(params, key);
-  if (!value || value.length > 40) return undefined;
+/** An ISO instant, normalised, or null for anything that is not a date. */
+function toInstant(value: string): string | null {
+  if (value.length > 40) return null;
   const time = Date.parse(value);
-  return Number.isFinite(time) ? new Date(time).toISOString() : undefined;
+  return Number.isFinite(time) ? new Date(time).toISOString() : null;
 }
 
-/** Unknown or malformed values are dropped rather than failing the page. */
+/** A filter of the URL that could not be read: its search param, the text, and what it takes. */
+export interface UnreadFilter {
+  param: string;
+  value: string;
+  hint: string;
+}
+
+/**
+ * Each filter-taking search param: how its text becomes the filter's value (null when it cannot)
+ * and what to say when it cannot. The free-text searches take anything, cut at 500 characters.
+ */
+const READERS = {
+  status: { read: normaliseStatusFilter, hint: STATUS_FILTER_HINT },
+  method: {
+    read: (text: string) => (/^[A-Z]{1,16}$/.test(text.toUpperCase()) ? text.toUpperCase() : null),
+    hint: "an HTTP method such as GET",
+  },
+  path: { read: (text: string) => text.slice(0, 500), hint: "" },
+  header: { read: (text: string) => text.slice(0, 500), hint: "" },
+  body: { read: (text: string) => text.slice(0, 500), hint: "" },
+  ip: { read: normalizeIpAddress, hint: "one IPv4 or IPv6 address" },
+  range: {
+    read: (text: string) => (text in RANGE_FILTERS ? text : null),
+    hint: Object.keys(RANGE_FILTERS)
+      .join(", ")
+      .replace(/, (?=[^,]*$)/, " or "),
+  },
+  from: { read: toInstant, hint: "a date and time such as 2026-12-05T14:00Z" },
+  to: { read: toInstant, hint: "a date and time such as 2026-12-05T18:00Z" },
+} satisfies Record<keyof LogFilters, { read: (text: string) => string | null; hint: string }>;
+
+/**
+ * The filters of a log page's URL, and the ones it has that cannot be read (a link edited by hand,
+ * `status=500x`): those are left out, and the page says so rather than quietly showing everything.
+ */
+export function readLogFilters(params: Params): { filters: LogFilters; unread: UnreadFilter[] } {
+  const filters: LogFilters = {};
+  const unread: UnreadFilter[] = [];
+  for (const [param, { read: toValue, hint }] of Object.entries(READERS)) {
+    const text = read(params, param);
+    if (text === undefined) continue;
+    const value = toValue(text);
+    if (value === null) unread.push({ param, value: text.slice(0, 100), hint });
+    // Each reader returns only what its filter takes (range: a key of RANGE_FILTERS).
+    else (filters as Record<string, string>)[param] = value;
+  }
+  // A custom window replaces the relative one.
+  if (filters.from || filters.to) delete filters.range;
+  return { filters, unread };
+}
+
+/** The filters that can be read; what cannot is left out (readLogFilters says which). */
 export function parseLogFilters(params: Params): LogFilters {
-  const status = read(params, "status");
-  const method = read(params, "method")?.toUpperCase();
-  const path = read(params, "path")?.slice(0, 500);
-  const header = read(params, "header")?.slice(0, 500);
-  const body = read(params, "body")?.slice(0, 500);
-  const ip = normalizeIpAddress(read(params, "ip") ?? "");
-  const from = readInstant(params, "from");
-  const to = readInstant(params, "to");
-  const range = from || to ? undefined : read(params, "range");
-  return {
-    ...(status && (STATUS_FILTERS as readonly string[]).includes(status)
-      ? { status: status as StatusFilter }
-      : {}),
-    ...(method && /^[A-Z]{1,16}$/.test(method) ? { method } : {}),
-    ...(path ? { path } : {}),
-    ...(header ? { header } : {}),
-    ...(body ? { body } : {}),
-    ...(ip ? { ip } : {}),
-    ...(range && range in RANGE_FILTERS ? { range: range as RangeFilter } : {}),
-    ...(from ? { from } : {}),
-    ...(to ? { to } : {}),
-  };
+  return readLogFilters(params).filters;
+}
+
+/**
+ * The filters of an API request (the log's pages, its download): the dashboard only sends filters
+ * it wrote, so one that cannot be read is refused rather than left out of what is returned.
+ */
+export function requireLogFilters(params: Params): LogFilters {
+  const { filters, unread } = readLogFilters(params);
+  const [first] = unread;
+  if (first) throw new AppError("invalid_input", unreadFilterMessage(first));
+  return filters;
+}
+
+/** An unread filter in words, for the page's notice and the API's 400. */
+export function unreadFilterMessage({ param, value, hint }: UnreadFilter): string {
+  return `${param}=“${value}” is not a filter: use ${hint}`;
 }
 
 /** Why a custom window cannot match anything, for the form to say before applying it. */
@@ -102,7 +150,7 @@ export function toQueryFilter(name: string, filters: LogFilters, now: number) {
   const relativeFrom = filters.range ? new Date(now - RANGE_FILTERS[filters.range]) : undefined;
   return {
     name,
-    statusClass: filters.status,
+    status: filters.status,
     method: filters.method,
     pathContains: filters.path,
     headersContain: filters.header,

@@ -132,7 +132,11 @@ test("each mistake exits non-zero with one specific line", async () => {
     [["user", "remove", "x"], {}, /unknown command "user remove"/],
     [["user", "add"], {}, /missing <email>/],
     [["logs", "myapp", "--limit", "500"], {}, /--limit must be a whole number from 1 to 200/],
-    [["logs", "myapp", "--status", "6xx"], {}, /--status: Choose 2xx, 3xx, 4xx or 5xx/],
+    [
+      ["logs", "myapp", "--status", "6xx"],
+      {},
+      /--status: Use 2xx, 3xx, 4xx or 5xx, or a status code such as 404/,
+    ],
     [["logs", "myapp", "--ip", "203.0.113"], {}, /--ip: Use an IPv4 or IPv6 address/],
     [["logs", "my_app"], {}, /"my_app" is not a tunnel name: Use only letters/],
     [["name", "list", "--bogus"], {}, /Unknown option '--bogus'$/m],
@@ -266,6 +270,9 @@ test("logs prints the latest requests, and --follow prints new ones until Ctrl-C
   const failed = await cli(["logs", "myapp", "--status", "5xx"]);
   assert.match(failed.stdout, /\/second/);
   assert.doesNotMatch(failed.stdout, /\/first|\/locked/);
+  const exact = await cli(["logs", "myapp", "--status", "401"]);
+  assert.match(exact.stdout, /\/locked/);
+  assert.doesNotMatch(exact.stdout, /\/first|\/second/, "one code, not its class");
   const visitor = await cli(["logs", "myapp", "--ip", "203.0.113.9", "--method", "get", "--path", "LOCK"]);
   assert.match(visitor.stdout, /\/locked/);
   assert.doesNotMatch(visitor.stdout, /\/first|\/second/);

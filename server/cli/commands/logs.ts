@@ -28,7 +28,7 @@ import { deleteLog } from "./logs-delete.ts";
 
 /** The option each filter comes from, to name it when its value is refused. */
 const FILTER_OPTIONS: Partial<Record<keyof RequestLogFilter, string>> = {
-  statusClass: "--status",
+  status: "--status",
   method: "--method",
   pathContains: "--path",
   bodiesContain: "--body",
@@ -37,7 +37,7 @@ const FILTER_OPTIONS: Partial<Record<keyof RequestLogFilter, string>> = {
 
 /**
  * Checks the filters before touching the database, naming the option a message is about: the
- * query layer's messages are written for the dashboard's form fields ("Choose 2xx, …").
+ * query layer's messages are written for the dashboard's form fields ("Use 2xx, …").
  */
 function checkFilters(filters: RequestLogFilter): void {
   const parsed = requestLogFilterSchema.safeParse(filters);
@@ -55,7 +55,7 @@ const ANNOUNCED_POLL_MS = 30_000;
 export const logs: Command = {
   name: "logs",
   synopsis:
-    "<name> [--limit N] [--follow] [--headers] [--bodies] [--json] [--status 5xx] [--method M] [--path TEXT] [--body TEXT] [--ip ADDR] | <name> --delete bodies|all [--yes]",
+    "<name> [--limit N] [--follow] [--headers] [--bodies] [--json] [--status 5xx|404] [--method M] [--path TEXT] [--body TEXT] [--ip ADDR] | <name> --delete bodies|all [--yes]",
   summary: "Show a tunnel's latest requests; --follow keeps printing new ones",
   details: `Options:
   -n, --limit N   how many of the latest requests to show (1-200, default 20)
@@ -69,7 +69,7 @@ export const logs: Command = {
   --json          one JSON object per request and line (headers included), oldest first, for
                   jq or a log store; the dashboard's "JSON lines" download has the same fields
 Filters (as in the dashboard's log; with --follow too):
-  --status CLASS  2xx, 3xx, 4xx or 5xx
+  --status S      a class (2xx, 3xx, 4xx, 5xx) or one status code such as 404
   --method M      one HTTP method, e.g. POST
   --path TEXT     paths containing TEXT (any case)
   --body TEXT     kept request or response bodies containing TEXT (ASCII letters in any case)
@@ -123,7 +123,7 @@ Deleting (as the dashboard's buttons under the log, for any name):
     // Checked against the query layer's own schema, before the database is asked (checkFilters).
     const filters: RequestLogFilter = {
       name: typed,
-      statusClass: values.status,
+      status: values.status,
       method: values.method,
       pathContains: values.path,
       bodiesContain: values.body,

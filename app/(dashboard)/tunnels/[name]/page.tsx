@@ -10,6 +10,7 @@ import { RandomNameNotice } from "@/components/tunnels/random-name-notice";
 import { RequestLog } from "@/components/tunnels/request-log";
 import { TrafficChart } from "@/components/tunnels/traffic-chart";
 import { TunnelActivityProvider } from "@/components/tunnels/tunnel-activity";
+import { Alert } from "@/components/ui/alert";
 import { buttonClass } from "@/components/ui/button";
 import { Card, CardBody, CardHeader } from "@/components/ui/card";
 import { ConfirmAction } from "@/components/ui/confirm-action";
@@ -27,9 +28,10 @@ import { formatBytes } from "@/lib/web/format";
 import {
   hasFilters,
   logFiltersToQuery,
-  parseLogFilters,
   readLinkedRequest,
+  readLogFilters,
   toQueryFilter,
+  unreadFilterMessage,
 } from "@/lib/web/log-filters";
 import { qrCode } from "@/lib/web/qr-code";
 import { currentHostKeyFingerprint } from "@/lib/web/relay-health";
@@ -60,7 +62,7 @@ export default async function TunnelPage({ params, searchParams }: Props) {
   const env = getEnv();
   const db = getDb();
   const query = await searchParams;
-  const filters = parseLogFilters(query);
+  const { filters, unread } = readLogFilters(query);
   const linkedId = readLinkedRequest(query);
   const [fingerprint, firstPage, linkedRow] = await Promise.all([
     currentHostKeyFingerprint(db),
@@ -171,6 +173,16 @@ export default async function TunnelPage({ params, searchParams }: Props) {
             <CardBody className="space-y-4">
               {/* Keyed too: a link that changes the filters (Only this path) shows them in the form. */}
               <LogFiltersForm key={logFiltersToQuery(filters)} filters={filters} />
+              {unread.length > 0 && (
+                <Alert tone="warning">
+                  <p>Not applied: this link has filters the log cannot read.</p>
+                  <ul className="mt-1 list-disc pl-5">
+                    {unread.map((problem) => (
+                      <li key={problem.param}>{unreadFilterMessage(problem)}</li>
+                    ))}
+                  </ul>
+                </Alert>
+              )}
               <RequestLog
                 // New filters start a new log; so does the server's first page changing in kind (the
                 // log or its bodies deleted), so the client drops rows and bodies that are gone.

@@ -3,7 +3,7 @@ import { getNameForUser } from "@/lib/names/service";
 import { listRequestLogs, refreshRequestLogs, SEARCH_WINDOW_ROWS } from "@/lib/request-logs/query";
 import { apiHandler } from "@/lib/web/api";
 import { getDb } from "@/lib/web/db";
-import { parseLogFilters, toQueryFilter } from "@/lib/web/log-filters";
+import { requireLogFilters, toQueryFilter } from "@/lib/web/log-filters";
 import { type LogPage, toLogRow } from "@/lib/web/tunnel-dto";
 
 /**
@@ -25,7 +25,7 @@ export async function GET(request: NextRequest, { params }: { params: Promise<{ 
     const page = await listRequestLogs(
       db,
       {
-        ...toQueryFilter(own.name, parseLogFilters(search), Date.now()),
+        ...toQueryFilter(own.name, requireLogFilters(search), Date.now()),
         before: search.get("before") ?? undefined,
         after: search.get("after") ?? undefined,
         limit: search.get("after") ? 200 : 50,

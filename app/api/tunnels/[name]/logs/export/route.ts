@@ -5,7 +5,7 @@ import { exportFileName, exportOptionsSchema } from "@/lib/request-logs/export-f
 import { parseInput } from "@/lib/validate";
 import { apiHandler, attachmentHeaders } from "@/lib/web/api";
 import { getDb } from "@/lib/web/db";
-import { parseLogFilters, toQueryFilter } from "@/lib/web/log-filters";
+import { requireLogFilters, toQueryFilter } from "@/lib/web/log-filters";
 
 const CONTENT_TYPES = { csv: "text/csv; charset=utf-8", ndjson: "application/x-ndjson; charset=utf-8" };
 
@@ -25,7 +25,7 @@ export async function GET(request: NextRequest, { params }: { params: Promise<{ 
     const db = getDb();
     const own = await getNameForUser(db, user.id, name);
     const now = new Date();
-    const filter = toQueryFilter(own.name, parseLogFilters(search), now.getTime());
+    const filter = toQueryFilter(own.name, requireLogFilters(search), now.getTime());
     const chunks = exportChunks(
       bodies ? exportedRequests(db, filter, undefined, { bodies }) : exportedRequests(db, filter),
       format,

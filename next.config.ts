@@ -19,6 +19,14 @@ const nextConfig: NextConfig = {
   // block building the dashboard.
   typescript: { tsconfigPath: "tsconfig.next.json" },
   poweredByHeader: false,
+  // The other names people type for the two auth pages (before the sign-in gate, which would send
+  // /signin to /login and then back to a 404 once signed in).
+  async redirects() {
+    const aliases = { "/login": ["/signin", "/sign-in", "/log-in"], "/signup": ["/sign-up", "/register"] };
+    return Object.entries(aliases).flatMap(([destination, sources]) =>
+      sources.map((source) => ({ source, destination, permanent: false })),
+    );
+  },
   reactStrictMode: true,
 };
 

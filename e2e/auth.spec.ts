@@ -30,6 +30,20 @@ test("a signed-out visitor is sent to the sign-in page, and back to their page o
   await expect(page.getByRole("heading", { name: "Names", exact: true })).toBeVisible();
 });
 
+test("the other names people type for sign-in and sign-up lead to those pages", async ({ page }) => {
+  for (const [typed, expected] of [
+    ["/signin", "/login"],
+    ["/sign-in", "/login"],
+    ["/register", "/signup"],
+    ["/sign-up", "/signup"],
+  ] as const) {
+    await page.goto(typed);
+    // Not /login?callbackUrl=/signin, which would lead to a 404 once signed in.
+    await expect(page).toHaveURL(new RegExp(`${expected}$`));
+  }
+  await expect(page.getByRole("heading", { name: "Create an account" })).toBeVisible();
+});
+
 test("sign-up shows field errors, then creates the account and signs in", async ({ page }) => {
   await page.goto("/signup");
   await page.getByLabel("Email").fill("not-an-email");

@@ -210,7 +210,10 @@ test("a new user signs up, adds a key, reserves a name, connects with ssh and wa
     const chart = page.getByRole("img", { name: "Traffic over the last hour" });
     await expect(chart.locator(".recharts-line")).toHaveCount(2, { timeout: 20_000 });
     // Two scales on one chart: a legend names each line, requests first.
-    await expect(chart.locator(".recharts-legend-item-text")).toHaveText(["Requests/min", "Error rate (%)"]);
+    await expect(chart.locator(".recharts-legend-item-text")).toHaveText([
+      "Requests/min",
+      "Server error rate (%)",
+    ]);
     // Its time axis reads on the log's 24-hour clock, whatever the browser's locale.
     const timeTicks = chart.locator(".recharts-cartesian-axis-tick-value").filter({ hasText: ":" });
     await expect(timeTicks.first()).toHaveText(/^\d{2}:\d{2}$/);

@@ -27,7 +27,7 @@ const TOOLTIP_TIME = new Intl.DateTimeFormat("en-GB", {
 });
 
 const REQUESTS = "Requests/min";
-const ERRORS = "Error rate (%)";
+const ERRORS = "Server error rate (%)";
 
 /**
  * Tailwind's palette for what the chart draws (it takes colours as props, not classes). Each line's

@@ -8,15 +8,15 @@ test("the traffic summary adds up the period's points", () => {
     { requests: 0, errors: 0 },
     { requests: 2, errors: 1 },
   ];
-  assert.equal(trafficSummary(points, "hour"), "12 requests in the last hour · 1 error (8.3 %)");
+  assert.equal(trafficSummary(points, "hour"), "12 requests in the last hour · 1 server error (8.3 %)");
   assert.equal(
     trafficSummary([{ requests: 1, errors: 0 }], "day"),
-    "1 request in the last day · 0 errors (0.0 %)",
+    "1 request in the last day · 0 server errors (0.0 %)",
   );
   assert.equal(trafficSummary([{ requests: 0, errors: 0 }], "hour"), "0 requests in the last hour");
   assert.equal(
     trafficSummary([{ requests: 12_345, errors: 2 }], "day"),
-    "12,345 requests in the last day · 2 errors (0.0 %)",
+    "12,345 requests in the last day · 2 server errors (0.0 %)",
   );
 });
 

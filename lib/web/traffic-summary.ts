@@ -3,7 +3,7 @@ import { countOf } from "./format.ts";
 /**
  * The line above the traffic chart: how many requests the period's points add up to, and how many
  * of them failed (5xx, or the relay could not deliver them), e.g. "12 requests in the last hour ·
- * 1 error (8.3 %)". Empty while the chart has no data yet.
+ * 1 server error (8.3 %)". Empty while the chart has no data yet.
  */
 export function trafficSummary(
   points: readonly { requests: number; errors: number }[],
@@ -19,5 +19,5 @@ export function trafficSummary(
   const total = `${countOf(requests, "request")} in the last ${range}`;
   if (requests === 0) return total;
   const rate = ((errors / requests) * 100).toFixed(1);
-  return `${total} · ${countOf(errors, "error")} (${rate} %)`;
+  return `${total} · ${countOf(errors, "server error")} (${rate} %)`;
 }

@@ -138,6 +138,9 @@ test("each mistake exits non-zero with one specific line", async () => {
       /--status: Use 2xx, 3xx, 4xx or 5xx, or a status code such as 404/,
     ],
     [["logs", "myapp", "--ip", "203.0.113"], {}, /--ip: Use an IPv4 or IPv6 address/],
+    [["logs", "myapp", "--since", "an hour"], {}, /--since takes a duration such as 30m, 2h or 7d/],
+    [["logs", "myapp", "--from", "yesterday"], {}, /--from takes a date and time such as 2026-12-05T14:00Z/],
+    [["logs", "myapp", "--follow", "--to", "2026-12-05T10:00Z"], {}, /drop --to/],
     [["logs", "my_app"], {}, /"my_app" is not a tunnel name: Use only letters/],
     [["name", "list", "--bogus"], {}, /Unknown option '--bogus'$/m],
   ];
@@ -244,7 +247,15 @@ test("logs prints the latest requests, and --follow prints new ones until Ctrl-C
   const row = { name: "myapp", durationMs: 12.5, clientIp: "203.0.113.9" };
   await database.db.requestLog.createMany({
     data: [
-      { ...row, method: "GET", path: "/first", status: 200, bytesOut: 2048n },
+      // Three hours ago, for the time window options.
+      {
+        ...row,
+        method: "GET",
+        path: "/first",
+        status: 200,
+        bytesOut: 2048n,
+        at: new Date(Date.now() - 3 * 3_600_000),
+      },
       { ...row, method: "POST", path: "/second", status: 502, error: "local_unreachable" },
       {
         ...row,
@@ -273,6 +284,19 @@ test("logs prints the latest requests, and --follow prints new ones until Ctrl-C
   const exact = await cli(["logs", "myapp", "--status", "401"]);
   assert.match(exact.stdout, /\/locked/);
   assert.doesNotMatch(exact.stdout, /\/first|\/second/, "one code, not its class");
+  // A time window: the last hour, from a time on, or up to one.
+  const lastHour = await cli(["logs", "myapp", "--since", "1h"]);
+  assert.match(lastHour.stdout, /\/second/);
+  assert.doesNotMatch(lastHour.stdout, /\/first/);
+  const twoHoursAgo = new Date(Date.now() - 2 * 3_600_000).toISOString();
+  assert.doesNotMatch((await cli(["logs", "myapp", "--from", twoHoursAgo])).stdout, /\/first/);
+  const before = await cli(["logs", "myapp", "--to", twoHoursAgo]);
+  assert.match(before.stdout, /\/first/);
+  assert.doesNotMatch(before.stdout, /\/second|\/locked/);
+  assert.match(
+    (await cli(["logs", "myapp", "--since", "30m", "--path", "/first"])).stdout,
+    /No requests to myapp match these filters/,
+  );
   const visitor = await cli(["logs", "myapp", "--ip", "203.0.113.9", "--method", "get", "--path", "LOCK"]);
   assert.match(visitor.stdout, /\/locked/);
   assert.doesNotMatch(visitor.stdout, /\/first|\/second/);
@@ -308,6 +332,12 @@ test("logs prints the latest requests, and --follow prints new ones until Ctrl-C
       responseHeaders: captureHeaders(["Content-Type", "text/html"]),
     },
   });
+  // --header finds a row by a header's name or value.
+  assert.match((await cli(["logs", "inspected", "--header", "x-evil"])).stdout, /wiped/);
+  assert.match(
+    (await cli(["logs", "inspected", "--header", "x-not-sent"])).stdout,
+    /No requests to inspected match these filters/,
+  );
   const withHeaders = await cli(["logs", "inspected", "--headers"]);
   assert.equal(withHeaders.code, 0, withHeaders.stderr);
   const lines = withHeaders.stdout.trimEnd().split("\n");

@@ -24,13 +24,18 @@ import type { Command, CommandContext } from "../command.ts";
 import { parseCommandArgs, UsageError } from "../command.ts";
 import { explainConnectionError, resolveDatabase, withDatabase } from "../database.ts";
 import { formatBytes, formatDuration, formatTime, truncate } from "../format.ts";
+import { logWindow } from "../log-window.ts";
 import { deleteLog } from "./logs-delete.ts";
+
+/** The options that narrow the log (the dashboard's filters). */
+const FILTER_FLAGS = ["status", "method", "path", "header", "body", "ip", "since", "from", "to"] as const;
 
 /** The option each filter comes from, to name it when its value is refused. */
 const FILTER_OPTIONS: Partial<Record<keyof RequestLogFilter, string>> = {
   status: "--status",
   method: "--method",
   pathContains: "--path",
+  headersContain: "--header",
   bodiesContain: "--body",
   clientIp: "--ip",
 };
@@ -55,7 +60,7 @@ const ANNOUNCED_POLL_MS = 30_000;
 export const logs: Command = {
   name: "logs",
   synopsis:
-    "<name> [--limit N] [--follow] [--headers] [--bodies] [--json] [--status 5xx|404] [--method M] [--path TEXT] [--body TEXT] [--ip ADDR] | <name> --delete bodies|all [--yes]",
+    "<name> [--limit N] [--follow] [--headers] [--bodies] [--json] [--status 5xx|404] [--method M] [--path TEXT] [--header TEXT] [--body TEXT] [--ip ADDR] [--since D|--from TIME] [--to TIME] | <name> --delete bodies|all [--yes]",
   summary: "Show a tunnel's latest requests; --follow keeps printing new ones",
   details: `Options:
   -n, --limit N   how many of the latest requests to show (1-200, default 20)
@@ -72,8 +77,13 @@ Filters (as in the dashboard's log; with --follow too):
   --status S      a class (2xx, 3xx, 4xx, 5xx) or one status code such as 404
   --method M      one HTTP method, e.g. POST
   --path TEXT     paths containing TEXT (any case)
+  --header TEXT   request or response headers containing TEXT in a name or value (any case)
   --body TEXT     kept request or response bodies containing TEXT (ASCII letters in any case)
   --ip ADDR       one visitor's requests (IPv4 or IPv6 address)
+  --since D       the last D: 30s, 15m, 2h, 7d
+  --from TIME     requests from TIME on: 2026-12-05T14:00Z, or 2026-12-05 14:00 in this
+                  machine's time
+  --to TIME       requests before TIME (not with --follow)
 Deleting (as the dashboard's buttons under the log, for any name):
   --delete bodies empty the kept bodies of the name's requests (the requests stay)
   --delete all    delete the name's whole log
@@ -90,7 +100,11 @@ Deleting (as the dashboard's buttons under the log, for any name):
         status: { type: "string" },
         method: { type: "string" },
         path: { type: "string" },
+        header: { type: "string" },
         body: { type: "string" },
+        since: { type: "string" },
+        from: { type: "string" },
+        to: { type: "string" },
         ip: { type: "string" },
         delete: { type: "string" },
         yes: { type: "boolean" },
@@ -103,9 +117,7 @@ Deleting (as the dashboard's buttons under the log, for any name):
     if (values.delete !== undefined) {
       const choice = clearRequestLogSchema.safeParse({ what: values.delete });
       if (!choice.success) throw new UsageError("--delete takes bodies or all");
-      const shown = (
-        ["limit", "follow", "headers", "bodies", "json", "status", "method", "path", "body", "ip"] as const
-      )
+      const shown = (["limit", "follow", "headers", "bodies", "json", ...FILTER_FLAGS] as const)
         .filter((option) => values[option] !== undefined)
         .map((option) => `--${option}`);
       if (shown.length > 0) {
@@ -126,8 +138,10 @@ Deleting (as the dashboard's buttons under the log, for any name):
       status: values.status,
       method: values.method,
       pathContains: values.path,
+      headersContain: values.header,
       bodiesContain: values.body,
       clientIp: values.ip,
+      ...logWindow(values, Date.now()),
     };
     checkFilters(filters);
     const name = filters.name;
@@ -156,9 +170,7 @@ Deleting (as the dashboard's buttons under the log, for any name):
           for (const line of bodyLines(await readRequestBodies(db, name, row.id))) context.out(line);
         }
       };
-      const filtered = [values.status, values.method, values.path, values.body, values.ip].some(
-        (v) => v !== undefined,
-      );
+      const filtered = FILTER_FLAGS.some((flag) => values[flag] !== undefined);
       // With --json nothing but rows, so the output stays one JSON value per line.
       if (!values.json && oldestFirst.length === 0 && !values.follow) {
         context.out(

@@ -1,0 +1,50 @@
+import { UsageError } from "./command.ts";
+
+const UNIT_MS = { s: 1_000, m: 60_000, h: 3_600_000, d: 86_400_000 } as const;
+
+/** "90s", "15m", "2h", "7d" as milliseconds, or null for anything else (zero included). */
+export function parseDuration(text: string): number | null {
+  const match = /^(\d{1,6})([smhd])$/.exec(text.trim().toLowerCase());
+  if (!match) return null;
+  const ms = Number(match[1]) * UNIT_MS[match[2] as keyof typeof UNIT_MS];
+  return ms > 0 ? ms : null;
+}
+
+function instant(option: string, text: string): Date {
+  // Date.parse reads "2026-12-05 14:00" in the machine's own time zone and "…Z" as UTC.
+  const time = text.length <= 40 ? Date.parse(text) : Number.NaN;
+  if (!Number.isFinite(time)) {
+    throw new UsageError(
+      `${option} takes a date and time such as 2026-12-05T14:00Z, or 2026-12-05 14:00 in this machine's time`,
+    );
+  }
+  return new Date(time);
+}
+
+/**
+ * `burrow logs`' time window: --since (the last 15m, 2h, 7d…) or --from, and --to. Checked before
+ * the database is asked, each problem named by its option.
+ */
+export function logWindow(
+  options: { since?: string; from?: string; to?: string; follow?: boolean },
+  now: number,
+): { from?: Date; to?: Date } {
+  const { since, from, to, follow } = options;
+  if (since !== undefined && from !== undefined) {
+    throw new UsageError("--since and --from both say where the log starts: use one");
+  }
+  if (to !== undefined && follow) {
+    throw new UsageError("--follow prints requests as they arrive, which --to would hide: drop --to");
+  }
+  let start: Date | undefined;
+  if (since !== undefined) {
+    const ms = parseDuration(since);
+    if (ms === null) throw new UsageError("--since takes a duration such as 30m, 2h or 7d");
+    start = new Date(now - ms);
+  } else if (from !== undefined) {
+    start = instant("--from", from);
+  }
+  const end = to === undefined ? undefined : instant("--to", to);
+  if (start && end && start >= end) throw new UsageError("The window must start before it ends (--to)");
+  return { ...(start && { from: start }), ...(end && { to: end }) };
+}

@@ -128,6 +128,11 @@ test("each mistake exits non-zero with one specific line", async () => {
     [["name", "reserve", "ann@example.com", "myapp"], {}, /myapp is already yours/],
     [["name", "reserve", "ann@example.com", "a_b"], {}, /Use only letters/],
     [["name", "release", "never-reserved"], {}, /never-reserved is not reserved/],
+    [
+      ["name", "release", "ann@example.com"],
+      {},
+      /"ann@example.com" is an email: give the name to release \("name list ann@example.com"/,
+    ],
     [["frobnicate"], {}, /unknown command "frobnicate"/],
     [["user", "remove", "x"], {}, /unknown command "user remove"/],
     [["user", "add"], {}, /missing <email>/],

@@ -1,7 +1,7 @@
 import { normaliseName } from "../../../lib/names/rules.ts";
 import { releaseAnyName } from "../../../lib/names/service.ts";
 import type { Command } from "../command.ts";
-import { parseCommandArgs } from "../command.ts";
+import { parseCommandArgs, UsageError } from "../command.ts";
 import { withDatabase } from "../database.ts";
 
 export const nameRelease: Command = {
@@ -14,6 +14,12 @@ export const nameRelease: Command = {
   async run(context) {
     const { positionals } = parseCommandArgs(context.args, {}, { required: ["name"] });
     const name = normaliseName(positionals[0] ?? "");
+    // `name reserve` takes an email first; this one does not, since a name has one owner.
+    if (name.includes("@")) {
+      throw new UsageError(
+        `"${name}" is an email: give the name to release ("name list ${name}" shows that user's names)`,
+      );
+    }
     await withDatabase(context.env(), (db) => releaseAnyName(db, name));
     context.out(`Released ${name}`);
     return 0;

@@ -287,10 +287,12 @@ test("the relay's own reasons decide: shutdown reconnects; takeover, admin close
     assert.ok(result.stdout.includes(line), "the relay's line is shown");
     if (pattern) assert.match(result.stderr, pattern);
   }
-  const restart = sandbox([`0:0:out=${messages.relayShutdown}`, REFUSED]);
+  // Reconnected every second while the relay restarts, not backing off as for a dropped network.
+  const down = "255:0:ssh: connect to host localhost port 2222: Connection refused";
+  const restart = sandbox([`0:0:out=${messages.relayShutdown}`, down, down, down, down, REFUSED]);
   await run(["3000", "myapp"], restart.env);
-  assert.equal(restart.calls(), 2, "a relay restart is reconnected");
-  assert.deepEqual(restart.delays(), [1]);
+  assert.equal(restart.calls(), 6, "a relay restart is reconnected");
+  assert.deepEqual(restart.delays(), [1, 1, 1, 1, 1]);
 });
 
 test("dropped connections are retried with exponential backoff up to 30 s", async () => {

@@ -119,7 +119,7 @@ export function LogFiltersForm({ filters }: { filters: LogFilters }) {
               {s}
             </option>
           ))}
-          {/* One exact code comes from a link (Only this status) and stays a choice until changed. */}
+          {/* One exact code comes from a link (Only 404 answers) and stays a choice until changed. */}
           {filters.status && !(STATUS_FILTERS as readonly string[]).includes(filters.status) && (
             <option value={filters.status}>{filters.status}</option>
           )}

@@ -3,7 +3,7 @@
 
 export const STATUS_CLASSES = ["2xx", "3xx", "4xx", "5xx"] as const;
 
-/** What a status filter may be, for messages: "Use …" in a form, "--status: use …" in the CLI. */
+/** What a status filter may be, for "Use …" (the query layer, so the CLI) and the log page's notice. */
 export const STATUS_FILTER_HINT = "2xx, 3xx, 4xx or 5xx, or a status code such as 404";
 
 /**

@@ -5,7 +5,7 @@ import { normalizeIpAddress } from "../forwarding/ip-address.ts";
 import { REQUEST_ID } from "../request-logs/request-id.ts";
 import { normaliseStatusFilter, STATUS_CLASSES, STATUS_FILTER_HINT } from "../request-logs/status-filter.ts";
 
-/** The status choices the form offers; a link (Only this status) may carry one exact code. */
+/** The status choices the form offers; a link (Only 404 answers) may carry one exact code. */
 export const STATUS_FILTERS = STATUS_CLASSES;
 export const METHOD_FILTERS = ["GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS"] as const;
 export const RANGE_FILTERS = {

@@ -35,6 +35,10 @@ test("a tunnel without a name shows on the overview and names page, its log read
     await expect(online).toContainText("Online");
     await expect(page.getByTitle(longPath)).toBeVisible();
     await expectFitsPhone(page);
+    // The error opens as itself: its details above the name's 5xx answers.
+    await page.getByRole("link", { name: `GET ${longPath}` }).click();
+    await expect(page).toHaveURL(/[?&]status=5xx&request=\d+$/);
+    await expect(page.getByRole("region", { name: "Linked request" })).toContainText(`GET ${longPath} · 502`);
 
     await page.goto("/names");
     const random = page.getByRole("table", { name: "Random names kept for you" });

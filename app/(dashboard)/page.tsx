@@ -11,6 +11,7 @@ import { getDb } from "@/lib/web/db";
 import { getEnv } from "@/lib/web/env";
 import { formatCount } from "@/lib/web/format";
 import { loadGettingStarted } from "@/lib/web/getting-started";
+import { linkedRequestHref } from "@/lib/web/log-filters";
 import { toNameRow, toRandomNameRow } from "@/lib/web/names-dto";
 import { loadOverview } from "@/lib/web/overview";
 import { requireUser } from "@/lib/web/session";
@@ -89,7 +90,11 @@ export default async function OverviewPage() {
                       {e.status}
                     </span>
                     <span className="min-w-0 flex-1 truncate font-mono text-xs" title={e.path}>
-                      <TextLink href={`/tunnels/${e.name}?status=5xx`}>{e.name}</TextLink> {e.method} {e.path}
+                      <TextLink href={`/tunnels/${e.name}?status=5xx`}>{e.name}</TextLink>{" "}
+                      {/* The request itself, its details open above the name's errors. */}
+                      <TextLink href={linkedRequestHref(`/tunnels/${e.name}`, { status: "5xx" }, e.id)}>
+                        {e.method} {e.path}
+                      </TextLink>
                     </span>
                     <span className="tabular shrink-0 text-xs text-zinc-500 dark:text-zinc-400">
                       <LocalTime iso={e.at.toISOString()} />

@@ -263,6 +263,7 @@ test("close() lets the request in flight finish, answers 503 to the next one on 
     assert.match(raw, /^HTTP\/1\.1 200 OK\r\n[\s\S]*slow done/);
     const second = raw.slice(raw.indexOf("slow done"));
     assert.match(second, /HTTP\/1\.1 503 /, "the pipelined request is answered 503");
+    assert.match(second, /\r\nretry-after: 5\r\n/i, "with when to try again");
     assert.ok(!seen.some((r) => r.url === "/after"), "the request after close() never reached the app");
   });
 });

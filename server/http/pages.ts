@@ -147,7 +147,11 @@ export const PAGES = {
     "Not supported",
     "The relay does not pass server-wide OPTIONS * requests on to tunnels; ask for a path instead.",
   ),
-  draining: renderPage(503, "Relay restarting", "The relay is restarting. Try again in a moment."),
+  // Retry-After for scripts and webhook senders that honour it: a restart takes seconds.
+  draining: withHeaders(
+    renderPage(503, "Relay restarting", "The relay is restarting. Try again in a moment."),
+    { "retry-after": "5" },
+  ),
   tunnelBusy: withHeaders(
     renderPage(
       503,

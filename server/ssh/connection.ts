@@ -393,6 +393,7 @@ export class RelayConnection implements TunnelOwner {
     // OpenSSH never tells the server where a remote forward connects to locally (that half of
     // -R stays in the client), so the line names the forward as the user typed it.
     this.print(messages.forwarding(tunnelUrl(config, claim.name), `your local port (-R ${what}:…)`));
+    this.print(messages.inspect(config, claim.name));
     if (claim.random) this.print(messages.randomNameKept(claim.name, config.BURROW_RANDOM_NAME_HOURS));
   }
 

@@ -7,7 +7,7 @@ import { setTimeout as sleep } from "node:timers/promises";
 import { sendRelayCommand } from "../../lib/relay-control.ts";
 import { deleteKey } from "../../lib/ssh-keys/service.ts";
 import { startBurrowConnect } from "../hardening/process.ts";
-import { type SshProcess, startTestRelay, type TestRelay } from "../testing/harness.ts";
+import { type SshProcess, startTestRelay, TEST_DASHBOARD_URL, type TestRelay } from "../testing/harness.ts";
 
 let t: TestRelay;
 before(async () => {
@@ -109,6 +109,8 @@ test("the session console prints the forward, each request, and closes on exit",
   const ssh = await t.startSsh({ user, forwards: [`${name}:80:127.0.0.1:${app.port}`], session: true });
   assert.equal(ssh.state, "live", ssh.stderr());
   await ssh.waitForStdout(new RegExp(`Forwarding http://${name}\\.localhost:${t.httpPort} -> `));
+  // Where its requests show, to click in the terminal.
+  await ssh.waitForStdout(new RegExp(`\nWatch its requests at ${TEST_DASHBOARD_URL}/tunnels/${name}\r?\n`));
   await ssh.waitForStdout(/Press Ctrl-C or type exit/);
 
   await t.fetchTunnel(name, "/term-check");

@@ -82,6 +82,10 @@ export const messages = {
 
   forwarding: (url: string, target: string) => `Forwarding ${url} -> ${target}`,
 
+  /** After "Forwarding …": where the tunnel's requests show as they arrive (its dashboard page). */
+  inspect: (config: Pick<Env, "BURROW_DASHBOARD_URL">, name: string) =>
+    `Watch its requests at ${dashboard(config)}/tunnels/${name}`,
+
   takenOver: (name: string) => `${name}: another connection of yours took over this name.`,
 
   adminDisconnect: (name: string, reason: string | undefined) =>

@@ -26,6 +26,12 @@ export function sshCommand(target: ConnectTarget, localPort: number): string {
   return `ssh -R ${forward}:localhost:${localPort}${port} ${target.sshHost}`;
 }
 
+/** One of the relay's own commands over ssh (`ssh -p 2222 relay.example.com reserve myapp`). */
+export function sshRelayCommand(target: Omit<ConnectTarget, "name">, command: string): string {
+  const port = target.sshPort === 22 ? "" : ` -p ${target.sshPort}`;
+  return `ssh${port} ${target.sshHost} ${command}`;
+}
+
 /**
  * The helper script's invocation (it reconnects and keeps the tunnel alive). The relay host and port
  * are passed unless they are the script's own defaults (localhost, 2222).

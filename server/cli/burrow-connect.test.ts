@@ -186,7 +186,10 @@ test("a refused forward stops at once with the reason", async () => {
 test("the relay's refusal in its console stops; one for its database being away is retried", async () => {
   const refusal = messages.refused(
     "-R web:80",
-    messages.notReserved({ BURROW_DASHBOARD_URL: "http://x" }, "web"),
+    messages.notReserved(
+      { BURROW_DASHBOARD_URL: "http://x", BURROW_SSH_HOST: "x", BURROW_SSH_PORT: 2222 },
+      "web",
+    ),
   );
   const box = sandbox([`1:0:out=${refusal}`]);
   const result = await run(["3000", "web"], box.env);

@@ -10,6 +10,7 @@ import type { TunnelRegistry } from "../registry.ts";
 import { errorText, type SessionRecorder } from "../sessions/session-recorder.ts";
 import { type AuthenticatedKey, createAuthHandler } from "./authenticate.ts";
 import { claimName } from "./claim-name.ts";
+import { runCommand } from "./commands.ts";
 import type { ConnectionLimits } from "./connection-limits.ts";
 import { connectionBudgets, guardAgainstFloods } from "./flood-guard.ts";
 import {
@@ -117,11 +118,18 @@ export class RelayConnection implements TunnelOwner {
         `Burrow relay: signed in as ${this.#key?.email ?? "?"} (key "${this.#key?.label || this.#key?.fingerprint}").`,
         messages.quitHint,
       ],
-      execHelp: () =>
-        "Burrow serves HTTP tunnels; it runs no commands.\n" +
-        `  ${example}\n` +
-        `makes ${tunnelUrl(deps.config, "myapp")} reach port ${appPort} on your machine. ` +
-        `Reserve names at ${deps.config.BURROW_DASHBOARD_URL}/names.`,
+      // ssh2 opens no session before authentication, so the key is set; checked all the same.
+      exec: (command) => {
+        const userId = this.#key?.userId;
+        if (!userId) return Promise.resolve({ text: "Burrow: sign in with your key first.", code: 1 });
+        return runCommand(command, {
+          db: deps.db,
+          config: deps.config,
+          userId,
+          appPort,
+          timeoutMs: CLAIM_TIMEOUT_MS,
+        });
+      },
       onConsoleOpen: () => {
         // A moment after the console opens still no -R means the user left it out: say what is
         // missing and close, rather than leave a console that can only say "signed in" (GitHub's

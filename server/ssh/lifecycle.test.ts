@@ -148,16 +148,80 @@ test("a refusal is printed in the console when the client keeps a session", asyn
   ssh.kill();
 });
 
-test("ssh with a command gets help text and exits 0", async () => {
-  const user = await t.createUserWithKey();
-  const ssh = await t.startSsh({ user, forwards: [], command: ["help"], waitForTunnels: false });
+/** Runs `ssh … <command>` as the user: its output and exit status. */
+async function relayCommand(user: Awaited<ReturnType<TestRelay["createUserWithKey"]>>, command: string[]) {
+  const ssh = await t.startSsh({ user, forwards: [], command, waitForTunnels: false });
   const { code } = await ssh.exited;
-  assert.equal(code, 0, ssh.stderr());
-  assert.match(ssh.stdout(), /Burrow serves HTTP tunnels; it runs no commands/);
+  return { code, stdout: ssh.stdout(), stderr: ssh.stderr() };
+}
+
+test("ssh with a command: help, names, and reserve a name from the terminal, then connect with it", async () => {
+  const user = await t.createUserWithKey();
+  const help = await relayCommand(user, ["help"]);
+  assert.equal(help.code, 0, help.stderr);
+  assert.match(help.stdout, /Burrow serves HTTP tunnels:/);
   // The test relay's SSH host is localhost and its dashboard's port 3000: the example uses 8000, as
   // the dashboard's Connect card does, not the port that would show visitors Burrow's own sign-in.
-  assert.match(ssh.stdout(), new RegExp(`ssh -R myapp:80:localhost:8000 -p ${t.sshPort}`));
-  assert.match(ssh.stdout(), new RegExp(`makes http://myapp\\.localhost:${t.httpPort} reach port 8000`));
+  assert.match(help.stdout, new RegExp(`ssh -R myapp:80:localhost:8000 -p ${t.sshPort}`));
+  assert.match(help.stdout, new RegExp(`makes http://myapp\\.localhost:${t.httpPort} reach port 8000`));
+  assert.match(help.stdout, new RegExp(`ssh -p ${t.sshPort} localhost reserve myapp +reserve a name`));
+
+  const none = await relayCommand(user, ["names"]);
+  assert.equal(none.code, 0, none.stderr);
+  assert.match(
+    none.stdout,
+    new RegExp(`You have no names yet: ssh -p ${t.sshPort} localhost reserve <name>`),
+  );
+
+  // A name refused for being unreserved says how to reserve it from here.
+  const name = `cli-${randomBytes(3).toString("hex")}`;
+  const refused = await t.startSsh({
+    user,
+    forwards: [`${name}:80:127.0.0.1:9`],
+    session: true,
+    extraArgs: ["-o", "ExitOnForwardFailure=no"],
+    waitForTunnels: false,
+  });
+  await refused.waitForStdout(
+    new RegExp(
+      `The name ${name} is not reserved\\. Reserve it with "ssh -p ${t.sshPort} localhost reserve ${name}"`,
+    ),
+  );
+  refused.kill();
+
+  const reserved = await relayCommand(user, ["reserve", name.toUpperCase()]);
+  assert.equal(reserved.code, 0, reserved.stderr);
+  assert.match(reserved.stdout, new RegExp(`Reserved ${name}: http://${name}\\.localhost:${t.httpPort}`));
+  assert.match(
+    reserved.stdout,
+    new RegExp(`Connect with:\r?\n {2}ssh -R ${name}:80:localhost:8000 -p ${t.sshPort} localhost`),
+  );
+  // Now it connects, and names shows it online.
+  const app = await t.startLocalApp();
+  const tunnel = await t.startSsh({ user, forwards: [`${name}:80:127.0.0.1:${app.port}`] });
+  assert.equal(tunnel.state, "live", tunnel.stderr());
+  const listed = await relayCommand(user, ["names"]);
+  assert.match(listed.stdout, new RegExp(`^${name} +online +http://${name}\\.localhost:${t.httpPort}`, "m"));
+  tunnel.kill();
+
+  // Refusals: the service's own words, exit 1; a wrong command or arguments, the help, exit 2.
+  const again = await relayCommand(user, ["reserve", name]);
+  assert.equal(again.code, 1);
+  assert.match(again.stdout, new RegExp(`${name} is already yours`));
+  const other = await t.createUserWithKey();
+  const taken = await relayCommand(other, ["reserve", name]);
+  assert.equal(taken.code, 1);
+  assert.match(taken.stdout, new RegExp(`${name} is already taken`));
+  const bad = await relayCommand(other, ["reserve", "no_underscores"]);
+  assert.equal(bad.code, 1);
+  assert.match(bad.stdout, /Use only letters/);
+  assert.equal(await t.db.reservation.count({ where: { userId: other.id } }), 0, "nothing reserved");
+  const unknown = await relayCommand(user, ["rm", "-rf", "/"]);
+  assert.equal(unknown.code, 2);
+  assert.match(unknown.stdout, /^Unknown command "rm"\.\r?\nBurrow serves HTTP tunnels:/);
+  const extra = await relayCommand(user, ["reserve", "a", "b"]);
+  assert.equal(extra.code, 2);
+  assert.match(extra.stdout, /"reserve" takes one name, e\.g\. reserve myapp/);
 });
 
 test("a console without any -R says what is missing and ends (exit 1); one with a tunnel stays", async () => {

@@ -1,4 +1,5 @@
 import type { Env } from "../../lib/env.ts";
+import { sshRelayCommand } from "../../lib/web/connect-command.ts";
 import type { HostCheck } from "../http/host-refusal.ts";
 
 /** Who a connection signed in as: the account's email and the key's label (or fingerprint). */
@@ -47,8 +48,13 @@ export const messages = {
   tooManyForwards: (max: number) =>
     `This connection already has ${max} tunnels (BURROW_MAX_FORWARDS_PER_CONNECTION): open another ssh connection.`,
 
-  notReserved: (config: Pick<Env, "BURROW_DASHBOARD_URL">, name: string) =>
-    `The name ${name} is not reserved. Reserve it at ${dashboard(config)}/names, then connect again.`,
+  notReserved: (
+    config: Pick<Env, "BURROW_DASHBOARD_URL" | "BURROW_SSH_HOST" | "BURROW_SSH_PORT">,
+    name: string,
+  ) =>
+    `The name ${name} is not reserved. Reserve it with ` +
+    `"${sshRelayCommand({ sshHost: config.BURROW_SSH_HOST, sshPort: config.BURROW_SSH_PORT }, `reserve ${name}`)}" ` +
+    `or at ${dashboard(config)}/names, then connect again.`,
 
   reservedByOther: (name: string, you: SignedIn) =>
     `The name ${name} is reserved by another account.${anotherKeyHint(you)}`,

@@ -35,7 +35,14 @@ function openShell(terminal: Terminal): FakeChannel {
 }
 
 function makeTerminal(onQuit: () => void = () => {}) {
-  return new Terminal({ greeting: () => ["hello"], execHelp: () => "help text", onQuit });
+  return new Terminal({
+    greeting: () => ["hello"],
+    exec: async (command) => ({
+      text: `ran ${command}\nsecond \u001b[2Jline`,
+      code: command === "ok" ? 0 : 2,
+    }),
+    onQuit,
+  });
 }
 
 test("lines printed before the shell opens are shown after the greeting, in order", async () => {
@@ -76,20 +83,26 @@ test("typed `exit`, Ctrl-C and Ctrl-D quit; other input is echoed and answered",
   assert.ok(channel.output.includes("lsx\b \b\r\nBurrow has no shell"), JSON.stringify(channel.output));
 });
 
-test("exec requests get the help text and exit 0", () => {
-  const terminal = makeTerminal();
-  const session = new EventEmitter();
-  terminal.attach(session as unknown as Session);
-  const channel = new FakeChannel();
-  session.emit(
-    "exec",
-    () => channel as unknown as ServerChannel,
-    () => {},
-    { command: "ls" },
-  );
-  assert.equal(channel.output, "help text\r\n");
-  assert.equal(channel.exitCode, 0);
-  assert.ok(channel.ended);
+test("exec requests run the command: its text, sanitised, and its exit status", async () => {
+  for (const [command, code] of [
+    ["ok", 0],
+    ["ls", 2],
+  ] as const) {
+    const terminal = makeTerminal();
+    const session = new EventEmitter();
+    terminal.attach(session as unknown as Session);
+    const channel = new FakeChannel();
+    session.emit(
+      "exec",
+      () => channel as unknown as ServerChannel,
+      () => {},
+      { command },
+    );
+    await new Promise((resolve) => setImmediate(resolve));
+    assert.equal(channel.output, `ran ${command}\r\nsecond ?[2Jline\r\n`);
+    assert.equal(channel.exitCode, code);
+    assert.ok(channel.ended);
+  }
 });
 
 test("close prints the last line and ends every console", () => {

@@ -11,8 +11,8 @@ const CTRL_H = 0x08;
 export interface TerminalOptions {
   /** Lines printed when a shell opens, before anything buffered. */
   greeting: () => string[];
-  /** Help text for `ssh … <command>` (an exec request). */
-  execHelp: () => string;
+  /** Runs `ssh … <command>` (an exec request): what to print and the exit status. */
+  exec: (command: string) => Promise<{ text: string; code: number }>;
   /** A shell opened: printed lines reach the user from now on. */
   onConsoleOpen?: () => void;
   /** The user pressed Ctrl-C / Ctrl-D or typed `exit`: close the whole connection. */
@@ -85,7 +85,7 @@ export class Terminal {
     for (const channel of this.#channels) writeLine(channel, clean);
   }
 
-  /** Wires a `session` channel request: pty/env/window-change accepted, shell = console, exec = help. */
+  /** Wires a `session` channel request: pty/env/window-change accepted, shell = console, exec = a command. */
   attach(session: Session): void {
     this.#sessionSeen = true;
     session.on("pty", (accept) => accept?.());
@@ -100,13 +100,16 @@ export class Terminal {
       const channel = accept();
       if (channel) this.#openConsole(channel);
     });
-    session.on("exec", (accept) => {
+    session.on("exec", (accept, _reject, info) => {
       const channel = accept();
       if (!channel) return;
       channel.on("error", () => {});
-      channel.write(toCrlf(this.#options.execHelp()));
-      channel.exit(0);
-      channel.end();
+      void this.#options.exec(info.command).then(({ text, code }) => {
+        // The command's text may echo what was typed: sanitised like every other line.
+        channel.write(toCrlf(text.split("\n").map(sanitize).join("\n")));
+        channel.exit(code);
+        channel.end();
+      });
     });
   }
 

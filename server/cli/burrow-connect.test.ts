@@ -216,7 +216,12 @@ test("without a name, reconnects ask for the random name the relay gave; a new o
     `1:0:out=${messages.refused(
       "-R k3j5h2g7f8d9s1:80",
       messages.randomNameExpired(
-        { BURROW_DASHBOARD_URL: "http://x", BURROW_RANDOM_NAME_HOURS: 24 },
+        {
+          BURROW_DASHBOARD_URL: "http://x",
+          BURROW_SSH_HOST: "x",
+          BURROW_SSH_PORT: 2222,
+          BURROW_RANDOM_NAME_HOURS: 24,
+        },
         "k3j5h2g7f8d9s1",
       ),
     )}`,

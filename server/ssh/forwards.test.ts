@@ -179,7 +179,12 @@ test("a random name comes back to its user with -R <name>:80:…, and never goes
   const late = await t.startSsh({ user, forwards: [`${name}:80:127.0.0.1:9`] });
   assert.equal(late.state, "exited");
   assert.match(late.stderr(), new RegExp(`The random name ${name} is no longer kept for you`));
-  assert.match(late.stderr(), new RegExp(`Reserve it at ${TEST_DASHBOARD_URL}/names`));
+  assert.match(
+    late.stderr(),
+    new RegExp(
+      `Reserve it with "ssh -p ${t.sshPort} localhost reserve ${name}" or at ${TEST_DASHBOARD_URL}/names`,
+    ),
+  );
 });
 
 test("a random name its user reserves while it is up gets its last-seen time when the tunnel closes", async () => {

@@ -48,13 +48,8 @@ export const messages = {
   tooManyForwards: (max: number) =>
     `This connection already has ${max} tunnels (BURROW_MAX_FORWARDS_PER_CONNECTION): open another ssh connection.`,
 
-  notReserved: (
-    config: Pick<Env, "BURROW_DASHBOARD_URL" | "BURROW_SSH_HOST" | "BURROW_SSH_PORT">,
-    name: string,
-  ) =>
-    `The name ${name} is not reserved. Reserve it with ` +
-    `"${sshRelayCommand({ sshHost: config.BURROW_SSH_HOST, sshPort: config.BURROW_SSH_PORT }, `reserve ${name}`)}" ` +
-    `or at ${dashboard(config)}/names, then connect again.`,
+  notReserved: (config: ReserveConfig, name: string) =>
+    `The name ${name} is not reserved. Reserve it ${whereToReserve(config, name)}, then connect again.`,
 
   reservedByOther: (name: string, you: SignedIn) =>
     `The name ${name} is reserved by another account.${anotherKeyHint(you)}`,
@@ -65,9 +60,9 @@ export const messages = {
     "This connection already has a tunnel with a random name on that address: " +
     "give the second one a name, e.g. -R myname:80:localhost:<port>.",
 
-  randomNamesDisabled: (config: Pick<Env, "BURROW_DASHBOARD_URL">) =>
-    `This relay does not hand out random names: reserve a name at ${dashboard(config)}/names and use ` +
-    "-R <name>:80:localhost:<port>.",
+  randomNamesDisabled: (config: ReserveConfig) =>
+    `This relay does not hand out random names: reserve a name ${whereToReserve(config, "<name>")} ` +
+    "and use -R <name>:80:localhost:<port>.",
 
   randomNameExhausted: "Could not pick a free random name, try again.",
 
@@ -76,10 +71,10 @@ export const messages = {
     `This random name stays yours for ${hours} h after you disconnect: reconnect with ` +
     `-R ${name}:80:localhost:<port> to keep the address (burrow-connect does).`,
 
-  randomNameExpired: (config: Pick<Env, "BURROW_DASHBOARD_URL" | "BURROW_RANDOM_NAME_HOURS">, name: string) =>
+  randomNameExpired: (config: ReserveConfig & Pick<Env, "BURROW_RANDOM_NAME_HOURS">, name: string) =>
     `The random name ${name} is no longer kept for you (random names are kept ` +
-    `${config.BURROW_RANDOM_NAME_HOURS} h after their tunnel closes). Reserve it at ` +
-    `${dashboard(config)}/names to keep it, or use -R 80:… for a new random name.`,
+    `${config.BURROW_RANDOM_NAME_HOURS} h after their tunnel closes). Reserve it ` +
+    `${whereToReserve(config, name)} to keep it, or use -R 80:… for a new random name.`,
 
   randomNameOfOther: (name: string, you: SignedIn) =>
     `The name ${name} belongs to another account.${anotherKeyHint(you)}`,
@@ -163,6 +158,17 @@ export const messages = {
   /** A console with nothing to show: the user left out -R. Followed by an example command. */
   noForwards: "This connection forwards nothing: add -R to share a local app, for example",
 } as const;
+
+type ReserveConfig = Pick<Env, "BURROW_DASHBOARD_URL" | "BURROW_SSH_HOST" | "BURROW_SSH_PORT">;
+
+/** The two ways to reserve a name: the relay's own command (server/ssh/commands.ts), or the dashboard. */
+function whereToReserve(config: ReserveConfig, name: string): string {
+  const command = sshRelayCommand(
+    { sshHost: config.BURROW_SSH_HOST, sshPort: config.BURROW_SSH_PORT },
+    `reserve ${name}`,
+  );
+  return `with "${command}" or at ${dashboard(config)}/names`;
+}
 
 function dashboard(config: Pick<Env, "BURROW_DASHBOARD_URL">): string {
   return config.BURROW_DASHBOARD_URL.replace(/\/+$/, "");

@@ -46,6 +46,12 @@ test("a new user signs up, adds a key, reserves a name, connects with ssh and wa
     const name = unique();
     await reserveName(page, name);
     await expect(page.getByTestId(`status-${name}`)).toHaveText("Offline");
+    // The same from a terminal, with the key just added (server/ssh/commands.ts).
+    await expect(
+      page.getByText(
+        `Or from a terminal, with your SSH key: ssh -p ${burrow.sshPort} 127.0.0.1 reserve <name>`,
+      ),
+    ).toBeVisible();
 
     // Tunnel page before connecting: the command to run and an empty log that says how.
     await page.getByRole("link", { name, exact: true }).click();

@@ -4,6 +4,7 @@ import { ReserveNameForm } from "@/components/names/reserve-name-form";
 import { Card, CardBody, CardHeader } from "@/components/ui/card";
 import { PageHeader } from "@/components/ui/page-header";
 import { tunnelUrl } from "@/lib/env";
+import { sshRelayCommand } from "@/lib/web/connect-command";
 import { getDb } from "@/lib/web/db";
 import { getEnv } from "@/lib/web/env";
 import { loadNamesSnapshot } from "@/lib/web/names-snapshot";
@@ -26,7 +27,13 @@ export default async function NamesPage() {
       />
       <div className="space-y-6">
         <Card>
-          <CardHeader title="Reserve a name" />
+          <CardHeader
+            title="Reserve a name"
+            description={`Or from a terminal, with your SSH key: ${sshRelayCommand(
+              { sshHost: env.BURROW_SSH_HOST, sshPort: env.BURROW_SSH_PORT },
+              "reserve <name>",
+            )}`}
+          />
           <CardBody>
             <ReserveNameForm action={reserveNameAction} domainSuffix={suffix} atLimit={atLimit} />
             {atLimit && (

@@ -104,12 +104,16 @@ export class Terminal {
       const channel = accept();
       if (!channel) return;
       channel.on("error", () => {});
-      void this.#options.exec(info.command).then(({ text, code }) => {
-        // The command's text may echo what was typed: sanitised like every other line.
-        channel.write(toCrlf(text.split("\n").map(sanitize).join("\n")));
-        channel.exit(code);
-        channel.end();
-      });
+      void this.#options
+        .exec(info.command)
+        .then(({ text, code }) => {
+          // The command's text may echo what was typed: sanitised like every other line.
+          channel.write(toCrlf(text.split("\n").map(sanitize).join("\n")));
+          channel.exit(code);
+          channel.end();
+        })
+        // The client went away while the command ran: nothing left to tell it.
+        .catch(() => channel.close());
     });
   }
 

@@ -22,14 +22,16 @@ class FakeChannel extends EventEmitter {
   }
 }
 
-function openShell(terminal: Terminal): FakeChannel {
+/** A session on the terminal, and its shell (or, with `command`, its exec request). */
+function openShell(terminal: Terminal, command?: string): FakeChannel {
   const session = new EventEmitter();
   terminal.attach(session as unknown as Session);
   const channel = new FakeChannel();
   session.emit(
-    "shell",
+    command === undefined ? "shell" : "exec",
     () => channel as unknown as ServerChannel,
     () => {},
+    { command },
   );
   return channel;
 }
@@ -88,16 +90,7 @@ test("exec requests run the command: its text, sanitised, and its exit status", 
     ["ok", 0],
     ["ls", 2],
   ] as const) {
-    const terminal = makeTerminal();
-    const session = new EventEmitter();
-    terminal.attach(session as unknown as Session);
-    const channel = new FakeChannel();
-    session.emit(
-      "exec",
-      () => channel as unknown as ServerChannel,
-      () => {},
-      { command },
-    );
+    const channel = openShell(makeTerminal(), command);
     await new Promise((resolve) => setImmediate(resolve));
     assert.equal(channel.output, `ran ${command}\r\nsecond ?[2Jline\r\n`);
     assert.equal(channel.exitCode, code);

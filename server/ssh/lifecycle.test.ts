@@ -194,7 +194,37 @@ test("ssh with a command: help, names, and reserve a name from the terminal, the
   assert.equal(tunnel.state, "live", tunnel.stderr());
   const listed = await relayCommand(user, ["names"]);
   assert.match(listed.stdout, new RegExp(`^${name} +online +http://${name}\\.localhost:${t.httpPort}`, "m"));
+  // Its log from the terminal: oldest first, times in UTC, the dashboard's filters.
+  assert.equal((await t.fetchTunnel(name, "/first")).status, 200);
+  assert.equal((await t.fetchTunnel(name, "/second?x=1")).status, 200);
   tunnel.kill();
+  await t.waitFor(
+    async () => (await t.db.requestLog.count({ where: { name } })) === 2 || undefined,
+    "the log",
+  );
+  await t.db.requestLog.create({
+    data: { name, method: "POST", path: "/missing", status: 404, durationMs: 1, clientIp: "203.0.113.9" },
+  });
+  const log = await relayCommand(user, ["logs", name.toUpperCase()]);
+  assert.equal(log.code, 0, log.stderr);
+  assert.match(
+    log.stdout,
+    /^TIME \(UTC\)\s+METHOD\s+PATH\s+STATUS[^\n]*\r?\n\d{4}-\d\d-\d\d \d\d:\d\d:\d\dZ\s+GET\s+\/first\s+200\s/,
+  );
+  assert.ok(log.stdout.indexOf("/first") < log.stdout.indexOf("/second?x=1"), "oldest first");
+  const missing = await relayCommand(user, ["logs", name, "--status", "404"]);
+  assert.match(missing.stdout, /POST\s+\/missing\s+404/);
+  assert.doesNotMatch(missing.stdout, /\/first|\/second/);
+  const newest = await relayCommand(user, ["logs", name, "-n", "1"]);
+  assert.match(newest.stdout, /\/missing/);
+  assert.doesNotMatch(newest.stdout, /\/first/);
+  assert.match(
+    (await relayCommand(user, ["logs", name, "--path", "nowhere"])).stdout,
+    new RegExp(`No requests to ${name} match these filters`),
+  );
+  const badFilter = await relayCommand(user, ["logs", name, "--status", "6xx"]);
+  assert.equal(badFilter.code, 2);
+  assert.match(badFilter.stdout, /^logs: --status: Use 2xx, 3xx, 4xx or 5xx/);
 
   // Refusals: the service's own words, exit 1; a wrong command or arguments, the help, exit 2.
   const again = await relayCommand(user, ["reserve", name]);
@@ -208,6 +238,11 @@ test("ssh with a command: help, names, and reserve a name from the terminal, the
   assert.equal(bad.code, 1);
   assert.match(bad.stdout, /Use only letters/);
   assert.equal(await t.db.reservation.count({ where: { userId: other.id } }), 0, "nothing reserved");
+  // Another user's log reads as no name at all.
+  const notTheirs = await relayCommand(other, ["logs", name]);
+  assert.equal(notTheirs.code, 1);
+  assert.match(notTheirs.stdout, new RegExp(`You have no name called ${name}`));
+  assert.doesNotMatch(notTheirs.stdout, /\/first/);
   const unknown = await relayCommand(user, ["rm", "-rf", "/"]);
   assert.equal(unknown.code, 2);
   assert.match(unknown.stdout, /^Unknown command "rm"\.\r?\nBurrow serves HTTP tunnels:/);

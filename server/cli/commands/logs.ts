@@ -15,7 +15,6 @@ import {
   type RequestLogRow,
   readRequestBodies,
   refreshRequestLogs,
-  requestLogFilterSchema,
 } from "../../../lib/request-logs/query.ts";
 import { laterRequestId, MAX_REFRESHED } from "../../../lib/request-logs/request-id.ts";
 import type { WebSocketSide } from "../../../lib/request-logs/websocket-view.ts";
@@ -23,34 +22,13 @@ import { sanitize } from "../../ssh/terminal.ts";
 import type { Command, CommandContext } from "../command.ts";
 import { parseCommandArgs, UsageError } from "../command.ts";
 import { explainConnectionError, resolveDatabase, withDatabase } from "../database.ts";
-import { formatBytes, formatDuration, formatTime, truncate } from "../format.ts";
-import { logWindow } from "../log-window.ts";
+import { formatBytes, truncate } from "../format.ts";
+import { formatLine, LOG_HEADERS, toCells } from "../log-lines.ts";
+import { checkFilters, logWindow } from "../log-options.ts";
 import { deleteLog } from "./logs-delete.ts";
 
 /** The options that narrow the log (the dashboard's filters). */
 const FILTER_FLAGS = ["status", "method", "path", "header", "body", "ip", "since", "from", "to"] as const;
-
-/** The option each filter comes from, to name it when its value is refused. */
-const FILTER_OPTIONS: Partial<Record<keyof RequestLogFilter, string>> = {
-  status: "--status",
-  method: "--method",
-  pathContains: "--path",
-  headersContain: "--header",
-  bodiesContain: "--body",
-  clientIp: "--ip",
-};
-
-/**
- * Checks the filters before touching the database, naming the option a message is about: the
- * query layer's messages are written for the dashboard's form fields ("Use 2xx, …").
- */
-function checkFilters(filters: RequestLogFilter): void {
-  const parsed = requestLogFilterSchema.safeParse(filters);
-  if (parsed.success) return;
-  const issue = parsed.error.issues[0];
-  const option = FILTER_OPTIONS[issue?.path[0] as keyof RequestLogFilter];
-  throw new UsageError(`${option ? `${option}: ` : ""}${issue?.message ?? "invalid filter"}`);
-}
 
 /** Polling while the database's announcements cannot be heard. */
 const POLL_MS = 1_000;
@@ -181,7 +159,7 @@ Deleting (as the dashboard's buttons under the log, for any name):
               : `No requests logged for ${name}, and nobody has reserved it (name list shows the names)`,
         );
       } else {
-        if (!values.json) context.out(formatLine(HEADERS));
+        if (!values.json) context.out(formatLine(LOG_HEADERS));
         for (const row of oldestFirst) await print(row);
       }
       if (values.follow) await follow(context, db, database.url, filters, oldestFirst, tailFrom, print);
@@ -194,36 +172,6 @@ Deleting (as the dashboard's buttons under the log, for any name):
     return 0;
   },
 };
-
-const HEADERS = ["TIME", "METHOD", "PATH", "STATUS", "DURATION", "SIZE", "CLIENT IP", "ANSWERED BY RELAY"];
-/** Fixed widths rather than a fitted table, so lines printed later by --follow line up. */
-const WIDTHS = [19, 7, 40, 6, 8, 8, 15];
-
-function formatLine(cells: string[]): string {
-  return cells
-    .map((cell, i) => cell.padEnd(WIDTHS[i] ?? 0))
-    .join("  ")
-    .trimEnd();
-}
-
-function toCells(row: RequestLogRow): string[] {
-  return [
-    formatTime(row.at),
-    row.upgrade ? `${row.method} (ws)` : row.method,
-    truncate(sanitize(row.path), 60),
-    String(row.status),
-    row.openState === "open"
-      ? "open"
-      : row.openState === "unrecorded"
-        ? "unknown"
-        : formatDuration(row.durationMs),
-    row.openState === "open" ? "-" : formatBytes(row.bytesOut),
-    row.clientIp,
-    // Why the relay answered instead of the app: its error, or its access page (e.g.
-    // password_wrong). Last, so it does not push the other columns out of line.
-    row.error ?? row.accessPage ?? "",
-  ];
-}
 
 /** A row's headers as curl -v shows them: "> " sent by the visitor, "< " answered by the app. */
 function headerLines(row: RequestLogRow): string[] {

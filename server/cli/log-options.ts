@@ -1,3 +1,5 @@
+// The log options of `burrow logs` and the relay's `ssh … logs`, checked before the database is asked.
+import { type RequestLogFilter, requestLogFilterSchema } from "../../lib/request-logs/query.ts";
 import { UsageError } from "./command.ts";
 
 const UNIT_MS = { s: 1_000, m: 60_000, h: 3_600_000, d: 86_400_000 } as const;
@@ -47,4 +49,26 @@ export function logWindow(
   const end = to === undefined ? undefined : instant("--to", to);
   if (start && end && start >= end) throw new UsageError("The window must start before it ends (--to)");
   return { ...(start && { from: start }), ...(end && { to: end }) };
+}
+
+/** The option each filter comes from, to name it when its value is refused. */
+const FILTER_OPTIONS: Partial<Record<keyof RequestLogFilter, string>> = {
+  status: "--status",
+  method: "--method",
+  pathContains: "--path",
+  headersContain: "--header",
+  bodiesContain: "--body",
+  clientIp: "--ip",
+};
+
+/**
+ * Checks the filters before touching the database, naming the option a message is about: the
+ * query layer's messages are written for the dashboard's form fields ("Use 2xx, …").
+ */
+export function checkFilters(filters: RequestLogFilter): void {
+  const parsed = requestLogFilterSchema.safeParse(filters);
+  if (parsed.success) return;
+  const issue = parsed.error.issues[0];
+  const option = FILTER_OPTIONS[issue?.path[0] as keyof RequestLogFilter];
+  throw new UsageError(`${option ? `${option}: ` : ""}${issue?.message ?? "invalid filter"}`);
 }

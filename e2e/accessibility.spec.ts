@@ -2,6 +2,9 @@ import type { Locator, Page } from "@playwright/test";
 import { expectAccessible } from "./support/axe.ts";
 import { expect, reserveName, signIn, signUp, test, unique } from "./support/fixtures.ts";
 
+// The tests here are independent (each its own account) and long: two workers take them side by side.
+test.describe.configure({ mode: "parallel" });
+
 /** The page's background as the browser paints it in each colour scheme. */
 async function backgrounds(page: Page): Promise<Record<"light" | "dark", string>> {
   const read = async (colorScheme: "light" | "dark") => {
@@ -59,21 +62,30 @@ async function contrastOf(locator: Locator): Promise<number> {
   });
 }
 
-// Each check runs in both colour schemes (expectAccessible). The relay's password and share-link
-// pages are checked where sharing.spec.ts shows them.
-test("every dashboard page, and the relay's offline and 404 pages, pass axe's WCAG 2.1 AA checks", async ({
-  browser,
-  page,
-  burrow,
-}) => {
-  // A long walk, each page checked light and dark (1.3-1.6 min when only light was checked, on a
-  // 2-core machine running two workers; more when it is busy).
-  test.setTimeout(180_000);
+// Each check runs in both colour schemes (expectAccessible), so the pages are split over two tests
+// that run side by side. The relay's password and share-link pages are checked where
+// sharing.spec.ts shows them.
+test("the sign-in, sign-up and admin pages pass axe's WCAG 2.1 AA checks", async ({ page, burrow }) => {
+  test.setTimeout(120_000);
   await page.goto("/login");
   await expectAccessible(page, "/login");
   await page.goto("/signup");
   await expectAccessible(page, "/signup");
+  await signIn(page, burrow.adminEmail, burrow.adminPassword);
+  for (const path of ["/admin", "/admin/names", "/admin/users"]) {
+    await page.goto(path);
+    await page.waitForLoadState("networkidle");
+    await expectAccessible(page, path);
+  }
+});
 
+test("every page of a user's dashboard, and the relay's offline and 404 pages, pass axe's WCAG 2.1 AA checks", async ({
+  page,
+  burrow,
+}) => {
+  // A long walk, each page checked light and dark (up to 3 min on a slow 2-core machine running two
+  // workers).
+  test.setTimeout(240_000);
   await signUp(page);
   const name = unique("a11y");
   await reserveName(page, name);
@@ -113,12 +125,4 @@ test("every dashboard page, and the relay's offline and 404 pages, pass axe's WC
   await expect(page.getByRole("dialog", { name: `Release ${name}?` })).toBeVisible();
   await expectAccessible(page, "the release dialog");
   await page.getByRole("button", { name: "Cancel" }).click();
-
-  const admin = await (await browser.newContext()).newPage();
-  await signIn(admin, burrow.adminEmail, burrow.adminPassword);
-  for (const path of ["/admin", "/admin/names", "/admin/users"]) {
-    await admin.goto(path);
-    await admin.waitForLoadState("networkidle");
-    await expectAccessible(admin, path);
-  }
 });

@@ -150,7 +150,8 @@ async function logs(context: CommandContext, args: string[]): Promise<string> {
     const filtered = [values.status, values.method, values.path, values.since].some((v) => v !== undefined);
     return filtered ? `No requests to ${own.name} match these filters` : `No requests to ${own.name} yet`;
   }
-  const utc = (at: Date) => `${at.toISOString().slice(0, 19).replace("T", " ")}Z`;
+  // The column is 19 wide; "(UTC)" in its header says the zone.
+  const utc = (at: Date) => at.toISOString().slice(0, 19).replace("T", " ");
   return [
     formatLine(["TIME (UTC)", ...LOG_HEADERS.slice(1)]),
     ...rows.reverse().map((row) => formatLine(toCells(row, utc))),

@@ -209,8 +209,10 @@ test("ssh with a command: help, names, and reserve a name from the terminal, the
   assert.equal(log.code, 0, log.stderr);
   assert.match(
     log.stdout,
-    /^TIME \(UTC\)\s+METHOD\s+PATH\s+STATUS[^\n]*\r?\n\d{4}-\d\d-\d\d \d\d:\d\d:\d\dZ\s+GET\s+\/first\s+200\s/,
+    /^TIME \(UTC\)\s+METHOD\s+PATH\s+STATUS[^\n]*\r?\n\d{4}-\d\d-\d\d \d\d:\d\d:\d\d {2}GET\s+\/first\s+200\s/,
   );
+  const [header = "", first = ""] = log.stdout.split(/\r?\n/);
+  assert.equal(first.indexOf("GET"), header.indexOf("METHOD"), "columns line up under their headers");
   assert.ok(log.stdout.indexOf("/first") < log.stdout.indexOf("/second?x=1"), "oldest first");
   const missing = await relayCommand(user, ["logs", name, "--status", "404"]);
   assert.match(missing.stdout, /POST\s+\/missing\s+404/);

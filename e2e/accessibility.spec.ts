@@ -2,7 +2,8 @@ import type { Locator, Page } from "@playwright/test";
 import { expectAccessible } from "./support/axe.ts";
 import { expect, reserveName, signIn, signUp, test, unique } from "./support/fixtures.ts";
 
-// The tests here are independent (each its own account) and long: two workers take them side by side.
+// The tests here are independent (each signs in as its own account, or the admin to read) and long:
+// two workers take them side by side.
 test.describe.configure({ mode: "parallel" });
 
 /** The page's background as the browser paints it in each colour scheme. */

@@ -1,12 +1,14 @@
 import type { Db } from "../../lib/db.ts";
 import { type Env, tunnelUrl } from "../../lib/env.ts";
 import { isAppError } from "../../lib/errors.ts";
+import type { Logger } from "../../lib/logger.ts";
 import { getNameForUser, listNames, reserveName } from "../../lib/names/service.ts";
 import { listRequestLogs } from "../../lib/request-logs/query.ts";
 import { sshCommand, sshRelayCommand } from "../../lib/web/connect-command.ts";
 import { parseCommandArgs, UsageError } from "../cli/command.ts";
 import { formatLine, LOG_HEADERS, toCells } from "../cli/log-lines.ts";
 import { checkFilters, logWindow } from "../cli/log-options.ts";
+import { errorText } from "../sessions/session-recorder.ts";
 import { messages } from "./messages.ts";
 import { withTimeout } from "./with-timeout.ts";
 
@@ -25,13 +27,16 @@ export interface CommandContext {
   appPort: number;
   /** Bounds each database call, so a hung database answers "try again" rather than hanging ssh. */
   timeoutMs: number;
+  /** Where a failure that is not the user's (database down, or a bug) is recorded. */
+  logger: Logger;
 }
 
 const USAGE = 2;
 
 /**
  * The relay's few commands, run as `ssh -p 2222 relay.example.com <command>`: the same key that
- * opens tunnels lists and reserves names, so a terminal user never needs the dashboard to start.
+ * opens tunnels lists and reserves names and reads their logs, so a terminal user never needs the
+ * dashboard to start.
  * Releasing is left to the dashboard, where deleting a name's request log is asked about first.
  */
 export async function runCommand(commandLine: string, context: CommandContext): Promise<CommandResult> {
@@ -56,7 +61,9 @@ export async function runCommand(commandLine: string, context: CommandContext): 
   } catch (error) {
     if (error instanceof UsageError) return usage(context, `${command}: ${error.message}`);
     if (isAppError(error)) return { text: error.message, code: 1 };
-    // A database that is down or hung: the same words as a refused -R in that case.
+    // A database that is down or hung: the same words as a refused -R in that case; the log says
+    // what it was, in case it was something else.
+    context.logger.error("ssh command failed", { command, error: errorText(error) });
     return { text: messages.databaseDown, code: 1 };
   }
 }

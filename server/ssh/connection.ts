@@ -128,6 +128,7 @@ export class RelayConnection implements TunnelOwner {
           userId,
           appPort,
           timeoutMs: CLAIM_TIMEOUT_MS,
+          logger: this.#log,
         });
       },
       onConsoleOpen: () => {

@@ -6,6 +6,7 @@ import type { Env } from "../lib/env.ts";
 import type { Logger } from "../lib/logger.ts";
 import type { RelayCommand } from "../lib/relay-control.ts";
 import { HEARTBEAT_STALE_MS } from "../lib/relay-heartbeat.ts";
+import { createLogAnnouncements } from "../lib/request-logs/announcements.ts";
 import { dropStalePendingReplays, loadReplay, takePendingReplay } from "../lib/request-logs/replay.ts";
 import { ControlListener } from "./control/control-listener.ts";
 import { Heartbeat } from "./heartbeat.ts";
@@ -93,6 +94,9 @@ export function createRelay(deps: RelayDeps): Relay {
   const events = new EventEmitter<RelayEventMap>();
   const stats: RelayStats = { requests: 0 };
   const sessions = new SessionRecorder({ db, logger: logger.child({ part: "sessions" }), relayId });
+  const databaseUrl = deps.databaseUrl ?? config.DATABASE_URL;
+  // Connects on the first `ssh … logs <name> --follow`: one LISTEN connection for all of them.
+  const logFeed = databaseUrl ? createLogAnnouncements(databaseUrl, "burrow-relay-follow") : undefined;
   const ssh = new SshServer({
     db,
     config,
@@ -104,8 +108,8 @@ export function createRelay(deps: RelayDeps): Relay {
     keepalive: deps.keepalive,
     openStreamTimeoutMs: deps.openStreamTimeoutMs,
     limits: new ConnectionLimits(config.BURROW_MAX_CONNECTIONS_PER_KEY),
+    logFeed,
   });
-  const databaseUrl = deps.databaseUrl ?? config.DATABASE_URL;
   const edge = createHttpEdge({
     registry,
     db,
@@ -259,6 +263,7 @@ export function createRelay(deps: RelayDeps): Relay {
         // Tunnels stay up while the edge drains, so requests in flight can finish.
         await edge.close();
         ssh.closeConnections("relay_shutdown", messages.relayShutdown);
+        await logFeed?.close();
         await sessions.flush();
         if (sessions.pendingCount > 0) {
           logger.warn("tunnel sessions not saved at shutdown; the next start closes them", {

@@ -39,7 +39,11 @@ export interface LogAnnouncements {
  * dashboard process); if it drops, every subscriber is told `lost` (browsers fall back to polling
  * and reconnect) and the next subscribe connects again.
  */
-export function createLogAnnouncements(databaseUrl: string): LogAnnouncements {
+export function createLogAnnouncements(
+  databaseUrl: string,
+  /** How the connection shows in pg_stat_activity. */
+  applicationName = "burrow-dashboard-live",
+): LogAnnouncements {
   const listeners = new Map<string, Set<LogRowsListener>>();
   let connection: Promise<pg.Client> | undefined;
   /** The connected client; a late event from an earlier one must not drop it. */
@@ -62,7 +66,7 @@ export function createLogAnnouncements(databaseUrl: string): LogAnnouncements {
     connection ??= (async () => {
       const client = new pg.Client({
         connectionString: databaseUrl,
-        application_name: "burrow-dashboard-live",
+        application_name: applicationName,
         connectionTimeoutMillis: 5_000,
         // Notice a dead server connection even when nothing is announced (as the relay's listener).
         keepAlive: true,

@@ -40,3 +40,32 @@ test("a window that cannot be read or cannot match is refused, naming the option
     );
   }
 });
+
+test("for the relay's commands a time without a zone is UTC, whatever the relay machine's zone", () => {
+  const zone = process.env.TZ;
+  // A machine east of UTC: read in its own time, 14:00 would be 13:00 UTC.
+  process.env.TZ = "Europe/Paris";
+  try {
+    const now = Date.parse("2026-12-05T15:00:00Z");
+    assert.deepEqual(logWindow({ from: "2026-12-05 14:00" }, now), {
+      from: new Date("2026-12-05T13:00:00Z"),
+    });
+    assert.deepEqual(logWindow({ from: "2026-12-05 14:00", to: "2026-12-05T14:30:15" }, now, { utc: true }), {
+      from: new Date("2026-12-05T14:00:00Z"),
+      to: new Date("2026-12-05T14:30:15Z"),
+    });
+    // A zone of its own is kept.
+    assert.deepEqual(logWindow({ from: "2026-12-05T14:00+01:00" }, now, { utc: true }), {
+      from: new Date("2026-12-05T13:00:00Z"),
+    });
+    assert.throws(
+      () => logWindow({ from: "tomorrow" }, now, { utc: true }),
+      (e) =>
+        e instanceof UsageError &&
+        /^--from takes a date and time in UTC such as 2026-12-05 14:00/.test(e.message),
+    );
+  } finally {
+    if (zone === undefined) delete process.env.TZ;
+    else process.env.TZ = zone;
+  }
+});

@@ -12,12 +12,22 @@ export function parseDuration(text: string): number | null {
   return ms > 0 ? ms : null;
 }
 
-function instant(option: string, text: string): Date {
-  // Date.parse reads "2026-12-05 14:00" in the machine's own time zone and "…Z" as UTC.
-  const time = text.length <= 40 ? Date.parse(text) : Number.NaN;
+/** A date and time with no zone of its own ("2026-12-05 14:00", "2026-12-05T14:00:30"). */
+const ZONELESS = /^\d{4}-\d{2}-\d{2}[ T]\d{1,2}:\d{2}(:\d{2}(\.\d{1,3})?)?$/;
+
+/**
+ * Reads a --from/--to time. Date.parse reads "2026-12-05 14:00" in the machine's own time zone and
+ * "…Z" as UTC; in `utc` mode (the relay's commands, whose machine's zone is not the user's) a time
+ * without a zone is UTC.
+ */
+function instant(option: string, text: string, utc: boolean): Date {
+  const zoned = utc && ZONELESS.test(text.trim()) ? `${text.trim()}Z` : text;
+  const time = text.length <= 40 ? Date.parse(zoned) : Number.NaN;
   if (!Number.isFinite(time)) {
     throw new UsageError(
-      `${option} takes a date and time such as 2026-12-05T14:00Z, or 2026-12-05 14:00 in this machine's time`,
+      utc
+        ? `${option} takes a date and time in UTC such as 2026-12-05 14:00, or with its zone: 2026-12-05T14:00+01:00`
+        : `${option} takes a date and time such as 2026-12-05T14:00Z, or 2026-12-05 14:00 in this machine's time`,
     );
   }
   return new Date(time);
@@ -25,11 +35,12 @@ function instant(option: string, text: string): Date {
 
 /**
  * `burrow logs`' time window: --since (the last 15m, 2h, 7d…) or --from, and --to. Checked before
- * the database is asked, each problem named by its option.
+ * the database is asked, each problem named by its option. `utc`: times without a zone are UTC.
  */
 export function logWindow(
   options: { since?: string; from?: string; to?: string; follow?: boolean },
   now: number,
+  { utc = false }: { utc?: boolean } = {},
 ): { from?: Date; to?: Date } {
   const { since, from, to, follow } = options;
   if (since !== undefined && from !== undefined) {
@@ -44,9 +55,9 @@ export function logWindow(
     if (ms === null) throw new UsageError("--since takes a duration such as 30m, 2h or 7d");
     start = new Date(now - ms);
   } else if (from !== undefined) {
-    start = instant("--from", from);
+    start = instant("--from", from, utc);
   }
-  const end = to === undefined ? undefined : instant("--to", to);
+  const end = to === undefined ? undefined : instant("--to", to, utc);
   if (start && end && start >= end) throw new UsageError("The window must start before it ends (--to)");
   return { ...(start && { from: start }), ...(end && { to: end }) };
 }

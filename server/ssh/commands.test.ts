@@ -24,6 +24,8 @@ test("with the database out of reach a command says try again (exit 1), and the 
     appPort: 3000,
     timeoutMs: 5_000,
     logger: recordingLogger(logged),
+    // Nothing here goes on printing: every command ends with its text.
+    output: { print: () => {}, note: () => {}, closed: new Promise<void>(() => {}), isClosed: false },
   };
   try {
     for (const command of ["names", "reserve myapp", "logs myapp"]) {

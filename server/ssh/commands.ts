@@ -1,15 +1,19 @@
+import { parse as parseShellWords } from "shell-quote";
 import type { Db } from "../../lib/db.ts";
 import { type Env, tunnelUrl } from "../../lib/env.ts";
 import { isAppError } from "../../lib/errors.ts";
 import type { Logger } from "../../lib/logger.ts";
 import { getNameForUser, listNames, reserveName } from "../../lib/names/service.ts";
-import { listRequestLogs } from "../../lib/request-logs/query.ts";
+import type { LogAnnouncements } from "../../lib/request-logs/announcements.ts";
+import { followRequestLogs } from "../../lib/request-logs/follow.ts";
+import { listRequestLogs, type RequestLogRow } from "../../lib/request-logs/query.ts";
 import { sshCommand, sshRelayCommand } from "../../lib/web/connect-command.ts";
 import { parseCommandArgs, UsageError } from "../cli/command.ts";
 import { formatLine, LOG_HEADERS, toCells } from "../cli/log-lines.ts";
 import { checkFilters, logWindow } from "../cli/log-options.ts";
 import { errorText } from "../sessions/session-recorder.ts";
 import { messages } from "./messages.ts";
+import type { CommandOutput } from "./terminal.ts";
 import { withTimeout } from "./with-timeout.ts";
 
 /** What a command prints (the relay's terminal sanitises it) and the exit status ssh returns. */
@@ -29,6 +33,10 @@ export interface CommandContext {
   timeoutMs: number;
   /** Where a failure that is not the user's (database down, or a bug) is recorded. */
   logger: Logger;
+  /** The ssh channel, for a command that goes on printing (logs --follow). */
+  output: CommandOutput;
+  /** Where new request log rows are announced (shared by the relay's followers); polling without. */
+  feed?: LogAnnouncements;
 }
 
 const USAGE = 2;
@@ -40,17 +48,22 @@ const USAGE = 2;
  * Releasing is left to the dashboard, where deleting a name's request log is asked about first.
  */
 export async function runCommand(commandLine: string, context: CommandContext): Promise<CommandResult> {
-  const [command = "", ...args] = commandLine.trim().split(/\s+/).filter(Boolean);
+  // As typed, to name the command in a message about its words (they may not parse).
+  let command = commandLine.trim().split(/\s+/, 1)[0]?.slice(0, 40) ?? "";
   try {
+    const [first = "", ...args] = commandWords(commandLine);
+    command = first;
     switch (command) {
       case "":
       case "help":
       case "--help":
+        if (args[0] === "logs") return { text: LOGS_HELP, code: 0 };
         return { text: help(context), code: 0 };
       case "names":
         if (args.length > 0) return usage(context, `"names" takes no arguments`);
         return { text: await names(context), code: 0 };
       case "logs":
+        if (args.includes("--help") || args.includes("-h")) return { text: LOGS_HELP, code: 0 };
         return { text: await logs(context, args), code: 0 };
       case "reserve":
         if (args.length !== 1) return usage(context, `"reserve" takes one name, e.g. reserve myapp`);
@@ -59,13 +72,31 @@ export async function runCommand(commandLine: string, context: CommandContext): 
         return usage(context, `Unknown command "${command.slice(0, 40)}".`);
     }
   } catch (error) {
-    if (error instanceof UsageError) return usage(context, `${command}: ${error.message}`);
+    if (error instanceof UsageError)
+      return usage(context, `${command ? `${command}: ` : ""}${error.message}`);
     if (isAppError(error)) return { text: error.message, code: 1 };
     // A database that is down or hung: the same words as a refused -R in that case; the log says
     // what it was, in case it was something else.
     context.logger.error("ssh command failed", { command, error: errorText(error) });
     return { text: messages.databaseDown, code: 1 };
   }
+}
+
+/**
+ * The words of a command line. OpenSSH sends `ssh relay logs myapp --path "/a b"` as one string
+ * with the words joined by spaces, so quoting for the relay takes a second layer, as for a remote
+ * shell: `ssh relay 'logs myapp --path "/a b"'`. Read as a shell would (shell-quote), but nothing
+ * is run: $VARS stay as typed and an operator (|, ;, >) is refused rather than dropped.
+ */
+function commandWords(commandLine: string): string[] {
+  return parseShellWords(commandLine, (name) => `$${name}`).flatMap((word) => {
+    if (typeof word === "string") return [word];
+    if ("comment" in word) return [];
+    if (word.op === "glob") return [word.pattern];
+    throw new UsageError(
+      `the relay runs no shell: quote "${word.op}" to pass it on (ssh relay 'logs myapp --path "a|b"')`,
+    );
+  });
 }
 
 function usage(context: CommandContext, problem: string): CommandResult {
@@ -113,23 +144,45 @@ async function reserve(context: CommandContext, rawName: string): Promise<string
   ].join("\n");
 }
 
-const LOGS_OPTIONS = "-n 50, --status 5xx|404, --method POST, --path /api, --since 2h";
+const LOGS_OPTIONS = "-f, -n 50, --status 5xx|404, --method POST, --path /api, --since 2h; help logs";
+
+const LOGS_HELP = `logs <name> [options]: a name's latest requests, oldest first, times in UTC
+  -n N            how many (1-200, default 20)
+  -f, --follow    keep printing new requests as they are answered, until Ctrl-C
+  --status S      a class (2xx, 3xx, 4xx, 5xx) or one code such as 404
+  --method M      one HTTP method, e.g. POST
+  --path TEXT     paths containing TEXT (any case)
+  --header TEXT   request or response headers containing TEXT
+  --body TEXT     kept bodies containing TEXT
+  --ip ADDR       one visitor's requests
+  --since D       the last D: 30s, 15m, 2h, 7d
+  --from TIME     from TIME on: 2026-12-05 14:00 (UTC), or with a zone: 2026-12-05T14:00+01:00
+  --to TIME       before TIME (not with -f)
+A value with spaces is quoted twice, once for your shell and once for the relay:
+  ssh … 'logs myapp --path "/a b"'`;
 
 /**
  * The latest requests to one of the user's names, oldest first, as `burrow logs` prints them but
- * with times in UTC (the relay's own time zone is not the user's). The ssh session of a tunnel
- * already prints each request as it is answered, so there is no --follow here.
+ * with times in UTC (the relay's own time zone is not the user's). With --follow it goes on printing
+ * new ones until the user leaves: for a tunnel opened with -N, whose connection has no session to
+ * print them in, or to watch from another terminal.
  */
 async function logs(context: CommandContext, args: string[]): Promise<string> {
-  const { db, userId, timeoutMs } = context;
+  const { db, userId, timeoutMs, output } = context;
   const { values, positionals } = parseCommandArgs(
     args,
     {
       limit: { type: "string", short: "n" },
+      follow: { type: "boolean", short: "f" },
       status: { type: "string" },
       method: { type: "string" },
       path: { type: "string" },
+      header: { type: "string" },
+      body: { type: "string" },
+      ip: { type: "string" },
       since: { type: "string" },
+      from: { type: "string" },
+      to: { type: "string" },
     },
     { required: ["name"] },
   );
@@ -142,25 +195,55 @@ async function logs(context: CommandContext, args: string[]): Promise<string> {
     status: values.status,
     method: values.method,
     pathContains: values.path,
-    ...logWindow({ since: values.since }, Date.now()),
-    limit,
+    headersContain: values.header,
+    bodiesContain: values.body,
+    clientIp: values.ip,
+    ...logWindow(values, Date.now(), { utc: true }),
   };
   checkFilters(filter);
   // Someone else's name reads as no name at all (getNameForUser), before any log is read.
   const own = await withTimeout(getNameForUser(db, userId, filter.name), timeoutMs, "name check");
-  const { rows } = await withTimeout(
-    listRequestLogs(db, { ...filter, name: own.name }),
+  const filters = { ...filter, name: own.name };
+  const { rows, tailFrom } = await withTimeout(
+    listRequestLogs(db, { ...filters, limit }),
     timeoutMs,
     "request log",
   );
-  if (rows.length === 0) {
-    const filtered = [values.status, values.method, values.path, values.since].some((v) => v !== undefined);
-    return filtered ? `No requests to ${own.name} match these filters` : `No requests to ${own.name} yet`;
+  const line = (row: RequestLogRow) => formatLine(toCells(row, utc));
+  const header = formatLine(["TIME (UTC)", ...LOG_HEADERS.slice(1)]);
+  if (!values.follow) {
+    if (rows.length === 0) {
+      const filtered = FILTER_OPTIONS.some((option) => values[option] !== undefined);
+      return filtered ? `No requests to ${own.name} match these filters` : `No requests to ${own.name} yet`;
+    }
+    return [header, ...rows.reverse().map(line)].join("\n");
   }
-  // The column is 19 wide; "(UTC)" in its header says the zone.
-  const utc = (at: Date) => at.toISOString().slice(0, 19).replace("T", " ");
-  return [
-    formatLine(["TIME (UTC)", ...LOG_HEADERS.slice(1)]),
-    ...rows.reverse().map((row) => formatLine(toCells(row, utc))),
-  ].join("\n");
+  const shown = rows.reverse();
+  output.note(`Following ${own.name}'s requests; Ctrl-C to stop.`);
+  output.print(header);
+  for (const row of shown) output.print(line(row));
+  try {
+    await followRequestLogs({
+      db,
+      feed: context.feed,
+      filters,
+      shown,
+      tailFrom,
+      print: (row) => output.print(line(row)),
+      stopped: output.closed,
+    });
+  } catch (error) {
+    // The user left, or the relay is closing its connections: nobody to tell.
+    if (output.isClosed) return "";
+    throw error;
+  }
+  return "";
+}
+
+/** The options that narrow the log, for "no requests match these filters". */
+const FILTER_OPTIONS = ["status", "method", "path", "header", "body", "ip", "since", "from", "to"] as const;
+
+/** The column is 19 wide; "(UTC)" in its header says the zone. */
+function utc(at: Date): string {
+  return at.toISOString().slice(0, 19).replace("T", " ");
 }

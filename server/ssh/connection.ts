@@ -5,6 +5,7 @@ import type { Db } from "../../lib/db.ts";
 import { type Env, tunnelUrl } from "../../lib/env.ts";
 import { plainAddress } from "../../lib/forwarding/ip-address.ts";
 import type { Logger } from "../../lib/logger.ts";
+import type { LogAnnouncements } from "../../lib/request-logs/announcements.ts";
 import { burrowPorts, defaultLocalPort, sshCommand } from "../../lib/web/connect-command.ts";
 import type { TunnelRegistry } from "../registry.ts";
 import { errorText, type SessionRecorder } from "../sessions/session-recorder.ts";
@@ -36,6 +37,8 @@ export interface ConnectionDeps {
   sessions: SessionRecorder;
   stats: RelayStats;
   limits: ConnectionLimits;
+  /** Where new request log rows are announced, for `ssh … logs <name> --follow`; it polls without. */
+  logFeed?: LogAnnouncements;
   /** How long a visitor's channel waits for the client to answer (ssh-tunnel.ts); tests shorten it. */
   openStreamTimeoutMs?: number;
 }
@@ -119,7 +122,7 @@ export class RelayConnection implements TunnelOwner {
         messages.quitHint,
       ],
       // ssh2 opens no session before authentication, so the key is set; checked all the same.
-      exec: (command) => {
+      exec: (command, output) => {
         const userId = this.#key?.userId;
         if (!userId) return Promise.resolve({ text: "Burrow: sign in with your key first.", code: 1 });
         return runCommand(command, {
@@ -129,6 +132,8 @@ export class RelayConnection implements TunnelOwner {
           appPort,
           timeoutMs: CLAIM_TIMEOUT_MS,
           logger: this.#log,
+          output,
+          feed: deps.logFeed,
         });
       },
       onConsoleOpen: () => {
@@ -179,7 +184,14 @@ export class RelayConnection implements TunnelOwner {
       // ssh -N without -R (or a client that never asks for anything) would hold one of the key's
       // connections forever, silently: end it with the reason.
       setTimeout(() => {
-        if (this.#closed || this.#forwardRequests > 0 || this.#terminal.hasConsole) return;
+        // A command (ssh relay logs myapp -f) is why this connection is here.
+        if (
+          this.#closed ||
+          this.#forwardRequests > 0 ||
+          this.#terminal.hasConsole ||
+          this.#terminal.hasCommand
+        )
+          return;
         this.shutdown("no_forwards", `${messages.noForwards} ${example}`);
       }, NO_FORWARDS_TIMEOUT_MS).unref();
     });

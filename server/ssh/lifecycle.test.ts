@@ -253,6 +253,43 @@ test("ssh with a command: help, names, and reserve a name from the terminal, the
   assert.match(extra.stdout, /"reserve" takes one name, e\.g\. reserve myapp/);
 });
 
+test("ssh … logs -f prints each request as it is answered, past the idle cut-off, until the user leaves", async () => {
+  const user = await t.createUserWithKey();
+  const name = uniqueName("tail");
+  await t.reserve(user, name);
+  const app = await t.startLocalApp();
+  const tunnel = await t.startSsh({ user, forwards: [`${name}:80:127.0.0.1:${app.port}`] });
+  assert.equal(tunnel.state, "live", tunnel.stderr());
+  // ssh joins its words with spaces, so a value with one is quoted a second time, as for a shell.
+  const started = Date.now();
+  const follower = await t.startSsh({
+    user,
+    forwards: [],
+    command: ["logs", name, "-f", "--header", "'hello world'"],
+    waitForTunnels: false,
+  });
+  await t.waitFor(() => follower.stdout().includes("TIME (UTC)") || undefined, "the log's header");
+  assert.match(follower.stderr(), new RegExp(`Following ${name}'s requests; Ctrl-C to stop\\.`));
+  assert.equal((await t.fetchTunnel(name, "/plain")).status, 200);
+  assert.equal((await t.fetchTunnel(name, "/noted", { headers: { "x-note": "hello world" } })).status, 200);
+  await t.waitFor(() => follower.stdout().includes("/noted") || undefined, "the request in the follower");
+  assert.doesNotMatch(follower.stdout(), /\/plain/, "the --header filter holds while following");
+  assert.match(follower.stdout(), /^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d {2}GET\s+\/noted\s+200\s/m);
+  // A connection without -R is closed after 5 s; one running a command is not.
+  await sleep(Math.max(0, started + 6_000 - Date.now()));
+  assert.equal((await t.fetchTunnel(name, "/later", { headers: { "x-note": "hello world" } })).status, 200);
+  await t.waitFor(() => follower.stdout().includes("/later") || undefined, "a request after 6 s");
+  assert.equal(follower.exitCode(), null, follower.stderr());
+  follower.kill();
+  await follower.exited;
+
+  // What a shell would run is refused, not half-read.
+  const piped = await relayCommand(user, ["logs", name, "--path", "a|b"]);
+  assert.equal(piped.code, 2);
+  assert.match(piped.stdout, /^logs: the relay runs no shell: quote "\|"/);
+  tunnel.kill();
+});
+
 test("a console without any -R says what is missing and ends (exit 1); one with a tunnel stays", async () => {
   const user = await t.createUserWithKey();
   const bare = await t.startSsh({ user, forwards: [], session: true, waitForTunnels: false });

@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { EventEmitter } from "node:events";
 import { test } from "node:test";
 import type { ServerChannel, Session } from "ssh2";
-import { sanitize, Terminal } from "./terminal.ts";
+import { type CommandOutput, sanitize, Terminal } from "./terminal.ts";
 
 /** Just enough of an ssh2 channel for the console: records writes and the exit status. */
 class FakeChannel extends EventEmitter {
@@ -10,6 +10,15 @@ class FakeChannel extends EventEmitter {
   output = "";
   exitCode: number | undefined;
   ended = false;
+  /** ssh's stderr on the user's side. */
+  stderr = {
+    writable: true,
+    output: "",
+    write(data: string): boolean {
+      this.output += data;
+      return true;
+    },
+  };
   write(data: string | Buffer): boolean {
     this.output += data.toString();
     return true;
@@ -19,6 +28,7 @@ class FakeChannel extends EventEmitter {
   }
   end(): void {
     this.ended = true;
+    this.writable = false;
   }
 }
 
@@ -106,4 +116,65 @@ test("close prints the last line and ends every console", () => {
   assert.equal(channel.exitCode, 0);
   assert.ok(channel.ended);
   assert.equal(terminal.hasConsole, false);
+});
+
+/** A terminal whose one command goes on printing until its user leaves (as logs --follow). */
+function followingTerminal() {
+  const running: { output?: CommandOutput; stopped: boolean } = { stopped: false };
+  const terminal = new Terminal({
+    greeting: () => [],
+    exec: async (_command, output) => {
+      running.output = output;
+      output.note("Following; Ctrl-C to stop.");
+      output.print("first \u001b[2J");
+      await output.closed;
+      running.stopped = true;
+      // Printing after the stop reaches nobody.
+      output.print("after");
+      return { text: "", code: 0 };
+    },
+    onQuit: () => {},
+  });
+  return { terminal, running };
+}
+
+test("a running command prints as it goes, its notes on stderr; Ctrl-C with ssh -t stops it (exit 0)", async () => {
+  const { terminal, running } = followingTerminal();
+  const channel = openShell(terminal, "logs myapp -f");
+  await new Promise((resolve) => setImmediate(resolve));
+  assert.equal(terminal.hasCommand, true, "the connection must not be closed as idle");
+  assert.equal(channel.output, "first ?[2J\r\n");
+  assert.equal(channel.stderr.output, "Following; Ctrl-C to stop.\r\n");
+  assert.equal(running.stopped, false);
+  // Typed input that is not Ctrl-C or Ctrl-D does not stop it.
+  channel.emit("data", Buffer.from("q\r"));
+  await new Promise((resolve) => setImmediate(resolve));
+  assert.equal(running.stopped, false);
+  channel.emit("data", Buffer.from([0x03]));
+  await new Promise((resolve) => setImmediate(resolve));
+  assert.equal(running.stopped, true);
+  assert.equal(running.output?.isClosed, true);
+  assert.equal(channel.output, "first ?[2J\r\n", "nothing printed after the stop");
+  assert.equal(channel.exitCode, 0);
+  assert.ok(channel.ended);
+  assert.equal(terminal.hasCommand, false);
+});
+
+test("a running command ends when its channel closes, and the relay's close tells it why on stderr", async () => {
+  const left = followingTerminal();
+  const channel = openShell(left.terminal, "logs myapp -f");
+  await new Promise((resolve) => setImmediate(resolve));
+  channel.emit("close");
+  await new Promise((resolve) => setImmediate(resolve));
+  assert.equal(left.running.stopped, true);
+  assert.equal(left.terminal.hasCommand, false);
+
+  const closing = followingTerminal();
+  const following = openShell(closing.terminal, "logs myapp -f");
+  await new Promise((resolve) => setImmediate(resolve));
+  closing.terminal.close("The Burrow relay is shutting down.", 1);
+  assert.ok(following.stderr.output.endsWith("The Burrow relay is shutting down.\r\n"));
+  assert.equal(following.exitCode, 1);
+  assert.ok(following.ended);
+  assert.equal(closing.terminal.hasCommand, false);
 });

@@ -11,12 +11,27 @@ const CTRL_H = 0x08;
 export interface TerminalOptions {
   /** Lines printed when a shell opens, before anything buffered. */
   greeting: () => string[];
-  /** Runs `ssh … <command>` (an exec request): what to print and the exit status. */
-  exec: (command: string) => Promise<{ text: string; code: number }>;
+  /**
+   * Runs `ssh … <command>` (an exec request): what to print at the end and the exit status. A
+   * command that goes on (logs --follow) prints through `output` until `output.closed`.
+   */
+  exec: (command: string, output: CommandOutput) => Promise<{ text: string; code: number }>;
   /** A shell opened: printed lines reach the user from now on. */
   onConsoleOpen?: () => void;
   /** The user pressed Ctrl-C / Ctrl-D or typed `exit`: close the whole connection. */
   onQuit: () => void;
+}
+
+/** What a running exec command prints to, and when its user has left. */
+export interface CommandOutput {
+  /** Prints one line to the command's output, sanitised; nothing once it has closed. */
+  print(line: string): void;
+  /** Prints one line to its stderr (ssh's own), so a pipe gets only the output. */
+  note(line: string): void;
+  /** Resolves when the user closes the command: the channel closed, or Ctrl-C / Ctrl-D with ssh -t. */
+  closed: Promise<void>;
+  /** True once `closed` has resolved (or is about to). */
+  readonly isClosed: boolean;
 }
 
 /**
@@ -28,6 +43,8 @@ export interface TerminalOptions {
 export class Terminal {
   readonly #options: TerminalOptions;
   readonly #channels = new Set<ServerChannel>();
+  /** Exec channels whose command is still running. */
+  readonly #commands = new Set<ServerChannel>();
   #buffer: string[] = [];
   #dropped = 0;
   #typed = "";
@@ -41,6 +58,11 @@ export class Terminal {
   /** True once the client opened a session channel (it runs without -N). */
   get hasSession(): boolean {
     return this.#sessionSeen;
+  }
+
+  /** True while an exec request's command runs (logs --follow may run for hours). */
+  get hasCommand(): boolean {
+    return this.#commands.size > 0;
   }
 
   /** True while a shell channel is open, i.e. printed lines reach the user now. */
@@ -104,11 +126,42 @@ export class Terminal {
       const channel = accept();
       if (!channel) return;
       channel.on("error", () => {});
+      this.#commands.add(channel);
+      let open = true;
+      const closed = new Promise<void>((resolve) => {
+        const close = () => {
+          open = false;
+          resolve();
+        };
+        channel.on("close", () => {
+          this.#commands.delete(channel);
+          close();
+        });
+        // Without a pty, Ctrl-C ends the ssh client and so the channel; with ssh -t it arrives as a
+        // byte. The client's end of input (ssh -n, a closed pipe) is not a stop: it asks nothing.
+        channel.on("data", (data: Buffer) => {
+          if (data.includes(CTRL_C) || data.includes(CTRL_D)) close();
+        });
+      });
+      const output: CommandOutput = {
+        print: (line) => {
+          if (open) writeLine(channel, sanitize(line));
+        },
+        note: (line) => {
+          if (open && channel.stderr.writable) channel.stderr.write(`${sanitize(line)}\r\n`);
+        },
+        closed,
+        get isClosed() {
+          return !open;
+        },
+      };
       void this.#options
-        .exec(info.command)
+        .exec(info.command, output)
         .then(({ text, code }) => {
+          this.#commands.delete(channel);
+          if (!channel.writable) return;
           // The command's text may echo what was typed: sanitised like every other line.
-          channel.write(toCrlf(text.split("\n").map(sanitize).join("\n")));
+          if (text) channel.write(toCrlf(text.split("\n").map(sanitize).join("\n")));
           channel.exit(code);
           channel.end();
         })
@@ -117,7 +170,10 @@ export class Terminal {
     });
   }
 
-  /** Says goodbye on every open console and closes them; ssh exits with `exitStatus`. */
+  /**
+   * Says goodbye on every open console and running command (on its stderr, so a pipe is not fed
+   * it) and closes them; ssh exits with `exitStatus`.
+   */
   close(finalLine?: string, exitStatus = 0): void {
     for (const channel of this.#channels) {
       if (finalLine) writeLine(channel, sanitize(finalLine));
@@ -125,6 +181,14 @@ export class Terminal {
       channel.end();
     }
     this.#channels.clear();
+    for (const channel of this.#commands) {
+      if (finalLine && channel.stderr.writable) channel.stderr.write(`${sanitize(finalLine)}\r\n`);
+      if (channel.writable) {
+        channel.exit(exitStatus);
+        channel.end();
+      }
+    }
+    this.#commands.clear();
   }
 
   #openConsole(channel: ServerChannel): void {

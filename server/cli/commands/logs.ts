@@ -1,11 +1,11 @@
 import { migrate } from "../../../lib/db/migrate.ts";
-import type { Db } from "../../../lib/db.ts";
 import { createDb } from "../../../lib/db.ts";
 import { nameProblem, normaliseName } from "../../../lib/names/rules.ts";
 import { createLogAnnouncements } from "../../../lib/request-logs/announcements.ts";
 import { type BodyView, viewKeptBodies } from "../../../lib/request-logs/body-view.ts";
 import { clearRequestLogSchema } from "../../../lib/request-logs/clear.ts";
 import { toExportedRequest, withBodies } from "../../../lib/request-logs/export-format.ts";
+import { followRequestLogs } from "../../../lib/request-logs/follow.ts";
 import type { HeaderPair } from "../../../lib/request-logs/headers.ts";
 import {
   keptBodiesOf,
@@ -14,12 +14,10 @@ import {
   type RequestLogFilter,
   type RequestLogRow,
   readRequestBodies,
-  refreshRequestLogs,
 } from "../../../lib/request-logs/query.ts";
-import { laterRequestId, MAX_REFRESHED } from "../../../lib/request-logs/request-id.ts";
 import type { WebSocketSide } from "../../../lib/request-logs/websocket-view.ts";
 import { sanitize } from "../../ssh/terminal.ts";
-import type { Command, CommandContext } from "../command.ts";
+import type { Command } from "../command.ts";
 import { parseCommandArgs, UsageError } from "../command.ts";
 import { explainConnectionError, resolveDatabase, withDatabase } from "../database.ts";
 import { formatBytes, truncate } from "../format.ts";
@@ -29,11 +27,6 @@ import { deleteLog } from "./logs-delete.ts";
 
 /** The options that narrow the log (the dashboard's filters). */
 const FILTER_FLAGS = ["status", "method", "path", "header", "body", "ip", "since", "from", "to"] as const;
-
-/** Polling while the database's announcements cannot be heard. */
-const POLL_MS = 1_000;
-/** While they can: a slow poll, only as a safety net. */
-const ANNOUNCED_POLL_MS = 30_000;
 
 export const logs: Command = {
   name: "logs",
@@ -162,7 +155,22 @@ Deleting (as the dashboard's buttons under the log, for any name):
         if (!values.json) context.out(formatLine(LOG_HEADERS));
         for (const row of oldestFirst) await print(row);
       }
-      if (values.follow) await follow(context, db, database.url, filters, oldestFirst, tailFrom, print);
+      if (values.follow) {
+        const feed = createLogAnnouncements(database.url);
+        try {
+          await followRequestLogs({
+            db,
+            feed,
+            filters,
+            shown: oldestFirst,
+            tailFrom,
+            print,
+            stopped: context.interrupted(),
+          });
+        } finally {
+          await feed.close();
+        }
+      }
     } catch (error) {
       throw explainConnectionError(error, database.url);
     } finally {
@@ -237,93 +245,4 @@ function messageLines(visitor: WebSocketSide, app: WebSocketSide): string[] {
     if (side.problem) lines.push(`    ${mark} (${side.problem})`);
   }
   return lines;
-}
-
-/**
- * Prints rows after the last one shown as the relay announces them (lib/request-logs/announcements.ts),
- * polling every second while it cannot listen; each new row is one line (its headers and bodies
- * under it with --headers and --bodies), so the output can be piped. A WebSocket or event stream
- * still open is printed again once it has closed, with its time, size and bodies.
- */
-async function follow(
-  context: CommandContext,
-  db: Db,
-  databaseUrl: string,
-  filters: RequestLogFilter,
-  shown: RequestLogRow[],
-  /** Where the first query's look ended (RequestLogPage.tailFrom): rows up to it were looked at. */
-  tailFrom: string | null,
-  print: (row: RequestLogRow) => Promise<void>,
-): Promise<void> {
-  let after = laterRequestId(shown.at(-1)?.id, tailFrom);
-  /** Rows printed while open, to print again when they close. */
-  const open = new Set(shown.flatMap((row) => (row.openState === "open" ? [row.id] : [])));
-  let stopped = false;
-  const interrupted = context.interrupted();
-  void interrupted.then(() => {
-    stopped = true;
-  });
-  const feed = createLogAnnouncements(databaseUrl);
-  let listening = false;
-  // Set by an announcement; checked before each wait, so one arriving during a query is not missed.
-  let announced = false;
-  let wake = () => {};
-  const listen = async () => {
-    try {
-      await feed.subscribe(filters.name, {
-        rows: () => {
-          announced = true;
-          wake();
-        },
-        lost: () => {
-          listening = false;
-        },
-      });
-      listening = true;
-    } catch {
-      // Polling until the next try.
-    }
-  };
-  try {
-    await listen();
-    while (!stopped) {
-      announced = false;
-      if (open.size > 0) {
-        const still = new Set<string>();
-        for (const row of (
-          await refreshRequestLogs(db, filters.name, [...open].slice(0, MAX_REFRESHED))
-        ).reverse()) {
-          if (row.openState === "open") still.add(row.id);
-          else await print(row);
-        }
-        // Deleted meanwhile, or beyond what one query asks about: no longer followed.
-        open.clear();
-        for (const id of still) open.add(id);
-      }
-      const page = await listRequestLogs(db, { ...filters, after, limit: 200 });
-      const rows = page.rows;
-      for (const row of rows.reverse()) {
-        await print(row);
-        after = row.id;
-        if (row.openState === "open") open.add(row.id);
-      }
-      // Rows that did not match are not read again (a rare filter on a busy name).
-      after = laterRequestId(after, page.tailFrom);
-      if (!listening) await listen();
-      if (announced || rows.length === 200) continue;
-      // Sleep until an announcement, the poll, or Ctrl-C.
-      let timer: ReturnType<typeof setTimeout> | undefined;
-      await Promise.race([
-        new Promise<void>((resolve) => {
-          wake = resolve;
-          timer = setTimeout(resolve, listening ? ANNOUNCED_POLL_MS : POLL_MS);
-        }),
-        interrupted,
-      ]);
-      clearTimeout(timer);
-      wake = () => {};
-    }
-  } finally {
-    await feed.close();
-  }
 }

@@ -1,0 +1,93 @@
+import assert from "node:assert/strict";
+import { after, test } from "node:test";
+import { createTestDatabase } from "../testing/db.ts";
+import { ANNOUNCE_SQL, createLogAnnouncements } from "./announcements.ts";
+import { followRequestLogs } from "./follow.ts";
+import { listRequestLogs, type RequestLogRow } from "./query.ts";
+
+const database = await createTestDatabase("follow");
+after(() => database.drop());
+const { db } = database;
+
+const row = (name: string, path: string, status = 200) => ({
+  name,
+  method: "GET",
+  path,
+  status,
+  durationMs: 1,
+  clientIp: "198.51.100.7",
+});
+
+/** Waits (bounded) until `check` holds. */
+async function eventually(check: () => boolean, what: string): Promise<void> {
+  const deadline = Date.now() + 10_000;
+  while (!check()) {
+    assert.ok(Date.now() < deadline, `timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+}
+
+test("a follower on a shared feed prints each new matching row once, then unsubscribes when stopped", async () => {
+  await db.requestLog.create({ data: row("shared", "/old") });
+  const filters = { name: "shared", status: "2xx" };
+  const { rows, tailFrom } = await listRequestLogs(db, { ...filters, limit: 20 });
+  const feed = createLogAnnouncements(database.url, "burrow-test-follow");
+  const printed: RequestLogRow[] = [];
+  let stop = () => {};
+  const stopped = new Promise<void>((resolve) => {
+    stop = resolve;
+  });
+  try {
+    const following = followRequestLogs({
+      db,
+      feed,
+      filters,
+      shown: rows.reverse(),
+      tailFrom,
+      print: (r) => {
+        printed.push(r);
+      },
+      stopped,
+    });
+    await eventually(() => feed.subscriberCount() === 1, "the follower to subscribe");
+    // As the relay's log writer does: rows, then one announcement for the name.
+    await db.requestLog.createMany({ data: [row("shared", "/new"), row("shared", "/broken", 500)] });
+    await db.$executeRawUnsafe(ANNOUNCE_SQL, ["shared"]);
+    // Announced, so at once rather than at the 30 s safety poll.
+    await eventually(() => printed.length > 0, "the new row");
+    assert.deepEqual(
+      printed.map((r) => r.path),
+      ["/new"],
+      "the row already shown and the one the filter leaves out are not printed",
+    );
+    stop();
+    await following;
+    // The feed is shared by every follower of the relay: one who left must not stay subscribed.
+    assert.equal(feed.subscriberCount(), 0);
+  } finally {
+    await feed.close();
+  }
+});
+
+test("without a feed the follower polls, and stops when told", async () => {
+  let stop = () => {};
+  const stopped = new Promise<void>((resolve) => {
+    stop = resolve;
+  });
+  const printed: string[] = [];
+  const following = followRequestLogs({
+    db,
+    filters: { name: "polled" },
+    shown: [],
+    tailFrom: null,
+    print: (r) => {
+      printed.push(r.path);
+    },
+    stopped,
+  });
+  await db.requestLog.create({ data: row("polled", "/later") });
+  await eventually(() => printed.length === 1, "the polled row");
+  assert.deepEqual(printed, ["/later"]);
+  stop();
+  await following;
+});

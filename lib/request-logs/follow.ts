@@ -1,0 +1,105 @@
+import type { Db } from "../db.ts";
+import type { LogAnnouncements } from "./announcements.ts";
+import { listRequestLogs, type RequestLogFilter, type RequestLogRow, refreshRequestLogs } from "./query.ts";
+import { laterRequestId, MAX_REFRESHED } from "./request-id.ts";
+
+/** Polling while the database's announcements cannot be heard. */
+const POLL_MS = 1_000;
+/** While they can: a slow poll, only as a safety net. */
+const ANNOUNCED_POLL_MS = 30_000;
+
+export interface FollowOptions {
+  db: Db;
+  /**
+   * Where new rows are announced; the follower subscribes to its name and unsubscribes at the end.
+   * Without one (no database URL to listen with), it polls every second.
+   */
+  feed?: LogAnnouncements;
+  filters: RequestLogFilter;
+  /** Rows already printed, oldest first. */
+  shown: RequestLogRow[];
+  /** Where the first query's look ended (RequestLogPage.tailFrom): rows up to it were looked at. */
+  tailFrom: string | null;
+  print: (row: RequestLogRow) => Promise<void> | void;
+  /** Resolves when the follower should stop (Ctrl-C, the ssh channel closed). */
+  stopped: Promise<unknown>;
+}
+
+/**
+ * Prints rows after the last one shown as the relay announces them (announcements.ts), polling
+ * every second while it cannot listen; each new row is printed once. A WebSocket or event stream
+ * still open is printed again once it has closed, with its time, size and bodies. Used by
+ * `burrow logs --follow` and the relay's `ssh … logs <name> --follow`.
+ */
+export async function followRequestLogs(options: FollowOptions): Promise<void> {
+  const { db, feed, filters, shown, tailFrom, print } = options;
+  let after = laterRequestId(shown.at(-1)?.id, tailFrom);
+  /** Rows printed while open, to print again when they close. */
+  const open = new Set(shown.flatMap((row) => (row.openState === "open" ? [row.id] : [])));
+  let unsubscribe: (() => void) | undefined;
+  // Set by an announcement; checked before each wait, so one arriving during a query is not missed.
+  let announced = false;
+  let wake = () => {};
+  let stopped = false;
+  void options.stopped.then(() => {
+    stopped = true;
+    wake();
+  });
+  const listen = async () => {
+    if (!feed) return;
+    try {
+      unsubscribe = await feed.subscribe(filters.name, {
+        rows: () => {
+          announced = true;
+          wake();
+        },
+        lost: () => {
+          unsubscribe = undefined;
+        },
+      });
+    } catch {
+      // Polling until the next try.
+    }
+  };
+  try {
+    await listen();
+    while (!stopped) {
+      announced = false;
+      if (open.size > 0) {
+        const still = new Set<string>();
+        for (const row of (
+          await refreshRequestLogs(db, filters.name, [...open].slice(0, MAX_REFRESHED))
+        ).reverse()) {
+          if (row.openState === "open") still.add(row.id);
+          else await print(row);
+        }
+        // Deleted meanwhile, or beyond what one query asks about: no longer followed.
+        open.clear();
+        for (const id of still) open.add(id);
+      }
+      const page = await listRequestLogs(db, { ...filters, after, limit: 200 });
+      const rows = page.rows;
+      for (const row of rows.reverse()) {
+        if (stopped) return;
+        await print(row);
+        after = row.id;
+        if (row.openState === "open") open.add(row.id);
+      }
+      // Rows that did not match are not read again (a rare filter on a busy name).
+      after = laterRequestId(after, page.tailFrom);
+      if (!unsubscribe) await listen();
+      if (stopped) return;
+      if (announced || rows.length === 200) continue;
+      // Sleep until an announcement, the poll, or the stop.
+      let timer: ReturnType<typeof setTimeout> | undefined;
+      await new Promise<void>((resolve) => {
+        wake = resolve;
+        timer = setTimeout(resolve, unsubscribe ? ANNOUNCED_POLL_MS : POLL_MS);
+      });
+      clearTimeout(timer);
+      wake = () => {};
+    }
+  } finally {
+    unsubscribe?.();
+  }
+}

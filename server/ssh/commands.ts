@@ -94,7 +94,7 @@ function commandWords(commandLine: string): string[] {
     if ("comment" in word) return [];
     if (word.op === "glob") return [word.pattern];
     throw new UsageError(
-      `the relay runs no shell: quote "${word.op}" to pass it on (ssh relay 'logs myapp --path "a|b"')`,
+      `the relay runs no shell: quote "${word.op}" to pass it on (ssh relay 'logs myapp --path "a${word.op}b"')`,
     );
   });
 }
@@ -112,7 +112,8 @@ function help({ config, appPort }: CommandContext): string {
     `makes ${tunnelUrl(config, "myapp")} reach port ${appPort} on your machine. Commands:`,
     `  ${sshRelayCommand(relay, "names")}          your names, and which are online`,
     `  ${sshRelayCommand(relay, "reserve myapp")}  reserve a name (release it at ${config.BURROW_DASHBOARD_URL}/names)`,
-    `  ${sshRelayCommand(relay, "logs myapp")}     a name's latest requests (${LOGS_OPTIONS})`,
+    `  ${sshRelayCommand(relay, "logs myapp")}     a name's latest requests; -f follows new ones`,
+    `  ${sshRelayCommand(relay, "help logs")}      the log's filters: status, method, path, time`,
   ].join("\n");
 }
 
@@ -143,8 +144,6 @@ async function reserve(context: CommandContext, rawName: string): Promise<string
     `  ${sshCommand({ ...relay, name: reservation.name }, appPort)}`,
   ].join("\n");
 }
-
-const LOGS_OPTIONS = "-f, -n 50, --status 5xx|404, --method POST, --path /api, --since 2h; help logs";
 
 const LOGS_HELP = `logs <name> [options]: a name's latest requests, oldest first, times in UTC
   -n N            how many (1-200, default 20)

@@ -171,6 +171,10 @@ test("ssh with a command: help, names, and reserve a name from the terminal, the
   assert.match(help.stdout, new RegExp(`ssh -R myapp:80:localhost:8000 -p ${t.sshPort}`));
   assert.match(help.stdout, new RegExp(`makes http://myapp\\.localhost:${t.httpPort} reach port 8000`));
   assert.match(help.stdout, new RegExp(`ssh -p ${t.sshPort} localhost reserve myapp +reserve a name`));
+  const logsHelp = await relayCommand(user, ["help", "logs"]);
+  assert.equal(logsHelp.code, 0, logsHelp.stderr);
+  assert.match(logsHelp.stdout, /^logs <name> \[options\]/);
+  assert.match(logsHelp.stdout, /--from TIME +from TIME on: 2026-12-05 14:00 \(UTC\)/);
 
   const none = await relayCommand(user, ["names"]);
   assert.equal(none.code, 0, none.stderr);

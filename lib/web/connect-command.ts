@@ -9,6 +9,13 @@ export interface ConnectTarget {
   sshPort: number;
 }
 
+/** Where users' ssh reaches the relay, from its settings. */
+export function relayAddress(
+  config: Pick<Env, "BURROW_SSH_HOST" | "BURROW_SSH_PORT">,
+): Omit<ConnectTarget, "name"> {
+  return { sshHost: config.BURROW_SSH_HOST, sshPort: config.BURROW_SSH_PORT };
+}
+
 /** A local port typed by the user, or null when it is not one. */
 export function parseLocalPort(input: string): number | null {
   if (!/^\d{1,5}$/.test(input.trim())) return null;

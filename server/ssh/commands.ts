@@ -7,7 +7,7 @@ import { getNameForUser, listNames, reserveName } from "../../lib/names/service.
 import type { LogAnnouncements } from "../../lib/request-logs/announcements.ts";
 import { followRequestLogs } from "../../lib/request-logs/follow.ts";
 import { listRequestLogs, type RequestLogRow } from "../../lib/request-logs/query.ts";
-import { sshCommand, sshRelayCommand } from "../../lib/web/connect-command.ts";
+import { relayAddress, sshCommand, sshRelayCommand } from "../../lib/web/connect-command.ts";
 import { parseCommandArgs, UsageError } from "../cli/command.ts";
 import { formatLine, LOG_HEADERS, toCells } from "../cli/log-lines.ts";
 import { checkFilters, logWindow } from "../cli/log-options.ts";
@@ -104,7 +104,7 @@ function usage(context: CommandContext, problem: string): CommandResult {
 }
 
 function help({ config, appPort }: CommandContext): string {
-  const relay = { sshHost: config.BURROW_SSH_HOST, sshPort: config.BURROW_SSH_PORT };
+  const relay = relayAddress(config);
   const example = sshCommand({ ...relay, name: "myapp" }, appPort);
   return [
     "Burrow serves HTTP tunnels:",
@@ -119,7 +119,7 @@ function help({ config, appPort }: CommandContext): string {
 
 async function names({ db, config, userId, timeoutMs }: CommandContext): Promise<string> {
   const list = await withTimeout(listNames(db, userId), timeoutMs, "name list");
-  const relay = { sshHost: config.BURROW_SSH_HOST, sshPort: config.BURROW_SSH_PORT };
+  const relay = relayAddress(config);
   if (list.length === 0) return `You have no names yet: ${sshRelayCommand(relay, "reserve <name>")}`;
   const width = Math.max(...list.map((n) => n.name.length));
   return list
@@ -137,7 +137,7 @@ async function reserve(context: CommandContext, rawName: string): Promise<string
     timeoutMs,
     "name reservation",
   );
-  const relay = { sshHost: config.BURROW_SSH_HOST, sshPort: config.BURROW_SSH_PORT };
+  const relay = relayAddress(config);
   return [
     `Reserved ${reservation.name}: ${tunnelUrl(config, reservation.name)}`,
     "Connect with:",

@@ -6,7 +6,7 @@ import { type Env, tunnelUrl } from "../../lib/env.ts";
 import { plainAddress } from "../../lib/forwarding/ip-address.ts";
 import type { Logger } from "../../lib/logger.ts";
 import type { LogAnnouncements } from "../../lib/request-logs/announcements.ts";
-import { burrowPorts, defaultLocalPort, sshCommand } from "../../lib/web/connect-command.ts";
+import { burrowPorts, defaultLocalPort, relayAddress, sshCommand } from "../../lib/web/connect-command.ts";
 import type { TunnelRegistry } from "../registry.ts";
 import { errorText, type SessionRecorder } from "../sessions/session-recorder.ts";
 import { type AuthenticatedKey, createAuthHandler } from "./authenticate.ts";
@@ -112,10 +112,7 @@ export class RelayConnection implements TunnelOwner {
     this.#log = deps.logger.child({ ip: this.ip, port: peer?.port ?? socket.remotePort });
     // The dashboard's Connect card's port: 3000, or 8000 in a trial where 3000 is Burrow's dashboard.
     const appPort = defaultLocalPort(deps.config.BURROW_SSH_HOST, burrowPorts(deps.config));
-    const example = sshCommand(
-      { name: "myapp", sshHost: deps.config.BURROW_SSH_HOST, sshPort: deps.config.BURROW_SSH_PORT },
-      appPort,
-    );
+    const example = sshCommand({ name: "myapp", ...relayAddress(deps.config) }, appPort);
     this.#terminal = new Terminal({
       greeting: () => [
         `Burrow relay: signed in as ${this.#key?.email ?? "?"} (key "${this.#key?.label || this.#key?.fingerprint}").`,

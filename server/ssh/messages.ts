@@ -1,5 +1,5 @@
 import type { Env } from "../../lib/env.ts";
-import { sshRelayCommand } from "../../lib/web/connect-command.ts";
+import { relayAddress, sshRelayCommand } from "../../lib/web/connect-command.ts";
 import type { HostCheck } from "../http/host-refusal.ts";
 
 /** Who a connection signed in as: the account's email and the key's label (or fingerprint). */
@@ -163,10 +163,7 @@ type ReserveConfig = Pick<Env, "BURROW_DASHBOARD_URL" | "BURROW_SSH_HOST" | "BUR
 
 /** The two ways to reserve a name: the relay's own command (server/ssh/commands.ts), or the dashboard. */
 function whereToReserve(config: ReserveConfig, name: string): string {
-  const command = sshRelayCommand(
-    { sshHost: config.BURROW_SSH_HOST, sshPort: config.BURROW_SSH_PORT },
-    `reserve ${name}`,
-  );
+  const command = sshRelayCommand(relayAddress(config), `reserve ${name}`);
   return `with "${command}" or at ${dashboard(config)}/names`;
 }
 

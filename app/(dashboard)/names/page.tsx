@@ -4,7 +4,7 @@ import { ReserveNameForm } from "@/components/names/reserve-name-form";
 import { Card, CardBody, CardHeader } from "@/components/ui/card";
 import { PageHeader } from "@/components/ui/page-header";
 import { tunnelUrl } from "@/lib/env";
-import { sshRelayCommand } from "@/lib/web/connect-command";
+import { relayAddress, sshRelayCommand } from "@/lib/web/connect-command";
 import { getDb } from "@/lib/web/db";
 import { getEnv } from "@/lib/web/env";
 import { loadNamesSnapshot } from "@/lib/web/names-snapshot";
@@ -29,10 +29,7 @@ export default async function NamesPage() {
         <Card>
           <CardHeader
             title="Reserve a name"
-            description={`Or from a terminal, with your SSH key: ${sshRelayCommand(
-              { sshHost: env.BURROW_SSH_HOST, sshPort: env.BURROW_SSH_PORT },
-              "reserve <name>",
-            )}`}
+            description={`Or from a terminal, with your SSH key: ${sshRelayCommand(relayAddress(env), "reserve <name>")}`}
           />
           <CardBody>
             <ReserveNameForm action={reserveNameAction} domainSuffix={suffix} atLimit={atLimit} />

@@ -21,7 +21,7 @@ import { randomNameKeptUntil } from "@/lib/names/random-hold";
 import { BODY_KEEP_BYTES } from "@/lib/request-logs/bodies";
 import { findRequestLog, listRequestLogs, SEARCH_WINDOW_ROWS } from "@/lib/request-logs/query";
 import { accessLabel } from "@/lib/web/access-label";
-import { burrowPorts } from "@/lib/web/connect-command";
+import { burrowPorts, relayAddress } from "@/lib/web/connect-command";
 import { getDb } from "@/lib/web/db";
 import { getEnv } from "@/lib/web/env";
 import { formatBytes } from "@/lib/web/format";
@@ -75,7 +75,7 @@ export default async function TunnelPage({ params, searchParams }: Props) {
   ]);
   const url = tunnelUrl(env, detail.name);
   const bodiesShown = firstPage.rows.some((row) => row.bodiesKept);
-  const target = { name: detail.name, sshHost: env.BURROW_SSH_HOST, sshPort: env.BURROW_SSH_PORT };
+  const target = { name: detail.name, ...relayAddress(env) };
   const keptUntil =
     detail.random && !detail.online
       ? randomNameKeptUntil({ endedAt: detail.lastSeenAt }, env.BURROW_RANDOM_NAME_HOURS)?.toISOString()

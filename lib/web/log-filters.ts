@@ -57,6 +57,9 @@ export interface UnreadFilter {
   hint: string;
 }
 
+/** A free-text search: any text, cut at 500 characters; it cannot be unreadable. */
+const FREE_TEXT = { read: (text: string) => text.slice(0, 500), hint: "" };
+
 /**
  * Each filter-taking search param: how its text becomes the filter's value (null when it cannot)
  * and what to say when it cannot. The free-text searches take anything, cut at 500 characters.
@@ -67,9 +70,9 @@ const READERS = {
     read: (text: string) => (/^[A-Z]{1,16}$/.test(text.toUpperCase()) ? text.toUpperCase() : null),
     hint: "an HTTP method such as GET",
   },
-  path: { read: (text: string) => text.slice(0, 500), hint: "" },
-  header: { read: (text: string) => text.slice(0, 500), hint: "" },
-  body: { read: (text: string) => text.slice(0, 500), hint: "" },
+  path: FREE_TEXT,
+  header: FREE_TEXT,
+  body: FREE_TEXT,
   ip: { read: normalizeIpAddress, hint: "one IPv4 or IPv6 address" },
   range: {
     read: (text: string) => (text in RANGE_FILTERS ? text : null),

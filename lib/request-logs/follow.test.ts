@@ -1,5 +1,8 @@
 import assert from "node:assert/strict";
+import { once } from "node:events";
+import { type AddressInfo, connect, createServer, type Socket } from "node:net";
 import { after, test } from "node:test";
+import { createDb } from "../db.ts";
 import { createTestDatabase } from "../testing/db.ts";
 import { ANNOUNCE_SQL, createLogAnnouncements } from "./announcements.ts";
 import { followRequestLogs } from "./follow.ts";
@@ -90,4 +93,93 @@ test("without a feed the follower polls, and stops when told", async () => {
   assert.deepEqual(printed, ["/later"]);
   stop();
   await following;
+});
+
+/**
+ * A TCP proxy to the test database that can be cut: every connection dropped and new ones refused,
+ * as while PostgreSQL restarts, then opened again on the same port.
+ */
+async function cuttableDatabase() {
+  const target = new URL(database.url);
+  const sockets = new Set<Socket>();
+  const server = createServer((visitor) => {
+    const upstream = connect(Number(target.port || 5432), target.hostname);
+    for (const [a, b] of [
+      [visitor, upstream],
+      [upstream, visitor],
+    ] as const) {
+      sockets.add(a);
+      a.on("error", () => b.destroy());
+      a.on("close", () => {
+        sockets.delete(a);
+        b.destroy();
+      });
+      a.pipe(b);
+    }
+  });
+  server.listen(0, "127.0.0.1");
+  await once(server, "listening");
+  const { port } = server.address() as AddressInfo;
+  const url = new URL(database.url);
+  url.hostname = "127.0.0.1";
+  url.port = String(port);
+  return {
+    url: url.toString(),
+    async cut() {
+      const closed = new Promise((resolve) => server.close(resolve));
+      for (const socket of sockets) socket.destroy();
+      await closed;
+    },
+    async restore() {
+      server.listen(port, "127.0.0.1");
+      await once(server, "listening");
+    },
+    async close() {
+      for (const socket of sockets) socket.destroy();
+      if (server.listening) await new Promise((resolve) => server.close(resolve));
+    },
+  };
+}
+
+test("a follower whose database goes away says so once, waits for it, and prints what was written meanwhile", async () => {
+  const cuttable = await cuttableDatabase();
+  const followerDb = createDb(cuttable.url, { max: 1 });
+  const feed = createLogAnnouncements(cuttable.url, "burrow-test-follower");
+  const events: string[] = [];
+  let stop = () => {};
+  const stopped = new Promise<void>((resolve) => {
+    stop = resolve;
+  });
+  try {
+    const following = followRequestLogs({
+      db: followerDb,
+      feed,
+      filters: { name: "cut" },
+      shown: [],
+      tailFrom: null,
+      print: (r) => {
+        events.push(r.path);
+      },
+      stopped,
+      unreadable: () => events.push("unreadable"),
+      recovered: () => events.push("recovered"),
+    });
+    await eventually(() => feed.subscriberCount() === 1, "the follower to subscribe");
+    await db.requestLog.create({ data: row("cut", "/before") });
+    await db.$executeRawUnsafe(ANNOUNCE_SQL, ["cut"]);
+    await eventually(() => events.includes("/before"), "the row before the cut");
+    // Its LISTEN drops, so it reads at once, and cannot.
+    await cuttable.cut();
+    await eventually(() => events.includes("unreadable"), "the follower to say it cannot read");
+    await db.requestLog.create({ data: row("cut", "/meanwhile") });
+    await cuttable.restore();
+    await eventually(() => events.includes("/meanwhile"), "the row written while the database was away");
+    stop();
+    await following;
+    assert.deepEqual(events, ["/before", "unreadable", "recovered", "/meanwhile"]);
+  } finally {
+    await feed.close();
+    await followerDb.$disconnect();
+    await cuttable.close();
+  }
 });

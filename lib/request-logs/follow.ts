@@ -7,6 +7,8 @@ import { laterRequestId, MAX_REFRESHED } from "./request-id.ts";
 const POLL_MS = 1_000;
 /** While they can: a slow poll, only as a safety net. */
 const ANNOUNCED_POLL_MS = 30_000;
+/** Between tries while the database cannot be read (a restart takes seconds). */
+const RETRY_MS = 2_000;
 
 export interface FollowOptions {
   db: Db;
@@ -23,6 +25,12 @@ export interface FollowOptions {
   print: (row: RequestLogRow) => Promise<void> | void;
   /** Resolves when the follower should stop (Ctrl-C, the ssh channel closed). */
   stopped: Promise<unknown>;
+  /**
+   * The log could not be read (the database restarting, say): told once per outage, with the
+   * error; the follower tries again every 2 s until it can, then calls `recovered`.
+   */
+  unreadable?: (error: unknown) => void;
+  recovered?: () => void;
 }
 
 /**
@@ -55,51 +63,78 @@ export async function followRequestLogs(options: FollowOptions): Promise<void> {
         },
         lost: () => {
           unsubscribe = undefined;
+          // Announcements may have been missed: read now, then poll.
+          wake();
         },
       });
     } catch {
       // Polling until the next try.
     }
   };
+  let failing = false;
+  /** Sleeps until an announcement, `ms`, or the stop. */
+  const sleep = async (ms: number) => {
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    await new Promise<void>((resolve) => {
+      wake = resolve;
+      timer = setTimeout(resolve, ms);
+    });
+    clearTimeout(timer);
+    wake = () => {};
+  };
   try {
     await listen();
     while (!stopped) {
       announced = false;
-      if (open.size > 0) {
-        const still = new Set<string>();
-        for (const row of (
-          await refreshRequestLogs(db, filters.name, [...open].slice(0, MAX_REFRESHED))
-        ).reverse()) {
-          if (row.openState === "open") still.add(row.id);
-          else await print(row);
+      let more: boolean;
+      try {
+        if (failing) {
+          // Said before the rows that waited, not after them.
+          await db.$queryRaw`SELECT 1`;
+          failing = false;
+          options.recovered?.();
         }
-        // Deleted meanwhile, or beyond what one query asks about: no longer followed.
-        open.clear();
-        for (const id of still) open.add(id);
-      }
-      const page = await listRequestLogs(db, { ...filters, after, limit: 200 });
-      const rows = page.rows;
-      for (const row of rows.reverse()) {
+        more = await readNew();
+      } catch (error) {
         if (stopped) return;
-        await print(row);
-        after = row.id;
-        if (row.openState === "open") open.add(row.id);
+        if (!failing) options.unreadable?.(error);
+        failing = true;
+        await sleep(RETRY_MS);
+        continue;
       }
-      // Rows that did not match are not read again (a rare filter on a busy name).
-      after = laterRequestId(after, page.tailFrom);
       if (!unsubscribe) await listen();
       if (stopped) return;
-      if (announced || rows.length === 200) continue;
-      // Sleep until an announcement, the poll, or the stop.
-      let timer: ReturnType<typeof setTimeout> | undefined;
-      await new Promise<void>((resolve) => {
-        wake = resolve;
-        timer = setTimeout(resolve, unsubscribe ? ANNOUNCED_POLL_MS : POLL_MS);
-      });
-      clearTimeout(timer);
-      wake = () => {};
+      if (announced || more) continue;
+      await sleep(unsubscribe ? ANNOUNCED_POLL_MS : POLL_MS);
     }
   } finally {
     unsubscribe?.();
+  }
+
+  /** Prints what is new; true when there may be more right away (a full page). */
+  async function readNew(): Promise<boolean> {
+    if (open.size > 0) {
+      const still = new Set<string>();
+      for (const row of (
+        await refreshRequestLogs(db, filters.name, [...open].slice(0, MAX_REFRESHED))
+      ).reverse()) {
+        if (row.openState === "open") still.add(row.id);
+        else await print(row);
+      }
+      // Deleted meanwhile, or beyond what one query asks about: no longer followed.
+      open.clear();
+      for (const id of still) open.add(id);
+    }
+    const page = await listRequestLogs(db, { ...filters, after, limit: 200 });
+    const rows = page.rows;
+    for (const row of rows.reverse()) {
+      if (stopped) return false;
+      await print(row);
+      after = row.id;
+      if (row.openState === "open") open.add(row.id);
+    }
+    // Rows that did not match are not read again (a rare filter on a busy name).
+    after = laterRequestId(after, page.tailFrom);
+    return rows.length === 200;
   }
 }

@@ -230,6 +230,11 @@ async function logs(context: CommandContext, args: string[]): Promise<string> {
       tailFrom,
       print: (row) => output.print(line(row)),
       stopped: output.closed,
+      unreadable: (error) => {
+        context.logger.warn("ssh logs --follow cannot read the log", { error: errorText(error) });
+        output.note("Burrow cannot read the log right now; trying again every 2 s (Ctrl-C to stop).");
+      },
+      recovered: () => output.note("Reading the log again."),
     });
   } catch (error) {
     // The user left, or the relay is closing its connections: nobody to tell.

@@ -16,6 +16,7 @@ import {
   readRequestBodies,
 } from "../../../lib/request-logs/query.ts";
 import type { WebSocketSide } from "../../../lib/request-logs/websocket-view.ts";
+import { errorText } from "../../sessions/session-recorder.ts";
 import { sanitize } from "../../ssh/terminal.ts";
 import type { Command } from "../command.ts";
 import { parseCommandArgs, UsageError } from "../command.ts";
@@ -166,6 +167,11 @@ Deleting (as the dashboard's buttons under the log, for any name):
             tailFrom,
             print,
             stopped: context.interrupted(),
+            unreadable: (error) => {
+              context.note(`Cannot read the log: ${errorText(explainConnectionError(error, database.url))}`);
+              context.note("Trying again every 2 s (Ctrl-C to stop).");
+            },
+            recovered: () => context.note("Reading the log again."),
           });
         } finally {
           await feed.close();

@@ -48,6 +48,13 @@ export interface Tunnel {
 /** The relay's explicit routing table: name -> live tunnel. No module-level state. */
 export class TunnelRegistry {
   readonly #byName = new Map<string, Tunnel>();
+  readonly #addedListeners = new Set<(tunnel: Tunnel) => void>();
+
+  /** Calls `listener` after each tunnel is added (offline pages waiting for it); returns the removal. */
+  onAdded(listener: (tunnel: Tunnel) => void): () => void {
+    this.#addedListeners.add(listener);
+    return () => this.#addedListeners.delete(listener);
+  }
 
   get(name: string): Tunnel | undefined {
     return this.#byName.get(name);
@@ -57,6 +64,7 @@ export class TunnelRegistry {
   add(tunnel: Tunnel): Tunnel | undefined {
     const previous = this.#byName.get(tunnel.name);
     this.#byName.set(tunnel.name, tunnel);
+    for (const listener of this.#addedListeners) listener(tunnel);
     return previous === tunnel ? undefined : previous;
   }
 

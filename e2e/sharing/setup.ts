@@ -78,7 +78,9 @@ export interface SharingWorld {
   db: Db;
   owner: { id: string; email: string; password: string };
   app: EchoApp;
-  /** Reserves a name for the owner and connects a tunnel to the echo app. */
+  /** Reserves a name for the owner. */
+  reserve(name: string): Promise<void>;
+  /** Reserves a name for the owner (unless `reserve` did) and connects a tunnel to the echo app. */
   connect(name?: string): Promise<string>;
   /** Connects a tunnel to the echo app without a name (-R 80:…); returns the random name it got. */
   connectRandom(): Promise<string>;
@@ -103,8 +105,12 @@ export async function createSharingWorld(burrow: BurrowUnderTest): Promise<Shari
     owner: { id: user.id, email, password: PASSWORD },
     app,
     url,
-    async connect(name = unique("share")) {
+    async reserve(name) {
       await reserveName(db, user.id, name, { maxNames: 100 });
+    },
+    async connect(name = unique("share")) {
+      const reserved = await db.reservation.findUnique({ where: { name }, select: { userId: true } });
+      if (reserved?.userId !== user.id) await reserveName(db, user.id, name, { maxNames: 100 });
       const tunnel = startTunnel({ key, name, sshPort: burrow.sshPort, localPort: app.port });
       tunnels.push(tunnel);
       // Public until told otherwise: the app answering through the relay means the tunnel is up.

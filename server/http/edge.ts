@@ -27,6 +27,7 @@ import { HostRefusalNotices } from "./host-refusal.ts";
 import { httpsRedirectLocation } from "./https-redirect.ts";
 import { LocalAddresses } from "./local-address.ts";
 import { readOfflineBody } from "./offline-body.ts";
+import { isOnlineWait, type OnlineWaitOptions, OnlineWaits } from "./online-wait.ts";
 import { OwnerNotices } from "./owner-notices.ts";
 import { PAGES } from "./pages.ts";
 import { proxyRequest, sendPage } from "./proxy.ts";
@@ -76,6 +77,8 @@ export interface HttpEdgeDeps {
   openProgressMs?: number;
   /** After how long a response still being sent is written open (default LONG_RESPONSE_MS; tests shorten it). */
   longResponseMs?: number;
+  /** How long and how many offline pages' waits are held (online-wait.ts; tests shrink them). */
+  onlineWaits?: OnlineWaitOptions;
 }
 
 export interface HttpEdge {
@@ -200,6 +203,8 @@ export function createHttpEdge(deps: HttpEdgeDeps): HttpEdge {
   const drained: Array<() => void> = [];
   let stopCertificateWatch: (() => void) | undefined;
 
+  const onlineWaits = new OnlineWaits(registry, deps.onlineWaits);
+
   function onRequest(req: http.IncomingMessage, res: http.ServerResponse): void {
     const socket = req.socket;
     busy.add(socket);
@@ -213,6 +218,13 @@ export function createHttpEdge(deps: HttpEdgeDeps): HttpEdge {
       res.shouldKeepAlive = false;
       sendPage(res, PAGES.draining);
       return;
+    }
+    if (isOnlineWait(req)) {
+      const route = routeRequest(req, config.BURROW_DOMAIN, registry);
+      if (route.kind === "absent" || route.kind === "tunnel") {
+        onlineWaits.answer(route.name, res);
+        return;
+      }
     }
     const dispatch = dispatcher(req, false);
     if (dispatch instanceof Promise) void dispatch.then((d) => answerRequest(req, res, d));
@@ -270,17 +282,20 @@ export function createHttpEdge(deps: HttpEdgeDeps): HttpEdge {
       if (dispatch.kind !== "proxy") res.once("close", () => recorder.finish(exchange));
     }
     switch (dispatch.kind) {
-      case "offline":
+      case "offline": {
+        // A page a browser shows waits for the tunnel and reloads; a POST's would send it again.
+        const page = req.method === "GET" ? PAGES.tunnelOfflineWaiting : PAGES.tunnelOffline;
         if (exchange) {
-          answeredByRelay(exchange, PAGES.tunnelOffline);
+          answeredByRelay(exchange, page);
           exchange.error = "tunnel_offline";
         }
         if (exchange?.bodies) {
-          readOfflineBody(req, exchange, exchange.bodies.request, () => sendPage(res, PAGES.tunnelOffline));
+          readOfflineBody(req, exchange, exchange.bodies.request, () => sendPage(res, page));
           return;
         }
-        sendPage(res, PAGES.tunnelOffline);
+        sendPage(res, page);
         return;
+      }
       case "answer":
         answeredByRelay(dispatch.exchange, dispatch.answer);
         res.writeHead(dispatch.answer.status, dispatch.answer.headers);
@@ -491,6 +506,8 @@ export function createHttpEdge(deps: HttpEdgeDeps): HttpEdge {
     close() {
       closing ??= (async () => {
         draining = true;
+        // Held for up to 25 s each: answered now, so they do not hold the drain up.
+        onlineWaits.close();
         clearInterval(progressTimer);
         clearInterval(longResponseTimer);
         stopCertificateWatch?.();

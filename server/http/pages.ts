@@ -3,7 +3,9 @@
  * owner). Anything echoed is HTML-escaped. The fixed pages are rendered once.
  */
 
+import { createHash } from "node:crypto";
 import { LOGO_PATHS } from "../../lib/brand/logo.ts";
+import { TUNNEL_STATE_HEADER, WAIT_HEADER, WAIT_VALUE } from "./online-wait.ts";
 
 /** A page the relay answers with instead of the tunnel's app. */
 export interface EdgePage {
@@ -57,7 +59,7 @@ export function renderPageHtml(
   status: number,
   title: string,
   innerHtml: string,
-  { isStep = status < 300 }: { isStep?: boolean } = {},
+  { isStep = status < 300, script }: { isStep?: boolean; script?: string } = {},
 ): EdgePage {
   const html =
     `<!doctype html><html lang="en"><head><meta charset="utf-8">` +
@@ -67,7 +69,8 @@ export function renderPageHtml(
     `<h1>${escapeHtml(title)}</h1>${innerHtml}` +
     // The status helps whoever reports an error; on a page that is a step (a password form, a link
     // to confirm) it would only be noise.
-    `${!isStep ? `<p class="code">HTTP ${status}</p>` : ""}</main></body></html>\n`;
+    `${!isStep ? `<p class="code">HTTP ${status}</p>` : ""}</main>` +
+    `${script ? `<script>${script}</script>` : ""}</body></html>\n`;
   const body = Buffer.from(html);
   return {
     status,
@@ -76,12 +79,32 @@ export function renderPageHtml(
       "content-length": String(body.length),
       "cache-control": "no-store",
       "x-content-type-options": "nosniff",
-      // The relay's pages never need scripts, frames or remote assets.
-      "content-security-policy": "default-src 'none'; style-src 'unsafe-inline'; frame-ancestors 'none'",
+      // The relay's pages need no frames or remote assets, and no scripts but their own (by hash).
+      "content-security-policy": `default-src 'none'; style-src 'unsafe-inline'; frame-ancestors 'none'${
+        script ? `; script-src '${scriptHash(script)}'; connect-src 'self'` : ""
+      }`,
     },
     body,
   };
 }
+
+function scriptHash(script: string): string {
+  return `sha256-${createHash("sha256").update(script).digest("base64")}`;
+}
+
+/**
+ * The offline page's script: asks the relay (WAIT_HEADER, answered by the relay itself and never
+ * logged) to tell it when the tunnel is back, then reloads into the app. Held up to 25 s a time; on
+ * anything else (the relay restarting) it asks again after 5 s. Only then does the page say it
+ * reloads itself, so without scripts it does not promise it.
+ */
+const WAIT_SCRIPT =
+  `(function(){var n=document.getElementById("back");` +
+  `n.textContent="This page reloads by itself as soon as it is back.";` +
+  `function w(){fetch(location.href,{headers:{"${WAIT_HEADER}":"${WAIT_VALUE}"},cache:"no-store"})` +
+  `.then(function(r){var s=r.headers.get("${TUNNEL_STATE_HEADER}");` +
+  `if(s==="online")location.reload();else setTimeout(w,s==="offline"?0:5000)},` +
+  `function(){setTimeout(w,5000)})}w()})()`;
 
 function withHeaders(page: EdgePage, headers: Record<string, string>): EdgePage {
   return { ...page, headers: { ...page.headers, ...headers } };
@@ -104,6 +127,14 @@ export const PAGES = {
     503,
     "Tunnel offline",
     "This name belongs to a tunnel that is not connected right now. Try again later.",
+  ),
+  /** The same for a GET (a page a browser shows): it reloads itself when the tunnel is back. */
+  tunnelOfflineWaiting: renderPageHtml(
+    503,
+    "Tunnel offline",
+    "<p>This name belongs to a tunnel that is not connected right now.</p>" +
+      '<p id="back" role="status">Try again later.</p>',
+    { script: WAIT_SCRIPT },
   ),
   localUnreachable: renderPage(
     502,

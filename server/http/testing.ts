@@ -4,6 +4,7 @@
  * opened with forwardOut), plus the edge in front of it. Used until server/testing/harness.ts covers
  * what these tests need (a relay child process and tunnel counters); not for production use.
  */
+
 import { type ChildProcess, execFileSync, spawn, spawnSync } from "node:child_process";
 import { X509Certificate } from "node:crypto";
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
@@ -24,6 +25,7 @@ import type { LogWriter } from "../log-writer.ts";
 import { type Tunnel, TunnelRegistry } from "../registry.ts";
 import type { AccessGate } from "./access.ts";
 import { createHttpEdge, type HttpEdge } from "./edge.ts";
+import type { OnlineWaitOptions } from "./online-wait.ts";
 import type { PoolLimits } from "./tunnel-pools.ts";
 
 export const TEST_DOMAIN = "tunnels.test";
@@ -72,6 +74,7 @@ export async function startEdgeTestRelay(options: {
   keptInFlightMax?: number;
   openProgressMs?: number;
   longResponseMs?: number;
+  onlineWaits?: OnlineWaitOptions;
 }): Promise<EdgeTestRelay> {
   const config = loadEnv({
     BURROW_DOMAIN: TEST_DOMAIN,
@@ -99,6 +102,7 @@ export async function startEdgeTestRelay(options: {
     keptInFlightMax: options.keptInFlightMax,
     openProgressMs: options.openProgressMs,
     longResponseMs: options.longResponseMs,
+    onlineWaits: options.onlineWaits,
   });
   const { httpPort, httpsPort } = await edge.listen();
 

@@ -19,3 +19,26 @@ export function isoToLocal(iso: string | undefined): string {
     `T${pad(date.getHours())}:${pad(date.getMinutes())}`
   );
 }
+
+/**
+ * How <LocalTime> writes an instant: a 24-hour clock, with the day when asked, and the year too when
+ * it is not this year's (a link expiring "1 Jan" would read as next January). `onClient` false: UTC,
+ * as the server renders before the browser knows its zone.
+ */
+export function localTimeOptions(
+  date: Date,
+  now: Date,
+  { withDate, onClient }: { withDate: boolean; onClient: boolean },
+): Intl.DateTimeFormatOptions {
+  const zone = onClient ? {} : { timeZone: "UTC" };
+  const year = (d: Date) => (onClient ? d.getFullYear() : d.getUTCFullYear());
+  return {
+    hour: "2-digit",
+    minute: "2-digit",
+    second: "2-digit",
+    hour12: false,
+    ...(withDate ? { month: "short", day: "numeric" } : {}),
+    ...(withDate && year(date) !== year(now) ? { year: "numeric" } : {}),
+    ...zone,
+  };
+}

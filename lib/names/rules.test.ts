@@ -1,6 +1,13 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { NAME_MAX_LENGTH, nameProblem, nameSchema, RANDOM_NAME_LENGTH, randomName } from "./rules.ts";
+import {
+  invalidNameMessage,
+  NAME_MAX_LENGTH,
+  nameProblem,
+  nameSchema,
+  RANDOM_NAME_LENGTH,
+  randomName,
+} from "./rules.ts";
 
 test("valid names are normalised to lower case", () => {
   assert.equal(nameSchema.parse("  MyApp-2 "), "myapp-2");
@@ -36,4 +43,13 @@ test("random names are valid, long, and different each time", () => {
     seen.add(name);
   }
   assert.equal(seen.size, 200);
+});
+
+test("an invalid name as one sentence: the name, then its problem after the colon in lower case", () => {
+  assert.equal(invalidNameMessage("myapp"), null);
+  assert.equal(invalidNameMessage("admin"), '"admin" is not a valid name: this name is reserved by Burrow');
+  assert.equal(
+    invalidNameMessage("my_app"),
+    '"my_app" is not a valid name: use only letters a–z, digits and hyphens',
+  );
 });

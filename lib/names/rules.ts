@@ -85,6 +85,17 @@ export function nameProblem(input: string): string | null {
   return result.success ? null : (result.error.issues[0]?.message ?? "Invalid name");
 }
 
+/**
+ * What is wrong with a typed name, as one sentence naming it (`"admin" is not a valid name: this
+ * name is reserved by Burrow`), or null when it is valid. For the ssh refusal and the CLI, where the
+ * problem follows a colon; the dashboard's form shows the problem alone.
+ */
+export function invalidNameMessage(input: string): string | null {
+  const problem = nameProblem(input);
+  if (problem === null) return null;
+  return `${JSON.stringify(input)} is not a valid name: ${problem[0]!.toLowerCase()}${problem.slice(1)}`;
+}
+
 const RANDOM_ALPHABET = "abcdefghijklmnopqrstuvwxyz0123456789";
 
 /**

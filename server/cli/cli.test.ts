@@ -146,7 +146,7 @@ test("each mistake exits non-zero with one specific line", async () => {
     [["logs", "myapp", "--since", "an hour"], {}, /--since takes a duration such as 30m, 2h or 7d/],
     [["logs", "myapp", "--from", "yesterday"], {}, /--from takes a date and time such as 2026-12-05T14:00Z/],
     [["logs", "myapp", "--follow", "--to", "2026-12-05T10:00Z"], {}, /drop --to/],
-    [["logs", "my_app"], {}, /"my_app" is not a tunnel name: Use only letters/],
+    [["logs", "my_app"], {}, /"my_app" is not a valid name: use only letters/],
     [["name", "list", "--bogus"], {}, /Unknown option '--bogus'$/m],
   ];
   const results = await Promise.all(cases.map(([args, extra]) => cli(args, extra)));

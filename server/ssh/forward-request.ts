@@ -1,4 +1,4 @@
-import { nameProblem } from "../../lib/names/rules.ts";
+import { invalidNameMessage } from "../../lib/names/rules.ts";
 
 /**
  * What an SSH client asked to forward, decoded from a `tcpip-forward` or
@@ -70,8 +70,8 @@ function nameFrom(name: string, asTyped: string, bind: ForwardBind): ForwardRequ
       message: `${JSON.stringify(asTyped)} is not a tunnel name on this relay: use just the name, e.g. -R myapp:80:localhost:<port>`,
     };
   }
-  const problem = nameProblem(name);
-  if (problem) return { kind: "refused", message: `${JSON.stringify(name)} is not a valid name: ${problem}` };
+  const invalid = invalidNameMessage(name);
+  if (invalid) return { kind: "refused", message: invalid };
   return { kind: "named", name, bind };
 }
 

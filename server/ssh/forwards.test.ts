@@ -96,7 +96,7 @@ test("an invalid name is refused quoting -R as typed, with a reason ssh prints a
   // The name rules say "a–z" (an en dash): ssh escaped it as "a\342\200\223z" in a C locale.
   assert.match(
     ssh.stderr(),
-    /Refused -R bad_name:80: "bad_name" is not a valid name: Use only letters a-z, digits and hyphens/,
+    /Refused -R bad_name:80: "bad_name" is not a valid name: use only letters a-z, digits and hyphens/,
   );
 });
 

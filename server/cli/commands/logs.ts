@@ -1,6 +1,6 @@
 import { migrate } from "../../../lib/db/migrate.ts";
 import { createDb } from "../../../lib/db.ts";
-import { nameProblem, normaliseName } from "../../../lib/names/rules.ts";
+import { invalidNameMessage, normaliseName } from "../../../lib/names/rules.ts";
 import { createLogAnnouncements } from "../../../lib/request-logs/announcements.ts";
 import { type BodyView, viewKeptBodies } from "../../../lib/request-logs/body-view.ts";
 import { clearRequestLogSchema } from "../../../lib/request-logs/clear.ts";
@@ -84,8 +84,8 @@ Deleting (as the dashboard's buttons under the log, for any name):
       { required: ["name"] },
     );
     const typed = normaliseName(positionals[0] ?? "");
-    const problem = nameProblem(typed);
-    if (problem) throw new UsageError(`"${typed}" is not a tunnel name: ${problem}`);
+    const invalid = invalidNameMessage(typed);
+    if (invalid) throw new UsageError(invalid);
     if (values.delete !== undefined) {
       const choice = clearRequestLogSchema.safeParse({ what: values.delete });
       if (!choice.success) throw new UsageError("--delete takes bodies or all");

@@ -412,6 +412,7 @@ export class RelayConnection implements TunnelOwner {
     // -R stays in the client), so the line names the forward as the user typed it.
     this.print(messages.forwarding(tunnelUrl(config, claim.name), `your local port (-R ${what}:…)`));
     this.print(messages.inspect(config, claim.name));
+    if (previous) this.print(messages.tookOver(claim.name, previous.clientIp));
     if (claim.random) this.print(messages.randomNameKept(claim.name, config.BURROW_RANDOM_NAME_HOURS));
   }
 

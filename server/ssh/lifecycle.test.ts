@@ -82,9 +82,23 @@ test("takeover: a second connection of the same user takes a half-dead connectio
   first.kill("SIGSTOP"); // half-dead: TCP stays open, nothing answers
   try {
     const startedAt = Date.now();
-    const second = await t.startSsh({ user, forwards: [`${name}:80:127.0.0.1:${newApp.port}`] });
+    const second = await t.startSsh({
+      user,
+      forwards: [`${name}:80:127.0.0.1:${newApp.port}`],
+      session: true,
+    });
     assert.equal(second.state, "live", second.stderr());
     assert.ok(Date.now() - startedAt < 5_000, "no waiting for keepalives");
+    // The new session says what it did, rather than take the name in silence.
+    await t.waitFor(
+      () =>
+        second
+          .stdout()
+          .includes(
+            `${name} was connected from 127.0.0.1 by another connection of yours: that one is closed, this one serves it now.`,
+          ) || undefined,
+      "the takeover line in the new session",
+    );
     assert.notEqual(t.relay.registry.get(name), oldTunnel);
     const res = await t.fetchTunnel(name, "/new");
     assert.equal(res.json?.path, "/new");

@@ -89,6 +89,10 @@ export const messages = {
 
   takenOver: (name: string) => `${name}: another connection of yours took over this name.`,
 
+  /** To the connection that took a name over, so a second `ssh -R` does not pass in silence. */
+  tookOver: (name: string, previousIp: string) =>
+    `${name} was connected from ${previousIp} by another connection of yours: that one is closed, this one serves it now.`,
+
   adminDisconnect: (name: string, reason: string | undefined) =>
     `${name}: closed by an administrator${reason ? ` (${reason})` : ""}.`,
 

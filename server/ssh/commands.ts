@@ -64,7 +64,7 @@ export async function runCommand(commandLine: string, context: CommandContext): 
         return { text: await names(context), code: 0 };
       case "logs":
         if (args.includes("--help") || args.includes("-h")) return { text: LOGS_HELP, code: 0 };
-        return { text: await logs(context, args), code: 0 };
+        return await logs(context, args);
       case "reserve":
         if (args.length !== 1) return usage(context, `"reserve" takes one name, e.g. reserve myapp`);
         return { text: await reserve(context, args[0]!), code: 0 };
@@ -166,7 +166,7 @@ A value with spaces is quoted twice, once for your shell and once for the relay:
  * new ones until the user leaves: for a tunnel opened with -N, whose connection has no session to
  * print them in, or to watch from another terminal.
  */
-async function logs(context: CommandContext, args: string[]): Promise<string> {
+async function logs(context: CommandContext, args: string[]): Promise<CommandResult> {
   const { db, userId, timeoutMs, output } = context;
   const { values, positionals } = parseCommandArgs(
     args,
@@ -213,14 +213,38 @@ async function logs(context: CommandContext, args: string[]): Promise<string> {
   if (!values.follow) {
     if (rows.length === 0) {
       const filtered = FILTER_OPTIONS.some((option) => values[option] !== undefined);
-      return filtered ? `No requests to ${own.name} match these filters` : `No requests to ${own.name} yet`;
+      const text = filtered
+        ? `No requests to ${own.name} match these filters`
+        : `No requests to ${own.name} yet`;
+      return { text, code: 0 };
     }
-    return [header, ...rows.reverse().map(line)].join("\n");
+    return { text: [header, ...rows.reverse().map(line)].join("\n"), code: 0 };
   }
   const shown = rows.reverse();
   output.note(`Following ${own.name}'s requests; Ctrl-C to stop.`);
   output.print(header);
   for (const row of shown) output.print(line(row));
+  // A name released while followed may be reserved by someone else, whose requests must not show
+  // here: before printing, the name is checked to still be the user's (at most every few seconds).
+  let checkedAt = 0;
+  let stillYours = true;
+  let stop = () => {};
+  const notYours = new Promise<void>((resolve) => {
+    stop = resolve;
+  });
+  const print = async (row: RequestLogRow) => {
+    if (Date.now() - checkedAt > OWNER_RECHECK_MS) {
+      checkedAt = Date.now();
+      try {
+        await getNameForUser(db, userId, own.name);
+      } catch (error) {
+        if (!isAppError(error)) throw error;
+        stillYours = false;
+        stop();
+      }
+    }
+    if (stillYours) output.print(line(row));
+  };
   try {
     await followRequestLogs({
       db,
@@ -228,8 +252,8 @@ async function logs(context: CommandContext, args: string[]): Promise<string> {
       filters,
       shown,
       tailFrom,
-      print: (row) => output.print(line(row)),
-      stopped: output.closed,
+      print,
+      stopped: Promise.race([output.closed, notYours]),
       unreadable: (error) => {
         context.logger.warn("ssh logs --follow cannot read the log", { error: errorText(error) });
         output.note("Burrow cannot read the log right now; trying again every 2 s (Ctrl-C to stop).");
@@ -238,11 +262,15 @@ async function logs(context: CommandContext, args: string[]): Promise<string> {
     });
   } catch (error) {
     // The user left, or the relay is closing its connections: nobody to tell.
-    if (output.isClosed) return "";
+    if (output.isClosed) return { text: "", code: 0 };
     throw error;
   }
-  return "";
+  if (stillYours) return { text: "", code: 0 };
+  return { text: `${own.name} is no longer yours: stopped following it.`, code: 1 };
 }
+
+/** How often a follower checks the name is still the user's, when requests arrive. */
+const OWNER_RECHECK_MS = 5_000;
 
 /** The options that narrow the log, for "no requests match these filters". */
 const FILTER_OPTIONS = ["status", "method", "path", "header", "body", "ip", "since", "from", "to"] as const;

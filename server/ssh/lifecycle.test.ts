@@ -301,6 +301,22 @@ test("ssh … logs -f prints each request as it is answered, past the idle cut-o
   follower.kill();
   await follower.exited;
 
+  // The name changes hands while followed (released, then reserved by someone else): their
+  // requests are not shown, and the follow ends (exit 1) saying why.
+  const watching = await t.startSsh({
+    user,
+    forwards: [],
+    command: ["logs", name, "-f"],
+    waitForTunnels: false,
+  });
+  await t.waitFor(() => watching.stdout().includes("TIME (UTC)") || undefined, "the second follower");
+  const other = await t.createUserWithKey();
+  await t.db.reservation.update({ where: { name }, data: { userId: other.id } });
+  assert.equal((await t.fetchTunnel(name, "/someone-elses")).status, 200);
+  assert.equal(await exitCodeWithin(watching), 1);
+  assert.match(watching.stdout(), new RegExp(`${name} is no longer yours: stopped following it\\.`));
+  assert.doesNotMatch(watching.stdout(), /someone-elses/);
+
   // What a shell would run is refused, not half-read.
   const piped = await relayCommand(user, ["logs", name, "--path", "a|b"]);
   assert.equal(piped.code, 2);

@@ -1,7 +1,7 @@
 import { mkdtemp } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { expect, PASSWORD, reserveName, signUp, test, unique } from "./support/fixtures.ts";
+import { expect, PASSWORD, reserveName, signIn, signUp, test, unique } from "./support/fixtures.ts";
 import { generateKey, startLocalApp, startTunnel, type Tunnel } from "./support/ssh.ts";
 
 test("a user deletes their account: the password is asked, a live tunnel must stop first, then all of it is gone", async ({
@@ -71,4 +71,38 @@ test("a user deletes their account: the password is asked, a live tunnel must st
     await tunnel?.stop();
     await app.close();
   }
+});
+
+test("changing the password: the same one is refused; a new one updates the browser list at once", async ({
+  page,
+  browser,
+}) => {
+  const { email } = await signUp(page);
+  const laptop = await browser.newContext();
+  const laptopPage = await laptop.newPage();
+  await signIn(laptopPage, email, PASSWORD);
+
+  await page.goto("/account");
+  const list = page.getByRole("list", { name: "Signed-in browsers" });
+  await expect(list.getByRole("listitem")).toHaveCount(2);
+  const form = page.getByRole("form", { name: "Change password" });
+
+  // The same password again changes nothing: the laptop stays signed in.
+  await form.getByLabel("Current password").fill(PASSWORD);
+  await form.getByLabel("New password").fill(PASSWORD);
+  await form.getByRole("button", { name: "Change password" }).click();
+  await expect(form.getByText("That is your current password: choose a new one")).toBeVisible();
+  await expect(form.getByText("Password changed")).toHaveCount(0);
+  await expect(page.getByText("2 browsers")).toBeVisible();
+  await laptopPage.goto("/keys");
+  await expect(laptopPage.getByRole("heading", { name: "SSH keys", level: 1 })).toBeVisible();
+
+  // A new one signs the laptop out, and the list says so without a reload.
+  await form.getByLabel("Current password").fill(PASSWORD);
+  await form.getByLabel("New password").fill("a brand new passphrase");
+  await form.getByRole("button", { name: "Change password" }).click();
+  await expect(page.getByText("Password changed. Your other browsers were signed out.")).toBeVisible();
+  await expect(list.getByRole("listitem")).toHaveCount(1);
+  await expect(page.getByText("1 browser", { exact: true })).toBeVisible();
+  await laptop.close();
 });

@@ -1,7 +1,7 @@
 import { mkdtemp } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { expect, reserveName, signUp, test, unique } from "./support/fixtures.ts";
+import { expect, expectFitsPhone, reserveName, signUp, test, unique } from "./support/fixtures.ts";
 import { loggedRequests, rawVisit } from "./support/hostile-input.ts";
 import { generateKey, startLocalApp, startTunnel, type Tunnel } from "./support/ssh.ts";
 
@@ -81,6 +81,48 @@ test("HTML and SQL in paths, user agents and labels are stored verbatim and show
     await tunnel?.stop();
     await app.close();
   }
+});
+
+test("a 100-character label and a 63-character name wrap: no card or page grows sideways", async ({
+  page,
+}) => {
+  const dir = await mkdtemp(join(tmpdir(), "burrow-e2e-long-"));
+  const key = await generateKey(dir);
+  await page.setViewportSize({ width: 1280, height: 800 });
+  await signUp(page);
+
+  // Keys: the label stays inside "Your keys", beside "Add a key".
+  const label = "L".repeat(100);
+  await page.goto("/keys");
+  await page.getByLabel("Public key").fill(key.publicKey);
+  await page.getByLabel("Label").fill(label);
+  await page.getByRole("button", { name: "Add key" }).click();
+  const shown = page.getByRole("list", { name: "Your SSH keys" }).getByText(label, { exact: true });
+  await expect(shown).toBeVisible();
+  const card = page.locator("section").filter({ has: page.getByRole("heading", { name: "Your keys" }) });
+  const [labelBox, cardBox] = await Promise.all([shown.boundingBox(), card.boundingBox()]);
+  expect(labelBox!.x + labelBox!.width).toBeLessThanOrEqual(cardBox!.x + cardBox!.width);
+  await expectFitsPhone(page);
+  // The duplicate message quotes the label, the delete dialog names it: they wrap too.
+  await page.getByLabel("Public key").fill(key.publicKey);
+  await page.getByRole("button", { name: "Add key" }).click();
+  await expect(page.getByText(`already registered to your account (as “${label}”)`)).toBeVisible();
+  await expectFitsPhone(page);
+  await page.setViewportSize({ width: 390, height: 800 });
+  await page.getByRole("button", { name: `Delete key ${label}` }).click();
+  const dialog = page.getByRole("dialog");
+  await expect(dialog).toBeVisible();
+  expect(await dialog.evaluate((d) => d.scrollWidth <= d.clientWidth)).toBe(true);
+  await dialog.getByRole("button", { name: "Cancel" }).click();
+  await page.setViewportSize({ width: 1280, height: 800 });
+
+  // Names: the longest valid name on the names page and in the account page's "Delete account".
+  const name = unique("long").padEnd(63, "n");
+  await reserveName(page, name);
+  await expectFitsPhone(page);
+  await page.goto("/account");
+  await expect(page.getByRole("form", { name: "Delete account" })).toContainText(name);
+  await expectFitsPhone(page);
 });
 
 test("dashboard addresses with broken or odd %-escapes get a 400 or the not-found page, never a server error", async ({

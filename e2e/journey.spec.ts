@@ -321,19 +321,24 @@ test("a new user signs up, adds a key, reserves a name, connects with ssh and wa
     // The names list follows too; releasing is refused while connected.
     await page.getByRole("link", { name: "Names" }).first().click();
     await expect(page.getByTestId(`status-${name}`)).toHaveText("Online");
+    // The dialog says so up front and offers nothing to click but Close.
     await page.getByRole("button", { name: `Release ${name}` }).click();
     const dialog = page.getByRole("dialog", { name: `Release ${name}?` });
-    await dialog.getByRole("button", { name: "Release name" }).click();
-    await expect(dialog.getByRole("alert")).toContainText("is connected right now: stop the tunnel first");
-    await dialog.getByRole("button", { name: "Cancel" }).click();
+    await expect(dialog).toContainText(
+      `${name} is connected right now: stop the tunnel first, then release it.`,
+    );
+    await expect(dialog.getByRole("button", { name: "Release name" })).toHaveCount(0);
+    await dialog.getByRole("button", { name: "Close" }).click();
 
-    // Stop ssh: the name goes offline without a reload, then release works.
+    // Stop ssh: the name goes offline without a reload, then release works and says so.
     await tunnel.stop();
     await expect(page.getByTestId(`status-${name}`)).toHaveText("Offline", { timeout: 20_000 });
     await page.getByRole("button", { name: `Release ${name}` }).click();
+    await expect(dialog).not.toContainText("is connected right now");
     await dialog.getByRole("button", { name: "Release name" }).click();
     await expect(page.getByRole("link", { name, exact: true })).toHaveCount(0);
     await expect(page.getByText("No names yet")).toBeVisible();
+    await expect(page.getByText(`Released ${name}.`)).toBeVisible();
   } finally {
     await tunnel?.stop();
     await app.close();

@@ -84,6 +84,11 @@ test("adding a key shows its SHA256 fingerprint exactly as ssh-keygen -lf prints
   await expect(item).toContainText(key.fingerprint);
   await expect(item).toContainText("ED25519");
 
+  // Added again to the same account: it says under which label it already is.
+  await page.getByLabel("Public key").fill(key.publicKey);
+  await page.getByRole("button", { name: "Add key" }).click();
+  await expect(page.getByText("This key is already registered to your account (as “laptop”)")).toBeVisible();
+
   // The same key on another account is refused without saying whose it is.
   const other = await browser.newContext();
   const page2 = await other.newPage();
@@ -91,7 +96,7 @@ test("adding a key shows its SHA256 fingerprint exactly as ssh-keygen -lf prints
   await page2.goto("/keys");
   await page2.getByLabel("Public key").fill(key.publicKey);
   await page2.getByRole("button", { name: "Add key" }).click();
-  await expect(page2.getByText("This key is already registered")).toBeVisible();
+  await expect(page2.getByText("This key is already registered to another account")).toBeVisible();
   await other.close();
 
   // Delete asks first.
@@ -100,14 +105,45 @@ test("adding a key shows its SHA256 fingerprint exactly as ssh-keygen -lf prints
   await expect(dialog).toBeVisible();
   await dialog.getByRole("button", { name: "Delete key" }).click();
   await expect(page.getByText("No keys yet")).toBeVisible();
+  await expect(page.getByText("Deleted “laptop”.")).toBeVisible();
 });
 
-test("a key file picked from disk is read into the form", async ({ page }) => {
+test("a key label over 100 characters is refused with a message at once, never cut", async ({ page }) => {
   const dir = await mkdtemp(join(tmpdir(), "burrow-e2e-keys-"));
   const key = await generateKey(dir);
   await signUp(page);
   await page.goto("/keys");
-  await page.getByLabel("…or pick a .pub file").setInputFiles(`${key.privatePath}.pub`);
+  await page.getByLabel("Public key").fill(key.publicKey);
+  const label = page.getByLabel("Label");
+  await label.fill("x".repeat(500));
+  await expect(label).toHaveValue("x".repeat(500));
+  await expect(page.getByText("Use at most 100 characters (this label has 500)")).toBeVisible();
+  await page.getByRole("button", { name: "Add key" }).click();
+  await expect(page.getByText("Use at most 100 characters (this label has 500)")).toBeVisible();
+  await page.reload();
+  await expect(page.getByText("No keys yet")).toBeVisible();
+});
+
+test("a key file picked from disk is read into the form; a private one is refused at once", async ({
+  page,
+}) => {
+  const dir = await mkdtemp(join(tmpdir(), "burrow-e2e-keys-"));
+  const key = await generateKey(dir);
+  await signUp(page);
+  await page.goto("/keys");
+  const picker = page.getByLabel("…or pick a .pub file");
+
+  // The private key: said before any click on Add key, and its contents never reach the form.
+  await picker.setInputFiles(key.privatePath);
+  await expect(page.getByText("id is a PRIVATE key: never share it")).toBeVisible();
+  await expect(page.getByText("Pick the public key next to it instead (id.pub)")).toBeVisible();
+  await expect(page.getByLabel("Public key")).toHaveValue("");
+  await expect(picker).toHaveValue("");
+
+  // The .pub file: its key, and its comment as the label, as the hint says.
+  await picker.setInputFiles(`${key.privatePath}.pub`);
   await expect(page.getByLabel("Public key")).toHaveValue(key.publicKey);
-  await expect(page.getByLabel("Label")).toHaveValue("id");
+  await expect(page.getByLabel("Label")).toHaveValue("e2e@test");
+  await expect(page.getByText("Defaults to the key's comment.")).toBeVisible();
+  await expect(page.getByText(/PRIVATE key/)).toHaveCount(0);
 });

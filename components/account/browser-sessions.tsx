@@ -29,7 +29,9 @@ export function BrowserSessions({
           <li key={session.id} className="flex flex-wrap items-center justify-between gap-3 py-3">
             <div className="min-w-0 space-y-1">
               <p className="flex flex-wrap items-center gap-2">
-                <span className="font-medium text-zinc-900 dark:text-zinc-100">{session.browser}</span>
+                <span className="min-w-0 font-medium wrap-anywhere text-zinc-900 dark:text-zinc-100">
+                  {session.browser}
+                </span>
                 {session.current && (
                   <span className="rounded bg-emerald-50 dark:bg-emerald-950/40 px-1.5 py-0.5 text-xs font-medium text-emerald-700 dark:text-emerald-300">
                     This browser

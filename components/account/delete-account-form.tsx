@@ -17,7 +17,8 @@ export function DeleteAccountForm({ action, names }: { action: DeleteAccountActi
   const message = state && !state.ok ? formError(state) : null;
   return (
     <form action={formAction} className="space-y-3" aria-label="Delete account" noValidate>
-      <p className="text-sm text-zinc-700 dark:text-zinc-300">
+      {/* Names of 63 characters have no space to break at: they wrap rather than widen the page. */}
+      <p className="text-sm wrap-anywhere text-zinc-700 dark:text-zinc-300">
         {names.length > 0 ? (
           <>
             Your names ({names.join(", ")}) are released for anyone to reserve, and their request logs

@@ -1,6 +1,13 @@
 "use client";
 
 import { useActionState, useEffect, useRef, useState } from "react";
+import {
+  labelForKeyFile,
+  looksLikePrivateKey,
+  PRIVATE_KEY_MESSAGE,
+  privateKeyFileMessage,
+} from "@/lib/ssh-keys/key-file";
+import { keyLabelProblem, PUBLIC_KEY_MAX_LENGTH } from "@/lib/ssh-keys/schemas";
 import { type ActionResult, type ActionState, fieldError, formError } from "@/lib/web/action-result";
 import { Alert } from "../ui/alert";
 import { Button } from "../ui/button";
@@ -10,8 +17,6 @@ export type AddKeyAction = (
   state: ActionState<{ label: string; fingerprint: string }>,
   form: FormData,
 ) => Promise<ActionResult<{ label: string; fingerprint: string }>>;
-
-const MAX_FILE_BYTES = 16_384;
 
 export function AddKeyForm({ action }: { action: AddKeyAction }) {
   const [state, formAction, pending] = useActionState(action, null);
@@ -32,15 +37,21 @@ export function AddKeyForm({ action }: { action: AddKeyAction }) {
   async function readFile(file: File | undefined) {
     setFileProblem(null);
     if (!file) return;
-    if (file.size > MAX_FILE_BYTES) {
+    if (file.size > PUBLIC_KEY_MAX_LENGTH) {
       setFileProblem("That file is too large to be a public key: pick the .pub file");
       return;
     }
     // Read in the browser: the file never leaves the machine unless the user submits it, and the
-    // server checks the text the same way as a paste (a private key is refused with a warning).
+    // server checks the text the same way as a paste.
     const text = (await file.text()).trim();
+    if (looksLikePrivateKey(text)) {
+      // Said at once, and its contents kept out of the form so a click on Add key cannot send them.
+      if (fileInput.current) fileInput.current.value = "";
+      setFileProblem(privateKeyFileMessage(file.name));
+      return;
+    }
     setPublicKey(text);
-    if (!label) setLabel(file.name.replace(/\.pub$/, ""));
+    if (!label) setLabel(labelForKeyFile(text, file.name));
   }
 
   // A file picked before the page's script took over (a slow connection) fired a change event
@@ -50,7 +61,13 @@ export function AddKeyForm({ action }: { action: AddKeyAction }) {
     if (input?.files?.length) input.dispatchEvent(new Event("change", { bubbles: true }));
   }, []);
 
-  const keyError = fileProblem ?? fieldError(state, "publicKey");
+  const keyError =
+    fileProblem ??
+    (looksLikePrivateKey(publicKey) ? PRIVATE_KEY_MESSAGE : undefined) ??
+    fieldError(state, "publicKey");
+  // Said as it is typed or pasted (the server's check is the same schema): the field takes more
+  // than the limit, so nothing is cut unseen.
+  const labelError = keyLabelProblem(label) ?? undefined;
   const message = formError(state);
   return (
     <form action={formAction} className="space-y-2" aria-label="Add an SSH key">
@@ -71,7 +88,10 @@ export function AddKeyForm({ action }: { action: AddKeyAction }) {
         autoComplete="off"
         placeholder="ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAA… you@laptop"
         value={publicKey}
-        onChange={(e) => setPublicKey(e.target.value)}
+        onChange={(e) => {
+          setFileProblem(null);
+          setPublicKey(e.target.value);
+        }}
         error={keyError}
         hint={
           <>
@@ -98,10 +118,9 @@ export function AddKeyForm({ action }: { action: AddKeyAction }) {
         name="label"
         label="Label"
         placeholder="Work laptop"
-        maxLength={100}
         value={label}
         onChange={(e) => setLabel(e.target.value)}
-        error={fieldError(state, "label")}
+        error={labelError}
         hint="Optional. Defaults to the key's comment."
       />
       <Button type="submit" pending={pending}>

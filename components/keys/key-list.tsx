@@ -1,3 +1,7 @@
+"use client";
+
+import { useState } from "react";
+import { Alert } from "../ui/alert";
 import { ConfirmAction, type ConfirmableAction } from "../ui/confirm-action";
 import { EmptyState } from "../ui/empty-state";
 import { TimeAgo } from "../ui/time-ago";
@@ -21,21 +25,53 @@ const TYPE_NAMES: Record<string, string> = {
 };
 
 export function KeyList({ keys, deleteAction }: { keys: KeyRow[]; deleteAction: ConfirmableAction }) {
-  if (keys.length === 0) {
-    return (
-      <EmptyState title="No keys yet">
-        Add the public key of each computer you connect from. No key? Run{" "}
-        <code className="rounded bg-zinc-100 dark:bg-zinc-800 px-1">ssh-keygen -t ed25519</code> first.
-      </EmptyState>
-    );
-  }
+  const [deleted, setDeleted] = useState<string | null>(null);
+  // Said by the list, not the row's dialog: the row is gone once the page shows the deletion.
+  const deleteWithNotice = (label: string): ConfirmableAction => {
+    return async (previous, form) => {
+      const result = await deleteAction(previous, form);
+      if (result.ok) setDeleted(label);
+      return result;
+    };
+  };
+  return (
+    <>
+      <div aria-live="polite">
+        {deleted !== null && (
+          <Alert tone="success" className="mb-3">
+            Deleted “{deleted}”.
+          </Alert>
+        )}
+      </div>
+      {keys.length === 0 ? (
+        <EmptyState title="No keys yet">
+          Add the public key of each computer you connect from. No key? Run{" "}
+          <code className="rounded bg-zinc-100 dark:bg-zinc-800 px-1">ssh-keygen -t ed25519</code> first.
+        </EmptyState>
+      ) : (
+        <KeyItems keys={keys} deleteActionFor={deleteWithNotice} />
+      )}
+    </>
+  );
+}
+
+function KeyItems({
+  keys,
+  deleteActionFor,
+}: {
+  keys: KeyRow[];
+  deleteActionFor: (label: string) => ConfirmableAction;
+}) {
   return (
     <ul className="divide-y divide-zinc-100 dark:divide-zinc-800" aria-label="Your SSH keys">
       {keys.map((key) => (
         <li key={key.id} className="flex flex-wrap items-center justify-between gap-3 py-3">
           <div className="min-w-0 space-y-1">
             <p className="flex flex-wrap items-center gap-2">
-              <span className="font-medium text-zinc-900 dark:text-zinc-100">{key.label}</span>
+              {/* A label may be one long word: it wraps rather than widen the card and the page. */}
+              <span className="min-w-0 font-medium wrap-anywhere text-zinc-900 dark:text-zinc-100">
+                {key.label}
+              </span>
               <span className="rounded bg-zinc-100 dark:bg-zinc-800 px-1.5 py-0.5 text-xs font-medium text-zinc-700 dark:text-zinc-300">
                 {TYPE_NAMES[key.algorithm] ?? key.algorithm} {key.bits}
               </span>
@@ -46,7 +82,7 @@ export function KeyList({ keys, deleteAction }: { keys: KeyRow[]; deleteAction: 
             </p>
           </div>
           <ConfirmAction
-            action={deleteAction}
+            action={deleteActionFor(key.label)}
             fields={{ keyId: key.id }}
             triggerLabel="Delete"
             triggerAriaLabel={`Delete key ${key.label}`}

@@ -1,10 +1,12 @@
 "use client";
 
 import Link from "next/link";
+import { useState } from "react";
 import { accessLabel } from "@/lib/web/access-label";
 import { formatCount } from "@/lib/web/format";
 import type { NamesSnapshot } from "@/lib/web/names-dto";
 import { useLiveJson } from "../hooks/use-live-json";
+import { Alert } from "../ui/alert";
 import { ConfirmAction, type ConfirmableAction } from "../ui/confirm-action";
 import { type Column, DataTable } from "../ui/data-table";
 import { EmptyState } from "../ui/empty-state";
@@ -37,8 +39,22 @@ export function NamesTable({
   const { data, stale } = useLiveJson<NamesSnapshot>("/api/names", initial, 3000);
   // A reserve or release re-renders the page with new `initial` data; prefer it when it differs.
   const snapshot = sameNames(initial, data) ? data : initial;
+  const [released, setReleased] = useState<string | null>(null);
+  // Said by the table, not the row's dialog: the row is gone once the page shows the release.
+  const release: ConfirmableAction = async (previous, form) => {
+    const result = await releaseAction(previous, form);
+    if (result.ok) setReleased(String(form.get("name")));
+    return result;
+  };
   return (
     <div>
+      <div aria-live="polite">
+        {released && (
+          <Alert tone="success" className="mb-3">
+            Released {released}.
+          </Alert>
+        )}
+      </div>
       <p className="mb-3 flex min-h-5 items-center justify-between text-sm text-zinc-600 dark:text-zinc-400">
         <span>
           {snapshot.names.length} of {snapshot.maxNames} used
@@ -81,12 +97,18 @@ export function NamesTable({
               <td className="py-3 text-right">
                 <div className="flex justify-end">
                   <ConfirmAction
-                    action={releaseAction}
+                    action={release}
                     fields={{ name: row.name }}
                     triggerLabel="Release"
                     triggerAriaLabel={`Release ${row.name}`}
                     title={`Release ${row.name}?`}
-                    body="Anyone can reserve it afterwards, and its request log is deleted. A connected tunnel must be stopped first."
+                    body="Anyone can reserve it afterwards, and its request log is deleted."
+                    // Live: the dialog offers Release name once the tunnel stops (the server still checks).
+                    blockedReason={
+                      row.online
+                        ? `${row.name} is connected right now: stop the tunnel first, then release it.`
+                        : undefined
+                    }
                     confirmLabel="Release name"
                   />
                 </div>

@@ -123,7 +123,11 @@ export function ReserveNameForm({
           Reserve
         </Button>
       </div>
-      <p id="name-status" aria-live="polite" className="flex min-h-5 items-center gap-1.5 text-sm">
+      <p
+        id="name-status"
+        aria-live="polite"
+        className="flex min-h-5 items-center gap-1.5 text-sm wrap-anywhere"
+      >
         {error ? (
           <span className="text-red-700 dark:text-red-300">{error}</span>
         ) : check.state === "checking" ? (

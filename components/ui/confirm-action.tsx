@@ -20,6 +20,7 @@ export function ConfirmAction({
   title,
   body,
   confirmLabel,
+  blockedReason,
   onDone,
 }: {
   action: ConfirmableAction;
@@ -30,6 +31,8 @@ export function ConfirmAction({
   title: string;
   body?: ReactNode;
   confirmLabel: string;
+  /** Why it cannot be done now (e.g. a connected name): the dialog says so and offers no confirm. */
+  blockedReason?: string;
   /** Called once the action succeeded (the dialog has closed). */
   onDone?: () => void;
 }) {
@@ -73,6 +76,7 @@ export function ConfirmAction({
         confirmLabel={confirmLabel}
         pending={pending}
         error={error}
+        blockedReason={blockedReason}
         onCancel={() => setOpen(false)}
         onConfirm={() => {
           setError(undefined);

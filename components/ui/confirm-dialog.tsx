@@ -11,6 +11,8 @@ export interface ConfirmDialogProps {
   pending?: boolean;
   /** Error from the action, shown inside the dialog so it is read where the user is looking. */
   error?: string;
+  /** Why it cannot be done now: said in place of the confirm button, which is left out. */
+  blockedReason?: string;
   onConfirm: () => void;
   onCancel: () => void;
 }
@@ -26,6 +28,7 @@ export function ConfirmDialog({
   confirmLabel,
   pending,
   error,
+  blockedReason,
   onConfirm,
   onCancel,
 }: ConfirmDialogProps) {
@@ -51,14 +54,20 @@ export function ConfirmDialog({
       className="m-auto w-full max-w-md rounded-lg p-0 text-left shadow-xl backdrop:bg-zinc-900/40"
     >
       <div className="space-y-3 p-5">
-        <h2 id={titleId} className="text-base font-semibold text-zinc-900 dark:text-zinc-100">
+        {/* Titles and bodies quote names and labels with no space to break at. */}
+        <h2 id={titleId} className="text-base font-semibold wrap-anywhere text-zinc-900 dark:text-zinc-100">
           {title}
         </h2>
-        {children && <div className="text-sm text-zinc-600 dark:text-zinc-400">{children}</div>}
+        {children && <div className="text-sm wrap-anywhere text-zinc-600 dark:text-zinc-400">{children}</div>}
+        {blockedReason && (
+          <p className="rounded-md bg-amber-50 dark:bg-amber-950/40 px-3 py-2 text-sm wrap-anywhere text-amber-900 dark:text-amber-100">
+            {blockedReason}
+          </p>
+        )}
         {error && (
           <p
             role="alert"
-            className="rounded-md bg-red-50 dark:bg-red-950/40 px-3 py-2 text-sm text-red-800 dark:text-red-200"
+            className="rounded-md bg-red-50 dark:bg-red-950/40 px-3 py-2 text-sm wrap-anywhere text-red-800 dark:text-red-200"
           >
             {error}
           </p>
@@ -66,11 +75,13 @@ export function ConfirmDialog({
       </div>
       <div className="flex justify-end gap-2 rounded-b-lg bg-zinc-50 dark:bg-zinc-800/50 px-5 py-3">
         <Button variant="secondary" onClick={onCancel} disabled={pending}>
-          Cancel
+          {blockedReason ? "Close" : "Cancel"}
         </Button>
-        <Button variant="danger" onClick={onConfirm} pending={pending}>
-          {confirmLabel}
-        </Button>
+        {!blockedReason && (
+          <Button variant="danger" onClick={onConfirm} pending={pending}>
+            {confirmLabel}
+          </Button>
+        )}
       </div>
     </dialog>
   );

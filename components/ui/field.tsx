@@ -35,8 +35,13 @@ function FieldShell({ id, label, error, hint, children }: FieldShellProps) {
           {hint}
         </p>
       )}
-      {/* Reserved height: an error appearing must not push the form around. */}
-      <p id={`${id}-error`} className="min-h-5 text-sm text-red-700 dark:text-red-300" aria-live="polite">
+      {/* Reserved height: an error appearing must not push the form around. Errors may quote a
+          label or a file name with no space to break at. */}
+      <p
+        id={`${id}-error`}
+        className="min-h-5 text-sm wrap-anywhere text-red-700 dark:text-red-300"
+        aria-live="polite"
+      >
         {error}
       </p>
     </div>

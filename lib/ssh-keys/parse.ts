@@ -1,7 +1,7 @@
 import { createHash } from "node:crypto";
 import ssh2 from "ssh2";
-import { z } from "zod";
 import { AppError } from "../errors.ts";
+import { looksLikePrivateKey, PRIVATE_KEY_MESSAGE } from "./key-file.ts";
 
 export interface ParsedPublicKey {
   /** OpenSSH key type, e.g. "ssh-ed25519". */
@@ -33,14 +33,7 @@ export function fingerprintOf(blob: Buffer): string {
  */
 export function parsePublicKey(input: string): ParsedPublicKey {
   const text = input.trim();
-  if (/PRIVATE KEY/.test(text)) {
-    throw new AppError(
-      "invalid_input",
-      "This is a PRIVATE key. Never paste a private key anywhere: it should not leave your computer. " +
-        "Paste the public key instead (the .pub file, e.g. ~/.ssh/id_ed25519.pub), and if you shared this " +
-        "private key anywhere, generate a new one.",
-    );
-  }
+  if (looksLikePrivateKey(text)) throw new AppError("invalid_input", PRIVATE_KEY_MESSAGE);
   if (!text)
     throw new AppError("invalid_input", "Paste a public key, e.g. the contents of ~/.ssh/id_ed25519.pub");
   if (/[\r\n]/.test(text)) {
@@ -126,10 +119,3 @@ function rsaModulusBits(blob: Buffer): number {
   if (start === n.length) return 0;
   return (n.length - start - 1) * 8 + (32 - Math.clz32(n[start]!));
 }
-
-/** The form/server input for adding a key. */
-export const addKeySchema = z.object({
-  label: z.string().trim().max(100, "Use at most 100 characters").optional().default(""),
-  publicKey: z.string().max(16_384, "That is too long for a public key"),
-});
-export type AddKeyInput = z.infer<typeof addKeySchema>;

@@ -57,10 +57,30 @@ test("an explicit label wins; with no comment the algorithm is the label", async
   assert.equal((await addKey(db, bob.id, { publicKey: bare })).label, "ssh-ed25519");
 });
 
-test("a registered key is a conflict for anyone, without saying whose it is", async () => {
-  for (const user of [ann, bob]) {
-    await rejects(addKey(db, user.id, { publicKey: annKey }), "conflict", /^This key is already registered$/);
-  }
+test("a registered key is a conflict: the owner is told its label, anyone else not whose it is", async () => {
+  const bobsKeys = await listKeys(db, bob.id);
+  await rejects(
+    addKey(db, ann.id, { label: "again", publicKey: annKey }),
+    "conflict",
+    /^This key is already registered to your account \(as “ann@laptop”\)$/,
+  );
+  await rejects(
+    addKey(db, bob.id, { publicKey: annKey }),
+    "conflict",
+    /^This key is already registered to another account: make a new one/,
+  );
+  assert.deepEqual(await listKeys(db, bob.id), bobsKeys);
+});
+
+test("a label over the limit is refused with its length, not cut", async () => {
+  const [line] = generateKey("long-label", "");
+  const bobsKeys = await listKeys(db, bob.id);
+  await rejects(
+    addKey(db, bob.id, { label: "x".repeat(500), publicKey: line }),
+    "invalid_input",
+    /^Use at most 100 characters \(this label has 500\)$/,
+  );
+  assert.deepEqual(await listKeys(db, bob.id), bobsKeys);
 });
 
 test("private keys and garbage are refused with the field named", async () => {

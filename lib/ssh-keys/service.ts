@@ -3,7 +3,8 @@ import type { Db } from "../db.ts";
 import { AppError, isUniqueViolation } from "../errors.ts";
 import { sendRelayCommand } from "../relay-control.ts";
 import { parseInput } from "../validate.ts";
-import { addKeySchema, parsePublicKey } from "./parse.ts";
+import { parsePublicKey } from "./parse.ts";
+import { addKeySchema, KEY_LABEL_MAX_LENGTH } from "./schemas.ts";
 
 /** A registered key as the keys page and the CLI show it. */
 export interface SshKeySummary {
@@ -26,8 +27,9 @@ const keySelect = {
   lastUsedAt: true,
 } as const;
 
-/** The same message whoever holds the key: saying who would reveal which account owns it. */
-const DUPLICATE_MESSAGE = "This key is already registered";
+/** Another account's key: whose it is is never said, which would reveal who owns it. */
+const TAKEN_MESSAGE =
+  "This key is already registered to another account: make a new one with ssh-keygen -t ed25519";
 
 /**
  * Registers a public key for a user. The label defaults to the key's comment (often user@host), or
@@ -53,7 +55,7 @@ export async function addKey(
     return await db.sshKey.create({
       data: {
         userId,
-        label: label || parsed.comment.slice(0, 100) || parsed.algorithm,
+        label: label || parsed.comment.slice(0, KEY_LABEL_MAX_LENGTH) || parsed.algorithm,
         algorithm: parsed.algorithm,
         bits: parsed.bits,
         publicKey: parsed.publicKey,
@@ -62,11 +64,21 @@ export async function addKey(
       select: keySelect,
     });
   } catch (error) {
-    if (isUniqueViolation(error)) {
-      throw new AppError("conflict", DUPLICATE_MESSAGE, { publicKey: [DUPLICATE_MESSAGE] });
-    }
-    throw error;
+    if (!isUniqueViolation(error)) throw error;
+    const message = await duplicateMessage(db, userId, parsed.fingerprint);
+    throw new AppError("conflict", message, { publicKey: [message] });
   }
+}
+
+/** The user's own key is named by its label, so they can find it in their list. */
+async function duplicateMessage(db: Db, userId: string, fingerprint: string): Promise<string> {
+  const existing = await db.sshKey.findUnique({
+    where: { fingerprint },
+    select: { userId: true, label: true },
+  });
+  return existing?.userId === userId
+    ? `This key is already registered to your account (as “${existing.label}”)`
+    : TAKEN_MESSAGE;
 }
 
 /** The user's keys, newest first. */

@@ -47,10 +47,13 @@ const currentPasswordSchema = z
   .min(1, "Enter your current password")
   .max(PASSWORD_MAX_LENGTH);
 
-export const changePasswordSchema = z.object({
-  currentPassword: currentPasswordSchema,
-  newPassword: passwordSchema,
-});
+// The same password again would change nothing yet sign the other browsers out: refused first.
+export const changePasswordSchema = z
+  .object({ currentPassword: currentPasswordSchema, newPassword: passwordSchema })
+  .refine((input) => input.newPassword !== input.currentPassword, {
+    path: ["newPassword"],
+    message: "That is your current password: choose a new one",
+  });
 export type ChangePasswordInput = z.input<typeof changePasswordSchema>;
 
 /** Deleting one's own account: the password again, so an unattended browser cannot. */

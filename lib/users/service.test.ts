@@ -132,6 +132,12 @@ test("changing a password needs the current one and signs out the user's other b
     "invalid_input",
     /at least 10/,
   );
+  await assert.rejects(
+    changePassword(db, user.id, { currentPassword: password, newPassword: password }, here),
+    (error: unknown) =>
+      error instanceof AppError &&
+      error.fieldErrors?.newPassword?.[0] === "That is your current password: choose a new one",
+  );
   assert.ok(await verifyCredentials(db, "change@example.com", password), "nothing changed");
   assert.ok(await findWebSessionUser(db, elsewhere, user.id));
 

@@ -18,6 +18,8 @@ export const changePasswordAction = defineAction(
   { schema: changePasswordSchema },
   async (input, { user }): Promise<null> => {
     await withPasswordThrottle(user.email, () => changePassword(getDb(), user.id, input, user.sessionId));
+    // The other browsers were signed out: the list of them must say so now, not after a reload.
+    revalidatePath("/account");
     return null;
   },
 );

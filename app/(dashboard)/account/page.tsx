@@ -31,7 +31,10 @@ export default async function AccountPage() {
   );
   return (
     <>
-      <PageHeader title="Account" description={`Signed in as ${user.email}`} />
+      <PageHeader
+        title="Account"
+        description={<span className="wrap-anywhere">Signed in as {user.email}</span>}
+      />
       <div className="grid grid-cols-1 gap-6 lg:grid-cols-5">
         <Card className="lg:col-span-3">
           <CardHeader title="Where you are signed in" description={countOf(sessions.length, "browser")} />

@@ -2,7 +2,7 @@
 
 import { revalidatePath } from "next/cache";
 import { z } from "zod";
-import { addKeySchema } from "@/lib/ssh-keys/parse";
+import { addKeySchema } from "@/lib/ssh-keys/schemas";
 import { addKey, deleteKey } from "@/lib/ssh-keys/service";
 import { defineAction } from "@/lib/web/action";
 import { getDb } from "@/lib/web/db";

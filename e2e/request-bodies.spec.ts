@@ -52,7 +52,8 @@ test("the owner turns on Keep bodies, reads a request's JSON and the app's answe
     const before = log.getByRole("row").filter({ hasText: "What happened" });
     await expect(before).toContainText("Not kept for this request.");
     await expect(before).toContainText(`the ${ORDER.length} B body: it was not kept`);
-    await expect(before).toContainText("Cannot be sent again: Its body was not kept");
+    // The reason reads on after the colon.
+    await expect(before).toContainText("Cannot be sent again: its body was not kept");
     await expect(before.getByRole("button", { name: "Send again" })).toHaveCount(0);
     await log.getByRole("button", { name: "Details of POST /orders?before=1" }).click();
 
@@ -226,13 +227,93 @@ test("the owner turns on Keep bodies, reads a request's JSON and the app's answe
     await expect(bodiesDialog.getByRole("alert")).toContainText("No request has a kept body");
     await bodiesDialog.getByRole("button", { name: "Cancel" }).click();
 
-    // And the whole log.
+    // And the whole log: the traffic chart and the empty log say so at once, not at the chart's
+    // next poll (15 s) or a reload.
+    const summary = page.getByTestId("traffic-summary");
+    await expect(summary).toHaveText(/^[1-9]\d* requests in the last hour/);
     await page.getByRole("button", { name: "Delete all requests…" }).click();
     const allDialog = page.getByRole("dialog", { name: `Delete every request to ${name}?` });
     await allDialog.getByRole("button", { name: "Delete requests" }).click();
     await expect(allDialog).toBeHidden();
-    await expect(page.getByText("No requests yet")).toBeVisible();
+    await expect(summary).toHaveText("0 requests in the last hour", { timeout: 3_000 });
+    await expect(page.getByText("The log is empty")).toBeVisible();
+    await expect(
+      page.getByText(`Every request was deleted. New requests to ${world.url(name)}`),
+    ).toBeVisible();
+    await expect(page.getByText("Run one of the commands under Connect")).toHaveCount(0);
     await expect(log).toHaveCount(0);
+  } finally {
+    await owner.close();
+  }
+});
+
+test("a very long path says it was cut, offers no wrong curl command, and on a phone each status shows", async ({
+  browser,
+}) => {
+  test.setTimeout(90_000);
+  const burrow = burrowUnderTest();
+  const name = await world.connect();
+  const owner = await world.ownerContext(browser);
+  const page = await owner.newPage();
+  try {
+    // Online with nothing logged: the empty log says what to do now, not how to connect. (Once the
+    // row of the request that found the tunnel up is written, so nothing comes after.)
+    await expect.poll(() => world.db.requestLog.count({ where: { name, status: 200 } })).toBeGreaterThan(0);
+    await world.db.requestLog.deleteMany({ where: { name } });
+    await page.setViewportSize({ width: 390, height: 800 });
+    await page.goto(`/tunnels/${name}`);
+    await expect(
+      page.getByText(
+        `Your tunnel is online: open ${world.url(name)} and requests appear here as they happen.`,
+      ),
+    ).toBeVisible();
+
+    await curl(burrow, name, `/search?q=%3Cscript%3E&x=${"x".repeat(3000)}`, ["-A", "curl/7.88.1"]);
+    const log = page.getByRole("table", { name: `Requests to ${name}, newest first` });
+    const row = log.getByRole("row").filter({ hasText: "/search?q=" });
+    // On a phone the status is in view without scrolling the log sideways (the page scrolled down
+    // to the row only: scrollIntoView would scroll the log too).
+    await row.evaluate((r) => window.scrollTo(0, window.scrollY + r.getBoundingClientRect().top - 200));
+    await expect(row.getByText("200", { exact: true })).toBeInViewport({ ratio: 1 });
+
+    // Found by what a person reads in the path, not only by its percent-encoded form.
+    await page.getByLabel("Path contains").fill("<script");
+    await page.getByRole("button", { name: "Apply filters" }).click();
+    await expect(page).toHaveURL(/[?&]path=%3Cscript/);
+    await expect(row).toHaveCount(1);
+
+    await row.getByRole("button", { name: /^Details of GET \/search\?q=/ }).click();
+    const details = log.getByRole("row").filter({ hasText: "What happened" });
+    await expect(details).toContainText("Cut: the log keeps the first 2048 characters of a path");
+    // curl's User-Agent is its own description: said once.
+    const visitorItem = details
+      .locator("dt", { hasText: /^Visitor$/ })
+      .locator("xpath=following-sibling::dd");
+    await expect(visitorItem).toHaveText(/^\S+ · curl\/7\.88\.1 · Only this visitor$/);
+    // No command that would silently ask for another URL; the replay names the real reason.
+    await expect(details.locator("code").filter({ hasText: /^curl / })).toHaveCount(0);
+    await expect(details).toContainText(
+      "No command: the log kept only the first 2048 characters of its path",
+    );
+    await expect(details).toContainText("Cannot be sent again: its path was too long to keep whole.");
+    // Header names break only where they must: "content-type" fits on one line.
+    const contentType = details
+      .getByRole("table", { name: "Response headers" })
+      .getByRole("rowheader", { name: /^content-type$/i });
+    const lines = await contentType.evaluate((cell) => {
+      const range = document.createRange();
+      range.selectNodeContents(cell);
+      return new Set([...range.getClientRects()].map((rect) => Math.round(rect.top))).size;
+    });
+    expect(lines).toBe(1);
+
+    // Edit and send says up front why the path ends in "…", and again if it is sent as it is.
+    await details.getByRole("button", { name: "Edit and send…" }).click();
+    const edit = details.getByRole("form", { name: "Edit and send this request" });
+    await expect(edit).toContainText("The log cut this path at 2048 characters: … marks where the rest was.");
+    await edit.getByRole("button", { name: "Send edited request" }).click();
+    await expect(edit).toContainText("The log cut this path at 2048 characters");
+    await expect(edit).not.toContainText("Start with /");
   } finally {
     await owner.close();
   }

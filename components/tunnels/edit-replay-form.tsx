@@ -29,6 +29,7 @@ export function EditReplayForm({
   id,
   initial,
   bodyNote,
+  pathNote,
   hidden,
   watch,
   onClose,
@@ -39,6 +40,8 @@ export function EditReplayForm({
   initial: ReplayDraft;
   /** Why the body field did not start with the logged body, if it did not. */
   bodyNote: string | null;
+  /** Why the path field does not hold the whole logged path (the log cut it), if it does not. */
+  pathNote: string | null;
   /** Headers the log hid, so not in the form. */
   hidden: string[];
   watch: ReplayWatch | undefined;
@@ -85,6 +88,7 @@ export function EditReplayForm({
           value={draft.path}
           onChange={set("path")}
           error={fieldError(state, "path")}
+          hint={pathNote}
           className="font-mono"
           autoComplete="off"
           spellCheck={false}

@@ -1,4 +1,8 @@
 import type { HeaderPair } from "@/lib/request-logs/headers";
+import { cn } from "../ui/cn";
+
+/** Names up to this long stay on one line (content-security-policy and longer may wrap). */
+const ONE_LINE_NAME = 20;
 
 /**
  * A request's or response's headers as the log kept them, in the order they were sent. A null value
@@ -7,7 +11,9 @@ import type { HeaderPair } from "@/lib/request-logs/headers";
  */
 export function HeaderList({ headers, label }: { headers: HeaderPair[]; label: string }) {
   return (
-    <table className="w-full table-fixed font-mono text-xs" aria-label={label}>
+    // Auto layout, names' column as narrow as it can be (w-px): as wide as the longest name kept on
+    // one line, so "content-type" never breaks mid-word on a phone; values wrap anywhere.
+    <table className="w-full table-auto font-mono text-xs" aria-label={label}>
       <tbody>
         {headers.map(([name, value], i) => (
           // Headers repeat (two Set-Cookie, two Accept): the position is the identity.
@@ -15,7 +21,12 @@ export function HeaderList({ headers, label }: { headers: HeaderPair[]; label: s
           <tr key={i} className="align-top">
             <th
               scope="row"
-              className="w-1/3 py-0.5 pr-3 text-left font-normal break-all text-zinc-500 dark:text-zinc-400"
+              className={cn(
+                "w-px min-w-24 py-0.5 pr-3 text-left font-normal text-zinc-500 dark:text-zinc-400",
+                // A rare long name (an app's own X-…) would squeeze the values: it wraps instead, at
+                // its hyphens first.
+                name.length <= ONE_LINE_NAME ? "whitespace-nowrap" : "wrap-anywhere",
+              )}
             >
               {name}
             </th>

@@ -3,13 +3,14 @@
 import Link from "next/link";
 import { type ReactNode, useState } from "react";
 import type { BodyView } from "@/lib/request-logs/body-view";
-import { headerLines } from "@/lib/request-logs/replay-edit";
-import { replayHeaders, replayProblem } from "@/lib/request-logs/replay-rules";
+import { CUT_PATH_MESSAGE, headerLines } from "@/lib/request-logs/replay-edit";
+import { pathWasCut, replayHeaders, replayProblem } from "@/lib/request-logs/replay-rules";
+import { LOG_PATH_MAX } from "@/lib/request-logs/row";
 import { curlCommand } from "@/lib/web/curl-command";
 import { formatBytes, formatDuration } from "@/lib/web/format";
 import { accessCell, describeOutcome } from "@/lib/web/log-access";
 import type { LogRow } from "@/lib/web/tunnel-dto";
-import { describeUserAgent } from "@/lib/web/user-agent";
+import { describeUserAgent, userAgentInFull } from "@/lib/web/user-agent";
 import { useCheckpoints } from "../hooks/use-checkpoints";
 import { type BodiesState, useRequestBodies } from "../hooks/use-request-bodies";
 import { Button } from "../ui/button";
@@ -124,6 +125,7 @@ function ReplayItems({
                       ? `Empty: the logged ${formatBytes(row.bytesIn)} body is not here (${why}). Sent as typed (UTF-8).`
                       : null
                   }
+                  pathNote={pathWasCut(row.path) ? `${CUT_PATH_MESSAGE}.` : null}
                   hidden={replay.hidden}
                   watch={actions.watch}
                   onClose={() => setEditing(false)}
@@ -138,8 +140,12 @@ function ReplayItems({
         </Item>
       )}
       <Item term="As curl">
-        <CodeLine text={replay.command} copyLabel="Copy curl command" />
-        {missing.length > 0 && (
+        {replay.command === null ? (
+          <p className="text-zinc-500 dark:text-zinc-400">No command: {replay.refused}.</p>
+        ) : (
+          <CodeLine text={replay.command} copyLabel="Copy curl command" />
+        )}
+        {replay.command !== null && missing.length > 0 && (
           <p className="mt-1 text-xs text-zinc-500 dark:text-zinc-400">
             Not in this command: {missing.join("; ")}.
           </p>
@@ -290,8 +296,8 @@ export function RequestDetails({
   // An open connection's kept bytes grow with each checkpoint: read again when they have.
   const bodies = useRequestBodies(name, row.id, row.bodiesKept, open ? row.bytesIn + row.bytesOut : 0);
   return (
-    // On a phone the log's table scrolls sideways and this cell spans all of it: kept in view and
-    // as wide as the screen, the details wrap instead of running off to the right.
+    // If the log's table scrolls sideways (narrow screens, long words) this cell spans all of it:
+    // kept in view and as wide as the screen, the details wrap instead of running off to the right.
     <div className="sticky left-3 max-w-[calc(100vw-8rem)] text-sm sm:static sm:max-w-none">
       <dl className="space-y-2">
         <Item term="What happened">
@@ -336,6 +342,11 @@ export function RequestDetails({
               </Link>
             </>
           )}
+          {pathWasCut(row.path) && (
+            <span className="mt-0.5 block text-xs text-amber-800 dark:text-amber-200">
+              Cut: the log keeps the first {LOG_PATH_MAX} characters of a path; … marks where the rest was.
+            </span>
+          )}
         </Item>
         <Item term="When">
           <LocalTime iso={row.at} withDate /> ·{" "}
@@ -367,7 +378,7 @@ export function RequestDetails({
               </Link>
             </>
           )}
-          {row.userAgent && (
+          {userAgentInFull(row.userAgent) && (
             <span className="mt-0.5 block font-mono text-xs break-all text-zinc-500 dark:text-zinc-400">
               {row.userAgent}
             </span>

@@ -28,6 +28,8 @@ const TAIL_MS = 1500;
 const PUSHED_TAIL_MS = 30_000;
 /** Beyond this many rows the oldest are dropped from the page (still reachable with "Older"). */
 const MAX_ROWS = 1000;
+/** Columns a phone leaves out (each request's details have them): the status stays in view. */
+const WIDE_ONLY = "hidden sm:table-cell";
 
 const toneClass: Record<StatusTone, string> = {
   success:
@@ -110,7 +112,17 @@ export function RequestLog({
     stillOpen.current = rows.flatMap((r) => (r.openState === "open" ? [r.id] : [])).slice(0, MAX_REFRESHED);
   }, [rows]);
 
-  const { report: reportActivity } = useTunnelActivity();
+  const { report: reportActivity, reportDeleted, clears } = useTunnelActivity();
+  // The whole log deleted from this page: rows the live tail added since the page was rendered go
+  // too (the page's own key only changes when its first page does).
+  const seenClears = useRef(clears);
+  useEffect(() => {
+    if (clears === seenClears.current) return;
+    seenClears.current = clears;
+    setRows([]);
+    setOlder(null);
+    setOpen(new Set());
+  }, [clears]);
   const pathname = usePathname();
   /** This log narrowed to a row's visitor (the other filters kept), unless it already is. */
   const visitorHref = (row: LogRow): string | undefined => {
@@ -148,6 +160,7 @@ export function RequestLog({
       actions={requestActions && { ...requestActions, watch: replayWatch }}
       onDeleted={() => {
         setRows((current) => current.filter((r) => r.id !== row.id));
+        reportDeleted("one");
         // By the URL's id: the refreshed page may already say the row is gone.
         if (linked?.id === row.id) closeLinked();
       }}
@@ -301,37 +314,53 @@ export function RequestLog({
           empty
         )
       ) : (
-        // relative: keeps the sr-only headers inside this scroll box (see DataTable).
+        // relative: keeps the sr-only headers inside this scroll box (see DataTable). On a phone the
+        // table fits the screen with what tells requests apart, status included; duration, size,
+        // access and address (all in each request's details) join from the sm breakpoint, where the
+        // table scrolls sideways if it must.
         <div className="relative overflow-x-auto rounded-md ring-1 ring-zinc-200 dark:ring-zinc-800">
-          <table className="tabular w-full min-w-[63.5rem] table-fixed text-left text-sm">
+          <table className="tabular w-full table-fixed text-left text-sm sm:min-w-[63.5rem]">
             <caption className="sr-only">Requests to {name}, newest first</caption>
+            {/* Widths by column, not by cell: a phone's columns left out are 0 wide, so an open
+                request's details (spanning them all) do not squeeze the path. */}
+            <colgroup>
+              <col className="w-10" />
+              <col className="w-20 sm:w-24" />
+              <col className="w-[4.5rem] sm:w-20" />
+              <col />
+              <col className="w-16 sm:w-20" />
+              <col className="w-0 sm:w-24" />
+              <col className="w-0 sm:w-24" />
+              <col className="w-0 sm:w-36" />
+              <col className="w-0 sm:w-36" />
+            </colgroup>
             <thead className="bg-zinc-50 dark:bg-zinc-800/50 text-xs text-zinc-500 dark:text-zinc-400 uppercase">
               <tr>
-                <th scope="col" className="w-10 py-2 pl-2">
+                <th scope="col" className="py-2 pl-2">
                   <span className="sr-only">Details</span>
                 </th>
-                <th scope="col" className="w-24 px-3 py-2 font-medium">
+                <th scope="col" className="px-2 py-2 font-medium sm:px-3">
                   Time
                 </th>
-                <th scope="col" className="w-20 px-3 py-2 font-medium">
+                <th scope="col" className="px-2 py-2 font-medium sm:px-3">
                   Method
                 </th>
-                <th scope="col" className="px-3 py-2 font-medium">
+                <th scope="col" className="px-2 py-2 font-medium sm:px-3">
                   Path
                 </th>
-                <th scope="col" className="w-20 px-3 py-2 font-medium">
+                <th scope="col" className="px-2 py-2 font-medium sm:px-3">
                   Status
                 </th>
-                <th scope="col" className="w-24 px-3 py-2 text-right font-medium">
+                <th scope="col" className={cn(WIDE_ONLY, "px-3 py-2 text-right font-medium")}>
                   Duration
                 </th>
-                <th scope="col" className="w-24 px-3 py-2 text-right font-medium">
+                <th scope="col" className={cn(WIDE_ONLY, "px-3 py-2 text-right font-medium")}>
                   Size
                 </th>
-                <th scope="col" className="w-36 px-3 py-2 font-medium">
+                <th scope="col" className={cn(WIDE_ONLY, "px-3 py-2 font-medium")}>
                   Access
                 </th>
-                <th scope="col" className="w-36 px-3 py-2 font-medium">
+                <th scope="col" className={cn(WIDE_ONLY, "px-3 py-2 font-medium")}>
                   Client IP
                 </th>
               </tr>
@@ -376,19 +405,19 @@ export function RequestLog({
                           </svg>
                         </button>
                       </td>
-                      <td className="px-3 py-2 whitespace-nowrap text-zinc-600 dark:text-zinc-400">
+                      <td className="px-2 py-2 whitespace-nowrap text-zinc-600 dark:text-zinc-400 sm:px-3">
                         <LocalTime iso={row.at} />
                       </td>
-                      <td className="px-3 py-2 font-mono text-xs text-zinc-800 dark:text-zinc-200">
+                      <td className="truncate px-2 py-2 font-mono text-xs text-zinc-800 dark:text-zinc-200 sm:px-3">
                         {row.method}
                       </td>
                       <td
-                        className="truncate px-3 py-2 font-mono text-xs text-zinc-900 dark:text-zinc-100"
+                        className="truncate px-2 py-2 font-mono text-xs text-zinc-900 dark:text-zinc-100 sm:px-3"
                         title={row.path}
                       >
                         {row.path}
                       </td>
-                      <td className="px-3 py-2">
+                      <td className="px-2 py-2 sm:px-3">
                         <span
                           className={cn(
                             "inline-block rounded px-1.5 py-0.5 text-xs font-medium ring-1 ring-inset",
@@ -399,7 +428,7 @@ export function RequestLog({
                           {row.status}
                         </span>
                       </td>
-                      <td className="px-3 py-2 text-right text-zinc-700 dark:text-zinc-300">
+                      <td className={cn(WIDE_ONLY, "px-3 py-2 text-right text-zinc-700 dark:text-zinc-300")}>
                         {row.openState === "open" ? (
                           <span
                             className="inline-flex items-center gap-1.5 font-medium text-emerald-700 dark:text-emerald-300"
@@ -422,7 +451,7 @@ export function RequestLog({
                           formatDuration(row.durationMs)
                         )}
                       </td>
-                      <td className="px-3 py-2 text-right text-zinc-700 dark:text-zinc-300">
+                      <td className={cn(WIDE_ONLY, "px-3 py-2 text-right text-zinc-700 dark:text-zinc-300")}>
                         {row.openState === null ? (
                           formatBytes(row.bytesOut)
                         ) : row.openState === "open" && row.bytesOut > 0 ? (
@@ -433,6 +462,7 @@ export function RequestLog({
                       </td>
                       <td
                         className={cn(
+                          WIDE_ONLY,
                           "truncate px-3 py-2 text-xs whitespace-nowrap",
                           access.refused
                             ? "font-medium text-amber-800 dark:text-amber-200"
@@ -446,7 +476,10 @@ export function RequestLog({
                         {row.upgrade && <span className="text-zinc-500 dark:text-zinc-400"> · WS</span>}
                       </td>
                       <td
-                        className="truncate px-3 py-2 font-mono text-xs text-zinc-600 dark:text-zinc-400"
+                        className={cn(
+                          WIDE_ONLY,
+                          "truncate px-3 py-2 font-mono text-xs text-zinc-600 dark:text-zinc-400",
+                        )}
                         title={row.userAgent ? `${row.clientIp} · ${row.userAgent}` : row.clientIp}
                       >
                         {row.clientIp}

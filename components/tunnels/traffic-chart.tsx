@@ -78,7 +78,9 @@ export function TrafficChart({ name }: { name: string }) {
 const ACTIVITY_REFRESH_MS = 5_000;
 
 function ChartBody({ name, range }: { name: string; range: "hour" | "day" }) {
-  const activity = useThrottled(useTunnelActivity().version, ACTIVITY_REFRESH_MS);
+  const { version, deletions } = useTunnelActivity();
+  // A deletion refreshes at once, unthrottled: it is one click, not a burst of requests.
+  const activity = `${useThrottled(version, ACTIVITY_REFRESH_MS)}:${deletions}`;
   const { data, stale } = useLiveJson<StatsSeries>(
     `/api/tunnels/${encodeURIComponent(name)}/stats?range=${range}`,
     EMPTY[range],

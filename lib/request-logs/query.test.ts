@@ -181,6 +181,25 @@ test("path search is a case-insensitive substring; % and _ are literal", async (
   assert.equal(items.rows.length, 11); // 5 and 50–59
 });
 
+test("path search finds the text as a person reads it in a percent-encoded path", async () => {
+  await db.requestLog.createMany({
+    data: [
+      { ...base, name: "encoded", method: "GET", path: "/search?q=%3Cscript%3Ealert(1)", status: 200 },
+      { ...base, name: "encoded", method: "GET", path: "/caf%C3%A9/menu", status: 200 },
+      { ...base, name: "encoded", method: "GET", path: "/find?q=hello+world", status: 200 },
+      { ...base, name: "encoded", method: "GET", path: "/plain", status: 200 },
+    ],
+  });
+  const paths = async (pathContains: string) =>
+    (await listRequestLogs(db, { name: "encoded", pathContains })).rows.map((r) => r.path);
+  assert.deepEqual(await paths("<script"), ["/search?q=%3Cscript%3Ealert(1)"]);
+  assert.deepEqual(await paths("%3cSCRIPT"), ["/search?q=%3Cscript%3Ealert(1)"], "as stored, any case");
+  assert.deepEqual(await paths("Café/"), ["/caf%C3%A9/menu"]);
+  assert.deepEqual(await paths("hello world"), ["/find?q=hello+world"]);
+  // Still a substring search: text in neither form matches nothing.
+  assert.deepEqual(await paths("<b>"), []);
+});
+
 test("header search finds a name or value in either list, case-insensitively; hidden values never match", async () => {
   const row = (path: string, request: string[], response: string[]) => ({
     ...base,

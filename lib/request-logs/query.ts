@@ -15,6 +15,7 @@ import { normaliseName } from "../names/rules.ts";
 import { parseInput } from "../validate.ts";
 import { type FrameTimes, parseFrameTimes } from "./bodies.ts";
 import { type HeaderPair, parseStoredHeaders } from "./headers.ts";
+import { pathSearchForms } from "./path-search.ts";
 import { MAX_REFRESHED, REQUEST_ID } from "./request-id.ts";
 import type { NewRequestLog } from "./row.ts";
 import { STATUS_FILTER_HINT, statusRange } from "./status-filter.ts";
@@ -333,7 +334,11 @@ function whereSql(f: ParsedFilter): Prisma.Sql {
     parts.push(Prisma.sql`status >= ${gte} AND status < ${lt}`);
   }
   if (f.method) parts.push(Prisma.sql`method = ${f.method}`);
-  if (f.pathContains) parts.push(Prisma.sql`path ILIKE ${containing(f.pathContains)}`);
+  if (f.pathContains) {
+    // As typed and as a browser sends it (percent-encoded): at most three patterns, one scan.
+    const forms = pathSearchForms(f.pathContains).map((form) => Prisma.sql`path ILIKE ${containing(form)}`);
+    parts.push(Prisma.sql`(${Prisma.join(forms, " OR ")})`);
+  }
   if (f.headersContain) {
     // The lists are JSON (headers.ts): the text is looked for as JSON writes it, a quote or
     // backslash escaped the same way.

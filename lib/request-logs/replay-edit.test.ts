@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import { editedReplaySchema, headerLines } from "./replay-edit.ts";
+import { capLogPath } from "./row.ts";
 
 const form = {
   id: "12",
@@ -58,4 +59,13 @@ test("each field says what is wrong with it", () => {
   assert.match(problems({ ...form, headers: `Host: h\n${many}` }).headers ?? "", /At most 100 headers/);
   assert.match(problems({ ...form, body: "é".repeat(33 * 1024) }).body ?? "", /At most 64 KiB/);
   assert.match(problems({ ...form, id: "1 OR 1=1" }).id ?? "", /No such request/);
+});
+
+test("a path the log cut is refused for what it is, not for its … character", () => {
+  const cut = capLogPath(`/search?q=a&x=${"x".repeat(3000)}`);
+  const message = problems({ ...form, path: cut }).path ?? "";
+  assert.match(message, /^The log cut this path at 2048 characters: … marks where the rest was/);
+  assert.doesNotMatch(message, /Start with \//);
+  // Completed (the … replaced), it is a path again.
+  assert.equal(editedReplaySchema.parse({ ...form, path: cut.slice(0, -1) }).path, cut.slice(0, -1));
 });

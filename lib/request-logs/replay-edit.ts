@@ -12,6 +12,10 @@ const TOKEN = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
 const HEADER_VALUE = /^[\t\x20-\x7e\x80-\xff]*$/;
 /** A request target as the HTTP client sends one: no spaces or controls, Latin-1 at most. */
 const PATH = /^\/[\x21-\x7e\x80-\xff]*$/;
+/** What capLogText puts where it cut a path (row.ts). */
+const CUT_MARK = "…";
+/** Said under the path of a request whose path the log cut, before and after sending. */
+export const CUT_PATH_MESSAGE = `The log cut this path at ${LOG_PATH_MAX} characters: … marks where the rest was. Type the rest (at most ${LOG_PATH_MAX} characters) or shorten it`;
 /** Written by the relay from the body and its own connection, whatever the form says. */
 const FRAMING = new Set(["content-length", "transfer-encoding", "expect", "connection", "keep-alive", "te"]);
 
@@ -65,6 +69,9 @@ export const editedReplaySchema = z.object({
     .string()
     .trim()
     .max(LOG_PATH_MAX, { message: `At most ${LOG_PATH_MAX} characters` })
+    // A path the log cut ends in "…", which no request target can hold: the real problem is the
+    // missing end, not the character (abort: the general rule below would say the wrong thing).
+    .refine((path) => !path.includes(CUT_MARK), { message: CUT_PATH_MESSAGE, abort: true })
     .regex(PATH, { message: "Start with / and leave no spaces (encode them as %20)" }),
   headers: z.string().transform(parseHeaderLines),
   body: z.string().refine((body) => new TextEncoder().encode(body).length <= BODY_KEEP_BYTES, {

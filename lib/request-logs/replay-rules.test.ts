@@ -1,7 +1,14 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import { CUT_NAME, type HeaderPair, LOG_HEADER_VALUE_MAX } from "./headers.ts";
-import { hiddenHeaderNames, type ReplayFacts, replayHeaders, replayProblem } from "./replay-rules.ts";
+import {
+  hiddenHeaderNames,
+  pathWasCut,
+  type ReplayFacts,
+  replayHeaders,
+  replayProblem,
+  sentence,
+} from "./replay-rules.ts";
 import { capLogPath, LOG_PATH_MAX } from "./row.ts";
 
 const HEADERS: HeaderPair[] = [
@@ -30,7 +37,7 @@ test("a request kept whole can be replayed; hidden headers do not stop it", () =
 
 test("a body not kept, kept in part, or not arrived whole is a reason not to replay", () => {
   assert.match(replayProblem({ ...post, keptBodyBytes: null }) ?? "", /body was not kept/);
-  assert.match(replayProblem({ ...post, keptBodyBytes: 5 }) ?? "", /Only the start/);
+  assert.match(replayProblem({ ...post, keptBodyBytes: 5 }) ?? "", /only the start/);
   // The visitor left half-way: 7 of the 12 announced bytes arrived.
   assert.match(replayProblem({ ...post, bytesIn: 7, keptBodyBytes: 7 }) ?? "", /did not arrive whole/);
   // An offline tunnel never read the announced body.
@@ -57,6 +64,24 @@ test("upgrades, access pages and what the log cut are refused", () => {
   const longPath = capLogPath(`/${"p".repeat(LOG_PATH_MAX * 2)}`);
   assert.match(replayProblem({ ...post, path: longPath }) ?? "", /path was too long/);
   assert.equal(replayProblem({ ...post, path: "/short…" }), null, "an ellipsis alone is not a cut");
+  assert.equal(pathWasCut(longPath), true);
+  assert.equal(pathWasCut("/short…"), false);
+});
+
+test("a reason reads on after a colon, and as a sentence on its own", () => {
+  const reasons = [
+    replayProblem({ ...post, upgrade: true }),
+    replayProblem({ ...post, requestHeaders: null }),
+    replayProblem({ ...post, requestHeaders: [...HEADERS, [CUT_NAME, "3 more headers not kept"]] }),
+    replayProblem({ ...post, keptBodyBytes: null }),
+    replayProblem({ ...post, keptBodyBytes: 5 }),
+    replayProblem({ ...post, bytesIn: 7, keptBodyBytes: 7 }),
+    replayProblem({ ...post, path: capLogPath(`/${"p".repeat(LOG_PATH_MAX * 2)}`) }),
+  ];
+  for (const reason of reasons) assert.match(reason ?? "", /^[a-z]/, `${reason} starts lower-case`);
+  // A proper name keeps its capital.
+  assert.match(replayProblem({ ...post, accessPage: "password_asked" }) ?? "", /^Burrow's/);
+  assert.equal(sentence("its body was not kept"), "Its body was not kept");
 });
 
 test("the replay sends the kept headers in order, without hidden or framing ones", () => {

@@ -27,24 +27,40 @@ const NOT_COPIED: ReadonlySet<string> = new Set(["content-length", "transfer-enc
  * replay that guessed (a body left out, half the headers) would show the app something no visitor
  * sent, so those are refused with the reason instead. Hidden credential headers are the exception:
  * the log never holds them, so a replay goes without them and the dashboard says so.
+ *
+ * The reason starts lower-case, to follow a colon ("Cannot be sent again: its body was not kept");
+ * `sentence` makes it one on its own.
  */
 export function replayProblem(facts: ReplayFacts): string | null {
-  if (facts.upgrade) return "A WebSocket connection cannot be replayed";
+  if (facts.upgrade) return "a WebSocket connection cannot be replayed";
   if (facts.accessPage !== null) {
     return "Burrow's access page answered this request; your app never saw it";
   }
-  if (wasCut(facts.path, LOG_PATH_MAX)) return "Its path was too long to keep whole";
+  if (pathWasCut(facts.path)) return "its path was too long to keep whole";
   const headers = facts.requestHeaders;
-  if (headers === null) return "Its headers were not recorded, so it cannot be sent as it was";
+  if (headers === null) return "its headers were not recorded, so it cannot be sent as it was";
   if (headers.some(([name, value]) => name === CUT_NAME || wasCut(value, LOG_HEADER_VALUE_MAX))) {
-    return "Some of its headers were not kept whole (too many or too long)";
+    return "some of its headers were not kept whole (too many or too long)";
   }
   const declared = declaredBodyLength(headers);
   if (facts.bytesIn === 0 && declared === 0) return null;
-  if (facts.keptBodyBytes === null) return "Its body was not kept (turn on “Keep bodies” for the next ones)";
-  if (facts.keptBodyBytes < facts.bytesIn) return "Only the start of its body was kept";
-  if (declared !== null && declared !== facts.bytesIn) return "Its body did not arrive whole";
+  if (facts.keptBodyBytes === null) return "its body was not kept (turn on “Keep bodies” for the next ones)";
+  if (facts.keptBodyBytes < facts.bytesIn) return "only the start of its body was kept";
+  if (declared !== null && declared !== facts.bytesIn) return "its body did not arrive whole";
   return null;
+}
+
+/** A reason (replayProblem's) as a sentence of its own, e.g. an error message. */
+export function sentence(reason: string): string {
+  return reason.charAt(0).toUpperCase() + reason.slice(1);
+}
+
+/**
+ * Whether the log cut this stored path at LOG_PATH_MAX (its end replaced by "…"): the request's
+ * URL is not whole, so neither a replay nor a curl command can be made from it.
+ */
+export function pathWasCut(path: string): boolean {
+  return wasCut(path, LOG_PATH_MAX);
 }
 
 /** capLogText's mark: text at its cap (or one short, not to split a pair) ending in "…". */

@@ -14,7 +14,7 @@ import { parseInput } from "../validate.ts";
 import { parseStoredHeaders } from "./headers.ts";
 import { requestRefSchema } from "./query.ts";
 import type { EditedReplay } from "./replay-edit.ts";
-import { headerValue, replayHeaders, replayProblem } from "./replay-rules.ts";
+import { headerValue, replayHeaders, replayProblem, sentence } from "./replay-rules.ts";
 
 /** A logged request as the relay sends it again. */
 export interface ReplayRequest {
@@ -69,7 +69,9 @@ export async function loadReplay(db: Db, name: string, id: string): Promise<Repl
     keptBodyBytes: body?.length ?? null,
     requestHeaders: headers,
   });
-  if (problem !== null || headers === null) throw new AppError("conflict", problem ?? "Cannot be replayed");
+  if (problem !== null || headers === null) {
+    throw new AppError("conflict", problem === null ? "Cannot be replayed" : sentence(problem));
+  }
   return {
     name,
     method: row.method,

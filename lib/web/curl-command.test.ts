@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { execFileSync } from "node:child_process";
 import { test } from "node:test";
+import { capLogPath } from "../request-logs/row.ts";
 import { curlCommand, shellQuote } from "./curl-command.ts";
 
 test("a GET becomes curl with the public URL and the kept headers; curl's own are left to curl", () => {
@@ -32,7 +33,7 @@ test("quotes, spaces and shell syntax in paths and headers reach curl as they we
   assert.equal(execFileSync("sh", ["-c", `printf %s ${shellQuote(hostile)}`]).toString(), hostile);
   const { command } = curlCommand("http://a.test", "GET", `/it's`, [["X-Note", hostile]]);
   // The shell hands curl exactly these words (printed one per line instead of run).
-  const words = execFileSync("sh", ["-c", `printf '%s\\n' ${command.slice("curl ".length)}`])
+  const words = execFileSync("sh", ["-c", `printf '%s\\n' ${(command ?? "").slice("curl ".length)}`])
     .toString()
     .split("\n");
   assert.deepEqual(words.slice(0, 3), ["http://a.test/it's", "-H", `X-Note: ${hostile}`]);
@@ -55,7 +56,7 @@ test("a body the log kept whole goes along as --data-raw, with its method and ty
     ],
     body,
   );
-  const words = execFileSync("sh", ["-c", `printf '%s\\n' ${command.slice("curl ".length)}`])
+  const words = execFileSync("sh", ["-c", `printf '%s\\n' ${(command ?? "").slice("curl ".length)}`])
     .toString()
     .split("\n");
   assert.deepEqual(words.slice(0, 7), [
@@ -74,4 +75,14 @@ test("a GET with a body stays a GET", () => {
     curlCommand("http://a.test", "GET", "/search", [], "q=1").command,
     "curl -X 'GET' 'http://a.test/search' --data-raw 'q=1'",
   );
+});
+
+test("a path the log cut gives no command, and says why, instead of asking for another URL", () => {
+  const cut = capLogPath(`/search?q=a&x=${"x".repeat(3000)}`);
+  const replay = curlCommand("http://a.test", "GET", cut, [["Cookie", null]]);
+  assert.equal(replay.command, null);
+  assert.match(replay.refused ?? "", /^the log kept only the first 2048 characters of its path/);
+  assert.deepEqual(replay.hidden, ["Cookie"]);
+  // An ellipsis the visitor sent is part of the path, not a cut.
+  assert.equal(curlCommand("http://a.test", "GET", "/more…", []).command, "curl 'http://a.test/more…'");
 });

@@ -1,5 +1,6 @@
 import { CUT_NAME, type HeaderPair } from "../request-logs/headers.ts";
-import { hiddenHeaderNames } from "../request-logs/replay-rules.ts";
+import { hiddenHeaderNames, pathWasCut } from "../request-logs/replay-rules.ts";
+import { LOG_PATH_MAX } from "../request-logs/row.ts";
 
 // Pure: the request details build it on the client from a log row.
 
@@ -17,7 +18,10 @@ const LEFT_TO_CURL: ReadonlySet<string> = new Set([
 ]);
 
 export interface CurlReplay {
-  command: string;
+  /** Null when the log does not hold the whole request target (`refused` says why). */
+  command: string | null;
+  /** Why there is no command: one made from what the log kept would silently ask for another URL. */
+  refused: string | null;
   /** Headers the visitor sent that the log hid (credentials), so the command cannot carry them. */
   hidden: string[];
 }
@@ -40,6 +44,14 @@ export function curlCommand(
   headers: HeaderPair[],
   body?: string,
 ): CurlReplay {
+  const hidden = hiddenHeaderNames(headers);
+  if (pathWasCut(path)) {
+    return {
+      command: null,
+      refused: `the log kept only the first ${LOG_PATH_MAX} characters of its path, so a command would ask for another URL`,
+      hidden,
+    };
+  }
   const words = ["curl"];
   if (method === "HEAD") words.push("--head");
   // A GET with a body names its method too: with --data-raw alone, curl would send a POST.
@@ -56,5 +68,5 @@ export function curlCommand(
   // otherwise turn into POST.
   if (body !== undefined) words.push("--data-raw", shellQuote(body));
   if (compressed) words.push("--compressed");
-  return { command: words.join(" "), hidden: hiddenHeaderNames(headers) };
+  return { command: words.join(" "), refused: null, hidden };
 }

@@ -12,3 +12,11 @@ export function describeUserAgent(userAgent: string | null): string {
   const name = major ? `${browser.name} ${major}` : browser.name;
   return os.name ? `${name} on ${os.name}` : name;
 }
+
+/**
+ * The User-Agent as sent, for a line under its description; null when the description already is
+ * all of it (an agent bowser does not know, e.g. curl/8.5.0, would otherwise show twice).
+ */
+export function userAgentInFull(userAgent: string | null): string | null {
+  return userAgent && describeUserAgent(userAgent) !== userAgent ? userAgent : null;
+}

@@ -1,9 +1,11 @@
 import type { Metadata } from "next";
 import Link from "next/link";
 import { KeepNameButton } from "@/components/names/keep-name-button";
+import { ClearLogForm } from "@/components/tunnels/clear-log-form";
 import { ConnectPanel } from "@/components/tunnels/connect-panel";
 import { KeepBodiesForm } from "@/components/tunnels/keep-bodies-form";
 import { LiveStatus } from "@/components/tunnels/live-status";
+import { LogEmptyState } from "@/components/tunnels/log-empty-state";
 import { LogFiltersForm } from "@/components/tunnels/log-filters-form";
 import { PublicUrlTools } from "@/components/tunnels/public-url-tools";
 import { RandomNameNotice } from "@/components/tunnels/random-name-notice";
@@ -219,26 +221,14 @@ export default async function TunnelPage({ params, searchParams }: Props) {
                         confirmLabel="Delete bodies"
                       />
                     )}
-                    <ConfirmAction
-                      action={clearRequestLogAction}
-                      fields={{ name: detail.name, what: "all" }}
-                      triggerLabel="Delete all requests…"
-                      title={`Delete every request to ${detail.name}?`}
-                      body="The whole log goes, bodies included, whatever the filters show; new requests are logged as before. This cannot be undone."
-                      confirmLabel="Delete requests"
-                    />
+                    <ClearLogForm action={clearRequestLogAction} name={detail.name} />
                   </div>
                 }
                 empty={
                   hasFilters(filters) ? (
                     <EmptyState title="No requests match these filters" />
                   ) : (
-                    <EmptyState title="No requests yet">
-                      <p>
-                        Run one of the commands under Connect, then open{" "}
-                        <span className="font-medium">{url}</span>. Requests appear here as they happen.
-                      </p>
-                    </EmptyState>
+                    <LogEmptyState url={url} online={detail.online} />
                   )
                 }
               />

@@ -6,7 +6,7 @@ import { CopyButton } from "../ui/copy-button";
  * Next to a tunnel's public URL: copy it to send to someone, or show it as a QR code to open it
  * on a phone. A native disclosure: it opens with the keyboard, and needs no script to work.
  */
-export function PublicUrlTools({ url, qr }: { url: string; qr: QrCode }) {
+export function PublicUrlTools({ url, qr, caption }: { url: string; qr: QrCode; caption: string }) {
   return (
     <span className="inline-flex flex-wrap items-center gap-2 align-middle">
       <CopyButton text={url} label="Copy public URL" />
@@ -23,9 +23,7 @@ export function PublicUrlTools({ url, qr }: { url: string; qr: QrCode }) {
             <rect width={qr.size} height={qr.size} fill="#fff" />
             <path d={qr.path} fill="#000" />
           </svg>
-          <p className="mt-2 text-center text-xs text-zinc-500 dark:text-zinc-400">
-            Scan to open it on a phone.
-          </p>
+          <p className="mt-2 text-center text-xs text-zinc-500 dark:text-zinc-400">{caption}</p>
         </div>
       </details>
     </span>

@@ -22,7 +22,7 @@ import { tunnelUrl } from "@/lib/env";
 import { randomNameKeptUntil } from "@/lib/names/random-hold";
 import { BODY_KEEP_BYTES } from "@/lib/request-logs/bodies";
 import { findRequestLog, listRequestLogs, SEARCH_WINDOW_ROWS } from "@/lib/request-logs/query";
-import { accessLabel } from "@/lib/web/access-label";
+import { accessLabel, qrCaption } from "@/lib/web/access-label";
 import { burrowPorts, relayAddress } from "@/lib/web/connect-command";
 import { getDb } from "@/lib/web/db";
 import { getEnv } from "@/lib/web/env";
@@ -111,7 +111,11 @@ export default async function TunnelPage({ params, searchParams }: Props) {
               {" · "}
               {accessLabel(detail.accessMode, detail.allowedIps.length)}
             </span>{" "}
-            <PublicUrlTools url={url} qr={qrCode(url)} />
+            <PublicUrlTools
+              url={url}
+              qr={qrCode(url)}
+              caption={qrCaption(detail.accessMode, detail.allowedIps.length)}
+            />
           </>
         }
       />

@@ -10,7 +10,7 @@
  */
 import assert from "node:assert/strict";
 import { type ChildProcess, spawn, spawnSync } from "node:child_process";
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import http from "node:http";
 import https from "node:https";
 import { connect } from "node:net";
@@ -78,8 +78,17 @@ before(async () => {
   });
   assert.equal(ssh.state, "live", ssh.stderr());
 
-  tlsPort = await unusedPort();
-  nginx = await startNginx(scratch, t.httpPort, tlsPort);
+  // A port picked free may be taken before nginx binds it (other test files run at once): nginx
+  // then exits, and it is started again on other ports.
+  for (let attempt = 1; ; attempt++) {
+    tlsPort = await unusedPort();
+    try {
+      nginx = await startNginx(scratch, t.httpPort, tlsPort);
+      break;
+    } catch (error) {
+      if (attempt === 3) throw error;
+    }
+  }
 });
 
 after(async () => {
@@ -137,19 +146,28 @@ async function startNginx(dir: string, relayPort: number, port: number): Promise
     stdio: "ignore",
   });
   const deadline = Date.now() + 10_000;
+  const pidFile = join(dir, "nginx.pid");
+  rmSync(pidFile, { force: true });
   for (;;) {
     if (child.exitCode !== null) {
       throw new Error(`nginx exited: ${readFileSync(join(dir, "error.log"), "utf8").slice(-2000)}`);
     }
-    const up = await new Promise<boolean>((resolve) => {
-      const socket = connect(port, "127.0.0.1", () => {
-        socket.end();
-        resolve(true);
-      });
-      socket.on("error", () => resolve(false));
-    });
+    // nginx writes its pid file once every listen socket is bound: before that, one port may
+    // answer while it still retries (and then gives up on) another.
+    const up =
+      existsSync(pidFile) &&
+      (await new Promise<boolean>((resolve) => {
+        const socket = connect(port, "127.0.0.1", () => {
+          socket.end();
+          resolve(true);
+        });
+        socket.on("error", () => resolve(false));
+      }));
     if (up) return child;
-    if (Date.now() > deadline) throw new Error("nginx did not start listening within 10 s");
+    if (Date.now() > deadline) {
+      child.kill("SIGKILL");
+      throw new Error("nginx did not start listening within 10 s");
+    }
     await sleep(50);
   }
 }

@@ -61,8 +61,17 @@ before(async () => {
   await t.reserve(user, "site");
   await t.reserve(user, "direct");
   app = await t.startLocalApp();
-  [front.ssh, front.http, front.https] = (await unusedPorts(3)) as [number, number, number];
-  haproxy = await startHaproxy();
+  // Ports picked free may be taken before HAProxy binds them (other test files run at once): it
+  // then exits, and it is started again on other ports.
+  for (let attempt = 1; ; attempt++) {
+    [front.ssh, front.http, front.https] = (await unusedPorts(3)) as [number, number, number];
+    try {
+      haproxy = await startHaproxy();
+      break;
+    } catch (error) {
+      if (attempt === 3) throw error;
+    }
+  }
 });
 
 after(async () => {
@@ -119,8 +128,16 @@ backend ${name}_relay
       });
       socket.on("error", () => resolve(false));
     });
-    if (up) return child;
-    if (Date.now() > deadline) throw new Error(`haproxy did not listen within 10 s: ${haproxyLog}`);
+    if (up) {
+      // One port answering while another failed to bind: HAProxy gives up on all of them at once.
+      await sleep(200);
+      if (child.exitCode === null) return child;
+      continue;
+    }
+    if (Date.now() > deadline) {
+      child.kill("SIGKILL");
+      throw new Error(`haproxy did not listen within 10 s: ${haproxyLog}`);
+    }
     await sleep(50);
   }
 }

@@ -83,3 +83,60 @@ export function checkFilters(filters: RequestLogFilter): void {
   const option = FILTER_OPTIONS[issue?.path[0] as keyof RequestLogFilter];
   throw new UsageError(`${option ? `${option}: ` : ""}${issue?.message ?? "invalid filter"}`);
 }
+
+/** The options that narrow the log (the dashboard's filters), as both commands take them. */
+export const FILTER_FLAGS = [
+  "status",
+  "method",
+  "path",
+  "header",
+  "body",
+  "ip",
+  "since",
+  "from",
+  "to",
+] as const;
+
+/** FILTER_FLAGS for parseCommandArgs: each takes a value. */
+export const FILTER_ARGS = {
+  status: { type: "string" },
+  method: { type: "string" },
+  path: { type: "string" },
+  header: { type: "string" },
+  body: { type: "string" },
+  ip: { type: "string" },
+  since: { type: "string" },
+  from: { type: "string" },
+  to: { type: "string" },
+} as const;
+
+type FilterValues = Partial<Record<(typeof FILTER_FLAGS)[number], string>> & { follow?: boolean };
+
+/** Whether any filter option was given ("no requests match these filters" rather than "none yet"). */
+export function hasFilterOptions(values: FilterValues): boolean {
+  return FILTER_FLAGS.some((flag) => values[flag] !== undefined);
+}
+
+/**
+ * The query filter the options ask for, checked against the query layer's own schema before the
+ * database is asked (checkFilters). `utc`: times without a zone are UTC (logWindow).
+ */
+export function filtersFromOptions(
+  name: string,
+  values: FilterValues,
+  now: number,
+  zone: { utc?: boolean } = {},
+): RequestLogFilter {
+  const filters: RequestLogFilter = {
+    name,
+    status: values.status,
+    method: values.method,
+    pathContains: values.path,
+    headersContain: values.header,
+    bodiesContain: values.body,
+    clientIp: values.ip,
+    ...logWindow(values, now, zone),
+  };
+  checkFilters(filters);
+  return filters;
+}

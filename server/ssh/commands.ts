@@ -10,7 +10,7 @@ import { listRequestLogs, type RequestLogRow } from "../../lib/request-logs/quer
 import { relayAddress, sshCommand, sshRelayCommand } from "../../lib/web/connect-command.ts";
 import { parseCommandArgs, UsageError } from "../cli/command.ts";
 import { formatLine, LOG_HEADERS, toCells } from "../cli/log-lines.ts";
-import { checkFilters, logWindow } from "../cli/log-options.ts";
+import { FILTER_ARGS, filtersFromOptions, hasFilterOptions } from "../cli/log-options.ts";
 import { errorText } from "../sessions/session-recorder.ts";
 import { messages } from "./messages.ts";
 import type { CommandOutput } from "./terminal.ts";
@@ -173,15 +173,7 @@ async function logs(context: CommandContext, args: string[]): Promise<CommandRes
     {
       limit: { type: "string", short: "n" },
       follow: { type: "boolean", short: "f" },
-      status: { type: "string" },
-      method: { type: "string" },
-      path: { type: "string" },
-      header: { type: "string" },
-      body: { type: "string" },
-      ip: { type: "string" },
-      since: { type: "string" },
-      from: { type: "string" },
-      to: { type: "string" },
+      ...FILTER_ARGS,
     },
     { required: ["name"] },
   );
@@ -189,17 +181,7 @@ async function logs(context: CommandContext, args: string[]): Promise<CommandRes
   if (!Number.isInteger(limit) || limit < 1 || limit > 200) {
     throw new UsageError("-n must be a whole number from 1 to 200");
   }
-  const filter = {
-    name: positionals[0]!,
-    status: values.status,
-    method: values.method,
-    pathContains: values.path,
-    headersContain: values.header,
-    bodiesContain: values.body,
-    clientIp: values.ip,
-    ...logWindow(values, Date.now(), { utc: true }),
-  };
-  checkFilters(filter);
+  const filter = filtersFromOptions(positionals[0]!, values, Date.now(), { utc: true });
   // Someone else's name reads as no name at all (getNameForUser), before any log is read.
   const own = await withTimeout(getNameForUser(db, userId, filter.name), timeoutMs, "name check");
   const filters = { ...filter, name: own.name };
@@ -212,8 +194,7 @@ async function logs(context: CommandContext, args: string[]): Promise<CommandRes
   const header = formatLine(["TIME (UTC)", ...LOG_HEADERS.slice(1)]);
   if (!values.follow) {
     if (rows.length === 0) {
-      const filtered = FILTER_OPTIONS.some((option) => values[option] !== undefined);
-      const text = filtered
+      const text = hasFilterOptions(values)
         ? `No requests to ${own.name} match these filters`
         : `No requests to ${own.name} yet`;
       return { text, code: 0 };
@@ -271,9 +252,6 @@ async function logs(context: CommandContext, args: string[]): Promise<CommandRes
 
 /** How often a follower checks the name is still the user's, when requests arrive. */
 const OWNER_RECHECK_MS = 5_000;
-
-/** The options that narrow the log, for "no requests match these filters". */
-const FILTER_OPTIONS = ["status", "method", "path", "header", "body", "ip", "since", "from", "to"] as const;
 
 /** The column is 19 wide; "(UTC)" in its header says the zone. */
 function utc(at: Date): string {

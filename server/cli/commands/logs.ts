@@ -11,7 +11,6 @@ import {
   keptBodiesOf,
   listRequestLogs,
   type RequestBodies,
-  type RequestLogFilter,
   type RequestLogRow,
   readRequestBodies,
 } from "../../../lib/request-logs/query.ts";
@@ -23,11 +22,8 @@ import { parseCommandArgs, UsageError } from "../command.ts";
 import { explainConnectionError, resolveDatabase, withDatabase } from "../database.ts";
 import { formatBytes, truncate } from "../format.ts";
 import { formatLine, LOG_HEADERS, toCells } from "../log-lines.ts";
-import { checkFilters, logWindow } from "../log-options.ts";
+import { FILTER_ARGS, FILTER_FLAGS, filtersFromOptions, hasFilterOptions } from "../log-options.ts";
 import { deleteLog } from "./logs-delete.ts";
-
-/** The options that narrow the log (the dashboard's filters). */
-const FILTER_FLAGS = ["status", "method", "path", "header", "body", "ip", "since", "from", "to"] as const;
 
 export const logs: Command = {
   name: "logs",
@@ -69,15 +65,7 @@ Deleting (as the dashboard's buttons under the log, for any name):
         headers: { type: "boolean" },
         bodies: { type: "boolean" },
         json: { type: "boolean" },
-        status: { type: "string" },
-        method: { type: "string" },
-        path: { type: "string" },
-        header: { type: "string" },
-        body: { type: "string" },
-        since: { type: "string" },
-        from: { type: "string" },
-        to: { type: "string" },
-        ip: { type: "string" },
+        ...FILTER_ARGS,
         delete: { type: "string" },
         yes: { type: "boolean" },
       },
@@ -104,18 +92,7 @@ Deleting (as the dashboard's buttons under the log, for any name):
     if (!Number.isInteger(limit) || limit < 1 || limit > 200) {
       throw new UsageError("--limit must be a whole number from 1 to 200");
     }
-    // Checked against the query layer's own schema, before the database is asked (checkFilters).
-    const filters: RequestLogFilter = {
-      name: typed,
-      status: values.status,
-      method: values.method,
-      pathContains: values.path,
-      headersContain: values.header,
-      bodiesContain: values.body,
-      clientIp: values.ip,
-      ...logWindow(values, Date.now()),
-    };
-    checkFilters(filters);
+    const filters = filtersFromOptions(typed, values, Date.now());
     const name = filters.name;
     const database = await resolveDatabase(context.env());
     const db = createDb(database.url, { max: 1, applicationName: "burrow-cli-logs" });
@@ -142,7 +119,7 @@ Deleting (as the dashboard's buttons under the log, for any name):
           for (const line of bodyLines(await readRequestBodies(db, name, row.id))) context.out(line);
         }
       };
-      const filtered = FILTER_FLAGS.some((flag) => values[flag] !== undefined);
+      const filtered = hasFilterOptions(values);
       // With --json nothing but rows, so the output stays one JSON value per line.
       if (!values.json && oldestFirst.length === 0 && !values.follow) {
         context.out(

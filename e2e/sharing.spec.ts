@@ -267,6 +267,37 @@ test("an expired link is refused, and a link that expires cuts off its visitors"
   await visitor.close();
 });
 
+test("links that no longer work can be removed, one or all; their requests stay in the log", async () => {
+  // By now: "for Ana" works; "for Bo" was revoked, "for Cy" used up, "old" and "short" expired
+  // (the newest "Link opened" in the log is short's).
+  const access = await openAccessPage();
+  const rowOf = (label: string) => access.getByRole("row").filter({ hasText: label });
+  await expect(rowOf("for Ana").getByRole("button", { name: "Remove link for Ana" })).toHaveCount(0);
+  await expect(rowOf("for Cy").getByRole("button", { name: "Revoke link for Cy" })).toHaveCount(0);
+
+  await access.getByRole("button", { name: "Remove link for Cy" }).click();
+  const one = access.getByRole("dialog", { name: "Remove the link “for Cy” from this list?" });
+  await expect(one).toContainText("stay in the request log");
+  await one.getByRole("button", { name: "Remove link" }).click();
+  await expect(rowOf("for Cy")).toHaveCount(0);
+
+  await access.getByRole("button", { name: "Remove 3 inactive links" }).click();
+  const all = access.getByRole("dialog", { name: "Remove 3 links that no longer work?" });
+  await all.getByRole("button", { name: "Remove links" }).click();
+  await expect(access.getByRole("table", { name: "Share links" }).locator("tbody tr")).toHaveCount(1);
+  await expect(rowOf("for Ana")).toContainText("Active");
+  await expect(access.getByRole("button", { name: /inactive links/ })).toHaveCount(0);
+
+  const dashboard = await owner.newPage();
+  await dashboard.goto(`/tunnels/${name}`);
+  const log = dashboard.getByRole("table", { name: `Requests to ${name}, newest first` });
+  await log.getByRole("row").filter({ hasText: "Link opened" }).first().click();
+  const details = log.getByRole("row").filter({ hasText: "What happened" });
+  await expect(details).toContainText("a share link since removed");
+  await expect(details).not.toContainText("share link “");
+  await Promise.all([access.close(), dashboard.close()]);
+});
+
 test("wrong passwords are throttled with 429, and the denied attempts show in the dashboard log", async ({
   browser,
 }) => {

@@ -51,15 +51,21 @@ const COLUMNS: readonly Column[] = [
   { label: "Actions", width: "w-[14%]", align: "right", hidden: true },
 ];
 
-/** The name's share links with their use counts, and a revoke button (with confirmation) on each. */
+/**
+ * The name's share links with their use counts: a revoke button (with confirmation) on each link
+ * that still works, a remove button on each that no longer does, and one to remove all of those.
+ */
 export function ShareLinkList({
   name,
   links,
   revokeAction,
+  removeAction,
 }: {
   name: string;
   links: ShareLinkRow[];
   revokeAction: ConfirmableAction;
+  /** Given a linkId, removes that link; without one, every link that no longer works. */
+  removeAction: ConfirmableAction;
 }) {
   if (links.length === 0) {
     return (
@@ -68,51 +74,82 @@ export function ShareLinkList({
       </EmptyState>
     );
   }
+  const inactive = links.filter((link) => link.status !== "active").length;
   return (
-    <DataTable caption="Share links" columns={COLUMNS} minWidth="min-w-[36rem]">
-      {links.map((link) => (
-        <tr key={link.id}>
-          <td className="py-2.5 pr-4 font-medium break-words text-zinc-900 dark:text-zinc-100">
-            {link.label}
-          </td>
-          <td className="py-2.5 pr-4 text-zinc-600 dark:text-zinc-400">
-            <TimeAgo date={link.createdAt} />
-          </td>
-          <td className="py-2.5 pr-4 text-zinc-600 dark:text-zinc-400">
-            {link.expiresAt ? <LocalTime iso={link.expiresAt} withDate /> : "Never"}
-          </td>
-          <td className="py-2.5 pr-4 text-zinc-600 dark:text-zinc-400 tabular-nums">
-            {link.uses}
-            {link.maxUses !== null && ` / ${link.maxUses}`}
-          </td>
-          <td className="py-2.5 pr-4 text-zinc-600 dark:text-zinc-400">
-            <TimeAgo date={link.lastUsedAt} />
-          </td>
-          <td className="py-2.5 pr-4">
-            <span
-              className={cn(
-                "inline-flex rounded-full px-2 py-0.5 text-xs font-medium ring-1 ring-inset",
-                STATUS[link.status].className,
+    <div className="space-y-3">
+      {inactive > 1 && (
+        <div className="flex flex-wrap items-center justify-between gap-2">
+          <p className="text-sm text-zinc-600 dark:text-zinc-400">
+            {inactive} of these links no longer work.
+          </p>
+          <ConfirmAction
+            action={removeAction}
+            fields={{ name }}
+            triggerLabel={`Remove ${inactive} inactive links`}
+            title={`Remove ${inactive} links that no longer work?`}
+            body={REMOVE_BODY}
+            confirmLabel="Remove links"
+          />
+        </div>
+      )}
+      <DataTable caption="Share links" columns={COLUMNS} minWidth="min-w-[36rem]">
+        {links.map((link) => (
+          <tr key={link.id}>
+            <td className="py-2.5 pr-4 font-medium break-words text-zinc-900 dark:text-zinc-100">
+              {link.label}
+            </td>
+            <td className="py-2.5 pr-4 text-zinc-600 dark:text-zinc-400">
+              <TimeAgo date={link.createdAt} />
+            </td>
+            <td className="py-2.5 pr-4 text-zinc-600 dark:text-zinc-400">
+              {link.expiresAt ? <LocalTime iso={link.expiresAt} withDate /> : "Never"}
+            </td>
+            <td className="py-2.5 pr-4 text-zinc-600 dark:text-zinc-400 tabular-nums">
+              {link.uses}
+              {link.maxUses !== null && ` / ${link.maxUses}`}
+            </td>
+            <td className="py-2.5 pr-4 text-zinc-600 dark:text-zinc-400">
+              <TimeAgo date={link.lastUsedAt} />
+            </td>
+            <td className="py-2.5 pr-4">
+              <span
+                className={cn(
+                  "inline-flex rounded-full px-2 py-0.5 text-xs font-medium ring-1 ring-inset",
+                  STATUS[link.status].className,
+                )}
+              >
+                {STATUS[link.status].label}
+              </span>
+            </td>
+            <td className="py-2.5 text-right">
+              {link.status === "active" ? (
+                <ConfirmAction
+                  action={revokeAction}
+                  fields={{ name, linkId: link.id }}
+                  triggerLabel="Revoke"
+                  triggerAriaLabel={`Revoke link ${link.label}`}
+                  title={`Revoke the link “${link.label}”?`}
+                  body="It stops working at once, and visitors who opened it lose access within a few seconds. This cannot be undone."
+                  confirmLabel="Revoke link"
+                />
+              ) : (
+                <ConfirmAction
+                  action={removeAction}
+                  fields={{ name, linkId: link.id }}
+                  triggerLabel="Remove"
+                  triggerAriaLabel={`Remove link ${link.label}`}
+                  title={`Remove the link “${link.label}” from this list?`}
+                  body={REMOVE_BODY}
+                  confirmLabel="Remove link"
+                />
               )}
-            >
-              {STATUS[link.status].label}
-            </span>
-          </td>
-          <td className="py-2.5 text-right">
-            {link.status !== "revoked" && (
-              <ConfirmAction
-                action={revokeAction}
-                fields={{ name, linkId: link.id }}
-                triggerLabel="Revoke"
-                triggerAriaLabel={`Revoke link ${link.label}`}
-                title={`Revoke the link “${link.label}”?`}
-                body="It stops working at once, and visitors who opened it lose access within a few seconds. This cannot be undone."
-                confirmLabel="Revoke link"
-              />
-            )}
-          </td>
-        </tr>
-      ))}
-    </DataTable>
+            </td>
+          </tr>
+        ))}
+      </DataTable>
+    </div>
   );
 }
+
+const REMOVE_BODY =
+  "Whoever still holds it sees that the link does not work. Requests that came in with it stay in the request log, marked as from a removed link.";

@@ -363,6 +363,9 @@ export function RequestDetails({
         <Item term="Access">
           {access.label}
           {row.shareLinkLabel !== null && <> · share link “{row.shareLinkLabel}”</>}
+          {row.shareLinkLabel === null && row.admission === "SHARE_LINK" && (
+            <> · a share link since removed</>
+          )}
         </Item>
         <Item term="Visitor">
           <span className="font-mono text-xs">{row.clientIp}</span> · {describeUserAgent(row.userAgent)}

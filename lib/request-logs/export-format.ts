@@ -56,7 +56,7 @@ export type ExportedRequest = Pick<
   websocket: boolean;
   /** How the visitor was let in (PUBLIC, PASSWORD, SHARE_LINK), DENIED, or REPLAY (sent again by the owner). */
   access: RequestLogRow["admission"];
-  /** The share link's label, while the link exists. */
+  /** The share link's label, while the link exists (null once its owner removed it). */
   shareLink: string | null;
   /** Why the relay answered instead of the app (e.g. tunnel_offline, password_wrong); null when the app did. */
   answeredByRelay: string | null;

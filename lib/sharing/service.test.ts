@@ -6,6 +6,7 @@ import {
   createShareLink,
   getAccessSettings,
   listShareLinks,
+  removeShareLinks,
   revokeShareLink,
   setAccessSettings,
   setAllowedAddresses,
@@ -134,6 +135,41 @@ test("share links store only the token's hash and can be revoked", async () => {
   assert.equal(shareLinkProblem(revoked, now), "revoked");
   await revokeShareLink(db, owner, "demo", link.id, now); // twice is fine
   await assert.rejects(revokeShareLink(db, owner, "demo", "nope"), code("not_found"));
+});
+
+test("only links that no longer admit can be removed, one or all at once", async () => {
+  const { db } = database;
+  await db.reservation.create({ data: { name: "tidy", userId: owner } });
+  const now = new Date("2026-11-21T12:00:00Z");
+  const make = async (label: string, input: Record<string, string> = {}) =>
+    (await createShareLink(db, owner, "tidy", { label, expiry: "never", ...input }, now)).link;
+  const active = await make("active");
+  const limited = await make("limited, uses left", { maxUses: "2" });
+  const revoked = await make("revoked");
+  await revokeShareLink(db, owner, "tidy", revoked.id, now);
+  await make("expired", { expiry: "1h" });
+  const usedUp = await make("used up", { maxUses: "1" });
+  await db.shareLink.update({ where: { id: usedUp.id }, data: { uses: 1 } });
+  await db.shareLink.update({ where: { id: limited.id }, data: { uses: 1 } });
+  const later = new Date(now.getTime() + 2 * 3600_000);
+  const labels = async () => (await listShareLinks(db, owner, "tidy")).map((l) => l.label).sort();
+
+  await assert.rejects(
+    removeShareLinks(db, owner, "tidy", { linkId: active.id }, later),
+    (e: unknown) => code("conflict")(e) && /“active” still works: revoke it/.test((e as Error).message),
+  );
+  await assert.rejects(
+    removeShareLinks(db, stranger, "tidy", { linkId: revoked.id }, later),
+    code("not_found"),
+  );
+  await assert.rejects(removeShareLinks(db, owner, "demo", { linkId: revoked.id }, later), code("not_found"));
+  assert.equal(await removeShareLinks(db, owner, "tidy", { linkId: revoked.id }, later), 1);
+  assert.deepEqual(await labels(), ["active", "expired", "limited, uses left", "used up"]);
+
+  await assert.rejects(removeShareLinks(db, stranger, "tidy", "inactive", later), code("not_found"));
+  assert.equal(await removeShareLinks(db, owner, "tidy", "inactive", later), 2);
+  assert.deepEqual(await labels(), ["active", "limited, uses left"]);
+  assert.equal(await removeShareLinks(db, owner, "tidy", "inactive", later), 0);
 });
 
 test("link problems: expired, used up, fine", () => {

@@ -158,6 +158,42 @@ export async function revokeShareLink(
   }
 }
 
+/**
+ * Removes links that no longer admit anyone (revoked, expired or used up) from the list: either one
+ * (`linkId`) or all of the name's. An active link is refused: revoking first is what cuts off the
+ * visitors holding it. Requests that came in with a removed link stay in the log, marked as such.
+ * Returns how many were removed.
+ */
+export async function removeShareLinks(
+  db: Db,
+  userId: string,
+  name: string,
+  which: { linkId: string } | "inactive",
+  now = new Date(),
+): Promise<number> {
+  const reservation = await ownedReservation(db, userId, name);
+  const inactive = {
+    OR: [
+      { revokedAt: { not: null } },
+      { expiresAt: { lte: now } },
+      { uses: { gte: db.shareLink.fields.maxUses } },
+    ],
+  };
+  if (which === "inactive") {
+    const { count } = await db.shareLink.deleteMany({
+      where: { reservationId: reservation.id, ...inactive },
+    });
+    return count;
+  }
+  const link = await db.shareLink.findFirst({ where: { id: which.linkId, reservationId: reservation.id } });
+  if (!link) throw new AppError("not_found", "No such link");
+  if (shareLinkProblem(link, now) === null) {
+    throw new AppError("conflict", `The link “${link.label}” still works: revoke it before removing it`);
+  }
+  const { count } = await db.shareLink.deleteMany({ where: { id: link.id, ...inactive } });
+  return count;
+}
+
 /** Why a link no longer admits anyone, or null while it does. */
 export function shareLinkProblem(
   link: { revokedAt: Date | null; expiresAt: Date | null; maxUses: number | null; uses: number },

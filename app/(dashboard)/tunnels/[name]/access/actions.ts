@@ -5,6 +5,7 @@ import { z } from "zod";
 import { accessSettingsSchema, appHostSchema, createShareLinkSchema } from "@/lib/sharing/schemas";
 import {
   createShareLink,
+  removeShareLinks,
   revokeShareLink,
   setAccessSettings,
   setAllowedAddresses,
@@ -60,6 +61,16 @@ export const revokeShareLinkAction = defineAction(
   { schema: z.object({ name: nameField, linkId: z.string().min(1).max(100) }) },
   async ({ name, linkId }, { user }): Promise<null> => {
     await revokeShareLink(getDb(), user.id, name, linkId);
+    revalidatePath(accessPath(name));
+    return null;
+  },
+);
+
+/** Removes one link that no longer admits anyone (a link id) or all of them (no link id). */
+export const removeShareLinksAction = defineAction(
+  { schema: z.object({ name: nameField, linkId: z.string().min(1).max(100).optional() }) },
+  async ({ name, linkId }, { user }): Promise<null> => {
+    await removeShareLinks(getDb(), user.id, name, linkId === undefined ? "inactive" : { linkId });
     revalidatePath(accessPath(name));
     return null;
   },

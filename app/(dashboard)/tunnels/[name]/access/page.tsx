@@ -16,6 +16,7 @@ import { requireUser } from "@/lib/web/session";
 import { getOwnNameOr404, nameFromSegment } from "@/lib/web/tunnel-access";
 import {
   createShareLinkAction,
+  removeShareLinksAction,
   revokeShareLinkAction,
   setAccessModeAction,
   setAllowedAddressesAction,
@@ -106,7 +107,12 @@ export default async function TunnelAccessPage({ params }: Props) {
           />
           <CardBody className="space-y-6">
             <CreateShareLinkForm action={createShareLinkAction} name={detail.name} baseUrl={url} />
-            <ShareLinkList name={detail.name} links={rows} revokeAction={revokeShareLinkAction} />
+            <ShareLinkList
+              name={detail.name}
+              links={rows}
+              revokeAction={revokeShareLinkAction}
+              removeAction={removeShareLinksAction}
+            />
           </CardBody>
         </Card>
       </div>

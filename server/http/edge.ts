@@ -29,7 +29,7 @@ import { LocalAddresses } from "./local-address.ts";
 import { readOfflineBody } from "./offline-body.ts";
 import { isOnlineWait, type OnlineWaitOptions, OnlineWaits } from "./online-wait.ts";
 import { OwnerNotices } from "./owner-notices.ts";
-import { PAGES } from "./pages.ts";
+import { PAGES, tunnelOfflinePage } from "./pages.ts";
 import { proxyRequest, sendPage } from "./proxy.ts";
 import { replayRequest } from "./replay.ts";
 import { ReservationLookup } from "./reservation-lookup.ts";
@@ -283,8 +283,7 @@ export function createHttpEdge(deps: HttpEdgeDeps): HttpEdge {
     }
     switch (dispatch.kind) {
       case "offline": {
-        // A page a browser shows waits for the tunnel and reloads; a POST's would send it again.
-        const page = req.method === "GET" ? PAGES.tunnelOfflineWaiting : PAGES.tunnelOffline;
+        const page = tunnelOfflinePage(req.method);
         if (exchange) {
           answeredByRelay(exchange, page);
           exchange.error = "tunnel_offline";

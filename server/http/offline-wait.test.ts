@@ -28,7 +28,7 @@ const tunnels: SshTunnelClient[] = [];
 before(async () => {
   testDb = await createTestDatabase("offlinewait");
   const user = await testDb.db.user.create({ data: { email: "wait@example.com", passwordHash: "x" } });
-  for (const name of ["napping", "dozing", "resting"]) {
+  for (const name of ["napping", "dozing", "resting", "dropping"]) {
     await testDb.db.reservation.create({ data: { name, userId: user.id } });
   }
   relay = await startEdgeTestRelay({ db: testDb.db });
@@ -103,6 +103,31 @@ test("a browser's offline page waits for its tunnel and reloads: its script is a
   assert.equal(posted.status, 503);
   assert.doesNotMatch(posted.body, /<script/);
   assert.doesNotMatch(String(posted.headers["content-security-policy"]), /script-src/);
+});
+
+test("a GET whose tunnel goes away while the app has it gets the page that waits; a POST's does not", async () => {
+  let arrived = 0;
+  // Holds every request: the tunnel is gone before any answer.
+  const holding = await startLocalApp((req) => {
+    arrived++;
+    req.resume();
+  });
+  try {
+    const tunnel = await startSshTunnel(relay, "dropping", holding.port);
+    const get = requestEdge(relay, { host: `dropping.${TEST_DOMAIN}`, path: "/report" });
+    const post = requestEdge(relay, { host: `dropping.${TEST_DOMAIN}`, method: "POST", body: "a=1" });
+    await waitFor(async () => arrived === 2, "both requests at the app");
+    await tunnel.stop();
+    const [page, posted] = await Promise.all([get, post]);
+    assert.equal(page.status, 503);
+    assert.match(page.body, /Tunnel offline/);
+    assert.match(page.body, /<script>/, "the GET's page waits for the tunnel");
+    assert.match(String(page.headers["content-security-policy"]), /script-src 'sha256-/);
+    assert.equal(posted.status, 503);
+    assert.doesNotMatch(posted.body, /<script/);
+  } finally {
+    await holding.close();
+  }
 });
 
 test("a wait is held until the tunnel connects, then answered 'online'; waits never reach the app or the log", async () => {

@@ -216,3 +216,11 @@ const STATUS_TEXT: Record<number, string> = {
   502: "Bad Gateway",
   503: "Service Unavailable",
 };
+
+/**
+ * The offline page for a request: a GET's (a page a browser shows) waits for the tunnel and
+ * reloads; any other method's would send the request again on reload, so it only says so.
+ */
+export function tunnelOfflinePage(method: string | undefined): EdgePage {
+  return method === "GET" ? PAGES.tunnelOfflineWaiting : PAGES.tunnelOffline;
+}

@@ -14,7 +14,7 @@ import {
 import type { HostRefusalNotices } from "./host-refusal.ts";
 import type { LocalAddresses } from "./local-address.ts";
 import type { OwnerNotices } from "./owner-notices.ts";
-import { type EdgePage, PAGES } from "./pages.ts";
+import { type EdgePage, PAGES, tunnelOfflinePage } from "./pages.ts";
 import { LOCAL_NOT_HTTP, LOCAL_TLS, tellIfUnreachable, tunnelFailure } from "./tunnel-failure.ts";
 import type { TunnelLoops } from "./tunnel-loop.ts";
 import type { TunnelPools } from "./tunnel-pools.ts";
@@ -160,7 +160,10 @@ export function proxyRequest(
     }
     answerFailure(failure);
   };
-  const answerFailure = ({ error, page }: { error: RequestLogError; page: EdgePage }) => {
+  const answerFailure = (failure: { error: RequestLogError; page: EdgePage }) => {
+    const { error } = failure;
+    // The tunnel went away while the app had the request: a GET's page waits for it too.
+    const page = error === "tunnel_offline" ? tunnelOfflinePage(exchange.method) : failure.page;
     exchange.error = error;
     // The visitor gets the relay's page, not the head the app started (if it did).
     exchange.responseHeaders = undefined;

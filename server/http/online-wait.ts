@@ -49,11 +49,6 @@ export class OnlineWaits {
     });
   }
 
-  /** Waits held right now. */
-  get size(): number {
-    return this.#count;
-  }
-
   /**
    * Answers a wait for `name`: at once when it is online (or too many are waiting), else when it
    * comes online or the wait runs out.

@@ -148,7 +148,7 @@ export class Terminal {
           if (open) writeLine(channel, sanitize(line));
         },
         note: (line) => {
-          if (open && channel.stderr.writable) channel.stderr.write(`${sanitize(line)}\r\n`);
+          if (open) writeErrorLine(channel, sanitize(line));
         },
         closed,
         get isClosed() {
@@ -182,7 +182,7 @@ export class Terminal {
     }
     this.#channels.clear();
     for (const channel of this.#commands) {
-      if (finalLine && channel.stderr.writable) channel.stderr.write(`${sanitize(finalLine)}\r\n`);
+      if (finalLine) writeErrorLine(channel, sanitize(finalLine));
       if (channel.writable) {
         channel.exit(exitStatus);
         channel.end();
@@ -242,6 +242,11 @@ export class Terminal {
 
 function writeLine(channel: ServerChannel, line: string): void {
   if (channel.writable) channel.write(`${line}\r\n`);
+}
+
+/** A line on the channel's stderr (ssh's own), which a pipe on the user's side does not get. */
+function writeErrorLine(channel: ServerChannel, line: string): void {
+  if (channel.stderr.writable) channel.stderr.write(`${line}\r\n`);
 }
 
 function toCrlf(text: string): string {

@@ -330,8 +330,24 @@ test("a new user signs up, adds a key, reserves a name, connects with ssh and wa
     await expect(dialog.getByRole("button", { name: "Release name" })).toHaveCount(0);
     await dialog.getByRole("button", { name: "Close" }).click();
 
-    // Stop ssh: the name goes offline without a reload, then release works and says so.
-    await tunnel.stop();
+    // The key page says what the key has connected; deleting it (a lost laptop) names the tunnel it
+    // closes, and closes it: ssh is told why and exits.
+    const names = page.url();
+    await page.getByRole("navigation", { name: "Main" }).getByRole("link", { name: "SSH keys" }).click();
+    const keyItem = page.getByRole("listitem").filter({ hasText: "e2e laptop" });
+    await expect(keyItem).toContainText(`Connected now: ${name}`);
+    await keyItem.getByRole("button", { name: "Delete key e2e laptop" }).click();
+    const deleting = page.getByRole("dialog", { name: "Delete the key “e2e laptop”?" });
+    await expect(deleting).toContainText(`The tunnel ${name}, connected with this key, closes at once`);
+    await deleting.getByRole("button", { name: "Delete key" }).click();
+    await expect(page.getByText("Deleted “e2e laptop”.")).toBeVisible();
+    await tunnel.exited;
+    expect(tunnel.output()).toContain(
+      `${name}: closed because the SSH key it was opened with was removed from your account.`,
+    );
+
+    // The name is offline, so release works and says so.
+    await page.goto(names);
     await expect(page.getByTestId(`status-${name}`)).toHaveText("Offline", { timeout: 20_000 });
     await page.getByRole("button", { name: `Release ${name}` }).click();
     await expect(dialog).not.toContainText("is connected right now");

@@ -4,6 +4,7 @@ import { useState } from "react";
 import { Alert } from "../ui/alert";
 import { ConfirmAction, type ConfirmableAction } from "../ui/confirm-action";
 import { EmptyState } from "../ui/empty-state";
+import { TextLink } from "../ui/text-link";
 import { TimeAgo } from "../ui/time-ago";
 
 export interface KeyRow {
@@ -14,6 +15,8 @@ export interface KeyRow {
   fingerprint: string;
   createdAt: string;
   lastUsedAt: string | null;
+  /** Names this key has connected right now. */
+  connectedNames: string[];
 }
 
 const TYPE_NAMES: Record<string, string> = {
@@ -80,6 +83,17 @@ function KeyItems({
             <p className="text-xs text-zinc-500 dark:text-zinc-400">
               Added <TimeAgo date={key.createdAt} /> · Last used <TimeAgo date={key.lastUsedAt} />
             </p>
+            {key.connectedNames.length > 0 && (
+              <p className="text-xs text-emerald-700 dark:text-emerald-300">
+                Connected now:{" "}
+                {key.connectedNames.map((name, i) => (
+                  <span key={name}>
+                    {i > 0 && ", "}
+                    <TextLink href={`/tunnels/${encodeURIComponent(name)}`}>{name}</TextLink>
+                  </span>
+                ))}
+              </p>
+            )}
           </div>
           <ConfirmAction
             action={deleteActionFor(key.label)}
@@ -87,11 +101,23 @@ function KeyItems({
             triggerLabel="Delete"
             triggerAriaLabel={`Delete key ${key.label}`}
             title={`Delete the key “${key.label}”?`}
-            body="Tunnels opened with this key are closed now, and it can no longer connect. You can add it again later."
+            body={deleteBody(key.connectedNames)}
             confirmLabel="Delete key"
           />
         </li>
       ))}
     </ul>
   );
+}
+
+/** What deleting a key does, naming the tunnels it closes when it has any open. */
+function deleteBody(connected: string[]): string {
+  const after = "and the key can no longer connect. You can add it again later.";
+  if (connected.length === 0) return `Tunnels opened with this key are closed now, ${after}`;
+  const names = new Intl.ListFormat("en", { type: "conjunction" }).format(connected);
+  const which =
+    connected.length === 1
+      ? `The tunnel ${names}, connected with this key, closes`
+      : `The tunnels ${names}, connected with this key, close`;
+  return `${which} at once (visitors get the offline page), ${after}`;
 }

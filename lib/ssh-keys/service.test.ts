@@ -98,8 +98,17 @@ test("deleting someone else's key is not_found; one's own works and closes its t
   const [key] = await listKeys(db, ann.id);
   assert.ok(key);
   await rejects(deleteKey(db, bob.id, key.id), "not_found");
+  for (const name of ["myapp", "api"]) {
+    await db.tunnelSession.create({ data: { userId: ann.id, name, clientIp: "1.2.3.4", sshKeyId: key.id } });
+  }
+  // An ended session is history, not a connected name.
   await db.tunnelSession.create({
-    data: { userId: ann.id, name: "myapp", clientIp: "1.2.3.4", sshKeyId: key.id },
+    data: { userId: ann.id, name: "old", clientIp: "1.2.3.4", sshKeyId: key.id, endedAt: new Date() },
+  });
+  const listed = await listKeys(db, ann.id);
+  assert.deepEqual(Object.fromEntries(listed.map((k) => [k.label, k.connectedNames])), {
+    [key.label]: ["api", "myapp"],
+    "ann@laptop": [],
   });
   await deleteKey(db, ann.id, key.id);
   assert.equal((await listKeys(db, ann.id)).length, 1);

@@ -82,8 +82,25 @@ async function duplicateMessage(db: Db, userId: string, fingerprint: string): Pr
 }
 
 /** The user's keys, newest first. */
-export async function listKeys(db: Db, userId: string): Promise<SshKeySummary[]> {
-  return db.sshKey.findMany({ where: { userId }, select: keySelect, orderBy: { createdAt: "desc" } });
+/** A listed key, with the names it has connected right now (deleting it closes them). */
+export interface ListedKey extends SshKeySummary {
+  connectedNames: string[];
+}
+
+export async function listKeys(db: Db, userId: string): Promise<ListedKey[]> {
+  const [keys, open] = await Promise.all([
+    db.sshKey.findMany({ where: { userId }, select: keySelect, orderBy: { createdAt: "desc" } }),
+    db.tunnelSession.findMany({
+      where: { userId, endedAt: null, sshKeyId: { not: null } },
+      select: { sshKeyId: true, name: true },
+      distinct: ["sshKeyId", "name"],
+      orderBy: { name: "asc" },
+    }),
+  ]);
+  return keys.map((key) => ({
+    ...key,
+    connectedNames: open.filter((session) => session.sshKeyId === key.id).map((session) => session.name),
+  }));
 }
 
 /**

@@ -20,13 +20,14 @@ export const keyList: Command = {
     }
     context.out(
       formatTable(
-        ["label", "type", "fingerprint", "added", "last used"],
+        ["label", "type", "fingerprint", "added", "last used", "connected now"],
         keys.map((k) => [
           k.label,
           `${k.algorithm} ${k.bits}`,
           k.fingerprint,
           formatTime(k.createdAt),
           formatTime(k.lastUsedAt),
+          k.connectedNames.join(", ") || "-",
         ]),
       ),
     );

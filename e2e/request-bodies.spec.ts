@@ -24,7 +24,7 @@ async function keepingBodies(browser: Browser) {
   const visitor = await browser.newPage();
   await page.goto(`/tunnels/${name}`);
   await page.getByRole("button", { name: "Keep bodies" }).click();
-  await expect(page.getByTestId("keep-bodies-state")).toHaveText("Keeping the first 65.5 kB of each body");
+  await expect(page.getByTestId("keep-bodies-state")).toHaveText("Keeping the first 64 KiB of each body");
   return { name, owner, page, visitor };
 }
 
@@ -58,7 +58,7 @@ test("the owner turns on Keep bodies, reads a request's JSON and the app's answe
     await log.getByRole("button", { name: "Details of POST /orders?before=1" }).click();
 
     await page.getByRole("button", { name: "Keep bodies" }).click();
-    await expect(page.getByTestId("keep-bodies-state")).toHaveText("Keeping the first 65.5 kB of each body");
+    await expect(page.getByTestId("keep-bodies-state")).toHaveText("Keeping the first 64 KiB of each body");
     // The relay hears of the change within moments: the next requests keep their bodies (their
     // rows reach the database within a second).
     let path = "";

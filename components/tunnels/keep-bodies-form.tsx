@@ -23,7 +23,7 @@ export function KeepBodiesForm({
   action: SetKeepBodiesAction;
   name: string;
   initial: boolean;
-  /** How much of each body is kept, e.g. "65.5 kB". */
+  /** How much of each body is kept, e.g. "64 KiB". */
   limit: string;
 }) {
   const [state, formAction, pending] = useActionState(action, null);

@@ -1,14 +1,14 @@
 "use client";
 
 import type { BodyView } from "@/lib/request-logs/body-view";
-import { formatBytes } from "@/lib/web/format";
+import { formatBinaryBytes, formatBytes } from "@/lib/web/format";
 
-/** "1.2 MB · application/json · gzip · first 65.5 kB kept" */
+/** "1.2 MB · application/json · gzip · first 64 KiB kept" */
 function bodySummary(view: BodyView): string {
   const parts = [formatBytes(view.size)];
   if (view.contentType) parts.push(view.contentType);
   if (view.encoding) parts.push(view.encoding === "br" ? "brotli" : view.encoding);
-  if (view.truncated) parts.push(`first ${formatBytes(view.kept)} kept`);
+  if (view.truncated) parts.push(`first ${formatBinaryBytes(view.kept)} kept`);
   if (view.formatted) parts.push("indented for reading");
   return parts.join(" · ");
 }

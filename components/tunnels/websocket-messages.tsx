@@ -1,7 +1,7 @@
 "use client";
 
 import type { WebSocketMessage, WebSocketSide, WebSocketView } from "@/lib/request-logs/websocket-view";
-import { formatBytes, formatDuration } from "@/lib/web/format";
+import { formatBinaryBytes, formatBytes, formatDuration } from "@/lib/web/format";
 import { cn } from "../ui/cn";
 
 const KIND_LABEL: Record<WebSocketMessage["kind"], string> = {
@@ -12,11 +12,11 @@ const KIND_LABEL: Record<WebSocketMessage["kind"], string> = {
   pong: "Pong",
 };
 
-/** "3 messages · 1.2 kB · first 65.5 kB kept" */
+/** "3 messages · 1.2 kB · first 64 KiB kept" */
 function sideSummary(side: WebSocketSide): string {
   const count = side.messages.length + side.more;
   const parts = [`${count} ${count === 1 ? "message" : "messages"}`, formatBytes(side.size)];
-  if (side.kept < side.size) parts.push(`first ${formatBytes(side.kept)} kept`);
+  if (side.kept < side.size) parts.push(`first ${formatBinaryBytes(side.kept)} kept`);
   return parts.join(" · ");
 }
 

@@ -1,6 +1,14 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { countOf, formatBytes, formatDuration, formatRelative, formatUptime, statusTone } from "./format.ts";
+import {
+  countOf,
+  formatBinaryBytes,
+  formatBytes,
+  formatDuration,
+  formatRelative,
+  formatUptime,
+  statusTone,
+} from "./format.ts";
 
 test("formatBytes", () => {
   assert.equal(formatBytes(0), "0 B");
@@ -9,6 +17,14 @@ test("formatBytes", () => {
   assert.equal(formatBytes(123_456), "123 kB");
   assert.equal(formatBytes(5_500_000), "5.5 MB");
   assert.equal(formatBytes(-1), "–");
+});
+
+test("formatBinaryBytes: limits read as set", () => {
+  assert.equal(formatBinaryBytes(64 * 1024), "64 KiB");
+  assert.equal(formatBinaryBytes(64 * 1024 * 1024), "64 MiB");
+  assert.equal(formatBinaryBytes(1536), "1.5 KiB");
+  assert.equal(formatBinaryBytes(1000), "1000 B");
+  assert.equal(formatBinaryBytes(-1), "–");
 });
 
 test("formatDuration", () => {

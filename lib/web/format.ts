@@ -15,6 +15,24 @@ export function formatBytes(bytes: number): string {
   return `${value.toFixed(digits)} ${UNITS[unit]}`;
 }
 
+const BINARY_UNITS = ["B", "KiB", "MiB", "GiB"];
+
+/**
+ * 65536 -> "64 KiB": for the relay's limits, which are powers of two (the README gives them so);
+ * in decimal units 64 KiB would read "65.5 kB".
+ */
+export function formatBinaryBytes(bytes: number): string {
+  if (!Number.isFinite(bytes) || bytes < 0) return "–";
+  let value = bytes;
+  let unit = 0;
+  while (value >= 1024 && unit < BINARY_UNITS.length - 1) {
+    value /= 1024;
+    unit++;
+  }
+  const digits = unit === 0 || Number.isInteger(value) || value >= 100 ? 0 : 1;
+  return `${value.toFixed(digits)} ${BINARY_UNITS[unit]}`;
+}
+
 /** 8.4 -> "8 ms", 1534 -> "1.53 s", 95000 -> "1 min 35 s". */
 export function formatDuration(ms: number): string {
   if (!Number.isFinite(ms) || ms < 0) return "–";

@@ -26,7 +26,7 @@ import { accessLabel, qrCaption } from "@/lib/web/access-label";
 import { burrowPorts, relayAddress } from "@/lib/web/connect-command";
 import { getDb } from "@/lib/web/db";
 import { getEnv } from "@/lib/web/env";
-import { formatBytes } from "@/lib/web/format";
+import { formatBinaryBytes } from "@/lib/web/format";
 import {
   hasFilters,
   logFiltersToQuery,
@@ -167,7 +167,7 @@ export default async function TunnelPage({ params, searchParams }: Props) {
                     action={setKeepBodiesAction}
                     name={detail.name}
                     initial={detail.keepBodies}
-                    limit={formatBytes(BODY_KEEP_BYTES)}
+                    limit={formatBinaryBytes(BODY_KEEP_BYTES)}
                   />
                 ) : (
                   <span className="text-sm text-zinc-500 dark:text-zinc-400" data-testid="keep-bodies-state">

@@ -228,8 +228,12 @@ test("the owner turns on Keep bodies, reads a request's JSON and the app's answe
     await bodiesDialog.getByRole("button", { name: "Cancel" }).click();
 
     // And the whole log: the traffic chart and the empty log say so at once, not at the chart's
-    // next poll (15 s) or a reload.
+    // next poll (15 s) or a reload. Switching the chart's period back and forth starts its polling
+    // afresh, so no poll can fall in the 3 s below and pass for the refresh.
     const summary = page.getByTestId("traffic-summary");
+    await page.getByRole("button", { name: "Last day" }).click();
+    await expect(summary).toHaveText(/in the last day/);
+    await page.getByRole("button", { name: "Last hour" }).click();
     await expect(summary).toHaveText(/^[1-9]\d* requests in the last hour/);
     await page.getByRole("button", { name: "Delete all requests…" }).click();
     const allDialog = page.getByRole("dialog", { name: `Delete every request to ${name}?` });

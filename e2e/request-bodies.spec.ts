@@ -56,9 +56,14 @@ test("the owner turns on Keep bodies, reads a request's JSON and the app's answe
     await expect(before).toContainText("Cannot be sent again: its body was not kept");
     await expect(before.getByRole("button", { name: "Send again" })).toHaveCount(0);
     await log.getByRole("button", { name: "Details of POST /orders?before=1" }).click();
+    const bodiesExport = page.getByRole("link", { name: "JSON lines with bodies" });
+    await expect(page.getByRole("link", { name: "JSON lines", exact: true })).toBeVisible();
+    await expect(bodiesExport).toHaveCount(0);
 
     await page.getByRole("button", { name: "Keep bodies" }).click();
     await expect(page.getByTestId("keep-bodies-state")).toHaveText("Keeping the first 64 KiB of each body");
+    // Offered as soon as the name keeps bodies, not only once the page shows a kept one.
+    await expect(bodiesExport).toBeVisible();
     // The relay hears of the change within moments: the next requests keep their bodies (their
     // rows reach the database within a second).
     let path = "";

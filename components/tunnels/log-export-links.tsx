@@ -2,7 +2,7 @@ import { EXPORT_MAX_ROWS } from "@/lib/request-logs/export-format";
 
 /**
  * Downloads of the request log as shown (the same filters, without paging): CSV for a spreadsheet,
- * JSON lines for scripts, and JSON lines with each request's kept bodies when the log has some.
+ * JSON lines for scripts, and JSON lines with each request's kept bodies when the name keeps some.
  * Plain links: the browser streams the file to disk.
  */
 export function LogExportLinks({ endpoint, withBodies }: { endpoint: string; withBodies: boolean }) {

@@ -58,6 +58,7 @@ export function RequestLog({
   requestActions,
   linked,
   dashboardUrl,
+  keepsBodies = false,
 }: {
   name: string;
   /** The tunnel's public address, for replaying a request with curl. */
@@ -74,6 +75,8 @@ export function RequestLog({
   linked?: { id: string; row: LogRow | null };
   /** The dashboard's address, for each request's link to copy. */
   dashboardUrl: string;
+  /** The name keeps bodies (or kept some): the export with bodies is offered whatever the page shows. */
+  keepsBodies?: boolean;
 }) {
   const [rows, setRows] = useState<LogRow[]>(initial.rows);
   // Where "Older" goes on from, and for a search that stopped at its window, since when it looked.
@@ -292,7 +295,7 @@ export function RequestLog({
           {rows.length > 0 && (
             <LogExportLinks
               endpoint={`${base}/export?${query ? `${query}&` : ""}`}
-              withBodies={rows.some((r) => r.bodiesKept)}
+              withBodies={keepsBodies || rows.some((r) => r.bodiesKept)}
             />
           )}
         </div>

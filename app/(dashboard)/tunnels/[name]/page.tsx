@@ -200,6 +200,7 @@ export default async function TunnelPage({ params, searchParams }: Props) {
                   linkedId === undefined ? undefined : { id: linkedId, row: linkedRow && toLogRow(linkedRow) }
                 }
                 dashboardUrl={env.BURROW_DASHBOARD_URL.replace(/\/+$/, "")}
+                keepsBodies={(detail.keepBodies && env.BURROW_LOG_BODIES) || bodiesShown}
                 requestActions={{
                   send: replayRequestAction,
                   edit: replayEditedAction,

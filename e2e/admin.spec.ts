@@ -1,6 +1,7 @@
 import { mkdtemp } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { expectAccessible } from "./support/axe.ts";
 import { expect, PASSWORD, reserveName, signIn, signUp, test, unique } from "./support/fixtures.ts";
 import { generateKey, startLocalApp, startTunnel } from "./support/ssh.ts";
 
@@ -155,6 +156,52 @@ test("an admin creates a user and disables them; a disabled user cannot sign in"
   await expect(user.getByRole("form", { name: "Sign in" }).getByRole("alert")).toHaveText(
     "Wrong email or password",
   );
+  await adminContext.close();
+  await userContext.close();
+});
+
+test("a user who forgot their password: the sign-in page says whom to ask, and an admin sets a new one", async ({
+  browser,
+  burrow,
+}) => {
+  const email = `${unique("forgetful")}@e2e.test`;
+  const userContext = await browser.newContext();
+  const user = await userContext.newPage();
+  await signUp(user, email);
+  const adminContext = await browser.newContext();
+  const admin = await adminContext.newPage();
+  await signIn(admin, burrow.adminEmail, burrow.adminPassword);
+  await admin.goto(`/admin/users?q=${encodeURIComponent(email)}`);
+
+  const item = admin.getByRole("listitem").filter({ hasText: email });
+  await item.getByRole("button", { name: `Set a new password for ${email}` }).click();
+  const dialog = admin.getByRole("dialog", { name: `Set a new password for ${email}?` });
+  await expect(dialog).toContainText("They are signed out of every browser");
+  await dialog.getByLabel("New password").fill("short");
+  await dialog.getByRole("button", { name: "Set password" }).click();
+  await expect(dialog.getByText("Use at least 10 characters")).toBeVisible();
+  await expectAccessible(admin, "the set-password dialog with its field error");
+  await dialog.getByLabel("New password").fill("set by the admin 42");
+  await dialog.getByRole("button", { name: "Set password" }).click();
+  await expect(dialog).toBeHidden();
+  await expect(item.getByRole("status")).toHaveText("Password set");
+  // No such button on the admin's own row: theirs is changed on Account, with the current one.
+  await admin.goto("/admin/users");
+  await expect(
+    admin.getByRole("button", { name: `Set a new password for ${burrow.adminEmail}` }),
+  ).toHaveCount(0);
+
+  // The user's browser was signed out; the old password no longer works, the new one does.
+  await user.goto("/names");
+  await expect(user).toHaveURL(/\/login/);
+  await expect(user.getByText("Forgot your password? Ask whoever runs this Burrow")).toBeVisible();
+  await user.getByLabel("Email").fill(email);
+  await user.getByLabel("Password").fill(PASSWORD);
+  await user.getByRole("button", { name: "Sign in" }).click();
+  await expect(user.getByRole("form", { name: "Sign in" }).getByRole("alert")).toHaveText(
+    "Wrong email or password",
+  );
+  await signIn(user, email, "set by the admin 42");
   await adminContext.close();
   await userContext.close();
 });

@@ -6,11 +6,11 @@ type Variant = "primary" | "secondary" | "danger" | "ghost";
 
 const variants: Record<Variant, string> = {
   primary:
-    "bg-indigo-600 text-white hover:bg-indigo-500 disabled:bg-indigo-400 dark:disabled:bg-indigo-900 dark:disabled:text-indigo-300",
+    "bg-indigo-600 text-white hover:bg-indigo-700 disabled:bg-indigo-400 dark:disabled:bg-indigo-900 dark:disabled:text-indigo-300",
   secondary:
     "bg-white dark:bg-zinc-900 text-zinc-800 dark:text-zinc-200 ring-1 ring-inset ring-zinc-300 dark:ring-zinc-700 hover:bg-zinc-50 dark:hover:bg-zinc-800/50 disabled:text-zinc-400 dark:disabled:text-zinc-600",
   danger:
-    "bg-red-600 text-white hover:bg-red-500 disabled:bg-red-400 dark:disabled:bg-red-900 dark:disabled:text-red-300",
+    "bg-red-600 text-white hover:bg-red-700 disabled:bg-red-400 dark:disabled:bg-red-900 dark:disabled:text-red-300",
   ghost:
     "text-zinc-700 dark:text-zinc-300 hover:bg-zinc-100 dark:hover:bg-zinc-800 disabled:text-zinc-400 dark:disabled:text-zinc-600",
 };

@@ -14,6 +14,7 @@ import {
   listUsers,
   resetPassword,
   setUserDisabled,
+  setUserPassword,
   setUserRole,
   verifyCredentials,
 } from "./service.ts";
@@ -311,4 +312,26 @@ test("an account whose log takes long to delete is still deleted, and sign-ups g
   }
   await rejects(getUser(db, slow.id), "not_found");
   assert.equal(await db.requestLog.count({ where: { name: "slow-log" } }), 0);
+});
+
+test("an admin sets another account's password: it signs them out; not their own, not as a user", async () => {
+  const admin = (await listUsers(db)).users.find((u) => u.role === "ADMIN")!;
+  const user = await createUser(db, { email: "lost@example.com", password });
+  const session = await startWebSession(db, user.id, testBrowser);
+  const set = await setUserPassword(db, admin.id, user.id, "given by the admin");
+  assert.equal(set.email, "lost@example.com");
+  assert.ok(await verifyCredentials(db, "lost@example.com", "given by the admin"));
+  assert.equal(await verifyCredentials(db, "lost@example.com", password), null);
+  assert.equal(await findWebSessionUser(db, session, user.id), null, "signed out");
+
+  await assert.rejects(
+    setUserPassword(db, admin.id, user.id, "short"),
+    (error: unknown) =>
+      error instanceof AppError && /at least 10/.test(error.fieldErrors?.password?.[0] ?? ""),
+  );
+  await rejects(setUserPassword(db, admin.id, admin.id, "another passphrase"), "conflict", /Account page/);
+  await rejects(setUserPassword(db, user.id, admin.id, "another passphrase"), "forbidden");
+  await rejects(setUserPassword(db, admin.id, "no-such-id", "another passphrase"), "not_found");
+  assert.ok(await verifyCredentials(db, "lost@example.com", "given by the admin"), "unchanged");
+  assert.ok(await verifyCredentials(db, admin.email, password), "the admin's own unchanged");
 });

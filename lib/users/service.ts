@@ -327,6 +327,32 @@ export async function setUserDisabled(
   return user;
 }
 
+/**
+ * An admin sets another account's password (a user who forgot theirs: there is no email reset) and
+ * signs that account out of every browser. Their own goes through Account, which asks for the
+ * current one.
+ */
+export async function setUserPassword(
+  db: Db,
+  actingAdminId: string,
+  userId: string,
+  password: string,
+): Promise<UserSummary> {
+  // As a field, so the dashboard shows the message under its password field.
+  const parsed = parseInput(signUpSchema.pick({ password: true }), { password }).password;
+  await assertActingAdmin(db, actingAdminId);
+  if (actingAdminId === userId) {
+    throw new AppError("conflict", "Change your own password on your Account page");
+  }
+  const passwordHash = await hashPassword(parsed);
+  const [{ count }] = await db.$transaction([
+    db.user.updateMany({ where: { id: userId }, data: { passwordHash } }),
+    endUserWebSessions(db, userId),
+  ]);
+  if (count === 0) throw new AppError("not_found", "No such user");
+  return getUser(db, userId);
+}
+
 /** Makes an account an admin or a regular user. An admin cannot demote themselves. */
 export async function setUserRole(
   db: Db,

@@ -52,6 +52,10 @@ export default async function LoginPage({
         passwordAutoComplete="current-password"
         callbackUrl={path}
       />
+      {/* No email goes out from a self-hosted Burrow: a forgotten password is set again by an admin. */}
+      <p className="mt-4 text-center text-xs text-zinc-500 dark:text-zinc-400">
+        Forgot your password? Ask whoever runs this Burrow: an admin can set a new one for you.
+      </p>
     </AuthCard>
   );
 }

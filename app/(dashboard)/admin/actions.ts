@@ -6,7 +6,7 @@ import { nameSchema } from "@/lib/names/rules";
 import { releaseAnyName } from "@/lib/names/service";
 import { sendRelayCommand } from "@/lib/relay-control";
 import { roleSchema, signUpSchema } from "@/lib/users/schemas";
-import { createUser, deleteUser, setUserDisabled, setUserRole } from "@/lib/users/service";
+import { createUser, deleteUser, setUserDisabled, setUserPassword, setUserRole } from "@/lib/users/service";
 import { defineAction } from "@/lib/web/action";
 import { getDb } from "@/lib/web/db";
 
@@ -62,6 +62,15 @@ export const setUserRoleAction = defineAction(
   async ({ userId, role }, { user }): Promise<null> => {
     await setUserRole(getDb(), user.id, userId, role);
     revalidatePath("/admin/users");
+    return null;
+  },
+);
+
+// The service checks the password (passwordSchema), so its message shows under the field.
+export const setUserPasswordAction = defineAction(
+  { schema: z.object({ userId: userIdSchema, password: z.string() }), access: "admin" },
+  async ({ userId, password }, { user }): Promise<null> => {
+    await setUserPassword(getDb(), user.id, userId, password);
     return null;
   },
 );

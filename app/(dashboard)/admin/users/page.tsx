@@ -1,19 +1,29 @@
 import type { Metadata } from "next";
 import { AdminSearchForm } from "@/components/admin/admin-search-form";
 import { CreateUserForm } from "@/components/admin/create-user-form";
+import { SetPasswordAction } from "@/components/admin/set-password-action";
 import { Card, CardBody, CardHeader } from "@/components/ui/card";
 import { ConfirmAction } from "@/components/ui/confirm-action";
 import { EmptyState } from "@/components/ui/empty-state";
 import { PageHeader } from "@/components/ui/page-header";
 import { TimeAgo } from "@/components/ui/time-ago";
+import { PASSWORD_MIN_LENGTH } from "@/lib/users/schemas";
 import { listUsers } from "@/lib/users/service";
 import { ADMIN_LIST_MAX, adminListSummary, readAdminSearch } from "@/lib/web/admin-search";
 import { getDb } from "@/lib/web/db";
 import { countOf } from "@/lib/web/format";
 import { requireAdmin } from "@/lib/web/session";
-import { createUserAction, deleteUserAction, setUserDisabledAction, setUserRoleAction } from "../actions";
+import {
+  createUserAction,
+  deleteUserAction,
+  setUserDisabledAction,
+  setUserPasswordAction,
+  setUserRoleAction,
+} from "../actions";
 
 export const metadata: Metadata = { title: "Users" };
+
+const PASSWORD_HINT = `At least ${PASSWORD_MIN_LENGTH} characters.`;
 
 export default async function AdminUsersPage({
   searchParams,
@@ -60,7 +70,13 @@ export default async function AdminUsersPage({
                     </p>
                   </div>
                   {u.id !== me.id && (
-                    <div className="flex gap-2">
+                    <div className="flex flex-wrap gap-2">
+                      <SetPasswordAction
+                        action={setUserPasswordAction}
+                        userId={u.id}
+                        email={u.email}
+                        passwordHint={PASSWORD_HINT}
+                      />
                       <ConfirmAction
                         action={setUserRoleAction}
                         fields={{ userId: u.id, role: u.role === "ADMIN" ? "USER" : "ADMIN" }}

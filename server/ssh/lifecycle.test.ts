@@ -1,7 +1,10 @@
 import assert from "node:assert/strict";
 import { randomBytes } from "node:crypto";
 import { once } from "node:events";
+import { mkdtemp, readdir, readFile, rm } from "node:fs/promises";
 import { type AddressInfo, connect, createServer } from "node:net";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { after, before, test } from "node:test";
 import { setTimeout as sleep } from "node:timers/promises";
 import { sendRelayCommand } from "../../lib/relay-control.ts";
@@ -386,6 +389,52 @@ test("burrow-connect shows the relay's reason for a refused name and does not re
   assert.match(output, new RegExp(`Refused -R ${name}:80: The name ${name} is not reserved`));
   assert.match(output, new RegExp(`refused to forward "${name}" \\(the reason is above\\)\\. Not retrying`));
   assert.doesNotMatch(output, /reconnecting/);
+});
+
+test("burrow-connect stopped by Ctrl-C or SIGTERM keeps its random name for the next run", async () => {
+  const user = await t.createUserWithKey();
+  const app = await t.startLocalApp();
+  const stateDir = await mkdtemp(join(tmpdir(), "burrow-state-"));
+  try {
+    const forwarded = /Forwarding http:\/\/([a-z0-9]+)\./;
+    const first = startBurrowConnect({
+      sshPort: t.sshPort,
+      keyPath: user.keyPath,
+      localPort: app.port,
+      stateDir,
+    });
+    let name: string;
+    try {
+      await first.waitForOutput(forwarded, 15_000);
+      name = forwarded.exec(first.output())![1]!;
+      first.child.kill("SIGINT");
+      assert.equal(await first.exited, 0, first.output());
+    } finally {
+      await first.kill();
+    }
+    const files = await readdir(join(stateDir, "burrow-connect"));
+    assert.equal(files.length, 1);
+    assert.equal((await readFile(join(stateDir, "burrow-connect", files[0]!), "utf8")).trim(), name);
+
+    await t.waitFor(() => t.relay.registry.get(name) === undefined, "the first tunnel to close");
+    const second = startBurrowConnect({
+      sshPort: t.sshPort,
+      keyPath: user.keyPath,
+      localPort: app.port,
+      stateDir,
+    });
+    try {
+      await second.waitForOutput(forwarded, 15_000);
+      assert.match(second.output(), new RegExp(`asking for ${name} again`));
+      assert.equal(forwarded.exec(second.output())![1], name, "the same address as before");
+      second.child.kill("SIGTERM");
+      assert.equal(await second.exited, 0, second.output());
+    } finally {
+      await second.kill();
+    }
+  } finally {
+    await rm(stateDir, { recursive: true, force: true });
+  }
 });
 
 const CHANNEL_REFUSED =

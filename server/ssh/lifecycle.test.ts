@@ -247,31 +247,34 @@ test("ssh with a command: help, names, and reserve a name from the terminal, the
   );
   const badFilter = await relayCommand(user, ["logs", name, "--status", "6xx"]);
   assert.equal(badFilter.code, 2);
-  assert.match(badFilter.stdout, /^logs: --status: Use 2xx, 3xx, 4xx or 5xx/);
+  assert.match(badFilter.stderr, /^logs: --status: Use 2xx, 3xx, 4xx or 5xx/m);
 
-  // Refusals: the service's own words, exit 1; a wrong command or arguments, the help, exit 2.
+  // Refusals: the service's own words, exit 1; a wrong command or arguments, the help, exit 2;
+  // on stderr, so a pipe or `2>/dev/null` does not get them.
   const again = await relayCommand(user, ["reserve", name]);
   assert.equal(again.code, 1);
-  assert.match(again.stdout, new RegExp(`${name} is already yours`));
+  assert.match(again.stderr, new RegExp(`${name} is already yours`));
+  assert.equal(again.stdout, "");
   const other = await t.createUserWithKey();
   const taken = await relayCommand(other, ["reserve", name]);
   assert.equal(taken.code, 1);
-  assert.match(taken.stdout, new RegExp(`${name} is already taken`));
+  assert.match(taken.stderr, new RegExp(`${name} is already taken`));
   const bad = await relayCommand(other, ["reserve", "no_underscores"]);
   assert.equal(bad.code, 1);
-  assert.match(bad.stdout, /Use only letters/);
+  assert.match(bad.stderr, /Use only letters/);
   assert.equal(await t.db.reservation.count({ where: { userId: other.id } }), 0, "nothing reserved");
   // Another user's log reads as no name at all.
   const notTheirs = await relayCommand(other, ["logs", name]);
   assert.equal(notTheirs.code, 1);
-  assert.match(notTheirs.stdout, new RegExp(`You have no name called ${name}`));
+  assert.match(notTheirs.stderr, new RegExp(`You have no name called ${name}`));
   assert.doesNotMatch(notTheirs.stdout, /\/first/);
   const unknown = await relayCommand(user, ["rm", "-rf", "/"]);
   assert.equal(unknown.code, 2);
-  assert.match(unknown.stdout, /^Unknown command "rm"\.\r?\nBurrow serves HTTP tunnels:/);
+  assert.match(unknown.stderr, /^Unknown command "rm"\.\r?\nBurrow serves HTTP tunnels:/m);
+  assert.equal(unknown.stdout, "", "the help printed for a mistake is on stderr too");
   const extra = await relayCommand(user, ["reserve", "a", "b"]);
   assert.equal(extra.code, 2);
-  assert.match(extra.stdout, /"reserve" takes one name, e\.g\. reserve myapp/);
+  assert.match(extra.stderr, /"reserve" takes one name, e\.g\. reserve myapp/);
 });
 
 test("ssh … logs -f prints each request as it is answered, past the idle cut-off, until the user leaves", async () => {
@@ -317,13 +320,13 @@ test("ssh … logs -f prints each request as it is answered, past the idle cut-o
   await t.db.reservation.update({ where: { name }, data: { userId: other.id } });
   assert.equal((await t.fetchTunnel(name, "/someone-elses")).status, 200);
   assert.equal(await exitCodeWithin(watching), 1);
-  assert.match(watching.stdout(), new RegExp(`${name} is no longer yours: stopped following it\\.`));
+  assert.match(watching.stderr(), new RegExp(`${name} is no longer yours: stopped following it\\.`));
   assert.doesNotMatch(watching.stdout(), /someone-elses/);
 
   // What a shell would run is refused, not half-read.
   const piped = await relayCommand(user, ["logs", name, "--path", "a|b"]);
   assert.equal(piped.code, 2);
-  assert.match(piped.stdout, /^logs: the relay runs no shell: quote "\|"/);
+  assert.match(piped.stderr, /^logs: the relay runs no shell: quote "\|"/m);
   tunnel.kill();
 });
 

@@ -95,14 +95,17 @@ test("typed `exit`, Ctrl-C and Ctrl-D quit; other input is echoed and answered",
   assert.ok(channel.output.includes("lsx\b \b\r\nBurrow has no shell"), JSON.stringify(channel.output));
 });
 
-test("exec requests run the command: its text, sanitised, and its exit status", async () => {
+test("exec requests run the command: its text, sanitised, and its exit status; a failure's text on stderr", async () => {
   for (const [command, code] of [
     ["ok", 0],
     ["ls", 2],
   ] as const) {
     const channel = openShell(makeTerminal(), command);
     await new Promise((resolve) => setImmediate(resolve));
-    assert.equal(channel.output, `ran ${command}\r\nsecond ?[2Jline\r\n`);
+    const [shown, other] =
+      code === 0 ? [channel.output, channel.stderr.output] : [channel.stderr.output, channel.output];
+    assert.equal(shown, `ran ${command}\r\nsecond ?[2Jline\r\n`, command);
+    assert.equal(other, "", `${command}: nothing on the other stream`);
     assert.equal(channel.exitCode, code);
     assert.ok(channel.ended);
   }

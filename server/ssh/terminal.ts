@@ -12,8 +12,9 @@ export interface TerminalOptions {
   /** Lines printed when a shell opens, before anything buffered. */
   greeting: () => string[];
   /**
-   * Runs `ssh … <command>` (an exec request): what to print at the end and the exit status. A
-   * command that goes on (logs --follow) prints through `output` until `output.closed`.
+   * Runs `ssh … <command>` (an exec request): what to print at the end and the exit status (with a
+   * status other than 0 the text goes to stderr). A command that goes on (logs --follow) prints
+   * through `output` until `output.closed`.
    */
   exec: (command: string, output: CommandOutput) => Promise<{ text: string; code: number }>;
   /** A shell opened: printed lines reach the user from now on. */
@@ -160,8 +161,12 @@ export class Terminal {
         .then(({ text, code }) => {
           this.#commands.delete(channel);
           if (!channel.writable) return;
-          // The command's text may echo what was typed: sanitised like every other line.
-          if (text) channel.write(toCrlf(text.split("\n").map(sanitize).join("\n")));
+          // The command's text may echo what was typed: sanitised like every other line. A failed
+          // command's text is its error (and the help it needs): on stderr, so `ssh relay names |
+          // grep x` and scripts get only real output, and `2>/dev/null` silences the errors.
+          const clean = text ? toCrlf(text.split("\n").map(sanitize).join("\n")) : "";
+          if (clean && code === 0) channel.write(clean);
+          else if (clean && channel.stderr.writable) channel.stderr.write(clean);
           channel.exit(code);
           channel.end();
         })

@@ -620,7 +620,7 @@ test("a link with a use limit counts only the visitor's confirmation: previews a
     assert.equal(pageOf(page), "link_confirm", "logged as the confirmation page, not as a refusal");
     assert.equal(header(page, "set-cookie"), undefined, "no cookie before the visitor confirms");
     assert.equal(page.action === "respond" && page.path, "/doc?x=<b>", "the token never reaches the log");
-    assert.equal(header(page, "referrer-policy"), "same-origin");
+    assert.equal(header(page, "referrer-policy"), "no-referrer", "the token's URL goes nowhere as a Referer");
   }
   assert.equal(await uses(), 0);
   const page = await gate.check(request("preview", { path: `/doc?burrow_share=${token}&x=<b>` }));
@@ -643,6 +643,7 @@ test("a link with a use limit counts only the visitor's confirmation: previews a
   assert.equal(opened.admission, "SHARE_LINK");
   assert.equal(pageOf(opened), "link_opened");
   assert.equal(opened.action === "respond" && opened.path, "/__burrow/share");
+  assert.equal(header(opened, "referrer-policy"), "no-referrer", "nor from the redirect");
   assert.equal(await uses(), 1);
   assert.equal(
     (await gate.check(withHeaders("preview", { cookie: cookieOf(opened) }))).admission,

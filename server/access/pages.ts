@@ -9,6 +9,13 @@ import { LOGIN_PATH, SHARE_PATH } from "./request-parts.ts";
 /** Extra headers on top of a page's own (Set-Cookie, Retry-After, Location). */
 type ExtraHeaders = Readonly<Record<string, string | string[]>>;
 
+/**
+ * For pages shown at a URL that may carry a share token, and for the redirects that leave one: a
+ * browser keeps the URL it came from as the next request's Referer (and `document.referrer`, which
+ * an app's analytics script reads), so without this the token would reach the app after all.
+ */
+const NO_REFERRER = { "referrer-policy": "no-referrer" } as const;
+
 function withHeaders(page: EdgePage, extra: ExtraHeaders | undefined): EdgePage {
   return extra ? { ...page, headers: { ...page.headers, ...extra } } : page;
 }
@@ -86,9 +93,9 @@ export function shareConfirmPage(options: ShareConfirmPageOptions): EdgePage {
     `<input type="hidden" name="token" value="${escapeHtml(options.token)}">` +
     `<input type="hidden" name="next" value="${escapeHtml(options.next)}">` +
     `<button type="submit">Open</button></form>`;
-  // The token is in this page's URL: no Referer carries it off this host. Not "no-referrer": the
-  // browser would then send `Origin: null` with the form, which the post's origin check refuses.
-  return withHeaders(renderPageHtml(200, "Open shared address", html), { "referrer-policy": "same-origin" });
+  // The token is in this page's URL: no Referer carries it anywhere, not even to this host's app.
+  // The browser then sends `Origin: null` with the form; postOrigin reads Sec-Fetch-Site for it.
+  return withHeaders(renderPageHtml(200, "Open shared address", html), NO_REFERRER);
 }
 
 const SIGNED_OUT_HTML =
@@ -126,9 +133,9 @@ const LINK_PAGES: Record<LinkProblem, EdgePage> = {
   ),
 };
 
-/** The page for a share link that does not (or no longer) admit. */
+/** The page for a share link that does not (or no longer) admit; often shown at the link's URL. */
 export function linkProblemPage(problem: LinkProblem, headers?: ExtraHeaders): EdgePage {
-  return withHeaders(LINK_PAGES[problem], headers);
+  return withHeaders(LINK_PAGES[problem], { ...NO_REFERRER, ...headers });
 }
 
 const LINKS_ONLY = renderPage(
@@ -209,7 +216,11 @@ export function plainAnswer(status: number, text: string, headers?: ExtraHeaders
 
 const EMPTY = Buffer.alloc(0);
 
-/** 303 See Other to a same-host path (after a sign-in or a share link), optionally setting a cookie. */
+/**
+ * 303 See Other to a same-host path (after a sign-in or a share link), optionally setting a cookie.
+ * No Referer follows it: the page the visitor came from may have had the share token in its URL,
+ * and a redirect's Referrer-Policy decides what the redirected request (and the landed page) keep.
+ */
 export function redirectTo(location: string, setCookie?: string): EdgePage {
   return {
     status: 303,
@@ -217,6 +228,7 @@ export function redirectTo(location: string, setCookie?: string): EdgePage {
       location,
       "content-length": "0",
       "cache-control": "no-store",
+      ...NO_REFERRER,
       ...(setCookie ? { "set-cookie": setCookie } : {}),
     },
     body: EMPTY,

@@ -103,6 +103,10 @@ test("a form post must come from the same host, by Origin or else Referer", () =
   );
   assert.equal(postOrigin({ host, origin: "http://other.tunnels.test:8080" }, "http"), "cross");
   assert.equal(postOrigin({ host, origin: "null" }, "http"), "cross");
+  // A same-origin form on a no-referrer page: the browser sends Origin: null and says where from.
+  assert.equal(postOrigin({ host, origin: "null", "sec-fetch-site": "same-origin" }, "http"), "same");
+  assert.equal(postOrigin({ host, origin: "null", "sec-fetch-site": "cross-site" }, "http"), "cross");
+  assert.equal(postOrigin({ host, origin: "null", "sec-fetch-site": "same-site" }, "http"), "cross");
   assert.equal(postOrigin({ host, referer: "http://demo.tunnels.test:8080/x?y" }, "http"), "same");
   assert.equal(postOrigin({ host, referer: "http://evil.example/demo.tunnels.test:8080" }, "http"), "cross");
   assert.equal(postOrigin({ host }, "http"), "absent");

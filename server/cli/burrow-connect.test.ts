@@ -281,6 +281,7 @@ test("a refused key stops too", async () => {
 });
 
 test("the relay's own reasons decide: shutdown reconnects; takeover, admin close, key removal and exit stop", async () => {
+  // The relay ends a session it closed with exit status 1, one the user closed with 0.
   const cases: [string, number, RegExp | null][] = [
     [messages.takenOver("myapp"), 1, /another connection of yours now serves this name/],
     [messages.adminDisconnect("myapp", "abuse report"), 1, /an administrator closed this tunnel/],
@@ -288,7 +289,7 @@ test("the relay's own reasons decide: shutdown reconnects; takeover, admin close
     ["Closing your tunnels. Bye.", 0, null],
   ];
   for (const [line, code, pattern] of cases) {
-    const box = sandbox([`0:0:out=${line}`]);
+    const box = sandbox([`${code}:0:out=${line}`]);
     const result = await run(["3000", "myapp"], box.env);
     assert.equal(result.code, code, `${line}: ${result.stderr}`);
     assert.equal(box.calls(), 1, `${line}: no reconnect`);

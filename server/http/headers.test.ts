@@ -171,3 +171,15 @@ test("responses lose hop-by-hop headers but keep repeated Set-Cookie", () => {
   const out = visitorResponseHeaders(raw);
   assert.deepEqual(out, ["Content-Type", "text/plain", "Set-Cookie", "a=1", "Set-Cookie", "b=2"]);
 });
+
+test("a share token in the Referer never reaches the app; the rest of the Referer does", () => {
+  const referer = (value: string) =>
+    values(upstreamRequestHeaders(["Referer", value], facts, { upgrade: false }), "referer");
+  assert.deepEqual(referer("https://myapp.example.com/echo?burrow_share=tok"), [
+    "https://myapp.example.com/echo",
+  ]);
+  assert.deepEqual(referer("https://myapp.example.com/a?x=1&burrow%5Fshare=tok&y=2"), [
+    "https://myapp.example.com/a?x=1&y=2",
+  ]);
+  assert.deepEqual(referer("https://other.example/?q=burrow"), ["https://other.example/?q=burrow"]);
+});

@@ -5,6 +5,7 @@
  * object is built per request.
  */
 import { plainAddress } from "../../lib/forwarding/ip-address.ts";
+import { takeShareParam } from "../access/request-parts.ts";
 
 /** Connection-scoped headers: they describe the visitor↔relay hop and must not be forwarded. */
 const HOP_BY_HOP: ReadonlySet<string> = new Set([
@@ -98,7 +99,7 @@ function connectionListed(rawHeaders: readonly string[]): Set<string> | undefine
  * Transfer-Encoding goes too: the HTTP client (undici) frames the body itself, from Content-Length
  * or with chunked encoding. So does Expect: Node's server has already answered a visitor's
  * `Expect: 100-continue`, and undici refuses the header. For upgrades, `Upgrade` is kept and
- * `Connection: Upgrade` written. `loopMark` is appended as a CDN-Loop line (tunnel-loop.ts).
+ * `Connection: Upgrade` written. A `burrow_share` parameter is removed from the Referer. `loopMark` is appended as a CDN-Loop line (tunnel-loop.ts).
  */
 export function upstreamRequestHeaders(
   rawHeaders: readonly string[],
@@ -117,6 +118,11 @@ export function upstreamRequestHeaders(
       if (!(options.upgrade && lower === "upgrade")) continue;
     } else if (listed?.has(lower)) {
       continue;
+    }
+    if (lower === "referer") {
+      // The page a visitor came from may have had a share token in its URL (a browser that ignored
+      // the relay's Referrer-Policy, or a link opened on another name): the app never gets it.
+      value = takeShareParam(value).path;
     }
     if (edits) {
       if (edits.host !== undefined && lower === "host") value = edits.host;

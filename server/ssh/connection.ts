@@ -256,9 +256,10 @@ export class RelayConnection implements TunnelOwner {
     this.#log.info("tunnel closed", { name: tunnel.name, reason, requests: tunnel.requests });
     if (this.#closed) return;
     // A forward the relay ended (not the client) leaves a connection that can do nothing more:
-    // end it, with the reason, unless it still serves other names.
+    // end it, with the reason, unless it still serves other names. Exit status 1: the tunnel did
+    // not end the way its user asked, which a script (or a `while ssh …` loop) must be able to see.
     if (reason === "taken_over" || reason === "admin_disconnect" || reason === "key_removed") {
-      if (this.#tunnels.size === 0) this.shutdown(reason, message);
+      if (this.#tunnels.size === 0) this.shutdown(reason, message, 1);
       else if (message) this.print(message);
     } else if (message) {
       this.print(message);

@@ -520,6 +520,32 @@ test("removing the key a tunnel was opened with closes it, saying so (not 'an ad
   assert.equal(row.endReason, "key_removed");
 });
 
+test("a session the relay ends (takeover, admin disconnect, account disabled, key removed) exits 1", async () => {
+  const user = await t.createUserWithKey();
+  const name = uniqueName("status");
+  await t.reserve(user, name);
+  await t.waitFor(() => t.relay.controlListening, "the control channel");
+  const open = async () => {
+    const ssh = await t.startSsh({ user, forwards: [`${name}:80:127.0.0.1:9`], session: true });
+    assert.equal(ssh.state, "live", ssh.stderr());
+    await ssh.waitForStdout(/Forwarding/);
+    return ssh;
+  };
+
+  const first = await open();
+  const second = await open(); // takes the name over
+  assert.equal(await exitCodeWithin(first), 1, first.stdout());
+  assert.match(first.stdout(), /another connection of yours took over/);
+  // Disabling an account disconnects its names with a reason (lib/users/service.ts).
+  await sendRelayCommand(t.db, { type: "disconnect", name, reason: "account disabled" });
+  assert.equal(await exitCodeWithin(second), 1, second.stdout());
+  assert.match(second.stdout(), /closed by an administrator \(account disabled\)/);
+
+  const third = await open();
+  await deleteKey(t.db, user.id, user.keyId);
+  assert.equal(await exitCodeWithin(third), 1, third.stdout());
+});
+
 test("admin disconnect of one name keeps the connection's other names up", async () => {
   const user = await t.createUserWithKey();
   const [kept, dropped] = [uniqueName("kept"), uniqueName("drop")];

@@ -1,0 +1,140 @@
+/**
+ * What a visitor's browser does around the relay's access pages, against a real tunnel: the Referer
+ * a browser sends after a share link (which must not carry the token to the app), and a browser
+ * form post that arrives without a valid cookie (the branded page, not a Basic-auth dialog).
+ */
+import assert from "node:assert/strict";
+import type { IncomingMessage } from "node:http";
+import { after, before, test } from "node:test";
+import { createLogger } from "../../lib/logger.ts";
+import { createShareLink, setAccessSettings } from "../../lib/sharing/service.ts";
+import { createTestDatabase, type TestDatabase } from "../../lib/testing/db.ts";
+import {
+  type EdgeTestRelay,
+  type LocalApp,
+  requestEdge,
+  type SshTunnelClient,
+  startEdgeTestRelay,
+  startLocalApp,
+  startSshTunnel,
+  TEST_DOMAIN,
+} from "../http/testing.ts";
+import { type AccessGateHandle, createAccessGate } from "./gate.ts";
+
+const NAMES = ["shared", "guarded", "private"] as const;
+let testDb: TestDatabase;
+let relay: EdgeTestRelay;
+let app: LocalApp;
+let gate: AccessGateHandle;
+let owner: string;
+const clients: SshTunnelClient[] = [];
+const seen: Array<{ url: string; headers: IncomingMessage["headers"] }> = [];
+
+before(async () => {
+  testDb = await createTestDatabase("visitorpages");
+  const { db } = testDb;
+  owner = (await db.user.create({ data: { email: "owner@example.com", passwordHash: "x" } })).id;
+  for (const name of NAMES) await db.reservation.create({ data: { name, userId: owner } });
+  await setAccessSettings(db, owner, "shared", { mode: "LINKS" });
+  await setAccessSettings(db, owner, "private", { mode: "LINKS" });
+  await setAccessSettings(db, owner, "guarded", { mode: "PASSWORD", password: "correct horse" });
+  gate = createAccessGate({
+    db,
+    secret: "visitor-pages-secret-0123456789abcdef",
+    config: { BURROW_ACCESS_COOKIE_HOURS: 24 },
+    logger: createLogger({ silent: true }),
+  });
+  relay = await startEdgeTestRelay({ db, access: gate });
+  for (const name of NAMES) {
+    const session = await db.tunnelSession.create({ data: { name, userId: owner, clientIp: "127.0.0.1" } });
+    relay.sessionIds.set(name, session.id);
+  }
+  app = await startLocalApp((req, res) => {
+    seen.push({ url: req.url ?? "", headers: req.headers });
+    res.setHeader("content-type", "application/json");
+    res.end(JSON.stringify({ url: req.url }));
+  });
+  for (const name of NAMES) clients.push(await startSshTunnel(relay, name, app.port));
+});
+
+after(async () => {
+  for (const client of clients) await client.stop();
+  await relay?.close();
+  gate?.close();
+  await app?.close();
+  await testDb?.drop();
+});
+
+const hostOf = (name: string) => `${name}.${TEST_DOMAIN}:${relay.httpPort}`;
+
+test("after a limited share link is confirmed, no Referer or other header brings its token to the app", async () => {
+  const { token } = await createShareLink(testDb.db, owner, "shared", {
+    label: "QA",
+    expiry: "1d",
+    maxUses: 3,
+  });
+  const linkUrl = `http://${hostOf("shared")}/echo?burrow_share=${token}`;
+  const confirm = await requestEdge(relay, {
+    host: hostOf("shared"),
+    path: `/echo?burrow_share=${token}`,
+    headers: { accept: "text/html" },
+  });
+  assert.equal(confirm.status, 200);
+  assert.match(confirm.body, /Open shared address/);
+  assert.equal(confirm.headers["referrer-policy"], "no-referrer", "the confirm page sends no Referer");
+
+  // What Chromium sends from a page with no-referrer: `Origin: null`, and Sec-Fetch-Site it sets itself.
+  const body = new URLSearchParams({ token, next: "/echo" }).toString();
+  const opened = await requestEdge(relay, {
+    host: hostOf("shared"),
+    path: "/__burrow/share",
+    method: "POST",
+    headers: {
+      origin: "null",
+      "sec-fetch-site": "same-origin",
+      "sec-fetch-mode": "navigate",
+      referer: linkUrl,
+      "content-type": "application/x-www-form-urlencoded",
+    },
+    body,
+  });
+  assert.equal(opened.status, 303, opened.body);
+  assert.equal(opened.headers.location, "/echo");
+  assert.equal(opened.headers["referrer-policy"], "no-referrer", "the redirect drops the Referer");
+  const cookie = String(opened.headers["set-cookie"]).split(";")[0]!;
+
+  // A browser that ignored both policies would still send the link as Referer: it is cleaned.
+  const before = seen.length;
+  const landed = await requestEdge(relay, {
+    host: hostOf("shared"),
+    path: "/echo",
+    headers: { cookie, referer: `${linkUrl}&tab=2` },
+  });
+  assert.equal(landed.status, 200);
+  const received = seen.slice(before);
+  assert.equal(received.length, 1);
+  assert.equal(received[0]!.headers.referer, `http://${hostOf("shared")}/echo?tab=2`);
+  assert.equal(JSON.stringify(received[0]).includes(token), false, "the token is in no header");
+});
+
+test("a cross-site form with Origin: null cannot confirm a link", async () => {
+  const { link, token } = await createShareLink(testDb.db, owner, "shared", {
+    label: "csrf",
+    expiry: "1d",
+    maxUses: 1,
+  });
+  const refused = await requestEdge(relay, {
+    host: hostOf("shared"),
+    path: "/__burrow/share",
+    method: "POST",
+    headers: {
+      origin: "null",
+      "sec-fetch-site": "cross-site",
+      "content-type": "application/x-www-form-urlencoded",
+    },
+    body: new URLSearchParams({ token, next: "/" }).toString(),
+  });
+  assert.equal(refused.status, 403);
+  assert.match(refused.body, /Form refused/);
+  assert.equal((await testDb.db.shareLink.findUniqueOrThrow({ where: { id: link.id } })).uses, 0);
+});

@@ -7,12 +7,14 @@ import {
   bytesEscaped,
   END_GRACE_MS,
   findRequestLog,
+  listRecentErrors,
   listRequestLogs,
   recentErrorsFrom,
   refreshRequestLogs,
   requestCounts,
   requestStats,
 } from "./query.ts";
+import type { NewRequestLog } from "./row.ts";
 
 const database = await createTestDatabase("logs");
 after(() => database.drop());
@@ -353,11 +355,13 @@ test("the per-minute counts follow the log: rows written, ends that make a row a
   });
   assert.equal((await requestCounts(db, ["nothing-here"], at)).size, 0);
 
-  // A WebSocket's end says the visitor went away: now an error; a checkpoint that changes neither
-  // status nor error changes nothing.
+  // A WebSocket's end says the visitor went away: how such connections end, no error; one the
+  // app cut short is. A checkpoint that changes neither status nor error changes nothing.
   const ws = await db.requestLog.findFirstOrThrow({ where: { name: "counted", path: "/ws" } });
   await db.requestLog.update({ where: { id: ws.id }, data: { bytesOut: 10n } });
   await db.requestLog.update({ where: { id: ws.id }, data: { error: "client_aborted" } });
+  assert.deepEqual(await inMinute(), { at, requests: 4, errors: 1 }, "a visitor leaving is no error");
+  await db.requestLog.update({ where: { id: ws.id }, data: { error: "upstream_aborted" } });
   assert.deepEqual(await inMinute(), { at, requests: 4, errors: 2 });
 
   await db.requestLog.deleteMany({ where: { name: "counted", path: { in: ["/a", "/b"] } } });
@@ -392,6 +396,36 @@ test("recent errors: the oldest of the newest minutes that had one, enough to ho
   assert.equal((await from(2))?.getTime(), now - 30 * minute);
   assert.equal((await from(8))?.getTime(), now - 50 * minute, "fewer than asked: the oldest there is");
   assert.equal(await recentErrorsFrom(db, ["err-a"], new Date(now - 10 * minute), 8), null);
+});
+
+test("an event stream the visitor closed is no error: not counted, charted or listed as one", async () => {
+  const at = new Date(Math.floor(Date.now() / minute) * minute - 5 * minute);
+  const row = (path: string, status: number, error: NewRequestLog["error"]) => ({
+    ...base,
+    name: "left",
+    at,
+    method: "GET",
+    path,
+    status,
+    error,
+  });
+  await db.requestLog.createMany({
+    data: [
+      row("/sse", 200, "client_aborted"),
+      row("/gone", 499, "client_aborted"),
+      row("/ok", 200, null),
+      row("/down", 502, "local_unreachable"),
+      row("/cut", 200, "relay_shutdown"),
+    ],
+  });
+  assert.deepEqual((await requestCounts(db, ["left"], at)).get("left"), { requests: 5, errors: 2 });
+  const listed = await listRecentErrors(db, ["left"], new Date(at.getTime() - minute), 8);
+  assert.deepEqual(listed.map((r) => r.path).sort(), ["/cut", "/down"]);
+  // Still there, with what happened, for its details.
+  const sse = await db.requestLog.findFirstOrThrow({ where: { name: "left", path: "/sse" } });
+  assert.equal(sse.error, "client_aborted");
+  await db.requestLog.deleteMany({ where: { name: "left", path: { in: ["/sse", "/gone"] } } });
+  assert.deepEqual((await requestCounts(db, ["left"], at)).get("left"), { requests: 3, errors: 2 });
 });
 
 test("rows name the share link the visitor came in with, only while it exists and only its own name's", async () => {

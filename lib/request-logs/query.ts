@@ -17,7 +17,7 @@ import { type FrameTimes, parseFrameTimes } from "./bodies.ts";
 import { type HeaderPair, parseStoredHeaders } from "./headers.ts";
 import { pathSearchForms } from "./path-search.ts";
 import { MAX_REFRESHED, REQUEST_ID } from "./request-id.ts";
-import type { NewRequestLog } from "./row.ts";
+import { type NewRequestLog, VISITOR_ENDED } from "./row.ts";
 import { STATUS_FILTER_HINT, statusRange } from "./status-filter.ts";
 
 const emptyAsUndefined = (v: unknown) => (v === "" || v === null ? undefined : v);
@@ -607,4 +607,41 @@ export async function recentErrorsFrom(
     select: { minute: true },
   });
   return minutes.at(-1)?.minute ?? null;
+}
+
+/** One of the newest errors of a user's names (the home page's Recent errors). */
+export interface RecentErrorRow {
+  id: bigint;
+  at: Date;
+  name: string;
+  method: string;
+  path: string;
+  status: number;
+  error: string | null;
+}
+
+/**
+ * The rows the log counts as errors (as request_is_error in the migrations does): a 5xx, or the
+ * relay answering itself, but not a visitor going away (VISITOR_ENDED), which every event stream
+ * does when its page is closed.
+ */
+export const ERROR_ROWS: Prisma.RequestLogWhereInput = {
+  OR: [{ status: { gte: 500 } }, { error: { not: null, notIn: [...VISITOR_ENDED] } }],
+};
+
+/** The newest `count` errors (ERROR_ROWS) of these names since `since`, newest first. */
+export async function listRecentErrors(
+  db: Db,
+  names: readonly string[],
+  since: Date,
+  count: number,
+): Promise<RecentErrorRow[]> {
+  const from = await recentErrorsFrom(db, names, since, count);
+  if (from === null) return [];
+  return db.requestLog.findMany({
+    where: { name: { in: [...names] }, at: { gte: from > since ? from : since }, ...ERROR_ROWS },
+    orderBy: { id: "desc" },
+    take: count,
+    select: { id: true, at: true, name: true, method: true, path: true, status: true, error: true },
+  });
 }

@@ -10,6 +10,8 @@ export const LOG_USER_AGENT_MAX = 512;
  * Why the relay answered a request itself instead of the tunnel's app. Stored in RequestLog.error.
  * - tunnel_offline: the name is reserved but no client is connected.
  * - local_unreachable: the client is connected but nothing answered on its local port.
+ * - local_closed: the app took the connection and closed it without answering (it crashed on the
+ *   request, or ended it on purpose); it runs, so checking that it does is no advice.
  * - local_not_http: something answered on the local port, but not in HTTP (a database or ssh port
  *   forwarded by mistake, or a dev server refusing a WebSocket with bare text, as Next.js does).
  * - local_headers_too_large: the app's response headers were over what the relay passes on (64 KiB).
@@ -18,15 +20,22 @@ export const LOG_USER_AGENT_MAX = 512;
  * - tunnel_loop: the request came back to the relay through its own tunnel (an ssh -R pointed at the
  *   relay's HTTP port instead of an app's), and was answered 508 instead of going round again.
  * - tunnel_unresponsive: the client is connected but did not answer at all in time (asleep, offline).
- * - client_aborted: the visitor went away before the response was complete.
+ * - client_aborted: the visitor went away before the response was complete. Not an error of the
+ *   tunnel (see VISITOR_ENDED): every event stream ends so when its visitor leaves the page.
  * - upstream_aborted: the tunnel (or the local app) cut the response short.
  * - relay_draining: the relay is shutting down.
+ * - relay_shutdown: a response still going (an event stream, a long download) when the relay
+ *   shut down and cut it.
  * - tunnel_busy: the tunnel already had as many requests open as it may, and none finished in time.
  * - replay_stopped: a replay's answer was still coming after the relay stopped reading it.
+ * - access_revoked: an open WebSocket or event stream that the relay closed because its visitor's
+ *   access ended (the share link revoked or expired, the password changed, the address no longer
+ *   allowed).
  */
 export const REQUEST_LOG_ERRORS = [
   "tunnel_offline",
   "local_unreachable",
+  "local_closed",
   "local_not_http",
   "local_headers_too_large",
   "local_tls",
@@ -35,10 +44,19 @@ export const REQUEST_LOG_ERRORS = [
   "client_aborted",
   "upstream_aborted",
   "relay_draining",
+  "relay_shutdown",
   "tunnel_busy",
   "replay_stopped",
+  "access_revoked",
 ] as const;
 export type RequestLogError = (typeof REQUEST_LOG_ERRORS)[number];
+
+/**
+ * Errors that say how a request ended but are no error of the tunnel: not counted, charted or
+ * listed as errors (the request_stats triggers in prisma/migrations hold the same list), only
+ * shown in the row's details. A visitor going away is how every event stream ends.
+ */
+export const VISITOR_ENDED: readonly RequestLogError[] = ["client_aborted"];
 
 /**
  * Which of the relay's own access pages answered a request instead of the tunnel's app (a
@@ -59,6 +77,9 @@ export type RequestLogError = (typeof REQUEST_LOG_ERRORS)[number];
  * - form_rejected: a post to the relay's forms from another site, or one that could not be read.
  * - now_public: the name is no longer protected; the relay's form sent the visitor on to the page.
  * - not_found: an unknown `/__burrow/` path, or an upgrade to one.
+ * - address_not_allowed: the visitor's address is not in the name's allowed addresses.
+ * - link_not_needed: a share link opened by a visitor who already had access (a cookie, the
+ *   password): not used, just taken off the address with a redirect.
  */
 export const ACCESS_PAGES = [
   "password_asked",
@@ -78,6 +99,7 @@ export const ACCESS_PAGES = [
   "now_public",
   "not_found",
   "address_not_allowed",
+  "link_not_needed",
 ] as const;
 export type AccessPage = (typeof ACCESS_PAGES)[number];
 

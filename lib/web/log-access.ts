@@ -94,6 +94,12 @@ const PAGES: Record<AccessPage, { label: string; refused: boolean; detail: strin
     refused: true,
     detail: "The visitor's address is not in this name's allowed addresses (Access & sharing).",
   },
+  link_not_needed: {
+    label: "Link not needed",
+    refused: false,
+    detail:
+      "The visitor opened a share link but already had access (signed in, or through an earlier link): Burrow did not use the link and sent them on to the address without it.",
+  },
 };
 
 export interface AccessCell {
@@ -124,6 +130,8 @@ const ERRORS: Record<RequestLogError, string> = {
   tunnel_offline: "No ssh client was connected for this name, so Burrow answered that the tunnel is offline.",
   local_unreachable:
     "Your ssh client was connected, but nothing answered on the local port it forwards to: is your app running, and does your -R name the address it listens on? An app listening only on IPv6 (::1) is not reached at 127.0.0.1; -R name:80:localhost:<port> tries each address of localhost.",
+  local_closed:
+    "Your app took the connection and closed it without answering: it runs, but this request made it hang up (an uncaught error in its handler, or a process that crashed on it). Its own output or log says why.",
   local_not_http:
     "Something answered on the local port, but not in HTTP: does the tunnel forward to your web app's port (not a database's or ssh's)? A Next.js dev server answers its live-reload connection like this when the tunnel's host is not in allowedDevOrigins.",
   local_headers_too_large:
@@ -134,13 +142,19 @@ const ERRORS: Record<RequestLogError, string> = {
     "This request came back to Burrow through your own tunnel: your ssh -R forwards to the relay's HTTP port (such as localhost:8080 on the relay's machine) instead of your app's, so Burrow stopped it rather than send it round again. Reconnect with the port your app listens on.",
   tunnel_unresponsive:
     "Your ssh client was connected but did not answer within 15 seconds (the computer asleep, its network gone, or ssh stopped), so the visitor was told the tunnel is not responding.",
-  client_aborted: "The visitor went away before the response was complete.",
+  // Not counted as an error (VISITOR_ENDED): how every event stream ends.
+  client_aborted:
+    "The visitor went away before the response was complete (closed the page or the connection). Not an error of your tunnel, and not counted as one.",
   upstream_aborted: "The response was cut short: your app or the ssh connection closed it mid-way.",
   relay_draining: "The relay was shutting down or restarting, so it took no new requests.",
+  relay_shutdown:
+    "The relay was shutting down and closed it: the response was still going (an event stream, a long download) when the relay stopped or restarted.",
   tunnel_busy:
     "Every connection to your app stayed busy (long polls, event streams, an app paused in a debugger), so the visitor was told to retry.",
   replay_stopped:
     "Your app was still sending its answer when Burrow stopped reading it, after 30 seconds (an event stream or a long poll?).",
+  access_revoked:
+    "Burrow closed this connection because the visitor's access ended while it was open: the share link they came with was revoked or expired, the password was changed, or their address is no longer allowed.",
 };
 
 /** The parts of a log row its explanation depends on. */

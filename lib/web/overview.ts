@@ -1,7 +1,7 @@
 import "server-only";
 import type { Db } from "../db.ts";
 import { listNames, listRandomNames, type NameListItem, type RandomNameItem } from "../names/service.ts";
-import { recentErrorsFrom } from "../request-logs/query.ts";
+import { listRecentErrors } from "../request-logs/query.ts";
 
 export interface RecentError {
   id: string;
@@ -47,20 +47,7 @@ export async function loadOverview(
   const nameList = all.map((n) => n.name);
   const since = new Date(now - DAY_MS);
   const errors24h = all.reduce((sum, n) => sum + n.errors24h, 0);
-  const errorsFrom = errors24h === 0 ? null : await recentErrorsFrom(db, nameList, since, RECENT_ERRORS);
-  const recent =
-    errorsFrom === null
-      ? []
-      : await db.requestLog.findMany({
-          where: {
-            name: { in: nameList },
-            at: { gte: errorsFrom > since ? errorsFrom : since },
-            OR: [{ status: { gte: 500 } }, { error: { not: null } }],
-          },
-          orderBy: { id: "desc" },
-          take: RECENT_ERRORS,
-          select: { id: true, at: true, name: true, method: true, path: true, status: true, error: true },
-        });
+  const recent = errors24h === 0 ? [] : await listRecentErrors(db, nameList, since, RECENT_ERRORS);
   return {
     names,
     randomNames,

@@ -199,6 +199,8 @@ export function createHttpEdge(deps: HttpEdgeDeps): HttpEdge {
   const busy = new WeakSet<Socket>();
   let inFlight = 0;
   let draining = false;
+  /** close() gave up waiting and is cutting the responses still going (the drain timeout passed). */
+  let cutting = false;
   let closing: Promise<void> | undefined;
   const drained: Array<() => void> = [];
   let stopCertificateWatch: (() => void) | undefined;
@@ -279,6 +281,13 @@ export function createHttpEdge(deps: HttpEdgeDeps): HttpEdge {
         recorder.finish(exchange);
         return;
       }
+      // Registered before the proxy's own 'close' listener, which would call the cut a visitor
+      // going away: an event stream still open at shutdown was ended by the relay, not its visitor
+      // (nor its app, whose channel the relay closes at the same time).
+      res.once("close", () => {
+        const cut = exchange.error === null || exchange.error === "upstream_aborted";
+        if (cutting && cut && !res.writableFinished) exchange.error = "relay_shutdown";
+      });
       if (dispatch.kind !== "proxy") res.once("close", () => recorder.finish(exchange));
     }
     switch (dispatch.kind) {
@@ -370,8 +379,7 @@ export function createHttpEdge(deps: HttpEdgeDeps): HttpEdge {
     }
     const status =
       error.code === "HPE_HEADER_OVERFLOW" ? 431 : error.code === "ERR_HTTP_REQUEST_TIMEOUT" ? 408 : 400;
-    const reason = http.STATUS_CODES[status] ?? "Bad Request";
-    socket.end(`HTTP/1.1 ${status} ${reason}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`);
+    socket.end(clientErrorResponse(status));
     socket.destroy();
   }
 
@@ -534,6 +542,7 @@ export function createHttpEdge(deps: HttpEdgeDeps): HttpEdge {
         const upgradedClosed = [...upgraded].map(
           (socket) => new Promise<void>((resolve) => socket.once("close", () => resolve())),
         );
+        cutting = true;
         for (const server of servers) server.closeAllConnections();
         for (const socket of upgraded) socket.destroy();
         upgraded.clear();

@@ -1,0 +1,54 @@
+import assert from "node:assert/strict";
+import http from "node:http";
+import { after, before, test } from "node:test";
+import { createTestDatabase, type TestDatabase } from "../../lib/testing/db.ts";
+import { type LocalApp, startEdgeTestRelay, startLocalApp, startSshTunnel, TEST_DOMAIN } from "./testing.ts";
+
+let testDb: TestDatabase;
+let app: LocalApp;
+
+before(async () => {
+  testDb = await createTestDatabase("edgeshut");
+  // An event stream that never ends on its own.
+  app = await startLocalApp((_req, res) => {
+    res.writeHead(200, { "content-type": "text/event-stream" });
+    res.write("data: hello\n\n");
+  });
+});
+
+after(async () => {
+  await app?.close();
+  await testDb?.drop();
+});
+
+test("an event stream the relay cuts as it shuts down is logged as the relay's doing, not the visitor's", async () => {
+  const relay = await startEdgeTestRelay({ db: testDb.db, drainTimeoutMs: 200 });
+  const client = await startSshTunnel(relay, "stream", app.port);
+  try {
+    const cut = new Promise<void>((resolve, reject) => {
+      const req = http.get({
+        host: "127.0.0.1",
+        port: relay.httpPort,
+        path: "/events",
+        headers: { host: `stream.${TEST_DOMAIN}` },
+        setHost: false,
+      });
+      req.on("response", (res) => {
+        res.once("data", () => void relay.edge.close());
+        res.on("error", () => resolve()).on("end", () => resolve());
+      });
+      req.on("error", () => resolve());
+      setTimeout(() => reject(new Error("the stream was never cut")), 10_000).unref();
+    });
+    await cut;
+    // close() waits for the log writer, so the row's end is written by now.
+    await relay.edge.close();
+    const row = await testDb.db.requestLog.findFirstOrThrow({ where: { name: "stream", path: "/events" } });
+    assert.equal(row.status, 200);
+    assert.equal(row.error, "relay_shutdown");
+    assert.equal(row.open, false);
+  } finally {
+    await client.stop();
+    await relay.close();
+  }
+});

@@ -379,7 +379,8 @@ export function createHttpEdge(deps: HttpEdgeDeps): HttpEdge {
     }
     const status =
       error.code === "HPE_HEADER_OVERFLOW" ? 431 : error.code === "ERR_HTTP_REQUEST_TIMEOUT" ? 408 : 400;
-    socket.end(clientErrorResponse(status));
+    const reason = http.STATUS_CODES[status] ?? "Bad Request";
+    socket.end(`HTTP/1.1 ${status} ${reason}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`);
     socket.destroy();
   }
 

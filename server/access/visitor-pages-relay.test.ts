@@ -12,6 +12,7 @@ import { createTestDatabase, type TestDatabase } from "../../lib/testing/db.ts";
 import {
   type EdgeTestRelay,
   type LocalApp,
+  rawExchange,
   requestEdge,
   type SshTunnelClient,
   startEdgeTestRelay,
@@ -137,4 +138,17 @@ test("a cross-site form with Origin: null cannot confirm a link", async () => {
   assert.equal(refused.status, 403);
   assert.match(refused.body, /Form refused/);
   assert.equal((await testDb.db.shareLink.findUniqueOrThrow({ where: { id: link.id } })).uses, 0);
+});
+
+test("a request with oversized headers (a huge cookie) gets the relay's page saying to clear cookies", async () => {
+  const answer = await rawExchange(
+    relay.httpPort,
+    `GET / HTTP/1.1\r\nHost: ${hostOf("shared")}\r\nCookie: big=${"c".repeat(20 * 1024)}\r\n\r\n`,
+  );
+  const [head = "", body = ""] = answer.split("\r\n\r\n");
+  assert.match(head, /^HTTP\/1\.1 431 /);
+  assert.match(head, /content-type: text\/html; charset=utf-8/i);
+  assert.match(head, /content-length: [1-9]/i);
+  assert.match(body, /<h1>Request headers too large<\/h1>/);
+  assert.match(body, /Clear this site&#39;s cookies/);
 });

@@ -29,7 +29,7 @@ import { LocalAddresses } from "./local-address.ts";
 import { readOfflineBody } from "./offline-body.ts";
 import { isOnlineWait, type OnlineWaitOptions, OnlineWaits } from "./online-wait.ts";
 import { OwnerNotices } from "./owner-notices.ts";
-import { PAGES, tunnelOfflinePage } from "./pages.ts";
+import { clientErrorResponse, PAGES, tunnelOfflinePage } from "./pages.ts";
 import { proxyRequest, sendPage } from "./proxy.ts";
 import { replayRequest } from "./replay.ts";
 import { ReservationLookup } from "./reservation-lookup.ts";
@@ -379,8 +379,7 @@ export function createHttpEdge(deps: HttpEdgeDeps): HttpEdge {
     }
     const status =
       error.code === "HPE_HEADER_OVERFLOW" ? 431 : error.code === "ERR_HTTP_REQUEST_TIMEOUT" ? 408 : 400;
-    const reason = http.STATUS_CODES[status] ?? "Bad Request";
-    socket.end(`HTTP/1.1 ${status} ${reason}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`);
+    socket.end(clientErrorResponse(status));
     socket.destroy();
   }
 

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { passwordPage } from "../access/pages.ts";
+import { passwordPage, signedOutPage } from "../access/pages.ts";
 import { renderPage } from "./pages.ts";
 
 test("error pages name their status; pages that are a step (2xx) do not", () => {
@@ -24,4 +24,10 @@ test("the title and message are escaped", () => {
   assert.match(html, /&lt;b&gt;x&lt;\/b&gt;/);
   assert.match(html, /a &amp; &lt;script&gt;/);
   assert.doesNotMatch(html, /<script>/);
+});
+
+test("links on the relay's pages use the brand's colour, not the browser's default blue", () => {
+  const html = signedOutPage("burrow_access=; Max-Age=0").body.toString();
+  assert.match(html, /<a href="\/">/);
+  assert.match(html, /a\{color:#4f46e5;/);
 });

@@ -37,9 +37,10 @@ const STYLE =
   ".brand{display:flex;align-items:center;gap:.4rem;font-weight:600;letter-spacing:.04em;" +
   "color:#4f46e5;text-transform:uppercase;font-size:.8rem}" +
   "h1{font-size:1.6rem;margin:.4rem 0 .6rem}p{margin:.4rem 0;color:#52525b}" +
+  "a{color:#4f46e5;font-weight:600;text-underline-offset:2px}" +
   ".code{font:13px ui-monospace,monospace;color:#71717a}" +
   "@media (prefers-color-scheme:dark){body{background:#09090b;color:#f4f4f5}.brand{color:#818cf8}" +
-  "p{color:#a1a1aa}.code{color:#a1a1aa}}";
+  "p{color:#a1a1aa}.code{color:#a1a1aa}a{color:#a5b4fc}}";
 
 const LOGO =
   `<svg viewBox="0 0 24 24" width="18" height="18" fill="none" stroke="currentColor" stroke-width="2.5" ` +
@@ -142,6 +143,13 @@ export const PAGES = {
     "The tunnel is up but nothing answers on the local port it forwards to. " +
       "If this is your tunnel, check that your app is running.",
   ),
+  localClosed: renderPage(
+    502,
+    "Your app closed the connection without answering",
+    "The tunnel is up and the app took the request, but it closed the connection without an " +
+      "answer (it may have crashed on this request). If this is your tunnel, your app's own " +
+      "output says why.",
+  ),
   localNotHttp: renderPage(
     502,
     "The app does not answer in HTTP",
@@ -216,6 +224,27 @@ const STATUS_TEXT: Record<number, string> = {
   502: "Bad Gateway",
   503: "Service Unavailable",
 };
+
+const HEADERS_TOO_LARGE = rawResponse(
+  renderPage(
+    431,
+    "Request headers too large",
+    "Your browser sent more headers than the relay accepts, usually because the cookies it keeps " +
+      "for this site have grown too big. Clear this site's cookies in your browser, then try again.",
+  ),
+);
+
+/**
+ * The whole answer to a request Node's parser refused, for the raw socket. Oversized headers get a
+ * page (a browser would otherwise show its own blank error, and the visitor can fix it by clearing
+ * cookies); malformed or too slow requests come from no browser page anyone sees: empty.
+ */
+export function clientErrorResponse(status: 400 | 408 | 431): Buffer {
+  if (status === 431) return HEADERS_TOO_LARGE;
+  return Buffer.from(
+    `HTTP/1.1 ${status} ${STATUS_TEXT[status]}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`,
+  );
+}
 
 /**
  * The offline page for a request: a GET's (a page a browser shows) waits for the tunnel and

@@ -3,6 +3,7 @@ import { test } from "node:test";
 import { createDb } from "../../lib/db.ts";
 import { loadEnv } from "../../lib/env.ts";
 import type { LogFields, Logger } from "../../lib/logger.ts";
+import { createTestDatabase } from "../../lib/testing/db.ts";
 import { runCommand } from "./commands.ts";
 import { messages } from "./messages.ts";
 
@@ -44,4 +45,85 @@ test("with the database out of reach a command says try again (exit 1), and the 
   } finally {
     await db.$disconnect();
   }
+});
+
+test("the commands' answers: names with kept random names, reserve and release errors, logs option errors, shell lines", async (t) => {
+  const database = await createTestDatabase("sshcmd");
+  t.after(() => database.drop());
+  const { db } = database;
+  const user = await db.user.create({ data: { email: "cmd@burrow.test", passwordHash: "x" } });
+  const context = {
+    db,
+    config: loadEnv({
+      DATABASE_URL: database.url,
+      BURROW_DASHBOARD_URL: "https://burrow.example.com",
+      BURROW_MAX_NAMES: "1",
+      BURROW_RANDOM_NAME_HOURS: "24",
+    }),
+    userId: user.id,
+    appPort: 3000,
+    timeoutMs: 5_000,
+    logger: recordingLogger([]),
+    output: { print: () => {}, note: () => {}, closed: new Promise<void>(() => {}), isClosed: false },
+  };
+  const run = (line: string) => runCommand(line, context);
+
+  // The name as typed is in the message, in the words the ssh refusal uses.
+  assert.deepEqual(await run("reserve a"), {
+    text: '"a" is not a valid name: use at least 3 characters',
+    code: 1,
+  });
+  assert.equal((await run("reserve myapp")).code, 0);
+  const over = await run("reserve second");
+  assert.equal(over.code, 1);
+  assert.match(
+    over.text,
+    /limit of 1 names\. .*Names are released on the dashboard: https:\/\/burrow\.example\.com\/names$/,
+  );
+  assert.deepEqual(await run("release myapp"), {
+    text: "Names are released on the dashboard: https://burrow.example.com/names (it asks before deleting the name's request log).",
+    code: 1,
+  });
+
+  // Random names the relay still keeps for the user are theirs too (the dashboard lists them).
+  const endedAt = new Date("2026-12-05T10:30:00Z");
+  await db.tunnelSession.create({
+    data: { name: "k3j5h2g7f8d9s1", userId: user.id, clientIp: "127.0.0.1", randomName: true, endedAt },
+  });
+  await db.tunnelSession.create({
+    data: { name: "q8w7e6r5t4y3u2", userId: user.id, clientIp: "127.0.0.1", randomName: true },
+  });
+  const listed = await run("names");
+  assert.equal(listed.code, 0);
+  const lines = listed.text.split("\n");
+  assert.match(lines[0]!, /^myapp +\S+ +http:\/\/myapp\.\S+$/);
+  assert.ok(
+    lines.some((l) => /^k3j5h2g7f8d9s1 +offline +http:\S+ +random, kept until 2026-12-06 10:30 UTC$/.test(l)),
+    listed.text,
+  );
+  assert.ok(
+    lines.some((l) => /^q8w7e6r5t4y3u2 +\S+ +http:\S+ +random, kept 24 h after it goes offline$/.test(l)),
+    listed.text,
+  );
+
+  // A mistake in the log's options: that mistake and where its options are, not the general help.
+  for (const [line, problem] of [
+    ["logs myapp -n abc", "logs: -n must be a whole number from 1 to 200"],
+    ["logs myapp --status 7xx", "logs: --status: "],
+  ] as const) {
+    const result = await run(line);
+    assert.equal(result.code, 2, line);
+    assert.ok(result.text.startsWith(problem), result.text);
+    assert.match(result.text, /\nRun: ssh -p 2222 localhost help logs/);
+    assert.doesNotMatch(result.text, /Burrow serves HTTP tunnels/, line);
+  }
+
+  // A shell line is not one of the relay's commands with a misplaced "|".
+  const shell = await run("ls | grep x");
+  assert.equal(shell.code, 2);
+  assert.match(
+    shell.text,
+    /^The relay runs no shell, so that line cannot run here\. Its commands:\nBurrow serves/,
+  );
+  assert.doesNotMatch(shell.text, /^ls:/);
 });

@@ -1,9 +1,11 @@
 import { parse as parseShellWords } from "shell-quote";
 import type { Db } from "../../lib/db.ts";
 import { type Env, tunnelUrl } from "../../lib/env.ts";
-import { isAppError } from "../../lib/errors.ts";
+import { AppError, isAppError } from "../../lib/errors.ts";
 import type { Logger } from "../../lib/logger.ts";
-import { getNameForUser, listNames, reserveName } from "../../lib/names/service.ts";
+import { randomNameKeptUntil } from "../../lib/names/random-hold.ts";
+import { invalidNameMessage } from "../../lib/names/rules.ts";
+import { getNameForUser, listNames, listRandomNames, reserveName } from "../../lib/names/service.ts";
 import type { LogAnnouncements } from "../../lib/request-logs/announcements.ts";
 import { followRequestLogs } from "../../lib/request-logs/follow.ts";
 import { listRequestLogs, type RequestLogRow } from "../../lib/request-logs/query.ts";
@@ -41,11 +43,18 @@ export interface CommandContext {
 
 const USAGE = 2;
 
+/** The commands runCommand knows; a line starting with anything else is not one of them. */
+const KNOWN_COMMANDS = new Set(["", "help", "--help", "names", "logs", "reserve", "release"]);
+
+/** `|`, `;`, `>`… in a command line: the relay runs no shell to give them a meaning. */
+class ShellOperatorError extends UsageError {}
+
 /**
  * The relay's few commands, run as `ssh -p 2222 relay.example.com <command>`: the same key that
  * opens tunnels lists and reserves names and reads their logs, so a terminal user never needs the
  * dashboard to start.
- * Releasing is left to the dashboard, where deleting a name's request log is asked about first.
+ * Releasing is left to the dashboard, where deleting a name's request log is asked about first;
+ * `release` says so.
  */
 export async function runCommand(commandLine: string, context: CommandContext): Promise<CommandResult> {
   // As typed, to name the command in a message about its words (they may not parse).
@@ -68,10 +77,21 @@ export async function runCommand(commandLine: string, context: CommandContext): 
       case "reserve":
         if (args.length !== 1) return usage(context, `"reserve" takes one name, e.g. reserve myapp`);
         return { text: await reserve(context, args[0]!), code: 0 };
+      case "release":
+        return { text: releaseOnDashboard(context.config), code: 1 };
       default:
         return usage(context, `Unknown command "${command.slice(0, 40)}".`);
     }
   } catch (error) {
+    // `ls | grep x`: not a command of ours with a misplaced `|`, so "ls: …" would mislead.
+    if (error instanceof ShellOperatorError && !KNOWN_COMMANDS.has(command)) {
+      return usage(context, "The relay runs no shell, so that line cannot run here. Its commands:");
+    }
+    // A mistake in the log's options: the log's own help fits, not the general one.
+    if (error instanceof UsageError && command === "logs") {
+      const see = sshRelayCommand(relayAddress(context.config), "help logs");
+      return { text: `logs: ${error.message}\nRun: ${see}   (the log's options)`, code: USAGE };
+    }
     if (error instanceof UsageError)
       return usage(context, `${command ? `${command}: ` : ""}${error.message}`);
     if (isAppError(error)) return { text: error.message, code: 1 };
@@ -93,7 +113,7 @@ function commandWords(commandLine: string): string[] {
     if (typeof word === "string") return [word];
     if ("comment" in word) return [];
     if (word.op === "glob") return [word.pattern];
-    throw new UsageError(
+    throw new ShellOperatorError(
       `the relay runs no shell: quote "${word.op}" to pass it on (ssh relay 'logs myapp --path "a${word.op}b"')`,
     );
   });
@@ -103,7 +123,11 @@ function usage(context: CommandContext, problem: string): CommandResult {
   return { text: `${problem}\n${help(context)}`, code: USAGE };
 }
 
-function help({ config, appPort }: CommandContext): string {
+/**
+ * What the relay does and its commands: `ssh … help`, and `help` typed in an open session.
+ * `appPort` is the local port the examples use.
+ */
+export function commandHelp(config: Env, appPort: number): string {
   const relay = relayAddress(config);
   const example = sshCommand({ ...relay, name: "myapp" }, appPort);
   return [
@@ -117,26 +141,72 @@ function help({ config, appPort }: CommandContext): string {
   ].join("\n");
 }
 
+function help({ config, appPort }: CommandContext): string {
+  return commandHelp(config, appPort);
+}
+
+/** `release`: deleting a name takes its request log with it, which the dashboard asks about first. */
+function releaseOnDashboard(config: Env): string {
+  return `Names are released on the dashboard: ${namesPage(config)} (it asks before deleting the name's request log).`;
+}
+
+function namesPage(config: Pick<Env, "BURROW_DASHBOARD_URL">): string {
+  return `${config.BURROW_DASHBOARD_URL.replace(/\/+$/, "")}/names`;
+}
+
+/**
+ * The user's reserved names, then the random names the relay still keeps for them (as their
+ * dashboard lists them, and `logs` reads them), marked random with until when they are kept.
+ */
 async function names({ db, config, userId, timeoutMs }: CommandContext): Promise<string> {
-  const list = await withTimeout(listNames(db, userId), timeoutMs, "name list");
+  const [reserved, random] = await withTimeout(
+    Promise.all([listNames(db, userId), listRandomNames(db, userId, config.BURROW_RANDOM_NAME_HOURS)]),
+    timeoutMs,
+    "name list",
+  );
   const relay = relayAddress(config);
-  if (list.length === 0) return `You have no names yet: ${sshRelayCommand(relay, "reserve <name>")}`;
-  const width = Math.max(...list.map((n) => n.name.length));
-  return list
-    .map(
-      (n) =>
-        `${n.name.padEnd(width)}  ${(n.online ? "online" : "offline").padEnd(7)}  ${tunnelUrl(config, n.name)}`,
+  if (reserved.length + random.length === 0) {
+    return `You have no names yet: ${sshRelayCommand(relay, "reserve <name>")}`;
+  }
+  const rows = [
+    ...reserved.map((n) => ({ name: n.name, online: n.online, note: "" })),
+    ...random.map((n) => {
+      const until = randomNameKeptUntil(n, config.BURROW_RANDOM_NAME_HOURS);
+      // While connected it is kept for BURROW_RANDOM_NAME_HOURS after it closes: no date yet.
+      const note = until
+        ? `random, kept until ${until.toISOString().slice(0, 16).replace("T", " ")} UTC`
+        : `random, kept ${config.BURROW_RANDOM_NAME_HOURS} h after it goes offline`;
+      return { name: n.name, online: n.online, note };
+    }),
+  ];
+  const width = Math.max(...rows.map((n) => n.name.length));
+  const urlWidth = Math.max(...rows.map((n) => tunnelUrl(config, n.name).length));
+  return rows
+    .map((n) =>
+      `${n.name.padEnd(width)}  ${(n.online ? "online" : "offline").padEnd(7)}  ${tunnelUrl(config, n.name).padEnd(urlWidth)}  ${n.note}`.trimEnd(),
     )
     .join("\n");
 }
 
 async function reserve(context: CommandContext, rawName: string): Promise<string> {
   const { db, config, userId, appPort, timeoutMs } = context;
+  // With the name in it: "Use at least 3 characters" alone does not say which word was read.
+  const invalid = invalidNameMessage(rawName);
+  if (invalid) throw new AppError("invalid_input", invalid);
   const reservation = await withTimeout(
     reserveName(db, userId, rawName, { maxNames: config.BURROW_MAX_NAMES }),
     timeoutMs,
     "name reservation",
-  );
+  ).catch((error: unknown) => {
+    // Over the limit: names are released on the dashboard, which a terminal user may not know.
+    if (isAppError(error) && error.code === "forbidden") {
+      throw new AppError(
+        "forbidden",
+        `${error.message} Names are released on the dashboard: ${namesPage(config)}`,
+      );
+    }
+    throw error;
+  });
   const relay = relayAddress(config);
   return [
     `Reserved ${reservation.name}: ${tunnelUrl(config, reservation.name)}`,

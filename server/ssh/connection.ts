@@ -11,7 +11,7 @@ import type { TunnelRegistry } from "../registry.ts";
 import { errorText, type SessionRecorder } from "../sessions/session-recorder.ts";
 import { type AuthenticatedKey, createAuthHandler } from "./authenticate.ts";
 import { claimName } from "./claim-name.ts";
-import { runCommand } from "./commands.ts";
+import { commandHelp, runCommand } from "./commands.ts";
 import type { ConnectionLimits } from "./connection-limits.ts";
 import { connectionBudgets, guardAgainstFloods } from "./flood-guard.ts";
 import {
@@ -133,6 +133,7 @@ export class RelayConnection implements TunnelOwner {
           feed: deps.logFeed,
         });
       },
+      help: () => commandHelp(deps.config, appPort),
       onConsoleOpen: () => {
         // A moment after the console opens still no -R means the user left it out: say what is
         // missing and close, rather than leave a console that can only say "signed in" (GitHub's

@@ -261,7 +261,7 @@ test("ssh with a command: help, names, and reserve a name from the terminal, the
   assert.match(taken.stderr, new RegExp(`${name} is already taken`));
   const bad = await relayCommand(other, ["reserve", "no_underscores"]);
   assert.equal(bad.code, 1);
-  assert.match(bad.stderr, /Use only letters/);
+  assert.match(bad.stderr, /"no_underscores" is not a valid name: use only letters/);
   assert.equal(await t.db.reservation.count({ where: { userId: other.id } }), 0, "nothing reserved");
   // Another user's log reads as no name at all.
   const notTheirs = await relayCommand(other, ["logs", name]);

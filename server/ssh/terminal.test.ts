@@ -95,6 +95,22 @@ test("typed `exit`, Ctrl-C and Ctrl-D quit; other input is echoed and answered",
   assert.ok(channel.output.includes("lsx\b \b\r\nBurrow has no shell"), JSON.stringify(channel.output));
 });
 
+test("`help` typed in an open session prints the relay's help", () => {
+  const terminal = new Terminal({
+    greeting: () => ["hello"],
+    exec: async () => ({ text: "", code: 0 }),
+    help: () => "Burrow serves HTTP tunnels:\n  ssh … names",
+    onQuit: () => {},
+  });
+  const channel = openShell(terminal);
+  channel.emit("data", Buffer.from("HELP\r"));
+  assert.match(
+    channel.output,
+    /HELP\r\nBurrow serves HTTP tunnels:\r\n {2}ssh … names\r\nPress Ctrl-C or type exit/,
+  );
+  assert.doesNotMatch(channel.output, /no shell/);
+});
+
 test("exec requests run the command: its text, sanitised, and its exit status; a failure's text on stderr", async () => {
   for (const [command, code] of [
     ["ok", 0],

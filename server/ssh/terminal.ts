@@ -1,4 +1,5 @@
 import type { ServerChannel, Session } from "ssh2";
+import { messages } from "./messages.ts";
 
 /** Lines kept for a session that has not opened yet: enough for the greeting and a burst of refusals. */
 const MAX_BUFFERED_LINES = 200;
@@ -17,6 +18,8 @@ export interface TerminalOptions {
    * through `output` until `output.closed`.
    */
   exec: (command: string, output: CommandOutput) => Promise<{ text: string; code: number }>;
+  /** What `help` typed in an open session prints: the relay's commands. */
+  help?: () => string;
   /** A shell opened: printed lines reach the user from now on. */
   onConsoleOpen?: () => void;
   /** The user pressed Ctrl-C / Ctrl-D or typed `exit`: close the whole connection. */
@@ -230,8 +233,13 @@ export class Terminal {
           this.#options.onQuit();
           return;
         }
-        if (command)
+        // `help` is what people type first in a console they do not know: answer it.
+        if ((command === "help" || command === "?") && this.#options.help) {
+          for (const line of this.#options.help().split("\n")) writeLine(channel, sanitize(line));
+          writeLine(channel, messages.quitHint);
+        } else if (command) {
           writeLine(channel, "Burrow has no shell: type exit or press Ctrl-C to close the tunnels.");
+        }
       } else if (byte === BACKSPACE || byte === CTRL_H) {
         if (this.#typed) {
           this.#typed = this.#typed.slice(0, -1);

@@ -282,7 +282,7 @@ test("a tunnel with nothing on its local port gets 502 and a local_unreachable r
   assert.ok(relay.traces.get("deadport")?.lines.some((line) => line.includes("nothing answers")));
 });
 
-test("an app that answers in HTTPS is found out and served over HTTPS, WebSockets too; a hang-up stays 'nothing answers'", async () => {
+test("an app that answers in HTTPS is found out and served over HTTPS, WebSockets too; a hang-up says the app closed the connection", async () => {
   const first = await requestEdge(relay, { host: `secure.${TEST_DOMAIN}`, path: "/first" });
   assert.equal(first.status, 200, first.body);
   assert.equal(first.body, "secure /first");
@@ -305,10 +305,10 @@ test("an app that answers in HTTPS is found out and served over HTTPS, WebSocket
 
   const hungUp = await requestEdge(relay, { host: `rude.${TEST_DOMAIN}`, path: "/" });
   assert.equal(hungUp.status, 502);
-  assert.match(hungUp.body, /Nothing answers on the local port/);
+  assert.match(hungUp.body, /Your app closed the connection without answering/);
   await waitFor(async () => (await testDb.db.requestLog.count({ where: { name: "rude" } })) === 1, "the row");
   const rudeRow = await testDb.db.requestLog.findFirstOrThrow({ where: { name: "rude" } });
-  assert.equal(rudeRow.error, "local_unreachable");
+  assert.equal(rudeRow.error, "local_closed");
 });
 
 test("a first request with a body to an HTTPS app is asked to come again; then it and a restart without HTTPS work", async () => {

@@ -149,3 +149,21 @@ test("an app that answers, even with a 500 or by hanging up, is no reason to tel
   assert.deepEqual(told("answering"), []);
   assert.equal(await notice("answering"), null);
 });
+
+test("an app that crashes on one request: the visitor, the log and the owner hear that it closed the connection, not that nothing answers", async () => {
+  const port = await appOn("127.0.0.1");
+  await tunnelTo("crashing", port);
+  assert.equal((await visit("crashing", "/ok")).status, 200);
+  const crashed = await visit("crashing", "/crash");
+  assert.equal(crashed.status, 502);
+  assert.match(crashed.body, /Your app closed the connection without answering/);
+  assert.doesNotMatch(crashed.body, /Nothing answers|check that your app is running/);
+  await waitFor(
+    async () => (await testDb.db.requestLog.count({ where: { name: "crashing", path: "/crash" } })) === 1,
+    "the /crash row",
+  );
+  const row = await testDb.db.requestLog.findFirstOrThrow({ where: { name: "crashing", path: "/crash" } });
+  assert.equal(row.error, "local_closed");
+  assert.deepEqual(told("crashing"), [], "no advice to check that the app runs");
+  assert.equal(await notice("crashing"), null);
+});

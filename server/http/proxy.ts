@@ -15,7 +15,13 @@ import type { HostRefusalNotices } from "./host-refusal.ts";
 import type { LocalAddresses } from "./local-address.ts";
 import type { OwnerNotices } from "./owner-notices.ts";
 import { type EdgePage, PAGES, tunnelOfflinePage } from "./pages.ts";
-import { LOCAL_NOT_HTTP, LOCAL_TLS, tellIfUnreachable, tunnelFailure } from "./tunnel-failure.ts";
+import {
+  LOCAL_CLOSED,
+  LOCAL_NOT_HTTP,
+  LOCAL_TLS,
+  tellIfUnreachable,
+  tunnelFailure,
+} from "./tunnel-failure.ts";
 import type { TunnelLoops } from "./tunnel-loop.ts";
 import type { TunnelPools } from "./tunnel-pools.ts";
 
@@ -54,7 +60,8 @@ export const IDEMPOTENT: ReadonlySet<string> = new Set(["GET", "HEAD", "OPTIONS"
  * - The tunnel or app dies mid-response: the visitor's connection is cut (destroyed), never left
  *   hanging and never ended as if the body were complete.
  * - Nothing answers before a response starts: 502 "nothing answers on the local port" (or 503 if the
- *   tunnel itself went away). An idempotent request without a body whose connection closed before
+ *   tunnel itself went away; or "your app closed the connection without answering" when it took
+ *   the connection and hung up). An idempotent request without a body whose connection closed before
  *   any answer is retried once: the app may have closed an idle keep-alive connection just as the
  *   relay reused it, and such a request is safe to send again.
  * - The app sends a response head and dies before any of its body: the visitor still gets the 502
@@ -146,13 +153,14 @@ export function proxyRequest(
     // The app took the connection and closed it without a word, or answered with bytes that are
     // not HTTP: an HTTPS dev server does either to plain HTTP (a TLS alert is the second). If that
     // is it, the pool uses HTTPS with the app from now on, and the request, which the app never
-    // read as HTTP, goes again, unless its body has already been streamed.
-    const closedOrNotHttp =
-      (failure.error === "local_unreachable" && closed) || failure.error === "local_not_http";
-    if (closedOrNotHttp && !answered && !pool.appTls) {
+    // read as HTTP, goes again, unless its body has already been streamed. Else an app that took
+    // the connection and closed it runs: it hung up on this request (crashed on it, say), and
+    // "nothing answers" would send its owner to check whether it runs.
+    const closedWithoutAWord = failure.error === "local_unreachable" && closed;
+    if ((closedWithoutAWord || failure.error === "local_not_http") && !answered && !pool.appTls) {
       void pool.probe(visitor).then((speaks) => {
         if (speaks === "other") answerFailure(LOCAL_NOT_HTTP);
-        else if (speaks !== "tls") answerFailure(failure);
+        else if (speaks !== "tls") answerFailure(closedWithoutAWord ? LOCAL_CLOSED : failure);
         else if (hasBody) answerFailure(LOCAL_TLS);
         else if (!res.destroyed) leaveQueue = pool.dispatch(visitor, options, handler, busy);
       });

@@ -21,6 +21,12 @@ export const LOCAL_HEADERS_TOO_LARGE = {
   page: PAGES.localHeadersTooLarge,
 } as const;
 
+/**
+ * The app took the connection and closed it without a byte, and a probe found it is no HTTPS or
+ * other-protocol server: it runs, and this request made it hang up (it crashed on it, say).
+ */
+export const LOCAL_CLOSED = { error: "local_closed", page: PAGES.localClosed } as const;
+
 /** The app turned out to answer in HTTPS after the request's body had gone out in plain HTTP. */
 export const LOCAL_TLS = { error: "local_tls", page: PAGES.localTls } as const;
 

@@ -103,6 +103,22 @@ test("the password page hides the app; a wrong password is refused, the right on
 
   await page.reload();
   await expect(page.getByRole("heading", { name: "the local app" })).toBeVisible();
+
+  // The cookie runs out (or the password changes) while a form is open: its post gets the relay's
+  // page, not the browser's own Basic-auth dialog, and signing in leads back to the page (a GET).
+  await visitor.clearCookies();
+  await page.evaluate(() => {
+    const form = document.createElement("form");
+    form.method = "post";
+    form.action = "/inside?x=1";
+    document.body.append(form);
+    form.submit();
+  });
+  await expect(page.getByRole("heading", { name: "Password required" })).toBeVisible();
+  await page.getByLabel("Password").fill(TUNNEL_PASSWORD);
+  await page.getByRole("button", { name: "Continue" }).click();
+  await expect(page.getByRole("heading", { name: "the local app" })).toBeVisible();
+  await expect(page).toHaveURL(target);
   await visitor.close();
   await access.close();
 });
@@ -203,6 +219,8 @@ test("a one-time link survives a chat app's preview: only the visitor's click us
   await expect(page.getByRole("heading", { name: "the local app" })).toBeVisible();
   await expect(page).toHaveURL(`${world.url(name)}/`);
   expect(world.app.seen.some((seen) => seen.path.includes("burrow_share"))).toBe(false);
+  // The confirm page and its redirect send no Referer: the app's scripts cannot read the token.
+  expect(await page.evaluate(() => document.referrer)).toBe("");
 
   await access.reload();
   const row = access.getByRole("row").filter({ hasText: "for Cy" });

@@ -754,3 +754,38 @@ test("the login path: GET shows the form again, upgrades are refused, other rese
   assert.equal(late.admission, "PUBLIC");
   assert.equal(pageOf(late), "now_public");
 });
+
+test("a browser's form post without a valid cookie gets the relay's page, not a Basic-auth dialog", async () => {
+  await reserve("pw-form", "PASSWORD", "correct horse");
+  await reserve("links-form", "LINKS");
+  const navigation = { "sec-fetch-mode": "navigate", "sec-fetch-dest": "document", accept: "text/html" };
+  const post = (name: string, headers: IncomingHttpHeaders) =>
+    gate.check(withHeaders(name, headers, { method: "POST", path: "/orders?id=7" }));
+
+  const asked = await post("pw-form", navigation);
+  assert.equal(asked.action === "respond" && asked.status, 401);
+  assert.equal(header(asked, "www-authenticate"), undefined, "no challenge: the browser shows no dialog");
+  assert.match(header(asked, "content-type") ?? "", /^text\/html/);
+  assert.match(bodyText(asked), /Password required/);
+  // Signing in leads back to the page's URL, a GET (303), not to a resubmitted post.
+  assert.match(bodyText(asked), /name="next" value="\/orders\?id=7"/);
+  const signedIn = await postLogin("pw-form", {
+    password: "correct horse",
+    next: "/orders?id=7",
+    form: formTokenOf(asked),
+  });
+  assert.equal(signedIn.action === "respond" && signedIn.status, 303);
+  assert.equal(header(signedIn, "location"), "/orders?id=7");
+
+  const privatePage = await post("links-form", navigation);
+  assert.equal(privatePage.action === "respond" && privatePage.status, 403);
+  assert.match(bodyText(privatePage), /This address is private/);
+
+  // fetch() in the app's page, and curl: the plain answer and the challenge, as before.
+  for (const script of [{ "sec-fetch-mode": "cors", "sec-fetch-dest": "empty" }, { accept: "*/*" }]) {
+    const denied = await post("pw-form", script);
+    assert.equal(denied.action === "respond" && denied.status, 401);
+    assert.match(header(denied, "www-authenticate") ?? "", /^Basic /);
+    assert.equal(header(denied, "content-type"), "text/plain; charset=utf-8");
+  }
+});

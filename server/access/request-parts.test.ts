@@ -119,6 +119,25 @@ test("browsers navigating get pages; upgrades, event streams and other methods g
   assert.equal(wantsPage({ method: "POST", upgrade: false, headers: {} }), false);
 });
 
+test("a browser's form post is a navigation whatever its method; fetch() and curl posts are not", () => {
+  const post = (headers: Record<string, string>) => wantsPage({ method: "POST", upgrade: false, headers });
+  assert.equal(
+    post({ "sec-fetch-mode": "navigate", "sec-fetch-dest": "document", accept: "text/html" }),
+    true,
+  );
+  assert.equal(post({ "sec-fetch-mode": "navigate", "sec-fetch-dest": "iframe", accept: "*/*" }), true);
+  assert.equal(post({ "sec-fetch-dest": "document", accept: "text/html,application/xhtml+xml" }), true);
+  assert.equal(post({ "sec-fetch-mode": "cors", "sec-fetch-dest": "empty", accept: "text/html" }), false);
+  assert.equal(post({ "sec-fetch-mode": "cors", "sec-fetch-dest": "document", accept: "text/html" }), false);
+  assert.equal(post({ accept: "text/html" }), false, "curl -H 'Accept: text/html' is still a script");
+  assert.equal(post({ "sec-fetch-dest": "document", accept: "*/*" }), false);
+  assert.equal(
+    wantsPage({ method: "PUT", upgrade: true, headers: { "sec-fetch-mode": "navigate" } }),
+    false,
+    "never for an upgrade",
+  );
+});
+
 test("form tokens are bound to the name and expire", () => {
   const secret = "k".repeat(32);
   const now = 1_800_000_000;

@@ -150,7 +150,10 @@ export function postOrigin(
 
 /**
  * Whether the visitor is a browser navigating (gets the HTML page) rather than a script, an
- * EventSource or a WebSocket (gets a short plain-text answer).
+ * EventSource or a WebSocket (gets a short plain-text answer). A GET or HEAD gets the page unless
+ * it is an event stream. Any other method gets it only when the browser says it is a navigation (a
+ * form submitted after the cookie ran out): a 401 with a Basic challenge would make the browser
+ * show its own unbranded login dialog, while fetch() and curl posts keep the plain answer.
  */
 export function wantsPage(request: {
   method: string;
@@ -158,6 +161,9 @@ export function wantsPage(request: {
   headers: IncomingHttpHeaders;
 }): boolean {
   if (request.upgrade) return false;
-  if (request.method !== "GET" && request.method !== "HEAD") return false;
-  return !(request.headers.accept ?? "").includes("text/event-stream");
+  const { accept = "", "sec-fetch-mode": mode, "sec-fetch-dest": dest } = request.headers;
+  if (accept.includes("text/event-stream")) return false;
+  if (request.method === "GET" || request.method === "HEAD") return true;
+  if (mode !== undefined) return mode === "navigate";
+  return dest === "document" && accept.includes("text/html");
 }

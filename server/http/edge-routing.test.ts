@@ -460,10 +460,19 @@ test("a tunnel to a port that does not speak HTTP (an ssh server's) says so, not
   );
   const row = await testDb.db.requestLog.findFirstOrThrow({ where: { name: "wrongport" } });
   assert.equal(row.error, "local_not_http");
+  // Its owner is told what to check, once: a second visitor's request does not say it again.
+  assert.equal((await requestEdge(relay, { host: `wrongport.${TEST_DOMAIN}`, path: "/" })).status, 502);
+  await waitFor(() => (relay.traces.get("wrongport")?.lines.length ?? 0) >= 3, "the second line");
   const lines = relay.traces.get("wrongport")?.lines ?? [];
+  const gets = lines.filter((line) => line.startsWith("GET "));
+  assert.equal(gets.length, 2, lines.join("\n"));
+  for (const line of gets)
+    assert.match(line, /^GET \/ 502 [\d.]+ms \(what answers on the local port does not speak HTTP\)$/);
+  const advice = lines.filter((line) => !line.startsWith("GET "));
+  assert.equal(advice.length, 1, lines.join("\n"));
   assert.match(
-    lines.join("\n"),
-    /^GET \/ 502 [\d.]+ms \(what answers on the local port does not speak HTTP\)$/,
+    advice[0]!,
+    /^wrongport: what answers on your local port does not speak HTTP.*Is the port in your -R your web app's\? .*\(an SSH or database port\?\)/,
   );
 });
 

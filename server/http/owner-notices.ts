@@ -6,7 +6,8 @@ export type NoticeKind =
   | "dev_origin_refused"
   | "loop"
   | "local_address"
-  | "local_unreachable";
+  | "local_unreachable"
+  | "local_not_http";
 
 /** The part of a tunnel notices need: its owner's ssh session (and its identity, as a map key). */
 type Owner = Pick<Tunnel, "notify">;

@@ -19,6 +19,7 @@ import {
   LOCAL_CLOSED,
   LOCAL_NOT_HTTP,
   LOCAL_TLS,
+  tellIfNotHttp,
   tellIfUnreachable,
   tunnelFailure,
 } from "./tunnel-failure.ts";
@@ -173,6 +174,7 @@ export function proxyRequest(
     // The tunnel went away while the app had the request: a GET's page waits for it too.
     const page = error === "tunnel_offline" ? tunnelOfflinePage(exchange.method) : failure.page;
     exchange.error = error;
+    tellIfNotHttp(deps.notices, tunnel, error);
     // The visitor gets the relay's page, not the head the app started (if it did).
     exchange.responseHeaders = undefined;
     answeredByRelay(exchange, page);
@@ -204,6 +206,7 @@ export function proxyRequest(
       if (status < 200) return;
       answered = true;
       deps.notices.solved(tunnel, "local_unreachable");
+      deps.notices.solved(tunnel, "local_not_http");
       refusalPossible = (status === 400 || status === 403) && deps.hostRefusals.wanted(tunnel);
       deps.hostRefusals.answered(tunnel, status);
       const raw = flattenHeaders(headers);

@@ -138,6 +138,15 @@ export const messages = {
     "listening only on IPv6 (::1, as Vite and Node often do) is not reached at 127.0.0.1: use " +
     `-R ${name}:80:localhost:<port> (ssh tries each address of localhost) or -R ${name}:80:[::1]:<port>.`,
 
+  /**
+   * Visitors got "does not speak HTTP": the -R points at a port of something else. The relay cannot
+   * see which local port (ssh keeps it), so it names the usual ones.
+   */
+  localNotHttp: (name: string) =>
+    `${name}: what answers on your local port does not speak HTTP, so visitors get an error page. ` +
+    "Is the port in your -R your web app's? It answered with something that is not HTTP (an SSH or " +
+    `database port?). Reconnect with -R ${name}:80:localhost:<your app's port>.`,
+
   /** The app redirected a visitor to a loopback address (server/http/local-address.ts). */
   localRedirect: (name: string, location: string, publicOrigin: string) =>
     `${name}: your app redirected a visitor to ${location}, an address on your own computer that ` +

@@ -51,7 +51,14 @@ export const allowedAddressesSchema = z
           ),
         ];
         const { invalid } = parseTrustedProxies(written.join(","));
-        if (invalid.length > 0) {
+        if (invalid.includes("localhost")) {
+          // The name people reach for first: the list holds addresses, and the group is the way.
+          ctx.addIssue({
+            code: "custom",
+            message:
+              "Write loopback instead of localhost: the list takes addresses, and loopback covers 127.0.0.1 and ::1",
+          });
+        } else if (invalid.length > 0) {
           ctx.addIssue({
             code: "custom",
             message: `Not an address or range: ${invalid.slice(0, 3).join(", ")}${invalid.length > 3 ? ", …" : ""} (write e.g. 203.0.113.7, 10.0.0.0/8, 2001:db8::/32 or private)`,

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import { accessCookieHeader, signAccessCookie, verifyAccessCookie } from "./access-cookie.ts";
-import { createShareLinkSchema } from "./schemas.ts";
+import { allowedAddressesSchema, createShareLinkSchema } from "./schemas.ts";
 import { AttemptThrottle } from "./throttle.ts";
 import { createShareToken, hashShareToken, looksLikeShareToken } from "./tokens.ts";
 
@@ -96,4 +96,11 @@ test("blank optional form fields count as not given", () => {
     false,
   );
   assert.equal(createShareLinkSchema.parse({ label: "Ana", expiry: "1h", maxUses: "5" }).maxUses, 5);
+});
+
+test("allowed networks: localhost is refused with a pointer to loopback", () => {
+  const result = allowedAddressesSchema.safeParse({ addresses: "10.0.0.0/8\nLocalhost" });
+  assert.equal(result.success, false);
+  assert.match(result.error?.issues[0]?.message ?? "", /^Write loopback instead of localhost/);
+  assert.deepEqual(allowedAddressesSchema.parse({ addresses: "loopback" }).addresses, ["loopback"]);
 });

@@ -14,8 +14,13 @@ export const LOG_HEADERS = [
   "CLIENT IP",
   "ANSWERED BY RELAY",
 ];
-/** Fixed widths rather than a fitted table, so lines printed later by --follow line up. */
-const WIDTHS = [19, 7, 40, 6, 8, 8, 15];
+/**
+ * Fixed widths rather than a fitted table, so lines printed later by --follow line up. METHOD fits
+ * "GET (ws)"; SIZE fits "1023 KB out".
+ */
+const WIDTHS = [19, 8, 40, 6, 8, 11, 15];
+const METHOD_WIDTH = WIDTHS[1]!;
+const PATH_WIDTH = WIDTHS[2]!;
 
 export function formatLine(cells: string[]): string {
   return cells
@@ -25,21 +30,47 @@ export function formatLine(cells: string[]): string {
 }
 
 /** A row's cells; `time` writes its time (the machine's local time by default). */
-export function toCells(row: RequestLogRow, time: (at: Date) => string = formatTime): string[] {
+/** What a log line shows of a row. */
+export type LogLineRow = Pick<
+  RequestLogRow,
+  | "at"
+  | "method"
+  | "upgrade"
+  | "path"
+  | "status"
+  | "openState"
+  | "durationMs"
+  | "bytesIn"
+  | "bytesOut"
+  | "clientIp"
+  | "error"
+  | "accessPage"
+>;
+
+export function toCells(row: LogLineRow, time: (at: Date) => string = formatTime): string[] {
   return [
     time(row.at),
-    row.upgrade ? `${row.method} (ws)` : row.method,
-    truncate(sanitize(row.path), 60),
+    // Cut to their columns (with "…"), or every column after them would shift right.
+    truncate(row.upgrade ? `${row.method} (ws)` : row.method, METHOD_WIDTH),
+    truncate(sanitize(row.path), PATH_WIDTH),
     String(row.status),
     row.openState === "open"
       ? "open"
       : row.openState === "unrecorded"
         ? "unknown"
         : formatDuration(row.durationMs),
-    row.openState === "open" ? "-" : formatBytes(row.bytesOut),
+    row.openState === "open" ? "-" : size(row),
     row.clientIp,
     // Why the relay answered instead of the app: its error, or its access page (e.g.
     // password_wrong). Last, so it does not push the other columns out of line.
     row.error ?? row.accessPage ?? "",
   ];
+}
+
+/**
+ * The larger of what the request sent in and what went back out, with its direction: an upload's
+ * size is its request body, which the response's "31 B" alone would hide.
+ */
+function size(row: Pick<RequestLogRow, "bytesIn" | "bytesOut">): string {
+  return row.bytesIn > row.bytesOut ? `${formatBytes(row.bytesIn)} in` : `${formatBytes(row.bytesOut)} out`;
 }

@@ -1,0 +1,50 @@
+import assert from "node:assert/strict";
+import { test } from "node:test";
+import { formatLine, LOG_HEADERS, type LogLineRow, toCells } from "./log-lines.ts";
+
+const row: LogLineRow = {
+  at: new Date("2026-12-05T14:00:00Z"),
+  method: "GET",
+  upgrade: false,
+  path: "/",
+  status: 200,
+  openState: null,
+  durationMs: 13,
+  bytesIn: 0,
+  bytesOut: 31,
+  clientIp: "203.0.113.9",
+  error: null,
+  accessPage: null,
+};
+const utc = (at: Date) => at.toISOString().slice(0, 19).replace("T", " ");
+const line = (changes: Partial<LogLineRow>) => formatLine(toCells({ ...row, ...changes }, utc));
+
+test("log lines keep their columns under the headers: WebSocket rows and long paths included", () => {
+  const header = formatLine(LOG_HEADERS);
+  const lines = [
+    line({}),
+    line({ upgrade: true }),
+    line({ path: `/${"very-long-segment/".repeat(5)}end` }),
+    line({ method: "PROPFIND" }),
+  ];
+  const values: [string, string][] = [
+    ["STATUS", "200 "],
+    ["DURATION", "13 ms"],
+    ["SIZE", "31 B out"],
+    ["CLIENT IP", "203.0.113.9"],
+  ];
+  for (const text of lines) {
+    for (const [column, value] of values) {
+      assert.equal(text.indexOf(value, 40), header.indexOf(column), `${column} in ${JSON.stringify(text)}`);
+    }
+  }
+  assert.match(lines[1]!, /^\S+ \S+ {2}GET \(ws\) {2}\/ /);
+  // A path cut to its column ends with an ellipsis.
+  assert.match(lines[2]!, /\/very-long-segment\/very-long-segment\/ve… {2}200/);
+});
+
+test("SIZE shows the larger direction: an upload by what it sent in", () => {
+  assert.match(line({}), / {2}31 B out {2}/);
+  assert.match(line({ bytesIn: 200 * 1024 * 1024, bytesOut: 31 }), / {2}200 MB in {3}/);
+  assert.equal(line({ openState: "open" }).includes("  -  "), true);
+});

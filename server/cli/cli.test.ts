@@ -241,11 +241,22 @@ test("a name is not released while its tunnel is connected", async () => {
   const session = await database.db.tunnelSession.create({
     data: { name: "busy", userId: user.id, clientIp: "127.0.0.1" },
   });
-  assertOneLineError(await cli(["name", "release", "busy"]), /busy is connected right now/);
+  assertOneLineError(await cli(["name", "release", "busy", "--yes"]), /busy is connected right now/);
   await database.db.tunnelSession.update({ where: { id: session.id }, data: { endedAt: new Date() } });
-  const released = await cli(["name", "release", "busy"]);
+  await database.db.requestLog.create({
+    data: { name: "busy", method: "GET", path: "/", status: 200, durationMs: 1, clientIp: "203.0.113.1" },
+  });
+  // Without --yes, as `user delete`: what would go, and nothing goes.
+  assertOneLineError(
+    await cli(["name", "release", "BUSY"]),
+    /^burrow name release: this releases busy \(of ann@example\.com\) and deletes its 1 logged request\. Run again with --yes to do it\.$/,
+  );
+  assert.equal(await database.db.reservation.count({ where: { name: "busy" } }), 1);
+  assert.equal(await database.db.requestLog.count({ where: { name: "busy" } }), 1);
+  const released = await cli(["name", "release", "busy", "--yes"]);
   assert.equal(released.code, 0, released.stderr);
   assert.match(released.stdout, /Released busy/);
+  assert.equal(await database.db.requestLog.count({ where: { name: "busy" } }), 0);
 });
 
 test("logs prints the latest requests, and --follow prints new ones until Ctrl-C", async () => {

@@ -1,3 +1,6 @@
+import type { Db } from "../../../lib/db.ts";
+import { AppError } from "../../../lib/errors.ts";
+import { randomNameHolder } from "../../../lib/names/random-hold.ts";
 import { normaliseName } from "../../../lib/names/rules.ts";
 import { releaseAnyName } from "../../../lib/names/service.ts";
 import type { Command } from "../command.ts";
@@ -6,13 +9,22 @@ import { withDatabase } from "../database.ts";
 
 export const nameRelease: Command = {
   name: "name release",
-  synopsis: "<name>",
-  summary: "Release a name, whoever owns it (not while its tunnel is up)",
-  details:
-    "The name's request logs are deleted with it, so a next owner cannot read them. A random name " +
-    "(kept for the user it was given to for good) is freed the same way.",
+  synopsis: "<name> --yes",
+  summary: "Release a name and delete its request log, whoever owns it (not while its tunnel is up)",
+  details: `Options:
+  --yes   do it; without it, the command only says what would be deleted
+
+The name's request logs are deleted with it, so a next owner cannot read them. A random name
+(kept for the user it was given to for good) is freed the same way.
+
+Example:
+  npm run burrow -- name release myapp --yes`,
   async run(context) {
-    const { positionals } = parseCommandArgs(context.args, {}, { required: ["name"] });
+    const { values, positionals } = parseCommandArgs(
+      context.args,
+      { yes: { type: "boolean" } },
+      { required: ["name"] },
+    );
     const name = normaliseName(positionals[0] ?? "");
     // `name reserve` takes an email first; this one does not, since a name has one owner.
     if (name.includes("@")) {
@@ -20,8 +32,37 @@ export const nameRelease: Command = {
         `"${name}" is an email: give the name to release ("name list ${name}" shows that user's names)`,
       );
     }
-    await withDatabase(context.env(), (db) => releaseAnyName(db, name));
-    context.out(`Released ${name}`);
-    return 0;
+    return withDatabase(context.env(), async (db) => {
+      if (values.yes !== true) {
+        // Nothing is deleted without --yes (as with `user delete`, `logs --delete`): the log goes
+        // for good, so say what would go and let the second run be a choice.
+        const { owner, random } = await nameOwner(db, name);
+        const requests = await db.requestLog.count({ where: { name } });
+        const log =
+          requests === 0
+            ? "no logged requests"
+            : `its ${requests} logged ${requests === 1 ? "request" : "requests"}`;
+        context.note(
+          `burrow name release: this releases ${name} (${random ? "a random name " : ""}of ${owner}) and deletes ${log}. Run again with --yes to do it.`,
+        );
+        return 1;
+      }
+      await releaseAnyName(db, name);
+      context.out(`Released ${name}`);
+      return 0;
+    });
   },
 };
+
+/** Whose name it is (their email), as `releaseAnyName` reads it: a reservation, else a random name. */
+async function nameOwner(db: Db, name: string): Promise<{ owner: string; random: boolean }> {
+  const reservation = await db.reservation.findUnique({
+    where: { name },
+    select: { user: { select: { email: true } } },
+  });
+  if (reservation) return { owner: reservation.user.email, random: false };
+  const random = await randomNameHolder(db, name);
+  if (!random) throw new AppError("not_found", `${name} is not reserved`);
+  const user = await db.user.findUnique({ where: { id: random.userId }, select: { email: true } });
+  return { owner: user?.email ?? "a deleted account", random: true };
+}

@@ -94,7 +94,7 @@ export const createShareLinkSchema = z
       z.coerce
         .number({ message: "Enter a whole number" })
         .int("Enter a whole number")
-        .positive("Use at least 1")
+        .positive("Use at least 1 (or leave empty for no limit)")
         .max(1_000_000, "That is too many")
         .optional(),
     ),

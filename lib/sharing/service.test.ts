@@ -103,6 +103,26 @@ test("another user's name is not found, never revealed", async () => {
   await assert.rejects(listShareLinks(db, stranger, "demo"), code("not_found"));
 });
 
+test("a maximum of 0 uses is refused, not stored as a link without a limit", async () => {
+  const { db } = database;
+  for (const maxUses of ["0", 0, "-1"]) {
+    await assert.rejects(
+      createShareLink(db, owner, "demo", { label: "zero uses", expiry: "never", maxUses }),
+      (e) =>
+        isAppError(e) &&
+        e.code === "invalid_input" &&
+        e.fieldErrors?.maxUses?.[0] === "Use at least 1 (or leave empty for no limit)",
+    );
+  }
+  assert.equal(await db.shareLink.count({ where: { label: "zero uses" } }), 0);
+  const unlimited = await createShareLink(db, owner, "demo", {
+    label: "no limit",
+    expiry: "never",
+    maxUses: "",
+  });
+  assert.equal(unlimited.link.maxUses, null, "left empty: no limit");
+});
+
 test("share links store only the token's hash and can be revoked", async () => {
   const { db } = database;
   const now = new Date("2026-11-21T12:00:00Z");

@@ -147,15 +147,22 @@ test("an admin creates a user and disables them; a disabled user cannot sign in"
     .click();
   await expect(admin.getByRole("listitem").filter({ hasText: email })).toContainText("Disabled");
 
-  // Their existing session stops working on the next request, and signing in again is refused.
+  // Their existing session stops working on the next request, and signing in again is refused:
+  // with the right password they are told why; a wrong one reads as for any account.
   await user.goto("/names");
   await expect(user).toHaveURL(/\/login/);
   await user.getByLabel("Email").fill(email);
-  await user.getByLabel("Password").fill(PASSWORD);
+  await user.getByLabel("Password").fill(`${PASSWORD} wrong`);
   await user.getByRole("button", { name: "Sign in" }).click();
   await expect(user.getByRole("form", { name: "Sign in" }).getByRole("alert")).toHaveText(
     "Wrong email or password",
   );
+  await user.getByLabel("Password").fill(PASSWORD);
+  await user.getByRole("button", { name: "Sign in" }).click();
+  await expect(user.getByRole("form", { name: "Sign in" }).getByRole("alert")).toHaveText(
+    "This account is disabled. Ask whoever runs this Burrow.",
+  );
+  await expect(user).toHaveURL(/\/login/);
   await adminContext.close();
   await userContext.close();
 });

@@ -5,9 +5,9 @@ import { AuthError } from "next-auth";
 import { z } from "zod";
 import { AppError } from "@/lib/errors";
 import { signInSchema, signUpSchema } from "@/lib/users/schemas";
-import { createUser } from "@/lib/users/service";
+import { ACCOUNT_DISABLED, createUser } from "@/lib/users/service";
 import { defineAction } from "@/lib/web/action";
-import { signIn, signOut } from "@/lib/web/auth";
+import { isAccountDisabled, signIn, signOut } from "@/lib/web/auth";
 import { getDb } from "@/lib/web/db";
 import { getEnv } from "@/lib/web/env";
 import { clientIp } from "@/lib/web/request-ip";
@@ -29,9 +29,11 @@ export const signInAction = defineAction(
       // redirect: false sets the session cookie and returns; we redirect ourselves afterwards.
       await signIn("credentials", { email, password, redirect: false });
     } catch (error) {
+      // The password was right: saying the account is disabled tells a guesser nothing new.
+      if (isAccountDisabled(error)) throw new AppError("forbidden", ACCOUNT_DISABLED);
       if (error instanceof AuthError && error.type === "CredentialsSignin") {
         signInThrottle.fail(email, ip);
-        // One message for unknown email, wrong password and disabled account: no account probing.
+        // One message for unknown email and wrong password: no account probing.
         throw new AppError("unauthorized", "Wrong email or password");
       }
       throw error;

@@ -5,6 +5,7 @@ import { testBrowser } from "../testing/browser.ts";
 import { createTestDatabase, holdLogRow } from "../testing/db.ts";
 import { signUpSchema } from "./schemas.ts";
 import {
+  ACCOUNT_DISABLED,
   changePassword,
   createUser,
   deleteOwnAccount,
@@ -82,7 +83,13 @@ test("credentials: right password, wrong password, unknown email, disabled accou
   const admin = (await listUsers(db)).users.find((u) => u.role === "ADMIN")!;
   const target = await getUserByEmail(db, "third@example.com");
   await setUserDisabled(db, admin.id, target.id, true);
-  assert.equal(await verifyCredentials(db, "third@example.com", password), null);
+  // Said only to someone who knows the password: a wrong one reads as for any account.
+  await assert.rejects(
+    verifyCredentials(db, "third@example.com", password),
+    (e) => e instanceof AppError && e.code === "forbidden" && e.message === ACCOUNT_DISABLED,
+  );
+  assert.equal(ACCOUNT_DISABLED, "This account is disabled. Ask whoever runs this Burrow.");
+  assert.equal(await verifyCredentials(db, "third@example.com", "wrong password!"), null);
   await setUserDisabled(db, admin.id, target.id, false);
   assert.equal((await verifyCredentials(db, "third@example.com", password))?.id, target.id);
 });

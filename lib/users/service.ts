@@ -71,10 +71,15 @@ export async function createUser(
   }
 }
 
+/** What a disabled account hears at sign-in, once its password checked out (verifyCredentials). */
+export const ACCOUNT_DISABLED = "This account is disabled. Ask whoever runs this Burrow.";
+
 /**
- * The user with this email and password, or null: unknown email, wrong password and disabled
- * account all look the same to the caller. An unknown email is still checked against a dummy hash
- * so the response time does not reveal whether the account exists.
+ * The user with this email and password, or null: unknown email and wrong password look the same to
+ * the caller. An unknown email is still checked against a dummy hash so the response time does not
+ * reveal whether the account exists. A disabled account with the right password throws a forbidden
+ * AppError (ACCOUNT_DISABLED): only someone who knows the password learns it is disabled, and they
+ * learn whom to ask instead of retrying a password that is right.
  */
 export async function verifyCredentials(
   db: Db,
@@ -89,7 +94,8 @@ export async function verifyCredentials(
       })
     : null;
   const matches = await verifyPassword(user?.passwordHash ?? (await dummyPasswordHash()), password);
-  if (!user || !matches || user.disabledAt) return null;
+  if (!user || !matches) return null;
+  if (user.disabledAt) throw new AppError("forbidden", ACCOUNT_DISABLED);
   const { passwordHash: _hash, ...summary } = user;
   return summary;
 }

@@ -1,12 +1,27 @@
 import "server-only";
-import NextAuth from "next-auth";
+import NextAuth, { CredentialsSignin } from "next-auth";
 import Credentials from "next-auth/providers/credentials";
+import { AppError } from "../errors.ts";
 import { signInSchema } from "../users/schemas.ts";
 import { verifyCredentials } from "../users/service.ts";
 import { endWebSession, startWebSession } from "../users/web-sessions.ts";
 import { authConfig } from "./auth-config.ts";
 import { getDb } from "./db.ts";
 import { browserAddress } from "./request-ip.ts";
+
+/**
+ * The email and password were right but the account is disabled: Auth.js passes a CredentialsSignin
+ * with its own code through to the sign-in action, which says so instead of "Wrong email or
+ * password" (it reveals nothing to a guesser: only a right password gets here).
+ */
+export class AccountDisabledSignin extends CredentialsSignin {
+  override code = "account_disabled";
+}
+
+/** Whether signIn failed because the account is disabled (AccountDisabledSignin). */
+export function isAccountDisabled(error: unknown): boolean {
+  return error instanceof CredentialsSignin && error.code === "account_disabled";
+}
 
 export const { handlers, auth, signIn, signOut } = NextAuth({
   ...authConfig,
@@ -21,7 +36,12 @@ export const { handlers, auth, signIn, signOut } = NextAuth({
       async authorize(raw, request) {
         const parsed = signInSchema.safeParse(raw);
         if (!parsed.success) return null;
-        const user = await verifyCredentials(getDb(), parsed.data.email, parsed.data.password);
+        const user = await verifyCredentials(getDb(), parsed.data.email, parsed.data.password).catch(
+          (error: unknown) => {
+            if (error instanceof AppError && error.code === "forbidden") throw new AccountDisabledSignin();
+            throw error;
+          },
+        );
         if (!user || user.disabledAt) return null;
         const sessionId = await startWebSession(getDb(), user.id, {
           userAgent: request.headers.get("user-agent"),

@@ -147,7 +147,18 @@ test("each mistake exits non-zero with one specific line", async () => {
     [["logs", "myapp", "--from", "yesterday"], {}, /--from takes a date and time such as 2026-12-05T14:00Z/],
     [["logs", "myapp", "--follow", "--to", "2026-12-05T10:00Z"], {}, /drop --to/],
     [["logs", "my_app"], {}, /"my_app" is not a valid name: use only letters/],
-    [["name", "list", "--bogus"], {}, /Unknown option '--bogus'$/m],
+    // parseArgs' own errors, in the CLI's words, with where the options are.
+    [
+      ["name", "list", "--bogus"],
+      {},
+      /^burrow name list: unknown option --bogus \(see "npm run burrow -- name list --help"\)$/m,
+    ],
+    [
+      ["logs", "myapp", "--delete"],
+      {},
+      /^burrow logs: --delete needs a value \(see "npm run burrow -- logs --help"\)$/,
+    ],
+    [["logs", "myapp", "--follow=yes"], {}, /^burrow logs: --follow takes no value \(see/],
   ];
   const results = await Promise.all(cases.map(([args, extra]) => cli(args, extra)));
   results.forEach((result, i) => {

@@ -55,9 +55,7 @@ export function parseCommandArgs<const O extends Options>(
   try {
     parsed = parseArgs({ args, options, allowPositionals: true, strict: true });
   } catch (error) {
-    // Node appends advice about "--" that does not fit here; keep the first sentence.
-    const message = (error as Error).message.split("\n")[0] ?? "invalid arguments";
-    throw new UsageError(message.replace(/\. To specify a positional argument.*$/, ""));
+    throw new UsageError(argumentProblem(error));
   }
   const { required, optional = [] } = counts;
   const given = parsed.positionals.length;
@@ -75,4 +73,23 @@ export function parseCommandArgs<const O extends Options>(
     );
   }
   return { values: parsed.values, positionals: parsed.positionals };
+}
+
+/**
+ * parseArgs' errors in our own words ("Unknown option '--frob'. To specify a positional…",
+ * "Option '--delete <value>' argument missing"), the same for the CLI and the relay's commands.
+ */
+function argumentProblem(error: unknown): string {
+  const message = error instanceof Error ? (error.message.split("\n")[0] ?? "") : String(error);
+  const code = error instanceof Error && "code" in error ? error.code : undefined;
+  // The option as typed, or its long form when Node names both ("-n, --limit <value>").
+  const quoted = /'([^']+)'/.exec(message)?.[1] ?? "";
+  const option = (quoted.split(", ").at(-1) ?? quoted).replace(/ <value>$/, "");
+  if (code === "ERR_PARSE_ARGS_UNKNOWN_OPTION") return `unknown option ${option}`;
+  if (code === "ERR_PARSE_ARGS_INVALID_OPTION_VALUE") {
+    if (message.endsWith("argument missing")) return `${option} needs a value`;
+    if (message.endsWith("does not take an argument")) return `${option} takes no value`;
+  }
+  // Anything else: Node's first sentence, without its advice about "--".
+  return message.replace(/\. To specify a positional argument.*$/, "") || "invalid arguments";
 }

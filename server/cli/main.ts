@@ -178,7 +178,10 @@ async function main(argv: string[]): Promise<number> {
     return await command.run(context);
   } catch (error) {
     if (error instanceof UsageError) {
-      process.stderr.write(`burrow ${command.name}: ${error.message}\nUsage: ${usageLine(command)}\n`);
+      // Where the command's options are explained, for every mistake in how it was called.
+      process.stderr.write(
+        `burrow ${command.name}: ${error.message} (see "${PROGRAM} ${command.name} --help")\nUsage: ${usageLine(command)}\n`,
+      );
       return 2;
     }
     if (isAppError(error)) {

@@ -46,6 +46,18 @@ test("the outcome says why the relay answered, and what to do where there is som
     /No ssh client was connected/,
   );
   assert.match(describeOutcome({ ...facts, status: 499, error: "client_aborted" }), /visitor went away/);
+  // A visitor leaving is said, and said to be no error of the tunnel (it is not counted as one).
+  assert.match(
+    describeOutcome({ ...facts, status: 200, error: "client_aborted" }),
+    /Not an error of your tunnel/,
+  );
+  assert.match(
+    describeOutcome({ ...facts, status: 200, error: "relay_shutdown" }),
+    /^The relay was shutting down and closed it/,
+  );
+  const closed = describeOutcome({ ...facts, error: "local_closed" });
+  assert.match(closed, /closed it without answering/);
+  assert.doesNotMatch(closed, /is your app running/, "it runs: that advice would mislead");
   assert.equal(describeOutcome({ ...facts, status: 200, error: null }), "Your app answered 200.");
 });
 

@@ -1,3 +1,4 @@
+import type { IncomingHttpHeaders } from "node:http";
 import type { Db } from "../../lib/db.ts";
 import type { Env } from "../../lib/env.ts";
 import { addressCheck } from "../../lib/forwarding/trusted-proxies.ts";
@@ -19,10 +20,12 @@ import {
 } from "../../lib/sharing/relay-access.ts";
 import { AttemptThrottle } from "../../lib/sharing/throttle.ts";
 import type { AccessDecision, AccessGate, AccessRequest } from "../http/access.ts";
+import type { Exchange } from "../http/exchange.ts";
 import type { HeaderEdits } from "../http/headers.ts";
 import type { EdgePage } from "../http/pages.ts";
 import type { Relay } from "../relay.ts";
 import { readFormBody, signFormToken, verifyFormToken } from "./login-form.ts";
+import { type ConnectionVerdict, OpenConnections } from "./open-connections.ts";
 import {
   addressNotAllowedPage,
   badFormPage,
@@ -75,7 +78,15 @@ export interface AccessGateDeps {
 
 /** The gate plus what the relay needs to keep it current. */
 export interface AccessGateHandle extends AccessGate {
-  /** Drops what is cached about a name: call on the dashboard's `access-changed` notification. */
+  /**
+   * The long-lived connections the gate let through (the edge's dispatcher hands it every exchange
+   * it forwards): checked again when their name's access changes or their share link expires.
+   */
+  readonly connections: OpenConnections;
+  /**
+   * Drops what is cached about a name and checks its open connections against its new state: call
+   * on the dashboard's `access-changed` notification.
+   */
   invalidate(name: string): void;
   /** Tells the gate whether `access-changed` notifications are arriving (the control channel is up). */
   setNotified(notified: boolean): void;
@@ -178,14 +189,22 @@ export function createAccessGate(deps: AccessGateDeps): AccessGateHandle {
     return accessCookieHeader("", 0, request.proto === "https");
   }
 
-  /** Checks the access cookie(s) against the name's current state. */
-  function checkCookie(request: AccessRequest, state: NameAccessState): CookieCheck {
-    const values = accessCookieValues(request.headers);
+  /**
+   * Checks the access cookie(s) against the name's current state. `signedAtMs`: when the cookie's
+   * own lifetime is judged (now for a request; its arrival for a connection admitted back then).
+   */
+  function checkCookie(
+    name: string,
+    headers: IncomingHttpHeaders,
+    state: NameAccessState,
+    signedAtMs = now(),
+  ): CookieCheck {
+    const values = accessCookieValues(headers);
     if (values.length === 0) return { ok: false, problem: null, present: false };
     let problem: CookieProblem | null = null;
     const nowMs = now();
     for (const value of values) {
-      const grant = verifyAccessCookie(secret, value, request.name, Math.floor(nowMs / 1000));
+      const grant = verifyAccessCookie(secret, value, name, Math.floor(signedAtMs / 1000));
       if (!grant) continue;
       if (grant.kind === "password") {
         if (state.mode !== "PASSWORD") continue;
@@ -383,7 +402,7 @@ export function createAccessGate(deps: AccessGateDeps): AccessGateHandle {
       return forward("PUBLIC", cleanPath, carries ? DROP_COOKIE : undefined);
     }
 
-    const cookie = checkCookie(request, state);
+    const cookie = checkCookie(request.name, request.headers, state);
     const carriesCookie = cookie.ok || cookie.present;
 
     // Only a navigation redeems a link (a redirect cannot carry a POST body or an upgrade), and a
@@ -502,7 +521,39 @@ export function createAccessGate(deps: AccessGateDeps): AccessGateHandle {
       : withNameSettings(decision, state);
   }
 
+  /**
+   * Whether the visitor of an open connection would still be let in by `state`, with what they
+   * came with (the request's cookie, judged as at its arrival, or its Basic password) and from
+   * their address: a revoked or expired link, a new password or mode, a narrowed address list
+   * cut them off. A name made public keeps everyone.
+   */
+  async function admitsConnection(exchange: Exchange, state: NameAccessState): Promise<ConnectionVerdict> {
+    if (!addressAllowed(state, exchange.clientIp)) return NOT_ADMITTED;
+    if (state.mode === "PUBLIC") return ADMITTED;
+    const headers = credentialHeaders(exchange.requestHeaders);
+    const cookie = checkCookie(exchange.name, headers, state, exchange.atMs);
+    if (cookie.ok) {
+      if (cookie.grant.kind === "password") return ADMITTED;
+      const expiresAt = state.links.get(cookie.grant.linkId)?.expiresAt;
+      return expiresAt ? { admitted: true, until: expiresAt.getTime() } : ADMITTED;
+    }
+    const password = state.mode === "PASSWORD" ? basicAuthPassword(headers) : null;
+    if (password === null || state.passwordHash === null) return NOT_ADMITTED;
+    // Not throttled or counted: the visitor is not guessing, the relay is asking again.
+    return (await passwords.matches(exchange.name, state.passwordHash, password)) ? ADMITTED : NOT_ADMITTED;
+  }
+
+  const connections = new OpenConnections({
+    state: (name, scope) => cache.get(name, scope),
+    admits: admitsConnection,
+    logger,
+    now,
+  });
+  let notified = false;
+
   return {
+    connections,
+
     check(request) {
       const state = cache.peek(request.name, request.tunnel);
       if (state) return admit(request, state);
@@ -521,16 +572,38 @@ export function createAccessGate(deps: AccessGateDeps): AccessGateHandle {
     invalidate(name) {
       cache.invalidate(name);
       passwords.forget(name);
+      void connections.recheck(name);
     },
 
-    setNotified(notified) {
-      cache.setNotified(notified);
+    setNotified(listening) {
+      cache.setNotified(listening);
+      // Back after a gap in which changes went unannounced: open connections are checked again.
+      if (listening && !notified) void connections.recheckAll();
+      notified = listening;
     },
 
     close() {
       cache.clear();
+      connections.close();
     },
   };
+}
+
+const ADMITTED: ConnectionVerdict = Object.freeze({ admitted: true, until: null });
+const NOT_ADMITTED: ConnectionVerdict = Object.freeze({ admitted: false });
+
+/** The headers that carry a visitor's credentials, from a request's raw header list (as Node joins them). */
+function credentialHeaders(raw: readonly string[] | undefined): IncomingHttpHeaders {
+  const headers: IncomingHttpHeaders = {};
+  if (!raw) return headers;
+  const cookies: string[] = [];
+  for (let i = 0; i + 1 < raw.length; i += 2) {
+    const name = raw[i]!.toLowerCase();
+    if (name === "cookie") cookies.push(raw[i + 1]!);
+    else if (name === "authorization") headers.authorization ??= raw[i + 1];
+  }
+  if (cookies.length > 0) headers.cookie = cookies.join("; ");
+  return headers;
 }
 
 /** Each state's allowed addresses as a check, built once per load of the state. */

@@ -12,7 +12,7 @@ import { type KeepBudget, keepBodies } from "../../lib/request-logs/bodies.ts";
 import type { PeerLookup } from "../proxy-protocol/proxy-header-gate.ts";
 import type { Tunnel, TunnelRegistry } from "../registry.ts";
 import type { AccessDecision, AccessGate } from "./access.ts";
-import { type Exchange, startExchange } from "./exchange.ts";
+import { type Exchange, type ExchangeWatcher, startExchange } from "./exchange.ts";
 import { type ForwardedFacts, type HeaderEdits, normalizeIp } from "./headers.ts";
 import { type EdgePage, PAGES } from "./pages.ts";
 import type { ReservationLookup } from "./reservation-lookup.ts";
@@ -48,7 +48,11 @@ export interface DispatcherDeps {
   domain: string;
   registry: TunnelRegistry;
   reservations: ReservationLookup;
-  access: AccessGate;
+  /**
+   * The access check; with `connections` (the relay's gate), every forwarded exchange is handed to
+   * it, so long-lived ones are cut when their visitor's access ends.
+   */
+  access: AccessGate & { readonly connections?: ExchangeWatcher };
   /** Recognises requests that came back through their own tunnel; none are looked for without it. */
   loops?: TunnelLoops;
   logger: Logger;
@@ -119,6 +123,7 @@ function joined(value: string | string[] | undefined): string | undefined {
 export function createDispatcher(deps: DispatcherDeps): Dispatcher {
   const { domain, registry, reservations, access, loops, logger, trusts = TRUST_NOBODY, proxiedPeers } = deps;
   const bodiesAllowed = deps.bodiesAllowed ?? false;
+  const connections = access.connections ?? null;
 
   return (req, upgrade) => {
     const route = routeRequest(req, domain, registry);
@@ -136,6 +141,7 @@ export function createDispatcher(deps: DispatcherDeps): Dispatcher {
       userAgent: req.headers["user-agent"],
       requestHeaders: req.rawHeaders,
       upgrade,
+      visitorSocket: req.socket,
     });
     if (route.kind === "absent") {
       // An unreachable database answers "offline": the honest answer for a name that may well
@@ -161,6 +167,7 @@ export function createDispatcher(deps: DispatcherDeps): Dispatcher {
       }
       // An upgrade keeps the start of what each side sent after the handshake (WebSocket frames).
       if (decision.keepBodies && bodiesAllowed) exchange.bodies = keepBodies(deps.keepBudget);
+      exchange.watcher = connections;
       return { kind: "proxy", exchange, tunnel, facts, edits: decision.edits };
     };
     const decided = access.check({

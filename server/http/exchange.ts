@@ -1,4 +1,5 @@
 import { performance } from "node:perf_hooks";
+import type { Duplex } from "node:stream";
 import type { Admission } from "../../lib/db.ts";
 import { BODY_KEEP_BYTES, frameTimesText, type KeptBodies } from "../../lib/request-logs/bodies.ts";
 import { decodableEncoding, decompressStart } from "../../lib/request-logs/decompress.ts";
@@ -58,7 +59,28 @@ export interface Exchange {
   streamKey: string | null;
   /** Its place among the recorder's responses under way (ExchangeRecorder.responding), or -1. */
   respondingSlot: number;
+  /**
+   * The visitor's connection (the socket its request came on), what is destroyed to end the
+   * exchange early; unset for a replay, which has no visitor.
+   */
+  readonly visitorSocket: Duplex | undefined;
+  /**
+   * Told when the exchange becomes long-lived and when it ends: the access gate, which closes open
+   * connections whose visitor's access ended (set once the gate let the request through).
+   */
+  watcher: ExchangeWatcher | null;
   finished: boolean;
+}
+
+/**
+ * Follows exchanges that may stay open for hours (a WebSocket once switched, an event stream, a
+ * long response written open), from ExchangeRecorder.open to ExchangeRecorder.finish.
+ */
+export interface ExchangeWatcher {
+  /** The exchange became long-lived; may be told more than once for the same exchange. */
+  opened(exchange: Exchange): void;
+  /** The exchange finished (told for every exchange that has this watcher). */
+  ended(exchange: Exchange): void;
 }
 
 /** What is known about an exchange when its request arrives. */
@@ -71,6 +93,7 @@ export interface ExchangeStart {
   userAgent: string | undefined;
   requestHeaders: readonly string[] | undefined;
   upgrade: boolean;
+  visitorSocket?: Duplex;
 }
 
 /** Starts an exchange for a request that arrived just now. */
@@ -99,6 +122,8 @@ export function startExchange(fields: ExchangeStart): Exchange {
     replayOf: null,
     streamKey: null,
     respondingSlot: -1,
+    visitorSocket: fields.visitorSocket,
+    watcher: null,
     finished: false,
   };
 }
@@ -161,6 +186,7 @@ const NOTE: Partial<Record<RequestLogError, string>> = {
   client_aborted: "visitor went away",
   tunnel_busy: "tunnel busy: too many requests open at once",
   replay_stopped: "stopped reading after 30 s",
+  access_revoked: "closed by Burrow: the visitor's access ended",
 };
 
 /**
@@ -203,9 +229,12 @@ export class ExchangeRecorder {
    * Writes the row of an exchange that may stay open for hours (a WebSocket once switched, an
    * event stream once its headers arrived) now, marked open, so its owner sees it in the log while
    * it lasts; finish() then writes its end (time, bytes, kept bodies) over it. Once per exchange.
+   * Its watcher (the access gate) hears of it whether or not requests are logged.
    */
   open(exchange: Exchange): void {
-    if (exchange.finished || exchange.streamKey !== null || !this.#logWriter) return;
+    if (exchange.finished || exchange.streamKey !== null) return;
+    exchange.watcher?.opened(exchange);
+    if (!this.#logWriter) return;
     exchange.streamKey = openStreamKey();
     this.#open.set(exchange.streamKey, { exchange, checkpointedAt: 0, bytes: movedBytes(exchange) });
     // What was kept so far stays with the exchange: the end carries all of it.
@@ -220,7 +249,9 @@ export class ExchangeRecorder {
    * openLongResponses next looks LONG_RESPONSE_MS after its arrival, its row is written open.
    */
   responding(exchange: Exchange): void {
-    if (exchange.finished || exchange.streamKey !== null || !this.#logWriter) return;
+    if (exchange.finished || exchange.streamKey !== null) return;
+    // Without a log, only a watcher needs to hear that it lasted (see open).
+    if (!this.#logWriter && !exchange.watcher) return;
     if (exchange.respondingSlot >= 0) return;
     const slot = this.#freeSlots.pop() ?? this.#responding.length;
     this.#responding[slot] = exchange;
@@ -246,6 +277,7 @@ export class ExchangeRecorder {
     if (exchange.finished) return;
     exchange.finished = true;
     this.#leave(exchange);
+    exchange.watcher?.ended(exchange);
     if (this.#keeping.size > 0) this.#keeping.delete(exchange);
     this.#dropDeletedBodies(exchange);
     const durationMs = performance.now() - exchange.start;

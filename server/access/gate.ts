@@ -362,6 +362,33 @@ export function createAccessGate(deps: AccessGateDeps): AccessGateHandle {
   }
 
   /**
+   * A share link opened by a visitor who already has access: not used, only taken off the address
+   * (the app never sees the token) by a redirect to the address without it.
+   */
+  function linkNotNeeded(path: string, grant: AccessGrant | "basic"): AccessDecision {
+    if (grant === "basic" || grant.kind === "password") {
+      return respond(redirectTo(path), "PASSWORD", "link_not_needed", { path });
+    }
+    return respond(redirectTo(path), "SHARE_LINK", "link_not_needed", { path, shareLinkId: grant.linkId });
+  }
+
+  /** A share link opened with Basic auth: the right password admits without the link. */
+  async function passwordOrLink(
+    request: AccessRequest,
+    state: NameAccessState,
+    password: string,
+    token: string,
+    path: string,
+    count: RedeemCount,
+  ): Promise<AccessDecision> {
+    const result = await passwordIsRight(request, state, password);
+    if (typeof result === "object") return throttled(request, result.wait, path);
+    if (result) return linkNotNeeded(path, "basic");
+    // A wrong password (one counted): the link may still let them in.
+    return redeem(request, token, path, count);
+  }
+
+  /**
    * The common start of the relay's own form posts (the password, a share link's confirmation): a
    * post from this host with a readable form, to a name that is still protected. Anything else is
    * answered here, as `answer`.
@@ -409,7 +436,15 @@ export function createAccessGate(deps: AccessGateDeps): AccessGateHandle {
     // HEAD never counts a use: it is how link checkers and previewers look before they fetch.
     const navigating = !request.upgrade && (request.method === "GET" || request.method === "HEAD");
     if (share.found && navigating) {
-      return redeem(request, share.token ?? "", share.path, request.method === "HEAD" ? "none" : "unlimited");
+      const count = request.method === "HEAD" ? "none" : "unlimited";
+      // A visitor who already has access (back through the same link from a chat or a bookmark) is
+      // not made to open the link again: one used up, revoked or expired since would lock them out
+      // of what they may see, and a limited link would lose a use for nothing.
+      if (cookie.ok) return linkNotNeeded(share.path, cookie.grant);
+      const password = state.mode === "PASSWORD" ? basicAuthPassword(request.headers) : null;
+      if (password !== null)
+        return passwordOrLink(request, state, password, share.token ?? "", share.path, count);
+      return redeem(request, share.token ?? "", share.path, count);
     }
 
     if (cookie.ok) {

@@ -1,0 +1,224 @@
+/**
+ * A visitor who already has access comes back through a share link (the same link in a chat, a
+ * bookmark with the parameter still in it): the link is not opened again, whatever became of it,
+ * and the visitor is sent on to the address without it.
+ */
+import assert from "node:assert/strict";
+import type { IncomingHttpHeaders } from "node:http";
+import { Readable } from "node:stream";
+import { after, before, beforeEach, test } from "node:test";
+import { createLogger } from "../../lib/logger.ts";
+import { createShareLink, revokeShareLink, setAccessSettings } from "../../lib/sharing/service.ts";
+import { createTestDatabase, type TestDatabase } from "../../lib/testing/db.ts";
+import type { AccessDecision, AccessRequest } from "../http/access.ts";
+import type { Tunnel } from "../registry.ts";
+import { type AccessGateHandle, createAccessGate } from "./gate.ts";
+
+const PASSWORD = "correct horse";
+let database: TestDatabase;
+let owner: string;
+let gate: AccessGateHandle;
+
+const tunnel: Tunnel = {
+  name: "stub",
+  sessionId: "s",
+  userId: "u",
+  reservationId: null,
+  clientIp: "127.0.0.1",
+  startedAt: new Date(0),
+  target: "port 80",
+  openStream: () => Promise.reject(new Error("not in gate tests")),
+  notify: () => {},
+  recordRequest: () => {},
+  close: () => {},
+};
+
+function request(
+  name: string,
+  path: string,
+  headers: IncomingHttpHeaders = {},
+  method = "GET",
+): AccessRequest {
+  return {
+    name,
+    tunnel,
+    method,
+    path,
+    headers: { host: `${name}.tunnels.test`, accept: "text/html", ...headers },
+    clientIp: "203.0.113.7",
+    proto: "http",
+    upgrade: false,
+  };
+}
+
+function header(decision: AccessDecision, name: string): string | undefined {
+  if (decision.action !== "respond") return undefined;
+  const value = decision.headers[name];
+  return Array.isArray(value) ? value.join("\n") : value;
+}
+
+function cookieOf(decision: AccessDecision): string {
+  const setCookie = header(decision, "set-cookie");
+  assert.ok(setCookie, "a cookie was set");
+  return setCookie.split(";")[0]!;
+}
+
+const basic = (password: string) => `Basic ${Buffer.from(`:${password}`).toString("base64")}`;
+
+/** What the visitor gets: status, where a redirect goes, the logged page and admission. */
+function outcome(decision: AccessDecision) {
+  return decision.action === "respond"
+    ? {
+        status: decision.status,
+        location: header(decision, "location"),
+        page: decision.page,
+        admission: decision.admission,
+        path: decision.path,
+      }
+    : { forwarded: decision.path ?? "(as sent)", admission: decision.admission };
+}
+
+async function reserve(name: string, mode: "PASSWORD" | "LINKS") {
+  await database.db.reservation.create({ data: { name, userId: owner } });
+  await setAccessSettings(database.db, owner, name, {
+    mode,
+    ...(mode === "PASSWORD" ? { password: PASSWORD } : {}),
+  });
+}
+
+async function signIn(name: string): Promise<string> {
+  const page = await gate.check(request(name, "/"));
+  const form = /name="form" value="([^"]+)"/.exec(page.action === "respond" ? page.body.toString() : "")?.[1];
+  const body = new URLSearchParams({ password: PASSWORD, next: "/", form: form ?? "" }).toString();
+  const answer = await gate.check({
+    ...request(
+      name,
+      "/__burrow/login",
+      {
+        origin: `http://${name}.tunnels.test`,
+        "content-type": "application/x-www-form-urlencoded",
+      },
+      "POST",
+    ),
+    body: Readable.from([Buffer.from(body)]),
+  });
+  return cookieOf(answer);
+}
+
+async function uses(linkId: string): Promise<number> {
+  return (await database.db.shareLink.findUniqueOrThrow({ where: { id: linkId } })).uses;
+}
+
+before(async () => {
+  database = await createTestDatabase("accesslinkagain");
+  owner = (await database.db.user.create({ data: { email: "owner@example.com", passwordHash: "x" } })).id;
+});
+after(() => database.drop());
+
+beforeEach(() => {
+  gate = createAccessGate({
+    db: database.db,
+    secret: "test-access-secret-0123456789abcdef",
+    config: { BURROW_ACCESS_COOKIE_HOURS: 24 },
+    logger: createLogger({ silent: true }),
+  });
+});
+
+test("the cookie of a one-time link: opening the same link again leads in, not to 'used up'", async () => {
+  await reserve("once", "LINKS");
+  const { link, token } = await createShareLink(database.db, owner, "once", {
+    label: "one visitor",
+    expiry: "1d",
+    maxUses: 1,
+  });
+  // The confirmation's post counts the one use and sets the cookie.
+  const confirmed = await gate.check({
+    ...request(
+      "once",
+      "/__burrow/share",
+      { origin: "http://once.tunnels.test", "content-type": "application/x-www-form-urlencoded" },
+      "POST",
+    ),
+    body: Readable.from([Buffer.from(new URLSearchParams({ token, next: "/doc?x=1" }).toString())]),
+  });
+  const cookie = cookieOf(confirmed);
+  assert.equal(await uses(link.id), 1);
+
+  const again = await gate.check(request("once", `/doc?x=1&burrow_share=${token}`, { cookie }));
+  assert.deepEqual(outcome(again), {
+    status: 303,
+    location: "/doc?x=1",
+    page: "link_not_needed",
+    admission: "SHARE_LINK",
+    path: "/doc?x=1",
+  });
+  assert.equal(header(again, "set-cookie"), undefined, "the cookie they have stays as it is");
+  assert.equal(await uses(link.id), 1, "no use counted");
+  const landed = await gate.check(request("once", "/doc?x=1", { cookie }));
+  assert.equal(landed.action, "forward");
+
+  // Without the cookie the link is still used up.
+  const stranger = await gate.check(request("once", `/doc?burrow_share=${token}`));
+  assert.equal(stranger.action === "respond" && stranger.status, 410);
+});
+
+test("signed in with the password: a revoked or used-up link in the URL just goes away", async () => {
+  await reserve("pw-back", "PASSWORD");
+  const revoked = await createShareLink(database.db, owner, "pw-back", { label: "old", expiry: "1d" });
+  await revokeShareLink(database.db, owner, "pw-back", revoked.link.id);
+  const usedUp = await createShareLink(database.db, owner, "pw-back", {
+    label: "x",
+    expiry: "1d",
+    maxUses: 1,
+  });
+  await database.db.shareLink.update({ where: { id: usedUp.link.id }, data: { uses: 1 } });
+  const cookie = await signIn("pw-back");
+
+  for (const token of [revoked.token, usedUp.token]) {
+    const back = await gate.check(request("pw-back", `/page?burrow_share=${token}`, { cookie }));
+    assert.deepEqual(outcome(back), {
+      status: 303,
+      location: "/page",
+      page: "link_not_needed",
+      admission: "PASSWORD",
+      path: "/page",
+    });
+  }
+  // A HEAD (a link checker's look) gets the same answer as the GET.
+  const head = await gate.check(
+    request("pw-back", `/page?burrow_share=${revoked.token}`, { cookie }, "HEAD"),
+  );
+  assert.equal(head.action === "respond" && head.page, "link_not_needed");
+});
+
+test("Basic auth with the right password: an unknown link in the URL is dropped, a wrong one still tries the link", async () => {
+  await reserve("pw-basic", "PASSWORD");
+  const right = await gate.check(
+    request("pw-basic", "/echo?x=1&burrow_share=abc", { authorization: basic(PASSWORD), accept: "*/*" }),
+  );
+  assert.deepEqual(outcome(right), {
+    status: 303,
+    location: "/echo?x=1",
+    page: "link_not_needed",
+    admission: "PASSWORD",
+    path: "/echo?x=1",
+  });
+
+  const wrong = await gate.check(
+    request("pw-basic", "/echo?x=1&burrow_share=abc", { authorization: basic("nope"), accept: "*/*" }),
+  );
+  assert.equal(wrong.action === "respond" && wrong.page, "link_unknown");
+
+  const { token } = await createShareLink(database.db, owner, "pw-basic", { label: "good", expiry: "1d" });
+  const viaLink = await gate.check(
+    request("pw-basic", `/echo?burrow_share=${token}`, { authorization: basic("nope"), accept: "*/*" }),
+  );
+  assert.equal(viaLink.action === "respond" && viaLink.page, "link_opened", "the link admits them");
+});
+
+test("other methods keep the parameter's old handling: taken off, never forwarded, nothing redeemed", async () => {
+  await reserve("pw-post", "PASSWORD");
+  const cookie = await signIn("pw-post");
+  const post = await gate.check(request("pw-post", "/form?burrow_share=abc&y=2", { cookie }, "POST"));
+  assert.deepEqual(outcome(post), { forwarded: "/form?y=2", admission: "PASSWORD" });
+});

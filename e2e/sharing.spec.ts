@@ -208,7 +208,7 @@ test("a one-time link survives a chat app's preview: only the visitor's click us
     expect(fetched.status).toBe(200);
     expect(fetched.headers).not.toMatch(/set-cookie/i);
   }
-  expect(preview.body).toContain("Someone shared this address with you. This link can be opened once more.");
+  expect(preview.body).toContain("Someone shared this address with you. This link can be opened once.");
 
   const visitor = await browser.newContext();
   const page = await visitor.newPage();

@@ -103,7 +103,7 @@ export type RedeemResult =
   | { ok: true; linkId: string; expiresAt: Date | null }
   | { ok: false; problem: "unknown" | "revoked" | "expired" | "used_up" }
   /** The link admits, but this open does not count (see RedeemCount): nothing was changed. */
-  | { ok: false; problem: "unconfirmed"; usesLeft: number | null };
+  | { ok: false; problem: "unconfirmed"; usesLeft: number | null; uses: number };
 
 /** Compare-and-swap retries when many visitors open the same link at once. */
 const REDEEM_ATTEMPTS = 5;
@@ -143,6 +143,7 @@ export async function redeemShareLink(
         ok: false,
         problem: "unconfirmed",
         usesLeft: link.maxUses === null ? null : link.maxUses - link.uses,
+        uses: link.uses,
       };
     }
     const updated = await db.shareLink.updateMany({

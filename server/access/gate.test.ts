@@ -625,7 +625,8 @@ test("a link with a use limit counts only the visitor's confirmation: previews a
   assert.equal(await uses(), 0);
   const page = await gate.check(request("preview", { path: `/doc?burrow_share=${token}&x=<b>` }));
   const html = bodyText(page);
-  assert.match(html, /This link can be opened 2 more times/);
+  assert.match(html, /This link can be opened 2 times\./, "nobody opened it yet: not '2 more'");
+  assert.match(html, /<p class="address">preview\.tunnels\.test<\/p>/, "names the address");
   assert.match(html, /<form method="post" action="\/__burrow\/share">/);
   assert.match(html, new RegExp(`name="token" value="${token}"`));
   assert.match(html, /name="next" value="\/doc\?x=&lt;b&gt;"/, "escaped in the page");

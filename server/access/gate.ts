@@ -246,6 +246,7 @@ export function createAccessGate(deps: AccessGateDeps): AccessGateHandle {
       }
       const page = passwordPage({
         status: 401,
+        host: request.headers.host,
         next: safeReturnPath(path),
         formToken: signFormToken(secret, request.name, seconds()),
         notice: problem ? NOTICE[problem] : undefined,
@@ -334,7 +335,9 @@ export function createAccessGate(deps: AccessGateDeps): AccessGateHandle {
     const nowMs = now();
     const result = await redeemShareLink(db, request.name, token, count, new Date(nowMs));
     if (!result.ok && result.problem === "unconfirmed") {
-      const page = shareConfirmPage({ token, next: safeReturnPath(next), usesLeft: result.usesLeft });
+      const { usesLeft, uses } = result;
+      const host = request.headers.host;
+      const page = shareConfirmPage({ token, next: safeReturnPath(next), usesLeft, uses, host });
       return respond(page, "DENIED", "link_confirm", { path: logPath });
     }
     if (!result.ok) {
@@ -469,8 +472,9 @@ export function createAccessGate(deps: AccessGateDeps): AccessGateHandle {
     if (state.mode === "LINKS") return respond(linksOnlyPage(), "DENIED", "links_only", { path });
 
     const formToken = signFormToken(secret, request.name, seconds());
+    const host = request.headers.host;
     const again = (status: number, logPage: AccessPage, text: { error?: string; notice?: string }) =>
-      respond(passwordPage({ status, next, formToken, ...text }), "DENIED", logPage, { path });
+      respond(passwordPage({ status, next, formToken, host, ...text }), "DENIED", logPage, { path });
     if (!verifyFormToken(secret, request.name, form.get("form") ?? "", seconds())) {
       // Not counted as a guess: the page was just open too long (or the post was not ours).
       return again(400, "form_expired", {
@@ -524,6 +528,7 @@ export function createAccessGate(deps: AccessGateDeps): AccessGateHandle {
         const next = safeReturnPath(new URLSearchParams(splitTarget(request.path).query ?? "").get("next"));
         const page = passwordPage({
           status: 401,
+          host: request.headers.host,
           next,
           formToken: signFormToken(secret, request.name, seconds()),
         });
@@ -542,7 +547,7 @@ export function createAccessGate(deps: AccessGateDeps): AccessGateHandle {
       // A share token in the query is not logged, though it was not even looked at.
       const share = takeShareParam(request.path);
       return respond(
-        addressNotAllowedPage(),
+        addressNotAllowedPage(request.clientIp),
         "DENIED",
         "address_not_allowed",
         share.found ? { path: share.path } : {},

@@ -20,6 +20,14 @@ function withHeaders(page: EdgePage, extra: ExtraHeaders | undefined): EdgePage 
   return extra ? { ...page, headers: { ...page.headers, ...extra } } : page;
 }
 
+/**
+ * The address a page is about ("myapp.example.com"), so a visitor with several tabs open knows which
+ * one asks. It comes from the Host header: data, escaped, never markup.
+ */
+function addressLine(host: string | undefined): string {
+  return host ? `<p class="address">${escapeHtml(host)}</p>` : "";
+}
+
 const FORM_STYLE =
   "<style>form{margin-top:1.2rem}label{display:block;font-weight:600;margin-bottom:.3rem}" +
   "input[type=password]{width:100%;box-sizing:border-box;padding:.55rem .7rem;font:inherit;" +
@@ -28,8 +36,9 @@ const FORM_STYLE =
   "button{margin-top:.9rem;padding:.55rem 1.2rem;font:inherit;font-weight:600;color:#fff;" +
   "background:#4f46e5;border:0;border-radius:6px;cursor:pointer}" +
   ".error{color:#b91c1c;font-weight:600}" +
+  ".address{margin-top:-.3rem;font-weight:600;color:#3f3f46;overflow-wrap:anywhere}" +
   "@media (prefers-color-scheme:dark){input[type=password]{background:#18181b;border-color:#52525b;color:#f4f4f5}" +
-  "input[type=password]:focus{outline-color:#818cf8}.error{color:#fca5a5}}</style>";
+  "input[type=password]:focus{outline-color:#818cf8}.error{color:#fca5a5}.address{color:#d4d4d8}}</style>";
 
 export interface PasswordPageOptions {
   /** 401 when asking, 400 for a stale or broken form. */
@@ -41,6 +50,8 @@ export interface PasswordPageOptions {
   error?: string;
   /** Shown above the form, e.g. why the visitor was signed out. */
   notice?: string;
+  /** The visitor's Host header, shown under the title. */
+  host?: string;
   headers?: ExtraHeaders;
 }
 
@@ -55,7 +66,7 @@ export function passwordPage(options: PasswordPageOptions): EdgePage {
   const notice = options.notice ? `<p>${escapeHtml(options.notice)}</p>` : "";
   const described = options.error ? ` aria-describedby="password-error" aria-invalid="true"` : "";
   const html =
-    `${FORM_STYLE}${notice}<p>This address is protected. Enter the password you were given to continue.</p>` +
+    `${FORM_STYLE}${addressLine(options.host)}${notice}<p>This address is protected. Enter the password you were given to continue.</p>` +
     `${error}<form method="post" action="${LOGIN_PATH}">` +
     `<input type="hidden" name="next" value="${escapeHtml(options.next)}">` +
     `<input type="hidden" name="form" value="${escapeHtml(options.formToken)}">` +
@@ -75,6 +86,18 @@ export interface ShareConfirmPageOptions {
   next: string;
   /** Opens left on a link with a use limit; null for a link without one. */
   usesLeft: number | null;
+  /** Opens counted so far: a link nobody opened yet says how often it opens, not how often "more". */
+  uses?: number;
+  /** The visitor's Host header, shown under the title. */
+  host?: string;
+}
+
+/** "This link can be opened 3 times." / "… once more." (empty for a link without a limit). */
+function usesSentence(usesLeft: number | null, uses: number | undefined): string {
+  if (usesLeft === null) return "";
+  const times = usesLeft === 1 ? "once" : `${usesLeft} times`;
+  if (uses === 0) return ` This link can be opened ${times}.`;
+  return ` This link can be opened ${usesLeft === 1 ? "once more" : `${usesLeft} more times`}.`;
 }
 
 /**
@@ -83,12 +106,9 @@ export interface ShareConfirmPageOptions {
  * preview does not use up a one-time link before the person it was meant for clicks it.
  */
 export function shareConfirmPage(options: ShareConfirmPageOptions): EdgePage {
-  const left =
-    options.usesLeft === null
-      ? ""
-      : ` This link can be opened ${options.usesLeft === 1 ? "once more" : `${options.usesLeft} more times`}.`;
+  const left = usesSentence(options.usesLeft, options.uses);
   const html =
-    `${FORM_STYLE}<p>Someone shared this address with you.${left}</p>` +
+    `${FORM_STYLE}${addressLine(options.host)}<p>Someone shared this address with you.${left}</p>` +
     `<form method="post" action="${SHARE_PATH}">` +
     `<input type="hidden" name="token" value="${escapeHtml(options.token)}">` +
     `<input type="hidden" name="next" value="${escapeHtml(options.next)}">` +
@@ -98,9 +118,11 @@ export function shareConfirmPage(options: ShareConfirmPageOptions): EdgePage {
   return withHeaders(renderPageHtml(200, "Open shared address", html), NO_REFERRER);
 }
 
+// The same page for every name (signing out needs no state): worded so it is true of a public name
+// too, where the next visit asks for nothing.
 const SIGNED_OUT_HTML =
-  "<p>This browser is signed out of this address: the next visit asks for the password or a share " +
-  'link again.</p><p><a href="/">Open the address again</a></p>';
+  "<p>This browser is signed out of this address. If the address asks for a password or a share " +
+  'link, the next visit asks for it again.</p><p><a href="/">Open the address again</a></p>';
 
 /** After `/__burrow/logout`: the cookie is cleared by the given Set-Cookie header. */
 export function signedOutPage(setCookie: string): EdgePage {
@@ -144,15 +166,21 @@ const LINKS_ONLY = renderPage(
   "It can only be opened with a share link. If you were given one, open that link.",
 );
 
-const ADDRESS_NOT_ALLOWED = renderPage(
-  403,
-  "Not open to your network",
-  "This address only opens for certain networks, and yours is not one of them. If you should have access, ask its owner to allow your network.",
-);
+const ADDRESS_NOT_ALLOWED_TEXT =
+  "This address only opens for certain networks, and yours is not one of them. If you should have access, ask its owner to allow your network.";
+const ADDRESS_NOT_ALLOWED = renderPage(403, "Not open to your network", ADDRESS_NOT_ALLOWED_TEXT);
 
-/** For names with allowed addresses, to visitors from any other. */
-export function addressNotAllowedPage(): EdgePage {
-  return ADDRESS_NOT_ALLOWED;
+/**
+ * For names with allowed addresses, to visitors from any other. With the visitor's address (as the
+ * relay saw it), which is what the owner needs to allow them; escaped like anything from outside.
+ */
+export function addressNotAllowedPage(clientIp?: string): EdgePage {
+  if (!clientIp) return ADDRESS_NOT_ALLOWED;
+  return renderPageHtml(
+    403,
+    "Not open to your network",
+    `<p>${escapeHtml(ADDRESS_NOT_ALLOWED_TEXT)}</p><p>Your address: <strong>${escapeHtml(clientIp)}</strong></p>`,
+  );
 }
 
 /** For names in links-only mode, to visitors without a valid link. */

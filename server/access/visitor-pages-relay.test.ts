@@ -7,7 +7,7 @@ import assert from "node:assert/strict";
 import type { IncomingMessage } from "node:http";
 import { after, before, test } from "node:test";
 import { createLogger } from "../../lib/logger.ts";
-import { createShareLink, setAccessSettings } from "../../lib/sharing/service.ts";
+import { createShareLink, setAccessSettings, setAllowedAddresses } from "../../lib/sharing/service.ts";
 import { createTestDatabase, type TestDatabase } from "../../lib/testing/db.ts";
 import {
   type EdgeTestRelay,
@@ -151,4 +151,32 @@ test("a request with oversized headers (a huge cookie) gets the relay's page say
   assert.match(head, /content-length: [1-9]/i);
   assert.match(body, /<h1>Request headers too large<\/h1>/);
   assert.match(body, /Clear this site&#39;s cookies/);
+});
+
+test("the password and shared-address pages name the address; a new link says how often it opens", async () => {
+  const password = await requestEdge(relay, { host: hostOf("guarded"), path: "/" });
+  assert.equal(password.status, 401);
+  assert.match(password.body, new RegExp(`<p class="address">${hostOf("guarded")}</p>`));
+
+  const { token } = await createShareLink(testDb.db, owner, "private", {
+    label: "new",
+    expiry: "1d",
+    maxUses: 3,
+  });
+  const confirm = await requestEdge(relay, { host: hostOf("private"), path: `/?burrow_share=${token}` });
+  assert.match(confirm.body, new RegExp(`<p class="address">${hostOf("private")}</p>`));
+  assert.match(confirm.body, /This link can be opened 3 times\./);
+});
+
+test("'Not open to your network' tells visitors their own address, to ask the owner for", async () => {
+  await setAllowedAddresses(testDb.db, owner, "private", { addresses: "10.0.0.0/8" });
+  gate.invalidate("private"); // what the dashboard's notification does
+  try {
+    const refused = await requestEdge(relay, { host: hostOf("private"), path: "/" });
+    assert.equal(refused.status, 403);
+    assert.match(refused.body, /Your address: <strong>127\.0\.0\.1<\/strong>/);
+  } finally {
+    await setAllowedAddresses(testDb.db, owner, "private", { addresses: "" });
+    gate.invalidate("private");
+  }
 });

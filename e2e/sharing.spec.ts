@@ -70,7 +70,11 @@ test("the password page hides the app; a wrong password is refused, the right on
   browser,
 }) => {
   const access = await openAccessPage();
+  // On a public name a link changes nothing, and the page says so above the form.
+  const publicNote = access.getByText("This address is public: anyone can open it without a link.");
+  await expect(publicNote).toBeVisible();
   await setMode(access, "Password", TUNNEL_PASSWORD);
+  await expect(publicNote).toHaveCount(0);
 
   const visitor = await browser.newContext();
   const page = await visitor.newPage();
@@ -197,8 +201,19 @@ test("a one-time link survives a chat app's preview: only the visitor's click us
 }) => {
   const access = await openAccessPage();
   const link = await createLink(access, "for Cy", 1);
-  // With links listed, the page still fits a phone (their table scrolls in its own box).
+  // With links listed, the page still fits a phone, and a link's uses, status and revoke button
+  // are in view there, not behind a sideways scroll (its dates go under its label).
   await expectFitsPhone(access);
+  const desktop = access.viewportSize();
+  await access.setViewportSize({ width: 390, height: 800 });
+  const phoneRow = access.getByRole("row").filter({ hasText: "for Cy" });
+  // Scrolled to vertically by its label, the row's left end: nothing scrolls it sideways.
+  await phoneRow.getByRole("cell").first().scrollIntoViewIfNeeded();
+  await expect(phoneRow.getByText("0 / 1")).toBeInViewport({ ratio: 1 });
+  await expect(phoneRow.getByText("Active")).toBeInViewport({ ratio: 1 });
+  await expect(phoneRow.getByRole("button", { name: "Revoke link for Cy" })).toBeInViewport({ ratio: 1 });
+  await expect(phoneRow.getByText("not used yet")).toBeVisible();
+  if (desktop) await access.setViewportSize(desktop);
   const path = link.slice(world.url(name).length);
 
   // A chat app fetches what it is sent to build a preview: a HEAD, then a GET as a bot.

@@ -41,14 +41,21 @@ const STATUS: Record<ShareLinkStatus, { label: string; className: string }> = {
   },
 };
 
+/**
+ * Columns a phone leaves out: the label cell repeats their dates under the label there, so Uses,
+ * Status and the actions stay in view instead of behind a sideways scroll. (DataTable puts a
+ * column's `width` on its header cell as classes, so the header hides along with the cells.)
+ */
+const WIDE_ONLY = "hidden sm:table-cell";
+
 const COLUMNS: readonly Column[] = [
-  { label: "Label", width: "w-[22%]" },
-  { label: "Created", width: "w-[13%]" },
-  { label: "Expires", width: "w-[17%]" },
-  { label: "Uses", width: "w-[8%]" },
-  { label: "Last used", width: "w-[13%]" },
-  { label: "Status", width: "w-[13%]" },
-  { label: "Actions", width: "w-[14%]", align: "right", hidden: true },
+  { label: "Label", width: "w-[36%] sm:w-[22%]" },
+  { label: "Created", width: `${WIDE_ONLY} w-[13%]` },
+  { label: "Expires", width: `${WIDE_ONLY} w-[17%]` },
+  { label: "Uses", width: "w-[16%] sm:w-[8%]" },
+  { label: "Last used", width: `${WIDE_ONLY} w-[13%]` },
+  { label: "Status", width: "w-[24%] sm:w-[13%]" },
+  { label: "Actions", width: "w-[24%] sm:w-[14%]", align: "right", hidden: true },
 ];
 
 /**
@@ -92,26 +99,36 @@ export function ShareLinkList({
           />
         </div>
       )}
-      <DataTable caption="Share links" columns={COLUMNS} minWidth="min-w-[36rem]">
+      <DataTable caption="Share links" columns={COLUMNS} minWidth="sm:min-w-[36rem]">
         {links.map((link) => (
           <tr key={link.id}>
-            <td className="py-2.5 pr-4 font-medium break-words text-zinc-900 dark:text-zinc-100">
-              {link.label}
+            <td className="py-2.5 pr-3 sm:pr-4">
+              <span className="font-medium break-words text-zinc-900 dark:text-zinc-100">{link.label}</span>
+              <span className="mt-0.5 block text-xs text-zinc-600 sm:hidden dark:text-zinc-400">
+                Expires {link.expiresAt ? <LocalTime iso={link.expiresAt} withDate /> : "never"} ·{" "}
+                {link.lastUsedAt ? (
+                  <>
+                    last used <TimeAgo date={link.lastUsedAt} />
+                  </>
+                ) : (
+                  "not used yet"
+                )}
+              </span>
             </td>
-            <td className="py-2.5 pr-4 text-zinc-600 dark:text-zinc-400">
+            <td className={cn(WIDE_ONLY, "py-2.5 pr-4 text-zinc-600 dark:text-zinc-400")}>
               <TimeAgo date={link.createdAt} />
             </td>
-            <td className="py-2.5 pr-4 text-zinc-600 dark:text-zinc-400">
+            <td className={cn(WIDE_ONLY, "py-2.5 pr-4 text-zinc-600 dark:text-zinc-400")}>
               {link.expiresAt ? <LocalTime iso={link.expiresAt} withDate /> : "Never"}
             </td>
-            <td className="py-2.5 pr-4 text-zinc-600 dark:text-zinc-400 tabular-nums">
+            <td className="py-2.5 pr-3 text-zinc-600 tabular-nums sm:pr-4 dark:text-zinc-400">
               {link.uses}
               {link.maxUses !== null && ` / ${link.maxUses}`}
             </td>
-            <td className="py-2.5 pr-4 text-zinc-600 dark:text-zinc-400">
+            <td className={cn(WIDE_ONLY, "py-2.5 pr-4 text-zinc-600 dark:text-zinc-400")}>
               <TimeAgo date={link.lastUsedAt} />
             </td>
-            <td className="py-2.5 pr-4">
+            <td className="py-2.5 pr-3 sm:pr-4">
               <span
                 className={cn(
                   "inline-flex rounded-full px-2 py-0.5 text-xs font-medium ring-1 ring-inset",

@@ -5,6 +5,7 @@ import { AllowedAddressesForm } from "@/components/sharing/allowed-addresses-for
 import { AppHostForm } from "@/components/sharing/app-host-form";
 import { CreateShareLinkForm } from "@/components/sharing/create-share-link-form";
 import { ShareLinkList, type ShareLinkRow } from "@/components/sharing/share-link-list";
+import { Alert } from "@/components/ui/alert";
 import { Card, CardBody, CardHeader } from "@/components/ui/card";
 import { PageHeader } from "@/components/ui/page-header";
 import { TextLink } from "@/components/ui/text-link";
@@ -106,6 +107,13 @@ export default async function TunnelAccessPage({ params }: Props) {
             description="A link lets someone in without the password, until it expires or you revoke it. It works in password and links-only modes."
           />
           <CardBody className="space-y-6">
+            {settings.mode === "PUBLIC" && (
+              // Links can still be made ahead of switching modes, but they change nothing yet.
+              <Alert tone="warning">
+                This address is public: anyone can open it without a link. Links matter in Password and
+                Links-only modes.
+              </Alert>
+            )}
             <CreateShareLinkForm action={createShareLinkAction} name={detail.name} baseUrl={url} />
             <ShareLinkList
               name={detail.name}

@@ -189,3 +189,53 @@ for (const [index, [kind, head]] of closingAnswers.entries()) {
     }
   });
 }
+
+for (const [index, [kind, head]] of closingAnswers.entries()) {
+  test(`a slow visitor who gives up on a large answer from an app that closes after it (${kind}) does not take the relay down`, {
+    timeout: 30_000,
+  }, async () => {
+    // `curl --limit-rate 2M` stopped by the visitor halfway through a file python3 -m http.server
+    // sends: the relay's HTTP client (undici 7) threw from the channel's end, out of reach of any
+    // handler, and the relay process died with every tunnel on it.
+    const body = Buffer.alloc(8 * 1024 * 1024, 7);
+    const app = net.createServer((socket) => {
+      socket.on("error", () => {});
+      socket.once("data", () => {
+        socket.write(
+          `${head.replace("{length}", String(body.length))}Content-Type: application/octet-stream\r\n\r\n`,
+        );
+        socket.end(body);
+      });
+    });
+    const name = `gives-up-${index}`;
+    const { tunnel, close } = await connect(name, app);
+    try {
+      for (let i = 0; i < 3; i++) {
+        const visitor = net.connect(t.httpPort, "127.0.0.1");
+        visitor.on("error", () => {});
+        visitor.write(`GET /file HTTP/1.1\r\nHost: ${name}.localhost\r\n\r\n`);
+        // Reads a little at a time, as a rate-limited download does, then leaves.
+        let received = 0;
+        await new Promise<void>((resolve) => {
+          const timer = setInterval(() => {
+            for (let chunk = visitor.read(16 * 1024) as Buffer | null; chunk !== null; ) {
+              received += chunk.length;
+              chunk = visitor.read(16 * 1024) as Buffer | null;
+            }
+            if (received > 1024 * 1024) {
+              clearInterval(timer);
+              resolve();
+            }
+          }, 20);
+        });
+        await sleep(200 * i);
+        visitor.destroy();
+      }
+      const after = await t.fetchTunnel(name, "/again");
+      assert.equal(after.status, 200);
+      await t.waitFor(() => tunnel.openStreams === 0, "every channel to the app to close", 5_000);
+    } finally {
+      await close();
+    }
+  });
+}

@@ -19,22 +19,67 @@ import type { Readable } from "node:stream";
 export function endWhenRead<T extends Readable>(stream: T): T {
   const push = stream.push.bind(stream);
   const read = stream.read.bind(stream);
+  const destroy = stream.destroy.bind(stream);
   /** The reader's last read() found nothing, and nothing has arrived since. */
   let readerWaiting = true;
   let endHeld = false;
+  /**
+   * Destroyed by its reader (undici aborting the request of a visitor who left), with the error it
+   * gave: nobody reads on, so the end goes through, unless undici's parser is still paused in the
+   * answer (endAbandoned).
+   */
+  let abandoned: { error: Error | undefined } | undefined;
+  let closeEmitted = false;
+  stream.destroy = (error?: Error) => {
+    destroy(error);
+    // A Node stream (TLS to an app that answers in HTTPS) is destroyed as Node destroys streams.
+    if (stream.destroyed || abandoned) return stream;
+    abandoned = { error };
+    if (endHeld) {
+      endHeld = false;
+      endAbandoned();
+    }
+    return stream;
+  };
+  /**
+   * An ssh2 channel's destroy() only ends and closes the channel: it is not marked destroyed, emits
+   * no 'error', and emits 'close' only after 'end', once the client has closed its side. That 'end'
+   * would find undici's parser still paused in the visitor's answer and throw as above. So the
+   * channel then ends as Node ends a destroyed socket, which undici expects: the error (undici
+   * notes it, and then finishes nothing when the connection closes), no 'end', and 'close'.
+   */
+  const endAbandoned = () => {
+    if (!undiciParserPaused(stream)) {
+      push(null);
+      return;
+    }
+    if (closeEmitted) return;
+    closeEmitted = true;
+    const error = abandoned?.error ?? new Error("the relay stopped reading the app's answer");
+    process.nextTick(() => {
+      stream.emit("error", error);
+      stream.emit("close");
+    });
+  };
   stream.push = (chunk: unknown, encoding?: BufferEncoding) => {
     if (chunk !== null) {
       readerWaiting = false;
       return push(chunk, encoding);
     }
-    if (stream.readableFlowing === true || (readerWaiting && stream.readableLength === 0)) return push(null);
+    if (abandoned) {
+      endAbandoned();
+      return false;
+    }
+    const ready = readerWaiting && stream.readableLength === 0 && !undiciParserPaused(stream);
+    if (stream.readableFlowing === true || ready) return push(null);
     endHeld = true;
     return false;
   };
   stream.read = (size?: number) => {
     const chunk: unknown = read(size);
-    // read(0) is the stream's own bookkeeping, not the reader asking for data.
-    if (chunk === null && size === undefined) {
+    // read(0) is the stream's own bookkeeping, not the reader asking for data; a paused parser
+    // may have read its last chunk and stopped halfway through it.
+    if (chunk === null && size === undefined && !abandoned && !undiciParserPaused(stream)) {
       readerWaiting = true;
       if (endHeld) {
         endHeld = false;
@@ -46,4 +91,23 @@ export function endWhenRead<T extends Readable>(stream: T): T {
     return chunk;
   };
   return stream;
+}
+
+/**
+ * Whether undici's HTTP/1.1 parser reading this stream is paused in the middle of an answer, by its
+ * own record: the parser it keeps on its connection under a symbol described "parser"
+ * (undici/lib/core/symbols.js kParser).
+ * The reads alone do not tell: a parser that paused in the middle of a chunk it read puts the rest
+ * back with unshift(), and one paused at the very end of a chunk reads nothing more, so the end of
+ * a channel closed by the SSH client right then (a slow visitor's download of a file
+ * `python3 -m http.server` sends) looked like the end of a reader waiting for more.
+ */
+function undiciParserPaused(stream: object): boolean {
+  const key = Object.getOwnPropertySymbols(stream).find((symbol) => symbol.description === "parser");
+  const parser: unknown = key === undefined ? undefined : (stream as Record<symbol, unknown>)[key];
+  if (typeof parser !== "object" || parser === null) return false;
+  const { paused, statusCode } = parser as { paused?: unknown; statusCode?: unknown };
+  // Between answers the parser also rests paused, with no status: an end then is not finished but
+  // reported as a closed connection, which is safe (and how a pooled channel is let go).
+  return paused === true && typeof statusCode === "number" && statusCode > 0;
 }

@@ -222,3 +222,23 @@ test("other methods keep the parameter's old handling: taken off, never forwarde
   const post = await gate.check(request("pw-post", "/form?burrow_share=abc&y=2", { cookie }, "POST"));
   assert.deepEqual(outcome(post), { forwarded: "/form?y=2", admission: "PASSWORD" });
 });
+
+test("while wrong passwords are throttled, a share link alongside Basic auth is still opened", async () => {
+  await reserve("pw-throttled", "PASSWORD");
+  gate = createAccessGate({
+    db: database.db,
+    secret: "test-access-secret-0123456789abcdef",
+    config: { BURROW_ACCESS_COOKIE_HOURS: 24 },
+    logger: createLogger({ silent: true }),
+    throttle: { perClient: 1, perName: 100, windowMs: 60_000 },
+  });
+  const guess = await gate.check(
+    request("pw-throttled", "/", { authorization: basic("guess"), accept: "*/*" }),
+  );
+  assert.equal(guess.action === "respond" && guess.page, "password_wrong");
+  const { token } = await createShareLink(database.db, owner, "pw-throttled", { label: "ok", expiry: "1d" });
+  const viaLink = await gate.check(
+    request("pw-throttled", `/?burrow_share=${token}`, { authorization: basic("guess"), accept: "*/*" }),
+  );
+  assert.equal(viaLink.action === "respond" && viaLink.page, "link_opened");
+});

@@ -385,9 +385,8 @@ export function createAccessGate(deps: AccessGateDeps): AccessGateHandle {
     count: RedeemCount,
   ): Promise<AccessDecision> {
     const result = await passwordIsRight(request, state, password);
-    if (typeof result === "object") return throttled(request, result.wait, path);
-    if (result) return linkNotNeeded(path, "basic");
-    // A wrong password (one counted): the link may still let them in.
+    if (result === true) return linkNotNeeded(path, "basic");
+    // A wrong password (counted), or guesses being throttled: the link may still let them in.
     return redeem(request, token, path, count);
   }
 

@@ -241,6 +241,7 @@ test("--help works for the program, groups and commands", async () => {
   assert.match(top.stdout, /^ {2}user list +List accounts$/m);
   const widest = Math.max(...top.stdout.split("\n").map((line) => line.length));
   assert.ok(widest <= 160, `a line of ${widest} characters`);
+  assert.match(group.stdout, /^Usage: npm run burrow -- name <command> \[options\]\n/);
   assert.match(group.stdout, /name reserve <email> <name>/);
   assert.equal(command.code, 0);
   assert.match(command.stdout, /--follow/);
@@ -333,12 +334,17 @@ test("logs prints the latest requests, and --follow prints new ones until Ctrl-C
   // A name typed wrong is told apart from a quiet one.
   assert.equal((await cli(["name", "reserve", "ann@example.com", "quiet-app"])).code, 0);
   assert.match((await cli(["logs", "Quiet-App"])).stdout, /^No requests logged for quiet-app yet$/m);
-  const typo = await cli(["logs", "myap"]);
-  assert.equal(typo.code, 0, typo.stderr);
-  assert.match(
-    typo.stdout,
-    /No requests logged for myap, and nobody has reserved it \(name list shows the names\)/,
-  );
+  // Exit 1, for a script too; also with filters or --json, which would otherwise say nothing.
+  for (const args of [
+    ["logs", "myap"],
+    ["logs", "myap", "--status", "5xx"],
+    ["logs", "myap", "--json"],
+  ]) {
+    const typo = await cli(args);
+    assertOneLineError(typo, /^burrow logs: No name called myap \(name list shows the names\)$/);
+    assert.equal(typo.code, 1);
+    assert.equal(typo.stdout, "");
+  }
 
   // --headers: both lists under their request, credentials hidden, nothing a terminal would obey.
   await database.db.requestLog.create({
@@ -627,11 +633,7 @@ test("logs on a database Burrow has not set up yet answers like any command, not
   const fresh = await createTestDatabase("cli-fresh", undefined, { migrate: false });
   try {
     const result = await cli(["logs", "someapp"], { DATABASE_URL: fresh.url });
-    assert.equal(result.code, 0, result.stderr);
-    assert.equal(
-      result.stdout.trim(),
-      "No requests logged for someapp, and nobody has reserved it (name list shows the names)",
-    );
+    assertOneLineError(result, /^burrow logs: No name called someapp \(name list shows the names\)$/);
   } finally {
     await fresh.drop();
   }

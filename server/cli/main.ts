@@ -146,7 +146,8 @@ async function main(argv: string[]): Promise<number> {
       const members = COMMANDS.filter((c) => c.name.startsWith(`${group} `));
       const text = members.map((c) => `  ${usageLine(c)}\n      ${c.summary}`).join("\n");
       if (wantsHelp) {
-        process.stdout.write(`${text}\n`);
+        // As every other --help: the Usage line first.
+        process.stdout.write(`Usage: ${PROGRAM} ${group} <command> [options]\n\nCommands:\n${text}\n`);
         return 0;
       }
       process.stderr.write(

@@ -1,5 +1,7 @@
 import { migrate } from "../../../lib/db/migrate.ts";
-import { createDb } from "../../../lib/db.ts";
+import { createDb, type Db } from "../../../lib/db.ts";
+import { AppError } from "../../../lib/errors.ts";
+import { randomNameHolder } from "../../../lib/names/random-hold.ts";
 import { invalidNameMessage, normaliseName } from "../../../lib/names/rules.ts";
 import { createLogAnnouncements } from "../../../lib/request-logs/announcements.ts";
 import { type BodyView, viewKeptBodies } from "../../../lib/request-logs/body-view.ts";
@@ -102,6 +104,11 @@ Deleting (as the dashboard's buttons under the log, for any name):
       await migrate(database.url);
       const { rows, tailFrom } = await listRequestLogs(db, { ...filters, limit });
       const oldestFirst = rows.reverse();
+      // A mistyped name must not read as a quiet one, nor exit 0 for a script: a name is known
+      // when it is reserved, was ever a random name (its log may be empty) or has a log.
+      if (oldestFirst.length === 0 && !(await nameKnown(db, name))) {
+        throw new AppError("not_found", `No name called ${name} (name list shows the names)`);
+      }
       const print = async (row: RequestLogRow) => {
         if (values.json) {
           const request = toExportedRequest(row);
@@ -123,11 +130,7 @@ Deleting (as the dashboard's buttons under the log, for any name):
       // With --json nothing but rows, so the output stays one JSON value per line.
       if (!values.json && oldestFirst.length === 0 && !values.follow) {
         context.out(
-          filtered
-            ? `No requests to ${name} match these filters`
-            : (await db.reservation.findUnique({ where: { name }, select: { id: true } }))
-              ? `No requests logged for ${name} yet`
-              : `No requests logged for ${name}, and nobody has reserved it (name list shows the names)`,
+          filtered ? `No requests to ${name} match these filters` : `No requests logged for ${name} yet`,
         );
       } else {
         if (!values.json) context.out(formatLine(LOG_HEADERS));
@@ -163,6 +166,16 @@ Deleting (as the dashboard's buttons under the log, for any name):
     return 0;
   },
 };
+
+/** Whether `name` is reserved, was ever handed out as a random name, or has a log at all. */
+async function nameKnown(db: Db, name: string): Promise<boolean> {
+  const [reserved, random, logged] = await Promise.all([
+    db.reservation.findUnique({ where: { name }, select: { id: true } }),
+    randomNameHolder(db, name),
+    db.requestLog.findFirst({ where: { name }, select: { id: true } }),
+  ]);
+  return reserved !== null || random !== null || logged !== null;
+}
 
 /** A row's headers as curl -v shows them: "> " sent by the visitor, "< " answered by the app. */
 function headerLines(row: RequestLogRow): string[] {

@@ -131,8 +131,9 @@ const BASIC_CHALLENGE = { "www-authenticate": 'Basic realm="Burrow tunnel", char
  * relay's own form, or HTTP Basic auth for scripts), links-only names need a share link. A right
  * password or a share link sets a signed cookie; every request re-checks that cookie against the
  * name's cached state, so a new password or a revoked link cuts visitors off within the cache TTL
- * (at once when the dashboard's notification arrives). Burrow's cookie, the share parameter and a
- * tunnel-password Authorization header never reach the app.
+ * (at once when the dashboard's notification arrives); connections already open (WebSockets, event
+ * streams) are checked again then, and at their share link's expiry (open-connections.ts). Burrow's
+ * cookie, the share parameter and a tunnel-password Authorization header never reach the app.
  *
  * The common request (cached state, cookie or public) is decided synchronously; database lookups,
  * argon2 and share-link redemption are async and never hold up other requests.

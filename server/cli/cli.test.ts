@@ -87,6 +87,44 @@ test("add a user, their key and a name, then list them", async () => {
   );
 });
 
+test("key remove takes a key by fingerprint or label, says which tunnels it closed, and refuses an ambiguous label", async () => {
+  const fingerprints: string[] = [];
+  for (const file of ["spare_a", "spare_b"]) {
+    execFileSync("ssh-keygen", ["-q", "-t", "ed25519", "-N", "", "-C", file, "-f", join(dir, file)]);
+    const added = await cli(["key", "add", "ann@example.com", join(dir, `${file}.pub`), "--label", "spare"]);
+    assert.equal(added.code, 0, added.stderr);
+    fingerprints.push(
+      execFileSync("ssh-keygen", ["-lf", join(dir, `${file}.pub`)], { encoding: "utf8" }).split(" ")[1]!,
+    );
+  }
+  assertOneLineError(
+    await cli(["key", "remove", "ann@example.com", "Spare"]),
+    /^burrow key remove: 2 keys of ann@example\.com are labelled "Spare": give the fingerprint instead \(SHA256:/,
+  );
+  assertOneLineError(
+    await cli(["key", "remove", "ann@example.com", "nothing-like-it"]),
+    /^burrow key remove: ann@example\.com has no key with the fingerprint or label "nothing-like-it" \("key list ann@example\.com" shows them\)$/,
+  );
+  // A lost laptop's key with a tunnel up: removed, and the tunnel named as closed.
+  const key = await database.db.sshKey.findFirstOrThrow({ where: { fingerprint: fingerprints[0] } });
+  const session = await database.db.tunnelSession.create({
+    data: { name: "myapp", userId: key.userId, sshKeyId: key.id, clientIp: "127.0.0.1" },
+  });
+  const removed = await cli(["key", "remove", "ANN@example.com", fingerprints[0]!.replace(/^SHA256:/, "")]);
+  assert.equal(removed.code, 0, removed.stderr);
+  assert.equal(
+    removed.stdout.trim(),
+    `Removed key "spare" ${fingerprints[0]} of ann@example.com; closed its tunnels: myapp`,
+  );
+  await database.db.tunnelSession.update({ where: { id: session.id }, data: { endedAt: new Date() } });
+  // Now the label names one key.
+  const byLabel = await cli(["key", "remove", "ann@example.com", "spare"]);
+  assert.equal(byLabel.code, 0, byLabel.stderr);
+  assert.equal(byLabel.stdout.trim(), `Removed key "spare" ${fingerprints[1]} of ann@example.com`);
+  assert.equal(await database.db.sshKey.count({ where: { fingerprint: { in: fingerprints } } }), 0);
+  assert.equal(await database.db.sshKey.count({ where: { userId: key.userId } }), 1, "the other key stays");
+});
+
 test("each mistake exits non-zero with one specific line", async () => {
   const cases: [string[], Record<string, string>, RegExp][] = [
     [

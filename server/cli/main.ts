@@ -10,6 +10,7 @@ import { isAppError } from "../../lib/errors.ts";
 import { type Command, type CommandContext, UsageError } from "./command.ts";
 import { keyAdd } from "./commands/key-add.ts";
 import { keyList } from "./commands/key-list.ts";
+import { keyRemove } from "./commands/key-remove.ts";
 import { logs } from "./commands/logs.ts";
 import { migrateCommand } from "./commands/migrate.ts";
 import { nameList } from "./commands/name-list.ts";
@@ -32,6 +33,7 @@ const COMMANDS: Command[] = [
   userDelete,
   keyAdd,
   keyList,
+  keyRemove,
   nameReserve,
   nameRelease,
   nameList,

@@ -48,13 +48,37 @@ export async function promptHidden(question: string): Promise<string> {
   }
 }
 
-/** A new account password: BURROW_PASSWORD when set, else asked twice in the terminal. */
-export async function readPassword(fromEnv: string | undefined): Promise<string> {
+/** Tries at a new password in the terminal before giving up, as passwd and sudo allow. */
+const PASSWORD_TRIES = 3;
+
+/**
+ * A new account password: BURROW_PASSWORD when set, else asked twice in the terminal. A password
+ * that is too short, or a repeat that does not match, is said and asked again (up to 3 tries), so
+ * one slip does not mean typing the whole command again. `ask` and `say` are the terminal's (for
+ * tests).
+ */
+export async function readPassword(
+  fromEnv: string | undefined,
+  ask: (question: string) => Promise<string> = promptHidden,
+  say: (line: string) => void = (line) => process.stderr.write(`${line}\n`),
+): Promise<string> {
   if (fromEnv) return fromEnv;
-  const first = await promptHidden("Password (at least 10 characters): ");
-  // Check before asking again, so a too-short password fails at once.
-  parseInput(passwordSchema, first);
-  const again = await promptHidden("Repeat the password: ");
-  if (again !== first) throw new AppError("invalid_input", "The passwords do not match");
-  return first;
+  let failure: AppError | undefined;
+  for (let attempt = 1; attempt <= PASSWORD_TRIES; attempt++) {
+    if (failure) say(`${failure.message}. Try again (${attempt} of ${PASSWORD_TRIES}).`);
+    const first = await ask("Password (at least 10 characters): ");
+    try {
+      // Checked before asking for the repeat, so a too-short password is said at once.
+      parseInput(passwordSchema, first);
+    } catch (error) {
+      if (!(error instanceof AppError)) throw error;
+      failure = error;
+      continue;
+    }
+    const again = await ask("Repeat the password: ");
+    if (again === first) return first;
+    failure = new AppError("invalid_input", "The passwords do not match");
+  }
+  // The last reason, as the command's error ("password: Use at least 10 characters").
+  throw failure ?? new AppError("invalid_input", "No password given");
 }

@@ -240,7 +240,20 @@ test("user delete says what it would delete, refuses under a live tunnel, then d
   // Without --yes: what would go, and nothing goes.
   assertOneLineError(
     await cli(["user", "delete", "LEAVING@example.com"]),
-    /this deletes leaving@example\.com with name leaving-app \(and their request logs\).*tunnel history.*random-name tunnels.*Run again with --yes/,
+    /this deletes leaving@example\.com with the name leaving-app \(and its request logs\), its keys.*tunnel history.*random-name tunnels.*Run again with --yes/,
+  );
+  // An account without names: no "with no names (and their request logs)".
+  assertOneLineError(
+    await cli(["user", "delete", "ann@example.com"]),
+    /this deletes ann@example\.com with the names? .*\(and (its|their) request logs\), its keys/,
+  );
+  const nameless = await cli(["user", "add", "nameless@example.com"], {
+    BURROW_PASSWORD: "correct horse battery",
+  });
+  assert.equal(nameless.code, 0, nameless.stderr);
+  assertOneLineError(
+    await cli(["user", "delete", "nameless@example.com"]),
+    /^burrow user delete: this deletes nameless@example\.com, its keys, share links, tunnel history, sign-ins and the request logs of its random-name tunnels\. Run again with --yes to do it\.$/,
   );
   assert.ok(await database.db.user.findUnique({ where: { id: user.id } }));
 

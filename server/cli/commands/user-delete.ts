@@ -29,10 +29,13 @@ Example:
         // Nothing is deleted without --yes: say what would be, so the second run is a choice.
         const user = await getUserByEmail(db, email);
         const names = (await listNames(db, user.id)).map((n) => n.name);
-        const what =
-          names.length === 0 ? "no names" : `${names.length === 1 ? "name" : "names"} ${names.join(", ")}`;
+        // "with no names (and their request logs)" read oddly: name what there is, and only that.
+        const reserved =
+          names.length === 0
+            ? ","
+            : ` with ${names.length === 1 ? "the name" : "the names"} ${names.join(", ")} (and ${names.length === 1 ? "its" : "their"} request logs),`;
         context.note(
-          `burrow user delete: this deletes ${user.email} with ${what} (and their request logs), its keys, share links, tunnel history, sign-ins and the request logs of its random-name tunnels. Run again with --yes to do it.`,
+          `burrow user delete: this deletes ${user.email}${reserved} its keys, share links, tunnel history, sign-ins and the request logs of its random-name tunnels. Run again with --yes to do it.`,
         );
         return 1;
       }

@@ -398,7 +398,7 @@ test("recent errors: the oldest of the newest minutes that had one, enough to ho
   assert.equal(await recentErrorsFrom(db, ["err-a"], new Date(now - 10 * minute), 8), null);
 });
 
-test("an event stream the visitor closed is no error: not counted, charted or listed as one", async () => {
+test("an event stream the visitor closed, or one closed as its access ended, is no error: not counted, charted or listed as one", async () => {
   const at = new Date(Math.floor(Date.now() / minute) * minute - 5 * minute);
   const row = (path: string, status: number, error: NewRequestLog["error"]) => ({
     ...base,
@@ -416,15 +416,17 @@ test("an event stream the visitor closed is no error: not counted, charted or li
       row("/ok", 200, null),
       row("/down", 502, "local_unreachable"),
       row("/cut", 200, "relay_shutdown"),
+      // Closed because the owner revoked the visitor's link: asked for, no error either.
+      row("/ws", 101, "access_revoked"),
     ],
   });
-  assert.deepEqual((await requestCounts(db, ["left"], at)).get("left"), { requests: 5, errors: 2 });
+  assert.deepEqual((await requestCounts(db, ["left"], at)).get("left"), { requests: 6, errors: 2 });
   const listed = await listRecentErrors(db, ["left"], new Date(at.getTime() - minute), 8);
   assert.deepEqual(listed.map((r) => r.path).sort(), ["/cut", "/down"]);
   // Still there, with what happened, for its details.
   const sse = await db.requestLog.findFirstOrThrow({ where: { name: "left", path: "/sse" } });
   assert.equal(sse.error, "client_aborted");
-  await db.requestLog.deleteMany({ where: { name: "left", path: { in: ["/sse", "/gone"] } } });
+  await db.requestLog.deleteMany({ where: { name: "left", path: { in: ["/sse", "/gone", "/ws"] } } });
   assert.deepEqual((await requestCounts(db, ["left"], at)).get("left"), { requests: 3, errors: 2 });
 });
 

@@ -17,7 +17,7 @@ import { type FrameTimes, parseFrameTimes } from "./bodies.ts";
 import { type HeaderPair, parseStoredHeaders } from "./headers.ts";
 import { pathSearchForms } from "./path-search.ts";
 import { MAX_REFRESHED, REQUEST_ID } from "./request-id.ts";
-import { type NewRequestLog, VISITOR_ENDED } from "./row.ts";
+import { type NewRequestLog, NOT_TUNNEL_ERRORS } from "./row.ts";
 import { STATUS_FILTER_HINT, statusRange } from "./status-filter.ts";
 
 const emptyAsUndefined = (v: unknown) => (v === "" || v === null ? undefined : v);
@@ -622,11 +622,11 @@ export interface RecentErrorRow {
 
 /**
  * The rows the log counts as errors (as request_is_error in the migrations does): a 5xx, or the
- * relay answering itself, but not a visitor going away (VISITOR_ENDED), which every event stream
+ * relay answering itself, but not a visitor going away (NOT_TUNNEL_ERRORS), which every event stream
  * does when its page is closed.
  */
 export const ERROR_ROWS: Prisma.RequestLogWhereInput = {
-  OR: [{ status: { gte: 500 } }, { error: { not: null, notIn: [...VISITOR_ENDED] } }],
+  OR: [{ status: { gte: 500 } }, { error: { not: null, notIn: [...NOT_TUNNEL_ERRORS] } }],
 };
 
 /** The newest `count` errors (ERROR_ROWS) of these names since `since`, newest first. */

@@ -21,7 +21,7 @@ export const LOG_USER_AGENT_MAX = 512;
  *   relay's HTTP port instead of an app's), and was answered 508 instead of going round again.
  * - tunnel_unresponsive: the client is connected but did not answer at all in time (asleep, offline).
  * - client_aborted: the visitor went away before the response was complete. Not an error of the
- *   tunnel (see VISITOR_ENDED): every event stream ends so when its visitor leaves the page.
+ *   tunnel (see NOT_TUNNEL_ERRORS): every event stream ends so when its visitor leaves the page.
  * - upstream_aborted: the tunnel (or the local app) cut the response short.
  * - relay_draining: the relay is shutting down.
  * - relay_shutdown: a response still going (an event stream, a long download) when the relay
@@ -53,10 +53,11 @@ export type RequestLogError = (typeof REQUEST_LOG_ERRORS)[number];
 
 /**
  * Errors that say how a request ended but are no error of the tunnel: not counted, charted or
- * listed as errors (the request_stats triggers in prisma/migrations hold the same list), only
- * shown in the row's details. A visitor going away is how every event stream ends.
+ * listed as errors (request_is_error in prisma/migrations holds the same list), only shown in the
+ * row's details. A visitor going away is how every event stream ends; a connection closed because
+ * its visitor's access ended is what the owner asked for.
  */
-export const VISITOR_ENDED: readonly RequestLogError[] = ["client_aborted"];
+export const NOT_TUNNEL_ERRORS: readonly RequestLogError[] = ["client_aborted", "access_revoked"];
 
 /**
  * Which of the relay's own access pages answered a request instead of the tunnel's app (a

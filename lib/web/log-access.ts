@@ -142,7 +142,7 @@ const ERRORS: Record<RequestLogError, string> = {
     "This request came back to Burrow through your own tunnel: your ssh -R forwards to the relay's HTTP port (such as localhost:8080 on the relay's machine) instead of your app's, so Burrow stopped it rather than send it round again. Reconnect with the port your app listens on.",
   tunnel_unresponsive:
     "Your ssh client was connected but did not answer within 15 seconds (the computer asleep, its network gone, or ssh stopped), so the visitor was told the tunnel is not responding.",
-  // Not counted as an error (VISITOR_ENDED): how every event stream ends.
+  // Not counted as an error (NOT_TUNNEL_ERRORS): how every event stream ends.
   client_aborted:
     "The visitor went away before the response was complete (closed the page or the connection). Not an error of your tunnel, and not counted as one.",
   upstream_aborted: "The response was cut short: your app or the ssh connection closed it mid-way.",
@@ -153,8 +153,9 @@ const ERRORS: Record<RequestLogError, string> = {
     "Every connection to your app stayed busy (long polls, event streams, an app paused in a debugger), so the visitor was told to retry.",
   replay_stopped:
     "Your app was still sending its answer when Burrow stopped reading it, after 30 seconds (an event stream or a long poll?).",
+  // Not counted as an error either (NOT_TUNNEL_ERRORS): what the owner asked for.
   access_revoked:
-    "Burrow closed this connection because the visitor's access ended while it was open: the share link they came with was revoked or expired, the password was changed, or their address is no longer allowed.",
+    "Burrow closed this connection because the visitor's access ended while it was open: the share link they came with was revoked or expired, the password was changed, or their address is no longer allowed. Not an error of your tunnel, and not counted as one.",
 };
 
 /** The parts of a log row its explanation depends on. */

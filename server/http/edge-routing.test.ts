@@ -309,6 +309,20 @@ test("an app that answers in HTTPS is found out and served over HTTPS, WebSocket
   await waitFor(async () => (await testDb.db.requestLog.count({ where: { name: "rude" } })) === 1, "the row");
   const rudeRow = await testDb.db.requestLog.findFirstOrThrow({ where: { name: "rude" } });
   assert.equal(rudeRow.error, "local_closed");
+  // A WebSocket it hangs up on is told the same.
+  const wsHungUp = await rawExchange(
+    relay.httpPort,
+    `GET /socket HTTP/1.1\r\nHost: rude.${TEST_DOMAIN}\r\nConnection: Upgrade\r\nUpgrade: websocket\r\n` +
+      "Sec-WebSocket-Version: 13\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n\r\n",
+  );
+  assert.equal(statusOf(wsHungUp), 502, wsHungUp);
+  assert.match(wsHungUp, /Your app closed the connection without answering/);
+  await waitFor(
+    async () => (await testDb.db.requestLog.count({ where: { name: "rude", path: "/socket" } })) === 1,
+    "the upgrade's row",
+  );
+  const wsRow = await testDb.db.requestLog.findFirstOrThrow({ where: { name: "rude", path: "/socket" } });
+  assert.equal(wsRow.error, "local_closed");
 });
 
 test("a first request with a body to an HTTPS app is asked to come again; then it and a restart without HTTPS work", async () => {

@@ -164,6 +164,12 @@ test("an app that crashes on one request: the visitor, the log and the owner hea
   );
   const row = await testDb.db.requestLog.findFirstOrThrow({ where: { name: "crashing", path: "/crash" } });
   assert.equal(row.error, "local_closed");
+  // The owner's own line for it says the same.
+  const lines = relay.traces.get("crashing")?.lines ?? [];
+  assert.ok(
+    lines.some((line) => /GET \/crash 502 .*your app closed the connection without answering/.test(line)),
+    lines.join("\n"),
+  );
   assert.deepEqual(told("crashing"), [], "no advice to check that the app runs");
   assert.equal(await notice("crashing"), null);
 });

@@ -177,6 +177,7 @@ const CLIENT_CLOSED_STATUS = 499;
 
 const NOTE: Partial<Record<RequestLogError, string>> = {
   local_unreachable: "nothing answers on the local port",
+  local_closed: "your app closed the connection without answering",
   local_not_http: "what answers on the local port does not speak HTTP",
   local_headers_too_large: "your app's response headers are over 64 KiB",
   local_tls: "your app answers in HTTPS; HTTPS from now on, this request must be sent again",
@@ -187,6 +188,7 @@ const NOTE: Partial<Record<RequestLogError, string>> = {
   tunnel_busy: "tunnel busy: too many requests open at once",
   replay_stopped: "stopped reading after 30 s",
   access_revoked: "closed by Burrow: the visitor's access ended",
+  relay_shutdown: "the relay was shutting down and closed it",
 };
 
 /**

@@ -15,6 +15,7 @@ import { type EdgePage, rawResponse } from "./pages.ts";
 import type { AppSpeaks } from "./tls-probe.ts";
 import {
   isNotHttp,
+  LOCAL_CLOSED,
   LOCAL_NOT_HTTP,
   MAX_APP_HEADER_BYTES,
   tellIfUnreachable,
@@ -80,7 +81,11 @@ export async function proxyUpgrade(
     if (socket.destroyed) return;
     const answer = (speaks: AppSpeaks) => {
       if (isNotHttp(cause)) deps.hostRefusals.checkUpgrade(tunnel, exchange.path, cause, facts.host);
-      const failure = speaks === "other" ? LOCAL_NOT_HTTP : tunnelFailure(deps.registry, tunnel, cause);
+      let failure = speaks === "other" ? LOCAL_NOT_HTTP : tunnelFailure(deps.registry, tunnel, cause);
+      // It took the connection and hung up ("socket hang up"), and it is no HTTPS server: it runs,
+      // and closed this one (crashed on it, say), as proxy.ts tells a request.
+      const hungUp = (cause as NodeJS.ErrnoException).code === "ECONNRESET";
+      if (hungUp && failure.error === "local_unreachable") failure = LOCAL_CLOSED;
       answerFailure(socket, exchange, failure);
     };
     if (pool.appTls) return answer("tls");

@@ -230,73 +230,79 @@ test("an event stream is in the log while it streams, and its row is finished wh
   routes.delete("/sse-log");
 });
 
-test("a download still going after a while is in the log as open with its bytes so far, and finished when it ends", async () => {
-  const slow = await startEdgeTestRelay({ db: testDb.db, longResponseMs: 300 });
-  const tunnel = await startSshTunnel(slow, "downloads", app.port);
-  const first = Buffer.alloc(40_000, "a");
-  const rest = Buffer.alloc(60_000, "b");
-  let finish: () => void = () => {};
-  routes.set("/long-download", (_req, res) => {
-    res.writeHead(200, {
-      "content-type": "application/octet-stream",
-      "content-length": first.length + rest.length,
+for (const chunked of [false, true]) {
+  test(`a download still going after a while (${chunked ? "chunked, no length" : "with a length"}) is in the log as open with its bytes so far, and finished when it ends`, async () => {
+    const slow = await startEdgeTestRelay({ db: testDb.db, longResponseMs: 300 });
+    const name = chunked ? "downloads-chunked" : "downloads";
+    const tunnel = await startSshTunnel(slow, name, app.port);
+    const first = Buffer.alloc(40_000, "a");
+    const rest = Buffer.alloc(60_000, "b");
+    let finish: () => void = () => {};
+    routes.set("/long-download", (_req, res) => {
+      res.writeHead(200, {
+        "content-type": "application/octet-stream",
+        ...(chunked ? {} : { "content-length": first.length + rest.length }),
+      });
+      res.write(first);
+      finish = () => res.end(rest);
     });
-    res.write(first);
-    finish = () => res.end(rest);
-  });
-  try {
-    const received = new Promise<number>((resolve, reject) => {
-      const req = http.get(
-        {
-          host: "127.0.0.1",
-          port: slow.httpPort,
-          path: "/long-download",
-          headers: { host: `downloads.${TEST_DOMAIN}` },
-          setHost: false,
-        },
-        (res) => {
-          let bytes = 0;
-          res.on("data", (chunk: Buffer) => {
-            bytes += chunk.length;
-          });
-          res.on("end", () => resolve(bytes));
-          res.on("error", reject);
-        },
+    try {
+      const received = new Promise<number>((resolve, reject) => {
+        const req = http.get(
+          {
+            host: "127.0.0.1",
+            port: slow.httpPort,
+            path: "/long-download",
+            headers: { host: `${name}.${TEST_DOMAIN}` },
+            setHost: false,
+          },
+          (res) => {
+            let bytes = 0;
+            res.on("data", (chunk: Buffer) => {
+              bytes += chunk.length;
+            });
+            res.on("end", () => resolve(bytes));
+            res.on("error", reject);
+          },
+        );
+        req.on("error", reject);
+      });
+      // A quick answer on the same tunnel meanwhile is written once, closed, as always.
+      const quick = await requestEdge(slow, { host: `${name}.${TEST_DOMAIN}`, path: "/quick" });
+      assert.equal(quick.status, 200);
+
+      const where = { name, path: "/long-download" };
+      await waitFor(
+        async () => (await testDb.db.requestLog.count({ where })) === 1,
+        "the download's open row",
       );
-      req.on("error", reject);
-    });
-    // A quick answer on the same tunnel meanwhile is written once, closed, as always.
-    const quick = await requestEdge(slow, { host: `downloads.${TEST_DOMAIN}`, path: "/quick" });
-    assert.equal(quick.status, 200);
+      const opened = await testDb.db.requestLog.findFirstOrThrow({ where });
+      assert.equal(opened.open, true, "in the log while it lasts");
+      assert.equal(opened.status, 200);
+      assert.equal(opened.bytesOut, BigInt(first.length), "with the bytes sent so far");
+      assert.ok(opened.durationMs >= 300);
+      const quickRow = await testDb.db.requestLog.findFirstOrThrow({
+        where: { name, path: "/quick" },
+      });
+      assert.equal(quickRow.open, false);
 
-    const where = { name: "downloads", path: "/long-download" };
-    await waitFor(async () => (await testDb.db.requestLog.count({ where })) === 1, "the download's open row");
-    const opened = await testDb.db.requestLog.findFirstOrThrow({ where });
-    assert.equal(opened.open, true, "in the log while it lasts");
-    assert.equal(opened.status, 200);
-    assert.equal(opened.bytesOut, BigInt(first.length), "with the bytes sent so far");
-    assert.ok(opened.durationMs >= 300);
-    const quickRow = await testDb.db.requestLog.findFirstOrThrow({
-      where: { name: "downloads", path: "/quick" },
-    });
-    assert.equal(quickRow.open, false);
-
-    finish();
-    assert.equal(await received, first.length + rest.length);
-    await waitFor(
-      async () => (await testDb.db.requestLog.findFirstOrThrow({ where })).open === false,
-      "the download's row to be finished",
-    );
-    const done = await testDb.db.requestLog.findFirstOrThrow({ where });
-    assert.equal(done.bytesOut, BigInt(first.length + rest.length));
-    assert.equal(done.error, null);
-    assert.equal(await testDb.db.requestLog.count({ where }), 1, "one row, finished in place");
-  } finally {
-    routes.delete("/long-download");
-    await tunnel.stop();
-    await slow.close();
-  }
-});
+      finish();
+      assert.equal(await received, first.length + rest.length);
+      await waitFor(
+        async () => (await testDb.db.requestLog.findFirstOrThrow({ where })).open === false,
+        "the download's row to be finished",
+      );
+      const done = await testDb.db.requestLog.findFirstOrThrow({ where });
+      assert.equal(done.bytesOut, BigInt(first.length + rest.length));
+      assert.equal(done.error, null);
+      assert.equal(await testDb.db.requestLog.count({ where }), 1, "one row, finished in place");
+    } finally {
+      routes.delete("/long-download");
+      await tunnel.stop();
+      await slow.close();
+    }
+  });
+}
 
 test("a chunked upload (no Content-Length) arrives whole, for methods with and without a usual body", async () => {
   routes.set("/chunked", (req, res) => {

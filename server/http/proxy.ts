@@ -243,6 +243,11 @@ export function proxyRequest(
         if (streaming === "event-stream") {
           deps.recorder.open(exchange);
           tunnel.notify(openLine(exchange));
+        } else {
+          // A body of unknown length may stream for long too (a chunked feed, a long download):
+          // like a long download it goes into the log while it lasts, and is checked again when
+          // its visitor's access ends (server/access/open-connections.ts).
+          deps.recorder.responding(exchange);
         }
       } else {
         writeHeldHead = writeHead;

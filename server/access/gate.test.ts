@@ -620,7 +620,11 @@ test("a link with a use limit counts only the visitor's confirmation: previews a
     assert.equal(pageOf(page), "link_confirm", "logged as the confirmation page, not as a refusal");
     assert.equal(header(page, "set-cookie"), undefined, "no cookie before the visitor confirms");
     assert.equal(page.action === "respond" && page.path, "/doc?x=<b>", "the token never reaches the log");
-    assert.equal(header(page, "referrer-policy"), "no-referrer", "the token's URL goes nowhere as a Referer");
+    assert.equal(
+      header(page, "referrer-policy"),
+      "strict-origin",
+      "the token's URL goes nowhere as a Referer",
+    );
   }
   assert.equal(await uses(), 0);
   const page = await gate.check(request("preview", { path: `/doc?burrow_share=${token}&x=<b>` }));

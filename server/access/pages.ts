@@ -16,6 +16,14 @@ type ExtraHeaders = Readonly<Record<string, string | string[]>>;
  */
 const NO_REFERRER = { "referrer-policy": "no-referrer" } as const;
 
+/**
+ * For the share link's confirmation page, whose form posts back to the relay: only the origin goes
+ * out as a Referer (never the token's URL), and the post keeps its real Origin header, which the
+ * relay checks. With no-referrer browsers send `Origin: null`, which only those that also send
+ * Sec-Fetch-Site could be told apart from a cross-site post by (Safari before 16.4 does not).
+ */
+const ORIGIN_ONLY = { "referrer-policy": "strict-origin" } as const;
+
 function withHeaders(page: EdgePage, extra: ExtraHeaders | undefined): EdgePage {
   return extra ? { ...page, headers: { ...page.headers, ...extra } } : page;
 }
@@ -115,7 +123,7 @@ export function shareConfirmPage(options: ShareConfirmPageOptions): EdgePage {
     `<button type="submit">Open</button></form>`;
   // The token is in this page's URL: no Referer carries it anywhere, not even to this host's app.
   // The browser then sends `Origin: null` with the form; postOrigin reads Sec-Fetch-Site for it.
-  return withHeaders(renderPageHtml(200, "Open shared address", html), NO_REFERRER);
+  return withHeaders(renderPageHtml(200, "Open shared address", html), ORIGIN_ONLY);
 }
 
 // The same page for every name (signing out needs no state): worded so it is true of a public name

@@ -82,19 +82,23 @@ test("after a limited share link is confirmed, no Referer or other header brings
   });
   assert.equal(confirm.status, 200);
   assert.match(confirm.body, /Open shared address/);
-  assert.equal(confirm.headers["referrer-policy"], "no-referrer", "the confirm page sends no Referer");
+  assert.equal(
+    confirm.headers["referrer-policy"],
+    "strict-origin",
+    "the confirm page sends only its origin as a Referer, and its post keeps its Origin",
+  );
 
-  // What Chromium sends from a page with no-referrer: `Origin: null`, and Sec-Fetch-Site it sets itself.
+  // What a browser sends from that page: its origin, as Origin and as the Referer.
   const body = new URLSearchParams({ token, next: "/echo" }).toString();
   const opened = await requestEdge(relay, {
     host: hostOf("shared"),
     path: "/__burrow/share",
     method: "POST",
     headers: {
-      origin: "null",
+      origin: `http://${hostOf("shared")}`,
       "sec-fetch-site": "same-origin",
       "sec-fetch-mode": "navigate",
-      referer: linkUrl,
+      referer: `http://${hostOf("shared")}/`,
       "content-type": "application/x-www-form-urlencoded",
     },
     body,

@@ -281,10 +281,22 @@ test("sign-in redirects stay on the host; cross-site posts and stale forms are r
   const noToken = await postLogin("csrf", { password: "correct horse", next: "/" }, { origin: undefined });
   assert.equal(noToken.action === "respond" && noToken.status, 400);
   clock += 2 * HOUR;
-  const stale = await postLogin("csrf", { password: "correct horse", next: "/", form });
+  // A page left open for hours: its own post (Origin this host) still signs in with the password.
+  const later = await postLogin("csrf", { password: "correct horse", next: "/later", form });
+  assert.equal(header(later, "location"), "/later");
+  assert.ok(header(later, "set-cookie"));
+  // Without Origin or Referer only the token vouches for the post: it holds for an hour.
+  const stale = await postLogin(
+    "csrf",
+    { password: "correct horse", next: "/", form },
+    { origin: undefined },
+  );
   assert.equal(stale.action === "respond" && stale.status, 400);
   assert.match(bodyText(stale), /open for too long/);
   assert.equal(pageOf(stale), "form_expired", "not logged as a wrong password: it was not a guess");
+  clock += 8 * 24 * HOUR;
+  const weekOld = await postLogin("csrf", { password: "correct horse", next: "/", form });
+  assert.equal(pageOf(weekOld), "form_expired", "a week on, even its own page asks again");
 
   const notForm = await gate.check(
     request("csrf", {

@@ -24,7 +24,13 @@ import type { Exchange } from "../http/exchange.ts";
 import type { HeaderEdits } from "../http/headers.ts";
 import type { EdgePage } from "../http/pages.ts";
 import type { Relay } from "../relay.ts";
-import { readFormBody, signFormToken, verifyFormToken } from "./login-form.ts";
+import {
+  FORM_TOKEN_TTL_SECONDS,
+  readFormBody,
+  SAME_ORIGIN_FORM_TOKEN_TTL_SECONDS,
+  signFormToken,
+  verifyFormToken,
+} from "./login-form.ts";
 import { type ConnectionVerdict, OpenConnections } from "./open-connections.ts";
 import {
   addressNotAllowedPage,
@@ -475,7 +481,9 @@ export function createAccessGate(deps: AccessGateDeps): AccessGateHandle {
     const host = request.headers.host;
     const again = (status: number, logPage: AccessPage, text: { error?: string; notice?: string }) =>
       respond(passwordPage({ status, next, formToken, host, ...text }), "DENIED", logPage, { path });
-    if (!verifyFormToken(secret, request.name, form.get("form") ?? "", seconds())) {
+    const sameOrigin = postOrigin(request.headers, request.proto) === "same";
+    const ttl = sameOrigin ? SAME_ORIGIN_FORM_TOKEN_TTL_SECONDS : FORM_TOKEN_TTL_SECONDS;
+    if (!verifyFormToken(secret, request.name, form.get("form") ?? "", seconds(), ttl)) {
       // Not counted as a guess: the page was just open too long (or the post was not ours).
       return again(400, "form_expired", {
         notice: "The page was open for too long. Enter the password again.",

@@ -13,6 +13,13 @@ import type { Readable } from "node:stream";
 /** A password page stays usable this long; after that the visitor is asked again, uncounted. */
 export const FORM_TOKEN_TTL_SECONDS = 3_600;
 
+/**
+ * The same, for a post whose Origin (or Referer) says it came from this very host: the token then
+ * only confirms what the browser already did, so a tab left open over a weekend still signs in
+ * with the right password instead of asking for it again.
+ */
+export const SAME_ORIGIN_FORM_TOKEN_TTL_SECONDS = 7 * 24 * 3_600;
+
 /** The form fields: small, so anything larger is not our form. */
 export const MAX_FORM_BYTES = 4_096;
 
@@ -28,16 +35,18 @@ export function signFormToken(secret: string, name: string, nowSeconds: number):
   return `${nowSeconds}.${mac(secret, name, nowSeconds)}`;
 }
 
-/** True when the token was issued by this relay, for this name, within the TTL. */
-export function verifyFormToken(secret: string, name: string, token: string, nowSeconds: number): boolean {
+/** True when the token was issued by this relay, for this name, within `ttlSeconds`. */
+export function verifyFormToken(
+  secret: string,
+  name: string,
+  token: string,
+  nowSeconds: number,
+  ttlSeconds = FORM_TOKEN_TTL_SECONDS,
+): boolean {
   const dot = token.indexOf(".");
   if (dot <= 0 || token.length > 100) return false;
   const issued = Number(token.slice(0, dot));
-  if (
-    !Number.isSafeInteger(issued) ||
-    issued > nowSeconds + 60 ||
-    nowSeconds - issued > FORM_TOKEN_TTL_SECONDS
-  ) {
+  if (!Number.isSafeInteger(issued) || issued > nowSeconds + 60 || nowSeconds - issued > ttlSeconds) {
     return false;
   }
   const given = Buffer.from(token.slice(dot + 1));

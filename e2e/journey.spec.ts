@@ -24,9 +24,31 @@ test("a new user signs up, adds a key, reserves a name, connects with ssh and wa
     const gettingStarted = page.getByRole("region", { name: "Get started" });
     await expect(gettingStarted).toContainText("Add your SSH public key");
     await expect(gettingStarted).not.toContainText("Done");
+    // Nothing to count yet, and a key is all it takes (a name is optional on this relay).
+    await expect(page.getByText("Tunnels online").locator("..")).toContainText("None yet");
     await expect(
-      gettingStarted.getByText(`ssh -R 80:localhost:3000 -p ${burrow.sshPort} 127.0.0.1`),
+      page.getByText("Add an SSH key, then connect with ssh -R 80:… for a random address"),
     ).toBeVisible();
+    await expect(gettingStarted).toContainText("No name needed: it gets a random address.");
+    // The command starts at 8000, not at 3000 (a default install's dashboard), with a port field.
+    const startCommand = gettingStarted.getByTestId("get-started-command");
+    await expect(gettingStarted.getByLabel("Local port")).toHaveValue("8000");
+    await expect(startCommand).toHaveText(`ssh -R 80:localhost:8000 -p ${burrow.sshPort} 127.0.0.1`);
+    await gettingStarted.getByLabel("Local port").fill("5173");
+    await expect(startCommand).toHaveText(`ssh -R 80:localhost:5173 -p ${burrow.sshPort} 127.0.0.1`);
+    await page.reload();
+    await expect(gettingStarted.getByLabel("Local port")).toHaveValue("5173");
+    await expect(startCommand).toHaveText(`ssh -R 80:localhost:5173 -p ${burrow.sshPort} 127.0.0.1`);
+    // On a phone the whole command shows, wrapped in its box, none of it under the Copy button.
+    await expectFitsPhone(page);
+    const desktop = page.viewportSize();
+    await page.setViewportSize({ width: 390, height: 800 });
+    await expect(startCommand).toHaveText(`ssh -R 80:localhost:5173 -p ${burrow.sshPort} 127.0.0.1`);
+    expect(await startCommand.evaluate((code) => code.scrollWidth <= code.clientWidth)).toBe(true);
+    const codeBox = await startCommand.boundingBox();
+    const copyBox = await gettingStarted.getByRole("button", { name: "Copy ssh command" }).boundingBox();
+    expect(codeBox && copyBox && codeBox.x + codeBox.width <= copyBox.x).toBe(true);
+    if (desktop) await page.setViewportSize(desktop);
     await expect(gettingStarted).toContainText(
       /confirm the relay's host key: answer yes if it shows SHA256:\S{43}\./,
     );
@@ -56,8 +78,10 @@ test("a new user signs up, adds a key, reserves a name, connects with ssh and wa
     // Tunnel page before connecting: the command to run and an empty log that says how.
     await page.getByRole("link", { name, exact: true }).click();
     await expect(page.getByRole("heading", { name, level: 1 })).toBeVisible();
+    // A name of its own starts from the port typed last in this browser (under Get started).
+    await expect(page.getByLabel("Local port")).toHaveValue("5173");
     await expect(
-      page.getByText(`ssh -R ${name}:80:localhost:3000 -p ${burrow.sshPort} 127.0.0.1`),
+      page.getByText(`ssh -R ${name}:80:localhost:5173 -p ${burrow.sshPort} 127.0.0.1`),
     ).toBeVisible();
     // The relay runs on this computer here: its own tunnel port would send requests back to it.
     await page.getByLabel("Local port").fill(String(burrow.httpPort));
@@ -90,9 +114,10 @@ test("a new user signs up, adds a key, reserves a name, connects with ssh and wa
     await expect(overview.getByRole("region", { name: "Get started" })).toContainText(
       "Add your SSH public keyDone",
     );
-    await expect(
-      overview.getByText(`ssh -R ${name}:80:localhost:3000 -p ${burrow.sshPort} 127.0.0.1`),
-    ).toBeVisible();
+    // With the port typed for this name on its page.
+    await expect(overview.getByTestId("get-started-command")).toHaveText(
+      `ssh -R ${name}:80:localhost:${app.port} -p ${burrow.sshPort} 127.0.0.1`,
+    );
 
     // Connect with the real OpenSSH client; the page turns online by itself.
     tunnel = startTunnel({ key, name, sshPort: burrow.sshPort, localPort: app.port });

@@ -53,7 +53,11 @@ export default async function OverviewPage() {
         </div>
       )}
       <div className="mb-6 grid gap-4 sm:grid-cols-3">
-        <Metric label="Tunnels online" value={`${online} of ${tunnels.length}`} />
+        {/* "0 of 0" said nothing to a new user. */}
+        <Metric
+          label="Tunnels online"
+          value={tunnels.length === 0 ? "None yet" : `${online} of ${tunnels.length}`}
+        />
         <Metric label="Requests, last 24 h" value={formatCount(overview.requests24h)} />
         <Metric label="Errors, last 24 h" value={formatCount(overview.errors24h)} />
       </div>
@@ -64,6 +68,7 @@ export default async function OverviewPage() {
           <CardHeader title="Online now" />
           <CardBody>
             <OnlineTunnels
+              randomNamesAllowed={env.BURROW_ALLOW_RANDOM_NAMES}
               initial={{
                 names: overview.names.map(toNameRow),
                 maxNames: env.BURROW_MAX_NAMES,

@@ -1,9 +1,9 @@
 import type { ReactNode } from "react";
-import { type BurrowPorts, defaultLocalPort, sshCommand } from "@/lib/web/connect-command";
+import type { BurrowPorts } from "@/lib/web/connect-command";
 import { Card, CardBody, CardHeader } from "../ui/card";
 import { cn } from "../ui/cn";
-import { CodeLine } from "../ui/code-line";
 import { TextLink } from "../ui/text-link";
+import { GetStartedCommand } from "./get-started-command";
 
 function Step({
   number,
@@ -66,8 +66,6 @@ export function GettingStarted({
   burrowPorts: BurrowPorts;
 }) {
   const canShare = firstName !== null || randomNamesAllowed;
-  // The tunnel page lets the user type their own.
-  const examplePort = defaultLocalPort(sshHost, burrowPorts);
   return (
     <Card labelledBy="getting-started">
       <CardHeader
@@ -101,16 +99,13 @@ export function GettingStarted({
             ) : (
               <>
                 <p className="text-sm text-zinc-600 dark:text-zinc-400">
-                  Run this where your app runs ({examplePort}: your app&apos;s port).
+                  Run this where your app runs{keys === 0 && ", once your key is added"}.
                 </p>
-                <CodeLine
-                  text={sshCommand({ name: firstName, sshHost, sshPort }, examplePort)}
-                  copyLabel="Copy ssh command"
-                />
+                <GetStartedCommand target={{ name: firstName, sshHost, sshPort }} burrowPorts={burrowPorts} />
                 {firstName === null && (
                   <p className="text-xs text-zinc-500 dark:text-zinc-400">
-                    It gets a random address. <TextLink href="/names">Reserve a name</TextLink> for one that
-                    stays yours.
+                    No name needed: it gets a random address.{" "}
+                    <TextLink href="/names">Reserve a name</TextLink> for one that stays yours.
                   </p>
                 )}
                 {hostKeyFingerprint && (

@@ -9,7 +9,14 @@ import { LocalTime } from "../ui/local-time";
 import { StatusBadge } from "../ui/status-badge";
 
 /** The user's tunnels that are up right now, following the relay without a reload. */
-export function OnlineTunnels({ initial }: { initial: NamesSnapshot }) {
+export function OnlineTunnels({
+  initial,
+  randomNamesAllowed,
+}: {
+  initial: NamesSnapshot;
+  /** BURROW_ALLOW_RANDOM_NAMES: a key is enough to connect, a name is optional. */
+  randomNamesAllowed: boolean;
+}) {
   const { data } = useLiveJson<NamesSnapshot>("/api/names", initial, 5000);
   const online = [
     ...data.names.filter((n) => n.online),
@@ -20,15 +27,29 @@ export function OnlineTunnels({ initial }: { initial: NamesSnapshot }) {
       <EmptyState title="No tunnel is connected">
         {data.names.length === 0 && data.randomNames.length === 0 ? (
           <>
-            Start by adding an{" "}
+            Add an{" "}
             <Link className="text-indigo-700 dark:text-indigo-300 underline" href="/keys">
               SSH key
-            </Link>{" "}
-            and reserving a{" "}
-            <Link className="text-indigo-700 dark:text-indigo-300 underline" href="/names">
-              name
             </Link>
-            .
+            {randomNamesAllowed ? (
+              <>
+                , then connect with <code className="font-mono text-xs">ssh -R 80:…</code> for a random
+                address, or reserve a{" "}
+                <Link className="text-indigo-700 dark:text-indigo-300 underline" href="/names">
+                  name
+                </Link>{" "}
+                for one that stays yours.
+              </>
+            ) : (
+              <>
+                {" "}
+                and reserve a{" "}
+                <Link className="text-indigo-700 dark:text-indigo-300 underline" href="/names">
+                  name
+                </Link>
+                , then connect with <code className="font-mono text-xs">ssh -R</code>.
+              </>
+            )}
           </>
         ) : (
           <>Open one of your names to see the command that connects it.</>

@@ -1,40 +1,14 @@
 "use client";
 
-import { useEffect, useId, useState } from "react";
 import {
   type BurrowPorts,
-  burrowPortOn,
   defaultLocalPort,
   helperCommand,
   helperDownloadCommand,
-  parseLocalPort,
   sshCommand,
 } from "@/lib/web/connect-command";
 import { CodeLine } from "../ui/code-line";
-
-/** Why a port of Burrow itself is not the app's, when the relay runs on the user's computer. */
-const BURROW_PORT_WARNING = {
-  dashboard: "is Burrow's own dashboard on this computer: visitors would see it, not your app",
-  tunnels: "is where Burrow serves tunnels on this computer: requests would come back to it",
-  ssh: "is Burrow's SSH port on this computer, not a web app",
-} as const;
-
-/** localStorage, which a browser may refuse (private mode, storage off): then nothing is kept. */
-function readStorage(key: string): string | null {
-  try {
-    return window.localStorage.getItem(key);
-  } catch {
-    return null;
-  }
-}
-
-function writeStorage(key: string, value: string): void {
-  try {
-    window.localStorage.setItem(key, value);
-  } catch {
-    // Not kept; the panel still works.
-  }
-}
+import { LocalPortField, useLocalPort } from "./local-port-field";
 
 export function ConnectPanel({
   name,
@@ -51,60 +25,13 @@ export function ConnectPanel({
   hostKeyFingerprint: string | null;
   burrowPorts: BurrowPorts;
 }) {
-  const id = useId();
-  const defaultPort = defaultLocalPort(sshHost, burrowPorts);
-  const [portInput, setPortInput] = useState(String(defaultPort));
-  const parsed = parseLocalPort(portInput);
-  // Keep showing the last valid command while the user is mid-edit.
-  const [port, setPort] = useState(defaultPort);
-  if (parsed !== null && parsed !== port) setPort(parsed);
-  const burrowPart = parsed === null ? null : burrowPortOn(sshHost, burrowPorts, parsed);
-
-  // The port typed last time for this name, in this browser: the commands are ready to copy again.
-  // Read after the first render, which must match the server's.
-  const storageKey = `burrow.localPort.${name}`;
-  useEffect(() => {
-    const saved = parseLocalPort(readStorage(storageKey) ?? "");
-    if (saved !== null) setPortInput(String(saved));
-  }, [storageKey]);
-  function changePort(value: string) {
-    setPortInput(value);
-    const valid = parseLocalPort(value);
-    if (valid !== null) writeStorage(storageKey, String(valid));
-  }
+  // The port typed last time for this name (or any), in this browser: the commands are ready to copy.
+  const localPort = useLocalPort(name, defaultLocalPort(burrowPorts));
+  const { port } = localPort;
 
   return (
     <div className="space-y-4">
-      <div className="flex flex-wrap items-end gap-3">
-        <div>
-          <label
-            htmlFor={`${id}-port`}
-            className="block text-sm font-medium text-zinc-800 dark:text-zinc-200"
-          >
-            Local port
-          </label>
-          <input
-            id={`${id}-port`}
-            inputMode="numeric"
-            value={portInput}
-            onChange={(e) => changePort(e.target.value)}
-            aria-invalid={parsed === null || undefined}
-            aria-describedby={`${id}-port-help`}
-            className="mt-1.5 block w-28 rounded-md border-0 px-3 py-2 text-sm shadow-xs ring-1 ring-zinc-300 dark:ring-zinc-700 ring-inset focus:ring-2 focus:ring-indigo-600 dark:focus:ring-indigo-500 focus:outline-none"
-          />
-        </div>
-        <p id={`${id}-port-help`} className="min-h-5 pb-2 text-sm" aria-live="polite">
-          {parsed === null ? (
-            <span className="text-red-700 dark:text-red-300">Enter a port from 1 to 65535</span>
-          ) : burrowPart !== null ? (
-            <span className="text-amber-800 dark:text-amber-200">
-              Port {parsed} {BURROW_PORT_WARNING[burrowPart]}. Enter the port your app listens on.
-            </span>
-          ) : (
-            <span className="text-zinc-500 dark:text-zinc-400">Where your app listens on your computer</span>
-          )}
-        </p>
-      </div>
+      <LocalPortField localPort={localPort} sshHost={sshHost} burrowPorts={burrowPorts} />
 
       <div className="space-y-1.5">
         <h3 className="text-sm font-medium text-zinc-800 dark:text-zinc-200">With plain OpenSSH</h3>

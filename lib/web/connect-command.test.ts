@@ -50,11 +50,10 @@ test("helper commands", () => {
 
 const PORTS = { dashboard: 3000, http: 8080, ssh: 2222 };
 
-test("with the relay on this computer (a trial), the commands start at 8000: 3000 is Burrow's dashboard", () => {
-  assert.equal(defaultLocalPort("localhost", PORTS), 8000);
-  assert.equal(defaultLocalPort("127.0.0.1", PORTS), 8000);
-  assert.equal(defaultLocalPort("relay.example.com", PORTS), 3000, "elsewhere 3000 is the user's own");
-  assert.equal(defaultLocalPort("localhost", { ...PORTS, dashboard: 4000 }), 3000);
+test("the commands start at 8000, never at a port of Burrow itself (3000 is the dashboard's)", () => {
+  assert.equal(defaultLocalPort(PORTS), 8000);
+  assert.equal(defaultLocalPort({ ...PORTS, dashboard: 8000 }), 8001);
+  assert.equal(defaultLocalPort({ dashboard: 8000, http: 8001, https: 8002, ssh: 2222 }), 8003);
 });
 
 test("a port of Burrow itself is named only when the relay runs on this computer", () => {

@@ -75,11 +75,11 @@ export function burrowPorts(
   };
 }
 
-/** What most local dev servers listen on. */
-const USUAL_APP_PORT = 3000;
-/** The port the README and `npm start` suggest for a trial with the relay on one's own computer. */
-const TRIAL_APP_PORT = 8000;
-
+/**
+ * The port the README and `npm start` suggest for the app: not 3000, which is the dashboard's own
+ * port on a default install (`PORT`), and on a trial the relay runs on the same computer as the app.
+ */
+const SUGGESTED_APP_PORT = 8000;
 /**
  * Which of Burrow's own parts `port` is on this computer, when the relay runs here: a tunnel to it
  * would show Burrow's dashboard to visitors, or send every request back to the relay.
@@ -99,9 +99,13 @@ export function burrowPortOn(
 }
 
 /**
- * The local port a command shows until the user types theirs: 3000, unless that is one of Burrow's
- * own ports here (the dashboard's, in a trial on one computer), then the README's 8000.
+ * The local port a command shows until the user types theirs: 8000, or the next port up when Burrow
+ * itself listens there. Burrow's ports are avoided whatever the SSH host: a relay reached by a DNS
+ * name (burrow.test, a LAN name) may still be the computer the app runs on.
  */
-export function defaultLocalPort(sshHost: string, ports: BurrowPorts): number {
-  return burrowPortOn(sshHost, ports, USUAL_APP_PORT) === null ? USUAL_APP_PORT : TRIAL_APP_PORT;
+export function defaultLocalPort(ports: BurrowPorts): number {
+  const own = new Set([ports.dashboard, ports.http, ports.https, ports.ssh]);
+  let port = SUGGESTED_APP_PORT;
+  while (own.has(port)) port += 1;
+  return port;
 }

@@ -110,8 +110,8 @@ export class RelayConnection implements TunnelOwner {
     this.#deps = deps;
     this.#onClosed = onClosed;
     this.#log = deps.logger.child({ ip: this.ip, port: peer?.port ?? socket.remotePort });
-    // The dashboard's Connect card's port: 3000, or 8000 in a trial where 3000 is Burrow's dashboard.
-    const appPort = defaultLocalPort(deps.config.BURROW_SSH_HOST, burrowPorts(deps.config));
+    // The dashboard's Connect card's port: 8000, or the next one up when Burrow listens there.
+    const appPort = defaultLocalPort(burrowPorts(deps.config));
     const example = sshCommand({ name: "myapp", ...relayAddress(deps.config) }, appPort);
     this.#terminal = new Terminal({
       greeting: () => [

@@ -16,7 +16,7 @@ const COLUMNS: readonly Column[] = [
   { label: "Actions", width: "w-[12%]", align: "right", hidden: true },
 ];
 
-/** Every reserved name with its owner, for the admin, each with Release (refused while it is up). */
+/** Every reserved name with its owner, for the admin, each with Release (blocked while it is up). */
 export function AllNamesTable({
   names,
   releaseAction,
@@ -50,7 +50,14 @@ export function AllNamesTable({
                 triggerLabel="Release"
                 triggerAriaLabel={`Release ${n.name}`}
                 title={`Release ${n.name}?`}
-                body={`It is taken from ${n.email}: anyone can reserve it afterwards, and its request log is deleted. A connected tunnel must be disconnected first (Admin overview).`}
+                body={`It is taken from ${n.email}: anyone can reserve it afterwards, and its request log is deleted.`}
+                // As on the owner's Names page: said up front, not as a failure after Release name.
+                // As of this page's load; the server still checks.
+                blockedReason={
+                  n.online
+                    ? `${n.name} is connected right now: disconnect its tunnel first (Admin overview), then release it.`
+                    : undefined
+                }
                 confirmLabel="Release name"
               />
             </div>

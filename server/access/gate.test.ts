@@ -509,6 +509,29 @@ test("revoking a link cuts off visitors who hold its cookie: at once on notice, 
   assert.match(bodyText(reopened), /revoked/);
 });
 
+test("on a name with a password, a link that no longer works says so and offers the password form", async () => {
+  await reserve("both", "PASSWORD", "correct horse");
+  const past = new Date(clock - 2 * HOUR);
+  const expired = await createShareLink(database.db, owner, "both", { label: "old", expiry: "1h" }, past);
+  const page = await gate.check(request("both", { path: `/docs?burrow_share=${expired.token}` }));
+  assert.equal(page.action === "respond" && page.status, 410, "the link page's status");
+  assert.equal(pageOf(page), "link_expired");
+  const html = bodyText(page);
+  assert.match(html, /The link you used has expired\. If you know the password, enter it below\./);
+  assert.match(html, /<form method="post" action="\/__burrow\/login">/);
+  assert.match(html, /name="next" value="\/docs"/, "signing in goes where the link pointed, without it");
+  assert.doesNotMatch(html, new RegExp(expired.token), "the token is not in the page");
+  assert.equal(header(page, "referrer-policy"), "no-referrer");
+  // The password from that form lets the visitor in.
+  const signedIn = await postLogin("both", {
+    password: "correct horse",
+    next: "/docs",
+    form: formTokenOf(page),
+  });
+  assert.equal(header(signedIn, "location"), "/docs");
+  assert.ok(header(signedIn, "set-cookie"));
+});
+
 test("expired, used-up and unknown links are refused; a used-up link's visitors stay in", async () => {
   await reserve("limits", "LINKS");
   const past = new Date(clock - 2 * HOUR);

@@ -38,6 +38,7 @@ import {
   crossSitePage,
   type LinkProblem,
   linkProblemPage,
+  linkProblemPasswordPage,
   linksOnlyPage,
   notFoundPage,
   passwordPage,
@@ -349,7 +350,17 @@ export function createAccessGate(deps: AccessGateDeps): AccessGateHandle {
     }
     if (!result.ok) {
       const problem: LinkProblem = result.problem;
-      return respond(linkProblemPage(problem), "DENIED", `link_${problem}`, { path: logPath });
+      // On a name with a password, the visitor may know it: the form is offered with the news.
+      const state = await cache.get(request.name, request.tunnel);
+      const page =
+        state.mode === "PASSWORD"
+          ? linkProblemPasswordPage(problem, {
+              next: safeReturnPath(next),
+              formToken: signFormToken(secret, request.name, seconds()),
+              host: request.headers.host,
+            })
+          : linkProblemPage(problem);
+      return respond(page, "DENIED", `link_${problem}`, { path: logPath });
     }
     // The link may be newer than the cached state: reload it before the redirected request arrives.
     cache.invalidate(request.name);

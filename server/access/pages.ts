@@ -168,6 +168,29 @@ export function linkProblemPage(problem: LinkProblem, headers?: ExtraHeaders): E
   return withHeaders(LINK_PAGES[problem], { ...NO_REFERRER, ...headers });
 }
 
+const LINK_NOTICES: Record<LinkProblem, string> = {
+  unknown: "The link you followed does not work here.",
+  revoked: "The link you used was revoked.",
+  expired: "The link you used has expired.",
+  used_up: "The link you used has been used up.",
+};
+
+/**
+ * The same on a name with a password: what went wrong with the link, and the password form, so a
+ * visitor who knows the password is not left at a dead end. With the link page's status.
+ */
+export function linkProblemPasswordPage(
+  problem: LinkProblem,
+  options: Omit<PasswordPageOptions, "status" | "notice" | "headers">,
+): EdgePage {
+  return passwordPage({
+    ...options,
+    status: LINK_PAGES[problem].status,
+    notice: `${LINK_NOTICES[problem]} If you know the password, enter it below.`,
+    headers: NO_REFERRER,
+  });
+}
+
 const LINKS_ONLY = renderPage(
   403,
   "This address is private",

@@ -52,7 +52,7 @@ export function SetPasswordAction({
       <Button
         variant="secondary"
         size="sm"
-        aria-label={`Set a new password for ${email}`}
+        aria-label={`Set password for ${email}`}
         onClick={() => {
           setDone(false);
           setShowErrors(false);

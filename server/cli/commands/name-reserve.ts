@@ -11,7 +11,7 @@ export const nameReserve: Command = {
   summary: "Reserve a tunnel name for an account (BURROW_MAX_NAMES applies)",
   details: `Example:
   npm run burrow -- name reserve ann@example.com myapp
-  then, as ann: ssh -R myapp:80:localhost:3000 -p 2222 <relay host>`,
+  then, as ann: ssh -R myapp:80:localhost:8000 -p 2222 <relay host>`,
   async run(context) {
     const { positionals } = parseCommandArgs(context.args, {}, { required: ["email", "name"] });
     const [email = "", name = ""] = positionals;

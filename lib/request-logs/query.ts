@@ -622,8 +622,9 @@ export interface RecentErrorRow {
 
 /**
  * The rows the log counts as errors (as request_is_error in the migrations does): a 5xx, or the
- * relay answering itself, but not a visitor going away (NOT_TUNNEL_ERRORS), which every event stream
- * does when its page is closed.
+ * relay answering itself, but not what is no error of the tunnel (NOT_TUNNEL_ERRORS): a visitor
+ * going away, which every event stream does when its page is closed, or a connection closed as its
+ * visitor's access ended.
  */
 export const ERROR_ROWS: Prisma.RequestLogWhereInput = {
   OR: [{ status: { gte: 500 } }, { error: { not: null, notIn: [...NOT_TUNNEL_ERRORS] } }],

@@ -30,7 +30,7 @@ export const LOG_USER_AGENT_MAX = 512;
  * - replay_stopped: a replay's answer was still coming after the relay stopped reading it.
  * - access_revoked: an open WebSocket or event stream that the relay closed because its visitor's
  *   access ended (the share link revoked or expired, the password changed, the address no longer
- *   allowed).
+ *   allowed). Not an error of the tunnel either (see NOT_TUNNEL_ERRORS): the owner asked for it.
  */
 export const REQUEST_LOG_ERRORS = [
   "tunnel_offline",

@@ -9,8 +9,8 @@ import { signAccessCookie } from "../../lib/sharing/access-cookie.ts";
 import { createShareLink, revokeShareLink, setAccessSettings } from "../../lib/sharing/service.ts";
 import { createTestDatabase, type TestDatabase } from "../../lib/testing/db.ts";
 import type { AccessDecision, AccessRequest } from "../http/access.ts";
-import type { Tunnel } from "../registry.ts";
 import { type AccessGateHandle, createAccessGate } from "./gate.ts";
+import { GATE_TEST_TUNNEL } from "./testing.ts";
 
 const SECRET = "test-access-secret-0123456789abcdef";
 const HOUR = 3_600_000;
@@ -21,19 +21,7 @@ let gate: AccessGateHandle;
 let clock: number;
 let verifications: number;
 
-const tunnel: Tunnel = {
-  name: "stub",
-  sessionId: "s",
-  userId: "u",
-  reservationId: null,
-  clientIp: "127.0.0.1",
-  startedAt: new Date(0),
-  target: "port 80",
-  openStream: () => Promise.reject(new Error("not in gate tests")),
-  notify: () => {},
-  recordRequest: () => {},
-  close: () => {},
-};
+const tunnel = GATE_TEST_TUNNEL;
 
 function request(name: string, fields: Partial<AccessRequest> = {}): AccessRequest {
   return {

@@ -348,10 +348,7 @@ test("logs prints the latest requests, and --follow prints new ones until Ctrl-C
   });
   const shown = await cli(["logs", "myapp", "--limit", "2"]);
   assert.equal(shown.code, 0, shown.stderr);
-  assert.match(
-    shown.stdout,
-    /^TIME\s+METHOD\s+PATH\s+STATUS\s+DURATION\s+SIZE\s+CLIENT IP\s+ANSWERED BY RELAY/,
-  );
+  assert.match(shown.stdout, /^TIME\s+METHOD\s+PATH\s+STATUS\s+DURATION\s+SIZE\s+CLIENT IP\s+NOTE/);
   assert.match(shown.stdout, /POST\s+\/second\s+502\s+13 ms\s+0 B out\s+203\.0\.113\.9\s+local_unreachable/);
   assert.match(shown.stdout, /GET\s+\/locked\s+401\s+13 ms\s+0 B out\s+203\.0\.113\.9\s+password_wrong/);
   assert.doesNotMatch(shown.stdout, /\/first/, "--limit 2 shows the latest only");

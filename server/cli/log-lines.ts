@@ -12,7 +12,9 @@ export const LOG_HEADERS = [
   "DURATION",
   "SIZE",
   "CLIENT IP",
-  "ANSWERED BY RELAY",
+  // What the relay noted: why it answered instead of the app (its error, or its access page), or
+  // how the request ended (the visitor went away): not always an answer of the relay's.
+  "NOTE",
 ];
 /**
  * Fixed widths rather than a fitted table, so lines printed later by --follow line up. METHOD fits
@@ -29,7 +31,6 @@ export function formatLine(cells: string[]): string {
     .trimEnd();
 }
 
-/** A row's cells; `time` writes its time (the machine's local time by default). */
 /** What a log line shows of a row. */
 export type LogLineRow = Pick<
   RequestLogRow,
@@ -47,6 +48,7 @@ export type LogLineRow = Pick<
   | "accessPage"
 >;
 
+/** A row's cells; `time` writes its time (the machine's local time by default). */
 export function toCells(row: LogLineRow, time: (at: Date) => string = formatTime): string[] {
   return [
     time(row.at),
@@ -61,8 +63,8 @@ export function toCells(row: LogLineRow, time: (at: Date) => string = formatTime
         : formatDuration(row.durationMs),
     row.openState === "open" ? "-" : size(row),
     row.clientIp,
-    // Why the relay answered instead of the app: its error, or its access page (e.g.
-    // password_wrong). Last, so it does not push the other columns out of line.
+    // Its error or access page (e.g. client_aborted, password_wrong). Last, so it does not push
+    // the other columns out of line.
     row.error ?? row.accessPage ?? "",
   ];
 }

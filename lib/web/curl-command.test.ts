@@ -70,6 +70,13 @@ test("a body the log kept whole goes along as --data-raw, with its method and ty
   ]);
 });
 
+test("a GET whose kept body is empty is sent without one; a POST's empty body stays", () => {
+  const get = curlCommand("http://a.test", "GET", "/json?proof=1", [["Accept", "*/*"]], "");
+  assert.equal(get.command, "curl 'http://a.test/json?proof=1' -H 'Accept: */*'");
+  const post = curlCommand("http://a.test", "POST", "/ping", [], "");
+  assert.equal(post.command, "curl -X 'POST' 'http://a.test/ping' --data-raw ''");
+});
+
 test("a GET with a body stays a GET", () => {
   assert.equal(
     curlCommand("http://a.test", "GET", "/search", [], "q=1").command,

@@ -17,6 +17,9 @@ const LEFT_TO_CURL: ReadonlySet<string> = new Set([
   "accept-encoding",
 ]);
 
+/** Methods whose empty body is still a body (sent with Content-Length: 0). */
+const SENDS_BODY: ReadonlySet<string> = new Set(["POST", "PUT", "PATCH"]);
+
 export interface CurlReplay {
   /** Null when the log does not hold the whole request target (`refused` says why). */
   command: string | null;
@@ -52,10 +55,13 @@ export function curlCommand(
       hidden,
     };
   }
+  // An empty kept body is no body for a GET (every request's is kept as empty): --data-raw '' would
+  // send a form post's Content-Type and Content-Length. A POST's empty body is sent as one.
+  const data = body === "" && !SENDS_BODY.has(method) ? undefined : body;
   const words = ["curl"];
   if (method === "HEAD") words.push("--head");
   // A GET with a body names its method too: with --data-raw alone, curl would send a POST.
-  else if (method !== "GET" || body !== undefined) words.push("-X", shellQuote(method));
+  else if (method !== "GET" || data !== undefined) words.push("-X", shellQuote(method));
   words.push(shellQuote(`${publicUrl.replace(/\/+$/, "")}${path.startsWith("/") ? path : `/${path}`}`));
   let compressed = false;
   for (const [name, value] of headers) {
@@ -66,7 +72,7 @@ export function curlCommand(
   }
   // --data-raw sends the text as it is (no "@file" reading); -X above keeps the method curl would
   // otherwise turn into POST.
-  if (body !== undefined) words.push("--data-raw", shellQuote(body));
+  if (data !== undefined) words.push("--data-raw", shellQuote(data));
   if (compressed) words.push("--compressed");
   return { command: words.join(" "), refused: null, hidden };
 }

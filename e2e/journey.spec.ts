@@ -131,10 +131,15 @@ test("a new user signs up, adds a key, reserves a name, connects with ssh and wa
     // The public URL, to send to a friend or open on a phone: copied, or shown as a QR code.
     await expect(page.getByRole("button", { name: "Copy public URL" })).toBeVisible();
     await page.getByText("QR code", { exact: true }).click();
-    await expect(
-      page.getByRole("img", { name: `QR code of http://${name}.localhost:${burrow.httpPort}` }),
-    ).toBeVisible();
+    const qr = page.getByRole("img", { name: `QR code of http://${name}.localhost:${burrow.httpPort}` });
+    await expect(qr).toBeVisible();
+    // It closes as a popup does: Escape (or a click elsewhere), not only its button again.
+    await page.keyboard.press("Escape");
+    await expect(qr).toBeHidden();
     await page.getByText("QR code", { exact: true }).click();
+    await expect(qr).toBeVisible();
+    await page.getByRole("heading", { level: 1 }).click();
+    await expect(qr).toBeHidden();
     // The fingerprint and the commands are long words: they wrap or scroll in their own boxes.
     await expectFitsPhone(page);
 

@@ -465,6 +465,8 @@ test("the access page shows field errors from the shared schemas and keeps what 
   await access.getByRole("button", { name: "Save access" }).click();
   await expect(access.locator("#tunnel-password-error")).toHaveText("Use at least 8 characters");
   await expect(access.locator("#tunnel-password")).toHaveAttribute("aria-invalid", "true");
+  // What was typed stays, to be corrected rather than typed again.
+  await expect(access.locator("#tunnel-password")).toHaveValue("short");
   await expect(access.getByRole("radio", { name: "Password", exact: true })).toBeChecked();
   await access.locator("#tunnel-password").fill(TUNNEL_PASSWORD);
   await access.getByRole("button", { name: "Save access" }).click();

@@ -44,17 +44,33 @@ export function AccessModeForm({
   const [state, formAction, pending] = useActionState(action, null);
   const [mode, setMode] = useState<AccessMode>(initial.mode);
   const hasPassword = state?.ok ? state.data.hasPassword : initial.hasPassword;
+  // Whether a password was there before the last save: only then were visitors signed out.
+  const [hadPassword, setHadPassword] = useState(initial.hasPassword);
+  // Controlled, so a password the server refused (too short) stays to be corrected, not retyped.
+  const [password, setPassword] = useState("");
+  const [savedState, setSavedState] = useState(state);
+  if (state !== savedState) {
+    setSavedState(state);
+    if (state?.ok) setPassword("");
+  }
   const message = formError(state);
   const passwordError = fieldError(state, "password");
 
   return (
-    <form action={formAction} className="space-y-4" aria-label="Access mode">
+    <form
+      action={formAction}
+      onSubmit={() => setHadPassword(hasPassword)}
+      className="space-y-4"
+      aria-label="Access mode"
+    >
       <input type="hidden" name="name" defaultValue={name} />
       <div aria-live="polite">
         {state?.ok && (
           <Alert tone="success">
             Saved: {MODES.find((m) => m.value === state.data.mode)?.label.toLowerCase()}.
-            {state.data.passwordChanged && " Everyone signed in with the old password has been signed out."}
+            {state.data.passwordChanged &&
+              hadPassword &&
+              " Everyone signed in with the old password has been signed out."}
           </Alert>
         )}
         {message && <Alert tone="error">{message}</Alert>}
@@ -75,6 +91,8 @@ export function AccessModeForm({
           label={hasPassword ? "New tunnel password (optional)" : "Tunnel password"}
           required={!hasPassword}
           maxLength={200}
+          value={password}
+          onChange={(event) => setPassword(event.target.value)}
           error={passwordError}
           hint={
             hasPassword

@@ -1,17 +1,21 @@
 import type { QrCode } from "@/lib/web/qr-code";
 import { buttonClass } from "../ui/button";
 import { CopyButton } from "../ui/copy-button";
+import { PopoverDetails } from "../ui/popover-details";
 
 /**
  * Next to a tunnel's public URL: copy it to send to someone, or show it as a QR code to open it
- * on a phone. A native disclosure: it opens with the keyboard, and needs no script to work.
+ * on a phone. A native disclosure: it opens with the keyboard, and needs no script to work (with
+ * one, Escape or a click elsewhere closes it).
  */
 export function PublicUrlTools({ url, qr, caption }: { url: string; qr: QrCode; caption: string }) {
   return (
     <span className="inline-flex flex-wrap items-center gap-2 align-middle">
       <CopyButton text={url} label="Copy public URL" />
-      <details className="relative">
-        <summary className={`${buttonClass("secondary", "sm")} cursor-pointer list-none`}>QR code</summary>
+      <PopoverDetails
+        summary="QR code"
+        summaryClassName={`${buttonClass("secondary", "sm")} cursor-pointer list-none`}
+      >
         <div className="absolute left-0 z-10 mt-2 w-56 rounded-lg bg-white dark:bg-zinc-900 p-3 shadow-lg ring-1 ring-zinc-200 dark:ring-zinc-800">
           <svg
             viewBox={`0 0 ${qr.size} ${qr.size}`}
@@ -25,7 +29,7 @@ export function PublicUrlTools({ url, qr, caption }: { url: string; qr: QrCode; 
           </svg>
           <p className="mt-2 text-center text-xs text-zinc-500 dark:text-zinc-400">{caption}</p>
         </div>
-      </details>
+      </PopoverDetails>
     </span>
   );
 }

@@ -32,6 +32,8 @@ async function connect(name: string, app: net.Server) {
   assert.ok(tunnel instanceof SshTunnel);
   return {
     tunnel,
+    /** What the OpenSSH client printed (its own warnings included). */
+    sshOutput: () => ssh.stderr(),
     async close() {
       ssh.kill();
       if (app instanceof http.Server) app.closeAllConnections();
@@ -210,7 +212,7 @@ for (const [index, [kind, head]] of closingAnswers.entries()) {
       });
     });
     const name = `gives-up-${index}`;
-    const { tunnel, close } = await connect(name, app);
+    const { tunnel, sshOutput, close } = await connect(name, app);
     try {
       for (let i = 0; i < 3; i++) {
         const visitor = net.connect(t.httpPort, "127.0.0.1");
@@ -233,9 +235,22 @@ for (const [index, [kind, head]] of closingAnswers.entries()) {
         await sleep(200 * i);
         visitor.destroy();
       }
+      // Twenty more at once, leaving at different moments (a page's parallel downloads cancelled).
+      await Promise.all(
+        Array.from({ length: 20 }, async (_, k) => {
+          const v = net.connect(t.httpPort, "127.0.0.1");
+          v.on("error", () => {});
+          v.write(`GET /file HTTP/1.1\r\nHost: ${name}.localhost\r\n\r\n`);
+          await sleep(10 + ((k * 37) % 90));
+          v.destroy();
+        }),
+      );
       const after = await t.fetchTunnel(name, "/again");
       assert.equal(after.status, 200);
       await t.waitFor(() => tunnel.openStreams === 0, "every channel to the app to close", 5_000);
+      // The relay asked nothing more of a channel it had closed: the owner's ssh printed no
+      // "Received window adjust for non-open channel" (nor "bad id: channel free").
+      assert.doesNotMatch(sshOutput(), /non-open channel|bad id/);
     } finally {
       await close();
     }

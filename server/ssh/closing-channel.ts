@@ -24,6 +24,7 @@ export function closeWhenDestroyed<T extends Duplex>(channel: T): T {
   };
   channel.destroy = (error?: Error) => {
     destroy(error);
+    stopWindowAdjusts(channel);
     if (!draining) {
       draining = true;
       channel.on("readable", drain);
@@ -32,4 +33,17 @@ export function closeWhenDestroyed<T extends Duplex>(channel: T): T {
     return channel;
   };
   return channel;
+}
+
+/**
+ * Once the relay has sent its CLOSE, it asks the client for nothing more on the channel. ssh2 still
+ * sends WINDOW_ADJUST while the channel is "closing" (for each chunk of the app's data that arrives
+ * meanwhile, and as the drain above reads), and an OpenSSH client that has freed the channel prints
+ * "channel_by_id: 3: bad id: channel free" and "Received window adjust for non-open channel 3"
+ * into the tunnel owner's terminal, once per download a visitor gave up on. ssh2 skips the adjust
+ * for a channel marked closed, the state its own close handling would set next; the CLOSE is sent.
+ */
+function stopWindowAdjusts(channel: Duplex): void {
+  const outgoing = (channel as unknown as { outgoing?: { state?: string } }).outgoing;
+  if (outgoing?.state === "closing") outgoing.state = "closed";
 }

@@ -86,3 +86,21 @@ test("an upgrade answered with a head over 64 KiB: a 502 that says so, not that 
   // The tunnel still serves.
   assert.match(await get("/?cookies=1"), /^HTTP\/1\.1 200 /);
 });
+
+test("a request answered with a head of megabytes: a 502 that says the headers are too large, not that the app closed the connection", async () => {
+  // 1,500 cookies of 4000 bytes: 6 MB, read in many pieces, well past the limit undici checks.
+  const answer = await get("/?cookies=1500");
+  assert.match(answer, /^HTTP\/1\.1 502 /);
+  assert.match(answer, /response headers are too large/);
+  await waitFor(
+    async () =>
+      (await testDb.db.requestLog.count({ where: { name: "cookies", path: "/?cookies=1500" } })) === 1,
+    "the request is logged",
+  );
+  const row = await testDb.db.requestLog.findFirstOrThrow({
+    where: { name: "cookies", path: "/?cookies=1500" },
+  });
+  assert.deepEqual([row.status, row.error], [502, "local_headers_too_large"]);
+  assert.doesNotMatch(relay.traces.get("cookies")?.lines.join("\n") ?? "", /closed the connection/);
+  assert.match(await get("/?cookies=1"), /^HTTP\/1\.1 200 /);
+});

@@ -35,6 +35,11 @@ export function endWhenRead<T extends Readable>(stream: T): T {
     // A Node stream (TLS to an app that answers in HTTPS) is destroyed as Node destroys streams.
     if (stream.destroyed || abandoned) return stream;
     abandoned = { error };
+    // undici destroys a connection with what went wrong (a response head over the limit, an answer
+    // that is not HTTP), which ssh2 would drop: passed on, it is what the request fails with, so
+    // the visitor and the log hear it, not that the app closed the connection. Its own "aborted"
+    // (a visitor who left) needs no error: the request has failed already.
+    if (error && (error as NodeJS.ErrnoException).code !== "UND_ERR_INFO") emitError(error);
     if (endHeld) {
       endHeld = false;
       endAbandoned();
@@ -55,11 +60,15 @@ export function endWhenRead<T extends Readable>(stream: T): T {
     }
     if (closeEmitted) return;
     closeEmitted = true;
-    const error = abandoned?.error ?? new Error("the relay stopped reading the app's answer");
-    process.nextTick(() => {
-      stream.emit("error", error);
-      stream.emit("close");
-    });
+    emitError(abandoned?.error ?? new Error("the relay stopped reading the app's answer"));
+    process.nextTick(() => stream.emit("close"));
+  };
+  let errorEmitted = false;
+  /** After the caller's turn, as Node emits a destroyed stream's error; once. */
+  const emitError = (error: Error) => {
+    if (errorEmitted) return;
+    errorEmitted = true;
+    process.nextTick(() => stream.emit("error", error));
   };
   stream.push = (chunk: unknown, encoding?: BufferEncoding) => {
     if (chunk !== null) {

@@ -144,7 +144,11 @@ test("a share link works in a fresh context; its token and Burrow's cookie never
 }) => {
   const access = await openAccessPage();
   await setMode(access, "Links only");
+  // Links only and not one link: the page says the address opens for nobody now.
+  const nobody = access.getByText("Nobody can open this address now");
+  await expect(nobody).toBeVisible();
   const link = await createLink(access, "for Ana");
+  await expect(nobody).toHaveCount(0);
 
   const stranger = await browser.newContext();
   const strangerPage = await stranger.newPage();

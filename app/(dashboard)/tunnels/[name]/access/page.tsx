@@ -114,6 +114,12 @@ export default async function TunnelAccessPage({ params }: Props) {
                 Links-only modes.
               </Alert>
             )}
+            {settings.mode === "LINKS" && !rows.some((row) => row.status === "active") && (
+              // Links only with no link that works: the address opens for nobody, which is easy to miss.
+              <Alert tone="warning">
+                Nobody can open this address now: it is Links only and no share link works. Create one below.
+              </Alert>
+            )}
             <CreateShareLinkForm action={createShareLinkAction} name={detail.name} baseUrl={url} />
             <ShareLinkList
               name={detail.name}

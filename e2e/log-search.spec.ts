@@ -113,6 +113,16 @@ test("a status code narrows the log, and a link's filter the log cannot read is 
     await expect(page).toHaveURL(/[?&]status=4xx(&|$)/);
     await expect(paths).toHaveCount(2);
     await expect(log.getByRole("row").filter({ hasText: "/gone" })).toHaveCount(1);
+
+    // Deleting the whole log with a filter on: the log is empty, not "no requests match".
+    await page.getByRole("button", { name: "Delete all requests…" }).click();
+    await page
+      .getByRole("dialog", { name: `Delete every request to ${name}?` })
+      .getByRole("button", { name: "Delete requests" })
+      .click();
+    await expect(page.getByText("The log is empty")).toBeVisible();
+    await expect(page.getByText("Every request was deleted, whatever the filters showed.")).toBeVisible();
+    await expect(page.getByText("No requests match these filters")).toHaveCount(0);
   } finally {
     await deleteRows(burrow.databaseUrl, name);
   }

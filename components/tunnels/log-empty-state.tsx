@@ -27,3 +27,19 @@ export function LogEmptyState({ url, online }: { url: string; online: boolean })
     </EmptyState>
   );
 }
+
+/**
+ * A filtered log with no requests. Right after the whole log was deleted from here, "no requests
+ * match these filters" would suggest others are still there: it says the log is empty.
+ */
+export function FilteredLogEmptyState() {
+  const cleared = useTunnelActivity().clears > 0;
+  if (cleared) {
+    return (
+      <EmptyState title="The log is empty">
+        <p>Every request was deleted, whatever the filters showed.</p>
+      </EmptyState>
+    );
+  }
+  return <EmptyState title="No requests match these filters" />;
+}

@@ -5,7 +5,7 @@ import { ClearLogForm } from "@/components/tunnels/clear-log-form";
 import { ConnectPanel } from "@/components/tunnels/connect-panel";
 import { KeepBodiesForm } from "@/components/tunnels/keep-bodies-form";
 import { LiveStatus } from "@/components/tunnels/live-status";
-import { LogEmptyState } from "@/components/tunnels/log-empty-state";
+import { FilteredLogEmptyState, LogEmptyState } from "@/components/tunnels/log-empty-state";
 import { LogFiltersForm } from "@/components/tunnels/log-filters-form";
 import { PublicUrlTools } from "@/components/tunnels/public-url-tools";
 import { RandomNameNotice } from "@/components/tunnels/random-name-notice";
@@ -16,7 +16,6 @@ import { Alert } from "@/components/ui/alert";
 import { buttonClass } from "@/components/ui/button";
 import { Card, CardBody, CardHeader } from "@/components/ui/card";
 import { ConfirmAction } from "@/components/ui/confirm-action";
-import { EmptyState } from "@/components/ui/empty-state";
 import { PageHeader } from "@/components/ui/page-header";
 import { tunnelUrl } from "@/lib/env";
 import { randomNameKeptUntil } from "@/lib/names/random-hold";
@@ -231,7 +230,7 @@ export default async function TunnelPage({ params, searchParams }: Props) {
                 }
                 empty={
                   hasFilters(filters) ? (
-                    <EmptyState title="No requests match these filters" />
+                    <FilteredLogEmptyState />
                   ) : (
                     <LogEmptyState url={url} online={detail.online} />
                   )

@@ -49,18 +49,19 @@ export function endWhenRead<T extends Readable>(stream: T): T {
   /**
    * An ssh2 channel's destroy() only ends and closes the channel: it is not marked destroyed, emits
    * no 'error', and emits 'close' only after 'end', once the client has closed its side. That 'end'
-   * would find undici's parser still paused in the visitor's answer and throw as above. So the
+   * would make undici finish the answer it was in (undiciWouldFinish): throwing as above if its
+   * parser is paused, or completing a request it already aborted, which throws too. So the
    * channel then ends as Node ends a destroyed socket, which undici expects: the error (undici
    * notes it, and then finishes nothing when the connection closes), no 'end', and 'close'.
    */
   const endAbandoned = () => {
-    if (!undiciParserPaused(stream)) {
+    if (!undiciWouldFinish(stream)) {
       push(null);
       return;
     }
     if (closeEmitted) return;
     closeEmitted = true;
-    emitError(abandoned?.error ?? new Error("the relay stopped reading the app's answer"));
+    emitError(abandoned?.error ?? stoppedReading());
     process.nextTick(() => stream.emit("close"));
   };
   let errorEmitted = false;
@@ -103,20 +104,47 @@ export function endWhenRead<T extends Readable>(stream: T): T {
 }
 
 /**
- * Whether undici's HTTP/1.1 parser reading this stream is paused in the middle of an answer, by its
- * own record: the parser it keeps on its connection under a symbol described "parser"
- * (undici/lib/core/symbols.js kParser).
- * The reads alone do not tell: a parser that paused in the middle of a chunk it read puts the rest
- * back with unshift(), and one paused at the very end of a chunk reads nothing more, so the end of
- * a channel closed by the SSH client right then (a slow visitor's download of a file
- * `python3 -m http.server` sends) looked like the end of a reader waiting for more.
+ * Without an error of undici's own: one it treats as its "aborted" (code UND_ERR_INFO), which fails
+ * no other request queued on the connection.
  */
-function undiciParserPaused(stream: object): boolean {
+function stoppedReading(): Error {
+  return Object.assign(new Error("the relay stopped reading the app's answer"), { code: "UND_ERR_INFO" });
+}
+
+/** undici's HTTP/1.1 parser of this stream, by its own record: kept under a symbol described "parser". */
+function undiciParser(
+  stream: object,
+): { paused?: unknown; statusCode?: unknown; shouldKeepAlive?: unknown } | null {
   const key = Object.getOwnPropertySymbols(stream).find((symbol) => symbol.description === "parser");
   const parser: unknown = key === undefined ? undefined : (stream as Record<symbol, unknown>)[key];
-  if (typeof parser !== "object" || parser === null) return false;
-  const { paused, statusCode } = parser as { paused?: unknown; statusCode?: unknown };
-  // Between answers the parser also rests paused, with no status: an end then is not finished but
-  // reported as a closed connection, which is safe (and how a pooled channel is let go).
-  return paused === true && typeof statusCode === "number" && statusCode > 0;
+  return typeof parser === "object" && parser !== null ? parser : null;
+}
+
+/** The parser is in the middle of an answer (it rests between answers with no status). */
+function inAnswer(parser: { statusCode?: unknown }): boolean {
+  return typeof parser.statusCode === "number" && parser.statusCode > 0;
+}
+
+/**
+ * Whether undici's parser reading this stream is paused in the middle of an answer (undici's
+ * kParser, undici/lib/core/symbols.js). The reads alone do not tell: a parser that paused in the
+ * middle of a chunk it read puts the rest back with unshift(), and one paused at the very end of a
+ * chunk reads nothing more, so the end of a channel closed by the SSH client right then (a slow
+ * visitor's download of a file `python3 -m http.server` sends) looked like the end of a reader
+ * waiting for more. Between answers the parser also rests paused, with no status: an end then is
+ * not finished but reported as a closed connection, which is safe (and how a pooled channel is let go).
+ */
+function undiciParserPaused(stream: object): boolean {
+  const parser = undiciParser(stream);
+  return parser !== null && parser.paused === true && inAnswer(parser);
+}
+
+/**
+ * Whether an end now would make undici finish the answer it is in: paused (see above), or one that
+ * ends with its connection (HTTP/1.0, `Connection: close`), which undici completes at the end. For
+ * an abandoned connection that completes a request undici already aborted, and it throws.
+ */
+function undiciWouldFinish(stream: object): boolean {
+  const parser = undiciParser(stream);
+  return parser !== null && inAnswer(parser) && (parser.paused === true || parser.shouldKeepAlive === false);
 }

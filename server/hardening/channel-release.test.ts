@@ -146,6 +146,19 @@ const closingAnswers = [
   ["HTTP/1.0, no length: the body ends at the close", "HTTP/1.0 200 OK\r\n"],
 ] as const;
 
+/** Answers each connection's request with `head` and `body`, then closes it (python3 -m http.server). */
+function closingApp(head: string, body: Buffer): net.Server {
+  return net.createServer((socket) => {
+    socket.on("error", () => {});
+    socket.once("data", () => {
+      socket.write(
+        `${head.replace("{length}", String(body.length))}Content-Type: application/octet-stream\r\n\r\n`,
+      );
+      socket.end(body);
+    });
+  });
+}
+
 for (const [index, [kind, head]] of closingAnswers.entries()) {
   // Without the fix, the first two crash the relay (this file fails with an uncaught exception) and the
   // third never ends: the timeout makes that a failure too.
@@ -157,15 +170,7 @@ for (const [index, [kind, head]] of closingAnswers.entries()) {
     // relay process there, with every tunnel on it.
     const body = Buffer.alloc(8 * 1024 * 1024);
     for (let i = 0; i < body.length; i += 4) body.writeUInt32BE(i, i);
-    const app = net.createServer((socket) => {
-      socket.on("error", () => {});
-      socket.once("data", () => {
-        socket.write(
-          `${head.replace("{length}", String(body.length))}Content-Type: application/octet-stream\r\n\r\n`,
-        );
-        socket.end(body);
-      });
-    });
+    const app = closingApp(head, body);
     const name = `slow-reader-${index}`;
     const { tunnel, close } = await connect(name, app);
     try {
@@ -202,15 +207,7 @@ for (const [index, [kind, head]] of closingAnswers.entries()) {
     // sends: the relay's HTTP client (undici 7) threw from the channel's end, out of reach of any
     // handler, and the relay process died with every tunnel on it.
     const body = Buffer.alloc(8 * 1024 * 1024, 7);
-    const app = net.createServer((socket) => {
-      socket.on("error", () => {});
-      socket.once("data", () => {
-        socket.write(
-          `${head.replace("{length}", String(body.length))}Content-Type: application/octet-stream\r\n\r\n`,
-        );
-        socket.end(body);
-      });
-    });
+    const app = closingApp(head, body);
     const name = `gives-up-${index}`;
     const { tunnel, sshOutput, close } = await connect(name, app);
     try {

@@ -12,7 +12,7 @@ import { createShareLink, revokeShareLink, setAccessSettings } from "../../lib/s
 import { createTestDatabase, type TestDatabase } from "../../lib/testing/db.ts";
 import type { AccessDecision, AccessRequest } from "../http/access.ts";
 import { type AccessGateHandle, createAccessGate } from "./gate.ts";
-import { GATE_TEST_TUNNEL } from "./testing.ts";
+import { cookieOf, GATE_TEST_TUNNEL, header } from "./testing.ts";
 
 const PASSWORD = "correct horse";
 let database: TestDatabase;
@@ -37,18 +37,6 @@ function request(
     proto: "http",
     upgrade: false,
   };
-}
-
-function header(decision: AccessDecision, name: string): string | undefined {
-  if (decision.action !== "respond") return undefined;
-  const value = decision.headers[name];
-  return Array.isArray(value) ? value.join("\n") : value;
-}
-
-function cookieOf(decision: AccessDecision): string {
-  const setCookie = header(decision, "set-cookie");
-  assert.ok(setCookie, "a cookie was set");
-  return setCookie.split(";")[0]!;
 }
 
 const basic = (password: string) => `Basic ${Buffer.from(`:${password}`).toString("base64")}`;

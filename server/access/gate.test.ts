@@ -10,7 +10,7 @@ import { createShareLink, revokeShareLink, setAccessSettings } from "../../lib/s
 import { createTestDatabase, type TestDatabase } from "../../lib/testing/db.ts";
 import type { AccessDecision, AccessRequest } from "../http/access.ts";
 import { type AccessGateHandle, createAccessGate } from "./gate.ts";
-import { GATE_TEST_TUNNEL } from "./testing.ts";
+import { cookieOf, GATE_TEST_TUNNEL, header } from "./testing.ts";
 
 const SECRET = "test-access-secret-0123456789abcdef";
 const HOUR = 3_600_000;
@@ -49,19 +49,6 @@ const basic = (password: string) => `Basic ${Buffer.from(`anyone:${password}`).t
 function bodyText(decision: AccessDecision): string {
   assert.equal(decision.action, "respond");
   return decision.action === "respond" ? decision.body.toString("utf8") : "";
-}
-
-function header(decision: AccessDecision, name: string): string | undefined {
-  if (decision.action !== "respond") return undefined;
-  const value = decision.headers[name];
-  return Array.isArray(value) ? value.join("\n") : value;
-}
-
-/** The `name=value` part of a Set-Cookie header, ready to send back as a Cookie header. */
-function cookieOf(decision: AccessDecision): string {
-  const setCookie = header(decision, "set-cookie");
-  assert.ok(setCookie, "a cookie was set");
-  return setCookie.split(";")[0]!;
 }
 
 function formTokenOf(decision: AccessDecision): string {

@@ -193,7 +193,7 @@ export function createAccessGate(deps: AccessGateDeps): AccessGateHandle {
     };
   }
 
-  function clearCookie(request: AccessRequest): string {
+  function clearCookie(request: Pick<AccessRequest, "proto">): string {
     return accessCookieHeader("", 0, request.proto === "https");
   }
 
@@ -523,6 +523,11 @@ export function createAccessGate(deps: AccessGateDeps): AccessGateHandle {
   }
 
   /** `/__burrow/…`: the relay's own paths, never forwarded whatever the mode. */
+  /** Any method: a plain link from the app works, and signing out needs no proof of anything. */
+  function signOut(request: Pick<AccessRequest, "proto">): AccessDecision {
+    return respond(signedOutPage(clearCookie(request)), "DENIED", "signed_out", { path: LOGOUT_PATH });
+  }
+
   function reserved(request: AccessRequest, pathname: string): AccessDecision | Promise<AccessDecision> {
     const path = pathname;
     if (request.upgrade) return respond(plainAnswer(404, "Not found."), "DENIED", "not_found", { path });
@@ -532,10 +537,7 @@ export function createAccessGate(deps: AccessGateDeps): AccessGateHandle {
     if (pathname === SHARE_PATH && request.method === "POST") {
       return confirmShare(request);
     }
-    if (pathname === LOGOUT_PATH) {
-      // Any method: a plain link from the app works, and signing out needs no proof of anything.
-      return respond(signedOutPage(clearCookie(request)), "DENIED", "signed_out", { path });
-    }
+    if (pathname === LOGOUT_PATH) return signOut(request);
     if (pathname === LOGIN_PATH && (request.method === "GET" || request.method === "HEAD")) {
       // Someone reloaded after a failed post: show the form again (or just go home).
       return cache.get(request.name, request.tunnel).then((state) => {
@@ -626,6 +628,12 @@ export function createAccessGate(deps: AccessGateDeps): AccessGateHandle {
           throw error;
         },
       );
+    },
+
+    offline(request) {
+      // A visitor whose app went offline can still sign out (the cookie is the browser's, not the
+      // tunnel's); everything else gets the offline page.
+      return splitTarget(request.path).pathname === LOGOUT_PATH ? signOut(request) : undefined;
     },
 
     invalidate(name) {

@@ -23,6 +23,8 @@ import {
 import { type AccessGateHandle, createAccessGate } from "./gate.ts";
 
 const NAMES = ["shared", "guarded", "private"] as const;
+/** Reserved, password-protected, and never connected: its app is offline. */
+const ASLEEP = "asleep";
 let testDb: TestDatabase;
 let relay: EdgeTestRelay;
 let app: LocalApp;
@@ -39,6 +41,8 @@ before(async () => {
   await setAccessSettings(db, owner, "shared", { mode: "LINKS" });
   await setAccessSettings(db, owner, "private", { mode: "LINKS" });
   await setAccessSettings(db, owner, "guarded", { mode: "PASSWORD", password: "correct horse" });
+  await db.reservation.create({ data: { name: ASLEEP, userId: owner } });
+  await setAccessSettings(db, owner, ASLEEP, { mode: "PASSWORD", password: "correct horse" });
   gate = createAccessGate({
     db,
     secret: "visitor-pages-secret-0123456789abcdef",
@@ -183,4 +187,27 @@ test("'Not open to your network' tells visitors their own address, to ask the ow
     await setAllowedAddresses(testDb.db, owner, "private", { addresses: "" });
     gate.invalidate("private");
   }
+});
+
+test("a visitor can sign out while the app is offline: the cookie is cleared, not 'Tunnel offline'", async () => {
+  const out = await requestEdge(relay, {
+    host: hostOf(ASLEEP),
+    path: "/__burrow/logout",
+    headers: { cookie: "burrow_access=anything" },
+  });
+  assert.equal(out.status, 200);
+  assert.match(String(out.headers["set-cookie"]), /^burrow_access=; Path=\/; Max-Age=0;/);
+  assert.match(out.body, /This browser is signed out of this address/);
+  const page = await requestEdge(relay, { host: hostOf(ASLEEP), path: "/" });
+  assert.equal(page.status, 503, "any other path still gets the offline page");
+  assert.match(page.body, /Tunnel offline/);
+  await relay.edge.logWriter?.flush();
+  const rows = await testDb.db.requestLog.findMany({ where: { name: ASLEEP }, orderBy: { id: "asc" } });
+  assert.deepEqual(
+    rows.map((row) => [row.path, row.accessPage, row.error]),
+    [
+      ["/__burrow/logout", "signed_out", null],
+      ["/", null, "tunnel_offline"],
+    ],
+  );
 });

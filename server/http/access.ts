@@ -61,6 +61,11 @@ export type AccessDecision =
  */
 export interface AccessGate {
   check(request: AccessRequest): AccessDecision | Promise<AccessDecision>;
+  /**
+   * What the relay answers itself for a reserved name with no live tunnel, before the offline page:
+   * signing out (`/__burrow/logout`) needs no tunnel. Undefined: the offline page.
+   */
+  offline?(request: Pick<AccessRequest, "method" | "path" | "proto">): AccessDecision | undefined;
 }
 
 const PUBLIC: AccessDecision = Object.freeze({ action: "forward", admission: "PUBLIC" });

@@ -149,6 +149,15 @@ export function createDispatcher(deps: DispatcherDeps): Dispatcher {
       return reservations.lookup(route.name).then(({ state, keepsBodies }) => {
         if (state === "unknown") return NO_SUCH_TUNNEL;
         if (state !== "reserved") return OFFLINE_UNLOGGED;
+        const answer = upgrade
+          ? undefined
+          : access.offline?.({ method: exchange.method, path: exchange.path, proto: facts.proto });
+        if (answer?.action === "respond") {
+          exchange.admission = answer.admission;
+          exchange.accessPage = answer.page;
+          if (answer.path !== undefined) exchange.path = answer.path;
+          return { kind: "answer", exchange, answer };
+        }
         // Kept so that the owner can send it on once the tunnel is back (a webhook missed).
         if (keepsBodies && bodiesAllowed && !upgrade) exchange.bodies = keepBodies(deps.keepBudget);
         return { kind: "offline", exchange };

@@ -93,6 +93,7 @@ test("a key gets at most BURROW_MAX_CONNECTIONS_PER_KEY connections; the extra o
   const third = await t.startSsh({ user, forwards: [`${names[2]}:80:127.0.0.1:9`] });
   assert.equal(third.state, "exited");
   assert.match(third.stderr(), /already has 2 open connections \(BURROW_MAX_CONNECTIONS_PER_KEY\)/);
+  assert.match(third.stderr(), /All of them are answering: close one first\./);
 
   // Closing one frees a slot.
   first.kill();
@@ -102,6 +103,36 @@ test("a key gets at most BURROW_MAX_CONNECTIONS_PER_KEY connections; the extra o
   assert.equal(again.state, "live", again.stderr());
   second.kill();
   again.kill();
+});
+
+test("at the limit, a reconnect is let in by dropping a connection of its key that no longer answers", async () => {
+  // A laptop that slept: its old connection is still open on the relay, but nothing answers on it.
+  const user = await t.createUserWithKey();
+  const [alive, asleep] = [uniqueName("up"), uniqueName("zz")];
+  for (const name of [alive, asleep]) await t.reserve(user, name);
+  const first = await t.startSsh({ user, forwards: [`${alive}:80:127.0.0.1:9`] });
+  const second = await t.startSsh({ user, forwards: [`${asleep}:80:127.0.0.1:9`] });
+  assert.equal(second.state, "live", second.stderr());
+  const asleepSession = t.relay.registry.get(asleep)?.sessionId;
+  process.kill(second.pid, "SIGSTOP");
+  try {
+    const back = await t.startSsh({ user, forwards: [`${asleep}:80:127.0.0.1:9`] });
+    assert.equal(back.state, "live", back.stderr());
+    assert.doesNotMatch(back.stderr(), /open connections/);
+    assert.notEqual(
+      t.relay.registry.get(asleep)?.sessionId,
+      asleepSession,
+      "the name is the new connection's",
+    );
+    assert.ok(t.relay.registry.get(alive), "the connection that answered is left alone");
+    const ended = await t.db.tunnelSession.findUniqueOrThrow({ where: { id: asleepSession ?? "" } });
+    assert.equal(ended.endReason, "keepalive_timeout");
+    back.kill();
+  } finally {
+    process.kill(second.pid, "SIGCONT");
+    second.kill();
+    first.kill();
+  }
 });
 
 test("a password is never asked for: public keys are the only method offered", async () => {

@@ -4,7 +4,7 @@ import type { Env } from "../../lib/env.ts";
 import type { Logger } from "../../lib/logger.ts";
 import { fingerprintOf } from "../../lib/ssh-keys/parse.ts";
 import { errorText } from "../sessions/session-recorder.ts";
-import type { ConnectionLimits } from "./connection-limits.ts";
+import type { ConnectionLimits, KeyConnection } from "./connection-limits.ts";
 import { messages } from "./messages.ts";
 import { disconnectWithMessage, sendAuthBanner } from "./protocol-messages.ts";
 import { withTimeout } from "./with-timeout.ts";
@@ -45,6 +45,8 @@ export function createAuthHandler(
   deps: AuthDeps,
   client: Connection,
   clientIp: string,
+  /** The connection being authenticated: what takes one of its key's slots. */
+  self: KeyConnection & { readonly closed: boolean },
   onAuthenticated: (key: AuthenticatedKey) => void,
 ): (ctx: AuthContext) => void {
   const lookups = new Map<string, Promise<KnownKey | null>>();
@@ -99,9 +101,14 @@ export function createAuthHandler(
       ctx.reject(["publickey"]);
       return;
     }
-    if (!deps.limits.tryAcquire(key.keyId)) {
+    if (!(await deps.limits.acquire(key.keyId, self))) {
       log.warn("too many connections for key", { fingerprint, max: deps.limits.maxPerKey });
       disconnectWithMessage(client, messages.tooManyConnections(deps.limits.maxPerKey));
+      return;
+    }
+    // Gone while its key's other connections were asked to answer: its slot is not held.
+    if (self.closed) {
+      deps.limits.release(key.keyId, self);
       return;
     }
     const { publicKey: _publicKey, disabled: _disabled, ...authenticated } = key;

@@ -12,7 +12,7 @@ import { errorText, type SessionRecorder } from "../sessions/session-recorder.ts
 import { type AuthenticatedKey, createAuthHandler } from "./authenticate.ts";
 import { claimName } from "./claim-name.ts";
 import { commandHelp, runCommand } from "./commands.ts";
-import type { ConnectionLimits } from "./connection-limits.ts";
+import type { ConnectionLimits, KeyConnection } from "./connection-limits.ts";
 import { connectionBudgets, guardAgainstFloods } from "./flood-guard.ts";
 import {
   describeBind,
@@ -24,7 +24,7 @@ import {
   typedTcpipForward,
 } from "./forward-request.ts";
 import { messages } from "./messages.ts";
-import { disconnectWithMessage, refuseChannelTypes } from "./protocol-messages.ts";
+import { disconnectWithMessage, refuseChannelTypes, sendPing } from "./protocol-messages.ts";
 import { closeTunnel, type RelayStats, SshTunnel, type TunnelOwner } from "./ssh-tunnel.ts";
 import { Terminal } from "./terminal.ts";
 import { withTimeout } from "./with-timeout.ts";
@@ -76,7 +76,7 @@ interface Reply {
  * at a time, in order), the session console, and the tunnels it serves. `shutdown` is the single
  * exit; it is idempotent and runs on close, end, error, takeover, admin disconnect and relay stop.
  */
-export class RelayConnection implements TunnelOwner {
+export class RelayConnection implements TunnelOwner, KeyConnection {
   readonly client: Connection;
   readonly ip: string;
   readonly #socket: Socket;
@@ -171,7 +171,7 @@ export class RelayConnection implements TunnelOwner {
 
     client.on(
       "authentication",
-      createAuthHandler(deps, client, this.ip, (key) => {
+      createAuthHandler(deps, client, this.ip, this, (key) => {
         this.#key = key;
         this.#log = this.#log.child({ user: key.userId, key: key.fingerprint });
       }),
@@ -217,6 +217,35 @@ export class RelayConnection implements TunnelOwner {
     client.on("close", () => this.shutdown(this.#dropReason));
   }
 
+  get closed(): boolean {
+    return this.#closed;
+  }
+
+  answers(timeoutMs: number): Promise<boolean> {
+    if (this.#closed) return Promise.resolve(true);
+    return new Promise((resolve) => {
+      const done = (answered: boolean) => {
+        clearTimeout(timer);
+        this.#socket.off("data", onData);
+        this.#socket.off("close", onClose);
+        resolve(answered);
+      };
+      const onData = () => done(true);
+      // Gone by itself: its slot is free without dropping anything.
+      const onClose = () => done(true);
+      const timer = setTimeout(() => done(false), timeoutMs);
+      this.#socket.on("data", onData);
+      this.#socket.once("close", onClose);
+      // Without a way to ask (ssh2's internals changed), it counts as alive: refused as before.
+      if (!sendPing(this.client)) done(true);
+    });
+  }
+
+  dropUnresponsive(): void {
+    this.#log.info("dropping a connection that no longer answers: its key reconnected at its limit");
+    this.shutdown("keepalive_timeout");
+  }
+
   get tunnels(): readonly SshTunnel[] {
     return [...this.#tunnels];
   }
@@ -235,7 +264,7 @@ export class RelayConnection implements TunnelOwner {
     this.#closed = true;
     clearTimeout(this.#authTimer);
     for (const tunnel of [...this.#tunnels]) tunnel.close(reason);
-    if (this.#key) this.#deps.limits.release(this.#key.keyId);
+    if (this.#key) this.#deps.limits.release(this.#key.keyId, this);
     if (this.#terminal.hasConsole) {
       // Closing the session makes OpenSSH exit on its own, with exitStatus and every line shown; a
       // DISCONNECT right behind it would make it exit 255. The connection is ended for it if not.

@@ -43,7 +43,7 @@ export const messages = {
 
   tooManyConnections: (max: number) =>
     `Burrow: this key already has ${max} open connections (BURROW_MAX_CONNECTIONS_PER_KEY). ` +
-    "Close one, or wait for dropped ones to time out (about 30 seconds).",
+    "All of them are answering: close one first.",
 
   tooManyForwards: (max: number) =>
     `This connection already has ${max} tunnels (BURROW_MAX_FORWARDS_PER_CONNECTION): open another ssh connection.`,

@@ -48,6 +48,8 @@ interface ProtocolInternals {
   _kexinit: unknown;
   _queue?: Buffer[];
   _handlers?: { CHANNEL_OPEN?: ChannelOpenHandler };
+  /** ssh2's own keepalive (GLOBAL_REQUEST keepalive@openssh.com, want-reply), as its timer sends. */
+  ping?: () => void;
   /** ssh2's own sender: builds the packet and queues it during a key exchange. */
   channelOpenFail?: (recipient: number, reason: number, description: string) => void;
 }
@@ -168,5 +170,17 @@ export function refuseChannelTypes(
     fail.call(proto, info.sender, OPEN_ADMINISTRATIVELY_PROHIBITED, asciiText(text));
     onRefused();
   };
+  return true;
+}
+
+/**
+ * Asks the client to answer now, with the same keepalive@openssh.com request ssh2's own keepalive
+ * timer sends (ssh2 has no public method for it; the reply, success or failure, is ignored as the
+ * timer's are). False when ssh2's internals changed and nothing was sent.
+ */
+export function sendPing(client: Connection): boolean {
+  const proto = internalsOf(client)._protocol;
+  if (typeof proto?.ping !== "function") return false;
+  proto.ping();
   return true;
 }

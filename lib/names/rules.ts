@@ -93,7 +93,12 @@ export function nameProblem(input: string): string | null {
 export function invalidNameMessage(input: string): string | null {
   const problem = nameProblem(input);
   if (problem === null) return null;
-  return `${JSON.stringify(input)} is not a valid name: ${problem[0]!.toLowerCase()}${problem.slice(1)}`;
+  // A name far too long is quoted only in part: the message must fit a terminal line or a form.
+  const quoted =
+    input.length > NAME_MAX_LENGTH + 1
+      ? `${JSON.stringify(input.slice(0, NAME_MAX_LENGTH + 1))}…`
+      : JSON.stringify(input);
+  return `${quoted} is not a valid name: ${problem[0]!.toLowerCase()}${problem.slice(1)}`;
 }
 
 const RANDOM_ALPHABET = "abcdefghijklmnopqrstuvwxyz0123456789";

@@ -66,6 +66,14 @@ const FIRST_SPARE_PORT = 1024;
 /** Channels a client opens to reach through the relay: -L and -D (direct-tcpip), -W, and -L to a socket. */
 const REFUSED_CHANNEL_TYPES = ["direct-tcpip", "direct-streamlocal@openssh.com"] as const;
 
+/** Longest forward spec echoed back: a 5,000-character -R would fill the user's terminal. */
+const MAX_SHOWN_FORWARD = 80;
+
+/** The forward as the user typed it, cut to MAX_SHOWN_FORWARD characters. */
+function shortened(what: string): string {
+  return what.length <= MAX_SHOWN_FORWARD ? what : `${what.slice(0, MAX_SHOWN_FORWARD - 3)}...`;
+}
+
 interface Reply {
   accept(port?: number): void;
   reject(): void;
@@ -473,8 +481,9 @@ export class RelayConnection implements TunnelOwner, KeyConnection {
    * would otherwise hang until Ctrl-C.
    */
   async #refuse(what: string, reason: string, reply: Reply): Promise<void> {
-    const line = messages.refused(`-R ${what}`, reason);
-    this.#log.info("forward refused", { forward: what, reason });
+    const shown = shortened(what);
+    const line = messages.refused(`-R ${shown}`, reason);
+    this.#log.info("forward refused", { forward: shown, reason });
     await this.#terminal.waitForConsole(REFUSAL_GRACE_MS);
     if (this.#closed) return;
     if (this.#tunnels.size === 0 && this.#queued <= 1) {

@@ -100,6 +100,19 @@ test("an invalid name is refused quoting -R as typed, with a reason ssh prints a
   );
 });
 
+test("a name of hundreds of characters is refused without echoing all of it to the terminal", async () => {
+  const user = await t.createUserWithKey();
+  const ssh = await t.startSsh({ user, forwards: [`${"x".repeat(300)}:80:127.0.0.1:9`] });
+  assert.equal(ssh.state, "exited");
+  const line =
+    ssh
+      .stderr()
+      .split("\n")
+      .find((l) => l.includes("Refused -R")) ?? "";
+  assert.match(line, /Refused -R x{77}\.\.\.: "x{64}"\.\.\. is not a valid name: use at most 63 characters/);
+  assert.ok(line.length < 300, line); // the whole name twice would be over 600
+});
+
 test("a name reserved by someone else is refused, saying which account the connection signed in as", async () => {
   const owner = await t.createUserWithKey();
   const other = await t.createUserWithKey();

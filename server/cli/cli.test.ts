@@ -348,9 +348,9 @@ test("logs prints the latest requests, and --follow prints new ones until Ctrl-C
   });
   const shown = await cli(["logs", "myapp", "--limit", "2"]);
   assert.equal(shown.code, 0, shown.stderr);
-  assert.match(shown.stdout, /^TIME\s+METHOD\s+PATH\s+STATUS\s+DURATION\s+SIZE\s+CLIENT IP\s+NOTE/);
-  assert.match(shown.stdout, /POST\s+\/second\s+502\s+13 ms\s+0 B out\s+203\.0\.113\.9\s+local_unreachable/);
-  assert.match(shown.stdout, /GET\s+\/locked\s+401\s+13 ms\s+0 B out\s+203\.0\.113\.9\s+password_wrong/);
+  assert.match(shown.stdout, /^TIME\s+METHOD\s+PATH\s+STATUS\s+DURATION\s+SIZE\s+NOTE\s+CLIENT IP/);
+  assert.match(shown.stdout, /POST\s+\/second\s+502\s+13 ms\s+0 B out\s+local_unreachable\s+203\.0\.113\.9/);
+  assert.match(shown.stdout, /GET\s+\/locked\s+401\s+13 ms\s+0 B out\s+password_wrong\s+203\.0\.113\.9/);
   assert.doesNotMatch(shown.stdout, /\/first/, "--limit 2 shows the latest only");
   assert.match((await cli(["logs", "myapp"])).stdout, /GET\s+\/first\s+200\s+13 ms\s+2\.0 KB out/);
   // The dashboard's filters: only the 5xx row, only one visitor's, or none.

@@ -26,6 +26,8 @@ test("log lines keep their columns under the headers: WebSocket rows and long pa
     line({ upgrade: true }),
     line({ path: `/${"very-long-segment/".repeat(5)}end` }),
     line({ method: "PROPFIND" }),
+    line({ error: "local_headers_too_large" }),
+    line({ accessPage: "password_wrong" }),
   ];
   const values: [string, string][] = [
     ["STATUS", "200 "],
@@ -33,6 +35,10 @@ test("log lines keep their columns under the headers: WebSocket rows and long pa
     ["SIZE", "31 B out"],
     ["CLIENT IP", "203.0.113.9"],
   ];
+  // The client's address is last: an IPv6 one (up to 39 characters) pushes nothing out of line.
+  const v6 = line({ clientIp: "2001:db8:85a3:1234:5678:8a2e:370:7334", error: "client_aborted" });
+  assert.ok(v6.endsWith("  2001:db8:85a3:1234:5678:8a2e:370:7334"), v6);
+  assert.equal(v6.indexOf("client_aborted"), header.indexOf("NOTE"));
   for (const text of lines) {
     for (const [column, value] of values) {
       assert.equal(text.indexOf(value, 40), header.indexOf(column), `${column} in ${JSON.stringify(text)}`);

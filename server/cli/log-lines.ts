@@ -1,6 +1,10 @@
 import type { RequestLogRow } from "../../lib/request-logs/query.ts";
+import { ACCESS_PAGES, REQUEST_LOG_ERRORS } from "../../lib/request-logs/row.ts";
 import { sanitize } from "../ssh/terminal.ts";
 import { formatBytes, formatDuration, formatTime, truncate } from "./format.ts";
+
+/** The longest error or access page a row can note. */
+const NOTE_WIDTH = Math.max(...[...REQUEST_LOG_ERRORS, ...ACCESS_PAGES].map((note) => note.length));
 
 // One request a line, as `burrow logs` and the relay's `ssh … logs` print the log.
 
@@ -11,16 +15,17 @@ export const LOG_HEADERS = [
   "STATUS",
   "DURATION",
   "SIZE",
-  "CLIENT IP",
   // What the relay noted: why it answered instead of the app (its error, or its access page), or
   // how the request ended (the visitor went away): not always an answer of the relay's.
   "NOTE",
+  // Last: an IPv6 address is up to 39 characters and would push any column after it out of line.
+  "CLIENT IP",
 ];
 /**
  * Fixed widths rather than a fitted table, so lines printed later by --follow line up. METHOD fits
- * "GET (ws)"; SIZE fits "1023 KB out".
+ * "GET (ws)"; SIZE fits "1023 KB out"; NOTE the longest error or access page.
  */
-const WIDTHS = [19, 8, 40, 6, 8, 11, 15];
+const WIDTHS = [19, 8, 40, 6, 8, 11, NOTE_WIDTH];
 const METHOD_WIDTH = WIDTHS[1]!;
 const PATH_WIDTH = WIDTHS[2]!;
 
@@ -62,10 +67,9 @@ export function toCells(row: LogLineRow, time: (at: Date) => string = formatTime
         ? "unknown"
         : formatDuration(row.durationMs),
     row.openState === "open" ? "-" : size(row),
-    row.clientIp,
-    // Its error or access page (e.g. client_aborted, password_wrong). Last, so it does not push
-    // the other columns out of line.
+    // Its error or access page (e.g. client_aborted, password_wrong).
     row.error ?? row.accessPage ?? "",
+    row.clientIp,
   ];
 }
 

@@ -368,6 +368,10 @@ test("a name whose app answers in HTTPS reconnects straight into HTTPS, reserved
       const again = await requestEdge(relay, post);
       assert.equal(again.status, 200, `${name}: ${again.body}`);
       assert.equal(again.body, "secure /form b=2");
+      assert.ok(
+        relay.traces.get(name)?.lines.some((line) => /your app answered in HTTPS last time/.test(line)),
+        `${name}: the new session is told why the relay talks HTTPS`,
+      );
     } finally {
       await client.stop();
     }

@@ -312,6 +312,12 @@ export class TunnelPools {
     };
     const pool = new TunnelPool(tunnel, this.#limits, tls);
     this.#pools.set(tunnel.name, pool);
+    // This session was not there when the relay found out: it is told why it talks HTTPS.
+    if (tls.appTls) {
+      tunnel.notify(
+        `${tunnel.name}: your app answered in HTTPS last time; the relay talks HTTPS to it (its certificate is not checked).`,
+      );
+    }
     return pool;
   }
 

@@ -128,7 +128,7 @@ test("an app listening only on IPv6 ::1 behind -R …:127.0.0.1: the advice name
   assert.match(advice, /listening only on IPv6 \(::1/);
   assert.match(
     advice,
-    /use -R ipv6only:80:localhost:<port> \(ssh tries each address of localhost\) or -R ipv6only:80:\[::1\]:<port>\./,
+    /use -R ipv6only:80:\[::1\]:<port> \(or localhost, where ssh tries each address it has\)\./,
   );
 
   await wrong.stop();

@@ -136,7 +136,7 @@ export const messages = {
     `${name}: nothing answers on your local port, so visitors get an error page. Start your app, or ` +
     'point -R at the address it listens on (ssh prints the one it tried: "connect_to … failed"). An app ' +
     "listening only on IPv6 (::1, as Vite and Node often do) is not reached at 127.0.0.1: use " +
-    `-R ${name}:80:localhost:<port> (ssh tries each address of localhost) or -R ${name}:80:[::1]:<port>.`,
+    `-R ${name}:80:[::1]:<port> (or localhost, where ssh tries each address it has).`,
 
   /**
    * Visitors got "does not speak HTTP": the -R points at a port of something else. The relay cannot

@@ -19,6 +19,8 @@ let testDb: TestDatabase;
 let relay: MemoryProbe;
 let app: LocalApp;
 const host = `bulk.${TEST_DOMAIN}`;
+/** What the app's chunked answer has written so far. */
+let chunkedSent = 0;
 
 before(async () => {
   testDb = await createTestDatabase("edgemem");
@@ -30,6 +32,23 @@ before(async () => {
         n += chunk.length;
       });
       req.on("end", () => res.end(String(n)));
+      return;
+    }
+    if (req.url === "/chunked") {
+      // Chunked (no length), in 64 KiB writes as compression middleware or a streamed export
+      // sends, for as long as the visitor reads; counts what it got to send.
+      const piece = Buffer.alloc(64 * 1024, 2);
+      const pump = () => {
+        while (!res.destroyed && chunkedSent < DOWNLOAD_BYTES) {
+          chunkedSent += piece.length;
+          if (!res.write(piece)) {
+            res.once("drain", pump);
+            return;
+          }
+        }
+        res.end();
+      };
+      pump();
       return;
     }
     const chunk = Buffer.alloc(256 * 1024, 1);
@@ -137,5 +156,51 @@ test("a 256 MiB download streams through with bounded relay memory", async (t) =
   const report = await relay.report();
   t.diagnostic(describeGrowth(report));
   assert.ok(growth(report).rss < MAX_RSS_GROWTH, describeGrowth(report));
+  assert.ok(growth(report).arrayBuffers < MAX_BUFFER_GROWTH, describeGrowth(report));
+});
+
+test("a chunked download read slowly holds the app back: the relay does not pile up what the visitor has not read", async (t) => {
+  // undici re-reads everything a channel has buffered at each resume and puts back what it did not
+  // parse, which asked the SSH client for another window each time: a slow visitor of a chunked
+  // answer (paused every 64 KiB) made the relay take in the app's whole answer, at a cost that grew
+  // with it.
+  await relay.baseline();
+  chunkedSent = 0;
+  let received = 0;
+  await new Promise<void>((resolve, reject) => {
+    const req = http.get(
+      { host: "127.0.0.1", port: relay.httpPort, path: "/chunked", headers: { host }, setHost: false },
+      (res) => {
+        assert.equal(res.headers["transfer-encoding"], "chunked");
+        res.pause();
+        // About 4 MiB/s for 4 s: a visitor on a slow line.
+        const timer = setInterval(() => {
+          for (let got = 0; got < 64 * 1024; ) {
+            const chunk = res.read() as Buffer | null;
+            if (!chunk) break;
+            got += chunk.length;
+            received += chunk.length;
+          }
+        }, 16);
+        setTimeout(() => {
+          clearInterval(timer);
+          req.destroy();
+          resolve();
+        }, 4_000);
+      },
+    );
+    req.on("error", (error: NodeJS.ErrnoException) =>
+      error.code === "ECONNRESET" ? undefined : reject(error),
+    );
+  });
+  const report = await relay.report();
+  const backlog = chunkedSent - received;
+  t.diagnostic(
+    `app sent ${chunkedSent >> 20} MiB, visitor read ${received >> 20} MiB; ${describeGrowth(report)}`,
+  );
+  assert.ok(received > 4 * MiB, "the visitor did read");
+  // Socket buffers, two SSH channel windows and the relay's stream buffers; without backpressure
+  // it grows by the app's speed for as long as the download lasts.
+  assert.ok(backlog < 48 * MiB, `backlog ${backlog >> 20} MiB`);
   assert.ok(growth(report).arrayBuffers < MAX_BUFFER_GROWTH, describeGrowth(report));
 });

@@ -86,7 +86,7 @@ export function endWhenRead<T extends Readable>(stream: T): T {
     return false;
   };
   stream.read = (size?: number) => {
-    const chunk: unknown = read(size);
+    const chunk: unknown = read(size === undefined ? cappedRead(stream) : size);
     // read(0) is the stream's own bookkeeping, not the reader asking for data; a paused parser
     // may have read its last chunk and stopped halfway through it.
     if (chunk === null && size === undefined && !abandoned && !undiciParserPaused(stream)) {
@@ -101,6 +101,23 @@ export function endWhenRead<T extends Readable>(stream: T): T {
     return chunk;
   };
   return stream;
+}
+
+/**
+ * The most one read() without a size hands undici. undici reads everything buffered whenever its
+ * parser resumes, parses until the visitor's side is full again (one 64 KiB piece of a chunked
+ * answer, say) and puts the rest back with unshift(). An unlimited read() emptied the buffer, which
+ * made the channel ask the SSH client for another window each time, and the rest was put back on
+ * top: the channel's buffer grew by a window per piece parsed, without limit (a slow visitor of a
+ * chunked answer made the relay take in the whole answer), and each read copied all of it.
+ * Capped, a read leaves the buffer over its high-water mark, so no window is asked for until
+ * undici really has parsed what was there.
+ */
+const READ_CAP = 256 * 1024;
+
+/** The size for a read() without one: all that is buffered, up to READ_CAP (undefined: all). */
+function cappedRead(stream: Readable): number | undefined {
+  return stream.readableLength > READ_CAP && !stream.readableObjectMode ? READ_CAP : undefined;
 }
 
 /**

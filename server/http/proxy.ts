@@ -25,6 +25,7 @@ import {
 } from "./tunnel-failure.ts";
 import type { TunnelLoops } from "./tunnel-loop.ts";
 import type { TunnelPools } from "./tunnel-pools.ts";
+import { dropUnreadBody } from "./unread-body.ts";
 
 /** What proxyRequest needs from the edge. */
 export interface ProxyDeps {
@@ -137,6 +138,10 @@ export function proxyRequest(
     deps.recorder.finish(exchange);
   });
   res.on("drain", () => upstream?.resume());
+  if (hasBody) {
+    const socket = req.socket;
+    res.once("finish", () => dropUnreadBody(req, socket));
+  }
 
   /** The app's answer failed (`cause`: undici's error; none when the relay gave up on the head). */
   const fail = (cause?: unknown) => {

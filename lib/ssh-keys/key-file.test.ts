@@ -25,3 +25,17 @@ test("a private key file is named and the .pub next to it pointed to", () => {
   assert.match(privateKeyFileMessage("id_ed25519"), /^id_ed25519 is a PRIVATE key: never share it/);
   assert.match(privateKeyFileMessage("id_ed25519"), /\(id_ed25519\.pub\)\.$/);
 });
+
+test("an SSH2 file suggests its Comment, not its BEGIN line; a wrapped key its comment", () => {
+  const ssh2 = [
+    "---- BEGIN SSH2 PUBLIC KEY ----",
+    'Comment: "rsa-key-20261205"',
+    "AAAAC3NzaC1lZDI1NTE5AAAAIIyg0DMmTpqgZa9sbuAo4iOYi5AYq9ookC0vNynYSUaV",
+    "---- END SSH2 PUBLIC KEY ----",
+  ].join("\r\n");
+  assert.equal(labelForKeyFile(ssh2, "putty.pub"), "rsa-key-20261205");
+  assert.equal(labelForKeyFile(ssh2.replace(/Comment.*\r\n/, ""), "putty.pub"), "putty");
+  const wrapped =
+    "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIIyg0DMmTpqgZa9sbuAo4iOYi5AY\nq9ookC0vNynYSUaV ann@work";
+  assert.equal(labelForKeyFile(wrapped, "id.pub"), "ann@work");
+});

@@ -1,6 +1,8 @@
 // Pure checks on the text of a key, shared by the keys form (at once, in the browser) and the
 // server's parser (which has the last word).
 
+import { readKeyText } from "./key-text.ts";
+
 /** OpenSSH and PEM private keys ("-----BEGIN … PRIVATE KEY-----") and PuTTY's .ppk files. */
 export function looksLikePrivateKey(text: string): boolean {
   return /PRIVATE KEY|^PuTTY-User-Key-File-/m.test(text);
@@ -18,10 +20,10 @@ export function privateKeyFileMessage(fileName: string): string {
 }
 
 /**
- * The label a picked .pub file suggests: the key's comment, which is what the server would use
- * for an empty label; the file's name (without .pub) when the key has no comment.
+ * The label a picked .pub file suggests: the key's comment (an SSH2 file's Comment header), which
+ * is what the server would use for an empty label; the file's name (without .pub) when the key has
+ * no comment.
  */
 export function labelForKeyFile(text: string, fileName: string): string {
-  const [, , ...comment] = (text.trim().split(/\r?\n/)[0] ?? "").split(/\s+/);
-  return comment.join(" ") || fileName.replace(/\.pub$/, "");
+  return readKeyText(text).comment || fileName.replace(/\.pub$/, "");
 }

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { execFileSync } from "node:child_process";
-import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, test } from "node:test";
@@ -77,4 +77,57 @@ test("weak, unsupported and damaged keys are refused with the reason", () => {
   rejects(pub.slice(0, 40), /damaged or incomplete/);
   rejects(`${pub}\n${pub}`, /one key at a time/);
   rejects(pub.replace("ssh-ed25519", "ssh-rsa"), /damaged|says ssh-rsa/);
+});
+
+/** The key as `ssh-keygen -e` writes it: RFC 4716, as PuTTYgen's "Save public key" does too. */
+function ssh2Form(pub: string): string {
+  const file = join(dir, `export-${made++}.pub`);
+  writeFileSync(file, pub);
+  return execFileSync("ssh-keygen", ["-e", "-f", file], { encoding: "utf8" });
+}
+
+test("an SSH2 (RFC 4716) public key parses as ssh-keygen -i reads it, its Comment as the comment", () => {
+  for (const [type, bits] of [["ed25519"], ["ecdsa", 256], ["rsa", 3072]] as const) {
+    const key = keygen(type, bits);
+    const exported = ssh2Form(key.pub);
+    const parsed = parsePublicKey(exported);
+    assert.equal(parsed.fingerprint, key.fingerprint, type);
+    assert.equal(parsed.bits, key.bits, type);
+    assert.equal(parsed.publicKey, key.pub.split(" ").slice(0, 2).join(" "));
+    assert.match(parsed.comment, /-bit .*converted by/);
+  }
+  // PuTTYgen's own: Windows line ends, its comment, a header continued after a backslash.
+  const key = keygen("ed25519");
+  const [begin, , ...body] = ssh2Form(key.pub).trim().split("\n");
+  const putty = [begin, 'Comment: "ed25519-key-\\', '20261205"', "x-extra: 1", ...body].join("\r\n");
+  const parsed = parsePublicKey(`${putty}\r\n`);
+  assert.equal(parsed.fingerprint, key.fingerprint);
+  assert.equal(parsed.comment, "ed25519-key-20261205");
+  rejects(ssh2Form(key.pub).replace(/\nAAAA/, "\nBBBB"), /SSH2 public key is damaged.*BEGIN to ---- END/);
+});
+
+test("a key wrapped at 60 columns is joined and accepted; two keys are still refused", () => {
+  for (const [type, bits] of [["ed25519"], ["rsa", 2048]] as const) {
+    const key = keygen(type, bits);
+    const wrapped =
+      key.pub
+        .trim()
+        .match(/.{1,60}/g)
+        ?.join("\n") ?? "";
+    assert.ok(wrapped.split("\n").length > 1);
+    const parsed = parsePublicKey(wrapped);
+    assert.equal(parsed.fingerprint, key.fingerprint, type);
+    assert.equal(parsed.comment, "me@laptop");
+  }
+  const one = keygen("ed25519").pub.trim();
+  const two = keygen("ed25519").pub.trim();
+  rejects(`${one}\n${two}`, /one key at a time/);
+});
+
+test("authorized_keys options before the key are named, to be removed", () => {
+  const key = keygen("ed25519").pub.trim();
+  rejects(
+    `no-pty,command="echo hi" ${key}`,
+    /authorized_keys options \(no-pty,command="echo hi"\), which Burrow does not apply: remove everything before ssh-ed25519/,
+  );
 });

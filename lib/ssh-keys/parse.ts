@@ -2,6 +2,7 @@ import { createHash } from "node:crypto";
 import ssh2 from "ssh2";
 import { AppError } from "../errors.ts";
 import { looksLikePrivateKey, PRIVATE_KEY_MESSAGE } from "./key-file.ts";
+import { readKeyText } from "./key-text.ts";
 
 export interface ParsedPublicKey {
   /** OpenSSH key type, e.g. "ssh-ed25519". */
@@ -28,7 +29,8 @@ export function fingerprintOf(blob: Buffer): string {
 }
 
 /**
- * Parses one OpenSSH public key line. Throws AppError("invalid_input") with a message a person can
+ * Parses one public key: an OpenSSH line (also wrapped over several lines) or an RFC 4716 (SSH2)
+ * file, whose Comment header becomes the comment. Throws AppError("invalid_input") with a message a person can
  * act on: private keys are refused loudly, weak and unsupported types are named.
  */
 export function parsePublicKey(input: string): ParsedPublicKey {
@@ -36,13 +38,29 @@ export function parsePublicKey(input: string): ParsedPublicKey {
   if (looksLikePrivateKey(text)) throw new AppError("invalid_input", PRIVATE_KEY_MESSAGE);
   if (!text)
     throw new AppError("invalid_input", "Paste a public key, e.g. the contents of ~/.ssh/id_ed25519.pub");
-  if (/[\r\n]/.test(text)) {
+  const key = readKeyText(text);
+  if (key.several) {
     throw new AppError(
       "invalid_input",
       "Paste one key at a time (a single line starting with ssh-ed25519, ecdsa-sha2-… or ssh-rsa)",
     );
   }
-  const [type, base64, ...rest] = text.split(/\s+/);
+  const [type, base64] = key.line.split(/\s+/);
+  if (key.options) {
+    // Burrow cannot apply them (from=, command=, expiry-time=…): adding the key without them
+    // would quietly let it do more than the line says.
+    throw new AppError(
+      "invalid_input",
+      `This line starts with authorized_keys options (${key.options.slice(0, 60)}), which Burrow ` +
+        `does not apply: remove everything before ${type} and add the key again`,
+    );
+  }
+  if (key.ssh2 && !/^[a-z]/.test(key.line)) {
+    throw new AppError(
+      "invalid_input",
+      "This SSH2 public key is damaged or incomplete: copy the whole file, from ---- BEGIN to ---- END",
+    );
+  }
   if (!type || !base64 || !/^[A-Za-z0-9+/]+=*$/.test(base64)) {
     throw new AppError(
       "invalid_input",
@@ -75,7 +93,9 @@ export function parsePublicKey(input: string): ParsedPublicKey {
   if (parsed instanceof Error || Array.isArray(parsed) || parsed.isPrivateKey()) {
     throw new AppError(
       "invalid_input",
-      "This public key is damaged or incomplete: copy the whole line of the .pub file",
+      key.ssh2
+        ? "This SSH2 public key is damaged or incomplete: copy the whole file, from ---- BEGIN to ---- END"
+        : "This public key is damaged or incomplete: copy the whole line of the .pub file",
     );
   }
   if (parsed.type !== type) {
@@ -98,7 +118,7 @@ export function parsePublicKey(input: string): ParsedPublicKey {
     bits,
     publicKey: `${type} ${blob.toString("base64")}`,
     fingerprint: fingerprintOf(blob),
-    comment: rest.join(" "),
+    comment: key.comment,
   };
 }
 

@@ -1,0 +1,62 @@
+import assert from "node:assert/strict";
+import { execFileSync } from "node:child_process";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { after, test } from "node:test";
+import { createTestDatabase } from "../../lib/testing/db.ts";
+import { runCli } from "./testing/run-cli.ts";
+
+const database = await createTestDatabase("cli_key_formats");
+const dir = mkdtempSync(join(tmpdir(), "burrow-cli-keys-"));
+after(async () => {
+  rmSync(dir, { recursive: true, force: true });
+  await database.drop();
+});
+
+const env = {
+  PATH: process.env.PATH,
+  HOME: dir,
+  DATABASE_URL: database.url,
+  BURROW_DATA_DIR: join(dir, "data"),
+};
+const cli = (args: string[], input?: string) =>
+  runCli(args, { env: { ...env, BURROW_PASSWORD: "correct horse battery" }, input });
+
+/** A fresh key by the real ssh-keygen: its .pub path and fingerprint. */
+function keygen(name: string): { pub: string; fingerprint: string } {
+  const file = join(dir, name);
+  execFileSync("ssh-keygen", ["-q", "-t", "ed25519", "-N", "", "-C", `${name}@laptop`, "-f", file]);
+  const fingerprint = execFileSync("ssh-keygen", ["-lf", `${file}.pub`], { encoding: "utf8" }).split(" ")[1];
+  return { pub: `${file}.pub`, fingerprint: fingerprint ?? "" };
+}
+
+test("key add takes an SSH2 (PuTTYgen) file and a wrapped key, and names authorized_keys options", async () => {
+  const added = await cli(["user", "add", "bob@example.com"]);
+  assert.equal(added.code, 0, added.stderr);
+
+  const putty = keygen("putty");
+  const ssh2 = execFileSync("ssh-keygen", ["-e", "-f", putty.pub], { encoding: "utf8" }).replace(
+    /^Comment: .*$/m,
+    'Comment: "rsa-key-20261205"',
+  );
+  writeFileSync(join(dir, "ssh2.pub"), ssh2);
+  const fromSsh2 = await cli(["key", "add", "bob@example.com", join(dir, "ssh2.pub")]);
+  assert.equal(fromSsh2.code, 0, fromSsh2.stderr);
+  assert.equal(fromSsh2.stdout.trim(), `Added ssh-ed25519 key "rsa-key-20261205" ${putty.fingerprint}`);
+
+  const wrapped = keygen("wrapped");
+  const lines = readFileSync(wrapped.pub, "utf8")
+    .trim()
+    .match(/.{1,60}/g)
+    ?.join("\n");
+  const fromWrapped = await cli(["key", "add", "bob@example.com", "-"], `${lines}\n`);
+  assert.equal(fromWrapped.code, 0, fromWrapped.stderr);
+  assert.equal(fromWrapped.stdout.trim(), `Added ssh-ed25519 key "wrapped@laptop" ${wrapped.fingerprint}`);
+
+  const restricted = keygen("restricted");
+  const line = `no-pty,command="x" ${readFileSync(restricted.pub, "utf8")}`;
+  const withOptions = await cli(["key", "add", "bob@example.com", "-"], line);
+  assert.notEqual(withOptions.code, 0);
+  assert.match(withOptions.stderr, /options \(no-pty,command="x"\).*remove everything before ssh-ed25519/);
+});

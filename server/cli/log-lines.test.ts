@@ -15,6 +15,8 @@ const row: LogLineRow = {
   clientIp: "203.0.113.9",
   error: null,
   accessPage: null,
+  admission: "PUBLIC",
+  shareLinkLabel: null,
 };
 const utc = (at: Date) => at.toISOString().slice(0, 19).replace("T", " ");
 const line = (changes: Partial<LogLineRow>) => formatLine(toCells({ ...row, ...changes }, utc));
@@ -53,4 +55,24 @@ test("SIZE shows the larger direction: an upload by what it sent in", () => {
   assert.match(line({}), / {2}31 B out {2}/);
   assert.match(line({ bytesIn: 200 * 1024 * 1024, bytesOut: 31 }), / {2}200 MB in {3}/);
   assert.equal(line({ openState: "open" }).includes("  -  "), true);
+});
+
+test("NOTE says how a request was let in: password, share link with its label, replay", () => {
+  const header = formatLine(LOG_HEADERS);
+  const notes: [Partial<LogLineRow>, string][] = [
+    [{ admission: "PASSWORD" }, "password"],
+    [{ admission: "SHARE_LINK", shareLinkLabel: "Client" }, "share link: Client"],
+    [{ admission: "SHARE_LINK", shareLinkLabel: "for the whole design team" }, "share link: for the wh…"],
+    [{ admission: "SHARE_LINK" }, "share link"],
+    [{ admission: "REPLAY" }, "replay"],
+    // The relay's own answer is said first, as before.
+    [{ admission: "PASSWORD", accessPage: "signed_in" }, "signed_in"],
+    [{ admission: "REPLAY", error: "local_unreachable" }, "local_unreachable"],
+  ];
+  for (const [changes, note] of notes) {
+    const text = line(changes);
+    assert.equal(text.indexOf(note), header.indexOf("NOTE"), text);
+    assert.equal(text.indexOf("203.0.113.9"), header.indexOf("CLIENT IP"), text);
+  }
+  assert.equal(line({}).indexOf("203.0.113.9"), header.indexOf("CLIENT IP"));
 });

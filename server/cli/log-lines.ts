@@ -3,7 +3,7 @@ import { ACCESS_PAGES, REQUEST_LOG_ERRORS } from "../../lib/request-logs/row.ts"
 import { sanitize } from "../ssh/terminal.ts";
 import { formatBytes, formatDuration, formatTime, truncate } from "./format.ts";
 
-/** The longest error or access page a row can note. */
+/** The longest error or access page a row can note (a share link's label is cut to it). */
 const NOTE_WIDTH = Math.max(...[...REQUEST_LOG_ERRORS, ...ACCESS_PAGES].map((note) => note.length));
 
 // One request a line, as `burrow logs` and the relay's `ssh … logs` print the log.
@@ -51,6 +51,8 @@ export type LogLineRow = Pick<
   | "clientIp"
   | "error"
   | "accessPage"
+  | "admission"
+  | "shareLinkLabel"
 >;
 
 /** A row's cells; `time` writes its time (the machine's local time by default). */
@@ -67,10 +69,31 @@ export function toCells(row: LogLineRow, time: (at: Date) => string = formatTime
         ? "unknown"
         : formatDuration(row.durationMs),
     row.openState === "open" ? "-" : size(row),
-    // Its error or access page (e.g. client_aborted, password_wrong).
-    row.error ?? row.accessPage ?? "",
+    note(row),
     row.clientIp,
   ];
+}
+
+/**
+ * Its error or access page (e.g. client_aborted, password_wrong); else how it was let in when that
+ * was not simply public, as the dashboard's Access column says it: a replay must not pass for a
+ * visitor's request.
+ */
+function note(row: LogLineRow): string {
+  if (row.error ?? row.accessPage) return row.error ?? row.accessPage ?? "";
+  switch (row.admission) {
+    case "PASSWORD":
+      return "password";
+    case "SHARE_LINK":
+      // Cut to the column: a long label would push CLIENT IP out of line.
+      return row.shareLinkLabel === null
+        ? "share link"
+        : truncate(`share link: ${sanitize(row.shareLinkLabel)}`, NOTE_WIDTH);
+    case "REPLAY":
+      return "replay";
+    default:
+      return "";
+  }
 }
 
 /**

@@ -1,11 +1,13 @@
 "use client";
 
 import { useState } from "react";
+import { fetchSignedIn, SessionEndedError, useSessionEnded } from "./use-session-ended";
 import { useVisibleInterval } from "./use-visible-interval";
 
 /**
  * Polls a JSON route while the tab is visible. Keeps showing the last good data when a poll fails
- * and says so (`stale`), instead of blanking the page on a hiccup.
+ * and says so (`stale`), instead of blanking the page on a hiccup. Stops once the session has ended
+ * (a 401): retrying cannot help, and the session-ended notice says what will.
  */
 export function useLiveJson<T>(
   url: string,
@@ -17,20 +19,21 @@ export function useLiveJson<T>(
 ): { data: T; stale: boolean } {
   const [data, setData] = useState(initial);
   const [stale, setStale] = useState(false);
+  const ended = useSessionEnded();
   useVisibleInterval(
     async (signal) => {
       try {
-        const response = await fetch(url, { cache: "no-store", signal });
+        const response = await fetchSignedIn(url, { cache: "no-store", signal });
         if (!response.ok) throw new Error(`HTTP ${response.status}`);
         setData((await response.json()) as T);
         setStale(false);
       } catch (error) {
-        if (!signal.aborted) setStale(true);
+        if (!signal.aborted) setStale(!(error instanceof SessionEndedError));
         throw error;
       }
     },
     ms,
-    true,
+    !ended,
     immediate,
     trigger,
   );

@@ -1,6 +1,7 @@
 "use client";
 
 import { useEffect, useRef, useState } from "react";
+import { fetchSignedIn, useSessionEnded } from "./use-session-ended";
 
 /** After the server refused the stream (not a dropped connection, which EventSource retries itself). */
 const REOPEN_MS = 15_000;
@@ -8,7 +9,8 @@ const REOPEN_MS = 15_000;
 /**
  * Listens to a server-sent event stream while `enabled` and the tab is visible (a hidden tab holds
  * no connection). Returns true while connected: from the stream's `ready` event until it drops.
- * `handlers` run per event type; the latest ones are used, so they need not be memoised.
+ * `handlers` run per event type; the latest ones are used, so they need not be memoised. Stops for
+ * good once the session has ended.
  */
 export function useServerEvents(
   url: string,
@@ -19,9 +21,10 @@ export function useServerEvents(
   const latest = useRef(handlers);
   latest.current = handlers;
   const types = Object.keys(handlers).sort().join(",");
+  const ended = useSessionEnded();
 
   useEffect(() => {
-    if (!enabled) return;
+    if (!enabled || ended) return;
     let source: EventSource | undefined;
     let reopen: ReturnType<typeof setTimeout> | undefined;
 
@@ -48,6 +51,7 @@ export function useServerEvents(
         if (current.readyState === EventSource.CLOSED && source === current) {
           source = undefined;
           reopen = setTimeout(open, REOPEN_MS);
+          void probeSession(url);
         }
       };
     };
@@ -59,7 +63,23 @@ export function useServerEvents(
       document.removeEventListener("visibilitychange", onVisibility);
       close();
     };
-  }, [url, enabled, types]);
+  }, [url, enabled, ended, types]);
 
   return connected;
+}
+
+/**
+ * EventSource does not tell why the server refused a stream. Asks once more with fetch, which sees
+ * the status: a 401 reports the ended session (which stops the reopening); anything else leaves it
+ * to the timer. The body is not read: a stream that opens this time is dropped at once.
+ */
+async function probeSession(url: string): Promise<void> {
+  const controller = new AbortController();
+  try {
+    await fetchSignedIn(url, { cache: "no-store", signal: controller.signal });
+  } catch {
+    // A network error or the ended session (reported already): nothing more to do here.
+  } finally {
+    controller.abort();
+  }
 }

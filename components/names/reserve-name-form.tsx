@@ -3,6 +3,7 @@
 import { useActionState, useEffect, useState } from "react";
 import { nameProblem } from "@/lib/names/rules";
 import { type ActionResult, type ActionState, fieldError, formError } from "@/lib/web/action-result";
+import { fetchSignedIn, SessionEndedError } from "../hooks/use-session-ended";
 import { Alert } from "../ui/alert";
 import { Button } from "../ui/button";
 import { cn } from "../ui/cn";
@@ -18,7 +19,8 @@ type Check =
   | { state: "checking" }
   | { state: "available" }
   | { state: "unavailable"; message: string }
-  | { state: "error" };
+  | { state: "error" }
+  | { state: "ended" };
 
 const DEBOUNCE_MS = 350;
 
@@ -48,10 +50,13 @@ export function ReserveNameForm({
     const controller = new AbortController();
     const timer = setTimeout(async () => {
       try {
-        const response = await fetch(`/api/names/availability?name=${encodeURIComponent(normalised)}`, {
-          signal: controller.signal,
-          cache: "no-store",
-        });
+        const response = await fetchSignedIn(
+          `/api/names/availability?name=${encodeURIComponent(normalised)}`,
+          {
+            signal: controller.signal,
+            cache: "no-store",
+          },
+        );
         if (!response.ok) throw new Error(`HTTP ${response.status}`);
         const result = (await response.json()) as { available: boolean; message?: string };
         setCheck(
@@ -59,8 +64,9 @@ export function ReserveNameForm({
             ? { state: "available" }
             : { state: "unavailable", message: result.message ?? "This name is not available" },
         );
-      } catch {
-        if (!controller.signal.aborted) setCheck({ state: "error" });
+      } catch (error) {
+        if (controller.signal.aborted) return;
+        setCheck({ state: error instanceof SessionEndedError ? "ended" : "error" });
       }
     }, DEBOUNCE_MS);
     return () => {
@@ -136,6 +142,10 @@ export function ReserveNameForm({
           </span>
         ) : check.state === "available" ? (
           <span className="text-emerald-700 dark:text-emerald-300">{normalised} is available</span>
+        ) : check.state === "ended" ? (
+          <span className="text-red-700 dark:text-red-300">
+            Your session has ended: sign in again to check or reserve names.
+          </span>
         ) : check.state === "error" ? (
           <span className="text-zinc-500 dark:text-zinc-400">
             Could not check right now; you can still try.

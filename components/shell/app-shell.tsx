@@ -1,5 +1,6 @@
 import Link from "next/link";
 import type { ReactNode } from "react";
+import { SessionEndedNotice } from "../session/session-ended-notice";
 import { Logo } from "./logo";
 import { type NavItem, NavLinks } from "./nav-links";
 
@@ -61,6 +62,7 @@ export function AppShell({
       <main id="main" className="mx-auto max-w-6xl px-4 py-8 sm:px-6">
         {children}
       </main>
+      <SessionEndedNotice />
     </div>
   );
 }

@@ -11,6 +11,7 @@ import { type LogFilters, linkedRequestHref, logFiltersToQuery } from "@/lib/web
 import { openRowIds } from "@/lib/web/open-rows";
 import type { LogPage, LogRow } from "@/lib/web/tunnel-dto";
 import { useServerEvents } from "../hooks/use-server-events";
+import { fetchSignedIn, SessionEndedError, useSessionEnded } from "../hooks/use-session-ended";
 import { useVisibleInterval } from "../hooks/use-visible-interval";
 import { Button } from "../ui/button";
 import { cn } from "../ui/cn";
@@ -185,7 +186,7 @@ export function RequestLog({
     const signal = lifetime.current?.signal;
     try {
       const refresh = stillOpen.current.length > 0 ? `&refresh=${stillOpen.current.join(",")}` : "";
-      const response = await fetch(`${endpoint}after=${newest.current}${refresh}`, {
+      const response = await fetchSignedIn(`${endpoint}after=${newest.current}${refresh}`, {
         cache: "no-store",
         signal,
       });
@@ -208,7 +209,10 @@ export function RequestLog({
       if (shown.current + newer.length > MAX_ROWS) setOlder({ cursor: null, since: null });
       setRows((current) => [...newer, ...current].slice(0, MAX_ROWS));
     } catch (error) {
-      if (!signal?.aborted) setProblem("Live updates paused: cannot reach the dashboard. Retrying…");
+      // An ended session has its own notice, and retrying stops (useSessionEnded below).
+      if (!signal?.aborted && !(error instanceof SessionEndedError)) {
+        setProblem("Live updates paused: cannot reach the dashboard. Retrying…");
+      }
       throw error;
     }
   }, [endpoint, reportActivity]);
@@ -240,14 +244,15 @@ export function RequestLog({
     pullQuietly();
   };
   const pushed = useServerEvents(`${base}/events`, live, { ready: pullQuietly, rows: onRows });
-  useVisibleInterval(pull, pushed ? PUSHED_TAIL_MS : TAIL_MS, live);
+  const ended = useSessionEnded();
+  useVisibleInterval(pull, pushed ? PUSHED_TAIL_MS : TAIL_MS, live && !ended);
 
   async function loadOlder() {
     const cursor = older?.cursor ?? rows[rows.length - 1]?.id;
     if (!cursor) return;
     setLoadingOlder(true);
     try {
-      const response = await fetch(`${endpoint}before=${cursor}`, { cache: "no-store" });
+      const response = await fetchSignedIn(`${endpoint}before=${cursor}`, { cache: "no-store" });
       if (!response.ok) throw new Error(`HTTP ${response.status}`);
       const page = (await response.json()) as LogPage;
       setRows((current) => [...current, ...page.rows]);

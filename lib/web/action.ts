@@ -1,9 +1,11 @@
 import "server-only";
-import { unstable_rethrow } from "next/navigation";
+import { headers } from "next/headers";
+import { redirect, unstable_rethrow } from "next/navigation";
 import type { z } from "zod";
 import { AppError, fieldErrorsOf, isAppError } from "../errors.ts";
 import type { ActionResult, ActionState } from "./action-result.ts";
 import { type CurrentUser, getCurrentUser } from "./session.ts";
+import { pathOfReferer, signInAgainHref } from "./sign-in-again.ts";
 
 type Access = "user" | "admin" | "public";
 
@@ -15,7 +17,9 @@ interface ActionContext<A extends Access> {
  * The one server-action wrapper: parse the form with the same zod schema the client uses, check the
  * session (and the role), run the handler, and map every outcome to an ActionResult. AppErrors carry
  * messages meant for the user; anything else is logged and shown as a generic message. Next's own
- * control-flow errors (redirect, notFound) pass through.
+ * control-flow errors (redirect, notFound) pass through. A session that has ended (expired, or signed
+ * out in another browser) goes to the sign-in page, which says so and comes back to the page the
+ * action was sent from: an error message in the form could not offer the way to sign in.
  */
 export function defineAction<S extends z.ZodType, T, A extends Access = "user">(
   options: { schema: S; access?: A },
@@ -26,7 +30,7 @@ export function defineAction<S extends z.ZodType, T, A extends Access = "user">(
     try {
       const user = await getCurrentUser();
       if (access !== "public" && !user) {
-        throw new AppError("unauthorized", "Your session has ended: sign in again");
+        redirect(signInAgainHref(pathOfReferer((await headers()).get("referer")), true));
       }
       // Admin-only actions answer "not found" to everyone else, like the admin pages do.
       if (access === "admin" && user?.role !== "ADMIN") throw new AppError("not_found", "Not found");

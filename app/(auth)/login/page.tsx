@@ -16,10 +16,14 @@ export const metadata: Metadata = { title: "Sign in" };
 export default async function LoginPage({
   searchParams,
 }: {
-  searchParams: Promise<{ callbackUrl?: string | string[]; deleted?: string | string[] }>;
+  searchParams: Promise<{
+    callbackUrl?: string | string[];
+    deleted?: string | string[];
+    ended?: string | string[];
+  }>;
 }) {
   if (await getCurrentUser()) redirect("/");
-  const { callbackUrl, deleted } = await searchParams;
+  const { callbackUrl, deleted, ended } = await searchParams;
   // next-auth passes the full URL it came from; keep only its path on this site.
   const raw = typeof callbackUrl === "string" ? callbackUrl : undefined;
   const path = raw ? safeRedirectPath(raw.replace(/^https?:\/\/[^/]+/, "")) : "/";
@@ -44,6 +48,12 @@ export default async function LoginPage({
       {deleted === "1" && (
         <div className="mb-4">
           <Alert tone="success">Your account was deleted.</Alert>
+        </div>
+      )}
+      {/* Where an action sent from a page whose session had ended lands (lib/web/action.ts). */}
+      {ended === "1" && (
+        <div className="mb-4">
+          <Alert tone="info">Your session has ended. Sign in again to go back to where you were.</Alert>
         </div>
       )}
       <CredentialsForm

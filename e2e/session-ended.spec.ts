@@ -1,0 +1,52 @@
+import { withDatabase } from "./support/database.ts";
+import { expect, PASSWORD, reserveName, signUp, test, unique } from "./support/fixtures.ts";
+
+/** Ends every web session of `email`, as signing out in another browser (or expiry) does. */
+function endSessions(databaseUrl: string, email: string) {
+  return withDatabase(databaseUrl, (client) =>
+    client.query("DELETE FROM web_sessions WHERE user_id = (SELECT id FROM users WHERE email = $1)", [email]),
+  );
+}
+
+test("a live tunnel page says the session has ended, with a way back to it", async ({ page, burrow }) => {
+  const { email } = await signUp(page);
+  const name = unique("ended");
+  await reserveName(page, name);
+  await page.goto(`/tunnels/${name}`);
+  await expect(page.getByText("Not connected")).toBeVisible();
+
+  await endSessions(burrow.databaseUrl, email);
+  const notice = page.getByRole("alert").filter({ hasText: "Your session has ended" });
+  await expect(notice).toBeVisible({ timeout: 20_000 });
+  await expect(notice.getByRole("link", { name: "Sign in again" })).toHaveAttribute(
+    "href",
+    `/login?callbackUrl=${encodeURIComponent(`/tunnels/${name}`)}`,
+  );
+  await expect(page.getByText(/retrying/i)).toHaveCount(0);
+});
+
+test("on /names the check and Reserve lead to signing in again, back to /names", async ({ page, burrow }) => {
+  const { email } = await signUp(page);
+  await page.goto("/names");
+  await endSessions(burrow.databaseUrl, email);
+
+  const name = unique("late");
+  await page.getByLabel("Name", { exact: true }).fill(name);
+  await expect(
+    page.getByText("Your session has ended: sign in again to check or reserve names."),
+  ).toBeVisible();
+  await expect(page.getByText("Could not check right now")).toHaveCount(0);
+  await expect(page.getByRole("link", { name: "Sign in again" })).toHaveAttribute(
+    "href",
+    "/login?callbackUrl=%2Fnames",
+  );
+
+  await page.getByRole("button", { name: "Reserve" }).click();
+  await expect(page).toHaveURL(/\/login\?callbackUrl=%2Fnames&ended=1$/);
+  await expect(page.getByText("Your session has ended. Sign in again")).toBeVisible();
+  await page.getByLabel("Email").fill(email);
+  await page.getByLabel("Password").fill(PASSWORD);
+  await page.getByRole("button", { name: "Sign in" }).click();
+  await expect(page).toHaveURL(/\/names$/);
+  await expect(page.getByRole("heading", { name: "Names", level: 1 })).toBeVisible();
+});

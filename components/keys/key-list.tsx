@@ -81,14 +81,7 @@ function KeyItems({
             </p>
             <p className="font-mono text-xs break-all text-zinc-600 dark:text-zinc-400">{key.fingerprint}</p>
             <p className="text-xs text-zinc-500 dark:text-zinc-400">
-              Added <TimeAgo date={key.createdAt} />
-              {/* Connected now says more than when it last signed in (that is when the tunnel opened). */}
-              {key.connectedNames.length === 0 && (
-                <>
-                  {" "}
-                  · Last used <TimeAgo date={key.lastUsedAt} />
-                </>
-              )}
+              Added <TimeAgo date={key.createdAt} /> · Last used <TimeAgo date={key.lastUsedAt} />
             </p>
             {key.connectedNames.length > 0 && (
               <p className="text-xs text-emerald-700 dark:text-emerald-300">

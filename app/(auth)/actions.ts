@@ -10,6 +10,7 @@ import { defineAction } from "@/lib/web/action";
 import { isAccountDisabled, signIn, signOut } from "@/lib/web/auth";
 import { getDb } from "@/lib/web/db";
 import { getEnv } from "@/lib/web/env";
+import { formatWait } from "@/lib/web/format";
 import { clientIp } from "@/lib/web/request-ip";
 import { safeRedirectPath } from "@/lib/web/safe-redirect";
 import { signInThrottle } from "@/lib/web/sign-in-limits";
@@ -23,7 +24,7 @@ export const signInAction = defineAction(
     const ip = await clientIp();
     const wait = signInThrottle.retryAfter(email, ip);
     if (wait > 0) {
-      throw new AppError("rate_limited", `Too many attempts, try again in ${wait} seconds`);
+      throw new AppError("rate_limited", `Too many attempts, try again in ${formatWait(wait)}`);
     }
     try {
       // redirect: false sets the session cookie and returns; we redirect ourselves afterwards.

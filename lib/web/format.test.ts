@@ -7,6 +7,7 @@ import {
   formatDuration,
   formatRelative,
   formatUptime,
+  formatWait,
   statusTone,
 } from "./format.ts";
 
@@ -67,4 +68,16 @@ test("countOf: singular only for exactly one, thousands grouped", () => {
   assert.equal(countOf(1204, "request"), "1,204 requests");
   assert.equal(countOf(2, "key"), "2 keys");
   assert.equal(countOf(3, "address", "addresses"), "3 addresses");
+});
+
+test("formatWait: seconds under a minute, then rounded minutes and hours", () => {
+  assert.equal(formatWait(1), "1 second");
+  assert.equal(formatWait(0.2), "1 second");
+  assert.equal(formatWait(45), "45 seconds");
+  assert.equal(formatWait(59), "59 seconds");
+  assert.equal(formatWait(60), "about a minute");
+  assert.equal(formatWait(89), "about a minute");
+  assert.equal(formatWait(893), "about 15 minutes");
+  assert.equal(formatWait(900), "about 15 minutes");
+  assert.equal(formatWait(7200), "about 2 hours");
 });

@@ -42,6 +42,19 @@ export function formatDuration(ms: number): string {
   return `${minutes} min ${Math.round((ms % 60_000) / 1000)} s`;
 }
 
+/**
+ * How long until a lockout ends, in words for a message: "45 seconds", "about 15 minutes", "about 2
+ * hours". Seconds only under a minute: "893 seconds" asks the reader to do the division.
+ */
+export function formatWait(seconds: number): string {
+  const s = Math.max(1, Math.ceil(seconds));
+  if (s < 60) return s === 1 ? "1 second" : `${s} seconds`;
+  const minutes = Math.round(s / 60);
+  if (minutes < 60) return minutes === 1 ? "about a minute" : `about ${minutes} minutes`;
+  const hours = Math.round(minutes / 60);
+  return hours === 1 ? "about an hour" : `about ${hours} hours`;
+}
+
 /** "just now", "42 s ago", "5 min ago", "3 h ago", "2 d ago"; "never" for null. */
 export function formatRelative(date: Date | string | null, now: number): string {
   if (date === null) return "never";

@@ -9,6 +9,7 @@ import { endOwnWebSession, endUserWebSessions } from "@/lib/users/web-sessions";
 import { defineAction } from "@/lib/web/action";
 import { signOut } from "@/lib/web/auth";
 import { getDb } from "@/lib/web/db";
+import { formatWait } from "@/lib/web/format";
 import { clientIp } from "@/lib/web/request-ip";
 import { signInThrottle } from "@/lib/web/sign-in-limits";
 
@@ -38,7 +39,7 @@ export const deleteAccountAction = defineAction(
 async function withPasswordThrottle<T>(email: string, run: () => Promise<T>): Promise<T> {
   const ip = await clientIp();
   const wait = signInThrottle.retryAfter(email, ip);
-  if (wait > 0) throw new AppError("rate_limited", `Too many attempts, try again in ${wait} seconds`);
+  if (wait > 0) throw new AppError("rate_limited", `Too many attempts, try again in ${formatWait(wait)}`);
   try {
     const result = await run();
     signInThrottle.succeed(email, ip);

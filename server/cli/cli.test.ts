@@ -352,7 +352,7 @@ test("logs prints the latest requests, and --follow prints new ones until Ctrl-C
   assert.match(shown.stdout, /POST\s+\/second\s+502\s+13 ms\s+0 B out\s+local_unreachable\s+203\.0\.113\.9/);
   assert.match(shown.stdout, /GET\s+\/locked\s+401\s+13 ms\s+0 B out\s+password_wrong\s+203\.0\.113\.9/);
   assert.doesNotMatch(shown.stdout, /\/first/, "--limit 2 shows the latest only");
-  assert.match((await cli(["logs", "myapp"])).stdout, /GET\s+\/first\s+200\s+13 ms\s+2\.0 KB out/);
+  assert.match((await cli(["logs", "myapp"])).stdout, /GET\s+\/first\s+200\s+13 ms\s+2\.0 kB out/);
   // The dashboard's filters: only the 5xx row, only one visitor's, or none.
   const failed = await cli(["logs", "myapp", "--status", "5xx"]);
   assert.match(failed.stdout, /\/second/);
@@ -618,7 +618,7 @@ test("logs prints the latest requests, and --follow prints new ones until Ctrl-C
   });
   await database.db.$executeRawUnsafe(ANNOUNCE_SQL, ["myapp"]);
   await waitFor(() => out.match(/\/socket/g)?.length === 2, 10_000);
-  assert.match(out, /GET \(ws\)\s+\/socket\s+101\s+65\.0 s\s+4\.0 KB/);
+  assert.match(out, /GET \(ws\)\s+\/socket\s+101\s+65\.0 s\s+4\.1 kB/);
   child.kill("SIGINT");
   assert.equal(await exited, 0);
   assert.match(out, /DELETE\s+\/third\s+204/);

@@ -53,7 +53,7 @@ test("log lines keep their columns under the headers: WebSocket rows and long pa
 
 test("SIZE shows the larger direction: an upload by what it sent in", () => {
   assert.match(line({}), / {2}31 B out {2}/);
-  assert.match(line({ bytesIn: 200 * 1024 * 1024, bytesOut: 31 }), / {2}200 MB in {3}/);
+  assert.match(line({ bytesIn: 200_000_000, bytesOut: 31 }), / {2}200 MB in {3}/);
   assert.equal(line({ openState: "open" }).includes("  -  "), true);
 });
 
@@ -75,4 +75,10 @@ test("NOTE says how a request was let in: password, share link with its label, r
     assert.equal(text.indexOf("203.0.113.9"), header.indexOf("CLIENT IP"), text);
   }
   assert.equal(line({}).indexOf("203.0.113.9"), header.indexOf("CLIENT IP"));
+});
+
+test("SIZE is in the dashboard's units: 4,000 bytes are 4.0 kB there and here", () => {
+  assert.match(line({ bytesOut: 4000 }), / {2}4\.0 kB out {2}/);
+  assert.match(line({ bytesIn: 2048 }), / {2}2\.0 kB in {3}/);
+  assert.match(line({ bytesOut: 99_940_000 }), / {2}99\.9 MB out {2}/);
 });

@@ -1,7 +1,8 @@
 import type { RequestLogRow } from "../../lib/request-logs/query.ts";
 import { ACCESS_PAGES, REQUEST_LOG_ERRORS } from "../../lib/request-logs/row.ts";
+import { formatBytes } from "../../lib/web/format.ts";
 import { sanitize } from "../ssh/terminal.ts";
-import { formatBytes, formatDuration, formatTime, truncate } from "./format.ts";
+import { formatDuration, formatTime, truncate } from "./format.ts";
 
 /** The longest error or access page a row can note (a share link's label is cut to it). */
 const NOTE_WIDTH = Math.max(...[...REQUEST_LOG_ERRORS, ...ACCESS_PAGES].map((note) => note.length));
@@ -23,7 +24,7 @@ export const LOG_HEADERS = [
 ];
 /**
  * Fixed widths rather than a fitted table, so lines printed later by --follow line up. METHOD fits
- * "GET (ws)"; SIZE fits "1023 KB out"; NOTE the longest error or access page.
+ * "GET (ws)"; SIZE fits "99.9 MB out"; NOTE the longest error or access page.
  */
 const WIDTHS = [19, 8, 40, 6, 8, 11, NOTE_WIDTH];
 const METHOD_WIDTH = WIDTHS[1]!;
@@ -98,7 +99,8 @@ function note(row: LogLineRow): string {
 
 /**
  * The larger of what the request sent in and what went back out, with its direction: an upload's
- * size is its request body, which the response's "31 B" alone would hide.
+ * size is its request body, which the response's "31 B" alone would hide. In the dashboard's units
+ * (decimal kB, MB), so the same row shows the same size in both.
  */
 function size(row: Pick<RequestLogRow, "bytesIn" | "bytesOut">): string {
   return row.bytesIn > row.bytesOut ? `${formatBytes(row.bytesIn)} in` : `${formatBytes(row.bytesOut)} out`;

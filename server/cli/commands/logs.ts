@@ -17,12 +17,14 @@ import {
   readRequestBodies,
 } from "../../../lib/request-logs/query.ts";
 import type { WebSocketSide } from "../../../lib/request-logs/websocket-view.ts";
+// The dashboard's units (decimal kB, MB), so a row reads the same in both; limits in binary units.
+import { formatBinaryBytes, formatBytes } from "../../../lib/web/format.ts";
 import { errorText } from "../../sessions/session-recorder.ts";
 import { sanitize } from "../../ssh/terminal.ts";
 import type { Command } from "../command.ts";
 import { parseCommandArgs, UsageError } from "../command.ts";
 import { explainConnectionError, resolveDatabase, withDatabase } from "../database.ts";
-import { formatBytes, truncate } from "../format.ts";
+import { truncate } from "../format.ts";
 import { formatLine, LOG_HEADERS, toCells } from "../log-lines.ts";
 import { FILTER_ARGS, FILTER_FLAGS, filtersFromOptions, hasFilterOptions } from "../log-options.ts";
 import { deleteLog } from "./logs-delete.ts";
@@ -202,7 +204,7 @@ function bodyLines(kept: RequestBodies): string[] {
     }
     const lines = view.text.split(/\r?\n/).map((line) => `    ${mark} ${sanitize(line)}`);
     if (view.truncated)
-      lines.push(`    ${mark} … (${formatBytes(view.kept)} of ${formatBytes(view.size)} kept)`);
+      lines.push(`    ${mark} … (first ${formatBinaryBytes(view.kept)} of ${formatBytes(view.size)} kept)`);
     return lines;
   };
   return [...side(">", request), ...side("<", response)];

@@ -139,7 +139,7 @@ const ERRORS: Record<RequestLogError, string> = {
   local_tls:
     "Burrow found out on this request that your app answers in HTTPS and uses HTTPS with it from then on; this request's body was already sent in plain HTTP, so the visitor was asked to send it again.",
   tunnel_loop:
-    "This request came back to Burrow through your own tunnel: your ssh -R forwards to the relay's HTTP port (such as localhost:8080 on the relay's machine) instead of your app's, so Burrow stopped it rather than send it round again. Reconnect with the port your app listens on.",
+    "This request came back to Burrow through your own tunnel: your ssh -R forwards to the relay's own HTTP(S) port (BURROW_HTTP_PORT on the relay's machine) instead of your app's, so Burrow stopped it rather than send it round again. Reconnect with the port your app listens on.",
   tunnel_unresponsive:
     "Your ssh client was connected but did not answer within 15 seconds (the computer asleep, its network gone, or ssh stopped), so the visitor was told the tunnel is not responding.",
   // Not counted as an error (NOT_TUNNEL_ERRORS): how every event stream ends.

@@ -93,6 +93,11 @@ test("a tunnel that forwards to the relay itself: the request comes back once an
   const told = lines.filter((line) => line.includes("come back to the relay"));
   assert.equal(told.length, 1, lines.join("\n"));
   assert.match(told[0]!, /Reconnect with the port your app listens on: -R circle:80:localhost:<port>\.$/);
+  // The relay's own port as configured (the test relay's is not 8080).
+  assert.ok(
+    told[0]!.includes(`relay's own port (localhost:${relay.httpPort} on the relay's machine)`),
+    told[0],
+  );
   assert.ok(
     lines.some((line) => /^GET \/visit0 508 [\d.]+ms \(came back to the relay/.test(line)),
     lines.join("\n"),

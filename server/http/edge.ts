@@ -169,7 +169,9 @@ export function createHttpEdge(deps: HttpEdgeDeps): HttpEdge {
     noticeWrites.set(tunnel, write);
   };
   const notices = new OwnerNotices(recordNotice);
-  const loops = new TunnelLoops(notices);
+  /** The ports listen() bound (a configured 0 is a port picked by the system). */
+  let boundPorts: number[] = [];
+  const loops = new TunnelLoops(notices, () => boundPorts);
   const dispatcher = createDispatcher({
     domain: config.BURROW_DOMAIN,
     registry,
@@ -487,6 +489,7 @@ export function createHttpEdge(deps: HttpEdgeDeps): HttpEdge {
           proxyHeaders.http,
         );
         logger.info("http edge listening", { host: config.BURROW_LISTEN_HOST, port: httpPort, ...proxies });
+        boundPorts = [httpPort];
         return { httpPort };
       }
       const files = { cert: config.BURROW_TLS_CERT, key: config.BURROW_TLS_KEY };
@@ -500,6 +503,7 @@ export function createHttpEdge(deps: HttpEdgeDeps): HttpEdge {
         config.BURROW_HTTPS_REDIRECT ? redirectingToHttps(httpsPort) : onRequest,
       );
       const httpPort = await bind(httpServer, config.BURROW_HTTP_PORT, proxyHeaders.http);
+      boundPorts = [httpPort, httpsPort];
       logger.info("http edge listening", {
         host: config.BURROW_LISTEN_HOST,
         port: httpPort,

@@ -45,8 +45,12 @@ export class TunnelLoops {
   readonly #marks = new WeakMap<Tunnel, string>();
   readonly #notices: OwnerNotices;
 
-  constructor(notices: OwnerNotices) {
+  /** The relay's own ports, read when told (listen() has replaced a configured 0 by then). */
+  readonly #relayPorts: () => readonly number[];
+
+  constructor(notices: OwnerNotices, relayPorts: () => readonly number[] = () => []) {
     this.#notices = notices;
+    this.#relayPorts = relayPorts;
   }
 
   /** The CDN-Loop value this tunnel's forwarded requests carry. */
@@ -80,6 +84,11 @@ export class TunnelLoops {
 
   /** Tells the tunnel's owner, in the ssh session and on the tunnel page, once per tunnel. */
   tell(tunnel: Tunnel): void {
-    this.#notices.tell(tunnel, "loop", messages.tunnelLoops(tunnel.name));
+    this.#notices.tell(tunnel, "loop", messages.tunnelLoops(tunnel.name, asTyped(this.#relayPorts())));
   }
+}
+
+/** The relay's ports as the owner would have typed them in -R: "localhost:8080 or localhost:8443". */
+function asTyped(ports: readonly number[]): string {
+  return ports.length > 0 ? ports.map((port) => `localhost:${port}`).join(" or ") : "its HTTP port";
 }

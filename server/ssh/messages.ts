@@ -122,9 +122,9 @@ export const messages = {
     "through the tunnel do not reload on save, and may not respond to clicks.",
 
   /** The tunnel forwards to the relay itself, so its requests come back (server/http/tunnel-loop.ts). */
-  tunnelLoops: (name: string) =>
+  tunnelLoops: (name: string, relayPorts: string) =>
     `${name}: requests through this tunnel come back to the relay: your ssh -R forwards ${name} to the ` +
-    "relay's own HTTP port (such as localhost:8080 on the relay's machine), not to your app, so visitors " +
+    `relay's own port (${relayPorts} on the relay's machine), not to your app, so visitors ` +
     `get an error page. Reconnect with the port your app listens on: -R ${name}:80:localhost:<port>.`,
 
   /**

@@ -1,4 +1,5 @@
-import { listAllNames } from "../../../lib/names/service.ts";
+import { randomNameKeptUntil } from "../../../lib/names/random-hold.ts";
+import { listAllNames, listAllRandomNames, listRandomNames } from "../../../lib/names/service.ts";
 import { getUserByEmail } from "../../../lib/users/service.ts";
 import type { Command } from "../command.ts";
 import { parseCommandArgs } from "../command.ts";
@@ -8,35 +9,67 @@ import { formatTable, formatTime } from "../format.ts";
 export const nameList: Command = {
   name: "name list",
   synopsis: "[email]",
-  summary: "List reserved names (all, or one account's) with their live state",
+  summary: "List names (all, or one account's) with their live state, random ones still kept too",
+  details: `Reserved names first, then the random names the relay still keeps for their users (an
+ssh -R 80:… tunnel's, while it is up and BURROW_RANDOM_NAME_HOURS after): KEPT says until when.
+Free one early with: npm run burrow -- name release <name>`,
   async run(context) {
     const { positionals } = parseCommandArgs(context.args, {}, { required: [], optional: ["email"] });
     const email = positionals[0];
-    const { names } = await withDatabase(context.env(), async (db) =>
-      listAllNames(db, email ? { userId: (await getUserByEmail(db, email)).id } : {}),
-    );
-    if (names.length === 0) {
+    const holdHours = context.env().BURROW_RANDOM_NAME_HOURS;
+    const { names, random } = await withDatabase(context.env(), async (db) => {
+      if (!email) {
+        const [all, random] = await Promise.all([listAllNames(db), listAllRandomNames(db, holdHours)]);
+        return { names: all.names, random };
+      }
+      const user = await getUserByEmail(db, email);
+      const [all, random] = await Promise.all([
+        listAllNames(db, { userId: user.id }),
+        listRandomNames(db, user.id, holdHours),
+      ]);
+      return { names: all.names, random: random.map((item) => ({ ...item, email: user.email })) };
+    });
+    if (names.length + random.length === 0) {
       context.out("No names reserved. Reserve one with: npm run burrow -- name reserve <email> <name>");
       return 0;
     }
     context.out(
       formatTable(
-        ["name", "owner", "state", "access", "app host", "bodies", "requests 24h", "last seen"],
-        names.map((n) => [
-          n.name,
-          n.email,
-          n.online ? "online" : "offline",
-          // Allowed networks narrow the mode: "password, 2 networks".
-          n.allowedIps.length > 0
-            ? `${n.accessMode.toLowerCase()}, ${n.allowedIps.length} ${n.allowedIps.length === 1 ? "network" : "networks"}`
-            : n.accessMode.toLowerCase(),
-          // What the app receives as Host: the visitor's, or localhost for dev servers that insist.
-          n.hostLocalhost ? "localhost" : "as sent",
-          // Whether its request log keeps the start of bodies (the owner's choice in the dashboard).
-          n.keepBodies ? "kept" : "no",
-          String(n.requests24h),
-          n.online ? "now" : formatTime(n.lastSeenAt),
-        ]),
+        ["name", "owner", "state", "access", "app host", "bodies", "requests 24h", "last seen", "kept"],
+        [
+          ...names.map((n) => [
+            n.name,
+            n.email,
+            n.online ? "online" : "offline",
+            // Allowed networks narrow the mode: "password, 2 networks".
+            n.allowedIps.length > 0
+              ? `${n.accessMode.toLowerCase()}, ${n.allowedIps.length} ${n.allowedIps.length === 1 ? "network" : "networks"}`
+              : n.accessMode.toLowerCase(),
+            // What the app receives as Host: the visitor's, or localhost for dev servers that insist.
+            n.hostLocalhost ? "localhost" : "as sent",
+            // Whether its request log keeps the start of bodies (the owner's choice in the dashboard).
+            n.keepBodies ? "kept" : "no",
+            String(n.requests24h),
+            n.online ? "now" : formatTime(n.lastSeenAt),
+            "reserved",
+          ]),
+          // No settings of their own: public, Host as sent, no bodies kept.
+          ...random.map((n) => {
+            const until = randomNameKeptUntil(n, holdHours);
+            return [
+              n.name,
+              n.email,
+              n.online ? "online" : "offline",
+              "public",
+              "as sent",
+              "no",
+              String(n.requests24h),
+              n.online ? "now" : formatTime(n.endedAt),
+              // While connected it is kept for holdHours after it closes: no date yet.
+              until ? `random, until ${formatTime(until)}` : `random, ${holdHours} h after it goes offline`,
+            ];
+          }),
+        ],
       ),
     );
     return 0;

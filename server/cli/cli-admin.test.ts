@@ -1,0 +1,90 @@
+import assert from "node:assert/strict";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { after, test } from "node:test";
+import { createTestDatabase } from "../../lib/testing/db.ts";
+import { runCli } from "./testing/run-cli.ts";
+
+// `name list`, `name release`, `name reserve` and `user delete` as an admin runs them for others.
+
+const database = await createTestDatabase("cli_admin");
+const dir = mkdtempSync(join(tmpdir(), "burrow-cli-admin-"));
+after(async () => {
+  rmSync(dir, { recursive: true, force: true });
+  await database.drop();
+});
+
+const env = {
+  PATH: process.env.PATH,
+  HOME: dir,
+  DATABASE_URL: database.url,
+  BURROW_DATA_DIR: join(dir, "data"),
+  BURROW_PASSWORD: "correct horse battery",
+  BURROW_RANDOM_NAME_HOURS: "24",
+  BURROW_MAX_NAMES: "2",
+  // The CLI prints local times: UTC here, whatever the machine's zone.
+  TZ: "UTC",
+};
+const cli = (args: string[]) => runCli(args, { env });
+const HOUR_MS = 60 * 60 * 1000;
+
+async function addUser(email: string): Promise<string> {
+  const added = await cli(["user", "add", email]);
+  assert.equal(added.code, 0, added.stderr);
+  return (await database.db.user.findUniqueOrThrow({ where: { email } })).id;
+}
+
+test("name list shows the random names still kept, marked random with until when", async () => {
+  const carl = await addUser("carl@example.com");
+  const dana = await addUser("dana@example.com");
+  await database.db.reservation.create({ data: { name: "carls-app", userId: carl } });
+  const endedAt = new Date(Date.now() - 2 * HOUR_MS);
+  await database.db.tunnelSession.createMany({
+    data: [
+      // Closed two hours ago: kept 22 more hours.
+      { name: "quiet-otter-42", userId: carl, clientIp: "127.0.0.1", randomName: true, endedAt },
+      // Up now: kept for 24 h once it closes.
+      { name: "brave-fox-7", userId: dana, clientIp: "127.0.0.1", randomName: true },
+      // Closed two days ago: no longer kept.
+      {
+        name: "old-owl-1",
+        userId: carl,
+        clientIp: "127.0.0.1",
+        randomName: true,
+        startedAt: new Date(Date.now() - 49 * HOUR_MS),
+        endedAt: new Date(Date.now() - 48 * HOUR_MS),
+      },
+    ],
+  });
+  const until = new Date(endedAt.getTime() + 24 * HOUR_MS).toISOString().slice(0, 19).replace("T", " ");
+
+  const all = await cli(["name", "list"]);
+  assert.equal(all.code, 0, all.stderr);
+  assert.match(
+    all.stdout,
+    /^NAME\s+OWNER\s+STATE\s+ACCESS\s+APP HOST\s+BODIES\s+REQUESTS 24H\s+LAST SEEN\s+KEPT$/m,
+  );
+  assert.match(all.stdout, /^carls-app\s+carl@example\.com\s+offline\s+public\s+.*\s+reserved$/m);
+  assert.match(
+    all.stdout,
+    new RegExp(
+      `^quiet-otter-42\\s+carl@example\\.com\\s+offline\\s+public\\s+as sent\\s+no\\s+0\\s+\\S+ \\S+\\s+random, until ${until}$`,
+      "m",
+    ),
+  );
+  assert.match(
+    all.stdout,
+    /^brave-fox-7\s+dana@example\.com\s+online\s+.*\s+now\s+random, 24 h after it goes offline$/m,
+  );
+  assert.doesNotMatch(all.stdout, /old-owl-1/);
+
+  const carls = await cli(["name", "list", "carl@example.com"]);
+  assert.match(carls.stdout, /^quiet-otter-42\s+carl@example\.com\s+.*random, until/m);
+  assert.doesNotMatch(carls.stdout, /brave-fox-7/);
+
+  // Found, it can be freed by name.
+  const released = await cli(["name", "release", "quiet-otter-42", "--yes"]);
+  assert.equal(released.code, 0, released.stderr);
+  assert.doesNotMatch((await cli(["name", "list"])).stdout, /quiet-otter-42/);
+});

@@ -2,15 +2,29 @@ import assert from "node:assert/strict";
 import http from "node:http";
 import { after, before, test } from "node:test";
 import { createTestDatabase, type TestDatabase } from "../../lib/testing/db.ts";
-import { type LocalApp, startEdgeTestRelay, startLocalApp, startSshTunnel, TEST_DOMAIN } from "./testing.ts";
+import {
+  type LocalApp,
+  requestEdge,
+  startEdgeTestRelay,
+  startLocalApp,
+  startSshTunnel,
+  TEST_DOMAIN,
+  waitFor,
+} from "./testing.ts";
 
 let testDb: TestDatabase;
 let app: LocalApp;
+let slowArrived = 0;
 
 before(async () => {
   testDb = await createTestDatabase("edgeshut");
-  // An event stream that never ends on its own.
-  app = await startLocalApp((_req, res) => {
+  app = await startLocalApp((req, res) => {
+    // Answers far later than the relay waits when it shuts down.
+    if (req.url === "/slow") {
+      slowArrived += 1;
+      return void setTimeout(() => res.end("late"), 20_000).unref();
+    }
+    // An event stream that never ends on its own.
     res.writeHead(200, { "content-type": "text/event-stream" });
     res.write("data: hello\n\n");
   });
@@ -47,6 +61,25 @@ test("an event stream the relay cuts as it shuts down is logged as the relay's d
     assert.equal(row.status, 200);
     assert.equal(row.error, "relay_shutdown");
     assert.equal(row.open, false);
+  } finally {
+    await client.stop();
+    await relay.close();
+  }
+});
+
+test("a request still waiting for its app when the relay stops gets the restarting page (503), not an empty reply", async () => {
+  const relay = await startEdgeTestRelay({ db: testDb.db, drainTimeoutMs: 300 });
+  const client = await startSshTunnel(relay, "slowpoke", app.port);
+  try {
+    const answer = requestEdge(relay, { host: `slowpoke.${TEST_DOMAIN}`, path: "/slow" });
+    await waitFor(() => slowArrived === 1, "the request to reach the app");
+    await relay.edge.close();
+    const res = await answer;
+    assert.equal(res.status, 503);
+    assert.match(res.body, /The relay is restarting\. Try again in a moment\./);
+    assert.equal(res.headers["retry-after"], "5");
+    const row = await testDb.db.requestLog.findFirstOrThrow({ where: { name: "slowpoke", path: "/slow" } });
+    assert.deepEqual([row.status, row.error], [503, "relay_shutdown"]);
   } finally {
     await client.stop();
     await relay.close();

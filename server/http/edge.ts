@@ -22,7 +22,13 @@ import type { Tunnel, TunnelRegistry } from "../registry.ts";
 import { errorText } from "../sessions/session-recorder.ts";
 import { type AccessGate, publicAccess } from "./access.ts";
 import { createDispatcher, type Dispatch, forwardedFactsOf } from "./dispatch.ts";
-import { answeredByRelay, ExchangeRecorder, LONG_RESPONSE_MS, OPEN_PROGRESS_MS } from "./exchange.ts";
+import {
+  answeredByRelay,
+  type Exchange,
+  ExchangeRecorder,
+  LONG_RESPONSE_MS,
+  OPEN_PROGRESS_MS,
+} from "./exchange.ts";
 import { HostRefusalNotices } from "./host-refusal.ts";
 import { httpsRedirectLocation } from "./https-redirect.ts";
 import { LocalAddresses } from "./local-address.ts";
@@ -205,6 +211,9 @@ export function createHttpEdge(deps: HttpEdgeDeps): HttpEdge {
   let cutting = false;
   let closing: Promise<void> | undefined;
   const drained: Array<() => void> = [];
+  /** Requests in flight, with their exchange once dispatched: those unanswered at the cut get a page. */
+  const answering = new Set<http.ServerResponse>();
+  const exchangeOf = new WeakMap<http.ServerResponse, Exchange>();
   let stopCertificateWatch: (() => void) | undefined;
 
   const onlineWaits = new OnlineWaits(registry, deps.onlineWaits);
@@ -213,8 +222,10 @@ export function createHttpEdge(deps: HttpEdgeDeps): HttpEdge {
     const socket = req.socket;
     busy.add(socket);
     inFlight += 1;
+    answering.add(res);
     res.once("close", () => {
       busy.delete(socket);
+      answering.delete(res);
       inFlight -= 1;
       if (inFlight === 0) for (const resolve of drained.splice(0)) resolve();
     });
@@ -275,6 +286,7 @@ export function createHttpEdge(deps: HttpEdgeDeps): HttpEdge {
     }
     const exchange = dispatch.exchange;
     if (exchange) {
+      exchangeOf.set(res, exchange);
       recorder.keeping(exchange);
       // A lookup or an asynchronous access check may finish after the visitor left, when its
       // 'close' has already fired.
@@ -547,6 +559,18 @@ export function createHttpEdge(deps: HttpEdgeDeps): HttpEdge {
           (socket) => new Promise<void>((resolve) => socket.once("close", () => resolve())),
         );
         cutting = true;
+        // Still waiting for their app's answer (none of it sent yet): the visitor gets the
+        // restarting page, not an empty reply, and the log a 503.
+        for (const res of answering) {
+          if (res.headersSent || res.destroyed) continue;
+          const exchange = exchangeOf.get(res);
+          if (exchange) {
+            exchange.error = "relay_shutdown";
+            answeredByRelay(exchange, PAGES.draining);
+          }
+          res.shouldKeepAlive = false;
+          sendPage(res, PAGES.draining);
+        }
         for (const server of servers) server.closeAllConnections();
         for (const socket of upgraded) socket.destroy();
         upgraded.clear();

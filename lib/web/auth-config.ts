@@ -1,7 +1,9 @@
 import { NextResponse } from "next/server";
 import type { NextAuthConfig } from "next-auth";
 import { loadEnv } from "../env.ts";
+import { createLogger } from "../logger.ts";
 import { WEB_SESSION_MAX_AGE_S } from "../users/web-sessions.ts";
+import { createAuthLogger } from "./auth-logger.ts";
 
 // No database and no "server-only" here on purpose: proxy.ts imports this file, and the proxy only
 // needs to read the JWT. The Credentials provider (argon2 + Prisma) is added in auth.ts.
@@ -22,6 +24,8 @@ export const authConfig = {
   // signs out would otherwise sign them back in.
   session: { strategy: "jwt", maxAge: WEB_SESSION_MAX_AGE_S },
   pages: { signIn: "/login" },
+  // Wrong passwords and unreadable cookies are expected: one line each, not Auth.js's stack traces.
+  logger: createAuthLogger(createLogger()),
   providers: [],
   callbacks: {
     authorized({ auth, request }) {

@@ -75,7 +75,10 @@ test("a tunnel without a name shows on the overview and names page, its log read
     const freeDialog = admin.getByRole("dialog", { name: `Free ${name}?` });
     await freeDialog.getByRole("button", { name: "Free name" }).click();
     await expect(freeDialog.getByRole("alert")).toContainText(`${name} is connected right now`);
-    await adminContext.close();
+    // Relay & tunnels marks it random while it is one.
+    await admin.goto("/admin");
+    const connected = admin.getByRole("table", { name: "Connected tunnels" });
+    await expect(connected.getByRole("row", { name })).toContainText("(random)");
 
     await page.getByRole("button", { name: `Keep this name: ${name}` }).click();
     await expect(page.getByRole("link", { name: "Access & sharing" })).toBeVisible();
@@ -86,6 +89,11 @@ test("a tunnel without a name shows on the overview and names page, its log read
       "Online",
     );
     await expect(page.getByRole("table", { name: "Random names kept for you" })).toHaveCount(0);
+    // The admin's list follows the reservation, not how the tunnel started.
+    await admin.reload();
+    await expect(connected.getByRole("row", { name })).toBeVisible();
+    await expect(connected.getByRole("row", { name })).not.toContainText("(random)");
+    await adminContext.close();
   } finally {
     await owner.close();
   }

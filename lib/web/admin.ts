@@ -10,6 +10,7 @@ export interface LiveTunnelRow {
   requests: number;
   bytesIn: number;
   bytesOut: number;
+  /** A random name not reserved since (Keep this name reserves it while its tunnel stays up). */
   randomName: boolean;
 }
 
@@ -31,6 +32,15 @@ export async function listLiveTunnels(db: Db): Promise<LiveTunnelRow[]> {
       user: { select: { email: true } },
     },
   });
+  // The session row says how the tunnel started; the reservations say what the name is now.
+  const randomNames = sessions.filter((s) => s.randomName).map((s) => s.name);
+  const kept = new Set(
+    randomNames.length === 0
+      ? []
+      : (await db.reservation.findMany({ where: { name: { in: randomNames } }, select: { name: true } })).map(
+          (r) => r.name,
+        ),
+  );
   return sessions.map((s) => ({
     sessionId: s.id,
     name: s.name,
@@ -40,6 +50,6 @@ export async function listLiveTunnels(db: Db): Promise<LiveTunnelRow[]> {
     requests: s.requests,
     bytesIn: Number(s.bytesIn),
     bytesOut: Number(s.bytesOut),
-    randomName: s.randomName,
+    randomName: s.randomName && !kept.has(s.name),
   }));
 }

@@ -434,6 +434,17 @@ test("OPTIONS * is answered 501 by the relay and never reaches the app; other me
   assert.equal(appRequests, before);
 });
 
+test("CONNECT gets 501 'not a proxy' instead of a connection closed without a word", async () => {
+  const before = appRequests;
+  const answer = await rawExchange(
+    relay.httpPort,
+    `CONNECT live.${TEST_DOMAIN}:80 HTTP/1.1\r\nHost: live.${TEST_DOMAIN}:80\r\n\r\n`,
+  );
+  assert.equal(statusOf(answer), 501);
+  assert.match(answer, /The relay is not a proxy: it does not open CONNECT tunnels/);
+  assert.equal(appRequests, before);
+});
+
 test("an app whose host check refuses the tunnel's name: the visitor gets its page, the owner is told once what to do", async () => {
   const hints = () =>
     relay.traces.get("strict")?.lines.filter((line) => line.includes("refused the host name")) ?? [];

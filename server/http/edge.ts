@@ -407,6 +407,11 @@ export function createHttpEdge(deps: HttpEdgeDeps): HttpEdge {
     server.on("request", onServerRequest);
     server.on("upgrade", onUpgrade);
     server.on("clientError", onClientError);
+    // Node closes a CONNECT request's connection without a word when nothing listens for it.
+    server.on("connect", (_req: http.IncomingMessage, socket: Duplex) => {
+      socket.on("error", () => socket.destroy());
+      sendRawPage(socket, PAGES.notAProxy);
+    });
     server.on("connection", (socket: Socket) => socket.setNoDelay(true));
     // For TLS, 'connection' sees the raw TCP socket; this sees the TLS one.
     server.on("secureConnection", (socket: TLSSocket) => socket.setNoDelay(true));

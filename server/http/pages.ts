@@ -186,6 +186,11 @@ export const PAGES = {
     "Not supported",
     "The relay does not pass server-wide OPTIONS * requests on to tunnels; ask for a path instead.",
   ),
+  notAProxy: renderPage(
+    501,
+    "Not supported",
+    "The relay is not a proxy: it does not open CONNECT tunnels. Ask for a path on a tunnel's address instead.",
+  ),
   // Retry-After for scripts and webhook senders that honour it: a restart takes seconds.
   draining: withHeaders(
     renderPage(503, "Relay restarting", "The relay is restarting. Try again in a moment."),

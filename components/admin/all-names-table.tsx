@@ -25,23 +25,29 @@ export function AllNamesTable({
   releaseAction: ConfirmableAction;
 }) {
   return (
-    <DataTable caption="All reserved names" columns={COLUMNS} minWidth="min-w-[52rem]">
+    <DataTable caption="All reserved names" columns={COLUMNS} minWidth="min-w-[52rem]" stackOnPhone>
       {names.map((n) => (
         <tr key={n.id}>
           <td className="truncate py-2.5 pr-2 font-medium">{n.name}</td>
-          <td className="truncate py-2.5 pr-2 text-zinc-700 dark:text-zinc-300" title={n.email}>
+          <td
+            className="truncate py-2.5 pr-2 text-zinc-700 dark:text-zinc-300"
+            data-label="Owner"
+            title={n.email}
+          >
             {n.email}
           </td>
-          <td className="py-2.5">
+          <td className="py-2.5" data-label="Status">
             <StatusBadge online={n.online} />
           </td>
-          <td className="truncate py-2.5 pr-2 text-zinc-700 dark:text-zinc-300">
+          <td className="truncate py-2.5 pr-2 text-zinc-700 dark:text-zinc-300" data-label="Access">
             {accessLabel(n.accessMode, n.allowedIps.length)}
           </td>
-          <td className="py-2.5 text-zinc-600 dark:text-zinc-400">
+          <td className="py-2.5 text-zinc-600 dark:text-zinc-400" data-label="Last seen">
             {n.online ? "now" : <TimeAgo date={n.lastSeenAt?.toISOString() ?? null} />}
           </td>
-          <td className="py-2.5 text-right">{formatCount(n.requests24h)}</td>
+          <td className="py-2.5 text-right" data-label="Requests 24 h">
+            {formatCount(n.requests24h)}
+          </td>
           <td className="py-2.5 text-right">
             <div className="flex justify-end">
               <ConfirmAction

@@ -29,24 +29,35 @@ export function AllRandomNamesTable({
   freeAction: ConfirmableAction;
 }) {
   return (
-    <DataTable caption="Random names kept for their users" columns={COLUMNS} minWidth="min-w-[52rem]">
+    <DataTable
+      caption="Random names kept for their users"
+      columns={COLUMNS}
+      minWidth="min-w-[52rem]"
+      stackOnPhone
+    >
       {rows.map((row) => (
         <tr key={row.name}>
           <td className="truncate py-2.5 pr-2 font-medium">{row.name}</td>
-          <td className="truncate py-2.5 pr-2 text-zinc-700 dark:text-zinc-300" title={row.email}>
+          <td
+            className="truncate py-2.5 pr-2 text-zinc-700 dark:text-zinc-300"
+            data-label="Owner"
+            title={row.email}
+          >
             {row.email}
           </td>
-          <td className="py-2.5">
+          <td className="py-2.5" data-label="Status">
             <StatusBadge online={row.online} />
           </td>
-          <td className="py-2.5 text-zinc-600 dark:text-zinc-400">
+          <td className="py-2.5 text-zinc-600 dark:text-zinc-400" data-label="Kept until">
             {row.keptUntil ? (
               <LocalTime iso={row.keptUntil} withDate />
             ) : (
               `while connected, then ${holdHours} h`
             )}
           </td>
-          <td className="py-2.5 text-right">{formatCount(row.requests24h)}</td>
+          <td className="py-2.5 text-right" data-label="Requests 24 h">
+            {formatCount(row.requests24h)}
+          </td>
           <td className="py-2.5 text-right">
             <div className="flex justify-end">
               <ConfirmAction

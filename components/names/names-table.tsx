@@ -66,7 +66,7 @@ export function NamesTable({
       {snapshot.names.length === 0 ? (
         <EmptyState title="No names yet">Reserve a name to get a stable URL for your tunnel.</EmptyState>
       ) : (
-        <DataTable caption="Your names" columns={COLUMNS} minWidth="min-w-[46rem]">
+        <DataTable caption="Your names" columns={COLUMNS} minWidth="min-w-[46rem]" stackOnPhone>
           {snapshot.names.map((row) => (
             <tr key={row.name}>
               <td className="truncate py-3 pr-3">
@@ -77,10 +77,10 @@ export function NamesTable({
                   {row.name}
                 </Link>
               </td>
-              <td className="py-3" data-testid={`status-${row.name}`}>
+              <td className="py-3" data-label="Status" data-testid={`status-${row.name}`}>
                 <StatusBadge online={row.online} />
               </td>
-              <td className="truncate py-3 pr-3" data-testid={`access-${row.name}`}>
+              <td className="truncate py-3 pr-3" data-label="Access" data-testid={`access-${row.name}`}>
                 <Link
                   href={`/tunnels/${row.name}/access`}
                   className="text-zinc-700 dark:text-zinc-300 hover:underline"
@@ -88,10 +88,10 @@ export function NamesTable({
                   {accessLabel(row.accessMode, row.allowedNetworks)}
                 </Link>
               </td>
-              <td className="py-3 text-zinc-600 dark:text-zinc-400">
+              <td className="py-3 text-zinc-600 dark:text-zinc-400" data-label="Last seen">
                 {row.online ? "now" : <TimeAgo date={row.lastSeenAt} />}
               </td>
-              <td className="py-3 text-right text-zinc-800 dark:text-zinc-200">
+              <td className="py-3 text-right text-zinc-800 dark:text-zinc-200" data-label="Requests 24 h">
                 {formatCount(row.requests24h)}
               </td>
               <td className="py-3 text-right">

@@ -27,7 +27,7 @@ export function RandomNamesTable({
   keepAction: ReserveNameAction;
 }) {
   return (
-    <DataTable caption="Random names kept for you" columns={COLUMNS} minWidth="min-w-[46rem]">
+    <DataTable caption="Random names kept for you" columns={COLUMNS} minWidth="min-w-[46rem]" stackOnPhone>
       {rows.map((row) => (
         <tr key={row.name}>
           <td className="truncate py-3 pr-3">
@@ -38,10 +38,14 @@ export function RandomNamesTable({
               {row.name}
             </Link>
           </td>
-          <td className="py-3" data-testid={`status-${row.name}`}>
+          <td className="py-3" data-label="Status" data-testid={`status-${row.name}`}>
             <StatusBadge online={row.online} />
           </td>
-          <td className="py-3 text-zinc-600 dark:text-zinc-400" data-testid={`kept-${row.name}`}>
+          <td
+            className="py-3 text-zinc-600 dark:text-zinc-400"
+            data-label="Kept for you"
+            data-testid={`kept-${row.name}`}
+          >
             {row.keptUntil ? (
               <>
                 until <LocalTime iso={row.keptUntil} withDate />
@@ -50,7 +54,9 @@ export function RandomNamesTable({
               `while connected, then ${holdHours} h`
             )}
           </td>
-          <td className="py-3 text-right text-zinc-800 dark:text-zinc-200">{formatCount(row.requests24h)}</td>
+          <td className="py-3 text-right text-zinc-800 dark:text-zinc-200" data-label="Requests 24 h">
+            {formatCount(row.requests24h)}
+          </td>
           <td className="py-3 text-right">
             <KeepNameButton name={row.name} action={keepAction} />
           </td>

@@ -369,9 +369,21 @@ test("a name whose app answers in HTTPS reconnects straight into HTTPS, reserved
       assert.equal(again.status, 200, `${name}: ${again.body}`);
       assert.equal(again.body, "secure /form b=2");
       assert.ok(
-        relay.traces.get(name)?.lines.some((line) => /your app answered in HTTPS last time/.test(line)),
+        relay.traces
+          .get(name)
+          ?.lines.some((line) => /your app answers in HTTPS, as it did last time/.test(line)),
         `${name}: the new session is told why the relay talks HTTPS`,
       );
+      // Next time the name forwards to a plain-HTTP app: it is served, and the session is not told
+      // its app "no longer" answers in HTTPS (it never did in this session).
+      await client.stop();
+      await waitFor(() => relay.registry.get(name) === undefined, "the tunnel to leave");
+      client = await startSshTunnel(relay, name, app.port);
+      const told = relay.traces.get(name)?.lines.length ?? 0;
+      const plain = await requestEdge(relay, { host: `${name}.${TEST_DOMAIN}`, path: "/" });
+      assert.deepEqual([plain.status, plain.body], [200, "hello from the app"]);
+      const since = relay.traces.get(name)?.lines.slice(told) ?? [];
+      assert.ok(!since.some((line) => /HTTPS/.test(line)), since.join("\n"));
     } finally {
       await client.stop();
     }

@@ -95,6 +95,7 @@ export class TunnelPool {
     this.tunnel = tunnel;
     this.limits = limits;
     this.#appTls = tls?.appTls ?? false;
+    this.#tlsInherited = this.#appTls;
     this.#onTlsChange = tls?.onChange;
     this.pool = new Pool("http://tunnel.invalid", {
       connections: limits.maxChannels,
@@ -124,6 +125,11 @@ export class TunnelPool {
 
   /** The app answers in HTTPS: every stream to it carries TLS (see probe). */
   #appTls = false;
+  /**
+   * HTTPS is what the app answered in the name's last tunnel, not yet seen in this one: this
+   * session is told once the first handshake works, and nothing if it fails (it may be another app).
+   */
+  #tlsInherited = false;
   #tlsVerdict: { at: number; answer: Promise<AppSpeaks> } | undefined;
 
   get appTls(): boolean {
@@ -138,15 +144,26 @@ export class TunnelPool {
     const channel = await this.tunnel.openStream(visitor);
     if (!this.#appTls) return channel;
     try {
-      return await startTls(channel);
+      const tls = await startTls(channel);
+      if (this.#tlsInherited) {
+        this.#tlsInherited = false;
+        this.tunnel.notify(
+          `${this.tunnel.name}: your app answers in HTTPS, as it did last time; the relay talks HTTPS to it (its certificate is not checked).`,
+        );
+      }
+      return tls;
     } catch (error) {
       if (!this.#appTls) throw error;
       this.#appTls = false;
       this.#tlsVerdict = undefined;
       this.#onTlsChange?.(false);
-      this.tunnel.notify(
-        `${this.tunnel.name}: your app no longer answers in HTTPS; using plain HTTP with it again.`,
-      );
+      // Said only to a session that saw its app answer in HTTPS: a new one may forward elsewhere.
+      if (!this.#tlsInherited) {
+        this.tunnel.notify(
+          `${this.tunnel.name}: your app no longer answers in HTTPS; using plain HTTP with it again.`,
+        );
+      }
+      this.#tlsInherited = false;
       return this.tunnel.openStream(visitor);
     }
   }
@@ -312,12 +329,6 @@ export class TunnelPools {
     };
     const pool = new TunnelPool(tunnel, this.#limits, tls);
     this.#pools.set(tunnel.name, pool);
-    // This session was not there when the relay found out: it is told why it talks HTTPS.
-    if (tls.appTls) {
-      tunnel.notify(
-        `${tunnel.name}: your app answered in HTTPS last time; the relay talks HTTPS to it (its certificate is not checked).`,
-      );
-    }
     return pool;
   }
 

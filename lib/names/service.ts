@@ -239,16 +239,8 @@ async function releaseWhere(db: Db, where: { name: string; userId?: string }): P
           where.userId ? `You have no name called ${where.name}` : `${where.name} is not reserved`,
         );
       }
-      const open = await tx.tunnelSession.findFirst({
-        where: { name: where.name, endedAt: null },
-        select: { id: true },
-      });
-      if (open) {
-        throw new AppError(
-          "conflict",
-          `${where.name} is connected right now: stop the tunnel first, then release it`,
-        );
-      }
+      const refusal = await nameReleaseRefusal(tx, where.name);
+      if (refusal) throw new AppError("conflict", refusal);
       await tx.requestLog.deleteMany({ where: { name: where.name } });
       // Its sessions stay (the user's traffic history) but no longer count as the name's random
       // history, which is what holds a random name for its user (randomNameHolder).
@@ -260,6 +252,23 @@ async function releaseWhere(db: Db, where: { name: string; userId?: string }): P
     },
     { timeout: LOG_DELETE_TRANSACTION_MS },
   );
+}
+
+/**
+ * Why releasing the name would be refused now (its tunnel is up), or null. Checked again inside the
+ * release; `burrow name release` without --yes says it before what would go.
+ */
+export async function nameReleaseRefusal(
+  db: Pick<Db, "tunnelSession">,
+  name: string,
+): Promise<string | null> {
+  const open = await db.tunnelSession.findFirst({
+    where: { name: normaliseName(name), endedAt: null },
+    select: { id: true },
+  });
+  return open
+    ? `${normaliseName(name)} is connected right now: stop the tunnel first, then release it`
+    : null;
 }
 
 /**

@@ -174,11 +174,32 @@ export async function deleteUserByEmail(
   email: string,
 ): Promise<{ user: UserSummary; names: string[] }> {
   const user = await getUserByEmail(db, email);
-  const names = await removeAccount(db, user.id, {
-    connected: (name) => `${name} of ${user.email} is connected right now: stop its tunnel first`,
-    onlyAdmin: `${user.email} is the only admin: make another account an admin first (Users page on the dashboard)`,
-  });
+  const names = await removeAccount(db, user.id, byEmailRefusals(user.email));
   return { user, names };
+}
+
+/**
+ * Why `burrow user delete --yes` would be refused now (a tunnel up, the only admin), in its words;
+ * null when it would go ahead. For the run without --yes, which says so before what would go.
+ */
+export async function userDeletionRefusal(
+  db: Db,
+  user: Pick<UserSummary, "id" | "email">,
+): Promise<string | null> {
+  try {
+    await assertRemovable(db, user.id, byEmailRefusals(user.email));
+    return null;
+  } catch (error) {
+    if (error instanceof AppError && error.code === "conflict") return error.message;
+    throw error;
+  }
+}
+
+function byEmailRefusals(email: string): Refusals {
+  return {
+    connected: (name) => `${name} of ${email} is connected right now: stop its tunnel first`,
+    onlyAdmin: `${email} is the only admin: make another account an admin first (Users page on the dashboard)`,
+  };
 }
 
 /** Keeps each delete's bind parameters well under PostgreSQL's 65,535. */

@@ -88,3 +88,39 @@ test("name list shows the random names still kept, marked random with until when
   assert.equal(released.code, 0, released.stderr);
   assert.doesNotMatch((await cli(["name", "list"])).stdout, /quiet-otter-42/);
 });
+
+test("without --yes, user delete and name release say first that a connected tunnel refuses them", async () => {
+  const erin = await addUser("erin@example.com");
+  await database.db.reservation.create({ data: { name: "erins-app", userId: erin } });
+  const session = await database.db.tunnelSession.create({
+    data: { name: "erins-app", userId: erin, clientIp: "127.0.0.1" },
+  });
+
+  const deleting = await cli(["user", "delete", "erin@example.com"]);
+  assert.notEqual(deleting.code, 0);
+  assert.equal(
+    deleting.stderr.trim(),
+    "burrow user delete: not possible now: erins-app of erin@example.com is connected right now: stop its tunnel first. " +
+      "Once it is, this deletes erin@example.com with the name erins-app (and its request logs), its keys, share links, " +
+      "tunnel history, sign-ins and the request logs of its random-name tunnels; then run again with --yes.",
+  );
+  const releasing = await cli(["name", "release", "erins-app"]);
+  assert.notEqual(releasing.code, 0);
+  assert.equal(
+    releasing.stderr.trim(),
+    "burrow name release: not possible now: erins-app is connected right now: stop the tunnel first, then release it. " +
+      "Once it is, this releases erins-app (of erin@example.com) and deletes no logged requests; then run again with --yes.",
+  );
+
+  // Once the tunnel is gone, the plain account of what would go.
+  await database.db.tunnelSession.update({ where: { id: session.id }, data: { endedAt: new Date() } });
+  assert.match(
+    (await cli(["user", "delete", "erin@example.com"])).stderr,
+    /^burrow user delete: this deletes erin@/,
+  );
+  assert.match(
+    (await cli(["name", "release", "erins-app"])).stderr,
+    /^burrow name release: this releases erins-app/,
+  );
+  assert.equal(await database.db.user.count({ where: { id: erin } }), 1);
+});

@@ -2,7 +2,7 @@ import type { Db } from "../../../lib/db.ts";
 import { AppError } from "../../../lib/errors.ts";
 import { randomNameHolder } from "../../../lib/names/random-hold.ts";
 import { normaliseName } from "../../../lib/names/rules.ts";
-import { releaseAnyName } from "../../../lib/names/service.ts";
+import { nameReleaseRefusal, releaseAnyName } from "../../../lib/names/service.ts";
 import type { Command } from "../command.ts";
 import { parseCommandArgs, UsageError } from "../command.ts";
 import { withDatabase } from "../database.ts";
@@ -37,13 +37,20 @@ Example:
         // Nothing is deleted without --yes (as with `user delete`, `logs --delete`): the log goes
         // for good, so say what would go and let the second run be a choice.
         const { owner, random } = await nameOwner(db, name);
-        const requests = await db.requestLog.count({ where: { name } });
+        const [requests, refusal] = await Promise.all([
+          db.requestLog.count({ where: { name } }),
+          nameReleaseRefusal(db, name),
+        ]);
         const log =
           requests === 0
             ? "no logged requests"
             : `its ${requests} logged ${requests === 1 ? "request" : "requests"}`;
+        const what = `${name} (${random ? "a random name " : ""}of ${owner}) and deletes ${log}`;
+        // The refusal --yes would meet comes first, not after the choice.
         context.note(
-          `burrow name release: this releases ${name} (${random ? "a random name " : ""}of ${owner}) and deletes ${log}. Run again with --yes to do it.`,
+          refusal
+            ? `burrow name release: not possible now: ${refusal}. Once it is, this releases ${what}; then run again with --yes.`
+            : `burrow name release: this releases ${what}. Run again with --yes to do it.`,
         );
         return 1;
       }

@@ -1,5 +1,5 @@
 import { listNames } from "../../../lib/names/service.ts";
-import { deleteUserByEmail, getUserByEmail } from "../../../lib/users/service.ts";
+import { deleteUserByEmail, getUserByEmail, userDeletionRefusal } from "../../../lib/users/service.ts";
 import type { Command } from "../command.ts";
 import { parseCommandArgs } from "../command.ts";
 import { withDatabase } from "../database.ts";
@@ -34,8 +34,13 @@ Example:
           names.length === 0
             ? ","
             : ` with ${names.length === 1 ? "the name" : "the names"} ${names.join(", ")} (and ${names.length === 1 ? "its" : "their"} request logs),`;
+        const what = `${user.email}${reserved} its keys, share links, tunnel history, sign-ins and the request logs of its random-name tunnels`;
+        // A refusal --yes would meet (a tunnel up, the only admin) comes first, not after the choice.
+        const refusal = await userDeletionRefusal(db, user);
         context.note(
-          `burrow user delete: this deletes ${user.email}${reserved} its keys, share links, tunnel history, sign-ins and the request logs of its random-name tunnels. Run again with --yes to do it.`,
+          refusal
+            ? `burrow user delete: not possible now: ${refusal}. Once it is, this deletes ${what}; then run again with --yes.`
+            : `burrow user delete: this deletes ${what}. Run again with --yes to do it.`,
         );
         return 1;
       }

@@ -116,8 +116,20 @@ test("every page of a user's dashboard, and the relay's offline and 404 pages, p
     await expectAccessible(page, path);
   }
 
-  // What opens within a page: a request's details in the log, and a confirmation dialog.
+  // The traffic chart is named, and the keyboard starts at its newest minute (the right end).
   await page.goto(`/tunnels/${name}`);
+  const chart = page.getByRole("application", { name: `Requests per minute for ${name}` });
+  await chart.focus();
+  // The cursor is a vertical line (no box to measure): read its x from its path, "M<x>,<y>L…".
+  const cursor = page.locator(".recharts-tooltip-cursor");
+  const cursorX = async () => Number((await cursor.getAttribute("d"))?.match(/^M([\d.]+),/)?.[1]);
+  await expect(cursor).toBeAttached();
+  const newest = await cursorX();
+  expect(newest).toBeGreaterThan(Number(await chart.getAttribute("width")) * 0.75);
+  await chart.press("ArrowLeft");
+  await expect.poll(cursorX).toBeLessThan(newest);
+
+  // What opens within a page: a request's details in the log, and a confirmation dialog.
   await page.getByRole("button", { name: /^Details of GET \/reports/ }).click();
   await expect(page.getByText("No ssh client was connected for this name")).toBeVisible();
   await expectAccessible(page, "a request's details");

@@ -243,7 +243,7 @@ test("a new user signs up, adds a key, reserves a name, connects with ssh and wa
     ).toBeVisible();
 
     // The traffic chart draws requests per minute and the error rate, for the hour and the day.
-    const chart = page.getByRole("img", { name: "Traffic over the last hour" });
+    const chart = page.getByRole("figure", { name: "Traffic over the last hour" });
     await expect(chart.locator(".recharts-line")).toHaveCount(2, { timeout: 20_000 });
     // Two scales on one chart: a legend names each line, requests first.
     await expect(chart.locator(".recharts-legend-item-text")).toHaveText([
@@ -255,7 +255,7 @@ test("a new user signs up, adds a key, reserves a name, connects with ssh and wa
     await expect(timeTicks.first()).toHaveText(/^\d{2}:\d{2}$/);
     await page.getByRole("button", { name: "Last day" }).click();
     await expect(
-      page.getByRole("img", { name: "Traffic over the last day" }).locator(".recharts-line"),
+      page.getByRole("figure", { name: "Traffic over the last day" }).locator(".recharts-line"),
     ).toHaveCount(2);
 
     // "Only this path" in a row's details narrows the log to that path, its query string aside.

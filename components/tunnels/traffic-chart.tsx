@@ -1,6 +1,6 @@
 "use client";
 
-import { useState } from "react";
+import { useMemo, useState } from "react";
 import { CartesianGrid, Legend, Line, LineChart, ResponsiveContainer, Tooltip, XAxis, YAxis } from "recharts";
 import { trafficSummary } from "@/lib/web/traffic-summary";
 import type { StatsSeries } from "@/lib/web/tunnel-dto";
@@ -89,6 +89,7 @@ function ChartBody({ name, range }: { name: string; range: "hour" | "day" }) {
     activity,
   );
   const empty = data.points.length === 0;
+  const newestFirst = useMemo(() => [...data.points].reverse(), [data.points]);
   const dark = usePrefersDark();
   const colors = COLORS[dark ? "dark" : "light"];
   return (
@@ -101,7 +102,8 @@ function ChartBody({ name, range }: { name: string; range: "hour" | "day" }) {
         {trafficSummary(data.points, range)}
       </p>
       {/* Fixed height: the chart appearing (or the period switching) does not move the log below. */}
-      <div className="relative h-56" aria-label={`Traffic over the last ${range}`} role="img">
+      {/* A figure, not an img: the chart inside is focusable (its tooltip reads out each minute). */}
+      <figure className="relative h-56" aria-label={`Traffic over the last ${range}`}>
         {empty ? (
           <div
             className="flex h-full items-center justify-center text-sm text-zinc-500 dark:text-zinc-400"
@@ -111,10 +113,18 @@ function ChartBody({ name, range }: { name: string; range: "hour" | "day" }) {
           </div>
         ) : (
           <ResponsiveContainer width="100%" height="100%">
-            <LineChart data={data.points} margin={{ top: 8, right: 8, bottom: 0, left: -16 }}>
+            {/* Newest first on a reversed axis: it still reads left to right, old to new, but the
+                keyboard (which starts at the first point on focus) starts at the latest minute,
+                and the left arrow goes back in time. */}
+            <LineChart
+              data={newestFirst}
+              aria-label={`Requests per minute for ${name}`}
+              margin={{ top: 8, right: 8, bottom: 0, left: -16 }}
+            >
               <CartesianGrid stroke={colors.grid} vertical={false} />
               <XAxis
                 dataKey="at"
+                reversed
                 tickFormatter={(v: string) => TICK_TIME.format(new Date(v))}
                 tick={{ fontSize: 11, fill: colors.axis }}
                 minTickGap={24}
@@ -168,7 +178,7 @@ function ChartBody({ name, range }: { name: string; range: "hour" | "day" }) {
             </LineChart>
           </ResponsiveContainer>
         )}
-      </div>
+      </figure>
     </>
   );
 }

@@ -132,25 +132,33 @@ const yoursMessage = (name: string) => `${name} is already yours`;
 /**
  * Reserves a name for a user. A taken name is a conflict whoever holds it (a random name handed out
  * to someone else counts as taken too), said differently when it is the user's own; more than
- * `maxNames` names is forbidden.
+ * `maxNames` names is forbidden. `account` (the user's email) is for an admin reserving for
+ * someone else (`burrow name reserve`): the messages name that account rather than say "you".
  */
 export async function reserveName(
   db: Db,
   userId: string,
   rawName: string,
-  options: { maxNames: number },
+  options: { maxNames: number; account?: string },
 ): Promise<Reservation> {
+  const { account } = options;
   const name = parseInput(nameSchema, rawName);
   try {
     return await db.$transaction(async (tx) => {
       await tx.$executeRaw`SELECT pg_advisory_xact_lock(${RESERVE_LOCK_NAMESPACE}, hashtext(${userId}))`;
       const { holder, random } = await takenBy(tx, name, userId);
-      if (holder) throw new AppError("conflict", holder === userId ? yoursMessage(name) : takenMessage(name));
+      if (holder) {
+        const own = account ? `${name} is already ${account}'s` : yoursMessage(name);
+        throw new AppError("conflict", holder === userId ? own : takenMessage(name));
+      }
       const owned = await tx.reservation.count({ where: { userId } });
       if (owned >= options.maxNames) {
         throw new AppError(
           "forbidden",
-          `You have reached your limit of ${options.maxNames} names. Release one you no longer use to reserve another.`,
+          account
+            ? `${account} already has ${owned} names (BURROW_MAX_NAMES is ${options.maxNames}): release one ` +
+                `(name list ${account} shows them) or raise BURROW_MAX_NAMES`
+            : `You have reached your limit of ${options.maxNames} names. Release one you no longer use to reserve another.`,
         );
       }
       // One's own random name carries its "last seen" over (now, if its tunnel is up: the relay sets

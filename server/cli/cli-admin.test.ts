@@ -124,3 +124,22 @@ test("without --yes, user delete and name release say first that a connected tun
   );
   assert.equal(await database.db.user.count({ where: { id: erin } }), 1);
 });
+
+test("name reserve at the limit names the account, not 'you'", async () => {
+  await addUser("fay@example.com");
+  for (const name of ["fays-one", "fays-two"]) {
+    const reserved = await cli(["name", "reserve", "fay@example.com", name]);
+    assert.equal(reserved.code, 0, reserved.stderr);
+  }
+  const over = await cli(["name", "reserve", "fay@example.com", "fays-three"]);
+  assert.notEqual(over.code, 0);
+  assert.match(
+    over.stderr,
+    /fay@example\.com already has 2 names \(BURROW_MAX_NAMES is 2\): release one \(name list fay@example\.com shows them\) or raise BURROW_MAX_NAMES/,
+  );
+  assert.doesNotMatch(over.stderr, /You have/);
+  assert.match(
+    (await cli(["name", "reserve", "fay@example.com", "fays-one"])).stderr,
+    /fays-one is already fay@example\.com's/,
+  );
+});

@@ -18,7 +18,8 @@ export const nameReserve: Command = {
     const env = context.env();
     const reservation = await withDatabase(env, async (db) => {
       const user = await getUserByEmail(db, email);
-      return reserveName(db, user.id, name, { maxNames: env.BURROW_MAX_NAMES });
+      // The admin is told about that account, not "you have reached your limit".
+      return reserveName(db, user.id, name, { maxNames: env.BURROW_MAX_NAMES, account: user.email });
     });
     context.out(
       `Reserved ${reservation.name} for ${email.trim().toLowerCase()}: ${tunnelUrl(env, reservation.name)}`,

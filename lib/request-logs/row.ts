@@ -15,6 +15,8 @@ export const LOG_USER_AGENT_MAX = 512;
  * - local_not_http: something answered on the local port, but not in HTTP (a database or ssh port
  *   forwarded by mistake, or a dev server refusing a WebSocket with bare text, as Next.js does).
  * - local_headers_too_large: the app's response headers were over what the relay passes on (64 KiB).
+ * - local_bad_response: the app answered in HTTP, but not valid HTTP (a control character in a
+ *   header, a body longer or shorter than its Content-Length): it runs and its port is right.
  * - local_tls: the relay found out on this request that the app answers in HTTPS; the request had
  *   a body already sent, so it was not sent again (the relay uses HTTPS with the app from then on).
  * - tunnel_loop: the request came back to the relay through its own tunnel (an ssh -R pointed at the
@@ -38,6 +40,7 @@ export const REQUEST_LOG_ERRORS = [
   "local_closed",
   "local_not_http",
   "local_headers_too_large",
+  "local_bad_response",
   "local_tls",
   "tunnel_loop",
   "tunnel_unresponsive",

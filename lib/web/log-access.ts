@@ -134,6 +134,8 @@ const ERRORS: Record<RequestLogError, string> = {
     "Your app took the connection and closed it without answering: it runs, but this request made it hang up (an uncaught error in its handler, or a process that crashed on it). Its own output or log says why.",
   local_not_http:
     "Something answered on the local port, but not in HTTP: does the tunnel forward to your web app's port (not a database's or ssh's)? A Next.js dev server answers its live-reload connection like this when the tunnel's host is not in allowedDevOrigins.",
+  local_bad_response:
+    "Your app answered, but its answer broke the rules of HTTP (a control character in a header, or a body longer or shorter than its Content-Length), so Burrow could not pass it on and the visitor got an error page. Your ssh session said what was wrong; browsers would refuse such an answer too.",
   local_headers_too_large:
     "Your app answered with more than 64 KiB of response headers (usually too many or too large cookies), more than Burrow passes on, so the visitor got an error page instead. Make them smaller: keep session data on the server rather than in cookies.",
   local_tls:

@@ -180,6 +180,7 @@ const NOTE: Partial<Record<RequestLogError, string>> = {
   local_closed: "your app closed the connection without answering",
   local_not_http: "what answers on the local port does not speak HTTP",
   local_headers_too_large: "your app's response headers are over 64 KiB",
+  local_bad_response: "your app's answer is not valid HTTP",
   local_tls: "your app answers in HTTPS; HTTPS from now on, this request must be sent again",
   tunnel_loop: "came back to the relay: your -R points at the relay, not your app",
   tunnel_unresponsive: "your ssh client did not answer in time",

@@ -7,7 +7,8 @@ export type NoticeKind =
   | "loop"
   | "local_address"
   | "local_unreachable"
-  | "local_not_http";
+  | "local_not_http"
+  | "local_bad_response";
 
 /** The part of a tunnel notices need: its owner's ssh session (and its identity, as a map key). */
 type Owner = Pick<Tunnel, "notify">;

@@ -156,6 +156,12 @@ export const PAGES = {
     "The tunnel is up, but what answers on its local port does not speak HTTP. " +
       "If this is your tunnel, check that it forwards to your web app's port.",
   ),
+  localBadResponse: renderPage(
+    502,
+    "The app's answer is not valid HTTP",
+    "The tunnel's app answered, but not in valid HTTP, so the relay could not pass it on. " +
+      "If this is your tunnel, your ssh session says what was wrong.",
+  ),
   localHeadersTooLarge: renderPage(
     502,
     "The app's response headers are too large",

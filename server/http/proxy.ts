@@ -19,6 +19,7 @@ import {
   LOCAL_CLOSED,
   LOCAL_NOT_HTTP,
   LOCAL_TLS,
+  tellIfBadResponse,
   tellIfNotHttp,
   tellIfUnreachable,
   tunnelFailure,
@@ -156,6 +157,7 @@ export function proxyRequest(
     // No connection to the app at all (not one it closed, nor an answer it spoiled): the owner
     // hears what to check.
     if (!closed && !answered) tellIfUnreachable(deps.notices, tunnel, failure.error);
+    tellIfBadResponse(deps.notices, tunnel, requestLine(exchange), cause);
     // The app took the connection and closed it without a word, or answered with bytes that are
     // not HTTP: an HTTPS dev server does either to plain HTTP (a TLS alert is the second). If that
     // is it, the pool uses HTTPS with the app from now on, and the request, which the app never
@@ -212,6 +214,7 @@ export function proxyRequest(
       answered = true;
       deps.notices.solved(tunnel, "local_unreachable");
       deps.notices.solved(tunnel, "local_not_http");
+      deps.notices.solved(tunnel, "local_bad_response");
       refusalPossible = (status === 400 || status === 403) && deps.hostRefusals.wanted(tunnel);
       deps.hostRefusals.answered(tunnel, status);
       const raw = flattenHeaders(headers);
@@ -291,6 +294,12 @@ export function proxyRequest(
     },
   };
   leaveQueue = pool.dispatch(visitor, options, handler, busy);
+}
+
+/** "GET /path" for the owner's notices, the path cut short as the ssh lines cut it. */
+function requestLine(exchange: Exchange): string {
+  const path = exchange.path.length > 80 ? `${exchange.path.slice(0, 77)}...` : exchange.path;
+  return `${exchange.method} ${path}`;
 }
 
 /** undici's parsed headers back into Node's raw [name, value, ...] list (repeats kept in order). */

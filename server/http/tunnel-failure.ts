@@ -27,6 +27,9 @@ export const LOCAL_HEADERS_TOO_LARGE = {
  */
 export const LOCAL_CLOSED = { error: "local_closed", page: PAGES.localClosed } as const;
 
+/** The app answered in HTTP, but not valid HTTP (see isBadResponse). */
+export const LOCAL_BAD_RESPONSE = { error: "local_bad_response", page: PAGES.localBadResponse } as const;
+
 /** The app turned out to answer in HTTPS after the request's body had gone out in plain HTTP. */
 export const LOCAL_TLS = { error: "local_tls", page: PAGES.localTls } as const;
 
@@ -44,6 +47,7 @@ export function tunnelFailure(
   if (registry.get(tunnel.name) !== tunnel) return { error: "tunnel_offline", page: PAGES.tunnelOffline };
   if (isUnresponsiveTunnel(cause)) return { error: "tunnel_unresponsive", page: PAGES.tunnelUnresponsive };
   if (isHeaderOverflow(cause)) return LOCAL_HEADERS_TOO_LARGE;
+  if (isBadResponse(cause)) return LOCAL_BAD_RESPONSE;
   if (isNotHttp(cause)) return LOCAL_NOT_HTTP;
   return { error: "local_unreachable", page: PAGES.localUnreachable };
 }
@@ -59,13 +63,34 @@ export function isHeaderOverflow(cause: unknown): boolean {
 
 /**
  * The app's answer could not be read as HTTP: undici's HTTPParserError (requests), Node's HPE_*
- * parse errors (upgrades, whose answer Node's client reads).
+ * parse errors (upgrades, whose answer Node's client reads). Includes answers that are HTTP but
+ * broken (isBadResponse tells those apart).
  */
 export function isNotHttp(cause: unknown): cause is Error {
   if (!(cause instanceof Error)) return false;
   const code = (cause as NodeJS.ErrnoException).code;
   if (isHeaderOverflow(cause)) return false;
   return cause.name === "HTTPParserError" || (typeof code === "string" && code.startsWith("HPE_"));
+}
+
+/**
+ * The app's answer began as HTTP but broke its rules: a parse error past the first bytes (what is
+ * not HTTP at all, a database's greeting or a TLS alert, fails at "Expected HTTP/", llhttp's
+ * HPE_INVALID_CONSTANT), or a body that does not match its Content-Length. The app runs, on the
+ * right port: advice to start it or change the port would mislead.
+ */
+export function isBadResponse(cause: unknown): cause is Error {
+  if (!(cause instanceof Error)) return false;
+  const code = (cause as NodeJS.ErrnoException).code;
+  if (code === "UND_ERR_RES_CONTENT_LENGTH_MISMATCH") return true;
+  if (!isNotHttp(cause)) return false;
+  return !/Expected HTTP\/|Invalid constant/i.test(cause.message) && code !== "HPE_INVALID_CONSTANT";
+}
+
+/** What was wrong with a bad answer, in the parser's words ("Invalid header value char"). */
+export function badResponseReason(cause: Error): string {
+  const said = /\(([^)]+)\)\s*$/.exec(cause.message)?.[1] ?? cause.message;
+  return said.replace(/[^\x20-\x7e]/g, "?").slice(0, 120);
 }
 
 /**
@@ -82,6 +107,20 @@ export function tellIfUnreachable(notices: OwnerNotices, tunnel: Tunnel, error: 
  * speak HTTP" and what to check: the -R most likely names an SSH or database port. Requests only:
  * a dev server refusing a WebSocket with bare text (Next.js) gets its own advice (host-refusal.ts).
  */
+export function tellIfBadResponse(
+  notices: OwnerNotices,
+  tunnel: Tunnel,
+  request: string,
+  cause: unknown,
+): void {
+  if (!isBadResponse(cause)) return;
+  notices.tell(
+    tunnel,
+    "local_bad_response",
+    messages.localBadResponse(tunnel.name, request, badResponseReason(cause)),
+  );
+}
+
 export function tellIfNotHttp(notices: OwnerNotices, tunnel: Tunnel, error: RequestLogError): void {
   if (error !== "local_not_http") return;
   notices.tell(tunnel, "local_not_http", messages.localNotHttp(tunnel.name));

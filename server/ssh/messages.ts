@@ -142,6 +142,10 @@ export const messages = {
    * Visitors got "does not speak HTTP": the -R points at a port of something else. The relay cannot
    * see which local port (ssh keeps it), so it names the usual ones.
    */
+  localBadResponse: (name: string, request: string, reason: string) =>
+    `${name}: your app's answer to ${request} is not valid HTTP (${reason}), so visitors get an ` +
+    "error page. Your app runs and the port is right: look at the headers and body that route sends.",
+
   localNotHttp: (name: string) =>
     `${name}: what answers on your local port does not speak HTTP, so visitors get an error page. ` +
     "Is the port in your -R your web app's? It answered with something that is not HTTP (an SSH or " +

@@ -1,4 +1,5 @@
-import { mkdtemp } from "node:fs/promises";
+import { execFileSync } from "node:child_process";
+import { mkdtemp, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { expect, signUp, test, unique } from "./support/fixtures.ts";
@@ -146,4 +147,25 @@ test("a key file picked from disk is read into the form; a private one is refuse
   await expect(page.getByLabel("Label")).toHaveValue("e2e@test");
   await expect(page.getByText("Defaults to the key's comment.")).toBeVisible();
   await expect(page.getByText(/PRIVATE key/)).toHaveCount(0);
+});
+
+test("a PuTTYgen (SSH2) public key file is read with its Comment as the label, and added", async ({
+  page,
+}) => {
+  const dir = await mkdtemp(join(tmpdir(), "burrow-e2e-keys-"));
+  const key = await generateKey(dir);
+  // What PuTTYgen's "Save public key" writes: ssh-keygen -e's format, Windows line ends, its comment.
+  const ssh2 = execFileSync("ssh-keygen", ["-e", "-f", `${key.privatePath}.pub`], { encoding: "utf8" })
+    .replace(/^Comment: .*$/m, 'Comment: "ed25519-key-20261205"')
+    .replaceAll("\n", "\r\n");
+  const file = join(dir, "putty.pub");
+  await writeFile(file, ssh2);
+  await signUp(page);
+  await page.goto("/keys");
+  await page.getByLabel("…or pick a .pub file").setInputFiles(file);
+  await expect(page.getByLabel("Label")).toHaveValue("ed25519-key-20261205");
+  await page.getByRole("button", { name: "Add key" }).click();
+  await expect(page.getByRole("listitem").filter({ hasText: "ed25519-key-20261205" })).toContainText(
+    key.fingerprint,
+  );
 });

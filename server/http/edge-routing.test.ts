@@ -197,7 +197,7 @@ test("hostile Host headers get 400 or 404 and never reach a tunnel", async () =>
     relay.httpPort,
     `GET http://live.${TEST_DOMAIN}/ HTTP/1.1\r\nHost: other.${TEST_DOMAIN}\r\nConnection: close\r\n\r\n`,
   );
-  assert.equal(statusOf(absolute), 400, "absolute-form targets are refused");
+  assert.equal(statusOf(absolute), 400, "an absolute-form target naming another host is refused");
   const twoHosts = await rawExchange(
     relay.httpPort,
     `GET / HTTP/1.1\r\nHost: live.${TEST_DOMAIN}\r\nHost: other.${TEST_DOMAIN}\r\nConnection: close\r\n\r\n`,
@@ -444,6 +444,20 @@ test("OPTIONS * is answered 501 by the relay and never reaches the app; other me
   );
   assert.equal(statusOf(get), 400);
   assert.equal(appRequests, before);
+});
+
+test("an absolute-form target naming the Host (curl -x) is served as its path", async () => {
+  const host = `live.${TEST_DOMAIN}:${relay.httpPort}`;
+  const answer = await rawExchange(
+    relay.httpPort,
+    `GET http://${host}/hello?x=1 HTTP/1.1\r\nHost: ${host}\r\nConnection: close\r\n\r\n`,
+  );
+  assert.equal(statusOf(answer), 200);
+  assert.match(answer, /hello from the app/);
+  await waitFor(
+    async () => (await testDb.db.requestLog.count({ where: { name: "live", path: "/hello?x=1" } })) === 1,
+    "its row, with the path as the app got it",
+  );
 });
 
 test("CONNECT gets 501 'not a proxy' instead of a connection closed without a word", async () => {

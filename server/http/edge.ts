@@ -39,7 +39,7 @@ import { clientErrorResponse, PAGES, tunnelOfflinePage } from "./pages.ts";
 import { proxyRequest, sendPage } from "./proxy.ts";
 import { replayRequest } from "./replay.ts";
 import { ReservationLookup } from "./reservation-lookup.ts";
-import { routeRequest } from "./route.ts";
+import { acceptAbsoluteForm, routeRequest } from "./route.ts";
 import { loadCertificate, logCertificate, watchCertificate } from "./tls-certificate.ts";
 import { TunnelLoops } from "./tunnel-loop.ts";
 import { type PoolLimits, TunnelPools } from "./tunnel-pools.ts";
@@ -234,6 +234,7 @@ export function createHttpEdge(deps: HttpEdgeDeps): HttpEdge {
       sendPage(res, PAGES.draining);
       return;
     }
+    acceptAbsoluteForm(req);
     if (isOnlineWait(req)) {
       const route = routeRequest(req, config.BURROW_DOMAIN, registry);
       if (route.kind === "absent" || route.kind === "tunnel") {
@@ -253,6 +254,7 @@ export function createHttpEdge(deps: HttpEdgeDeps): HttpEdge {
    */
   function redirectingToHttps(httpsPort: number) {
     return (req: http.IncomingMessage, res: http.ServerResponse): void => {
+      acceptAbsoluteForm(req);
       // A trusted proxy that took the request over HTTPS itself: redirecting again would loop. So
       // would a request that came back through its own tunnel: the visitor would be sent round
       // until their browser gives up, and the owner never told (tunnel-loop.ts answers it).
@@ -329,6 +331,7 @@ export function createHttpEdge(deps: HttpEdgeDeps): HttpEdge {
   }
 
   function onUpgrade(req: http.IncomingMessage, socket: Duplex, head: Buffer): void {
+    acceptAbsoluteForm(req);
     // Node hands the socket over without its own error handler: a reset must not crash the relay.
     socket.on("error", () => socket.destroy());
     // Tracked from the start (not only once upgraded): shutdown must not wait on a handshake.

@@ -22,9 +22,10 @@ const LANDING: Route = Object.freeze({ kind: "page", page: PAGES.landing });
 const NO_SUCH_TUNNEL: Route = Object.freeze({ kind: "page", page: PAGES.noSuchTunnel });
 
 /**
- * Routes by Host. Only origin-form targets ("/path?query") are accepted (`OPTIONS *` gets 501): the
- * relay is not a forward proxy, and an absolute URL naming one host under a Host header naming
- * another would let the two disagree about which tunnel a request is for. For the same reason a
+ * Routes by Host. Only origin-form targets ("/path?query") are accepted (`OPTIONS *` gets 501; an
+ * absolute-form one is made origin-form first by acceptAbsoluteForm, when it can be): the relay is
+ * not a forward proxy, and an absolute URL naming one host under a Host header naming another
+ * would let the two disagree about which tunnel a request is for. For the same reason a
  * request with two Host headers is refused (RFC 9112 §3.2 requires a 400): Node keeps the first
  * for routing, and the app might read the second.
  */
@@ -50,6 +51,22 @@ export function routeRequest(
       return tunnel ? { kind: "tunnel", name: parsed.name, tunnel } : { kind: "absent", name: parsed.name };
     }
   }
+}
+
+/**
+ * An absolute-form target (`GET http://myapp.example.com/path`, what `curl -x` sends to try a name
+ * before its DNS exists) that names the same host as the Host header is read as its origin-form
+ * ("/path"), as RFC 9112 §3.2.2 asks of servers; the app gets it as any other request. One naming
+ * another host, or with user info, is left as it is, and routeRequest refuses it (400).
+ */
+export function acceptAbsoluteForm(req: Pick<IncomingMessage, "url" | "headers">): void {
+  const target = req.url;
+  if (!target || target.startsWith("/")) return;
+  const match = /^https?:\/\/([^/?#@]+)([^#]*)$/i.exec(target);
+  const host = req.headers.host;
+  if (!match || !host || match[1]!.toLowerCase() !== host.toLowerCase()) return;
+  const rest = match[2]!;
+  req.url = rest.startsWith("/") ? rest : `/${rest}`;
 }
 
 function hostHeaderCount(rawHeaders: readonly string[]): number {

@@ -31,8 +31,12 @@ export function readKeyText(input: string): KeyText {
   const base = { comment: "", options: "", several: false, ssh2: false };
   if (lines.filter((line) => KEY_START.test(line)).length > 1) return { ...base, line: text, several: true };
   // Wrapped by a narrow terminal or an email: the breaks fall anywhere (inside the base64 too), and
-  // nothing is lost at them, so the lines are joined as they are.
-  const joined = text.split(/\r?\n/).join("");
+  // nothing is lost at them, so the lines are joined as they are. "#" lines are authorized_keys
+  // comments, as sshd reads them.
+  const joined = text
+    .split(/\r?\n/)
+    .filter((line) => !line.trimStart().startsWith("#"))
+    .join("");
   const match = KEY_START.exec(joined);
   if (!match) return { ...base, line: joined, comment: joined.split(/\s+/).slice(2).join(" ") };
   const line = joined.slice(match.index).trim();

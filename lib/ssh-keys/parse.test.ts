@@ -122,6 +122,8 @@ test("a key wrapped at 60 columns is joined and accepted; two keys are still ref
   const one = keygen("ed25519").pub.trim();
   const two = keygen("ed25519").pub.trim();
   rejects(`${one}\n${two}`, /one key at a time/);
+  // A comment line copied from authorized_keys with it is left out.
+  assert.equal(parsePublicKey(`# laptop\n${one}`).comment, "me@laptop");
 });
 
 test("authorized_keys options before the key are named, to be removed", () => {

@@ -163,7 +163,7 @@ test("each mistake exits non-zero with one specific line", async () => {
       {},
       /No user with the email nobody@example\.com/,
     ],
-    [["name", "reserve", "ann@example.com", "myapp"], {}, /myapp is already yours/],
+    [["name", "reserve", "ann@example.com", "myapp"], {}, /myapp is already ann@example\.com's/],
     [["name", "reserve", "ann@example.com", "a_b"], {}, /Use only letters/],
     [["name", "release", "never-reserved"], {}, /never-reserved is not reserved/],
     [

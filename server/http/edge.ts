@@ -120,6 +120,10 @@ const MAX_HEADER_BYTES = 16 * 1024;
 /** An idle visitor keep-alive connection is closed after this. */
 const KEEP_ALIVE_TIMEOUT_MS = 60_000;
 
+/** Where a response in flight keeps its exchange, for the shutdown's cut (see answering). */
+const EXCHANGE = Symbol("exchange");
+type AnsweredResponse = http.ServerResponse & { [EXCHANGE]?: Exchange };
+
 /**
  * The relay's public HTTP(S) front: routes `<name>.<domain>` to the named tunnel and proxies
  * requests and WebSocket upgrades through it, answering with its own pages when it cannot.
@@ -211,9 +215,13 @@ export function createHttpEdge(deps: HttpEdgeDeps): HttpEdge {
   let cutting = false;
   let closing: Promise<void> | undefined;
   const drained: Array<() => void> = [];
-  /** Requests in flight, with their exchange once dispatched: those unanswered at the cut get a page. */
-  const answering = new Set<http.ServerResponse>();
-  const exchangeOf = new WeakMap<http.ServerResponse, Exchange>();
+  /**
+   * Requests in flight (their exchange under EXCHANGE once dispatched): those unanswered at the cut
+   * get a page. Slots, not a Set or WeakMap, for the reason ExchangeRecorder's #responding gives:
+   * a collection every request joins and leaves makes V8 promote memory per request.
+   */
+  const answering: (AnsweredResponse | undefined)[] = [];
+  const freeSlots: number[] = [];
   let stopCertificateWatch: (() => void) | undefined;
 
   const onlineWaits = new OnlineWaits(registry, deps.onlineWaits);
@@ -222,10 +230,12 @@ export function createHttpEdge(deps: HttpEdgeDeps): HttpEdge {
     const socket = req.socket;
     busy.add(socket);
     inFlight += 1;
-    answering.add(res);
+    const slot = freeSlots.pop() ?? answering.length;
+    answering[slot] = res;
     res.once("close", () => {
       busy.delete(socket);
-      answering.delete(res);
+      answering[slot] = undefined;
+      freeSlots.push(slot);
       inFlight -= 1;
       if (inFlight === 0) for (const resolve of drained.splice(0)) resolve();
     });
@@ -288,7 +298,7 @@ export function createHttpEdge(deps: HttpEdgeDeps): HttpEdge {
     }
     const exchange = dispatch.exchange;
     if (exchange) {
-      exchangeOf.set(res, exchange);
+      (res as AnsweredResponse)[EXCHANGE] = exchange;
       recorder.keeping(exchange);
       // A lookup or an asynchronous access check may finish after the visitor left, when its
       // 'close' has already fired.
@@ -570,8 +580,8 @@ export function createHttpEdge(deps: HttpEdgeDeps): HttpEdge {
         // Still waiting for their app's answer (none of it sent yet): the visitor gets the
         // restarting page, not an empty reply, and the log a 503.
         for (const res of answering) {
-          if (res.headersSent || res.destroyed) continue;
-          const exchange = exchangeOf.get(res);
+          if (!res || res.headersSent || res.destroyed) continue;
+          const exchange = res[EXCHANGE];
           if (exchange) {
             exchange.error = "relay_shutdown";
             answeredByRelay(exchange, PAGES.draining);

@@ -522,12 +522,12 @@ export function createAccessGate(deps: AccessGateDeps): AccessGateHandle {
     );
   }
 
-  /** `/__burrow/…`: the relay's own paths, never forwarded whatever the mode. */
   /** Any method: a plain link from the app works, and signing out needs no proof of anything. */
   function signOut(request: Pick<AccessRequest, "proto">): AccessDecision {
     return respond(signedOutPage(clearCookie(request)), "DENIED", "signed_out", { path: LOGOUT_PATH });
   }
 
+  /** `/__burrow/…`: the relay's own paths, never forwarded whatever the mode. */
   function reserved(request: AccessRequest, pathname: string): AccessDecision | Promise<AccessDecision> {
     const path = pathname;
     if (request.upgrade) return respond(plainAnswer(404, "Not found."), "DENIED", "not_found", { path });

@@ -103,9 +103,8 @@ export function tellIfUnreachable(notices: OwnerNotices, tunnel: Tunnel, error: 
 }
 
 /**
- * Tells the tunnel's owner, once until their app answers in HTTP again, that visitors got "does not
- * speak HTTP" and what to check: the -R most likely names an SSH or database port. Requests only:
- * a dev server refusing a WebSocket with bare text (Next.js) gets its own advice (host-refusal.ts).
+ * Tells the tunnel's owner, once until their app answers well again, which request got an answer
+ * that is HTTP but broken, and what the parser found wrong (isBadResponse).
  */
 export function tellIfBadResponse(
   notices: OwnerNotices,
@@ -121,6 +120,11 @@ export function tellIfBadResponse(
   );
 }
 
+/**
+ * Tells the tunnel's owner, once until their app answers in HTTP again, that visitors got "does not
+ * speak HTTP" and what to check: the -R most likely names an SSH or database port. Requests only:
+ * a dev server refusing a WebSocket with bare text (Next.js) gets its own advice (host-refusal.ts).
+ */
 export function tellIfNotHttp(notices: OwnerNotices, tunnel: Tunnel, error: RequestLogError): void {
   if (error !== "local_not_http") return;
   notices.tell(tunnel, "local_not_http", messages.localNotHttp(tunnel.name));

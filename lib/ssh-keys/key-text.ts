@@ -10,6 +10,13 @@ const SSH2_END = /^-{4} END SSH2 PUBLIC KEY -{4}$/;
  */
 const KEY_START = /(?:^|\s)([a-z][a-z0-9.-]*(?:@[a-z0-9.-]+)?)\s+(AAAA[A-Za-z0-9+/]*=*)(?=\s|$)/;
 
+/**
+ * A line that starts where the last one broke off, inside the base64 or inside the comment: its first
+ * word is all base64 characters (a comment's start such as user@host has others, and a line that
+ * starts with the space itself says where the comment begins).
+ */
+const CONTINUES_BASE64 = /^[A-Za-z0-9+/=]+(?:\s|$)/;
+
 export interface KeyText {
   /** "<type> <base64> <comment>" as in a .pub file; the text as given when it is no known form. */
   line: string;
@@ -30,13 +37,17 @@ export function readKeyText(input: string): KeyText {
   if (SSH2_BEGIN.test(lines[0] ?? "")) return readSsh2Key(lines);
   const base = { comment: "", options: "", several: false, ssh2: false };
   if (lines.filter((line) => KEY_START.test(line)).length > 1) return { ...base, line: text, several: true };
-  // Wrapped by a narrow terminal or an email: the breaks fall anywhere (inside the base64 too), and
-  // nothing is lost at them, so the lines are joined as they are. "#" lines are authorized_keys
-  // comments, as sshd reads them.
+  // Wrapped by a narrow terminal or an email: a break inside the base64 (or the comment) loses
+  // nothing, so such lines are joined as they are; a word wrap drops the space before the comment,
+  // so a line that does not start as base64 (user@host) is joined with one. "#" lines are
+  // authorized_keys comments, as sshd reads them.
   const joined = text
     .split(/\r?\n/)
     .filter((line) => !line.trimStart().startsWith("#"))
-    .join("");
+    .reduce(
+      (sofar, line, i) => (i === 0 || CONTINUES_BASE64.test(line) ? sofar + line : `${sofar} ${line.trim()}`),
+      "",
+    );
   const match = KEY_START.exec(joined);
   if (!match) return { ...base, line: joined, comment: joined.split(/\s+/).slice(2).join(" ") };
   const line = joined.slice(match.index).trim();

@@ -119,6 +119,11 @@ test("a key wrapped at 60 columns is joined and accepted; two keys are still ref
     assert.equal(parsed.fingerprint, key.fingerprint, type);
     assert.equal(parsed.comment, "me@laptop");
   }
+  // Word-wrapped (an email client): the break replaces the space before the comment.
+  const key = keygen("ed25519");
+  const [typeAndBlob, comment] = [key.pub.trim().split(" ").slice(0, 2).join(" "), "me@laptop"];
+  const wordWrapped = parsePublicKey(`${typeAndBlob}\n${comment}`);
+  assert.deepEqual([wordWrapped.fingerprint, wordWrapped.comment], [key.fingerprint, "me@laptop"]);
   const one = keygen("ed25519").pub.trim();
   const two = keygen("ed25519").pub.trim();
   rejects(`${one}\n${two}`, /one key at a time/);

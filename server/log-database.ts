@@ -39,13 +39,20 @@ export function createLogPool(databaseUrl: string): LogPool {
     query: (text, values) => pool.query(text, values),
     async copyFrom(statement, data) {
       const client = await pool.connect();
+      // A connection cut while checked out (a database restart mid-COPY) emits "error" on the
+      // client as well as failing the COPY, and the pool listens only on idle clients: unhandled,
+      // that error would end the relay. The COPY's own failure is what the writer acts on.
+      const ignore = () => {};
+      client.on("error", ignore);
       try {
         await pipeline(Readable.from(data), client.query(copyFromStdin(statement)));
       } catch (error) {
-        // A connection whose COPY failed midway is not reused: its protocol state is unknown.
+        // A connection whose COPY failed midway is not reused: its protocol state is unknown. It
+        // keeps the listener: it may report its end once more on the way out.
         client.release(true);
         throw error;
       }
+      client.off("error", ignore);
       client.release();
     },
     end: () => pool.end(),

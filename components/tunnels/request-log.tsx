@@ -5,7 +5,7 @@ import { Fragment, type ReactNode, useCallback, useEffect, useRef, useState } fr
 import { normalizeIpAddress } from "@/lib/forwarding/ip-address";
 import { laterRequestId, MAX_REFRESHED } from "@/lib/request-logs/request-id";
 import { normaliseStatusFilter } from "@/lib/request-logs/status-filter";
-import { formatBytes, formatDuration, type StatusTone, statusTone } from "@/lib/web/format";
+import { formatBytes, formatDuration, type StatusTone, statusTone, truncate } from "@/lib/web/format";
 import { accessCell } from "@/lib/web/log-access";
 import { type LogFilters, linkedRequestHref, logFiltersToQuery } from "@/lib/web/log-filters";
 import { openRowIds } from "@/lib/web/open-rows";
@@ -397,7 +397,7 @@ export function RequestLog({
                           type="button"
                           aria-expanded={expanded}
                           aria-controls={expanded ? detailsId : undefined}
-                          aria-label={`Details of ${row.method} ${row.path.length > 60 ? `${row.path.slice(0, 59)}…` : row.path}`}
+                          aria-label={`Details of ${row.method} ${truncate(row.path, 60)}`}
                           onClick={(e) => {
                             e.stopPropagation();
                             toggle(row.id);

@@ -40,6 +40,8 @@ export async function addKey(
   db: Db,
   userId: string,
   input: z.input<typeof addKeySchema>,
+  /** How a refusal names the account: "your account" on the dashboard, its email in the CLI. */
+  account = "your account",
 ): Promise<SshKeySummary> {
   const { label, publicKey } = parseInput(addKeySchema, input);
   let parsed: ReturnType<typeof parsePublicKey>;
@@ -65,19 +67,24 @@ export async function addKey(
     });
   } catch (error) {
     if (!isUniqueViolation(error)) throw error;
-    const message = await duplicateMessage(db, userId, parsed.fingerprint);
+    const message = await duplicateMessage(db, userId, parsed.fingerprint, account);
     throw new AppError("conflict", message, { publicKey: [message] });
   }
 }
 
 /** The user's own key is named by its label, so they can find it in their list. */
-async function duplicateMessage(db: Db, userId: string, fingerprint: string): Promise<string> {
+async function duplicateMessage(
+  db: Db,
+  userId: string,
+  fingerprint: string,
+  account: string,
+): Promise<string> {
   const existing = await db.sshKey.findUnique({
     where: { fingerprint },
     select: { userId: true, label: true },
   });
   return existing?.userId === userId
-    ? `This key is already registered to your account (as “${existing.label}”)`
+    ? `This key is already registered to ${account} (as “${existing.label}”)`
     : TAKEN_MESSAGE;
 }
 

@@ -280,10 +280,33 @@ test("an admin deletes another account, not their own; only admins may; never un
 test("the last admin cannot delete their account while others remain; with a second admin they can", async () => {
   const boss = await createUser(db, { email: "last-admin@example.com", password, admin: true });
   await db.user.updateMany({ where: { role: "ADMIN", id: { not: boss.id } }, data: { role: "USER" } });
+  // Every reason at once, each connected name (a few, then how many more), not one at a time.
+  await db.tunnelSession.createMany({
+    data: ["boss-d", "boss-a", "boss-c", "boss-b"].map((name) => ({
+      userId: boss.id,
+      name,
+      clientIp: "127.0.0.1",
+    })),
+  });
   await rejects(
     deleteOwnAccount(db, boss.id, { currentPassword: password }),
     "conflict",
-    /only admin: make another account an admin first/,
+    /^boss-a, boss-b, boss-c and 1 more are connected right now: stop your tunnels first, then delete your account; and you are the only admin: make another account an admin first$/,
+  );
+  await db.tunnelSession.updateMany({
+    where: { userId: boss.id, name: { not: "boss-b" } },
+    data: { endedAt: new Date() },
+  });
+  await rejects(
+    deleteOwnAccount(db, boss.id, { currentPassword: password }),
+    "conflict",
+    /^boss-b is connected right now: .*; and you are the only admin/,
+  );
+  await db.tunnelSession.updateMany({ where: { userId: boss.id }, data: { endedAt: new Date() } });
+  await rejects(
+    deleteOwnAccount(db, boss.id, { currentPassword: password }),
+    "conflict",
+    /^You are the only admin: make another account an admin first$/,
   );
   const deputy = await createUser(db, { email: "second-admin@example.com", password });
   await setUserRole(db, boss.id, deputy.id, "ADMIN");

@@ -142,7 +142,8 @@ export async function deleteOwnAccount(db: Db, userId: string, input: DeleteAcco
   const { currentPassword } = parseInput(deleteAccountSchema, input);
   await confirmPassword(db, userId, currentPassword);
   return removeAccount(db, userId, {
-    connected: (name) => `${name} is connected right now: stop your tunnels first, then delete your account`,
+    connected: (names) =>
+      `${names.text} ${names.are} connected right now: stop your tunnels first, then delete your account`,
     onlyAdmin: "You are the only admin: make another account an admin first",
   });
 }
@@ -158,8 +159,8 @@ export async function deleteUser(db: Db, actingAdminId: string, userId: string):
     throw new AppError("conflict", "Delete your own account from the Account page");
   }
   return removeAccount(db, userId, {
-    connected: (name) =>
-      `${name} of this account is connected right now: disable the account first, which closes its tunnels`,
+    connected: (names) =>
+      `${names.text} of this account ${names.are} connected right now: disable the account first, which closes its tunnels`,
     // Unreachable: the acting admin is another one.
     onlyAdmin: "This is the only admin: make another account an admin first",
   });
@@ -197,7 +198,8 @@ export async function userDeletionRefusal(
 
 function byEmailRefusals(email: string): Refusals {
   return {
-    connected: (name) => `${name} of ${email} is connected right now: stop its tunnel first`,
+    connected: (names) =>
+      `${names.text} of ${email} ${names.are} connected right now: stop ${names.count === 1 ? "its tunnel" : "their tunnels"} first (npm run burrow -- name disconnect ${names.count === 1 ? names.first : "<name>"})`,
     onlyAdmin: `${email} is the only admin: make another account an admin first (Users page on the dashboard)`,
   };
 }
@@ -205,7 +207,25 @@ function byEmailRefusals(email: string): Refusals {
 /** Keeps each delete's bind parameters well under PostgreSQL's 65,535. */
 const RANDOM_SESSIONS_PER_DELETE = 1_000;
 
-type Refusals = { connected: (name: string) => string; onlyAdmin: string };
+/** Connected names as a refusal says them: "a, b and c", "a, b, c and 2 more". */
+interface ConnectedNames {
+  text: string;
+  are: "is" | "are";
+  count: number;
+  first: string;
+}
+
+type Refusals = { connected: (names: ConnectedNames) => string; onlyAdmin: string };
+
+/** Names shown in a refusal before "and N more". */
+const NAMES_SHOWN = 3;
+
+function connectedNames(names: string[]): ConnectedNames {
+  const shown = names.slice(0, names.length > NAMES_SHOWN ? NAMES_SHOWN : names.length - 1);
+  const last = names.length > NAMES_SHOWN ? `${names.length - NAMES_SHOWN} more` : names.at(-1)!;
+  const text = shown.length === 0 ? last : `${shown.join(", ")} and ${last}`;
+  return { text, are: names.length === 1 ? "is" : "are", count: names.length, first: names[0]! };
+}
 
 /**
  * Deletes an account: its names' request logs and those of its random-name tunnels, then the user
@@ -254,17 +274,26 @@ async function assertRemovable(
 ): Promise<void> {
   const user = await db.user.findUnique({ where: { id: userId }, select: { role: true } });
   if (!user) throw new AppError("not_found", "No such user");
-  const connected = await db.tunnelSession.findFirst({
+  // Every reason at once: fixing one only to meet the next would waste the person's time.
+  const reasons: string[] = [];
+  const connected = await db.tunnelSession.findMany({
     where: { userId, endedAt: null },
     select: { name: true },
+    distinct: ["name"],
+    orderBy: { name: "asc" },
   });
-  if (connected) throw new AppError("conflict", refusals.connected(connected.name));
+  if (connected.length > 0) reasons.push(refusals.connected(connectedNames(connected.map((s) => s.name))));
   if (user.role === "ADMIN") {
     const otherAdmins = await db.user.count({
       where: { role: "ADMIN", disabledAt: null, id: { not: userId } },
     });
     const others = await db.user.count({ where: { id: { not: userId } } });
-    if (otherAdmins === 0 && others > 0) throw new AppError("conflict", refusals.onlyAdmin);
+    if (otherAdmins === 0 && others > 0) reasons.push(refusals.onlyAdmin);
+  }
+  if (reasons.length > 0) {
+    const [first, ...more] = reasons;
+    const rest = more.map((reason) => `; and ${reason.charAt(0).toLowerCase()}${reason.slice(1)}`);
+    throw new AppError("conflict", `${first}${rest.join("")}`);
   }
 }
 

@@ -9,6 +9,7 @@ import {
   formatUptime,
   formatWait,
   statusTone,
+  truncate,
 } from "./format.ts";
 
 test("formatBytes", () => {
@@ -80,4 +81,12 @@ test("formatWait: seconds under a minute, then rounded minutes and hours", () =>
   assert.equal(formatWait(893), "about 15 minutes");
   assert.equal(formatWait(900), "about 15 minutes");
   assert.equal(formatWait(7200), "about 2 hours");
+});
+
+test("truncate: text within the limit unchanged, longer text cut to the limit ending in an ellipsis", () => {
+  assert.equal(truncate("GET /short", 80), "GET /short");
+  assert.equal(truncate("x".repeat(80), 80), "x".repeat(80));
+  const cut = truncate("x".repeat(81), 80);
+  assert.equal(cut.length, 80);
+  assert.equal(cut, `${"x".repeat(79)}…`);
 });

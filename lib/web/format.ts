@@ -92,6 +92,14 @@ export function countOf(n: number, singular: string, plural = `${singular}s`): s
   return `${formatCount(n)} ${n === 1 ? singular : plural}`;
 }
 
+/**
+ * Cuts long text (a path, a forward spec, a user agent) to at most `max` characters, the last one
+ * "…", so a line, a cell or a terminal stays readable. The ssh terminal spells "…" as "...".
+ */
+export function truncate(text: string, max: number): string {
+  return text.length <= max ? text : `${text.slice(0, max - 1)}…`;
+}
+
 export type StatusTone = "success" | "redirect" | "client-error" | "server-error" | "other";
 
 /** The colour family of an HTTP status: 2xx green, 3xx blue, 4xx amber, 5xx red. */

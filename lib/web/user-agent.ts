@@ -1,4 +1,5 @@
 import Bowser from "bowser";
+import { truncate } from "./format.ts";
 
 /**
  * A signed-in browser as people recognise it: "Chrome 156 on Linux". Parsed with bowser; a
@@ -7,7 +8,7 @@ import Bowser from "bowser";
 export function describeUserAgent(userAgent: string | null): string {
   if (!userAgent) return "Unknown browser";
   const { browser, os } = Bowser.parse(userAgent);
-  if (!browser.name) return userAgent.length > 60 ? `${userAgent.slice(0, 59)}…` : userAgent;
+  if (!browser.name) return truncate(userAgent, 60);
   const major = browser.version?.split(".")[0];
   const name = major ? `${browser.name} ${major}` : browser.name;
   return os.name ? `${name} on ${os.name}` : name;

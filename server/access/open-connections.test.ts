@@ -72,6 +72,8 @@ interface OpenSocket {
   ws: WebSocket;
   closed: Promise<void>;
   isClosed(): boolean;
+  /** The close code and reason the visitor's WebSocket got (1006 and "" when cut without a frame). */
+  closedWith(): { code: number; reason: string } | undefined;
   /** Resolves when the app echoed a message, i.e. the connection still carries data both ways. */
   echoes(): Promise<boolean>;
 }
@@ -87,9 +89,11 @@ function openSocket(
       localAddress: options.localAddress,
     });
     let closed = false;
+    let closedWith: { code: number; reason: string } | undefined;
     const closedPromise = new Promise<void>((done) =>
-      ws.once("close", () => {
+      ws.once("close", (code, reason) => {
         closed = true;
+        closedWith = { code, reason: reason.toString() };
         done();
       }),
     );
@@ -100,6 +104,7 @@ function openSocket(
         ws,
         closed: closedPromise,
         isClosed: () => closed,
+        closedWith: () => closedWith,
         echoes: () =>
           new Promise((answered) => {
             const text = `ping ${Math.random()}`;
@@ -183,6 +188,8 @@ test("revoking a share link closes the WebSockets opened with it within seconds;
 
   await revokeShareLink(harness.db, owner.id, "revoked", linkA.link.id);
   await harness.waitFor(() => ana.isClosed(), "Ana's WebSocket to be closed", 5_000);
+  // Told why with a close frame (a browser's app sees 1008, not a dropped network, 1006).
+  assert.deepEqual(ana.closedWith(), { code: 1008, reason: "Access to this tunnel ended" });
   assert.equal(await ben.echoes(), true, "Ben's link was not revoked: his WebSocket still works");
   assert.equal(ben.isClosed(), false);
   await assert.rejects(openSocket("revoked", { cookie: cookieA }), /refused 403/);

@@ -1,6 +1,7 @@
 import type { Logger } from "../../lib/logger.ts";
 import type { NameAccessState } from "../../lib/sharing/relay-access.ts";
 import type { Exchange, ExchangeWatcher } from "../http/exchange.ts";
+import { CLOSE_POLICY_VIOLATION } from "../http/websocket-goodbye.ts";
 
 /**
  * Whether an open connection's visitor may still be there, by the name's current state: admitted
@@ -135,6 +136,10 @@ export class OpenConnections implements ExchangeWatcher {
     this.ended(exchange);
     // Set before the socket closes: the proxy's own close handlers keep an error already set.
     exchange.error = "access_revoked";
-    exchange.visitorSocket?.destroy();
+    // A WebSocket is told why (a browser shows 1008, not a dropped connection); its channel goes
+    // with the visitor's socket.
+    if (!exchange.goodbye?.say(CLOSE_POLICY_VIOLATION, "Access to this tunnel ended")) {
+      exchange.visitorSocket?.destroy();
+    }
   }
 }

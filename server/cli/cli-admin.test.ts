@@ -1,31 +1,16 @@
 import assert from "node:assert/strict";
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
-import { after, test } from "node:test";
-import { createTestDatabase } from "../../lib/testing/db.ts";
-import { runCli } from "./testing/run-cli.ts";
+import { test } from "node:test";
+import { createCliSandbox, runCli } from "./testing/run-cli.ts";
 
 // `name list`, `name release`, `name reserve` and `user delete` as an admin runs them for others.
 
-const database = await createTestDatabase("cli_admin");
-const dir = mkdtempSync(join(tmpdir(), "burrow-cli-admin-"));
-after(async () => {
-  rmSync(dir, { recursive: true, force: true });
-  await database.drop();
-});
-
-const env = {
-  PATH: process.env.PATH,
-  HOME: dir,
-  DATABASE_URL: database.url,
-  BURROW_DATA_DIR: join(dir, "data"),
+const { database, env } = await createCliSandbox("cli_admin", {
   BURROW_PASSWORD: "correct horse battery",
   BURROW_RANDOM_NAME_HOURS: "24",
   BURROW_MAX_NAMES: "2",
   // The CLI prints local times: UTC here, whatever the machine's zone.
   TZ: "UTC",
-};
+});
 const cli = (args: string[]) => runCli(args, { env });
 const HOUR_MS = 60 * 60 * 1000;
 
@@ -100,7 +85,8 @@ test("without --yes, user delete and name release say first that a connected tun
   assert.notEqual(deleting.code, 0);
   assert.equal(
     deleting.stderr.trim(),
-    "burrow user delete: not possible now: erins-app of erin@example.com is connected right now: stop its tunnel first. " +
+    "burrow user delete: not possible now: erins-app of erin@example.com is connected right now: stop its tunnel first " +
+      "(npm run burrow -- name disconnect erins-app). " +
       "Once it is, this deletes erin@example.com with the name erins-app (and its request logs), its keys, share links, " +
       "tunnel history, sign-ins and the request logs of its random-name tunnels; then run again with --yes.",
   );
@@ -108,7 +94,8 @@ test("without --yes, user delete and name release say first that a connected tun
   assert.notEqual(releasing.code, 0);
   assert.equal(
     releasing.stderr.trim(),
-    "burrow name release: not possible now: erins-app is connected right now: stop the tunnel first, then release it. " +
+    "burrow name release: not possible now: erins-app is connected right now: stop the tunnel first, then release it " +
+      "(npm run burrow -- name disconnect erins-app). " +
       "Once it is, this releases erins-app (of erin@example.com) and deletes no logged requests; then run again with --yes.",
   );
 

@@ -1,30 +1,16 @@
 import assert from "node:assert/strict";
 import { execFileSync, spawn } from "node:child_process";
-import { mkdtempSync, readFileSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { readFileSync } from "node:fs";
 import { join } from "node:path";
-import { after, test } from "node:test";
+import { test } from "node:test";
 import { gzipSync } from "node:zlib";
 import { ANNOUNCE_SQL } from "../../lib/request-logs/announcements.ts";
 import { captureHeaders } from "../../lib/request-logs/headers.ts";
 import { createTestDatabase } from "../../lib/testing/db.ts";
 import { verifyCredentials } from "../../lib/users/service.ts";
-import { cliEntry, runCli, testEnvironment } from "./testing/run-cli.ts";
+import { cliEntry, createCliSandbox, runCli, testEnvironment } from "./testing/run-cli.ts";
 
-const database = await createTestDatabase("cli");
-const dir = mkdtempSync(join(tmpdir(), "burrow-cli-"));
-after(async () => {
-  rmSync(dir, { recursive: true, force: true });
-  await database.drop();
-});
-
-const env = {
-  PATH: process.env.PATH,
-  HOME: dir,
-  DATABASE_URL: database.url,
-  BURROW_DATA_DIR: join(dir, "data"),
-  BURROW_MAX_NAMES: "5",
-};
+const { database, dir, env } = await createCliSandbox("cli", { BURROW_MAX_NAMES: "5" });
 const cli = (args: string[], extra: Record<string, string> = {}, input?: string) =>
   runCli(args, { env: { ...env, ...extra }, input });
 
@@ -55,7 +41,10 @@ test("add a user, their key and a name, then list them", async () => {
     {},
     readFileSync(join(dir, "id_ann.pub"), "utf8"),
   );
-  assertOneLineError(fromStdin, /already registered/);
+  assertOneLineError(
+    fromStdin,
+    /^burrow key add: This key is already registered to ann@example\.com \(as “ann@laptop”\)$/,
+  );
 
   const name = await cli(["name", "reserve", "ann@example.com", "MyApp"]);
   assert.equal(name.code, 0, name.stderr);
@@ -174,7 +163,7 @@ test("each mistake exits non-zero with one specific line", async () => {
     [["frobnicate"], {}, /unknown command "frobnicate"/],
     [["user", "remove", "x"], {}, /unknown command "user remove"/],
     [["user", "add"], {}, /missing <email>/],
-    [["logs", "myapp", "--limit", "500"], {}, /--limit must be a whole number from 1 to 200/],
+    [["logs", "myapp", "--limit", "500"], {}, /-n \(--limit\) takes a whole number from 1 to 200/],
     [
       ["logs", "myapp", "--status", "6xx"],
       {},
@@ -304,7 +293,10 @@ test("a name is not released while its tunnel is connected", async () => {
   const session = await database.db.tunnelSession.create({
     data: { name: "busy", userId: user.id, clientIp: "127.0.0.1" },
   });
-  assertOneLineError(await cli(["name", "release", "busy", "--yes"]), /busy is connected right now/);
+  assertOneLineError(
+    await cli(["name", "release", "busy", "--yes"]),
+    /busy is connected right now: .* \(npm run burrow -- name disconnect busy\)$/,
+  );
   await database.db.tunnelSession.update({ where: { id: session.id }, data: { endedAt: new Date() } });
   await database.db.requestLog.create({
     data: { name: "busy", method: "GET", path: "/", status: 200, durationMs: 1, clientIp: "203.0.113.1" },

@@ -1,27 +1,14 @@
 import assert from "node:assert/strict";
 import { execFileSync } from "node:child_process";
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { after, test } from "node:test";
-import { createTestDatabase } from "../../lib/testing/db.ts";
-import { runCli } from "./testing/run-cli.ts";
+import { test } from "node:test";
+import { createCliSandbox, runCli } from "./testing/run-cli.ts";
 
-const database = await createTestDatabase("cli_key_formats");
-const dir = mkdtempSync(join(tmpdir(), "burrow-cli-keys-"));
-after(async () => {
-  rmSync(dir, { recursive: true, force: true });
-  await database.drop();
+const { dir, env } = await createCliSandbox("cli_key_formats", {
+  BURROW_PASSWORD: "correct horse battery",
 });
-
-const env = {
-  PATH: process.env.PATH,
-  HOME: dir,
-  DATABASE_URL: database.url,
-  BURROW_DATA_DIR: join(dir, "data"),
-};
-const cli = (args: string[], input?: string) =>
-  runCli(args, { env: { ...env, BURROW_PASSWORD: "correct horse battery" }, input });
+const cli = (args: string[], input?: string) => runCli(args, { env, input });
 
 /** A fresh key by the real ssh-keygen: its .pub path and fingerprint. */
 function keygen(name: string): { pub: string; fingerprint: string } {

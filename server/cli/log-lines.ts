@@ -1,8 +1,8 @@
 import type { RequestLogRow } from "../../lib/request-logs/query.ts";
 import { ACCESS_PAGES, REQUEST_LOG_ERRORS } from "../../lib/request-logs/row.ts";
-import { formatBytes } from "../../lib/web/format.ts";
+import { formatBytes, truncate } from "../../lib/web/format.ts";
 import { sanitize } from "../ssh/terminal.ts";
-import { formatDuration, formatTime, truncate } from "./format.ts";
+import { formatDuration, formatTime } from "./format.ts";
 
 /** The longest error or access page a row can note (a share link's label is cut to it). */
 const NOTE_WIDTH = Math.max(...[...REQUEST_LOG_ERRORS, ...ACCESS_PAGES].map((note) => note.length));

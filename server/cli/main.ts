@@ -13,6 +13,7 @@ import { keyList } from "./commands/key-list.ts";
 import { keyRemove } from "./commands/key-remove.ts";
 import { logs } from "./commands/logs.ts";
 import { migrateCommand } from "./commands/migrate.ts";
+import { nameDisconnect } from "./commands/name-disconnect.ts";
 import { nameList } from "./commands/name-list.ts";
 import { nameRelease } from "./commands/name-release.ts";
 import { nameReserve } from "./commands/name-reserve.ts";
@@ -36,6 +37,7 @@ const COMMANDS: Command[] = [
   keyRemove,
   nameReserve,
   nameRelease,
+  nameDisconnect,
   nameList,
   logs,
 ];

@@ -11,6 +11,9 @@ import { explainListenError } from "./listen-error.ts";
 import { loadRunRelay, type RunningRelay } from "./relay-loader.ts";
 import type { Teardown } from "./teardown.ts";
 
+/** Past this, a relay that has not finished closing is left behind so the process still exits. */
+const RELAY_CLOSE_LIMIT_MS = 30_000;
+
 export interface RelayRuntime {
   /** The settings with AUTH_SECRET filled in, as the relay and the dashboard get them. */
   config: Env;
@@ -64,6 +67,7 @@ export async function bootRelay(
   } catch (error) {
     throw explainListenError(error);
   }
-  teardown.add("closing the relay", () => relay.close());
+  // The drain takes up to 10 s; the rest (closing SSH connections, writing queued log rows) seconds.
+  teardown.add("closing the relay", () => relay.close(), RELAY_CLOSE_LIMIT_MS);
   return { config, database, db, relay };
 }

@@ -1,23 +1,26 @@
 /**
  * Undo steps registered as things start, run in reverse order on exit. Each step runs once, and a
  * failing step does not stop the others: the embedded database must be stopped even if closing the
- * relay threw.
+ * relay threw. A step given a time limit that does not finish within it is reported and left
+ * behind: a SIGTERM must end in an exit, whatever hangs.
  */
 export class Teardown {
-  readonly #steps: { label: string; run: () => Promise<void> }[] = [];
+  readonly #steps: { label: string; run: () => Promise<void>; limitMs: number | undefined }[] = [];
   #running: Promise<void> | undefined;
 
   constructor(private readonly report: (line: string) => void) {}
 
-  add(label: string, run: () => Promise<void>): void {
-    this.#steps.push({ label, run });
+  add(label: string, run: () => Promise<void>, limitMs?: number): void {
+    this.#steps.push({ label, run, limitMs });
   }
 
   run(): Promise<void> {
     this.#running ??= (async () => {
       for (const step of this.#steps.reverse()) {
         try {
-          await step.run();
+          await withLimit(step.run(), step.limitMs, () =>
+            this.report(`${step.label} did not finish within ${step.limitMs! / 1000} s: going on without it`),
+          );
         } catch (error) {
           this.report(`${step.label} failed: ${(error as Error).message ?? String(error)}`);
         }
@@ -25,4 +28,16 @@ export class Teardown {
     })();
     return this.#running;
   }
+}
+
+function withLimit(work: Promise<void>, limitMs: number | undefined, onLate: () => void): Promise<void> {
+  if (limitMs === undefined) return work;
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<void>((resolve) => {
+    timer = setTimeout(() => {
+      onLate();
+      resolve();
+    }, limitMs);
+  });
+  return Promise.race([work, late]).finally(() => clearTimeout(timer));
 }

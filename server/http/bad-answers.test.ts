@@ -9,6 +9,7 @@ import { after, before, test } from "node:test";
 import { createTestDatabase, type TestDatabase } from "../../lib/testing/db.ts";
 import {
   type EdgeTestRelay,
+  rawExchange,
   requestEdge,
   type SshTunnelClient,
   startEdgeTestRelay,
@@ -17,8 +18,15 @@ import {
   waitFor,
 } from "./testing.ts";
 
-/** What the raw app sends back for each path: two broken answers, and a port of another protocol. */
+/** A download's file name as many apps send it: UTF-8 bytes in the header, after Content-Length. */
+const FILE_NAME = 'attachment; filename="Relevé 請求書.pdf"';
+
+/**
+ * What the raw app sends back for each path (as bytes, one char each): two broken answers, a port
+ * of another protocol, and a valid answer with a UTF-8 file name.
+ */
 const ANSWERS: Record<string, string> = {
+  "/utf8-filename": `HTTP/1.1 200 OK\r\nContent-Length: 2\r\nContent-Disposition: ${Buffer.from(FILE_NAME).toString("latin1")}\r\n\r\nok`,
   "/both-lengths":
     "HTTP/1.1 200 OK\r\nContent-Length: 5\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhello\r\n0\r\n\r\n",
   "/control-char": "HTTP/1.1 200 OK\r\nX-Bad: a\x01b\r\nContent-Length: 2\r\n\r\nok",
@@ -75,6 +83,17 @@ test("a broken answer: the visitor's page and the owner's notice say the answer 
       (await testDb.db.requestLog.count({ where: { name: "broken", error: "local_bad_response" } })) === 2,
     "both rows as local_bad_response",
   );
+});
+
+test("a file name in UTF-8 after Content-Length reaches the visitor as the app's bytes (Node would re-encode it)", async () => {
+  const answer = await rawExchange(
+    relay.httpPort,
+    `GET /utf8-filename HTTP/1.1\r\nHost: broken.${TEST_DOMAIN}\r\nConnection: close\r\n\r\n`,
+  );
+  assert.match(answer, /^HTTP\/1\.1 200 OK\r\n/);
+  const header = /\r\ncontent-disposition: ([^\r]*)\r\n/i.exec(answer)?.[1];
+  assert.equal(Buffer.from(header ?? "", "latin1").toString("utf8"), FILE_NAME);
+  assert.match(answer, /\r\n\r\nok$/);
 });
 
 test("a port that does not speak HTTP at all is still told to check the port", async () => {

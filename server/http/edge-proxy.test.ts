@@ -1,12 +1,13 @@
 import assert from "node:assert/strict";
 import http from "node:http";
-import type { Socket } from "node:net";
+import net, { type Socket } from "node:net";
 import { after, before, test } from "node:test";
 import { parseStoredHeaders } from "../../lib/request-logs/headers.ts";
 import { createTestDatabase, type TestDatabase } from "../../lib/testing/db.ts";
 import {
   type EdgeTestRelay,
   type LocalApp,
+  rawExchange,
   requestEdge,
   type SshTunnelClient,
   startDroppingApp,
@@ -340,6 +341,37 @@ test("a chunked upload (no Content-Length) arrives whole, for methods with and w
     assert.equal(answer, `${method} 10000`);
   }
   routes.delete("/chunked");
+});
+
+test("Expect: 100-continue: the visitor is told to send its body only once the request goes to the app", async () => {
+  routes.set("/expect", (req, res) => {
+    let n = 0;
+    req.on("data", (c: Buffer) => {
+      n += c.length;
+    });
+    req.on("end", () => res.end(`got ${n}`));
+  });
+  const socket = net.connect(relay.httpPort, "127.0.0.1");
+  let got = "";
+  socket.setEncoding("latin1").on("data", (chunk: string) => {
+    got += chunk;
+  });
+  socket.write(`POST /expect HTTP/1.1\r\nHost: ${host}\r\nContent-Length: 5\r\nExpect: 100-continue\r\n\r\n`);
+  await waitFor(() => got.includes("\r\n\r\n"), "the interim answer");
+  assert.equal(got, "HTTP/1.1 100 Continue\r\n\r\n");
+  socket.write("hello");
+  await waitFor(() => got.endsWith("got 5"), "the app's answer");
+  socket.destroy();
+  routes.delete("/expect");
+
+  // What the relay answers itself (here a name nobody has) comes at once, without "100 Continue",
+  // and the connection closes: the body is never sent.
+  const refused = await rawExchange(
+    relay.httpPort,
+    `POST / HTTP/1.1\r\nHost: nobody.${TEST_DOMAIN}\r\nContent-Length: 5\r\nExpect: 100-continue\r\n\r\n`,
+  );
+  assert.match(refused, /^HTTP\/1\.1 404 /);
+  assert.match(refused, /\r\nConnection: close\r\n/i);
 });
 
 test("a long poll quiet for longer than the pooled-channel idle timeout still gets its answer", async () => {

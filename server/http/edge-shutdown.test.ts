@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
 import http from "node:http";
+import net from "node:net";
 import { after, before, test } from "node:test";
 import { createTestDatabase, type TestDatabase } from "../../lib/testing/db.ts";
 import {
@@ -80,6 +81,29 @@ test("a request still waiting for its app when the relay stops gets the restarti
     assert.equal(res.headers["retry-after"], "5");
     const row = await testDb.db.requestLog.findFirstOrThrow({ where: { name: "slowpoke", path: "/slow" } });
     assert.deepEqual([row.status, row.error], [503, "relay_shutdown"]);
+  } finally {
+    await client.stop();
+    await relay.close();
+  }
+});
+
+test("a visitor gone with a pipelined request queued behind an unfinished answer does not hold up the relay's stop", async () => {
+  const relay = await startEdgeTestRelay({ db: testDb.db, drainTimeoutMs: 300 });
+  const client = await startSshTunnel(relay, "pipeline", app.port);
+  try {
+    const before = slowArrived;
+    const visitor = net.connect(relay.httpPort, "127.0.0.1");
+    visitor.on("error", () => {});
+    const request = `GET /slow HTTP/1.1\r\nHost: pipeline.${TEST_DOMAIN}\r\n\r\n`;
+    visitor.write(request + request);
+    await waitFor(() => slowArrived === before + 2, "both requests to reach the app");
+    // The second answer waits behind the first, which never comes: the visitor gives up.
+    visitor.destroy();
+    const stopped = await Promise.race([
+      relay.edge.close().then(() => "stopped"),
+      new Promise((resolve) => setTimeout(() => resolve("still stopping after 5 s"), 5_000).unref()),
+    ]);
+    assert.equal(stopped, "stopped");
   } finally {
     await client.stop();
     await relay.close();

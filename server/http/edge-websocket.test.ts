@@ -44,7 +44,11 @@ before(async () => {
     if (req.url?.startsWith("/ws")) {
       upgradeRequests.push(req);
       wss.handleUpgrade(req, socket, head, (ws) => {
-        ws.on("message", (data, isBinary) => ws.send(data, { binary: isBinary }));
+        ws.on("message", (data, isBinary) => {
+          // The app drops the connection without a close frame, as a crashing app would.
+          if (data.toString() === "drop") ws.terminate();
+          else ws.send(data, { binary: isBinary });
+        });
       });
     } else {
       socket.end("HTTP/1.1 426 Upgrade Required\r\nContent-Length: 2\r\nConnection: close\r\n\r\nno");
@@ -68,6 +72,13 @@ function connect(path: string, headers: Record<string, string> = {}): Promise<We
     ws.once("error", reject);
     ws.once("unexpected-response", (_req, res) => reject(new Error(`unexpected ${res.statusCode}`)));
   });
+}
+
+/** The close code and reason the visitor's WebSocket gets (1006, "" when cut without a close frame). */
+function closing(ws: WebSocket): Promise<{ code: number; reason: string }> {
+  return new Promise((resolve) =>
+    ws.once("close", (code, reason) => resolve({ code, reason: reason.toString() })),
+  );
 }
 
 function nextMessage(ws: WebSocket): Promise<Buffer> {
@@ -146,6 +157,30 @@ test("WebSocket messages echo through the tunnel, and the upgrade is logged", as
   assert.ok(row.bytesOut > 1024n * 1024n, `bytes out ${row.bytesOut}`);
 });
 
+test("a WebSocket whose tunnel closes gets a close frame (1001); one the app drops is passed on as dropped (1006)", async () => {
+  const ending = await startSshTunnel(relay, "ending", app.port);
+  const open = (name: string) =>
+    new Promise<WebSocket>((resolve, reject) => {
+      const socket = new WebSocket(`ws://127.0.0.1:${relay.httpPort}/ws`, {
+        headers: { host: `${name}.${TEST_DOMAIN}` },
+      });
+      socket.once("open", () => resolve(socket)).once("error", reject);
+    });
+  const ws = await open("ending");
+  // A message of 100 KiB first: the close frame goes after whole frames only.
+  const reply = nextMessage(ws);
+  ws.send(Buffer.alloc(100 * 1024, 7));
+  assert.equal((await reply).length, 100 * 1024);
+  const closed = closing(ws);
+  await ending.stop();
+  assert.deepEqual(await closed, { code: 1001, reason: "The tunnel closed" });
+
+  const dropped = await open("sockets");
+  const droppedClose = closing(dropped);
+  dropped.send("drop");
+  assert.deepEqual(await droppedClose, { code: 1006, reason: "" });
+});
+
 test("a quiet WebSocket is not closed by any idle timeout", async () => {
   const ws = await connect("/ws");
   let closed = false;
@@ -211,9 +246,10 @@ test("a WebSocket and an event stream still open when the relay shuts down have 
     events.on("error", () => {});
     const where = { name: "leaving" };
     await waitFor(async () => (await testDb.db.requestLog.count({ where })) === 2, "the open rows");
-    const closedByRelay = new Promise((resolve) => ws.once("close", resolve));
+    const closedByRelay = closing(ws);
     await other.edge.close();
-    await closedByRelay;
+    // Told with a close frame, so a browser's app reconnects instead of reporting a network fault.
+    assert.deepEqual(await closedByRelay, { code: 1001, reason: "Relay restarting" });
     const rows = await testDb.db.requestLog.findMany({ where, orderBy: { path: "asc" } });
     assert.deepEqual(
       rows.map((r) => [r.path, r.open]),

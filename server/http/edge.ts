@@ -44,6 +44,7 @@ import { loadCertificate, logCertificate, watchCertificate } from "./tls-certifi
 import { TunnelLoops } from "./tunnel-loop.ts";
 import { type PoolLimits, TunnelPools } from "./tunnel-pools.ts";
 import { proxyUpgrade, sendRawPage } from "./upgrade.ts";
+import { CLOSE_GOING_AWAY } from "./websocket-goodbye.ts";
 
 export interface HttpEdgeDeps {
   registry: TunnelRegistry;
@@ -203,7 +204,8 @@ export function createHttpEdge(deps: HttpEdgeDeps): HttpEdge {
   const longResponseMs = deps.longResponseMs ?? LONG_RESPONSE_MS;
   const longResponseTimer = setInterval(() => recorder.openLongResponses(longResponseMs), longResponseMs);
   longResponseTimer.unref();
-  const upgraded = new Set<Duplex>();
+  /** Upgrade requests' sockets, each with its exchange once it is proxied (for the goodbye). */
+  const upgraded = new Map<Duplex, Exchange | undefined>();
   const servers: http.Server[] = [];
   /** Listeners that read PROXY headers before handing connections to a server in `servers`. */
   const fronts: NetServer[] = [];
@@ -232,13 +234,22 @@ export function createHttpEdge(deps: HttpEdgeDeps): HttpEdge {
     inFlight += 1;
     const slot = freeSlots.pop() ?? answering.length;
     answering[slot] = res;
-    res.once("close", () => {
+    let done = false;
+    const finished = () => {
+      if (done) return;
+      done = true;
+      socket.off("close", finished);
       busy.delete(socket);
       answering[slot] = undefined;
       freeSlots.push(slot);
       inFlight -= 1;
       if (inFlight === 0) for (const resolve of drained.splice(0)) resolve();
-    });
+    };
+    res.once("close", finished);
+    // A pipelined request's response waits for the socket (res.socket unset) until the one before
+    // it is done, and gets no 'close' of its own if the visitor leaves first: it would count as in
+    // flight forever (and hold up the relay's stop).
+    if (!res.socket) socket.once("close", finished);
     if (draining) {
       res.shouldKeepAlive = false;
       sendPage(res, PAGES.draining);
@@ -276,6 +287,8 @@ export function createHttpEdge(deps: HttpEdgeDeps): HttpEdge {
         onRequest(req, res);
         return;
       }
+      // The body of an `Expect: 100-continue` request is never sent here: the connection closes.
+      if (expectsContinue(req)) res.shouldKeepAlive = false;
       res.writeHead(308, { location, "content-length": "0", "cache-control": "no-store" });
       res.end();
     };
@@ -287,6 +300,14 @@ export function createHttpEdge(deps: HttpEdgeDeps): HttpEdge {
   }
 
   function answerRequest(req: http.IncomingMessage, res: http.ServerResponse, dispatch: Dispatch): void {
+    // `Expect: 100-continue` (curl's uploads over 1 MB): "send your body" only once the request goes
+    // to the app. Anything the relay answers itself (a password page, an offline name) goes out at
+    // once, and the connection closes, since the body it refused is never sent.
+    const waitsToSend = expectsContinue(req);
+    if (waitsToSend) {
+      if (dispatch.kind === "proxy") res.writeContinue();
+      else res.shouldKeepAlive = false;
+    }
     if (dispatch.kind === "page") {
       sendPage(res, dispatch.page);
       return;
@@ -323,7 +344,7 @@ export function createHttpEdge(deps: HttpEdgeDeps): HttpEdge {
           answeredByRelay(exchange, page);
           exchange.error = "tunnel_offline";
         }
-        if (exchange?.bodies) {
+        if (exchange?.bodies && !waitsToSend) {
           readOfflineBody(req, exchange, exchange.bodies.request, () => sendPage(res, page));
           return;
         }
@@ -345,7 +366,7 @@ export function createHttpEdge(deps: HttpEdgeDeps): HttpEdge {
     // Node hands the socket over without its own error handler: a reset must not crash the relay.
     socket.on("error", () => socket.destroy());
     // Tracked from the start (not only once upgraded): shutdown must not wait on a handshake.
-    upgraded.add(socket);
+    upgraded.set(socket, undefined);
     socket.once("close", () => upgraded.delete(socket));
     const tcp = socket as Socket;
     tcp.setNoDelay?.(true);
@@ -385,6 +406,7 @@ export function createHttpEdge(deps: HttpEdgeDeps): HttpEdge {
         sendRawPage(socket, dispatch.answer);
         return;
       case "proxy":
+        if (upgraded.has(socket)) upgraded.set(socket, dispatch.exchange);
         void proxyUpgrade(
           proxyDeps,
           req,
@@ -418,6 +440,8 @@ export function createHttpEdge(deps: HttpEdgeDeps): HttpEdge {
     server.headersTimeout = deps.headersTimeoutMs ?? HEADERS_TIMEOUT_MS;
     server.keepAliveTimeout = KEEP_ALIVE_TIMEOUT_MS;
     server.on("request", onServerRequest);
+    // Instead of Node's automatic 100 Continue: answerRequest decides (see there).
+    server.on("checkContinue", onServerRequest);
     server.on("upgrade", onUpgrade);
     server.on("clientError", onClientError);
     // Node closes a CONNECT request's connection without a word when nothing listens for it.
@@ -573,7 +597,7 @@ export function createHttpEdge(deps: HttpEdgeDeps): HttpEdge {
         // WebSocket's end): the writer closes after those, not before (its later pushes are lost).
         const requestsClosed =
           inFlight === 0 ? Promise.resolve() : new Promise<void>((resolve) => drained.push(resolve));
-        const upgradedClosed = [...upgraded].map(
+        const upgradedClosed = [...upgraded.keys()].map(
           (socket) => new Promise<void>((resolve) => socket.once("close", () => resolve())),
         );
         cutting = true;
@@ -590,7 +614,10 @@ export function createHttpEdge(deps: HttpEdgeDeps): HttpEdge {
           sendPage(res, PAGES.draining);
         }
         for (const server of servers) server.closeAllConnections();
-        for (const socket of upgraded) socket.destroy();
+        // WebSockets are told (1001), so a browser's app knows to reconnect, not that the network failed.
+        for (const [socket, exchange] of upgraded) {
+          if (!exchange?.goodbye?.say(CLOSE_GOING_AWAY, "Relay restarting")) socket.destroy();
+        }
         upgraded.clear();
         pools.destroyAll();
         await Promise.all([...closed, ...upgradedClosed, requestsClosed]);
@@ -600,4 +627,10 @@ export function createHttpEdge(deps: HttpEdgeDeps): HttpEdge {
       return closing;
     },
   };
+}
+
+/** The visitor waits for "100 Continue" before sending its body. */
+function expectsContinue(req: http.IncomingMessage): boolean {
+  const expect = req.headers.expect;
+  return expect !== undefined && expect.trim().toLowerCase() === "100-continue";
 }

@@ -17,8 +17,10 @@ import {
 } from "../../lib/request-logs/row.ts";
 import { websocketSearchText } from "../../lib/request-logs/websocket-search.ts";
 import { deflateOf } from "../../lib/request-logs/websocket-view.ts";
+import { truncate } from "../../lib/web/format.ts";
 import type { LogWriter } from "../log-writer.ts";
 import type { Tunnel } from "../registry.ts";
+import type { WebSocketGoodbye } from "./websocket-goodbye.ts";
 
 /**
  * One visitor request (or upgrade) to a tunnel name, from arrival to the end of its response: what
@@ -69,6 +71,8 @@ export interface Exchange {
    * connections whose visitor's access ended (set once the gate let the request through).
    */
   watcher: ExchangeWatcher | null;
+  /** Set once a WebSocket switched: how the relay ends it with a close frame (access ended, shutdown). */
+  goodbye: WebSocketGoodbye | null;
   finished: boolean;
 }
 
@@ -124,6 +128,7 @@ export function startExchange(fields: ExchangeStart): Exchange {
     respondingSlot: -1,
     visitorSocket: fields.visitorSocket,
     watcher: null,
+    goodbye: null,
     finished: false,
   };
 }
@@ -477,8 +482,8 @@ export function openLine(exchange: Exchange): string {
 }
 
 /** "GET /path", "GET (upgrade) /path", "POST (replay) /path", the path kept short. */
-function requestLabel(exchange: Exchange): string {
-  const path = exchange.path.length > 80 ? `${exchange.path.slice(0, 79)}…` : exchange.path;
+export function requestLabel(exchange: Exchange): string {
+  const path = truncate(exchange.path, 80);
   const method = exchange.upgrade
     ? `${exchange.method} (upgrade)`
     : exchange.admission === "REPLAY"

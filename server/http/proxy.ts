@@ -4,7 +4,7 @@ import type { Dispatcher } from "undici";
 import type { RequestLogError } from "../../lib/request-logs/row.ts";
 import type { Tunnel, TunnelRegistry } from "../registry.ts";
 import { corkForTurn } from "../turn-cork.ts";
-import { answeredByRelay, type Exchange, type ExchangeRecorder, openLine } from "./exchange.ts";
+import { answeredByRelay, type Exchange, type ExchangeRecorder, openLine, requestLabel } from "./exchange.ts";
 import {
   type ForwardedFacts,
   type HeaderEdits,
@@ -42,6 +42,8 @@ export interface ProxyDeps {
 /** Writes one of the relay's pages unless a response is already under way. */
 export function sendPage(res: http.ServerResponse, page: EdgePage): void {
   if (res.headersSent || res.destroyed) return;
+  // A writeHead of the app's answer that threw has left its reason phrase ("502 OK").
+  res.statusMessage = "";
   res.writeHead(page.status, page.headers);
   res.end(page.body);
 }
@@ -157,7 +159,7 @@ export function proxyRequest(
     // No connection to the app at all (not one it closed, nor an answer it spoiled): the owner
     // hears what to check.
     if (!closed && !answered) tellIfUnreachable(deps.notices, tunnel, failure.error);
-    tellIfBadResponse(deps.notices, tunnel, requestLine(exchange), cause);
+    tellIfBadResponse(deps.notices, tunnel, requestLabel(exchange), cause);
     // The app took the connection and closed it without a word, or answered with bytes that are
     // not HTTP: an HTTPS dev server does either to plain HTTP (a TLS alert is the second). If that
     // is it, the pool uses HTTPS with the app from now on, and the request, which the app never
@@ -233,10 +235,10 @@ export function proxyRequest(
             visitorResponseHeaders(forVisitor),
           );
           return true;
-        } catch {
+        } catch (error) {
           // A header undici accepted but Node's server refuses to write: the app's fault.
           controller.abort(new Error("unwritable response header"));
-          fail();
+          fail(error);
           return false;
         }
       };
@@ -294,12 +296,6 @@ export function proxyRequest(
     },
   };
   leaveQueue = pool.dispatch(visitor, options, handler, busy);
-}
-
-/** "GET /path" for the owner's notices, the path cut short as the ssh lines cut it. */
-function requestLine(exchange: Exchange): string {
-  const path = exchange.path.length > 80 ? `${exchange.path.slice(0, 77)}...` : exchange.path;
-  return `${exchange.method} ${path}`;
 }
 
 /** undici's parsed headers back into Node's raw [name, value, ...] list (repeats kept in order). */

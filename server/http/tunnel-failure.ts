@@ -82,7 +82,8 @@ export function isNotHttp(cause: unknown): cause is Error {
 export function isBadResponse(cause: unknown): cause is Error {
   if (!(cause instanceof Error)) return false;
   const code = (cause as NodeJS.ErrnoException).code;
-  if (code === "UND_ERR_RES_CONTENT_LENGTH_MISMATCH") return true;
+  // Node's server refusing to write one of its headers (proxy.ts writeHead).
+  if (code === "UND_ERR_RES_CONTENT_LENGTH_MISMATCH" || code === "ERR_INVALID_CHAR") return true;
   if (!isNotHttp(cause)) return false;
   return !/Expected HTTP\/|Invalid constant/i.test(cause.message) && code !== "HPE_INVALID_CONSTANT";
 }

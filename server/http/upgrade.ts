@@ -23,6 +23,7 @@ import {
 } from "./tunnel-failure.ts";
 import type { TunnelLoops } from "./tunnel-loop.ts";
 import type { TunnelPools } from "./tunnel-pools.ts";
+import { CLOSE_GOING_AWAY, WebSocketGoodbye } from "./websocket-goodbye.ts";
 
 /** What proxyUpgrade needs from the edge. */
 export interface UpgradeDeps {
@@ -152,9 +153,12 @@ export async function proxyUpgrade(
       // and the owner's terminal says it is open (its usual line comes when it closes).
       deps.recorder.open(exchange);
       tunnel.notify(openLine(exchange));
+      const goodbye = isWebSocket(upRes) ? new WebSocketGoodbye(socket, upSocket) : null;
+      exchange.goodbye = goodbye;
       if (upHead.length > 0) {
         exchange.bytesOut += upHead.length;
         exchange.bodies?.response.add(upHead);
+        goodbye?.frames.feed(upHead);
         socket.write(upHead);
       }
       if (head.length > 0) {
@@ -162,7 +166,10 @@ export async function proxyUpgrade(
         exchange.bodies?.request.add(head);
         upSocket.write(head);
       }
-      spliceSockets(socket, upSocket, exchange);
+      // Once the tunnel is gone (closed, taken over), its WebSockets end with a close frame; an app
+      // that drops one without a close frame is passed on as it is (1006), as a direct connection.
+      const tunnelGone = () => deps.registry.get(tunnel.name) !== tunnel;
+      spliceSockets(socket, upSocket, exchange, goodbye, tunnelGone);
     });
 
     upstream.on("response", (upRes: http.IncomingMessage) => {
@@ -218,9 +225,16 @@ function answerFailure(
  * Pipes an upgraded visitor connection and its channel into each other. An end on one side ends
  * the other (so queued bytes still go out); a close or error on either destroys both, after a
  * grace period for the half-closed case, so neither is left open alone. When the name keeps
- * bodies, the start of each side's bytes (WebSocket frames, as sent) is kept for the log.
+ * bodies, the start of each side's bytes (WebSocket frames, as sent) is kept for the log. A
+ * WebSocket's channel closed because its tunnel went away ends with the relay's close frame.
  */
-function spliceSockets(socket: Duplex, channel: Duplex, exchange: Exchange): void {
+function spliceSockets(
+  socket: Duplex,
+  channel: Duplex,
+  exchange: Exchange,
+  goodbye: WebSocketGoodbye | null,
+  tunnelGone: () => boolean,
+): void {
   let graceTimer: NodeJS.Timeout | undefined;
   const destroyBoth = () => {
     clearTimeout(graceTimer);
@@ -235,18 +249,36 @@ function spliceSockets(socket: Duplex, channel: Duplex, exchange: Exchange): voi
   channel.on("data", (chunk: Buffer) => {
     exchange.bytesOut += chunk.length;
     bodies?.response.add(chunk);
+    goodbye?.frames.feed(chunk);
   });
   socket.on("error", destroyBoth);
   channel.on("error", destroyBoth);
   socket.once("close", destroyBoth);
+  // The channel's last bytes may still be queued on the visitor's socket: ending it lets them
+  // drain (a close frame goes after them). Whether the tunnel is gone is known a moment after its
+  // channels end (the SSH connection's own close comes next).
+  let visitorEnded = false;
+  const endVisitor = () => {
+    if (visitorEnded) return;
+    visitorEnded = true;
+    if (!(goodbye && tunnelGone() && goodbye.say(CLOSE_GOING_AWAY, "The tunnel closed"))) socket.end();
+  };
+  if (goodbye) channel.once("end", () => setImmediate(endVisitor));
   channel.once("close", () => {
-    // The channel's last bytes may still be queued on the visitor's socket: let them drain.
-    socket.end();
+    if (goodbye) setImmediate(endVisitor);
+    else endVisitor();
     graceTimer = setTimeout(destroyBoth, HALF_CLOSE_GRACE_MS);
     graceTimer.unref();
   });
   socket.pipe(channel);
-  channel.pipe(socket);
+  // A WebSocket's visitor socket is ended by endVisitor, not by the pipe, so there is still room
+  // for the close frame.
+  channel.pipe(socket, { end: goodbye === null });
+}
+
+/** A 101 to a WebSocket handshake (not another protocol's upgrade, whose bytes are not frames). */
+function isWebSocket(response: http.IncomingMessage): boolean {
+  return response.headers.upgrade?.toLowerCase() === "websocket";
 }
 
 function safeReason(reason: string | undefined): string {

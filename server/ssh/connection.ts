@@ -7,6 +7,7 @@ import { plainAddress } from "../../lib/forwarding/ip-address.ts";
 import type { Logger } from "../../lib/logger.ts";
 import type { LogAnnouncements } from "../../lib/request-logs/announcements.ts";
 import { burrowPorts, defaultLocalPort, relayAddress, sshCommand } from "../../lib/web/connect-command.ts";
+import { truncate } from "../../lib/web/format.ts";
 import type { TunnelRegistry } from "../registry.ts";
 import { errorText, type SessionRecorder } from "../sessions/session-recorder.ts";
 import { type AuthenticatedKey, createAuthHandler } from "./authenticate.ts";
@@ -68,11 +69,6 @@ const REFUSED_CHANNEL_TYPES = ["direct-tcpip", "direct-streamlocal@openssh.com"]
 
 /** Longest forward spec echoed back: a 5,000-character -R would fill the user's terminal. */
 const MAX_SHOWN_FORWARD = 80;
-
-/** The forward as the user typed it, cut to MAX_SHOWN_FORWARD characters. */
-function shortened(what: string): string {
-  return what.length <= MAX_SHOWN_FORWARD ? what : `${what.slice(0, MAX_SHOWN_FORWARD - 3)}...`;
-}
 
 interface Reply {
   accept(port?: number): void;
@@ -481,7 +477,7 @@ export class RelayConnection implements TunnelOwner, KeyConnection {
    * would otherwise hang until Ctrl-C.
    */
   async #refuse(what: string, reason: string, reply: Reply): Promise<void> {
-    const shown = shortened(what);
+    const shown = truncate(what, MAX_SHOWN_FORWARD);
     const line = messages.refused(`-R ${shown}`, reason);
     this.#log.info("forward refused", { forward: shown, reason });
     await this.#terminal.waitForConsole(REFUSAL_GRACE_MS);

@@ -30,7 +30,7 @@ Examples:
       throw new AppError("invalid_input", await privateKeyMessage(file, email));
     const key = await withDatabase(env, async (db) => {
       const user = await getUserByEmail(db, email);
-      return addKey(db, user.id, { label: values.label ?? "", publicKey });
+      return addKey(db, user.id, { label: values.label ?? "", publicKey }, user.email);
     });
     context.out(`Added ${key.algorithm} key "${key.label}" ${key.fingerprint}`);
     return 0;

@@ -18,13 +18,12 @@ import {
 } from "../../../lib/request-logs/query.ts";
 import type { WebSocketSide } from "../../../lib/request-logs/websocket-view.ts";
 // The dashboard's units (decimal kB, MB), so a row reads the same in both; limits in binary units.
-import { formatBinaryBytes, formatBytes } from "../../../lib/web/format.ts";
+import { formatBinaryBytes, formatBytes, truncate } from "../../../lib/web/format.ts";
 import { errorText } from "../../sessions/session-recorder.ts";
 import { sanitize } from "../../ssh/terminal.ts";
 import type { Command } from "../command.ts";
 import { parseCommandArgs, UsageError } from "../command.ts";
 import { explainConnectionError, resolveDatabase, withDatabase } from "../database.ts";
-import { truncate } from "../format.ts";
 import { formatLine, LOG_HEADERS, toCells } from "../log-lines.ts";
 import { FILTER_ARGS, FILTER_FLAGS, filtersFromOptions, hasFilterOptions } from "../log-options.ts";
 import { deleteLog } from "./logs-delete.ts";
@@ -94,7 +93,7 @@ Deleting (as the dashboard's buttons under the log, for any name):
     if (values.yes !== undefined) throw new UsageError("--yes goes with --delete");
     const limit = values.limit === undefined ? 20 : Number(values.limit);
     if (!Number.isInteger(limit) || limit < 1 || limit > 200) {
-      throw new UsageError("--limit must be a whole number from 1 to 200");
+      throw new UsageError("-n (--limit) takes a whole number from 1 to 200");
     }
     const filters = filtersFromOptions(typed, values, Date.now());
     const name = filters.name;

@@ -39,7 +39,7 @@ Example:
         const { owner, random } = await nameOwner(db, name);
         const [requests, refusal] = await Promise.all([
           db.requestLog.count({ where: { name } }),
-          nameReleaseRefusal(db, name),
+          nameReleaseRefusal(db, name).then((text) => text && withDisconnectHint(text, name)),
         ]);
         const log =
           requests === 0
@@ -54,12 +54,24 @@ Example:
         );
         return 1;
       }
-      await releaseAnyName(db, name);
+      try {
+        await releaseAnyName(db, name);
+      } catch (error) {
+        if (error instanceof AppError && error.code === "conflict") {
+          throw new AppError("conflict", withDisconnectHint(error.message, name));
+        }
+        throw error;
+      }
       context.out(`Released ${name}`);
       return 0;
     });
   },
 };
+
+/** A refusal because the tunnel is up, with the command that takes it down. */
+function withDisconnectHint(refusal: string, name: string): string {
+  return `${refusal} (npm run burrow -- name disconnect ${name})`;
+}
 
 /** Whose name it is (their email), as `releaseAnyName` reads it: a reservation, else a random name. */
 async function nameOwner(db: Db, name: string): Promise<{ owner: string; random: boolean }> {

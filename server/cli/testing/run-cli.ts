@@ -1,5 +1,9 @@
 import { spawn } from "node:child_process";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { after } from "node:test";
+import { createTestDatabase, type TestDatabase } from "../../../lib/testing/db.ts";
 
 export const cliEntry = join(import.meta.dirname, "..", "main.ts");
 
@@ -36,4 +40,36 @@ export function runCli(
 /** A child's environment from exactly these variables (NODE_ENV is required by Next's ProcessEnv type). */
 export function testEnvironment(vars: Record<string, string | undefined>): NodeJS.ProcessEnv {
   return { ...vars, NODE_ENV: "test" };
+}
+
+export interface CliSandbox {
+  database: TestDatabase;
+  /** A temporary HOME (keys, data directory), removed after the file's tests. */
+  dir: string;
+  /** The CLI's whole environment: only PATH from this process, so a developer's settings never leak in. */
+  env: Record<string, string | undefined>;
+}
+
+/**
+ * A database and a temporary HOME of their own for one CLI test file, both removed after its tests.
+ * `settings` are added to the environment (limits, BURROW_PASSWORD, TZ).
+ */
+export async function createCliSandbox(
+  name: string,
+  settings: Record<string, string> = {},
+): Promise<CliSandbox> {
+  const database = await createTestDatabase(name);
+  const dir = mkdtempSync(join(tmpdir(), `burrow-${name.replaceAll("_", "-")}-`));
+  after(async () => {
+    rmSync(dir, { recursive: true, force: true });
+    await database.drop();
+  });
+  const env = {
+    PATH: process.env.PATH,
+    HOME: dir,
+    DATABASE_URL: database.url,
+    BURROW_DATA_DIR: join(dir, "data"),
+    ...settings,
+  };
+  return { database, dir, env };
 }

@@ -374,6 +374,22 @@ test("Expect: 100-continue: the visitor is told to send its body only once the r
   assert.match(refused, /\r\nConnection: close\r\n/i);
 });
 
+test("trailer fields after a chunked body reach the visitor, announced by the app's Trailer header", async () => {
+  routes.set("/trailers", (_req, res) => {
+    res.writeHead(200, { "content-type": "text/plain", trailer: "X-Checksum" });
+    res.write("hello");
+    res.addTrailers({ "X-Checksum": "abc123" });
+    res.end();
+  });
+  const answer = await rawExchange(
+    relay.httpPort,
+    `GET /trailers HTTP/1.1\r\nHost: ${host}\r\nTE: trailers\r\nConnection: close\r\n\r\n`,
+  );
+  routes.delete("/trailers");
+  assert.match(answer, /\r\ntrailer: X-Checksum\r\n/i);
+  assert.match(answer, /\r\n5\r\nhello\r\n0\r\nx-checksum: abc123\r\n\r\n$/i);
+});
+
 test("a long poll quiet for longer than the pooled-channel idle timeout still gets its answer", async () => {
   routes.set("/poll", (_req, res) => {
     setTimeout(() => res.end("news"), IDLE_CHANNEL_MS + 1_500);

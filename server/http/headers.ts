@@ -157,6 +157,8 @@ export function upstreamRequestHeaders(
 /**
  * Headers of the app's response as sent to the visitor: minus hop-by-hop ones (Node frames the body
  * for the visitor's own connection, chunked or not) and any listed in its Connection header.
+ * `Trailer` is kept (RFC 9110 §6.6.2: it announces fields the relay passes on at the end of a
+ * chunked body, proxy.ts), unless the answer has a Content-Length, which cannot carry trailers.
  * Content-Length goes last: once Node's writeHead has seen it, it re-reads a later
  * Content-Disposition's bytes as UTF-8 (nodejs/node#46528), which mangles a filename the app sent
  * in UTF-8 ("Relevé" arrives as "Relev\xe9") or throws on one in CJK.
@@ -165,14 +167,19 @@ export function visitorResponseHeaders(rawHeaders: readonly string[]): string[] 
   const listed = connectionListed(rawHeaders);
   const out: string[] = [];
   let contentLength: [string, string] | undefined;
+  let trailer: [string, string] | undefined;
   for (let i = 0; i < rawHeaders.length; i += 2) {
     const name = rawHeaders[i]!;
     const lower = name.toLowerCase();
-    if (HOP_BY_HOP.has(lower) || listed?.has(lower)) continue;
-    if (lower === "content-length" && contentLength === undefined) contentLength = [name, rawHeaders[i + 1]!];
+    if (lower === "trailer" && trailer === undefined && !listed?.has(lower))
+      trailer = [name, rawHeaders[i + 1]!];
+    else if (HOP_BY_HOP.has(lower) || listed?.has(lower)) continue;
+    else if (lower === "content-length" && contentLength === undefined)
+      contentLength = [name, rawHeaders[i + 1]!];
     else out.push(name, rawHeaders[i + 1]!);
   }
   if (contentLength) out.push(...contentLength);
+  else if (trailer) out.push(...trailer);
   return out;
 }
 

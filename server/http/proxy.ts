@@ -281,8 +281,17 @@ export function proxyRequest(
       }
       if (!more) controller.pause();
     },
-    onResponseEnd() {
+    onResponseEnd(_controller, trailers) {
       if (writeHeldHead && !takeHeldHead()) return;
+      // Trailer fields (a checksum after a streamed body, gRPC-web's status) go on at the end of
+      // the visitor's chunked body; an HTTP/1.0 visitor's body is not chunked and cannot carry them.
+      if (res.chunkedEncoding && trailers && Object.keys(trailers).length > 0) {
+        try {
+          res.addTrailers(trailers);
+        } catch {
+          // A field Node refuses to write: the body itself is whole, so it still ends cleanly.
+        }
+      }
       res.end();
     },
     onResponseError(_controller, error) {

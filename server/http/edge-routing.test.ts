@@ -193,6 +193,7 @@ test("hostile Host headers get 400 or 404 and never reach a tunnel", async () =>
   }
   const missing = await rawExchange(relay.httpPort, "GET / HTTP/1.0\r\n\r\n");
   assert.equal(statusOf(missing), 400, "no Host header at all");
+  assert.match(missing, /names no host \(no Host header\)/);
   const absolute = await rawExchange(
     relay.httpPort,
     `GET http://live.${TEST_DOMAIN}/ HTTP/1.1\r\nHost: other.${TEST_DOMAIN}\r\nConnection: close\r\n\r\n`,
@@ -203,6 +204,7 @@ test("hostile Host headers get 400 or 404 and never reach a tunnel", async () =>
     `GET / HTTP/1.1\r\nHost: live.${TEST_DOMAIN}\r\nHost: other.${TEST_DOMAIN}\r\nConnection: close\r\n\r\n`,
   );
   assert.equal(statusOf(twoHosts), 400, "two Host headers are refused");
+  assert.match(twoHosts, /more than one Host header/);
   assert.equal(appRequests, before, "no hostile request reached the app");
 });
 

@@ -187,6 +187,16 @@ export const PAGES = {
       "network. Try again in a moment.",
   ),
   badRequest: renderPage(400, "Bad request", "The relay could not understand this request."),
+  missingHost: renderPage(
+    400,
+    "Bad request",
+    "This request names no host (no Host header), so the relay cannot tell which tunnel it is for.",
+  ),
+  twoHosts: renderPage(
+    400,
+    "Bad request",
+    "This request has more than one Host header, so the relay cannot tell which tunnel it is for.",
+  ),
   asteriskNotForwarded: renderPage(
     501,
     "Not supported",

@@ -15,6 +15,9 @@ export type Route =
   | { kind: "absent"; name: string };
 
 const BAD_REQUEST: Route = Object.freeze({ kind: "page", page: PAGES.badRequest });
+// Said plainly: an HTTP/1.0 script or a hand-written request is the usual sender.
+const MISSING_HOST: Route = Object.freeze({ kind: "page", page: PAGES.missingHost });
+const TWO_HOSTS: Route = Object.freeze({ kind: "page", page: PAGES.twoHosts });
 // The proxy's HTTP client (undici) sends only origin-form targets, and a server-wide question is
 // not one a tunnel's app can answer for the relay.
 const ASTERISK_NOT_FORWARDED: Route = Object.freeze({ kind: "page", page: PAGES.asteriskNotForwarded });
@@ -37,7 +40,9 @@ export function routeRequest(
   const target = req.url;
   if (target === "*") return req.method === "OPTIONS" ? ASTERISK_NOT_FORWARDED : BAD_REQUEST;
   if (!target?.startsWith("/")) return BAD_REQUEST;
-  if (hostHeaderCount(req.rawHeaders) > 1) return BAD_REQUEST;
+  const hosts = hostHeaderCount(req.rawHeaders);
+  if (hosts === 0) return MISSING_HOST;
+  if (hosts > 1) return TWO_HOSTS;
   const parsed = parseTunnelHost(req.headers.host, domain);
   switch (parsed.kind) {
     case "malformed":

@@ -305,7 +305,7 @@ export interface RandomNameItem {
 }
 
 /** Random names listed at most: each connection without a name makes one. */
-const RANDOM_NAMES_LISTED = 100;
+export const RANDOM_NAMES_LISTED = 100;
 
 /**
  * The random names the relay still keeps for the user (connected, or closed less than `holdHours`

@@ -130,3 +130,28 @@ test("name reserve at the limit names the account, not 'you'", async () => {
     /fays-one is already fay@example\.com's/,
   );
 });
+
+// Last: it leaves a hundred random names behind.
+test("name list says when it shows only the most recent random names", async () => {
+  const before = await cli(["name", "list"]);
+  assert.doesNotMatch(before.stderr, /random names are listed/);
+  const gus = await addUser("gus@example.com");
+  await database.db.tunnelSession.createMany({
+    data: Array.from({ length: 101 }, (_, i) => ({
+      name: `many-names-${i}`,
+      userId: gus,
+      clientIp: "127.0.0.1",
+      randomName: true,
+      startedAt: new Date(Date.now() - (i + 1) * 60_000),
+      endedAt: new Date(Date.now() - i * 60_000),
+    })),
+  });
+  const listed = await cli(["name", "list"]);
+  assert.equal(listed.code, 0, listed.stderr);
+  assert.match(listed.stdout, /^many-names-0\s/m, "the most recent is listed");
+  assert.doesNotMatch(listed.stdout, /^many-names-100\s/m);
+  assert.equal(
+    listed.stderr.trim(),
+    "Only the 100 most recently used random names are listed; Admin → Names on the dashboard searches them all.",
+  );
+});

@@ -1,5 +1,10 @@
 import { randomNameKeptUntil } from "../../../lib/names/random-hold.ts";
-import { listAllNames, listAllRandomNames, listRandomNames } from "../../../lib/names/service.ts";
+import {
+  listAllNames,
+  listAllRandomNames,
+  listRandomNames,
+  RANDOM_NAMES_LISTED,
+} from "../../../lib/names/service.ts";
 import { getUserByEmail } from "../../../lib/users/service.ts";
 import type { Command } from "../command.ts";
 import { parseCommandArgs } from "../command.ts";
@@ -72,6 +77,12 @@ Free one early with: npm run burrow -- name release <name>`,
         ],
       ),
     );
+    // The list stops there (each connection without a name makes one): say so, not leave it silent.
+    if (random.length >= RANDOM_NAMES_LISTED) {
+      context.note(
+        `Only the ${RANDOM_NAMES_LISTED} most recently used random names are listed; Admin → Names on the dashboard searches them all.`,
+      );
+    }
     return 0;
   },
 };

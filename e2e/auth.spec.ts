@@ -1,10 +1,31 @@
 import type { Page } from "@playwright/test";
+import { createDb } from "../lib/db.ts";
+import { resetPassword } from "../lib/users/service.ts";
 import { describeUserAgent } from "../lib/web/user-agent.ts";
 import { expect, PASSWORD, signIn, signUp, test, unique } from "./support/fixtures.ts";
 
 async function signOut(page: Page): Promise<void> {
   await page.getByRole("button", { name: "Sign out" }).click();
   await expect(page).toHaveURL(/\/login/);
+}
+
+/** Five wrong passwords, then the sign-in form says to wait. */
+async function lockOut(page: Page, email: string): Promise<void> {
+  await page.goto("/login");
+  const signInForm = page.getByRole("form", { name: "Sign in" });
+  for (let attempt = 1; attempt <= 5; attempt++) {
+    await page.getByLabel("Email").fill(email);
+    await page.getByLabel("Password").fill(`wrong password ${attempt}`);
+    await page.getByRole("button", { name: "Sign in" }).click();
+    // The form clears the password once the server has answered: only then is this attempt counted.
+    await expect(page.getByLabel("Password")).toHaveValue("");
+    await expect(signInForm.getByRole("alert")).toHaveText("Wrong email or password");
+  }
+  await page.getByLabel("Password").fill(PASSWORD);
+  await page.getByRole("button", { name: "Sign in" }).click();
+  await expect(signInForm.getByRole("alert")).toHaveText(
+    /^Too many attempts, try again in about 1[45] minutes$/,
+  );
 }
 
 test("a signed-out visitor is sent to the sign-in page, and back to their page once signed in", async ({
@@ -65,21 +86,40 @@ test("sign-up shows field errors, then creates the account and signs in", async 
 test("a wrong password gets one clear message, and repeated failures are throttled", async ({ page }) => {
   const { email } = await signUp(page);
   await signOut(page);
+  await lockOut(page, email);
+});
 
-  const signInForm = page.getByRole("form", { name: "Sign in" });
-  for (let attempt = 1; attempt <= 5; attempt++) {
-    await page.getByLabel("Email").fill(email);
-    await page.getByLabel("Password").fill(`wrong password ${attempt}`);
-    await page.getByRole("button", { name: "Sign in" }).click();
-    // The form clears the password once the server has answered: only then is this attempt counted.
-    await expect(page.getByLabel("Password")).toHaveValue("");
-    await expect(signInForm.getByRole("alert")).toHaveText("Wrong email or password");
+test("a locked-out account signs in with the new password an admin sets, on the dashboard or the CLI", async ({
+  page,
+  browser,
+  burrow,
+}) => {
+  const { email } = await signUp(page);
+  await signOut(page);
+  await lockOut(page, email);
+
+  const adminContext = await browser.newContext();
+  const admin = await adminContext.newPage();
+  await signIn(admin, burrow.adminEmail, burrow.adminPassword);
+  await admin.goto(`/admin/users?q=${encodeURIComponent(email)}`);
+  await admin.getByRole("button", { name: `Set password for ${email}` }).click();
+  const dialog = admin.getByRole("dialog", { name: `Set a new password for ${email}?` });
+  await dialog.getByLabel("New password").fill("set by the admin 42");
+  await dialog.getByRole("button", { name: "Set password" }).click();
+  await expect(dialog).toBeHidden();
+  await adminContext.close();
+  await signIn(page, email, "set by the admin 42");
+  await signOut(page);
+
+  // `burrow user password` runs in another process than the dashboard, as this test does.
+  await lockOut(page, email);
+  const db = createDb(burrow.databaseUrl, { max: 1, applicationName: "burrow-e2e-auth" });
+  try {
+    await resetPassword(db, email, "set on the server 42");
+  } finally {
+    await db.$disconnect();
   }
-  await page.getByLabel("Password").fill(PASSWORD);
-  await page.getByRole("button", { name: "Sign in" }).click();
-  await expect(signInForm.getByRole("alert")).toHaveText(
-    /^Too many attempts, try again in about 1[45] minutes$/,
-  );
+  await signIn(page, email, "set on the server 42");
 });
 
 test("duplicate email is refused under the field", async ({ page, browser }) => {

@@ -5,7 +5,7 @@ import { AuthError } from "next-auth";
 import { z } from "zod";
 import { AppError } from "@/lib/errors";
 import { signInSchema, signUpSchema } from "@/lib/users/schemas";
-import { ACCOUNT_DISABLED, createUser } from "@/lib/users/service";
+import { ACCOUNT_DISABLED, createUser, passwordVersion } from "@/lib/users/service";
 import { defineAction } from "@/lib/web/action";
 import { isAccountDisabled, signIn, signOut } from "@/lib/web/auth";
 import { getDb } from "@/lib/web/db";
@@ -22,7 +22,9 @@ export const signInAction = defineAction(
   { schema: signInSchema.extend(withCallback), access: "public" },
   async ({ email, password, callbackUrl }): Promise<null> => {
     const ip = await clientIp();
-    const wait = signInThrottle.retryAfter(email, ip);
+    // Counted per password version: a new password set by an admin (or the CLI) lifts the lock.
+    const version = await passwordVersion(getDb(), email);
+    const wait = signInThrottle.retryAfter(email, ip, version);
     if (wait > 0) {
       throw new AppError("rate_limited", `Too many attempts, try again in ${formatWait(wait)}`);
     }
@@ -33,13 +35,13 @@ export const signInAction = defineAction(
       // The password was right: saying the account is disabled tells a guesser nothing new.
       if (isAccountDisabled(error)) throw new AppError("forbidden", ACCOUNT_DISABLED);
       if (error instanceof AuthError && error.type === "CredentialsSignin") {
-        signInThrottle.fail(email, ip);
+        signInThrottle.fail(email, ip, version);
         // One message for unknown email and wrong password: no account probing.
         throw new AppError("unauthorized", "Wrong email or password");
       }
       throw error;
     }
-    signInThrottle.succeed(email, ip);
+    signInThrottle.succeed(email, ip, version);
     redirect(safeRedirectPath(callbackUrl));
   },
 );

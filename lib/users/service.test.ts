@@ -13,6 +13,7 @@ import {
   getUser,
   getUserByEmail,
   listUsers,
+  passwordVersion,
   resetPassword,
   setUserDisabled,
   setUserPassword,
@@ -176,6 +177,22 @@ test("resetting a password (the CLI) signs the account out everywhere", async ()
   await rejects(resetPassword(db, "nobody@example.com", "brand new passphrase"), "not_found");
   await rejects(resetPassword(db, "forgot@example.com", "short"), "invalid_input", /at least 10/);
   assert.ok(await verifyCredentials(db, "forgot@example.com", "brand new passphrase"), "unchanged");
+});
+
+test("the password version (the sign-in throttle's key) changes whenever a password is set", async () => {
+  const admin = await createUser(db, { email: "version-admin@example.com", password, admin: true });
+  const user = await createUser(db, { email: "versioned@example.com", password });
+  const first = await passwordVersion(db, "Versioned@Example.com");
+  assert.match(first, /^[\w-]{16}$/);
+  assert.equal(await passwordVersion(db, "versioned@example.com"), first, "stable while unchanged");
+  await setUserPassword(db, admin.id, user.id, "given by the admin");
+  const second = await passwordVersion(db, "versioned@example.com");
+  assert.notEqual(second, first);
+  // The same password again is still a new version: someone who set it wants the lock lifted.
+  await resetPassword(db, "versioned@example.com", "given by the admin");
+  assert.notEqual(await passwordVersion(db, "versioned@example.com"), second);
+  assert.equal(await passwordVersion(db, "nobody@example.com"), "");
+  assert.equal(await passwordVersion(db, "not an email"), "");
 });
 
 test("deleting one's own account needs the password, waits for tunnels to stop, and takes everything of theirs", async () => {

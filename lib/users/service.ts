@@ -1,3 +1,4 @@
+import { createHash } from "node:crypto";
 import { escapeLike } from "../db/like.ts";
 import type { Db } from "../db.ts";
 import { AppError, isUniqueViolation } from "../errors.ts";
@@ -98,6 +99,22 @@ export async function verifyCredentials(
   if (user.disabledAt) throw new AppError("forbidden", ACCOUNT_DISABLED);
   const { passwordHash: _hash, ...summary } = user;
   return summary;
+}
+
+/**
+ * A token that changes whenever the account's password is set (its hash has a fresh salt each time,
+ * even for the same password); "" for an unknown email. The sign-in throttle keys its counts on it,
+ * so setting a new password lifts a lock in every dashboard process, including one set by the CLI in
+ * another process, without a column to record when. The hash itself never leaves: only a digest.
+ */
+export async function passwordVersion(db: Db, email: string): Promise<string> {
+  const parsedEmail = emailSchema.safeParse(email);
+  if (!parsedEmail.success) return "";
+  const user = await db.user.findUnique({
+    where: { email: parsedEmail.data },
+    select: { passwordHash: true },
+  });
+  return user ? createHash("sha256").update(user.passwordHash).digest("base64url").slice(0, 16) : "";
 }
 
 /**

@@ -4,7 +4,7 @@ import { revalidatePath } from "next/cache";
 import { z } from "zod";
 import { AppError, isAppError } from "@/lib/errors";
 import { changePasswordSchema, deleteAccountSchema } from "@/lib/users/schemas";
-import { changePassword, deleteOwnAccount } from "@/lib/users/service";
+import { changePassword, deleteOwnAccount, passwordVersion } from "@/lib/users/service";
 import { endOwnWebSession, endUserWebSessions } from "@/lib/users/web-sessions";
 import { defineAction } from "@/lib/web/action";
 import { signOut } from "@/lib/web/auth";
@@ -38,14 +38,15 @@ export const deleteAccountAction = defineAction(
 
 async function withPasswordThrottle<T>(email: string, run: () => Promise<T>): Promise<T> {
   const ip = await clientIp();
-  const wait = signInThrottle.retryAfter(email, ip);
+  const version = await passwordVersion(getDb(), email);
+  const wait = signInThrottle.retryAfter(email, ip, version);
   if (wait > 0) throw new AppError("rate_limited", `Too many attempts, try again in ${formatWait(wait)}`);
   try {
     const result = await run();
-    signInThrottle.succeed(email, ip);
+    signInThrottle.succeed(email, ip, version);
     return result;
   } catch (error) {
-    if (isAppError(error) && error.fieldErrors?.currentPassword) signInThrottle.fail(email, ip);
+    if (isAppError(error) && error.fieldErrors?.currentPassword) signInThrottle.fail(email, ip, version);
     throw error;
   }
 }

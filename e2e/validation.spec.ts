@@ -30,6 +30,11 @@ test("names are validated as you type and checked for availability", async ({ pa
   await reserve.click();
   await expect(page.getByRole("link", { name, exact: true })).toBeVisible();
   await expect(page.getByText(/^1 of \d+ used$/)).toBeVisible();
+  // A new attempt clears the last one's success, which is not about the name now typed.
+  await expect(page.getByText(`Reserved ${name}.`)).toBeVisible();
+  await input.fill("n4");
+  await expect(page.getByText("Use at least 3 characters")).toBeVisible();
+  await expect(page.getByText(`Reserved ${name}.`)).toHaveCount(0);
 
   // Taken now, by this user: the availability check says so before submitting.
   await input.fill(name);

@@ -37,6 +37,9 @@ export function ReserveNameForm({
   const [state, formAction, pending] = useActionState(action, null);
   const [name, setName] = useState("");
   const [check, setCheck] = useState<Check>({ state: "idle" });
+  // The result a new attempt has begun after: "Reserved x." is about the last name, not the one
+  // being typed, and next to that one's error it read as if both were true.
+  const [edited, setEdited] = useState<typeof state>(null);
   const normalised = name.trim().toLowerCase();
   // The same schema as the server, as the user types; the server has the last word.
   const problem = normalised ? nameProblem(normalised) : null;
@@ -90,7 +93,7 @@ export function ReserveNameForm({
   return (
     <form action={formAction} className="space-y-2" aria-label="Reserve a name">
       <div aria-live="polite">
-        {state?.ok && <Alert tone="success">Reserved {state.data.name}.</Alert>}
+        {state?.ok && state !== edited && <Alert tone="success">Reserved {state.data.name}.</Alert>}
         {message && <Alert tone="error">{message}</Alert>}
       </div>
       <label htmlFor="name" className="block text-sm font-medium text-zinc-800 dark:text-zinc-200">
@@ -109,7 +112,10 @@ export function ReserveNameForm({
             id="name"
             name="name"
             value={name}
-            onChange={(e) => setName(e.target.value)}
+            onChange={(e) => {
+              setName(e.target.value);
+              setEdited(state);
+            }}
             autoComplete="off"
             spellCheck={false}
             autoCapitalize="none"

@@ -482,6 +482,17 @@ test("the access page shows field errors from the shared schemas and keeps what 
   );
   await visitor.close();
 
+  // What a share link's maximum uses takes, said in the form itself as it is typed.
+  const maxUses = access.getByLabel("Maximum uses");
+  for (const [typed, message] of [
+    ["0", "Use at least 1 (or leave empty for no limit)"],
+    ["-5", "Use at least 1 (or leave empty for no limit)"],
+    ["99999999999", "Use at most 1,000,000 (or leave empty for no limit)"],
+  ] as const) {
+    await maxUses.fill(typed);
+    await expect(access.locator("#share-max-uses-error")).toHaveText(message);
+  }
+  await maxUses.fill("");
   await access.getByLabel("Label").fill("for the past");
   await access.getByLabel("Expires").selectOption("date");
   await access.getByLabel("Expiry date and time").fill("2020-01-01T10:00");

@@ -1,6 +1,7 @@
 "use client";
 
 import { useActionState, useEffect, useState } from "react";
+import { maxUsesProblem, SHARE_LINK_MAX_USES } from "@/lib/sharing/max-uses";
 import { type ActionResult, type ActionState, fieldError, formError } from "@/lib/web/action-result";
 import { localToIso } from "@/lib/web/local-time";
 import { Alert } from "../ui/alert";
@@ -55,6 +56,9 @@ export function CreateShareLinkForm({
     setMaxUses("");
   }, [state]);
   const expiryError = fieldError(state, "expiry");
+  // Checked as typed, with the server's schema: the browser's own bubble for 0 or -5 vanished on its
+  // own and left the form saying nothing about what it takes.
+  const typedMaxUses = maxUsesProblem(maxUses);
 
   return (
     <div className="space-y-4">
@@ -140,14 +144,15 @@ export function CreateShareLinkForm({
           type="number"
           inputMode="numeric"
           min={1}
+          max={SHARE_LINK_MAX_USES}
           step={1}
           value={maxUses}
           onChange={(e) => setMaxUses(e.target.value)}
           label="Maximum uses (optional)"
           hint="How many times the link can be opened. Leave empty for no limit."
-          error={fieldError(state, "maxUses")}
+          error={typedMaxUses ?? fieldError(state, "maxUses")}
         />
-        <Button type="submit" pending={pending}>
+        <Button type="submit" pending={pending} disabled={typedMaxUses !== null}>
           Create link
         </Button>
       </form>

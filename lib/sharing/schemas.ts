@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { parseTrustedProxies } from "../forwarding/trusted-proxies.ts";
+import { maxUsesSchema } from "./max-uses.ts";
 
 export const TUNNEL_PASSWORD_MIN = 8;
 
@@ -89,15 +90,7 @@ export const createShareLinkSchema = z
       .max(100, "Use at most 100 characters"),
     expiry: z.enum(SHARE_EXPIRY_CHOICES, { message: "Choose when the link expires" }),
     expiresAt: z.preprocess(emptyAsUndefined, z.coerce.date({ message: "Pick a valid date" }).optional()),
-    maxUses: z.preprocess(
-      emptyAsUndefined,
-      z.coerce
-        .number({ message: "Enter a whole number" })
-        .int("Enter a whole number")
-        .positive("Use at least 1 (or leave empty for no limit)")
-        .max(1_000_000, "That is too many")
-        .optional(),
-    ),
+    maxUses: maxUsesSchema,
   })
   .superRefine((input, ctx) => {
     if (input.expiry === "date" && !input.expiresAt) {

@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import { accessCookieHeader, signAccessCookie, verifyAccessCookie } from "./access-cookie.ts";
+import { maxUsesProblem } from "./max-uses.ts";
 import { allowedAddressesSchema, createShareLinkSchema } from "./schemas.ts";
 import { AttemptThrottle } from "./throttle.ts";
 import { createShareToken, hashShareToken, looksLikeShareToken } from "./tokens.ts";
@@ -103,4 +104,15 @@ test("allowed networks: localhost is refused with a pointer to loopback", () => 
   assert.equal(result.success, false);
   assert.match(result.error?.issues[0]?.message ?? "", /^Write loopback instead of localhost/);
   assert.deepEqual(allowedAddressesSchema.parse({ addresses: "loopback" }).addresses, ["loopback"]);
+});
+
+test("maximum uses: the message says what is allowed, too few or too many alike", () => {
+  assert.equal(maxUsesProblem("0"), "Use at least 1 (or leave empty for no limit)");
+  assert.equal(maxUsesProblem("-5"), "Use at least 1 (or leave empty for no limit)");
+  assert.equal(maxUsesProblem("99999999999"), "Use at most 1,000,000 (or leave empty for no limit)");
+  assert.equal(maxUsesProblem("2.5"), "Enter a whole number");
+  assert.equal(maxUsesProblem(""), null, "empty: no limit");
+  assert.equal(maxUsesProblem("1000000"), null);
+  const refused = createShareLinkSchema.safeParse({ label: "Ana", expiry: "1h", maxUses: "99999999999" });
+  assert.equal(refused.error?.issues[0]?.message, maxUsesProblem("99999999999"), "the server says the same");
 });

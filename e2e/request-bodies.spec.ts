@@ -148,7 +148,12 @@ test("the owner turns on Keep bodies, reads a request's JSON and the app's answe
     await expect(replayDetails.getByRole("region", { name: "Request body" })).toContainText(
       '"order": "<b>42</b>"',
     );
-    await rowsOfPath.first().click();
+    // A replay is sent again too, though its row has no Content-Length (the relay framed its body).
+    await expect(replayDetails).not.toContainText("Cannot be sent again");
+    await replayDetails.getByRole("button", { name: "Send again" }).click();
+    await expect(replayDetails.getByRole("status")).toContainText("Your app answered 200.");
+    await expect(rowsOfPath).toHaveCount(3);
+    await rowsOfPath.nth(1).click();
 
     // Edited first: a path that is not one is explained under its field, then the edit is sent.
     await rowsOfPath.last().click();
@@ -175,6 +180,9 @@ test("the owner turns on Keep bodies, reads a request's JSON and the app's answe
     await expect(
       log.getByRole("row").filter({ hasText: "What happened" }).getByRole("region", { name: "Request body" }),
     ).toContainText('"order": "43"');
+    await expect(log.getByRole("row").filter({ hasText: "What happened" })).not.toContainText(
+      "Cannot be sent again",
+    );
     await edited.click();
 
     // A form post opens to its fields, decoded.
@@ -205,8 +213,8 @@ test("the owner turns on Keep bodies, reads a request's JSON and the app's answe
     await page.getByLabel("Bodies contain").fill("<B>42");
     await page.getByRole("button", { name: "Apply filters" }).click();
     await expect(page).toHaveURL(/[?&]body=%3CB%3E42/);
-    // The request and its replay.
-    await expect(log.getByRole("row").filter({ hasText: path })).toHaveCount(2);
+    // The request, its replay and the replay's.
+    await expect(log.getByRole("row").filter({ hasText: path })).toHaveCount(3);
     await expect(log.getByRole("row").filter({ hasText: "/orders?before=1" })).toHaveCount(0);
 
     // Off again: the switch says so after a reload too.

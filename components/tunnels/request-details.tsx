@@ -103,6 +103,7 @@ function ReplayItems({
                   path: row.path,
                   upgrade: row.upgrade,
                   accessPage: row.accessPage,
+                  admission: row.admission,
                   bytesIn: row.bytesIn,
                   keptBodyBytes: body?.status === "ready" ? (body.bodies.request?.kept ?? null) : null,
                   requestHeaders: row.requestHeaders,

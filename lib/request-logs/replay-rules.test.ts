@@ -24,6 +24,7 @@ const post: ReplayFacts = {
   path: "/hooks",
   upgrade: false,
   accessPage: null,
+  admission: "PUBLIC",
   bytesIn: 12,
   keptBodyBytes: 12,
   requestHeaders: HEADERS,
@@ -51,6 +52,17 @@ test("a body not kept, kept in part, or not arrived whole is a reason not to rep
     replayProblem({ ...post, requestHeaders: chunked, bytesIn: 0, keptBodyBytes: null }) ?? "",
     /not kept/,
   );
+});
+
+test("a replay's row, whose headers lack the framing the relay wrote, can be sent again", () => {
+  // As the relay records a replay of `post` (or an edited one): Content-Length was not copied.
+  const replayed: ReplayFacts = { ...post, admission: "REPLAY", requestHeaders: HEADERS.slice(0, 2) };
+  assert.equal(replayProblem(replayed), null);
+  assert.equal(replayProblem({ ...replayed, bytesIn: 0, keptBodyBytes: null }), null, "no body");
+  assert.match(replayProblem({ ...replayed, keptBodyBytes: null }) ?? "", /body was not kept/);
+  assert.match(replayProblem({ ...replayed, keptBodyBytes: 5 }) ?? "", /only the start/);
+  // A visitor's request without Content-Length still declares no body.
+  assert.match(replayProblem({ ...replayed, admission: "PUBLIC" }) ?? "", /did not arrive whole/);
 });
 
 test("upgrades, access pages and what the log cut are refused", () => {

@@ -1,5 +1,6 @@
 // Pure: which logged requests can be sent to the app again, and with what. The request details use
 // it in the browser to say why before anyone clicks; the dashboard and the relay check it again.
+import type { Admission } from "../generated/prisma/enums.ts";
 import { CUT_NAME, type HeaderPair, LOG_HEADER_VALUE_MAX } from "./headers.ts";
 import { LOG_PATH_MAX } from "./row.ts";
 
@@ -9,6 +10,8 @@ export interface ReplayFacts {
   path: string;
   upgrade: boolean;
   accessPage: string | null;
+  /** REPLAY for a request the relay sent again (replay or "Edit and send"), not a visitor's. */
+  admission: Admission;
   /** Body bytes the relay read from the visitor. */
   bytesIn: number;
   /** Bytes of the request body the log kept; null when it kept none. */
@@ -42,7 +45,9 @@ export function replayProblem(facts: ReplayFacts): string | null {
   if (headers.some(([name, value]) => name === CUT_NAME || wasCut(value, LOG_HEADER_VALUE_MAX))) {
     return "some of its headers were not kept whole (too many or too long)";
   }
-  const declared = declaredBodyLength(headers);
+  // A replay's row holds the headers it was sent with, less the framing (NOT_COPIED): the relay
+  // sent the whole body it had and let the HTTP client frame it, so what went in is all there was.
+  const declared = facts.admission === "REPLAY" ? facts.bytesIn : declaredBodyLength(headers);
   if (facts.bytesIn === 0 && declared === 0) return null;
   if (facts.keptBodyBytes === null) return "its body was not kept (turn on “Keep bodies” for the next ones)";
   if (facts.keptBodyBytes < facts.bytesIn) return "only the start of its body was kept";

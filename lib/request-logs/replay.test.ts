@@ -86,6 +86,29 @@ test("someone else's name, another name's request or one that cannot be sent is 
   assert.deepEqual(await sent(), []);
 });
 
+test("a replay's row, with its body kept and no Content-Length (the relay framed it), is sent again", async () => {
+  await ensureOnline();
+  const replayed = await testDb.db.requestLog.create({
+    data: {
+      name: "hook",
+      method: "POST",
+      path: "/hooks",
+      status: 200,
+      durationMs: 2,
+      clientIp: "203.0.113.7",
+      admission: "REPLAY",
+      bytesIn: 32,
+      requestHeaders: JSON.stringify([
+        ["Host", "hook.example.com"],
+        ["Content-Type", "application/json"],
+      ]),
+      requestBody: Buffer.from(`{"order":"${"4".repeat(20)}"}`),
+    },
+  });
+  await requestReplay(testDb.db, owner, "hook", { id: String(replayed.id) });
+  assert.deepEqual(await sent(), [{ type: "replay", name: "hook", id: String(replayed.id) }]);
+});
+
 test("an edited request waits for the relay, which takes it once, with the original visitor", async () => {
   await ensureOnline();
   const row = await logRow();

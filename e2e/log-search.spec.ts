@@ -54,6 +54,11 @@ test("a search in a big log answers from the newest 100,000 requests, says so, a
     await expect(log.getByRole("row").filter({ hasText: "/hay/100010" })).toBeVisible();
     await expect(page.getByRole("button", { name: "Older" })).toBeVisible();
     await expect(page.getByText(/Searched the requests since/)).toHaveCount(0);
+
+    // A method the form does not list, from a link, is the one its select shows, not "Any".
+    await page.goto(`/tunnels/${name}?method=propfind`);
+    await expect(page.getByLabel("Method", { exact: true })).toHaveValue("PROPFIND");
+    await expect(page.getByLabel("Method", { exact: true }).locator("option:checked")).toHaveText("PROPFIND");
   } finally {
     await deleteRows(burrow.databaseUrl, name);
   }

@@ -7,7 +7,7 @@ import {
   hasFilters,
   type LogFilters,
   logFiltersToQuery,
-  METHOD_FILTERS,
+  methodChoices,
   parseLogFilters,
   rangeProblem,
   STATUS_FILTERS,
@@ -131,7 +131,7 @@ export function LogFiltersForm({ filters }: { filters: LogFilters }) {
         </label>
         <select id={`${id}-method`} {...field("method")} className={selectClass}>
           <option value="">Any</option>
-          {METHOD_FILTERS.map((m) => (
+          {methodChoices(filters.method).map((m) => (
             <option key={m} value={m}>
               {m}
             </option>

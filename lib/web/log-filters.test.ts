@@ -5,6 +5,7 @@ import {
   hasFilters,
   linkedRequestHref,
   logFiltersToQuery,
+  methodChoices,
   parseLogFilters,
   rangeProblem,
   readLinkedRequest,
@@ -138,4 +139,13 @@ test("a link to no request, or to something that cannot be one, says which", () 
   assert.equal(readLinkedRequest({ request: "42abc" }), "invalid");
   assert.equal(readLinkedRequest({ request: "1".repeat(20) }), "invalid");
   assert.equal(readLinkedRequest({ request: ["9", "10"] }), "9");
+});
+
+test("a method the form does not list (PROPFIND) is applied and becomes one of its choices", () => {
+  const { filters, unread } = readLogFilters({ method: "propfind" });
+  assert.deepEqual(filters, { method: "PROPFIND" });
+  assert.deepEqual(unread, []);
+  assert.equal(methodChoices(filters.method).at(-1), "PROPFIND");
+  assert.equal(methodChoices("GET").filter((m) => m === "GET").length, 1, "a listed one is not added twice");
+  assert.deepEqual(methodChoices(undefined), methodChoices("POST"));
 });

@@ -8,6 +8,16 @@ import { normaliseStatusFilter, STATUS_CLASSES, STATUS_FILTER_HINT } from "../re
 /** The status choices the form offers; a link (Only 404 answers) may carry one exact code. */
 export const STATUS_FILTERS = STATUS_CLASSES;
 export const METHOD_FILTERS = ["GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS"] as const;
+
+/**
+ * The methods the form offers: the common ones, and the filter's own when a link names another
+ * (PROPFIND, a typo such as FOO): the select shows the method applied, not "Any" beside an empty log.
+ */
+export function methodChoices(active: string | undefined): readonly string[] {
+  const common: readonly string[] = METHOD_FILTERS;
+  return active && !common.includes(active) ? [...common, active] : common;
+}
+
 export const RANGE_FILTERS = {
   "15m": 15 * 60_000,
   "1h": 3_600_000,

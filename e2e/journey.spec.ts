@@ -118,10 +118,14 @@ test("a new user signs up, adds a key, reserves a name, connects with ssh and wa
     await expect(overview.getByTestId("get-started-command")).toHaveText(
       `ssh -R ${name}:80:localhost:${app.port} -p ${burrow.sshPort} 127.0.0.1`,
     );
+    const onlineTile = overview.getByText("Tunnels online").locator("..");
+    await expect(onlineTile).toContainText("0 of 1");
 
     // Connect with the real OpenSSH client; the page turns online by itself.
     tunnel = startTunnel({ key, name, sshPort: burrow.sshPort, localPort: app.port });
     await expect(page.getByTestId("tunnel-status")).toHaveText("Online", { timeout: 20_000 });
+    // So does the overview's tile, from the same poll as its Online now card.
+    await expect(onlineTile).toContainText("1 of 1", { timeout: 10_000 });
     // Once a tunnel has connected, the overview is about tunnels, not about getting started.
     await overview.reload();
     await expect(overview.getByRole("heading", { name: "Online now" })).toBeVisible();

@@ -1,6 +1,8 @@
 import type { Metadata } from "next";
 import { GettingStarted } from "@/components/overview/getting-started";
+import { LiveNamesProvider } from "@/components/overview/live-names";
 import { OnlineTunnels } from "@/components/overview/online-tunnels";
+import { OverviewMetrics } from "@/components/overview/overview-metrics";
 import { Card, CardBody, CardHeader } from "@/components/ui/card";
 import { EmptyState } from "@/components/ui/empty-state";
 import { LocalTime } from "@/components/ui/local-time";
@@ -9,7 +11,6 @@ import { TextLink } from "@/components/ui/text-link";
 import { burrowPorts } from "@/lib/web/connect-command";
 import { getDb } from "@/lib/web/db";
 import { getEnv } from "@/lib/web/env";
-import { formatCount } from "@/lib/web/format";
 import { loadGettingStarted } from "@/lib/web/getting-started";
 import { linkedRequestHref } from "@/lib/web/log-filters";
 import { toNameRow, toRandomNameRow } from "@/lib/web/names-dto";
@@ -18,15 +19,6 @@ import { requireUser } from "@/lib/web/session";
 
 export const metadata: Metadata = { title: "Overview" };
 
-function Metric({ label, value }: { label: string; value: string }) {
-  return (
-    <Card className="px-5 py-4">
-      <p className="text-sm text-zinc-500 dark:text-zinc-400">{label}</p>
-      <p className="tabular mt-1 text-2xl font-semibold text-zinc-900 dark:text-zinc-100">{value}</p>
-    </Card>
-  );
-}
-
 export default async function OverviewPage() {
   const user = await requireUser();
   const env = getEnv();
@@ -34,8 +26,11 @@ export default async function OverviewPage() {
     loadOverview(getDb(), user.id, env.BURROW_RANDOM_NAME_HOURS),
     loadGettingStarted(getDb(), user.id),
   ]);
-  const tunnels = [...overview.names, ...overview.randomNames];
-  const online = tunnels.filter((n) => n.online).length;
+  const names = {
+    names: overview.names.map(toNameRow),
+    maxNames: env.BURROW_MAX_NAMES,
+    randomNames: overview.randomNames.map((n) => toRandomNameRow(n, env.BURROW_RANDOM_NAME_HOURS)),
+  };
   return (
     <>
       <PageHeader title="Overview" description={`Signed in as ${user.email}`} />
@@ -52,65 +47,50 @@ export default async function OverviewPage() {
           />
         </div>
       )}
-      <div className="mb-6 grid gap-4 sm:grid-cols-3">
-        {/* "0 of 0" said nothing to a new user. */}
-        <Metric
-          label="Tunnels online"
-          value={tunnels.length === 0 ? "None yet" : `${online} of ${tunnels.length}`}
-        />
-        <Metric label="Requests, last 24 h" value={formatCount(overview.requests24h)} />
-        <Metric label="Errors, last 24 h" value={formatCount(overview.errors24h)} />
-      </div>
-      {/* grid-cols-1: an explicit minmax(0, 1fr) column, so a long path in Recent errors is cut
+      <LiveNamesProvider initial={names}>
+        <OverviewMetrics listedErrors={overview.errors24h} />
+        {/* grid-cols-1: an explicit minmax(0, 1fr) column, so a long path in Recent errors is cut
           short instead of widening the page on a phone. */}
-      <div className="grid grid-cols-1 gap-6 lg:grid-cols-2">
-        <Card>
-          <CardHeader title="Online now" />
-          <CardBody>
-            <OnlineTunnels
-              randomNamesAllowed={env.BURROW_ALLOW_RANDOM_NAMES}
-              initial={{
-                names: overview.names.map(toNameRow),
-                maxNames: env.BURROW_MAX_NAMES,
-                randomNames: overview.randomNames.map((n) =>
-                  toRandomNameRow(n, env.BURROW_RANDOM_NAME_HOURS),
-                ),
-              }}
+        <div className="grid grid-cols-1 gap-6 lg:grid-cols-2">
+          <Card>
+            <CardHeader title="Online now" />
+            <CardBody>
+              <OnlineTunnels randomNamesAllowed={env.BURROW_ALLOW_RANDOM_NAMES} />
+            </CardBody>
+          </Card>
+          <Card>
+            <CardHeader
+              title="Recent errors"
+              description="5xx answers and requests the relay could not deliver"
             />
-          </CardBody>
-        </Card>
-        <Card>
-          <CardHeader
-            title="Recent errors"
-            description="5xx answers and requests the relay could not deliver"
-          />
-          <CardBody>
-            {overview.recentErrors.length === 0 ? (
-              <EmptyState title="No errors in the last 24 hours" />
-            ) : (
-              <ul className="divide-y divide-zinc-100 dark:divide-zinc-800 text-sm">
-                {overview.recentErrors.map((e) => (
-                  <li key={e.id} className="flex items-center gap-3 py-2">
-                    <span className="w-12 shrink-0 rounded bg-red-50 dark:bg-red-950/40 px-1.5 py-0.5 text-center text-xs font-medium text-red-800 dark:text-red-200">
-                      {e.status}
-                    </span>
-                    <span className="min-w-0 flex-1 truncate font-mono text-xs" title={e.path}>
-                      <TextLink href={`/tunnels/${e.name}?status=5xx`}>{e.name}</TextLink>{" "}
-                      {/* The request itself, its details open above the name's errors. */}
-                      <TextLink href={linkedRequestHref(`/tunnels/${e.name}`, { status: "5xx" }, e.id)}>
-                        {e.method} {e.path}
-                      </TextLink>
-                    </span>
-                    <span className="tabular shrink-0 text-xs text-zinc-500 dark:text-zinc-400">
-                      <LocalTime iso={e.at.toISOString()} />
-                    </span>
-                  </li>
-                ))}
-              </ul>
-            )}
-          </CardBody>
-        </Card>
-      </div>
+            <CardBody>
+              {overview.recentErrors.length === 0 ? (
+                <EmptyState title="No errors in the last 24 hours" />
+              ) : (
+                <ul className="divide-y divide-zinc-100 dark:divide-zinc-800 text-sm">
+                  {overview.recentErrors.map((e) => (
+                    <li key={e.id} className="flex items-center gap-3 py-2">
+                      <span className="w-12 shrink-0 rounded bg-red-50 dark:bg-red-950/40 px-1.5 py-0.5 text-center text-xs font-medium text-red-800 dark:text-red-200">
+                        {e.status}
+                      </span>
+                      <span className="min-w-0 flex-1 truncate font-mono text-xs" title={e.path}>
+                        <TextLink href={`/tunnels/${e.name}?status=5xx`}>{e.name}</TextLink>{" "}
+                        {/* The request itself, its details open above the name's errors. */}
+                        <TextLink href={linkedRequestHref(`/tunnels/${e.name}`, { status: "5xx" }, e.id)}>
+                          {e.method} {e.path}
+                        </TextLink>
+                      </span>
+                      <span className="tabular shrink-0 text-xs text-zinc-500 dark:text-zinc-400">
+                        <LocalTime iso={e.at.toISOString()} />
+                      </span>
+                    </li>
+                  ))}
+                </ul>
+              )}
+            </CardBody>
+          </Card>
+        </div>
+      </LiveNamesProvider>
     </>
   );
 }

@@ -1,12 +1,17 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import { renderToStaticMarkup } from "react-dom/server";
+import { LiveNamesProvider } from "./live-names";
 import { OnlineTunnels } from "./online-tunnels";
 
 /** The list as text, tags dropped: what a reader sees. */
 function list(randomNamesAllowed: boolean): string {
   const initial = { names: [], maxNames: 5, randomNames: [] };
-  return renderToStaticMarkup(<OnlineTunnels initial={initial} randomNamesAllowed={randomNamesAllowed} />)
+  return renderToStaticMarkup(
+    <LiveNamesProvider initial={initial}>
+      <OnlineTunnels randomNamesAllowed={randomNamesAllowed} />
+    </LiveNamesProvider>,
+  )
     .replace(/<[^>]+>/g, "")
     .replace(/\s+/g, " ");
 }

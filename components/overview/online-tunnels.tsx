@@ -2,22 +2,19 @@
 
 import Link from "next/link";
 import { countOf } from "@/lib/web/format";
-import type { NamesSnapshot } from "@/lib/web/names-dto";
-import { useLiveJson } from "../hooks/use-live-json";
 import { EmptyState } from "../ui/empty-state";
 import { LocalTime } from "../ui/local-time";
 import { StatusBadge } from "../ui/status-badge";
+import { useLiveNames } from "./live-names";
 
-/** The user's tunnels that are up right now, following the relay without a reload. */
+/** The user's tunnels that are up right now, following the relay without a reload (LiveNamesProvider). */
 export function OnlineTunnels({
-  initial,
   randomNamesAllowed,
 }: {
-  initial: NamesSnapshot;
   /** BURROW_ALLOW_RANDOM_NAMES: a key is enough to connect, a name is optional. */
   randomNamesAllowed: boolean;
 }) {
-  const { data } = useLiveJson<NamesSnapshot>("/api/names", initial, 5000);
+  const data = useLiveNames();
   const online = [
     ...data.names.filter((n) => n.online),
     ...data.randomNames.filter((n) => n.online).map((n) => ({ ...n, random: true })),

@@ -8,6 +8,8 @@ export interface NameRow {
   online: boolean;
   lastSeenAt: string | null;
   requests24h: number;
+  /** 5xx answers and requests the relay could not deliver, in the last 24 hours. */
+  errors24h: number;
   accessMode: string;
   /** How many allowed networks narrow the access mode (0: any address). */
   allowedNetworks: number;
@@ -21,6 +23,7 @@ export interface RandomNameRow {
   /** Until when a reconnect gets it back; null while connected. */
   keptUntil: string | null;
   requests24h: number;
+  errors24h: number;
   session: { startedAt: string; clientIp: string; requests: number } | null;
 }
 
@@ -30,12 +33,29 @@ export interface NamesSnapshot {
   randomNames: RandomNameRow[];
 }
 
+/** The overview's tiles: tunnels online of all (random names too), requests and errors in 24 h. */
+export function overviewTotals(snapshot: Pick<NamesSnapshot, "names" | "randomNames">): {
+  online: number;
+  tunnels: number;
+  requests24h: number;
+  errors24h: number;
+} {
+  const all = [...snapshot.names, ...snapshot.randomNames];
+  return {
+    online: all.filter((n) => n.online).length,
+    tunnels: all.length,
+    requests24h: all.reduce((sum, n) => sum + n.requests24h, 0),
+    errors24h: all.reduce((sum, n) => sum + n.errors24h, 0),
+  };
+}
+
 export function toNameRow(item: NameListItem): NameRow {
   return {
     name: item.name,
     online: item.online,
     lastSeenAt: item.lastSeenAt?.toISOString() ?? null,
     requests24h: item.requests24h,
+    errors24h: item.errors24h,
     accessMode: item.accessMode,
     allowedNetworks: item.allowedIps.length,
     session: toSessionRow(item.currentSession),
@@ -48,6 +68,7 @@ export function toRandomNameRow(item: RandomNameItem, holdHours: number): Random
     online: item.online,
     keptUntil: randomNameKeptUntil(item, holdHours)?.toISOString() ?? null,
     requests24h: item.requests24h,
+    errors24h: item.errors24h,
     session: toSessionRow(item.currentSession),
   };
 }

@@ -4,7 +4,7 @@ import { join } from "node:path";
 import { expect, PASSWORD, reserveName, signIn, signUp, test, unique } from "./support/fixtures.ts";
 import { generateKey, startLocalApp, startTunnel, type Tunnel } from "./support/ssh.ts";
 
-test("a user deletes their account: the password is asked, a live tunnel must stop first, then all of it is gone", async ({
+test("a user deletes their account: a live tunnel must stop first (said up front), the password is asked, then all of it is gone", async ({
   page,
   browser,
   burrow,
@@ -29,17 +29,23 @@ test("a user deletes their account: the password is asked, a live tunnel must st
     const form = page.getByRole("form", { name: "Delete account" });
     // What goes is said before anything happens: the names by name.
     await expect(form).toContainText(`Your names (${name}) are released`);
+    // So is what stops it, before any password is typed, with nothing to press that could only fail.
+    await expect(form.getByRole("status")).toHaveText(
+      `${name} is connected right now: stop your tunnels first, then delete your account.`,
+    );
+    await expect(form.getByLabel("Your password")).toHaveCount(0);
+    await expect(form.getByRole("button", { name: "Delete my account" })).toHaveCount(0);
+
+    // Stopped, the relay ends the session within moments; the page then asks for the password.
+    await tunnel.stop();
+    await expect(async () => {
+      await page.reload();
+      await expect(form.getByLabel("Your password")).toBeVisible({ timeout: 1_000 });
+    }).toPass({ timeout: 30_000 });
+    await expect(form.getByRole("status")).toHaveCount(0);
     await form.getByLabel("Your password").fill("not my password");
     await form.getByRole("button", { name: "Delete my account" }).click();
     await expect(form.getByText("That is not your current password")).toBeVisible();
-    await form.getByLabel("Your password").fill(PASSWORD);
-    await form.getByRole("button", { name: "Delete my account" }).click();
-    await expect(form.getByRole("alert")).toContainText(
-      `${name} is connected right now: stop your tunnels first`,
-    );
-
-    // Stopped, the relay ends the session within moments; then the deletion goes through.
-    await tunnel.stop();
     // A deletion slower than one try's wait (a busy machine) still lands: the next try sees it has
     // and does not look for the form that has gone.
     await expect(async () => {

@@ -11,8 +11,18 @@ export type DeleteAccountAction = (state: ActionState<null>, form: FormData) => 
 /**
  * Deleting the account: the password is the confirmation (a stray click cannot delete, nor can
  * whoever finds the browser unattended). On success the action signs out and leaves the page.
+ * `blockers` (as of the page's load) are every reason it would be refused now: said before the
+ * password is typed, with no field or button that could only fail.
  */
-export function DeleteAccountForm({ action, names }: { action: DeleteAccountAction; names: string[] }) {
+export function DeleteAccountForm({
+  action,
+  names,
+  blockers,
+}: {
+  action: DeleteAccountAction;
+  names: string[];
+  blockers: string[];
+}) {
   const [state, formAction, pending] = useActionState(action, null);
   const message = state && !state.ok ? formError(state) : null;
   return (
@@ -28,19 +38,38 @@ export function DeleteAccountForm({ action, names }: { action: DeleteAccountActi
         Your SSH keys, share links, tunnel history, sign-ins and the request logs of your random-name tunnels
         go with the account. This cannot be undone.
       </p>
-      <div aria-live="polite">{message && <Alert tone="error">{message}</Alert>}</div>
-      <TextField
-        id="delete-password"
-        name="currentPassword"
-        type="password"
-        label="Your password"
-        autoComplete="current-password"
-        required
-        error={fieldError(state, "currentPassword")}
-      />
-      <Button type="submit" variant="danger" pending={pending}>
-        Delete my account
-      </Button>
+      {blockers.length > 0 ? (
+        <Alert tone="warning">
+          {blockers.length === 1 ? (
+            `${blockers[0]}.`
+          ) : (
+            <>
+              Not yet:
+              <ul className="mt-1 list-disc pl-5">
+                {blockers.map((blocker) => (
+                  <li key={blocker}>{blocker}.</li>
+                ))}
+              </ul>
+            </>
+          )}
+        </Alert>
+      ) : (
+        <>
+          <div aria-live="polite">{message && <Alert tone="error">{message}</Alert>}</div>
+          <TextField
+            id="delete-password"
+            name="currentPassword"
+            type="password"
+            label="Your password"
+            autoComplete="current-password"
+            required
+            error={fieldError(state, "currentPassword")}
+          />
+          <Button type="submit" variant="danger" pending={pending}>
+            Delete my account
+          </Button>
+        </>
+      )}
     </form>
   );
 }

@@ -13,11 +13,13 @@ import {
   getUser,
   getUserByEmail,
   listUsers,
+  ownAccountDeletionBlockers,
   passwordVersion,
   resetPassword,
   setUserDisabled,
   setUserPassword,
   setUserRole,
+  userDeletionBlockers,
   verifyCredentials,
 } from "./service.ts";
 import { findWebSessionUser, startWebSession } from "./web-sessions.ts";
@@ -277,6 +279,16 @@ test("an admin deletes another account, not their own; only admins may; never un
     data: { userId: target.id, name: "removed-name", clientIp: "127.0.0.1" },
   });
 
+  // Said on the admin's list before anyone clicks Delete, in the words the refusal uses.
+  assert.deepEqual(
+    await userDeletionBlockers(db, [target.id, bystander.id]),
+    new Map([
+      [
+        target.id,
+        "removed-name of this account is connected right now: disable the account first, which closes its tunnels",
+      ],
+    ]),
+  );
   await rejects(deleteUser(db, bystander.id, target.id), "forbidden");
   await rejects(deleteUser(db, admin.id, admin.id), "conflict", /from the Account page/);
   await rejects(
@@ -310,6 +322,11 @@ test("the last admin cannot delete their account while others remain; with a sec
     "conflict",
     /^boss-a, boss-b, boss-c and 1 more are connected right now: stop your tunnels first, then delete your account; and you are the only admin: make another account an admin first$/,
   );
+  // The Account page says both before the password is typed.
+  assert.deepEqual(await ownAccountDeletionBlockers(db, boss.id), [
+    "boss-a, boss-b, boss-c and 1 more are connected right now: stop your tunnels first, then delete your account",
+    "You are the only admin: make another account an admin first",
+  ]);
   await db.tunnelSession.updateMany({
     where: { userId: boss.id, name: { not: "boss-b" } },
     data: { endedAt: new Date() },
@@ -327,6 +344,7 @@ test("the last admin cannot delete their account while others remain; with a sec
   );
   const deputy = await createUser(db, { email: "second-admin@example.com", password });
   await setUserRole(db, boss.id, deputy.id, "ADMIN");
+  assert.deepEqual(await ownAccountDeletionBlockers(db, boss.id), []);
   assert.deepEqual(await deleteOwnAccount(db, boss.id, { currentPassword: password }), []);
   await rejects(getUser(db, boss.id), "not_found");
 });

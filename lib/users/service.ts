@@ -158,12 +158,22 @@ async function confirmPassword(db: Db, userId: string, currentPassword: string):
 export async function deleteOwnAccount(db: Db, userId: string, input: DeleteAccountInput): Promise<string[]> {
   const { currentPassword } = parseInput(deleteAccountSchema, input);
   await confirmPassword(db, userId, currentPassword);
-  return removeAccount(db, userId, {
-    connected: (names) =>
-      `${names.text} ${names.are} connected right now: stop your tunnels first, then delete your account`,
-    onlyAdmin: "You are the only admin: make another account an admin first",
-  });
+  return removeAccount(db, userId, OWN_REFUSALS);
 }
+
+/**
+ * Every reason deleteOwnAccount would refuse now (a tunnel up, the only admin), in its words; empty
+ * when none. For the Account page to say before the password is typed; deleting checks again.
+ */
+export async function ownAccountDeletionBlockers(db: Db, userId: string): Promise<string[]> {
+  return removalReasons(db, userId, OWN_REFUSALS);
+}
+
+const OWN_REFUSALS: Refusals = {
+  connected: (names) =>
+    `${names.text} ${names.are} connected right now: stop your tunnels first, then delete your account`,
+  onlyAdmin: "You are the only admin: make another account an admin first",
+};
 
 /**
  * An admin deletes another account, with the same effects as deleteOwnAccount. Refused while one
@@ -175,13 +185,34 @@ export async function deleteUser(db: Db, actingAdminId: string, userId: string):
   if (actingAdminId === userId) {
     throw new AppError("conflict", "Delete your own account from the Account page");
   }
-  return removeAccount(db, userId, {
-    connected: (names) =>
-      `${names.text} of this account ${names.are} connected right now: disable the account first, which closes its tunnels`,
-    // Unreachable: the acting admin is another one.
-    onlyAdmin: "This is the only admin: make another account an admin first",
-  });
+  return removeAccount(db, userId, ADMIN_REFUSALS);
 }
+
+/**
+ * For the admin's list of users: why deleting each of them would be refused now (deleteUser's
+ * words), by user id; those that can go are absent. One query for the page, not a round per row:
+ * only a connected tunnel can refuse it, the acting admin being another enabled admin.
+ */
+export async function userDeletionBlockers(db: Db, userIds: string[]): Promise<Map<string, string>> {
+  const open = await db.tunnelSession.findMany({
+    where: { userId: { in: userIds }, endedAt: null },
+    select: { userId: true, name: true },
+    distinct: ["userId", "name"],
+    orderBy: { name: "asc" },
+  });
+  const names = new Map<string, string[]>();
+  for (const { userId, name } of open) names.set(userId, [...(names.get(userId) ?? []), name]);
+  return new Map(
+    [...names].map(([userId, connected]) => [userId, ADMIN_REFUSALS.connected(connectedNames(connected))]),
+  );
+}
+
+const ADMIN_REFUSALS: Refusals = {
+  connected: (names) =>
+    `${names.text} of this account ${names.are} connected right now: disable the account first, which closes its tunnels`,
+  // Unreachable: the acting admin is another one.
+  onlyAdmin: "This is the only admin: make another account an admin first",
+};
 
 /**
  * `burrow user delete` (whoever runs the server): deletes an account by email with the same effects
@@ -289,6 +320,20 @@ async function assertRemovable(
   userId: string,
   refusals: Refusals,
 ): Promise<void> {
+  const reasons = await removalReasons(db, userId, refusals);
+  if (reasons.length > 0) {
+    const [first, ...more] = reasons;
+    const rest = more.map((reason) => `; and ${reason.charAt(0).toLowerCase()}${reason.slice(1)}`);
+    throw new AppError("conflict", `${first}${rest.join("")}`);
+  }
+}
+
+/** Every reason the account cannot be deleted now, in the caller's words; not_found when it is gone. */
+async function removalReasons(
+  db: Pick<Db, "user" | "tunnelSession">,
+  userId: string,
+  refusals: Refusals,
+): Promise<string[]> {
   const user = await db.user.findUnique({ where: { id: userId }, select: { role: true } });
   if (!user) throw new AppError("not_found", "No such user");
   // Every reason at once: fixing one only to meet the next would waste the person's time.
@@ -307,11 +352,7 @@ async function assertRemovable(
     const others = await db.user.count({ where: { id: { not: userId } } });
     if (otherAdmins === 0 && others > 0) reasons.push(refusals.onlyAdmin);
   }
-  if (reasons.length > 0) {
-    const [first, ...more] = reasons;
-    const rest = more.map((reason) => `; and ${reason.charAt(0).toLowerCase()}${reason.slice(1)}`);
-    throw new AppError("conflict", `${first}${rest.join("")}`);
-  }
+  return reasons;
 }
 
 /**

@@ -5,6 +5,7 @@ import { DeleteAccountForm } from "@/components/account/delete-account-form";
 import { Card, CardBody, CardHeader } from "@/components/ui/card";
 import { PageHeader } from "@/components/ui/page-header";
 import { listNames } from "@/lib/names/service";
+import { ownAccountDeletionBlockers } from "@/lib/users/service";
 import { listWebSessions } from "@/lib/users/web-sessions";
 import { getDb } from "@/lib/web/db";
 import { countOf } from "@/lib/web/format";
@@ -22,9 +23,10 @@ export const metadata: Metadata = { title: "Account" };
 export default async function AccountPage() {
   const user = await requireUser();
   // This browser first, then the others, most recently used first.
-  const [allSessions, names] = await Promise.all([
+  const [allSessions, names, deletionBlockers] = await Promise.all([
     listWebSessions(getDb(), user.id),
     listNames(getDb(), user.id),
+    ownAccountDeletionBlockers(getDb(), user.id),
   ]);
   const sessions = allSessions.sort(
     (a, b) => Number(b.id === user.sessionId) - Number(a.id === user.sessionId),
@@ -63,9 +65,13 @@ export default async function AccountPage() {
           </CardBody>
         </Card>
         <Card className="lg:col-span-3">
-          <CardHeader title="Delete account" description="Stop your tunnels first." />
+          <CardHeader title="Delete account" />
           <CardBody>
-            <DeleteAccountForm action={deleteAccountAction} names={names.map((n) => n.name)} />
+            <DeleteAccountForm
+              action={deleteAccountAction}
+              names={names.map((n) => n.name)}
+              blockers={deletionBlockers}
+            />
           </CardBody>
         </Card>
       </div>

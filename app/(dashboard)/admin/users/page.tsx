@@ -8,7 +8,7 @@ import { EmptyState } from "@/components/ui/empty-state";
 import { PageHeader } from "@/components/ui/page-header";
 import { TimeAgo } from "@/components/ui/time-ago";
 import { PASSWORD_MIN_LENGTH } from "@/lib/users/schemas";
-import { listUsers } from "@/lib/users/service";
+import { listUsers, userDeletionBlockers } from "@/lib/users/service";
 import { ADMIN_LIST_MAX, adminListSummary, readAdminSearch } from "@/lib/web/admin-search";
 import { getDb } from "@/lib/web/db";
 import { countOf } from "@/lib/web/format";
@@ -33,6 +33,10 @@ export default async function AdminUsersPage({
   const me = await requireAdmin();
   const search = readAdminSearch((await searchParams).q);
   const { users, matching, all } = await listUsers(getDb(), { search, take: ADMIN_LIST_MAX });
+  const deletionBlockers = await userDeletionBlockers(
+    getDb(),
+    users.map((u) => u.id),
+  );
   return (
     <>
       <PageHeader
@@ -116,6 +120,11 @@ export default async function AdminUsersPage({
                             ? ""
                             : `Their ${u.names === 1 ? "name is" : `${u.names} names are`} released and the request logs deleted. `
                         }Their keys, share links, tunnel history, sign-ins and random-name tunnel logs go with the account. This cannot be undone.`}
+                        // Said up front, as Release does, not as a failure after Delete account.
+                        // As of this page's load; the server still checks.
+                        blockedReason={
+                          deletionBlockers.has(u.id) ? `${deletionBlockers.get(u.id)}.` : undefined
+                        }
                         confirmLabel="Delete account"
                       />
                     </div>

@@ -41,7 +41,7 @@ test("names are validated as you type and checked for availability", async ({ pa
   await expect(page.getByText(`${name} is already yours`)).toBeVisible();
 });
 
-test("a pasted private key is refused with a warning; garbage and weak keys are explained", async ({
+test("a pasted private key is refused at once and cleared, never sent; garbage and weak keys are explained", async ({
   page,
 }) => {
   const dir = await mkdtemp(join(tmpdir(), "burrow-e2e-keys-"));
@@ -51,9 +51,16 @@ test("a pasted private key is refused with a warning; garbage and weak keys are 
   const field = page.getByLabel("Public key");
   const add = page.getByRole("button", { name: "Add key" });
 
+  // Said as it is pasted, and the field emptied: nothing of it goes to the server, even on Add key.
+  const sent: string[] = [];
+  page.on("request", (request) => sent.push(request.postData() ?? ""));
   await field.fill(key.privateKey);
+  await expect(page.getByText(/This is a PRIVATE key\. Never paste a private key anywhere/)).toBeVisible();
+  await expect(field).toHaveValue("");
   await add.click();
   await expect(page.getByText(/This is a PRIVATE key\. Never paste a private key anywhere/)).toBeVisible();
+  await expect(field).toHaveValue("");
+  expect(sent.filter((body) => body.includes("PRIVATE KEY"))).toEqual([]);
 
   await field.fill("hello");
   await add.click();

@@ -22,7 +22,8 @@ export function AddKeyForm({ action }: { action: AddKeyAction }) {
   const [state, formAction, pending] = useActionState(action, null);
   const [publicKey, setPublicKey] = useState("");
   const [label, setLabel] = useState("");
-  const [fileProblem, setFileProblem] = useState<string | null>(null);
+  // A private key picked or pasted: said at once, and the text dropped from the form.
+  const [keyProblem, setKeyProblem] = useState<string | null>(null);
   const fileInput = useRef<HTMLInputElement>(null);
 
   // Clear the form after a key was added; keep it as typed after an error so it can be fixed.
@@ -35,10 +36,10 @@ export function AddKeyForm({ action }: { action: AddKeyAction }) {
   }, [state]);
 
   async function readFile(file: File | undefined) {
-    setFileProblem(null);
+    setKeyProblem(null);
     if (!file) return;
     if (file.size > PUBLIC_KEY_MAX_LENGTH) {
-      setFileProblem("That file is too large to be a public key: pick the .pub file");
+      setKeyProblem("That file is too large to be a public key: pick the .pub file");
       return;
     }
     // Read in the browser: the file never leaves the machine unless the user submits it, and the
@@ -47,7 +48,7 @@ export function AddKeyForm({ action }: { action: AddKeyAction }) {
     if (looksLikePrivateKey(text)) {
       // Said at once, and its contents kept out of the form so a click on Add key cannot send them.
       if (fileInput.current) fileInput.current.value = "";
-      setFileProblem(privateKeyFileMessage(file.name));
+      setKeyProblem(privateKeyFileMessage(file.name));
       return;
     }
     setPublicKey(text);
@@ -61,10 +62,7 @@ export function AddKeyForm({ action }: { action: AddKeyAction }) {
     if (input?.files?.length) input.dispatchEvent(new Event("change", { bubbles: true }));
   }, []);
 
-  const keyError =
-    fileProblem ??
-    (looksLikePrivateKey(publicKey) ? PRIVATE_KEY_MESSAGE : undefined) ??
-    fieldError(state, "publicKey");
+  const keyError = keyProblem ?? fieldError(state, "publicKey");
   // Said as it is typed or pasted (the server's check is the same schema): the field takes more
   // than the limit, so nothing is cut unseen.
   const labelError = keyLabelProblem(label) ?? undefined;
@@ -89,8 +87,16 @@ export function AddKeyForm({ action }: { action: AddKeyAction }) {
         placeholder="ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAA… you@laptop"
         value={publicKey}
         onChange={(e) => {
-          setFileProblem(null);
-          setPublicKey(e.target.value);
+          const text = e.target.value;
+          if (looksLikePrivateKey(text)) {
+            // As for a picked file: a private key left in the field would go to the server with a
+            // click on Add key (which refuses it too, but it should never have left the computer).
+            setPublicKey("");
+            setKeyProblem(PRIVATE_KEY_MESSAGE);
+            return;
+          }
+          setKeyProblem(null);
+          setPublicKey(text);
         }}
         error={keyError}
         hint={

@@ -195,6 +195,28 @@ test("the owner turns on Keep bodies, reads a request's JSON and the app's answe
       .getByRole("table", { name: "Request body fields" });
     await expect(fields.getByRole("row").filter({ hasText: /^name/ })).toContainText("Ada Lovelace");
     await expect(fields.getByRole("row").filter({ hasText: /^city/ })).toContainText("<London>");
+    await signup.click();
+
+    // A form with a file upload (multipart) opens to its parts: the field's value, the file's name,
+    // type and size.
+    await curl(burrow, name, "/photos", [
+      "-F",
+      "album=Holidays",
+      "-F",
+      "photo=@package.json;filename=beach.png;type=image/png",
+    ]);
+    const photos = log.getByRole("button", { name: "Details of POST /photos" });
+    await photos.click();
+    const parts = log
+      .getByRole("row")
+      .filter({ hasText: "What happened" })
+      .getByRole("table", { name: "Request body parts" });
+    await expect(parts.getByRole("row").filter({ hasText: /^album/ })).toContainText("Holidays");
+    await expect(parts.getByRole("row").filter({ hasText: /^photo/ })).toContainText(
+      "File beach.png · image/png ·",
+    );
+    await photos.click();
+    await signup.click();
 
     // What a visitor typed can go on its own: the row leaves the log, the others stay.
     await log.getByRole("button", { name: "Delete this request…" }).click();

@@ -1,6 +1,7 @@
 "use client";
 
 import type { BodyView } from "@/lib/request-logs/body-view";
+import type { FormPart } from "@/lib/request-logs/form-parts";
 import { formatBinaryBytes, formatBytes } from "@/lib/web/format";
 
 /** "1.2 MB · application/json · gzip · first 64 KiB kept" */
@@ -62,7 +63,8 @@ export function BodyPanel({
           </tbody>
         </table>
       )}
-      {view.text !== null ? (
+      {view.parts && <FormPartsTable parts={view.parts} label={label} />}
+      {view.parts ? null : view.text !== null ? (
         <section aria-label={label}>
           <pre className="max-h-80 overflow-auto rounded-md bg-zinc-900 dark:bg-zinc-950 dark:ring-1 dark:ring-zinc-800 p-3 font-mono text-xs whitespace-pre-wrap break-all text-zinc-100">
             {view.formatted ?? view.text}
@@ -77,5 +79,41 @@ export function BodyPanel({
         </p>
       )}
     </div>
+  );
+}
+
+/**
+ * A multipart form's parts (a form with file uploads): each field's text, each file's name, type
+ * and size, with a text file's start. Everything is escaped text.
+ */
+function FormPartsTable({ parts, label }: { parts: FormPart[]; label: string }) {
+  return (
+    <table className="w-full table-fixed font-mono text-xs" aria-label={`${label} parts`}>
+      <tbody>
+        {parts.map((part, i) => (
+          // Names repeat (several files under one field): the position is the identity.
+          // biome-ignore lint/suspicious/noArrayIndexKey: a stored list, never reordered
+          <tr key={i} className="align-top">
+            <th
+              scope="row"
+              className="w-1/3 py-0.5 pr-3 text-left font-normal break-all text-zinc-500 dark:text-zinc-400"
+            >
+              {part.name}
+            </th>
+            <td className="py-0.5 break-all whitespace-pre-wrap text-zinc-800 dark:text-zinc-200">
+              {part.filename !== null && (
+                <span className="text-zinc-600 dark:text-zinc-400">
+                  File {part.filename || "(no name)"} · {part.contentType} · {formatBytes(part.size)}
+                  {part.cut ? " kept (the rest was not)" : ""}
+                  {part.text !== null ? "\n" : ""}
+                </span>
+              )}
+              {part.text}
+              {part.cut && part.filename === null ? " …" : ""}
+            </td>
+          </tr>
+        ))}
+      </tbody>
+    </table>
   );
 }

@@ -1,4 +1,5 @@
 import { decoderOf } from "./decompress.ts";
+import { type FormPart, formParts } from "./form-parts.ts";
 import { type HeaderPair, storedHeader } from "./headers.ts";
 import type { RequestBodies } from "./query.ts";
 import { isWebSocket, viewWebSocket, type WebSocketView } from "./websocket-view.ts";
@@ -27,6 +28,8 @@ export interface BodyView {
   formatted: string | null;
   /** A form post's fields, decoded, in order (application/x-www-form-urlencoded kept whole). */
   fields: [name: string, value: string][] | null;
+  /** A multipart/form-data body's parts (a form with file uploads), in order; see viewKeptBodies. */
+  parts: FormPart[] | null;
 }
 
 /** A zip bomb's output is cut here: the details show text, not megabytes of it. */
@@ -111,7 +114,15 @@ export function viewBody(kept: Buffer, size: number, headers: readonly HeaderPai
     text,
     formatted: pretty !== null && pretty !== text ? pretty : null,
     fields,
+    parts: null,
   };
+}
+
+/** The view with a multipart/form-data body's parts read (as far as the log kept it). */
+async function withParts(view: BodyView, kept: Buffer): Promise<BodyView> {
+  const type = view.contentType;
+  if (type === null || !/^multipart\/form-data/i.test(type) || view.encoding !== null) return view;
+  return { ...view, parts: await formParts(kept, type) };
 }
 
 /**
@@ -124,7 +135,7 @@ export interface RequestBodiesView {
   websocket: WebSocketView | null;
 }
 
-export function viewKeptBodies(kept: RequestBodies): RequestBodiesView {
+export async function viewKeptBodies(kept: RequestBodies): Promise<RequestBodiesView> {
   if (kept.upgrade && isWebSocket(kept.status, kept.requestHeaders)) {
     return {
       request: null,
@@ -137,8 +148,10 @@ export function viewKeptBodies(kept: RequestBodies): RequestBodiesView {
       ),
     };
   }
+  const request = kept.requestBody && viewBody(kept.requestBody, kept.bytesIn, kept.requestHeaders);
   return {
-    request: kept.requestBody && viewBody(kept.requestBody, kept.bytesIn, kept.requestHeaders),
+    // A form with file uploads is what visitors send; apps answer in other types.
+    request: request && kept.requestBody ? await withParts(request, kept.requestBody) : request,
     response: kept.responseBody && viewBody(kept.responseBody, kept.bytesOut, kept.responseHeaders),
     websocket: null,
   };

@@ -359,7 +359,8 @@ test("Keep bodies turned off reaches a WebSocket still open: its row keeps what 
       () => harness.db.requestLog.findFirst({ where: { name: "talk", path: "/chat", open: false } }),
       "the connection's row",
     );
-    const view = viewKeptBodies(await readRequestBodies(harness.db, "talk", String(row.id))).websocket;
+    const view = (await viewKeptBodies(await readRequestBodies(harness.db, "talk", String(row.id))))
+      .websocket;
     assert.deepEqual(
       view?.visitor.messages.map((m) => m.text),
       ["kept while on"],

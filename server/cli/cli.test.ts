@@ -624,6 +624,33 @@ async function waitFor(condition: () => boolean, timeoutMs = 15_000): Promise<vo
   }
 }
 
+test("logs --bodies shows a form upload's parts: fields with their values, files by name, type and size", async () => {
+  const form = new FormData();
+  form.append("title", "Holiday photos");
+  form.append("photo", new File([new Uint8Array(2000)], "beach.png", { type: "image/png" }));
+  const request = new Request("http://app.test/upload", { method: "POST", body: form });
+  const body = Buffer.from(await request.arrayBuffer());
+  await database.db.requestLog.create({
+    data: {
+      name: "forms",
+      method: "POST",
+      path: "/upload",
+      status: 200,
+      durationMs: 3,
+      clientIp: "203.0.113.9",
+      bytesIn: BigInt(body.length),
+      requestHeaders: captureHeaders(["Content-Type", request.headers.get("content-type")!]),
+      requestBody: new Uint8Array(body),
+    },
+  });
+  const shown = await cli(["logs", "forms", "--bodies"]);
+  assert.equal(shown.code, 0, shown.stderr);
+  assert.deepEqual(shown.stdout.trimEnd().split("\n").slice(2), [
+    "    > title: Holiday photos",
+    "    > photo: beach.png (image/png, 2.0 kB)",
+  ]);
+});
+
 test("logs --delete empties a name's kept bodies or deletes its log, only with --yes", async () => {
   const kept = { requestBody: new Uint8Array(Buffer.from("card=4111")), responseBody: new Uint8Array(0) };
   const base = { name: "purged", method: "POST", status: 200, durationMs: 3, clientIp: "203.0.113.9" };

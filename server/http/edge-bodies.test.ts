@@ -223,7 +223,7 @@ test("a name that keeps bodies logs what each side of a WebSocket sent, readable
     await talk("kept", path, ['{"say":"<hello>"}', Buffer.from([1, 2, 3]), "second"]);
     const row = await connectionRow("kept", path);
     assert.ok(row.requestBody, `${path}: the frames were kept`);
-    const view = viewKeptBodies(await readRequestBodies(testDb.db, "kept", String(row.id))).websocket;
+    const view = (await viewKeptBodies(await readRequestBodies(testDb.db, "kept", String(row.id)))).websocket;
     assert.ok(view, `${path}: read as a WebSocket`);
     assert.equal(view.compressed, path === "/ws-deflate");
     assert.equal(view.visitor.problem, null);
@@ -275,7 +275,7 @@ test("each kept message is dated by when it crossed the relay, both sides, from 
   await echoed;
   await close(ws);
   const row = await connectionRow("kept", "/ws?timed");
-  const view = viewKeptBodies(await readRequestBodies(testDb.db, "kept", String(row.id))).websocket;
+  const view = (await viewKeptBodies(await readRequestBodies(testDb.db, "kept", String(row.id)))).websocket;
   assert.ok(view);
   assert.deepEqual(
     view.visitor.messages.map((m) => m.text),

@@ -8,6 +8,7 @@ import { type BodyView, viewKeptBodies } from "../../../lib/request-logs/body-vi
 import { clearRequestLogSchema } from "../../../lib/request-logs/clear.ts";
 import { toExportedRequest, withBodies } from "../../../lib/request-logs/export-format.ts";
 import { followRequestLogs } from "../../../lib/request-logs/follow.ts";
+import type { FormPart } from "../../../lib/request-logs/form-parts.ts";
 import type { HeaderPair } from "../../../lib/request-logs/headers.ts";
 import {
   keptBodiesOf,
@@ -124,7 +125,7 @@ Deleting (as the dashboard's buttons under the log, for any name):
         context.out(formatLine(toCells(row)));
         if (values.headers) for (const line of headerLines(row)) context.out(line);
         if (values.bodies && row.bodiesKept) {
-          for (const line of bodyLines(await readRequestBodies(db, name, row.id))) context.out(line);
+          for (const line of await bodyLines(await readRequestBodies(db, name, row.id))) context.out(line);
         }
       };
       const filtered = hasFilterOptions(values);
@@ -191,11 +192,17 @@ function headerLines(row: RequestLogRow): string[] {
  * A row's kept bodies, each line marked like its headers: "> " the visitor's, "< " the app's. Text
  * is decompressed and shown line by line; other content is described.
  */
-function bodyLines(kept: RequestBodies): string[] {
-  const { request, response, websocket } = viewKeptBodies(kept);
+async function bodyLines(kept: RequestBodies): Promise<string[]> {
+  const { request, response, websocket } = await viewKeptBodies(kept);
   if (websocket) return messageLines(websocket.visitor, websocket.app);
   const side = (mark: string, view: BodyView | null) => {
     if (!view || view.size === 0) return [];
+    if (view.parts) {
+      const lines = view.parts.map((part) => `    ${mark} ${sanitize(part.name)}: ${partText(part)}`);
+      if (view.truncated)
+        lines.push(`    ${mark} … (first ${formatBinaryBytes(view.kept)} of ${formatBytes(view.size)} kept)`);
+      return lines;
+    }
     if (view.text === null) {
       return [
         `    ${mark} (binary, ${formatBytes(view.size)}${view.undecoded ? `: ${view.undecoded}` : ""})`,
@@ -207,6 +214,14 @@ function bodyLines(kept: RequestBodies): string[] {
     return lines;
   };
   return [...side(">", request), ...side("<", response)];
+}
+
+/** A form part on one line: a field's value, or "photo.jpg (image/jpeg, 1.2 MB)" for a file. */
+function partText(part: FormPart): string {
+  const value = part.text === null ? "" : truncate(sanitize(part.text.replaceAll(/\r?\n/g, " ")), 200);
+  if (part.filename === null) return `${value}${part.cut ? " …" : ""}`;
+  const size = `${formatBytes(part.size)}${part.cut ? " kept, cut" : ""}`;
+  return `${sanitize(part.filename)} (${part.contentType}, ${size})${value ? `: ${value}` : ""}`;
 }
 
 /**

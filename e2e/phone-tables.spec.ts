@@ -1,5 +1,6 @@
 import type { Locator } from "@playwright/test";
 import { expectAccessible } from "./support/axe.ts";
+import { withDatabase } from "./support/database.ts";
 import { expect, reserveName, signIn, signUp, test, unique } from "./support/fixtures.ts";
 
 const PHONE = { width: 390, height: 844 };
@@ -9,6 +10,8 @@ const PHONE = { width: 390, height: 844 };
  * getByText does not see): nothing hides behind a sideways scroll.
  */
 async function expectCard(row: Locator, labels: string[]) {
+  // evaluateAll does not wait: a page still loading would read as a row without cells.
+  await expect(row).toBeVisible();
   const cells = row.locator("td[data-label]");
   const shown = await cells.evaluateAll((tds) => tds.map((td) => getComputedStyle(td, "::before").content));
   expect(shown).toEqual(labels.map((label) => JSON.stringify(label)));
@@ -17,7 +20,10 @@ async function expectCard(row: Locator, labels: string[]) {
   expect((box?.x ?? 0) + (box?.width ?? 0)).toBeLessThanOrEqual(PHONE.width);
 }
 
-test("on a phone each name is a card showing every column, Release included", async ({ page, burrow }) => {
+test("on a phone each name, and each request in its log, is a card showing every column", async ({
+  page,
+  burrow,
+}) => {
   const { email } = await signUp(page);
   const name = unique("phone");
   await reserveName(page, name);
@@ -30,6 +36,35 @@ test("on a phone each name is a card showing every column, Release included", as
   await expect(row.getByRole("button", { name: `Release ${name}` })).toBeInViewport({ ratio: 1 });
   await page.screenshot({ path: "test-results/phone-names.png", fullPage: true });
   await expectAccessible(page, "/names on a phone");
+
+  // The request log: each request a card with its whole path, not nine columns 45 px wide.
+  const path = "/json/orders/2026-12-05/items?page=2&include=customer,shipping-address";
+  await withDatabase(burrow.databaseUrl, (client) =>
+    client.query(
+      `INSERT INTO request_logs (name, method, path, status, duration_ms, client_ip)
+       VALUES ($1, 'PROPFIND', $2, 207, 12.3, '203.0.113.9')`,
+      [name, path],
+    ),
+  );
+  await page.goto(`/tunnels/${name}`);
+  const request = page
+    .getByRole("table", { name: `Requests to ${name}, newest first` })
+    .getByRole("row")
+    .filter({ hasText: "PROPFIND" });
+  await request.scrollIntoViewIfNeeded();
+  await page.screenshot({ path: "test-results/phone-request-log.png" });
+  for (const text of ["PROPFIND", "207", path, "12 ms", "Public"]) {
+    await expect(request.getByText(text, { exact: true })).toBeInViewport({ ratio: 1 });
+  }
+  await expect(request.locator("time")).toBeInViewport({ ratio: 1 });
+  // Wrapped, not cut short with an ellipsis.
+  const pathCell = request.getByText(path, { exact: true });
+  expect(await pathCell.evaluate((td) => td.scrollWidth <= td.clientWidth)).toBe(true);
+  const card = await request.boundingBox();
+  expect((card?.x ?? 0) + (card?.width ?? 0)).toBeLessThanOrEqual(PHONE.width);
+  await pathCell.click();
+  await expect(page.getByText("What happened")).toBeVisible();
+  await expectAccessible(page, "/tunnels/<name> on a phone");
 
   // Admin → All names: the owner too.
   await page.context().clearCookies();

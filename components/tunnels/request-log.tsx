@@ -29,8 +29,21 @@ const TAIL_MS = 1500;
 const PUSHED_TAIL_MS = 30_000;
 /** Beyond this many rows the oldest are dropped from the page (still reachable with "Older"). */
 const MAX_ROWS = 1000;
-/** Columns a phone leaves out (each request's details have them): the status stays in view. */
+/** Columns a phone leaves out (each request's details have them). */
 const WIDE_ONLY = "hidden sm:table-cell";
+/**
+ * Below the sm breakpoint a row is a card rather than nine columns: method, status and time on its
+ * first line, the whole path wrapped under them, then duration and access. The DOM keeps the
+ * table's order, so screen readers still read a row as a table row; `order` only moves it on screen.
+ */
+const PHONE = {
+  table: "max-sm:block",
+  body: "max-sm:block",
+  row: "max-sm:flex max-sm:flex-wrap max-sm:items-center max-sm:gap-x-3 max-sm:gap-y-1 max-sm:px-2 max-sm:py-2.5",
+  cell: "max-sm:p-0",
+  /** Under the first line, level with the method (past the details button). */
+  line: "max-sm:pl-9",
+} as const;
 
 const toneClass: Record<StatusTone, string> = {
   success:
@@ -322,16 +335,17 @@ export function RequestLog({
           empty
         )
       ) : (
-        // relative: keeps the sr-only headers inside this scroll box (see DataTable). On a phone the
-        // table fits the screen with what tells requests apart, status included; duration, size,
-        // access and address (all in each request's details) join from the sm breakpoint, where the
-        // table scrolls sideways if it must.
+        // relative: keeps the sr-only headers inside this scroll box (see DataTable). On a phone each
+        // row is a card (PHONE); size and address (in each request's details) join from the sm
+        // breakpoint, where the table scrolls sideways if it must.
         <div className="relative overflow-x-auto rounded-md ring-1 ring-zinc-200 dark:ring-zinc-800">
-          <table className="tabular w-full table-fixed text-left text-sm sm:min-w-[63.5rem]">
+          <table
+            className={cn("tabular w-full table-fixed text-left text-sm sm:min-w-[63.5rem]", PHONE.table)}
+          >
             <caption className="sr-only">Requests to {name}, newest first</caption>
             {/* Widths by column, not by cell: a phone's columns left out are 0 wide, so an open
                 request's details (spanning them all) do not squeeze the path. */}
-            <colgroup>
+            <colgroup className="max-sm:hidden">
               <col className="w-10" />
               <col className="w-20 sm:w-24" />
               <col className="w-[4.5rem] sm:w-20" />
@@ -342,7 +356,7 @@ export function RequestLog({
               <col className="w-0 sm:w-36" />
               <col className="w-0 sm:w-36" />
             </colgroup>
-            <thead className="bg-zinc-50 dark:bg-zinc-800/50 text-xs text-zinc-500 dark:text-zinc-400 uppercase">
+            <thead className="max-sm:sr-only bg-zinc-50 dark:bg-zinc-800/50 text-xs text-zinc-500 dark:text-zinc-400 uppercase">
               <tr>
                 <th scope="col" className="py-2 pl-2">
                   <span className="sr-only">Details</span>
@@ -373,7 +387,12 @@ export function RequestLog({
                 </th>
               </tr>
             </thead>
-            <tbody className="divide-y divide-zinc-100 dark:divide-zinc-800 bg-white dark:bg-zinc-900">
+            <tbody
+              className={cn(
+                "divide-y divide-zinc-100 dark:divide-zinc-800 bg-white dark:bg-zinc-900",
+                PHONE.body,
+              )}
+            >
               {rows.map((row) => {
                 const access = accessCell(row.admission, row.accessPage);
                 const expanded = open.has(row.id);
@@ -388,11 +407,12 @@ export function RequestLog({
                       }}
                       className={cn(
                         "cursor-pointer transition-colors duration-1000 hover:bg-zinc-50 dark:hover:bg-zinc-800/50",
+                        PHONE.row,
                         fresh.has(row.id) && "bg-indigo-50/60 dark:bg-indigo-950/60",
                         expanded && "bg-zinc-50 dark:bg-zinc-800/50",
                       )}
                     >
-                      <td className="py-2 pl-2">
+                      <td className={cn("py-2 pl-2", PHONE.cell)}>
                         <button
                           type="button"
                           aria-expanded={expanded}
@@ -413,19 +433,35 @@ export function RequestLog({
                           </svg>
                         </button>
                       </td>
-                      <td className="px-2 py-2 whitespace-nowrap text-zinc-600 dark:text-zinc-400 sm:px-3">
+                      <td
+                        className={cn(
+                          "px-2 py-2 whitespace-nowrap text-zinc-600 dark:text-zinc-400 sm:px-3",
+                          PHONE.cell,
+                          "max-sm:order-1 max-sm:ml-auto max-sm:text-xs",
+                        )}
+                      >
                         <LocalTime iso={row.at} />
                       </td>
-                      <td className="truncate px-2 py-2 font-mono text-xs text-zinc-800 dark:text-zinc-200 sm:px-3">
+                      <td
+                        className={cn(
+                          "truncate px-2 py-2 font-mono text-xs text-zinc-800 dark:text-zinc-200 sm:px-3",
+                          PHONE.cell,
+                        )}
+                      >
                         {row.method}
                       </td>
                       <td
-                        className="truncate px-2 py-2 font-mono text-xs text-zinc-900 dark:text-zinc-100 sm:px-3"
+                        className={cn(
+                          "truncate px-2 py-2 font-mono text-xs text-zinc-900 dark:text-zinc-100 sm:px-3",
+                          PHONE.cell,
+                          PHONE.line,
+                          "max-sm:order-2 max-sm:basis-full max-sm:break-all max-sm:whitespace-normal",
+                        )}
                         title={row.path}
                       >
                         {row.path}
                       </td>
-                      <td className="px-2 py-2 sm:px-3">
+                      <td className={cn("px-2 py-2 sm:px-3", PHONE.cell)}>
                         <span
                           className={cn(
                             "inline-block rounded px-1.5 py-0.5 text-xs font-medium ring-1 ring-inset",
@@ -436,7 +472,14 @@ export function RequestLog({
                           {row.status}
                         </span>
                       </td>
-                      <td className={cn(WIDE_ONLY, "px-3 py-2 text-right text-zinc-700 dark:text-zinc-300")}>
+                      <td
+                        className={cn(
+                          "px-3 py-2 text-right text-zinc-700 dark:text-zinc-300",
+                          PHONE.cell,
+                          PHONE.line,
+                          "max-sm:order-3 max-sm:text-xs",
+                        )}
+                      >
                         {row.openState === "open" ? (
                           <span
                             className="inline-flex items-center gap-1.5 font-medium text-emerald-700 dark:text-emerald-300"
@@ -470,8 +513,9 @@ export function RequestLog({
                       </td>
                       <td
                         className={cn(
-                          WIDE_ONLY,
                           "truncate px-3 py-2 text-xs whitespace-nowrap",
+                          PHONE.cell,
+                          "max-sm:order-4 max-sm:min-w-0",
                           access.refused
                             ? "font-medium text-amber-800 dark:text-amber-200"
                             : "text-zinc-600 dark:text-zinc-400",
@@ -494,9 +538,9 @@ export function RequestLog({
                       </td>
                     </tr>
                     {expanded && (
-                      <tr id={detailsId} className="bg-zinc-50 dark:bg-zinc-800/50">
-                        <td />
-                        <td colSpan={8} className="px-3 pt-1 pb-4">
+                      <tr id={detailsId} className="max-sm:block bg-zinc-50 dark:bg-zinc-800/50">
+                        <td className="max-sm:hidden" />
+                        <td colSpan={8} className="max-sm:block px-3 pt-1 pb-4">
                           {details(row)}
                         </td>
                       </tr>

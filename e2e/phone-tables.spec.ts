@@ -20,7 +20,7 @@ async function expectCard(row: Locator, labels: string[]) {
   expect((box?.x ?? 0) + (box?.width ?? 0)).toBeLessThanOrEqual(PHONE.width);
 }
 
-test("on a phone each name, and each request in its log, is a card showing every column", async ({
+test("on a phone each name, each request in its log and each connected tunnel is a card showing every column", async ({
   page,
   burrow,
 }) => {
@@ -76,4 +76,30 @@ test("on a phone each name, and each request in its log, is a card showing every
   await expect(adminRow.getByRole("button", { name: `Release ${name}` })).toBeInViewport({ ratio: 1 });
   await page.screenshot({ path: "test-results/phone-admin-names.png", fullPage: true });
   await expectAccessible(page, "/admin/names on a phone");
+
+  // Admin → Relay & tunnels: a connected tunnel. Its session row stands in for a real ssh client (the
+  // table reads only the row, and a tunnel would cost seconds); the relay's sweep leaves rows younger
+  // than a stale heartbeat alone, then closes it as abandoned.
+  const from = "2001:db8:85a3:1234:5678:8a2e:370:7334";
+  await withDatabase(burrow.databaseUrl, (client) =>
+    client.query(
+      `INSERT INTO tunnel_sessions (id, name, user_id, client_ip, requests, bytes_out)
+       SELECT $1, $2, id, $3, 1234, 5678 FROM users WHERE email = $4`,
+      [unique("session"), name, from, email],
+    ),
+  );
+  await page.goto("/admin");
+  const tunnelRow = page.getByRole("table", { name: "Connected tunnels" }).getByRole("row", { name });
+  // The last card on the page, below the fold of a phone.
+  await tunnelRow.scrollIntoViewIfNeeded();
+  await expectCard(tunnelRow, ["User", "From", "Since", "Requests / out"]);
+  await expect(tunnelRow.locator("td[data-label=User]")).toHaveText(email);
+  await expect(tunnelRow.locator("td[data-label=From]")).toHaveText(from);
+  await expect(tunnelRow.locator("td[data-label=Since] time")).toBeInViewport({ ratio: 1 });
+  await expect(tunnelRow.locator("td[data-label='Requests / out']")).toHaveText("1,234 / 5.7 kB");
+  await expect(tunnelRow.getByRole("button", { name: `Disconnect ${name}` })).toBeInViewport({ ratio: 1 });
+  await expect
+    .poll(() => page.evaluate(() => document.documentElement.scrollWidth))
+    .toBeLessThanOrEqual(PHONE.width);
+  await page.screenshot({ path: "test-results/phone-admin-tunnels.png", fullPage: true });
 });

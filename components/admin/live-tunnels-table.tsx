@@ -35,10 +35,10 @@ export function LiveTunnelsTable({
       {data.length === 0 ? (
         <EmptyState title="No tunnels are connected" />
       ) : (
-        <DataTable caption="Connected tunnels" columns={COLUMNS} minWidth="min-w-[48rem]">
+        <DataTable caption="Connected tunnels" columns={COLUMNS} minWidth="min-w-[48rem]" stackOnPhone>
           {data.map((t) => (
             <tr key={t.sessionId}>
-              <td className="truncate py-2.5 pr-2 font-medium">
+              <td className="truncate py-2.5 pr-2 font-medium max-sm:break-all max-sm:whitespace-normal">
                 {t.name}
                 {t.randomName && (
                   <span className="ml-1.5 text-xs font-normal text-zinc-500 dark:text-zinc-400">
@@ -46,16 +46,24 @@ export function LiveTunnelsTable({
                   </span>
                 )}
               </td>
-              <td className="truncate py-2.5 pr-2 text-zinc-700 dark:text-zinc-300" title={t.email}>
+              {/* On a phone the card has room for a whole address, wrapped, rather than an ellipsis. */}
+              <td
+                className="truncate py-2.5 pr-2 text-zinc-700 dark:text-zinc-300 max-sm:break-all"
+                data-label="User"
+                title={t.email}
+              >
                 {t.email}
               </td>
-              <td className="truncate py-2.5 pr-2 font-mono text-xs text-zinc-600 dark:text-zinc-400">
+              <td
+                className="truncate py-2.5 pr-2 font-mono text-xs text-zinc-600 dark:text-zinc-400 max-sm:break-all"
+                data-label="From"
+              >
                 {t.clientIp}
               </td>
-              <td className="py-2.5 text-zinc-600 dark:text-zinc-400">
+              <td className="py-2.5 text-zinc-600 dark:text-zinc-400" data-label="Since">
                 <LocalTime iso={t.startedAt} />
               </td>
-              <td className="py-2.5 text-right text-zinc-700 dark:text-zinc-300">
+              <td className="py-2.5 text-right text-zinc-700 dark:text-zinc-300" data-label="Requests / out">
                 {formatCount(t.requests)} / {formatBytes(t.bytesOut)}
               </td>
               <td className="py-2.5 text-right">

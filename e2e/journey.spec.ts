@@ -126,10 +126,10 @@ test("a new user signs up, adds a key, reserves a name, connects with ssh and wa
     await expect(page.getByTestId("tunnel-status")).toHaveText("Online", { timeout: 20_000 });
     // So does the overview's tile, from the same poll as its Online now card.
     await expect(onlineTile).toContainText("1 of 1", { timeout: 10_000 });
-    // Once a tunnel has connected, the overview is about tunnels, not about getting started.
-    await overview.reload();
-    await expect(overview.getByRole("heading", { name: "Online now" })).toBeVisible();
+    // Once a tunnel has connected, the overview is about tunnels, not about getting started: from
+    // that same poll, without a reload.
     await expect(overview.getByRole("region", { name: "Get started" })).toHaveCount(0);
+    await expect(overview.getByRole("heading", { name: "Online now" })).toBeVisible();
     await overview.close();
     await expect(page.getByTestId("host-key-fingerprint")).toHaveText(/^SHA256:/);
     // The public URL, to send to a friend or open on a phone: copied, or shown as a QR code.

@@ -1,5 +1,5 @@
 import type { Metadata } from "next";
-import { GettingStarted } from "@/components/overview/getting-started";
+import { LiveGettingStarted } from "@/components/overview/live-getting-started";
 import { LiveNamesProvider } from "@/components/overview/live-names";
 import { OnlineTunnels } from "@/components/overview/online-tunnels";
 import { OverviewMetrics } from "@/components/overview/overview-metrics";
@@ -30,24 +30,20 @@ export default async function OverviewPage() {
     names: overview.names.map(toNameRow),
     maxNames: env.BURROW_MAX_NAMES,
     randomNames: overview.randomNames.map((n) => toRandomNameRow(n, env.BURROW_RANDOM_NAME_HOURS)),
+    sshKeys: gettingStarted.keys,
   };
   return (
     <>
       <PageHeader title="Overview" description={`Signed in as ${user.email}`} />
-      {!gettingStarted.connectedBefore && (
-        <div className="mb-6">
-          <GettingStarted
-            keys={gettingStarted.keys}
-            firstName={overview.names[0]?.name ?? null}
-            randomNamesAllowed={env.BURROW_ALLOW_RANDOM_NAMES}
-            sshHost={env.BURROW_SSH_HOST}
-            sshPort={env.BURROW_SSH_PORT}
-            hostKeyFingerprint={gettingStarted.hostKeyFingerprint}
-            burrowPorts={burrowPorts(env)}
-          />
-        </div>
-      )}
       <LiveNamesProvider initial={names}>
+        <LiveGettingStarted
+          connectedBefore={gettingStarted.connectedBefore}
+          randomNamesAllowed={env.BURROW_ALLOW_RANDOM_NAMES}
+          sshHost={env.BURROW_SSH_HOST}
+          sshPort={env.BURROW_SSH_PORT}
+          hostKeyFingerprint={gettingStarted.hostKeyFingerprint}
+          burrowPorts={burrowPorts(env)}
+        />
         <OverviewMetrics listedErrors={overview.errors24h} />
         {/* grid-cols-1: an explicit minmax(0, 1fr) column, so a long path in Recent errors is cut
           short instead of widening the page on a phone. */}

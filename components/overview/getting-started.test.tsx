@@ -1,7 +1,10 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import { renderToStaticMarkup } from "react-dom/server";
+import type { NameRow, NamesSnapshot, RandomNameRow } from "@/lib/web/names-dto";
 import { GettingStarted } from "./getting-started";
+import { LiveGettingStarted } from "./live-getting-started";
+import { LiveNamesProvider } from "./live-names";
 
 const base = {
   keys: 1,
@@ -57,4 +60,46 @@ test("the command comes with a Local port field, starting at 8000, never at the 
     burrowPorts: { ...base.burrowPorts, dashboard: 8000 },
   });
   assert.match(text, /ssh -R myapp:80:localhost:8001 -p 2222 relay\.example\.com/);
+});
+
+/** LiveGettingStarted as the overview's poll last answered: keys, names, tunnels. */
+function liveCard(snapshot: Partial<NamesSnapshot>, connectedBefore = false): string {
+  const { keys: _keys, ...props } = base;
+  return renderToStaticMarkup(
+    <LiveNamesProvider initial={{ names: [], maxNames: 5, randomNames: [], sshKeys: 0, ...snapshot }}>
+      <LiveGettingStarted {...props} connectedBefore={connectedBefore} randomNamesAllowed />
+    </LiveNamesProvider>,
+  )
+    .replace(/<[^>]+>/g, " ")
+    .replace(/\s+/g, " ");
+}
+
+const reserved: NameRow = {
+  name: "myapp",
+  online: false,
+  lastSeenAt: null,
+  requests24h: 0,
+  errors24h: 0,
+  accessMode: "public",
+  allowedNetworks: 0,
+  session: null,
+};
+
+test("the live card ticks the key and uses the name from the overview's poll, not from the page's load", () => {
+  assert.match(liveCard({}), /Add your SSH public key Paste/);
+  const text = liveCard({ sshKeys: 1, names: [reserved] });
+  assert.match(text, /Add your SSH public key Done Your key is on SSH keys/);
+  assert.match(text, /ssh -R myapp:80:localhost:8000 -p 2222 relay\.example\.com/);
+});
+
+test("the live card goes once the poll shows a tunnel: up, seen before, or a random name kept", () => {
+  const random: RandomNameRow = { ...reserved, name: "quiet-fox", keptUntil: null };
+  for (const snapshot of [
+    { names: [{ ...reserved, online: true }] },
+    { names: [{ ...reserved, lastSeenAt: "2026-01-01T00:00:00.000Z" }] },
+    { randomNames: [random] },
+  ]) {
+    assert.equal(liveCard({ sshKeys: 1, ...snapshot }), "");
+  }
+  assert.equal(liveCard({ sshKeys: 1 }, true), "");
 });

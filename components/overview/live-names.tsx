@@ -11,8 +11,8 @@ const LiveNamesContext = createContext<NamesSnapshot | null>(null);
 
 /**
  * One poll of /api/names for everything on the overview that follows the tunnels (the tiles, Online
- * now): read from one answer, they cannot contradict each other as separate polls or a number
- * computed once by the server did.
+ * now, Get started): read from one answer, they cannot contradict each other as separate polls or
+ * a number computed once by the server did.
  */
 export function LiveNamesProvider({ initial, children }: { initial: NamesSnapshot; children: ReactNode }) {
   const { data } = useLiveJson<NamesSnapshot>("/api/names", initial, POLL_MS);

@@ -6,7 +6,7 @@ import { OnlineTunnels } from "./online-tunnels";
 
 /** The list as text, tags dropped: what a reader sees. */
 function list(randomNamesAllowed: boolean): string {
-  const initial = { names: [], maxNames: 5, randomNames: [] };
+  const initial = { names: [], maxNames: 5, randomNames: [], sshKeys: 0 };
   return renderToStaticMarkup(
     <LiveNamesProvider initial={initial}>
       <OnlineTunnels randomNamesAllowed={randomNamesAllowed} />

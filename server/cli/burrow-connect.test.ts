@@ -322,6 +322,20 @@ test("the backoff starts over after a connection that lasted", async () => {
   assert.deepEqual(box.delays(), [1, 2, 1, 2]);
 });
 
+test("quick retries after a relay restart end once a connection lasts: a later drop backs off", async () => {
+  const down = "255:0:ssh: connect to host localhost port 2222: Connection refused";
+  const box = sandbox([
+    `0:0:out=${messages.relayShutdown}`,
+    down,
+    "255:2:Connection reset",
+    down,
+    down,
+    REFUSED,
+  ]);
+  await run(["3000", "myapp"], { ...box.env, BURROW_CONNECT_STABLE_SECONDS: "1" });
+  assert.deepEqual(box.delays(), [1, 1, 1, 2, 4]);
+});
+
 test("SIGINT and SIGTERM stop it while connected, exit 0", async () => {
   for (const signal of ["SIGINT", "SIGTERM"] as const) {
     const box = sandbox(["0:60:"]);

@@ -12,6 +12,10 @@ test("a live tunnel page says the session has ended, with a way back to it", asy
   const { email } = await signUp(page);
   const name = unique("ended");
   await reserveName(page, name);
+  // The overview in another tab: it finds out on its own poll.
+  const overview = await page.context().newPage();
+  await overview.goto("/");
+  await expect(overview.getByText("Tunnels online").locator("..")).toContainText("0 of 1");
   await page.goto(`/tunnels/${name}`);
   await expect(page.getByText("Not connected")).toBeVisible();
 
@@ -23,6 +27,16 @@ test("a live tunnel page says the session has ended, with a way back to it", asy
     `/login?callbackUrl=${encodeURIComponent(`/tunnels/${name}`)}`,
   );
   await expect(page.getByText(/retrying/i)).toHaveCount(0);
+  // What stays on screen says it is no longer live, and since when: the status, the chart and the
+  // live tail, and on the overview its tiles and cards; the figures dimmed.
+  const asOf = /^Not updating: signed out · as of \d\d:\d\d:\d\d$/;
+  await expect(page.getByText("Not connected")).toHaveCount(0);
+  await expect(page.getByTestId("not-updating")).toHaveText([asOf, asOf, asOf]);
+  await expect(page.getByTestId("tunnel-status")).toHaveCSS("opacity", "0.6");
+  await expect(page.getByTestId("live-tail-mode")).toHaveAttribute("data-mode", "ended");
+  await expect(overview.getByTestId("not-updating")).toHaveText(asOf, { timeout: 10_000 });
+  // The tile's card, the tiles' row, then what the overview's live data feeds.
+  await expect(overview.getByText("Tunnels online").locator("../../..")).toHaveCSS("opacity", "0.6");
 });
 
 test("on /names the check and Reserve lead to signing in again, back to /names", async ({ page, burrow }) => {

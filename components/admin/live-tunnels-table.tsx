@@ -3,6 +3,7 @@
 import type { LiveTunnelRow } from "@/lib/web/admin";
 import { formatBytes, formatCount } from "@/lib/web/format";
 import { useLiveJson } from "../hooks/use-live-json";
+import { NotUpdating, notLive } from "../session/not-updating";
 import { cn } from "../ui/cn";
 import { ConfirmAction, type ConfirmableAction } from "../ui/confirm-action";
 import { type Column, DataTable } from "../ui/data-table";
@@ -25,63 +26,71 @@ export function LiveTunnelsTable({
   initial: LiveTunnelRow[];
   disconnectAction: ConfirmableAction;
 }) {
-  const { data, stale } = useLiveJson<LiveTunnelRow[]>("/api/admin/tunnels", initial, 3000);
+  const { data, stale, ended, asOf } = useLiveJson<LiveTunnelRow[]>("/api/admin/tunnels", initial, 3000);
   return (
     <div>
       {/* Empty (no height) until the list stops updating: the live region must exist before it speaks. */}
-      <p aria-live="polite" className={cn("text-xs text-amber-700 dark:text-amber-300", stale && "mb-2")}>
-        {stale ? "Not updating: retrying…" : ""}
+      <p
+        aria-live="polite"
+        className={cn("text-xs text-amber-700 dark:text-amber-300", (stale || ended) && "mb-2")}
+      >
+        {ended ? <NotUpdating asOf={asOf} /> : stale ? "Not updating: retrying…" : ""}
       </p>
       {data.length === 0 ? (
         <EmptyState title="No tunnels are connected" />
       ) : (
-        <DataTable caption="Connected tunnels" columns={COLUMNS} minWidth="min-w-[48rem]" stackOnPhone>
-          {data.map((t) => (
-            <tr key={t.sessionId}>
-              <td className="truncate py-2.5 pr-2 font-medium max-sm:break-all max-sm:whitespace-normal">
-                {t.name}
-                {t.randomName && (
-                  <span className="ml-1.5 text-xs font-normal text-zinc-500 dark:text-zinc-400">
-                    (random)
-                  </span>
-                )}
-              </td>
-              {/* On a phone the card has room for a whole address, wrapped, rather than an ellipsis. */}
-              <td
-                className="truncate py-2.5 pr-2 text-zinc-700 dark:text-zinc-300 max-sm:break-all"
-                data-label="User"
-                title={t.email}
-              >
-                {t.email}
-              </td>
-              <td
-                className="truncate py-2.5 pr-2 font-mono text-xs text-zinc-600 dark:text-zinc-400 max-sm:break-all"
-                data-label="From"
-              >
-                {t.clientIp}
-              </td>
-              <td className="py-2.5 text-zinc-600 dark:text-zinc-400" data-label="Since">
-                <LocalTime iso={t.startedAt} />
-              </td>
-              <td className="py-2.5 text-right text-zinc-700 dark:text-zinc-300" data-label="Requests / out">
-                {formatCount(t.requests)} / {formatBytes(t.bytesOut)}
-              </td>
-              <td className="py-2.5 text-right">
-                <div className="flex justify-end">
-                  <ConfirmAction
-                    action={disconnectAction}
-                    fields={{ name: t.name }}
-                    triggerLabel="Disconnect"
-                    triggerAriaLabel={`Disconnect ${t.name}`}
-                    title={`Disconnect ${t.name}?`}
-                    body={`The relay closes ${t.email}’s tunnel within seconds. They can connect again unless you disable their account.`}
-                    confirmLabel="Disconnect"
-                  />
-                </div>
-              </td>
-            </tr>
-          ))}
-        </DataTable>
+        <div className={notLive(ended)}>
+          <DataTable caption="Connected tunnels" columns={COLUMNS} minWidth="min-w-[48rem]" stackOnPhone>
+            {data.map((t) => (
+              <tr key={t.sessionId}>
+                <td className="truncate py-2.5 pr-2 font-medium max-sm:break-all max-sm:whitespace-normal">
+                  {t.name}
+                  {t.randomName && (
+                    <span className="ml-1.5 text-xs font-normal text-zinc-500 dark:text-zinc-400">
+                      (random)
+                    </span>
+                  )}
+                </td>
+                {/* On a phone the card has room for a whole address, wrapped, rather than an ellipsis. */}
+                <td
+                  className="truncate py-2.5 pr-2 text-zinc-700 dark:text-zinc-300 max-sm:break-all"
+                  data-label="User"
+                  title={t.email}
+                >
+                  {t.email}
+                </td>
+                <td
+                  className="truncate py-2.5 pr-2 font-mono text-xs text-zinc-600 dark:text-zinc-400 max-sm:break-all"
+                  data-label="From"
+                >
+                  {t.clientIp}
+                </td>
+                <td className="py-2.5 text-zinc-600 dark:text-zinc-400" data-label="Since">
+                  <LocalTime iso={t.startedAt} />
+                </td>
+                <td
+                  className="py-2.5 text-right text-zinc-700 dark:text-zinc-300"
+                  data-label="Requests / out"
+                >
+                  {formatCount(t.requests)} / {formatBytes(t.bytesOut)}
+                </td>
+                <td className="py-2.5 text-right">
+                  <div className="flex justify-end">
+                    <ConfirmAction
+                      action={disconnectAction}
+                      fields={{ name: t.name }}
+                      triggerLabel="Disconnect"
+                      triggerAriaLabel={`Disconnect ${t.name}`}
+                      title={`Disconnect ${t.name}?`}
+                      body={`The relay closes ${t.email}’s tunnel within seconds. They can connect again unless you disable their account.`}
+                      confirmLabel="Disconnect"
+                    />
+                  </div>
+                </td>
+              </tr>
+            ))}
+          </DataTable>
+        </div>
       )}
     </div>
   );

@@ -6,6 +6,7 @@ import { accessLabel } from "@/lib/web/access-label";
 import { formatCount } from "@/lib/web/format";
 import type { NamesSnapshot } from "@/lib/web/names-dto";
 import { useLiveJson } from "../hooks/use-live-json";
+import { NotUpdating, notLive } from "../session/not-updating";
 import { Alert } from "../ui/alert";
 import { ConfirmAction, type ConfirmableAction } from "../ui/confirm-action";
 import { type Column, DataTable } from "../ui/data-table";
@@ -36,7 +37,7 @@ export function NamesTable({
   keepAction: ReserveNameAction;
   randomNameHours: number;
 }) {
-  const { data, stale } = useLiveJson<NamesSnapshot>("/api/names", initial, 3000);
+  const { data, stale, ended, asOf } = useLiveJson<NamesSnapshot>("/api/names", initial, 3000);
   // A reserve or release re-renders the page with new `initial` data; prefer it when it differs.
   const snapshot = sameNames(initial, data) ? data : initial;
   const [released, setReleased] = useState<string | null>(null);
@@ -60,62 +61,64 @@ export function NamesTable({
           {snapshot.names.length} of {snapshot.maxNames} used
         </span>
         <span aria-live="polite" className="text-xs text-amber-700 dark:text-amber-300">
-          {stale ? "Live status is not updating: retrying…" : ""}
+          {ended ? <NotUpdating asOf={asOf} /> : stale ? "Live status is not updating: retrying…" : ""}
         </span>
       </p>
       {snapshot.names.length === 0 ? (
         <EmptyState title="No names yet">Reserve a name to get a stable URL for your tunnel.</EmptyState>
       ) : (
-        <DataTable caption="Your names" columns={COLUMNS} minWidth="min-w-[46rem]" stackOnPhone>
-          {snapshot.names.map((row) => (
-            <tr key={row.name}>
-              <td className="truncate py-3 pr-3">
-                <Link
-                  href={`/tunnels/${row.name}`}
-                  className="font-medium text-indigo-700 dark:text-indigo-300 hover:underline"
-                >
-                  {row.name}
-                </Link>
-              </td>
-              <td className="py-3" data-label="Status" data-testid={`status-${row.name}`}>
-                <StatusBadge online={row.online} />
-              </td>
-              <td className="truncate py-3 pr-3" data-label="Access" data-testid={`access-${row.name}`}>
-                <Link
-                  href={`/tunnels/${row.name}/access`}
-                  className="text-zinc-700 dark:text-zinc-300 hover:underline"
-                >
-                  {accessLabel(row.accessMode, row.allowedNetworks)}
-                </Link>
-              </td>
-              <td className="py-3 text-zinc-600 dark:text-zinc-400" data-label="Last seen">
-                {row.online ? "now" : <TimeAgo date={row.lastSeenAt} />}
-              </td>
-              <td className="py-3 text-right text-zinc-800 dark:text-zinc-200" data-label="Requests 24 h">
-                {formatCount(row.requests24h)}
-              </td>
-              <td className="py-3 text-right">
-                <div className="flex justify-end">
-                  <ConfirmAction
-                    action={release}
-                    fields={{ name: row.name }}
-                    triggerLabel="Release"
-                    triggerAriaLabel={`Release ${row.name}`}
-                    title={`Release ${row.name}?`}
-                    body="Anyone can reserve it afterwards, and its request log is deleted."
-                    // Live: the dialog offers Release name once the tunnel stops (the server still checks).
-                    blockedReason={
-                      row.online
-                        ? `${row.name} is connected right now: stop the tunnel first, then release it.`
-                        : undefined
-                    }
-                    confirmLabel="Release name"
-                  />
-                </div>
-              </td>
-            </tr>
-          ))}
-        </DataTable>
+        <div className={notLive(ended)}>
+          <DataTable caption="Your names" columns={COLUMNS} minWidth="min-w-[46rem]" stackOnPhone>
+            {snapshot.names.map((row) => (
+              <tr key={row.name}>
+                <td className="truncate py-3 pr-3">
+                  <Link
+                    href={`/tunnels/${row.name}`}
+                    className="font-medium text-indigo-700 dark:text-indigo-300 hover:underline"
+                  >
+                    {row.name}
+                  </Link>
+                </td>
+                <td className="py-3" data-label="Status" data-testid={`status-${row.name}`}>
+                  <StatusBadge online={row.online} />
+                </td>
+                <td className="truncate py-3 pr-3" data-label="Access" data-testid={`access-${row.name}`}>
+                  <Link
+                    href={`/tunnels/${row.name}/access`}
+                    className="text-zinc-700 dark:text-zinc-300 hover:underline"
+                  >
+                    {accessLabel(row.accessMode, row.allowedNetworks)}
+                  </Link>
+                </td>
+                <td className="py-3 text-zinc-600 dark:text-zinc-400" data-label="Last seen">
+                  {row.online ? "now" : <TimeAgo date={row.lastSeenAt} />}
+                </td>
+                <td className="py-3 text-right text-zinc-800 dark:text-zinc-200" data-label="Requests 24 h">
+                  {formatCount(row.requests24h)}
+                </td>
+                <td className="py-3 text-right">
+                  <div className="flex justify-end">
+                    <ConfirmAction
+                      action={release}
+                      fields={{ name: row.name }}
+                      triggerLabel="Release"
+                      triggerAriaLabel={`Release ${row.name}`}
+                      title={`Release ${row.name}?`}
+                      body="Anyone can reserve it afterwards, and its request log is deleted."
+                      // Live: the dialog offers Release name once the tunnel stops (the server still checks).
+                      blockedReason={
+                        row.online
+                          ? `${row.name} is connected right now: stop the tunnel first, then release it.`
+                          : undefined
+                      }
+                      confirmLabel="Release name"
+                    />
+                  </div>
+                </td>
+              </tr>
+            ))}
+          </DataTable>
+        </div>
       )}
       {snapshot.randomNames.length > 0 && (
         <section className="mt-8" aria-labelledby="random-names-heading">
@@ -127,7 +130,13 @@ export function NamesTable({
             and for {randomNameHours} h after: <code>ssh -R &lt;name&gt;:80:…</code> gets it back. Keep one to
             make it one of your names for good.
           </p>
-          <RandomNamesTable rows={snapshot.randomNames} holdHours={randomNameHours} keepAction={keepAction} />
+          <div className={notLive(ended)}>
+            <RandomNamesTable
+              rows={snapshot.randomNames}
+              holdHours={randomNameHours}
+              keepAction={keepAction}
+            />
+          </div>
         </section>
       )}
     </div>

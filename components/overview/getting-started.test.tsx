@@ -71,7 +71,8 @@ function liveCard(snapshot: Partial<NamesSnapshot>, connectedBefore = false): st
     </LiveNamesProvider>,
   )
     .replace(/<[^>]+>/g, " ")
-    .replace(/\s+/g, " ");
+    .replace(/\s+/g, " ")
+    .trim();
 }
 
 const reserved: NameRow = {

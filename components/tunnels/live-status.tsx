@@ -3,6 +3,8 @@
 import { formatBytes, formatCount } from "@/lib/web/format";
 import type { TunnelStatus } from "@/lib/web/tunnel-dto";
 import { useLiveJson } from "../hooks/use-live-json";
+import { NotUpdating, notLive } from "../session/not-updating";
+import { cn } from "../ui/cn";
 import { LocalTime } from "../ui/local-time";
 import { Stat } from "../ui/stat";
 import { StatusBadge } from "../ui/status-badge";
@@ -19,7 +21,7 @@ function advice(name: string, notice: string): string {
 
 /** Status and the current session, refreshed every few seconds. Fixed grid: values change, layout does not. */
 export function LiveStatus({ name, initial }: { name: string; initial: TunnelStatus }) {
-  const { data, stale } = useLiveJson<TunnelStatus>(
+  const { data, stale, ended, asOf } = useLiveJson<TunnelStatus>(
     `/api/tunnels/${encodeURIComponent(name)}`,
     initial,
     3000,
@@ -28,14 +30,22 @@ export function LiveStatus({ name, initial }: { name: string; initial: TunnelSta
   return (
     <div>
       <div className="mb-4 flex items-center gap-3">
-        <span data-testid="tunnel-status">
+        <span data-testid="tunnel-status" className={notLive(ended)}>
           <StatusBadge online={data.online} />
         </span>
         <span className="text-sm text-zinc-500 dark:text-zinc-400" aria-live="polite">
-          {stale ? "Not updating: retrying…" : data.online ? "Connected" : "Not connected"}
+          {ended ? (
+            <NotUpdating asOf={asOf} />
+          ) : stale ? (
+            "Not updating: retrying…"
+          ) : data.online ? (
+            "Connected"
+          ) : (
+            "Not connected"
+          )}
         </span>
       </div>
-      <dl className="grid grid-cols-2 gap-4 sm:grid-cols-5">
+      <dl className={cn("grid grid-cols-2 gap-4 sm:grid-cols-5", notLive(ended))}>
         <Stat label="Since">{s ? <LocalTime iso={s.startedAt} withDate /> : "–"}</Stat>
         <Stat label="From">{s ? s.clientIp : "–"}</Stat>
         <Stat label="Requests">{s ? formatCount(s.requests) : "–"}</Stat>

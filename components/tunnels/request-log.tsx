@@ -13,6 +13,7 @@ import type { LogPage, LogRow } from "@/lib/web/tunnel-dto";
 import { useServerEvents } from "../hooks/use-server-events";
 import { fetchSignedIn, SessionEndedError, useSessionEnded } from "../hooks/use-session-ended";
 import { useVisibleInterval } from "../hooks/use-visible-interval";
+import { NotUpdating } from "../session/not-updating";
 import { Button } from "../ui/button";
 import { cn } from "../ui/cn";
 import { EmptyState } from "../ui/empty-state";
@@ -98,6 +99,8 @@ export function RequestLog({
   const [fresh, setFresh] = useState<ReadonlySet<string>>(new Set());
   const [live, setLive] = useState(true);
   const [problem, setProblem] = useState<string | null>(null);
+  // When the tail last got an answer: said once the session has ended and it stops (NotUpdating).
+  const [asOf, setAsOf] = useState(() => new Date().toISOString());
   const [loadingOlder, setLoadingOlder] = useState(false);
   const [open, setOpen] = useState<ReadonlySet<string>>(new Set());
   const toggle = (id: string) =>
@@ -206,6 +209,7 @@ export function RequestLog({
       if (!response.ok) throw new Error(`HTTP ${response.status}`);
       const page = (await response.json()) as LogPage;
       setProblem(null);
+      setAsOf(new Date().toISOString());
       const refreshed = new Map((page.refreshed ?? []).map((r) => [r.id, r]));
       if (refreshed.size > 0) setRows((current) => current.map((r) => refreshed.get(r.id) ?? r));
       // Only rows newer than what is shown: never the same row twice.
@@ -292,23 +296,27 @@ export function RequestLog({
           <span
             aria-hidden="true"
             data-testid="live-tail-mode"
-            data-mode={live ? (pushed ? "push" : "poll") : "off"}
+            data-mode={ended ? "ended" : live ? (pushed ? "push" : "poll") : "off"}
             title={
-              live
-                ? pushed
-                  ? "New requests appear as they arrive"
-                  : `Checking for new requests every ${TAIL_MS / 1000} s`
-                : undefined
+              ended
+                ? "Not updating: signed out"
+                : live
+                  ? pushed
+                    ? "New requests appear as they arrive"
+                    : `Checking for new requests every ${TAIL_MS / 1000} s`
+                  : undefined
             }
             className={cn(
               "size-2 rounded-full",
-              live ? "animate-pulse bg-emerald-500" : "bg-zinc-300 dark:bg-zinc-600",
+              live && !ended ? "animate-pulse bg-emerald-500" : "bg-zinc-300 dark:bg-zinc-600",
             )}
           />
         </label>
         <div className="flex flex-wrap items-center gap-x-4 gap-y-1">
+          {/* The rows stay as bright as before: each is a record of a past request, still true; what
+              stopped is the tail, so that is what is said. */}
           <p aria-live="polite" className="text-xs text-amber-700 dark:text-amber-300">
-            {problem}
+            {live && ended ? <NotUpdating asOf={asOf} /> : problem}
           </p>
           {rows.length > 0 && (
             <LogExportLinks

@@ -7,6 +7,7 @@ import type { StatsSeries } from "@/lib/web/tunnel-dto";
 import { useLiveJson } from "../hooks/use-live-json";
 import { usePrefersDark } from "../hooks/use-prefers-dark";
 import { useThrottled } from "../hooks/use-throttled";
+import { NotUpdating, notLive } from "../session/not-updating";
 import { cn } from "../ui/cn";
 import { useTunnelActivity } from "./tunnel-activity";
 
@@ -81,7 +82,7 @@ function ChartBody({ name, range }: { name: string; range: "hour" | "day" }) {
   const { version, deletions } = useTunnelActivity();
   // A deletion refreshes at once, unthrottled: it is one click, not a burst of requests.
   const activity = `${useThrottled(version, ACTIVITY_REFRESH_MS)}:${deletions}`;
-  const { data, stale } = useLiveJson<StatsSeries>(
+  const { data, stale, ended, asOf } = useLiveJson<StatsSeries>(
     `/api/tunnels/${encodeURIComponent(name)}/stats?range=${range}`,
     EMPTY[range],
     range === "hour" ? 15_000 : 60_000,
@@ -99,11 +100,12 @@ function ChartBody({ name, range }: { name: string; range: "hour" | "day" }) {
         data-testid="traffic-summary"
         aria-live="polite"
       >
-        {trafficSummary(data.points, range)}
+        <span className={notLive(ended)}>{trafficSummary(data.points, range)}</span>
+        {ended && <NotUpdating asOf={asOf} className="ml-2 text-xs" />}
       </p>
       {/* Fixed height: the chart appearing (or the period switching) does not move the log below. */}
       {/* A figure, not an img: the chart inside is focusable (its tooltip reads out each minute). */}
-      <figure className="relative h-56" aria-label={`Traffic over the last ${range}`}>
+      <figure className={cn("relative h-56", notLive(ended))} aria-label={`Traffic over the last ${range}`}>
         {empty ? (
           <div
             className="flex h-full items-center justify-center text-sm text-zinc-500 dark:text-zinc-400"

@@ -63,3 +63,28 @@ test("restart attempts wait 1 s, then twice as long each time, at most 30 s", ()
     [1_000, 2_000, 4_000, 8_000, 16_000, 30_000, 30_000],
   );
 });
+
+test("stop() ends a server that hangs (stopped with SIGSTOP) instead of waiting for it forever", async () => {
+  const hungDir = await mkdtemp(join(process.env.BURROW_TEST_SCRATCH ?? tmpdir(), "pg-hung-"));
+  const lines: string[] = [];
+  const server = await startEmbeddedPostgres({
+    dataDir: hungDir,
+    stopGraceMs: 500,
+    ownProcessGroup: true,
+    log: (line) => lines.push(line),
+  });
+  const pid = Number(readFileSync(join(hungDir, "postgres", "postmaster.pid"), "utf8").split("\n")[0]);
+  try {
+    process.kill(pid, "SIGSTOP");
+    const stopped = await Promise.race([
+      server.stop().then(() => "stopped"),
+      sleep(20_000).then(() => "still waiting after 20 s"),
+    ]);
+    assert.equal(stopped, "stopped");
+    assert.equal(isProcessAlive(pid), false);
+    assert.ok(lines.includes("PostgreSQL did not stop: forcing an immediate shutdown"), lines.join(" / "));
+  } finally {
+    if (isProcessAlive(pid)) process.kill(pid, "SIGKILL");
+    await rm(hungDir, { recursive: true, force: true });
+  }
+});

@@ -41,6 +41,8 @@ export interface EmbeddedOptions {
    * when a terminal's Ctrl-C interrupts both.
    */
   ownProcessGroup?: boolean;
+  /** See postgres-process.ts (tests shorten it). */
+  stopGraceMs?: number;
 }
 
 /**
@@ -81,6 +83,7 @@ export async function startEmbeddedPostgres(options: EmbeddedOptions): Promise<E
       flags: ["-c", "listen_addresses=127.0.0.1"],
       ownProcessGroup: options.ownProcessGroup ?? false,
       log: options.log,
+      stopGraceMs: options.stopGraceMs,
     });
   // Started again should it stop while we run (lib/supervisor.ts): nobody else would. PostgreSQL
   // replays its write-ahead log on the way up, so committed data is kept.

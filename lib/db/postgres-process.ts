@@ -23,12 +23,26 @@ export interface PostgresProcessOptions {
    */
   ownProcessGroup: boolean;
   log?: (line: string) => void;
+  /** How long stop() waits for a fast shutdown before forcing one (default STOP_GRACE_MS). */
+  stopGraceMs?: number;
 }
 
 export interface PostgresProcess extends Supervisable {
-  /** Fast shutdown (SIGINT), resolved when the server has exited. Safe to call twice. */
+  /**
+   * Fast shutdown (SIGINT), resolved when the server has exited; forced when it does not (see
+   * STOP_GRACE_MS). Safe to call twice.
+   */
   stop(): Promise<void>;
 }
+
+/**
+ * A fast shutdown takes well under a second; one still running after this is hung (or stopped
+ * with SIGSTOP), and must not keep Burrow from exiting: it gets an immediate shutdown (SIGQUIT,
+ * after SIGCONT), then SIGKILL. Committed data is safe either way: the next start replays the
+ * write-ahead log.
+ */
+const STOP_GRACE_MS = 15_000;
+const QUIT_GRACE_MS = 5_000;
 
 const READY = "database system is ready to accept connections";
 /** Servers started by this process: the exit hook below stops whatever is still running. */
@@ -79,10 +93,34 @@ export async function startPostgresProcess(options: PostgresProcessOptions): Pro
   return {
     exited,
     async stop() {
-      if (child.exitCode === null && child.signalCode === null) child.kill("SIGINT");
+      const alive = () => child.exitCode === null && child.signalCode === null;
+      if (alive()) child.kill("SIGINT");
+      if (await exitsWithin(exited, options.stopGraceMs ?? STOP_GRACE_MS)) return;
+      options.log?.("PostgreSQL did not stop: forcing an immediate shutdown");
+      if (alive()) {
+        child.kill("SIGCONT");
+        child.kill("SIGQUIT");
+      }
+      if (await exitsWithin(exited, QUIT_GRACE_MS)) return;
+      // Its own group holds its backends too: none may outlive it holding the data directory.
+      if (options.ownProcessGroup && child.pid !== undefined) {
+        try {
+          process.kill(-child.pid, "SIGKILL");
+        } catch {
+          // Already gone.
+        }
+      } else if (alive()) child.kill("SIGKILL");
       await exited;
     },
   };
+}
+
+function exitsWithin(exited: Promise<unknown>, ms: number): Promise<boolean> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<boolean>((resolve) => {
+    timer = setTimeout(() => resolve(false), ms);
+  });
+  return Promise.race([exited.then(() => true), late]).finally(() => clearTimeout(timer));
 }
 
 /**

@@ -13,6 +13,7 @@ import type { Teardown } from "./teardown.ts";
 
 /** Past this, a relay that has not finished closing is left behind so the process still exits. */
 const RELAY_CLOSE_LIMIT_MS = 30_000;
+const DATABASE_CLIENT_CLOSE_LIMIT_MS = 5_000;
 
 export interface RelayRuntime {
   /** The settings with AUTH_SECRET filled in, as the relay and the dashboard get them. */
@@ -59,7 +60,8 @@ export async function bootRelay(
   const config: Env = { ...env, DATABASE_URL: database.url, AUTH_SECRET: authSecret };
 
   const db = createDb(database.url, { applicationName: "burrow-relay" });
-  teardown.add("closing the database client", () => db.$disconnect());
+  // A database that hangs (not one that is down: that fails at once) must not hold up the exit.
+  teardown.add("closing the database client", () => db.$disconnect(), DATABASE_CLIENT_CLOSE_LIMIT_MS);
   const runRelay = await loadRunRelay();
   let relay: RunningRelay;
   try {

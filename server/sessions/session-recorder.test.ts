@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
 import { after, test } from "node:test";
+import { createDb } from "../../lib/db.ts";
 import { createLogger } from "../../lib/logger.ts";
 import { HEARTBEAT_STALE_MS } from "../../lib/relay-heartbeat.ts";
 import { createTestDatabase } from "../../lib/testing/db.ts";
@@ -99,4 +100,28 @@ test("a live session another relay took for abandoned is opened again by its rel
   await recorder.flush();
   assert.equal(await reason(swept), "client_closed");
   assert.equal((await db.tunnelSession.findUniqueOrThrow({ where: { id: swept } })).requests, 3);
+});
+
+test("after stop(), an end the database still refuses is neither retried nor said to be", async () => {
+  // A database that is not there: every write fails at once.
+  const unreachable = createDb("postgres://postgres@127.0.0.1:1/none");
+  const warnings: string[] = [];
+  const logger = {
+    ...createLogger({ silent: true }),
+    warn: (message: string) => void warnings.push(message),
+  };
+  const recorder = new SessionRecorder({ db: unreachable, logger, relayId: "leaving", retryMs: 50 });
+  try {
+    recorder.end("no-such-session", "relay_shutdown", { requests: 0, bytesIn: 0, bytesOut: 0 }, null);
+    await recorder.flush();
+    assert.ok(warnings.length >= 1, "the failure is said while running");
+    recorder.stop();
+    await recorder.flush();
+    const said = warnings.length;
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    assert.equal(warnings.length, said, "no retries (and no warnings) after stop()");
+    assert.equal(recorder.pendingCount, 1, "the end is still pending: the next start closes it");
+  } finally {
+    await unreachable.$disconnect();
+  }
 });

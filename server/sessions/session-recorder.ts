@@ -55,11 +55,15 @@ export class SessionRecorder {
   readonly #pending = new Map<string, PendingEnd>();
   #retryTimer: NodeJS.Timeout | undefined;
   #flushing: Promise<void> | undefined;
+  readonly #retryMs: number;
+  /** Set by stop(): a write still failing after it is not retried (nor said to be). */
+  #stopped = false;
 
-  constructor(deps: { db: Db; logger: Logger; relayId: string }) {
+  constructor(deps: { db: Db; logger: Logger; relayId: string; retryMs?: number }) {
     this.#db = deps.db;
     this.#logger = deps.logger;
     this.#relayId = deps.relayId;
+    this.#retryMs = deps.retryMs ?? RETRY_INTERVAL_MS;
   }
 
   /** Inserts the row and returns its id; throws when the database is unreachable. */
@@ -118,10 +122,12 @@ export class SessionRecorder {
           }
           if (this.#pending.get(id) === end) this.#pending.delete(id);
         } catch (error) {
-          this.#logger.warn("tunnel session end not saved yet, will retry", {
-            session: id,
-            error: errorText(error),
-          });
+          if (!this.#stopped) {
+            this.#logger.warn("tunnel session end not saved yet, will retry", {
+              session: id,
+              error: errorText(error),
+            });
+          }
           this.#scheduleRetry();
           return;
         }
@@ -202,16 +208,17 @@ export class SessionRecorder {
 
   /** Stops retrying; call after a last `flush()` on shutdown. */
   stop(): void {
+    this.#stopped = true;
     clearTimeout(this.#retryTimer);
     this.#retryTimer = undefined;
   }
 
   #scheduleRetry(): void {
-    if (this.#retryTimer) return;
+    if (this.#retryTimer || this.#stopped) return;
     this.#retryTimer = setTimeout(() => {
       this.#retryTimer = undefined;
       void this.flush();
-    }, RETRY_INTERVAL_MS);
+    }, this.#retryMs);
     this.#retryTimer.unref();
   }
 

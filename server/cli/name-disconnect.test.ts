@@ -4,7 +4,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, test } from "node:test";
 import { startTestRelay, type TestRelay } from "../testing/harness.ts";
-import { runCli } from "./testing/run-cli.ts";
+import { createCliSandbox, runCli } from "./testing/run-cli.ts";
 
 // `burrow name disconnect` against a running relay: the CLI and the relay share only the database.
 
@@ -39,6 +39,15 @@ test("name disconnect closes another user's tunnel, tells its ssh client why, an
   const badReason = await cli(["name", "disconnect", "kicked", "--reason", "two\nlines"]);
   assert.equal(badReason.code, 2, badReason.stderr);
   assert.match(badReason.stderr, /--reason takes one line of text, at most 200 characters/);
+  for (const [args, message] of [
+    [["--reason", "   "], /--reason is empty: say why, or leave --reason out/],
+    [["--reason", "café"], /--reason must be plain ASCII: ssh clients show other characters as \?/],
+    [["--reason", "x".repeat(201)], /--reason takes one line of text, at most 200 characters/],
+  ] as const) {
+    const refused = await cli(["name", "disconnect", "kicked", ...args]);
+    assert.equal(refused.code, 2, refused.stderr);
+    assert.match(refused.stderr, message);
+  }
   assert.ok(t.relay.registry.get("kicked"), "still connected after a refused command");
 
   const done = await cli(["name", "disconnect", "kicked", "--reason", "abuse report"]);
@@ -54,8 +63,37 @@ test("name disconnect closes another user's tunnel, tells its ssh client why, an
   assert.match(again.stderr, /kicked is not connected/);
 });
 
-test("name disconnect of a name nobody has says so", async () => {
+test("name disconnect of a name nobody has says so; of no possible name, that it is not one", async () => {
   const result = await cli(["name", "disconnect", "nobody-here"]);
   assert.equal(result.code, 1);
   assert.match(result.stderr, /nobody-here is not reserved/);
+  const invalid = await cli(["name", "disconnect", "BAD NAME!"]);
+  assert.equal(invalid.code, 2);
+  assert.match(invalid.stderr, /"bad name!" is not a valid name: /);
+});
+
+test("name disconnect when the relay stopped moments ago (its heartbeat late) says it may have stopped", async () => {
+  // Its own database: no relay writes heartbeats there.
+  const { database, env } = await createCliSandbox("cli_disconnect_late");
+  const user = await database.db.user.create({ data: { email: "late@example.com", passwordHash: "x" } });
+  await database.db.reservation.create({ data: { name: "stranded", userId: user.id } });
+  // A session left open by a relay that crashed 20 s after its last heartbeat: none will close it.
+  await database.db.tunnelSession.create({
+    data: { name: "stranded", userId: user.id, clientIp: "127.0.0.1" },
+  });
+  await database.db.relayHeartbeat.create({
+    data: {
+      id: "crashed",
+      startedAt: new Date(Date.now() - 3_600_000),
+      seenAt: new Date(Date.now() - 20_000),
+      hostKeyFingerprint: "SHA256:x",
+      sshPort: 2222,
+      httpPort: 8080,
+      tunnels: 1,
+      requestsPerMinute: 0,
+    },
+  });
+  const result = await runCli(["name", "disconnect", "stranded"], { env });
+  assert.equal(result.code, 1);
+  assert.match(result.stderr, /the relay may have stopped: its last heartbeat was 2\d s ago/);
 });

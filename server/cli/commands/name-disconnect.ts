@@ -1,9 +1,9 @@
 import { setTimeout as delay } from "node:timers/promises";
 import type { Db } from "../../../lib/db.ts";
 import { AppError } from "../../../lib/errors.ts";
-import { normaliseName } from "../../../lib/names/rules.ts";
+import { invalidNameMessage, normaliseName } from "../../../lib/names/rules.ts";
 import { sendRelayCommand } from "../../../lib/relay-control.ts";
-import { HEARTBEAT_STALE_MS } from "../../../lib/relay-heartbeat.ts";
+import { HEARTBEAT_INTERVAL_MS, HEARTBEAT_STALE_MS } from "../../../lib/relay-heartbeat.ts";
 import type { Command } from "../command.ts";
 import { parseCommandArgs, UsageError } from "../command.ts";
 import { withDatabase } from "../database.ts";
@@ -13,6 +13,10 @@ const WAIT_MS = 5_000;
 const POLL_MS = 100;
 /** The reason is printed in the owner's ssh terminal: one short line. */
 const REASON_MAX = 200;
+/** A heartbeat this much later than due: the relay most likely stopped (it writes on time). */
+const LATE_BEAT_MS = 5_000;
+/** A name as stored: reserved under today's rules or older ones, or handed out at random. */
+const STORED_NAME = /^[a-z0-9-]{1,63}$/;
 
 export const nameDisconnect: Command = {
   name: "name disconnect",
@@ -33,9 +37,19 @@ Example:
       { required: ["name"] },
     );
     const name = normaliseName(positionals[0] ?? "");
+    // Names as stored (some from older rules) pass; anything else cannot be one.
+    if (!STORED_NAME.test(name))
+      throw new UsageError(invalidNameMessage(name) ?? `"${name}" is not a valid name`);
     const reason = values.reason?.trim();
-    if (reason !== undefined && (reason === "" || reason.length > REASON_MAX || /[\p{Cc}]/u.test(reason))) {
-      throw new UsageError(`--reason takes one line of text, at most ${REASON_MAX} characters`);
+    if (reason !== undefined) {
+      if (reason === "") throw new UsageError("--reason is empty: say why, or leave --reason out");
+      if (reason.length > REASON_MAX || /[\p{Cc}]/u.test(reason)) {
+        throw new UsageError(`--reason takes one line of text, at most ${REASON_MAX} characters`);
+      }
+      // OpenSSH prints other characters of a disconnect reason as "?" (server/ssh/ascii-text.ts).
+      if (/[^\x20-\x7e]/.test(reason)) {
+        throw new UsageError("--reason must be plain ASCII: ssh clients show other characters as ?");
+      }
     }
     return withDatabase(context.env(), async (db) => {
       const owners = await openSessionOwners(db, name);
@@ -72,12 +86,18 @@ async function openSessionOwners(db: Db, name: string): Promise<string[]> {
   return open.map((session) => session.user.email);
 }
 
-/** Why the relay may not have acted: none running (no fresh heartbeat), or it did not answer. */
+/**
+ * Why the relay may not have acted: none running (no heartbeat for HEARTBEAT_STALE_MS), one that
+ * missed its last beat (crashed moments ago, most likely), or one that did not answer.
+ */
 async function relayState(db: Db): Promise<string> {
-  const fresh = await db.relayHeartbeat.count({
-    where: { seenAt: { gte: new Date(Date.now() - HEARTBEAT_STALE_MS) } },
-  });
-  return fresh === 0
-    ? "no relay is running (start it with npm start); the tunnel is shown connected until a relay starts and closes what was left open"
-    : "the relay has not closed it yet; see the relay's log, or run the command again";
+  const latest = await db.relayHeartbeat.findFirst({ orderBy: { seenAt: "desc" }, select: { seenAt: true } });
+  const age = latest ? Date.now() - latest.seenAt.getTime() : Number.POSITIVE_INFINITY;
+  if (age > HEARTBEAT_STALE_MS) {
+    return "no relay is running (start it with npm start); the tunnel is shown connected until a relay starts and closes what was left open";
+  }
+  if (age > HEARTBEAT_INTERVAL_MS + LATE_BEAT_MS) {
+    return `the relay may have stopped: its last heartbeat was ${Math.round(age / 1000)} s ago (they come every ${HEARTBEAT_INTERVAL_MS / 1000} s); check that it runs (npm start)`;
+  }
+  return "the relay has not closed it yet; see the relay's log, or run the command again";
 }

@@ -58,6 +58,24 @@ test("BURROW_LISTEN_HOST: every address by default, IPv6 too where the host has 
   assert.equal(loadEnv({ BURROW_LISTEN_HOST: "127.0.0.1" }).BURROW_LISTEN_HOST, "127.0.0.1");
 });
 
+test("the relay's ports must differ (0, a free one each, may repeat)", () => {
+  assert.throws(
+    () => loadEnv({ BURROW_SSH_PORT: "2623", BURROW_HTTP_PORT: "2623" }),
+    /BURROW_HTTP_PORT is 2623, as BURROW_SSH_PORT is: each needs a port of its own/,
+  );
+  assert.throws(
+    () =>
+      loadEnv({
+        BURROW_HTTP_PORT: "8443",
+        BURROW_HTTPS_PORT: "8443",
+        BURROW_TLS_CERT: "cert.pem",
+        BURROW_TLS_KEY: "key.pem",
+      }),
+    /BURROW_HTTPS_PORT is 8443, as BURROW_HTTP_PORT is/,
+  );
+  assert.equal(loadEnv({ BURROW_SSH_PORT: "0", BURROW_HTTP_PORT: "0" }).BURROW_HTTP_PORT, 0);
+});
+
 test("BURROW_LOG_RETENTION_DAYS: 30 by default, 0 keeps forever, a clear error for anything else", () => {
   assert.equal(loadEnv({}).BURROW_LOG_RETENTION_DAYS, 30);
   assert.equal(loadEnv({ BURROW_LOG_RETENTION_DAYS: "0" }).BURROW_LOG_RETENTION_DAYS, 0);

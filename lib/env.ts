@@ -162,6 +162,25 @@ export const envSchema = z
           "needs BURROW_TRUSTED_PROXIES: the addresses your load balancer connects from (only their connections carry a PROXY header)",
       });
     }
+    // Each of the relay's listeners needs a port of its own (0, a free one each, aside); the
+    // dashboard's PORT is left out: `burrow relay` alone does not use it.
+    const listeners: [string, number | undefined][] = [
+      ["BURROW_SSH_PORT", env.BURROW_SSH_PORT],
+      ["BURROW_HTTP_PORT", env.BURROW_HTTP_PORT],
+      ["BURROW_HTTPS_PORT", env.BURROW_HTTPS_PORT],
+    ];
+    listeners.forEach(([setting, value], i) => {
+      const same = listeners
+        .slice(0, i)
+        .find(([, other]) => value !== undefined && value !== 0 && other === value);
+      if (same) {
+        ctx.addIssue({
+          code: "custom",
+          path: [setting],
+          message: `is ${value}, as ${same[0]} is: each needs a port of its own`,
+        });
+      }
+    });
     if (env.BURROW_PROXY_PROTOCOL.includes("https") && env.BURROW_HTTPS_PORT === undefined) {
       ctx.addIssue({
         code: "custom",

@@ -10,6 +10,14 @@ export function explainListenError(error: unknown): unknown {
         "Stop it, or choose other ports (BURROW_SSH_PORT, BURROW_HTTP_PORT, PORT)",
     );
   }
+  // BURROW_LISTEN_HOST names no address of this machine: a typo, or another machine's.
+  if (e?.code === "ENOTFOUND" || e?.code === "EAI_AGAIN" || e?.code === "EADDRNOTAVAIL") {
+    const host = (e as { hostname?: string }).hostname ?? e.address ?? "?";
+    return new AppError(
+      "config",
+      `BURROW_LISTEN_HOST ${host} is not an address of this machine: use one of its own (ip addr shows them), or leave it unset to listen on all`,
+    );
+  }
   if (e?.code === "EACCES") {
     return new AppError(
       "unavailable",

@@ -371,6 +371,20 @@ test("the access hook can answer itself (requests and upgrades) or forward with 
   });
 });
 
+test("a connection to the HTTPS port that never starts its TLS handshake is closed at the headers deadline", async () => {
+  await withRelay({ db: testDb.db, env: httpsEnv(certDir), headersTimeoutMs: 500 }, async (relay) => {
+    const socket = net.connect(relay.httpsPort!, "127.0.0.1");
+    socket.on("error", () => {});
+    const closed = new Promise<void>((resolve) => socket.once("close", () => resolve()));
+    const outcome = await Promise.race([
+      closed.then(() => "closed"),
+      new Promise((resolve) => setTimeout(() => resolve("still open after 10 s"), 10_000).unref()),
+    ]);
+    socket.destroy();
+    assert.equal(outcome, "closed");
+  });
+});
+
 test("headers that trickle in too slowly get 408 and the connection closed (slowloris)", async () => {
   await withRelay({ db: testDb.db, headersTimeoutMs: 500 }, async (relay) => {
     const socket = net.connect(relay.httpPort, "127.0.0.1");

@@ -548,7 +548,15 @@ export function createHttpEdge(deps: HttpEdgeDeps): HttpEdge {
       }
       const files = { cert: config.BURROW_TLS_CERT, key: config.BURROW_TLS_KEY };
       const pair = await loadCertificate(files);
-      const httpsServer = configure(https.createServer({ ...serverOptions, ...pair }));
+      const httpsServer = configure(
+        https.createServer({
+          ...serverOptions,
+          ...pair,
+          // A connection that never finishes its TLS handshake is held as long as one that never
+          // sends its headers (Node's default is 120 s): the slowloris guard, one step earlier.
+          handshakeTimeout: deps.headersTimeoutMs ?? HEADERS_TIMEOUT_MS,
+        }),
+      );
       const httpsPort = await bind(httpsServer, config.BURROW_HTTPS_PORT, proxyHeaders.https);
       logCertificate(logger, "TLS certificate loaded", pair.cert);
       stopCertificateWatch = watchCertificate(httpsServer, files, logger, deps.certificateCheckMs);

@@ -127,9 +127,17 @@ test("at the limit, a reconnect is let in by dropping a connection of its key th
     assert.ok(t.relay.registry.get(alive), "the connection that answered is left alone");
     const ended = await t.db.tunnelSession.findUniqueOrThrow({ where: { id: asleepSession ?? "" } });
     assert.equal(ended.endReason, "keepalive_timeout");
+    // Woken up, it reads why it was closed.
+    process.kill(second.pid, "SIGCONT");
+    await second.exited;
+    assert.match(second.stderr(), /This connection stopped answering, so the relay closed it/);
     back.kill();
   } finally {
-    process.kill(second.pid, "SIGCONT");
+    try {
+      process.kill(second.pid, "SIGCONT");
+    } catch {
+      // Woken above, and gone.
+    }
     second.kill();
     first.kill();
   }

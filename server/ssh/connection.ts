@@ -247,7 +247,8 @@ export class RelayConnection implements TunnelOwner, KeyConnection {
 
   dropUnresponsive(): void {
     this.#log.info("dropping a connection that no longer answers: its key reconnected at its limit");
-    this.shutdown("keepalive_timeout");
+    // Said, in case it wakes up to read it: an empty disconnect reason explains nothing.
+    this.shutdown("keepalive_timeout", messages.replacedWhileSilent, 1);
   }
 
   get tunnels(): readonly SshTunnel[] {

@@ -168,6 +168,10 @@ export const messages = {
 
   relayShutdown: "The Burrow relay is shutting down; reconnect in a moment.",
 
+  /** Told to a connection dropped at its key's limit because it stopped answering (a laptop asleep). */
+  replacedWhileSilent:
+    "This connection stopped answering, so the relay closed it to let a new connection of your key in (its limit was reached).",
+
   channelRefused: "Burrow only serves HTTP tunnels (-R); -L, -D and -W are not available.",
 
   quitHint: "Press Ctrl-C or type exit to close the tunnels.",

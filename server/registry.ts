@@ -43,6 +43,8 @@ export interface Tunnel {
   recordRequest(bytesIn: number, bytesOut: number): void;
   /** Ends this tunnel (and its forward); safe to call twice. */
   close(reason: string): void;
+  /** Why it closed ("keepalive_timeout", "client_closed"…), once it has. */
+  readonly closeReason?: string;
 }
 
 /** The relay's explicit routing table: name -> live tunnel. No module-level state. */

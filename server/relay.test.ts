@@ -71,6 +71,30 @@ test("a client that stops answering is dropped by keepalives and its session end
   }
 });
 
+test("a request waiting on a channel already open when its client goes silent gets 'Tunnel not responding' once keepalives drop it, not 'offline'", async () => {
+  const user = await t.createUserWithKey();
+  await t.reserve(user, "dozing");
+  const app = await t.startLocalApp();
+  const ssh = await t.startSsh({ user, forwards: [`dozing:80:127.0.0.1:${app.port}`] });
+  try {
+    assert.equal(ssh.state, "live", ssh.stderr());
+    // A first request leaves a pooled channel open: the next one goes on it, with no channel to open.
+    assert.equal((await t.fetchTunnel("dozing", "/first")).status, 200);
+    ssh.kill("SIGSTOP");
+    const answer = await t.fetchTunnel("dozing", "/second");
+    assert.equal(answer.status, 504);
+    assert.match(answer.body, /Tunnel not responding/);
+    const row = await t.waitFor(
+      () => t.db.requestLog.findFirst({ where: { name: "dozing", path: "/second" } }),
+      "the request's row",
+    );
+    assert.equal(row.error, "tunnel_unresponsive");
+  } finally {
+    ssh.kill("SIGCONT");
+    ssh.kill("SIGKILL");
+  }
+});
+
 test("a request to a tunnel whose client has gone silent (laptop asleep) gets 'Tunnel not responding', not 'nothing on the local port'", async () => {
   // Keepalives at their default here, so the silent client is still connected when the wait ends.
   const quick = await startTestRelay({}, { openStreamTimeoutMs: 300 });

@@ -44,7 +44,13 @@ export function tunnelFailure(
   tunnel: Tunnel,
   cause: unknown,
 ): { error: RequestLogError; page: EdgePage } {
-  if (registry.get(tunnel.name) !== tunnel) return { error: "tunnel_offline", page: PAGES.tunnelOffline };
+  if (registry.get(tunnel.name) !== tunnel) {
+    // Its client stopped answering (a laptop asleep) while the request waited on a channel already
+    // open, and keepalives dropped it: that is "not responding", as when a channel cannot open.
+    return tunnel.closeReason === "keepalive_timeout"
+      ? { error: "tunnel_unresponsive", page: PAGES.tunnelUnresponsive }
+      : { error: "tunnel_offline", page: PAGES.tunnelOffline };
+  }
   if (isUnresponsiveTunnel(cause)) return { error: "tunnel_unresponsive", page: PAGES.tunnelUnresponsive };
   if (isHeaderOverflow(cause)) return LOCAL_HEADERS_TOO_LARGE;
   if (isBadResponse(cause)) return LOCAL_BAD_RESPONSE;

@@ -51,6 +51,7 @@ export class SshTunnel implements Tunnel {
   bytesIn = 0;
   bytesOut = 0;
   #closed = false;
+  closeReason: string | undefined;
   /** Visitor channels still open, closed with the tunnel (the edge may pool idle ones). */
   readonly #streams = new Set<ServerChannel>();
   readonly #owner: TunnelOwner;
@@ -158,6 +159,7 @@ export class SshTunnel implements Tunnel {
   close(reason: string, message?: string): void {
     if (this.#closed) return;
     this.#closed = true;
+    this.closeReason = reason;
     this.#registry.remove(this);
     // An ended tunnel must not keep carrying traffic; OpenSSH also waits for open forwarded channels
     // before it exits after its session closed.

@@ -67,6 +67,7 @@ async function startRelayCommand(existingDataDir?: string) {
 async function assertStoppedInOrder(relay: Awaited<ReturnType<typeof startRelayCommand>>, signal: string) {
   assert.equal(await relay.exited, 0, relay.output());
   assert.match(relay.output(), new RegExp(`${signal}: stopping`));
+  assert.match(relay.output(), /\nStopped\.\n$/, "the last line says it is over");
   assert.doesNotMatch(relay.output(), /control channel lost/, "the database outlives the relay");
   assert.equal(existsSync(databaseUrlFile(relay.dataDir)), false, "the announcement is withdrawn");
   const client = new pg.Client({ connectionString: relay.url, connectionTimeoutMillis: 2_000 });

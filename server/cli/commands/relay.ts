@@ -29,6 +29,8 @@ DATABASE_URL and AUTH_SECRET.`,
       throw error;
     } finally {
       await teardown.run();
+      // The last line: an operator watching the terminal (or a unit's log) knows it is over.
+      if (stop.signal.aborted) context.note("Stopped.");
     }
   },
 };

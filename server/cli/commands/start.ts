@@ -73,6 +73,8 @@ Ctrl-C (or SIGTERM) stops the dashboard, drains the relay and stops the embedded
       throw error;
     } finally {
       await teardown.run();
+      // The last line: an operator watching the terminal (or a unit's log) knows it is over.
+      if (stop.signal.aborted) context.note("Stopped.");
     }
   },
 };

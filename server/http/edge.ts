@@ -558,8 +558,14 @@ export function createHttpEdge(deps: HttpEdgeDeps): HttpEdge {
         }),
       );
       const httpsPort = await bind(httpsServer, config.BURROW_HTTPS_PORT, proxyHeaders.https);
-      logCertificate(logger, "TLS certificate loaded", pair.cert);
-      stopCertificateWatch = watchCertificate(httpsServer, files, logger, deps.certificateCheckMs);
+      logCertificate(logger, "TLS certificate loaded", pair.cert, config.BURROW_DOMAIN);
+      stopCertificateWatch = watchCertificate(
+        httpsServer,
+        files,
+        logger,
+        config.BURROW_DOMAIN,
+        deps.certificateCheckMs,
+      );
       const httpServer = configure(
         http.createServer(serverOptions),
         config.BURROW_HTTPS_REDIRECT ? redirectingToHttps(httpsPort) : onRequest,

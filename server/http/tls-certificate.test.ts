@@ -9,10 +9,11 @@ import type { LogFields, Logger } from "../../lib/logger.ts";
 import {
   makeTestCertificate,
   servedCertificateFingerprint,
+  TEST_DOMAIN,
   type TestCertificate,
   waitFor,
 } from "./testing.ts";
-import { readCertificate, watchCertificate } from "./tls-certificate.ts";
+import { logCertificate, readCertificate, watchCertificate } from "./tls-certificate.ts";
 
 const dir = mkdtempSync(join(tmpdir(), "burrow-tls-reload-"));
 after(() => rmSync(dir, { recursive: true, force: true }));
@@ -54,7 +55,7 @@ test("a renewed certificate is served without a restart; a broken pair is refuse
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
   const port = (server.address() as AddressInfo).port;
   const lines: string[] = [];
-  const stop = watchCertificate(server, files, recordingLogger(lines), 20);
+  const stop = watchCertificate(server, files, recordingLogger(lines), TEST_DOMAIN, 20);
   /** Writes a pair the way a renewal does (key first) and waits until it is served and logged. */
   const renew = async (pair: ReturnType<typeof makeCertificate>, logged: string, what: string) => {
     replace(files.key, pair.key);
@@ -84,4 +85,21 @@ test("a renewed certificate is served without a restart; a broken pair is refuse
     stop();
     server.close();
   }
+});
+
+test("a certificate that does not cover the tunnels' names is loaded with a warning saying so", () => {
+  const { cert } = makeCertificate(90);
+  const covered: string[] = [];
+  logCertificate(recordingLogger(covered), "TLS certificate loaded", Buffer.from(cert), TEST_DOMAIN);
+  assert.deepEqual(
+    covered.map((line) => line.split(" ")[0]),
+    ["info"],
+    "made for *.<domain>: no warning",
+  );
+  const other: string[] = [];
+  logCertificate(recordingLogger(other), "TLS certificate loaded", Buffer.from(cert), "tunnels.example.com");
+  assert.match(
+    other[0] ?? "",
+    /^warn TLS certificate loaded, but it does not cover the tunnels' names \(\*\.tunnels\.example\.com\): browsers will refuse their https addresses/,
+  );
 });

@@ -60,6 +60,16 @@ export async function loadCertificate(files: CertificateFiles): Promise<{ cert: 
 }
 
 /** When the first certificate of a PEM chain expires, or null when it cannot be read. */
+/** The names a certificate is for, as it lists them: its DNS names, else its common name. */
+function subjectOf(cert: Buffer): string {
+  try {
+    const x509 = new X509Certificate(cert);
+    return x509.subjectAltName ?? x509.subject.replaceAll("\n", ", ");
+  } catch {
+    return "unreadable";
+  }
+}
+
 function expiryOf(cert: Buffer): Date | null {
   try {
     return new Date(new X509Certificate(cert).validTo);
@@ -68,8 +78,35 @@ function expiryOf(cert: Buffer): Date | null {
   }
 }
 
-/** Logs when a certificate expires, as a warning when that is soon. */
-export function logCertificate(logger: Logger, event: string, cert: Buffer, now = Date.now()): void {
+/**
+ * Whether the certificate covers every name under `domain` (a wildcard *.domain): one made for
+ * other names loads fine, and only visitors' browsers would say what is wrong.
+ */
+export function coversTunnelNames(cert: Buffer, domain: string): boolean {
+  try {
+    return new X509Certificate(cert).checkHost(`burrow-probe.${domain}`) !== undefined;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * Logs when a certificate expires, as a warning when that is soon, and warns when it does not
+ * cover the tunnels' names (`domain`, BURROW_DOMAIN).
+ */
+export function logCertificate(
+  logger: Logger,
+  event: string,
+  cert: Buffer,
+  domain: string,
+  now = Date.now(),
+): void {
+  if (!coversTunnelNames(cert, domain)) {
+    logger.warn(
+      `${event}, but it does not cover the tunnels' names (*.${domain}): browsers will refuse their https addresses`,
+      { subject: subjectOf(cert) },
+    );
+  }
   const expires = expiryOf(cert);
   const fields = { expires: expires?.toISOString() ?? "unknown" };
   if (expires && expires.getTime() - now < EXPIRY_WARNING_MS) {
@@ -90,6 +127,7 @@ export function watchCertificate(
   server: https.Server,
   files: CertificateFiles,
   logger: Logger,
+  domain: string,
   intervalMs = CERTIFICATE_CHECK_MS,
 ): () => void {
   let seen: string | undefined;
@@ -122,7 +160,7 @@ export function watchCertificate(
         });
         return;
       }
-      logCertificate(logger, "TLS certificate reloaded", pair.cert);
+      logCertificate(logger, "TLS certificate reloaded", pair.cert, domain);
     } catch (error) {
       logger.warn("TLS certificate files could not be read", {
         error: error instanceof Error ? error.message : String(error),

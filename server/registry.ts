@@ -45,6 +45,10 @@ export interface Tunnel {
   close(reason: string): void;
   /** Why it closed ("keepalive_timeout", "client_closed"…), once it has. */
   readonly closeReason?: string;
+  /** After this long without an answer to a request, the edge calls checkSilence. */
+  readonly silenceCheckAfterMs?: number;
+  /** Checks that the client still answers, ending the tunnel as keepalive_timeout if not. */
+  checkSilence?(): void;
 }
 
 /** The relay's explicit routing table: name -> live tunnel. No module-level state. */

@@ -1,6 +1,9 @@
 import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
+import http from "node:http";
+import type { AddressInfo } from "node:net";
 import { after, before, test } from "node:test";
+import { setTimeout as sleep } from "node:timers/promises";
 import { createLogger } from "../lib/logger.ts";
 import { loadOrCreateHostKey } from "./host-key.ts";
 import { createRelay } from "./relay.ts";
@@ -95,6 +98,46 @@ test("a request waiting on a channel already open when its client goes silent ge
   }
 });
 
+test("a request on a channel already open to a client gone silent gets 'Tunnel not responding' within the channel wait, not the keepalives' ~30 s", async () => {
+  // Keepalives at their default (10 s x 2): only the relay's own check can answer within seconds.
+  const quick = await startTestRelay({}, { openStreamTimeoutMs: 300 });
+  const user = await quick.createUserWithKey();
+  await quick.reserve(user, "napping");
+  // An app that takes a second over /slow: far past the check (100 ms here), yet not silent.
+  const app = http.createServer((req, res) => {
+    if (req.url === "/slow") setTimeout(() => res.end("slow"), 1_000);
+    else res.end("quick");
+  });
+  await new Promise<void>((resolve) => app.listen(0, "127.0.0.1", resolve));
+  const port = (app.address() as AddressInfo).port;
+  const ssh = await quick.startSsh({ user, forwards: [`napping:80:127.0.0.1:${port}`] });
+  try {
+    assert.equal(ssh.state, "live", ssh.stderr());
+    // A live client with a slow app answers the check at once: the app's answer arrives.
+    const slow = await quick.fetchTunnel("napping", "/slow");
+    assert.deepEqual([slow.status, slow.body], [200, "slow"]);
+    // That left a pooled channel open: the next request goes on it, with no channel to wait for.
+    ssh.kill("SIGSTOP");
+    const answer = await Promise.race([
+      quick.fetchTunnel("napping", "/second"),
+      sleep(10_000).then(() => ({ status: 0, body: "no answer within 10 s" })),
+    ]);
+    assert.equal(answer.status, 504, answer.body);
+    assert.match(answer.body, /Tunnel not responding/);
+    const session = await quick.waitFor(
+      () => quick.db.tunnelSession.findFirst({ where: { name: "napping", endedAt: { not: null } } }),
+      "the session to end",
+    );
+    assert.equal(session.endReason, "keepalive_timeout");
+  } finally {
+    ssh.kill("SIGCONT");
+    ssh.kill("SIGKILL");
+    app.closeAllConnections();
+    await new Promise((resolve) => app.close(resolve));
+    await quick.close();
+  }
+});
+
 test("a request to a tunnel whose client has gone silent (laptop asleep) gets 'Tunnel not responding', not 'nothing on the local port'", async () => {
   // Keepalives at their default here, so the silent client is still connected when the wait ends.
   const quick = await startTestRelay({}, { openStreamTimeoutMs: 300 });
@@ -104,8 +147,6 @@ test("a request to a tunnel whose client has gone silent (laptop asleep) gets 'T
   const ssh = await quick.startSsh({ user, forwards: [`asleep:80:127.0.0.1:${app.port}`] });
   try {
     assert.equal(ssh.state, "live", ssh.stderr());
-    // (No request before: a channel kept open from it would carry this one, and its wait is the
-    // keepalives', which end the tunnel as offline.)
     ssh.kill("SIGSTOP");
     const answer = await quick.fetchTunnel("asleep", "/asleep");
     assert.equal(answer.status, 504);

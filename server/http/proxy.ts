@@ -105,6 +105,11 @@ export function proxyRequest(
   /** Writes the response head held back until the body starts; false if Node refused it. */
   let writeHeldHead: (() => boolean) | undefined;
   let leaveQueue = () => {};
+  /** Fires when the request has had no answer for a while: is the tunnel's client still there? */
+  let silenceTimer: NodeJS.Timeout | undefined;
+  const checkSilence = () => {
+    if (!answered && !res.destroyed) tunnel.checkSilence?.();
+  };
   /** The answer is a 400 or 403 whose first chunk may be a dev server's host check (host-refusal.ts). */
   let refusalPossible = false;
   /** The answer is an HTML page whose first chunk is read for links to the owner's computer (local-address.ts). */
@@ -133,6 +138,7 @@ export function proxyRequest(
   }
 
   res.once("close", () => {
+    clearTimeout(silenceTimer);
     if (!res.writableFinished) {
       exchange.error ??= "client_aborted";
       leaveQueue();
@@ -207,10 +213,16 @@ export function proxyRequest(
   const handler: Dispatcher.DispatchHandler = {
     onRequestStart(controller) {
       upstream = controller;
+      // A channel already open carries the request at once, so a client gone silent (a laptop
+      // asleep) is not noticed by the wait for a channel: ask it, if nothing answers for a while.
+      clearTimeout(silenceTimer);
+      if (tunnel.silenceCheckAfterMs !== undefined)
+        silenceTimer = setTimeout(checkSilence, tunnel.silenceCheckAfterMs);
       // The request waited for a channel and the visitor left meanwhile.
       if (res.destroyed) controller.abort(new Error("visitor went away"));
     },
     onResponseStart(controller, status, headers, statusMessage) {
+      clearTimeout(silenceTimer);
       // Interim answers (103 Early Hints, 102 Processing) are not passed on; the final one follows.
       if (status < 200) return;
       answered = true;

@@ -245,6 +245,11 @@ export class RelayConnection implements TunnelOwner, KeyConnection {
     });
   }
 
+  dropSilent(): void {
+    this.#log.info("dropping a connection that stopped answering while a request waited on it");
+    this.shutdown("keepalive_timeout", messages.stoppedAnswering, 1);
+  }
+
   dropUnresponsive(): void {
     this.#log.info("dropping a connection that no longer answers: its key reconnected at its limit");
     // Said, in case it wakes up to read it: an empty disconnect reason explains nothing.

@@ -168,6 +168,10 @@ export const messages = {
 
   relayShutdown: "The Burrow relay is shutting down; reconnect in a moment.",
 
+  /** Told to a connection dropped because a request waited on it and it did not answer a ping. */
+  stoppedAnswering:
+    "This connection stopped answering while a request waited on it, so the relay closed it. Reconnect to serve again.",
+
   /** Told to a connection dropped at its key's limit because it stopped answering (a laptop asleep). */
   replacedWhileSilent:
     "This connection stopped answering, so the relay closed it to let a new connection of your key in (its limit was reached).",

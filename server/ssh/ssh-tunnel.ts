@@ -18,6 +18,10 @@ export interface RelayStats {
 export interface TunnelOwner {
   readonly client: Connection;
   print(line: string): void;
+  /** Whether the client sends anything within `timeoutMs` of an SSH ping. */
+  answers(timeoutMs: number): Promise<boolean>;
+  /** Ends the connection of a client that stopped answering (keepalive_timeout), saying why. */
+  dropSilent(): void;
   /** Called once when the tunnel closes, for whatever reason. */
   tunnelClosed(tunnel: SshTunnel, reason: string, message: string | undefined): void;
 }
@@ -52,6 +56,8 @@ export class SshTunnel implements Tunnel {
   bytesOut = 0;
   #closed = false;
   closeReason: string | undefined;
+  /** A silence check (checkSilence) is under way. */
+  #checking = false;
   /** Visitor channels still open, closed with the tunnel (the edge may pool idle ones). */
   readonly #streams = new Set<ServerChannel>();
   readonly #owner: TunnelOwner;
@@ -138,6 +144,26 @@ export class SshTunnel implements Tunnel {
         // ssh2 throws synchronously when the connection is already gone.
         done(error instanceof Error ? error : new Error(String(error)));
       }
+    });
+  }
+
+  /** A third of the wait for a channel: the check and the client's answer fit in the same 15 s. */
+  get silenceCheckAfterMs(): number {
+    return this.#openStreamTimeoutMs / 3;
+  }
+
+  /**
+   * A request on a channel already open has had no answer for silenceCheckAfterMs: pings the
+   * client, and drops its connection if it does not answer within the rest of the wait for a
+   * channel (a laptop asleep), so the request gets "not responding" now rather than when
+   * keepalives notice (~30 s). A live client with a slow app answers the ping at once.
+   */
+  checkSilence(): void {
+    if (this.#checking || this.#closed) return;
+    this.#checking = true;
+    void this.#owner.answers(this.#openStreamTimeoutMs - this.silenceCheckAfterMs).then((answered) => {
+      this.#checking = false;
+      if (!answered && !this.#closed) this.#owner.dropSilent();
     });
   }
 

@@ -416,6 +416,13 @@ test("malformed HTTP gets 400 and the connection is closed", async () => {
     `GET / HTTP/1.1\r\nHost: live.${TEST_DOMAIN}\r\nBad Header\r\n\r\n`,
   );
   assert.equal(statusOf(badHeader), 400);
+  // A path with raw UTF-8 (a script that did not encode it) is told what to do.
+  const unencoded = await rawExchange(
+    relay.httpPort,
+    Buffer.from(`GET /caf\u00e9 menu HTTP/1.1\r\nHost: live.${TEST_DOMAIN}\r\n\r\n`, "utf8"),
+  );
+  assert.equal(statusOf(unencoded), 400);
+  assert.match(unencoded, /spaces and non-ASCII characters must be percent-encoded/);
 });
 
 test("oversized headers get 431", async () => {

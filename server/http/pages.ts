@@ -255,15 +255,26 @@ const HEADERS_TOO_LARGE = rawResponse(
   ),
 );
 
+/** Why a request Node's parser refused got its status, in one line for whoever sent it (a script). */
+const CLIENT_ERROR_TEXT: Record<400 | 408, string> = {
+  400:
+    "Bad request: the relay could not parse it as HTTP. In a path, spaces and non-ASCII characters " +
+    "must be percent-encoded (curl does it with --url-query or by hand).\n",
+  408: "Request timeout: the request's headers did not arrive in time.\n",
+};
+
 /**
  * The whole answer to a request Node's parser refused, for the raw socket. Oversized headers get a
  * page (a browser would otherwise show its own blank error, and the visitor can fix it by clearing
- * cookies); malformed or too slow requests come from no browser page anyone sees: empty.
+ * cookies); malformed or too slow requests come from scripts and hand-made clients, not browsers:
+ * one line of plain text says what was wrong.
  */
 export function clientErrorResponse(status: 400 | 408 | 431): Buffer {
   if (status === 431) return HEADERS_TOO_LARGE;
+  const text = CLIENT_ERROR_TEXT[status];
   return Buffer.from(
-    `HTTP/1.1 ${status} ${STATUS_TEXT[status]}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`,
+    `HTTP/1.1 ${status} ${STATUS_TEXT[status]}\r\nConnection: close\r\nContent-Type: text/plain; charset=utf-8\r\n` +
+      `Content-Length: ${Buffer.byteLength(text)}\r\n\r\n${text}`,
   );
 }
 

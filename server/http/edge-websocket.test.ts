@@ -23,6 +23,8 @@ let app: LocalApp;
 let client: SshTunnelClient;
 let wss: WebSocketServer;
 const upgradeRequests: IncomingMessage[] = [];
+/** How each WebSocket ended on the app's side: its close code and reason. */
+const appCloses: { code: number; reason: string }[] = [];
 const host = `sockets.${TEST_DOMAIN}`;
 
 before(async () => {
@@ -44,6 +46,7 @@ before(async () => {
     if (req.url?.startsWith("/ws")) {
       upgradeRequests.push(req);
       wss.handleUpgrade(req, socket, head, (ws) => {
+        ws.on("close", (code, reason) => appCloses.push({ code, reason: reason.toString() }));
         ws.on("message", (data, isBinary) => {
           // The app drops the connection without a close frame, as a crashing app would.
           if (data.toString() === "drop") ws.terminate();
@@ -247,9 +250,13 @@ test("a WebSocket and an event stream still open when the relay shuts down have 
     const where = { name: "leaving" };
     await waitFor(async () => (await testDb.db.requestLog.count({ where })) === 2, "the open rows");
     const closedByRelay = closing(ws);
+    const appClosesBefore = appCloses.length;
     await other.edge.close();
     // Told with a close frame, so a browser's app reconnects instead of reporting a network fault.
     assert.deepEqual(await closedByRelay, { code: 1001, reason: "Relay restarting" });
+    // And so is the app's WebSocket server, for the visitor.
+    await waitFor(() => appCloses.length > appClosesBefore, "the app's side to close");
+    assert.deepEqual(appCloses.at(-1), { code: 1001, reason: "Relay restarting" });
     const rows = await testDb.db.requestLog.findMany({ where, orderBy: { path: "asc" } });
     assert.deepEqual(
       rows.map((r) => [r.path, r.open]),

@@ -164,6 +164,7 @@ export async function proxyUpgrade(
       if (head.length > 0) {
         exchange.bytesIn += head.length;
         exchange.bodies?.request.add(head);
+        goodbye?.visitorFrames.feed(head);
         upSocket.write(head);
       }
       // Once the tunnel is gone (closed, taken over), its WebSockets end with a close frame; an app
@@ -245,6 +246,7 @@ function spliceSockets(
   socket.on("data", (chunk: Buffer) => {
     exchange.bytesIn += chunk.length;
     bodies?.request.add(chunk);
+    goodbye?.visitorFrames.feed(chunk);
   });
   channel.on("data", (chunk: Buffer) => {
     exchange.bytesOut += chunk.length;

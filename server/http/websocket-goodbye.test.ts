@@ -84,6 +84,22 @@ test("closeFrame: a server close frame with its code and a reason cut to 123 byt
   assert.equal(long.length, 127);
 });
 
+test("closeFrame with a mask: a client's close frame, the payload masked with it", () => {
+  const mask = Buffer.from([9, 8, 7, 6]);
+  const frame = closeFrame(1001, "Relay restarting", mask);
+  assert.equal(frame[0], 0x88);
+  assert.equal(frame[1], 0x80 | (2 + "Relay restarting".length));
+  assert.deepEqual(frame.subarray(2, 6), mask);
+  const payload = frame.subarray(6).map((byte, i) => byte ^ mask[i % 4]!);
+  assert.equal(Buffer.from(payload).readUInt16BE(0), 1001);
+  assert.equal(Buffer.from(payload).subarray(2).toString(), "Relay restarting");
+  // What FrameBoundaries reads as one whole close frame.
+  const frames = new FrameBoundaries();
+  frames.feed(frame);
+  assert.equal(frames.closeSeen, true);
+  assert.equal(frames.atBoundary, true);
+});
+
 test("goodbye: said between frames, not inside one, not after the app's close, and only once", async () => {
   const written: Buffer[] = [];
   const socket = new PassThrough();
@@ -99,7 +115,20 @@ test("goodbye: said between frames, not inside one, not after the app's close, a
   assert.equal(goodbye.say(1001, "The tunnel closed"), false, "only once");
   await new Promise(setImmediate);
   assert.deepEqual(Buffer.concat(written), closeFrame(1001, "The tunnel closed"));
-  assert.equal(channel.destroyed, true, "nothing more goes to the app");
+  // The app is told too, with a client's (masked) close frame, and its channel ended.
+  assert.equal(channel.writableEnded, true, "nothing more goes to the app");
+  const toApp = channel.read() as Buffer;
+  const toAppFrames = new FrameBoundaries();
+  toAppFrames.feed(toApp);
+  assert.equal(toAppFrames.closeSeen, true);
+  assert.equal(toApp[1]! & 0x80, 0x80, "masked, as a client's frames are");
+
+  // Inside a visitor's frame, the app's channel is only closed.
+  const midFrame = new PassThrough();
+  const cut = new WebSocketGoodbye(new PassThrough(), midFrame);
+  cut.visitorFrames.feed(frame(TEXT, Buffer.from("hello"), true).subarray(0, 4));
+  assert.equal(cut.say(1001, "Relay restarting"), true);
+  assert.equal(midFrame.destroyed, true);
 
   const other = new WebSocketGoodbye(new PassThrough(), new PassThrough());
   other.frames.feed(frame(CLOSE, Buffer.from([0x03, 0xe8])));

@@ -1,3 +1,4 @@
+import { randomBytes } from "node:crypto";
 import type { Duplex } from "node:stream";
 
 /**
@@ -65,26 +66,31 @@ export class FrameBoundaries {
 export const CLOSE_GOING_AWAY = 1001;
 export const CLOSE_POLICY_VIOLATION = 1008;
 
-/** A server's close frame (unmasked) with a status code and a reason of at most 123 bytes. */
-export function closeFrame(code: number, reason: string): Buffer {
+/**
+ * A close frame with a status code and a reason of at most 123 bytes: a server's (unmasked), or
+ * with `mask` a client's, as the relay speaks to the app for the visitor (RFC 6455 §5.3).
+ */
+export function closeFrame(code: number, reason: string, mask?: Buffer): Buffer {
   const text = Buffer.from(reason, "utf8").subarray(0, 123);
-  const frame = Buffer.allocUnsafe(4 + text.length);
-  frame[0] = 0x88;
-  frame[1] = 2 + text.length;
-  frame.writeUInt16BE(code, 2);
-  text.copy(frame, 4);
-  return frame;
+  const payload = Buffer.allocUnsafe(2 + text.length);
+  payload.writeUInt16BE(code, 0);
+  text.copy(payload, 2);
+  if (!mask) return Buffer.concat([Buffer.from([0x88, payload.length]), payload]);
+  for (let i = 0; i < payload.length; i++) payload[i]! ^= mask[i % 4]!;
+  return Buffer.concat([Buffer.from([0x88, 0x80 | payload.length]), mask.subarray(0, 4), payload]);
 }
 
 /** How long a visitor has to answer the relay's close frame before its socket is destroyed. */
 const GOODBYE_GRACE_MS = 1_000;
 
 /**
- * Ends a WebSocket visitor's connection with a close frame when it can be said cleanly. `frames`
- * must be fed every byte of the app's that is written to the visitor, in order.
+ * Ends a WebSocket visitor's connection with a close frame when it can be said cleanly, and tells
+ * the app the same when its side can take one. `frames` must be fed every byte of the app's that is
+ * written to the visitor, `visitorFrames` every byte of the visitor's written to the app, in order.
  */
 export class WebSocketGoodbye {
   readonly frames = new FrameBoundaries();
+  readonly visitorFrames = new FrameBoundaries();
   #said = false;
 
   /** `socket`: the visitor's; `channel`: the one to the app, closed at once when the relay says goodbye. */
@@ -105,8 +111,17 @@ export class WebSocketGoodbye {
     if (socket.destroyed || !socket.writable) return false;
     this.#said = true;
     socket.end(closeFrame(code, reason));
-    this.channel.destroy();
     setTimeout(() => socket.destroy(), GOODBYE_GRACE_MS).unref();
+    // Nothing more of the visitor's goes to the app (its answering close frame included).
+    socket.unpipe(this.channel);
+    const channel = this.channel;
+    if (channel.writable && this.visitorFrames.atBoundary && !this.visitorFrames.closeSeen) {
+      // The app's WebSocket server hears 1001 / 1008 too, not a connection dropped (1006).
+      channel.end(closeFrame(code, reason, randomBytes(4)));
+      setTimeout(() => channel.destroy(), GOODBYE_GRACE_MS).unref();
+    } else {
+      channel.destroy();
+    }
     return true;
   }
 }

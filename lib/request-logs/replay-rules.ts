@@ -45,8 +45,9 @@ export function replayProblem(facts: ReplayFacts): string | null {
   if (headers.some(([name, value]) => name === CUT_NAME || wasCut(value, LOG_HEADER_VALUE_MAX))) {
     return "some of its headers were not kept whole (too many or too long)";
   }
-  // A replay's row holds the headers it was sent with, less the framing (NOT_COPIED): the relay
-  // sent the whole body it had and let the HTTP client frame it, so what went in is all there was.
+  // A replay's row holds the headers it was sent with, its framing written by the HTTP client (rows
+  // from before server/http/replay.ts noted the Content-Length have none): the relay sent the whole
+  // body it had, so what went in is all there was.
   const declared = facts.admission === "REPLAY" ? facts.bytesIn : declaredBodyLength(headers);
   if (facts.bytesIn === 0 && declared === 0) return null;
   if (facts.keptBodyBytes === null) return "its body was not kept (turn on “Keep bodies” for the next ones)";

@@ -167,6 +167,11 @@ test("a replay sends the logged request to the app again and logs the answer as 
   assert.equal(Buffer.from(replayed.requestBody!).toString(), body);
   assert.equal(Buffer.from(replayed.responseBody!).toString(), `answer #${before + 1}`);
   assert.match(replayed.responseHeaders ?? "", /"x-app","answered"/);
+  // The row shows the framing the app received, which the stored headers never carry.
+  assert.match(
+    replayed.requestHeaders ?? "",
+    new RegExp(`\\["Content-Length","${Buffer.byteLength(body)}"\\]`),
+  );
   assert.ok(
     relay.traces
       .get("hook")!

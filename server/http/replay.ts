@@ -49,7 +49,11 @@ export function replayRequest(deps: ReplayDeps, request: ReplayRequest): Promise
     path: request.path,
     clientIp: request.clientIp,
     userAgent: request.userAgent ?? undefined,
-    requestHeaders: request.headers,
+    // The framing the app received (undici writes it for the body; the stored headers never carry
+    // it, replay-rules.ts NOT_COPIED), so the row says what was sent.
+    requestHeaders: request.body?.length
+      ? [...request.headers, "Content-Length", String(request.body.length)]
+      : request.headers,
     upgrade: false,
   });
   exchange.admission = "REPLAY";

@@ -372,6 +372,19 @@ test("Expect: 100-continue: the visitor is told to send its body only once the r
   );
   assert.match(refused, /^HTTP\/1\.1 404 /);
   assert.match(refused, /\r\nConnection: close\r\n/i);
+
+  // HTTP/1.0 has no 100 Continue: such a client gets only the app's answer.
+  routes.set("/expect10", (req, res) => {
+    req.resume();
+    req.on("end", () => res.end("got it"));
+  });
+  const old = await rawExchange(
+    relay.httpPort,
+    `POST /expect10 HTTP/1.0\r\nHost: ${host}\r\nContent-Length: 5\r\nExpect: 100-continue\r\n\r\nhello`,
+  );
+  routes.delete("/expect10");
+  assert.match(old, /^HTTP\/1\.1 200 /, "no interim 100 before the answer");
+  assert.match(old, /got it$/);
 });
 
 test("trailer fields after a chunked body reach the visitor, announced by the app's Trailer header", async () => {

@@ -643,8 +643,8 @@ export function createHttpEdge(deps: HttpEdgeDeps): HttpEdge {
   };
 }
 
-/** The visitor waits for "100 Continue" before sending its body. */
+/** The visitor waits for "100 Continue" before sending its body (HTTP/1.1 only: 1.0 has no 100). */
 function expectsContinue(req: http.IncomingMessage): boolean {
   const expect = req.headers.expect;
-  return expect !== undefined && expect.trim().toLowerCase() === "100-continue";
+  return expect !== undefined && expect.trim().toLowerCase() === "100-continue" && req.httpVersion === "1.1";
 }

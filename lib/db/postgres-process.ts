@@ -7,6 +7,7 @@ import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import { pathToFileURL } from "node:url";
 import { describeExit, type Supervisable } from "../supervisor.ts";
+import { finishesWithin } from "../time-limit.ts";
 
 export interface PostgresProcessOptions {
   /** An initialised cluster (initdb done). */
@@ -95,13 +96,13 @@ export async function startPostgresProcess(options: PostgresProcessOptions): Pro
     async stop() {
       const alive = () => child.exitCode === null && child.signalCode === null;
       if (alive()) child.kill("SIGINT");
-      if (await exitsWithin(exited, options.stopGraceMs ?? STOP_GRACE_MS)) return;
+      if (await finishesWithin(exited, options.stopGraceMs ?? STOP_GRACE_MS)) return;
       options.log?.("PostgreSQL did not stop: forcing an immediate shutdown");
       if (alive()) {
         child.kill("SIGCONT");
         child.kill("SIGQUIT");
       }
-      if (await exitsWithin(exited, QUIT_GRACE_MS)) return;
+      if (await finishesWithin(exited, QUIT_GRACE_MS)) return;
       // Its own group holds its backends too: none may outlive it holding the data directory.
       if (options.ownProcessGroup && child.pid !== undefined) {
         try {
@@ -113,14 +114,6 @@ export async function startPostgresProcess(options: PostgresProcessOptions): Pro
       await exited;
     },
   };
-}
-
-function exitsWithin(exited: Promise<unknown>, ms: number): Promise<boolean> {
-  let timer: NodeJS.Timeout | undefined;
-  const late = new Promise<boolean>((resolve) => {
-    timer = setTimeout(() => resolve(false), ms);
-  });
-  return Promise.race([exited.then(() => true), late]).finally(() => clearTimeout(timer));
 }
 
 /**

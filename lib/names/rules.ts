@@ -79,6 +79,12 @@ export function normaliseName(input: string): string {
   return input.trim().toLowerCase();
 }
 
+/**
+ * A name as stored: reserved under today's rules or older ones, or handed out at random. What an
+ * admin may act on (disconnect, release) even when today's nameSchema would refuse it.
+ */
+export const STORED_NAME = /^[a-z0-9-]{1,63}$/;
+
 /** Returns the first problem with a name, or null when it is valid. */
 export function nameProblem(input: string): string | null {
   const result = nameSchema.safeParse(input);

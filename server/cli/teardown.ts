@@ -1,3 +1,5 @@
+import { finishesWithin } from "../../lib/time-limit.ts";
+
 /**
  * Undo steps registered as things start, run in reverse order on exit. Each step runs once, and a
  * failing step does not stop the others: the embedded database must be stopped even if closing the
@@ -18,9 +20,12 @@ export class Teardown {
     this.#running ??= (async () => {
       for (const step of this.#steps.reverse()) {
         try {
-          await withLimit(step.run(), step.limitMs, () =>
-            this.report(`${step.label} did not finish within ${step.limitMs! / 1000} s: going on without it`),
-          );
+          const work = step.run();
+          if (step.limitMs !== undefined && !(await finishesWithin(work, step.limitMs))) {
+            this.report(`${step.label} did not finish within ${step.limitMs / 1000} s: going on without it`);
+          } else {
+            await work;
+          }
         } catch (error) {
           this.report(`${step.label} failed: ${(error as Error).message ?? String(error)}`);
         }
@@ -28,16 +33,4 @@ export class Teardown {
     })();
     return this.#running;
   }
-}
-
-function withLimit(work: Promise<void>, limitMs: number | undefined, onLate: () => void): Promise<void> {
-  if (limitMs === undefined) return work;
-  let timer: NodeJS.Timeout | undefined;
-  const late = new Promise<void>((resolve) => {
-    timer = setTimeout(() => {
-      onLate();
-      resolve();
-    }, limitMs);
-  });
-  return Promise.race([work, late]).finally(() => clearTimeout(timer));
 }

@@ -2,7 +2,7 @@
 
 import { revalidatePath } from "next/cache";
 import { z } from "zod";
-import { nameSchema } from "@/lib/names/rules";
+import { nameSchema, STORED_NAME } from "@/lib/names/rules";
 import { releaseAnyName } from "@/lib/names/service";
 import { sendRelayCommand } from "@/lib/relay-control";
 import { roleSchema, signUpSchema } from "@/lib/users/schemas";
@@ -13,8 +13,8 @@ import { getDb } from "@/lib/web/db";
 // Every action here is access: "admin": the wrapper re-reads the user and answers "not found" to
 // non-admins, and the user services check the acting admin once more.
 
-/** A name as stored: one reserved under older rules or handed out at random may not pass today's. */
-const existingNameSchema = z.object({ name: nameSchema.or(z.string().regex(/^[a-z0-9-]{1,63}$/)) });
+/** A name as stored (STORED_NAME): one reserved under older rules or handed out at random may not pass today's. */
+const existingNameSchema = z.object({ name: nameSchema.or(z.string().regex(STORED_NAME)) });
 
 export const disconnectTunnelAction = defineAction(
   { schema: existingNameSchema, access: "admin" },

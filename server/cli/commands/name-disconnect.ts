@@ -1,7 +1,7 @@
 import { setTimeout as delay } from "node:timers/promises";
 import type { Db } from "../../../lib/db.ts";
 import { AppError } from "../../../lib/errors.ts";
-import { invalidNameMessage, normaliseName } from "../../../lib/names/rules.ts";
+import { invalidNameMessage, normaliseName, STORED_NAME } from "../../../lib/names/rules.ts";
 import { sendRelayCommand } from "../../../lib/relay-control.ts";
 import { HEARTBEAT_INTERVAL_MS, HEARTBEAT_STALE_MS } from "../../../lib/relay-heartbeat.ts";
 import type { Command } from "../command.ts";
@@ -15,8 +15,6 @@ const POLL_MS = 100;
 const REASON_MAX = 200;
 /** A heartbeat this much later than due: the relay most likely stopped (it writes on time). */
 const LATE_BEAT_MS = 5_000;
-/** A name as stored: reserved under today's rules or older ones, or handed out at random. */
-const STORED_NAME = /^[a-z0-9-]{1,63}$/;
 
 export const nameDisconnect: Command = {
   name: "name disconnect",

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # `npm run bench [-- --only harness|extra]`: runs the shared tunnel harness (../shared/bench) with
 # Burrow in its relay slot, then Burrow-only measurements (bench/idle-tunnels.ts,
-# bench/request-logging.ts), and writes bench/RESULTS.md. The harness directory may be read-only,
+# bench/request-logging.ts, bench/echo-floor.ts), and writes bench/RESULTS.md. The harness directory may be read-only,
 # so it is copied first. Knobs are the harness's (REPS, DURATION, TARGETS, TESTS, ...; see
 # ../shared/bench/README.md) plus BENCH_TUNNELS / BENCH_TUNNEL_KEYS (idle tunnels) and BENCH_LOG_PAIRS
 # (request logging on/off). BENCH_RELAY_NODE_FLAGS passes extra node/V8 flags to the relay process
@@ -47,6 +47,7 @@ if [ "$only" != harness ]; then
   # Each script bounds its own loops, stops its relay and drops its database; the timeout is a backstop.
   timeout -k 10 900 node --import tsx bench/idle-tunnels.ts || status=1
   timeout -k 10 900 node --import tsx bench/request-logging.ts || status=1
+  timeout -k 10 300 node --import tsx bench/echo-floor.ts || status=1
   [ $status = 0 ] || echo "bench: a Burrow-only measurement failed (see above); RESULTS.md shows what ran" >&2
 fi
 

@@ -34,7 +34,10 @@ test("add a user, their key and a name, then list them", async () => {
   const fingerprint = execFileSync("ssh-keygen", ["-lf", join(dir, "id_ann.pub")], {
     encoding: "utf8",
   }).split(" ")[1];
-  assert.ok(key.stdout.includes(`Added ssh-ed25519 key "ann@laptop" ${fingerprint}`), key.stdout);
+  assert.ok(
+    key.stdout.includes(`Added ssh-ed25519 key "ann@laptop" ${fingerprint} to ann@example.com`),
+    key.stdout,
+  );
 
   const fromStdin = await cli(
     ["key", "add", "ann@example.com", "-", "--label", "piped"],

@@ -30,7 +30,10 @@ test("key add takes an SSH2 (PuTTYgen) file and a wrapped key, and names authori
   writeFileSync(join(dir, "ssh2.pub"), ssh2);
   const fromSsh2 = await cli(["key", "add", "bob@example.com", join(dir, "ssh2.pub")]);
   assert.equal(fromSsh2.code, 0, fromSsh2.stderr);
-  assert.equal(fromSsh2.stdout.trim(), `Added ssh-ed25519 key "rsa-key-20261205" ${putty.fingerprint}`);
+  assert.equal(
+    fromSsh2.stdout.trim(),
+    `Added ssh-ed25519 key "rsa-key-20261205" ${putty.fingerprint} to bob@example.com`,
+  );
 
   const wrapped = keygen("wrapped");
   const lines = readFileSync(wrapped.pub, "utf8")
@@ -39,7 +42,10 @@ test("key add takes an SSH2 (PuTTYgen) file and a wrapped key, and names authori
     ?.join("\n");
   const fromWrapped = await cli(["key", "add", "bob@example.com", "-"], `${lines}\n`);
   assert.equal(fromWrapped.code, 0, fromWrapped.stderr);
-  assert.equal(fromWrapped.stdout.trim(), `Added ssh-ed25519 key "wrapped@laptop" ${wrapped.fingerprint}`);
+  assert.equal(
+    fromWrapped.stdout.trim(),
+    `Added ssh-ed25519 key "wrapped@laptop" ${wrapped.fingerprint} to bob@example.com`,
+  );
 
   const restricted = keygen("restricted");
   const line = `no-pty,command="x" ${readFileSync(restricted.pub, "utf8")}`;

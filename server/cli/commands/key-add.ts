@@ -28,11 +28,12 @@ Examples:
     const publicKey = await readKeyFile(file);
     if (/PRIVATE KEY/.test(publicKey))
       throw new AppError("invalid_input", await privateKeyMessage(file, email));
-    const key = await withDatabase(env, async (db) => {
+    const { key, owner } = await withDatabase(env, async (db) => {
       const user = await getUserByEmail(db, email);
-      return addKey(db, user.id, { label: values.label ?? "", publicKey }, user.email);
+      const added = await addKey(db, user.id, { label: values.label ?? "", publicKey }, user.email);
+      return { key: added, owner: user.email };
     });
-    context.out(`Added ${key.algorithm} key "${key.label}" ${key.fingerprint}`);
+    context.out(`Added ${key.algorithm} key "${key.label}" ${key.fingerprint} to ${owner}`);
     return 0;
   },
 };

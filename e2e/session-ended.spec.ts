@@ -64,3 +64,26 @@ test("on /names the check and Reserve lead to signing in again, back to /names",
   await expect(page).toHaveURL(/\/names$/);
   await expect(page.getByRole("heading", { name: "Names", level: 1 })).toBeVisible();
 });
+
+test("the names list and Admin's connected tunnels say they stopped updating once signed out", async ({
+  page,
+  burrow,
+}) => {
+  const { email } = await signUp(page);
+  const name = unique("listed");
+  await reserveName(page, name);
+  // An admin of their own (the suite's admin signs in elsewhere in parallel: its sessions stay).
+  await withDatabase(burrow.databaseUrl, (client) =>
+    client.query("UPDATE users SET role = 'ADMIN' WHERE email = $1", [email]),
+  );
+  await page.goto("/names");
+  await expect(page.getByRole("link", { name, exact: true }).first()).toBeVisible();
+  const admin = await page.context().newPage();
+  await admin.goto("/admin");
+  await expect(admin.getByText("No tunnels are connected")).toBeVisible();
+
+  await endSessions(burrow.databaseUrl, email);
+  const asOf = /^Not updating: signed out · as of \d\d:\d\d:\d\d$/;
+  await expect(page.getByTestId("not-updating")).toHaveText(asOf, { timeout: 20_000 });
+  await expect(admin.getByTestId("not-updating")).toHaveText(asOf, { timeout: 20_000 });
+});

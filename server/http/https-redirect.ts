@@ -5,7 +5,9 @@ import { parseTunnelHost } from "../../lib/names/host.ts";
  * relay's landing page) and path over https, or null to answer it as it is. The Host header is
  * data: only a host under the relay's domain is redirected, rebuilt from the parsed name, so a
  * hostile Host can never make the relay send a visitor elsewhere. A request target that is not a
- * path (absolute-form, `*`) is left to the normal handling.
+ * path (absolute-form, `*`) is left to the normal handling. A path starting with `//` is redirected
+ * too: the Location is absolute, so `//evil.example/` stays a path on the tunnel's host, and
+ * serving it over plain HTTP would put that visitor's password page (and password) in clear text.
  */
 export function httpsRedirectLocation(
   host: string | undefined,
@@ -13,7 +15,7 @@ export function httpsRedirectLocation(
   domain: string,
   httpsPort: number,
 ): string | null {
-  if (!target?.startsWith("/") || target.startsWith("//")) return null;
+  if (!target?.startsWith("/")) return null;
   const parsed = parseTunnelHost(host, domain);
   let hostname: string;
   if (parsed.kind === "tunnel") hostname = `${parsed.name}.${domain}`;

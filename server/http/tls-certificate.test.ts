@@ -103,3 +103,39 @@ test("a certificate that does not cover the tunnels' names is loaded with a warn
     /^warn TLS certificate loaded, but it does not cover the tunnels' names \(\*\.tunnels\.example\.com\): browsers will refuse their https addresses/,
   );
 });
+
+test("an expired certificate, or one not valid yet, is logged as an error saying so, not as expiring soon", () => {
+  const { cert } = makeCertificate(30);
+  const day = 24 * 60 * 60 * 1000;
+  const expired: string[] = [];
+  logCertificate(
+    recordingLogger(expired),
+    "TLS certificate loaded",
+    Buffer.from(cert),
+    TEST_DOMAIN,
+    Date.now() + 45 * day,
+  );
+  assert.equal(expired.length, 1);
+  assert.match(
+    expired[0] ?? "",
+    /^error TLS certificate loaded, but it has expired: browsers refuse every tunnel's https address until it is renewed/,
+  );
+  const early: string[] = [];
+  logCertificate(
+    recordingLogger(early),
+    "TLS certificate loaded",
+    Buffer.from(cert),
+    TEST_DOMAIN,
+    Date.now() - day,
+  );
+  assert.match(early[0] ?? "", /^error TLS certificate loaded, but it is not valid yet/);
+  const soon: string[] = [];
+  logCertificate(
+    recordingLogger(soon),
+    "TLS certificate loaded",
+    Buffer.from(cert),
+    TEST_DOMAIN,
+    Date.now() + 20 * day,
+  );
+  assert.match(soon[0] ?? "", /^warn TLS certificate loaded; it expires soon/);
+});

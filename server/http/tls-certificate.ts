@@ -59,7 +59,6 @@ export async function loadCertificate(files: CertificateFiles): Promise<{ cert: 
   return { cert, key };
 }
 
-/** When the first certificate of a PEM chain expires, or null when it cannot be read. */
 /** The names a certificate is for, as it lists them: its DNS names, else its common name. */
 function subjectOf(cert: Buffer): string {
   try {
@@ -70,9 +69,11 @@ function subjectOf(cert: Buffer): string {
   }
 }
 
-function expiryOf(cert: Buffer): Date | null {
+/** When the first certificate of a PEM chain starts and stops being valid, or null when unreadable. */
+function validityOf(cert: Buffer): { from: Date; to: Date } | null {
   try {
-    return new Date(new X509Certificate(cert).validTo);
+    const x509 = new X509Certificate(cert);
+    return { from: new Date(x509.validFrom), to: new Date(x509.validTo) };
   } catch {
     return null;
   }
@@ -91,8 +92,9 @@ export function coversTunnelNames(cert: Buffer, domain: string): boolean {
 }
 
 /**
- * Logs when a certificate expires, as a warning when that is soon, and warns when it does not
- * cover the tunnels' names (`domain`, BURROW_DOMAIN).
+ * Logs when a certificate expires, as a warning when that is soon and an error when it has expired
+ * (or is not valid yet), and warns when it does not cover the tunnels' names (`domain`,
+ * BURROW_DOMAIN).
  */
 export function logCertificate(
   logger: Logger,
@@ -107,9 +109,21 @@ export function logCertificate(
       { subject: subjectOf(cert) },
     );
   }
-  const expires = expiryOf(cert);
+  const validity = validityOf(cert);
+  const expires = validity?.to;
   const fields = { expires: expires?.toISOString() ?? "unknown" };
-  if (expires && expires.getTime() - now < EXPIRY_WARNING_MS) {
+  // Both load (TLS checks no dates) and are served; only visitors' browsers would say what is wrong.
+  if (expires && expires.getTime() <= now) {
+    logger.error(
+      `${event}, but it has expired: browsers refuse every tunnel's https address until it is renewed (Burrow picks up the new files by itself)`,
+      fields,
+    );
+  } else if (validity && validity.from.getTime() > now) {
+    logger.error(`${event}, but it is not valid yet: browsers refuse it until then (is the clock right?)`, {
+      ...fields,
+      validFrom: validity.from.toISOString(),
+    });
+  } else if (expires && expires.getTime() - now < EXPIRY_WARNING_MS) {
     logger.warn(`${event}; it expires soon: renew it (Burrow picks up the new files by itself)`, fields);
   } else {
     logger.info(event, fields);

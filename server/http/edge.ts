@@ -559,13 +559,14 @@ export function createHttpEdge(deps: HttpEdgeDeps): HttpEdge {
       );
       const httpsPort = await bind(httpsServer, config.BURROW_HTTPS_PORT, proxyHeaders.https);
       logCertificate(logger, "TLS certificate loaded", pair.cert, config.BURROW_DOMAIN);
-      stopCertificateWatch = watchCertificate(
-        httpsServer,
+      stopCertificateWatch = watchCertificate({
+        server: httpsServer,
         files,
+        served: pair.cert,
         logger,
-        config.BURROW_DOMAIN,
-        deps.certificateCheckMs,
-      );
+        domain: config.BURROW_DOMAIN,
+        intervalMs: deps.certificateCheckMs,
+      });
       const httpServer = configure(
         http.createServer(serverOptions),
         config.BURROW_HTTPS_REDIRECT ? redirectingToHttps(httpsPort) : onRequest,

@@ -51,11 +51,19 @@ test("a renewed certificate is served without a restart; a broken pair is refuse
   const first = makeCertificate(90);
   writeFileSync(files.cert, first.cert);
   writeFileSync(files.key, first.key);
-  const server = https.createServer(await readCertificate(files), (_req, res) => res.end("ok"));
+  const pair = await readCertificate(files);
+  const server = https.createServer(pair, (_req, res) => res.end("ok"));
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
   const port = (server.address() as AddressInfo).port;
   const lines: string[] = [];
-  const stop = watchCertificate(server, files, recordingLogger(lines), TEST_DOMAIN, 20);
+  const stop = watchCertificate({
+    server,
+    files,
+    served: pair.cert,
+    logger: recordingLogger(lines),
+    domain: TEST_DOMAIN,
+    intervalMs: 20,
+  });
   /** Writes a pair the way a renewal does (key first) and waits until it is served and logged. */
   const renew = async (pair: ReturnType<typeof makeCertificate>, logged: string, what: string) => {
     replace(files.key, pair.key);
@@ -138,4 +146,45 @@ test("an expired certificate, or one not valid yet, is logged as an error saying
     Date.now() + 20 * day,
   );
   assert.match(soon[0] ?? "", /^warn TLS certificate loaded; it expires soon/);
+});
+
+test("a certificate in use that nears its expiry, then expires, with no renewal arriving, is logged then and daily", async () => {
+  const sub = join(dir, "no-renewal");
+  mkdirSync(sub);
+  const made = makeTestCertificate(sub, 30);
+  const files = { cert: made.certFile, key: made.keyFile };
+  const pair = await readCertificate(files);
+  const server = https.createServer(pair);
+  const lines: string[] = [];
+  const day = 24 * 60 * 60 * 1000;
+  // The renewal cron broke: the files never change, only the clock moves on.
+  let ahead = 0;
+  const stop = watchCertificate({
+    server,
+    files,
+    served: pair.cert,
+    logger: recordingLogger(lines),
+    domain: TEST_DOMAIN,
+    intervalMs: 10,
+    now: () => Date.now() + ahead,
+  });
+  const checks = () => new Promise((resolve) => setTimeout(resolve, 150));
+  try {
+    await checks();
+    assert.deepEqual(lines, [], "30 days left: nothing to say");
+    ahead = 20 * day;
+    await waitFor(() => lines.length > 0, "the warning");
+    await checks();
+    assert.equal(lines.length, 1, "said once, not at every check");
+    assert.match(lines[0] ?? "", /^warn TLS certificate in use; it expires soon: renew it/);
+    ahead = 21 * day + 60_000;
+    await waitFor(() => lines.length > 1, "the next day's reminder");
+    ahead = 31 * day;
+    await waitFor(() => lines.length > 2, "the expiry");
+    await checks();
+    assert.equal(lines.length, 3);
+    assert.match(lines[2] ?? "", /^error TLS certificate in use, but it has expired/);
+  } finally {
+    stop();
+  }
 });

@@ -17,6 +17,9 @@ export const CERTIFICATE_CHECK_MS = 60_000;
 /** A renewal is logged as a warning when the certificate in use expires sooner than this. */
 const EXPIRY_WARNING_MS = 14 * 24 * 60 * 60 * 1000;
 
+/** How often a certificate in use that expires soon (or has expired) is logged again. */
+const EXPIRY_REMINDER_MS = 24 * 60 * 60 * 1000;
+
 export async function readCertificate(files: CertificateFiles): Promise<{ cert: Buffer; key: Buffer }> {
   const [cert, key] = await Promise.all([readFile(files.cert), readFile(files.key)]);
   return { cert, key };
@@ -91,10 +94,13 @@ export function coversTunnelNames(cert: Buffer, domain: string): boolean {
   }
 }
 
+/** Where a certificate stands on its dates: what decides whether it is logged, and how. */
+type CertificateState = "valid" | "expiring" | "expired" | "not_yet_valid" | "unknown";
+
 /**
  * Logs when a certificate expires, as a warning when that is soon and an error when it has expired
  * (or is not valid yet), and warns when it does not cover the tunnels' names (`domain`,
- * BURROW_DOMAIN).
+ * BURROW_DOMAIN). Returns where it stands on its dates.
  */
 export function logCertificate(
   logger: Logger,
@@ -102,32 +108,59 @@ export function logCertificate(
   cert: Buffer,
   domain: string,
   now = Date.now(),
-): void {
+): CertificateState {
   if (!coversTunnelNames(cert, domain)) {
     logger.warn(
       `${event}, but it does not cover the tunnels' names (*.${domain}): browsers will refuse their https addresses`,
       { subject: subjectOf(cert) },
     );
   }
+  return logExpiry(logger, event, cert, now);
+}
+
+function stateOf(cert: Buffer, now: number): CertificateState {
   const validity = validityOf(cert);
-  const expires = validity?.to;
-  const fields = { expires: expires?.toISOString() ?? "unknown" };
+  if (!validity) return "unknown";
+  if (validity.to.getTime() <= now) return "expired";
+  if (validity.from.getTime() > now) return "not_yet_valid";
+  return validity.to.getTime() - now < EXPIRY_WARNING_MS ? "expiring" : "valid";
+}
+
+function logExpiry(logger: Logger, event: string, cert: Buffer, now: number): CertificateState {
+  const state = stateOf(cert, now);
+  const validity = validityOf(cert);
+  const fields = { expires: validity?.to.toISOString() ?? "unknown" };
   // Both load (TLS checks no dates) and are served; only visitors' browsers would say what is wrong.
-  if (expires && expires.getTime() <= now) {
+  if (state === "expired") {
     logger.error(
       `${event}, but it has expired: browsers refuse every tunnel's https address until it is renewed (Burrow picks up the new files by itself)`,
       fields,
     );
-  } else if (validity && validity.from.getTime() > now) {
+  } else if (state === "not_yet_valid") {
     logger.error(`${event}, but it is not valid yet: browsers refuse it until then (is the clock right?)`, {
       ...fields,
-      validFrom: validity.from.toISOString(),
+      validFrom: validity?.from.toISOString() ?? "unknown",
     });
-  } else if (expires && expires.getTime() - now < EXPIRY_WARNING_MS) {
+  } else if (state === "expiring") {
     logger.warn(`${event}; it expires soon: renew it (Burrow picks up the new files by itself)`, fields);
   } else {
     logger.info(event, fields);
   }
+  return state;
+}
+
+/** What watchCertificate needs: the server, its files, the certificate it started with. */
+export interface CertificateWatch {
+  server: https.Server;
+  files: CertificateFiles;
+  /** The certificate the server was started with (already logged by logCertificate). */
+  served: Buffer;
+  logger: Logger;
+  /** BURROW_DOMAIN, whose `*.` the certificate must cover. */
+  domain: string;
+  intervalMs?: number;
+  /** The clock expiry is judged by (tests move it). */
+  now?: () => number;
 }
 
 /**
@@ -135,21 +168,31 @@ export function logCertificate(
  * restart to pick up the new files would drop every tunnel. The files are polled (their size, time
  * and inode, symlinks followed) because renewal tools swap them by rename or symlink, which a
  * watch on the old file misses. A pair that does not load (half written, key not matching) is
- * logged and the certificate in use kept; the next change is tried again. Returns the stop function.
+ * logged and the certificate in use kept; the next change is tried again. The certificate in use
+ * is also logged again once it comes within 14 days of expiry, once it expires, and daily while
+ * either lasts: a renewal that stopped working changes no file, and the one line at load time
+ * (weeks earlier) would be the only word. Returns the stop function.
  */
-export function watchCertificate(
-  server: https.Server,
-  files: CertificateFiles,
-  logger: Logger,
-  domain: string,
-  intervalMs = CERTIFICATE_CHECK_MS,
-): () => void {
+export function watchCertificate(watch: CertificateWatch): () => void {
+  const { server, files, logger, domain } = watch;
+  const now = watch.now ?? Date.now;
   let seen: string | undefined;
   let checking = false;
+  let served = watch.served;
+  /** What was last said of the certificate in use, and when: repeated daily, or when it changes. */
+  let told = { state: stateOf(served, now()), at: now() };
 
   const signature = async () => {
     const [cert, key] = await Promise.all([stat(files.cert), stat(files.key)]);
     return [cert.ino, cert.size, cert.mtimeMs, key.ino, key.size, key.mtimeMs].join(":");
+  };
+
+  const remind = () => {
+    const at = now();
+    const state = stateOf(served, at);
+    if (state === "valid" || state === "unknown") return;
+    if (state === told.state && at - told.at < EXPIRY_REMINDER_MS) return;
+    told = { state: logExpiry(logger, "TLS certificate in use", served, at), at };
   };
 
   const check = async () => {
@@ -174,18 +217,23 @@ export function watchCertificate(
         });
         return;
       }
-      logCertificate(logger, "TLS certificate reloaded", pair.cert, domain);
+      served = pair.cert;
+      told = {
+        state: logCertificate(logger, "TLS certificate reloaded", pair.cert, domain, now()),
+        at: now(),
+      };
     } catch (error) {
       logger.warn("TLS certificate files could not be read", {
         error: error instanceof Error ? error.message : String(error),
       });
     } finally {
+      remind();
       checking = false;
     }
   };
 
   void check();
-  const timer = setInterval(() => void check(), intervalMs);
+  const timer = setInterval(() => void check(), watch.intervalMs ?? CERTIFICATE_CHECK_MS);
   timer.unref();
   return () => clearInterval(timer);
 }

@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
 import { chmodSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { type AddressInfo, createServer, type Socket } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, test } from "node:test";
@@ -134,6 +135,8 @@ test("ssh gets the forward, the reliability options and the relay address", asyn
     "-T",
     "-o",
     "ExitOnForwardFailure=yes",
+    "-o",
+    "ConnectTimeout=15",
     "-o",
     "ServerAliveInterval=15",
     "-o",
@@ -313,6 +316,44 @@ test("dropped connections are retried with exponential backoff up to 30 s", asyn
   assert.deepEqual(box.delays(), [1, 2, 4, 8, 16, 30, 30]);
   assert.match(result.stderr, /connection ended \(ssh exit code 255\); reconnecting in 1 s/);
   assert.match(result.stdout, /connected 1\n.*connected 8/s, "ssh's output (the relay's messages) shows");
+});
+
+test("an attempt the relay never answers (the network went away as it connected) is given up and retried", async () => {
+  // What a Wi-Fi switch or a captive portal does to a connection just made: it is accepted and then
+  // nothing comes back. The real ssh waits for the relay's first words only as long as ConnectTimeout.
+  const sockets: Socket[] = [];
+  const silent = createServer((socket) => {
+    sockets.push(socket);
+    socket.on("error", () => {});
+  });
+  await new Promise<void>((resolve) => silent.listen(0, "127.0.0.1", resolve));
+  const { port } = silent.address() as AddressInfo;
+  const box = sandbox([]);
+  let retried = false;
+  const result = await run(
+    ["-p", String(port), "3000", "myapp", "--", "-F", "/dev/null", "-o", "UserKnownHostsFile=/dev/null"],
+    // The real ssh (not the sandbox's fake), with a short timeout so the test stays quick.
+    { ...box.env, PATH: process.env.PATH ?? "", BURROW_CONNECT_TIMEOUT: "1" },
+    (pid) => {
+      const stop = () => {
+        clearInterval(poll);
+        clearTimeout(giveUp);
+        process.kill(pid, "SIGTERM");
+        // An ssh still waiting (no timeout) ends when its connection does.
+        for (const socket of sockets) socket.destroy();
+      };
+      const poll = setInterval(() => {
+        retried = sockets.length >= 2;
+        if (retried) stop();
+      }, 50);
+      const giveUp = setTimeout(stop, 8_000);
+    },
+  );
+  silent.close();
+  assert.ok(retried, `a second attempt within 8 s\n${result.stderr}`);
+  assert.equal(result.code, 0, result.stderr);
+  assert.match(result.stderr, /timed out/, "ssh says why");
+  assert.match(result.stderr, /connection ended \(ssh exit code 255\); reconnecting in 1 s/);
 });
 
 test("the backoff starts over after a connection that lasted", async () => {

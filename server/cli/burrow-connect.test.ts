@@ -283,18 +283,25 @@ test("a refused key stops too", async () => {
   );
 });
 
-test("the relay's own reasons decide: shutdown reconnects; takeover, admin close, key removal and exit stop", async () => {
-  // The relay ends a session it closed with exit status 1, one the user closed with 0.
+test("the relay's own reasons decide: shutdown reconnects; takeover, admin close, key removal, a disabled account and exit stop", async () => {
+  // The relay ends a session it closed with exit status 1, one the user closed with 0; burrow-connect
+  // exits 1 when it stops for a reason, 0 when the user closed the session.
   const cases: [string, number, RegExp | null][] = [
     [messages.takenOver("myapp"), 1, /another connection of yours now serves this name/],
     [messages.adminDisconnect("myapp", "abuse report"), 1, /an administrator closed this tunnel/],
     [messages.keyRemoved("myapp"), 1, /the SSH key this tunnel used was removed from your account/],
+    // Disabled while it was reconnecting: the relay refuses the sign-in itself (ssh exits 255).
+    [
+      `Received disconnect from 127.0.0.1 port 2222:11: ${messages.userDisabled}`,
+      255,
+      /your account on this relay is disabled \(ask its administrator\)\. Not retrying/,
+    ],
     ["Closing your tunnels. Bye.", 0, null],
   ];
   for (const [line, code, pattern] of cases) {
     const box = sandbox([`${code}:0:out=${line}`]);
     const result = await run(["3000", "myapp"], box.env);
-    assert.equal(result.code, code, `${line}: ${result.stderr}`);
+    assert.equal(result.code, pattern ? 1 : 0, `${line}: ${result.stderr}`);
     assert.equal(box.calls(), 1, `${line}: no reconnect`);
     assert.ok(result.stdout.includes(line), "the relay's line is shown");
     if (pattern) assert.match(result.stderr, pattern);

@@ -1,6 +1,14 @@
 import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
-import { chmodSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import {
+  chmodSync,
+  existsSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from "node:fs";
 import { type AddressInfo, createServer, type Socket } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -17,7 +25,8 @@ after(() => {
 
 /**
  * A fake `ssh` on PATH: records its arguments, then plays the next step of the plan: each step
- * "<exit code>:<seconds to stay up>:<message>" (on stderr, or stdout with "out="). Past the end of the plan it refuses the
+ * "<exit code>:<seconds to stay up>:<message>" (on stderr, or stdout with "out=", or the lines of a file on
+ * stdout with "file="). Past the end of the plan it refuses the
  * forward, so a script that retries too much still ends. A fake sleep (BURROW_CONNECT_SLEEP)
  * records the backoff delays and returns at once.
  */
@@ -39,6 +48,7 @@ echo "connected $n"
 case $message in
   "") ;;
   out=*) echo "\${message#out=}" ;; # the relay's console (stdout)
+  file=*) cat "\${message#file=}" ;; # many lines of it
   *) echo "$message" >&2 ;;
 esac
 # exec, like a real ssh that is one process: a signal to it ends the connection.
@@ -382,6 +392,30 @@ test("quick retries after a relay restart end once a connection lasts: a later d
   ]);
   await run(["3000", "myapp"], { ...box.env, BURROW_CONNECT_STABLE_SECONDS: "1" });
   assert.deepEqual(box.delays(), [1, 1, 1, 2, 4]);
+});
+
+test("the requests a connection shows are not kept: a busy tunnel's temporary file does not grow with them", async () => {
+  const box = sandbox([]);
+  const requests = Array.from({ length: 2000 }, (_, i) =>
+    i % 2 ? `GET /assets/app-${i}.js 200 1.2ms` : `GET (upgrade) /socket/${i} 101 open`,
+  );
+  const lines = [...requests, "POST (replay) /hook 200 3.0ms", messages.takenOver("myapp")];
+  writeFileSync(join(box.dir, "console"), `${lines.join("\n")}\n`);
+  writeFileSync(join(box.dir, "plan"), `0:30:file=${join(box.dir, "console")}\n`);
+  let kept = "";
+  const result = await run(["3000", "myapp"], { ...box.env, TMPDIR: box.dir }, (pid) => {
+    const poll = setInterval(() => {
+      const work = readdirSync(box.dir).find((entry) => entry.startsWith("burrow-connect."));
+      const output = work ? join(box.dir, work, "output") : "";
+      if (!output || !existsSync(output) || !readFileSync(output, "utf8").includes("took over")) return;
+      clearInterval(poll);
+      kept = readFileSync(output, "utf8");
+      process.kill(pid, "SIGTERM");
+    }, 50);
+  });
+  assert.equal(result.code, 0, result.stderr);
+  assert.ok(result.stdout.includes(`${requests.join("\n")}\n`), "every request is shown");
+  assert.equal(kept, `connected 1\n${messages.takenOver("myapp")}\n`, "only the relay's own words are kept");
 });
 
 test("SIGINT and SIGTERM stop it while connected, exit 0", async () => {

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { networkInterfaces } from "node:os";
 import { test } from "node:test";
-import { loadEnv } from "./env.ts";
+import { loadEnv, publicHttpsPort, tunnelUrl } from "./env.ts";
 
 test("BURROW_SSH_CIPHERS: AES-GCM by default, a list to widen it, a clear error for anything unsafe", () => {
   assert.deepEqual(loadEnv({}).BURROW_SSH_CIPHERS, ["aes128-gcm@openssh.com", "aes256-gcm@openssh.com"]);
@@ -134,4 +134,37 @@ test("a setting left empty means its default (a port not 0, a random one); a wro
     () => loadEnv({ BURROW_LOG_QUEUE_MAX: "lots" }),
     /BURROW_LOG_QUEUE_MAX must be a whole number, 1 or more/,
   );
+});
+
+test("BURROW_TUNNEL_URL: the tunnels' public address when TLS ends in front of the relay, or its ports are mapped", () => {
+  // deploy/nginx-tunnels.conf's settings: nginx does TLS on 443 and passes the tunnels to 8080.
+  const behindNginx = {
+    BURROW_DOMAIN: "tunnels.example.com",
+    BURROW_LISTEN_HOST: "127.0.0.1",
+    BURROW_HTTP_PORT: "8080",
+    BURROW_TRUSTED_PROXIES: "loopback",
+  };
+  assert.equal(tunnelUrl(loadEnv(behindNginx), "myapp"), "http://myapp.tunnels.example.com:8080");
+  const told = loadEnv({ ...behindNginx, BURROW_TUNNEL_URL: "https://*.Tunnels.example.com:443/" });
+  assert.equal(tunnelUrl(told, "myapp"), "https://myapp.tunnels.example.com");
+  assert.equal(publicHttpsPort(told), 443);
+  const mapped = loadEnv({ ...behindNginx, BURROW_TUNNEL_URL: "https://*.tunnels.example.com:8443" });
+  assert.equal(tunnelUrl(mapped, "myapp"), "https://myapp.tunnels.example.com:8443");
+  assert.equal(publicHttpsPort(mapped), 8443);
+  assert.equal(
+    publicHttpsPort(loadEnv({ ...behindNginx, BURROW_TUNNEL_URL: "http://*.tunnels.example.com" })),
+    undefined,
+  );
+  for (const [value, message] of [
+    [
+      "tunnels.example.com",
+      /BURROW_TUNNEL_URL must be a URL with \* for the name \(such as https:\/\/\*\.tunnels\.example\.com\)/,
+    ],
+    ["ftp://*.tunnels.example.com", /must start with https:\/\/ or http:\/\//],
+    ["https://tunnels.example.com", /must have the host \*\.tunnels\.example\.com/],
+    ["https://*.other.example", /must have the host \*\.tunnels\.example\.com/],
+    ["https://*.tunnels.example.com/app", /no path/],
+  ] as const) {
+    assert.throws(() => loadEnv({ ...behindNginx, BURROW_TUNNEL_URL: value }), message, value);
+  }
 });

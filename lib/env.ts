@@ -115,6 +115,7 @@ export const envSchema = z
     BURROW_TLS_CERT: z.string().optional(),
     BURROW_TLS_KEY: z.string().optional(),
     BURROW_HTTPS_REDIRECT: flag.default(true),
+    BURROW_TUNNEL_URL: z.string().optional(),
     BURROW_DATA_DIR: z.string().min(1).default("./.burrow"),
     BURROW_DASHBOARD_URL: z.string().url().optional(),
     BURROW_ALLOW_RANDOM_NAMES: flag.default(true),
@@ -153,6 +154,13 @@ export const envSchema = z
         path: ["BURROW_HTTPS_PORT"],
         message: "is required when BURROW_TLS_CERT / BURROW_TLS_KEY are set",
       });
+    }
+    const tunnelUrlProblem =
+      env.BURROW_TUNNEL_URL === undefined
+        ? null
+        : problemOfTunnelUrl(env.BURROW_TUNNEL_URL, env.BURROW_DOMAIN);
+    if (tunnelUrlProblem) {
+      ctx.addIssue({ code: "custom", path: ["BURROW_TUNNEL_URL"], message: tunnelUrlProblem });
     }
     if (env.BURROW_PROXY_PROTOCOL.length > 0 && env.BURROW_TRUSTED_PROXIES.length === 0) {
       ctx.addIssue({
@@ -194,7 +202,38 @@ export const envSchema = z
     BURROW_DATA_DIR: resolve(env.BURROW_DATA_DIR),
     BURROW_SSH_HOST: env.BURROW_SSH_HOST ?? env.BURROW_DOMAIN,
     BURROW_DASHBOARD_URL: env.BURROW_DASHBOARD_URL ?? `http://${env.BURROW_DOMAIN}:${env.PORT}`,
+    BURROW_TUNNEL_URL:
+      env.BURROW_TUNNEL_URL === undefined
+        ? undefined
+        : normalTunnelUrl(env.BURROW_TUNNEL_URL, env.BURROW_DOMAIN),
   }));
+
+/**
+ * What is wrong with a BURROW_TUNNEL_URL, or null: it must be the tunnels' own address pattern,
+ * http(s)://*.BURROW_DOMAIN with an optional port, since every URL Burrow shows is made from it.
+ */
+function problemOfTunnelUrl(value: string, domain: string): string | null {
+  const example = `(such as https://*.${domain})`;
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    return `must be a URL with * for the name ${example}`;
+  }
+  if (url.protocol !== "https:" && url.protocol !== "http:")
+    return `must start with https:// or http:// ${example}`;
+  if (url.hostname !== `*.${domain}`) return `must have the host *.${domain}, the tunnels' names ${example}`;
+  if (url.username || url.password || url.pathname !== "/" || url.search || url.hash) {
+    return `must be a scheme, host and port only, no path ${example}`;
+  }
+  return null;
+}
+
+/** A valid BURROW_TUNNEL_URL as tunnelUrl uses it: lower case, no default port, no trailing slash. */
+function normalTunnelUrl(value: string, domain: string): string {
+  const url = new URL(value);
+  return `${url.protocol}//*.${domain}${url.port ? `:${url.port}` : ""}`;
+}
 
 export type Env = z.infer<typeof envSchema>;
 
@@ -216,13 +255,28 @@ export function publicScheme(env: Pick<Env, "BURROW_HTTPS_PORT">): "http" | "htt
   return env.BURROW_HTTPS_PORT === undefined ? "http" : "https";
 }
 
-/** The public URL of a tunnel name, e.g. http://myapp.localhost:8080 or https://myapp.example.com. */
+/**
+ * The public URL of a tunnel name, e.g. http://myapp.localhost:8080 or https://myapp.example.com:
+ * BURROW_TUNNEL_URL when set (TLS ends at a proxy in front, or the ports visitors use are not the
+ * ones the relay listens on), else made from the relay's own ports.
+ */
 export function tunnelUrl(
-  env: Pick<Env, "BURROW_HTTPS_PORT" | "BURROW_HTTP_PORT" | "BURROW_DOMAIN">,
+  env: Pick<Env, "BURROW_HTTPS_PORT" | "BURROW_HTTP_PORT" | "BURROW_DOMAIN" | "BURROW_TUNNEL_URL">,
   name: string,
 ): string {
+  if (env.BURROW_TUNNEL_URL) return env.BURROW_TUNNEL_URL.replace("*", name);
   const scheme = publicScheme(env);
   const port = scheme === "https" ? env.BURROW_HTTPS_PORT : env.BURROW_HTTP_PORT;
   const defaultPort = scheme === "https" ? 443 : 80;
   return `${scheme}://${name}.${env.BURROW_DOMAIN}${port === defaultPort ? "" : `:${port}`}`;
+}
+
+/**
+ * The HTTPS port visitors use when BURROW_TUNNEL_URL says so (443 unless it names one): a relay on
+ * 8443 behind a port mapping sends plain-HTTP visitors there, not to a port only it can see.
+ */
+export function publicHttpsPort(env: Pick<Env, "BURROW_TUNNEL_URL">): number | undefined {
+  if (!env.BURROW_TUNNEL_URL?.startsWith("https:")) return undefined;
+  const port = new URL(env.BURROW_TUNNEL_URL).port;
+  return port ? Number(port) : 443;
 }

@@ -105,6 +105,18 @@ test("HTTPS is served with the configured certificate and the app sees proto htt
   );
 });
 
+test("behind a port mapping (BURROW_TUNNEL_URL), plain-HTTP visitors go to the public HTTPS port", async () => {
+  // A relay on high ports whose 80 and 443 are mapped to them (docker -p 443:8443, a balancer).
+  await withRelay(
+    { db: testDb.db, env: { ...httpsEnv(certDir), BURROW_TUNNEL_URL: `https://*.${TEST_DOMAIN}` } },
+    async (relay) => {
+      const plain = await requestEdge(relay, { host: `life.${TEST_DOMAIN}`, path: "/mapped?a=1" });
+      assert.equal(plain.status, 308);
+      assert.equal(plain.headers.location, `https://life.${TEST_DOMAIN}/mapped?a=1`);
+    },
+  );
+});
+
 test("a renewed certificate is served by the running relay", async () => {
   const dir = mkdtempSync(join(tmpdir(), "burrow-edge-renew-"));
   try {

@@ -9,7 +9,7 @@ import {
 import type { Duplex } from "node:stream";
 import type { TLSSocket } from "node:tls";
 import type { Db } from "../../lib/db.ts";
-import { type Env, publicScheme } from "../../lib/env.ts";
+import { type Env, publicHttpsPort, publicScheme } from "../../lib/env.ts";
 import { proxyTrust } from "../../lib/forwarding/trusted-proxies.ts";
 import type { Logger } from "../../lib/logger.ts";
 import { KeepBudget } from "../../lib/request-logs/bodies.ts";
@@ -569,7 +569,7 @@ export function createHttpEdge(deps: HttpEdgeDeps): HttpEdge {
       });
       const httpServer = configure(
         http.createServer(serverOptions),
-        config.BURROW_HTTPS_REDIRECT ? redirectingToHttps(httpsPort) : onRequest,
+        config.BURROW_HTTPS_REDIRECT ? redirectingToHttps(publicHttpsPort(config) ?? httpsPort) : onRequest,
       );
       const httpPort = await bind(httpServer, config.BURROW_HTTP_PORT, proxyHeaders.http);
       boundPorts = [httpPort, httpsPort];

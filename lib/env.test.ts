@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { networkInterfaces } from "node:os";
 import { test } from "node:test";
-import { loadEnv, publicHttpsPort, tunnelUrl } from "./env.ts";
+import { loadEnv, publicEndpoint, publicHttpsPort, tunnelUrl } from "./env.ts";
 
 test("BURROW_SSH_CIPHERS: AES-GCM by default, a list to widen it, a clear error for anything unsafe", () => {
   assert.deepEqual(loadEnv({}).BURROW_SSH_CIPHERS, ["aes128-gcm@openssh.com", "aes256-gcm@openssh.com"]);
@@ -167,4 +167,24 @@ test("BURROW_TUNNEL_URL: the tunnels' public address when TLS ends in front of t
   ] as const) {
     assert.throws(() => loadEnv({ ...behindNginx, BURROW_TUNNEL_URL: value }), message, value);
   }
+});
+
+test("a replay tells the app the scheme and port visitors use: BURROW_TUNNEL_URL's, else the relay's own", () => {
+  const behindNginx = { BURROW_DOMAIN: "tunnels.example.com", BURROW_HTTP_PORT: "8080" };
+  assert.deepEqual(publicEndpoint(loadEnv(behindNginx)), { proto: "http", port: 8080 });
+  assert.deepEqual(
+    publicEndpoint(loadEnv({ ...behindNginx, BURROW_TUNNEL_URL: "https://*.tunnels.example.com" })),
+    { proto: "https", port: 443 },
+  );
+  const tls = {
+    ...behindNginx,
+    BURROW_HTTPS_PORT: "8443",
+    BURROW_TLS_CERT: "c.pem",
+    BURROW_TLS_KEY: "k.pem",
+  };
+  assert.deepEqual(publicEndpoint(loadEnv(tls)), { proto: "https", port: 8443 });
+  assert.deepEqual(
+    publicEndpoint(loadEnv({ ...tls, BURROW_TUNNEL_URL: "https://*.tunnels.example.com:443" })),
+    { proto: "https", port: 443 },
+  );
 });

@@ -280,3 +280,21 @@ export function publicHttpsPort(env: Pick<Env, "BURROW_TUNNEL_URL">): number | u
   const port = new URL(env.BURROW_TUNNEL_URL).port;
   return port ? Number(port) : 443;
 }
+
+/**
+ * The scheme and port visitors reach tunnels on: BURROW_TUNNEL_URL's when set (nginx doing TLS on
+ * 443 in front of the relay's 8080), else the relay's own. A replay tells the app these, as the
+ * visitor's request did.
+ */
+export function publicEndpoint(
+  env: Pick<Env, "BURROW_TUNNEL_URL" | "BURROW_HTTPS_PORT" | "BURROW_HTTP_PORT">,
+): { proto: "http" | "https"; port: number } {
+  if (env.BURROW_TUNNEL_URL) {
+    const url = new URL(env.BURROW_TUNNEL_URL);
+    const proto = url.protocol === "https:" ? "https" : "http";
+    return { proto, port: url.port ? Number(url.port) : proto === "https" ? 443 : 80 };
+  }
+  return env.BURROW_HTTPS_PORT === undefined
+    ? { proto: "http", port: env.BURROW_HTTP_PORT }
+    : { proto: "https", port: env.BURROW_HTTPS_PORT };
+}

@@ -9,7 +9,7 @@ import {
 import type { Duplex } from "node:stream";
 import type { TLSSocket } from "node:tls";
 import type { Db } from "../../lib/db.ts";
-import { type Env, publicHttpsPort, publicScheme } from "../../lib/env.ts";
+import { type Env, publicEndpoint, publicHttpsPort } from "../../lib/env.ts";
 import { proxyTrust } from "../../lib/forwarding/trusted-proxies.ts";
 import type { Logger } from "../../lib/logger.ts";
 import { KeepBudget } from "../../lib/request-logs/bodies.ts";
@@ -516,9 +516,8 @@ export function createHttpEdge(deps: HttpEdgeDeps): HttpEdge {
 
     async replay(request) {
       if (draining) return;
-      const proto = publicScheme(config);
       // Read when the replay is sent: listen() has put the real ports in place of 0s by then.
-      const port = proto === "https" ? config.BURROW_HTTPS_PORT! : config.BURROW_HTTP_PORT;
+      const { proto, port } = publicEndpoint(config);
       await replayRequest(
         {
           registry,

@@ -1,5 +1,6 @@
-import type { Locator } from "@playwright/test";
-import { expect, signUp, test } from "./support/fixtures.ts";
+import type { Locator, Page } from "@playwright/test";
+import { withDatabase } from "./support/database.ts";
+import { expect, reserveName, signUp, test, unique } from "./support/fixtures.ts";
 import { generateKey } from "./support/ssh.ts";
 
 // Someone on the keyboard alone (or a screen reader) presses a control and keeps their place: the
@@ -12,6 +13,22 @@ async function pressEnterOn(control: Locator) {
   await control.focus();
   await expect(control).toBeFocused();
   await control.press("Enter");
+}
+
+/** Rows written straight into a name's log: one GET per path, the first path the oldest. */
+function writeRows(databaseUrl: string, name: string, paths: string[]) {
+  return withDatabase(databaseUrl, (client) =>
+    client.query(
+      `INSERT INTO request_logs (at, name, method, path, status, duration_ms, client_ip)
+       SELECT now() - interval '1 minute' + p.i * interval '1 second', $1, 'GET', p.path, 200, 1.5, '203.0.113.9'
+       FROM unnest($2::text[]) WITH ORDINALITY AS p(path, i)`,
+      [name, paths],
+    ),
+  );
+}
+
+function requestLog(page: Page, name: string): Locator {
+  return page.getByRole("table", { name: `Requests to ${name}, newest first` });
 }
 
 test("a button pressed with Enter keeps the focus while its action runs and after", async ({
@@ -27,4 +44,41 @@ test("a button pressed with Enter keeps the focus while its action runs and afte
   await expect(page.getByRole("status").filter({ hasText: "Added “e2e@test”" })).toBeVisible();
   // While it ran the button was busy (aria-disabled), not disabled: a disabled button loses focus.
   await expect(add).toBeFocused();
+});
+
+test("the log's filters keep the focus where they were applied and cleared", async ({ page, burrow }) => {
+  await signUp(page);
+  const name = unique("kbdfilter");
+  await reserveName(page, name);
+  await writeRows(burrow.databaseUrl, name, ["/alpha", "/beta"]);
+  await page.goto(`/tunnels/${name}`);
+  const log = requestLog(page, name);
+  await expect(log.getByRole("row")).toHaveCount(3);
+
+  // Enter in a field applies the filters; the field keeps the focus, and what was typed.
+  const path = page.getByLabel("Path contains");
+  await path.focus();
+  await page.keyboard.type("alpha");
+  await page.keyboard.press("Enter");
+  await expect(page).toHaveURL(/\?path=alpha$/);
+  await expect(log.getByRole("row")).toHaveCount(2);
+  await expect(path).toBeFocused();
+  await expect(path).toHaveValue("alpha");
+
+  // Clear goes away once done; the focus moves to Apply filters beside it.
+  await pressEnterOn(page.getByRole("button", { name: "Clear" }));
+  await expect(page).toHaveURL(new RegExp(`/tunnels/${name}$`));
+  await expect(log.getByRole("row")).toHaveCount(3);
+  await expect(page.getByRole("button", { name: "Clear" })).toHaveCount(0);
+  await expect(page.getByRole("button", { name: "Apply filters" })).toBeFocused();
+  await expect(path).toHaveValue("");
+
+  // A link that sets a filter (Only this path) goes with the log it was in: the focus moves to the
+  // field that now shows that filter.
+  await pressEnterOn(log.getByRole("button", { name: "Details of GET /beta" }));
+  await pressEnterOn(page.getByRole("link", { name: "Only this path" }));
+  await expect(page).toHaveURL(/\?path=%2Fbeta$/);
+  await expect(log.getByRole("row")).toHaveCount(2);
+  await expect(path).toHaveValue("/beta");
+  await expect(path).toBeFocused();
 });

@@ -1,7 +1,7 @@
 "use client";
 
 import { usePathname, useRouter } from "next/navigation";
-import { useEffect, useId, useState, useTransition } from "react";
+import { useEffect, useId, useRef, useState, useTransition } from "react";
 import { isoToLocal, localToIso } from "@/lib/web/local-time";
 import {
   hasFilters,
@@ -31,6 +31,9 @@ const EMPTY_DRAFT: Record<DraftField, string> = {
   toLocal: "",
 };
 
+/** Each filter, in the form's order; the id suffix of its field, but ip (a button, see below). */
+const FILTER_KEYS = ["status", "method", "path", "header", "body", "ip", "range", "from", "to"] as const;
+
 /** The free-text filters: substrings, case-insensitive. */
 const TEXT_FILTERS = [
   { key: "path", label: "Path contains", placeholder: "/api/" },
@@ -53,20 +56,41 @@ export function LogFiltersForm({ filters }: { filters: LogFilters }) {
   const [pending, startTransition] = useTransition();
   // Controlled, so "Clear" empties the fields as well as the URL. `range` is "custom" for a window
   // given by its ends, which are edited in the browser's time zone.
-  const [draft, setDraft] = useState<Record<DraftField, string>>({
-    ...EMPTY_DRAFT,
-    status: filters.status ?? "",
-    method: filters.method ?? "",
-    path: filters.path ?? "",
-    header: filters.header ?? "",
-    body: filters.body ?? "",
-    range: filters.from || filters.to ? "custom" : (filters.range ?? ""),
-  });
+  const [draft, setDraft] = useState<Record<DraftField, string>>(() => draftOf(filters));
   const [error, setError] = useState<string | null>(null);
   // After hydration only: the server does not know the browser's time zone.
   useEffect(() => {
     setDraft((d) => ({ ...d, fromLocal: isoToLocal(filters.from), toLocal: isoToLocal(filters.to) }));
   }, [filters.from, filters.to]);
+  // New filters in the URL (this form applied, or a link such as Only this path) show in the fields.
+  // The form is updated in place rather than mounted anew (a key on it did that): a new form dropped
+  // the keyboard focus of whoever had just pressed Enter in a field, or Clear, to <body>.
+  const query = logFiltersToQuery(filters);
+  const [shownQuery, setShownQuery] = useState(query);
+  if (query !== shownQuery) {
+    setShownQuery(query);
+    // Only ever after hydration (the URL changed), so the browser's time zone is known here.
+    setDraft({ ...draftOf(filters), fromLocal: isoToLocal(filters.from), toLocal: isoToLocal(filters.to) });
+    setError(null);
+  }
+  // Clear and Show every visitor go once they are done: focus moves to Apply filters, beside them,
+  // instead of being dropped with them.
+  const applyButton = useRef<HTMLButtonElement>(null);
+  // A link in a request's details (Only this path, Only 404 answers, Only this visitor) goes with
+  // the log it was in, which the new filters replace: focus moves to the filter it set (the field
+  // that now shows it) instead of dropping to <body>. Only when focus was dropped: never on load.
+  const everyVisitorButton = useRef<HTMLButtonElement>(null);
+  const previousFilters = useRef(filters);
+  // biome-ignore lint/correctness/useExhaustiveDependencies: the query says when the filters changed; the object is new on every render of the page
+  useEffect(() => {
+    const before = previousFilters.current;
+    previousFilters.current = filters;
+    const active = document.activeElement;
+    if (active !== null && active !== document.body) return;
+    const changed = FILTER_KEYS.find((key) => before[key] !== filters[key]);
+    if (changed === "ip") everyVisitorButton.current?.focus();
+    else if (changed) document.getElementById(`${id}-${changed}`)?.focus();
+  }, [query]);
   const field = (key: DraftField) => ({
     name: key,
     value: draft[key],
@@ -167,7 +191,7 @@ export function LogFiltersForm({ filters }: { filters: LogFilters }) {
         </select>
       </div>
       <div className="flex items-end gap-2">
-        <Button type="submit" size="sm" pending={pending}>
+        <Button ref={applyButton} type="submit" size="sm" pending={pending}>
           Apply filters
         </Button>
         {hasFilters(filters) && (
@@ -177,6 +201,7 @@ export function LogFiltersForm({ filters }: { filters: LogFilters }) {
             onClick={() => {
               setDraft(EMPTY_DRAFT);
               setError(null);
+              applyButton.current?.focus();
               apply({});
             }}
           >
@@ -189,7 +214,15 @@ export function LogFiltersForm({ filters }: { filters: LogFilters }) {
           <span>
             Only requests from <span className="font-mono">{filters.ip}</span>
           </span>
-          <Button variant="ghost" size="sm" onClick={() => apply({ ...filters, ip: undefined })}>
+          <Button
+            ref={everyVisitorButton}
+            variant="ghost"
+            size="sm"
+            onClick={() => {
+              applyButton.current?.focus();
+              apply({ ...filters, ip: undefined });
+            }}
+          >
             Show every visitor
           </Button>
         </p>
@@ -216,4 +249,17 @@ export function LogFiltersForm({ filters }: { filters: LogFilters }) {
       )}
     </form>
   );
+}
+
+/** The fields as the URL's filters set them (the custom range's ends are filled in after hydration). */
+function draftOf(filters: LogFilters): Record<DraftField, string> {
+  return {
+    ...EMPTY_DRAFT,
+    status: filters.status ?? "",
+    method: filters.method ?? "",
+    path: filters.path ?? "",
+    header: filters.header ?? "",
+    body: filters.body ?? "",
+    range: filters.from || filters.to ? "custom" : (filters.range ?? ""),
+  };
 }

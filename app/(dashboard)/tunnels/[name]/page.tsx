@@ -176,8 +176,7 @@ export default async function TunnelPage({ params, searchParams }: Props) {
               }
             />
             <CardBody className="space-y-4">
-              {/* Keyed too: a link that changes the filters (Only this path) shows them in the form. */}
-              <LogFiltersForm key={logFiltersToQuery(filters)} filters={filters} />
+              <LogFiltersForm filters={filters} />
               {unread.length > 0 && (
                 <Alert tone="warning">
                   <p>Not applied: this link has filters the log cannot read.</p>

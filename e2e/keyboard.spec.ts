@@ -82,3 +82,23 @@ test("the log's filters keep the focus where they were applied and cleared", asy
   await expect(path).toHaveValue("/beta");
   await expect(path).toBeFocused();
 });
+
+test("Edit and send moves the focus into its form, and back to its button when it closes", async ({
+  page,
+  burrow,
+}) => {
+  await signUp(page);
+  const name = unique("kbdedit");
+  await reserveName(page, name);
+  await writeRows(burrow.databaseUrl, name, ["/first", "/second"]);
+  await page.goto(`/tunnels/${name}`);
+  await pressEnterOn(requestLog(page, name).getByRole("button", { name: "Details of GET /second" }));
+
+  const edit = page.getByRole("button", { name: "Edit and send…" });
+  await pressEnterOn(edit);
+  const form = page.getByRole("form", { name: "Edit and send this request" });
+  await expect(form.getByLabel("Method")).toBeFocused();
+  await pressEnterOn(form.getByRole("button", { name: "Close" }));
+  await expect(form).toHaveCount(0);
+  await expect(edit).toBeFocused();
+});

@@ -1,6 +1,6 @@
 "use client";
 
-import { useActionState, useId, useState } from "react";
+import { useActionState, useEffect, useId, useState } from "react";
 import { type ActionResult, type ActionState, fieldError, formError } from "@/lib/web/action-result";
 import { Alert } from "../ui/alert";
 import { Button } from "../ui/button";
@@ -54,6 +54,10 @@ export function EditReplayForm({
   const set = (key: keyof ReplayDraft) => (event: { target: { value: string } }) =>
     setDraft((current) => ({ ...current, [key]: event.target.value }));
   const message = formError(state);
+  // Opened from a button it replaces: the keyboard's focus starts in its first field, not on <body>.
+  useEffect(() => {
+    document.getElementById(`${field}-method`)?.focus();
+  }, [field]);
   return (
     <form
       action={formAction}

@@ -1,7 +1,7 @@
 "use client";
 
 import Link from "next/link";
-import { type ReactNode, useState } from "react";
+import { type ReactNode, useEffect, useRef, useState } from "react";
 import type { BodyView } from "@/lib/request-logs/body-view";
 import { CUT_PATH_MESSAGE, headerLines } from "@/lib/request-logs/replay-edit";
 import { pathWasCut, replayHeaders, replayProblem } from "@/lib/request-logs/replay-rules";
@@ -72,6 +72,15 @@ function ReplayItems({
   actions: RequestActions | undefined;
 }) {
   const [editing, setEditing] = useState(false);
+  // The form takes the place of its button and the button comes back when it closes: focus follows
+  // (the form moves it in when it opens), or it would drop to <body> with the element that had it.
+  const editButton = useRef<HTMLButtonElement>(null);
+  const refocusEditButton = useRef(false);
+  useEffect(() => {
+    if (editing || !refocusEditButton.current) return;
+    refocusEditButton.current = false;
+    editButton.current?.focus();
+  }, [editing]);
   const loaded = body?.status === "ready" ? body.bodies.request : undefined;
   const text = replayableBody(loaded);
   const replay = curlCommand(publicUrl, row.method, row.path, row.requestHeaders ?? [], text);
@@ -129,10 +138,19 @@ function ReplayItems({
                   pathNote={pathWasCut(row.path) ? `${CUT_PATH_MESSAGE}.` : null}
                   hidden={replay.hidden}
                   watch={actions.watch}
-                  onClose={() => setEditing(false)}
+                  onClose={() => {
+                    refocusEditButton.current = true;
+                    setEditing(false);
+                  }}
                 />
               ) : (
-                <Button variant="ghost" size="sm" className="mt-1 -ml-2.5" onClick={() => setEditing(true)}>
+                <Button
+                  ref={editButton}
+                  variant="ghost"
+                  size="sm"
+                  className="mt-1 -ml-2.5"
+                  onClick={() => setEditing(true)}
+                >
                   Edit and send…
                 </Button>
               )}

@@ -102,3 +102,21 @@ test("Edit and send moves the focus into its form, and back to its button when i
   await expect(form).toHaveCount(0);
   await expect(edit).toBeFocused();
 });
+
+test("deleting a request from its details moves the focus to the next row's details button", async ({
+  page,
+  burrow,
+}) => {
+  await signUp(page);
+  const name = unique("kbddelete");
+  await reserveName(page, name);
+  await writeRows(burrow.databaseUrl, name, ["/first", "/second", "/third"]);
+  await page.goto(`/tunnels/${name}`);
+  const log = requestLog(page, name);
+  await pressEnterOn(log.getByRole("button", { name: "Details of GET /second" }));
+  await pressEnterOn(page.getByRole("button", { name: "Delete this request…" }));
+  const dialog = page.getByRole("dialog", { name: "Delete this request?" });
+  await pressEnterOn(dialog.getByRole("button", { name: "Delete request" }));
+  await expect(log.getByRole("row").filter({ hasText: "/second" })).toHaveCount(0);
+  await expect(log.getByRole("button", { name: "Details of GET /first" })).toBeFocused();
+});

@@ -169,6 +169,18 @@ export function RequestLog({
   const closeLinkedHref = `${pathname}${query ? `?${query}` : ""}`;
   const closeLinked = () => router.replace(closeLinkedHref, { scroll: false });
   /** A row's details, in the table or as the linked request; deleted, it goes from both. */
+  // A request deleted from its open details takes its row, its Delete button and the dialog's
+  // opener with it: focus goes on to the next row's details button (the previous one's at the end)
+  // rather than to <body>, which sent a keyboard user back to the top of the page.
+  const table = useRef<HTMLTableElement>(null);
+  const focusAfterDelete = useRef<string | null>(null);
+  // biome-ignore lint/correctness/useExhaustiveDependencies: the rows rendered without the deleted one are the moment to move focus
+  useEffect(() => {
+    const id = focusAfterDelete.current;
+    if (id === null) return;
+    focusAfterDelete.current = null;
+    table.current?.querySelector<HTMLButtonElement>(`button[data-row-id="${id}"]`)?.focus();
+  }, [rows]);
   const details = (row: LogRow) => (
     <RequestDetails
       name={name}
@@ -179,6 +191,8 @@ export function RequestLog({
       statusHref={statusHref(row)}
       actions={requestActions && { ...requestActions, watch: replayWatch }}
       onDeleted={() => {
+        const index = rows.findIndex((r) => r.id === row.id);
+        if (index !== -1) focusAfterDelete.current = (rows[index + 1] ?? rows[index - 1])?.id ?? null;
         setRows((current) => current.filter((r) => r.id !== row.id));
         reportDeleted("one");
         // By the URL's id: the refreshed page may already say the row is gone.
@@ -348,6 +362,7 @@ export function RequestLog({
         // breakpoint, where the table scrolls sideways if it must.
         <div className="relative overflow-x-auto rounded-md ring-1 ring-zinc-200 dark:ring-zinc-800">
           <table
+            ref={table}
             className={cn("tabular w-full table-fixed text-left text-sm sm:min-w-[63.5rem]", PHONE.table)}
           >
             <caption className="sr-only">Requests to {name}, newest first</caption>
@@ -423,6 +438,7 @@ export function RequestLog({
                       <td className={cn("py-2 pl-2", PHONE.cell)}>
                         <button
                           type="button"
+                          data-row-id={row.id}
                           aria-expanded={expanded}
                           aria-controls={expanded ? detailsId : undefined}
                           aria-label={`Details of ${row.method} ${truncate(row.path, 60)}`}

@@ -120,3 +120,34 @@ test("deleting a request from its details moves the focus to the next row's deta
   await expect(log.getByRole("row").filter({ hasText: "/second" })).toHaveCount(0);
   await expect(log.getByRole("button", { name: "Details of GET /first" })).toBeFocused();
 });
+
+test("releasing a name and deleting a key move the focus to what says it was done", async ({
+  page,
+  burrow,
+}) => {
+  await signUp(page);
+  const [kept, released] = [unique("kbdkept"), unique("kbdgone")];
+  await reserveName(page, kept);
+  await reserveName(page, released);
+  await pressEnterOn(page.getByRole("button", { name: `Release ${released}` }));
+  await pressEnterOn(
+    page.getByRole("dialog", { name: `Release ${released}?` }).getByRole("button", { name: "Release name" }),
+  );
+  const releasedNotice = page.getByText(`Released ${released}.`);
+  await expect(releasedNotice).toBeVisible();
+  await expect(page.getByRole("link", { name: released, exact: true })).toHaveCount(0);
+  await expect(page.locator(":focus")).toContainText(`Released ${released}.`);
+  // Tab goes on into the list that the row left.
+  await page.keyboard.press("Tab");
+  await expect(page.getByRole("link", { name: kept, exact: true })).toBeFocused();
+
+  const key = await generateKey(burrow.scratchDir);
+  await page.goto("/keys");
+  await page.getByLabel("Public key").fill(key.publicKey);
+  await page.getByLabel("Label").fill("kbd laptop");
+  await page.getByRole("button", { name: "Add key" }).click();
+  await pressEnterOn(page.getByRole("button", { name: "Delete key kbd laptop" }));
+  await pressEnterOn(page.getByRole("dialog").getByRole("button", { name: "Delete key" }));
+  await expect(page.getByText("Deleted “kbd laptop”.")).toBeVisible();
+  await expect(page.locator(":focus")).toContainText("Deleted “kbd laptop”.");
+});

@@ -1,6 +1,6 @@
 "use client";
 
-import { useState } from "react";
+import { useEffect, useRef, useState } from "react";
 import { Alert } from "../ui/alert";
 import { ConfirmAction, type ConfirmableAction } from "../ui/confirm-action";
 import { EmptyState } from "../ui/empty-state";
@@ -33,13 +33,26 @@ export function KeyList({ keys, deleteAction }: { keys: KeyRow[]; deleteAction: 
   const deleteWithNotice = (label: string): ConfirmableAction => {
     return async (previous, form) => {
       const result = await deleteAction(previous, form);
-      if (result.ok) setDeleted(label);
+      if (result.ok) {
+        focusNoticeOnceGone.current = String(form.get("keyId"));
+        setDeleted(label);
+      }
       return result;
     };
   };
+  // The key's row goes with its Delete button, the dialog's opener, which had the keyboard's focus:
+  // it moves to the notice instead of to <body> (the top of the page for a keyboard or screen reader).
+  const notice = useRef<HTMLDivElement>(null);
+  const focusNoticeOnceGone = useRef<string | null>(null);
+  useEffect(() => {
+    const id = focusNoticeOnceGone.current;
+    if (id === null || keys.some((key) => key.id === id)) return;
+    focusNoticeOnceGone.current = null;
+    notice.current?.focus();
+  }, [keys]);
   return (
     <>
-      <div aria-live="polite">
+      <div ref={notice} tabIndex={-1} aria-live="polite">
         {deleted !== null && (
           <Alert tone="success" className="mb-3">
             Deleted “{deleted}”.

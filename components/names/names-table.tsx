@@ -1,7 +1,7 @@
 "use client";
 
 import Link from "next/link";
-import { useState } from "react";
+import { useEffect, useRef, useState } from "react";
 import { accessLabel } from "@/lib/web/access-label";
 import { formatCount } from "@/lib/web/format";
 import type { NamesSnapshot } from "@/lib/web/names-dto";
@@ -44,12 +44,24 @@ export function NamesTable({
   // Said by the table, not the row's dialog: the row is gone once the page shows the release.
   const release: ConfirmableAction = async (previous, form) => {
     const result = await releaseAction(previous, form);
-    if (result.ok) setReleased(String(form.get("name")));
+    if (result.ok) {
+      focusNotice.current = true;
+      setReleased(String(form.get("name")));
+    }
     return result;
   };
+  // The row goes with its Release button, the dialog's opener, which had the keyboard's focus: it
+  // moves to the notice instead of to <body> (the top of the page for a keyboard or screen reader).
+  const notice = useRef<HTMLDivElement>(null);
+  const focusNotice = useRef(false);
+  useEffect(() => {
+    if (!focusNotice.current || snapshot.names.some((row) => row.name === released)) return;
+    focusNotice.current = false;
+    notice.current?.focus();
+  }, [released, snapshot]);
   return (
     <div>
-      <div aria-live="polite">
+      <div ref={notice} tabIndex={-1} aria-live="polite">
         {released && (
           <Alert tone="success" className="mb-3">
             Released {released}.

@@ -1,6 +1,6 @@
 import type { Locator, Page } from "@playwright/test";
 import { withDatabase } from "./support/database.ts";
-import { expect, reserveName, signUp, test, unique } from "./support/fixtures.ts";
+import { expect, PASSWORD, reserveName, signIn, signUp, test, unique } from "./support/fixtures.ts";
 import { generateKey } from "./support/ssh.ts";
 
 // Someone on the keyboard alone (or a screen reader) presses a control and keeps their place: the
@@ -150,4 +150,46 @@ test("releasing a name and deleting a key move the focus to what says it was don
   await pressEnterOn(page.getByRole("dialog").getByRole("button", { name: "Delete key" }));
   await expect(page.getByText("Deleted “kbd laptop”.")).toBeVisible();
   await expect(page.locator(":focus")).toContainText("Deleted “kbd laptop”.");
+});
+
+test("a share link removed with the keyboard hands the focus to the table it was in", async ({ page }) => {
+  await signUp(page);
+  const name = unique("kbdlinks");
+  await reserveName(page, name);
+  await page.goto(`/tunnels/${name}/access`);
+  for (const label of ["Ana", "Ben"]) {
+    await page.getByLabel("Label").fill(label);
+    await page.getByRole("button", { name: "Create link" }).click();
+    await expect(page.getByText(`Link “${label}” created.`)).toBeVisible();
+  }
+  const links = page.getByRole("table", { name: "Share links" });
+  // Revoked, the row stays and its button becomes Remove: the focus stays on it.
+  await pressEnterOn(links.getByRole("button", { name: "Revoke link Ana" }));
+  await pressEnterOn(page.getByRole("dialog").getByRole("button", { name: "Revoke link" }));
+  await expect(links.getByRole("button", { name: "Remove link Ana" })).toBeFocused();
+  // Removed, the row goes: the focus goes to the table it was in.
+  await pressEnterOn(links.getByRole("button", { name: "Remove link Ana" }));
+  await pressEnterOn(page.getByRole("dialog").getByRole("button", { name: "Remove link" }));
+  await expect(links.getByRole("row")).toHaveCount(2);
+  await expect(links).toBeFocused();
+  await page.keyboard.press("Tab");
+  await expect(links.getByRole("button", { name: "Revoke link Ben" })).toBeFocused();
+});
+
+test("an admin deleting an account (which no notice announces) finds the focus on the list of users", async ({
+  page,
+  burrow,
+}) => {
+  await signIn(page, burrow.adminEmail, burrow.adminPassword);
+  const email = `${unique("kbdgone")}@e2e.test`;
+  await page.goto("/admin/users");
+  const form = page.getByRole("form", { name: "Create a user" });
+  await form.getByLabel("Email").fill(email);
+  await form.getByLabel("Initial password").fill(PASSWORD);
+  await form.getByRole("button", { name: "Create user" }).click();
+  await pressEnterOn(page.getByRole("button", { name: `Delete ${email}` }));
+  await pressEnterOn(page.getByRole("dialog").getByRole("button", { name: "Delete account" }));
+  const users = page.getByRole("list", { name: "Users" });
+  await expect(users.getByText(email)).toHaveCount(0);
+  await expect(users).toBeFocused();
 });

@@ -1,6 +1,6 @@
 "use client";
 
-import { type ReactNode, useActionState, useEffect, useRef, useState } from "react";
+import { type ReactNode, useActionState, useEffect, useLayoutEffect, useRef, useState } from "react";
 import type { ActionResult, ActionState } from "@/lib/web/action-result";
 import { Button, type ButtonProps } from "./button";
 import { ConfirmDialog } from "./confirm-dialog";
@@ -45,6 +45,40 @@ export function ConfirmAction({
   useEffect(() => {
     done.current = onDone;
   }, [onDone]);
+
+  // Its row may go while the focus is on its button or in its dialog: deleted or released by this
+  // very action, or gone from live data (a tunnel that disconnected). The focus then falls to <body>
+  // and a keyboard or screen-reader user is back at the top of the page; it goes to the list the row
+  // was in instead (a table or list, named by its caption or label), unless something took it.
+  // Where it was is kept on focusin: once removed, the form no longer knows its list.
+  const focusWithin = useRef<{ list: HTMLElement | null } | null>(null);
+  useLayoutEffect(() => {
+    const element = form.current;
+    if (!element) return;
+    const onFocusIn = () => {
+      focusWithin.current = { list: element.closest<HTMLElement>("table, ul, ol") };
+    };
+    // To nowhere (relatedTarget null) may be the removal itself, where a browser says so.
+    const onFocusOut = (event: FocusEvent) => {
+      const to = event.relatedTarget;
+      if (to instanceof Node && !element.contains(to)) focusWithin.current = null;
+    };
+    element.addEventListener("focusin", onFocusIn);
+    element.addEventListener("focusout", onFocusOut);
+    return () => {
+      element.removeEventListener("focusin", onFocusIn);
+      element.removeEventListener("focusout", onFocusOut);
+      const list = focusWithin.current?.list;
+      if (!list) return;
+      // After React has removed the row.
+      queueMicrotask(() => {
+        const active = document.activeElement;
+        if (!list.isConnected || element.isConnected || (active !== null && active !== document.body)) return;
+        if (!list.hasAttribute("tabindex")) list.tabIndex = -1;
+        list.focus();
+      });
+    };
+  }, []);
 
   useEffect(() => {
     if (!state) return;

@@ -139,3 +139,19 @@ test("every page of a user's dashboard, and the relay's offline and 404 pages, p
   await expectAccessible(page, "the release dialog");
   await page.getByRole("button", { name: "Cancel" }).click();
 });
+
+test("a tunnel page for a name that is not the user's is titled Not found, as its page says", async ({
+  page,
+}) => {
+  await signUp(page);
+  // A screen reader says the title first: a 404 titled as the tunnel reads as the tunnel's page.
+  const name = unique("notmine");
+  for (const path of [`/tunnels/${name}`, `/tunnels/${name}/access`]) {
+    await page.goto(path);
+    await expect(page.getByRole("heading", { name: "Not found" })).toBeVisible();
+    await expect(page).toHaveTitle("Not found · Burrow");
+  }
+  await reserveName(page, name);
+  await page.goto(`/tunnels/${name}/access`);
+  await expect(page).toHaveTitle(`Access · ${name} · Burrow`);
+});

@@ -36,8 +36,8 @@ import {
 } from "@/lib/web/log-filters";
 import { qrCode } from "@/lib/web/qr-code";
 import { currentHostKeyFingerprint } from "@/lib/web/relay-health";
-import { requireUser } from "@/lib/web/session";
-import { getOwnNameOr404, nameFromSegment } from "@/lib/web/tunnel-access";
+import { getCurrentUser, requireUser } from "@/lib/web/session";
+import { getOwnNameOr404, tunnelNameForTitle } from "@/lib/web/tunnel-access";
 import { toLogRow, toTunnelStatus } from "@/lib/web/tunnel-dto";
 import { reserveNameAction } from "../../names/actions";
 import {
@@ -54,7 +54,8 @@ type Props = {
 };
 
 export async function generateMetadata({ params }: Props): Promise<Metadata> {
-  return { title: nameFromSegment((await params).name) ?? "Not found" };
+  const name = await tunnelNameForTitle((await params).name, (await getCurrentUser())?.id);
+  return { title: name ?? "Not found" };
 }
 
 export default async function TunnelPage({ params, searchParams }: Props) {

@@ -13,8 +13,8 @@ import { tunnelUrl } from "@/lib/env";
 import { getAccessSettings, listShareLinks, shareLinkProblem } from "@/lib/sharing/service";
 import { getDb } from "@/lib/web/db";
 import { getEnv } from "@/lib/web/env";
-import { requireUser } from "@/lib/web/session";
-import { getOwnNameOr404, nameFromSegment } from "@/lib/web/tunnel-access";
+import { getCurrentUser, requireUser } from "@/lib/web/session";
+import { getOwnNameOr404, tunnelNameForTitle } from "@/lib/web/tunnel-access";
 import {
   createShareLinkAction,
   removeShareLinksAction,
@@ -27,7 +27,7 @@ import {
 type Props = { params: Promise<{ name: string }> };
 
 export async function generateMetadata({ params }: Props): Promise<Metadata> {
-  const name = nameFromSegment((await params).name);
+  const name = await tunnelNameForTitle((await params).name, (await getCurrentUser())?.id);
   return { title: name === null ? "Not found" : `Access · ${name}` };
 }
 

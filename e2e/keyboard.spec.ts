@@ -64,6 +64,8 @@ test("the log's filters keep the focus where they were applied and cleared", asy
   await expect(log.getByRole("row")).toHaveCount(2);
   await expect(path).toBeFocused();
   await expect(path).toHaveValue("alpha");
+  // Nothing else moved: a status says what the filters found, for a screen reader to announce.
+  await expect(page.getByRole("status").filter({ hasText: "matching" })).toHaveText("1 matching request");
 
   // Clear goes away once done; the focus moves to Apply filters beside it.
   await pressEnterOn(page.getByRole("button", { name: "Clear" }));

@@ -6,6 +6,7 @@ import { ConnectPanel } from "@/components/tunnels/connect-panel";
 import { KeepBodiesForm } from "@/components/tunnels/keep-bodies-form";
 import { LiveStatus } from "@/components/tunnels/live-status";
 import { FilteredLogEmptyState, LogEmptyState } from "@/components/tunnels/log-empty-state";
+import { LogFilterStatus } from "@/components/tunnels/log-filter-status";
 import { LogFiltersForm } from "@/components/tunnels/log-filters-form";
 import { PublicUrlTools } from "@/components/tunnels/public-url-tools";
 import { RandomNameNotice } from "@/components/tunnels/random-name-notice";
@@ -178,6 +179,11 @@ export default async function TunnelPage({ params, searchParams }: Props) {
             />
             <CardBody className="space-y-4">
               <LogFiltersForm filters={filters} />
+              <LogFilterStatus
+                filtered={hasFilters(filters)}
+                shown={firstPage.rows.length}
+                more={firstPage.nextCursor !== null}
+              />
               {unread.length > 0 && (
                 <Alert tone="warning">
                   <p>Not applied: this link has filters the log cannot read.</p>

@@ -155,3 +155,23 @@ test("a tunnel page for a name that is not the user's is titled Not found, as it
   await page.goto(`/tunnels/${name}/access`);
   await expect(page).toHaveTitle(`Access · ${name} · Burrow`);
 });
+
+test("the traffic summary, which a busy tunnel changes every few seconds, is not announced each time", async ({
+  page,
+  burrow,
+}) => {
+  await signUp(page);
+  const name = unique("chatty");
+  await reserveName(page, name);
+  const visitor = await page.context().newPage();
+  await visitor.goto(`http://${name}.localhost:${burrow.httpPort}/`);
+  await visitor.close();
+  await page.goto(`/tunnels/${name}`);
+  const summary = page.getByTestId("traffic-summary");
+  await expect(summary).toContainText("in the last hour");
+  // Neither it nor anything around it is a live region: it is read where it stands.
+  const live = await summary.evaluate(
+    (element) => element.closest('[aria-live], [role="status"], [role="alert"], [role="log"]') !== null,
+  );
+  expect(live).toBe(false);
+});

@@ -95,11 +95,10 @@ function ChartBody({ name, range }: { name: string; range: "hour" | "day" }) {
   const colors = COLORS[dark ? "dark" : "light"];
   return (
     <>
-      <p
-        className="mb-2 min-h-5 text-sm text-zinc-600 dark:text-zinc-400"
-        data-testid="traffic-summary"
-        aria-live="polite"
-      >
+      {/* Not a live region: on a busy tunnel it changes every few seconds, and a screen reader
+          would interrupt whoever is reading the log with each new count. (A new period mounts it
+          anew, which live regions do not announce anyway.) It is read where it stands. */}
+      <p className="mb-2 min-h-5 text-sm text-zinc-600 dark:text-zinc-400" data-testid="traffic-summary">
         <span className={notLive(ended)}>{trafficSummary(data.points, range)}</span>
         {ended && <NotUpdating asOf={asOf} className="ml-2 text-xs" />}
       </p>

@@ -75,6 +75,19 @@ test("the log's filters keep the focus where they were applied and cleared", asy
   await expect(page.getByRole("button", { name: "Apply filters" })).toBeFocused();
   await expect(path).toHaveValue("");
 
+  // A custom range without its ends is refused: the error is announced, and each end is marked
+  // invalid and described by it (read again on reaching the field).
+  await page.getByLabel("Time range").selectOption("custom");
+  await pressEnterOn(page.getByRole("button", { name: "Apply filters" }));
+  await expect(page.getByRole("alert").filter({ hasText: "Pick a start or an end" })).toBeVisible();
+  for (const end of ["From (your time)", "To (your time)"]) {
+    await expect(page.getByLabel(end)).toHaveAttribute("aria-invalid", "true");
+    await expect(page.getByLabel(end)).toHaveAccessibleDescription(
+      "Pick a start or an end for the time range",
+    );
+  }
+  await page.getByLabel("Time range").selectOption("");
+
   // A link that sets a filter (Only this path) goes with the log it was in: the focus moves to the
   // field that now shows that filter.
   await pressEnterOn(log.getByRole("button", { name: "Details of GET /beta" }));

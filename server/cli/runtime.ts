@@ -6,6 +6,7 @@ import type { Env } from "../../lib/env.ts";
 import { createLogger } from "../../lib/logger.ts";
 import { readOrCreateSecret } from "../../lib/secret-file.ts";
 import { asMigrationError } from "./commands/migrate.ts";
+import { claimDataDir } from "./data-dir-lock.ts";
 import { explainConnectionError, type ResolvedDatabase, resolveDatabase } from "./database.ts";
 import { explainListenError } from "./listen-error.ts";
 import { loadRunRelay, type RunningRelay } from "./relay-loader.ts";
@@ -35,6 +36,10 @@ export async function bootRelay(
   const { teardown, signal, note } = options;
   // The relay keeps its host key here and we keep the auth secret, whichever database is used.
   await mkdir(env.BURROW_DATA_DIR, { recursive: true });
+  // Before the database: a second Burrow on this data dir would otherwise borrow the first one's
+  // embedded server and share its request-log spool (see data-dir-lock.ts).
+  const lock = await claimDataDir(env.BURROW_DATA_DIR);
+  teardown.add("releasing the data dir", lock.release);
   // Its own process group: a Ctrl-C reaches only us, and the teardown stops the database last.
   const database = await resolveDatabase(env, { publish: true, ownProcessGroup: true, note });
   teardown.add("stopping the embedded database", database.release);

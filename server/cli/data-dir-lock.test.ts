@@ -1,0 +1,76 @@
+import assert from "node:assert/strict";
+import { spawn } from "node:child_process";
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { after, test } from "node:test";
+import { AppError } from "../../lib/errors.ts";
+import { claimDataDir, DATA_DIR_LOCK_FILE } from "./data-dir-lock.ts";
+
+const scratch = mkdtempSync(join(tmpdir(), "burrow-data-dir-lock-"));
+after(() => rmSync(scratch, { recursive: true, force: true }));
+
+/** Another process holding `dataDir`, as a running Burrow does; resolves once it has claimed it. */
+async function holdInAnotherProcess(dataDir: string) {
+  const script = `
+    const { claimDataDir } = await import(${JSON.stringify(join(import.meta.dirname, "data-dir-lock.ts"))});
+    await claimDataDir(${JSON.stringify(dataDir)});
+    process.stdout.write("claimed\\n");
+    setInterval(() => {}, 1000);
+  `;
+  const child = spawn(process.execPath, ["--import", "tsx", "--input-type=module", "-e", script], {
+    stdio: ["ignore", "pipe", "inherit"],
+  });
+  const exited = new Promise<void>((resolve) => child.once("close", () => resolve()));
+  await new Promise<void>((resolve, reject) => {
+    child.stdout.setEncoding("utf8").on("data", (text: string) => text.includes("claimed") && resolve());
+    child.once("close", () => reject(new Error("the holder exited before claiming")));
+  });
+  return { child, exited };
+}
+
+test("a second Burrow on a data dir in use is refused, saying which process holds it and what to do", async (t) => {
+  const dataDir = mkdtempSync(join(scratch, "held-"));
+  const holder = await holdInAnotherProcess(dataDir);
+  t.after(() => holder.child.kill("SIGKILL"));
+  await assert.rejects(claimDataDir(dataDir), (error: unknown) => {
+    assert.ok(error instanceof AppError);
+    assert.equal(error.code, "conflict");
+    assert.match(error.message, new RegExp(`Another Burrow \\(pid ${holder.child.pid}\\) is running`));
+    assert.match(error.message, /stop it first, or give this one a BURROW_DATA_DIR of its own/);
+    return true;
+  });
+  assert.equal(
+    readFileSync(join(dataDir, DATA_DIR_LOCK_FILE), "utf8").split("\n")[0],
+    String(holder.child.pid),
+    "the holder's claim is left alone",
+  );
+});
+
+test("a data dir whose Burrow was killed (SIGKILL) is taken over by the next one", async () => {
+  const dataDir = mkdtempSync(join(scratch, "killed-"));
+  const holder = await holdInAnotherProcess(dataDir);
+  holder.child.kill("SIGKILL");
+  await holder.exited;
+  const lock = await claimDataDir(dataDir);
+  assert.equal(readFileSync(join(dataDir, DATA_DIR_LOCK_FILE), "utf8").split("\n")[0], String(process.pid));
+  await lock.release();
+  await lock.release();
+  assert.equal(existsSync(join(dataDir, DATA_DIR_LOCK_FILE)), false, "released on stop");
+});
+
+test("a pid reused by another process since (a reboot, a container) does not hold the data dir", async () => {
+  const dataDir = mkdtempSync(join(scratch, "reused-"));
+  // A live process (this test's parent) recorded with a start time that is not its own.
+  writeFileSync(join(dataDir, DATA_DIR_LOCK_FILE), `${process.ppid}\n1\n`);
+  const lock = await claimDataDir(dataDir);
+  await lock.release();
+});
+
+test("release leaves a claim that is no longer this process's", async () => {
+  const dataDir = mkdtempSync(join(scratch, "taken-"));
+  const lock = await claimDataDir(dataDir);
+  writeFileSync(join(dataDir, DATA_DIR_LOCK_FILE), "1\n\n");
+  await lock.release();
+  assert.equal(readFileSync(join(dataDir, DATA_DIR_LOCK_FILE), "utf8"), "1\n\n");
+});

@@ -1,0 +1,94 @@
+import { readFileSync } from "node:fs";
+import { open, readFile, rm } from "node:fs/promises";
+import { join } from "node:path";
+import { isProcessAlive } from "../../lib/db/postgres-process.ts";
+import { AppError } from "../../lib/errors.ts";
+
+/** The file in the data dir that names the Burrow (`start` or `relay`) running on it. */
+export const DATA_DIR_LOCK_FILE = "burrow.pid";
+
+export interface DataDirLock {
+  /** Removes the file if it still names this process. Safe to call twice. */
+  release(): Promise<void>;
+}
+
+/**
+ * Claims the data dir for this process's relay, or refuses with what to do. Two relays on one data
+ * dir fight without noticing: they share the request-log spool (each rewrites the file with its own
+ * rows, so a crash loses the other's, and a start reads back rows the other still holds and writes
+ * them twice), and a second `start` borrows the first one's embedded PostgreSQL, which goes away
+ * with the first, leaving the second without a database for good. A file left by a process that no
+ * longer runs (killed, a power cut) is taken over. The owner's start time is kept beside its pid,
+ * where the system tells it, so a pid reused after a reboot or in a container is not taken for it.
+ */
+export async function claimDataDir(dataDir: string): Promise<DataDirLock> {
+  const file = join(dataDir, DATA_DIR_LOCK_FILE);
+  const mine = ownerLine(process.pid);
+  // Twice at most: once more after removing a file its owner left behind.
+  for (let attempt = 0; ; attempt++) {
+    try {
+      const handle = await open(file, "wx", 0o644);
+      try {
+        await handle.writeFile(mine);
+      } finally {
+        await handle.close();
+      }
+      break;
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== "EEXIST" || attempt > 0) throw error;
+    }
+    const owner = parseOwner(await readFile(file, "utf8").catch(() => ""));
+    if (owner && owner.pid !== process.pid && isSameProcess(owner)) {
+      throw new AppError(
+        "conflict",
+        `Another Burrow (pid ${owner.pid}) is running with the data dir ${dataDir}: stop it first, ` +
+          "or give this one a BURROW_DATA_DIR of its own (two cannot share its request-log spool, " +
+          "and the embedded database stops with the Burrow that started it)",
+      );
+    }
+    await rm(file, { force: true });
+  }
+  let released = false;
+  return {
+    async release() {
+      if (released) return;
+      released = true;
+      const text = await readFile(file, "utf8").catch(() => "");
+      if (text === mine) await rm(file, { force: true });
+    },
+  };
+}
+
+interface Owner {
+  pid: number;
+  /** From /proc/<pid>/stat; undefined where there is no /proc. */
+  startTime?: string;
+}
+
+function ownerLine(pid: number): string {
+  return `${pid}\n${processStartTime(pid) ?? ""}\n`;
+}
+
+function parseOwner(text: string): Owner | undefined {
+  const [pidText = "", startTime = ""] = text.split("\n").map((line) => line.trim());
+  const pid = Number(pidText);
+  if (!Number.isInteger(pid) || pid <= 0) return undefined;
+  return { pid, startTime: startTime || undefined };
+}
+
+function isSameProcess(owner: Owner): boolean {
+  if (!isProcessAlive(owner.pid)) return false;
+  const now = processStartTime(owner.pid);
+  return owner.startTime === undefined || now === undefined || now === owner.startTime;
+}
+
+/** Field 22 of /proc/<pid>/stat: when the process started, in clock ticks since boot. */
+function processStartTime(pid: number): string | undefined {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+    // The command name (field 2) may hold spaces and parentheses: count from its closing one.
+    return stat.slice(stat.lastIndexOf(")") + 2).split(" ")[19];
+  } catch {
+    return undefined;
+  }
+}

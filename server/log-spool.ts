@@ -165,6 +165,23 @@ export class LogSpool {
     }
   }
 
+  /**
+   * At shutdown, makes the file hold exactly `rows` even if the spool was given up during the run:
+   * written whole, it need not be in step with anything, and the disk that was full or failing then
+   * may have room again (an operator who frees space and restarts Burrow during a database outage
+   * would otherwise lose every queued row).
+   */
+  async replaceAtShutdown(rows: readonly RequestLogEntry[]): Promise<boolean> {
+    this.#broken = false;
+    try {
+      await mkdir(dirname(this.file), { recursive: true });
+    } catch (error) {
+      this.#fail("write", error);
+      return false;
+    }
+    return this.replace(rows);
+  }
+
   #fail(action: "read" | "write", error: unknown): void {
     if (action === "write" && !this.#broken) {
       this.#broken = true;

@@ -789,6 +789,48 @@ test("a spool that cannot be written is given up with one warning; the writer go
   }
 });
 
+test("a spool given up during the run (a full disk) is written whole at shutdown once there is room again", async () => {
+  const name = "spool-room-again";
+  const dir = mkdtempSync(join(tmpdir(), "burrow-spool-"));
+  try {
+    // The spool's directory is a file, as a full disk: every write during the run fails.
+    writeFileSync(join(dir, "spool"), "not a directory");
+    const logger = recordingLogger();
+    const writer = createLogWriter({
+      sql: UNREACHABLE,
+      maxQueue: 100,
+      logger,
+      spool: spoolIn(dir, logger),
+      flushIntervalMs: 20,
+    });
+    for (let i = 0; i < 3; i++) writer.push(row(i, { name }));
+    await until(
+      () => logger.lines.some((l) => l.message.includes("cannot write the spool file")),
+      "the failure",
+    );
+    writer.push(row(3, { name }));
+    // The operator makes room, then restarts Burrow while the database is still away.
+    rmSync(join(dir, "spool"));
+    await writer.close();
+    assert.deepEqual(spooledPaths(spoolIn(dir)), ["/r/0", "/r/1", "/r/2", "/r/3"]);
+    assert.ok(logger.lines.some((l) => l.message.includes("rows kept for the next start")));
+    assert.ok(!logger.lines.some((l) => l.message.includes("closing with rows not written")));
+    assert.deepEqual(writer.stats(), { queued: 0, written: 0, dropped: 0 });
+
+    const next = createLogWriter({
+      sql: pool,
+      maxQueue: 100,
+      logger: recordingLogger(),
+      spool: spoolIn(dir),
+    });
+    await until(async () => (await storedPaths(name)).length === 4, "the kept rows to be written");
+    await next.close();
+    assert.deepEqual(await storedPaths(name), ["/r/0", "/r/1", "/r/2", "/r/3"]);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
 // ---- Rows written open (WebSockets, event streams) and finished by their end ----
 
 function end(streamKey: string, name: string, overrides: Partial<RequestLogEnd> = {}): RequestLogEnd {

@@ -543,6 +543,12 @@ export function createLogWriter(options: LogWriterOptions): LogWriter {
       queueFull.report(true);
       if (queue.length > 0 && spool) {
         await spoolNew();
+        // A spool given up during the run (a full disk) gets one more chance, written whole.
+        if (spooled !== queue.length) {
+          await onSpool(async () => {
+            if (await spool.replaceAtShutdown(queue)) spooled = queue.length;
+          });
+        }
         if (spooled === queue.length) {
           logger.warn("request log: database unreachable at shutdown; rows kept for the next start", {
             rows: queue.length,

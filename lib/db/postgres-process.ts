@@ -1,6 +1,6 @@
 import { type ChildProcess, execFileSync, spawn } from "node:child_process";
-import { readFileSync } from "node:fs";
-import { readFile } from "node:fs/promises";
+import { readFileSync, readlinkSync, realpathSync } from "node:fs";
+import { readFile, rm } from "node:fs/promises";
 import { createRequire } from "node:module";
 import { arch, platform } from "node:os";
 import { join } from "node:path";
@@ -191,6 +191,31 @@ export async function stopLeftoverServer(clusterDir: string, timeoutMs = 15_000)
     await sleep(100);
   }
   return true;
+}
+
+/**
+ * Removes `clusterDir`'s postmaster.pid when the process it names runs but is not a server of this
+ * directory: the server that wrote it was killed (or the power cut) and its pid now belongs to
+ * another program, typically after a reboot. PostgreSQL itself skips a lock file whose pid is gone,
+ * but one whose pid runs under its own user (another PostgreSQL on the machine, say) stops every
+ * start with "lock file already exists", which nothing would ever clear. A server's working
+ * directory is its data directory, which tells it apart without trusting its command line. Resolves
+ * the pid it named when it was removed.
+ */
+export async function removeStaleLockFile(clusterDir: string): Promise<number | undefined> {
+  const file = join(clusterDir, "postmaster.pid");
+  const pid = Number((await readFile(file, "utf8").catch(() => "")).split("\n")[0]);
+  if (!Number.isInteger(pid) || pid <= 0 || !isProcessAlive(pid)) return undefined;
+  let serves: boolean;
+  try {
+    serves = realpathSync(readlinkSync(`/proc/${pid}/cwd`)) === realpathSync(clusterDir);
+  } catch {
+    // No /proc, or not allowed to look: the file is left to PostgreSQL's own check.
+    return undefined;
+  }
+  if (serves) return undefined;
+  await rm(file, { force: true });
+  return pid;
 }
 
 /** /proc/<pid>/<name>, or undefined where there is no /proc (or no such process). */

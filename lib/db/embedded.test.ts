@@ -48,6 +48,10 @@ test("an embedded PostgreSQL killed under Burrow is started again with its data;
     assert.deepEqual(rows, [{ note: "written before" }], `not back within 30 s: ${notices.join(" / ")}`);
     assert.notEqual(postmasterPid(), killed, "a new server");
     assert.match(notices[0] ?? "", /stopped unexpectedly \(signal SIGKILL\): starting it again/);
+    assert.ok(
+      notices.some((line) => /not shut down cleanly .* replaying its write-ahead log/.test(line)),
+      `the operator is told it recovers: ${notices.join(" / ")}`,
+    );
     assert.ok(notices.includes("The embedded PostgreSQL is running again"), notices.join(" / "));
     last = postmasterPid();
   } finally {

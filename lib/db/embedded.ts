@@ -20,6 +20,9 @@ export async function loadEmbeddedPostgres(): Promise<typeof EmbeddedPostgres> {
   return embeddedPostgresClass;
 }
 
+/** What PostgreSQL logs (in English, see postgres-process.ts) as it starts after a crash. */
+const CRASH_RECOVERY = "database system was not properly shut down; automatic recovery in progress";
+
 export interface EmbeddedDatabase {
   url: string;
   /** Stops the server; the data stays in the data dir for next time. */
@@ -89,7 +92,17 @@ export async function startEmbeddedPostgres(options: EmbeddedOptions): Promise<E
       port,
       flags: ["-c", "listen_addresses=127.0.0.1"],
       ownProcessGroup: options.ownProcessGroup ?? false,
-      log: options.log,
+      log: (line) => {
+        // Its own log is not shown: an operator whose Burrow (or server) was killed would not
+        // know whether anything was lost.
+        if (line.includes(CRASH_RECOVERY)) {
+          (options.notice ?? options.log)?.(
+            "The embedded PostgreSQL was not shut down cleanly (killed, or a power cut): it is " +
+              "replaying its write-ahead log, so nothing it had committed is lost",
+          );
+        }
+        options.log?.(line);
+      },
       stopGraceMs: options.stopGraceMs,
     });
   };

@@ -11,6 +11,20 @@ export interface SqlRunner {
   copyFrom?(statement: string, data: Iterable<Buffer>): Promise<void>;
 }
 
+/** Far beyond a batch's write (a 20,000-row COPY takes well under a second here). */
+const QUERY_TIMEOUT_MS = 10_000;
+
+/** pg's error for a statement that got no answer within query_timeout. */
+const QUERY_TIMEOUT_MESSAGE = "Query read timeout";
+
+/**
+ * True for a statement that got no answer in time: an outage to wait out, never a batch the
+ * database refused (a slow database answers SELECT 1 too, and the batch would be dropped).
+ */
+export function isQueryTimeout(error: unknown): boolean {
+  return error instanceof Error && error.message === QUERY_TIMEOUT_MESSAGE;
+}
+
 /** The relay's request log pool: statements, COPY, and end() on shutdown. */
 export interface LogPool extends SqlRunner {
   copyFrom(statement: string, data: Iterable<Buffer>): Promise<void>;
@@ -24,13 +38,18 @@ export interface LogPool extends SqlRunner {
  * fraction of that for the driver alone, and COPY (pg-copy-streams) needs a plain connection. Two
  * connections: one batch in flight and the probe that tells an outage from a refused batch.
  */
-export function createLogPool(databaseUrl: string): LogPool {
+export function createLogPool(databaseUrl: string, options: { queryTimeoutMs?: number } = {}): LogPool {
   const pool = new pg.Pool({
     connectionString: databaseUrl,
     max: 2,
     application_name: "burrow-relay-log",
     // Fail fast while the database is down: the writer keeps its rows and retries with backoff.
     connectionTimeoutMillis: 5_000,
+    // A database that stops answering (packets dropped, a paused VM) fails no statement by itself:
+    // a write would wait for the kernel's TCP timeout (~15 min), never spooling its rows, and a
+    // stop would wait for it until it is abandoned with every queued row. A timed-out connection
+    // is closed, so the database drops a COPY that had not finished.
+    query_timeout: options.queryTimeoutMs ?? QUERY_TIMEOUT_MS,
   });
   // An idle connection cut by a database restart emits "error" on the pool; unhandled, that would
   // end the process. The next query opens a fresh connection, and the writer reports the outage.

@@ -81,6 +81,7 @@ async function startSwitchablePostgres(target: URL) {
   return {
     url: url.toString(),
     down: () => proxy.cut(),
+    hang: () => proxy.hang(),
     up: () => proxy.restore(),
     close: () => proxy.close(),
   };
@@ -827,6 +828,48 @@ test("a spool given up during the run (a full disk) is written whole at shutdown
     await next.close();
     assert.deepEqual(await storedPaths(name), ["/r/0", "/r/1", "/r/2", "/r/3"]);
   } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test("a database that stops answering (packets dropped) is an outage: rows are spooled, kept at close and written once", async () => {
+  const name = "spool-hung";
+  const dir = mkdtempSync(join(tmpdir(), "burrow-spool-"));
+  const database = await startSwitchablePostgres(new URL(testDb.url));
+  const hungPool = createLogPool(database.url, { queryTimeoutMs: 1_000 });
+  try {
+    const logger = recordingLogger();
+    const writer = createLogWriter({
+      sql: hungPool,
+      maxQueue: 100,
+      logger,
+      spool: spoolIn(dir, logger),
+      flushIntervalMs: 20,
+    });
+    writer.push(row(0, { name }));
+    await until(async () => (await storedPaths(name)).length === 1, "a row written while it answers");
+    database.hang();
+    for (let i = 1; i < 4; i++) writer.push(row(i, { name }));
+    await until(() => spooledPaths(spoolIn(dir)).length === 3, "the rows to be spooled", 20_000);
+    assert.ok(logger.lines.some((l) => l.message.includes("cannot write to the database")));
+    await writer.close();
+    assert.deepEqual(spooledPaths(spoolIn(dir)), ["/r/1", "/r/2", "/r/3"]);
+    assert.deepEqual(writer.stats().dropped, 0, "nothing refused or lost");
+
+    database.up();
+    const next = createLogWriter({
+      sql: pool,
+      maxQueue: 100,
+      logger: recordingLogger(),
+      spool: spoolIn(dir),
+    });
+    await until(async () => (await storedPaths(name)).length === 4, "the kept rows to be written");
+    await next.close();
+    assert.deepEqual(await storedPaths(name), ["/r/0", "/r/1", "/r/2", "/r/3"], "each once");
+  } finally {
+    database.up();
+    await hungPool.end();
+    await database.close();
     rmSync(dir, { recursive: true, force: true });
   }
 });

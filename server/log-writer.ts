@@ -8,7 +8,7 @@ import {
   withoutBodies,
 } from "../lib/request-logs/row.ts";
 import { COPY_SQL, CopyBlock, copyData } from "./log-copy.ts";
-import type { SqlRunner } from "./log-database.ts";
+import { isQueryTimeout, type SqlRunner } from "./log-database.ts";
 import { bodyChars, isPlain, latestPerKey, nextBatchLength, rowsBeforeEnds, spliceIn } from "./log-queue.ts";
 import type { LogSpool } from "./log-spool.ts";
 import { END_SQL, INSERT_SQL } from "./log-statements.ts";
@@ -291,7 +291,7 @@ export function createLogWriter(options: LogWriterOptions): LogWriter {
             await copyFrom(COPY_SQL, copyData(copied));
             written += rows;
           } catch (error) {
-            if (!(await databaseAnswers())) throw error;
+            if (isQueryTimeout(error) || !(await databaseAnswers())) throw error;
             refuse(rows, error);
           }
           blockRows -= rows;
@@ -310,7 +310,7 @@ export function createLogWriter(options: LogWriterOptions): LogWriter {
             if (ends) await sql.query(END_SQL, [JSON.stringify(latestPerKey(batch as RequestLogEnd[]))]);
             else await insert(batch as NewRequestLog[]);
           } catch (error) {
-            if (!(await databaseAnswers())) throw error;
+            if (isQueryTimeout(error) || !(await databaseAnswers())) throw error;
             // The database is up but refuses these rows (a bug or a schema problem, not an outage):
             // drop the batch. Logged at most once per report interval, like drops.
             shift(batch.length);

@@ -4,6 +4,11 @@ export interface TcpProxy {
   port: number;
   /** Simulates an outage: open connections are reset and new ones are refused at once. */
   cut(): void;
+  /**
+   * Simulates a database that stops answering (a network that drops packets, a paused VM): open
+   * connections stop carrying bytes and new ones are accepted but never answered.
+   */
+  hang(): void;
   /** Ends the outage. */
   restore(): void;
   close(): Promise<void>;
@@ -15,10 +20,16 @@ export interface TcpProxy {
  */
 export async function startTcpProxy(target: { host: string; port: number }): Promise<TcpProxy> {
   let down = false;
+  let hung = false;
   const open = new Set<net.Socket>();
   const server = net.createServer((client) => {
     if (down) {
       client.resetAndDestroy();
+      return;
+    }
+    if (hung) {
+      open.add(client);
+      client.on("error", () => {}).pause();
       return;
     }
     const upstream = net.connect(target.port, target.host);
@@ -48,8 +59,17 @@ export async function startTcpProxy(target: { host: string; port: number }): Pro
       for (const socket of open) socket.resetAndDestroy();
       open.clear();
     },
+    hang() {
+      hung = true;
+      for (const socket of open) socket.unpipe().pause();
+    },
     restore() {
       down = false;
+      if (hung) {
+        hung = false;
+        for (const socket of open) socket.destroy();
+        open.clear();
+      }
     },
     close() {
       for (const socket of open) socket.destroy();

@@ -8,6 +8,7 @@ import type { RelayCommand } from "../lib/relay-control.ts";
 import { HEARTBEAT_STALE_MS } from "../lib/relay-heartbeat.ts";
 import { createLogAnnouncements } from "../lib/request-logs/announcements.ts";
 import { dropStalePendingReplays, loadReplay, takePendingReplay } from "../lib/request-logs/replay.ts";
+import { finishesWithin } from "../lib/time-limit.ts";
 import { ControlListener } from "./control/control-listener.ts";
 import { Heartbeat } from "./heartbeat.ts";
 import { hostKeyFingerprint } from "./host-key.ts";
@@ -45,6 +46,12 @@ export interface RelayDeps {
   /** When request-log retention first runs and how often (default: after 1 minute, hourly). Tests shorten it. */
   logRetention?: Pick<LogRetentionOptions, "firstRunMs" | "intervalMs">;
 }
+
+/**
+ * How long a stop waits for the heartbeat, counters, sweep and retention to finish a write, and
+ * for tunnel session ends to be saved: seconds on a database that answers.
+ */
+const BACKGROUND_STOP_LIMIT_MS = 3_000;
 
 /** Events the relay emits for other parts (the edge, tests). */
 export interface RelayEventMap {
@@ -253,18 +260,26 @@ export function createRelay(deps: RelayDeps): Relay {
     close() {
       closing ??= (async () => {
         ssh.stopAccepting();
-        await Promise.all([
+        // Each waits for a database write under way: a database that stops answering (packets
+        // dropped) would hold them forever, and with them the drain, the tunnels' goodbye and the
+        // log rows still queued, until the process is abandoned. Those matter more than a last
+        // heartbeat or counter write.
+        const stopped = Promise.all([
           heartbeat.stop(),
           sweep.stop(),
           counters.stop(),
           retention.stop(),
           control?.stop(),
         ]);
+        if (!(await finishesWithin(stopped, BACKGROUND_STOP_LIMIT_MS))) {
+          logger.warn("background database writes did not stop (database not answering?): closing anyway");
+        }
         // Tunnels stay up while the edge drains, so requests in flight can finish.
         await edge.close();
         ssh.closeConnections("relay_shutdown", messages.relayShutdown);
         await logFeed?.close();
-        await sessions.flush();
+        // Bounded for the same reason; ends not saved are said below and closed at the next start.
+        await finishesWithin(sessions.flush(), BACKGROUND_STOP_LIMIT_MS);
         if (sessions.pendingCount > 0) {
           logger.warn("tunnel sessions not saved at shutdown; the next start closes them", {
             count: sessions.pendingCount,

@@ -4,7 +4,7 @@
  * tunnel owner's log has every request, with no gap where the restart was.
  */
 import assert from "node:assert/strict";
-import { existsSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { after, test } from "node:test";
 import { createLogger } from "../../lib/logger.ts";
@@ -67,4 +67,43 @@ test("requests served during a database outage reach the log even when the relay
   );
   assert.deepEqual(paths, ["/before", "/during-1", "/during-2", "/during-3"]);
   await t.waitFor(() => !existsSync(spoolFile), "the spool file to be removed");
+});
+
+test("a relay stopped while its database does not answer (packets dropped) still drains, says goodbye and keeps its rows", {
+  timeout: 120_000,
+}, async () => {
+  const t = await startTestRelay({}, { proxyDatabase: true });
+  cleanups.push(() => t.close());
+  const user = await t.createUserWithKey();
+  await t.reserve(user, "silent");
+  const app = await t.startLocalApp();
+  const ssh = await t.startSsh({ user, forwards: [`silent:80:127.0.0.1:${app.port}`] });
+  assert.equal(ssh.state, "live", ssh.stderr());
+  assert.equal((await t.fetchTunnel("silent", "/before")).status, 200);
+  await t.waitFor(
+    () => t.db.requestLog.findFirst({ where: { name: "silent", path: "/before" } }),
+    "the first row",
+  );
+
+  const spoolFile = join(t.config.BURROW_DATA_DIR, LOG_SPOOL_FILE);
+  t.databaseProxy!.hang();
+  try {
+    for (const path of ["/during-1", "/during-2"]) {
+      assert.equal((await t.fetchTunnel("silent", path)).status, 200);
+    }
+    // Past a counters save (every 2 s), which then waits on the silent database.
+    await new Promise((resolve) => setTimeout(resolve, 2_500));
+    const started = Date.now();
+    await t.relay.close();
+    assert.ok(Date.now() - started < 30_000, `closed in ${Date.now() - started} ms, within the stop's limit`);
+    assert.ok(existsSync(spoolFile), "the rows wait in the data directory");
+    assert.match(ssh.stderr(), /shutting down/, "the ssh client is told why");
+  } finally {
+    t.databaseProxy!.restore();
+  }
+  const spooled = readFileSync(spoolFile, "utf8")
+    .split("\n")
+    .filter(Boolean)
+    .map((line) => (JSON.parse(line) as { path: string }).path);
+  assert.deepEqual(spooled, ["/during-1", "/during-2"]);
 });

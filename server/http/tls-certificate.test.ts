@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
-import { mkdirSync, mkdtempSync, renameSync, rmSync, writeFileSync } from "node:fs";
+import { execFileSync } from "node:child_process";
+import { mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import https from "node:https";
 import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
@@ -109,6 +110,58 @@ test("a certificate that does not cover the tunnels' names is loaded with a warn
   assert.match(
     other[0] ?? "",
     /^warn TLS certificate loaded, but it does not cover the tunnels' names \(\*\.tunnels\.example\.com\): browsers will refuse their https addresses/,
+  );
+});
+
+test("a CA-issued certificate without its chain (cert.pem, not fullchain.pem) is loaded with a warning saying so", () => {
+  // A CA and a certificate it issued for *.<domain>, as a real CA's leaf and intermediate.
+  const sub = join(dir, "issued");
+  mkdirSync(sub);
+  const openssl = (...args: string[]) => execFileSync("openssl", args, { cwd: sub, stdio: "ignore" });
+  const ec = ["-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes"];
+  openssl(
+    "req",
+    "-x509",
+    ...ec,
+    "-days",
+    "30",
+    "-subj",
+    "/CN=Test CA",
+    "-keyout",
+    "ca.key",
+    "-out",
+    "ca.pem",
+  );
+  openssl("req", ...ec, "-subj", `/CN=*.${TEST_DOMAIN}`, "-keyout", "leaf.key", "-out", "leaf.csr");
+  openssl(
+    "x509",
+    "-req",
+    "-in",
+    "leaf.csr",
+    "-CA",
+    "ca.pem",
+    "-CAkey",
+    "ca.key",
+    "-days",
+    "30",
+    "-out",
+    "leaf.pem",
+  );
+  const leaf = readFileSync(join(sub, "leaf.pem"));
+  const chain = Buffer.concat([leaf, readFileSync(join(sub, "ca.pem"))]);
+
+  const alone: string[] = [];
+  logCertificate(recordingLogger(alone), "TLS certificate loaded", leaf, TEST_DOMAIN);
+  assert.match(
+    alone.join("\n"),
+    /^warn TLS certificate loaded, but without its chain: .* \(give the full chain: certbot's fullchain\.pem, not cert\.pem\)/m,
+  );
+  const whole: string[] = [];
+  logCertificate(recordingLogger(whole), "TLS certificate loaded", chain, TEST_DOMAIN);
+  assert.deepEqual(
+    whole.map((line) => line.split(" ")[0]),
+    ["info"],
+    "with its chain: no warning",
   );
 });
 

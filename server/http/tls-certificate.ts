@@ -94,13 +94,29 @@ export function coversTunnelNames(cert: Buffer, domain: string): boolean {
   }
 }
 
+/**
+ * Whether the file holds one certificate issued by someone else, without the intermediates that lead
+ * to a trusted root (certbot's cert.pem given instead of fullchain.pem): browsers that happen to
+ * know the intermediate cope, but curl, apps and other browsers refuse the connection. A
+ * self-signed certificate has nothing to chain to.
+ */
+export function lacksChain(cert: Buffer): boolean {
+  if (cert.toString("latin1").split("-----BEGIN CERTIFICATE-----").length !== 2) return false;
+  try {
+    const x509 = new X509Certificate(cert);
+    return !x509.checkIssued(x509);
+  } catch {
+    return false;
+  }
+}
+
 /** Where a certificate stands on its dates: what decides whether it is logged, and how. */
 type CertificateState = "valid" | "expiring" | "expired" | "not_yet_valid" | "unknown";
 
 /**
  * Logs when a certificate expires, as a warning when that is soon and an error when it has expired
  * (or is not valid yet), and warns when it does not cover the tunnels' names (`domain`,
- * BURROW_DOMAIN). Returns where it stands on its dates.
+ * BURROW_DOMAIN) or comes without its chain. Returns where it stands on its dates.
  */
 export function logCertificate(
   logger: Logger,
@@ -112,6 +128,12 @@ export function logCertificate(
   if (!coversTunnelNames(cert, domain)) {
     logger.warn(
       `${event}, but it does not cover the tunnels' names (*.${domain}): browsers will refuse their https addresses`,
+      { subject: subjectOf(cert) },
+    );
+  }
+  if (lacksChain(cert)) {
+    logger.warn(
+      `${event}, but without its chain: the file holds the site's certificate alone, which curl, apps and some browsers refuse (give the full chain: certbot's fullchain.pem, not cert.pem)`,
       { subject: subjectOf(cert) },
     );
   }

@@ -331,8 +331,20 @@ test("dropped connections are retried with exponential backoff up to 30 s", asyn
   assert.equal(result.code, 1);
   assert.equal(box.calls(), 8);
   assert.deepEqual(box.delays(), [1, 2, 4, 8, 16, 30, 30]);
-  assert.match(result.stderr, /connection ended \(ssh exit code 255\); reconnecting in 1 s/);
+  assert.match(result.stderr, /could not connect \(ssh exit code 255\); retrying in 1 s/);
   assert.match(result.stdout, /connected 1\n.*connected 8/s, "ssh's output (the relay's messages) shows");
+});
+
+test("a tunnel that was up is said to have ended; an attempt that never got one, not to have connected", async () => {
+  const up = "255:0:out=Forwarding http://myapp.localhost:8080 -> your local port (-R myapp:80:…)";
+  const box = sandbox([up, "255:0:ssh: connect to host localhost port 2222: Connection refused", REFUSED]);
+  const result = await run(["3000", "myapp"], box.env);
+  assert.equal(box.calls(), 3);
+  const lines = result.stderr.split("\n").filter((line) => line.includes("ssh exit code"));
+  assert.deepEqual(lines, [
+    "burrow-connect: connection ended (ssh exit code 255); reconnecting in 1 s (Ctrl-C to stop)",
+    "burrow-connect: could not connect (ssh exit code 255); retrying in 2 s (Ctrl-C to stop)",
+  ]);
 });
 
 test("an attempt the relay never answers (the network went away as it connected) is given up and retried", async () => {
@@ -370,7 +382,7 @@ test("an attempt the relay never answers (the network went away as it connected)
   assert.ok(retried, `a second attempt within 8 s\n${result.stderr}`);
   assert.equal(result.code, 0, result.stderr);
   assert.match(result.stderr, /timed out/, "ssh says why");
-  assert.match(result.stderr, /connection ended \(ssh exit code 255\); reconnecting in 1 s/);
+  assert.match(result.stderr, /could not connect \(ssh exit code 255\); retrying in 1 s/);
 });
 
 test("the backoff starts over after a connection that lasted", async () => {

@@ -80,7 +80,8 @@ test("the names list and Admin's connected tunnels say they stopped updating onc
   await expect(page.getByRole("link", { name, exact: true }).first()).toBeVisible();
   const admin = await page.context().newPage();
   await admin.goto("/admin");
-  await expect(admin.getByText("No tunnels are connected")).toBeVisible();
+  // Other specs' tunnels may be listed: what matters is the live table's state line below.
+  await expect(admin.getByRole("heading", { name: "Connected tunnels" })).toBeVisible();
 
   await endSessions(burrow.databaseUrl, email);
   const asOf = /^Not updating: signed out · as of \d\d:\d\d:\d\d$/;

@@ -133,9 +133,10 @@ try {
     const order = paths.map((_, i) => paths[(i + rep) % paths.length]!);
     for (const path of order) {
       const sorted = (await echoTimes(path)).sort((a, b) => a - b);
-      p50s.get(path.label)!.push(percentile(sorted, 0.5));
+      const middle = percentile(sorted, 0.5);
+      p50s.get(path.label)!.push(middle);
       p99s.get(path.label)!.push(percentile(sorted, 0.99));
-      log(`echo ${path.label}: p50 ${fmt(percentile(sorted, 0.5))} us`);
+      log(`echo ${path.label}: p50 ${fmt(middle)} us`);
     }
   }
 

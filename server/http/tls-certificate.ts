@@ -100,7 +100,7 @@ export function coversTunnelNames(cert: Buffer, domain: string): boolean {
  * know the intermediate cope, but curl, apps and other browsers refuse the connection. A
  * self-signed certificate has nothing to chain to.
  */
-export function lacksChain(cert: Buffer): boolean {
+function lacksChain(cert: Buffer): boolean {
   if (cert.toString("latin1").split("-----BEGIN CERTIFICATE-----").length !== 2) return false;
   try {
     const x509 = new X509Certificate(cert);

@@ -63,6 +63,6 @@ function extraSection(extra: ExtraResult): string[] {
     "| --- | --- |",
     ...extra.rows.map(([metric, value]) => `| ${metric} | ${value} |`),
     "",
-    ...(extra.notes.length ? ["Failures (first few):", "", ...extra.notes.map((n) => `- ${n}`), ""] : []),
+    ...(extra.notes.length ? ["Notes:", "", ...extra.notes.map((n) => `- ${n}`), ""] : []),
   ];
 }

@@ -299,3 +299,47 @@ test("a name whose log takes long to delete is still released", { timeout: 60_00
   assert.equal((await isNameAvailable(db, "slow-release")).available, true);
   assert.equal(await db.requestLog.count({ where: { name: "slow-release" } }), 0);
 });
+
+test("a tunnel its stopped relay left open (no relay runs now) shows offline and does not hold up release", async () => {
+  const cat = await db.user.create({ data: { email: "cat@example.com", passwordHash: "x" } });
+  const minutesAgo = (minutes: number) => new Date(Date.now() - minutes * 60_000);
+  const relay = (id: string, seenAt: Date) =>
+    db.relayHeartbeat.create({
+      data: {
+        id,
+        startedAt: minutesAgo(60),
+        seenAt,
+        hostKeyFingerprint: `SHA256:${id}`,
+        sshPort: 2222,
+        httpPort: 8080,
+        tunnels: 1,
+        requestsPerMinute: 0,
+      },
+    });
+  await relay("stopped-relay", minutesAgo(5));
+  await relay("running-relay", new Date());
+  const stranded = await reserveName(db, cat.id, "stranded", { maxNames: 10 });
+  const served = await reserveName(db, cat.id, "served", { maxNames: 10 });
+  const open = (reservation: { id: string; name: string }, relayId: string) =>
+    db.tunnelSession.create({
+      data: {
+        userId: cat.id,
+        name: reservation.name,
+        reservationId: reservation.id,
+        clientIp: "203.0.113.7",
+        relayId,
+        startedAt: minutesAgo(10),
+      },
+    });
+  const left = await open(stranded, "stopped-relay");
+  await open(served, "running-relay");
+
+  const online = new Map((await listNames(db, cat.id)).map((n) => [n.name, n.online]));
+  assert.equal(online.get("stranded"), false, "its relay stopped 5 minutes ago: nothing serves it");
+  assert.equal(online.get("served"), true, "a relay beating now still holds this one");
+  assert.equal((await getNameForUser(db, cat.id, "stranded")).online, false);
+  await releaseName(db, cat.id, "stranded");
+  const ended = await db.tunnelSession.findUniqueOrThrow({ where: { id: left.id } });
+  assert.equal(ended.endReason, "relay_restart");
+  await rejects(releaseName(db, cat.id, "served"), "conflict", /served is connected right now/);
+});

@@ -3,6 +3,7 @@ import type { AccessMode, Db } from "../db.ts";
 import { AppError, isUniqueViolation } from "../errors.ts";
 import { requestCounts } from "../request-logs/query.ts";
 import { LOG_DELETE_TRANSACTION_MS } from "../request-logs/retention.ts";
+import { endSessionsOfStoppedRelays } from "../tunnel-sessions/stopped-relays.ts";
 import { parseInput } from "../validate.ts";
 import { type RandomNameUse, randomNameHolder } from "./random-hold.ts";
 import { nameProblem, nameSchema, normaliseName } from "./rules.ts";
@@ -267,9 +268,12 @@ async function releaseWhere(db: Db, where: { name: string; userId?: string }): P
  * release; `burrow name release` without --yes says it before what would go.
  */
 export async function nameReleaseRefusal(
-  db: Pick<Db, "tunnelSession">,
+  db: Pick<Db, "tunnelSession" | "$executeRaw">,
   name: string,
 ): Promise<string | null> {
+  // A tunnel whose relay stopped without ending it (no relay running) is not up: it must not keep
+  // the name from being released for ever.
+  await endSessionsOfStoppedRelays(db);
   const open = await db.tunnelSession.findFirst({
     where: { name: normaliseName(name), endedAt: null },
     select: { id: true },
@@ -336,6 +340,7 @@ async function keptRandomNames(
   filter: { userId?: string; search?: string },
   holdHours: number,
 ): Promise<(RandomNameItem & { userId: string })[]> {
+  await endSessionsOfStoppedRelays(db);
   const kept = { OR: [{ endedAt: null }, { endedAt: { gt: new Date(Date.now() - holdHours * HOUR_MS) } }] };
   const sessions = await db.tunnelSession.findMany({
     where: {
@@ -410,6 +415,8 @@ function matchingNameOrEmail(search: string) {
 async function withLiveState(db: Db, reservations: Reservation[]): Promise<NameListItem[]> {
   if (reservations.length === 0) return [];
   const names = reservations.map((r) => r.name);
+  // What is shown online must be served: not a tunnel its stopped relay left open.
+  await endSessionsOfStoppedRelays(db);
   const [sessions, counts] = await Promise.all([
     db.tunnelSession.findMany({
       where: { name: { in: names }, endedAt: null },
@@ -462,6 +469,7 @@ export async function ownedReservation(db: Db, userId: string, name: string) {
  */
 export async function getNameForUser(db: Db, userId: string, name: string): Promise<NameDetail> {
   const normalised = normaliseName(name);
+  await endSessionsOfStoppedRelays(db);
   const [reservation, random, session] = await Promise.all([
     db.reservation.findFirst({ where: { name: normalised, userId }, select: reservationSelect }),
     randomNameHolder(db, normalised),

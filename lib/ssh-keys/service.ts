@@ -2,6 +2,7 @@ import type { z } from "zod";
 import type { Db } from "../db.ts";
 import { AppError, isUniqueViolation } from "../errors.ts";
 import { sendRelayCommand } from "../relay-control.ts";
+import { endSessionsOfStoppedRelays } from "../tunnel-sessions/stopped-relays.ts";
 import { parseInput } from "../validate.ts";
 import { parsePublicKey } from "./parse.ts";
 import { addKeySchema, KEY_LABEL_MAX_LENGTH } from "./schemas.ts";
@@ -95,6 +96,7 @@ export interface ListedKey extends SshKeySummary {
 }
 
 export async function listKeys(db: Db, userId: string): Promise<ListedKey[]> {
+  await endSessionsOfStoppedRelays(db);
   const [keys, open] = await Promise.all([
     db.sshKey.findMany({ where: { userId }, select: keySelect, orderBy: { createdAt: "desc" } }),
     db.tunnelSession.findMany({

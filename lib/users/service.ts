@@ -6,6 +6,7 @@ import type { Role } from "../generated/prisma/enums.ts";
 import { dummyPasswordHash, hashPassword, verifyPassword } from "../passwords.ts";
 import { sendRelayCommand } from "../relay-control.ts";
 import { LOG_DELETE_TRANSACTION_MS } from "../request-logs/retention.ts";
+import { endSessionsOfStoppedRelays } from "../tunnel-sessions/stopped-relays.ts";
 import { parseInput } from "../validate.ts";
 import {
   type ChangePasswordInput,
@@ -194,6 +195,7 @@ export async function deleteUser(db: Db, actingAdminId: string, userId: string):
  * only a connected tunnel can refuse it, the acting admin being another enabled admin.
  */
 export async function userDeletionBlockers(db: Db, userIds: string[]): Promise<Map<string, string>> {
+  await endSessionsOfStoppedRelays(db);
   const open = await db.tunnelSession.findMany({
     where: { userId: { in: userIds }, endedAt: null },
     select: { userId: true, name: true },
@@ -316,7 +318,7 @@ async function removeAccount(db: Db, userId: string, refusals: Refusals): Promis
 
 /** Throws the caller's refusal when the account cannot be deleted now; not_found when it is gone. */
 async function assertRemovable(
-  db: Pick<Db, "user" | "tunnelSession">,
+  db: Pick<Db, "user" | "tunnelSession" | "$executeRaw">,
   userId: string,
   refusals: Refusals,
 ): Promise<void> {
@@ -330,10 +332,12 @@ async function assertRemovable(
 
 /** Every reason the account cannot be deleted now, in the caller's words; not_found when it is gone. */
 async function removalReasons(
-  db: Pick<Db, "user" | "tunnelSession">,
+  db: Pick<Db, "user" | "tunnelSession" | "$executeRaw">,
   userId: string,
   refusals: Refusals,
 ): Promise<string[]> {
+  // A tunnel its stopped relay left open is not up (no relay may run at all): it must not refuse.
+  await endSessionsOfStoppedRelays(db);
   const user = await db.user.findUnique({ where: { id: userId }, select: { role: true } });
   if (!user) throw new AppError("not_found", "No such user");
   // Every reason at once: fixing one only to meet the next would waste the person's time.

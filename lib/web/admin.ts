@@ -1,5 +1,6 @@
 import "server-only";
 import type { Db } from "../db.ts";
+import { endSessionsOfStoppedRelays } from "../tunnel-sessions/stopped-relays.ts";
 
 export interface LiveTunnelRow {
   sessionId: string;
@@ -16,6 +17,8 @@ export interface LiveTunnelRow {
 
 /** Every tunnel up right now across all users (sessions not ended), newest first. */
 export async function listLiveTunnels(db: Db): Promise<LiveTunnelRow[]> {
+  // Not the tunnels of a relay that stopped without ending them (none may run now).
+  await endSessionsOfStoppedRelays(db);
   const sessions = await db.tunnelSession.findMany({
     where: { endedAt: null },
     orderBy: { startedAt: "desc" },

@@ -106,3 +106,58 @@ test("name disconnect when the relay stopped moments ago (its heartbeat late) sa
   assert.equal(result.code, 1);
   assert.match(result.stderr, /the relay may have stopped: its last heartbeat was 1[5-6] s ago/);
 });
+
+test("name disconnect and name release of a tunnel whose relay stopped minutes ago (none runs) end it and go ahead", async () => {
+  const { database, env } = await createCliSandbox("cli_disconnect_stopped");
+  const user = await database.db.user.create({ data: { email: "gone@example.com", passwordHash: "x" } });
+  const minutesAgo = (minutes: number) => new Date(Date.now() - minutes * 60_000);
+  await database.db.relayHeartbeat.create({
+    data: {
+      id: "stopped",
+      startedAt: minutesAgo(60),
+      seenAt: minutesAgo(5),
+      hostKeyFingerprint: "SHA256:x",
+      sshPort: 2222,
+      httpPort: 8080,
+      tunnels: 2,
+      requestsPerMinute: 0,
+    },
+  });
+  // Left open by the relay, stopped while the database was away: no relay is there to end them.
+  for (const name of ["left-open", "left-too"]) {
+    await database.db.reservation.create({ data: { name, userId: user.id } });
+    await database.db.tunnelSession.create({
+      data: { name, userId: user.id, clientIp: "127.0.0.1", relayId: "stopped", startedAt: minutesAgo(10) },
+    });
+  }
+
+  const disconnected = await runCli(["name", "disconnect", "left-open"], { env });
+  assert.equal(disconnected.code, 0, disconnected.stderr);
+  assert.equal(
+    disconnected.stdout.trim(),
+    "Disconnected left-open (gone@example.com): the relay that held it had stopped, so it was no longer served",
+  );
+  const released = await runCli(["name", "release", "left-too", "--yes"], { env });
+  assert.equal(released.code, 0, released.stderr);
+  assert.equal(await database.db.reservation.count({ where: { name: "left-too" } }), 0);
+  const ends = await database.db.tunnelSession.findMany({ select: { endReason: true } });
+  assert.deepEqual(
+    ends.map((row) => row.endReason),
+    ["relay_restart", "relay_restart"],
+  );
+
+  // Nor does such a tunnel keep its owner's account from being deleted.
+  const other = await database.db.user.create({ data: { email: "also@example.com", passwordHash: "x" } });
+  await database.db.tunnelSession.create({
+    data: {
+      name: "left-three",
+      userId: other.id,
+      clientIp: "127.0.0.1",
+      relayId: "stopped",
+      startedAt: minutesAgo(10),
+    },
+  });
+  const deleted = await runCli(["user", "delete", "also@example.com", "--yes"], { env });
+  assert.equal(deleted.code, 0, deleted.stderr);
+  assert.equal(await database.db.user.count({ where: { email: "also@example.com" } }), 0);
+});

@@ -1,6 +1,10 @@
-import { type Db, Prisma } from "../../lib/db.ts";
+import type { Db } from "../../lib/db.ts";
 import type { Logger } from "../../lib/logger.ts";
-import { HEARTBEAT_STALE_MS } from "../../lib/relay-heartbeat.ts";
+import {
+  endSessionsOfStoppedRelays,
+  RELAY_GONE,
+  type RelayIdentity,
+} from "../../lib/tunnel-sessions/stopped-relays.ts";
 
 export interface SessionStart {
   name: string;
@@ -22,21 +26,11 @@ export interface LiveCounters extends SessionCounters {
   id: string;
 }
 
-/** What tells one relay from another on a database: where it listens and its host key. */
-export interface RelayIdentity {
-  sshPort: number;
-  httpPort: number;
-  hostKeyFingerprint: string;
-}
-
 interface PendingEnd extends SessionCounters {
   endedAt: Date;
   reason: string;
   reservationId: string | null;
 }
-
-/** The end reason of sessions closed because their relay was gone (closeAbandoned). */
-const RELAY_GONE = "relay_restart";
 
 /** How often failed end-of-session writes are retried while the database is away. */
 const RETRY_INTERVAL_MS = 5_000;
@@ -163,28 +157,11 @@ export class SessionRecorder {
 
   /**
    * Closes rows whose relay is gone (it crashed or was killed; a clean stop ends its own rows), so
-   * the dashboard does not show their tunnels as live forever. A relay is gone when its heartbeat
-   * row is missing or stale, and, for `earlierRunOf` (this relay, at start), when the row is an
-   * earlier run of the same relay (same ports and host key) that died less than a stale interval
-   * ago. Rows of other relays still beating on this database are theirs and stay open: a second
-   * relay (or one started by mistake) must not mark their live tunnels offline. Rows started at or
-   * after `startedBefore` are left alone too: their relay may not have written its first beat yet.
+   * the dashboard does not show their tunnels as live forever; this relay's own rows stay. See
+   * endSessionsOfStoppedRelays for `startedBefore` and `earlierRunOf` (this relay, at start).
    */
-  async closeAbandoned(options: { startedBefore: Date; earlierRunOf?: RelayIdentity }): Promise<number> {
-    const now = new Date();
-    const freshSince = new Date(now.getTime() - HEARTBEAT_STALE_MS);
-    const me = options.earlierRunOf;
-    const notEarlierRun = me
-      ? Prisma.sql`AND NOT (h.ssh_port = ${me.sshPort} AND h.http_port = ${me.httpPort}
-                            AND h.host_key_fingerprint = ${me.hostKeyFingerprint})`
-      : Prisma.empty;
-    return this.#db.$executeRaw`
-      UPDATE tunnel_sessions s SET ended_at = ${now}, end_reason = ${RELAY_GONE}
-      WHERE s.ended_at IS NULL AND s.started_at < ${options.startedBefore}
-        AND s.relay_id IS DISTINCT FROM ${this.#relayId}
-        AND NOT EXISTS (
-          SELECT 1 FROM relay_heartbeats h
-          WHERE h.id = s.relay_id AND h.seen_at >= ${freshSince} ${notEarlierRun})`;
+  closeAbandoned(options: { startedBefore: Date; earlierRunOf?: RelayIdentity }): Promise<number> {
+    return endSessionsOfStoppedRelays(this.#db, { ...options, exceptRelayId: this.#relayId });
   }
 
   /**

@@ -4,6 +4,7 @@ import { AppError } from "../../../lib/errors.ts";
 import { invalidNameMessage, normaliseName, STORED_NAME } from "../../../lib/names/rules.ts";
 import { sendRelayCommand } from "../../../lib/relay-control.ts";
 import { HEARTBEAT_INTERVAL_MS, HEARTBEAT_STALE_MS } from "../../../lib/relay-heartbeat.ts";
+import { endSessionsOfStoppedRelays } from "../../../lib/tunnel-sessions/stopped-relays.ts";
 import type { Command } from "../command.ts";
 import { parseCommandArgs, UsageError } from "../command.ts";
 import { withDatabase } from "../database.ts";
@@ -50,7 +51,15 @@ Example:
       }
     }
     return withDatabase(context.env(), async (db) => {
+      const shown = await openSessionOwners(db, name);
+      await endSessionsOfStoppedRelays(db);
       const owners = await openSessionOwners(db, name);
+      if (owners.length === 0 && shown.length > 0) {
+        context.out(
+          `Disconnected ${name} (${shown.join(", ")}): the relay that held it had stopped, so it was no longer served`,
+        );
+        return 0;
+      }
       if (owners.length === 0) {
         const known =
           (await db.reservation.count({ where: { name } })) > 0 ||
@@ -92,7 +101,7 @@ async function relayState(db: Db): Promise<string> {
   const latest = await db.relayHeartbeat.findFirst({ orderBy: { seenAt: "desc" }, select: { seenAt: true } });
   const age = latest ? Date.now() - latest.seenAt.getTime() : Number.POSITIVE_INFINITY;
   if (age > HEARTBEAT_STALE_MS) {
-    return "no relay is running (start it with npm start); the tunnel is shown connected until a relay starts and closes what was left open";
+    return `no relay is running (start it with npm start); the tunnel is shown connected until its relay has been silent for ${HEARTBEAT_STALE_MS / 1000} s`;
   }
   if (age > HEARTBEAT_INTERVAL_MS + LATE_BEAT_MS) {
     return `the relay may have stopped: its last heartbeat was ${Math.round(age / 1000)} s ago (they come every ${HEARTBEAT_INTERVAL_MS / 1000} s); check that it runs (npm start)`;

@@ -167,7 +167,9 @@ test("releasing a name and deleting a key move the focus to what says it was don
   await expect(page.locator(":focus")).toContainText("Deleted “kbd laptop”.");
 });
 
-test("a share link removed with the keyboard hands the focus to the table it was in", async ({ page }) => {
+test("a share link removed with the keyboard hands the focus to the table it was in (the last one: to its section)", async ({
+  page,
+}) => {
   await signUp(page);
   const name = unique("kbdlinks");
   await reserveName(page, name);
@@ -189,6 +191,14 @@ test("a share link removed with the keyboard hands the focus to the table it was
   await expect(links).toBeFocused();
   await page.keyboard.press("Tab");
   await expect(links.getByRole("button", { name: "Revoke link Ben" })).toBeFocused();
+  // The last one removed, the table goes too: the focus goes to the part of the page that now says
+  // there are none, not back to the top.
+  await pressEnterOn(links.getByRole("button", { name: "Revoke link Ben" }));
+  await pressEnterOn(page.getByRole("dialog").getByRole("button", { name: "Revoke link" }));
+  await pressEnterOn(links.getByRole("button", { name: "Remove link Ben" }));
+  await pressEnterOn(page.getByRole("dialog").getByRole("button", { name: "Remove link" }));
+  await expect(links).toHaveCount(0);
+  await expect(page.locator(":focus")).toContainText("No share links yet");
 });
 
 test("an admin deleting an account (which no notice announces) finds the focus on the list of users", async ({

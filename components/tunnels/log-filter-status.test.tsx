@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import { renderToStaticMarkup } from "react-dom/server";
-import { LogFilterStatus } from "./log-filter-status";
+import { filterStatusText, LogFilterStatus } from "./log-filter-status";
 
 function said(props: { filtered: boolean; shown: number; more: boolean }): string {
   return renderToStaticMarkup(<LogFilterStatus {...props} />).replace(/<[^>]+>/g, "");
@@ -20,5 +20,18 @@ test("the unfiltered log says nothing, in a status region that stays for the nex
   assert.equal(
     renderToStaticMarkup(<LogFilterStatus filtered={false} shown={50} more={true} />),
     '<p role="status" class="sr-only"></p>',
+  );
+});
+
+test("right after the whole log was deleted from the page, a filtered log says it is empty", () => {
+  assert.equal(
+    filterStatusText({ filtered: true, shown: 0, more: false, cleared: true }),
+    "The log is empty",
+  );
+  assert.equal(filterStatusText({ filtered: true, shown: 0, more: true, cleared: true }), "The log is empty");
+  // New requests since then match again.
+  assert.equal(
+    filterStatusText({ filtered: true, shown: 2, more: false, cleared: true }),
+    "2 matching requests",
   );
 });

@@ -49,14 +49,22 @@ export function ConfirmAction({
   // Its row may go while the focus is on its button or in its dialog: deleted or released by this
   // very action, or gone from live data (a tunnel that disconnected). The focus then falls to <body>
   // and a keyboard or screen-reader user is back at the top of the page; it goes to the list the row
-  // was in instead (a table or list, named by its caption or label), unless something took it.
+  // was in instead (a table or list, named by its caption or label), unless something took it. When
+  // the list went too (its last row: an empty state replaced it), to the section around it (a card),
+  // which now holds that empty state. Not just any element still there: React reuses the list's
+  // wrappers for what replaces it, so an ancestor may now be a part of the empty state.
   // Where it was is kept on focusin: once removed, the form no longer knows its list.
-  const focusWithin = useRef<{ list: HTMLElement | null } | null>(null);
+  const focusWithin = useRef<{ list: HTMLElement | null; around: HTMLElement[] } | null>(null);
   useLayoutEffect(() => {
     const element = form.current;
     if (!element) return;
     const onFocusIn = () => {
-      focusWithin.current = { list: element.closest<HTMLElement>("table, ul, ol") };
+      const list = element.closest<HTMLElement>("table, ul, ol");
+      const around: HTMLElement[] = [];
+      for (let at = list?.parentElement; at && at !== document.body; at = at.parentElement) {
+        if (at.matches("section, main")) around.push(at);
+      }
+      focusWithin.current = { list, around };
     };
     // To nowhere (relatedTarget null) may be the removal itself, where a browser says so.
     const onFocusOut = (event: FocusEvent) => {
@@ -68,14 +76,17 @@ export function ConfirmAction({
     return () => {
       element.removeEventListener("focusin", onFocusIn);
       element.removeEventListener("focusout", onFocusOut);
-      const list = focusWithin.current?.list;
-      if (!list) return;
+      const within = focusWithin.current;
+      if (!within?.list) return;
+      const { list, around } = within;
       // After React has removed the row.
       queueMicrotask(() => {
         const active = document.activeElement;
-        if (!list.isConnected || element.isConnected || (active !== null && active !== document.body)) return;
-        if (!list.hasAttribute("tabindex")) list.tabIndex = -1;
-        list.focus();
+        if (element.isConnected || (active !== null && active !== document.body)) return;
+        const target = list.isConnected ? list : around.find((part) => part.isConnected);
+        if (!target) return;
+        if (!target.hasAttribute("tabindex")) target.tabIndex = -1;
+        target.focus();
       });
     };
   }, []);

@@ -80,5 +80,6 @@ export function createLogPool(databaseUrl: string, options: { queryTimeoutMs?: n
 
 /** The same statements through the Prisma client, for an edge built without a connection string. */
 export function prismaSqlRunner(db: Db): SqlRunner {
-  return { query: (text, values = []) => db.$executeRawUnsafe(text, ...values) };
+  // Rows as pg gives them ({ rows }): the spool's owner check reads them (log-leftover-owners.ts).
+  return { query: async (text, values = []) => ({ rows: await db.$queryRawUnsafe(text, ...values) }) };
 }

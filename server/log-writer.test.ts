@@ -493,6 +493,14 @@ function spoolIn(dir: string, logger: Logger = recordingLogger()): LogSpool {
   return new LogSpool(join(dir, "spool", "request-log-spool.jsonl"), logger);
 }
 
+/** Reserves `name` for a user, an hour ago: rows an earlier run left are written only for their name's owner. */
+async function reserved(name: string): Promise<void> {
+  const user = await testDb.db.user.create({ data: { email: `${name}@example.com`, passwordHash: "x" } });
+  await testDb.db.reservation.create({
+    data: { name, userId: user.id, createdAt: new Date(Date.now() - 3_600_000) },
+  });
+}
+
 function spooledPaths(spool: LogSpool): string[] {
   return existsSync(spool.file)
     ? readFileSync(spool.file, "utf8")
@@ -513,6 +521,7 @@ async function storedPaths(name: string): Promise<string[]> {
 
 test("stopped during an outage: the queued rows are kept on disk, and the next start writes them once", async () => {
   const name = "spool-stop";
+  await reserved(name);
   const dir = mkdtempSync(join(tmpdir(), "burrow-spool-"));
   const logger = recordingLogger();
   try {
@@ -564,6 +573,7 @@ test("stopped during an outage: the queued rows are kept on disk, and the next s
 
 test("rows queued as COPY data while the database was up are kept whole through an outage and a stop", async () => {
   const name = "spool-copied";
+  await reserved(name);
   const dir = mkdtempSync(join(tmpdir(), "burrow-spool-"));
   // Can COPY, so rows go into blocks at first; the database is gone when the write comes.
   const gone: SqlRunner = {
@@ -662,6 +672,7 @@ test("a name's rows are stored in the order they came, those with bodies among t
 
 test("a crash during an outage loses none of the rows queued before the last retry", async () => {
   const name = "spool-crash";
+  await reserved(name);
   const dir = mkdtempSync(join(tmpdir(), "burrow-spool-"));
   const logger = recordingLogger();
   try {
@@ -700,6 +711,7 @@ test("a crash during an outage loses none of the rows queued before the last ret
 
 test("a crash in the middle of writing spooled rows back writes none of them twice", async () => {
   const name = "spool-half";
+  await reserved(name);
   const dir = mkdtempSync(join(tmpdir(), "burrow-spool-"));
   try {
     const first = createLogWriter({
@@ -743,6 +755,7 @@ test("a crash in the middle of writing spooled rows back writes none of them twi
 
 test("a spool line cut short by a crash is skipped with a warning; the rows before it are written", async () => {
   const name = "spool-torn";
+  await reserved(name);
   const dir = mkdtempSync(join(tmpdir(), "burrow-spool-"));
   try {
     const spool = spoolIn(dir);
@@ -756,6 +769,70 @@ test("a spool line cut short by a crash is skipped with a warning; the rows befo
     const warning = logger.lines.find((l) => l.message.includes("unreadable lines"));
     assert.equal(warning?.fields?.lines, 1);
     assert.equal(existsSync(spool.file), false);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test("rows an earlier run left are written only where their name is still their owner's (not after a release, a new owner or a deleted account)", async () => {
+  const db = testDb.db;
+  const user = (email: string) => db.user.create({ data: { email, passwordHash: "x" } });
+  const [owner, randomUser, goneUser] = await Promise.all([
+    user("left-owner@example.com"),
+    user("left-random@example.com"),
+    user("left-gone@example.com"),
+  ]);
+  const hourAgo = new Date(Date.now() - 3_600_000);
+  const kept = await db.reservation.create({
+    data: { name: "left-kept", userId: owner.id, createdAt: hourAgo },
+  });
+  await db.reservation.create({ data: { name: "left-released", userId: owner.id, createdAt: hourAgo } });
+  await db.reservation.create({ data: { name: "left-gone", userId: goneUser.id, createdAt: hourAgo } });
+  const session = (name: string, userId: string, randomName = false) =>
+    db.tunnelSession.create({
+      data: { name, userId, clientIp: "203.0.113.9", randomName, startedAt: hourAgo },
+      select: { id: true },
+    });
+  const ownTunnel = await session("left-kept", owner.id);
+  const randomTunnel = await session("left-rnd", randomUser.id, true);
+  const goneTunnel = await session("left-gone", goneUser.id);
+  const releasedTunnel = await session("left-released", owner.id);
+
+  const dir = mkdtempSync(join(tmpdir(), "burrow-spool-"));
+  const logger = recordingLogger();
+  try {
+    // The relay stops during an outage with rows of each name spooled.
+    const first = createLogWriter({ sql: UNREACHABLE, maxQueue: 100, logger, spool: spoolIn(dir) });
+    first.push(row(0, { name: "left-kept", sessionId: ownTunnel.id }));
+    first.push(row(1, { name: "left-kept", accessPage: "password_asked" }));
+    first.push(row(2, { name: "left-rnd", sessionId: randomTunnel.id }));
+    first.push(row(3, { name: "left-gone", sessionId: goneTunnel.id }));
+    first.push(row(4, { name: "left-released", sessionId: releasedTunnel.id }));
+    first.push(row(5, { name: "left-released" }));
+    await first.close();
+    assert.equal(spooledPaths(spoolIn(dir)).length, 6);
+
+    // Meanwhile: left-released is released and someone else reserves it; left-gone's account goes.
+    await db.reservation.delete({ where: { name: "left-released" } });
+    await db.reservation.create({ data: { name: "left-released", userId: randomUser.id } });
+    await db.user.delete({ where: { id: goneUser.id } });
+
+    const next = createLogWriter({ sql: pool, maxQueue: 100, logger, spool: spoolIn(dir) });
+    await until(async () => (await storedPaths("left-kept")).length === 2, "the owner's rows to be written");
+    await next.flush();
+    assert.deepEqual(await storedPaths("left-kept"), ["/r/0", "/r/1"]);
+    assert.deepEqual(
+      await storedPaths("left-rnd"),
+      ["/r/2"],
+      "a random name's rows, its tunnel's row still there",
+    );
+    assert.deepEqual(await storedPaths("left-gone"), [], "the account was deleted");
+    assert.deepEqual(await storedPaths("left-released"), [], "the name's new owner does not get them");
+    const dropped = logger.lines.find((l) => l.message.includes("changed hands"));
+    assert.equal(dropped?.fields?.rows, 3);
+    assert.equal(existsSync(spoolIn(dir).file), false, "the spool is gone");
+    assert.equal(kept.userId, owner.id);
+    await next.close();
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
@@ -792,6 +869,7 @@ test("a spool that cannot be written is given up with one warning; the writer go
 
 test("a spool given up during the run (a full disk) is written whole at shutdown once there is room again", async () => {
   const name = "spool-room-again";
+  await reserved(name);
   const dir = mkdtempSync(join(tmpdir(), "burrow-spool-"));
   try {
     // The spool's directory is a file, as a full disk: every write during the run fails.
@@ -834,6 +912,7 @@ test("a spool given up during the run (a full disk) is written whole at shutdown
 
 test("a database that stops answering (packets dropped) is an outage: rows are spooled, kept at close and written once", async () => {
   const name = "spool-hung";
+  await reserved(name);
   const dir = mkdtempSync(join(tmpdir(), "burrow-spool-"));
   const database = await startSwitchablePostgres(new URL(testDb.url));
   const hungPool = createLogPool(database.url, { queryTimeoutMs: 1_000 });
@@ -1012,6 +1091,7 @@ test("ends queued between rows are written after all of them: one COPY and one u
 
 test("an end queued during an outage survives a stop on disk and finishes its row at the next start", async () => {
   const name = "open-spool";
+  await reserved(name);
   const dir = mkdtempSync(join(tmpdir(), "burrow-spool-"));
   try {
     const first = createLogWriter({ sql: pool, maxQueue: 100, logger: recordingLogger() });
@@ -1160,6 +1240,8 @@ test("deleted bodies: the name's queued rows and ends lose theirs, an open row k
 
 test("deleted bodies: rows kept on disk through an outage lose theirs in the spool file too, and are written without them", async () => {
   const name = "spool-bodies-deleted";
+  await reserved(name);
+  await reserved("spool-other-name");
   const dir = mkdtempSync(join(tmpdir(), "burrow-spool-"));
   const spooledBodies = () =>
     existsSync(spoolIn(dir).file)

@@ -9,6 +9,7 @@ import {
 } from "../lib/request-logs/row.ts";
 import { COPY_SQL, CopyBlock, copyData } from "./log-copy.ts";
 import { isQueryTimeout, type SqlRunner } from "./log-database.ts";
+import { ownedLeftovers } from "./log-leftover-owners.ts";
 import { bodyChars, isPlain, latestPerKey, nextBatchLength, rowsBeforeEnds, spliceIn } from "./log-queue.ts";
 import type { LogSpool } from "./log-spool.ts";
 import { END_SQL, INSERT_SQL } from "./log-statements.ts";
@@ -161,6 +162,8 @@ export function createLogWriter(options: LogWriterOptions): LogWriter {
   let running: Promise<void> | undefined;
   /** How many rows at the front of the queue are also in the spool file, in the same order. */
   let spooled = 0;
+  /** How many entries at the front of the queue an earlier run left, not yet checked (vetLeftovers). */
+  let unvetted = 0;
 
   /** When the last write started; the next one waits a flush interval from it. */
   let lastWriteAt = Number.NEGATIVE_INFINITY;
@@ -285,6 +288,8 @@ export function createLogWriter(options: LogWriterOptions): LogWriter {
       // statements a write. Not while rows are in the spool, which must stay in the queue's order.
       if (spooled === 0) rowsBeforeEnds(queue, due);
       try {
+        // Rows of an earlier run whose name changed hands since go before anything is written.
+        if (unvetted > 0) due -= await vetLeftovers();
         if (copied.length > 0 && copyFrom) {
           const rows = copied.reduce((sum, block) => sum + block.count, 0);
           try {
@@ -366,6 +371,7 @@ export function createLogWriter(options: LogWriterOptions): LogWriter {
       queuedBodyChars += bodyChars(row);
     }
     spooled = leftover.length;
+    unvetted = leftover.length;
     logger.info("request log: writing rows kept from the last run", {
       rows: leftover.length,
       file: spool?.file,
@@ -422,6 +428,47 @@ export function createLogWriter(options: LogWriterOptions): LogWriter {
   function dropFull(): void {
     dropped += 1;
     queueFull.add();
+  }
+
+  /**
+   * Drops the rows an earlier run left whose name is no longer their owner's (ownedLeftovers), from
+   * the queue and the spool file; returns how many. Throws in an outage (nothing changed; tried
+   * again at the next write). A database that answers but refuses the check (a bug) writes them as
+   * before.
+   */
+  async function vetLeftovers(): Promise<number> {
+    const count = unvetted;
+    let keep: Set<number>;
+    try {
+      keep = await ownedLeftovers(sql, queue.slice(0, count));
+    } catch (error) {
+      if (isQueryTimeout(error) || !(await databaseAnswers())) throw error;
+      logger.error("request log: could not check whose names the rows kept from the last run are", {
+        error: error instanceof Error ? error.message.slice(0, 300) : String(error),
+      });
+      unvetted = 0;
+      return 0;
+    }
+    unvetted = 0;
+    if (keep.size === count) return 0;
+    const kept: RequestLogEntry[] = [];
+    queue.slice(0, count).forEach((entry, i) => {
+      if (keep.has(i)) kept.push(entry);
+      else {
+        queuedBodyChars -= bodyChars(entry);
+        counted(entry, -1);
+      }
+    });
+    // Not splice(…, ...kept): a spool can hold more rows than a call takes arguments.
+    spliceIn(queue, 0, count, kept);
+    const removed = count - kept.length;
+    spooled = Math.max(0, spooled - removed);
+    logger.info("request log: rows kept from the last run dropped: their name changed hands since", {
+      rows: removed,
+    });
+    // The file holds the queue's front again (empty when nothing else was spooled).
+    await (spooled > 0 ? respool() : onSpool(async () => void (await spool?.replace([]))));
+    return removed;
   }
 
   /** Takes `count` rows off the front of the queue. */

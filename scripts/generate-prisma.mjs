@@ -5,6 +5,7 @@ import { spawnSync } from "node:child_process";
 import { chmodSync, existsSync, mkdirSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { writeSchemaStamp } from "./install-state.mjs";
 
 const env = { ...process.env, PRISMA_HIDE_UPDATE_MESSAGE: "1", CHECKPOINT_DISABLE: "1" };
 if (!env.PRISMA_SCHEMA_ENGINE_BINARY) {
@@ -15,5 +16,9 @@ if (!env.PRISMA_SCHEMA_ENGINE_BINARY) {
   chmodSync(stub, 0o755);
   env.PRISMA_SCHEMA_ENGINE_BINARY = stub;
 }
-const result = spawnSync("npx", ["--no-install", "prisma", "generate"], { stdio: "inherit", env });
+const root = join(import.meta.dirname, "..");
+const result = spawnSync("npx", ["--no-install", "prisma", "generate"], { stdio: "inherit", env, cwd: root });
+// Which schema this client is for: `npm start` generates it again when they differ (a git pull
+// without npm install).
+if (result.status === 0) writeSchemaStamp(root);
 process.exit(result.status ?? 1);

@@ -1,8 +1,12 @@
 import assert from "node:assert/strict";
+import { cp, mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { after, test } from "node:test";
 import pg from "pg";
+import { AppError } from "../errors.ts";
 import { createTestDatabase } from "../testing/db.ts";
-import { migrate } from "./migrate.ts";
+import { defaultMigrationsDir, migrate } from "./migrate.ts";
 
 const database = await createTestDatabase("migrate");
 after(() => database.drop());
@@ -80,4 +84,39 @@ test("the migrated database serves every model of the Prisma schema", async () =
   assert.equal(await db.requestLog.count(), 1, "request logs outlive their session's owner");
   assert.equal(await db.tunnelSession.count(), 0);
   assert.equal(await db.webSession.count(), 0, "signing in dies with the account");
+});
+
+test("a database migrated by a newer Burrow is refused before anything is applied", async () => {
+  const client = new pg.Client({ connectionString: database.url });
+  await client.connect();
+  const dir = await mkdtemp(join(tmpdir(), "burrow-migrations-"));
+  try {
+    // This version's migrations and one it has not applied yet; the database has one it lacks.
+    await cp(defaultMigrationsDir, dir, { recursive: true });
+    await mkdir(join(dir, "29991230000000_pending"));
+    await writeFile(
+      join(dir, "29991230000000_pending", "migration.sql"),
+      `CREATE TABLE "pending_probe" (id int);`,
+    );
+    await client.query(
+      `INSERT INTO "_prisma_migrations" (id, checksum, migration_name, finished_at, applied_steps_count)
+       VALUES ('future', $1, '29991231000000_from_a_newer_burrow', now(), 1)`,
+      ["0".repeat(64)],
+    );
+    await assert.rejects(migrate(database.url, dir), (error: Error) => {
+      assert.ok(error instanceof AppError);
+      assert.match(
+        error.message,
+        /^This database was migrated by a newer Burrow: it has migration 29991231000000_from_a_newer_burrow, which this version does not have\. Nothing was changed\./,
+      );
+      assert.match(error.message, /git pull && npm install && npm start/);
+      return true;
+    });
+    const probe = await client.query(`SELECT to_regclass('pending_probe') AS t`);
+    assert.equal(probe.rows[0].t, null, "the pending migration was not applied");
+  } finally {
+    await client.query(`DELETE FROM "_prisma_migrations" WHERE id = 'future'`);
+    await client.end();
+    await rm(dir, { recursive: true, force: true });
+  }
 });

@@ -2,6 +2,7 @@ import { createHash, randomUUID } from "node:crypto";
 import { readdir, readFile } from "node:fs/promises";
 import { join } from "node:path";
 import pg from "pg";
+import { AppError } from "../errors.ts";
 import { projectRoot } from "../project-root.ts";
 
 export const defaultMigrationsDir = join(projectRoot, "prisma", "migrations");
@@ -41,6 +42,19 @@ export async function migrate(databaseUrl: string, dir = defaultMigrationsDir): 
       .filter((d) => d.isDirectory())
       .map((d) => d.name)
       .sort();
+    // A database a newer Burrow migrated, started by an older one by mistake (a `git checkout` of an
+    // old commit, a restored old checkout): the older code knows nothing of the newer columns, so
+    // it would serve names without the access rules stored there and write rows the newer code
+    // does not expect. Refused before anything is applied.
+    const unknown = [...applied.keys()].filter((name) => !names.includes(name)).sort();
+    if (unknown.length > 0) {
+      throw new AppError(
+        "unavailable",
+        `This database was migrated by a newer Burrow: it has ${unknown.length === 1 ? "migration" : "migrations"} ` +
+          `${unknown.join(", ")}, which this version does not have. Nothing was changed. Run the newer ` +
+          "version again (git pull && npm install && npm start), or restore the backup made before the upgrade.",
+      );
+    }
     const result: MigrateResult = { applied: [], alreadyApplied: 0 };
     for (const name of names) {
       const sql = await readFile(join(dir, name, "migration.sql"), "utf8");

@@ -1,4 +1,5 @@
 import assert from "node:assert/strict";
+import { spawn } from "node:child_process";
 import { cp, mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -116,6 +117,59 @@ test("a database migrated by a newer Burrow is refused before anything is applie
     assert.equal(probe.rows[0].t, null, "the pending migration was not applied");
   } finally {
     await client.query(`DELETE FROM "_prisma_migrations" WHERE id = 'future'`);
+    await client.end();
+    await rm(dir, { recursive: true, force: true });
+  }
+});
+
+test("a migration killed halfway is applied whole by the next run, which says what it waits for", async () => {
+  const dir = await mkdtemp(join(tmpdir(), "burrow-migrations-"));
+  const client = new pg.Client({ connectionString: database.url });
+  await client.connect();
+  try {
+    await cp(defaultMigrationsDir, dir, { recursive: true });
+    // As a backfill of a large request log: the work is done before the slow part ends.
+    await mkdir(join(dir, "29991230000000_slow"));
+    await writeFile(
+      join(dir, "29991230000000_slow", "migration.sql"),
+      `CREATE TABLE "slow_first" (id int); SELECT pg_sleep(4); CREATE TABLE "slow_second" (id int);`,
+    );
+    const runner = spawn(
+      process.execPath,
+      [
+        "--import",
+        "tsx",
+        "--input-type=module",
+        "-e",
+        `import { migrate } from ${JSON.stringify(join(import.meta.dirname, "migrate.ts"))};
+         await migrate(${JSON.stringify(database.url)}, ${JSON.stringify(dir)});`,
+      ],
+      { stdio: "ignore" },
+    );
+    const running = async () =>
+      (
+        await client.query(
+          `SELECT 1 FROM pg_stat_activity WHERE application_name = 'burrow-migrate' AND query LIKE '%pg_sleep%'`,
+        )
+      ).rowCount;
+    while (!(await running())) await new Promise((resolve) => setTimeout(resolve, 50));
+    runner.kill("SIGKILL");
+
+    const notes: string[] = [];
+    const result = await migrate(database.url, dir, { note: (line) => notes.push(line) });
+    assert.match(
+      notes[0] ?? "",
+      /^Waiting for the database's migration lock, held by PostgreSQL backend \d+ \(burrow-migrate, in a transaction for \d+ s\): .*one killed while migrating.*SELECT pg_terminate_backend\(\d+\);$/,
+    );
+    assert.match(notes[1] ?? "", /^Upgrading the database: 1 migration to apply, each in one transaction/);
+    assert.deepEqual(result.applied, ["29991230000000_slow"]);
+    const tables = await client.query(
+      `SELECT to_regclass('slow_first') IS NOT NULL AS first, to_regclass('slow_second') IS NOT NULL AS second`,
+    );
+    assert.deepEqual(tables.rows[0], { first: true, second: true });
+  } finally {
+    await client.query(`DELETE FROM "_prisma_migrations" WHERE migration_name = '29991230000000_slow'`);
+    await client.query(`DROP TABLE IF EXISTS "slow_first", "slow_second"`);
     await client.end();
     await rm(dir, { recursive: true, force: true });
   }

@@ -7,6 +7,14 @@ import { projectRoot } from "../project-root.ts";
 
 export const defaultMigrationsDir = join(projectRoot, "prisma", "migrations");
 
+/** pg_advisory_lock's key: arbitrary, fixed ("burrow migrate"). */
+const LOCK_KEY = 72707369;
+
+export interface MigrateOptions {
+  /** Told what the operator should know while it runs: a wait for the lock, a long upgrade. */
+  note?(line: string): void;
+}
+
 export interface MigrateResult {
   applied: string[];
   alreadyApplied: number;
@@ -18,11 +26,19 @@ export interface MigrateResult {
  * the real Prisma CLI sees the same history. Prisma's `migrate deploy` needs a native engine that
  * cannot be downloaded here (see STACK.md). An advisory lock makes concurrent starts safe.
  */
-export async function migrate(databaseUrl: string, dir = defaultMigrationsDir): Promise<MigrateResult> {
+export async function migrate(
+  databaseUrl: string,
+  dir = defaultMigrationsDir,
+  options: MigrateOptions = {},
+): Promise<MigrateResult> {
   const client = new pg.Client({ connectionString: databaseUrl, application_name: "burrow-migrate" });
   await client.connect();
   try {
-    await client.query("SELECT pg_advisory_lock(72707369)"); // arbitrary, fixed: "burrow migrate"
+    const locked = await client.query<{ ok: boolean }>("SELECT pg_try_advisory_lock($1) AS ok", [LOCK_KEY]);
+    if (!locked.rows[0]?.ok) {
+      options.note?.(await describeLockHolder(client));
+      await client.query("SELECT pg_advisory_lock($1)", [LOCK_KEY]);
+    }
     await client.query(`CREATE TABLE IF NOT EXISTS "_prisma_migrations" (
       "id" VARCHAR(36) PRIMARY KEY NOT NULL,
       "checksum" VARCHAR(64) NOT NULL,
@@ -55,6 +71,14 @@ export async function migrate(databaseUrl: string, dir = defaultMigrationsDir): 
           "version again (git pull && npm install && npm start), or restore the backup made before the upgrade.",
       );
     }
+    const pending = names.filter((name) => !applied.has(name));
+    if (pending.length > 0 && applied.size > 0) {
+      // An upgrade: a migration that rewrites a large request log takes a while, silently.
+      options.note?.(
+        `Upgrading the database: ${pending.length} ${pending.length === 1 ? "migration" : "migrations"} to ` +
+          "apply, each in one transaction (stopped or killed in the middle, the next start applies it again)",
+      );
+    }
     const result: MigrateResult = { applied: [], alreadyApplied: 0 };
     for (const name of names) {
       const sql = await readFile(join(dir, name, "migration.sql"), "utf8");
@@ -84,7 +108,36 @@ export async function migrate(databaseUrl: string, dir = defaultMigrationsDir): 
     }
     return result;
   } finally {
-    await client.query("SELECT pg_advisory_unlock(72707369)").catch(() => {});
+    await client.query("SELECT pg_advisory_unlock($1)", [LOCK_KEY]).catch(() => {});
     await client.end();
   }
+}
+
+/**
+ * Who holds the migration lock, for the operator waiting on it. Besides another Burrow migrating
+ * now, it is often one that was killed in the middle of a long migration: PostgreSQL goes on with
+ * the statement it was running and only rolls it back (and lets go of the lock) once it finds the
+ * client gone, which can take as long as the statement would have.
+ */
+async function describeLockHolder(client: pg.Client): Promise<string> {
+  const holder = await client
+    .query<{ pid: number; application_name: string; seconds: number | null }>(
+      `SELECT a.pid, a.application_name, extract(epoch FROM now() - a.xact_start)::int AS seconds
+       FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid
+       WHERE l.locktype = 'advisory' AND l.granted AND l.classid = 0 AND l.objid = $1
+         AND a.datname = current_database()`,
+      [LOCK_KEY],
+    )
+    .then((r) => r.rows[0])
+    .catch(() => undefined);
+  const who = holder
+    ? `PostgreSQL backend ${holder.pid} (${holder.application_name || "no application name"}` +
+      `${holder.seconds === null ? "" : `, in a transaction for ${holder.seconds} s`})`
+    : "another session";
+  return (
+    `Waiting for the database's migration lock, held by ${who}: another Burrow is migrating this ` +
+    "database, or one killed while migrating left PostgreSQL finishing its statement before rolling " +
+    "it back. This start goes on once it is released" +
+    (holder ? `; to end a killed one's now: SELECT pg_terminate_backend(${holder.pid});` : ".")
+  );
 }

@@ -50,7 +50,7 @@ export async function bootRelay(
   }
   signal.throwIfAborted();
 
-  const migrated = await migrate(database.url).catch((error: unknown) => {
+  const migrated = await migrate(database.url, undefined, { note }).catch((error: unknown) => {
     throw asMigrationError(explainConnectionError(error, database.url));
   });
   for (const name of migrated.applied) note(`Applied migration ${name}`);

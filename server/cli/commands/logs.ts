@@ -103,7 +103,7 @@ Deleting (as the dashboard's buttons under the log, for any name):
     try {
       // As every other command (withDatabase): a database Burrow has not set up yet gets its tables,
       // rather than "relation request_logs does not exist" with a stack trace.
-      await migrate(database.url);
+      await migrate(database.url, undefined, { note: context.note });
       const { rows, tailFrom } = await listRequestLogs(db, { ...filters, limit });
       const oldestFirst = rows.reverse();
       // A mistyped name must not read as a quiet one, nor exit 0 for a script: a name is known

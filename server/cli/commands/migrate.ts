@@ -12,9 +12,11 @@ export const migrateCommand: Command = {
     parseCommandArgs(context.args, {}, { required: [] });
     const database = await resolveDatabase(context.env());
     try {
-      const result = await migrate(database.url).catch((error: unknown) => {
-        throw asMigrationError(explainConnectionError(error, database.url));
-      });
+      const result = await migrate(database.url, undefined, { note: context.note }).catch(
+        (error: unknown) => {
+          throw asMigrationError(explainConnectionError(error, database.url));
+        },
+      );
       for (const name of result.applied) context.out(`Applied ${name}`);
       context.out(
         result.applied.length === 0

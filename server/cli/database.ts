@@ -16,6 +16,8 @@ export interface ResolvedDatabase {
   url: string;
   /** Where it came from, for the start-up messages. */
   source: "DATABASE_URL" | "running" | "embedded";
+  /** For "running": the process that announced it, when the announcement names one. */
+  ownerPid?: number;
   /** Stops what this process started (the embedded server); a no-op otherwise. Safe to call twice. */
   release(): Promise<void>;
 }
@@ -50,7 +52,7 @@ export async function resolveDatabase(
       options.note?.("Stopped the embedded PostgreSQL left running by a Burrow that did not shut down");
       await rm(file, { force: true });
     } else if (await isReachable(published.url)) {
-      return { url: published.url, source: "running", release: async () => {} };
+      return { url: published.url, source: "running", ownerPid: published.ownerPid, release: async () => {} };
     }
   }
   await mkdir(env.BURROW_DATA_DIR, { recursive: true });

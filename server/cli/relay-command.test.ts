@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
-import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { chmod } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -10,6 +10,7 @@ import { freePort, startEmbeddedPostgres } from "../../lib/db/embedded.ts";
 import { stopLeftoverServer } from "../../lib/db/postgres-process.ts";
 import { createDb } from "../../lib/db.ts";
 import { projectRoot } from "../../lib/project-root.ts";
+import { createTestDatabase } from "../../lib/testing/db.ts";
 import { buildServer } from "../../scripts/build-server.mjs";
 import { requestEdge } from "../http/testing.ts";
 import { DATA_DIR_LOCK_FILE } from "./data-dir-lock.ts";
@@ -217,4 +218,61 @@ test("the bundled server loads Prisma's query compiler from the CommonJS copy it
     bundle,
     /query_compiler_[a-z]+_bg\.postgresql\.wasm-base64\.js"\);\s+try \{\s+return require\d*\(file\);\s+\} finally \{\s+delete require\d*\.cache\[file\];/,
   );
+});
+
+test("a relay on a data dir an older Burrow (no burrow.pid) runs on is refused before it migrates anything", async () => {
+  await chmod(scratch, 0o755);
+  const dataDir = mkdtempSync(join(scratch, "data-"));
+  // What a running Burrow from before the data dir lock leaves: the announcement of its embedded
+  // database (here an empty database, as before its first migration) naming its live pid.
+  const older = spawn("sleep", ["60"], { stdio: "ignore" });
+  const database = await createTestDatabase("older_burrow", undefined, { migrate: false });
+  try {
+    writeFileSync(databaseUrlFile(dataDir), `${database.url}\n${older.pid}\n`);
+    const second = spawn(process.execPath, [join(projectRoot, "scripts", "burrow.mjs"), "relay"], {
+      env: testEnvironment({
+        PATH: process.env.PATH,
+        HOME: scratch,
+        BURROW_DATA_DIR: dataDir,
+        BURROW_LISTEN_HOST: "127.0.0.1",
+        BURROW_DOMAIN: "burrow.test",
+        BURROW_SSH_PORT: String(await freePort()),
+        BURROW_HTTP_PORT: String(await freePort()),
+      }),
+      stdio: ["ignore", "pipe", "pipe"],
+    });
+    let output = "";
+    second.stdout.setEncoding("utf8").on("data", (c: string) => {
+      output += c;
+    });
+    second.stderr.setEncoding("utf8").on("data", (c: string) => {
+      output += c;
+    });
+    const closed = new Promise<number | null>((resolve) => second.on("close", resolve));
+    const deadline = Date.now() + 60_000;
+    while (second.exitCode === null && !output.includes("Relay running") && Date.now() < deadline) {
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+    if (second.exitCode === null) second.kill("SIGTERM");
+    assert.equal(await closed, 1, output);
+    assert.match(
+      output,
+      new RegExp(
+        `Another Burrow \\(pid ${older.pid}\\) is running with the data dir ${dataDir}, an older version .*stop it first, then start this one\\. Nothing was changed\\.`,
+      ),
+    );
+    assert.doesNotMatch(output, /Applied migration|Relay running/);
+    const client = new pg.Client({ connectionString: database.url });
+    await client.connect();
+    try {
+      const table = await client.query(`SELECT to_regclass('"_prisma_migrations"') AS t`);
+      assert.equal(table.rows[0].t, null, "its database was not migrated under it");
+    } finally {
+      await client.end();
+    }
+    assert.equal(existsSync(join(dataDir, DATA_DIR_LOCK_FILE)), false, "the data dir is left as it was");
+  } finally {
+    older.kill();
+    await database.drop();
+  }
 });

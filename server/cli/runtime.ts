@@ -3,6 +3,7 @@ import { join } from "node:path";
 import { migrate } from "../../lib/db/migrate.ts";
 import { createDb, type Db } from "../../lib/db.ts";
 import type { Env } from "../../lib/env.ts";
+import { AppError } from "../../lib/errors.ts";
 import { createLogger } from "../../lib/logger.ts";
 import { readOrCreateSecret } from "../../lib/secret-file.ts";
 import { asMigrationError } from "./commands/migrate.ts";
@@ -43,10 +44,19 @@ export async function bootRelay(
   // Its own process group: a Ctrl-C reaches only us, and the teardown stops the database last.
   const database = await resolveDatabase(env, { publish: true, ownProcessGroup: true, note });
   teardown.add("stopping the embedded database", database.release);
+  if (database.source === "running") {
+    // Announced by a start or relay that did not claim the data dir above: a Burrow from before
+    // that claim, still running (typically `git pull && npm start` in another terminal). Going on
+    // would migrate the database under it, then run beside it or fail on its ports.
+    const owner = database.ownerPid === undefined ? "" : ` (pid ${database.ownerPid})`;
+    throw new AppError(
+      "conflict",
+      `Another Burrow${owner} is running with the data dir ${env.BURROW_DATA_DIR}, an older version ` +
+        "that does not mark the data dir as its own: stop it first, then start this one. Nothing was changed.",
+    );
+  }
   if (database.source === "embedded") {
     note(`Database: embedded PostgreSQL, data in ${join(env.BURROW_DATA_DIR, "postgres")}`);
-  } else if (database.source === "running") {
-    note("Database: the embedded PostgreSQL of the Burrow already running with this data dir");
   }
   signal.throwIfAborted();
 

@@ -38,24 +38,29 @@ function readJson(path) {
 /**
  * The packages package.json names that node_modules lacks or holds at another version than
  * package-lock.json's, one line each ("busboy: not installed", "next: 16.4.5 installed, 16.4.6
- * wanted"). Only the project's own dependencies are read, so it takes milliseconds.
+ * wanted"). A devDependency that is not installed is left out: a production install
+ * (`npm install --omit=dev`) leaves them all out, and `burrow relay` runs without them. Only the
+ * project's own dependencies are read, so it takes milliseconds.
  */
 export function dependencyProblems(root) {
   const manifest = readJson(join(root, "package.json"));
   const lock = existsSync(join(root, "package-lock.json"))
     ? readJson(join(root, "package-lock.json"))
     : { packages: {} };
-  const names = [...Object.keys(manifest.dependencies ?? {}), ...Object.keys(manifest.devDependencies ?? {})];
+  const wanted = [
+    ...Object.keys(manifest.dependencies ?? {}).map((name) => ({ name, required: true })),
+    ...Object.keys(manifest.devDependencies ?? {}).map((name) => ({ name, required: false })),
+  ];
   const problems = [];
-  for (const name of names) {
+  for (const { name, required } of wanted) {
     const installedFile = join(root, "node_modules", name, "package.json");
     if (!existsSync(installedFile)) {
-      problems.push(`${name}: not installed`);
+      if (required) problems.push(`${name}: not installed`);
       continue;
     }
-    const wanted = lock.packages?.[`node_modules/${name}`]?.version;
+    const locked = lock.packages?.[`node_modules/${name}`]?.version;
     const installed = readJson(installedFile).version;
-    if (wanted && installed !== wanted) problems.push(`${name}: ${installed} installed, ${wanted} wanted`);
+    if (locked && installed !== locked) problems.push(`${name}: ${installed} installed, ${locked} wanted`);
   }
   return problems;
 }

@@ -58,7 +58,10 @@ test("a dependency at another version than the lockfile's is named with both ver
   mkdirSync(join(root, "node_modules", "right"), { recursive: true });
   writeFileSync(
     join(root, "package.json"),
-    JSON.stringify({ dependencies: { left: "1.0.0", gone: "1.0.0" }, devDependencies: { right: "2.0.0" } }),
+    JSON.stringify({
+      dependencies: { left: "1.0.0", gone: "1.0.0" },
+      devDependencies: { right: "2.0.0", "omitted-dev": "1.0.0" },
+    }),
   );
   writeFileSync(
     join(root, "package-lock.json"),
@@ -68,6 +71,7 @@ test("a dependency at another version than the lockfile's is named with both ver
   );
   writeFileSync(join(root, "node_modules", "left", "package.json"), JSON.stringify({ version: "1.0.0" }));
   writeFileSync(join(root, "node_modules", "right", "package.json"), JSON.stringify({ version: "1.9.0" }));
+  // A devDependency left out (npm install --omit=dev) is not one; one at another version is.
   assert.deepEqual(dependencyProblems(root), ["gone: not installed", "right: 1.9.0 installed, 2.0.0 wanted"]);
   assert.deepEqual(dependencyProblems(projectRoot), [], "this installation is complete");
 });

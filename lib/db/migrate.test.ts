@@ -174,3 +174,31 @@ test("a migration killed halfway is applied whole by the next run, which says wh
     await rm(dir, { recursive: true, force: true });
   }
 });
+
+test("a migration that fails says it was undone, and nothing of it stays", async () => {
+  const dir = await mkdtemp(join(tmpdir(), "burrow-migrations-"));
+  const client = new pg.Client({ connectionString: database.url });
+  await client.connect();
+  try {
+    await cp(defaultMigrationsDir, dir, { recursive: true });
+    await mkdir(join(dir, "29991230000000_broken"));
+    await writeFile(
+      join(dir, "29991230000000_broken", "migration.sql"),
+      `CREATE TABLE "broken_first" (id int); ALTER TABLE "no_such_table" ADD COLUMN x int;`,
+    );
+    await assert.rejects(migrate(database.url, dir), (error: Error) => {
+      assert.ok(error instanceof AppError);
+      assert.equal(
+        error.message,
+        `Migration 29991230000000_broken failed: relation "no_such_table" does not exist. It was undone ` +
+          "(one transaction), so the database is as it was before this migration, and the next start tries it again.",
+      );
+      return true;
+    });
+    const probe = await client.query(`SELECT to_regclass('broken_first') AS t`);
+    assert.equal(probe.rows[0].t, null);
+  } finally {
+    await client.end();
+    await rm(dir, { recursive: true, force: true });
+  }
+});

@@ -102,7 +102,12 @@ export async function migrate(
         await client.query("COMMIT");
       } catch (error) {
         await client.query("ROLLBACK");
-        throw new Error(`Migration ${name} failed: ${(error as Error).message}`);
+        // Said in full: an operator upgrading wants to know whether the database is half-changed.
+        throw new AppError(
+          "unavailable",
+          `Migration ${name} failed: ${(error as Error).message}. It was undone (one transaction), ` +
+            "so the database is as it was before this migration, and the next start tries it again.",
+        );
       }
       result.applied.push(name);
     }

@@ -96,7 +96,8 @@ export async function withDatabase<T>(env: Env, fn: (db: Db) => Promise<T>): Pro
   const database = await resolveDatabase(env);
   const db = createDb(database.url, { max: 2, applicationName: "burrow-cli" });
   try {
-    await migrate(database.url);
+    // On stderr: what an upgrade's first command is doing (or waiting for) before its output.
+    await migrate(database.url, undefined, { note: (line) => process.stderr.write(`${line}\n`) });
     return await fn(db);
   } catch (error) {
     throw explainConnectionError(error, database.url);

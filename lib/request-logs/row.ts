@@ -33,6 +33,8 @@ export const LOG_USER_AGENT_MAX = 512;
  * - access_revoked: an open WebSocket or event stream that the relay closed because its visitor's
  *   access ended (the share link revoked or expired, the password changed, the address no longer
  *   allowed). Not an error of the tunnel either (see NOT_TUNNEL_ERRORS): the owner asked for it.
+ * - access_unavailable: the client is connected, but the relay could not load who may open the
+ *   name (its database away, and nothing loaded for this tunnel yet), so it answered 503.
  */
 export const REQUEST_LOG_ERRORS = [
   "tunnel_offline",
@@ -51,6 +53,7 @@ export const REQUEST_LOG_ERRORS = [
   "tunnel_busy",
   "replay_stopped",
   "access_revoked",
+  "access_unavailable",
 ] as const;
 export type RequestLogError = (typeof REQUEST_LOG_ERRORS)[number];
 

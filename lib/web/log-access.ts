@@ -158,6 +158,8 @@ const ERRORS: Record<RequestLogError, string> = {
   // Not counted as an error either (NOT_TUNNEL_ERRORS): what the owner asked for.
   access_revoked:
     "Burrow closed this connection because the visitor's access ended while it was open: the share link they came with was revoked or expired, the password was changed, or their address is no longer allowed. Not an error of your tunnel, and not counted as one.",
+  access_unavailable:
+    "Your ssh client was connected, but Burrow could not reach its database to check who may open this name (its password, share links, allowed networks), so it asked the visitor to try again in a moment. Your app did not see this request.",
 };
 
 /** The parts of a log row its explanation depends on. */

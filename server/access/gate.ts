@@ -24,6 +24,7 @@ import type { Exchange } from "../http/exchange.ts";
 import type { HeaderEdits } from "../http/headers.ts";
 import type { EdgePage } from "../http/pages.ts";
 import type { Relay } from "../relay.ts";
+import { withTimeout } from "../ssh/with-timeout.ts";
 import {
   FORM_TOKEN_TTL_SECONDS,
   readFormBody,
@@ -75,6 +76,11 @@ export interface AccessGateDeps {
   cacheTtlMs?: number;
   /** How long while the control channel is up and every change notifies (default 30 s). */
   notifiedCacheTtlMs?: number;
+  /**
+   * How long a request waits for a name's access state when none was loaded for its tunnel yet
+   * (default 2 s): past it, as when the database refuses, the edge answers 503 "try again".
+   */
+  stateWaitMs?: number;
   /** Wrong-password limits (default 10 per client and name, 100 per name, per minute). */
   throttle?: { perClient: number; perName: number; windowMs: number };
   /** Clock in milliseconds (tests). */
@@ -160,6 +166,7 @@ export function createAccessGate(deps: AccessGateDeps): AccessGateHandle {
   const passwords = new PasswordCheck(secret, deps.verifyPassword ?? verifyPassword);
 
   const seconds = () => Math.floor(now() / 1000);
+  const stateWaitMs = deps.stateWaitMs ?? 2_000;
 
   function respond(
     page: EdgePage,
@@ -618,13 +625,17 @@ export function createAccessGate(deps: AccessGateDeps): AccessGateHandle {
     check(request) {
       const state = cache.peek(request.name, request.tunnel);
       if (state) return admit(request, state);
-      return cache.get(request.name, request.tunnel).then(
+      return withTimeout(
+        cache.get(request.name, request.tunnel),
+        stateWaitMs,
+        "loading the access state",
+      ).then(
         (loaded) => admit(request, loaded),
         (error: unknown) => {
           // Signing out needs nothing stored (it clears the visitor's cookie): it works meanwhile.
           if (splitTarget(request.path).pathname === LOGOUT_PATH) return reserved(request, LOGOUT_PATH);
-          // The edge answers 503: without the name's state, the gate cannot know it may be public.
-          logger.error("access state unavailable", { name: request.name, error: String(error) });
+          // The edge answers 503 and logs it: without the name's state, the gate cannot know it
+          // may be public.
           throw error;
         },
       );

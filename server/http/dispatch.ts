@@ -11,6 +11,7 @@ import type { Logger } from "../../lib/logger.ts";
 import { type KeepBudget, keepBodies } from "../../lib/request-logs/bodies.ts";
 import type { PeerLookup } from "../proxy-protocol/proxy-header-gate.ts";
 import type { Tunnel, TunnelRegistry } from "../registry.ts";
+import { errorText } from "../sessions/session-recorder.ts";
 import type { AccessDecision, AccessGate } from "./access.ts";
 import { type Exchange, type ExchangeWatcher, startExchange } from "./exchange.ts";
 import { type ForwardedFacts, type HeaderEdits, normalizeIp } from "./headers.ts";
@@ -28,6 +29,8 @@ import type { TunnelLoops } from "./tunnel-loop.ts";
  * - `loop`: the request came back through its own tunnel (tunnel-loop.ts): 508 before any access
  *   check (the relay itself took the cookie or password off on its first pass); the visitor's own
  *   exchange, which gets this answer through the tunnel, logs it.
+ * - `unavailable`: 503 "try again in a moment", logged: the tunnel is live but the access check
+ *   failed (the database is away and the name's state was never loaded for this tunnel).
  * - `answer`: the access check answers itself (password form, redirect, 403…); logged.
  * - `proxy`: forward to the tunnel, with the access check's header edits.
  */
@@ -35,6 +38,7 @@ export type Dispatch =
   | { kind: "page"; page: EdgePage }
   | { kind: "offline"; exchange: Exchange | undefined }
   | { kind: "loop"; tunnel: Tunnel }
+  | { kind: "unavailable"; exchange: Exchange }
   | { kind: "answer"; exchange: Exchange; answer: Extract<AccessDecision, { action: "respond" }> }
   | {
       kind: "proxy";
@@ -193,8 +197,11 @@ export function createDispatcher(deps: DispatcherDeps): Dispatcher {
     });
     if (!(decided instanceof Promise)) return toDispatch(decided);
     return decided.then(toDispatch, (error: unknown) => {
-      logger.error("access check failed", { error: error instanceof Error ? error.message : String(error) });
-      return OFFLINE_UNLOGGED;
+      // One line: a Prisma error's message spans lines and quotes the calling source.
+      logger.error("access check failed, answered 503", { name: route.name, error: errorText(error) });
+      // Not let in (the name may have a password): the row must not read as a public visit.
+      exchange.admission = "DENIED";
+      return { kind: "unavailable", exchange };
     });
   };
 }

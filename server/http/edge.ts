@@ -351,6 +351,11 @@ export function createHttpEdge(deps: HttpEdgeDeps): HttpEdge {
         sendPage(res, page);
         return;
       }
+      case "unavailable":
+        answeredByRelay(dispatch.exchange, PAGES.accessUnavailable);
+        dispatch.exchange.error = "access_unavailable";
+        sendPage(res, PAGES.accessUnavailable);
+        return;
       case "answer":
         answeredByRelay(dispatch.exchange, dispatch.answer);
         res.writeHead(dispatch.answer.status, dispatch.answer.headers);
@@ -399,6 +404,12 @@ export function createHttpEdge(deps: HttpEdgeDeps): HttpEdge {
       case "loop":
         loops.tell(dispatch.tunnel);
         sendRawPage(socket, loops.page(dispatch.tunnel));
+        return;
+      case "unavailable":
+        answeredByRelay(dispatch.exchange, PAGES.accessUnavailable);
+        dispatch.exchange.error = "access_unavailable";
+        recorder.finish(dispatch.exchange);
+        sendRawPage(socket, PAGES.accessUnavailable);
         return;
       case "answer":
         answeredByRelay(dispatch.exchange, dispatch.answer);

@@ -212,6 +212,15 @@ export const PAGES = {
     renderPage(503, "Relay restarting", "The relay is restarting. Try again in a moment."),
     { "retry-after": "5" },
   ),
+  accessUnavailable: withHeaders(
+    renderPage(
+      503,
+      "Tunnel unavailable for a moment",
+      "This tunnel is connected, but the relay cannot check who may open this tunnel right now " +
+        "(it cannot reach its database). Try again in a moment.",
+    ),
+    { "retry-after": "5" },
+  ),
   tunnelBusy: withHeaders(
     renderPage(
       503,

@@ -9,18 +9,27 @@ export interface TcpProxy {
    * connections stop carrying bytes and new ones are accepted but never answered.
    */
   hang(): void;
-  /** Ends the outage. */
+  /**
+   * Simulates a slow link: every byte the database sends reaches the client `ms` later (so each
+   * round trip takes that much longer), on open connections and new ones alike; 0 ends it.
+   */
+  delay(ms: number): void;
+  /** Ends the outage (cut or hang; a delay stays until `delay(0)`). */
   restore(): void;
   close(): Promise<void>;
 }
 
 /**
- * A loopback TCP proxy to `target` that tests can cut, e.g. to take the relay's database away
- * while the test itself keeps a direct connection.
+ * A loopback TCP proxy to `target` that tests can cut, stall or slow down, e.g. to take the relay's
+ * database away while the test itself keeps a direct connection. Listens on `port` (default: any).
  */
-export async function startTcpProxy(target: { host: string; port: number }): Promise<TcpProxy> {
+export async function startTcpProxy(
+  target: { host: string; port: number },
+  options: { port?: number } = {},
+): Promise<TcpProxy> {
   let down = false;
   let hung = false;
+  let delayMs = 0;
   const open = new Set<net.Socket>();
   const server = net.createServer((client) => {
     if (down) {
@@ -43,15 +52,28 @@ export async function startTcpProxy(target: { host: string; port: number }): Pro
     };
     client.on("error", drop).on("close", drop);
     // When the database closes first, what it sent last (e.g. "too many clients") still reaches the
-    // client: pipe() ends the client after flushing it, and the client's close then drops both.
+    // client: the client is ended after it, and the client's close then drops both.
     upstream.on("error", drop).on("close", () => {
       open.delete(upstream);
-      if (!client.writableEnded) client.destroy();
+      if (!client.writableEnded) later(() => client.destroy());
     });
     client.pipe(upstream);
-    upstream.pipe(client);
+    // Chunks keep their order when the delay changes: none is written before the one ahead of it.
+    let lastAt = 0;
+    const later = (write: () => void) => {
+      if (delayMs === 0 && lastAt <= Date.now()) {
+        write();
+        return;
+      }
+      lastAt = Math.max(lastAt, Date.now() + delayMs);
+      setTimeout(() => {
+        if (!client.destroyed && !hung) write();
+      }, lastAt - Date.now()).unref();
+    };
+    upstream.on("data", (chunk: Buffer) => later(() => client.write(chunk)));
+    upstream.on("end", () => later(() => client.end()));
   });
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  await new Promise<void>((resolve) => server.listen(options.port ?? 0, "127.0.0.1", resolve));
   return {
     port: (server.address() as net.AddressInfo).port,
     cut() {
@@ -62,6 +84,9 @@ export async function startTcpProxy(target: { host: string; port: number }): Pro
     hang() {
       hung = true;
       for (const socket of open) socket.unpipe().pause();
+    },
+    delay(ms) {
+      delayMs = ms;
     },
     restore() {
       down = false;

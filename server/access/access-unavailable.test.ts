@@ -1,0 +1,76 @@
+import assert from "node:assert/strict";
+import { after, before, test } from "node:test";
+import { startTestRelay, type TestRelay } from "../testing/harness.ts";
+
+/**
+ * A live tunnel whose access state the relay never loaded (no request yet, or a cache dropped when
+ * the control channel came back) while its database is away: the gate cannot know the name is
+ * public, so the visitor is turned away, but told why and when to come back, and the owner's log
+ * keeps the request once the database is back.
+ */
+const STATE_WAIT_MS = 1_000;
+
+let t: TestRelay;
+before(async () => {
+  t = await startTestRelay({}, { proxyDatabase: true, accessGate: { stateWaitMs: STATE_WAIT_MS } });
+});
+after(() => t.close());
+
+async function connectedName(name: string): Promise<void> {
+  const user = await t.createUserWithKey();
+  await t.reserve(user, name);
+  const app = await t.startLocalApp();
+  const ssh = await t.startSsh({ user, forwards: [`${name}:80:127.0.0.1:${app.port}`] });
+  assert.equal(ssh.state, "live", ssh.stderr());
+}
+
+async function loggedRow(name: string, path: string) {
+  return t.waitFor(
+    () => t.db.requestLog.findFirst({ where: { name, path } }),
+    `the request log row of ${path}`,
+    15_000,
+  );
+}
+
+function assertUnavailablePage(res: { status: number; headers: Record<string, unknown>; body: string }) {
+  assert.equal(res.status, 503);
+  assert.equal(res.headers["retry-after"], "5");
+  assert.match(res.body, /cannot check who may open this tunnel/);
+  // Not the offline page: its script would reload the page as fast as the relay answers, since the
+  // tunnel is online.
+  assert.doesNotMatch(res.body, /not connected right now/);
+  assert.doesNotMatch(res.body, /x-burrow-wait/);
+}
+
+test("database refusing connections: a live tunnel's first visitor gets a logged 503 saying why", async () => {
+  await connectedName("coldstate");
+  t.databaseProxy!.cut();
+  try {
+    const page = await t.fetchTunnel("coldstate", "/first", { headers: { accept: "text/html" } });
+    assertUnavailablePage(page);
+  } finally {
+    t.databaseProxy!.restore();
+  }
+  const row = await loggedRow("coldstate", "/first");
+  assert.equal(row.status, 503);
+  assert.equal(row.error, "access_unavailable");
+
+  // Back: the tunnel serves as before.
+  const back = await t.fetchTunnel("coldstate", "/again");
+  assert.equal(back.status, 200, back.body);
+});
+
+test("database not answering at all: the visitor is answered within seconds, not left waiting", async () => {
+  await connectedName("stalled");
+  t.databaseProxy!.hang();
+  try {
+    const started = Date.now();
+    const page = await t.fetchTunnel("stalled", "/waiting");
+    assert.ok(Date.now() - started < STATE_WAIT_MS + 2_000, `answered after ${Date.now() - started} ms`);
+    assertUnavailablePage(page);
+  } finally {
+    t.databaseProxy!.restore();
+  }
+  const row = await loggedRow("stalled", "/waiting");
+  assert.equal(row.error, "access_unavailable");
+});

@@ -25,6 +25,42 @@ export function isQueryTimeout(error: unknown): boolean {
   return error instanceof Error && error.message === QUERY_TIMEOUT_MESSAGE;
 }
 
+/**
+ * Errors that say the connection broke, not that the database refused the statement: reset or
+ * closed sockets, PostgreSQL's shutdown (57P0x) and connection (08xxx) errors, and Prisma's
+ * (prismaSqlRunner) for a server it cannot reach, that timed out or closed the connection.
+ */
+const CONNECTION_LOST_CODES = new Set([
+  "ECONNRESET",
+  "EPIPE",
+  "ECONNREFUSED",
+  "ETIMEDOUT",
+  "57P01",
+  "57P02",
+  "57P03",
+  "P1001",
+  "P1002",
+  "P1008",
+  "P1017",
+]);
+
+/**
+ * True for a statement that failed because its connection broke. The database may be back by the
+ * time anything checks (a restart, a network that heals with a reset), so asking it tells nothing:
+ * the rows were never refused and must be kept, not dropped as a batch the database rejects.
+ */
+export function isConnectionLost(error: unknown): boolean {
+  if (!(error instanceof Error)) return false;
+  const code = (error as { code?: unknown }).code;
+  if (typeof code === "string" && (CONNECTION_LOST_CODES.has(code) || code.startsWith("08"))) return true;
+  return /^Connection terminated|not queryable/.test(error.message);
+}
+
+/** An outage to wait out, whatever a check of the database says now (see the two above). */
+export function isOutage(error: unknown): boolean {
+  return isQueryTimeout(error) || isConnectionLost(error);
+}
+
 /** The relay's request log pool: statements, COPY, and end() on shutdown. */
 export interface LogPool extends SqlRunner {
   copyFrom(statement: string, data: Iterable<Buffer>): Promise<void>;

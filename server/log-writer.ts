@@ -8,7 +8,7 @@ import {
   withoutBodies,
 } from "../lib/request-logs/row.ts";
 import { COPY_SQL, CopyBlock, copyData } from "./log-copy.ts";
-import { isQueryTimeout, type SqlRunner } from "./log-database.ts";
+import { isOutage, type SqlRunner } from "./log-database.ts";
 import { ownedLeftovers } from "./log-leftover-owners.ts";
 import { bodyChars, isPlain, latestPerKey, nextBatchLength, rowsBeforeEnds, spliceIn } from "./log-queue.ts";
 import type { LogSpool } from "./log-spool.ts";
@@ -296,7 +296,7 @@ export function createLogWriter(options: LogWriterOptions): LogWriter {
             await copyFrom(COPY_SQL, copyData(copied));
             written += rows;
           } catch (error) {
-            if (isQueryTimeout(error) || !(await databaseAnswers())) throw error;
+            if (isOutage(error) || !(await databaseAnswers())) throw error;
             refuse(rows, error);
           }
           blockRows -= rows;
@@ -315,7 +315,7 @@ export function createLogWriter(options: LogWriterOptions): LogWriter {
             if (ends) await sql.query(END_SQL, [JSON.stringify(latestPerKey(batch as RequestLogEnd[]))]);
             else await insert(batch as NewRequestLog[]);
           } catch (error) {
-            if (isQueryTimeout(error) || !(await databaseAnswers())) throw error;
+            if (isOutage(error) || !(await databaseAnswers())) throw error;
             // The database is up but refuses these rows (a bug or a schema problem, not an outage):
             // drop the batch. Logged at most once per report interval, like drops.
             shift(batch.length);
@@ -442,7 +442,7 @@ export function createLogWriter(options: LogWriterOptions): LogWriter {
     try {
       keep = await ownedLeftovers(sql, queue.slice(0, count));
     } catch (error) {
-      if (isQueryTimeout(error) || !(await databaseAnswers())) throw error;
+      if (isOutage(error) || !(await databaseAnswers())) throw error;
       logger.error("request log: could not check whose names the rows kept from the last run are", {
         error: error instanceof Error ? error.message.slice(0, 300) : String(error),
       });

@@ -21,16 +21,32 @@ export interface DbOptions {
   max?: number;
   /** Name shown in pg_stat_activity, handy when several processes share one database. */
   applicationName?: string;
+  /** How long one statement may take (default QUERY_TIMEOUT_MS). */
+  queryTimeoutMs?: number;
 }
+
+/**
+ * Far beyond any one statement of Burrow's (big deletes and updates go in batches): past it the
+ * database is struggling or gone, and the caller should say so rather than wait. Client-side
+ * (pg's query_timeout), so that it also ends a wait on a connection that carries nothing any more,
+ * and needs no startup parameter a connection pooler such as PgBouncer might refuse.
+ */
+export const QUERY_TIMEOUT_MS = 20_000;
 
 /** The one Prisma client factory, used by the dashboard, the relay and the CLI. */
 export function createDb(databaseUrl: string, options: DbOptions = {}): Db {
+  const queryTimeoutMs = options.queryTimeoutMs ?? QUERY_TIMEOUT_MS;
   const adapter = new PrismaPg({
     connectionString: databaseUrl,
     max: options.max ?? 10,
     application_name: options.applicationName ?? "burrow",
     // Fail fast when the database is down, so callers can answer "try again" instead of hanging.
     connectionTimeoutMillis: 5_000,
+    // A database that stops answering (packets dropped, a paused VM) fails no statement by
+    // itself: each would wait for the kernel's TCP timeout (~15 min), dashboard pages would load
+    // for ever, and the pool's connections would stay stuck on the dead link after the database
+    // came back elsewhere. A timed-out connection is closed, not handed out again.
+    query_timeout: queryTimeoutMs,
   });
   return new PrismaClient({ adapter, omit });
 }

@@ -16,6 +16,11 @@ export interface TcpProxy {
   delay(ms: number): void;
   /** Ends the outage (cut or hang; a delay stays until `delay(0)`). */
   restore(): void;
+  /**
+   * Ends a hang for new connections only, as when the database comes back at another address (a
+   * failover): connections stalled by `hang()` stay stalled, nothing ever answers on them.
+   */
+  failover(): void;
   close(): Promise<void>;
 }
 
@@ -31,6 +36,8 @@ export async function startTcpProxy(
   let hung = false;
   let delayMs = 0;
   const open = new Set<net.Socket>();
+  /** Connections left stalled by a failover: never served again, only closed with the proxy. */
+  let stalled = new Set<net.Socket>();
   const server = net.createServer((client) => {
     if (down) {
       client.resetAndDestroy();
@@ -96,7 +103,13 @@ export async function startTcpProxy(
         open.clear();
       }
     },
+    failover() {
+      down = false;
+      hung = false;
+      stalled = new Set(open);
+    },
     close() {
+      for (const socket of stalled) socket.destroy();
       for (const socket of open) socket.destroy();
       return new Promise((resolve) => server.close(() => resolve()));
     },

@@ -1,0 +1,60 @@
+import assert from "node:assert/strict";
+import { after, before, test } from "node:test";
+import { startTcpProxy, type TcpProxy } from "../server/testing/tcp-proxy.ts";
+import { createDb } from "./db.ts";
+import { createTestDatabase, type TestDatabase } from "./testing/db.ts";
+
+const QUERY_TIMEOUT_MS = 500;
+
+let database: TestDatabase;
+before(async () => {
+  database = await createTestDatabase("db");
+});
+after(() => database.drop());
+
+/** The test database behind a proxy that can stall, through a one-connection client. */
+async function proxiedDb(t: { after(fn: () => unknown): void }) {
+  const direct = new URL(database.url);
+  const proxy: TcpProxy = await startTcpProxy({ host: direct.hostname, port: Number(direct.port || 5432) });
+  const url = new URL(database.url);
+  url.port = String(proxy.port);
+  const db = createDb(url.toString(), { max: 1, queryTimeoutMs: QUERY_TIMEOUT_MS });
+  t.after(async () => {
+    // The proxy first: a query still stuck on it (without the time limit) would hold up the pool's end.
+    await proxy.close();
+    await db.$disconnect();
+  });
+  return { db, proxy };
+}
+
+/** Settles `work` or says it did not within `ms`. */
+function within<T>(work: Promise<T>, ms: number): Promise<{ value?: T; error?: unknown; late?: true }> {
+  return Promise.race([
+    work.then(
+      (value) => ({ value }),
+      (error: unknown) => ({ error }),
+    ),
+    new Promise<{ late: true }>((resolve) => setTimeout(() => resolve({ late: true }), ms).unref()),
+  ]);
+}
+
+test("a database that stops answering fails a query in time instead of leaving it waiting", async (t) => {
+  const { db, proxy } = await proxiedDb(t);
+  assert.equal(await db.user.count(), 0);
+  proxy.hang();
+  const outcome = await within(db.user.count(), QUERY_TIMEOUT_MS + 4_000);
+  assert.equal(outcome.late, undefined, "the query was still waiting");
+  assert.ok(outcome.error, "the query failed");
+});
+
+test("a connection stuck on a dead link is dropped: the pool serves again once the database is back", async (t) => {
+  const { db, proxy } = await proxiedDb(t);
+  assert.equal(await db.user.count(), 0);
+  proxy.hang();
+  await within(db.user.count(), QUERY_TIMEOUT_MS + 4_000);
+  // The database is reachable again, but nothing ever answers on the pool's old connection.
+  proxy.failover();
+  const outcome = await within(db.user.count(), QUERY_TIMEOUT_MS + 4_000);
+  assert.equal(outcome.late, undefined, "the pool still waits on its dead connection");
+  assert.equal(outcome.value, 0, String(outcome.error));
+});

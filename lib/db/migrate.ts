@@ -31,7 +31,13 @@ export async function migrate(
   dir = defaultMigrationsDir,
   options: MigrateOptions = {},
 ): Promise<MigrateResult> {
-  const client = new pg.Client({ connectionString: databaseUrl, application_name: "burrow-migrate" });
+  const client = new pg.Client({
+    connectionString: databaseUrl,
+    application_name: "burrow-migrate",
+    // A database that accepts the connection but never answers (packets dropped, a paused VM)
+    // would hold every command and every start at this point, saying nothing, for ever.
+    connectionTimeoutMillis: 5_000,
+  });
   await client.connect();
   try {
     const locked = await client.query<{ ok: boolean }>("SELECT pg_try_advisory_lock($1) AS ok", [LOCK_KEY]);

@@ -160,11 +160,15 @@ async function isReachable(url: string): Promise<boolean> {
   }
 }
 
-/** Turns "connection refused" deep inside Prisma into one sentence naming the database host. */
+/**
+ * Turns "connection refused" deep inside Prisma into one sentence naming the database host; so too
+ * a connection reset or closed on the way (a proxy or firewall in front of a stopped server) and
+ * one that never got an answer (a database that stopped answering).
+ */
 export function explainConnectionError(error: unknown, url: string): unknown {
   const text = String((error as { message?: unknown })?.message ?? error);
   if (
-    /ECONNREFUSED|ENOTFOUND|EAI_AGAIN|Can't reach database|DatabaseNotReachable|timeout exceeded when trying to connect/i.test(
+    /ECONNREFUSED|ECONNRESET|EPIPE|ETIMEDOUT|ENOTFOUND|EAI_AGAIN|Can't reach database|DatabaseNotReachable|timeout exceeded when trying to connect|^timeout expired$|Connection terminated|Server has closed the connection|Query read timeout/i.test(
       text,
     )
   ) {

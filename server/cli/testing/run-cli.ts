@@ -13,10 +13,13 @@ export interface CliResult {
   stderr: string;
 }
 
-/** Runs `burrow <args>` as a child process, as a person would, with stdin from `input` (not a TTY). */
+/**
+ * Runs `burrow <args>` as a child process, as a person would, with stdin from `input` (not a TTY).
+ * With `timeoutMs`, a command still running then is killed (its code is null).
+ */
 export function runCli(
   args: string[],
-  options: { env: Record<string, string | undefined>; input?: string },
+  options: { env: Record<string, string | undefined>; input?: string; timeoutMs?: number },
 ): Promise<CliResult> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, ["--import", "tsx", cliEntry, ...args], {
@@ -31,8 +34,12 @@ export function runCli(
     child.stderr.setEncoding("utf8").on("data", (chunk: string) => {
       stderr += chunk;
     });
+    const timer = options.timeoutMs ? setTimeout(() => child.kill("SIGKILL"), options.timeoutMs) : undefined;
     child.on("error", reject);
-    child.on("close", (code) => resolve({ code, stdout, stderr }));
+    child.on("close", (code) => {
+      clearTimeout(timer);
+      resolve({ code, stdout, stderr });
+    });
     child.stdin.end(options.input ?? "");
   });
 }

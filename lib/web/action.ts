@@ -2,6 +2,7 @@ import "server-only";
 import { headers } from "next/headers";
 import { redirect, unstable_rethrow } from "next/navigation";
 import type { z } from "zod";
+import { DATABASE_UNAVAILABLE_MESSAGE, isDatabaseUnavailable, lastLine } from "../db/unavailable.ts";
 import { AppError, fieldErrorsOf, isAppError } from "../errors.ts";
 import type { ActionResult, ActionState } from "./action-result.ts";
 import { type CurrentUser, getCurrentUser } from "./session.ts";
@@ -51,6 +52,11 @@ export function defineAction<S extends z.ZodType, T, A extends Access = "user">(
           ok: false,
           error: { code: error.code, message: error.message, fieldErrors: error.fieldErrors },
         };
+      }
+      if (isDatabaseUnavailable(error)) {
+        // Nothing to debug, and nothing the user did wrong: one line, and a message that says why.
+        console.error(`server action failed: database unavailable: ${lastLine(error)}`);
+        return { ok: false, error: { code: "unavailable", message: DATABASE_UNAVAILABLE_MESSAGE } };
       }
       console.error("server action failed:", error);
       return { ok: false, error: { code: "internal", message: "Something went wrong. Try again." } };

@@ -1,5 +1,6 @@
 import "server-only";
 import { NextResponse } from "next/server";
+import { DATABASE_UNAVAILABLE_MESSAGE, isDatabaseUnavailable, lastLine } from "../db/unavailable.ts";
 import { isAppError } from "../errors.ts";
 import { type CurrentUser, getCurrentUser } from "./session.ts";
 
@@ -25,6 +26,13 @@ export async function apiHandler(run: (user: CurrentUser) => Promise<unknown>): 
     if (isAppError(error)) {
       const status = STATUS[error.code] ?? 400;
       return NextResponse.json({ error: { code: error.code, message: error.message } }, { status, headers });
+    }
+    if (isDatabaseUnavailable(error)) {
+      console.error(`api route failed: database unavailable: ${lastLine(error)}`);
+      return NextResponse.json(
+        { error: { code: "unavailable", message: DATABASE_UNAVAILABLE_MESSAGE } },
+        { status: 503, headers: { ...headers, "Retry-After": "5" } },
+      );
     }
     console.error("api route failed:", error);
     return NextResponse.json(

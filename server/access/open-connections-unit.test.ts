@@ -6,7 +6,7 @@ import assert from "node:assert/strict";
 import { PassThrough } from "node:stream";
 import { test } from "node:test";
 import { setTimeout as sleep } from "node:timers/promises";
-import { createLogger } from "../../lib/logger.ts";
+import { createLogger, type LogFields, type Logger } from "../../lib/logger.ts";
 import { PUBLIC_STATE } from "../../lib/sharing/relay-access.ts";
 import { type Exchange, startExchange } from "../http/exchange.ts";
 import { type ConnectionVerdict, OpenConnections } from "./open-connections.ts";
@@ -43,6 +43,31 @@ test("with the database unreachable an open connection stays; once it answers, t
   assert.equal(exchange.visitorSocket?.destroyed, true);
   assert.equal(exchange.error, "access_revoked");
   assert.equal(connections.count("outage"), 0);
+  connections.close();
+});
+
+test("a state that cannot be loaded is logged in one line, with the reason Prisma gives last", async () => {
+  const lines: { message: string; fields?: LogFields }[] = [];
+  const logger: Logger = {
+    info: () => {},
+    warn: (message, fields) => lines.push({ message, fields }),
+    error: (message, fields) => lines.push({ message, fields }),
+    child: () => logger,
+  };
+  // Prisma's message for a dropped connection quotes the calling source over several lines.
+  const prismaMessage =
+    "\nInvalid `db.reservation.findUnique()` invocation in\n/srv/burrow/lib/sharing/relay-access.ts:63:44\n\n" +
+    "  62 ): Promise<NameAccessState> {\n→ 63   const reservation = await db.reservation.findUnique(\n" +
+    "Server has closed the connection.";
+  const connections = new OpenConnections({
+    state: () => Promise.reject(new Error(prismaMessage)),
+    admits: () => ({ admitted: false }),
+    logger,
+  });
+  connections.opened(openExchange("oneline"));
+  await connections.recheck("oneline");
+  const line = lines.find((l) => l.message.includes("open connection"));
+  assert.equal(line?.fields?.error, "Server has closed the connection.");
   connections.close();
 });
 

@@ -2,6 +2,7 @@ import type { Logger } from "../../lib/logger.ts";
 import type { NameAccessState } from "../../lib/sharing/relay-access.ts";
 import type { Exchange, ExchangeWatcher } from "../http/exchange.ts";
 import { CLOSE_POLICY_VIOLATION } from "../http/websocket-goodbye.ts";
+import { errorText } from "../sessions/session-recorder.ts";
 
 /**
  * Whether an open connection's visitor may still be there, by the name's current state: admitted
@@ -109,7 +110,7 @@ export class OpenConnections implements ExchangeWatcher {
           // connection stays; the next change or expiry looks again.
           this.#options.logger.warn("could not check an open connection's access", {
             name: exchange.name,
-            error: error instanceof Error ? error.message : String(error),
+            error: errorText(error),
           });
           return;
         }

@@ -2,9 +2,18 @@ import pg from "pg";
 import type { Logger } from "../../lib/logger.ts";
 import { parseRelayCommand, RELAY_CONTROL_CHANNEL, type RelayCommand } from "../../lib/relay-control.ts";
 import { errorText } from "../sessions/session-recorder.ts";
+import { withTimeout } from "../ssh/with-timeout.ts";
 
 const RECONNECT_MIN_MS = 500;
 const RECONNECT_MAX_MS = 10_000;
+/**
+ * How often the LISTEN connection is asked to answer, and how long it may take. TCP keepalive
+ * alone notices a connection that carries nothing any more (a failover, a NAT that forgot it, a
+ * database that stopped answering) after the kernel's two hours and more: meanwhile an admin's
+ * Disconnect, a disabled user or a removed key would do nothing.
+ */
+const PING_INTERVAL_MS = 10_000;
+const PING_TIMEOUT_MS = 5_000;
 
 /**
  * LISTENs on the relay control channel with its own connection (LISTEN needs a dedicated session; a
@@ -23,6 +32,8 @@ export class ControlListener {
   #retryMs = RECONNECT_MIN_MS;
   #retryTimer: NodeJS.Timeout | undefined;
   #connected: Promise<void> | undefined;
+  readonly #pingIntervalMs: number;
+  #pingTimer: NodeJS.Timeout | undefined;
 
   constructor(options: {
     databaseUrl: string;
@@ -30,7 +41,10 @@ export class ControlListener {
     onCommand: (command: RelayCommand) => void;
     /** Called when the LISTEN starts working (true) and when it is lost or stopped (false). */
     onListening?: (listening: boolean) => void;
+    /** How often the connection must answer (default 10 s; it has half that, at most 5 s). */
+    pingIntervalMs?: number;
   }) {
+    this.#pingIntervalMs = options.pingIntervalMs ?? PING_INTERVAL_MS;
     this.#url = options.databaseUrl;
     this.#logger = options.logger;
     this.#onCommand = options.onCommand;
@@ -51,6 +65,7 @@ export class ControlListener {
   async stop(): Promise<void> {
     this.#stopped = true;
     clearTimeout(this.#retryTimer);
+    clearInterval(this.#pingTimer);
     await this.#connected?.catch(() => {});
     const client = this.#client;
     this.#client = undefined;
@@ -71,6 +86,7 @@ export class ControlListener {
     const onDrop = (error?: Error) => {
       if (dropped) return;
       dropped = true;
+      clearInterval(this.#pingTimer);
       if (this.#client === client) {
         this.#client = undefined;
         this.#onListening(false);
@@ -100,6 +116,13 @@ export class ControlListener {
       this.#client = client;
       this.#retryMs = RECONNECT_MIN_MS;
       this.#onListening(true);
+      this.#pingTimer = setInterval(() => {
+        const timeoutMs = Math.min(PING_TIMEOUT_MS, this.#pingIntervalMs / 2);
+        withTimeout(client.query("SELECT 1"), timeoutMs, "a check of the connection").catch(
+          (error: unknown) => onDrop(error instanceof Error ? error : new Error(String(error))),
+        );
+      }, this.#pingIntervalMs);
+      this.#pingTimer.unref();
     } catch (error) {
       onDrop(error instanceof Error ? error : new Error(String(error)));
     }

@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { after, before, test } from "node:test";
 import { setTimeout as sleep } from "node:timers/promises";
+import { startTcpProxy } from "../../server/testing/tcp-proxy.ts";
 import { createTestDatabase, type TestDatabase } from "../testing/db.ts";
 import { ANNOUNCE_SQL, createLogAnnouncements, type LogAnnouncements } from "./announcements.ts";
 
@@ -82,5 +83,30 @@ test("subscribing while the database cannot be reached rejects instead of hangin
     assert.equal(unreachable.subscriberCount(), 0);
   } finally {
     await unreachable.close();
+  }
+});
+
+test("a listening connection that silently stopped carrying anything is dropped: subscribers are told", async () => {
+  const direct = new URL(testDb.url);
+  const proxy = await startTcpProxy({ host: direct.hostname, port: Number(direct.port || 5432) });
+  const url = new URL(testDb.url);
+  url.port = String(proxy.port);
+  const proxied = createLogAnnouncements(url.toString(), "burrow-test-live", 300);
+  try {
+    const watcher = recorder();
+    await proxied.subscribe("failover", watcher.listener);
+    // A failover: the old connection is never answered again and nothing closes it.
+    proxy.hang();
+    proxy.failover();
+    await until(() => watcher.events.includes("lost"), "the subscriber to hear the feed is lost");
+    const again = recorder();
+    await proxied.subscribe("failover", again.listener);
+    await announce("failover");
+    await until(() => again.events.includes("rows"), "an announcement on the new connection");
+  } finally {
+    // Without the check, the stalled connection is still the feed's: ending it would wait.
+    proxy.cut();
+    await proxied.close();
+    await proxy.close();
   }
 });

@@ -1,4 +1,5 @@
 import pg from "pg";
+import { finishesWithin } from "../time-limit.ts";
 
 /**
  * New request log rows are announced on this PostgreSQL channel, one notification per name per
@@ -13,6 +14,13 @@ export const REQUEST_LOG_CHANNEL = "burrow_request_logs";
  * a transaction, and the caller passes each name once anyway.
  */
 export const ANNOUNCE_SQL = `SELECT count(pg_notify('${REQUEST_LOG_CHANNEL}', n))::int AS announced FROM unnest($1::text[]) AS n`;
+
+/**
+ * How often the listening connection is asked to answer. Keepalive alone notices a connection that
+ * carries nothing any more (a database failover, a NAT that forgot it) only after the kernel's two
+ * hours: meanwhile every live log would stay open and silent, never told to fall back to polling.
+ */
+const PING_INTERVAL_MS = 10_000;
 
 /** Told about one name's new rows. */
 export interface LogRowsListener {
@@ -43,14 +51,18 @@ export function createLogAnnouncements(
   databaseUrl: string,
   /** How the connection shows in pg_stat_activity. */
   applicationName = "burrow-dashboard-live",
+  /** How often the connection must answer (it has half that, at most 5 s); see PING_INTERVAL_MS. */
+  pingIntervalMs = PING_INTERVAL_MS,
 ): LogAnnouncements {
   const listeners = new Map<string, Set<LogRowsListener>>();
   let connection: Promise<pg.Client> | undefined;
   /** The connected client; a late event from an earlier one must not drop it. */
   let active: pg.Client | undefined;
+  let pingTimer: NodeJS.Timeout | undefined;
 
   function dropConnection(client: pg.Client): void {
     if (client !== active) return;
+    clearInterval(pingTimer);
     active = undefined;
     connection = undefined;
     client.removeAllListeners("notification");
@@ -81,6 +93,16 @@ export function createLogAnnouncements(
         await client.connect();
         await client.query(`LISTEN ${REQUEST_LOG_CHANNEL}`);
         active = client;
+        const timeoutMs = Math.min(5_000, pingIntervalMs / 2);
+        pingTimer = setInterval(() => {
+          void finishesWithin(client.query("SELECT 1"), timeoutMs).then(
+            (answered) => {
+              if (!answered) dropConnection(client);
+            },
+            () => dropConnection(client),
+          );
+        }, pingIntervalMs);
+        pingTimer.unref();
       } catch (error) {
         connection = undefined;
         client.end().catch(() => {});
@@ -114,6 +136,7 @@ export function createLogAnnouncements(
       return n;
     },
     async close() {
+      clearInterval(pingTimer);
       const pending = connection;
       listeners.clear();
       connection = undefined;

@@ -1,0 +1,39 @@
+import { devices, type Page } from "@playwright/test";
+import { expect, reserveName, signUp, test, unique } from "./support/fixtures.ts";
+
+// The phone's screen, touch and user agent; the browser stays the configured Chromium (a device's
+// defaultBrowserType would ask for WebKit, which is not installed here).
+const { defaultBrowserType: _webkit, ...iPhone } = devices["iPhone 13"];
+test.use(iPhone);
+
+/**
+ * Fields a visitor types into, with their font size: iOS Safari zooms the page in when one under
+ * 16 px gets the focus (and leaves it zoomed), so each tap into a form threw the layout sideways.
+ */
+async function smallFields(page: Page): Promise<string[]> {
+  await expect(page.locator("input:not([type=hidden])").first()).toBeVisible();
+  return page.evaluate(() =>
+    [...document.querySelectorAll<HTMLElement>("input, select, textarea")]
+      .filter((field) => {
+        const type = field.getAttribute("type");
+        return !["hidden", "checkbox", "radio", "file"].includes(type ?? "") && field.offsetParent !== null;
+      })
+      .map((field) => `${field.id || field.getAttribute("name")}: ${getComputedStyle(field).fontSize}`)
+      .filter((line) => Number.parseFloat(line.split(": ")[1] ?? "0") < 16),
+  );
+}
+
+test("on a phone every field is at least 16 px, so iOS does not zoom the page when one is tapped", async ({
+  page,
+}) => {
+  await page.goto("/signup");
+  expect(await smallFields(page)).toEqual([]);
+  await signUp(page);
+  const name = unique("fields");
+  await reserveName(page, name);
+  expect(await smallFields(page)).toEqual([]);
+  for (const path of [`/tunnels/${name}`, `/tunnels/${name}/access`, "/account"]) {
+    await page.goto(path);
+    expect(await smallFields(page), path).toEqual([]);
+  }
+});

@@ -37,3 +37,27 @@ test("on a phone every field is at least 16 px, so iOS does not zoom the page wh
     expect(await smallFields(page), path).toEqual([]);
   }
 });
+
+test("on a plain-http dashboard (no Clipboard API), Copy still copies the public URL", async ({ page }) => {
+  // A dashboard opened at http://<LAN address> is no secure context: browsers leave
+  // navigator.clipboard undefined there. The button used to answer "Select it" on a line that
+  // scrolls sideways, which a phone can hardly select.
+  await page.addInitScript(() => {
+    Object.defineProperty(Navigator.prototype, "clipboard", { get: () => undefined });
+    document.addEventListener("copy", () => {
+      (window as unknown as { copied: string[] }).copied ??= [];
+      (window as unknown as { copied: string[] }).copied.push(String(document.getSelection()));
+    });
+  });
+  await signUp(page);
+  const name = unique("copy");
+  await reserveName(page, name);
+  await page.goto(`/tunnels/${name}`);
+  const copy = page.getByRole("button", { name: "Copy public URL" });
+  await copy.click();
+  await expect(copy).toHaveText("Copied");
+  const url = await page.getByRole("link", { name: new RegExp(`^https?://${name}\\.`) }).textContent();
+  expect(await page.evaluate(() => (window as unknown as { copied?: string[] }).copied)).toEqual([url]);
+  // The focus stays on the button (the copy goes through a hidden field for a moment).
+  await expect(copy).toBeFocused();
+});

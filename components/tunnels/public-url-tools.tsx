@@ -12,11 +12,16 @@ export function PublicUrlTools({ url, qr, caption }: { url: string; qr: QrCode; 
   return (
     <span className="inline-flex flex-wrap items-center gap-2 align-middle">
       <CopyButton text={url} label="Copy public URL" />
+      {/* On a phone the code opens centred on the screen, under its button: hung from the button's
+          left edge, it ran past the screen's right edge when the button was not at the left of its
+          line (on a 320 px screen always), and the whole page scrolled sideways. The disclosure is
+          not positioned there, so the page is what the panel is placed in. */}
       <PopoverDetails
         summary="QR code"
         summaryClassName={`${buttonClass("secondary", "sm")} cursor-pointer list-none`}
+        className="relative max-sm:static"
       >
-        <div className="absolute left-0 z-10 mt-2 w-56 rounded-lg bg-white dark:bg-zinc-900 p-3 shadow-lg ring-1 ring-zinc-200 dark:ring-zinc-800">
+        <div className="absolute left-0 z-10 mt-2 w-56 max-w-[calc(100vw-2rem)] rounded-lg bg-white dark:bg-zinc-900 p-3 shadow-lg ring-1 ring-zinc-200 dark:ring-zinc-800 max-sm:left-1/2 max-sm:-translate-x-1/2">
           <svg
             viewBox={`0 0 ${qr.size} ${qr.size}`}
             role="img"

@@ -10,10 +10,13 @@ import { type ReactNode, useEffect, useRef } from "react";
 export function PopoverDetails({
   summary,
   summaryClassName,
+  className = "relative",
   children,
 }: {
   summary: ReactNode;
   summaryClassName: string;
+  /** The disclosure's own classes; by default the content's position is relative to it. */
+  className?: string;
   children: ReactNode;
 }) {
   const ref = useRef<HTMLDetailsElement>(null);
@@ -39,7 +42,7 @@ export function PopoverDetails({
     };
   }, []);
   return (
-    <details ref={ref} className="relative">
+    <details ref={ref} className={className}>
       <summary className={summaryClassName}>{summary}</summary>
       {children}
     </details>

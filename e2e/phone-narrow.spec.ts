@@ -1,4 +1,4 @@
-import { devices, type Page } from "@playwright/test";
+import { devices, type Locator, type Page } from "@playwright/test";
 import { expect, reserveName, signUp, test, unique } from "./support/fixtures.ts";
 
 // The narrowest phones still sold (and any phone with its text made larger) are 320 px wide.
@@ -10,6 +10,13 @@ async function expectNoSidewaysScroll(page: Page) {
   await expect
     .poll(() => page.evaluate(() => document.documentElement.scrollWidth))
     .toBeLessThanOrEqual(NARROW.width);
+}
+
+/** Whether two elements' boxes overlap (both must be on the page). */
+async function overlap(a: Locator, b: Locator): Promise<boolean> {
+  const [x, y] = [await a.boundingBox(), await b.boundingBox()];
+  if (!x || !y) throw new Error("not on the page");
+  return x.x < y.x + y.width && y.x < x.x + x.width && x.y < y.y + y.height && y.y < x.y + x.height;
 }
 
 test("on a 320 px phone the tunnel and access pages fit: QR code, chart legend, long host, share links", async ({
@@ -26,4 +33,15 @@ test("on a 320 px phone the tunnel and access pages fit: QR code, chart legend, 
   await expect(page.getByRole("img", { name: /^QR code of / })).toBeInViewport({ ratio: 1 });
   await expectNoSidewaysScroll(page);
   await page.keyboard.press("Escape");
+
+  // The chart's legend wraps onto two lines here: it takes its own room above the plot instead of
+  // being drawn over the axis labels.
+  const chart = page.getByRole("figure", { name: "Traffic over the last hour" });
+  const legend = chart.locator(".recharts-legend-item");
+  await expect(legend).toHaveCount(2);
+  const ticks = chart.locator(".recharts-cartesian-axis-tick-value");
+  await expect(ticks.first()).toBeVisible();
+  for (const item of await legend.all()) {
+    for (const tick of await ticks.all()) expect(await overlap(item, tick)).toBe(false);
+  }
 });

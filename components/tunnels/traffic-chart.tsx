@@ -150,13 +150,15 @@ function ChartBody({ name, range }: { name: string; range: "hour" | "day" }) {
                   String(lineName),
                 ]}
               />
+              {/* No fixed height: measured, so when a phone wraps it onto two lines the plot
+                  starts below both instead of under the second one's axis labels. The padding
+                  is room for the top labels, which stand half above the plot. */}
               <Legend
                 verticalAlign="top"
                 align="right"
-                height={24}
                 iconType="plainline"
                 itemSorter={(item) => (item.value === REQUESTS ? 0 : 1)}
-                wrapperStyle={{ fontSize: 12, color: colors.legend }}
+                wrapperStyle={{ fontSize: 12, color: colors.legend, paddingBottom: 8 }}
               />
               <Line
                 yAxisId="rpm"

@@ -44,4 +44,15 @@ test("on a 320 px phone the tunnel and access pages fit: QR code, chart legend, 
   for (const item of await legend.all()) {
     for (const tick of await ticks.all()) expect(await overlap(item, tick)).toBe(false);
   }
+
+  // Access: the "As visitors send it (<host>)" choice wraps inside its card.
+  await page.goto(`/tunnels/${name}/access`);
+  const hostChoice = page.getByRole("radio", { name: /^As visitors send it/ });
+  const form = page.getByRole("form", { name: "Host header" });
+  const card = page.locator("label").filter({ has: hostChoice });
+  const [cardBox, formBox] = [await card.boundingBox(), await form.boundingBox()];
+  expect((cardBox?.x ?? 0) + (cardBox?.width ?? 0)).toBeLessThanOrEqual(
+    (formBox?.x ?? 0) + (formBox?.width ?? 0),
+  );
+  await expectNoSidewaysScroll(page);
 });

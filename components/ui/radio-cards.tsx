@@ -32,7 +32,9 @@ export function RadioCards<V extends string>({
   onChange: (value: V) => void;
 }) {
   return (
-    <fieldset className="space-y-2">
+    // min-w-0: a fieldset is as wide as its widest word by default, and an option naming a long
+    // host (no place to break) made it, and the page, wider than a phone's screen.
+    <fieldset className="min-w-0 space-y-2">
       <legend className="mb-2 text-sm font-medium text-zinc-800 dark:text-zinc-200">{legend}</legend>
       {options.map((option) => (
         <label
@@ -54,10 +56,10 @@ export function RadioCards<V extends string>({
             aria-labelledby={`${name}-${option.value}-label`}
             aria-describedby={`${name}-${option.value}-description`}
           />
-          <span>
+          <span className="min-w-0">
             <span
               id={`${name}-${option.value}-label`}
-              className="block text-sm font-medium text-zinc-900 dark:text-zinc-100"
+              className="block text-sm font-medium wrap-anywhere text-zinc-900 dark:text-zinc-100"
             >
               {option.label}
             </span>

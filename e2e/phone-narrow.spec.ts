@@ -55,4 +55,18 @@ test("on a 320 px phone the tunnel and access pages fit: QR code, chart legend, 
     (formBox?.x ?? 0) + (formBox?.width ?? 0),
   );
   await expectNoSidewaysScroll(page);
+
+  // A share link's Revoke button is on the screen, not behind a sideways scroll of its table.
+  await page.getByRole("radio", { name: /^Links only/ }).check();
+  await page.getByRole("button", { name: "Save access" }).click();
+  await page.getByLabel("Label").fill("Ana (design review)");
+  await page.getByLabel("Maximum uses (optional)").fill("3");
+  await page.getByRole("button", { name: "Create link" }).click();
+  const revoke = page.getByRole("button", { name: /^Revoke/ });
+  const row = page.getByRole("row").filter({ has: revoke });
+  await row.scrollIntoViewIfNeeded();
+  await expect(revoke).toBeInViewport({ ratio: 1 });
+  await expect(row.getByText("0 / 3")).toBeInViewport({ ratio: 1 });
+  await expect(row.getByText("Active")).toBeInViewport({ ratio: 1 });
+  await expectNoSidewaysScroll(page);
 });

@@ -42,20 +42,21 @@ const STATUS: Record<ShareLinkStatus, { label: string; className: string }> = {
 };
 
 /**
- * Columns a phone leaves out: the label cell repeats their dates under the label there, so Uses,
- * Status and the actions stay in view instead of behind a sideways scroll. (DataTable puts a
- * column's `width` on its header cell as classes, so the header hides along with the cells.)
+ * Columns a phone leaves out: the label cell repeats their dates under the label there. On a phone
+ * each link is a card (DataTable's stackOnPhone): label and its button on top, then Uses and
+ * Status, each saying its column. As four columns, a 320 px screen left the Revoke button half
+ * hidden behind a sideways scroll. Important, to win over the card's own `display` for cells.
  */
-const WIDE_ONLY = "hidden sm:table-cell";
+const WIDE_ONLY = "max-sm:hidden!";
 
 const COLUMNS: readonly Column[] = [
-  { label: "Label", width: "w-[36%] sm:w-[22%]" },
+  { label: "Label", width: "w-[22%]" },
   { label: "Created", width: `${WIDE_ONLY} w-[13%]` },
   { label: "Expires", width: `${WIDE_ONLY} w-[17%]` },
-  { label: "Uses", width: "w-[16%] sm:w-[8%]" },
+  { label: "Uses", width: "w-[8%]" },
   { label: "Last used", width: `${WIDE_ONLY} w-[13%]` },
-  { label: "Status", width: "w-[24%] sm:w-[13%]" },
-  { label: "Actions", width: "w-[24%] sm:w-[14%]", align: "right", hidden: true },
+  { label: "Status", width: "w-[13%]" },
+  { label: "Actions", width: "w-[14%]", align: "right", hidden: true },
 ];
 
 /**
@@ -99,10 +100,10 @@ export function ShareLinkList({
           />
         </div>
       )}
-      <DataTable caption="Share links" columns={COLUMNS} minWidth="sm:min-w-[36rem]">
+      <DataTable caption="Share links" columns={COLUMNS} minWidth="min-w-[36rem]" stackOnPhone>
         {links.map((link) => (
           <tr key={link.id}>
-            <td className="py-2.5 pr-3 sm:pr-4">
+            <td className="py-2.5 pr-4">
               <span className="font-medium break-words text-zinc-900 dark:text-zinc-100">{link.label}</span>
               <span className="mt-0.5 block text-xs text-zinc-600 sm:hidden dark:text-zinc-400">
                 Expires {link.expiresAt ? <LocalTime iso={link.expiresAt} withDate /> : "never"} ·{" "}
@@ -121,14 +122,14 @@ export function ShareLinkList({
             <td className={cn(WIDE_ONLY, "py-2.5 pr-4 text-zinc-600 dark:text-zinc-400")}>
               {link.expiresAt ? <LocalTime iso={link.expiresAt} withDate /> : "Never"}
             </td>
-            <td className="py-2.5 pr-3 text-zinc-600 tabular-nums sm:pr-4 dark:text-zinc-400">
+            <td className="py-2.5 pr-4 text-zinc-600 tabular-nums dark:text-zinc-400" data-label="Uses">
               {link.uses}
               {link.maxUses !== null && ` / ${link.maxUses}`}
             </td>
             <td className={cn(WIDE_ONLY, "py-2.5 pr-4 text-zinc-600 dark:text-zinc-400")}>
               <TimeAgo date={link.lastUsedAt} />
             </td>
-            <td className="py-2.5 pr-3 sm:pr-4">
+            <td className="py-2.5 pr-4" data-label="Status">
               <span
                 className={cn(
                   "inline-flex rounded-full px-2 py-0.5 text-xs font-medium ring-1 ring-inset",

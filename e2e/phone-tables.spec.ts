@@ -64,6 +64,11 @@ test("on a phone each name, each request in its log and each connected tunnel is
   expect((card?.x ?? 0) + (card?.width ?? 0)).toBeLessThanOrEqual(PHONE.width);
   await pathCell.click();
   await expect(page.getByText("What happened")).toBeVisible();
+  // The details take the card's width (less its padding), not a part of the screen.
+  const detailsCell = page.locator(`tr[id^="request-"] td:visible`);
+  const details = detailsCell.locator("dl");
+  const [cellBox, detailsBox] = [await detailsCell.boundingBox(), await details.boundingBox()];
+  expect(detailsBox?.width ?? 0).toBeGreaterThanOrEqual((cellBox?.width ?? 0) - 24);
   await expectAccessible(page, "/tunnels/<name> on a phone");
 
   // Admin → All names: the owner too.

@@ -315,9 +315,9 @@ export function RequestDetails({
   // An open connection's kept bytes grow with each checkpoint: read again when they have.
   const bodies = useRequestBodies(name, row.id, row.bodiesKept, open ? row.bytesIn + row.bytesOut : 0);
   return (
-    // If the log's table scrolls sideways (narrow screens, long words) this cell spans all of it:
-    // kept in view and as wide as the screen, the details wrap instead of running off to the right.
-    <div className="sticky left-3 max-w-[calc(100vw-8rem)] text-sm sm:static sm:max-w-none">
+    // No width of its own: on a phone the log is a list of cards (nothing scrolls sideways) and
+    // the details take the card's whole width; a screen-based cap left a fifth of a 320 px one empty.
+    <div className="text-sm">
       <dl className="space-y-2">
         <Item term="What happened">
           {describeOutcome(row)}

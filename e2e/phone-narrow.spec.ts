@@ -70,3 +70,21 @@ test("on a 320 px phone the tunnel and access pages fit: QR code, chart legend, 
   await expect(row.getByText("Active")).toBeInViewport({ ratio: 1 });
   await expectNoSidewaysScroll(page);
 });
+
+test("on a 320 px phone a long name is shown whole in its page's title, and its URL wraps inside the screen", async ({
+  page,
+}) => {
+  await signUp(page);
+  // No hyphen: nothing to break at but anywhere.
+  const name = `phonelongname${Date.now().toString(36)}${process.pid.toString(36)}staging`;
+  await reserveName(page, name);
+  await page.goto(`/tunnels/${name}`);
+  const title = page.getByRole("heading", { level: 1, name });
+  await expect(title).toBeVisible();
+  // Not cut short with an ellipsis.
+  expect(await title.evaluate((h1) => h1.scrollWidth <= h1.clientWidth)).toBe(true);
+  await expect(page.getByRole("link", { name: new RegExp(`^https?://${name}\\.`) })).toBeInViewport({
+    ratio: 1,
+  });
+  await expectNoSidewaysScroll(page);
+});

@@ -88,3 +88,17 @@ test("on a 320 px phone a long name is shown whole in its page's title, and its 
   });
   await expectNoSidewaysScroll(page);
 });
+
+test("with the text twice as large, the account's email gives way and Sign out stays on the screen", async ({
+  page,
+}) => {
+  await page.setViewportSize({ width: 390, height: 800 });
+  await signUp(page, `${unique("a-long-address-for-larger-text")}@example-company.test`);
+  await page.goto("/names");
+  // What a phone's larger text setting does to a page sized in rem.
+  await page.evaluate(() => {
+    document.documentElement.style.fontSize = "200%";
+  });
+  await expect(page.getByRole("button", { name: "Sign out" })).toBeInViewport({ ratio: 1 });
+  await expect.poll(() => page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(390);
+});

@@ -40,10 +40,12 @@ export function AppShell({
             </Link>
             <NavLinks items={items} />
           </div>
-          <div className="flex items-center gap-3 text-sm text-zinc-600 dark:text-zinc-400">
+          {/* min-w-0: the email gives way (it is cut short, in full in its title) when the text is
+              large on a phone; the box was as wide as the whole email and pushed Sign out off screen. */}
+          <div className="flex min-w-0 items-center gap-3 text-sm text-zinc-600 dark:text-zinc-400">
             <Link
               href="/account"
-              className="max-w-48 truncate rounded-md px-2.5 py-1.5 hover:bg-zinc-100 dark:hover:bg-zinc-800"
+              className="max-w-48 min-w-0 truncate rounded-md px-2.5 py-1.5 hover:bg-zinc-100 dark:hover:bg-zinc-800"
               title={`${email}: account and password`}
             >
               {email}

@@ -102,3 +102,24 @@ test("with the text twice as large, the account's email gives way and Sign out s
   await expect(page.getByRole("button", { name: "Sign out" })).toBeInViewport({ ratio: 1 });
   await expect.poll(() => page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(390);
 });
+
+test("with the text twice as large, a confirmation's two buttons are both inside it", async ({ page }) => {
+  await signUp(page);
+  const name = unique("dialog");
+  await reserveName(page, name);
+  await page.evaluate(() => {
+    document.documentElement.style.fontSize = "200%";
+  });
+  await page.getByRole("button", { name: `Release ${name}` }).click();
+  const dialog = page.getByRole("dialog");
+  await expect(dialog).toBeVisible();
+  const box = await dialog.boundingBox();
+  for (const label of ["Cancel", "Release name"]) {
+    const button = await dialog.getByRole("button", { name: label }).boundingBox();
+    // Not pushed past the dialog's left edge, where nothing scrolls to it.
+    expect(button?.x ?? -1).toBeGreaterThanOrEqual(box?.x ?? 0);
+    expect((button?.x ?? 0) + (button?.width ?? 0)).toBeLessThanOrEqual((box?.x ?? 0) + (box?.width ?? 0));
+  }
+  await dialog.getByRole("button", { name: "Cancel" }).click();
+  await expect(dialog).toHaveCount(0);
+});

@@ -51,7 +51,8 @@ export function ConfirmDialog({
         if (!pending) onCancel();
       }}
       // text-left: the dialog sits in the DOM where its trigger is, often a right-aligned table cell.
-      className="m-auto w-full max-w-md rounded-lg p-0 text-left shadow-xl backdrop:bg-zinc-900/40"
+      // A margin on a phone, which w-full alone left without (max-w-md replaces the browser's cap).
+      className="m-auto w-[calc(100%-2rem)] max-w-md rounded-lg p-0 text-left shadow-xl backdrop:bg-zinc-900/40"
     >
       <div className="space-y-3 p-5">
         {/* Titles and bodies quote names and labels with no space to break at. */}
@@ -73,7 +74,9 @@ export function ConfirmDialog({
           </p>
         )}
       </div>
-      <div className="flex justify-end gap-2 rounded-b-lg bg-zinc-50 dark:bg-zinc-800/50 px-5 py-3">
+      {/* Wrapped: with larger text on a phone the two buttons do not fit side by side, and the
+          first (Cancel) was pushed off the dialog's left edge, out of reach. */}
+      <div className="flex flex-wrap justify-end gap-2 rounded-b-lg bg-zinc-50 dark:bg-zinc-800/50 px-5 py-3">
         <Button variant="secondary" onClick={onCancel} disabled={pending}>
           {blockedReason ? "Close" : "Cancel"}
         </Button>

@@ -23,7 +23,7 @@ async function smallFields(page: Page): Promise<string[]> {
   );
 }
 
-test("on a phone every field is at least 16 px, so iOS does not zoom the page when one is tapped", async ({
+test("on a phone every field is at least 16 px (iOS does not zoom), and the log filters neither capitalise nor correct", async ({
   page,
 }) => {
   await page.goto("/signup");
@@ -35,6 +35,15 @@ test("on a phone every field is at least 16 px, so iOS does not zoom the page wh
   for (const path of [`/tunnels/${name}`, `/tunnels/${name}/access`, "/account"]) {
     await page.goto(path);
     expect(await smallFields(page), path).toEqual([]);
+    if (path !== `/tunnels/${name}`) continue;
+    // The log's filters take paths, headers and bodies: a phone must not capitalise or "correct"
+    // what is typed there (an autocorrected word finds nothing).
+    for (const label of ["Path contains", "Headers contain", "Bodies contain"]) {
+      const field = page.getByLabel(label, { exact: true });
+      await expect(field, label).toHaveAttribute("autocapitalize", "none");
+      await expect(field, label).toHaveAttribute("autocorrect", "off");
+      await expect(field, label).toHaveAttribute("spellcheck", "false");
+    }
   }
 });
 

@@ -32,6 +32,10 @@ export function AdminSearchForm({
             defaultValue={search}
             maxLength={ADMIN_SEARCH_MAX}
             placeholder={placeholder}
+            // Names and emails: a phone's capitals and corrections would change the search.
+            autoCapitalize="none"
+            autoCorrect="off"
+            spellCheck={false}
             className="mt-1 block w-full rounded-md border-0 bg-white px-3 py-1.5 text-sm text-zinc-900 shadow-xs ring-1 ring-zinc-300 ring-inset placeholder:text-zinc-400 focus:ring-2 focus:ring-indigo-600 dark:focus:ring-indigo-500 focus:outline-none dark:bg-zinc-900 dark:text-zinc-100 dark:ring-zinc-700 dark:placeholder:text-zinc-500"
           />
         </div>

@@ -173,6 +173,10 @@ export function LogFiltersForm({ filters }: { filters: LogFilters }) {
             type="search"
             placeholder={placeholder}
             maxLength={500}
+            // Paths, header and body text: a phone's capitals and corrections would change the search.
+            autoCapitalize="none"
+            autoCorrect="off"
+            spellCheck={false}
             className={selectClass}
           />
         </div>

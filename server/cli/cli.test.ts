@@ -620,6 +620,36 @@ test("logs prints the latest requests, and --follow prints new ones until Ctrl-C
   assert.match(out, /DELETE\s+\/third\s+204/);
 });
 
+test("logs --follow into a reader that stops (| head -3) ends quietly at the next request", async () => {
+  const row = { name: "piped", method: "GET", status: 200, durationMs: 1, clientIp: "203.0.113.9" };
+  await database.db.requestLog.create({ data: { ...row, path: "/before" } });
+  const child = spawn(process.execPath, ["--import", "tsx", cliEntry, "logs", "piped", "--follow"], {
+    env: testEnvironment(env),
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  let out = "";
+  let stderr = "";
+  child.stdout.setEncoding("utf8").on("data", (chunk: string) => {
+    out += chunk;
+  });
+  child.stderr.setEncoding("utf8").on("data", (chunk: string) => {
+    stderr += chunk;
+  });
+  const exited = new Promise<number | null>((resolve) => child.on("close", resolve));
+  await waitFor(() => out.includes("/before"));
+  // head has its lines and exits: the pipe's reading end is gone.
+  child.stdout.destroy();
+  await database.db.requestLog.create({ data: { ...row, path: "/after" } });
+  await database.db.$executeRawUnsafe(ANNOUNCE_SQL, ["piped"]);
+  const code = await Promise.race([
+    exited,
+    new Promise<string>((resolve) => setTimeout(() => resolve("still running"), 15_000)),
+  ]);
+  if (code === "still running") child.kill("SIGKILL");
+  assert.equal(code, 0, stderr);
+  assert.equal(stderr, "", "no EPIPE stack trace");
+});
+
 async function waitFor(condition: () => boolean, timeoutMs = 15_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (!condition()) {

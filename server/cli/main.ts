@@ -114,34 +114,74 @@ function readEnvironment(): Record<string, string | undefined> {
 }
 
 /**
- * Resolves on the first SIGINT, SIGTERM or SIGHUP (the terminal closed); a second one exits at
- * once, for a stuck shutdown.
+ * stdout or stderr whose reader went away (`logs -f | head -3` once head has its lines). Node
+ * ignores SIGPIPE, so each write would fail with EPIPE, and an unhandled one printed a stack
+ * trace. Writes to a closed stream are dropped instead, and `onClosed` runs once, with the
+ * signal a C program would have died of.
  */
-function interruptedOnce(): () => Promise<NodeJS.Signals> {
-  let promise: Promise<NodeJS.Signals> | undefined;
-  return () => {
-    promise ??= new Promise((resolve) => {
-      let received = false;
-      const onSignal = (signal: NodeJS.Signals) => {
-        if (received) {
-          process.stderr.write(`burrow: ${signal} again, exiting without cleaning up\n`);
-          process.exit(130);
-        }
-        received = true;
-        resolve(signal);
-      };
-      process.on("SIGINT", onSignal);
-      process.on("SIGTERM", onSignal);
-      process.on("SIGHUP", onSignal);
+function watchClosedOutput(onClosed: (signal: NodeJS.Signals) => void): {
+  write(stream: NodeJS.WriteStream, text: string): void;
+} {
+  const closed = new Set<NodeJS.WriteStream>();
+  for (const stream of [process.stdout, process.stderr]) {
+    stream.on("error", (error: NodeJS.ErrnoException) => {
+      // After the first EPIPE, a write that slipped past (the dashboard's lines) finds it destroyed.
+      if (error.code !== "EPIPE" && !(closed.has(stream) && error.code === "ERR_STREAM_DESTROYED"))
+        throw error;
+      closed.add(stream);
+      onClosed("SIGPIPE");
     });
-    return promise;
+  }
+  return {
+    write(stream, text) {
+      if (!closed.has(stream)) stream.write(text);
+    },
+  };
+}
+
+/**
+ * Resolves on the first SIGINT, SIGTERM or SIGHUP (the terminal closed), or when the output's
+ * reader is gone (SIGPIPE: nobody would see what a follow prints); a second one exits at once,
+ * for a stuck shutdown.
+ */
+function interruptedOnce(): {
+  interrupted: () => Promise<NodeJS.Signals>;
+  onSignal: (signal: NodeJS.Signals) => void;
+} {
+  let promise: Promise<NodeJS.Signals> | undefined;
+  let resolvePromise: ((signal: NodeJS.Signals) => void) | undefined;
+  let received: NodeJS.Signals | undefined;
+  const onSignal = (signal: NodeJS.Signals) => {
+    // A pipe closes once, but every later write says so again: that is no second request.
+    if (signal === "SIGPIPE" && received) return;
+    if (received && received !== "SIGPIPE") {
+      process.stderr.write(`burrow: ${signal} again, exiting without cleaning up\n`);
+      process.exit(130);
+    }
+    received = signal;
+    resolvePromise?.(signal);
+  };
+  return {
+    onSignal,
+    interrupted: () => {
+      promise ??= new Promise((resolve) => {
+        resolvePromise = resolve;
+        if (received) resolve(received);
+        process.on("SIGINT", onSignal);
+        process.on("SIGTERM", onSignal);
+        process.on("SIGHUP", onSignal);
+      });
+      return promise;
+    },
   };
 }
 
 async function main(argv: string[]): Promise<number> {
+  const { interrupted, onSignal } = interruptedOnce();
+  const output = watchClosedOutput(onSignal);
   const wantsHelp = argv.includes("--help") || argv.includes("-h");
   if (argv.length === 0 || argv[0] === "help" || (wantsHelp && argv[0]?.startsWith("-"))) {
-    process.stdout.write(`${overview()}\n`);
+    output.write(process.stdout, `${overview()}\n`);
     return argv.length === 0 ? 2 : 0;
   }
   const { command, args, group } = findCommand(argv);
@@ -151,19 +191,26 @@ async function main(argv: string[]): Promise<number> {
       const text = members.map((c) => `  ${usageLine(c)}\n      ${c.summary}`).join("\n");
       if (wantsHelp) {
         // As every other --help: the Usage line first.
-        process.stdout.write(`Usage: ${PROGRAM} ${group} <command> [options]\n\nCommands:\n${text}\n`);
+        output.write(
+          process.stdout,
+          `Usage: ${PROGRAM} ${group} <command> [options]\n\nCommands:\n${text}\n`,
+        );
         return 0;
       }
-      process.stderr.write(
+      output.write(
+        process.stderr,
         `burrow: ${argv[1] ? `unknown command "${group} ${argv[1]}"` : `"${group}" needs a subcommand`}. Use one of:\n${text}\n`,
       );
       return 2;
     }
-    process.stderr.write(`burrow: unknown command "${argv[0]}". Run "${PROGRAM} --help" for the list.\n`);
+    output.write(
+      process.stderr,
+      `burrow: unknown command "${argv[0]}". Run "${PROGRAM} --help" for the list.\n`,
+    );
     return 2;
   }
   if (wantsHelp) {
-    process.stdout.write(`${commandHelp(command)}\n`);
+    output.write(process.stdout, `${commandHelp(command)}\n`);
     return 0;
   }
   const environment = readEnvironment();
@@ -175,16 +222,17 @@ async function main(argv: string[]): Promise<number> {
       env ??= loadEnv(environment);
       return env;
     },
-    out: (line = "") => process.stdout.write(`${line}\n`),
-    note: (line) => process.stderr.write(`${line}\n`),
-    interrupted: interruptedOnce(),
+    out: (line = "") => output.write(process.stdout, `${line}\n`),
+    note: (line) => output.write(process.stderr, `${line}\n`),
+    interrupted,
   };
   try {
     return await command.run(context);
   } catch (error) {
     if (error instanceof UsageError) {
       // Where the command's options are explained, for every mistake in how it was called.
-      process.stderr.write(
+      output.write(
+        process.stderr,
         `burrow ${command.name}: ${error.message} (see "${PROGRAM} ${command.name} --help")\nUsage: ${usageLine(command)}\n`,
       );
       return 2;
@@ -194,11 +242,11 @@ async function main(argv: string[]): Promise<number> {
       // ("Use at least 10 characters") would be unclear on its own.
       const field = Object.keys(error.fieldErrors ?? {})[0] ?? "";
       const prefix = error.code === "invalid_input" && AMBIGUOUS_FIELDS.has(field) ? `${field}: ` : "";
-      process.stderr.write(`burrow ${command.name}: ${prefix}${error.message}\n`);
+      output.write(process.stderr, `burrow ${command.name}: ${prefix}${error.message}\n`);
       return 1;
     }
-    process.stderr.write(`burrow ${command.name}: unexpected error: ${String(error)}\n`);
-    if (error instanceof Error && error.stack) process.stderr.write(`${error.stack}\n`);
+    output.write(process.stderr, `burrow ${command.name}: unexpected error: ${String(error)}\n`);
+    if (error instanceof Error && error.stack) output.write(process.stderr, `${error.stack}\n`);
     return 1;
   }
 }

@@ -21,8 +21,10 @@ import { relayCommand } from "./commands/relay.ts";
 import { start } from "./commands/start.ts";
 import { userAdd } from "./commands/user-add.ts";
 import { userDelete } from "./commands/user-delete.ts";
+import { userDisable, userEnable } from "./commands/user-disable.ts";
 import { userList } from "./commands/user-list.ts";
 import { userPassword } from "./commands/user-password.ts";
+import { userRole } from "./commands/user-role.ts";
 
 const COMMANDS: Command[] = [
   start,
@@ -31,6 +33,9 @@ const COMMANDS: Command[] = [
   userAdd,
   userList,
   userPassword,
+  userDisable,
+  userEnable,
+  userRole,
   userDelete,
   keyAdd,
   keyList,

@@ -22,7 +22,21 @@ export interface DataDirLock {
  * where the system tells it, so a pid reused after a reboot or in a container is not taken for it.
  */
 export async function claimDataDir(dataDir: string): Promise<DataDirLock> {
-  const file = join(dataDir, DATA_DIR_LOCK_FILE);
+  const claim = await claimPidFile(join(dataDir, DATA_DIR_LOCK_FILE));
+  if ("lock" in claim) return claim.lock;
+  throw new AppError(
+    "conflict",
+    `Another Burrow (pid ${claim.ownerPid}) is running with the data dir ${dataDir}: stop it first, ` +
+      "or give this one a BURROW_DATA_DIR of its own (two cannot share its request-log spool, " +
+      "and the embedded database stops with the Burrow that started it)",
+  );
+}
+
+/**
+ * Creates `file` naming this process, unless a live process other than this one holds it: then
+ * says which. A file left by a process that no longer runs is taken over.
+ */
+export async function claimPidFile(file: string): Promise<{ lock: DataDirLock } | { ownerPid: number }> {
   const mine = ownerLine(process.pid);
   // Twice at most: once more after removing a file its owner left behind.
   for (let attempt = 0; ; attempt++) {
@@ -38,23 +52,18 @@ export async function claimDataDir(dataDir: string): Promise<DataDirLock> {
       if ((error as NodeJS.ErrnoException).code !== "EEXIST" || attempt > 0) throw error;
     }
     const owner = parseOwner(await readFile(file, "utf8").catch(() => ""));
-    if (owner && owner.pid !== process.pid && isSameProcess(owner)) {
-      throw new AppError(
-        "conflict",
-        `Another Burrow (pid ${owner.pid}) is running with the data dir ${dataDir}: stop it first, ` +
-          "or give this one a BURROW_DATA_DIR of its own (two cannot share its request-log spool, " +
-          "and the embedded database stops with the Burrow that started it)",
-      );
-    }
+    if (owner && owner.pid !== process.pid && isSameProcess(owner)) return { ownerPid: owner.pid };
     await rm(file, { force: true });
   }
   let released = false;
   return {
-    async release() {
-      if (released) return;
-      released = true;
-      const text = await readFile(file, "utf8").catch(() => "");
-      if (text === mine) await rm(file, { force: true });
+    lock: {
+      async release() {
+        if (released) return;
+        released = true;
+        const text = await readFile(file, "utf8").catch(() => "");
+        if (text === mine) await rm(file, { force: true });
+      },
     },
   };
 }

@@ -1,11 +1,19 @@
 import { mkdir, readFile, rm, writeFile } from "node:fs/promises";
 import { join } from "node:path";
+import { setTimeout as delay } from "node:timers/promises";
 import pg from "pg";
 import { migrate } from "../../lib/db/migrate.ts";
 import { isProcessAlive, stopLeftoverServer } from "../../lib/db/postgres-process.ts";
 import { createDb, type Db } from "../../lib/db.ts";
 import type { Env } from "../../lib/env.ts";
 import { AppError } from "../../lib/errors.ts";
+import { claimPidFile, type DataDirLock } from "./data-dir-lock.ts";
+
+/** Names the command that has the embedded database started (see resolveDatabase). */
+export const EMBEDDED_LOCK_FILE = "embedded-database.pid";
+/** A command's turn: `user add` and the like take seconds, `logs -f` as long as it is left running. */
+const EMBEDDED_WAIT_MS = 60_000;
+const EMBEDDED_POLL_MS = 200;
 
 /** Where a running `burrow start` publishes the URL of the embedded database it owns. */
 export function databaseUrlFile(dataDir: string): string {
@@ -42,20 +50,35 @@ export async function resolveDatabase(
 ): Promise<ResolvedDatabase> {
   if (env.DATABASE_URL) return { url: env.DATABASE_URL, source: "DATABASE_URL", release: async () => {} };
   const file = databaseUrlFile(env.BURROW_DATA_DIR);
-  const published = await readPublished(file);
-  if (published) {
-    // An owner that no longer exists was killed without stopping its server (SIGKILL, out of
-    // memory): nobody would ever stop that server, so it is stopped here and a fresh one started,
-    // owned by this process. A server we cannot stop or see (another pid namespace) is used as is.
-    const ownerGone = published.ownerPid !== undefined && !isProcessAlive(published.ownerPid);
-    if (ownerGone && (await stopServerLeftIn(join(env.BURROW_DATA_DIR, "postgres")))) {
-      options.note?.("Stopped the embedded PostgreSQL left running by a Burrow that did not shut down");
-      await rm(file, { force: true });
-    } else if (await isReachable(published.url)) {
-      return { url: published.url, source: "running", ownerPid: published.ownerPid, release: async () => {} };
-    }
-  }
   await mkdir(env.BURROW_DATA_DIR, { recursive: true });
+  const turn = join(env.BURROW_DATA_DIR, EMBEDDED_LOCK_FILE);
+  const deadline = Date.now() + EMBEDDED_WAIT_MS;
+  let lock: DataDirLock;
+  for (let waiting = false; ; waiting = true) {
+    const running = await publishedDatabase(file, env.BURROW_DATA_DIR, options.note);
+    if (running) return running;
+    // PostgreSQL runs one server per data directory: a second command starting one at the same
+    // time failed ("postmaster.pid already exists"), and two first runs raced through initdb. So
+    // one command at a time has it; the others wait their turn, or use a `start`'s once published.
+    const claim = await claimPidFile(turn);
+    if ("lock" in claim) {
+      lock = claim.lock;
+      break;
+    }
+    if (Date.now() > deadline) {
+      throw new AppError(
+        "unavailable",
+        `Another Burrow command (pid ${claim.ownerPid}) has had the embedded PostgreSQL in ` +
+          `${join(env.BURROW_DATA_DIR, "postgres")} for ${EMBEDDED_WAIT_MS / 1000} s: wait for it to finish, or set DATABASE_URL`,
+      );
+    }
+    if (!waiting) {
+      (options.note ?? writeNote)(
+        `Waiting for another Burrow command (pid ${claim.ownerPid}) to finish with the embedded database…`,
+      );
+    }
+    await delay(EMBEDDED_POLL_MS);
+  }
   const { startEmbeddedPostgres } = await loadEmbeddedModule();
   let embedded: Awaited<ReturnType<typeof startEmbeddedPostgres>>;
   try {
@@ -66,6 +89,7 @@ export async function resolveDatabase(
       notice: options.note,
     });
   } catch (error) {
+    await lock.release();
     throw new AppError(
       "unavailable",
       `Could not start the embedded PostgreSQL in ${join(env.BURROW_DATA_DIR, "postgres")}: ` +
@@ -82,9 +106,42 @@ export async function resolveDatabase(
       if (released) return;
       released = true;
       if (options.publish) await rm(file, { force: true });
-      await embedded.stop();
+      try {
+        await embedded.stop();
+      } finally {
+        await lock.release();
+      }
     },
   };
+}
+
+/**
+ * The embedded database a running `start` (or `relay`) published, if it is up. One whose owner is
+ * gone was killed without stopping its server (SIGKILL, out of memory): nobody would ever stop it,
+ * so it is stopped here and undefined returned, for a fresh one owned by the caller. A server we
+ * cannot stop or see (another pid namespace) is used as is.
+ */
+async function publishedDatabase(
+  file: string,
+  dataDir: string,
+  note: ((line: string) => void) | undefined,
+): Promise<ResolvedDatabase | undefined> {
+  const published = await readPublished(file);
+  if (!published) return undefined;
+  const ownerGone = published.ownerPid !== undefined && !isProcessAlive(published.ownerPid);
+  if (ownerGone && (await stopServerLeftIn(join(dataDir, "postgres")))) {
+    note?.("Stopped the embedded PostgreSQL left running by a Burrow that did not shut down");
+    await rm(file, { force: true });
+    return undefined;
+  }
+  if (await isReachable(published.url)) {
+    return { url: published.url, source: "running", ownerPid: published.ownerPid, release: async () => {} };
+  }
+  return undefined;
+}
+
+function writeNote(line: string): void {
+  process.stderr.write(`${line}\n`);
 }
 
 /**

@@ -23,8 +23,9 @@ import { createTestDatabase } from "../../lib/testing/db.ts";
 import { freePort } from "../hardening/process.ts";
 import { dashboardEnvironment } from "./commands/start.ts";
 import { dashboardNeedsBuild, startDashboard, startSupervisedDashboard } from "./dashboard.ts";
-import { databaseUrlFile, redact, resolveDatabase } from "./database.ts";
+import { databaseUrlFile, EMBEDDED_LOCK_FILE, redact, resolveDatabase } from "./database.ts";
 import { formatSummary } from "./summary.ts";
+import { runCli } from "./testing/run-cli.ts";
 
 const scratch = mkdtempSync(join(tmpdir(), "burrow-start-"));
 const database = await createTestDatabase("start");
@@ -150,6 +151,35 @@ test("database: with a stale published URL, an embedded PostgreSQL starts, is an
   assert.equal(existsSync(databaseUrlFile(dataDir)), false, "the announcement is withdrawn");
   const client = new pg.Client({ connectionString: embedded.url, connectionTimeoutMillis: 2_000 });
   await assert.rejects(client.connect(), "the server is stopped");
+});
+
+test("database: two commands at once with nothing running take turns with the embedded PostgreSQL", async () => {
+  const dataDir = join(scratch, "data-concurrent");
+  await chmod(scratch, 0o755);
+  const env = {
+    PATH: process.env.PATH,
+    HOME: scratch,
+    BURROW_DATA_DIR: dataDir,
+    BURROW_PASSWORD: "correct horse battery",
+  };
+  // One server per data directory: the second used to fail with "postmaster.pid already exists".
+  const [ann, bob, names] = await Promise.all([
+    runCli(["user", "add", "ann@example.com"], { env }),
+    runCli(["user", "add", "bob@example.com"], { env }),
+    runCli(["name", "list"], { env }),
+  ]);
+  for (const result of [ann, bob, names]) {
+    assert.equal(result.code, 0, result.stderr);
+    assert.doesNotMatch(result.stderr, /postmaster\.pid|Could not start/);
+  }
+  assert.match(
+    `${ann.stderr}${bob.stderr}${names.stderr}`,
+    /Waiting for another Burrow command \(pid \d+\) to finish with the embedded database…/,
+  );
+  const listed = await runCli(["user", "list"], { env });
+  assert.match(listed.stdout, /^ann@example\.com\s/m);
+  assert.match(listed.stdout, /^bob@example\.com\s/m);
+  assert.equal(existsSync(join(dataDir, EMBEDDED_LOCK_FILE)), false, "the turn is given back");
 });
 
 /** A checkout whose `next` is a stand-in: it listens where it is told and writes down its pid. */

@@ -728,6 +728,16 @@ test("logs --delete empties a name's kept bodies or deletes its log, only with -
     assert.ok(refused.code !== 0, args.join(" "));
     assertOneLineError(refused, pattern);
   }
+  // A mistyped name is not "nothing to delete, done" (exit 0): a script would take it for done.
+  for (const args of [
+    ["logs", "other-lg", "--delete", "all", "--yes"],
+    ["logs", "other-lg", "--delete", "bodies"],
+  ]) {
+    const typo = await cli(args);
+    assert.equal(typo.code, 1, args.join(" "));
+    assertOneLineError(typo, /^burrow logs: No name called other-lg \(name list shows the names\)$/);
+  }
+  assert.equal(await countKept("other-log"), 1);
 });
 
 test("logs on a database Burrow has not set up yet answers like any command, not with a stack trace", async () => {

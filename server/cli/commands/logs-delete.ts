@@ -2,6 +2,7 @@ import type { Db } from "../../../lib/db.ts";
 import { normaliseName } from "../../../lib/names/rules.ts";
 import { type ClearWhat, clearNameLog, countClearable } from "../../../lib/request-logs/clear.ts";
 import type { CommandContext } from "../command.ts";
+import { nameKnown, unknownNameError } from "../name-known.ts";
 
 /**
  * `burrow logs <name> --delete bodies|all [--yes]`: the dashboard's "Delete kept bodies…" and
@@ -21,6 +22,7 @@ export async function deleteLog(
   const nothing = what === "all" ? `No requests logged for ${name}` : `No request to ${name} has a kept body`;
   if (!yes) {
     const count = (await countClearable(db, name))[what];
+    if (count === 0 && !(await nameKnown(db, name))) throw unknownNameError(name);
     if (count === 0) {
       context.out(nothing);
       return 0;
@@ -33,6 +35,8 @@ export async function deleteLog(
     return 1;
   }
   const changed = await clearNameLog(db, name, what);
+  // Nothing deleted: "No requests logged for myap" would read as done for a mistyped name.
+  if (changed === 0 && !(await nameKnown(db, name))) throw unknownNameError(name);
   const requests = `${changed} ${changed === 1 ? "request" : "requests"}`;
   context.out(
     changed === 0

@@ -1,7 +1,5 @@
 import { migrate } from "../../../lib/db/migrate.ts";
-import { createDb, type Db } from "../../../lib/db.ts";
-import { AppError } from "../../../lib/errors.ts";
-import { randomNameHolder } from "../../../lib/names/random-hold.ts";
+import { createDb } from "../../../lib/db.ts";
 import { invalidNameMessage, normaliseName } from "../../../lib/names/rules.ts";
 import { createLogAnnouncements } from "../../../lib/request-logs/announcements.ts";
 import { type BodyView, viewKeptBodies } from "../../../lib/request-logs/body-view.ts";
@@ -27,6 +25,7 @@ import { parseCommandArgs, UsageError } from "../command.ts";
 import { explainConnectionError, resolveDatabase, withDatabase } from "../database.ts";
 import { formatLine, LOG_HEADERS, toCells } from "../log-lines.ts";
 import { FILTER_ARGS, FILTER_FLAGS, filtersFromOptions, hasFilterOptions } from "../log-options.ts";
+import { nameKnown, unknownNameError } from "../name-known.ts";
 import { deleteLog } from "./logs-delete.ts";
 
 export const logs: Command = {
@@ -109,7 +108,7 @@ Deleting (as the dashboard's buttons under the log, for any name):
       // A mistyped name must not read as a quiet one, nor exit 0 for a script: a name is known
       // when it is reserved, was ever a random name (its log may be empty) or has a log.
       if (oldestFirst.length === 0 && !(await nameKnown(db, name))) {
-        throw new AppError("not_found", `No name called ${name} (name list shows the names)`);
+        throw unknownNameError(name);
       }
       const print = async (row: RequestLogRow) => {
         if (values.json) {
@@ -168,16 +167,6 @@ Deleting (as the dashboard's buttons under the log, for any name):
     return 0;
   },
 };
-
-/** Whether `name` is reserved, was ever handed out as a random name, or has a log at all. */
-async function nameKnown(db: Db, name: string): Promise<boolean> {
-  const [reserved, random, logged] = await Promise.all([
-    db.reservation.findUnique({ where: { name }, select: { id: true } }),
-    randomNameHolder(db, name),
-    db.requestLog.findFirst({ where: { name }, select: { id: true } }),
-  ]);
-  return reserved !== null || random !== null || logged !== null;
-}
 
 /** A row's headers as curl -v shows them: "> " sent by the visitor, "< " answered by the app. */
 function headerLines(row: RequestLogRow): string[] {

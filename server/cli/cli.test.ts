@@ -158,6 +158,17 @@ test("each mistake exits non-zero with one specific line", async () => {
     ],
     [["name", "reserve", "ann@example.com", "myapp"], {}, /myapp is already ann@example\.com's/],
     [["name", "reserve", "ann@example.com", "a_b"], {}, /Use only letters/],
+    // Arguments swapped: the order is said, not "Enter a valid email address" or "No such file".
+    [
+      ["name", "reserve", "free-name", "ann@example.com"],
+      {},
+      /^burrow name reserve: the email comes first: name reserve <email> <name> \(see/,
+    ],
+    [
+      ["key", "add", join(dir, "id_ann.pub"), "ann@example.com"],
+      {},
+      /^burrow key add: the email comes first: key add <email> <public-key-file> \(see/,
+    ],
     [["name", "release", "never-reserved"], {}, /never-reserved is not reserved/],
     [
       ["name", "release", "ann@example.com"],

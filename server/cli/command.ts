@@ -93,3 +93,14 @@ function argumentProblem(error: unknown): string {
   // Anything else: Node's first sentence, without its advice about "--".
   return message.replace(/\. To specify a positional argument.*$/, "") || "invalid arguments";
 }
+
+/**
+ * `name reserve myapp ann@example.com`: the arguments in the wrong order read as "Enter a valid
+ * email address" or "No such file: ann@example.com". Said as what it is, before anything is read.
+ */
+export function assertEmailFirst(positionals: string[], synopsis: string): void {
+  const [first = "", ...rest] = positionals;
+  if (!first.includes("@") && rest.some((argument) => argument.includes("@"))) {
+    throw new UsageError(`the email comes first: ${synopsis}`);
+  }
+}

@@ -4,7 +4,7 @@ import { AppError } from "../../../lib/errors.ts";
 import { addKey } from "../../../lib/ssh-keys/service.ts";
 import { getUserByEmail } from "../../../lib/users/service.ts";
 import type { Command } from "../command.ts";
-import { parseCommandArgs } from "../command.ts";
+import { assertEmailFirst, parseCommandArgs } from "../command.ts";
 import { withDatabase } from "../database.ts";
 
 export const keyAdd: Command = {
@@ -23,6 +23,7 @@ Examples:
       { label: { type: "string" } },
       { required: ["email", "public-key-file"] },
     );
+    assertEmailFirst(positionals, "key add <email> <public-key-file>");
     const [email = "", file = ""] = positionals;
     const env = context.env();
     const publicKey = await readKeyFile(file);

@@ -2,7 +2,7 @@ import { tunnelUrl } from "../../../lib/env.ts";
 import { reserveName } from "../../../lib/names/service.ts";
 import { getUserByEmail } from "../../../lib/users/service.ts";
 import type { Command } from "../command.ts";
-import { parseCommandArgs } from "../command.ts";
+import { assertEmailFirst, parseCommandArgs } from "../command.ts";
 import { withDatabase } from "../database.ts";
 
 export const nameReserve: Command = {
@@ -14,6 +14,7 @@ export const nameReserve: Command = {
   then, as ann: ssh -R myapp:80:localhost:8000 -p 2222 <relay host>`,
   async run(context) {
     const { positionals } = parseCommandArgs(context.args, {}, { required: ["email", "name"] });
+    assertEmailFirst(positionals, "name reserve <email> <name>");
     const [email = "", name = ""] = positionals;
     const env = context.env();
     const reservation = await withDatabase(env, async (db) => {

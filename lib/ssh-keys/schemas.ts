@@ -11,7 +11,10 @@ export const keyLabelSchema = z
   .max(KEY_LABEL_MAX_LENGTH, {
     error: (issue) =>
       `Use at most ${KEY_LABEL_MAX_LENGTH} characters (this label has ${String(issue.input).length})`,
-  });
+  })
+  // A newline or an escape sequence in a label breaks `burrow key list`'s table and could drive the
+  // terminal of the admin who runs it.
+  .refine((label) => !/\p{Cc}/u.test(label), "Use one line of text without control characters");
 
 /** The form/server input for adding a key. */
 export const addKeySchema = z.object({

@@ -815,3 +815,26 @@ test("the first command after an upgrade says it is upgrading the database, on s
     await older.drop();
   }
 });
+
+test("key list shows a label's control characters as ?, and key add refuses them in --label", async () => {
+  const added = await cli(["user", "add", "lab@example.com"], { BURROW_PASSWORD: "correct horse battery" });
+  assert.equal(added.code, 0, added.stderr);
+  // The comment becomes the label: an escape sequence there (or typed on the dashboard) reached the
+  // admin's terminal through key list, and a newline broke its table.
+  const key = join(dir, "id_escape");
+  execFileSync("ssh-keygen", ["-q", "-t", "ed25519", "-N", "", "-C", "x\u001b[2Jwiped", "-f", key]);
+  const keyAdded = await cli(["key", "add", "lab@example.com", `${key}.pub`]);
+  assert.equal(keyAdded.code, 0, keyAdded.stderr);
+  assert.ok(!keyAdded.stdout.includes("\u001b"), keyAdded.stdout);
+  const listed = await cli(["key", "list", "lab@example.com"]);
+  assert.equal(listed.code, 0, listed.stderr);
+  assert.ok(!listed.stdout.includes("\u001b"), listed.stdout);
+  assert.match(listed.stdout, /^x\?\[2Jwiped\s+ssh-ed25519 256\s+SHA256:/m);
+
+  const other = join(dir, "id_multiline");
+  execFileSync("ssh-keygen", ["-q", "-t", "ed25519", "-N", "", "-C", "plain", "-f", other]);
+  const refused = await cli(["key", "add", "lab@example.com", `${other}.pub`, "--label", "two\nlines"]);
+  assertOneLineError(refused, /^burrow key add: label: Use one line of text without control characters$/);
+  assert.equal(refused.code, 1);
+  assert.doesNotMatch((await cli(["key", "list", "lab@example.com"])).stdout, /plain|two/);
+});

@@ -1,7 +1,14 @@
 /** Plain-text tables and units for the CLI's listings. */
 
-/** Left-aligned columns separated by two spaces; the header is upper-cased. */
-export function formatTable(headers: string[], rows: string[][]): string {
+import { sanitize } from "../ssh/terminal.ts";
+
+/**
+ * Left-aligned columns separated by two spaces; the header is upper-cased. Control characters in a
+ * cell (a key label or comment its owner chose: ESC sequences, a newline) are shown as "?": they
+ * would break the columns, or drive the admin's terminal.
+ */
+export function formatTable(headers: string[], unsafeRows: string[][]): string {
+  const rows = unsafeRows.map((row) => row.map(sanitize));
   const widths = headers.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? "").length)));
   const line = (cells: string[]) =>
     cells

@@ -50,7 +50,7 @@ const COMMANDS: Command[] = [
 const PROGRAM = "npm run burrow --";
 
 /** Inputs whose validation messages are written for a form, next to the field. */
-const AMBIGUOUS_FIELDS = new Set(["email", "password"]);
+const AMBIGUOUS_FIELDS = new Set(["email", "password", "label"]);
 
 function usageLine(command: Command): string {
   return `${PROGRAM} ${command.name}${command.synopsis ? ` ${command.synopsis}` : ""}`;

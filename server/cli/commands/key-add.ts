@@ -3,6 +3,7 @@ import { text } from "node:stream/consumers";
 import { AppError } from "../../../lib/errors.ts";
 import { addKey } from "../../../lib/ssh-keys/service.ts";
 import { getUserByEmail } from "../../../lib/users/service.ts";
+import { sanitize } from "../../ssh/terminal.ts";
 import type { Command } from "../command.ts";
 import { assertEmailFirst, parseCommandArgs } from "../command.ts";
 import { withDatabase } from "../database.ts";
@@ -34,7 +35,7 @@ Examples:
       const added = await addKey(db, user.id, { label: values.label ?? "", publicKey }, user.email);
       return { key: added, owner: user.email };
     });
-    context.out(`Added ${key.algorithm} key "${key.label}" ${key.fingerprint} to ${owner}`);
+    context.out(`Added ${key.algorithm} key "${sanitize(key.label)}" ${key.fingerprint} to ${owner}`);
     return 0;
   },
 };

@@ -1,6 +1,7 @@
 import { AppError } from "../../../lib/errors.ts";
 import { deleteKey, type ListedKey, listKeys } from "../../../lib/ssh-keys/service.ts";
 import { getUserByEmail } from "../../../lib/users/service.ts";
+import { sanitize } from "../../ssh/terminal.ts";
 import type { Command } from "../command.ts";
 import { parseCommandArgs } from "../command.ts";
 import { withDatabase } from "../database.ts";
@@ -23,7 +24,7 @@ Example:
       await deleteKey(db, user.id, key.id);
       const closed =
         key.connectedNames.length > 0 ? `; closed its tunnels: ${key.connectedNames.join(", ")}` : "";
-      context.out(`Removed key "${key.label}" ${key.fingerprint} of ${user.email}${closed}`);
+      context.out(`Removed key "${sanitize(key.label)}" ${key.fingerprint} of ${user.email}${closed}`);
       return 0;
     });
   },
@@ -39,7 +40,7 @@ function pickKey(keys: ListedKey[], which: string, email: string): ListedKey {
   if (byLabel.length > 1) {
     throw new AppError(
       "conflict",
-      `${byLabel.length} keys of ${email} are labelled "${which}": give the fingerprint instead (${byLabel.map((k) => k.fingerprint).join(", ")})`,
+      `${byLabel.length} keys of ${email} are labelled "${sanitize(which)}": give the fingerprint instead (${byLabel.map((k) => k.fingerprint).join(", ")})`,
     );
   }
   throw new AppError(

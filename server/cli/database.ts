@@ -79,6 +79,19 @@ export async function resolveDatabase(
     }
     await delay(EMBEDDED_POLL_MS);
   }
+  // Ours to start, and no running `start` published one: a server still up in the cluster was left
+  // by a command killed while it had it (kill, a closed ssh session). It would refuse every start
+  // ("postmaster.pid already exists") until someone found and stopped it by hand.
+  try {
+    if (await stopServerLeftIn(join(env.BURROW_DATA_DIR, "postgres"))) {
+      (options.note ?? writeNote)(
+        "Stopped the embedded PostgreSQL left running by a Burrow command that was killed",
+      );
+    }
+  } catch (error) {
+    await lock.release();
+    throw error;
+  }
   const { startEmbeddedPostgres } = await loadEmbeddedModule();
   let embedded: Awaited<ReturnType<typeof startEmbeddedPostgres>>;
   try {

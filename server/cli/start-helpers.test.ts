@@ -25,7 +25,7 @@ import { dashboardEnvironment } from "./commands/start.ts";
 import { dashboardNeedsBuild, startDashboard, startSupervisedDashboard } from "./dashboard.ts";
 import { databaseUrlFile, EMBEDDED_LOCK_FILE, redact, resolveDatabase } from "./database.ts";
 import { formatSummary } from "./summary.ts";
-import { runCli } from "./testing/run-cli.ts";
+import { cliEntry, runCli, testEnvironment } from "./testing/run-cli.ts";
 
 const scratch = mkdtempSync(join(tmpdir(), "burrow-start-"));
 const database = await createTestDatabase("start");
@@ -180,6 +180,48 @@ test("database: two commands at once with nothing running take turns with the em
   assert.match(listed.stdout, /^ann@example\.com\s/m);
   assert.match(listed.stdout, /^bob@example\.com\s/m);
   assert.equal(existsSync(join(dataDir, EMBEDDED_LOCK_FILE)), false, "the turn is given back");
+});
+
+test("database: the embedded PostgreSQL of a command that was killed is stopped by the next one", async () => {
+  const dataDir = join(scratch, "data-killed");
+  await chmod(scratch, 0o755);
+  const env = {
+    PATH: process.env.PATH,
+    HOME: scratch,
+    BURROW_DATA_DIR: dataDir,
+    BURROW_PASSWORD: "correct horse battery",
+  };
+  assert.equal((await runCli(["user", "add", "ann@example.com"], { env })).code, 0);
+  assert.equal((await runCli(["name", "reserve", "ann@example.com", "killed-app"], { env })).code, 0);
+  // A command that holds the database, killed outright: its server lives on without it.
+  const follow = spawn(process.execPath, ["--import", "tsx", cliEntry, "logs", "killed-app", "-f"], {
+    env: testEnvironment(env),
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  let out = "";
+  follow.stdout.setEncoding("utf8").on("data", (chunk: string) => {
+    out += chunk;
+  });
+  const exited = new Promise((resolve) => follow.on("close", resolve));
+  const deadline = Date.now() + 30_000;
+  while (!out.includes("TIME") && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+  follow.kill("SIGKILL");
+  await exited;
+  const leftPid = Number(readFileSync(join(dataDir, "postgres", "postmaster.pid"), "utf8").split("\n")[0]);
+  assert.ok(isProcessAlive(leftPid), "the killed command's server is still running");
+  try {
+    const listed = await runCli(["user", "list"], { env });
+    assert.equal(listed.code, 0, listed.stderr);
+    assert.match(listed.stdout, /^ann@example\.com\s/m);
+    assert.match(
+      listed.stderr,
+      /Stopped the embedded PostgreSQL left running by a Burrow command that was killed/,
+    );
+    assert.equal(isProcessAlive(leftPid), false);
+  } finally {
+    // Not left running on this machine when the test fails.
+    if (isProcessAlive(leftPid)) process.kill(leftPid, "SIGTERM");
+  }
 });
 
 /** A checkout whose `next` is a stand-in: it listens where it is told and writes down its pid. */

@@ -12,8 +12,9 @@ export const userDelete: Command = {
   details: `Options:
   --yes   do it; without it, the command only says what would be deleted
 
-Refused while one of the account's tunnels is connected, and for the only admin of an instance with
-other accounts. Users delete their own account on the dashboard's Account page.
+Refused while one of the account's tunnels is connected ("user disable" closes them and keeps them
+closed), and for the only admin of an instance with other accounts ("user role <email> admin" makes
+another). Users delete their own account on the dashboard's Account page.
 
 Example:
   npm run burrow -- user delete ann@example.com --yes`,

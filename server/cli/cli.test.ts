@@ -300,6 +300,17 @@ test("--help works for the program, groups and commands", async () => {
   assert.match(group.stdout, /name reserve <email> <name>/);
   assert.equal(command.code, 0);
   assert.match(command.stdout, /--follow/);
+  // `help <command>` as git and npm have it, not the whole list again.
+  const [helpCommand, helpGroup, helpUnknown] = await Promise.all([
+    cli(["help", "logs"]),
+    cli(["help", "user"]),
+    cli(["help", "frob"]),
+  ]);
+  assert.equal(helpCommand.code, 0);
+  assert.equal(helpCommand.stdout, command.stdout);
+  assert.equal(helpGroup.code, 0);
+  assert.match(helpGroup.stdout, /^Usage: npm run burrow -- user <command> \[options\]\n/);
+  assertOneLineError(helpUnknown, /unknown command "frob"/);
 });
 
 test("a name is not released while its tunnel is connected", async () => {

@@ -181,9 +181,11 @@ function interruptedOnce(): {
   };
 }
 
-async function main(argv: string[]): Promise<number> {
+async function main(given: string[]): Promise<number> {
   const { interrupted, onSignal } = interruptedOnce();
   const output = watchClosedOutput(onSignal);
+  // `help logs`, as git and npm take it: that command's help, not the whole list.
+  const argv = given[0] === "help" && given.length > 1 ? [...given.slice(1), "--help"] : given;
   const wantsHelp = argv.includes("--help") || argv.includes("-h");
   if (argv.length === 0 || argv[0] === "help" || (wantsHelp && argv[0]?.startsWith("-"))) {
     output.write(process.stdout, `${overview()}\n`);

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { execFileSync, spawn } from "node:child_process";
-import { cpSync, mkdtempSync, readdirSync, readFileSync } from "node:fs";
+import { cpSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { test } from "node:test";
 import { gzipSync } from "node:zlib";
@@ -827,7 +827,7 @@ test("the first command after an upgrade says it is upgrading the database, on s
   }
 });
 
-test("key list shows a label's control characters as ?, and key add refuses them in --label", async () => {
+test("key list shows a label's control characters as ?; key add refuses them, and says when a file holds two keys", async () => {
   const added = await cli(["user", "add", "lab@example.com"], { BURROW_PASSWORD: "correct horse battery" });
   assert.equal(added.code, 0, added.stderr);
   // The comment becomes the label: an escape sequence there (or typed on the dashboard) reached the
@@ -848,4 +848,17 @@ test("key list shows a label's control characters as ?, and key add refuses them
   assertOneLineError(refused, /^burrow key add: label: Use one line of text without control characters$/);
   assert.equal(refused.code, 1);
   assert.doesNotMatch((await cli(["key", "list", "lab@example.com"])).stdout, /plain|two/);
+
+  // Two keys in one file (an authorized_keys, two .pub catted): how many, and how to add one.
+  const both = join(dir, "two-keys.pub");
+  writeFileSync(
+    both,
+    `${readFileSync(`${other}.pub`, "utf8")}${readFileSync(join(dir, "id_ann.pub"), "utf8")}`,
+  );
+  const two = await cli(["key", "add", "lab@example.com", both]);
+  assertOneLineError(
+    two,
+    /^burrow key add: .*two-keys\.pub holds 2 public keys: add them one at a time, e\.g\. sed -n 1p .*two-keys\.pub \| npm run burrow -- key add lab@example\.com -$/,
+  );
+  assert.doesNotMatch((await cli(["key", "list", "lab@example.com"])).stdout, /plain/);
 });

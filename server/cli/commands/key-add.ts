@@ -8,6 +8,9 @@ import type { Command } from "../command.ts";
 import { assertEmailFirst, parseCommandArgs } from "../command.ts";
 import { withDatabase } from "../database.ts";
 
+/** A line of a .pub or authorized_keys file that is a key of its own ("ssh-ed25519 AAAA…"). */
+const KEY_LINE = /^(ssh-|ecdsa-|sk-)\S+\s+AAAA/;
+
 export const keyAdd: Command = {
   name: "key add",
   synopsis: "<email> <public-key-file> [--label TEXT]",
@@ -30,6 +33,17 @@ Examples:
     const publicKey = await readKeyFile(file);
     if (/PRIVATE KEY/.test(publicKey))
       throw new AppError("invalid_input", await privateKeyMessage(file, email));
+    // An authorized_keys file, or two .pub files catted together: "Paste one key at a time" is the
+    // dashboard form's wording, and says neither how many there are nor how to add them here.
+    const keyLines = publicKey.split("\n").filter((line) => KEY_LINE.test(line.trim())).length;
+    if (keyLines > 1) {
+      const source = file === "-" ? "The input" : file;
+      throw new AppError(
+        "invalid_input",
+        `${source} holds ${keyLines} public keys: add them one at a time, e.g. ` +
+          `sed -n 1p ${file === "-" ? "<file>" : file} | npm run burrow -- key add ${email} -`,
+      );
+    }
     const { key, owner } = await withDatabase(env, async (db) => {
       const user = await getUserByEmail(db, email);
       const added = await addKey(db, user.id, { label: values.label ?? "", publicKey }, user.email);

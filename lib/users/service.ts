@@ -250,7 +250,7 @@ function byEmailRefusals(email: string): Refusals {
   return {
     connected: (names) =>
       `${names.text} of ${email} ${names.are} connected right now: stop ${names.count === 1 ? "its tunnel" : "their tunnels"} first (npm run burrow -- name disconnect ${names.count === 1 ? names.first : "<name>"})`,
-    onlyAdmin: `${email} is the only admin: make another account an admin first (Users page on the dashboard)`,
+    onlyAdmin: `${email} is the only admin: make another account an admin first (npm run burrow -- user role <email> admin)`,
   };
 }
 

@@ -24,8 +24,9 @@ export const nameDisconnect: Command = {
   details: `Options:
   --reason <text>   said to the tunnel's owner: "myapp: closed by an administrator (<text>)."
 
-The name stays reserved: its owner can connect again (disable the account, or release the name,
-to stop that). Waits until the relay has closed the tunnel.
+The name stays reserved: its owner can connect again (to stop that: npm run burrow -- user disable
+<email>, which keeps the account's tunnels closed, or name release). Waits until the relay has
+closed the tunnel.
 
 Example:
   npm run burrow -- name disconnect myapp --reason "abuse report"`,

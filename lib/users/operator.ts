@@ -1,8 +1,7 @@
 import type { Db } from "../db.ts";
 import { AppError } from "../errors.ts";
 import type { Role } from "../generated/prisma/enums.ts";
-import { sendRelayCommand } from "../relay-control.ts";
-import { getUserByEmail, type UserSummary } from "./service.ts";
+import { DISABLED_REASON, disconnectUserTunnels, getUserByEmail, type UserSummary } from "./service.ts";
 import { endUserWebSessions } from "./web-sessions.ts";
 
 /**
@@ -14,9 +13,6 @@ import { endUserWebSessions } from "./web-sessions.ts";
 
 /** Serialises the "is another admin left?" check across CLI runs. Arbitrary, fixed. */
 const LAST_ADMIN_LOCK = 72707371;
-
-/** The reason the relay gives the owner's ssh client, as when an admin disables on the dashboard. */
-const DISABLED_REASON = "account disabled";
 
 export interface AccountChange {
   user: UserSummary;
@@ -46,15 +42,9 @@ export async function setAccountDisabledByEmail(
   });
   if (!disabled) return { user, changed: true, closing: [] };
   await endUserWebSessions(db, user.id);
-  const open = await db.tunnelSession.findMany({
-    where: { userId: user.id, endedAt: null },
-    select: { name: true },
-    distinct: ["name"],
-    orderBy: { name: "asc" },
-  });
-  for (const { name } of open)
-    await sendRelayCommand(db, { type: "disconnect", name, reason: DISABLED_REASON });
-  return { user, changed: true, closing: open.map((session) => session.name) };
+  // As when an admin disables the account on the dashboard.
+  const closing = await disconnectUserTunnels(db, user.id, DISABLED_REASON);
+  return { user, changed: true, closing };
 }
 
 /** Makes an account an admin or a regular user. */

@@ -440,7 +440,7 @@ export async function setUserDisabled(
   const user = await updateUser(db, userId, { disabledAt: disabled ? new Date() : null });
   if (disabled) {
     await endUserWebSessions(db, userId);
-    await disconnectUserTunnels(db, userId, "account disabled");
+    await disconnectUserTunnels(db, userId, DISABLED_REASON);
   }
   return user;
 }
@@ -507,12 +507,20 @@ async function updateUser(
   return getUser(db, userId);
 }
 
-/** Asks the relay to close every open tunnel of a user (best effort: the relay may be down). */
-async function disconnectUserTunnels(db: Db, userId: string, reason: string): Promise<void> {
+/** The reason the relay gives the ssh client of a tunnel closed because its account was disabled. */
+export const DISABLED_REASON = "account disabled";
+
+/**
+ * Asks the relay to close every open tunnel of a user (best effort: the relay may be down); returns
+ * their names, in order.
+ */
+export async function disconnectUserTunnels(db: Db, userId: string, reason: string): Promise<string[]> {
   const open = await db.tunnelSession.findMany({
     where: { userId, endedAt: null },
     select: { name: true },
     distinct: ["name"],
+    orderBy: { name: "asc" },
   });
   for (const { name } of open) await sendRelayCommand(db, { type: "disconnect", name, reason });
+  return open.map((session) => session.name);
 }

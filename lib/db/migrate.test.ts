@@ -122,6 +122,25 @@ test("a database migrated by a newer Burrow is refused before anything is applie
   }
 });
 
+test("a command that waits a moment for another one's check of the migrations says nothing", async () => {
+  // Two CLI commands at once: each checks that nothing is to migrate, holding the lock for moments.
+  const other = new pg.Client({ connectionString: database.url });
+  await other.connect();
+  try {
+    await other.query("SELECT pg_advisory_lock(72707369)");
+    const released = new Promise((resolve) => setTimeout(resolve, 300)).then(() =>
+      other.query("SELECT pg_advisory_unlock(72707369)"),
+    );
+    const notes: string[] = [];
+    const result = await migrate(database.url, defaultMigrationsDir, { note: (line) => notes.push(line) });
+    await released;
+    assert.deepEqual(result.applied, []);
+    assert.deepEqual(notes, []);
+  } finally {
+    await other.end();
+  }
+});
+
 test("a migration killed halfway is applied whole by the next run, which says what it waits for", async () => {
   const dir = await mkdtemp(join(tmpdir(), "burrow-migrations-"));
   const client = new pg.Client({ connectionString: database.url });
@@ -132,7 +151,7 @@ test("a migration killed halfway is applied whole by the next run, which says wh
     await mkdir(join(dir, "29991230000000_slow"));
     await writeFile(
       join(dir, "29991230000000_slow", "migration.sql"),
-      `CREATE TABLE "slow_first" (id int); SELECT pg_sleep(4); CREATE TABLE "slow_second" (id int);`,
+      `CREATE TABLE "slow_first" (id int); SELECT pg_sleep(8); CREATE TABLE "slow_second" (id int);`,
     );
     const runner = spawn(
       process.execPath,

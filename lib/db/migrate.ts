@@ -9,6 +9,8 @@ export const defaultMigrationsDir = join(projectRoot, "prisma", "migrations");
 
 /** pg_advisory_lock's key: arbitrary, fixed ("burrow migrate"). */
 const LOCK_KEY = 72707369;
+/** How long the lock may be waited for before the wait is said (describeLockHolder). */
+const LOCK_NOTE_AFTER_MS = 2_000;
 
 export interface MigrateOptions {
   /** Told what the operator should know while it runs: a wait for the lock, a long upgrade. */
@@ -42,8 +44,15 @@ export async function migrate(
   try {
     const locked = await client.query<{ ok: boolean }>("SELECT pg_try_advisory_lock($1) AS ok", [LOCK_KEY]);
     if (!locked.rows[0]?.ok) {
-      options.note?.(await describeLockHolder(client));
-      await client.query("SELECT pg_advisory_lock($1)", [LOCK_KEY]);
+      // Said only when the wait lasts: another command checking that nothing is to migrate holds
+      // the lock for moments, and two commands at once must not print a warning about killed ones.
+      const holder = await describeLockHolder(client);
+      const note = setTimeout(() => options.note?.(holder), LOCK_NOTE_AFTER_MS);
+      try {
+        await client.query("SELECT pg_advisory_lock($1)", [LOCK_KEY]);
+      } finally {
+        clearTimeout(note);
+      }
     }
     await client.query(`CREATE TABLE IF NOT EXISTS "_prisma_migrations" (
       "id" VARCHAR(36) PRIMARY KEY NOT NULL,

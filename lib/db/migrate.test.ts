@@ -122,18 +122,14 @@ test("a database migrated by a newer Burrow is refused before anything is applie
   }
 });
 
-test("a command that waits a moment for another one's check of the migrations says nothing", async () => {
+test("a command with nothing to migrate goes on while another holds the migration lock, and says nothing", async () => {
   // Two CLI commands at once: each checks that nothing is to migrate, holding the lock for moments.
   const other = new pg.Client({ connectionString: database.url });
   await other.connect();
   try {
     await other.query("SELECT pg_advisory_lock(72707369)");
-    const released = new Promise((resolve) => setTimeout(resolve, 300)).then(() =>
-      other.query("SELECT pg_advisory_unlock(72707369)"),
-    );
     const notes: string[] = [];
     const result = await migrate(database.url, defaultMigrationsDir, { note: (line) => notes.push(line) });
-    await released;
     assert.deepEqual(result.applied, []);
     assert.deepEqual(notes, []);
   } finally {

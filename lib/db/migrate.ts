@@ -42,10 +42,13 @@ export async function migrate(
   });
   await client.connect();
   try {
+    // Nothing to apply, every command's case: answered without the lock, so commands run at once
+    // do not queue behind each other's check (nor see each other as a migration to wait for).
+    const upToDate = await upToDateCount(client, dir);
+    if (upToDate !== undefined) return { applied: [], alreadyApplied: upToDate };
     const locked = await client.query<{ ok: boolean }>("SELECT pg_try_advisory_lock($1) AS ok", [LOCK_KEY]);
     if (!locked.rows[0]?.ok) {
-      // Said only when the wait lasts: another command checking that nothing is to migrate holds
-      // the lock for moments, and two commands at once must not print a warning about killed ones.
+      // Said only when the wait lasts: another start may be applying a quick migration.
       const holder = await describeLockHolder(client);
       const note = setTimeout(() => options.note?.(holder), LOCK_NOTE_AFTER_MS);
       try {
@@ -128,6 +131,7 @@ export async function migrate(
     }
     return result;
   } finally {
+    // Also after the lock-free answer: unlocking a lock not held only returns false.
     await client.query("SELECT pg_advisory_unlock($1)", [LOCK_KEY]).catch(() => {});
     await client.end();
   }
@@ -139,6 +143,31 @@ export async function migrate(
  * the statement it was running and only rolls it back (and lets go of the lock) once it finds the
  * client gone, which can take as long as the statement would have.
  */
+/**
+ * How many migrations there are when every one in `dir` is applied, with the same checksum, and no
+ * other; undefined otherwise (something to apply, or to refuse: the locked path says which).
+ */
+async function upToDateCount(client: pg.Client, dir: string): Promise<number | undefined> {
+  const table = await client.query<{ ok: boolean }>(
+    `SELECT to_regclass('"_prisma_migrations"') IS NOT NULL AS ok`,
+  );
+  if (!table.rows[0]?.ok) return undefined;
+  const done = await client.query<{ migration_name: string; checksum: string }>(
+    `SELECT migration_name, checksum FROM "_prisma_migrations"
+     WHERE finished_at IS NOT NULL AND rolled_back_at IS NULL`,
+  );
+  const names = (await readdir(dir, { withFileTypes: true }))
+    .filter((d) => d.isDirectory())
+    .map((d) => d.name);
+  if (done.rows.length !== names.length) return undefined;
+  const applied = new Map(done.rows.map((r) => [r.migration_name, r.checksum]));
+  for (const name of names) {
+    const sql = await readFile(join(dir, name, "migration.sql"), "utf8");
+    if (applied.get(name) !== createHash("sha256").update(sql).digest("hex")) return undefined;
+  }
+  return names.length;
+}
+
 async function describeLockHolder(client: pg.Client): Promise<string> {
   const holder = await client
     .query<{ pid: number; application_name: string; seconds: number | null }>(

@@ -10,8 +10,8 @@ export default defineConfig({
   testMatch: "*.spec.ts",
   globalSetup: "./e2e/global-setup.ts",
   // A backstop against a hang, not a budget: the specs take 5-6 minutes on a quiet 2-core machine
-  // and 15 on a loaded one (the first `burrow start` may also build the dashboard).
-  globalTimeout: 20 * 60_000,
+  // and 15-20 on a slow or loaded one (the first `burrow start` may also build the dashboard).
+  globalTimeout: 25 * 60_000,
   timeout: 60_000,
   expect: { timeout: 10_000 },
   workers: 2,

@@ -86,7 +86,9 @@ test("the commands' answers: names with kept random names, reserve and release e
   });
 
   // Random names the relay still keeps for the user are theirs too (the dashboard lists them).
-  const endedAt = new Date("2026-12-05T10:30:00Z");
+  // An hour ago (a fixed date stops being kept once its 24 h are over), on a whole minute.
+  const endedAt = new Date(Math.floor((Date.now() - 3_600_000) / 60_000) * 60_000);
+  const keptUntil = new Date(endedAt.getTime() + 24 * 3_600_000).toISOString().slice(0, 16).replace("T", " ");
   await db.tunnelSession.create({
     data: { name: "k3j5h2g7f8d9s1", userId: user.id, clientIp: "127.0.0.1", randomName: true, endedAt },
   });
@@ -98,7 +100,9 @@ test("the commands' answers: names with kept random names, reserve and release e
   const lines = listed.text.split("\n");
   assert.match(lines[0]!, /^myapp +\S+ +http:\/\/myapp\.\S+$/);
   assert.ok(
-    lines.some((l) => /^k3j5h2g7f8d9s1 +offline +http:\S+ +random, kept until 2026-12-06 10:30 UTC$/.test(l)),
+    lines.some((l) =>
+      new RegExp(`^k3j5h2g7f8d9s1 +offline +http:\\S+ +random, kept until ${keptUntil} UTC$`).test(l),
+    ),
     listed.text,
   );
   assert.ok(

@@ -24,6 +24,8 @@ test("on a phone each name, each request in its log and each connected tunnel is
   page,
   burrow,
 }) => {
+  // Five pages, two of them checked with axe, as two users: over a minute on a slow 2-core machine.
+  test.setTimeout(120_000);
   const { email } = await signUp(page);
   const name = unique("phone");
   await reserveName(page, name);

@@ -1,4 +1,3 @@
-import { setTimeout as delay } from "node:timers/promises";
 import type { Db } from "../../../lib/db.ts";
 import { AppError } from "../../../lib/errors.ts";
 import { invalidNameMessage, normaliseName, STORED_NAME } from "../../../lib/names/rules.ts";
@@ -8,10 +7,8 @@ import { endSessionsOfStoppedRelays } from "../../../lib/tunnel-sessions/stopped
 import type { Command } from "../command.ts";
 import { parseCommandArgs, UsageError } from "../command.ts";
 import { withDatabase } from "../database.ts";
+import { CLOSE_WAIT_MS, waitForTunnelsClosed } from "../wait-for-close.ts";
 
-/** How long the command waits for the relay to close the tunnel (it acts within a second). */
-const WAIT_MS = 5_000;
-const POLL_MS = 100;
 /** The reason is printed in the owner's ssh terminal: one short line. */
 const REASON_MAX = 200;
 /** A heartbeat this much later than due: the relay most likely stopped (it writes on time). */
@@ -68,16 +65,12 @@ Example:
         throw new AppError("not_found", known ? `${name} is not connected` : `${name} is not reserved`);
       }
       await sendRelayCommand(db, { type: "disconnect", name, ...(reason ? { reason } : {}) });
-      const deadline = Date.now() + WAIT_MS;
-      while (Date.now() < deadline) {
-        await delay(POLL_MS);
-        if ((await openSessionOwners(db, name)).length === 0) {
-          context.out(`Disconnected ${name} (${owners.join(", ")})`);
-          return 0;
-        }
+      if ((await waitForTunnelsClosed(async () => (await openSessionOwners(db, name)).length)) === 0) {
+        context.out(`Disconnected ${name} (${owners.join(", ")})`);
+        return 0;
       }
       context.note(
-        `burrow name disconnect: ${name} is still connected after ${WAIT_MS / 1000} s: ${await relayState(db)}`,
+        `burrow name disconnect: ${name} is still connected after ${CLOSE_WAIT_MS / 1000} s: ${await relayState(db)}`,
       );
       return 1;
     });

@@ -1,12 +1,8 @@
-import { setTimeout as delay } from "node:timers/promises";
 import { setAccountDisabledByEmail } from "../../../lib/users/operator.ts";
 import type { Command } from "../command.ts";
 import { parseCommandArgs } from "../command.ts";
 import { withDatabase } from "../database.ts";
-
-/** How long `user disable` waits for the relay to close the account's tunnels (it acts within a second). */
-const WAIT_MS = 5_000;
-const POLL_MS = 100;
+import { CLOSE_WAIT_MS, waitForTunnelsClosed } from "../wait-for-close.ts";
 
 export const userDisable: Command = {
   name: "user disable",
@@ -38,7 +34,7 @@ Example:
       if (left > 0) {
         context.note(
           `burrow user disable: disabled ${user.email}, but ${closing.join(", ")} ${closing.length === 1 ? "is" : "are"} ` +
-            `still connected after ${WAIT_MS / 1000} s: check that the relay runs (npm start), then run ` +
+            `still connected after ${CLOSE_WAIT_MS / 1000} s: check that the relay runs (npm start), then run ` +
             `"npm run burrow -- name disconnect <name>"`,
         );
         return 1;
@@ -66,14 +62,3 @@ export const userEnable: Command = {
     return 0;
   },
 };
-
-/** Polls until `count` says no tunnel is open or WAIT_MS passed; resolves to the count left. */
-async function waitForTunnelsClosed(count: () => Promise<number>): Promise<number> {
-  const deadline = Date.now() + WAIT_MS;
-  let left = await count();
-  while (left > 0 && Date.now() < deadline) {
-    await delay(POLL_MS);
-    left = await count();
-  }
-  return left;
-}

@@ -242,7 +242,9 @@ test("sign-in redirects stay on the host; cross-site posts and stale forms are r
   await reserve("csrf", "PASSWORD", "correct horse");
   const form = formTokenOf(await gate.check(request("csrf")));
   const open = await postLogin("csrf", { password: "correct horse", next: "//evil.example/x", form });
-  assert.equal(header(open, "location"), "/");
+  assertSameHost(header(open, "location"), "//evil.example/x");
+  const slashes = await postLogin("csrf", { password: "correct horse", next: "/\\evil.example/x", form });
+  assert.equal(header(slashes, "location"), "/");
 
   const cross = await postLogin(
     "csrf",
@@ -428,6 +430,32 @@ test("a share link sets the cookie and redirects to the clean URL; it counts its
   const basicTry = await gate.check(withHeaders("links", { authorization: basic("anything") }));
   assert.equal(basicTry.admission, "DENIED", "links-only names take no password");
 });
+
+test("a share link opened on a path starting with // sends the visitor back to that path on this host", async () => {
+  await reserve("slashes", "LINKS");
+  const { token } = await createShareLink(
+    database.db,
+    owner,
+    "slashes",
+    { label: "x", expiry: "1d" },
+    new Date(clock),
+  );
+  const opened = await gate.check(request("slashes", { path: `//evil.example/x?burrow_share=${token}` }));
+  assert.equal(opened.action === "respond" && opened.status, 303);
+  assertSameHost(header(opened, "location"), "//evil.example/x");
+  const again = await gate.check(
+    withHeaders("slashes", { cookie: cookieOf(opened) }, { path: `//evil.example/y?burrow_share=${token}` }),
+  );
+  assert.equal(again.action === "respond" && again.status, 303, "already in: the link is only taken off");
+  assertSameHost(header(again, "location"), "//evil.example/y");
+});
+
+/** A Location a browser resolves to `path` on the tunnel's own host, never to another one. */
+function assertSameHost(location: string | undefined, path: string): void {
+  const url = new URL(location ?? "", "https://name.example/some/page");
+  assert.equal(url.host, "name.example", `${location} stays on the host`);
+  assert.equal(url.pathname, path);
+}
 
 test("a link's cookie lasts no longer than the link", async () => {
   await reserve("short", "LINKS");
@@ -672,7 +700,7 @@ test("a link with a use limit counts only the visitor's confirmation: previews a
   // A script (curl -d token=…) sends no Origin: the token alone decides.
   const script = await postShare("preview", { token, next: "//evil.example/" }, { origin: undefined });
   assert.equal(script.admission, "SHARE_LINK");
-  assert.equal(header(script, "location"), "/", "the confirmation only redirects on this host");
+  assertSameHost(header(script, "location"), "//evil.example/");
   const usedUp = await gate.check(request("preview", { path: `/?burrow_share=${token}` }));
   assert.equal(usedUp.action === "respond" && usedUp.status, 410);
 });
@@ -751,7 +779,7 @@ test("the login path: GET shows the form again, upgrades are refused, other rese
   assert.equal(again.action === "respond" && again.status, 401);
   assert.match(bodyText(again), /name="next" value="\/back\?a=1"/);
   const hostile = await gate.check(request("reserved", { path: "/__burrow/login?next=%2F%2Fevil.example" }));
-  assert.match(bodyText(hostile), /name="next" value="\/"/);
+  assert.match(bodyText(hostile), /name="next" value="\/\.\/\/evil.example"/, "a path on this host");
   const upgrade = await gate.check(request("reserved", { path: "/__burrow/login", upgrade: true }));
   assert.equal(upgrade.action === "respond" && upgrade.status, 404);
   assert.equal(pageOf(upgrade), "not_found");

@@ -4,7 +4,7 @@
  * the edge's other pages and, like them, free of anything about the tunnel's owner or app.
  */
 import { type EdgePage, escapeHtml, renderPage, renderPageHtml } from "../http/pages.ts";
-import { LOGIN_PATH, SHARE_PATH } from "./request-parts.ts";
+import { LOGIN_PATH, SHARE_PATH, sameHostPath } from "./request-parts.ts";
 
 /** Extra headers on top of a page's own (Set-Cookie, Retry-After, Location). */
 type ExtraHeaders = Readonly<Record<string, string | string[]>>;
@@ -284,7 +284,8 @@ export function redirectTo(location: string, setCookie?: string): EdgePage {
   return {
     status: 303,
     headers: {
-      location,
+      // Most locations come from the visitor's own request line.
+      location: sameHostPath(location),
       "content-length": "0",
       "cache-control": "no-store",
       ...NO_REFERRER,

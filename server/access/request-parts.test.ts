@@ -75,8 +75,9 @@ test("Basic credentials: any user name, the password is what counts; other schem
 test("the return path after sign-in stays on this host (no open redirect)", () => {
   assert.equal(safeReturnPath("/docs?page=2"), "/docs?page=2");
   assert.equal(safeReturnPath("/a?burrow_share=t&b=1"), "/a?b=1");
+  // A path starting with // is this host's path, written so that a browser cannot read a host in it.
+  assert.equal(safeReturnPath("//evil.example/x?burrow_share=t"), "/.//evil.example/x");
   for (const hostile of [
-    "//evil.example/",
     "/\\evil.example",
     "https://evil.example/",
     "javascript:alert(1)",

@@ -100,17 +100,26 @@ export function basicAuthPassword(headers: IncomingHttpHeaders): string | null {
 
 /**
  * Where to send a visitor after signing in: only a path on this same host. Anything that a browser
- * could read as another origin ("//evil.example", "/\\evil.example", "https://…"), the relay's own
- * paths and control characters fall back to "/". That is what keeps the form from being an open
- * redirect.
+ * could read as another origin ("/\\evil.example", "https://…"), the relay's own paths and control
+ * characters fall back to "/", and "//x" is written so that it cannot be. That is what keeps the
+ * form from being an open redirect.
  */
 export function safeReturnPath(candidate: string | null | undefined): string {
   if (!candidate || candidate.length > 2048) return "/";
-  if (!candidate.startsWith("/") || candidate.startsWith("//") || candidate.startsWith("/\\")) return "/";
+  if (!candidate.startsWith("/")) return "/";
   // Browsers drop tabs and newlines from URLs and treat "\" like "/": reject rather than normalise.
   if (candidate.includes("\\") || hasControlCharacter(candidate)) return "/";
   if (candidate.startsWith(RESERVED_PREFIX)) return "/";
-  return takeShareParam(candidate).path;
+  return sameHostPath(takeShareParam(candidate).path);
+}
+
+/**
+ * A path as a Location that can only mean this host. "//x" is a real path here (the visitor asked
+ * for https://name.example//x), but as a Location it would name the host "x"; "/.//x" is the same
+ * path to a browser, which drops the "." segment. A backslash counts as "/" to browsers.
+ */
+export function sameHostPath(path: string): string {
+  return /^[/\\][/\\]/.test(path) ? `/.${path}` : path;
 }
 
 function hasControlCharacter(text: string): boolean {

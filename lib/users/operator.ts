@@ -1,7 +1,13 @@
 import type { Db } from "../db.ts";
 import { AppError } from "../errors.ts";
 import type { Role } from "../generated/prisma/enums.ts";
-import { DISABLED_REASON, disconnectUserTunnels, getUserByEmail, type UserSummary } from "./service.ts";
+import {
+  DISABLED_REASON,
+  disconnectUserTunnels,
+  getUserByEmail,
+  lockAccounts,
+  type UserSummary,
+} from "./service.ts";
 import { endUserWebSessions } from "./web-sessions.ts";
 
 /**
@@ -10,9 +16,6 @@ import { endUserWebSessions } from "./web-sessions.ts";
  * themselves, and that alone keeps an admin. Here nobody is acting, so the rule is said outright:
  * the last enabled admin is neither disabled nor demoted, or nobody could use the Users page.
  */
-
-/** Serialises the "is another admin left?" check across CLI runs. Arbitrary, fixed. */
-const LAST_ADMIN_LOCK = 72707371;
 
 export interface AccountChange {
   user: UserSummary;
@@ -64,10 +67,13 @@ export async function setAccountRoleByEmail(db: Db, email: string, role: Role): 
 
 type Tx = Parameters<Parameters<Db["$transaction"]>[0]>[0];
 
-/** Refuses (conflict) when `user` is the only enabled admin. Takes the lock for the transaction. */
+/**
+ * Refuses (conflict) when `user` is the only enabled admin. Takes the accounts lock for the
+ * transaction: two runs at once (disable ann, disable bob), or one beside a dashboard admin's
+ * change, would each see the other as the admin left.
+ */
 async function assertAnotherAdmin(tx: Tx, user: UserSummary, verb: "disable" | "demote"): Promise<void> {
-  // Two runs at once (disable ann, disable bob) would each see the other as the admin left.
-  await tx.$executeRaw`SELECT pg_advisory_xact_lock(${LAST_ADMIN_LOCK})`;
+  await lockAccounts(tx);
   const others = await tx.user.count({
     where: { role: "ADMIN", disabledAt: null, id: { not: user.id } },
   });

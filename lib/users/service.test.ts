@@ -3,6 +3,7 @@ import { after, test } from "node:test";
 import { AppError } from "../errors.ts";
 import { testBrowser } from "../testing/browser.ts";
 import { createTestDatabase, holdLogRow } from "../testing/db.ts";
+import { setAccountRoleByEmail } from "./operator.ts";
 import { signUpSchema } from "./schemas.ts";
 import {
   ACCOUNT_DISABLED,
@@ -399,4 +400,40 @@ test("an admin sets another account's password: it signs them out; not their own
   await rejects(setUserPassword(db, admin.id, "no-such-id", "another passphrase"), "not_found");
   assert.ok(await verifyCredentials(db, "lost@example.com", "given by the admin"), "unchanged");
   assert.ok(await verifyCredentials(db, admin.email, password), "the admin's own unchanged");
+});
+
+test("two admins demoting or disabling each other at once leave one admin, whoever runs first", async () => {
+  const enabledAdmins = async (ids: string[]) =>
+    db.user.count({ where: { id: { in: ids }, role: "ADMIN", disabledAt: null } });
+  const created: string[] = [];
+  for (const round of [1, 2, 3]) {
+    const ann = await createUser(db, { email: `ann-${round}@example.com`, password, admin: true });
+    const bob = await createUser(db, { email: `bob-${round}@example.com`, password, admin: true });
+    created.push(ann.id, bob.id);
+    const results = await Promise.allSettled([
+      setUserRole(db, ann.id, bob.id, "USER"),
+      round === 2 ? setUserDisabled(db, bob.id, ann.id, true) : setUserRole(db, bob.id, ann.id, "USER"),
+    ]);
+    assert.deepEqual(results.map((r) => r.status).sort(), ["fulfilled", "rejected"], `round ${round}`);
+    const refused = results.find((r) => r.status === "rejected");
+    assert.ok(
+      refused?.reason instanceof AppError && refused.reason.code === "forbidden",
+      String(refused?.reason),
+    );
+    assert.equal(await enabledAdmins([ann.id, bob.id]), 1, `round ${round}: one of them is still an admin`);
+  }
+  // The CLI (whoever runs the server) takes the same turn as the dashboard's admins.
+  const cat = await createUser(db, { email: "cat@example.com", password, admin: true });
+  const dan = await createUser(db, { email: "dan@example.com", password, admin: true });
+  created.push(cat.id, dan.id);
+  const others = await db.user.findMany({ where: { role: "ADMIN", id: { notIn: [cat.id, dan.id] } } });
+  await db.user.updateMany({ where: { id: { in: others.map((u) => u.id) } }, data: { role: "USER" } });
+  const mixed = await Promise.allSettled([
+    setUserRole(db, dan.id, cat.id, "USER"),
+    setAccountRoleByEmail(db, "dan@example.com", "USER"),
+  ]);
+  assert.deepEqual(mixed.map((r) => r.status).sort(), ["fulfilled", "rejected"]);
+  assert.equal(await enabledAdmins([cat.id, dan.id]), 1, "dashboard and CLI at once still leave an admin");
+  await db.user.updateMany({ where: { id: { in: others.map((u) => u.id) } }, data: { role: "ADMIN" } });
+  await db.user.deleteMany({ where: { id: { in: created } } });
 });

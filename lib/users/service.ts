@@ -37,8 +37,20 @@ export interface UserListItem extends UserSummary {
 
 const userSelect = { id: true, email: true, role: true, disabledAt: true, createdAt: true } as const;
 
-/** Serialises "is this the first account?" across processes (dashboard, CLI). Arbitrary, fixed. */
-const FIRST_USER_LOCK = 72707370;
+/**
+ * Serialises, across processes (dashboard, CLI), every change to whether an account exists or is an
+ * enabled admin: "is this the first account?" at sign-up and "is another admin left?" when deleting,
+ * disabling or demoting. Two such changes at once (two admins demoting each other) would each see
+ * the other as the admin left. Arbitrary, fixed.
+ */
+const ACCOUNTS_LOCK = 72707370;
+
+type Tx = Parameters<Parameters<Db["$transaction"]>[0]>[0];
+
+/** Takes ACCOUNTS_LOCK until the transaction ends; later reads in it see every change made before. */
+export async function lockAccounts(tx: Pick<Tx, "$executeRaw">): Promise<void> {
+  await tx.$executeRaw`SELECT pg_advisory_xact_lock(${ACCOUNTS_LOCK})`;
+}
 
 /**
  * Creates an account. The first account of an empty instance becomes ADMIN, so whoever installs
@@ -56,7 +68,7 @@ export async function createUser(
     return await db.$transaction(async (tx) => {
       // Two sign-ups racing on an empty table would both count zero users; the transaction-scoped
       // advisory lock makes the count-then-insert atomic without locking the whole table.
-      await tx.$executeRaw`SELECT pg_advisory_xact_lock(${FIRST_USER_LOCK})`;
+      await lockAccounts(tx);
       const first = (await tx.user.count()) === 0;
       return tx.user.create({
         data: { email, passwordHash, role: first || input.admin ? "ADMIN" : "USER" },
@@ -305,9 +317,9 @@ async function removeAccount(db: Db, userId: string, refusals: Refusals): Promis
           where: { name: { in: batch.map((s) => s.name) }, sessionId: { in: batch.map((s) => s.id) } },
         });
       }
-      // Checked again under the sign-up lock (two admins deleting themselves at once must not both
-      // see the other): a tunnel that connected meanwhile refuses it, and everything rolls back.
-      await tx.$executeRaw`SELECT pg_advisory_xact_lock(${FIRST_USER_LOCK})`;
+      // Checked again under the lock (two admins deleting themselves at once must not both see the
+      // other): a tunnel that connected meanwhile refuses it, and everything rolls back.
+      await lockAccounts(tx);
       await assertRemovable(tx, userId, refusals);
       await tx.user.delete({ where: { id: userId } });
       return names;
@@ -410,7 +422,7 @@ export async function listUsers(db: Db, options: { search?: string; take?: numbe
 }
 
 /** One account by id; not_found when it does not exist. */
-export async function getUser(db: Db, id: string): Promise<UserSummary> {
+export async function getUser(db: Pick<Db, "user">, id: string): Promise<UserSummary> {
   const user = await db.user.findUnique({ where: { id }, select: userSelect });
   if (!user) throw new AppError("not_found", "No such user");
   return user;
@@ -435,9 +447,10 @@ export async function setUserDisabled(
   userId: string,
   disabled: boolean,
 ): Promise<UserSummary> {
-  await assertActingAdmin(db, actingAdminId);
   if (actingAdminId === userId) throw new AppError("conflict", "You cannot disable your own account");
-  const user = await updateUser(db, userId, { disabledAt: disabled ? new Date() : null });
+  const user = await asActingAdmin(db, actingAdminId, (tx) =>
+    updateUser(tx, userId, { disabledAt: disabled ? new Date() : null }),
+  );
   if (disabled) {
     await endUserWebSessions(db, userId);
     await disconnectUserTunnels(db, userId, DISABLED_REASON);
@@ -479,15 +492,28 @@ export async function setUserRole(
   role: Role,
 ): Promise<UserSummary> {
   const parsedRole = parseInput(roleSchema, role);
-  await assertActingAdmin(db, actingAdminId);
   if (actingAdminId === userId && parsedRole !== "ADMIN") {
     throw new AppError("conflict", "You cannot remove your own admin role: ask another admin");
   }
-  return updateUser(db, userId, { role: parsedRole });
+  return asActingAdmin(db, actingAdminId, (tx) => updateUser(tx, userId, { role: parsedRole }));
+}
+
+/**
+ * Runs a change to who the admins are as the acting admin, checked under ACCOUNTS_LOCK: an admin
+ * cannot disable or demote themselves, so an acting admin who is still one when the change lands
+ * keeps one admin. Checked before the lock, two admins demoting each other would both pass.
+ */
+async function asActingAdmin<T>(db: Db, actingAdminId: string, change: (tx: Tx) => Promise<T>): Promise<T> {
+  await assertActingAdmin(db, actingAdminId);
+  return db.$transaction(async (tx) => {
+    await lockAccounts(tx);
+    await assertActingAdmin(tx, actingAdminId);
+    return change(tx);
+  });
 }
 
 /** Defence in depth: the dashboard checks the session's role too, but a stale one must not act. */
-async function assertActingAdmin(db: Db, actingAdminId: string): Promise<void> {
+async function assertActingAdmin(db: Pick<Db, "user">, actingAdminId: string): Promise<void> {
   const actor = await db.user.findUnique({
     where: { id: actingAdminId },
     select: { role: true, disabledAt: true },
@@ -498,7 +524,7 @@ async function assertActingAdmin(db: Db, actingAdminId: string): Promise<void> {
 }
 
 async function updateUser(
-  db: Db,
+  db: Pick<Db, "user">,
   userId: string,
   data: { disabledAt?: Date | null; role?: Role },
 ): Promise<UserSummary> {

@@ -7,7 +7,7 @@ import { errorText } from "../sessions/session-recorder.ts";
 import type { ConnectionLimits, KeyConnection } from "./connection-limits.ts";
 import { messages } from "./messages.ts";
 import { disconnectWithMessage, sendAuthBanner } from "./protocol-messages.ts";
-import { withTimeout } from "./with-timeout.ts";
+import { databaseTrouble, withTimeout } from "./with-timeout.ts";
 
 /** Who is on the other end of an authenticated connection. */
 export interface AuthenticatedKey {
@@ -70,8 +70,9 @@ export function createAuthHandler(
     try {
       key = await lookup(fingerprint);
     } catch (error) {
-      log.error("cannot look up SSH key: database unavailable", { error: errorText(error) });
-      disconnectWithMessage(client, messages.databaseDown);
+      const trouble = databaseTrouble(error);
+      log.error(`cannot look up SSH key: ${trouble.log}`, { error: errorText(error) });
+      disconnectWithMessage(client, trouble.message);
       return;
     }
     if (!key) {

@@ -14,9 +14,8 @@ import { parseCommandArgs, UsageError } from "../cli/command.ts";
 import { formatLine, LOG_HEADERS, toCells } from "../cli/log-lines.ts";
 import { FILTER_ARGS, filtersFromOptions, hasFilterOptions } from "../cli/log-options.ts";
 import { errorText } from "../sessions/session-recorder.ts";
-import { messages } from "./messages.ts";
 import type { CommandOutput } from "./terminal.ts";
-import { withTimeout } from "./with-timeout.ts";
+import { databaseTrouble, withTimeout } from "./with-timeout.ts";
 
 /** What a command prints (the relay's terminal sanitises it) and the exit status ssh returns. */
 export interface CommandResult {
@@ -98,7 +97,7 @@ export async function runCommand(commandLine: string, context: CommandContext): 
     // A database that is down or hung: the same words as a refused -R in that case; the log says
     // what it was, in case it was something else.
     context.logger.error("ssh command failed", { command, error: errorText(error) });
-    return { text: messages.databaseDown, code: 1 };
+    return { text: databaseTrouble(error).message, code: 1 };
   }
 }
 

@@ -28,7 +28,7 @@ import { messages } from "./messages.ts";
 import { disconnectWithMessage, refuseChannelTypes, sendPing } from "./protocol-messages.ts";
 import { closeTunnel, type RelayStats, SshTunnel, type TunnelOwner } from "./ssh-tunnel.ts";
 import { Terminal } from "./terminal.ts";
-import { withTimeout } from "./with-timeout.ts";
+import { databaseTrouble, withTimeout } from "./with-timeout.ts";
 
 export interface ConnectionDeps {
   db: Db;
@@ -402,8 +402,9 @@ export class RelayConnection implements TunnelOwner, KeyConnection {
         "tunnel session start",
       );
     } catch (error) {
-      this.#log.error("cannot start tunnel: database unavailable", { error: errorText(error) });
-      return this.#refuse(what, messages.databaseDown, reply);
+      const trouble = databaseTrouble(error);
+      this.#log.error(`cannot start tunnel: ${trouble.log}`, { error: errorText(error) });
+      return this.#refuse(what, trouble.message, reply);
     }
     const zero = { requests: 0, bytesIn: 0, bytesOut: 0 };
     if (this.#closed) {

@@ -87,3 +87,24 @@ test("the control channel listener reconnects after the database comes back", as
   await sendRelayCommand(t.db, { type: "disconnect", name: "relisten" });
   await t.waitFor(() => t.relay.registry.get("relisten") === undefined, "the disconnect", 1_000);
 });
+
+test("a database that stops answering: new connections hear so within seconds, not that it is unreachable", async () => {
+  const user = await t.createUserWithKey();
+  await t.reserve(user, "hung-db");
+  t.databaseProxy!.hang();
+  try {
+    const started = Date.now();
+    const refused = await t.startSsh({ user, forwards: ["hung-db:80:127.0.0.1:9"] });
+    assert.equal(refused.state, "exited");
+    assert.match(
+      refused.stderr(),
+      /Burrow's database is not answering in time right now, try again in a moment/,
+    );
+    assert.ok(Date.now() - started < 10_000, "the client is not left hanging");
+  } finally {
+    t.databaseProxy!.restore();
+  }
+  const back = await t.startSsh({ user, forwards: ["hung-db:80:127.0.0.1:9"] });
+  assert.equal(back.state, "live", back.stderr());
+  back.kill();
+});

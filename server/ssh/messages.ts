@@ -25,6 +25,7 @@ function anotherKeyHint(you: SignedIn): string {
  */
 export const messages = {
   databaseDown: "Burrow cannot reach its database right now, try again in a moment.",
+  databaseSlow: "Burrow's database is not answering in time right now, try again in a moment.",
 
   unknownKey: (config: Pick<Env, "BURROW_DASHBOARD_URL">, fingerprint: string) =>
     `Burrow does not know the SSH key ${fingerprint}.\n` +

@@ -157,7 +157,7 @@ test("each mistake exits non-zero with one specific line", async () => {
       /No user with the email nobody@example\.com/,
     ],
     [["name", "reserve", "ann@example.com", "myapp"], {}, /myapp is already ann@example\.com's/],
-    [["name", "reserve", "ann@example.com", "a_b"], {}, /Use only letters/],
+    [["name", "reserve", "ann@example.com", "a_b"], {}, /"a_b" is not a valid name: use only letters/],
     // Arguments swapped: the order is said, not "Enter a valid email address" or "No such file".
     [
       ["name", "reserve", "free-name", "ann@example.com"],
@@ -208,6 +208,19 @@ test("each mistake exits non-zero with one specific line", async () => {
     assert.ok(result.code !== 0, `${args.join(" ")} should fail`);
     assertOneLineError(result, pattern);
   });
+});
+
+test("a name that cannot be one is a mistake in the call (exit 2) for every command that takes a name", async () => {
+  for (const args of [
+    ["name", "reserve", "ann@example.com", "a_b"],
+    ["name", "release", "a_b", "--yes"],
+    ["name", "disconnect", "a_b"],
+    ["logs", "a_b"],
+  ]) {
+    const result = await cli(args);
+    assert.equal(result.code, 2, `${args.join(" ")}: ${result.stderr}`);
+    assertOneLineError(result, /"a_b" is not a valid name: use only letters/);
+  }
 });
 
 test("user password sets a new password for a forgotten one", async () => {

@@ -1,7 +1,7 @@
 import type { Db } from "../../../lib/db.ts";
 import { AppError } from "../../../lib/errors.ts";
 import { randomNameHolder } from "../../../lib/names/random-hold.ts";
-import { normaliseName } from "../../../lib/names/rules.ts";
+import { invalidNameMessage, normaliseName, STORED_NAME } from "../../../lib/names/rules.ts";
 import { nameReleaseRefusal, releaseAnyName } from "../../../lib/names/service.ts";
 import type { Command } from "../command.ts";
 import { parseCommandArgs, UsageError } from "../command.ts";
@@ -32,6 +32,9 @@ Example:
         `"${name}" is an email: give the name to release ("name list ${name}" shows that user's names)`,
       );
     }
+    // Names as stored (some from older rules) pass; anything else cannot be one.
+    if (!STORED_NAME.test(name))
+      throw new UsageError(invalidNameMessage(name) ?? `"${name}" is not a valid name`);
     return withDatabase(context.env(), async (db) => {
       if (values.yes !== true) {
         // Nothing is deleted without --yes (as with `user delete`, `logs --delete`): the log goes

@@ -1,8 +1,9 @@
 import { tunnelUrl } from "../../../lib/env.ts";
+import { invalidNameMessage } from "../../../lib/names/rules.ts";
 import { reserveName } from "../../../lib/names/service.ts";
 import { getUserByEmail } from "../../../lib/users/service.ts";
 import type { Command } from "../command.ts";
-import { assertEmailFirst, parseCommandArgs } from "../command.ts";
+import { assertEmailFirst, parseCommandArgs, UsageError } from "../command.ts";
 import { withDatabase } from "../database.ts";
 
 export const nameReserve: Command = {
@@ -16,6 +17,10 @@ export const nameReserve: Command = {
     const { positionals } = parseCommandArgs(context.args, {}, { required: ["email", "name"] });
     assertEmailFirst(positionals, "name reserve <email> <name>");
     const [email = "", name = ""] = positionals;
+    // Said before any database is opened, and as a mistake in the call (exit 2), as `name
+    // disconnect` and `logs` say it.
+    const invalid = invalidNameMessage(name);
+    if (invalid) throw new UsageError(invalid);
     const env = context.env();
     const reservation = await withDatabase(env, async (db) => {
       const user = await getUserByEmail(db, email);

@@ -223,6 +223,30 @@ test("a name that cannot be one is a mistake in the call (exit 2) for every comm
   }
 });
 
+test("Ctrl-C at the password prompt stops the command with exit 130, creating nothing", async () => {
+  // A terminal of its own (util-linux script), since the prompt refuses to read a pipe.
+  const command = [process.execPath, "--import", "tsx", cliEntry, "user", "add", "ctrl-c@example.com"]
+    .map((word) => `'${word}'`)
+    .join(" ");
+  const child = spawn("script", ["-qec", command, "/dev/null"], {
+    env: testEnvironment(env),
+    stdio: ["pipe", "pipe", "pipe"],
+  });
+  let output = "";
+  const prompted = new Promise<void>((resolve) => {
+    child.stdout.setEncoding("utf8").on("data", (chunk: string) => {
+      output += chunk;
+      if (output.includes("Password (at least 10 characters): ")) resolve();
+    });
+  });
+  const exited = new Promise<number | null>((resolve) => child.on("close", resolve));
+  await prompted;
+  child.stdin.write("half a pass\u0003");
+  assert.equal(await exited, 130, output);
+  assert.match(output, /burrow user add: Cancelled/);
+  assert.equal(await database.db.user.count({ where: { email: "ctrl-c@example.com" } }), 0);
+});
+
 test("user password sets a new password for a forgotten one", async () => {
   const result = await cli(["user", "password", "ANN@example.com"], {
     BURROW_PASSWORD: "a fresh passphrase",

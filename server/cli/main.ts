@@ -25,6 +25,7 @@ import { userDisable, userEnable } from "./commands/user-disable.ts";
 import { userList } from "./commands/user-list.ts";
 import { userPassword } from "./commands/user-password.ts";
 import { userRole } from "./commands/user-role.ts";
+import { PromptCancelled } from "./prompt.ts";
 
 const COMMANDS: Command[] = [
   start,
@@ -243,6 +244,10 @@ async function main(given: string[]): Promise<number> {
         `burrow ${command.name}: ${error.message} (see "${PROGRAM} ${command.name} --help")\nUsage: ${usageLine(command)}\n`,
       );
       return 2;
+    }
+    if (error instanceof PromptCancelled) {
+      output.write(process.stderr, `burrow ${command.name}: ${error.message}\n`);
+      return error.exitCode;
     }
     if (isAppError(error)) {
       // Expected failures: the message is the whole story. Name the field where a form's message

@@ -2,6 +2,15 @@ import { AppError } from "../../lib/errors.ts";
 import { passwordSchema } from "../../lib/users/schemas.ts";
 import { parseInput } from "../../lib/validate.ts";
 
+/** Ctrl-C at a prompt: the command stops, changing nothing, with the shell's exit status for it. */
+export class PromptCancelled extends Error {
+  readonly exitCode = 130;
+  constructor() {
+    super("Cancelled");
+    this.name = "PromptCancelled";
+  }
+}
+
 /**
  * Reads a line from the terminal without echoing it. Refuses when stdin is not a terminal: a
  * password piped in by accident would end up in shell history or process listings elsewhere, and
@@ -15,8 +24,9 @@ export async function promptHidden(question: string): Promise<string> {
       "No password given: set BURROW_PASSWORD, or run this in a terminal to be asked for one",
     );
   }
-  process.stderr.write(question);
+  // Raw before the question shows: whatever is typed once it has (Ctrl-C too) is read here.
   input.setRawMode(true);
+  process.stderr.write(question);
   input.resume();
   input.setEncoding("utf8");
   try {
@@ -33,7 +43,8 @@ export async function promptHidden(question: string): Promise<string> {
           if (char === "\u0003") {
             input.off("data", onData);
             process.stderr.write("\n");
-            reject(new AppError("invalid_input", "Cancelled"));
+            // Raw mode turns Ctrl-C into a character, not a SIGINT: answer it as the signal would.
+            reject(new PromptCancelled());
             return;
           }
           if (char === "\u007f" || char === "\b") value = value.slice(0, -1);

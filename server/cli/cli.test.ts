@@ -141,6 +141,11 @@ test("each mistake exits non-zero with one specific line", async () => {
     [["user", "password", "ann@example.com"], { BURROW_PASSWORD: "short" }, /password: Use at least 10/],
     [["user", "password", "nobody@example.com"], {}, /No user with the email nobody@example\.com/],
     [
+      ["user", "add", "ANN@example.com"],
+      { BURROW_PASSWORD: "correct horse battery" },
+      /^burrow user add: ann@example\.com already has an account \(to set its password: npm run burrow -- user password ann@example\.com\)$/,
+    ],
+    [
       ["key", "add", "ann@example.com", join(dir, "id_ann")],
       {},
       /id_ann is a PRIVATE key.*instead: npm run burrow -- key add ann@example\.com .*id_ann\.pub$/,

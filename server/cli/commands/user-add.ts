@@ -1,3 +1,4 @@
+import { AppError } from "../../../lib/errors.ts";
 import { signUpSchema } from "../../../lib/users/schemas.ts";
 import { createUser } from "../../../lib/users/service.ts";
 import { parseInput } from "../../../lib/validate.ts";
@@ -29,7 +30,15 @@ Example:
     const password = await readPassword(context.environment.BURROW_PASSWORD);
     const user = await withDatabase(env, (db) =>
       createUser(db, { email: positionals[0] ?? "", password, admin: values.admin === true }),
-    );
+    ).catch((error: unknown) => {
+      if (!(error instanceof AppError && error.code === "conflict")) throw error;
+      // Most often someone who meant to set a forgotten password: say how.
+      const email = positionals[0]?.trim().toLowerCase();
+      throw new AppError(
+        "conflict",
+        `${email} already has an account (to set its password: npm run burrow -- user password ${email})`,
+      );
+    });
     context.out(`Created ${user.email} (${user.role === "ADMIN" ? "admin" : "user"}), id ${user.id}`);
     return 0;
   },

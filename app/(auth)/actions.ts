@@ -21,30 +21,37 @@ const withCallback = { callbackUrl: z.string().optional() };
 export const signInAction = defineAction(
   { schema: signInSchema.extend(withCallback), access: "public" },
   async ({ email, password, callbackUrl }): Promise<null> => {
-    const ip = await clientIp();
-    // Counted per password version: a new password set by an admin (or the CLI) lifts the lock.
-    const version = await passwordVersion(getDb(), email);
-    const wait = signInThrottle.retryAfter(email, ip, version);
-    if (wait > 0) {
-      throw new AppError("rate_limited", `Too many attempts, try again in ${formatWait(wait)}`);
-    }
-    try {
-      // redirect: false sets the session cookie and returns; we redirect ourselves afterwards.
-      await signIn("credentials", { email, password, redirect: false });
-    } catch (error) {
-      // The password was right: saying the account is disabled tells a guesser nothing new.
-      if (isAccountDisabled(error)) throw new AppError("forbidden", ACCOUNT_DISABLED);
-      if (error instanceof AuthError && error.type === "CredentialsSignin") {
-        signInThrottle.fail(email, ip, version);
-        // One message for unknown email and wrong password: no account probing.
-        throw new AppError("unauthorized", "Wrong email or password");
-      }
-      throw error;
-    }
-    signInThrottle.succeed(email, ip, version);
+    await signInThrottled(email, password);
     redirect(safeRedirectPath(callbackUrl));
   },
 );
+
+/**
+ * Signs in with the credentials form's rules: guesses are throttled (per email, address and
+ * password version, so a new password set by an admin or the CLI lifts the lock) and one message
+ * covers an unknown email and a wrong password.
+ */
+async function signInThrottled(email: string, password: string): Promise<void> {
+  const ip = await clientIp();
+  const version = await passwordVersion(getDb(), email);
+  const wait = signInThrottle.retryAfter(email, ip, version);
+  if (wait > 0) {
+    throw new AppError("rate_limited", `Too many attempts, try again in ${formatWait(wait)}`);
+  }
+  try {
+    // redirect: false sets the session cookie and returns; callers redirect themselves afterwards.
+    await signIn("credentials", { email, password, redirect: false });
+  } catch (error) {
+    // The password was right: saying the account is disabled tells a guesser nothing new.
+    if (isAccountDisabled(error)) throw new AppError("forbidden", ACCOUNT_DISABLED);
+    if (error instanceof AuthError && error.type === "CredentialsSignin") {
+      signInThrottle.fail(email, ip, version);
+      throw new AppError("unauthorized", "Wrong email or password");
+    }
+    throw error;
+  }
+  signInThrottle.succeed(email, ip, version);
+}
 
 export const signUpAction = defineAction(
   { schema: signUpSchema, access: "public" },
@@ -52,7 +59,18 @@ export const signUpAction = defineAction(
     if (!(await canSignUp(getDb(), getEnv()))) {
       throw new AppError("forbidden", "Sign-up is closed on this Burrow: ask an admin for an account");
     }
-    await createUser(getDb(), { email, password });
+    try {
+      await createUser(getDb(), { email, password });
+    } catch (error) {
+      if (!(error instanceof AppError && error.code === "conflict")) throw error;
+      // The account exists: one whose sign-in failed after it was created (the database went away
+      // in between), a second click, or someone who forgot they signed up. With its password this
+      // is a sign-in, throttled like the form's; without, the form says the email is taken.
+      await signInThrottled(email, password).catch((signInError: unknown) => {
+        throw signInError instanceof AppError && signInError.code === "unauthorized" ? error : signInError;
+      });
+      redirect("/");
+    }
     await signIn("credentials", { email, password, redirect: false });
     redirect("/");
   },

@@ -58,3 +58,23 @@ test("a connection stuck on a dead link is dropped: the pool serves again once t
   assert.equal(outcome.late, undefined, "the pool still waits on its dead connection");
   assert.equal(outcome.value, 0, String(outcome.error));
 });
+
+test("a transaction whose statement got no answer does not leave its dead connection in the pool", async (t) => {
+  const { db, proxy } = await proxiedDb(t);
+  assert.equal(await db.user.count(), 0);
+  const stuck = db.$transaction(async (tx) => {
+    await tx.user.count();
+    proxy.hang();
+    await tx.user.count();
+  });
+  const failed = await within(stuck, QUERY_TIMEOUT_MS + 10_000);
+  assert.equal(failed.late, undefined, "the transaction was still waiting");
+  assert.ok(failed.error, "the transaction failed");
+  proxy.failover();
+  // The one connection the pool may hold: it must be a new one, not the transaction's.
+  for (const attempt of [1, 2, 3]) {
+    const outcome = await within(db.user.count(), QUERY_TIMEOUT_MS + 4_000);
+    assert.equal(outcome.late, undefined, `query ${attempt} still waits on the transaction's connection`);
+    assert.equal(outcome.value, 0, `query ${attempt}: ${String(outcome.error)}`);
+  }
+});

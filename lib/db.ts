@@ -1,4 +1,5 @@
 import { PrismaPg } from "@prisma/adapter-pg";
+import pg from "pg";
 import { PrismaClient } from "./generated/prisma/client.ts";
 
 export { Prisma } from "./generated/prisma/client.ts";
@@ -33,6 +34,26 @@ export interface DbOptions {
  */
 export const QUERY_TIMEOUT_MS = 20_000;
 
+/**
+ * pg's query_timeout fails a statement that got no answer but leaves it running on its connection,
+ * and whatever is sent next waits behind it. pg-pool drops such a connection when a plain query
+ * fails, but Prisma's interactive transactions hand theirs back as healthy: on a dead link (a
+ * failover, a network dropping packets) every later query that drew it failed too, 20 s each. This
+ * client closes its connection as soon as a statement of its own times out.
+ */
+class ClosingOnTimeoutClient extends pg.Client {
+  override query: pg.Client["query"] = ((...args: Parameters<pg.Client["query"]>) => {
+    const result: unknown = Reflect.apply(super.query, this, args);
+    if (result instanceof Promise) {
+      result.catch((error: unknown) => {
+        if (error instanceof Error && error.message === "Query read timeout")
+          this.connection.stream.destroy();
+      });
+    }
+    return result;
+  }) as pg.Client["query"];
+}
+
 /** The one Prisma client factory, used by the dashboard, the relay and the CLI. */
 export function createDb(databaseUrl: string, options: DbOptions = {}): Db {
   const queryTimeoutMs = options.queryTimeoutMs ?? QUERY_TIMEOUT_MS;
@@ -47,6 +68,7 @@ export function createDb(databaseUrl: string, options: DbOptions = {}): Db {
     // for ever, and the pool's connections would stay stuck on the dead link after the database
     // came back elsewhere. A timed-out connection is closed, not handed out again.
     query_timeout: queryTimeoutMs,
+    Client: ClosingOnTimeoutClient,
   });
   return new PrismaClient({ adapter, omit });
 }

@@ -3,6 +3,7 @@ import { after, before, test } from "node:test";
 import { setTimeout as sleep } from "node:timers/promises";
 import { startTcpProxy } from "../../server/testing/tcp-proxy.ts";
 import { createTestDatabase, type TestDatabase } from "../testing/db.ts";
+import { finishesWithin } from "../time-limit.ts";
 import { ANNOUNCE_SQL, createLogAnnouncements, type LogAnnouncements } from "./announcements.ts";
 
 let testDb: TestDatabase;
@@ -107,6 +108,23 @@ test("a listening connection that silently stopped carrying anything is dropped:
     // Without the check, the stalled connection is still the feed's: ending it would wait.
     proxy.cut();
     await proxied.close();
+    await proxy.close();
+  }
+});
+
+test("closing the feed while its database does not answer does not wait for it", async () => {
+  const direct = new URL(testDb.url);
+  const proxy = await startTcpProxy({ host: direct.hostname, port: Number(direct.port || 5432) });
+  const url = new URL(testDb.url);
+  url.port = String(proxy.port);
+  // Pings far apart: the stalled connection is still the feed's when it closes.
+  const proxied = createLogAnnouncements(url.toString(), "burrow-test-live", 60_000);
+  try {
+    await proxied.subscribe("stalled", recorder().listener);
+    proxy.hang();
+    assert.ok(await finishesWithin(proxied.close(), 5_000), "close() waited on the stalled connection");
+  } finally {
+    proxy.restore();
     await proxy.close();
   }
 });

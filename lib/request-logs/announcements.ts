@@ -1,4 +1,5 @@
 import pg from "pg";
+import { endClient } from "../db/end-client.ts";
 import { finishesWithin } from "../time-limit.ts";
 
 /**
@@ -142,7 +143,7 @@ export function createLogAnnouncements(
       connection = undefined;
       active = undefined;
       const client = await pending?.catch(() => undefined);
-      await client?.end().catch(() => {});
+      if (client) await endClient(client);
     },
   };
 }

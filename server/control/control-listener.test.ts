@@ -3,6 +3,7 @@ import { after, before, test } from "node:test";
 import { createLogger } from "../../lib/logger.ts";
 import { type RelayCommand, sendRelayCommand } from "../../lib/relay-control.ts";
 import { createTestDatabase, type TestDatabase } from "../../lib/testing/db.ts";
+import { finishesWithin } from "../../lib/time-limit.ts";
 import { startTcpProxy, type TcpProxy } from "../testing/tcp-proxy.ts";
 import { ControlListener } from "./control-listener.ts";
 
@@ -62,5 +63,27 @@ test("a LISTEN connection that silently stopped carrying anything is replaced: c
     // Without the check, the stalled connection is still the listener's: ending it would wait.
     proxy.cut();
     await listener.stop();
+  }
+});
+
+test("stopping while the database does not answer does not wait for it", async () => {
+  proxy.restore();
+  const url = new URL(database.url);
+  url.port = String(proxy.port);
+  const listener = new ControlListener({
+    databaseUrl: url.toString(),
+    logger: createLogger({ silent: true }),
+    onCommand: () => {},
+    onListening: () => {},
+    // Pings far apart: the stalled connection is still the listener's when it stops.
+    pingIntervalMs: 60_000,
+  });
+  await listener.start();
+  try {
+    await until(() => listener.listening, "the listener", 5_000);
+    proxy.hang();
+    assert.ok(await finishesWithin(listener.stop(), 5_000), "stop() waited on the stalled connection");
+  } finally {
+    proxy.restore();
   }
 });

@@ -1,4 +1,5 @@
 import pg from "pg";
+import { endClient } from "../../lib/db/end-client.ts";
 import type { Logger } from "../../lib/logger.ts";
 import { parseRelayCommand, RELAY_CONTROL_CHANNEL, type RelayCommand } from "../../lib/relay-control.ts";
 import { errorText } from "../sessions/session-recorder.ts";
@@ -70,7 +71,7 @@ export class ControlListener {
     const client = this.#client;
     this.#client = undefined;
     if (client) this.#onListening(false);
-    await client?.end().catch(() => {});
+    if (client) await endClient(client);
   }
 
   async #connect(): Promise<void> {
@@ -110,7 +111,7 @@ export class ControlListener {
       await client.connect();
       await client.query(`LISTEN ${pg.escapeIdentifier(RELAY_CONTROL_CHANNEL)}`);
       if (this.#stopped) {
-        await client.end().catch(() => {});
+        await endClient(client);
         return;
       }
       this.#client = client;

@@ -41,11 +41,17 @@ test("on a phone each name, each request in its log and each connected tunnel is
 
   // The request log: each request a card with its whole path, not nine columns 45 px wide.
   const path = "/json/orders/2026-12-05/items?page=2&include=customer,shipping-address";
+  const userAgent =
+    "Mozilla/5.0 (iPhone; CPU iPhone OS 18_1 like Mac OS X) AppleWebKit/605.1.15 Mobile/15E148";
+  const headers = [
+    ["access-control-request-headers", "content-type, x-requested-with"],
+    ["user-agent", userAgent],
+  ];
   await withDatabase(burrow.databaseUrl, (client) =>
     client.query(
-      `INSERT INTO request_logs (name, method, path, status, duration_ms, client_ip)
-       VALUES ($1, 'PROPFIND', $2, 207, 12.3, '203.0.113.9')`,
-      [name, path],
+      `INSERT INTO request_logs (name, method, path, status, duration_ms, client_ip, request_headers)
+       VALUES ($1, 'PROPFIND', $2, 207, 12.3, '203.0.113.9', $3)`,
+      [name, path, JSON.stringify(headers)],
     ),
   );
   await page.goto(`/tunnels/${name}`);
@@ -67,10 +73,16 @@ test("on a phone each name, each request in its log and each connected tunnel is
   await pathCell.click();
   await expect(page.getByText("What happened")).toBeVisible();
   // The details take the card's width (less its padding), not a part of the screen.
-  const detailsCell = page.locator(`tr[id^="request-"] td:visible`);
+  const detailsCell = page.locator(`tr[id^="request-"] > td:visible`);
   const details = detailsCell.locator("dl");
   const [cellBox, detailsBox] = [await detailsCell.boundingBox(), await details.boundingBox()];
   expect(detailsBox?.width ?? 0).toBeGreaterThanOrEqual((cellBox?.width ?? 0) - 24);
+  // A header's value has the width of the list below its name, not what a long name leaves of it.
+  const headerList = page.getByRole("table", { name: "Request headers" });
+  const value = headerList.getByRole("row", { name: /^user-agent/ }).getByRole("cell");
+  await value.scrollIntoViewIfNeeded();
+  const [listBox, valueBox] = [await headerList.boundingBox(), await value.boundingBox()];
+  expect(valueBox?.width ?? 0).toBeGreaterThanOrEqual((listBox?.width ?? 0) * 0.85);
   await expectAccessible(page, "/tunnels/<name> on a phone");
 
   // Admin → All names: the owner too.

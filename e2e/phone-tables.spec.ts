@@ -34,7 +34,10 @@ test("on a phone each name, each request in its log and each connected tunnel is
 
   const row = page.getByRole("table", { name: "Your names" }).getByRole("row", { name });
   await expectCard(row, ["Status", "Access", "Last seen", "Requests 24 h"]);
-  await expect(row.getByRole("link", { name: "Public" })).toBeInViewport({ ratio: 1 });
+  const access = row.getByRole("link", { name: "Public" });
+  await expect(access).toBeInViewport({ ratio: 1 });
+  // Big enough to tap (WCAG 2.5.8: 24 px).
+  expect((await access.boundingBox())?.height ?? 0).toBeGreaterThanOrEqual(24);
   await expect(row.getByRole("button", { name: `Release ${name}` })).toBeInViewport({ ratio: 1 });
   await page.screenshot({ path: "test-results/phone-names.png", fullPage: true });
   await expectAccessible(page, "/names on a phone");

@@ -95,9 +95,10 @@ export function NamesTable({
                   <StatusBadge online={row.online} />
                 </td>
                 <td className="truncate py-3 pr-3" data-label="Access" data-testid={`access-${row.name}`}>
+                  {/* 24 px tall at least (WCAG 2.5.8): on a phone's card it is a target of its own. */}
                   <Link
                     href={`/tunnels/${row.name}/access`}
-                    className="text-zinc-700 dark:text-zinc-300 hover:underline"
+                    className="inline-block max-w-full truncate py-0.5 align-top text-zinc-700 dark:text-zinc-300 hover:underline"
                   >
                     {accessLabel(row.accessMode, row.allowedNetworks)}
                   </Link>

@@ -88,8 +88,23 @@ test("the password page hides the app; a wrong password is refused, the right on
 
   await expectAccessible(page, "the password page");
   await page.getByLabel("Password").fill("not the password");
+  // While the post is on its way (seconds on a slow network) the button says so and takes no
+  // second press. Seen from the page itself, kept across the navigation in sessionStorage: the
+  // answer replaces the page before a test could look.
+  await page.evaluate(() => {
+    const b = document.querySelector("form button");
+    if (!(b instanceof HTMLButtonElement)) return;
+    new MutationObserver(() => {
+      sessionStorage.setItem("while-sent", JSON.stringify({ text: b.textContent, disabled: b.disabled }));
+    }).observe(b, { attributes: true, childList: true, characterData: true, subtree: true });
+  });
   await page.getByRole("button", { name: "Continue" }).click();
   await expect(page.getByRole("alert")).toHaveText("That password is not right.");
+  expect(JSON.parse((await page.evaluate(() => sessionStorage.getItem("while-sent"))) ?? "null")).toEqual({
+    text: "Checking…",
+    disabled: true,
+  });
+  await expect(page.getByRole("button", { name: "Continue" })).toBeEnabled();
   await expectAccessible(page, "the password page saying the password is wrong");
   await expect(page.getByRole("heading", { name: "the local app" })).toHaveCount(0);
 

@@ -42,11 +42,21 @@ const FORM_STYLE =
   "border:1px solid #d4d4d8;border-radius:6px;background:#fff}" +
   "input[type=password]:focus{outline:2px solid #4f46e5;outline-offset:1px}" +
   "button{margin-top:.9rem;padding:.55rem 1.2rem;font:inherit;font-weight:600;color:#fff;" +
-  "background:#4f46e5;border:0;border-radius:6px;cursor:pointer}" +
+  "background:#4f46e5;border:0;border-radius:6px;cursor:pointer}button:disabled{opacity:.7;cursor:progress}" +
   ".error{color:#b91c1c;font-weight:600}" +
   ".address{margin-top:-.3rem;font-weight:600;color:#3f3f46;overflow-wrap:anywhere}" +
   "@media (prefers-color-scheme:dark){input[type=password]{background:#18181b;border-color:#52525b;color:#f4f4f5}" +
   "input[type=password]:focus{outline-color:#818cf8}.error{color:#fca5a5}.address{color:#d4d4d8}}</style>";
+
+/**
+ * The forms' one script (allowed by its hash): once sent, the button says what is happening and
+ * takes no second press, since on a slow network a page that shows nothing for seconds gets pressed
+ * again. A page restored by Back is usable again. Without scripts the forms work as they are.
+ */
+const FORM_SCRIPT =
+  'var b=document.querySelector("form button"),t=b.textContent;' +
+  'b.form.addEventListener("submit",function(){b.disabled=true;b.textContent=b.dataset.busy});' +
+  'addEventListener("pageshow",function(){b.disabled=false;b.textContent=t})';
 
 export interface PasswordPageOptions {
   /** 401 when asking, 400 for a stale or broken form. */
@@ -80,9 +90,9 @@ export function passwordPage(options: PasswordPageOptions): EdgePage {
     `<input type="hidden" name="form" value="${escapeHtml(options.formToken)}">` +
     `<label for="password">Password</label>` +
     `<input id="password" name="password" type="password" autocomplete="current-password" required autofocus${described}>` +
-    `<button type="submit">Continue</button></form>`;
+    `<button type="submit" data-busy="Checking…">Continue</button></form>`;
   return withHeaders(
-    renderPageHtml(options.status, "Password required", html, { isStep: true }),
+    renderPageHtml(options.status, "Password required", html, { isStep: true, script: FORM_SCRIPT }),
     options.headers,
   );
 }
@@ -120,10 +130,10 @@ export function shareConfirmPage(options: ShareConfirmPageOptions): EdgePage {
     `<form method="post" action="${SHARE_PATH}">` +
     `<input type="hidden" name="token" value="${escapeHtml(options.token)}">` +
     `<input type="hidden" name="next" value="${escapeHtml(options.next)}">` +
-    `<button type="submit">Open</button></form>`;
+    `<button type="submit" data-busy="Opening…">Open</button></form>`;
   // The token is in this page's URL: no Referer carries it anywhere, not even to this host's app.
   // The browser then sends `Origin: null` with the form; postOrigin reads Sec-Fetch-Site for it.
-  return withHeaders(renderPageHtml(200, "Open shared address", html), ORIGIN_ONLY);
+  return withHeaders(renderPageHtml(200, "Open shared address", html, { script: FORM_SCRIPT }), ORIGIN_ONLY);
 }
 
 // The same page for every name (signing out needs no state): worded so it is true of a public name

@@ -181,3 +181,32 @@ test("a PuTTYgen (SSH2) public key file is read with its Comment as the label, a
     key.fingerprint,
   );
 });
+
+test("a form sent from a page an updated Burrow did not build says to reload it, and works once reloaded", async ({
+  page,
+}) => {
+  await signUp(page);
+  await page.goto("/names");
+  // What Next answers for an action of another build (an upgrade while the tab was open).
+  await page.route("**/names", async (route) => {
+    if (route.request().method() === "POST" && route.request().headers()["next-action"]) {
+      await route.fulfill({
+        status: 404,
+        headers: { "x-nextjs-action-not-found": "1", "content-type": "text/plain" },
+        body: "Server action not found.",
+      });
+    } else await route.continue();
+  });
+  const name = unique();
+  await page.getByLabel("Name", { exact: true }).fill(name);
+  await expect(page.getByText(`${name} is available`)).toBeVisible();
+  await page.getByRole("button", { name: "Reserve" }).click();
+  await expect(page.getByRole("heading", { name: "This page is out of date" })).toBeVisible();
+  await expect(page.getByText("Burrow was updated since this page was opened")).toBeVisible();
+
+  await page.unroute("**/names");
+  await page.getByRole("button", { name: "Reload page" }).click();
+  await page.getByLabel("Name", { exact: true }).fill(name);
+  await page.getByRole("button", { name: "Reserve" }).click();
+  await expect(page.getByRole("link", { name, exact: true })).toBeVisible();
+});

@@ -1,7 +1,8 @@
 "use client";
 
+import { unstable_isUnrecognizedActionError } from "next/navigation";
 import { useEffect } from "react";
-import { ErrorNotice } from "@/components/ui/page-notice";
+import { ErrorNotice, OutdatedPageNotice } from "@/components/ui/page-notice";
 
 export default function DashboardError({
   error,
@@ -13,6 +14,10 @@ export default function DashboardError({
   useEffect(() => {
     console.error(error);
   }, [error]);
+  // Through unknown: the guard's Error type is every Error's, so it would narrow `error` to never.
+  if (unstable_isUnrecognizedActionError(error as unknown)) {
+    return <OutdatedPageNotice standalone={false} onReload={() => window.location.reload()} />;
+  }
   return (
     <ErrorNotice
       standalone={false}

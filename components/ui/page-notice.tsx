@@ -60,6 +60,26 @@ export function ErrorNotice({
   );
 }
 
+/**
+ * A form sent from a page the running Burrow did not build: it was updated (or restarted with a new
+ * build) since the page was opened, so the page's actions are unknown to it and nothing was done.
+ * Trying again cannot help; loading the page again does.
+ */
+export function OutdatedPageNotice({ standalone, onReload }: { standalone: boolean; onReload: () => void }) {
+  return (
+    <Notice standalone={standalone} alert>
+      <h1 className="text-lg font-semibold text-zinc-900 dark:text-zinc-100">This page is out of date</h1>
+      <p className="mt-2 text-sm text-zinc-600 dark:text-zinc-400">
+        Burrow was updated since this page was opened, so what you sent was not done. Reload the page, then do
+        it again.
+      </p>
+      <Button className="mt-6" onClick={onReload}>
+        Reload page
+      </Button>
+    </Notice>
+  );
+}
+
 /** The 404 page: also what another user's name or key looks like. */
 export function NotFoundNotice({ standalone }: { standalone: boolean }) {
   return (

@@ -9,7 +9,7 @@ import { ANNOUNCE_SQL } from "../../lib/request-logs/announcements.ts";
 import { captureHeaders } from "../../lib/request-logs/headers.ts";
 import { createTestDatabase } from "../../lib/testing/db.ts";
 import { verifyCredentials } from "../../lib/users/service.ts";
-import { cliEntry, createCliSandbox, runCli, testEnvironment } from "./testing/run-cli.ts";
+import { cliArgs, createCliSandbox, runCli, testEnvironment } from "./testing/run-cli.ts";
 
 const { database, dir, env } = await createCliSandbox("cli", { BURROW_MAX_NAMES: "5" });
 const cli = (args: string[], extra: Record<string, string> = {}, input?: string) =>
@@ -230,7 +230,7 @@ test("a name that cannot be one is a mistake in the call (exit 2) for every comm
 
 test("Ctrl-C at the password prompt stops the command with exit 130, creating nothing", async () => {
   // A terminal of its own (util-linux script), since the prompt refuses to read a pipe.
-  const command = [process.execPath, "--import", "tsx", cliEntry, "user", "add", "ctrl-c@example.com"]
+  const command = [process.execPath, ...cliArgs(["user", "add", "ctrl-c@example.com"])]
     .map((word) => `'${word}'`)
     .join(" ");
   const child = spawn("script", ["-qec", command, "/dev/null"], {
@@ -635,7 +635,7 @@ test("logs prints the latest requests, and --follow prints new ones until Ctrl-C
   );
   assert.deepEqual(timedJson.frameTimes, { visitor: [0, 0.2, question.length, 1520.4], app: [0, 3.1] });
 
-  const child = spawn(process.execPath, ["--import", "tsx", cliEntry, "logs", "myapp", "--follow"], {
+  const child = spawn(process.execPath, cliArgs(["logs", "myapp", "--follow"]), {
     env: testEnvironment(env),
     stdio: ["ignore", "pipe", "pipe"],
   });
@@ -687,7 +687,7 @@ test("logs prints the latest requests, and --follow prints new ones until Ctrl-C
 test("logs --follow into a reader that stops (| head -3) ends quietly at the next request", async () => {
   const row = { name: "piped", method: "GET", status: 200, durationMs: 1, clientIp: "203.0.113.9" };
   await database.db.requestLog.create({ data: { ...row, path: "/before" } });
-  const child = spawn(process.execPath, ["--import", "tsx", cliEntry, "logs", "piped", "--follow"], {
+  const child = spawn(process.execPath, cliArgs(["logs", "piped", "--follow"]), {
     env: testEnvironment(env),
     stdio: ["ignore", "pipe", "pipe"],
   });

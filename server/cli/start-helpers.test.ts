@@ -25,7 +25,7 @@ import { dashboardEnvironment } from "./commands/start.ts";
 import { dashboardNeedsBuild, startDashboard, startSupervisedDashboard } from "./dashboard.ts";
 import { databaseUrlFile, EMBEDDED_LOCK_FILE, redact, resolveDatabase } from "./database.ts";
 import { formatSummary } from "./summary.ts";
-import { cliEntry, runCli, testEnvironment } from "./testing/run-cli.ts";
+import { cliArgs, runCli, testEnvironment } from "./testing/run-cli.ts";
 
 const scratch = mkdtempSync(join(tmpdir(), "burrow-start-"));
 const database = await createTestDatabase("start");
@@ -194,7 +194,7 @@ test("database: the embedded PostgreSQL of a command that was killed is stopped 
   assert.equal((await runCli(["user", "add", "ann@example.com"], { env })).code, 0);
   assert.equal((await runCli(["name", "reserve", "ann@example.com", "killed-app"], { env })).code, 0);
   // A command that holds the database, killed outright: its server lives on without it.
-  const follow = spawn(process.execPath, ["--import", "tsx", cliEntry, "logs", "killed-app", "-f"], {
+  const follow = spawn(process.execPath, cliArgs(["logs", "killed-app", "-f"]), {
     env: testEnvironment(env),
     stdio: ["ignore", "pipe", "pipe"],
   });

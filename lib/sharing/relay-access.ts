@@ -105,14 +105,14 @@ export type RedeemResult =
   /** The link admits, but this open does not count (see RedeemCount): nothing was changed. */
   | { ok: false; problem: "unconfirmed"; usesLeft: number | null; uses: number };
 
-/** Compare-and-swap retries when many visitors open the same link at once. */
-const REDEEM_ATTEMPTS = 5;
-
 /**
  * Checks a share token for a name and, when the link still admits and `count` allows, counts one
- * use and stamps `lastUsedAt` atomically: the update only applies while `uses` is still the value
- * that was read (compare-and-swap), so `maxUses` holds under concurrent opens. A token of another
- * name is "unknown", like one that never existed.
+ * use and stamps `lastUsedAt` in one conditional UPDATE: PostgreSQL re-reads a row another opener
+ * just updated before applying its WHERE, so however many visitors open a limited link at once,
+ * exactly its remaining uses are counted and every other opener hears "used up" only once it is.
+ * (Compare-and-swap with a few retries admitted one opener per round: 5 of 50 visitors of a 40-use
+ * link, the other 45 told it was used up.) A token of another name is "unknown", like one that
+ * never existed.
  */
 export async function redeemShareLink(
   db: Db,
@@ -123,8 +123,8 @@ export async function redeemShareLink(
 ): Promise<RedeemResult> {
   if (!looksLikeShareToken(token)) return { ok: false, problem: "unknown" };
   const tokenHash = hashShareToken(token);
-  for (let attempt = 0; attempt < REDEEM_ATTEMPTS; attempt++) {
-    const link = await db.shareLink.findUnique({
+  const read = () =>
+    db.shareLink.findUnique({
       where: { tokenHash },
       select: {
         id: true,
@@ -135,24 +135,32 @@ export async function redeemShareLink(
         reservation: { select: { name: true } },
       },
     });
-    if (!link || link.reservation.name !== name) return { ok: false, problem: "unknown" };
-    const problem = shareLinkProblem(link, now);
-    if (problem) return { ok: false, problem };
-    if (count === "none" || (count === "unlimited" && link.maxUses !== null)) {
-      return {
-        ok: false,
-        problem: "unconfirmed",
-        usesLeft: link.maxUses === null ? null : link.maxUses - link.uses,
-        uses: link.uses,
-      };
-    }
-    const updated = await db.shareLink.updateMany({
-      // Without a use limit there is nothing to race for: a plain increment is enough.
-      where: { id: link.id, revokedAt: null, ...(link.maxUses === null ? {} : { uses: link.uses }) },
-      data: { uses: { increment: 1 }, lastUsedAt: now },
-    });
-    if (updated.count === 1) return { ok: true, linkId: link.id, expiresAt: link.expiresAt };
+  const link = await read();
+  if (!link || link.reservation.name !== name) return { ok: false, problem: "unknown" };
+  const problem = shareLinkProblem(link, now);
+  if (problem) return { ok: false, problem };
+  if (count === "none" || (count === "unlimited" && link.maxUses !== null)) {
+    return {
+      ok: false,
+      problem: "unconfirmed",
+      usesLeft: link.maxUses === null ? null : link.maxUses - link.uses,
+      uses: link.uses,
+    };
   }
-  // Lost the race every time: a limited link opened by many at once; its last uses went to others.
-  return { ok: false, problem: "used_up" };
+  const updated = await db.shareLink.updateMany({
+    where: {
+      id: link.id,
+      revokedAt: null,
+      AND: [
+        { OR: [{ expiresAt: null }, { expiresAt: { gt: now } }] },
+        { OR: [{ maxUses: null }, { uses: { lt: db.shareLink.fields.maxUses } }] },
+      ],
+    },
+    data: { uses: { increment: 1 }, lastUsedAt: now },
+  });
+  if (updated.count === 1) return { ok: true, linkId: link.id, expiresAt: link.expiresAt };
+  // Revoked, removed or used up by others since it was read: say which, as at the start.
+  const after = await read();
+  if (!after || after.reservation.name !== name) return { ok: false, problem: "unknown" };
+  return { ok: false, problem: shareLinkProblem(after, now) ?? "used_up" };
 }

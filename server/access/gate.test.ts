@@ -639,6 +639,33 @@ test("a link with a use limit admits exactly that many visitors, even all at onc
   assert.equal((await database.db.shareLink.findUniqueOrThrow({ where: { id: link.id } })).uses, 3);
 });
 
+test("a crowd at a link with many uses left gets them all: nobody is told 'used up' before it is", async () => {
+  await reserve("crowd", "LINKS");
+  const { link, token } = await createShareLink(database.db, owner, "crowd", {
+    label: "x",
+    expiry: "never",
+    maxUses: 40,
+  });
+  // 50 visitors confirm at once while chat apps fetch previews (GET and HEAD) of the same link.
+  const [opens, previews] = await Promise.all([
+    Promise.all(Array.from({ length: 50 }, () => postShare("crowd", { token, next: "/" }))),
+    Promise.all(
+      Array.from({ length: 10 }, (_, i) =>
+        gate.check(request("crowd", { method: i % 2 ? "HEAD" : "GET", path: `/?burrow_share=${token}` })),
+      ),
+    ),
+  ]);
+  assert.equal(opens.filter((d) => d.admission === "SHARE_LINK").length, 40);
+  const refused = opens.filter((d) => d.admission !== "SHARE_LINK");
+  assert.deepEqual(
+    refused.map((d) => pageOf(d)),
+    Array(10).fill("link_used_up"),
+  );
+  assert.match(bodyText(refused[0]!), /used up/);
+  assert.ok(previews.every((d) => pageOf(d) === "link_confirm" || pageOf(d) === "link_used_up"));
+  assert.equal((await database.db.shareLink.findUniqueOrThrow({ where: { id: link.id } })).uses, 40);
+});
+
 test("a link with a use limit counts only the visitor's confirmation: previews and HEADs use nothing", async () => {
   await reserve("preview", "LINKS");
   const { link, token } = await createShareLink(database.db, owner, "preview", {

@@ -3,15 +3,26 @@ import { createHmac, timingSafeEqual } from "node:crypto";
 /** Host-only cookie the relay sets after a right password or a share link. */
 export const ACCESS_COOKIE = "burrow_access";
 
-/** What a visitor proved: the password (at a given password version) or a share link. */
+/**
+ * What a visitor proved: the password (at a given password version of a given reservation of the
+ * name) or a share link. `reservationId` is null in password cookies signed before it was added.
+ */
 export type AccessGrant =
-  | { kind: "password"; name: string; passwordVersion: number; expiresAt: number }
+  | {
+      kind: "password";
+      name: string;
+      reservationId: string | null;
+      passwordVersion: number;
+      expiresAt: number;
+    }
   | { kind: "share"; name: string; linkId: string; expiresAt: number };
 
 interface Payload {
   /** kind: p = password, s = share link */
   k: "p" | "s";
   n: string;
+  /** the reservation's id: a name released and reserved again starts over at version 0 */
+  r?: string;
   v?: number;
   l?: string;
   /** expiry, unix seconds */
@@ -26,7 +37,13 @@ function sign(secret: string, body: string): Buffer {
 export function signAccessCookie(secret: string, grant: AccessGrant): string {
   const payload: Payload =
     grant.kind === "password"
-      ? { k: "p", n: grant.name, v: grant.passwordVersion, e: grant.expiresAt }
+      ? {
+          k: "p",
+          n: grant.name,
+          ...(grant.reservationId === null ? {} : { r: grant.reservationId }),
+          v: grant.passwordVersion,
+          e: grant.expiresAt,
+        }
       : { k: "s", n: grant.name, l: grant.linkId, e: grant.expiresAt };
   const body = Buffer.from(JSON.stringify(payload)).toString("base64url");
   return `${body}.${sign(secret, body).toString("base64url")}`;
@@ -58,7 +75,8 @@ export function verifyAccessCookie(
   }
   if (payload.n !== name || typeof payload.e !== "number" || payload.e <= nowSeconds) return null;
   if (payload.k === "p" && typeof payload.v === "number") {
-    return { kind: "password", name, passwordVersion: payload.v, expiresAt: payload.e };
+    const reservationId = typeof payload.r === "string" ? payload.r : null;
+    return { kind: "password", name, reservationId, passwordVersion: payload.v, expiresAt: payload.e };
   }
   if (payload.k === "s" && typeof payload.l === "string") {
     return { kind: "share", name, linkId: payload.l, expiresAt: payload.e };

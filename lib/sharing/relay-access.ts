@@ -15,6 +15,12 @@ export interface ShareLinkState {
 
 /** Everything the gate needs to decide about one name, loaded in one query and cached briefly. */
 export interface NameAccessState {
+  /**
+   * The reservation's id and creation (null: not reserved). A password cookie names the reservation
+   * it was signed for: a name released and reserved again (by anyone) starts its password version
+   * over, and a visitor of the old one must not be let into the new one.
+   */
+  reservation: { id: string; createdAt: Date } | null;
   mode: AccessMode;
   /** The argon2 hash of the tunnel password, if one is set. Stays inside the relay process. */
   passwordHash: string | null;
@@ -34,6 +40,7 @@ export interface NameAccessState {
 
 /** Unreserved (random) names are public: nobody can set a password on them. */
 export const PUBLIC_STATE: NameAccessState = Object.freeze({
+  reservation: null,
   mode: "PUBLIC",
   passwordHash: null,
   passwordVersion: 0,
@@ -63,6 +70,8 @@ export async function loadAccessState(
   const reservation = await db.reservation.findUnique({
     where: { name },
     select: {
+      id: true,
+      createdAt: true,
       accessMode: true,
       passwordHash: true,
       passwordVersion: true,
@@ -79,6 +88,7 @@ export async function loadAccessState(
   });
   if (!reservation) return PUBLIC_STATE;
   return {
+    reservation: { id: reservation.id, createdAt: reservation.createdAt },
     mode: reservation.accessMode,
     passwordHash: reservation.passwordHash,
     passwordVersion: reservation.passwordVersion,

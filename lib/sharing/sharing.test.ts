@@ -24,12 +24,14 @@ test("a signed cookie verifies for its own name until it expires", () => {
   const value = signAccessCookie(secret, {
     kind: "password",
     name: "myapp",
+    reservationId: "res1",
     passwordVersion: 3,
     expiresAt: now + 60,
   });
   assert.deepEqual(verifyAccessCookie(secret, value, "myapp", now), {
     kind: "password",
     name: "myapp",
+    reservationId: "res1",
     passwordVersion: 3,
     expiresAt: now + 60,
   });

@@ -304,11 +304,52 @@ test("changing the password signs everyone out", async () => {
   );
 });
 
+test("a name released and reserved again (by someone else) does not let the old visitors in", async () => {
+  await reserve("handed-on", "PASSWORD", "old owner's password");
+  const cookie = cookieOf(await signIn("handed-on", "old owner's password"));
+  assert.equal((await gate.check(withHeaders("handed-on", { cookie }))).admission, "PASSWORD");
+  // Signed before cookies named their reservation: the same payload without it.
+  const legacy = (issuedAt: number) =>
+    `burrow_access=${signAccessCookie(SECRET, {
+      kind: "password",
+      name: "handed-on",
+      reservationId: null,
+      passwordVersion: 1,
+      expiresAt: Math.floor(issuedAt / 1000) + 24 * 3_600,
+    })}`;
+  const legacyBefore = legacy(clock);
+
+  await database.db.reservation.delete({ where: { name: "handed-on" } });
+  const other = await database.db.user.create({ data: { email: "next@example.com", passwordHash: "x" } });
+  clock += 60_000;
+  await database.db.reservation.create({
+    data: { name: "handed-on", userId: other.id, createdAt: new Date(clock) },
+  });
+  // The new owner's first password is version 1 again, as the old owner's was.
+  await setAccessSettings(database.db, other.id, "handed-on", { mode: "PASSWORD", password: "new owner's" });
+  gate.invalidate("handed-on");
+
+  for (const stale of [cookie, legacyBefore]) {
+    const refused = await gate.check(withHeaders("handed-on", { cookie: stale }));
+    assert.equal(refused.admission, "DENIED");
+    assert.equal(pageOf(refused), "password_asked");
+  }
+  clock += 1_000;
+  assert.equal(
+    (await gate.check(withHeaders("handed-on", { cookie: legacy(clock) }))).admission,
+    "PASSWORD",
+    "an old-format cookie signed since the new reservation still admits",
+  );
+  const fresh = cookieOf(await signIn("handed-on", "new owner's"));
+  assert.equal((await gate.check(withHeaders("handed-on", { cookie: fresh }))).admission, "PASSWORD");
+});
+
 test("a forged or expired cookie does not admit", async () => {
   await reserve("forged", "PASSWORD", "correct horse");
   const forged = signAccessCookie("not the relay's secret", {
     kind: "password",
     name: "forged",
+    reservationId: null,
     passwordVersion: 1,
     expiresAt: Math.floor(clock / 1000) + 3600,
   });

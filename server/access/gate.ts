@@ -222,7 +222,7 @@ export function createAccessGate(deps: AccessGateDeps): AccessGateHandle {
       const grant = verifyAccessCookie(secret, value, name, Math.floor(signedAtMs / 1000));
       if (!grant) continue;
       if (grant.kind === "password") {
-        if (state.mode !== "PASSWORD") continue;
+        if (state.mode !== "PASSWORD" || !ofThisReservation(grant, state)) continue;
         if (grant.passwordVersion === state.passwordVersion) return { ok: true, grant };
         problem ??= "signed_out";
         continue;
@@ -234,6 +234,20 @@ export function createAccessGate(deps: AccessGateDeps): AccessGateHandle {
       else return { ok: true, grant };
     }
     return { ok: false, problem, present: true };
+  }
+
+  /**
+   * Whether a password cookie was signed for the name's current reservation. One signed before
+   * cookies named it is judged by its age: issued (its expiry less today's lifetime) before the
+   * reservation existed, it belongs to an earlier holder of the name.
+   */
+  function ofThisReservation(
+    grant: Extract<AccessGrant, { kind: "password" }>,
+    state: NameAccessState,
+  ): boolean {
+    if (!state.reservation) return false;
+    if (grant.reservationId !== null) return grant.reservationId === state.reservation.id;
+    return grant.expiresAt - cookieSeconds >= Math.floor(state.reservation.createdAt.getTime() / 1000);
   }
 
   /** The answer to a visitor who may not pass. */
@@ -518,6 +532,7 @@ export function createAccessGate(deps: AccessGateDeps): AccessGateHandle {
     const value = signAccessCookie(secret, {
       kind: "password",
       name: request.name,
+      reservationId: state.reservation?.id ?? null,
       passwordVersion: state.passwordVersion,
       expiresAt,
     });

@@ -179,19 +179,22 @@ export async function removeShareLinks(
       { uses: { gte: db.shareLink.fields.maxUses } },
     ],
   };
-  if (which === "inactive") {
-    const { count } = await db.shareLink.deleteMany({
-      where: { reservationId: reservation.id, ...inactive },
-    });
+  // A used-up link still admits the visitors who opened it (their cookies): removing it ends that,
+  // so the relay is told with the delete, as for a revocation, and closes their open connections.
+  const remove = async (where: { reservationId: string } | { id: string }) => {
+    const [{ count }] = await db.$transaction([
+      db.shareLink.deleteMany({ where: { ...where, ...inactive } }),
+      relayCommandQuery(db, { type: "access-changed", name: reservation.name }),
+    ]);
     return count;
-  }
+  };
+  if (which === "inactive") return remove({ reservationId: reservation.id });
   const link = await db.shareLink.findFirst({ where: { id: which.linkId, reservationId: reservation.id } });
   if (!link) throw new AppError("not_found", "No such link");
   if (shareLinkProblem(link, now) === null) {
     throw new AppError("conflict", `The link “${link.label}” still works: revoke it before removing it`);
   }
-  const { count } = await db.shareLink.deleteMany({ where: { id: link.id, ...inactive } });
-  return count;
+  return remove({ id: link.id });
 }
 
 /** Why a link no longer admits anyone, or null while it does. */

@@ -13,6 +13,7 @@ import { after, before, test } from "node:test";
 import { WebSocket, WebSocketServer } from "ws";
 import {
   createShareLink,
+  removeShareLinks,
   revokeShareLink,
   setAccessSettings,
   setAllowedAddresses,
@@ -202,6 +203,37 @@ test("revoking a share link closes the WebSockets opened with it within seconds;
   assert.equal(row?.status, 101);
   assert.equal(row?.shareLinkId, linkA.link.id);
   ben.ws.close();
+});
+
+test("removing a used-up link from the list closes what its visitor still had open", async () => {
+  await tunnelFor("tidied");
+  await setAccessSettings(harness.db, owner.id, "tidied", { mode: "LINKS" });
+  const once = await createShareLink(harness.db, owner.id, "tidied", {
+    label: "Cleo",
+    expiry: "never",
+    maxUses: 1,
+  });
+  const other = await createShareLink(harness.db, owner.id, "tidied", { label: "Dan", expiry: "never" });
+  // A link with a use limit is opened by confirming (curl -d token=…, as the README says).
+  const cookie = await harness.waitFor(async () => {
+    const answer = await harness.fetchTunnel("tidied", "/__burrow/share", {
+      method: "POST",
+      headers: { "content-type": "application/x-www-form-urlencoded" },
+      body: new URLSearchParams({ token: once.token, next: "/" }).toString(),
+    });
+    return answer.status === 303 ? cookieOf(answer.headers["set-cookie"]) : undefined;
+  }, "links-only mode to apply");
+  const cleo = await openSocket("tidied", { cookie });
+  const dan = await openSocket("tidied", { cookie: await openLink("tidied", other.token) });
+  assert.equal(await cleo.echoes(), true, "a used-up link's visitor stays in");
+
+  // Used up, so it no longer works for anyone new: the owner tidies the list.
+  assert.equal(await removeShareLinks(harness.db, owner.id, "tidied", "inactive"), 1);
+  await harness.waitFor(() => cleo.isClosed(), "Cleo's WebSocket to be closed", 5_000);
+  assert.deepEqual(cleo.closedWith(), { code: 1008, reason: "Access to this tunnel ended" });
+  assert.equal(await dan.echoes(), true, "another link's visitor goes on");
+  await assert.rejects(openSocket("tidied", { cookie }), /refused 403/);
+  dan.ws.close();
 });
 
 test("a new password ends event streams and WebSockets signed in with the old one (cookie or Basic)", async () => {

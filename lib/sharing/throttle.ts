@@ -11,21 +11,37 @@ export interface ThrottleOptions {
   now?: () => number;
 }
 
+/**
+ * How long an address that gave a name's right password stays exempt from that name's ceiling: a
+ * day, as long as the access cookie lasts by default.
+ */
+const PROVEN_MS = 24 * 3_600_000;
+
 export class AttemptThrottle {
   readonly #options: ThrottleOptions;
   readonly #windows: FixedWindows;
+  /** Addresses that gave the right password for a name, by clientKey (a count of 1 in a day). */
+  readonly #proven: FixedWindows;
 
   constructor(options: ThrottleOptions) {
     this.#options = options;
     this.#windows = new FixedWindows({ windowMs: options.windowMs, maxKeys: 100_000, now: options.now });
+    this.#proven = new FixedWindows({ windowMs: PROVEN_MS, maxKeys: 100_000, now: options.now });
   }
 
-  /** Seconds to wait when this client may not try this name now; 0 when it may. */
+  /**
+   * Seconds to wait when this client may not try this name now; 0 when it may. An address that gave
+   * the right password within the last day is held to its own limit only, not to the name's
+   * ceiling: guesses from many addresses at once (which the ceiling is for) would otherwise also
+   * lock out the webhook that sends the password with every request, and the visitors who signed
+   * in from there before, for as long as the guessing goes on. Guessing from such an address is
+   * still limited per client.
+   */
   retryAfter(clientIp: string, name: string): number {
-    return Math.max(
-      this.#windows.wait(clientKey(clientIp, name), this.#options.perClient),
-      this.#windows.wait(nameKey(name), this.#options.perName),
-    );
+    const key = clientKey(clientIp, name);
+    const own = this.#windows.wait(key, this.#options.perClient);
+    if (this.#proven.wait(key, 1) > 0) return own;
+    return Math.max(own, this.#windows.wait(nameKey(name), this.#options.perName));
   }
 
   /**
@@ -43,8 +59,11 @@ export class AttemptThrottle {
 
   /** Takes back one attempt counted by `attempt` (the password was right). */
   forgive(clientIp: string, name: string): void {
-    this.#windows.unbump(clientKey(clientIp, name));
+    const key = clientKey(clientIp, name);
+    this.#windows.unbump(key);
     this.#windows.unbump(nameKey(name));
+    this.#proven.clear(key);
+    this.#proven.bump(key);
   }
 
   /** Records one failed attempt. */

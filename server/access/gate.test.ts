@@ -434,6 +434,49 @@ test("parallel guesses cannot slip past the limit, and many clients hit the per-
   assert.equal(many.filter((d) => d.action === "respond" && d.status === 429).length, 2);
 });
 
+test("guesses from many addresses do not lock out an address that gave the right password before", async () => {
+  gate = createAccessGate({
+    db: database.db,
+    secret: SECRET,
+    config: { BURROW_ACCESS_COOKIE_HOURS: 24 },
+    logger: createLogger({ silent: true }),
+    throttle: { perClient: 10, perName: 20, windowMs: 60_000 },
+    now: () => clock,
+  });
+  await reserve("besieged", "PASSWORD", "correct horse");
+  const webhook = { clientIp: "198.51.100.80" };
+  const hook = () => gate.check(withHeaders("besieged", { authorization: basic("correct horse") }, webhook));
+  assert.equal((await hook()).admission, "PASSWORD");
+  // Then someone guesses from 30 addresses, past the name's ceiling.
+  await Promise.all(
+    Array.from({ length: 30 }, (_, i) =>
+      gate.check(
+        withHeaders("besieged", { authorization: basic(`guess ${i}`) }, { clientIp: `192.0.2.${i}` }),
+      ),
+    ),
+  );
+  const stranger = await gate.check(
+    withHeaders("besieged", { authorization: basic("correct horse") }, { clientIp: "203.0.113.99" }),
+  );
+  assert.equal(stranger.action === "respond" && stranger.status, 429, "a new address waits out the siege");
+  assert.equal(pageOf(stranger), "too_many_attempts");
+  assert.equal((await hook()).admission, "PASSWORD", "the webhook's address goes on getting in");
+  const form = await postLogin(
+    "besieged",
+    { password: "correct horse", next: "/", form: formTokenOf(await gate.check(request("besieged"))) },
+    {},
+    webhook,
+  );
+  assert.equal(form.admission, "PASSWORD", "so does a browser signing in from there");
+  // Still held to its own limit: guessing from that address stops after ten.
+  const guesses = await Promise.all(
+    Array.from({ length: 12 }, (_, i) =>
+      gate.check(withHeaders("besieged", { authorization: basic(`mine ${i}`) }, webhook)),
+    ),
+  );
+  assert.equal(guesses.filter((d) => pageOf(d) === "too_many_attempts").length, 2);
+});
+
 test("a share link sets the cookie and redirects to the clean URL; it counts its uses", async () => {
   await reserve("links", "LINKS");
   const { link, token } = await createShareLink(

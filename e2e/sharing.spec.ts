@@ -256,9 +256,11 @@ test("a one-time link survives a chat app's preview: only the visitor's click us
   // The confirm page and its redirect send no Referer: the app's scripts cannot read the token.
   expect(await page.evaluate(() => document.referrer)).toBe("");
 
-  await access.reload();
+  // The owner's page, open all along, follows: the use counted, the link used up, Revoke gone.
   const row = access.getByRole("row").filter({ hasText: "for Cy" });
   await expect(row.getByRole("cell").nth(3)).toHaveText("1 / 1");
+  await expect(row).toContainText("Used up");
+  await expect(row.getByRole("button", { name: "Revoke link for Cy" })).toHaveCount(0);
   const late = await browser.newContext();
   const latePage = await late.newPage();
   await latePage.goto(link);

@@ -4,6 +4,7 @@ import { AccessModeForm } from "@/components/sharing/access-mode-form";
 import { AllowedAddressesForm } from "@/components/sharing/allowed-addresses-form";
 import { AppHostForm } from "@/components/sharing/app-host-form";
 import { CreateShareLinkForm } from "@/components/sharing/create-share-link-form";
+import { RefreshShareLinks } from "@/components/sharing/refresh-share-links";
 import { ShareLinkList, type ShareLinkRow } from "@/components/sharing/share-link-list";
 import { Alert } from "@/components/ui/alert";
 import { Card, CardBody, CardHeader } from "@/components/ui/card";
@@ -121,6 +122,7 @@ export default async function TunnelAccessPage({ params }: Props) {
               </Alert>
             )}
             <CreateShareLinkForm action={createShareLinkAction} name={detail.name} baseUrl={url} />
+            <RefreshShareLinks />
             <ShareLinkList
               name={detail.name}
               links={rows}

@@ -332,6 +332,8 @@ test("links that no longer work can be removed, one or all; their requests stay 
   await access.getByRole("button", { name: "Remove link for Cy" }).click();
   const one = access.getByRole("dialog", { name: "Remove the link “for Cy” from this list?" });
   await expect(one).toContainText("stay in the request log");
+  // Used up, it still lets in whoever opened it: removing it ends that, and the owner is told.
+  await expect(one).toContainText("The visitors who opened it are still let in: they lose access");
   await one.getByRole("button", { name: "Remove link" }).click();
   await expect(rowOf("for Cy")).toHaveCount(0);
 

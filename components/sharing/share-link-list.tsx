@@ -83,6 +83,7 @@ export function ShareLinkList({
     );
   }
   const inactive = links.filter((link) => link.status !== "active").length;
+  const usedUp = links.filter((link) => link.status === "used_up").length;
   return (
     <div className="space-y-3">
       {inactive > 1 && (
@@ -95,7 +96,7 @@ export function ShareLinkList({
             fields={{ name }}
             triggerLabel={`Remove ${inactive} inactive links`}
             title={`Remove ${inactive} links that no longer work?`}
-            body={REMOVE_BODY}
+            body={usedUp > 0 ? `${USED_UP_VISITORS_OF_ALL} ${REMOVE_BODY}` : REMOVE_BODY}
             confirmLabel="Remove links"
           />
         </div>
@@ -157,7 +158,7 @@ export function ShareLinkList({
                   triggerLabel="Remove"
                   triggerAriaLabel={`Remove link ${link.label}`}
                   title={`Remove the link “${link.label}” from this list?`}
-                  body={REMOVE_BODY}
+                  body={link.status === "used_up" ? `${USED_UP_VISITORS} ${REMOVE_BODY}` : REMOVE_BODY}
                   confirmLabel="Remove link"
                 />
               )}
@@ -168,6 +169,13 @@ export function ShareLinkList({
     </div>
   );
 }
+
+// A used-up link opens for nobody new, but whoever opened it is still let in (their cookie):
+// removing it ends that, as revoking would. Tidying the list must not do so unannounced.
+const USED_UP_VISITORS =
+  "The visitors who opened it are still let in: they lose access within a few seconds.";
+const USED_UP_VISITORS_OF_ALL =
+  "Visitors who opened a used-up link are still let in: they lose access within a few seconds.";
 
 const REMOVE_BODY =
   "Whoever still holds it sees that the link does not work. Requests that came in with it stay in the request log, marked as from a removed link.";

@@ -44,6 +44,11 @@ export class AttemptThrottle {
     return Math.max(own, this.#windows.wait(nameKey(name), this.#options.perName));
   }
 
+  /** Whether this client is over its own limit for this name (not only the name's ceiling). */
+  clientLimited(clientIp: string, name: string): boolean {
+    return this.#windows.wait(clientKey(clientIp, name), this.#options.perClient) > 0;
+  }
+
   /**
    * Starts an attempt: returns the seconds to wait when this client may not try now, else counts the
    * attempt up front and returns 0. Counting before the (slow, async) password check means a burst of

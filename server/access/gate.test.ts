@@ -434,6 +434,28 @@ test("parallel guesses cannot slip past the limit, and many clients hit the per-
   assert.equal(many.filter((d) => d.action === "respond" && d.status === 429).length, 2);
 });
 
+test("a class behind one address typing the right password at once all get in", async () => {
+  await reserve("classroom", "PASSWORD", "correct horse");
+  const page = await gate.check(request("classroom"));
+  const form = formTokenOf(page);
+  // 30 students behind the school's NAT, more than the 10 guesses one address may make a minute.
+  const students = await Promise.all(
+    Array.from({ length: 30 }, () => postLogin("classroom", { password: "correct horse", next: "/", form })),
+  );
+  assert.deepEqual(
+    students.map((d) => pageOf(d)),
+    Array(30).fill("signed_in"),
+  );
+  // A burst of guesses from one address is still cut at the limit, however parallel.
+  const guesses = await Promise.all(
+    Array.from({ length: 15 }, (_, i) =>
+      postLogin("classroom", { password: `guess ${i}`, next: "/", form }, {}, { clientIp: "192.0.2.77" }),
+    ),
+  );
+  assert.equal(guesses.filter((d) => pageOf(d) === "password_wrong").length, 10);
+  assert.equal(guesses.filter((d) => pageOf(d) === "too_many_attempts").length, 5);
+});
+
 test("guesses from many addresses do not lock out an address that gave the right password before", async () => {
   gate = createAccessGate({
     db: database.db,

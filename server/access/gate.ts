@@ -107,6 +107,12 @@ export interface AccessGateHandle extends AccessGate {
   close(): void;
 }
 
+/**
+ * How many times an attempt over a limit waits for the checks under way before it is refused: each
+ * round frees the slots of the right passwords among them, which waiters then share.
+ */
+const MAX_WAIT_ROUNDS = 20;
+
 export const DEFAULT_THROTTLE = { perClient: 10, perName: 100, windowMs: 60_000 } as const;
 
 const DROP_COOKIE: HeaderEdits = Object.freeze({ dropCookies: [ACCESS_COOKIE] });
@@ -164,6 +170,9 @@ export function createAccessGate(deps: AccessGateDeps): AccessGateHandle {
   });
   const throttle = new AttemptThrottle({ ...DEFAULT_THROTTLE, ...deps.throttle, now });
   const passwords = new PasswordCheck(secret, deps.verifyPassword ?? verifyPassword);
+
+  /** Password checks under way, by throttle key (client and name, and name): see passwordIsRight. */
+  const checking = new Map<string, Set<Promise<boolean>>>();
 
   const seconds = () => Math.floor(now() / 1000);
   const stateWaitMs = deps.stateWaitMs ?? 2_000;
@@ -314,18 +323,51 @@ export function createAccessGate(deps: AccessGateDeps): AccessGateHandle {
   /**
    * Counts the attempt before the slow check (a burst of parallel guesses cannot all pass the
    * limit), then verifies without blocking anything else; a right password is not counted.
+   *
+   * An attempt over a limit only because of attempts still being checked waits for their outcome
+   * instead of being refused: right ones are taken back, and a class behind one NAT typing the
+   * right password at once (argon2 takes longer for many at once) was otherwise told, all but ten
+   * of them, that too many wrong passwords had been tried. Guesses gain nothing: theirs stay
+   * counted, so the waiter is refused once they are decided.
    */
   async function passwordIsRight(
     request: AccessRequest,
     state: NameAccessState,
     password: string,
   ): Promise<boolean | { wait: number }> {
-    const wait = throttle.attempt(request.clientIp, request.name);
-    if (wait > 0) return { wait };
-    const right =
-      state.passwordHash !== null && (await passwords.matches(request.name, state.passwordHash, password));
-    if (right) throttle.forgive(request.clientIp, request.name);
-    return right;
+    const { clientIp, name } = request;
+    const keys = [`c:${clientIp}:${name}`, `n:${name}`] as const;
+    for (let round = 0; ; round++) {
+      const wait = throttle.attempt(clientIp, name);
+      if (wait === 0) break;
+      const pending = checking.get(throttle.clientLimited(clientIp, name) ? keys[0] : keys[1]);
+      if (!pending || pending.size === 0 || round >= MAX_WAIT_ROUNDS) return { wait };
+      await Promise.allSettled([...pending]);
+    }
+    const decided = (async () => {
+      const right =
+        state.passwordHash !== null && (await passwords.matches(name, state.passwordHash, password));
+      // Before the check counts as decided: a waiter looks at the counters once it is.
+      if (right) throttle.forgive(clientIp, name);
+      return right;
+    })();
+    for (const key of keys) {
+      let pending = checking.get(key);
+      if (!pending) {
+        pending = new Set();
+        checking.set(key, pending);
+      }
+      pending.add(decided);
+    }
+    const done = () => {
+      for (const key of keys) {
+        const pending = checking.get(key);
+        pending?.delete(decided);
+        if (pending?.size === 0) checking.delete(key);
+      }
+    };
+    decided.then(done, done);
+    return decided;
   }
 
   async function admitBasic(

@@ -112,6 +112,8 @@ export type RedeemCount = "all" | "unlimited" | "none";
 export type RedeemResult =
   | { ok: true; linkId: string; expiresAt: Date | null }
   | { ok: false; problem: "unknown" | "revoked" | "expired" | "used_up" }
+  /** The link is `heldLinkId`, the one the visitor already holds a cookie of: nothing was changed. */
+  | { ok: false; problem: "held" }
   /** The link admits, but this open does not count (see RedeemCount): nothing was changed. */
   | { ok: false; problem: "unconfirmed"; usesLeft: number | null; uses: number };
 
@@ -122,7 +124,7 @@ export type RedeemResult =
  * exactly its remaining uses are counted and every other opener hears "used up" only once it is.
  * (Compare-and-swap with a few retries admitted one opener per round: 5 of 50 visitors of a 40-use
  * link, the other 45 told it was used up.) A token of another name is "unknown", like one that
- * never existed.
+ * never existed. `heldLinkId`: the link of the visitor's cookie, answered "held" when it is this one.
  */
 export async function redeemShareLink(
   db: Db,
@@ -130,6 +132,7 @@ export async function redeemShareLink(
   token: string,
   count: RedeemCount,
   now = new Date(),
+  heldLinkId?: string,
 ): Promise<RedeemResult> {
   if (!looksLikeShareToken(token)) return { ok: false, problem: "unknown" };
   const tokenHash = hashShareToken(token);
@@ -147,6 +150,7 @@ export async function redeemShareLink(
     });
   const link = await read();
   if (!link || link.reservation.name !== name) return { ok: false, problem: "unknown" };
+  if (link.id === heldLinkId) return { ok: false, problem: "held" };
   const problem = shareLinkProblem(link, now);
   if (problem) return { ok: false, problem };
   if (count === "none" || (count === "unlimited" && link.maxUses !== null)) {

@@ -138,6 +138,44 @@ test("the cookie of a one-time link: opening the same link again leads in, not t
   assert.equal(stranger.action === "respond" && stranger.status, 410);
 });
 
+test("in with one link, a visitor who opens another that works gets that one: revoking the first keeps them in", async () => {
+  await reserve("swap", "LINKS");
+  const first = await createShareLink(database.db, owner, "swap", { label: "an hour", expiry: "1h" });
+  const second = await createShareLink(database.db, owner, "swap", { label: "a week", expiry: "7d" });
+  const firstCookie = cookieOf(await gate.check(request("swap", `/?burrow_share=${first.token}`)));
+
+  // The owner sends a longer link, meaning to revoke the first; the visitor opens it.
+  const moved = await gate.check(
+    request("swap", `/doc?burrow_share=${second.token}`, { cookie: firstCookie }),
+  );
+  assert.deepEqual(outcome(moved), {
+    status: 303,
+    location: "/doc",
+    page: "link_opened",
+    admission: "SHARE_LINK",
+    path: "/doc",
+  });
+  assert.equal(moved.shareLinkId, second.link.id);
+  const cookie = cookieOf(moved);
+  assert.notEqual(cookie, firstCookie, "a new cookie, the second link's");
+  assert.equal(await uses(second.link.id), 1);
+
+  await revokeShareLink(database.db, owner, "swap", first.link.id);
+  gate.invalidate("swap");
+  const inside = await gate.check(request("swap", "/doc", { cookie }));
+  assert.deepEqual(outcome(inside), { forwarded: "(as sent)", admission: "SHARE_LINK" });
+  assert.equal(inside.shareLinkId, second.link.id);
+
+  // Back through either link, the second stays theirs: the same one again, the first one revoked.
+  for (const token of [second.token, first.token]) {
+    const again = await gate.check(request("swap", `/?burrow_share=${token}`, { cookie }));
+    assert.equal(outcome(again).page, "link_not_needed");
+    assert.equal(again.shareLinkId, second.link.id);
+    assert.equal(header(again, "set-cookie"), undefined);
+  }
+  assert.equal(await uses(second.link.id), 1, "no use counted again");
+});
+
 test("signed in with the password: a revoked or used-up link in the URL just goes away", async () => {
   await reserve("pw-back", "PASSWORD");
   const revoked = await createShareLink(database.db, owner, "pw-back", { label: "old", expiry: "1d" });

@@ -394,7 +394,8 @@ export function createAccessGate(deps: AccessGateDeps): AccessGateHandle {
   /**
    * Opening a share link: check it and, when `count` allows, count a use, set the cookie and send
    * the visitor to `next` (the clean URL). A link this open does not count gets the confirmation
-   * page. `logPath` is what the request log shows (never the token).
+   * page. `logPath` is what the request log shows (never the token). `held`: the share link the
+   * visitor is already in with, which stays theirs when this link is that one or does not work.
    */
   async function redeem(
     request: AccessRequest,
@@ -402,9 +403,10 @@ export function createAccessGate(deps: AccessGateDeps): AccessGateHandle {
     next: string,
     count: RedeemCount,
     logPath = next,
+    held?: Extract<AccessGrant, { kind: "share" }>,
   ): Promise<AccessDecision> {
     const nowMs = now();
-    const result = await redeemShareLink(db, request.name, token, count, new Date(nowMs));
+    const result = await redeemShareLink(db, request.name, token, count, new Date(nowMs), held?.linkId);
     if (!result.ok && result.problem === "unconfirmed") {
       const { usesLeft, uses } = result;
       const host = request.headers.host;
@@ -412,7 +414,9 @@ export function createAccessGate(deps: AccessGateDeps): AccessGateHandle {
       return respond(page, "DENIED", "link_confirm", { path: logPath });
     }
     if (!result.ok) {
-      const problem: LinkProblem = result.problem;
+      if (held) return linkNotNeeded(next, held);
+      // "held" answers only a `held` link: without one it cannot come.
+      const problem: LinkProblem = result.problem === "held" ? "unknown" : result.problem;
       // On a name with a password, the visitor may know it: the form is offered with the news.
       const state = await cache.get(request.name, request.tunnel);
       const page =
@@ -522,7 +526,13 @@ export function createAccessGate(deps: AccessGateDeps): AccessGateHandle {
       const count = request.method === "HEAD" ? "none" : "unlimited";
       // A visitor who already has access (back through the same link from a chat or a bookmark) is
       // not made to open the link again: one used up, revoked or expired since would lock them out
-      // of what they may see, and a limited link would lose a use for nothing.
+      // of what they may see, and a limited link would lose a use for nothing. Another link that
+      // works, though, is opened as for anyone: the owner sent it to last longer than the first,
+      // or to replace it before revoking it, and a visitor who kept the first one's cookie was cut
+      // off at its expiry or revocation however valid the link they had been given since.
+      if (cookie.ok && cookie.grant.kind === "share" && request.method === "GET") {
+        return redeem(request, share.token ?? "", share.path, count, share.path, cookie.grant);
+      }
       if (cookie.ok) return linkNotNeeded(share.path, cookie.grant);
       const password = state.mode === "PASSWORD" ? basicAuthPassword(request.headers) : null;
       if (password !== null)

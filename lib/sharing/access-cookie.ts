@@ -1,4 +1,4 @@
-import { createHmac, timingSafeEqual } from "node:crypto";
+import { createHmac, randomBytes, timingSafeEqual } from "node:crypto";
 
 /** Host-only cookie the relay sets after a right password or a share link. */
 export const ACCESS_COOKIE = "burrow_access";
@@ -27,6 +27,11 @@ interface Payload {
   l?: string;
   /** expiry, unix seconds */
   e: number;
+  /**
+   * random: two visitors let in the same second get different cookies, so one signing out (which
+   * ends what carries their cookie) ends nothing of the other's
+   */
+  j?: string;
 }
 
 function sign(secret: string, body: string): Buffer {
@@ -43,8 +48,15 @@ export function signAccessCookie(secret: string, grant: AccessGrant): string {
           ...(grant.reservationId === null ? {} : { r: grant.reservationId }),
           v: grant.passwordVersion,
           e: grant.expiresAt,
+          j: randomBytes(9).toString("base64url"),
         }
-      : { k: "s", n: grant.name, l: grant.linkId, e: grant.expiresAt };
+      : {
+          k: "s",
+          n: grant.name,
+          l: grant.linkId,
+          e: grant.expiresAt,
+          j: randomBytes(9).toString("base64url"),
+        };
   const body = Buffer.from(JSON.stringify(payload)).toString("base64url");
   return `${body}.${sign(secret, body).toString("base64url")}`;
 }

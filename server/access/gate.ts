@@ -611,7 +611,17 @@ export function createAccessGate(deps: AccessGateDeps): AccessGateHandle {
     if (pathname === SHARE_PATH && request.method === "POST") {
       return confirmShare(request);
     }
-    if (pathname === LOGOUT_PATH) return signOut(request);
+    if (pathname === LOGOUT_PATH) {
+      // What this browser still has open with the cookie it signs out of (another tab's WebSocket
+      // or event stream) ends too: signing out on a shared computer must not leave a live view on.
+      const signedOut = new Set(accessCookieValues(request.headers));
+      if (signedOut.size > 0) {
+        connections.end(request.name, (exchange) =>
+          accessCookieValues(credentialHeaders(exchange.requestHeaders)).some((v) => signedOut.has(v)),
+        );
+      }
+      return signOut(request);
+    }
     if (pathname === LOGIN_PATH && (request.method === "GET" || request.method === "HEAD")) {
       // Someone reloaded after a failed post: show the form again (or just go home).
       return cache.get(request.name, request.tunnel).then((state) => {

@@ -279,6 +279,51 @@ test("a new password ends event streams and WebSockets signed in with the old on
   ]);
 });
 
+/** Signs in with the password form as a browser does; the cookie it sets. */
+async function signInWith(name: string, password: string): Promise<string | undefined> {
+  const page = await harness.fetchTunnel(name, "/");
+  const form = /name="form" value="([^"]+)"/.exec(page.body)?.[1];
+  if (!form) return undefined;
+  const answer = await harness.fetchTunnel(name, "/__burrow/login", {
+    method: "POST",
+    headers: {
+      origin: `http://${name}.${harness.config.BURROW_DOMAIN}`,
+      "content-type": "application/x-www-form-urlencoded",
+    },
+    body: new URLSearchParams({ password, next: "/", form }).toString(),
+  });
+  return answer.status === 303 ? cookieOf(answer.headers["set-cookie"]) : undefined;
+}
+
+test("signing out in one tab ends that browser's WebSockets and streams in the others, nobody else's", async () => {
+  await tunnelFor("shared-pc");
+  await setAccessSettings(harness.db, owner.id, "shared-pc", { mode: "PASSWORD", password: "family-pc-123" });
+  const mine = await harness.waitFor(
+    () => signInWith("shared-pc", "family-pc-123"),
+    "password mode to apply",
+  );
+  // Someone else signed in at the same moment, on another computer.
+  const theirs = await signInWith("shared-pc", "family-pc-123");
+  assert.ok(theirs);
+  assert.notEqual(mine, theirs, "each sign-in has a cookie of its own");
+  const myChat = await openSocket("shared-pc", { cookie: mine });
+  const myFeed = await openStream("shared-pc", { cookie: mine });
+  const theirChat = await openSocket("shared-pc", { cookie: theirs });
+  assert.equal(await myChat.echoes(), true);
+  await myFeed.nextEvent();
+
+  const out = await harness.fetchTunnel("shared-pc", "/__burrow/logout", { headers: { cookie: mine } });
+  assert.equal(out.status, 200);
+  await harness.waitFor(
+    () => myChat.isClosed() && myFeed.isEnded(),
+    "my other tabs' connections to end",
+    5_000,
+  );
+  assert.deepEqual(myChat.closedWith(), { code: 1008, reason: "Access to this tunnel ended" });
+  assert.equal(await theirChat.echoes(), true, "the other visitor's WebSocket goes on");
+  theirChat.ws.close();
+});
+
 test("a share link's expiry ends what was opened with it, at that time, with no notification", async () => {
   await tunnelFor("expiring");
   await setAccessSettings(harness.db, owner.id, "expiring", { mode: "LINKS" });

@@ -79,6 +79,17 @@ export class OpenConnections implements ExchangeWatcher {
     return this.#byName.get(name)?.size ?? 0;
   }
 
+  /** Cuts the open connections of a name that `which` picks (their visitor signed out); how many. */
+  end(name: string, which: (exchange: Exchange) => boolean): number {
+    const open = this.#byName.get(name);
+    if (!open) return 0;
+    const ending = [...open.values()].filter(
+      (watched) => !watched.exchange.finished && which(watched.exchange),
+    );
+    for (const watched of ending) this.#cut(watched);
+    return ending.length;
+  }
+
   /** Checks every open connection of a name again (its access changed); resolves when done. */
   recheck(name: string): Promise<void> {
     const open = this.#byName.get(name);

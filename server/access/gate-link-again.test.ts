@@ -176,6 +176,41 @@ test("in with one link, a visitor who opens another that works gets that one: re
   assert.equal(await uses(second.link.id), 1, "no use counted again");
 });
 
+test("a one-time link open in two tabs: confirming it in the second, after the first, leads in", async () => {
+  await reserve("two-tabs", "LINKS");
+  const { link, token } = await createShareLink(database.db, owner, "two-tabs", {
+    label: "one visitor",
+    expiry: "1d",
+    maxUses: 1,
+  });
+  const confirm = (cookie?: string) =>
+    gate.check({
+      ...request(
+        "two-tabs",
+        "/__burrow/share",
+        {
+          origin: "http://two-tabs.tunnels.test",
+          "content-type": "application/x-www-form-urlencoded",
+          ...(cookie ? { cookie } : {}),
+        },
+        "POST",
+      ),
+      body: Readable.from([Buffer.from(new URLSearchParams({ token, next: "/doc" }).toString())]),
+    });
+  const cookie = cookieOf(await confirm());
+  const second = await confirm(cookie);
+  assert.deepEqual(outcome(second), {
+    status: 303,
+    location: "/doc",
+    page: "link_not_needed",
+    admission: "SHARE_LINK",
+    path: "/doc",
+  });
+  assert.equal(await uses(link.id), 1);
+  const stranger = await confirm();
+  assert.equal(outcome(stranger).page, "link_used_up", "without the cookie it is used up");
+});
+
 test("signed in with the password: a revoked or used-up link in the URL just goes away", async () => {
   await reserve("pw-back", "PASSWORD");
   const revoked = await createShareLink(database.db, owner, "pw-back", { label: "old", expiry: "1d" });

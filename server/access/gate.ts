@@ -501,7 +501,12 @@ export function createAccessGate(deps: AccessGateDeps): AccessGateHandle {
   async function confirmShare(request: AccessRequest): Promise<AccessDecision> {
     const post = await readPost(request, SHARE_PATH);
     if ("answer" in post) return post.answer;
-    return redeem(request, post.form.get("token") ?? "", post.next, "all", SHARE_PATH);
+    // A visitor already in (the link was also open in another tab, and confirmed there) is treated
+    // as on the link's address: a one-time link answered "used up" to the visitor who used it.
+    const cookie = checkCookie(request.name, request.headers, post.state);
+    if (cookie.ok && cookie.grant.kind === "password") return linkNotNeeded(post.next, cookie.grant);
+    const held = cookie.ok && cookie.grant.kind === "share" ? cookie.grant : undefined;
+    return redeem(request, post.form.get("token") ?? "", post.next, "all", SHARE_PATH, held);
   }
 
   function decide(request: AccessRequest, state: NameAccessState): AccessDecision | Promise<AccessDecision> {

@@ -578,6 +578,31 @@ test("a link's cookie lasts no longer than the link", async () => {
   assert.equal(header(opened, "location"), "/");
 });
 
+test("a link opened in its last second lets the visitor in for what is left of it", async () => {
+  await reserve("last-second", "LINKS");
+  clock = Math.floor(clock / 1000) * 1000 + 200;
+  // It expires 300 ms from now, in the middle of the current second.
+  const { token } = await createShareLink(
+    database.db,
+    owner,
+    "last-second",
+    { label: "x", expiry: "1h" },
+    new Date(clock - HOUR + 300),
+  );
+  const opened = await gate.check(request("last-second", { path: `/?burrow_share=${token}` }));
+  assert.equal(opened.admission, "SHARE_LINK");
+  assert.match(header(opened, "set-cookie") ?? "", /Max-Age=1;/, "a cookie the browser keeps");
+  const cookie = cookieOf(opened);
+  assert.equal((await gate.check(withHeaders("last-second", { cookie }))).admission, "SHARE_LINK");
+  clock += 300;
+  gate.invalidate("last-second");
+  assert.equal(
+    (await gate.check(withHeaders("last-second", { cookie }))).admission,
+    "DENIED",
+    "cut at its expiry",
+  );
+});
+
 test("share links also open password names", async () => {
   await reserve("pw-link", "PASSWORD", "correct horse");
   const { token } = await createShareLink(database.db, owner, "pw-link", { label: "x", expiry: "never" });

@@ -432,8 +432,11 @@ export function createAccessGate(deps: AccessGateDeps): AccessGateHandle {
     // The link may be newer than the cached state: reload it before the redirected request arrives.
     cache.invalidate(request.name);
     const nowSeconds = Math.floor(nowMs / 1000);
+    // At least a second: opened in the last second of a link, a cookie cut at the whole second
+    // before its expiry would be expired at once (Max-Age=0), after the use was counted. The state
+    // check still ends it at the link's expiry.
     const linkEnds = result.expiresAt
-      ? Math.floor(result.expiresAt.getTime() / 1000)
+      ? Math.max(Math.floor(result.expiresAt.getTime() / 1000), nowSeconds + 1)
       : Number.POSITIVE_INFINITY;
     const expiresAt = Math.min(nowSeconds + cookieSeconds, linkEnds);
     const value = signAccessCookie(secret, {

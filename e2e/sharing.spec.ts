@@ -164,6 +164,9 @@ test("a share link works in a fresh context; its token and Burrow's cookie never
   await expect(nobody).toBeVisible();
   const link = await createLink(access, "for Ana");
   await expect(nobody).toHaveCount(0);
+  // Shown once, also as a QR code for a phone at hand.
+  await access.getByText("QR code", { exact: true }).click();
+  await expect(access.getByRole("img", { name: `QR code of ${link}` })).toBeVisible();
 
   const stranger = await browser.newContext();
   const strangerPage = await stranger.newPage();

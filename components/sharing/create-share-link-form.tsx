@@ -4,11 +4,15 @@ import { useActionState, useEffect, useState } from "react";
 import { maxUsesProblem, SHARE_LINK_MAX_USES } from "@/lib/sharing/max-uses";
 import { type ActionResult, type ActionState, fieldError, formError } from "@/lib/web/action-result";
 import { localToIso } from "@/lib/web/local-time";
+import { qrCode } from "@/lib/web/qr-code";
 import { Alert } from "../ui/alert";
 import { Button } from "../ui/button";
 import { cn } from "../ui/cn";
 import { CodeLine } from "../ui/code-line";
 import { TextField } from "../ui/field";
+import { QrCodePopover } from "../ui/qr-code-popover";
+
+const shareUrl = (baseUrl: string, token: string) => `${baseUrl}/?burrow_share=${token}`;
 
 export interface CreatedShareLink {
   token: string;
@@ -69,7 +73,13 @@ export function CreateShareLinkForm({
               <span className="font-medium">Link “{state.data.label}” created.</span> Copy it now: it is shown
               only this once.
             </p>
-            <CodeLine text={`${baseUrl}/?burrow_share=${state.data.token}`} copyLabel="Copy share link" />
+            <CodeLine text={shareUrl(baseUrl, state.data.token)} copyLabel="Copy share link" />
+            {/* For a visitor at hand, whose phone reads it off this screen. */}
+            <QrCodePopover
+              url={shareUrl(baseUrl, state.data.token)}
+              qr={qrCode(shareUrl(baseUrl, state.data.token))}
+              caption="Opens this share link on a phone"
+            />
           </div>
         )}
         {message && <Alert tone="error">{message}</Alert>}

@@ -247,6 +247,11 @@ test("a one-time link survives a chat app's preview: only the visitor's click us
   }
   expect(preview.body).toContain("Someone shared this address with you. This link can be opened once.");
 
+  // The owner is about to revoke it as the visitor opens it.
+  await access.getByRole("button", { name: "Revoke link for Cy" }).click();
+  const revoking = access.getByRole("dialog", { name: "Revoke the link “for Cy”?" });
+  await expect(revoking).toBeVisible();
+
   const visitor = await browser.newContext();
   const page = await visitor.newPage();
   await page.goto(link);
@@ -259,6 +264,11 @@ test("a one-time link survives a chat app's preview: only the visitor's click us
   // The confirm page and its redirect send no Referer: the app's scripts cannot read the token.
   expect(await page.evaluate(() => document.referrer)).toBe("");
 
+  // The page renders again every 5 s, but not under an open confirmation: the dialog the owner is
+  // reading does not turn into another one. Closed, the page catches up.
+  await access.waitForTimeout(6_000);
+  await expect(revoking.getByRole("button", { name: "Revoke link" })).toBeVisible();
+  await revoking.getByRole("button", { name: "Cancel" }).click();
   // The owner's page, open all along, follows: the use counted, the link used up, Revoke gone.
   const row = access.getByRole("row").filter({ hasText: "for Cy" });
   await expect(row.getByRole("cell").nth(3)).toHaveText("1 / 1");

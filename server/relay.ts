@@ -43,6 +43,8 @@ export interface RelayDeps {
   keepalive?: Keepalive;
   /** How long a request waits for a tunnel's SSH client to answer (default 15 s). Tests shorten it. */
   openStreamTimeoutMs?: number;
+  /** How long a new SSH connection gets to send its version line (default 30 s). Tests shorten it. */
+  handshakeTimeoutMs?: number;
   /** When request-log retention first runs and how often (default: after 1 minute, hourly). Tests shorten it. */
   logRetention?: Pick<LogRetentionOptions, "firstRunMs" | "intervalMs">;
 }
@@ -114,6 +116,7 @@ export function createRelay(deps: RelayDeps): Relay {
     hostKey: deps.hostKey,
     keepalive: deps.keepalive,
     openStreamTimeoutMs: deps.openStreamTimeoutMs,
+    handshakeTimeoutMs: deps.handshakeTimeoutMs,
     limits: new ConnectionLimits(config.BURROW_MAX_CONNECTIONS_PER_KEY),
     logFeed,
   });

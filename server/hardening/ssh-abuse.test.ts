@@ -1,4 +1,6 @@
 import assert from "node:assert/strict";
+import { once } from "node:events";
+import net from "node:net";
 import { after, before, test } from "node:test";
 import { setTimeout as sleep } from "node:timers/promises";
 import { type LocalApp, startTestRelay, type TestRelay, type TestUser } from "../testing/harness.ts";
@@ -143,4 +145,33 @@ test("a flood of forward requests before authenticating is cut off", async () =>
   }).catch(() => {});
   assert.ok(cut);
   await assertServes("bystander", "/after-preauth-flood");
+});
+
+test("a peer that dribbles its SSH version line a byte at a time is dropped at the handshake deadline", async (tc) => {
+  // Its own relay, with a deadline short enough to test; each byte comes well within it, so only
+  // a deadline (not an idle timeout) ends the connection.
+  const relay = await startTestRelay({}, { handshakeTimeoutMs: 1_500 });
+  tc.after(() => relay.close());
+  const line = "SSH-2.0-OpenSSH_9.2\r\n";
+  const socket = net.connect(relay.sshPort, "127.0.0.1");
+  socket.on("error", () => {});
+  socket.resume();
+  const closed = once(socket, "close").then(() => true);
+  await once(socket, "connect");
+  let sent = 0;
+  while (sent < line.length && !socket.destroyed) {
+    socket.write(line[sent++]!);
+    if (await Promise.race([closed, sleep(300).then(() => false)])) break;
+  }
+  const closedByRelay = await Promise.race([closed, sleep(2_000).then(() => false)]);
+  socket.destroy();
+  assert.ok(closedByRelay, "the relay kept a connection that sent a byte of its version line every 300 ms");
+  assert.ok(sent < line.length, `the whole version line (${sent} bytes) went out before the relay gave up`);
+  // Someone who says hello at once is served by the same relay.
+  const user = await relay.createUserWithKey();
+  await relay.reserve(user, "prompt");
+  const app2 = await relay.startLocalApp();
+  const ssh = await relay.startSsh({ user, forwards: [`prompt:80:127.0.0.1:${app2.port}`] });
+  assert.equal(ssh.state, "live", ssh.stderr());
+  assert.equal((await relay.fetchTunnel("prompt", "/hi")).status, 200);
 });

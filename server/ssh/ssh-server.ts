@@ -28,6 +28,8 @@ export interface Keepalive {
 export interface SshServerOptions extends ConnectionDeps {
   hostKey: string | Buffer;
   keepalive?: Keepalive;
+  /** How long a new connection gets to send its SSH version line (default 30 s); tests shorten it. */
+  handshakeTimeoutMs?: number;
 }
 
 /**
@@ -38,6 +40,7 @@ export class SshServer {
   readonly #ssh: ssh2.Server;
   readonly #net: NetServer;
   readonly #connections = new Set<RelayConnection>();
+  readonly #handshakeTimeoutMs: number;
   /**
    * Set when BURROW_PROXY_PROTOCOL names ssh: a load balancer's connections start with a header,
    * and the client it names is the connection's peer.
@@ -47,6 +50,7 @@ export class SshServer {
   constructor(options: SshServerOptions) {
     // ssh2 pays ~7 µs of CSPRNG call per packet it sends for padding; take it from a pool instead.
     enablePooledPadding();
+    this.#handshakeTimeoutMs = options.handshakeTimeoutMs ?? HANDSHAKE_TIMEOUT_MS;
     this.#ssh = new ssh2.Server({
       hostKeys: [options.hostKey],
       ident: "Burrow",
@@ -63,7 +67,8 @@ export class SshServer {
         return;
       }
       this.#pendingSockets.delete(key);
-      socket.setTimeout(0);
+      clearTimeout(this.#versionDeadlines.get(socket));
+      this.#versionDeadlines.delete(socket);
       const connection = new RelayConnection(
         client,
         socket,
@@ -95,6 +100,8 @@ export class SshServer {
    * live TCP connection to this listener uniquely.
    */
   readonly #pendingSockets = new Map<string, Socket>();
+  /** Each pending socket's deadline for its version line (cleared once ssh2 has read it). */
+  readonly #versionDeadlines = new Map<Socket, NodeJS.Timeout>();
 
   #accept(socket: Socket): void {
     coalesceWrites(socket);
@@ -102,12 +109,18 @@ export class SshServer {
     socket.on("error", () => {});
     const key = socketKey(socket.remoteAddress, socket.remotePort);
     this.#pendingSockets.set(key, socket);
-    socket.once("close", () => {
-      if (this.#pendingSockets.get(key) === socket) this.#pendingSockets.delete(key);
-    });
-    // A peer that never completes the SSH version exchange is dropped.
-    socket.setTimeout(HANDSHAKE_TIMEOUT_MS, () => {
+    // A peer that has not sent its SSH version line in time is dropped. A deadline, not an idle
+    // timeout: ssh2 reads a version line of up to 8 KiB, so a peer that sent one byte every 29 s
+    // held its socket for days (a slowloris), uncounted by any limit.
+    const deadline = setTimeout(() => {
       if (this.#pendingSockets.get(key) === socket) socket.destroy();
+    }, this.#handshakeTimeoutMs);
+    deadline.unref();
+    this.#versionDeadlines.set(socket, deadline);
+    socket.once("close", () => {
+      clearTimeout(deadline);
+      this.#versionDeadlines.delete(socket);
+      if (this.#pendingSockets.get(key) === socket) this.#pendingSockets.delete(key);
     });
     this.#ssh.injectSocket(socket);
   }

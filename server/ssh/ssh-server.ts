@@ -41,6 +41,8 @@ export class SshServer {
   readonly #net: NetServer;
   readonly #connections = new Set<RelayConnection>();
   readonly #handshakeTimeoutMs: number;
+  readonly #maxUnauthenticated: number;
+  readonly #warnFlood: (address: string) => void;
   /**
    * Set when BURROW_PROXY_PROTOCOL names ssh: a load balancer's connections start with a header,
    * and the client it names is the connection's peer.
@@ -51,6 +53,12 @@ export class SshServer {
     // ssh2 pays ~7 µs of CSPRNG call per packet it sends for padding; take it from a pool instead.
     enablePooledPadding();
     this.#handshakeTimeoutMs = options.handshakeTimeoutMs ?? HANDSHAKE_TIMEOUT_MS;
+    this.#maxUnauthenticated = options.config.BURROW_MAX_UNAUTHENTICATED_PER_IP;
+    this.#warnFlood = (address) =>
+      options.logger.warn("too many SSH connections not signed in from one address: closing its new ones", {
+        ip: address,
+        max: this.#maxUnauthenticated,
+      });
     this.#ssh = new ssh2.Server({
       hostKeys: [options.hostKey],
       ident: "Burrow",
@@ -66,6 +74,8 @@ export class SshServer {
         client.end();
         return;
       }
+      const signedIn = this.#unauthenticated.get(socket);
+      if (signedIn) client.once("ready", signedIn);
       this.#pendingSockets.delete(key);
       clearTimeout(this.#versionDeadlines.get(socket));
       this.#versionDeadlines.delete(socket);
@@ -103,7 +113,48 @@ export class SshServer {
   /** Each pending socket's deadline for its version line (cleared once ssh2 has read it). */
   readonly #versionDeadlines = new Map<Socket, NodeJS.Timeout>();
 
+  /**
+   * Connections not signed in yet, by address: each costs a socket and up to a minute (version line,
+   * then sign-in) before any limit per key applies. One address holding more than
+   * BURROW_MAX_UNAUTHENTICATED_PER_IP (a flood of silent connections, as OpenSSH's MaxStartups
+   * guards against) has its next ones closed at once, so it cannot use up the relay's file
+   * descriptors; everyone else is unaffected. Each socket's entry is its "signed in" callback.
+   */
+  readonly #unauthenticated = new Map<Socket, () => void>();
+  readonly #unauthenticatedByAddress = new Map<string, number>();
+  #lastFloodWarning = 0;
+
+  /** Counts `socket` against its address; false (and a warning, at most once a minute) when full. */
+  #admitUnauthenticated(socket: Socket, max: number, warn: (address: string) => void): boolean {
+    const address = this.#proxyHeaders?.peerOf(socket)?.address ?? socket.remoteAddress ?? "";
+    const count = this.#unauthenticatedByAddress.get(address) ?? 0;
+    if (count >= max) {
+      if (Date.now() - this.#lastFloodWarning > 60_000) {
+        this.#lastFloodWarning = Date.now();
+        warn(address);
+      }
+      return false;
+    }
+    this.#unauthenticatedByAddress.set(address, count + 1);
+    let counted = true;
+    const release = () => {
+      if (!counted) return;
+      counted = false;
+      this.#unauthenticated.delete(socket);
+      const left = (this.#unauthenticatedByAddress.get(address) ?? 1) - 1;
+      if (left > 0) this.#unauthenticatedByAddress.set(address, left);
+      else this.#unauthenticatedByAddress.delete(address);
+    };
+    this.#unauthenticated.set(socket, release);
+    socket.once("close", release);
+    return true;
+  }
+
   #accept(socket: Socket): void {
+    if (!this.#admitUnauthenticated(socket, this.#maxUnauthenticated, this.#warnFlood)) {
+      socket.destroy();
+      return;
+    }
     coalesceWrites(socket);
     // ssh2 handles errors of sockets it owns; this keeps an early reset from being an uncaught error.
     socket.on("error", () => {});

@@ -9,10 +9,12 @@ import {
   findRequestLog,
   listRecentErrors,
   listRequestLogs,
+  newestRequestLogs,
   recentErrorsFrom,
   refreshRequestLogs,
   requestCounts,
   requestStats,
+  searchRequestLogs,
 } from "./query.ts";
 import type { NewRequestLog } from "./row.ts";
 
@@ -101,6 +103,48 @@ test("a search with a scan window reads the newest rows only, says how far back,
   const plain = await listRequestLogs(db, { name: "shop", limit: 50 }, { scanRows: 10 });
   assert.equal(plain.rows.length, 50);
   assert.equal(plain.searchedSince, null);
+});
+
+test("the whole log is searched a window at a time, each statement reading at most a window's rows", async () => {
+  const filter = { name: "shop", pathContains: "/items/1" };
+  const everything = (await listRequestLogs(db, { ...filter, limit: 50 })).rows.map((r) => r.id);
+  const pages = [];
+  for await (const page of searchRequestLogs(db, filter, { pageRows: 4, scanRows: 10 })) pages.push(page);
+  assert.deepEqual(
+    pages.flatMap((p) => p.rows.map((r) => r.id)),
+    everything,
+    "every match once, newest first",
+  );
+  assert.ok(
+    pages.every((p) => p.rows.length <= 4),
+    "pages of at most pageRows",
+  );
+  // 63 rows, 10 a window: each window's end is said, as the dashboard's "searched since".
+  const since = pages.flatMap((p) => (p.searchedSince ? [p.searchedSince.getTime()] : []));
+  assert.equal(since.length, 6);
+  assert.deepEqual(
+    since,
+    [52, 42, 32, 22, 12, 2].map((i) => start + i * 30_000),
+    "window after window, back in time",
+  );
+  assert.ok(pages[0]!.tailFrom, "the first page says where a follow goes on from");
+  assert.ok(pages.slice(1).every((p) => p.tailFrom === null));
+
+  // The newest N of the whole log, read window by window, each step wrapped (a time limit).
+  let reads = 0;
+  const newest = await newestRequestLogs(db, filter, 3, {
+    scanRows: 10,
+    eachRead: (read) => {
+      reads += 1;
+      return read;
+    },
+  });
+  assert.deepEqual(
+    newest.rows.map((r) => r.id),
+    everything.slice(0, 3),
+  );
+  assert.equal(newest.tailFrom, pages[0]!.tailFrom);
+  assert.ok(reads > 1, "a rare match beyond the first window took several reads");
 });
 
 test("rows are JSON-safe", async () => {

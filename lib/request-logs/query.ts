@@ -165,18 +165,7 @@ export async function listRequestLogs(
   // Without filters the first `limit` rows of the index are the page; with them, a rare match could
   // mean reading every row of the name, so a window bounds that (the tail reads only new rows).
   const floor = scanRows !== undefined && !tail && isFiltered(f) ? await scanFloor(db, f, scanRows) : null;
-  const where = floor ? Prisma.sql`${whereSql(f)} AND id > ${floor.id}` : whereSql(f);
-  // The page's ids first, found by one SQL query (a body search is more than Prisma's filters can
-  // say), then the rows themselves.
-  const matches = await db.$queryRaw<{ id: bigint; kept: boolean }[]>`
-    SELECT id, (request_body IS NOT NULL OR response_body IS NOT NULL) AS kept
-    FROM request_logs
-    WHERE ${where}
-    ORDER BY id ${tail ? Prisma.sql`ASC` : Prisma.sql`DESC`}
-    LIMIT ${f.limit + 1}`;
-  const more = matches.length > f.limit;
-  const ids = matches.slice(0, f.limit);
-  if (tail) ids.reverse();
+  const { ids, more } = await matchingIds(db, f, floor, tail);
   // The window ran out before the page filled: older rows are still to be searched, from the floor.
   const windowEnded = !more && floor !== null;
   return {
@@ -185,6 +174,91 @@ export async function listRequestLogs(
     searchedSince: windowEnded ? floor.at : null,
     tailFrom: tail && more ? String(ids[0]!.id) : newestId === null ? null : String(newestId),
   };
+}
+
+/**
+ * The ids of a page (newest first; for a tail, oldest first in the database and reversed here),
+ * found by one SQL query (a body search is more than Prisma's filters can say), above `floor` when
+ * there is one; `more` when there are further matches beyond the page.
+ */
+async function matchingIds(
+  db: Db,
+  f: ParsedFilter,
+  floor: { id: bigint } | null,
+  tail: boolean,
+): Promise<{ ids: { id: bigint; kept: boolean }[]; more: boolean }> {
+  const where = floor ? Prisma.sql`${whereSql(f)} AND id > ${floor.id}` : whereSql(f);
+  const matches = await db.$queryRaw<{ id: bigint; kept: boolean }[]>`
+    SELECT id, (request_body IS NOT NULL OR response_body IS NOT NULL) AS kept
+    FROM request_logs
+    WHERE ${where}
+    ORDER BY id ${tail ? Prisma.sql`ASC` : Prisma.sql`DESC`}
+    LIMIT ${f.limit + 1}`;
+  const ids = matches.slice(0, f.limit);
+  if (tail) ids.reverse();
+  return { ids, more: matches.length > f.limit };
+}
+
+/**
+ * Every row matching `filter` (below `before`, if set), newest first, a page of at most `pageRows`
+ * at a time: what `burrow logs`, the relay's `logs` command and the downloads read, which search the
+ * whole log rather than the dashboard's SEARCH_WINDOW_ROWS. Still, no statement reads more than
+ * `scanRows` of the name's rows: a rare filter over a busy tunnel's month (millions of rows, one
+ * statement of many seconds that the query timeout ended as "the database is not answering") is
+ * searched a window at a time, each one short. A window's floor is found once, not for every page
+ * read within it. The first page carries `tailFrom` (the name's newest row when the search began),
+ * for a follow that goes on from there; a window without matches yields an empty page.
+ */
+export async function* searchRequestLogs(
+  db: Db,
+  filter: Omit<RequestLogFilter, "after" | "limit">,
+  { pageRows, scanRows = SEARCH_WINDOW_ROWS }: { pageRows: number; scanRows?: number },
+): AsyncGenerator<RequestLogPage> {
+  const f = parseInput(requestLogFilterSchema, { ...filter, after: undefined, limit: pageRows });
+  let tailFrom: string | null = String(await newestIdOf(db, f.name));
+  const filtered = isFiltered(f);
+  let floor = filtered ? await scanFloor(db, f, scanRows) : null;
+  let before = f.before;
+  for (;;) {
+    const { ids, more } = await matchingIds(db, { ...f, before }, floor, false);
+    // The window ran out before the page filled: the next one starts at its floor.
+    const ended = !more ? floor : null;
+    const nextCursor = more ? String(ids[ids.length - 1]!.id) : ended ? String(ended.id + 1n) : null;
+    yield { rows: await rowsOf(db, f.name, ids), nextCursor, searchedSince: ended?.at ?? null, tailFrom };
+    tailFrom = null;
+    if (nextCursor === null) return;
+    before = nextCursor;
+    if (ended) floor = await scanFloor(db, { ...f, before }, scanRows);
+  }
+}
+
+/**
+ * The newest `limit` rows matching `filter` in the whole log, newest first, read as
+ * searchRequestLogs does (no statement longer than a window's); `tailFrom` as a first page's.
+ * `eachRead` wraps each step (a window's page), e.g. in a time limit for a database that stopped
+ * answering, which then applies to one short statement rather than to the whole search.
+ */
+export async function newestRequestLogs(
+  db: Db,
+  filter: Omit<RequestLogFilter, "after" | "limit">,
+  limit: number,
+  {
+    eachRead = (read) => read,
+    scanRows,
+  }: { eachRead?: <T>(read: Promise<T>) => Promise<T>; scanRows?: number } = {},
+): Promise<{ rows: RequestLogRow[]; tailFrom: string | null }> {
+  const pages = searchRequestLogs(db, filter, { pageRows: limit, scanRows });
+  const rows: RequestLogRow[] = [];
+  let tailFrom: string | null = null;
+  while (rows.length < limit) {
+    // A read that failed or timed out leaves the generator as it is: it holds nothing to release.
+    const next = await eachRead(pages.next());
+    if (next.done) break;
+    tailFrom ??= next.value.tailFrom;
+    rows.push(...next.value.rows.slice(0, limit - rows.length));
+  }
+  await pages.return(undefined);
+  return { rows, tailFrom };
 }
 
 /** The id of the name's newest row (0 when it has none), from the (name, id) index. */

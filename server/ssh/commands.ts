@@ -8,7 +8,7 @@ import { invalidNameMessage } from "../../lib/names/rules.ts";
 import { getNameForUser, listNames, listRandomNames, reserveName } from "../../lib/names/service.ts";
 import type { LogAnnouncements } from "../../lib/request-logs/announcements.ts";
 import { followRequestLogs } from "../../lib/request-logs/follow.ts";
-import { listRequestLogs, type RequestLogRow } from "../../lib/request-logs/query.ts";
+import { newestRequestLogs, type RequestLogRow } from "../../lib/request-logs/query.ts";
 import { relayAddress, sshCommand, sshRelayCommand } from "../../lib/web/connect-command.ts";
 import { parseCommandArgs, UsageError } from "../cli/command.ts";
 import { formatLine, LOG_HEADERS, toCells } from "../cli/log-lines.ts";
@@ -254,11 +254,11 @@ async function logs(context: CommandContext, args: string[]): Promise<CommandRes
   // Someone else's name reads as no name at all (getNameForUser), before any log is read.
   const own = await withTimeout(getNameForUser(db, userId, filter.name), timeoutMs, "name check");
   const filters = { ...filter, name: own.name };
-  const { rows, tailFrom } = await withTimeout(
-    listRequestLogs(db, { ...filters, limit }),
-    timeoutMs,
-    "request log",
-  );
+  // The time limit is for a database that stopped answering, so it bounds each of the search's
+  // short statements, not the search of a busy log, which may take several.
+  const { rows, tailFrom } = await newestRequestLogs(db, filters, limit, {
+    eachRead: (read) => withTimeout(read, timeoutMs, "request log"),
+  });
   const line = (row: RequestLogRow) => formatLine(toCells(row, utc));
   const header = formatLine(["TIME (UTC)", ...LOG_HEADERS.slice(1)]);
   if (!values.follow) {

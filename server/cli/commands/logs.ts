@@ -10,7 +10,7 @@ import type { FormPart } from "../../../lib/request-logs/form-parts.ts";
 import type { HeaderPair } from "../../../lib/request-logs/headers.ts";
 import {
   keptBodiesOf,
-  listRequestLogs,
+  newestRequestLogs,
   type RequestBodies,
   type RequestLogRow,
   readRequestBodies,
@@ -103,7 +103,7 @@ Deleting (as the dashboard's buttons under the log, for any name):
       // As every other command (withDatabase): a database Burrow has not set up yet gets its tables,
       // rather than "relation request_logs does not exist" with a stack trace.
       await migrate(database.url, undefined, { note: context.note });
-      const { rows, tailFrom } = await listRequestLogs(db, { ...filters, limit });
+      const { rows, tailFrom } = await newestRequestLogs(db, filters, limit);
       const oldestFirst = rows.reverse();
       // A mistyped name must not read as a quiet one, nor exit 0 for a script: a name is known
       // when it is reserved, was ever a random name (its log may be empty) or has a log.

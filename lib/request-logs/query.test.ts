@@ -13,6 +13,7 @@ import {
   recentErrorsFrom,
   refreshRequestLogs,
   requestCounts,
+  requestLogPageSql,
   requestStats,
   searchRequestLogs,
 } from "./query.ts";
@@ -146,6 +147,66 @@ test("the whole log is searched a window at a time, each statement reading at mo
   assert.equal(newest.tailFrom, pages[0]!.tailFrom);
   assert.ok(reads > 1, "a rare match beyond the first window took several reads");
 });
+
+test("a time window far back is read by itself, not by skipping every newer row", async () => {
+  // An hour three days back (500 rows), then 19,500 rows over the last two days.
+  const hour = Date.now() - 3 * 24 * 3_600_000;
+  await db.$executeRaw`
+    INSERT INTO request_logs (at, name, method, path, status, duration_ms, client_ip)
+    SELECT CASE WHEN g <= 500 THEN ${new Date(hour)}::timestamptz AT TIME ZONE 'UTC' + g * interval '7 seconds'
+                ELSE now() AT TIME ZONE 'UTC' - interval '2 days' + g * interval '8 seconds' END,
+           'deep', 'GET', '/d/' || g, CASE WHEN g % 10 = 0 THEN 500 ELSE 200 END, 1, '198.51.100.9'
+    FROM generate_series(1, 20000) AS g`;
+  await db.$executeRaw`ANALYZE request_logs`;
+  const window = {
+    name: "deep",
+    from: new Date(hour).toISOString(),
+    to: new Date(hour + 3_600_000).toISOString(),
+  };
+
+  /** How many of the table's rows the page's statement read (found or filtered out), by EXPLAIN. */
+  const rowsRead = async (filter: Parameters<typeof requestLogPageSql>[1]) => {
+    const sql = await requestLogPageSql(db, filter);
+    const [explained] = await db.$queryRawUnsafe<{ "QUERY PLAN": { Plan: PlanNode }[] }[]>(
+      `EXPLAIN (ANALYZE, FORMAT JSON) ${sql.text}`,
+      ...sql.values,
+    );
+    const scanned = (node: PlanNode): number =>
+      (node["Relation Name"] === "request_logs"
+        ? (node["Actual Rows"] ?? 0) +
+          (node["Rows Removed by Filter"] ?? 0) +
+          (node["Rows Removed by Index Recheck"] ?? 0)
+        : 0) + (node.Plans ?? []).reduce((sum, child) => sum + scanned(child), 0);
+    return scanned(explained!["QUERY PLAN"][0]!.Plan);
+  };
+  assert.ok(
+    (await rowsRead({ ...window, limit: 50 })) <= 500,
+    "the window's 500 rows, not the 19,500 after it",
+  );
+  assert.ok((await rowsRead({ ...window, status: "5xx", limit: 50 })) <= 500);
+  // The page itself: the window's newest, newest first.
+  const page = await listRequestLogs(db, { ...window, limit: 3 });
+  assert.deepEqual(
+    page.rows.map((r) => r.path),
+    ["/d/500", "/d/499", "/d/498"],
+  );
+  const older = await listRequestLogs(db, { ...window, limit: 3, before: page.nextCursor ?? undefined });
+  assert.deepEqual(
+    older.rows.map((r) => r.path),
+    ["/d/497", "/d/496", "/d/495"],
+  );
+  // A window ending now is read newest first, as before: its rows are the newest.
+  const recent = { name: "deep", from: new Date(Date.now() - 3_600_000).toISOString(), limit: 50 };
+  assert.ok((await rowsRead(recent)) <= 51 + 1_000, "only the newest rows");
+});
+
+interface PlanNode {
+  "Relation Name"?: string;
+  "Actual Rows"?: number;
+  "Rows Removed by Filter"?: number;
+  "Rows Removed by Index Recheck"?: number;
+  Plans?: PlanNode[];
+}
 
 test("rows are JSON-safe", async () => {
   const { rows } = await listRequestLogs(db, { name: "shop", limit: 1 });

@@ -3,7 +3,7 @@ import { after, test } from "node:test";
 import { setTimeout as sleep } from "node:timers/promises";
 import { createTestDatabase } from "../testing/db.ts";
 import { listenToRelayCommands } from "../testing/relay-commands.ts";
-import { clearRequestLog, deleteRequest } from "./clear.ts";
+import { clearNameLog, clearRequestLog, deleteRequest, emptyBodiesBatchSql } from "./clear.ts";
 
 const database = await createTestDatabase("logclear");
 const relay = await listenToRelayCommands(database.url);
@@ -113,3 +113,54 @@ test("a random name's log is its user's to delete, and nobody else's", async () 
   assert.equal(await db.requestLog.count({ where: { name: "r4nd0mn4me0001" } }), 0);
   relay.commands.splice(0);
 });
+
+test("kept bodies are emptied down the log, each batch below the last: none reads again what was emptied", async () => {
+  // 12,000 rows, bodies on every other one: 6,000 to empty, more than a batch (5,000).
+  await db.$executeRaw`
+    INSERT INTO request_logs (name, method, path, status, duration_ms, client_ip, request_body)
+    SELECT 'big', 'POST', '/b/' || g, 200, 1, '198.51.100.4', CASE WHEN g % 2 = 0 THEN '\\x6b'::bytea END
+    FROM generate_series(1, 12000) AS g`;
+  assert.equal(await clearNameLog(db, "big", "bodies"), 6_000);
+  assert.equal(await keptCount("big"), 0);
+
+  // Bodies again on the oldest 2,000 rows only, as if a batch had emptied the newer ones.
+  const ids = await db.$queryRaw<
+    { id: bigint }[]
+  >`SELECT id FROM request_logs WHERE name = 'big' ORDER BY id`;
+  const lowestEmptied = ids[2_000]!.id;
+  await db.$executeRaw`UPDATE request_logs SET request_body = '\\x6b'::bytea WHERE name = 'big' AND id < ${lowestEmptied}`;
+  await db.$executeRaw`ANALYZE request_logs`;
+  const sql = emptyBodiesBatchSql("big", lowestEmptied);
+  class Rollback extends Error {
+    constructor(readonly plan: PlanNode) {
+      super("rollback");
+    }
+  }
+  const plan = await db
+    .$transaction(async (tx) => {
+      const [explained] = await tx.$queryRawUnsafe<{ "QUERY PLAN": { Plan: PlanNode }[] }[]>(
+        `EXPLAIN (ANALYZE, FORMAT JSON) ${sql.text}`,
+        ...sql.values,
+      );
+      throw new Rollback(explained!["QUERY PLAN"][0]!.Plan);
+    })
+    .catch((error: unknown) => {
+      if (error instanceof Rollback) return error.plan;
+      throw error;
+    });
+  const read = (node: PlanNode): number =>
+    (node["Relation Name"] === "request_logs"
+      ? (node["Actual Rows"] ?? 0) + (node["Rows Removed by Filter"] ?? 0)
+      : 0) + (node.Plans ?? []).reduce((sum, child) => sum + read(child), 0);
+  // The 2,000 rows below, each met a few times (the floor's look, the pick, the update), never the
+  // 10,000 emptied above them, which a batch looking from the start again read every time.
+  assert.ok(read(plan) < 10_000, `read ${read(plan)} rows`);
+  assert.equal(await keptCount("big"), 2_000, "rolled back");
+});
+
+interface PlanNode {
+  "Relation Name"?: string;
+  "Actual Rows"?: number;
+  "Rows Removed by Filter"?: number;
+  Plans?: PlanNode[];
+}

@@ -3,13 +3,13 @@
  * may hold what visitors typed into forms; the owner should not have to wait for retention).
  */
 import { z } from "zod";
-import type { Db } from "../db.ts";
+import { type Db, Prisma } from "../db.ts";
 import { AppError } from "../errors.ts";
 import { getNameForUser } from "../names/service.ts";
 import { sendRelayCommand } from "../relay-control.ts";
 import { parseInput } from "../validate.ts";
 import { KEPT_BODIES, requestRefSchema } from "./query.ts";
-import { deleteNameRows, inBatches, RETENTION_BATCH } from "./retention.ts";
+import { deleteNameRows, RETENTION_BATCH } from "./retention.ts";
 
 export const clearRequestLogSchema = z.object({
   what: z.enum(["bodies", "all"], { message: "Choose the kept bodies or all requests" }),
@@ -38,18 +38,64 @@ export async function clearRequestLog(db: Db, userId: string, name: string, inpu
 export async function clearNameLog(db: Db, logName: string, what: ClearWhat): Promise<number> {
   await sendRelayCommand(db, { type: "bodies-deleted", name: logName });
   if (what === "all") return deleteNameRows(db, logName);
-  // By primary key, as deleteNameRows does.
-  return inBatches(
-    RETENTION_BATCH,
-    () => db.$executeRaw`
+  return emptyKeptBodies(db, logName);
+}
+
+/**
+ * Rows of the name's log one batch looks through at most, newest first, for kept bodies: a batch
+ * is one short statement however rare they are.
+ */
+export const BODIES_SCAN_ROWS = 50_000;
+
+/**
+ * Empties the name's kept bodies a batch at a time, down the name's id index, each batch going on
+ * below where the last one stopped. Each batch used to look for bodies from the start of the table
+ * again, passing over every row it had emptied or that kept none: the whole log read once per
+ * 5,000 bodies (26 batches of up to 4.3 s for 128k bodies in 2.6M rows, and beyond the query
+ * timeout on a log ten times that). Returns how many rows changed.
+ */
+async function emptyKeptBodies(db: Db, logName: string): Promise<number> {
+  let below: bigint | null = null;
+  let changed = 0;
+  for (;;) {
+    const rows: { emptied: number; lowest: bigint | null; floor: bigint | null }[] = await db.$queryRaw(
+      emptyBodiesBatchSql(logName, below),
+    );
+    const batch = rows[0];
+    const emptied = Number(batch?.emptied ?? 0);
+    changed += emptied;
+    // A full batch may have left bodies in its span: the next one goes on below the last it took.
+    if (emptied === RETENTION_BATCH && batch?.lowest) below = batch.lowest;
+    else if (batch?.floor) below = batch.floor + 1n;
+    else return changed;
+  }
+}
+
+/**
+ * One batch of emptyKeptBodies: the newest RETENTION_BATCH rows with kept bodies below `below`,
+ * among the next BODIES_SCAN_ROWS of the name's rows (down to `floor`, the first row past them;
+ * null when fewer are left), by primary key as deleteNameRows does. Exported for the test that
+ * EXPLAINs it.
+ */
+export function emptyBodiesBatchSql(logName: string, below: bigint | null): Prisma.Sql {
+  const under = below === null ? Prisma.empty : Prisma.sql`AND id < ${below}`;
+  return Prisma.sql`
+    WITH floor AS (
+      SELECT id FROM request_logs WHERE name = ${logName} ${under}
+      ORDER BY id DESC OFFSET ${BODIES_SCAN_ROWS} LIMIT 1
+    ), emptied AS (
       UPDATE request_logs
       SET request_body = NULL, response_body = NULL, response_body_decoded = NULL, frame_times = NULL
       WHERE id = ANY(ARRAY(
         SELECT id FROM request_logs
-        WHERE name = ${logName} AND (request_body IS NOT NULL OR response_body IS NOT NULL)
-        LIMIT ${RETENTION_BATCH}
-      ))`,
-  );
+        WHERE name = ${logName} ${under} AND id > coalesce((SELECT id FROM floor), 0)
+          AND (request_body IS NOT NULL OR response_body IS NOT NULL)
+        ORDER BY id DESC LIMIT ${RETENTION_BATCH}
+      ))
+      RETURNING id
+    )
+    SELECT (SELECT count(*) FROM emptied)::int AS emptied, (SELECT min(id) FROM emptied) AS lowest,
+           (SELECT id FROM floor) AS floor`;
 }
 
 /** How many of a name's rows each choice would change: all of them, or those with kept bodies. */

@@ -343,3 +343,35 @@ test("a tunnel its stopped relay left open (no relay runs now) shows offline and
   assert.equal(ended.endReason, "relay_restart");
   await rejects(releaseName(db, cat.id, "served"), "conflict", /served is connected right now/);
 });
+
+test("releasing a name with a big log deletes it in statements of a bounded size, all in one go", async () => {
+  const { name } = await reserveName(db, ann.id, "biglog", quota);
+  // 45,000 rows: more than two statements' worth (LOG_DELETE_STATEMENT_ROWS, 20,000).
+  await db.$executeRaw`
+    INSERT INTO request_logs (name, method, path, status, duration_ms, client_ip)
+    SELECT ${name}, 'GET', '/' || g, 200, 1, '198.51.100.4' FROM generate_series(1, 45000) AS g`;
+  // Each DELETE statement on the log says how many rows it took (a statement trigger sees them all).
+  await db.$executeRawUnsafe(`CREATE TABLE delete_sizes (rows bigint)`);
+  await db.$executeRawUnsafe(`CREATE FUNCTION note_delete_size() RETURNS trigger LANGUAGE plpgsql AS $$
+    BEGIN INSERT INTO delete_sizes SELECT count(*) FROM gone; RETURN NULL; END $$`);
+  await db.$executeRawUnsafe(`CREATE TRIGGER note_delete_size AFTER DELETE ON request_logs
+    REFERENCING OLD TABLE AS gone FOR EACH STATEMENT EXECUTE FUNCTION note_delete_size()`);
+  try {
+    await releaseName(db, ann.id, name);
+    const sizes = (await db.$queryRaw<{ rows: bigint }[]>`SELECT rows FROM delete_sizes`).map((r) =>
+      Number(r.rows),
+    );
+    assert.equal(
+      sizes.reduce((a, b) => a + b, 0),
+      45_000,
+    );
+    assert.ok(
+      sizes.every((rows) => rows <= 20_000),
+      `statements of ${sizes.join(", ")} rows`,
+    );
+    assert.equal(await db.requestLog.count({ where: { name } }), 0);
+    assert.equal(await db.reservation.count({ where: { name } }), 0);
+  } finally {
+    await db.$executeRawUnsafe(`DROP TRIGGER note_delete_size ON request_logs`);
+  }
+});

@@ -2,7 +2,7 @@ import { escapeLike } from "../db/like.ts";
 import type { AccessMode, Db } from "../db.ts";
 import { AppError, isUniqueViolation } from "../errors.ts";
 import { requestCounts } from "../request-logs/query.ts";
-import { LOG_DELETE_TRANSACTION_MS } from "../request-logs/retention.ts";
+import { deleteLogInTransaction, LOG_DELETE_TRANSACTION_MS } from "../request-logs/retention.ts";
 import { endSessionsOfStoppedRelays } from "../tunnel-sessions/stopped-relays.ts";
 import { parseInput } from "../validate.ts";
 import { type RandomNameUse, randomNameHolder } from "./random-hold.ts";
@@ -250,7 +250,7 @@ async function releaseWhere(db: Db, where: { name: string; userId?: string }): P
       }
       const refusal = await nameReleaseRefusal(tx, where.name);
       if (refusal) throw new AppError("conflict", refusal);
-      await tx.requestLog.deleteMany({ where: { name: where.name } });
+      await deleteLogInTransaction(tx, where.name);
       // Its sessions stay (the user's traffic history) but no longer count as the name's random
       // history, which is what holds a random name for its user (randomNameHolder).
       await tx.tunnelSession.updateMany({

@@ -5,7 +5,7 @@ import { AppError, isUniqueViolation } from "../errors.ts";
 import type { Role } from "../generated/prisma/enums.ts";
 import { dummyPasswordHash, hashPassword, verifyPassword } from "../passwords.ts";
 import { sendRelayCommand } from "../relay-control.ts";
-import { LOG_DELETE_TRANSACTION_MS } from "../request-logs/retention.ts";
+import { deleteLogInTransaction, LOG_DELETE_TRANSACTION_MS } from "../request-logs/retention.ts";
 import { endSessionsOfStoppedRelays } from "../tunnel-sessions/stopped-relays.ts";
 import { parseInput } from "../validate.ts";
 import {
@@ -266,9 +266,6 @@ function byEmailRefusals(email: string): Refusals {
   };
 }
 
-/** Keeps each delete's bind parameters well under PostgreSQL's 65,535. */
-const RANDOM_SESSIONS_PER_DELETE = 1_000;
-
 /** Connected names as a refusal says them: "a, b and c", "a, b, c and 2 more". */
 interface ConnectedNames {
   text: string;
@@ -304,19 +301,20 @@ async function removeAccount(db: Db, userId: string, refusals: Refusals): Promis
       const names = (await tx.reservation.findMany({ where: { userId }, select: { name: true } })).map(
         (r) => r.name,
       );
-      await tx.requestLog.deleteMany({ where: { name: { in: names } } });
+      for (const name of names) await deleteLogInTransaction(tx, name);
       // Random names are nobody's once their tunnel ends and may go to someone else later: only the
       // rows of this account's own sessions under them go (by name first, which is indexed).
       const randomSessions = await tx.tunnelSession.findMany({
         where: { userId, randomName: true },
         select: { id: true, name: true },
       });
-      for (let i = 0; i < randomSessions.length; i += RANDOM_SESSIONS_PER_DELETE) {
-        const batch = randomSessions.slice(i, i + RANDOM_SESSIONS_PER_DELETE);
-        await tx.requestLog.deleteMany({
-          where: { name: { in: batch.map((s) => s.name) }, sessionId: { in: batch.map((s) => s.id) } },
-        });
+      const sessionsByName = new Map<string, string[]>();
+      for (const s of randomSessions) {
+        const ids = sessionsByName.get(s.name);
+        if (ids) ids.push(s.id);
+        else sessionsByName.set(s.name, [s.id]);
       }
+      for (const [name, ids] of sessionsByName) await deleteLogInTransaction(tx, name, ids);
       // Checked again under the lock (two admins deleting themselves at once must not both see the
       // other): a tunnel that connected meanwhile refuses it, and everything rolls back.
       await lockAccounts(tx);

@@ -164,3 +164,35 @@ interface PlanNode {
   "Rows Removed by Filter"?: number;
   Plans?: PlanNode[];
 }
+
+test("deleting all requests goes oldest first, a batch above the last, so the newest rows stay quick to read", async () => {
+  // Another name's 40,000 rows first, as in a shared table, then this one's 12,000.
+  await db.$executeRaw`
+    INSERT INTO request_logs (name, method, path, status, duration_ms, client_ip)
+    SELECT CASE WHEN g <= 40000 THEN 'elsewhere' ELSE 'every' END, 'GET', '/e/' || g, 200, 1, '198.51.100.4'
+    FROM generate_series(1, 52000) AS g`;
+  // Vacuumed, as a log that has been there a while is: its (name, id) index then answers alone.
+  await db.$executeRawUnsafe("VACUUM ANALYZE request_logs");
+  // Each DELETE statement on the log notes the ids it took (a statement trigger sees them all).
+  await db.$executeRawUnsafe(`CREATE TABLE delete_batches (lowest bigint, highest bigint, rows bigint)`);
+  await db.$executeRawUnsafe(`CREATE FUNCTION note_delete_batch() RETURNS trigger LANGUAGE plpgsql AS $$
+    BEGIN INSERT INTO delete_batches SELECT min(id), max(id), count(*) FROM gone; RETURN NULL; END $$`);
+  await db.$executeRawUnsafe(`CREATE TRIGGER note_delete_batch AFTER DELETE ON request_logs
+    REFERENCING OLD TABLE AS gone FOR EACH STATEMENT EXECUTE FUNCTION note_delete_batch()`);
+  try {
+    assert.equal(await clearNameLog(db, "every", "all"), 12_000);
+    assert.equal(await db.requestLog.count({ where: { name: "every" } }), 0);
+    const batches = await db.$queryRaw<{ lowest: bigint | null; highest: bigint | null; rows: bigint }[]>`
+      SELECT lowest, highest, rows FROM delete_batches WHERE rows > 0 ORDER BY ctid`;
+    assert.deepEqual(
+      batches.map((b) => Number(b.rows)),
+      [5_000, 5_000, 2_000],
+    );
+    assert.ok(
+      batches.every((b, i) => i === 0 || b.lowest! > batches[i - 1]!.highest!),
+      "each batch above the last",
+    );
+  } finally {
+    await db.$executeRawUnsafe(`DROP TRIGGER note_delete_batch ON request_logs`);
+  }
+});

@@ -104,13 +104,36 @@ export async function deleteNameRows(
   options: { before?: Date; batchSize?: number; signal?: AbortSignal } = {},
 ): Promise<number> {
   const batchSize = options.batchSize ?? RETENTION_BATCH;
-  const older = options.before ? Prisma.sql`AND at < ${options.before}` : Prisma.empty;
+  if (options.before) {
+    const older = Prisma.sql`AND at < ${options.before}`;
+    return inBatches(
+      batchSize,
+      () => db.$executeRaw`
+        DELETE FROM request_logs WHERE id = ANY(ARRAY(
+          SELECT id FROM request_logs WHERE name = ${name} ${older} LIMIT ${batchSize}
+        ))`,
+      options.signal,
+    );
+  }
+  // The whole log (Delete all requests): oldest first, each batch above the last one. A batch taken
+  // from wherever the index starts was the newest rows, so every later batch, and every read of the
+  // newest rows meanwhile (the live log, the tail, the page's first rows), passed over all the rows
+  // deleted so far (55,000 heap fetches for a batch of 5,000 two-thirds into 2.6M rows).
+  let above = 0n;
   return inBatches(
     batchSize,
-    () => db.$executeRaw`
-      DELETE FROM request_logs WHERE id = ANY(ARRAY(
-        SELECT id FROM request_logs WHERE name = ${name} ${older} LIMIT ${batchSize}
-      ))`,
+    async () => {
+      const [batch] = await db.$queryRaw<{ deleted: number; highest: bigint | null }[]>`
+        WITH gone AS (
+          DELETE FROM request_logs WHERE id = ANY(ARRAY(
+            SELECT id FROM request_logs WHERE name = ${name} AND id > ${above} ORDER BY id LIMIT ${batchSize}
+          ))
+          RETURNING id
+        )
+        SELECT count(*)::int AS deleted, max(id) AS highest FROM gone`;
+      if (batch?.highest) above = batch.highest;
+      return Number(batch?.deleted ?? 0);
+    },
     options.signal,
   );
 }

@@ -1,6 +1,7 @@
 /**
- * The owner's "Delete…" on a name's request log (a reservation's or a random name's): all its rows, or only the bodies they kept (which
- * may hold what visitors typed into forms; the owner should not have to wait for retention).
+ * The owner's "Delete…" on a name's request log (a reservation's or a random name's): all its rows,
+ * or only the bodies they kept (which may hold what visitors typed into forms; the owner should not
+ * have to wait for retention).
  */
 import { z } from "zod";
 import { type Db, Prisma } from "../db.ts";

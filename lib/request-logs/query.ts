@@ -233,8 +233,8 @@ export async function requestLogPageSql(db: Db, filter: RequestLogFilter): Promi
  * ids where they are the ids of their time, chose that way anyway (2.3M rows read, 1.4 s, for an
  * hour 26 days back in a month's log of 2.6M). Such a window is read by itself instead, through the
  * (name, at) index, and sorted by id, when that reads less: when it holds fewer rows than were logged
- * after it (and below `before`), by WINDOW_ROW_COST, as the per-minute counts (request_stats) say. `windowRows` is their count of it, at
- * least the rows it holds (its end minutes count whole).
+ * after it (and below `before`), by WINDOW_ROW_COST, as the per-minute counts (request_stats) say.
+ * `windowRows` is their count of it, at least the rows it holds (its end minutes count whole).
  */
 interface Reading {
   window: boolean;

@@ -144,8 +144,9 @@ export function postOrigin(
   const expected = `${proto}://${host}`.toLowerCase();
   const origin = headers.origin;
   // A page with `Referrer-Policy: no-referrer` makes the browser send `Origin: null` even to its
-  // own host (the share link's confirmation uses strict-origin so that its post does not). Sec-Fetch-Site is set by the browser alone (a page
-  // cannot forge it), so it tells a same-origin form from a cross-site one or a sandboxed frame.
+  // own host (the share link's confirmation uses strict-origin so that its post does not).
+  // Sec-Fetch-Site is set by the browser alone (a page cannot forge it), so it tells a same-origin
+  // form from a cross-site one or a sandboxed frame.
   if (origin === "null") return headers["sec-fetch-site"] === "same-origin" ? "same" : "cross";
   if (origin !== undefined) return origin.toLowerCase() === expected ? "same" : "cross";
   const referer = headers.referer;

@@ -179,13 +179,7 @@ test("a peer that dribbles its SSH version line a byte at a time is dropped at t
 test("an address holding too many connections not signed in has its next ones closed at once; once they go, it is served", async (tc) => {
   const relay = await startTestRelay({ BURROW_MAX_UNAUTHENTICATED_PER_IP: "3" });
   tc.after(() => relay.close());
-  const silent = Array.from({ length: 3 }, () => {
-    const socket = net.connect(relay.sshPort, "127.0.0.1");
-    socket.on("error", () => {});
-    socket.resume();
-    return socket;
-  });
-  await Promise.all(silent.map((socket) => once(socket, "connect")));
+  const silent = await silentConnections(relay.sshPort, 3);
   // Past the limit: closed without a word, long before any handshake deadline.
   const extra = net.connect(relay.sshPort, "127.0.0.1");
   extra.on("error", () => {});
@@ -216,13 +210,7 @@ test("an address holding too many connections not signed in has its next ones cl
   assert.equal(ssh.state, "live", ssh.stderr());
   assert.equal((await relay.fetchTunnel("after-flood", "/hi")).status, 200);
   // A signed-in connection no longer counts: three silent ones fit beside it again.
-  const again = Array.from({ length: 3 }, () => {
-    const socket = net.connect(relay.sshPort, "127.0.0.1");
-    socket.on("error", () => {});
-    socket.resume();
-    return socket;
-  });
-  await Promise.all(again.map((socket) => once(socket, "connect")));
+  const again = await silentConnections(relay.sshPort, 3);
   await sleep(500);
   assert.deepEqual(
     again.map((socket) => socket.destroyed),
@@ -230,3 +218,15 @@ test("an address holding too many connections not signed in has its next ones cl
   );
   for (const socket of again) socket.destroy();
 });
+
+/** `count` connections to the relay's SSH port that never say anything, once connected. */
+async function silentConnections(port: number, count: number): Promise<net.Socket[]> {
+  const sockets = Array.from({ length: count }, () => {
+    const socket = net.connect(port, "127.0.0.1");
+    socket.on("error", () => {});
+    socket.resume();
+    return socket;
+  });
+  await Promise.all(sockets.map((socket) => once(socket, "connect")));
+  return sockets;
+}

@@ -125,13 +125,13 @@ export class SshServer {
   #lastFloodWarning = 0;
 
   /** Counts `socket` against its address; false (and a warning, at most once a minute) when full. */
-  #admitUnauthenticated(socket: Socket, max: number, warn: (address: string) => void): boolean {
+  #admitUnauthenticated(socket: Socket): boolean {
     const address = this.#proxyHeaders?.peerOf(socket)?.address ?? socket.remoteAddress ?? "";
     const count = this.#unauthenticatedByAddress.get(address) ?? 0;
-    if (count >= max) {
+    if (count >= this.#maxUnauthenticated) {
       if (Date.now() - this.#lastFloodWarning > 60_000) {
         this.#lastFloodWarning = Date.now();
-        warn(address);
+        this.#warnFlood(address);
       }
       return false;
     }
@@ -151,7 +151,7 @@ export class SshServer {
   }
 
   #accept(socket: Socket): void {
-    if (!this.#admitUnauthenticated(socket, this.#maxUnauthenticated, this.#warnFlood)) {
+    if (!this.#admitUnauthenticated(socket)) {
       socket.destroy();
       return;
     }

@@ -135,7 +135,8 @@ export class Terminal {
       channel.off("close", forget);
       const count = this.#skipped.get(channel) ?? 0;
       forget();
-      writeLine(channel, `(${count} lines not shown: your terminal was not reading them)`);
+      const lines = count === 1 ? "1 line" : `${count} lines`;
+      writeLine(channel, `(${lines} not shown: your terminal was not reading them)`);
     });
   }
 

@@ -78,5 +78,7 @@ export class AttemptThrottle {
   }
 }
 
-const clientKey = (ip: string, name: string) => `c:${ip}:${name}`;
-const nameKey = (name: string) => `n:${name}`;
+/** The throttle's key of one client's attempts at a name (also the gate's, for checks under way). */
+export const clientKey = (ip: string, name: string) => `c:${ip}:${name}`;
+/** The throttle's key of all attempts at a name. */
+export const nameKey = (name: string) => `n:${name}`;

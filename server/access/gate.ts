@@ -18,7 +18,7 @@ import {
   type RedeemCount,
   redeemShareLink,
 } from "../../lib/sharing/relay-access.ts";
-import { AttemptThrottle } from "../../lib/sharing/throttle.ts";
+import { AttemptThrottle, clientKey, nameKey } from "../../lib/sharing/throttle.ts";
 import type { AccessDecision, AccessGate, AccessRequest } from "../http/access.ts";
 import type { Exchange } from "../http/exchange.ts";
 import type { HeaderEdits } from "../http/headers.ts";
@@ -336,7 +336,7 @@ export function createAccessGate(deps: AccessGateDeps): AccessGateHandle {
     password: string,
   ): Promise<boolean | { wait: number }> {
     const { clientIp, name } = request;
-    const keys = [`c:${clientIp}:${name}`, `n:${name}`] as const;
+    const keys = [clientKey(clientIp, name), nameKey(name)] as const;
     for (let round = 0; ; round++) {
       const wait = throttle.attempt(clientIp, name);
       if (wait === 0) break;

@@ -1,6 +1,6 @@
 /**
  * The relay's heartbeat, shared by the relay that writes it (server/heartbeat.ts) and the admin page
- * that reads it (lib/web/relay-health.ts).
+ * that reads it (lib/relay-health.ts).
  */
 
 /** How often a relay writes its `relay_heartbeats` row. */

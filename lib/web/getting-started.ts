@@ -1,6 +1,6 @@
 import "server-only";
 import type { Db } from "../db.ts";
-import { currentHostKeyFingerprint } from "./relay-health.ts";
+import { currentHostKeyFingerprint } from "../relay-health.ts";
 
 /** What a user has done so far, for the overview's Get started card. */
 export interface GettingStarted {

@@ -33,6 +33,15 @@ export async function claimDataDir(dataDir: string): Promise<DataDirLock> {
 }
 
 /**
+ * The pid of the Burrow (`start` or `relay`) running on the data dir, if one is: what `status` and
+ * `stop` look at. A file left by a process that is gone (or a reused pid) names nobody.
+ */
+export async function runningOwner(dataDir: string): Promise<number | undefined> {
+  const owner = parseOwner(await readFile(join(dataDir, DATA_DIR_LOCK_FILE), "utf8").catch(() => ""));
+  return owner && isSameProcess(owner) ? owner.pid : undefined;
+}
+
+/**
  * Creates `file` naming this process, unless a live process other than this one holds it: then
  * says which. A file left by a process that no longer runs is taken over.
  */

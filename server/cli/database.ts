@@ -153,6 +153,21 @@ async function publishedDatabase(
   return undefined;
 }
 
+/**
+ * The database a command that must change nothing would look at (`status`): DATABASE_URL, else the
+ * embedded one a running Burrow published. Never starts, stops or waits for a server.
+ */
+export async function databaseInUse(
+  env: Pick<Env, "DATABASE_URL" | "BURROW_DATA_DIR">,
+): Promise<{ url: string; source: "DATABASE_URL" | "running" } | undefined> {
+  if (env.DATABASE_URL) return { url: env.DATABASE_URL, source: "DATABASE_URL" };
+  const published = await readPublished(databaseUrlFile(env.BURROW_DATA_DIR));
+  if (!published || (published.ownerPid !== undefined && !isProcessAlive(published.ownerPid))) {
+    return undefined;
+  }
+  return { url: published.url, source: "running" };
+}
+
 function writeNote(line: string): void {
   process.stderr.write(`${line}\n`);
 }

@@ -19,6 +19,8 @@ import { nameRelease } from "./commands/name-release.ts";
 import { nameReserve } from "./commands/name-reserve.ts";
 import { relayCommand } from "./commands/relay.ts";
 import { start } from "./commands/start.ts";
+import { status } from "./commands/status.ts";
+import { stop } from "./commands/stop.ts";
 import { userAdd } from "./commands/user-add.ts";
 import { userDelete } from "./commands/user-delete.ts";
 import { userDisable, userEnable } from "./commands/user-disable.ts";
@@ -30,6 +32,8 @@ import { PromptCancelled } from "./prompt.ts";
 const COMMANDS: Command[] = [
   start,
   relayCommand,
+  status,
+  stop,
   migrateCommand,
   userAdd,
   userList,

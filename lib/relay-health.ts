@@ -1,6 +1,9 @@
-import "server-only";
-import type { Db } from "../db.ts";
-import { HEARTBEAT_STALE_MS } from "../relay-heartbeat.ts";
+/**
+ * What the relays' heartbeats say, read by the admin page and `burrow status` (the relay writes
+ * them: server/heartbeat.ts).
+ */
+import type { Db } from "./db.ts";
+import { HEARTBEAT_STALE_MS } from "./relay-heartbeat.ts";
 
 export interface RelayHealth {
   id: string;

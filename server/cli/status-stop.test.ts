@@ -1,0 +1,126 @@
+import assert from "node:assert/strict";
+import { spawn } from "node:child_process";
+import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { after, test } from "node:test";
+import pg from "pg";
+import { createDb } from "../../lib/db.ts";
+import { createTestDatabase } from "../../lib/testing/db.ts";
+import { DATA_DIR_LOCK_FILE } from "./data-dir-lock.ts";
+import { databaseUrlFile } from "./database.ts";
+import { assertStoppedInOrder, startRelayCommand } from "./testing/relay-process.ts";
+import { runCli } from "./testing/run-cli.ts";
+
+const scratch = mkdtempSync(join(tmpdir(), "burrow-status-"));
+after(() => rmSync(scratch, { recursive: true, force: true }));
+
+function cliEnv(dataDir: string, more: Record<string, string> = {}) {
+  return { PATH: process.env.PATH, HOME: scratch, BURROW_DATA_DIR: dataDir, ...more };
+}
+
+test("status names the running Burrow, its relay and what it holds; stop ends it as SIGTERM does; then status says not running (exit 3) and starts no database", async () => {
+  const relay = await startRelayCommand(scratch);
+  const db = createDb(relay.url, { max: 1 });
+  const user = await db.user.create({ data: { email: "status@example.com", passwordHash: "-" } });
+  await db.reservation.createMany({ data: ["one", "two"].map((name) => ({ name, userId: user.id })) });
+  await db.$disconnect();
+  const env = cliEnv(relay.dataDir);
+
+  const running = await runCli(["status"], { env });
+  assert.equal(running.code, 0, running.stderr);
+  assert.match(running.stdout, new RegExp(`^Burrow is running here: pid ${relay.child.pid}, data dir `));
+  const password = new URL(relay.url).password;
+  assert.match(
+    running.stdout,
+    /\nDatabase: embedded, postgresql:\/\/postgres:\*\*\*@127\.0\.0\.1:\d+\/burrow/,
+  );
+  assert.ok(!running.stdout.includes(password), "the database password is not printed");
+  // The relay's heartbeat row: up, on the ports it listens on, with the host key users check.
+  assert.match(running.stdout, new RegExp(`\\n[0-9a-z-]{8}\\s+up\\s+.*\\s\\d+\\s+${relay.httpPort}\\s+0\\s`));
+  assert.match(running.stdout, /\nSSH host key: SHA256:\S+\n/);
+  assert.match(running.stdout, /\n1 account, 2 reserved names, 0 tunnels up\n$/);
+
+  const stopped = await runCli(["stop"], { env });
+  assert.equal(stopped.code, 0, stopped.stderr);
+  assert.match(stopped.stderr, new RegExp(`Stopping Burrow \\(pid ${relay.child.pid}\\)`));
+  assert.match(
+    stopped.stdout,
+    new RegExp(`^Stopped Burrow \\(pid ${relay.child.pid}\\) in \\d+\\.\\d s\\n$`),
+  );
+  // stop returned only once the relay had gone, the database after it.
+  assert.equal(relay.child.exitCode, 0, relay.output());
+  await assertStoppedInOrder(relay, "SIGTERM");
+
+  const notRunning = await runCli(["status"], { env });
+  assert.equal(notRunning.code, 3, notRunning.stderr);
+  assert.match(notRunning.stdout, /^Burrow is not running here \(data dir .+\)\nDatabase: embedded, stopped/);
+  // Asked nothing of a database it would have had to start.
+  assert.equal(existsSync(databaseUrlFile(relay.dataDir)), false);
+  assert.equal(existsSync(join(relay.dataDir, "postgres", "postmaster.pid")), false);
+  const client = new pg.Client({ connectionString: relay.url, connectionTimeoutMillis: 2_000 });
+  await assert.rejects(client.connect(), "no database was started");
+
+  const again = await runCli(["stop"], { env });
+  assert.equal(again.code, 0, again.stderr);
+  assert.match(again.stdout, /^Burrow is not running here \(data dir .+\): nothing to stop\n$/);
+});
+
+test("a burrow.pid left by a process that is gone names nobody: status exit 3, stop has nothing to stop", async () => {
+  const dataDir = mkdtempSync(join(scratch, "left-"));
+  // A pid that no process has: the kernel's pid_max is below 2^22.
+  writeFileSync(join(dataDir, DATA_DIR_LOCK_FILE), "4194999\n12345\n");
+  const env = cliEnv(dataDir);
+  const status = await runCli(["status"], { env });
+  assert.equal(status.code, 3, status.stderr);
+  assert.match(status.stdout, /^Burrow is not running here/);
+  const stop = await runCli(["stop"], { env });
+  assert.equal(stop.code, 0, stop.stderr);
+  assert.match(stop.stdout, /nothing to stop/);
+});
+
+test("stop of a Burrow that does not finish in --wait exits 1 naming its pid and how to end it; a bad --wait changes nothing", async () => {
+  const dataDir = mkdtempSync(join(scratch, "stuck-"));
+  mkdirSync(dataDir, { recursive: true });
+  // A process that ignores SIGTERM, holding the data dir as a stuck Burrow would (pid, start time).
+  const stuck = spawn(
+    process.execPath,
+    [
+      "-e",
+      `process.on("SIGTERM", () => {});
+       const stat = require("fs").readFileSync("/proc/self/stat", "utf8");
+       const start = stat.slice(stat.lastIndexOf(")") + 2).split(" ")[19];
+       require("fs").writeFileSync(process.argv[1], process.pid + "\\n" + start + "\\n");
+       console.log("ready");
+       setInterval(() => {}, 1000);`,
+      join(dataDir, DATA_DIR_LOCK_FILE),
+    ],
+    { stdio: ["ignore", "pipe", "inherit"] },
+  );
+  after(() => stuck.kill("SIGKILL"));
+  await new Promise((resolve) => stuck.stdout.once("data", resolve));
+  const env = cliEnv(dataDir);
+
+  const badWait = await runCli(["stop", "--wait", "soon"], { env });
+  assert.equal(badWait.code, 2);
+  assert.match(badWait.stderr, /--wait takes a duration such as 30s, 2m or 1h/);
+  assert.equal(stuck.exitCode, null, "a stop called wrong signals nothing");
+
+  const stop = await runCli(["stop", "--wait", "1s"], { env });
+  assert.equal(stop.code, 1, stop.stderr);
+  assert.match(
+    stop.stderr,
+    new RegExp(`Burrow \\(pid ${stuck.pid}\\) is still stopping after 1s: .*kill -9 ${stuck.pid}`),
+  );
+  assert.equal(stuck.exitCode, null);
+  // A database no Burrow has started on: said, and the process here still counts as running.
+  const empty = await createTestDatabase("status", undefined, { migrate: false });
+  after(() => empty.drop());
+  const status = await runCli(["status"], { env: cliEnv(dataDir, { DATABASE_URL: empty.url }) });
+  assert.equal(status.code, 0, status.stderr);
+  assert.match(status.stdout, new RegExp(`^Burrow is running here: pid ${stuck.pid}`));
+  assert.match(
+    status.stdout,
+    /\nThe database has no Burrow tables yet: npm start \(or npm run burrow -- migrate\)/,
+  );
+});

@@ -335,7 +335,7 @@ test("--help works for the program, groups and commands", async () => {
   assert.match(top.stdout, /user add <email> \[--admin\]/);
   // A long synopsis does not push every summary off the screen: logs folds its options.
   assert.match(top.stdout, /^ {2}logs <name> \[options\] +Show a tunnel's latest requests/m);
-  assert.match(top.stdout, /^ {2}user list +List accounts$/m);
+  assert.match(top.stdout, /^ {2}user list \[--json\] +List accounts$/m);
   const widest = Math.max(...top.stdout.split("\n").map((line) => line.length));
   assert.ok(widest <= 160, `a line of ${widest} characters`);
   assert.match(group.stdout, /^Usage: npm run burrow -- name <command> \[options\]\n/);

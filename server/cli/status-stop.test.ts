@@ -41,6 +41,24 @@ test("status names the running Burrow, its relay and what it holds; stop ends it
   assert.match(running.stdout, /\nSSH host key: SHA256:\S+\n/);
   assert.match(running.stdout, /\n1 account, 2 reserved names, 0 tunnels up\n$/);
 
+  // The same as one JSON object, for a monitoring check.
+  const json = await runCli(["status", "--json"], { env });
+  assert.equal(json.code, 0, json.stderr);
+  const found = JSON.parse(json.stdout);
+  assert.equal(found.running, true);
+  assert.equal(found.pid, relay.child.pid);
+  assert.equal(found.database.source, "embedded");
+  assert.match(found.database.url, /^postgresql:\/\/postgres:\*\*\*@127\.0\.0\.1:\d+\/burrow$/);
+  assert.deepEqual(
+    found.relays.map((r: { up: boolean; httpPort: number; tunnels: number }) => [
+      r.up,
+      r.httpPort,
+      r.tunnels,
+    ]),
+    [[true, relay.httpPort, 0]],
+  );
+  assert.deepEqual([found.accounts, found.names, found.tunnelsUp], [1, 2, 0]);
+
   const stopped = await runCli(["stop"], { env });
   assert.equal(stopped.code, 0, stopped.stderr);
   assert.match(stopped.stderr, new RegExp(`Stopping Burrow \\(pid ${relay.child.pid}\\)`));
@@ -60,6 +78,19 @@ test("status names the running Burrow, its relay and what it holds; stop ends it
   assert.equal(existsSync(join(relay.dataDir, "postgres", "postmaster.pid")), false);
   const client = new pg.Client({ connectionString: relay.url, connectionTimeoutMillis: 2_000 });
   await assert.rejects(client.connect(), "no database was started");
+
+  const stoppedJson = await runCli(["status", "--json"], { env });
+  assert.equal(stoppedJson.code, 3);
+  assert.deepEqual(JSON.parse(stoppedJson.stdout), {
+    running: false,
+    pid: null,
+    dataDir: relay.dataDir,
+    database: { source: "embedded", url: null, problem: null },
+    relays: [],
+    accounts: null,
+    names: null,
+    tunnelsUp: null,
+  });
 
   const again = await runCli(["stop"], { env });
   assert.equal(again.code, 0, again.stderr);

@@ -9,17 +9,22 @@ import { getUserByEmail } from "../../../lib/users/service.ts";
 import type { Command } from "../command.ts";
 import { parseCommandArgs } from "../command.ts";
 import { withDatabase } from "../database.ts";
-import { formatTable, formatTime } from "../format.ts";
+import { formatTable, formatTime, JSON_OPTION_HELP, jsonLine } from "../format.ts";
 
 export const nameList: Command = {
   name: "name list",
-  synopsis: "[email]",
+  synopsis: "[email] [--json]",
   summary: "List names (all, or one account's) with their live state, random ones still kept too",
   details: `Reserved names first, then the random names the relay still keeps for their users (an
 ssh -R 80:… tunnel's, while it is up and BURROW_RANDOM_NAME_HOURS after): KEPT says until when.
-Free one early with: npm run burrow -- name release <name>`,
+Free one early with: npm run burrow -- name release <name>
+${JSON_OPTION_HELP}; keptUntil is null while a random name is online`,
   async run(context) {
-    const { positionals } = parseCommandArgs(context.args, {}, { required: [], optional: ["email"] });
+    const { values, positionals } = parseCommandArgs(
+      context.args,
+      { json: { type: "boolean" } },
+      { required: [], optional: ["email"] },
+    );
     const email = positionals[0];
     const holdHours = context.env().BURROW_RANDOM_NAME_HOURS;
     const { names, random } = await withDatabase(context.env(), async (db) => {
@@ -34,6 +39,44 @@ Free one early with: npm run burrow -- name release <name>`,
       ]);
       return { names: all.names, random: random.map((item) => ({ ...item, email: user.email })) };
     });
+    if (values.json) {
+      for (const n of names) {
+        context.out(
+          jsonLine({
+            name: n.name,
+            owner: n.email,
+            random: false,
+            online: n.online,
+            access: n.accessMode.toLowerCase(),
+            allowedNetworks: n.allowedIps,
+            hostLocalhost: n.hostLocalhost,
+            keepBodies: n.keepBodies,
+            requests24h: n.requests24h,
+            lastSeenAt: n.lastSeenAt,
+            keptUntil: null,
+          }),
+        );
+      }
+      for (const n of random) {
+        context.out(
+          jsonLine({
+            name: n.name,
+            owner: n.email,
+            random: true,
+            online: n.online,
+            access: "public",
+            allowedNetworks: [],
+            hostLocalhost: false,
+            keepBodies: false,
+            requests24h: n.requests24h,
+            lastSeenAt: n.endedAt,
+            keptUntil: randomNameKeptUntil(n, holdHours),
+          }),
+        );
+      }
+      if (random.length >= RANDOM_NAMES_LISTED) context.note(randomNamesCapped());
+      return 0;
+    }
     if (names.length + random.length === 0) {
       context.out("No names reserved. Reserve one with: npm run burrow -- name reserve <email> <name>");
       return 0;
@@ -78,11 +121,11 @@ Free one early with: npm run burrow -- name release <name>`,
       ),
     );
     // The list stops there (each connection without a name makes one): say so, not leave it silent.
-    if (random.length >= RANDOM_NAMES_LISTED) {
-      context.note(
-        `Only the ${RANDOM_NAMES_LISTED} most recently used random names are listed; Admin → Names on the dashboard searches them all.`,
-      );
-    }
+    if (random.length >= RANDOM_NAMES_LISTED) context.note(randomNamesCapped());
     return 0;
   },
 };
+
+function randomNamesCapped(): string {
+  return `Only the ${RANDOM_NAMES_LISTED} most recently used random names are listed; Admin → Names on the dashboard searches them all.`;
+}

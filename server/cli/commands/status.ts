@@ -1,10 +1,11 @@
 import { createDb } from "../../../lib/db.ts";
+import type { Env } from "../../../lib/env.ts";
 import { listRelayHealth, type RelayHealth } from "../../../lib/relay-health.ts";
 import type { Command } from "../command.ts";
 import { parseCommandArgs } from "../command.ts";
 import { runningOwner } from "../data-dir-lock.ts";
 import { databaseInUse, explainConnectionError, redact } from "../database.ts";
-import { formatTable, formatTime } from "../format.ts";
+import { formatTable, formatTime, jsonLine } from "../format.ts";
 
 /** `status`'s exit code when nothing runs, as `systemctl status` and LSB init scripts say it. */
 export const NOT_RUNNING = 3;
@@ -18,56 +19,89 @@ interface DatabaseView {
   names: number;
 }
 
+/** Everything `status` found, printed as text or, with --json, as it is. */
+interface Status {
+  running: boolean;
+  pid: number | null;
+  dataDir: string;
+  database: { source: "DATABASE_URL" | "embedded"; url: string | null; problem: string | null };
+  relays: RelayHealth[];
+  accounts: number | null;
+  names: number | null;
+  tunnelsUp: number | null;
+}
+
 export const status: Command = {
   name: "status",
-  synopsis: "",
+  synopsis: "[--json]",
   summary: "Whether Burrow is running here, its relays, tunnels up and accounts",
   details: `Reads the data dir (BURROW_DATA_DIR) and the database; starts and changes nothing: with
 the embedded database and no Burrow running, there is no database to read.
 Relays are those that reported in the last day (each writes a heartbeat every 10 s; "down" is one
 that stopped beating without stopping: crashed, or lost its database).
+  --json   all of it as one JSON object (counts are null where the database told nothing)
 Exit code: 0 when Burrow runs here or a relay on the database is up, ${NOT_RUNNING} when not.`,
   async run(context) {
-    parseCommandArgs(context.args, {}, { required: [] });
-    const env = context.env();
-    const pid = await runningOwner(env.BURROW_DATA_DIR);
-    context.out(
-      pid === undefined
-        ? `Burrow is not running here (data dir ${env.BURROW_DATA_DIR})`
-        : `Burrow is running here: pid ${pid}, data dir ${env.BURROW_DATA_DIR}`,
-    );
-    const database = await databaseInUse(env);
-    if (!database) {
-      context.out("Database: embedded, stopped (it runs while Burrow does)");
-      return pid === undefined ? NOT_RUNNING : 0;
-    }
-    const where = database.source === "DATABASE_URL" ? "DATABASE_URL" : "embedded";
-    context.out(`Database: ${where}, ${redact(database.url)}`);
-    let view: DatabaseView;
-    try {
-      view = await readDatabase(database.url);
-    } catch (error) {
-      context.out(databaseProblem(error, database.url));
-      return pid === undefined ? NOT_RUNNING : 0;
-    }
-    const up = view.relays.filter((relay) => relay.up);
-    if (view.relays.length === 0) {
-      context.out("Relays: none has reported in the last day");
-    } else {
-      context.out("");
-      context.out(relayTable(view.relays));
-      context.out("");
-      const fingerprints = [...new Set(up.map((relay) => relay.hostKeyFingerprint))];
-      if (fingerprints.length > 0) context.out(`SSH host key: ${fingerprints.join(", ")}`);
-    }
-    const tunnels = up.reduce((sum, relay) => sum + relay.tunnels, 0);
-    context.out(
-      `${count(view.accounts, "account")}, ${count(view.names, "reserved name")}, ` +
-        `${count(tunnels, "tunnel")} up`,
-    );
-    return pid !== undefined || up.length > 0 ? 0 : NOT_RUNNING;
+    const { values } = parseCommandArgs(context.args, { json: { type: "boolean" } }, { required: [] });
+    const found = await readStatus(context.env());
+    if (values.json) context.out(jsonLine(found));
+    else for (const line of statusLines(found)) context.out(line);
+    return found.running || found.relays.some((relay) => relay.up) ? 0 : NOT_RUNNING;
   },
 };
+
+async function readStatus(env: Env): Promise<Status> {
+  const pid = (await runningOwner(env.BURROW_DATA_DIR)) ?? null;
+  const found: Status = {
+    running: pid !== null,
+    pid,
+    dataDir: env.BURROW_DATA_DIR,
+    database: { source: env.DATABASE_URL ? "DATABASE_URL" : "embedded", url: null, problem: null },
+    relays: [],
+    accounts: null,
+    names: null,
+    tunnelsUp: null,
+  };
+  const database = await databaseInUse(env);
+  if (!database) return found;
+  found.database.url = redact(database.url);
+  try {
+    const view = await readDatabase(database.url);
+    found.relays = view.relays;
+    found.accounts = view.accounts;
+    found.names = view.names;
+    found.tunnelsUp = view.relays.reduce((sum, relay) => sum + (relay.up ? relay.tunnels : 0), 0);
+  } catch (error) {
+    found.database.problem = databaseProblem(error, database.url);
+  }
+  return found;
+}
+
+function statusLines(found: Status): string[] {
+  const lines = [
+    found.running
+      ? `Burrow is running here: pid ${found.pid}, data dir ${found.dataDir}`
+      : `Burrow is not running here (data dir ${found.dataDir})`,
+    found.database.url === null
+      ? "Database: embedded, stopped (it runs while Burrow does)"
+      : `Database: ${found.database.source}, ${found.database.url}`,
+  ];
+  if (found.database.problem) lines.push(found.database.problem);
+  if (found.accounts === null || found.names === null || found.tunnelsUp === null) return lines;
+  if (found.relays.length === 0) {
+    lines.push("Relays: none has reported in the last day");
+  } else {
+    lines.push("", relayTable(found.relays), "");
+    const up = found.relays.filter((relay) => relay.up);
+    const fingerprints = [...new Set(up.map((relay) => relay.hostKeyFingerprint))];
+    if (fingerprints.length > 0) lines.push(`SSH host key: ${fingerprints.join(", ")}`);
+  }
+  lines.push(
+    `${count(found.accounts, "account")}, ${count(found.names, "reserved name")}, ` +
+      `${count(found.tunnelsUp, "tunnel")} up`,
+  );
+  return lines;
+}
 
 async function readDatabase(url: string): Promise<DatabaseView> {
   // Connecting gives up after 5 s too (lib/db.ts).

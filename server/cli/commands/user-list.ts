@@ -2,15 +2,31 @@ import { listUsers } from "../../../lib/users/service.ts";
 import type { Command } from "../command.ts";
 import { parseCommandArgs } from "../command.ts";
 import { withDatabase } from "../database.ts";
-import { formatTable, formatTime } from "../format.ts";
+import { formatTable, formatTime, JSON_OPTION_HELP, jsonLine } from "../format.ts";
 
 export const userList: Command = {
   name: "user list",
-  synopsis: "",
+  synopsis: "[--json]",
   summary: "List accounts",
+  details: JSON_OPTION_HELP,
   async run(context) {
-    parseCommandArgs(context.args, {}, { required: [] });
+    const { values } = parseCommandArgs(context.args, { json: { type: "boolean" } }, { required: [] });
     const { users } = await withDatabase(context.env(), (db) => listUsers(db));
+    if (values.json) {
+      for (const u of users) {
+        context.out(
+          jsonLine({
+            email: u.email,
+            role: u.role.toLowerCase(),
+            disabledAt: u.disabledAt,
+            names: u.names,
+            keys: u.keys,
+            createdAt: u.createdAt,
+          }),
+        );
+      }
+      return 0;
+    }
     if (users.length === 0) {
       context.out("No accounts yet. Create one with: npm run burrow -- user add <email>");
       return 0;

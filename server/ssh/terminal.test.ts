@@ -2,12 +2,15 @@ import assert from "node:assert/strict";
 import { EventEmitter } from "node:events";
 import { test } from "node:test";
 import type { ServerChannel, Session } from "ssh2";
+import { flushText } from "./channel-text.ts";
 import { type CommandOutput, sanitize, Terminal } from "./terminal.ts";
 
 /** Just enough of an ssh2 channel for the console: records writes and the exit status. */
 class FakeChannel extends EventEmitter {
   writable = true;
-  output = "";
+  #received = "";
+  /** How many writes the channel got: one per event-loop turn's text. */
+  writes = 0;
   exitCode: number | undefined;
   ended = false;
   /** ssh's stderr on the user's side. */
@@ -20,8 +23,14 @@ class FakeChannel extends EventEmitter {
     },
   };
   write(data: string | Buffer): boolean {
-    this.output += data.toString();
+    this.#received += data.toString();
+    this.writes += 1;
     return true;
+  }
+  /** What the client has got by the end of this turn (text is sent once a turn: channel-text.ts). */
+  get output(): string {
+    flushText(this as unknown as ServerChannel);
+    return this.#received;
   }
   exit(code: number): void {
     this.exitCode = code;
@@ -71,6 +80,24 @@ test("lines printed before the shell opens are shown after the greeting, in orde
 
 test("waitForConsole gives up after its timeout", async () => {
   assert.equal(await makeTerminal().waitForConsole(20), false);
+});
+
+test("a turn's lines leave in one write, in order, and before the exit status", async () => {
+  // One SSH packet per ~150-byte line made OpenSSH leave a followed log unread in its socket for
+  // seconds once its reader had been held up; a turn's lines go out together.
+  const terminal = makeTerminal();
+  const channel = openShell(terminal);
+  await new Promise((resolve) => setImmediate(resolve));
+  const before = channel.writes;
+  for (let i = 0; i < 200; i++) terminal.print(`row ${i}`);
+  assert.equal(channel.writes, before, "nothing is written until the turn ends");
+  await new Promise((resolve) => setImmediate(resolve));
+  assert.equal(channel.writes, before + 1);
+  assert.match(channel.output, /^row 0\r\nrow 1\r\n(row \d+\r\n)*row 199\r\n$/m);
+  terminal.print("last words");
+  terminal.close("Bye", 0);
+  assert.equal(channel.exitCode, 0);
+  assert.match(channel.output, /row 199\r\nlast words\r\nBye\r\n$/, "flushed before exit and end");
 });
 
 test("control characters never reach the user's terminal", () => {

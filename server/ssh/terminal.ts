@@ -1,4 +1,5 @@
 import type { ServerChannel, Session } from "ssh2";
+import { flushText, sendText } from "./channel-text.ts";
 import { messages } from "./messages.ts";
 
 /** Lines kept for a session that has not opened yet: enough for the greeting and a burst of refusals. */
@@ -197,8 +198,9 @@ export class Terminal {
           // command's text is its error (and the help it needs): on stderr, so `ssh relay names |
           // grep x` and scripts get only real output, and `2>/dev/null` silences the errors.
           const clean = text ? toCrlf(text.split("\n").map(sanitize).join("\n")) : "";
-          if (clean && code === 0) channel.write(clean);
-          else if (clean && channel.stderr.writable) channel.stderr.write(clean);
+          if (clean && code === 0) sendText(channel, clean);
+          flushText(channel);
+          if (clean && code !== 0 && channel.stderr.writable) channel.stderr.write(clean);
           channel.exit(code);
           channel.end();
         })
@@ -214,12 +216,14 @@ export class Terminal {
   close(finalLine?: string, exitStatus = 0): void {
     for (const channel of this.#channels) {
       if (finalLine) writeLine(channel, sanitize(finalLine));
+      flushText(channel);
       channel.exit(exitStatus);
       channel.end();
     }
     this.#channels.clear();
     for (const channel of this.#commands) {
       if (finalLine) writeErrorLine(channel, sanitize(finalLine));
+      flushText(channel);
       if (channel.writable) {
         channel.exit(exitStatus);
         channel.end();
@@ -262,7 +266,7 @@ export class Terminal {
       if (byte === 0x0d || byte === 0x0a) {
         const command = this.#typed.trim().toLowerCase();
         this.#typed = "";
-        channel.write("\r\n");
+        sendText(channel, "\r\n");
         if (command === "exit" || command === "quit" || command === "logout") {
           this.#options.onQuit();
           return;
@@ -277,18 +281,18 @@ export class Terminal {
       } else if (byte === BACKSPACE || byte === CTRL_H) {
         if (this.#typed) {
           this.#typed = this.#typed.slice(0, -1);
-          channel.write("\b \b");
+          sendText(channel, "\b \b");
         }
       } else if (byte >= 0x20 && byte < 0x7f && this.#typed.length < 80) {
         this.#typed += String.fromCharCode(byte);
-        channel.write(Buffer.from([byte]));
+        sendText(channel, String.fromCharCode(byte));
       }
     }
   }
 }
 
 function writeLine(channel: ServerChannel, line: string): void {
-  if (channel.writable) channel.write(`${line}\r\n`);
+  if (channel.writable) sendText(channel, `${line}\r\n`);
 }
 
 /** A line on the channel's stderr (ssh's own), which a pipe on the user's side does not get. */

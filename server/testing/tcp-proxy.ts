@@ -14,6 +14,8 @@ export interface TcpProxy {
    * round trip takes that much longer), on open connections and new ones alike; 0 ends it.
    */
   delay(ms: number): void;
+  /** Bytes the target has sent to clients so far: how much a test can see the relay read. */
+  readonly bytesFromTarget: number;
   /** Ends the outage (cut or hang; a delay stays until `delay(0)`). */
   restore(): void;
   /**
@@ -35,6 +37,7 @@ export async function startTcpProxy(
   let down = false;
   let hung = false;
   let delayMs = 0;
+  let bytesFromTarget = 0;
   const open = new Set<net.Socket>();
   /** Connections left stalled by a failover: never served again, only closed with the proxy. */
   let stalled = new Set<net.Socket>();
@@ -77,12 +80,18 @@ export async function startTcpProxy(
         if (!client.destroyed && !hung) write();
       }, lastAt - Date.now()).unref();
     };
-    upstream.on("data", (chunk: Buffer) => later(() => client.write(chunk)));
+    upstream.on("data", (chunk: Buffer) => {
+      bytesFromTarget += chunk.length;
+      later(() => client.write(chunk));
+    });
     upstream.on("end", () => later(() => client.end()));
   });
   await new Promise<void>((resolve) => server.listen(options.port ?? 0, "127.0.0.1", resolve));
   return {
     port: (server.address() as net.AddressInfo).port,
+    get bytesFromTarget() {
+      return bytesFromTarget;
+    },
     cut() {
       down = true;
       for (const socket of open) socket.resetAndDestroy();

@@ -46,6 +46,7 @@ test("the migrated database serves every model of the Prisma schema", async () =
   const link = await db.shareLink.create({
     data: { reservationId: reservation.id, label: "l", tokenHash: "h" },
   });
+  await db.shareLinkUse.create({ data: { shareLinkId: link.id, confirmationHash: "c", usedAt: new Date() } });
   const session = await db.tunnelSession.create({
     data: {
       name: "myapp",
@@ -84,6 +85,7 @@ test("the migrated database serves every model of the Prisma schema", async () =
   await db.user.delete({ where: { id: user.id } });
   assert.equal(await db.requestLog.count(), 1, "request logs outlive their session's owner");
   assert.equal(await db.tunnelSession.count(), 0);
+  assert.equal(await db.shareLinkUse.count(), 0, "confirmations die with their link");
   assert.equal(await db.webSession.count(), 0, "signing in dies with the account");
 });
 

@@ -1,4 +1,6 @@
+import { randomBytes } from "node:crypto";
 import type { AccessMode, Db } from "../db.ts";
+import { isUniqueViolation } from "../errors.ts";
 import { shareLinkProblem } from "./service.ts";
 import { hashShareToken, looksLikeShareToken } from "./tokens.ts";
 
@@ -110,12 +112,52 @@ export type RedeemCount = "all" | "unlimited" | "none";
 
 /** The outcome of opening a share link. */
 export type RedeemResult =
-  | { ok: true; linkId: string; expiresAt: Date | null }
+  | {
+      ok: true;
+      linkId: string;
+      expiresAt: Date | null;
+      /**
+       * When the use was counted: now, or for a confirmation counted before (its answer lost, the
+       * visitor posting it again) when that was, so the cookie lasts no longer than the first would.
+       */
+      countedAt: Date;
+    }
   | { ok: false; problem: "unknown" | "revoked" | "expired" | "used_up" }
   /** The link is `heldLinkId`, the one the visitor already holds a cookie of: nothing was changed. */
   | { ok: false; problem: "held" }
   /** The link admits, but this open does not count (see RedeemCount): nothing was changed. */
   | { ok: false; problem: "unconfirmed"; usesLeft: number | null; uses: number };
+
+export interface RedeemOptions {
+  now?: Date;
+  /** The link of the visitor's cookie: answered "held" when it is this one. */
+  heldLinkId?: string;
+  /**
+   * The confirmation id of the visitor's confirmation page (see confirmationId): counted once, so
+   * the same confirmation posted again admits without a second use. Without one every open counts.
+   */
+  confirmation?: string;
+  /**
+   * How far back a counted confirmation still admits again: the cookie it gave lasts that long.
+   * Posted again later (a page kept open past it), it is asked to be confirmed anew.
+   */
+  confirmationsSince?: Date;
+}
+
+/** Confirmation ids are 128 random bits, URL-safe: 22 characters. */
+const CONFIRMATION = /^[A-Za-z0-9_-]{22}$/;
+
+/** A fresh id for one confirmation page: its post counts one use, however often it is sent. */
+export function createConfirmationId(): string {
+  return randomBytes(16).toString("base64url");
+}
+
+/** The code PostgreSQL answers a duplicate key with, as Prisma passes it on from a raw query. */
+function isDuplicateKey(error: unknown): boolean {
+  if (isUniqueViolation(error)) return true;
+  const text = error instanceof Error ? `${error.message} ${JSON.stringify(error)}` : "";
+  return text.includes("23505");
+}
 
 /**
  * Checks a share token for a name and, when the link still admits and `count` allows, counts one
@@ -124,18 +166,28 @@ export type RedeemResult =
  * exactly its remaining uses are counted and every other opener hears "used up" only once it is.
  * (Compare-and-swap with a few retries admitted one opener per round: 5 of 50 visitors of a 40-use
  * link, the other 45 told it was used up.) A token of another name is "unknown", like one that
- * never existed. `heldLinkId`: the link of the visitor's cookie, answered "held" when it is this one.
+ * never existed.
+ *
+ * With a `confirmation`, the same statement records it (ShareLinkUse), and one already recorded
+ * admits without counting: the database may have counted a use whose answer never came back (a
+ * connection reset, a timeout), and the visitor's retry (or the relay's) must not count it again. A
+ * retry racing the first attempt hits the record's primary key, which undoes its whole statement.
  */
 export async function redeemShareLink(
   db: Db,
   name: string,
   token: string,
   count: RedeemCount,
-  now = new Date(),
-  heldLinkId?: string,
+  options: RedeemOptions = {},
 ): Promise<RedeemResult> {
+  const { now = new Date(), heldLinkId } = options;
   if (!looksLikeShareToken(token)) return { ok: false, problem: "unknown" };
   const tokenHash = hashShareToken(token);
+  const confirmationHash =
+    options.confirmation !== undefined && CONFIRMATION.test(options.confirmation)
+      ? hashShareToken(options.confirmation)
+      : null;
+  const confirmationsSince = options.confirmationsSince ?? new Date(0);
   const read = () =>
     db.shareLink.findUnique({
       where: { tokenHash },
@@ -146,14 +198,29 @@ export async function redeemShareLink(
         maxUses: true,
         uses: true,
         reservation: { select: { name: true } },
+        // A primary-key lookup, and nothing at all without a confirmation.
+        confirmedUses: { where: { confirmationHash: confirmationHash ?? "" }, select: { usedAt: true } },
       },
     });
+  /** A confirmation counted before, now posted again: admitted as the first post was, if it still may be. */
+  const countedBefore = (link: NonNullable<Awaited<ReturnType<typeof read>>>): RedeemResult | null => {
+    const usedAt = link.confirmedUses[0]?.usedAt;
+    if (!usedAt || usedAt < confirmationsSince) return null;
+    // Used up (by this very confirmation, maybe) still admits: only revoked or expired does not.
+    const problem = shareLinkProblem({ ...link, maxUses: null }, now);
+    if (problem) return { ok: false, problem };
+    return { ok: true, linkId: link.id, expiresAt: link.expiresAt, countedAt: usedAt };
+  };
   const link = await read();
   if (!link || link.reservation.name !== name) return { ok: false, problem: "unknown" };
   if (link.id === heldLinkId) return { ok: false, problem: "held" };
+  const again = countedBefore(link);
+  if (again) return again;
   const problem = shareLinkProblem(link, now);
   if (problem) return { ok: false, problem };
-  if (count === "none" || (count === "unlimited" && link.maxUses !== null)) {
+  // A confirmation kept past its cookie's lifetime is no confirmation any more: asked again.
+  const stale = link.confirmedUses.length > 0;
+  if (stale || count === "none" || (count === "unlimited" && link.maxUses !== null)) {
     return {
       ok: false,
       problem: "unconfirmed",
@@ -161,20 +228,47 @@ export async function redeemShareLink(
       uses: link.uses,
     };
   }
-  const updated = await db.shareLink.updateMany({
-    where: {
-      id: link.id,
-      revokedAt: null,
-      AND: [
-        { OR: [{ expiresAt: null }, { expiresAt: { gt: now } }] },
-        { OR: [{ maxUses: null }, { uses: { lt: db.shareLink.fields.maxUses } }] },
-      ],
-    },
-    data: { uses: { increment: 1 }, lastUsedAt: now },
-  });
-  if (updated.count === 1) return { ok: true, linkId: link.id, expiresAt: link.expiresAt };
+  let counted: number;
+  if (confirmationHash === null) {
+    const updated = await db.shareLink.updateMany({
+      where: {
+        id: link.id,
+        revokedAt: null,
+        AND: [
+          { OR: [{ expiresAt: null }, { expiresAt: { gt: now } }] },
+          { OR: [{ maxUses: null }, { uses: { lt: db.shareLink.fields.maxUses } }] },
+        ],
+      },
+      data: { uses: { increment: 1 }, lastUsedAt: now },
+    });
+    counted = updated.count;
+  } else {
+    try {
+      // The same conditions as above, the record of the confirmation, and the link's records too
+      // old to admit anyone again dropped, all in one statement (one transaction).
+      counted = await db.$executeRaw`
+        WITH counted AS (
+          UPDATE "share_links" SET "uses" = "uses" + 1, "last_used_at" = ${now}
+          WHERE "id" = ${link.id} AND "revoked_at" IS NULL
+            AND ("expires_at" IS NULL OR "expires_at" > ${now})
+            AND ("max_uses" IS NULL OR "uses" < "max_uses")
+          RETURNING "id"
+        ), pruned AS (
+          DELETE FROM "share_link_uses"
+          WHERE "share_link_id" = ${link.id} AND "used_at" < ${confirmationsSince}
+            AND "confirmation_hash" <> ${confirmationHash}
+        )
+        INSERT INTO "share_link_uses" ("share_link_id", "confirmation_hash", "used_at")
+        SELECT "id", ${confirmationHash}, ${now} FROM counted`;
+    } catch (error) {
+      // The same confirmation counted meanwhile (a retry racing the first try): read what it got.
+      if (!isDuplicateKey(error)) throw error;
+      counted = 0;
+    }
+  }
+  if (counted === 1) return { ok: true, linkId: link.id, expiresAt: link.expiresAt, countedAt: now };
   // Revoked, removed or used up by others since it was read: say which, as at the start.
   const after = await read();
   if (!after || after.reservation.name !== name) return { ok: false, problem: "unknown" };
-  return { ok: false, problem: shareLinkProblem(after, now) ?? "used_up" };
+  return countedBefore(after) ?? { ok: false, problem: shareLinkProblem(after, now) ?? "used_up" };
 }

@@ -13,9 +13,11 @@ import {
   verifyAccessCookie,
 } from "../../lib/sharing/access-cookie.ts";
 import {
+  createConfirmationId,
   loadAccessState,
   type NameAccessState,
   type RedeemCount,
+  type RedeemResult,
   redeemShareLink,
 } from "../../lib/sharing/relay-access.ts";
 import { AttemptThrottle, clientKey, nameKey } from "../../lib/sharing/throttle.ts";
@@ -24,6 +26,7 @@ import type { Exchange } from "../http/exchange.ts";
 import type { HeaderEdits } from "../http/headers.ts";
 import type { EdgePage } from "../http/pages.ts";
 import type { Relay } from "../relay.ts";
+import { errorText } from "../sessions/session-recorder.ts";
 import { withTimeout } from "../ssh/with-timeout.ts";
 import {
   FORM_TOKEN_TTL_SECONDS,
@@ -392,10 +395,42 @@ export function createAccessGate(deps: AccessGateDeps): AccessGateHandle {
   }
 
   /**
+   * Checks and counts a share link for `redeem`. A confirmed open is tried a second time when the
+   * first try fails (a connection reset after the database counted it, say): its confirmation id
+   * makes that safe, and the visitor does not see the blip.
+   */
+  function countOpen(
+    request: AccessRequest,
+    token: string,
+    count: RedeemCount,
+    nowMs: number,
+    held: Extract<AccessGrant, { kind: "share" }> | undefined,
+    confirmation: string | undefined,
+  ): Promise<RedeemResult> {
+    const attempt = () =>
+      redeemShareLink(db, request.name, token, count, {
+        now: new Date(nowMs),
+        heldLinkId: held?.linkId,
+        confirmation,
+        // A confirmation admits again while the cookie its first answer set would still last.
+        confirmationsSince: new Date(nowMs - cookieSeconds * 1_000),
+      });
+    if (confirmation === undefined) return attempt();
+    return attempt().catch((error: unknown) => {
+      logger.warn("opening a share link failed, trying once more", {
+        name: request.name,
+        error: errorText(error),
+      });
+      return attempt();
+    });
+  }
+
+  /**
    * Opening a share link: check it and, when `count` allows, count a use, set the cookie and send
    * the visitor to `next` (the clean URL). A link this open does not count gets the confirmation
    * page. `logPath` is what the request log shows (never the token). `held`: the share link the
    * visitor is already in with, which stays theirs when this link is that one or does not work.
+   * `confirmation`: the confirmation page's id, when this is its post.
    */
   async function redeem(
     request: AccessRequest,
@@ -404,13 +439,22 @@ export function createAccessGate(deps: AccessGateDeps): AccessGateHandle {
     count: RedeemCount,
     logPath = next,
     held?: Extract<AccessGrant, { kind: "share" }>,
+    confirmation?: string,
   ): Promise<AccessDecision> {
     const nowMs = now();
-    const result = await redeemShareLink(db, request.name, token, count, new Date(nowMs), held?.linkId);
+    const result = await countOpen(request, token, count, nowMs, held, confirmation);
     if (!result.ok && result.problem === "unconfirmed") {
       const { usesLeft, uses } = result;
       const host = request.headers.host;
-      const page = shareConfirmPage({ token, next: safeReturnPath(next), usesLeft, uses, host });
+      const confirmation = createConfirmationId();
+      const page = shareConfirmPage({
+        token,
+        next: safeReturnPath(next),
+        usesLeft,
+        uses,
+        host,
+        confirmation,
+      });
       return respond(page, "DENIED", "link_confirm", { path: logPath });
     }
     if (!result.ok) {
@@ -432,13 +476,15 @@ export function createAccessGate(deps: AccessGateDeps): AccessGateHandle {
     // The link may be newer than the cached state: reload it before the redirected request arrives.
     cache.invalidate(request.name);
     const nowSeconds = Math.floor(nowMs / 1000);
+    // A confirmation counted before (its answer lost) gets the cookie its first answer would have.
+    const cookieEnds = Math.floor(result.countedAt.getTime() / 1000) + cookieSeconds;
     // At least a second: opened in the last second of a link, a cookie cut at the whole second
     // before its expiry would be expired at once (Max-Age=0), after the use was counted. The state
     // check still ends it at the link's expiry.
     const linkEnds = result.expiresAt
       ? Math.max(Math.floor(result.expiresAt.getTime() / 1000), nowSeconds + 1)
       : Number.POSITIVE_INFINITY;
-    const expiresAt = Math.min(nowSeconds + cookieSeconds, linkEnds);
+    const expiresAt = Math.max(Math.min(cookieEnds, linkEnds), nowSeconds + 1);
     const value = signAccessCookie(secret, {
       kind: "share",
       name: request.name,
@@ -509,7 +555,8 @@ export function createAccessGate(deps: AccessGateDeps): AccessGateHandle {
     const cookie = checkCookie(request.name, request.headers, post.state);
     if (cookie.ok && cookie.grant.kind === "password") return linkNotNeeded(post.next, cookie.grant);
     const held = cookie.ok && cookie.grant.kind === "share" ? cookie.grant : undefined;
-    return redeem(request, post.form.get("token") ?? "", post.next, "all", SHARE_PATH, held);
+    const confirmation = post.form.get("confirmation") ?? undefined;
+    return redeem(request, post.form.get("token") ?? "", post.next, "all", SHARE_PATH, held, confirmation);
   }
 
   function decide(request: AccessRequest, state: NameAccessState): AccessDecision | Promise<AccessDecision> {

@@ -8,7 +8,7 @@ test("the password and shared-address pages name the address they are for, escap
   const host = `my<app>".example.com`;
   for (const page of [
     passwordPage({ status: 401, next: "/", formToken: "t", host }),
-    shareConfirmPage({ token: "tok", next: "/", usesLeft: null, host }),
+    shareConfirmPage({ token: "tok", next: "/", usesLeft: null, host, confirmation: "c" }),
   ]) {
     assert.match(text(page), /<p class="address">my&lt;app&gt;&quot;\.example\.com<\/p>/);
     assert.doesNotMatch(text(page), /my<app>/);
@@ -19,7 +19,15 @@ test("the password and shared-address pages name the address they are for, escap
 test("a link nobody opened yet says how often it opens; an opened one how often more", () => {
   const sentence = (usesLeft: number | null, uses?: number) =>
     /Someone shared this address with you\.([^<]*)<\/p>/.exec(
-      text(shareConfirmPage({ token: "t", next: "/", usesLeft, ...(uses === undefined ? {} : { uses }) })),
+      text(
+        shareConfirmPage({
+          token: "t",
+          next: "/",
+          usesLeft,
+          confirmation: "c",
+          ...(uses === undefined ? {} : { uses }),
+        }),
+      ),
     )?.[1];
   assert.equal(sentence(3, 0), " This link can be opened 3 times.");
   assert.equal(sentence(1, 0), " This link can be opened once.");

@@ -108,6 +108,8 @@ export interface ShareConfirmPageOptions {
   uses?: number;
   /** The visitor's Host header, shown under the title. */
   host?: string;
+  /** This page's confirmation id (createConfirmationId): its post counts once, however often sent. */
+  confirmation: string;
 }
 
 /** "This link can be opened 3 times." / "… once more." (empty for a link without a limit). */
@@ -130,6 +132,7 @@ export function shareConfirmPage(options: ShareConfirmPageOptions): EdgePage {
     `<form method="post" action="${SHARE_PATH}">` +
     `<input type="hidden" name="token" value="${escapeHtml(options.token)}">` +
     `<input type="hidden" name="next" value="${escapeHtml(options.next)}">` +
+    `<input type="hidden" name="confirmation" value="${escapeHtml(options.confirmation)}">` +
     `<button type="submit" data-busy="Opening…">Open</button></form>`;
   // The token is in this page's URL: no Referer carries it anywhere, not even to this host's app.
   // The browser then sends `Origin: null` with the form; postOrigin reads Sec-Fetch-Site for it.

@@ -16,6 +16,13 @@ export interface TcpProxy {
   delay(ms: number): void;
   /** Bytes the target has sent to clients so far: how much a test can see the relay read. */
   readonly bytesFromTarget: number;
+  /**
+   * Simulates an answer lost after the database acted on it: the next statement whose text contains
+   * `marker` reaches the database, and once its answer comes back (the statement done and, outside
+   * a transaction, committed) the client's connection is reset instead of getting it. With `cut`,
+   * the outage goes on from that moment, as `cut()`. Resolves when the answer was lost.
+   */
+  loseAnswer(marker: string, options?: { cut?: boolean }): Promise<void>;
   /** Ends the outage (cut or hang; a delay stays until `delay(0)`). */
   restore(): void;
   /**
@@ -41,6 +48,7 @@ export async function startTcpProxy(
   const open = new Set<net.Socket>();
   /** Connections left stalled by a failover: never served again, only closed with the proxy. */
   let stalled = new Set<net.Socket>();
+  let losing: { marker: Buffer; cut: boolean; lost: () => void } | undefined;
   const server = net.createServer((client) => {
     if (down) {
       client.resetAndDestroy();
@@ -68,6 +76,19 @@ export async function startTcpProxy(
       if (!client.writableEnded) later(() => client.destroy());
     });
     client.pipe(upstream);
+    let answerLost: (() => void) | undefined;
+    client.on("data", (chunk: Buffer) => {
+      if (!losing || !chunk.includes(losing.marker)) return;
+      const { cut, lost } = losing;
+      losing = undefined;
+      answerLost = () => {
+        if (cut) down = true;
+        client.resetAndDestroy();
+        upstream.destroy();
+        if (cut) for (const socket of open) socket.resetAndDestroy();
+        lost();
+      };
+    });
     // Chunks keep their order when the delay changes: none is written before the one ahead of it.
     let lastAt = 0;
     const later = (write: () => void) => {
@@ -82,7 +103,8 @@ export async function startTcpProxy(
     };
     upstream.on("data", (chunk: Buffer) => {
       bytesFromTarget += chunk.length;
-      later(() => client.write(chunk));
+      if (answerLost) answerLost();
+      else later(() => client.write(chunk));
     });
     upstream.on("end", () => later(() => client.end()));
   });
@@ -103,6 +125,11 @@ export async function startTcpProxy(
     },
     delay(ms) {
       delayMs = ms;
+    },
+    loseAnswer(marker, options = {}) {
+      return new Promise((lost) => {
+        losing = { marker: Buffer.from(marker), cut: options.cut ?? false, lost };
+      });
     },
     restore() {
       down = false;

@@ -6,16 +6,18 @@ import { createLogger } from "../../lib/logger.ts";
 import { createConfirmationId, redeemShareLink } from "../../lib/sharing/relay-access.ts";
 import { createShareLink, setAccessSettings } from "../../lib/sharing/service.ts";
 import { createTestDatabase, type TestDatabase } from "../../lib/testing/db.ts";
-import type { AccessDecision, AccessRequest } from "../http/access.ts";
+import { type AccessDecision, type AccessRequest, AccessUnavailable } from "../http/access.ts";
 import { startTcpProxy, type TcpProxy } from "../testing/tcp-proxy.ts";
 import { type AccessGateHandle, createAccessGate } from "./gate.ts";
 import { cookieOf, GATE_TEST_TUNNEL, header } from "./testing.ts";
 
 /**
  * Opening a share link while the relay's database blips: the use is counted, its answer lost (a
- * connection reset), and the visitor's confirmation is sent again, by the relay or by the visitor.
- * The same confirmation counts once.
+ * connection reset), and the visitor's confirmation is sent again, by the relay or by the visitor
+ * from the "try again" page. The same confirmation counts once; a database that does not answer
+ * gets the visitor that page in seconds.
  */
+const LINK_WAIT_MS = 1_500;
 /** Text of the statement that counts a use (before and after confirmations were recorded). */
 const COUNTING = 'SET "uses"';
 
@@ -38,6 +40,7 @@ before(async () => {
     secret: "test-access-secret-0123456789abcdef",
     config: { BURROW_ACCESS_COOKIE_HOURS: 24 },
     logger: createLogger({ silent: true }),
+    linkWaitMs: LINK_WAIT_MS,
   });
   owner = (await database.db.user.create({ data: { email: "o@example.com", passwordHash: "x" } })).id;
 });
@@ -125,19 +128,32 @@ test("a one-time link whose counted use lost its answer: the relay's retry lets 
   );
 });
 
-test("the database gone after counting a use: the visitor's retry of the same confirmation counts nothing more", async () => {
+test("the database gone after counting a use: 'try again' at once; trying again counts nothing more", async () => {
   const { fields, uses } = await linkToConfirm("gone", 3);
   const lost = proxy.loseAnswer(COUNTING, { cut: true });
+  let retryPage: AccessDecision | undefined;
   try {
-    await assert.rejects(post("gone", fields));
+    await assert.rejects(post("gone", fields), (error: unknown) => {
+      assert.ok(error instanceof AccessUnavailable, String(error));
+      assert.equal(error.path, "/__burrow/share");
+      retryPage = { action: "respond", admission: "DENIED", page: "link_confirm", ...error.page! };
+      return true;
+    });
     await lost;
   } finally {
     proxy.restore();
   }
   assert.equal(await uses(), 1, "the lost answer's use was counted");
+  const page = html(retryPage!);
+  assert.equal(retryPage!.action === "respond" && retryPage!.status, 503);
+  assert.equal(header(retryPage!, "retry-after"), "5");
+  assert.match(page, /<h1>Try again in a moment<\/h1>/);
+  assert.match(page, /does not count it a second time/);
+  assert.match(page, /<form method="post" action="\/__burrow\/share">/);
+  assert.deepEqual(formFields(page), fields, "the button sends the same confirmation");
 
-  // The visitor reloads, which posts the same form again: in, counted once.
-  const again = await post("gone", fields);
+  // The visitor presses "Try again" (or reloads, which posts the same form): in, counted once.
+  const again = await post("gone", formFields(page));
   assert.equal(again.action === "respond" && again.status, 303);
   assert.equal(again.admission, "SHARE_LINK");
   assert.equal(await uses(), 1);
@@ -187,4 +203,35 @@ test("a confirmation admits again a link it used up, but not once revoked, nor a
     { ok: false, problem: "revoked" },
   );
   assert.equal((await db.shareLink.findUniqueOrThrow({ where: { id: link.id } })).uses, 1);
+});
+
+test("a database that does not answer: the visitor hears 'try again' within the link's wait, not after 20 s", async () => {
+  const { fields, uses } = await linkToConfirm("stall", 1);
+  proxy.hang();
+  const started = Date.now();
+  try {
+    const answer = await post("stall", fields).then(
+      () => assert.fail("answered without the database"),
+      (error: unknown) => error,
+    );
+    assert.ok(answer instanceof AccessUnavailable, String(answer));
+    assert.equal(answer.page?.status, 503);
+    assert.ok(Date.now() - started < LINK_WAIT_MS + 3_000, `answered after ${Date.now() - started} ms`);
+    // Opening the link itself (a GET) gets the page saying a reload is the retry, and the log
+    // keeps the address without the token.
+    const opening = await Promise.resolve(
+      gate.check(request("stall", { path: `/doc?burrow_share=${fields.token}&x=1` })),
+    ).then(
+      () => assert.fail("answered without the database"),
+      (error: unknown) => error,
+    );
+    assert.ok(opening instanceof AccessUnavailable, String(opening));
+    assert.equal(opening.path, "/doc?x=1");
+    assert.match(opening.page?.body.toString() ?? "", /Reload this page in a moment/);
+  } finally {
+    proxy.restore();
+  }
+  const again = await post("stall", fields);
+  assert.equal(again.action === "respond" && again.status, 303);
+  assert.equal(await uses(), 1);
 });

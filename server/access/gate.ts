@@ -21,7 +21,12 @@ import {
   redeemShareLink,
 } from "../../lib/sharing/relay-access.ts";
 import { AttemptThrottle, clientKey, nameKey } from "../../lib/sharing/throttle.ts";
-import type { AccessDecision, AccessGate, AccessRequest } from "../http/access.ts";
+import {
+  type AccessDecision,
+  type AccessGate,
+  type AccessRequest,
+  AccessUnavailable,
+} from "../http/access.ts";
 import type { Exchange } from "../http/exchange.ts";
 import type { HeaderEdits } from "../http/headers.ts";
 import type { EdgePage } from "../http/pages.ts";
@@ -44,10 +49,12 @@ import {
   linkProblemPage,
   linkProblemPasswordPage,
   linksOnlyPage,
+  linkUnavailablePage,
   notFoundPage,
   passwordPage,
   plainAnswer,
   redirectTo,
+  type ShareConfirmation,
   shareConfirmPage,
   signedOutPage,
   tooManyAttemptsPage,
@@ -84,6 +91,11 @@ export interface AccessGateDeps {
    * (default 2 s): past it, as when the database refuses, the edge answers 503 "try again".
    */
   stateWaitMs?: number;
+  /**
+   * How long opening a share link may wait for the database (default 3 s): past it the visitor is
+   * asked to try again, which a confirmation id makes safe (lib/sharing/relay-access.ts).
+   */
+  linkWaitMs?: number;
   /** Wrong-password limits (default 10 per client and name, 100 per name, per minute). */
   throttle?: { perClient: number; perName: number; windowMs: number };
   /** Clock in milliseconds (tests). */
@@ -179,6 +191,7 @@ export function createAccessGate(deps: AccessGateDeps): AccessGateHandle {
 
   const seconds = () => Math.floor(now() / 1000);
   const stateWaitMs = deps.stateWaitMs ?? 2_000;
+  const linkWaitMs = deps.linkWaitMs ?? 3_000;
 
   function respond(
     page: EdgePage,
@@ -406,6 +419,7 @@ export function createAccessGate(deps: AccessGateDeps): AccessGateHandle {
     nowMs: number,
     held: Extract<AccessGrant, { kind: "share" }> | undefined,
     confirmation: string | undefined,
+    gaveUp: () => boolean,
   ): Promise<RedeemResult> {
     const attempt = () =>
       redeemShareLink(db, request.name, token, count, {
@@ -417,6 +431,8 @@ export function createAccessGate(deps: AccessGateDeps): AccessGateHandle {
       });
     if (confirmation === undefined) return attempt();
     return attempt().catch((error: unknown) => {
+      // The visitor was told to try again already: their retry will do.
+      if (gaveUp()) throw error;
       logger.warn("opening a share link failed, trying once more", {
         name: request.name,
         error: errorText(error),
@@ -430,7 +446,10 @@ export function createAccessGate(deps: AccessGateDeps): AccessGateHandle {
    * the visitor to `next` (the clean URL). A link this open does not count gets the confirmation
    * page. `logPath` is what the request log shows (never the token). `held`: the share link the
    * visitor is already in with, which stays theirs when this link is that one or does not work.
-   * `confirmation`: the confirmation page's id, when this is its post.
+   * `posted`: the confirmation form's fields, when this is its post.
+   *
+   * Bounded by linkWaitMs: a database that does not answer gets the visitor a 503 "try again"
+   * page in seconds (its query's own timeout is 20 s), whose retry counts nothing twice.
    */
   async function redeem(
     request: AccessRequest,
@@ -439,10 +458,34 @@ export function createAccessGate(deps: AccessGateDeps): AccessGateHandle {
     count: RedeemCount,
     logPath = next,
     held?: Extract<AccessGrant, { kind: "share" }>,
-    confirmation?: string,
+    posted?: ShareConfirmation,
+  ): Promise<AccessDecision> {
+    let late = false;
+    try {
+      return await withTimeout(
+        openLink(request, token, next, count, logPath, held, posted, () => late),
+        linkWaitMs,
+        "opening a share link",
+      );
+    } catch (error) {
+      late = true;
+      const message = `opening a share link failed: ${errorText(error)}`;
+      throw new AccessUnavailable(message, linkUnavailablePage(posted, request.headers.host), logPath);
+    }
+  }
+
+  async function openLink(
+    request: AccessRequest,
+    token: string,
+    next: string,
+    count: RedeemCount,
+    logPath: string,
+    held: Extract<AccessGrant, { kind: "share" }> | undefined,
+    posted: ShareConfirmation | undefined,
+    gaveUp: () => boolean,
   ): Promise<AccessDecision> {
     const nowMs = now();
-    const result = await countOpen(request, token, count, nowMs, held, confirmation);
+    const result = await countOpen(request, token, count, nowMs, held, posted?.confirmation, gaveUp);
     if (!result.ok && result.problem === "unconfirmed") {
       const { usesLeft, uses } = result;
       const host = request.headers.host;
@@ -556,7 +599,8 @@ export function createAccessGate(deps: AccessGateDeps): AccessGateHandle {
     if (cookie.ok && cookie.grant.kind === "password") return linkNotNeeded(post.next, cookie.grant);
     const held = cookie.ok && cookie.grant.kind === "share" ? cookie.grant : undefined;
     const confirmation = post.form.get("confirmation") ?? undefined;
-    return redeem(request, post.form.get("token") ?? "", post.next, "all", SHARE_PATH, held, confirmation);
+    const posted = { token: post.form.get("token") ?? "", next: post.next, confirmation };
+    return redeem(request, posted.token, post.next, "all", SHARE_PATH, held, posted);
   }
 
   function decide(request: AccessRequest, state: NameAccessState): AccessDecision | Promise<AccessDecision> {
@@ -767,8 +811,16 @@ export function createAccessGate(deps: AccessGateDeps): AccessGateHandle {
           // Signing out needs nothing stored (it clears the visitor's cookie): it works meanwhile.
           if (splitTarget(request.path).pathname === LOGOUT_PATH) return reserved(request, LOGOUT_PATH);
           // The edge answers 503 and logs it: without the name's state, the gate cannot know it
-          // may be public.
-          throw error;
+          // may be public. A visitor opening a share link is told that reloading it is safe, and
+          // the log keeps the address without the token, as for every other answer.
+          const share = takeShareParam(request.path);
+          if (!share.found) throw error;
+          const page = linkUnavailablePage(undefined, request.headers.host);
+          throw new AccessUnavailable(
+            `loading the access state failed: ${errorText(error)}`,
+            page,
+            share.path,
+          );
         },
       );
     },

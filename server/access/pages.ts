@@ -139,6 +139,47 @@ export function shareConfirmPage(options: ShareConfirmPageOptions): EdgePage {
   return withHeaders(renderPageHtml(200, "Open shared address", html, { script: FORM_SCRIPT }), ORIGIN_ONLY);
 }
 
+/** What a post of the confirmation form carried, to send again from the "try again" page. */
+export interface ShareConfirmation {
+  token: string;
+  next: string;
+  /** Absent from a page the relay showed before confirmations had ids (counted again if sent). */
+  confirmation?: string;
+}
+
+/**
+ * The share link could not be opened in time (the relay's database away or slow): 503, "try
+ * again". After a confirmation, a button posts the same confirmation again, which the relay counts
+ * at most once; after a plain open of the link, reloading the page (its URL is the link) is the
+ * retry.
+ */
+export function linkUnavailablePage(posted?: ShareConfirmation, host?: string): EdgePage {
+  const intro =
+    "<p>The relay cannot reach its database right now, so it could not open this link. Nothing " +
+    "is wrong with the link.</p>";
+  if (!posted) {
+    const page = renderPageHtml(
+      503,
+      "Try again in a moment",
+      `${addressLine(host)}${intro}<p>Reload this page in a moment to try again.</p>`,
+    );
+    return withHeaders(page, { "retry-after": "5", ...NO_REFERRER });
+  }
+  const confirmation =
+    posted.confirmation === undefined
+      ? ""
+      : `<input type="hidden" name="confirmation" value="${escapeHtml(posted.confirmation)}">`;
+  const html =
+    `${FORM_STYLE}${addressLine(host)}${intro}<p>Try again in a moment. If your open was counted ` +
+    "already, trying again does not count it a second time.</p>" +
+    `<form method="post" action="${SHARE_PATH}">` +
+    `<input type="hidden" name="token" value="${escapeHtml(posted.token)}">` +
+    `<input type="hidden" name="next" value="${escapeHtml(posted.next)}">${confirmation}` +
+    `<button type="submit" data-busy="Opening…">Try again</button></form>`;
+  const page = renderPageHtml(503, "Try again in a moment", html, { isStep: true, script: FORM_SCRIPT });
+  return withHeaders(page, { "retry-after": "5", ...ORIGIN_ONLY });
+}
+
 // The same page for every name (signing out needs no state): worded so it is true of a public name
 // too, where the next visit asks for nothing.
 const SIGNED_OUT_HTML =

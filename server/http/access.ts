@@ -4,6 +4,7 @@ import type { Admission } from "../../lib/db.ts";
 import type { AccessPage } from "../../lib/request-logs/row.ts";
 import type { Tunnel } from "../registry.ts";
 import type { HeaderEdits } from "./headers.ts";
+import type { EdgePage } from "./pages.ts";
 
 /** What the access check sees of a request for a live tunnel (normal requests and upgrades alike). */
 export interface AccessRequest {
@@ -66,6 +67,22 @@ export interface AccessGate {
    * signing out (`/__burrow/logout`) needs no tunnel. Undefined: the offline page.
    */
   offline?(request: Pick<AccessRequest, "method" | "path" | "proto">): AccessDecision | undefined;
+}
+
+/**
+ * The access check could not decide in time (its database away or slow): the edge answers 503 and
+ * logs `access_unavailable`, with this page instead of its generic one when the check has a better
+ * word for the visitor (a share link that could not be opened), and `path` logged instead of the
+ * request's own when that carried a share token.
+ */
+export class AccessUnavailable extends Error {
+  constructor(
+    message: string,
+    readonly page?: EdgePage,
+    readonly path?: string,
+  ) {
+    super(message);
+  }
 }
 
 const PUBLIC: AccessDecision = Object.freeze({ action: "forward", admission: "PUBLIC" });

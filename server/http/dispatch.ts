@@ -12,7 +12,7 @@ import { type KeepBudget, keepBodies } from "../../lib/request-logs/bodies.ts";
 import type { PeerLookup } from "../proxy-protocol/proxy-header-gate.ts";
 import type { Tunnel, TunnelRegistry } from "../registry.ts";
 import { errorText } from "../sessions/session-recorder.ts";
-import type { AccessDecision, AccessGate } from "./access.ts";
+import { type AccessDecision, type AccessGate, AccessUnavailable } from "./access.ts";
 import { type Exchange, type ExchangeWatcher, startExchange } from "./exchange.ts";
 import { type ForwardedFacts, type HeaderEdits, normalizeIp } from "./headers.ts";
 import { type EdgePage, PAGES } from "./pages.ts";
@@ -30,7 +30,8 @@ import type { TunnelLoops } from "./tunnel-loop.ts";
  *   check (the relay itself took the cookie or password off on its first pass); the visitor's own
  *   exchange, which gets this answer through the tunnel, logs it.
  * - `unavailable`: 503 "try again in a moment", logged: the tunnel is live but the access check
- *   failed (the database is away and the name's state was never loaded for this tunnel).
+ *   failed (the database is away and the name's state was never loaded for this tunnel, or a
+ *   share link could not be opened in time); `page` when the check said it better.
  * - `answer`: the access check answers itself (password form, redirect, 403…); logged.
  * - `proxy`: forward to the tunnel, with the access check's header edits.
  */
@@ -38,7 +39,7 @@ export type Dispatch =
   | { kind: "page"; page: EdgePage }
   | { kind: "offline"; exchange: Exchange | undefined }
   | { kind: "loop"; tunnel: Tunnel }
-  | { kind: "unavailable"; exchange: Exchange }
+  | { kind: "unavailable"; exchange: Exchange; page?: EdgePage }
   | { kind: "answer"; exchange: Exchange; answer: Extract<AccessDecision, { action: "respond" }> }
   | {
       kind: "proxy";
@@ -201,7 +202,9 @@ export function createDispatcher(deps: DispatcherDeps): Dispatcher {
       logger.error("access check failed, answered 503", { name: route.name, error: errorText(error) });
       // Not let in (the name may have a password): the row must not read as a public visit.
       exchange.admission = "DENIED";
-      return { kind: "unavailable", exchange };
+      if (!(error instanceof AccessUnavailable)) return { kind: "unavailable", exchange };
+      if (error.path !== undefined) exchange.path = error.path;
+      return { kind: "unavailable", exchange, ...(error.page ? { page: error.page } : {}) };
     });
   };
 }

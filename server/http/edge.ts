@@ -351,11 +351,13 @@ export function createHttpEdge(deps: HttpEdgeDeps): HttpEdge {
         sendPage(res, page);
         return;
       }
-      case "unavailable":
-        answeredByRelay(dispatch.exchange, PAGES.accessUnavailable);
+      case "unavailable": {
+        const page = dispatch.page ?? PAGES.accessUnavailable;
+        answeredByRelay(dispatch.exchange, page);
         dispatch.exchange.error = "access_unavailable";
-        sendPage(res, PAGES.accessUnavailable);
+        sendPage(res, page);
         return;
+      }
       case "answer":
         answeredByRelay(dispatch.exchange, dispatch.answer);
         res.writeHead(dispatch.answer.status, dispatch.answer.headers);
@@ -405,12 +407,14 @@ export function createHttpEdge(deps: HttpEdgeDeps): HttpEdge {
         loops.tell(dispatch.tunnel);
         sendRawPage(socket, loops.page(dispatch.tunnel));
         return;
-      case "unavailable":
-        answeredByRelay(dispatch.exchange, PAGES.accessUnavailable);
+      case "unavailable": {
+        const page = dispatch.page ?? PAGES.accessUnavailable;
+        answeredByRelay(dispatch.exchange, page);
         dispatch.exchange.error = "access_unavailable";
         recorder.finish(dispatch.exchange);
-        sendRawPage(socket, PAGES.accessUnavailable);
+        sendRawPage(socket, page);
         return;
+      }
       case "answer":
         answeredByRelay(dispatch.exchange, dispatch.answer);
         recorder.finish(dispatch.exchange);

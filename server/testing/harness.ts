@@ -124,7 +124,12 @@ export interface TestRelayOptions
    * Put the real access gate in front of tunnels, built and kept current as the relay's main does
    * (on the relay's own database connection); TTLs may be shortened or lengthened for the test.
    */
-  accessGate?: { cacheTtlMs?: number; notifiedCacheTtlMs?: number; stateWaitMs?: number };
+  accessGate?: {
+    cacheTtlMs?: number;
+    notifiedCacheTtlMs?: number;
+    stateWaitMs?: number;
+    linkWaitMs?: number;
+  };
   /** Create the test database on this server instead of the shared test server (one the test restarts). */
   databaseServerUrl?: string;
 }

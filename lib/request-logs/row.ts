@@ -80,7 +80,9 @@ export const NOT_TUNNEL_ERRORS: readonly RequestLogError[] = ["client_aborted", 
  * - link_unknown, link_revoked, link_expired, link_used_up: a share link (or its cookie) that no
  *   longer admits.
  * - links_only: the name opens only with a share link.
- * - signed_out: the visitor signed out (`/__burrow/logout`).
+ * - signed_out: the visitor signed out (a POST to `/__burrow/logout`).
+ * - sign_out_confirm: the sign-out address opened with a GET: a page with a Sign out button (a
+ *   GET never signs out, so no other site can sign a visitor out with an image or a link).
  * - form_rejected: a post to the relay's forms from another site, or one that could not be read.
  * - now_public: the name is no longer protected; the relay's form sent the visitor on to the page.
  * - not_found: an unknown `/__burrow/` path, or an upgrade to one.
@@ -107,6 +109,7 @@ export const ACCESS_PAGES = [
   "not_found",
   "address_not_allowed",
   "link_not_needed",
+  "sign_out_confirm",
 ] as const;
 export type AccessPage = (typeof ACCESS_PAGES)[number];
 

@@ -74,6 +74,11 @@ const PAGES: Record<AccessPage, { label: string; refused: boolean; detail: strin
     detail: "This name is open to share links only, and the visitor had none.",
   },
   signed_out: { label: "Signed out", refused: false, detail: "The visitor signed out of this tunnel." },
+  sign_out_confirm: {
+    label: "Sign-out page",
+    refused: false,
+    detail: "The visitor opened the sign-out address: Burrow asked them to press Sign out (nothing changed).",
+  },
   form_rejected: {
     label: "Form refused",
     refused: true,

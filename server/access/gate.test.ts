@@ -897,18 +897,41 @@ test("the cookie of an old link opened today admits, however many newer links th
   assert.equal((await gate.check(withHeaders("many", { cookie }))).admission, "SHARE_LINK");
 });
 
-test("/__burrow/logout clears the visitor's access cookie, whatever the method", async () => {
+test("/__burrow/logout: a GET shows a Sign out button; only a post from this host (or a script) signs out", async () => {
   await reserve("bye", "PASSWORD", "correct horse");
   const cookie = cookieOf(await signIn("bye", "correct horse"));
-  for (const method of ["GET", "POST"]) {
-    const out = await gate.check(withHeaders("bye", { cookie }, { method, path: "/__burrow/logout" }));
+  const logout = { path: "/__burrow/logout" };
+  // What an <img src> or a link on another site makes the browser send: nothing changes.
+  for (const method of ["GET", "HEAD"]) {
+    const page = await gate.check(withHeaders("bye", { cookie }, { ...logout, method }));
+    assert.equal(page.action === "respond" && page.status, 200);
+    assert.equal(header(page, "set-cookie"), undefined);
+    assert.equal(pageOf(page), "sign_out_confirm");
+    assert.match(bodyText(page), /<form method="post" action="\/__burrow\/logout">/);
+    assert.match(bodyText(page), /<button type="submit"[^>]*>Sign out<\/button>/);
+  }
+  const crossSite = await postForm("bye", logout.path, {}, { cookie, origin: "http://evil.example" });
+  assert.equal(crossSite.action === "respond" && crossSite.status, 403);
+  assert.equal(header(crossSite, "set-cookie"), undefined);
+  assert.equal(pageOf(crossSite), "form_rejected");
+  assert.equal((await gate.check(withHeaders("bye", { cookie }))).admission, "PASSWORD", "still in");
+
+  // The page's button, and a script's post (no Origin): signed out.
+  for (const origin of ["http://bye.tunnels.test", undefined]) {
+    const out = await postForm("bye", logout.path, {}, { cookie, origin });
     assert.equal(out.action === "respond" && out.status, 200);
     assert.match(header(out, "set-cookie") ?? "", /^burrow_access=; Path=\/; Max-Age=0;/);
     assert.match(bodyText(out), /This browser is signed out of this address/);
     assert.match(bodyText(out), /<a href="\/">/);
     assert.equal(pageOf(out), "signed_out");
   }
-  const https = await gate.check(request("bye", { path: "/__burrow/logout", proto: "https" }));
+  const https = await postForm(
+    "bye",
+    logout.path,
+    {},
+    { origin: "https://bye.tunnels.test" },
+    { proto: "https" },
+  );
   assert.match(header(https, "set-cookie") ?? "", /Secure/);
 });
 
@@ -922,7 +945,13 @@ test("with the database unreachable and nothing cached, a visitor can still sign
     logger: createLogger({ silent: true }),
   });
   try {
-    const out = await cut.check(request("away", { path: "/__burrow/logout" }));
+    const out = await cut.check(
+      request("away", {
+        method: "POST",
+        path: "/__burrow/logout",
+        headers: { host: "away.tunnels.test", origin: "http://away.tunnels.test" },
+      }),
+    );
     assert.equal(out.action === "respond" && out.status, 200);
     assert.match(header(out, "set-cookie") ?? "", /^burrow_access=; Path=\/; Max-Age=0;/);
     await assert.rejects(Promise.resolve(cut.check(request("away", { path: "/" }))));

@@ -57,6 +57,7 @@ import {
   type ShareConfirmation,
   shareConfirmPage,
   signedOutPage,
+  signOutPage,
   tooManyAttemptsPage,
 } from "./pages.ts";
 import { PasswordCheck } from "./password-check.ts";
@@ -695,9 +696,21 @@ export function createAccessGate(deps: AccessGateDeps): AccessGateHandle {
     );
   }
 
-  /** Any method: a plain link from the app works, and signing out needs no proof of anything. */
-  function signOut(request: Pick<AccessRequest, "proto">): AccessDecision {
-    return respond(signedOutPage(clearCookie(request)), "DENIED", "signed_out", { path: LOGOUT_PATH });
+  /**
+   * `/__burrow/logout`: a POST from this host's own pages (or from a script, which sends no
+   * Origin) clears the cookie; anything else gets a page whose button posts it. Signing out needs
+   * no proof of anything, but a GET, or a post from another site, must not do it: any page on the
+   * web could sign this relay's visitors out with an <img> or a hidden form.
+   */
+  function signOut(request: Pick<AccessRequest, "method" | "proto" | "headers">): AccessDecision {
+    const path = LOGOUT_PATH;
+    if (request.method !== "POST") {
+      return respond(signOutPage(request.headers.host), "DENIED", "sign_out_confirm", { path });
+    }
+    if (postOrigin(request.headers, request.proto) === "cross") {
+      return respond(crossSitePage(), "DENIED", "form_rejected", { path });
+    }
+    return respond(signedOutPage(clearCookie(request)), "DENIED", "signed_out", { path });
   }
 
   /** `/__burrow/…`: the relay's own paths, never forwarded whatever the mode. */
@@ -711,6 +724,8 @@ export function createAccessGate(deps: AccessGateDeps): AccessGateHandle {
       return confirmShare(request);
     }
     if (pathname === LOGOUT_PATH) {
+      const answer = signOut(request);
+      if (answer.action !== "respond" || answer.page !== "signed_out") return answer;
       // What this browser still has open with the cookie it signs out of (another tab's WebSocket
       // or event stream) ends too: signing out on a shared computer must not leave a live view on.
       const signedOut = new Set(accessCookieValues(request.headers));
@@ -719,7 +734,7 @@ export function createAccessGate(deps: AccessGateDeps): AccessGateHandle {
           accessCookieValues(credentialHeaders(exchange.requestHeaders)).some((v) => signedOut.has(v)),
         );
       }
-      return signOut(request);
+      return answer;
     }
     if (pathname === LOGIN_PATH && (request.method === "GET" || request.method === "HEAD")) {
       // Someone reloaded after a failed post: show the form again (or just go home).

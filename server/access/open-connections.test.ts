@@ -312,7 +312,10 @@ test("signing out in one tab ends that browser's WebSockets and streams in the o
   assert.equal(await myChat.echoes(), true);
   await myFeed.nextEvent();
 
-  const out = await harness.fetchTunnel("shared-pc", "/__burrow/logout", { headers: { cookie: mine } });
+  const out = await harness.fetchTunnel("shared-pc", "/__burrow/logout", {
+    method: "POST",
+    headers: { cookie: mine, origin: "http://shared-pc.localhost" },
+  });
   assert.equal(out.status, 200);
   await harness.waitFor(
     () => myChat.isClosed() && myFeed.isEnded(),

@@ -4,7 +4,7 @@
  * the edge's other pages and, like them, free of anything about the tunnel's owner or app.
  */
 import { type EdgePage, escapeHtml, renderPage, renderPageHtml } from "../http/pages.ts";
-import { LOGIN_PATH, SHARE_PATH, sameHostPath } from "./request-parts.ts";
+import { LOGIN_PATH, LOGOUT_PATH, SHARE_PATH, sameHostPath } from "./request-parts.ts";
 
 /** Extra headers on top of a page's own (Set-Cookie, Retry-After, Location). */
 type ExtraHeaders = Readonly<Record<string, string | string[]>>;
@@ -178,6 +178,19 @@ export function linkUnavailablePage(posted?: ShareConfirmation, host?: string): 
     `<button type="submit" data-busy="Opening…">Try again</button></form>`;
   const page = renderPageHtml(503, "Try again in a moment", html, { isStep: true, script: FORM_SCRIPT });
   return withHeaders(page, { "retry-after": "5", ...ORIGIN_ONLY });
+}
+
+/**
+ * `/__burrow/logout` opened with a GET (a link in the app, a typed address): a button that posts the
+ * sign-out. A GET itself changes nothing, or any other site could sign visitors out with an image.
+ */
+export function signOutPage(host?: string): EdgePage {
+  const html =
+    `${FORM_STYLE}${addressLine(host)}<p>Sign this browser out of this address? If it asks for a ` +
+    "password or a share link, the next visit asks for it again.</p>" +
+    `<form method="post" action="${LOGOUT_PATH}">` +
+    `<button type="submit" data-busy="Signing out…">Sign out</button></form>`;
+  return renderPageHtml(200, "Sign out", html, { script: FORM_SCRIPT });
 }
 
 // The same page for every name (signing out needs no state): worded so it is true of a public name

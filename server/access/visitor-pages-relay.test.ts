@@ -190,10 +190,27 @@ test("'Not open to your network' tells visitors their own address, to ask the ow
 });
 
 test("a visitor can sign out while the app is offline: the cookie is cleared, not 'Tunnel offline'", async () => {
-  const out = await requestEdge(relay, {
+  const asked = await requestEdge(relay, {
     host: hostOf(ASLEEP),
     path: "/__burrow/logout",
     headers: { cookie: "burrow_access=anything" },
+  });
+  assert.equal(asked.status, 200);
+  assert.equal(asked.headers["set-cookie"], undefined, "a GET signs nobody out");
+  assert.match(asked.body, /<form method="post" action="\/__burrow\/logout">/);
+  const crossSite = await requestEdge(relay, {
+    host: hostOf(ASLEEP),
+    path: "/__burrow/logout",
+    method: "POST",
+    headers: { cookie: "burrow_access=anything", origin: "http://evil.example" },
+  });
+  assert.equal(crossSite.status, 403);
+  assert.equal(crossSite.headers["set-cookie"], undefined, "nor another site's post");
+  const out = await requestEdge(relay, {
+    host: hostOf(ASLEEP),
+    path: "/__burrow/logout",
+    method: "POST",
+    headers: { cookie: "burrow_access=anything", origin: `http://${hostOf(ASLEEP)}` },
   });
   assert.equal(out.status, 200);
   assert.match(String(out.headers["set-cookie"]), /^burrow_access=; Path=\/; Max-Age=0;/);
@@ -206,6 +223,8 @@ test("a visitor can sign out while the app is offline: the cookie is cleared, no
   assert.deepEqual(
     rows.map((row) => [row.path, row.accessPage, row.error]),
     [
+      ["/__burrow/logout", "sign_out_confirm", null],
+      ["/__burrow/logout", "form_rejected", null],
       ["/__burrow/logout", "signed_out", null],
       ["/", null, "tunnel_offline"],
     ],

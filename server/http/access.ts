@@ -66,7 +66,7 @@ export interface AccessGate {
    * What the relay answers itself for a reserved name with no live tunnel, before the offline page:
    * signing out (`/__burrow/logout`) needs no tunnel. Undefined: the offline page.
    */
-  offline?(request: Pick<AccessRequest, "method" | "path" | "proto">): AccessDecision | undefined;
+  offline?(request: Pick<AccessRequest, "method" | "path" | "proto" | "headers">): AccessDecision | undefined;
 }
 
 /**

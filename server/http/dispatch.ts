@@ -156,7 +156,12 @@ export function createDispatcher(deps: DispatcherDeps): Dispatcher {
         if (state !== "reserved") return OFFLINE_UNLOGGED;
         const answer = upgrade
           ? undefined
-          : access.offline?.({ method: exchange.method, path: exchange.path, proto: facts.proto });
+          : access.offline?.({
+              method: exchange.method,
+              path: exchange.path,
+              proto: facts.proto,
+              headers: req.headers,
+            });
         if (answer?.action === "respond") {
           exchange.admission = answer.admission;
           exchange.accessPage = answer.page;

@@ -285,3 +285,38 @@ test("a second relay on the same database leaves the running relay's tunnels liv
     await app.close();
   }
 });
+
+test("a keepalive drop answers the requests waiting on its tunnels at once, and the client woken later reads why", async () => {
+  const user = await t.createUserWithKey();
+  await t.reserve(user, "lidclosed");
+  const app = await t.startLocalApp();
+  const ssh = await t.startSsh({ user, forwards: [`lidclosed:80:127.0.0.1:${app.port}`] });
+  try {
+    assert.equal(ssh.state, "live", ssh.stderr());
+    // A first request leaves a pooled channel open: the next one waits on it, with no channel to open.
+    assert.equal((await t.fetchTunnel("lidclosed", "/first")).status, 200);
+    ssh.kill("SIGSTOP");
+    let droppedAt = 0;
+    const dropped = t
+      .waitFor(() => t.relay.registry.get("lidclosed") === undefined, "the keepalive drop", 5_000)
+      .then(() => {
+        droppedAt = Date.now();
+      });
+    const answer = await t.fetchTunnel("lidclosed", "/waiting");
+    const answeredAt = Date.now();
+    await dropped;
+    assert.equal(answer.status, 504, answer.body);
+    assert.match(answer.body, /Tunnel not responding/);
+    // Not when the relay gives up on the dead socket's close (3 s later).
+    assert.ok(answeredAt - droppedAt < 1_500, `answered ${answeredAt - droppedAt} ms after the drop`);
+
+    ssh.kill("SIGCONT");
+    const exit = await Promise.race([ssh.exited, sleep(10_000).then(() => null)]);
+    assert.ok(exit, `ssh still running after it woke: ${ssh.stderr()}`);
+    assert.match(ssh.stderr(), /Burrow: .*stopped answering/, "the relay's reason, not 'Broken pipe'");
+  } finally {
+    ssh.kill("SIGCONT");
+    ssh.kill("SIGKILL");
+    await app.close();
+  }
+});

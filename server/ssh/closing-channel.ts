@@ -1,4 +1,6 @@
+import { createRequire } from "node:module";
 import type { Duplex } from "node:stream";
+import type { Connection, ServerChannel } from "ssh2";
 
 /**
  * Makes a relay-opened channel emit 'close' once it is destroyed and the SSH client has closed its
@@ -46,4 +48,36 @@ export function closeWhenDestroyed<T extends Duplex>(channel: T): T {
 function stopWindowAdjusts(channel: Duplex): void {
   const outgoing = (channel as unknown as { outgoing?: { state?: string } }).outgoing;
   if (outgoing?.state === "closing") outgoing.state = "closed";
+}
+
+/** ssh2's own handling of a channel's end, which it runs for every channel when its socket closes. */
+type ChannelCloseHandler = (
+  client: unknown,
+  localId: number,
+  channel: unknown,
+  error: Error | undefined,
+  dead: boolean,
+) => void;
+
+const ssh2Utils = createRequire(import.meta.url)("ssh2/lib/utils.js") as { onCHANNEL_CLOSE?: unknown };
+const onChannelClose =
+  typeof ssh2Utils.onCHANNEL_CLOSE === "function" ? (ssh2Utils.onCHANNEL_CLOSE as ChannelCloseHandler) : null;
+
+/**
+ * Ends a channel of a client that stopped answering, here and now, as ssh2 does for each channel
+ * once its socket has closed: the readable side ends, 'close' is emitted (the request waiting on
+ * it fails, and is answered), the channel's id is freed. A plain close() would wait for the
+ * client's CLOSE, which a silent client never sends, and the relay keeps such a client's socket
+ * open a while longer (connection.ts). Returns false, having done only close(), when ssh2's
+ * internals are not as expected: the channel then ends when the socket does.
+ */
+export function endChannelOfSilentClient(client: Connection, channel: ServerChannel): boolean {
+  const internals = channel as unknown as { incoming?: { id?: unknown }; _client?: unknown };
+  const localId = internals.incoming?.id;
+  if (!onChannelClose || typeof localId !== "number" || internals._client !== client) {
+    channel.close();
+    return false;
+  }
+  onChannelClose(client, localId, channel, undefined, true);
+  return true;
 }

@@ -55,6 +55,13 @@ const SESSION_CLOSE_GRACE_MS = 1_000;
 /** After ending a connection, the socket is destroyed if the peer has not closed it (a stopped client). */
 const FORCE_CLOSE_MS = 3_000;
 /**
+ * The same for a client dropped because it stopped answering (a laptop asleep): its socket stays
+ * open this long, so that the client, woken, reads why (the DISCONNECT's reason) instead of
+ * failing to write to a closed socket ("Broken pipe"). It closes as soon as the client does; the
+ * kernel gives up sooner on a peer that never comes back (~15 min of retransmissions is Linux's).
+ */
+const SILENT_CLIENT_GRACE_MS = 10 * 60_000;
+/**
  * How long after its console opens a connection without any -R is told what it is missing and
  * closed. OpenSSH sends its -R requests before it opens the session, so they have arrived by then.
  */
@@ -97,6 +104,8 @@ export class RelayConnection implements TunnelOwner, KeyConnection {
   #closed = false;
   /** Why tunnels end if the connection drops on its own (e.g. a keepalive timeout). */
   #dropReason = "client_closed";
+  /** The client stopped answering and was dropped for it: nothing more will come from it. */
+  #silent = false;
   readonly #onClosed: (connection: RelayConnection) => void;
   /** Callers of answers() waiting now; each settles itself (true: the client said something). */
   readonly #answerWaiters = new Set<(answered: boolean) => void>();
@@ -216,9 +225,10 @@ export class RelayConnection implements TunnelOwner, KeyConnection {
     // ssh2 errors are terminal (it ends the socket itself). Shut down here rather than on "close":
     // after a keepalive timeout the dead peer never completes the TCP close.
     client.on("error", (error: Error & { level?: string }) => {
-      if (error.level === "client-timeout") this.#dropReason = "keepalive_timeout";
       this.#log.info("ssh connection error", { error: error.message, level: error.level });
-      this.shutdown(this.#dropReason);
+      // Before ssh2 ends the connection itself (right after this event), with no reason given.
+      if (error.level === "client-timeout") this.#dropSilentPeer(messages.keepaliveTimeout);
+      else this.shutdown(this.#dropReason);
     });
     // "end" (the peer's FIN) comes before "close": clean up on whichever is first, so a killed
     // client's names leave routing at once.
@@ -259,13 +269,34 @@ export class RelayConnection implements TunnelOwner, KeyConnection {
 
   dropSilent(): void {
     this.#log.info("dropping a connection that stopped answering while a request waited on it");
-    this.shutdown("keepalive_timeout", messages.stoppedAnswering, 1);
+    this.#dropSilentPeer(messages.stoppedAnswering);
+  }
+
+  silentChannelsLeft(): void {
+    // Once the DISCONNECT has left (shutdown sends it after closing the tunnels).
+    const socket = this.#socket;
+    if (socket.writableFinished) socket.destroy();
+    else socket.once("finish", () => socket.destroy());
   }
 
   dropUnresponsive(): void {
     this.#log.info("dropping a connection that no longer answers: its key reconnected at its limit");
-    // Said, in case it wakes up to read it: an empty disconnect reason explains nothing.
-    this.shutdown("keepalive_timeout", messages.replacedWhileSilent, 1);
+    this.#dropSilentPeer(messages.replacedWhileSilent);
+  }
+
+  /**
+   * Ends a connection whose client stopped answering (keepalives, or a ping while a request
+   * waited). The reason goes out as the DISCONNECT's description, which a client woken later reads
+   * first ("Received disconnect … Burrow: …"; an empty reason explains nothing, and a socket given
+   * up on answers a woken client's write with "Broken pipe"); the console's close is not waited for,
+   * nothing will answer it. The tunnels' channels end at once (the visitors waiting on them are
+   * answered now, not when the socket is given up), and the socket stays open for the client to
+   * wake up to (SILENT_CLIENT_GRACE_MS), unref'd: it keeps no relay process alive.
+   */
+  #dropSilentPeer(message: string): void {
+    this.#silent = true;
+    this.#dropReason = "keepalive_timeout";
+    this.shutdown("keepalive_timeout", message, 1);
   }
 
   get tunnels(): readonly SshTunnel[] {
@@ -285,9 +316,12 @@ export class RelayConnection implements TunnelOwner, KeyConnection {
     if (this.#closed) return;
     this.#closed = true;
     clearTimeout(this.#authTimer);
-    for (const tunnel of [...this.#tunnels]) tunnel.close(reason);
+    for (const tunnel of [...this.#tunnels]) tunnel.close(reason, undefined, this.#silent);
     if (this.#key) this.#deps.limits.release(this.#key.keyId, this);
-    if (this.#terminal.hasConsole) {
+    if (this.#silent) {
+      disconnectWithMessage(this.client, `Burrow: ${message ?? messages.keepaliveTimeout}`);
+      this.#socket.unref();
+    } else if (this.#terminal.hasConsole) {
       // Closing the session makes OpenSSH exit on its own, with exitStatus and every line shown; a
       // DISCONNECT right behind it would make it exit 255. The connection is ended for it if not.
       this.#terminal.close(message, exitStatus);
@@ -298,7 +332,7 @@ export class RelayConnection implements TunnelOwner, KeyConnection {
       this.client.end();
     }
     // A stopped or vanished peer never closes its side; don't keep its socket forever.
-    setTimeout(() => this.#socket.destroy(), FORCE_CLOSE_MS).unref();
+    setTimeout(() => this.#socket.destroy(), this.#silent ? SILENT_CLIENT_GRACE_MS : FORCE_CLOSE_MS).unref();
     this.#log.info("ssh connection closed", { reason });
     this.#onClosed(this);
   }

@@ -173,6 +173,10 @@ export const messages = {
   stoppedAnswering:
     "This connection stopped answering while a request waited on it, so the relay closed it. Reconnect to serve again.",
 
+  /** Told to a connection that stopped answering the relay's keepalives (a laptop asleep, Wi-Fi gone). */
+  keepaliveTimeout:
+    "This connection stopped answering the relay's keepalives (asleep or offline?), so the relay closed it and its tunnels. Reconnect to serve again.",
+
   /** Told to a connection dropped at its key's limit because it stopped answering (a laptop asleep). */
   replacedWhileSilent:
     "This connection stopped answering, so the relay closed it to let a new connection of your key in (its limit was reached).",

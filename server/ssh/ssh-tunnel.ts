@@ -3,7 +3,7 @@ import type { Connection, ServerChannel } from "ssh2";
 import { AppError } from "../../lib/errors.ts";
 import { type Tunnel, type TunnelRegistry, unresponsiveTunnelError } from "../registry.ts";
 import type { SessionRecorder } from "../sessions/session-recorder.ts";
-import { closeWhenDestroyed } from "./closing-channel.ts";
+import { closeWhenDestroyed, endChannelOfSilentClient } from "./closing-channel.ts";
 import type { ForwardBind } from "./forward-request.ts";
 
 /** A visitor's stream waits at most this long for the SSH client to accept the channel. */
@@ -22,6 +22,8 @@ export interface TunnelOwner {
   answers(timeoutMs: number): Promise<boolean>;
   /** Ends the connection of a client that stopped answering (keepalive_timeout), saying why. */
   dropSilent(): void;
+  /** Channels of a silent client could not be ended here: end them by closing its socket now. */
+  silentChannelsLeft(): void;
   /** Called once when the tunnel closes, for whatever reason. */
   tunnelClosed(tunnel: SshTunnel, reason: string, message: string | undefined): void;
 }
@@ -180,16 +182,20 @@ export class SshTunnel implements Tunnel {
 
   /**
    * Ends the tunnel: out of routing at once, session row closed in the background, owner told (it
-   * prints `message` and may end the connection). Safe to call any number of times.
+   * prints `message` and may end the connection). Safe to call any number of times. `clientSilent`:
+   * the client stopped answering, so its channels end here at once instead of waiting for its side.
    */
-  close(reason: string, message?: string): void {
+  close(reason: string, message?: string, clientSilent = false): void {
     if (this.#closed) return;
     this.#closed = true;
     this.closeReason = reason;
     this.#registry.remove(this);
     // An ended tunnel must not keep carrying traffic; OpenSSH also waits for open forwarded channels
     // before it exits after its session closed.
-    for (const stream of this.#streams) stream.close();
+    for (const stream of this.#streams) {
+      if (!clientSilent) stream.close();
+      else if (!endChannelOfSilentClient(this.#owner.client, stream)) this.#owner.silentChannelsLeft();
+    }
     this.#streams.clear();
     this.#sessions.end(
       this.sessionId,

@@ -78,3 +78,21 @@ test("a transaction whose statement got no answer does not leave its dead connec
     assert.equal(outcome.value, 0, `query ${attempt}: ${String(outcome.error)}`);
   }
 });
+
+test("while the pool is busy for more than 2 s, transactions wait their turn as queries do", async (t) => {
+  const db = createDb(database.url, { max: 1 });
+  t.after(() => db.$disconnect());
+  // The pool's one connection, busy for 3 s (a heavy search, a burst of live views).
+  const busy = db.$queryRaw`SELECT pg_sleep(3)::text`.then(() => "done");
+  await new Promise((resolve) => setTimeout(resolve, 200));
+  const [batch, interactive, query] = await Promise.allSettled([
+    // A sign-in (its web session) and a form's change (a name reserved) are transactions.
+    db.$transaction([db.user.count(), db.user.count()]),
+    db.$transaction(async (tx) => tx.user.count()),
+    db.user.count(),
+  ]);
+  assert.equal(await busy, "done");
+  assert.deepEqual(batch, { status: "fulfilled", value: [0, 0] });
+  assert.deepEqual(interactive, { status: "fulfilled", value: 0 });
+  assert.deepEqual(query, { status: "fulfilled", value: 0 });
+});

@@ -35,6 +35,14 @@ export interface DbOptions {
 export const QUERY_TIMEOUT_MS = 20_000;
 
 /**
+ * How long a statement waits for a free connection (or for a new one to open) before it fails.
+ * Transactions wait as long: Prisma's own limit for them (2 s) was shorter, so while the pool was
+ * busy (a burst of sign-ins and live views, a heavy search) every transaction failed (a sign-in,
+ * a name reserved) while the plain queries around it still got their turn.
+ */
+export const CONNECT_TIMEOUT_MS = 5_000;
+
+/**
  * pg's query_timeout fails a statement that got no answer but leaves it running on its connection,
  * and whatever is sent next waits behind it. pg-pool drops such a connection when a plain query
  * fails, but Prisma's interactive transactions hand theirs back as healthy: on a dead link (a
@@ -62,7 +70,7 @@ export function createDb(databaseUrl: string, options: DbOptions = {}): Db {
     max: options.max ?? 10,
     application_name: options.applicationName ?? "burrow",
     // Fail fast when the database is down, so callers can answer "try again" instead of hanging.
-    connectionTimeoutMillis: 5_000,
+    connectionTimeoutMillis: CONNECT_TIMEOUT_MS,
     // A database that stops answering (packets dropped, a paused VM) fails no statement by
     // itself: each would wait for the kernel's TCP timeout (~15 min), dashboard pages would load
     // for ever, and the pool's connections would stay stuck on the dead link after the database
@@ -70,5 +78,5 @@ export function createDb(databaseUrl: string, options: DbOptions = {}): Db {
     query_timeout: queryTimeoutMs,
     Client: ClosingOnTimeoutClient,
   });
-  return new PrismaClient({ adapter, omit });
+  return new PrismaClient({ adapter, omit, transactionOptions: { maxWait: CONNECT_TIMEOUT_MS } });
 }

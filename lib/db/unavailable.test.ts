@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
 import { after, before, test } from "node:test";
+import { AuthError } from "next-auth";
 import { startTcpProxy, type TcpProxy } from "../../server/testing/tcp-proxy.ts";
 import { createDb } from "../db.ts";
 import { createTestDatabase, type TestDatabase } from "../testing/db.ts";
@@ -58,4 +59,36 @@ test("a query the database refuses is not an outage", async () => {
   await database.db.user.create({ data: { email, passwordHash: "!" } });
   const duplicate = await failure(database.db.user.create({ data: { email, passwordHash: "!" } }));
   assert.equal(isDatabaseUnavailable(duplicate), false);
+});
+
+test("a pool with no connection free for a transaction in time is told apart from bugs", async (t) => {
+  const db = createDb(database.url, { max: 1 });
+  t.after(() => db.$disconnect());
+  const busy = db.$queryRaw`SELECT pg_sleep(1)::text`.then(() => "done");
+  await new Promise((resolve) => setTimeout(resolve, 200));
+  const waited = await failure(db.$transaction(async (tx) => tx.user.count(), { maxWait: 100 }));
+  await busy;
+  assert.ok(isDatabaseUnavailable(waited), String(waited));
+  assert.match(lastLine(waited), /Unable to start a transaction in the given time/);
+});
+
+test("an outage behind a sign-in is told apart from bugs, though Auth.js wraps it", async () => {
+  const db = proxiedDb();
+  try {
+    await db.user.count();
+    proxy.cut();
+    const refused = await failure(db.webSession.count());
+    // What signIn throws when the Credentials provider's authorize (the web session's insert) fails:
+    // Auth.js keeps the error as `cause.err`.
+    const wrapped = new AuthError("Read more at https://errors.authjs.dev#callbackrouteerror", {
+      cause: { err: refused },
+    });
+    assert.ok(isDatabaseUnavailable(wrapped), String(wrapped));
+    assert.equal(lastLine(wrapped), lastLine(refused));
+    const bug = new AuthError("Read more", { cause: { err: new TypeError("x is undefined") } });
+    assert.equal(isDatabaseUnavailable(bug), false);
+  } finally {
+    proxy.restore();
+    await db.$disconnect();
+  }
 });

@@ -29,20 +29,44 @@ const UNAVAILABLE_CODES = new Set([
   "53300",
 ]);
 
-/** pg's and the driver adapter's messages when the connection failed, broke or went unanswered. */
+/**
+ * pg's and the driver adapter's messages when the connection failed, broke or went unanswered, and
+ * Prisma's when no connection came free for a transaction in time (P2028, a code it also uses for
+ * a transaction used after it ended, which is a bug).
+ */
 const UNAVAILABLE_MESSAGE =
-  /Can't reach database|Server has closed the connection|Connection terminated|Query read timeout|timeout exceeded when trying to connect|ECONNREFUSED|ECONNRESET|not queryable/;
+  /Can't reach database|Server has closed the connection|Connection terminated|Query read timeout|timeout exceeded when trying to connect|ECONNREFUSED|ECONNRESET|not queryable|Unable to start a transaction in the given time/;
 
-/** True when `error` says the database could not be reached or stopped answering, not a bug. */
-export function isDatabaseUnavailable(error: unknown): boolean {
-  if (!(error instanceof Error)) return false;
+/**
+ * The error and what it wraps, outermost first: Auth.js wraps what its sign-in callbacks threw (the
+ * web session's insert) as `cause.err` of a CallbackRouteError whose own message is only a link.
+ */
+function causeChain(error: Error): Error[] {
+  const chain = [error];
+  for (let depth = 0; depth < 5; depth++) {
+    const cause: unknown = chain.at(-1)?.cause;
+    const next =
+      cause && typeof cause === "object" && "err" in cause && cause.err instanceof Error ? cause.err : cause;
+    if (!(next instanceof Error)) break;
+    chain.push(next);
+  }
+  return chain;
+}
+
+function saysUnavailable(error: Error): boolean {
   const code = (error as { code?: unknown }).code;
   if (typeof code === "string" && (UNAVAILABLE_CODES.has(code) || code.startsWith("08"))) return true;
   return UNAVAILABLE_MESSAGE.test(error.message);
 }
 
+/** True when `error` (or what it wraps) says the database could not be reached or stopped answering. */
+export function isDatabaseUnavailable(error: unknown): boolean {
+  return error instanceof Error && causeChain(error).some(saysUnavailable);
+}
+
 /** An error's last line (Prisma's reason, after its quote of the calling source), at most 300 characters. */
 export function lastLine(error: unknown): string {
-  const text = error instanceof Error ? error.message : String(error);
+  const text =
+    error instanceof Error ? (causeChain(error).find(saysUnavailable) ?? error).message : String(error);
   return (text.trimEnd().split("\n").at(-1) ?? "").slice(0, 300);
 }

@@ -683,3 +683,52 @@ test("a row written open reads as open while its tunnel session lasts, as unreco
     (error) => error instanceof AppError && error.code === "invalid_input",
   );
 });
+
+test("a body search reads a window of kept-body bytes at a time, not 100,000 rows of bodies", async () => {
+  // Ten rows of 1 KiB kept bodies; only the oldest holds the text.
+  const name = "kept-bodies";
+  for (let i = 0; i < 10; i++) {
+    await db.requestLog.create({
+      data: {
+        ...base,
+        name,
+        method: "POST",
+        path: `/upload/${i}`,
+        status: 200,
+        requestBody: Buffer.from((i === 0 ? "needle" : "hay").padEnd(1024, ".")),
+      },
+    });
+  }
+  const filter = { name, bodiesContain: "NEEDLE", limit: 50 };
+  // 3.5 KiB a window: three rows each; the fourth would pass it.
+  const scan = { scanRows: 100_000, scanBodyBytes: 3.5 * 1024 };
+  const windows: { paths: string[]; searchedSince: Date | null }[] = [];
+  let before: string | undefined;
+  do {
+    const page = await listRequestLogs(db, { ...filter, before }, scan);
+    windows.push({ paths: page.rows.map((r) => r.path), searchedSince: page.searchedSince });
+    before = page.nextCursor ?? undefined;
+  } while (before);
+  assert.deepEqual(
+    windows.map((w) => w.paths),
+    [[], [], [], ["/upload/0"]],
+    "10 rows, 3 a window: the match is in the fourth",
+  );
+  assert.deepEqual(
+    windows.map((w) => w.searchedSince !== null),
+    [true, true, true, false],
+  );
+  // The download and `burrow logs` walk the same windows.
+  const pages = [];
+  for await (const page of searchRequestLogs(db, filter, { pageRows: 50, ...scan })) pages.push(page);
+  assert.deepEqual(
+    pages.map((p) => p.rows.map((r) => r.path)),
+    [[], [], [], ["/upload/0"]],
+  );
+  // Other filters still go by rows only.
+  const byPath = await listRequestLogs(db, { name, pathContains: "/upload/0", limit: 50 }, scan);
+  assert.deepEqual(
+    byPath.rows.map((r) => r.path),
+    ["/upload/0"],
+  );
+});

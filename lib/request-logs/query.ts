@@ -146,6 +146,16 @@ export interface RequestLogPage {
 export const SEARCH_WINDOW_ROWS = 100_000;
 
 /**
+ * How many bytes of kept bodies a body search reads in one statement at most, on top of
+ * SEARCH_WINDOW_ROWS: a body is read whole (decompressed, then compared as text), at tens of MiB
+ * a second, so 100,000 rows with bodies kept (up to 64 KiB a side) took minutes, past the 20 s
+ * query timeout (the owner read "Cannot reach the database"), and went on running in PostgreSQL
+ * after that, taking a core from every other user. The sizes come from the rows' headers, without
+ * reading the bodies.
+ */
+export const SEARCH_WINDOW_BODY_BYTES = 32 * 1024 * 1024;
+
+/**
  * One page of a name's request log, newest first, with keyset pagination on id (the
  * (name, id desc) index): no OFFSET, so deep pages cost the same as the first and rows arriving
  * meanwhile do not shift pages. With `after`, returns the rows right after that id (oldest of them
@@ -155,8 +165,11 @@ export const SEARCH_WINDOW_ROWS = 100_000;
 export async function listRequestLogs(
   db: Db,
   filter: RequestLogFilter,
-  /** `scanRows`: read at most this many of the name's rows for a filtered page (SEARCH_WINDOW_ROWS). */
-  { scanRows }: { scanRows?: number } = {},
+  /**
+   * `scanRows`: read at most this many of the name's rows for a filtered page (SEARCH_WINDOW_ROWS);
+   * a body search also at most `scanBodyBytes` of their kept bodies (SEARCH_WINDOW_BODY_BYTES).
+   */
+  { scanRows, scanBodyBytes = SEARCH_WINDOW_BODY_BYTES }: { scanRows?: number; scanBodyBytes?: number } = {},
 ): Promise<RequestLogPage> {
   const f = parseInput(requestLogFilterSchema, filter);
   const tail = f.after !== undefined && f.before === undefined;
@@ -166,7 +179,9 @@ export async function listRequestLogs(
   // mean reading every row of the name, so a window bounds that (the tail reads only new rows).
   const reading = tail ? NEWEST_FIRST : await readingOf(db, f);
   const floor =
-    scanRows !== undefined && !tail && isFiltered(f) ? await scanFloor(db, f, scanRows, reading) : null;
+    scanRows !== undefined && !tail && isFiltered(f)
+      ? await scanFloor(db, f, { rows: scanRows, bodyBytes: scanBodyBytes }, reading)
+      : null;
   const { ids, more } = await matchingIds(db, f, floor, tail, reading);
   // The window ran out before the page filled: older rows are still to be searched, from the floor.
   const windowEnded = !more && floor !== null;
@@ -288,13 +303,18 @@ const WINDOW_ROW_COST = 5;
 export async function* searchRequestLogs(
   db: Db,
   filter: Omit<RequestLogFilter, "after" | "limit">,
-  { pageRows, scanRows = SEARCH_WINDOW_ROWS }: { pageRows: number; scanRows?: number },
+  {
+    pageRows,
+    scanRows = SEARCH_WINDOW_ROWS,
+    scanBodyBytes = SEARCH_WINDOW_BODY_BYTES,
+  }: { pageRows: number; scanRows?: number; scanBodyBytes?: number },
 ): AsyncGenerator<RequestLogPage> {
+  const scan = { rows: scanRows, bodyBytes: scanBodyBytes };
   const f = parseInput(requestLogFilterSchema, { ...filter, after: undefined, limit: pageRows });
   let tailFrom: string | null = String(await newestIdOf(db, f.name));
   const filtered = isFiltered(f);
   let reading = await readingOf(db, f);
-  let floor = filtered ? await scanFloor(db, f, scanRows, reading) : null;
+  let floor = filtered ? await scanFloor(db, f, scan, reading) : null;
   let before = f.before;
   for (;;) {
     const { ids, more } = await matchingIds(db, { ...f, before }, floor, false, reading);
@@ -307,7 +327,7 @@ export async function* searchRequestLogs(
     before = nextCursor;
     if (ended) {
       reading = await readingOf(db, { ...f, before });
-      floor = await scanFloor(db, { ...f, before }, scanRows, reading);
+      floor = await scanFloor(db, { ...f, before }, scan, reading);
     }
   }
 }
@@ -364,28 +384,59 @@ function isFiltered(f: ParsedFilter): boolean {
 
 /**
  * The newest of the name's rows (below `before`, in the time range if one is set) beyond the first
- * `scanRows`: a page searches only rows newer than it. Null when there are no more rows than that.
- * Without a time range the id comes from the (name, id) index alone; only that one row is read,
- * for its time.
+ * `scan.rows`, or for a body search beyond the first whose kept bodies add up to `scan.bodyBytes`:
+ * a page searches only rows newer than it. Null when there are no more rows than that. Without a
+ * time range the id comes from the (name, id) index alone; only that one row is read, for its time.
  */
 async function scanFloor(
   db: Db,
   f: ParsedFilter,
-  scanRows: number,
+  scan: { rows: number; bodyBytes: number },
   reading: Reading,
 ): Promise<{ id: bigint; at: Date } | null> {
-  // A window read by itself that holds no more rows than that needs no floor.
-  if (reading.window && reading.windowRows !== null && reading.windowRows <= scanRows) return null;
+  // A window read by itself that holds no more rows than that needs no floor (but its bodies may
+  // be too many bytes for one statement).
+  const byBytes = Boolean(f.bodiesContain);
+  if (!byBytes && reading.window && reading.windowRows !== null && reading.windowRows <= scan.rows) {
+    return null;
+  }
   const parts = [Prisma.sql`name = ${f.name}`, ...timeSql(f)];
   if (f.before) parts.push(Prisma.sql`id < ${BigInt(f.before)}`);
   const where = Prisma.join(parts, " AND ");
-  const newest = reading.window
-    ? Prisma.sql`WITH w AS MATERIALIZED (SELECT id FROM request_logs WHERE ${where})
-        SELECT id FROM w ORDER BY id DESC OFFSET ${scanRows} LIMIT 1`
-    : Prisma.sql`SELECT id FROM request_logs WHERE ${where} ORDER BY id DESC OFFSET ${scanRows} LIMIT 1`;
+  const newest = byBytes
+    ? bodyBytesFloorSql(where, scan, reading)
+    : reading.window
+      ? Prisma.sql`WITH w AS MATERIALIZED (SELECT id FROM request_logs WHERE ${where})
+        SELECT id FROM w ORDER BY id DESC OFFSET ${scan.rows} LIMIT 1`
+      : Prisma.sql`SELECT id FROM request_logs WHERE ${where} ORDER BY id DESC OFFSET ${scan.rows} LIMIT 1`;
   const found = await db.$queryRaw<{ id: bigint; at: Date }[]>`
     SELECT id, at FROM request_logs WHERE id = (${newest})`;
   return found[0] ?? null;
+}
+
+/**
+ * scanFloor's statement for a body search: the newest row past `scan.rows`, or at which the kept
+ * bodies of the rows read so far (newest first, this one included) exceed `scan.bodyBytes`.
+ * octet_length of a stored body reads its size from the row, not the body.
+ */
+function bodyBytesFloorSql(
+  where: Prisma.Sql,
+  scan: { rows: number; bodyBytes: number },
+  reading: Reading,
+): Prisma.Sql {
+  const kept = Prisma.sql`coalesce(octet_length(request_body), 0) + coalesce(octet_length(response_body), 0)
+    + coalesce(octet_length(response_body_decoded), 0)`;
+  const newestRows = reading.window
+    ? Prisma.sql`WITH w AS MATERIALIZED (SELECT id, ${kept} AS kept FROM request_logs WHERE ${where})
+        SELECT id, kept FROM w ORDER BY id DESC LIMIT ${scan.rows + 1}`
+    : Prisma.sql`SELECT id, ${kept} AS kept FROM request_logs WHERE ${where} ORDER BY id DESC LIMIT ${scan.rows + 1}`;
+  return Prisma.sql`SELECT id FROM (
+      SELECT id, row_number() OVER newest_first AS n, sum(kept) OVER newest_first AS total
+      FROM (${newestRows}) r
+      WINDOW newest_first AS (ORDER BY id DESC ROWS UNBOUNDED PRECEDING)
+    ) s
+    WHERE n > ${scan.rows} OR total > ${scan.bodyBytes}
+    ORDER BY id DESC LIMIT 1`;
 }
 
 /**

@@ -96,3 +96,35 @@ test("while the pool is busy for more than 2 s, transactions wait their turn as 
   assert.deepEqual(interactive, { status: "fulfilled", value: 0 });
   assert.deepEqual(query, { status: "fulfilled", value: 0 });
 });
+
+test("a statement the dashboard gave up on (no answer in time) is cancelled in PostgreSQL too", async (t) => {
+  const applicationName = `burrow-test-cancel-${process.pid}`;
+  const db = createDb(database.url, { max: 1, queryTimeoutMs: QUERY_TIMEOUT_MS, applicationName });
+  const running = async () =>
+    (
+      await database.db.$queryRaw<{ n: number }[]>`
+        SELECT count(*)::int AS n FROM pg_stat_activity
+        WHERE application_name = ${applicationName} AND state = 'active'`
+    )[0]?.n;
+  t.after(async () => {
+    await database.db.$queryRaw`
+      SELECT pg_terminate_backend(pid)::text FROM pg_stat_activity WHERE application_name = ${applicationName}`;
+    await db.$disconnect();
+  });
+  // A search far slower than the time limit (as a body search over a huge log was), on its own and
+  // in a transaction (their statements go through the pool differently).
+  const slow = [
+    () => db.$queryRaw`SELECT pg_sleep(60)::text`,
+    () => db.$transaction(async (tx) => tx.$queryRaw`SELECT pg_sleep(60)::text`),
+  ];
+  for (const [i, statement] of slow.entries()) {
+    const outcome = await within(statement(), QUERY_TIMEOUT_MS + 4_000);
+    assert.ok(outcome.error, `statement ${i}: failed on the client's side`);
+    let left = await running();
+    for (let look = 0; look < 40 && left !== 0; look++) {
+      await new Promise((resolve) => setTimeout(resolve, 250));
+      left = await running();
+    }
+    assert.equal(left, 0, `statement ${i}: still runs in PostgreSQL`);
+  }
+});

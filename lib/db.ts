@@ -47,19 +47,72 @@ export const CONNECT_TIMEOUT_MS = 5_000;
  * and whatever is sent next waits behind it. pg-pool drops such a connection when a plain query
  * fails, but Prisma's interactive transactions hand theirs back as healthy: on a dead link (a
  * failover, a network dropping packets) every later query that drew it failed too, 20 s each. This
- * client closes its connection as soon as a statement of its own times out.
+ * client closes its connection as soon as a statement of its own times out, and asks PostgreSQL to
+ * cancel the statement: a closed connection alone does not stop it (PostgreSQL notices only when it
+ * next writes to it), so a search the dashboard gave up on went on taking a core for minutes.
  */
 class ClosingOnTimeoutClient extends pg.Client {
   override query: pg.Client["query"] = ((...args: Parameters<pg.Client["query"]>) => {
+    // pg-pool's own queries (Prisma's outside transactions) pass a callback; pg-pool then drops
+    // the connection itself when the statement failed.
+    const last = args.length - 1;
+    const callback: unknown = args[last];
+    if (typeof callback === "function") {
+      const reply = callback as (error: unknown, ...rest: unknown[]) => void;
+      (args as unknown[])[last] = (error: unknown, ...rest: unknown[]) => {
+        if (isReadTimeout(error)) cancelStatement(this);
+        reply(error, ...rest);
+      };
+      return Reflect.apply(super.query, this, args);
+    }
     const result: unknown = Reflect.apply(super.query, this, args);
     if (result instanceof Promise) {
       result.catch((error: unknown) => {
-        if (error instanceof Error && error.message === "Query read timeout")
-          this.connection.stream.destroy();
+        if (!isReadTimeout(error)) return;
+        cancelStatement(this);
+        this.connection.stream.destroy();
       });
     }
     return result;
   }) as pg.Client["query"];
+}
+
+function isReadTimeout(error: unknown): boolean {
+  return error instanceof Error && error.message === "Query read timeout";
+}
+
+/** The server's key for a connection (its BackendKeyData), which pg keeps but does not type. */
+interface BackendKey {
+  processID: number | null;
+  secretKey: number | null;
+}
+
+/** What pg's Connection does that its types leave out: a cancel request is all it sends. */
+type CancelConnection = pg.Connection & {
+  connect(portOrPath: number | string, host?: string): void;
+  cancel(processID: number, secretKey: number): void;
+};
+
+/** How long a cancel request may take to be sent; a database that is gone cannot be asked. */
+const CANCEL_SEND_MS = 5_000;
+
+/**
+ * Sends PostgreSQL a cancel request for the statement running on `client`'s connection, over a
+ * connection of its own, as psql's Ctrl-C does (PgBouncer passes it on to the right server).
+ * Best effort: a failure to send it is ignored.
+ */
+function cancelStatement(client: pg.Client): void {
+  const { processID, secretKey } = client as unknown as BackendKey;
+  if (processID === null || secretKey === null) return;
+  const connection = new pg.Connection() as CancelConnection;
+  const done = setTimeout(() => connection.stream.destroy(), CANCEL_SEND_MS);
+  done.unref();
+  connection.on("error", () => clearTimeout(done));
+  connection.once("connect", () => connection.cancel(processID, secretKey));
+  // The server closes it once it has read the request.
+  connection.stream.once("close", () => clearTimeout(done));
+  if (client.host.startsWith("/")) connection.connect(`${client.host}/.s.PGSQL.${client.port}`);
+  else connection.connect(client.port, client.host);
 }
 
 /** The one Prisma client factory, used by the dashboard, the relay and the CLI. */

@@ -36,6 +36,7 @@ import {
   toQueryFilter,
   unreadFilterMessage,
 } from "@/lib/web/log-filters";
+import { logSearchSlots } from "@/lib/web/log-search-slots";
 import { qrCode } from "@/lib/web/qr-code";
 import { getCurrentUser, requireUser } from "@/lib/web/session";
 import { getOwnNameOr404, tunnelNameForTitle } from "@/lib/web/tunnel-access";
@@ -69,10 +70,13 @@ export default async function TunnelPage({ params, searchParams }: Props) {
   const linkedId = readLinkedRequest(query);
   const [fingerprint, firstPage, linkedRow] = await Promise.all([
     currentHostKeyFingerprint(db),
-    listRequestLogs(
-      db,
-      { ...toQueryFilter(detail.name, filters, Date.now()), limit: 50 },
-      { scanRows: SEARCH_WINDOW_ROWS },
+    // A filtered first page is a search: it takes one of the user's slots (log-search-slots.ts).
+    (hasFilters(filters) ? logSearchSlots.acquire(user.id) : Promise.resolve(undefined)).then((release) =>
+      listRequestLogs(
+        db,
+        { ...toQueryFilter(detail.name, filters, Date.now()), limit: 50 },
+        { scanRows: SEARCH_WINDOW_ROWS },
+      ).finally(release),
     ),
     linkedId === undefined || linkedId === "invalid" ? null : findRequestLog(db, detail.name, linkedId),
   ]);

@@ -3,7 +3,8 @@ import { getNameForUser } from "@/lib/names/service";
 import { listRequestLogs, refreshRequestLogs, SEARCH_WINDOW_ROWS } from "@/lib/request-logs/query";
 import { apiHandler } from "@/lib/web/api";
 import { getDb } from "@/lib/web/db";
-import { requireLogFilters, toQueryFilter } from "@/lib/web/log-filters";
+import { hasFilters, requireLogFilters, toQueryFilter } from "@/lib/web/log-filters";
+import { logSearchSlots } from "@/lib/web/log-search-slots";
 import { type LogPage, toLogRow } from "@/lib/web/tunnel-dto";
 
 /**
@@ -22,16 +23,22 @@ export async function GET(request: NextRequest, { params }: { params: Promise<{ 
     const own = await getNameForUser(db, user.id, name);
     const refresh = search.get("refresh");
     const refreshed = refresh ? await refreshRequestLogs(db, own.name, refresh.split(",")) : undefined;
+    const filters = requireLogFilters(search);
+    // A search takes one of the user's slots; the live tail reads only what is new.
+    const release =
+      hasFilters(filters) && !search.get("after")
+        ? await logSearchSlots.acquire(user.id, request.signal)
+        : undefined;
     const page = await listRequestLogs(
       db,
       {
-        ...toQueryFilter(own.name, requireLogFilters(search), Date.now()),
+        ...toQueryFilter(own.name, filters, Date.now()),
         before: search.get("before") ?? undefined,
         after: search.get("after") ?? undefined,
         limit: search.get("after") ? 200 : 50,
       },
       { scanRows: SEARCH_WINDOW_ROWS },
-    );
+    ).finally(release);
     return {
       rows: page.rows.map(toLogRow),
       nextCursor: page.nextCursor,

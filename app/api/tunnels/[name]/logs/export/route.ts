@@ -6,6 +6,7 @@ import { parseInput } from "@/lib/validate";
 import { apiHandler, attachmentHeaders } from "@/lib/web/api";
 import { getDb } from "@/lib/web/db";
 import { requireLogFilters, toQueryFilter } from "@/lib/web/log-filters";
+import { logSearchSlots } from "@/lib/web/log-search-slots";
 
 const CONTENT_TYPES = { csv: "text/csv; charset=utf-8", ndjson: "application/x-ndjson; charset=utf-8" };
 
@@ -26,24 +27,38 @@ export async function GET(request: NextRequest, { params }: { params: Promise<{ 
     const own = await getNameForUser(db, user.id, name);
     const now = new Date();
     const filter = toQueryFilter(own.name, requireLogFilters(search), now.getTime());
+    // A download reads the log like a search, a window at a time, until it has been sent: it holds
+    // one of the user's search slots (log-search-slots.ts) until then.
+    const release = await logSearchSlots.acquire(user.id, request.signal);
     const chunks = exportChunks(
       bodies ? exportedRequests(db, filter, undefined, { bodies }) : exportedRequests(db, filter),
       format,
     );
     // The first chunk before answering: a filter the query layer refuses, or a database that is
     // down, is then a JSON error with its status rather than a download cut short.
-    const first = await chunks.next();
+    const first = await chunks.next().catch((error: unknown) => {
+      release();
+      throw error;
+    });
+    if (first.done) release();
     const encoder = new TextEncoder();
     const body = new ReadableStream<Uint8Array>({
       start(controller) {
         if (!first.done) controller.enqueue(encoder.encode(first.value));
       },
       async pull(controller) {
-        const next = await chunks.next();
-        if (next.done) controller.close();
-        else controller.enqueue(encoder.encode(next.value));
+        try {
+          const next = await chunks.next();
+          if (!next.done) return controller.enqueue(encoder.encode(next.value));
+          release();
+          controller.close();
+        } catch (error) {
+          release();
+          throw error;
+        }
       },
       async cancel() {
+        release();
         await chunks.return(undefined);
       },
     });

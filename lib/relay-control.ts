@@ -27,6 +27,12 @@ export type RelayCommand =
    */
   | { type: "checkpoint"; name: string; streamKey: string }
   /**
+   * The owner deleted this SSH key: close every connection signed in with it, its tunnels (each
+   * saying why) and connections without one (a `logs --follow`, a forward about to be asked for),
+   * which a lost laptop could otherwise go on using.
+   */
+  | { type: "key-removed"; keyId: string }
+  /**
    * The owner deleted this name's kept bodies (or its whole log): what requests under way and
    * connections still open kept so far, and the rows the relay has not written yet, lose theirs too.
    */
@@ -48,6 +54,7 @@ export function relayCommandQuery(db: Db, command: RelayCommand) {
 export function parseRelayCommand(payload: string): RelayCommand | null {
   try {
     const value = JSON.parse(payload) as Partial<Record<string, unknown>>;
+    if (value.type === "key-removed" && typeof value.keyId === "string") return value as RelayCommand;
     if (typeof value.name !== "string") return null;
     if (value.type === "disconnect" || value.type === "access-changed" || value.type === "bodies-deleted")
       return value as RelayCommand;

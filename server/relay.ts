@@ -174,6 +174,18 @@ export function createRelay(deps: RelayDeps): Relay {
       events.emit("command", command);
       return;
     }
+    if (command.type === "key-removed") {
+      logger.info("relay command", { type: command.type, keyId: command.keyId });
+      for (const connection of ssh.connections) {
+        if (connection.keyId !== command.keyId) continue;
+        const { tunnels } = connection;
+        // Each tunnel says why it closed; the connection ends with the last one (exit status 1).
+        for (const tunnel of tunnels) closeTunnel(tunnel, "key_removed", messages.keyRemoved(tunnel.name));
+        if (tunnels.length === 0) connection.shutdown("key_removed", messages.connectionKeyRemoved, 1);
+      }
+      events.emit("command", command);
+      return;
+    }
     logger.info("relay command", { type: command.type, name: command.name });
     if (command.type === "disconnect") {
       const tunnel = registry.get(command.name);

@@ -113,19 +113,13 @@ export async function listKeys(db: Db, userId: string): Promise<ListedKey[]> {
 }
 
 /**
- * Deletes one of the user's keys; not_found when it is not theirs. Tunnels opened with the key are
- * closed: removing a key is how a user revokes a lost laptop.
+ * Deletes one of the user's keys; not_found when it is not theirs. Every connection signed in with
+ * the key is closed, with its tunnels: removing a key is how a user revokes a lost laptop.
  */
 export async function deleteKey(db: Db, userId: string, keyId: string): Promise<void> {
-  // Read the open sessions before deleting: the foreign key is set to null on delete.
-  const open = await db.tunnelSession.findMany({
-    where: { sshKeyId: keyId, userId, endedAt: null },
-    select: { name: true },
-    distinct: ["name"],
-  });
   const { count } = await db.sshKey.deleteMany({ where: { id: keyId, userId } });
   if (count === 0) throw new AppError("not_found", "No such key");
-  for (const { name } of open) {
-    await sendRelayCommand(db, { type: "disconnect", name, cause: "key_removed" });
-  }
+  // By key, not by the names it has up: a connection signed in with it that has no tunnel yet (or
+  // opens one while this runs) is closed too.
+  await sendRelayCommand(db, { type: "key-removed", keyId });
 }

@@ -299,6 +299,11 @@ export class RelayConnection implements TunnelOwner, KeyConnection {
     this.shutdown("keepalive_timeout", message, 1);
   }
 
+  /** The id of the SSH key this connection signed in with; undefined before it has. */
+  get keyId(): string | undefined {
+    return this.#key?.keyId;
+  }
+
   get tunnels(): readonly SshTunnel[] {
     return [...this.#tunnels];
   }

@@ -521,6 +521,31 @@ test("removing the key a tunnel was opened with closes it, saying so (not 'an ad
   assert.equal(row.endReason, "key_removed");
 });
 
+test("removing a key also closes its connections that have no tunnel: a lost laptop's logs --follow ends", async () => {
+  const user = await t.createUserWithKey();
+  const name = uniqueName("keyfollow");
+  await t.reserve(user, name);
+  await t.waitFor(() => t.relay.controlListening, "the control channel");
+  const follow = await t.startSsh({
+    user,
+    forwards: [],
+    command: ["logs", name, "--follow"],
+    waitForTunnels: false,
+  });
+  await follow.waitForStdout(/TIME \(UTC\)/);
+
+  await deleteKey(t.db, user.id, user.keyId);
+  // Ended by the relay's DISCONNECT, with the reason (ssh exits 255 then).
+  assert.notEqual(await exitCodeWithin(follow), 0, follow.stdout());
+  assert.match(
+    follow.stdout() + follow.stderr(),
+    /the SSH key this connection signed in with was removed from your account/,
+  );
+  // And the key no longer signs in.
+  const again = await t.startSsh({ user, forwards: [], command: ["logs", name], waitForTunnels: false });
+  assert.notEqual(await exitCodeWithin(again), 0, again.stdout());
+});
+
 test("a session the relay ends (takeover, admin disconnect, account disabled, key removed) exits 1", async () => {
   const user = await t.createUserWithKey();
   const name = uniqueName("status");

@@ -99,6 +99,8 @@ export const messages = {
 
   keyRemoved: (name: string) =>
     `${name}: closed because the SSH key it was opened with was removed from your account.`,
+  connectionKeyRemoved:
+    "Closed because the SSH key this connection signed in with was removed from your account.",
 
   flood: (what: string) => `Burrow: too many ${what} on this connection; disconnected. Connect again.`,
 

@@ -1,4 +1,6 @@
+import { availableParallelism } from "node:os";
 import argon2 from "argon2";
+import { KeyedSlots } from "./throttle/keyed-slots.ts";
 
 /**
  * argon2id with OWASP's recommended minimum (19 MiB, 2 passes, 1 lane): about 20-30 ms here, cheap
@@ -8,9 +10,34 @@ import argon2 from "argon2";
  */
 const OPTIONS = { type: argon2.argon2id, memoryCost: 19_456, timeCost: 2, parallelism: 1 } as const;
 
+/**
+ * How many hashes run at once in this process: half the cores, at most 2. argon2 runs on libuv's
+ * thread pool (4 threads), which also does the dashboard's session-cookie decryption (WebCrypto),
+ * file reads and DNS lookups, and takes jobs in order: a burst of 150 sign-ins queued 150 hashes
+ * there, and every signed-in user's next page or live-view poll waited behind them (p50 0.4 s to
+ * 11 s). The hashes wait their turn here instead, and the pool keeps threads free for the rest.
+ */
+export const HASHES_AT_ONCE = Math.min(2, Math.max(1, Math.floor(availableParallelism() / 2)));
+
+const hashing = new KeyedSlots({
+  perKey: HASHES_AT_ONCE,
+  maxWaiting: Number.POSITIVE_INFINITY,
+  busyMessage: () => "",
+});
+
+/** Runs one argon2 operation when a slot is free. */
+async function inTurn<T>(work: () => Promise<T>): Promise<T> {
+  const release = await hashing.acquire("argon2");
+  try {
+    return await work();
+  } finally {
+    release();
+  }
+}
+
 /** Hashes a password (account or tunnel) as an encoded argon2id string. */
 export function hashPassword(password: string): Promise<string> {
-  return argon2.hash(password, OPTIONS);
+  return inTurn(() => argon2.hash(password, OPTIONS));
 }
 
 /**
@@ -19,7 +46,7 @@ export function hashPassword(password: string): Promise<string> {
  */
 export async function verifyPassword(hash: string, password: string): Promise<boolean> {
   try {
-    return await argon2.verify(hash, password);
+    return await inTurn(() => argon2.verify(hash, password));
   } catch {
     return false;
   }

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { after, test } from "node:test";
 import { createTestDatabase } from "../testing/db.ts";
-import { exportChunks, exportedRequests } from "./export.ts";
+import { checkExportFilter, exportChunks, exportedRequests } from "./export.ts";
 import { CSV_COLUMNS, exportedBody, exportFileName, exportOptionsSchema } from "./export-format.ts";
 import { captureHeaders } from "./headers.ts";
 
@@ -109,6 +109,30 @@ test("CSV reads back as the rows, hostile text inert, credentials hidden", async
   assert.equal(newest[column("request_headers")], "Host: shop.example.com\nAuthorization: (hidden)");
   assert.ok(!text.includes("Bearer secret"));
   assert.equal(records.at(-1)![column("path")], "/items/0");
+});
+
+test("a CSV download starts with its header before the log is searched, however far its first match is", async () => {
+  // A rare filter's first match may be millions of rows away: the header must not wait for it.
+  let asked = 0;
+  const rows = exportedRequests(db, { name: "shop", pathContains: "/items/0" });
+  const counted: AsyncIterable<Awaited<ReturnType<typeof rows.next>>["value"]> = {
+    [Symbol.asyncIterator]: () => ({
+      next: () => {
+        asked += 1;
+        return rows.next();
+      },
+    }),
+  };
+  const chunks = exportChunks(counted, "csv");
+  const first = await chunks.next();
+  assert.equal(first.value, `\uFEFF${CSV_COLUMNS.join(",")}\r\n`);
+  assert.equal(asked, 0, "no row asked for before the header went");
+  const rest = [];
+  for await (const chunk of chunks) rest.push(chunk);
+  assert.equal(parseCsv(rest.join("")).length, 1, "then the one match");
+  // What the route checks before it answers: a refused filter is an error, not a cut-short file.
+  assert.throws(() => checkExportFilter({ name: "shop", status: "teapot" }), { code: "invalid_input" });
+  checkExportFilter({ name: "shop", status: "5xx", pathContains: "/items" });
 });
 
 test("JSON lines: one object per row; an empty log is an empty file (CSV: its header)", async () => {

@@ -1,6 +1,6 @@
 import type { NextRequest } from "next/server";
 import { getNameForUser } from "@/lib/names/service";
-import { exportChunks, exportedRequests } from "@/lib/request-logs/export";
+import { checkExportFilter, exportChunks, exportedRequests } from "@/lib/request-logs/export";
 import { exportFileName, exportOptionsSchema } from "@/lib/request-logs/export-format";
 import { parseInput } from "@/lib/validate";
 import { apiHandler, attachmentHeaders } from "@/lib/web/api";
@@ -27,6 +27,10 @@ export async function GET(request: NextRequest, { params }: { params: Promise<{ 
     const own = await getNameForUser(db, user.id, name);
     const now = new Date();
     const filter = toQueryFilter(own.name, requireLogFilters(search), now.getTime());
+    // A filter the query layer refuses is a JSON error with its status, not a download cut short;
+    // a database that is down failed getNameForUser above. Then the download starts at once (the
+    // CSV header), rather than after the first match, which a rare filter may take seconds to find.
+    checkExportFilter(filter);
     // A download reads the log like a search, a window at a time, until it has been sent: it holds
     // one of the user's search slots (log-search-slots.ts) until then.
     const release = await logSearchSlots.acquire(user.id, request.signal);
@@ -34,18 +38,8 @@ export async function GET(request: NextRequest, { params }: { params: Promise<{ 
       bodies ? exportedRequests(db, filter, undefined, { bodies }) : exportedRequests(db, filter),
       format,
     );
-    // The first chunk before answering: a filter the query layer refuses, or a database that is
-    // down, is then a JSON error with its status rather than a download cut short.
-    const first = await chunks.next().catch((error: unknown) => {
-      release();
-      throw error;
-    });
-    if (first.done) release();
     const encoder = new TextEncoder();
     const body = new ReadableStream<Uint8Array>({
-      start(controller) {
-        if (!first.done) controller.enqueue(encoder.encode(first.value));
-      },
       async pull(controller) {
         try {
           const next = await chunks.next();

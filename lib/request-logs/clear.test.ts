@@ -3,7 +3,13 @@ import { after, test } from "node:test";
 import { setTimeout as sleep } from "node:timers/promises";
 import { createTestDatabase } from "../testing/db.ts";
 import { listenToRelayCommands } from "../testing/relay-commands.ts";
-import { clearNameLog, clearRequestLog, deleteRequest, emptyBodiesBatchSql } from "./clear.ts";
+import {
+  clearNameLog,
+  clearRequestLog,
+  countClearable,
+  deleteRequest,
+  emptyBodiesBatchSql,
+} from "./clear.ts";
 
 const database = await createTestDatabase("logclear");
 const relay = await listenToRelayCommands(database.url);
@@ -195,4 +201,23 @@ test("deleting all requests goes oldest first, a batch above the last, so the ne
   } finally {
     await db.$executeRawUnsafe(`DROP TRIGGER note_delete_batch ON request_logs`);
   }
+});
+
+test("the dry run of Delete all adds up the per-minute counts instead of counting a big log's rows", async () => {
+  // 300,000 requests over three days, as a busy name logs them.
+  await db.$executeRaw`
+    INSERT INTO request_logs (name, at, method, path, status, duration_ms, client_ip)
+    SELECT 'counted', now() - (g || ' seconds')::interval, 'GET', '/c/' || g, 200, 1, '198.51.100.4'
+    FROM generate_series(1, 300000) AS g`;
+  assert.equal(await countClearable(db, "counted", "all"), 300_000, "exact");
+  assert.equal(await countClearable(db, "counted", "bodies"), 0);
+  // The answer comes from request_stats (a few thousand rows), not from the log's 300,000: a minute
+  // the log no longer has (as if its triggers had been bypassed) still counts.
+  await db.requestStat.create({
+    data: { name: "counted", minute: new Date("2020-01-01T00:00:00Z"), requests: 7, errors: 0 },
+  });
+  assert.equal(await countClearable(db, "counted", "all"), 300_007);
+  await db.requestStat.deleteMany({ where: { name: "counted", minute: new Date("2020-01-01T00:00:00Z") } });
+  assert.equal(await clearNameLog(db, "counted", "all"), 300_000);
+  assert.equal(await countClearable(db, "counted", "all"), 0);
 });

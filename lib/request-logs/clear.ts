@@ -99,15 +99,23 @@ export function emptyBodiesBatchSql(logName: string, below: bigint | null): Pris
            (SELECT id FROM floor) AS floor`;
 }
 
-/** How many of a name's rows each choice would change: all of them, or those with kept bodies. */
-export async function countClearable(db: Db, logName: string): Promise<Record<ClearWhat, number>> {
-  const [all, bodies] = await Promise.all([
-    db.requestLog.count({ where: { name: logName } }),
-    db.requestLog.count({
-      where: { name: logName, ...KEPT_BODIES },
-    }),
-  ]);
-  return { all, bodies };
+/**
+ * How many of a name's rows `what` would change: all of them, or those with kept bodies. All of
+ * them from the per-minute counts (loggedRequests), not by counting millions of rows.
+ */
+export async function countClearable(db: Db, logName: string, what: ClearWhat): Promise<number> {
+  if (what === "all") return loggedRequests(db, logName);
+  return db.requestLog.count({ where: { name: logName, ...KEPT_BODIES } });
+}
+
+/**
+ * How many rows a name's log holds, from request_stats (one row a minute, kept equal to the log by
+ * its triggers): exact, and a few thousand rows to add up rather than millions to count (a dry
+ * run of Delete all on 2.6M rows counted for seconds).
+ */
+export async function loggedRequests(db: Db, logName: string): Promise<number> {
+  const sum = await db.requestStat.aggregate({ where: { name: logName }, _sum: { requests: true } });
+  return sum._sum.requests ?? 0;
 }
 
 /** The owner's "Delete this request…": one row of the name's log, bodies and all. */

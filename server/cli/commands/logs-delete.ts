@@ -21,7 +21,7 @@ export async function deleteLog(
   const name = normaliseName(rawName);
   const nothing = what === "all" ? `No requests logged for ${name}` : `No request to ${name} has a kept body`;
   if (!yes) {
-    const count = (await countClearable(db, name))[what];
+    const count = await countClearable(db, name, what);
     if (count === 0 && !(await nameKnown(db, name))) throw unknownNameError(name);
     if (count === 0) {
       context.out(nothing);

@@ -3,6 +3,7 @@ import { AppError } from "../../../lib/errors.ts";
 import { randomNameHolder } from "../../../lib/names/random-hold.ts";
 import { invalidNameMessage, normaliseName, STORED_NAME } from "../../../lib/names/rules.ts";
 import { nameReleaseRefusal, releaseAnyName } from "../../../lib/names/service.ts";
+import { loggedRequests } from "../../../lib/request-logs/clear.ts";
 import type { Command } from "../command.ts";
 import { parseCommandArgs, UsageError } from "../command.ts";
 import { withDatabase } from "../database.ts";
@@ -41,7 +42,7 @@ Example:
         // for good, so say what would go and let the second run be a choice.
         const { owner, random } = await nameOwner(db, name);
         const [requests, refusal] = await Promise.all([
-          db.requestLog.count({ where: { name } }),
+          loggedRequests(db, name),
           nameReleaseRefusal(db, name).then((text) => text && withDisconnectHint(text, name)),
         ]);
         const log =

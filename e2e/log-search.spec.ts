@@ -1,3 +1,4 @@
+import pg from "pg";
 import { withDatabase } from "./support/database.ts";
 import { expect, reserveName, signUp, test, unique } from "./support/fixtures.ts";
 
@@ -138,5 +139,91 @@ test("a status code narrows the log, and a link's filter the log cannot read is 
     ).toHaveCount(0);
   } finally {
     await deleteRows(burrow.databaseUrl, name);
+  }
+});
+
+/**
+ * Holds one row of the name's log (the `offset`-th oldest) locked, as a busy database would hold
+ * up a big deletion: the deletion stops there, with its progress so far, until `release`.
+ */
+async function holdRow(databaseUrl: string, name: string, offset: number) {
+  const client = new pg.Client({ connectionString: databaseUrl });
+  await client.connect();
+  await client.query("BEGIN");
+  // That row alone: FOR UPDATE beside OFFSET would lock every row it skips too.
+  await client.query(
+    `SELECT id FROM request_logs
+     WHERE id = (SELECT id FROM request_logs WHERE name = $1 ORDER BY id OFFSET $2 LIMIT 1) FOR UPDATE`,
+    [name, offset],
+  );
+  let released: Promise<void> | undefined;
+  return {
+    release: () => {
+      released ??= client.query("ROLLBACK").then(() => client.end());
+      return released;
+    },
+  };
+}
+
+test("deleting a big log or releasing its name returns at once; the pages show how far the deletion is, then its result", async ({
+  page,
+  burrow,
+}) => {
+  test.setTimeout(120_000);
+  const name = unique("bigdel");
+  const released = unique("bigrel");
+  try {
+    await signUp(page);
+    await reserveName(page, name);
+    await reserveName(page, released);
+    await writeRows(burrow.databaseUrl, name, "/old/", 30_000, "1 hour");
+    await writeRows(burrow.databaseUrl, released, "/old/", 30_000, "1 hour");
+
+    // Delete all requests: two batches go, then the third waits on the held row.
+    let held = await holdRow(burrow.databaseUrl, name, 12_000);
+    await page.goto(`/tunnels/${name}`);
+    await page.getByRole("button", { name: "Delete all requests…" }).click();
+    const dialog = page.getByRole("dialog", { name: `Delete every request to ${name}?` });
+    await dialog.getByRole("button", { name: "Delete requests" }).click();
+    // The dialog closes while the deletion goes on: a proxy's timeout never cuts it off.
+    await expect(dialog).toBeHidden({ timeout: 8_000 });
+    const progress = page.getByRole("status").filter({ hasText: "Deleting the log…" });
+    await expect(progress).toContainText("10,000 of 30,000 requests deleted");
+    await expect(page.getByRole("progressbar", { name: `Deleting the log of ${name}` })).toBeVisible();
+    // It is kept in the database, not in the page: a reload still shows it.
+    await page.reload();
+    await expect(progress).toContainText("10,000 of 30,000 requests deleted");
+    await held.release();
+    await expect(page.getByText("Deleted 30,000 requests from the log.")).toBeVisible({ timeout: 20_000 });
+    await expect(page.getByRole("paragraph").filter({ hasText: /^The log is empty$/ })).toBeVisible();
+    await expect(progress).toHaveCount(0);
+
+    // Releasing a name with a big log: released at once, its log deleted in the background.
+    held = await holdRow(burrow.databaseUrl, released, 12_000);
+    await page.goto("/names");
+    await page.getByRole("button", { name: `Release ${released}` }).click();
+    await page
+      .getByRole("dialog", { name: `Release ${released}?` })
+      .getByRole("button", { name: "Release name" })
+      .click();
+    await expect(page.getByText(`Released ${released}.`)).toBeVisible({ timeout: 8_000 });
+    const releasing = page.getByRole("status").filter({ hasText: `Deleting the request log of ${released}` });
+    await expect(releasing).toContainText("10,000 of 30,000 requests deleted");
+    // Until its old log is gone, nobody may reserve the name again (its old visitors would show).
+    await page.getByLabel("Name", { exact: true }).fill(released);
+    await expect(page.getByText(`${released} is being released`)).toBeVisible();
+    await held.release();
+    await expect(
+      page.getByText(`The request log of ${released} (released) is deleted: 30,000 requests.`),
+    ).toBeVisible({
+      timeout: 20_000,
+    });
+    await expect(releasing).toHaveCount(0);
+    await page.getByLabel("Name", { exact: true }).fill("");
+    await page.getByLabel("Name", { exact: true }).fill(released);
+    await expect(page.getByText(`${released} is available`)).toBeVisible();
+  } finally {
+    await deleteRows(burrow.databaseUrl, name);
+    await deleteRows(burrow.databaseUrl, released);
   }
 });

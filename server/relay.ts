@@ -7,6 +7,7 @@ import type { Logger } from "../lib/logger.ts";
 import type { RelayCommand } from "../lib/relay-control.ts";
 import { HEARTBEAT_STALE_MS } from "../lib/relay-heartbeat.ts";
 import { createLogAnnouncements } from "../lib/request-logs/announcements.ts";
+import { resumeLogDeletions } from "../lib/request-logs/deletions.ts";
 import { dropStalePendingReplays, loadReplay, takePendingReplay } from "../lib/request-logs/replay.ts";
 import { finishesWithin } from "../lib/time-limit.ts";
 import { ControlListener } from "./control/control-listener.ts";
@@ -47,7 +48,15 @@ export interface RelayDeps {
   handshakeTimeoutMs?: number;
   /** When request-log retention first runs and how often (default: after 1 minute, hourly). Tests shorten it. */
   logRetention?: Pick<LogRetentionOptions, "firstRunMs" | "intervalMs">;
+  /** How often log deletions nobody works on are looked for (default 15 s). Tests shorten it. */
+  logDeletionCheckMs?: number;
 }
+
+/**
+ * How often the relay looks for log deletions (Delete all requests, a release) whose process
+ * stopped (a dashboard restarted mid-way) and goes on with them: at start, then this often.
+ */
+const LOG_DELETION_CHECK_MS = 15_000;
 
 /**
  * How long a stop waits for the heartbeat, counters, sweep and retention to finish a write, and
@@ -167,6 +176,24 @@ export function createRelay(deps: RelayDeps): Relay {
     ...deps.logRetention,
   });
 
+  // Deletions the dashboard or the CLI started and could not finish (restarted, killed): the lease
+  // on each runs out within a minute, then this goes on from where it stopped.
+  const stopDeletions = new AbortController();
+  const logDeletions = new PeriodicTask(
+    () =>
+      resumeLogDeletions(db, { signal: stopDeletions.signal })
+        .then(
+          (count) =>
+            count > 0 && logger.info("request log: finished log deletions left unfinished", { count }),
+        )
+        .catch((error: unknown) =>
+          logger.warn("request log: could not go on with a log deletion, retrying", {
+            error: errorText(error),
+          }),
+        ),
+    { intervalMs: deps.logDeletionCheckMs ?? LOG_DELETION_CHECK_MS },
+  );
+
   const onCommand = (command: RelayCommand) => {
     // Sent every few seconds while someone watches a connection: not worth a line each.
     if (command.type === "checkpoint") {
@@ -268,6 +295,7 @@ export function createRelay(deps: RelayDeps): Relay {
       sweep.start();
       counters.start();
       retention.start();
+      logDeletions.start(0);
       logger.info("relay listening", { sshPort, httpPort, httpsPort, hostKey: fingerprint });
       return httpsPort === undefined ? { sshPort, httpPort } : { sshPort, httpPort, httpsPort };
     },
@@ -279,7 +307,9 @@ export function createRelay(deps: RelayDeps): Relay {
         // dropped) would hold them forever, and with them the drain, the tunnels' goodbye and the
         // log rows still queued, until the process is abandoned. Those matter more than a last
         // heartbeat or counter write.
+        stopDeletions.abort();
         const stopped = Promise.all([
+          logDeletions.stop(),
           heartbeat.stop(),
           sweep.stop(),
           counters.stop(),

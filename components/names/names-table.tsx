@@ -3,7 +3,8 @@
 import Link from "next/link";
 import { useEffect, useRef, useState } from "react";
 import { accessLabel } from "@/lib/web/access-label";
-import { formatCount } from "@/lib/web/format";
+import { countOf, formatCount } from "@/lib/web/format";
+import type { LogDeletionView } from "@/lib/web/log-deletion-view";
 import type { NamesSnapshot } from "@/lib/web/names-dto";
 import { useLiveJson } from "../hooks/use-live-json";
 import { NotUpdating, notLive } from "../session/not-updating";
@@ -68,6 +69,9 @@ export function NamesTable({
           </Alert>
         )}
       </div>
+      {(snapshot.releases ?? []).map((release) => (
+        <ReleaseProgress key={`${release.name}|${release.requestedAt}`} release={release} />
+      ))}
       <p className="mb-3 flex min-h-5 items-center justify-between text-sm text-zinc-600 dark:text-zinc-400">
         <span>
           {snapshot.names.length} of {snapshot.maxNames} used
@@ -160,4 +164,33 @@ function sameNames(a: NamesSnapshot, b: NamesSnapshot): boolean {
   const same = (x: readonly { name: string }[], y: readonly { name: string }[]) =>
     x.length === y.length && x.every((row, i) => row.name === y[i]?.name);
   return same(a.names, b.names) && same(a.randomNames, b.randomNames);
+}
+
+/**
+ * A name released lately whose log is deleted in the background (a big one takes minutes): how far,
+ * then done. The name is not reservable, by anyone, until then.
+ */
+function ReleaseProgress({ release }: { release: LogDeletionView }) {
+  if (release.finishedAt) {
+    return (
+      <p className="mb-3 text-sm text-zinc-600 dark:text-zinc-400">
+        The request log of {release.name} (released) is deleted: {countOf(release.deleted, "request")}.
+      </p>
+    );
+  }
+  const done = Math.min(release.deleted, release.total);
+  return (
+    <Alert tone="info" className="mb-3">
+      <p>
+        Deleting the request log of {release.name} (released)… {formatCount(done)} of{" "}
+        {countOf(release.total, "request")} deleted. The name can be reserved again once this is done.
+      </p>
+      <progress
+        className="mt-2 h-2 w-full"
+        max={Math.max(release.total, 1)}
+        value={done}
+        aria-label={`Deleting the request log of ${release.name}`}
+      />
+    </Alert>
+  );
 }

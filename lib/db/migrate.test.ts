@@ -82,6 +82,10 @@ test("the migrated database serves every model of the Prisma schema", async () =
       requestsPerMinute: 0,
     },
   });
+  const deletion = await db.logDeletion.create({
+    data: { name: "myapp", kind: "all", requestedAt: new Date(), upToId: log.id, total: 1 },
+  });
+  assert.equal(deletion.cursorId, 0n);
   await db.user.delete({ where: { id: user.id } });
   assert.equal(await db.requestLog.count(), 1, "request logs outlive their session's owner");
   assert.equal(await db.tunnelSession.count(), 0);

@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { after, test } from "node:test";
 import { AppError } from "../errors.ts";
+import { finishLogDeletion } from "../request-logs/deletions.ts";
 import { createTestDatabase, holdLogRow } from "../testing/db.ts";
 import {
   getNameForUser,
@@ -108,6 +109,7 @@ test("an admin frees a random name: refused while its tunnel is up, then its log
   await rejects(releaseAnyName(db, "a9s8d7f6g5h4j3"), "conflict", /connected right now/);
   await closeSession(session);
   await releaseAnyName(db, "A9S8D7F6G5H4J3");
+  await finishLogDeletion(db, "a9s8d7f6g5h4j3");
   assert.equal(await db.requestLog.count({ where: { name: "a9s8d7f6g5h4j3" } }), 0);
   const reservation = await reserveName(db, ann.id, "a9s8d7f6g5h4j3", quota);
   assert.equal(reservation.lastSeenAt, null, "nothing of bob's carries over");
@@ -155,6 +157,7 @@ test("release: refused while connected, not yours is not_found, and it forgets t
     data: { name: "live-one", method: "GET", path: "/", status: 200, durationMs: 1, clientIp: "1.2.3.4" },
   });
   await releaseName(db, ann.id, "Live-One");
+  await finishLogDeletion(db, "live-one");
   assert.equal(await db.requestLog.count({ where: { name: "live-one" } }), 0);
   assert.equal((await isNameAvailable(db, "live-one")).available, true);
   await rejects(releaseName(db, ann.id, "live-one"), "not_found", /You have no name called live-one/);
@@ -282,17 +285,21 @@ test("listRandomNames: the user's random names still kept for them, not reserved
   assert.deepEqual(await search("aaaaa3"), [], "closed 30 h ago: no longer kept");
 });
 
-test("a name whose log takes long to delete is still released", { timeout: 60_000 }, async () => {
+test("a name whose log takes long to delete is released at once, and reservable once its log is gone", {
+  timeout: 60_000,
+}, async () => {
   const erin = await db.user.create({ data: { email: "slow-release@example.com", passwordHash: "x" } });
   await reserveName(db, erin.id, "slow-release", quota);
-  // The log's row held from another connection: the delete waits on it longer than Prisma's 5 s
-  // default for a transaction.
+  // The log's row held from another connection: the delete waits on it.
   const held = await holdLogRow(database, "slow-release");
   try {
-    const releasing = releaseName(db, erin.id, "slow-release");
+    await releaseName(db, erin.id, "slow-release");
+    assert.equal(await db.reservation.count({ where: { name: "slow-release" } }), 0, "released");
+    const deleting = finishLogDeletion(db, "slow-release");
     await new Promise((resolve) => setTimeout(resolve, 6_000));
+    assert.equal((await isNameAvailable(db, "slow-release")).reason, "releasing");
     await held.release();
-    await releasing;
+    await deleting;
   } finally {
     await held.release();
   }
@@ -358,6 +365,7 @@ test("releasing a name with a big log deletes it in statements of a bounded size
     REFERENCING OLD TABLE AS gone FOR EACH STATEMENT EXECUTE FUNCTION note_delete_size()`);
   try {
     await releaseName(db, ann.id, name);
+    await finishLogDeletion(db, name);
     const sizes = (await db.$queryRaw<{ rows: bigint }[]>`SELECT rows FROM delete_sizes`).map((r) =>
       Number(r.rows),
     );

@@ -1,8 +1,8 @@
 import { escapeLike } from "../db/like.ts";
 import type { AccessMode, Db } from "../db.ts";
 import { AppError, isUniqueViolation } from "../errors.ts";
+import { type LogDeletionState, releaseUnderWay, startLogDeletion } from "../request-logs/deletions.ts";
 import { requestCounts } from "../request-logs/query.ts";
-import { deleteLogInTransaction, LOG_DELETE_TRANSACTION_MS } from "../request-logs/retention.ts";
 import { endSessionsOfStoppedRelays } from "../tunnel-sessions/stopped-relays.ts";
 import { parseInput } from "../validate.ts";
 import { type RandomNameUse, randomNameHolder } from "./random-hold.ts";
@@ -127,6 +127,13 @@ const DAY_MS = 24 * HOUR_MS;
 const RESERVE_LOCK_NAMESPACE = 72707371;
 
 const takenMessage = (name: string) => `${name} is already taken`;
+/**
+ * A name released a moment ago whose old log is still being deleted: reserved now, its new owner's
+ * log would show the old visitors' requests until the deletion reached them, and Delete all or
+ * another release would mix the two. Held back until the deletion is done.
+ */
+const releasingMessage = (name: string) =>
+  `${name} is being released: its old request log is still being deleted. Try again once that is done (a minute or so).`;
 /** The user's own name: "taken" would send them looking for someone else who has it. */
 const yoursMessage = (name: string) => `${name} is already yours`;
 
@@ -152,6 +159,7 @@ export async function reserveName(
         const own = account ? `${name} is already ${account}'s` : yoursMessage(name);
         throw new AppError("conflict", holder === userId ? own : takenMessage(name));
       }
+      if (await releaseUnderWay(tx, name)) throw new AppError("conflict", releasingMessage(name));
       const owned = await tx.reservation.count({ where: { userId } });
       if (owned >= options.maxNames) {
         throw new AppError(
@@ -187,6 +195,9 @@ export async function isNameAvailable(db: Db, rawName: string, userId?: string):
     const message = holder === userId ? yoursMessage(name) : takenMessage(name);
     return { available: false, reason: "taken", message };
   }
+  if (await releaseUnderWay(db, name)) {
+    return { available: false, reason: "releasing", message: releasingMessage(name) };
+  }
   return { available: true };
 }
 
@@ -212,55 +223,56 @@ async function takenBy(
 }
 
 /**
- * Releases one of the user's names, so anyone may reserve it. Refused while its tunnel is up, so a
- * live URL never changes hands under its visitors. Its request logs are deleted with it: the next
- * owner must not read the previous owner's traffic. A name that was the user's random name before
- * they reserved it is given up as well: it stops being theirs (takenBy) and the relay no longer
- * hands it back to them.
+ * Releases one of the user's names. Refused while its tunnel is up, so a live URL never changes
+ * hands under its visitors. Its request logs are deleted with it: the next owner must not read the
+ * previous owner's traffic. The name is released at once (it leaves the user's names, no tunnel
+ * may use it); its log is deleted in the background (runLogDeletion), millions of rows taking a
+ * minute or more, and nobody may reserve the name until that is done. A name that was the user's
+ * random name before they reserved it is given up as well: it stops being theirs (takenBy) and the
+ * relay no longer hands it back to them. Returns the deletion of its log, under way.
  */
-export async function releaseName(db: Db, userId: string, name: string): Promise<void> {
-  await releaseWhere(db, { name: normaliseName(name), userId });
+export async function releaseName(db: Db, userId: string, name: string): Promise<LogDeletionState> {
+  return releaseWhere(db, { name: normaliseName(name), userId });
 }
 
 /**
- * The admin's release (CLI `name release`): any owner, still refused while connected. Also frees a
- * random name, which has no reservation but is otherwise its user's for good.
+ * The admin's release (CLI `name release`, the admin's All names): any owner, still refused while
+ * connected. Also frees a random name, which has no reservation but is otherwise its user's for good.
  */
-export async function releaseAnyName(db: Db, name: string): Promise<void> {
-  await releaseWhere(db, { name: normaliseName(name) });
+export async function releaseAnyName(db: Db, name: string): Promise<LogDeletionState> {
+  return releaseWhere(db, { name: normaliseName(name) });
 }
 
-async function releaseWhere(db: Db, where: { name: string; userId?: string }): Promise<void> {
-  // One transaction however long the name's log takes to delete: a refusal (a tunnel up) changes nothing.
-  await db.$transaction(
-    async (tx) => {
-      // Lock the row so a concurrent release or access change waits for us.
-      const locked = await tx.$queryRaw<{ id: string }[]>`
-      SELECT id FROM reservations
+async function releaseWhere(db: Db, where: { name: string; userId?: string }): Promise<LogDeletionState> {
+  // One transaction: a refusal (a tunnel up) changes nothing, and the name is never free to
+  // reserve without its deletion under way.
+  return db.$transaction(async (tx) => {
+    // Lock the row so a concurrent release or access change waits for us.
+    const locked = await tx.$queryRaw<{ id: string; user_id: string }[]>`
+      SELECT id, user_id FROM reservations
       WHERE name = ${where.name} AND (${where.userId ?? null}::text IS NULL OR user_id = ${where.userId ?? null})
       FOR UPDATE`;
-      const reservation = locked[0];
-      // Only the admin frees a random name (no reservation); a user releases what they reserved.
-      const random = reservation || where.userId ? null : await randomNameHolder(tx, where.name);
-      if (!reservation && !random) {
-        throw new AppError(
-          "not_found",
-          where.userId ? `You have no name called ${where.name}` : `${where.name} is not reserved`,
-        );
-      }
-      const refusal = await nameReleaseRefusal(tx, where.name);
-      if (refusal) throw new AppError("conflict", refusal);
-      await deleteLogInTransaction(tx, where.name);
-      // Its sessions stay (the user's traffic history) but no longer count as the name's random
-      // history, which is what holds a random name for its user (randomNameHolder).
-      await tx.tunnelSession.updateMany({
-        where: { name: where.name, randomName: true },
-        data: { randomName: false },
-      });
-      if (reservation) await tx.reservation.delete({ where: { id: reservation.id } });
-    },
-    { timeout: LOG_DELETE_TRANSACTION_MS },
-  );
+    const reservation = locked[0];
+    // Only the admin frees a random name (no reservation); a user releases what they reserved.
+    const random = reservation || where.userId ? null : await randomNameHolder(tx, where.name);
+    if (!reservation && !random) {
+      throw new AppError(
+        "not_found",
+        where.userId ? `You have no name called ${where.name}` : `${where.name} is not reserved`,
+      );
+    }
+    const refusal = await nameReleaseRefusal(tx, where.name);
+    if (refusal) throw new AppError("conflict", refusal);
+    // Its sessions stay (the user's traffic history) but no longer count as the name's random
+    // history, which is what holds a random name for its user (randomNameHolder).
+    await tx.tunnelSession.updateMany({
+      where: { name: where.name, randomName: true },
+      data: { randomName: false },
+    });
+    if (reservation) await tx.reservation.delete({ where: { id: reservation.id } });
+    // The former owner's names page shows the deletion's progress.
+    return startLogDeletion(tx, where.name, "release", reservation?.user_id ?? random?.userId ?? null);
+  });
 }
 
 /**

@@ -9,8 +9,9 @@ import { AppError } from "../errors.ts";
 import { getNameForUser } from "../names/service.ts";
 import { sendRelayCommand } from "../relay-control.ts";
 import { parseInput } from "../validate.ts";
+import { finishLogDeletion, type LogDeletionState, loggedRequests, startLogDeletion } from "./deletions.ts";
 import { KEPT_BODIES, requestRefSchema } from "./query.ts";
-import { deleteNameRows, RETENTION_BATCH } from "./retention.ts";
+import { RETENTION_BATCH } from "./retention.ts";
 
 export const clearRequestLogSchema = z.object({
   what: z.enum(["bodies", "all"], { message: "Choose the kept bodies or all requests" }),
@@ -18,11 +19,12 @@ export const clearRequestLogSchema = z.object({
 export type ClearWhat = z.infer<typeof clearRequestLogSchema>["what"];
 
 /**
- * Deletes one of the user's names' rows (`all`) or empties their kept bodies (`bodies`); returns
- * how many rows changed. In batches, like retention, so the relay's log writes never wait long
- * behind a big log. Rows the relay still holds (up to a second's, and those of requests under way
- * or connections still open) are written afterwards, but without what they kept before now: the
- * relay hears so first (bodies-deleted), so a row it writes meanwhile is one this then reaches.
+ * Empties one of the user's names' kept bodies (`bodies`); returns how many rows changed. In
+ * batches, like retention, so the relay's log writes never wait long behind a big log. Rows the
+ * relay still holds (up to a second's, and those of requests under way or connections still open)
+ * are written afterwards, but without what they kept before now: the relay hears so first
+ * (bodies-deleted), so a row it writes meanwhile is one this then reaches. Deleting all requests
+ * goes through startRequestLogClear instead: it may take minutes.
  */
 export async function clearRequestLog(db: Db, userId: string, name: string, input: unknown): Promise<number> {
   const { what } = parseInput(clearRequestLogSchema, input);
@@ -32,14 +34,33 @@ export async function clearRequestLog(db: Db, userId: string, name: string, inpu
 }
 
 /**
+ * The owner's Delete all requests: asks for the deletion of the name's whole log as it is now and
+ * returns at once (runLogDeletion does the work, in the background). The relay hears first, as for
+ * bodies, so what open connections kept goes too.
+ */
+export async function startRequestLogClear(db: Db, userId: string, name: string): Promise<LogDeletionState> {
+  const owned = await getNameForUser(db, userId, name);
+  await sendRelayCommand(db, { type: "bodies-deleted", name: owned.name });
+  return startLogDeletion(db, owned.name, "all");
+}
+
+/**
  * clearRequestLog without the owner check, for the server's administrator (`burrow logs <name>
  * --delete`): any name's log, reserved or not (random names' logs outlive their tunnels). `logName`
- * as the log stores it (lower case).
+ * as the log stores it (lower case). With `all`, waits until the log is deleted (working on it, or
+ * watching whoever does), telling `onProgress` as it goes; returns how many rows went.
  */
-export async function clearNameLog(db: Db, logName: string, what: ClearWhat): Promise<number> {
+export async function clearNameLog(
+  db: Db,
+  logName: string,
+  what: ClearWhat,
+  onProgress?: (state: LogDeletionState) => void,
+): Promise<number> {
   await sendRelayCommand(db, { type: "bodies-deleted", name: logName });
-  if (what === "all") return deleteNameRows(db, logName);
-  return emptyKeptBodies(db, logName);
+  if (what === "bodies") return emptyKeptBodies(db, logName);
+  await startLogDeletion(db, logName, "all");
+  const done = await finishLogDeletion(db, logName, { onProgress });
+  return done?.deleted ?? 0;
 }
 
 /**
@@ -106,16 +127,6 @@ export function emptyBodiesBatchSql(logName: string, below: bigint | null): Pris
 export async function countClearable(db: Db, logName: string, what: ClearWhat): Promise<number> {
   if (what === "all") return loggedRequests(db, logName);
   return db.requestLog.count({ where: { name: logName, ...KEPT_BODIES } });
-}
-
-/**
- * How many rows a name's log holds, from request_stats (one row a minute, kept equal to the log by
- * its triggers): exact, and a few thousand rows to add up rather than millions to count (a dry
- * run of Delete all on 2.6M rows counted for seconds).
- */
-export async function loggedRequests(db: Db, logName: string): Promise<number> {
-  const sum = await db.requestStat.aggregate({ where: { name: logName }, _sum: { requests: true } });
-  return sum._sum.requests ?? 0;
 }
 
 /** The owner's "Delete this request…": one row of the name's log, bodies and all. */

@@ -94,46 +94,24 @@ export async function deleteRequestLogsBefore(
 }
 
 /**
- * Deletes a name's rows (only those logged before `before`, when given), a batch at a time by
- * primary key: `id = ANY(ARRAY(…))`; `id IN (SELECT …)` was planned as a hash join over a scan of
- * the whole table for every batch. Returns how many; an aborted `signal` stops it between batches.
+ * Deletes a name's rows logged before `before`, a batch at a time by primary key:
+ * `id = ANY(ARRAY(…))`; `id IN (SELECT …)` was planned as a hash join over a scan of the whole
+ * table for every batch. Returns how many; an aborted `signal` stops it between batches. (A name's
+ * whole log goes through deletions.ts, in the background.)
  */
 export async function deleteNameRows(
   db: Db,
   name: string,
-  options: { before?: Date; batchSize?: number; signal?: AbortSignal } = {},
+  options: { before: Date; batchSize?: number; signal?: AbortSignal },
 ): Promise<number> {
   const batchSize = options.batchSize ?? RETENTION_BATCH;
-  if (options.before) {
-    const older = Prisma.sql`AND at < ${options.before}`;
-    return inBatches(
-      batchSize,
-      () => db.$executeRaw`
-        DELETE FROM request_logs WHERE id = ANY(ARRAY(
-          SELECT id FROM request_logs WHERE name = ${name} ${older} LIMIT ${batchSize}
-        ))`,
-      options.signal,
-    );
-  }
-  // The whole log (Delete all requests): oldest first, each batch above the last one. A batch taken
-  // from wherever the index starts was the newest rows, so every later batch, and every read of the
-  // newest rows meanwhile (the live log, the tail, the page's first rows), passed over all the rows
-  // deleted so far (55,000 heap fetches for a batch of 5,000 two-thirds into 2.6M rows).
-  let above = 0n;
+  const older = Prisma.sql`AND at < ${options.before}`;
   return inBatches(
     batchSize,
-    async () => {
-      const [batch] = await db.$queryRaw<{ deleted: number; highest: bigint | null }[]>`
-        WITH gone AS (
-          DELETE FROM request_logs WHERE id = ANY(ARRAY(
-            SELECT id FROM request_logs WHERE name = ${name} AND id > ${above} ORDER BY id LIMIT ${batchSize}
-          ))
-          RETURNING id
-        )
-        SELECT count(*)::int AS deleted, max(id) AS highest FROM gone`;
-      if (batch?.highest) above = batch.highest;
-      return Number(batch?.deleted ?? 0);
-    },
+    () => db.$executeRaw`
+      DELETE FROM request_logs WHERE id = ANY(ARRAY(
+        SELECT id FROM request_logs WHERE name = ${name} ${older} LIMIT ${batchSize}
+      ))`,
     options.signal,
   );
 }

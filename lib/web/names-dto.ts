@@ -1,5 +1,6 @@
 import { randomNameKeptUntil } from "../names/random-hold.ts";
 import type { NameListItem, RandomNameItem } from "../names/service.ts";
+import type { LogDeletionView } from "./log-deletion-view.ts";
 
 // JSON-safe shapes of the names list, shared by the page (first render) and the polling route.
 
@@ -33,6 +34,8 @@ export interface NamesSnapshot {
   randomNames: RandomNameRow[];
   /** How many SSH keys the user has: the overview's Get started ticks its first step from this poll. */
   sshKeys: number;
+  /** The user's names released lately whose log is being deleted, or was (the names page only). */
+  releases?: LogDeletionView[];
 }
 
 /**

@@ -9,6 +9,7 @@ import { roleSchema, signUpSchema } from "@/lib/users/schemas";
 import { createUser, deleteUser, setUserDisabled, setUserPassword, setUserRole } from "@/lib/users/service";
 import { defineAction } from "@/lib/web/action";
 import { getDb } from "@/lib/web/db";
+import { continueLogDeletion, LOG_DELETION_WAIT_MS } from "@/lib/web/log-deletions";
 
 // Every action here is access: "admin": the wrapper re-reads the user and answers "not found" to
 // non-admins, and the user services check the acting admin once more.
@@ -26,11 +27,14 @@ export const disconnectTunnelAction = defineAction(
   },
 );
 
-// The CLI's `name release`: whoever owns it, refused while its tunnel is up, its log deleted.
+// The CLI's `name release`: whoever owns it, refused while its tunnel is up, its log deleted (in the
+// background when big: the owner's names page shows how far).
 export const releaseAnyNameAction = defineAction(
   { schema: existingNameSchema, access: "admin" },
   async ({ name }): Promise<null> => {
-    await releaseAnyName(getDb(), name);
+    const db = getDb();
+    const deletion = await releaseAnyName(db, name);
+    await continueLogDeletion(db, deletion.name, LOG_DELETION_WAIT_MS);
     revalidatePath("/admin/names");
     return null;
   },

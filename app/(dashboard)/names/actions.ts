@@ -8,6 +8,7 @@ import { releaseName, reserveName } from "@/lib/names/service";
 import { defineAction } from "@/lib/web/action";
 import { getDb } from "@/lib/web/db";
 import { getEnv } from "@/lib/web/env";
+import { continueLogDeletion, LOG_DELETION_WAIT_MS } from "@/lib/web/log-deletions";
 
 export const reserveNameAction = defineAction(
   { schema: z.object({ name: nameSchema }) },
@@ -26,11 +27,14 @@ export const reserveNameAction = defineAction(
   },
 );
 
-// The where clause in releaseName holds { name, userId }: another user's name is "not found".
+// The where clause in releaseName holds { name, userId }: another user's name is "not found". The
+// name is released at once; its log, if big, is deleted in the background (the page shows how far).
 export const releaseNameAction = defineAction(
   { schema: z.object({ name: z.string().trim().min(1).max(100) }) },
   async ({ name }, { user }): Promise<null> => {
-    await releaseName(getDb(), user.id, name);
+    const db = getDb();
+    const deletion = await releaseName(db, user.id, name);
+    await continueLogDeletion(db, deletion.name, LOG_DELETION_WAIT_MS);
     revalidatePath("/names");
     return null;
   },

@@ -2,6 +2,7 @@ import type { Db } from "../../../lib/db.ts";
 import { normaliseName } from "../../../lib/names/rules.ts";
 import { type ClearWhat, clearNameLog, countClearable } from "../../../lib/request-logs/clear.ts";
 import type { CommandContext } from "../command.ts";
+import { deletionProgressNotes } from "../log-deletion-progress.ts";
 import { nameKnown, unknownNameError } from "../name-known.ts";
 
 /**
@@ -9,7 +10,8 @@ import { nameKnown, unknownNameError } from "../name-known.ts";
  * "Delete all requests…" for the server's administrator (any name, also a random name's log after
  * its tunnel left). Without --yes it only counts what would go, as `user delete` does; with it the
  * relay is told as by the dashboard, so connections still open forget what they kept even when no
- * stored row had a body. Returns the exit code.
+ * stored row had a body, and waits for a long deletion (saying how far it is on stderr); stopped
+ * meanwhile (Ctrl-C), the deletion goes on in the relay within a minute or two. Returns the exit code.
  */
 export async function deleteLog(
   context: CommandContext,
@@ -34,7 +36,7 @@ export async function deleteLog(
     );
     return 1;
   }
-  const changed = await clearNameLog(db, name, what);
+  const changed = await clearNameLog(db, name, what, deletionProgressNotes("logs", context.note));
   // Nothing deleted: "No requests logged for myap" would read as done for a mistyped name.
   if (changed === 0 && !(await nameKnown(db, name))) throw unknownNameError(name);
   const requests = `${changed} ${changed === 1 ? "request" : "requests"}`;

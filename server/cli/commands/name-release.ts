@@ -3,10 +3,11 @@ import { AppError } from "../../../lib/errors.ts";
 import { randomNameHolder } from "../../../lib/names/random-hold.ts";
 import { invalidNameMessage, normaliseName, STORED_NAME } from "../../../lib/names/rules.ts";
 import { nameReleaseRefusal, releaseAnyName } from "../../../lib/names/service.ts";
-import { loggedRequests } from "../../../lib/request-logs/clear.ts";
+import { finishLogDeletion, loggedRequests } from "../../../lib/request-logs/deletions.ts";
 import type { Command } from "../command.ts";
 import { parseCommandArgs, UsageError } from "../command.ts";
 import { withDatabase } from "../database.ts";
+import { deletionProgressNotes } from "../log-deletion-progress.ts";
 
 export const nameRelease: Command = {
   name: "name release",
@@ -15,8 +16,10 @@ export const nameRelease: Command = {
   details: `Options:
   --yes   do it; without it, the command only says what would be deleted
 
-The name's request logs are deleted with it, so a next owner cannot read them. A random name
-(kept for the user it was given to for good) is freed the same way.
+The name's request logs are deleted with it, so a next owner cannot read them; the command waits
+for that (a log of millions of requests takes a minute or more; stopped meanwhile, the relay goes
+on with it) and nobody can reserve the name until it is done. A random name (kept for the user it
+was given to for good) is freed the same way.
 
 Example:
   npm run burrow -- name release myapp --yes`,
@@ -60,6 +63,9 @@ Example:
       }
       try {
         await releaseAnyName(db, name);
+        await finishLogDeletion(db, name, {
+          onProgress: deletionProgressNotes("name release", context.note),
+        });
       } catch (error) {
         if (error instanceof AppError && error.code === "conflict") {
           throw new AppError("conflict", withDisconnectHint(error.message, name));

@@ -3,7 +3,12 @@
 import { revalidatePath } from "next/cache";
 import { z } from "zod";
 import { AppError } from "@/lib/errors";
-import { clearRequestLog, clearRequestLogSchema, deleteRequest } from "@/lib/request-logs/clear";
+import {
+  clearRequestLog,
+  clearRequestLogSchema,
+  deleteRequest,
+  startRequestLogClear,
+} from "@/lib/request-logs/clear";
 import { requestRefSchema } from "@/lib/request-logs/query";
 import { requestEditedReplay, requestReplay } from "@/lib/request-logs/replay";
 import { editedReplaySchema } from "@/lib/request-logs/replay-edit";
@@ -11,6 +16,7 @@ import { keepBodiesSchema, setKeepBodies } from "@/lib/request-logs/settings";
 import { defineAction } from "@/lib/web/action";
 import { getDb } from "@/lib/web/db";
 import { getEnv } from "@/lib/web/env";
+import { continueLogDeletion, LOG_DELETION_WAIT_MS } from "@/lib/web/log-deletions";
 
 // Scoped by { name, userId } in the service: another user's name is "not found".
 const nameField = z.string().trim().min(1).max(100);
@@ -27,16 +33,25 @@ export const setKeepBodiesAction = defineAction(
   },
 );
 
+/**
+ * Delete kept bodies, or Delete all requests. The latter returns within LOG_DELETION_WAIT_MS however
+ * big the log: a small one is gone by then, a big one goes on in the background and the page shows
+ * its progress (LogDeletionProgress).
+ */
 export const clearRequestLogAction = defineAction(
   { schema: clearRequestLogSchema.extend({ name: nameField }) },
   async ({ name, what }, { user }): Promise<null> => {
-    const changed = await clearRequestLog(getDb(), user.id, name, { what });
+    const db = getDb();
     // Said in the dialog, which stays open: the click did nothing.
-    if (changed === 0) {
-      throw new AppError(
-        "conflict",
-        what === "all" ? "The log is already empty" : "No request has a kept body",
-      );
+    if (what === "bodies") {
+      if ((await clearRequestLog(db, user.id, name, { what })) === 0) {
+        throw new AppError("conflict", "No request has a kept body");
+      }
+    } else {
+      const started = await startRequestLogClear(db, user.id, name);
+      const state = await continueLogDeletion(db, started.name, LOG_DELETION_WAIT_MS);
+      if (state?.finishedAt && state.deleted === 0)
+        throw new AppError("conflict", "The log is already empty");
     }
     revalidatePath(`/tunnels/${encodeURIComponent(name)}`);
     return null;

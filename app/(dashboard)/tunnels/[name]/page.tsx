@@ -5,6 +5,7 @@ import { ClearLogForm } from "@/components/tunnels/clear-log-form";
 import { ConnectPanel } from "@/components/tunnels/connect-panel";
 import { KeepBodiesForm } from "@/components/tunnels/keep-bodies-form";
 import { LiveStatus } from "@/components/tunnels/live-status";
+import { LogDeletionProgress } from "@/components/tunnels/log-deletion-progress";
 import { FilteredLogEmptyState, LogEmptyState } from "@/components/tunnels/log-empty-state";
 import { LogFilterStatus } from "@/components/tunnels/log-filter-status";
 import { LogFiltersForm } from "@/components/tunnels/log-filters-form";
@@ -22,12 +23,15 @@ import { tunnelUrl } from "@/lib/env";
 import { randomNameKeptUntil } from "@/lib/names/random-hold";
 import { currentHostKeyFingerprint } from "@/lib/relay-health";
 import { BODY_KEEP_BYTES } from "@/lib/request-logs/bodies";
+import { logDeletionOf } from "@/lib/request-logs/deletions";
 import { findRequestLog, listRequestLogs, SEARCH_WINDOW_ROWS } from "@/lib/request-logs/query";
 import { accessLabel, qrCaption } from "@/lib/web/access-label";
 import { burrowPorts, relayAddress } from "@/lib/web/connect-command";
 import { getDb } from "@/lib/web/db";
 import { getEnv } from "@/lib/web/env";
 import { formatBinaryBytes } from "@/lib/web/format";
+import { deletionShown, toLogDeletionView } from "@/lib/web/log-deletion-view";
+import { continueLogDeletion } from "@/lib/web/log-deletions";
 import {
   hasFilters,
   logFiltersToQuery,
@@ -68,7 +72,7 @@ export default async function TunnelPage({ params, searchParams }: Props) {
   const query = await searchParams;
   const { filters, unread } = readLogFilters(query);
   const linkedId = readLinkedRequest(query);
-  const [fingerprint, firstPage, linkedRow] = await Promise.all([
+  const [fingerprint, firstPage, linkedRow, deletion] = await Promise.all([
     currentHostKeyFingerprint(db),
     // A filtered first page is a search: it takes one of the user's slots (log-search-slots.ts).
     (hasFilters(filters) ? logSearchSlots.acquire(user.id) : Promise.resolve(undefined)).then((release) =>
@@ -79,7 +83,12 @@ export default async function TunnelPage({ params, searchParams }: Props) {
       ).finally(release),
     ),
     linkedId === undefined || linkedId === "invalid" ? null : findRequestLog(db, detail.name, linkedId),
+    logDeletionOf(db, detail.name),
   ]);
+  // Delete all requests under way (a release's is the former owner's, not shown to the next one);
+  // one whose process stopped (a restart) is taken up again here.
+  const clearing = deletion?.kind === "all" && deletionShown(deletion) ? deletion : null;
+  if (clearing && clearing.finishedAt === null) void continueLogDeletion(db, clearing.name);
   const url = tunnelUrl(env, detail.name);
   const bodiesShown = firstPage.rows.some((row) => row.bodiesKept);
   const target = { name: detail.name, ...relayAddress(env) };
@@ -182,6 +191,12 @@ export default async function TunnelPage({ params, searchParams }: Props) {
               }
             />
             <CardBody className="space-y-4">
+              <LogDeletionProgress
+                // A new deletion (the page re-rendered after Delete all) starts it afresh.
+                key={clearing?.requestedAt.toISOString() ?? "none"}
+                name={detail.name}
+                initial={clearing && toLogDeletionView(clearing)}
+              />
               <LogFiltersForm filters={filters} />
               <LogFilterStatus
                 filtered={hasFilters(filters)}

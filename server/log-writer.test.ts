@@ -9,6 +9,7 @@ import pg from "pg";
 import type { LogFields, Logger } from "../lib/logger.ts";
 import { REQUEST_LOG_CHANNEL } from "../lib/request-logs/announcements.ts";
 import { BODY_KEEP_BYTES } from "../lib/request-logs/bodies.ts";
+import { finishLogDeletion, startLogDeletion } from "../lib/request-logs/deletions.ts";
 import { captureHeaders, parseStoredHeaders } from "../lib/request-logs/headers.ts";
 import type { NewRequestLog, RequestLogEnd } from "../lib/request-logs/row.ts";
 import { createTestDatabase, type TestDatabase } from "../lib/testing/db.ts";
@@ -832,6 +833,73 @@ test("rows an earlier run left are written only where their name is still their 
     assert.equal(dropped?.fields?.rows, 3);
     assert.equal(existsSync(spoolIn(dir).file), false, "the spool is gone");
     assert.equal(kept.userId, owner.id);
+    await next.close();
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test("rows kept through a database outage that are older than a Delete all made meanwhile are dropped, not written back", async () => {
+  const name = "cleared-in-outage";
+  await reserved(name);
+  const pg = await startSwitchablePostgres(new URL(testDb.url));
+  const outagePool = createLogPool(pg.url);
+  const dir = mkdtempSync(join(tmpdir(), "burrow-spool-"));
+  const logger = recordingLogger();
+  const writer = createLogWriter({
+    sql: outagePool,
+    maxQueue: 1_000,
+    logger,
+    flushIntervalMs: 20,
+    spool: spoolIn(dir),
+  });
+  try {
+    writer.push(row(0, { name }));
+    await writer.flush();
+    // The relay loses the database; its rows wait, in memory and in the spool.
+    pg.down();
+    for (let i = 1; i <= 5; i++) writer.push(row(i, { name, at: new Date(Date.now() - 1_000) }));
+    await until(
+      () => logger.lines.some((l) => l.message.includes("cannot write")),
+      "the outage to be noticed",
+    );
+    await until(() => spooledPaths(spoolIn(dir)).length === 5, "the rows to be spooled");
+    // The owner deletes the log from the dashboard, which still reaches the database.
+    await startLogDeletion(testDb.db, name, "all");
+    await finishLogDeletion(testDb.db, name);
+    assert.deepEqual(await storedPaths(name), []);
+    // A request after that is the log's first.
+    writer.push(row(6, { name }));
+    pg.up();
+    await until(() => writer.stats().queued === 0, "the queue to drain after recovery");
+    assert.deepEqual(await storedPaths(name), ["/r/6"], "the deleted requests do not come back");
+    await until(() => !existsSync(spoolIn(dir).file), "the spool to be emptied (nor do they stay there)");
+    const dropped = logger.lines.find((l) => l.message.includes("log was deleted after they were logged"));
+    assert.equal(dropped?.fields?.rows, 5);
+  } finally {
+    await writer.close();
+    await outagePool.end();
+    await pg.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test("rows an earlier run left that are older than their name's last Delete all are dropped at the next start", async () => {
+  const name = "cleared-while-stopped";
+  await reserved(name);
+  const dir = mkdtempSync(join(tmpdir(), "burrow-spool-"));
+  const logger = recordingLogger();
+  try {
+    const first = createLogWriter({ sql: UNREACHABLE, maxQueue: 100, logger, spool: spoolIn(dir) });
+    first.push(row(0, { name, at: new Date(Date.now() - 1_000) }));
+    await first.close();
+    assert.deepEqual(spooledPaths(spoolIn(dir)), ["/r/0"]);
+    await startLogDeletion(testDb.db, name, "all");
+    const next = createLogWriter({ sql: pool, maxQueue: 100, logger, spool: spoolIn(dir) });
+    next.push(row(1, { name }));
+    await until(async () => (await storedPaths(name)).length === 1, "the new row to be written");
+    await next.flush();
+    assert.deepEqual(await storedPaths(name), ["/r/1"]);
     await next.close();
   } finally {
     rmSync(dir, { recursive: true, force: true });

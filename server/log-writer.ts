@@ -9,7 +9,7 @@ import {
 } from "../lib/request-logs/row.ts";
 import { COPY_SQL, CopyBlock, copyData } from "./log-copy.ts";
 import { isOutage, type SqlRunner } from "./log-database.ts";
-import { ownedLeftovers } from "./log-leftover-owners.ts";
+import { ownedLeftovers, rowsAfterLastDeletion } from "./log-leftover-owners.ts";
 import { bodyChars, isPlain, latestPerKey, nextBatchLength, rowsBeforeEnds, spliceIn } from "./log-queue.ts";
 import type { LogSpool } from "./log-spool.ts";
 import { END_SQL, INSERT_SQL } from "./log-statements.ts";
@@ -164,6 +164,11 @@ export function createLogWriter(options: LogWriterOptions): LogWriter {
   let spooled = 0;
   /** How many entries at the front of the queue an earlier run left, not yet checked (vetLeftovers). */
   let unvetted = 0;
+  /**
+   * How many entries at the front of the queue waited through an outage and are not yet checked
+   * against their name's last log deletion (dropDeleted).
+   */
+  let waitedOut = 0;
 
   /** When the last write started; the next one waits a flush interval from it. */
   let lastWriteAt = Number.NEGATIVE_INFINITY;
@@ -281,6 +286,9 @@ export function createLogWriter(options: LogWriterOptions): LogWriter {
       if (failing) {
         unblock(blocks.splice(0));
         await spoolNew();
+        // Checked before they are written, once the database answers: the owner may have deleted
+        // the log meanwhile.
+        waitedOut = queue.length;
       }
       let copied = blocks.splice(0);
       let due = queue.length;
@@ -290,6 +298,8 @@ export function createLogWriter(options: LogWriterOptions): LogWriter {
       try {
         // Rows of an earlier run whose name changed hands since go before anything is written.
         if (unvetted > 0) due -= await vetLeftovers();
+        // Rows that waited through an outage, of a log deleted since they were logged, go too.
+        if (waitedOut > 0) due -= await dropDeleted();
         if (copied.length > 0 && copyFrom) {
           const rows = copied.reduce((sum, block) => sum + block.count, 0);
           try {
@@ -468,6 +478,52 @@ export function createLogWriter(options: LogWriterOptions): LogWriter {
     });
     // The file holds the queue's front again (empty when nothing else was spooled).
     await (spooled > 0 ? respool() : onSpool(async () => void (await spool?.replace([]))));
+    return removed;
+  }
+
+  /**
+   * Drops the rows that waited through an outage (the first `waitedOut` entries) logged before their
+   * name's log was last deleted (rowsAfterLastDeletion), from the queue and the spool file; returns
+   * how many. Throws in an outage (nothing changed; tried again at the next write). A database that
+   * answers but refuses the check (a bug) writes them as before.
+   */
+  async function dropDeleted(): Promise<number> {
+    const count = Math.min(waitedOut, queue.length);
+    let keep: Set<number>;
+    try {
+      keep = await rowsAfterLastDeletion(sql, queue.slice(0, count));
+    } catch (error) {
+      if (isOutage(error) || !(await databaseAnswers())) throw error;
+      logger.error("request log: could not check the queued rows against deleted logs", {
+        error: error instanceof Error ? error.message.slice(0, 300) : String(error),
+      });
+      waitedOut = 0;
+      return 0;
+    }
+    waitedOut = 0;
+    if (keep.size === count) return 0;
+    const kept: RequestLogEntry[] = [];
+    let fromSpool = 0;
+    let fromLeftovers = 0;
+    queue.slice(0, count).forEach((entry, i) => {
+      if (keep.has(i)) {
+        kept.push(entry);
+        return;
+      }
+      queuedBodyChars -= bodyChars(entry);
+      counted(entry, -1);
+      if (!isRequestLogEnd(entry) && entry.streamKey) awaitingEnd.delete(entry.streamKey);
+      if (i < spooled) fromSpool += 1;
+      if (i < unvetted) fromLeftovers += 1;
+    });
+    spliceIn(queue, 0, count, kept);
+    const removed = count - kept.length;
+    spooled -= fromSpool;
+    unvetted -= fromLeftovers;
+    logger.info("request log: queued rows dropped: their name's log was deleted after they were logged", {
+      rows: removed,
+    });
+    if (fromSpool > 0) await (spooled > 0 ? respool() : onSpool(async () => void (await spool?.replace([]))));
     return removed;
   }
 

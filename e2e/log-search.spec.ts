@@ -172,6 +172,7 @@ test("deleting a big log or releasing its name returns at once; the pages show h
   test.setTimeout(120_000);
   const name = unique("bigdel");
   const released = unique("bigrel");
+  let held: { release(): Promise<void> } | undefined;
   try {
     await signUp(page);
     await reserveName(page, name);
@@ -180,7 +181,7 @@ test("deleting a big log or releasing its name returns at once; the pages show h
     await writeRows(burrow.databaseUrl, released, "/old/", 30_000, "1 hour");
 
     // Delete all requests: two batches go, then the third waits on the held row.
-    let held = await holdRow(burrow.databaseUrl, name, 12_000);
+    held = await holdRow(burrow.databaseUrl, name, 12_000);
     await page.goto(`/tunnels/${name}`);
     await page.getByRole("button", { name: "Delete all requests…" }).click();
     const dialog = page.getByRole("dialog", { name: `Delete every request to ${name}?` });
@@ -190,6 +191,10 @@ test("deleting a big log or releasing its name returns at once; the pages show h
     const progress = page.getByRole("status").filter({ hasText: "Deleting the log…" });
     await expect(progress).toContainText("10,000 of 30,000 requests deleted");
     await expect(page.getByRole("progressbar", { name: `Deleting the log of ${name}` })).toBeVisible();
+    // The rows not deleted yet are still shown: the log is not empty yet.
+    const log = page.getByRole("table", { name: `Requests to ${name}, newest first` });
+    await expect(log.getByRole("row").filter({ hasText: "/old/30000" })).toBeVisible();
+    await expect(page.getByText("The log is empty")).toHaveCount(0);
     // It is kept in the database, not in the page: a reload still shows it.
     await page.reload();
     await expect(progress).toContainText("10,000 of 30,000 requests deleted");
@@ -223,6 +228,8 @@ test("deleting a big log or releasing its name returns at once; the pages show h
     await page.getByLabel("Name", { exact: true }).fill(released);
     await expect(page.getByText(`${released} is available`)).toBeVisible();
   } finally {
+    // A held row would hold up the cleanup too.
+    await held?.release();
     await deleteRows(burrow.databaseUrl, name);
     await deleteRows(burrow.databaseUrl, released);
   }

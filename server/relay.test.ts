@@ -5,14 +5,16 @@ import type { AddressInfo } from "node:net";
 import { after, before, test } from "node:test";
 import { setTimeout as sleep } from "node:timers/promises";
 import { createLogger } from "../lib/logger.ts";
+import { logDeletionOf, startLogDeletion } from "../lib/request-logs/deletions.ts";
 import { loadOrCreateHostKey } from "./host-key.ts";
 import { createRelay } from "./relay.ts";
 import { startTestRelay, type TestRelay } from "./testing/harness.ts";
 
 let t: TestRelay;
 before(async () => {
-  // Short keepalives, so the dead-peer test below takes a second rather than 30.
-  t = await startTestRelay({}, { keepalive: { intervalMs: 200, countMax: 2 } });
+  // Short keepalives, so the dead-peer test below takes a second rather than 30; log deletions
+  // left unfinished looked for twice a second rather than every 15.
+  t = await startTestRelay({}, { keepalive: { intervalMs: 200, countMax: 2 }, logDeletionCheckMs: 500 });
 });
 after(() => t.close());
 
@@ -24,6 +26,26 @@ test("the relay writes a heartbeat row with its ports, host key and tunnel count
   assert.match(row.hostKeyFingerprint, /^SHA256:[A-Za-z0-9+/]{43}$/);
   assert.ok(row.seenAt.getTime() >= row.startedAt.getTime());
   assert.equal(row.tunnels, 0);
+});
+
+test("a log deletion the dashboard started and could not finish (it restarted) is finished by the relay", async () => {
+  await t.db.$executeRaw`
+    INSERT INTO request_logs (name, method, path, status, duration_ms, client_ip)
+    SELECT 'half-deleted', 'GET', '/' || g, 200, 1, '198.51.100.4' FROM generate_series(1, 20000) AS g`;
+  await startLogDeletion(t.db, "half-deleted", "all");
+  // The dashboard's process held it when it stopped: its lease runs out a minute later.
+  await t.db.logDeletion.update({
+    where: { name: "half-deleted" },
+    data: { leaseOwner: "stopped-dashboard", leaseUntil: new Date(Date.now() + 1_000) },
+  });
+  const done = await t.waitFor(
+    async () => (await logDeletionOf(t.db, "half-deleted"))?.finishedAt,
+    "the relay to finish the deletion",
+    15_000,
+  );
+  assert.ok(done);
+  assert.equal(await t.db.requestLog.count({ where: { name: "half-deleted" } }), 0);
+  assert.equal((await logDeletionOf(t.db, "half-deleted"))?.deleted, 20_000);
 });
 
 test("a running tunnel's request and byte counters reach its session row within seconds (the tunnel page reads them)", async () => {

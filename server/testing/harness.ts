@@ -113,7 +113,15 @@ export interface EchoedRequest {
 
 export interface TestRelayOptions
   extends Partial<
-    Pick<RelayDeps, "access" | "keepalive" | "logRetention" | "openStreamTimeoutMs" | "handshakeTimeoutMs">
+    Pick<
+      RelayDeps,
+      | "access"
+      | "keepalive"
+      | "logRetention"
+      | "logDeletionCheckMs"
+      | "openStreamTimeoutMs"
+      | "handshakeTimeoutMs"
+    >
   > {
   /**
    * Route the relay's own database connections through a proxy the test can cut (`databaseProxy`),

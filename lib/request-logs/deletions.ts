@@ -173,7 +173,8 @@ export interface RunOptions {
  * rows logged before it was asked for that were written after it started (a relay's queue,
  * rows that waited through a database outage). Returns the finished state, or null when there is
  * nothing to do here: no deletion under way, another process works on it, or `signal` stopped it.
- * Throws what the database throws (an outage): the lease then runs out and someone goes on.
+ * Throws what the database throws (an outage), giving the deletion back first if it can (else
+ * its lease runs out): whoever looks next goes on with it.
  */
 export async function runLogDeletion(
   db: Db,

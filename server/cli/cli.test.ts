@@ -3,13 +3,15 @@ import { execFileSync, spawn } from "node:child_process";
 import { cpSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { test } from "node:test";
+import { setTimeout as sleep } from "node:timers/promises";
 import { gzipSync } from "node:zlib";
+import pg from "pg";
 import { defaultMigrationsDir, migrate } from "../../lib/db/migrate.ts";
 import { ANNOUNCE_SQL } from "../../lib/request-logs/announcements.ts";
 import { captureHeaders } from "../../lib/request-logs/headers.ts";
 import { createTestDatabase } from "../../lib/testing/db.ts";
 import { verifyCredentials } from "../../lib/users/service.ts";
-import { cliArgs, createCliSandbox, runCli, testEnvironment } from "./testing/run-cli.ts";
+import { type CliResult, cliArgs, createCliSandbox, runCli, testEnvironment } from "./testing/run-cli.ts";
 
 const { database, dir, env } = await createCliSandbox("cli", { BURROW_MAX_NAMES: "5" });
 const cli = (args: string[], extra: Record<string, string> = {}, input?: string) =>
@@ -802,6 +804,58 @@ test("logs --delete empties a name's kept bodies or deletes its log, only with -
     assertOneLineError(typo, /^burrow logs: No name called other-lg \(name list shows the names\)$/);
   }
   assert.equal(await countKept("other-log"), 1);
+});
+
+test("logs --delete all --yes and name release --yes wait for a big log's deletion, saying how far it is on stderr", async () => {
+  const { db } = database;
+  const owner = await db.user.findFirstOrThrow({ where: { email: "ann@example.com" } });
+  await db.reservation.create({ data: { name: "huge-log", userId: owner.id } });
+  for (const name of ["huge-log", "huge-release"]) {
+    if (name === "huge-release") await db.reservation.create({ data: { name, userId: owner.id } });
+    await db.$executeRaw`
+      INSERT INTO request_logs (name, method, path, status, duration_ms, client_ip)
+      SELECT ${name}, 'GET', '/r/' || g, 200, 1, '203.0.113.9' FROM generate_series(1, 30000) AS g`;
+  }
+  // A row of each log held (a busy database): the deletion stops there, after two batches, until
+  // the command has had time to say how far it is.
+  const heldUp = async (name: string, command: () => Promise<CliResult>) => {
+    const client = new pg.Client({ connectionString: database.url });
+    await client.connect();
+    await client.query("BEGIN");
+    await client.query(
+      `SELECT id FROM request_logs
+       WHERE id = (SELECT id FROM request_logs WHERE name = $1 ORDER BY id OFFSET 12000 LIMIT 1) FOR UPDATE`,
+      [name],
+    );
+    const running = command();
+    for (
+      let i = 0;
+      i < 300 && (await db.logDeletion.findUnique({ where: { name } }))?.deleted !== 10_000;
+      i++
+    ) {
+      await sleep(100);
+    }
+    await sleep(2_500);
+    await client.query("ROLLBACK");
+    await client.end();
+    return running;
+  };
+  const dry = await cli(["logs", "huge-log", "--delete", "all"]);
+  assert.match(dry.stderr, /this deletes 30000 requests of huge-log\. Run again with --yes/);
+  const deleted = await heldUp("huge-log", () => cli(["logs", "huge-log", "--delete", "all", "--yes"]));
+  assert.equal(deleted.code, 0, deleted.stderr);
+  assert.match(deleted.stderr, /^burrow logs: deleting the log of huge-log: 10,000 of 30,000 requests…$/m);
+  assert.match(deleted.stdout, /^Deleted 30000 requests of huge-log$/m);
+  assert.equal(await db.requestLog.count({ where: { name: "huge-log" } }), 0);
+
+  const released = await heldUp("huge-release", () => cli(["name", "release", "huge-release", "--yes"]));
+  assert.equal(released.code, 0, released.stderr);
+  assert.match(
+    released.stderr,
+    /^burrow name release: deleting the log of huge-release: 10,000 of 30,000 requests…$/m,
+  );
+  assert.match(released.stdout, /^Released huge-release$/m);
+  assert.equal(await db.requestLog.count({ where: { name: "huge-release" } }), 0);
 });
 
 test("logs on a database Burrow has not set up yet answers like any command, not with a stack trace", async () => {

@@ -2,24 +2,27 @@ import type { LogDeletionState } from "../../lib/request-logs/deletions.ts";
 
 const formatCount = (n: number) => n.toLocaleString("en-US");
 
-/** How often a long deletion's progress is said on stderr, at most. */
+/** How often a long deletion's progress is said on stderr. */
 const PROGRESS_EVERY_MS = 2_000;
 
 /**
- * The CLI's onProgress for a log deletion (`logs <name> --delete all --yes`, `name release`): a line
- * on stderr every few seconds while it goes on (millions of rows take a minute or more), nothing for
- * a log deleted within the first.
+ * The CLI's view of a log deletion it waits for (`logs <name> --delete all --yes`, `name release`):
+ * a line on stderr every few seconds while it goes on (millions of rows take a minute or more, and a
+ * batch may wait on a busy database), nothing for a log deleted within the first. `stop` when done.
  */
 export function deletionProgressNotes(command: string, note: (line: string) => void) {
-  const started = Date.now();
-  let saidAt = started;
-  return (state: LogDeletionState) => {
-    const now = Date.now();
-    if (state.finishedAt || now - saidAt < PROGRESS_EVERY_MS) return;
-    saidAt = now;
-    const done = Math.min(state.deleted, state.total);
+  let latest: LogDeletionState | undefined;
+  const timer = setInterval(() => {
+    if (!latest || latest.finishedAt) return;
+    const done = Math.min(latest.deleted, latest.total);
     note(
-      `burrow ${command}: deleting the log of ${state.name}: ${formatCount(done)} of ${formatCount(state.total)} requests…`,
+      `burrow ${command}: deleting the log of ${latest.name}: ${formatCount(done)} of ${formatCount(latest.total)} requests…`,
     );
+  }, PROGRESS_EVERY_MS);
+  return {
+    onProgress: (state: LogDeletionState) => {
+      latest = state;
+    },
+    stop: () => clearInterval(timer),
   };
 }

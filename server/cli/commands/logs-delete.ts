@@ -36,7 +36,13 @@ export async function deleteLog(
     );
     return 1;
   }
-  const changed = await clearNameLog(db, name, what, deletionProgressNotes("logs", context.note));
+  const progress = deletionProgressNotes("logs", context.note);
+  let changed: number;
+  try {
+    changed = await clearNameLog(db, name, what, progress.onProgress);
+  } finally {
+    progress.stop();
+  }
   // Nothing deleted: "No requests logged for myap" would read as done for a mistyped name.
   if (changed === 0 && !(await nameKnown(db, name))) throw unknownNameError(name);
   const requests = `${changed} ${changed === 1 ? "request" : "requests"}`;

@@ -57,7 +57,9 @@ Filters (as in the dashboard's log; with --follow too):
   --to TIME       requests before TIME (not with --follow)
 Deleting (as the dashboard's buttons under the log, for any name):
   --delete bodies empty the kept bodies of the name's requests (the requests stay)
-  --delete all    delete the name's whole log
+  --delete all    delete the name's whole log as it is now (requests logged since stay); a big
+                  one takes a while: the command waits, saying how far it is on stderr, and
+                  stopped meanwhile (Ctrl-C), the relay goes on with it
   --yes           do it; without it, the command only says how many requests it would change`,
   async run(context) {
     const { values, positionals } = parseCommandArgs(

@@ -63,14 +63,17 @@ Example:
       }
       try {
         await releaseAnyName(db, name);
-        await finishLogDeletion(db, name, {
-          onProgress: deletionProgressNotes("name release", context.note),
-        });
       } catch (error) {
         if (error instanceof AppError && error.code === "conflict") {
           throw new AppError("conflict", withDisconnectHint(error.message, name));
         }
         throw error;
+      }
+      const progress = deletionProgressNotes("name release", context.note);
+      try {
+        await finishLogDeletion(db, name, { onProgress: progress.onProgress });
+      } finally {
+        progress.stop();
       }
       context.out(`Released ${name}`);
       return 0;

@@ -34,14 +34,6 @@ export function formatDuration(ms: number): string {
   return `${(ms / 1000).toFixed(ms < 10_000 ? 2 : 1)} s`;
 }
 
-/**
- * One JSON value on one line, for `--json`: dates as ISO 8601 (UTC), and control characters a
- * user chose (a key label) escaped, so each line parses on its own.
- */
-export function jsonLine(value: unknown): string {
-  return JSON.stringify(value);
-}
-
 /** What `--json` means for the listing commands, in their --help. */
 export const JSON_OPTION_HELP =
   "  --json   one JSON object per line instead of the table (nothing when empty)";

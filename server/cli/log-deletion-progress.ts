@@ -1,6 +1,5 @@
 import type { LogDeletionState } from "../../lib/request-logs/deletions.ts";
-
-const formatCount = (n: number) => n.toLocaleString("en-US");
+import { formatCount } from "../../lib/web/format.ts";
 
 /** How often a long deletion's progress is said on stderr. */
 const PROGRESS_EVERY_MS = 2_000;

@@ -3,7 +3,7 @@ import { getUserByEmail } from "../../../lib/users/service.ts";
 import type { Command } from "../command.ts";
 import { parseCommandArgs } from "../command.ts";
 import { withDatabase } from "../database.ts";
-import { formatTable, formatTime, JSON_OPTION_HELP, jsonLine } from "../format.ts";
+import { formatTable, formatTime, JSON_OPTION_HELP } from "../format.ts";
 
 export const keyList: Command = {
   name: "key list",
@@ -22,7 +22,7 @@ export const keyList: Command = {
     if (values.json) {
       for (const k of keys) {
         context.out(
-          jsonLine({
+          JSON.stringify({
             label: k.label,
             algorithm: k.algorithm,
             bits: k.bits,

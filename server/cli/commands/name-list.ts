@@ -9,7 +9,7 @@ import { getUserByEmail } from "../../../lib/users/service.ts";
 import type { Command } from "../command.ts";
 import { parseCommandArgs } from "../command.ts";
 import { withDatabase } from "../database.ts";
-import { formatTable, formatTime, JSON_OPTION_HELP, jsonLine } from "../format.ts";
+import { formatTable, formatTime, JSON_OPTION_HELP } from "../format.ts";
 
 export const nameList: Command = {
   name: "name list",
@@ -42,7 +42,7 @@ ${JSON_OPTION_HELP}; keptUntil is null while a random name is online`,
     if (values.json) {
       for (const n of names) {
         context.out(
-          jsonLine({
+          JSON.stringify({
             name: n.name,
             owner: n.email,
             random: false,
@@ -59,7 +59,7 @@ ${JSON_OPTION_HELP}; keptUntil is null while a random name is online`,
       }
       for (const n of random) {
         context.out(
-          jsonLine({
+          JSON.stringify({
             name: n.name,
             owner: n.email,
             random: true,

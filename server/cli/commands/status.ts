@@ -1,11 +1,12 @@
 import { createDb } from "../../../lib/db.ts";
 import type { Env } from "../../../lib/env.ts";
 import { listRelayHealth, type RelayHealth } from "../../../lib/relay-health.ts";
+import { countOf } from "../../../lib/web/format.ts";
 import type { Command } from "../command.ts";
 import { parseCommandArgs } from "../command.ts";
 import { runningOwner } from "../data-dir-lock.ts";
 import { databaseInUse, explainConnectionError, redact } from "../database.ts";
-import { formatTable, formatTime, jsonLine } from "../format.ts";
+import { formatTable, formatTime } from "../format.ts";
 
 /** `status`'s exit code when nothing runs, as `systemctl status` and LSB init scripts say it. */
 export const NOT_RUNNING = 3;
@@ -44,7 +45,7 @@ Exit code: 0 when Burrow runs here or a relay on the database is up, ${NOT_RUNNI
   async run(context) {
     const { values } = parseCommandArgs(context.args, { json: { type: "boolean" } }, { required: [] });
     const found = await readStatus(context.env());
-    if (values.json) context.out(jsonLine(found));
+    if (values.json) context.out(JSON.stringify(found));
     else for (const line of statusLines(found)) context.out(line);
     return found.running || found.relays.some((relay) => relay.up) ? 0 : NOT_RUNNING;
   },
@@ -97,8 +98,8 @@ function statusLines(found: Status): string[] {
     if (fingerprints.length > 0) lines.push(`SSH host key: ${fingerprints.join(", ")}`);
   }
   lines.push(
-    `${count(found.accounts, "account")}, ${count(found.names, "reserved name")}, ` +
-      `${count(found.tunnelsUp, "tunnel")} up`,
+    `${countOf(found.accounts, "account")}, ${countOf(found.names, "reserved name")}, ` +
+      `${countOf(found.tunnelsUp, "tunnel")} up`,
   );
   return lines;
 }
@@ -143,8 +144,4 @@ function relayTable(relays: RelayHealth[]): string {
       String(relay.droppedLogs),
     ]),
   );
-}
-
-function count(n: number, noun: string): string {
-  return `${n} ${noun}${n === 1 ? "" : "s"}`;
 }

@@ -2,7 +2,7 @@ import { listUsers } from "../../../lib/users/service.ts";
 import type { Command } from "../command.ts";
 import { parseCommandArgs } from "../command.ts";
 import { withDatabase } from "../database.ts";
-import { formatTable, formatTime, JSON_OPTION_HELP, jsonLine } from "../format.ts";
+import { formatTable, formatTime, JSON_OPTION_HELP } from "../format.ts";
 
 export const userList: Command = {
   name: "user list",
@@ -15,7 +15,7 @@ export const userList: Command = {
     if (values.json) {
       for (const u of users) {
         context.out(
-          jsonLine({
+          JSON.stringify({
             email: u.email,
             role: u.role.toLowerCase(),
             disabledAt: u.disabledAt,

@@ -29,9 +29,16 @@ export function isAppError(error: unknown): error is AppError {
   return error instanceof AppError;
 }
 
-/** Prisma's unique-constraint violation, mapped by callers to a "conflict" message. */
+/**
+ * A unique-constraint violation, mapped by callers to a "conflict" message: Prisma's P2002 from a
+ * model query, or a raw query's (P2010) whose driver adapter names PostgreSQL's 23505.
+ */
 export function isUniqueViolation(error: unknown): boolean {
-  return typeof error === "object" && error !== null && (error as { code?: unknown }).code === "P2002";
+  if (typeof error !== "object" || error === null) return false;
+  const { code, meta } = error as { code?: unknown; meta?: { driverAdapterError?: { cause?: unknown } } };
+  if (code === "P2002") return true;
+  const cause = meta?.driverAdapterError?.cause as { kind?: unknown; originalCode?: unknown } | undefined;
+  return code === "P2010" && (cause?.kind === "UniqueConstraintViolation" || cause?.originalCode === "23505");
 }
 
 /** zod issues as `{ field: [messages] }` for a form, keyed by the first path segment. */

@@ -152,13 +152,6 @@ export function createConfirmationId(): string {
   return randomBytes(16).toString("base64url");
 }
 
-/** The code PostgreSQL answers a duplicate key with, as Prisma passes it on from a raw query. */
-function isDuplicateKey(error: unknown): boolean {
-  if (isUniqueViolation(error)) return true;
-  const text = error instanceof Error ? `${error.message} ${JSON.stringify(error)}` : "";
-  return text.includes("23505");
-}
-
 /**
  * Checks a share token for a name and, when the link still admits and `count` allows, counts one
  * use and stamps `lastUsedAt` in one conditional UPDATE: PostgreSQL re-reads a row another opener
@@ -262,7 +255,7 @@ export async function redeemShareLink(
         SELECT "id", ${confirmationHash}, ${now} FROM counted`;
     } catch (error) {
       // The same confirmation counted meanwhile (a retry racing the first try): read what it got.
-      if (!isDuplicateKey(error)) throw error;
+      if (!isUniqueViolation(error)) throw error;
       counted = 0;
     }
   }

@@ -205,6 +205,25 @@ test("a confirmation admits again a link it used up, but not once revoked, nor a
   assert.equal((await db.shareLink.findUniqueOrThrow({ where: { id: link.id } })).uses, 1);
 });
 
+test("the same confirmation sent several times at once (retries racing the first) counts one use and admits each", async () => {
+  await database.db.reservation.create({ data: { name: "racing", userId: owner } });
+  const { link, token } = await createShareLink(database.db, owner, "racing", {
+    label: "x",
+    expiry: "never",
+    maxUses: 3,
+  });
+  const confirmation = createConfirmationId();
+  const answers = await Promise.all(
+    Array.from({ length: 6 }, () => redeemShareLink(database.db, "racing", token, "all", { confirmation })),
+  );
+  assert.deepEqual(
+    answers.map((answer) => answer.ok),
+    answers.map(() => true),
+    JSON.stringify(answers),
+  );
+  assert.equal((await database.db.shareLink.findUniqueOrThrow({ where: { id: link.id } })).uses, 1);
+});
+
 test("a database that does not answer: the visitor hears 'try again' within the link's wait, not after 20 s", async () => {
   const { fields, uses } = await linkToConfirm("stall", 1);
   proxy.hang();

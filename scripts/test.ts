@@ -103,6 +103,11 @@ async function runNodeTests(env: NodeJS.ProcessEnv, tapFile: string): Promise<Co
       // Files wait on sockets, ssh and timers far more than on the CPU: node's default (one file at
       // a time on 2 cores) left a core idle for most of the run.
       `--test-concurrency=${TEST_CONCURRENCY}`,
+      // Backstops against a hang, not budgets (the slowest test takes about a minute): a test that
+      // never ends fails after 5 minutes, and a file whose tests are done but which leaves a
+      // socket or a child process holding its event loop open is ended rather than waited for.
+      "--test-timeout=300000",
+      "--test-force-exit",
       "--test-reporter=spec",
       "--test-reporter-destination=stdout",
       "--test-reporter=tap",

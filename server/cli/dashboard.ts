@@ -1,7 +1,7 @@
 import { type ChildProcess, spawn } from "node:child_process";
 import { existsSync } from "node:fs";
 import { readdir, stat } from "node:fs/promises";
-import { connect, createServer } from "node:net";
+import { createServer } from "node:net";
 import { join } from "node:path";
 import { AppError } from "../../lib/errors.ts";
 import { projectRoot } from "../../lib/project-root.ts";
@@ -91,50 +91,54 @@ export async function startSupervisedDashboard(
 }
 
 /**
- * Spawns `next start` and resolves once it accepts connections. Next runs in its own process: it
- * owns its module graph and worker threads, and a crash in a page cannot take the relay down.
+ * Spawns `next start` and resolves once it listens. Next runs in its own process: it owns its
+ * module graph and worker threads, and a crash in a page cannot take the relay down.
  */
 export async function startDashboard(
   options: { port: number; host: string; environment: Record<string, string | undefined> },
   signal?: AbortSignal,
   root = projectRoot,
 ): Promise<RunningDashboard> {
-  // The readiness probe below cannot tell Next from another program already on the port: check
-  // first, so a taken port is the clear "already in use" error rather than a start that reports
-  // success and then stops when Next fails to listen.
+  // Checked first so that a taken port is the clear "already in use" error, not Next's stack trace.
   await assertPortFree(options.port, options.host);
+  // Ready is Next's own "Ready in …" line, printed once its server listens. A probe connecting to
+  // the port cannot tell Next from another program that took the port a moment after the check
+  // above: it reported such a start as up, and Next then failed to listen.
+  let ready!: () => void;
+  const listening = new Promise<"ready">((resolve) => {
+    ready = () => resolve("ready");
+  });
   const child = spawnNext(
     ["start", "-p", String(options.port), "-H", options.host],
     options.environment,
     root,
+    (line) => READY_LINE.test(line) && ready(),
   );
   const done = exited(child);
-  const probeHost = options.host === "0.0.0.0" || options.host === "::" ? "127.0.0.1" : options.host;
-  const deadline = Date.now() + 60_000;
-  const status = { exited: false };
-  void done.then(() => {
-    status.exited = true;
+  const aborted = new Promise<"aborted">((resolve) => {
+    if (signal?.aborted) resolve("aborted");
+    signal?.addEventListener("abort", () => resolve("aborted"), { once: true });
   });
-  while (!(await canConnect(probeHost, options.port))) {
-    if (signal?.aborted) {
-      child.kill("SIGTERM");
-      await done;
-      signal.throwIfAborted();
-    }
-    if (status.exited) {
-      throw new AppError(
-        "unavailable",
-        `The dashboard exited during start-up (is port ${options.port} free?)`,
-      );
-    }
-    if (Date.now() > deadline) {
-      child.kill("SIGKILL");
-      throw new AppError(
-        "unavailable",
-        `The dashboard did not start listening on port ${options.port} within 60 s`,
-      );
-    }
-    await new Promise((resolve) => setTimeout(resolve, 200));
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<"late">((resolve) => {
+    timer = setTimeout(() => resolve("late"), 60_000);
+  });
+  const outcome = await Promise.race([listening, done.then(() => "exited" as const), aborted, late]);
+  clearTimeout(timer);
+  if (outcome === "aborted") {
+    child.kill("SIGTERM");
+    await done;
+    signal?.throwIfAborted();
+  }
+  if (outcome === "exited") {
+    throw new AppError("unavailable", `The dashboard exited during start-up (is port ${options.port} free?)`);
+  }
+  if (outcome === "late") {
+    child.kill("SIGKILL");
+    throw new AppError(
+      "unavailable",
+      `The dashboard did not start listening on port ${options.port} within 60 s`,
+    );
   }
   let stopping: Promise<void> | undefined;
   return {
@@ -152,10 +156,14 @@ export async function startDashboard(
   };
 }
 
+/** What `next start` prints once its server listens (✓ Ready in 312ms). */
+const READY_LINE = /\bReady in\b/;
+
 function spawnNext(
   args: string[],
   environment: Record<string, string | undefined>,
   root: string,
+  onLine?: (line: string) => void,
 ): ChildProcess {
   // Through node itself, with exit-with-parent.cjs preloaded: Next ends when this process is
   // killed without stopping it.
@@ -167,7 +175,7 @@ function spawnNext(
     env: { ...environment, NODE_ENV: "production" },
     stdio: ["ignore", "pipe", "pipe"] as const,
   });
-  prefixLines(child.stdout, process.stdout, "dashboard | ");
+  prefixLines(child.stdout, process.stdout, "dashboard | ", onLine);
   prefixLines(child.stderr, process.stderr, "dashboard | ");
   // If this process dies without stopping it (a crash: an uncaught exception exits at once), Next
   // would live on without its relay, holding the dashboard's port, and the next `npm start` would
@@ -196,27 +204,24 @@ function exited(child: ChildProcess): Promise<number> {
 }
 
 /** Next's output, marked so it is not mistaken for the relay's. */
-function prefixLines(from: NodeJS.ReadableStream | null, to: NodeJS.WritableStream, prefix: string): void {
+function prefixLines(
+  from: NodeJS.ReadableStream | null,
+  to: NodeJS.WritableStream,
+  prefix: string,
+  onLine?: (line: string) => void,
+): void {
   if (!from) return;
   let pending = "";
   from.setEncoding("utf8");
   from.on("data", (chunk: string) => {
     const lines = (pending + chunk).split("\n");
     pending = lines.pop() ?? "";
-    for (const line of lines) to.write(`${prefix}${line}\n`);
+    for (const line of lines) {
+      to.write(`${prefix}${line}\n`);
+      onLine?.(line);
+    }
   });
   from.on("end", () => {
     if (pending) to.write(`${prefix}${pending}\n`);
-  });
-}
-
-function canConnect(host: string, port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const socket = connect({ host, port });
-    socket.once("connect", () => {
-      socket.destroy();
-      resolve(true);
-    });
-    socket.once("error", () => resolve(false));
   });
 }

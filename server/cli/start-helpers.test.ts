@@ -224,8 +224,11 @@ test("database: the embedded PostgreSQL of a command that was killed is stopped 
   }
 });
 
-/** A checkout whose `next` is a stand-in: it listens where it is told and writes down its pid. */
-function fakeNextProject(name: string): { root: string; pidFile: string } {
+/**
+ * A checkout whose `next` is a stand-in: it writes down its pid, then (after `listenAfterMs`)
+ * listens where it is told and says it is ready as Next does.
+ */
+function fakeNextProject(name: string, listenAfterMs = 0): { root: string; pidFile: string } {
   const root = join(scratch, name);
   mkdirSync(join(root, "node_modules", ".bin"), { recursive: true });
   const pidFile = join(root, "next.pid");
@@ -235,7 +238,12 @@ function fakeNextProject(name: string): { root: string; pidFile: string } {
     `#!${process.execPath}
 const args = process.argv.slice(2);
 require("node:fs").writeFileSync(${JSON.stringify(pidFile)}, String(process.pid));
-require("node:net").createServer().listen(Number(args[args.indexOf("-p") + 1]), "127.0.0.1");
+setTimeout(() =>
+  require("node:net")
+    .createServer()
+    .listen(Number(args[args.indexOf("-p") + 1]), "127.0.0.1", () => console.log("✓ Ready in 1ms")),
+  ${listenAfterMs},
+);
 `,
   );
   chmodSync(fakeNext, 0o755);
@@ -313,6 +321,29 @@ test("a dashboard port another program holds is refused up front, not reported a
         new RegExp(`Port ${port} on 127.0.0.1 is already in use`).test(error.message),
     );
     assert.equal(existsSync(pidFile), false, "Next was not started");
+  } finally {
+    holder.close();
+  }
+});
+
+test("a program that takes the port while the dashboard starts is not taken for the dashboard", async () => {
+  // Another program listens on the port between the check that it is free and Next's own listen:
+  // something answers there, but it is not the dashboard, and Next then fails to listen.
+  const { root, pidFile } = fakeNextProject("port-raced", 1_000);
+  const port = await freePort();
+  const holder = createServer();
+  try {
+    const started = startDashboard({ port, host: "127.0.0.1", environment: process.env }, undefined, root);
+    const outcome = started.then(
+      async (dashboard) => {
+        await dashboard.stop();
+        return "reported as started";
+      },
+      (error: Error) => error.message,
+    );
+    while (!existsSync(pidFile)) await new Promise((resolve) => setTimeout(resolve, 20));
+    await new Promise<void>((resolve) => holder.listen(port, "127.0.0.1", resolve));
+    assert.equal(await outcome, `The dashboard exited during start-up (is port ${port} free?)`);
   } finally {
     holder.close();
   }

@@ -13,6 +13,7 @@ import { existsSync } from "node:fs";
 import { chmod, mkdtemp, readdir, readFile, rm } from "node:fs/promises";
 import { availableParallelism, tmpdir } from "node:os";
 import { join, relative } from "node:path";
+import { stripVTControlCharacters } from "node:util";
 import { startEmbeddedPostgres } from "../lib/db/embedded.ts";
 import { prismaClientIsCurrent } from "./install-state.mjs";
 
@@ -54,13 +55,15 @@ async function main(): Promise<number> {
     }
     const env = { ...process.env, BURROW_TEST_DATABASE_URL: serverUrl, BURROW_TEST_SCRATCH: scratch };
 
-    if (only !== "e2e") add(totals, await runNodeTests(env, join(scratch, "node.tap")));
-    if (only !== "node" && explicitFiles.length === 0) add(totals, await runPlaywright(env, scratch));
+    if (only !== "e2e" && !interrupted) add(totals, await runNodeTests(env));
+    if (only !== "node" && explicitFiles.length === 0 && !interrupted)
+      add(totals, await runPlaywright(env, scratch));
   } finally {
     await stopDb?.().catch((e: unknown) => console.error("tests: stopping the embedded database:", e));
     await rm(scratch, { recursive: true, force: true });
   }
   console.log(`\ntests: ${totals.passed} passed, ${totals.failed} failed, ${totals.skipped} skipped`);
+  if (interrupted) return 130;
   return totals.failed > 0 || totals.passed === 0 ? 1 : 0;
 }
 
@@ -84,7 +87,7 @@ async function findTestFiles(dir: string): Promise<string[]> {
 /** Test files run at once (each has its own database and ephemeral ports). */
 const TEST_CONCURRENCY = Math.max(2, Math.min(4, availableParallelism() * 2));
 
-async function runNodeTests(env: NodeJS.ProcessEnv, tapFile: string): Promise<Counts> {
+async function runNodeTests(env: NodeJS.ProcessEnv): Promise<Counts> {
   const files = explicitFiles.length
     ? explicitFiles
     : (
@@ -94,7 +97,7 @@ async function runNodeTests(env: NodeJS.ProcessEnv, tapFile: string): Promise<Co
           ),
         )
       ).flat();
-  const code = await run(
+  const { code, output } = await run(
     process.execPath,
     [
       "--import",
@@ -109,19 +112,19 @@ async function runNodeTests(env: NodeJS.ProcessEnv, tapFile: string): Promise<Co
       "--test-timeout=300000",
       "--test-force-exit",
       "--test-reporter=spec",
-      "--test-reporter-destination=stdout",
-      "--test-reporter=tap",
-      `--test-reporter-destination=${tapFile}`,
       ...files,
     ],
     env,
+    30,
+    "the node tests",
   );
-  const tap = await readFile(tapFile, "utf8").catch(() => "");
-  const count = (label: string) => Number(tap.match(new RegExp(`^# ${label} (\\d+)$`, "m"))?.[1] ?? 0);
+  // The spec reporter's closing lines (ℹ pass 924): a reporter writing to a file of its own loses
+  // its end to --test-force-exit, while stdout, a pipe, is written synchronously.
+  const count = (label: string) => Number(output.match(new RegExp(`^ℹ ${label} (\\d+)$`, "m"))?.[1] ?? 0);
   const counts = {
     passed: count("pass"),
     failed: count("fail") + count("cancelled"),
-    skipped: count("skip"),
+    skipped: count("skipped"),
   };
   if (code !== 0 && counts.failed === 0) counts.failed = 1; // crashed before reporting
   return counts;
@@ -160,11 +163,18 @@ async function runPlaywright(env: NodeJS.ProcessEnv, scratch: string): Promise<C
     return { passed: 0, failed: 1, skipped: 0 };
   }
   const report = join(scratch, "playwright.json");
-  const code = await run(join(root, "node_modules", ".bin", "playwright"), ["test", "--reporter=list,json"], {
-    ...env,
-    BURROW_CHROMIUM: chromium,
-    PLAYWRIGHT_JSON_OUTPUT_NAME: report,
-  });
+  const { code } = await run(
+    join(root, "node_modules", ".bin", "playwright"),
+    ["test", "--reporter=list,json"],
+    {
+      ...env,
+      BURROW_CHROMIUM: chromium,
+      PLAYWRIGHT_JSON_OUTPUT_NAME: report,
+    },
+    // Past Playwright's own globalTimeout (playwright.config.ts), for a set-up or teardown that hangs.
+    35,
+    "the browser tests",
+  );
   try {
     const stats = JSON.parse(await readFile(report, "utf8")).stats as Record<string, number>;
     return {
@@ -177,11 +187,78 @@ async function runPlaywright(env: NodeJS.ProcessEnv, scratch: string): Promise<C
   }
 }
 
-function run(command: string, argv: string[], env: NodeJS.ProcessEnv): Promise<number> {
+/** Set once Ctrl-C or a SIGTERM reached this script: no further phase starts. */
+let interrupted = false;
+/** Signals the running phase's process group, if one runs. */
+let signalPhase: ((signal: NodeJS.Signals) => void) | undefined;
+// A phase's group is not the terminal's foreground group: Ctrl-C reaches this script, not the
+// phase, so it is passed on from here, and no further phase starts.
+for (const signal of ["SIGINT", "SIGTERM"] as const) {
+  process.on(signal, () => {
+    interrupted = true;
+    signalPhase?.(signal);
+  });
+}
+
+/**
+ * Runs a test runner in a process group of its own, its output copied to ours, and ends it within
+ * `limitMinutes` however it goes. Copied rather than inherited, and the group killed once the
+ * runner exits: a process a test left behind would otherwise hold our stdout open, and whoever
+ * reads it (CI) would wait for it for ever.
+ */
+function run(
+  command: string,
+  argv: string[],
+  env: NodeJS.ProcessEnv,
+  limitMinutes: number,
+  what: string,
+): Promise<{ code: number; output: string }> {
   return new Promise((resolve) => {
-    const child = spawn(command, argv, { cwd: root, env, stdio: "inherit" });
-    child.on("exit", (code, signal) => resolve(code ?? (signal ? 1 : 0)));
-    child.on("error", () => resolve(1));
+    const child = spawn(command, argv, {
+      cwd: root,
+      // Colours as if it wrote to the terminal itself.
+      env: process.stdout.isTTY ? { FORCE_COLOR: "1", ...env } : env,
+      stdio: ["ignore", "pipe", "pipe"],
+      detached: true,
+    });
+    child.stdout.setEncoding("utf8");
+    child.stdout.pipe(process.stdout, { end: false });
+    // The end of its output, for the counts in its closing lines.
+    let output = "";
+    child.stdout.on("data", (chunk: string) => {
+      output = (output + chunk).slice(-65_536);
+    });
+    child.stderr.pipe(process.stderr, { end: false });
+    const signalGroup = (signal: NodeJS.Signals) => {
+      try {
+        if (child.pid !== undefined) process.kill(-child.pid, signal);
+      } catch {
+        // the group is gone
+      }
+    };
+    signalPhase = signalGroup;
+    const watchdog = setTimeout(() => {
+      console.error(`\ntests: ${what} did not finish within ${limitMinutes} minutes: stopped them`);
+      signalGroup("SIGKILL");
+    }, limitMinutes * 60_000);
+    let status = 1;
+    const finish = () => {
+      clearTimeout(watchdog);
+      signalPhase = undefined;
+      signalGroup("SIGKILL");
+      resolve({ code: status, output: stripVTControlCharacters(output) });
+    };
+    child.on("exit", (code, signal) => {
+      status = code ?? (signal ? 1 : 0);
+      // Its last output may still be in the pipes; a process left behind that holds them is not
+      // waited for.
+      const late = setTimeout(finish, 2_000);
+      child.once("close", () => {
+        clearTimeout(late);
+        finish();
+      });
+    });
+    child.on("error", finish);
   });
 }
 

@@ -91,6 +91,17 @@ const PROMPT_WRITE_MS = 50;
 const BATCH_SIZE = 20_000;
 const MAX_BODY_CHARS = 64 * 1024 * 1024;
 
+/** What the log says about rows an earlier run left whose name changed hands since. */
+const LEFTOVERS_SAY = {
+  refused: "request log: could not check whose names the rows kept from the last run are",
+  dropped: "request log: rows kept from the last run dropped: their name changed hands since",
+};
+/** What the log says about rows that waited through an outage, of a log deleted since. */
+const DELETED_SAY = {
+  refused: "request log: could not check the queued rows against deleted logs",
+  dropped: "request log: queued rows dropped: their name's log was deleted after they were logged",
+};
+
 /**
  * Creates the request log writer: a bounded in-memory queue written in batches, so proxying never
  * waits for the database. While the database is unreachable rows stay queued up to `maxQueue`,
@@ -162,11 +173,11 @@ export function createLogWriter(options: LogWriterOptions): LogWriter {
   let running: Promise<void> | undefined;
   /** How many rows at the front of the queue are also in the spool file, in the same order. */
   let spooled = 0;
-  /** How many entries at the front of the queue an earlier run left, not yet checked (vetLeftovers). */
+  /** How many entries at the front of the queue an earlier run left, not yet checked (ownedLeftovers). */
   let unvetted = 0;
   /**
    * How many entries at the front of the queue waited through an outage and are not yet checked
-   * against their name's last log deletion (dropDeleted).
+   * against their name's last log deletion (rowsAfterLastDeletion).
    */
   let waitedOut = 0;
 
@@ -297,9 +308,16 @@ export function createLogWriter(options: LogWriterOptions): LogWriter {
       if (spooled === 0) rowsBeforeEnds(queue, due);
       try {
         // Rows of an earlier run whose name changed hands since go before anything is written.
-        if (unvetted > 0) due -= await vetLeftovers();
+        if (unvetted > 0) {
+          due -= await dropFromFront(unvetted, (entries) => ownedLeftovers(sql, entries), LEFTOVERS_SAY);
+          unvetted = 0;
+        }
         // Rows that waited through an outage, of a log deleted since they were logged, go too.
-        if (waitedOut > 0) due -= await dropDeleted();
+        if (waitedOut > 0) {
+          const count = Math.min(waitedOut, queue.length);
+          due -= await dropFromFront(count, (entries) => rowsAfterLastDeletion(sql, entries), DELETED_SAY);
+          waitedOut = 0;
+        }
         if (copied.length > 0 && copyFrom) {
           const rows = copied.reduce((sum, block) => sum + block.count, 0);
           try {
@@ -441,70 +459,29 @@ export function createLogWriter(options: LogWriterOptions): LogWriter {
   }
 
   /**
-   * Drops the rows an earlier run left whose name is no longer their owner's (ownedLeftovers), from
-   * the queue and the spool file; returns how many. Throws in an outage (nothing changed; tried
-   * again at the next write). A database that answers but refuses the check (a bug) writes them as
-   * before.
+   * Checks the first `count` queued entries with `keepOf`, which returns the indexes of those to
+   * keep, and drops the others from the queue and the spool file; returns how many. Throws in an
+   * outage (nothing changed; tried again at the next write). A database that answers but refuses
+   * the check (a bug) writes them as before.
    */
-  async function vetLeftovers(): Promise<number> {
-    const count = unvetted;
+  async function dropFromFront(
+    count: number,
+    keepOf: (entries: RequestLogEntry[]) => Promise<Set<number>>,
+    says: { refused: string; dropped: string },
+  ): Promise<number> {
     let keep: Set<number>;
     try {
-      keep = await ownedLeftovers(sql, queue.slice(0, count));
+      keep = await keepOf(queue.slice(0, count));
     } catch (error) {
       if (isOutage(error) || !(await databaseAnswers())) throw error;
-      logger.error("request log: could not check whose names the rows kept from the last run are", {
+      logger.error(says.refused, {
         error: error instanceof Error ? error.message.slice(0, 300) : String(error),
       });
-      unvetted = 0;
       return 0;
     }
-    unvetted = 0;
     if (keep.size === count) return 0;
     const kept: RequestLogEntry[] = [];
-    queue.slice(0, count).forEach((entry, i) => {
-      if (keep.has(i)) kept.push(entry);
-      else {
-        queuedBodyChars -= bodyChars(entry);
-        counted(entry, -1);
-      }
-    });
-    // Not splice(…, ...kept): a spool can hold more rows than a call takes arguments.
-    spliceIn(queue, 0, count, kept);
-    const removed = count - kept.length;
-    spooled = Math.max(0, spooled - removed);
-    logger.info("request log: rows kept from the last run dropped: their name changed hands since", {
-      rows: removed,
-    });
-    // The file holds the queue's front again (empty when nothing else was spooled).
-    await (spooled > 0 ? respool() : onSpool(async () => void (await spool?.replace([]))));
-    return removed;
-  }
-
-  /**
-   * Drops the rows that waited through an outage (the first `waitedOut` entries) logged before their
-   * name's log was last deleted (rowsAfterLastDeletion), from the queue and the spool file; returns
-   * how many. Throws in an outage (nothing changed; tried again at the next write). A database that
-   * answers but refuses the check (a bug) writes them as before.
-   */
-  async function dropDeleted(): Promise<number> {
-    const count = Math.min(waitedOut, queue.length);
-    let keep: Set<number>;
-    try {
-      keep = await rowsAfterLastDeletion(sql, queue.slice(0, count));
-    } catch (error) {
-      if (isOutage(error) || !(await databaseAnswers())) throw error;
-      logger.error("request log: could not check the queued rows against deleted logs", {
-        error: error instanceof Error ? error.message.slice(0, 300) : String(error),
-      });
-      waitedOut = 0;
-      return 0;
-    }
-    waitedOut = 0;
-    if (keep.size === count) return 0;
-    const kept: RequestLogEntry[] = [];
-    let fromSpool = 0;
-    let fromLeftovers = 0;
+    const before = { spooled, unvetted, waitedOut };
     queue.slice(0, count).forEach((entry, i) => {
       if (keep.has(i)) {
         kept.push(entry);
@@ -513,17 +490,19 @@ export function createLogWriter(options: LogWriterOptions): LogWriter {
       queuedBodyChars -= bodyChars(entry);
       counted(entry, -1);
       if (!isRequestLogEnd(entry) && entry.streamKey) awaitingEnd.delete(entry.streamKey);
-      if (i < spooled) fromSpool += 1;
-      if (i < unvetted) fromLeftovers += 1;
+      // The counts of the queue's front stay true of the queue that is left.
+      if (i < before.spooled) spooled -= 1;
+      if (i < before.unvetted) unvetted -= 1;
+      if (i < before.waitedOut) waitedOut -= 1;
     });
+    // Not splice(…, ...kept): a spool can hold more rows than a call takes arguments.
     spliceIn(queue, 0, count, kept);
     const removed = count - kept.length;
-    spooled -= fromSpool;
-    unvetted -= fromLeftovers;
-    logger.info("request log: queued rows dropped: their name's log was deleted after they were logged", {
-      rows: removed,
-    });
-    if (fromSpool > 0) await (spooled > 0 ? respool() : onSpool(async () => void (await spool?.replace([]))));
+    logger.info(says.dropped, { rows: removed });
+    // The file holds the queue's front again (empty when nothing else was spooled).
+    if (spooled < before.spooled) {
+      await (spooled > 0 ? respool() : onSpool(async () => void (await spool?.replace([]))));
+    }
     return removed;
   }
 

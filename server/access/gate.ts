@@ -146,6 +146,21 @@ const FORWARD_PUBLIC_DROP_COOKIE: AccessDecision = Object.freeze({
   edits: DROP_COOKIE,
 });
 
+/** A share link being opened (redeem). */
+interface LinkOpen {
+  request: AccessRequest;
+  token: string;
+  /** Where the visitor goes once in: the address without the share parameter. */
+  next: string;
+  count: RedeemCount;
+  /** What the request log shows (never the token); `next` unless said. */
+  logPath?: string;
+  /** The share link the visitor is already in with: it stays theirs when this link does not work. */
+  held?: Extract<AccessGrant, { kind: "share" }>;
+  /** The confirmation form's fields, when this is its post. */
+  posted?: ShareConfirmation;
+}
+
 /** Why a cookie the relay signed no longer admits. */
 type CookieProblem = "signed_out" | "revoked" | "expired";
 
@@ -413,15 +428,9 @@ export function createAccessGate(deps: AccessGateDeps): AccessGateHandle {
    * first try fails (a connection reset after the database counted it, say): its confirmation id
    * makes that safe, and the visitor does not see the blip.
    */
-  function countOpen(
-    request: AccessRequest,
-    token: string,
-    count: RedeemCount,
-    nowMs: number,
-    held: Extract<AccessGrant, { kind: "share" }> | undefined,
-    confirmation: string | undefined,
-    gaveUp: () => boolean,
-  ): Promise<RedeemResult> {
+  function countOpen(open: LinkOpen, nowMs: number, gaveUp: () => boolean): Promise<RedeemResult> {
+    const { request, token, count, held } = open;
+    const confirmation = open.posted?.confirmation;
     const attempt = () =>
       redeemShareLink(db, request.name, token, count, {
         now: new Date(nowMs),
@@ -445,48 +454,35 @@ export function createAccessGate(deps: AccessGateDeps): AccessGateHandle {
   /**
    * Opening a share link: check it and, when `count` allows, count a use, set the cookie and send
    * the visitor to `next` (the clean URL). A link this open does not count gets the confirmation
-   * page. `logPath` is what the request log shows (never the token). `held`: the share link the
-   * visitor is already in with, which stays theirs when this link is that one or does not work.
-   * `posted`: the confirmation form's fields, when this is its post.
+   * page.
    *
    * Bounded by linkWaitMs: a database that does not answer gets the visitor a 503 "try again"
    * page in seconds (its query's own timeout is 20 s), whose retry counts nothing twice.
    */
-  async function redeem(
-    request: AccessRequest,
-    token: string,
-    next: string,
-    count: RedeemCount,
-    logPath = next,
-    held?: Extract<AccessGrant, { kind: "share" }>,
-    posted?: ShareConfirmation,
-  ): Promise<AccessDecision> {
+  async function redeem(open: LinkOpen): Promise<AccessDecision> {
     let late = false;
+    const logPath = open.logPath ?? open.next;
     try {
       return await withTimeout(
-        openLink(request, token, next, count, logPath, held, posted, () => late),
+        openLink({ ...open, logPath }, () => late),
         linkWaitMs,
         "opening a share link",
       );
     } catch (error) {
       late = true;
       const message = `opening a share link failed: ${errorText(error)}`;
-      throw new AccessUnavailable(message, linkUnavailablePage(posted, request.headers.host), logPath);
+      const page = linkUnavailablePage(open.posted, open.request.headers.host);
+      throw new AccessUnavailable(message, page, logPath);
     }
   }
 
   async function openLink(
-    request: AccessRequest,
-    token: string,
-    next: string,
-    count: RedeemCount,
-    logPath: string,
-    held: Extract<AccessGrant, { kind: "share" }> | undefined,
-    posted: ShareConfirmation | undefined,
+    open: LinkOpen & { logPath: string },
     gaveUp: () => boolean,
   ): Promise<AccessDecision> {
+    const { request, token, next, logPath, held } = open;
     const nowMs = now();
-    const result = await countOpen(request, token, count, nowMs, held, posted?.confirmation, gaveUp);
+    const result = await countOpen(open, nowMs, gaveUp);
     if (!result.ok && result.problem === "unconfirmed") {
       const { usesLeft, uses } = result;
       const host = request.headers.host;
@@ -565,7 +561,7 @@ export function createAccessGate(deps: AccessGateDeps): AccessGateHandle {
     const result = await passwordIsRight(request, state, password);
     if (result === true) return linkNotNeeded(path, "basic");
     // A wrong password (counted), or guesses being throttled: the link may still let them in.
-    return redeem(request, token, path, count);
+    return redeem({ request, token, next: path, count });
   }
 
   /**
@@ -601,7 +597,15 @@ export function createAccessGate(deps: AccessGateDeps): AccessGateHandle {
     const held = cookie.ok && cookie.grant.kind === "share" ? cookie.grant : undefined;
     const confirmation = post.form.get("confirmation") ?? undefined;
     const posted = { token: post.form.get("token") ?? "", next: post.next, confirmation };
-    return redeem(request, posted.token, post.next, "all", SHARE_PATH, held, posted);
+    return redeem({
+      request,
+      token: posted.token,
+      next: post.next,
+      count: "all",
+      logPath: SHARE_PATH,
+      held,
+      posted,
+    });
   }
 
   function decide(request: AccessRequest, state: NameAccessState): AccessDecision | Promise<AccessDecision> {
@@ -631,13 +635,13 @@ export function createAccessGate(deps: AccessGateDeps): AccessGateHandle {
       // or to replace it before revoking it, and a visitor who kept the first one's cookie was cut
       // off at its expiry or revocation however valid the link they had been given since.
       if (cookie.ok && cookie.grant.kind === "share" && request.method === "GET") {
-        return redeem(request, share.token ?? "", share.path, count, share.path, cookie.grant);
+        return redeem({ request, token: share.token ?? "", next: share.path, count, held: cookie.grant });
       }
       if (cookie.ok) return linkNotNeeded(share.path, cookie.grant);
       const password = state.mode === "PASSWORD" ? basicAuthPassword(request.headers) : null;
       if (password !== null)
         return passwordOrLink(request, state, password, share.token ?? "", share.path, count);
-      return redeem(request, share.token ?? "", share.path, count);
+      return redeem({ request, token: share.token ?? "", next: share.path, count });
     }
 
     if (cookie.ok) {

@@ -8,7 +8,6 @@ import { join } from "node:path";
 import { after, before, test } from "node:test";
 import { setTimeout as sleep } from "node:timers/promises";
 import { sendRelayCommand } from "../../lib/relay-control.ts";
-import { ANNOUNCE_SQL } from "../../lib/request-logs/announcements.ts";
 import { deleteKey } from "../../lib/ssh-keys/service.ts";
 import { startBurrowConnect } from "../hardening/process.ts";
 import { type SshProcess, startTestRelay, TEST_DASHBOARD_URL, type TestRelay } from "../testing/harness.ts";

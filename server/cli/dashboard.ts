@@ -115,16 +115,20 @@ export async function startDashboard(
     (line) => READY_LINE.test(line) && ready(),
   );
   const done = exited(child);
-  const aborted = new Promise<"aborted">((resolve) => {
-    if (signal?.aborted) resolve("aborted");
-    signal?.addEventListener("abort", () => resolve("aborted"), { once: true });
-  });
   let timer: NodeJS.Timeout | undefined;
+  let onAbort: (() => void) | undefined;
   const late = new Promise<"late">((resolve) => {
     timer = setTimeout(() => resolve("late"), 60_000);
   });
+  const aborted = new Promise<"aborted">((resolve) => {
+    onAbort = () => resolve("aborted");
+    if (signal?.aborted) onAbort();
+    signal?.addEventListener("abort", onAbort, { once: true });
+  });
   const outcome = await Promise.race([listening, done.then(() => "exited" as const), aborted, late]);
   clearTimeout(timer);
+  // The signal is `burrow start`'s own, and every restart of the dashboard comes here again.
+  if (onAbort) signal?.removeEventListener("abort", onAbort);
   if (outcome === "aborted") {
     child.kill("SIGTERM");
     await done;

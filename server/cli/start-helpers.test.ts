@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
 import { spawn, spawnSync } from "node:child_process";
+import { getEventListeners } from "node:events";
 import {
   chmodSync,
   existsSync,
@@ -347,6 +348,18 @@ test("a program that takes the port while the dashboard starts is not taken for 
   } finally {
     holder.close();
   }
+});
+
+test("each dashboard start leaves nothing on Burrow's shutdown signal, however often it restarts", async () => {
+  const { root } = fakeNextProject("restarts");
+  const shutdown = new AbortController();
+  for (let start = 0; start < 2; start++) {
+    const options = { port: await freePort(), host: "127.0.0.1", environment: process.env };
+    const dashboard = await startDashboard(options, shutdown.signal, root);
+    await dashboard.stop();
+  }
+  // Eleven would print Node's "possible EventTarget memory leak" warning.
+  assert.equal(getEventListeners(shutdown.signal, "abort").length, 0);
 });
 
 test("a dashboard that stops by itself is started again while Burrow runs, and not after Burrow stops it", async () => {

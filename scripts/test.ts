@@ -9,7 +9,7 @@
  *   npm test -- <files…>     only these node:test files
  */
 import { spawn, spawnSync } from "node:child_process";
-import { existsSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { chmod, mkdtemp, readdir, readFile, rm } from "node:fs/promises";
 import { availableParallelism, tmpdir } from "node:os";
 import { join, relative } from "node:path";
@@ -187,6 +187,24 @@ async function runPlaywright(env: NodeJS.ProcessEnv, scratch: string): Promise<C
   }
 }
 
+/** The command lines of the live processes in process group `group` (Linux; none elsewhere). */
+function processesInGroup(group: number): string[] {
+  const found: string[] = [];
+  for (const pid of existsSync("/proc") ? readdirSync("/proc").filter((entry) => /^\d+$/.test(entry)) : []) {
+    try {
+      const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+      // pid (comm) state ppid pgrp …: comm may hold spaces and parentheses, so read after the last ")".
+      const [state, , pgrp] = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+      if (Number(pgrp) !== group || state === "Z") continue;
+      const command = readFileSync(`/proc/${pid}/cmdline`, "utf8").split("\0").join(" ").trim();
+      found.push(`${command.slice(0, 200)} (pid ${pid})`);
+    } catch {
+      // it ended meanwhile
+    }
+  }
+  return found;
+}
+
 /** Set once Ctrl-C or a SIGTERM reached this script: no further phase starts. */
 let interrupted = false;
 /** Signals the running phase's process group, if one runs. */
@@ -245,6 +263,9 @@ function run(
     const finish = () => {
       clearTimeout(watchdog);
       signalPhase = undefined;
+      // A process left behind is a test's bug: named, so it can be found.
+      const left = child.pid === undefined ? [] : processesInGroup(child.pid);
+      for (const command of left) console.error(`tests: ${what} left this running (stopped now): ${command}`);
       signalGroup("SIGKILL");
       resolve({ code: status, output: stripVTControlCharacters(output) });
     };

@@ -67,7 +67,8 @@ test("a user deletes their account: a live tunnel must stop first (said up front
     );
     await expect(page).toHaveURL(/\/login/);
 
-    // The name is free for someone else at once.
+    // The name is free for someone else once its log is deleted, in the background: a small log is
+    // gone by the time they look.
     const other = await browser.newContext();
     const otherPage = await other.newPage();
     await signUp(otherPage);

@@ -5,6 +5,7 @@ import { AppError, isUniqueViolation } from "../errors.ts";
 import type { Role } from "../generated/prisma/enums.ts";
 import { dummyPasswordHash, hashPassword, verifyPassword } from "../passwords.ts";
 import { sendRelayCommand } from "../relay-control.ts";
+import { startLogDeletion } from "../request-logs/deletions.ts";
 import { deleteLogInTransaction, LOG_DELETE_TRANSACTION_MS } from "../request-logs/retention.ts";
 import { endSessionsOfStoppedRelays } from "../tunnel-sessions/stopped-relays.ts";
 import { parseInput } from "../validate.ts";
@@ -162,11 +163,11 @@ async function confirmPassword(db: Db, userId: string, currentPassword: string):
 }
 
 /**
- * Deletes the user's own account once the password is confirmed: their names are released (with
- * their request logs, as a release does), and their keys, share links, tunnel history and browser
- * sessions go with the account (foreign-key cascades). Refused, changing nothing, while one of
- * their tunnels is connected (as a release is) and for the last admin of an instance that has
- * other accounts. Returns the released names.
+ * Deletes the user's own account once the password is confirmed: their names are released (their
+ * request logs deleted in the background, as a release's are: see removeAccount), and their keys,
+ * share links, tunnel history and browser sessions go with the account (foreign-key cascades).
+ * Refused, changing nothing, while one of their tunnels is connected (as a release is) and for the
+ * last admin of an instance that has other accounts. Returns the released names.
  */
 export async function deleteOwnAccount(db: Db, userId: string, input: DeleteAccountInput): Promise<string[]> {
   const { currentPassword } = parseInput(deleteAccountSchema, input);
@@ -287,23 +288,29 @@ function connectedNames(names: string[]): ConnectedNames {
 }
 
 /**
- * Deletes an account: its names' request logs and those of its random-name tunnels, then the user
- * row (keys, names, share links, tunnel history and browser sessions follow by cascade). Refused
- * while a tunnel is up (its session row would vanish under the relay) and for the last admin of an
- * instance with other accounts, each with the caller's words.
+ * Deletes an account: the user row (keys, names, share links, tunnel history and browser sessions
+ * follow by cascade) and the request logs of its random-name tunnels. Its names' logs, which may
+ * hold millions of rows (a minute or more, longer than a web request may last behind a proxy),
+ * are released as a release's are: their deletions start here and run in the background
+ * (runLogDeletion; the caller starts them, the relay takes up any that stop), and nobody may
+ * reserve those names until they are done. Refused while a tunnel is up (its session row would
+ * vanish under the relay) and for the last admin of an instance with other accounts, each with
+ * the caller's words.
  */
 async function removeAccount(db: Db, userId: string, refusals: Refusals): Promise<string[]> {
   // Checked first on their own, so a refusal is quick and does not first delete (then restore) a log.
   await assertRemovable(db, userId, refusals);
   return db.$transaction(
     async (tx) => {
-      // The logs before the lock sign-ups take: deleting a big one must not hold them up.
       const names = (await tx.reservation.findMany({ where: { userId }, select: { name: true } })).map(
         (r) => r.name,
       );
-      for (const name of names) await deleteLogInTransaction(tx, name);
+      // Together with the account, or not at all: a name is never free to reserve before its
+      // deletion is under way. No user: the names page that would show it is gone with them.
+      for (const name of names) await startLogDeletion(tx, name, "release");
       // Random names are nobody's once their tunnel ends and may go to someone else later: only the
-      // rows of this account's own sessions under them go (by name first, which is indexed).
+      // rows of this account's own sessions under them go (by name first, which is indexed), and
+      // before the lock sign-ups take, so that deleting many does not hold them up.
       const randomSessions = await tx.tunnelSession.findMany({
         where: { userId, randomName: true },
         select: { id: true, name: true },

@@ -21,9 +21,24 @@ export async function continueLogDeletion(
   name: string,
   waitMs = 0,
 ): Promise<LogDeletionState | null> {
-  const run = runLogDeletion(db, name).catch((error: unknown) => {
-    console.error(`log deletion of ${name} stopped; it resumes later:`, error);
-  });
+  const run = runLogged(db, name);
   if (waitMs > 0) await finishesWithin(run, waitMs);
   return logDeletionOf(db, name);
+}
+
+function runLogged(db: Db, name: string): Promise<void> {
+  return runLogDeletion(db, name).then(
+    () => undefined,
+    (error: unknown) => console.error(`log deletion of ${name} stopped; it resumes later:`, error),
+  );
+}
+
+/**
+ * Works on the log deletions of a deleted account's names, one after another, in the background:
+ * nobody waits for them (the account's owner is signed out, the admin's list no longer has them).
+ */
+export function continueLogDeletions(db: Db, names: readonly string[]): void {
+  void (async () => {
+    for (const name of names) await runLogged(db, name);
+  })();
 }

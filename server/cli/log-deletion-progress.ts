@@ -5,9 +5,10 @@ import { formatCount } from "../../lib/web/format.ts";
 const PROGRESS_EVERY_MS = 2_000;
 
 /**
- * The CLI's view of a log deletion it waits for (`logs <name> --delete all --yes`, `name release`):
- * a line on stderr every few seconds while it goes on (millions of rows take a minute or more, and a
- * batch may wait on a busy database), nothing for a log deleted within the first. `stop` when done.
+ * The CLI's view of a log deletion it waits for (`logs <name> --delete all --yes`, `name release`,
+ * `user delete`): a line on stderr every few seconds while it goes on (millions of rows take a
+ * minute or more, and a batch may wait on a busy database), nothing for a log deleted within the
+ * first. `stop` when done.
  */
 export function deletionProgressNotes(command: string, note: (line: string) => void) {
   let latest: LogDeletionState | undefined;

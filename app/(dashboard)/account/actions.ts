@@ -10,6 +10,7 @@ import { defineAction } from "@/lib/web/action";
 import { signOut } from "@/lib/web/auth";
 import { getDb } from "@/lib/web/db";
 import { formatWait } from "@/lib/web/format";
+import { continueLogDeletions } from "@/lib/web/log-deletions";
 import { clientIp } from "@/lib/web/request-ip";
 import { signInThrottle } from "@/lib/web/sign-in-limits";
 
@@ -30,7 +31,8 @@ export const changePasswordAction = defineAction(
 export const deleteAccountAction = defineAction(
   { schema: deleteAccountSchema },
   async (input, { user }): Promise<null> => {
-    await withPasswordThrottle(user.email, () => deleteOwnAccount(getDb(), user.id, input));
+    const released = await withPasswordThrottle(user.email, () => deleteOwnAccount(getDb(), user.id, input));
+    continueLogDeletions(getDb(), released);
     await signOut({ redirectTo: "/login?deleted=1" });
     return null;
   },

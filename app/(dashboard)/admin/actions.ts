@@ -9,7 +9,7 @@ import { roleSchema, signUpSchema } from "@/lib/users/schemas";
 import { createUser, deleteUser, setUserDisabled, setUserPassword, setUserRole } from "@/lib/users/service";
 import { defineAction } from "@/lib/web/action";
 import { getDb } from "@/lib/web/db";
-import { continueLogDeletion, LOG_DELETION_WAIT_MS } from "@/lib/web/log-deletions";
+import { continueLogDeletion, continueLogDeletions, LOG_DELETION_WAIT_MS } from "@/lib/web/log-deletions";
 
 // Every action here is access: "admin": the wrapper re-reads the user and answers "not found" to
 // non-admins, and the user services check the acting admin once more.
@@ -54,7 +54,7 @@ export const setUserDisabledAction = defineAction(
 export const deleteUserAction = defineAction(
   { schema: z.object({ userId: userIdSchema }), access: "admin" },
   async ({ userId }, { user }): Promise<null> => {
-    await deleteUser(getDb(), user.id, userId);
+    continueLogDeletions(getDb(), await deleteUser(getDb(), user.id, userId));
     revalidatePath("/admin/users");
     revalidatePath("/admin/names");
     return null;

@@ -1,8 +1,10 @@
 import { listNames } from "../../../lib/names/service.ts";
+import { finishLogDeletion } from "../../../lib/request-logs/deletions.ts";
 import { deleteUserByEmail, getUserByEmail, userDeletionRefusal } from "../../../lib/users/service.ts";
 import type { Command } from "../command.ts";
 import { parseCommandArgs } from "../command.ts";
 import { withDatabase } from "../database.ts";
+import { deletionProgressNotes } from "../log-deletion-progress.ts";
 
 export const userDelete: Command = {
   name: "user delete",
@@ -14,7 +16,9 @@ export const userDelete: Command = {
 
 Refused while one of the account's tunnels is connected ("user disable" closes them and keeps them
 closed), and for the only admin of an instance with other accounts ("user role <email> admin" makes
-another). Users delete their own account on the dashboard's Account page.
+another). The command waits until the names' request logs are deleted (millions of requests take a
+minute or more; stopped meanwhile, the relay goes on with it), and nobody can reserve those names
+until then. Users delete their own account on the dashboard's Account page.
 
 Example:
   npm run burrow -- user delete ann@example.com --yes`,
@@ -46,6 +50,14 @@ Example:
         return 1;
       }
       const { user, names } = await deleteUserByEmail(db, email);
+      // Its names' logs are deleted in the background (a release's are); this waits for them, as
+      // `name release` does, saying how far a long one is. Stopped meanwhile, the relay goes on.
+      const progress = deletionProgressNotes("user delete", context.note);
+      try {
+        for (const name of names) await finishLogDeletion(db, name, { onProgress: progress.onProgress });
+      } finally {
+        progress.stop();
+      }
       context.out(`Deleted ${user.email}${names.length > 0 ? `; released ${names.join(", ")}` : ""}`);
       return 0;
     });

@@ -1,7 +1,9 @@
 import { mkdtemp } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import pg from "pg";
 import { expectAccessible } from "./support/axe.ts";
+import { withDatabase } from "./support/database.ts";
 import { expect, PASSWORD, reserveName, signIn, signUp, test, unique } from "./support/fixtures.ts";
 import { generateKey, startLocalApp, startTunnel } from "./support/ssh.ts";
 
@@ -254,5 +256,55 @@ test("an admin finds an account and a name by searching; a search with no match 
     await admin.getByRole("button", { name: "Search" }).click();
     await expect(admin.getByRole("row")).toHaveCount(2); // the header and the one name
     await expect(admin.getByRole("row").nth(1)).toContainText(name);
+  }
+});
+
+test("an admin sees the names of a deleted account being released until their logs are gone", async ({
+  browser,
+  burrow,
+}) => {
+  const owner = await (await browser.newContext()).newPage();
+  const { email } = await signUp(owner);
+  const name = unique("leaving");
+  await reserveName(owner, name);
+  await withDatabase(burrow.databaseUrl, (client) =>
+    client.query(
+      `INSERT INTO request_logs (at, name, method, path, status, duration_ms, client_ip)
+       SELECT now() - i * interval '1 second', $1, 'GET', '/', 200, 1.5, '203.0.113.9'
+       FROM generate_series(1, 3) AS i`,
+      [name],
+    ),
+  );
+  // The log's rows held by another connection: its deletion waits, as a log of millions takes minutes.
+  const holder = new pg.Client({ connectionString: burrow.databaseUrl });
+  await holder.connect();
+  try {
+    await holder.query("BEGIN");
+    await holder.query("SELECT id FROM request_logs WHERE name = $1 FOR UPDATE", [name]);
+
+    const admin = await (await browser.newContext()).newPage();
+    await signIn(admin, burrow.adminEmail, burrow.adminPassword);
+    await admin.goto("/admin/users");
+    await admin.getByRole("button", { name: `Delete ${email}` }).click();
+    await admin.getByRole("dialog").getByRole("button", { name: "Delete account" }).click();
+    await expect(admin.getByRole("list", { name: "Users" }).getByText(email)).toHaveCount(0);
+
+    await admin.goto("/admin/names");
+    await expect(admin.getByRole("row").filter({ hasText: name })).toHaveCount(0);
+    await expect(
+      admin.getByText(`Deleting the request log of ${name} (released)… 0 of 3 requests deleted.`),
+    ).toBeVisible();
+    await expect(
+      admin.getByRole("progressbar", { name: `Deleting the request log of ${name}` }),
+    ).toBeVisible();
+    await holder.query("ROLLBACK");
+    await expect(async () => {
+      await admin.reload();
+      await expect(admin.getByText(`Deleting the request log of ${name}`)).toHaveCount(0, { timeout: 1_000 });
+    }).toPass({ timeout: 30_000 });
+    // Then the name can be had again.
+    await reserveName(admin, name);
+  } finally {
+    await holder.end();
   }
 });

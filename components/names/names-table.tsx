@@ -3,8 +3,7 @@
 import Link from "next/link";
 import { useEffect, useRef, useState } from "react";
 import { accessLabel } from "@/lib/web/access-label";
-import { countOf, formatCount } from "@/lib/web/format";
-import type { LogDeletionView } from "@/lib/web/log-deletion-view";
+import { formatCount } from "@/lib/web/format";
 import type { NamesSnapshot } from "@/lib/web/names-dto";
 import { useLiveJson } from "../hooks/use-live-json";
 import { NotUpdating, notLive } from "../session/not-updating";
@@ -15,6 +14,7 @@ import { EmptyState } from "../ui/empty-state";
 import { StatusBadge } from "../ui/status-badge";
 import { TimeAgo } from "../ui/time-ago";
 import { RandomNamesTable } from "./random-names-table";
+import { ReleaseProgress } from "./release-progress";
 import type { ReserveNameAction } from "./reserve-name-form";
 
 const COLUMNS: readonly Column[] = [
@@ -164,33 +164,4 @@ function sameNames(a: NamesSnapshot, b: NamesSnapshot): boolean {
   const same = (x: readonly { name: string }[], y: readonly { name: string }[]) =>
     x.length === y.length && x.every((row, i) => row.name === y[i]?.name);
   return same(a.names, b.names) && same(a.randomNames, b.randomNames);
-}
-
-/**
- * A name released lately whose log is deleted in the background (a big one takes minutes): how far,
- * then done. The name is not reservable, by anyone, until then.
- */
-function ReleaseProgress({ release }: { release: LogDeletionView }) {
-  if (release.finishedAt) {
-    return (
-      <p className="mb-3 text-sm text-zinc-600 dark:text-zinc-400">
-        The request log of {release.name} (released) is deleted: {countOf(release.deleted, "request")}.
-      </p>
-    );
-  }
-  const done = Math.min(release.deleted, release.total);
-  return (
-    <Alert tone="info" className="mb-3">
-      <p>
-        Deleting the request log of {release.name} (released)… {formatCount(done)} of{" "}
-        {countOf(release.total, "request")} deleted. The name can be reserved again once this is done.
-      </p>
-      <progress
-        className="mt-2 h-2 w-full"
-        max={Math.max(release.total, 1)}
-        value={done}
-        aria-label={`Deleting the request log of ${release.name}`}
-      />
-    </Alert>
-  );
 }

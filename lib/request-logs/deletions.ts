@@ -149,6 +149,21 @@ export async function releasesOf(
   return rows.map(toState);
 }
 
+/**
+ * Every release whose log is still being deleted, whoever owned the name (an account deleted
+ * since, too), oldest first: what the admin's All names shows, since those names are not
+ * reservable until done.
+ */
+export async function releasesUnderWay(db: Pick<Db, "logDeletion">, take = 50): Promise<LogDeletionState[]> {
+  const rows = await db.logDeletion.findMany({
+    where: { kind: "release", finishedAt: null },
+    select: stateSelect,
+    orderBy: { requestedAt: "asc" },
+    take,
+  });
+  return rows.map(toState);
+}
+
 /** Names whose deletion is under way and nobody works on (its worker stopped), oldest first. */
 export async function stalledLogDeletions(db: Pick<Db, "logDeletion">, now = new Date()): Promise<string[]> {
   const rows = await db.logDeletion.findMany({

@@ -2,14 +2,18 @@ import type { Metadata } from "next";
 import { AdminSearchForm } from "@/components/admin/admin-search-form";
 import { AllNamesTable } from "@/components/admin/all-names-table";
 import { AllRandomNamesTable } from "@/components/admin/all-random-names-table";
+import { ReleaseProgress } from "@/components/names/release-progress";
 import { Card, CardBody, CardHeader } from "@/components/ui/card";
 import { EmptyState } from "@/components/ui/empty-state";
 import { PageHeader } from "@/components/ui/page-header";
 import { listAllNames, listAllRandomNames } from "@/lib/names/service";
+import { releasesUnderWay } from "@/lib/request-logs/deletions";
 import { ADMIN_LIST_MAX, adminListSummary, readAdminSearch } from "@/lib/web/admin-search";
 import { getDb } from "@/lib/web/db";
 import { getEnv } from "@/lib/web/env";
 import { countOf } from "@/lib/web/format";
+import { toLogDeletionView } from "@/lib/web/log-deletion-view";
+import { continueLogDeletion } from "@/lib/web/log-deletions";
 import { toRandomNameRow } from "@/lib/web/names-dto";
 import { requireAdmin } from "@/lib/web/session";
 import { releaseAnyNameAction } from "../actions";
@@ -25,10 +29,13 @@ export default async function AdminNamesPage({
   const search = readAdminSearch((await searchParams).q);
   const holdHours = getEnv().BURROW_RANDOM_NAME_HOURS;
   const db = getDb();
-  const [{ names, matching, all }, randomNames] = await Promise.all([
+  const [{ names, matching, all }, randomNames, releasing] = await Promise.all([
     listAllNames(db, { search, take: ADMIN_LIST_MAX }),
     listAllRandomNames(db, holdHours, search),
+    releasesUnderWay(db),
   ]);
+  // A release whose process stopped (a restart) is taken up again by the page that shows it.
+  for (const release of releasing) void continueLogDeletion(db, release.name);
   const reserved = adminListSummary(names.length, matching, all, search, (n) => `${n} reserved`);
   return (
     <>
@@ -38,6 +45,10 @@ export default async function AdminNamesPage({
       />
       <Card>
         <CardBody>
+          {/* Released names leave the list at once; until their logs are gone nobody may take them. */}
+          {releasing.map((release) => (
+            <ReleaseProgress key={release.name} release={toLogDeletionView(release)} />
+          ))}
           <AdminSearchForm
             search={search}
             label="Search by name or owner’s email"

@@ -22,6 +22,10 @@ before(async () => {
 after(() => t.close());
 
 async function connectedName(name: string): Promise<{ id: string }> {
+  // An earlier test's outage may have the control channel still reconnecting; its return empties
+  // the access cache (changes were not announced meanwhile), which must not fall between a test's
+  // first request, which loads a state, and the outage it then starts.
+  await t.waitFor(() => t.relay.controlListening, "the relay's control channel to listen again", 30_000);
   const user = await t.createUserWithKey();
   await t.reserve(user, name);
   const app = await t.startLocalApp();

@@ -306,7 +306,7 @@ async function removeAccount(db: Db, userId: string, refusals: Refusals): Promis
         (r) => r.name,
       );
       // Together with the account, or not at all: a name is never free to reserve before its
-      // deletion is under way. No user: the names page that would show it is gone with them.
+      // deletion is under way. With no user id: the names page that would show it goes with them.
       for (const name of names) await startLogDeletion(tx, name, "release");
       // Random names are nobody's once their tunnel ends and may go to someone else later: only the
       // rows of this account's own sessions under them go (by name first, which is indexed), and

@@ -217,6 +217,14 @@ for (const signal of ["SIGINT", "SIGTERM"] as const) {
     signalPhase?.(signal);
   });
 }
+// A reader that went away (`npm test | head`) stops the run as Ctrl-C does. Unhandled, the write
+// error crashed this script and left the phase running on its own, detached from it.
+for (const stream of [process.stdout, process.stderr]) {
+  stream.on("error", () => {
+    interrupted = true;
+    signalPhase?.("SIGTERM");
+  });
+}
 
 /**
  * Runs a test runner in a process group of its own, its output copied to ours, and ends it within

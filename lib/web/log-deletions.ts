@@ -34,8 +34,9 @@ function runLogged(db: Db, name: string): Promise<void> {
 }
 
 /**
- * Works on the log deletions of a deleted account's names, one after another, in the background:
- * nobody waits for them (the account's owner is signed out, the admin's list no longer has them).
+ * Works on these names' log deletions, one after another, in the background, for whoever does not
+ * wait for them: a deleted account's names, and the releases the admin's All names shows, taken
+ * up again when their process stopped (nothing to do for those another process works on).
  */
 export function continueLogDeletions(db: Db, names: readonly string[]): void {
   void (async () => {

@@ -13,7 +13,7 @@ import { getDb } from "@/lib/web/db";
 import { getEnv } from "@/lib/web/env";
 import { countOf } from "@/lib/web/format";
 import { toLogDeletionView } from "@/lib/web/log-deletion-view";
-import { continueLogDeletion } from "@/lib/web/log-deletions";
+import { continueLogDeletions } from "@/lib/web/log-deletions";
 import { toRandomNameRow } from "@/lib/web/names-dto";
 import { requireAdmin } from "@/lib/web/session";
 import { releaseAnyNameAction } from "../actions";
@@ -35,7 +35,10 @@ export default async function AdminNamesPage({
     releasesUnderWay(db),
   ]);
   // A release whose process stopped (a restart) is taken up again by the page that shows it.
-  for (const release of releasing) void continueLogDeletion(db, release.name);
+  continueLogDeletions(
+    db,
+    releasing.map((release) => release.name),
+  );
   const reserved = adminListSummary(names.length, matching, all, search, (n) => `${n} reserved`);
   return (
     <>

@@ -35,7 +35,7 @@ test("tsx server/main.ts: creates the host key, prints its fingerprint and ports
   child.stderr.on("data", (chunk: Buffer) => {
     stderr += chunk.toString();
   });
-  const exited = new Promise<number | null>((resolve) => child.on("exit", (code) => resolve(code)));
+  const exited = new Promise<number | null>((resolve) => child.on("close", (code) => resolve(code)));
 
   const deadline = Date.now() + 20_000;
   // The relay's own lines, printed once it listens (the logger's fingerprint line comes earlier).

@@ -253,7 +253,7 @@ test("a relay start closes sessions a crashed relay left open and drops edits le
     ssh.stderr.on("data", (chunk: Buffer) => {
       stderr += chunk.toString();
     });
-    const exited = new Promise<number | null>((resolve) => ssh.on("exit", (code) => resolve(code)));
+    const exited = new Promise<number | null>((resolve) => ssh.on("close", (code) => resolve(code)));
     const tunnel = await t.waitFor(() => second.registry.get("phoenix"), "the tunnel on the second relay");
     await second.close();
     closed = true;

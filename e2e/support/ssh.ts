@@ -91,7 +91,7 @@ export function startTunnel(options: {
   let text = "";
   child.stdout?.on("data", (c: Buffer) => (text += c.toString()));
   child.stderr?.on("data", (c: Buffer) => (text += c.toString()));
-  const exited = new Promise<number | null>((resolve) => child.once("exit", (code) => resolve(code)));
+  const exited = new Promise<number | null>((resolve) => child.once("close", (code) => resolve(code)));
   return {
     process: child,
     exited,

@@ -38,7 +38,15 @@ export function startChild(command: string, args: string[], env: Record<string, 
   };
   child.stdout.on("data", append);
   child.stderr.on("data", append);
-  const exited = new Promise<number | null>((resolve) => child.on("exit", (code) => resolve(code)));
+  // What the child wrote last (a reason it exited with) may still be in the pipe when 'exit' fires,
+  // so the output is waited for too; not for ever, as a grandchild (burrow-connect's ssh, after
+  // SIGKILL) may hold the pipe open.
+  const closed = new Promise<void>((resolve) => child.once("close", () => resolve()));
+  const exited = new Promise<number | null>((resolve) =>
+    child.once("exit", (code) => {
+      void Promise.race([closed, sleep(1_000)]).then(() => resolve(code));
+    }),
+  );
   return {
     child,
     output: () => output,

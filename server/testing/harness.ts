@@ -82,6 +82,7 @@ export interface SshProcess {
   stderr(): string;
   /** Exit code (null until exited, or when killed by a signal). */
   exitCode(): number | null;
+  /** Settles once ssh has exited and everything it wrote has been read. */
   exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
   /** Waits until stdout matches, or throws with the output so far. */
   waitForStdout(pattern: RegExp, timeoutMs?: number): Promise<void>;
@@ -380,13 +381,15 @@ export async function startTestRelay(
         });
         let exitCode: number | null = null;
         let hasExited = false;
+        child.on("exit", (code) => {
+          exitCode = code;
+          hasExited = true;
+          children.delete(child);
+        });
+        // 'close', not 'exit': what ssh wrote last (the relay's reason for a refusal) may still be
+        // in the pipe when 'exit' fires, and a test that reads stderr once exited must see it.
         const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => {
-          child.on("exit", (code, signal) => {
-            exitCode = code;
-            hasExited = true;
-            children.delete(child);
-            resolve({ code, signal });
-          });
+          child.on("close", (code, signal) => resolve({ code, signal }));
         });
 
         const expected = options.forwards.map((spec) => expectedName(spec, liveConfig.BURROW_DOMAIN));

@@ -1,3 +1,5 @@
+import http from "node:http";
+import type { APIResponse } from "@playwright/test";
 import pg from "pg";
 import { withDatabase } from "./support/database.ts";
 import { expect, reserveName, signUp, test, unique } from "./support/fixtures.ts";
@@ -234,3 +236,93 @@ test("deleting a big log or releasing its name returns at once; the pages show h
     await deleteRows(burrow.databaseUrl, released);
   }
 });
+
+test("with every search slot of a user taken, a filtered page and Older say so and what to do, and work once they are free", async ({
+  page,
+  burrow,
+}) => {
+  test.setTimeout(120_000);
+  const name = unique("busy");
+  const held: http.ClientRequest[] = [];
+  const waiting: Promise<APIResponse>[] = [];
+  try {
+    await signUp(page);
+    await reserveName(page, name);
+    // 120 matches for "Older" to page through, and under them a log big enough (40 MB as CSV) that
+    // a download nobody reads stops half-way and keeps its slot.
+    await writeRows(burrow.databaseUrl, name, "/match/", 120, "2 hours");
+    await withDatabase(burrow.databaseUrl, (client) =>
+      client.query(
+        `INSERT INTO request_logs (at, name, method, path, status, duration_ms, client_ip)
+         SELECT now() - interval '1 hour' + g * interval '1 ms', $1, 'GET', '/bulk/' || g || '/' || repeat('x', 1000),
+                200, 1.5, '203.0.113.9'
+         FROM generate_series(1, 40000) g`,
+        [name],
+      ),
+    );
+    const log = page.getByRole("table", { name: `Requests to ${name}, newest first` });
+    const matches = log.getByRole("row").filter({ hasText: "/match/" });
+    await page.goto(`/tunnels/${name}?path=match`);
+    await expect(matches).toHaveCount(50);
+
+    // Two downloads under way (the user's two slots), sixteen searches waiting their turn; more are
+    // refused at once, as the next one from the page will be.
+    const cookie = (await page.context().cookies()).map((c) => `${c.name}=${c.value}`).join("; ");
+    for (let i = 0; i < 2; i++)
+      held.push(
+        await startUnreadDownload(
+          `${burrow.dashboardUrl}/api/tunnels/${name}/logs/export?format=csv`,
+          cookie,
+        ),
+      );
+    const refusals: string[] = [];
+    for (let i = 0; i < 20; i++) {
+      const answer = page.request.get(`/api/tunnels/${name}/logs?status=200&path=bulk`, { timeout: 60_000 });
+      waiting.push(answer);
+      void answer.then(async (r) => {
+        if (r.status() === 429)
+          refusals.push(((await r.json()) as { error: { message: string } }).error.message);
+      });
+    }
+    const busy = "You have 18 log searches and downloads under way: wait for some to finish, then try again";
+    await expect.poll(() => refusals).toEqual([busy, busy, busy, busy]);
+
+    await page.getByRole("button", { name: "Older" }).click();
+    await expect(page.getByText(`${busy}.`)).toBeVisible();
+    await expect(matches).toHaveCount(50);
+
+    // A new search: the rest of the page is there, and the log's place says why it is not.
+    await page.goto(`/tunnels/${name}?path=match&method=GET`);
+    await expect(page.getByRole("status").filter({ hasText: `${busy}.` })).toBeVisible();
+    await expect(page.getByTestId("tunnel-status")).toBeVisible();
+    await expect(log).toHaveCount(0);
+
+    // The downloads stop; the waiting searches get their answers, and so does the user.
+    for (const request of held) request.destroy();
+    for (const response of await Promise.all(waiting)) expect([200, 429]).toContain(response.status());
+    await page.getByRole("link", { name: "Search again" }).click();
+    await expect(matches).toHaveCount(50);
+    await expect(page.getByText(busy)).toHaveCount(0);
+    await page.getByRole("button", { name: "Older" }).click();
+    await expect(matches).toHaveCount(100);
+  } finally {
+    for (const request of held) request.destroy();
+    await Promise.allSettled(waiting);
+    await deleteRows(burrow.databaseUrl, name);
+  }
+});
+
+/**
+ * Starts a download of `url` and never reads it past its headers: the dashboard is left holding
+ * the download, and its search slot, until the request is destroyed.
+ */
+function startUnreadDownload(url: string, cookie: string): Promise<http.ClientRequest> {
+  return new Promise((resolve, reject) => {
+    const request = http.get(url, { headers: { cookie } }, (response) => {
+      if (response.statusCode !== 200) reject(new Error(`the download answered ${response.statusCode}`));
+      response.pause();
+      resolve(request);
+    });
+    request.on("error", reject);
+  });
+}

@@ -13,7 +13,16 @@ export type AppErrorCode =
  * The one error type for expected failures. `message` is safe to show to the user who caused it;
  * anything else thrown is a bug and is shown as a generic message.
  */
+/**
+ * What marks an AppError, the same in every copy of this module: Next bundles lib/ into each route
+ * separately, and an object kept on globalThis across them (log-search-slots.ts) throws the
+ * AppError of whichever bundle made it. By class identity alone the other routes would take it for
+ * a bug and answer 500 instead of its status and message.
+ */
+const BRAND: unique symbol = Symbol.for("burrow.AppError");
+
 export class AppError extends Error {
+  readonly [BRAND] = true;
   readonly code: AppErrorCode;
   readonly fieldErrors?: Record<string, string[]>;
 
@@ -22,6 +31,11 @@ export class AppError extends Error {
     this.name = "AppError";
     this.code = code;
     this.fieldErrors = fieldErrors;
+  }
+
+  /** `instanceof AppError` holds for an AppError of any copy of this module (see BRAND). */
+  static override [Symbol.hasInstance](value: unknown): boolean {
+    return typeof value === "object" && value !== null && (value as { [BRAND]?: unknown })[BRAND] === true;
   }
 }
 

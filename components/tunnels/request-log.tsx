@@ -5,6 +5,7 @@ import { Fragment, type ReactNode, useCallback, useEffect, useRef, useState } fr
 import { normalizeIpAddress } from "@/lib/forwarding/ip-address";
 import { laterRequestId, MAX_REFRESHED } from "@/lib/request-logs/request-id";
 import { normaliseStatusFilter } from "@/lib/request-logs/status-filter";
+import { apiErrorMessage } from "@/lib/web/api-error-message";
 import { formatBytes, formatDuration, type StatusTone, statusTone, truncate } from "@/lib/web/format";
 import { accessCell } from "@/lib/web/log-access";
 import { type LogFilters, linkedRequestHref, logFiltersToQuery } from "@/lib/web/log-filters";
@@ -24,6 +25,8 @@ import type { ReplayWatch } from "./replay-outcome";
 import { type RequestActions, RequestDetails } from "./request-details";
 import { useTunnelActivity } from "./tunnel-activity";
 
+/** "Older" failed for a reason the dashboard did not put in words (a network hiccup, a 500). */
+const OLDER_FAILED = "Could not load older requests. Try again.";
 /** Polling while the event stream is not connected (it failed, or a proxy does not pass it). */
 const TAIL_MS = 1500;
 /** While the stream announces new rows, a slow poll only as a safety net. */
@@ -99,6 +102,8 @@ export function RequestLog({
   const [fresh, setFresh] = useState<ReadonlySet<string>>(new Set());
   const [live, setLive] = useState(true);
   const [problem, setProblem] = useState<string | null>(null);
+  // Beside the button that failed, and apart from the tail's problem, which its next look clears.
+  const [olderProblem, setOlderProblem] = useState<string | null>(null);
   // When the tail last got an answer: said once the session has ended and it stops (NotUpdating).
   const [asOf, setAsOf] = useState(() => new Date().toISOString());
   const [loadingOlder, setLoadingOlder] = useState(false);
@@ -284,13 +289,19 @@ export function RequestLog({
     setLoadingOlder(true);
     try {
       const response = await fetchSignedIn(`${endpoint}before=${cursor}`, { cache: "no-store" });
-      if (!response.ok) throw new Error(`HTTP ${response.status}`);
+      if (!response.ok) {
+        // The user's searches all under way (429) is said as the dashboard says it, with what to do.
+        const said = response.status === 429 ? await apiErrorMessage(response) : null;
+        setOlderProblem(said ? `${said}.` : OLDER_FAILED);
+        return;
+      }
       const page = (await response.json()) as LogPage;
       setRows((current) => [...current, ...page.rows]);
       setOlder(olderOf(page));
-      setProblem(null);
-    } catch {
-      setProblem("Could not load older requests. Try again.");
+      setOlderProblem(null);
+    } catch (error) {
+      // An ended session has its own notice.
+      if (!(error instanceof SessionEndedError)) setOlderProblem(OLDER_FAILED);
     } finally {
       setLoadingOlder(false);
     }
@@ -588,6 +599,9 @@ export function RequestLog({
           </Button>
         )}
       </div>
+      <p aria-live="polite" className="text-center text-sm text-amber-700 dark:text-amber-300">
+        {older ? olderProblem : null}
+      </p>
       {rows.length > 0 && actions}
     </div>
   );

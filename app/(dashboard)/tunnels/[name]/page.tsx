@@ -24,11 +24,12 @@ import { randomNameKeptUntil } from "@/lib/names/random-hold";
 import { currentHostKeyFingerprint } from "@/lib/relay-health";
 import { BODY_KEEP_BYTES } from "@/lib/request-logs/bodies";
 import { logDeletionOf } from "@/lib/request-logs/deletions";
-import { findRequestLog, listRequestLogs, SEARCH_WINDOW_ROWS } from "@/lib/request-logs/query";
+import { findRequestLog } from "@/lib/request-logs/query";
 import { accessLabel, qrCaption } from "@/lib/web/access-label";
 import { burrowPorts, relayAddress } from "@/lib/web/connect-command";
 import { getDb } from "@/lib/web/db";
 import { getEnv } from "@/lib/web/env";
+import { firstLogPage } from "@/lib/web/first-log-page";
 import { formatBinaryBytes } from "@/lib/web/format";
 import { deletionShown, toLogDeletionView } from "@/lib/web/log-deletion-view";
 import { continueLogDeletion } from "@/lib/web/log-deletions";
@@ -37,7 +38,6 @@ import {
   logFiltersToQuery,
   readLinkedRequest,
   readLogFilters,
-  toQueryFilter,
   unreadFilterMessage,
 } from "@/lib/web/log-filters";
 import { logSearchSlots } from "@/lib/web/log-search-slots";
@@ -72,16 +72,9 @@ export default async function TunnelPage({ params, searchParams }: Props) {
   const query = await searchParams;
   const { filters, unread } = readLogFilters(query);
   const linkedId = readLinkedRequest(query);
-  const [fingerprint, firstPage, linkedRow, deletion] = await Promise.all([
+  const [fingerprint, { page: firstPage, busy }, linkedRow, deletion] = await Promise.all([
     currentHostKeyFingerprint(db),
-    // A filtered first page is a search: it takes one of the user's slots (log-search-slots.ts).
-    (hasFilters(filters) ? logSearchSlots.acquire(user.id) : Promise.resolve(undefined)).then((release) =>
-      listRequestLogs(
-        db,
-        { ...toQueryFilter(detail.name, filters, Date.now()), limit: 50 },
-        { scanRows: SEARCH_WINDOW_ROWS },
-      ).finally(release),
-    ),
+    firstLogPage(db, logSearchSlots, user.id, detail.name, filters),
     linkedId === undefined || linkedId === "invalid" ? null : findRequestLog(db, detail.name, linkedId),
     logDeletionOf(db, detail.name),
   ]);
@@ -90,7 +83,7 @@ export default async function TunnelPage({ params, searchParams }: Props) {
   const clearing = deletion?.kind === "all" && deletionShown(deletion) ? deletion : null;
   if (clearing && clearing.finishedAt === null) void continueLogDeletion(db, clearing.name);
   const url = tunnelUrl(env, detail.name);
-  const bodiesShown = firstPage.rows.some((row) => row.bodiesKept);
+  const bodiesShown = firstPage?.rows.some((row) => row.bodiesKept) ?? false;
   const target = { name: detail.name, ...relayAddress(env) };
   const keptUntil =
     detail.random && !detail.online
@@ -198,11 +191,13 @@ export default async function TunnelPage({ params, searchParams }: Props) {
                 initial={clearing && toLogDeletionView(clearing)}
               />
               <LogFiltersForm filters={filters} />
-              <LogFilterStatus
-                filtered={hasFilters(filters)}
-                shown={firstPage.rows.length}
-                more={firstPage.nextCursor !== null}
-              />
+              {firstPage && (
+                <LogFilterStatus
+                  filtered={hasFilters(filters)}
+                  shown={firstPage.rows.length}
+                  more={firstPage.nextCursor !== null}
+                />
+              )}
               {unread.length > 0 && (
                 <Alert tone="warning">
                   <p>Not applied: this link has filters the log cannot read.</p>
@@ -213,54 +208,75 @@ export default async function TunnelPage({ params, searchParams }: Props) {
                   </ul>
                 </Alert>
               )}
-              <RequestLog
-                // New filters start a new log; so does the server's first page changing in kind (the
-                // log or its bodies deleted), so the client drops rows and bodies that are gone.
-                key={`${logFiltersToQuery(filters)}|${firstPage.rows.length > 0}|${bodiesShown}`}
-                name={detail.name}
-                publicUrl={url}
-                filters={filters}
-                linked={
-                  linkedId === undefined ? undefined : { id: linkedId, row: linkedRow && toLogRow(linkedRow) }
-                }
-                dashboardUrl={env.BURROW_DASHBOARD_URL.replace(/\/+$/, "")}
-                keepsBodies={(detail.keepBodies && env.BURROW_LOG_BODIES) || bodiesShown}
-                requestActions={{
-                  send: replayRequestAction,
-                  edit: replayEditedAction,
-                  remove: deleteRequestAction,
-                }}
-                initial={{
-                  rows: firstPage.rows.map(toLogRow),
-                  nextCursor: firstPage.nextCursor,
-                  searchedSince: firstPage.searchedSince?.toISOString() ?? null,
-                  tailFrom: firstPage.tailFrom,
-                }}
-                actions={
-                  <div className="mt-2 flex flex-wrap justify-end gap-2 border-t border-zinc-100 dark:border-zinc-800 pt-4">
-                    {((env.BURROW_LOG_BODIES && !detail.random) || bodiesShown) && (
-                      <ConfirmAction
-                        action={clearRequestLogAction}
-                        fields={{ name: detail.name, what: "bodies" }}
-                        triggerLabel="Delete kept bodies…"
-                        title={`Delete the bodies kept for ${detail.name}?`}
-                        body={`The requests stay in the log without their bodies, whatever the filters show.${
-                          detail.keepBodies ? " Keep bodies is still on: new requests keep theirs again." : ""
-                        } This cannot be undone.`}
-                        confirmLabel="Delete bodies"
-                      />
-                    )}
-                    <ClearLogForm action={clearRequestLogAction} name={detail.name} />
-                  </div>
-                }
-                empty={
-                  hasFilters(filters) ? (
-                    <FilteredLogEmptyState />
-                  ) : (
-                    <LogEmptyState url={url} online={detail.online} />
-                  )
-                }
-              />
+              {busy !== undefined && (
+                <Alert tone="warning">
+                  <p>{busy}.</p>
+                  <p className="mt-1">
+                    <Link
+                      href={`/tunnels/${detail.name}?${logFiltersToQuery(filters)}`}
+                      // Never ahead of the click: a prefetch could be a search of its own.
+                      prefetch={false}
+                      className="font-medium underline"
+                    >
+                      Search again
+                    </Link>
+                  </p>
+                </Alert>
+              )}
+              {firstPage && (
+                <RequestLog
+                  // New filters start a new log; so does the server's first page changing in kind (the
+                  // log or its bodies deleted), so the client drops rows and bodies that are gone.
+                  key={`${logFiltersToQuery(filters)}|${firstPage.rows.length > 0}|${bodiesShown}`}
+                  name={detail.name}
+                  publicUrl={url}
+                  filters={filters}
+                  linked={
+                    linkedId === undefined
+                      ? undefined
+                      : { id: linkedId, row: linkedRow && toLogRow(linkedRow) }
+                  }
+                  dashboardUrl={env.BURROW_DASHBOARD_URL.replace(/\/+$/, "")}
+                  keepsBodies={(detail.keepBodies && env.BURROW_LOG_BODIES) || bodiesShown}
+                  requestActions={{
+                    send: replayRequestAction,
+                    edit: replayEditedAction,
+                    remove: deleteRequestAction,
+                  }}
+                  initial={{
+                    rows: firstPage.rows.map(toLogRow),
+                    nextCursor: firstPage.nextCursor,
+                    searchedSince: firstPage.searchedSince?.toISOString() ?? null,
+                    tailFrom: firstPage.tailFrom,
+                  }}
+                  actions={
+                    <div className="mt-2 flex flex-wrap justify-end gap-2 border-t border-zinc-100 dark:border-zinc-800 pt-4">
+                      {((env.BURROW_LOG_BODIES && !detail.random) || bodiesShown) && (
+                        <ConfirmAction
+                          action={clearRequestLogAction}
+                          fields={{ name: detail.name, what: "bodies" }}
+                          triggerLabel="Delete kept bodies…"
+                          title={`Delete the bodies kept for ${detail.name}?`}
+                          body={`The requests stay in the log without their bodies, whatever the filters show.${
+                            detail.keepBodies
+                              ? " Keep bodies is still on: new requests keep theirs again."
+                              : ""
+                          } This cannot be undone.`}
+                          confirmLabel="Delete bodies"
+                        />
+                      )}
+                      <ClearLogForm action={clearRequestLogAction} name={detail.name} />
+                    </div>
+                  }
+                  empty={
+                    hasFilters(filters) ? (
+                      <FilteredLogEmptyState />
+                    ) : (
+                      <LogEmptyState url={url} online={detail.online} />
+                    )
+                  }
+                />
+              )}
             </CardBody>
           </Card>
         </TunnelActivityProvider>

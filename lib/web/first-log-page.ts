@@ -1,0 +1,43 @@
+import "server-only";
+import type { Db } from "../db.ts";
+import { isAppError } from "../errors.ts";
+import { listRequestLogs, type RequestLogPage, SEARCH_WINDOW_ROWS } from "../request-logs/query.ts";
+import type { KeyedSlots } from "../throttle/keyed-slots.ts";
+import { hasFilters, type LogFilters, toQueryFilter } from "./log-filters.ts";
+
+/** The tunnel page's first page of the log, or why it was not searched. */
+export type FirstLogPage = { page: RequestLogPage; busy?: undefined } | { page?: undefined; busy: string };
+
+/**
+ * The first page of a name's log as the tunnel page shows it. A filtered one is a search and takes
+ * one of the user's slots (log-search-slots.ts); when they are all taken and the queue is full, the
+ * refusal's message is the answer, for the page to show in place of the log (the rest of the page,
+ * status and connect, still helps), rather than an error page for the whole tunnel.
+ */
+export async function firstLogPage(
+  db: Db,
+  slots: KeyedSlots,
+  userId: string,
+  name: string,
+  filters: LogFilters,
+): Promise<FirstLogPage> {
+  const read = () =>
+    listRequestLogs(
+      db,
+      { ...toQueryFilter(name, filters, Date.now()), limit: 50 },
+      { scanRows: SEARCH_WINDOW_ROWS },
+    );
+  if (!hasFilters(filters)) return { page: await read() };
+  let release: () => void;
+  try {
+    release = await slots.acquire(userId);
+  } catch (error) {
+    if (isAppError(error) && error.code === "rate_limited") return { busy: error.message };
+    throw error;
+  }
+  try {
+    return { page: await read() };
+  } finally {
+    release();
+  }
+}

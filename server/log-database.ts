@@ -4,11 +4,27 @@ import pg from "pg";
 import { from as copyFromStdin } from "pg-copy-streams";
 import type { Db } from "../lib/db.ts";
 
+/**
+ * The transaction a write ran in, as PostgreSQL numbers it (txid_current) and the server process
+ * that ran it: enough to learn later whether it committed (writeOutcome).
+ */
+export interface WriteTransaction {
+  xid: string;
+  pid: number;
+}
+
 /** What the request log writer needs from a database: one parameterised statement at a time. */
 export interface SqlRunner {
   query(text: string, values?: unknown[]): Promise<unknown>;
-  /** Runs `statement` (a COPY … FROM STDIN) with `data` as its input; only plain `pg` can. */
-  copyFrom?(statement: string, data: Iterable<Buffer>): Promise<void>;
+  /**
+   * Runs `statement` (a COPY … FROM STDIN) with `data` as its input, in a transaction of its own
+   * that `onBegun` is told about before any row is sent; only plain `pg` can.
+   */
+  copyFrom?(
+    statement: string,
+    data: Iterable<Buffer>,
+    onBegun?: (write: WriteTransaction) => void,
+  ): Promise<void>;
 }
 
 /** Far beyond a batch's write (a 20,000-row COPY takes well under a second here). */
@@ -63,7 +79,11 @@ export function isOutage(error: unknown): boolean {
 
 /** The relay's request log pool: statements, COPY, and end() on shutdown. */
 export interface LogPool extends SqlRunner {
-  copyFrom(statement: string, data: Iterable<Buffer>): Promise<void>;
+  copyFrom(
+    statement: string,
+    data: Iterable<Buffer>,
+    onBegun?: (write: WriteTransaction) => void,
+  ): Promise<void>;
   end(): Promise<void>;
 }
 
@@ -92,7 +112,7 @@ export function createLogPool(databaseUrl: string, options: { queryTimeoutMs?: n
   pool.on("error", () => {});
   return {
     query: (text, values) => pool.query(text, values),
-    async copyFrom(statement, data) {
+    async copyFrom(statement, data, onBegun) {
       const client = await pool.connect();
       // A connection cut while checked out (a database restart mid-COPY) emits "error" on the
       // client as well as failing the COPY, and the pool listens only on idle clients: unhandled,
@@ -100,7 +120,16 @@ export function createLogPool(databaseUrl: string, options: { queryTimeoutMs?: n
       const ignore = () => {};
       client.on("error", ignore);
       try {
+        // In a transaction whose number is known, rather than committed by the COPY itself: when
+        // the connection breaks after the database stored the rows but before it said so, the
+        // writer can ask whether they are stored instead of writing them a second time.
+        const [, begun] = (await client.query(
+          "BEGIN; SELECT txid_current()::text AS xid, pg_backend_pid() AS pid",
+        )) as unknown as [pg.QueryResult, pg.QueryResult<WriteTransaction>];
+        const write = begun.rows[0];
+        if (write) onBegun?.({ xid: write.xid, pid: write.pid });
         await pipeline(Readable.from(data), client.query(copyFromStdin(statement)));
+        await client.query("COMMIT");
       } catch (error) {
         // A connection whose COPY failed midway is not reused: its protocol state is unknown. It
         // keeps the listener: it may report its end once more on the way out.
@@ -112,6 +141,45 @@ export function createLogPool(databaseUrl: string, options: { queryTimeoutMs?: n
     },
     end: () => pool.end(),
   };
+}
+
+/** What became of a write whose answer never came (its connection broke). */
+export type WriteOutcome = "committed" | "not committed" | "unknown";
+
+/** How long a write's server process gets to end once told to (see writeOutcome). */
+const TERMINATE_WAIT_MS = 2_000;
+
+/**
+ * Whether the write in `write` committed. PostgreSQL keeps each transaction's fate (txid_status):
+ * committed, aborted, or still in progress when its server process has not yet noticed that its
+ * connection is gone (a network that dropped it silently). That process is then ended, so the write
+ * can no longer commit late, and asked again. "unknown": too old to tell, or it did not end in time.
+ * Throws when the database cannot be asked (still an outage).
+ */
+export async function writeOutcome(sql: SqlRunner, write: WriteTransaction): Promise<WriteOutcome> {
+  const status = async () => {
+    const result = (await sql.query("SELECT txid_status($1::bigint) AS status", [write.xid])) as {
+      rows: { status: string | null }[];
+    };
+    return result.rows[0]?.status ?? null;
+  };
+  let now = await status();
+  if (now === "in progress") {
+    // Only that process, and only while it still runs that transaction (a pid can be reused).
+    await sql.query(
+      `SELECT pg_terminate_backend(pid) FROM pg_stat_activity
+       WHERE pid = $1 AND backend_xid::text::bigint = $2::bigint % 4294967296`,
+      [write.pid, write.xid],
+    );
+    const deadline = Date.now() + TERMINATE_WAIT_MS;
+    while (now === "in progress" && Date.now() < deadline) {
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      now = await status();
+    }
+  }
+  if (now === "committed") return "committed";
+  if (now === "aborted") return "not committed";
+  return "unknown";
 }
 
 /** The same statements through the Prisma client, for an edge built without a connection string. */

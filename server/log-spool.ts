@@ -13,6 +13,7 @@ import {
   type RequestLogEnd,
   type RequestLogEntry,
 } from "../lib/request-logs/row.ts";
+import type { WriteTransaction } from "./log-database.ts";
 
 /** The spool's name in BURROW_DATA_DIR. */
 export const LOG_SPOOL_FILE = "request-log-spool.jsonl";
@@ -73,6 +74,16 @@ const spooledEndSchema = z.object({
 
 const spooledEntrySchema = z.union([spooledEndSchema, storedRowSchema]);
 
+/** A spooled row's write whose answer was lost (WriteTransaction): it may be stored already. */
+const doubtSchema = z.object({ xid: z.string().regex(/^\d+$/), pid: z.number().int() });
+
+/**
+ * Entries whose last write lost its answer, with that write: written to the spool with them (a
+ * `doubt` beside the row's fields), so the next run asks whether they are stored before writing
+ * them again.
+ */
+export type Doubts = ReadonlyMap<RequestLogEntry, WriteTransaction>;
+
 /**
  * Request-log rows the database could not take yet, kept in a file (JSON lines) in the data
  * directory, so that a relay stopped or crashed during a database outage loses none of them: the
@@ -94,17 +105,19 @@ export class LogSpool {
   }
 
   /**
-   * Rows an earlier run left, in order. Read synchronously, once, at start. Lines that do not parse
-   * (a write cut short by a crash) are skipped and counted in a warning.
+   * Rows an earlier run left, in order, and which of them it had in doubt (Doubts). Read
+   * synchronously, once, at start. Lines that do not parse (a write cut short by a crash) are
+   * skipped and counted in a warning.
    */
-  load(): RequestLogEntry[] {
-    if (!existsSync(this.file)) return [];
+  load(): { entries: RequestLogEntry[]; doubts: Doubts } {
+    const doubts = new Map<RequestLogEntry, WriteTransaction>();
+    if (!existsSync(this.file)) return { entries: [], doubts };
     let text: string;
     try {
       text = readFileSync(this.file, "utf8");
     } catch (error) {
       this.#fail("read", error);
-      return [];
+      return { entries: [], doubts };
     }
     const rows: RequestLogEntry[] = [];
     let unreadable = 0;
@@ -118,8 +131,13 @@ export class LogSpool {
         continue;
       }
       const row = spooledEntrySchema.safeParse(parsed);
-      if (row.success) rows.push(row.data);
-      else unreadable += 1;
+      if (!row.success) {
+        unreadable += 1;
+        continue;
+      }
+      rows.push(row.data);
+      const doubt = doubtSchema.safeParse((parsed as { doubt?: unknown }).doubt);
+      if (doubt.success) doubts.set(row.data, doubt.data);
     }
     if (unreadable > 0) {
       this.#logger.warn("request log: unreadable lines in the spool file skipped", {
@@ -127,16 +145,16 @@ export class LogSpool {
         lines: unreadable,
       });
     }
-    return rows;
+    return { entries: rows, doubts };
   }
 
   /** Adds rows at the end of the file. */
-  async append(rows: readonly RequestLogEntry[]): Promise<boolean> {
+  async append(rows: readonly RequestLogEntry[], doubts?: Doubts): Promise<boolean> {
     if (this.#broken) return false;
     if (rows.length === 0) return true;
     try {
       await mkdir(dirname(this.file), { recursive: true });
-      await appendFile(this.file, lines(rows), { mode: 0o600 });
+      await appendFile(this.file, lines(rows, doubts), { mode: 0o600 });
       return true;
     } catch (error) {
       this.#fail("write", error);
@@ -148,7 +166,7 @@ export class LogSpool {
    * Makes the file hold exactly `rows` (none: removes it). Written beside it and renamed over it,
    * so a crash leaves the old contents or the new, never half of each.
    */
-  async replace(rows: readonly RequestLogEntry[]): Promise<boolean> {
+  async replace(rows: readonly RequestLogEntry[], doubts?: Doubts): Promise<boolean> {
     if (this.#broken) return false;
     try {
       if (rows.length === 0) {
@@ -156,7 +174,7 @@ export class LogSpool {
         return true;
       }
       const next = `${this.file}.next`;
-      await writeFile(next, lines(rows), { mode: 0o600 });
+      await writeFile(next, lines(rows, doubts), { mode: 0o600 });
       await rename(next, this.file);
       return true;
     } catch (error) {
@@ -171,7 +189,7 @@ export class LogSpool {
    * may have room again (an operator who frees space and restarts Burrow during a database outage
    * would otherwise lose every queued row).
    */
-  async replaceAtShutdown(rows: readonly RequestLogEntry[]): Promise<boolean> {
+  async replaceAtShutdown(rows: readonly RequestLogEntry[], doubts?: Doubts): Promise<boolean> {
     this.#broken = false;
     try {
       await mkdir(dirname(this.file), { recursive: true });
@@ -179,7 +197,7 @@ export class LogSpool {
       this.#fail("write", error);
       return false;
     }
-    return this.replace(rows);
+    return this.replace(rows, doubts);
   }
 
   #fail(action: "read" | "write", error: unknown): void {
@@ -196,8 +214,11 @@ export class LogSpool {
   }
 }
 
-function lines(rows: readonly RequestLogEntry[]): string {
+function lines(rows: readonly RequestLogEntry[], doubts?: Doubts): string {
   let out = "";
-  for (const row of rows) out += `${JSON.stringify(row)}\n`;
+  for (const row of rows) {
+    const doubt = doubts?.get(row);
+    out += `${JSON.stringify(doubt ? { ...row, doubt } : row)}\n`;
+  }
   return out;
 }

@@ -84,6 +84,7 @@ async function startSwitchablePostgres(target: URL) {
     down: () => proxy.cut(),
     hang: () => proxy.hang(),
     up: () => proxy.restore(),
+    loseAnswer: (marker: string, options?: { cut?: boolean }) => proxy.loseAnswer(marker, options),
     close: () => proxy.close(),
   };
 }
@@ -1421,3 +1422,100 @@ function countingRunner(inner: SqlRunner): SqlRunner & { copies: number; updates
   };
   return counted;
 }
+
+// ---- Writes whose answer was lost: stored once, whatever the database did before the cut ----
+
+test("a write whose answer is lost after it committed is not written again: each request is stored once", async () => {
+  const name = "lost-commit";
+  const database = await startSwitchablePostgres(new URL(testDb.url));
+  const lossy = createLogPool(database.url);
+  try {
+    const logger = recordingLogger();
+    const writer = createLogWriter({ sql: lossy, maxQueue: 100, logger, flushIntervalMs: 20 });
+    // The COMMIT reaches the database, which stores the row; its answer never reaches the writer.
+    const lost = database.loseAnswer("COMMIT");
+    writer.push(row(0, { name }));
+    await lost;
+    writer.push(row(1, { name }));
+    await until(async () => (await storedPaths(name)).length >= 2, "the next row to be written");
+    await writer.close();
+    assert.deepEqual(await storedPaths(name), ["/r/0", "/r/1"]);
+    assert.deepEqual(writer.stats(), { queued: 0, written: 2, dropped: 0 });
+    assert.ok(
+      logger.lines.some((l) => l.message.includes("were stored after all") && l.fields?.rows === 1),
+      JSON.stringify(logger.lines),
+    );
+  } finally {
+    await lossy.end();
+    await database.close();
+  }
+});
+
+test("a write whose answer is lost before it committed is written again: no request is missing", async () => {
+  const name = "lost-copy";
+  const database = await startSwitchablePostgres(new URL(testDb.url));
+  const lossy = createLogPool(database.url);
+  try {
+    const writer = createLogWriter({
+      sql: lossy,
+      maxQueue: 100,
+      logger: recordingLogger(),
+      flushIntervalMs: 20,
+    });
+    // The rows reach the database inside the write's transaction; the connection breaks before
+    // the COMMIT is sent, so the database drops them.
+    const lost = database.loseAnswer("/r/0");
+    writer.push(row(0, { name }));
+    await lost;
+    await until(async () => (await storedPaths(name)).length >= 1, "the row to be written again");
+    writer.push(row(1, { name }));
+    await writer.close();
+    assert.deepEqual(await storedPaths(name), ["/r/0", "/r/1"]);
+    assert.deepEqual(writer.stats(), { queued: 0, written: 2, dropped: 0 });
+  } finally {
+    await lossy.end();
+    await database.close();
+  }
+});
+
+test("rows whose write lost its answer as the outage began, kept on disk through a stop, are stored once at the next start", async () => {
+  const name = "lost-spooled";
+  await reserved(name);
+  const dir = mkdtempSync(join(tmpdir(), "burrow-spool-"));
+  const database = await startSwitchablePostgres(new URL(testDb.url));
+  const lossy = createLogPool(database.url);
+  try {
+    const first = createLogWriter({
+      sql: lossy,
+      maxQueue: 100,
+      logger: recordingLogger(),
+      spool: spoolIn(dir),
+      flushIntervalMs: 20,
+    });
+    // Stored, and then the database is gone before the writer hears so, for the rest of its run.
+    const lost = database.loseAnswer("COMMIT", { cut: true });
+    first.push(row(0, { name }));
+    await lost;
+    first.push(row(1, { name }));
+    await first.close();
+    assert.deepEqual(spooledPaths(spoolIn(dir)), ["/r/0", "/r/1"]);
+    assert.deepEqual(await storedPaths(name), ["/r/0"]);
+
+    database.up();
+    const logger = recordingLogger();
+    const next = createLogWriter({ sql: lossy, maxQueue: 100, logger, spool: spoolIn(dir) });
+    await until(async () => (await storedPaths(name)).length >= 2, "the kept rows to be written");
+    await next.close();
+    assert.deepEqual(await storedPaths(name), ["/r/0", "/r/1"]);
+    assert.equal(existsSync(spoolIn(dir).file), false, "the spool is gone once its rows are stored");
+    assert.ok(
+      logger.lines.some((l) => l.message.includes("were stored after all") && l.fields?.rows === 1),
+      JSON.stringify(logger.lines),
+    );
+  } finally {
+    database.up();
+    await lossy.end();
+    await database.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
+});

@@ -8,7 +8,7 @@ import {
   withoutBodies,
 } from "../lib/request-logs/row.ts";
 import { COPY_SQL, CopyBlock, copyData } from "./log-copy.ts";
-import { isOutage, type SqlRunner } from "./log-database.ts";
+import { isOutage, type SqlRunner, type WriteTransaction, writeOutcome } from "./log-database.ts";
 import { ownedLeftovers, rowsAfterLastDeletion } from "./log-leftover-owners.ts";
 import { bodyChars, isPlain, latestPerKey, nextBatchLength, rowsBeforeEnds, spliceIn } from "./log-queue.ts";
 import type { LogSpool } from "./log-spool.ts";
@@ -96,6 +96,11 @@ const LEFTOVERS_SAY = {
   refused: "request log: could not check whose names the rows kept from the last run are",
   dropped: "request log: rows kept from the last run dropped: their name changed hands since",
 };
+/** What the log says about rows whose write lost its answer and that were stored after all. */
+const STORED_SAY = {
+  refused: "request log: could not ask whether rows whose write lost its answer are stored",
+  dropped: "request log: rows whose write lost its answer were stored after all; not written again",
+};
 /** What the log says about rows that waited through an outage, of a log deleted since. */
 const DELETED_SAY = {
   refused: "request log: could not check the queued rows against deleted logs",
@@ -181,6 +186,14 @@ export function createLogWriter(options: LogWriterOptions): LogWriter {
    */
   let waitedOut = 0;
 
+  /**
+   * Rows whose last write lost its answer (the connection broke after the write began): the
+   * database may have stored them. Before they are written again, the next write asks
+   * (writeOutcome); in the spool file they carry that write with them, for the next run to ask.
+   * At most one write at a time is in doubt: none is tried before the last one is settled.
+   */
+  const doubts = new Map<RequestLogEntry, WriteTransaction>();
+
   /** When the last write started; the next one waits a flush interval from it. */
   let lastWriteAt = Number.NEGATIVE_INFINITY;
   let writeTimer: NodeJS.Timeout | undefined;
@@ -210,8 +223,14 @@ export function createLogWriter(options: LogWriterOptions): LogWriter {
     writeTimer.unref();
   }
 
+  /** The write under way, once its transaction has begun: in doubt if its answer is lost. */
+  let begun: WriteTransaction | undefined;
+  const onBegun = (write: WriteTransaction) => {
+    begun = write;
+  };
+
   async function insert(rows: NewRequestLog[]): Promise<void> {
-    if (sql.copyFrom) await sql.copyFrom(COPY_SQL, copyData(rows));
+    if (sql.copyFrom) await sql.copyFrom(COPY_SQL, copyData(rows), onBegun);
     else await sql.query(INSERT_SQL, [JSON.stringify(rows)]);
   }
 
@@ -261,14 +280,14 @@ export function createLogWriter(options: LogWriterOptions): LogWriter {
       const rows = queue.slice(spooled);
       // On disk, a row can no longer be finished in place: its end is queued after it instead.
       for (const row of rows) if (!isRequestLogEnd(row) && row.streamKey) awaitingEnd.delete(row.streamKey);
-      if (await spool.append(rows)) spooled += rows.length;
+      if (await spool.append(rows, doubts)) spooled += rows.length;
     });
   }
 
   /** Makes the spool file hold the first `spooled` rows of the queue as they are now. */
   function respool(): Promise<void> {
     return onSpool(async () => {
-      if (spool && spooled > 0 && !(await spool.replace(queue.slice(0, spooled)))) spooled = 0;
+      if (spool && spooled > 0 && !(await spool.replace(queue.slice(0, spooled), doubts))) spooled = 0;
     });
   }
 
@@ -302,11 +321,17 @@ export function createLogWriter(options: LogWriterOptions): LogWriter {
         waitedOut = queue.length;
       }
       let copied = blocks.splice(0);
+      /** The write of `copied`, when its answer was lost. */
+      let copiedInDoubt: WriteTransaction | undefined;
+      /** A batch of the queue is in doubt since this write. */
+      let doubted = false;
       let due = queue.length;
       // Rows first, then ends (each end's row is before it, so still written before it): two
       // statements a write. Not while rows are in the spool, which must stay in the queue's order.
       if (spooled === 0) rowsBeforeEnds(queue, due);
       try {
+        // Rows whose last write lost its answer are not written again if it stored them after all.
+        if (doubts.size > 0) due -= await settleDoubts();
         // Rows of an earlier run whose name changed hands since go before anything is written.
         if (unvetted > 0) {
           due -= await dropFromFront(unvetted, (entries) => ownedLeftovers(sql, entries), LEFTOVERS_SAY);
@@ -320,11 +345,16 @@ export function createLogWriter(options: LogWriterOptions): LogWriter {
         }
         if (copied.length > 0 && copyFrom) {
           const rows = copied.reduce((sum, block) => sum + block.count, 0);
+          begun = undefined;
           try {
-            await copyFrom(COPY_SQL, copyData(copied));
+            await copyFrom(COPY_SQL, copyData(copied), onBegun);
             written += rows;
           } catch (error) {
-            if (isOutage(error) || !(await databaseAnswers())) throw error;
+            if (isOutage(error) || !(await databaseAnswers())) {
+              // The rows go back to the queue (below), where they wait in doubt.
+              copiedInDoubt = begun;
+              throw error;
+            }
             refuse(rows, error);
           }
           blockRows -= rows;
@@ -339,11 +369,19 @@ export function createLogWriter(options: LogWriterOptions): LogWriter {
             if (!isRequestLogEnd(entry) && entry.streamKey) awaitingEnd.delete(entry.streamKey);
           }
           const ends = isRequestLogEnd(batch[0]!);
+          begun = undefined;
           try {
+            // Ends are not in doubt: one applied twice changes nothing more (END_SQL).
             if (ends) await sql.query(END_SQL, [JSON.stringify(latestPerKey(batch as RequestLogEnd[]))]);
             else await insert(batch as NewRequestLog[]);
           } catch (error) {
-            if (isOutage(error) || !(await databaseAnswers())) throw error;
+            if (isOutage(error) || !(await databaseAnswers())) {
+              if (begun) {
+                for (const entry of batch) doubts.set(entry, begun);
+                doubted = true;
+              }
+              throw error;
+            }
             // The database is up but refuses these rows (a bug or a schema problem, not an outage):
             // drop the batch. Logged at most once per report interval, like drops.
             shift(batch.length);
@@ -368,8 +406,13 @@ export function createLogWriter(options: LogWriterOptions): LogWriter {
         }
       } catch (error) {
         // In an outage every row waits in the queue, where it can be spooled: blocks are read back.
-        unblock(copied);
-        unblock(blocks.splice(0));
+        const back = unblock(copied);
+        const afterBack = spooled + back.length;
+        if (copiedInDoubt) for (const row of back) doubts.set(row, copiedInDoubt);
+        // Rows already on disk that are now in doubt say so there too.
+        if (doubted && spooled > 0) await respool();
+        // Queued during the write, so after its rows (at the same place, they would go before).
+        unblock(blocks.splice(0), afterBack);
         if (!failing) {
           logger.warn("request log: cannot write to the database, keeping rows in memory", {
             queued: waiting(),
@@ -391,7 +434,8 @@ export function createLogWriter(options: LogWriterOptions): LogWriter {
   }
 
   // Rows an earlier run could not write (it stopped or crashed during an outage) go first.
-  const leftover = spool?.load() ?? [];
+  const { entries: leftover, doubts: leftoverDoubts } = spool?.load() ?? { entries: [], doubts: new Map() };
+  for (const [entry, write] of leftoverDoubts) doubts.set(entry, write);
   if (leftover.length > 0) {
     for (const row of leftover) {
       queue.push(row);
@@ -407,6 +451,50 @@ export function createLogWriter(options: LogWriterOptions): LogWriter {
     scheduleWrite();
   }
 
+  /**
+   * Asks whether each write that lost its answer stored its rows (writeOutcome); the rows of one that
+   * did leave the queue and the spool file as written. Returns how many. Throws in an outage (asked
+   * again at the next write). A write whose fate cannot be told has its rows written again.
+   */
+  async function settleDoubts(): Promise<number> {
+    let count = 0;
+    for (let i = queue.length - 1; i >= 0 && count === 0; i--) if (doubts.has(queue[i]!)) count = i + 1;
+    if (count === 0) {
+      doubts.clear();
+      return 0;
+    }
+    const writes = new Map([...doubts.values()].map((write) => [write.xid, write]));
+    const names = new Set<string>();
+    const removed = await dropFromFront(
+      count,
+      async (entries) => {
+        const stored = new Set<string>();
+        for (const write of writes.values()) {
+          const outcome = await writeOutcome(sql, write);
+          if (outcome === "committed") stored.add(write.xid);
+          if (outcome === "unknown") {
+            logger.warn(
+              "request log: cannot tell whether rows whose write lost its answer are stored; written again, they may show twice",
+              { transaction: write.xid },
+            );
+          }
+        }
+        const keep = new Set<number>();
+        entries.forEach((entry, i) => {
+          const write = doubts.get(entry);
+          if (write && stored.has(write.xid)) names.add(entry.name);
+          else keep.add(i);
+        });
+        return keep;
+      },
+      STORED_SAY,
+    );
+    doubts.clear();
+    written += removed;
+    if (removed > 0) await announce(names);
+    return removed;
+  }
+
   /** Drops rows the database refused (a bug or a schema problem, not an outage), counted. */
   function refuse(rows: number, error: unknown): void {
     dropped += rows;
@@ -416,11 +504,11 @@ export function createLogWriter(options: LogWriterOptions): LogWriter {
   }
 
   /**
-   * Puts the rows of these blocks (taken out of `blocks`) into the queue, after what is spooled:
-   * they were queued before the rows behind it, give or take the moment.
+   * Puts the rows of these blocks (taken out of `blocks`) into the queue at `at`, by default after
+   * what is spooled: they were queued before the rows behind it, give or take the moment.
    */
-  function unblock(taken: CopyBlock[]): void {
-    if (taken.length === 0) return;
+  function unblock(taken: CopyBlock[], at = spooled): NewRequestLog[] {
+    if (taken.length === 0) return [];
     const rows: NewRequestLog[] = [];
     for (const block of taken) {
       const read = block.rows();
@@ -432,8 +520,9 @@ export function createLogWriter(options: LogWriterOptions): LogWriter {
         rows: read.unreadable,
       });
     }
-    spliceIn(queue, spooled, 0, rows);
+    spliceIn(queue, at, 0, rows);
     for (const row of rows) counted(row, 1);
+    return rows;
   }
 
   /**
@@ -489,6 +578,7 @@ export function createLogWriter(options: LogWriterOptions): LogWriter {
       }
       queuedBodyChars -= bodyChars(entry);
       counted(entry, -1);
+      doubts.delete(entry);
       if (!isRequestLogEnd(entry) && entry.streamKey) awaitingEnd.delete(entry.streamKey);
       // The counts of the queue's front stay true of the queue that is left.
       if (i < before.spooled) spooled -= 1;
@@ -511,6 +601,7 @@ export function createLogWriter(options: LogWriterOptions): LogWriter {
     for (const row of queue.splice(0, count)) {
       queuedBodyChars -= bodyChars(row);
       counted(row, -1);
+      if (doubts.size > 0) doubts.delete(row);
     }
   }
 
@@ -599,7 +690,13 @@ export function createLogWriter(options: LogWriterOptions): LogWriter {
         queuedBodyChars -= chars;
         // An open row is the writer's (an end may be finishing it in place); other rows are copied.
         const open = !isRequestLogEnd(entry) && entry.open;
-        queue[i] = withoutBodies(open ? entry : { ...entry });
+        const changed = withoutBodies(open ? entry : { ...entry });
+        const doubt = doubts.get(entry);
+        if (doubt && changed !== entry) {
+          doubts.delete(entry);
+          doubts.set(changed, doubt);
+        }
+        queue[i] = changed;
         if (i < spooled) onDisk = true;
       }
       // Rows kept on disk through an outage lose their bodies there too, not only when written.
@@ -628,7 +725,7 @@ export function createLogWriter(options: LogWriterOptions): LogWriter {
         // A spool given up during the run (a full disk) gets one more chance, written whole.
         if (spooled !== queue.length) {
           await onSpool(async () => {
-            if (await spool.replaceAtShutdown(queue)) spooled = queue.length;
+            if (await spool.replaceAtShutdown(queue, doubts)) spooled = queue.length;
           });
         }
         if (spooled === queue.length) {

@@ -13,8 +13,13 @@ export async function expectAccessible(page: Page, what: string): Promise<void> 
   for (const colorScheme of ["light", "dark"] as const) {
     await page.emulateMedia({ colorScheme });
     // Buttons fade between colours: contrast is read once they have arrived (pulsing dots go on).
+    // A fade cut short (its element re-rendered by a live view) rejects `finished`: it is over too.
     await page.evaluate(() =>
-      Promise.all(document.getAnimations().flatMap((a) => (a instanceof CSSTransition ? [a.finished] : []))),
+      Promise.all(
+        document
+          .getAnimations()
+          .flatMap((a) => (a instanceof CSSTransition ? [a.finished.catch(() => undefined)] : [])),
+      ),
     );
     const result = await new AxeBuilder({ page }).withTags(WCAG).analyze();
     const found = result.violations.map(

@@ -1,4 +1,5 @@
 import type { NextConfig } from "next";
+import { DASHBOARD_HEADERS } from "./lib/web/security-headers.ts";
 
 const nextConfig: NextConfig = {
   // Native addons and server-only drivers stay as plain Node `require`s instead of being bundled:
@@ -26,6 +27,9 @@ const nextConfig: NextConfig = {
     return Object.entries(aliases).flatMap(([destination, sources]) =>
       sources.map((source) => ({ source, destination, permanent: false })),
     );
+  },
+  async headers() {
+    return [{ source: "/:path*", headers: [...DASHBOARD_HEADERS] }];
   },
   reactStrictMode: true,
 };

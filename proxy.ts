@@ -1,8 +1,12 @@
 import { NextResponse } from "next/server";
 import NextAuth from "next-auth";
+import { loadEnv } from "./lib/env.ts";
 import { authConfig } from "./lib/web/auth-config.ts";
+import { transportSecurity } from "./lib/web/security-headers.ts";
 
 const { auth } = NextAuth(authConfig);
+/** Known at start, from the dashboard's address; the other security headers are in next.config.ts. */
+const hsts = transportSecurity(loadEnv().BURROW_DASHBOARD_URL);
 
 /** True when every %-escape in the path decodes (`%E0%A4%A` does not). */
 function decodablePath(pathname: string): boolean {
@@ -30,7 +34,10 @@ export default auth((request) => {
       headers: { "content-type": "text/plain; charset=utf-8" },
     });
   }
-  return undefined;
+  if (!hsts) return undefined;
+  const response = NextResponse.next();
+  response.headers.set("Strict-Transport-Security", hsts);
+  return response;
 });
 
 export const config = {

@@ -15,6 +15,7 @@ import { availableParallelism, tmpdir } from "node:os";
 import { join, relative } from "node:path";
 import { stripVTControlCharacters } from "node:util";
 import { startEmbeddedPostgres } from "../lib/db/embedded.ts";
+import { dropLeftoverTestDatabases } from "../lib/testing/leftover-databases.ts";
 import { prismaClientIsCurrent } from "./install-state.mjs";
 
 const root = join(import.meta.dirname, "..");
@@ -47,13 +48,20 @@ async function main(): Promise<number> {
     let serverUrl = process.env.DATABASE_URL;
     if (serverUrl) {
       console.log(`tests: using the PostgreSQL server of DATABASE_URL (a fresh database per test file)`);
+      await sweepLeftovers(serverUrl);
     } else {
       const embedded = await startEmbeddedPostgres({ dataDir: join(scratch, "db"), database: "postgres" });
       stopDb = embedded.stop;
       serverUrl = embedded.url;
       console.log("tests: DATABASE_URL is unset, started an embedded PostgreSQL");
     }
-    const env = { ...process.env, BURROW_TEST_DATABASE_URL: serverUrl, BURROW_TEST_SCRATCH: scratch };
+    const env = {
+      ...process.env,
+      BURROW_TEST_DATABASE_URL: serverUrl,
+      BURROW_TEST_SCRATCH: scratch,
+      // The run the test files' databases belong to (lib/testing/leftover-databases.ts).
+      BURROW_TEST_RUN_PID: String(process.pid),
+    };
 
     if (only !== "e2e" && !interrupted) add(totals, await runNodeTests(env));
     if (only !== "node" && explicitFiles.length === 0 && !interrupted)
@@ -65,6 +73,23 @@ async function main(): Promise<number> {
   console.log(`\ntests: ${totals.passed} passed, ${totals.failed} failed, ${totals.skipped} skipped`);
   if (interrupted) return 130;
   return totals.failed > 0 || totals.passed === 0 ? 1 : 0;
+}
+
+/**
+ * Drops what runs stopped midway left on the server (their files' databases, which their `after`
+ * hooks never dropped), sparing those of runs still going. A failure only costs the space.
+ */
+async function sweepLeftovers(serverUrl: string): Promise<void> {
+  try {
+    const dropped = await dropLeftoverTestDatabases(serverUrl);
+    if (dropped.length > 0) {
+      console.log(
+        `tests: dropped ${dropped.length} databases that interrupted test runs left (burrow_test_…)`,
+      );
+    }
+  } catch (error) {
+    console.error(`tests: could not look for databases earlier runs left: ${(error as Error).message}`);
+  }
 }
 
 function add(into: Counts, from: Counts): void {

@@ -2,6 +2,7 @@ import { randomBytes } from "node:crypto";
 import pg from "pg";
 import { migrate } from "../db/migrate.ts";
 import { createDb, type Db } from "../db.ts";
+import { commentSql, currentMaker } from "./leftover-databases.ts";
 
 export interface TestDatabase {
   url: string;
@@ -35,6 +36,8 @@ export async function createTestDatabase(
   await admin.connect();
   try {
     await admin.query(`CREATE DATABASE ${pg.escapeIdentifier(name)}`);
+    // Which run made it, for a later run to tell it from a leftover (leftover-databases.ts).
+    await admin.query(commentSql(name, currentMaker()));
   } finally {
     await admin.end();
   }

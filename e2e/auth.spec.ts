@@ -143,9 +143,13 @@ test("signing up again: another password is told the email is taken, the same on
 
 test("sign-out sticks even when a response that was in flight lands after it", async ({ page, context }) => {
   await signUp(page);
-  // A second tab polls the API, as the names page does. Its response is held until the first tab
-  // has signed out: Auth.js re-sends the session cookie on every authenticated response, so this
-  // late one puts the cookie back in the browser.
+  // The API's answers leave the cookie alone: only the route reads the session (proxy.ts).
+  const polled = await page.request.get("/api/names");
+  expect(polled.status()).toBe(200);
+  expect(polled.headers()["set-cookie"]).toBeUndefined();
+  // A second tab loads a page (a prefetch, a refresh). Its response is held until the first tab
+  // has signed out: Auth.js re-sends the session cookie on every authenticated page it gates, so
+  // this late one puts the cookie back in the browser. (The API's answers do not: proxy.ts.)
   const other = await context.newPage();
   await other.goto("/keys");
   let fetched: () => void = () => {};
@@ -156,13 +160,13 @@ test("sign-out sticks even when a response that was in flight lands after it", a
   const held = new Promise<void>((resolve) => {
     release = resolve;
   });
-  await other.route("**/api/names", async (route) => {
+  await other.route("**/names", async (route) => {
     const response = await route.fetch();
     fetched();
     await held;
     await route.fulfill({ response });
   });
-  const late = other.evaluate(() => fetch("/api/names").then((r) => r.status));
+  const late = other.evaluate(() => fetch("/names").then((r) => r.status));
   await inFlight;
 
   await signOut(page);

@@ -10,10 +10,6 @@ export type AppErrorCode =
   | "config";
 
 /**
- * The one error type for expected failures. `message` is safe to show to the user who caused it;
- * anything else thrown is a bug and is shown as a generic message.
- */
-/**
  * What marks an AppError, the same in every copy of this module: Next bundles lib/ into each route
  * separately, and an object kept on globalThis across them (log-search-slots.ts) throws the
  * AppError of whichever bundle made it. By class identity alone the other routes would take it for
@@ -21,6 +17,10 @@ export type AppErrorCode =
  */
 const BRAND: unique symbol = Symbol.for("burrow.AppError");
 
+/**
+ * The one error type for expected failures. `message` is safe to show to the user who caused it;
+ * anything else thrown is a bug and is shown as a generic message.
+ */
 export class AppError extends Error {
   readonly [BRAND] = true;
   readonly code: AppErrorCode;

@@ -1,6 +1,7 @@
 import { hostname } from "node:os";
 import pg from "pg";
 import { z } from "zod";
+import { isProcessAlive } from "../db/postgres-process.ts";
 
 /** The names of the databases createTestDatabase makes (LIKE pattern). */
 export const TEST_DATABASE_PATTERN = "burrow\\_test\\_%";
@@ -27,16 +28,6 @@ export function currentMaker(): Maker {
 /** The statement that records `maker` on the database `name`. */
 export function commentSql(name: string, maker: Maker): string {
   return `COMMENT ON DATABASE ${pg.escapeIdentifier(name)} IS ${pg.escapeLiteral(JSON.stringify(maker))}`;
-}
-
-function running(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    // EPERM: it runs, as another user.
-    return (error as NodeJS.ErrnoException).code === "EPERM";
-  }
 }
 
 /**
@@ -66,7 +57,7 @@ export async function dropLeftoverTestDatabases(
       if (!maker) continue;
       const alive =
         maker.host === hostname()
-          ? running(maker.pid)
+          ? isProcessAlive(maker.pid)
           : now.getTime() - maker.at.getTime() < OTHER_HOST_AGE_MS;
       if (alive) continue;
       try {

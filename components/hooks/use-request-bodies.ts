@@ -2,6 +2,7 @@
 
 import { useEffect, useState } from "react";
 import type { RequestBodiesView } from "@/lib/request-logs/body-view";
+import { apiErrorMessage } from "@/lib/web/api-error-message";
 
 export type BodiesState =
   | { status: "loading" }
@@ -26,9 +27,8 @@ export function useRequestBodies(
     const url = `/api/tunnels/${encodeURIComponent(name)}/logs/${encodeURIComponent(id)}/bodies`;
     fetch(url, { signal: controller.signal, cache: "no-store" })
       .then(async (res) => {
-        const json = (await res.json()) as RequestBodiesView & { error?: { message: string } };
-        if (!res.ok) throw new Error(json.error?.message ?? `The dashboard answered ${res.status}`);
-        setState({ status: "ready", bodies: json });
+        if (!res.ok) throw new Error((await apiErrorMessage(res)) ?? `The dashboard answered ${res.status}`);
+        setState({ status: "ready", bodies: (await res.json()) as RequestBodiesView });
       })
       .catch((error: unknown) => {
         if (controller.signal.aborted) return;

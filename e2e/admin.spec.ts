@@ -2,8 +2,8 @@ import { mkdtemp } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import pg from "pg";
+import { withDatabase } from "../lib/testing/with-database.ts";
 import { expectAccessible } from "./support/axe.ts";
-import { withDatabase } from "./support/database.ts";
 import { expect, PASSWORD, reserveName, signIn, signUp, test, unique } from "./support/fixtures.ts";
 import { generateKey, startLocalApp, startTunnel } from "./support/ssh.ts";
 

@@ -1,5 +1,5 @@
 import type { Locator, Page } from "@playwright/test";
-import { withDatabase } from "./support/database.ts";
+import { withDatabase } from "../lib/testing/with-database.ts";
 import { expect, PASSWORD, reserveName, signIn, signUp, test, unique } from "./support/fixtures.ts";
 import { generateKey } from "./support/ssh.ts";
 

@@ -1,7 +1,7 @@
 import http from "node:http";
 import type { APIResponse } from "@playwright/test";
 import pg from "pg";
-import { withDatabase } from "./support/database.ts";
+import { withDatabase } from "../lib/testing/with-database.ts";
 import { expect, reserveName, signUp, test, unique } from "./support/fixtures.ts";
 
 /** Rows written straight into the log (a busy tunnel's month, in seconds): `count` paths `<prefix><n>`. */

@@ -1,6 +1,6 @@
 import type { Locator } from "@playwright/test";
+import { withDatabase } from "../lib/testing/with-database.ts";
 import { expectAccessible } from "./support/axe.ts";
-import { withDatabase } from "./support/database.ts";
 import { expect, reserveName, signIn, signUp, test, unique } from "./support/fixtures.ts";
 
 const PHONE = { width: 390, height: 844 };

@@ -1,4 +1,4 @@
-import { withDatabase } from "./support/database.ts";
+import { withDatabase } from "../lib/testing/with-database.ts";
 import { expect, PASSWORD, reserveName, signUp, test, unique } from "./support/fixtures.ts";
 
 /** Ends every web session of `email`, as signing out in another browser (or expiry) does. */

@@ -4,7 +4,7 @@
  * request_logs rows the relay wrote.
  */
 import http from "node:http";
-import { withDatabase } from "./database.ts";
+import { withDatabase } from "../../lib/testing/with-database.ts";
 
 /** GETs `path` verbatim through the relay's HTTP port with the tunnel's Host; resolves the status. */
 export function rawVisit(httpPort: number, host: string, path: string, userAgent: string): Promise<number> {

@@ -6,19 +6,14 @@ import { after, test } from "node:test";
 import pg from "pg";
 import { testServerUrl } from "./db.ts";
 import { commentSql, dropLeftoverTestDatabases, type Maker } from "./leftover-databases.ts";
+import { withDatabase } from "./with-database.ts";
 
 // Names of this file's own making only: the sweep below must not judge other files' databases.
 const prefix = `burrow_test_sweep${randomBytes(3).toString("hex")}`;
 const made: string[] = [];
 
-async function withAdmin<T>(work: (admin: pg.Client) => Promise<T>): Promise<T> {
-  const admin = new pg.Client({ connectionString: testServerUrl() });
-  await admin.connect();
-  try {
-    return await work(admin);
-  } finally {
-    await admin.end();
-  }
+function withAdmin<T>(work: (admin: pg.Client) => Promise<T>): Promise<T> {
+  return withDatabase(testServerUrl(), work);
 }
 
 async function makeDatabase(label: string, maker: Maker | null): Promise<string> {

@@ -2,6 +2,7 @@ import { hostname } from "node:os";
 import pg from "pg";
 import { z } from "zod";
 import { isProcessAlive } from "../db/postgres-process.ts";
+import { withDatabase } from "./with-database.ts";
 
 /** The names of the databases createTestDatabase makes (LIKE pattern). */
 export const TEST_DATABASE_PATTERN = "burrow\\_test\\_%";
@@ -41,16 +42,14 @@ export async function dropLeftoverTestDatabases(
   serverUrl: string,
   { pattern = TEST_DATABASE_PATTERN, now = new Date() }: { pattern?: string; now?: Date } = {},
 ): Promise<string[]> {
-  const admin = new pg.Client({ connectionString: serverUrl });
-  await admin.connect();
-  const dropped: string[] = [];
-  try {
+  return withDatabase(serverUrl, async (admin) => {
     const { rows } = await admin.query<{ name: string; comment: string | null; connections: number }>(
       `SELECT d.datname AS name, shobj_description(d.oid, 'pg_database') AS comment,
               (SELECT count(*) FROM pg_stat_activity a WHERE a.datid = d.oid)::int AS connections
        FROM pg_database d WHERE d.datname LIKE $1`,
       [pattern],
     );
+    const dropped: string[] = [];
     for (const { name, comment, connections } of rows) {
       if (connections > 0) continue;
       const maker = comment === null ? undefined : parseMaker(comment);
@@ -68,10 +67,8 @@ export async function dropLeftoverTestDatabases(
         // In use after all, or not ours to drop: left for a later run.
       }
     }
-  } finally {
-    await admin.end();
-  }
-  return dropped;
+    return dropped;
+  });
 }
 
 function parseMaker(comment: string): Maker | undefined {

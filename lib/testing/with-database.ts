@@ -1,6 +1,6 @@
 import pg from "pg";
 
-/** Runs `work` with a connection to the database under test (to read or write rows directly), then closes it. */
+/** Runs `work` with one connection to `databaseUrl` (to read or write rows directly), then closes it. */
 export async function withDatabase<T>(
   databaseUrl: string,
   work: (client: pg.Client) => Promise<T>,

@@ -84,3 +84,18 @@ test("a search whose request went away while it waited leaves the line without t
   await assert.rejects(limit.acquire("heavy", gone.signal), AppError, "an aborted request never waits");
   assert.deepEqual(limit.countOf("heavy"), { running: 0, waiting: 0 });
 });
+
+test("run holds a slot while its work runs and hands it on whether the work succeeds or fails", async () => {
+  const limit = slots();
+  let finish: (value: string) => void = () => {};
+  const answer = limit.run("heavy", () => new Promise<string>((resolve) => (finish = resolve)));
+  await new Promise((resolve) => setImmediate(resolve));
+  assert.deepEqual(limit.countOf("heavy"), { running: 1, waiting: 0 });
+  finish("page");
+  assert.equal(await answer, "page");
+  await assert.rejects(
+    limit.run("heavy", () => Promise.reject(new Error("the database refused"))),
+    /the database refused/,
+  );
+  assert.deepEqual(limit.countOf("heavy"), { running: 0, waiting: 0 });
+});

@@ -62,6 +62,16 @@ export class KeyedSlots {
     });
   }
 
+  /** Runs `work` in one of `key`'s slots (see acquire), handing the slot on when it settles. */
+  async run<T>(key: string, work: () => Promise<T>, signal?: AbortSignal): Promise<T> {
+    const release = await this.acquire(key, signal);
+    try {
+      return await work();
+    } finally {
+      release();
+    }
+  }
+
   /** Tasks of `key` under way and waiting (for tests and diagnostics). */
   countOf(key: string): { running: number; waiting: number } {
     return { running: this.#running.get(key) ?? 0, waiting: this.#waiting.get(key)?.length ?? 0 };

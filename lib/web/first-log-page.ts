@@ -28,16 +28,10 @@ export async function firstLogPage(
       { scanRows: SEARCH_WINDOW_ROWS },
     );
   if (!hasFilters(filters)) return { page: await read() };
-  let release: () => void;
   try {
-    release = await slots.acquire(userId);
+    return { page: await slots.run(userId, read) };
   } catch (error) {
     if (isAppError(error) && error.code === "rate_limited") return { busy: error.message };
     throw error;
-  }
-  try {
-    return { page: await read() };
-  } finally {
-    release();
   }
 }

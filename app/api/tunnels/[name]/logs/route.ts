@@ -24,21 +24,22 @@ export async function GET(request: NextRequest, { params }: { params: Promise<{ 
     const refresh = search.get("refresh");
     const refreshed = refresh ? await refreshRequestLogs(db, own.name, refresh.split(",")) : undefined;
     const filters = requireLogFilters(search);
+    const read = () =>
+      listRequestLogs(
+        db,
+        {
+          ...toQueryFilter(own.name, filters, Date.now()),
+          before: search.get("before") ?? undefined,
+          after: search.get("after") ?? undefined,
+          limit: search.get("after") ? 200 : 50,
+        },
+        { scanRows: SEARCH_WINDOW_ROWS },
+      );
     // A search takes one of the user's slots; the live tail reads only what is new.
-    const release =
+    const page =
       hasFilters(filters) && !search.get("after")
-        ? await logSearchSlots.acquire(user.id, request.signal)
-        : undefined;
-    const page = await listRequestLogs(
-      db,
-      {
-        ...toQueryFilter(own.name, filters, Date.now()),
-        before: search.get("before") ?? undefined,
-        after: search.get("after") ?? undefined,
-        limit: search.get("after") ? 200 : 50,
-      },
-      { scanRows: SEARCH_WINDOW_ROWS },
-    ).finally(release);
+        ? await logSearchSlots.run(user.id, read, request.signal)
+        : await read();
     return {
       rows: page.rows.map(toLogRow),
       nextCursor: page.nextCursor,

@@ -36,7 +36,7 @@ test("another user's names and keys are not found, by URL or by calling the acti
   const api = await other.request.get(`/api/tunnels/${name}/logs`);
   expect(api.status()).toBe(404);
   // Nor can they listen for its new requests.
-  const events = await other.request.get(`/api/tunnels/${name}/logs/events`);
+  const events = await other.request.get(`/api/tunnels/${name}/events`);
   expect(events.status()).toBe(404);
   expect(events.headers()["content-type"]).toContain("application/json");
 

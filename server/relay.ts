@@ -114,7 +114,9 @@ export function createRelay(deps: RelayDeps): Relay {
   const sessions = new SessionRecorder({ db, logger: logger.child({ part: "sessions" }), relayId });
   const databaseUrl = deps.databaseUrl ?? config.DATABASE_URL;
   // Connects on the first `ssh … logs <name> --follow`: one LISTEN connection for all of them.
-  const logFeed = databaseUrl ? createLogAnnouncements(databaseUrl, "burrow-relay-follow") : undefined;
+  const logFeed = databaseUrl
+    ? createLogAnnouncements(databaseUrl, { applicationName: "burrow-relay-follow" })
+    : undefined;
   const ssh = new SshServer({
     db,
     config,

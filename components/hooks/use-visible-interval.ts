@@ -17,7 +17,12 @@ export function useVisibleInterval(
 ) {
   const latest = useRef(tick);
   latest.current = tick;
-  const runNow = useRef<() => void>(() => {});
+  // A trigger while no loop runs (disabled, or the loop restarting because `ms` changed in the same
+  // render: React runs every effect's cleanup before any setup) is kept for the next loop's start.
+  const askedMeanwhile = useRef(false);
+  const runNow = useRef<() => void>(() => {
+    askedMeanwhile.current = true;
+  });
   const lastTrigger = useRef(trigger);
   useEffect(() => {
     if (Object.is(trigger, lastTrigger.current)) return;
@@ -65,11 +70,14 @@ export function useVisibleInterval(
     };
 
     runNow.current = () => void run();
-    if (immediate) void run();
+    if (immediate || askedMeanwhile.current) void run();
     else schedule();
+    askedMeanwhile.current = false;
     document.addEventListener("visibilitychange", onVisibility);
     return () => {
-      runNow.current = () => {};
+      runNow.current = () => {
+        askedMeanwhile.current = true;
+      };
       stopped = true;
       clearTimeout(timer);
       controller.abort();

@@ -1,14 +1,30 @@
 "use client";
 
+import { useState } from "react";
 import { formatBytes, formatCount } from "@/lib/web/format";
 import type { TunnelStatus } from "@/lib/web/tunnel-dto";
 import { useLiveJson } from "../hooks/use-live-json";
+import { useThrottled } from "../hooks/use-throttled";
 import { NotUpdating, notLive } from "../session/not-updating";
 import { cn } from "../ui/cn";
 import { LocalTime } from "../ui/local-time";
 import { Stat } from "../ui/stat";
 import { StatusBadge } from "../ui/status-badge";
 import { TimeAgo } from "../ui/time-ago";
+import { useTunnelEvents, useTunnelEventsConnected } from "./tunnel-events";
+
+/** How often the status is asked for while the page's event stream is down. */
+const POLL_MS = 3_000;
+/**
+ * While the stream is up, changes are announced and this only catches what nothing writes: a
+ * relay that died without a word is noticed by whoever asks next (the heartbeat goes stale).
+ */
+const PUSHED_POLL_MS = 20_000;
+/**
+ * Announcements fetch the status at most this often: a busy tunnel's counters are saved (and
+ * announced) every 2 s, and each open page need not ask for every save.
+ */
+const ANNOUNCED_REFRESH_MS = 2_000;
 
 /**
  * The relay's advice as the page shows it: the ssh session's line ("myapp: your app …") without
@@ -19,18 +35,30 @@ function advice(name: string, notice: string): string {
   return text.charAt(0).toUpperCase() + text.slice(1);
 }
 
-/** Status and the current session, refreshed every few seconds. Fixed grid: values change, layout does not. */
+/**
+ * Status and the current session, fetched again when the page's event stream announces a change
+ * (polled while it cannot). Fixed grid: values change, layout does not.
+ */
 export function LiveStatus({ name, initial }: { name: string; initial: TunnelStatus }) {
+  const pushed = useTunnelEventsConnected();
+  const [announced, setAnnounced] = useState(0);
+  useTunnelEvents(["ready", "status"], () => setAnnounced((n) => n + 1));
   const { data, stale, ended, asOf } = useLiveJson<TunnelStatus>(
     `/api/tunnels/${encodeURIComponent(name)}`,
     initial,
-    3000,
+    pushed ? PUSHED_POLL_MS : POLL_MS,
+    false,
+    useThrottled(announced, ANNOUNCED_REFRESH_MS),
   );
   const s = data.session;
   return (
     <div>
       <div className="mb-4 flex items-center gap-3">
-        <span data-testid="tunnel-status" className={notLive(ended)}>
+        <span
+          data-testid="tunnel-status"
+          data-updates={ended ? "ended" : pushed ? "push" : "poll"}
+          className={notLive(ended)}
+        >
           <StatusBadge online={data.online} />
         </span>
         <span className="text-sm text-zinc-500 dark:text-zinc-400" aria-live="polite">

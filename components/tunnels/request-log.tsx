@@ -11,7 +11,6 @@ import { accessCell } from "@/lib/web/log-access";
 import { type LogFilters, linkedRequestHref, logFiltersToQuery } from "@/lib/web/log-filters";
 import { openRowIds } from "@/lib/web/open-rows";
 import type { LogPage, LogRow } from "@/lib/web/tunnel-dto";
-import { useServerEvents } from "../hooks/use-server-events";
 import { fetchSignedIn, SessionEndedError, useSessionEnded } from "../hooks/use-session-ended";
 import { useVisibleInterval } from "../hooks/use-visible-interval";
 import { NotUpdating } from "../session/not-updating";
@@ -24,6 +23,7 @@ import { LogExportLinks } from "./log-export-links";
 import type { ReplayWatch } from "./replay-outcome";
 import { type RequestActions, RequestDetails } from "./request-details";
 import { useTunnelActivity } from "./tunnel-activity";
+import { useTunnelEvents, useTunnelEventsConnected } from "./tunnel-events";
 
 /** "Older" failed for a reason the dashboard did not put in words (a network hiccup, a 500). */
 const OLDER_FAILED = "Could not load older requests. Try again.";
@@ -273,13 +273,17 @@ export function RequestLog({
   }, [tail]);
   const pullQuietly = () => void pull().catch(() => {});
 
-  // `ready` too: rows written between rendering the page and the stream connecting.
-  // New rows for the name, whatever the log's filters show: the traffic chart counts them all.
-  const onRows = () => {
-    reportActivity();
-    pullQuietly();
-  };
-  const pushed = useServerEvents(`${base}/events`, live, { ready: pullQuietly, rows: onRows });
+  // `ready` too: rows written between rendering the page and the stream (re)connecting.
+  useTunnelEvents(["ready", "rows"], () => {
+    if (live) pullQuietly();
+  });
+  // And rows written between rendering this log's first page and mounting it: new filters mount
+  // a new log while the page's stream stays open, so no `ready` comes for it.
+  const liveAtMount = useRef(live);
+  useEffect(() => {
+    if (liveAtMount.current) void pull().catch(() => {});
+  }, [pull]);
+  const pushed = useTunnelEventsConnected();
   const ended = useSessionEnded();
   useVisibleInterval(pull, pushed ? PUSHED_TAIL_MS : TAIL_MS, live && !ended);
 
@@ -314,7 +318,11 @@ export function RequestLog({
           <input
             type="checkbox"
             checked={live}
-            onChange={(e) => setLive(e.target.checked)}
+            onChange={(e) => {
+              setLive(e.target.checked);
+              // What arrived while it was off, at once rather than at the next announcement.
+              if (e.target.checked) pullQuietly();
+            }}
             className="size-4 rounded border-zinc-300 dark:border-zinc-700 accent-indigo-600"
           />
           Live tail

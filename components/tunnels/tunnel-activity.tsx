@@ -1,6 +1,7 @@
 "use client";
 
 import { createContext, type ReactNode, useCallback, useContext, useMemo, useState } from "react";
+import { useTunnelEvents } from "./tunnel-events";
 
 interface Activity {
   /** Goes up each time the page learns that the tunnel has new requests. */
@@ -22,9 +23,9 @@ const ActivityContext = createContext<Activity>({
 });
 
 /**
- * Shares "new requests arrived" between the parts of a tunnel page: the request log hears it first
- * (the relay's announcement, or its own poll), and the traffic chart refreshes on it instead of
- * waiting for its next poll, so the two never disagree for long. Deletions are shared too: the
+ * Shares "new requests arrived" between the parts of a tunnel page: the page's event stream says
+ * so (or the log's own poll finds them), and the traffic chart refreshes on it instead of waiting
+ * for its next poll, so the chart and the log never disagree for long. Deletions are shared too: the
  * chart counts what the log holds, so it must not go on counting requests the owner just deleted.
  */
 export function TunnelActivityProvider({ children }: { children: ReactNode }) {
@@ -32,6 +33,9 @@ export function TunnelActivityProvider({ children }: { children: ReactNode }) {
   const [deletions, setDeletions] = useState(0);
   const [clears, setClears] = useState(0);
   const report = useCallback(() => setVersion((v) => v + 1), []);
+  // Requests for the name, whatever the log's filters show (or with its live tail off): the chart
+  // counts them all.
+  useTunnelEvents(["rows"], report);
   const reportDeleted = useCallback((what: "all" | "one") => {
     setDeletions((d) => d + 1);
     if (what === "all") setClears((c) => c + 1);

@@ -82,6 +82,8 @@ export interface SharingWorld {
   reserve(name: string): Promise<void>;
   /** Reserves a name for the owner (unless `reserve` did) and connects a tunnel to the echo app. */
   connect(name?: string): Promise<string>;
+  /** Ends the ssh sessions `connect` started for the name (the ssh client exits). */
+  disconnect(name: string): Promise<void>;
   /** Connects a tunnel to the echo app without a name (-R 80:…); returns the random name it got. */
   connectRandom(): Promise<string>;
   /** The public URL of a name, e.g. http://name.localhost:8080 */
@@ -99,6 +101,7 @@ export async function createSharingWorld(burrow: BurrowUnderTest): Promise<Shari
   await addKey(db, user.id, { label: "e2e", publicKey: key.publicKey });
   const app = await startEchoApp();
   const tunnels: Tunnel[] = [];
+  const tunnelsByName = new Map<string, Tunnel[]>();
   const url = (name: string) => `http://${name}.localhost:${burrow.httpPort}`;
   return {
     db,
@@ -113,11 +116,16 @@ export async function createSharingWorld(burrow: BurrowUnderTest): Promise<Shari
       if (reserved?.userId !== user.id) await reserveName(db, user.id, name, { maxNames: 100 });
       const tunnel = startTunnel({ key, name, sshPort: burrow.sshPort, localPort: app.port });
       tunnels.push(tunnel);
+      tunnelsByName.set(name, [...(tunnelsByName.get(name) ?? []), tunnel]);
       // Public until told otherwise: the app answering through the relay means the tunnel is up.
       await expect
         .poll(async () => (await curl(burrow, name, "/").catch(() => undefined))?.status, { timeout: 20_000 })
         .toBe(200);
       return name;
+    },
+    async disconnect(name) {
+      for (const tunnel of tunnelsByName.get(name) ?? []) await tunnel.stop();
+      tunnelsByName.delete(name);
     },
     async connectRandom() {
       const tunnel = startTunnel({ key, name: null, sshPort: burrow.sshPort, localPort: app.port });

@@ -4,17 +4,22 @@ import { setTimeout as sleep } from "node:timers/promises";
 import { startTcpProxy } from "../../server/testing/tcp-proxy.ts";
 import { createTestDatabase, type TestDatabase } from "../testing/db.ts";
 import { finishesWithin } from "../time-limit.ts";
+import { endSessionsOfStoppedRelays } from "../tunnel-sessions/stopped-relays.ts";
 import { ANNOUNCE_SQL, createLogAnnouncements, type LogAnnouncements } from "./announcements.ts";
 
 let testDb: TestDatabase;
 let feed: LogAnnouncements;
+/** The dashboard's feed: rows and status. */
+let dashboardFeed: LogAnnouncements;
 
 before(async () => {
   testDb = await createTestDatabase("logannounce");
   feed = createLogAnnouncements(testDb.url);
+  dashboardFeed = createLogAnnouncements(testDb.url, { status: true });
 });
 after(async () => {
   await feed.close();
+  await dashboardFeed.close();
   await testDb.drop();
 });
 
@@ -33,8 +38,74 @@ async function until(check: () => boolean, what: string): Promise<void> {
 
 function recorder() {
   const events: string[] = [];
-  return { events, listener: { rows: () => events.push("rows"), lost: () => events.push("lost") } };
+  return {
+    events,
+    listener: {
+      rows: () => events.push("rows"),
+      status: () => events.push("status"),
+      lost: () => events.push("lost"),
+    },
+  };
 }
+
+test("every change to a tunnel's status is announced to the dashboard's feed, by whoever writes it", async () => {
+  const user = await testDb.db.user.create({ data: { email: "status@example.com", passwordHash: "x" } });
+  const reservation = await testDb.db.reservation.create({ data: { name: "statusapp", userId: user.id } });
+  const watcher = recorder();
+  const other = recorder();
+  const follower = recorder();
+  const stops = [
+    await dashboardFeed.subscribe("statusapp", watcher.listener),
+    await dashboardFeed.subscribe("elsewhere", other.listener),
+    // A log follower's feed (the relay's, the CLI's) does not listen for status.
+    await feed.subscribe("statusapp", follower.listener),
+  ];
+  try {
+    const heard = async (what: string, change: () => Promise<unknown>) => {
+      const before = watcher.events.length;
+      await change();
+      await until(() => watcher.events.length > before, what);
+      assert.deepEqual(watcher.events.slice(before), ["status"], what);
+    };
+    // What the relay writes: the session's start, its counters, its notice, its end.
+    let session = { id: "" };
+    await heard("the tunnel connecting", async () => {
+      session = await testDb.db.tunnelSession.create({
+        data: { name: "statusapp", reservationId: reservation.id, userId: user.id, clientIp: "127.0.0.1" },
+      });
+    });
+    await heard("counters saved", () =>
+      testDb.db.tunnelSession.update({ where: { id: session.id }, data: { requests: 5, bytesOut: 100n } }),
+    );
+    await heard("a notice", () =>
+      testDb.db.tunnelSession.update({ where: { id: session.id }, data: { notice: "statusapp: check" } }),
+    );
+    await heard("the reservation last seen", () =>
+      testDb.db.reservation.update({ where: { id: reservation.id }, data: { lastSeenAt: new Date() } }),
+    );
+    // What the dashboard's sweep writes: the end of a session whose relay is gone (it never beat).
+    await heard("the sweep ending it", () =>
+      endSessionsOfStoppedRelays(testDb.db, { startedBefore: new Date(Date.now() + 1_000) }),
+    );
+
+    // A change undone says nothing; one that changes no value of a reservation's says nothing.
+    const before = watcher.events.length;
+    await testDb.db
+      .$transaction(async (tx) => {
+        await tx.tunnelSession.update({ where: { id: session.id }, data: { requests: 6 } });
+        throw new Error("rolled back");
+      })
+      .catch(() => {});
+    await testDb.db.reservation.update({ where: { id: reservation.id }, data: { keepBodies: true } });
+    await announce("statusapp"); // rows: heard after anything the two above could have said
+    await until(() => watcher.events.length > before, "the rows announcement");
+    assert.deepEqual(watcher.events.slice(before), ["rows"]);
+    assert.deepEqual(other.events, [], "another name's status is not announced to it");
+    assert.deepEqual(follower.events, ["rows"], "a follower hears rows, never status");
+  } finally {
+    for (const stop of stops) stop();
+  }
+});
 
 test("a subscriber hears about its own name only, until it unsubscribes", async () => {
   const mine = recorder();
@@ -92,7 +163,10 @@ test("a listening connection that silently stopped carrying anything is dropped:
   const proxy = await startTcpProxy({ host: direct.hostname, port: Number(direct.port || 5432) });
   const url = new URL(testDb.url);
   url.port = String(proxy.port);
-  const proxied = createLogAnnouncements(url.toString(), "burrow-test-live", 300);
+  const proxied = createLogAnnouncements(url.toString(), {
+    applicationName: "burrow-test-live",
+    pingIntervalMs: 300,
+  });
   try {
     const watcher = recorder();
     await proxied.subscribe("failover", watcher.listener);
@@ -118,7 +192,10 @@ test("closing the feed while its database does not answer does not wait for it",
   const url = new URL(testDb.url);
   url.port = String(proxy.port);
   // Pings far apart: the stalled connection is still the feed's when it closes.
-  const proxied = createLogAnnouncements(url.toString(), "burrow-test-live", 60_000);
+  const proxied = createLogAnnouncements(url.toString(), {
+    applicationName: "burrow-test-live",
+    pingIntervalMs: 60_000,
+  });
   try {
     await proxied.subscribe("stalled", recorder().listener);
     proxy.hang();

@@ -10,6 +10,13 @@ import { finishesWithin } from "../time-limit.ts";
 export const REQUEST_LOG_CHANNEL = "burrow_request_logs";
 
 /**
+ * A tunnel's status changed (it connected or dropped, its counters or notice were saved, it was
+ * last seen): announced by the database itself, a trigger on its tables (the migration
+ * tunnel_status_announcements), so every writer announces. The payload is the name, as above.
+ */
+export const TUNNEL_STATUS_CHANNEL = "burrow_tunnel_status";
+
+/**
  * One statement for every name in a batch ($1 text[]). count() so it returns a number: some
  * clients (Prisma's raw queries) cannot read pg_notify's void. PostgreSQL folds duplicates within
  * a transaction, and the caller passes each name once anyway.
@@ -23,10 +30,12 @@ export const ANNOUNCE_SQL = `SELECT count(pg_notify('${REQUEST_LOG_CHANNEL}', n)
  */
 const PING_INTERVAL_MS = 10_000;
 
-/** Told about one name's new rows. */
+/** Told about one name's new rows (and its status, when the feed listens for it). */
 export interface LogRowsListener {
   /** Rows for the name were written: fetch what is new. */
   rows(): void;
+  /** The name's tunnel status changed: fetch it. Only from a feed created with `status: true`. */
+  status?(): void;
   /** The feed's database connection dropped: no more calls; subscribe again later. */
   lost(): void;
 }
@@ -34,8 +43,9 @@ export interface LogRowsListener {
 /** The dashboard's side of the announcements: one LISTEN connection shared by every subscriber. */
 export interface LogAnnouncements {
   /**
-   * Calls `listener` whenever rows for `name` are written. Connects first if needed, so it rejects
-   * when the database cannot be reached. Returns the unsubscribe.
+   * Calls `listener` whenever rows for `name` are written (and its status changes, see `status`).
+   * Connects first if needed, so it rejects when the database cannot be reached. Returns the
+   * unsubscribe.
    */
   subscribe(name: string, listener: LogRowsListener): Promise<() => void>;
   /** Subscribers right now, all names together (for tests and diagnostics). */
@@ -50,10 +60,21 @@ export interface LogAnnouncements {
  */
 export function createLogAnnouncements(
   databaseUrl: string,
-  /** How the connection shows in pg_stat_activity. */
-  applicationName = "burrow-dashboard-live",
-  /** How often the connection must answer (it has half that, at most 5 s); see PING_INTERVAL_MS. */
-  pingIntervalMs = PING_INTERVAL_MS,
+  {
+    applicationName = "burrow-dashboard-live",
+    pingIntervalMs = PING_INTERVAL_MS,
+    status = false,
+  }: {
+    /** How the connection shows in pg_stat_activity. */
+    applicationName?: string;
+    /** How often the connection must answer (it has half that, at most 5 s); see PING_INTERVAL_MS. */
+    pingIntervalMs?: number;
+    /**
+     * Listen for status changes too (the dashboard). Off for followers of a log (the relay, the
+     * CLI): every counter save of every busy tunnel is announced, and they would only drop it.
+     */
+    status?: boolean;
+  } = {},
 ): LogAnnouncements {
   const listeners = new Map<string, Set<LogRowsListener>>();
   let connection: Promise<pg.Client> | undefined;
@@ -87,12 +108,15 @@ export function createLogAnnouncements(
       client.on("error", () => dropConnection(client));
       client.on("end", () => dropConnection(client));
       client.on("notification", (message) => {
-        if (message.channel !== REQUEST_LOG_CHANNEL || !message.payload) return;
-        for (const listener of listeners.get(message.payload) ?? []) listener.rows();
+        if (!message.payload) return;
+        const subscribed = listeners.get(message.payload) ?? [];
+        if (message.channel === REQUEST_LOG_CHANNEL) for (const listener of subscribed) listener.rows();
+        if (message.channel === TUNNEL_STATUS_CHANNEL) for (const listener of subscribed) listener.status?.();
       });
       try {
         await client.connect();
         await client.query(`LISTEN ${REQUEST_LOG_CHANNEL}`);
+        if (status) await client.query(`LISTEN ${TUNNEL_STATUS_CHANNEL}`);
         active = client;
         const timeoutMs = Math.min(5_000, pingIntervalMs / 2);
         pingTimer = setInterval(() => {

@@ -34,7 +34,7 @@ test("a follower on a shared feed prints each new matching row once, then unsubs
   await db.requestLog.create({ data: row("shared", "/old") });
   const filters = { name: "shared", status: "2xx" };
   const { rows, tailFrom } = await listRequestLogs(db, { ...filters, limit: 20 });
-  const feed = createLogAnnouncements(database.url, "burrow-test-follow");
+  const feed = createLogAnnouncements(database.url, { applicationName: "burrow-test-follow" });
   const printed: RequestLogRow[] = [];
   let stop = () => {};
   const stopped = new Promise<void>((resolve) => {
@@ -144,7 +144,7 @@ async function cuttableDatabase() {
 test("a follower whose database goes away says so once, waits for it, and prints what was written meanwhile", async () => {
   const cuttable = await cuttableDatabase();
   const followerDb = createDb(cuttable.url, { max: 1 });
-  const feed = createLogAnnouncements(cuttable.url, "burrow-test-follower");
+  const feed = createLogAnnouncements(cuttable.url, { applicationName: "burrow-test-follower" });
   const events: string[] = [];
   let stop = () => {};
   const stopped = new Promise<void>((resolve) => {

@@ -11,7 +11,7 @@ export function getLogAnnouncements(): LogAnnouncements {
   if (!globalForFeed.burrowLogAnnouncements) {
     const url = getEnv().DATABASE_URL;
     if (!url) throw new Error("DATABASE_URL is not set: start the dashboard with `npm start`");
-    globalForFeed.burrowLogAnnouncements = createLogAnnouncements(url);
+    globalForFeed.burrowLogAnnouncements = createLogAnnouncements(url, { status: true });
   }
   return globalForFeed.burrowLogAnnouncements;
 }

@@ -23,7 +23,7 @@ const cleanups: (() => Promise<unknown>)[] = [];
  * it to write again after the outage (a second copy of that request, not what these tests are about).
  */
 async function storedRows(databaseUrl: string, name: string): Promise<{ count(): number }> {
-  const feed = createLogAnnouncements(databaseUrl, "burrow-test-listener");
+  const feed = createLogAnnouncements(databaseUrl, { applicationName: "burrow-test-listener" });
   cleanups.push(() => feed.close());
   let count = 0;
   await feed.subscribe(name, { rows: () => count++, lost: () => {} });

@@ -14,6 +14,7 @@ import { RandomNameNotice } from "@/components/tunnels/random-name-notice";
 import { RequestLog } from "@/components/tunnels/request-log";
 import { TrafficChart } from "@/components/tunnels/traffic-chart";
 import { TunnelActivityProvider } from "@/components/tunnels/tunnel-activity";
+import { TunnelEventsProvider } from "@/components/tunnels/tunnel-events";
 import { Alert } from "@/components/ui/alert";
 import { buttonClass } from "@/components/ui/button";
 import { Card, CardBody, CardHeader } from "@/components/ui/card";
@@ -126,161 +127,167 @@ export default async function TunnelPage({ params, searchParams }: Props) {
           </>
         }
       />
-      <div className="space-y-6">
-        {detail.random && (
-          <RandomNameNotice
-            name={detail.name}
-            holdHours={env.BURROW_RANDOM_NAME_HOURS}
-            keptUntil={keptUntil}
-          />
-        )}
-        <Card>
-          <CardHeader title="Status" />
-          <CardBody>
-            <LiveStatus name={detail.name} initial={toTunnelStatus(detail)} />
-          </CardBody>
-        </Card>
-
-        <Card>
-          <CardHeader title="Connect" description="Run one of these on the computer where your app runs." />
-          <CardBody>
-            <ConnectPanel
-              {...target}
-              dashboardUrl={env.BURROW_DASHBOARD_URL}
-              hostKeyFingerprint={fingerprint}
-              burrowPorts={burrowPorts(env)}
+      {/* One event stream for the page's live parts: status, chart and log. */}
+      <TunnelEventsProvider name={detail.name}>
+        <div className="space-y-6">
+          {detail.random && (
+            <RandomNameNotice
+              name={detail.name}
+              holdHours={env.BURROW_RANDOM_NAME_HOURS}
+              keptUntil={keptUntil}
             />
-          </CardBody>
-        </Card>
-
-        {/* The log tells the chart when requests arrive, so it refreshes with it. */}
-        <TunnelActivityProvider>
+          )}
           <Card>
-            <CardHeader title="Traffic" />
+            <CardHeader title="Status" />
             <CardBody>
-              <TrafficChart name={detail.name} />
+              <LiveStatus name={detail.name} initial={toTunnelStatus(detail)} />
             </CardBody>
           </Card>
 
           <Card>
-            <CardHeader
-              title="Requests"
-              description={`Every request through this name, newest first${
-                env.BURROW_LOG_RETENTION_DAYS > 0 ? `, kept for ${env.BURROW_LOG_RETENTION_DAYS} days` : ""
-              }.`}
-              actions={
-                detail.random ? null : env.BURROW_LOG_BODIES && env.BURROW_REQUEST_LOG ? (
-                  <KeepBodiesForm
-                    action={setKeepBodiesAction}
-                    name={detail.name}
-                    initial={detail.keepBodies}
-                    limit={formatBinaryBytes(BODY_KEEP_BYTES)}
-                  />
-                ) : (
-                  <span className="text-sm text-zinc-500 dark:text-zinc-400" data-testid="keep-bodies-state">
-                    This server keeps no bodies
-                  </span>
-                )
-              }
-            />
-            <CardBody className="space-y-4">
-              <LogDeletionProgress
-                // A new deletion (the page re-rendered after Delete all) starts it afresh.
-                key={clearing?.requestedAt.toISOString() ?? "none"}
-                name={detail.name}
-                initial={clearing && toLogDeletionView(clearing)}
+            <CardHeader title="Connect" description="Run one of these on the computer where your app runs." />
+            <CardBody>
+              <ConnectPanel
+                {...target}
+                dashboardUrl={env.BURROW_DASHBOARD_URL}
+                hostKeyFingerprint={fingerprint}
+                burrowPorts={burrowPorts(env)}
               />
-              <LogFiltersForm filters={filters} />
-              {firstPage && (
-                <LogFilterStatus
-                  filtered={hasFilters(filters)}
-                  shown={firstPage.rows.length}
-                  more={firstPage.nextCursor !== null}
-                />
-              )}
-              {unread.length > 0 && (
-                <Alert tone="warning">
-                  <p>Not applied: this link has filters the log cannot read.</p>
-                  <ul className="mt-1 list-disc pl-5">
-                    {unread.map((problem) => (
-                      <li key={problem.param}>{unreadFilterMessage(problem)}</li>
-                    ))}
-                  </ul>
-                </Alert>
-              )}
-              {busy !== undefined && (
-                <Alert tone="warning">
-                  <p>{busy}.</p>
-                  <p className="mt-1">
-                    <Link
-                      href={`/tunnels/${detail.name}?${logFiltersToQuery(filters)}`}
-                      // Never ahead of the click: a prefetch could be a search of its own.
-                      prefetch={false}
-                      className="font-medium underline"
-                    >
-                      Search again
-                    </Link>
-                  </p>
-                </Alert>
-              )}
-              {firstPage && (
-                <RequestLog
-                  // New filters start a new log; so does the server's first page changing in kind (the
-                  // log or its bodies deleted), so the client drops rows and bodies that are gone.
-                  key={`${logFiltersToQuery(filters)}|${firstPage.rows.length > 0}|${bodiesShown}`}
-                  name={detail.name}
-                  publicUrl={url}
-                  filters={filters}
-                  linked={
-                    linkedId === undefined
-                      ? undefined
-                      : { id: linkedId, row: linkedRow && toLogRow(linkedRow) }
-                  }
-                  dashboardUrl={env.BURROW_DASHBOARD_URL.replace(/\/+$/, "")}
-                  keepsBodies={(detail.keepBodies && env.BURROW_LOG_BODIES) || bodiesShown}
-                  requestActions={{
-                    send: replayRequestAction,
-                    edit: replayEditedAction,
-                    remove: deleteRequestAction,
-                  }}
-                  initial={{
-                    rows: firstPage.rows.map(toLogRow),
-                    nextCursor: firstPage.nextCursor,
-                    searchedSince: firstPage.searchedSince?.toISOString() ?? null,
-                    tailFrom: firstPage.tailFrom,
-                  }}
-                  actions={
-                    <div className="mt-2 flex flex-wrap justify-end gap-2 border-t border-zinc-100 dark:border-zinc-800 pt-4">
-                      {((env.BURROW_LOG_BODIES && !detail.random) || bodiesShown) && (
-                        <ConfirmAction
-                          action={clearRequestLogAction}
-                          fields={{ name: detail.name, what: "bodies" }}
-                          triggerLabel="Delete kept bodies…"
-                          title={`Delete the bodies kept for ${detail.name}?`}
-                          body={`The requests stay in the log without their bodies, whatever the filters show.${
-                            detail.keepBodies
-                              ? " Keep bodies is still on: new requests keep theirs again."
-                              : ""
-                          } This cannot be undone.`}
-                          confirmLabel="Delete bodies"
-                        />
-                      )}
-                      <ClearLogForm action={clearRequestLogAction} name={detail.name} />
-                    </div>
-                  }
-                  empty={
-                    hasFilters(filters) ? (
-                      <FilteredLogEmptyState />
-                    ) : (
-                      <LogEmptyState url={url} online={detail.online} />
-                    )
-                  }
-                />
-              )}
             </CardBody>
           </Card>
-        </TunnelActivityProvider>
-      </div>
+
+          {/* Requests and deletions, shared by the chart and the log: the chart follows the log. */}
+          <TunnelActivityProvider>
+            <Card>
+              <CardHeader title="Traffic" />
+              <CardBody>
+                <TrafficChart name={detail.name} />
+              </CardBody>
+            </Card>
+
+            <Card>
+              <CardHeader
+                title="Requests"
+                description={`Every request through this name, newest first${
+                  env.BURROW_LOG_RETENTION_DAYS > 0 ? `, kept for ${env.BURROW_LOG_RETENTION_DAYS} days` : ""
+                }.`}
+                actions={
+                  detail.random ? null : env.BURROW_LOG_BODIES && env.BURROW_REQUEST_LOG ? (
+                    <KeepBodiesForm
+                      action={setKeepBodiesAction}
+                      name={detail.name}
+                      initial={detail.keepBodies}
+                      limit={formatBinaryBytes(BODY_KEEP_BYTES)}
+                    />
+                  ) : (
+                    <span
+                      className="text-sm text-zinc-500 dark:text-zinc-400"
+                      data-testid="keep-bodies-state"
+                    >
+                      This server keeps no bodies
+                    </span>
+                  )
+                }
+              />
+              <CardBody className="space-y-4">
+                <LogDeletionProgress
+                  // A new deletion (the page re-rendered after Delete all) starts it afresh.
+                  key={clearing?.requestedAt.toISOString() ?? "none"}
+                  name={detail.name}
+                  initial={clearing && toLogDeletionView(clearing)}
+                />
+                <LogFiltersForm filters={filters} />
+                {firstPage && (
+                  <LogFilterStatus
+                    filtered={hasFilters(filters)}
+                    shown={firstPage.rows.length}
+                    more={firstPage.nextCursor !== null}
+                  />
+                )}
+                {unread.length > 0 && (
+                  <Alert tone="warning">
+                    <p>Not applied: this link has filters the log cannot read.</p>
+                    <ul className="mt-1 list-disc pl-5">
+                      {unread.map((problem) => (
+                        <li key={problem.param}>{unreadFilterMessage(problem)}</li>
+                      ))}
+                    </ul>
+                  </Alert>
+                )}
+                {busy !== undefined && (
+                  <Alert tone="warning">
+                    <p>{busy}.</p>
+                    <p className="mt-1">
+                      <Link
+                        href={`/tunnels/${detail.name}?${logFiltersToQuery(filters)}`}
+                        // Never ahead of the click: a prefetch could be a search of its own.
+                        prefetch={false}
+                        className="font-medium underline"
+                      >
+                        Search again
+                      </Link>
+                    </p>
+                  </Alert>
+                )}
+                {firstPage && (
+                  <RequestLog
+                    // New filters start a new log; so does the server's first page changing in kind (the
+                    // log or its bodies deleted), so the client drops rows and bodies that are gone.
+                    key={`${logFiltersToQuery(filters)}|${firstPage.rows.length > 0}|${bodiesShown}`}
+                    name={detail.name}
+                    publicUrl={url}
+                    filters={filters}
+                    linked={
+                      linkedId === undefined
+                        ? undefined
+                        : { id: linkedId, row: linkedRow && toLogRow(linkedRow) }
+                    }
+                    dashboardUrl={env.BURROW_DASHBOARD_URL.replace(/\/+$/, "")}
+                    keepsBodies={(detail.keepBodies && env.BURROW_LOG_BODIES) || bodiesShown}
+                    requestActions={{
+                      send: replayRequestAction,
+                      edit: replayEditedAction,
+                      remove: deleteRequestAction,
+                    }}
+                    initial={{
+                      rows: firstPage.rows.map(toLogRow),
+                      nextCursor: firstPage.nextCursor,
+                      searchedSince: firstPage.searchedSince?.toISOString() ?? null,
+                      tailFrom: firstPage.tailFrom,
+                    }}
+                    actions={
+                      <div className="mt-2 flex flex-wrap justify-end gap-2 border-t border-zinc-100 dark:border-zinc-800 pt-4">
+                        {((env.BURROW_LOG_BODIES && !detail.random) || bodiesShown) && (
+                          <ConfirmAction
+                            action={clearRequestLogAction}
+                            fields={{ name: detail.name, what: "bodies" }}
+                            triggerLabel="Delete kept bodies…"
+                            title={`Delete the bodies kept for ${detail.name}?`}
+                            body={`The requests stay in the log without their bodies, whatever the filters show.${
+                              detail.keepBodies
+                                ? " Keep bodies is still on: new requests keep theirs again."
+                                : ""
+                            } This cannot be undone.`}
+                            confirmLabel="Delete bodies"
+                          />
+                        )}
+                        <ClearLogForm action={clearRequestLogAction} name={detail.name} />
+                      </div>
+                    }
+                    empty={
+                      hasFilters(filters) ? (
+                        <FilteredLogEmptyState />
+                      ) : (
+                        <LogEmptyState url={url} online={detail.online} />
+                      )
+                    }
+                  />
+                )}
+              </CardBody>
+            </Card>
+          </TunnelActivityProvider>
+        </div>
+      </TunnelEventsProvider>
     </>
   );
 }

@@ -9,9 +9,11 @@ import { getLogAnnouncements } from "@/lib/web/log-announcements";
 const KEEP_ALIVE_MS = 25_000;
 
 /**
- * Server-sent events for a name's request log: `ready` once listening, then `rows` whenever the
- * relay has written rows for the name, so the open log fetches them at once instead of polling.
- * Names only, never rows: the browser fetches through the logs route, with its filters.
+ * Server-sent events for a tunnel page, one stream for all its live parts: `ready` once listening,
+ * then `rows` whenever the relay has written request log rows for the name (the log and the chart
+ * fetch what is new) and `status` whenever its status changed (connected, dropped, counters or
+ * notice saved; the status fetches itself again), so an idle page asks for nothing. Never data:
+ * the browser fetches through the routes that check who is asking, with the log's filters.
  */
 export async function GET(request: NextRequest, { params }: { params: Promise<{ name: string }> }) {
   const { name } = await params;
@@ -46,13 +48,14 @@ export async function GET(request: NextRequest, { params }: { params: Promise<{ 
     try {
       unsubscribe = await getLogAnnouncements().subscribe(own.name, {
         rows: () => send("event: rows\ndata: new\n\n"),
+        status: () => send("event: status\ndata: changed\n\n"),
         // The browser reconnects (after `retry`) and polls meanwhile.
         lost: finish,
       });
     } catch {
       throw new AppError(
         "unavailable",
-        "Live updates are unavailable right now; the log refreshes by itself",
+        "Live updates are unavailable right now; the page refreshes by itself",
       );
     }
     const stream = new ReadableStream<Uint8Array>({

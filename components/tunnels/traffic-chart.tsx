@@ -10,6 +10,7 @@ import { useThrottled } from "../hooks/use-throttled";
 import { NotUpdating, notLive } from "../session/not-updating";
 import { cn } from "../ui/cn";
 import { useTunnelActivity } from "./tunnel-activity";
+import { useTunnelEventsConnected } from "./tunnel-events";
 
 const EMPTY: Record<"hour" | "day", StatsSeries> = {
   hour: { range: "hour", points: [] },
@@ -78,14 +79,23 @@ export function TrafficChart({ name }: { name: string }) {
  */
 const ACTIVITY_REFRESH_MS = 5_000;
 
+/**
+ * Without new requests the last hour's chart changes only as its minutes move on: polled every
+ * 15 s when nothing else would tell it, once a minute while the page's stream announces requests.
+ */
+function pollMs(range: "hour" | "day", pushed: boolean): number {
+  return range === "hour" && !pushed ? 15_000 : 60_000;
+}
+
 function ChartBody({ name, range }: { name: string; range: "hour" | "day" }) {
   const { version, deletions } = useTunnelActivity();
+  const pushed = useTunnelEventsConnected();
   // A deletion refreshes at once, unthrottled: it is one click, not a burst of requests.
   const activity = `${useThrottled(version, ACTIVITY_REFRESH_MS)}:${deletions}`;
   const { data, stale, ended, asOf } = useLiveJson<StatsSeries>(
     `/api/tunnels/${encodeURIComponent(name)}/stats?range=${range}`,
     EMPTY[range],
-    range === "hour" ? 15_000 : 60_000,
+    pollMs(range, pushed),
     true,
     activity,
   );

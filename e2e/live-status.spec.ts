@@ -14,11 +14,11 @@ test.afterAll(async () => {
   await world?.close();
 });
 
-/** Counts the page's asks for a tunnel's status, and says when none is on its way. */
-function watchStatusFetches(page: Page, name: string) {
+/** Counts the page's asks at `path` (a tunnel's status, the user's names), and says when none is on its way. */
+function watchFetches(page: Page, path: string) {
   let started = 0;
   let settled = 0;
-  const isStatus = (url: string) => new URL(url).pathname === `/api/tunnels/${name}`;
+  const isStatus = (url: string) => new URL(url).pathname === path;
   page.on("request", (request) => {
     if (isStatus(request.url())) started++;
   });
@@ -43,7 +43,7 @@ test("an open tunnel page learns its tunnel connecting, serving and dropping as 
   const owner = await world.ownerContext(browser);
   const page = await owner.newPage();
   try {
-    const fetches = watchStatusFetches(page, name);
+    const fetches = watchFetches(page, `/api/tunnels/${name}`);
     // The page's timers run on a clock the test moves: polling happens only when the test says.
     await page.clock.install();
     await page.goto(`/tunnels/${name}`);
@@ -78,6 +78,52 @@ test("an open tunnel page learns its tunnel connecting, serving and dropping as 
     await world.disconnect(name);
     await expect(status).toHaveText("Offline");
     await expect(page.getByText("Not connected", { exact: true })).toBeVisible();
+  } finally {
+    await owner.close();
+  }
+});
+
+test("the overview lists a tunnel as online when it connects and takes it off when it drops, without polling", async ({
+  browser,
+}) => {
+  test.setTimeout(120_000);
+  const name = unique("overview");
+  await world.reserve(name);
+  const owner = await world.ownerContext(browser);
+  const page = await owner.newPage();
+  try {
+    const fetches = watchFetches(page, "/api/names");
+    await page.clock.install();
+    await page.goto("/");
+    await expect(page.getByTestId("live-names")).toHaveAttribute("data-updates", "push");
+    await page.clock.pauseAt((await page.evaluate(() => Date.now())) + 2_100);
+    await fetches.settled();
+
+    // Idle for a minute on its clock: at most every 20 s (it polled every 5 s).
+    const before = fetches.count();
+    for (let step = 0; step < 12; step++) {
+      await page.clock.runFor(5_000);
+      await fetches.settled();
+    }
+    expect(fetches.count() - before).toBeLessThanOrEqual(3);
+
+    // No timer of the page can run: the tunnel connecting is announced.
+    const online = page
+      .locator("section")
+      .filter({ has: page.getByRole("heading", { name: "Online now" }) })
+      .getByRole("link", { name, exact: true });
+    await expect(online).toHaveCount(0);
+    await world.connect(name);
+    await expect(online).toBeVisible();
+
+    // And its drop, once the announcement's 2 s spacing has passed on the page's clock.
+    await world.disconnect(name);
+    await expect
+      .poll(async () => {
+        await page.clock.runFor(500);
+        return online.count();
+      })
+      .toBe(0);
   } finally {
     await owner.close();
   }

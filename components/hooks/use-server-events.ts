@@ -42,6 +42,9 @@ export function useServerEvents(
         setConnected(true);
         latest.current.ready?.();
       });
+      // The server saw this browser's session end (signed out elsewhere, expired): asking again
+      // now reports it (a 401), rather than after the browser's reconnect delay.
+      current.addEventListener("ended", () => void probeSession(url));
       for (const type of types.split(",")) {
         if (type && type !== "ready") current.addEventListener(type, () => latest.current[type]?.());
       }

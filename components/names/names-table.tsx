@@ -5,7 +5,7 @@ import { useEffect, useRef, useState } from "react";
 import { accessLabel } from "@/lib/web/access-label";
 import { formatCount } from "@/lib/web/format";
 import type { NamesSnapshot } from "@/lib/web/names-dto";
-import { useLiveJson } from "../hooks/use-live-json";
+import { useNamesSnapshot } from "../hooks/use-names-snapshot";
 import { NotUpdating, notLive } from "../session/not-updating";
 import { Alert } from "../ui/alert";
 import { ConfirmAction, type ConfirmableAction } from "../ui/confirm-action";
@@ -38,7 +38,7 @@ export function NamesTable({
   keepAction: ReserveNameAction;
   randomNameHours: number;
 }) {
-  const { data, stale, ended, asOf } = useLiveJson<NamesSnapshot>("/api/names", initial, 3000);
+  const { data, stale, ended, asOf } = useNamesSnapshot(initial, 3000);
   // A reserve or release re-renders the page with new `initial` data; prefer it when it differs.
   const snapshot = sameNames(initial, data) ? data : initial;
   const [released, setReleased] = useState<string | null>(null);

@@ -2,21 +2,21 @@
 
 import { createContext, type ReactNode, useContext } from "react";
 import type { NamesSnapshot } from "@/lib/web/names-dto";
-import { useLiveJson } from "../hooks/use-live-json";
+import { useNamesSnapshot } from "../hooks/use-names-snapshot";
 import { NotUpdating, notLive } from "../session/not-updating";
 
-/** How often the overview asks the relay's view of the user's tunnels again. */
+/** How often the overview asks the relay's view of the user's tunnels again while its stream is down. */
 const POLL_MS = 5000;
 
 const LiveNamesContext = createContext<NamesSnapshot | null>(null);
 
 /**
- * One poll of /api/names for everything on the overview that follows the tunnels (the tiles, Online
- * now, Get started): read from one answer, they cannot contradict each other as separate polls or
+ * One fetch of /api/names for everything on the overview that follows the tunnels (the tiles, Online
+ * now, Get started), again whenever one of the user's names changes: read from one answer, they cannot contradict each other as separate polls or
  * a number computed once by the server did.
  */
 export function LiveNamesProvider({ initial, children }: { initial: NamesSnapshot; children: ReactNode }) {
-  const { data, ended, asOf } = useLiveJson<NamesSnapshot>("/api/names", initial, POLL_MS);
+  const { data, ended, asOf, pushed } = useNamesSnapshot(initial, POLL_MS);
   // Said once for everything it feeds, above it: the tiles and cards have no status line each.
   return (
     <LiveNamesContext value={data}>
@@ -25,7 +25,13 @@ export function LiveNamesProvider({ initial, children }: { initial: NamesSnapsho
           <NotUpdating asOf={asOf} />
         </p>
       )}
-      <div className={notLive(ended)}>{children}</div>
+      <div
+        className={notLive(ended)}
+        data-testid="live-names"
+        data-updates={ended ? "ended" : pushed ? "push" : "poll"}
+      >
+        {children}
+      </div>
     </LiveNamesContext>
   );
 }

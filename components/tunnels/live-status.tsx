@@ -1,10 +1,9 @@
 "use client";
 
-import { useState } from "react";
 import { formatBytes, formatCount } from "@/lib/web/format";
 import type { TunnelStatus } from "@/lib/web/tunnel-dto";
+import { PUSHED_POLL_MS, useAnnounced } from "../hooks/use-announced";
 import { useLiveJson } from "../hooks/use-live-json";
-import { useThrottled } from "../hooks/use-throttled";
 import { NotUpdating, notLive } from "../session/not-updating";
 import { cn } from "../ui/cn";
 import { LocalTime } from "../ui/local-time";
@@ -15,16 +14,6 @@ import { useTunnelEvents, useTunnelEventsConnected } from "./tunnel-events";
 
 /** How often the status is asked for while the page's event stream is down. */
 const POLL_MS = 3_000;
-/**
- * While the stream is up, changes are announced and this only catches what nothing writes: a
- * relay that died without a word is noticed by whoever asks next (the heartbeat goes stale).
- */
-const PUSHED_POLL_MS = 20_000;
-/**
- * Announcements fetch the status at most this often: a busy tunnel's counters are saved (and
- * announced) every 2 s, and each open page need not ask for every save.
- */
-const ANNOUNCED_REFRESH_MS = 2_000;
 
 /**
  * The relay's advice as the page shows it: the ssh session's line ("myapp: your app …") without
@@ -41,14 +30,14 @@ function advice(name: string, notice: string): string {
  */
 export function LiveStatus({ name, initial }: { name: string; initial: TunnelStatus }) {
   const pushed = useTunnelEventsConnected();
-  const [announced, setAnnounced] = useState(0);
-  useTunnelEvents(["ready", "status"], () => setAnnounced((n) => n + 1));
+  const { changed, announce } = useAnnounced();
+  useTunnelEvents(["ready", "status"], announce);
   const { data, stale, ended, asOf } = useLiveJson<TunnelStatus>(
     `/api/tunnels/${encodeURIComponent(name)}`,
     initial,
     pushed ? PUSHED_POLL_MS : POLL_MS,
     false,
-    useThrottled(announced, ANNOUNCED_REFRESH_MS),
+    changed,
   );
   const s = data.session;
   return (

@@ -88,7 +88,7 @@ test("every change to a tunnel's status is announced to the dashboard's feed, by
       endSessionsOfStoppedRelays(testDb.db, { startedBefore: new Date(Date.now() + 1_000) }),
     );
 
-    // A change undone says nothing; one that changes no value of a reservation's says nothing.
+    // A change undone says nothing; nor does a setting saved again unchanged.
     const before = watcher.events.length;
     await testDb.db
       .$transaction(async (tx) => {
@@ -96,12 +96,60 @@ test("every change to a tunnel's status is announced to the dashboard's feed, by
         throw new Error("rolled back");
       })
       .catch(() => {});
-    await testDb.db.reservation.update({ where: { id: reservation.id }, data: { keepBodies: true } });
+    await testDb.db.reservation.update({ where: { id: reservation.id }, data: { keepBodies: false } });
     await announce("statusapp"); // rows: heard after anything the two above could have said
-    await until(() => watcher.events.length > before, "the rows announcement");
+    await until(
+      () => watcher.events.length > before && follower.events.length > 0,
+      "the rows announcement, on both feeds",
+    );
     assert.deepEqual(watcher.events.slice(before), ["rows"]);
     assert.deepEqual(other.events, [], "another name's status is not announced to it");
     assert.deepEqual(follower.events, ["rows"], "a follower hears rows, never status");
+  } finally {
+    for (const stop of stops) stop();
+  }
+});
+
+test("a user's lists hear of any of their names changing: reserved, connected, changed, released", async () => {
+  const [alice, bob] = await Promise.all(
+    ["alice", "bob"].map((who) =>
+      testDb.db.user.create({ data: { email: `${who}@lists.example.com`, passwordHash: "x" } }),
+    ),
+  );
+  const changes = { alice: 0, bob: 0, lost: 0 };
+  const stops = [
+    await dashboardFeed.subscribeUser(alice!.id, {
+      changed: () => changes.alice++,
+      lost: () => changes.lost++,
+    }),
+    await dashboardFeed.subscribeUser(bob!.id, { changed: () => changes.bob++, lost: () => changes.lost++ }),
+  ];
+  try {
+    const heard = async (what: string, change: () => Promise<unknown>) => {
+      const before = changes.alice;
+      await change();
+      await until(() => changes.alice > before, what);
+    };
+    let reservation = { id: "" };
+    await heard("a name reserved", async () => {
+      reservation = await testDb.db.reservation.create({ data: { name: "alicelist", userId: alice!.id } });
+    });
+    // A random name: on no list of reservations, known by its session only.
+    await heard("a random name's tunnel connecting", () =>
+      testDb.db.tunnelSession.create({
+        data: { name: "quiet-otter-42", userId: alice!.id, clientIp: "127.0.0.1", randomName: true },
+      }),
+    );
+    await heard("a setting changed", () =>
+      testDb.db.reservation.update({ where: { id: reservation.id }, data: { keepBodies: true } }),
+    );
+    await heard("the name released", () => testDb.db.reservation.delete({ where: { id: reservation.id } }));
+    await testDb.db.reservation.create({ data: { name: "boblist", userId: bob!.id } });
+    await until(() => changes.bob === 1, "bob's own name");
+    const alices = changes.alice;
+    await sleep(100);
+    assert.equal(changes.alice, alices, "another user's name is not on alice's lists");
+    assert.equal(changes.lost, 0);
   } finally {
     for (const stop of stops) stop();
   }

@@ -11,10 +11,17 @@ export const REQUEST_LOG_CHANNEL = "burrow_request_logs";
 
 /**
  * A tunnel's status changed (it connected or dropped, its counters or notice were saved, it was
- * last seen): announced by the database itself, a trigger on its tables (the migration
- * tunnel_status_announcements), so every writer announces. The payload is the name, as above.
+ * last seen) or a reservation did (made, released, its settings): announced by the database
+ * itself, a trigger on its tables (the migration tunnel_status_announcements), so every writer
+ * announces. The payload is "<user id> <name>": the name's tunnel page and its user's lists listen.
  */
 export const TUNNEL_STATUS_CHANNEL = "burrow_tunnel_status";
+
+/** The user and name of a status announcement; undefined for a payload of another shape. */
+export function parseStatusPayload(payload: string): { userId: string; name: string } | undefined {
+  const [userId, name, ...rest] = payload.split(" ");
+  return userId && name && rest.length === 0 ? { userId, name } : undefined;
+}
 
 /**
  * One statement for every name in a batch ($1 text[]). count() so it returns a number: some
@@ -40,6 +47,14 @@ export interface LogRowsListener {
   lost(): void;
 }
 
+/** Told that something on a user's lists of names changed (a feed created with `status: true`). */
+export interface UserNamesListener {
+  /** One of the user's names changed: its tunnel, its counters, its reservation. Fetch the list. */
+  changed(): void;
+  /** As LogRowsListener's. */
+  lost(): void;
+}
+
 /** The dashboard's side of the announcements: one LISTEN connection shared by every subscriber. */
 export interface LogAnnouncements {
   /**
@@ -48,6 +63,8 @@ export interface LogAnnouncements {
    * unsubscribe.
    */
   subscribe(name: string, listener: LogRowsListener): Promise<() => void>;
+  /** Calls `listener` whenever any of the user's names changes (see TUNNEL_STATUS_CHANNEL), as subscribe. */
+  subscribeUser(userId: string, listener: UserNamesListener): Promise<() => void>;
   /** Subscribers right now, all names together (for tests and diagnostics). */
   subscriberCount(): number;
   close(): Promise<void>;
@@ -77,6 +94,7 @@ export function createLogAnnouncements(
   } = {},
 ): LogAnnouncements {
   const listeners = new Map<string, Set<LogRowsListener>>();
+  const userListeners = new Map<string, Set<UserNamesListener>>();
   let connection: Promise<pg.Client> | undefined;
   /** The connected client; a late event from an earlier one must not drop it. */
   let active: pg.Client | undefined;
@@ -91,8 +109,9 @@ export function createLogAnnouncements(
     // An ended client may still emit "error" (a restart cutting the socket); never unhandled.
     client.on("error", () => {});
     client.end().catch(() => {});
-    const orphaned = [...listeners.values()].flatMap((set) => [...set]);
+    const orphaned = [...listeners.values(), ...userListeners.values()].flatMap((set) => [...set]);
     listeners.clear();
+    userListeners.clear();
     for (const listener of orphaned) listener.lost();
   }
 
@@ -109,9 +128,14 @@ export function createLogAnnouncements(
       client.on("end", () => dropConnection(client));
       client.on("notification", (message) => {
         if (!message.payload) return;
-        const subscribed = listeners.get(message.payload) ?? [];
-        if (message.channel === REQUEST_LOG_CHANNEL) for (const listener of subscribed) listener.rows();
-        if (message.channel === TUNNEL_STATUS_CHANNEL) for (const listener of subscribed) listener.status?.();
+        if (message.channel === REQUEST_LOG_CHANNEL) {
+          for (const listener of listeners.get(message.payload) ?? []) listener.rows();
+        }
+        const changed = message.channel === TUNNEL_STATUS_CHANNEL && parseStatusPayload(message.payload);
+        if (changed) {
+          for (const listener of listeners.get(changed.name) ?? []) listener.status?.();
+          for (const listener of userListeners.get(changed.userId) ?? []) listener.changed();
+        }
       });
       try {
         await client.connect();
@@ -138,32 +162,37 @@ export function createLogAnnouncements(
     return connection;
   }
 
+  /** Connects if needed, then adds `listener` under `key`; returns its removal. */
+  async function add<L>(map: Map<string, Set<L>>, key: string, listener: L): Promise<() => void> {
+    const client = await connect();
+    // Dropped while this caller waited: it would never hear anything, not even `lost`.
+    if (client !== active) throw new Error("the database connection dropped; try again");
+    let set = map.get(key);
+    if (!set) {
+      set = new Set();
+      map.set(key, set);
+    }
+    set.add(listener);
+    return () => {
+      const current = map.get(key);
+      current?.delete(listener);
+      if (current?.size === 0) map.delete(key);
+    };
+  }
+
   return {
-    async subscribe(name, listener) {
-      const client = await connect();
-      // Dropped while this caller waited: it would never hear anything, not even `lost`.
-      if (client !== active) throw new Error("the database connection dropped; try again");
-      let set = listeners.get(name);
-      if (!set) {
-        set = new Set();
-        listeners.set(name, set);
-      }
-      set.add(listener);
-      return () => {
-        const current = listeners.get(name);
-        current?.delete(listener);
-        if (current?.size === 0) listeners.delete(name);
-      };
-    },
+    subscribe: (name, listener) => add(listeners, name, listener),
+    subscribeUser: (userId, listener) => add(userListeners, userId, listener),
     subscriberCount() {
       let n = 0;
-      for (const set of listeners.values()) n += set.size;
+      for (const set of [...listeners.values(), ...userListeners.values()]) n += set.size;
       return n;
     },
     async close() {
       clearInterval(pingTimer);
       const pending = connection;
       listeners.clear();
+      userListeners.clear();
       connection = undefined;
       active = undefined;
       const client = await pending?.catch(() => undefined);

@@ -5,15 +5,15 @@ import type { NamesSnapshot } from "@/lib/web/names-dto";
 import { useNamesSnapshot } from "../hooks/use-names-snapshot";
 import { NotUpdating, notLive } from "../session/not-updating";
 
-/** How often the overview asks the relay's view of the user's tunnels again while its stream is down. */
+/** How often the overview asks for the user's tunnels again while its event stream is down. */
 const POLL_MS = 5000;
 
 const LiveNamesContext = createContext<NamesSnapshot | null>(null);
 
 /**
  * One fetch of /api/names for everything on the overview that follows the tunnels (the tiles, Online
- * now, Get started), again whenever one of the user's names changes: read from one answer, they cannot contradict each other as separate polls or
- * a number computed once by the server did.
+ * now, Get started), again whenever one of the user's names changes: read from one answer, they
+ * cannot contradict each other as separate polls or a number computed once by the server did.
  */
 export function LiveNamesProvider({ initial, children }: { initial: NamesSnapshot; children: ReactNode }) {
   const { data, ended, asOf, pushed } = useNamesSnapshot(initial, POLL_MS);

@@ -63,9 +63,9 @@ export interface LogAnnouncements {
    * unsubscribe.
    */
   subscribe(name: string, listener: LogRowsListener): Promise<() => void>;
-  /** Calls `listener` whenever any of the user's names changes (see TUNNEL_STATUS_CHANNEL), as subscribe. */
+  /** Calls `listener` whenever any of the user's names changes (TUNNEL_STATUS_CHANNEL); as subscribe. */
   subscribeUser(userId: string, listener: UserNamesListener): Promise<() => void>;
-  /** Subscribers right now, all names together (for tests and diagnostics). */
+  /** Subscribers right now, all names and users together (for tests and diagnostics). */
   subscriberCount(): number;
   close(): Promise<void>;
 }

@@ -1,6 +1,14 @@
 import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import {
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, test } from "node:test";
@@ -73,4 +81,47 @@ test("release leaves a claim that is no longer this process's", async () => {
   writeFileSync(join(dataDir, DATA_DIR_LOCK_FILE), "1\n\n");
   await lock.release();
   assert.equal(readFileSync(join(dataDir, DATA_DIR_LOCK_FILE), "utf8"), "1\n\n");
+});
+
+test("processes claiming the same file at once take turns: never two holders, and nothing left behind", async () => {
+  const dir = mkdtempSync(join(scratch, "turns-"));
+  const holders = join(dir, "holders");
+  mkdirSync(holders);
+  // Each claims, checks it is the only holder, holds a moment, releases; many times, all at once.
+  const script = `
+    const { claimPidFile } = await import(${JSON.stringify(join(import.meta.dirname, "data-dir-lock.ts"))});
+    const { readdirSync, rmSync, writeFileSync } = await import("node:fs");
+    const { setTimeout: sleep } = await import("node:timers/promises");
+    const holders = ${JSON.stringify(holders)};
+    for (let turn = 0; turn < 15; turn++) {
+      let claim = await claimPidFile(${JSON.stringify(join(dir, "turn.pid"))});
+      while (!("lock" in claim)) claim = await claimPidFile(${JSON.stringify(join(dir, "turn.pid"))});
+      writeFileSync(holders + "/" + process.pid, "");
+      const together = readdirSync(holders).length;
+      if (together > 1) process.stdout.write("overlap " + together + "\\n");
+      await sleep(2);
+      rmSync(holders + "/" + process.pid);
+      await claim.lock.release();
+    }
+  `;
+  const children = Array.from({ length: 6 }, () =>
+    spawn(process.execPath, ["--import", "tsx", "--input-type=module", "-e", script], {
+      stdio: ["ignore", "pipe", "inherit"],
+    }),
+  );
+  const outputs = await Promise.all(
+    children.map(
+      (child) =>
+        new Promise<{ code: number | null; out: string }>((resolve) => {
+          let out = "";
+          child.stdout.setEncoding("utf8").on("data", (text: string) => (out += text));
+          child.once("close", (code) => resolve({ code, out }));
+        }),
+    ),
+  );
+  for (const { code, out } of outputs) {
+    assert.equal(code, 0);
+    assert.equal(out, "", "two processes held the claim at once");
+  }
+  assert.deepEqual(readdirSync(dir).sort(), ["holders"], "no claim, draft or moved-aside file is left");
 });

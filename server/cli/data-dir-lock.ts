@@ -1,5 +1,6 @@
+import { randomUUID } from "node:crypto";
 import { readFileSync } from "node:fs";
-import { open, readFile, rm } from "node:fs/promises";
+import { link, readFile, rename, rm, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { isProcessAlive } from "../../lib/db/postgres-process.ts";
 import { AppError } from "../../lib/errors.ts";
@@ -43,26 +44,33 @@ export async function runningOwner(dataDir: string): Promise<number | undefined>
 
 /**
  * Creates `file` naming this process, unless a live process other than this one holds it: then
- * says which. A file left by a process that no longer runs is taken over.
+ * says which. A file left by a process that no longer runs is taken over. The claim appears whole
+ * (written aside, then linked in place): created empty and then written, a claim read in between
+ * looked like one left behind, and a second process took it over too, both then starting the
+ * embedded PostgreSQL ("postmaster.pid already exists").
  */
 export async function claimPidFile(file: string): Promise<{ lock: DataDirLock } | { ownerPid: number }> {
   const mine = ownerLine(process.pid);
-  // Twice at most: once more after removing a file its owner left behind.
-  for (let attempt = 0; ; attempt++) {
-    try {
-      const handle = await open(file, "wx", 0o644);
+  const draft = `${file}.${process.pid}.${randomUUID()}`;
+  await writeFile(draft, mine, { mode: 0o644 });
+  try {
+    for (let tries = 0; ; tries++) {
       try {
-        await handle.writeFile(mine);
-      } finally {
-        await handle.close();
+        await link(draft, file);
+        break;
+      } catch (error) {
+        // A busy file (its holders coming and going) a few times, and one left behind, at most.
+        if ((error as NodeJS.ErrnoException).code !== "EEXIST" || tries >= 10) throw error;
       }
-      break;
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code !== "EEXIST" || attempt > 0) throw error;
+      const text = await readFile(file, "utf8").catch(() => undefined);
+      // Released since: whatever is there now is a new claim, never one left behind.
+      if (text === undefined) continue;
+      const owner = parseOwner(text);
+      if (owner && owner.pid !== process.pid && isSameProcess(owner)) return { ownerPid: owner.pid };
+      await removeIfUnchanged(file, text);
     }
-    const owner = parseOwner(await readFile(file, "utf8").catch(() => ""));
-    if (owner && owner.pid !== process.pid && isSameProcess(owner)) return { ownerPid: owner.pid };
-    await rm(file, { force: true });
+  } finally {
+    await rm(draft, { force: true });
   }
   let released = false;
   return {
@@ -75,6 +83,26 @@ export async function claimPidFile(file: string): Promise<{ lock: DataDirLock } 
       },
     },
   };
+}
+
+/**
+ * Removes a claim left behind, if `file` still holds it (`text`): between reading it and removing
+ * it, its owner's successor may have claimed the file anew. Moved aside first (one atomic step),
+ * then put back if what was moved is such a new claim.
+ */
+async function removeIfUnchanged(file: string, text: string): Promise<void> {
+  const aside = `${file}.left.${process.pid}.${randomUUID()}`;
+  try {
+    await rename(file, aside);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === "ENOENT") return;
+    throw error;
+  }
+  try {
+    if ((await readFile(aside, "utf8").catch(() => text)) !== text) await link(aside, file).catch(() => {});
+  } finally {
+    await rm(aside, { force: true });
+  }
 }
 
 interface Owner {

@@ -18,12 +18,12 @@ test.afterAll(async () => {
 function watchFetches(page: Page, path: string) {
   let started = 0;
   let settled = 0;
-  const isStatus = (url: string) => new URL(url).pathname === path;
+  const isWatched = (url: string) => new URL(url).pathname === path;
   page.on("request", (request) => {
-    if (isStatus(request.url())) started++;
+    if (isWatched(request.url())) started++;
   });
   const settle = (request: Request) => {
-    if (isStatus(request.url())) settled++;
+    if (isWatched(request.url())) settled++;
   };
   page.on("requestfinished", settle);
   page.on("requestfailed", settle);

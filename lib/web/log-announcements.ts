@@ -6,7 +6,10 @@ import { getEnv } from "./env.ts";
 // `next dev` re-evaluates modules on every edit.
 const globalForFeed = globalThis as typeof globalThis & { burrowLogAnnouncements?: LogAnnouncements };
 
-/** The dashboard's listener for new request log rows (lib/request-logs/announcements.ts). */
+/**
+ * The dashboard's listener for new request log rows and status changes, by name or by user
+ * (lib/request-logs/announcements.ts); the event streams subscribe to it.
+ */
 export function getLogAnnouncements(): LogAnnouncements {
   if (!globalForFeed.burrowLogAnnouncements) {
     const url = getEnv().DATABASE_URL;

@@ -9,8 +9,8 @@ import { getLogAnnouncements } from "@/lib/web/log-announcements";
  * Server-sent events for a tunnel page, one stream for all its live parts: `ready` once listening,
  * then `rows` whenever the relay has written request log rows for the name (the log and the chart
  * fetch what is new) and `status` whenever its status changed (connected, dropped, counters or
- * notice saved, its reservation's settings; the status fetches itself again), so an idle page asks
- * for nothing. Never data: the browser fetches through the routes that check who is asking, with
+ * notice saved, its reservation's settings; the status fetches itself again), so an idle page
+ * seldom asks. Never data: the browser fetches through the routes that check who is asking, with
  * the log's filters.
  */
 export async function GET(request: NextRequest, { params }: { params: Promise<{ name: string }> }) {

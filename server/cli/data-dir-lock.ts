@@ -88,7 +88,9 @@ export async function claimPidFile(file: string): Promise<{ lock: DataDirLock } 
 /**
  * Removes a claim left behind, if `file` still holds it (`text`): between reading it and removing
  * it, its owner's successor may have claimed the file anew. Moved aside first (one atomic step),
- * then put back if what was moved is such a new claim.
+ * then put back if what was moved is such a new claim. Put back with link, which fails if a third
+ * process claimed the empty place meanwhile: that new claim is then lost, and two hold the file.
+ * It takes a claim left behind and three processes within milliseconds; not guarded further.
  */
 async function removeIfUnchanged(file: string, text: string): Promise<void> {
   const aside = `${file}.left.${process.pid}.${randomUUID()}`;

@@ -1,7 +1,11 @@
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import type { Page, Request } from "@playwright/test";
 import { createSharingWorld, curl, type SharingWorld } from "./sharing/setup.ts";
 import { burrowUnderTest } from "./support/burrow-env.ts";
-import { expect, test, unique } from "./support/fixtures.ts";
+import { expect, signUp, test, unique } from "./support/fixtures.ts";
+import { generateKey } from "./support/ssh.ts";
 
 let world: SharingWorld;
 
@@ -127,5 +131,45 @@ test("the overview lists a tunnel as online when it connects and takes it off wh
       .toBe(0);
   } finally {
     await owner.close();
+  }
+});
+
+test("a key added in another tab ticks the overview's first step without polling", async ({
+  page,
+  browser,
+  burrow,
+}) => {
+  test.setTimeout(120_000);
+  const dir = await mkdtemp(join(tmpdir(), "burrow-e2e-live-key-"));
+  try {
+    const key = await generateKey(dir);
+    await signUp(page);
+    const gettingStarted = page.getByRole("region", { name: "Get started" });
+    await expect(gettingStarted).toContainText("Add your SSH public key");
+    await expect(gettingStarted).not.toContainText("Done");
+    // The overview's timers stand still (its clock, installed before a reload, paused): only an
+    // announcement can tell it about the key.
+    await page.clock.install();
+    await page.reload();
+    await expect(page.getByTestId("live-names")).toHaveAttribute("data-updates", "push");
+    await page.clock.pauseAt((await page.evaluate(() => Date.now())) + 2_100);
+
+    // Another browser window signed in as the same user (a page of the same context would share
+    // the paused clock).
+    const other = await browser.newContext({
+      baseURL: burrow.dashboardUrl,
+      storageState: await page.context().storageState(),
+    });
+    const keys = await other.newPage();
+    await keys.goto("/keys");
+    await keys.getByLabel("Public key").fill(key.publicKey);
+    await keys.getByLabel("Label").fill("second tab");
+    await keys.getByRole("button", { name: "Add key" }).click();
+    await expect(keys.getByRole("listitem").filter({ hasText: "second tab" })).toBeVisible();
+
+    await expect(gettingStarted).toContainText("Add your SSH public keyDone");
+    await other.close();
+  } finally {
+    await rm(dir, { recursive: true, force: true });
   }
 });

@@ -5,7 +5,12 @@ import { startTcpProxy } from "../../server/testing/tcp-proxy.ts";
 import { createTestDatabase, type TestDatabase } from "../testing/db.ts";
 import { finishesWithin } from "../time-limit.ts";
 import { endSessionsOfStoppedRelays } from "../tunnel-sessions/stopped-relays.ts";
-import { ANNOUNCE_SQL, createLogAnnouncements, type LogAnnouncements } from "./announcements.ts";
+import {
+  ANNOUNCE_SQL,
+  createLogAnnouncements,
+  type LogAnnouncements,
+  parseStatusPayload,
+} from "./announcements.ts";
 
 let testDb: TestDatabase;
 let feed: LogAnnouncements;
@@ -110,7 +115,7 @@ test("every change to a tunnel's status is announced to the dashboard's feed, by
   }
 });
 
-test("a user's lists hear of any of their names changing: reserved, connected, changed, released", async () => {
+test("a user's lists hear of any of their names changing (reserved, connected, changed, released) and of their keys", async () => {
   const [alice, bob] = await Promise.all(
     ["alice", "bob"].map((who) =>
       testDb.db.user.create({ data: { email: `${who}@lists.example.com`, passwordHash: "x" } }),
@@ -144,6 +149,15 @@ test("a user's lists hear of any of their names changing: reserved, connected, c
       testDb.db.reservation.update({ where: { id: reservation.id }, data: { keepBodies: true } }),
     );
     await heard("the name released", () => testDb.db.reservation.delete({ where: { id: reservation.id } }));
+    // Their keys are on the overview too (Get started's first step).
+    const key = { algorithm: "ssh-ed25519", bits: 256, label: "laptop", publicKey: "ssh-ed25519 AAAA" };
+    let added = { id: "" };
+    await heard("a key added", async () => {
+      added = await testDb.db.sshKey.create({
+        data: { ...key, userId: alice!.id, fingerprint: `SHA256:lists-${alice!.id}` },
+      });
+    });
+    await heard("a key removed", () => testDb.db.sshKey.delete({ where: { id: added.id } }));
     await testDb.db.reservation.create({ data: { name: "boblist", userId: bob!.id } });
     await until(() => changes.bob === 1, "bob's own name");
     const alices = changes.alice;
@@ -152,6 +166,14 @@ test("a user's lists hear of any of their names changing: reserved, connected, c
     assert.equal(changes.lost, 0);
   } finally {
     for (const stop of stops) stop();
+  }
+});
+
+test("a status announcement names a user and one of their names, or the user alone (their keys)", () => {
+  assert.deepEqual(parseStatusPayload("cuid1 myapp"), { userId: "cuid1", name: "myapp" });
+  assert.deepEqual(parseStatusPayload("cuid1"), { userId: "cuid1", name: null });
+  for (const malformed of ["", " myapp", "cuid1 ", "cuid1 myapp extra", "cuid1  myapp"]) {
+    assert.equal(parseStatusPayload(malformed), undefined, JSON.stringify(malformed));
   }
 });
 

@@ -14,13 +14,19 @@ export const REQUEST_LOG_CHANNEL = "burrow_request_logs";
  * last seen) or a reservation did (made, released, its settings): announced by the database
  * itself, a trigger on its tables (the migration tunnel_status_announcements), so every writer
  * announces. The payload is "<user id> <name>": the name's tunnel page and its user's lists listen.
+ * A user's SSH keys added or removed (ssh_key_announcements) are "<user id>" alone: their lists.
  */
 export const TUNNEL_STATUS_CHANNEL = "burrow_tunnel_status";
 
-/** The user and name of a status announcement; undefined for a payload of another shape. */
-export function parseStatusPayload(payload: string): { userId: string; name: string } | undefined {
+/**
+ * The user and name of a status announcement (name null: something of the user's that is not a
+ * name, their keys); undefined for a payload of another shape.
+ */
+export function parseStatusPayload(payload: string): { userId: string; name: string | null } | undefined {
   const [userId, name, ...rest] = payload.split(" ");
-  return userId && name && rest.length === 0 ? { userId, name } : undefined;
+  if (!userId || rest.length > 0) return undefined;
+  if (name === undefined) return { userId, name: null };
+  return name ? { userId, name } : undefined;
 }
 
 /**
@@ -47,9 +53,12 @@ export interface LogRowsListener {
   lost(): void;
 }
 
-/** Told that something on a user's lists of names changed (a feed created with `status: true`). */
+/**
+ * Told that something on a user's lists of names changed, or their keys did (a feed created with
+ * `status: true`).
+ */
 export interface UserNamesListener {
-  /** One of the user's names changed: its tunnel, its counters, its reservation. Fetch the list. */
+  /** One of the user's names changed (its tunnel, counters, reservation), or a key: fetch the list. */
   changed(): void;
   /** As LogRowsListener's. */
   lost(): void;
@@ -133,7 +142,8 @@ export function createLogAnnouncements(
         }
         const changed = message.channel === TUNNEL_STATUS_CHANNEL && parseStatusPayload(message.payload);
         if (changed) {
-          for (const listener of listeners.get(changed.name) ?? []) listener.status?.();
+          if (changed.name !== null)
+            for (const listener of listeners.get(changed.name) ?? []) listener.status?.();
           for (const listener of userListeners.get(changed.userId) ?? []) listener.changed();
         }
       });

@@ -4,7 +4,7 @@ import { join } from "node:path";
 import type { Page, Request } from "@playwright/test";
 import { createSharingWorld, curl, type SharingWorld } from "./sharing/setup.ts";
 import { burrowUnderTest } from "./support/burrow-env.ts";
-import { expect, signUp, test, unique } from "./support/fixtures.ts";
+import { expect, signIn, signUp, test, unique } from "./support/fixtures.ts";
 import { generateKey } from "./support/ssh.ts";
 
 let world: SharingWorld;
@@ -132,6 +132,34 @@ test("the overview lists a tunnel as online when it connects and takes it off wh
   } finally {
     await owner.close();
   }
+});
+
+test("the admin's list of connected tunnels follows tunnels connecting and dropping without polling", async ({
+  page,
+  burrow,
+}) => {
+  test.setTimeout(120_000);
+  const name = unique("admin");
+  await world.reserve(name);
+  const fetches = watchFetches(page, "/api/admin/tunnels");
+  await page.clock.install();
+  await signIn(page, burrow.adminEmail, burrow.adminPassword);
+  await page.goto("/admin");
+  await expect(page.getByTestId("live-tunnels")).toHaveAttribute("data-updates", "push");
+  // Idle for a minute on its clock: at most every 20 s (it polled every 3 s).
+  expect(await asksInAnIdleMinute(page, fetches)).toBeLessThanOrEqual(3);
+
+  const row = page.getByRole("row").filter({ hasText: name });
+  await expect(row).toHaveCount(0);
+  await world.connect(name);
+  await expect(row).toBeVisible();
+  await world.disconnect(name);
+  await expect
+    .poll(async () => {
+      await page.clock.runFor(500);
+      return row.count();
+    })
+    .toBe(0);
 });
 
 test("a key added in another tab ticks the overview's first step without polling", async ({

@@ -2,7 +2,7 @@
 
 import type { LiveTunnelRow } from "@/lib/web/admin";
 import { formatBytes, formatCount } from "@/lib/web/format";
-import { useLiveJson } from "../hooks/use-live-json";
+import { usePushedJson } from "../hooks/use-pushed-json";
 import { NotUpdating, notLive } from "../session/not-updating";
 import { cn } from "../ui/cn";
 import { ConfirmAction, type ConfirmableAction } from "../ui/confirm-action";
@@ -26,9 +26,17 @@ export function LiveTunnelsTable({
   initial: LiveTunnelRow[];
   disconnectAction: ConfirmableAction;
 }) {
-  const { data, stale, ended, asOf } = useLiveJson<LiveTunnelRow[]>("/api/admin/tunnels", initial, 3000);
+  // Fetched again when any tunnel connects, drops or saves its counters (2 s apart at most), and
+  // polled every 3 s only while the admin's event stream is down.
+  const { data, stale, ended, asOf, pushed } = usePushedJson<LiveTunnelRow[]>(
+    "/api/admin/tunnels",
+    initial,
+    3000,
+    "/api/admin/events",
+    "tunnels",
+  );
   return (
-    <div>
+    <div data-testid="live-tunnels" data-updates={ended ? "ended" : pushed ? "push" : "poll"}>
       {/* Empty (no height) until the list stops updating: the live region must exist before it speaks. */}
       <p
         aria-live="polite"

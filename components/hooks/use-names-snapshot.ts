@@ -1,9 +1,7 @@
 "use client";
 
 import type { NamesSnapshot } from "@/lib/web/names-dto";
-import { PUSHED_POLL_MS, useAnnounced } from "./use-announced";
-import { useLiveJson } from "./use-live-json";
-import { useServerEvents } from "./use-server-events";
+import { usePushedJson } from "./use-pushed-json";
 
 /**
  * The user's names with their live state (/api/names), fetched again whenever the user's event
@@ -11,15 +9,5 @@ import { useServerEvents } from "./use-server-events";
  * `pushed`: the stream is up.
  */
 export function useNamesSnapshot(initial: NamesSnapshot, pollMs: number) {
-  const { changed, announce } = useAnnounced();
-  // `ready` too: what changed between rendering the page and the stream (re)connecting.
-  const pushed = useServerEvents("/api/events", true, { ready: announce, names: announce });
-  const live = useLiveJson<NamesSnapshot>(
-    "/api/names",
-    initial,
-    pushed ? PUSHED_POLL_MS : pollMs,
-    false,
-    changed,
-  );
-  return { ...live, pushed };
+  return usePushedJson<NamesSnapshot>("/api/names", initial, pollMs, "/api/events", "names");
 }

@@ -169,6 +169,42 @@ test("a user's lists hear of any of their names changing (reserved, connected, c
   }
 });
 
+test("the admin's list hears any user's tunnels change, not their keys", async () => {
+  const [carol, dave] = await Promise.all(
+    ["carol", "dave"].map((who) =>
+      testDb.db.user.create({ data: { email: `${who}@admin.example.com`, passwordHash: "x" } }),
+    ),
+  );
+  let heard = 0;
+  const stop = await dashboardFeed.subscribeAll({ changed: () => heard++, lost: () => {} });
+  try {
+    for (const [user, name] of [
+      [carol!, "carolapp"],
+      [dave!, "daveapp"],
+    ] as const) {
+      const before = heard;
+      await testDb.db.tunnelSession.create({ data: { name, userId: user.id, clientIp: "127.0.0.1" } });
+      await until(() => heard > before, `${name} connecting`);
+    }
+    const before = heard;
+    await testDb.db.sshKey.create({
+      data: {
+        userId: carol!.id,
+        algorithm: "ssh-ed25519",
+        bits: 256,
+        label: "laptop",
+        publicKey: "ssh-ed25519 AAAA",
+        fingerprint: "SHA256:admin-list",
+      },
+    });
+    // A key has no tunnel: the list of tunnels need not ask again. (The user's own lists heard it.)
+    await sleep(200);
+    assert.equal(heard, before);
+  } finally {
+    stop();
+  }
+});
+
 test("a status announcement names a user and one of their names, or the user alone (their keys)", () => {
   assert.deepEqual(parseStatusPayload("cuid1 myapp"), { userId: "cuid1", name: "myapp" });
   assert.deepEqual(parseStatusPayload("cuid1"), { userId: "cuid1", name: null });
@@ -200,12 +236,16 @@ test("a subscriber hears about its own name only, until it unsubscribes", async 
 test("when the listening connection drops, subscribers are told once and a new subscribe reconnects", async () => {
   const first = recorder();
   await feed.subscribe("restart", first.listener);
-  // What a database restart does to the dashboard's connection.
+  let adminLost = 0;
+  await dashboardFeed.subscribeAll({ changed: () => {}, lost: () => adminLost++ });
+  // What a database restart does to the dashboard's connections.
   await testDb.db.$executeRawUnsafe(
     "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = 'burrow-dashboard-live' AND datname = current_database()",
   );
   await until(() => first.events.includes("lost"), "the lost call");
   assert.equal(feed.subscriberCount(), 0);
+  await until(() => adminLost === 1, "the admin list's lost call");
+  assert.equal(dashboardFeed.subscriberCount(), 0);
 
   const second = recorder();
   await feed.subscribe("restart", second.listener);

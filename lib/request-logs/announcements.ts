@@ -74,6 +74,8 @@ export interface LogAnnouncements {
   subscribe(name: string, listener: LogRowsListener): Promise<() => void>;
   /** Calls `listener` whenever any of the user's names changes (TUNNEL_STATUS_CHANNEL); as subscribe. */
   subscribeUser(userId: string, listener: UserNamesListener): Promise<() => void>;
+  /** Calls `listener` whenever any user's name changes (the admin's list of tunnels); as subscribe. */
+  subscribeAll(listener: UserNamesListener): Promise<() => void>;
   /** Subscribers right now, all names and users together (for tests and diagnostics). */
   subscriberCount(): number;
   close(): Promise<void>;
@@ -104,6 +106,8 @@ export function createLogAnnouncements(
 ): LogAnnouncements {
   const listeners = new Map<string, Set<LogRowsListener>>();
   const userListeners = new Map<string, Set<UserNamesListener>>();
+  /** subscribeAll's, under the one key "": any name of anyone. */
+  const anyListeners = new Map<string, Set<UserNamesListener>>();
   let connection: Promise<pg.Client> | undefined;
   /** The connected client; a late event from an earlier one must not drop it. */
   let active: pg.Client | undefined;
@@ -118,9 +122,12 @@ export function createLogAnnouncements(
     // An ended client may still emit "error" (a restart cutting the socket); never unhandled.
     client.on("error", () => {});
     client.end().catch(() => {});
-    const orphaned = [...listeners.values(), ...userListeners.values()].flatMap((set) => [...set]);
+    const orphaned = [...listeners.values(), ...userListeners.values(), ...anyListeners.values()].flatMap(
+      (set) => [...set],
+    );
     listeners.clear();
     userListeners.clear();
+    anyListeners.clear();
     for (const listener of orphaned) listener.lost();
   }
 
@@ -142,9 +149,11 @@ export function createLogAnnouncements(
         }
         const changed = message.channel === TUNNEL_STATUS_CHANNEL && parseStatusPayload(message.payload);
         if (changed) {
-          if (changed.name !== null)
-            for (const listener of listeners.get(changed.name) ?? []) listener.status?.();
           for (const listener of userListeners.get(changed.userId) ?? []) listener.changed();
+          if (changed.name !== null) {
+            for (const listener of listeners.get(changed.name) ?? []) listener.status?.();
+            for (const listener of anyListeners.get("") ?? []) listener.changed();
+          }
         }
       });
       try {
@@ -193,9 +202,12 @@ export function createLogAnnouncements(
   return {
     subscribe: (name, listener) => add(listeners, name, listener),
     subscribeUser: (userId, listener) => add(userListeners, userId, listener),
+    subscribeAll: (listener) => add(anyListeners, "", listener),
     subscriberCount() {
       let n = 0;
-      for (const set of [...listeners.values(), ...userListeners.values()]) n += set.size;
+      for (const set of [...listeners.values(), ...userListeners.values(), ...anyListeners.values()]) {
+        n += set.size;
+      }
       return n;
     },
     async close() {
@@ -203,6 +215,7 @@ export function createLogAnnouncements(
       const pending = connection;
       listeners.clear();
       userListeners.clear();
+      anyListeners.clear();
       connection = undefined;
       active = undefined;
       const client = await pending?.catch(() => undefined);

@@ -1,3 +1,4 @@
+import { readFile } from "node:fs/promises";
 import http from "node:http";
 import type { APIResponse } from "@playwright/test";
 import pg from "pg";
@@ -290,6 +291,11 @@ test("with every search slot of a user taken, a filtered page and Older say so a
     await page.getByRole("button", { name: "Older" }).click();
     await expect(page.getByText(`${busy}.`)).toBeVisible();
     await expect(matches).toHaveCount(50);
+    // A download is refused too, and the page says why (the browser alone would only mark it failed).
+    let downloads = 0;
+    page.on("download", () => downloads++);
+    await page.getByRole("link", { name: "CSV", exact: true }).click();
+    await expect(page.getByRole("alert").filter({ hasText: busy })).toBeVisible();
 
     // A new search: the rest of the page is there, and the log's place says why it is not.
     await page.goto(`/tunnels/${name}?path=match&method=GET`);
@@ -305,6 +311,13 @@ test("with every search slot of a user taken, a filtered page and Older say so a
     await expect(page.getByText(busy)).toHaveCount(0);
     await page.getByRole("button", { name: "Older" }).click();
     await expect(matches).toHaveCount(100);
+    expect(downloads).toBe(0);
+    // Now the download starts: the matches, as the page shows them.
+    const [csv] = await Promise.all([
+      page.waitForEvent("download"),
+      page.getByRole("link", { name: "CSV", exact: true }).click(),
+    ]);
+    expect((await readFile((await csv.path()) ?? "", "utf8")).trimEnd().split("\r\n")).toHaveLength(121);
   } finally {
     for (const request of held) request.destroy();
     await Promise.allSettled(waiting);

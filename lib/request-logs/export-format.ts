@@ -17,6 +17,11 @@ export const exportOptionsSchema = z
       .enum(["0", "1"], { message: "Use bodies=1 for bodies, or leave it out" })
       .optional()
       .transform((v) => v === "1"),
+    /** check=1: only whether the download would start (204), or why not; the page asks first. */
+    check: z
+      .enum(["0", "1"], { message: "Use check=1 to check, or leave it out" })
+      .optional()
+      .transform((v) => v === "1"),
   })
   .refine((o) => !o.bodies || o.format === "ndjson", {
     message: "Bodies go only into JSON lines (format=ndjson)",

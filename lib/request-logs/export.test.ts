@@ -214,8 +214,10 @@ test("export options: bodies only into JSON lines; bad values say what to use", 
   assert.deepEqual(exportOptionsSchema.parse({ format: "ndjson", bodies: "1" }), {
     format: "ndjson",
     bodies: true,
+    check: false,
   });
-  assert.deepEqual(exportOptionsSchema.parse({}), { format: "csv", bodies: false });
+  assert.deepEqual(exportOptionsSchema.parse({}), { format: "csv", bodies: false, check: false });
+  assert.equal(exportOptionsSchema.parse({ check: "1" }).check, true);
   assert.equal(
     exportOptionsSchema.safeParse({ format: "csv", bodies: "1" }).error?.issues[0]?.message,
     "Bodies go only into JSON lines (format=ndjson)",

@@ -62,6 +62,25 @@ test("past the waiting line a user's next search is refused with a message, and 
   assert.deepEqual(limit.countOf("heavy"), { running: 0, waiting: 0 });
 });
 
+test("check says beforehand, taking nothing, whether a search would be refused", async () => {
+  const limit = slots();
+  const held = [await limit.acquire("heavy"), await limit.acquire("heavy")];
+  // Slots full, but a next one would wait its turn, not be refused.
+  limit.check("heavy");
+  const waiting = [limit.acquire("heavy"), limit.acquire("heavy")];
+  assert.throws(
+    () => limit.check("heavy"),
+    (error: unknown) =>
+      error instanceof AppError && error.code === "rate_limited" && error.message === "4 under way",
+  );
+  assert.deepEqual(limit.countOf("heavy"), { running: 2, waiting: 2 });
+  limit.check("light");
+  for (const release of held) release();
+  limit.check("heavy");
+  for (const release of await Promise.all(waiting)) release();
+  assert.deepEqual(limit.countOf("heavy"), { running: 0, waiting: 0 });
+});
+
 test("a search whose request went away while it waited leaves the line without taking a slot", async () => {
   const limit = slots();
   const held = [await limit.acquire("heavy"), await limit.acquire("heavy")];

@@ -31,6 +31,8 @@ export class KeyedSlots {
    * went away: `unavailable`, as nobody reads the answer), without taking a slot.
    */
   acquire(key: string, signal?: AbortSignal): Promise<() => void> {
+    const refused = this.#refusal(key);
+    if (refused) return Promise.reject(refused);
     if (signal?.aborted) {
       return Promise.reject(
         new AppError("unavailable", "The request was cancelled while it waited its turn"),
@@ -38,10 +40,6 @@ export class KeyedSlots {
     }
     if ((this.#running.get(key) ?? 0) < this.#options.perKey) return Promise.resolve(this.#take(key));
     const queue = this.#waiting.get(key) ?? [];
-    if (queue.length >= this.#options.maxWaiting) {
-      const count = queue.length + (this.#running.get(key) ?? 0);
-      return Promise.reject(new AppError("rate_limited", this.#options.busyMessage(count)));
-    }
     this.#waiting.set(key, queue);
     return new Promise((resolve, reject) => {
       const waiter: Waiter = {
@@ -60,6 +58,24 @@ export class KeyedSlots {
       signal?.addEventListener("abort", onAbort, { once: true });
       queue.push(waiter);
     });
+  }
+
+  /**
+   * Throws what acquire would refuse with right now (`rate_limited`), taking nothing: a download
+   * checked before the browser starts it, so a refusal can be said on the page (a browser shows a
+   * refused download as failed, without the reason).
+   */
+  check(key: string): void {
+    const refused = this.#refusal(key);
+    if (refused) throw refused;
+  }
+
+  /** The refusal of `key`'s next task when its slots are full and its waiting line too. */
+  #refusal(key: string): AppError | undefined {
+    const running = this.#running.get(key) ?? 0;
+    const waiting = this.#waiting.get(key)?.length ?? 0;
+    if (running < this.#options.perKey || waiting < this.#options.maxWaiting) return undefined;
+    return new AppError("rate_limited", this.#options.busyMessage(running + waiting));
   }
 
   /** Runs `work` in one of `key`'s slots (see acquire), handing the slot on when it settles. */

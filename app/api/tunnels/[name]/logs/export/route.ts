@@ -13,15 +13,17 @@ const CONTENT_TYPES = { csv: "text/csv; charset=utf-8", ndjson: "application/x-n
 /**
  * The name's request log as a download, `format=csv` or `format=ndjson`, with the log's filters
  * (the same search params as the page): the newest EXPORT_MAX_ROWS matching rows, streamed a page
- * at a time. `bodies=1` (JSON lines only) adds each request's kept bodies.
+ * at a time. `bodies=1` (JSON lines only) adds each request's kept bodies. `check=1` answers 204
+ * when the download would start, or the error it would get, and reads nothing.
  */
 export async function GET(request: NextRequest, { params }: { params: Promise<{ name: string }> }) {
   const { name } = await params;
   const search = request.nextUrl.searchParams;
   return apiHandler(async (user) => {
-    const { format, bodies } = parseInput(exportOptionsSchema, {
+    const { format, bodies, check } = parseInput(exportOptionsSchema, {
       format: search.get("format") ?? undefined,
       bodies: search.get("bodies") ?? undefined,
+      check: search.get("check") ?? undefined,
     });
     const db = getDb();
     const own = await getNameForUser(db, user.id, name);
@@ -31,6 +33,12 @@ export async function GET(request: NextRequest, { params }: { params: Promise<{ 
     // a database that is down failed getNameForUser above. Then the download starts at once (the
     // CSV header), rather than after the first match, which a rare filter may take seconds to find.
     checkExportFilter(filter);
+    if (check) {
+      // The page asks this first (useCheckedDownload): a browser shows a refused download as failed,
+      // without the reason, so anything refused is said on the page instead.
+      logSearchSlots.check(user.id);
+      return new Response(null, { status: 204, headers: { "Cache-Control": "no-store" } });
+    }
     // A download reads the log like a search, a window at a time, until it has been sent: it holds
     // one of the user's search slots (log-search-slots.ts) until then.
     const release = await logSearchSlots.acquire(user.id, request.signal);

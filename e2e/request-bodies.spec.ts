@@ -247,6 +247,23 @@ test("the owner turns on Keep bodies, reads a request's JSON and the app's answe
 
     // What was kept can be deleted now, not at retention: the rows stay, their bodies go.
     await page.goto(`/tunnels/${name}`);
+    // A body deleted elsewhere (another tab, the CLI) while its details are open: Download says so,
+    // rather than the browser marking the download failed.
+    await rowsOfPath.first().click();
+    const open = log.getByRole("row").filter({ hasText: "What happened" });
+    await expect(open.getByRole("region", { name: "Request body" })).toContainText('"order": "<b>42</b>"');
+    const newest = await world.db.requestLog.findFirstOrThrow({
+      where: { name, path },
+      orderBy: { id: "desc" },
+      select: { id: true },
+    });
+    await world.db.requestLog.update({ where: { id: newest.id }, data: { requestBody: null } });
+    let downloads = 0;
+    page.on("download", () => downloads++);
+    await open.getByRole("link", { name: "Download" }).first().click();
+    await expect(open.getByRole("alert")).toHaveText("This request's request body was not kept");
+    expect(downloads).toBe(0);
+    await rowsOfPath.first().click();
     await page.getByRole("button", { name: "Delete kept bodies…" }).click();
     const bodiesDialog = page.getByRole("dialog", { name: `Delete the bodies kept for ${name}?` });
     await expect(bodiesDialog).toContainText("The requests stay in the log without their bodies");

@@ -3,6 +3,7 @@
 import type { BodyView } from "@/lib/request-logs/body-view";
 import type { FormPart } from "@/lib/request-logs/form-parts";
 import { formatBinaryBytes, formatBytes } from "@/lib/web/format";
+import { CheckedDownloadLink } from "../ui/checked-download-link";
 
 /** "1.2 MB · application/json · gzip · first 64 KiB kept" */
 function bodySummary(view: BodyView): string {
@@ -32,14 +33,7 @@ export function BodyPanel({
   return (
     <div className="space-y-1">
       <p className="text-xs text-zinc-500 dark:text-zinc-400">
-        {bodySummary(view)} ·{" "}
-        <a
-          href={downloadHref}
-          download
-          className="font-medium text-indigo-700 dark:text-indigo-300 hover:underline"
-        >
-          Download
-        </a>
+        {bodySummary(view)} · <CheckedDownloadLink href={downloadHref}>Download</CheckedDownloadLink>
       </p>
       {view.undecoded && <p className="text-xs text-amber-800 dark:text-amber-200">{view.undecoded}</p>}
       {view.fields && (

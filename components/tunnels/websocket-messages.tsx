@@ -2,6 +2,7 @@
 
 import type { WebSocketMessage, WebSocketSide, WebSocketView } from "@/lib/request-logs/websocket-view";
 import { formatBinaryBytes, formatBytes, formatDuration } from "@/lib/web/format";
+import { CheckedDownloadLink } from "../ui/checked-download-link";
 import { cn } from "../ui/cn";
 
 const KIND_LABEL: Record<WebSocketMessage["kind"], string> = {
@@ -100,13 +101,7 @@ export function WebSocketConversation({
           {side.size > 0 && (
             <>
               {" · "}
-              <a
-                href={downloadHref[from]}
-                download
-                className="font-medium text-indigo-700 dark:text-indigo-300 hover:underline"
-              >
-                Download frames
-              </a>
+              <CheckedDownloadLink href={downloadHref[from]}>Download frames</CheckedDownloadLink>
             </>
           )}
           {side.more > 0 && ` · ${side.more} more not listed`}
@@ -141,14 +136,7 @@ export function WebSocketMessages({
   return (
     <div className="space-y-1">
       <p className="text-xs text-zinc-500 dark:text-zinc-400">
-        {sideSummary(side)} ·{" "}
-        <a
-          href={downloadHref}
-          download
-          className="font-medium text-indigo-700 dark:text-indigo-300 hover:underline"
-        >
-          Download frames
-        </a>
+        {sideSummary(side)} · <CheckedDownloadLink href={downloadHref}>Download frames</CheckedDownloadLink>
       </p>
       {side.messages.length > 0 && (
         <ol aria-label={label} className="space-y-2 border-l-2 border-zinc-200 dark:border-zinc-800 pl-3">

@@ -1,6 +1,7 @@
 // Pure: the request log's export formats (CSV for spreadsheets, JSON lines for scripts), shared by
 // export.ts, the dashboard's download links and `burrow logs --json`.
 import { z } from "zod";
+import { downloadCheckField } from "../web/download-check.ts";
 import type { FrameTimes } from "./bodies.ts";
 import type { HeaderPair } from "./headers.ts";
 import type { RequestLogRow, StoredBodies } from "./query.ts";
@@ -17,11 +18,7 @@ export const exportOptionsSchema = z
       .enum(["0", "1"], { message: "Use bodies=1 for bodies, or leave it out" })
       .optional()
       .transform((v) => v === "1"),
-    /** check=1: only whether the download would start (204), or why not; the page asks first. */
-    check: z
-      .enum(["0", "1"], { message: "Use check=1 to check, or leave it out" })
-      .optional()
-      .transform((v) => v === "1"),
+    check: downloadCheckField,
   })
   .refine((o) => !o.bodies || o.format === "ndjson", {
     message: "Bodies go only into JSON lines (format=ndjson)",

@@ -681,7 +681,7 @@ export async function readRequestBodies(db: Db, name: string, id: string): Promi
       frameTimes: true,
     },
   });
-  if (!row) throw new AppError("not_found", "No such request");
+  if (!row) throw new AppError("not_found", "This request is no longer in the log (deleted?)");
   return {
     method: row.method,
     status: row.status,

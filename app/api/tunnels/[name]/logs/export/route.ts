@@ -5,6 +5,7 @@ import { exportFileName, exportOptionsSchema } from "@/lib/request-logs/export-f
 import { parseInput } from "@/lib/validate";
 import { apiHandler, attachmentHeaders } from "@/lib/web/api";
 import { getDb } from "@/lib/web/db";
+import { downloadWouldStart } from "@/lib/web/download-check";
 import { requireLogFilters, toQueryFilter } from "@/lib/web/log-filters";
 import { logSearchSlots } from "@/lib/web/log-search-slots";
 
@@ -34,10 +35,8 @@ export async function GET(request: NextRequest, { params }: { params: Promise<{ 
     // CSV header), rather than after the first match, which a rare filter may take seconds to find.
     checkExportFilter(filter);
     if (check) {
-      // The page asks this first (useCheckedDownload): a browser shows a refused download as failed,
-      // without the reason, so anything refused is said on the page instead.
       logSearchSlots.check(user.id);
-      return new Response(null, { status: 204, headers: { "Cache-Control": "no-store" } });
+      return downloadWouldStart();
     }
     // A download reads the log like a search, a window at a time, until it has been sent: it holds
     // one of the user's search slots (log-search-slots.ts) until then.

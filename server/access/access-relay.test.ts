@@ -99,11 +99,13 @@ after(async () => {
   await testDb?.drop();
 });
 
+/** What a browser opening an address asks for: the relay's pages are for browsers. */
+const BROWSER = { accept: "text/html,application/xhtml+xml,*/*;q=0.8" };
 const hostOf = (name: string) => `${name}.${TEST_DOMAIN}:${relay.httpPort}`;
 const cookiePart = (setCookie: string | string[] | undefined) => String(setCookie).split(";")[0]!;
 
 async function signIn(): Promise<string> {
-  const page = await requestEdge(relay, { host: hostOf("guarded"), path: "/start" });
+  const page = await requestEdge(relay, { host: hostOf("guarded"), path: "/start", headers: BROWSER });
   const form = /name="form" value="([^"]+)"/.exec(page.body)?.[1] ?? "";
   const body = new URLSearchParams({ password: PASSWORD, next: "/start", form }).toString();
   const answer = await postForm(body);
@@ -155,7 +157,7 @@ function openSocket(
 
 test("the password page hides the app; the cookie and the password never reach it", async () => {
   const before = seen.length;
-  const page = await requestEdge(relay, { host: hostOf("guarded"), path: "/start" });
+  const page = await requestEdge(relay, { host: hostOf("guarded"), path: "/start", headers: BROWSER });
   assert.equal(page.status, 401);
   assert.match(page.body, /Password required/);
   assert.equal(seen.length, before, "the app was not reached");
@@ -171,10 +173,20 @@ test("the password page hides the app; the cookie and the password never reach i
   assert.equal(echo.url, "/start?x=1");
   assert.equal(echo.headers.cookie, "theme=dark; lang=en");
 
+  // A script (wget, Python's urllib) sends the password only once challenged: a plain 401 with the
+  // challenge, then its retry with Basic auth gets in.
+  const challenged = await requestEdge(relay, {
+    host: hostOf("guarded"),
+    path: "/hook",
+    headers: { accept: "*/*" },
+  });
+  assert.equal(challenged.status, 401);
+  assert.match(String(challenged.headers["www-authenticate"]), /^Basic realm=/);
+  assert.doesNotMatch(challenged.body, /<form/);
   const viaBasic = await requestEdge(relay, {
     host: hostOf("guarded"),
     path: "/hook",
-    headers: { authorization: `Basic ${Buffer.from(`:${PASSWORD}`).toString("base64")}` },
+    headers: { accept: "*/*", authorization: `Basic ${Buffer.from(`:${PASSWORD}`).toString("base64")}` },
   });
   assert.equal(viaBasic.status, 200);
   assert.equal((JSON.parse(viaBasic.body) as Echo).headers.authorization, undefined);
@@ -240,7 +252,10 @@ test("allowed addresses: other networks get the 403 page before anything else (u
     assert.equal(refused.status, 403);
     assert.match(refused.body, /Not open to your network/);
     // Not even the password form is shown to other networks.
-    assert.equal((await requestEdge(relay, { host: hostOf("guarded"), path: "/start" })).status, 403);
+    assert.equal(
+      (await requestEdge(relay, { host: hostOf("guarded"), path: "/start", headers: BROWSER })).status,
+      403,
+    );
     await assert.rejects(openSocket("open"), /refused 403/);
     assert.equal(seen.length, before, "the app saw none of them");
 

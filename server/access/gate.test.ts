@@ -188,6 +188,9 @@ test("upgrades, event streams and scripts without access get a plain 401, never 
     { upgrade: true },
     { headers: { host: "pw-plain.tunnels.test", accept: "text/event-stream" } },
     { method: "POST" },
+    // wget, Python's urllib: a GET that sends the password only once challenged.
+    { headers: { host: "pw-plain.tunnels.test", accept: "*/*" } },
+    { method: "HEAD", headers: { host: "pw-plain.tunnels.test" } },
   ]) {
     const decision = await gate.check(request("pw-plain", fields));
     assert.equal(decision.action === "respond" && decision.status, 401);

@@ -120,6 +120,23 @@ test("browsers navigating get pages; upgrades, event streams and other methods g
   assert.equal(wantsPage({ method: "POST", upgrade: false, headers: {} }), false);
 });
 
+test("a script's GET gets the plain answer (its Basic challenge), a browser's navigation the page", () => {
+  const get = (headers: Record<string, string>, method = "GET") =>
+    wantsPage({ method, upgrade: false, headers });
+  // What Chromium and Firefox send when they open an address.
+  const browser = "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8";
+  assert.equal(get({ "sec-fetch-mode": "navigate", "sec-fetch-dest": "document", accept: browser }), true);
+  assert.equal(get({ accept: browser }), true, "a browser too old for Sec-Fetch");
+  assert.equal(get({ accept: browser }, "HEAD"), true);
+  // curl, wget, Python's urllib: they send credentials once challenged.
+  assert.equal(get({ accept: "*/*" }), false);
+  assert.equal(get({}), false);
+  assert.equal(get({ accept: "application/json" }, "HEAD"), false);
+  // A page's fetch() of a protected address once its cookie ran out.
+  assert.equal(get({ "sec-fetch-mode": "cors", "sec-fetch-dest": "empty", accept: "*/*" }), false);
+  assert.equal(get({ "sec-fetch-mode": "no-cors", "sec-fetch-dest": "image", accept: "image/*" }), false);
+});
+
 test("a browser's form post is a navigation whatever its method; fetch() and curl posts are not", () => {
   const post = (headers: Record<string, string>) => wantsPage({ method: "POST", upgrade: false, headers });
   assert.equal(

@@ -160,10 +160,12 @@ export function postOrigin(
 
 /**
  * Whether the visitor is a browser navigating (gets the HTML page) rather than a script, an
- * EventSource or a WebSocket (gets a short plain-text answer). A GET or HEAD gets the page unless
- * it is an event stream. Any other method gets it only when the browser says it is a navigation (a
- * form submitted after the cookie ran out): a 401 with a Basic challenge would make the browser
- * show its own unbranded login dialog, while fetch() and curl posts keep the plain answer.
+ * EventSource or a WebSocket (gets a short plain-text answer: for a password, a 401 with the Basic
+ * challenge that wget, Python's urllib and the like wait for before they send credentials). A
+ * browser says it navigates (Sec-Fetch-Mode); one too old to say asks for HTML when it does (a GET
+ * or HEAD), or says it fills a document (a form submitted after the cookie ran out, any method).
+ * The page, not a challenge, to a navigation: a 401 with a Basic challenge would make the browser
+ * show its own unbranded login dialog.
  */
 export function wantsPage(request: {
   method: string;
@@ -173,7 +175,7 @@ export function wantsPage(request: {
   if (request.upgrade) return false;
   const { accept = "", "sec-fetch-mode": mode, "sec-fetch-dest": dest } = request.headers;
   if (accept.includes("text/event-stream")) return false;
-  if (request.method === "GET" || request.method === "HEAD") return true;
   if (mode !== undefined) return mode === "navigate";
+  if (request.method === "GET" || request.method === "HEAD") return accept.includes("text/html");
   return dest === "document" && accept.includes("text/html");
 }

@@ -14,6 +14,8 @@ export const LOG_USER_AGENT_MAX = 512;
  *   request, or ended it on purpose); it runs, so checking that it does is no advice.
  * - local_not_http: something answered on the local port, but not in HTTP (a database or ssh port
  *   forwarded by mistake, or a dev server refusing a WebSocket with bare text, as Next.js does).
+ * - local_socks: the ssh client's -R had no local address (-R name:80): OpenSSH made it a SOCKS
+ *   proxy, which hangs up on HTTP; no app is reached until it reconnects with one.
  * - local_headers_too_large: the app's response headers were over what the relay passes on (64 KiB).
  * - local_bad_response: the app answered in HTTP, but not valid HTTP (a control character in a
  *   header, a body longer or shorter than its Content-Length): it runs and its port is right.
@@ -41,6 +43,7 @@ export const REQUEST_LOG_ERRORS = [
   "local_unreachable",
   "local_closed",
   "local_not_http",
+  "local_socks",
   "local_headers_too_large",
   "local_bad_response",
   "local_tls",

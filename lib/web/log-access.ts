@@ -137,6 +137,8 @@ const ERRORS: Record<RequestLogError, string> = {
     "Your ssh client was connected, but nothing answered on the local port it forwards to: is your app running, and does your -R name the address it listens on? An app listening only on IPv6 (::1) is not reached at 127.0.0.1; -R name:80:localhost:<port> tries each address of localhost.",
   local_closed:
     "Your app took the connection and closed it without answering: it runs, but this request made it hang up (an uncaught error in its handler, or a process that crashed on it). Its own output or log says why.",
+  local_socks:
+    "Your ssh command's -R named no local address (-R name:80), so OpenSSH made the tunnel a SOCKS proxy instead of forwarding to your app, and hung up on the request. Reconnect with -R name:80:localhost:<your app's port>.",
   local_not_http:
     "Something answered on the local port, but not in HTTP: does the tunnel forward to your web app's port (not a database's or ssh's)? A Next.js dev server answers its live-reload connection like this when the tunnel's host is not in allowedDevOrigins.",
   local_bad_response:

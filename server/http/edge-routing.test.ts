@@ -17,6 +17,7 @@ import {
   type SshTunnelClient,
   startEdgeTestRelay,
   startLocalApp,
+  startSocksTunnel,
   startSshTunnel,
   TEST_DOMAIN,
   unusedPort,
@@ -538,6 +539,40 @@ test("a tunnel to a port that does not speak HTTP (an ssh server's) says so, not
     advice[0]!,
     /^wrongport: what answers on your local port does not speak HTTP.*Is the port in your -R your web app's\? .*\(an SSH or database port\?\)/,
   );
+});
+
+test("an -R with no local address (OpenSSH's SOCKS proxy) says so to the visitor, the log and its owner, once", async () => {
+  const socks = await startSocksTunnel(relay, "nolocal");
+  try {
+    const res = await requestEdge(relay, { host: `nolocal.${TEST_DOMAIN}`, path: "/" });
+    assert.equal(res.status, 502);
+    assert.match(res.body, /The tunnel forwards to no app/);
+    await waitFor(
+      async () => (await testDb.db.requestLog.count({ where: { name: "nolocal" } })) === 1,
+      "the row",
+    );
+    const row = await testDb.db.requestLog.findFirstOrThrow({ where: { name: "nolocal" } });
+    assert.equal(row.error, "local_socks");
+    // A WebSocket gets the same answer; the owner is told once what to type instead.
+    const ws = await rawExchange(
+      relay.httpPort,
+      `GET /socket HTTP/1.1\r\nHost: nolocal.${TEST_DOMAIN}\r\nConnection: Upgrade\r\nUpgrade: websocket\r\n` +
+        "Sec-WebSocket-Version: 13\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n\r\n",
+    );
+    assert.equal(statusOf(ws), 502, ws);
+    assert.match(ws, /The tunnel forwards to no app/);
+    const lines = relay.traces.get("nolocal")?.lines ?? [];
+    assert.match(
+      lines.find((line) => line.startsWith("GET / ")) ?? "",
+      /\(your -R has no local address: ssh made it a SOCKS proxy\)$/,
+    );
+    const advice = lines.filter((line) => line.startsWith("nolocal: "));
+    assert.deepEqual(advice, [
+      "nolocal: your -R has no local address (-R nolocal:80), so OpenSSH made it a SOCKS proxy and visitors get an error page. Reconnect with -R nolocal:80:localhost:<your app's port>.",
+    ]);
+  } finally {
+    await socks.stop();
+  }
 });
 
 test("Next.js dev refusing its live-reload socket from the tunnel's host: the owner is told to add it to allowedDevOrigins, once", async () => {

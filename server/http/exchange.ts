@@ -184,6 +184,7 @@ const NOTE: Partial<Record<RequestLogError, string>> = {
   local_unreachable: "nothing answers on the local port",
   local_closed: "your app closed the connection without answering",
   local_not_http: "what answers on the local port does not speak HTTP",
+  local_socks: "your -R has no local address: ssh made it a SOCKS proxy",
   local_headers_too_large: "your app's response headers are over 64 KiB",
   local_bad_response: "your app's answer is not valid HTTP",
   local_tls: "your app answers in HTTPS; HTTPS from now on, this request must be sent again",

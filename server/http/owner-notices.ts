@@ -8,6 +8,7 @@ export type NoticeKind =
   | "local_address"
   | "local_unreachable"
   | "local_not_http"
+  | "local_socks"
   | "local_bad_response";
 
 /** The part of a tunnel notices need: its owner's ssh session (and its identity, as a map key). */

@@ -150,6 +150,13 @@ export const PAGES = {
       "answer (it may have crashed on this request). If this is your tunnel, your app's own " +
       "output says why.",
   ),
+  localSocks: renderPage(
+    502,
+    "The tunnel forwards to no app",
+    "The tunnel is up, but its ssh command gave -R no local address, so the ssh client acts as a " +
+      "SOCKS proxy instead of passing requests to an app. If this is your tunnel, reconnect with " +
+      "-R <name>:80:localhost:<your app's port>.",
+  ),
   localNotHttp: renderPage(
     502,
     "The app does not answer in HTTP",

@@ -18,9 +18,11 @@ import { type EdgePage, PAGES, tunnelOfflinePage } from "./pages.ts";
 import {
   LOCAL_CLOSED,
   LOCAL_NOT_HTTP,
+  LOCAL_SOCKS,
   LOCAL_TLS,
   tellIfBadResponse,
   tellIfNotHttp,
+  tellIfSocks,
   tellIfUnreachable,
   tunnelFailure,
 } from "./tunnel-failure.ts";
@@ -177,7 +179,8 @@ export function proxyRequest(
     const closedWithoutAWord = failure.error === "local_unreachable" && closed;
     if ((closedWithoutAWord || failure.error === "local_not_http") && !answered && !pool.appTls) {
       void pool.probe(visitor).then((speaks) => {
-        if (speaks === "other") answerFailure(LOCAL_NOT_HTTP);
+        if (speaks === "socks") answerFailure(LOCAL_SOCKS);
+        else if (speaks === "other") answerFailure(LOCAL_NOT_HTTP);
         else if (speaks !== "tls") answerFailure(closedWithoutAWord ? LOCAL_CLOSED : failure);
         else if (hasBody) answerFailure(LOCAL_TLS);
         else if (!res.destroyed) leaveQueue = pool.dispatch(visitor, options, handler, busy);
@@ -192,6 +195,7 @@ export function proxyRequest(
     const page = error === "tunnel_offline" ? tunnelOfflinePage(exchange.method) : failure.page;
     exchange.error = error;
     tellIfNotHttp(deps.notices, tunnel, error);
+    tellIfSocks(deps.notices, tunnel, error);
     // The visitor gets the relay's page, not the head the app started (if it did).
     exchange.responseHeaders = undefined;
     answeredByRelay(exchange, page);

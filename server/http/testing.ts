@@ -205,12 +205,28 @@ export interface SshTunnelClient {
  * Runs the real OpenSSH client: `ssh -N -R <name>:80:127.0.0.1:<localPort>`, and waits until the
  * relay has registered the tunnel.
  */
-export async function startSshTunnel(
+export function startSshTunnel(
   relay: EdgeTestRelay,
   name: string,
   localPort: number,
   /** Where the ssh client connects for the app: an address as -R takes it ("[::1]" for IPv6). */
   localHost = "127.0.0.1",
+): Promise<SshTunnelClient> {
+  return startSshForward(relay, name, `${name}:80:${localHost}:${localPort}`);
+}
+
+/**
+ * A real OpenSSH client with `-R <name>:80` and no local address: what OpenSSH makes a SOCKS
+ * proxy of (a "dynamic" remote forward), as someone who forgot the app's address types it.
+ */
+export function startSocksTunnel(relay: EdgeTestRelay, name: string): Promise<SshTunnelClient> {
+  return startSshForward(relay, name, `${name}:80`);
+}
+
+async function startSshForward(
+  relay: EdgeTestRelay,
+  name: string,
+  forward: string,
 ): Promise<SshTunnelClient> {
   const child = spawn(
     "ssh",
@@ -233,7 +249,7 @@ export async function startSshTunnel(
       "-p",
       String(relay.sshPort),
       "-R",
-      `${name}:80:${localHost}:${localPort}`,
+      forward,
       "tester@127.0.0.1",
     ],
     { stdio: ["ignore", "ignore", "pipe"] },

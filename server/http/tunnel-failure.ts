@@ -27,6 +27,12 @@ export const LOCAL_HEADERS_TOO_LARGE = {
  */
 export const LOCAL_CLOSED = { error: "local_closed", page: PAGES.localClosed } as const;
 
+/**
+ * No app: the ssh client's -R had no local address (`-R name:80`), so OpenSSH serves the tunnel as
+ * a SOCKS proxy and hangs up on every request (probeApp's "socks").
+ */
+export const LOCAL_SOCKS = { error: "local_socks", page: PAGES.localSocks } as const;
+
 /** The app answered in HTTP, but not valid HTTP (see isBadResponse). */
 export const LOCAL_BAD_RESPONSE = { error: "local_bad_response", page: PAGES.localBadResponse } as const;
 
@@ -135,4 +141,13 @@ export function tellIfBadResponse(
 export function tellIfNotHttp(notices: OwnerNotices, tunnel: Tunnel, error: RequestLogError): void {
   if (error !== "local_not_http") return;
   notices.tell(tunnel, "local_not_http", messages.localNotHttp(tunnel.name));
+}
+
+/**
+ * Tells the tunnel's owner, once per connection (its -R cannot change without reconnecting), that
+ * their -R has no local address and what to type instead.
+ */
+export function tellIfSocks(notices: OwnerNotices, tunnel: Tunnel, error: RequestLogError): void {
+  if (error !== "local_socks") return;
+  notices.tell(tunnel, "local_socks", messages.localSocks(tunnel.name));
 }

@@ -17,7 +17,9 @@ import {
   isNotHttp,
   LOCAL_CLOSED,
   LOCAL_NOT_HTTP,
+  LOCAL_SOCKS,
   MAX_APP_HEADER_BYTES,
+  tellIfSocks,
   tellIfUnreachable,
   tunnelFailure,
 } from "./tunnel-failure.ts";
@@ -82,7 +84,13 @@ export async function proxyUpgrade(
     if (socket.destroyed) return;
     const answer = (speaks: AppSpeaks) => {
       if (isNotHttp(cause)) deps.hostRefusals.checkUpgrade(tunnel, exchange.path, cause, facts.host);
-      let failure = speaks === "other" ? LOCAL_NOT_HTTP : tunnelFailure(deps.registry, tunnel, cause);
+      let failure =
+        speaks === "socks"
+          ? LOCAL_SOCKS
+          : speaks === "other"
+            ? LOCAL_NOT_HTTP
+            : tunnelFailure(deps.registry, tunnel, cause);
+      tellIfSocks(deps.notices, tunnel, failure.error);
       // It took the connection and hung up ("socket hang up"), and it is no HTTPS server: it runs,
       // and closed this one (crashed on it, say), as proxy.ts tells a request.
       const hungUp = (cause as NodeJS.ErrnoException).code === "ECONNRESET";

@@ -149,6 +149,10 @@ export const messages = {
     `${name}: your app's answer to ${request} is not valid HTTP (${reason}), so visitors get an ` +
     "error page. Your app runs and the port is right: look at the headers and body that route sends.",
 
+  localSocks: (name: string) =>
+    `${name}: your -R has no local address (-R ${name}:80), so OpenSSH made it a SOCKS proxy and ` +
+    `visitors get an error page. Reconnect with -R ${name}:80:localhost:<your app's port>.`,
+
   localNotHttp: (name: string) =>
     `${name}: what answers on your local port does not speak HTTP, so visitors get an error page. ` +
     "Is the port in your -R your web app's? It answered with something that is not HTTP (an SSH or " +

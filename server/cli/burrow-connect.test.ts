@@ -120,6 +120,15 @@ test("bad arguments are refused before ssh runs", async () => {
     [["-x", "3000"], /^burrow-connect: unknown option -x\n/],
     [["3000", "-H"], /not a valid name/],
     [["-H"], /^burrow-connect: option -H needs a value\n/],
+    // The port forgotten before "--", and an option's value forgotten: said as what is missing,
+    // not as a bad port "-o" or "--".
+    [["--", "-o", "Foo=bar"], /^burrow-connect: missing <local-port> before --\n/],
+    [["--"], /^burrow-connect: missing <local-port> before --\n/],
+    [["-H", "relay.example.com", "--", "-v"], /^burrow-connect: missing <local-port> before --\n/],
+    [["-p", "--", "8077"], /^burrow-connect: option -p needs a value\n/],
+    [["-H", "-p", "2222", "3000"], /^burrow-connect: option -H needs a value\n/],
+    [["-i", "--", "3000"], /^burrow-connect: option -i needs a value\n/],
+    [["-p", "-1", "3000"], /SSH port must be a number from 1 to 65535, not "-1"/],
     [["3000", "myapp", "extra"], /unexpected argument "extra"/],
     [["-p", "abc", "3000"], /SSH port must be a number/],
     [["-i", "/nonexistent/key", "3000"], /cannot read the identity file/],
@@ -184,6 +193,10 @@ test("ssh gets the forward, the reliability options and the relay address", asyn
     "22",
     "tunnels.example.org",
   ]);
+
+  // A "--" that ends the options right before the port still has the port after it, as getopts reads it.
+  await run(["-p", "2200", "--", "3001"], box.env);
+  assert.deepEqual(box.args(4).slice(-5), ["-R", "80:localhost:3001", "-p", "2200", "localhost"]);
 });
 
 test("a refused forward stops at once with the reason", async () => {

@@ -106,3 +106,37 @@ test("user list, key list and name list --json print one object per line with th
   // The text table is still the default.
   assert.match((await cli(["user", "list"])).stdout, /^EMAIL\s+ROLE/);
 });
+
+test("name list --json: an online name was last seen now, random or reserved, as the table says", async () => {
+  assert.equal((await cli(["user", "add", "online@example.com"])).code, 0);
+  const owner = await database.db.user.findUniqueOrThrow({ where: { email: "online@example.com" } });
+  await database.db.reservation.create({ data: { name: "online-app", userId: owner.id } });
+  // Open sessions (no endedAt), started just now: up, whichever relay holds them.
+  await database.db.tunnelSession.createMany({
+    data: [
+      { name: "online-app", userId: owner.id, clientIp: "127.0.0.1" },
+      { name: "brisk-wren-5", userId: owner.id, clientIp: "127.0.0.1", randomName: true },
+    ],
+  });
+
+  const before = Date.now();
+  const listed = await cli(["name", "list", "online@example.com", "--json"]);
+  const after = Date.now();
+  assert.equal(listed.code, 0, listed.stderr);
+  const lines = jsonLines(listed.stdout);
+  assert.deepEqual(
+    lines.map(({ name, online, keptUntil }) => ({ name, online, keptUntil })),
+    [
+      { name: "online-app", online: true, keptUntil: null },
+      { name: "brisk-wren-5", online: true, keptUntil: null },
+    ],
+  );
+  for (const line of lines) {
+    const seen = Date.parse(String(line.lastSeenAt));
+    assert.ok(seen >= before && seen <= after, `${line.name} lastSeenAt ${String(line.lastSeenAt)}`);
+  }
+
+  const table = await cli(["name", "list", "online@example.com"]);
+  assert.match(table.stdout, /^online-app\s.*\snow\s+reserved$/m);
+  assert.match(table.stdout, /^brisk-wren-5\s.*\snow\s+random,/m);
+});

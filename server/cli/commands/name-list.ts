@@ -57,6 +57,9 @@ ${JSON_OPTION_HELP}; keptUntil is null while a random name is online`,
           }),
         );
       }
+      // An online random name has no endedAt: it is seen now, as a reserved one's lastSeenAt says
+      // while it is up (and the table's LAST SEEN); null would read as never.
+      const now = new Date();
       for (const n of random) {
         context.out(
           JSON.stringify({
@@ -69,7 +72,7 @@ ${JSON_OPTION_HELP}; keptUntil is null while a random name is online`,
             hostLocalhost: false,
             keepBodies: false,
             requests24h: n.requests24h,
-            lastSeenAt: n.endedAt,
+            lastSeenAt: n.online ? now : n.endedAt,
             keptUntil: randomNameKeptUntil(n, holdHours),
           }),
         );

@@ -11,6 +11,8 @@ import { ANNOUNCE_SQL } from "../../lib/request-logs/announcements.ts";
 import { captureHeaders } from "../../lib/request-logs/headers.ts";
 import { createTestDatabase } from "../../lib/testing/db.ts";
 import { verifyCredentials } from "../../lib/users/service.ts";
+import { commandDetails } from "./command.ts";
+import { nameReserve } from "./commands/name-reserve.ts";
 import { type CliResult, cliArgs, createCliSandbox, runCli, testEnvironment } from "./testing/run-cli.ts";
 
 const { database, dir, env } = await createCliSandbox("cli", { BURROW_MAX_NAMES: "5" });
@@ -208,6 +210,8 @@ test("each mistake exits non-zero with one specific line", async () => {
       /^burrow logs: --delete needs a value \(see "npm run burrow -- logs --help"\)$/,
     ],
     [["logs", "myapp", "--follow=yes"], {}, /^burrow logs: --follow takes no value \(see/],
+    // A word of one dash is no bundle of flags -j -s -o -n: said as typed.
+    [["name", "list", "-json"], {}, /^burrow name list: unknown option -json \(see/],
   ];
   const results = await Promise.all(cases.map(([args, extra]) => cli(args, extra)));
   results.forEach((result, i) => {
@@ -227,6 +231,64 @@ test("a name that cannot be one is a mistake in the call (exit 2) for every comm
     const result = await cli(args);
     assert.equal(result.code, 2, `${args.join(" ")}: ${result.stderr}`);
     assertOneLineError(result, /"a_b" is not a valid name: use only letters/);
+  }
+});
+
+test("a name that starts with - is checked as the name, not read as flags; option typos stay unknown options", async () => {
+  const cases: [string[], RegExp][] = [
+    [
+      ["name", "reserve", "carol@example.com", "-abc"],
+      /^burrow name reserve: "-abc" is not a valid name: a name cannot start or end with a hyphen \(see/,
+    ],
+    [
+      ["logs", "-abc"],
+      /^burrow logs: "-abc" is not a valid name: a name cannot start or end with a hyphen \(see/,
+    ],
+    [["name", "reserve", "carol@example.com", "--jsn"], /^burrow name reserve: unknown option --jsn \(see/],
+    // Both arguments there: the dashed word is an option, and no option of name reserve.
+    [
+      ["name", "reserve", "carol@example.com", "myapp", "-abc"],
+      /^burrow name reserve: unknown option -abc \(see/,
+    ],
+    [["logs", "myapp", "-fx"], /^burrow logs: unknown option -x \(see/],
+    // A value for an option is not taken for the name.
+    [
+      ["logs", "--path", "-abc"],
+      /^burrow logs: --path needs a value; one that starts with - is written --path=-… \(see/,
+    ],
+    [
+      ["logs", "myapp", "-n", "--"],
+      /^burrow logs: -n needs a value; one that starts with - is written --limit=-… \(see/,
+    ],
+  ];
+  for (const [args, pattern] of cases) {
+    const result = await cli(args);
+    assert.equal(result.code, 2, `${args.join(" ")}: ${result.stderr}`);
+    assertOneLineError(result, pattern);
+  }
+});
+
+test("name reserve --help shows the SSH port of the settings, and a placeholder when they cannot say", () => {
+  const example = (environment: Record<string, string>) =>
+    /then, as ann: (.*)$/m.exec(commandDetails(nameReserve, environment) ?? "")?.[1];
+  assert.equal(example({}), "ssh -R myapp:80:localhost:8000 -p 2222 <relay host>");
+  assert.equal(example({ BURROW_SSH_PORT: "2322" }), "ssh -R myapp:80:localhost:8000 -p 2322 <relay host>");
+  // As ssh's default, the summary `start` prints leaves it out too.
+  assert.equal(example({ BURROW_SSH_PORT: "22" }), "ssh -R myapp:80:localhost:8000 <relay host>");
+  // Another setting wrong: the port is still right (help must work while .env is being fixed).
+  assert.equal(
+    example({ BURROW_SSH_PORT: "2322", BURROW_HTTP_PORT: "eighty", DATABASE_URL: "mysql://x" }),
+    "ssh -R myapp:80:localhost:8000 -p 2322 <relay host>",
+  );
+  // Left empty in .env: unset, the default, as loadEnv has it.
+  assert.equal(example({ BURROW_SSH_PORT: "" }), "ssh -R myapp:80:localhost:8000 -p 2222 <relay host>");
+  // A port that is no port, or 0 (a free one each start): nothing to show but where it is set.
+  for (const port of ["99999", "abc", "0"]) {
+    assert.equal(
+      example({ BURROW_SSH_PORT: port }),
+      "ssh -R myapp:80:localhost:8000 -p <BURROW_SSH_PORT> <relay host>",
+      port,
+    );
   }
 });
 

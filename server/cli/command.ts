@@ -28,8 +28,22 @@ export interface Command {
   summary: string;
   /** Further `--help` text: options and examples. */
   details?: string;
+  /**
+   * `details` for a text that shows a setting (the SSH port in an example), from the raw
+   * environment. It must not throw on a bad setting: help is what one reads while fixing them.
+   * `details` stays the text without settings.
+   */
+  detailsFor?(environment: Record<string, string | undefined>): string;
   /** Resolves to the exit code. */
   run(context: CommandContext): Promise<number>;
+}
+
+/** A command's further `--help` text, with the settings it shows read from `environment`. */
+export function commandDetails(
+  command: Command,
+  environment: Record<string, string | undefined>,
+): string | undefined {
+  return command.detailsFor?.(environment) ?? command.details;
 }
 
 /** A mistake in how the command was called: printed with a hint to `--help`, exit code 2. */
@@ -51,13 +65,8 @@ export function parseCommandArgs<const O extends Options>(
   options: O,
   counts: { required: string[]; optional?: string[] },
 ) {
-  let parsed: ReturnType<typeof parseArgs<{ options: O; allowPositionals: true; strict: true }>>;
-  try {
-    parsed = parseArgs({ args, options, allowPositionals: true, strict: true });
-  } catch (error) {
-    throw new UsageError(argumentProblem(error));
-  }
   const { required, optional = [] } = counts;
+  const parsed = parseWithDashedWords(args, options, required.length);
   const given = parsed.positionals.length;
   if (given < required.length) {
     throw new UsageError(
@@ -75,12 +84,82 @@ export function parseCommandArgs<const O extends Options>(
   return { values: parsed.values, positionals: parsed.positionals };
 }
 
+function parseStrict<const O extends Options>(args: string[], options: O) {
+  return parseArgs({ args, options, allowPositionals: true, strict: true, tokens: true });
+}
+
+/**
+ * parseArgs, but for a word of one dash whose first letter is no option of the command (`name
+ * reserve ann@example.com -abc`): parseArgs reads it as the flags -a -b -c and says "unknown option
+ * -a", a letter nobody typed alone. While an argument the command needs is missing, the word is
+ * that argument, for the command to check as the name (or email) it stands for; otherwise it is an
+ * unknown option, named as typed. Two dashes (`--jsn`) always make an option, a lone `-x` too.
+ */
+function parseWithDashedWords<const O extends Options>(args: string[], options: O, needed: number) {
+  try {
+    return parseStrict(args, options);
+  } catch (error) {
+    const dashed = dashedWords(args, options);
+    const [first] = dashed;
+    if (first === undefined) throw new UsageError(argumentProblem(error));
+    let parsed: ReturnType<typeof parseStrict<O>>;
+    try {
+      // Each such word swapped for one parseArgs takes as a positional; the tokens' indexes tell
+      // which positional was which word.
+      parsed = parseStrict(
+        args.map((arg, i) => (dashed.has(i) ? "word" : arg)),
+        options,
+      );
+    } catch (other) {
+      // Something else was wrong too (`--jsn`): that is the mistake to name.
+      throw new UsageError(argumentProblem(other));
+    }
+    const positionals = parsed.tokens.flatMap((token) =>
+      token.kind === "positional"
+        ? [{ value: args[token.index] ?? token.value, dashed: dashed.has(token.index) }]
+        : [],
+    );
+    if (positionals.filter((p) => !p.dashed).length >= needed) {
+      throw new UsageError(`unknown option ${args[first]}`);
+    }
+    return { values: parsed.values, positionals: positionals.map((p) => p.value) };
+  }
+}
+
+/** Where `args` has a word of one dash whose first letter is no short option, before any "--". */
+function dashedWords(args: string[], options: Options): Set<number> {
+  const shorts = new Set(Object.values(options).map((option) => option.short));
+  const words = new Set<number>();
+  for (const [i, arg] of args.entries()) {
+    if (arg === "--") break;
+    // `--path -abc`: parseArgs refuses the value (write --path=-abc); not a positional either.
+    const isValue = takesValue(args[i - 1] ?? "", options);
+    if (/^-[^-]./.test(arg) && !shorts.has(arg[1]) && !isValue) words.add(i);
+  }
+  return words;
+}
+
+/** Whether the word is an option that takes the next word as its value (`--path`, `-n`, `-fn`). */
+function takesValue(word: string, options: Options): boolean {
+  if (word.startsWith("--")) return !word.includes("=") && options[word.slice(2)]?.type === "string";
+  if (!word.startsWith("-")) return false;
+  const letters = [...word.slice(1)];
+  for (const [i, letter] of letters.entries()) {
+    const option = Object.values(options).find((o) => o.short === letter);
+    if (!option) return false;
+    // The rest of the word is its value (`-n5`), or the next word is (`-fn`).
+    if (option.type === "string") return i === letters.length - 1;
+  }
+  return false;
+}
+
 /**
  * parseArgs' errors in our own words ("Unknown option '--frob'. To specify a positional…",
  * "Option '--delete <value>' argument missing"), the same for the CLI and the relay's commands.
  */
 function argumentProblem(error: unknown): string {
-  const message = error instanceof Error ? (error.message.split("\n")[0] ?? "") : String(error);
+  const whole = error instanceof Error ? error.message : String(error);
+  const message = whole.split("\n")[0] ?? "";
   const code = error instanceof Error && "code" in error ? error.code : undefined;
   // The option as typed, or its long form when Node names both ("-n, --limit <value>").
   const quoted = /'([^']+)'/.exec(message)?.[1] ?? "";
@@ -89,6 +168,11 @@ function argumentProblem(error: unknown): string {
   if (code === "ERR_PARSE_ARGS_INVALID_OPTION_VALUE") {
     if (message.endsWith("argument missing")) return `${option} needs a value`;
     if (message.endsWith("does not take an argument")) return `${option} takes no value`;
+    // `--path -abc`, `-n --`: taken for a forgotten value, which it most often is.
+    if (message.endsWith("argument is ambiguous.")) {
+      const long = /use '(--[^=']+)=-XYZ'/.exec(whole)?.[1] ?? option;
+      return `${option} needs a value; one that starts with - is written ${long}=-…`;
+    }
   }
   // Anything else: Node's first sentence, without its advice about "--".
   return message.replace(/\. To specify a positional argument.*$/, "") || "invalid arguments";

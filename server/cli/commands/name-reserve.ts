@@ -1,4 +1,4 @@
-import { tunnelUrl } from "../../../lib/env.ts";
+import { envSchema, tunnelUrl } from "../../../lib/env.ts";
 import { invalidNameMessage } from "../../../lib/names/rules.ts";
 import { reserveName } from "../../../lib/names/service.ts";
 import { getUserByEmail } from "../../../lib/users/service.ts";
@@ -6,13 +6,31 @@ import type { Command } from "../command.ts";
 import { assertEmailFirst, parseCommandArgs, UsageError } from "../command.ts";
 import { withDatabase } from "../database.ts";
 
+/** The help's example, with `-p <port> ` as ssh takes the relay's port. */
+function reserveExample(portOption: string): string {
+  return `Example:
+  npm run burrow -- name reserve ann@example.com myapp
+  then, as ann: ssh -R myapp:80:localhost:8000 ${portOption}<relay host>`;
+}
+
+/**
+ * `-p 2322 ` from BURROW_SSH_PORT alone, so that another bad setting does not hide it: help is read
+ * while fixing them. None for 22, ssh's own, as the summary `start` prints leaves it out. The
+ * setting's name for a value that is no port, or 0 (a free port each start).
+ */
+function sshPortOption(environment: Record<string, string | undefined>): string {
+  // Left empty in .env it is unset, the default, as loadEnv has it.
+  const port = envSchema.in.shape.BURROW_SSH_PORT.safeParse(environment.BURROW_SSH_PORT || undefined);
+  if (!port.success || port.data === 0) return "-p <BURROW_SSH_PORT> ";
+  return port.data === 22 ? "" : `-p ${port.data} `;
+}
+
 export const nameReserve: Command = {
   name: "name reserve",
   synopsis: "<email> <name>",
   summary: "Reserve a tunnel name for an account (BURROW_MAX_NAMES applies)",
-  details: `Example:
-  npm run burrow -- name reserve ann@example.com myapp
-  then, as ann: ssh -R myapp:80:localhost:8000 -p 2222 <relay host>`,
+  details: reserveExample("-p <BURROW_SSH_PORT> "),
+  detailsFor: (environment) => reserveExample(sshPortOption(environment)),
   async run(context) {
     const { positionals } = parseCommandArgs(context.args, {}, { required: ["email", "name"] });
     assertEmailFirst(positionals, "name reserve <email> <name>");

@@ -7,7 +7,7 @@ import { existsSync, readFileSync } from "node:fs";
 import { parseEnv } from "node:util";
 import { loadEnv } from "../../lib/env.ts";
 import { isAppError } from "../../lib/errors.ts";
-import { type Command, type CommandContext, UsageError } from "./command.ts";
+import { type Command, type CommandContext, commandDetails, UsageError } from "./command.ts";
 import { keyAdd } from "./commands/key-add.ts";
 import { keyList } from "./commands/key-list.ts";
 import { keyRemove } from "./commands/key-remove.ts";
@@ -94,13 +94,9 @@ function overview(): string {
   ].join("\n");
 }
 
-function commandHelp(command: Command): string {
-  return [
-    `Usage: ${usageLine(command)}`,
-    "",
-    command.summary,
-    ...(command.details ? ["", command.details] : []),
-  ].join("\n");
+function commandHelp(command: Command, environment: Record<string, string | undefined>): string {
+  const details = commandDetails(command, environment);
+  return [`Usage: ${usageLine(command)}`, "", command.summary, ...(details ? ["", details] : [])].join("\n");
 }
 
 /** Finds the command named by the first one or two words; the rest are its arguments. */
@@ -222,7 +218,7 @@ async function main(given: string[]): Promise<number> {
     return 2;
   }
   if (wantsHelp) {
-    output.write(process.stdout, `${commandHelp(command)}\n`);
+    output.write(process.stdout, `${commandHelp(command, readEnvironment())}\n`);
     return 0;
   }
   const environment = readEnvironment();

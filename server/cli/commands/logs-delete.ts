@@ -30,10 +30,8 @@ export async function deleteLog(
       return 0;
     }
     const change = what === "all" ? "deletes" : "empties the bodies of";
-    const subject = what === "all" ? "requests" : "requests with kept bodies";
-    context.note(
-      `burrow logs: this ${change} ${count} ${subject} of ${name}. Run again with --yes to do it.`,
-    );
+    const subject = `${requestCount(count)}${what === "all" ? "" : " with kept bodies"}`;
+    context.note(`burrow logs: this ${change} ${subject} of ${name}. Run again with --yes to do it.`);
     return 1;
   }
   const progress = deletionProgressNotes("logs", context.note);
@@ -45,13 +43,17 @@ export async function deleteLog(
   }
   // Nothing deleted: "No requests logged for myap" would read as done for a mistyped name.
   if (changed === 0 && !(await nameKnown(db, name))) throw unknownNameError(name);
-  const requests = `${changed} ${changed === 1 ? "request" : "requests"}`;
   context.out(
     changed === 0
       ? nothing
       : what === "all"
-        ? `Deleted ${requests} of ${name}`
-        : `Deleted the kept bodies of ${requests} of ${name} (the requests stay)`,
+        ? `Deleted ${requestCount(changed)} of ${name}`
+        : `Deleted the kept bodies of ${requestCount(changed)} of ${name} (the requests stay)`,
   );
   return 0;
+}
+
+/** "1 request", "2 requests". */
+function requestCount(count: number): string {
+  return `${count} ${count === 1 ? "request" : "requests"}`;
 }

@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { formatLine, LOG_HEADERS, type LogLineRow, toCells } from "./log-lines.ts";
+import type { RequestBodies } from "../../lib/request-logs/query.ts";
+import { bodyLines, formatLine, LOG_HEADERS, type LogLineRow, toCells } from "./log-lines.ts";
 
 const row: LogLineRow = {
   at: new Date("2026-12-05T14:00:00Z"),
@@ -81,4 +82,41 @@ test("SIZE is in the dashboard's units: 4,000 bytes are 4.0 kB there and here", 
   assert.match(line({ bytesOut: 4000 }), / {2}4\.0 kB out {2}/);
   assert.match(line({ bytesIn: 2048 }), / {2}2\.0 kB in {3}/);
   assert.match(line({ bytesOut: 99_940_000 }), / {2}99\.9 MB out {2}/);
+});
+
+/** A POST's kept request body as the log stores it, sent with `type`. */
+function postedBody(body: string, type: string): RequestBodies {
+  const bytes = Buffer.from(body);
+  return {
+    method: "POST",
+    status: 200,
+    upgrade: false,
+    bytesIn: bytes.length,
+    bytesOut: 0,
+    requestHeaders: [["content-type", type]],
+    responseHeaders: null,
+    requestBody: bytes,
+    responseBody: null,
+    frameTimes: null,
+  };
+}
+
+test("--bodies lists a form post's fields decoded, one a line, as a multipart form's parts", async () => {
+  const form = "application/x-www-form-urlencoded";
+  assert.deepEqual(await bodyLines(postedBody("a=1&b=two%20words", form)), [
+    "    > a: 1",
+    "    > b: two words",
+  ]);
+  // Decoded as the dashboard decodes them ("+" is a space); a repeated name, an empty value, a
+  // line break or an escape sequence typed into a field stay on their line and harmless.
+  assert.deepEqual(
+    await bodyLines(
+      postedBody("tag=a&tag=b+c&empty=&note=line%0Anext&x%1B=%1B%5B2J", `${form}; charset=UTF-8`),
+    ),
+    ["    > tag: a", "    > tag: b c", "    > empty: ", "    > note: line next", "    > x?: ?[2J"],
+  );
+  // Not a form: its text as sent.
+  assert.deepEqual(await bodyLines(postedBody("a=1&b=two%20words", "text/plain")), [
+    "    > a=1&b=two%20words",
+  ]);
 });

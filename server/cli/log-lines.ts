@@ -1,6 +1,10 @@
-import type { RequestLogRow } from "../../lib/request-logs/query.ts";
+import { type BodyView, viewKeptBodies } from "../../lib/request-logs/body-view.ts";
+import type { FormPart } from "../../lib/request-logs/form-parts.ts";
+import type { RequestBodies, RequestLogRow } from "../../lib/request-logs/query.ts";
 import { ACCESS_PAGES, REQUEST_LOG_ERRORS } from "../../lib/request-logs/row.ts";
-import { formatBytes, truncate } from "../../lib/web/format.ts";
+import type { WebSocketSide } from "../../lib/request-logs/websocket-view.ts";
+// The dashboard's units (decimal kB, MB), so a row reads the same in both; limits in binary units.
+import { formatBinaryBytes, formatBytes, truncate } from "../../lib/web/format.ts";
 import { sanitize } from "../ssh/terminal.ts";
 import { formatDuration, formatTime } from "./format.ts";
 
@@ -104,4 +108,87 @@ function note(row: LogLineRow): string {
  */
 function size(row: Pick<RequestLogRow, "bytesIn" | "bytesOut">): string {
   return row.bytesIn > row.bytesOut ? `${formatBytes(row.bytesIn)} in` : `${formatBytes(row.bytesOut)} out`;
+}
+
+/**
+ * A row's kept bodies for `burrow logs --bodies`, each line marked like its headers: "> " the
+ * visitor's, "< " the app's. Text is decompressed and shown line by line, a form's fields or parts
+ * one a line; other content is described.
+ */
+export async function bodyLines(kept: RequestBodies): Promise<string[]> {
+  const { request, response, websocket } = await viewKeptBodies(kept);
+  if (websocket) return messageLines(websocket.visitor, websocket.app);
+  const side = (mark: string, view: BodyView | null) => {
+    if (!view || view.size === 0) return [];
+    if (view.parts) {
+      const lines = view.parts.map((part) => `    ${mark} ${sanitize(part.name)}: ${partText(part)}`);
+      if (view.truncated)
+        lines.push(`    ${mark} … (first ${formatBinaryBytes(view.kept)} of ${formatBytes(view.size)} kept)`);
+      return lines;
+    }
+    // A form post's fields decoded, as the details list them and as a multipart form's parts are
+    // printed: "b=two%20words" is how the browser encoded it, not what the visitor typed. (None for
+    // a cut body, whose last field may be cut: its text then, as far as it goes.)
+    if (view.fields && view.fields.length > 0) {
+      return view.fields.map(([name, value]) => `    ${mark} ${oneLine(name)}: ${oneLine(value)}`);
+    }
+    if (view.text === null) {
+      return [
+        `    ${mark} (binary, ${formatBytes(view.size)}${view.undecoded ? `: ${view.undecoded}` : ""})`,
+      ];
+    }
+    const lines = view.text.split(/\r?\n/).map((line) => `    ${mark} ${sanitize(line)}`);
+    if (view.truncated)
+      lines.push(`    ${mark} … (first ${formatBinaryBytes(view.kept)} of ${formatBytes(view.size)} kept)`);
+    return lines;
+  };
+  return [...side(">", request), ...side("<", response)];
+}
+
+/** A form part on one line: a field's value, or "photo.jpg (image/jpeg, 1.2 MB)" for a file. */
+function partText(part: FormPart): string {
+  const value = part.text === null ? "" : oneLine(part.text);
+  if (part.filename === null) return `${value}${part.cut ? " …" : ""}`;
+  const size = `${formatBytes(part.size)}${part.cut ? " kept, cut" : ""}`;
+  return `${sanitize(part.filename)} (${part.contentType}, ${size})${value ? `: ${value}` : ""}`;
+}
+
+/** A visitor's text on one line of at most 200 characters, with nothing a terminal would obey. */
+function oneLine(text: string): string {
+  return truncate(sanitize(text.replaceAll(/\r?\n/g, " ")), 200);
+}
+
+/**
+ * A WebSocket's kept messages, one line each: "> text: …" the visitor's, "< close 1000: bye" the
+ * app's. When the relay noted when each arrived, both sides in the order they were sent, each with
+ * its time since the handshake ("> +1.204s text: …"); otherwise the visitor's, then the app's.
+ */
+function messageLines(visitor: WebSocketSide, app: WebSocketSide): string[] {
+  const sent = [
+    ...visitor.messages.map((message) => ({ mark: ">", message })),
+    ...app.messages.map((message) => ({ mark: "<", message })),
+  ];
+  const timed = sent.length > 0 && sent.every(({ message }) => message.atMs !== null);
+  // A stable sort: each side keeps its order, and the visitor's goes first at the same moment.
+  if (timed) sent.sort((a, b) => a.message.atMs! - b.message.atMs!);
+  const lines = sent.map(({ mark, message }) => {
+    // Seconds to the millisecond: lines up, and a message right after the handshake reads +0.000s.
+    const at = timed ? `+${(message.atMs! / 1000).toFixed(3)}s ` : "";
+    const head = `${message.kind}${message.code !== null ? ` ${message.code}` : ""}`;
+    const body =
+      message.text !== null
+        ? oneLine(message.text)
+        : message.preview !== null
+          ? `(${formatBytes(message.size)}) ${message.preview}`
+          : "";
+    return `    ${mark} ${at}${head}${body ? `: ${body}` : ""}${message.partial ? " …" : ""}`;
+  });
+  for (const [mark, side] of [
+    [">", visitor],
+    ["<", app],
+  ] as const) {
+    if (side.more > 0) lines.push(`    ${mark} … ${side.more} more`);
+    if (side.problem) lines.push(`    ${mark} (${side.problem})`);
+  }
+  return lines;
 }

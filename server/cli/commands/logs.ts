@@ -1,29 +1,27 @@
 import { migrate } from "../../../lib/db/migrate.ts";
-import { createDb } from "../../../lib/db.ts";
+import { isDatabaseUnavailable } from "../../../lib/db/unavailable.ts";
+import { createDb, type Db } from "../../../lib/db.ts";
+import type { Env } from "../../../lib/env.ts";
 import { invalidNameMessage, normaliseName } from "../../../lib/names/rules.ts";
 import { createLogAnnouncements } from "../../../lib/request-logs/announcements.ts";
-import { type BodyView, viewKeptBodies } from "../../../lib/request-logs/body-view.ts";
 import { clearRequestLogSchema } from "../../../lib/request-logs/clear.ts";
 import { toExportedRequest, withBodies } from "../../../lib/request-logs/export-format.ts";
 import { followRequestLogs } from "../../../lib/request-logs/follow.ts";
-import type { FormPart } from "../../../lib/request-logs/form-parts.ts";
 import type { HeaderPair } from "../../../lib/request-logs/headers.ts";
 import {
   keptBodiesOf,
   newestRequestLogs,
-  type RequestBodies,
+  type RequestLogFilter,
   type RequestLogRow,
   readRequestBodies,
 } from "../../../lib/request-logs/query.ts";
-import type { WebSocketSide } from "../../../lib/request-logs/websocket-view.ts";
-// The dashboard's units (decimal kB, MB), so a row reads the same in both; limits in binary units.
-import { formatBinaryBytes, formatBytes, truncate } from "../../../lib/web/format.ts";
+import { laterRequestId } from "../../../lib/request-logs/request-id.ts";
 import { errorText } from "../../sessions/session-recorder.ts";
 import { sanitize } from "../../ssh/terminal.ts";
-import type { Command } from "../command.ts";
+import type { Command, CommandContext } from "../command.ts";
 import { parseCommandArgs, UsageError } from "../command.ts";
-import { explainConnectionError, resolveDatabase, withDatabase } from "../database.ts";
-import { formatLine, LOG_HEADERS, toCells } from "../log-lines.ts";
+import { databaseInUse, explainConnectionError, redact, resolveDatabase, withDatabase } from "../database.ts";
+import { bodyLines, formatLine, LOG_HEADERS, toCells } from "../log-lines.ts";
 import { FILTER_ARGS, FILTER_FLAGS, filtersFromOptions, hasFilterOptions } from "../log-options.ts";
 import { nameKnown, unknownNameError } from "../name-known.ts";
 import { deleteLog } from "./logs-delete.ts";
@@ -100,16 +98,17 @@ Deleting (as the dashboard's buttons under the log, for any name):
     const filters = filtersFromOptions(typed, values, Date.now());
     const name = filters.name;
     const database = await resolveDatabase(context.env());
-    const db = createDb(database.url, { max: 1, applicationName: "burrow-cli-logs" });
+    // Replaced by followLog when a restarted Burrow's database moved; `print` reads through it.
+    const reader = openReader(database.url);
     try {
       // As every other command (withDatabase): a database Burrow has not set up yet gets its tables,
       // rather than "relation request_logs does not exist" with a stack trace.
       await migrate(database.url, undefined, { note: context.note });
-      const { rows, tailFrom } = await newestRequestLogs(db, filters, limit);
+      const { rows, tailFrom } = await newestRequestLogs(reader.db, filters, limit);
       const oldestFirst = rows.reverse();
       // A mistyped name must not read as a quiet one, nor exit 0 for a script: a name is known
       // when it is reserved, was ever a random name (its log may be empty) or has a log.
-      if (oldestFirst.length === 0 && !(await nameKnown(db, name))) {
+      if (oldestFirst.length === 0 && !(await nameKnown(reader.db, name))) {
         throw unknownNameError(name);
       }
       const print = async (row: RequestLogRow) => {
@@ -119,14 +118,16 @@ Deleting (as the dashboard's buttons under the log, for any name):
             context.out(JSON.stringify(request));
             return;
           }
-          const kept = await keptBodiesOf(db, name, row.bodiesKept ? [row.id] : []);
+          const kept = await keptBodiesOf(reader.db, name, row.bodiesKept ? [row.id] : []);
           context.out(JSON.stringify(withBodies(request, kept.get(row.id))));
           return;
         }
         context.out(formatLine(toCells(row)));
         if (values.headers) for (const line of headerLines(row)) context.out(line);
         if (values.bodies && row.bodiesKept) {
-          for (const line of await bodyLines(await readRequestBodies(db, name, row.id))) context.out(line);
+          for (const line of await bodyLines(await readRequestBodies(reader.db, name, row.id))) {
+            context.out(line);
+          }
         }
       };
       const filtered = hasFilterOptions(values);
@@ -140,30 +141,18 @@ Deleting (as the dashboard's buttons under the log, for any name):
         for (const row of oldestFirst) await print(row);
       }
       if (values.follow) {
-        const feed = createLogAnnouncements(database.url);
-        try {
-          await followRequestLogs({
-            db,
-            feed,
-            filters,
-            shown: oldestFirst,
-            tailFrom,
-            print,
-            stopped: context.interrupted(),
-            unreadable: (error) => {
-              context.note(`Cannot read the log: ${errorText(explainConnectionError(error, database.url))}`);
-              context.note("Trying again every 2 s (Ctrl-C to stop).");
-            },
-            recovered: () => context.note("Reading the log again."),
-          });
-        } finally {
-          await feed.close();
-        }
+        await followLog(context, reader, {
+          moves: database.source === "running" ? context.env() : undefined,
+          filters,
+          shown: oldestFirst,
+          tailFrom,
+          print,
+        });
       }
     } catch (error) {
-      throw explainConnectionError(error, database.url);
+      throw explainConnectionError(error, reader.url);
     } finally {
-      await db.$disconnect();
+      await reader.db.$disconnect();
       await database.release();
     }
     return 0;
@@ -179,73 +168,188 @@ function headerLines(row: RequestLogRow): string[] {
   return [...lines(">", row.requestHeaders), ...lines("<", row.responseHeaders)];
 }
 
-/**
- * A row's kept bodies, each line marked like its headers: "> " the visitor's, "< " the app's. Text
- * is decompressed and shown line by line; other content is described.
- */
-async function bodyLines(kept: RequestBodies): Promise<string[]> {
-  const { request, response, websocket } = await viewKeptBodies(kept);
-  if (websocket) return messageLines(websocket.visitor, websocket.app);
-  const side = (mark: string, view: BodyView | null) => {
-    if (!view || view.size === 0) return [];
-    if (view.parts) {
-      const lines = view.parts.map((part) => `    ${mark} ${sanitize(part.name)}: ${partText(part)}`);
-      if (view.truncated)
-        lines.push(`    ${mark} … (first ${formatBinaryBytes(view.kept)} of ${formatBytes(view.size)} kept)`);
-      return lines;
-    }
-    if (view.text === null) {
-      return [
-        `    ${mark} (binary, ${formatBytes(view.size)}${view.undecoded ? `: ${view.undecoded}` : ""})`,
-      ];
-    }
-    const lines = view.text.split(/\r?\n/).map((line) => `    ${mark} ${sanitize(line)}`);
-    if (view.truncated)
-      lines.push(`    ${mark} … (first ${formatBinaryBytes(view.kept)} of ${formatBytes(view.size)} kept)`);
-    return lines;
-  };
-  return [...side(">", request), ...side("<", response)];
+/** The database `burrow logs` reads and a client on it. */
+interface LogReader {
+  url: string;
+  db: Db;
 }
 
-/** A form part on one line: a field's value, or "photo.jpg (image/jpeg, 1.2 MB)" for a file. */
-function partText(part: FormPart): string {
-  const value = part.text === null ? "" : truncate(sanitize(part.text.replaceAll(/\r?\n/g, " ")), 200);
-  if (part.filename === null) return `${value}${part.cut ? " …" : ""}`;
-  const size = `${formatBytes(part.size)}${part.cut ? " kept, cut" : ""}`;
-  return `${sanitize(part.filename)} (${part.contentType}, ${size})${value ? `: ${value}` : ""}`;
+function openReader(url: string): LogReader {
+  return { url, db: createDb(url, { max: 1, applicationName: "burrow-cli-logs" }) };
 }
 
 /**
- * A WebSocket's kept messages, one line each: "> text: …" the visitor's, "< close 1000: bye" the
- * app's. When the relay noted when each arrived, both sides in the order they were sent, each with
- * its time since the handshake ("> +1.204s text: …"); otherwise the visitor's, then the app's.
+ * `--follow` until Ctrl-C. followRequestLogs waits out an outage; this says so once, then "Reading
+ * the log again.". A running Burrow's embedded PostgreSQL takes a free port each time it starts,
+ * so after `burrow stop` and `npm start` the URL read so far is dead for good: when it came from
+ * the one a running Burrow published (`moves`: the environment to look with), the follower looks
+ * for it again while it cannot read (MoveWatch) and goes on at a new URL that answers, after the
+ * last row it printed. DATABASE_URL stays as set, and so does an embedded server this command
+ * started itself: no `start` can take the data dir from it (resolveDatabase), and should it stop,
+ * it is started again on its port.
  */
-function messageLines(visitor: WebSocketSide, app: WebSocketSide): string[] {
-  const sent = [
-    ...visitor.messages.map((message) => ({ mark: ">", message })),
-    ...app.messages.map((message) => ({ mark: "<", message })),
-  ];
-  const timed = sent.length > 0 && sent.every(({ message }) => message.atMs !== null);
-  // A stable sort: each side keeps its order, and the visitor's goes first at the same moment.
-  if (timed) sent.sort((a, b) => a.message.atMs! - b.message.atMs!);
-  const lines = sent.map(({ mark, message }) => {
-    // Seconds to the millisecond: lines up, and a message right after the handshake reads +0.000s.
-    const at = timed ? `+${(message.atMs! / 1000).toFixed(3)}s ` : "";
-    const head = `${message.kind}${message.code !== null ? ` ${message.code}` : ""}`;
-    const body =
-      message.text !== null
-        ? truncate(sanitize(message.text.replaceAll(/\r?\n/g, " ")), 200)
-        : message.preview !== null
-          ? `(${formatBytes(message.size)}) ${message.preview}`
-          : "";
-    return `    ${mark} ${at}${head}${body ? `: ${body}` : ""}${message.partial ? " …" : ""}`;
+async function followLog(
+  context: CommandContext,
+  reader: LogReader,
+  options: {
+    moves: DatabaseEnv | undefined;
+    filters: RequestLogFilter;
+    shown: RequestLogRow[];
+    tailFrom: string | null;
+    print: (row: RequestLogRow) => Promise<void>;
+  },
+): Promise<void> {
+  const interrupted = context.interrupted();
+  let stopping = false;
+  void interrupted.then(() => {
+    stopping = true;
   });
-  for (const [mark, side] of [
-    [">", visitor],
-    ["<", app],
-  ] as const) {
-    if (side.more > 0) lines.push(`    ${mark} … ${side.more} more`);
-    if (side.problem) lines.push(`    ${mark} (${side.problem})`);
+  // Where a follower started again at a new URL goes on from: the newest row printed, and those
+  // printed while still open, which it prints again once they close (as followRequestLogs does).
+  let newest = options.shown.at(-1);
+  const open = new Map(options.shown.flatMap((row) => (row.openState === "open" ? [[row.id, row]] : [])));
+  const print = async (row: RequestLogRow) => {
+    await options.print(row);
+    if (!newest || laterRequestId(newest.id, row.id) === row.id) newest = row;
+    if (row.openState === "open") open.set(row.id, row);
+    else open.delete(row.id);
+  };
+  for (;;) {
+    const feed = createLogAnnouncements(reader.url);
+    const watch = options.moves && new MoveWatch(options.moves, reader.url);
+    let moved: LogReader | undefined;
+    try {
+      await followRequestLogs({
+        db: reader.db,
+        feed,
+        filters: options.filters,
+        shown: [...[...open.values()].filter((row) => row !== newest), ...(newest ? [newest] : [])],
+        tailFrom: options.tailFrom,
+        print,
+        stopped: Promise.race([interrupted, ...(watch ? [watch.found] : [])]),
+        unreadable: (error) => {
+          context.note(unreadableNote(error, reader.url));
+          watch?.start();
+        },
+        recovered: () => {
+          void watch?.pause();
+          context.note("Reading the log again.");
+        },
+      });
+      if (!stopping) moved = watch?.take();
+    } finally {
+      await watch?.stop();
+      await feed.close();
+    }
+    if (!moved) return;
+    await reader.db.$disconnect();
+    reader.url = moved.url;
+    reader.db = moved.db;
+    context.note("Reading the log again.");
   }
-  return lines;
+}
+
+type DatabaseEnv = Pick<Env, "DATABASE_URL" | "BURROW_DATA_DIR">;
+
+/** As often as the follower tries the URL it has. */
+const MOVE_CHECK_MS = 2_000;
+
+/**
+ * Looks every 2 s, from start() to pause() or stop(), at the embedded database a running Burrow
+ * published, for one at another URL than `url` that answers; `found` resolves then. It only looks
+ * (databaseInUse), never starts a server: while Burrow is stopped, one started here would hold the
+ * data dir, and the Burrow starting up would wait for it and fail.
+ */
+class MoveWatch {
+  readonly found: Promise<void>;
+  #resolve = () => {};
+  #timer: ReturnType<typeof setInterval> | undefined;
+  #looking: Promise<void> | undefined;
+  #reader: LogReader | undefined;
+
+  constructor(
+    private readonly env: DatabaseEnv,
+    private readonly url: string,
+  ) {
+    this.found = new Promise((resolve) => {
+      this.#resolve = resolve;
+    });
+  }
+
+  start(): void {
+    this.#timer ??= setInterval(() => {
+      // A look that failed (the data dir unreadable a moment) is only tried again next time.
+      this.#looking ??= this.#look()
+        .catch(() => {})
+        .finally(() => {
+          this.#looking = undefined;
+        });
+    }, MOVE_CHECK_MS);
+  }
+
+  /** Stops looking (the database is back where it was); a look under way is let finish. */
+  async pause(): Promise<void> {
+    clearInterval(this.#timer);
+    this.#timer = undefined;
+    await this.#looking;
+  }
+
+  /** The reader on the database found, now the caller's to close. */
+  take(): LogReader | undefined {
+    const reader = this.#reader;
+    this.#reader = undefined;
+    return reader;
+  }
+
+  /** Stops looking, and closes a reader found and not taken. */
+  async stop(): Promise<void> {
+    await this.pause();
+    await this.take()?.db.$disconnect();
+  }
+
+  async #look(): Promise<void> {
+    if (this.#reader) return;
+    const current = await databaseInUse(this.env);
+    if (!current || current.url === this.url || this.#timer === undefined) return;
+    const next = openReader(current.url);
+    // Published, then gone again (a Burrow that failed to start): looked at next time.
+    const answers = await next.db.$queryRaw`SELECT 1`.then(
+      () => true,
+      () => false,
+    );
+    if (!answers || this.#timer === undefined) {
+      await next.db.$disconnect();
+      return;
+    }
+    this.#reader = next;
+    this.#resolve();
+  }
+}
+
+/**
+ * What `--follow` says, once, when it cannot read the log. A database away (stopped, restarting,
+ * unreachable) is named as other commands name it, by its URL without the password: Prisma's text
+ * ("Raw query failed. Code: `57P01`…") tells an operator nothing they can act on.
+ */
+export function unreadableNote(error: unknown, url: string): string {
+  const explained = explainConnectionError(error, url);
+  const problem =
+    isDatabaseUnavailable(error) || postgresWentAway(error)
+      ? `Cannot reach the database at ${redact(url)}: stopped or restarting?`
+      : explained !== error
+        ? errorText(explained)
+        : `Cannot read the log: ${errorText(error)}`;
+  return `${problem}${/[.?!]$/.test(problem) ? "" : "."} Trying again every 2 s (Ctrl-C to stop).`;
+}
+
+/**
+ * PostgreSQL's shutdown (57P0x), connection (08xxx) and too-many-connections errors as Prisma
+ * wraps them for a raw query (P2010, the driver adapter's code in its meta), which
+ * isDatabaseUnavailable does not look into: a server stopped under a follower says 57P01.
+ */
+function postgresWentAway(error: unknown): boolean {
+  const cause = (error as { meta?: { driverAdapterError?: { cause?: { originalCode?: unknown } } } } | null)
+    ?.meta?.driverAdapterError?.cause;
+  const code = cause?.originalCode;
+  return typeof code === "string" && (/^57P0[123]$/.test(code) || code.startsWith("08") || code === "53300");
 }

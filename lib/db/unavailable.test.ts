@@ -52,6 +52,34 @@ test("the errors of a database that refuses, drops or stops answering connection
   }
 });
 
+test("a raw query whose server shut down under it is an outage, though Prisma puts the code in its meta", async () => {
+  const db = createDb(database.url, { max: 1 });
+  try {
+    const running = failure(db.$queryRawUnsafe("SELECT pg_sleep(5)"));
+    // What a server shutting down does to its sessions: 57P01, admin_shutdown.
+    await waitForQuery(database, "SELECT pg_sleep(5)");
+    await database.db.$executeRawUnsafe(
+      "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE query = 'SELECT pg_sleep(5)' AND pid <> pg_backend_pid()",
+    );
+    const terminated = await running;
+    assert.ok(isDatabaseUnavailable(terminated), String(terminated));
+  } finally {
+    await db.$disconnect();
+  }
+});
+
+async function waitForQuery(on: TestDatabase, query: string): Promise<void> {
+  for (let tries = 0; tries < 100; tries++) {
+    const rows = await on.db.$queryRawUnsafe<{ n: number }[]>(
+      "SELECT count(*)::int AS n FROM pg_stat_activity WHERE query = $1",
+      query,
+    );
+    if ((rows[0]?.n ?? 0) > 0) return;
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+  assert.fail(`the query never started: ${query}`);
+}
+
 test("a query the database refuses is not an outage", async () => {
   const error = await failure(database.db.$executeRawUnsafe("SELECT * FROM no_such_table"));
   assert.equal(isDatabaseUnavailable(error), false);

@@ -53,9 +53,17 @@ function causeChain(error: Error): Error[] {
   return chain;
 }
 
+/** One of UNAVAILABLE_CODES, or any of PostgreSQL's connection errors (08xxx). */
+function isUnavailableCode(code: unknown): boolean {
+  return typeof code === "string" && (UNAVAILABLE_CODES.has(code) || code.startsWith("08"));
+}
+
 function saysUnavailable(error: Error): boolean {
-  const code = (error as { code?: unknown }).code;
-  if (typeof code === "string" && (UNAVAILABLE_CODES.has(code) || code.startsWith("08"))) return true;
+  if (isUnavailableCode((error as { code?: unknown }).code)) return true;
+  // A raw query's error (Prisma's P2010) carries PostgreSQL's code only in its meta: a server shut
+  // down under a query says 57P01 there.
+  const meta = (error as { meta?: { driverAdapterError?: { cause?: { originalCode?: unknown } } } }).meta;
+  if (isUnavailableCode(meta?.driverAdapterError?.cause?.originalCode)) return true;
   return UNAVAILABLE_MESSAGE.test(error.message);
 }
 

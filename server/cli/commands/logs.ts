@@ -333,23 +333,10 @@ class MoveWatch {
  */
 export function unreadableNote(error: unknown, url: string): string {
   const explained = explainConnectionError(error, url);
-  const problem =
-    isDatabaseUnavailable(error) || postgresWentAway(error)
-      ? `Cannot reach the database at ${redact(url)}: stopped or restarting?`
-      : explained !== error
-        ? errorText(explained)
-        : `Cannot read the log: ${errorText(error)}`;
+  const problem = isDatabaseUnavailable(error)
+    ? `Cannot reach the database at ${redact(url)}: stopped or restarting?`
+    : explained !== error
+      ? errorText(explained)
+      : `Cannot read the log: ${errorText(error)}`;
   return `${problem}${/[.?!]$/.test(problem) ? "" : "."} Trying again every 2 s (Ctrl-C to stop).`;
-}
-
-/**
- * PostgreSQL's shutdown (57P0x), connection (08xxx) and too-many-connections errors as Prisma
- * wraps them for a raw query (P2010, the driver adapter's code in its meta), which
- * isDatabaseUnavailable does not look into: a server stopped under a follower says 57P01.
- */
-function postgresWentAway(error: unknown): boolean {
-  const cause = (error as { meta?: { driverAdapterError?: { cause?: { originalCode?: unknown } } } } | null)
-    ?.meta?.driverAdapterError?.cause;
-  const code = cause?.originalCode;
-  return typeof code === "string" && (/^57P0[123]$/.test(code) || code.startsWith("08") || code === "53300");
 }

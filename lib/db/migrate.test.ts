@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
-import { cp, mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
+import { cp, mkdir, mkdtemp, readdir, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, test } from "node:test";
@@ -220,6 +220,46 @@ test("a migration that fails says it was undone, and nothing of it stays", async
     assert.equal(probe.rows[0].t, null);
   } finally {
     await client.end();
+    await rm(dir, { recursive: true, force: true });
+  }
+});
+
+test("with upgrade: false an older Burrow's database is left as it is, and an empty one is set up", async () => {
+  const older = await createTestDatabase("migrate_older", undefined, { migrate: false });
+  const dir = await mkdtemp(join(tmpdir(), "burrow-migrations-"));
+  const client = new pg.Client({ connectionString: older.url });
+  try {
+    // The older Burrow's migrations: all but the newest.
+    const names = (await readdir(defaultMigrationsDir, { withFileTypes: true }))
+      .filter((entry) => entry.isDirectory())
+      .map((entry) => entry.name)
+      .sort();
+    for (const name of names.slice(0, -1)) {
+      await cp(join(defaultMigrationsDir, name), join(dir, name), { recursive: true });
+    }
+    await migrate(older.url, dir);
+    const notes: string[] = [];
+    const left = await migrate(older.url, defaultMigrationsDir, {
+      upgrade: false,
+      note: (line) => notes.push(line),
+    });
+    assert.deepEqual(left, { applied: [], alreadyApplied: names.length - 1, pending: names.slice(-1) });
+    assert.deepEqual(notes, [], "no upgrade is announced");
+    await client.connect();
+    const recorded = await client.query(`SELECT count(*)::int AS n FROM "_prisma_migrations"`);
+    assert.equal(recorded.rows[0].n, names.length - 1, "nothing was applied");
+
+    const empty = await createTestDatabase("migrate_empty", undefined, { migrate: false });
+    try {
+      const fresh = await migrate(empty.url, defaultMigrationsDir, { upgrade: false });
+      assert.deepEqual(fresh.applied, names, "a database with no Burrow tables gets them all");
+      assert.deepEqual(fresh.pending, []);
+    } finally {
+      await empty.drop();
+    }
+  } finally {
+    await client.end();
+    await older.drop();
     await rm(dir, { recursive: true, force: true });
   }
 });

@@ -15,11 +15,19 @@ const LOCK_NOTE_AFTER_MS = 2_000;
 export interface MigrateOptions {
   /** Told what the operator should know while it runs: a wait for the lock, a long upgrade. */
   note?(line: string): void;
+  /**
+   * false: a database that already has migrations applied is left as it is when this version has
+   * more, and they are returned in `pending`; an empty one is still set up. For commands that must
+   * not upgrade a database under the older relays that may still be running on it.
+   */
+  upgrade?: boolean;
 }
 
 export interface MigrateResult {
   applied: string[];
   alreadyApplied: number;
+  /** Left unapplied (only with `upgrade: false`): the database is an older Burrow's. */
+  pending: string[];
 }
 
 /**
@@ -45,7 +53,7 @@ export async function migrate(
     // Nothing to apply, every command's case: answered without the lock, so commands run at once
     // do not queue behind each other's check (nor see each other as a migration to wait for).
     const upToDate = await upToDateCount(client, dir);
-    if (upToDate !== undefined) return { applied: [], alreadyApplied: upToDate };
+    if (upToDate !== undefined) return { applied: [], alreadyApplied: upToDate, pending: [] };
     const locked = await client.query<{ ok: boolean }>("SELECT pg_try_advisory_lock($1) AS ok", [LOCK_KEY]);
     if (!locked.rows[0]?.ok) {
       // Said only when the wait lasts: another start may be applying a quick migration.
@@ -91,13 +99,14 @@ export async function migrate(
     }
     const pending = names.filter((name) => !applied.has(name));
     if (pending.length > 0 && applied.size > 0) {
+      if (options.upgrade === false) return { applied: [], alreadyApplied: applied.size, pending };
       // An upgrade: a migration that rewrites a large request log takes a while, silently.
       options.note?.(
         `Upgrading the database: ${pending.length} ${pending.length === 1 ? "migration" : "migrations"} to ` +
           "apply, each in one transaction (stopped or killed in the middle, the next start applies it again)",
       );
     }
-    const result: MigrateResult = { applied: [], alreadyApplied: 0 };
+    const result: MigrateResult = { applied: [], alreadyApplied: 0, pending: [] };
     for (const name of names) {
       const sql = await readFile(join(dir, name, "migration.sql"), "utf8");
       const checksum = createHash("sha256").update(sql).digest("hex");

@@ -1,12 +1,11 @@
 import assert from "node:assert/strict";
 import { execFileSync, spawn } from "node:child_process";
-import { cpSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
+import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { test } from "node:test";
 import { setTimeout as sleep } from "node:timers/promises";
 import { gzipSync } from "node:zlib";
 import pg from "pg";
-import { defaultMigrationsDir, migrate } from "../../lib/db/migrate.ts";
 import { ANNOUNCE_SQL } from "../../lib/request-logs/announcements.ts";
 import { captureHeaders } from "../../lib/request-logs/headers.ts";
 import { createTestDatabase } from "../../lib/testing/db.ts";
@@ -964,25 +963,6 @@ test("a database that cannot be used is named in one line, with PostgreSQL's rea
     await cli(["user", "list"], { DATABASE_URL: unknownDatabase }),
     /refused us: database "no_such_burrow_database" does not exist$/,
   );
-});
-
-test("the first command after an upgrade says it is upgrading the database, on stderr, before its output", async () => {
-  const older = await createTestDatabase("cliupgrade", undefined, { migrate: false });
-  const migrations = mkdtempSync(join(dir, "migrations-"));
-  try {
-    for (const name of readdirSync(defaultMigrationsDir)) {
-      if (name <= "20261122060000_request_log_access_page") {
-        cpSync(join(defaultMigrationsDir, name), join(migrations, name), { recursive: true });
-      }
-    }
-    await migrate(older.url, migrations);
-    const result = await runCli(["user", "list"], { env: { ...env, DATABASE_URL: older.url } });
-    assert.equal(result.code, 0, result.stderr);
-    assert.match(result.stderr, /^Upgrading the database: \d+ migrations to apply, each in one transaction/);
-    assert.match(result.stdout, /^No accounts yet|^EMAIL/);
-  } finally {
-    await older.drop();
-  }
 });
 
 test("key list shows a label's control characters as ?; key add refuses them, and says when a file holds two keys", async () => {

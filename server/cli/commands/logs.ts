@@ -1,4 +1,3 @@
-import { migrate } from "../../../lib/db/migrate.ts";
 import { isDatabaseUnavailable } from "../../../lib/db/unavailable.ts";
 import { createDb, type Db } from "../../../lib/db.ts";
 import type { Env } from "../../../lib/env.ts";
@@ -20,7 +19,14 @@ import { errorText } from "../../sessions/session-recorder.ts";
 import { sanitize } from "../../ssh/terminal.ts";
 import type { Command, CommandContext } from "../command.ts";
 import { parseCommandArgs, UsageError } from "../command.ts";
-import { databaseInUse, explainConnectionError, redact, resolveDatabase, withDatabase } from "../database.ts";
+import {
+  databaseInUse,
+  explainConnectionError,
+  redact,
+  resolveDatabase,
+  setUpDatabase,
+  withDatabase,
+} from "../database.ts";
 import { bodyLines, formatLine, LOG_HEADERS, toCells } from "../log-lines.ts";
 import { FILTER_ARGS, FILTER_FLAGS, filtersFromOptions, hasFilterOptions } from "../log-options.ts";
 import { nameKnown, unknownNameError } from "../name-known.ts";
@@ -102,8 +108,9 @@ Deleting (as the dashboard's buttons under the log, for any name):
     const reader = openReader(database.url);
     try {
       // As every other command (withDatabase): a database Burrow has not set up yet gets its tables,
-      // rather than "relation request_logs does not exist" with a stack trace.
-      await migrate(database.url, undefined, { note: context.note });
+      // rather than "relation request_logs does not exist"; one an older Burrow migrated is refused
+      // with what to do, not upgraded under its relays.
+      await setUpDatabase(database, context.note);
       const { rows, tailFrom } = await newestRequestLogs(reader.db, filters, limit);
       const oldestFirst = rows.reverse();
       // A mistyped name must not read as a quiet one, nor exit 0 for a script: a name is known

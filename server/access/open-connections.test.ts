@@ -239,21 +239,10 @@ test("removing a used-up link from the list closes what its visitor still had op
 test("a new password ends event streams and WebSockets signed in with the old one (cookie or Basic)", async () => {
   await tunnelFor("passworded");
   await setAccessSettings(harness.db, owner.id, "passworded", { mode: "PASSWORD", password: "first one" });
-  const signedIn = await harness.waitFor(async () => {
-    const page = await harness.fetchTunnel("passworded", "/");
-    const form = /name="form" value="([^"]+)"/.exec(page.body)?.[1];
-    if (!form) return undefined;
-    const body = new URLSearchParams({ password: "first one", next: "/", form }).toString();
-    const answer = await harness.fetchTunnel("passworded", "/__burrow/login", {
-      method: "POST",
-      headers: {
-        origin: `http://passworded.${harness.config.BURROW_DOMAIN}`,
-        "content-type": "application/x-www-form-urlencoded",
-      },
-      body,
-    });
-    return answer.status === 303 ? cookieOf(answer.headers["set-cookie"]) : undefined;
-  }, "password mode to apply");
+  const signedIn = await harness.waitFor(
+    () => signInWith("passworded", "first one"),
+    "password mode to apply",
+  );
   const stream = await openStream("passworded", { cookie: signedIn });
   await stream.nextEvent();
   const socket = await openSocket("passworded", { authorization: basic("first one") });
@@ -281,7 +270,8 @@ test("a new password ends event streams and WebSockets signed in with the old on
 
 /** Signs in with the password form as a browser does; the cookie it sets. */
 async function signInWith(name: string, password: string): Promise<string | undefined> {
-  const page = await harness.fetchTunnel(name, "/");
+  // A browser opening the address gets the page with the form (a script, the Basic challenge).
+  const page = await harness.fetchTunnel(name, "/", { headers: { accept: "text/html" } });
   const form = /name="form" value="([^"]+)"/.exec(page.body)?.[1];
   if (!form) return undefined;
   const answer = await harness.fetchTunnel(name, "/__burrow/login", {

@@ -162,7 +162,11 @@ test("a request with oversized headers (a huge cookie) gets the relay's page say
 });
 
 test("the password and shared-address pages name the address; a new link says how often it opens", async () => {
-  const password = await requestEdge(relay, { host: hostOf("guarded"), path: "/" });
+  const password = await requestEdge(relay, {
+    host: hostOf("guarded"),
+    path: "/",
+    headers: { accept: "text/html" },
+  });
   assert.equal(password.status, 401);
   assert.match(password.body, new RegExp(`<p class="address">${hostOf("guarded")}</p>`));
 

@@ -14,6 +14,7 @@ import { join } from "node:path";
 import { after, test } from "node:test";
 import { AppError } from "../../lib/errors.ts";
 import { claimDataDir, claimPidFile, DATA_DIR_LOCK_FILE, thisCommand } from "./data-dir-lock.ts";
+import { holdClaim } from "./testing/claim-holder.ts";
 
 const scratch = mkdtempSync(join(tmpdir(), "burrow-data-dir-lock-"));
 after(() => rmSync(scratch, { recursive: true, force: true }));
@@ -128,22 +129,9 @@ test("processes claiming the same file at once take turns: never two holders, an
 
 test("a claim names its holder's command, so one kept waiting can say which to stop", async (t) => {
   const file = join(mkdtempSync(join(scratch, "named-")), "turn.pid");
-  const script = `
-    const { claimPidFile } = await import(${JSON.stringify(join(import.meta.dirname, "data-dir-lock.ts"))});
-    await claimPidFile(${JSON.stringify(file)}, "burrow logs myapp -f\\u001b[2J");
-    process.stdout.write("claimed\\n");
-    setInterval(() => {}, 1000);
-  `;
-  const holder = spawn(process.execPath, ["--import", "tsx", "--input-type=module", "-e", script], {
-    stdio: ["ignore", "pipe", "inherit"],
-  });
-  t.after(() => holder.kill("SIGKILL"));
-  await new Promise<void>((resolve, reject) => {
-    holder.stdout.setEncoding("utf8").on("data", (text: string) => text.includes("claimed") && resolve());
-    holder.once("close", () => reject(new Error("the holder exited before claiming")));
-  });
+  const holder = await holdClaim(t, file, "burrow logs myapp -f\u001b[2J");
   // An escape sequence in an argument never reaches the waiting one's terminal.
-  assert.deepEqual(await claimPidFile(file), { ownerPid: holder.pid, command: "burrow logs myapp -f?[2J" });
+  assert.deepEqual(await claimPidFile(file), { ownerPid: holder, command: "burrow logs myapp -f?[2J" });
 });
 
 test("a claim from before commands were recorded (pid and start time only) still holds", async () => {

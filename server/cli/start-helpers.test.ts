@@ -26,6 +26,7 @@ import { dashboardEnvironment } from "./commands/start.ts";
 import { dashboardNeedsBuild, startDashboard, startSupervisedDashboard } from "./dashboard.ts";
 import { databaseUrlFile, EMBEDDED_LOCK_FILE, redact, resolveDatabase } from "./database.ts";
 import { formatSummary } from "./summary.ts";
+import { holdClaim } from "./testing/claim-holder.ts";
 import { cliArgs, runCli, testEnvironment } from "./testing/run-cli.ts";
 
 const scratch = mkdtempSync(join(tmpdir(), "burrow-start-"));
@@ -187,20 +188,7 @@ test("database: a command kept waiting by one that holds the embedded PostgreSQL
   const dataDir = join(scratch, "data-held");
   mkdirSync(dataDir, { recursive: true });
   // As `logs -f` holds it: the turn claimed, for as long as it is left running.
-  const script = `
-    const { claimPidFile } = await import(${JSON.stringify(join(import.meta.dirname, "data-dir-lock.ts"))});
-    await claimPidFile(${JSON.stringify(join(dataDir, EMBEDDED_LOCK_FILE))}, "burrow logs myapp -f");
-    process.stdout.write("claimed\\n");
-    setInterval(() => {}, 1000);
-  `;
-  const holder = spawn(process.execPath, ["--import", "tsx", "--input-type=module", "-e", script], {
-    stdio: ["ignore", "pipe", "inherit"],
-  });
-  t.after(() => holder.kill("SIGKILL"));
-  await new Promise<void>((resolve, reject) => {
-    holder.stdout.setEncoding("utf8").on("data", (text: string) => text.includes("claimed") && resolve());
-    holder.once("close", () => reject(new Error("the holder exited before claiming")));
-  });
+  const holder = await holdClaim(t, join(dataDir, EMBEDDED_LOCK_FILE), "burrow logs myapp -f");
   const notes: string[] = [];
   await assert.rejects(
     resolveDatabase(
@@ -211,16 +199,16 @@ test("database: a command kept waiting by one that holds the embedded PostgreSQL
       assert.ok(error instanceof AppError);
       assert.equal(
         error.message,
-        `Another Burrow command (burrow logs myapp -f, pid ${holder.pid}) has had the embedded ` +
+        `Another Burrow command (burrow logs myapp -f, pid ${holder}) has had the embedded ` +
           `PostgreSQL in ${join(dataDir, "postgres")} for 1 s: stop it (Ctrl-C in its terminal, or ` +
-          `kill ${holder.pid}) and try again, or set DATABASE_URL`,
+          `kill ${holder}) and try again, or set DATABASE_URL`,
       );
       return true;
     },
   );
   assert.deepEqual(notes, [
-    `Waiting for another Burrow command (burrow logs myapp -f, pid ${holder.pid}) to finish with the ` +
-      `embedded database, up to 1 s; to go on now, stop it (Ctrl-C in its terminal, or kill ${holder.pid})…`,
+    `Waiting for another Burrow command (burrow logs myapp -f, pid ${holder}) to finish with the ` +
+      `embedded database, up to 1 s; to go on now, stop it (Ctrl-C in its terminal, or kill ${holder})…`,
   ]);
 });
 

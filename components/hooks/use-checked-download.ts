@@ -24,10 +24,14 @@ export function useCheckedDownload(): {
     setError(null);
     void check(href).then((answer) => {
       if (answer !== "start") return setError(answer.refused);
+      // In the document while clicked: some browsers ignore a click on a detached link.
       const link = document.createElement("a");
       link.href = href;
       link.download = "";
+      link.hidden = true;
+      document.body.append(link);
       link.click();
+      link.remove();
     });
   }, []);
   return { onClick, error };

@@ -1,7 +1,7 @@
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import type { Page, Request } from "@playwright/test";
+import type { Locator, Page, Request } from "@playwright/test";
 import { createSharingWorld, curl, type SharingWorld } from "./sharing/setup.ts";
 import { burrowUnderTest } from "./support/burrow-env.ts";
 import { expect, signIn, signUp, test, unique } from "./support/fixtures.ts";
@@ -52,6 +52,19 @@ async function asksInAnIdleMinute(page: Page, fetches: ReturnType<typeof watchFe
     await fetches.settled();
   }
   return fetches.count() - before;
+}
+
+/**
+ * Moves the page's paused clock on, half a second at a time, until `what` is gone: an announcement
+ * within 2 s of the last is passed on once that spacing has passed on the page's clock.
+ */
+async function goneOnItsClock(page: Page, what: Locator): Promise<void> {
+  await expect
+    .poll(async () => {
+      await page.clock.runFor(500);
+      return what.count();
+    })
+    .toBe(0);
 }
 
 test("an open tunnel page learns its tunnel connecting, serving and dropping as it happens, and an idle one seldom asks", async ({
@@ -123,12 +136,7 @@ test("the overview lists a tunnel as online when it connects and takes it off wh
 
     // And its drop, once the announcement's 2 s spacing has passed on the page's clock.
     await world.disconnect(name);
-    await expect
-      .poll(async () => {
-        await page.clock.runFor(500);
-        return online.count();
-      })
-      .toBe(0);
+    await goneOnItsClock(page, online);
   } finally {
     await owner.close();
   }
@@ -154,12 +162,7 @@ test("the admin's list of connected tunnels follows tunnels connecting and dropp
   await world.connect(name);
   await expect(row).toBeVisible();
   await world.disconnect(name);
-  await expect
-    .poll(async () => {
-      await page.clock.runFor(500);
-      return row.count();
-    })
-    .toBe(0);
+  await goneOnItsClock(page, row);
 });
 
 test("a key added in another tab ticks the overview's first step without polling", async ({

@@ -147,6 +147,14 @@ after(async () => {
   await testDb?.drop();
 });
 
+/** A WebSocket upgrade of /socket on the name's tunnel, as raw HTTP. */
+function socketUpgrade(name: string): string {
+  return (
+    `GET /socket HTTP/1.1\r\nHost: ${name}.${TEST_DOMAIN}\r\nConnection: Upgrade\r\nUpgrade: websocket\r\n` +
+    "Sec-WebSocket-Version: 13\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n\r\n"
+  );
+}
+
 /** The status code of a raw HTTP answer. */
 function statusOf(answer: string): number {
   const match = /^HTTP\/1\.1 (\d{3}) /.exec(answer);
@@ -298,11 +306,7 @@ test("an app that answers in HTTPS is found out and served over HTTPS, WebSocket
   const again = await requestEdge(relay, { host: `secure.${TEST_DOMAIN}`, path: "/again" });
   assert.equal(again.body, "secure /again");
 
-  const upgraded = await rawExchange(
-    relay.httpPort,
-    `GET /socket HTTP/1.1\r\nHost: secure.${TEST_DOMAIN}\r\nConnection: Upgrade\r\nUpgrade: websocket\r\n` +
-      "Sec-WebSocket-Version: 13\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n\r\n",
-  );
+  const upgraded = await rawExchange(relay.httpPort, socketUpgrade("secure"));
   assert.equal(statusOf(upgraded), 101, upgraded);
   assert.match(upgraded, /upgraded over tls/);
 
@@ -313,11 +317,7 @@ test("an app that answers in HTTPS is found out and served over HTTPS, WebSocket
   const rudeRow = await testDb.db.requestLog.findFirstOrThrow({ where: { name: "rude" } });
   assert.equal(rudeRow.error, "local_closed");
   // A WebSocket it hangs up on is told the same.
-  const wsHungUp = await rawExchange(
-    relay.httpPort,
-    `GET /socket HTTP/1.1\r\nHost: rude.${TEST_DOMAIN}\r\nConnection: Upgrade\r\nUpgrade: websocket\r\n` +
-      "Sec-WebSocket-Version: 13\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n\r\n",
-  );
+  const wsHungUp = await rawExchange(relay.httpPort, socketUpgrade("rude"));
   assert.equal(statusOf(wsHungUp), 502, wsHungUp);
   assert.match(wsHungUp, /Your app closed the connection without answering/);
   await waitFor(
@@ -394,11 +394,7 @@ test("a name whose app answers in HTTPS reconnects straight into HTTPS, reserved
 });
 
 test("a WebSocket upgrade to a dead local port gets 502, logged with the page's size", async () => {
-  const answer = await rawExchange(
-    relay.httpPort,
-    `GET /socket HTTP/1.1\r\nHost: deadport.${TEST_DOMAIN}\r\nConnection: Upgrade\r\nUpgrade: websocket\r\n` +
-      "Sec-WebSocket-Version: 13\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n\r\n",
-  );
+  const answer = await rawExchange(relay.httpPort, socketUpgrade("deadport"));
   assert.equal(statusOf(answer), 502);
   const where = { name: "deadport", path: "/socket" };
   await waitFor(async () => (await testDb.db.requestLog.count({ where })) === 1, "the upgrade row");
@@ -554,11 +550,7 @@ test("an -R with no local address (OpenSSH's SOCKS proxy) says so to the visitor
     const row = await testDb.db.requestLog.findFirstOrThrow({ where: { name: "nolocal" } });
     assert.equal(row.error, "local_socks");
     // A WebSocket gets the same answer; the owner is told once what to type instead.
-    const ws = await rawExchange(
-      relay.httpPort,
-      `GET /socket HTTP/1.1\r\nHost: nolocal.${TEST_DOMAIN}\r\nConnection: Upgrade\r\nUpgrade: websocket\r\n` +
-        "Sec-WebSocket-Version: 13\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n\r\n",
-    );
+    const ws = await rawExchange(relay.httpPort, socketUpgrade("nolocal"));
     assert.equal(statusOf(ws), 502, ws);
     assert.match(ws, /The tunnel forwards to no app/);
     const lines = relay.traces.get("nolocal")?.lines ?? [];

@@ -147,6 +147,46 @@ export async function migrate(
 }
 
 /**
+ * Where a database stands against this version's migrations, read only (burrow status): how many
+ * of them it has, those it lacks (an older Burrow's database), and those it has that this version
+ * does not (a newer Burrow's). A database with no Burrow tables has none applied.
+ */
+export async function migrationState(
+  databaseUrl: string,
+  dir = defaultMigrationsDir,
+): Promise<{ applied: number; pending: string[]; unknown: string[] }> {
+  const client = new pg.Client({
+    connectionString: databaseUrl,
+    application_name: "burrow-status",
+    connectionTimeoutMillis: 5_000,
+  });
+  await client.connect();
+  try {
+    const table = await client.query<{ ok: boolean }>(
+      `SELECT to_regclass('"_prisma_migrations"') IS NOT NULL AS ok`,
+    );
+    const done = table.rows[0]?.ok
+      ? await client.query<{ migration_name: string }>(
+          `SELECT migration_name FROM "_prisma_migrations"
+           WHERE finished_at IS NOT NULL AND rolled_back_at IS NULL`,
+        )
+      : { rows: [] };
+    const applied = new Set(done.rows.map((r) => r.migration_name));
+    const names = (await readdir(dir, { withFileTypes: true }))
+      .filter((d) => d.isDirectory())
+      .map((d) => d.name)
+      .sort();
+    return {
+      applied: applied.size,
+      pending: names.filter((name) => !applied.has(name)),
+      unknown: [...applied].filter((name) => !names.includes(name)).sort(),
+    };
+  } finally {
+    await client.end();
+  }
+}
+
+/**
  * Who holds the migration lock, for the operator waiting on it. Besides another Burrow migrating
  * now, it is often one that was killed in the middle of a long migration: PostgreSQL goes on with
  * the statement it was running and only rolls it back (and lets go of the lock) once it finds the

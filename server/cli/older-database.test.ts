@@ -78,6 +78,32 @@ test("a read-only command on a database an older Burrow migrated refuses in one 
   assert.match(again.stdout, /^No accounts yet/);
 });
 
+test("status on a database an older Burrow migrated says how many migrations are pending, changing nothing", async (t) => {
+  const older = await createTestDatabase("cli_older_status", undefined, { migrate: false });
+  t.after(() => older.drop());
+  await migrate(older.url, olderMigrations);
+  const env = cliEnv({ DATABASE_URL: older.url });
+
+  const said = await runCli(["status"], { env });
+  assert.match(
+    said.stdout,
+    /^This database was migrated by an older Burrow: 2 migrations pending\. Stop every Burrow using it, then run npm run burrow -- migrate \(or npm start\)$/m,
+  );
+  const json = await runCli(["status", "--json"], { env });
+  const found = JSON.parse(json.stdout) as {
+    database: { pendingMigrations: number; unknownMigrations: number };
+  };
+  assert.equal(found.database.pendingMigrations, 2);
+  assert.equal(found.database.unknownMigrations, 0);
+  assert.equal(await appliedCount(older.url), migrations.length - 2, "nothing was applied");
+
+  // Up to date: nothing said about migrations.
+  assert.equal((await runCli(["migrate"], { env })).code, 0);
+  const current = await runCli(["status", "--json"], { env });
+  assert.equal((JSON.parse(current.stdout) as typeof found).database.pendingMigrations, 0);
+  assert.doesNotMatch((await runCli(["status"], { env })).stdout, /migrated by/);
+});
+
 test("a command on a database with no Burrow tables sets it up, as on a fresh install", async (t) => {
   const empty = await createTestDatabase("cli_empty", undefined, { migrate: false });
   t.after(() => empty.drop());

@@ -1,3 +1,4 @@
+import { migrationState } from "../../../lib/db/migrate.ts";
 import { createDb } from "../../../lib/db.ts";
 import type { Env } from "../../../lib/env.ts";
 import { listRelayHealth, type RelayHealth } from "../../../lib/relay-health.ts";
@@ -25,7 +26,15 @@ interface Status {
   running: boolean;
   pid: number | null;
   dataDir: string;
-  database: { source: "DATABASE_URL" | "embedded"; url: string | null; problem: string | null };
+  database: {
+    source: "DATABASE_URL" | "embedded";
+    url: string | null;
+    problem: string | null;
+    /** Migrations of this version it lacks (an older Burrow's), null when it told nothing. */
+    pendingMigrations: number | null;
+    /** Migrations it has that this version lacks (a newer Burrow's), null when it told nothing. */
+    unknownMigrations: number | null;
+  };
   /**
    * What the Burrow running here uses (null when none runs); url null when it did not say (a
    * version from before it did). `same`: whether that is `database`, which this command read.
@@ -44,7 +53,8 @@ export const status: Command = {
   details: `Reads the data dir (BURROW_DATA_DIR) and the database; starts and changes nothing: with
 the embedded database and no Burrow running, there is no database to read. When the Burrow running
 here uses another database than this command's (its embedded one while DATABASE_URL is set, or
-another DATABASE_URL), that is said first.
+another DATABASE_URL), that is said first; so is a database an older Burrow migrated (migrations
+pending: run migrate) or a newer one.
 Relays are those that reported in the last day (each writes a heartbeat every 10 s; "down" is one
 that stopped beating without stopping: crashed, or lost its database).
   --json   all of it as one JSON object (counts are null where the database told nothing)
@@ -64,7 +74,13 @@ async function readStatus(env: Env): Promise<Status> {
     running: pid !== null,
     pid,
     dataDir: env.BURROW_DATA_DIR,
-    database: { source: env.DATABASE_URL ? "DATABASE_URL" : "embedded", url: null, problem: null },
+    database: {
+      source: env.DATABASE_URL ? "DATABASE_URL" : "embedded",
+      url: null,
+      problem: null,
+      pendingMigrations: null,
+      unknownMigrations: null,
+    },
     runningDatabase: null,
     relays: [],
     accounts: null,
@@ -85,6 +101,13 @@ async function readStatus(env: Env): Promise<Status> {
   }
   if (!database) return found;
   found.database.url = redact(database.url);
+  // An older Burrow's database makes every other command stop and say to migrate: status says so
+  // too, before any count it may be unable to read.
+  const state = await migrationState(database.url).catch(() => undefined);
+  if (state && state.applied > 0) {
+    found.database.pendingMigrations = state.pending.length;
+    found.database.unknownMigrations = state.unknown.length;
+  }
   try {
     const view = await readDatabase(database.url);
     found.relays = view.relays;
@@ -126,6 +149,18 @@ function statusLines(found: Status): string[] {
       ? "Database: embedded, stopped (it runs while Burrow does)"
       : `Database: ${found.database.source}, ${found.database.url}`,
   );
+  const { pendingMigrations: pending, unknownMigrations: unknown } = found.database;
+  if (unknown) {
+    lines.push(
+      `This database was migrated by a newer Burrow (${countOf(unknown, "migration")} this version ` +
+        "does not have): run the newer version",
+    );
+  } else if (pending) {
+    lines.push(
+      `This database was migrated by an older Burrow: ${countOf(pending, "migration")} pending. Stop ` +
+        "every Burrow using it, then run npm run burrow -- migrate (or npm start)",
+    );
+  }
   if (found.database.problem) lines.push(found.database.problem);
   if (found.accounts === null || found.names === null || found.tunnelsUp === null) return lines;
   if (found.relays.length === 0) {

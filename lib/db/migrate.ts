@@ -80,10 +80,7 @@ export async function migrate(
        WHERE finished_at IS NOT NULL AND rolled_back_at IS NULL`,
     );
     const applied = new Map(done.rows.map((r) => [r.migration_name, r.checksum]));
-    const names = (await readdir(dir, { withFileTypes: true }))
-      .filter((d) => d.isDirectory())
-      .map((d) => d.name)
-      .sort();
+    const names = await migrationNames(dir);
     // A database a newer Burrow migrated, started by an older one by mistake (a `git checkout` of an
     // old commit, a restored old checkout): the older code knows nothing of the newer columns, so
     // it would serve names without the access rules stored there and write rows the newer code
@@ -146,6 +143,14 @@ export async function migrate(
   }
 }
 
+/** This version's migrations, in the order they apply: the folders of `dir`. */
+async function migrationNames(dir: string): Promise<string[]> {
+  return (await readdir(dir, { withFileTypes: true }))
+    .filter((d) => d.isDirectory())
+    .map((d) => d.name)
+    .sort();
+}
+
 /**
  * Where a database stands against this version's migrations, read only (burrow status): how many
  * of them it has, those it lacks (an older Burrow's database), and those it has that this version
@@ -172,10 +177,7 @@ export async function migrationState(
         )
       : { rows: [] };
     const applied = new Set(done.rows.map((r) => r.migration_name));
-    const names = (await readdir(dir, { withFileTypes: true }))
-      .filter((d) => d.isDirectory())
-      .map((d) => d.name)
-      .sort();
+    const names = await migrationNames(dir);
     return {
       applied: applied.size,
       pending: names.filter((name) => !applied.has(name)),
@@ -205,9 +207,7 @@ async function upToDateCount(client: pg.Client, dir: string): Promise<number | u
     `SELECT migration_name, checksum FROM "_prisma_migrations"
      WHERE finished_at IS NOT NULL AND rolled_back_at IS NULL`,
   );
-  const names = (await readdir(dir, { withFileTypes: true }))
-    .filter((d) => d.isDirectory())
-    .map((d) => d.name);
+  const names = await migrationNames(dir);
   if (done.rows.length !== names.length) return undefined;
   const applied = new Map(done.rows.map((r) => [r.migration_name, r.checksum]));
   for (const name of names) {

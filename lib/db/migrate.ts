@@ -41,14 +41,7 @@ export async function migrate(
   dir = defaultMigrationsDir,
   options: MigrateOptions = {},
 ): Promise<MigrateResult> {
-  const client = new pg.Client({
-    connectionString: databaseUrl,
-    application_name: "burrow-migrate",
-    // A database that accepts the connection but never answers (packets dropped, a paused VM)
-    // would hold every command and every start at this point, saying nothing, for ever.
-    connectionTimeoutMillis: 5_000,
-  });
-  await client.connect();
+  const client = await openClient(databaseUrl, "burrow-migrate");
   try {
     // Nothing to apply, every command's case: answered without the lock, so commands run at once
     // do not queue behind each other's check (nor see each other as a migration to wait for).
@@ -75,11 +68,7 @@ export async function migrate(
       "started_at" TIMESTAMPTZ NOT NULL DEFAULT now(),
       "applied_steps_count" INTEGER NOT NULL DEFAULT 0
     )`);
-    const done = await client.query<{ migration_name: string; checksum: string }>(
-      `SELECT migration_name, checksum FROM "_prisma_migrations"
-       WHERE finished_at IS NOT NULL AND rolled_back_at IS NULL`,
-    );
-    const applied = new Map(done.rows.map((r) => [r.migration_name, r.checksum]));
+    const applied = await appliedMigrations(client);
     const names = await migrationNames(dir);
     // A database a newer Burrow migrated, started by an older one by mistake (a `git checkout` of an
     // old commit, a restored old checkout): the older code knows nothing of the newer columns, so
@@ -143,6 +132,32 @@ export async function migrate(
   }
 }
 
+/** A connected client for the migrations' work, named `applicationName` in pg_stat_activity. */
+async function openClient(databaseUrl: string, applicationName: string): Promise<pg.Client> {
+  const client = new pg.Client({
+    connectionString: databaseUrl,
+    application_name: applicationName,
+    // A database that accepts the connection but never answers (packets dropped, a paused VM)
+    // would hold every command and every start at this point, saying nothing, for ever.
+    connectionTimeoutMillis: 5_000,
+  });
+  await client.connect();
+  return client;
+}
+
+/** The migrations the database has finished (not rolled back), with their checksums; none without the table. */
+async function appliedMigrations(client: pg.Client): Promise<Map<string, string>> {
+  const table = await client.query<{ ok: boolean }>(
+    `SELECT to_regclass('"_prisma_migrations"') IS NOT NULL AS ok`,
+  );
+  if (!table.rows[0]?.ok) return new Map();
+  const done = await client.query<{ migration_name: string; checksum: string }>(
+    `SELECT migration_name, checksum FROM "_prisma_migrations"
+     WHERE finished_at IS NOT NULL AND rolled_back_at IS NULL`,
+  );
+  return new Map(done.rows.map((r) => [r.migration_name, r.checksum]));
+}
+
 /** This version's migrations, in the order they apply: the folders of `dir`. */
 async function migrationNames(dir: string): Promise<string[]> {
   return (await readdir(dir, { withFileTypes: true }))
@@ -160,28 +175,14 @@ export async function migrationState(
   databaseUrl: string,
   dir = defaultMigrationsDir,
 ): Promise<{ applied: number; pending: string[]; unknown: string[] }> {
-  const client = new pg.Client({
-    connectionString: databaseUrl,
-    application_name: "burrow-status",
-    connectionTimeoutMillis: 5_000,
-  });
-  await client.connect();
+  const client = await openClient(databaseUrl, "burrow-status");
   try {
-    const table = await client.query<{ ok: boolean }>(
-      `SELECT to_regclass('"_prisma_migrations"') IS NOT NULL AS ok`,
-    );
-    const done = table.rows[0]?.ok
-      ? await client.query<{ migration_name: string }>(
-          `SELECT migration_name FROM "_prisma_migrations"
-           WHERE finished_at IS NOT NULL AND rolled_back_at IS NULL`,
-        )
-      : { rows: [] };
-    const applied = new Set(done.rows.map((r) => r.migration_name));
+    const applied = await appliedMigrations(client);
     const names = await migrationNames(dir);
     return {
       applied: applied.size,
       pending: names.filter((name) => !applied.has(name)),
-      unknown: [...applied].filter((name) => !names.includes(name)).sort(),
+      unknown: [...applied.keys()].filter((name) => !names.includes(name)).sort(),
     };
   } finally {
     await client.end();
@@ -199,17 +200,10 @@ export async function migrationState(
  * other; undefined otherwise (something to apply, or to refuse: the locked path says which).
  */
 async function upToDateCount(client: pg.Client, dir: string): Promise<number | undefined> {
-  const table = await client.query<{ ok: boolean }>(
-    `SELECT to_regclass('"_prisma_migrations"') IS NOT NULL AS ok`,
-  );
-  if (!table.rows[0]?.ok) return undefined;
-  const done = await client.query<{ migration_name: string; checksum: string }>(
-    `SELECT migration_name, checksum FROM "_prisma_migrations"
-     WHERE finished_at IS NOT NULL AND rolled_back_at IS NULL`,
-  );
+  const applied = await appliedMigrations(client);
   const names = await migrationNames(dir);
-  if (done.rows.length !== names.length) return undefined;
-  const applied = new Map(done.rows.map((r) => [r.migration_name, r.checksum]));
+  // None applied: set up on the locked path (which makes the table), even for an empty `dir`.
+  if (applied.size === 0 || applied.size !== names.length) return undefined;
   for (const name of names) {
     const sql = await readFile(join(dir, name, "migration.sql"), "utf8");
     if (applied.get(name) !== createHash("sha256").update(sql).digest("hex")) return undefined;

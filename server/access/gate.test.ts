@@ -989,7 +989,7 @@ test("the login path: GET shows the form again, upgrades are refused, other rese
   assert.equal(pageOf(late), "now_public");
 });
 
-test("a browser's form post without a valid cookie gets the relay's page, not a Basic-auth dialog", async () => {
+test("a browser gets no Basic-auth dialog: its form post gets the relay's page, its fetch() a plain 401", async () => {
   await reserve("pw-form", "PASSWORD", "correct horse");
   await reserve("links-form", "LINKS");
   const navigation = { "sec-fetch-mode": "navigate", "sec-fetch-dest": "document", accept: "text/html" };
@@ -1015,11 +1015,22 @@ test("a browser's form post without a valid cookie gets the relay's page, not a 
   assert.equal(privatePage.action === "respond" && privatePage.status, 403);
   assert.match(bodyText(privatePage), /This address is private/);
 
-  // fetch() in the app's page, and curl: the plain answer and the challenge, as before.
-  for (const script of [{ "sec-fetch-mode": "cors", "sec-fetch-dest": "empty" }, { accept: "*/*" }]) {
+  // fetch() in the app's page: the plain answer without a challenge, so Chromium shows no login
+  // dialog over the app; curl: the plain answer and the challenge.
+  for (const [script, challenged] of [
+    [{ "sec-fetch-mode": "cors", "sec-fetch-dest": "empty" }, false],
+    [{ accept: "*/*" }, true],
+  ] as const) {
     const denied = await post("pw-form", script);
     assert.equal(denied.action === "respond" && denied.status, 401);
-    assert.match(header(denied, "www-authenticate") ?? "", /^Basic /);
+    assert.equal(/^Basic /.test(header(denied, "www-authenticate") ?? ""), challenged);
     assert.equal(header(denied, "content-type"), "text/plain; charset=utf-8");
+    assert.match(bodyText(denied), /needs a password/);
   }
+  // A page's fetch() that sends a wrong password itself gets no challenge either.
+  const wrong = await gate.check(
+    withHeaders("pw-form", { "sec-fetch-mode": "cors", authorization: basic("wrong") }, { path: "/api" }),
+  );
+  assert.equal(wrong.action === "respond" && wrong.status, 401);
+  assert.equal(header(wrong, "www-authenticate"), undefined);
 });

@@ -73,6 +73,7 @@ import {
   safeReturnPath,
   splitTarget,
   takeShareParam,
+  wantsChallenge,
   wantsPage,
 } from "./request-parts.ts";
 import { AccessStateCache } from "./state-cache.ts";
@@ -175,6 +176,11 @@ const NOTICE: Record<CookieProblem, string> = {
 };
 
 const BASIC_CHALLENGE = { "www-authenticate": 'Basic realm="Burrow tunnel", charset="UTF-8"' };
+
+/** The challenge header for a 401 to a script; none to a browser's request from a page. */
+function challengeFor(request: { headers: IncomingHttpHeaders }): Record<string, string> {
+  return wantsChallenge(request.headers) ? BASIC_CHALLENGE : {};
+}
 
 /**
  * Decides who may reach a tunnel: public names pass, password names need the tunnel password (the
@@ -306,7 +312,7 @@ export function createAccessGate(deps: AccessGateDeps): AccessGateHandle {
       if (!wantsPage(request)) {
         return respond(
           plainAnswer(401, "This address needs a password (HTTP Basic auth, any user name).", {
-            ...BASIC_CHALLENGE,
+            ...challengeFor(request),
             ...setCookie,
           }),
           "DENIED",
@@ -414,7 +420,7 @@ export function createAccessGate(deps: AccessGateDeps): AccessGateHandle {
     if (typeof result === "object") return throttled(request, result.wait, logPath);
     if (!result) {
       return respond(
-        plainAnswer(401, "Wrong password for this address.", BASIC_CHALLENGE),
+        plainAnswer(401, "Wrong password for this address.", challengeFor(request)),
         "DENIED",
         "password_wrong",
         { path: logPath },

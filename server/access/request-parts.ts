@@ -179,3 +179,14 @@ export function wantsPage(request: {
   if (request.method === "GET" || request.method === "HEAD") return accept.includes("text/html");
   return dest === "document" && accept.includes("text/html");
 }
+
+/**
+ * Whether a 401 may carry the Basic challenge. Scripts (curl, wget, Python's urllib) need it: some
+ * send the password only once challenged. A browser's own requests from a page (fetch, XHR,
+ * EventSource, images: they say Sec-Fetch-Mode, which a page cannot remove) must not get it, or the
+ * browser lays its unbranded login dialog over the app's page when the access cookie has run out;
+ * the app sees a plain 401 and can send the visitor to the password page by reloading.
+ */
+export function wantsChallenge(headers: IncomingHttpHeaders): boolean {
+  return headers["sec-fetch-mode"] === undefined;
+}

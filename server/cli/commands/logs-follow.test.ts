@@ -10,7 +10,7 @@ import { ANNOUNCE_SQL } from "../../../lib/request-logs/announcements.ts";
 import { startTcpProxy } from "../../testing/tcp-proxy.ts";
 import { databaseUrlFile, redact } from "../database.ts";
 import { cliArgs, createCliSandbox, testEnvironment } from "../testing/run-cli.ts";
-import { unreadableNote } from "./logs.ts";
+import { unreadableNote } from "./logs-follow.ts";
 
 /** `burrow logs -f` through a database that goes away: said once, in words, and followed where it went. */
 const { database, env } = await createCliSandbox("cli_logs_follow");

@@ -27,7 +27,9 @@ async function holdInAnotherProcess(dataDir: string) {
     process.stdout.write("claimed\\n");
     setInterval(() => {}, 1000);
   `;
-  const child = spawn(process.execPath, ["--import", "tsx", "--input-type=module", "-e", script], {
+  // With -e, argv[1] is the first argument: "script" stands for the file a real `burrow start` runs.
+  const argv = ["--import", "tsx", "--input-type=module", "-e", script, "script", "start"];
+  const child = spawn(process.execPath, argv, {
     stdio: ["ignore", "pipe", "inherit"],
   });
   const exited = new Promise<void>((resolve) => child.once("close", () => resolve()));
@@ -45,8 +47,14 @@ test("a second Burrow on a data dir in use is refused, saying which process hold
   await assert.rejects(claimDataDir(dataDir), (error: unknown) => {
     assert.ok(error instanceof AppError);
     assert.equal(error.code, "conflict");
-    assert.match(error.message, new RegExp(`Another Burrow \\(pid ${holder.child.pid}\\) is running`));
-    assert.match(error.message, /stop it first, or give this one a BURROW_DATA_DIR of its own/);
+    assert.match(
+      error.message,
+      new RegExp(`Another Burrow \\(burrow start, pid ${holder.child.pid}\\) is running`),
+    );
+    assert.match(
+      error.message,
+      /stop it first \(npm run burrow -- stop\), or give this one a BURROW_DATA_DIR of its own/,
+    );
     return true;
   });
   assert.equal(

@@ -27,7 +27,8 @@ export async function claimDataDir(dataDir: string): Promise<DataDirLock> {
   if ("lock" in claim) return claim.lock;
   throw new AppError(
     "conflict",
-    `Another Burrow (pid ${claim.ownerPid}) is running with the data dir ${dataDir}: stop it first, ` +
+    `Another Burrow (${claim.command ? `${claim.command}, ` : ""}pid ${claim.ownerPid}) is running ` +
+      `with the data dir ${dataDir}: stop it first (npm run burrow -- stop), ` +
       "or give this one a BURROW_DATA_DIR of its own (two cannot share its request-log spool, " +
       "and the embedded database stops with the Burrow that started it)",
   );

@@ -152,7 +152,9 @@ test("a second relay on a data dir in use, even on other ports, is refused befor
     assert.equal(code, 1, output);
     assert.match(
       output,
-      new RegExp(`Another Burrow \\(pid ${first.child.pid}\\) is running with the data dir ${first.dataDir}`),
+      new RegExp(
+        `Another Burrow \\(burrow relay, pid ${first.child.pid}\\) is running with the data dir ${first.dataDir}`,
+      ),
     );
     // Borrowing the first one's embedded database is what left a second relay without one for
     // good once the first stopped.

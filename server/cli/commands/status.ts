@@ -193,15 +193,20 @@ async function readDatabase(url: string): Promise<DatabaseView> {
   }
 }
 
+const LOOPBACK_HOSTS = new Set(["localhost", "127.0.0.1", "[::1]"]);
+
 /**
  * Whether two URLs name one database: host, port, user and database name, whatever the password
- * (`recorded` may be redacted) and however the scheme is spelt. "localhost" and "127.0.0.1" count
- * as two: status then says they differ, which sends the operator to look, never the reverse.
+ * (`recorded` may be redacted) and however the scheme is spelt. The loopback spellings
+ * ("localhost", "127.0.0.1", "[::1]") count as one host: a DATABASE_URL written one way and Burrow's
+ * the other are the same server. Other names for one host (a DNS name and its address) count as
+ * two: status then says they differ, which sends the operator to look, never the reverse.
  */
-function sameDatabase(url: string, recorded: string): boolean {
+export function sameDatabase(url: string, recorded: string): boolean {
   try {
     const [a, b] = [new URL(url), new URL(recorded)];
-    const key = (u: URL) => [u.username, u.hostname, u.port || "5432", u.pathname].join("\n");
+    const host = (u: URL) => (LOOPBACK_HOSTS.has(u.hostname.toLowerCase()) ? "loopback" : u.hostname);
+    const key = (u: URL) => [u.username, host(u), u.port || "5432", u.pathname].join("\n");
     return key(a) === key(b);
   } catch {
     return false;

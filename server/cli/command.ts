@@ -26,14 +26,12 @@ export interface Command {
   synopsis: string;
   /** One line for `burrow --help`. */
   summary: string;
-  /** Further `--help` text: options and examples. */
-  details?: string;
   /**
-   * `details` for a text that shows a setting (the SSH port in an example), from the raw
-   * environment. It must not throw on a bad setting: help is what one reads while fixing them.
-   * `details` stays the text without settings.
+   * Further `--help` text: options and examples. A function for a text that shows a setting (the
+   * SSH port in an example), from the raw environment; it must not throw on a bad setting: help is
+   * what one reads while fixing them.
    */
-  detailsFor?(environment: Record<string, string | undefined>): string;
+  details?: string | ((environment: Record<string, string | undefined>) => string);
   /** Resolves to the exit code. */
   run(context: CommandContext): Promise<number>;
 }
@@ -43,7 +41,7 @@ export function commandDetails(
   command: Command,
   environment: Record<string, string | undefined>,
 ): string | undefined {
-  return command.detailsFor?.(environment) ?? command.details;
+  return typeof command.details === "function" ? command.details(environment) : command.details;
 }
 
 /** A mistake in how the command was called: printed with a hint to `--help`, exit code 2. */

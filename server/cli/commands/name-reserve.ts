@@ -29,8 +29,7 @@ export const nameReserve: Command = {
   name: "name reserve",
   synopsis: "<email> <name>",
   summary: "Reserve a tunnel name for an account (BURROW_MAX_NAMES applies)",
-  details: reserveExample("-p <BURROW_SSH_PORT> "),
-  detailsFor: (environment) => reserveExample(sshPortOption(environment)),
+  details: (environment) => reserveExample(sshPortOption(environment)),
   async run(context) {
     const { positionals } = parseCommandArgs(context.args, {}, { required: ["email", "name"] });
     assertEmailFirst(positionals, "name reserve <email> <name>");

@@ -188,3 +188,49 @@ test("a replay tells the app the scheme and port visitors use: BURROW_TUNNEL_URL
     { proto: "https", port: 443 },
   );
 });
+
+test("BURROW_ACME_EMAIL turns on certificates from Let's Encrypt (or another ACME directory) for the HTTPS port", () => {
+  const acme = {
+    BURROW_DOMAIN: "tunnels.example.com",
+    BURROW_HTTPS_PORT: "443",
+    BURROW_ACME_EMAIL: "ops@example.com",
+  };
+  const env = loadEnv(acme);
+  assert.equal(env.BURROW_ACME_EMAIL, "ops@example.com");
+  assert.equal(env.BURROW_ACME_DIRECTORY, "https://acme-v02.api.letsencrypt.org/directory");
+  assert.equal(env.BURROW_ACME_CA_FILE, undefined);
+  assert.equal(
+    loadEnv({ ...acme, BURROW_ACME_DIRECTORY: "https://ca.internal:9000/acme/acme/directory" })
+      .BURROW_ACME_DIRECTORY,
+    "https://ca.internal:9000/acme/acme/directory",
+  );
+  assert.equal(loadEnv({}).BURROW_ACME_EMAIL, undefined);
+  assert.throws(
+    () => loadEnv({ BURROW_DOMAIN: "tunnels.example.com", BURROW_HTTPS_PORT: "443" }),
+    /BURROW_HTTPS_PORT needs BURROW_ACME_EMAIL \(certificates from Let's Encrypt\) or BURROW_TLS_CERT and BURROW_TLS_KEY/,
+  );
+  assert.throws(
+    () => loadEnv({ ...acme, BURROW_TLS_CERT: "c.pem", BURROW_TLS_KEY: "k.pem" }),
+    /BURROW_ACME_EMAIL and BURROW_TLS_CERT \/ BURROW_TLS_KEY are both set: use one or the other/,
+  );
+  assert.throws(
+    () => loadEnv({ ...acme, BURROW_HTTPS_PORT: undefined }),
+    /BURROW_ACME_EMAIL needs BURROW_HTTPS_PORT/,
+  );
+  assert.throws(
+    () => loadEnv({ ...acme, BURROW_DOMAIN: "localhost" }),
+    /BURROW_ACME_EMAIL needs BURROW_DOMAIN set to your domain/,
+  );
+  assert.throws(
+    () => loadEnv({ ...acme, BURROW_ACME_EMAIL: "ops" }),
+    /BURROW_ACME_EMAIL must be an email address/,
+  );
+  assert.throws(
+    () => loadEnv({ ...acme, BURROW_ACME_DIRECTORY: "http://ca.internal/directory" }),
+    /BURROW_ACME_DIRECTORY must be an https:\/\/ URL/,
+  );
+  assert.throws(
+    () => loadEnv({ BURROW_ACME_CA_FILE: "/etc/ca.pem" }),
+    /BURROW_ACME_CA_FILE is set, but BURROW_ACME_EMAIL is not/,
+  );
+});

@@ -89,6 +89,9 @@ const proxyProtocolListeners = z.string().transform((value, ctx): ProxyProtocolL
   return z.NEVER;
 });
 
+/** Let's Encrypt's production ACME directory: BURROW_ACME_DIRECTORY's default. */
+export const LETS_ENCRYPT_DIRECTORY = "https://acme-v02.api.letsencrypt.org/directory";
+
 /**
  * Every setting Burrow reads, validated once at start. Nothing else reads process.env.
  * Documented in README.md and .env.example.
@@ -115,6 +118,17 @@ export const envSchema = z
     BURROW_TLS_CERT: z.string().optional(),
     BURROW_TLS_KEY: z.string().optional(),
     BURROW_HTTPS_REDIRECT: flag.default(true),
+    BURROW_ACME_EMAIL: z
+      .string()
+      .trim()
+      .email("must be an email address (the ACME account's contact)")
+      .optional(),
+    BURROW_ACME_DIRECTORY: z
+      .string()
+      .url("must be an ACME directory URL such as https://acme-v02.api.letsencrypt.org/directory")
+      .startsWith("https://", "must be an https:// URL (ACME servers speak only HTTPS)")
+      .optional(),
+    BURROW_ACME_CA_FILE: z.string().optional(),
     BURROW_TUNNEL_URL: z.string().optional(),
     BURROW_DATA_DIR: z.string().min(1).default("./.burrow"),
     BURROW_DASHBOARD_URL: z.string().url().optional(),
@@ -142,12 +156,47 @@ export const envSchema = z
     PORT: port.default(3000),
   })
   .superRefine((env, ctx) => {
-    if (env.BURROW_HTTPS_PORT !== undefined && (!env.BURROW_TLS_CERT || !env.BURROW_TLS_KEY)) {
+    const acme = env.BURROW_ACME_EMAIL !== undefined;
+    if (env.BURROW_HTTPS_PORT !== undefined && !acme && (!env.BURROW_TLS_CERT || !env.BURROW_TLS_KEY)) {
       ctx.addIssue({
         code: "custom",
         path: ["BURROW_HTTPS_PORT"],
-        message: "needs BURROW_TLS_CERT and BURROW_TLS_KEY (a wildcard certificate for *.BURROW_DOMAIN)",
+        message:
+          "needs BURROW_ACME_EMAIL (certificates from Let's Encrypt) or BURROW_TLS_CERT and BURROW_TLS_KEY (a wildcard certificate for *.BURROW_DOMAIN)",
       });
+    }
+    if (acme && (env.BURROW_TLS_CERT || env.BURROW_TLS_KEY)) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["BURROW_ACME_EMAIL"],
+        message:
+          "and BURROW_TLS_CERT / BURROW_TLS_KEY are both set: use one or the other (ACME certificates per name, or your own wildcard certificate)",
+      });
+    }
+    if (acme && env.BURROW_HTTPS_PORT === undefined) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["BURROW_ACME_EMAIL"],
+        message: "needs BURROW_HTTPS_PORT (443): the certificates are for the relay's HTTPS listener",
+      });
+    }
+    if (acme && env.BURROW_DOMAIN === "localhost") {
+      ctx.addIssue({
+        code: "custom",
+        path: ["BURROW_ACME_EMAIL"],
+        message:
+          "needs BURROW_DOMAIN set to your domain (such as tunnels.example.com): no ACME server issues certificates for localhost",
+      });
+    }
+    // Either alone would be silently ignored: only BURROW_ACME_EMAIL turns certificates on.
+    for (const setting of ["BURROW_ACME_DIRECTORY", "BURROW_ACME_CA_FILE"] as const) {
+      if (env[setting] !== undefined && !acme) {
+        ctx.addIssue({
+          code: "custom",
+          path: [setting],
+          message: "is set, but BURROW_ACME_EMAIL is not (setting it turns ACME certificates on)",
+        });
+      }
     }
     if ((env.BURROW_TLS_CERT || env.BURROW_TLS_KEY) && env.BURROW_HTTPS_PORT === undefined) {
       ctx.addIssue({
@@ -202,6 +251,7 @@ export const envSchema = z
     ...env,
     BURROW_DATA_DIR: resolve(env.BURROW_DATA_DIR),
     BURROW_SSH_HOST: env.BURROW_SSH_HOST ?? env.BURROW_DOMAIN,
+    BURROW_ACME_DIRECTORY: env.BURROW_ACME_DIRECTORY ?? LETS_ENCRYPT_DIRECTORY,
     BURROW_DASHBOARD_URL: env.BURROW_DASHBOARD_URL ?? `http://${env.BURROW_DOMAIN}:${env.PORT}`,
     BURROW_TUNNEL_URL:
       env.BURROW_TUNNEL_URL === undefined

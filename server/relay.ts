@@ -14,6 +14,7 @@ import { ControlListener } from "./control/control-listener.ts";
 import { Heartbeat } from "./heartbeat.ts";
 import { hostKeyFingerprint } from "./host-key.ts";
 import type { AccessGate } from "./http/access.ts";
+import { type AcmeCertificatesDeps, createAcmeCertificates } from "./http/acme/acme-certificates.ts";
 import { createHttpEdge } from "./http/edge.ts";
 import { LogRetention, type LogRetentionOptions } from "./log-retention.ts";
 import { LOG_SPOOL_FILE } from "./log-spool.ts";
@@ -50,6 +51,8 @@ export interface RelayDeps {
   logRetention?: Pick<LogRetentionOptions, "firstRunMs" | "intervalMs">;
   /** How often log deletions nobody works on are looked for (default 15 s). Tests shorten it. */
   logDeletionCheckMs?: number;
+  /** ACME certificates' timings (the pause after a failed order, polling); tests shorten them. */
+  acme?: Pick<AcmeCertificatesDeps, "retryAfterFailure" | "renewalCheckMs" | "pollMs">;
 }
 
 /**
@@ -131,12 +134,18 @@ export function createRelay(deps: RelayDeps): Relay {
     limits: new ConnectionLimits(config.BURROW_MAX_CONNECTIONS_PER_KEY),
     logFeed,
   });
+  // BURROW_ACME_EMAIL: the HTTPS listener's certificates come from Let's Encrypt (or another ACME
+  // server), per name, instead of BURROW_TLS_CERT/KEY.
+  const certificates = config.BURROW_ACME_EMAIL
+    ? createAcmeCertificates({ config, db, registry, logger: logger.child({ part: "tls" }), ...deps.acme })
+    : undefined;
   const edge = createHttpEdge({
     registry,
     db,
     config,
     logger: logger.child({ part: "http" }),
     access: deps.access,
+    certificates,
     databaseUrl,
     logSpoolFile: join(config.BURROW_DATA_DIR, LOG_SPOOL_FILE),
   });

@@ -21,6 +21,7 @@ import { type PeerLookup, ProxyHeaderGate } from "../proxy-protocol/proxy-header
 import type { Tunnel, TunnelRegistry } from "../registry.ts";
 import { errorText } from "../sessions/session-recorder.ts";
 import { type AccessGate, publicAccess } from "./access.ts";
+import type { AcmeCertificates } from "./acme/acme-certificates.ts";
 import { createDispatcher, type Dispatch, forwardedFactsOf } from "./dispatch.ts";
 import {
   answeredByRelay,
@@ -68,6 +69,12 @@ export interface HttpEdgeDeps {
   logSpoolFile?: string;
   /** Who may reach a tunnel; every tunnel is public when omitted. */
   access?: AccessGate;
+  /**
+   * Certificates from an ACME server (BURROW_ACME_EMAIL) in place of BURROW_TLS_CERT/KEY: the edge
+   * loads them in listen(), serves them by SNI, answers their HTTP-01 challenges on the plain-HTTP
+   * port and closes them in close().
+   */
+  certificates?: AcmeCertificates;
   /** How long close() waits for in-flight requests before cutting them (default 10 s). */
   drainTimeoutMs?: number;
   /** How long a visitor may take to send a request's headers (default 15 s; tests shorten it). */
@@ -550,7 +557,12 @@ export function createHttpEdge(deps: HttpEdgeDeps): HttpEdge {
     },
 
     async listen() {
-      if (config.BURROW_HTTPS_PORT === undefined || !config.BURROW_TLS_CERT || !config.BURROW_TLS_KEY) {
+      const { certificates } = deps;
+      const certificateFiles =
+        config.BURROW_TLS_CERT && config.BURROW_TLS_KEY
+          ? { cert: config.BURROW_TLS_CERT, key: config.BURROW_TLS_KEY }
+          : undefined;
+      if (config.BURROW_HTTPS_PORT === undefined || (!certificateFiles && !certificates)) {
         const httpPort = await bind(
           configure(http.createServer(serverOptions)),
           config.BURROW_HTTP_PORT,
@@ -560,30 +572,44 @@ export function createHttpEdge(deps: HttpEdgeDeps): HttpEdge {
         boundPorts = [httpPort];
         return { httpPort };
       }
-      const files = { cert: config.BURROW_TLS_CERT, key: config.BURROW_TLS_KEY };
-      const pair = await loadCertificate(files);
+      // Certificate files: one pair for every name, checked now. ACME: none until a handshake
+      // names a host (SNICallback); one with no SNI, or a host that gets none, is refused.
+      const pair = certificateFiles ? await loadCertificate(certificateFiles) : undefined;
+      if (!pair) await certificates?.load();
       const httpsServer = configure(
         https.createServer({
           ...serverOptions,
-          ...pair,
+          ...(pair ?? { SNICallback: certificates?.SNICallback }),
           // A connection that never finishes its TLS handshake is held as long as one that never
           // sends its headers (Node's default is 120 s): the slowloris guard, one step earlier.
           handshakeTimeout: deps.headersTimeoutMs ?? HEADERS_TIMEOUT_MS,
         }),
       );
       const httpsPort = await bind(httpsServer, config.BURROW_HTTPS_PORT, proxyHeaders.https);
-      logCertificate(logger, "TLS certificate loaded", pair.cert, config.BURROW_DOMAIN);
-      stopCertificateWatch = watchCertificate({
-        server: httpsServer,
-        files,
-        served: pair.cert,
-        logger,
-        domain: config.BURROW_DOMAIN,
-        intervalMs: deps.certificateCheckMs,
-      });
+      if (pair && certificateFiles) {
+        logCertificate(logger, "TLS certificate loaded", pair.cert, config.BURROW_DOMAIN);
+        stopCertificateWatch = watchCertificate({
+          server: httpsServer,
+          files: certificateFiles,
+          served: pair.cert,
+          logger,
+          domain: config.BURROW_DOMAIN,
+          intervalMs: deps.certificateCheckMs,
+        });
+      }
+      const visitors = config.BURROW_HTTPS_REDIRECT
+        ? redirectingToHttps(publicHttpsPort(config) ?? httpsPort)
+        : onRequest;
+      // The ACME server's challenge requests come over plain HTTP (port 80) and must get the
+      // token itself: not a redirect to https (which has no certificate yet), not a tunnel's app,
+      // not a password page.
       const httpServer = configure(
         http.createServer(serverOptions),
-        config.BURROW_HTTPS_REDIRECT ? redirectingToHttps(publicHttpsPort(config) ?? httpsPort) : onRequest,
+        certificates
+          ? (req, res) => {
+              if (!certificates.answerChallenge(req, res)) visitors(req, res);
+            }
+          : visitors,
       );
       const httpPort = await bind(httpServer, config.BURROW_HTTP_PORT, proxyHeaders.http);
       boundPorts = [httpPort, httpsPort];
@@ -605,6 +631,7 @@ export function createHttpEdge(deps: HttpEdgeDeps): HttpEdge {
         clearInterval(progressTimer);
         clearInterval(longResponseTimer);
         stopCertificateWatch?.();
+        await deps.certificates?.close();
         // server.close() stops accepting and closes idle keep-alive connections; busy ones get
         // their current response (or a 503 for a new request) with Connection: close.
         const closed = [...servers, ...fronts].map(

@@ -51,8 +51,8 @@ export interface RelayDeps {
   logRetention?: Pick<LogRetentionOptions, "firstRunMs" | "intervalMs">;
   /** How often log deletions nobody works on are looked for (default 15 s). Tests shorten it. */
   logDeletionCheckMs?: number;
-  /** ACME certificates' timings (the pause after a failed order, polling); tests shorten them. */
-  acme?: Pick<AcmeCertificatesDeps, "retryAfterFailure" | "renewalCheckMs" | "pollMs">;
+  /** ACME certificates' timings (the pause after a failed order, polling, the clock); for tests. */
+  acme?: Pick<AcmeCertificatesDeps, "retryAfterFailure" | "renewalCheckMs" | "pollMs" | "now">;
 }
 
 /**

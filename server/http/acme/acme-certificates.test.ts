@@ -98,6 +98,8 @@ async function startAcmeRelay(
     httpPort?: number;
     caFile?: string;
     retryAfterFailure?: { firstMs: number; maxMs: number };
+    /** The relay's clock for certificates' expiry. */
+    now?: () => number;
   } = {},
 ): Promise<AcmeRelay> {
   const config = loadEnv({
@@ -120,7 +122,7 @@ async function startAcmeRelay(
     config,
     hostKey: hostKey.privateKey,
     logger: recordingLogger(logs),
-    acme: { pollMs: 100, retryAfterFailure: options.retryAfterFailure },
+    acme: { pollMs: 100, retryAfterFailure: options.retryAfterFailure, now: options.now },
   });
   let ports: RelayPorts;
   try {
@@ -134,14 +136,21 @@ async function startAcmeRelay(
   return { relay, ports: { ...ports, httpsPort }, logs, close: () => relay.close() };
 }
 
-/** The real OpenSSH client with `-R <name>:80:<the app>`, once the relay has the tunnel. */
-async function startTunnel(relay: AcmeRelay, name: string): Promise<() => Promise<void>> {
+/**
+ * The real OpenSSH client with `-R <name>:80:<the app>` (`-R 80:…`, a random name, when `name` is
+ * null), once the relay has the tunnel: returns its name and how to stop it.
+ */
+async function startTunnel(
+  relay: AcmeRelay,
+  name: string | null,
+): Promise<{ name: string; stop(): Promise<void> }> {
+  const forward = `${name === null ? "" : `${name}:`}80:127.0.0.1:${app.port}`;
   const child: ChildProcess = spawn(
     "ssh",
     ["-F", "/dev/null", "-N", "-i", keyPath, "-o", "IdentitiesOnly=yes", "-o", "BatchMode=yes"].concat(
       ["-o", "StrictHostKeyChecking=no", "-o", "UserKnownHostsFile=/dev/null", "-o", "LogLevel=ERROR"],
       ["-o", "ExitOnForwardFailure=yes", "-p", String(relay.ports.sshPort)],
-      ["-R", `${name}:80:127.0.0.1:${app.port}`, "burrow@127.0.0.1"],
+      ["-R", forward, "burrow@127.0.0.1"],
     ),
     { stdio: ["ignore", "ignore", "pipe"] },
   );
@@ -150,11 +159,16 @@ async function startTunnel(relay: AcmeRelay, name: string): Promise<() => Promis
     stderr += chunk.toString();
   });
   const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));
-  await waitFor(() => relay.relay.registry.get(name) !== undefined || child.exitCode !== null, "the tunnel");
-  assert.ok(relay.relay.registry.get(name), `ssh: ${stderr}`);
-  return async () => {
-    if (child.exitCode === null && child.signalCode === null) child.kill();
-    await exited;
+  const tunnel = () => relay.relay.registry.list().find((t) => name === null || t.name === name);
+  await waitFor(() => tunnel() !== undefined || child.exitCode !== null, "the tunnel");
+  const started = tunnel();
+  assert.ok(started, `ssh: ${stderr}`);
+  return {
+    name: started.name,
+    async stop() {
+      if (child.exitCode === null && child.signalCode === null) child.kill();
+      await exited;
+    },
   };
 }
 
@@ -234,7 +248,7 @@ const dataDir = () => join(scratch, "data");
 test("a reserved name gets a certificate from the ACME server at its first HTTPS visit, and the visit reaches the app", async () => {
   await testDb.db.reservation.create({ data: { name: "myapp", userId } });
   const relay = await startAcmeRelay(dataDir());
-  const stopTunnel = await startTunnel(relay, "myapp");
+  const tunnel = await startTunnel(relay, "myapp");
   try {
     const answer = await visit(relay.ports.httpsPort, `myapp.${DOMAIN}`, "/hello");
     assert.equal(answer.status, 200);
@@ -258,7 +272,7 @@ test("a reserved name gets a certificate from the ACME server at its first HTTPS
     const stray = await plainGet(relay.ports.httpPort, `myapp.${DOMAIN}`, "/.well-known/acme-challenge/abc");
     assert.equal(stray.status, 308);
   } finally {
-    await stopTunnel();
+    await tunnel.stop();
     await relay.close();
   }
 });
@@ -279,6 +293,18 @@ test("visitors arriving together for an offline reserved name wait for one order
     assert.equal(pebble.orders(), before + 2);
     assert.equal(mode(join(dataDir(), "certificates", "_apex.pem")), 0o600);
   } finally {
+    await relay.close();
+  }
+});
+
+test("a random name gets a certificate while its tunnel is online", async () => {
+  const relay = await startAcmeRelay(dataDir());
+  const tunnel = await startTunnel(relay, null);
+  try {
+    const answer = await visit(relay.ports.httpsPort, `${tunnel.name}.${DOMAIN}`, "/random");
+    assert.equal(answer.body, `app saw ${tunnel.name}.${DOMAIN} /random`);
+  } finally {
+    await tunnel.stop();
     await relay.close();
   }
 });
@@ -314,7 +340,7 @@ test("a relay started again on the same data dir serves the stored certificate w
   const stored = new X509Certificate(readFileSync(join(dataDir(), "certificates", "myapp.pem"), "utf8"));
   const before = pebble.orders();
   const relay = await startAcmeRelay(dataDir());
-  const stopTunnel = await startTunnel(relay, "myapp");
+  const tunnel = await startTunnel(relay, "myapp");
   try {
     const served = await handshake(relay.ports.httpsPort, `myapp.${DOMAIN}`);
     assert.ok(served.trusted);
@@ -322,16 +348,20 @@ test("a relay started again on the same data dir serves the stored certificate w
     assert.equal((await visit(relay.ports.httpsPort, `myapp.${DOMAIN}`, "/again")).status, 200);
     assert.equal(pebble.orders(), before);
   } finally {
-    await stopTunnel();
+    await tunnel.stop();
     await relay.close();
   }
 });
 
-test("a stored certificate with less than 30 days left is served, and renewed in the background", async () => {
-  const dir = join(scratch, "renewing");
+/**
+ * Stores a self-signed certificate for myapp valid 10 more days in a fresh data dir `label`, as an
+ * earlier run would have left one; returns the data dir and the certificate.
+ */
+function storeOldCertificate(label: string): { dir: string; old: X509Certificate } {
+  const dir = join(scratch, label);
   mkdirSync(join(dir, "certificates"), { recursive: true });
-  const key = join(scratch, "old-key.pem");
-  const cert = join(scratch, "old-cert.pem");
+  const key = join(dir, "old-key.pem");
+  const cert = join(dir, "old-cert.pem");
   execFileSync(
     "openssl",
     ["req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes"].concat(
@@ -340,13 +370,18 @@ test("a stored certificate with less than 30 days left is served, and renewed in
     ),
     { stdio: "ignore" },
   );
-  const old = readFileSync(cert, "utf8");
-  writeFileSync(join(dir, "certificates", "myapp.pem"), old + readFileSync(key, "utf8"), { mode: 0o600 });
+  const pem = readFileSync(cert, "utf8");
+  writeFileSync(join(dir, "certificates", "myapp.pem"), pem + readFileSync(key, "utf8"), { mode: 0o600 });
+  return { dir, old: new X509Certificate(pem) };
+}
+
+test("a stored certificate with less than 30 days left is served, and renewed in the background", async () => {
+  const { dir, old } = storeOldCertificate("renewing");
   const before = pebble.orders();
   const relay = await startAcmeRelay(dir);
   try {
     const first = await handshake(relay.ports.httpsPort, `myapp.${DOMAIN}`);
-    assert.equal(first.cert?.fingerprint256, new X509Certificate(old).fingerprint256, "the old one, at once");
+    assert.equal(first.cert?.fingerprint256, old.fingerprint256, "the old one, at once");
     await waitFor(
       async () => (await handshake(relay.ports.httpsPort, `myapp.${DOMAIN}`)).trusted,
       "the renewed certificate",
@@ -354,6 +389,19 @@ test("a stored certificate with less than 30 days left is served, and renewed in
     assert.equal(pebble.orders(), before + 1);
     const renewed = new X509Certificate(readFileSync(join(dir, "certificates", "myapp.pem"), "utf8"));
     assert.ok(new Date(renewed.validTo).getTime() - Date.now() > 30 * 24 * 60 * 60 * 1000);
+  } finally {
+    await relay.close();
+  }
+});
+
+test("a stored certificate that has expired is renewed before the handshake completes", async () => {
+  const { dir } = storeOldCertificate("expired");
+  const before = pebble.orders();
+  // Twenty days on, the ten-day certificate has run out.
+  const relay = await startAcmeRelay(dir, { now: () => Date.now() + 20 * 24 * 60 * 60 * 1000 });
+  try {
+    assert.ok((await handshake(relay.ports.httpsPort, `myapp.${DOMAIN}`)).trusted, "the new one, at once");
+    assert.equal(pebble.orders(), before + 1);
   } finally {
     await relay.close();
   }

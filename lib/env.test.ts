@@ -199,6 +199,12 @@ test("BURROW_ACME_EMAIL turns on certificates from Let's Encrypt (or another ACM
   assert.equal(env.BURROW_ACME_EMAIL, "ops@example.com");
   assert.equal(env.BURROW_ACME_DIRECTORY, "https://acme-v02.api.letsencrypt.org/directory");
   assert.equal(env.BURROW_ACME_CA_FILE, undefined);
+  assert.equal(env.BURROW_ACME_WEEKLY_LIMIT, 40, "under Let's Encrypt's 50 a week");
+  assert.equal(loadEnv({ ...acme, BURROW_ACME_WEEKLY_LIMIT: "0" }).BURROW_ACME_WEEKLY_LIMIT, 0);
+  assert.throws(
+    () => loadEnv({ ...acme, BURROW_ACME_WEEKLY_LIMIT: "-1" }),
+    /BURROW_ACME_WEEKLY_LIMIT must be 0 \(no limit\) or more certificates/,
+  );
   assert.equal(
     loadEnv({ ...acme, BURROW_ACME_DIRECTORY: "https://ca.internal:9000/acme/acme/directory" })
       .BURROW_ACME_DIRECTORY,

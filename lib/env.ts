@@ -129,6 +129,11 @@ export const envSchema = z
       .startsWith("https://", "must be an https:// URL (ACME servers speak only HTTPS)")
       .optional(),
     BURROW_ACME_CA_FILE: z.string().optional(),
+    BURROW_ACME_WEEKLY_LIMIT: z.coerce
+      .number({ message: "must be a whole number of certificates (0: no limit)" })
+      .int("must be a whole number of certificates (0: no limit)")
+      .min(0, "must be 0 (no limit) or more certificates")
+      .default(40),
     BURROW_TUNNEL_URL: z.string().optional(),
     BURROW_DATA_DIR: z.string().min(1).default("./.burrow"),
     BURROW_DASHBOARD_URL: z.string().url().optional(),

@@ -100,6 +100,8 @@ async function startAcmeRelay(
     retryAfterFailure?: { firstMs: number; maxMs: number };
     /** The relay's clock for certificates' expiry. */
     now?: () => number;
+    /** BURROW_ACME_WEEKLY_LIMIT (default: the setting's). */
+    weeklyLimit?: number;
   } = {},
 ): Promise<AcmeRelay> {
   const config = loadEnv({
@@ -113,6 +115,7 @@ async function startAcmeRelay(
     BURROW_ACME_EMAIL: "ops@example.com",
     BURROW_ACME_DIRECTORY: pebble.directoryUrl,
     BURROW_ACME_CA_FILE: options.caFile ?? pebble.caFile,
+    ...(options.weeklyLimit === undefined ? {} : { BURROW_ACME_WEEKLY_LIMIT: String(options.weeklyLimit) }),
   });
   mkdirSync(dataDir, { recursive: true });
   const hostKey = await loadOrCreateHostKey(dataDir);
@@ -403,6 +406,57 @@ test("a stored certificate that has expired is renewed before the handshake comp
     assert.ok((await handshake(relay.ports.httpsPort, `myapp.${DOMAIN}`)).trusted, "the new one, at once");
     assert.equal(pebble.orders(), before + 1);
   } finally {
+    await relay.close();
+  }
+});
+
+test("new certificates stop at BURROW_ACME_WEEKLY_LIMIT, random names' at half of it; renewals go on", async () => {
+  await testDb.db.reservation.createMany({
+    data: [
+      { name: "first", userId },
+      { name: "second", userId },
+    ],
+  });
+  // An earlier run ordered one certificate an hour ago, and one eight days ago (outside the week).
+  const { dir, old } = storeOldCertificate("budget");
+  const hour = 60 * 60 * 1000;
+  const budgetFile = join(dir, "certificates", "new-orders.json");
+  writeFileSync(budgetFile, JSON.stringify({ orderedAt: [Date.now() - 192 * hour, Date.now() - hour] }));
+  const relay = await startAcmeRelay(dir, { weeklyLimit: 2 });
+  const tunnel = await startTunnel(relay, null);
+  try {
+    const before = pebble.orders();
+    const overBudget = () => relay.logs.filter((line) => line.message.includes("certificates are used up"));
+
+    // One of two used: random names, which may use one, get none; the owner hears why, once.
+    for (let visit = 0; visit < 2; visit++) {
+      assert.equal((await handshake(relay.ports.httpsPort, `${tunnel.name}.${DOMAIN}`)).cert, undefined);
+    }
+    assert.equal(pebble.orders(), before);
+    assert.equal(overBudget().length, 1);
+    assert.equal(overBudget()[0]?.fields.host, `${tunnel.name}.${DOMAIN}`);
+    assert.equal(overBudget()[0]?.fields.setting, "BURROW_ACME_WEEKLY_LIMIT");
+
+    // A reserved name gets the second, and the next reserved name none.
+    assert.ok((await handshake(relay.ports.httpsPort, `first.${DOMAIN}`)).trusted);
+    assert.equal((await handshake(relay.ports.httpsPort, `second.${DOMAIN}`)).cert, undefined);
+    assert.equal(pebble.orders(), before + 1);
+
+    // A renewal is no new certificate: it goes on whatever the count.
+    const served = await handshake(relay.ports.httpsPort, `myapp.${DOMAIN}`);
+    assert.equal(served.cert?.fingerprint256, old.fingerprint256);
+    await waitFor(
+      async () => (await handshake(relay.ports.httpsPort, `myapp.${DOMAIN}`)).trusted,
+      "the renewed certificate",
+    );
+    assert.equal(pebble.orders(), before + 2);
+
+    // Kept for the next start: the week's two, not the one from before it.
+    const kept = JSON.parse(readFileSync(budgetFile, "utf8")) as { orderedAt: number[] };
+    assert.equal(kept.orderedAt.length, 2);
+    assert.ok(kept.orderedAt.every((time) => time > Date.now() - 7 * 24 * hour));
+  } finally {
+    await tunnel.stop();
     await relay.close();
   }
 });

@@ -22,6 +22,7 @@ import {
   storeCertificate,
 } from "./certificate-files.ts";
 import { CHALLENGE_PATH, HttpChallenges } from "./http-challenges.ts";
+import { BUDGET_FILE, BUDGET_WINDOW_MS, type BudgetClaimant, OrderBudget } from "./order-budget.ts";
 
 const DAY_MS = 24 * 60 * 60 * 1000;
 /** A certificate with less than this left is renewed (Let's Encrypt's last third of 90 days). */
@@ -43,6 +44,7 @@ export interface AcmeCertificatesDeps {
     | "BURROW_ACME_EMAIL"
     | "BURROW_ACME_DIRECTORY"
     | "BURROW_ACME_CA_FILE"
+    | "BURROW_ACME_WEEKLY_LIMIT"
     | "BURROW_RANDOM_NAME_HOURS"
   >;
   /** Whether a name is reserved, or a random name still kept for its user. */
@@ -111,6 +113,9 @@ export function createAcmeCertificates(deps: AcmeCertificatesDeps): AcmeCertific
   /** One order per host at a time: handshakes that arrive meanwhile wait for the same one. */
   const obtaining = new Map<string, Promise<Served | undefined>>();
   const failures = new Map<string, { until: number; pauseMs: number }>();
+  const budget = new OrderBudget(join(dir, BUDGET_FILE), config.BURROW_ACME_WEEKLY_LIMIT, now);
+  /** Names told they are over the budget, so the log says it once per name and week, not per visit. */
+  const overBudget = new Map<string, number>();
   let issuer: AcmeIssuer | undefined;
   let closed = false;
 
@@ -139,9 +144,38 @@ export function createAcmeCertificates(deps: AcmeCertificatesDeps): AcmeCertific
     return { key, hostname: key === APEX_KEY ? domain : `${key}.${domain}` };
   }
 
-  async function eligible(key: string): Promise<boolean> {
-    if (key === APEX_KEY || registry.get(key)) return true;
-    return (await reservations.lookup(key)).state === "reserved";
+  /** Who the name is, for the budget; null when it gets no certificate at all. */
+  async function claimantOf(key: string): Promise<BudgetClaimant | null> {
+    if (key === APEX_KEY) return "reserved";
+    const tunnel = registry.get(key);
+    if (tunnel) return tunnel.reservationId === null ? "random" : "reserved";
+    const found = await reservations.lookup(key);
+    if (found.state !== "reserved") return null;
+    return found.random ? "random" : "reserved";
+  }
+
+  /**
+   * Whether the name may be ordered a certificate now: it is someone's, and a new certificate
+   * (not a renewal) fits the week's budget. Counts it in the budget when it does; `undo` gives it
+   * back if the order fails.
+   */
+  async function admit(target: Target): Promise<{ undo?: () => Promise<void> } | null> {
+    const claimant = await claimantOf(target.key);
+    if (!claimant) return null;
+    if (served.has(target.key)) return {};
+    const cap = budget.refusal(claimant);
+    if (cap === null) return { undo: await budget.record() };
+    const told = overBudget.get(target.key);
+    if (told === undefined || told < now() - BUDGET_WINDOW_MS) {
+      overBudget.set(target.key, now());
+      logger.warn("TLS certificate not ordered: the week's new certificates are used up", {
+        host: target.hostname,
+        limit: cap,
+        setting: "BURROW_ACME_WEEKLY_LIMIT",
+        names: claimant === "random" ? "random names may use half of it" : "all names",
+      });
+    }
+    return null;
   }
 
   function obtain(target: Target): Promise<Served | undefined> {
@@ -151,13 +185,15 @@ export function createAcmeCertificates(deps: AcmeCertificatesDeps): AcmeCertific
     if (closed || !issuer || (failure && failure.until > now())) return Promise.resolve(undefined);
     const order = issuer;
     const run = (async (): Promise<Served | undefined> => {
-      if (!(await eligible(target.key))) return undefined;
+      const admitted = await admit(target);
+      if (!admitted) return undefined;
       let entry: Served;
       let pem: CertificatePem;
       try {
         pem = await order.issue(target.hostname);
         entry = servedOf(pem);
       } catch (error) {
+        await admitted.undo?.().catch(() => {});
         const pauseMs = failure ? Math.min(failure.pauseMs * 2, retry.maxMs) : retry.firstMs;
         failures.set(target.key, { until: now() + pauseMs, pauseMs });
         logger.warn("TLS certificate not obtained; its HTTPS visitors are refused until a retry succeeds", {
@@ -201,6 +237,12 @@ export function createAcmeCertificates(deps: AcmeCertificatesDeps): AcmeCertific
     async load() {
       const ca = config.BURROW_ACME_CA_FILE ? await readAcmeCaFile(config.BURROW_ACME_CA_FILE) : undefined;
       await ensureCertificatesDir(dir);
+      await budget.load().catch((error: unknown) =>
+        logger.warn("TLS certificate order times unreadable; counting none this week", {
+          file: join(dir, BUDGET_FILE),
+          error: errorDetail(error),
+        }),
+      );
       const accountKey = await readOrCreateAccountKey(
         join(config.BURROW_DATA_DIR, ACCOUNT_KEY_FILE),
         createAccountKey,

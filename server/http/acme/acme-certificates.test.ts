@@ -146,20 +146,25 @@ async function startAcmeRelay(
 async function startTunnel(
   relay: AcmeRelay,
   name: string | null,
-): Promise<{ name: string; stop(): Promise<void> }> {
+): Promise<{ name: string; output(): string; stop(): Promise<void> }> {
   const forward = `${name === null ? "" : `${name}:`}80:127.0.0.1:${app.port}`;
+  // A session with a forced pty, not -N: what the relay tells the owner reaches stdout.
   const child: ChildProcess = spawn(
     "ssh",
-    ["-F", "/dev/null", "-N", "-i", keyPath, "-o", "IdentitiesOnly=yes", "-o", "BatchMode=yes"].concat(
+    ["-F", "/dev/null", "-tt", "-i", keyPath, "-o", "IdentitiesOnly=yes", "-o", "BatchMode=yes"].concat(
       ["-o", "StrictHostKeyChecking=no", "-o", "UserKnownHostsFile=/dev/null", "-o", "LogLevel=ERROR"],
       ["-o", "ExitOnForwardFailure=yes", "-p", String(relay.ports.sshPort)],
       ["-R", forward, "burrow@127.0.0.1"],
     ),
-    { stdio: ["ignore", "ignore", "pipe"] },
+    { stdio: ["pipe", "pipe", "pipe"] },
   );
   let stderr = "";
+  let stdout = "";
   child.stderr?.on("data", (chunk: Buffer) => {
     stderr += chunk.toString();
+  });
+  child.stdout?.on("data", (chunk: Buffer) => {
+    stdout += chunk.toString();
   });
   const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));
   const tunnel = () => relay.relay.registry.list().find((t) => name === null || t.name === name);
@@ -168,6 +173,7 @@ async function startTunnel(
   assert.ok(started, `ssh: ${stderr}`);
   return {
     name: started.name,
+    output: () => stdout,
     async stop() {
       if (child.exitCode === null && child.signalCode === null) child.kill();
       await exited;
@@ -436,6 +442,12 @@ test("new certificates stop at BURROW_ACME_WEEKLY_LIMIT, random names' at half o
     assert.equal(overBudget().length, 1);
     assert.equal(overBudget()[0]?.fields.host, `${tunnel.name}.${DOMAIN}`);
     assert.equal(overBudget()[0]?.fields.setting, "BURROW_ACME_WEEKLY_LIMIT");
+    // Its owner hears it in the ssh session, not only the server's log.
+    await waitFor(
+      () =>
+        /no HTTPS certificate: this server's certificates for random names are used up/.test(tunnel.output()),
+      "the notice in the ssh session",
+    );
 
     // A reserved name gets the second, and the next reserved name none.
     assert.ok((await handshake(relay.ports.httpsPort, `first.${DOMAIN}`)).trusted);
@@ -468,6 +480,7 @@ test("a failed order is logged with the host and the ACME server's reason, and n
     httpPort: 0,
     retryAfterFailure: { firstMs: 1_500, maxMs: 3_000 },
   });
+  const tunnel = await startTunnel(relay, "broken");
   try {
     const before = pebble.orders();
     const failures = () =>
@@ -479,6 +492,14 @@ test("a failed order is logged with the host and the ACME server's reason, and n
     assert.equal(failures()[0]?.fields.host, `broken.${DOMAIN}`);
     assert.match(String(failures()[0]?.fields.error), /connection refused/);
     assert.doesNotMatch(JSON.stringify(relay.logs), /PRIVATE KEY/);
+    // The owner, online, hears why the https address fails and when it is tried again.
+    await waitFor(
+      () =>
+        /broken\.tunnels\.test: no HTTPS certificate yet \(.*connection refused.*\); trying again at \d\d:\d\d UTC/.test(
+          tunnel.output(),
+        ),
+      "the notice in the ssh session",
+    );
 
     // Within the pause: refused at once, no new order, no new line.
     assert.equal((await handshake(relay.ports.httpsPort, `broken.${DOMAIN}`)).cert, undefined);
@@ -490,6 +511,7 @@ test("a failed order is logged with the host and the ACME server's reason, and n
     assert.equal(pebble.orders(), before + 2);
     assert.equal(failures().length, 2);
   } finally {
+    await tunnel.stop();
     await relay.close();
   }
 });

@@ -8,6 +8,7 @@ import type { Logger } from "../../../lib/logger.ts";
 import { parseTunnelHost } from "../../../lib/names/host.ts";
 import { PeriodicTask } from "../../periodic-task.ts";
 import type { TunnelRegistry } from "../../registry.ts";
+import { sanitize } from "../../ssh/terminal.ts";
 import { ReservationLookup } from "../reservation-lookup.ts";
 import { type AcmeIssuer, createAccountKey, createAcmeIssuer, readAcmeCaFile } from "./acme-issuer.ts";
 import {
@@ -168,6 +169,12 @@ export function createAcmeCertificates(deps: AcmeCertificatesDeps): AcmeCertific
     const told = overBudget.get(target.key);
     if (told === undefined || told < now() - BUDGET_WINDOW_MS) {
       overBudget.set(target.key, now());
+      tellOwner(
+        target,
+        claimant === "random"
+          ? "no HTTPS certificate: this server's certificates for random names are used up this week; a reserved name gets one (ask for one in the dashboard)."
+          : "no HTTPS certificate: this server's new certificates are used up this week (its admin can raise BURROW_ACME_WEEKLY_LIMIT).",
+      );
       logger.warn("TLS certificate not ordered: the week's new certificates are used up", {
         host: target.hostname,
         limit: cap,
@@ -176,6 +183,15 @@ export function createAcmeCertificates(deps: AcmeCertificatesDeps): AcmeCertific
       });
     }
     return null;
+  }
+
+  /**
+   * Tells the ssh session of a name that is online why its https address fails: its owner sees
+   * only a browser's TLS error otherwise, and the reason sits in the server's log.
+   */
+  function tellOwner(target: Target, problem: string): void {
+    if (target.key === APEX_KEY) return;
+    registry.get(target.key)?.notify(sanitize(`${target.hostname}: ${problem}`));
   }
 
   function obtain(target: Target): Promise<Served | undefined> {
@@ -196,6 +212,11 @@ export function createAcmeCertificates(deps: AcmeCertificatesDeps): AcmeCertific
         await admitted.undo?.().catch(() => {});
         const pauseMs = failure ? Math.min(failure.pauseMs * 2, retry.maxMs) : retry.firstMs;
         failures.set(target.key, { until: now() + pauseMs, pauseMs });
+        const retryAt = new Date(now() + pauseMs).toISOString().slice(11, 16);
+        tellOwner(
+          target,
+          `no HTTPS certificate yet (${errorDetail(error)}); trying again at ${retryAt} UTC.`,
+        );
         logger.warn("TLS certificate not obtained; its HTTPS visitors are refused until a retry succeeds", {
           host: target.hostname,
           error: errorDetail(error),

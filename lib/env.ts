@@ -256,7 +256,10 @@ export const envSchema = z
     ...env,
     BURROW_DATA_DIR: resolve(env.BURROW_DATA_DIR),
     BURROW_SSH_HOST: env.BURROW_SSH_HOST ?? env.BURROW_DOMAIN,
-    BURROW_ACME_DIRECTORY: env.BURROW_ACME_DIRECTORY ?? LETS_ENCRYPT_DIRECTORY,
+    // Only with ACME on: the settings are handed on to the dashboard's process as they came out of
+    // here, and a directory set there without an email is refused above.
+    BURROW_ACME_DIRECTORY:
+      env.BURROW_ACME_DIRECTORY ?? (env.BURROW_ACME_EMAIL === undefined ? undefined : LETS_ENCRYPT_DIRECTORY),
     BURROW_DASHBOARD_URL: env.BURROW_DASHBOARD_URL ?? `http://${env.BURROW_DOMAIN}:${env.PORT}`,
     BURROW_TUNNEL_URL:
       env.BURROW_TUNNEL_URL === undefined

@@ -78,6 +78,25 @@ test("the dashboard gets the database, the secret and every setting", () => {
   assert.equal("BURROW_HTTPS_PORT" in env, false, "unset settings stay unset");
 });
 
+test("the dashboard's environment loads as the same settings, ACME's and the defaults included", () => {
+  for (const raw of [
+    { BURROW_DOMAIN: "example.test" },
+    {
+      BURROW_DOMAIN: "tunnels.example.com",
+      BURROW_HTTPS_PORT: "443",
+      BURROW_ACME_EMAIL: "ops@example.com",
+      BURROW_TRUSTED_PROXIES: "loopback",
+      BURROW_PROXY_PROTOCOL: "ssh,https",
+    },
+  ]) {
+    const config = loadEnv(raw);
+    const { DATABASE_URL: database, ...again } = loadEnv(dashboardEnvironment({}, config, "postgres://db"));
+    assert.equal(database, "postgres://db");
+    const { DATABASE_URL: _unset, ...settings } = config;
+    assert.deepEqual(again, settings);
+  }
+});
+
 test("the summary names the dashboard, the relay, the tunnel pattern and a command to try", () => {
   const config = loadEnv({ BURROW_SSH_HOST: "relay.example.test" });
   const text = formatSummary({

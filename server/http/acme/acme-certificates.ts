@@ -3,7 +3,7 @@ import type http from "node:http";
 import { join } from "node:path";
 import { createSecureContext, type SecureContext } from "node:tls";
 import type { Db } from "../../../lib/db.ts";
-import type { Env } from "../../../lib/env.ts";
+import { type Env, LETS_ENCRYPT_DIRECTORY } from "../../../lib/env.ts";
 import type { Logger } from "../../../lib/logger.ts";
 import { parseTunnelHost } from "../../../lib/names/host.ts";
 import { PeriodicTask } from "../../periodic-task.ts";
@@ -165,7 +165,15 @@ export function createAcmeCertificates(deps: AcmeCertificatesDeps): AcmeCertific
     if (!claimant) return null;
     if (served.has(target.key)) return {};
     const cap = budget.refusal(claimant);
-    if (cap === null) return { undo: await budget.record() };
+    if (cap === null) {
+      // Counted in memory all the same: a file that cannot be written only forgets it on restart.
+      return {
+        undo: await budget.record().catch((error: unknown) => {
+          logger.warn("TLS certificate order count not saved", { error: errorDetail(error) });
+          return undefined;
+        }),
+      };
+    }
     const told = overBudget.get(target.key);
     if (told === undefined || told < now() - BUDGET_WINDOW_MS) {
       overBudget.set(target.key, now());
@@ -212,11 +220,14 @@ export function createAcmeCertificates(deps: AcmeCertificatesDeps): AcmeCertific
         await admitted.undo?.().catch(() => {});
         const pauseMs = failure ? Math.min(failure.pauseMs * 2, retry.maxMs) : retry.firstMs;
         failures.set(target.key, { until: now() + pauseMs, pauseMs });
-        const retryAt = new Date(now() + pauseMs).toISOString().slice(11, 16);
-        tellOwner(
-          target,
-          `no HTTPS certificate yet (${errorDetail(error)}); trying again at ${retryAt} UTC.`,
-        );
+        // A renewal that failed while the certificate still serves is the operator's business.
+        if ((served.get(target.key)?.expires ?? 0) <= now()) {
+          const retryAt = new Date(now() + pauseMs).toISOString().slice(11, 16);
+          tellOwner(
+            target,
+            `no HTTPS certificate yet (${errorDetail(error)}); trying again at ${retryAt} UTC.`,
+          );
+        }
         logger.warn("TLS certificate not obtained; its HTTPS visitors are refused until a retry succeeds", {
           host: target.hostname,
           error: errorDetail(error),
@@ -269,8 +280,9 @@ export function createAcmeCertificates(deps: AcmeCertificatesDeps): AcmeCertific
         createAccountKey,
       );
       issuer = createAcmeIssuer({
-        directoryUrl: config.BURROW_ACME_DIRECTORY,
-        // Set whenever this runs: the relay makes these only with BURROW_ACME_EMAIL.
+        // Both set whenever this runs: the relay makes these only with BURROW_ACME_EMAIL, and the
+        // directory then defaults to Let's Encrypt's (lib/env.ts).
+        directoryUrl: config.BURROW_ACME_DIRECTORY ?? LETS_ENCRYPT_DIRECTORY,
         email: config.BURROW_ACME_EMAIL ?? "",
         accountKey,
         ca,
@@ -291,7 +303,7 @@ export function createAcmeCertificates(deps: AcmeCertificatesDeps): AcmeCertific
         else served.set(key, entry);
       }
       logger.info("TLS certificates from ACME", {
-        directory: config.BURROW_ACME_DIRECTORY,
+        directory: config.BURROW_ACME_DIRECTORY ?? LETS_ENCRYPT_DIRECTORY,
         stored: served.size,
       });
       sweep.start(Math.min(60_000, deps.renewalCheckMs ?? RENEWAL_CHECK_MS));

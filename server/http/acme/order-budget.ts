@@ -67,6 +67,7 @@ export class OrderBudget {
     this.used();
     const time = this.now();
     this.#orderedAt.push(time);
+    // Counted before the file is written: a failed write (the caller logs it) forgets it on restart.
     await this.#save();
     return async () => {
       const index = this.#orderedAt.indexOf(time);

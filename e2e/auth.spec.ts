@@ -74,6 +74,10 @@ test("sign-up shows field errors, then creates the account and signs in", async 
   await expect(page.getByText("Use at least 10 characters")).toBeVisible();
   // The email is kept for correction; the password is not sent back.
   await expect(page.getByLabel("Email")).toHaveValue("not-an-email");
+  // Long enough by count, but spaces alone.
+  await page.getByLabel("Password").fill(" ".repeat(10));
+  await page.getByRole("button", { name: "Create account" }).click();
+  await expect(page.getByText("A password cannot be only spaces")).toBeVisible();
 
   const email = `${unique("signup")}@e2e.test`;
   await signUp(page, email);

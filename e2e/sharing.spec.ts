@@ -441,6 +441,14 @@ test("allowed networks: a visitor from another network gets the 403 page, the ow
   await save.click();
   await expect(access.getByText(/Not an address or range: 10\.0\.0\.0\/33/)).toBeVisible();
   await expect(field).toHaveValue("203.0.113.0/24\n10.0.0.0/33");
+  // A range written from an address inside it is refused too, naming its network and the address.
+  await field.fill("203.0.113.7/24");
+  await save.click();
+  await expect(
+    access.getByText(
+      "203.0.113.7/24 has host bits set: did you mean 203.0.113.0/24, or 203.0.113.7 alone for that one address?",
+    ),
+  ).toBeVisible();
   await access.reload();
   await expect(access.getByLabel("Addresses and ranges")).toHaveValue("");
 

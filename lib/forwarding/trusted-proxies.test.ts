@@ -1,11 +1,13 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import {
+  addressCheck,
   clientFromChain,
   hopAddress,
   lastListValue,
   parseTrustedProxies,
   proxyTrust,
+  rangeNetwork,
   TRUST_NOBODY,
 } from "./trusted-proxies.ts";
 
@@ -75,6 +77,28 @@ test("entries with ports or brackets (Azure Application Gateway, IIS) are read a
   assert.equal(clientFromChain("[2001:db8::7]:40000, 10.0.0.1", trusts), "2001:db8::7");
   // A ported entry is still only believed when a trusted proxy wrote it.
   assert.equal(clientFromChain("1.2.3.4:1, 198.51.100.7:2", trusts), "198.51.100.7");
+});
+
+test("rangeNetwork: the network a range with host bits set matches; nothing for one without", () => {
+  assert.equal(rangeNetwork("10.0.0.1/8"), "10.0.0.0/8");
+  assert.equal(rangeNetwork("192.168.1.200/25"), "192.168.1.128/25");
+  assert.equal(rangeNetwork("0.0.0.1/0"), "0.0.0.0/0");
+  assert.equal(rangeNetwork("2001:db8::1/32"), "2001:db8::/32");
+  assert.equal(rangeNetwork("2001:db8:abcd:12::ff/60"), "2001:db8:abcd:10::/60");
+  assert.equal(rangeNetwork("::ffff:10.0.0.1/104"), "::ffff:a00:0/104");
+  for (const none of [
+    "10.0.0.0/8",
+    "2001:db8::/32",
+    "203.0.113.7",
+    "203.0.113.7/32",
+    "::1/128",
+    "private",
+    "x/8",
+  ]) {
+    assert.equal(rangeNetwork(none), undefined, none);
+  }
+  // The relay matches such an entry as its network: what the name would really have let in.
+  assert.equal(addressCheck(["10.0.0.1/8"])("10.200.0.9"), true);
 });
 
 test("lastListValue takes what the nearest proxy appended", () => {

@@ -108,6 +108,46 @@ export function lastListValue(value: string | null | undefined): string | undefi
   return last || undefined;
 }
 
+/**
+ * The network a range with host bits set stands for (`10.0.0.1/8` → `10.0.0.0/8`), or undefined
+ * when the entry has none, or is an address, a group or not a range at all. Matching ignores host
+ * bits, so such an entry lets in its whole network whatever address it was written with.
+ */
+export function rangeNetwork(entry: string): string | undefined {
+  const range = entry.includes("/") ? parseRange(entry) : undefined;
+  const value = range && addressValue(range.address, range.family);
+  if (!range || value === undefined) return undefined;
+  const hostMask = (1n << BigInt((range.family === "ipv4" ? 32 : 128) - range.prefix)) - 1n;
+  if ((value & hostMask) === 0n) return undefined;
+  return `${formatAddress(value & ~hostMask, range.family)}/${range.prefix}`;
+}
+
+/** An address as its number; undefined for an IPv6 address URL cannot read (one with a zone). */
+function addressValue(address: string, family: "ipv4" | "ipv6"): bigint | undefined {
+  if (family === "ipv4") return address.split(".").reduce((sum, part) => (sum << 8n) + BigInt(part), 0n);
+  let canonical: string;
+  try {
+    // The URL parser reads every IPv6 spelling (embedded IPv4 too) and writes it one way.
+    canonical = new URL(`http://[${address}]`).hostname.slice(1, -1);
+  } catch {
+    return undefined;
+  }
+  const [head = "", tail] = canonical.split("::");
+  const left = head ? head.split(":") : [];
+  const right = tail ? tail.split(":") : [];
+  const groups = [...left, ...Array<string>(8 - left.length - right.length).fill("0"), ...right];
+  return groups.reduce((sum, group) => (sum << 16n) + BigInt(`0x${group}`), 0n);
+}
+
+/** A number as an address, IPv6 in its short form (`2001:db8::`). */
+function formatAddress(value: bigint, family: "ipv4" | "ipv6"): string {
+  if (family === "ipv4") return [24n, 16n, 8n, 0n].map((shift) => String((value >> shift) & 255n)).join(".");
+  const groups = [112n, 96n, 80n, 64n, 48n, 32n, 16n, 0n].map((shift) =>
+    ((value >> shift) & 0xffffn).toString(16),
+  );
+  return new URL(`http://[${groups.join(":")}]`).hostname.slice(1, -1);
+}
+
 function parseRange(entry: string): { address: string; prefix: number; family: "ipv4" | "ipv6" } | undefined {
   const slash = entry.indexOf("/");
   const address = slash === -1 ? entry : entry.slice(0, slash);

@@ -1,5 +1,6 @@
 import { z } from "zod";
-import { parseTrustedProxies } from "../forwarding/trusted-proxies.ts";
+import { parseTrustedProxies, rangeNetwork } from "../forwarding/trusted-proxies.ts";
+import { isOnlySpaces, ONLY_SPACES_MESSAGE } from "../users/schemas.ts";
 import { maxUsesSchema } from "./max-uses.ts";
 
 export const TUNNEL_PASSWORD_MIN = 8;
@@ -16,7 +17,8 @@ export const accessSettingsSchema = z
       .transform((v) => (v ? v : undefined))
       .refine((v) => v === undefined || v.length >= TUNNEL_PASSWORD_MIN, {
         message: `Use at least ${TUNNEL_PASSWORD_MIN} characters`,
-      }),
+      })
+      .refine((v) => v === undefined || !isOnlySpaces(v), { message: ONLY_SPACES_MESSAGE }),
   })
   .strict();
 export type AccessSettingsInput = z.input<typeof accessSettingsSchema>;
@@ -35,7 +37,9 @@ export const ALLOWED_ADDRESSES_MAX = 50;
 /**
  * The visitor addresses that may open a name: addresses (203.0.113.7, 2001:db8::7), ranges
  * (10.0.0.0/8, 2001:db8::/32) and the groups "private" and "loopback", separated by commas, spaces
- * or lines. Empty: anyone may. Stored in lower case without repeats, in the order given.
+ * or lines. Empty: anyone may. Stored in lower case without repeats, in the order given. A range
+ * is written from its first address: one with host bits set (10.0.0.1/8) is refused, naming both
+ * what it would match (10.0.0.0/8) and the one address, so the list saved is the list enforced.
  */
 export const allowedAddressesSchema = z
   .object({
@@ -52,6 +56,10 @@ export const allowedAddressesSchema = z
           ),
         ];
         const { invalid } = parseTrustedProxies(written.join(","));
+        const withHostBits = written.flatMap((entry) => {
+          const network = rangeNetwork(entry);
+          return network ? [[entry, network] as const] : [];
+        });
         if (invalid.includes("localhost")) {
           // The name people reach for first: the list holds addresses, and the group is the way.
           ctx.addIssue({
@@ -63,6 +71,15 @@ export const allowedAddressesSchema = z
           ctx.addIssue({
             code: "custom",
             message: `Not an address or range: ${invalid.slice(0, 3).join(", ")}${invalid.length > 3 ? ", …" : ""} (write e.g. 203.0.113.7, 10.0.0.0/8, 2001:db8::/32 or private)`,
+          });
+        } else if (withHostBits[0]) {
+          // Refused rather than saved as its network: 10.0.0.1/8 may have meant the one address,
+          // and an access list should not quietly let in a whole network its owner did not mean.
+          const [entry, network] = withHostBits[0];
+          const more = withHostBits.length > 1 ? ` (and ${withHostBits.length - 1} more like it)` : "";
+          ctx.addIssue({
+            code: "custom",
+            message: `${entry} has host bits set: did you mean ${network}, or ${entry.split("/")[0]} alone for that one address?${more}`,
           });
         } else if (written.length > ALLOWED_ADDRESSES_MAX) {
           ctx.addIssue({

@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { test } from "node:test";
 import { accessCookieHeader, signAccessCookie, verifyAccessCookie } from "./access-cookie.ts";
 import { maxUsesProblem } from "./max-uses.ts";
-import { allowedAddressesSchema, createShareLinkSchema } from "./schemas.ts";
+import { accessSettingsSchema, allowedAddressesSchema, createShareLinkSchema } from "./schemas.ts";
 import { AttemptThrottle } from "./throttle.ts";
 import { createShareToken, hashShareToken, looksLikeShareToken } from "./tokens.ts";
 
@@ -106,6 +106,36 @@ test("allowed networks: localhost is refused with a pointer to loopback", () => 
   assert.equal(result.success, false);
   assert.match(result.error?.issues[0]?.message ?? "", /^Write loopback instead of localhost/);
   assert.deepEqual(allowedAddressesSchema.parse({ addresses: "loopback" }).addresses, ["loopback"]);
+});
+
+test("allowed networks: a range with host bits set is refused, naming its network and its address", () => {
+  const refused = allowedAddressesSchema.safeParse({ addresses: "203.0.113.7\n10.0.0.1/8" });
+  assert.equal(
+    refused.error?.issues[0]?.message,
+    "10.0.0.1/8 has host bits set: did you mean 10.0.0.0/8, or 10.0.0.1 alone for that one address?",
+  );
+  assert.match(
+    allowedAddressesSchema.safeParse({ addresses: "2001:DB8::1/32, 192.168.1.5/16" }).error?.issues[0]
+      ?.message ?? "",
+    /^2001:db8::1\/32 has host bits set: did you mean 2001:db8::\/32, .* \(and 1 more like it\)$/,
+  );
+  // Saved as written when it starts at its network (or is one address: /32 and /128 have no host bits).
+  assert.deepEqual(
+    allowedAddressesSchema.parse({ addresses: "10.0.0.0/8 2001:db8::/32 203.0.113.7/32 private" }).addresses,
+    ["10.0.0.0/8", "2001:db8::/32", "203.0.113.7/32", "private"],
+  );
+});
+
+test("a tunnel password of spaces alone is refused; spaces beside other characters are kept", () => {
+  const refused = accessSettingsSchema.safeParse({ mode: "PASSWORD", password: " ".repeat(8) });
+  assert.equal(refused.error?.issues[0]?.message, "A password cannot be only spaces");
+  assert.deepEqual(refused.error?.issues[0]?.path, ["password"]);
+  assert.equal(
+    accessSettingsSchema.parse({ mode: "PASSWORD", password: " let me in " }).password,
+    " let me in ",
+  );
+  // Empty still keeps the current password.
+  assert.equal(accessSettingsSchema.parse({ mode: "PASSWORD", password: "" }).password, undefined);
 });
 
 test("maximum uses: the message says what is allowed, too few or too many alike", () => {

@@ -12,14 +12,27 @@ export const emailSchema = z
   .max(254, "That email address is too long")
   .pipe(z.email({ message: "Enter a valid email address, e.g. you@example.com" }));
 
+export const ONLY_SPACES_MESSAGE = "A password cannot be only spaces";
+
 /**
- * An account password. No composition rules (NIST 800-63B): length is what matters. The upper bound
- * keeps hashing cost bounded; it is far above what a password manager generates.
+ * True for a password of spaces alone (any kind of blank): long enough by count, yet the first thing
+ * anyone would guess, and easily typed by a held-down space bar. Spaces beside other characters are
+ * part of the password and kept as typed: trimming would change a password its owner chose.
+ */
+export function isOnlySpaces(password: string): boolean {
+  return password.length > 0 && password.trim() === "";
+}
+
+/**
+ * An account password. No composition rules (NIST 800-63B): length is what matters, but blanks
+ * alone are refused (isOnlySpaces). The upper bound keeps hashing cost bounded; it is far above
+ * what a password manager generates.
  */
 export const passwordSchema = z
   .string({ message: "Enter a password" })
   .min(PASSWORD_MIN_LENGTH, `Use at least ${PASSWORD_MIN_LENGTH} characters`)
-  .max(PASSWORD_MAX_LENGTH, `Use at most ${PASSWORD_MAX_LENGTH} characters`);
+  .max(PASSWORD_MAX_LENGTH, `Use at most ${PASSWORD_MAX_LENGTH} characters`)
+  .refine((password) => !isOnlySpaces(password), ONLY_SPACES_MESSAGE);
 
 /** The sign-up form and `burrow user add`. */
 export const signUpSchema = z.object({ email: emailSchema, password: passwordSchema });

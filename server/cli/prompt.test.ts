@@ -39,3 +39,9 @@ test("after three tries it gives up with the last reason", async () => {
   assert.equal(await readPassword("from the environment", env.ask, env.say), "from the environment");
   assert.equal(env.asked.length, 0);
 });
+
+test("a password of spaces alone is said and asked again (`burrow user add`, `user password`)", async () => {
+  const t = terminal([" ".repeat(12), "  spaced pw  ", "  spaced pw  "]);
+  assert.equal(await readPassword(undefined, t.ask, t.say), "  spaced pw  ", "kept as typed");
+  assert.deepEqual(t.said, ["A password cannot be only spaces. Try again (2 of 3)."]);
+});

@@ -1,7 +1,9 @@
 import { type ChildProcess, spawn } from "node:child_process";
 import { join } from "node:path";
+import type { Page } from "@playwright/test";
 import { freePort } from "../lib/db/embedded.ts";
 import { startTcpProxy, type TcpProxy } from "../server/testing/tcp-proxy.ts";
+import type { BurrowUnderTest } from "./support/burrow-env.ts";
 import { expect, test, unique } from "./support/fixtures.ts";
 
 /**
@@ -60,20 +62,30 @@ test.afterAll(async () => {
   await proxy?.close();
 });
 
-test("a form sent while the database is away says so, and works once it is back", async ({
-  page,
-  burrow,
-}) => {
+/** Signs in to the second Burrow as the suite's admin. */
+async function signInAsAdmin(page: Page, burrow: BurrowUnderTest) {
   await page.goto(`${dashboardUrl}/login`);
   await page.getByLabel("Email").fill(burrow.adminEmail);
   await page.getByLabel("Password").fill(burrow.adminPassword);
   await page.getByRole("button", { name: "Sign in" }).click();
   await expect(page.getByRole("heading", { name: "Overview" })).toBeVisible();
+}
 
+/** A fresh name, typed into /names' form until it is said to be available (not reserved yet). */
+async function freshAvailableName(page: Page): Promise<string> {
   await page.goto(`${dashboardUrl}/names`);
   const name = unique("away").replaceAll("-", "");
   await page.getByLabel("Name", { exact: true }).fill(name);
   await expect(page.getByText(`${name} is available`)).toBeVisible();
+  return name;
+}
+
+test("a form sent while the database is away says so, and works once it is back", async ({
+  page,
+  burrow,
+}) => {
+  await signInAsAdmin(page, burrow);
+  const name = await freshAvailableName(page);
   proxy.cut();
   try {
     await page.getByRole("button", { name: "Reserve" }).click();
@@ -86,4 +98,38 @@ test("a form sent while the database is away says so, and works once it is back"
   // Back: the same form, sent again, goes through.
   await page.getByRole("button", { name: "Reserve" }).click();
   await expect(page.getByText(`Reserved ${name}.`)).toBeVisible();
+});
+
+test("while the database is away, the overview, the tunnel page with its request log and /names say so, not that the dashboard is unreachable", async ({
+  page,
+  burrow,
+}) => {
+  test.setTimeout(120_000);
+  await signInAsAdmin(page, burrow);
+  const name = await freshAvailableName(page);
+  await page.getByRole("button", { name: "Reserve" }).click();
+  await expect(page.getByText(`Reserved ${name}.`)).toBeVisible();
+  const names = page;
+  const overview = await page.context().newPage();
+  await overview.goto(dashboardUrl);
+  const tunnel = await page.context().newPage();
+  await tunnel.goto(`${dashboardUrl}/tunnels/${name}`);
+  await expect(tunnel.getByText("Not connected", { exact: true })).toBeVisible();
+
+  // The dashboard answers, with a 503: its event streams end (the pages poll) and so do its polls.
+  proxy.cut();
+  try {
+    const away = /^Not updating: Burrow cannot reach its database · as of \d\d:\d\d:\d\d · retrying…$/;
+    await expect(overview.getByTestId("not-updating")).toHaveText(away, { timeout: 30_000 });
+    // Its status, then its request log's live tail.
+    await expect(tunnel.getByTestId("not-updating")).toHaveText([away, away], { timeout: 30_000 });
+    await expect(names.getByTestId("not-updating")).toHaveText(away, { timeout: 30_000 });
+    await expect(tunnel.getByText(/cannot reach the dashboard/)).toHaveCount(0);
+  } finally {
+    proxy.restore();
+  }
+  // Back: each says nothing more at its next look.
+  for (const view of [overview, tunnel, names]) {
+    await expect(view.getByTestId("not-updating")).toHaveCount(0, { timeout: 30_000 });
+  }
 });

@@ -207,3 +207,45 @@ test("a key added in another tab ticks the overview's first step without polling
     await rm(dir, { recursive: true, force: true });
   }
 });
+
+test("while the dashboard cannot be reached, the overview, the tunnel page and /names say they are not updating, and stop once it answers", async ({
+  browser,
+}) => {
+  test.setTimeout(120_000);
+  const name = unique("outage");
+  await world.connect(name);
+  const owner = await world.ownerContext(browser);
+  try {
+    // The pages load, but nothing of the dashboard's API answers (refused, as with Burrow stopped):
+    // neither the event streams, so every view polls, nor its polls.
+    await owner.route("**/api/**", (route) => route.abort("connectionrefused"));
+    const overview = await owner.newPage();
+    await overview.goto("/");
+    const tunnel = await owner.newPage();
+    await tunnel.goto(`/tunnels/${name}`);
+    const names = await owner.newPage();
+    await names.goto("/names");
+
+    const notUpdating = /^Not updating: cannot reach the dashboard · as of \d\d:\d\d:\d\d · retrying…$/;
+    // Still listed as online, as last seen, but not passed off as current.
+    const online = overview
+      .locator("section")
+      .filter({ has: overview.getByRole("heading", { name: "Online now" }) })
+      .getByRole("link", { name, exact: true });
+    await expect(online).toBeVisible();
+    await expect(overview.getByTestId("not-updating")).toHaveText(notUpdating);
+    // Its status, then its request log's live tail.
+    await expect(tunnel.getByTestId("not-updating")).toHaveText([notUpdating, notUpdating]);
+    await expect(names.getByTestId("not-updating")).toHaveText(notUpdating);
+
+    // The dashboard answers again: each says nothing more, at its next look.
+    await owner.unrouteAll();
+    for (const page of [overview, tunnel, names]) {
+      await expect(page.getByTestId("not-updating")).toHaveCount(0);
+    }
+    await expect(tunnel.getByText("Connected", { exact: true })).toBeVisible();
+  } finally {
+    await owner.close();
+    await world.disconnect(name);
+  }
+});

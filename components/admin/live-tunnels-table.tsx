@@ -28,7 +28,7 @@ export function LiveTunnelsTable({
 }) {
   // Fetched again when any tunnel connects, drops or saves its counters (2 s apart at most), and
   // polled every 3 s only while the admin's event stream is down.
-  const { data, stale, ended, asOf, pushed } = usePushedJson<LiveTunnelRow[]>(
+  const { data, failure, ended, asOf, pushed } = usePushedJson<LiveTunnelRow[]>(
     "/api/admin/tunnels",
     initial,
     3000,
@@ -40,9 +40,9 @@ export function LiveTunnelsTable({
       {/* Empty (no height) until the list stops updating: the live region must exist before it speaks. */}
       <p
         aria-live="polite"
-        className={cn("text-xs text-amber-700 dark:text-amber-300", (stale || ended) && "mb-2")}
+        className={cn("text-xs text-amber-700 dark:text-amber-300", (failure || ended) && "mb-2")}
       >
-        {ended ? <NotUpdating asOf={asOf} /> : stale ? "Not updating: retrying…" : ""}
+        {(ended || failure) && <NotUpdating asOf={asOf} failure={ended ? null : failure} />}
       </p>
       {data.length === 0 ? (
         <EmptyState title="No tunnels are connected" />

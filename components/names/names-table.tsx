@@ -38,7 +38,7 @@ export function NamesTable({
   keepAction: ReserveNameAction;
   randomNameHours: number;
 }) {
-  const { data, stale, ended, asOf } = useNamesSnapshot(initial, 3000);
+  const { data, failure, ended, asOf } = useNamesSnapshot(initial, 3000);
   // A reserve or release re-renders the page with new `initial` data; prefer it when it differs.
   const snapshot = sameNames(initial, data) ? data : initial;
   const [released, setReleased] = useState<string | null>(null);
@@ -77,7 +77,7 @@ export function NamesTable({
           {snapshot.names.length} of {snapshot.maxNames} used
         </span>
         <span aria-live="polite" className="text-xs text-amber-700 dark:text-amber-300">
-          {ended ? <NotUpdating asOf={asOf} /> : stale ? "Live status is not updating: retrying…" : ""}
+          {(ended || failure) && <NotUpdating asOf={asOf} failure={ended ? null : failure} />}
         </span>
       </p>
       {snapshot.names.length === 0 ? (

@@ -4,6 +4,7 @@ import { createContext, type ReactNode, useContext } from "react";
 import type { NamesSnapshot } from "@/lib/web/names-dto";
 import { useNamesSnapshot } from "../hooks/use-names-snapshot";
 import { NotUpdating, notLive } from "../session/not-updating";
+import { cn } from "../ui/cn";
 
 /** How often the overview asks for the user's tunnels again while its event stream is down. */
 const POLL_MS = 5000;
@@ -16,15 +17,14 @@ const LiveNamesContext = createContext<NamesSnapshot | null>(null);
  * cannot contradict each other as separate polls or a number computed once by the server did.
  */
 export function LiveNamesProvider({ initial, children }: { initial: NamesSnapshot; children: ReactNode }) {
-  const { data, ended, asOf, pushed } = useNamesSnapshot(initial, POLL_MS);
-  // Said once for everything it feeds, above it: the tiles and cards have no status line each.
+  const { data, failure, ended, asOf, pushed } = useNamesSnapshot(initial, POLL_MS);
+  // Said once for everything it feeds, above it: the tiles and cards have no status line each. The
+  // live region is there (empty, no height) before it speaks, or a screen reader may not say it.
   return (
     <LiveNamesContext value={data}>
-      {ended && (
-        <p className="mb-3 text-sm" aria-live="polite">
-          <NotUpdating asOf={asOf} />
-        </p>
-      )}
+      <p className={cn("text-sm", (ended || failure) && "mb-3")} aria-live="polite">
+        {(ended || failure) && <NotUpdating asOf={asOf} failure={ended ? null : failure} />}
+      </p>
       <div
         className={notLive(ended)}
         data-testid="live-names"

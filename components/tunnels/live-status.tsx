@@ -32,7 +32,7 @@ export function LiveStatus({ name, initial }: { name: string; initial: TunnelSta
   const pushed = useTunnelEventsConnected();
   const { changed, announce } = useAnnounced();
   useTunnelEvents(["ready", "status"], announce);
-  const { data, stale, ended, asOf } = useLiveJson<TunnelStatus>(
+  const { data, failure, ended, asOf } = useLiveJson<TunnelStatus>(
     `/api/tunnels/${encodeURIComponent(name)}`,
     initial,
     pushed ? PUSHED_POLL_MS : POLL_MS,
@@ -51,10 +51,8 @@ export function LiveStatus({ name, initial }: { name: string; initial: TunnelSta
           <StatusBadge online={data.online} />
         </span>
         <span className="text-sm text-zinc-500 dark:text-zinc-400" aria-live="polite">
-          {ended ? (
-            <NotUpdating asOf={asOf} />
-          ) : stale ? (
-            "Not updating: retrying…"
+          {ended || failure ? (
+            <NotUpdating asOf={asOf} failure={ended ? null : failure} />
           ) : data.online ? (
             "Connected"
           ) : (

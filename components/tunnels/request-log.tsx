@@ -7,10 +7,12 @@ import { laterRequestId, MAX_REFRESHED } from "@/lib/request-logs/request-id";
 import { normaliseStatusFilter } from "@/lib/request-logs/status-filter";
 import { apiErrorMessage } from "@/lib/web/api-error-message";
 import { formatBytes, formatDuration, type StatusTone, statusTone, truncate } from "@/lib/web/format";
+import { type LiveFailure, liveFailureOf } from "@/lib/web/live-failure";
 import { accessCell } from "@/lib/web/log-access";
 import { type LogFilters, linkedRequestHref, logFiltersToQuery } from "@/lib/web/log-filters";
 import { openRowIds } from "@/lib/web/open-rows";
 import type { LogPage, LogRow } from "@/lib/web/tunnel-dto";
+import { fetchLive } from "../hooks/use-live-json";
 import { fetchSignedIn, SessionEndedError, useSessionEnded } from "../hooks/use-session-ended";
 import { useVisibleInterval } from "../hooks/use-visible-interval";
 import { NotUpdating } from "../session/not-updating";
@@ -101,10 +103,11 @@ export function RequestLog({
   const [older, setOlder] = useState<Older>(olderOf(initial));
   const [fresh, setFresh] = useState<ReadonlySet<string>>(new Set());
   const [live, setLive] = useState(true);
-  const [problem, setProblem] = useState<string | null>(null);
+  // Why the tail's last look failed (the network, the dashboard's database, an error it answered).
+  const [problem, setProblem] = useState<LiveFailure | null>(null);
   // Beside the button that failed, and apart from the tail's problem, which its next look clears.
   const [olderProblem, setOlderProblem] = useState<string | null>(null);
-  // When the tail last got an answer: said once the session has ended and it stops (NotUpdating).
+  // When the tail last got an answer: said while its looks fail or once it stops (NotUpdating).
   const [asOf, setAsOf] = useState(() => new Date().toISOString());
   const [loadingOlder, setLoadingOlder] = useState(false);
   const [open, setOpen] = useState<ReadonlySet<string>>(new Set());
@@ -221,11 +224,10 @@ export function RequestLog({
     const signal = lifetime.current?.signal;
     try {
       const refresh = stillOpen.current.length > 0 ? `&refresh=${stillOpen.current.join(",")}` : "";
-      const response = await fetchSignedIn(`${endpoint}after=${newest.current}${refresh}`, {
+      const response = await fetchLive(`${endpoint}after=${newest.current}${refresh}`, {
         cache: "no-store",
         signal,
       });
-      if (!response.ok) throw new Error(`HTTP ${response.status}`);
       const page = (await response.json()) as LogPage;
       setProblem(null);
       setAsOf(new Date().toISOString());
@@ -247,7 +249,7 @@ export function RequestLog({
     } catch (error) {
       // An ended session has its own notice, and retrying stops (useSessionEnded below).
       if (!signal?.aborted && !(error instanceof SessionEndedError)) {
-        setProblem("Live updates paused: cannot reach the dashboard. Retrying…");
+        setProblem(liveFailureOf(error));
       }
       throw error;
     }
@@ -349,7 +351,7 @@ export function RequestLog({
           {/* The rows stay as bright as before: each is a record of a past request, still true; what
               stopped is the tail, so that is what is said. */}
           <p aria-live="polite" className="text-xs text-amber-700 dark:text-amber-300">
-            {live && ended ? <NotUpdating asOf={asOf} /> : problem}
+            {live && (ended || problem) && <NotUpdating asOf={asOf} failure={ended ? null : problem} />}
           </p>
           {rows.length > 0 && (
             <LogExportLinks

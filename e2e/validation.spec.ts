@@ -24,6 +24,12 @@ test("names are validated as you type and checked for availability", async ({ pa
   await input.fill("admin");
   await expect(page.getByText("This name is reserved by Burrow")).toBeVisible();
 
+  // Pasted too long: said, not cut to a name nobody typed.
+  await input.fill("x".repeat(64));
+  await expect(input).toHaveValue("x".repeat(64));
+  await expect(page.getByText("Use at most 63 characters")).toBeVisible();
+  await expect(reserve).toBeDisabled();
+
   const name = unique();
   await input.fill(name);
   await expect(page.getByText(`${name} is available`)).toBeVisible();

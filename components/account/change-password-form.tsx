@@ -1,7 +1,7 @@
 "use client";
 
-import { useActionState } from "react";
 import { type ActionResult, type ActionState, fieldError, formError } from "@/lib/web/action-result";
+import { useFormAction } from "../hooks/use-form-action";
 import { Alert } from "../ui/alert";
 import { Button } from "../ui/button";
 import { TextField } from "../ui/field";
@@ -10,7 +10,7 @@ export type ChangePasswordAction = (state: ActionState<null>, form: FormData) =>
 
 /** Current and new password. Both fields are uncontrolled: React clears them after every submit. */
 export function ChangePasswordForm({ action }: { action: ChangePasswordAction }) {
-  const [state, formAction, pending] = useActionState(action, null);
+  const [state, formAction, pending] = useFormAction(action);
   const message = state?.ok ? null : formError(state);
   return (
     <form action={formAction} className="space-y-2" aria-label="Change password" noValidate>

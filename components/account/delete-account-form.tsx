@@ -1,7 +1,7 @@
 "use client";
 
-import { useActionState } from "react";
 import { type ActionResult, type ActionState, fieldError, formError } from "@/lib/web/action-result";
+import { useFormAction } from "../hooks/use-form-action";
 import { Alert } from "../ui/alert";
 import { Button } from "../ui/button";
 import { TextField } from "../ui/field";
@@ -23,7 +23,7 @@ export function DeleteAccountForm({
   names: string[];
   blockers: string[];
 }) {
-  const [state, formAction, pending] = useActionState(action, null);
+  const [state, formAction, pending] = useFormAction(action);
   const message = state && !state.ok ? formError(state) : null;
   return (
     <form action={formAction} className="space-y-3" aria-label="Delete account" noValidate>

@@ -1,7 +1,8 @@
 "use client";
 
-import { useActionState, useEffect, useState } from "react";
+import { useEffect, useState } from "react";
 import { type ActionResult, type ActionState, fieldError, formError } from "@/lib/web/action-result";
+import { useFormAction } from "../hooks/use-form-action";
 import { Alert } from "../ui/alert";
 import { Button } from "../ui/button";
 import { TextField } from "../ui/field";
@@ -12,7 +13,7 @@ export type CreateUserAction = (
 ) => Promise<ActionResult<{ email: string }>>;
 
 export function CreateUserForm({ action }: { action: CreateUserAction }) {
-  const [state, formAction, pending] = useActionState(action, null);
+  const [state, formAction, pending] = useFormAction(action);
   const [email, setEmail] = useState("");
   const [admin, setAdmin] = useState(false);
   useEffect(() => {

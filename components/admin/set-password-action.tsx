@@ -1,7 +1,8 @@
 "use client";
 
-import { useActionState, useEffect, useId, useRef, useState } from "react";
+import { useEffect, useId, useRef, useState } from "react";
 import { type ActionResult, type ActionState, fieldError, formError } from "@/lib/web/action-result";
+import { useFormAction } from "../hooks/use-form-action";
 import { Button } from "../ui/button";
 import { ConfirmDialog } from "../ui/confirm-dialog";
 import { TextField } from "../ui/field";
@@ -24,7 +25,7 @@ export function SetPasswordAction({
   email: string;
   passwordHint: string;
 }) {
-  const [state, formAction, pending] = useActionState(action, null);
+  const [state, formAction, pending] = useFormAction(action);
   const [open, setOpen] = useState(false);
   const [done, setDone] = useState(false);
   // Errors are of the last try in this opening of the dialog, not of one before it.

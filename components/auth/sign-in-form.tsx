@@ -1,7 +1,8 @@
 "use client";
 
-import { useActionState, useState } from "react";
+import { useState } from "react";
 import { type ActionResult, type ActionState, fieldError, formError } from "@/lib/web/action-result";
+import { useFormAction } from "../hooks/use-form-action";
 import { Alert } from "../ui/alert";
 import { Button } from "../ui/button";
 import { TextField } from "../ui/field";
@@ -22,7 +23,7 @@ export function CredentialsForm({
   callbackUrl?: string;
   passwordHint?: string;
 }) {
-  const [state, formAction, pending] = useActionState(action, null);
+  const [state, formAction, pending] = useFormAction(action);
   // Controlled so the email survives React resetting the form after a failed submit; the password
   // is deliberately left uncontrolled and cleared.
   const [email, setEmail] = useState("");

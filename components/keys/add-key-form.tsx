@@ -1,6 +1,6 @@
 "use client";
 
-import { useActionState, useEffect, useRef, useState } from "react";
+import { useEffect, useRef, useState } from "react";
 import {
   labelForKeyFile,
   looksLikePrivateKey,
@@ -9,6 +9,7 @@ import {
 } from "@/lib/ssh-keys/key-file";
 import { keyLabelProblem, PUBLIC_KEY_MAX_LENGTH } from "@/lib/ssh-keys/schemas";
 import { type ActionResult, type ActionState, fieldError, formError } from "@/lib/web/action-result";
+import { useFormAction } from "../hooks/use-form-action";
 import { Alert } from "../ui/alert";
 import { Button } from "../ui/button";
 import { TextAreaField, TextField } from "../ui/field";
@@ -19,7 +20,7 @@ export type AddKeyAction = (
 ) => Promise<ActionResult<{ label: string; fingerprint: string }>>;
 
 export function AddKeyForm({ action }: { action: AddKeyAction }) {
-  const [state, formAction, pending] = useActionState(action, null);
+  const [state, formAction, pending] = useFormAction(action);
   const [publicKey, setPublicKey] = useState("");
   const [label, setLabel] = useState("");
   // A private key picked or pasted: said at once, and the text dropped from the form.

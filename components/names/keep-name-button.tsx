@@ -1,7 +1,8 @@
 "use client";
 
 import { useRouter } from "next/navigation";
-import { useActionState, useEffect } from "react";
+import { useEffect } from "react";
+import { useFormAction } from "../hooks/use-form-action";
 import { Button } from "../ui/button";
 import type { ReserveNameAction } from "./reserve-name-form";
 
@@ -10,7 +11,7 @@ import type { ReserveNameAction } from "./reserve-name-form";
  * of a name (password, share links, kept bodies). Says why when it cannot (the names quota).
  */
 export function KeepNameButton({ name, action }: { name: string; action: ReserveNameAction }) {
-  const [state, formAction, pending] = useActionState(action, null);
+  const [state, formAction, pending] = useFormAction(action);
   const router = useRouter();
   // The page shows the name as reserved once it is rendered again.
   useEffect(() => {

@@ -1,8 +1,9 @@
 "use client";
 
-import { useActionState, useEffect, useState } from "react";
+import { useEffect, useState } from "react";
 import { nameProblem } from "@/lib/names/rules";
 import { type ActionResult, type ActionState, fieldError, formError } from "@/lib/web/action-result";
+import { useFormAction } from "../hooks/use-form-action";
 import { fetchSignedIn, SessionEndedError } from "../hooks/use-session-ended";
 import { Alert } from "../ui/alert";
 import { Button } from "../ui/button";
@@ -34,7 +35,7 @@ export function ReserveNameForm({
   domainSuffix: string;
   atLimit: boolean;
 }) {
-  const [state, formAction, pending] = useActionState(action, null);
+  const [state, formAction, pending] = useFormAction(action);
   const [name, setName] = useState("");
   const [check, setCheck] = useState<Check>({ state: "idle" });
   // The result a new attempt has begun after: "Reserved x." is about the last name, not the one
@@ -119,7 +120,6 @@ export function ReserveNameForm({
             autoComplete="off"
             spellCheck={false}
             autoCapitalize="none"
-            maxLength={63}
             placeholder="myapp"
             aria-invalid={error ? true : undefined}
             aria-describedby="name-status"

@@ -1,7 +1,8 @@
 "use client";
 
-import { useActionState, useState } from "react";
+import { useState } from "react";
 import { type ActionResult, type ActionState, fieldError, formError } from "@/lib/web/action-result";
+import { useFormAction } from "../hooks/use-form-action";
 import { Alert } from "../ui/alert";
 import { Button } from "../ui/button";
 import { TextField } from "../ui/field";
@@ -41,7 +42,7 @@ export function AccessModeForm({
   name: string;
   initial: { mode: AccessMode; hasPassword: boolean };
 }) {
-  const [state, formAction, pending] = useActionState(action, null);
+  const [state, formAction, pending] = useFormAction(action);
   const [mode, setMode] = useState<AccessMode>(initial.mode);
   const hasPassword = state?.ok ? state.data.hasPassword : initial.hasPassword;
   // Whether a password was there before the last save: only then were visitors signed out.
@@ -90,7 +91,6 @@ export function AccessModeForm({
           autoComplete="new-password"
           label={hasPassword ? "New tunnel password (optional)" : "Tunnel password"}
           required={!hasPassword}
-          maxLength={200}
           value={password}
           onChange={(event) => setPassword(event.target.value)}
           error={passwordError}

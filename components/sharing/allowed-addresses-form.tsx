@@ -1,7 +1,8 @@
 "use client";
 
-import { useActionState, useEffect, useId, useState } from "react";
+import { useEffect, useId, useState } from "react";
 import { type ActionResult, type ActionState, fieldError, formError } from "@/lib/web/action-result";
+import { useFormAction } from "../hooks/use-form-action";
 import { Alert } from "../ui/alert";
 import { Button } from "../ui/button";
 import { TextAreaField } from "../ui/field";
@@ -22,7 +23,7 @@ export function AllowedAddressesForm({
   initial: readonly string[];
 }) {
   const id = useId();
-  const [state, formAction, pending] = useActionState(action, null);
+  const [state, formAction, pending] = useFormAction(action);
   const message = formError(state);
   // Controlled, so a refused list stays as typed; a saved one is shown as stored (lower case, no repeats).
   const [text, setText] = useState(initial.join("\n"));

@@ -1,8 +1,9 @@
 "use client";
 
-import { useActionState, useState } from "react";
+import { useState } from "react";
 import type { AppHost } from "@/lib/sharing/schemas";
 import { type ActionResult, type ActionState, formError } from "@/lib/web/action-result";
+import { useFormAction } from "../hooks/use-form-action";
 import { Alert } from "../ui/alert";
 import { Button } from "../ui/button";
 import { type RadioCardOption, RadioCards } from "../ui/radio-cards";
@@ -25,7 +26,7 @@ export function AppHostForm({
   host: string;
   initial: AppHost;
 }) {
-  const [state, formAction, pending] = useActionState(action, null);
+  const [state, formAction, pending] = useFormAction(action);
   const [choice, setChoice] = useState<AppHost>(initial);
   const message = formError(state);
   const options: RadioCardOption<AppHost>[] = [

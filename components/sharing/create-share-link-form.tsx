@@ -1,10 +1,11 @@
 "use client";
 
-import { useActionState, useEffect, useState } from "react";
+import { useEffect, useState } from "react";
 import { maxUsesProblem, SHARE_LINK_MAX_USES } from "@/lib/sharing/max-uses";
 import { type ActionResult, type ActionState, fieldError, formError } from "@/lib/web/action-result";
 import { localToIso } from "@/lib/web/local-time";
 import { qrCode } from "@/lib/web/qr-code";
+import { useFormAction } from "../hooks/use-form-action";
 import { Alert } from "../ui/alert";
 import { Button } from "../ui/button";
 import { cn } from "../ui/cn";
@@ -46,7 +47,7 @@ export function CreateShareLinkForm({
   /** The tunnel's URL, e.g. https://myapp.example.com */
   baseUrl: string;
 }) {
-  const [state, formAction, pending] = useActionState(action, null);
+  const [state, formAction, pending] = useFormAction(action);
   const [expiry, setExpiry] = useState<string>("1d");
   const [localDate, setLocalDate] = useState("");
   // Controlled, so a refused submit keeps what was typed (React resets uncontrolled fields).
@@ -92,7 +93,6 @@ export function CreateShareLinkForm({
           label="Label"
           placeholder="Who it is for, e.g. Ana (design review)"
           required
-          maxLength={100}
           autoComplete="off"
           value={label}
           onChange={(e) => setLabel(e.target.value)}

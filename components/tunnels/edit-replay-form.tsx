@@ -1,7 +1,8 @@
 "use client";
 
-import { useActionState, useEffect, useId, useState } from "react";
+import { useEffect, useId, useState } from "react";
 import { type ActionResult, type ActionState, fieldError, formError } from "@/lib/web/action-result";
+import { useFormAction } from "../hooks/use-form-action";
 import { Alert } from "../ui/alert";
 import { Button } from "../ui/button";
 import { TextAreaField, TextField } from "../ui/field";
@@ -47,7 +48,7 @@ export function EditReplayForm({
   watch: ReplayWatch | undefined;
   onClose: () => void;
 }) {
-  const [state, formAction, pending] = useActionState(action, null);
+  const [state, formAction, pending] = useFormAction(action);
   const [sent, setSent] = useState<SentReplay | null>(null);
   const [draft, setDraft] = useState(initial);
   const field = useId();

@@ -1,7 +1,7 @@
 "use client";
 
-import { useActionState } from "react";
 import { type ActionResult, type ActionState, formError } from "@/lib/web/action-result";
+import { useFormAction } from "../hooks/use-form-action";
 import { Alert } from "../ui/alert";
 import { Button } from "../ui/button";
 
@@ -26,7 +26,7 @@ export function KeepBodiesForm({
   /** How much of each body is kept, e.g. "64 KiB". */
   limit: string;
 }) {
-  const [state, formAction, pending] = useActionState(action, null);
+  const [state, formAction, pending] = useFormAction(action);
   const keeping = state?.ok ? state.data : initial;
   const message = formError(state);
   return (

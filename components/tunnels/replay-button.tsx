@@ -1,8 +1,9 @@
 "use client";
 
-import { useActionState, useState } from "react";
+import { useState } from "react";
 import type { ActionResult, ActionState } from "@/lib/web/action-result";
 import { formError } from "@/lib/web/action-result";
+import { useFormAction } from "../hooks/use-form-action";
 import { Alert } from "../ui/alert";
 import { Button } from "../ui/button";
 import { ReplayOutcome, type ReplayWatch, type SentReplay } from "./replay-outcome";
@@ -35,7 +36,7 @@ export function ReplayButton({
   hidden: string[];
   watch: ReplayWatch | undefined;
 }) {
-  const [state, formAction, pending] = useActionState(action, null);
+  const [state, formAction, pending] = useFormAction(action);
   const [sent, setSent] = useState<SentReplay | null>(null);
   if (problem !== null) {
     return <p className="text-zinc-500 dark:text-zinc-400">Cannot be sent again: {problem}.</p>;

@@ -1,7 +1,8 @@
 "use client";
 
-import { type ReactNode, useActionState, useEffect, useLayoutEffect, useRef, useState } from "react";
+import { type ReactNode, useEffect, useLayoutEffect, useRef, useState } from "react";
 import type { ActionResult, ActionState } from "@/lib/web/action-result";
+import { useFormAction } from "../hooks/use-form-action";
 import { Button, type ButtonProps } from "./button";
 import { ConfirmDialog } from "./confirm-dialog";
 
@@ -36,7 +37,7 @@ export function ConfirmAction({
   /** Called once the action succeeded (the dialog has closed). */
   onDone?: () => void;
 }) {
-  const [state, formAction, pending] = useActionState(action, null);
+  const [state, formAction, pending] = useFormAction(action);
   const [open, setOpen] = useState(false);
   const [error, setError] = useState<string | undefined>();
   const form = useRef<HTMLFormElement>(null);

@@ -29,12 +29,18 @@ export const reserveNameAction = defineAction(
 
 // The where clause in releaseName holds { name, userId }: another user's name is "not found". The
 // name is released at once; its log, if big, is deleted in the background (the page shows how far).
+// A name already released (in another tab, by the CLI) is what the user asked for: done, and the
+// list shown again without it, rather than "You have no name called …" beside a row still there.
 export const releaseNameAction = defineAction(
   { schema: z.object({ name: z.string().trim().min(1).max(100) }) },
   async ({ name }, { user }): Promise<null> => {
     const db = getDb();
-    const deletion = await releaseName(db, user.id, name);
-    await continueLogDeletion(db, deletion.name, LOG_DELETION_WAIT_MS);
+    try {
+      const deletion = await releaseName(db, user.id, name);
+      await continueLogDeletion(db, deletion.name, LOG_DELETION_WAIT_MS);
+    } catch (error) {
+      if (!isAppError(error) || error.code !== "not_found") throw error;
+    }
     revalidatePath("/names");
     return null;
   },

@@ -1,0 +1,51 @@
+import { mkdtemp } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { expect, reserveName, signUp, test, unique } from "./support/fixtures.ts";
+import { generateKey } from "./support/ssh.ts";
+
+test("releasing a name or deleting a key already gone in another tab just removes its row", async ({
+  page,
+  context,
+}) => {
+  await signUp(page);
+  const name = unique("twotabs");
+  await reserveName(page, name);
+  const key = await generateKey(await mkdtemp(join(tmpdir(), "burrow-e2e-tabs-")));
+  const label = unique("laptop");
+  await page.goto("/keys");
+  await page.getByLabel("Public key").fill(key.publicKey);
+  await page.getByLabel("Label").fill(label);
+  await page.getByRole("button", { name: "Add key" }).click();
+  await expect(page.getByRole("listitem").filter({ hasText: label })).toBeVisible();
+
+  // A second tab, opened before the first one releases and deletes.
+  const other = await context.newPage();
+  await other.goto("/names");
+  await expect(other.getByRole("button", { name: `Release ${name}` })).toBeVisible();
+
+  await page.goto("/names");
+  await page.getByRole("button", { name: `Release ${name}` }).click();
+  await page.getByRole("dialog").getByRole("button", { name: "Release name" }).click();
+  await expect(page.getByRole("link", { name, exact: true })).toHaveCount(0);
+
+  // The stale tab still lists it; releasing it there is done, not "You have no name called …".
+  await other.getByRole("button", { name: `Release ${name}` }).click();
+  await other.getByRole("dialog").getByRole("button", { name: "Release name" }).click();
+  await expect(other.getByRole("dialog")).toHaveCount(0);
+  await expect(other.getByRole("link", { name, exact: true })).toHaveCount(0);
+  await expect(other.getByText(/You have no name called/)).toHaveCount(0);
+
+  await other.goto("/keys");
+  await expect(other.getByRole("listitem").filter({ hasText: label })).toBeVisible();
+  await page.goto("/keys");
+  await page.getByRole("button", { name: `Delete key ${label}` }).click();
+  await page.getByRole("dialog").getByRole("button", { name: "Delete key" }).click();
+  await expect(page.getByRole("listitem").filter({ hasText: label })).toHaveCount(0);
+
+  await other.getByRole("button", { name: `Delete key ${label}` }).click();
+  await other.getByRole("dialog").getByRole("button", { name: "Delete key" }).click();
+  await expect(other.getByRole("dialog")).toHaveCount(0);
+  await expect(other.getByRole("listitem").filter({ hasText: label })).toHaveCount(0);
+  await expect(other.getByText("No such key")).toHaveCount(0);
+});

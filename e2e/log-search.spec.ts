@@ -145,6 +145,135 @@ test("a status code narrows the log, and a link's filter the log cannot read is 
   }
 });
 
+/** Four requests: two under /api (one a 500), a page, and a sign-in whose body holds "hunter2". */
+function writeFilterRows(databaseUrl: string, name: string) {
+  return withDatabase(databaseUrl, (client) =>
+    client.query(
+      `INSERT INTO request_logs (at, name, method, path, status, duration_ms, client_ip, request_body)
+       SELECT now() - (5 - i) * interval '1 second', $1, 'GET', path, status, 1.5, '203.0.113.9',
+              convert_to(NULLIF(body, ''), 'UTF8')
+       FROM unnest($2::text[], $3::int[], $4::text[]) WITH ORDINALITY AS t(path, status, body, i)`,
+      [name, ["/api/ok", "/api/broken", "/home", "/login"], [200, 500, 200, 200], ["", "", "", "pw=hunter2"]],
+    ),
+  );
+}
+
+test("each applied filter is a step in the history: Back and Forward show that step's filters and requests", async ({
+  page,
+  burrow,
+}) => {
+  const name = unique("history");
+  try {
+    await signUp(page);
+    await reserveName(page, name);
+    await writeFilterRows(burrow.databaseUrl, name);
+    const log = page.getByRole("table", { name: `Requests to ${name}, newest first` });
+    const rows = log.getByRole("button", { name: /^Details of GET / });
+    const status = page.getByRole("combobox", { name: "Status" });
+    const path = page.getByLabel("Path contains");
+    const body = page.getByLabel("Bodies contain");
+    const apply = page.getByRole("button", { name: "Apply filters" });
+    const at = (query: string) => new RegExp(`/tunnels/${name}${query.replace("?", "\\?")}$`);
+
+    // From the names page: a Status filter, then a Path filter, then Clear, then a body search.
+    await page.getByRole("link", { name, exact: true }).click();
+    await expect(rows).toHaveCount(4);
+    await status.selectOption("5xx");
+    await apply.click();
+    await expect(page).toHaveURL(at("?status=5xx"));
+    await expect(rows).toHaveCount(1);
+    await status.selectOption("");
+    await path.fill("/api");
+    await apply.click();
+    await expect(page).toHaveURL(at("?path=%2Fapi"));
+    await expect(rows).toHaveCount(2);
+    await page.getByRole("button", { name: "Clear" }).click();
+    await expect(page).toHaveURL(at(""));
+    await expect(rows).toHaveCount(4);
+    await body.fill("hunter2");
+    await apply.click();
+    await expect(page).toHaveURL(at("?body=hunter2"));
+    await expect(rows).toHaveCount(1);
+
+    // Back undoes one filter at a time: the fields and the log are those of the URL it goes to.
+    await page.goBack();
+    await expect(page).toHaveURL(at(""));
+    await expect(body).toHaveValue("");
+    await expect(rows).toHaveCount(4);
+    await page.goBack();
+    await expect(page).toHaveURL(at("?path=%2Fapi"));
+    await expect(path).toHaveValue("/api");
+    await expect(status).toHaveValue("");
+    await expect(rows).toHaveCount(2);
+    await expect(log.getByRole("button", { name: "Details of GET /home" })).toHaveCount(0);
+    await page.goBack();
+    await expect(page).toHaveURL(at("?status=5xx"));
+    await expect(status).toHaveValue("5xx");
+    await expect(path).toHaveValue("");
+    await expect(rows).toHaveCount(1);
+    await expect(log.getByRole("button", { name: "Details of GET /api/broken" })).toHaveCount(1);
+    await page.goBack();
+    await expect(page).toHaveURL(at(""));
+    await expect(status).toHaveValue("");
+    await expect(rows).toHaveCount(4);
+    await page.goBack();
+    await expect(page).toHaveURL(/\/names$/);
+
+    // Forward redoes them in order.
+    await page.goForward();
+    await expect(rows).toHaveCount(4);
+    await page.goForward();
+    await expect(page).toHaveURL(at("?status=5xx"));
+    await page.goForward();
+    await expect(page).toHaveURL(at("?path=%2Fapi"));
+    await expect(path).toHaveValue("/api");
+    await expect(rows).toHaveCount(2);
+  } finally {
+    await deleteRows(burrow.databaseUrl, name);
+  }
+});
+
+test("filters chosen while the page is still loading are the ones applied, not reset to Any", async ({
+  page,
+  burrow,
+}) => {
+  const name = unique("early");
+  try {
+    await signUp(page);
+    await reserveName(page, name);
+    await writeFilterRows(burrow.databaseUrl, name);
+    const log = page.getByRole("table", { name: `Requests to ${name}, newest first` });
+    const status = page.getByRole("combobox", { name: "Status" });
+
+    // The page's scripts held back: the form is on screen, but React is not running in it yet.
+    let release = () => {};
+    const held = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    await page.route("**/_next/static/**/*.js", async (route) => {
+      await held;
+      await route.continue();
+    });
+    // The page's event stream opens once it has hydrated (an effect of the page's first render).
+    const hydrated = page.waitForRequest((r) => r.url().includes(`/api/tunnels/${name}/events`));
+    await page.goto(`/tunnels/${name}`, { waitUntil: "domcontentloaded" });
+    await status.selectOption("5xx");
+    await page.getByLabel("Path contains").fill("/api");
+    release();
+    await hydrated;
+
+    await expect(status).toHaveValue("5xx");
+    await expect(page.getByLabel("Path contains")).toHaveValue("/api");
+    await page.getByRole("button", { name: "Apply filters" }).click();
+    await expect(page).toHaveURL(/[?&]status=5xx(&|$)/);
+    await expect(page).toHaveURL(/[?&]path=%2Fapi(&|$)/);
+    await expect(log.getByRole("button", { name: /^Details of GET / })).toHaveCount(1);
+    await expect(log.getByRole("button", { name: "Details of GET /api/broken" })).toHaveCount(1);
+  } finally {
+    await deleteRows(burrow.databaseUrl, name);
+  }
+});
+
 /**
  * Holds one row of the name's log (the `offset`-th oldest) locked, as a busy database would hold
  * up a big deletion: the deletion stops there, with its progress so far, until `release`.

@@ -17,7 +17,9 @@ import { Button } from "../ui/button";
 const selectClass =
   "mt-1 block w-full rounded-md border-0 bg-white dark:bg-zinc-900 px-2.5 py-1.5 text-sm shadow-xs ring-1 ring-zinc-300 dark:ring-zinc-700 ring-inset focus:ring-2 focus:ring-indigo-600 dark:focus:ring-indigo-500 focus:outline-none";
 
-type DraftField = "status" | "method" | "path" | "header" | "body" | "range" | "fromLocal" | "toLocal";
+/** The form's fields, each named so in the form (see `field`). */
+const DRAFT_FIELDS = ["status", "method", "path", "header", "body", "range", "fromLocal", "toLocal"] as const;
+type DraftField = (typeof DRAFT_FIELDS)[number];
 
 /** Every field empty: what "Clear" sets. */
 const EMPTY_DRAFT: Record<DraftField, string> = {
@@ -62,6 +64,24 @@ export function LogFiltersForm({ filters }: { filters: LogFilters }) {
   useEffect(() => {
     setDraft((d) => ({ ...d, fromLocal: isoToLocal(filters.from), toLocal: isoToLocal(filters.to) }));
   }, [filters.from, filters.to]);
+  // A field changed while the page was still loading keeps the change on screen, but no onChange
+  // heard it (React was not running yet), and the next render (the effect above) put the field
+  // back to the state's value: a Status chosen at once went back to Any and Apply did nothing.
+  // What such fields show differs from what the server wrote into them, and is taken as chosen.
+  const form = useRef<HTMLFormElement>(null);
+  const served = useRef(draft);
+  useEffect(() => {
+    const chosen: Partial<Record<DraftField, string>> = {};
+    for (const key of DRAFT_FIELDS) {
+      const element = form.current?.elements.namedItem(key);
+      const value =
+        element instanceof HTMLInputElement || element instanceof HTMLSelectElement
+          ? element.value
+          : undefined;
+      if (value !== undefined && value !== served.current[key]) chosen[key] = value;
+    }
+    if (Object.keys(chosen).length > 0) setDraft((d) => ({ ...d, ...chosen }));
+  }, []);
   // New filters in the URL (this form applied, or a link such as Only this path) show in the fields.
   // The form is updated in place rather than mounted anew (a key on it did that): a new form dropped
   // the keyboard focus of whoever had just pressed Enter in a field, or Clear, to <body>.
@@ -99,11 +119,14 @@ export function LogFiltersForm({ filters }: { filters: LogFilters }) {
 
   const apply = (next: LogFilters) => {
     const query = logFiltersToQuery(next);
-    startTransition(() => router.replace(query ? `${pathname}?${query}` : pathname, { scroll: false }));
+    // A history entry per applied filter: Back undoes the last one, as the URLs are made to be
+    // shared (the page re-renders for the URL Back goes to, and the form follows it below).
+    startTransition(() => router.push(query ? `${pathname}?${query}` : pathname, { scroll: false }));
   };
 
   return (
     <form
+      ref={form}
       aria-label="Filter requests"
       className="grid grid-cols-2 gap-3 sm:grid-cols-[8rem_8rem_1fr_1fr_1fr_9rem_auto]"
       onSubmit={(event) => {

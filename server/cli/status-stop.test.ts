@@ -7,6 +7,7 @@ import { after, test } from "node:test";
 import pg from "pg";
 import { createDb } from "../../lib/db.ts";
 import { createTestDatabase } from "../../lib/testing/db.ts";
+import { storeTestCertificate } from "../http/acme/testing-certificates.ts";
 import { DATA_DIR_LOCK_FILE } from "./data-dir-lock.ts";
 import { databaseUrlFile, databaseUsedFile, redact } from "./database.ts";
 import { assertStoppedInOrder, startRelayCommand } from "./testing/relay-process.ts";
@@ -121,6 +122,7 @@ test("status names the running Burrow, its relay and what it holds; stop ends it
     accounts: null,
     names: null,
     tunnelsUp: null,
+    certificates: null,
   });
 
   const again = await runCli(["stop"], { env });
@@ -139,6 +141,29 @@ test("a burrow.pid left by a process that is gone names nobody: status exit 3, s
   const stop = await runCli(["stop"], { env });
   assert.equal(stop.code, 0, stop.stderr);
   assert.match(stop.stdout, /nothing to stop/);
+});
+
+test("status lists the HTTPS certificates kept (ACME): how many and the next to expire", async () => {
+  const dataDir = mkdtempSync(join(scratch, "acme-"));
+  const env = cliEnv(dataDir);
+  assert.doesNotMatch(
+    (await runCli(["status"], { env })).stdout,
+    /HTTPS/,
+    "not said where ACME was never used",
+  );
+  storeTestCertificate(dataDir, "myapp", "myapp.tunnels.example.com", 20);
+  storeTestCertificate(dataDir, "other", "other.tunnels.example.com", 80);
+  const status = await runCli(["status"], { env });
+  assert.match(
+    status.stdout,
+    /^HTTPS \(ACME\): 2 certificates kept; the next to expire: myapp\.tunnels\.example\.com, \d{4}-\d\d-\d\d \d\d:\d\d:\d\d$/m,
+  );
+  const json = JSON.parse((await runCli(["status", "--json"], { env })).stdout) as {
+    certificates: { count: number; soonest: { host: string }; expired: string[] };
+  };
+  assert.equal(json.certificates.count, 2);
+  assert.equal(json.certificates.soonest.host, "myapp.tunnels.example.com");
+  assert.deepEqual(json.certificates.expired, []);
 });
 
 test("stop of a Burrow that does not finish in --wait exits 1 naming its pid and how to end it; a bad --wait changes nothing", async () => {

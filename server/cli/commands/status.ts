@@ -3,6 +3,10 @@ import { createDb } from "../../../lib/db.ts";
 import type { Env } from "../../../lib/env.ts";
 import { listRelayHealth, type RelayHealth } from "../../../lib/relay-health.ts";
 import { countOf } from "../../../lib/web/format.ts";
+import {
+  type StoredCertificatesSummary,
+  summariseStoredCertificates,
+} from "../../http/acme/certificate-files.ts";
 import type { Command } from "../command.ts";
 import { parseCommandArgs } from "../command.ts";
 import { runningOwner } from "../data-dir-lock.ts";
@@ -44,6 +48,8 @@ interface Status {
   accounts: number | null;
   names: number | null;
   tunnelsUp: number | null;
+  /** Certificates the relay got by ACME and keeps in the data dir; null when it never did here. */
+  certificates: StoredCertificatesSummary | null;
 }
 
 export const status: Command = {
@@ -86,6 +92,7 @@ async function readStatus(env: Env): Promise<Status> {
     accounts: null,
     names: null,
     tunnelsUp: null,
+    certificates: await summariseStoredCertificates(env.BURROW_DATA_DIR),
   };
   const database = await databaseInUse(env);
   if (pid !== null) {
@@ -125,6 +132,7 @@ function statusLines(found: Status): string[] {
     found.running
       ? `Burrow is running here: pid ${found.pid}, data dir ${found.dataDir}`
       : `Burrow is not running here (data dir ${found.dataDir})`,
+    ...certificateLines(found.certificates),
   ];
   const running = found.runningDatabase;
   if (running?.source === "DATABASE_URL" && found.database.url === null) {
@@ -175,6 +183,25 @@ function statusLines(found: Status): string[] {
     `${countOf(found.accounts, "account")}, ${countOf(found.names, "reserved name")}, ` +
       `${countOf(found.tunnelsUp, "tunnel")} up`,
   );
+  return lines;
+}
+
+/**
+ * The ACME certificates kept, for an operator checking that renewals work: the next to expire, and
+ * any that already did (renewed at their name's next visit or the relay's periodic check).
+ */
+function certificateLines(certificates: StoredCertificatesSummary | null): string[] {
+  if (!certificates) return [];
+  const { count, soonest, expired } = certificates;
+  const next = soonest
+    ? `; the next to expire: ${soonest.host}, ${formatTime(new Date(soonest.expires))}`
+    : "";
+  const lines = [`HTTPS (ACME): ${countOf(count, "certificate")} kept${next}`];
+  if (expired.length > 0) {
+    lines.push(
+      `Expired: ${expired.join(", ")} (renewed at the next visit; if this stays, see the relay's log)`,
+    );
+  }
   return lines;
 }
 

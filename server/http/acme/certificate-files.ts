@@ -1,5 +1,5 @@
-import { randomBytes } from "node:crypto";
-import { chmod, mkdir, readdir, readFile, rename, rm, writeFile } from "node:fs/promises";
+import { randomBytes, X509Certificate } from "node:crypto";
+import { chmod, mkdir, readdir, readFile, rename, rm, stat, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 
 /** Where certificates obtained through ACME are kept, under the data dir (0700). */
@@ -86,4 +86,50 @@ export async function readOrCreateAccountKey(path: string, create: () => Promise
   const key = await create();
   await writePrivateFile(path, key);
   return key;
+}
+
+/** What `burrow status` says of the certificates kept: how many, the next to expire, those expired. */
+export interface StoredCertificatesSummary {
+  dir: string;
+  count: number;
+  /** The certificate that runs out first, by the host it is for. */
+  soonest: { host: string; expires: string } | null;
+  /** Hosts whose certificate has run out (renewed at their next visit, or by the periodic check). */
+  expired: string[];
+}
+
+/**
+ * Reads the certificates kept in `<dataDir>/certificates` for `burrow status`; null when there is
+ * no such directory (ACME never used here). A file that does not read as a certificate is skipped.
+ */
+export async function summariseStoredCertificates(
+  dataDir: string,
+  now = Date.now(),
+): Promise<StoredCertificatesSummary | null> {
+  const dir = join(dataDir, CERTIFICATES_DIR);
+  const exists = await stat(dir).then(
+    (found) => found.isDirectory(),
+    () => false,
+  );
+  if (!exists) return null;
+  // Unreadable (another user's data dir): said as none rather than failing the whole status.
+  const files = await readStoredCertificates(dir).catch(() => new Map<string, string>());
+  const certificates: { host: string; expires: number }[] = [];
+  for (const text of files.values()) {
+    try {
+      const x509 = new X509Certificate(text);
+      const host = x509.subjectAltName?.replace(/^DNS:/, "").split(",")[0] ?? x509.subject;
+      certificates.push({ host, expires: new Date(x509.validTo).getTime() });
+    } catch {
+      // Damaged: the relay logs it and orders again; not a certificate to report.
+    }
+  }
+  certificates.sort((a, b) => a.expires - b.expires);
+  const first = certificates[0];
+  return {
+    dir,
+    count: certificates.length,
+    soonest: first ? { host: first.host, expires: new Date(first.expires).toISOString() } : null,
+    expired: certificates.filter((certificate) => certificate.expires <= now).map((c) => c.host),
+  };
 }

@@ -364,11 +364,15 @@ export function httpsEnv(dir: string): Record<string, string> {
   };
 }
 
-/** A GET to the edge's HTTPS port for `host` (as SNI and Host); the test certificate is not checked. */
+/**
+ * A GET to the edge's HTTPS port for `host` (as SNI and Host). The certificate is checked against
+ * `ca` as a browser checks it when given; the test certificate is not checked otherwise.
+ */
 export function getEdgeHttps(
   port: number,
   host: string,
   path: string,
+  ca?: string,
 ): Promise<{ status: number; body: string }> {
   return new Promise((resolve, reject) => {
     https
@@ -379,7 +383,7 @@ export function getEdgeHttps(
           path,
           servername: host,
           headers: { host },
-          rejectUnauthorized: false,
+          ...(ca === undefined ? { rejectUnauthorized: false } : { ca }),
           setHost: false,
         },
         (res) => {

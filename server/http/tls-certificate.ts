@@ -31,19 +31,9 @@ export async function readCertificate(files: CertificateFiles): Promise<{ cert: 
  * of a stack trace at start-up.
  */
 export async function loadCertificate(files: CertificateFiles): Promise<{ cert: Buffer; key: Buffer }> {
-  const read = (setting: string, path: string) =>
-    readFile(path).catch((error: NodeJS.ErrnoException) => {
-      const reason =
-        error.code === "ENOENT"
-          ? "no such file"
-          : error.code === "EACCES"
-            ? "permission denied"
-            : error.message;
-      throw new AppError("config", `${setting} ${path} cannot be read: ${reason}`);
-    });
   const [cert, key] = await Promise.all([
-    read("BURROW_TLS_CERT", files.cert),
-    read("BURROW_TLS_KEY", files.key),
+    readSettingFile("BURROW_TLS_CERT", files.cert),
+    readSettingFile("BURROW_TLS_KEY", files.key),
   ]);
   try {
     createSecureContext({ cert, key });
@@ -60,6 +50,19 @@ export async function loadCertificate(files: CertificateFiles): Promise<{ cert: 
     );
   }
   return { cert, key };
+}
+
+/** A file a setting names; one that cannot be read is a configuration error naming the setting. */
+export function readSettingFile(setting: string, path: string): Promise<Buffer> {
+  return readFile(path).catch((error: NodeJS.ErrnoException) => {
+    const reason =
+      error.code === "ENOENT"
+        ? "no such file"
+        : error.code === "EACCES"
+          ? "permission denied"
+          : error.message;
+    throw new AppError("config", `${setting} ${path} cannot be read: ${reason}`);
+  });
 }
 
 /** The names a certificate is for, as it lists them: its DNS names, else its common name. */

@@ -3,7 +3,6 @@ import { type ChildProcess, execFileSync, spawn } from "node:child_process";
 import { X509Certificate } from "node:crypto";
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import http from "node:http";
-import https from "node:https";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, test } from "node:test";
@@ -15,7 +14,8 @@ import { parsePublicKey } from "../../../lib/ssh-keys/parse.ts";
 import { createTestDatabase, type TestDatabase } from "../../../lib/testing/db.ts";
 import { loadOrCreateHostKey } from "../../host-key.ts";
 import { createRelay, type Relay, type RelayPorts } from "../../relay.ts";
-import { type LocalApp, startLocalApp, unusedPort, waitFor } from "../testing.ts";
+import { getEdgeHttps, type LocalApp, startLocalApp, unusedPort, waitFor } from "../testing.ts";
+import { storeTestCertificate } from "./testing-certificates.ts";
 import { type Pebble, startPebble } from "./testing-pebble.ts";
 
 const DOMAIN = "tunnels.test";
@@ -213,28 +213,7 @@ function handshake(port: number, servername: string | undefined): Promise<Handsh
 
 /** A visitor's HTTPS request, checked as a browser checks it (pebble's root stands for the web's). */
 function visit(port: number, host: string, path: string): Promise<{ status: number; body: string }> {
-  return new Promise((resolve, reject) => {
-    https
-      .get(
-        {
-          host: "127.0.0.1",
-          port,
-          path,
-          servername: host,
-          headers: { host },
-          ca: pebble.issuingRoot,
-          agent: false,
-        },
-        (res) => {
-          let body = "";
-          res.on("data", (chunk: Buffer) => {
-            body += chunk.toString();
-          });
-          res.on("end", () => resolve({ status: res.statusCode ?? 0, body }));
-        },
-      )
-      .on("error", reject);
-  });
+  return getEdgeHttps(port, host, path, pebble.issuingRoot);
 }
 
 function plainGet(port: number, host: string, path: string): Promise<{ status: number; body: string }> {
@@ -368,20 +347,8 @@ test("a relay started again on the same data dir serves the stored certificate w
  */
 function storeOldCertificate(label: string): { dir: string; old: X509Certificate } {
   const dir = join(scratch, label);
-  mkdirSync(join(dir, "certificates"), { recursive: true });
-  const key = join(dir, "old-key.pem");
-  const cert = join(dir, "old-cert.pem");
-  execFileSync(
-    "openssl",
-    ["req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes"].concat(
-      ["-days", "10", "-subj", `/CN=myapp.${DOMAIN}`, "-addext", `subjectAltName=DNS:myapp.${DOMAIN}`],
-      ["-keyout", key, "-out", cert],
-    ),
-    { stdio: "ignore" },
-  );
-  const pem = readFileSync(cert, "utf8");
-  writeFileSync(join(dir, "certificates", "myapp.pem"), pem + readFileSync(key, "utf8"), { mode: 0o600 });
-  return { dir, old: new X509Certificate(pem) };
+  storeTestCertificate(dir, "myapp", `myapp.${DOMAIN}`, 10);
+  return { dir, old: new X509Certificate(readFileSync(join(dir, "certificates", "myapp.pem"), "utf8")) };
 }
 
 test("a stored certificate with less than 30 days left is served, and renewed in the background", async () => {

@@ -1,8 +1,8 @@
-import { readFile } from "node:fs/promises";
 import https from "node:https";
 import { rootCertificates } from "node:tls";
 import { crypto as acmeCrypto, Client } from "acme-client";
 import { AppError } from "../../../lib/errors.ts";
+import { readSettingFile } from "../tls-certificate.ts";
 import type { CertificatePem } from "./certificate-files.ts";
 import type { HttpChallenges } from "./http-challenges.ts";
 
@@ -34,15 +34,7 @@ interface ClientHttp {
  * configuration error naming the setting, not a TLS error at the first handshake.
  */
 export async function readAcmeCaFile(path: string): Promise<string> {
-  const text = await readFile(path, "utf8").catch((error: NodeJS.ErrnoException) => {
-    const reason =
-      error.code === "ENOENT"
-        ? "no such file"
-        : error.code === "EACCES"
-          ? "permission denied"
-          : error.message;
-    throw new AppError("config", `BURROW_ACME_CA_FILE ${path} cannot be read: ${reason}`);
-  });
+  const text = (await readSettingFile("BURROW_ACME_CA_FILE", path)).toString("utf8");
   if (!text.includes("-----BEGIN CERTIFICATE-----")) {
     throw new AppError(
       "config",

@@ -16,7 +16,9 @@ export function storeTestCertificate(dataDir: string, key: string, host: string,
     ),
     { stdio: "ignore" },
   );
-  writeFileSync(join(dir, `${key}.pem`), readFileSync(certFile, "utf8") + readFileSync(keyFile, "utf8"));
+  writeFileSync(join(dir, `${key}.pem`), readFileSync(certFile, "utf8") + readFileSync(keyFile, "utf8"), {
+    mode: 0o600,
+  });
   rmSync(keyFile);
   rmSync(certFile);
 }

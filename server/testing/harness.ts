@@ -172,6 +172,53 @@ export interface TestRelay {
   close(): Promise<void>;
 }
 
+/** A fresh ed25519 key pair made by the real ssh-keygen in a directory of its own under `dir`. */
+async function makeKey(dir: string) {
+  const keyDir = await mkdtemp(join(dir, "key-"));
+  const keyPath = join(keyDir, "id_ed25519");
+  await execFileAsync("ssh-keygen", ["-q", "-t", "ed25519", "-N", "", "-C", "test@burrow", "-f", keyPath]);
+  const parsed = parsePublicKey(await readFile(`${keyPath}.pub`, "utf8"));
+  return { keyPath, parsed };
+}
+
+/**
+ * A user with one registered key (made in `dir`), for tests that sign in over SSH: the password
+ * hash is not a usable one, these users never sign in to the dashboard.
+ */
+export async function createUserWithKey(
+  db: Db,
+  dir: string,
+  options: { email?: string; disabled?: boolean } = {},
+): Promise<TestUser> {
+  const { keyPath, parsed } = await makeKey(dir);
+  const email = options.email ?? `user-${randomBytes(4).toString("hex")}@burrow.test`;
+  const user = await db.user.create({
+    data: {
+      email,
+      passwordHash: "!",
+      disabledAt: options.disabled ? new Date() : null,
+      sshKeys: {
+        create: {
+          label: "test key",
+          algorithm: parsed.algorithm,
+          bits: parsed.bits,
+          publicKey: parsed.publicKey,
+          fingerprint: parsed.fingerprint,
+        },
+      },
+    },
+    select: { id: true, sshKeys: { select: { id: true } } },
+  });
+  return {
+    id: user.id,
+    email,
+    keyId: user.sshKeys[0]!.id,
+    keyPath,
+    publicKey: parsed.publicKey,
+    fingerprint: parsed.fingerprint,
+  };
+}
+
 /**
  * Starts a relay for one test file. `overrides` are environment-style settings (strings), applied
  * on top of: 127.0.0.1, SSH and HTTP on port 0, BURROW_DOMAIN=localhost, a temp data dir.
@@ -260,24 +307,6 @@ export async function startTestRelay(
       await Promise.all([...apps].map((app) => app.close()));
     });
 
-    const makeKey = async () => {
-      const dir = await mkdtemp(join(scratch, "key-"));
-      const keyPath = join(dir, "id_ed25519");
-      await execFileAsync("ssh-keygen", [
-        "-q",
-        "-t",
-        "ed25519",
-        "-N",
-        "",
-        "-C",
-        "test@burrow",
-        "-f",
-        keyPath,
-      ]);
-      const parsed = parsePublicKey(await readFile(`${keyPath}.pub`, "utf8"));
-      return { keyPath, parsed };
-    };
-
     const waitFor: TestRelay["waitFor"] = async (check, what, timeoutMs = 10_000) => {
       const deadline = Date.now() + timeoutMs;
       for (;;) {
@@ -299,39 +328,10 @@ export async function startTestRelay(
       httpPort: ports.httpPort,
       httpsPort: ports.httpsPort,
 
-      async createUserWithKey(options = {}) {
-        const { keyPath, parsed } = await makeKey();
-        const email = options.email ?? `user-${randomBytes(4).toString("hex")}@burrow.test`;
-        const user = await database.db.user.create({
-          data: {
-            email,
-            // Not a usable hash: these users never sign in to the dashboard.
-            passwordHash: "!",
-            disabledAt: options.disabled ? new Date() : null,
-            sshKeys: {
-              create: {
-                label: "test key",
-                algorithm: parsed.algorithm,
-                bits: parsed.bits,
-                publicKey: parsed.publicKey,
-                fingerprint: parsed.fingerprint,
-              },
-            },
-          },
-          select: { id: true, sshKeys: { select: { id: true } } },
-        });
-        return {
-          id: user.id,
-          email,
-          keyId: user.sshKeys[0]!.id,
-          keyPath,
-          publicKey: parsed.publicKey,
-          fingerprint: parsed.fingerprint,
-        };
-      },
+      createUserWithKey: (options = {}) => createUserWithKey(database.db, scratch, options),
 
       async createUnregisteredKey() {
-        const { keyPath, parsed } = await makeKey();
+        const { keyPath, parsed } = await makeKey(scratch);
         return { id: "", keyPath, publicKey: parsed.publicKey, fingerprint: parsed.fingerprint };
       },
 

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { type ChildProcess, execFileSync, spawn } from "node:child_process";
+import { type ChildProcess, spawn } from "node:child_process";
 import { X509Certificate } from "node:crypto";
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import http from "node:http";
@@ -10,10 +10,10 @@ import { setTimeout as sleep } from "node:timers/promises";
 import tls from "node:tls";
 import { loadEnv } from "../../../lib/env.ts";
 import type { LogFields, Logger } from "../../../lib/logger.ts";
-import { parsePublicKey } from "../../../lib/ssh-keys/parse.ts";
 import { createTestDatabase, type TestDatabase } from "../../../lib/testing/db.ts";
 import { loadOrCreateHostKey } from "../../host-key.ts";
 import { createRelay, type Relay, type RelayPorts } from "../../relay.ts";
+import { createUserWithKey } from "../../testing/harness.ts";
 import { getEdgeHttps, type LocalApp, startLocalApp, unusedPort, waitFor } from "../testing.ts";
 import { storeTestCertificate } from "./testing-certificates.ts";
 import { type Pebble, startPebble } from "./testing-pebble.ts";
@@ -56,25 +56,9 @@ before(async () => {
   testDb = await createTestDatabase("acme");
   scratch = mkdtempSync(join(tmpdir(), "burrow-acme-"));
   app = await startLocalApp((req, res) => res.end(`app saw ${req.headers.host} ${req.url}`));
-  keyPath = join(scratch, "id_ed25519");
-  execFileSync("ssh-keygen", ["-q", "-t", "ed25519", "-N", "", "-f", keyPath]);
-  const parsed = parsePublicKey(readFileSync(`${keyPath}.pub`, "utf8"));
-  const user = await testDb.db.user.create({
-    data: {
-      email: "owner@burrow.test",
-      passwordHash: "!",
-      sshKeys: {
-        create: {
-          label: "test key",
-          algorithm: parsed.algorithm,
-          bits: parsed.bits,
-          publicKey: parsed.publicKey,
-          fingerprint: parsed.fingerprint,
-        },
-      },
-    },
-  });
+  const user = await createUserWithKey(testDb.db, scratch, { email: "owner@burrow.test" });
   userId = user.id;
+  keyPath = user.keyPath;
 });
 
 after(async () => {

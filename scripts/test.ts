@@ -30,6 +30,13 @@ interface Counts {
   skipped: number;
 }
 
+/**
+ * The node reporter's "✖ failing tests:" section, printed again just above the closing line: the
+ * browser tests' minutes of output come after it, and a CI log is often read from its end.
+ */
+const FAILURE_REPORT_LIMIT = 12_000;
+const failureReports: string[] = [];
+
 async function main(): Promise<number> {
   // Once, here, rather than by the first of the parallel test files that runs burrow.mjs (which
   // does it too): a client rewritten under running tests fails them.
@@ -70,6 +77,7 @@ async function main(): Promise<number> {
     await stopDb?.().catch((e: unknown) => console.error("tests: stopping the embedded database:", e));
     await rm(scratch, { recursive: true, force: true });
   }
+  for (const report of failureReports) console.log(`\n${report}`);
   console.log(`\ntests: ${totals.passed} passed, ${totals.failed} failed, ${totals.skipped} skipped`);
   if (interrupted) return 130;
   return totals.failed > 0 || totals.passed === 0 ? 1 : 0;
@@ -152,6 +160,15 @@ async function runNodeTests(env: NodeJS.ProcessEnv): Promise<Counts> {
     skipped: count("skipped"),
   };
   if (code !== 0 && counts.failed === 0) counts.failed = 1; // crashed before reporting
+  const failing = output.lastIndexOf("\n✖ failing tests:");
+  if (failing >= 0) {
+    const report = output.slice(failing + 1).trimEnd();
+    failureReports.push(
+      report.length > FAILURE_REPORT_LIMIT
+        ? `${report.slice(0, FAILURE_REPORT_LIMIT)}\n… (the rest is above, in the node tests' output)`
+        : report,
+    );
+  }
   return counts;
 }
 

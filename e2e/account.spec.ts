@@ -1,7 +1,7 @@
 import { mkdtemp } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { expect, PASSWORD, reserveName, signIn, signUp, test, unique } from "./support/fixtures.ts";
+import { addKey, expect, PASSWORD, reserveName, signIn, signUp, test, unique } from "./support/fixtures.ts";
 import { generateKey, startLocalApp, startTunnel, type Tunnel } from "./support/ssh.ts";
 
 test("a user deletes their account: a live tunnel must stop first (said up front), the password is asked, then all of it is gone", async ({
@@ -16,10 +16,7 @@ test("a user deletes their account: a live tunnel must stop first (said up front
   let tunnel: Tunnel | undefined;
   try {
     const { email } = await signUp(page);
-    await page.goto("/keys");
-    await page.getByLabel("Public key").fill(key.publicKey);
-    await page.getByRole("button", { name: "Add key" }).click();
-    await expect(page.getByRole("listitem").filter({ hasText: key.fingerprint })).toBeVisible();
+    await addKey(page, key);
     const name = unique("leave");
     await reserveName(page, name);
     tunnel = startTunnel({ key, name, sshPort: burrow.sshPort, localPort: app.port });

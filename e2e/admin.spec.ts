@@ -4,7 +4,7 @@ import { join } from "node:path";
 import pg from "pg";
 import { withDatabase } from "../lib/testing/with-database.ts";
 import { expectAccessible } from "./support/axe.ts";
-import { expect, PASSWORD, reserveName, signIn, signUp, test, unique } from "./support/fixtures.ts";
+import { addKey, expect, PASSWORD, reserveName, signIn, signUp, test, unique } from "./support/fixtures.ts";
 import { generateKey, startLocalApp, startTunnel } from "./support/ssh.ts";
 
 test("an admin disconnects a live tunnel (ssh exits, the owner's page shows offline), then releases its name", async ({
@@ -19,10 +19,7 @@ test("an admin disconnects a live tunnel (ssh exits, the owner's page shows offl
   const userContext = await browser.newContext();
   const user = await userContext.newPage();
   const { email } = await signUp(user);
-  await user.goto("/keys");
-  await user.getByLabel("Public key").fill(key.publicKey);
-  await user.getByRole("button", { name: "Add key" }).click();
-  await expect(user.getByText(key.fingerprint, { exact: true })).toBeVisible();
+  await addKey(user, key);
   const name = unique();
   await reserveName(user, name);
   const tunnel = startTunnel({ key, name, sshPort: burrow.sshPort, localPort: app.port });
@@ -68,15 +65,29 @@ test("an admin disconnects a live tunnel (ssh exits, the owner's page shows offl
     const row = admin.getByRole("row").filter({ hasText: name });
     await expect(row).toContainText(email);
     await row.getByRole("button", { name: `Disconnect ${name}` }).click();
-    await admin.getByRole("dialog").getByRole("button", { name: "Disconnect" }).click();
+    const disconnectDialog = admin.getByRole("dialog", { name: `Disconnect ${name}?` });
+    // A reason the owner's ssh client could not print is refused under the field, kept as typed,
+    // and the tunnel stays up.
+    const reason = disconnectDialog.getByLabel("Reason (optional)");
+    await reason.fill("abuse report – see mail");
+    await disconnectDialog.getByRole("button", { name: "Disconnect" }).click();
+    await expect(disconnectDialog).toContainText(
+      "The reason must be plain ASCII: ssh clients show other characters as ?",
+    );
+    await expect(reason).toHaveValue("abuse report – see mail");
+    await expect(reason).toHaveAttribute("aria-invalid", "true");
+    await expect(user.getByTestId("tunnel-status")).toHaveText("Online");
+    await reason.fill("abuse report - see mail");
+    await disconnectDialog.getByRole("button", { name: "Disconnect" }).click();
 
-    // The relay closes the forward: the ssh client exits, the owner's page goes offline by itself,
-    // and the admin's list drops the tunnel.
+    // The relay closes the forward: the ssh client exits, saying why, the owner's page goes offline
+    // by itself, and the admin's list drops the tunnel.
     const code = await Promise.race([
       tunnel.exited,
       new Promise<"timeout">((resolve) => setTimeout(() => resolve("timeout"), 20_000)),
     ]);
     expect(code).not.toBe("timeout");
+    expect(tunnel.output()).toContain(`${name}: closed by an administrator (abuse report - see mail).`);
     await expect(user.getByTestId("tunnel-status")).toHaveText("Offline", { timeout: 20_000 });
     await expect(admin.getByRole("row").filter({ hasText: name })).toHaveCount(0, { timeout: 20_000 });
 
@@ -144,6 +155,7 @@ test("an admin creates a user and disables them; a disabled user cannot sign in"
   const userContext = await browser.newContext();
   const user = await userContext.newPage();
   await signIn(user, email, PASSWORD);
+  await reserveName(user, unique("kept"));
 
   await admin.getByRole("button", { name: `Disable ${email}` }).click();
   // Named: every user row has its dialogs in the page, and each must be told apart by its title.
@@ -153,10 +165,18 @@ test("an admin creates a user and disables them; a disabled user cannot sign in"
     .click();
   await expect(admin.getByRole("listitem").filter({ hasText: email })).toContainText("Disabled");
 
-  // Their existing session stops working on the next request, and signing in again is refused:
-  // with the right password they are told why; a wrong one reads as for any account.
+  // The page they have open stops updating and says why, rather than to sign in again; so does the
+  // sign-in page their next visit lands on.
+  await expect(user.getByTestId("not-updating")).toHaveText(/^Not updating: account disabled · as of /, {
+    timeout: 20_000,
+  });
+  await expect(user.getByRole("alert").filter({ hasText: "Your session has ended" })).toHaveCount(0);
+  await expect(user.getByText("This account is disabled. Ask whoever runs this Burrow.")).toBeVisible();
   await user.goto("/names");
-  await expect(user).toHaveURL(/\/login/);
+  await expect(user).toHaveURL(/\/login\?ended=disabled$/);
+  await expect(user.getByText("This account is disabled. Ask whoever runs this Burrow.")).toBeVisible();
+  // Signing in again is refused: with the right password they are told why; a wrong one reads as
+  // for any account.
   await user.getByLabel("Email").fill(email);
   await user.getByLabel("Password").fill(`${PASSWORD} wrong`);
   await user.getByRole("button", { name: "Sign in" }).click();

@@ -2,7 +2,7 @@ import { mkdtemp } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { Page } from "@playwright/test";
-import { expect, reserveName, signUp, test, unique } from "./support/fixtures.ts";
+import { addKey, expect, reserveName, signUp, test, unique } from "./support/fixtures.ts";
 import { generateKey } from "./support/ssh.ts";
 
 test("another user's names and keys are not found, by URL or by calling the actions", async ({ browser }) => {
@@ -18,11 +18,7 @@ test("another user's names and keys are not found, by URL or by calling the acti
   await signUp(owner);
   const name = unique();
   await reserveName(owner, name);
-  await owner.goto("/keys");
-  await owner.getByLabel("Public key").fill(key.publicKey);
-  await owner.getByLabel("Label").fill("owner key");
-  await owner.getByRole("button", { name: "Add key" }).click();
-  await expect(owner.getByText(key.fingerprint, { exact: true })).toBeVisible();
+  await addKey(owner, key, "owner key");
   const ownerKeyId = await owner.locator('input[type="hidden"][name="keyId"]').first().inputValue();
 
   const otherContext = await browser.newContext();
@@ -45,11 +41,7 @@ test("another user's names and keys are not found, by URL or by calling the acti
   // found" reads as done (a key deleted in another tab is what the user asked for): the dialog
   // closes and nothing is said of the owner's key; the owner still has it (checked at the end).
   const otherKey = await generateKey(dir);
-  await other.goto("/keys");
-  await other.getByLabel("Public key").fill(otherKey.publicKey);
-  await other.getByLabel("Label").fill("mine");
-  await other.getByRole("button", { name: "Add key" }).click();
-  await expect(other.getByText(otherKey.fingerprint, { exact: true })).toBeVisible();
+  await addKey(other, otherKey, "mine");
   const ownKeyId = await other.locator('input[type="hidden"][name="keyId"]').first().inputValue();
   await rewriteActionCalls(other, ownKeyId, ownerKeyId);
   await other.getByRole("button", { name: "Delete key mine" }).click();

@@ -1,5 +1,7 @@
 "use client";
 
+import { useId, useState } from "react";
+import { DISCONNECT_REASON_MAX } from "@/lib/tunnel-sessions/disconnect-reason";
 import type { LiveTunnelRow } from "@/lib/web/admin";
 import { formatBytes, formatCount } from "@/lib/web/format";
 import { usePushedJson } from "../hooks/use-pushed-json";
@@ -8,6 +10,7 @@ import { cn } from "../ui/cn";
 import { ConfirmAction, type ConfirmableAction } from "../ui/confirm-action";
 import { type Column, DataTable } from "../ui/data-table";
 import { EmptyState } from "../ui/empty-state";
+import { TextField } from "../ui/field";
 import { LocalTime } from "../ui/local-time";
 
 const COLUMNS: readonly Column[] = [
@@ -92,7 +95,9 @@ export function LiveTunnelsTable({
                       title={`Disconnect ${t.name}?`}
                       body={`The relay closes ${t.email}’s tunnel within seconds. They can connect again unless you disable their account.`}
                       confirmLabel="Disconnect"
-                    />
+                    >
+                      {(errorOf) => <DisconnectReasonField name={t.name} error={errorOf("reason")} />}
+                    </ConfirmAction>
                   </div>
                 </td>
               </tr>
@@ -100,6 +105,29 @@ export function LiveTunnelsTable({
           </DataTable>
         </div>
       )}
+    </div>
+  );
+}
+
+/**
+ * Why the tunnel is closed, said in its owner's ssh terminal. Kept as typed when the action refuses
+ * it (React empties a form's own fields after each action).
+ */
+function DisconnectReasonField({ name, error }: { name: string; error: string | undefined }) {
+  const id = useId();
+  const [reason, setReason] = useState("");
+  return (
+    <div className="mt-3">
+      <TextField
+        id={id}
+        name="reason"
+        label="Reason (optional)"
+        value={reason}
+        onChange={(event) => setReason(event.target.value)}
+        error={error}
+        hint={`Their ssh client prints "${name}: closed by an administrator (your reason)." One line, plain ASCII, at most ${DISCONNECT_REASON_MAX} characters.`}
+        autoComplete="off"
+      />
     </div>
   );
 }

@@ -1,6 +1,7 @@
 "use client";
 
 import { LIVE_FAILURE_REASON, type LiveFailure } from "@/lib/web/live-failure";
+import { useSessionEndedReason } from "../hooks/use-session-ended";
 import { cn } from "../ui/cn";
 import { LocalTime } from "../ui/local-time";
 
@@ -20,9 +21,15 @@ export function NotUpdating({
   failure?: LiveFailure | null;
   className?: string;
 }) {
+  const ended = useSessionEndedReason();
+  const why = failure
+    ? LIVE_FAILURE_REASON[failure]
+    : ended === "disabled"
+      ? "account disabled"
+      : "signed out";
   return (
     <span className={cn("text-amber-700 dark:text-amber-300", className)} data-testid="not-updating">
-      Not updating: {failure ? LIVE_FAILURE_REASON[failure] : "signed out"} · as of <LocalTime iso={asOf} />
+      Not updating: {why} · as of <LocalTime iso={asOf} />
       {failure && " · retrying…"}
     </span>
   );

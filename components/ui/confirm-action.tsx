@@ -1,7 +1,7 @@
 "use client";
 
 import { type ReactNode, useEffect, useLayoutEffect, useRef, useState } from "react";
-import type { ActionResult, ActionState } from "@/lib/web/action-result";
+import { type ActionResult, type ActionState, fieldError, formError } from "@/lib/web/action-result";
 import { useFormAction } from "../hooks/use-form-action";
 import { Button, type ButtonProps } from "./button";
 import { ConfirmDialog } from "./confirm-dialog";
@@ -9,8 +9,9 @@ import { ConfirmDialog } from "./confirm-dialog";
 export type ConfirmableAction = (state: ActionState<null>, form: FormData) => Promise<ActionResult<null>>;
 
 /**
- * A button that asks first, then submits a server action with the given hidden fields. Errors
- * (e.g. "stop the tunnel first") are shown in the dialog, which stays open so the user sees them.
+ * A button that asks first, then submits a server action with the given hidden fields (and any the
+ * dialog asks for, `children`). Errors (e.g. "stop the tunnel first") are shown in the dialog,
+ * which stays open so the user sees them; an error about one of its fields, under that field.
  */
 export function ConfirmAction({
   action,
@@ -23,6 +24,7 @@ export function ConfirmAction({
   confirmLabel,
   blockedReason,
   onDone,
+  children,
 }: {
   action: ConfirmableAction;
   fields: Record<string, string>;
@@ -36,10 +38,13 @@ export function ConfirmAction({
   blockedReason?: string;
   /** Called once the action succeeded (the dialog has closed). */
   onDone?: () => void;
+  /** Fields the dialog asks for, below its body, given the error (if any) of a field by name. */
+  children?: (errorOf: (field: string) => string | undefined) => ReactNode;
 }) {
   const [state, formAction, pending] = useFormAction(action);
   const [open, setOpen] = useState(false);
-  const [error, setError] = useState<string | undefined>();
+  // The last try's result in this opening of the dialog, not one from before it.
+  const [failed, setFailed] = useState<ActionState<null>>(null);
   const form = useRef<HTMLFormElement>(null);
   // Read when the result arrives, not a reason to react again: callers pass a fresh closure.
   const done = useRef(onDone);
@@ -97,7 +102,7 @@ export function ConfirmAction({
     if (state.ok) {
       setOpen(false);
       done.current?.();
-    } else setError(state.error.message);
+    } else setFailed(state);
   }, [state]);
 
   return (
@@ -110,7 +115,7 @@ export function ConfirmAction({
         size="sm"
         aria-label={triggerAriaLabel}
         onClick={() => {
-          setError(undefined);
+          setFailed(null);
           setOpen(true);
         }}
       >
@@ -121,15 +126,16 @@ export function ConfirmAction({
         title={title}
         confirmLabel={confirmLabel}
         pending={pending}
-        error={error}
+        error={formError(failed)}
         blockedReason={blockedReason}
         onCancel={() => setOpen(false)}
         onConfirm={() => {
-          setError(undefined);
+          setFailed(null);
           form.current?.requestSubmit();
         }}
       >
         {body}
+        {children?.((field) => fieldError(failed, field))}
       </ConfirmDialog>
     </form>
   );

@@ -52,6 +52,15 @@ export async function reserveName(page: Page, name: string) {
   await expect(page.getByRole("link", { name, exact: true })).toBeVisible();
 }
 
+/** Adds an SSH public key on /keys (with a label when given) and waits for it in the list. */
+export async function addKey(page: Page, key: { publicKey: string; fingerprint: string }, label?: string) {
+  await page.goto("/keys");
+  await page.getByLabel("Public key").fill(key.publicKey);
+  if (label !== undefined) await page.getByLabel("Label").fill(label);
+  await page.getByRole("button", { name: "Add key" }).click();
+  await expect(page.getByRole("listitem").filter({ hasText: key.fingerprint })).toBeVisible();
+}
+
 /**
  * On a phone the page fits the screen: long words and wide tables wrap or scroll in their own boxes,
  * never the whole page. Polled: a chart keeps its desktop width until its ResizeObserver has run.

@@ -9,6 +9,7 @@ import { startLogDeletion } from "../request-logs/deletions.ts";
 import { deleteLogInTransaction, LOG_DELETE_TRANSACTION_MS } from "../request-logs/retention.ts";
 import { endSessionsOfStoppedRelays } from "../tunnel-sessions/stopped-relays.ts";
 import { parseInput } from "../validate.ts";
+import { ACCOUNT_DISABLED } from "./account-disabled.ts";
 import {
   type ChangePasswordInput,
   changePasswordSchema,
@@ -86,8 +87,7 @@ export async function createUser(
   }
 }
 
-/** What a disabled account hears at sign-in, once its password checked out (verifyCredentials). */
-export const ACCOUNT_DISABLED = "This account is disabled. Ask whoever runs this Burrow.";
+export { ACCOUNT_DISABLED } from "./account-disabled.ts";
 
 /**
  * The user with this email and password, or null: unknown email and wrong password look the same to

@@ -90,6 +90,15 @@ export async function findWebSessionUser(
   return { id: user.id, email: user.email, role: user.role };
 }
 
+/**
+ * Whether the account is disabled: a browser it had signed in (its sessions were ended then) is told
+ * so, rather than to sign in again, which would be refused.
+ */
+export async function isAccountDisabled(db: Db, userId: string): Promise<boolean> {
+  const user = await db.user.findUnique({ where: { id: userId }, select: { disabledAt: true } });
+  return Boolean(user?.disabledAt);
+}
+
 /** The user's signed-in browsers, most recently used first. */
 export async function listWebSessions(
   db: Db,

@@ -5,7 +5,7 @@ import type { z } from "zod";
 import { DATABASE_UNAVAILABLE_MESSAGE, isDatabaseUnavailable, lastLine } from "../db/unavailable.ts";
 import { AppError, fieldErrorsOf, isAppError } from "../errors.ts";
 import type { ActionResult, ActionState } from "./action-result.ts";
-import { type CurrentUser, getCurrentUser } from "./session.ts";
+import { type CurrentUser, getCurrentUser, whySignedOut } from "./session.ts";
 import { pathOfReferer, signInAgainHref } from "./sign-in-again.ts";
 
 type Access = "user" | "admin" | "public";
@@ -31,7 +31,7 @@ export function defineAction<S extends z.ZodType, T, A extends Access = "user">(
     try {
       const user = await getCurrentUser();
       if (access !== "public" && !user) {
-        redirect(signInAgainHref(pathOfReferer((await headers()).get("referer")), true));
+        redirect(signInAgainHref(pathOfReferer((await headers()).get("referer")), await whySignedOut()));
       }
       // Admin-only actions answer "not found" to everyone else, like the admin pages do.
       if (access === "admin" && user?.role !== "ADMIN") throw new AppError("not_found", "Not found");

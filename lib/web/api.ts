@@ -2,7 +2,8 @@ import "server-only";
 import { NextResponse } from "next/server";
 import { DATABASE_UNAVAILABLE_MESSAGE, isDatabaseUnavailable, lastLine } from "../db/unavailable.ts";
 import { isAppError } from "../errors.ts";
-import { type CurrentUser, getCurrentUser } from "./session.ts";
+import { ACCOUNT_DISABLED, ACCOUNT_DISABLED_CODE } from "../users/account-disabled.ts";
+import { type CurrentUser, getCurrentUser, whySignedOut } from "./session.ts";
 
 /**
  * The route handlers' common frame (the umami four steps): authorize, run, map the result or the
@@ -14,10 +15,12 @@ export async function apiHandler(run: (user: CurrentUser) => Promise<unknown>): 
   try {
     const user = await getCurrentUser();
     if (!user) {
-      return NextResponse.json(
-        { error: { code: "unauthorized", message: "Sign in first" } },
-        { status: 401, headers },
-      );
+      // The page's live views stop and say why (components/hooks/use-session-ended.ts).
+      const error =
+        (await whySignedOut()) === "disabled"
+          ? { code: ACCOUNT_DISABLED_CODE, message: ACCOUNT_DISABLED }
+          : { code: "unauthorized", message: "Sign in first" };
+      return NextResponse.json({ error }, { status: 401, headers });
     }
     const result = await run(user);
     if (result instanceof Response) return result;

@@ -1,7 +1,7 @@
 import "server-only";
 import { notFound, redirect } from "next/navigation";
 import { cache } from "react";
-import { findWebSessionUser } from "../users/web-sessions.ts";
+import { findWebSessionUser, isAccountDisabled } from "../users/web-sessions.ts";
 import { auth } from "./auth.ts";
 import { getDb } from "./db.ts";
 
@@ -27,10 +27,24 @@ export const getCurrentUser = cache(async (): Promise<CurrentUser | null> => {
   return user && { ...user, sessionId };
 });
 
-/** For pages: the user, or a redirect to /login. */
+/**
+ * Why this browser is not signed in (getCurrentUser gave null): "disabled" when it still holds the
+ * cookie of an account that an admin has disabled since, which signing in again cannot mend;
+ * "ended" otherwise (signed out, expired, or this could not be told).
+ */
+export async function whySignedOut(): Promise<"ended" | "disabled"> {
+  try {
+    const id = (await auth())?.user?.id;
+    return id && (await isAccountDisabled(getDb(), id)) ? "disabled" : "ended";
+  } catch {
+    return "ended";
+  }
+}
+
+/** For pages: the user, or a redirect to /login (saying so when the account was disabled). */
 export async function requireUser(): Promise<CurrentUser> {
   const user = await getCurrentUser();
-  if (!user) redirect("/login");
+  if (!user) redirect((await whySignedOut()) === "disabled" ? "/login?ended=disabled" : "/login");
   return user;
 }
 

@@ -4,7 +4,8 @@ import { pathOfReferer, signInAgainHref } from "./sign-in-again.ts";
 
 test("signInAgainHref returns to the page, query and all", () => {
   assert.equal(signInAgainHref("/names?x=1"), "/login?callbackUrl=%2Fnames%3Fx%3D1");
-  assert.equal(signInAgainHref("/names", true), "/login?callbackUrl=%2Fnames&ended=1");
+  assert.equal(signInAgainHref("/names", "ended"), "/login?callbackUrl=%2Fnames&ended=1");
+  assert.equal(signInAgainHref("/names", "disabled"), "/login?callbackUrl=%2Fnames&ended=disabled");
 });
 
 test("signInAgainHref never returns to another site", () => {

@@ -2,12 +2,13 @@ import { safeRedirectPath } from "./safe-redirect.ts";
 
 /**
  * The sign-in page, set to come back to `path` (a path on this site; anything else comes back to
- * the overview). `ended` makes the page say why the user is there: a redirect from an action, where
- * they did not click a "Sign in again" link themselves.
+ * the overview). `why` makes the page say why the user is there (a redirect from an action, where
+ * they did not click a "Sign in again" link themselves): the session ended, or the account was
+ * disabled.
  */
-export function signInAgainHref(path: string, ended = false): string {
+export function signInAgainHref(path: string, why?: "ended" | "disabled"): string {
   const query = new URLSearchParams({ callbackUrl: safeRedirectPath(path) });
-  if (ended) query.set("ended", "1");
+  if (why) query.set("ended", why === "disabled" ? "disabled" : "1");
   return `/login?${query}`;
 }
 

@@ -4,6 +4,7 @@ import { redirect } from "next/navigation";
 import { AuthCard } from "@/components/auth/auth-card";
 import { CredentialsForm } from "@/components/auth/sign-in-form";
 import { Alert } from "@/components/ui/alert";
+import { ACCOUNT_DISABLED } from "@/lib/users/account-disabled";
 import { getDb } from "@/lib/web/db";
 import { getEnv } from "@/lib/web/env";
 import { safeRedirectPath } from "@/lib/web/safe-redirect";
@@ -54,6 +55,12 @@ export default async function LoginPage({
       {ended === "1" && (
         <div className="mb-4">
           <Alert tone="info">Your session has ended. Sign in again to go back to where you were.</Alert>
+        </div>
+      )}
+      {/* A browser still signed in when an admin disabled its account (lib/web/session.ts). */}
+      {ended === "disabled" && (
+        <div className="mb-4">
+          <Alert tone="error">{ACCOUNT_DISABLED}</Alert>
         </div>
       )}
       <CredentialsForm

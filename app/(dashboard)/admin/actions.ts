@@ -5,6 +5,7 @@ import { z } from "zod";
 import { nameSchema, STORED_NAME } from "@/lib/names/rules";
 import { releaseAnyName } from "@/lib/names/service";
 import { sendRelayCommand } from "@/lib/relay-control";
+import { disconnectReasonSchema } from "@/lib/tunnel-sessions/disconnect-reason";
 import { roleSchema, signUpSchema } from "@/lib/users/schemas";
 import { createUser, deleteUser, setUserDisabled, setUserPassword, setUserRole } from "@/lib/users/service";
 import { defineAction } from "@/lib/web/action";
@@ -17,12 +18,17 @@ import { continueLogDeletion, continueLogDeletions, LOG_DELETION_WAIT_MS } from 
 /** A name as stored (STORED_NAME): one reserved under older rules or handed out at random may not pass today's. */
 const existingNameSchema = z.object({ name: nameSchema.or(z.string().regex(STORED_NAME)) });
 
+// What the admin types is said to the tunnel's owner; left empty, they are told only who closed it.
+const disconnectSchema = existingNameSchema.extend({
+  reason: disconnectReasonSchema("The reason").optional(),
+});
+
 export const disconnectTunnelAction = defineAction(
-  { schema: existingNameSchema, access: "admin" },
-  async ({ name }): Promise<null> => {
+  { schema: disconnectSchema, access: "admin" },
+  async ({ name, reason }): Promise<null> => {
     // The relay listens on Postgres NOTIFY and closes the tunnel within a second or two; the live
     // list drops it when its session row ends.
-    await sendRelayCommand(getDb(), { type: "disconnect", name });
+    await sendRelayCommand(getDb(), { type: "disconnect", name, ...(reason ? { reason } : {}) });
     return null;
   },
 );

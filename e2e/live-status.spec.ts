@@ -4,7 +4,7 @@ import { join } from "node:path";
 import type { Locator, Page, Request } from "@playwright/test";
 import { createSharingWorld, curl, type SharingWorld } from "./sharing/setup.ts";
 import { burrowUnderTest } from "./support/burrow-env.ts";
-import { expect, signIn, signUp, test, unique } from "./support/fixtures.ts";
+import { addKey, expect, signIn, signUp, test, unique } from "./support/fixtures.ts";
 import { generateKey } from "./support/ssh.ts";
 
 let world: SharingWorld;
@@ -195,11 +195,7 @@ test("a key added in another tab ticks the overview's first step without polling
       storageState: await page.context().storageState(),
     });
     const keys = await other.newPage();
-    await keys.goto("/keys");
-    await keys.getByLabel("Public key").fill(key.publicKey);
-    await keys.getByLabel("Label").fill("second tab");
-    await keys.getByRole("button", { name: "Add key" }).click();
-    await expect(keys.getByRole("listitem").filter({ hasText: "second tab" })).toBeVisible();
+    await addKey(keys, key, "second tab");
 
     await expect(gettingStarted).toContainText("Add your SSH public keyDone");
     await other.close();
@@ -244,6 +240,39 @@ test("while the dashboard cannot be reached, the overview, the tunnel page and /
       await expect(page.getByTestId("not-updating")).toHaveCount(0);
     }
     await expect(tunnel.getByText("Connected", { exact: true })).toBeVisible();
+  } finally {
+    await owner.close();
+    await world.disconnect(name);
+  }
+});
+
+test("the traffic chart says it is not updating while its looks fail, keeping what it drew, and stops once they work", async ({
+  browser,
+}) => {
+  test.setTimeout(120_000);
+  const burrow = burrowUnderTest();
+  const name = unique("chart");
+  await world.connect(name);
+  const owner = await world.ownerContext(browser);
+  try {
+    const page = await owner.newPage();
+    await page.goto(`/tunnels/${name}`);
+    const summary = page.getByTestId("traffic-summary");
+    await expect(summary).toContainText(/request/);
+    // Only the chart's own looks fail; a request through the tunnel makes it look again at once.
+    await owner.route("**/api/tunnels/*/stats**", (route) => route.abort("connectionrefused"));
+    expect((await curl(burrow, name, "/chart-1")).status).toBe(200);
+    await expect(summary.getByTestId("not-updating")).toHaveText(
+      /^Not updating: cannot reach the dashboard · as of \d\d:\d\d:\d\d · retrying…$/,
+      { timeout: 20_000 },
+    );
+    await expect(
+      page.getByRole("figure", { name: "Traffic over the last hour" }).locator("svg"),
+    ).not.toHaveCount(0);
+
+    await owner.unrouteAll();
+    expect((await curl(burrow, name, "/chart-2")).status).toBe(200);
+    await expect(summary.getByTestId("not-updating")).toHaveCount(0, { timeout: 20_000 });
   } finally {
     await owner.close();
     await world.disconnect(name);

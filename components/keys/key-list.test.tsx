@@ -1,7 +1,8 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import { renderToStaticMarkup } from "react-dom/server";
-import { KeyList, type KeyRow } from "./key-list";
+import type { KeyRow } from "@/lib/web/key-rows";
+import { KeyList } from "./key-list";
 
 const KEY: KeyRow = {
   id: "k1",

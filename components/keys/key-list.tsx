@@ -1,23 +1,12 @@
 "use client";
 
 import { useEffect, useRef, useState } from "react";
+import type { KeyRow } from "@/lib/web/key-rows";
 import { Alert } from "../ui/alert";
 import { ConfirmAction, type ConfirmableAction } from "../ui/confirm-action";
 import { EmptyState } from "../ui/empty-state";
 import { TextLink } from "../ui/text-link";
 import { TimeAgo } from "../ui/time-ago";
-
-export interface KeyRow {
-  id: string;
-  label: string;
-  algorithm: string;
-  bits: number;
-  fingerprint: string;
-  createdAt: string;
-  lastUsedAt: string | null;
-  /** Names this key has connected right now. */
-  connectedNames: string[];
-}
 
 const TYPE_NAMES: Record<string, string> = {
   "ssh-ed25519": "ED25519",

@@ -6,6 +6,7 @@ import { accessLabel } from "@/lib/web/access-label";
 import { formatCount } from "@/lib/web/format";
 import type { NamesSnapshot } from "@/lib/web/names-dto";
 import { useNamesSnapshot } from "../hooks/use-names-snapshot";
+import { useNewest } from "../hooks/use-newest";
 import { NotUpdating, notLive } from "../session/not-updating";
 import { Alert } from "../ui/alert";
 import { ConfirmAction, type ConfirmableAction } from "../ui/confirm-action";
@@ -39,8 +40,8 @@ export function NamesTable({
   randomNameHours: number;
 }) {
   const { data, failure, ended, asOf } = useNamesSnapshot(initial, 3000);
-  // A reserve or release re-renders the page with new `initial` data; prefer it when it differs.
-  const snapshot = sameNames(initial, data) ? data : initial;
+  // A reserve or release here re-renders the page with new `initial` data; one elsewhere is fetched.
+  const snapshot = useNewest(initial, data);
   const [released, setReleased] = useState<string | null>(null);
   // Said by the table, not the row's dialog: the row is gone once the page shows the release.
   const release: ConfirmableAction = async (previous, form) => {
@@ -158,10 +159,4 @@ export function NamesTable({
       )}
     </div>
   );
-}
-
-function sameNames(a: NamesSnapshot, b: NamesSnapshot): boolean {
-  const same = (x: readonly { name: string }[], y: readonly { name: string }[]) =>
-    x.length === y.length && x.every((row, i) => row.name === y[i]?.name);
-  return same(a.names, b.names) && same(a.randomNames, b.randomNames);
 }

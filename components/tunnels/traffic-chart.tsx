@@ -92,7 +92,7 @@ function ChartBody({ name, range }: { name: string; range: "hour" | "day" }) {
   const pushed = useTunnelEventsConnected();
   // A deletion refreshes at once, unthrottled: it is one click, not a burst of requests.
   const activity = `${useThrottled(version, ACTIVITY_REFRESH_MS)}:${deletions}`;
-  const { data, stale, ended, asOf } = useLiveJson<StatsSeries>(
+  const { data, stale, failure, ended, asOf } = useLiveJson<StatsSeries>(
     `/api/tunnels/${encodeURIComponent(name)}/stats?range=${range}`,
     EMPTY[range],
     pollMs(range, pushed),
@@ -110,7 +110,10 @@ function ChartBody({ name, range }: { name: string; range: "hour" | "day" }) {
           anew, which live regions do not announce anyway.) It is read where it stands. */}
       <p className="mb-2 min-h-5 text-sm text-zinc-600 dark:text-zinc-400" data-testid="traffic-summary">
         <span className={notLive(ended)}>{trafficSummary(data.points, range)}</span>
-        {ended && <NotUpdating asOf={asOf} className="ml-2 text-xs" />}
+        {/* A failing look with nothing drawn yet is said in the chart's own box instead (below). */}
+        {(ended || (failure && !empty)) && (
+          <NotUpdating asOf={asOf} failure={ended ? null : failure} className="ml-2 text-xs" />
+        )}
       </p>
       {/* Fixed height: the chart appearing (or the period switching) does not move the log below. */}
       {/* A figure, not an img: the chart inside is focusable (its tooltip reads out each minute). */}

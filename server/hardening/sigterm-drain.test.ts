@@ -1,15 +1,13 @@
 import assert from "node:assert/strict";
-import { execFile } from "node:child_process";
-import { mkdtemp, readFile, rm } from "node:fs/promises";
+import { mkdtemp, rm } from "node:fs/promises";
 import http from "node:http";
 import net, { type AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, test } from "node:test";
 import { setTimeout as sleep } from "node:timers/promises";
-import { promisify } from "node:util";
-import { parsePublicKey } from "../../lib/ssh-keys/parse.ts";
 import { createTestDatabase } from "../../lib/testing/db.ts";
+import { createUserWithKey } from "../testing/harness.ts";
 import { type Child, startChild } from "./process.ts";
 
 const SLOW_MS = 3_000;
@@ -50,25 +48,10 @@ test("SIGTERM to `tsx server/main.ts`: a slow in-flight request completes with 2
   const scratch = await mkdtemp(join(tmpdir(), "burrow-sigterm-"));
   cleanups.push(() => rm(scratch, { recursive: true, force: true }));
 
-  const keyPath = join(scratch, "id_ed25519");
-  await promisify(execFile)("ssh-keygen", ["-q", "-t", "ed25519", "-N", "", "-f", keyPath]);
-  const key = parsePublicKey(await readFile(`${keyPath}.pub`, "utf8"));
-  await database.db.user.create({
-    data: {
-      email: "drain@burrow.test",
-      passwordHash: "!",
-      sshKeys: {
-        create: {
-          label: "drain",
-          algorithm: key.algorithm,
-          bits: key.bits,
-          publicKey: key.publicKey,
-          fingerprint: key.fingerprint,
-        },
-      },
-      reservations: { create: { name: "drain" } },
-    },
+  const { id: userId, keyPath } = await createUserWithKey(database.db, scratch, {
+    email: "drain@burrow.test",
   });
+  await database.db.reservation.create({ data: { name: "drain", userId } });
 
   let slowArrived = false;
   const app = http.createServer((req, res) => {

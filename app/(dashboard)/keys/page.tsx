@@ -1,11 +1,11 @@
 import type { Metadata } from "next";
 import { AddKeyForm } from "@/components/keys/add-key-form";
-import { KeyList } from "@/components/keys/key-list";
+import { YourKeys } from "@/components/keys/your-keys";
 import { Card, CardBody, CardHeader } from "@/components/ui/card";
 import { PageHeader } from "@/components/ui/page-header";
 import { listKeys } from "@/lib/ssh-keys/service";
 import { getDb } from "@/lib/web/db";
-import { countOf } from "@/lib/web/format";
+import { toKeyRows } from "@/lib/web/key-rows";
 import { requireUser } from "@/lib/web/session";
 import { addKeyAction, deleteKeyAction } from "./actions";
 
@@ -21,19 +21,7 @@ export default async function KeysPage() {
         description="The relay knows it is you by the key your ssh client offers. Fingerprints match ssh-keygen -lf."
       />
       <div className="grid grid-cols-1 gap-6 lg:grid-cols-5">
-        <Card className="lg:col-span-3">
-          <CardHeader title="Your keys" description={countOf(keys.length, "key")} />
-          <CardBody>
-            <KeyList
-              deleteAction={deleteKeyAction}
-              keys={keys.map((k) => ({
-                ...k,
-                createdAt: k.createdAt.toISOString(),
-                lastUsedAt: k.lastUsedAt?.toISOString() ?? null,
-              }))}
-            />
-          </CardBody>
-        </Card>
+        <YourKeys initial={toKeyRows(keys)} deleteAction={deleteKeyAction} />
         <Card className="lg:col-span-2">
           <CardHeader title="Add a key" />
           <CardBody>

@@ -7,7 +7,7 @@ import { isProcessAlive, stopLeftoverServer } from "../../lib/db/postgres-proces
 import { createDb, type Db } from "../../lib/db.ts";
 import type { Env } from "../../lib/env.ts";
 import { AppError } from "../../lib/errors.ts";
-import { claimPidFile, type DataDirLock } from "./data-dir-lock.ts";
+import { claimPidFile, type DataDirLock, runningOwner } from "./data-dir-lock.ts";
 
 /** Names the command that has the embedded database started (see resolveDatabase). */
 export const EMBEDDED_LOCK_FILE = "embedded-database.pid";
@@ -58,6 +58,8 @@ export async function resolveDatabase(
     waitMs?: number;
   } = {},
 ): Promise<ResolvedDatabase> {
+  // `start` and `relay` (publish) are themselves what runs here: a second one is refused by the lock.
+  if (!options.publish) await refuseAnotherDatabase(env);
   if (env.DATABASE_URL) {
     if (!options.publish) return { url: env.DATABASE_URL, source: "DATABASE_URL", release: async () => {} };
     return recordDatabaseUsed(env.DATABASE_URL, env.BURROW_DATA_DIR);
@@ -222,6 +224,63 @@ export async function runningDatabase(
   }
   const used = await readPublished(databaseUsedFile(dataDir));
   return { source: "DATABASE_URL", url: used?.ownerPid === pid ? used.url : undefined };
+}
+
+/**
+ * Refuses a command that would use another database than the Burrow running on this data dir: run
+ * without the DATABASE_URL that Burrow was started with, `user add`, `key add` and the rest went to
+ * an empty embedded database and said they were done, while the relay (on the other) went on
+ * refusing the key. `status` says the same without refusing (it changes nothing).
+ */
+async function refuseAnotherDatabase(env: Pick<Env, "DATABASE_URL" | "BURROW_DATA_DIR">): Promise<void> {
+  const pid = await runningOwner(env.BURROW_DATA_DIR);
+  if (pid === undefined) return;
+  const used = await runningDatabase(env.BURROW_DATA_DIR, pid);
+  const running = `The Burrow running here (pid ${pid}, data dir ${env.BURROW_DATA_DIR})`;
+  const nothing = "Nothing was changed";
+  if (!env.DATABASE_URL) {
+    if (used.source !== "DATABASE_URL") return;
+    throw new AppError(
+      "config",
+      `${running} uses DATABASE_URL${used.url ? ` ${used.url}` : ""}, and this command was given none: ` +
+        `it would have used an empty embedded database instead. ${nothing}: set the same DATABASE_URL ` +
+        "(in this shell, or in .env) and run it again",
+    );
+  }
+  if (used.source === "embedded") {
+    throw new AppError(
+      "config",
+      `${running} uses its embedded database, not DATABASE_URL ${redact(env.DATABASE_URL)}. ${nothing}: ` +
+        "run this command without DATABASE_URL to manage that Burrow",
+    );
+  }
+  if (used.url !== undefined && !sameDatabase(env.DATABASE_URL, used.url)) {
+    throw new AppError(
+      "config",
+      `${running} uses DATABASE_URL ${used.url}, not ${redact(env.DATABASE_URL)} as this command. ` +
+        `${nothing}: run it with the same DATABASE_URL`,
+    );
+  }
+}
+
+const LOOPBACK_HOSTS = new Set(["localhost", "127.0.0.1", "[::1]"]);
+
+/**
+ * Whether two URLs name one database: host, port, user and database name, whatever the password
+ * (`recorded` may be redacted) and however the scheme is spelt. The loopback spellings
+ * ("localhost", "127.0.0.1", "[::1]") count as one host: a DATABASE_URL written one way and Burrow's
+ * the other are the same server. Other names for one host (a DNS name and its address) count as
+ * two: status then says they differ, which sends the operator to look, never the reverse.
+ */
+export function sameDatabase(url: string, recorded: string): boolean {
+  try {
+    const [a, b] = [new URL(url), new URL(recorded)];
+    const host = (u: URL) => (LOOPBACK_HOSTS.has(u.hostname.toLowerCase()) ? "loopback" : u.hostname);
+    const key = (u: URL) => [u.username, host(u), u.port || "5432", u.pathname].join("\n");
+    return key(a) === key(b);
+  } catch {
+    return false;
+  }
 }
 
 function writeNote(line: string): void {

@@ -53,3 +53,25 @@ test("key add takes an SSH2 (PuTTYgen) file and a wrapped key, and names authori
   assert.notEqual(withOptions.code, 0);
   assert.match(withOptions.stderr, /options \(no-pty,command="x"\).*remove everything before ssh-ed25519/);
 });
+
+test("key add finds a relative path from the directory npm was run in (INIT_CWD); a directory is explained", async () => {
+  const added = await cli(["user", "add", "cleo@example.com"]);
+  assert.equal(added.code, 0, added.stderr);
+  const key = keygen("relative");
+  // `npm run burrow -- key add … relative.pub` typed in `dir`: npm runs the CLI in the project's root.
+  const fromThere = await runCli(["key", "add", "cleo@example.com", "relative.pub"], {
+    env: { ...env, INIT_CWD: dir },
+  });
+  assert.equal(fromThere.code, 0, fromThere.stderr);
+  assert.match(
+    fromThere.stdout,
+    new RegExp(`${key.fingerprint.replace(/[+/]/g, "\\$&")} to cleo@example\\.com`),
+  );
+
+  const folder = await runCli(["key", "add", "cleo@example.com", "."], { env: { ...env, INIT_CWD: dir } });
+  assert.equal(folder.code, 1, folder.stdout);
+  assert.equal(
+    folder.stderr,
+    "burrow key add: . is a directory: give the public key file in it (e.g. id_ed25519.pub)\n",
+  );
+});

@@ -113,13 +113,38 @@ test("the summary names the dashboard, the relay, the tunnel pattern and a comma
   assert.match(text, /Dashboard {3}http:\/\/localhost:3000/);
   assert.match(text, /port 2200, host key SHA256:abc/);
   assert.match(text, /Tunnels {5}http:\/\/<name>\.localhost:8081/);
-  assert.match(text, /ssh -R myapp:80:localhost:8000 -p 2200 relay\.example\.test/);
+  // First a command that works as typed (a random name), then one for a name once reserved.
+  assert.match(text, /\n {3}ssh -R 80:localhost:8000 -p 2200 relay\.example\.test\n {3}gets a random name/);
+  assert.match(
+    text,
+    /name reserve you@example\.com myapp\), then\n {3}ssh -R myapp:80:localhost:8000 -p 2200 relay\.example\.test\n/,
+  );
   assert.match(
     text,
     /python3 -m http\.server 8000/,
     "an app to try with, on a port the dashboard does not use",
   );
   assert.match(text, /sign up at http:\/\/localhost:3000\/signup/);
+});
+
+test("the summary's app port is none of Burrow's own, and without random names it says to reserve one first", () => {
+  const config = loadEnv({ PORT: "8000", BURROW_ALLOW_RANDOM_NAMES: "false" });
+  const text = formatSummary({
+    config,
+    relay: {
+      ports: { sshPort: 2222, httpPort: 8001 },
+      hostKeyFingerprint: "SHA256:abc",
+      close: async () => {},
+    },
+    dashboardUrl: "http://localhost:8000",
+    database: "embedded PostgreSQL in /data/postgres",
+    hasAccounts: true,
+  });
+  assert.match(text, /Share a local app on port 8002 /);
+  assert.match(text, /python3 -m http\.server 8002 will do/);
+  assert.doesNotMatch(text, /ssh -R 80:/);
+  assert.match(text, /Reserve a name, say myapp, on the Names page/);
+  assert.match(text, /ssh -R myapp:80:localhost:8002 -p 2222 localhost\n/);
 });
 
 test("redact hides the password of a database URL", () => {

@@ -274,6 +274,31 @@ test("status of a Burrow running on a DATABASE_URL names that database, to a sta
     same: true,
   });
 
+  // Commands that change things refuse another database than the running Burrow's, changing
+  // nothing: without DATABASE_URL they used to start an empty embedded one and say "Created".
+  const noUrl = await runCli(["user", "add", "erin@example.com"], {
+    env: cliEnv(dataDir, { BURROW_PASSWORD: "correct horse battery" }),
+  });
+  assert.equal(noUrl.code, 1, noUrl.stdout);
+  assert.equal(
+    noUrl.stderr,
+    `burrow user add: The Burrow running here (pid ${burrow.pid}, data dir ${dataDir}) uses DATABASE_URL ` +
+      `${usedUrl}, and this command was given none: it would have used an empty embedded database ` +
+      "instead. Nothing was changed: set the same DATABASE_URL (in this shell, or in .env) and run it again\n",
+  );
+  assert.equal(existsSync(join(dataDir, "postgres")), false, "no embedded database was started");
+  const otherUrl = await runCli(["user", "list"], { env: cliEnv(dataDir, { DATABASE_URL: other.url }) });
+  assert.equal(otherUrl.code, 1, otherUrl.stdout);
+  assert.match(
+    otherUrl.stderr,
+    /uses DATABASE_URL .*, not .* as this command\. Nothing was changed: run it with the same DATABASE_URL\n$/,
+  );
+  const sameUrl = await runCli(["user", "add", "erin@example.com"], {
+    env: cliEnv(dataDir, { DATABASE_URL: used.url, BURROW_PASSWORD: "correct horse battery" }),
+  });
+  assert.equal(sameUrl.code, 0, sameUrl.stderr);
+  assert.equal(await used.db.user.count({ where: { email: "erin@example.com" } }), 1);
+
   burrow.kill("SIGTERM");
   await exited;
   assert.equal(existsSync(databaseUsedFile(dataDir)), false, "the record goes with the Burrow");

@@ -1,4 +1,5 @@
 import { access, readFile } from "node:fs/promises";
+import { join, resolve } from "node:path";
 import { text } from "node:stream/consumers";
 import { AppError } from "../../../lib/errors.ts";
 import { addKey } from "../../../lib/ssh-keys/service.ts";
@@ -30,9 +31,12 @@ Examples:
     assertEmailFirst(positionals, "key add <email> <public-key-file>");
     const [email = "", file = ""] = positionals;
     const env = context.env();
-    const publicKey = await readKeyFile(file);
+    // `npm run` runs this in the project's root: a path typed relative to the shell's directory is
+    // found from there (npm names it INIT_CWD), not from the root.
+    const path = file === "-" ? file : resolve(context.environment.INIT_CWD ?? process.cwd(), file);
+    const publicKey = await readKeyFile(path, file);
     if (/PRIVATE KEY/.test(publicKey))
-      throw new AppError("invalid_input", await privateKeyMessage(file, email));
+      throw new AppError("invalid_input", await privateKeyMessage(path, file, email));
     // An authorized_keys file, or two .pub files catted together: "Paste one key at a time" is the
     // dashboard form's wording, and says neither how many there are nor how to add them here.
     const keyLines = publicKey.split("\n").filter((line) => KEY_LINE.test(line.trim())).length;
@@ -58,11 +62,11 @@ Examples:
  * A private key given by mistake (the file next to the .pub, which tab completion reaches first):
  * the public one is named, as a command to run instead, when it is there.
  */
-async function privateKeyMessage(file: string, email: string): Promise<string> {
+async function privateKeyMessage(path: string, file: string, email: string): Promise<string> {
   const source = file === "-" ? "That" : file;
   const hasPublic =
     file !== "-" &&
-    (await access(`${file}.pub`).then(
+    (await access(`${path}.pub`).then(
       () => true,
       () => false,
     ));
@@ -74,15 +78,21 @@ async function privateKeyMessage(file: string, email: string): Promise<string> {
   );
 }
 
-async function readKeyFile(file: string): Promise<string> {
-  if (file === "-") return text(process.stdin);
+/** Reads the key at `path`, `file` as the user typed it (for messages). */
+async function readKeyFile(path: string, file: string): Promise<string> {
+  if (path === "-") return text(process.stdin);
   try {
-    return await readFile(file, "utf8");
+    return await readFile(path, "utf8");
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
-    throw new AppError(
-      "invalid_input",
-      code === "ENOENT" ? `No such file: ${file}` : `Cannot read ${file}: ${code ?? String(error)}`,
-    );
+    const why =
+      code === "ENOENT"
+        ? `No such file: ${file}`
+        : code === "EISDIR"
+          ? `${file} is a directory: give the public key file in it (e.g. ${join(file, "id_ed25519.pub")})`
+          : code === "EACCES"
+            ? `Cannot read ${file}: permission denied`
+            : `Cannot read ${file}: ${code ?? String(error)}`;
+    throw new AppError("invalid_input", why);
   }
 }

@@ -45,6 +45,6 @@ function pickKey(keys: ListedKey[], which: string, email: string): ListedKey {
   }
   throw new AppError(
     "not_found",
-    `${email} has no key with the fingerprint or label "${which}" ("key list ${email}" shows them)`,
+    `${email} has no key with the fingerprint or label "${sanitize(which)}" ("key list ${email}" shows them)`,
   );
 }

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import test from "node:test";
-import { sameDatabase } from "./status.ts";
+import { sameDatabase } from "../database.ts";
 
 test("sameDatabase: loopback spellings, the default port and a redacted password name one database", () => {
   const running = "postgres://burrow:secret@127.0.0.1:5432/burrow";

@@ -10,7 +10,7 @@ import {
 import type { Command } from "../command.ts";
 import { parseCommandArgs } from "../command.ts";
 import { runningOwner } from "../data-dir-lock.ts";
-import { databaseInUse, explainConnectionError, redact, runningDatabase } from "../database.ts";
+import { databaseInUse, explainConnectionError, redact, runningDatabase, sameDatabase } from "../database.ts";
 import { formatTable, formatTime } from "../format.ts";
 
 /** `status`'s exit code when nothing runs, as `systemctl status` and LSB init scripts say it. */
@@ -217,26 +217,6 @@ async function readDatabase(url: string): Promise<DatabaseView> {
     return { relays, accounts, names };
   } finally {
     await db.$disconnect();
-  }
-}
-
-const LOOPBACK_HOSTS = new Set(["localhost", "127.0.0.1", "[::1]"]);
-
-/**
- * Whether two URLs name one database: host, port, user and database name, whatever the password
- * (`recorded` may be redacted) and however the scheme is spelt. The loopback spellings
- * ("localhost", "127.0.0.1", "[::1]") count as one host: a DATABASE_URL written one way and Burrow's
- * the other are the same server. Other names for one host (a DNS name and its address) count as
- * two: status then says they differ, which sends the operator to look, never the reverse.
- */
-export function sameDatabase(url: string, recorded: string): boolean {
-  try {
-    const [a, b] = [new URL(url), new URL(recorded)];
-    const host = (u: URL) => (LOOPBACK_HOSTS.has(u.hostname.toLowerCase()) ? "loopback" : u.hostname);
-    const key = (u: URL) => [u.username, host(u), u.port || "5432", u.pathname].join("\n");
-    return key(a) === key(b);
-  } catch {
-    return false;
   }
 }
 

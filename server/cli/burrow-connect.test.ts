@@ -13,7 +13,12 @@ import { type AddressInfo, createServer, type Socket } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, test } from "node:test";
+import { createLogger } from "../../lib/logger.ts";
+import { freePort, startChild } from "../hardening/process.ts";
+import { loadOrCreateHostKey } from "../host-key.ts";
+import { createRelay } from "../relay.ts";
 import { messages } from "../ssh/messages.ts";
+import { startTestRelay } from "../testing/harness.ts";
 import { testEnvironment } from "./testing/run-cli.ts";
 
 const script = join(import.meta.dirname, "..", "..", "bin", "burrow-connect");
@@ -306,6 +311,77 @@ test("a refused key stops too", async () => {
   );
 });
 
+test("a relay's advice about an unknown key is not ssh refusing the key: a dropped connection is retried", async () => {
+  // An older relay's advice for a key it does not know, shown while ssh goes on to offer the next
+  // key: only ssh's own "user@host: Permission denied (publickey)." line means a refused key.
+  const advice =
+    '255:0:If ssh stops with "Permission denied", add your public key (e.g. ~/.ssh/id_ed25519.pub) at';
+  const box = sandbox([advice, "255:0:Connection closed by 127.0.0.1 port 2222", REFUSED]);
+  const result = await run(["3000", "myapp"], box.env);
+  assert.equal(box.calls(), 3, result.stderr);
+  assert.doesNotMatch(result.stderr, /did not accept/);
+  assert.deepEqual(box.delays(), [1, 2]);
+});
+
+test("with an unknown key offered before the registered one, a relay restart is reconnected (real relay and ssh)", async (t) => {
+  const dataDir = mkdtempSync(join(tmpdir(), "burrow-connect-relay-"));
+  dirs.push(dataDir);
+  // Last started, first stopped: the test database goes with the first relay.
+  const cleanups: (() => Promise<unknown>)[] = [];
+  t.after(async () => {
+    for (const cleanup of cleanups.reverse()) await cleanup().catch(() => {});
+  });
+  const [sshPort, httpPort] = [await freePort(), await freePort()];
+  const relay = await startTestRelay({
+    BURROW_SSH_PORT: String(sshPort),
+    BURROW_HTTP_PORT: String(httpPort),
+    BURROW_DATA_DIR: dataDir,
+  });
+  cleanups.push(() => relay.close());
+  const user = await relay.createUserWithKey();
+  const unknown = await relay.createUnregisteredKey();
+  await relay.reserve(user, "twokeys");
+  const app = await relay.startLocalApp();
+  // ssh offers the -i keys in order: the relay explains the unknown one, then the second signs in.
+  const connect = startChild(
+    "sh",
+    [
+      script,
+      ...["-H", "127.0.0.1", "-p", String(sshPort), String(app.port), "twokeys", "--"],
+      ...["-F", "/dev/null", "-o", "BatchMode=yes", "-o", "StrictHostKeyChecking=no"],
+      ...["-o", "UserKnownHostsFile=/dev/null", "-o", "IdentityAgent=none", "-o", "IdentitiesOnly=yes"],
+      ...["-i", unknown.keyPath, "-i", user.keyPath],
+    ],
+    { BURROW_IDENTITY: "" },
+  );
+  cleanups.push(() => connect.kill());
+  await connect.waitForOutput(/Forwarding http:\/\/twokeys\./, 15_000);
+  assert.match(connect.output(), /Burrow does not know the SSH key/, "the unknown key was offered first");
+
+  await relay.relay.close();
+  await connect.waitForOutput(/reconnecting in 1 s/, 10_000);
+  assert.match(
+    connect.output(),
+    /connection ended \(ssh exit code 1\)/,
+    "the relay's shutdown is a failure to ssh",
+  );
+  // Back on the same ports, data directory (host key) and database, as a restarted relay.
+  const hostKey = await loadOrCreateHostKey(dataDir);
+  const second = createRelay({
+    db: relay.db,
+    config: relay.config,
+    hostKey: hostKey.privateKey,
+    logger: createLogger({ silent: !process.env.BURROW_TEST_VERBOSE }),
+  });
+  cleanups.push(() => second.close());
+  await second.listen();
+  await relay.waitFor(() => second.registry.get("twokeys"), "burrow-connect to reconnect", 20_000);
+  assert.equal((await relay.fetchTunnel("twokeys", "/again")).json?.path, "/again");
+  assert.doesNotMatch(connect.output(), /did not accept/);
+  assert.equal(connect.child.exitCode, null, connect.output());
+  assert.equal(await connect.stop(), 0, connect.output());
+});
+
 test("the relay's own reasons decide: shutdown reconnects; takeover, admin close, key removal, a disabled account and exit stop", async () => {
   // The relay ends a session it closed with exit status 1, one the user closed with 0; burrow-connect
   // exits 1 when it stops for a reason, 0 when the user closed the session.
@@ -331,7 +407,7 @@ test("the relay's own reasons decide: shutdown reconnects; takeover, admin close
   }
   // Reconnected every second while the relay restarts, not backing off as for a dropped network.
   const down = "255:0:ssh: connect to host localhost port 2222: Connection refused";
-  const restart = sandbox([`0:0:out=${messages.relayShutdown}`, down, down, down, down, REFUSED]);
+  const restart = sandbox([`1:0:out=${messages.relayShutdown}`, down, down, down, down, REFUSED]);
   await run(["3000", "myapp"], restart.env);
   assert.equal(restart.calls(), 6, "a relay restart is reconnected");
   assert.deepEqual(restart.delays(), [1, 1, 1, 1, 1]);
@@ -408,7 +484,7 @@ test("the backoff starts over after a connection that lasted", async () => {
 test("quick retries after a relay restart end once a connection lasts: a later drop backs off", async () => {
   const down = "255:0:ssh: connect to host localhost port 2222: Connection refused";
   const box = sandbox([
-    `0:0:out=${messages.relayShutdown}`,
+    `1:0:out=${messages.relayShutdown}`,
     down,
     "255:2:Connection reset",
     down,

@@ -24,6 +24,9 @@ test("an unknown key is refused, and ssh shows where to add it", async () => {
   assert.ok(stderr.includes(`${TEST_DASHBOARD_URL}/keys`), stderr);
   assert.match(stderr, /npm run burrow -- key add <your email> <public key file>/);
   assert.match(stderr, /Permission denied \(publickey\)/);
+  // Only ssh's own line says it: the advice shows too when ssh goes on to a key the relay knows,
+  // and burrow-connect would read those words as the relay refusing that one.
+  assert.equal(stderr.match(/Permission denied/g)?.length, 1, stderr);
 });
 
 test("ssh with no key to offer is told to make one and where to add it", async () => {

@@ -4,7 +4,7 @@ import { createDb } from "../../lib/db.ts";
 import { loadEnv } from "../../lib/env.ts";
 import type { LogFields, Logger } from "../../lib/logger.ts";
 import { createTestDatabase } from "../../lib/testing/db.ts";
-import { runCommand } from "./commands.ts";
+import { commandTypedInConsole, runCommand } from "./commands.ts";
 import { messages } from "./messages.ts";
 
 /** Keeps what the command logged, to check it says what failed. */
@@ -130,4 +130,28 @@ test("the commands' answers: names with kept random names, reserve and release e
     /^The relay runs no shell, so that line cannot run here\. Its commands:\nBurrow serves/,
   );
   assert.doesNotMatch(shell.text, /^ls:/);
+});
+
+test("a relay command typed in the tunnels' console is answered with the ssh command that runs it", () => {
+  const config = loadEnv({
+    DATABASE_URL: "postgres://postgres@127.0.0.1:1/unused",
+    BURROW_SSH_HOST: "relay.example.com",
+    BURROW_SSH_PORT: "2200",
+  });
+  assert.equal(
+    commandTypedInConsole(config, "logs myapp -n 5"),
+    "This console only shows your tunnels. Run that from another terminal: ssh -p 2200 relay.example.com logs myapp -n 5",
+  );
+  for (const line of ["names", "Names", "reserve myapp", "release myapp", "help logs"]) {
+    assert.match(
+      commandTypedInConsole(config, line) ?? "",
+      /Run that from another terminal: ssh -p 2200 /,
+      line,
+    );
+  }
+  for (const line of ["ls", "whoami", "namesx", ""])
+    assert.equal(commandTypedInConsole(config, line), undefined);
+  // Port 22 is left out, as in every ssh command the relay prints.
+  const standard = loadEnv({ DATABASE_URL: "postgres://x@127.0.0.1:1/x", BURROW_SSH_PORT: "22" });
+  assert.match(commandTypedInConsole(standard, "names") ?? "", /terminal: ssh localhost names$/);
 });

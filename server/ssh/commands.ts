@@ -140,6 +140,18 @@ export function commandHelp(config: Env, appPort: number): string {
   ].join("\n");
 }
 
+/**
+ * The answer to one of these commands typed in an open session (`names`, `logs myapp`): the
+ * session is the tunnels' console, and a command's output would mix with their request lines, so
+ * it says where the command runs instead. Undefined for a line that is none of them.
+ */
+export function commandTypedInConsole(config: Env, line: string): string | undefined {
+  const first = line.trim().split(/\s+/, 1)[0]?.toLowerCase() ?? "";
+  if (!first || !KNOWN_COMMANDS.has(first)) return undefined;
+  const command = sshRelayCommand(relayAddress(config), line.trim());
+  return `This console only shows your tunnels. Run that from another terminal: ${command}`;
+}
+
 function help({ config, appPort }: CommandContext): string {
   return commandHelp(config, appPort);
 }
@@ -224,7 +236,7 @@ const LOGS_HELP = `logs <name> [options]: a name's latest requests, oldest first
   --body TEXT     kept bodies containing TEXT
   --ip ADDR       one visitor's requests
   --since D       the last D: 30s, 15m, 2h, 7d
-  --from TIME     from TIME on: 2026-12-05 14:00 (UTC), or with a zone: 2026-12-05T14:00+01:00
+  --from TIME     from TIME on: 2026-12-05T14:00 (UTC), or with a zone: 2026-12-05T14:00+01:00
   --to TIME       before TIME (not with -f)
 A value with spaces is quoted twice, once for your shell and once for the relay:
   ssh … 'logs myapp --path "/a b"'`;

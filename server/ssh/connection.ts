@@ -12,7 +12,7 @@ import type { TunnelRegistry } from "../registry.ts";
 import { errorText, type SessionRecorder } from "../sessions/session-recorder.ts";
 import { type AuthenticatedKey, createAuthHandler } from "./authenticate.ts";
 import { claimName } from "./claim-name.ts";
-import { commandHelp, runCommand } from "./commands.ts";
+import { commandHelp, commandTypedInConsole, runCommand } from "./commands.ts";
 import type { ConnectionLimits, KeyConnection } from "./connection-limits.ts";
 import { connectionBudgets, guardAgainstFloods } from "./flood-guard.ts";
 import {
@@ -132,9 +132,11 @@ export class RelayConnection implements TunnelOwner, KeyConnection {
     const appPort = defaultLocalPort(burrowPorts(deps.config));
     const example = sshCommand({ name: "myapp", ...relayAddress(deps.config) }, appPort);
     this.#terminal = new Terminal({
+      // OpenSSH sends its -R requests before it opens the session: a console without any has no
+      // tunnels to close, and is told what it is missing in a moment (onConsoleOpen).
       greeting: () => [
         `Burrow relay: signed in as ${this.#key?.email ?? "?"} (key "${this.#key?.label || this.#key?.fingerprint}").`,
-        messages.quitHint,
+        ...(this.#forwardRequests > 0 ? [messages.quitHint] : []),
       ],
       // ssh2 opens no session before authentication, so the key is set; checked all the same.
       exec: (command, output) => {
@@ -152,6 +154,7 @@ export class RelayConnection implements TunnelOwner, KeyConnection {
         });
       },
       help: () => commandHelp(deps.config, appPort),
+      commandTyped: (line) => commandTypedInConsole(deps.config, line),
       onConsoleOpen: () => {
         // A moment after the console opens still no -R means the user left it out: say what is
         // missing and close, rather than leave a console that can only say "signed in" (GitHub's
@@ -161,10 +164,11 @@ export class RelayConnection implements TunnelOwner, KeyConnection {
           // Two lines: the console prints one line at a time and shows control characters as "?".
           this.print(messages.noForwards);
           this.print(`  ${example}`);
+          this.print(messages.relayHelp(deps.config));
           this.shutdown("no_forwards", undefined, 1);
         }, NO_FORWARDS_HINT_MS).unref();
       },
-      onQuit: () => this.shutdown("client_closed", "Closing your tunnels. Bye."),
+      onQuit: () => this.shutdown("client_closed", "Closing your tunnels. Bye.", 0),
     });
     this.#authTimer = setTimeout(() => {
       if (!this.#key) this.shutdown("auth_timeout");
@@ -208,7 +212,7 @@ export class RelayConnection implements TunnelOwner, KeyConnection {
           this.#terminal.hasCommand
         )
           return;
-        this.shutdown("no_forwards", `${messages.noForwards} ${example}`);
+        this.shutdown("no_forwards", `${messages.noForwards} ${example}; ${messages.relayHelp(deps.config)}`);
       }, NO_FORWARDS_TIMEOUT_MS).unref();
     });
     client.on("request", (accept, reject, name, info) => this.#onRequest(accept, reject, name, info));
@@ -315,9 +319,12 @@ export class RelayConnection implements TunnelOwner, KeyConnection {
   /**
    * Ends the connection and all its tunnels with `reason`; `message` is shown to the user (in the
    * console if one is open, else as the disconnect description). `exitStatus` is what ssh exits with
-   * when a console is open (1 tells scripts the tunnel never came up). Idempotent.
+   * when a console is open (without one it gets the DISCONNECT, and exits 255): 1 unless the user
+   * asked for the end (typed exit, Ctrl-C), so a script (`until ssh -R …; do sleep 1; done`) can
+   * tell a tunnel that did not end the way its user asked, a relay restart included, from one its
+   * user closed. Idempotent.
    */
-  shutdown(reason: string, message?: string, exitStatus = 0): void {
+  shutdown(reason: string, message?: string, exitStatus = 1): void {
     if (this.#closed) return;
     this.#closed = true;
     clearTimeout(this.#authTimer);

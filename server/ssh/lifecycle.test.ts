@@ -139,6 +139,59 @@ test("the session console prints the forward, each request, and closes on exit",
   assert.equal(t.relay.registry.get(name), undefined);
 });
 
+test("burrow-connect's console (ssh -T, no pty): typed lines are not echoed back, a relay command is told where it runs", async () => {
+  const user = await t.createUserWithKey();
+  const name = uniqueName("nopty");
+  await t.reserve(user, name);
+  const connect = startBurrowConnect({ sshPort: t.sshPort, keyPath: user.keyPath, localPort: 9, name });
+  try {
+    await connect.waitForOutput(/Forwarding http/, 15_000);
+    // A console with tunnels says how to close them (one without any does not).
+    assert.match(connect.output(), /Press Ctrl-C or type exit to close the tunnels\./);
+    connect.child.stdin.write("names\n");
+    await connect.waitForOutput(
+      new RegExp(
+        `This console only shows your tunnels\\. Run that from another terminal: ssh -p ${t.sshPort} localhost names\r?\n`,
+      ),
+      10_000,
+    );
+    connect.child.stdin.write("whoami\n");
+    await connect.waitForOutput(/Burrow has no shell: type help/, 10_000);
+    // The user's terminal shows what they typed; the relay echoing it too showed every line twice.
+    assert.doesNotMatch(connect.output(), /^(names|whoami)\r?$/m);
+    connect.child.stdin.write("exit\n");
+    assert.equal(await connect.exited, 0, connect.output());
+  } finally {
+    await connect.kill();
+  }
+});
+
+test("a relay shutdown ends sessions with exit status 1 (commands with 255), so a retry loop goes on", async (ctx) => {
+  // A relay of its own: this one is shut down.
+  const own = await startTestRelay();
+  ctx.after(() => own.close());
+  const user = await own.createUserWithKey();
+  const name = uniqueName("stop");
+  await own.reserve(user, name);
+  const session = await own.startSsh({ user, forwards: [`${name}:80:127.0.0.1:9`], session: true });
+  assert.equal(session.state, "live", session.stderr());
+  await session.waitForStdout(/Forwarding/);
+  const follow = await own.startSsh({
+    user,
+    forwards: [],
+    command: ["logs", name, "-f"],
+    waitForTunnels: false,
+  });
+  await follow.waitForStdout(/TIME \(UTC\)/);
+
+  await own.relay.close();
+  assert.equal(await exitCodeWithin(session), 1, session.stdout());
+  assert.match(session.stdout(), /The Burrow relay is shutting down; reconnect in a moment\./);
+  // A command without a console is ended by the relay's DISCONNECT, with the reason: ssh exits 255.
+  assert.equal(await exitCodeWithin(follow), 255, follow.stderr());
+  assert.match(follow.stderr(), /Burrow: The Burrow relay is shutting down/);
+});
+
 test("Ctrl-C in the console closes the connection", async () => {
   const user = await t.createUserWithKey();
   const name = uniqueName("ctrlc");
@@ -191,7 +244,7 @@ test("ssh with a command: help, names, and reserve a name from the terminal, the
   const logsHelp = await relayCommand(user, ["help", "logs"]);
   assert.equal(logsHelp.code, 0, logsHelp.stderr);
   assert.match(logsHelp.stdout, /^logs <name> \[options\]/);
-  assert.match(logsHelp.stdout, /--from TIME +from TIME on: 2026-12-05 14:00 \(UTC\)/);
+  assert.match(logsHelp.stdout, /--from TIME +from TIME on: 2026-12-05T14:00 \(UTC\)/);
 
   const none = await relayCommand(user, ["names"]);
   assert.equal(none.code, 0, none.stderr);
@@ -245,6 +298,14 @@ test("ssh with a command: help, names, and reserve a name from the terminal, the
     (await relayCommand(user, ["logs", name, "--path", "nowhere"])).stdout,
     new RegExp(`No requests to ${name} match these filters`),
   );
+  // The time examples in `help logs` work as typed (a space in one made two words of it).
+  const examples = /--from TIME +from TIME on: (\S+) \(UTC\), or with a zone: (\S+)/.exec(logsHelp.stdout);
+  assert.ok(examples, logsHelp.stdout);
+  for (const time of examples.slice(1)) {
+    const since = await relayCommand(user, ["logs", name, "--from", time!]);
+    assert.equal(since.code, 0, `--from ${time}: ${since.stderr}`);
+    assert.match(since.stdout, /\/missing/, "the requests since then");
+  }
   const badFilter = await relayCommand(user, ["logs", name, "--status", "6xx"]);
   assert.equal(badFilter.code, 2);
   assert.match(badFilter.stderr, /^logs: --status: Use 2xx, 3xx, 4xx or 5xx/m);
@@ -337,9 +398,12 @@ test("a console without any -R says what is missing and ends (exit 1); one with 
   assert.match(
     bare.stdout(),
     new RegExp(
-      `forwards nothing: add -R to share a local app, for example\r?\n {2}ssh -R myapp:80:localhost:8000 -p ${t.sshPort} \\S`,
+      `forwards nothing: add -R to share a local app, for example\r?\n {2}ssh -R myapp:80:localhost:8000 -p ${t.sshPort} \\S+\r?\n` +
+        `"ssh -p ${t.sshPort} localhost help" shows what else the relay does \\(your names, their request logs\\)\\.\r?\n`,
     ),
   );
+  // It has no tunnels to close: the console does not offer to.
+  assert.doesNotMatch(bare.stdout(), /close the tunnels/);
 
   const name = uniqueName("hint");
   await t.reserve(user, name);
@@ -358,7 +422,10 @@ test("ssh -N without any -R is disconnected with the same hint instead of holdin
   assert.equal(await exitCodeWithin(idle), 255);
   assert.match(
     idle.stderr(),
-    /Burrow: This connection forwards nothing: add -R .* ssh -R myapp:80:localhost:8000/,
+    new RegExp(
+      `Burrow: This connection forwards nothing: add -R .* ssh -R myapp:80:localhost:8000 -p ${t.sshPort} localhost; ` +
+        `"ssh -p ${t.sshPort} localhost help" shows what else the relay does`,
+    ),
   );
 });
 

@@ -29,7 +29,9 @@ export const messages = {
 
   unknownKey: (config: Pick<Env, "BURROW_DASHBOARD_URL">, fingerprint: string) =>
     `Burrow does not know the SSH key ${fingerprint}.\n` +
-    `If ssh stops with "Permission denied", add your public key (e.g. ~/.ssh/id_ed25519.pub) at\n` +
+    // Without ssh's own "Permission denied": this also shows on every connection that offers an
+    // unknown key before the right one, and burrow-connect reads those words as a refused key.
+    "If ssh has no other key that Burrow knows, add your public key (e.g. ~/.ssh/id_ed25519.pub) at\n" +
     `  ${dashboard(config)}/keys\n` +
     "or on the relay machine with: npm run burrow -- key add <your email> <public key file>\n" +
     "then connect again.",
@@ -193,6 +195,10 @@ export const messages = {
 
   /** A console with nothing to show: the user left out -R. Followed by an example command. */
   noForwards: "This connection forwards nothing: add -R to share a local app, for example",
+
+  /** After noForwards: the relay's commands, for a user who came to list names or read a log. */
+  relayHelp: (config: Pick<Env, "BURROW_SSH_HOST" | "BURROW_SSH_PORT">) =>
+    `"${sshRelayCommand(relayAddress(config), "help")}" shows what else the relay does (your names, their request logs).`,
 } as const;
 
 type ReserveConfig = Pick<Env, "BURROW_DASHBOARD_URL" | "BURROW_SSH_HOST" | "BURROW_SSH_PORT">;

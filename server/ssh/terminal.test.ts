@@ -41,10 +41,20 @@ class FakeChannel extends EventEmitter {
   }
 }
 
-/** A session on the terminal, and its shell (or, with `command`, its exec request). */
-function openShell(terminal: Terminal, command?: string): FakeChannel {
+/**
+ * A session on the terminal, and its shell (or, with `command`, its exec request); with `pty`, as
+ * `ssh -t` (and a plain interactive ssh) asks for one first.
+ */
+function openShell(terminal: Terminal, command?: string, { pty = false } = {}): FakeChannel {
   const session = new EventEmitter();
   terminal.attach(session as unknown as Session);
+  if (pty)
+    session.emit(
+      "pty",
+      () => {},
+      () => {},
+      {},
+    );
   const channel = new FakeChannel();
   session.emit(
     command === undefined ? "shell" : "exec",
@@ -108,18 +118,68 @@ test("control characters never reach the user's terminal", () => {
   assert.ok(!channel.output.includes("\u001b"));
 });
 
-test("typed `exit`, Ctrl-C and Ctrl-D quit; other input is echoed and answered", () => {
-  for (const input of ["exit\r", "quit\n", "\u0003", "\u0004"]) {
-    let quit = 0;
-    const channel = openShell(makeTerminal(() => quit++));
-    channel.emit("data", Buffer.from(input));
-    assert.equal(quit, 1, JSON.stringify(input));
+test("typed `exit`, Ctrl-C and Ctrl-D quit; with a pty other input is echoed and answered", () => {
+  for (const pty of [true, false]) {
+    for (const input of ["exit\r", "quit\n", "\u0003", "\u0004"]) {
+      let quit = 0;
+      const channel = openShell(
+        makeTerminal(() => quit++),
+        undefined,
+        { pty },
+      );
+      channel.emit("data", Buffer.from(input));
+      assert.equal(quit, 1, JSON.stringify(input));
+    }
   }
   let quit = 0;
-  const channel = openShell(makeTerminal(() => quit++));
+  const channel = openShell(
+    makeTerminal(() => quit++),
+    undefined,
+    { pty: true },
+  );
   channel.emit("data", Buffer.from("lsx\u007f\r"));
   assert.equal(quit, 0);
-  assert.ok(channel.output.includes("lsx\b \b\r\nBurrow has no shell"), JSON.stringify(channel.output));
+  assert.ok(
+    channel.output.endsWith(
+      "hello\r\nlsx\b \b\r\nBurrow has no shell: type help for what it does, or exit (or Ctrl-C) to close the tunnels.\r\n",
+    ),
+    JSON.stringify(channel.output),
+  );
+});
+
+test("without a pty (ssh -T, as burrow-connect runs) typed lines are answered but not echoed", () => {
+  // The user's own terminal shows what they type then: an echo would show every line twice.
+  const channel = openShell(makeTerminal(), undefined, { pty: false });
+  channel.emit("data", Buffer.from("ls\n"));
+  channel.emit("data", Buffer.from("lsx\u007f\n"));
+  assert.equal(
+    channel.output,
+    "hello\r\n" +
+      "Burrow has no shell: type help for what it does, or exit (or Ctrl-C) to close the tunnels.\r\n".repeat(
+        2,
+      ),
+  );
+});
+
+test("one of the relay's ssh commands typed in the console is told where it runs", () => {
+  const typed: string[] = [];
+  const terminal = new Terminal({
+    greeting: () => [],
+    exec: async () => ({ text: "", code: 0 }),
+    commandTyped: (line) => {
+      typed.push(line);
+      return line.startsWith("logs") ? `Run that from another terminal: ssh relay ${line}` : undefined;
+    },
+    onQuit: () => {},
+  });
+  const channel = openShell(terminal);
+  channel.emit("data", Buffer.from("  logs   MyApp -n 5\nwhoami\n"));
+  assert.deepEqual(typed, ["logs MyApp -n 5", "whoami"], "as typed, spaces collapsed");
+  assert.equal(
+    channel.output,
+    "Run that from another terminal: ssh relay logs MyApp -n 5\r\n" +
+      "Burrow has no shell: type help for what it does, or exit (or Ctrl-C) to close the tunnels.\r\n",
+  );
 });
 
 test("`help` typed in an open session prints the relay's help", () => {
@@ -129,7 +189,7 @@ test("`help` typed in an open session prints the relay's help", () => {
     help: () => "Burrow serves HTTP tunnels:\n  ssh … names",
     onQuit: () => {},
   });
-  const channel = openShell(terminal);
+  const channel = openShell(terminal, undefined, { pty: true });
   channel.emit("data", Buffer.from("HELP\r"));
   assert.match(
     channel.output,

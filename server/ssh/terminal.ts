@@ -21,6 +21,11 @@ export interface TerminalOptions {
   exec: (command: string, output: CommandOutput) => Promise<{ text: string; code: number }>;
   /** What `help` typed in an open session prints: the relay's commands. */
   help?: () => string;
+  /**
+   * What a line typed in an open session that is one of the relay's ssh commands (`names`,
+   * `logs myapp`) is answered: where to run it instead. Undefined for any other line.
+   */
+  commandTyped?: (line: string) => string | undefined;
   /** A shell opened: printed lines reach the user from now on. */
   onConsoleOpen?: () => void;
   /** The user pressed Ctrl-C / Ctrl-D or typed `exit`: close the whole connection. */
@@ -144,7 +149,13 @@ export class Terminal {
   /** Wires a `session` channel request: pty/env/window-change accepted, shell = console, exec = a command. */
   attach(session: Session): void {
     this.#sessionSeen = true;
-    session.on("pty", (accept) => accept?.());
+    // Without a pty (ssh -T, as burrow-connect runs it) the user's own terminal echoes what is
+    // typed, line by line; with one it is raw, and only the relay's echo shows the typing.
+    let pty = false;
+    session.on("pty", (accept) => {
+      pty = true;
+      accept?.();
+    });
     session.on("env", (accept) => accept?.());
     session.on("window-change", (accept) => accept?.());
     // No agent, X11 or subsystems (sftp): the relay has nothing for them.
@@ -154,7 +165,7 @@ export class Terminal {
     session.on("sftp", (_accept, reject) => reject?.());
     session.on("shell", (accept) => {
       const channel = accept();
-      if (channel) this.#openConsole(channel);
+      if (channel) this.#openConsole(channel, pty);
     });
     session.on("exec", (accept, _reject, info) => {
       const channel = accept();
@@ -232,7 +243,7 @@ export class Terminal {
     this.#commands.clear();
   }
 
-  #openConsole(channel: ServerChannel): void {
+  #openConsole(channel: ServerChannel, echo: boolean): void {
     channel.on("error", () => {});
     channel.on("close", () => this.#channels.delete(channel));
     for (const line of this.#options.greeting()) writeLine(channel, sanitize(line));
@@ -241,7 +252,7 @@ export class Terminal {
     this.#buffer = [];
     this.#dropped = 0;
     this.#channels.add(channel);
-    channel.on("data", (data: Buffer) => this.#onInput(channel, data));
+    channel.on("data", (data: Buffer) => this.#onInput(channel, data, echo));
     const waiters = this.#consoleWaiters;
     this.#consoleWaiters = [];
     for (const waiter of waiters) waiter();
@@ -249,10 +260,11 @@ export class Terminal {
   }
 
   /**
-   * With a pty the client's terminal is raw: the relay echoes what is typed and reads `exit`
-   * itself. Without a pty (ssh -T) lines arrive whole, which the same code handles.
+   * With a pty the client's terminal is raw: the relay echoes what is typed (`echo`) and reads
+   * `exit` itself. Without a pty (ssh -T) lines arrive whole, already shown by the user's terminal,
+   * which echoing again would show twice.
    */
-  #onInput(channel: ServerChannel, data: Buffer): void {
+  #onInput(channel: ServerChannel, data: Buffer, echo: boolean): void {
     // Typing into a console that is not read is not echoed (nor answered): the echo would pile up.
     if (channel.writableNeedDrain) {
       if (data.includes(CTRL_C) || data.includes(CTRL_D)) this.#options.onQuit();
@@ -264,9 +276,10 @@ export class Terminal {
         return;
       }
       if (byte === 0x0d || byte === 0x0a) {
-        const command = this.#typed.trim().toLowerCase();
+        const typed = this.#typed.trim().replace(/\s+/g, " ");
+        const command = typed.toLowerCase();
         this.#typed = "";
-        sendText(channel, "\r\n");
+        if (echo) sendText(channel, "\r\n");
         if (command === "exit" || command === "quit" || command === "logout") {
           this.#options.onQuit();
           return;
@@ -276,16 +289,23 @@ export class Terminal {
           for (const line of this.#options.help().split("\n")) writeLine(channel, sanitize(line));
           writeLine(channel, messages.quitHint);
         } else if (command) {
-          writeLine(channel, "Burrow has no shell: type exit or press Ctrl-C to close the tunnels.");
+          const elsewhere = this.#options.commandTyped?.(typed);
+          writeLine(
+            channel,
+            sanitize(
+              elsewhere ??
+                "Burrow has no shell: type help for what it does, or exit (or Ctrl-C) to close the tunnels.",
+            ),
+          );
         }
       } else if (byte === BACKSPACE || byte === CTRL_H) {
         if (this.#typed) {
           this.#typed = this.#typed.slice(0, -1);
-          sendText(channel, "\b \b");
+          if (echo) sendText(channel, "\b \b");
         }
       } else if (byte >= 0x20 && byte < 0x7f && this.#typed.length < 80) {
         this.#typed += String.fromCharCode(byte);
-        sendText(channel, String.fromCharCode(byte));
+        if (echo) sendText(channel, String.fromCharCode(byte));
       }
     }
   }

@@ -62,7 +62,7 @@ test("for the relay's commands a time without a zone is UTC, whatever the relay 
       () => logWindow({ from: "tomorrow" }, now, { utc: true }),
       (e) =>
         e instanceof UsageError &&
-        /^--from takes a date and time in UTC such as 2026-12-05 14:00/.test(e.message),
+        /^--from takes a date and time in UTC such as 2026-12-05T14:00,/.test(e.message),
     );
   } finally {
     if (zone === undefined) delete process.env.TZ;

@@ -26,7 +26,7 @@ function instant(option: string, text: string, utc: boolean): Date {
   if (!Number.isFinite(time)) {
     throw new UsageError(
       utc
-        ? `${option} takes a date and time in UTC such as 2026-12-05 14:00, or with its zone: 2026-12-05T14:00+01:00`
+        ? `${option} takes a date and time in UTC such as 2026-12-05T14:00, or with its zone: 2026-12-05T14:00+01:00`
         : `${option} takes a date and time such as 2026-12-05T14:00Z, or 2026-12-05 14:00 in this machine's time`,
     );
   }

@@ -23,17 +23,22 @@ const PAGE_URL = /\b(?:href|src|action)\s*=\s*["']?((?:https?:)?\/\/[^"'\s>]+)/g
  * domain is localhost, as in a trial on one computer).
  */
 export function loopbackLocation(location: string, domain: string): URL | null {
-  if (!ABSOLUTE.test(location)) return null;
-  let url: URL;
-  try {
-    url = new URL(location, "http://relay.invalid");
-  } catch {
-    return null;
-  }
+  const url = absoluteUrl(location);
+  if (!url) return null;
   const hostname = url.hostname;
   if (!isLoopbackHost(hostname)) return null;
   if (hostname === domain || hostname.endsWith(`.${domain}`)) return null;
   return url;
+}
+
+/** An absolute http(s) URL (or a scheme-relative one), parsed; null for anything else. */
+function absoluteUrl(location: string): URL | null {
+  if (!ABSOLUTE.test(location)) return null;
+  try {
+    return new URL(location, "http://relay.invalid");
+  } catch {
+    return null;
+  }
 }
 
 /** The first link, asset or form of a page's HTML that points at a loopback host (see loopbackLocation). */
@@ -78,14 +83,17 @@ export class LocalAddresses {
   forVisitor(tunnel: Tunnel, raw: string[], facts: ForwardedFacts, sentHost: string | undefined): string[] {
     for (let i = 0; i < raw.length; i += 2) {
       if (raw[i]!.length !== 8 || raw[i]!.toLowerCase() !== "location") continue;
-      const url = loopbackLocation(raw[i + 1]!, this.#domain);
-      if (!url) return raw;
       const publicOrigin = `${facts.proto}://${facts.host}`;
-      if (sentHost !== undefined && url.host === sentHost) {
+      // Checked before loopbackLocation, which passes the relay's own names: with the default
+      // domain (localhost) the Host sent, "localhost", is one of them.
+      const sent = sentHost === undefined ? null : absoluteUrl(raw[i + 1]!);
+      if (sent && sent.host === sentHost) {
         const mapped = raw.slice();
-        mapped[i + 1] = `${publicOrigin}${url.pathname}${url.search}${url.hash}`;
+        mapped[i + 1] = `${publicOrigin}${sent.pathname}${sent.search}${sent.hash}`;
         return mapped;
       }
+      const url = loopbackLocation(raw[i + 1]!, this.#domain);
+      if (!url) return raw;
       this.#notices.tell(
         tunnel,
         "local_address",

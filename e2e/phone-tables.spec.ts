@@ -1,7 +1,7 @@
 import type { Locator } from "@playwright/test";
 import { withDatabase } from "../lib/testing/with-database.ts";
 import { expectAccessible } from "./support/axe.ts";
-import { expect, reserveName, signIn, signUp, test, unique } from "./support/fixtures.ts";
+import { expect, expectFitsPhone, reserveName, signIn, signUp, test, unique } from "./support/fixtures.ts";
 
 const PHONE = { width: 390, height: 844 };
 
@@ -124,4 +124,43 @@ test("on a phone each name, each request in its log and each connected tunnel is
     .poll(() => page.evaluate(() => document.documentElement.scrollWidth))
     .toBeLessThanOrEqual(PHONE.width);
   await page.screenshot({ path: "test-results/phone-admin-tunnels.png", fullPage: true });
+});
+
+test("on a phone the log's custom time range shows each end's whole date and time", async ({ page }) => {
+  await signUp(page);
+  const name = unique("phone-range");
+  await reserveName(page, name);
+  // A Pixel 5's viewport, where the two ends side by side were ~155 px each: "12/07/2026, 1▯".
+  await page.setViewportSize({ width: 393, height: 851 });
+  await page.goto(`/tunnels/${name}?from=2026-07-12T13:45:00.000Z&to=2026-07-12T23:59:00.000Z`);
+  for (const label of ["From (your time)", "To (your time)"]) {
+    const field = page.getByLabel(label);
+    await expect(field).not.toHaveValue("");
+    await field.scrollIntoViewIfNeeded();
+    await expect(field).toBeInViewport({ ratio: 1 });
+    // The field's own editor (date, time and the picker's icon) needs no more room than it has.
+    expect(await field.evaluate((input) => input.scrollWidth <= input.clientWidth)).toBe(true);
+    // …and the minutes are not cut: its width holds the value as this browser writes it.
+    const needed = await field.evaluate((input) => {
+      const probe = document.createElement("span");
+      const style = getComputedStyle(input);
+      probe.style.font = style.font;
+      probe.style.position = "absolute";
+      probe.style.whiteSpace = "pre";
+      const value = new Date((input as HTMLInputElement).value);
+      probe.textContent = value.toLocaleString(undefined, {
+        day: "2-digit",
+        month: "2-digit",
+        year: "numeric",
+        hour: "2-digit",
+        minute: "2-digit",
+      });
+      document.body.append(probe);
+      const width = probe.getBoundingClientRect().width;
+      probe.remove();
+      return width + Number.parseFloat(style.paddingLeft) + Number.parseFloat(style.paddingRight) + 24;
+    });
+    expect((await field.boundingBox())?.width ?? 0).toBeGreaterThanOrEqual(needed);
+  }
+  await expectFitsPhone(page);
 });

@@ -255,7 +255,8 @@ export function LogFiltersForm({ filters }: { filters: LogFilters }) {
         </p>
       )}
       {draft.range === "custom" && (
-        <div className="col-span-full grid grid-cols-2 gap-3 sm:grid-cols-[14rem_14rem_1fr]">
+        // One above the other on a phone: side by side, each was ~155 px and cut its time off.
+        <div className="col-span-full grid grid-cols-1 gap-3 sm:grid-cols-[14rem_14rem_1fr]">
           {RANGE_ENDS.map(({ key, suffix, label }) => (
             <div key={key}>
               <label

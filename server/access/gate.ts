@@ -767,21 +767,45 @@ export function createAccessGate(deps: AccessGateDeps): AccessGateHandle {
     return respond(notFoundPage(), "DENIED", "not_found", { path });
   }
 
+  /** The 403 for a visitor from a network the name does not allow; undefined for the others. */
+  function addressRefusal(
+    request: Pick<AccessRequest, "path" | "clientIp">,
+    state: NameAccessState,
+  ): AccessDecision | undefined {
+    if (addressAllowed(state, request.clientIp)) return undefined;
+    // A share token in the query is not logged, though it was not even looked at.
+    const share = takeShareParam(request.path);
+    return respond(
+      addressNotAllowedPage(request.clientIp),
+      "DENIED",
+      "address_not_allowed",
+      share.found ? { path: share.path } : {},
+    );
+  }
+
+  /**
+   * The name's state for what is answered without its tunnel (`tunnel` undefined: none is live),
+   * then `answer`; `answer(undefined)` when it cannot be had in time (the database away).
+   */
+  function withState<T>(
+    name: string,
+    tunnel: object | undefined,
+    answer: (state: NameAccessState | undefined) => T,
+  ): T | Promise<T> {
+    const state = cache.peek(name, tunnel);
+    if (state) return answer(state);
+    return withTimeout(cache.get(name, tunnel), stateWaitMs, "loading the access state").then(answer, () =>
+      answer(undefined),
+    );
+  }
+
   /**
    * The gate with the name's state at hand: visitors from other networks than the allowed ones are
    * turned away first (the password form and share links included), then the access mode decides.
    */
   function admit(request: AccessRequest, state: NameAccessState): AccessDecision | Promise<AccessDecision> {
-    if (!addressAllowed(state, request.clientIp)) {
-      // A share token in the query is not logged, though it was not even looked at.
-      const share = takeShareParam(request.path);
-      return respond(
-        addressNotAllowedPage(request.clientIp),
-        "DENIED",
-        "address_not_allowed",
-        share.found ? { path: share.path } : {},
-      );
-    }
+    const refused = addressRefusal(request, state);
+    if (refused) return refused;
     const { pathname } = splitTarget(request.path);
     if (pathname.startsWith(RESERVED_PREFIX)) return reserved(request, pathname);
     const decision = decide(request, state);
@@ -851,9 +875,20 @@ export function createAccessGate(deps: AccessGateDeps): AccessGateHandle {
     },
 
     offline(request) {
-      // A visitor whose app went offline can still sign out (the cookie is the browser's, not the
-      // tunnel's); everything else gets the offline page.
-      return splitTarget(request.path).pathname === LOGOUT_PATH ? signOut(request) : undefined;
+      // Networks first, as for a live tunnel: an outsider learns nothing, not even that the tunnel
+      // is down. A visitor whose app went offline can still sign out (the cookie is the browser's,
+      // not the tunnel's); everything else gets the offline page. Without the name's state (the
+      // database away) its networks are unknown: the offline page, as the reservation lookup
+      // answers then too.
+      return withState(request.name, undefined, (state) => {
+        const refused = state && addressRefusal(request, state);
+        if (refused) return refused;
+        return splitTarget(request.path).pathname === LOGOUT_PATH ? signOut(request) : undefined;
+      });
+    },
+
+    screen(request) {
+      return withState(request.name, request.tunnel, (state) => state && addressRefusal(request, state));
     },
 
     invalidate(name) {

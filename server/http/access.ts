@@ -25,6 +25,12 @@ export interface AccessRequest {
   body?: Readable;
 }
 
+/** What the access check sees of a request for a name with no live tunnel. */
+export type OfflineRequest = Pick<
+  AccessRequest,
+  "name" | "method" | "path" | "proto" | "headers" | "clientIp"
+>;
+
 /**
  * The access check's verdict.
  * - `forward`: proxy the request, optionally with a rewritten path (e.g. a share token removed from
@@ -63,10 +69,20 @@ export type AccessDecision =
 export interface AccessGate {
   check(request: AccessRequest): AccessDecision | Promise<AccessDecision>;
   /**
-   * What the relay answers itself for a reserved name with no live tunnel, before the offline page:
-   * signing out (`/__burrow/logout`) needs no tunnel. Undefined: the offline page.
+   * What the relay answers itself for a name with no live tunnel, before the offline page: a
+   * visitor from a network the name does not allow gets the same 403 as when it is online (its
+   * online state is not theirs to learn), and signing out (`/__burrow/logout`) needs no tunnel.
+   * Undefined: the offline page.
    */
-  offline?(request: Pick<AccessRequest, "method" | "path" | "proto" | "headers">): AccessDecision | undefined;
+  offline?(request: OfflineRequest): AccessDecision | undefined | Promise<AccessDecision | undefined>;
+  /**
+   * The allowed-networks check alone, for what the relay answers without the access check (the
+   * offline page's wait for the tunnel, live or not): the 403 for a visitor from another network,
+   * undefined when they may go on (or nothing is known of the name's networks: its database away).
+   */
+  screen?(
+    request: Pick<AccessRequest, "name" | "path" | "clientIp"> & { tunnel: Tunnel | undefined },
+  ): AccessDecision | undefined | Promise<AccessDecision | undefined>;
 }
 
 /**

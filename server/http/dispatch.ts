@@ -151,18 +151,19 @@ export function createDispatcher(deps: DispatcherDeps): Dispatcher {
     if (route.kind === "absent") {
       // An unreachable database answers "offline": the honest answer for a name that may well
       // exist. Only names known to be reserved get a log row (the row is about someone's tunnel).
-      return reservations.lookup(route.name).then(({ state, keepsBodies }) => {
+      return reservations.lookup(route.name).then(async ({ state, keepsBodies }): Promise<Dispatch> => {
         if (state === "unknown") return NO_SUCH_TUNNEL;
         if (state !== "reserved") return OFFLINE_UNLOGGED;
-        const answer = upgrade
-          ? undefined
-          : access.offline?.({
-              method: exchange.method,
-              path: exchange.path,
-              proto: facts.proto,
-              headers: req.headers,
-            });
-        if (answer?.action === "respond") {
+        // Upgrades too: a visitor from a network the name does not allow gets its 403 first.
+        const answer = await access.offline?.({
+          name: route.name,
+          method: exchange.method,
+          path: exchange.path,
+          proto: facts.proto,
+          headers: req.headers,
+          clientIp: facts.clientIp,
+        });
+        if (answer?.action === "respond" && (!upgrade || answer.page === "address_not_allowed")) {
           exchange.admission = answer.admission;
           exchange.accessPage = answer.page;
           if (answer.path !== undefined) exchange.path = answer.path;

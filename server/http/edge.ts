@@ -20,7 +20,7 @@ import { createLogWriter, type LogWriter } from "../log-writer.ts";
 import { type PeerLookup, ProxyHeaderGate } from "../proxy-protocol/proxy-header-gate.ts";
 import type { Tunnel, TunnelRegistry } from "../registry.ts";
 import { errorText } from "../sessions/session-recorder.ts";
-import { type AccessGate, publicAccess } from "./access.ts";
+import { type AccessDecision, type AccessGate, publicAccess } from "./access.ts";
 import type { AcmeCertificates } from "./acme/acme-certificates.ts";
 import { createDispatcher, type Dispatch, forwardedFactsOf } from "./dispatch.ts";
 import {
@@ -190,11 +190,12 @@ export function createHttpEdge(deps: HttpEdgeDeps): HttpEdge {
   /** The ports listen() bound (a configured 0 is a port picked by the system). */
   let boundPorts: number[] = [];
   const loops = new TunnelLoops(notices, () => boundPorts);
+  const access = deps.access ?? publicAccess;
   const dispatcher = createDispatcher({
     domain: config.BURROW_DOMAIN,
     registry,
     reservations,
-    access: deps.access ?? publicAccess,
+    access,
     loops,
     logger,
     trusts,
@@ -266,13 +267,38 @@ export function createHttpEdge(deps: HttpEdgeDeps): HttpEdge {
     if (isOnlineWait(req)) {
       const route = routeRequest(req, config.BURROW_DOMAIN, registry);
       if (route.kind === "absent" || route.kind === "tunnel") {
-        onlineWaits.answer(route.name, res);
+        answerWait(req, res, route.name, route.kind === "tunnel" ? route.tunnel : undefined);
         return;
       }
     }
     const dispatch = dispatcher(req, false);
     if (dispatch instanceof Promise) void dispatch.then((d) => answerRequest(req, res, d));
     else answerRequest(req, res, dispatch);
+  }
+
+  /**
+   * The offline page's wait (online-wait.ts), after the name's networks: a visitor from another
+   * gets the 403 they get for any request, not whether the tunnel is up (not logged either).
+   */
+  function answerWait(
+    req: http.IncomingMessage,
+    res: http.ServerResponse,
+    name: string,
+    tunnel: Tunnel | undefined,
+  ): void {
+    const clientIp = forwardedFactsOf(req, trusts, proxiedPeers).clientIp;
+    const go = (refusal: AccessDecision | undefined) => {
+      if (res.destroyed) return;
+      if (refusal?.action !== "respond") {
+        onlineWaits.answer(name, res);
+        return;
+      }
+      res.writeHead(refusal.status, refusal.headers);
+      res.end(refusal.body);
+    };
+    const screened = access.screen?.({ name, tunnel, clientIp, path: req.url ?? "/" });
+    if (screened instanceof Promise) void screened.then(go, () => go(undefined));
+    else go(screened);
   }
 
   /**

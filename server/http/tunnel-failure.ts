@@ -11,9 +11,32 @@ export const LOCAL_NOT_HTTP = { error: "local_not_http", page: PAGES.localNotHtt
  * The most response head the relay reads from an app: 4 times Node's (and undici's) 16 KiB default,
  * as browsers take far more (and apps that keep sessions in cookies send a lot); a bound still, as
  * the head is held whole before it is passed on. Node's parser (upgrades) holds to it exactly;
- * undici checks it after each read of the channel, so a head that arrives in one read may be larger.
+ * undici checks it after each read of the channel, so a head that arrives in one read may be larger
+ * (by up to a read's worth): the pool checks the parsed head again (isHeadTooLarge).
  */
 export const MAX_APP_HEADER_BYTES = 64 * 1024;
+
+/**
+ * Whether a parsed response head is over MAX_APP_HEADER_BYTES, counted as its header lines are
+ * ("name: value\r\n"; the status line aside).
+ */
+export function isHeadTooLarge(headers: Record<string, string | string[] | undefined>): boolean {
+  let bytes = 0;
+  for (const name in headers) {
+    const value = headers[name];
+    if (typeof value === "string") bytes += name.length + value.length + 4;
+    else if (value) for (const one of value) bytes += name.length + one.length + 4;
+    if (bytes > MAX_APP_HEADER_BYTES) return true;
+  }
+  return false;
+}
+
+/** The error for a head isHeadTooLarge found, with undici's own code (isHeaderOverflow). */
+export function headersTooLargeError(): Error {
+  return Object.assign(new Error(`the app's response head is over ${MAX_APP_HEADER_BYTES} bytes`), {
+    code: "UND_ERR_HEADERS_OVERFLOW",
+  });
+}
 
 /** The app's response head was larger than MAX_APP_HEADER_BYTES. */
 export const LOCAL_HEADERS_TOO_LARGE = {

@@ -5,7 +5,7 @@ import type { Dispatcher, Pool as UndiciPool } from "undici";
 import type { Tunnel, TunnelRegistry } from "../registry.ts";
 import { endWhenRead } from "./end-when-read.ts";
 import { type AppSpeaks, probeApp, startTls } from "./tls-probe.ts";
-import { MAX_APP_HEADER_BYTES } from "./tunnel-failure.ts";
+import { headersTooLargeError, isHeadTooLarge, MAX_APP_HEADER_BYTES } from "./tunnel-failure.ts";
 
 // The pool alone, typed by the package's own declarations: undici's index also loads fetch,
 // WebSocket, caches and mocks, which the relay never uses (about 7 MiB of RSS).
@@ -245,8 +245,16 @@ export class TunnelPool {
       onRequestStart: (controller, context) => handler.onRequestStart?.(controller, context),
       onRequestUpgrade: (controller, status, headers, socket) =>
         handler.onRequestUpgrade?.(controller, status, headers, socket),
-      onResponseStart: (controller, status, headers, message) =>
-        handler.onResponseStart?.(controller, status, headers, message),
+      onResponseStart: (controller, status, headers, message) => {
+        // undici checks its maxHeaderSize only between reads of the channel: a head that
+        // arrived whole in one read (a 1 MB header, 80 KB of cookies; and over TLS to the app)
+        // got through. The visitor gets the same 502 as for a head undici stopped.
+        if (isHeadTooLarge(headers)) {
+          controller.abort(headersTooLargeError());
+          return;
+        }
+        handler.onResponseStart?.(controller, status, headers, message);
+      },
       onResponseData: (controller, chunk) => handler.onResponseData?.(controller, chunk),
       onResponseEnd: (controller, trailers) => {
         release();

@@ -750,6 +750,37 @@ test("upgrades with a share parameter do not redeem it; the parameter is still r
   assert.equal(pageOf(refused), "links_only");
 });
 
+test("a share link in a POST (a webhook, a form's action) is told links open in a browser first", async () => {
+  await reserve("post-link", "LINKS");
+  const { link, token } = await createShareLink(database.db, owner, "post-link", {
+    label: "hook",
+    expiry: "never",
+  });
+  const path = `/hook?burrow_share=${token}`;
+  const webhook = await gate.check(
+    request("post-link", { method: "POST", path, headers: { host: "post-link.tunnels.test" } }),
+  );
+  assert.equal(webhook.action === "respond" && webhook.status, 403);
+  assert.equal(webhook.action === "respond" && webhook.path, "/hook", "the token is not logged");
+  assert.equal(pageOf(webhook), "links_only");
+  assert.match(bodyText(webhook), /opened in a browser first \(a GET request/);
+  assert.match(bodyText(webhook), /password, sent with HTTP Basic auth/);
+
+  const form = await gate.check(
+    withHeaders("post-link", { "sec-fetch-mode": "navigate" }, { method: "POST", path }),
+  );
+  assert.equal(form.action === "respond" && form.status, 403);
+  assert.match(bodyText(form), /<h1>Share link not opened<\/h1>/);
+  assert.doesNotMatch(bodyText(form), /If you were given one, open that link/);
+
+  const without = await gate.check(
+    withHeaders("post-link", { "sec-fetch-mode": "navigate" }, { method: "POST", path: "/hook" }),
+  );
+  assert.match(bodyText(without), /If you were given one, open that link/, "no link: the usual page");
+  const row = await database.db.shareLink.findUniqueOrThrow({ where: { id: link.id } });
+  assert.equal(row.uses, 0, "nothing counted");
+});
+
 test("switching to links-only stops password cookies", async () => {
   await reserve("switch", "PASSWORD", "correct horse");
   const cookie = cookieOf(await signIn("switch", "correct horse"));

@@ -45,7 +45,9 @@ import {
   addressNotAllowedPage,
   badFormPage,
   crossSitePage,
+  LINK_NOT_NAVIGATION_TEXT,
   type LinkProblem,
+  linkNotNavigationPage,
   linkProblemPage,
   linkProblemPasswordPage,
   linksOnlyPage,
@@ -303,6 +305,7 @@ export function createAccessGate(deps: AccessGateDeps): AccessGateHandle {
     state: NameAccessState,
     cookie: CookieCheck,
     path: string,
+    linkInRequest = false,
   ): AccessDecision {
     const problem = cookie.ok ? null : cookie.problem;
     const present = !cookie.ok && cookie.present;
@@ -332,15 +335,20 @@ export function createAccessGate(deps: AccessGateDeps): AccessGateHandle {
     }
     const linkProblem = problem === "revoked" || problem === "expired" ? problem : null;
     const logPage = linkProblem ? (`link_${linkProblem}` as const) : "links_only";
+    // A share link in a request that is not a navigation (a webhook's or a form's POST): the
+    // visitor did use one, so "open that link" would send them round in circles.
+    const unopened = !linkProblem && linkInRequest;
     if (!wantsPage(request)) {
-      return respond(
-        plainAnswer(403, "This address can only be opened with a share link.", setCookie),
-        "DENIED",
-        logPage,
-        { path },
-      );
+      const text = unopened
+        ? `This address can only be opened with a share link. ${LINK_NOT_NAVIGATION_TEXT}`
+        : "This address can only be opened with a share link.";
+      return respond(plainAnswer(403, text, setCookie), "DENIED", logPage, { path });
     }
-    const page = linkProblem ? linkProblemPage(linkProblem, setCookie) : linksOnlyPage(setCookie);
+    const page = linkProblem
+      ? linkProblemPage(linkProblem, setCookie)
+      : unopened
+        ? linkNotNavigationPage(setCookie)
+        : linksOnlyPage(setCookie);
     return respond(page, "DENIED", logPage, { path });
   }
 
@@ -661,7 +669,7 @@ export function createAccessGate(deps: AccessGateDeps): AccessGateHandle {
       const password = basicAuthPassword(request.headers);
       if (password !== null) return admitBasic(request, state, password, cleanPath, carriesCookie);
     }
-    return deny(request, state, cookie, cleanPath ?? request.path);
+    return deny(request, state, cookie, cleanPath ?? request.path, share.found);
   }
 
   async function login(request: AccessRequest): Promise<AccessDecision> {

@@ -264,6 +264,21 @@ const LINKS_ONLY = renderPage(
   "It can only be opened with a share link. If you were given one, open that link.",
 );
 
+/** Why a share link did not open: it came in a request that is not a browser's GET. */
+export const LINK_NOT_NAVIGATION_TEXT =
+  "Share links are opened in a browser first (a GET request, by following the link); this request " +
+  "cannot open one. For webhooks and scripts, the owner can give the address a password, sent " +
+  "with HTTP Basic auth (curl -u :PASSWORD).";
+const LINK_NOT_NAVIGATION = renderPage(403, "Share link not opened", LINK_NOT_NAVIGATION_TEXT);
+
+/**
+ * A links-only address's 403 to a request that carries a share link but cannot open one (a POST
+ * from a webhook or a form, an upgrade): said so, not "open that link", which the visitor did.
+ */
+export function linkNotNavigationPage(headers?: ExtraHeaders): EdgePage {
+  return withHeaders(LINK_NOT_NAVIGATION, headers);
+}
+
 const ADDRESS_NOT_ALLOWED_TEXT =
   "This address only opens for certain networks, and yours is not one of them. If you should have access, ask its owner to allow your network.";
 const ADDRESS_NOT_ALLOWED = renderPage(403, "Not open to your network", ADDRESS_NOT_ALLOWED_TEXT);

@@ -6,9 +6,10 @@ import { normalizeIpAddress } from "@/lib/forwarding/ip-address";
 import { laterRequestId, MAX_REFRESHED } from "@/lib/request-logs/request-id";
 import { normaliseStatusFilter } from "@/lib/request-logs/status-filter";
 import { apiErrorMessage } from "@/lib/web/api-error-message";
+import { errorMark } from "@/lib/web/error-mark";
 import { formatBytes, formatDuration, type StatusTone, statusTone, truncate } from "@/lib/web/format";
 import { type LiveFailure, liveFailureOf } from "@/lib/web/live-failure";
-import { accessCell } from "@/lib/web/log-access";
+import { accessCell, describeOutcome } from "@/lib/web/log-access";
 import { type LogFilters, linkedRequestHref, logFiltersToQuery } from "@/lib/web/log-filters";
 import { openRowIds } from "@/lib/web/open-rows";
 import type { LogPage, LogRow } from "@/lib/web/tunnel-dto";
@@ -394,7 +395,8 @@ export function RequestLog({
               <col className="w-20 sm:w-24" />
               <col className="w-[4.5rem] sm:w-20" />
               <col />
-              <col className="w-16 sm:w-20" />
+              {/* Wide enough for a status's error mark on one line ("Relay shut down"). */}
+              <col className="w-16 sm:w-28" />
               <col className="w-0 sm:w-24" />
               <col className="w-0 sm:w-24" />
               <col className="w-0 sm:w-36" />
@@ -439,6 +441,7 @@ export function RequestLog({
             >
               {rows.map((row) => {
                 const access = accessCell(row.admission, row.accessPage);
+                const mark = errorMark(row);
                 const expanded = open.has(row.id);
                 const detailsId = `request-${row.id}`;
                 return (
@@ -510,12 +513,27 @@ export function RequestLog({
                         <span
                           className={cn(
                             "inline-block rounded px-1.5 py-0.5 text-xs font-medium ring-1 ring-inset",
-                            toneClass[statusTone(row.status)],
+                            // Red for what the chart counts as an error: an answer cut short was
+                            // logged with the 200 its head had already said.
+                            toneClass[mark?.error ? "server-error" : statusTone(row.status)],
                           )}
-                          title={row.error ?? undefined}
+                          title={mark ? `${row.error}: ${describeOutcome(row)}` : undefined}
                         >
                           {row.status}
                         </span>
+                        {mark && (
+                          <span
+                            className={cn(
+                              "text-xs max-sm:ml-1.5 sm:mt-0.5 sm:block sm:leading-tight",
+                              mark.error
+                                ? "font-medium text-red-700 dark:text-red-300"
+                                : "text-zinc-500 dark:text-zinc-400",
+                            )}
+                          >
+                            {mark.error && <span className="sr-only">Error: </span>}
+                            {mark.label}
+                          </span>
+                        )}
                       </td>
                       <td
                         className={cn(

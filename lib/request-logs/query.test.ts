@@ -18,6 +18,7 @@ import {
   searchRequestLogs,
 } from "./query.ts";
 import type { NewRequestLog } from "./row.ts";
+import { isTunnelError } from "./tunnel-errors.ts";
 
 const database = await createTestDatabase("logs");
 after(() => database.drop());
@@ -503,7 +504,7 @@ test("recent errors: the oldest of the newest minutes that had one, enough to ho
   assert.equal(await recentErrorsFrom(db, ["err-a"], new Date(now - 10 * minute), 8), null);
 });
 
-test("an event stream the visitor closed, or one closed as its access ended, is no error: not counted, charted or listed as one", async () => {
+test("an event stream the visitor closed, one closed as its access ended, or a replay Burrow stopped, is no error: not counted, charted or listed as one", async () => {
   const at = new Date(Math.floor(Date.now() / minute) * minute - 5 * minute);
   const row = (path: string, status: number, error: NewRequestLog["error"]) => ({
     ...base,
@@ -523,16 +524,33 @@ test("an event stream the visitor closed, or one closed as its access ended, is 
       row("/cut", 200, "relay_shutdown"),
       // Closed because the owner revoked the visitor's link: asked for, no error either.
       row("/ws", 101, "access_revoked"),
+      // Send again of an event stream, read for 30 s and stopped: Burrow's own doing (QA).
+      { ...row("/sse-again", 200, "replay_stopped"), admission: "REPLAY" as const },
+      // The app sent fewer bytes than its Content-Length: an error, though its head said 200.
+      row("/short", 200, "upstream_aborted"),
     ],
   });
-  assert.deepEqual((await requestCounts(db, ["left"], at)).get("left"), { requests: 6, errors: 2 });
+  assert.deepEqual((await requestCounts(db, ["left"], at)).get("left"), { requests: 8, errors: 3 });
   const listed = await listRecentErrors(db, ["left"], new Date(at.getTime() - minute), 8);
-  assert.deepEqual(listed.map((r) => r.path).sort(), ["/cut", "/down"]);
+  assert.deepEqual(listed.map((r) => r.path).sort(), ["/cut", "/down", "/short"]);
+  // The log's 5xx finds what the chart and the overview count: the same rows.
+  const { rows: fiveXx } = await listRequestLogs(db, { name: "left", status: "5xx" });
+  assert.deepEqual(fiveXx.map((r) => r.path).sort(), ["/cut", "/down", "/short"]);
+  const { rows: twoXx } = await listRequestLogs(db, { name: "left", status: "200" });
+  assert.equal(twoXx.length, 5, "an exact code is the status as logged");
+  // isTunnelError, which the log marks rows with, says the same as the database's request_is_error.
+  for (const r of await db.requestLog.findMany({ where: { name: "left" } })) {
+    const [answer] = await db.$queryRaw<{ counted: boolean }[]>`
+      SELECT request_is_error(${r.status}::int, ${r.error}::text) AS counted`;
+    assert.equal(isTunnelError(r), answer?.counted, r.path);
+  }
   // Still there, with what happened, for its details.
   const sse = await db.requestLog.findFirstOrThrow({ where: { name: "left", path: "/sse" } });
   assert.equal(sse.error, "client_aborted");
-  await db.requestLog.deleteMany({ where: { name: "left", path: { in: ["/sse", "/gone", "/ws"] } } });
-  assert.deepEqual((await requestCounts(db, ["left"], at)).get("left"), { requests: 3, errors: 2 });
+  await db.requestLog.deleteMany({
+    where: { name: "left", path: { in: ["/sse", "/gone", "/ws", "/sse-again"] } },
+  });
+  assert.deepEqual((await requestCounts(db, ["left"], at)).get("left"), { requests: 4, errors: 3 });
 });
 
 test("rows name the share link the visitor came in with, only while it exists and only its own name's", async () => {

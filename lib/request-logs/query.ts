@@ -540,7 +540,11 @@ function whereSql(f: ParsedFilter): Prisma.Sql {
   if (f.before) parts.push(Prisma.sql`id < ${BigInt(f.before)}`);
   if (f.after) parts.push(Prisma.sql`id > ${BigInt(f.after)}`);
   const statuses = f.status ? statusRange(f.status) : null;
-  if (statuses) {
+  if (statuses && statuses.gte === 500 && statuses.lt === 600) {
+    // 5xx is what the chart and the overview count as errors (request_is_error, as ERROR_ROWS):
+    // with the answers cut short or by the relay's shutdown, whose head had already said 200.
+    parts.push(Prisma.sql`request_is_error(status, error)`);
+  } else if (statuses) {
     const { gte, lt } = statuses;
     parts.push(Prisma.sql`status >= ${gte} AND status < ${lt}`);
   }
@@ -832,10 +836,10 @@ export interface RecentErrorRow {
 }
 
 /**
- * The rows the log counts as errors (as request_is_error in the migrations does): a 5xx, or the
- * relay answering itself, but not what is no error of the tunnel (NOT_TUNNEL_ERRORS): a visitor
- * going away, which every event stream does when its page is closed, or a connection closed as its
- * visitor's access ended.
+ * The rows the log counts as errors (as request_is_error in the migrations and isTunnelError do):
+ * a 5xx, or the relay answering itself, but not what is no error of the tunnel (NOT_TUNNEL_ERRORS):
+ * a visitor going away, which every event stream does when its page is closed, a connection closed
+ * as its visitor's access ended, or a replay Burrow stopped reading.
  */
 export const ERROR_ROWS: Prisma.RequestLogWhereInput = {
   OR: [{ status: { gte: 500 } }, { error: { not: null, notIn: [...NOT_TUNNEL_ERRORS] } }],

@@ -31,7 +31,9 @@ export const LOG_USER_AGENT_MAX = 512;
  * - relay_shutdown: a response still going (an event stream, a long download) when the relay
  *   shut down and cut it.
  * - tunnel_busy: the tunnel already had as many requests open as it may, and none finished in time.
- * - replay_stopped: a replay's answer was still coming after the relay stopped reading it.
+ * - replay_stopped: a replay's answer was still coming after the relay stopped reading it (30 s:
+ *   an event stream sent again never ends). Not an error of the tunnel (see NOT_TUNNEL_ERRORS):
+ *   Burrow stopped its own replay; a replay the app answered 5xx still counts by its status.
  * - access_revoked: an open WebSocket or event stream that the relay closed because its visitor's
  *   access ended (the share link revoked or expired, the password changed, the address no longer
  *   allowed). Not an error of the tunnel either (see NOT_TUNNEL_ERRORS): the owner asked for it.
@@ -60,13 +62,8 @@ export const REQUEST_LOG_ERRORS = [
 ] as const;
 export type RequestLogError = (typeof REQUEST_LOG_ERRORS)[number];
 
-/**
- * Errors that say how a request ended but are no error of the tunnel: not counted, charted or
- * listed as errors (request_is_error in prisma/migrations holds the same list), only shown in the
- * row's details. A visitor going away is how every event stream ends; a connection closed because
- * its visitor's access ended is what the owner asked for.
- */
-export const NOT_TUNNEL_ERRORS: readonly RequestLogError[] = ["client_aborted", "access_revoked"];
+// In a file of their own, without node:crypto, so the dashboard's client code can use them.
+export { isTunnelError, NOT_TUNNEL_ERRORS } from "./tunnel-errors.ts";
 
 /**
  * Which of the relay's own access pages answered a request instead of the tunnel's app (a

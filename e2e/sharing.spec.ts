@@ -100,12 +100,17 @@ test("the password page hides the app; a wrong password is refused, the right on
   });
   await page.getByRole("button", { name: "Continue" }).click();
   await expect(page.getByRole("alert")).toHaveText("That password is not right.");
+  // The post was answered with a redirect to the page (GET): Back or a reload never posts the
+  // password again, and the address does not carry it.
+  await expect(page).toHaveURL(`${world.url(name)}/__burrow/login?next=%2Finside%3Fx%3D1&said=wrong`);
   expect(JSON.parse((await page.evaluate(() => sessionStorage.getItem("while-sent"))) ?? "null")).toEqual({
     text: "Checking…",
     disabled: true,
   });
   await expect(page.getByRole("button", { name: "Continue" })).toBeEnabled();
   await expectAccessible(page, "the password page saying the password is wrong");
+  await page.reload();
+  await expect(page.getByRole("alert")).toHaveText("That password is not right.");
   await expect(page.getByRole("heading", { name: "the local app" })).toHaveCount(0);
 
   await page.getByLabel("Password").fill(TUNNEL_PASSWORD);

@@ -204,11 +204,21 @@ test("upgrades, event streams and scripts without access get a plain 401, never 
 test("a right password sets a host-only cookie and redirects back; the cookie then admits", async () => {
   await reserve("login", "PASSWORD", "correct horse");
   const wrong = await signIn("login", "wrong horse", "/deep/page?x=1");
-  assert.equal(wrong.action === "respond" && wrong.status, 401);
-  assert.match(bodyText(wrong), /That password is not right\./);
-  assert.match(bodyText(wrong), /name="next" value="\/deep\/page\?x=1"/, "the target survives a retry");
+  // POST-redirect-GET: Back or a reload of the page saying so never posts the password again.
+  assert.equal(wrong.action === "respond" && wrong.status, 303);
+  const landing = header(wrong, "location") ?? "";
+  assert.equal(landing, "/__burrow/login?next=%2Fdeep%2Fpage%3Fx%3D1&said=wrong");
+  assert.doesNotMatch(landing, /horse/, "the password is not in the address");
   assert.equal(header(wrong, "set-cookie"), undefined);
   assert.equal(pageOf(wrong), "password_wrong");
+  const told = await gate.check(request("login", { path: landing }));
+  assert.equal(told.action === "respond" && told.status, 401);
+  assert.match(bodyText(told), /role="alert" id="password-error">That password is not right\./);
+  assert.match(bodyText(told), /name="next" value="\/deep\/page\?x=1"/, "the target survives a retry");
+  const made = await gate.check(request("login", { path: "/__burrow/login?next=/&said=%3Cb%3E" }));
+  assert.doesNotMatch(bodyText(made), /role="alert"|&lt;b/, "an address cannot make the page say anything");
+  const empty = await signIn("login", "", "/");
+  assert.equal(header(empty, "location"), "/__burrow/login?next=%2F&said=empty");
 
   const right = await signIn("login", "correct horse", "/deep/page?x=1");
   assert.equal(right.action === "respond" && right.status, 303);
@@ -260,7 +270,8 @@ test("sign-in redirects stay on the host; cross-site posts and stale forms are r
   assert.equal(pageOf(cross), "form_rejected");
 
   const noToken = await postLogin("csrf", { password: "correct horse", next: "/" }, { origin: undefined });
-  assert.equal(noToken.action === "respond" && noToken.status, 400);
+  assert.equal(noToken.action === "respond" && noToken.status, 303, "to the form, with a token");
+  assert.equal(pageOf(noToken), "form_expired");
   clock += 2 * HOUR;
   // A page left open for hours: its own post (Origin this host) still signs in with the password.
   const later = await postLogin("csrf", { password: "correct horse", next: "/later", form });
@@ -272,8 +283,10 @@ test("sign-in redirects stay on the host; cross-site posts and stale forms are r
     { password: "correct horse", next: "/", form },
     { origin: undefined },
   );
-  assert.equal(stale.action === "respond" && stale.status, 400);
-  assert.match(bodyText(stale), /open for too long/);
+  assert.equal(stale.action === "respond" && stale.status, 303);
+  assert.equal(header(stale, "location"), "/__burrow/login?next=%2F&said=expired");
+  const again = await gate.check(request("csrf", { path: header(stale, "location") }));
+  assert.match(bodyText(again), /open for too long/);
   assert.equal(pageOf(stale), "form_expired", "not logged as a wrong password: it was not a guess");
   clock += 8 * 24 * HOUR;
   const weekOld = await postLogin("csrf", { password: "correct horse", next: "/", form });

@@ -47,11 +47,14 @@ import {
   crossSitePage,
   LINK_NOT_NAVIGATION_TEXT,
   type LinkProblem,
+  type LoginSaid,
   linkNotNavigationPage,
   linkProblemPage,
   linkProblemPasswordPage,
   linksOnlyPage,
   linkUnavailablePage,
+  loginPageAddress,
+  loginSaid,
   notFoundPage,
   passwordPage,
   plainAnswer,
@@ -679,25 +682,25 @@ export function createAccessGate(deps: AccessGateDeps): AccessGateHandle {
     const { form, next, state } = post;
     if (state.mode === "LINKS") return respond(linksOnlyPage(), "DENIED", "links_only", { path });
 
-    const formToken = signFormToken(secret, request.name, seconds());
-    const host = request.headers.host;
-    const again = (status: number, logPage: AccessPage, text: { error?: string; notice?: string }) =>
-      respond(passwordPage({ status, next, formToken, host, ...text }), "DENIED", logPage, { path });
+    // A post that does not sign in is sent on to the login page (GET) saying why, not answered
+    // with it: Back would offer to send the form again, and a reload would post the password
+    // again, counted as another guess.
+    const again = (logPage: AccessPage, said: LoginSaid) =>
+      respond(redirectTo(loginPageAddress(next, said)), "DENIED", logPage, { path });
     const sameOrigin = postOrigin(request.headers, request.proto) === "same";
     const ttl = sameOrigin ? SAME_ORIGIN_FORM_TOKEN_TTL_SECONDS : FORM_TOKEN_TTL_SECONDS;
     if (!verifyFormToken(secret, request.name, form.get("form") ?? "", seconds(), ttl)) {
       // Not counted as a guess: the page was just open too long (or the post was not ours).
-      return again(400, "form_expired", {
-        notice: "The page was open for too long. Enter the password again.",
-      });
+      return again("form_expired", "expired");
     }
     const password = form.get("password") ?? "";
-    if (password === "") return again(401, "password_asked", { error: "Enter the password." });
+    if (password === "") return again("password_asked", "empty");
 
     const result = await passwordIsRight(request, state, password);
-    // The form was posted by a browser: it gets the page, not the scripts' plain answer.
+    // The form was posted by a browser: it gets the page, not the scripts' plain answer. Not a
+    // redirect: nothing was checked, and the page says when to try again.
     if (typeof result === "object") return throttled(request, result.wait, path, true);
-    if (!result) return again(401, "password_wrong", { error: "That password is not right." });
+    if (!result) return again("password_wrong", "wrong");
     const expiresAt = seconds() + cookieSeconds;
     const value = signAccessCookie(secret, {
       kind: "password",
@@ -755,19 +758,21 @@ export function createAccessGate(deps: AccessGateDeps): AccessGateHandle {
       return answer;
     }
     if (pathname === LOGIN_PATH && (request.method === "GET" || request.method === "HEAD")) {
-      // Someone reloaded after a failed post: show the form again (or just go home).
+      // Where a post that did not sign in lands (saying why), or a reload of it: the form again
+      // (or just go home).
       return cache.get(request.name, request.tunnel).then((state) => {
         if (state.mode !== "PASSWORD") {
           return state.mode === "PUBLIC"
             ? respond(redirectTo("/"), "PUBLIC", "now_public", { path })
             : respond(redirectTo("/"), "DENIED", "links_only", { path });
         }
-        const next = safeReturnPath(new URLSearchParams(splitTarget(request.path).query ?? "").get("next"));
+        const query = new URLSearchParams(splitTarget(request.path).query ?? "");
         const page = passwordPage({
           status: 401,
           host: request.headers.host,
-          next,
+          next: safeReturnPath(query.get("next")),
           formToken: signFormToken(secret, request.name, seconds()),
+          ...loginSaid(query.get("said")),
         });
         return respond(page, "DENIED", "password_asked", { path });
       });

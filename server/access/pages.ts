@@ -74,6 +74,29 @@ export interface PasswordPageOptions {
 }
 
 /**
+ * What the login page says after a post that did not sign in, named in its address (`said`): the
+ * post is answered with a redirect to the page (POST-redirect-GET), so Back and reload never send
+ * the password again. Fixed texts: nothing from the address is shown.
+ */
+const LOGIN_SAID = {
+  wrong: { error: "That password is not right." },
+  empty: { error: "Enter the password." },
+  expired: { notice: "The page was open for too long. Enter the password again." },
+} as const satisfies Record<string, Pick<PasswordPageOptions, "error" | "notice">>;
+
+export type LoginSaid = keyof typeof LOGIN_SAID;
+
+/** The login page's address saying `said`, with where to go after signing in (never the password). */
+export function loginPageAddress(next: string, said: LoginSaid): string {
+  return `${LOGIN_PATH}?${new URLSearchParams({ next, said }).toString()}`;
+}
+
+/** What the login page at this `said` shows (nothing for an unknown one). */
+export function loginSaid(said: string | null): Pick<PasswordPageOptions, "error" | "notice"> {
+  return said !== null && Object.hasOwn(LOGIN_SAID, said) ? LOGIN_SAID[said as LoginSaid] : {};
+}
+
+/**
  * The password form. A plain POST form (works without JavaScript) to the relay's reserved login
  * path; `next` and the form token travel as hidden fields, escaped like everything else.
  */

@@ -30,3 +30,45 @@ test("a form upload's request body is shown as its parts, not as binary content"
   assert.doesNotMatch(text, /Binary content/);
   assert.match(html, /aria-label="Request body parts"/);
 });
+
+const plainView = (body: Buffer, contentType: string) =>
+  viewKeptBodies({
+    method: "GET",
+    upgrade: false,
+    status: 200,
+    bytesIn: 0,
+    bytesOut: body.length,
+    requestHeaders: null,
+    responseHeaders: [["Content-Type", contentType]],
+    requestBody: null,
+    responseBody: body,
+    frameTimes: null,
+  });
+
+test("text in a declared charset is shown as text, not as binary content", async () => {
+  // QA: text/plain; charset=iso-8859-1 read "Binary content, not shown here".
+  const body = Buffer.from("Crème brûlée <b>\n", "latin1");
+  const { response } = await plainView(body, "text/plain; charset=iso-8859-1");
+  assert.ok(response);
+  const html = renderToStaticMarkup(<BodyPanel view={response} label="Response body" downloadHref="/d" />);
+  assert.match(html, /Crème brûlée &lt;b&gt;/);
+  assert.doesNotMatch(html, /Binary content/);
+});
+
+test("a PNG is previewed in an <img> from a data: URL; an SVG is not", async () => {
+  const png = Buffer.concat([Buffer.from("89504e470d0a1a0a", "hex"), Buffer.alloc(16)]);
+  const { response } = await plainView(png, "image/png");
+  assert.ok(response);
+  const html = renderToStaticMarkup(<BodyPanel view={response} label="Response body" downloadHref="/d" />);
+  assert.match(html, /<img src="data:image\/png;base64,[^"]+" alt="Response body: image\/png"/);
+  assert.match(html, /max-h-80 max-w-full/, "bounded");
+  assert.doesNotMatch(html, /Binary content/);
+
+  const svg = Buffer.from('<svg xmlns="http://www.w3.org/2000/svg" onload="alert(1)"/>');
+  const { response: svgView } = await plainView(svg, "image/svg+xml");
+  assert.ok(svgView);
+  const svgHtml = renderToStaticMarkup(<BodyPanel view={svgView} label="Response body" downloadHref="/d" />);
+  // Its source as escaped text (an XML type), never drawn.
+  assert.doesNotMatch(svgHtml, /<img|<svg/);
+  assert.match(svgHtml, /&lt;svg xmlns=/);
+});

@@ -17,7 +17,8 @@ function bodySummary(view: BodyView): string {
 
 /**
  * One kept body: its text (the app's or the visitor's: React escapes it, and it is never rendered
- * as HTML), or a note for binary content, with a download of the bytes either way.
+ * as HTML), a picture's preview, or a note for other binary content, with a download of the bytes
+ * either way.
  */
 export function BodyPanel({
   view,
@@ -67,6 +68,15 @@ export function BodyPanel({
             )}
           </pre>
         </section>
+      ) : view.image !== null ? (
+        // A data: URL the server made of a PNG, JPEG, GIF or WebP it checked (never SVG): an <img>
+        // runs no script, and the page's CSP leaves img-src open. Shown at most 20 rem high.
+        // biome-ignore lint/performance/noImgElement: a data: URL of a logged body, not an asset to optimise
+        <img
+          src={view.image}
+          alt={`${label}: ${view.contentType?.split(";")[0] ?? "picture"}`}
+          className="block max-h-80 max-w-full rounded-md bg-zinc-100 object-contain ring-1 ring-zinc-200 dark:bg-zinc-800 dark:ring-zinc-700"
+        />
       ) : (
         <p className="text-zinc-600 dark:text-zinc-400">
           {view.undecoded ? "Not shown here" : "Binary content, not shown here"}: download it to open it.

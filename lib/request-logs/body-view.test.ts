@@ -129,3 +129,54 @@ test("a form post's fields are decoded in order, repeats kept; a cut one is show
   assert.equal(cut.fields, null);
   assert.equal(cut.text, "name=Ada+L");
 });
+
+test("text in a declared charset is read in it, not called binary", () => {
+  // QA: "Binary content, not shown here" for valid Latin-1 text.
+  const latin1 = Buffer.from([0x43, 0x61, 0x66, 0xe9, 0x20, 0x32, 0x80, 0x0a]); // "Café 2€\n" in windows-1252
+  for (const charset of ["iso-8859-1", "ISO-8859-1", '"latin1"', "windows-1252"]) {
+    const view = viewBody(latin1, latin1.length, [["Content-Type", `text/plain; charset=${charset}`]]);
+    assert.equal(view.text, "Café 2€\n", charset);
+  }
+  const sjis = Buffer.from([0x93, 0xfa, 0x96, 0x7b]); // 日本 in Shift_JIS
+  assert.equal(viewBody(sjis, 4, [["content-type", "text/html;charset=Shift_JIS"]]).text, "日本");
+  // Without a charset, or an unknown one, UTF-8 as before: Latin-1 bytes are not UTF-8.
+  assert.equal(viewBody(latin1, latin1.length, [["content-type", "text/plain"]]).text, null);
+  assert.equal(viewBody(latin1, latin1.length, [["content-type", "text/plain; charset=klingon"]]).text, null);
+  const utf8 = Buffer.from("Café ✓");
+  assert.equal(viewBody(utf8, utf8.length, [["content-type", "text/plain; charset=nope"]]).text, "Café ✓");
+  // Bytes no text has are still binary, whatever the charset says.
+  const control = Buffer.from([0x41, 0x00, 0x01, 0x42]);
+  assert.equal(viewBody(control, 4, [["content-type", "text/plain; charset=iso-8859-1"]]).text, null);
+});
+
+test("PNG, JPEG, GIF and WebP kept whole are previewed as data: URLs; SVG and mislabelled bytes are not", () => {
+  const png = Buffer.concat([Buffer.from("89504e470d0a1a0a", "hex"), randomBytes(40)]);
+  const jpeg = Buffer.concat([Buffer.from("ffd8ffe0", "hex"), randomBytes(40)]);
+  const gif = Buffer.concat([Buffer.from("GIF89a"), randomBytes(40)]);
+  const webp = Buffer.concat([Buffer.from("RIFF"), Buffer.from([40, 0, 0, 0]), Buffer.from("WEBPVP8 ")]);
+  const view = (bytes: Buffer, type: string, size = bytes.length) =>
+    viewBody(bytes, size, [["Content-Type", type]]);
+  assert.equal(view(png, "image/png").image, `data:image/png;base64,${png.toString("base64")}`);
+  assert.equal(view(jpeg, "image/jpeg").image?.slice(0, 23), "data:image/jpeg;base64,");
+  assert.equal(view(gif, "Image/GIF").image?.slice(0, 22), "data:image/gif;base64,");
+  assert.equal(view(webp, "image/webp").image?.slice(0, 23), "data:image/webp;base64,");
+  assert.equal(view(png, "image/png").text, null, "still no text");
+  // Never SVG (script), nor bytes that are not what their type says, nor a cut picture.
+  const svg = Buffer.from('<svg xmlns="http://www.w3.org/2000/svg"><script>alert(1)</script></svg>');
+  assert.equal(view(svg, "image/svg+xml").image, null);
+  assert.equal(view(svg, "image/png").image, null);
+  assert.equal(view(jpeg, "image/png").image, null);
+  assert.equal(view(png, "image/png", 100_000).image, null);
+  assert.equal(view(png, "application/octet-stream").image, null);
+  assert.equal(viewBody(Buffer.alloc(0), 0, [["content-type", "image/png"]]).image, null);
+  assert.equal(view(Buffer.from("{}"), "application/json").image, null);
+  // A compressed picture is previewed decoded.
+  const zipped = gzipSync(png);
+  assert.equal(
+    viewBody(zipped, zipped.length, [
+      ["content-type", "image/png"],
+      ["content-encoding", "gzip"],
+    ]).image,
+    `data:image/png;base64,${png.toString("base64")}`,
+  );
+});

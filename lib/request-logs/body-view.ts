@@ -30,6 +30,11 @@ export interface BodyView {
   fields: [name: string, value: string][] | null;
   /** A multipart/form-data body's parts (a form with file uploads), in order; see viewKeptBodies. */
   parts: FormPart[] | null;
+  /**
+   * A picture to preview, as a data: URL: a PNG, JPEG, GIF or WebP kept whole whose bytes are what
+   * its type says (never SVG, which can carry script). Null otherwise.
+   */
+  image: string | null;
 }
 
 /** A zip bomb's output is cut here: the details show text, not megabytes of it. */
@@ -55,14 +60,43 @@ function decode(bytes: Buffer, encoding: string): { bytes: Buffer } | { problem:
 const BINARY_CONTROL = /[\u0000-\u0008\u000e-\u001f]/;
 
 /**
- * UTF-8 text, or null when the bytes are not text. A body cut by the log may end inside a
- * character: up to three trailing bytes are dropped before deciding.
+ * The decoder for a Content-Type's declared charset ("text/plain; charset=iso-8859-1"): any the
+ * Encoding Standard knows (iso-8859-1 and windows-1252 are one, as browsers read them; shift_jis,
+ * gbk…). UTF-8 when none is declared or the name is unknown.
  */
-function asText(bytes: Buffer, cut: boolean): string | null {
-  const decoder = new TextDecoder("utf-8", { fatal: true });
+function decoderFor(contentType: string | null): TextDecoder {
+  const declared = contentType?.match(/;\s*charset\s*=\s*"?([^";\s]+)"?/i)?.[1];
+  if (declared) {
+    try {
+      return new TextDecoder(declared, { fatal: true });
+    } catch {
+      // Not a charset the Encoding Standard names: read as UTF-8, as if none was declared.
+    }
+  }
+  return new TextDecoder("utf-8", { fatal: true });
+}
+
+/**
+ * windows-1252's characters for bytes 0x80-0x9f (undefined ones stay as they are), as browsers
+ * read iso-8859-1 and windows-1252 alike: Node 20's decoder gives C1 controls there instead.
+ */
+const WINDOWS_1252_HIGH =
+  "\u20ac\u0081\u201a\u0192\u201e\u2026\u2020\u2021\u02c6\u2030\u0160\u2039\u0152\u008d\u017d\u008f" +
+  "\u0090\u2018\u2019\u201c\u201d\u2022\u2013\u2014\u02dc\u2122\u0161\u203a\u0153\u009d\u017e\u0178";
+
+/**
+ * Text in the body's charset (UTF-8 unless its type declares another), or null when the bytes are
+ * not text. A body cut by the log may end inside a character: up to three trailing bytes are
+ * dropped before deciding.
+ */
+function asText(bytes: Buffer, cut: boolean, contentType: string | null): string | null {
+  const decoder = decoderFor(contentType);
   for (let drop = 0; drop <= (cut ? 3 : 0) && drop <= bytes.length; drop++) {
     try {
-      const text = decoder.decode(bytes.subarray(0, bytes.length - drop));
+      let text = decoder.decode(bytes.subarray(0, bytes.length - drop));
+      if (decoder.encoding === "windows-1252") {
+        text = text.replace(/[\u0080-\u009f]/g, (c) => WINDOWS_1252_HIGH[c.charCodeAt(0) - 0x80] ?? c);
+      }
       // Control characters other than whitespace mean binary data that happens to be valid UTF-8.
       return BINARY_CONTROL.test(text) ? null : text;
     } catch {
@@ -70,6 +104,32 @@ function asText(bytes: Buffer, cut: boolean): string | null {
     }
   }
   return null;
+}
+
+/** The pictures the details preview, by the bytes each format starts with. */
+const IMAGE_SIGNATURES: Record<string, (bytes: Buffer) => boolean> = {
+  "image/png": (b) => b.subarray(0, 8).equals(Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a])),
+  "image/jpeg": (b) => b[0] === 0xff && b[1] === 0xd8 && b[2] === 0xff,
+  "image/gif": (b) => /^GIF8[79]a$/.test(b.subarray(0, 6).toString("latin1")),
+  "image/webp": (b) =>
+    b.subarray(0, 4).toString("latin1") === "RIFF" && b.subarray(8, 12).toString("latin1") === "WEBP",
+};
+
+/** At most this many bytes are previewed (a data: URL a third larger goes to the browser). */
+export const IMAGE_PREVIEW_MAX = 64 * 1024;
+
+/**
+ * A data: URL of a picture kept whole, or null. Only raster formats, checked against their own
+ * first bytes: SVG can carry script, and a body that says image/png but is not one stays a
+ * download. (An <img> runs no script in any case; this keeps what is shown what its type says.)
+ */
+function imagePreview(bytes: Buffer, contentType: string | null, whole: boolean): string | null {
+  const type = contentType?.split(";")[0]?.trim().toLowerCase() ?? "";
+  const matches = Object.hasOwn(IMAGE_SIGNATURES, type) ? IMAGE_SIGNATURES[type] : undefined;
+  if (!whole || !matches || bytes.length === 0 || bytes.length > IMAGE_PREVIEW_MAX || !matches(bytes)) {
+    return null;
+  }
+  return `data:${type};base64,${bytes.toString("base64")}`;
 }
 
 /** Re-indents JSON for reading; null when it does not parse. */
@@ -99,7 +159,7 @@ export function viewBody(kept: Buffer, size: number, headers: readonly HeaderPai
   }
   const looksTextual = contentType === null || TEXT_TYPES.test(contentType.toLowerCase());
   const readable = undecoded === null && looksTextual;
-  const text = readable ? asText(bytes, truncated || encoding !== null) : null;
+  const text = readable ? asText(bytes, truncated || encoding !== null, contentType) : null;
   const isJson = contentType !== null && /json/i.test(contentType);
   const pretty = text !== null && isJson && !truncated ? formatJson(text) : null;
   const isForm = contentType !== null && /^application\/x-www-form-urlencoded/i.test(contentType);
@@ -115,6 +175,7 @@ export function viewBody(kept: Buffer, size: number, headers: readonly HeaderPai
     formatted: pretty !== null && pretty !== text ? pretty : null,
     fields,
     parts: null,
+    image: undecoded === null && text === null ? imagePreview(bytes, contentType, !truncated) : null,
   };
 }
 

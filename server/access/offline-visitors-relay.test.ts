@@ -21,6 +21,8 @@ import { type AccessGateHandle, createAccessGate } from "./gate.ts";
 
 /** Open only to 127.0.0.2; visitors come from 127.0.0.1 unless they say. */
 const FENCED = "fenced";
+/** Public, reserved and never connected. */
+const ASLEEP = "asleep";
 let testDb: TestDatabase;
 let relay: EdgeTestRelay;
 let app: LocalApp;
@@ -33,6 +35,7 @@ before(async () => {
   owner = (await db.user.create({ data: { email: "owner@example.com", passwordHash: "x" } })).id;
   await db.reservation.create({ data: { name: FENCED, userId: owner } });
   await setAllowedAddresses(db, owner, FENCED, { addresses: "127.0.0.2" });
+  await db.reservation.create({ data: { name: ASLEEP, userId: owner } });
   gate = createAccessGate({
     db,
     secret: "offline-visitors-secret-0123456789abcdef",
@@ -109,4 +112,16 @@ test("allowed networks: an outsider gets the 403 whether the tunnel is up or dow
     false,
     "no share token in the log",
   );
+});
+
+test("a HEAD to an offline name gets the GET's headers, its length included", async () => {
+  const get = await requestEdge(relay, { host: hostOf(ASLEEP), path: "/" });
+  const head = await requestEdge(relay, { host: hostOf(ASLEEP), path: "/", method: "HEAD" });
+  assert.equal(get.status, 503);
+  assert.equal(head.status, 503);
+  assert.equal(get.headers["content-length"], String(Buffer.byteLength(get.body)));
+  for (const name of ["content-length", "content-type", "content-security-policy", "cache-control"]) {
+    assert.equal(head.headers[name], get.headers[name], name);
+  }
+  assert.equal(head.body, "");
 });

@@ -296,8 +296,9 @@ export function clientErrorResponse(status: 400 | 408 | 431): Buffer {
 
 /**
  * The offline page for a request: a GET's (a page a browser shows) waits for the tunnel and
- * reloads; any other method's would send the request again on reload, so it only says so.
+ * reloads; any other method's would send the request again on reload, so it only says so. A HEAD
+ * gets the GET's headers (its length included), as HTTP asks.
  */
 export function tunnelOfflinePage(method: string | undefined): EdgePage {
-  return method === "GET" ? PAGES.tunnelOfflineWaiting : PAGES.tunnelOffline;
+  return method === "GET" || method === "HEAD" ? PAGES.tunnelOfflineWaiting : PAGES.tunnelOffline;
 }

@@ -143,6 +143,7 @@ export const envSchema = z
     BURROW_MAX_NAMES: count.default(10),
     BURROW_MAX_CONNECTIONS_PER_KEY: count.default(20),
     BURROW_MAX_FORWARDS_PER_CONNECTION: count.default(20),
+    BURROW_MAX_APP_CONNECTIONS: count.default(256),
     BURROW_MAX_UNAUTHENTICATED_PER_IP: count.default(32),
     BURROW_SSH_CIPHERS: sshCiphers.default(DEFAULT_SSH_CIPHERS),
     BURROW_LOG_QUEUE_MAX: count.default(50_000),

@@ -43,7 +43,7 @@ import { ReservationLookup } from "./reservation-lookup.ts";
 import { acceptAbsoluteForm, routeRequest } from "./route.ts";
 import { loadCertificate, logCertificate, watchCertificate } from "./tls-certificate.ts";
 import { TunnelLoops } from "./tunnel-loop.ts";
-import { type PoolLimits, TunnelPools } from "./tunnel-pools.ts";
+import { type PoolLimits, poolLimitsFor, TunnelPools } from "./tunnel-pools.ts";
 import { proxyUpgrade, sendRawPage } from "./upgrade.ts";
 import { CLOSE_GOING_AWAY } from "./websocket-goodbye.ts";
 
@@ -152,7 +152,11 @@ export function createHttpEdge(deps: HttpEdgeDeps): HttpEdge {
         logger: logLogger,
         spool: deps.logSpoolFile ? new LogSpool(deps.logSpoolFile, logLogger) : undefined,
       }));
-  const pools = new TunnelPools(registry, deps.poolLimits);
+  const pools = new TunnelPools(
+    registry,
+    deps.poolLimits ?? poolLimitsFor(config.BURROW_MAX_APP_CONNECTIONS),
+    logger,
+  );
   const reservations = new ReservationLookup(deps.db, { randomNameHours: config.BURROW_RANDOM_NAME_HOURS });
   const trusts = proxyTrust(config.BURROW_TRUSTED_PROXIES);
   /** Named in the start-up log line, so an operator sees which proxies are believed. */

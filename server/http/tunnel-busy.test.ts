@@ -16,7 +16,10 @@ import {
   waitFor,
 } from "./testing.ts";
 
-/** A tunnel allowed 3 channels, and a request waits 1 s for one (instead of 256 and 30 s). */
+/**
+ * A tunnel allowed 3 channels, and a request waits 1 s for one (instead of 256 and 30 s); every
+ * visitor here is 127.0.0.1, who may take them all (one visitor's share: visitor-share.test.ts).
+ */
 const MAX_CHANNELS = 3;
 const QUEUE_WAIT_MS = 1_000;
 
@@ -32,7 +35,11 @@ before(async () => {
   testDb = await createTestDatabase("edgebusy");
   relay = await startEdgeTestRelay({
     db: testDb.db,
-    poolLimits: { maxChannels: MAX_CHANNELS, queueWaitMs: QUEUE_WAIT_MS },
+    poolLimits: {
+      maxChannels: MAX_CHANNELS,
+      queueWaitMs: QUEUE_WAIT_MS,
+      maxChannelsPerVisitor: MAX_CHANNELS,
+    },
   });
   app = await startLocalApp((req, res) => {
     if (req.url === "/events") {
@@ -91,6 +98,10 @@ test("every channel held by an event stream: the next visitor hears 'Tunnel busy
     assert.ok(Date.now() - started >= QUEUE_WAIT_MS - 50, "answered before the wait was over");
     const line = relay.traces.get("busy")?.lines.at(-1) ?? "";
     assert.match(line, /GET \/quick 503 .*tunnel busy/);
+    // The owner hears why (once a minute at most: visitor-share.test.ts).
+    const told = relay.traces.get("busy")?.lines.filter((said) => /Tunnel busy/.test(said)) ?? [];
+    assert.equal(told.length, 1);
+    assert.match(told[0]!, /all 3 requests your app may have open at once were taken .* within 1 s/);
   } finally {
     await endStreams(visitors);
   }

@@ -2,6 +2,7 @@ import { createRequire } from "node:module";
 import type { Socket } from "node:net";
 import type { Duplex } from "node:stream";
 import type { Dispatcher, Pool as UndiciPool } from "undici";
+import type { Logger } from "../../lib/logger.ts";
 import type { Tunnel, TunnelRegistry } from "../registry.ts";
 import { endWhenRead } from "./end-when-read.ts";
 import { type AppSpeaks, probeApp, startTls } from "./tls-probe.ts";
@@ -36,9 +37,24 @@ export const IDLE_CHANNEL_MS = 4_000;
  * Bounds the channels (= app connections) one tunnel holds open; more requests queue. Idle ones
  * may all stay pooled (the idle timeout closes them): closing a channel only to open another for
  * the next request is what the pool is there to avoid. The SSH client needs a file descriptor per
- * channel, and 256 is macOS's default limit for a process.
+ * channel, and 256 is macOS's default limit for a process. BURROW_MAX_APP_CONNECTIONS sets it.
  */
 const MAX_CHANNELS_PER_TUNNEL = 256;
+
+/**
+ * The part of a tunnel's channels one visitor (client IP, after trusted proxies) may hold at once:
+ * a quarter, so one visitor's event streams or long polls cannot take them all and leave everyone
+ * else "Tunnel busy" (QA: 260 streams from one IP did). Their further requests wait for one of
+ * their own to end, while other visitors are served at once. A quarter, not less: visitors behind
+ * one NAT or office proxy share an IP.
+ */
+const VISITOR_SHARE = 1 / 4;
+
+/**
+ * The owner hears that visitors were turned away as busy at most this often (not per request: a
+ * busy tunnel turns away many), and the relay's log says so as often.
+ */
+const BUSY_NOTICE_MS = 60_000;
 
 /**
  * How long a request may wait for one of those channels before the visitor is told the tunnel is
@@ -57,12 +73,24 @@ const TLS_VERDICT_MS = 10_000;
 export interface PoolLimits {
   maxChannels: number;
   queueWaitMs: number;
+  /** Channels one visitor may hold at once; default VISITOR_SHARE of maxChannels (at least 1). */
+  maxChannelsPerVisitor?: number;
 }
 
 export const DEFAULT_POOL_LIMITS: PoolLimits = {
   maxChannels: MAX_CHANNELS_PER_TUNNEL,
   queueWaitMs: QUEUE_WAIT_MS,
 };
+
+/** The limits for BURROW_MAX_APP_CONNECTIONS channels per tunnel. */
+export function poolLimitsFor(maxChannels: number): PoolLimits {
+  return { ...DEFAULT_POOL_LIMITS, maxChannels };
+}
+
+/** How many channels of a tunnel one visitor may hold at once. */
+export function visitorShare(limits: PoolLimits): number {
+  return limits.maxChannelsPerVisitor ?? Math.max(1, Math.floor(limits.maxChannels * VISITOR_SHARE));
+}
 
 /**
  * A keep-alive HTTP/1.1 connection pool (undici's) whose connections are SSH channels of one
@@ -86,14 +114,20 @@ export class TunnelPool {
 
   /** Told when the pool finds the app answering in HTTPS, or no longer (TunnelPools remembers). */
   readonly #onTlsChange: ((tls: boolean) => void) | undefined;
+  readonly #logger: Logger | undefined;
+  /** Channels one visitor may hold at once (visitorShare). */
+  readonly #share: number;
 
   constructor(
     tunnel: Tunnel,
     limits: PoolLimits = DEFAULT_POOL_LIMITS,
     tls: { appTls: boolean; onChange(tls: boolean): void } | undefined = undefined,
+    logger: Logger | undefined = undefined,
   ) {
     this.tunnel = tunnel;
     this.limits = limits;
+    this.#share = visitorShare(limits);
+    this.#logger = logger;
     this.#appTls = tls?.appTls ?? false;
     this.#tlsInherited = this.#appTls;
     this.#onTlsChange = tls?.onChange;
@@ -194,16 +228,21 @@ export class TunnelPool {
 
   /** Requests handed to undici and not yet answered or failed: at most limits.maxChannels. */
   #running = 0;
+  /** Of those, how many each visitor (IP) has: at most #share. */
+  readonly #held = new Map<string, number>();
   /** Requests waiting for one of them, oldest first. */
   readonly #waiting: Waiter[] = [];
+  /** Requests answered "busy" since the owner was last told, and when that was. */
+  #turnedAway = 0;
+  #toldAt = Number.NEGATIVE_INFINITY;
 
   /**
    * Hands a request to the pool on behalf of a visitor (see #visitor), or, while every channel
-   * is taken, queues it for up to limits.queueWaitMs; `onBusy` is called if none frees up in that
-   * time. The queue is the relay's, not undici's: a request undici holds can only be aborted
-   * once it has a connection (which the abort then destroys), and a visitor who gives up waiting
-   * should cost nothing. Returns a function that takes a request still waiting out of the queue
-   * (the visitor left).
+   * is taken or the visitor holds its share of them (visitorShare), queues it for up to
+   * limits.queueWaitMs; `onBusy` is called if none frees up for it in that time. The queue is the
+   * relay's, not undici's: a request undici holds can only be aborted once it has a connection
+   * (which the abort then destroys), and a visitor who gives up waiting should cost nothing.
+   * Returns a function that takes a request still waiting out of the queue (the visitor left).
    */
   dispatch(
     visitor: Visitor,
@@ -211,7 +250,7 @@ export class TunnelPool {
     handler: Dispatcher.DispatchHandler,
     onBusy: () => void,
   ): () => void {
-    if (this.#running < this.limits.maxChannels) {
+    if (this.#mayStart(visitor)) {
       this.#start(visitor, options, handler);
       return () => {};
     }
@@ -221,6 +260,7 @@ export class TunnelPool {
       handler,
       timer: setTimeout(() => {
         this.#unqueue(waiter);
+        this.#tellBusy(visitor);
         onBusy();
       }, this.limits.queueWaitMs),
     };
@@ -229,13 +269,61 @@ export class TunnelPool {
     return () => this.#unqueue(waiter);
   }
 
+  #mayStart(visitor: Visitor): boolean {
+    return this.#running < this.limits.maxChannels && (this.#held.get(visitor.ip) ?? 0) < this.#share;
+  }
+
+  /**
+   * A request was answered "busy": the owner is told (in their ssh session) and the relay's log
+   * says so, at most once per BUSY_NOTICE_MS, with how many were turned away since.
+   */
+  #tellBusy(visitor: Visitor): void {
+    this.#turnedAway += 1;
+    const now = performance.now();
+    if (now - this.#toldAt < BUSY_NOTICE_MS) return;
+    this.#toldAt = now;
+    const turnedAway = this.#turnedAway;
+    this.#turnedAway = 0;
+    const held = this.#held.get(visitor.ip) ?? 0;
+    // Told as one visitor's doing only while others could still be served.
+    const oneVisitor = held >= this.#share && this.#running < this.limits.maxChannels;
+    const { name } = this.tunnel;
+    const max = this.limits.maxChannels;
+    const requests = turnedAway === 1 ? "a request" : `${turnedAway} requests`;
+    this.tunnel.notify(
+      oneVisitor
+        ? `${name}: ${requests} got "Tunnel busy" (503): one visitor (${visitor.ip}) holds ${held} ` +
+            `requests open to your app (event streams, long polls or slow answers), as many as one ` +
+            `visitor may (${this.#share} of ${max}); its further requests wait for its own to end. ` +
+            "Other visitors are still served. (Said at most once a minute.)"
+        : `${name}: ${requests} got "Tunnel busy" (503): all ${max} requests your app may have ` +
+            "open at once were taken (event streams, long polls or slow answers) and none ended " +
+            `within ${Math.round(this.limits.queueWaitMs / 1000)} s. End event streams and long ` +
+            "polls sooner, or answer faster. (Said at most once a minute.)",
+    );
+    this.#logger?.warn("tunnel busy: visitors turned away", {
+      name,
+      turnedAway,
+      cause: oneVisitor ? "one_visitor" : "all_channels",
+      ...(oneVisitor && { visitor: visitor.ip, held }),
+      running: this.#running,
+      maxChannels: max,
+      maxPerVisitor: this.#share,
+    });
+  }
+
   #start(visitor: Visitor, options: Dispatcher.DispatchOptions, handler: Dispatcher.DispatchHandler): void {
     this.#running += 1;
+    const ip = visitor.ip;
+    this.#held.set(ip, (this.#held.get(ip) ?? 0) + 1);
     let released = false;
     const release = () => {
       if (released) return;
       released = true;
       this.#running -= 1;
+      const held = this.#held.get(ip)! - 1;
+      if (held === 0) this.#held.delete(ip);
+      else this.#held.set(ip, held);
       this.#startWaiting();
     };
     this.#visitor = visitor;
@@ -267,9 +355,15 @@ export class TunnelPool {
     });
   }
 
+  /** Starts waiting requests, oldest first, skipping those of visitors who hold their share. */
   #startWaiting(): void {
-    while (this.#running < this.limits.maxChannels && this.#waiting.length > 0) {
-      const next = this.#waiting.shift()!;
+    for (let at = 0; at < this.#waiting.length && this.#running < this.limits.maxChannels; ) {
+      const next = this.#waiting[at]!;
+      if (!this.#mayStart(next.visitor)) {
+        at += 1;
+        continue;
+      }
+      this.#waiting.splice(at, 1);
       clearTimeout(next.timer);
       this.#start(next.visitor, next.options, next.handler);
     }
@@ -308,12 +402,19 @@ export class TunnelPools {
   readonly #pools = new Map<string, TunnelPool>();
   readonly #sweeper: NodeJS.Timeout;
   readonly #limits: PoolLimits;
+  readonly #logger: Logger | undefined;
   /** Names whose app answers in HTTPS, and whose app it is (userId), oldest first; see poolFor. */
   readonly #appsOnTls = new Map<string, string>();
 
-  constructor(registry: TunnelRegistry, limits: PoolLimits = DEFAULT_POOL_LIMITS, sweepIntervalMs = 5_000) {
+  constructor(
+    registry: TunnelRegistry,
+    limits: PoolLimits = DEFAULT_POOL_LIMITS,
+    logger: Logger | undefined = undefined,
+    sweepIntervalMs = 5_000,
+  ) {
     this.#registry = registry;
     this.#limits = limits;
+    this.#logger = logger;
     this.#sweeper = setInterval(() => this.sweep(), sweepIntervalMs);
     this.#sweeper.unref();
   }
@@ -335,7 +436,7 @@ export class TunnelPools {
           this.#appsOnTls.delete(this.#appsOnTls.keys().next().value!);
       },
     };
-    const pool = new TunnelPool(tunnel, this.#limits, tls);
+    const pool = new TunnelPool(tunnel, this.#limits, tls, this.#logger);
     this.#pools.set(tunnel.name, pool);
     return pool;
   }

@@ -1,0 +1,109 @@
+import assert from "node:assert/strict";
+import http from "node:http";
+import net, { type AddressInfo } from "node:net";
+import { after, before, test } from "node:test";
+import { startTestRelay, type TestRelay } from "../testing/harness.ts";
+
+/**
+ * QA: one visitor holding 260 event streams took all 256 of a tunnel's app connections, and every
+ * other visitor waited 30 s for "Tunnel busy". Here the relay, configured with 8
+ * (BURROW_MAX_APP_CONNECTIONS), lets one visitor hold 2; the hog asks for 2 more than that.
+ */
+const MAX_APP_CONNECTIONS = 8;
+const SHARE = 2;
+const EXTRA = 2;
+/** How long the relay lets a request wait for a connection before "busy" (tunnel-pools.ts). */
+const QUEUE_WAIT_MS = 30_000;
+
+let t: TestRelay;
+before(async () => {
+  t = await startTestRelay({ BURROW_MAX_APP_CONNECTIONS: String(MAX_APP_CONNECTIONS) });
+});
+after(() => t.close());
+
+/** Asks for an event stream from `ip`; `first` is the first answer, its event or the busy page. */
+function askForStream(name: string, ip: string) {
+  const socket = net.connect({ port: t.httpPort, host: "127.0.0.1", localAddress: ip });
+  socket.on("error", () => {});
+  socket.write(`GET /events HTTP/1.1\r\nHost: ${name}.localhost\r\n\r\n`);
+  let seen = "";
+  const first = new Promise<string>((resolve) => {
+    socket.on("data", (chunk: Buffer) => {
+      seen += chunk.toString();
+      if (seen.includes("data: hello") || seen.includes("</html>")) resolve(seen);
+    });
+    socket.on("close", () => resolve(seen));
+  });
+  return { socket, first };
+}
+
+test("a visitor holding more event streams than its share (real relay, ssh -R): others are served at once, its extra requests get 'Tunnel busy', the owner's ssh session is told", async () => {
+  const name = "share-hog";
+  const open = new Set<http.ServerResponse>();
+  const app = http.createServer((req, res) => {
+    if (req.url !== "/events") {
+      res.end("quick");
+      return;
+    }
+    res.writeHead(200, { "content-type": "text/event-stream" });
+    res.write("data: hello\n\n");
+    open.add(res);
+    res.on("close", () => open.delete(res));
+  });
+  await new Promise<void>((resolve) => app.listen(0, "127.0.0.1", resolve));
+  const user = await t.createUserWithKey();
+  await t.reserve(user, name);
+  const ssh = await t.startSsh({
+    user,
+    forwards: [`${name}:80:127.0.0.1:${(app.address() as AddressInfo).port}`],
+    session: true,
+  });
+  const hog = Array.from({ length: SHARE + EXTRA }, () => askForStream(name, "127.0.0.1"));
+  try {
+    assert.equal(ssh.state, "live", ssh.stderr());
+    await Promise.all(hog.slice(0, SHARE).map((stream) => stream.first));
+    await t.waitFor(() => open.size === SHARE, "the hog's share of streams to open");
+
+    const started = performance.now();
+    const res = await new Promise<{ status: number; body: string }>((resolve, reject) => {
+      const req = http.get(
+        {
+          port: t.httpPort,
+          host: "127.0.0.1",
+          localAddress: "127.0.0.2",
+          headers: { host: `${name}.localhost` },
+        },
+        (answer) => {
+          let body = "";
+          answer.on("data", (chunk: Buffer) => {
+            body += chunk.toString();
+          });
+          answer.on("end", () => resolve({ status: answer.statusCode ?? 0, body }));
+        },
+      );
+      req.on("error", reject);
+    });
+    assert.equal(res.status, 200);
+    assert.equal(res.body, "quick");
+    assert.ok(performance.now() - started < 2_000, "the other visitor waited behind the hog");
+
+    // The hog's extra requests wait the relay's 30 s for one of its own streams to end; none does.
+    for (const stream of hog.slice(SHARE)) {
+      const answer = await stream.first;
+      assert.match(answer, /^HTTP\/1\.1 503 /);
+      assert.match(answer, /Tunnel busy/);
+    }
+    assert.ok(performance.now() - started >= QUEUE_WAIT_MS - 1_000, "turned away before the wait was over");
+    assert.equal(open.size, SHARE);
+    await ssh.waitForStdout(
+      /share-hog: a request got "Tunnel busy" \(503\): one visitor \(127\.0\.0\.1\) holds 2 requests open/,
+    );
+    // Two turned away, told once (at most once a minute).
+    assert.equal(ssh.stdout().match(/Tunnel busy/g)?.length, 1, ssh.stdout());
+  } finally {
+    for (const stream of hog) stream.socket.destroy();
+    ssh.kill();
+    app.closeAllConnections();
+    await new Promise<void>((resolve) => app.close(() => resolve()));
+  }
+});

@@ -1,0 +1,147 @@
+import assert from "node:assert/strict";
+import type http from "node:http";
+import net from "node:net";
+import { after, before, test } from "node:test";
+import { createTestDatabase, type TestDatabase } from "../../lib/testing/db.ts";
+import {
+  type EdgeTestRelay,
+  type LocalApp,
+  requestEdge,
+  type SshTunnelClient,
+  startEdgeTestRelay,
+  startLocalApp,
+  startSshTunnel,
+  TEST_DOMAIN,
+  waitFor,
+} from "./testing.ts";
+
+/**
+ * A tunnel allowed 8 channels, so one visitor (IP) may hold 2 (a quarter), and a request waits
+ * 1 s for one (instead of 256, 64 and 30 s). Visitors are loopback addresses: 127.0.0.1 holds
+ * event streams, 127.0.0.2 and 127.0.0.3 come after.
+ */
+const MAX_CHANNELS = 8;
+const SHARE = 2;
+const QUEUE_WAIT_MS = 1_000;
+const HOG = "127.0.0.1";
+
+let testDb: TestDatabase;
+let relay: EdgeTestRelay;
+let app: LocalApp;
+let client: SshTunnelClient;
+const host = `share.${TEST_DOMAIN}`;
+/** Open event streams: each holds a channel until its visitor leaves. */
+const streams = new Set<http.ServerResponse>();
+
+before(async () => {
+  testDb = await createTestDatabase("visitorshare");
+  relay = await startEdgeTestRelay({
+    db: testDb.db,
+    poolLimits: { maxChannels: MAX_CHANNELS, queueWaitMs: QUEUE_WAIT_MS },
+  });
+  app = await startLocalApp((req, res) => {
+    if (req.url === "/events") {
+      res.writeHead(200, { "content-type": "text/event-stream" });
+      res.write("data: hello\n\n");
+      streams.add(res);
+      res.on("close", () => streams.delete(res));
+      return;
+    }
+    res.end("quick");
+  });
+  client = await startSshTunnel(relay, "share", app.port);
+});
+
+after(async () => {
+  await client?.stop();
+  await relay?.close();
+  await app?.close();
+  await testDb?.drop();
+});
+
+interface Stream {
+  socket: net.Socket;
+  /** The first bytes the visitor got: the stream's event, or the relay's busy page. */
+  first: Promise<string>;
+}
+
+/** Asks for an event stream from `ip`; does not wait for it to start. */
+function askForStream(ip: string): Stream {
+  const socket = net.connect({ port: relay.httpPort, host: "127.0.0.1", localAddress: ip });
+  socket.on("error", () => {});
+  socket.write(`GET /events HTTP/1.1\r\nHost: ${host}\r\n\r\n`);
+  let seen = "";
+  const first = new Promise<string>((resolve) => {
+    socket.on("data", (chunk: Buffer) => {
+      seen += chunk.toString();
+      if (seen.includes("data: hello") || seen.includes("</html>")) resolve(seen);
+    });
+    socket.on("close", () => resolve(seen));
+  });
+  return { socket, first };
+}
+
+async function endStreams(all: Stream[]): Promise<void> {
+  for (const stream of all) stream.socket.destroy();
+  await waitFor(() => streams.size === 0, "the app to see every stream end");
+}
+
+const ownerLines = () => relay.traces.get("share")?.lines.filter((line) => /Tunnel busy/.test(line)) ?? [];
+
+test("one visitor holding more event streams than its share does not keep others waiting; its extra requests are turned away as busy, and the owner is told once", async () => {
+  const hog = Array.from({ length: SHARE + 4 }, () => askForStream(HOG));
+  try {
+    await Promise.all(hog.slice(0, SHARE).map((stream) => stream.first));
+    await waitFor(() => streams.size === SHARE, "the hog's share of streams to open");
+
+    // Another visitor's plain request is answered at once, not after the hog's wait.
+    const started = performance.now();
+    const res = await requestEdge(relay, { host, path: "/quick", localAddress: "127.0.0.2" });
+    assert.equal(res.status, 200);
+    assert.equal(res.body, "quick");
+    assert.ok(performance.now() - started < QUEUE_WAIT_MS / 2, "the other visitor waited");
+    // And a third visitor gets event streams of its own, up to its share.
+    const other = [askForStream("127.0.0.3"), askForStream("127.0.0.3")];
+    hog.push(...other);
+    for (const stream of other) assert.match(await stream.first, /data: hello/);
+
+    // The hog's requests beyond its share waited their turn, and none came: "busy".
+    for (const stream of hog.slice(SHARE, SHARE + 4)) {
+      const answer = await stream.first;
+      assert.match(answer, /^HTTP\/1\.1 503 /);
+      assert.match(answer, /Tunnel busy/);
+      assert.match(answer, /retry-after: 5/i);
+    }
+    assert.equal(streams.size, SHARE + 2, "only the hog's share and the other visitor's streams were opened");
+
+    // Four turned away: the owner heard once, who holds how many.
+    await waitFor(() => ownerLines().length > 0, "the owner to be told");
+    assert.equal(ownerLines().length, 1, ownerLines().join("\n"));
+    const notice = ownerLines()[0]!;
+    assert.match(
+      notice,
+      /^share: a request got "Tunnel busy" \(503\): one visitor \(127\.0\.0\.1\) holds 2 /,
+    );
+    assert.match(notice, /\(2 of 8\)/);
+    assert.match(notice, /Other visitors are still served/);
+    const logged = relay.traces
+      .get("share")!
+      .lines.filter((line) => /GET \/events 503 .*tunnel busy/.test(line));
+    assert.equal(logged.length, 4);
+  } finally {
+    await endStreams(hog);
+  }
+});
+
+test("a visitor's waiting request starts when one of its own ends", async () => {
+  const hog = Array.from({ length: SHARE + 1 }, () => askForStream(HOG));
+  try {
+    await Promise.all(hog.slice(0, SHARE).map((stream) => stream.first));
+    await waitFor(() => streams.size === SHARE, "the hog's share of streams to open");
+    hog.shift()!.socket.destroy();
+    assert.match(await hog.at(-1)!.first, /data: hello/);
+    assert.ok(ownerLines().length <= 1, "the owner was told again within the minute");
+  } finally {
+    await endStreams(hog);
+  }
+});

@@ -138,9 +138,8 @@ test("on a phone the log's custom time range shows each end's whole date and tim
     await expect(field).not.toHaveValue("");
     await field.scrollIntoViewIfNeeded();
     await expect(field).toBeInViewport({ ratio: 1 });
-    // The field's own editor (date, time and the picker's icon) needs no more room than it has.
-    expect(await field.evaluate((input) => input.scrollWidth <= input.clientWidth)).toBe(true);
-    // …and the minutes are not cut: its width holds the value as this browser writes it.
+    // Its width holds the value as this browser writes it, and the picker's icon. (Its scrollWidth
+    // says nothing here: Chromium clips a date field's editor without making it scroll.)
     const needed = await field.evaluate((input) => {
       const probe = document.createElement("span");
       const style = getComputedStyle(input);

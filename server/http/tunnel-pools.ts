@@ -232,6 +232,8 @@ export class TunnelPool {
   readonly #held = new Map<string, number>();
   /** Requests waiting for one of them, oldest first. */
   readonly #waiting: Waiter[] = [];
+  /** Of those, how many each visitor has: at most #share, so one visitor cannot grow the queue. */
+  readonly #queued = new Map<string, number>();
   /** Requests answered "busy" since the owner was last told, and when that was. */
   #turnedAway = 0;
   #toldAt = Number.NEGATIVE_INFINITY;
@@ -239,7 +241,8 @@ export class TunnelPool {
   /**
    * Hands a request to the pool on behalf of a visitor (see #visitor), or, while every channel
    * is taken or the visitor holds its share of them (visitorShare), queues it for up to
-   * limits.queueWaitMs; `onBusy` is called if none frees up for it in that time. The queue is the
+   * limits.queueWaitMs; `onBusy` is called if none frees up for it in that time, or at once if the
+   * visitor already has as many requests waiting as it may hold (its share). The queue is the
    * relay's, not undici's: a request undici holds can only be aborted once it has a connection
    * (which the abort then destroys), and a visitor who gives up waiting should cost nothing.
    * Returns a function that takes a request still waiting out of the queue (the visitor left).
@@ -254,6 +257,11 @@ export class TunnelPool {
       this.#start(visitor, options, handler);
       return () => {};
     }
+    if ((this.#queued.get(visitor.ip) ?? 0) >= this.#share) {
+      this.#tellBusy(visitor);
+      onBusy();
+      return () => {};
+    }
     const waiter: Waiter = {
       visitor,
       options,
@@ -266,6 +274,7 @@ export class TunnelPool {
     };
     waiter.timer.unref();
     this.#waiting.push(waiter);
+    count(this.#queued, visitor.ip, 1);
     return () => this.#unqueue(waiter);
   }
 
@@ -315,15 +324,13 @@ export class TunnelPool {
   #start(visitor: Visitor, options: Dispatcher.DispatchOptions, handler: Dispatcher.DispatchHandler): void {
     this.#running += 1;
     const ip = visitor.ip;
-    this.#held.set(ip, (this.#held.get(ip) ?? 0) + 1);
+    count(this.#held, ip, 1);
     let released = false;
     const release = () => {
       if (released) return;
       released = true;
       this.#running -= 1;
-      const held = this.#held.get(ip)! - 1;
-      if (held === 0) this.#held.delete(ip);
-      else this.#held.set(ip, held);
+      count(this.#held, ip, -1);
       this.#startWaiting();
     };
     this.#visitor = visitor;
@@ -364,6 +371,7 @@ export class TunnelPool {
         continue;
       }
       this.#waiting.splice(at, 1);
+      count(this.#queued, next.visitor.ip, -1);
       clearTimeout(next.timer);
       this.#start(next.visitor, next.options, next.handler);
     }
@@ -374,6 +382,7 @@ export class TunnelPool {
     if (at === -1) return;
     clearTimeout(waiter.timer);
     this.#waiting.splice(at, 1);
+    count(this.#queued, waiter.visitor.ip, -1);
   }
 
   /**
@@ -382,11 +391,19 @@ export class TunnelPool {
    */
   destroy(): void {
     this.pool.destroy().catch(() => {});
+    this.#queued.clear();
     for (const waiter of this.#waiting.splice(0)) {
       clearTimeout(waiter.timer);
       this.#start(waiter.visitor, waiter.options, waiter.handler);
     }
   }
+}
+
+/** Adds `delta` to a visitor's count, forgetting visitors at 0. */
+function count(counts: Map<string, number>, ip: string, delta: number): void {
+  const now = (counts.get(ip) ?? 0) + delta;
+  if (now === 0) counts.delete(ip);
+  else counts.set(ip, now);
 }
 
 /** HTTPS verdicts kept for reconnects: ~100 bytes each. */

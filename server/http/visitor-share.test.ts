@@ -105,7 +105,13 @@ test("one visitor holding more event streams than its share does not keep others
     hog.push(...other);
     for (const stream of other) assert.match(await stream.first, /data: hello/);
 
-    // The hog's requests beyond its share waited their turn, and none came: "busy".
+    // The hog's requests beyond its share: two more than that may wait their turn, and the rest
+    // hear "busy" at once; nor did a turn come for those waiting.
+    const answeredAt = await Promise.all(
+      hog.slice(SHARE, SHARE + 4).map((stream) => stream.first.then(() => performance.now())),
+    );
+    const atOnce = answeredAt.filter((at) => at - started < QUEUE_WAIT_MS / 2);
+    assert.equal(atOnce.length, 2, "not as many waited as the visitor's share");
     for (const stream of hog.slice(SHARE, SHARE + 4)) {
       const answer = await stream.first;
       assert.match(answer, /^HTTP\/1\.1 503 /);

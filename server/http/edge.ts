@@ -336,7 +336,42 @@ export function createHttpEdge(deps: HttpEdgeDeps): HttpEdge {
     return route.kind === "tunnel" && loops.cameBack(route.tunnel, req.rawHeaders);
   }
 
-  function answerRequest(req: http.IncomingMessage, res: http.ServerResponse, dispatch: Dispatch): void {
+  /**
+   * An event stream (a browser's EventSource) to a name whose tunnel is down: held until the tunnel
+   * is back (online-wait.ts, with the offline page's waits: as long and counted in the same cap),
+   * then dispatched again, access check and all, and proxied. Still down when the wait runs out,
+   * too many waiting, or the relay closing: the connection is dropped without an answer. After a
+   * network error an EventSource reconnects by itself, while any answer but a 200 stream (the 503
+   * offline page) ends it for good: a drop of a few seconds lost the app's live view until a
+   * reload. Not logged while held, as the page's waits are not.
+   */
+  function holdStream(req: http.IncomingMessage, res: http.ServerResponse): void {
+    const route = routeRequest(req, config.BURROW_DOMAIN, registry);
+    if (route.kind === "page") {
+      res.destroy();
+      return;
+    }
+    onlineWaits.hold(route.name, res, (state) => {
+      if (state !== "online" || draining) {
+        res.destroy();
+        return;
+      }
+      const dispatch = dispatcher(req, false);
+      if (dispatch instanceof Promise) void dispatch.then((d) => answerRequest(req, res, d, true));
+      else answerRequest(req, res, dispatch, true);
+    });
+  }
+
+  function answerRequest(
+    req: http.IncomingMessage,
+    res: http.ServerResponse,
+    dispatch: Dispatch,
+    waited = false,
+  ): void {
+    if (dispatch.kind === "offline" && !waited && isEventStream(req)) {
+      holdStream(req, res);
+      return;
+    }
     // `Expect: 100-continue` (curl's uploads over 1 MB): "send your body" only once the request goes
     // to the app. Anything the relay answers itself (a password page, an offline name) goes out at
     // once, and the connection closes, since the body it refused is never sent.
@@ -713,6 +748,11 @@ export function createHttpEdge(deps: HttpEdgeDeps): HttpEdge {
       return closing;
     },
   };
+}
+
+/** A browser's EventSource (or any client asking for an event stream with a GET). */
+function isEventStream(req: http.IncomingMessage): boolean {
+  return req.method === "GET" && (req.headers.accept ?? "").toLowerCase().includes("text/event-stream");
 }
 
 /** The visitor waits for "100 Continue" before sending its body (HTTP/1.1 only: 1.0 has no 100). */

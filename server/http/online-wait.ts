@@ -36,7 +36,7 @@ export class OnlineWaits {
   readonly #timeoutMs: number;
   readonly #maxWaiting: number;
   /** Per name, how to end each of its waits with an answer. */
-  readonly #waiting = new Map<string, Set<(state: State) => void>>();
+  readonly #waiting = new Map<string, Set<(state: WaitState) => void>>();
   #count = 0;
   readonly #stopListening: () => void;
 
@@ -54,12 +54,21 @@ export class OnlineWaits {
    * comes online or the wait runs out.
    */
   answer(name: string, res: http.ServerResponse): void {
+    this.hold(name, res, (state) => reply(res, state));
+  }
+
+  /**
+   * Holds a request for `name` until its tunnel registers ("online", at once when it is live), the
+   * wait runs out or the relay closes ("offline"), or at once when too many are waiting ("busy"),
+   * then calls `then`; not at all if the visitor leaves first. One timeout and cap for all waits.
+   */
+  hold(name: string, res: http.ServerResponse, then: (state: WaitState) => void): void {
     if (this.#registry.get(name)) {
-      reply(res, "online");
+      then("online");
       return;
     }
     if (this.#count >= this.#maxWaiting) {
-      reply(res, "busy");
+      then("busy");
       return;
     }
     let waits = this.#waiting.get(name);
@@ -68,13 +77,13 @@ export class OnlineWaits {
       this.#waiting.set(name, waits);
     }
     const set = waits;
-    const end = (state: State | null) => {
+    const end = (state: WaitState | null) => {
       if (!set.delete(end)) return;
       if (set.size === 0) this.#waiting.delete(name);
       this.#count -= 1;
       clearTimeout(timer);
       res.off("close", left);
-      if (state) reply(res, state);
+      if (state) then(state);
     };
     const left = () => end(null);
     const timer = setTimeout(() => end("offline"), this.#timeoutMs);
@@ -92,9 +101,9 @@ export class OnlineWaits {
 }
 
 /** "busy": too many waits held; the page asks again in a few seconds rather than at once. */
-type State = "online" | "offline" | "busy";
+export type WaitState = "online" | "offline" | "busy";
 
-function reply(res: http.ServerResponse, state: State): void {
+function reply(res: http.ServerResponse, state: WaitState): void {
   if (res.writableEnded || res.destroyed) return;
   res.writeHead(204, { [TUNNEL_STATE_HEADER]: state, "cache-control": "no-store" });
   res.end();

@@ -33,6 +33,12 @@ test("the log marks rows that did not end as the app answered, and 5xx finds wha
       .evaluate((span) => span.className);
   expect(await badge("/short")).toContain("bg-red-50");
   expect(await badge("/sse")).toContain("bg-emerald-50");
+  await log.screenshot({ path: "test-results/error-marks.png" });
+  await page.setViewportSize({ width: 390, height: 800 });
+  await row("/short").scrollIntoViewIfNeeded();
+  await expect(row("/short").getByText("Cut short")).toBeInViewport({ ratio: 1 });
+  await log.screenshot({ path: "test-results/error-marks-phone.png" });
+  await page.setViewportSize({ width: 1280, height: 800 });
 
   // The chart's count and the 5xx filter agree: one error.
   await expect(page.getByTestId("traffic-summary")).toContainText("1 server error");

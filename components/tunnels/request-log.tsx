@@ -396,7 +396,7 @@ export function RequestLog({
               <col className="w-[4.5rem] sm:w-20" />
               <col />
               {/* Wide enough for a status's error mark on one line ("Relay shut down"). */}
-              <col className="w-16 sm:w-28" />
+              <col className="w-16 sm:w-32" />
               <col className="w-0 sm:w-24" />
               <col className="w-0 sm:w-24" />
               <col className="w-0 sm:w-36" />

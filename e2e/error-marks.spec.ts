@@ -33,11 +33,9 @@ test("the log marks rows that did not end as the app answered, and 5xx finds wha
       .evaluate((span) => span.className);
   expect(await badge("/short")).toContain("bg-red-50");
   expect(await badge("/sse")).toContain("bg-emerald-50");
-  await log.screenshot({ path: "test-results/error-marks.png" });
   await page.setViewportSize({ width: 390, height: 800 });
   await row("/short").scrollIntoViewIfNeeded();
   await expect(row("/short").getByText("Cut short")).toBeInViewport({ ratio: 1 });
-  await log.screenshot({ path: "test-results/error-marks-phone.png" });
   await page.setViewportSize({ width: 1280, height: 800 });
 
   // The chart's count and the 5xx filter agree: one error.
@@ -49,5 +47,7 @@ test("the log marks rows that did not end as the app answered, and 5xx finds wha
   // Overview: only the cut answer is a recent error.
   await page.goto("/");
   await expect(page.getByRole("link", { name: "GET /short" })).toBeVisible();
+  // Said there too, beside its 200.
+  await expect(page.getByRole("listitem").filter({ hasText: "GET /short" })).toContainText("200Cut short");
   await expect(page.getByRole("link", { name: "GET /sse" })).toHaveCount(0);
 });

@@ -11,6 +11,7 @@ import { TextLink } from "@/components/ui/text-link";
 import { burrowPorts } from "@/lib/web/connect-command";
 import { getDb } from "@/lib/web/db";
 import { getEnv } from "@/lib/web/env";
+import { errorMark } from "@/lib/web/error-mark";
 import { loadGettingStarted } from "@/lib/web/getting-started";
 import { linkedRequestHref } from "@/lib/web/log-filters";
 import { toNameRow, toRandomNameRow } from "@/lib/web/names-dto";
@@ -64,23 +65,33 @@ export default async function OverviewPage() {
                 <EmptyState title="No errors in the last 24 hours" />
               ) : (
                 <ul className="divide-y divide-zinc-100 dark:divide-zinc-800 text-sm">
-                  {overview.recentErrors.map((e) => (
-                    <li key={e.id} className="flex items-center gap-3 py-2">
-                      <span className="w-12 shrink-0 rounded bg-red-50 dark:bg-red-950/40 px-1.5 py-0.5 text-center text-xs font-medium text-red-800 dark:text-red-200">
-                        {e.status}
-                      </span>
-                      <span className="min-w-0 flex-1 truncate font-mono text-xs" title={e.path}>
-                        <TextLink href={`/tunnels/${e.name}?status=5xx`}>{e.name}</TextLink>{" "}
-                        {/* The request itself, its details open above the name's errors. */}
-                        <TextLink href={linkedRequestHref(`/tunnels/${e.name}`, { status: "5xx" }, e.id)}>
-                          {e.method} {e.path}
-                        </TextLink>
-                      </span>
-                      <span className="tabular shrink-0 text-xs text-zinc-500 dark:text-zinc-400">
-                        <LocalTime iso={e.at.toISOString()} />
-                      </span>
-                    </li>
-                  ))}
+                  {overview.recentErrors.map((e) => {
+                    // A 200 cut short or ended by a shutdown says so, as in the request log: a bare
+                    // "200" under errors read as a mistake of the list.
+                    const mark = e.status < 500 ? errorMark(e) : null;
+                    return (
+                      <li key={e.id} className="flex items-center gap-3 py-2">
+                        <span className="w-12 shrink-0 rounded bg-red-50 dark:bg-red-950/40 px-1.5 py-0.5 text-center text-xs font-medium text-red-800 dark:text-red-200">
+                          {e.status}
+                        </span>
+                        {mark && (
+                          <span className="shrink-0 text-xs text-red-700 dark:text-red-300">
+                            {mark.label}
+                          </span>
+                        )}
+                        <span className="min-w-0 flex-1 truncate font-mono text-xs" title={e.path}>
+                          <TextLink href={`/tunnels/${e.name}?status=5xx`}>{e.name}</TextLink>{" "}
+                          {/* The request itself, its details open above the name's errors. */}
+                          <TextLink href={linkedRequestHref(`/tunnels/${e.name}`, { status: "5xx" }, e.id)}>
+                            {e.method} {e.path}
+                          </TextLink>
+                        </span>
+                        <span className="tabular shrink-0 text-xs text-zinc-500 dark:text-zinc-400">
+                          <LocalTime iso={e.at.toISOString()} />
+                        </span>
+                      </li>
+                    );
+                  })}
                 </ul>
               )}
             </CardBody>

@@ -51,6 +51,14 @@ const MAX_CHANNELS_PER_TUNNEL = 256;
 const VISITOR_SHARE = 1 / 4;
 
 /**
+ * How many of one visitor's requests may wait at once for a channel (beyond that, "busy" at once):
+ * a load test or a page's many parallel requests from one address queue and are served in turn as
+ * its own requests end, rather than being refused past the visitor's share; the bound only keeps
+ * one address from growing the queue without end.
+ */
+const VISITOR_QUEUE_MAX = 1_000;
+
+/**
  * The owner hears that visitors were turned away as busy at most this often (not per request: a
  * busy tunnel turns away many), and the relay's log says so as often.
  */
@@ -75,6 +83,8 @@ export interface PoolLimits {
   queueWaitMs: number;
   /** Channels one visitor may hold at once; default VISITOR_SHARE of maxChannels (at least 1). */
   maxChannelsPerVisitor?: number;
+  /** Requests of one visitor that may wait at once; default VISITOR_QUEUE_MAX. */
+  maxQueuedPerVisitor?: number;
 }
 
 export const DEFAULT_POOL_LIMITS: PoolLimits = {
@@ -232,7 +242,7 @@ export class TunnelPool {
   readonly #held = new Map<string, number>();
   /** Requests waiting for one of them, oldest first. */
   readonly #waiting: Waiter[] = [];
-  /** Of those, how many each visitor has: at most #share, so one visitor cannot grow the queue. */
+  /** Of those, how many each visitor has: bounded (maxQueuedPerVisitor), so one visitor cannot grow the queue. */
   readonly #queued = new Map<string, number>();
   /** Requests answered "busy" since the owner was last told, and when that was. */
   #turnedAway = 0;
@@ -242,7 +252,7 @@ export class TunnelPool {
    * Hands a request to the pool on behalf of a visitor (see #visitor), or, while every channel
    * is taken or the visitor holds its share of them (visitorShare), queues it for up to
    * limits.queueWaitMs; `onBusy` is called if none frees up for it in that time, or at once if the
-   * visitor already has as many requests waiting as it may hold (its share). The queue is the
+   * visitor already has as many requests waiting as it may (maxQueuedPerVisitor). The queue is the
    * relay's, not undici's: a request undici holds can only be aborted once it has a connection
    * (which the abort then destroys), and a visitor who gives up waiting should cost nothing.
    * Returns a function that takes a request still waiting out of the queue (the visitor left).
@@ -257,7 +267,7 @@ export class TunnelPool {
       this.#start(visitor, options, handler);
       return () => {};
     }
-    if ((this.#queued.get(visitor.ip) ?? 0) >= this.#share) {
+    if ((this.#queued.get(visitor.ip) ?? 0) >= (this.limits.maxQueuedPerVisitor ?? VISITOR_QUEUE_MAX)) {
       this.#tellBusy(visitor);
       onBusy();
       return () => {};

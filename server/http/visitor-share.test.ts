@@ -37,7 +37,8 @@ before(async () => {
   testDb = await createTestDatabase("visitorshare");
   relay = await startEdgeTestRelay({
     db: testDb.db,
-    poolLimits: { maxChannels: MAX_CHANNELS, queueWaitMs: QUEUE_WAIT_MS },
+    // As many may wait as the share: some of the hog's extra requests wait, the rest are refused.
+    poolLimits: { maxChannels: MAX_CHANNELS, queueWaitMs: QUEUE_WAIT_MS, maxQueuedPerVisitor: SHARE },
   });
   app = await startLocalApp((req, res) => {
     if (req.url === "/events") {

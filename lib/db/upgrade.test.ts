@@ -1,7 +1,4 @@
 import assert from "node:assert/strict";
-import { cpSync, mkdtempSync, readdirSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import { after, test } from "node:test";
 import pg from "pg";
 import { isNameAvailable, listNames, listRandomNames } from "../names/service.ts";
@@ -11,27 +8,20 @@ import { loadAccessState, redeemShareLink } from "../sharing/relay-access.ts";
 import { createShareToken } from "../sharing/tokens.ts";
 import { listKeys } from "../ssh-keys/service.ts";
 import { createTestDatabase } from "../testing/db.ts";
+import { migrateOnly } from "../testing/migrations.ts";
 import { verifyCredentials } from "../users/service.ts";
 import { findWebSessionUser } from "../users/web-sessions.ts";
-import { defaultMigrationsDir, migrate } from "./migrate.ts";
+import { migrate } from "./migrate.ts";
 
 // An install from Burrow's first weeks, upgraded to this version: its database as that version
 // left it (its migrations only, rows written with its columns), then `npm start`'s migrations.
 // Everything people stored must still be there and still work with the code of today.
 const LAST_OLD_MIGRATION = "20261122060000_request_log_access_page";
 const database = await createTestDatabase("upgrade", undefined, { migrate: false });
-const old = mkdtempSync(join(tmpdir(), "burrow-migrations-"));
-after(async () => {
-  await database.drop();
-  rmSync(old, { recursive: true, force: true });
-});
+after(() => database.drop());
 
 test("an install from the first weeks keeps everything it stored through the upgrade", async () => {
-  for (const name of readdirSync(defaultMigrationsDir)) {
-    if (name <= LAST_OLD_MIGRATION)
-      cpSync(join(defaultMigrationsDir, name), join(old, name), { recursive: true });
-  }
-  await migrate(database.url, old);
+  const old = await migrateOnly(database.url, (name) => name <= LAST_OLD_MIGRATION);
   const client = new pg.Client({ connectionString: database.url });
   await client.connect();
   const share = createShareToken();
@@ -79,7 +69,7 @@ test("an install from the first weeks keeps everything it stored through the upg
   }
 
   const upgrade = await migrate(database.url);
-  assert.ok(upgrade.applied.length > 0 && upgrade.alreadyApplied === readdirSync(old).length);
+  assert.ok(upgrade.applied.length > 0 && upgrade.alreadyApplied === old.length);
   const { db } = database;
 
   // Signing in, and a browser that was signed in before the upgrade.

@@ -244,7 +244,7 @@ for (const [index, [kind, head]] of closingAnswers.entries()) {
         }),
       );
       const after = await t.fetchTunnel(name, "/again");
-      assert.equal(after.status, 200);
+      assert.equal(after.status, 200, after.body);
       // A visitor who left before the request was sent leaves its new channel idle in the tunnel's
       // pool, closed after IDLE_CHANNEL_MS (4 s) like any idle one: the wait is that plus the ssh
       // client's closes, which took seconds under CI's load.

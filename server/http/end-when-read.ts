@@ -35,6 +35,7 @@ export function endWhenRead<T extends Readable>(stream: T): T {
     // A Node stream (TLS to an app that answers in HTTPS) is destroyed as Node destroys streams.
     if (stream.destroyed || abandoned) return stream;
     abandoned = { error };
+    refuseFurtherRequests(stream);
     // undici destroys a connection with what went wrong (a response head over the limit, an answer
     // that is not HTTP), which ssh2 would drop: passed on, it is what the request fails with, so
     // the visitor and the log hear it, not that the app closed the connection. Its own "aborted"
@@ -127,6 +128,19 @@ function cappedRead(stream: Readable): number | undefined {
  */
 function stoppedReading(): Error {
   return Object.assign(new Error("the relay stopped reading the app's answer"), { code: "UND_ERR_INFO" });
+}
+
+/**
+ * Marks the connection as one undici sends no more requests on (its own "reset" flag, kept under a
+ * symbol so described, as after an answer with `Connection: close`). A destroyed channel is not
+ * marked destroyed (above) until the SSH client has confirmed its close, and meanwhile undici took
+ * it for a free connection: when a visitor had left before their request went out, undici dropped
+ * the request and destroyed its new channel, and the next request went out on that channel and
+ * failed as closed by the app (a form's POST, which cannot be sent again, got a 502).
+ */
+function refuseFurtherRequests(stream: object): void {
+  const key = Object.getOwnPropertySymbols(stream).find((symbol) => symbol.description === "reset");
+  if (key !== undefined) (stream as Record<symbol, unknown>)[key] = true;
 }
 
 /** undici's HTTP/1.1 parser of this stream, by its own record: kept under a symbol described "parser". */

@@ -7,6 +7,7 @@ import type { Tunnel, TunnelRegistry } from "../registry.ts";
 import { endWhenRead } from "./end-when-read.ts";
 import { type AppSpeaks, probeApp, startTls } from "./tls-probe.ts";
 import { headersTooLargeError, isHeadTooLarge, MAX_APP_HEADER_BYTES } from "./tunnel-failure.ts";
+import { visitorKey } from "./visitor-key.ts";
 
 // The pool alone, typed by the package's own declarations: undici's index also loads fetch,
 // WebSocket, caches and mocks, which the relay never uses (about 7 MiB of RSS).
@@ -15,6 +16,8 @@ const Pool = createRequire(import.meta.url)("undici/lib/dispatcher/pool.js") as 
 /** A request waiting for a channel. */
 interface Waiter {
   visitor: Visitor;
+  /** Its visitor's visitorKey, worked out once: the queue is scanned each time a channel frees. */
+  key: string;
   options: Dispatcher.DispatchOptions;
   handler: Dispatcher.DispatchHandler;
   timer: NodeJS.Timeout;
@@ -42,12 +45,12 @@ export const IDLE_CHANNEL_MS = 4_000;
 const MAX_CHANNELS_PER_TUNNEL = 256;
 
 /**
- * A visitor's (client IP, after trusted proxies) share of a tunnel's channels: a quarter. Past its
- * share a visitor takes more only while that many stay free (#mayStart), so one visitor's event
- * streams or long polls cannot take them all and leave everyone else "Tunnel busy" (QA: 260 streams
- * from one IP did), while a visitor alone is not held back. Its further requests wait for one of
- * its own to end, while other visitors are served at once. A quarter, not less: visitors behind one
- * NAT or office proxy share an IP.
+ * A visitor's (client IP after trusted proxies; for IPv6 its /64, see visitorKey) share of a
+ * tunnel's channels: a quarter. Past its share a visitor takes more only while that many stay free
+ * (#mayStart), so one visitor's event streams or long polls cannot take them all and leave everyone
+ * else "Tunnel busy" (QA: 260 streams from one IP did), while a visitor alone is not held back. Its
+ * further requests wait for one of its own to end, while other visitors are served at once. A
+ * quarter, not less: visitors behind one NAT or office proxy share an IP (and a home its /64).
  */
 const VISITOR_SHARE = 1 / 4;
 
@@ -239,7 +242,7 @@ export class TunnelPool {
 
   /** Requests handed to undici and not yet answered or failed: at most limits.maxChannels. */
   #running = 0;
-  /** Of those, how many each visitor (IP) has (see #mayStart). */
+  /** Of those, how many each visitor (visitorKey: IPv4 address or IPv6 /64) has (see #mayStart). */
   readonly #held = new Map<string, number>();
   /** Requests waiting for one of them, oldest first. */
   readonly #waiting: Waiter[] = [];
@@ -264,28 +267,30 @@ export class TunnelPool {
     handler: Dispatcher.DispatchHandler,
     onBusy: () => void,
   ): () => void {
-    if (this.#mayStart(visitor)) {
-      this.#start(visitor, options, handler);
+    const key = visitorKey(visitor.ip);
+    if (this.#mayStart(key)) {
+      this.#start(visitor, key, options, handler);
       return () => {};
     }
-    if ((this.#queued.get(visitor.ip) ?? 0) >= (this.limits.maxQueuedPerVisitor ?? VISITOR_QUEUE_MAX)) {
-      this.#tellBusy(visitor);
+    if ((this.#queued.get(key) ?? 0) >= (this.limits.maxQueuedPerVisitor ?? VISITOR_QUEUE_MAX)) {
+      this.#tellBusy(key);
       onBusy();
       return () => {};
     }
     const waiter: Waiter = {
       visitor,
+      key,
       options,
       handler,
       timer: setTimeout(() => {
         this.#unqueue(waiter);
-        this.#tellBusy(visitor);
+        this.#tellBusy(key);
         onBusy();
       }, this.limits.queueWaitMs),
     };
     waiter.timer.unref();
     this.#waiting.push(waiter);
-    count(this.#queued, visitor.ip, 1);
+    count(this.#queued, key, 1);
     return () => this.#unqueue(waiter);
   }
 
@@ -295,25 +300,23 @@ export class TunnelPool {
    * share, and one holding many leaves the last quarter to everyone else. (A hard cap at the share
    * sent a 64-connection benchmark from one address through the queue: a third fewer requests.)
    */
-  #mayStart(visitor: Visitor): boolean {
+  #mayStart(key: string): boolean {
     if (this.#running >= this.limits.maxChannels) return false;
-    return (
-      (this.#held.get(visitor.ip) ?? 0) < this.#share || this.#running < this.limits.maxChannels - this.#share
-    );
+    return (this.#held.get(key) ?? 0) < this.#share || this.#running < this.limits.maxChannels - this.#share;
   }
 
   /**
    * A request was answered "busy": the owner is told (in their ssh session) and the relay's log
    * says so, at most once per BUSY_NOTICE_MS, with how many were turned away since.
    */
-  #tellBusy(visitor: Visitor): void {
+  #tellBusy(key: string): void {
     this.#turnedAway += 1;
     const now = performance.now();
     if (now - this.#toldAt < BUSY_NOTICE_MS) return;
     this.#toldAt = now;
     const turnedAway = this.#turnedAway;
     this.#turnedAway = 0;
-    const held = this.#held.get(visitor.ip) ?? 0;
+    const held = this.#held.get(key) ?? 0;
     // Told as one visitor's doing only while others could still be served.
     const oneVisitor = held >= this.#share && this.#running < this.limits.maxChannels;
     const free = this.limits.maxChannels - this.#share;
@@ -322,7 +325,7 @@ export class TunnelPool {
     const requests = turnedAway === 1 ? "a request" : `${turnedAway} requests`;
     this.tunnel.notify(
       oneVisitor
-        ? `${name}: ${requests} got "Tunnel busy" (503): one visitor (${visitor.ip}) holds ${held} ` +
+        ? `${name}: ${requests} got "Tunnel busy" (503): one visitor (${key}) holds ${held} ` +
             `requests open to your app (event streams, long polls or slow answers): one visitor may ` +
             `hold ${free} of ${max} while the last ${this.#share} stay free for others; its further ` +
             "requests wait for its own to end. Other visitors are still served. (Said at most once a minute.)"
@@ -335,23 +338,27 @@ export class TunnelPool {
       name,
       turnedAway,
       cause: oneVisitor ? "one_visitor" : "all_channels",
-      ...(oneVisitor && { visitor: visitor.ip, held }),
+      ...(oneVisitor && { visitor: key, held }),
       running: this.#running,
       maxChannels: max,
       maxPerVisitor: this.#share,
     });
   }
 
-  #start(visitor: Visitor, options: Dispatcher.DispatchOptions, handler: Dispatcher.DispatchHandler): void {
+  #start(
+    visitor: Visitor,
+    key: string,
+    options: Dispatcher.DispatchOptions,
+    handler: Dispatcher.DispatchHandler,
+  ): void {
     this.#running += 1;
-    const ip = visitor.ip;
-    count(this.#held, ip, 1);
+    count(this.#held, key, 1);
     let released = false;
     const release = () => {
       if (released) return;
       released = true;
       this.#running -= 1;
-      count(this.#held, ip, -1);
+      count(this.#held, key, -1);
       this.#startWaiting();
     };
     this.#visitor = visitor;
@@ -387,14 +394,14 @@ export class TunnelPool {
   #startWaiting(): void {
     for (let at = 0; at < this.#waiting.length && this.#running < this.limits.maxChannels; ) {
       const next = this.#waiting[at]!;
-      if (!this.#mayStart(next.visitor)) {
+      if (!this.#mayStart(next.key)) {
         at += 1;
         continue;
       }
       this.#waiting.splice(at, 1);
-      count(this.#queued, next.visitor.ip, -1);
+      count(this.#queued, next.key, -1);
       clearTimeout(next.timer);
-      this.#start(next.visitor, next.options, next.handler);
+      this.#start(next.visitor, next.key, next.options, next.handler);
     }
   }
 
@@ -403,7 +410,7 @@ export class TunnelPool {
     if (at === -1) return;
     clearTimeout(waiter.timer);
     this.#waiting.splice(at, 1);
-    count(this.#queued, waiter.visitor.ip, -1);
+    count(this.#queued, waiter.key, -1);
   }
 
   /**
@@ -415,16 +422,16 @@ export class TunnelPool {
     this.#queued.clear();
     for (const waiter of this.#waiting.splice(0)) {
       clearTimeout(waiter.timer);
-      this.#start(waiter.visitor, waiter.options, waiter.handler);
+      this.#start(waiter.visitor, waiter.key, waiter.options, waiter.handler);
     }
   }
 }
 
 /** Adds `delta` to a visitor's count, forgetting visitors at 0. */
-function count(counts: Map<string, number>, ip: string, delta: number): void {
-  const now = (counts.get(ip) ?? 0) + delta;
-  if (now === 0) counts.delete(ip);
-  else counts.set(ip, now);
+function count(counts: Map<string, number>, key: string, delta: number): void {
+  const now = (counts.get(key) ?? 0) + delta;
+  if (now === 0) counts.delete(key);
+  else counts.set(key, now);
 }
 
 /** HTTPS verdicts kept for reconnects: ~100 bytes each. */

@@ -18,7 +18,8 @@ import {
 /**
  * A tunnel allowed 8 channels, a visitor's (IP's) share 2 (a quarter): one visitor may hold 6, the
  * last 2 staying free for the others; a request waits 1 s for one (instead of 256, 64 and 30 s).
- * Visitors are loopback addresses: 127.0.0.1 holds event streams, 127.0.0.2 and 127.0.0.3 come after.
+ * Visitors are loopback addresses: 127.0.0.1 holds event streams, 127.0.0.2 and 127.0.0.3 come after;
+ * IPv6 visitors come through a proxy the relay trusts (PROXY), named in X-Forwarded-For.
  */
 const MAX_CHANNELS = 8;
 const SHARE = 2;
@@ -26,6 +27,7 @@ const SHARE = 2;
 const HOG_HOLDS = MAX_CHANNELS - SHARE;
 const QUEUE_WAIT_MS = 1_000;
 const HOG = "127.0.0.1";
+const PROXY = "127.0.0.9";
 
 let testDb: TestDatabase;
 let relay: EdgeTestRelay;
@@ -39,6 +41,7 @@ before(async () => {
   testDb = await createTestDatabase("visitorshare");
   relay = await startEdgeTestRelay({
     db: testDb.db,
+    env: { BURROW_TRUSTED_PROXIES: PROXY },
     // As many may wait as the share: some of the hog's extra requests wait, the rest are refused.
     poolLimits: { maxChannels: MAX_CHANNELS, queueWaitMs: QUEUE_WAIT_MS, maxQueuedPerVisitor: SHARE },
   });
@@ -68,11 +71,22 @@ interface Stream {
   first: Promise<string>;
 }
 
-/** Asks for an event stream from `ip`; does not wait for it to start. */
-function askForStream(ip: string): Stream {
-  const socket = net.connect({ port: relay.httpPort, host: "127.0.0.1", localAddress: ip });
+/**
+ * Asks for an event stream from `ip` (or, through PROXY, from `forwardedFor`) to the tunnel at
+ * `to`; does not wait for it to start.
+ */
+function askForStream(
+  ip: string,
+  { forwardedFor, to = host }: { forwardedFor?: string; to?: string } = {},
+): Stream {
+  const socket = net.connect({
+    port: relay.httpPort,
+    host: "127.0.0.1",
+    localAddress: forwardedFor === undefined ? ip : PROXY,
+  });
   socket.on("error", () => {});
-  socket.write(`GET /events HTTP/1.1\r\nHost: ${host}\r\n\r\n`);
+  const forwarded = forwardedFor === undefined ? "" : `X-Forwarded-For: ${forwardedFor}\r\n`;
+  socket.write(`GET /events HTTP/1.1\r\nHost: ${to}\r\n${forwarded}\r\n`);
   let seen = "";
   const first = new Promise<string>((resolve) => {
     socket.on("data", (chunk: Buffer) => {
@@ -156,5 +170,32 @@ test("a visitor's waiting request starts when one of its own ends", async () => 
     assert.ok(ownerLines().length <= 1, "the owner was told again within the minute");
   } finally {
     await endStreams(hog);
+  }
+});
+
+test("an IPv6 visitor rotating its address within its /64 is one visitor: it cannot take more than one visitor's share", async () => {
+  // Its own tunnel: the owner of "share" may already have been told within the minute.
+  const client6 = await startSshTunnel(relay, "share6", app.port);
+  const to = `share6.${TEST_DOMAIN}`;
+  // A fresh address for every request, as a phone's temporary addresses or a script would pick.
+  const hog = Array.from({ length: HOG_HOLDS + 2 }, (_, i) =>
+    askForStream(HOG, { forwardedFor: `2001:db8:7:7:${(0x1a2b + i).toString(16)}:3c4d:5e6f:${i + 1}`, to }),
+  );
+  try {
+    for (const stream of hog) {
+      const answer = await stream.first;
+      if (answer.includes("data: hello")) continue;
+      assert.match(answer, /^HTTP\/1\.1 503 /);
+      assert.match(answer, /Tunnel busy/);
+    }
+    assert.equal(streams.size, HOG_HOLDS, "the /64 held more than one visitor may");
+    const res = await requestEdge(relay, { host: to, path: "/quick", localAddress: "127.0.0.2" });
+    assert.equal(res.status, 200, "another visitor found every connection taken");
+    assert.equal(res.body, "quick");
+    const told = relay.traces.get("share6")?.lines.filter((line) => /Tunnel busy/.test(line)) ?? [];
+    assert.match(told[0] ?? "", /one visitor \(2001:db8:7:7::\/64\) holds 6 /);
+  } finally {
+    await endStreams(hog);
+    await client6.stop();
   }
 });

@@ -318,11 +318,11 @@ export class RelayConnection implements TunnelOwner, KeyConnection {
 
   /**
    * Ends the connection and all its tunnels with `reason`; `message` is shown to the user (in the
-   * console if one is open, else as the disconnect description). `exitStatus` is what ssh exits with
-   * when a console is open (without one it gets the DISCONNECT, and exits 255): 1 unless the user
-   * asked for the end (typed exit, Ctrl-C), so a script (`until ssh -R …; do sleep 1; done`) can
-   * tell a tunnel that did not end the way its user asked, a relay restart included, from one its
-   * user closed. Idempotent.
+   * console or on a running command's stderr, else as the disconnect description). `exitStatus` is
+   * what ssh exits with when either is open (without one it gets the DISCONNECT, and exits 255): 1
+   * unless the user asked for the end (typed exit, Ctrl-C), so a script (`until ssh -R …; do sleep
+   * 1; done`) can tell a tunnel that did not end the way its user asked, a relay restart included,
+   * from one its user closed. Idempotent.
    */
   shutdown(reason: string, message?: string, exitStatus = 1): void {
     if (this.#closed) return;
@@ -333,9 +333,10 @@ export class RelayConnection implements TunnelOwner, KeyConnection {
     if (this.#silent) {
       disconnectWithMessage(this.client, `Burrow: ${message ?? messages.keepaliveTimeout}`);
       this.#socket.unref();
-    } else if (this.#terminal.hasConsole) {
+    } else if (this.#terminal.hasConsole || this.#terminal.hasCommand) {
       // Closing the session makes OpenSSH exit on its own, with exitStatus and every line shown; a
       // DISCONNECT right behind it would make it exit 255. The connection is ended for it if not.
+      // A running command (logs -f) too: its line goes to its stderr.
       this.#terminal.close(message, exitStatus);
       setTimeout(() => this.client.end(), SESSION_CLOSE_GRACE_MS).unref();
     } else if (message) {

@@ -101,6 +101,8 @@ export class RelayConnection implements TunnelOwner, KeyConnection {
   #queued = 0;
   /** Forward requests (-R) received, accepted or not. */
   #forwardRequests = 0;
+  /** Forward requests refused with a reason (#refuse). */
+  #forwardsRefused = 0;
   #closed = false;
   /** Why tunnels end if the connection drops on its own (e.g. a keepalive timeout). */
   #dropReason = "client_closed";
@@ -139,10 +141,10 @@ export class RelayConnection implements TunnelOwner, KeyConnection {
         ...(this.#forwardRequests > 0 ? [messages.quitHint] : []),
       ],
       // ssh2 opens no session before authentication, so the key is set; checked all the same.
-      exec: (command, output) => {
+      exec: async (command, output) => {
         const userId = this.#key?.userId;
-        if (!userId) return Promise.resolve({ text: "Burrow: sign in with your key first.", code: 1 });
-        return runCommand(command, {
+        if (!userId) return { text: "Burrow: sign in with your key first.", code: 1 };
+        const result = await runCommand(command, {
           db: deps.db,
           config: deps.config,
           userId,
@@ -152,6 +154,12 @@ export class RelayConnection implements TunnelOwner, KeyConnection {
           output,
           feed: deps.logFeed,
         });
+        // `ssh -R … relay names`: a quick command ends before its -R is answered. The answer comes
+        // first (a refusal is printed on the command's stderr), and when every -R was refused the
+        // exit status says so, as a script running `ssh -R … host cmd` expects.
+        await this.#forwardsAnswered();
+        const allRefused = this.#forwardRequests > 0 && this.#forwardsRefused === this.#forwardRequests;
+        return allRefused && result.code === 0 ? { ...result, exitStatus: 1 } : result;
       },
       help: () => commandHelp(deps.config, appPort),
       commandTyped: (line) => commandTypedInConsole(deps.config, line),
@@ -403,6 +411,11 @@ export class RelayConnection implements TunnelOwner, KeyConnection {
     }
   }
 
+  /** Resolves once every forward request received so far has been answered. */
+  async #forwardsAnswered(): Promise<void> {
+    while (this.#queued > 0) await this.#queue;
+  }
+
   /** Forward requests run one at a time, so limits and duplicate checks see settled state. */
   #enqueue(task: () => Promise<void>): void {
     this.#queued++;
@@ -546,8 +559,17 @@ export class RelayConnection implements TunnelOwner, KeyConnection {
     const shown = truncate(what, MAX_SHOWN_FORWARD);
     const line = messages.refused(`-R ${shown}`, reason);
     this.#log.info("forward refused", { forward: shown, reason });
-    await this.#terminal.waitForConsole(REFUSAL_GRACE_MS);
+    this.#forwardsRefused++;
+    await this.#terminal.waitForSession(REFUSAL_GRACE_MS);
     if (this.#closed) return;
+    if (this.#terminal.hasCommand && !this.#terminal.hasConsole) {
+      // `ssh -R … relay names`: the command is what the connection is for, and runs on; the reason
+      // goes to its stderr, and its exit status says when no -R worked (exec, above).
+      this.#terminal.noteToCommands(line);
+      await delay(REFUSAL_LINE_LEAD_MS);
+      if (!this.#closed) reply.reject();
+      return;
+    }
     if (this.#tunnels.size === 0 && this.#queued <= 1) {
       this.shutdown("refused", line, 1);
       return;

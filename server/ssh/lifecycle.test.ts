@@ -446,6 +446,34 @@ test("a refused -R in a console prints the reason and ends (exit 1) instead of h
   }
 });
 
+test("a refused -R with a quick command (ssh -R theirs:80:… relay names) says why and exits non-zero", async () => {
+  const owner = await t.createUserWithKey();
+  const name = uniqueName("theirs");
+  await t.reserve(owner, name);
+  const user = await t.createUserWithKey();
+  for (const exitOnFailure of ["no", "yes"]) {
+    const ssh = await t.startSsh({
+      user,
+      forwards: [`${name}:80:127.0.0.1:9`],
+      command: ["names"],
+      extraArgs: ["-o", `ExitOnForwardFailure=${exitOnFailure}`],
+      waitForTunnels: false,
+    });
+    const code = await exitCodeWithin(ssh);
+    assert.ok(code !== 0 && code !== null, `ExitOnForwardFailure=${exitOnFailure}: exit ${code}`);
+    assert.match(
+      ssh.stderr(),
+      new RegExp(`Refused -R ${name}:80: The name ${name} is reserved by another account`),
+      `ExitOnForwardFailure=${exitOnFailure}`,
+    );
+    // The command itself ran, its output as usual.
+    if (exitOnFailure === "no") {
+      assert.equal(code, 1, ssh.stderr());
+      assert.match(ssh.stdout(), /You have no names yet/);
+    }
+  }
+});
+
 test("burrow-connect shows the relay's reason for a refused name and does not retry", async () => {
   const user = await t.createUserWithKey();
   const name = uniqueName("unreserved");

@@ -79,7 +79,7 @@ function makeTerminal(onQuit: () => void = () => {}) {
 test("lines printed before the shell opens are shown after the greeting, in order", async () => {
   const terminal = makeTerminal();
   terminal.print("first");
-  const waiting = terminal.waitForConsole(1_000);
+  const waiting = terminal.waitForSession(1_000);
   terminal.print("second");
   assert.equal(terminal.hasConsole, false);
   const channel = openShell(terminal);
@@ -88,8 +88,8 @@ test("lines printed before the shell opens are shown after the greeting, in orde
   assert.equal(channel.output, "hello\r\nfirst\r\nsecond\r\nlive\r\n");
 });
 
-test("waitForConsole gives up after its timeout", async () => {
-  assert.equal(await makeTerminal().waitForConsole(20), false);
+test("waitForSession gives up after its timeout", async () => {
+  assert.equal(await makeTerminal().waitForSession(20), false);
 });
 
 test("a turn's lines leave in one write, in order, and before the exit status", async () => {

@@ -16,9 +16,13 @@ export interface TerminalOptions {
   /**
    * Runs `ssh … <command>` (an exec request): what to print at the end and the exit status (with a
    * status other than 0 the text goes to stderr). A command that goes on (logs --follow) prints
-   * through `output` until `output.closed`.
+   * through `output` until `output.closed`. `exitStatus`, when given, is what ssh exits with instead
+   * of `code`: a command that worked beside a -R that did not.
    */
-  exec: (command: string, output: CommandOutput) => Promise<{ text: string; code: number }>;
+  exec: (
+    command: string,
+    output: CommandOutput,
+  ) => Promise<{ text: string; code: number; exitStatus?: number }>;
   /** What `help` typed in an open session prints: the relay's commands. */
   help?: () => string;
   /**
@@ -59,7 +63,7 @@ export class Terminal {
   #dropped = 0;
   #typed = "";
   #sessionSeen = false;
-  #consoleWaiters: (() => void)[] = [];
+  #sessionWaiters: (() => void)[] = [];
   /** Lines skipped on each channel since its client stopped reading (see #printTo). */
   readonly #skipped = new Map<ServerChannel, number>();
 
@@ -83,22 +87,23 @@ export class Terminal {
   }
 
   /**
-   * Waits up to `ms` for a shell to open. Used before refusing a forward: OpenSSH sends its forward
-   * requests before opening the session, and the refusal should be readable before the client
-   * (perhaps with ExitOnForwardFailure) reacts to it.
+   * Waits up to `ms` for a shell or a command to open: somewhere a refusal can be printed. Used
+   * before refusing a forward: OpenSSH sends its forward requests before opening the session, and
+   * the refusal should be readable before the client (perhaps with ExitOnForwardFailure) reacts to
+   * it.
    */
-  waitForConsole(ms: number): Promise<boolean> {
-    if (this.hasConsole) return Promise.resolve(true);
+  waitForSession(ms: number): Promise<boolean> {
+    if (this.hasConsole || this.hasCommand) return Promise.resolve(true);
     return new Promise((resolve) => {
       const waiter = () => {
         clearTimeout(timer);
         resolve(true);
       };
       const timer = setTimeout(() => {
-        this.#consoleWaiters = this.#consoleWaiters.filter((w) => w !== waiter);
+        this.#sessionWaiters = this.#sessionWaiters.filter((w) => w !== waiter);
         resolve(false);
       }, ms);
-      this.#consoleWaiters.push(waiter);
+      this.#sessionWaiters.push(waiter);
     });
   }
 
@@ -117,6 +122,14 @@ export class Terminal {
       return;
     }
     for (const channel of this.#channels) this.#printTo(channel, clean);
+  }
+
+  /**
+   * Prints one line on the stderr of every running command (`ssh -R … relay names`), which has no
+   * console to show it: what went wrong beside the command, such as a refused -R.
+   */
+  noteToCommands(line: string): void {
+    for (const channel of this.#commands) writeErrorLine(channel, sanitize(line));
   }
 
   /**
@@ -172,6 +185,7 @@ export class Terminal {
       if (!channel) return;
       channel.on("error", () => {});
       this.#commands.add(channel);
+      this.#sessionOpened();
       let open = true;
       const closed = new Promise<void>((resolve) => {
         const close = () => {
@@ -202,7 +216,7 @@ export class Terminal {
       };
       void this.#options
         .exec(info.command, output)
-        .then(({ text, code }) => {
+        .then(({ text, code, exitStatus }) => {
           this.#commands.delete(channel);
           if (!channel.writable) return;
           // The command's text may echo what was typed: sanitised like every other line. A failed
@@ -212,7 +226,7 @@ export class Terminal {
           if (clean && code === 0) sendText(channel, clean);
           flushText(channel);
           if (clean && code !== 0 && channel.stderr.writable) channel.stderr.write(clean);
-          channel.exit(code);
+          channel.exit(exitStatus ?? code);
           channel.end();
         })
         // The client went away while the command ran: nothing left to tell it.
@@ -253,10 +267,14 @@ export class Terminal {
     this.#dropped = 0;
     this.#channels.add(channel);
     channel.on("data", (data: Buffer) => this.#onInput(channel, data, echo));
-    const waiters = this.#consoleWaiters;
-    this.#consoleWaiters = [];
-    for (const waiter of waiters) waiter();
+    this.#sessionOpened();
     this.#options.onConsoleOpen?.();
+  }
+
+  #sessionOpened(): void {
+    const waiters = this.#sessionWaiters;
+    this.#sessionWaiters = [];
+    for (const waiter of waiters) waiter();
   }
 
   /**

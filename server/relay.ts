@@ -16,6 +16,7 @@ import { hostKeyFingerprint } from "./host-key.ts";
 import type { AccessGate } from "./http/access.ts";
 import { type AcmeCertificatesDeps, createAcmeCertificates } from "./http/acme/acme-certificates.ts";
 import { createHttpEdge } from "./http/edge.ts";
+import { type PoolLimits, poolLimitsFor } from "./http/tunnel-pools.ts";
 import { LogRetention, type LogRetentionOptions } from "./log-retention.ts";
 import { LOG_SPOOL_FILE } from "./log-spool.ts";
 import { PeriodicTask } from "./periodic-task.ts";
@@ -51,6 +52,11 @@ export interface RelayDeps {
   logRetention?: Pick<LogRetentionOptions, "firstRunMs" | "intervalMs">;
   /** How often log deletions nobody works on are looked for (default 15 s). Tests shorten it. */
   logDeletionCheckMs?: number;
+  /**
+   * Tunnel pool limits over those BURROW_MAX_APP_CONNECTIONS sets (tunnel-pools.ts): tests shorten
+   * the 30 s a request waits for an app connection, and keep the configured count.
+   */
+  poolLimits?: Partial<PoolLimits>;
   /** ACME certificates' timings (the pause after a failed order, polling, the clock); for tests. */
   acme?: Pick<AcmeCertificatesDeps, "retryAfterFailure" | "renewalCheckMs" | "pollMs" | "now">;
 }
@@ -148,6 +154,7 @@ export function createRelay(deps: RelayDeps): Relay {
     certificates,
     databaseUrl,
     logSpoolFile: join(config.BURROW_DATA_DIR, LOG_SPOOL_FILE),
+    poolLimits: { ...poolLimitsFor(config.BURROW_MAX_APP_CONNECTIONS), ...deps.poolLimits },
   });
   const heartbeat = new Heartbeat({
     db,

@@ -122,6 +122,7 @@ export interface TestRelayOptions
       | "logDeletionCheckMs"
       | "openStreamTimeoutMs"
       | "handshakeTimeoutMs"
+      | "poolLimits"
     >
   > {
   /**

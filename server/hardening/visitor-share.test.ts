@@ -1,7 +1,8 @@
 import assert from "node:assert/strict";
 import http from "node:http";
-import net, { type AddressInfo } from "node:net";
+import net from "node:net";
 import { after, before, test } from "node:test";
+import { startEventStreamApp } from "../http/testing.ts";
 import { startTestRelay, type TestRelay } from "../testing/harness.ts";
 
 /**
@@ -51,30 +52,19 @@ test("a visitor holding more event streams than its share (real relay, ssh -R): 
   timeout: 20_000,
 }, async () => {
   const name = "share-hog";
-  const open = new Set<http.ServerResponse>();
-  const app = http.createServer((req, res) => {
-    if (req.url !== "/events") {
-      res.end("quick");
-      return;
-    }
-    res.writeHead(200, { "content-type": "text/event-stream" });
-    res.write("data: hello\n\n");
-    open.add(res);
-    res.on("close", () => open.delete(res));
-  });
-  await new Promise<void>((resolve) => app.listen(0, "127.0.0.1", resolve));
+  const app = await startEventStreamApp();
   const user = await t.createUserWithKey();
   await t.reserve(user, name);
   const ssh = await t.startSsh({
     user,
-    forwards: [`${name}:80:127.0.0.1:${(app.address() as AddressInfo).port}`],
+    forwards: [`${name}:80:127.0.0.1:${app.port}`],
     session: true,
   });
   const hog = Array.from({ length: HOG_HOLDS + EXTRA }, () => askForStream(name, "127.0.0.1"));
   try {
     assert.equal(ssh.state, "live", ssh.stderr());
     await Promise.all(hog.slice(0, HOG_HOLDS).map((stream) => stream.first));
-    await t.waitFor(() => open.size === HOG_HOLDS, "the hog's share of streams to open");
+    await t.waitFor(() => app.streams.size === HOG_HOLDS, "the hog's share of streams to open");
 
     const res = await new Promise<{ status: number; body: string }>((resolve, reject) => {
       const req = http.get(
@@ -104,7 +94,7 @@ test("a visitor holding more event streams than its share (real relay, ssh -R): 
       assert.match(answer, /^HTTP\/1\.1 503 /);
       assert.match(answer, /Tunnel busy/);
     }
-    assert.equal(open.size, HOG_HOLDS);
+    assert.equal(app.streams.size, HOG_HOLDS);
     await ssh.waitForStdout(
       /share-hog: a request got "Tunnel busy" \(503\): one visitor \(127\.0\.0\.1\) holds 6 requests open/,
     );
@@ -113,7 +103,6 @@ test("a visitor holding more event streams than its share (real relay, ssh -R): 
   } finally {
     for (const stream of hog) stream.socket.destroy();
     ssh.kill();
-    app.closeAllConnections();
-    await new Promise<void>((resolve) => app.close(() => resolve()));
+    await app.close();
   }
 });

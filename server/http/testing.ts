@@ -19,7 +19,7 @@ import tls from "node:tls";
 import ssh2 from "ssh2";
 import type { Db } from "../../lib/db.ts";
 import { type Env, loadEnv } from "../../lib/env.ts";
-import { createLogger } from "../../lib/logger.ts";
+import { createLogger, type LogFields, type Logger } from "../../lib/logger.ts";
 import { generateEd25519KeyPair } from "../../lib/ssh-keys/generate.ts";
 import type { LogWriter } from "../log-writer.ts";
 import { type Tunnel, TunnelRegistry } from "../registry.ts";
@@ -54,6 +54,11 @@ export interface EdgeTestRelay {
   sessionIds: Map<string, string>;
   /** Reservation ids for tunnels of reserved names, by name (else the tunnel is a random name's). */
   reservationIds: Map<string, string>;
+  /**
+   * What the edge logged as warnings and errors, oldest first: `<level> <message> <fields as JSON>`
+   * (they still go to stderr as well).
+   */
+  logged: string[];
   close(): Promise<void>;
 }
 
@@ -86,7 +91,8 @@ export async function startEdgeTestRelay(options: {
   const traces = new Map<string, TunnelTrace>();
   const sessionIds = new Map<string, string>();
   const reservationIds = new Map<string, string>();
-  const logger = createLogger({ silent: true });
+  const logged: string[] = [];
+  const logger = recordingLogger(logged);
   const edge = createHttpEdge({
     registry,
     db: options.db,
@@ -173,11 +179,27 @@ export async function startEdgeTestRelay(options: {
     traces,
     sessionIds,
     reservationIds,
+    logged,
     async close() {
       await edge.close();
       for (const client of connections) client.end();
       await new Promise<void>((resolve) => sshServer.close(() => resolve()));
     },
+  };
+}
+
+/** A silent logger (info dropped, the rest to stderr) that also keeps warnings and errors in `logged`. */
+function recordingLogger(logged: string[], base: LogFields = {}): Logger {
+  const stderr = createLogger({ silent: true, base });
+  const record = (level: "warn" | "error") => (message: string, fields?: LogFields) => {
+    logged.push(`${level} ${message} ${JSON.stringify({ ...base, ...fields })}`);
+    stderr[level](message, fields);
+  };
+  return {
+    info: stderr.info,
+    warn: record("warn"),
+    error: record("error"),
+    child: (fields) => recordingLogger(logged, { ...base, ...fields }),
   };
 }
 
@@ -299,6 +321,31 @@ export function startDroppingApp(seen: string[]): Promise<LocalApp> {
     if (count > 1) req.socket.destroy();
     else res.end(`ok ${req.url}`);
   });
+}
+
+export interface EventStreamApp extends LocalApp {
+  /** The event streams open now: each holds one of the tunnel's app connections until it ends. */
+  streams: Set<http.ServerResponse>;
+}
+
+/**
+ * A local app whose /events is an event stream held open (its first event "data: hello", then
+ * nothing) and which answers anything else "quick" at once: what takes a tunnel's app connections,
+ * and what should still get through.
+ */
+export async function startEventStreamApp(): Promise<EventStreamApp> {
+  const streams = new Set<http.ServerResponse>();
+  const app = await startLocalApp((req, res) => {
+    if (req.url !== "/events") {
+      res.end("quick");
+      return;
+    }
+    res.writeHead(200, { "content-type": "text/event-stream" });
+    res.write("data: hello\n\n");
+    streams.add(res);
+    res.on("close", () => streams.delete(res));
+  });
+  return { ...app, streams };
 }
 
 /** A local app on 127.0.0.1 that counts the connections it accepts. */

@@ -1,16 +1,15 @@
 import assert from "node:assert/strict";
-import type http from "node:http";
 import net from "node:net";
 import { after, before, test } from "node:test";
 import { setTimeout as sleep } from "node:timers/promises";
 import { createTestDatabase, type TestDatabase } from "../../lib/testing/db.ts";
 import {
   type EdgeTestRelay,
-  type LocalApp,
+  type EventStreamApp,
   requestEdge,
   type SshTunnelClient,
   startEdgeTestRelay,
-  startLocalApp,
+  startEventStreamApp,
   startSshTunnel,
   TEST_DOMAIN,
   waitFor,
@@ -25,11 +24,10 @@ const QUEUE_WAIT_MS = 1_000;
 
 let testDb: TestDatabase;
 let relay: EdgeTestRelay;
-let app: LocalApp;
+/** Its open event streams each hold a channel until the test ends them. */
+let app: EventStreamApp;
 let client: SshTunnelClient;
 const host = `busy.${TEST_DOMAIN}`;
-/** Open event streams: each holds a channel until the test ends it. */
-const streams = new Set<http.ServerResponse>();
 
 before(async () => {
   testDb = await createTestDatabase("edgebusy");
@@ -41,16 +39,7 @@ before(async () => {
       maxChannelsPerVisitor: MAX_CHANNELS,
     },
   });
-  app = await startLocalApp((req, res) => {
-    if (req.url === "/events") {
-      res.writeHead(200, { "content-type": "text/event-stream" });
-      res.write("data: hello\n\n");
-      streams.add(res);
-      res.on("close", () => streams.delete(res));
-      return;
-    }
-    res.end("quick");
-  });
+  app = await startEventStreamApp();
   client = await startSshTunnel(relay, "busy", app.port);
 });
 
@@ -84,7 +73,7 @@ async function takeEveryChannel(): Promise<net.Socket[]> {
 
 async function endStreams(visitors: net.Socket[]): Promise<void> {
   for (const visitor of visitors) visitor.destroy();
-  await waitFor(() => streams.size === 0, "the app to see every stream end");
+  await waitFor(() => app.streams.size === 0, "the app to see every stream end");
 }
 
 test("every channel held by an event stream: the next visitor hears 'Tunnel busy' with Retry-After, not silence", async () => {
@@ -102,6 +91,18 @@ test("every channel held by an event stream: the next visitor hears 'Tunnel busy
     const told = relay.traces.get("busy")?.lines.filter((said) => /Tunnel busy/.test(said)) ?? [];
     assert.equal(told.length, 1);
     assert.match(told[0]!, /all 3 requests your app may have open at once were taken .* within 1 s/);
+    // And the relay's log, for its operator: once, with the counts.
+    const warned = relay.logged.filter((said) => said.includes("tunnel busy: visitors turned away"));
+    assert.equal(warned.length, 1, relay.logged.join("\n"));
+    assert.match(warned[0]!, /^warn tunnel busy: visitors turned away \{/);
+    assert.deepEqual(JSON.parse(warned[0]!.slice(warned[0]!.indexOf("{"))), {
+      name: "busy",
+      turnedAway: 1,
+      cause: "all_channels",
+      running: 3,
+      maxChannels: 3,
+      maxPerVisitor: 3,
+    });
   } finally {
     await endStreams(visitors);
   }

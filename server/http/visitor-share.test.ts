@@ -1,15 +1,14 @@
 import assert from "node:assert/strict";
-import type http from "node:http";
 import net from "node:net";
 import { after, before, test } from "node:test";
 import { createTestDatabase, type TestDatabase } from "../../lib/testing/db.ts";
 import {
   type EdgeTestRelay,
-  type LocalApp,
+  type EventStreamApp,
   requestEdge,
   type SshTunnelClient,
   startEdgeTestRelay,
-  startLocalApp,
+  startEventStreamApp,
   startSshTunnel,
   TEST_DOMAIN,
   waitFor,
@@ -31,11 +30,10 @@ const PROXY = "127.0.0.9";
 
 let testDb: TestDatabase;
 let relay: EdgeTestRelay;
-let app: LocalApp;
+/** Its open event streams each hold a channel until their visitor leaves. */
+let app: EventStreamApp;
 let client: SshTunnelClient;
 const host = `share.${TEST_DOMAIN}`;
-/** Open event streams: each holds a channel until its visitor leaves. */
-const streams = new Set<http.ServerResponse>();
 
 before(async () => {
   testDb = await createTestDatabase("visitorshare");
@@ -45,16 +43,7 @@ before(async () => {
     // As many may wait as the share: some of the hog's extra requests wait, the rest are refused.
     poolLimits: { maxChannels: MAX_CHANNELS, queueWaitMs: QUEUE_WAIT_MS, maxQueuedPerVisitor: SHARE },
   });
-  app = await startLocalApp((req, res) => {
-    if (req.url === "/events") {
-      res.writeHead(200, { "content-type": "text/event-stream" });
-      res.write("data: hello\n\n");
-      streams.add(res);
-      res.on("close", () => streams.delete(res));
-      return;
-    }
-    res.end("quick");
-  });
+  app = await startEventStreamApp();
   client = await startSshTunnel(relay, "share", app.port);
 });
 
@@ -100,7 +89,7 @@ function askForStream(
 
 async function endStreams(all: Stream[]): Promise<void> {
   for (const stream of all) stream.socket.destroy();
-  await waitFor(() => streams.size === 0, "the app to see every stream end");
+  await waitFor(() => app.streams.size === 0, "the app to see every stream end");
 }
 
 const ownerLines = () => relay.traces.get("share")?.lines.filter((line) => /Tunnel busy/.test(line)) ?? [];
@@ -109,7 +98,7 @@ test("one visitor holding more event streams than its share does not keep others
   const hog = Array.from({ length: HOG_HOLDS + 4 }, () => askForStream(HOG));
   try {
     await Promise.all(hog.slice(0, HOG_HOLDS).map((stream) => stream.first));
-    await waitFor(() => streams.size === HOG_HOLDS, "the hog's share of streams to open");
+    await waitFor(() => app.streams.size === HOG_HOLDS, "the hog's share of streams to open");
 
     // Another visitor's plain request is answered at once, not after the hog's wait.
     const started = performance.now();
@@ -136,7 +125,7 @@ test("one visitor holding more event streams than its share does not keep others
       assert.match(answer, /retry-after: 5/i);
     }
     assert.equal(
-      streams.size,
+      app.streams.size,
       HOG_HOLDS + 2,
       "only the hog's share and the other visitor's streams were opened",
     );
@@ -151,6 +140,19 @@ test("one visitor holding more event streams than its share does not keep others
     );
     assert.match(notice, /hold 6 of 8 while the last 2 stay free for others/);
     assert.match(notice, /Other visitors are still served/);
+    // The relay's log says it too, for its operator: once, naming the visitor and what it holds.
+    const warned = relay.logged.filter((line) => line.includes("tunnel busy: visitors turned away"));
+    assert.equal(warned.length, 1, relay.logged.join("\n"));
+    assert.deepEqual(JSON.parse(warned[0]!.slice(warned[0]!.indexOf("{"))), {
+      name: "share",
+      turnedAway: 1,
+      cause: "one_visitor",
+      visitor: HOG,
+      held: HOG_HOLDS,
+      running: HOG_HOLDS,
+      maxChannels: MAX_CHANNELS,
+      maxPerVisitor: SHARE,
+    });
     const logged = relay.traces
       .get("share")!
       .lines.filter((line) => /GET \/events 503 .*tunnel busy/.test(line));
@@ -164,7 +166,7 @@ test("a visitor's waiting request starts when one of its own ends", async () => 
   const hog = Array.from({ length: HOG_HOLDS + 1 }, () => askForStream(HOG));
   try {
     await Promise.all(hog.slice(0, HOG_HOLDS).map((stream) => stream.first));
-    await waitFor(() => streams.size === HOG_HOLDS, "the hog's share of streams to open");
+    await waitFor(() => app.streams.size === HOG_HOLDS, "the hog's share of streams to open");
     hog.shift()!.socket.destroy();
     assert.match(await hog.at(-1)!.first, /data: hello/);
     assert.ok(ownerLines().length <= 1, "the owner was told again within the minute");
@@ -188,7 +190,7 @@ test("an IPv6 visitor rotating its address within its /64 is one visitor: it can
       assert.match(answer, /^HTTP\/1\.1 503 /);
       assert.match(answer, /Tunnel busy/);
     }
-    assert.equal(streams.size, HOG_HOLDS, "the /64 held more than one visitor may");
+    assert.equal(app.streams.size, HOG_HOLDS, "the /64 held more than one visitor may");
     const res = await requestEdge(relay, { host: to, path: "/quick", localAddress: "127.0.0.2" });
     assert.equal(res.status, 200, "another visitor found every connection taken");
     assert.equal(res.body, "quick");

@@ -413,16 +413,32 @@ test("wrong passwords are throttled per client and name, before any verification
   assert.equal(Number(header(limited, "retry-after")) > 0, true);
   assert.equal(verifications, before, "nothing verified while throttled");
   assert.equal(pageOf(limited), "too_many_attempts");
-  const page = await signIn("throttle", "correct horse");
-  assert.equal(page.action === "respond" && page.status, 429, "the form is throttled too");
-  assert.match(bodyText(page), /Too many attempts/);
-  assert.equal(pageOf(page), "too_many_attempts");
+  const post = await signIn("throttle", "correct horse", "/deep");
+  // The form is throttled too, and sent on to the login page (POST-redirect-GET) like a wrong
+  // password: a reload of the page saying so must not offer to post the form again.
+  assert.equal(post.action === "respond" && post.status, 303, "the form's post is answered with a redirect");
+  assert.equal(pageOf(post), "too_many_attempts");
+  assert.equal(verifications, before, "nothing verified while throttled");
+  const landing = header(post, "location") ?? "";
+  assert.equal(landing, "/__burrow/login?next=%2Fdeep&said=throttled");
+  for (const reload of [1, 2]) {
+    const page = await gate.check(request("throttle", { path: landing }));
+    assert.equal(page.action === "respond" && page.status, 429, `the page, reload ${reload}`);
+    assert.match(bodyText(page), /Too many attempts/);
+    assert.match(bodyText(page), /Try again in a minute\./, "it says how long to wait");
+    assert.equal(Number(header(page, "retry-after")) > 0, true);
+    assert.equal(pageOf(page), "too_many_attempts");
+  }
 
   const otherClient = await gate.check(
     withHeaders("throttle", { authorization: basic("correct horse") }, { clientIp: "198.51.100.1" }),
   );
   assert.equal(otherClient.admission, "PASSWORD", "another client is not affected");
   clock += 61_000;
+  const again = await gate.check(request("throttle", { path: landing }));
+  assert.equal(again.action === "respond" && again.status, 401, "the wait over, the page is the form again");
+  assert.match(bodyText(again), /You may try the password again\./);
+  assert.match(bodyText(again), /name="next" value="\/deep"/);
   const later = await gate.check(withHeaders("throttle", { authorization: basic("correct horse") }));
   assert.equal(later.admission, "PASSWORD", "the window passes");
 });

@@ -697,9 +697,9 @@ export function createAccessGate(deps: AccessGateDeps): AccessGateHandle {
     if (password === "") return again("password_asked", "empty");
 
     const result = await passwordIsRight(request, state, password);
-    // The form was posted by a browser: it gets the page, not the scripts' plain answer. Not a
-    // redirect: nothing was checked, and the page says when to try again.
-    if (typeof result === "object") return throttled(request, result.wait, path, true);
+    // Too many tries: the login page (GET) then says how long to wait, as the post's own 429 page
+    // did, but a reload of it no longer offers to post the form again (QA).
+    if (typeof result === "object") return again("too_many_attempts", "throttled");
     if (!result) return again("password_wrong", "wrong");
     const expiresAt = seconds() + cookieSeconds;
     const value = signAccessCookie(secret, {
@@ -767,6 +767,11 @@ export function createAccessGate(deps: AccessGateDeps): AccessGateHandle {
             : respond(redirectTo("/"), "DENIED", "links_only", { path });
         }
         const query = new URLSearchParams(splitTarget(request.path).query ?? "");
+        if (query.get("said") === "throttled") {
+          // Looked up, not counted: how long this visitor still waits now, not when it posted.
+          const wait = throttle.retryAfter(request.clientIp, request.name);
+          if (wait > 0) return throttled(request, wait, path, true);
+        }
         const page = passwordPage({
           status: 401,
           host: request.headers.host,

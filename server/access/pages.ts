@@ -82,6 +82,8 @@ const LOGIN_SAID = {
   wrong: { error: "That password is not right." },
   empty: { error: "Enter the password." },
   expired: { notice: "The page was open for too long. Enter the password again." },
+  // While the wait lasts the gate answers with the "Too many attempts" page instead (its 429).
+  throttled: { notice: "You may try the password again." },
 } as const satisfies Record<string, Pick<PasswordPageOptions, "error" | "notice">>;
 
 export type LoginSaid = keyof typeof LOGIN_SAID;

@@ -3,8 +3,8 @@ import { after, test } from "node:test";
 import { AppError } from "../errors.ts";
 import { createTestDatabase } from "../testing/db.ts";
 import { captureHeaders } from "./headers.ts";
+import { bytesEscaped } from "./body-search.ts";
 import {
-  bytesEscaped,
   END_GRACE_MS,
   findRequestLog,
   listRecentErrors,
@@ -636,6 +636,38 @@ test("body search finds text in kept request or response bodies, ASCII case-inse
     ["/binary", true],
     ["/order", true],
   ]);
+});
+
+test("body search finds a form post by its fields as they read: percent-encoded bytes and + for a space decoded", async () => {
+  const row = (path: string, contentType: string, body: string) => ({
+    ...base,
+    name: "forms",
+    method: "POST",
+    path,
+    status: 200,
+    requestHeaders: captureHeaders(["Content-Type", contentType]),
+    requestBody: new Uint8Array(Buffer.from(body)),
+  });
+  const form = "application/x-www-form-urlencoded";
+  await db.requestLog.createMany({
+    data: [
+      row("/browser", `${form}; charset=UTF-8`, "name=caf%C3%A9&note=a+b&off=100%25&it=it%27s"),
+      row("/script", form, "q=caf%c3%a9%20au%20lait&it=it's"),
+      row("/json", "application/json", '{"note":"a+b","name":"caf%C3%A9"}'),
+    ],
+  });
+  const paths = async (bodiesContain: string) =>
+    (await listRequestLogs(db, { name: "forms", bodiesContain })).rows.map((r) => r.path);
+  assert.deepEqual(await paths("café"), ["/script", "/browser"], "either case of hex");
+  assert.deepEqual(await paths("a b"), ["/browser"], "not the JSON, whose + is a plus");
+  assert.deepEqual(await paths("café au lait"), ["/script"], "a space sent as %20");
+  assert.deepEqual(await paths("name=café"), ["/browser"], "a field with its name");
+  assert.deepEqual(await paths("100%"), ["/browser"]);
+  assert.deepEqual(await paths("it's"), ["/script", "/browser"], "encoded by one encoder, not another");
+  assert.deepEqual(await paths("CAFÉ"), [], "only ASCII letters fold, as for any body");
+  // As sent still finds them all.
+  assert.deepEqual(await paths("caf%C3%A9"), ["/json", "/script", "/browser"]);
+  assert.deepEqual(await paths("a+b"), ["/json", "/browser"]);
 });
 
 test("bytesEscaped spells every byte the way PostgreSQL's encode(…, 'escape') does", async () => {

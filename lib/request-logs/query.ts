@@ -14,6 +14,7 @@ import { normalizeIpAddress } from "../forwarding/ip-address.ts";
 import { normaliseName } from "../names/rules.ts";
 import { parseInput } from "../validate.ts";
 import { type FrameTimes, parseFrameTimes } from "./bodies.ts";
+import { bytesEscaped, formBodyPattern } from "./body-search.ts";
 import { type HeaderPair, parseStoredHeaders } from "./headers.ts";
 import { pathSearchForms } from "./path-search.ts";
 import { MAX_REFRESHED, REQUEST_ID } from "./request-id.ts";
@@ -531,6 +532,9 @@ type ParsedFilter = z.output<typeof requestLogFilterSchema>;
 /** `%text%` for ILIKE, the text's own wildcards escaped. */
 const containing = (text: string) => `%${escapeLike(text)}%`;
 
+/** A stored header list (headers.ts: JSON pairs) that says its body is a form post. */
+const FORM_CONTENT_TYPE = containing('"content-type","application/x-www-form-urlencoded');
+
 /**
  * The filters as one SQL condition. Every value is a bound parameter; searches are case-insensitive
  * substrings with LIKE's wildcards taken literally. Rows are found through the (name, id) index.
@@ -565,8 +569,17 @@ function whereSql(f: ParsedFilter): Prisma.Sql {
     // above 127 as octal, backslashes doubled), which is ASCII, so ILIKE folds ASCII letters' case
     // and matches the rest byte for byte.
     const pattern = containing(bytesEscaped(Buffer.from(f.bodiesContain, "utf8")));
+    // A form post's body is also found by its fields as they read (body-search.ts): one regular
+    // expression, which holds the text as sent too, so the body is read once. Only rows whose
+    // request says it is a form: in other bodies "+" and "%41" mean themselves. The row's header
+    // list is small and checked first.
+    const form = formBodyPattern(f.bodiesContain);
+    const request = form
+      ? Prisma.sql`CASE WHEN request_headers ILIKE ${FORM_CONTENT_TYPE} THEN encode(request_body, 'escape') ~* ${form}
+          ELSE encode(request_body, 'escape') ILIKE ${pattern} END`
+      : Prisma.sql`encode(request_body, 'escape') ILIKE ${pattern}`;
     parts.push(
-      Prisma.sql`(encode(request_body, 'escape') ILIKE ${pattern} OR encode(response_body, 'escape') ILIKE ${pattern}
+      Prisma.sql`(${request} OR encode(response_body, 'escape') ILIKE ${pattern}
         OR encode(response_body_decoded, 'escape') ILIKE ${pattern})`,
     );
   }
@@ -582,17 +595,6 @@ function timeSql(f: ParsedFilter): Prisma.Sql[] {
   if (f.from) parts.push(Prisma.sql`at >= ${f.from}::timestamptz AT TIME ZONE 'UTC'`);
   if (f.to) parts.push(Prisma.sql`at < ${f.to}::timestamptz AT TIME ZONE 'UTC'`);
   return parts;
-}
-
-/** What PostgreSQL's encode(bytes, 'escape') makes of these bytes. */
-export function bytesEscaped(bytes: Buffer): string {
-  let out = "";
-  for (const byte of bytes) {
-    if (byte === 0x5c) out += "\\\\";
-    else if (byte === 0 || byte >= 0x80) out += `\\${byte.toString(8).padStart(3, "0")}`;
-    else out += String.fromCharCode(byte);
-  }
-  return out;
 }
 
 type LogRecord = Awaited<ReturnType<Db["requestLog"]["findMany"]>>[number];

@@ -2,8 +2,8 @@ import assert from "node:assert/strict";
 import { after, test } from "node:test";
 import { AppError } from "../errors.ts";
 import { createTestDatabase } from "../testing/db.ts";
-import { captureHeaders } from "./headers.ts";
 import { bytesEscaped } from "./body-search.ts";
+import { captureHeaders } from "./headers.ts";
 import {
   END_GRACE_MS,
   findRequestLog,

@@ -12,6 +12,17 @@ export function parseDuration(text: string): number | null {
   return ms > 0 ? ms : null;
 }
 
+/**
+ * A -n (--limit) value: digits only, 1 to 200, 20 when not given. Number() alone took "1e1", "0x10"
+ * and " 5" for counts.
+ */
+export function parseCount(text: string | undefined, problem: string): number {
+  if (text === undefined) return 20;
+  const count = /^\d{1,3}$/.test(text) ? Number(text) : Number.NaN;
+  if (!(count >= 1 && count <= 200)) throw new UsageError(problem);
+  return count;
+}
+
 /** A date and time with no zone of its own ("2026-12-05 14:00", "2026-12-05T14:00:30"). */
 const ZONELESS = /^\d{4}-\d{2}-\d{2}[ T]\d{1,2}:\d{2}(:\d{2}(\.\d{1,3})?)?$/;
 

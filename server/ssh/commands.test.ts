@@ -113,6 +113,9 @@ test("the commands' answers: names with kept random names, reserve and release e
   // A mistake in the log's options: that mistake and where its options are, not the general help.
   for (const [line, problem] of [
     ["logs myapp -n abc", "logs: -n must be a whole number from 1 to 200"],
+    // Number() took these for counts: only digits are.
+    ["logs myapp -n 1e1", "logs: -n must be a whole number from 1 to 200"],
+    ["logs myapp -n 0x10", "logs: -n must be a whole number from 1 to 200"],
     ["logs myapp --status 7xx", "logs: --status: "],
   ] as const) {
     const result = await run(line);

@@ -12,7 +12,7 @@ import { newestRequestLogs, type RequestLogRow } from "../../lib/request-logs/qu
 import { relayAddress, sshCommand, sshRelayCommand } from "../../lib/web/connect-command.ts";
 import { parseCommandArgs, UsageError } from "../cli/command.ts";
 import { formatLine, LOG_HEADERS, toCells } from "../cli/log-lines.ts";
-import { FILTER_ARGS, filtersFromOptions, hasFilterOptions } from "../cli/log-options.ts";
+import { FILTER_ARGS, filtersFromOptions, hasFilterOptions, parseCount } from "../cli/log-options.ts";
 import { errorText } from "../sessions/session-recorder.ts";
 import type { CommandOutput } from "./terminal.ts";
 import { databaseTrouble, withTimeout } from "./with-timeout.ts";
@@ -258,10 +258,7 @@ async function logs(context: CommandContext, args: string[]): Promise<CommandRes
     },
     { required: ["name"] },
   );
-  const limit = values.limit === undefined ? 20 : Number(values.limit);
-  if (!Number.isInteger(limit) || limit < 1 || limit > 200) {
-    throw new UsageError("-n must be a whole number from 1 to 200");
-  }
+  const limit = parseCount(values.limit, "-n must be a whole number from 1 to 200");
   const filter = filtersFromOptions(positionals[0]!, values, Date.now(), { utc: true });
   // Someone else's name reads as no name at all (getNameForUser), before any log is read.
   const own = await withTimeout(getNameForUser(db, userId, filter.name), timeoutMs, "name check");

@@ -13,7 +13,13 @@ import type { Command } from "../command.ts";
 import { parseCommandArgs, UsageError } from "../command.ts";
 import { explainConnectionError, resolveDatabase, setUpDatabase, withDatabase } from "../database.ts";
 import { bodyLines, formatLine, LOG_HEADERS, toCells } from "../log-lines.ts";
-import { FILTER_ARGS, FILTER_FLAGS, filtersFromOptions, hasFilterOptions } from "../log-options.ts";
+import {
+  FILTER_ARGS,
+  FILTER_FLAGS,
+  filtersFromOptions,
+  hasFilterOptions,
+  parseCount,
+} from "../log-options.ts";
 import { nameKnown, unknownNameError } from "../name-known.ts";
 import { deleteLog } from "./logs-delete.ts";
 import { followLog, openReader } from "./logs-follow.ts";
@@ -83,10 +89,7 @@ Deleting (as the dashboard's buttons under the log, for any name):
       );
     }
     if (values.yes !== undefined) throw new UsageError("--yes goes with --delete");
-    const limit = values.limit === undefined ? 20 : Number(values.limit);
-    if (!Number.isInteger(limit) || limit < 1 || limit > 200) {
-      throw new UsageError("-n (--limit) takes a whole number from 1 to 200");
-    }
+    const limit = parseCount(values.limit, "-n (--limit) takes a whole number from 1 to 200");
     const filters = filtersFromOptions(typed, values, Date.now());
     const name = filters.name;
     const database = await resolveDatabase(context.env());

@@ -68,10 +68,11 @@ test("the commands' answers: names with kept random names, reserve and release e
   };
   const run = (line: string) => runCommand(line, context);
 
-  // The name as typed is in the message, in the words the ssh refusal uses.
+  // The name as typed is in the message, in the words the ssh refusal uses; a mistake in the call
+  // (exit 2), as the CLI says it.
   assert.deepEqual(await run("reserve a"), {
     text: '"a" is not a valid name: use at least 3 characters',
-    code: 1,
+    code: 2,
   });
   assert.equal((await run("reserve myapp")).code, 0);
   const over = await run("reserve second");
@@ -124,6 +125,13 @@ test("the commands' answers: names with kept random names, reserve and release e
     assert.match(result.text, /\nRun: ssh -p 2222 localhost help logs/);
     assert.doesNotMatch(result.text, /Burrow serves HTTP tunnels/, line);
   }
+
+  // Commands in any case (caps lock, a phone's keyboard): HELP is help, not "Unknown command".
+  assert.deepEqual(await run("HELP"), await run("help"));
+  const shouted = await run("Names");
+  assert.equal(shouted.code, 0, shouted.text);
+  assert.match(shouted.text, /^myapp /);
+  assert.match((await run("LOGS myapp -n 1e1")).text, /^logs: -n must be a whole number/);
 
   // A shell line is not one of the relay's commands with a misplaced "|".
   const shell = await run("ls | grep x");

@@ -61,7 +61,8 @@ export async function runCommand(commandLine: string, context: CommandContext): 
   try {
     const [first = "", ...args] = commandWords(commandLine);
     command = first;
-    switch (command) {
+    // `HELP`, `Names`: caps lock, or a phone's keyboard. The console reads them so too.
+    switch (command.toLowerCase()) {
       case "":
       case "help":
       case "--help":
@@ -83,17 +84,19 @@ export async function runCommand(commandLine: string, context: CommandContext): 
     }
   } catch (error) {
     // `ls | grep x`: not a command of ours with a misplaced `|`, so "ls: …" would mislead.
-    if (error instanceof ShellOperatorError && !KNOWN_COMMANDS.has(command)) {
+    if (error instanceof ShellOperatorError && !KNOWN_COMMANDS.has(command.toLowerCase())) {
       return usage(context, "The relay runs no shell, so that line cannot run here. Its commands:");
     }
     // A mistake in the log's options: the log's own help fits, not the general one.
-    if (error instanceof UsageError && command === "logs") {
+    if (error instanceof UsageError && command.toLowerCase() === "logs") {
       const see = sshRelayCommand(relayAddress(context.config), "help logs");
       return { text: `logs: ${error.message}\nRun: ${see}   (the log's options)`, code: USAGE };
     }
     if (error instanceof UsageError)
       return usage(context, `${command ? `${command}: ` : ""}${error.message}`);
-    if (isAppError(error)) return { text: error.message, code: 1 };
+    // What was typed cannot be right (a name that cannot be one) is a mistake in the call, as in
+    // the CLI: 2; anything else (taken, over the limit) is 1.
+    if (isAppError(error)) return { text: error.message, code: error.code === "invalid_input" ? USAGE : 1 };
     // A database that is down or hung: the same words as a refused -R in that case; the log says
     // what it was, in case it was something else.
     context.logger.error("ssh command failed", { command, error: errorText(error) });

@@ -321,8 +321,9 @@ test("ssh with a command: help, names, and reserve a name from the terminal, the
   const taken = await relayCommand(other, ["reserve", name]);
   assert.equal(taken.code, 1);
   assert.match(taken.stderr, new RegExp(`${name} is already taken`));
+  // A mistake in what was typed: 2, as in the CLI.
   const bad = await relayCommand(other, ["reserve", "no_underscores"]);
-  assert.equal(bad.code, 1);
+  assert.equal(bad.code, 2);
   assert.match(bad.stderr, /"no_underscores" is not a valid name: use only letters/);
   assert.equal(await t.db.reservation.count({ where: { userId: other.id } }), 0, "nothing reserved");
   // Another user's log reads as no name at all.

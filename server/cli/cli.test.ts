@@ -225,6 +225,28 @@ test("each mistake exits non-zero with one specific line", async () => {
   });
 });
 
+test("exit status: 2 for a mistake in what was typed, 1 for what could not be done", async () => {
+  const password = { BURROW_PASSWORD: "long enough pw" };
+  const cases: [string[], Record<string, string>, number, RegExp][] = [
+    // What was typed cannot be right: the same 2 as an invalid name or an unknown option.
+    [["user", "add", "not-an-email"], password, 2, /email: Enter a valid email address/],
+    [["user", "add", "bob@example.com"], { BURROW_PASSWORD: "short" }, 2, /password: Use at least 10/],
+    [["key", "add", "ann@example.com", join(dir, "id_ann")], {}, 2, /is a PRIVATE key/],
+    [["key", "add", "ann@example.com", join(dir, "missing.pub")], {}, 2, /No such file/],
+    [["logs", "myapp", "-n", "1e1"], {}, 2, /-n \(--limit\) takes a whole number from 1 to 200/],
+    // Could not be done as asked: 1.
+    [["user", "password", "nobody@example.com"], password, 1, /No user with the email nobody@example\.com/],
+    [["name", "reserve", "ann@example.com", "myapp"], {}, 1, /myapp is already ann@example\.com's/],
+    [["logs", "never-logged"], {}, 1, /No name called never-logged/],
+  ];
+  const results = await Promise.all(cases.map(([args, extra]) => cli(args, extra)));
+  results.forEach((result, i) => {
+    const [args, , code, pattern] = cases[i]!;
+    assertOneLineError(result, pattern);
+    assert.equal(result.code, code, `${args.join(" ")}: ${result.stderr}`);
+  });
+});
+
 test("a name that cannot be one is a mistake in the call (exit 2) for every command that takes a name", async () => {
   for (const args of [
     ["name", "reserve", "ann@example.com", "a_b"],
@@ -993,7 +1015,7 @@ test("key list shows a label's control characters as ?; key add refuses them, an
   execFileSync("ssh-keygen", ["-q", "-t", "ed25519", "-N", "", "-C", "plain", "-f", other]);
   const refused = await cli(["key", "add", "lab@example.com", `${other}.pub`, "--label", "two\nlines"]);
   assertOneLineError(refused, /^burrow key add: label: Use one line of text without control characters$/);
-  assert.equal(refused.code, 1);
+  assert.equal(refused.code, 2);
   assert.doesNotMatch((await cli(["key", "list", "lab@example.com"])).stdout, /plain|two/);
 
   // Two keys in one file (an authorized_keys, two .pub catted): how many, and how to add one.

@@ -69,7 +69,7 @@ test("key add finds a relative path from the directory npm was run in (INIT_CWD)
   );
 
   const folder = await runCli(["key", "add", "cleo@example.com", "."], { env: { ...env, INIT_CWD: dir } });
-  assert.equal(folder.code, 1, folder.stdout);
+  assert.equal(folder.code, 2, folder.stdout);
   assert.equal(
     folder.stderr,
     "burrow key add: . is a directory: give the public key file in it (e.g. id_ed25519.pub)\n",

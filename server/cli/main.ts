@@ -6,7 +6,7 @@
 import { existsSync, readFileSync } from "node:fs";
 import { parseEnv } from "node:util";
 import { loadEnv } from "../../lib/env.ts";
-import { isAppError } from "../../lib/errors.ts";
+import { type AppError, isAppError } from "../../lib/errors.ts";
 import { type Command, type CommandContext, commandDetails, UsageError } from "./command.ts";
 import { keyAdd } from "./commands/key-add.ts";
 import { keyList } from "./commands/key-list.ts";
@@ -91,6 +91,7 @@ function overview(): string {
     ...lines,
     "",
     `Run "${PROGRAM} <command> --help" for a command's options. Settings: see .env.example.`,
+    "Exit status: 0 done, 1 it could not be done, 2 a mistake in the command or what it was given.",
   ].join("\n");
 }
 
@@ -182,6 +183,16 @@ function interruptedOnce(): {
   };
 }
 
+/**
+ * The exit status of an expected failure: 2 for what was typed (an email that is none, a short
+ * password, a file that is no public key), as for a mistake in the call itself (UsageError), so a
+ * script can tell "fix the command" from 1, "it could not be done" (no such account, a name taken,
+ * the database away).
+ */
+function exitCodeOf(error: AppError): number {
+  return error.code === "invalid_input" ? 2 : 1;
+}
+
 async function main(given: string[]): Promise<number> {
   const { interrupted, onSignal } = interruptedOnce();
   const output = watchClosedOutput(onSignal);
@@ -255,7 +266,7 @@ async function main(given: string[]): Promise<number> {
       const field = Object.keys(error.fieldErrors ?? {})[0] ?? "";
       const prefix = error.code === "invalid_input" && AMBIGUOUS_FIELDS.has(field) ? `${field}: ` : "";
       output.write(process.stderr, `burrow ${command.name}: ${prefix}${error.message}\n`);
-      return 1;
+      return exitCodeOf(error);
     }
     output.write(process.stderr, `burrow ${command.name}: unexpected error: ${String(error)}\n`);
     if (error instanceof Error && error.stack) output.write(process.stderr, `${error.stack}\n`);

@@ -78,21 +78,24 @@ async function privateKeyMessage(path: string, file: string, email: string): Pro
   );
 }
 
-/** Reads the key at `path`, `file` as the user typed it (for messages). */
+/**
+ * Reads the key at `path`, `file` as the user typed it (for messages). A path that names no file is
+ * a mistake in the call (invalid_input, exit 2); one that cannot be read is not (exit 1).
+ */
 async function readKeyFile(path: string, file: string): Promise<string> {
   if (path === "-") return text(process.stdin);
   try {
     return await readFile(path, "utf8");
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
-    const why =
-      code === "ENOENT"
-        ? `No such file: ${file}`
-        : code === "EISDIR"
-          ? `${file} is a directory: give the public key file in it (e.g. ${join(file, "id_ed25519.pub")})`
-          : code === "EACCES"
-            ? `Cannot read ${file}: permission denied`
-            : `Cannot read ${file}: ${code ?? String(error)}`;
-    throw new AppError("invalid_input", why);
+    if (code === "ENOENT") throw new AppError("invalid_input", `No such file: ${file}`);
+    if (code === "EISDIR") {
+      throw new AppError(
+        "invalid_input",
+        `${file} is a directory: give the public key file in it (e.g. ${join(file, "id_ed25519.pub")})`,
+      );
+    }
+    const why = code === "EACCES" ? "permission denied" : (code ?? String(error));
+    throw new AppError("unavailable", `Cannot read ${file}: ${why}`);
   }
 }

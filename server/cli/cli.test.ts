@@ -247,6 +247,19 @@ test("exit status: 2 for a mistake in what was typed, 1 for what could not be do
   });
 });
 
+test("a mistake is followed by one short usage line: logs' options are not all listed again", async () => {
+  const mistake = await cli(["logs", "myapp", "-n", "500"]);
+  assert.equal(mistake.code, 2);
+  assert.equal(
+    mistake.stderr,
+    'burrow logs: -n (--limit) takes a whole number from 1 to 200 (see "npm run burrow -- logs --help")\n' +
+      "Usage: npm run burrow -- logs <name> [options]\n",
+  );
+  // A usage line that fits on a line is shown whole.
+  const short = await cli(["user", "add"]);
+  assert.match(short.stderr, /\nUsage: npm run burrow -- user add <email> \[--admin\]\n$/);
+});
+
 test("a name that cannot be one is a mistake in the call (exit 2) for every command that takes a name", async () => {
   for (const args of [
     ["name", "reserve", "ann@example.com", "a_b"],

@@ -61,6 +61,19 @@ function usageLine(command: Command): string {
   return `${PROGRAM} ${command.name}${command.synopsis ? ` ${command.synopsis}` : ""}`;
 }
 
+/** The widest usage line a mistake is followed by; a longer one (logs') is folded (overviewSynopsis). */
+const MISTAKE_USAGE_WIDTH = 100;
+
+/**
+ * The usage line printed under a mistake: whole when it fits on a line, else with the options
+ * folded into "[options]". logs' whole one ran over five lines of a terminal after every mistake,
+ * which the hint to --help already covers.
+ */
+function mistakeUsageLine(command: Command): string {
+  const whole = `Usage: ${usageLine(command)}`;
+  return whole.length <= MISTAKE_USAGE_WIDTH ? whole : `Usage: ${PROGRAM} ${overviewSynopsis(command)}`;
+}
+
 /** Where the overview's summaries start; a longer synopsis puts its summary on the next line. */
 const SUMMARY_COLUMN = 34;
 
@@ -252,7 +265,7 @@ async function main(given: string[]): Promise<number> {
       // Where the command's options are explained, for every mistake in how it was called.
       output.write(
         process.stderr,
-        `burrow ${command.name}: ${error.message} (see "${PROGRAM} ${command.name} --help")\nUsage: ${usageLine(command)}\n`,
+        `burrow ${command.name}: ${error.message} (see "${PROGRAM} ${command.name} --help")\n${mistakeUsageLine(command)}\n`,
       );
       return 2;
     }

@@ -260,6 +260,21 @@ test("a mistake is followed by one short usage line: logs' options are not all l
   assert.match(short.stderr, /\nUsage: npm run burrow -- user add <email> \[--admin\]\n$/);
 });
 
+test("key add - with nothing on stdin says so, not 'Paste a public key'", async () => {
+  const empty = await cli(["key", "add", "ann@example.com", "-"], {}, "");
+  assertOneLineError(
+    empty,
+    /^burrow key add: Nothing came on stdin: pipe the public key in, e\.g\. cat ~\/\.ssh\/id_ed25519\.pub \| npm run burrow -- key add ann@example\.com -$/,
+  );
+  assert.equal(empty.code, 2);
+  assert.doesNotMatch(empty.stderr, /Paste/);
+  // An empty file is named as such too.
+  writeFileSync(join(dir, "empty.pub"), "");
+  const emptyFile = await cli(["key", "add", "ann@example.com", join(dir, "empty.pub")]);
+  assertOneLineError(emptyFile, /empty\.pub is empty: give the public key file/);
+  assert.equal(emptyFile.code, 2);
+});
+
 test("a name that cannot be one is a mistake in the call (exit 2) for every command that takes a name", async () => {
   for (const args of [
     ["name", "reserve", "ann@example.com", "a_b"],

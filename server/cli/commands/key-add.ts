@@ -35,6 +35,15 @@ Examples:
     // found from there (npm names it INIT_CWD), not from the root.
     const path = file === "-" ? file : resolve(context.environment.INIT_CWD ?? process.cwd(), file);
     const publicKey = await readKeyFile(path, file);
+    // "Paste a public key" (the dashboard form's words) is no help when nothing was read.
+    if (publicKey.trim() === "") {
+      throw new AppError(
+        "invalid_input",
+        file === "-"
+          ? `Nothing came on stdin: pipe the public key in, e.g. cat ~/.ssh/id_ed25519.pub | npm run burrow -- key add ${email} -`
+          : `${file} is empty: give the public key file (e.g. ~/.ssh/id_ed25519.pub)`,
+      );
+    }
     if (/PRIVATE KEY/.test(publicKey))
       throw new AppError("invalid_input", await privateKeyMessage(path, file, email));
     // An authorized_keys file, or two .pub files catted together: "Paste one key at a time" is the

@@ -275,6 +275,19 @@ test("key add - with nothing on stdin says so, not 'Paste a public key'", async 
   assert.equal(emptyFile.code, 2);
 });
 
+test("--version and -V print the package's version", async () => {
+  const { version } = JSON.parse(
+    readFileSync(join(import.meta.dirname, "..", "..", "package.json"), "utf8"),
+  ) as {
+    version: string;
+  };
+  for (const flag of ["--version", "-V"]) {
+    const result = await cli([flag]);
+    assert.equal(result.code, 0, result.stderr);
+    assert.equal(result.stdout, `burrow ${version}\n`);
+  }
+});
+
 test("a name that cannot be one is a mistake in the call (exit 2) for every command that takes a name", async () => {
   for (const args of [
     ["name", "reserve", "ann@example.com", "a_b"],

@@ -353,6 +353,12 @@ test("name reserve --help shows the SSH port of the settings, and a placeholder 
   );
   // Left empty in .env: unset, the default, as loadEnv has it.
   assert.equal(example({ BURROW_SSH_PORT: "" }), "ssh -R myapp:80:localhost:8000 -p 2222 <relay host>");
+  // The app's port is not one Burrow listens on itself (as the relay's examples and the dashboard).
+  assert.equal(example({ BURROW_HTTP_PORT: "8000" }), "ssh -R myapp:80:localhost:8001 -p 2222 <relay host>");
+  assert.equal(
+    example({ PORT: "8000", BURROW_HTTP_PORT: "8001" }),
+    "ssh -R myapp:80:localhost:8002 -p 2222 <relay host>",
+  );
   // A port that is no port, or 0 (a free one each start): nothing to show but where it is set.
   for (const port of ["99999", "abc", "0"]) {
     assert.equal(
@@ -488,6 +494,8 @@ test("--help works for the program, groups and commands", async () => {
   assert.equal(helpGroup.code, 0);
   assert.match(helpGroup.stdout, /^Usage: npm run burrow -- user <command> \[options\]\n/);
   assertOneLineError(helpUnknown, /unknown command "frob"/);
+  // The relay applies migrations as it starts, as start does.
+  assert.match((await cli(["migrate", "--help"])).stdout, /\(start and relay do this too\)/);
 });
 
 test("a name is not released while its tunnel is connected", async () => {

@@ -7,7 +7,9 @@ import { explainConnectionError, resolveDatabase } from "../database.ts";
 export const migrateCommand: Command = {
   name: "migrate",
   synopsis: "",
-  summary: "Apply pending database migrations (start does this too)",
+  summary: "Apply pending database migrations (start and relay do this too)",
+  details: `For upgrading the database without starting anything: start and relay apply the same
+migrations before they serve. Other commands never upgrade a database an older Burrow migrated.`,
   async run(context) {
     parseCommandArgs(context.args, {}, { required: [] });
     const database = await resolveDatabase(context.env());

@@ -62,6 +62,9 @@ const spooledEndSchema = z.object({
   final: z.boolean().default(true),
   streamKey: z.string(),
   name: z.string(),
+  // Absent in spools written before ends carried the answer's status: the row keeps its own.
+  status: z.number().int().nullable().default(null),
+  responseHeaders: z.string().nullable().default(null),
   durationMs: z.number(),
   bytesIn: z.number(),
   bytesOut: z.number(),

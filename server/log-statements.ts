@@ -32,16 +32,20 @@ FROM ${RECORDSET}`;
  * The ends of rows written open (RequestLogEnd[] as JSON, at most one per key: see latestPerKey in
  * log-queue.ts): each finds its row by key among the open ones (a partial index) and closes it, or
  * brings it up to date and leaves it open (a checkpoint). A row deleted meanwhile (its owner
- * emptied the log) is simply not found. Running one twice changes nothing more.
+ * emptied the log) is simply not found. Running one twice changes nothing more. An end without a
+ * status (spooled by a relay from before ends carried one) leaves the row's status and headers.
  */
 export const END_SQL = `
 UPDATE request_logs AS l
 SET open = NOT e."final", stream_key = CASE WHEN e."final" THEN NULL ELSE l.stream_key END,
+    status = COALESCE(e."status", l.status),
+    response_headers = CASE WHEN e."status" IS NULL THEN l.response_headers ELSE e."responseHeaders" END,
     duration_ms = e."durationMs", bytes_in = e."bytesIn",
     bytes_out = e."bytesOut", error = e."error", request_body = decode(e."requestBody", 'hex'),
     response_body = decode(e."responseBody", 'hex'),
     response_body_decoded = decode(e."responseBodyDecoded", 'hex'), frame_times = e."frameTimes"
 FROM json_to_recordset($1::json) AS e(
-  "final" bool, "streamKey" text, "durationMs" float8, "bytesIn" bigint, "bytesOut" bigint, "error" text,
-  "requestBody" text, "responseBody" text, "responseBodyDecoded" text, "frameTimes" text)
+  "final" bool, "streamKey" text, "status" int, "responseHeaders" text, "durationMs" float8,
+  "bytesIn" bigint, "bytesOut" bigint, "error" text, "requestBody" text, "responseBody" text,
+  "responseBodyDecoded" text, "frameTimes" text)
 WHERE l.open AND l.stream_key = e."streamKey"`;

@@ -1057,6 +1057,8 @@ function end(streamKey: string, name: string, overrides: Partial<RequestLogEnd> 
     final: true,
     streamKey,
     name,
+    status: null,
+    responseHeaders: null,
     durationMs: 61_000.5,
     bytesIn: 300,
     bytesOut: 4_000,
@@ -1121,6 +1123,42 @@ for (const [via, runner] of runners)
     assert.equal(sse?.open, true, "another open row is left as it is");
     assert.equal(plain?.open, false);
     assert.deepEqual(writer.stats(), { queued: 0, written: 3, dropped: 0 }, "an end is not a row");
+    await writer.close();
+  });
+
+for (const [via, runner] of runners)
+  test(`a row written while its request waited for the app (status 0) gets the answer's status and headers from its end, through ${via}`, async () => {
+    const name = `waited-${via.replaceAll(" ", "-")}`;
+    const headers = captureHeaders(["content-type", "text/plain", "x-answer", "late"]);
+    const writer = createLogWriter({ sql: runner(), maxQueue: 100, logger: recordingLogger() });
+    writer.push(row(1, { name, status: 0, open: true, streamKey: "wait-a" }));
+    writer.push(row(2, { name, status: 0, open: true, streamKey: "wait-b" }));
+    writer.push(row(3, { name, status: 200, open: true, streamKey: "wait-c" }));
+    await writer.flush();
+    // In place too: an end that comes while its row is still queued.
+    writer.push(row(4, { name, status: 0, open: true, streamKey: "wait-d" }));
+    writer.push(end("wait-a", name, { status: 201, responseHeaders: headers }));
+    writer.push(end("wait-b", name, { status: 503, error: "tunnel_offline" }));
+    // An end an older relay spooled says no status: the row keeps its own.
+    writer.push(end("wait-c", name));
+    writer.push(end("wait-d", name, { status: 504, responseHeaders: headers }));
+    await writer.flush();
+    const rows = await testDb.db.requestLog.findMany({ where: { name }, orderBy: { id: "asc" } });
+    assert.deepEqual(
+      rows.map((r) => [r.path, r.open, r.status, r.error]),
+      [
+        ["/r/1", false, 201, null],
+        ["/r/2", false, 503, "tunnel_offline"],
+        ["/r/3", false, 200, null],
+        ["/r/4", false, 504, null],
+      ],
+    );
+    assert.deepEqual(parseStoredHeaders(rows[0]!.responseHeaders), [
+      ["content-type", "text/plain"],
+      ["x-answer", "late"],
+    ]);
+    assert.equal(rows[1]!.responseHeaders, null);
+    assert.equal(rows[3]!.responseHeaders, headers);
     await writer.close();
   });
 

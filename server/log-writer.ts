@@ -616,6 +616,10 @@ export function createLogWriter(options: LogWriterOptions): LogWriter {
       row.open = false;
       row.streamKey = null;
     }
+    if (end.status !== null) {
+      row.status = end.status;
+      row.responseHeaders = end.responseHeaders;
+    }
     row.durationMs = end.durationMs;
     row.bytesIn = end.bytesIn;
     row.bytesOut = end.bytesOut;

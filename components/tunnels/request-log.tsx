@@ -27,6 +27,7 @@ import type { ReplayWatch } from "./replay-outcome";
 import { type RequestActions, RequestDetails } from "./request-details";
 import { useTunnelActivity } from "./tunnel-activity";
 import { useTunnelEvents, useTunnelEventsConnected } from "./tunnel-events";
+import { WaitingTime } from "./waiting-time";
 
 /** "Older" failed for a reason the dashboard did not put in words (a network hiccup, a 500). */
 const OLDER_FAILED = "Could not load older requests. Try again.";
@@ -442,6 +443,9 @@ export function RequestLog({
               {rows.map((row) => {
                 const access = accessCell(row.admission, row.accessPage);
                 const mark = errorMark(row);
+                // Written open while the request waited for the app: no status yet (or ever, when
+                // the relay stopped meanwhile).
+                const waiting = row.status === 0 && row.openState !== null;
                 const expanded = open.has(row.id);
                 const detailsId = `request-${row.id}`;
                 return (
@@ -517,10 +521,21 @@ export function RequestLog({
                             // logged with the 200 its head had already said.
                             toneClass[mark?.error ? "server-error" : statusTone(row.status)],
                           )}
-                          title={mark ? `${row.error}: ${describeOutcome(row)}` : undefined}
+                          title={
+                            mark
+                              ? `${row.error}: ${describeOutcome(row)}`
+                              : waiting
+                                ? describeOutcome(row)
+                                : undefined
+                          }
                         >
-                          {row.status}
+                          {waiting ? (row.openState === "open" ? "Waiting" : "No answer") : row.status}
                         </span>
+                        {waiting && row.openState === "open" && !mark && (
+                          <span className="text-xs text-zinc-500 max-sm:ml-1.5 sm:mt-0.5 sm:block sm:leading-tight dark:text-zinc-400">
+                            for your app
+                          </span>
+                        )}
                         {mark && (
                           <span
                             className={cn(
@@ -543,7 +558,18 @@ export function RequestLog({
                           "max-sm:order-3 max-sm:text-xs",
                         )}
                       >
-                        {row.openState === "open" ? (
+                        {row.openState === "open" && waiting ? (
+                          <span
+                            className="inline-flex items-center gap-1.5 font-medium text-amber-800 dark:text-amber-200"
+                            title="Waiting for your app's answer: the time since the request came"
+                          >
+                            <span
+                              aria-hidden="true"
+                              className="size-1.5 animate-pulse rounded-full bg-amber-500"
+                            />
+                            <WaitingTime since={row.at} />
+                          </span>
+                        ) : row.openState === "open" ? (
                           <span
                             className="inline-flex items-center gap-1.5 font-medium text-emerald-700 dark:text-emerald-300"
                             title="Still open: its bytes so far are brought up to date every minute while it moves data, and all of it is written when it closes"

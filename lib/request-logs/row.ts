@@ -39,6 +39,11 @@ export const LOG_USER_AGENT_MAX = 512;
  *   allowed). Not an error of the tunnel either (see NOT_TUNNEL_ERRORS): the owner asked for it.
  * - access_unavailable: the client is connected, but the relay could not load who may open the
  *   name (its database away, and nothing loaded for this tunnel yet), so it answered 503.
+ * - stream_dropped: an event stream (a browser's EventSource) to a name whose tunnel was down, held
+ *   for the tunnel to come back (server/http/online-wait.ts) and then dropped without an answer
+ *   (the wait ran out, or too many were waiting): an EventSource retries after a dropped
+ *   connection, where a 503 would have ended it for good. Logged with status 444 (nginx's "closed
+ *   without a response").
  */
 export const REQUEST_LOG_ERRORS = [
   "tunnel_offline",
@@ -59,6 +64,7 @@ export const REQUEST_LOG_ERRORS = [
   "replay_stopped",
   "access_revoked",
   "access_unavailable",
+  "stream_dropped",
 ] as const;
 export type RequestLogError = (typeof REQUEST_LOG_ERRORS)[number];
 
@@ -151,8 +157,9 @@ export interface NewRequestLog {
   /** For a replay: the id (decimal) of the logged request it was sent from; null otherwise. */
   replayOf: string | null;
   /**
-   * Written while the exchange is still open (a WebSocket, an event stream): a RequestLogEnd with
-   * the same streamKey finishes the row when it closes.
+   * Written while the exchange is still open (a WebSocket, an event stream, a long download, a
+   * request still waiting for the app's answer: status 0): a RequestLogEnd with the same streamKey
+   * finishes the row when it closes.
    */
   open: boolean;
   /** The relay's key for an open row (openStreamKey); null for every other row. */
@@ -171,6 +178,13 @@ export interface RequestLogEnd {
   streamKey: string;
   /** The row's name, for the write's announcement (the dashboard's live log). */
   name: string;
+  /**
+   * The status so far: a row written while its request waited for the app (status 0) gets the
+   * answer's here, or the relay's page's. Null in ends an older relay spooled: the row's stays.
+   */
+  status: number | null;
+  /** The app's response headers (captureHeaders), with `status`; null when none or not kept. */
+  responseHeaders: string | null;
   durationMs: number;
   bytesIn: number;
   bytesOut: number;

@@ -23,6 +23,7 @@ const LABELS: Record<RequestLogError, string> = {
   replay_stopped: "Replay stopped",
   access_revoked: "Access ended",
   access_unavailable: "Access unknown",
+  stream_dropped: "Held, dropped",
 };
 
 export interface ErrorMark {

@@ -86,6 +86,19 @@ test("an open WebSocket or event stream says it is still open, or that its end w
   );
 });
 
+test("a request written while it waited for the app says so, and says when a relay restart lost its end", () => {
+  const facts = { admission: "PUBLIC" as const, error: null, accessPage: null, status: 0, upgrade: false };
+  assert.match(describeOutcome({ ...facts, openState: "open" }), /^Waiting for your app to answer:/);
+  assert.match(
+    describeOutcome({ ...facts, openState: "unrecorded" }),
+    /^No answer was recorded: the tunnel went away \(the relay stopped or restarted\) while this request was waiting/,
+  );
+  assert.match(
+    describeOutcome({ ...facts, status: 444, error: "stream_dropped", openState: null }),
+    /held it for up to 25 seconds .* then closed the connection without an answer/,
+  );
+});
+
 test("the outcome of an access page says the app never saw the request", () => {
   assert.equal(
     describeOutcome({ admission: "DENIED", status: 401, error: null, accessPage: "password_wrong" }),

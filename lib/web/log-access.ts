@@ -167,6 +167,8 @@ const ERRORS: Record<RequestLogError, string> = {
     "Burrow closed this connection because the visitor's access ended while it was open: the share link they came with was revoked or expired, the password was changed, or their address is no longer allowed. Not an error of your tunnel, and not counted as one.",
   access_unavailable:
     "Your ssh client was connected, but Burrow could not reach its database to check who may open this name (its password, share links, allowed networks), so it asked the visitor to try again in a moment. Your app did not see this request.",
+  stream_dropped:
+    "An event stream opened while no ssh client was connected for this name: Burrow held it for up to 25 seconds in case the tunnel came back, then closed the connection without an answer, so the visitor's browser tries again by itself (a 503 would have stopped its EventSource for good). Your app did not see this request.",
 };
 
 /** The parts of a log row its explanation depends on. */
@@ -205,6 +207,13 @@ function whatHappened(row: OutcomeFacts): string {
     return `${said} Your app did not see this request.`;
   }
   if (row.error !== null) return `Burrow answered itself (${row.error}).`;
+  // Written open while the request waited for the app's answer: no status yet.
+  if (row.status === 0 && row.openState === "open") {
+    return "Waiting for your app to answer: Burrow passed the request on and nothing has come back yet (a slow or stuck handler, a long poll, an app paused in a debugger). This row is completed when the answer comes, or says what happened if the visitor gives up or the tunnel goes away.";
+  }
+  if (row.status === 0 && row.openState === "unrecorded") {
+    return "No answer was recorded: the tunnel went away (the relay stopped or restarted) while this request was waiting for your app, so its end is not known.";
+  }
   const what = row.upgrade ? "a WebSocket connection" : "an event stream";
   if (row.openState === "open") {
     return `Your app answered ${row.status}: ${what} that is still open. While these details are open, its bytes and ${row.upgrade ? "messages" : "body"} so far are brought in every few seconds; all of it is written when it closes.`;

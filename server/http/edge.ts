@@ -27,8 +27,10 @@ import {
   answeredByRelay,
   type Exchange,
   ExchangeRecorder,
+  heldStreamEnded,
   LONG_RESPONSE_MS,
   OPEN_PROGRESS_MS,
+  servedAfterHold,
 } from "./exchange.ts";
 import { HostRefusalNotices } from "./host-refusal.ts";
 import { httpsRedirectLocation } from "./https-redirect.ts";
@@ -214,7 +216,8 @@ export function createHttpEdge(deps: HttpEdgeDeps): HttpEdge {
   const progressTimer = setInterval(() => recorder.progress(), deps.openProgressMs ?? OPEN_PROGRESS_MS);
   progressTimer.unref();
   const longResponseMs = deps.longResponseMs ?? LONG_RESPONSE_MS;
-  const longResponseTimer = setInterval(() => recorder.openLongResponses(longResponseMs), longResponseMs);
+  // Looked at five times as often: a request the app holds is in the log 10-12 s after it came.
+  const longResponseTimer = setInterval(() => recorder.openLongResponses(longResponseMs), longResponseMs / 5);
   longResponseTimer.unref();
   /** Upgrade requests' sockets, each with its exchange once it is proxied (for the goodbye). */
   const upgraded = new Map<Duplex, Exchange | undefined>();
@@ -343,23 +346,32 @@ export function createHttpEdge(deps: HttpEdgeDeps): HttpEdge {
    * too many waiting, or the relay closing: the connection is dropped without an answer. After a
    * network error an EventSource reconnects by itself, while any answer but a 200 stream (the 503
    * offline page) ends it for good: a drop of a few seconds lost the app's live view until a
-   * reload. Not logged while held, as the page's waits are not.
+   * reload. Logged once it ends, one row: dropped (heldStreamEnded), or served from its arrival.
    */
-  function holdStream(req: http.IncomingMessage, res: http.ServerResponse): void {
+  function holdStream(req: http.IncomingMessage, res: http.ServerResponse, held: Exchange | undefined): void {
     const route = routeRequest(req, config.BURROW_DOMAIN, registry);
     if (route.kind === "page") {
       res.destroy();
       return;
     }
-    onlineWaits.hold(route.name, res, (state) => {
-      if (state !== "online" || draining) {
-        res.destroy();
-        return;
-      }
-      const dispatch = dispatcher(req, false);
-      if (dispatch instanceof Promise) void dispatch.then((d) => answerRequest(req, res, d, true));
-      else answerRequest(req, res, dispatch, true);
-    });
+    const ended = (how: "dropped" | "left" | "shutdown") =>
+      held && recorder.finish(heldStreamEnded(held, how));
+    onlineWaits.hold(
+      route.name,
+      res,
+      (state) => {
+        if (state !== "online" || draining) {
+          ended(draining ? "shutdown" : "dropped");
+          res.destroy();
+          return;
+        }
+        const dispatch = dispatcher(req, false);
+        if (dispatch instanceof Promise)
+          void dispatch.then((d) => answerRequest(req, res, servedAfterHold(d, held), true));
+        else answerRequest(req, res, servedAfterHold(dispatch, held), true);
+      },
+      () => ended("left"),
+    );
   }
 
   function answerRequest(
@@ -369,7 +381,7 @@ export function createHttpEdge(deps: HttpEdgeDeps): HttpEdge {
     waited = false,
   ): void {
     if (dispatch.kind === "offline" && !waited && isEventStream(req)) {
-      holdStream(req, res);
+      holdStream(req, res, dispatch.exchange);
       return;
     }
     // `Expect: 100-continue` (curl's uploads over 1 MB): "send your body" only once the request goes

@@ -20,6 +20,7 @@ import { deflateOf } from "../../lib/request-logs/websocket-view.ts";
 import { truncate } from "../../lib/web/format.ts";
 import type { LogWriter } from "../log-writer.ts";
 import type { Tunnel } from "../registry.ts";
+import type { Dispatch } from "./dispatch.ts";
 import type { WebSocketGoodbye } from "./websocket-goodbye.ts";
 
 /**
@@ -33,10 +34,13 @@ export interface Exchange {
   readonly method: string;
   /** The path as forwarded (after any rewrite by the access check), so tokens never reach the log. */
   path: string;
-  /** Date.now() at arrival (a number: most exchanges never need a Date object). */
-  readonly atMs: number;
+  /**
+   * Date.now() at arrival (a number: most exchanges never need a Date object). Set again only for
+   * an event stream held while its tunnel was down: see servedAfterHold.
+   */
+  atMs: number;
   /** performance.now() at arrival. */
-  readonly start: number;
+  start: number;
   readonly clientIp: string;
   readonly userAgent: string | undefined;
   /** The visitor's raw header list (Node's rawHeaders), turned into log text only when finished. */
@@ -134,6 +138,38 @@ export function startExchange(fields: ExchangeStart): Exchange {
 }
 
 /**
+ * An event stream held while its tunnel was down (online-wait.ts) went on, dispatched again, once
+ * the tunnel came back: its row says when the visitor asked, and its time counts the wait. The
+ * held exchange is not logged: it is the same request. Returns `dispatch`.
+ */
+export function servedAfterHold(dispatch: Dispatch, held: Exchange | undefined): Dispatch {
+  const served = dispatch.kind === "page" || dispatch.kind === "loop" ? undefined : dispatch.exchange;
+  if (served && held) {
+    served.atMs = held.atMs;
+    served.start = held.start;
+  }
+  return dispatch;
+}
+
+/** How an event stream held for its tunnel (online-wait.ts) ended without reaching the app. */
+export type HeldStreamEnd = "dropped" | "left" | "shutdown";
+
+/**
+ * Marks a held event stream (see servedAfterHold) that never reached the app, for its row: dropped
+ * without an answer (status 444, so its EventSource retries), by the relay shutting down, or its
+ * visitor gone first (499, as finish() logs any request whose visitor left unanswered).
+ */
+export function heldStreamEnded(exchange: Exchange, how: HeldStreamEnd): Exchange {
+  if (how === "left") {
+    exchange.error = "client_aborted";
+    return exchange;
+  }
+  exchange.status = DROPPED_STATUS;
+  exchange.error = how === "shutdown" ? "relay_shutdown" : "stream_dropped";
+  return exchange;
+}
+
+/**
  * Records that the relay answered an exchange itself with this page (offline, access pages, 502):
  * its status, and its body as the bytes the visitor received, so the log's size is what went out.
  */
@@ -179,6 +215,8 @@ function stopKeeping(exchange: Exchange, name: string): void {
 
 /** Nginx's convention for "the client closed the connection before a response was sent". */
 const CLIENT_CLOSED_STATUS = 499;
+/** Nginx's convention for "the server closed the connection without sending a response". */
+const DROPPED_STATUS = 444;
 
 const NOTE: Partial<Record<RequestLogError, string>> = {
   local_unreachable: "nothing answers on the local port",
@@ -196,6 +234,7 @@ const NOTE: Partial<Record<RequestLogError, string>> = {
   replay_stopped: "stopped reading after 30 s",
   access_revoked: "closed by Burrow: the visitor's access ended",
   relay_shutdown: "the relay was shutting down and closed it",
+  stream_dropped: "held while the tunnel was down, then dropped so the browser retries",
 };
 
 /**
@@ -207,7 +246,10 @@ export class ExchangeRecorder {
   readonly #logHeaders: boolean;
   /** Exchanges whose row was written open, by key. */
   readonly #open = new Map<string, OpenExchange>();
-  /** Ordinary responses under way (headers sent, body still going), not written open (yet). */
+  /**
+   * Ordinary requests under way, not written open (yet): waiting for the app's answer, or its
+   * headers sent and its body still going.
+   */
   readonly #responding: (Exchange | undefined)[] = [];
   /**
    * Free places in #responding. Slots, not a Set: at 64 busy connections a Set that every response
@@ -241,7 +283,13 @@ export class ExchangeRecorder {
    * Its watcher (the access gate) hears of it whether or not requests are logged.
    */
   open(exchange: Exchange): void {
-    if (exchange.finished || exchange.streamKey !== null) return;
+    if (exchange.finished) return;
+    if (exchange.streamKey !== null) {
+      this.#answered(exchange);
+      return;
+    }
+    // An event stream's head: it was waiting (see waiting), and now is open for good.
+    this.#leave(exchange);
     exchange.watcher?.opened(exchange);
     if (!this.#logWriter) return;
     exchange.streamKey = openStreamKey();
@@ -254,11 +302,31 @@ export class ExchangeRecorder {
   }
 
   /**
+   * The request went to the app (or waits for a connection to it): if no answer has come when
+   * openLongResponses next looks LONG_RESPONSE_MS after its arrival, its row is written open with
+   * status 0, so its owner sees a request their app holds (a hung endpoint, a long poll) while it
+   * waits, and the answer completes that row. A quick request costs a slot here, no write.
+   */
+  waiting(exchange: Exchange): void {
+    if (exchange.finished || exchange.streamKey !== null) return;
+    this.#underWay(exchange);
+  }
+
+  /**
    * The app's answer to an ordinary request started: if it is still being sent when
-   * openLongResponses next looks LONG_RESPONSE_MS after its arrival, its row is written open.
+   * openLongResponses next looks LONG_RESPONSE_MS after its arrival, its row is written open. A
+   * row written open while the request waited gets the answer's status and headers now.
    */
   responding(exchange: Exchange): void {
-    if (exchange.finished || exchange.streamKey !== null) return;
+    if (exchange.finished) return;
+    if (exchange.streamKey !== null) {
+      this.#answered(exchange);
+      return;
+    }
+    this.#underWay(exchange);
+  }
+
+  #underWay(exchange: Exchange): void {
     // Without a log, only a watcher needs to hear that it lasted (see open).
     if (!this.#logWriter && !exchange.watcher) return;
     if (exchange.respondingSlot >= 0) return;
@@ -343,6 +411,12 @@ export class ExchangeRecorder {
       if (movedBytes(open.exchange) !== open.bytes) this.#update(open, now);
   }
 
+  /** The app answered a request whose row was written open while it waited: the row says so at once. */
+  #answered(exchange: Exchange): void {
+    const open = exchange.streamKey === null ? undefined : this.#open.get(exchange.streamKey);
+    if (open) this.#update(open, performance.now());
+  }
+
   #update(open: OpenExchange, now: number): void {
     open.checkpointedAt = now;
     open.bytes = movedBytes(open.exchange);
@@ -398,6 +472,8 @@ export class ExchangeRecorder {
       final,
       streamKey: exchange.streamKey!,
       name: exchange.name,
+      status: exchange.status,
+      responseHeaders: this.#logHeaders ? captureHeaders(exchange.responseHeaders) : null,
       durationMs,
       bytesIn: exchange.bytesIn,
       bytesOut: exchange.bytesOut,

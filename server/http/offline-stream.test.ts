@@ -17,6 +17,7 @@ import {
   startLocalApp,
   startSshTunnel,
   TEST_DOMAIN,
+  waitFor,
 } from "./testing.ts";
 
 let testDb: TestDatabase;
@@ -93,12 +94,24 @@ test("an event stream sent while the tunnel is down is answered by the app once 
   const sent = Date.now();
   const stream = openStream("streaming", "/events?n=1");
   await sleep(500);
+  const back = Date.now();
   tunnels.push(await startSshTunnel(relay, "streaming", app.port));
   const answer = await stream;
   assert.ok("status" in answer, `answered, not dropped (${"error" in answer ? answer.error : ""})`);
   assert.equal(answer.status, 200);
   assert.equal(answer.body, "data: hello /events?n=1\n\n");
   assert.ok(answer.at - sent < 3_000, "answered when the tunnel came back, not when the wait ran out");
+
+  // One row, from when the visitor asked: its time counts the wait.
+  const where = { name: "streaming", path: "/events?n=1" };
+  await waitFor(
+    async () => (await testDb.db.requestLog.count({ where: { ...where, open: false } })) === 1,
+    "the stream's row",
+  );
+  const row = await testDb.db.requestLog.findFirstOrThrow({ where });
+  assert.equal(row.status, 200);
+  assert.ok(row.at.getTime() < back, "logged from its arrival, before the tunnel came back");
+  assert.equal(await testDb.db.requestLog.count({ where }), 1);
 });
 
 test("an event stream to a name that stays down is dropped without an answer after the wait", async () => {
@@ -115,4 +128,36 @@ test("an event stream to a name that stays down is dropped without an answer aft
   assert.ok("error" in busy);
   assert.ok(busy.at - over < 1_000, "dropped at once when too many wait");
   await Promise.all(held);
+
+  // Each left a row saying what its visitor saw: held, then dropped without an answer.
+  const where = { name: "gone", path: "/events" };
+  await waitFor(async () => (await testDb.db.requestLog.count({ where })) === 5, "a row for each stream");
+  const rows = await testDb.db.requestLog.findMany({ where, orderBy: { id: "asc" } });
+  assert.deepEqual(
+    rows.map((r) => [r.status, r.error]),
+    Array(5).fill([444, "stream_dropped"]),
+  );
+  assert.ok(rows[0]!.durationMs >= 2_500, "the first was held for the whole wait");
+});
+
+test("an event stream whose visitor leaves while it is held is logged as the visitor leaving", async () => {
+  const controller = new AbortController();
+  const req = http.get(
+    {
+      host: "127.0.0.1",
+      port: relay.httpPort,
+      path: "/events?left",
+      headers: { host: `gone.${TEST_DOMAIN}`, accept: "text/event-stream" },
+      agent: false,
+      signal: controller.signal,
+    },
+    () => {},
+  );
+  req.on("error", () => {});
+  await sleep(300);
+  controller.abort();
+  const where = { name: "gone", path: "/events?left" };
+  await waitFor(async () => (await testDb.db.requestLog.count({ where })) === 1, "the stream's row");
+  const row = await testDb.db.requestLog.findFirstOrThrow({ where });
+  assert.deepEqual([row.status, row.error], [499, "client_aborted"]);
 });

@@ -60,9 +60,10 @@ export class OnlineWaits {
   /**
    * Holds a request for `name` until its tunnel registers ("online", at once when it is live), the
    * wait runs out or the relay closes ("offline"), or at once when too many are waiting ("busy"),
-   * then calls `then`; not at all if the visitor leaves first. One timeout and cap for all waits.
+   * then calls `then`; calls `left` instead if the visitor leaves first (a held event stream's row
+   * says so). One timeout and cap for all waits.
    */
-  hold(name: string, res: http.ServerResponse, then: (state: WaitState) => void): void {
+  hold(name: string, res: http.ServerResponse, then: (state: WaitState) => void, left?: () => void): void {
     if (this.#registry.get(name)) {
       then("online");
       return;
@@ -82,15 +83,16 @@ export class OnlineWaits {
       if (set.size === 0) this.#waiting.delete(name);
       this.#count -= 1;
       clearTimeout(timer);
-      res.off("close", left);
+      res.off("close", gone);
       if (state) then(state);
+      else left?.();
     };
-    const left = () => end(null);
+    const gone = () => end(null);
     const timer = setTimeout(() => end("offline"), this.#timeoutMs);
     timer.unref();
     set.add(end);
     this.#count += 1;
-    res.once("close", left);
+    res.once("close", gone);
   }
 
   /** Answers every held wait "offline" (the relay is closing; the page asks again later). */

@@ -332,6 +332,8 @@ export function proxyRequest(
       fail(error);
     },
   };
+  // A request the app holds (a hung endpoint, a long poll) goes into the log while it waits.
+  deps.recorder.waiting(exchange);
   leaveQueue = pool.dispatch(visitor, options, handler, busy);
 }
 

@@ -1,0 +1,113 @@
+import { mkdtemp } from "node:fs/promises";
+import http, { type Server } from "node:http";
+import type { AddressInfo } from "node:net";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { withDatabase } from "../lib/testing/with-database.ts";
+import { addKey, expect, reserveName, signUp, test, unique } from "./support/fixtures.ts";
+import { generateKey, startTunnel, type Tunnel } from "./support/ssh.ts";
+
+// QA: a request the tunnel's app had not answered yet was not in the log until it ended, so an
+// owner debugging a hung endpoint saw nothing.
+test("a request the app holds is in the log as waiting, and its row is completed when the app answers", async ({
+  page,
+  burrow,
+}) => {
+  // The relay writes a waiting request's row 10-12 s after it came (LONG_RESPONSE_MS).
+  test.setTimeout(90_000);
+  const key = await generateKey(await mkdtemp(join(tmpdir(), "burrow-e2e-waiting-")));
+  let answer: () => void = () => {};
+  const server: Server = http.createServer((req, res) => {
+    if (req.url !== "/slow-report") {
+      res.end("quick");
+      return;
+    }
+    answer = () => res.writeHead(201, { "content-type": "text/plain" }).end("report ready");
+  });
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  let tunnel: Tunnel | undefined;
+  try {
+    const { email } = await signUp(page);
+    await addKey(page, key);
+    const name = unique("waiting");
+    await reserveName(page, name);
+    // A request that was waiting when its relay crashed, an hour ago: its tunnel's session has
+    // ended since (a relay that starts ends those of relays gone), so it is not waiting any more.
+    await withDatabase(burrow.databaseUrl, async (client) => {
+      const session = await client.query<{ id: string }>(
+        `INSERT INTO tunnel_sessions (id, name, user_id, client_ip, started_at, ended_at, end_reason)
+         SELECT $1 || '-crashed', $1, id, '127.0.0.1', now() - interval '2 hours',
+                now() - interval '1 hour', 'relay_restart'
+         FROM users WHERE email = $2 RETURNING id`,
+        [name, email],
+      );
+      await client.query(
+        `INSERT INTO request_logs (at, name, session_id, method, path, status, duration_ms, client_ip,
+                                   admission, open, stream_key)
+         VALUES (now() - interval '90 minutes', $1, $2, 'GET', '/before-the-crash', 0, 10000,
+                 '203.0.113.9', 'PUBLIC', true, 'crashed-key')`,
+        [name, session.rows[0]!.id],
+      );
+    });
+    tunnel = startTunnel({
+      key,
+      name,
+      sshPort: burrow.sshPort,
+      localPort: (server.address() as AddressInfo).port,
+    });
+    await page.goto(`/tunnels/${name}`);
+    await expect(page.getByTestId("tunnel-status")).toHaveText("Online", { timeout: 20_000 });
+    const log = page.getByRole("table", { name: `Requests to ${name}, newest first` });
+    const crashed = log.getByRole("row").filter({ hasText: "/before-the-crash" });
+    await expect(crashed.getByRole("cell").nth(4)).toHaveText("No answer");
+    await expect(crashed.getByRole("cell").nth(5)).toHaveText("Unknown");
+
+    const visitor = new Promise<{ status: number; body: string }>((resolve, reject) => {
+      const req = http.get(
+        {
+          host: "127.0.0.1",
+          port: burrow.httpPort,
+          path: "/slow-report",
+          headers: { host: `${name}.localhost:${burrow.httpPort}` },
+          setHost: false,
+        },
+        (res) => {
+          let body = "";
+          res.setEncoding("utf8");
+          res.on("data", (chunk: string) => {
+            body += chunk;
+          });
+          res.on("end", () => resolve({ status: res.statusCode ?? 0, body }));
+        },
+      );
+      req.on("error", reject);
+    });
+
+    // The request's own row (its details, once open, are a row of the table too).
+    const rows = log
+      .getByRole("row")
+      .filter({ has: page.getByRole("button", { name: "Details of GET /slow-report" }) });
+    // In the log while the app still holds it, marked as waiting, its time counting up.
+    await expect(rows).toHaveCount(1, { timeout: 30_000 });
+    await expect(rows.getByRole("cell").nth(4)).toHaveText("Waitingfor your app");
+    const waited = rows.getByRole("cell").nth(5);
+    await expect(waited).toHaveText(/^\d+ s$/);
+    const before = Number((await waited.textContent())?.replace(" s", ""));
+    await expect
+      .poll(async () => Number((await waited.textContent())?.replace(" s", "")), { timeout: 5_000 })
+      .toBeGreaterThan(before);
+    await rows.getByRole("button", { name: "Details of GET /slow-report" }).click();
+    await expect(page.getByText("Waiting for your app to answer", { exact: false })).toBeVisible();
+
+    answer();
+    expect(await visitor).toEqual({ status: 201, body: "report ready" });
+    // Completed in place: the same row now says what the app answered, and no second row came.
+    await expect(rows.getByRole("cell").nth(4)).toHaveText("201", { timeout: 15_000 });
+    await expect(rows.getByRole("cell").nth(5)).toHaveText(/^\d+\.\d s$/);
+    await expect(rows).toHaveCount(1);
+    await expect(page.getByText("Your app answered 201.")).toBeVisible();
+  } finally {
+    await tunnel?.stop();
+    await new Promise((resolve) => server.close(resolve));
+  }
+});

@@ -1,5 +1,5 @@
 import http from "node:http";
-import https from "node:https";
+import http2, { type Http2SecureServer } from "node:http2";
 import {
   type AddressInfo,
   createServer as createNetServer,
@@ -33,6 +33,7 @@ import {
   servedAfterHold,
 } from "./exchange.ts";
 import { HostRefusalNotices } from "./host-refusal.ts";
+import { asHttp1Exchange, HTTP2_SETTINGS, Http2Sessions, isHttp2 } from "./http2-visitors.ts";
 import { httpsRedirectLocation } from "./https-redirect.ts";
 import { LocalAddresses } from "./local-address.ts";
 import { readOfflineBody } from "./offline-body.ts";
@@ -130,6 +131,9 @@ const MAX_HEADER_BYTES = 16 * 1024;
 /** An idle visitor keep-alive connection is closed after this. */
 const KEEP_ALIVE_TIMEOUT_MS = 60_000;
 
+/** The edge's servers: plain HTTP, and HTTPS speaking HTTP/2 and HTTP/1.1 (http2-visitors.ts). */
+type EdgeServer = http.Server | Http2SecureServer;
+
 /** Where a response in flight keeps its exchange, for the shutdown's cut (see answering). */
 const EXCHANGE = Symbol("exchange");
 type AnsweredResponse = http.ServerResponse & { [EXCHANGE]?: Exchange };
@@ -221,7 +225,11 @@ export function createHttpEdge(deps: HttpEdgeDeps): HttpEdge {
   longResponseTimer.unref();
   /** Upgrade requests' sockets, each with its exchange once it is proxied (for the goodbye). */
   const upgraded = new Map<Duplex, Exchange | undefined>();
-  const servers: http.Server[] = [];
+  const servers: EdgeServer[] = [];
+  const http2Sessions = new Http2Sessions({
+    idleMs: KEEP_ALIVE_TIMEOUT_MS,
+    firstRequestMs: deps.headersTimeoutMs ?? HEADERS_TIMEOUT_MS,
+  });
   /** Listeners that read PROXY headers before handing connections to a server in `servers`. */
   const fronts: NetServer[] = [];
   /** Visitor sockets with a request being answered: a client error there must not write a response. */
@@ -244,6 +252,7 @@ export function createHttpEdge(deps: HttpEdgeDeps): HttpEdge {
   const onlineWaits = new OnlineWaits(registry, deps.onlineWaits);
 
   function onRequest(req: http.IncomingMessage, res: http.ServerResponse): void {
+    asHttp1Exchange(req, res);
     const socket = req.socket;
     busy.add(socket);
     inFlight += 1;
@@ -531,26 +540,38 @@ export function createHttpEdge(deps: HttpEdgeDeps): HttpEdge {
     socket.destroy();
   }
 
-  function configure<S extends http.Server>(server: S, onServerRequest: http.RequestListener = onRequest): S {
+  function configure<S extends EdgeServer>(server: S, onServerRequest: http.RequestListener = onRequest): S {
     // No total request time limit and no socket idle timeout: uploads, long polls and quiet
     // WebSockets may last as long as they like. Only the headers have a deadline (slowloris).
-    server.requestTimeout = 0;
-    server.timeout = 0;
-    server.headersTimeout = deps.headersTimeoutMs ?? HEADERS_TIMEOUT_MS;
-    server.keepAliveTimeout = KEEP_ALIVE_TIMEOUT_MS;
+    // The HTTPS server's HTTP/1.1 connections are served by Node's HTTP/1.1 server code, which
+    // reads these from the server it is given, the HTTP/2 one too.
+    const http1 = server as unknown as Http1Settings;
+    http1.requestTimeout = 0;
+    http1.timeout = 0;
+    http1.headersTimeout = deps.headersTimeoutMs ?? HEADERS_TIMEOUT_MS;
+    http1.keepAliveTimeout = KEEP_ALIVE_TIMEOUT_MS;
+    http1.connectionsCheckingInterval = serverOptions.connectionsCheckingInterval ?? 1_000;
+    http1.maxHeaderSize = MAX_HEADER_BYTES;
     server.on("request", onServerRequest);
     // Instead of Node's automatic 100 Continue: answerRequest decides (see there).
     server.on("checkContinue", onServerRequest);
     server.on("upgrade", onUpgrade);
     server.on("clientError", onClientError);
     // Node closes a CONNECT request's connection without a word when nothing listens for it.
-    server.on("connect", (_req: http.IncomingMessage, socket: Duplex) => {
+    server.on("connect", (req: http.IncomingMessage, socketOrResponse: Duplex | http.ServerResponse) => {
+      // Over HTTP/2 a CONNECT is a request like any other, answered the same way.
+      if (isHttp2(req)) {
+        sendPage(socketOrResponse as http.ServerResponse, PAGES.notAProxy);
+        return;
+      }
+      const socket = socketOrResponse as Duplex;
       socket.on("error", () => socket.destroy());
       sendRawPage(socket, PAGES.notAProxy);
     });
     server.on("connection", (socket: Socket) => socket.setNoDelay(true));
     // For TLS, 'connection' sees the raw TCP socket; this sees the TLS one.
     server.on("secureConnection", (socket: TLSSocket) => socket.setNoDelay(true));
+    server.on("session", http2Sessions.track);
     servers.push(server);
     return server;
   }
@@ -576,7 +597,7 @@ export function createHttpEdge(deps: HttpEdgeDeps): HttpEdge {
    * balancer's PROXY header first and then gives the connection to the server as if it had accepted
    * it (Node's documented way to inject a connection).
    */
-  async function bind(server: http.Server, port: number, gate?: ProxyHeaderGate): Promise<number> {
+  async function bind(server: EdgeServer, port: number, gate?: ProxyHeaderGate): Promise<number> {
     const listener: NetServer = gate
       ? createNetServer(
           { noDelay: true, keepAlive: true, keepAliveInitialDelay: serverOptions.keepAliveInitialDelay },
@@ -653,9 +674,11 @@ export function createHttpEdge(deps: HttpEdgeDeps): HttpEdge {
       // names a host (SNICallback); one with no SNI, or a host that gets none, is refused.
       const pair = certificateFiles ? await loadCertificate(certificateFiles) : undefined;
       if (!pair) await certificates?.load();
+      // HTTP/2 for browsers that offer it (ALPN), HTTP/1.1 for the others and for WebSockets.
       const httpsServer = configure(
-        https.createServer({
-          ...serverOptions,
+        http2.createSecureServer({
+          allowHTTP1: true,
+          settings: HTTP2_SETTINGS,
           ...(pair ?? { SNICallback: certificates?.SNICallback }),
           // A connection that never finishes its TLS handshake is held as long as one that never
           // sends its headers (Node's default is 120 s): the slowloris guard, one step earlier.
@@ -714,6 +737,8 @@ export function createHttpEdge(deps: HttpEdgeDeps): HttpEdge {
         const closed = [...servers, ...fronts].map(
           (server) => new Promise<void>((resolve) => server.close(() => resolve())),
         );
+        // HTTP/2 connections take no new requests (GOAWAY); those under way go on.
+        http2Sessions.closeAll();
         proxyHeaders.http?.destroyWaiting();
         proxyHeaders.https?.destroyWaiting();
         if (inFlight > 0) {
@@ -746,7 +771,10 @@ export function createHttpEdge(deps: HttpEdgeDeps): HttpEdge {
           res.shouldKeepAlive = false;
           sendPage(res, PAGES.draining);
         }
-        for (const server of servers) server.closeAllConnections();
+        // The HTTPS server is an HTTP/2 one: Node's HTTP/1.1 code tracks its HTTP/1.1 connections
+        // as it does a plain server's, but only http.Server has the method that closes them.
+        for (const server of servers) http.Server.prototype.closeAllConnections.call(server);
+        http2Sessions.destroyAll();
         // WebSockets are told (1001), so a browser's app knows to reconnect, not that the network failed.
         for (const [socket, exchange] of upgraded) {
           if (!exchange?.goodbye?.say(CLOSE_GOING_AWAY, "Relay restarting")) socket.destroy();
@@ -770,5 +798,19 @@ function isEventStream(req: http.IncomingMessage): boolean {
 /** The visitor waits for "100 Continue" before sending its body (HTTP/1.1 only: 1.0 has no 100). */
 function expectsContinue(req: http.IncomingMessage): boolean {
   const expect = req.headers.expect;
-  return expect !== undefined && expect.trim().toLowerCase() === "100-continue" && req.httpVersion === "1.1";
+  return (
+    expect !== undefined &&
+    expect.trim().toLowerCase() === "100-continue" &&
+    (req.httpVersion === "1.1" || isHttp2(req))
+  );
+}
+
+/** The settings Node's HTTP/1.1 server code reads from the server that accepted a connection. */
+interface Http1Settings {
+  requestTimeout: number;
+  timeout: number;
+  headersTimeout: number;
+  keepAliveTimeout: number;
+  connectionsCheckingInterval: number;
+  maxHeaderSize: number;
 }

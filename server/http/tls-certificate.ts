@@ -1,7 +1,6 @@
 import { X509Certificate } from "node:crypto";
 import { readFile, stat } from "node:fs/promises";
-import type https from "node:https";
-import { createSecureContext } from "node:tls";
+import { createSecureContext, type Server as TlsServer } from "node:tls";
 import { AppError } from "../../lib/errors.ts";
 import type { Logger } from "../../lib/logger.ts";
 
@@ -176,7 +175,7 @@ function logExpiry(logger: Logger, event: string, cert: Buffer, now: number): Ce
 
 /** What watchCertificate needs: the server, its files, the certificate it started with. */
 export interface CertificateWatch {
-  server: https.Server;
+  server: TlsServer;
   files: CertificateFiles;
   /** The certificate the server was started with (already logged by logCertificate). */
   served: Buffer;

@@ -189,9 +189,10 @@ const CHECKPOINT_MS = 1_000;
 export const OPEN_PROGRESS_MS = 60_000;
 
 /**
- * An ordinary response still being sent this long after its request arrived (a big download, a
- * slow app streaming a page) is written open like an event stream, so the log shows it while it
- * lasts instead of only once it ends; the edge looks this often (ExchangeRecorder.openLongResponses).
+ * An ordinary request still unanswered (a hung endpoint, a long poll), or whose response is still
+ * being sent (a big download, a slow app streaming a page), this long after it arrived is written
+ * open like an event stream, so the log shows it while it lasts instead of only once it ends; the
+ * edge looks five times as often (ExchangeRecorder.openLongResponses).
  */
 export const LONG_RESPONSE_MS = 10_000;
 

@@ -19,6 +19,8 @@ test("an IPv6 visitor is its /64, however the address is spelled; an IPv4 visito
   assert.equal(visitorKey("2001:db8::5"), "2001:db8::/64", "written as RFC 5952 writes it");
   assert.equal(visitorKey("2001:0:0:5:1::"), "2001:0:0:5::/64");
   assert.equal(visitorKey("::1"), "::/64");
+  assert.equal(visitorKey("::"), "::/64");
+  assert.equal(visitorKey("1:2:3:4:5:6:7::"), "1:2:3:4::/64");
   assert.equal(visitorKey("203.0.113.7"), "203.0.113.7");
   assert.equal(visitorKey("unknown"), "unknown");
 });
@@ -30,7 +32,20 @@ test("an IPv4-mapped IPv6 visitor is its IPv4 address, in any spelling", () => {
 });
 
 test("text that is not an IPv6 address is its own key", () => {
-  for (const text of ["1::2::3", "2001:db8:1:2:3", "::ffff:300.1.1.1", "2001:db8::g"]) {
+  for (const text of [
+    "1::2::3",
+    "2001:db8:1:2:3",
+    "1:2:3:4:5:6:7:8:9",
+    "1:2:3:4:5:6:7:8::",
+    "2001:db8::1:",
+    ":1::",
+    "12345::1",
+    "::ffff:300.1.1.1",
+    "::ffff:1.2.3",
+    "::ffff:1.2.3.4.5",
+    "::ffff:1..3.4",
+    "2001:db8::g",
+  ]) {
     assert.equal(visitorKey(text), text);
   }
 });

@@ -64,6 +64,11 @@ export class OnlineWaits {
    * says so). One timeout and cap for all waits.
    */
   hold(name: string, res: http.ServerResponse, then: (state: WaitState) => void, left?: () => void): void {
+    // Gone while its name was looked up: its 'close' has fired already, and would never end the wait.
+    if (res.destroyed) {
+      left?.();
+      return;
+    }
     if (this.#registry.get(name)) {
       then("online");
       return;

@@ -242,6 +242,60 @@ test("an upload over HTTP/2 streams to the app whole, and one the app refuses un
   }
 });
 
+test("a request an HTTP/2 visitor cancels while the relay opens a connection to the app for it never reaches the app", async () => {
+  const seen: string[] = [];
+  const small = await startEdgeTestRelay({
+    db: testDb.db,
+    env: httpsEnv(certDir),
+    poolLimits: { maxChannels: 2, queueWaitMs: 30_000 },
+  });
+  const held = new Set<http.ServerResponse>();
+  const oneApp = await startLocalApp((req, res) => {
+    seen.push(req.url ?? "");
+    if (req.url === "/hold") {
+      res.writeHead(200, { "content-type": "text/event-stream" });
+      res.write("data: held\n\n");
+      held.add(res);
+      return;
+    }
+    res.end("ok");
+  });
+  const client = await startSshTunnel(small, "h2one", oneApp.port);
+  const session = http2.connect(`https://127.0.0.1:${small.httpsPort}`, {
+    servername: `h2one.${TEST_DOMAIN}`,
+    rejectUnauthorized: false,
+  });
+  try {
+    const authority = `h2one.${TEST_DOMAIN}`;
+    const hold = session.request({ ":authority": authority, ":path": "/hold" });
+    await new Promise((resolve) => hold.once("data", resolve));
+    // No idle connection to the app: the relay opens one for this request (an SSH channel, a
+    // round trip to the ssh client), and the visitor cancels it meanwhile (both frames at once).
+    const cancelled = session.request({ ":authority": authority, ":path": "/cancelled" });
+    cancelled.on("error", () => {});
+    cancelled.close(http2.constants.NGHTTP2_CANCEL);
+    await new Promise((resolve) => cancelled.once("close", resolve));
+    for (const response of held) response.end();
+    const after = await new Promise<string>((resolve, reject) => {
+      const next = session.request({ ":authority": authority, ":path": "/next" });
+      let body = "";
+      next.setEncoding("utf8");
+      next.on("data", (chunk: string) => {
+        body += chunk;
+      });
+      next.on("end", () => resolve(body));
+      next.on("error", reject);
+    });
+    assert.equal(after, "ok");
+    assert.deepEqual(seen, ["/hold", "/next"]);
+  } finally {
+    session.destroy();
+    await client.stop();
+    await small.close();
+    await oneApp.close();
+  }
+});
+
 test("the relay's own pages reach HTTP/2 visitors too", async () => {
   const session = http2.connect(`https://127.0.0.1:${relay.httpsPort}`, {
     servername: `nobody.${TEST_DOMAIN}`,

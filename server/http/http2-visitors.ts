@@ -53,7 +53,8 @@ interface Http2Response {
  *   `headers.host` likewise.
  * - No reason phrase: HTTP/2 has none, and Node warns on the process's output when one is set.
  * - A body of unknown length is marked chunked, as HTTP/1.1 marks one (else it reads as none).
- * - `writableFinished` true only for a response the edge ended, not one the visitor cancelled.
+ * - `writableFinished` true only for a response the edge ended, not one the visitor cancelled, and
+ *   `destroyed` for one the visitor cancelled (the compatibility response has none).
  * - cork()/uncork() of the stream, which the compatibility response lacks (proxy.ts corks writes).
  */
 export function asHttp1Exchange(req: http.IncomingMessage, res: http.ServerResponse): void {
@@ -87,6 +88,9 @@ export function asHttp1Exchange(req: http.IncomingMessage, res: http.ServerRespo
     get: () => res.writableEnded && stream.writableFinished,
     configurable: true,
   });
+  // The compatibility response has no `destroyed`: a visitor who cancelled a request still waiting
+  // for a channel would have had it sent to the app all the same (proxy.ts checks it).
+  Object.defineProperty(res, "destroyed", { get: () => stream.destroyed, configurable: true });
   res.cork = () => stream.cork();
   res.uncork = () => stream.uncork();
 }

@@ -107,7 +107,7 @@ export function EditReplayForm({
         value={draft.headers}
         onChange={set("headers")}
         error={fieldError(state, "headers")}
-        hint={`One Name: value a line. Content-Length is written from the body.${
+        hint={`One Name: value a line, sent in UTF-8 (a line left as it is goes as it was logged, byte for byte). Content-Length is written from the body.${
           hidden.length > 0
             ? ` Hidden in the log, so not here: ${hidden.join(", ")} (add a line to send one).`
             : ""

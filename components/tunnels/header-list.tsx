@@ -1,8 +1,26 @@
+import { byteEscape, headerPieces } from "@/lib/request-logs/header-text";
 import type { HeaderPair } from "@/lib/request-logs/headers";
 import { cn } from "../ui/cn";
 
 /** Names up to this long stay on one line (content-security-policy and longer may wrap). */
 const ONE_LINE_NAME = 20;
+
+/**
+ * A stored value as headerText reads it (UTF-8 decoded), a byte that is not UTF-8 as \xE9 set apart,
+ * with what it is on hover.
+ */
+function HeaderValue({ stored }: { stored: string }) {
+  return headerPieces(stored).map((piece, i) =>
+    typeof piece === "string" ? (
+      piece
+    ) : (
+      // biome-ignore lint/suspicious/noArrayIndexKey: pieces of one value, never reordered
+      <abbr key={i} title="A byte that is not UTF-8" className="text-amber-800 dark:text-amber-200">
+        {byteEscape(piece)}
+      </abbr>
+    ),
+  );
+}
 
 /**
  * A request's or response's headers as the log kept them, in the order they were sent. A null value
@@ -33,7 +51,9 @@ export function HeaderList({ headers, label }: { headers: HeaderPair[]; label: s
               {name}
             </th>
             <td className="py-0.5 break-all text-zinc-800 max-sm:pt-0 max-sm:pl-3 dark:text-zinc-200">
-              {value ?? (
+              {value !== null ? (
+                <HeaderValue stored={value} />
+              ) : (
                 <span className="font-sans text-zinc-500 dark:text-zinc-400 italic">
                   hidden: may hold a credential
                 </span>

@@ -3,6 +3,7 @@
 import Link from "next/link";
 import { type ReactNode, useEffect, useRef, useState } from "react";
 import type { BodyView } from "@/lib/request-logs/body-view";
+import { headerText } from "@/lib/request-logs/header-text";
 import { CUT_PATH_MESSAGE, headerLines } from "@/lib/request-logs/replay-edit";
 import { pathWasCut, replayHeaders, replayProblem } from "@/lib/request-logs/replay-rules";
 import { LOG_PATH_MAX } from "@/lib/request-logs/row";
@@ -402,7 +403,7 @@ export function RequestDetails({
           )}
           {userAgentInFull(row.userAgent) && (
             <span className="mt-0.5 block font-mono text-xs break-all text-zinc-500 dark:text-zinc-400">
-              {row.userAgent}
+              {headerText(row.userAgent ?? "")}
             </span>
           )}
         </Item>

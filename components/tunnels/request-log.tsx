@@ -3,6 +3,7 @@
 import { usePathname, useRouter } from "next/navigation";
 import { Fragment, type ReactNode, useCallback, useEffect, useRef, useState } from "react";
 import { normalizeIpAddress } from "@/lib/forwarding/ip-address";
+import { headerText } from "@/lib/request-logs/header-text";
 import { laterRequestId, MAX_REFRESHED } from "@/lib/request-logs/request-id";
 import { normaliseStatusFilter } from "@/lib/request-logs/status-filter";
 import { apiErrorMessage } from "@/lib/web/api-error-message";
@@ -621,7 +622,9 @@ export function RequestLog({
                           WIDE_ONLY,
                           "truncate px-3 py-2 font-mono text-xs text-zinc-600 dark:text-zinc-400",
                         )}
-                        title={row.userAgent ? `${row.clientIp} · ${row.userAgent}` : row.clientIp}
+                        title={
+                          row.userAgent ? `${row.clientIp} · ${headerText(row.userAgent)}` : row.clientIp
+                        }
                       >
                         {row.clientIp}
                       </td>

@@ -6,7 +6,9 @@ import {
   type ExportedRequest,
   exportFileName,
   exportFormatSchema,
+  toExportedRequest,
 } from "./export-format.ts";
+import type { RequestLogRow } from "./query.ts";
 
 test("CSV fields are quoted only when they must be, quotes doubled", () => {
   assert.equal(csvField("/plain"), "/plain");
@@ -72,4 +74,50 @@ test("file names say which name and when; formats are checked", () => {
   assert.equal(exportFileName("shop", "csv", at), "shop-requests-2026-12-03T1204Z.csv");
   assert.equal(exportFileName("shop", "ndjson", at), "shop-requests-2026-12-03T1204Z.ndjson");
   assert.equal(exportFormatSchema.safeParse("xlsx").error?.issues[0]?.message, "Choose csv or ndjson");
+});
+
+test("header values and the user agent are exported as the dashboard shows them, in both formats", () => {
+  // As the log stores them (Node's reading): one Latin-1 character a byte.
+  const bytes = (text: string) => Buffer.from(text, "utf8").toString("latin1");
+  const row: RequestLogRow = {
+    id: "7",
+    at: new Date("2026-12-03T12:00:00.000Z"),
+    sessionId: null,
+    method: "GET",
+    path: "/cv",
+    status: 200,
+    durationMs: 1,
+    bytesIn: 0,
+    bytesOut: 9,
+    clientIp: "203.0.113.9",
+    userAgent: bytes("Büro/1.0"),
+    upgrade: false,
+    admission: "PUBLIC",
+    shareLinkId: null,
+    shareLinkLabel: null,
+    error: null,
+    accessPage: null,
+    requestHeaders: [
+      ["X-Name", bytes("café")],
+      ["X-Old", Buffer.from([0x63, 0x61, 0x66, 0xe9]).toString("latin1")],
+      ["Cookie", null],
+    ],
+    responseHeaders: [["Content-Disposition", bytes('attachment; filename="résumé.pdf"')]],
+    bodiesKept: false,
+    replayOf: null,
+    openState: null,
+  };
+  const request = toExportedRequest(row);
+  const json = JSON.parse(JSON.stringify(request)) as ExportedRequest;
+  assert.deepEqual(json.requestHeaders, [
+    ["X-Name", "café"],
+    ["X-Old", "caf\\xE9"],
+    ["Cookie", null],
+  ]);
+  assert.deepEqual(json.responseHeaders, [["Content-Disposition", 'attachment; filename="résumé.pdf"']]);
+  assert.equal(json.userAgent, "Büro/1.0");
+  const csv = csvLine(request);
+  assert.ok(csv.includes(",Büro/1.0,"), csv);
+  assert.ok(csv.includes('"X-Name: café\nX-Old: caf\\xE9\nCookie: (hidden)"'), csv);
+  assert.ok(csv.includes('"Content-Disposition: attachment; filename=""résumé.pdf"""'), csv);
 });

@@ -3,6 +3,7 @@
 import { z } from "zod";
 import { downloadCheckField } from "../web/download-check.ts";
 import type { FrameTimes } from "./bodies.ts";
+import { headerListText, headerText } from "./header-text.ts";
 import type { HeaderPair } from "./headers.ts";
 import type { RequestLogRow, StoredBodies } from "./query.ts";
 
@@ -34,7 +35,8 @@ export const EXPORT_MAX_ROWS = 100_000;
 /**
  * One exported request: the row as the dashboard shows it, in a shape that is documented (README,
  * "Export") and kept: the row's own fields where their names say what they are, renamed where the
- * log's internal names would not.
+ * log's internal names would not. Header values (the user agent too) are text as headerText reads
+ * them: UTF-8 decoded, a byte that is not UTF-8 written \xE9.
  */
 export type ExportedRequest = Pick<
   RequestLogRow,
@@ -117,13 +119,13 @@ export function toExportedRequest(row: RequestLogRow): ExportedRequest {
     bytesIn: row.bytesIn,
     bytesOut: row.bytesOut,
     clientIp: row.clientIp,
-    userAgent: row.userAgent,
+    userAgent: row.userAgent === null ? null : headerText(row.userAgent),
     websocket: row.upgrade,
     access: row.admission,
     shareLink: row.shareLinkLabel,
     answeredByRelay: row.error ?? row.accessPage,
-    requestHeaders: row.requestHeaders,
-    responseHeaders: row.responseHeaders,
+    requestHeaders: headerListText(row.requestHeaders),
+    responseHeaders: headerListText(row.responseHeaders),
     bodiesKept: row.bodiesKept,
     replayOf: row.replayOf,
     openState: row.openState,

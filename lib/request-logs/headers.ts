@@ -6,6 +6,8 @@ import { capLogText } from "./row.ts";
  * responseHeaders): a JSON array of [name, value] pairs in the order they were sent, repeats kept.
  * A value that may be a credential is stored as null ("hidden"), so the log never holds a secret
  * a visitor or the app sent. A list cut short by the caps ends with the pair [CUT_NAME, "<n> more"].
+ * Values are kept as Node reads them, one Latin-1 character a byte (so a replay sends the same
+ * bytes): a UTF-8 "café" is stored as "cafÃ©", and shown through headerText (header-text.ts).
  */
 export type HeaderPair = [name: string, value: string | null];
 

@@ -339,6 +339,32 @@ test("header search finds a name or value in either list, case-insensitively; hi
   assert.deepEqual(await paths("%"), []);
 });
 
+test("header search finds a UTF-8 value as it reads, not as its bytes read in Latin-1", async () => {
+  // As Node hands headers on and the log stores them: one Latin-1 character a byte.
+  const bytes = (text: string) => Buffer.from(text, "utf8").toString("latin1");
+  const row = (path: string, request: string[]) => ({
+    ...base,
+    name: "accents",
+    method: "GET",
+    path,
+    status: 200,
+    requestHeaders: captureHeaders(request),
+  });
+  await db.requestLog.createMany({
+    data: [
+      row("/utf8", ["X-Name", bytes("Café Crème")]),
+      row("/latin1", ["X-Name", Buffer.from([0x63, 0x61, 0x66, 0xe9]).toString("latin1")]),
+      row("/file", ["Content-Disposition", bytes('attachment; filename="résumé.pdf"')]),
+    ],
+  });
+  const paths = async (headersContain: string) =>
+    (await listRequestLogs(db, { name: "accents", headersContain })).rows.map((r) => r.path);
+  assert.deepEqual(await paths("café"), ["/utf8"]);
+  assert.deepEqual(await paths("CAFé crème"), ["/utf8"]);
+  assert.deepEqual(await paths('"résumé.pdf"'), ["/file"]);
+  assert.deepEqual(await paths("cafÃ©"), [], "not as the bytes read in Latin-1");
+});
+
 test("one visitor's requests: the client address matches exactly, IPv6 in any spelling", async () => {
   const row = (path: string, clientIp: string) => ({
     ...base,

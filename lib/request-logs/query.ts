@@ -15,6 +15,7 @@ import { normaliseName } from "../names/rules.ts";
 import { parseInput } from "../validate.ts";
 import { type FrameTimes, parseFrameTimes } from "./bodies.ts";
 import { bytesEscaped, formBodyPattern } from "./body-search.ts";
+import { headerBytes } from "./header-text.ts";
 import { type HeaderPair, parseStoredHeaders } from "./headers.ts";
 import { pathSearchForms } from "./path-search.ts";
 import { MAX_REFRESHED, REQUEST_ID } from "./request-id.ts";
@@ -560,8 +561,10 @@ function whereSql(f: ParsedFilter): Prisma.Sql {
   }
   if (f.headersContain) {
     // The lists are JSON (headers.ts): the text is looked for as JSON writes it, a quote or
-    // backslash escaped the same way.
-    const pattern = containing(JSON.stringify(f.headersContain).slice(1, -1));
+    // backslash escaped the same way, and as the bytes a client sends it in (UTF-8), which the
+    // lists hold one Latin-1 character a byte (header-text.ts): "café" finds what shows as café.
+    // A letter beyond ASCII is found in the case typed (ILIKE folds the bytes' characters).
+    const pattern = containing(JSON.stringify(headerBytes(f.headersContain)).slice(1, -1));
     parts.push(Prisma.sql`(request_headers ILIKE ${pattern} OR response_headers ILIKE ${pattern})`);
   }
   if (f.bodiesContain) {

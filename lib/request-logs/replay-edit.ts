@@ -1,15 +1,19 @@
 // Pure: the owner's edited request ("Edit and send"), as typed in the request details: its schema,
-// and the kept headers as the text the form starts from.
+// the kept headers as the text the form starts from, and the edited ones as the bytes to send.
 import { z } from "zod";
 import { BODY_KEEP_BYTES } from "./bodies.ts";
-import { LOG_HEADERS_MAX, LOG_HEADERS_TEXT_MAX } from "./headers.ts";
+import { headerBytes, headerText, isByteString } from "./header-text.ts";
+import { type HeaderPair, LOG_HEADER_VALUE_MAX, LOG_HEADERS_MAX, LOG_HEADERS_TEXT_MAX } from "./headers.ts";
 import { REQUEST_ID } from "./request-id.ts";
 import { LOG_PATH_MAX } from "./row.ts";
 
 /** An HTTP token (RFC 9110 §5.6.2), what a method and a header name are made of. */
 const TOKEN = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
-/** A header value as the HTTP client sends one: tabs, spaces, visible and Latin-1 characters. */
-const HEADER_VALUE = /^[\t\x20-\x7e\x80-\xff]*$/;
+/**
+ * A header value as typed, sent in UTF-8 (editedHeaderBytes): tabs, spaces and any character but a
+ * control (DEL included) or half a surrogate pair, which HTTP cannot carry or UTF-8 cannot encode.
+ */
+const HEADER_VALUE = /^[\t\x20-\x7e\u{80}-\u{d7ff}\u{e000}-\u{10ffff}]*$/u;
 /** A request target as the HTTP client sends one: no spaces or controls, Latin-1 at most. */
 const PATH = /^\/[\x21-\x7e\x80-\xff]*$/;
 /** What capLogText puts where it cut a path (row.ts). */
@@ -19,7 +23,10 @@ export const CUT_PATH_MESSAGE = `The log cut this path at ${LOG_PATH_MAX} charac
 /** Written by the relay from the body and its own connection, whatever the form says. */
 const FRAMING = new Set(["content-length", "transfer-encoding", "expect", "connection", "keep-alive", "te"]);
 
-/** Parsed "Name: value" lines, in order: a raw list ([name, value, …]) without the framing ones. */
+/**
+ * Parsed "Name: value" lines, in order: a list ([name, value, …]) without the framing ones, the
+ * values as typed (editedHeaderBytes makes them bytes).
+ */
 function parseHeaderLines(text: string, ctx: z.RefinementCtx): string[] {
   const raw: string[] = [];
   let size = 0;
@@ -28,7 +35,9 @@ function parseHeaderLines(text: string, ctx: z.RefinementCtx): string[] {
     if (line.trim() === "") continue;
     const colon = line.indexOf(":");
     const name = colon > 0 ? line.slice(0, colon).trim() : "";
-    const value = colon > 0 ? line.slice(colon + 1).trim() : "";
+    // Only HTTP's own white space: a value may end in a no-break space, and one left as the form
+    // showed it must match its logged value (editedHeaderBytes).
+    const value = colon > 0 ? line.slice(colon + 1).replace(/^[ \t]+|[ \t]+$/g, "") : "";
     if (!TOKEN.test(name)) {
       ctx.addIssue({ code: "custom", message: `Line ${index + 1}: write it as Name: value` });
       return raw;
@@ -36,7 +45,7 @@ function parseHeaderLines(text: string, ctx: z.RefinementCtx): string[] {
     if (!HEADER_VALUE.test(value)) {
       ctx.addIssue({
         code: "custom",
-        message: `Line ${index + 1}: ${name} holds a character a header cannot carry (a control or an emoji?)`,
+        message: `Line ${index + 1}: ${name} holds a character a header cannot carry (a control character)`,
       });
       return raw;
     }
@@ -81,9 +90,44 @@ export const editedReplaySchema = z.object({
 
 export type EditedReplay = z.output<typeof editedReplaySchema>;
 
-/** A raw header list as the form's text, one "Name: value" a line. */
+/** A raw header list (stored form, headers.ts) as the form's text, one "Name: value" a line. */
 export function headerLines(raw: readonly string[]): string {
   const lines: string[] = [];
-  for (let i = 0; i + 1 < raw.length; i += 2) lines.push(`${raw[i]}: ${raw[i + 1]}`);
+  for (let i = 0; i + 1 < raw.length; i += 2) lines.push(`${raw[i]}: ${headerText(raw[i + 1]!)}`);
   return lines.join("\n");
+}
+
+/**
+ * The edited headers (as editedReplaySchema reads them: [name, text, …]) as the replay sends them,
+ * in the stored form (headers.ts). A value left as the form showed it (headerLines) is sent as the
+ * log kept it, byte for byte: one that is not UTF-8 too, which its text ("caf\xE9") would not give
+ * back. Any other is sent as typed, in UTF-8. A value left as shown that the log cut (ending in
+ * "…") is refused, as a cut path is: the problem says which.
+ */
+export function editedHeaderBytes(
+  typed: readonly string[],
+  logged: readonly HeaderPair[] | null,
+): { headers: string[]; problem: null } | { headers: null; problem: string } {
+  const shown = new Map<string, string>();
+  for (const [name, value] of logged ?? []) {
+    if (value === null) continue;
+    // A name holds no colon (it is a token): name and text cannot run into each other.
+    const key = `${name.toLowerCase()}:${headerText(value)}`;
+    if (!shown.has(key)) shown.set(key, value);
+  }
+  const headers: string[] = [];
+  for (let i = 0; i + 1 < typed.length; i += 2) {
+    const name = typed[i]!;
+    const text = typed[i + 1]!;
+    const stored = shown.get(`${name.toLowerCase()}:${text}`);
+    // Only the log writes a character that is no byte into a value: the "…" where it cut one.
+    if (stored !== undefined && !isByteString(stored)) {
+      return {
+        headers: null,
+        problem: `${name}: the log cut this value at ${LOG_HEADER_VALUE_MAX} characters; … marks where the rest was. Type the rest or shorten it`,
+      };
+    }
+    headers.push(name, stored ?? headerBytes(text));
+  }
+  return { headers, problem: null };
 }

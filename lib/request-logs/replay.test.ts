@@ -9,8 +9,9 @@ import { AppError } from "../errors.ts";
 import { createTestDatabase, type TestDatabase } from "../testing/db.ts";
 import { listenToRelayCommands } from "../testing/relay-commands.ts";
 import { parseInput } from "../validate.ts";
+import { captureHeaders, LOG_HEADER_VALUE_MAX } from "./headers.ts";
 import { requestEditedReplay, requestReplay, takePendingReplay } from "./replay.ts";
-import { editedReplaySchema } from "./replay-edit.ts";
+import { editedReplaySchema, headerLines } from "./replay-edit.ts";
 
 let testDb: TestDatabase;
 let relay: Awaited<ReturnType<typeof listenToRelayCommands>>;
@@ -36,7 +37,7 @@ async function ensureOnline(): Promise<void> {
   await testDb.db.tunnelSession.create({ data: { name: "hook", userId: owner, clientIp: "127.0.0.1" } });
 }
 
-function logRow(fields: { upgrade?: boolean } = {}) {
+function logRow(fields: { upgrade?: boolean; requestHeaders?: string | null } = {}) {
   return testDb.db.requestLog.create({
     data: {
       name: "hook",
@@ -152,6 +153,58 @@ test("an edited request waits for the relay, which takes it once, with the origi
   assert.equal(taken.replayOf, String(row.id), "the edit remembers the request it started from");
   const again = await takePendingReplay(testDb.db, "hook", pendingId).catch((e: unknown) => e);
   assert.ok(again instanceof AppError && again.code === "not_found", "sent once");
+});
+
+test("an edited request keeps the logged bytes of the header values left alone, the rest in UTF-8", async () => {
+  await ensureOnline();
+  // As Node hands them on and the log stores them: one Latin-1 character a byte.
+  const oldCafe = Buffer.from([0x63, 0x61, 0x66, 0xe9]).toString("latin1");
+  const utf8 = (text: string) => Buffer.from(text, "utf8").toString("latin1");
+  const logged = ["Host", "hook.example.com", "X-Old", oldCafe, "X-Name", utf8("café")];
+  const row = await logRow({ requestHeaders: captureHeaders(logged) });
+  const shown = headerLines(logged);
+  assert.equal(shown, "Host: hook.example.com\nX-Old: caf\\xE9\nX-Name: café");
+  const edit = (headers: string) =>
+    parseInput(editedReplaySchema, { id: String(row.id), method: "GET", path: "/", headers, body: "" });
+  const taken = async () => {
+    const [command] = (await sent()) as { pendingId: string }[];
+    return (await takePendingReplay(testDb.db, "hook", command!.pendingId)).headers;
+  };
+
+  await requestEditedReplay(testDb.db, owner, "hook", edit(shown));
+  assert.deepEqual(await taken(), logged);
+  await requestEditedReplay(testDb.db, owner, "hook", edit(shown.replace("café", "crème brûlée 🍮")));
+  assert.deepEqual(await taken(), [
+    "Host",
+    "hook.example.com",
+    "X-Old",
+    oldCafe,
+    "X-Name",
+    utf8("crème brûlée 🍮"),
+  ]);
+
+  // A value the log cut, sent as shown, is refused under the headers, and nothing waits.
+  const long = await logRow({
+    requestHeaders: captureHeaders(["Host", "h", "X-Long", "v".repeat(LOG_HEADER_VALUE_MAX + 1)]),
+  });
+  const cut = await requestEditedReplay(
+    testDb.db,
+    owner,
+    "hook",
+    parseInput(editedReplaySchema, {
+      id: String(long.id),
+      method: "GET",
+      path: "/",
+      headers: `Host: h\nX-Long: ${"v".repeat(LOG_HEADER_VALUE_MAX - 1)}…`,
+      body: "",
+    }),
+  ).then(
+    () => assert.fail("not refused"),
+    (error: unknown) => error as AppError,
+  );
+  assert.equal(cut.code, "invalid_input");
+  assert.match(cut.fieldErrors?.headers?.[0] ?? "", /^X-Long: the log cut this value at 2048 characters/);
+  assert.deepEqual(await sent(), []);
 });
 
 test("an edit of someone else's request, or of a WebSocket, is refused and nothing waits", async () => {

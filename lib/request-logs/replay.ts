@@ -13,7 +13,7 @@ import { sendRelayCommand } from "../relay-control.ts";
 import { parseInput } from "../validate.ts";
 import { parseStoredHeaders } from "./headers.ts";
 import { requestRefSchema } from "./query.ts";
-import type { EditedReplay } from "./replay-edit.ts";
+import { type EditedReplay, editedHeaderBytes } from "./replay-edit.ts";
 import { headerValue, replayHeaders, replayProblem, sentence } from "./replay-rules.ts";
 
 /** A logged request as the relay sends it again. */
@@ -105,6 +105,7 @@ const PENDING_REPLAY_MAX_AGE_MS = 10 * 60_000;
  * The owner's "Edit and send": a request written in the dashboard from a logged one (whose visitor
  * it keeps), left for the relay in pending_replays and announced to it. Like requestReplay, the
  * answer arrives in the log. `edit` is parsed already (editedReplaySchema, by the form's action).
+ * Header values left as shown go as the log kept them, byte for byte; typed ones in UTF-8.
  */
 export async function requestEditedReplay(
   db: Db,
@@ -115,17 +116,19 @@ export async function requestEditedReplay(
   const owned = await onlineName(db, userId, name);
   const original = await db.requestLog.findFirst({
     where: { id: BigInt(edit.id), name: owned },
-    select: { clientIp: true, upgrade: true },
+    select: { clientIp: true, upgrade: true, requestHeaders: true },
   });
   if (!original) throw new AppError("not_found", "No such request in this log (deleted?)");
   if (original.upgrade) throw new AppError("conflict", "A WebSocket connection cannot be replayed");
+  const sent = editedHeaderBytes(edit.headers, parseStoredHeaders(original.requestHeaders));
+  if (sent.problem !== null) throw new AppError("invalid_input", sent.problem, { headers: [sent.problem] });
   await dropStalePendingReplays(db, PENDING_REPLAY_MAX_AGE_MS);
   const pending = await db.pendingReplay.create({
     data: {
       name: owned,
       method: edit.method,
       path: edit.path,
-      headers: JSON.stringify(edit.headers),
+      headers: JSON.stringify(sent.headers),
       body: edit.body === "" ? null : Buffer.from(edit.body),
       clientIp: original.clientIp,
       replayOf: BigInt(edit.id),
@@ -185,7 +188,7 @@ export async function takePendingReplay(db: Db, name: string, pendingId: string)
   };
 }
 
-/** pending_replays.headers: a raw list, names and values alternating. */
+/** pending_replays.headers: a raw list (stored form, headers.ts), names and values alternating. */
 const storedRawHeaders = z
   .array(z.string())
   .refine((list) => list.length % 2 === 0, { message: "Unpaired header list" });

@@ -93,3 +93,29 @@ test("a path the log cut gives no command, and says why, instead of asking for a
   // An ellipsis the visitor sent is part of the path, not a cut.
   assert.equal(curlCommand("http://a.test", "GET", "/more…", []).command, "curl 'http://a.test/more…'");
 });
+
+test("header values are written as the details show them, and the shell sends the visitor's bytes", () => {
+  // As the log stores them: one Latin-1 character a byte.
+  const utf8 = Buffer.from("café", "utf8").toString("latin1");
+  const notUtf8 = Buffer.from([0x69, 0x74, 0x27, 0x73, 0x20, 0x5c, 0x20, 0x63, 0x61, 0x66, 0xe9]).toString(
+    "latin1",
+  );
+  const { command } = curlCommand("http://a.test", "GET", "/", [
+    ["X-Name", utf8],
+    ["X-Old", notUtf8],
+  ]);
+  // Readable as text; a byte that is not UTF-8 in bash's $'…', as \xE9 (what the details show).
+  assert.equal(command, `curl 'http://a.test/' -H 'X-Name: café' -H $'X-Old: it\\'s \\\\ caf\\xE9'`);
+  // Pasted into a UTF-8 terminal (the shell gets it as UTF-8): curl gets the bytes the visitor sent.
+  const words = execFileSync("bash", ["-c", `printf '%s\\n' ${(command ?? "").slice("curl ".length)}`]);
+  assert.deepEqual(
+    words,
+    Buffer.concat([
+      Buffer.from("http://a.test/\n-H\nX-Name: "),
+      Buffer.from(utf8, "latin1"),
+      Buffer.from("\n-H\nX-Old: "),
+      Buffer.from(notUtf8, "latin1"),
+      Buffer.from("\n"),
+    ]),
+  );
+});

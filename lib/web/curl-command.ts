@@ -1,3 +1,4 @@
+import { byteEscape, headerPieces } from "../request-logs/header-text.ts";
 import { CUT_NAME, type HeaderPair } from "../request-logs/headers.ts";
 import { hiddenHeaderNames, pathWasCut } from "../request-logs/replay-rules.ts";
 import { LOG_PATH_MAX } from "../request-logs/row.ts";
@@ -35,6 +36,21 @@ export function shellQuote(word: string): string {
 }
 
 /**
+ * A header as curl's -H word, sending the bytes the visitor sent once pasted into a UTF-8 terminal:
+ * its value as text (UTF-8, as the details show it) in single quotes; one with bytes that are not
+ * UTF-8 in bash's (and zsh's) $'…' instead, those bytes written \xE9 as the details show them.
+ */
+function headerWord(name: string, stored: string): string {
+  const pieces = headerPieces(stored);
+  if (pieces.every((piece) => typeof piece === "string")) return shellQuote(`${name}: ${pieces.join("")}`);
+  let word = "";
+  for (const piece of [`${name}: `, ...pieces]) {
+    word += typeof piece === "number" ? byteEscape(piece) : piece.replace(/[\\']/g, "\\$&");
+  }
+  return `$'${word}'`;
+}
+
+/**
  * A curl command that sends a logged request again, to the tunnel's public address: the method,
  * path and the headers the log kept, and the body when the log kept all of it as text (`body`).
  * A compressed answer is asked for with --compressed (curl decodes it) instead of the visitor's
@@ -68,7 +84,7 @@ export function curlCommand(
     const lower = name.toLowerCase();
     if (lower === "accept-encoding") compressed = true;
     if (value === null || LEFT_TO_CURL.has(lower) || name === CUT_NAME) continue;
-    words.push("-H", shellQuote(`${name}: ${value}`));
+    words.push("-H", headerWord(name, value));
   }
   // --data-raw sends the text as it is (no "@file" reading); -X above keeps the method curl would
   // otherwise turn into POST.

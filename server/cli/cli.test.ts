@@ -629,7 +629,7 @@ test("logs prints the latest requests, and --follow prints new ones until Ctrl-C
   assert.deepEqual(lines.slice(2), [
     "    > Host: inspected.example.com",
     "    > Cookie: (hidden)",
-    "    > X-Evil: ?31mred",
+    "    > X-Evil: \\x9B31mred",
     "    < Content-Type: text/html",
   ]);
   assert.ok(

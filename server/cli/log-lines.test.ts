@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import type { RequestBodies } from "../../lib/request-logs/query.ts";
-import { bodyLines, formatLine, LOG_HEADERS, type LogLineRow, toCells } from "./log-lines.ts";
+import { bodyLines, formatLine, headerLines, LOG_HEADERS, type LogLineRow, toCells } from "./log-lines.ts";
 
 const row: LogLineRow = {
   at: new Date("2026-12-05T14:00:00Z"),
@@ -119,4 +119,28 @@ test("--bodies lists a form post's fields decoded, one a line, as a multipart fo
   assert.deepEqual(await bodyLines(postedBody("a=1&b=two%20words", "text/plain")), [
     "    > a=1&b=two%20words",
   ]);
+});
+
+test("header lines show values as the dashboard does, with nothing a terminal would obey", () => {
+  // As the log stores them (Node's reading): one Latin-1 character a byte.
+  const bytes = (text: string) => Buffer.from(text, "utf8").toString("latin1");
+  assert.deepEqual(
+    headerLines({
+      requestHeaders: [
+        ["Host", "shop.example.com"],
+        ["X-Name", bytes("café")],
+        ["Cookie", null],
+        // An 8-bit CSI, not UTF-8: escaped, and a UTF-8 one (U+009B) replaced.
+        ["X-Evil", `\u009b31m ${bytes("\u009b")}31m`],
+      ],
+      responseHeaders: [["Content-Disposition", bytes('attachment; filename="résumé.pdf"')]],
+    }),
+    [
+      "    > Host: shop.example.com",
+      "    > X-Name: café",
+      "    > Cookie: (hidden)",
+      "    > X-Evil: \\x9B31m ?31m",
+      '    < Content-Disposition: attachment; filename="résumé.pdf"',
+    ],
+  );
 });

@@ -1,5 +1,7 @@
 import { type BodyView, viewKeptBodies } from "../../lib/request-logs/body-view.ts";
 import type { FormPart } from "../../lib/request-logs/form-parts.ts";
+import { headerText } from "../../lib/request-logs/header-text.ts";
+import type { HeaderPair } from "../../lib/request-logs/headers.ts";
 import type { RequestBodies, RequestLogRow } from "../../lib/request-logs/query.ts";
 import { ACCESS_PAGES, REQUEST_LOG_ERRORS } from "../../lib/request-logs/row.ts";
 import type { WebSocketSide } from "../../lib/request-logs/websocket-view.ts";
@@ -108,6 +110,20 @@ function note(row: LogLineRow): string {
  */
 function size(row: Pick<RequestLogRow, "bytesIn" | "bytesOut">): string {
   return row.bytesIn > row.bytesOut ? `${formatBytes(row.bytesIn)} in` : `${formatBytes(row.bytesOut)} out`;
+}
+
+/**
+ * A row's headers for `burrow logs --headers`, as curl -v shows them: "> " sent by the visitor, "< "
+ * answered by the app; values as the dashboard shows them (headerText: "café", a byte that is not
+ * UTF-8 as \xE9), with nothing a terminal would obey.
+ */
+export function headerLines(row: Pick<RequestLogRow, "requestHeaders" | "responseHeaders">): string[] {
+  const lines = (mark: string, headers: HeaderPair[] | null) =>
+    (headers ?? []).map(
+      ([name, value]) =>
+        `    ${mark} ${sanitize(name)}: ${value === null ? "(hidden)" : sanitize(headerText(value))}`,
+    );
+  return [...lines(">", row.requestHeaders), ...lines("<", row.responseHeaders)];
 }
 
 /**

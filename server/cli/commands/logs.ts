@@ -1,18 +1,16 @@
 import { invalidNameMessage, normaliseName } from "../../../lib/names/rules.ts";
 import { clearRequestLogSchema } from "../../../lib/request-logs/clear.ts";
 import { toExportedRequest, withBodies } from "../../../lib/request-logs/export-format.ts";
-import type { HeaderPair } from "../../../lib/request-logs/headers.ts";
 import {
   keptBodiesOf,
   newestRequestLogs,
   type RequestLogRow,
   readRequestBodies,
 } from "../../../lib/request-logs/query.ts";
-import { sanitize } from "../../ssh/terminal.ts";
 import type { Command } from "../command.ts";
 import { parseCommandArgs, UsageError } from "../command.ts";
 import { explainConnectionError, resolveDatabase, setUpDatabase, withDatabase } from "../database.ts";
-import { bodyLines, formatLine, LOG_HEADERS, toCells } from "../log-lines.ts";
+import { bodyLines, formatLine, headerLines, LOG_HEADERS, toCells } from "../log-lines.ts";
 import {
   FILTER_ARGS,
   FILTER_FLAGS,
@@ -154,12 +152,3 @@ Deleting (as the dashboard's buttons under the log, for any name):
     return 0;
   },
 };
-
-/** A row's headers as curl -v shows them: "> " sent by the visitor, "< " answered by the app. */
-function headerLines(row: RequestLogRow): string[] {
-  const lines = (mark: string, headers: HeaderPair[] | null) =>
-    (headers ?? []).map(
-      ([name, value]) => `    ${mark} ${sanitize(name)}: ${value === null ? "(hidden)" : sanitize(value)}`,
-    );
-  return [...lines(">", row.requestHeaders), ...lines("<", row.responseHeaders)];
-}

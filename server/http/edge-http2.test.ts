@@ -296,6 +296,36 @@ test("a request an HTTP/2 visitor cancels while the relay opens a connection to 
   }
 });
 
+test("a relay stopping answers the HTTP/2 requests under way and does not wait on a visitor who keeps the connection open", {
+  timeout: 60_000,
+}, async () => {
+  const stopping = await startEdgeTestRelay({ db: testDb.db, env: httpsEnv(certDir), drainTimeoutMs: 1_000 });
+  const client = await startSshTunnel(stopping, "h2stop", app.port);
+  const session = http2.connect(`https://127.0.0.1:${stopping.httpsPort}`, {
+    servername: `h2stop.${TEST_DOMAIN}`,
+    rejectUnauthorized: false,
+  });
+  session.on("error", () => {});
+  const authority = `h2stop.${TEST_DOMAIN}`;
+  try {
+    // An event stream the visitor keeps open, and an answer it never reads.
+    const events = session.request({ ":authority": authority, ":path": "/events/stop" });
+    events.on("error", () => {});
+    await new Promise((resolve) => events.once("data", resolve));
+    const unread = session.request({ ":authority": authority, ":path": "/unread" });
+    unread.on("error", () => {});
+    await new Promise((resolve) => unread.once("response", resolve));
+    const sessionClosed = new Promise((resolve) => session.once("close", resolve));
+    await stopping.close();
+    // The relay cut the connection at the end of its drain, the stream it held at the app included.
+    await sessionClosed;
+    await waitFor(() => !streams.has("/events/stop"), "the app's stream to end");
+  } finally {
+    session.destroy();
+    await client.stop();
+  }
+});
+
 test("the relay's own pages reach HTTP/2 visitors too", async () => {
   const session = http2.connect(`https://127.0.0.1:${relay.httpsPort}`, {
     servername: `nobody.${TEST_DOMAIN}`,

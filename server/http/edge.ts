@@ -572,6 +572,7 @@ export function createHttpEdge(deps: HttpEdgeDeps): HttpEdge {
     // For TLS, 'connection' sees the raw TCP socket; this sees the TLS one.
     server.on("secureConnection", (socket: TLSSocket) => socket.setNoDelay(true));
     server.on("session", http2Sessions.track);
+    server.on("secureConnection", http2Sessions.trackSocket);
     servers.push(server);
     return server;
   }

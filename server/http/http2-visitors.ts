@@ -1,5 +1,6 @@
 import type http from "node:http";
-import type { ServerHttp2Session, ServerHttp2Stream } from "node:http2";
+import http2, { type ServerHttp2Session, type ServerHttp2Stream } from "node:http2";
+import type { TLSSocket } from "node:tls";
 
 /**
  * HTTP/2 visitors on the HTTPS edge. Node's compatibility API hands their requests to the same
@@ -55,10 +56,17 @@ interface Http2Response {
  * - A body of unknown length is marked chunked, as HTTP/1.1 marks one (else it reads as none).
  * - `writableFinished` true only for a response the edge ended, not one the visitor cancelled, and
  *   `destroyed` for one the visitor cancelled (the compatibility response has none).
+ * - A body still arriving when the answer has gone out is refused with RST_STREAM NO_ERROR.
+ * - An 'error' of the request nobody listens for is not thrown (HTTP/1.1's are not either).
  * - cork()/uncork() of the stream, which the compatibility response lacks (proxy.ts corks writes).
  */
 export function asHttp1Exchange(req: http.IncomingMessage, res: http.ServerResponse): void {
   if (!isHttp2(req)) return;
+  // Node's HTTP/1.1 request emits no 'error' nobody listens for; this one does, and the relay's
+  // HTTP client destroys a request body with one when its stream ends early (a visitor's upload
+  // cut off by the answer, RST_STREAM): unheard, it would crash the relay. The failure itself
+  // reaches the proxy through its HTTP client, as for HTTP/1.1.
+  req.on("error", () => {});
   const rawHeaders = http1RawHeaders(req.rawHeaders);
   Object.defineProperty(req, "rawHeaders", { value: rawHeaders, writable: true, configurable: true });
   if (req.headers.host === undefined && rawHeaders[0] === "host") req.headers.host = rawHeaders[1];
@@ -91,6 +99,13 @@ export function asHttp1Exchange(req: http.IncomingMessage, res: http.ServerRespo
   // The compatibility response has no `destroyed`: a visitor who cancelled a request still waiting
   // for a channel would have had it sent to the app all the same (proxy.ts checks it).
   Object.defineProperty(res, "destroyed", { get: () => stream.destroyed, configurable: true });
+  // The answer went out before the whole request body came (an app refusing an upload, a relay
+  // page): the visitor is told to stop sending it (RST_STREAM NO_ERROR once the answer is out, as
+  // RFC 9113 §8.1 has it), instead of its upload stalling and its stream staying open. (Node's
+  // 'finish' of the response comes only with the stream's close, too late for dropUnreadBody.)
+  stream.once("finish", () => {
+    if (!req.complete) stream.close(http2.constants.NGHTTP2_NO_ERROR);
+  });
   res.cork = () => stream.cork();
   res.uncork = () => stream.uncork();
 }
@@ -130,6 +145,7 @@ export function http1RawHeaders(raw: readonly string[]): string[] {
  */
 export class Http2Sessions {
   readonly #sessions = new Set<ServerHttp2Session>();
+  readonly #sockets = new Set<TLSSocket>();
   readonly #idleMs: number;
   readonly #firstRequestMs: number;
 
@@ -173,5 +189,14 @@ export class Http2Sessions {
   /** Cuts every connection now, with whatever is under way on it. */
   destroyAll(): void {
     for (const session of this.#sessions) session.destroy();
+    // A session told to close (closeAll) only ends its connection and waits for the visitor to
+    // close theirs, destroyed or not: a browser still reading a stream would hold the stop forever.
+    for (const socket of this.#sockets) socket.destroy();
   }
+
+  /** For the HTTPS server's 'secureConnection' event: every TLS connection, whatever it speaks. */
+  readonly trackSocket = (socket: TLSSocket): void => {
+    this.#sockets.add(socket);
+    socket.once("close", () => this.#sockets.delete(socket));
+  };
 }

@@ -19,17 +19,13 @@ interface DumpableRequest {
  */
 export function dropUnreadBody(req: IncomingMessage, socket: Socket, maxMs = DROP_UNREAD_BODY_MS): void {
   if (req.complete || socket.destroyed) return;
-  if (req.httpVersionMajor === 2) {
-    // An HTTP/2 request is one stream of a connection shared with the visitor's other requests
-    // (whose socket Node does not let anyone pause or resume): its body is read on and dropped,
-    // and only the stream is cut (req.socket's destroy() ends the stream, not the connection).
-    req.resume();
-  } else {
-    // Node's parser drops the body of a request marked so, instead of pushing it into a stream
-    // that nobody reads and pausing the socket when that stream is full.
-    (req as IncomingMessage & DumpableRequest)._dumped = true;
-    socket.resume();
-  }
+  // HTTP/2: http2-visitors.ts stops the visitor's upload itself (RST_STREAM NO_ERROR); the stream's
+  // socket is shared with the visitor's other requests and cannot be paused or resumed.
+  if (req.httpVersionMajor === 2) return;
+  // Node's parser drops the body of a request marked so, instead of pushing it into a stream that
+  // nobody reads and pausing the socket when that stream is full.
+  (req as IncomingMessage & DumpableRequest)._dumped = true;
+  socket.resume();
   const timer = setTimeout(() => {
     if (!req.complete) socket.destroy();
   }, maxMs);

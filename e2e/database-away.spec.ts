@@ -2,23 +2,31 @@ import { type ChildProcess, spawn } from "node:child_process";
 import { join } from "node:path";
 import type { Page } from "@playwright/test";
 import { freePort } from "../lib/db/embedded.ts";
+import { createTestDatabase, type TestDatabase } from "../lib/testing/db.ts";
+import { createUser } from "../lib/users/service.ts";
 import { startTcpProxy, type TcpProxy } from "../server/testing/tcp-proxy.ts";
 import type { BurrowUnderTest } from "./support/burrow-env.ts";
 import { expect, test, unique } from "./support/fixtures.ts";
 
 /**
- * A second Burrow on the specs' database, reached through a proxy that can take the database away
- * (the shared one must keep its database for the other specs).
+ * A second Burrow, reached through a proxy that can take its database away (the shared one must keep
+ * its database for the other specs), on a database of its own: every relay listening on a database
+ * carries out the dashboard's commands, so a second relay on the specs' database also answered
+ * their replays, as "no ssh client connected" (it has none of their tunnels).
  */
+let database: TestDatabase;
 let proxy: TcpProxy;
 let child: ChildProcess;
 let dashboardUrl: string;
 
 test.beforeAll(async ({ burrow }) => {
   test.setTimeout(120_000);
-  const direct = new URL(burrow.databaseUrl);
+  database = await createTestDatabase("e2eaway");
+  // The suite's admin, to sign in as on the shared Burrow.
+  await createUser(database.db, { email: burrow.adminEmail, password: burrow.adminPassword, admin: true });
+  const direct = new URL(database.url);
   proxy = await startTcpProxy({ host: direct.hostname, port: Number(direct.port || 5432) });
-  const proxied = new URL(burrow.databaseUrl);
+  const proxied = new URL(database.url);
   proxied.hostname = "127.0.0.1";
   proxied.port = String(proxy.port);
   const [port, httpPort, sshPort] = [await freePort(), await freePort(), await freePort()];
@@ -60,6 +68,7 @@ test.afterAll(async () => {
     clearTimeout(timer);
   }
   await proxy?.close();
+  await database?.drop();
 });
 
 /** Signs in to the second Burrow as the suite's admin. */

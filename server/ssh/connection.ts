@@ -524,10 +524,11 @@ export class RelayConnection implements TunnelOwner, KeyConnection {
     this.#log.info("tunnel started", { name: claim.name, forward: what, random: claim.random });
     // OpenSSH never tells the server where a remote forward connects to locally (that half of
     // -R stays in the client), so the line names the forward as the user typed it.
-    this.print(messages.forwarding(tunnelUrl(config, claim.name), `your local port (-R ${what}:…)`));
-    this.print(messages.inspect(config, claim.name));
-    if (previous) this.print(messages.tookOver(claim.name, previous.clientIp));
-    if (claim.random) this.print(messages.randomNameKept(claim.name, config.BURROW_RANDOM_NAME_HOURS));
+    const terminal = this.#terminal;
+    terminal.announce(messages.forwarding(tunnelUrl(config, claim.name), `your local port (-R ${what}:…)`));
+    terminal.announce(messages.inspect(config, claim.name));
+    if (previous) terminal.announce(messages.tookOver(claim.name, previous.clientIp));
+    if (claim.random) terminal.announce(messages.randomNameKept(claim.name, config.BURROW_RANDOM_NAME_HOURS));
   }
 
   /**

@@ -475,6 +475,37 @@ test("a refused -R with a quick command (ssh -R theirs:80:… relay names) says 
   }
 });
 
+test("ssh -R myapp:80:… relay logs myapp -f shows the tunnel's address on stderr, the log alone on stdout", async () => {
+  const user = await t.createUserWithKey();
+  const name = uniqueName("watch");
+  await t.reserve(user, name);
+  const app = await t.startLocalApp();
+  const ssh = await t.startSsh({
+    user,
+    forwards: [`${name}:80:127.0.0.1:${app.port}`],
+    command: ["logs", name, "-f"],
+  });
+  try {
+    assert.equal(ssh.state, "live", ssh.stderr());
+    await ssh.waitForStdout(/TIME \(UTC\)/);
+    await t.fetchTunnel(name, "/seen-through-the-tunnel");
+    await ssh.waitForStdout(/\/seen-through-the-tunnel/);
+    const stderr = ssh.stderr();
+    assert.match(
+      stderr,
+      new RegExp(`Forwarding http://${name}\\.[^ ]+ -> your local port \\(-R ${name}:80:…\\)`),
+    );
+    assert.match(stderr, new RegExp(`/tunnels/${name}`));
+    // stdout stays the command's own output (a pipe or --json gets nothing else), and the request
+    // is not printed twice as the console's live line.
+    assert.doesNotMatch(ssh.stdout(), /Forwarding/);
+    assert.equal(ssh.stdout().match(/seen-through-the-tunnel/g)?.length, 1, ssh.stdout());
+  } finally {
+    ssh.kill();
+    await ssh.exited;
+  }
+});
+
 test("burrow-connect shows the relay's reason for a refused name and does not retry", async () => {
   const user = await t.createUserWithKey();
   const name = uniqueName("unreserved");

@@ -4,6 +4,8 @@ import { messages } from "./messages.ts";
 
 /** Lines kept for a session that has not opened yet: enough for the greeting and a burst of refusals. */
 const MAX_BUFFERED_LINES = 200;
+/** Announcements kept for a command that has not started yet: a few lines per forward. */
+const MAX_ANNOUNCEMENTS = 40;
 
 const CTRL_C = 0x03;
 const CTRL_D = 0x04;
@@ -61,6 +63,8 @@ export class Terminal {
   readonly #commands = new Set<ServerChannel>();
   #buffer: string[] = [];
   #dropped = 0;
+  /** What announce() said so far (the newest MAX_ANNOUNCEMENTS), for commands that start later. */
+  #announcements: string[] = [];
   #typed = "";
   #sessionSeen = false;
   #sessionWaiters: (() => void)[] = [];
@@ -125,6 +129,21 @@ export class Terminal {
   }
 
   /**
+   * Prints a line about the connection's forwards ("Forwarding http://… -> …"): in the console like
+   * print(), and, where there is none, on the stderr of every running command and of each one that
+   * starts later. `ssh -R myapp:80:… relay logs myapp -f` opens a command instead of a console,
+   * and without this its user never saw the tunnel's address. stderr, so a pipe (`| grep`) and
+   * `--json` output get only the command's own lines.
+   */
+  announce(line: string): void {
+    const clean = sanitize(line);
+    this.print(clean);
+    this.#announcements.push(clean);
+    if (this.#announcements.length > MAX_ANNOUNCEMENTS) this.#announcements.shift();
+    if (this.#channels.size === 0) this.noteToCommands(clean);
+  }
+
+  /**
    * Prints one line on the stderr of every running command (`ssh -R … relay names`), which has no
    * console to show it: what went wrong beside the command, such as a refused -R.
    */
@@ -184,6 +203,8 @@ export class Terminal {
       const channel = accept();
       if (!channel) return;
       channel.on("error", () => {});
+      // Forwards set up before the command started (OpenSSH sends -R before opening its session).
+      if (this.#channels.size === 0) for (const line of this.#announcements) writeErrorLine(channel, line);
       this.#commands.add(channel);
       this.#sessionOpened();
       let open = true;

@@ -98,6 +98,18 @@ test("a request the app holds is in the log as waiting, and its row is completed
       .toBeGreaterThan(before);
     await rows.getByRole("button", { name: "Details of GET /slow-report" }).click();
     await expect(page.getByText("Waiting for your app to answer", { exact: false })).toBeVisible();
+    // Its details say the same, with the log's count, rather than "still open" (an open stream's
+    // words) or a status 0.
+    const details = page.getByRole("definition");
+    const when = details.filter({ hasText: /waiting for your app's answer/ });
+    await expect(when).toHaveText(/ · waiting for your app's answer: \d+ s so far$/);
+    const waitedInDetails = async () =>
+      Number(/: (\d+) s so far/.exec((await when.textContent()) ?? "")?.[1]);
+    const first = await waitedInDetails();
+    await expect.poll(waitedInDetails, { timeout: 5_000 }).toBeGreaterThan(first);
+    await expect(details.filter({ hasText: "still open" })).toHaveCount(0);
+    await expect(details.filter({ hasText: "None yet: your app has not answered." })).toHaveCount(1);
+    await expect(page.getByRole("link", { name: /Only 0 answers/ })).toHaveCount(0);
 
     answer();
     expect(await visitor).toEqual({ status: 201, body: "report ready" });
@@ -106,6 +118,10 @@ test("a request the app holds is in the log as waiting, and its row is completed
     await expect(rows.getByRole("cell").nth(5)).toHaveText(/^\d+\.\d s$/);
     await expect(rows).toHaveCount(1);
     await expect(page.getByText("Your app answered 201.")).toBeVisible();
+    // The open details follow: the time it took, and the app's headers.
+    await expect(details.filter({ hasText: /waiting for your app's answer/ })).toHaveCount(0);
+    await expect(details.filter({ hasText: / · took \d+\.\d s$/ })).toHaveCount(1);
+    await expect(details.filter({ hasText: "None yet" })).toHaveCount(0);
   } finally {
     await tunnel?.stop();
     await new Promise((resolve) => server.close(resolve));

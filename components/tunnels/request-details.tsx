@@ -6,7 +6,7 @@ import type { BodyView } from "@/lib/request-logs/body-view";
 import { headerText } from "@/lib/request-logs/header-text";
 import { CUT_PATH_MESSAGE, headerLines } from "@/lib/request-logs/replay-edit";
 import { pathWasCut, replayHeaders, replayProblem } from "@/lib/request-logs/replay-rules";
-import { LOG_PATH_MAX } from "@/lib/request-logs/row";
+import { LOG_PATH_MAX, waitingState } from "@/lib/request-logs/row";
 import { curlCommand } from "@/lib/web/curl-command";
 import { formatBytes, formatDuration } from "@/lib/web/format";
 import { accessCell, describeOutcome } from "@/lib/web/log-access";
@@ -23,6 +23,7 @@ import { HeaderList } from "./header-list";
 import { type ReplayAction, ReplayButton } from "./replay-button";
 import type { ReplayWatch } from "./replay-outcome";
 import { BodyPanel } from "./request-bodies";
+import { WaitingTime } from "./waiting-time";
 import { isTimed, WebSocketConversation, WebSocketMessages } from "./websocket-messages";
 
 /** What the owner may do with a logged request, passed down from the page. */
@@ -37,11 +38,14 @@ export interface RequestActions {
   watch: ReplayWatch;
 }
 
-/** Why a row has no response headers: an answer from Burrow, none at all, or an older row. */
+/** Why a row has no response headers: an answer from Burrow, none (yet), or an older row. */
 function noResponseHeaders(row: LogRow): string {
   if (row.accessPage !== null) return "Burrow's access page answered, not your app.";
   if (row.error === "client_aborted") return "The visitor left before your app answered.";
   if (row.error !== null) return "Burrow answered this request itself, not your app.";
+  const waiting = waitingState(row);
+  if (waiting === "waiting") return "None yet: your app has not answered.";
+  if (waiting === "no_answer") return "None: no answer was recorded.";
   return "Not recorded for this request.";
 }
 
@@ -312,6 +316,7 @@ export function RequestDetails({
 }) {
   const access = accessCell(row.admission, row.accessPage);
   const open = row.openState === "open";
+  const waiting = waitingState(row);
   useCheckpoints(name, row.id, open);
   // An open connection's kept bytes grow with each checkpoint: read again when they have.
   const bodies = useRequestBodies(name, row.id, row.bodiesKept, open ? row.bytesIn + row.bytesOut : 0);
@@ -370,11 +375,21 @@ export function RequestDetails({
         </Item>
         <Item term="When">
           <LocalTime iso={row.at} withDate /> ·{" "}
-          {row.openState === "open"
-            ? "still open"
-            : row.openState === "unrecorded"
-              ? "end not recorded"
-              : `took ${formatDuration(row.durationMs)}`}
+          {waiting === "waiting" ? (
+            // As the log's row says it ("Waiting / for your app"), with the same count.
+            <>
+              waiting for your app's answer
+              <WaitingTime since={row.at} prefix=": " suffix=" so far" />
+            </>
+          ) : waiting === "no_answer" ? (
+            "no answer was recorded"
+          ) : row.openState === "open" ? (
+            "still open"
+          ) : row.openState === "unrecorded" ? (
+            "end not recorded"
+          ) : (
+            `took ${formatDuration(row.durationMs)}`
+          )}
         </Item>
         <Item term="Bytes">
           {formatBytes(row.bytesIn)} from the visitor · {formatBytes(row.bytesOut)} to the visitor

@@ -5,6 +5,7 @@ import { Fragment, type ReactNode, useCallback, useEffect, useRef, useState } fr
 import { normalizeIpAddress } from "@/lib/forwarding/ip-address";
 import { headerText } from "@/lib/request-logs/header-text";
 import { laterRequestId, MAX_REFRESHED } from "@/lib/request-logs/request-id";
+import { waitingState } from "@/lib/request-logs/row";
 import { normaliseStatusFilter } from "@/lib/request-logs/status-filter";
 import { apiErrorMessage } from "@/lib/web/api-error-message";
 import { errorMark } from "@/lib/web/error-mark";
@@ -446,7 +447,7 @@ export function RequestLog({
                 const mark = errorMark(row);
                 // Written open while the request waited for the app: no status yet (or ever, when
                 // the relay stopped meanwhile).
-                const waiting = row.status === 0 && row.openState !== null;
+                const waiting = waitingState(row);
                 const expanded = open.has(row.id);
                 const detailsId = `request-${row.id}`;
                 return (
@@ -530,9 +531,13 @@ export function RequestLog({
                                 : undefined
                           }
                         >
-                          {waiting ? (row.openState === "open" ? "Waiting" : "No answer") : row.status}
+                          {waiting === "waiting"
+                            ? "Waiting"
+                            : waiting === "no_answer"
+                              ? "No answer"
+                              : row.status}
                         </span>
-                        {waiting && row.openState === "open" && !mark && (
+                        {waiting === "waiting" && !mark && (
                           <span className="text-xs text-zinc-500 max-sm:ml-1.5 sm:mt-0.5 sm:block sm:leading-tight dark:text-zinc-400">
                             for your app
                           </span>
@@ -559,7 +564,7 @@ export function RequestLog({
                           "max-sm:order-3 max-sm:text-xs",
                         )}
                       >
-                        {row.openState === "open" && waiting ? (
+                        {waiting === "waiting" ? (
                           <span
                             className="inline-flex items-center gap-1.5 font-medium text-amber-800 dark:text-amber-200"
                             title="Waiting for your app's answer: the time since the request came"

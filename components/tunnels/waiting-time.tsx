@@ -7,7 +7,16 @@ import { useEffect, useState } from "react";
  * "3 min 5 s", "2 h 4 min"). Nothing in the server render: the server's clock and the moment of
  * hydration differ, and a count that jumps back would read as a bug.
  */
-export function WaitingTime({ since }: { since: string }) {
+export function WaitingTime({
+  since,
+  prefix = "",
+  suffix = "",
+}: {
+  since: string;
+  /** Around the count, shown only with it (": 12 s so far"). */
+  prefix?: string;
+  suffix?: string;
+}) {
   const [now, setNow] = useState<number | null>(null);
   useEffect(() => {
     setNow(Date.now());
@@ -15,7 +24,13 @@ export function WaitingTime({ since }: { since: string }) {
     return () => clearInterval(timer);
   }, []);
   if (now === null) return null;
-  return <>{formatWaited(now - new Date(since).getTime())}</>;
+  return (
+    <>
+      {prefix}
+      {formatWaited(now - new Date(since).getTime())}
+      {suffix}
+    </>
+  );
 }
 
 /** Whole seconds, then minutes and seconds, then hours and minutes; never below 0 (clock skew). */

@@ -54,19 +54,59 @@ test("a CSV line has every column, headers one per line with credentials hidden"
     bodiesKept: false,
     replayOf: null,
     openState: null,
+    waiting: false,
   };
   assert.equal(
     csvLine(request),
-    '42,2026-12-03T12:00:00.000Z,POST,"/orders?x=1,2",201,3.25,10,20,203.0.113.9,curl/8.0,false,PUBLIC,,,"Host: shop.example.com\nCookie: (hidden)",,,\r\n',
+    '42,2026-12-03T12:00:00.000Z,POST,"/orders?x=1,2",201,3.25,10,20,203.0.113.9,curl/8.0,false,PUBLIC,,,"Host: shop.example.com\nCookie: (hidden)",,,,false\r\n',
   );
   assert.equal(
     csvLine({ ...request, access: "REPLAY", replayOf: "41" }),
-    '42,2026-12-03T12:00:00.000Z,POST,"/orders?x=1,2",201,3.25,10,20,203.0.113.9,curl/8.0,false,REPLAY,,,"Host: shop.example.com\nCookie: (hidden)",,41,\r\n',
+    '42,2026-12-03T12:00:00.000Z,POST,"/orders?x=1,2",201,3.25,10,20,203.0.113.9,curl/8.0,false,REPLAY,,,"Host: shop.example.com\nCookie: (hidden)",,41,,false\r\n',
   );
   assert.match(
     csvLine({ ...request, method: "GET", websocket: true, openState: "open" }),
-    /,true,PUBLIC,.*,open\r\n$/s,
+    /,true,PUBLIC,.*,open,false\r\n$/s,
   );
+});
+
+test("a request still waiting for the app's answer is exported as waiting, its status still the number 0", () => {
+  const waitingRow: RequestLogRow = {
+    id: "8",
+    at: new Date("2026-12-03T12:00:00.000Z"),
+    sessionId: "s1",
+    method: "GET",
+    path: "/hold",
+    status: 0,
+    durationMs: 0,
+    bytesIn: 0,
+    bytesOut: 0,
+    clientIp: "203.0.113.9",
+    userAgent: null,
+    upgrade: false,
+    admission: "PUBLIC",
+    shareLinkId: null,
+    shareLinkLabel: null,
+    error: null,
+    accessPage: null,
+    requestHeaders: null,
+    responseHeaders: null,
+    bodiesKept: false,
+    replayOf: null,
+    openState: "open",
+  };
+  const waiting = toExportedRequest(waitingRow);
+  assert.equal(waiting.waiting, true);
+  assert.equal(waiting.status, 0, "a number, as every other row's: scripts comparing it keep working");
+  assert.equal(waiting.openState, "open");
+  assert.match(csvLine(waiting), /,GET,\/hold,0,.*,open,true\r\n$/s);
+  // Completed: an answer like any other.
+  assert.equal(toExportedRequest({ ...waitingRow, status: 201, openState: null }).waiting, false);
+  // An event stream still open has its status and is not waiting.
+  assert.equal(toExportedRequest({ ...waitingRow, status: 200 }).waiting, false);
+  // The relay stopped while it waited: no answer was ever recorded, and none is coming.
+  const lost = toExportedRequest({ ...waitingRow, openState: "unrecorded" });
+  assert.deepEqual([lost.status, lost.openState, lost.waiting], [0, "unrecorded", false]);
 });
 
 test("file names say which name and when; formats are checked", () => {

@@ -6,6 +6,7 @@ import type { FrameTimes } from "./bodies.ts";
 import { headerListText, headerText } from "./header-text.ts";
 import type { HeaderPair } from "./headers.ts";
 import type { RequestLogRow, StoredBodies } from "./query.ts";
+import { isWaitingForApp } from "./row.ts";
 
 export const EXPORT_FORMATS = ["csv", "ndjson"] as const;
 export type ExportFormat = (typeof EXPORT_FORMATS)[number];
@@ -64,6 +65,13 @@ export type ExportedRequest = Pick<
   shareLink: string | null;
   /** Why the relay answered instead of the app (e.g. tunnel_offline, password_wrong); null when the app did. */
   answeredByRelay: string | null;
+  /**
+   * The request is still waiting for the app's answer (waitingState): its row was written before
+   * the answer came, so `status` is 0 (not an answer) and `openState` "open" until it does; it is
+   * exported again completed once it has. A status 0 with openState "unrecorded" and `waiting`
+   * false never got one (the relay stopped meanwhile).
+   */
+  waiting: boolean;
 };
 
 /**
@@ -129,6 +137,9 @@ export function toExportedRequest(row: RequestLogRow): ExportedRequest {
     bodiesKept: row.bodiesKept,
     replayOf: row.replayOf,
     openState: row.openState,
+    // A field of its own, and `status` stays the number 0: scripts that read status as a number
+    // (jq 'select(.status >= 500)') keep working, and the row's status column is 0 in the log.
+    waiting: isWaitingForApp(row),
   };
 }
 
@@ -152,6 +163,10 @@ export const CSV_COLUMNS = [
   // Last, so that columns added later leave the earlier ones where spreadsheets expect them.
   "replay_of",
   "open_state",
+  // "true" while the request waits for the app's answer. Its status cell stays 0, not "waiting":
+  // a spreadsheet ranks any text above every number, so a status filter or sort of ">= 500" would
+  // count a waiting request among the errors.
+  "waiting",
 ] as const;
 
 /**
@@ -192,6 +207,7 @@ export function csvLine(request: ExportedRequest): string {
     headerCell(request.responseHeaders),
     request.replayOf,
     request.openState,
+    request.waiting,
   ]
     .map(csvField)
     .join(",")}\r\n`;

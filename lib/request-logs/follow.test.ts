@@ -183,3 +183,108 @@ test("a follower whose database goes away says so once, waits for it, and prints
     await cuttable.close();
   }
 });
+
+/** A tunnel session still going, for rows written open (a row of an ended one reads "unrecorded"). */
+async function liveSession(name: string): Promise<string> {
+  const user = await db.user.create({ data: { email: `${name}@follow.test`, passwordHash: "!" } });
+  const session = await db.tunnelSession.create({ data: { name, userId: user.id, clientIp: "127.0.0.1" } });
+  return session.id;
+}
+
+/** A request written before the app answered it (status 0, open), as the relay writes one after 10-12 s. */
+async function waitingRow(name: string, sessionId: string, path: string): Promise<string> {
+  const created = await db.requestLog.create({
+    data: { ...row(name, path, 0), durationMs: 0, sessionId, open: true, streamKey: `key-${path}` },
+  });
+  return String(created.id);
+}
+
+/** Its row completed in place, as the relay's end writes it. */
+async function answer(id: string, status: number, open = false): Promise<void> {
+  await db.requestLog.update({
+    where: { id: BigInt(id) },
+    data: { status, durationMs: 30_000, bytesOut: 12n, open, streamKey: open ? undefined : null },
+  });
+}
+
+/** A follower without a feed (it polls every second); `printed` gets "path status open|closed". */
+function follow(filters: { name: string; status?: string }, shown: RequestLogRow[], tailFrom: string | null) {
+  const printed: string[] = [];
+  let stop = () => {};
+  const stopped = new Promise<void>((resolve) => {
+    stop = resolve;
+  });
+  const following = followRequestLogs({
+    db,
+    filters,
+    shown,
+    tailFrom,
+    print: (r) => {
+      printed.push(`${r.path} ${r.status} ${r.openState ?? "closed"}`);
+    },
+    stopped,
+  });
+  return {
+    printed,
+    async stop() {
+      stop();
+      await following;
+    },
+  };
+}
+
+test("a request written while it waited for the app is printed waiting, again when its answer starts, and once completed", async () => {
+  const name = "waits";
+  const sessionId = await liveSession(name);
+  const { rows, tailFrom } = await listRequestLogs(db, { name, limit: 20 });
+  const follower = follow({ name }, rows, tailFrom);
+  try {
+    const report = await waitingRow(name, sessionId, "/report");
+    const events = await waitingRow(name, sessionId, "/events");
+    await eventually(() => follower.printed.length === 2, "the waiting rows");
+    assert.deepEqual(follower.printed, ["/report 0 open", "/events 0 open"]);
+    // The event stream's head: 200, and it goes on open.
+    await answer(events, 200, true);
+    await eventually(() => follower.printed.length === 3, "the stream's answer");
+    assert.equal(follower.printed[2], "/events 200 open");
+    await answer(report, 201);
+    await answer(events, 200);
+    await eventually(() => follower.printed.length === 5, "both ends");
+    assert.deepEqual(follower.printed.slice(3).sort(), ["/events 200 closed", "/report 201 closed"]);
+    // Printed once each: nothing more on the next looks.
+    await new Promise((resolve) => setTimeout(resolve, 2_500));
+    assert.equal(follower.printed.length, 5, follower.printed.join("\n"));
+  } finally {
+    await follower.stop();
+  }
+});
+
+test("a follower's status filter: a request left out while it waited is printed once if its answer matches", async () => {
+  const name = "waits-5xx";
+  const sessionId = await liveSession(name);
+  // Waiting already when the follow begins: the first listing (5xx) cannot show it.
+  const before = await waitingRow(name, sessionId, "/before-the-follow");
+  const { rows, tailFrom } = await listRequestLogs(db, { name, status: "5xx", limit: 20 });
+  assert.deepEqual(rows, [], "no status yet: not an error, not matched");
+  const follower = follow({ name, status: "5xx" }, rows.reverse(), tailFrom);
+  try {
+    const timedOut = await waitingRow(name, sessionId, "/times-out");
+    const fine = await waitingRow(name, sessionId, "/fine");
+    // A later row goes past the waiting ones, as the log moves on.
+    await db.requestLog.create({ data: row(name, "/broken", 500) });
+    await eventually(() => follower.printed.length === 1, "the 500");
+    assert.deepEqual(follower.printed, ["/broken 500 closed"], "the waiting rows match no status filter");
+    await answer(timedOut, 504);
+    await answer(fine, 200);
+    await answer(before, 502);
+    await eventually(() => follower.printed.length === 3, "the answers that match");
+    assert.deepEqual(follower.printed.slice(1).sort(), [
+      "/before-the-follow 502 closed",
+      "/times-out 504 closed",
+    ]);
+    await new Promise((resolve) => setTimeout(resolve, 2_500));
+    assert.equal(follower.printed.length, 3, follower.printed.join("\n"));
+  } finally {
+    await follower.stop();
+  }
+});

@@ -1,7 +1,15 @@
 import type { Db } from "../db.ts";
 import type { LogAnnouncements } from "./announcements.ts";
-import { listRequestLogs, type RequestLogFilter, type RequestLogRow, refreshRequestLogs } from "./query.ts";
+import {
+  listRequestLogs,
+  matchingRequestLogs,
+  type RequestLogFilter,
+  type RequestLogRow,
+  refreshRequestLogs,
+  waitingRequestIds,
+} from "./query.ts";
 import { laterRequestId, MAX_REFRESHED } from "./request-id.ts";
+import { isWaitingForApp } from "./row.ts";
 
 /** Polling while the database's announcements cannot be heard. */
 const POLL_MS = 1_000;
@@ -38,12 +46,29 @@ export interface FollowOptions {
  * every second while it cannot listen; each new row is printed once. A WebSocket or event stream
  * still open is printed again once it has closed, with its time, size and bodies. Used by
  * `burrow logs --follow` and the relay's `ssh … logs <name> --follow`.
+ *
+ * A request the app has not answered 10-12 s after it came is written before its answer (status 0,
+ * open: row.ts waitingState) and completed in place, so its id is behind the follower by then: as an
+ * open row, it is printed again when its answer starts while it stays open (an event stream's 200)
+ * and when it ends. One the filters left out while it waited (--status 5xx: it had no status yet)
+ * is asked about again until it is answered, and printed once if the answer matches; so are those
+ * waiting when the follow began that were not shown.
  */
 export async function followRequestLogs(options: FollowOptions): Promise<void> {
   const { db, feed, filters, shown, tailFrom, print } = options;
   let after = laterRequestId(shown.at(-1)?.id, tailFrom);
-  /** Rows printed while open, to print again when they close. */
-  const open = new Set(shown.flatMap((row) => (row.openState === "open" ? [row.id] : [])));
+  /** Rows printed while open, to print again when they close; true while still waiting for the app. */
+  const open = new Map(
+    shown.flatMap((row) => (row.openState === "open" ? [[row.id, isWaitingForApp(row)]] : [])),
+  );
+  /**
+   * Requests left out while they waited for the app's answer: their answer may match the filters.
+   * Only a filter on what the answer brings (its status, headers or body) can leave out one whose
+   * answer matches; the others (method, path, visitor, time) are the request's own.
+   */
+  const unanswered = new Set<string>();
+  const answerFiltered = Boolean(filters.status || filters.headersContain || filters.bodiesContain);
+  let lookedForWaiting = false;
   let unsubscribe: (() => void) | undefined;
   // Set by an announcement; checked before each wait, so one arriving during a query is not missed.
   let announced = false;
@@ -113,28 +138,74 @@ export async function followRequestLogs(options: FollowOptions): Promise<void> {
 
   /** Prints what is new; true when there may be more right away (a full page). */
   async function readNew(): Promise<boolean> {
+    if (!lookedForWaiting) {
+      // Once: those already waiting that the first listing did not show (left out, or older).
+      for (const id of await waitingRequestIds(db, filters.name, { upTo: after })) {
+        if (!open.has(id)) unanswered.add(id);
+      }
+      lookedForWaiting = true;
+    }
     if (open.size > 0) {
-      const still = new Set<string>();
+      const still = new Map<string, boolean>();
       for (const row of (
-        await refreshRequestLogs(db, filters.name, [...open].slice(0, MAX_REFRESHED))
+        await refreshRequestLogs(db, filters.name, [...open.keys()].slice(0, MAX_REFRESHED))
       ).reverse()) {
-        if (row.openState === "open") still.add(row.id);
-        else await print(row);
+        const waiting = isWaitingForApp(row);
+        if (row.openState === "open") still.set(row.id, waiting);
+        // Closed, or no longer waiting: its answer's status came, and it goes on open.
+        if (row.openState !== "open" || (open.get(row.id) && !waiting)) await print(row);
       }
       // Deleted meanwhile, or beyond what one query asks about: no longer followed.
       open.clear();
-      for (const id of still) open.add(id);
+      for (const [id, waiting] of still) open.set(id, waiting);
     }
+    if (unanswered.size > 0) await readAnswered();
     const page = await listRequestLogs(db, { ...filters, after, limit: 200 });
     const rows = page.rows;
+    const lookedFrom = after;
     for (const row of rows.reverse()) {
       if (stopped) return false;
       await print(row);
       after = row.id;
-      if (row.openState === "open") open.add(row.id);
+      if (row.openState === "open") open.set(row.id, isWaitingForApp(row));
     }
     // Rows that did not match are not read again (a rare filter on a busy name).
     after = laterRequestId(after, page.tailFrom);
+    // Those of them waiting for the app, whose answer may match. After the page: one answered
+    // between the two reads is printed by the page or left out answered, never missed waiting.
+    if (answerFiltered && after !== lookedFrom) {
+      for (const id of await waitingRequestIds(db, filters.name, { after: lookedFrom, upTo: after })) {
+        if (!open.has(id) && unanswered.size < MAX_REFRESHED) unanswered.add(id);
+      }
+    }
     return rows.length === 200;
+  }
+
+  /**
+   * Prints the requests left out while they waited that match now their answer is in (oldest
+   * first); stops asking about those answered, unless still open (an event stream's head said 200,
+   * and its end may still match: 5xx takes in an answer cut short).
+   */
+  async function readAnswered(): Promise<void> {
+    const now = await refreshRequestLogs(db, filters.name, [...unanswered]);
+    const present = new Set(now.map((row) => row.id));
+    // Deleted meanwhile: not asked about again.
+    for (const id of unanswered) if (!present.has(id)) unanswered.delete(id);
+    const answered = now.filter((row) => !isWaitingForApp(row));
+    if (answered.length === 0) return;
+    const matching = await matchingRequestLogs(
+      db,
+      filters,
+      answered.map((row) => row.id),
+    );
+    const matched = new Set(matching.map((row) => row.id));
+    for (const row of answered) {
+      if (matched.has(row.id) || row.openState !== "open") unanswered.delete(row.id);
+    }
+    for (const row of matching.reverse()) {
+      if (stopped) return;
+      await print(row);
+      if (row.openState === "open") open.set(row.id, false);
+    }
   }
 }

@@ -113,7 +113,8 @@ export interface RequestLogRow
    * For a WebSocket or event stream logged while open: "open" while it still is (its time, bytes
    * and bodies are those of its start, or of its last checkpoint), "unrecorded" when its tunnel has
    * gone since without its end being written (the relay stopped or crashed). Null for every
-   * finished request.
+   * finished request. With status 0, a request written while it waited for the app's answer
+   * (row.ts waitingState).
    */
   openState: OpenState | null;
 }
@@ -474,6 +475,52 @@ export async function refreshRequestLogs(
   const matches = await db.$queryRaw<{ id: bigint; kept: boolean }[]>`
     SELECT id, (request_body IS NOT NULL OR response_body IS NOT NULL) AS kept
     FROM request_logs WHERE name = ${f.name} AND id = ANY(${f.ids.map(BigInt)}::bigint[])
+    ORDER BY id DESC`;
+  return rowsOf(db, f.name, matches);
+}
+
+/**
+ * Ids of the name's rows still waiting for the app's answer (written open with status 0: row.ts
+ * waitingState; their tunnel session not ended), oldest first, at most MAX_REFRESHED: those up to
+ * `upTo`, after `after` when given (the rows a follower's last look went over). A follower whose
+ * filters left them out asks about them again, since their answer may match (followRequestLogs).
+ * MATERIALIZED: the name's open rows are few, found by the open rows' partial index or within the
+ * range; an ORDER BY … LIMIT over them would draw the planner to walk the name's whole id index.
+ */
+export async function waitingRequestIds(
+  db: Db,
+  name: string,
+  range: { after?: string | null; upTo: string },
+): Promise<string[]> {
+  const after = range.after ? Prisma.sql`AND id > ${BigInt(idCursor.parse(range.after))}` : Prisma.empty;
+  const cutoff = new Date(Date.now() - END_GRACE_MS);
+  const found = await db.$queryRaw<{ id: bigint }[]>`
+    WITH w AS MATERIALIZED (
+      SELECT id, session_id FROM request_logs
+      WHERE open AND name = ${normaliseName(name)} AND status = 0 AND id <= ${BigInt(idCursor.parse(range.upTo))} ${after}
+    )
+    SELECT w.id FROM w JOIN tunnel_sessions s ON s.id = w.session_id
+    WHERE s.ended_at IS NULL OR s.ended_at >= ${cutoff}::timestamptz AT TIME ZONE 'UTC'
+    ORDER BY w.id LIMIT ${MAX_REFRESHED}`;
+  return found.map((row) => String(row.id));
+}
+
+/**
+ * Which of these requests of a name match `filter` as they are now, newest first (its paging
+ * ignored): a follower's check of requests it left out while they waited for the app's answer,
+ * once the answer is in their row. Rows that are gone, or another name's, are left out.
+ */
+export async function matchingRequestLogs(
+  db: Db,
+  filter: RequestLogFilter,
+  ids: readonly string[],
+): Promise<RequestLogRow[]> {
+  const f = parseInput(requestLogFilterSchema, { ...filter, before: undefined, after: undefined });
+  const { ids: wanted } = parseInput(refreshSchema, { ids, name: f.name });
+  if (wanted.length === 0) return [];
+  const matches = await db.$queryRaw<{ id: bigint; kept: boolean }[]>`
+    SELECT id, (request_body IS NOT NULL OR response_body IS NOT NULL) AS kept
+    FROM request_logs WHERE ${whereSql(f)} AND id = ANY(${wanted.map(BigInt)}::bigint[])
     ORDER BY id DESC`;
   return rowsOf(db, f.name, matches);
 }

@@ -195,6 +195,28 @@ export interface RequestLogEnd {
   frameTimes: string | null;
 }
 
+/**
+ * Where a row written open while its request waited for the app's answer (status 0; see
+ * NewRequestLog.open) stands: "waiting" while the answer may still come, "no_answer" when its
+ * tunnel went away without the row's end being written (openState "unrecorded": the relay stopped
+ * or crashed meanwhile), so no answer was ever recorded. Null for every other row, whose status is
+ * its answer's. Every view of the log reads such rows through this (the dashboard's "Waiting / for
+ * your app" and "No answer", the request's details, `burrow logs`, the exports, the follower), so
+ * none shows a bare status 0.
+ */
+export function waitingState(row: {
+  status: number;
+  openState: "open" | "unrecorded" | null;
+}): "waiting" | "no_answer" | null {
+  if (row.status !== 0 || row.openState === null) return null;
+  return row.openState === "open" ? "waiting" : "no_answer";
+}
+
+/** Whether a row's request is still waiting for the app's answer (waitingState). */
+export function isWaitingForApp(row: { status: number; openState: "open" | "unrecorded" | null }): boolean {
+  return waitingState(row) === "waiting";
+}
+
 /** What the relay queues for the request log: a row, or the end of a row written open. */
 export type RequestLogEntry = NewRequestLog | RequestLogEnd;
 

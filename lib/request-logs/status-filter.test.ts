@@ -17,3 +17,13 @@ test("anything else is not a status filter", () => {
   assert.equal(normaliseStatusFilter(" 5XX"), "5xx");
   assert.equal(normaliseStatusFilter("503"), "503");
 });
+
+test("no filter matches status 0, a request still waiting for the app's answer", () => {
+  for (const text of ["2xx", "3xx", "4xx", "5xx", "100", "200", "599"]) {
+    const range = statusRange(text)!;
+    assert.ok(!(0 >= range.gte && 0 < range.lt), text);
+  }
+  assert.equal(statusRange("0"), null);
+  assert.equal(statusRange("000"), null);
+  assert.equal(normaliseStatusFilter("0"), null, "a waiting row's details offer no 'Only 0 answers'");
+});

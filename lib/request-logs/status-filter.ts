@@ -8,7 +8,10 @@ export const STATUS_FILTER_HINT = "2xx, 3xx, 4xx or 5xx, or a status code such a
 
 /**
  * The statuses a filter matches, as a half-open range, or null when the text is not a filter.
- * Exact codes go from 100 (101 is how WebSocket upgrades are logged) to 599.
+ * Exact codes go from 100 (101 is how WebSocket upgrades are logged) to 599. None takes in 0, the
+ * status of a request still waiting for the app's answer (row.ts waitingState), nor does 5xx's
+ * request_is_error (its row has no error yet): it has no answer to match, and is matched by its
+ * answer's status once that comes (the row is completed in place; a follower prints it then).
  */
 export function statusRange(text: string): { gte: number; lt: number } | null {
   const filter = text.trim().toLowerCase();

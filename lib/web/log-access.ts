@@ -1,7 +1,7 @@
 // Pure: what the request log says about a row: its Access column and, opened, what happened.
 import type { Admission } from "../db.ts";
 import type { OpenState } from "../request-logs/query.ts";
-import type { AccessPage, RequestLogError } from "../request-logs/row.ts";
+import { type AccessPage, type RequestLogError, waitingState } from "../request-logs/row.ts";
 
 const ADMISSION: Record<Admission, string> = {
   PUBLIC: "Public",
@@ -208,10 +208,11 @@ function whatHappened(row: OutcomeFacts): string {
   }
   if (row.error !== null) return `Burrow answered itself (${row.error}).`;
   // Written open while the request waited for the app's answer: no status yet.
-  if (row.status === 0 && row.openState === "open") {
+  const waiting = waitingState({ status: row.status, openState: row.openState ?? null });
+  if (waiting === "waiting") {
     return "Waiting for your app to answer: Burrow passed the request on and nothing has come back yet (a slow or stuck handler, a long poll, an app paused in a debugger). This row is completed when the answer comes, or says what happened if the visitor gives up or the tunnel goes away.";
   }
-  if (row.status === 0 && row.openState === "unrecorded") {
+  if (waiting === "no_answer") {
     return "No answer was recorded: the tunnel went away (the relay stopped or restarted) while this request was waiting for your app, so its end is not known.";
   }
   const what = row.upgrade ? "a WebSocket connection" : "an event stream";

@@ -41,6 +41,7 @@ export interface LogRow {
   at: string;
   method: string;
   path: string;
+  /** 0 while the request waits for the app's answer (waitingState in lib/request-logs/row.ts). */
   status: number;
   durationMs: number;
   bytesIn: number;
@@ -62,7 +63,11 @@ export interface LogRow {
   bodiesKept: boolean;
   /** A replay's original request (its id), which may have gone from the log since. */
   replayOf: string | null;
-  /** A WebSocket or event stream still open ("open"), or whose end was lost ("unrecorded"). */
+  /**
+   * A WebSocket, event stream or long response still open ("open"), or whose end was lost
+   * ("unrecorded"); with status 0, a request still waiting for the app's answer, or that never got
+   * one (waitingState tells them apart, for every view of the row).
+   */
   openState: OpenState | null;
 }
 

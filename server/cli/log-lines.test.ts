@@ -58,6 +58,41 @@ test("SIZE shows the larger direction: an upload by what it sent in", () => {
   assert.equal(line({ openState: "open" }).includes("  -  "), true);
 });
 
+test("a request still waiting for the app reads as waiting, with how long so far; an open stream keeps its status", () => {
+  const header = formatLine(LOG_HEADERS);
+  const at = row.at.getTime();
+  const cells = (changes: Partial<LogLineRow>, now = at + 12_400) =>
+    toCells({ ...row, ...changes }, utc, now);
+  // Written open while the app held it (status 0): no status yet, its time so far, the dashboard's words.
+  const waiting = cells({ status: 0, openState: "open", durationMs: 0, bytesOut: 0 });
+  assert.deepEqual(waiting.slice(3, 7), ["…", "12.4 s", "-", "waiting for your app"]);
+  const line = formatLine(waiting);
+  assert.doesNotMatch(line, / 0 {2}/, "no bare status 0");
+  assert.equal(line.indexOf("waiting for your app"), header.indexOf("NOTE"));
+  assert.equal(line.indexOf("203.0.113.9"), header.indexOf("CLIENT IP"), "the columns stay in line");
+  // A clock a little behind the relay's never shows a negative wait.
+  assert.equal(cells({ status: 0, openState: "open" }, at - 500)[4], "<1 ms");
+  // Its relay stopped while it waited: no answer was ever recorded.
+  assert.deepEqual(cells({ status: 0, openState: "unrecorded" }).slice(3, 7), [
+    "-",
+    "unknown",
+    "31 B out",
+    "no answer",
+  ]);
+  // A WebSocket or event stream still open has the app's status and is "open", as before.
+  assert.deepEqual(cells({ status: 101, upgrade: true, openState: "open" }).slice(3, 7), [
+    "101",
+    "open",
+    "-",
+    "",
+  ]);
+  assert.deepEqual(cells({ status: 200, openState: "open" }).slice(3, 5), ["200", "open"]);
+  // Completed in place, the same row reads as any answered request.
+  assert.deepEqual(cells({ status: 201, durationMs: 45_200 }).slice(3, 5), ["201", "45.2 s"]);
+  // What the relay noted still comes first (the visitor left while it waited: 499 by then anyway).
+  assert.equal(cells({ status: 0, openState: "open", error: "relay_shutdown" })[6], "relay_shutdown");
+});
+
 test("NOTE says how a request was let in: password, share link with its label, replay", () => {
   const header = formatLine(LOG_HEADERS);
   const notes: [Partial<LogLineRow>, string][] = [

@@ -3,15 +3,20 @@ import type { FormPart } from "../../lib/request-logs/form-parts.ts";
 import { headerText } from "../../lib/request-logs/header-text.ts";
 import type { HeaderPair } from "../../lib/request-logs/headers.ts";
 import type { RequestBodies, RequestLogRow } from "../../lib/request-logs/query.ts";
-import { ACCESS_PAGES, REQUEST_LOG_ERRORS } from "../../lib/request-logs/row.ts";
+import { ACCESS_PAGES, REQUEST_LOG_ERRORS, waitingState } from "../../lib/request-logs/row.ts";
 import type { WebSocketSide } from "../../lib/request-logs/websocket-view.ts";
 // The dashboard's units (decimal kB, MB), so a row reads the same in both; limits in binary units.
 import { formatBinaryBytes, formatBytes, truncate } from "../../lib/web/format.ts";
 import { sanitize } from "../ssh/terminal.ts";
 import { formatDuration, formatTime } from "./format.ts";
 
+/** NOTE of a request still waiting for the app's answer: the dashboard's "Waiting / for your app". */
+const WAITING_NOTE = "waiting for your app";
+
 /** The longest error or access page a row can note (a share link's label is cut to it). */
-const NOTE_WIDTH = Math.max(...[...REQUEST_LOG_ERRORS, ...ACCESS_PAGES].map((note) => note.length));
+const NOTE_WIDTH = Math.max(
+  ...[...REQUEST_LOG_ERRORS, ...ACCESS_PAGES, WAITING_NOTE].map((note) => note.length),
+);
 
 // One request a line, as `burrow logs` and the relay's `ssh … logs` print the log.
 
@@ -62,32 +67,49 @@ export type LogLineRow = Pick<
   | "shareLinkLabel"
 >;
 
-/** A row's cells; `time` writes its time (the machine's local time by default). */
-export function toCells(row: LogLineRow, time: (at: Date) => string = formatTime): string[] {
+/**
+ * A row's cells; `time` writes its time (the machine's local time by default), `now` is when the
+ * line is printed (how long a request still waiting for the app has waited).
+ */
+export function toCells(
+  row: LogLineRow,
+  time: (at: Date) => string = formatTime,
+  now: number = Date.now(),
+): string[] {
+  const waiting = waitingState(row);
   return [
     time(row.at),
     // Cut to their columns (with "…"), or every column after them would shift right.
     truncate(row.upgrade ? `${row.method} (ws)` : row.method, METHOD_WIDTH),
     truncate(sanitize(row.path), PATH_WIDTH),
-    String(row.status),
-    row.openState === "open"
-      ? "open"
-      : row.openState === "unrecorded"
-        ? "unknown"
-        : formatDuration(row.durationMs),
+    // A request written while it waited for the app has no status yet ("0" read as an answer):
+    // "…" while it waits, "-" when it never got one; NOTE says which. An open WebSocket or stream
+    // has its real status (101, 200) and reads "open" under DURATION.
+    waiting === "waiting" ? "…" : waiting === "no_answer" ? "-" : String(row.status),
+    waiting === "waiting"
+      ? // How long it has waited so far (as the dashboard's count), in the column's units.
+        formatDuration(Math.max(0, now - row.at.getTime()))
+      : row.openState === "open"
+        ? "open"
+        : row.openState === "unrecorded"
+          ? "unknown"
+          : formatDuration(row.durationMs),
     row.openState === "open" ? "-" : size(row),
-    note(row),
+    note(row, waiting),
     row.clientIp,
   ];
 }
 
 /**
- * Its error or access page (e.g. client_aborted, password_wrong); else how it was let in when that
- * was not simply public, as the dashboard's Access column says it: a replay must not pass for a
- * visitor's request.
+ * Its error or access page (e.g. client_aborted, password_wrong); else, for a request written while
+ * it waited for the app, that it still is or never got an answer, in the dashboard's words; else how
+ * it was let in when that was not simply public, as the dashboard's Access column says it: a replay
+ * must not pass for a visitor's request.
  */
-function note(row: LogLineRow): string {
+function note(row: LogLineRow, waiting: ReturnType<typeof waitingState>): string {
   if (row.error ?? row.accessPage) return row.error ?? row.accessPage ?? "";
+  if (waiting === "waiting") return WAITING_NOTE;
+  if (waiting === "no_answer") return "no answer";
   switch (row.admission) {
     case "PASSWORD":
       return "password";

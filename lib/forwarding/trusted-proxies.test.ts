@@ -86,6 +86,8 @@ test("rangeNetwork: the network a range with host bits set matches; nothing for 
   assert.equal(rangeNetwork("2001:db8::1/32"), "2001:db8::/32");
   assert.equal(rangeNetwork("2001:db8:abcd:12::ff/60"), "2001:db8:abcd:10::/60");
   assert.equal(rangeNetwork("::ffff:10.0.0.1/104"), "::ffff:a00:0/104");
+  assert.equal(rangeNetwork("2001:0DB8:0:0:0:0:0:1/32"), "2001:db8::/32", "any spelling");
+  assert.equal(rangeNetwork("1:2:3:4:5:6:1.2.3.4/100"), "1:2:3:4:5:6::/100");
   for (const none of [
     "10.0.0.0/8",
     "2001:db8::/32",
@@ -94,6 +96,8 @@ test("rangeNetwork: the network a range with host bits set matches; nothing for 
     "::1/128",
     "private",
     "x/8",
+    // A zone names a link of one host; its network without the zone is not what was meant.
+    "fe80::1%eth0/64",
   ]) {
     assert.equal(rangeNetwork(none), undefined, none);
   }

@@ -2,6 +2,7 @@
 // relay's edge and the dashboard.
 import { BlockList, isIP } from "node:net";
 import { plainAddress } from "./ip-address.ts";
+import { ipv6Groups } from "./ipv6.ts";
 
 /** Named groups an operator can write instead of address ranges. */
 export const PROXY_GROUPS: Readonly<Record<string, readonly string[]>> = {
@@ -122,21 +123,12 @@ export function rangeNetwork(entry: string): string | undefined {
   return `${formatAddress(value & ~hostMask, range.family)}/${range.prefix}`;
 }
 
-/** An address as its number; undefined for an IPv6 address URL cannot read (one with a zone). */
+/** An address as its number; undefined for a zoned IPv6 address ("fe80::1%eth0"). */
 function addressValue(address: string, family: "ipv4" | "ipv6"): bigint | undefined {
   if (family === "ipv4") return address.split(".").reduce((sum, part) => (sum << 8n) + BigInt(part), 0n);
-  let canonical: string;
-  try {
-    // The URL parser reads every IPv6 spelling (embedded IPv4 too) and writes it one way.
-    canonical = new URL(`http://[${address}]`).hostname.slice(1, -1);
-  } catch {
-    return undefined;
-  }
-  const [head = "", tail] = canonical.split("::");
-  const left = head ? head.split(":") : [];
-  const right = tail ? tail.split(":") : [];
-  const groups = [...left, ...Array<string>(8 - left.length - right.length).fill("0"), ...right];
-  return groups.reduce((sum, group) => (sum << 16n) + BigInt(`0x${group}`), 0n);
+  // A zone names a link of one host: the network written without it would not be what was meant.
+  if (address.includes("%")) return undefined;
+  return ipv6Groups(address)?.reduce((sum, group) => (sum << 16n) | BigInt(group), 0n);
 }
 
 /** A number as an address, IPv6 in its short form (`2001:db8::`). */

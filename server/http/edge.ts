@@ -33,7 +33,7 @@ import {
   servedAfterHold,
 } from "./exchange.ts";
 import { HostRefusalNotices } from "./host-refusal.ts";
-import { asHttp1Exchange, HTTP2_SETTINGS, Http2Sessions, isHttp2 } from "./http2-visitors.ts";
+import { asHttp1Exchange, Http2Sessions, http2ServerOptions, isHttp2 } from "./http2-visitors.ts";
 import { httpsRedirectLocation } from "./https-redirect.ts";
 import { LocalAddresses } from "./local-address.ts";
 import { readOfflineBody } from "./offline-body.ts";
@@ -82,6 +82,11 @@ export interface HttpEdgeDeps {
   drainTimeoutMs?: number;
   /** How long a visitor may take to send a request's headers (default 15 s; tests shorten it). */
   headersTimeoutMs?: number;
+  /**
+   * How long an idle visitor connection stays open, HTTP/1.1 keep-alive or HTTP/2 (default 60 s;
+   * tests shorten it).
+   */
+  keepAliveTimeoutMs?: number;
   /** How often the TLS certificate files are checked for a renewal (default 60 s; tests shorten it). */
   certificateCheckMs?: number;
   /** Channels per tunnel and how long a request waits for one (tunnel-pools.ts; tests shrink them). */
@@ -227,7 +232,7 @@ export function createHttpEdge(deps: HttpEdgeDeps): HttpEdge {
   const upgraded = new Map<Duplex, Exchange | undefined>();
   const servers: EdgeServer[] = [];
   const http2Sessions = new Http2Sessions({
-    idleMs: KEEP_ALIVE_TIMEOUT_MS,
+    idleMs: deps.keepAliveTimeoutMs ?? KEEP_ALIVE_TIMEOUT_MS,
     firstRequestMs: deps.headersTimeoutMs ?? HEADERS_TIMEOUT_MS,
   });
   /** Listeners that read PROXY headers before handing connections to a server in `servers`. */
@@ -549,7 +554,7 @@ export function createHttpEdge(deps: HttpEdgeDeps): HttpEdge {
     http1.requestTimeout = 0;
     http1.timeout = 0;
     http1.headersTimeout = deps.headersTimeoutMs ?? HEADERS_TIMEOUT_MS;
-    http1.keepAliveTimeout = KEEP_ALIVE_TIMEOUT_MS;
+    http1.keepAliveTimeout = deps.keepAliveTimeoutMs ?? KEEP_ALIVE_TIMEOUT_MS;
     http1.connectionsCheckingInterval = serverOptions.connectionsCheckingInterval ?? 1_000;
     http1.maxHeaderSize = MAX_HEADER_BYTES;
     server.on("request", onServerRequest);
@@ -559,9 +564,12 @@ export function createHttpEdge(deps: HttpEdgeDeps): HttpEdge {
     server.on("clientError", onClientError);
     // Node closes a CONNECT request's connection without a word when nothing listens for it.
     server.on("connect", (req: http.IncomingMessage, socketOrResponse: Duplex | http.ServerResponse) => {
-      // Over HTTP/2 a CONNECT is a request like any other, answered the same way.
+      // Over HTTP/2 a CONNECT is a request like any other, answered the same way, and adapted
+      // first as every request is: else the page's reason phrase makes Node print a warning.
       if (isHttp2(req)) {
-        sendPage(socketOrResponse as http.ServerResponse, PAGES.notAProxy);
+        const res = socketOrResponse as http.ServerResponse;
+        asHttp1Exchange(req, res);
+        sendPage(res, PAGES.notAProxy);
         return;
       }
       const socket = socketOrResponse as Duplex;
@@ -679,7 +687,7 @@ export function createHttpEdge(deps: HttpEdgeDeps): HttpEdge {
       const httpsServer = configure(
         http2.createSecureServer({
           allowHTTP1: true,
-          settings: HTTP2_SETTINGS,
+          ...http2ServerOptions(MAX_HEADER_BYTES),
           ...(pair ?? { SNICallback: certificates?.SNICallback }),
           // A connection that never finishes its TLS handshake is held as long as one that never
           // sends its headers (Node's default is 120 s): the slowloris guard, one step earlier.

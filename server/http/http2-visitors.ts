@@ -29,11 +29,28 @@ const MAX_CONCURRENT_STREAMS = 128;
 const STREAM_WINDOW_BYTES = 1024 * 1024;
 const CONNECTION_WINDOW_BYTES = 4 * 1024 * 1024;
 
-/** The HTTP/2 settings the edge announces (http2.createSecureServer's `settings`). */
-export const HTTP2_SETTINGS = {
-  maxConcurrentStreams: MAX_CONCURRENT_STREAMS,
-  initialWindowSize: STREAM_WINDOW_BYTES,
-} as const;
+/**
+ * The HTTP/2 part of the HTTPS server's options (http2.createSecureServer), with the same bound on
+ * a request's headers as HTTP/1.1's (`maxHeaderBytes`, 431 there). Over HTTP/2 a list past it is
+ * refused with RST_STREAM (ENHANCE_YOUR_CALM), that stream only; Node's default (64 KiB) let
+ * four times as much through to the app. HTTP/2 counts each field 32 bytes larger than its text
+ * (RFC 9113 §6.5.2), so a list near the limit weighs a little more than the same HTTP/1.1 lines.
+ */
+export function http2ServerOptions(
+  maxHeaderBytes: number,
+): Pick<http2.SecureServerOptions, "settings" | "maxHeaderListPairs"> {
+  return {
+    settings: {
+      maxConcurrentStreams: MAX_CONCURRENT_STREAMS,
+      initialWindowSize: STREAM_WINDOW_BYTES,
+      maxHeaderListSize: maxHeaderBytes,
+    },
+    // Node's default of 128 fields refused a visitor with many cookies, each a field of its own
+    // over HTTP/2 (RFC 9113 §8.2.3), whom HTTP/1.1 serves. Every field counts at least 33 bytes
+    // against the size above, so this count is never the bound that refuses a list.
+    maxHeaderListPairs: Math.ceil(maxHeaderBytes / 32),
+  };
+}
 
 /** Whether a request came over HTTP/2. */
 export function isHttp2(req: http.IncomingMessage): boolean {
@@ -99,12 +116,17 @@ export function asHttp1Exchange(req: http.IncomingMessage, res: http.ServerRespo
   // The compatibility response has no `destroyed`: a visitor who cancelled a request still waiting
   // for a channel would have had it sent to the app all the same (proxy.ts checks it).
   Object.defineProperty(res, "destroyed", { get: () => stream.destroyed, configurable: true });
-  // The answer went out before the whole request body came (an app refusing an upload, a relay
-  // page): the visitor is told to stop sending it (RST_STREAM NO_ERROR once the answer is out, as
-  // RFC 9113 §8.1 has it), instead of its upload stalling and its stream staying open. (Node's
-  // 'finish' of the response comes only with the stream's close, too late for dropUnreadBody.)
+  // The answer went out while the request body was still coming (an app refusing an upload, a
+  // relay page): the visitor is told to stop sending it (RST_STREAM NO_ERROR once the answer is
+  // out, as RFC 9113 §8.1 has it), instead of its upload stalling and its stream staying open.
+  // (Node's 'finish' of the response comes only with the stream's close, too late for
+  // dropUnreadBody.) Only then: RST_STREAM takes the place of the answer's END_STREAM, and of the
+  // trailers that would come with it. A request without a body (END_STREAM on its headers, a GET)
+  // or whose body is all in, read or not, is done sending; unread, `req.complete` is false for it.
   stream.once("finish", () => {
-    if (!req.complete) stream.close(http2.constants.NGHTTP2_NO_ERROR);
+    if (!stream.endAfterHeaders && !req.complete && stream.state.remoteClose === 0) {
+      stream.close(http2.constants.NGHTTP2_NO_ERROR);
+    }
   });
   res.cork = () => stream.cork();
   res.uncork = () => stream.uncork();

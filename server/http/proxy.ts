@@ -12,6 +12,7 @@ import {
   visitorResponseHeaders,
 } from "./headers.ts";
 import type { HostRefusalNotices } from "./host-refusal.ts";
+import { isHttp2 } from "./http2-visitors.ts";
 import type { LocalAddresses } from "./local-address.ts";
 import type { OwnerNotices } from "./owner-notices.ts";
 import { type EdgePage, PAGES, tunnelOfflinePage } from "./pages.ts";
@@ -312,8 +313,9 @@ export function proxyRequest(
     onResponseEnd(_controller, trailers) {
       if (writeHeldHead && !takeHeldHead()) return;
       // Trailer fields (a checksum after a streamed body, gRPC-web's status) go on at the end of
-      // the visitor's chunked body; an HTTP/1.0 visitor's body is not chunked and cannot carry them.
-      if (res.chunkedEncoding && trailers && Object.keys(trailers).length > 0) {
+      // the visitor's chunked body, or in HTTP/2's closing HEADERS frame (Node's compatibility
+      // response has no chunkedEncoding); an HTTP/1.0 visitor's body cannot carry them.
+      if ((res.chunkedEncoding || isHttp2(req)) && trailers && Object.keys(trailers).length > 0) {
         try {
           res.addTrailers(trailers);
         } catch {

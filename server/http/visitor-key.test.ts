@@ -2,6 +2,8 @@ import assert from "node:assert/strict";
 import { test } from "node:test";
 import { visitorKey } from "./visitor-key.ts";
 
+// How IPv6 text is read (every spelling, what is not IPv6): lib/forwarding/ipv6.test.ts.
+
 test("an IPv6 visitor is its /64, however the address is spelled; an IPv4 visitor its address", () => {
   const network = "2001:db8:1:2::/64";
   for (const ip of [
@@ -32,20 +34,7 @@ test("an IPv4-mapped IPv6 visitor is its IPv4 address, in any spelling", () => {
 });
 
 test("text that is not an IPv6 address is its own key", () => {
-  for (const text of [
-    "1::2::3",
-    "2001:db8:1:2:3",
-    "1:2:3:4:5:6:7:8:9",
-    "1:2:3:4:5:6:7:8::",
-    "2001:db8::1:",
-    ":1::",
-    "12345::1",
-    "::ffff:300.1.1.1",
-    "::ffff:1.2.3",
-    "::ffff:1.2.3.4.5",
-    "::ffff:1..3.4",
-    "2001:db8::g",
-  ]) {
+  for (const text of ["1::2::3", "12345::1", "::ffff:300.1.1.1", "2001:db8::g"]) {
     assert.equal(visitorKey(text), text);
   }
 });

@@ -2,10 +2,13 @@ import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
 import http from "node:http";
 import type { AddressInfo } from "node:net";
+import { hostname } from "node:os";
 import { after, before, test } from "node:test";
 import { setTimeout as sleep } from "node:timers/promises";
 import { createLogger } from "../lib/logger.ts";
+import { type RelayCommand, sendRelayCommand } from "../lib/relay-control.ts";
 import { logDeletionOf, startLogDeletion } from "../lib/request-logs/deletions.ts";
+import { RelayLockConflict } from "./control/relay-lock.ts";
 import { loadOrCreateHostKey } from "./host-key.ts";
 import { createRelay } from "./relay.ts";
 import { startTestRelay, type TestRelay } from "./testing/harness.ts";
@@ -189,44 +192,49 @@ test("a request to a tunnel whose client has gone silent (laptop asleep) gets 'T
 });
 
 test("a relay start closes sessions a crashed relay left open and drops edits left unsent; its shutdown ends tunnels and tells clients", async () => {
-  const user = await t.createUserWithKey();
-  await t.reserve(user, "phoenix");
-  // Edited requests announced while no relay listened: never sent now, so not kept.
-  const edit = { name: "phoenix", method: "POST", path: "/", headers: "[]", clientIp: "127.0.0.1" };
-  const unsent = await t.db.pendingReplay.create({
-    data: { ...edit, body: Buffer.from("typed by the owner"), createdAt: new Date(Date.now() - 120_000) },
-  });
-  const current = await t.db.pendingReplay.create({ data: edit });
-  const orphan = await t.db.tunnelSession.create({
-    data: {
-      name: "phoenix",
-      userId: user.id,
-      clientIp: "127.0.0.1",
-      startedAt: new Date(Date.now() - 60_000),
-    },
-  });
-
-  const config = { ...t.config, BURROW_SSH_PORT: 0, BURROW_HTTP_PORT: 0 };
-  const hostKey = await loadOrCreateHostKey(config.BURROW_DATA_DIR);
-  const second = createRelay({
-    db: t.db,
-    config,
-    hostKey: hostKey.privateKey,
-    logger: createLogger({ silent: true }),
-  });
+  // A database of its own, whose relay is gone: one relay per database (a second is refused while
+  // the first runs, see the next test).
+  const own = await startTestRelay();
   let closed = false;
+  let second: ReturnType<typeof createRelay> | undefined;
   try {
+    await own.relay.close();
+    const user = await own.createUserWithKey();
+    await own.reserve(user, "phoenix");
+    // Edited requests announced while no relay listened: never sent now, so not kept.
+    const edit = { name: "phoenix", method: "POST", path: "/", headers: "[]", clientIp: "127.0.0.1" };
+    const unsent = await own.db.pendingReplay.create({
+      data: { ...edit, body: Buffer.from("typed by the owner"), createdAt: new Date(Date.now() - 120_000) },
+    });
+    const current = await own.db.pendingReplay.create({ data: edit });
+    const orphan = await own.db.tunnelSession.create({
+      data: {
+        name: "phoenix",
+        userId: user.id,
+        clientIp: "127.0.0.1",
+        startedAt: new Date(Date.now() - 60_000),
+      },
+    });
+
+    const config = { ...own.config, BURROW_SSH_PORT: 0, BURROW_HTTP_PORT: 0 };
+    const hostKey = await loadOrCreateHostKey(config.BURROW_DATA_DIR);
+    second = createRelay({
+      db: own.db,
+      config,
+      hostKey: hostKey.privateKey,
+      logger: createLogger({ silent: true }),
+    });
     const ports = await second.listen();
-    const swept = await t.db.tunnelSession.findUniqueOrThrow({ where: { id: orphan.id } });
+    const swept = await own.db.tunnelSession.findUniqueOrThrow({ where: { id: orphan.id } });
     assert.ok(swept.endedAt);
     assert.equal(swept.endReason, "relay_restart");
-    assert.equal(await t.db.pendingReplay.count({ where: { id: unsent.id } }), 0);
+    assert.equal(await own.db.pendingReplay.count({ where: { id: unsent.id } }), 0);
     assert.equal(
-      await t.db.pendingReplay.count({ where: { id: current.id } }),
+      await own.db.pendingReplay.count({ where: { id: current.id } }),
       1,
       "one being taken now stays",
     );
-    assert.equal(second.hostKeyFingerprint, t.relay.hostKeyFingerprint, "the host key is reused");
+    assert.equal(second.hostKeyFingerprint, own.relay.hostKeyFingerprint, "the host key is reused");
 
     // Connect to the second relay and shut it down under the client.
     const ssh = spawn("ssh", [
@@ -254,19 +262,21 @@ test("a relay start closes sessions a crashed relay left open and drops edits le
       stderr += chunk.toString();
     });
     const exited = new Promise<number | null>((resolve) => ssh.on("close", (code) => resolve(code)));
-    const tunnel = await t.waitFor(() => second.registry.get("phoenix"), "the tunnel on the second relay");
+    const relay = second;
+    const tunnel = await own.waitFor(() => relay.registry.get("phoenix"), "the tunnel on the second relay");
     await second.close();
     closed = true;
     assert.equal(await exited, 255);
     assert.match(stderr, /The Burrow relay is shutting down; reconnect in a moment/);
-    const row = await t.db.tunnelSession.findUniqueOrThrow({ where: { id: tunnel.sessionId } });
+    const row = await own.db.tunnelSession.findUniqueOrThrow({ where: { id: tunnel.sessionId } });
     assert.equal(row.endReason, "relay_shutdown");
   } finally {
-    if (!closed) await second.close();
+    if (!closed) await second?.close();
+    await own.close();
   }
 });
 
-test("a second relay on the same database leaves the running relay's tunnels live, whether its ports were taken or it runs beside it", async () => {
+test("a second relay on the same database is refused, saying which relay runs there; the running relay's tunnels stay live and a replay is answered once", async () => {
   const user = await t.createUserWithKey();
   await t.reserve(user, "steady");
   const app = await t.startLocalApp();
@@ -274,6 +284,11 @@ test("a second relay on the same database leaves the running relay's tunnels liv
   try {
     assert.equal(ssh.state, "live", ssh.stderr());
     const { sessionId } = ssh.tunnels[0]!;
+    assert.equal((await t.fetchTunnel("steady", "/logged")).status, 200);
+    const logged = await t.waitFor(
+      () => t.db.requestLog.findFirst({ where: { name: "steady", path: "/logged" } }),
+      "the request's log row",
+    );
     // The running relay has beaten (a relay's rows are its own while its heartbeat is fresh).
     await t.waitFor(() => t.db.relayHeartbeat.findFirst(), "the running relay's heartbeat");
     const hostKey = await loadOrCreateHostKey(t.config.BURROW_DATA_DIR);
@@ -289,19 +304,52 @@ test("a second relay on the same database leaves the running relay's tunnels liv
     const mistaken = another({ BURROW_SSH_PORT: t.sshPort, BURROW_HTTP_PORT: 0 });
     await assert.rejects(mistaken.listen(), /EADDRINUSE/);
     await mistaken.close();
-    const afterMistake = await t.db.tunnelSession.findUniqueOrThrow({ where: { id: sessionId } });
-    assert.equal(afterMistake.endedAt, null, "the live tunnel's session is still open");
 
-    // A relay of its own beside it (other ports): the first relay's tunnel is not its to close.
+    // On ports of its own (another machine, another data dir): refused too, naming the relay to
+    // stop. Beside it, it would carry out every dashboard command as well, and accept the names.
     const beside = another({ BURROW_SSH_PORT: 0, BURROW_HTTP_PORT: 0 });
     try {
-      await beside.listen();
-      const row = await t.db.tunnelSession.findUniqueOrThrow({ where: { id: sessionId } });
-      assert.equal(row.endedAt, null, "still open beside a second relay");
+      await assert.rejects(beside.listen(), (error: Error) => {
+        assert.ok(error instanceof RelayLockConflict, String(error));
+        assert.match(
+          error.message,
+          new RegExp(
+            `^Another Burrow relay \\(pid ${process.pid} on ${hostname()}, connected from 127\\.0\\.0\\.1, ` +
+              "since \\d{4}-\\d\\d-\\d\\dT\\d\\d:\\d\\d:\\d\\dZ\\) is running on the database burrow_test_relay_\\w+ on ",
+          ),
+        );
+        assert.match(
+          error.message,
+          /Stop that relay first, or give this one a database of its own \(its own DATABASE_URL\)\. Nothing was changed/,
+        );
+        return true;
+      });
     } finally {
       await beside.close();
     }
+    assert.equal(t.relay.controlListening, true, "the running relay still hears the dashboard");
+    const row = await t.db.tunnelSession.findUniqueOrThrow({ where: { id: sessionId } });
+    assert.equal(row.endedAt, null, "the live tunnel's session is still open");
+    assert.equal(await t.db.relayHeartbeat.count(), 1, "the refused relay never beat");
     assert.equal((await t.fetchTunnel("steady", "/")).status, 200, "still served by the first relay");
+
+    // The dashboard's Replay is carried out once, by the relay that has the tunnel.
+    const heard: RelayCommand[] = [];
+    t.relay.events.on("command", (command) => heard.push(command));
+    const before = app.requests.length;
+    await sendRelayCommand(t.db, { type: "replay", name: "steady", id: String(logged.id) });
+    await t.waitFor(() => heard.some((command) => command.type === "replay"), "the replay");
+    await t.waitFor(
+      () => t.db.requestLog.findFirst({ where: { name: "steady", admission: "REPLAY" } }),
+      "the replay's log row",
+    );
+    await sleep(500);
+    assert.deepEqual(
+      app.requests.slice(before).map((request) => request.path),
+      ["/logged"],
+      "the app got the replayed request once",
+    );
+    assert.equal(await t.db.requestLog.count({ where: { name: "steady", admission: "REPLAY" } }), 1);
   } finally {
     ssh.kill("SIGKILL");
     await app.close();

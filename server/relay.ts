@@ -35,9 +35,10 @@ export interface RelayDeps {
   hostKey: string | Buffer;
   logger: Logger;
   /**
-   * Connection string for the relay's own plain connections (the control channel's LISTEN and the
-   * request log pool); defaults to config.DATABASE_URL. Without either, dashboard commands (admin
-   * disconnect, access changes) are not received and request logs go through `db`.
+   * Connection string for the relay's own plain connections (the control channel's LISTEN, which
+   * also holds the one-relay-per-database lock, and the request log pool); defaults to
+   * config.DATABASE_URL. Without either, dashboard commands (admin disconnect, access changes) are
+   * not received, nothing keeps a second relay off the database, and request logs go through `db`.
    */
   databaseUrl?: string;
   /** Who may reach a tunnel; passed to the HTTP edge (every tunnel is public when omitted). */
@@ -93,6 +94,10 @@ export interface RelayPorts {
 }
 
 export interface Relay {
+  /**
+   * Listens, then takes the database for this relay: rejects with RelayLockConflict (changing
+   * nothing in the database) when another relay runs on it. Call close() after a rejection.
+   */
   listen(): Promise<RelayPorts>;
   /** Stops accepting, drains in-flight HTTP requests, ends SSH connections, saves sessions. Idempotent. */
   close(): Promise<void>;
@@ -100,7 +105,10 @@ export interface Relay {
   readonly events: EventEmitter<RelayEventMap>;
   /** "SHA256:…" of the host key. */
   readonly hostKeyFingerprint: string;
-  /** True while the control channel's LISTEN connection is up. */
+  /**
+   * True while the control channel's LISTEN connection is up, and so this relay holds its database
+   * (false while another relay took it during an outage: see control-listener.ts).
+   */
   readonly controlListening: boolean;
 }
 
@@ -288,6 +296,11 @@ export function createRelay(deps: RelayDeps): Relay {
       config.BURROW_SSH_PORT = sshPort;
       config.BURROW_HTTP_PORT = httpPort;
       if (httpsPort !== undefined) config.BURROW_HTTPS_PORT = httpsPort;
+      // Then the database, before anything is changed in it: a relay already running on it is
+      // left alone, and this one refused (RelayLockConflict; see control/relay-lock.ts).
+      if (control) await control.start();
+      else
+        logger.warn("no DATABASE_URL for the relay control channel: dashboard disconnects will not reach it");
       // Tunnels of a previous run of this relay died with it; its open rows would show them as
       // live forever. Other relays' rows are theirs while they run (see closeAbandoned).
       await sessions
@@ -306,9 +319,6 @@ export function createRelay(deps: RelayDeps): Relay {
       await dropStalePendingReplays(db, 60_000).catch((error: unknown) =>
         logger.warn("could not drop edited requests left unsent", { error: errorText(error) }),
       );
-      if (control) await control.start();
-      else
-        logger.warn("no DATABASE_URL for the relay control channel: dashboard disconnects will not reach it");
       heartbeat.start({ sshPort, httpPort });
       sweep.start();
       counters.start();

@@ -112,7 +112,7 @@ test("while notifications arrive the state is trusted; when the control channel 
   // Cut the relay's LISTEN connection, as a database restart or network failure would.
   await harness.db.$executeRaw`
     SELECT pg_terminate_backend(pid) FROM pg_stat_activity
-    WHERE application_name = 'burrow-relay-control' AND datname = current_database()`;
+    WHERE application_name LIKE 'burrow-relay-control %' AND datname = current_database()`;
   const cutAt = Date.now();
   await harness.waitFor(
     async () => (await harness.fetchTunnel("quiet", "/")).status === 403,

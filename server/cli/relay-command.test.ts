@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { chmod } from "node:fs/promises";
-import { tmpdir } from "node:os";
+import { hostname, tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, test } from "node:test";
 import pg from "pg";
@@ -13,10 +13,11 @@ import { projectRoot } from "../../lib/project-root.ts";
 import { createTestDatabase } from "../../lib/testing/db.ts";
 import { buildServer } from "../../scripts/build-server.mjs";
 import { requestEdge } from "../http/testing.ts";
+import { startTestRelay } from "../testing/harness.ts";
 import { DATA_DIR_LOCK_FILE } from "./data-dir-lock.ts";
 import { databaseUrlFile } from "./database.ts";
 import { assertStoppedInOrder, startRelayCommand } from "./testing/relay-process.ts";
-import { testEnvironment } from "./testing/run-cli.ts";
+import { runCli, testEnvironment } from "./testing/run-cli.ts";
 
 const scratch = mkdtempSync(join(tmpdir(), "burrow-relay-cmd-"));
 after(() => rmSync(scratch, { recursive: true, force: true }));
@@ -242,5 +243,47 @@ test("a relay on a data dir an older Burrow (no burrow.pid) runs on is refused b
   } finally {
     older.kill();
     await database.drop();
+  }
+});
+
+test("a second relay on a DATABASE_URL a relay already runs on is refused before it migrates anything, naming that relay", async () => {
+  // The running relay, in this process; the database one migration behind what this Burrow has.
+  const running = await startTestRelay();
+  try {
+    const removed = await running.db.$queryRaw<{ migration_name: string }[]>`
+      DELETE FROM _prisma_migrations
+      WHERE migration_name = (SELECT max(migration_name) FROM _prisma_migrations)
+      RETURNING migration_name`;
+    assert.equal(removed.length, 1);
+    const result = await runCli(["relay"], {
+      env: {
+        PATH: process.env.PATH,
+        HOME: scratch,
+        DATABASE_URL: running.databaseUrl,
+        BURROW_DATA_DIR: mkdtempSync(join(scratch, "data-")),
+        BURROW_LISTEN_HOST: "127.0.0.1",
+        BURROW_DOMAIN: "burrow.test",
+        BURROW_SSH_PORT: String(await freePort()),
+        BURROW_HTTP_PORT: String(await freePort()),
+      },
+      timeoutMs: 60_000,
+    });
+    assert.equal(result.code, 1, result.stderr);
+    assert.match(
+      result.stderr,
+      new RegExp(
+        `^burrow relay: Another Burrow relay \\(pid ${process.pid} on ${hostname()}, connected from 127\\.0\\.0\\.1, ` +
+          "since \\S+\\) is running on the database burrow_test_relay_\\w+ on 127\\.0\\.0\\.1:\\d+: .*Stop that " +
+          "relay first, or give this one a database of its own \\(its own DATABASE_URL\\)\\. Nothing was changed\\.",
+        "m",
+      ),
+    );
+    assert.doesNotMatch(result.stderr, /Applied migration|Relay running/);
+    const after = await running.db.$queryRaw<{ count: bigint }[]>`
+      SELECT count(*) AS count FROM _prisma_migrations WHERE migration_name = ${removed[0]!.migration_name}`;
+    assert.equal(Number(after[0]!.count), 0, "the database was not migrated under the running relay");
+    assert.equal(running.relay.controlListening, true, "the running relay still holds its database");
+  } finally {
+    await running.close();
   }
 });

@@ -3,9 +3,10 @@ import { join } from "node:path";
 import { migrate } from "../../lib/db/migrate.ts";
 import { createDb, type Db } from "../../lib/db.ts";
 import type { Env } from "../../lib/env.ts";
-import { AppError } from "../../lib/errors.ts";
+import { AppError, isAppError } from "../../lib/errors.ts";
 import { createLogger } from "../../lib/logger.ts";
 import { readOrCreateSecret } from "../../lib/secret-file.ts";
+import { refuseIfRelayRunning } from "../control/relay-lock.ts";
 import { asMigrationError } from "./commands/migrate.ts";
 import { claimDataDir } from "./data-dir-lock.ts";
 import { explainConnectionError, type ResolvedDatabase, resolveDatabase } from "./database.ts";
@@ -58,6 +59,12 @@ export async function bootRelay(
   if (database.source === "embedded") {
     note(`Database: embedded PostgreSQL, data in ${join(env.BURROW_DATA_DIR, "postgres")}`);
   }
+  signal.throwIfAborted();
+  // Before migrating: a relay already running on this database (another machine's, or one on
+  // another data dir) is left as it was, and this start refused (see control/relay-lock.ts).
+  await refuseIfRelayRunning(database.url, note).catch((error: unknown) => {
+    throw isAppError(error) ? error : explainConnectionError(error, database.url);
+  });
   signal.throwIfAborted();
 
   const migrated = await migrate(database.url, undefined, { note }).catch((error: unknown) => {

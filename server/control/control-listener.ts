@@ -4,6 +4,14 @@ import type { Logger } from "../../lib/logger.ts";
 import { parseRelayCommand, RELAY_CONTROL_CHANNEL, type RelayCommand } from "../../lib/relay-control.ts";
 import { errorText } from "../sessions/session-recorder.ts";
 import { withTimeout } from "../ssh/with-timeout.ts";
+import {
+  controlApplicationName,
+  describeHolder,
+  LOCK_START_WAIT_MS,
+  RelayLockConflict,
+  type RelayLockHolder,
+  takeRelayLock,
+} from "./relay-lock.ts";
 
 const RECONNECT_MIN_MS = 500;
 const RECONNECT_MAX_MS = 10_000;
@@ -15,6 +23,8 @@ const RECONNECT_MAX_MS = 10_000;
  */
 const PING_INTERVAL_MS = 10_000;
 const PING_TIMEOUT_MS = 5_000;
+/** How often a relay whose lock another relay took asks for it again. */
+const LOCK_RETRY_MS = 2_000;
 
 /**
  * LISTENs on the relay control channel with its own connection (LISTEN needs a dedicated session; a
@@ -22,6 +32,12 @@ const PING_TIMEOUT_MS = 5_000;
  * until stopped; commands sent while it is away are lost, which is acceptable: a missed
  * "disconnect" can be sent again, and `onListening` tells the access cache when notifications may
  * have been missed (it then trusts cached state only briefly, and drops it all on reconnect).
+ *
+ * The same session holds the relay lock (relay-lock.ts): one relay per database, and commands are
+ * carried out only by the relay that holds it. `start()` refuses when another relay holds it. A
+ * relay that got its connection back after an outage takes the lock again; if another relay took
+ * it meanwhile, this one says so loudly, keeps its tunnels serving, hears no commands, and tries
+ * again at every reconnect until it has the lock back (the other relay stopped).
  */
 export class ControlListener {
   readonly #url: string;
@@ -35,6 +51,12 @@ export class ControlListener {
   #connected: Promise<void> | undefined;
   readonly #pingIntervalMs: number;
   #pingTimer: NodeJS.Timeout | undefined;
+  readonly #applicationName = controlApplicationName();
+  readonly #lockStaleMs: number | undefined;
+  /** Backends of this listener's sessions that held the lock: one still holding it has stalled. */
+  readonly #ownBackends = new Set<number>();
+  /** Set while another relay holds the lock this one had (said once per such stretch). */
+  #lostTo: RelayLockHolder | undefined;
 
   constructor(options: {
     databaseUrl: string;
@@ -44,17 +66,24 @@ export class ControlListener {
     onListening?: (listening: boolean) => void;
     /** How often the connection must answer (default 10 s; it has half that, at most 5 s). */
     pingIntervalMs?: number;
+    /** After how long silent a lock holder counts as gone (default LOCK_STALE_MS; tests shorten it). */
+    lockStaleMs?: number;
   }) {
     this.#pingIntervalMs = options.pingIntervalMs ?? PING_INTERVAL_MS;
+    this.#lockStaleMs = options.lockStaleMs;
     this.#url = options.databaseUrl;
     this.#logger = options.logger;
     this.#onCommand = options.onCommand;
     this.#onListening = options.onListening ?? (() => {});
   }
 
-  /** Connects and listens; resolves after the first attempt, whether it worked or is retrying. */
+  /**
+   * Connects, takes the relay lock and listens; resolves after the first attempt, whether it worked
+   * or is retrying (the database unreachable). Rejects with RelayLockConflict, and stops, when
+   * another relay that still answers holds the lock.
+   */
   start(): Promise<void> {
-    this.#connected = this.#connect();
+    this.#connected = this.#connect(true);
     return this.#connected;
   }
 
@@ -74,11 +103,11 @@ export class ControlListener {
     if (client) await endClient(client);
   }
 
-  async #connect(): Promise<void> {
+  async #connect(first = false): Promise<void> {
     if (this.#stopped) return;
     const client = new pg.Client({
       connectionString: this.#url,
-      application_name: "burrow-relay-control",
+      application_name: this.#applicationName,
       connectionTimeoutMillis: 5_000,
       // Detect a dead server connection even when no notification is due.
       keepAlive: true,
@@ -107,26 +136,83 @@ export class ControlListener {
       const command = parseRelayCommand(message.payload);
       if (command) this.#onCommand(command);
     });
+    let refused: RelayLockConflict | undefined;
     try {
       await client.connect();
-      await client.query(`LISTEN ${pg.escapeIdentifier(RELAY_CONTROL_CHANNEL)}`);
-      if (this.#stopped) {
+      const attempt = await takeRelayLock(client, {
+        isOwnSession: (holder) =>
+          holder.applicationName === this.#applicationName && this.#ownBackends.has(holder.backendPid),
+        staleAfterMs: this.#lockStaleMs,
+        waitMs: first ? LOCK_START_WAIT_MS : 0,
+      });
+      if (!attempt.taken) {
+        // No lost connection to report when it ends.
+        dropped = true;
         await endClient(client);
-        return;
+        if (!first) {
+          this.#lockHeldElsewhere(attempt.holder);
+          // The database answers: no backoff, this relay takes over soon after the other stops.
+          this.#retryMs = LOCK_RETRY_MS;
+          this.#scheduleReconnect();
+          return;
+        }
+        this.#stopped = true;
+        refused = new RelayLockConflict(attempt.holder, this.#url);
+      } else {
+        this.#lockTaken(attempt.tookOverFrom);
+        const backend = await client.query<{ pid: number }>("SELECT pg_backend_pid() AS pid");
+        if (backend.rows[0]) this.#ownBackends.add(backend.rows[0].pid);
+        await client.query(`LISTEN ${pg.escapeIdentifier(RELAY_CONTROL_CHANNEL)}`);
+        if (this.#stopped) {
+          await endClient(client);
+          return;
+        }
+        this.#client = client;
+        this.#retryMs = RECONNECT_MIN_MS;
+        this.#onListening(true);
+        this.#pingTimer = setInterval(() => {
+          const timeoutMs = Math.min(PING_TIMEOUT_MS, this.#pingIntervalMs / 2);
+          withTimeout(client.query("SELECT 1"), timeoutMs, "a check of the connection").catch(
+            (error: unknown) => onDrop(error instanceof Error ? error : new Error(String(error))),
+          );
+        }, this.#pingIntervalMs);
+        this.#pingTimer.unref();
       }
-      this.#client = client;
-      this.#retryMs = RECONNECT_MIN_MS;
-      this.#onListening(true);
-      this.#pingTimer = setInterval(() => {
-        const timeoutMs = Math.min(PING_TIMEOUT_MS, this.#pingIntervalMs / 2);
-        withTimeout(client.query("SELECT 1"), timeoutMs, "a check of the connection").catch(
-          (error: unknown) => onDrop(error instanceof Error ? error : new Error(String(error))),
-        );
-      }, this.#pingIntervalMs);
-      this.#pingTimer.unref();
     } catch (error) {
       onDrop(error instanceof Error ? error : new Error(String(error)));
     }
+    if (refused) throw refused;
+  }
+
+  /** Says a takeover from a relay found gone, and the end of a stretch without the lock. */
+  #lockTaken(tookOverFrom: RelayLockHolder | undefined): void {
+    if (tookOverFrom && !this.#ownBackends.has(tookOverFrom.backendPid)) {
+      this.#logger.warn("took the database over from a relay that stopped answering", {
+        holder: describeHolder(tookOverFrom),
+      });
+    }
+    if (this.#lostTo) {
+      this.#lostTo = undefined;
+      this.#logger.info("this relay holds its database again: it carries out the dashboard's commands again");
+    }
+  }
+
+  /**
+   * Another relay took the lock while this one's connection was down (started during the outage,
+   * or took this one for gone). Said once per stretch, as an error: two relays now serve the
+   * same database. Stopping the tunnels of this one would cut its users off for the operator's
+   * mistake, so it keeps them, and leaves the commands to the relay holding the lock.
+   */
+  #lockHeldElsewhere(holder: RelayLockHolder | undefined): void {
+    const first = this.#lostTo === undefined;
+    this.#lostTo = holder ?? { backendPid: 0, applicationName: "" };
+    if (!first) return;
+    this.#logger.error(
+      "another relay took this relay's database while its connection was down: this relay keeps " +
+        "serving its open tunnels but no longer carries out the dashboard's commands until it " +
+        "gets the database back; stop one of the two relays (two relays must not share a database)",
+      { holder: describeHolder(holder) },
+    );
   }
 
   #scheduleReconnect(): void {

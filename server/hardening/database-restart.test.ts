@@ -5,6 +5,10 @@ import { join } from "node:path";
 import { after, before, test } from "node:test";
 import { setTimeout as sleep } from "node:timers/promises";
 import { type EmbeddedDatabase, freePort, startEmbeddedPostgres } from "../../lib/db/embedded.ts";
+import { createLogger } from "../../lib/logger.ts";
+import { RelayLockConflict } from "../control/relay-lock.ts";
+import { loadOrCreateHostKey } from "../host-key.ts";
+import { createRelay } from "../relay.ts";
 import { startTestRelay, type TestRelay } from "../testing/harness.ts";
 
 /**
@@ -89,4 +93,21 @@ test("PostgreSQL restarted under traffic: the tunnel never fails, newcomers hear
   assert.equal(back.state, "live", back.stderr());
   back.kill();
   ssh.kill();
+});
+
+test("after the restart the relay holds its database again: a second relay on it is still refused", async () => {
+  await t.waitFor(() => t.relay.controlListening, "the control channel to come back", 15_000);
+  const hostKey = await loadOrCreateHostKey(t.config.BURROW_DATA_DIR);
+  const second = createRelay({
+    db: t.db,
+    config: { ...t.config, BURROW_SSH_PORT: 0, BURROW_HTTP_PORT: 0 },
+    hostKey: hostKey.privateKey,
+    logger: createLogger({ silent: true }),
+  });
+  try {
+    await assert.rejects(second.listen(), RelayLockConflict);
+  } finally {
+    await second.close();
+  }
+  assert.equal(t.relay.controlListening, true);
 });

@@ -7,6 +7,7 @@ import { headerText } from "@/lib/request-logs/header-text";
 import { laterRequestId, MAX_REFRESHED } from "@/lib/request-logs/request-id";
 import { waitingState } from "@/lib/request-logs/row";
 import { normaliseStatusFilter } from "@/lib/request-logs/status-filter";
+import { withAnsweredRows } from "@/lib/web/answered-rows";
 import { apiErrorMessage } from "@/lib/web/api-error-message";
 import { errorMark } from "@/lib/web/error-mark";
 import { formatBytes, formatDuration, type StatusTone, statusTone, truncate } from "@/lib/web/format";
@@ -143,6 +144,17 @@ export function RequestLog({
     shown.current = rows.length;
     stillOpen.current = rows.flatMap((r) => (r.openState === "open" ? [r.id] : [])).slice(0, MAX_REFRESHED);
   }, [rows]);
+  /**
+   * Requests an answer filter (status, headers, bodies) left out while they waited for the app: the
+   * tail asks about them until their answer is in, and shows those it matches (LogPage.answered).
+   * As the last answer said; at most MAX_REFRESHED.
+   */
+  const leftOutWaiting = useRef<string[]>([]);
+  /** Where "Older" goes on from, for the tail: answered rows below it are left for "Older". */
+  const loadedFrom = useRef(loadedFromOf(older, rows));
+  useEffect(() => {
+    loadedFrom.current = loadedFromOf(older, rows);
+  }, [older, rows]);
 
   const { report: reportActivity, reportDeleted, clears } = useTunnelActivity();
   // The whole log deleted from this page: rows the live tail added since the page was rendered go
@@ -228,7 +240,8 @@ export function RequestLog({
     const signal = lifetime.current?.signal;
     try {
       const refresh = stillOpen.current.length > 0 ? `&refresh=${stillOpen.current.join(",")}` : "";
-      const response = await fetchLive(`${endpoint}after=${newest.current}${refresh}`, {
+      const waiting = leftOutWaiting.current.length > 0 ? `&waiting=${leftOutWaiting.current.join(",")}` : "";
+      const response = await fetchLive(`${endpoint}after=${newest.current}${refresh}${waiting}`, {
         cache: "no-store",
         signal,
       });
@@ -240,16 +253,20 @@ export function RequestLog({
       // Only rows newer than what is shown: never the same row twice.
       const newer = page.rows.filter((r) => BigInt(r.id) > BigInt(newest.current));
       newest.current = laterRequestId(newer[0]?.id ?? newest.current, page.tailFrom);
+      // Behind the tail by now (written before their answer): each goes in its place by id.
+      const answered = page.answered ?? [];
+      leftOutWaiting.current = page.waiting ?? [];
       // Now, not once React has rendered: an announcement that came during this fetch (a short
       // WebSocket's end) makes pull() fetch again at once, and that fetch must ask after the rows
       // this one found open, or they would show "Open" until the next traffic.
-      stillOpen.current = openRowIds(stillOpen.current, newer, refreshed, MAX_REFRESHED);
-      if (newer.length === 0) return;
+      stillOpen.current = openRowIds(stillOpen.current, [...newer, ...answered], refreshed, MAX_REFRESHED);
+      if (newer.length === 0 && answered.length === 0) return;
       reportActivity();
-      setFresh(new Set(newer.map((r) => r.id)));
+      setFresh(new Set([...newer, ...answered].map((r) => r.id)));
       // Rows dropped off the bottom stay reachable through "Older", from the last row shown.
-      if (shown.current + newer.length > MAX_ROWS) setOlder({ cursor: null, since: null });
-      setRows((current) => [...newer, ...current].slice(0, MAX_ROWS));
+      if (shown.current + newer.length + answered.length > MAX_ROWS) setOlder({ cursor: null, since: null });
+      const from = loadedFrom.current;
+      setRows((current) => withAnsweredRows([...newer, ...current], answered, from).slice(0, MAX_ROWS));
     } catch (error) {
       // An ended session has its own notice, and retrying stops (useSessionEnded below).
       if (!signal?.aborted && !(error instanceof SessionEndedError)) {
@@ -677,4 +694,9 @@ type Older = { cursor: string | null; since: string | null } | null;
 
 function olderOf(page: Pick<LogPage, "nextCursor" | "searchedSince">): Older {
   return page.nextCursor === null ? null : { cursor: page.nextCursor, since: page.searchedSince };
+}
+
+/** Where "Older" goes on from (below this id), as loadOlder asks; null when nothing is older. */
+function loadedFromOf(older: Older, rows: readonly LogRow[]): string | null {
+  return older === null ? null : (older.cursor ?? rows[rows.length - 1]?.id ?? null);
 }

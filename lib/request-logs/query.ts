@@ -19,7 +19,7 @@ import { headerBytes } from "./header-text.ts";
 import { type HeaderPair, parseStoredHeaders } from "./headers.ts";
 import { pathSearchForms } from "./path-search.ts";
 import { MAX_REFRESHED, REQUEST_ID } from "./request-id.ts";
-import { type NewRequestLog, NOT_TUNNEL_ERRORS } from "./row.ts";
+import { isWaitingForApp, type NewRequestLog, NOT_TUNNEL_ERRORS } from "./row.ts";
 import { STATUS_FILTER_HINT, statusRange } from "./status-filter.ts";
 
 const emptyAsUndefined = (v: unknown) => (v === "" || v === null ? undefined : v);
@@ -523,6 +523,55 @@ export async function matchingRequestLogs(
     FROM request_logs WHERE ${whereSql(f)} AND id = ANY(${wanted.map(BigInt)}::bigint[])
     ORDER BY id DESC`;
   return rowsOf(db, f.name, matches);
+}
+
+/** What a live view with an answer filter learns, at each look, about requests it left out waiting. */
+export interface LeftOutWaiting {
+  /** Those whose answer came and matches the filters, newest first: to show, once. */
+  answered: RequestLogRow[];
+  /**
+   * Those to ask about at the next look, oldest first, at most MAX_REFRESHED: still waiting for the
+   * app (those it remembered, and the name's others up to `upTo` that it does not show), or
+   * answered without matching but still open (an event stream's head said 200; its end may match:
+   * 5xx takes in an answer cut short).
+   */
+  waiting: string[];
+}
+
+/**
+ * For the dashboard's live tail (the logs route's `after`, with `waiting`): a request the app has
+ * not answered 10-12 s after it came is written open with status 0 (row.ts waitingState) and
+ * completed in place. A filter on what the answer brings (status, headers, bodies) leaves it out
+ * while it waits, and once answered its id is behind the tail, so the tail alone never shows it.
+ * The view remembers those (`remembered`, as the last look's `waiting` said), and each look tells
+ * it which now match and which to go on asking about, as followRequestLogs does for `burrow logs -f`.
+ * `shown`: waiting rows the view shows (they are refreshed as open rows instead). Without such a
+ * filter nothing is left out that could match later: nothing to remember, and no query.
+ */
+export async function leftOutWaitingRequests(
+  db: Db,
+  filter: RequestLogFilter,
+  look: { remembered: readonly string[]; shown: readonly string[]; upTo: string },
+): Promise<LeftOutWaiting> {
+  const f = parseInput(requestLogFilterSchema, { ...filter, before: undefined, after: undefined });
+  const { ids: remembered } = parseInput(refreshSchema, { ids: look.remembered, name: f.name });
+  if (!f.status && !f.headersContain && !f.bodiesContain) return { answered: [], waiting: [] };
+  // Gone, or another name's: left out here, so no longer asked about.
+  const now = await refreshRequestLogs(db, f.name, remembered);
+  const answeredNow = now.filter((row) => !isWaitingForApp(row)).map((row) => row.id);
+  const answered = answeredNow.length > 0 ? await matchingRequestLogs(db, filter, answeredNow) : [];
+  const matched = new Set(answered.map((row) => row.id));
+  const asking = now.filter(
+    (row) => isWaitingForApp(row) || (!matched.has(row.id) && row.openState === "open"),
+  );
+  // Read after the page the view gets with this (up to its tailFrom), so what that page left out
+  // waiting is still waiting here, unless answered in the milliseconds between the two reads.
+  const shown = new Set([...look.shown, ...matched]);
+  const leftOut = (await waitingRequestIds(db, f.name, { upTo: look.upTo })).filter((id) => !shown.has(id));
+  const waiting = [...new Set([...asking.map((row) => row.id), ...leftOut])]
+    .sort((a, b) => (BigInt(a) < BigInt(b) ? -1 : 1))
+    .slice(0, MAX_REFRESHED);
+  return { answered, waiting };
 }
 
 /** The rows of these ids, in their order, with their share links' labels. */

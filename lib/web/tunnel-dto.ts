@@ -80,6 +80,13 @@ export interface LogPage {
   tailFrom: string | null;
   /** The rows the live tail asked about again (`refresh`), as they are now; gone ones left out. */
   refreshed?: LogRow[];
+  /**
+   * A tail filtered on the answer: the requests it left out while they waited for the app that
+   * now match, to put in their places (newest first), and those to send as `waiting` next time
+   * (leftOutWaitingRequests in lib/request-logs/query.ts).
+   */
+  answered?: LogRow[];
+  waiting?: string[];
 }
 
 export function toLogRow(row: RequestLogRow): LogRow {

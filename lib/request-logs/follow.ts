@@ -171,8 +171,9 @@ export async function followRequestLogs(options: FollowOptions): Promise<void> {
     }
     // Rows that did not match are not read again (a rare filter on a busy name).
     after = laterRequestId(after, page.tailFrom);
-    // Those of them waiting for the app, whose answer may match. After the page: one answered
-    // between the two reads is printed by the page or left out answered, never missed waiting.
+    // Those of them waiting for the app, whose answer may match. Read after the page, so one
+    // written waiting after it is read next time; one the page left out waiting and answered in the
+    // milliseconds between the two reads is missed (it shows in the log, not in this follow).
     if (answerFiltered && after !== lookedFrom) {
       for (const id of await waitingRequestIds(db, filters.name, { after: lookedFrom, upTo: after })) {
         if (!open.has(id) && unanswered.size < MAX_REFRESHED) unanswered.add(id);

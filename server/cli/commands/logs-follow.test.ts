@@ -40,6 +40,7 @@ function follow(args: string[], vars: Record<string, string | undefined>) {
   });
   child.stdin.end();
   const output = { stdout: "", stderr: "" };
+  printed = output;
   child.stdout.setEncoding("utf8").on("data", (chunk: string) => {
     output.stdout += chunk;
   });
@@ -61,10 +62,20 @@ async function logRequest(name: string, path: string): Promise<void> {
   await database.db.$executeRawUnsafe(ANNOUNCE_SQL, [name]);
 }
 
-async function waitFor(condition: () => boolean, what: string, timeoutMs = 20_000): Promise<void> {
+/** What the latest follow() printed so far: said when a wait times out. */
+let printed = { stdout: "", stderr: "" };
+
+/**
+ * Waits for what the follower prints. Generous: under CI's parallel load the first row once took
+ * longer than 20 s to show (the CLI starting, then connecting through the proxy); a timeout says
+ * what was printed, to tell a slow start from a follower that went wrong.
+ */
+async function waitFor(condition: () => boolean, what: string, timeoutMs = 45_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (!condition()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    if (Date.now() > deadline) {
+      throw new Error(`timed out waiting for ${what}\nstdout: ${printed.stdout}\nstderr: ${printed.stderr}`);
+    }
     await new Promise((resolve) => setTimeout(resolve, 50));
   }
 }

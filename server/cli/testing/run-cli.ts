@@ -1,3 +1,4 @@
+import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -92,4 +93,12 @@ export async function createCliSandbox(
     ...settings,
   };
   return { database, dir, env };
+}
+
+/** An expected failure: non-zero, exactly one line on stderr, no stack trace. */
+export function assertOneLineError(result: { code: number | null; stderr: string }, pattern: RegExp): void {
+  assert.notEqual(result.code, 0, `expected failure, stderr: ${result.stderr}`);
+  const lines = result.stderr.trimEnd().split("\n");
+  assert.match(lines[0] ?? "", pattern);
+  assert.doesNotMatch(result.stderr, /\n\s+at /, "no stack trace");
 }

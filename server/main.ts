@@ -4,6 +4,7 @@
  */
 import { join } from "node:path";
 import { pathToFileURL } from "node:url";
+import type pg from "pg";
 import { createDb, type Db } from "../lib/db.ts";
 import { type Env, loadEnv } from "../lib/env.ts";
 import { createLogger, type Logger } from "../lib/logger.ts";
@@ -23,11 +24,13 @@ export interface RunningRelay {
 /**
  * Starts the relay with `config`: loads (or creates) `<BURROW_DATA_DIR>/ssh_host_ed25519_key`, prints
  * its fingerprint, listens. Uses `options.db` when given (and leaves it open on close), else builds
- * a pool from config.DATABASE_URL and closes it on close.
+ * a pool from config.DATABASE_URL and closes it on close. `options.controlClient`, a connection
+ * holding the relay lock (holdRelayLock), becomes the control connection; it is ended on close and
+ * when the start fails.
  */
 export async function runRelay(
   config: Env,
-  options: { db?: Db; logger?: Logger } = {},
+  options: { db?: Db; logger?: Logger; controlClient?: pg.Client } = {},
 ): Promise<RunningRelay> {
   const logger = options.logger ?? createLogger();
   let db = options.db;
@@ -46,7 +49,14 @@ export async function runRelay(
     logger: logger.child({ part: "access" }),
     secret: await readOrCreateSecret(join(config.BURROW_DATA_DIR, "access-secret"), 32),
   });
-  const relay = createRelay({ db, config, hostKey: hostKey.privateKey, logger, access });
+  const relay = createRelay({
+    db,
+    config,
+    hostKey: hostKey.privateKey,
+    logger,
+    access,
+    controlClient: options.controlClient,
+  });
   keepAccessGateCurrent(relay, access);
   let ports: RelayPorts;
   try {

@@ -1,6 +1,7 @@
 import { randomUUID } from "node:crypto";
 import { EventEmitter } from "node:events";
 import { join } from "node:path";
+import type pg from "pg";
 import type { Db } from "../lib/db.ts";
 import type { Env } from "../lib/env.ts";
 import type { Logger } from "../lib/logger.ts";
@@ -41,6 +42,13 @@ export interface RelayDeps {
    * not received, nothing keeps a second relay off the database, and request logs go through `db`.
    */
   databaseUrl?: string;
+  /**
+   * A connection to that database already holding the one-relay-per-database lock
+   * (control/relay-lock.ts holdRelayLock, taken by `burrow start`/`relay` before migrating): the
+   * control channel listens on it instead of connecting and taking the lock itself. The relay owns
+   * it from here: close() ends it, also after a failed listen().
+   */
+  controlClient?: pg.Client;
   /** Who may reach a tunnel; passed to the HTTP edge (every tunnel is public when omitted). */
   access?: AccessGate;
   /** SSH keepalive tuning; the default (10 s × 2) finds dead peers within ~30 s. Tests shorten it. */
@@ -275,6 +283,7 @@ export function createRelay(deps: RelayDeps): Relay {
         logger: logger.child({ part: "control" }),
         onCommand,
         onListening: (listening) => events.emit("control-listening", listening),
+        initialClient: deps.controlClient,
       })
     : undefined;
 

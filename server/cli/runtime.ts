@@ -1,12 +1,13 @@
 import { mkdir } from "node:fs/promises";
 import { join } from "node:path";
+import { endClient } from "../../lib/db/end-client.ts";
 import { migrate } from "../../lib/db/migrate.ts";
 import { createDb, type Db } from "../../lib/db.ts";
 import type { Env } from "../../lib/env.ts";
 import { AppError, isAppError } from "../../lib/errors.ts";
 import { createLogger } from "../../lib/logger.ts";
 import { readOrCreateSecret } from "../../lib/secret-file.ts";
-import { refuseIfRelayRunning } from "../control/relay-lock.ts";
+import { holdRelayLock } from "../control/relay-lock.ts";
 import { asMigrationError } from "./commands/migrate.ts";
 import { claimDataDir } from "./data-dir-lock.ts";
 import { explainConnectionError, type ResolvedDatabase, resolveDatabase } from "./database.ts";
@@ -61,10 +62,14 @@ export async function bootRelay(
   }
   signal.throwIfAborted();
   // Before migrating: a relay already running on this database (another machine's, or one on
-  // another data dir) is left as it was, and this start refused (see control/relay-lock.ts).
-  await refuseIfRelayRunning(database.url, note).catch((error: unknown) => {
+  // another data dir) is left as it was, and this start refused (see control/relay-lock.ts). The
+  // lock is held from here on, on the connection the relay then listens on for the dashboard's
+  // commands: no second relay can start between this check and this relay listening.
+  const controlClient = await holdRelayLock(database.url, note).catch((error: unknown) => {
     throw isAppError(error) ? error : explainConnectionError(error, database.url);
   });
+  // Safe to run twice: the relay ends it when it closes, this covers a start that fails before.
+  teardown.add("letting go of the database (relay lock)", () => endClient(controlClient));
   signal.throwIfAborted();
 
   const migrated = await migrate(database.url, undefined, { note }).catch((error: unknown) => {
@@ -87,7 +92,7 @@ export async function bootRelay(
   const runRelay = await loadRunRelay();
   let relay: RunningRelay;
   try {
-    relay = await runRelay(config, { db, logger: createLogger() });
+    relay = await runRelay(config, { db, logger: createLogger(), controlClient });
   } catch (error) {
     throw explainListenError(error);
   }

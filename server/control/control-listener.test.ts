@@ -7,7 +7,7 @@ import { createTestDatabase, type TestDatabase } from "../../lib/testing/db.ts";
 import { finishesWithin } from "../../lib/time-limit.ts";
 import { startTcpProxy, type TcpProxy } from "../testing/tcp-proxy.ts";
 import { ControlListener } from "./control-listener.ts";
-import { RelayLockConflict } from "./relay-lock.ts";
+import { holdRelayLock, RelayLockConflict } from "./relay-lock.ts";
 
 let database: TestDatabase;
 let proxy: TcpProxy;
@@ -240,4 +240,42 @@ test("a holder whose connection has been silent past the limit (its machine gone
     await first.stop();
     await next.stop();
   }
+});
+
+test("a listener handed a connection that holds the lock (taken before the relay migrated) listens on it; stop ends it, also when never started", async () => {
+  const held = await holdRelayLock(database.url);
+  const backend = (await held.query<{ pid: number }>("SELECT pg_backend_pid() AS pid")).rows[0]!.pid;
+  const heard: RelayCommand[] = [];
+  const listener = new ControlListener({
+    databaseUrl: database.url,
+    logger: createLogger({ silent: true }),
+    onCommand: (command) => heard.push(command),
+    initialClient: held,
+  });
+  try {
+    await listener.start();
+    assert.equal(listener.listening, true);
+    await sendRelayCommand(database.db, { type: "disconnect", name: "handed" });
+    await until(() => heard.length > 0, "the command", 5_000);
+    const activity = await database.db.$queryRaw<{ query: string }[]>`
+      SELECT query FROM pg_stat_activity WHERE pid = ${backend}`;
+    assert.match(activity[0]?.query ?? "", /^LISTEN /, "the lock's own session is the one listening");
+    await assert.rejects(listenerOn(undefined).start(), RelayLockConflict);
+  } finally {
+    await listener.stop();
+  }
+  await assert.rejects(held.query("SELECT 1"), "stop() ended the handed connection");
+
+  // Never started (the relay failed to listen before): stop() still lets go of the database.
+  const unused = await holdRelayLock(database.url);
+  await new ControlListener({
+    databaseUrl: database.url,
+    logger: createLogger({ silent: true }),
+    onCommand: () => {},
+    initialClient: unused,
+  }).stop();
+  const next = listenerOn(undefined);
+  await next.start();
+  assert.equal(next.listening, true);
+  await next.stop();
 });

@@ -8,6 +8,7 @@ import {
   controlApplicationName,
   describeHolder,
   LOCK_START_WAIT_MS,
+  type LockAttempt,
   RelayLockConflict,
   type RelayLockHolder,
   takeRelayLock,
@@ -57,6 +58,8 @@ export class ControlListener {
   readonly #ownBackends = new Set<number>();
   /** Set while another relay holds the lock this one had (said once per such stretch). */
   #lostTo: RelayLockHolder | undefined;
+  /** A session already holding the lock (relay-lock.ts holdRelayLock), until the first connect takes it. */
+  #initialClient: pg.Client | undefined;
 
   constructor(options: {
     databaseUrl: string;
@@ -68,7 +71,15 @@ export class ControlListener {
     pingIntervalMs?: number;
     /** After how long silent a lock holder counts as gone (default LOCK_STALE_MS; tests shorten it). */
     lockStaleMs?: number;
+    /**
+     * A connection that already holds the relay lock (holdRelayLock, taken before the relay
+     * migrated): listened on as it is, so the lock is never let go between the start's check and
+     * the relay listening. Ended by stop(), also when start() never ran. Without it the listener
+     * connects and takes the lock itself. Reconnects after a drop always make a new connection.
+     */
+    initialClient?: pg.Client;
   }) {
+    this.#initialClient = options.initialClient;
     this.#pingIntervalMs = options.pingIntervalMs ?? PING_INTERVAL_MS;
     this.#lockStaleMs = options.lockStaleMs;
     this.#url = options.databaseUrl;
@@ -97,6 +108,10 @@ export class ControlListener {
     clearTimeout(this.#retryTimer);
     clearInterval(this.#pingTimer);
     await this.#connected?.catch(() => {});
+    // Handed over but never listened on (the relay failed to start before start()): its lock goes too.
+    const unused = this.#initialClient;
+    this.#initialClient = undefined;
+    if (unused) await endClient(unused);
     const client = this.#client;
     this.#client = undefined;
     if (client) this.#onListening(false);
@@ -105,13 +120,17 @@ export class ControlListener {
 
   async #connect(first = false): Promise<void> {
     if (this.#stopped) return;
-    const client = new pg.Client({
-      connectionString: this.#url,
-      application_name: this.#applicationName,
-      connectionTimeoutMillis: 5_000,
-      // Detect a dead server connection even when no notification is due.
-      keepAlive: true,
-    });
+    const held = this.#initialClient;
+    this.#initialClient = undefined;
+    const client =
+      held ??
+      new pg.Client({
+        connectionString: this.#url,
+        application_name: this.#applicationName,
+        connectionTimeoutMillis: 5_000,
+        // Detect a dead server connection even when no notification is due.
+        keepAlive: true,
+      });
     let dropped = false;
     const onDrop = (error?: Error) => {
       if (dropped) return;
@@ -138,13 +157,16 @@ export class ControlListener {
     });
     let refused: RelayLockConflict | undefined;
     try {
-      await client.connect();
-      const attempt = await takeRelayLock(client, {
-        isOwnSession: (holder) =>
-          holder.applicationName === this.#applicationName && this.#ownBackends.has(holder.backendPid),
-        staleAfterMs: this.#lockStaleMs,
-        waitMs: first ? LOCK_START_WAIT_MS : 0,
-      });
+      let attempt: LockAttempt = { taken: true };
+      if (!held) {
+        await client.connect();
+        attempt = await takeRelayLock(client, {
+          isOwnSession: (holder) =>
+            holder.applicationName === this.#applicationName && this.#ownBackends.has(holder.backendPid),
+          staleAfterMs: this.#lockStaleMs,
+          waitMs: first ? LOCK_START_WAIT_MS : 0,
+        });
+      }
       if (!attempt.taken) {
         // No lost connection to report when it ends.
         dropped = true;

@@ -195,24 +195,30 @@ export class RelayLockConflict extends AppError {
 }
 
 /**
- * Refuses, changing nothing, when a relay runs on the database at `databaseUrl`: what `burrow start`
- * and `burrow relay` check before migrating it (the relay takes the lock for good once it
- * listens). A holder found gone is ended on the way, and `note`d.
+ * Takes the database for a starting relay (`burrow start`, `burrow relay`), before it migrates
+ * anything: refuses, changing nothing, when another relay runs on it. The lock is taken on the
+ * session that becomes the relay's control connection (see ControlListener's `initialClient`), and
+ * held from here on: a lock taken to check and then let go would leave a window, while this relay
+ * migrates and loads, in which a second one could take the database and migrate it too. The
+ * caller owns the returned client until the relay takes it over, and ends it if the start fails
+ * (ending the session lets go of the lock). A holder found gone is ended on the way, and `note`d.
  */
-export async function refuseIfRelayRunning(
+export async function holdRelayLock(
   databaseUrl: string,
   note: (line: string) => void = () => {},
-): Promise<void> {
+): Promise<pg.Client> {
   const client = new pg.Client({
     connectionString: databaseUrl,
-    application_name: "burrow-relay-check",
+    application_name: controlApplicationName(),
     connectionTimeoutMillis: 5_000,
+    // As the control connection it becomes (control-listener.ts): a dead server connection is found.
+    keepAlive: true,
   });
-  // A connection lost on the way rejects the statement under way; without a listener it would
-  // also throw from the client's 'error' event.
+  // A connection lost before the relay listens on it rejects the statement under way (or the
+  // relay's LISTEN, which then reconnects); without a listener it would also throw from 'error'.
   client.on("error", () => {});
-  await client.connect();
   try {
+    await client.connect();
     const attempt = await takeRelayLock(client, { waitMs: LOCK_START_WAIT_MS });
     if (!attempt.taken) throw new RelayLockConflict(attempt.holder, databaseUrl);
     if (attempt.tookOverFrom) {
@@ -220,8 +226,9 @@ export async function refuseIfRelayRunning(
         `Ended the database session of a relay that stopped answering (${describeHolder(attempt.tookOverFrom)})`,
       );
     }
-  } finally {
-    // Ending the session lets go of the lock.
+    return client;
+  } catch (error) {
     await endClient(client);
+    throw error;
   }
 }

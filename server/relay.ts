@@ -118,6 +118,11 @@ export interface Relay {
    * (false while another relay took it during an outage: see control-listener.ts).
    */
   readonly controlListening: boolean;
+  /**
+   * False while another relay is known to hold this relay's database (it took it during an
+   * outage): new forwards are then refused. True while the database is only unreachable.
+   */
+  readonly holdsDatabase: boolean;
 }
 
 /**
@@ -155,6 +160,8 @@ export function createRelay(deps: RelayDeps): Relay {
     handshakeTimeoutMs: deps.handshakeTimeoutMs,
     limits: new ConnectionLimits(config.BURROW_MAX_CONNECTIONS_PER_KEY),
     logFeed,
+    // Read at each forward request; the listener is built below (it needs onCommand).
+    holdsDatabase: () => control?.holdsLock ?? true,
   });
   // BURROW_ACME_EMAIL: the HTTPS listener's certificates come from Let's Encrypt (or another ACME
   // server), per name, instead of BURROW_TLS_CERT/KEY.
@@ -295,6 +302,9 @@ export function createRelay(deps: RelayDeps): Relay {
     hostKeyFingerprint: fingerprint,
     get controlListening() {
       return control?.listening ?? false;
+    },
+    get holdsDatabase() {
+      return control?.holdsLock ?? true;
     },
 
     async listen() {

@@ -189,6 +189,7 @@ test("another relay that took the database during an outage: this one says so, h
     await until(() => first.listening, "the listener", 5_000);
     cuttable.cut();
     await until(() => !first.listening, "the connection to drop", 5_000);
+    assert.equal(first.holdsLock, true, "only unreachable: no other holder known");
     // Started while the first cannot reach the database: nothing holds it.
     other = listenerOn(undefined, { heard: heardOther });
     await other.start();
@@ -201,6 +202,7 @@ test("another relay that took the database during an outage: this one says so, h
     );
     assert.match(lines.find((line) => line.startsWith("error"))!, new RegExp(`pid ${process.pid} on `));
     assert.equal(first.listening, false);
+    assert.equal(first.holdsLock, false, "the relay's SSH side refuses new forwards on this");
     await sendRelayCommand(database.db, { type: "disconnect", name: "lost" });
     await until(() => heardOther.length > 0, "the other to hear the command", 5_000);
     await new Promise((resolve) => setTimeout(resolve, 300));
@@ -209,6 +211,7 @@ test("another relay that took the database during an outage: this one says so, h
     await other.stop();
     await until(() => first.listening, "the first to take its database back", 10_000);
     assert.ok(lines.some((line) => line.startsWith("info this relay holds its database again")));
+    assert.equal(first.holdsLock, true);
     assert.equal(lines.filter((line) => line.startsWith("error")).length, 1, "said once");
     await sendRelayCommand(database.db, { type: "disconnect", name: "back" });
     await until(() => heardFirst.length > 0, "the first to hear commands again", 5_000);

@@ -103,6 +103,15 @@ export class ControlListener {
     return this.#client !== undefined;
   }
 
+  /**
+   * False while another relay is known to hold the database this one had (it took it during an
+   * outage): this relay must then give out no names, or one reserved name could be served by both.
+   * True otherwise, also while the database is only unreachable (no other holder known).
+   */
+  get holdsLock(): boolean {
+    return this.#lostTo === undefined;
+  }
+
   async stop(): Promise<void> {
     this.#stopped = true;
     clearTimeout(this.#retryTimer);

@@ -42,6 +42,11 @@ export interface ConnectionDeps {
   logFeed?: LogAnnouncements;
   /** How long a visitor's channel waits for the client to answer (ssh-tunnel.ts); tests shorten it. */
   openStreamTimeoutMs?: number;
+  /**
+   * False while another relay is known to hold this relay's database (control-listener.ts
+   * holdsLock): new forwards are refused then. Always true when omitted.
+   */
+  holdsDatabase?: () => boolean;
 }
 
 /** An unauthenticated connection is dropped after this long. */
@@ -432,6 +437,9 @@ export class RelayConnection implements TunnelOwner, KeyConnection {
     const key = this.#key;
     if (this.#closed || !key) return reply.reject();
     if (request.kind === "refused") return this.#refuse(what, request.message, reply);
+    // The relay that took the database carries out the dashboard's commands and may give the same
+    // name to another client: this one keeps the tunnels it has and starts no new ones.
+    if (this.#deps.holdsDatabase?.() === false) return this.#refuse(what, messages.databaseTakenOver, reply);
     if (this.#tunnels.size >= config.BURROW_MAX_FORWARDS_PER_CONNECTION) {
       return this.#refuse(what, messages.tooManyForwards(config.BURROW_MAX_FORWARDS_PER_CONNECTION), reply);
     }

@@ -26,6 +26,9 @@ function anotherKeyHint(you: SignedIn): string {
 export const messages = {
   databaseDown: "Burrow cannot reach its database right now, try again in a moment.",
   databaseSlow: "Burrow's database is not answering in time right now, try again in a moment.",
+  databaseTakenOver:
+    "This Burrow relay has lost its database to another Burrow relay and starts no new tunnels " +
+    "(open ones keep working): try again in a moment, and ask the relay's operator if this lasts.",
 
   unknownKey: (config: Pick<Env, "BURROW_DASHBOARD_URL">, fingerprint: string) =>
     `Burrow does not know the SSH key ${fingerprint}.\n` +

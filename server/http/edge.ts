@@ -39,9 +39,10 @@ import { LocalAddresses } from "./local-address.ts";
 import { readOfflineBody } from "./offline-body.ts";
 import { isOnlineWait, type OnlineWaitOptions, OnlineWaits } from "./online-wait.ts";
 import { OwnerNotices } from "./owner-notices.ts";
-import { clientErrorResponse, PAGES, tunnelOfflinePage } from "./pages.ts";
+import { clientErrorResponse, HEADERS_TOO_LARGE_PAGE, PAGES, tunnelOfflinePage } from "./pages.ts";
 import { proxyRequest, sendPage } from "./proxy.ts";
 import { replayRequest } from "./replay.ts";
+import { isRequestHeadTooLarge, type RequestHeadLimits, requestHeadSize } from "./request-head-size.ts";
 import { ReservationLookup } from "./reservation-lookup.ts";
 import { acceptAbsoluteForm, routeRequest } from "./route.ts";
 import { loadCertificate, logCertificate, watchCertificate } from "./tls-certificate.ts";
@@ -133,6 +134,13 @@ export interface HttpEdge {
 const HEADERS_TIMEOUT_MS = 15_000;
 /** Requests with more header bytes than this get 431. */
 const MAX_HEADER_BYTES = 16 * 1024;
+/**
+ * Requests with more header fields than this get 431 too: Node's HTTP/1.1 default, which kept the
+ * first 1,000 and dropped the rest unseen (an app missing a header it was sent, and no word why).
+ */
+const MAX_HEADER_FIELDS = 1000;
+/** Both, by HTTP/1.1's count over either protocol (request-head-size.ts). */
+const HEAD_LIMITS: RequestHeadLimits = { maxBytes: MAX_HEADER_BYTES, maxFields: MAX_HEADER_FIELDS };
 /** An idle visitor keep-alive connection is closed after this. */
 const KEEP_ALIVE_TIMEOUT_MS = 60_000;
 
@@ -258,6 +266,10 @@ export function createHttpEdge(deps: HttpEdgeDeps): HttpEdge {
 
   function onRequest(req: http.IncomingMessage, res: http.ServerResponse): void {
     asHttp1Exchange(req, res);
+    if (isHeadTooLarge(req)) {
+      refuseLargeHead(req, res);
+      return;
+    }
     const socket = req.socket;
     busy.add(socket);
     inFlight += 1;
@@ -329,6 +341,10 @@ export function createHttpEdge(deps: HttpEdgeDeps): HttpEdge {
    */
   function redirectingToHttps(httpsPort: number) {
     return (req: http.IncomingMessage, res: http.ServerResponse): void => {
+      if (isHeadTooLarge(req)) {
+        refuseLargeHead(req, res);
+        return;
+      }
       acceptAbsoluteForm(req);
       // A trusted proxy that took the request over HTTPS itself: redirecting again would loop. So
       // would a request that came back through its own tunnel: the visitor would be sent round
@@ -467,9 +483,14 @@ export function createHttpEdge(deps: HttpEdgeDeps): HttpEdge {
   }
 
   function onUpgrade(req: http.IncomingMessage, socket: Duplex, head: Buffer): void {
-    acceptAbsoluteForm(req);
     // Node hands the socket over without its own error handler: a reset must not crash the relay.
     socket.on("error", () => socket.destroy());
+    if (isHeadTooLarge(req)) {
+      socket.end(clientErrorResponse(431));
+      socket.destroy();
+      return;
+    }
+    acceptAbsoluteForm(req);
     // Tracked from the start (not only once upgraded): shutdown must not wait on a handshake.
     upgraded.set(socket, undefined);
     socket.once("close", () => upgraded.delete(socket));
@@ -533,6 +554,27 @@ export function createHttpEdge(deps: HttpEdgeDeps): HttpEdge {
     }
   }
 
+  /**
+   * Whether a request's head is past HEAD_LIMITS. Node's HTTP/1.1 parser refuses one with too many
+   * bytes itself (onClientError); one with too many fields, and any HTTP/2 one, whose list Node
+   * takes up to a higher ceiling (http2-visitors.ts), reach the edge and are weighed here, before
+   * anything else is done with them. Called with the request as asHttp1Exchange left it.
+   */
+  function isHeadTooLarge(req: http.IncomingMessage): boolean {
+    return isRequestHeadTooLarge(requestHeadSize(req.url ?? "", req.rawHeaders), HEAD_LIMITS);
+  }
+
+  /**
+   * Answers a head past the limits as Node's parser answers one over HTTP/1.1 (onClientError): the
+   * 431 page, with no tunnel looked up and nothing logged. Over HTTP/1.1 the connection closes
+   * after it, as there; over HTTP/2 only this stream ends (a body still coming is refused with
+   * RST_STREAM NO_ERROR once the page is out, asHttp1Exchange), the connection's others go on.
+   */
+  function refuseLargeHead(req: http.IncomingMessage, res: http.ServerResponse): void {
+    if (!isHttp2(req)) res.shouldKeepAlive = false;
+    sendPage(res, HEADERS_TOO_LARGE_PAGE);
+  }
+
   function onClientError(error: NodeJS.ErrnoException, socket: Duplex): void {
     // Mid-response (pipelining) or already gone: writing a response here would corrupt the stream.
     if (error.code === "ECONNRESET" || !socket.writable || busy.has(socket as Socket)) {
@@ -557,6 +599,9 @@ export function createHttpEdge(deps: HttpEdgeDeps): HttpEdge {
     http1.keepAliveTimeout = deps.keepAliveTimeoutMs ?? KEEP_ALIVE_TIMEOUT_MS;
     http1.connectionsCheckingInterval = serverOptions.connectionsCheckingInterval ?? 1_000;
     http1.maxHeaderSize = MAX_HEADER_BYTES;
+    // One past the limit: a request with more fields arrives with more than MAX_HEADER_FIELDS of
+    // them, and is refused (isHeadTooLarge) rather than cut short without a word.
+    http1.maxHeadersCount = MAX_HEADER_FIELDS + 1;
     server.on("request", onServerRequest);
     // Instead of Node's automatic 100 Continue: answerRequest decides (see there).
     server.on("checkContinue", onServerRequest);
@@ -569,7 +614,7 @@ export function createHttpEdge(deps: HttpEdgeDeps): HttpEdge {
       if (isHttp2(req)) {
         const res = socketOrResponse as http.ServerResponse;
         asHttp1Exchange(req, res);
-        sendPage(res, PAGES.notAProxy);
+        sendPage(res, isHeadTooLarge(req) ? HEADERS_TOO_LARGE_PAGE : PAGES.notAProxy);
         return;
       }
       const socket = socketOrResponse as Duplex;
@@ -687,7 +732,7 @@ export function createHttpEdge(deps: HttpEdgeDeps): HttpEdge {
       const httpsServer = configure(
         http2.createSecureServer({
           allowHTTP1: true,
-          ...http2ServerOptions(MAX_HEADER_BYTES),
+          ...http2ServerOptions(),
           ...(pair ?? { SNICallback: certificates?.SNICallback }),
           // A connection that never finishes its TLS handshake is held as long as one that never
           // sends its headers (Node's default is 120 s): the slowloris guard, one step earlier.
@@ -822,4 +867,5 @@ interface Http1Settings {
   keepAliveTimeout: number;
   connectionsCheckingInterval: number;
   maxHeaderSize: number;
+  maxHeadersCount: number;
 }

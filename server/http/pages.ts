@@ -262,14 +262,18 @@ const STATUS_TEXT: Record<number, string> = {
   503: "Service Unavailable",
 };
 
-const HEADERS_TOO_LARGE = rawResponse(
-  renderPage(
-    431,
-    "Request headers too large",
-    "Your browser sent more headers than the relay accepts, usually because the cookies it keeps " +
-      "for this site have grown too big. Clear this site's cookies in your browser, then try again.",
-  ),
+/**
+ * The answer to a request head past the edge's limits (request-head-size.ts), the same page over
+ * HTTP/1.1 (from Node's parser, or from the edge for too many fields) and over HTTP/2.
+ */
+export const HEADERS_TOO_LARGE_PAGE = renderPage(
+  431,
+  "Request headers too large",
+  "Your browser sent more headers than the relay accepts, usually because the cookies it keeps " +
+    "for this site have grown too big. Clear this site's cookies in your browser, then try again.",
 );
+
+const HEADERS_TOO_LARGE = rawResponse(HEADERS_TOO_LARGE_PAGE);
 
 /** Why a request Node's parser refused got its status, in one line for whoever sent it (a script). */
 const CLIENT_ERROR_TEXT: Record<400 | 408, string> = {

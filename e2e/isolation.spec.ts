@@ -25,10 +25,29 @@ test("another user's names and keys are not found, by URL or by calling the acti
   const other = await otherContext.newPage();
   await signUp(other);
 
-  // Direct URL: the same 404 as a name that does not exist.
-  await other.goto(`/tunnels/${name}`);
-  await expect(other.getByRole("heading", { name: "Not found" })).toBeVisible();
-  await expect(other.getByText(name)).toHaveCount(0);
+  // Direct URL: the same 404 as a name that does not exist, the HTTP status included (what link
+  // checkers, curl and monitoring read), on the tunnel's page and on its access page alike.
+  const missing = unique("missing");
+  for (const path of [
+    `/tunnels/${name}`,
+    `/tunnels/${missing}`,
+    `/tunnels/${name}/access`,
+    `/tunnels/${missing}/access`,
+  ]) {
+    const response = await other.goto(path);
+    expect(response?.status(), path).toBe(404);
+    await expect(other.getByRole("heading", { name: "Not found" })).toBeVisible();
+    await expect(other).toHaveTitle("Not found · Burrow");
+    await expect(other.getByText(name)).toHaveCount(0);
+  }
+  // The owner's own pages are found.
+  for (const [path, heading] of [
+    [`/tunnels/${name}`, name],
+    [`/tunnels/${name}/access`, `Access to ${name}`],
+  ] as const) {
+    expect((await owner.goto(path))?.status(), path).toBe(200);
+    await expect(owner.getByRole("heading", { name: heading, exact: true })).toBeVisible();
+  }
   const api = await other.request.get(`/api/tunnels/${name}/logs`);
   expect(api.status()).toBe(404);
   // Nor can they listen for its new requests.
@@ -63,9 +82,11 @@ test("another user's names and keys are not found, by URL or by calling the acti
   await expect(other.getByText(name, { exact: true })).toHaveCount(0);
   await other.unrouteAll();
 
-  // Admin pages do not exist for a regular user.
-  await other.goto("/admin");
-  await expect(other.getByRole("heading", { name: "Not found" })).toBeVisible();
+  // Admin pages do not exist for a regular user, status included.
+  for (const path of ["/admin", "/admin/users", "/admin/names"]) {
+    expect((await other.goto(path))?.status(), path).toBe(404);
+    await expect(other.getByRole("heading", { name: "Not found" })).toBeVisible();
+  }
 
   // The owner still has both.
   await owner.goto("/keys");

@@ -4,6 +4,7 @@ import { type AddressInfo, connect, createServer, type Socket } from "node:net";
 import { after, test } from "node:test";
 import { createDb } from "../db.ts";
 import { createTestDatabase } from "../testing/db.ts";
+import { loggedRequest, waitingRows } from "../testing/waiting-rows.ts";
 import { ANNOUNCE_SQL, createLogAnnouncements } from "./announcements.ts";
 import { followRequestLogs } from "./follow.ts";
 import { listRequestLogs, type RequestLogRow } from "./query.ts";
@@ -12,14 +13,7 @@ const database = await createTestDatabase("follow");
 after(() => database.drop());
 const { db } = database;
 
-const row = (name: string, path: string, status = 200) => ({
-  name,
-  method: "GET",
-  path,
-  status,
-  durationMs: 1,
-  clientIp: "198.51.100.7",
-});
+const { liveSession, waitingRow, answer } = waitingRows(db);
 
 /** Waits (bounded) until `check` holds. */
 async function eventually(check: () => boolean, what: string): Promise<void> {
@@ -31,7 +25,7 @@ async function eventually(check: () => boolean, what: string): Promise<void> {
 }
 
 test("a follower on a shared feed prints each new matching row once, then unsubscribes when stopped", async () => {
-  await db.requestLog.create({ data: row("shared", "/old") });
+  await db.requestLog.create({ data: loggedRequest("shared", "/old") });
   const filters = { name: "shared", status: "2xx" };
   const { rows, tailFrom } = await listRequestLogs(db, { ...filters, limit: 20 });
   const feed = createLogAnnouncements(database.url, { applicationName: "burrow-test-follow" });
@@ -54,7 +48,9 @@ test("a follower on a shared feed prints each new matching row once, then unsubs
     });
     await eventually(() => feed.subscriberCount() === 1, "the follower to subscribe");
     // As the relay's log writer does: rows, then one announcement for the name.
-    await db.requestLog.createMany({ data: [row("shared", "/new"), row("shared", "/broken", 500)] });
+    await db.requestLog.createMany({
+      data: [loggedRequest("shared", "/new"), loggedRequest("shared", "/broken", 500)],
+    });
     await db.$executeRawUnsafe(ANNOUNCE_SQL, ["shared"]);
     // Announced, so at once rather than at the 30 s safety poll.
     await eventually(() => printed.length > 0, "the new row");
@@ -88,7 +84,7 @@ test("without a feed the follower polls, and stops when told", async () => {
     },
     stopped,
   });
-  await db.requestLog.create({ data: row("polled", "/later") });
+  await db.requestLog.create({ data: loggedRequest("polled", "/later") });
   await eventually(() => printed.length === 1, "the polled row");
   assert.deepEqual(printed, ["/later"]);
   stop();
@@ -165,13 +161,13 @@ test("a follower whose database goes away says so once, waits for it, and prints
       recovered: () => events.push("recovered"),
     });
     await eventually(() => feed.subscriberCount() === 1, "the follower to subscribe");
-    await db.requestLog.create({ data: row("cut", "/before") });
+    await db.requestLog.create({ data: loggedRequest("cut", "/before") });
     await db.$executeRawUnsafe(ANNOUNCE_SQL, ["cut"]);
     await eventually(() => events.includes("/before"), "the row before the cut");
     // Its LISTEN drops, so it reads at once, and cannot.
     await cuttable.cut();
     await eventually(() => events.includes("unreadable"), "the follower to say it cannot read");
-    await db.requestLog.create({ data: row("cut", "/meanwhile") });
+    await db.requestLog.create({ data: loggedRequest("cut", "/meanwhile") });
     await cuttable.restore();
     await eventually(() => events.includes("/meanwhile"), "the row written while the database was away");
     stop();
@@ -183,29 +179,6 @@ test("a follower whose database goes away says so once, waits for it, and prints
     await cuttable.close();
   }
 });
-
-/** A tunnel session still going, for rows written open (a row of an ended one reads "unrecorded"). */
-async function liveSession(name: string): Promise<string> {
-  const user = await db.user.create({ data: { email: `${name}@follow.test`, passwordHash: "!" } });
-  const session = await db.tunnelSession.create({ data: { name, userId: user.id, clientIp: "127.0.0.1" } });
-  return session.id;
-}
-
-/** A request written before the app answered it (status 0, open), as the relay writes one after 10-12 s. */
-async function waitingRow(name: string, sessionId: string, path: string): Promise<string> {
-  const created = await db.requestLog.create({
-    data: { ...row(name, path, 0), durationMs: 0, sessionId, open: true, streamKey: `key-${path}` },
-  });
-  return String(created.id);
-}
-
-/** Its row completed in place, as the relay's end writes it. */
-async function answer(id: string, status: number, open = false): Promise<void> {
-  await db.requestLog.update({
-    where: { id: BigInt(id) },
-    data: { status, durationMs: 30_000, bytesOut: 12n, open, streamKey: open ? undefined : null },
-  });
-}
 
 /** A follower without a feed (it polls every second); `printed` gets "path status open|closed". */
 function follow(filters: { name: string; status?: string }, shown: RequestLogRow[], tailFrom: string | null) {
@@ -271,7 +244,7 @@ test("a follower's status filter: a request left out while it waited is printed 
     const timedOut = await waitingRow(name, sessionId, "/times-out");
     const fine = await waitingRow(name, sessionId, "/fine");
     // A later row goes past the waiting ones, as the log moves on.
-    await db.requestLog.create({ data: row(name, "/broken", 500) });
+    await db.requestLog.create({ data: loggedRequest(name, "/broken", 500) });
     await eventually(() => follower.printed.length === 1, "the 500");
     assert.deepEqual(follower.printed, ["/broken 500 closed"], "the waiting rows match no status filter");
     await answer(timedOut, 504);

@@ -1,15 +1,9 @@
 import type { Db } from "../db.ts";
 import type { LogAnnouncements } from "./announcements.ts";
-import {
-  listRequestLogs,
-  matchingRequestLogs,
-  type RequestLogFilter,
-  type RequestLogRow,
-  refreshRequestLogs,
-  waitingRequestIds,
-} from "./query.ts";
+import { type RequestLogFilter, type RequestLogRow, refreshRequestLogs } from "./query.ts";
 import { laterRequestId, MAX_REFRESHED } from "./request-id.ts";
 import { isWaitingForApp } from "./row.ts";
+import { tailRequestLogs } from "./tail.ts";
 
 /** Polling while the database's announcements cannot be heard. */
 const POLL_MS = 1_000;
@@ -62,13 +56,11 @@ export async function followRequestLogs(options: FollowOptions): Promise<void> {
     shown.flatMap((row) => (row.openState === "open" ? [[row.id, isWaitingForApp(row)]] : [])),
   );
   /**
-   * Requests left out while they waited for the app's answer: their answer may match the filters.
-   * Only a filter on what the answer brings (its status, headers or body) can leave out one whose
-   * answer matches; the others (method, path, visitor, time) are the request's own.
+   * Requests left out while they waited for the app, whose answer may match the filters; with
+   * those waiting when the follow began that it did not show (tailRequestLogs' olderWaiting).
    */
-  const unanswered = new Set<string>();
-  const answerFiltered = Boolean(filters.status || filters.headersContain || filters.bodiesContain);
-  let lookedForWaiting = false;
+  let unanswered: string[] = [];
+  let firstLook = true;
   let unsubscribe: (() => void) | undefined;
   // Set by an announcement; checked before each wait, so one arriving during a query is not missed.
   let announced = false;
@@ -138,13 +130,6 @@ export async function followRequestLogs(options: FollowOptions): Promise<void> {
 
   /** Prints what is new; true when there may be more right away (a full page). */
   async function readNew(): Promise<boolean> {
-    if (!lookedForWaiting) {
-      // Once: those already waiting that the first listing did not show (left out, or older).
-      for (const id of await waitingRequestIds(db, filters.name, { upTo: after })) {
-        if (!open.has(id)) unanswered.add(id);
-      }
-      lookedForWaiting = true;
-    }
     if (open.size > 0) {
       const still = new Map<string, boolean>();
       for (const row of (
@@ -159,54 +144,27 @@ export async function followRequestLogs(options: FollowOptions): Promise<void> {
       open.clear();
       for (const [id, waiting] of still) open.set(id, waiting);
     }
-    if (unanswered.size > 0) await readAnswered();
-    const page = await listRequestLogs(db, { ...filters, after, limit: 200 });
-    const rows = page.rows;
-    const lookedFrom = after;
-    for (const row of rows.reverse()) {
+    const look = await tailRequestLogs(
+      db,
+      { ...filters, after, limit: 200 },
+      { remembered: unanswered, shown: [...open.keys()], olderWaiting: firstLook },
+    );
+    firstLook = false;
+    unanswered = look.waiting;
+    // Those left out while they waited that match now their answer is in, oldest first.
+    for (const row of look.answered.reverse()) {
+      if (stopped) return false;
+      await print(row);
+      if (row.openState === "open") open.set(row.id, false);
+    }
+    for (const row of look.rows.reverse()) {
       if (stopped) return false;
       await print(row);
       after = row.id;
       if (row.openState === "open") open.set(row.id, isWaitingForApp(row));
     }
     // Rows that did not match are not read again (a rare filter on a busy name).
-    after = laterRequestId(after, page.tailFrom);
-    // Those of them waiting for the app, whose answer may match. Read after the page, so one
-    // written waiting after it is read next time; one the page left out waiting and answered in the
-    // milliseconds between the two reads is missed (it shows in the log, not in this follow).
-    if (answerFiltered && after !== lookedFrom) {
-      for (const id of await waitingRequestIds(db, filters.name, { after: lookedFrom, upTo: after })) {
-        if (!open.has(id) && unanswered.size < MAX_REFRESHED) unanswered.add(id);
-      }
-    }
-    return rows.length === 200;
-  }
-
-  /**
-   * Prints the requests left out while they waited that match now their answer is in (oldest
-   * first); stops asking about those answered, unless still open (an event stream's head said 200,
-   * and its end may still match: 5xx takes in an answer cut short).
-   */
-  async function readAnswered(): Promise<void> {
-    const now = await refreshRequestLogs(db, filters.name, [...unanswered]);
-    const present = new Set(now.map((row) => row.id));
-    // Deleted meanwhile: not asked about again.
-    for (const id of unanswered) if (!present.has(id)) unanswered.delete(id);
-    const answered = now.filter((row) => !isWaitingForApp(row));
-    if (answered.length === 0) return;
-    const matching = await matchingRequestLogs(
-      db,
-      filters,
-      answered.map((row) => row.id),
-    );
-    const matched = new Set(matching.map((row) => row.id));
-    for (const row of answered) {
-      if (matched.has(row.id) || row.openState !== "open") unanswered.delete(row.id);
-    }
-    for (const row of matching.reverse()) {
-      if (stopped) return;
-      await print(row);
-      if (row.openState === "open") open.set(row.id, false);
-    }
+    after = laterRequestId(after, look.tailFrom);
+    return look.rows.length === 200;
   }
 }

@@ -1,59 +1,25 @@
 import assert from "node:assert/strict";
 import { after, test } from "node:test";
+import type { Db } from "../db.ts";
 import { AppError } from "../errors.ts";
 import { createTestDatabase } from "../testing/db.ts";
-import { type LeftOutWaiting, leftOutWaitingRequests, listRequestLogs } from "./query.ts";
+import { loggedRequest, waitingRows } from "../testing/waiting-rows.ts";
+import { listRequestLogs } from "./query.ts";
+import { type RequestLogTail, tailRequestLogs } from "./tail.ts";
 
-// The dashboard's live tail with an answer filter (the logs route's `waiting`): requests it left out
-// while they waited for the app are shown once their answer matches.
+// The live views with an answer filter (the logs route's `waiting`, `logs -f`): requests they left
+// out while they waited for the app are shown once their answer matches.
 const database = await createTestDatabase("left-out-waiting");
 after(() => database.drop());
 const { db } = database;
+const { liveSession, waitingRow, answer } = waitingRows(db);
 
-/** A tunnel session still going, for rows written open (a row of an ended one reads "unrecorded"). */
-async function liveSession(name: string): Promise<string> {
-  const user = await db.user.create({ data: { email: `${name}@left-out.test`, passwordHash: "!" } });
-  const session = await db.tunnelSession.create({ data: { name, userId: user.id, clientIp: "127.0.0.1" } });
-  return session.id;
+/** One look of a tail filtered on 5xx, as the route makes it. */
+function look(name: string, after: string, remembered: string[], shown: string[] = [], reader: Db = db) {
+  return tailRequestLogs(reader, { name, status: "5xx", after, limit: 200 }, { remembered, shown });
 }
 
-const row = (name: string, path: string, status: number) => ({
-  name,
-  method: "GET",
-  path,
-  status,
-  durationMs: 1,
-  clientIp: "198.51.100.7",
-});
-
-/** A request written before the app answered it (status 0, open), as the relay writes one after 10-12 s. */
-async function waitingRow(name: string, sessionId: string, path: string): Promise<string> {
-  const created = await db.requestLog.create({
-    data: { ...row(name, path, 0), durationMs: 0, sessionId, open: true, streamKey: `key-${path}` },
-  });
-  return String(created.id);
-}
-
-/** Its row completed in place, as the relay's end writes it (`open`: an event stream's head). */
-async function answer(id: string, status: number, open = false): Promise<void> {
-  await db.requestLog.update({
-    where: { id: BigInt(id) },
-    data: { status, durationMs: 30_000, bytesOut: 12n, open, streamKey: open ? undefined : null },
-  });
-}
-
-/** One look of a tail filtered on 5xx, as the route makes it: the page after `after`, then this. */
-async function look(name: string, after: string, remembered: string[], shown: string[] = []) {
-  const page = await listRequestLogs(db, { name, status: "5xx", after, limit: 200 });
-  const leftOut = await leftOutWaitingRequests(
-    db,
-    { name, status: "5xx" },
-    { remembered, shown: [...shown, ...page.rows.map((r) => r.id)], upTo: page.tailFrom ?? after },
-  );
-  return { page, ...leftOut };
-}
-
-const paths = (left: LeftOutWaiting) => left.answered.map((r) => `${r.path} ${r.status}`);
+const paths = (tail: RequestLogTail) => tail.answered.map((r) => `${r.path} ${r.status}`);
 
 test("a request left out while it waited is answered once its answer matches, and then no more", async () => {
   const name = "left-5xx";
@@ -65,11 +31,11 @@ test("a request left out while it waited is answered once its answer matches, an
   const timesOut = await waitingRow(name, sessionId, "/times-out");
   const fine = await waitingRow(name, sessionId, "/fine");
   const stream = await waitingRow(name, sessionId, "/events");
-  await db.requestLog.create({ data: row(name, "/broken", 500) });
+  await db.requestLog.create({ data: loggedRequest(name, "/broken", 500) });
 
   const one = await look(name, first.tailFrom ?? "0", []);
   assert.deepEqual(
-    one.page.rows.map((r) => r.path),
+    one.rows.map((r) => r.path),
     ["/broken"],
     "no status yet: the waiting rows match no status filter",
   );
@@ -81,9 +47,9 @@ test("a request left out while it waited is answered once its answer matches, an
   await answer(before, 502);
   // The event stream's head says 200 and it goes on: its end may still be an error.
   await answer(stream, 200, true);
-  const tailFrom = one.page.tailFrom ?? "0";
+  const tailFrom = one.tailFrom ?? "0";
   const two = await look(name, tailFrom, one.waiting);
-  assert.deepEqual(two.page.rows, [], "their ids are behind the tail");
+  assert.deepEqual(two.rows, [], "their ids are behind the tail");
   assert.deepEqual(paths(two), ["/times-out 504", "/before-the-page 502"], "newest first");
   assert.deepEqual(two.waiting, [stream], "the 200 is let go; the open stream is asked about again");
 
@@ -96,52 +62,122 @@ test("a request left out while it waited is answered once its answer matches, an
   assert.deepEqual(four.waiting, [], "ended without an error: no longer asked about");
 });
 
-test("waiting rows the view shows, beyond the page's look, gone or another name's are not remembered", async () => {
+/**
+ * `db` with `between` run right after its `at`-th raw query (1 the first) has answered: a write
+ * that lands at one chosen point between a look's reads, every time, rather than by luck. `reads`
+ * counts them.
+ */
+function interleaved(at: number, between: () => Promise<void>): { reader: Db; reads: () => number } {
+  let reads = 0;
+  const reader = new Proxy(db, {
+    get(target, key) {
+      if (key !== "$queryRaw") return Reflect.get(target, key);
+      return async (...args: Parameters<Db["$queryRaw"]>) => {
+        const result = await target.$queryRaw(...args);
+        reads += 1;
+        if (reads === at) await between();
+        return result;
+      };
+    },
+  });
+  return { reader, reads: () => reads };
+}
+
+test("a request answered between any two of a look's reads is shown once, not lost", async () => {
+  const setUp = async (name: string) => {
+    const sessionId = await liveSession(name);
+    const first = await listRequestLogs(db, { name, status: "5xx", limit: 50 });
+    return { after: first.tailFrom ?? "0", slow: await waitingRow(name, sessionId, "/slow") };
+  };
+  const dry = await setUp("left-race");
+  const counted = interleaved(0, async () => {});
+  await look("left-race", dry.after, [], [], counted.reader);
+  assert.ok(counted.reads() >= 2, "a look reads the page and the waiting rows");
+  for (let at = 1; at <= counted.reads(); at++) {
+    const name = `left-race-${at}`;
+    const { after, slow } = await setUp(name);
+    // Waiting when the look begins, answered with a 504 after its `at`-th read.
+    const one = await look(name, after, [], [], interleaved(at, () => answer(slow, 504)).reader);
+    const two = await look(name, one.tailFrom ?? "0", one.waiting);
+    const shown = [...one.rows, ...one.answered, ...two.rows, ...two.answered].map(
+      (r) => `${r.path} ${r.status}`,
+    );
+    assert.deepEqual(shown, ["/slow 504"], `answered after read ${at}: shown once, now or at the next look`);
+    assert.deepEqual(two.waiting, []);
+  }
+});
+
+test("waiting rows the view shows, after the page's look, gone or another name's are not remembered", async () => {
   const name = "left-shown";
   const sessionId = await liveSession(name);
   const otherSession = await liveSession("left-other");
+  const trace = (path: string) => ({
+    ...loggedRequest(name, path),
+    requestHeaders: JSON.stringify([["X-Trace", "1"]]),
+  });
   const shown = await waitingRow(name, sessionId, "/shown");
   const left = await waitingRow(name, sessionId, "/left-out");
   const gone = await waitingRow(name, sessionId, "/deleted");
   const others = await waitingRow("left-other", otherSession, "/not-yours");
-  const result = await leftOutWaitingRequests(
-    db,
-    { name, headersContain: "x-trace" },
-    { remembered: [gone, others], shown: [shown], upTo: gone },
-  );
-  assert.deepEqual(result.waiting, [left, gone]);
+  await db.requestLog.create({ data: trace("/traced") });
+  await db.requestLog.create({ data: trace("/traced-later") });
   const later = await waitingRow(name, sessionId, "/after-the-look");
-  await db.requestLog.delete({ where: { id: BigInt(gone) } });
-  const next = await leftOutWaitingRequests(
+  const filter = { name, headersContain: "x-trace", limit: 1 };
+  const result = await tailRequestLogs(
     db,
-    { name, headersContain: "x-trace" },
-    { remembered: result.waiting, shown: [shown], upTo: gone },
+    { ...filter, after: "0" },
+    { remembered: [gone, others], shown: [shown] },
   );
-  assert.deepEqual(next.waiting, [left], "the deleted one goes; the one after upTo is the next page's");
-  assert.ok(!next.waiting.includes(later));
+  assert.deepEqual(
+    result.rows.map((r) => r.path),
+    ["/traced"],
+    "a full page: the tail goes on from it next time",
+  );
+  assert.deepEqual(result.waiting, [left, gone], "the one after the page's look is the next look's");
+  await db.requestLog.delete({ where: { id: BigInt(gone) } });
+  const next = await tailRequestLogs(
+    db,
+    { ...filter, after: result.tailFrom ?? "0" },
+    { remembered: result.waiting, shown: [shown] },
+  );
+  assert.deepEqual(
+    next.rows.map((r) => r.path),
+    ["/traced-later"],
+  );
+  assert.deepEqual(next.waiting, [left, later], "the deleted one goes; the later one is this look's");
 });
 
-test("without a filter on the answer nothing is remembered, and bad ids are refused", async () => {
+test("without a filter on the answer nothing is remembered, but for a follow's first look; bad ids are refused", async () => {
   const name = "left-plain";
   const sessionId = await liveSession(name);
   const waiting = await waitingRow(name, sessionId, "/slow");
+  const newest = String((await db.requestLog.create({ data: loggedRequest(name, "/fast") })).id);
+  const plain = await tailRequestLogs(db, { name, after: newest }, { remembered: [], shown: [] });
   assert.deepEqual(
-    await leftOutWaitingRequests(
-      db,
-      { name, method: "POST" },
-      { remembered: [waiting], shown: [], upTo: waiting },
-    ),
-    { answered: [], waiting: [] },
-    "a waiting row a method or path filter leaves out never matches it later",
+    [plain.answered, plain.waiting],
+    [[], []],
+    "a waiting row no filter left out, older than the view's rows: the view's Older shows it",
   );
+  // A follow printed only its newest rows: the one waiting before them is printed once answered.
+  const first = await tailRequestLogs(
+    db,
+    { name, after: newest },
+    { remembered: [], shown: [], olderWaiting: true },
+  );
+  assert.deepEqual(first.waiting, [waiting]);
+  await answer(waiting, 200);
+  const next = await tailRequestLogs(db, { name, after: newest }, { remembered: first.waiting, shown: [] });
+  assert.deepEqual(paths(next), ["/slow 200"]);
+  assert.deepEqual(next.waiting, []);
+
   await assert.rejects(
-    leftOutWaitingRequests(db, { name }, { remembered: ["1;DROP"], shown: [], upTo: waiting }),
+    tailRequestLogs(db, { name, after: newest }, { remembered: ["1;DROP"], shown: [] }),
     (error) =>
       error instanceof AppError && error.code === "invalid_input" && error.message === "Use a request id",
   );
   const many = Array.from({ length: 101 }, (_, i) => String(i + 1));
   await assert.rejects(
-    leftOutWaitingRequests(db, { name, status: "5xx" }, { remembered: many, shown: [], upTo: waiting }),
+    tailRequestLogs(db, { name, status: "5xx", after: newest }, { remembered: many, shown: [] }),
     (error) => error instanceof AppError && /at most 100/.test(error.message),
   );
 });

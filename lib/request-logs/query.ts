@@ -19,7 +19,7 @@ import { headerBytes } from "./header-text.ts";
 import { type HeaderPair, parseStoredHeaders } from "./headers.ts";
 import { pathSearchForms } from "./path-search.ts";
 import { MAX_REFRESHED, REQUEST_ID } from "./request-id.ts";
-import { isWaitingForApp, type NewRequestLog, NOT_TUNNEL_ERRORS } from "./row.ts";
+import { type NewRequestLog, NOT_TUNNEL_ERRORS } from "./row.ts";
 import { STATUS_FILTER_HINT, statusRange } from "./status-filter.ts";
 
 const emptyAsUndefined = (v: unknown) => (v === "" || v === null ? undefined : v);
@@ -171,13 +171,20 @@ export async function listRequestLogs(
   /**
    * `scanRows`: read at most this many of the name's rows for a filtered page (SEARCH_WINDOW_ROWS);
    * a body search also at most `scanBodyBytes` of their kept bodies (SEARCH_WINDOW_BODY_BYTES).
+   * `upTo`: a tail reads no row after this id and goes on from it, as if it were the name's newest
+   * (tailRequestLogs, which looked at the rows waiting for the app up to it first).
    */
-  { scanRows, scanBodyBytes = SEARCH_WINDOW_BODY_BYTES }: { scanRows?: number; scanBodyBytes?: number } = {},
+  {
+    scanRows,
+    scanBodyBytes = SEARCH_WINDOW_BODY_BYTES,
+    upTo,
+  }: { scanRows?: number; scanBodyBytes?: number; upTo?: string } = {},
 ): Promise<RequestLogPage> {
   const f = parseInput(requestLogFilterSchema, filter);
   const tail = f.after !== undefined && f.before === undefined;
+  const ceiling = tail && upTo !== undefined ? BigInt(idCursor.parse(upTo)) : null;
   // Before the page's query: rows written while it runs are the tail's next look.
-  const newestId = f.before === undefined ? await newestIdOf(db, f.name) : null;
+  const newestId = ceiling ?? (f.before === undefined ? await newestIdOf(db, f.name) : null);
   // Without filters the first `limit` rows of the index are the page; with them, a rare match could
   // mean reading every row of the name, so a window bounds that (the tail reads only new rows).
   const reading = tail ? NEWEST_FIRST : await readingOf(db, f);
@@ -185,7 +192,9 @@ export async function listRequestLogs(
     scanRows !== undefined && !tail && isFiltered(f)
       ? await scanFloor(db, f, { rows: scanRows, bodyBytes: scanBodyBytes }, reading)
       : null;
-  const { ids, more } = await matchingIds(db, f, floor, tail, reading);
+  // The ceiling as the bound `before` sets (id < before) on an otherwise unbounded tail.
+  const bounded = ceiling === null ? f : { ...f, before: String(ceiling + 1n) };
+  const { ids, more } = await matchingIds(db, bounded, floor, tail, reading);
   // The window ran out before the page filled: older rows are still to be searched, from the floor.
   const windowEnded = !more && floor !== null;
   return {
@@ -480,32 +489,6 @@ export async function refreshRequestLogs(
 }
 
 /**
- * Ids of the name's rows still waiting for the app's answer (written open with status 0: row.ts
- * waitingState; their tunnel session not ended), oldest first, at most MAX_REFRESHED: those up to
- * `upTo`, after `after` when given (the rows a follower's last look went over). A follower whose
- * filters left them out asks about them again, since their answer may match (followRequestLogs).
- * MATERIALIZED: the name's open rows are few, found by the open rows' partial index or within the
- * range; an ORDER BY … LIMIT over them would draw the planner to walk the name's whole id index.
- */
-export async function waitingRequestIds(
-  db: Db,
-  name: string,
-  range: { after?: string | null; upTo: string },
-): Promise<string[]> {
-  const after = range.after ? Prisma.sql`AND id > ${BigInt(idCursor.parse(range.after))}` : Prisma.empty;
-  const cutoff = new Date(Date.now() - END_GRACE_MS);
-  const found = await db.$queryRaw<{ id: bigint }[]>`
-    WITH w AS MATERIALIZED (
-      SELECT id, session_id FROM request_logs
-      WHERE open AND name = ${normaliseName(name)} AND status = 0 AND id <= ${BigInt(idCursor.parse(range.upTo))} ${after}
-    )
-    SELECT w.id FROM w JOIN tunnel_sessions s ON s.id = w.session_id
-    WHERE s.ended_at IS NULL OR s.ended_at >= ${cutoff}::timestamptz AT TIME ZONE 'UTC'
-    ORDER BY w.id LIMIT ${MAX_REFRESHED}`;
-  return found.map((row) => String(row.id));
-}
-
-/**
  * Which of these requests of a name match `filter` as they are now, newest first (its paging
  * ignored): a follower's check of requests it left out while they waited for the app's answer,
  * once the answer is in their row. Rows that are gone, or another name's, are left out.
@@ -523,55 +506,6 @@ export async function matchingRequestLogs(
     FROM request_logs WHERE ${whereSql(f)} AND id = ANY(${wanted.map(BigInt)}::bigint[])
     ORDER BY id DESC`;
   return rowsOf(db, f.name, matches);
-}
-
-/** What a live view with an answer filter learns, at each look, about requests it left out waiting. */
-export interface LeftOutWaiting {
-  /** Those whose answer came and matches the filters, newest first: to show, once. */
-  answered: RequestLogRow[];
-  /**
-   * Those to ask about at the next look, oldest first, at most MAX_REFRESHED: still waiting for the
-   * app (those it remembered, and the name's others up to `upTo` that it does not show), or
-   * answered without matching but still open (an event stream's head said 200; its end may match:
-   * 5xx takes in an answer cut short).
-   */
-  waiting: string[];
-}
-
-/**
- * For the dashboard's live tail (the logs route's `after`, with `waiting`): a request the app has
- * not answered 10-12 s after it came is written open with status 0 (row.ts waitingState) and
- * completed in place. A filter on what the answer brings (status, headers, bodies) leaves it out
- * while it waits, and once answered its id is behind the tail, so the tail alone never shows it.
- * The view remembers those (`remembered`, as the last look's `waiting` said), and each look tells
- * it which now match and which to go on asking about, as followRequestLogs does for `burrow logs -f`.
- * `shown`: waiting rows the view shows (they are refreshed as open rows instead). Without such a
- * filter nothing is left out that could match later: nothing to remember, and no query.
- */
-export async function leftOutWaitingRequests(
-  db: Db,
-  filter: RequestLogFilter,
-  look: { remembered: readonly string[]; shown: readonly string[]; upTo: string },
-): Promise<LeftOutWaiting> {
-  const f = parseInput(requestLogFilterSchema, { ...filter, before: undefined, after: undefined });
-  const { ids: remembered } = parseInput(refreshSchema, { ids: look.remembered, name: f.name });
-  if (!f.status && !f.headersContain && !f.bodiesContain) return { answered: [], waiting: [] };
-  // Gone, or another name's: left out here, so no longer asked about.
-  const now = await refreshRequestLogs(db, f.name, remembered);
-  const answeredNow = now.filter((row) => !isWaitingForApp(row)).map((row) => row.id);
-  const answered = answeredNow.length > 0 ? await matchingRequestLogs(db, filter, answeredNow) : [];
-  const matched = new Set(answered.map((row) => row.id));
-  const asking = now.filter(
-    (row) => isWaitingForApp(row) || (!matched.has(row.id) && row.openState === "open"),
-  );
-  // Read after the page the view gets with this (up to its tailFrom), so what that page left out
-  // waiting is still waiting here, unless answered in the milliseconds between the two reads.
-  const shown = new Set([...look.shown, ...matched]);
-  const leftOut = (await waitingRequestIds(db, f.name, { upTo: look.upTo })).filter((id) => !shown.has(id));
-  const waiting = [...new Set([...asking.map((row) => row.id), ...leftOut])]
-    .sort((a, b) => (BigInt(a) < BigInt(b) ? -1 : 1))
-    .slice(0, MAX_REFRESHED);
-  return { answered, waiting };
 }
 
 /** The rows of these ids, in their order, with their share links' labels. */

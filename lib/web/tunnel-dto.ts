@@ -83,7 +83,7 @@ export interface LogPage {
   /**
    * A tail filtered on the answer: the requests it left out while they waited for the app that
    * now match, to put in their places (newest first), and those to send as `waiting` next time
-   * (leftOutWaitingRequests in lib/request-logs/query.ts).
+   * (tailRequestLogs in lib/request-logs/tail.ts).
    */
   answered?: LogRow[];
   waiting?: string[];

@@ -1,11 +1,12 @@
 import type { NextRequest } from "next/server";
 import { getNameForUser } from "@/lib/names/service";
 import {
-  leftOutWaitingRequests,
   listRequestLogs,
+  type RequestLogPage,
   refreshRequestLogs,
   SEARCH_WINDOW_ROWS,
 } from "@/lib/request-logs/query";
+import { tailRequestLogs } from "@/lib/request-logs/tail";
 import { apiHandler } from "@/lib/web/api";
 import { getDb } from "@/lib/web/db";
 import { hasFilters, requireLogFilters, toQueryFilter } from "@/lib/web/log-filters";
@@ -20,7 +21,7 @@ import { type LogPage, toLogRow } from "@/lib/web/tunnel-dto";
  * streams, which are finished in place). A tail filtered on the answer (status, headers, bodies)
  * also gets the requests it left out while they waited for the app's answer: `waiting` to send
  * back as `waiting=<id>,<id>` next time, and `answered`, those of them whose answer now matches
- * (leftOutWaitingRequests).
+ * (tailRequestLogs).
  */
 export async function GET(request: NextRequest, { params }: { params: Promise<{ name: string }> }) {
   const { name } = await params;
@@ -34,31 +35,39 @@ export async function GET(request: NextRequest, { params }: { params: Promise<{ 
     const filters = requireLogFilters(search);
     const queryFilter = toQueryFilter(own.name, filters, Date.now());
     const after = search.get("after") || undefined;
+    if (after) {
+      // The live tail reads only what is new: no search slot.
+      const tail = await tailRequestLogs(
+        db,
+        { ...queryFilter, after, limit: 200 },
+        { remembered: idList(search, "waiting"), shown: refresh },
+      );
+      return {
+        ...toLogPage(tail),
+        ...(refreshed && { refreshed: refreshed.map(toLogRow) }),
+        answered: tail.answered.map(toLogRow),
+        waiting: tail.waiting,
+      };
+    }
     const read = () =>
       listRequestLogs(
         db,
-        { ...queryFilter, before: search.get("before") ?? undefined, after, limit: after ? 200 : 50 },
+        { ...queryFilter, before: search.get("before") ?? undefined, limit: 50 },
         { scanRows: SEARCH_WINDOW_ROWS },
       );
-    // A search takes one of the user's slots; the live tail reads only what is new.
-    const page =
-      hasFilters(filters) && !after ? await logSearchSlots.run(user.id, read, request.signal) : await read();
-    const leftOut = after
-      ? await leftOutWaitingRequests(db, queryFilter, {
-          remembered: idList(search, "waiting"),
-          shown: [...refresh, ...page.rows.map((row) => row.id)],
-          upTo: page.tailFrom ?? after,
-        })
-      : undefined;
-    return {
-      rows: page.rows.map(toLogRow),
-      nextCursor: page.nextCursor,
-      searchedSince: page.searchedSince?.toISOString() ?? null,
-      tailFrom: page.tailFrom,
-      ...(refreshed && { refreshed: refreshed.map(toLogRow) }),
-      ...(leftOut && { answered: leftOut.answered.map(toLogRow), waiting: leftOut.waiting }),
-    };
+    // A search takes one of the user's slots.
+    const page = hasFilters(filters) ? await logSearchSlots.run(user.id, read, request.signal) : await read();
+    return { ...toLogPage(page), ...(refreshed && { refreshed: refreshed.map(toLogRow) }) };
   });
+}
+
+function toLogPage(page: RequestLogPage): LogPage {
+  return {
+    rows: page.rows.map(toLogRow),
+    nextCursor: page.nextCursor,
+    searchedSince: page.searchedSince?.toISOString() ?? null,
+    tailFrom: page.tailFrom,
+  };
 }
 
 /** A list of request ids (`refresh`, `waiting`), as given: the query functions check each one. */

@@ -141,7 +141,7 @@ test("dashboard addresses with broken or odd %-escapes get a 400 or the not-foun
   expect((await api.json()).error.code).toBe("invalid_input");
 
   // Decodable but no name ("%" itself): the ordinary not-found page, titled as one.
-  await page.goto("/tunnels/%25");
+  expect((await page.goto("/tunnels/%25"))?.status()).toBe(404);
   await expect(page.getByRole("heading", { name: "Not found" })).toBeVisible();
   await expect(page).toHaveTitle("Not found · Burrow");
   // A name in capitals is the name (names are lower-case), and the title says it as stored.

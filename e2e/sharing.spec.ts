@@ -556,7 +556,7 @@ test("another user gets the same 404 for a name's access page as for a name that
   const context = await browser.newContext({ baseURL: burrowUnderTest().dashboardUrl });
   const page = await context.newPage();
   await signIn(page, email, PASSWORD);
-  await page.goto(`/tunnels/${name}/access`);
+  expect((await page.goto(`/tunnels/${name}/access`))?.status()).toBe(404);
   await expect(page.getByRole("heading", { name: "Not found" })).toBeVisible();
   await expect(page.getByText("Share links")).toHaveCount(0);
   await context.close();

@@ -28,8 +28,8 @@ test("with Status 5xx and the live tail on, a request answered 504 after waiting
   page,
   burrow,
 }) => {
-  // The relay writes a waiting request's row 10-12 s after it came (LONG_RESPONSE_MS), and the e2e
-  // Burrow has no setting to shorten that.
+  // The e2e Burrow writes a waiting request's row 2-2.4 s after it came
+  // (BURROW_LOG_WAITING_AFTER_SECONDS, global-setup.ts); the rest is the dashboard's polling.
   test.setTimeout(90_000);
   const key = await generateKey(await mkdtemp(join(tmpdir(), "burrow-e2e-waiting-5xx-")));
   let answer: () => void = () => {};

@@ -94,6 +94,19 @@ test("BURROW_LOG_RETENTION_DAYS: 30 by default, 0 keeps forever, a clear error f
   );
 });
 
+test("BURROW_LOG_WAITING_AFTER_SECONDS: 10 by default, whole seconds from 1 to 3600, a clear error otherwise", () => {
+  assert.equal(loadEnv({}).BURROW_LOG_WAITING_AFTER_SECONDS, 10);
+  assert.equal(loadEnv({ BURROW_LOG_WAITING_AFTER_SECONDS: "" }).BURROW_LOG_WAITING_AFTER_SECONDS, 10);
+  assert.equal(loadEnv({ BURROW_LOG_WAITING_AFTER_SECONDS: "2" }).BURROW_LOG_WAITING_AFTER_SECONDS, 2);
+  for (const wrong of ["0", "1.5", "3601", "10s"]) {
+    assert.throws(
+      () => loadEnv({ BURROW_LOG_WAITING_AFTER_SECONDS: wrong }),
+      /^AppError: Invalid configuration: BURROW_LOG_WAITING_AFTER_SECONDS must be a whole number of seconds from 1 to 3600$/,
+      wrong,
+    );
+  }
+});
+
 test("a setting left empty means its default (a port not 0, a random one); a wrong one says what is expected", () => {
   const empty = loadEnv({
     PORT: "",

@@ -14,6 +14,7 @@ const flag = z
   .enum(["true", "false", "1", "0", "yes", "no"], { message: "must be true or false" })
   .transform((v) => v === "true" || v === "1" || v === "yes");
 const COUNT_MESSAGE = "must be a whole number, 1 or more";
+const WAITING_MESSAGE = "must be a whole number of seconds from 1 to 3600";
 const count = z.coerce.number({ message: COUNT_MESSAGE }).int(COUNT_MESSAGE).positive(COUNT_MESSAGE);
 
 /** Ciphers the relay may offer: the AEAD and CTR ones OpenSSH has; CBC, 3DES and RC4 never. */
@@ -155,6 +156,15 @@ export const envSchema = z
       .int("must be a whole number of days (0 keeps request logs forever)")
       .min(0, "must be 0 (keep forever) or more days")
       .default(30),
+    // After how long a request still under way is written to the log before it ends (server/http/
+    // exchange.ts LONG_RESPONSE_MS). Not 0: the edge looks a fifth as often, and every request
+    // would be written twice.
+    BURROW_LOG_WAITING_AFTER_SECONDS: z.coerce
+      .number({ message: WAITING_MESSAGE })
+      .int(WAITING_MESSAGE)
+      .min(1, WAITING_MESSAGE)
+      .max(3600, WAITING_MESSAGE)
+      .default(10),
     BURROW_ACCESS_COOKIE_HOURS: count.default(24),
     BURROW_TRUSTED_PROXIES: trustedProxies.default([]),
     BURROW_PROXY_PROTOCOL: proxyProtocolListeners.default([]),

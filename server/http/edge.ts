@@ -28,7 +28,6 @@ import {
   type Exchange,
   ExchangeRecorder,
   heldStreamEnded,
-  LONG_RESPONSE_MS,
   OPEN_PROGRESS_MS,
   servedAfterHold,
 } from "./exchange.ts";
@@ -98,7 +97,10 @@ export interface HttpEdgeDeps {
   keptInFlightMax?: number;
   /** How often open connections' rows are brought up to date (default OPEN_PROGRESS_MS; tests shorten it). */
   openProgressMs?: number;
-  /** After how long a response still being sent is written open (default LONG_RESPONSE_MS; tests shorten it). */
+  /**
+   * After how long an ordinary request still unanswered, or whose response is still being sent, is
+   * written open (default BURROW_LOG_WAITING_AFTER_SECONDS; tests shorten it below a second).
+   */
   longResponseMs?: number;
   /** How long and how many offline pages' waits are held (online-wait.ts; tests shrink them). */
   onlineWaits?: OnlineWaitOptions;
@@ -232,8 +234,12 @@ export function createHttpEdge(deps: HttpEdgeDeps): HttpEdge {
   const proxyDeps = { registry, pools, recorder, hostRefusals, notices, loops, localAddresses };
   const progressTimer = setInterval(() => recorder.progress(), deps.openProgressMs ?? OPEN_PROGRESS_MS);
   progressTimer.unref();
-  const longResponseMs = deps.longResponseMs ?? LONG_RESPONSE_MS;
-  // Looked at five times as often: a request the app holds is in the log 10-12 s after it came.
+  // An ordinary request still unanswered (a hung endpoint, a long poll), or whose response is still
+  // being sent (a big download, a slow app streaming a page), this long after it arrived is written
+  // open like an event stream, so the log shows it while it lasts instead of only once it ends.
+  const longResponseMs = deps.longResponseMs ?? config.BURROW_LOG_WAITING_AFTER_SECONDS * 1000;
+  // Looked at five times as often: a request the app holds is in the log 10-12 s after it came (by
+  // default).
   const longResponseTimer = setInterval(() => recorder.openLongResponses(longResponseMs), longResponseMs / 5);
   longResponseTimer.unref();
   /** Upgrade requests' sockets, each with its exchange once it is proxied (for the goodbye). */

@@ -188,14 +188,6 @@ const CHECKPOINT_MS = 1_000;
  */
 export const OPEN_PROGRESS_MS = 60_000;
 
-/**
- * An ordinary request still unanswered (a hung endpoint, a long poll), or whose response is still
- * being sent (a big download, a slow app streaming a page), this long after it arrived is written
- * open like an event stream, so the log shows it while it lasts instead of only once it ends; the
- * edge looks five times as often (ExchangeRecorder.openLongResponses).
- */
-export const LONG_RESPONSE_MS = 10_000;
-
 /** An exchange whose row was written open, with when it was last brought up to date and the bytes it had moved then. */
 interface OpenExchange {
   readonly exchange: Exchange;
@@ -304,9 +296,10 @@ export class ExchangeRecorder {
 
   /**
    * The request went to the app (or waits for a connection to it): if no answer has come when
-   * openLongResponses next looks LONG_RESPONSE_MS after its arrival, its row is written open with
-   * status 0, so its owner sees a request their app holds (a hung endpoint, a long poll) while it
-   * waits, and the answer completes that row. A quick request costs a slot here, no write.
+   * openLongResponses next looks BURROW_LOG_WAITING_AFTER_SECONDS after its arrival (the edge's
+   * longResponseMs), its row is written open with status 0, so its owner sees a request their app
+   * holds (a hung endpoint, a long poll) while it waits, and the answer completes that row. A quick
+   * request costs a slot here, no write.
    */
   waiting(exchange: Exchange): void {
     if (exchange.finished || exchange.streamKey !== null) return;
@@ -315,8 +308,9 @@ export class ExchangeRecorder {
 
   /**
    * The app's answer to an ordinary request started: if it is still being sent when
-   * openLongResponses next looks LONG_RESPONSE_MS after its arrival, its row is written open. A
-   * row written open while the request waited gets the answer's status and headers now.
+   * openLongResponses next looks BURROW_LOG_WAITING_AFTER_SECONDS after its arrival, its row is
+   * written open. A row written open while the request waited gets the answer's status and headers
+   * now.
    */
   responding(exchange: Exchange): void {
     if (exchange.finished) return;

@@ -282,7 +282,7 @@ export function proxyRequest(
         }
       } else {
         writeHeldHead = writeHead;
-        // A long download goes into the log while it lasts (LONG_RESPONSE_MS).
+        // A long download goes into the log while it lasts (BURROW_LOG_WAITING_AFTER_SECONDS).
         deps.recorder.responding(exchange);
       }
     },

@@ -1,8 +1,8 @@
 /**
- * A request the tunnel's app holds past the relay's waiting threshold (LONG_RESPONSE_MS, 10 s: the
- * relay's own, not shortened here) reads as waiting in `ssh … logs` and `burrow logs`, with how long
- * it has waited, and as completed once the app answers: one line each in a follower, also in one
- * whose status filter could not match it while it waited.
+ * A request the tunnel's app holds past the relay's waiting threshold
+ * (BURROW_LOG_WAITING_AFTER_SECONDS, 1 s here instead of 10) reads as waiting in `ssh … logs` and
+ * `burrow logs`, with how long it has waited, and as completed once the app answers: one line each
+ * in a follower, also in one whose status filter could not match it while it waited.
  */
 import assert from "node:assert/strict";
 import { mkdtempSync, rmSync } from "node:fs";
@@ -17,7 +17,7 @@ import { startTestRelay, type TestRelay } from "../testing/harness.ts";
 let t: TestRelay;
 let home: string;
 before(async () => {
-  t = await startTestRelay();
+  t = await startTestRelay({ BURROW_LOG_WAITING_AFTER_SECONDS: "1" });
   home = mkdtempSync(join(tmpdir(), "burrow-logs-waiting-"));
 });
 after(async () => {
@@ -39,7 +39,7 @@ const linesOf = (text: string, path: string) =>
   text.split(/\r?\n/).filter((line) => line.includes(` ${path} `));
 
 test("a request the app holds reads as waiting for it in ssh … logs and burrow logs, then as completed", async () => {
-  // The relay writes a waiting request's row 10-12 s after it came, then the follower reads it.
+  // The relay writes a waiting request's row 1-1.2 s after it came, then the follower reads it.
   const user = await t.createUserWithKey();
   const name = "held-app";
   await t.reserve(user, name);
@@ -106,17 +106,18 @@ test("a request the app holds reads as waiting for it in ssh … logs and burrow
 
     // "…" for its status, its time so far, and the dashboard's words; no "0 open".
     const waitingLine =
-      /^\S+ \S+ {2}GET\s+\/hold\/report\s+… {2,}(\d+\.\d) s\s+- {2,}waiting for your app {2,}127\.0\.0\.1$/m;
+      /^\S+ \S+ {2}GET\s+\/hold\/report\s+… {2,}(\d+\.\d+) s\s+- {2,}waiting for your app {2,}127\.0\.0\.1$/m;
     await follower.waitForStdout(waitingLine, 20_000);
     const waited = Number(waitingLine.exec(follower.stdout())![1]);
-    assert.ok(waited >= 9.5 && waited < 20, `waited ${waited} s when the row was written`);
+    // The setting's 1 s, not the default 10 s.
+    assert.ok(waited >= 0.9 && waited < 9, `waited ${waited} s when the row was written`);
     assert.doesNotMatch(follower.stdout(), /\/hold\/report\s+0\s/);
     assert.deepEqual(linesOf(only2xx.stdout(), "/hold/report"), [], "no status yet: not a 2xx");
 
     // The admin CLI reads the same row the same way, and --json says it is waiting.
     const listed = await cli([]);
     assert.equal(listed.code, 0, listed.stderr);
-    assert.match(listed.stdout, /GET\s+\/hold\/report\s+…\s+\d+\.\d s\s+-\s+waiting for your app/);
+    assert.match(listed.stdout, /GET\s+\/hold\/report\s+…\s+\d+\.\d+ s\s+-\s+waiting for your app/);
     const json = await cli(["--json"]);
     assert.equal(json.code, 0, json.stderr);
     const row = jsonRow(json.stdout, "/hold/report");
@@ -128,7 +129,7 @@ test("a request the app holds reads as waiting for it in ssh … logs and burrow
     respond!(201);
     assert.deepEqual(await visitor, { status: 201, body: "the report" });
     // Completed in place: printed again, once, with what the app answered.
-    const doneLine = /^\S+ \S+ {2}GET\s+\/hold\/report\s+201 {2,}\d+\.\d s\s+10 B out {2,}127\.0\.0\.1$/m;
+    const doneLine = /^\S+ \S+ {2}GET\s+\/hold\/report\s+201 {2,}\d+\.\d+ s\s+10 B out {2,}127\.0\.0\.1$/m;
     await follower.waitForStdout(doneLine, 10_000);
     await only2xx.waitForStdout(doneLine, 10_000);
     // A poll or two more: nothing printed twice.

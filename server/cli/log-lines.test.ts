@@ -89,6 +89,19 @@ test("a request still waiting for the app reads as waiting, with how long so far
   assert.deepEqual(cells({ status: 200, openState: "open" }).slice(3, 5), ["200", "open"]);
   // Completed in place, the same row reads as any answered request.
   assert.deepEqual(cells({ status: 201, durationMs: 45_200 }).slice(3, 5), ["201", "45.2 s"]);
+  // Let in with a password or a share link: both, in the column (the label cut to it).
+  const admitted: [Partial<LogLineRow>, string][] = [
+    [{ admission: "PASSWORD" }, "waiting, password"],
+    [{ admission: "SHARE_LINK", shareLinkLabel: "Client" }, "waiting, share link: C…"],
+    [{ admission: "SHARE_LINK" }, "waiting, share link"],
+    [{ admission: "REPLAY" }, "waiting, replay"],
+    [{ admission: "PASSWORD", openState: "unrecorded" }, "no answer, password"],
+  ];
+  for (const [changes, note] of admitted) {
+    const text = formatLine(cells({ status: 0, openState: "open", ...changes }));
+    assert.equal(text.indexOf(note), header.indexOf("NOTE"), text);
+    assert.equal(text.indexOf("203.0.113.9"), header.indexOf("CLIENT IP"), text);
+  }
   // What the relay noted still comes first (the visitor left while it waited: 499 by then anyway).
   assert.equal(cells({ status: 0, openState: "open", error: "relay_shutdown" })[6], "relay_shutdown");
 });

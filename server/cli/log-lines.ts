@@ -12,6 +12,8 @@ import { formatDuration, formatTime } from "./format.ts";
 
 /** NOTE of a request still waiting for the app's answer: the dashboard's "Waiting / for your app". */
 const WAITING_NOTE = "waiting for your app";
+/** NOTE of one that was waiting when its relay stopped: it never got an answer. */
+const NO_ANSWER_NOTE = "no answer";
 
 /** The longest error or access page a row can note (a share link's label is cut to it). */
 const NOTE_WIDTH = Math.max(
@@ -102,14 +104,22 @@ export function toCells(
 
 /**
  * Its error or access page (e.g. client_aborted, password_wrong); else, for a request written while
- * it waited for the app, that it still is or never got an answer, in the dashboard's words; else how
+ * it waited for the app, that it still is or never got an answer, in the dashboard's words; and how
  * it was let in when that was not simply public, as the dashboard's Access column says it: a replay
- * must not pass for a visitor's request.
+ * must not pass for a visitor's request. A waiting request was let in too (a password, a share link):
+ * both are said, "waiting" short for "waiting for your app" to fit the column.
  */
 function note(row: LogLineRow, waiting: ReturnType<typeof waitingState>): string {
   if (row.error ?? row.accessPage) return row.error ?? row.accessPage ?? "";
-  if (waiting === "waiting") return WAITING_NOTE;
-  if (waiting === "no_answer") return "no answer";
+  const admitted = admissionNote(row);
+  if (waiting === null) return admitted;
+  if (!admitted) return waiting === "waiting" ? WAITING_NOTE : NO_ANSWER_NOTE;
+  // Cut to the column (a share link's label), or CLIENT IP would go out of line.
+  return truncate(`${waiting === "waiting" ? "waiting" : NO_ANSWER_NOTE}, ${admitted}`, NOTE_WIDTH);
+}
+
+/** How the request was let in, when that was not simply public; cut to the column. */
+function admissionNote(row: LogLineRow): string {
   switch (row.admission) {
     case "PASSWORD":
       return "password";

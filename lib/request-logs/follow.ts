@@ -41,12 +41,12 @@ export interface FollowOptions {
  * still open is printed again once it has closed, with its time, size and bodies. Used by
  * `burrow logs --follow` and the relay's `ssh … logs <name> --follow`.
  *
- * A request the app has not answered 10-12 s after it came is written before its answer (status 0,
- * open: row.ts waitingState) and completed in place, so its id is behind the follower by then: as an
- * open row, it is printed again when its answer starts while it stays open (an event stream's 200)
- * and when it ends. One the filters left out while it waited (--status 5xx: it had no status yet)
- * is asked about again until it is answered, and printed once if the answer matches; so are those
- * waiting when the follow began that were not shown.
+ * A request the app has not answered BURROW_LOG_WAITING_AFTER_SECONDS (10) after it came is written
+ * before its answer (status 0, open: row.ts waitingState) and completed in place, so its id is
+ * behind the follower by then: as an open row, it is printed again when its answer starts while it
+ * stays open (an event stream's 200) and when it ends. One the filters left out while it waited
+ * (--status 5xx: it had no status yet) is asked about again until it is answered, and printed once
+ * if the answer matches; so are those waiting when the follow began that were not shown.
  */
 export async function followRequestLogs(options: FollowOptions): Promise<void> {
   const { db, feed, filters, shown, tailFrom, print } = options;

@@ -15,7 +15,7 @@ import { isWaitingForApp } from "./row.ts";
 
 /** One look of a live view: the rows after its newest, and what it learns about those left out waiting. */
 export interface RequestLogTail extends RequestLogPage {
-  /** Requests it left out while they waited whose answer came and matches now, newest first: to show, once. */
+  /** Those it left out while they waited whose answer came and matches, newest first: to show, once. */
   answered: RequestLogRow[];
   /**
    * Those to ask about at the next look (`remembered`), oldest first, at most MAX_REFRESHED: still
@@ -30,15 +30,16 @@ export interface RequestLogTail extends RequestLogPage {
  * A live view's look at a name's log after `filter.after`: the dashboard's live tail (the logs
  * route's `after`, with `waiting`) and `burrow logs -f` / `ssh … logs <name> -f` (followRequestLogs).
  *
- * A request the app has not answered 10-12 s after it came is written open with status 0 (row.ts
- * waitingState) and completed in place. A filter on what the answer brings (status, headers,
- * bodies) leaves it out while it waits, and once answered its id is behind the tail, so the tail
- * alone never shows it. The view remembers those (`remembered`, as the last look's `waiting` said),
- * and each look tells it which now match and which to go on asking about. `shown`: waiting rows the
- * view shows (it asks about them again as open rows instead). Without such a filter nothing it
- * leaves out could match later, and it remembers nothing, unless `olderWaiting`: a follow's first
- * look, whose first listing showed only the newest rows, also remembers those waiting before them,
- * to print once answered (a line printed cannot be updated the way the dashboard's rows are).
+ * A request the app has not answered BURROW_LOG_WAITING_AFTER_SECONDS (10) after it came is written
+ * open with status 0 (row.ts waitingState) and completed in place. A filter on what the answer
+ * brings (status, headers, bodies) leaves it out while it waits, and once answered its id is behind
+ * the tail, so the tail alone never shows it. The view remembers those (`remembered`, as the last
+ * look's `waiting` said), and each look tells it which now match and which to go on asking about.
+ * `shown`: waiting rows the view shows (it asks about them again as open rows instead). Without
+ * such a filter nothing it leaves out could match later, and it remembers nothing new, unless
+ * `olderWaiting`: a follow's first look, whose first listing showed only the newest rows, also
+ * remembers those waiting before them, to print once answered (a line printed cannot be updated the
+ * way the dashboard's rows are).
  */
 export async function tailRequestLogs(
   db: Db,

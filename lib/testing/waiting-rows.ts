@@ -25,7 +25,7 @@ export function waitingRows(db: Db) {
       return session.id;
     },
 
-    /** A request written before the app answered it (status 0, open), as the relay writes one after 10-12 s. */
+    /** A request written before the app answered it (status 0, open), as the relay writes one that waits. */
     async waitingRow(name: string, sessionId: string, path: string): Promise<string> {
       const created = await db.requestLog.create({
         data: {

@@ -261,3 +261,29 @@ test("a follower's status filter: a request left out while it waited is printed 
     await follower.stop();
   }
 });
+
+test("a request waiting before the first listing's rows, without a filter on the answer, is printed once answered", async () => {
+  const name = "waits-older";
+  const sessionId = await liveSession(name);
+  const older = await waitingRow(name, sessionId, "/older");
+  await db.requestLog.createMany({ data: [loggedRequest(name, "/a"), loggedRequest(name, "/b")] });
+  // `logs -f -n 2`: the waiting row is not among the lines printed first.
+  const { rows, tailFrom } = await listRequestLogs(db, { name, limit: 2 });
+  assert.deepEqual(
+    rows.map((r) => r.path),
+    ["/b", "/a"],
+  );
+  const follower = follow({ name }, rows.reverse(), tailFrom);
+  try {
+    // Printed at the end of a look: the follower's first look, which takes in the waiting rows, is over.
+    await db.requestLog.create({ data: loggedRequest(name, "/c") });
+    await eventually(() => follower.printed.length === 1, "the new row");
+    await answer(older, 200);
+    await eventually(() => follower.printed.length === 2, "the answered request");
+    assert.deepEqual(follower.printed, ["/c 200 closed", "/older 200 closed"]);
+    await new Promise((resolve) => setTimeout(resolve, 2_500));
+    assert.equal(follower.printed.length, 2, follower.printed.join("\n"));
+  } finally {
+    await follower.stop();
+  }
+});

@@ -1,5 +1,5 @@
 import { mkdtemp } from "node:fs/promises";
-import { tmpdir } from "node:os";
+import { hostname, tmpdir } from "node:os";
 import { join } from "node:path";
 import pg from "pg";
 import { withDatabase } from "../lib/testing/with-database.ts";
@@ -33,6 +33,12 @@ test("an admin disconnects a live tunnel (ssh exits, the owner's page shows offl
     await admin.getByRole("link", { name: "Admin", exact: true }).click();
     await expect(admin.getByRole("heading", { name: "Relay health" })).toBeVisible();
     await expect(admin.getByText("Up", { exact: true })).toBeVisible();
+    // The relay holding the database (one relay per database), named as `burrow status` names it.
+    await expect(admin.getByTestId("relay-lock")).toHaveText(
+      new RegExp(
+        `^Relay: running \\(pid \\d+ on ${hostname()}, connected from 127\\.0\\.0\\.1, since \\S+Z\\)$`,
+      ),
+    );
     // What the request log takes, and how long it is kept.
     await expect(admin.getByRole("heading", { name: "Request log" })).toBeVisible();
     await expect(admin.getByText("Requests older than 30 days are deleted every hour")).toBeVisible();

@@ -1,12 +1,13 @@
 import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
 import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { hostname, tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, test } from "node:test";
 import pg from "pg";
 import { createDb } from "../../lib/db.ts";
 import { createTestDatabase } from "../../lib/testing/db.ts";
+import { holdRelayLock } from "../control/relay-lock.ts";
 import { storeTestCertificate } from "../http/acme/testing-certificates.ts";
 import { DATA_DIR_LOCK_FILE } from "./data-dir-lock.ts";
 import { databaseUrlFile, databaseUsedFile, redact } from "./database.ts";
@@ -37,6 +38,13 @@ test("status names the running Burrow, its relay and what it holds; stop ends it
     /\nDatabase: embedded, postgresql:\/\/postgres:\*\*\*@127\.0\.0\.1:\d+\/burrow/,
   );
   assert.ok(!running.stdout.includes(password), "the database password is not printed");
+  // The relay holding the database: this one, since it started.
+  assert.match(
+    running.stdout,
+    new RegExp(
+      `\\nRelay: running \\(pid ${relay.child.pid} on ${hostname()}, connected from 127\\.0\\.0\\.1, since \\S+Z\\)\\n`,
+    ),
+  );
   // The relay's heartbeat row: up, on the ports it listens on, with the host key users check.
   assert.match(running.stdout, new RegExp(`\\n[0-9a-z-]{8}\\s+up\\s+.*\\s\\d+\\s+${relay.httpPort}\\s+0\\s`));
   assert.match(running.stdout, /\nSSH host key: SHA256:\S+\n/);
@@ -60,6 +68,9 @@ test("status names the running Burrow, its relay and what it holds; stop ends it
   );
   assert.deepEqual([found.accounts, found.names, found.tunnelsUp], [1, 2, 0]);
   assert.deepEqual(found.runningDatabase, { source: "embedded", url: found.database.url, same: true });
+  assert.equal(found.relayLock.held, true);
+  assert.equal(found.relayLock.holder.pid, relay.child.pid);
+  assert.equal(found.relayLock.holder.host, hostname());
 
   // Pointed at another database: said before anything of that one, which the running one does not use.
   const other = await createTestDatabase("status_other", undefined, { migrate: false });
@@ -118,6 +129,7 @@ test("status names the running Burrow, its relay and what it holds; stop ends it
       unknownMigrations: null,
     },
     runningDatabase: null,
+    relayLock: null,
     relays: [],
     accounts: null,
     names: null,
@@ -302,4 +314,39 @@ test("status of a Burrow running on a DATABASE_URL names that database, to a sta
   burrow.kill("SIGTERM");
   await exited;
   assert.equal(existsSync(databaseUsedFile(dataDir)), false, "the record goes with the Burrow");
+});
+
+test("status names the relay holding the database, wherever it runs, and says when none does", async (t) => {
+  const database = await createTestDatabase("status_lock");
+  t.after(() => database.drop());
+  const env = cliEnv(mkdtempSync(join(scratch, "lock-")), { DATABASE_URL: database.url });
+
+  const none = await runCli(["status"], { env });
+  assert.equal(none.code, 3, none.stderr);
+  assert.match(none.stdout, /\nRelay: none running on this database \(no relay holds it\)\n/);
+  assert.deepEqual(JSON.parse((await runCli(["status", "--json"], { env })).stdout).relayLock, {
+    held: false,
+    holder: null,
+  });
+
+  // A relay on another machine or data dir, as far as this one can tell: the lock's holder, here
+  // held as a starting relay holds it.
+  const held = await holdRelayLock(database.url);
+  try {
+    const running = await runCli(["status"], { env });
+    assert.equal(running.code, 0, running.stderr);
+    assert.match(running.stdout, /^Burrow is not running here/);
+    assert.match(
+      running.stdout,
+      new RegExp(
+        `\\nRelay: running \\(pid ${process.pid} on ${hostname()}, connected from 127\\.0\\.0\\.1, since \\S+Z\\)\\n`,
+      ),
+    );
+    const json = JSON.parse((await runCli(["status", "--json"], { env })).stdout);
+    assert.equal(json.relayLock.held, true);
+    assert.equal(json.relayLock.holder.pid, process.pid);
+    assert.match(json.relayLock.holder.description, new RegExp(`^pid ${process.pid} on `));
+  } finally {
+    await held.end();
+  }
 });

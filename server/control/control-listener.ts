@@ -2,15 +2,14 @@ import pg from "pg";
 import { endClient } from "../../lib/db/end-client.ts";
 import type { Logger } from "../../lib/logger.ts";
 import { parseRelayCommand, RELAY_CONTROL_CHANNEL, type RelayCommand } from "../../lib/relay-control.ts";
+import { describeHolder, type RelayLockHolder } from "../../lib/relay-lock-holder.ts";
 import { errorText } from "../sessions/session-recorder.ts";
 import { withTimeout } from "../ssh/with-timeout.ts";
 import {
   controlApplicationName,
-  describeHolder,
   LOCK_START_WAIT_MS,
   type LockAttempt,
   RelayLockConflict,
-  type RelayLockHolder,
   takeRelayLock,
 } from "./relay-lock.ts";
 

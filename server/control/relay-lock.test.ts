@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { controlApplicationName, databaseLabel, describeHolder, RelayLockConflict } from "./relay-lock.ts";
+import { describeHolder } from "../../lib/relay-lock-holder.ts";
+import { controlApplicationName, databaseLabel, RelayLockConflict } from "./relay-lock.ts";
 
 test("the control connection's name fits PostgreSQL's 63 bytes of printable ASCII, whatever the host", () => {
   assert.equal(controlApplicationName(4242, "web-1"), "burrow-relay-control 4242@web-1");

@@ -3,6 +3,15 @@ import { setTimeout as sleep } from "node:timers/promises";
 import pg from "pg";
 import { endClient } from "../../lib/db/end-client.ts";
 import { AppError } from "../../lib/errors.ts";
+import {
+  CONTROL_APPLICATION_NAME,
+  describeHolder,
+  holderFromRow,
+  RELAY_LOCK_HOLDER_SQL,
+  RELAY_LOCK_KEY,
+  type RelayLockHolder,
+  type RelayLockHolderRow,
+} from "../../lib/relay-lock-holder.ts";
 
 /**
  * One relay per database. The dashboard's commands reach every relay listening on the database,
@@ -14,12 +23,6 @@ import { AppError } from "../../lib/errors.ts";
  * killed leaves no lock behind (its kernel closes the connection), and one whose machine went
  * down is taken for gone once its connection has been silent for LOCK_STALE_MS.
  */
-
-/** pg_advisory_lock's key: arbitrary, fixed ("burrow relay"); migrate.ts and users/service.ts use ...69, ...70. */
-export const RELAY_LOCK_KEY = 72707371;
-
-/** The start of the control connection's application_name (tests look for it). */
-export const CONTROL_APPLICATION_NAME = "burrow-relay-control";
 
 /**
  * A holder whose connection has run no statement for this long is gone: its relay checks the
@@ -49,22 +52,6 @@ export function controlApplicationName(pid = process.pid, host = hostname()): st
   return `${CONTROL_APPLICATION_NAME} ${pid}@${host}`
     .replace(/[^\x20-\x7e]/g, "?")
     .slice(0, APPLICATION_NAME_MAX);
-}
-
-/** The session holding the lock, as PostgreSQL shows it. */
-export interface RelayLockHolder {
-  /** Its PostgreSQL backend (for pg_terminate_backend). */
-  backendPid: number;
-  applicationName: string;
-  /** The relay's process id and machine, from its application_name (see controlApplicationName). */
-  pid?: number;
-  host?: string;
-  /** The address its connection comes from; undefined over a Unix socket or when not shown to us. */
-  clientAddr?: string;
-  /** When it connected: it has held the database since. */
-  since?: Date;
-  /** How long its connection has run no statement, when PostgreSQL shows it to us. */
-  silentMs?: number;
 }
 
 export type LockAttempt =
@@ -118,52 +105,8 @@ export async function takeRelayLock(client: pg.Client, options: TakeLockOptions 
 
 /** The session holding the relay lock on this database, if one does. */
 export async function relayLockHolder(client: pg.Client): Promise<RelayLockHolder | undefined> {
-  const result = await client.query<{
-    pid: number;
-    application_name: string | null;
-    client_addr: string | null;
-    backend_start: Date | null;
-    silent_ms: string | null;
-  }>(
-    `SELECT a.pid, a.application_name, host(a.client_addr) AS client_addr, a.backend_start,
-            CASE WHEN a.state = 'idle'
-                 THEN floor(extract(epoch FROM clock_timestamp() - a.state_change) * 1000)::bigint
-            END AS silent_ms
-     FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid
-     WHERE l.locktype = 'advisory' AND l.granted AND l.classid = 0 AND l.objid = $1 AND l.objsubid = 1
-       AND l.database = (SELECT oid FROM pg_database WHERE datname = current_database())`,
-    [RELAY_LOCK_KEY],
-  );
-  const row = result.rows[0];
-  if (!row) return undefined;
-  const applicationName = row.application_name ?? "";
-  const named = new RegExp(`^${CONTROL_APPLICATION_NAME} (\\d+)@(.*)$`).exec(applicationName);
-  return {
-    backendPid: row.pid,
-    applicationName,
-    pid: named ? Number(named[1]) : undefined,
-    host: named?.[2] || undefined,
-    clientAddr: row.client_addr ?? undefined,
-    since: row.backend_start ?? undefined,
-    silentMs: row.silent_ms === null ? undefined : Number(row.silent_ms),
-  };
-}
-
-/** "pid 4242 on web-1, connected from 10.0.0.5, since 2026-12-07T15:04:05Z", as far as known. */
-export function describeHolder(holder: RelayLockHolder | undefined): string {
-  if (!holder) return "not known";
-  const parts = [
-    holder.pid === undefined
-      ? `PostgreSQL backend ${holder.backendPid}, ${holder.applicationName || "no application name"}`
-      : `pid ${holder.pid}${holder.host ? ` on ${holder.host}` : ""}`,
-  ];
-  if (holder.clientAddr) parts.push(`connected from ${holder.clientAddr}`);
-  if (holder.since) parts.push(`since ${holder.since.toISOString().replace(/\.\d+Z$/, "Z")}`);
-  // Worth saying only when it is more than a check's interval: a relay that may be going.
-  if (holder.silentMs !== undefined && holder.silentMs >= 15_000) {
-    parts.push(`silent for ${Math.round(holder.silentMs / 1000)} s`);
-  }
-  return parts.join(", ");
+  const result = await client.query<RelayLockHolderRow>(RELAY_LOCK_HOLDER_SQL, [RELAY_LOCK_KEY]);
+  return result.rows[0] ? holderFromRow(result.rows[0]) : undefined;
 }
 
 /** "burrow on db.example:5432": which database, without the user or password. */

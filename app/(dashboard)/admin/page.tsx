@@ -1,5 +1,6 @@
 import type { Metadata } from "next";
 import { LiveTunnelsTable } from "@/components/admin/live-tunnels-table";
+import { RelayLockStatus } from "@/components/admin/relay-lock-status";
 import { Card, CardBody, CardHeader } from "@/components/ui/card";
 import { cn } from "@/components/ui/cn";
 import { EmptyState } from "@/components/ui/empty-state";
@@ -7,6 +8,7 @@ import { PageHeader } from "@/components/ui/page-header";
 import { Stat } from "@/components/ui/stat";
 import { TimeAgo } from "@/components/ui/time-ago";
 import { listRelayHealth } from "@/lib/relay-health";
+import { describeHolder, findRelayLockHolder } from "@/lib/relay-lock-holder";
 import { requestLogStorage } from "@/lib/request-logs/retention";
 import { listLiveTunnels } from "@/lib/web/admin";
 import { getDb } from "@/lib/web/db";
@@ -20,10 +22,11 @@ export const metadata: Metadata = { title: "Admin" };
 export default async function AdminPage() {
   await requireAdmin();
   const db = getDb();
-  const [relays, tunnels, storage] = await Promise.all([
+  const [relays, tunnels, storage, lockHolder] = await Promise.all([
     listRelayHealth(db),
     listLiveTunnels(db),
     requestLogStorage(db),
+    findRelayLockHolder(db),
   ]);
   const retentionDays = getEnv().BURROW_LOG_RETENTION_DAYS;
   return (
@@ -36,6 +39,7 @@ export default async function AdminPage() {
             description="From the heartbeat each relay writes every ~10 seconds."
           />
           <CardBody>
+            <RelayLockStatus holder={lockHolder ? describeHolder(lockHolder) : null} />
             {relays.length === 0 ? (
               <EmptyState title="No relay has reported in the last day">
                 Start it with <code className="rounded bg-zinc-100 dark:bg-zinc-800 px-1">npm start</code>.

@@ -2,6 +2,7 @@ import { migrationState } from "../../../lib/db/migrate.ts";
 import { createDb } from "../../../lib/db.ts";
 import type { Env } from "../../../lib/env.ts";
 import { listRelayHealth, type RelayHealth } from "../../../lib/relay-health.ts";
+import { describeHolder, findRelayLockHolder, type RelayLockHolder } from "../../../lib/relay-lock-holder.ts";
 import { countOf } from "../../../lib/web/format.ts";
 import {
   type StoredCertificatesSummary,
@@ -25,6 +26,13 @@ interface DatabaseView {
   names: number;
 }
 
+/** Which relay holds the database (one relay per database: server/control/relay-lock.ts). */
+interface RelayLock {
+  held: boolean;
+  /** Its pid, machine, address and since when, as far as PostgreSQL shows them; null when none. */
+  holder: (RelayLockHolder & { description: string }) | null;
+}
+
 /** Everything `status` found, printed as text or, with --json, as it is. */
 interface Status {
   running: boolean;
@@ -44,6 +52,8 @@ interface Status {
    * version from before it did). `same`: whether that is `database`, which this command read.
    */
   runningDatabase: { source: "DATABASE_URL" | "embedded"; url: string | null; same: boolean | null } | null;
+  /** Null when the database told nothing. */
+  relayLock: RelayLock | null;
   relays: RelayHealth[];
   accounts: number | null;
   names: number | null;
@@ -61,16 +71,20 @@ the embedded database and no Burrow running, there is no database to read. When 
 here uses another database than this command's (its embedded one while DATABASE_URL is set, or
 another DATABASE_URL), that is said first; so is a database an older Burrow migrated (migrations
 pending: run migrate) or a newer one.
+"Relay:" names the relay running on the database (the one holding it: pid, machine, address, since
+when), or says none does.
 Relays are those that reported in the last day (each writes a heartbeat every 10 s; "down" is one
 that stopped beating without stopping: crashed, or lost its database).
   --json   all of it as one JSON object (counts are null where the database told nothing)
-Exit code: 0 when Burrow runs here or a relay on the database is up, ${NOT_RUNNING} when not.`,
+Exit code: 0 when Burrow runs here or a relay on the database is up (holds it, or beats), ${NOT_RUNNING}
+when not.`,
   async run(context) {
     const { values } = parseCommandArgs(context.args, { json: { type: "boolean" } }, { required: [] });
     const found = await readStatus(context.env());
     if (values.json) context.out(JSON.stringify(found));
     else for (const line of statusLines(found)) context.out(line);
-    return found.running || found.relays.some((relay) => relay.up) ? 0 : NOT_RUNNING;
+    const relayUp = found.relayLock?.held === true || found.relays.some((relay) => relay.up);
+    return found.running || relayUp ? 0 : NOT_RUNNING;
   },
 };
 
@@ -88,6 +102,7 @@ async function readStatus(env: Env): Promise<Status> {
       unknownMigrations: null,
     },
     runningDatabase: null,
+    relayLock: null,
     relays: [],
     accounts: null,
     names: null,
@@ -115,14 +130,16 @@ async function readStatus(env: Env): Promise<Status> {
     found.database.pendingMigrations = state.pending.length;
     found.database.unknownMigrations = state.unknown.length;
   }
-  try {
-    const view = await readDatabase(database.url);
+  const read = await readDatabase(database.url);
+  found.relayLock = read.relayLock;
+  if ("view" in read) {
+    const { view } = read;
     found.relays = view.relays;
     found.accounts = view.accounts;
     found.names = view.names;
     found.tunnelsUp = view.relays.reduce((sum, relay) => sum + (relay.up ? relay.tunnels : 0), 0);
-  } catch (error) {
-    found.database.problem = databaseProblem(error, database.url);
+  } else {
+    found.database.problem = databaseProblem(read.error, database.url);
   }
   return found;
 }
@@ -170,6 +187,7 @@ function statusLines(found: Status): string[] {
     );
   }
   if (found.database.problem) lines.push(found.database.problem);
+  if (found.relayLock) lines.push(relayLockLine(found.relayLock));
   if (found.accounts === null || found.names === null || found.tunnelsUp === null) return lines;
   if (found.relays.length === 0) {
     lines.push("Relays: none has reported in the last day");
@@ -205,16 +223,42 @@ function certificateLines(certificates: StoredCertificatesSummary | null): strin
   return lines;
 }
 
-async function readDatabase(url: string): Promise<DatabaseView> {
+/** "Relay: running (pid 4242 on web-1, connected from 10.0.0.5, since …)", or that none is. */
+function relayLockLine(lock: RelayLock): string {
+  return lock.holder
+    ? `Relay: running (${lock.holder.description})`
+    : "Relay: none running on this database (no relay holds it)";
+}
+
+/**
+ * The counts, or why they could not be read; and the relay holding the database (null if not
+ * read). That needs no Burrow table, so it is also said for a database no Burrow migrated yet.
+ */
+async function readDatabase(
+  url: string,
+): Promise<{ relayLock: RelayLock | null } & ({ view: DatabaseView } | { error: unknown })> {
   // Connecting gives up after 5 s too (lib/db.ts).
   const db = createDb(url, { max: 1, applicationName: "burrow-cli", queryTimeoutMs: DATABASE_WAIT_MS });
+  const readLock = () =>
+    findRelayLockHolder(db).then(
+      (holder): RelayLock => ({
+        held: holder !== undefined,
+        holder: holder ? { ...holder, description: describeHolder(holder) } : null,
+      }),
+      () => null,
+    );
   try {
     const [relays, accounts, names] = await Promise.all([
       listRelayHealth(db),
       db.user.count(),
       db.reservation.count(),
     ]);
-    return { relays, accounts, names };
+    return { relayLock: await readLock(), view: { relays, accounts, names } };
+  } catch (error) {
+    // Asked again only of a database that answered (a Prisma P2… code: no tables, say): one that
+    // cannot be reached would make status wait out the connection timeout twice.
+    const answered = /^P2/.test(String((error as { code?: unknown })?.code));
+    return { relayLock: answered ? await readLock() : null, error };
   } finally {
     await db.$disconnect();
   }

@@ -1,6 +1,5 @@
 import { mkdir } from "node:fs/promises";
 import { join } from "node:path";
-import { endClient } from "../../lib/db/end-client.ts";
 import { migrate } from "../../lib/db/migrate.ts";
 import { createDb, type Db } from "../../lib/db.ts";
 import type { Env } from "../../lib/env.ts";
@@ -65,11 +64,11 @@ export async function bootRelay(
   // another data dir) is left as it was, and this start refused (see control/relay-lock.ts). The
   // lock is held from here on, on the connection the relay then listens on for the dashboard's
   // commands: no second relay can start between this check and this relay listening.
-  const controlClient = await holdRelayLock(database.url, note).catch((error: unknown) => {
+  const relayLock = await holdRelayLock(database.url, note).catch((error: unknown) => {
     throw isAppError(error) ? error : explainConnectionError(error, database.url);
   });
   // Safe to run twice: the relay ends it when it closes, this covers a start that fails before.
-  teardown.add("letting go of the database (relay lock)", () => endClient(controlClient));
+  teardown.add("letting go of the database (relay lock)", () => relayLock.release());
   signal.throwIfAborted();
 
   const migrated = await migrate(database.url, undefined, { note }).catch((error: unknown) => {
@@ -92,7 +91,7 @@ export async function bootRelay(
   const runRelay = await loadRunRelay();
   let relay: RunningRelay;
   try {
-    relay = await runRelay(config, { db, logger: createLogger(), controlClient });
+    relay = await runRelay(config, { db, logger: createLogger(), controlClient: relayLock.handOver() });
   } catch (error) {
     throw explainListenError(error);
   }

@@ -98,6 +98,16 @@ test("a starting relay holds its database from before it migrates until it stops
     new RegExp(`^burrow relay: Another Burrow relay \\(pid ${child.pid} on ${hostname()}, `, "m"),
   );
   assert.doesNotMatch(second.stderr, /Applied migration|Relay running/);
+  // A long migration: the held session keeps answering, or a relay starting beside it would take
+  // it for gone once silent for 30 s (LOCK_STALE_MS), end it and take the database.
+  const since = whileMigrating.since?.getTime() ?? Date.now();
+  await new Promise((resolve) => setTimeout(resolve, Math.max(0, since + 12_500 - Date.now())));
+  const later = await relayLockHolder(watcher);
+  assert.equal(later?.backendPid, whileMigrating.backendPid);
+  assert.ok(
+    later.silentMs !== undefined && later.silentMs < Date.now() - since - 5_000,
+    `the held session ran nothing since it took the lock (silent ${later.silentMs} ms)`,
+  );
 
   await watcher.query("SELECT pg_advisory_unlock($1)", [MIGRATE_LOCK_KEY]);
   await until(async () => {

@@ -347,6 +347,6 @@ test("status names the relay holding the database, wherever it runs, and says wh
     assert.equal(json.relayLock.holder.pid, process.pid);
     assert.match(json.relayLock.holder.description, new RegExp(`^pid ${process.pid} on `));
   } finally {
-    await held.end();
+    await held.release();
   }
 });

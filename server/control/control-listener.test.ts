@@ -246,7 +246,7 @@ test("a holder whose connection has been silent past the limit (its machine gone
 });
 
 test("a listener handed a connection that holds the lock (taken before the relay migrated) listens on it; stop ends it, also when never started", async () => {
-  const held = await holdRelayLock(database.url);
+  const held = (await holdRelayLock(database.url)).handOver();
   const backend = (await held.query<{ pid: number }>("SELECT pg_backend_pid() AS pid")).rows[0]!.pid;
   const heard: RelayCommand[] = [];
   const listener = new ControlListener({
@@ -270,7 +270,7 @@ test("a listener handed a connection that holds the lock (taken before the relay
   await assert.rejects(held.query("SELECT 1"), "stop() ended the handed connection");
 
   // Never started (the relay failed to listen before): stop() still lets go of the database.
-  const unused = await holdRelayLock(database.url);
+  const unused = (await holdRelayLock(database.url)).handOver();
   await new ControlListener({
     databaseUrl: database.url,
     logger: createLogger({ silent: true }),

@@ -138,18 +138,36 @@ export class RelayLockConflict extends AppError {
 }
 
 /**
+ * How often a held lock's connection runs a statement until the relay's control channel takes it
+ * over (and checks it every 10 s itself): a start that migrates for longer than LOCK_STALE_MS
+ * must not look gone to a relay starting beside it, which would end its session and take over.
+ */
+const HELD_LOCK_PING_MS = 10_000;
+
+/** The relay lock, held for a starting relay on the connection that becomes its control connection. */
+export interface HeldRelayLock {
+  /**
+   * Stops this side's checks and gives the connection to the relay (createRelay's
+   * `controlClient`), which checks and ends it from then on.
+   */
+  handOver(): pg.Client;
+  /** Ends the session, letting go of the lock (a start that failed). Safe after handOver, and twice. */
+  release(): Promise<void>;
+}
+
+/**
  * Takes the database for a starting relay (`burrow start`, `burrow relay`), before it migrates
  * anything: refuses, changing nothing, when another relay runs on it. The lock is taken on the
  * session that becomes the relay's control connection (see ControlListener's `initialClient`), and
  * held from here on: a lock taken to check and then let go would leave a window, while this relay
  * migrates and loads, in which a second one could take the database and migrate it too. The
- * caller owns the returned client until the relay takes it over, and ends it if the start fails
- * (ending the session lets go of the lock). A holder found gone is ended on the way, and `note`d.
+ * caller releases it if the start fails (ending the session lets go of the lock). A holder found
+ * gone is ended on the way, and `note`d.
  */
 export async function holdRelayLock(
   databaseUrl: string,
   note: (line: string) => void = () => {},
-): Promise<pg.Client> {
+): Promise<HeldRelayLock> {
   const client = new pg.Client({
     connectionString: databaseUrl,
     application_name: controlApplicationName(),
@@ -169,9 +187,21 @@ export async function holdRelayLock(
         `Ended the database session of a relay that stopped answering (${describeHolder(attempt.tookOverFrom)})`,
       );
     }
-    return client;
   } catch (error) {
     await endClient(client);
     throw error;
   }
+  // A failed statement means a lost connection: the relay's LISTEN on it fails too, and reconnects.
+  const ping = setInterval(() => client.query("SELECT 1").catch(() => {}), HELD_LOCK_PING_MS);
+  ping.unref();
+  return {
+    handOver() {
+      clearInterval(ping);
+      return client;
+    },
+    async release() {
+      clearInterval(ping);
+      await endClient(client);
+    },
+  };
 }

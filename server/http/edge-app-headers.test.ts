@@ -5,46 +5,39 @@
  */
 import assert from "node:assert/strict";
 import { after, before, test } from "node:test";
-import { createTestDatabase, type TestDatabase } from "../../lib/testing/db.ts";
+import type { TestDatabase } from "../../lib/testing/db.ts";
 import {
+  type EdgeFixture,
   type EdgeTestRelay,
-  type LocalApp,
   rawExchange,
-  type SshTunnelClient,
-  startEdgeTestRelay,
-  startLocalApp,
-  startSshTunnel,
+  startEdgeFixture,
   TEST_DOMAIN,
   waitFor,
 } from "./testing.ts";
 
+let fixture: EdgeFixture;
 let testDb: TestDatabase;
 let relay: EdgeTestRelay;
-let app: LocalApp;
-let tunnel: SshTunnelClient;
 
 /** `count` cookies of 4000 bytes (a browser's limit per cookie), as an app with sessions in cookies sends. */
 const cookies = (count: number) =>
   Array.from({ length: count }, (_, i) => `c${i}=${"v".repeat(4000)}; Path=/`);
 
 before(async () => {
-  testDb = await createTestDatabase("edgeappheaders");
-  relay = await startEdgeTestRelay({ db: testDb.db });
-  app = await startLocalApp((req, res) => {
-    const count = Number(new URL(req.url ?? "/", "http://app").searchParams.get("cookies") ?? 0);
-    res.setHeader("set-cookie", cookies(count));
-    if (req.headers.upgrade) res.writeHead(426, { "content-type": "text/plain" });
-    res.end("the app");
+  fixture = await startEdgeFixture({
+    database: "edgeappheaders",
+    app: (req, res) => {
+      const count = Number(new URL(req.url ?? "/", "http://app").searchParams.get("cookies") ?? 0);
+      res.setHeader("set-cookie", cookies(count));
+      if (req.headers.upgrade) res.writeHead(426, { "content-type": "text/plain" });
+      res.end("the app");
+    },
+    tunnels: ["cookies"],
   });
-  tunnel = await startSshTunnel(relay, "cookies", app.port);
+  ({ testDb, relay } = fixture);
 });
 
-after(async () => {
-  await tunnel?.stop();
-  await relay?.close();
-  await app?.close();
-  await testDb?.drop();
-});
+after(() => fixture?.close());
 
 const get = (path: string, upgrade = false) =>
   rawExchange(

@@ -1,33 +1,17 @@
 import assert from "node:assert/strict";
-import { mkdtempSync, rmSync } from "node:fs";
 import type http from "node:http";
 import http2 from "node:http2";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import { after, before, test } from "node:test";
 import tls from "node:tls";
-import { createTestDatabase, type TestDatabase } from "../../lib/testing/db.ts";
-import {
-  type EdgeTestRelay,
-  httpsEnv,
-  type LocalApp,
-  makeTestCertificate,
-  type SshTunnelClient,
-  startEdgeTestRelay,
-  startLocalApp,
-  startSshTunnel,
-  TEST_DOMAIN,
-  waitFor,
-} from "./testing.ts";
+import type { TestDatabase } from "../../lib/testing/db.ts";
+import { type EdgeFixture, type EdgeTestRelay, startEdgeFixture, TEST_DOMAIN, waitFor } from "./testing.ts";
 
 // The request head limits (request-head-size.ts) over HTTP/1.1 and HTTP/2 on the same HTTPS port:
 // the same headers pass or get the same 431 page on both, and over HTTP/2 only that stream ends.
 
+let fixture: EdgeFixture;
 let testDb: TestDatabase;
-let certDir: string;
 let relay: EdgeTestRelay;
-let app: LocalApp;
-let tunnel: SshTunnelClient;
 /** Event streams the app holds open, by path. */
 const streams = new Map<string, http.ServerResponse>();
 const host = `h2heads.${TEST_DOMAIN}`;
@@ -35,41 +19,36 @@ const host = `h2heads.${TEST_DOMAIN}`;
 const MAX_BYTES = 16 * 1024;
 
 before(async () => {
-  testDb = await createTestDatabase("edgeh2heads");
-  certDir = mkdtempSync(join(tmpdir(), "burrow-edge-h2-heads-"));
-  makeTestCertificate(certDir);
-  app = await startLocalApp((req, res) => {
-    if (req.url?.startsWith("/events/")) {
-      res.writeHead(200, { "content-type": "text/event-stream" });
-      res.write("data: hello\n\n");
-      streams.set(req.url, res);
-      res.on("close", () => streams.delete(req.url ?? ""));
-      return;
-    }
-    res.end(
-      JSON.stringify({
-        pad: req.headers["x-pad"]?.length ?? null,
-        cookie: req.headers.cookie ?? null,
-        last: req.headers["x-f999"] ?? null,
-      }),
-    );
+  fixture = await startEdgeFixture({
+    database: "edgeh2heads",
+    https: true,
+    app: (req, res) => {
+      if (req.url?.startsWith("/events/")) {
+        res.writeHead(200, { "content-type": "text/event-stream" });
+        res.write("data: hello\n\n");
+        streams.set(req.url, res);
+        res.on("close", () => streams.delete(req.url ?? ""));
+        return;
+      }
+      res.end(
+        JSON.stringify({
+          pad: req.headers["x-pad"]?.length ?? null,
+          cookie: req.headers.cookie ?? null,
+          last: req.headers["x-f999"] ?? null,
+        }),
+      );
+    },
+    tunnels: ["h2heads"],
   });
+  ({ testDb, relay } = fixture);
   // The relay adds its forwarding headers to what the visitor sent: the app must take more than
   // a visitor may send (Node's defaults are the edge's own limits).
-  const appServer = app.server as http.Server & { maxHeaderSize: number };
+  const appServer = fixture.app.server as http.Server & { maxHeaderSize: number };
   appServer.maxHeaderSize = 64 * 1024;
   appServer.maxHeadersCount = 0;
-  relay = await startEdgeTestRelay({ db: testDb.db, env: httpsEnv(certDir) });
-  tunnel = await startSshTunnel(relay, "h2heads", app.port);
 });
 
-after(async () => {
-  await tunnel?.stop();
-  await relay?.close();
-  await app?.close();
-  await testDb?.drop();
-  rmSync(certDir, { recursive: true, force: true });
-});
+after(() => fixture?.close());
 
 /** A visitor's header set, as [name, value] pairs, without Host (`:authority` over HTTP/2). */
 type Fields = Array<[string, string]>;

@@ -1,34 +1,16 @@
 import assert from "node:assert/strict";
-import { mkdtempSync, rmSync } from "node:fs";
 import type http from "node:http";
 import http2 from "node:http2";
 import https from "node:https";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import { Duplex } from "node:stream";
 import { after, before, test } from "node:test";
 import tls from "node:tls";
-import { createTestDatabase, type TestDatabase } from "../../lib/testing/db.ts";
-import {
-  type EdgeTestRelay,
-  httpsEnv,
-  type LocalApp,
-  makeTestCertificate,
-  type SshTunnelClient,
-  startEdgeTestRelay,
-  startLocalApp,
-  startSshTunnel,
-  TEST_DOMAIN,
-  waitFor,
-} from "./testing.ts";
+import { type EdgeFixture, type EdgeTestRelay, startEdgeFixture, TEST_DOMAIN, waitFor } from "./testing.ts";
 
 // How single HTTP/2 streams end on the edge: CONNECT, the end of an answer, trailers, header limits.
 
-let testDb: TestDatabase;
-let certDir: string;
+let fixture: EdgeFixture;
 let relay: EdgeTestRelay;
-let app: LocalApp;
-let tunnel: SshTunnelClient;
 /** Event streams the app holds open, by path. */
 const streams = new Map<string, http.ServerResponse>();
 /** What Node printed as warnings in this process (the edge runs here), from the first test on. */
@@ -37,44 +19,39 @@ const host = `h2ends.${TEST_DOMAIN}`;
 
 before(async () => {
   process.on("warning", (warning) => warnings.push(warning.message));
-  testDb = await createTestDatabase("edgeh2ends");
-  certDir = mkdtempSync(join(tmpdir(), "burrow-edge-h2-ends-"));
-  makeTestCertificate(certDir);
-  app = await startLocalApp((req, res) => {
-    if (req.url === "/trailers") {
-      // Chunked, with a checksum after the body (gRPC's status comes the same way).
-      res.writeHead(200, { "content-type": "text/plain", trailer: "X-Checksum" });
-      res.write("hello");
-      res.addTrailers({ "X-Checksum": "abc123" });
-      res.end();
-      return;
-    }
-    if (req.url?.startsWith("/events/")) {
-      res.writeHead(200, { "content-type": "text/event-stream" });
-      res.write("data: hello\n\n");
-      streams.set(req.url, res);
-      res.on("close", () => streams.delete(req.url ?? ""));
-      return;
-    }
-    if (req.url === "/refuse-upload") {
-      res.writeHead(413, { "content-type": "text/plain" });
-      res.end("too large");
-      return;
-    }
-    req.resume();
-    req.on("end", () => res.end(JSON.stringify({ cookie: req.headers.cookie ?? null })));
+  fixture = await startEdgeFixture({
+    database: "edgeh2ends",
+    https: true,
+    app: (req, res) => {
+      if (req.url === "/trailers") {
+        // Chunked, with a checksum after the body (gRPC's status comes the same way).
+        res.writeHead(200, { "content-type": "text/plain", trailer: "X-Checksum" });
+        res.write("hello");
+        res.addTrailers({ "X-Checksum": "abc123" });
+        res.end();
+        return;
+      }
+      if (req.url?.startsWith("/events/")) {
+        res.writeHead(200, { "content-type": "text/event-stream" });
+        res.write("data: hello\n\n");
+        streams.set(req.url, res);
+        res.on("close", () => streams.delete(req.url ?? ""));
+        return;
+      }
+      if (req.url === "/refuse-upload") {
+        res.writeHead(413, { "content-type": "text/plain" });
+        res.end("too large");
+        return;
+      }
+      req.resume();
+      req.on("end", () => res.end(JSON.stringify({ cookie: req.headers.cookie ?? null })));
+    },
+    tunnels: ["h2ends"],
   });
-  relay = await startEdgeTestRelay({ db: testDb.db, env: httpsEnv(certDir) });
-  tunnel = await startSshTunnel(relay, "h2ends", app.port);
+  ({ relay } = fixture);
 });
 
-after(async () => {
-  await tunnel?.stop();
-  await relay?.close();
-  await app?.close();
-  await testDb?.drop();
-  rmSync(certDir, { recursive: true, force: true });
-});
+after(() => fixture?.close());
 
 function connectH2(): http2.ClientHttp2Session {
   const session = http2.connect(`https://127.0.0.1:${relay.httpsPort}`, {

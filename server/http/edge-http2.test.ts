@@ -1,19 +1,16 @@
 import assert from "node:assert/strict";
-import { mkdtempSync, rmSync } from "node:fs";
 import type http from "node:http";
 import http2 from "node:http2";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import { after, before, test } from "node:test";
-import { createTestDatabase, type TestDatabase } from "../../lib/testing/db.ts";
+import type { TestDatabase } from "../../lib/testing/db.ts";
 import { http1RawHeaders } from "./http2-visitors.ts";
 import {
+  type EdgeFixture,
   type EdgeTestRelay,
   getEdgeHttps,
   httpsEnv,
   type LocalApp,
-  makeTestCertificate,
-  type SshTunnelClient,
+  startEdgeFixture,
   startEdgeTestRelay,
   startLocalApp,
   startSshTunnel,
@@ -21,73 +18,69 @@ import {
   waitFor,
 } from "./testing.ts";
 
+let fixture: EdgeFixture;
 let testDb: TestDatabase;
 let certDir: string;
 let relay: EdgeTestRelay;
 let app: LocalApp;
-let tunnel: SshTunnelClient;
 /** Event streams the app holds open, by the path they were asked with. */
 const streams = new Map<string, http.ServerResponse>();
 const host = `h2app.${TEST_DOMAIN}`;
 
 before(async () => {
-  testDb = await createTestDatabase("edgehttp2");
-  certDir = mkdtempSync(join(tmpdir(), "burrow-edge-h2-"));
-  makeTestCertificate(certDir);
-  app = await startLocalApp((req, res) => {
-    if (req.url?.startsWith("/events/")) {
-      res.writeHead(200, { "content-type": "text/event-stream", "cache-control": "no-store" });
-      res.write(`data: hello ${req.url}\n\n`);
-      streams.set(req.url, res);
-      res.on("close", () => streams.delete(req.url ?? ""));
-      return;
-    }
-    if (req.url === "/refuse-upload") {
-      // Answers before reading the body, as an app refusing a too-large upload does.
-      res.writeHead(413, { "content-type": "text/plain" });
-      res.end("too large");
-      return;
-    }
-    const chunks: Buffer[] = [];
-    req.on("data", (chunk: Buffer) => chunks.push(chunk));
-    req.on("end", () => {
-      const body = Buffer.concat(chunks);
-      res.writeHead(201, "Made", [
-        "content-type",
-        "application/json",
-        "set-cookie",
-        "one=1; Path=/",
-        "set-cookie",
-        "two=2; Path=/",
-        // Connection-scoped: HTTP/2 forbids these, the relay must not pass them on.
-        "connection",
-        "keep-alive",
-        "keep-alive",
-        "timeout=5",
-      ]);
-      res.end(
-        JSON.stringify({
-          method: req.method,
-          url: req.url,
-          httpVersion: req.httpVersion,
-          rawHeaders: req.rawHeaders,
-          bodyBytes: body.length,
-          bodySum: body.reduce((sum, byte) => (sum + byte) % 65_521, 0),
-        }),
-      );
-    });
+  fixture = await startEdgeFixture({
+    database: "edgehttp2",
+    https: true,
+    app: (req, res) => {
+      if (req.url?.startsWith("/events/")) {
+        res.writeHead(200, { "content-type": "text/event-stream", "cache-control": "no-store" });
+        res.write(`data: hello ${req.url}\n\n`);
+        streams.set(req.url, res);
+        res.on("close", () => streams.delete(req.url ?? ""));
+        return;
+      }
+      if (req.url === "/refuse-upload") {
+        // Answers before reading the body, as an app refusing a too-large upload does.
+        res.writeHead(413, { "content-type": "text/plain" });
+        res.end("too large");
+        return;
+      }
+      const chunks: Buffer[] = [];
+      req.on("data", (chunk: Buffer) => chunks.push(chunk));
+      req.on("end", () => {
+        const body = Buffer.concat(chunks);
+        res.writeHead(201, "Made", [
+          "content-type",
+          "application/json",
+          "set-cookie",
+          "one=1; Path=/",
+          "set-cookie",
+          "two=2; Path=/",
+          // Connection-scoped: HTTP/2 forbids these, the relay must not pass them on.
+          "connection",
+          "keep-alive",
+          "keep-alive",
+          "timeout=5",
+        ]);
+        res.end(
+          JSON.stringify({
+            method: req.method,
+            url: req.url,
+            httpVersion: req.httpVersion,
+            rawHeaders: req.rawHeaders,
+            bodyBytes: body.length,
+            bodySum: body.reduce((sum, byte) => (sum + byte) % 65_521, 0),
+          }),
+        );
+      });
+    },
+    tunnels: ["h2app"],
   });
-  relay = await startEdgeTestRelay({ db: testDb.db, env: httpsEnv(certDir) });
-  tunnel = await startSshTunnel(relay, "h2app", app.port);
+  ({ testDb, relay, app } = fixture);
+  certDir = fixture.certDir!;
 });
 
-after(async () => {
-  await tunnel?.stop();
-  await relay?.close();
-  await app?.close();
-  await testDb?.drop();
-  rmSync(certDir, { recursive: true, force: true });
-});
+after(() => fixture?.close());
 
 /** An HTTP/2 connection to the edge's HTTPS port, as a browser opens one for `host`. */
 async function connectH2(): Promise<http2.ClientHttp2Session> {

@@ -21,6 +21,7 @@ import type { Db } from "../../lib/db.ts";
 import { type Env, loadEnv } from "../../lib/env.ts";
 import { createLogger, type LogFields, type Logger } from "../../lib/logger.ts";
 import { generateEd25519KeyPair } from "../../lib/ssh-keys/generate.ts";
+import { createTestDatabase, type TestDatabase } from "../../lib/testing/db.ts";
 import type { LogWriter } from "../log-writer.ts";
 import { type Tunnel, TunnelRegistry } from "../registry.ts";
 import type { AccessGate } from "./access.ts";
@@ -577,4 +578,100 @@ export function servedCertificateFingerprint(port: number): Promise<string> {
     });
     socket.once("error", reject);
   });
+}
+
+/** What startEdgeTestRelay takes besides the database. */
+export type EdgeRelayOptions = Omit<Parameters<typeof startEdgeTestRelay>[0], "db">;
+
+interface EdgeFixtureBase {
+  /** Label of the fresh test database (createTestDatabase). */
+  database: string;
+  /** Serve HTTPS too, with a fresh self-signed certificate for *.TEST_DOMAIN (see `certDir`). */
+  https?: boolean;
+  /**
+   * The relay's settings; a function when they need the database first (rows the relay must find,
+   * an access gate). Its `env` is added to the HTTPS settings when `https` is set.
+   */
+  relayOptions?: EdgeRelayOptions | ((db: Db) => EdgeRelayOptions | Promise<EdgeRelayOptions>);
+  /** Names to open tunnels for, each `ssh -R <name>:80:127.0.0.1:<app port>`, in this order. */
+  tunnels?: string[];
+}
+
+/** A test database, an app, an edge relay and its tunnels, torn down together by `close()`. */
+export interface EdgeFixture<A extends LocalApp = LocalApp> {
+  testDb: TestDatabase;
+  app: A;
+  relay: EdgeTestRelay;
+  /** Where cert.pem and key.pem are, when started with `https`. */
+  certDir?: string;
+  certificate?: TestCertificate;
+  /** Another tunnel, to the app unless `port` says otherwise; `close()` stops it before the relay. */
+  openTunnel(name: string, port?: number, localHost?: string): Promise<SshTunnelClient>;
+  /** Stops tunnels, relay and app, removes the certificate and drops the database. Safe to call twice. */
+  close(): Promise<void>;
+}
+
+/**
+ * Starts what most edge test files share: a test database, an HTTPS certificate if asked, the local
+ * app (`app`, a request handler for startLocalApp, or `startApp`), the edge relay and tunnels to
+ * the app. `close()` stops what was started in reverse order, and the fixture does the same itself
+ * when a step fails midway (so a file's after() has nothing half-started to tear down).
+ */
+export function startEdgeFixture(
+  options: EdgeFixtureBase & { app: http.RequestListener },
+): Promise<EdgeFixture<LocalApp>>;
+export function startEdgeFixture<A extends LocalApp>(
+  options: EdgeFixtureBase & { startApp: () => Promise<A> },
+): Promise<EdgeFixture<A>>;
+export async function startEdgeFixture(
+  options: EdgeFixtureBase & ({ app: http.RequestListener } | { startApp: () => Promise<LocalApp> }),
+): Promise<EdgeFixture<LocalApp>> {
+  const stops: (() => unknown)[] = [];
+  // Every step runs even when one before it throws (a relay that fails to close must not leave its
+  // database behind); the first failure is reported.
+  const close = async () => {
+    const failures: unknown[] = [];
+    for (let stop = stops.pop(); stop; stop = stops.pop()) {
+      try {
+        await stop();
+      } catch (error) {
+        failures.push(error);
+      }
+    }
+    if (failures.length > 0) throw failures[0];
+  };
+  try {
+    const testDb = await createTestDatabase(options.database);
+    stops.push(() => testDb.drop());
+    let certDir: string | undefined;
+    let certificate: TestCertificate | undefined;
+    if (options.https) {
+      const dir = mkdtempSync(join(tmpdir(), `burrow-edge-${options.database}-`));
+      certDir = dir;
+      stops.push(() => rmSync(dir, { recursive: true, force: true }));
+      certificate = makeTestCertificate(dir);
+    }
+    const app = "startApp" in options ? await options.startApp() : await startLocalApp(options.app);
+    stops.push(() => app.close());
+    const given =
+      typeof options.relayOptions === "function"
+        ? await options.relayOptions(testDb.db)
+        : (options.relayOptions ?? {});
+    const relay = await startEdgeTestRelay({
+      ...given,
+      db: testDb.db,
+      env: certDir ? { ...httpsEnv(certDir), ...given.env } : given.env,
+    });
+    stops.push(() => relay.close());
+    const openTunnel = async (name: string, port = app.port, localHost?: string) => {
+      const tunnel = await startSshTunnel(relay, name, port, localHost);
+      stops.push(() => tunnel.stop());
+      return tunnel;
+    };
+    for (const name of options.tunnels ?? []) await openTunnel(name);
+    return { testDb, app, relay, certDir, certificate, openTunnel, close };
+  } catch (error) {
+    await close().catch(() => {});
+    throw error;
+  }
 }

@@ -147,9 +147,10 @@ export function RequestLog({
   /**
    * Requests an answer filter (status, headers, bodies) left out while they waited for the app: the
    * tail asks about them until their answer is in, and shows those it matches (LogPage.answered).
-   * As the last answer said; at most MAX_REFRESHED.
+   * As the last answer said, or at first the page's (those its first page left out); at most
+   * MAX_REFRESHED.
    */
-  const leftOutWaiting = useRef<string[]>([]);
+  const leftOutWaiting = useRef<string[]>(initial.waiting ?? []);
   /** Where "Older" goes on from, for the tail: answered rows below it are left for "Older". */
   const loadedFrom = useRef(loadedFromOf(older, rows));
   useEffect(() => {

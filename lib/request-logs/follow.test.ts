@@ -7,7 +7,8 @@ import { createTestDatabase } from "../testing/db.ts";
 import { loggedRequest, waitingRows } from "../testing/waiting-rows.ts";
 import { ANNOUNCE_SQL, createLogAnnouncements } from "./announcements.ts";
 import { followRequestLogs } from "./follow.ts";
-import { listRequestLogs, type RequestLogRow } from "./query.ts";
+import { listRequestLogs, newestRequestLogs, type RequestLogRow } from "./query.ts";
+import { listRequestLogsForTail } from "./tail.ts";
 
 const database = await createTestDatabase("follow");
 after(() => database.drop());
@@ -41,6 +42,7 @@ test("a follower on a shared feed prints each new matching row once, then unsubs
       filters,
       shown: rows.reverse(),
       tailFrom,
+      waiting: [],
       print: (r) => {
         printed.push(r);
       },
@@ -78,6 +80,7 @@ test("without a feed the follower polls, and stops when told", async () => {
     db,
     filters: { name: "polled" },
     shown: [],
+    waiting: [],
     tailFrom: null,
     print: (r) => {
       printed.push(r.path);
@@ -152,6 +155,7 @@ test("a follower whose database goes away says so once, waits for it, and prints
       feed,
       filters: { name: "cut" },
       shown: [],
+      waiting: [],
       tailFrom: null,
       print: (r) => {
         events.push(r.path);
@@ -180,8 +184,26 @@ test("a follower whose database goes away says so once, waits for it, and prints
   }
 });
 
+/**
+ * What `logs -f` prints first (`limit` rows, as newestRequestLogs reads them), with the requests
+ * waiting for the app that it did not print (listRequestLogsForTail), for `follow`.
+ */
+async function firstLines(filters: { name: string; status?: string }, limit = 20): Promise<FirstLines> {
+  const { rows, tailFrom, waiting } = await listRequestLogsForTail(db, filters, { view: "follow" }, (upTo) =>
+    newestRequestLogs(db, filters, limit, { upTo }),
+  );
+  return { shown: rows.reverse(), tailFrom, waiting };
+}
+
+interface FirstLines {
+  /** Oldest first, as printed. */
+  shown: RequestLogRow[];
+  tailFrom: string | null;
+  waiting: string[];
+}
+
 /** A follower without a feed (it polls every second); `printed` gets "path status open|closed". */
-function follow(filters: { name: string; status?: string }, shown: RequestLogRow[], tailFrom: string | null) {
+function follow(filters: { name: string; status?: string }, { shown, tailFrom, waiting }: FirstLines) {
   const printed: string[] = [];
   let stop = () => {};
   const stopped = new Promise<void>((resolve) => {
@@ -192,6 +214,7 @@ function follow(filters: { name: string; status?: string }, shown: RequestLogRow
     filters,
     shown,
     tailFrom,
+    waiting,
     print: (r) => {
       printed.push(`${r.path} ${r.status} ${r.openState ?? "closed"}`);
     },
@@ -209,8 +232,7 @@ function follow(filters: { name: string; status?: string }, shown: RequestLogRow
 test("a request written while it waited for the app is printed waiting, again when its answer starts, and once completed", async () => {
   const name = "waits";
   const sessionId = await liveSession(name);
-  const { rows, tailFrom } = await listRequestLogs(db, { name, limit: 20 });
-  const follower = follow({ name }, rows, tailFrom);
+  const follower = follow({ name }, await firstLines({ name }));
   try {
     const report = await waitingRow(name, sessionId, "/report");
     const events = await waitingRow(name, sessionId, "/events");
@@ -237,9 +259,9 @@ test("a follower's status filter: a request left out while it waited is printed 
   const sessionId = await liveSession(name);
   // Waiting already when the follow begins: the first listing (5xx) cannot show it.
   const before = await waitingRow(name, sessionId, "/before-the-follow");
-  const { rows, tailFrom } = await listRequestLogs(db, { name, status: "5xx", limit: 20 });
-  assert.deepEqual(rows, [], "no status yet: not an error, not matched");
-  const follower = follow({ name, status: "5xx" }, rows.reverse(), tailFrom);
+  const first = await firstLines({ name, status: "5xx" });
+  assert.deepEqual(first.shown, [], "no status yet: not an error, not matched");
+  const follower = follow({ name, status: "5xx" }, first);
   try {
     const timedOut = await waitingRow(name, sessionId, "/times-out");
     const fine = await waitingRow(name, sessionId, "/fine");
@@ -268,14 +290,15 @@ test("a request waiting before the first listing's rows, without a filter on the
   const older = await waitingRow(name, sessionId, "/older");
   await db.requestLog.createMany({ data: [loggedRequest(name, "/a"), loggedRequest(name, "/b")] });
   // `logs -f -n 2`: the waiting row is not among the lines printed first.
-  const { rows, tailFrom } = await listRequestLogs(db, { name, limit: 2 });
+  const first = await firstLines({ name }, 2);
   assert.deepEqual(
-    rows.map((r) => r.path),
-    ["/b", "/a"],
+    first.shown.map((r) => r.path),
+    ["/a", "/b"],
   );
-  const follower = follow({ name }, rows.reverse(), tailFrom);
+  assert.deepEqual(first.waiting, [older], "taken with the first lines");
+  const follower = follow({ name }, first);
   try {
-    // Printed at the end of a look: the follower's first look, which takes in the waiting rows, is over.
+    // Printed at the end of a look: the follower's first look is over, still asking about it.
     await db.requestLog.create({ data: loggedRequest(name, "/c") });
     await eventually(() => follower.printed.length === 1, "the new row");
     await answer(older, 200);
@@ -283,6 +306,26 @@ test("a request waiting before the first listing's rows, without a filter on the
     assert.deepEqual(follower.printed, ["/c 200 closed", "/older 200 closed"]);
     await new Promise((resolve) => setTimeout(resolve, 2_500));
     assert.equal(follower.printed.length, 2, follower.printed.join("\n"));
+  } finally {
+    await follower.stop();
+  }
+});
+
+test("a request waiting at the first lines of a 5xx follow, answered 504 before its first look, is printed once", async () => {
+  const name = "waits-first";
+  const sessionId = await liveSession(name);
+  const slow = await waitingRow(name, sessionId, "/slow");
+  const first = await firstLines({ name, status: "5xx" });
+  assert.deepEqual(first.shown, [], "no status yet: not printed first");
+  // Answered after the first lines and before the follower's first look, whose own look at the
+  // requests waiting no longer finds it.
+  await answer(slow, 504);
+  const follower = follow({ name, status: "5xx" }, first);
+  try {
+    await eventually(() => follower.printed.length === 1, "the answered request");
+    assert.deepEqual(follower.printed, ["/slow 504 closed"]);
+    await new Promise((resolve) => setTimeout(resolve, 2_500));
+    assert.equal(follower.printed.length, 1, follower.printed.join("\n"));
   } finally {
     await follower.stop();
   }

@@ -24,6 +24,12 @@ export interface FollowOptions {
   shown: RequestLogRow[];
   /** Where the first query's look ended (RequestLogPage.tailFrom): rows up to it were looked at. */
   tailFrom: string | null;
+  /**
+   * Requests waiting for the app that the first query did not print (listRequestLogsForTail's
+   * `waiting`, view "follow"), or those a follower stopped before was still asking about: each is
+   * printed once answered, if it matches.
+   */
+  waiting: readonly string[];
   print: (row: RequestLogRow) => Promise<void> | void;
   /** Resolves when the follower should stop (Ctrl-C, the ssh channel closed). */
   stopped: Promise<unknown>;
@@ -46,21 +52,19 @@ export interface FollowOptions {
  * behind the follower by then: as an open row, it is printed again when its answer starts while it
  * stays open (an event stream's 200) and when it ends. One the filters left out while it waited
  * (--status 5xx: it had no status yet) is asked about again until it is answered, and printed once
- * if the answer matches; so are those waiting when the follow began that were not shown.
+ * if the answer matches; so are those waiting when the follow began that were not shown (`waiting`).
+ * Resolves, once stopped, with the requests it was still asking about, for a follower that goes on
+ * from where this one stopped (another database URL).
  */
-export async function followRequestLogs(options: FollowOptions): Promise<void> {
+export async function followRequestLogs(options: FollowOptions): Promise<{ waiting: string[] }> {
   const { db, feed, filters, shown, tailFrom, print } = options;
   let after = laterRequestId(shown.at(-1)?.id, tailFrom);
   /** Rows printed while open, to print again when they close; true while still waiting for the app. */
   const open = new Map(
     shown.flatMap((row) => (row.openState === "open" ? [[row.id, isWaitingForApp(row)]] : [])),
   );
-  /**
-   * Requests left out while they waited for the app, whose answer may match the filters; with
-   * those waiting when the follow began that it did not show (tailRequestLogs' olderWaiting).
-   */
-  let unanswered: string[] = [];
-  let firstLook = true;
+  /** Requests left out while they waited for the app, whose answer may match the filters. */
+  let unanswered = [...options.waiting];
   let unsubscribe: (() => void) | undefined;
   // Set by an announcement; checked before each wait, so one arriving during a query is not missed.
   let announced = false;
@@ -113,20 +117,21 @@ export async function followRequestLogs(options: FollowOptions): Promise<void> {
         }
         more = await readNew();
       } catch (error) {
-        if (stopped) return;
+        if (stopped) break;
         if (!failing) options.unreadable?.(error);
         failing = true;
         await sleep(RETRY_MS);
         continue;
       }
       if (!unsubscribe) await listen();
-      if (stopped) return;
+      if (stopped) break;
       if (announced || more) continue;
       await sleep(unsubscribe ? ANNOUNCED_POLL_MS : POLL_MS);
     }
   } finally {
     unsubscribe?.();
   }
+  return { waiting: unanswered };
 
   /** Prints what is new; true when there may be more right away (a full page). */
   async function readNew(): Promise<boolean> {
@@ -147,9 +152,8 @@ export async function followRequestLogs(options: FollowOptions): Promise<void> {
     const look = await tailRequestLogs(
       db,
       { ...filters, after, limit: 200 },
-      { remembered: unanswered, shown: [...open.keys()], olderWaiting: firstLook },
+      { remembered: unanswered, shown: [...open.keys()] },
     );
-    firstLook = false;
     unanswered = look.waiting;
     // Those left out while they waited that match now their answer is in, oldest first.
     for (const row of look.answered.reverse()) {

@@ -4,8 +4,8 @@ import type { Db } from "../db.ts";
 import { AppError } from "../errors.ts";
 import { createTestDatabase } from "../testing/db.ts";
 import { loggedRequest, waitingRows } from "../testing/waiting-rows.ts";
-import { listRequestLogs } from "./query.ts";
-import { type RequestLogTail, tailRequestLogs } from "./tail.ts";
+import { listRequestLogs, newestRequestLogs } from "./query.ts";
+import { listRequestLogsForTail, type RequestLogTail, tailRequestLogs } from "./tail.ts";
 
 // The live views with an answer filter (the logs route's `waiting`, `logs -f`): requests they left
 // out while they waited for the app are shown once their answer matches.
@@ -147,23 +147,26 @@ test("waiting rows the view shows, after the page's look, gone or another name's
   assert.deepEqual(next.waiting, [left, later], "the deleted one goes; the later one is this look's");
 });
 
-test("without a filter on the answer nothing is remembered, but for a follow's first look; bad ids are refused", async () => {
+test("without a filter on the answer only a follow's first listing remembers those it left out; bad ids are refused", async () => {
   const name = "left-plain";
   const sessionId = await liveSession(name);
   const waiting = await waitingRow(name, sessionId, "/slow");
-  const newest = String((await db.requestLog.create({ data: loggedRequest(name, "/fast") })).id);
-  const plain = await tailRequestLogs(db, { name, after: newest }, { remembered: [], shown: [] });
+  await db.requestLog.create({ data: loggedRequest(name, "/fast") });
+  const newestOnly = (limit: number) => (upTo: string | undefined) =>
+    listRequestLogs(db, { name, limit }, { upTo });
+  const table = await listRequestLogsForTail(db, { name }, { view: "table" }, newestOnly(1));
   assert.deepEqual(
-    [plain.answered, plain.waiting],
-    [[], []],
-    "a waiting row no filter left out, older than the view's rows: the view's Older shows it",
+    table.rows.map((r) => r.path),
+    ["/fast"],
   );
+  assert.deepEqual(table.waiting, [], "a waiting row older than the dashboard's rows: its Older shows it");
+  const newest = table.tailFrom ?? "0";
+  const plain = await tailRequestLogs(db, { name, after: newest }, { remembered: [], shown: [] });
+  assert.deepEqual([plain.answered, plain.waiting], [[], []], "nor does a look remember it");
+  const listed = await listRequestLogsForTail(db, { name }, { view: "follow" }, newestOnly(2));
+  assert.deepEqual(listed.waiting, [], "printed waiting: followed as an open row instead");
   // A follow printed only its newest rows: the one waiting before them is printed once answered.
-  const first = await tailRequestLogs(
-    db,
-    { name, after: newest },
-    { remembered: [], shown: [], olderWaiting: true },
-  );
+  const first = await listRequestLogsForTail(db, { name }, { view: "follow" }, newestOnly(1));
   assert.deepEqual(first.waiting, [waiting]);
   await answer(waiting, 200);
   const next = await tailRequestLogs(db, { name, after: newest }, { remembered: first.waiting, shown: [] });
@@ -181,3 +184,75 @@ test("without a filter on the answer nothing is remembered, but for a follow's f
     (error) => error instanceof AppError && /at most 100/.test(error.message),
   );
 });
+
+/** The dashboard's first page with a 5xx filter, as the tunnel page reads it (first-log-page.ts). */
+function firstPage(name: string, reader: Db = db) {
+  const filter = { name, status: "5xx", limit: 50 };
+  return listRequestLogsForTail(reader, filter, { view: "table" }, (upTo) =>
+    listRequestLogs(reader, filter, { upTo }),
+  );
+}
+
+test("a request waiting at the first listing and answered before the first look is shown by that look", async () => {
+  const name = "left-first";
+  const sessionId = await liveSession(name);
+  const slow = await waitingRow(name, sessionId, "/slow");
+  const first = await firstPage(name);
+  assert.deepEqual(first.rows, [], "no status yet: the 5xx page leaves it out");
+  assert.deepEqual(first.waiting, [slow]);
+  // The first look's own look at the requests waiting no longer finds it.
+  await answer(slow, 504);
+  const one = await look(name, first.tailFrom ?? "0", first.waiting);
+  assert.deepEqual(one.rows, [], "its id is behind the tail");
+  assert.deepEqual(paths(one), ["/slow 504"]);
+  assert.deepEqual(one.waiting, []);
+  const two = await look(name, one.tailFrom ?? "0", one.waiting);
+  assert.deepEqual([two.rows, two.answered], [[], []], "shown once");
+});
+
+/** `logs -f --status 5xx`'s first lines, as the CLI and the relay read them (newestRequestLogs). */
+function firstLines(name: string, reader: Db = db) {
+  const filter = { name, status: "5xx" };
+  return listRequestLogsForTail(reader, filter, { view: "follow" }, (upTo) =>
+    newestRequestLogs(reader, filter, 20, { upTo }),
+  );
+}
+
+for (const [view, listing] of [
+  ["dashboard", firstPage],
+  ["logs -f", firstLines],
+] as const) {
+  test(`requests answered or written between any two of a first listing's reads are shown once, not lost (${view})`, async () => {
+    const setUp = async (name: string) => {
+      const sessionId = await liveSession(name);
+      return { sessionId, slow: await waitingRow(name, sessionId, "/slow") };
+    };
+    const prefix = `first-race-${view === "dashboard" ? "page" : "lines"}`;
+    await setUp(prefix);
+    const counted = interleaved(0, async () => {});
+    await listing(prefix, counted.reader);
+    assert.ok(counted.reads() >= 2, "a first listing reads the waiting rows and the page");
+    for (let at = 1; at <= counted.reads(); at++) {
+      const name = `${prefix}-${at}`;
+      const { sessionId, slow } = await setUp(name);
+      // Waiting when the listing begins, answered with a 504 after its `at`-th read, when another
+      // request starts waiting, answered with a 502 before the first look.
+      let later = "";
+      const first = await listing(
+        name,
+        interleaved(at, async () => {
+          await answer(slow, 504);
+          later = await waitingRow(name, sessionId, "/later");
+        }).reader,
+      );
+      await answer(later, 502);
+      const one = await look(name, first.tailFrom ?? "0", first.waiting);
+      const two = await look(name, one.tailFrom ?? "0", one.waiting);
+      const shown = [...first.rows, ...one.rows, ...one.answered, ...two.rows, ...two.answered].map(
+        (r) => `${r.path} ${r.status}`,
+      );
+      assert.deepEqual(shown.sort(), ["/later 502", "/slow 504"], `after read ${at}: each shown once`);
+      assert.deepEqual(two.waiting, []);
+    }
+  });
+}

@@ -171,8 +171,9 @@ export async function listRequestLogs(
   /**
    * `scanRows`: read at most this many of the name's rows for a filtered page (SEARCH_WINDOW_ROWS);
    * a body search also at most `scanBodyBytes` of their kept bodies (SEARCH_WINDOW_BODY_BYTES).
-   * `upTo`: a tail reads no row after this id and goes on from it, as if it were the name's newest
-   * (tailRequestLogs, which looked at the rows waiting for the app up to it first).
+   * `upTo`: a tail or a first page reads no row after this id and a tail goes on from it, as if it
+   * were the name's newest (tailRequestLogs and listRequestLogsForTail, which looked at the rows
+   * waiting for the app up to it first). Ignored by `before` pages.
    */
   {
     scanRows,
@@ -182,18 +183,18 @@ export async function listRequestLogs(
 ): Promise<RequestLogPage> {
   const f = parseInput(requestLogFilterSchema, filter);
   const tail = f.after !== undefined && f.before === undefined;
-  const ceiling = tail && upTo !== undefined ? BigInt(idCursor.parse(upTo)) : null;
+  const ceiling = f.before === undefined && upTo !== undefined ? BigInt(idCursor.parse(upTo)) : null;
   // Before the page's query: rows written while it runs are the tail's next look.
   const newestId = ceiling ?? (f.before === undefined ? await newestIdOf(db, f.name) : null);
+  // The ceiling as the bound `before` sets (id < before) on an otherwise unbounded page.
+  const bounded = ceiling === null ? f : { ...f, before: String(ceiling + 1n) };
   // Without filters the first `limit` rows of the index are the page; with them, a rare match could
   // mean reading every row of the name, so a window bounds that (the tail reads only new rows).
-  const reading = tail ? NEWEST_FIRST : await readingOf(db, f);
+  const reading = tail ? NEWEST_FIRST : await readingOf(db, bounded);
   const floor =
     scanRows !== undefined && !tail && isFiltered(f)
-      ? await scanFloor(db, f, { rows: scanRows, bodyBytes: scanBodyBytes }, reading)
+      ? await scanFloor(db, bounded, { rows: scanRows, bodyBytes: scanBodyBytes }, reading)
       : null;
-  // The ceiling as the bound `before` sets (id < before) on an otherwise unbounded tail.
-  const bounded = ceiling === null ? f : { ...f, before: String(ceiling + 1n) };
   const { ids, more } = await matchingIds(db, bounded, floor, tail, reading);
   // The window ran out before the page filled: older rows are still to be searched, from the floor.
   const windowEnded = !more && floor !== null;
@@ -309,8 +310,9 @@ const WINDOW_ROW_COST = 5;
  * `scanRows` of the name's rows: a rare filter over a busy tunnel's month (millions of rows, one
  * statement of many seconds that the query timeout ended as "the database is not answering") is
  * searched a window at a time, each one short. A window's floor is found once, not for every page
- * read within it. The first page carries `tailFrom` (the name's newest row when the search began),
- * for a follow that goes on from there; a window without matches yields an empty page.
+ * read within it. The first page carries `tailFrom` (the name's newest row when the search began,
+ * or `upTo`: no row after it is read), for a follow that goes on from there; a window without
+ * matches yields an empty page.
  */
 export async function* searchRequestLogs(
   db: Db,
@@ -319,11 +321,18 @@ export async function* searchRequestLogs(
     pageRows,
     scanRows = SEARCH_WINDOW_ROWS,
     scanBodyBytes = SEARCH_WINDOW_BODY_BYTES,
-  }: { pageRows: number; scanRows?: number; scanBodyBytes?: number },
+    upTo,
+  }: { pageRows: number; scanRows?: number; scanBodyBytes?: number; upTo?: string },
 ): AsyncGenerator<RequestLogPage> {
   const scan = { rows: scanRows, bodyBytes: scanBodyBytes };
-  const f = parseInput(requestLogFilterSchema, { ...filter, after: undefined, limit: pageRows });
-  let tailFrom: string | null = String(await newestIdOf(db, f.name));
+  const parsed = parseInput(requestLogFilterSchema, { ...filter, after: undefined, limit: pageRows });
+  const ceiling = upTo === undefined ? null : BigInt(idCursor.parse(upTo));
+  // The ceiling as the bound `before` sets (id < before), unless `before` is lower already.
+  const f =
+    ceiling === null || (parsed.before !== undefined && BigInt(parsed.before) <= ceiling)
+      ? parsed
+      : { ...parsed, before: String(ceiling + 1n) };
+  let tailFrom: string | null = ceiling === null ? String(await newestIdOf(db, f.name)) : String(ceiling);
   const filtered = isFiltered(f);
   let reading = await readingOf(db, f);
   let floor = filtered ? await scanFloor(db, f, scan, reading) : null;
@@ -346,7 +355,8 @@ export async function* searchRequestLogs(
 
 /**
  * The newest `limit` rows matching `filter` in the whole log, newest first, read as
- * searchRequestLogs does (no statement longer than a window's); `tailFrom` as a first page's.
+ * searchRequestLogs does (no statement longer than a window's, none after `upTo`); `tailFrom` as a
+ * first page's.
  * `eachRead` wraps each step (a window's page), e.g. in a time limit for a database that stopped
  * answering, which then applies to one short statement rather than to the whole search.
  */
@@ -357,9 +367,10 @@ export async function newestRequestLogs(
   {
     eachRead = (read) => read,
     scanRows,
-  }: { eachRead?: <T>(read: Promise<T>) => Promise<T>; scanRows?: number } = {},
+    upTo,
+  }: { eachRead?: <T>(read: Promise<T>) => Promise<T>; scanRows?: number; upTo?: string } = {},
 ): Promise<{ rows: RequestLogRow[]; tailFrom: string | null }> {
-  const pages = searchRequestLogs(db, filter, { pageRows: limit, scanRows });
+  const pages = searchRequestLogs(db, filter, { pageRows: limit, scanRows, upTo });
   const rows: RequestLogRow[] = [];
   let tailFrom: string | null = null;
   while (rows.length < limit) {

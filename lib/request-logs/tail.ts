@@ -36,23 +36,20 @@ export interface RequestLogTail extends RequestLogPage {
  * the tail, so the tail alone never shows it. The view remembers those (`remembered`, as the last
  * look's `waiting` said), and each look tells it which now match and which to go on asking about.
  * `shown`: waiting rows the view shows (it asks about them again as open rows instead). Without
- * such a filter nothing it leaves out could match later, and it remembers nothing new, unless
- * `olderWaiting`: a follow's first look, whose first listing showed only the newest rows, also
- * remembers those waiting before them, to print once answered (a line printed cannot be updated the
- * way the dashboard's rows are).
+ * such a filter nothing it leaves out could match later, and it remembers nothing new. The first
+ * look's `remembered` are those its first listing left out (listRequestLogsForTail).
  */
 export async function tailRequestLogs(
   db: Db,
   filter: RequestLogFilter & { after: string },
-  look: { remembered: readonly string[]; shown: readonly string[]; olderWaiting?: boolean },
+  look: { remembered: readonly string[]; shown: readonly string[] },
 ): Promise<RequestLogTail> {
   const f = parseInput(requestLogFilterSchema, { ...filter, before: undefined });
-  const answerFiltered = Boolean(f.status || f.headersContain || f.bodiesContain);
   // First, and the page only up to the newest row it saw: a row the page leaves out waiting was
   // already waiting here, so it is among these. Read the other way round, one the page left out
   // waiting and answered in the milliseconds between the two reads was in neither, and never
   // shown. (Rows are committed in id order, one log writer per database, as the tail assumes.)
-  const snapshot = answerFiltered || look.olderWaiting ? await waitingSnapshot(db, f.name) : null;
+  const snapshot = isAnswerFiltered(f) ? await waitingSnapshot(db, f.name) : null;
   // Gone, or another name's: left out here, so no longer asked about.
   const now = await refreshRequestLogs(db, f.name, look.remembered);
   const answeredNow = now.filter((row) => !isWaitingForApp(row)).map((row) => row.id);
@@ -70,6 +67,42 @@ export async function tailRequestLogs(
     .sort((a, b) => (BigInt(a) < BigInt(b) ? -1 : 1))
     .slice(0, MAX_REFRESHED);
   return { ...page, answered, waiting };
+}
+
+/**
+ * A live view's first listing (`list`, which must read no row after the id it is given, and go on
+ * from it as `tailFrom`), with `waiting`: the requests it left out while they waited for the app, to
+ * give its first look as `remembered`. Taken with the listing for the reason tailRequestLogs takes
+ * them before its page: one left out at the listing and answered before the first look would be
+ * in neither look's snapshot, and its id behind the tail: never shown. `view` says which it leaves
+ * out: "table" (the dashboard's log), only those an answer filter (status, headers, bodies) could
+ * not match yet, since it shows the others it lists and updates them in place, and "Older" reaches
+ * the rest; "follow" (`logs -f`, which printed only the newest rows, as lines it cannot update),
+ * every one not listed, to print once answered. `eachRead` wraps the snapshot's read (as
+ * newestRequestLogs' does its reads).
+ */
+export async function listRequestLogsForTail<T extends { rows: RequestLogRow[]; tailFrom: string | null }>(
+  db: Db,
+  filter: Omit<RequestLogFilter, "after" | "limit">,
+  options: { view: "table" | "follow"; eachRead?: <R>(read: Promise<R>) => Promise<R> },
+  list: (upTo: string | undefined) => Promise<T>,
+): Promise<T & { waiting: string[] }> {
+  const f = parseInput(requestLogFilterSchema, { ...filter, after: undefined, before: undefined });
+  if (options.view === "table" && !isAnswerFiltered(f)) return { ...(await list(undefined)), waiting: [] };
+  const read = options.eachRead ?? ((pending) => pending);
+  const snapshot = await read(waitingSnapshot(db, f.name));
+  const listing = await list(snapshot.newest);
+  // Those listed are the view's open rows, asked about again as such (`shown`).
+  const listed = new Set(listing.rows.map((row) => row.id));
+  return { ...listing, waiting: snapshot.waiting.filter((id) => !listed.has(id)) };
+}
+
+/**
+ * Whether a filter is on what the answer brings (status, headers, bodies): a request waiting for
+ * the app may not match it yet and match it once answered.
+ */
+function isAnswerFiltered(f: { status?: string; headersContain?: string; bodiesContain?: string }): boolean {
+  return Boolean(f.status || f.headersContain || f.bodiesContain);
 }
 
 /**

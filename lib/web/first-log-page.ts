@@ -2,11 +2,17 @@ import "server-only";
 import type { Db } from "../db.ts";
 import { isAppError } from "../errors.ts";
 import { listRequestLogs, type RequestLogPage, SEARCH_WINDOW_ROWS } from "../request-logs/query.ts";
+import { listRequestLogsForTail } from "../request-logs/tail.ts";
 import type { KeyedSlots } from "../throttle/keyed-slots.ts";
 import { hasFilters, type LogFilters, toQueryFilter } from "./log-filters.ts";
 
-/** The tunnel page's first page of the log, or why it was not searched. */
-export type FirstLogPage = { page: RequestLogPage; busy?: undefined } | { page?: undefined; busy: string };
+/**
+ * The tunnel page's first page of the log, with the requests it left out while they waited for the
+ * app (for the live tail's first look, listRequestLogsForTail), or why it was not searched.
+ */
+export type FirstLogPage =
+  | { page: RequestLogPage & { waiting: string[] }; busy?: undefined }
+  | { page?: undefined; busy: string };
 
 /**
  * The first page of a name's log as the tunnel page shows it. A filtered one is a search and takes
@@ -21,11 +27,10 @@ export async function firstLogPage(
   name: string,
   filters: LogFilters,
 ): Promise<FirstLogPage> {
+  const filter = { ...toQueryFilter(name, filters, Date.now()), limit: 50 };
   const read = () =>
-    listRequestLogs(
-      db,
-      { ...toQueryFilter(name, filters, Date.now()), limit: 50 },
-      { scanRows: SEARCH_WINDOW_ROWS },
+    listRequestLogsForTail(db, filter, { view: "table" }, (upTo) =>
+      listRequestLogs(db, filter, { scanRows: SEARCH_WINDOW_ROWS, upTo }),
     );
   if (!hasFilters(filters)) return { page: await read() };
   try {

@@ -83,7 +83,8 @@ export interface LogPage {
   /**
    * A tail filtered on the answer: the requests it left out while they waited for the app that
    * now match, to put in their places (newest first), and those to send as `waiting` next time
-   * (tailRequestLogs in lib/request-logs/tail.ts).
+   * (tailRequestLogs in lib/request-logs/tail.ts); the tunnel page's first page has `waiting` too,
+   * for the tail's first look (listRequestLogsForTail).
    */
   answered?: LogRow[];
   waiting?: string[];

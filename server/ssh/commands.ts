@@ -9,6 +9,7 @@ import { getNameForUser, listNames, listRandomNames, reserveName } from "../../l
 import type { LogAnnouncements } from "../../lib/request-logs/announcements.ts";
 import { followRequestLogs } from "../../lib/request-logs/follow.ts";
 import { newestRequestLogs, type RequestLogRow } from "../../lib/request-logs/query.ts";
+import { listRequestLogsForTail } from "../../lib/request-logs/tail.ts";
 import { relayAddress, sshCommand, sshRelayCommand } from "../../lib/web/connect-command.ts";
 import { parseCommandArgs, UsageError } from "../cli/command.ts";
 import { formatLine, LOG_HEADERS, toCells } from "../cli/log-lines.ts";
@@ -268,9 +269,13 @@ async function logs(context: CommandContext, args: string[]): Promise<CommandRes
   const filters = { ...filter, name: own.name };
   // The time limit is for a database that stopped answering, so it bounds each of the search's
   // short statements, not the search of a busy log, which may take several.
-  const { rows, tailFrom } = await newestRequestLogs(db, filters, limit, {
-    eachRead: (read) => withTimeout(read, timeoutMs, "request log"),
-  });
+  const eachRead = <T>(read: Promise<T>) => withTimeout(read, timeoutMs, "request log");
+  const list = (upTo: string | undefined) => newestRequestLogs(db, filters, limit, { eachRead, upTo });
+  // A follow takes the requests waiting for the app with its first lines, to print those it left
+  // out once answered.
+  const { rows, tailFrom, waiting } = values.follow
+    ? await listRequestLogsForTail(db, filters, { view: "follow", eachRead }, list)
+    : { ...(await list(undefined)), waiting: [] };
   const line = (row: RequestLogRow) => formatLine(toCells(row, utc));
   const header = formatLine(["TIME (UTC)", ...LOG_HEADERS.slice(1)]);
   if (!values.follow) {
@@ -314,6 +319,7 @@ async function logs(context: CommandContext, args: string[]): Promise<CommandRes
       filters,
       shown,
       tailFrom,
+      waiting,
       print,
       stopped: Promise.race([output.closed, notYours]),
       unreadable: (error) => {

@@ -41,6 +41,8 @@ export async function followLog(
     filters: RequestLogFilter;
     shown: RequestLogRow[];
     tailFrom: string | null;
+    /** The first listing's requests waiting for the app that it did not print (FollowOptions). */
+    waiting: readonly string[];
     print: (row: RequestLogRow) => Promise<void>;
   },
 ): Promise<void> {
@@ -59,17 +61,20 @@ export async function followLog(
     if (row.openState === "open") open.set(row.id, row);
     else open.delete(row.id);
   };
+  // Those still asked about go on with a follower started again at a new URL.
+  let waiting = options.waiting;
   for (;;) {
     const feed = createLogAnnouncements(reader.url);
     const watch = options.moves && new MoveWatch(options.moves, reader.url);
     let moved: LogReader | undefined;
     try {
-      await followRequestLogs({
+      ({ waiting } = await followRequestLogs({
         db: reader.db,
         feed,
         filters: options.filters,
         shown: [...[...open.values()].filter((row) => row !== newest), ...(newest ? [newest] : [])],
         tailFrom: options.tailFrom,
+        waiting,
         print,
         stopped: Promise.race([interrupted, ...(watch ? [watch.found] : [])]),
         unreadable: (error) => {
@@ -80,7 +85,7 @@ export async function followLog(
           void watch?.pause();
           context.note("Reading the log again.");
         },
-      });
+      }));
       if (!stopping) moved = watch?.take();
     } finally {
       await watch?.stop();

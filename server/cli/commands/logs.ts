@@ -7,6 +7,7 @@ import {
   type RequestLogRow,
   readRequestBodies,
 } from "../../../lib/request-logs/query.ts";
+import { listRequestLogsForTail } from "../../../lib/request-logs/tail.ts";
 import type { Command } from "../command.ts";
 import { parseCommandArgs, UsageError } from "../command.ts";
 import { explainConnectionError, resolveDatabase, setUpDatabase, withDatabase } from "../database.ts";
@@ -98,7 +99,12 @@ Deleting (as the dashboard's buttons under the log, for any name):
       // rather than "relation request_logs does not exist"; one an older Burrow migrated is refused
       // with what to do, not upgraded under its relays.
       await setUpDatabase(database, context.note);
-      const { rows, tailFrom } = await newestRequestLogs(reader.db, filters, limit);
+      const list = (upTo: string | undefined) => newestRequestLogs(reader.db, filters, limit, { upTo });
+      // A follow takes the requests waiting for the app with its first lines, to print those it
+      // left out once answered.
+      const { rows, tailFrom, waiting } = values.follow
+        ? await listRequestLogsForTail(reader.db, filters, { view: "follow" }, list)
+        : { ...(await list(undefined)), waiting: [] };
       const oldestFirst = rows.reverse();
       // A mistyped name must not read as a quiet one, nor exit 0 for a script: a name is known
       // when it is reserved, was ever a random name (its log may be empty) or has a log.
@@ -140,6 +146,7 @@ Deleting (as the dashboard's buttons under the log, for any name):
           filters,
           shown: oldestFirst,
           tailFrom,
+          waiting,
           print,
         });
       }

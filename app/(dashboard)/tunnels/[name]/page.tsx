@@ -254,6 +254,7 @@ export default async function TunnelPage({ params, searchParams }: Props) {
                       nextCursor: firstPage.nextCursor,
                       searchedSince: firstPage.searchedSince?.toISOString() ?? null,
                       tailFrom: firstPage.tailFrom,
+                      waiting: firstPage.waiting,
                     }}
                     actions={
                       <div className="mt-2 flex flex-wrap justify-end gap-2 border-t border-zinc-100 dark:border-zinc-800 pt-4">

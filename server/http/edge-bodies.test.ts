@@ -15,26 +15,26 @@ import { viewBody, viewKeptBodies } from "../../lib/request-logs/body-view.ts";
 import { parseStoredHeaders } from "../../lib/request-logs/headers.ts";
 import { listRequestLogs, readRequestBodies } from "../../lib/request-logs/query.ts";
 import { setKeepBodies } from "../../lib/request-logs/settings.ts";
-import { createTestDatabase, type TestDatabase } from "../../lib/testing/db.ts";
+import type { TestDatabase } from "../../lib/testing/db.ts";
 import { type AccessGateHandle, createAccessGate } from "../access/gate.ts";
 import {
+  type EdgeFixture,
   type EdgeTestRelay,
   type LocalApp,
   requestEdge,
-  type SshTunnelClient,
+  startEdgeFixture,
   startEdgeTestRelay,
-  startLocalApp,
   startSshTunnel,
   TEST_DOMAIN,
   waitFor,
 } from "./testing.ts";
 
+let fixture: EdgeFixture;
 let testDb: TestDatabase;
 let relay: EdgeTestRelay;
 let app: LocalApp;
 let gate: AccessGateHandle;
 let owner: string;
-const clients: SshTunnelClient[] = [];
 /** SHA-256 of each upload the app received, by path. */
 const received = new Map<string, string>();
 /** Requests to /hold… are answered only when the test calls these. */
@@ -42,38 +42,42 @@ const held: (() => void)[] = [];
 const DOWNLOAD = randomBytes(200 * 1024);
 
 before(async () => {
-  testDb = await createTestDatabase("edgebodies");
-  const { db } = testDb;
-  owner = (await db.user.create({ data: { email: "bodies@example.com", passwordHash: "x" } })).id;
-  for (const name of ["kept", "plain"]) await db.reservation.create({ data: { name, userId: owner } });
-  await setKeepBodies(db, owner, "kept", { keep: true });
-  gate = createAccessGate({
-    db,
-    secret: "integration-secret-0123456789abcdef",
-    config: { BURROW_ACCESS_COOKIE_HOURS: 24 },
-    logger: createLogger({ silent: true }),
+  fixture = await startEdgeFixture({
+    database: "edgebodies",
+    relayOptions: async (db) => {
+      owner = (await db.user.create({ data: { email: "bodies@example.com", passwordHash: "x" } })).id;
+      for (const name of ["kept", "plain"]) await db.reservation.create({ data: { name, userId: owner } });
+      await setKeepBodies(db, owner, "kept", { keep: true });
+      gate = createAccessGate({
+        db,
+        secret: "integration-secret-0123456789abcdef",
+        config: { BURROW_ACCESS_COOKIE_HOURS: 24 },
+        logger: createLogger({ silent: true }),
+      });
+      return { access: gate };
+    },
+    app: (req, res) => {
+      const hash = createHash("sha256");
+      req.on("data", (chunk: Buffer) => hash.update(chunk));
+      req.on("end", async () => {
+        received.set(req.url ?? "", hash.digest("hex"));
+        if (req.url?.startsWith("/hold")) {
+          await new Promise<void>((resolve) => held.push(resolve));
+          res.end("answered at last");
+          return;
+        }
+        if (req.url?.startsWith("/download")) {
+          res.setHeader("content-type", "application/octet-stream");
+          res.end(DOWNLOAD);
+          return;
+        }
+        res.setHeader("content-type", "application/json");
+        res.setHeader("content-encoding", "gzip");
+        res.end(gzipSync(JSON.stringify({ ok: true, path: req.url })));
+      });
+    },
   });
-  relay = await startEdgeTestRelay({ db, access: gate });
-  app = await startLocalApp((req, res) => {
-    const hash = createHash("sha256");
-    req.on("data", (chunk: Buffer) => hash.update(chunk));
-    req.on("end", async () => {
-      received.set(req.url ?? "", hash.digest("hex"));
-      if (req.url?.startsWith("/hold")) {
-        await new Promise<void>((resolve) => held.push(resolve));
-        res.end("answered at last");
-        return;
-      }
-      if (req.url?.startsWith("/download")) {
-        res.setHeader("content-type", "application/octet-stream");
-        res.end(DOWNLOAD);
-        return;
-      }
-      res.setHeader("content-type", "application/json");
-      res.setHeader("content-encoding", "gzip");
-      res.end(gzipSync(JSON.stringify({ ok: true, path: req.url })));
-    });
-  });
+  ({ testDb, relay, app } = fixture);
   // WebSocket echoes: /ws plain, /ws-deflate with permessage-deflate (as browsers negotiate it).
   const plainWs = new WebSocketServer({ noServer: true, perMessageDeflate: false });
   const deflateWs = new WebSocketServer({ noServer: true, perMessageDeflate: { threshold: 0 } });
@@ -83,15 +87,10 @@ before(async () => {
       ws.on("message", (data, isBinary) => ws.send(isBinary ? data : `echo: ${data}`, { binary: isBinary }));
     });
   });
-  for (const name of ["kept", "plain"]) clients.push(await startSshTunnel(relay, name, app.port));
+  for (const name of ["kept", "plain"]) await fixture.openTunnel(name);
 });
 
-after(async () => {
-  for (const client of clients) await client.stop();
-  await relay?.close();
-  await app?.close();
-  await testDb?.drop();
-});
+after(() => fixture?.close());
 
 /** Sends a request with a body through the edge. */
 function send(name: string, path: string, body: Buffer, method = "POST", edge: EdgeTestRelay = relay) {

@@ -3,14 +3,15 @@ import http from "node:http";
 import net, { type Socket } from "node:net";
 import { after, before, test } from "node:test";
 import { parseStoredHeaders } from "../../lib/request-logs/headers.ts";
-import { createTestDatabase, type TestDatabase } from "../../lib/testing/db.ts";
+import type { TestDatabase } from "../../lib/testing/db.ts";
 import {
+  type EdgeFixture,
   type EdgeTestRelay,
   type LocalApp,
   rawExchange,
   requestEdge,
-  type SshTunnelClient,
   startDroppingApp,
+  startEdgeFixture,
   startEdgeTestRelay,
   startLocalApp,
   startSshTunnel,
@@ -19,41 +20,38 @@ import {
 } from "./testing.ts";
 import { IDLE_CHANNEL_MS } from "./tunnel-pools.ts";
 
+let fixture: EdgeFixture;
 let testDb: TestDatabase;
 let relay: EdgeTestRelay;
 let app: LocalApp;
-let client: SshTunnelClient;
 /** Lets a test plug in its own handler for one path prefix. */
 const routes = new Map<string, http.RequestListener>();
 const host = `echo.${TEST_DOMAIN}`;
 
 before(async () => {
-  testDb = await createTestDatabase("edgeproxy");
+  fixture = await startEdgeFixture({
+    database: "edgeproxy",
+    app: (req, res) => {
+      for (const [prefix, handler] of routes) {
+        if (req.url?.startsWith(prefix)) {
+          handler(req, res);
+          return;
+        }
+      }
+      res.setHeader("content-type", "application/json");
+      res.end(JSON.stringify({ method: req.method, url: req.url, headers: req.headers }));
+    },
+  });
+  ({ testDb, relay, app } = fixture);
   const user = await testDb.db.user.create({ data: { email: "edge@example.com", passwordHash: "x" } });
   const session = await testDb.db.tunnelSession.create({
     data: { name: "echo", userId: user.id, clientIp: "127.0.0.1" },
   });
-  relay = await startEdgeTestRelay({ db: testDb.db });
   relay.sessionIds.set("echo", session.id);
-  app = await startLocalApp((req, res) => {
-    for (const [prefix, handler] of routes) {
-      if (req.url?.startsWith(prefix)) {
-        handler(req, res);
-        return;
-      }
-    }
-    res.setHeader("content-type", "application/json");
-    res.end(JSON.stringify({ method: req.method, url: req.url, headers: req.headers }));
-  });
-  client = await startSshTunnel(relay, "echo", app.port);
+  await fixture.openTunnel("echo");
 });
 
-after(async () => {
-  await client?.stop();
-  await relay?.close();
-  await app?.close();
-  await testDb?.drop();
-});
+after(() => fixture?.close());
 
 test("the app sees the visitor's Host and real forwarding headers; spoofed ones are replaced", async () => {
   const res = await requestEdge(relay, {

@@ -13,16 +13,14 @@ import { createLogger } from "../../lib/logger.ts";
 import { loadReplay, takePendingReplay } from "../../lib/request-logs/replay.ts";
 import { setKeepBodies } from "../../lib/request-logs/settings.ts";
 import { setAccessSettings, setAppHost } from "../../lib/sharing/service.ts";
-import { createTestDatabase, type TestDatabase } from "../../lib/testing/db.ts";
+import type { TestDatabase } from "../../lib/testing/db.ts";
 import { type AccessGateHandle, createAccessGate } from "../access/gate.ts";
 import {
+  type EdgeFixture,
   type EdgeTestRelay,
-  type LocalApp,
   requestEdge,
-  type SshTunnelClient,
   startDroppingApp,
-  startEdgeTestRelay,
-  startLocalApp,
+  startEdgeFixture,
   startSshTunnel,
   TEST_DOMAIN,
   unusedPort,
@@ -31,12 +29,11 @@ import {
 
 const PASSWORD = "replay password 1";
 
+let fixture: EdgeFixture;
 let testDb: TestDatabase;
 let relay: EdgeTestRelay;
-let app: LocalApp;
 let gate: AccessGateHandle;
 let owner: string;
-const clients: SshTunnelClient[] = [];
 
 interface Seen {
   method: string;
@@ -48,56 +45,55 @@ interface Seen {
 const seen: Seen[] = [];
 
 before(async () => {
-  testDb = await createTestDatabase("edgereplay");
-  const { db } = testDb;
-  owner = (await db.user.create({ data: { email: "replay@example.com", passwordHash: "x" } })).id;
-  for (const name of ["hook", "locked", "plain", "gone", "dead", "sleepy", "closed", "flaky"]) {
-    await db.reservation.create({ data: { name, userId: owner } });
-  }
-  for (const name of ["hook", "locked", "sleepy", "closed"])
-    await setKeepBodies(db, owner, name, { keep: true });
-  for (const name of ["locked", "closed"]) {
-    await setAccessSettings(db, owner, name, { mode: "PASSWORD", password: PASSWORD });
-  }
-  await setAppHost(db, owner, "locked", { host: "LOCALHOST" });
-  gate = createAccessGate({
-    db,
-    secret: "integration-secret-0123456789abcdef",
-    config: { BURROW_ACCESS_COOKIE_HOURS: 24 },
-    logger: createLogger({ silent: true }),
-  });
-  relay = await startEdgeTestRelay({ db, access: gate, replayReadMs: 1_000 });
-  app = await startLocalApp((req, res) => {
-    const chunks: Buffer[] = [];
-    req.on("data", (chunk: Buffer) => chunks.push(chunk));
-    req.on("end", () => {
-      seen.push({
-        method: req.method ?? "",
-        url: req.url ?? "",
-        headers: req.headers,
-        body: Buffer.concat(chunks).toString(),
-      });
-      if (req.url === "/stream") {
-        // An event stream: the answer never ends on its own.
-        res.writeHead(200, { "content-type": "text/event-stream" });
-        res.write("data: first\n\n");
-        return;
+  fixture = await startEdgeFixture({
+    database: "edgereplay",
+    relayOptions: async (db) => {
+      owner = (await db.user.create({ data: { email: "replay@example.com", passwordHash: "x" } })).id;
+      for (const name of ["hook", "locked", "plain", "gone", "dead", "sleepy", "closed", "flaky"]) {
+        await db.reservation.create({ data: { name, userId: owner } });
       }
-      res.writeHead(201, { "content-type": "text/plain", "x-app": "answered" });
-      res.end(`answer #${seen.length}`);
-    });
+      for (const name of ["hook", "locked", "sleepy", "closed"])
+        await setKeepBodies(db, owner, name, { keep: true });
+      for (const name of ["locked", "closed"]) {
+        await setAccessSettings(db, owner, name, { mode: "PASSWORD", password: PASSWORD });
+      }
+      await setAppHost(db, owner, "locked", { host: "LOCALHOST" });
+      gate = createAccessGate({
+        db,
+        secret: "integration-secret-0123456789abcdef",
+        config: { BURROW_ACCESS_COOKIE_HOURS: 24 },
+        logger: createLogger({ silent: true }),
+      });
+      return { access: gate, replayReadMs: 1_000 };
+    },
+    app: (req, res) => {
+      const chunks: Buffer[] = [];
+      req.on("data", (chunk: Buffer) => chunks.push(chunk));
+      req.on("end", () => {
+        seen.push({
+          method: req.method ?? "",
+          url: req.url ?? "",
+          headers: req.headers,
+          body: Buffer.concat(chunks).toString(),
+        });
+        if (req.url === "/stream") {
+          // An event stream: the answer never ends on its own.
+          res.writeHead(200, { "content-type": "text/event-stream" });
+          res.write("data: first\n\n");
+          return;
+        }
+        res.writeHead(201, { "content-type": "text/plain", "x-app": "answered" });
+        res.end(`answer #${seen.length}`);
+      });
+    },
+    tunnels: ["hook", "locked", "plain"],
   });
-  for (const name of ["hook", "locked", "plain"]) clients.push(await startSshTunnel(relay, name, app.port));
+  ({ testDb, relay } = fixture);
   // A tunnel whose local port has nothing listening.
-  clients.push(await startSshTunnel(relay, "dead", await unusedPort()));
+  await fixture.openTunnel("dead", await unusedPort());
 });
 
-after(async () => {
-  for (const client of clients) await client.stop();
-  await relay?.close();
-  await app?.close();
-  await testDb?.drop();
-});
+after(() => fixture?.close());
 
 /** The single log row of `name` at `path` with this admission, once the writer has stored it. */
 async function loggedRow(name: string, path: string, admission: Admission = "PUBLIC") {
@@ -304,7 +300,7 @@ test("a post to an offline public name that keeps bodies is kept, and sent on on
   assert.equal(notKept.requestBody, null);
   assert.match((await refusal("closed", notKept.id)).message, /body was not kept/);
 
-  clients.push(await startSshTunnel(relay, "sleepy", app.port));
+  await fixture.openTunnel("sleepy");
   const before = seen.length;
   await replay("sleepy", missed.id);
   assert.equal(seen.length, before + 1);

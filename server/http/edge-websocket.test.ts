@@ -4,23 +4,23 @@ import { after, before, test } from "node:test";
 import { setTimeout as sleep } from "node:timers/promises";
 import { WebSocket, WebSocketServer } from "ws";
 import { parseStoredHeaders } from "../../lib/request-logs/headers.ts";
-import { createTestDatabase, type TestDatabase } from "../../lib/testing/db.ts";
+import type { TestDatabase } from "../../lib/testing/db.ts";
 import {
+  type EdgeFixture,
   type EdgeTestRelay,
   type LocalApp,
   rawExchange,
-  type SshTunnelClient,
+  startEdgeFixture,
   startEdgeTestRelay,
-  startLocalApp,
   startSshTunnel,
   TEST_DOMAIN,
   waitFor,
 } from "./testing.ts";
 
+let fixture: EdgeFixture;
 let testDb: TestDatabase;
 let relay: EdgeTestRelay;
 let app: LocalApp;
-let client: SshTunnelClient;
 let wss: WebSocketServer;
 const upgradeRequests: IncomingMessage[] = [];
 /** How each WebSocket ended on the app's side: its close code and reason. */
@@ -28,18 +28,20 @@ const appCloses: { code: number; reason: string }[] = [];
 const host = `sockets.${TEST_DOMAIN}`;
 
 before(async () => {
-  testDb = await createTestDatabase("edgews");
-  relay = await startEdgeTestRelay({ db: testDb.db });
-  app = await startLocalApp((req, res) => {
-    if (req.url === "/events") {
-      // An event stream that never ends by itself.
-      res.writeHead(200, { "content-type": "text/event-stream" });
-      res.write("data: hi\n\n");
-      return;
-    }
-    res.writeHead(426, { "content-type": "text/plain" });
-    res.end(`upgrade required at ${req.url}\n`);
+  fixture = await startEdgeFixture({
+    database: "edgews",
+    app: (req, res) => {
+      if (req.url === "/events") {
+        // An event stream that never ends by itself.
+        res.writeHead(200, { "content-type": "text/event-stream" });
+        res.write("data: hi\n\n");
+        return;
+      }
+      res.writeHead(426, { "content-type": "text/plain" });
+      res.end(`upgrade required at ${req.url}\n`);
+    },
   });
+  ({ testDb, relay, app } = fixture);
   // Echo WebSocket server on /ws; anything else falls through to the plain handler above.
   wss = new WebSocketServer({ noServer: true });
   app.server.on("upgrade", (req, socket, head) => {
@@ -57,15 +59,12 @@ before(async () => {
       socket.end("HTTP/1.1 426 Upgrade Required\r\nContent-Length: 2\r\nConnection: close\r\n\r\nno");
     }
   });
-  client = await startSshTunnel(relay, "sockets", app.port);
+  await fixture.openTunnel("sockets");
 });
 
 after(async () => {
-  await client?.stop();
-  await relay?.close();
+  await fixture?.close();
   wss?.close();
-  await app?.close();
-  await testDb?.drop();
 });
 
 function connect(path: string, headers: Record<string, string> = {}): Promise<WebSocket> {

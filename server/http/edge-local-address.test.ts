@@ -1,24 +1,19 @@
 import assert from "node:assert/strict";
 import { after, before, test } from "node:test";
 import { gzipSync } from "node:zlib";
-import { createTestDatabase, type TestDatabase } from "../../lib/testing/db.ts";
+import type { TestDatabase } from "../../lib/testing/db.ts";
 import {
+  type EdgeFixture,
   type EdgeTestRelay,
-  type LocalApp,
   requestEdge,
-  type SshTunnelClient,
-  startEdgeTestRelay,
-  startLocalApp,
-  startSshTunnel,
+  startEdgeFixture,
   TEST_DOMAIN,
   waitFor,
 } from "./testing.ts";
 
+let fixture: EdgeFixture;
 let testDb: TestDatabase;
 let relay: EdgeTestRelay;
-/** A WordPress site installed at localhost:8000: it redirects there, and its pages load their styles from there. */
-let app: LocalApp;
-const tunnels: SshTunnelClient[] = [];
 /** Session rows by tunnel name: the tunnel page shows the notice kept there. */
 const sessions = new Map<string, string>();
 
@@ -28,47 +23,48 @@ const PAGE =
   '</head><body><a href="/about">About</a></body></html>';
 
 before(async () => {
-  testDb = await createTestDatabase("edgelocaladdress");
-  const user = await testDb.db.user.create({ data: { email: "address@example.com", passwordHash: "x" } });
-  relay = await startEdgeTestRelay({ db: testDb.db });
-  app = await startLocalApp((req, res) => {
-    const to: Record<string, string> = {
-      "/wp-admin": "http://localhost:8000/wp-admin/",
-      "/wp-login": "http://localhost:8000/wp-login.php",
-      "/elsewhere": "https://example.com/",
-      "/relative": "/home",
-    };
-    const target = to[req.url ?? ""];
-    if (target) {
-      res.writeHead(302, { location: target });
-      res.end();
-    } else if (req.url === "/page.gz") {
-      res.writeHead(200, { "content-type": "text/html; charset=UTF-8", "content-encoding": "gzip" });
-      res.end(gzipSync(PAGE));
-    } else if (req.url === "/plain") {
-      res.writeHead(200, { "content-type": "text/html" });
-      res.end('<!doctype html><link rel="stylesheet" href="/style.css"><a href="https://example.com/">x</a>');
-    } else {
-      res.writeHead(200, { "content-type": "text/html; charset=UTF-8" });
-      res.end(PAGE);
-    }
+  fixture = await startEdgeFixture({
+    database: "edgelocaladdress",
+    // A WordPress site installed at localhost:8000: it redirects there, and its pages load their
+    // styles from there.
+    app: (req, res) => {
+      const to: Record<string, string> = {
+        "/wp-admin": "http://localhost:8000/wp-admin/",
+        "/wp-login": "http://localhost:8000/wp-login.php",
+        "/elsewhere": "https://example.com/",
+        "/relative": "/home",
+      };
+      const target = to[req.url ?? ""];
+      if (target) {
+        res.writeHead(302, { location: target });
+        res.end();
+      } else if (req.url === "/page.gz") {
+        res.writeHead(200, { "content-type": "text/html; charset=UTF-8", "content-encoding": "gzip" });
+        res.end(gzipSync(PAGE));
+      } else if (req.url === "/plain") {
+        res.writeHead(200, { "content-type": "text/html" });
+        res.end(
+          '<!doctype html><link rel="stylesheet" href="/style.css"><a href="https://example.com/">x</a>',
+        );
+      } else {
+        res.writeHead(200, { "content-type": "text/html; charset=UTF-8" });
+        res.end(PAGE);
+      }
+    },
   });
+  ({ testDb, relay } = fixture);
+  const user = await testDb.db.user.create({ data: { email: "address@example.com", passwordHash: "x" } });
   for (const name of ["blog", "pages", "gzipped"]) {
     const session = await testDb.db.tunnelSession.create({
       data: { name, userId: user.id, clientIp: "127.0.0.1" },
     });
     sessions.set(name, session.id);
     relay.sessionIds.set(name, session.id);
-    tunnels.push(await startSshTunnel(relay, name, app.port));
+    await fixture.openTunnel(name);
   }
 });
 
-after(async () => {
-  for (const tunnel of tunnels) await tunnel.stop();
-  await relay?.close();
-  await app?.close();
-  await testDb?.drop();
-});
+after(() => fixture?.close());
 
 const host = (name: string) => `${name}.${TEST_DOMAIN}:${relay.httpPort}`;
 const told = (name: string) =>

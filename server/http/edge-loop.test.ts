@@ -4,8 +4,9 @@ import http from "node:http";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, test } from "node:test";
-import { createTestDatabase, type TestDatabase } from "../../lib/testing/db.ts";
+import type { TestDatabase } from "../../lib/testing/db.ts";
 import {
+  type EdgeFixture,
   type EdgeTestRelay,
   getEdgeHttps,
   httpsEnv,
@@ -13,7 +14,7 @@ import {
   makeTestCertificate,
   rawExchange,
   requestEdge,
-  type SshTunnelClient,
+  startEdgeFixture,
   startEdgeTestRelay,
   startLocalApp,
   startSshTunnel,
@@ -21,21 +22,22 @@ import {
   waitFor,
 } from "./testing.ts";
 
+let fixture: EdgeFixture;
 let testDb: TestDatabase;
 let relay: EdgeTestRelay;
-/** Answers with the CDN-Loop header it was sent. */
-let echo: LocalApp;
 /** Calls the `echo` tunnel through the relay with its own request's headers, as a proxying app does. */
 let front: LocalApp;
-const tunnels: SshTunnelClient[] = [];
 /** The session row of the looping tunnel, where the tunnel page reads notices. */
 let circleSession: string;
 
 before(async () => {
-  testDb = await createTestDatabase("edgeloop");
+  fixture = await startEdgeFixture({
+    database: "edgeloop",
+    // The `echo` tunnel's app: answers with the CDN-Loop header it was sent.
+    app: (req, res) => res.end(`cdn-loop: ${req.headers["cdn-loop"]}`),
+  });
+  ({ testDb, relay } = fixture);
   const user = await testDb.db.user.create({ data: { email: "loop@example.com", passwordHash: "x" } });
-  relay = await startEdgeTestRelay({ db: testDb.db });
-  echo = await startLocalApp((req, res) => res.end(`cdn-loop: ${req.headers["cdn-loop"]}`));
   front = await startLocalApp((req, res) => {
     const onward = http.request(
       {
@@ -55,19 +57,14 @@ before(async () => {
   });
   circleSession = session.id;
   relay.sessionIds.set("circle", session.id);
-  tunnels.push(
-    await startSshTunnel(relay, "circle", relay.httpPort),
-    await startSshTunnel(relay, "echo", echo.port),
-    await startSshTunnel(relay, "front", front.port),
-  );
+  await fixture.openTunnel("circle", relay.httpPort);
+  await fixture.openTunnel("echo");
+  await fixture.openTunnel("front", front.port);
 });
 
 after(async () => {
-  for (const tunnel of tunnels) await tunnel.stop();
-  await relay?.close();
-  await echo?.close();
+  await fixture?.close();
   await front?.close();
-  await testDb?.drop();
 });
 
 test("a tunnel that forwards to the relay itself: the request comes back once and gets 508, and the owner is told once", async () => {

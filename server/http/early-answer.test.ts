@@ -7,45 +7,34 @@ import assert from "node:assert/strict";
 import { once } from "node:events";
 import net from "node:net";
 import { after, before, test } from "node:test";
-import { createTestDatabase, type TestDatabase } from "../../lib/testing/db.ts";
 import {
+  type EdgeFixture,
   type EdgeTestRelay,
-  type LocalApp,
-  type SshTunnelClient,
-  startEdgeTestRelay,
-  startLocalApp,
-  startSshTunnel,
+  startEdgeFixture,
   TEST_DOMAIN,
   unusedPort,
 } from "./testing.ts";
 
 const MiB = 1024 * 1024;
-let testDb: TestDatabase;
+let fixture: EdgeFixture;
 let relay: EdgeTestRelay;
-let app: LocalApp;
-let client: SshTunnelClient;
-/** A tunnel whose local port has nothing listening: the relay answers 502 itself. */
-let dead: SshTunnelClient;
 
 before(async () => {
-  testDb = await createTestDatabase("earlyanswer");
-  relay = await startEdgeTestRelay({ db: testDb.db });
-  app = await startLocalApp((req, res) => {
-    // Never reads the body.
-    res.writeHead(req.url === "/too-big" ? 413 : 200, { "content-type": "text/plain" });
-    res.end(`answered ${req.url}`);
+  fixture = await startEdgeFixture({
+    database: "earlyanswer",
+    app: (req, res) => {
+      // Never reads the body.
+      res.writeHead(req.url === "/too-big" ? 413 : 200, { "content-type": "text/plain" });
+      res.end(`answered ${req.url}`);
+    },
+    tunnels: ["early"],
   });
-  client = await startSshTunnel(relay, "early", app.port);
-  dead = await startSshTunnel(relay, "deadport", await unusedPort());
+  ({ relay } = fixture);
+  // A tunnel whose local port has nothing listening: the relay answers 502 itself.
+  await fixture.openTunnel("deadport", await unusedPort());
 });
 
-after(async () => {
-  await client?.stop();
-  await dead?.stop();
-  await relay?.close();
-  await app?.close();
-  await testDb?.drop();
-});
+after(() => fixture?.close());
 
 /**
  * Sends PUTs on one raw connection, as curl does: the whole body, whatever the answer says, each

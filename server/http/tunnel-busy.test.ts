@@ -2,15 +2,14 @@ import assert from "node:assert/strict";
 import net from "node:net";
 import { after, before, test } from "node:test";
 import { setTimeout as sleep } from "node:timers/promises";
-import { createTestDatabase, type TestDatabase } from "../../lib/testing/db.ts";
 import {
+  type EdgeFixture,
   type EdgeTestRelay,
   type EventStreamApp,
   requestEdge,
   type SshTunnelClient,
-  startEdgeTestRelay,
+  startEdgeFixture,
   startEventStreamApp,
-  startSshTunnel,
   TEST_DOMAIN,
   waitFor,
 } from "./testing.ts";
@@ -22,7 +21,7 @@ import {
 const MAX_CHANNELS = 3;
 const QUEUE_WAIT_MS = 1_000;
 
-let testDb: TestDatabase;
+let fixture: EdgeFixture<EventStreamApp>;
 let relay: EdgeTestRelay;
 /** Its open event streams each hold a channel until the test ends them. */
 let app: EventStreamApp;
@@ -30,25 +29,22 @@ let client: SshTunnelClient;
 const host = `busy.${TEST_DOMAIN}`;
 
 before(async () => {
-  testDb = await createTestDatabase("edgebusy");
-  relay = await startEdgeTestRelay({
-    db: testDb.db,
-    poolLimits: {
-      maxChannels: MAX_CHANNELS,
-      queueWaitMs: QUEUE_WAIT_MS,
-      maxChannelsPerVisitor: MAX_CHANNELS,
+  fixture = await startEdgeFixture({
+    database: "edgebusy",
+    relayOptions: {
+      poolLimits: {
+        maxChannels: MAX_CHANNELS,
+        queueWaitMs: QUEUE_WAIT_MS,
+        maxChannelsPerVisitor: MAX_CHANNELS,
+      },
     },
+    startApp: startEventStreamApp,
   });
-  app = await startEventStreamApp();
-  client = await startSshTunnel(relay, "busy", app.port);
+  ({ relay, app } = fixture);
+  client = await fixture.openTunnel("busy");
 });
 
-after(async () => {
-  await client?.stop();
-  await relay?.close();
-  await app?.close();
-  await testDb?.drop();
-});
+after(() => fixture?.close());
 
 /** Opens an event stream through the tunnel and waits for its first event; returns its visitor socket. */
 async function openStream(): Promise<net.Socket> {

@@ -1,13 +1,12 @@
 import assert from "node:assert/strict";
 import net from "node:net";
 import { after, before, test } from "node:test";
-import { createTestDatabase, type TestDatabase } from "../../lib/testing/db.ts";
 import {
+  type EdgeFixture,
   type EdgeTestRelay,
   type EventStreamApp,
   requestEdge,
-  type SshTunnelClient,
-  startEdgeTestRelay,
+  startEdgeFixture,
   startEventStreamApp,
   startSshTunnel,
   TEST_DOMAIN,
@@ -28,31 +27,27 @@ const QUEUE_WAIT_MS = 1_000;
 const HOG = "127.0.0.1";
 const PROXY = "127.0.0.9";
 
-let testDb: TestDatabase;
+let fixture: EdgeFixture<EventStreamApp>;
 let relay: EdgeTestRelay;
 /** Its open event streams each hold a channel until their visitor leaves. */
 let app: EventStreamApp;
-let client: SshTunnelClient;
 const host = `share.${TEST_DOMAIN}`;
 
 before(async () => {
-  testDb = await createTestDatabase("visitorshare");
-  relay = await startEdgeTestRelay({
-    db: testDb.db,
-    env: { BURROW_TRUSTED_PROXIES: PROXY },
-    // As many may wait as the share: some of the hog's extra requests wait, the rest are refused.
-    poolLimits: { maxChannels: MAX_CHANNELS, queueWaitMs: QUEUE_WAIT_MS, maxQueuedPerVisitor: SHARE },
+  fixture = await startEdgeFixture({
+    database: "visitorshare",
+    relayOptions: {
+      env: { BURROW_TRUSTED_PROXIES: PROXY },
+      // As many may wait as the share: some of the hog's extra requests wait, the rest are refused.
+      poolLimits: { maxChannels: MAX_CHANNELS, queueWaitMs: QUEUE_WAIT_MS, maxQueuedPerVisitor: SHARE },
+    },
+    startApp: startEventStreamApp,
+    tunnels: ["share"],
   });
-  app = await startEventStreamApp();
-  client = await startSshTunnel(relay, "share", app.port);
+  ({ relay, app } = fixture);
 });
 
-after(async () => {
-  await client?.stop();
-  await relay?.close();
-  await app?.close();
-  await testDb?.drop();
-});
+after(() => fixture?.close());
 
 interface Stream {
   socket: net.Socket;

@@ -6,18 +6,19 @@ import assert from "node:assert/strict";
 import http from "node:http";
 import { after, before, test } from "node:test";
 import { parseStoredHeaders } from "../../lib/request-logs/headers.ts";
-import { createTestDatabase, type TestDatabase } from "../../lib/testing/db.ts";
+import type { TestDatabase } from "../../lib/testing/db.ts";
 import {
+  type EdgeFixture,
   type EdgeTestRelay,
   type LocalApp,
   requestEdge,
-  startEdgeTestRelay,
-  startLocalApp,
+  startEdgeFixture,
   startSshTunnel,
   TEST_DOMAIN,
   waitFor,
 } from "./testing.ts";
 
+let fixture: EdgeFixture;
 let testDb: TestDatabase;
 /** Writes open what is still under way after 300 ms (LONG_RESPONSE_MS is 10 s). */
 let relay: EdgeTestRelay;
@@ -26,23 +27,22 @@ let app: LocalApp;
 const held = new Map<string, http.ServerResponse>();
 
 before(async () => {
-  testDb = await createTestDatabase("waitingrequests");
-  relay = await startEdgeTestRelay({ db: testDb.db, longResponseMs: 300 });
-  app = await startLocalApp((req, res) => {
-    const path = req.url ?? "/";
-    if (!path.startsWith("/hold/")) {
-      res.end("quick");
-      return;
-    }
-    held.set(path, res);
+  fixture = await startEdgeFixture({
+    database: "waitingrequests",
+    relayOptions: { longResponseMs: 300 },
+    app: (req, res) => {
+      const path = req.url ?? "/";
+      if (!path.startsWith("/hold/")) {
+        res.end("quick");
+        return;
+      }
+      held.set(path, res);
+    },
   });
+  ({ testDb, relay, app } = fixture);
 });
 
-after(async () => {
-  await relay?.close();
-  await app?.close();
-  await testDb?.drop();
-});
+after(() => fixture?.close());
 
 /** A GET of `path` the app will hold; resolves with what the visitor got, or its error's code. */
 function visit(

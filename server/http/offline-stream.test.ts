@@ -7,48 +7,45 @@ import assert from "node:assert/strict";
 import http from "node:http";
 import { after, before, test } from "node:test";
 import { setTimeout as sleep } from "node:timers/promises";
-import { createTestDatabase, type TestDatabase } from "../../lib/testing/db.ts";
+import type { TestDatabase } from "../../lib/testing/db.ts";
 import {
+  type EdgeFixture,
   type EdgeTestRelay,
   type LocalApp,
   requestEdge,
-  type SshTunnelClient,
-  startEdgeTestRelay,
-  startLocalApp,
+  startEdgeFixture,
   startSshTunnel,
   TEST_DOMAIN,
   waitFor,
 } from "./testing.ts";
 
+let fixture: EdgeFixture;
 let testDb: TestDatabase;
 /** Waits held 3 s, three at most. */
 let relay: EdgeTestRelay;
 let app: LocalApp;
-const tunnels: SshTunnelClient[] = [];
 
 before(async () => {
-  testDb = await createTestDatabase("offlinestream");
+  fixture = await startEdgeFixture({
+    database: "offlinestream",
+    relayOptions: { onlineWaits: { timeoutMs: 3_000, maxWaiting: 3 } },
+    app: (req, res) => {
+      if (req.headers.accept !== "text/event-stream") {
+        res.end("the app");
+        return;
+      }
+      res.writeHead(200, { "content-type": "text/event-stream", "cache-control": "no-store" });
+      res.end(`data: hello ${req.url}\n\n`);
+    },
+  });
+  ({ testDb, relay, app } = fixture);
   const user = await testDb.db.user.create({ data: { email: "stream@example.com", passwordHash: "x" } });
   for (const name of ["streaming", "gone"]) {
     await testDb.db.reservation.create({ data: { name, userId: user.id } });
   }
-  relay = await startEdgeTestRelay({ db: testDb.db, onlineWaits: { timeoutMs: 3_000, maxWaiting: 3 } });
-  app = await startLocalApp((req, res) => {
-    if (req.headers.accept !== "text/event-stream") {
-      res.end("the app");
-      return;
-    }
-    res.writeHead(200, { "content-type": "text/event-stream", "cache-control": "no-store" });
-    res.end(`data: hello ${req.url}\n\n`);
-  });
 });
 
-after(async () => {
-  for (const tunnel of tunnels) await tunnel.stop();
-  await app.close();
-  await relay.close();
-  await testDb.drop();
-});
+after(() => fixture?.close());
 
 /** What an EventSource sends; resolves with the answer, or with the error when there was none. */
 function openStream(
@@ -95,7 +92,7 @@ test("an event stream sent while the tunnel is down is answered by the app once 
   const stream = openStream("streaming", "/events?n=1");
   await sleep(500);
   const back = Date.now();
-  tunnels.push(await startSshTunnel(relay, "streaming", app.port));
+  await fixture.openTunnel("streaming");
   const answer = await stream;
   assert.ok("status" in answer, `answered, not dropped (${"error" in answer ? answer.error : ""})`);
   assert.equal(answer.status, 200);

@@ -3,13 +3,13 @@ import { createHash } from "node:crypto";
 import http from "node:http";
 import { after, before, test } from "node:test";
 import { setTimeout as sleep } from "node:timers/promises";
-import { createTestDatabase, type TestDatabase } from "../../lib/testing/db.ts";
+import type { TestDatabase } from "../../lib/testing/db.ts";
 import { TUNNEL_STATE_HEADER, WAIT_HEADER } from "./online-wait.ts";
 import {
+  type EdgeFixture,
   type EdgeTestRelay,
-  type LocalApp,
   requestEdge,
-  type SshTunnelClient,
+  startEdgeFixture,
   startEdgeTestRelay,
   startLocalApp,
   startSshTunnel,
@@ -17,34 +17,32 @@ import {
   waitFor,
 } from "./testing.ts";
 
+let fixture: EdgeFixture;
 let testDb: TestDatabase;
 let relay: EdgeTestRelay;
 /** Waits held 300 ms, two at most: to see them run out and fill up. */
 let small: EdgeTestRelay;
-let app: LocalApp;
 const appSaw: http.IncomingHttpHeaders[] = [];
-const tunnels: SshTunnelClient[] = [];
 
 before(async () => {
-  testDb = await createTestDatabase("offlinewait");
+  fixture = await startEdgeFixture({
+    database: "offlinewait",
+    app: (req, res) => {
+      appSaw.push(req.headers);
+      res.end("the app");
+    },
+  });
+  ({ testDb, relay } = fixture);
   const user = await testDb.db.user.create({ data: { email: "wait@example.com", passwordHash: "x" } });
   for (const name of ["napping", "dozing", "resting", "dropping"]) {
     await testDb.db.reservation.create({ data: { name, userId: user.id } });
   }
-  relay = await startEdgeTestRelay({ db: testDb.db });
   small = await startEdgeTestRelay({ db: testDb.db, onlineWaits: { timeoutMs: 300, maxWaiting: 2 } });
-  app = await startLocalApp((req, res) => {
-    appSaw.push(req.headers);
-    res.end("the app");
-  });
 });
 
 after(async () => {
-  for (const tunnel of tunnels) await tunnel.stop();
-  await app.close();
-  await small.close();
-  await relay.close();
-  await testDb.drop();
+  await small?.close();
+  await fixture?.close();
 });
 
 /** The offline page's question, as its script asks it; resolves with the relay's answer. */
@@ -134,7 +132,7 @@ test("a wait is held until the tunnel connects, then answered 'online'; waits ne
   await requestEdge(relay, { host: `napping.${TEST_DOMAIN}`, path: "/seen-offline" });
   const waiting = askWhenOnline(relay, "napping");
   assert.ok(await stillPending(waiting), "held while the tunnel is offline");
-  tunnels.push(await startSshTunnel(relay, "napping", app.port));
+  await fixture.openTunnel("napping");
   assert.deepEqual(await waiting, { status: 204, state: "online" });
   // Online already: answered at once.
   assert.deepEqual(await askWhenOnline(relay, "napping"), { status: 204, state: "online" });

@@ -107,3 +107,87 @@ test("with Status 5xx and the live tail on, a request answered 504 after waiting
     await new Promise((resolve) => server.close(resolve));
   }
 });
+
+// The first poll knew only what it saw: a request waiting when the page was rendered (left out of
+// its 5xx page) and answered before that poll was in neither, its id behind the tail, and never
+// showed. The page hands the tail the requests it left out waiting.
+test("with Status 5xx, a request waiting when the page is rendered and answered 504 before the first poll shows up", async ({
+  page,
+  burrow,
+}) => {
+  test.setTimeout(90_000);
+  const key = await generateKey(await mkdtemp(join(tmpdir(), "burrow-e2e-waiting-first-")));
+  let answer: () => void = () => {};
+  const server: Server = http.createServer((req, res) => {
+    if (req.url === "/slow-report") {
+      answer = () => res.writeHead(504, { "content-type": "text/plain" }).end("upstream timed out");
+      return;
+    }
+    res.writeHead(200).end("quick");
+  });
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  let tunnel: Tunnel | undefined;
+  try {
+    await signUp(page);
+    await addKey(page, key);
+    const name = unique("waitfirst");
+    await reserveName(page, name);
+    tunnel = startTunnel({
+      key,
+      name,
+      sshPort: burrow.sshPort,
+      localPort: (server.address() as AddressInfo).port,
+    });
+    await page.goto(`/tunnels/${name}`);
+    await expect(page.getByTestId("tunnel-status")).toHaveText("Online", { timeout: 20_000 });
+
+    const visitor = visit(burrow.httpPort, name, "/slow-report");
+    const slowStatus = () =>
+      withDatabase(burrow.databaseUrl, async (client) => {
+        const found = await client.query<{ status: number }>(
+          "SELECT status FROM request_logs WHERE name = $1 AND path = '/slow-report'",
+          [name],
+        );
+        return found.rows[0]?.status;
+      });
+    // Written waiting (status 0) while the app holds it.
+    await expect.poll(slowStatus, { timeout: 30_000, intervals: [500] }).toBe(0);
+
+    // The live tail's looks wait until the answer is in the log: the first one comes after it,
+    // every time.
+    let polled = () => {};
+    const firstPoll = new Promise<void>((resolve) => {
+      polled = resolve;
+    });
+    let release = () => {};
+    const answered = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    await page.route(
+      (url) => url.pathname === `/api/tunnels/${name}/logs` && url.searchParams.has("after"),
+      async (route) => {
+        polled();
+        await answered;
+        await route.continue();
+      },
+    );
+    await page.goto(`/tunnels/${name}?status=5xx`);
+    await expect(page.getByRole("combobox", { name: "Status" })).toHaveValue("5xx");
+    const log = page.getByRole("table", { name: `Requests to ${name}, newest first` });
+    const slow = log
+      .getByRole("row")
+      .filter({ has: page.getByRole("button", { name: "Details of GET /slow-report" }) });
+    await firstPoll;
+    await expect(slow, "no status yet: the 5xx page leaves it out").toHaveCount(0);
+
+    answer();
+    expect(await visitor).toBe(504);
+    await expect.poll(slowStatus, { timeout: 15_000, intervals: [250] }).toBe(504);
+    release();
+    await expect(slow.getByRole("cell").nth(4)).toHaveText("504", { timeout: 15_000 });
+    await expect(slow).toHaveCount(1);
+  } finally {
+    await tunnel?.stop();
+    await new Promise((resolve) => server.close(resolve));
+  }
+});

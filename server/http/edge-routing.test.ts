@@ -7,15 +7,15 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { Duplex } from "node:stream";
 import { after, before, test } from "node:test";
-import { createTestDatabase, type TestDatabase } from "../../lib/testing/db.ts";
+import type { TestDatabase } from "../../lib/testing/db.ts";
 import {
+  type EdgeFixture,
   type EdgeTestRelay,
   type LocalApp,
   makeTestCertificate,
   rawExchange,
   requestEdge,
-  type SshTunnelClient,
-  startEdgeTestRelay,
+  startEdgeFixture,
   startLocalApp,
   startSocksTunnel,
   startSshTunnel,
@@ -24,26 +24,19 @@ import {
   waitFor,
 } from "./testing.ts";
 
+let fixture: EdgeFixture;
 let testDb: TestDatabase;
 let relay: EdgeTestRelay;
 let app: LocalApp;
-let live: SshTunnelClient;
-let deadPort: SshTunnelClient;
 let appRequests = 0;
 /** Dev servers started with HTTPS, and a server that hangs up on every connection. */
 let httpsApp: https.Server;
 let httpsApp2: https.Server;
 let plainAgain: http.Server | undefined;
 let hangUp: TcpServer;
-let secure: SshTunnelClient;
-let secure2: SshTunnelClient;
-let rude: SshTunnelClient;
 let strictApp: LocalApp;
-let strict: SshTunnelClient;
 let sshLike: TcpServer;
-let wrongPort: SshTunnelClient;
 let nextDev: http.Server;
-let next: SshTunnelClient;
 /** The owner fixed their app: the host check lets the tunnel's host in, Next.js its origin. */
 let strictAllows = false;
 let nextAllows = false;
@@ -55,18 +48,20 @@ async function listening<S extends http.Server | TcpServer>(server: S): Promise<
 }
 
 before(async () => {
-  testDb = await createTestDatabase("edgerouting");
+  fixture = await startEdgeFixture({
+    database: "edgerouting",
+    app: (_req, res) => {
+      appRequests += 1;
+      res.end("hello from the app");
+    },
+    tunnels: ["live"],
+  });
+  ({ testDb, relay, app } = fixture);
   const user = await testDb.db.user.create({ data: { email: "routing@example.com", passwordHash: "x" } });
   await testDb.db.reservation.create({ data: { name: "sleepy", userId: user.id } });
-  relay = await startEdgeTestRelay({ db: testDb.db });
-  app = await startLocalApp((_req, res) => {
-    appRequests += 1;
-    res.end("hello from the app");
-  });
-  live = await startSshTunnel(relay, "live", app.port);
   // A tunnel whose local port has nothing listening: OpenSSH accepts the forward, then fails the
   // channel ("connect failed") for every visitor.
-  deadPort = await startSshTunnel(relay, "deadport", await unusedPort());
+  await fixture.openTunnel("deadport", await unusedPort());
   const { cert, key } = makeTestCertificate(certDir);
   const secureApp = (req: http.IncomingMessage, res: http.ServerResponse) => {
     let body = "";
@@ -79,11 +74,11 @@ before(async () => {
       "HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n\r\nupgraded over tls",
     ),
   );
-  secure = await startSshTunnel(relay, "secure", await listening(httpsApp));
+  await fixture.openTunnel("secure", await listening(httpsApp));
   httpsApp2 = https.createServer({ cert, key }, secureApp);
-  secure2 = await startSshTunnel(relay, "secure2", await listening(httpsApp2));
+  await fixture.openTunnel("secure2", await listening(httpsApp2));
   hangUp = createTcpServer((socket) => socket.destroy());
-  rude = await startSshTunnel(relay, "rude", await listening(hangUp));
+  await fixture.openTunnel("rude", await listening(hangUp));
   // A dev server with a host check (Vite's words), and an ordinary 403 on another path.
   strictApp = await startLocalApp((req, res) => {
     if (strictAllows) {
@@ -101,13 +96,13 @@ before(async () => {
     data: { name: "strict", userId: user.id, clientIp: "127.0.0.1" },
   });
   relay.sessionIds.set("strict", strictSession.id);
-  strict = await startSshTunnel(relay, "strict", strictApp.port);
+  await fixture.openTunnel("strict", strictApp.port);
   // The tunnel forwards to an ssh server's port, not a web app's.
   sshLike = createTcpServer((socket) => {
     socket.on("error", () => {});
     socket.end("SSH-2.0-OpenSSH_9.2p1 Debian-2\r\n");
   });
-  wrongPort = await startSshTunnel(relay, "wrongport", await listening(sshLike));
+  await fixture.openTunnel("wrongport", await listening(sshLike));
   // Next.js's dev server refusing its live-reload socket from an origin not in allowedDevOrigins
   // (block-cross-site-dev.js: res.end('Unauthorized') on the raw socket).
   nextDev = http.createServer((_req, res) => res.end("<h1>next page</h1>"));
@@ -122,19 +117,12 @@ before(async () => {
     data: { name: "nextdev", userId: user.id, clientIp: "127.0.0.1" },
   });
   relay.sessionIds.set("nextdev", nextSession.id);
-  next = await startSshTunnel(relay, "nextdev", await listening(nextDev));
+  await fixture.openTunnel("nextdev", await listening(nextDev));
 });
 
 after(async () => {
-  await live?.stop();
-  await deadPort?.stop();
-  await secure?.stop();
-  await secure2?.stop();
-  await rude?.stop();
-  await strict?.stop();
+  await fixture?.close();
   await strictApp?.close();
-  await wrongPort?.stop();
-  await next?.stop();
   sshLike?.close();
   nextDev?.close();
   httpsApp?.close();
@@ -142,9 +130,6 @@ after(async () => {
   plainAgain?.close();
   hangUp?.close();
   rmSync(certDir, { recursive: true, force: true });
-  await relay?.close();
-  await app?.close();
-  await testDb?.drop();
 });
 
 /** A WebSocket upgrade of /socket on the name's tunnel, as raw HTTP. */

@@ -14,27 +14,25 @@ import {
   setAllowedAddresses,
   setAppHost,
 } from "../../lib/sharing/service.ts";
-import { createTestDatabase, type TestDatabase } from "../../lib/testing/db.ts";
+import type { TestDatabase } from "../../lib/testing/db.ts";
 import {
+  type EdgeFixture,
   type EdgeTestRelay,
   type LocalApp,
   requestEdge,
-  type SshTunnelClient,
-  startEdgeTestRelay,
-  startLocalApp,
-  startSshTunnel,
+  startEdgeFixture,
   TEST_DOMAIN,
   waitFor,
 } from "../http/testing.ts";
 import { type AccessGateHandle, createAccessGate } from "./gate.ts";
 
 const PASSWORD = "correct horse battery";
+let fixture: EdgeFixture;
 let testDb: TestDatabase;
 let relay: EdgeTestRelay;
 let app: LocalApp;
 let gate: AccessGateHandle;
 let wss: WebSocketServer;
-const clients: SshTunnelClient[] = [];
 const seen: Array<{ url: string; headers: IncomingMessage["headers"] }> = [];
 let owner: string;
 
@@ -44,41 +42,47 @@ interface Echo {
 }
 
 before(async () => {
-  testDb = await createTestDatabase("accessrelay");
-  const { db } = testDb;
-  owner = (await db.user.create({ data: { email: "owner@example.com", passwordHash: "x" } })).id;
-  for (const name of ["guarded", "private", "open"]) {
-    await db.reservation.create({ data: { name, userId: owner } });
-  }
-  await setAccessSettings(db, owner, "guarded", { mode: "PASSWORD", password: PASSWORD });
-  await setAccessSettings(db, owner, "private", { mode: "LINKS" });
-  gate = createAccessGate({
-    db,
-    secret: "integration-secret-0123456789abcdef",
-    config: { BURROW_ACCESS_COOKIE_HOURS: 24 },
-    logger: createLogger({ silent: true }),
+  fixture = await startEdgeFixture({
+    database: "accessrelay",
+    relayOptions: async (db) => {
+      owner = (await db.user.create({ data: { email: "owner@example.com", passwordHash: "x" } })).id;
+      for (const name of ["guarded", "private", "open"]) {
+        await db.reservation.create({ data: { name, userId: owner } });
+      }
+      await setAccessSettings(db, owner, "guarded", { mode: "PASSWORD", password: PASSWORD });
+      await setAccessSettings(db, owner, "private", { mode: "LINKS" });
+      gate = createAccessGate({
+        db,
+        secret: "integration-secret-0123456789abcdef",
+        config: { BURROW_ACCESS_COOKIE_HOURS: 24 },
+        logger: createLogger({ silent: true }),
+      });
+      return { access: gate };
+    },
+    app: (req, res) => {
+      // Like Rails or Spring: a redirect built from the Host the app was sent.
+      if (req.url === "/sign-in") {
+        res.writeHead(302, { location: `http://${req.headers.host}/home?from=sign-in#top` });
+        res.end();
+        return;
+      }
+      if (req.url === "/linked") {
+        res.writeHead(200, { "content-type": "text/html" });
+        res.end(`<!doctype html><script src="http://${req.headers.host}/app.js"></script>`);
+        return;
+      }
+      seen.push({ url: req.url ?? "", headers: req.headers });
+      res.setHeader("content-type", "application/json");
+      res.end(JSON.stringify({ url: req.url, headers: req.headers }));
+    },
   });
-  relay = await startEdgeTestRelay({ db, access: gate });
+  ({ testDb, relay, app } = fixture);
   for (const name of ["guarded", "private", "open"]) {
-    const session = await db.tunnelSession.create({ data: { name, userId: owner, clientIp: "127.0.0.1" } });
+    const session = await testDb.db.tunnelSession.create({
+      data: { name, userId: owner, clientIp: "127.0.0.1" },
+    });
     relay.sessionIds.set(name, session.id);
   }
-  app = await startLocalApp((req, res) => {
-    // Like Rails or Spring: a redirect built from the Host the app was sent.
-    if (req.url === "/sign-in") {
-      res.writeHead(302, { location: `http://${req.headers.host}/home?from=sign-in#top` });
-      res.end();
-      return;
-    }
-    if (req.url === "/linked") {
-      res.writeHead(200, { "content-type": "text/html" });
-      res.end(`<!doctype html><script src="http://${req.headers.host}/app.js"></script>`);
-      return;
-    }
-    seen.push({ url: req.url ?? "", headers: req.headers });
-    res.setHeader("content-type", "application/json");
-    res.end(JSON.stringify({ url: req.url, headers: req.headers }));
-  });
   wss = new WebSocketServer({ noServer: true });
   app.server.on("upgrade", (req, socket, head) => {
     seen.push({ url: req.url ?? "", headers: req.headers });
@@ -86,17 +90,13 @@ before(async () => {
       ws.send(JSON.stringify({ url: req.url, headers: req.headers }));
     });
   });
-  for (const name of ["guarded", "private", "open"])
-    clients.push(await startSshTunnel(relay, name, app.port));
+  for (const name of ["guarded", "private", "open"]) await fixture.openTunnel(name);
 });
 
 after(async () => {
-  for (const client of clients) await client.stop();
-  await relay?.close();
+  await fixture?.close();
   gate?.close();
   wss?.close();
-  await app?.close();
-  await testDb?.drop();
 });
 
 /** What a browser opening an address asks for: the relay's pages are for browsers. */

@@ -7,13 +7,13 @@ import assert from "node:assert/strict";
 import { after, before, test } from "node:test";
 import { createLogger } from "../../lib/logger.ts";
 import { setAllowedAddresses } from "../../lib/sharing/service.ts";
-import { createTestDatabase, type TestDatabase } from "../../lib/testing/db.ts";
+import type { TestDatabase } from "../../lib/testing/db.ts";
 import {
+  type EdgeFixture,
   type EdgeTestRelay,
   type LocalApp,
   requestEdge,
-  startEdgeTestRelay,
-  startLocalApp,
+  startEdgeFixture,
   startSshTunnel,
   TEST_DOMAIN,
 } from "../http/testing.ts";
@@ -23,6 +23,7 @@ import { type AccessGateHandle, createAccessGate } from "./gate.ts";
 const FENCED = "fenced";
 /** Public, reserved and never connected. */
 const ASLEEP = "asleep";
+let fixture: EdgeFixture;
 let testDb: TestDatabase;
 let relay: EdgeTestRelay;
 let app: LocalApp;
@@ -30,34 +31,36 @@ let gate: AccessGateHandle;
 let owner: string;
 
 before(async () => {
-  testDb = await createTestDatabase("offlinevisitors");
-  const { db } = testDb;
-  owner = (await db.user.create({ data: { email: "owner@example.com", passwordHash: "x" } })).id;
-  await db.reservation.create({ data: { name: FENCED, userId: owner } });
-  await setAllowedAddresses(db, owner, FENCED, { addresses: "127.0.0.2" });
-  await db.reservation.create({ data: { name: ASLEEP, userId: owner } });
-  gate = createAccessGate({
-    db,
-    secret: "offline-visitors-secret-0123456789abcdef",
-    config: { BURROW_ACCESS_COOKIE_HOURS: 24 },
-    logger: createLogger({ silent: true }),
+  fixture = await startEdgeFixture({
+    database: "offlinevisitors",
+    relayOptions: async (db) => {
+      owner = (await db.user.create({ data: { email: "owner@example.com", passwordHash: "x" } })).id;
+      await db.reservation.create({ data: { name: FENCED, userId: owner } });
+      await setAllowedAddresses(db, owner, FENCED, { addresses: "127.0.0.2" });
+      await db.reservation.create({ data: { name: ASLEEP, userId: owner } });
+      gate = createAccessGate({
+        db,
+        secret: "offline-visitors-secret-0123456789abcdef",
+        config: { BURROW_ACCESS_COOKIE_HOURS: 24 },
+        logger: createLogger({ silent: true }),
+      });
+      return { access: gate, onlineWaits: { timeoutMs: 1_000 } };
+    },
+    app: (req, res) => {
+      res.setHeader("content-type", "text/plain");
+      res.end(`app ${req.url}`);
+    },
   });
-  relay = await startEdgeTestRelay({ db, access: gate, onlineWaits: { timeoutMs: 1_000 } });
-  const session = await db.tunnelSession.create({
+  ({ testDb, relay, app } = fixture);
+  const session = await testDb.db.tunnelSession.create({
     data: { name: FENCED, userId: owner, clientIp: "127.0.0.1" },
   });
   relay.sessionIds.set(FENCED, session.id);
-  app = await startLocalApp((req, res) => {
-    res.setHeader("content-type", "text/plain");
-    res.end(`app ${req.url}`);
-  });
 });
 
 after(async () => {
-  await relay?.close();
+  await fixture?.close();
   gate?.close();
-  await app?.close();
-  await testDb?.drop();
 });
 
 const hostOf = (name: string) => `${name}.${TEST_DOMAIN}:${relay.httpPort}`;

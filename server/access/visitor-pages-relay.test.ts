@@ -8,16 +8,13 @@ import type { IncomingMessage } from "node:http";
 import { after, before, test } from "node:test";
 import { createLogger } from "../../lib/logger.ts";
 import { createShareLink, setAccessSettings, setAllowedAddresses } from "../../lib/sharing/service.ts";
-import { createTestDatabase, type TestDatabase } from "../../lib/testing/db.ts";
+import type { TestDatabase } from "../../lib/testing/db.ts";
 import {
+  type EdgeFixture,
   type EdgeTestRelay,
-  type LocalApp,
   rawExchange,
   requestEdge,
-  type SshTunnelClient,
-  startEdgeTestRelay,
-  startLocalApp,
-  startSshTunnel,
+  startEdgeFixture,
   TEST_DOMAIN,
 } from "../http/testing.ts";
 import { type AccessGateHandle, createAccessGate } from "./gate.ts";
@@ -25,49 +22,51 @@ import { type AccessGateHandle, createAccessGate } from "./gate.ts";
 const NAMES = ["shared", "guarded", "private"] as const;
 /** Reserved, password-protected, and never connected: its app is offline. */
 const ASLEEP = "asleep";
+let fixture: EdgeFixture;
 let testDb: TestDatabase;
 let relay: EdgeTestRelay;
-let app: LocalApp;
 let gate: AccessGateHandle;
 let owner: string;
-const clients: SshTunnelClient[] = [];
 const seen: Array<{ url: string; headers: IncomingMessage["headers"] }> = [];
 
 before(async () => {
-  testDb = await createTestDatabase("visitorpages");
-  const { db } = testDb;
-  owner = (await db.user.create({ data: { email: "owner@example.com", passwordHash: "x" } })).id;
-  for (const name of NAMES) await db.reservation.create({ data: { name, userId: owner } });
-  await setAccessSettings(db, owner, "shared", { mode: "LINKS" });
-  await setAccessSettings(db, owner, "private", { mode: "LINKS" });
-  await setAccessSettings(db, owner, "guarded", { mode: "PASSWORD", password: "correct horse" });
-  await db.reservation.create({ data: { name: ASLEEP, userId: owner } });
-  await setAccessSettings(db, owner, ASLEEP, { mode: "PASSWORD", password: "correct horse" });
-  gate = createAccessGate({
-    db,
-    secret: "visitor-pages-secret-0123456789abcdef",
-    config: { BURROW_ACCESS_COOKIE_HOURS: 24 },
-    logger: createLogger({ silent: true }),
+  fixture = await startEdgeFixture({
+    database: "visitorpages",
+    relayOptions: async (db) => {
+      owner = (await db.user.create({ data: { email: "owner@example.com", passwordHash: "x" } })).id;
+      for (const name of NAMES) await db.reservation.create({ data: { name, userId: owner } });
+      await setAccessSettings(db, owner, "shared", { mode: "LINKS" });
+      await setAccessSettings(db, owner, "private", { mode: "LINKS" });
+      await setAccessSettings(db, owner, "guarded", { mode: "PASSWORD", password: "correct horse" });
+      await db.reservation.create({ data: { name: ASLEEP, userId: owner } });
+      await setAccessSettings(db, owner, ASLEEP, { mode: "PASSWORD", password: "correct horse" });
+      gate = createAccessGate({
+        db,
+        secret: "visitor-pages-secret-0123456789abcdef",
+        config: { BURROW_ACCESS_COOKIE_HOURS: 24 },
+        logger: createLogger({ silent: true }),
+      });
+      return { access: gate };
+    },
+    app: (req, res) => {
+      seen.push({ url: req.url ?? "", headers: req.headers });
+      res.setHeader("content-type", "application/json");
+      res.end(JSON.stringify({ url: req.url }));
+    },
   });
-  relay = await startEdgeTestRelay({ db, access: gate });
+  ({ testDb, relay } = fixture);
   for (const name of NAMES) {
-    const session = await db.tunnelSession.create({ data: { name, userId: owner, clientIp: "127.0.0.1" } });
+    const session = await testDb.db.tunnelSession.create({
+      data: { name, userId: owner, clientIp: "127.0.0.1" },
+    });
     relay.sessionIds.set(name, session.id);
+    await fixture.openTunnel(name);
   }
-  app = await startLocalApp((req, res) => {
-    seen.push({ url: req.url ?? "", headers: req.headers });
-    res.setHeader("content-type", "application/json");
-    res.end(JSON.stringify({ url: req.url }));
-  });
-  for (const name of NAMES) clients.push(await startSshTunnel(relay, name, app.port));
 });
 
 after(async () => {
-  for (const client of clients) await client.stop();
-  await relay?.close();
+  await fixture?.close();
   gate?.close();
-  await app?.close();
-  await testDb?.drop();
 });
 
 const hostOf = (name: string) => `${name}.${TEST_DOMAIN}:${relay.httpPort}`;

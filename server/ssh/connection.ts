@@ -437,9 +437,6 @@ export class RelayConnection implements TunnelOwner, KeyConnection {
     const key = this.#key;
     if (this.#closed || !key) return reply.reject();
     if (request.kind === "refused") return this.#refuse(what, request.message, reply);
-    // The relay that took the database carries out the dashboard's commands and may give the same
-    // name to another client: this one keeps the tunnels it has and starts no new ones.
-    if (this.#deps.holdsDatabase?.() === false) return this.#refuse(what, messages.databaseTakenOver, reply);
     if (this.#tunnels.size >= config.BURROW_MAX_FORWARDS_PER_CONNECTION) {
       return this.#refuse(what, messages.tooManyForwards(config.BURROW_MAX_FORWARDS_PER_CONNECTION), reply);
     }
@@ -490,6 +487,14 @@ export class RelayConnection implements TunnelOwner, KeyConnection {
     if (this.#closed) {
       sessions.end(sessionId, this.#dropReason, zero, claim.reservationId);
       return reply.reject();
+    }
+    // The relay that took the database carries out the dashboard's commands and may give the same
+    // name to another client: this one keeps the tunnels it has and starts no new ones. Asked here,
+    // after the name check's and session's statements and with nothing awaited before the tunnel is
+    // registered, so a database lost during them cannot let one through.
+    if (this.#deps.holdsDatabase?.() === false) {
+      sessions.end(sessionId, "database_taken_over", zero, claim.reservationId);
+      return this.#refuse(what, messages.databaseTakenOver, reply);
     }
     // A new random name is only ever ours; if one went live meanwhile (astronomically unlikely), don't
     // take it. A reclaimed one may be live on a dropped connection of ours: taken over below.

@@ -42,6 +42,13 @@ test("a relay whose database another relay took during an outage keeps its tunne
       /This Burrow relay has lost its database to another Burrow relay and starts no new tunnels \(open ones keep working\): try again in a moment, and ask the relay's operator if this lasts\./,
     );
     assert.equal(t.relay.registry.get("arriving"), undefined);
+    // Refused after its session was written: that session is ended, not left open as a tunnel up.
+    await t.waitFor(
+      async () => (await t.db.tunnelSession.count({ where: { name: "arriving", endedAt: null } })) === 0,
+      "the refused forward's session to be ended",
+    );
+    const refusedSession = await t.db.tunnelSession.findFirstOrThrow({ where: { name: "arriving" } });
+    assert.equal(refusedSession.endReason, "database_taken_over");
     const served = await t.fetchTunnel("kept", "/still-here");
     assert.equal(served.status, 200, served.body);
   } finally {

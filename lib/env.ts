@@ -157,7 +157,7 @@ export const envSchema = z
       .min(0, "must be 0 (keep forever) or more days")
       .default(30),
     // After how long a request still under way is written to the log before it ends (server/http/
-    // exchange.ts LONG_RESPONSE_MS). Not 0: the edge looks a fifth as often, and every request
+    // edge.ts longResponseMs). Not 0: the edge looks a fifth as often, and every request
     // would be written twice.
     BURROW_LOG_WAITING_AFTER_SECONDS: z.coerce
       .number({ message: WAITING_MESSAGE })

@@ -20,7 +20,7 @@ import {
 
 let fixture: EdgeFixture;
 let testDb: TestDatabase;
-/** Writes open what is still under way after 300 ms (LONG_RESPONSE_MS is 10 s). */
+/** Writes open what is still under way after 300 ms (BURROW_LOG_WAITING_AFTER_SECONDS defaults to 10 s). */
 let relay: EdgeTestRelay;
 let app: LocalApp;
 /** Requests the app holds unanswered (those to /hold/…), by path. */

@@ -7,7 +7,6 @@ import assert from "node:assert/strict";
 import http, { type IncomingMessage } from "node:http";
 import { after, before, test } from "node:test";
 import { WebSocket, WebSocketServer } from "ws";
-import { createLogger } from "../../lib/logger.ts";
 import {
   createShareLink,
   setAccessSettings,
@@ -16,6 +15,7 @@ import {
 } from "../../lib/sharing/service.ts";
 import type { TestDatabase } from "../../lib/testing/db.ts";
 import {
+  createTestAccessGate,
   type EdgeFixture,
   type EdgeTestRelay,
   type LocalApp,
@@ -24,7 +24,7 @@ import {
   TEST_DOMAIN,
   waitFor,
 } from "../http/testing.ts";
-import { type AccessGateHandle, createAccessGate } from "./gate.ts";
+import type { AccessGateHandle } from "./gate.ts";
 
 const PASSWORD = "correct horse battery";
 let fixture: EdgeFixture;
@@ -51,12 +51,7 @@ before(async () => {
       }
       await setAccessSettings(db, owner, "guarded", { mode: "PASSWORD", password: PASSWORD });
       await setAccessSettings(db, owner, "private", { mode: "LINKS" });
-      gate = createAccessGate({
-        db,
-        secret: "integration-secret-0123456789abcdef",
-        config: { BURROW_ACCESS_COOKIE_HOURS: 24 },
-        logger: createLogger({ silent: true }),
-      });
+      gate = createTestAccessGate(db);
       return { access: gate };
     },
     app: (req, res) => {

@@ -5,10 +5,10 @@
  */
 import assert from "node:assert/strict";
 import { after, before, test } from "node:test";
-import { createLogger } from "../../lib/logger.ts";
 import { setAllowedAddresses } from "../../lib/sharing/service.ts";
 import type { TestDatabase } from "../../lib/testing/db.ts";
 import {
+  createTestAccessGate,
   type EdgeFixture,
   type EdgeTestRelay,
   type LocalApp,
@@ -17,7 +17,7 @@ import {
   startSshTunnel,
   TEST_DOMAIN,
 } from "../http/testing.ts";
-import { type AccessGateHandle, createAccessGate } from "./gate.ts";
+import type { AccessGateHandle } from "./gate.ts";
 
 /** Open only to 127.0.0.2; visitors come from 127.0.0.1 unless they say. */
 const FENCED = "fenced";
@@ -38,12 +38,7 @@ before(async () => {
       await db.reservation.create({ data: { name: FENCED, userId: owner } });
       await setAllowedAddresses(db, owner, FENCED, { addresses: "127.0.0.2" });
       await db.reservation.create({ data: { name: ASLEEP, userId: owner } });
-      gate = createAccessGate({
-        db,
-        secret: "offline-visitors-secret-0123456789abcdef",
-        config: { BURROW_ACCESS_COOKIE_HOURS: 24 },
-        logger: createLogger({ silent: true }),
-      });
+      gate = createTestAccessGate(db);
       return { access: gate, onlineWaits: { timeoutMs: 1_000 } };
     },
     app: (req, res) => {

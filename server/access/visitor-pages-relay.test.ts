@@ -6,10 +6,10 @@
 import assert from "node:assert/strict";
 import type { IncomingMessage } from "node:http";
 import { after, before, test } from "node:test";
-import { createLogger } from "../../lib/logger.ts";
 import { createShareLink, setAccessSettings, setAllowedAddresses } from "../../lib/sharing/service.ts";
 import type { TestDatabase } from "../../lib/testing/db.ts";
 import {
+  createTestAccessGate,
   type EdgeFixture,
   type EdgeTestRelay,
   rawExchange,
@@ -17,7 +17,7 @@ import {
   startEdgeFixture,
   TEST_DOMAIN,
 } from "../http/testing.ts";
-import { type AccessGateHandle, createAccessGate } from "./gate.ts";
+import type { AccessGateHandle } from "./gate.ts";
 
 const NAMES = ["shared", "guarded", "private"] as const;
 /** Reserved, password-protected, and never connected: its app is offline. */
@@ -40,12 +40,7 @@ before(async () => {
       await setAccessSettings(db, owner, "guarded", { mode: "PASSWORD", password: "correct horse" });
       await db.reservation.create({ data: { name: ASLEEP, userId: owner } });
       await setAccessSettings(db, owner, ASLEEP, { mode: "PASSWORD", password: "correct horse" });
-      gate = createAccessGate({
-        db,
-        secret: "visitor-pages-secret-0123456789abcdef",
-        config: { BURROW_ACCESS_COOKIE_HOURS: 24 },
-        logger: createLogger({ silent: true }),
-      });
+      gate = createTestAccessGate(db);
       return { access: gate };
     },
     app: (req, res) => {

@@ -9,15 +9,15 @@ import { after, before, test } from "node:test";
 import { setTimeout as sleep } from "node:timers/promises";
 import { gzipSync } from "node:zlib";
 import { WebSocket, WebSocketServer } from "ws";
-import { createLogger } from "../../lib/logger.ts";
 import { BODY_KEEP_BYTES } from "../../lib/request-logs/bodies.ts";
 import { viewBody, viewKeptBodies } from "../../lib/request-logs/body-view.ts";
 import { parseStoredHeaders } from "../../lib/request-logs/headers.ts";
 import { listRequestLogs, readRequestBodies } from "../../lib/request-logs/query.ts";
 import { setKeepBodies } from "../../lib/request-logs/settings.ts";
 import type { TestDatabase } from "../../lib/testing/db.ts";
-import { type AccessGateHandle, createAccessGate } from "../access/gate.ts";
+import type { AccessGateHandle } from "../access/gate.ts";
 import {
+  createTestAccessGate,
   type EdgeFixture,
   type EdgeTestRelay,
   type LocalApp,
@@ -48,12 +48,7 @@ before(async () => {
       owner = (await db.user.create({ data: { email: "bodies@example.com", passwordHash: "x" } })).id;
       for (const name of ["kept", "plain"]) await db.reservation.create({ data: { name, userId: owner } });
       await setKeepBodies(db, owner, "kept", { keep: true });
-      gate = createAccessGate({
-        db,
-        secret: "integration-secret-0123456789abcdef",
-        config: { BURROW_ACCESS_COOKIE_HOURS: 24 },
-        logger: createLogger({ silent: true }),
-      });
+      gate = createTestAccessGate(db);
       return { access: gate };
     },
     app: (req, res) => {

@@ -5,13 +5,25 @@
  */
 import assert from "node:assert/strict";
 import { randomBytes } from "node:crypto";
-import { readdirSync } from "node:fs";
+import { mkdtempSync, readdirSync, rmSync } from "node:fs";
 import net from "node:net";
 import { tmpdir } from "node:os";
-import { test } from "node:test";
+import { join } from "node:path";
+import { type TestContext, test } from "node:test";
 import pg from "pg";
+import { createDb } from "../../lib/db.ts";
 import { testServerUrl } from "../../lib/testing/db.ts";
-import { getEdgeHttps, type LocalApp, startEdgeFixture, startLocalApp, TEST_DOMAIN } from "./testing.ts";
+import {
+  getEdgeHttps,
+  httpsEnv,
+  type LocalApp,
+  makeTestCertificate,
+  startEdgeFixture,
+  startEdgeTestRelay,
+  startLocalApp,
+  TEST_DOMAIN,
+  unusedPorts,
+} from "./testing.ts";
 
 /** A label no other run uses: databases and certificate folders are found by it. */
 const uniqueLabel = (prefix: string) => `${prefix}${randomBytes(4).toString("hex")}`;
@@ -32,6 +44,14 @@ async function databasesNamed(label: string): Promise<string[]> {
 
 const certificateDirs = (label: string) =>
   readdirSync(tmpdir()).filter((entry) => entry.startsWith(`burrow-edge-${label}-`));
+
+/** A listener on a free port of 127.0.0.1, for a relay to find taken. */
+async function takePort(t: TestContext): Promise<number> {
+  const blocker = net.createServer();
+  await new Promise<void>((resolve) => blocker.listen(0, "127.0.0.1", resolve));
+  t.after(() => new Promise<void>((resolve) => blocker.close(() => resolve())));
+  return (blocker.address() as net.AddressInfo).port;
+}
 
 /** Whether anything accepts a TCP connection on 127.0.0.1:`port`. */
 function accepts(port: number): Promise<boolean> {
@@ -96,4 +116,35 @@ test("a setup failing midway rejects with its error and leaves nothing started b
   assert.equal(await accepts(app.port), false, "the app is closed");
   assert.deepEqual(await databasesNamed(label), []);
   assert.deepEqual(certificateDirs(label), []);
+});
+
+test("startEdgeTestRelay: an HTTP port found taken after the HTTPS port was bound leaves neither open", async (t) => {
+  // Only a client: nothing is queried before the relay serves a request.
+  const db = createDb(testServerUrl());
+  t.after(() => db.$disconnect());
+  const dir = mkdtempSync(join(tmpdir(), "burrow-edge-relayfail-"));
+  t.after(() => rmSync(dir, { recursive: true, force: true }));
+  makeTestCertificate(dir);
+  const [httpsPort] = await unusedPorts(1);
+  const httpPort = await takePort(t);
+  await assert.rejects(
+    startEdgeTestRelay({
+      db,
+      env: { ...httpsEnv(dir), BURROW_HTTPS_PORT: String(httpsPort), BURROW_HTTP_PORT: String(httpPort) },
+    }),
+    /EADDRINUSE/,
+  );
+  assert.equal(await accepts(httpsPort ?? 0), false, "the HTTPS port it had bound is closed again");
+});
+
+test("startEdgeTestRelay: an SSH port found taken leaves the edge's port closed", async (t) => {
+  const db = createDb(testServerUrl());
+  t.after(() => db.$disconnect());
+  const [httpPort] = await unusedPorts(1);
+  const sshPort = await takePort(t);
+  await assert.rejects(
+    startEdgeTestRelay({ db, env: { BURROW_HTTP_PORT: String(httpPort) }, sshPort }),
+    /EADDRINUSE/,
+  );
+  assert.equal(await accepts(httpPort ?? 0), false, "the HTTP port it had bound is closed again");
 });

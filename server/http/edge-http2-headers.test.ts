@@ -4,7 +4,14 @@ import http2 from "node:http2";
 import { after, before, test } from "node:test";
 import tls from "node:tls";
 import type { TestDatabase } from "../../lib/testing/db.ts";
-import { type EdgeFixture, type EdgeTestRelay, startEdgeFixture, TEST_DOMAIN, waitFor } from "./testing.ts";
+import {
+  type EdgeFixture,
+  type EdgeTestRelay,
+  holdEventStream,
+  startEdgeFixture,
+  TEST_DOMAIN,
+  waitFor,
+} from "./testing.ts";
 
 // The request head limits (request-head-size.ts) over HTTP/1.1 and HTTP/2 on the same HTTPS port:
 // the same headers pass or get the same 431 page on both, and over HTTP/2 only that stream ends.
@@ -23,13 +30,7 @@ before(async () => {
     database: "edgeh2heads",
     https: true,
     app: (req, res) => {
-      if (req.url?.startsWith("/events/")) {
-        res.writeHead(200, { "content-type": "text/event-stream" });
-        res.write("data: hello\n\n");
-        streams.set(req.url, res);
-        res.on("close", () => streams.delete(req.url ?? ""));
-        return;
-      }
+      if (holdEventStream(streams, req, res)) return;
       res.end(
         JSON.stringify({
           pad: req.headers["x-pad"]?.length ?? null,

@@ -5,7 +5,14 @@ import https from "node:https";
 import { Duplex } from "node:stream";
 import { after, before, test } from "node:test";
 import tls from "node:tls";
-import { type EdgeFixture, type EdgeTestRelay, startEdgeFixture, TEST_DOMAIN, waitFor } from "./testing.ts";
+import {
+  type EdgeFixture,
+  type EdgeTestRelay,
+  holdEventStream,
+  startEdgeFixture,
+  TEST_DOMAIN,
+  waitFor,
+} from "./testing.ts";
 
 // How single HTTP/2 streams end on the edge: CONNECT, the end of an answer, trailers, header limits.
 
@@ -31,13 +38,7 @@ before(async () => {
         res.end();
         return;
       }
-      if (req.url?.startsWith("/events/")) {
-        res.writeHead(200, { "content-type": "text/event-stream" });
-        res.write("data: hello\n\n");
-        streams.set(req.url, res);
-        res.on("close", () => streams.delete(req.url ?? ""));
-        return;
-      }
+      if (holdEventStream(streams, req, res)) return;
       if (req.url === "/refuse-upload") {
         res.writeHead(413, { "content-type": "text/plain" });
         res.end("too large");

@@ -8,6 +8,7 @@ import {
   type EdgeFixture,
   type EdgeTestRelay,
   getEdgeHttps,
+  holdEventStream,
   httpsEnv,
   type LocalApp,
   startEdgeFixture,
@@ -32,13 +33,7 @@ before(async () => {
     database: "edgehttp2",
     https: true,
     app: (req, res) => {
-      if (req.url?.startsWith("/events/")) {
-        res.writeHead(200, { "content-type": "text/event-stream", "cache-control": "no-store" });
-        res.write(`data: hello ${req.url}\n\n`);
-        streams.set(req.url, res);
-        res.on("close", () => streams.delete(req.url ?? ""));
-        return;
-      }
+      if (holdEventStream(streams, req, res)) return;
       if (req.url === "/refuse-upload") {
         // Answers before reading the body, as an app refusing a too-large upload does.
         res.writeHead(413, { "content-type": "text/plain" });

@@ -9,13 +9,13 @@ import http, { type IncomingHttpHeaders } from "node:http";
 import { after, before, test } from "node:test";
 import type { Admission } from "../../lib/db.ts";
 import { AppError } from "../../lib/errors.ts";
-import { createLogger } from "../../lib/logger.ts";
 import { loadReplay, takePendingReplay } from "../../lib/request-logs/replay.ts";
 import { setKeepBodies } from "../../lib/request-logs/settings.ts";
 import { setAccessSettings, setAppHost } from "../../lib/sharing/service.ts";
 import type { TestDatabase } from "../../lib/testing/db.ts";
-import { type AccessGateHandle, createAccessGate } from "../access/gate.ts";
+import type { AccessGateHandle } from "../access/gate.ts";
 import {
+  createTestAccessGate,
   type EdgeFixture,
   type EdgeTestRelay,
   requestEdge,
@@ -58,12 +58,7 @@ before(async () => {
         await setAccessSettings(db, owner, name, { mode: "PASSWORD", password: PASSWORD });
       }
       await setAppHost(db, owner, "locked", { host: "LOCALHOST" });
-      gate = createAccessGate({
-        db,
-        secret: "integration-secret-0123456789abcdef",
-        config: { BURROW_ACCESS_COOKIE_HOURS: 24 },
-        logger: createLogger({ silent: true }),
-      });
+      gate = createTestAccessGate(db);
       return { access: gate, replayReadMs: 1_000 };
     },
     app: (req, res) => {

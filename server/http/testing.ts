@@ -22,6 +22,7 @@ import { type Env, loadEnv } from "../../lib/env.ts";
 import { createLogger, type LogFields, type Logger } from "../../lib/logger.ts";
 import { generateEd25519KeyPair } from "../../lib/ssh-keys/generate.ts";
 import { createTestDatabase, type TestDatabase } from "../../lib/testing/db.ts";
+import { type AccessGateDeps, type AccessGateHandle, createAccessGate } from "../access/gate.ts";
 import type { LogWriter } from "../log-writer.ts";
 import { type Tunnel, TunnelRegistry } from "../registry.ts";
 import type { AccessGate } from "./access.ts";
@@ -81,6 +82,8 @@ export async function startEdgeTestRelay(options: {
   openProgressMs?: number;
   longResponseMs?: number;
   onlineWaits?: OnlineWaitOptions;
+  /** The SSH port (default 0, any free one). */
+  sshPort?: number;
 }): Promise<EdgeTestRelay> {
   const config = loadEnv({
     BURROW_DOMAIN: TEST_DOMAIN,
@@ -111,7 +114,12 @@ export async function startEdgeTestRelay(options: {
     longResponseMs: options.longResponseMs,
     onlineWaits: options.onlineWaits,
   });
-  const { httpPort, httpsPort } = await edge.listen();
+  // A listen that fails midway (the HTTPS port bound, then the HTTP port taken) leaves what it
+  // bound open, and the edge's timers running: the caller gets no handle to close them with.
+  const { httpPort, httpsPort } = await edge.listen().catch(async (error: unknown) => {
+    await edge.close().catch(() => {});
+    throw error;
+  });
 
   const hostKey = generateEd25519KeyPair();
   const connections = new Set<ssh2.Connection>();
@@ -167,7 +175,18 @@ export async function startEdgeTestRelay(options: {
     client.on("close", cleanup);
     client.on("error", cleanup);
   });
-  await new Promise<void>((resolve) => sshServer.listen(0, "127.0.0.1", resolve));
+  try {
+    await new Promise<void>((resolve, reject) => {
+      sshServer.once("error", reject);
+      sshServer.listen(options.sshPort ?? 0, "127.0.0.1", () => {
+        sshServer.off("error", reject);
+        resolve();
+      });
+    });
+  } catch (error) {
+    await edge.close().catch(() => {});
+    throw error;
+  }
   const sshPort = (sshServer.address() as net.AddressInfo).port;
 
   return {
@@ -347,6 +366,42 @@ export async function startEventStreamApp(): Promise<EventStreamApp> {
     res.on("close", () => streams.delete(res));
   });
   return { ...app, streams };
+}
+
+/**
+ * For an app handler: answers /events/<anything> with an event stream held open (its first event
+ * "data: hello <path>", then nothing), kept in `streams` by path until it ends, and returns true;
+ * returns false for any other path, for the handler to answer itself.
+ */
+export function holdEventStream(
+  streams: Map<string, http.ServerResponse>,
+  req: http.IncomingMessage,
+  res: http.ServerResponse,
+): boolean {
+  const path = req.url ?? "";
+  if (!path.startsWith("/events/")) return false;
+  res.writeHead(200, { "content-type": "text/event-stream", "cache-control": "no-store" });
+  res.write(`data: hello ${path}\n\n`);
+  streams.set(path, res);
+  res.on("close", () => streams.delete(path));
+  return true;
+}
+
+/**
+ * An access gate as the relay builds one, with a fixed secret, 24-hour cookies and a silent
+ * logger; `overrides` for what a test varies (clock, throttle, waits).
+ */
+export function createTestAccessGate(
+  db: Db,
+  overrides: Partial<Omit<AccessGateDeps, "db">> = {},
+): AccessGateHandle {
+  return createAccessGate({
+    db,
+    secret: "test-access-secret-0123456789abcdef",
+    config: { BURROW_ACCESS_COOKIE_HOURS: 24 },
+    logger: createLogger({ silent: true }),
+    ...overrides,
+  });
 }
 
 /** A local app on 127.0.0.1 that counts the connections it accepts. */

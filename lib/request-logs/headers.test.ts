@@ -64,6 +64,39 @@ test("long values are cut, and a flood of headers ends in a count of those not k
   assert.deepEqual(bigKept.at(-1), [CUT_NAME, "12 more headers not kept"]);
 });
 
+test("a cut list still keeps the headers that say how to read the body, once each, in the order they came", () => {
+  // Cut by total size: the Content-Type and Content-Encoding sent after the big headers stay.
+  const big = Array.from({ length: 20 }, (_, i) => [`X-B${i}`, "b".repeat(2000)]).flat();
+  const kept =
+    parseStoredHeaders(
+      captureHeaders([
+        ...big,
+        "Content-Encoding",
+        "gzip",
+        "X-Late",
+        "l",
+        "content-type",
+        "text/html",
+        "Content-Type",
+        "x/y",
+      ]),
+    ) ?? [];
+  assert.deepEqual(kept.slice(-3), [
+    ["Content-Encoding", "gzip"],
+    ["content-type", "text/html"],
+    [CUT_NAME, "14 more headers not kept"],
+  ]);
+  // One already kept is not kept again.
+  const early = [
+    "Content-Type",
+    "text/plain",
+    ...Array.from({ length: LOG_HEADERS_MAX }, (_, i) => [`X-H${i}`, "v"]).flat(),
+  ];
+  const earlyKept = parseStoredHeaders(captureHeaders([...early, "Content-Type", "x/y"])) ?? [];
+  assert.equal(earlyKept.length, LOG_HEADERS_MAX + 1);
+  assert.deepEqual(earlyKept.at(-1), [CUT_NAME, "2 more headers not kept"]);
+});
+
 test("NUL characters and lone surrogates, which PostgreSQL cannot store, are cleaned", () => {
   const stored = captureHeaders(["X-Odd", "a\u0000b\ud800c"]);
   assert.deepEqual(parseStoredHeaders(stored), [["X-Odd", "ab\ufffdc"]]);

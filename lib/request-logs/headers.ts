@@ -11,7 +11,10 @@ import { capLogText } from "./row.ts";
  */
 export type HeaderPair = [name: string, value: string | null];
 
-/** Headers kept per list; the rest are counted in the closing pair. */
+/**
+ * Headers kept per list; the rest are counted in the closing pair, but for the few that say how to
+ * read the body (BODY_HEADERS), kept past it.
+ */
 export const LOG_HEADERS_MAX = 100;
 /** Longest header value kept (ending in "…" when cut). */
 export const LOG_HEADER_VALUE_MAX = 2048;
@@ -103,9 +106,40 @@ function storeHeaders(raw: readonly string[]): string | null {
     if (size > LOG_HEADERS_TEXT_MAX) break;
     pairs.push([name, value]);
   }
-  const left = Math.floor((raw.length - i) / 2);
+  let left = Math.floor((raw.length - i) / 2);
+  if (left > 0) left -= keepBodyHeaders(raw, i, pairs);
   if (left > 0) pairs.push([CUT_NAME, `${left} more ${left === 1 ? "header" : "headers"} not kept`]);
   return intern(JSON.stringify(pairs));
+}
+
+/**
+ * Headers that say how to read the kept body and the connection (lower-case): the log's body views,
+ * decoding and form search go by them. A list cut by the caps still gets the first of each that it
+ * had not kept yet, in the order they came: a client that sent 100 headers first (tracing, feature
+ * flags) would otherwise leave its form post unsearchable and its gzip answer unreadable.
+ */
+const BODY_HEADERS: ReadonlySet<string> = new Set([
+  "content-type",
+  "content-encoding",
+  "upgrade",
+  "sec-websocket-extensions",
+]);
+
+/** Appends to a cut list the BODY_HEADERS of raw[from…] it lacks; returns how many it appended. */
+function keepBodyHeaders(raw: readonly string[], from: number, pairs: HeaderPair[]): number {
+  const missing = new Set(BODY_HEADERS);
+  for (const [name] of pairs) missing.delete(name.toLowerCase());
+  let added = 0;
+  for (let i = from; missing.size > 0 && i + 1 < raw.length; i += 2) {
+    const lower = raw[i]!.toLowerCase();
+    if (!missing.delete(lower)) continue;
+    pairs.push([
+      capHeaderText(raw[i]!, LOG_HEADER_NAME_MAX),
+      capHeaderText(raw[i + 1]!, LOG_HEADER_VALUE_MAX),
+    ]);
+    added += 1;
+  }
+  return added;
 }
 
 /**

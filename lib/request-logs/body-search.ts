@@ -12,6 +12,8 @@
 // per search, not a list of spellings: encoders differ (a space is "+" or "%20"; "~", "!", "'" are
 // encoded by some and not by others) and mix, and each kept body is read once whatever they did.
 
+import { caseFoldPattern, hexEitherCase, needsUnicodeFold, regexLiteral } from "./case-fold.ts";
+
 /** What PostgreSQL's encode(bytes, 'escape') makes of these bytes. */
 export function bytesEscaped(bytes: Buffer): string {
   let out = "";
@@ -26,29 +28,37 @@ export function bytesEscaped(bytes: Buffer): string {
 /** Bytes no encoder spells otherwise (RFC 3986's unreserved, less "~"): the search as typed finds them. */
 const PLAIN = /^[A-Za-z0-9._-]$/;
 
-/** Characters with a meaning in a PostgreSQL (ARE) regular expression. */
-const REGEX_SPECIAL = /[\\^$.|?*+()[\]{}]/g;
+/**
+ * A PostgreSQL regular expression (for `~`) that matches a kept body, in encode(…, 'escape')'s
+ * spelling, wherever it holds `text` with its letters in any case (case-fold.ts). Null when the
+ * text is ASCII: ILIKE on that spelling folds it, and is what such a search uses.
+ */
+export function bodyTextPattern(text: string): string | null {
+  if (!needsUnicodeFold(text)) return null;
+  return caseFoldPattern(text, (char) => [regexLiteral(bytesEscaped(Buffer.from(char, "utf8")))]);
+}
 
 /**
- * A PostgreSQL regular expression (for `~*`, which folds ASCII letters' case as ILIKE does) that
- * matches a kept body, in encode(…, 'escape')'s spelling (query.ts), wherever it holds `text` as
- * sent or in any spelling a form encoder could have made of it: each byte of the text as itself,
- * as %XX (either case) and, for a space, as "+". Null when the text has nothing an encoder
- * spells otherwise (letters, digits, "-", ".", "_"): the search as typed already finds it.
+ * A PostgreSQL regular expression (for `~`) that matches a kept body, in encode(…, 'escape')'s
+ * spelling (query.ts), wherever it holds `text` as sent or in any spelling a form encoder could
+ * have made of it, its letters in any case (case-fold.ts): each byte of the text as itself, as %XX
+ * (either case) and, for a space, as "+". Null when the text has nothing an encoder spells
+ * otherwise (letters, digits, "-", ".", "_"): the search as typed already finds it.
  */
 export function formBodyPattern(text: string): string | null {
   const bytes = Buffer.from(text, "utf8");
   if (bytes.every((byte) => PLAIN.test(String.fromCharCode(byte)))) return null;
-  let pattern = "";
-  for (const byte of bytes) {
-    const char = String.fromCharCode(byte);
-    const literal = bytesEscaped(Buffer.of(byte)).replace(REGEX_SPECIAL, "\\$&");
-    if (PLAIN.test(char)) {
-      pattern += literal;
-      continue;
+  return caseFoldPattern(text, (char) => {
+    let spelling = "";
+    for (const byte of Buffer.from(char, "utf8")) {
+      const literal = regexLiteral(bytesEscaped(Buffer.of(byte)));
+      if (PLAIN.test(String.fromCharCode(byte))) {
+        spelling += literal;
+        continue;
+      }
+      const encoded = `%${hexEitherCase(byte)}`;
+      spelling += byte === 0x20 ? `(?:${literal}|\\+|${encoded})` : `(?:${literal}|${encoded})`;
     }
-    const encoded = `%${byte.toString(16).toUpperCase().padStart(2, "0")}`;
-    pattern += byte === 0x20 ? `(?:${literal}|\\+|${encoded})` : `(?:${literal}|${encoded})`;
-  }
-  return pattern;
+    return [spelling];
+  });
 }

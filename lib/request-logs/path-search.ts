@@ -1,6 +1,7 @@
 // Pure: what "Path contains" looks for. The log stores the request target as the visitor's client
 // sent it, so text a browser percent-encodes (`<`, spaces, "é") is stored encoded, and a search for
 // it as a person reads it would find nothing.
+import { caseFoldPattern, hexEitherCase, needsUnicodeFold, regexLiteral } from "./case-fold.ts";
 import { LOG_PATH_MAX } from "./row.ts";
 
 /**
@@ -43,4 +44,20 @@ export function pathSearchForms(text: string): string[] {
   const forms = [text, percentEncoded(clean)];
   if (clean.includes(" ")) forms.push(percentEncoded(clean.replaceAll(" ", "+")));
   return [...new Set(forms)].filter((form, i) => i === 0 || form.length <= LOG_PATH_MAX);
+}
+
+/**
+ * For text with a character beyond ASCII: one regular expression (for `~`) in place of the forms,
+ * matching each character in any of its cases (case-fold.ts), as typed or, where a browser encodes
+ * it, percent-encoded (hex in either case; a space also as "+"). Null for ASCII text, whose forms
+ * ILIKE folds.
+ */
+export function pathSearchPattern(text: string): string | null {
+  if (!needsUnicodeFold(text)) return null;
+  return caseFoldPattern(text.replace(LONE_SURROGATE, "\ufffd"), (char) => {
+    if (!isEncoded(char)) return [regexLiteral(char)];
+    let encoded = "";
+    for (const byte of new TextEncoder().encode(char)) encoded += `%${hexEitherCase(byte)}`;
+    return char === " " ? [" ", "\\+", encoded] : [regexLiteral(char), encoded];
+  });
 }

@@ -14,10 +14,11 @@ import { normalizeIpAddress } from "../forwarding/ip-address.ts";
 import { normaliseName } from "../names/rules.ts";
 import { parseInput } from "../validate.ts";
 import { type FrameTimes, parseFrameTimes } from "./bodies.ts";
-import { bytesEscaped, formBodyPattern } from "./body-search.ts";
+import { bodyTextPattern, bytesEscaped, formBodyPattern } from "./body-search.ts";
+import { caseFoldPattern, needsUnicodeFold, regexLiteral } from "./case-fold.ts";
 import { headerBytes } from "./header-text.ts";
 import { type HeaderPair, parseStoredHeaders } from "./headers.ts";
-import { pathSearchForms } from "./path-search.ts";
+import { pathSearchForms, pathSearchPattern } from "./path-search.ts";
 import { MAX_REFRESHED, REQUEST_ID } from "./request-id.ts";
 import { type NewRequestLog, NOT_TUNNEL_ERRORS } from "./row.ts";
 import { STATUS_FILTER_HINT, statusRange } from "./status-filter.ts";
@@ -574,7 +575,7 @@ type ParsedFilter = z.output<typeof requestLogFilterSchema>;
 /** `%text%` for ILIKE, the text's own wildcards escaped. */
 const containing = (text: string) => `%${escapeLike(text)}%`;
 
-/** A stored header list (headers.ts: JSON pairs) that says its body is a form post. */
+/** A stored header list (headers.ts: JSON pairs) that says its body is a form (urlencoded). */
 const FORM_CONTENT_TYPE = containing('"content-type","application/x-www-form-urlencoded');
 
 /**
@@ -596,40 +597,59 @@ function whereSql(f: ParsedFilter): Prisma.Sql {
   }
   if (f.method) parts.push(Prisma.sql`method = ${f.method}`);
   if (f.pathContains) {
-    // As typed and as a browser sends it (percent-encoded): at most three patterns, one scan.
+    // As typed and as a browser sends it (percent-encoded): at most three patterns, one scan. A
+    // letter beyond ASCII folds its case through one regular expression (case-fold.ts).
+    const pattern = pathSearchPattern(f.pathContains);
     const forms = pathSearchForms(f.pathContains).map((form) => Prisma.sql`path ILIKE ${containing(form)}`);
-    parts.push(Prisma.sql`(${Prisma.join(forms, " OR ")})`);
+    parts.push(pattern ? Prisma.sql`path ~ ${pattern}` : Prisma.sql`(${Prisma.join(forms, " OR ")})`);
   }
   if (f.headersContain) {
     // The lists are JSON (headers.ts): the text is looked for as JSON writes it, a quote or
     // backslash escaped the same way, and as the bytes a client sends it in (UTF-8), which the
     // lists hold one Latin-1 character a byte (header-text.ts): "café" finds what shows as café.
-    // A letter beyond ASCII is found in the case typed (ILIKE folds the bytes' characters).
-    const pattern = containing(JSON.stringify(headerBytes(f.headersContain)).slice(1, -1));
-    parts.push(Prisma.sql`(request_headers ILIKE ${pattern} OR response_headers ILIKE ${pattern})`);
+    // A letter beyond ASCII is looked for in each of its cases, so "CAFÉ" finds it too, never
+    // another letter whose bytes read as the same Latin-1 letters in another case.
+    const pattern = needsUnicodeFold(f.headersContain)
+      ? Prisma.sql`~ ${caseFoldPattern(f.headersContain, (char) => [regexLiteral(storedHeaderText(char))])}`
+      : Prisma.sql`ILIKE ${containing(storedHeaderText(f.headersContain))}`;
+    parts.push(Prisma.sql`(request_headers ${pattern} OR response_headers ${pattern})`);
   }
-  if (f.bodiesContain) {
-    // Bodies are bytes, not text: both sides are compared in bytea's escape form (NUL and bytes
-    // above 127 as octal, backslashes doubled), which is ASCII, so ILIKE folds ASCII letters' case
-    // and matches the rest byte for byte.
-    const pattern = containing(bytesEscaped(Buffer.from(f.bodiesContain, "utf8")));
-    // A form post's body is also found by its fields as they read (body-search.ts): one regular
-    // expression, which holds the text as sent too, so the body is read once. Only rows whose
-    // request says it is a form: in other bodies "+" and "%41" mean themselves. The row's header
-    // list is small and checked first.
-    const form = formBodyPattern(f.bodiesContain);
-    const request = form
-      ? Prisma.sql`CASE WHEN request_headers ILIKE ${FORM_CONTENT_TYPE} THEN encode(request_body, 'escape') ~* ${form}
-          ELSE encode(request_body, 'escape') ILIKE ${pattern} END`
-      : Prisma.sql`encode(request_body, 'escape') ILIKE ${pattern}`;
-    parts.push(
-      Prisma.sql`(${request} OR encode(response_body, 'escape') ILIKE ${pattern}
-        OR encode(response_body_decoded, 'escape') ILIKE ${pattern})`,
-    );
-  }
+  if (f.bodiesContain) parts.push(bodiesSql(f.bodiesContain));
   if (f.clientIp) parts.push(Prisma.sql`client_ip = ${f.clientIp}`);
   parts.push(...timeSql(f));
   return Prisma.join(parts, " AND ");
+}
+
+/** Text as a stored header list (headers.ts) holds it: its UTF-8 bytes, one character a byte, in JSON. */
+const storedHeaderText = (text: string) => JSON.stringify(headerBytes(text)).slice(1, -1);
+
+/**
+ * "Bodies contain" as SQL. Bodies are bytes, not text: both sides are compared in bytea's escape
+ * form (NUL and bytes above 127 as octal, backslashes doubled), which is ASCII, so ILIKE folds
+ * ASCII letters' case and matches the rest byte for byte; text with a letter beyond ASCII is a
+ * regular expression that spells each of its cases (body-search.ts).
+ */
+function bodiesSql(text: string): Prisma.Sql {
+  const textPattern = bodyTextPattern(text);
+  const asSent = (column: Prisma.Sql) =>
+    textPattern
+      ? Prisma.sql`encode(${column}, 'escape') ~ ${textPattern}`
+      : Prisma.sql`encode(${column}, 'escape') ILIKE ${containing(bytesEscaped(Buffer.from(text, "utf8")))}`;
+  // A form post's body, or a form answer's, is also found by its fields as they read
+  // (body-search.ts): one regular expression, which holds the text as sent too, so the body is read
+  // once. Only on a side whose headers say it is a form: in other bodies "+" and "%41" mean
+  // themselves. The side's header list is small and checked first. Content-Type is kept in the list
+  // even past its caps (headers.ts).
+  const form = formBodyPattern(text);
+  const request = Prisma.sql`request_body`;
+  const response = Prisma.sql`response_body`;
+  const decoded = Prisma.sql`response_body_decoded`;
+  if (!form) return Prisma.sql`(${asSent(request)} OR ${asSent(response)} OR ${asSent(decoded)})`;
+  const asForm = (column: Prisma.Sql) => Prisma.sql`encode(${column}, 'escape') ~ ${form}`;
+  return Prisma.sql`(CASE WHEN request_headers ILIKE ${FORM_CONTENT_TYPE} THEN ${asForm(request)}
+      ELSE ${asSent(request)} END
+    OR CASE WHEN response_headers ILIKE ${FORM_CONTENT_TYPE} THEN ${asForm(response)} OR ${asForm(decoded)}
+      ELSE ${asSent(response)} OR ${asSent(decoded)} END)`;
 }
 
 /** The time range's conditions, if any. */

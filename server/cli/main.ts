@@ -4,11 +4,10 @@
  * one line on stderr with a non-zero exit code.
  */
 import { existsSync, readFileSync } from "node:fs";
-import { join } from "node:path";
 import { parseEnv } from "node:util";
 import { loadEnv } from "../../lib/env.ts";
 import { type AppError, isAppError } from "../../lib/errors.ts";
-import { projectRoot } from "../../lib/project-root.ts";
+import { BURROW_VERSION } from "../burrow-version.ts";
 import { type Command, type CommandContext, commandDetails, UsageError } from "./command.ts";
 import { keyAdd } from "./commands/key-add.ts";
 import { keyList } from "./commands/key-list.ts";
@@ -209,21 +208,13 @@ function exitCodeOf(error: AppError): number {
   return error.code === "invalid_input" ? 2 : 1;
 }
 
-/** This installation's version, from its package.json. */
-function packageVersion(): string {
-  const manifest = JSON.parse(readFileSync(join(projectRoot, "package.json"), "utf8")) as {
-    version?: string;
-  };
-  return manifest.version ?? "unknown";
-}
-
 async function main(given: string[]): Promise<number> {
   const { interrupted, onSignal } = interruptedOnce();
   const output = watchClosedOutput(onSignal);
   // `help logs`, as git and npm take it: that command's help, not the whole list.
   const argv = given[0] === "help" && given.length > 1 ? [...given.slice(1), "--help"] : given;
   if (argv.length === 1 && (argv[0] === "--version" || argv[0] === "-V")) {
-    output.write(process.stdout, `burrow ${packageVersion()}\n`);
+    output.write(process.stdout, `burrow ${BURROW_VERSION}\n`);
     return 0;
   }
   const wantsHelp = argv.includes("--help") || argv.includes("-h");

@@ -1,8 +1,11 @@
 import assert from "node:assert/strict";
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
 import { test } from "node:test";
 import { createDb } from "../../lib/db.ts";
 import { loadEnv } from "../../lib/env.ts";
 import type { LogFields, Logger } from "../../lib/logger.ts";
+import { projectRoot } from "../../lib/project-root.ts";
 import { createTestDatabase } from "../../lib/testing/db.ts";
 import { commandTypedInConsole, runCommand } from "./commands.ts";
 import { messages } from "./messages.ts";
@@ -42,6 +45,40 @@ test("with the database out of reach a command says try again (exit 1), and the 
     assert.equal(unknown.code, 2);
     assert.match(unknown.text, /^Unknown command "frobnicate"\.\nBurrow serves HTTP tunnels:/);
     assert.equal(logged.length, 3);
+  } finally {
+    await db.$disconnect();
+  }
+});
+
+test("version prints the relay's Burrow version as burrow --version does, with the database away", async () => {
+  const { version } = JSON.parse(readFileSync(join(projectRoot, "package.json"), "utf8")) as {
+    version: string;
+  };
+  // The database is out of reach: what the relay runs is answered from the relay alone.
+  const url = "postgres://postgres@127.0.0.1:1/burrow_gone";
+  const db = createDb(url);
+  const context = {
+    db,
+    config: loadEnv({ DATABASE_URL: url }),
+    userId: "nobody",
+    appPort: 3000,
+    timeoutMs: 5_000,
+    logger: recordingLogger([]),
+    output: { print: () => {}, note: () => {}, closed: new Promise<void>(() => {}), isClosed: false },
+  };
+  try {
+    for (const line of ["version", "VERSION", "--version"]) {
+      assert.deepEqual(await runCommand(line, context), { text: `burrow ${version}`, code: 0 }, line);
+    }
+    const extra = await runCommand("version 2", context);
+    assert.equal(extra.code, 2);
+    assert.match(extra.text, /^"version" takes no arguments\nBurrow serves HTTP tunnels:/);
+    // The help lists it, and typed in the console it is pointed to another terminal like the rest.
+    assert.match(
+      (await runCommand("help", context)).text,
+      /localhost version +the Burrow version this relay runs$/m,
+    );
+    assert.match(commandTypedInConsole(context.config, "version") ?? "", /another terminal: ssh .* version$/);
   } finally {
     await db.$disconnect();
   }

@@ -11,6 +11,7 @@ import { followRequestLogs } from "../../lib/request-logs/follow.ts";
 import { newestRequestLogs, type RequestLogRow } from "../../lib/request-logs/query.ts";
 import { listRequestLogsForTail } from "../../lib/request-logs/tail.ts";
 import { relayAddress, sshCommand, sshRelayCommand } from "../../lib/web/connect-command.ts";
+import { BURROW_VERSION } from "../burrow-version.ts";
 import { parseCommandArgs, UsageError } from "../cli/command.ts";
 import { formatLine, LOG_HEADERS, toCells } from "../cli/log-lines.ts";
 import { FILTER_ARGS, filtersFromOptions, hasFilterOptions, parseCount } from "../cli/log-options.ts";
@@ -44,7 +45,17 @@ export interface CommandContext {
 const USAGE = 2;
 
 /** The commands runCommand knows; a line starting with anything else is not one of them. */
-const KNOWN_COMMANDS = new Set(["", "help", "--help", "names", "logs", "reserve", "release"]);
+const KNOWN_COMMANDS = new Set([
+  "",
+  "help",
+  "--help",
+  "names",
+  "logs",
+  "reserve",
+  "release",
+  "version",
+  "--version",
+]);
 
 /** `|`, `;`, `>`… in a command line: the relay runs no shell to give them a meaning. */
 class ShellOperatorError extends UsageError {}
@@ -80,6 +91,12 @@ export async function runCommand(commandLine: string, context: CommandContext): 
         return { text: await reserve(context, args[0]!), code: 0 };
       case "release":
         return { text: releaseOnDashboard(context.config), code: 1 };
+      // `--version` too: ssh reads `ssh relay --version` as its own option, but not after `--`.
+      case "version":
+      case "--version":
+        if (args.length > 0) return usage(context, `"${command}" takes no arguments`);
+        // As `burrow --version` prints it, so a script can compare the relay's with a checkout's.
+        return { text: `burrow ${BURROW_VERSION}`, code: 0 };
       default:
         return usage(context, `Unknown command "${command.slice(0, 40)}".`);
     }
@@ -141,6 +158,7 @@ export function commandHelp(config: Env, appPort: number): string {
     `  ${sshRelayCommand(relay, "reserve myapp")}  reserve a name (release it at ${config.BURROW_DASHBOARD_URL}/names)`,
     `  ${sshRelayCommand(relay, "logs myapp")}     a name's latest requests; -f follows new ones`,
     `  ${sshRelayCommand(relay, "help logs")}      the log's filters: status, method, path, time`,
+    `  ${sshRelayCommand(relay, "version")}        the Burrow version this relay runs`,
   ].join("\n");
 }
 

@@ -261,13 +261,13 @@ test("key add - with nothing on stdin says so, not 'Paste a public key'", async 
   assert.equal(emptyFile.code, 2);
 });
 
-test("--version and -V print the package's version", async () => {
+test("--version, -V and version print the package's version", async () => {
   const { version } = JSON.parse(
     readFileSync(join(import.meta.dirname, "..", "..", "package.json"), "utf8"),
   ) as {
     version: string;
   };
-  for (const flag of ["--version", "-V"]) {
+  for (const flag of ["--version", "-V", "version"]) {
     const result = await cli([flag]);
     assert.equal(result.code, 0, result.stderr);
     assert.equal(result.stdout, `burrow ${version}\n`);

@@ -106,7 +106,7 @@ function overview(): string {
     "",
     `Run "${PROGRAM} <command> --help" for a command's options. Settings: see .env.example.`,
     "Exit status: 0 done, 1 it could not be done, 2 a mistake in the command or what it was given.",
-    `${PROGRAM} --version (-V) prints Burrow's version.`,
+    `${PROGRAM} --version (-V, version) prints Burrow's version.`,
   ].join("\n");
 }
 
@@ -213,7 +213,8 @@ async function main(given: string[]): Promise<number> {
   const output = watchClosedOutput(onSignal);
   // `help logs`, as git and npm take it: that command's help, not the whole list.
   const argv = given[0] === "help" && given.length > 1 ? [...given.slice(1), "--help"] : given;
-  if (argv.length === 1 && (argv[0] === "--version" || argv[0] === "-V")) {
+  // `version` too, as the relay's ssh command is spelled (and git's).
+  if (argv.length === 1 && ["--version", "-V", "version"].includes(argv[0] ?? "")) {
     output.write(process.stdout, `burrow ${BURROW_VERSION}\n`);
     return 0;
   }

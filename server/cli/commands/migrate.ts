@@ -8,8 +8,11 @@ export const migrateCommand: Command = {
   name: "migrate",
   synopsis: "",
   summary: "Apply pending database migrations (start and relay do this too)",
-  details: `For upgrading the database without starting anything: start and relay apply the same
-migrations before they serve. Other commands never upgrade a database an older Burrow migrated.`,
+  details: `Applies the migrations this Burrow has and the database lacks, each in one transaction, then
+exits; a database a newer Burrow migrated is left as it is. start and relay do the same every time
+they start: after checking that no other relay runs on the database, before they serve. Other
+commands never upgrade a database an older Burrow migrated: they stop and point here. Stop the
+relays running on the database first: an older one does not know what the migrations add.`,
   async run(context) {
     parseCommandArgs(context.args, {}, { required: [] });
     const database = await resolveDatabase(context.env());

@@ -1,6 +1,11 @@
 import assert from "node:assert/strict";
+import { randomBytes } from "node:crypto";
 import { after, test } from "node:test";
-import { createTestDatabase } from "../testing/db.ts";
+import pg from "pg";
+import { migrate } from "../db/migrate.ts";
+import { createDb, type Db } from "../db.ts";
+import { createTestDatabase, testServerUrl } from "../testing/db.ts";
+import { commentSql, currentMaker } from "../testing/leftover-databases.ts";
 import { CUT_NAME, captureHeaders, LOG_HEADERS_MAX, parseStoredHeaders } from "./headers.ts";
 import { listRequestLogs } from "./query.ts";
 
@@ -20,8 +25,57 @@ const body = (text: string) => new Uint8Array(Buffer.from(text));
 const pathsOf = async (filter: Parameters<typeof listRequestLogs>[1]) =>
   (await listRequestLogs(db, filter)).rows.map((r) => r.path);
 
-test("searches fold the case of letters beyond ASCII: paths, headers, bodies and form fields", async () => {
+/**
+ * A migrated test database whose locale is "C" (as embedded and many hosted servers are), where
+ * PostgreSQL's own case folding (lower, ILIKE) knows ASCII only; the default one is C.UTF-8.
+ */
+async function createCLocaleDatabase(): Promise<{ db: Db; drop(): Promise<void> }> {
+  const server = testServerUrl();
+  const name = `burrow_test_search_c_${randomBytes(4).toString("hex")}`;
+  const admin = new pg.Client({ connectionString: server });
+  await admin.connect();
+  try {
+    await admin.query(
+      `CREATE DATABASE ${pg.escapeIdentifier(name)} TEMPLATE template0 ENCODING 'UTF8' LC_COLLATE 'C' LC_CTYPE 'C'`,
+    );
+    await admin.query(commentSql(name, currentMaker()));
+  } finally {
+    await admin.end();
+  }
+  const url = new URL(server);
+  url.pathname = `/${name}`;
+  await migrate(url.toString());
+  const cDb = createDb(url.toString(), { max: 2, applicationName: "burrow-test-search-c" });
+  return {
+    db: cDb,
+    async drop() {
+      await cDb.$disconnect();
+      const client = new pg.Client({ connectionString: server });
+      await client.connect();
+      try {
+        await client.query(`DROP DATABASE IF EXISTS ${pg.escapeIdentifier(name)} WITH (FORCE)`);
+      } finally {
+        await client.end();
+      }
+    },
+  };
+}
+
+const cLocale = await createCLocaleDatabase();
+after(() => cLocale.drop());
+
+for (const [server, on] of [
+  ["C.UTF-8", db],
+  ["C", cLocale.db],
+] as const) {
+  test(`searches fold the case of letters beyond ASCII: paths, headers, bodies and form fields (${server} server)`, () =>
+    foldingSearches(on));
+}
+
+async function foldingSearches(db: Db): Promise<void> {
   const name = "folding";
+  const pathsOf = async (filter: Parameters<typeof listRequestLogs>[1]) =>
+    (await listRequestLogs(db, filter)).rows.map((r) => r.path);
   await db.requestLog.createMany({
     data: [
       { ...base, name, path: "/caf%C3%A9/menu" },
@@ -49,7 +103,7 @@ test("searches fold the case of letters beyond ASCII: paths, headers, bodies and
   assert.deepEqual(await pathsOf({ name, bodiesContain: "café crème" }), ["/f"], "a form field, any case");
   // The typed case still matches, and ASCII still folds beside the accented letters.
   assert.deepEqual(await pathsOf({ name, headersContain: "cAfé" }), ["/h"]);
-});
+}
 
 test("an urlencoded response body is found by its fields as they read, as a request body is", async () => {
   const name = "answers";

@@ -16,6 +16,7 @@ import {
   TEST_DOMAIN,
   waitFor,
 } from "./testing.ts";
+import { IDLE_CHANNEL_MS } from "./tunnel-pools.ts";
 
 let fixture: EdgeFixture;
 let testDb: TestDatabase;
@@ -183,14 +184,28 @@ test("a WebSocket whose tunnel closes gets a close frame (1001); one the app dro
   assert.deepEqual(await droppedClose, { code: 1006, reason: "" });
 });
 
-test("a quiet WebSocket is not closed by any idle timeout", async () => {
-  const ws = await connect("/ws");
+test("a quiet WebSocket is not closed by any idle timeout", async (t) => {
+  // A relay whose headers and keep-alive timeouts (15 s and 60 s by default) are shortened below
+  // the pooled-channel idle timeout (4 s): the wait past all three is then seconds, not a minute.
+  const quick = await startEdgeTestRelay({
+    db: testDb.db,
+    headersTimeoutMs: 1_000,
+    keepAliveTimeoutMs: 1_000,
+  });
+  t.after(() => quick.close());
+  const client = await startSshTunnel(quick, "quiet", app.port);
+  t.after(() => client.stop());
+  const ws = await new Promise<WebSocket>((resolve, reject) => {
+    const socket = new WebSocket(`ws://127.0.0.1:${quick.httpPort}/ws`, {
+      headers: { host: `quiet.${TEST_DOMAIN}` },
+    });
+    socket.once("open", () => resolve(socket)).once("error", reject);
+  });
   let closed = false;
   ws.once("close", () => {
     closed = true;
   });
-  // Longer than the headers timeout (15 s) and the pooled-channel idle timeout (4 s).
-  await sleep(16_000);
+  await sleep(IDLE_CHANNEL_MS + 1_000);
   assert.equal(closed, false);
   const reply = nextMessage(ws);
   ws.send("still there?");

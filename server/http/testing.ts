@@ -75,6 +75,7 @@ export async function startEdgeTestRelay(options: {
   access?: AccessGate;
   drainTimeoutMs?: number;
   headersTimeoutMs?: number;
+  keepAliveTimeoutMs?: number;
   certificateCheckMs?: number;
   poolLimits?: PoolLimits;
   replayReadMs?: number;
@@ -106,6 +107,7 @@ export async function startEdgeTestRelay(options: {
     access: options.access,
     drainTimeoutMs: options.drainTimeoutMs,
     headersTimeoutMs: options.headersTimeoutMs,
+    keepAliveTimeoutMs: options.keepAliveTimeoutMs,
     certificateCheckMs: options.certificateCheckMs,
     poolLimits: options.poolLimits,
     replayReadMs: options.replayReadMs,

@@ -599,9 +599,10 @@ function whereSql(f: ParsedFilter): Prisma.Sql {
   if (f.pathContains) {
     // As typed and as a browser sends it (percent-encoded): at most three patterns, one scan. A
     // letter beyond ASCII folds its case through one regular expression (case-fold.ts).
-    const pattern = pathSearchPattern(f.pathContains);
-    const forms = pathSearchForms(f.pathContains).map((form) => Prisma.sql`path ILIKE ${containing(form)}`);
-    parts.push(pattern ? Prisma.sql`path ~ ${pattern}` : Prisma.sql`(${Prisma.join(forms, " OR ")})`);
+    const text = f.pathContains;
+    const pattern = pathSearchPattern(text);
+    const forms = () => pathSearchForms(text).map((form) => Prisma.sql`path ILIKE ${containing(form)}`);
+    parts.push(pattern ? Prisma.sql`path ~ ${pattern}` : Prisma.sql`(${Prisma.join(forms(), " OR ")})`);
   }
   if (f.headersContain) {
     // The lists are JSON (headers.ts): the text is looked for as JSON writes it, a quote or

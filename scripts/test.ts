@@ -10,7 +10,7 @@
  */
 import { spawn, spawnSync } from "node:child_process";
 import { existsSync, readdirSync, readFileSync } from "node:fs";
-import { chmod, mkdtemp, readdir, readFile, rm } from "node:fs/promises";
+import { chmod, mkdtemp, readdir, readFile, rm, stat } from "node:fs/promises";
 import { availableParallelism, tmpdir } from "node:os";
 import { join, relative } from "node:path";
 import { stripVTControlCharacters } from "node:util";
@@ -120,16 +120,46 @@ async function findTestFiles(dir: string): Promise<string[]> {
 /** Test files run at once (each has its own database and ephemeral ports). */
 const TEST_CONCURRENCY = Math.max(2, Math.min(4, availableParallelism() * 2));
 
+/**
+ * The files that took longest, each run alone on the 2-core machine (wall seconds, December 2026,
+ * with other work on it): started first. In path order the CLI files began midway and ran on
+ * after the rest, a slot or two busy while the others idled. A file not listed still runs.
+ */
+const SLOWEST_FILES = [
+  "server/cli/cli.test.ts", // 101 s: ~50 CLI processes, one after another
+  "server/cli/cli-logs.test.ts", // 84 s
+  "server/cli/start-helpers.test.ts", // 56 s: embedded PostgreSQL started per command
+  "server/relay.test.ts", // 30–42 s
+  "server/cli/status-stop.test.ts", // 34 s
+];
+
+/**
+ * The slowest files first, so that the run ends with short ones filling the slots: the listed
+ * ones, then the rest largest first (more tests, as a rule longer).
+ */
+async function slowestFirst(files: string[]): Promise<string[]> {
+  const sizes = new Map(
+    await Promise.all(files.map(async (file) => [file, (await stat(join(root, file))).size] as const)),
+  );
+  const rank = (file: string) => {
+    const listed = SLOWEST_FILES.indexOf(file);
+    return listed < 0 ? SLOWEST_FILES.length : listed;
+  };
+  return [...files].sort((a, b) => rank(a) - rank(b) || (sizes.get(b) ?? 0) - (sizes.get(a) ?? 0));
+}
+
 async function runNodeTests(env: NodeJS.ProcessEnv): Promise<Counts> {
   const files = explicitFiles.length
     ? explicitFiles
-    : (
-        await Promise.all(
-          ["lib", "server", "components", "scripts", "bench"].map((d) =>
-            existsSync(join(root, d)) ? findTestFiles(join(root, d)) : [],
-          ),
-        )
-      ).flat();
+    : await slowestFirst(
+        (
+          await Promise.all(
+            ["lib", "server", "components", "scripts", "bench"].map((d) =>
+              existsSync(join(root, d)) ? findTestFiles(join(root, d)) : [],
+            ),
+          )
+        ).flat(),
+      );
   const { code, output } = await run(
     process.execPath,
     [

@@ -22,6 +22,12 @@ test("entries: addresses, ranges and group names; anything else is reported", ()
     "::1/129",
     "1.2.3.4/x",
   ]);
+  // Spellings ipaddr.js would read (octal, hex, fewer parts) but Node's isIP, and so the relay's
+  // socket addresses, never take: "010.0.0.1" is 8.0.0.1 to ipaddr.js, 10.0.0.1 to a reader.
+  const lax = ["010.0.0.1", "10.1/8", "0x0a.0.0.1/8", "::ffff:01.2.3.4", "fe80::1%eth0/ 64"];
+  assert.deepEqual(parseTrustedProxies(["loopback", ...lax].join(",")).invalid, lax);
+  const trusts = proxyTrust(["010.0.0.1"]);
+  for (const peer of ["8.0.0.1", "10.0.0.1"]) assert.equal(trusts(peer), false, peer);
 });
 
 test("trust: ranges, single addresses, groups, IPv4 seen on a dual-stack socket", () => {
@@ -88,6 +94,11 @@ test("rangeNetwork: the network a range with host bits set matches; nothing for 
   assert.equal(rangeNetwork("::ffff:10.0.0.1/104"), "::ffff:a00:0/104");
   assert.equal(rangeNetwork("2001:0DB8:0:0:0:0:0:1/32"), "2001:db8::/32", "any spelling");
   assert.equal(rangeNetwork("1:2:3:4:5:6:1.2.3.4/100"), "1:2:3:4:5:6::/100");
+  assert.equal(rangeNetwork("::FFFF:10.0.0.1/104"), "::ffff:a00:0/104");
+  // IPv4-compatible, not IPv4-mapped: the network is ::a00:0, not ::ffff:a00:0.
+  assert.equal(rangeNetwork("::10.0.0.1/104"), "::a00:0/104");
+  assert.equal(rangeNetwork("2001:db8:0:0:1:0:0:1/64"), "2001:db8::/64", "RFC 5952's spelling");
+  assert.equal(rangeNetwork("2001:db8:0:0:1:0:0:1/80"), "2001:db8:0:0:1::/80", "the first longest zero run");
   for (const none of [
     "10.0.0.0/8",
     "2001:db8::/32",
@@ -98,6 +109,8 @@ test("rangeNetwork: the network a range with host bits set matches; nothing for 
     "x/8",
     // A zone names a link of one host; its network without the zone is not what was meant.
     "fe80::1%eth0/64",
+    "fe80::1%eth0.100/64",
+    "2001:db8::1%eth0/128",
   ]) {
     assert.equal(rangeNetwork(none), undefined, none);
   }

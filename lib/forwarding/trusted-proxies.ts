@@ -1,8 +1,9 @@
 // Pure: which peers may tell Burrow who the visitor is (BURROW_TRUSTED_PROXIES), shared by the
 // relay's edge and the dashboard.
 import { BlockList, isIP } from "node:net";
+import ipaddr from "ipaddr.js";
 import { plainAddress } from "./ip-address.ts";
-import { ipv6Groups } from "./ipv6.ts";
+import { parseIpv6 } from "./ipv6.ts";
 
 /** Named groups an operator can write instead of address ranges. */
 export const PROXY_GROUPS: Readonly<Record<string, readonly string[]>> = {
@@ -116,28 +117,20 @@ export function lastListValue(value: string | null | undefined): string | undefi
  */
 export function rangeNetwork(entry: string): string | undefined {
   const range = entry.includes("/") ? parseRange(entry) : undefined;
-  const value = range && addressValue(range.address, range.family);
-  if (!range || value === undefined) return undefined;
-  const hostMask = (1n << BigInt((range.family === "ipv4" ? 32 : 128) - range.prefix)) - 1n;
-  if ((value & hostMask) === 0n) return undefined;
-  return `${formatAddress(value & ~hostMask, range.family)}/${range.prefix}`;
-}
-
-/** An address as its number; undefined for a zoned IPv6 address ("fe80::1%eth0"). */
-function addressValue(address: string, family: "ipv4" | "ipv6"): bigint | undefined {
-  if (family === "ipv4") return address.split(".").reduce((sum, part) => (sum << 8n) + BigInt(part), 0n);
   // A zone names a link of one host: the network written without it would not be what was meant.
-  if (address.includes("%")) return undefined;
-  return ipv6Groups(address)?.reduce((sum, group) => (sum << 16n) | BigInt(group), 0n);
-}
-
-/** A number as an address, IPv6 in its short form (`2001:db8::`). */
-function formatAddress(value: bigint, family: "ipv4" | "ipv6"): string {
-  if (family === "ipv4") return [24n, 16n, 8n, 0n].map((shift) => String((value >> shift) & 255n)).join(".");
-  const groups = [112n, 96n, 80n, 64n, 48n, 32n, 16n, 0n].map((shift) =>
-    ((value >> shift) & 0xffffn).toString(16),
-  );
-  return new URL(`http://[${groups.join(":")}]`).hostname.slice(1, -1);
+  if (!range || range.address.includes("%")) return undefined;
+  // parseRange let through only what Node's isIP accepts, so ipaddr.js's laxer IPv4 reading (octal,
+  // hex, fewer parts) never applies; its normalized spelling has no dotted tail to misread.
+  const address = range.family === "ipv4" ? ipaddr.IPv4.parse(range.address) : parseIpv6(range.address);
+  if (!address) return undefined;
+  const cidr = `${address.toNormalizedString()}/${range.prefix}`;
+  const network =
+    range.family === "ipv4"
+      ? ipaddr.IPv4.networkAddressFromCIDR(cidr)
+      : ipaddr.IPv6.networkAddressFromCIDR(cidr);
+  if (network.toNormalizedString() === address.toNormalizedString()) return undefined;
+  const spelled = network instanceof ipaddr.IPv6 ? network.toRFC5952String() : network.toString();
+  return `${spelled}/${range.prefix}`;
 }
 
 function parseRange(entry: string): { address: string; prefix: number; family: "ipv4" | "ipv6" } | undefined {

@@ -2,6 +2,7 @@
 // connection. proxy-protocol-js parses a complete header; this finds where the header ends (so the
 // bytes after it go to SSH or HTTP untouched) and checks what the parser leaves unchecked.
 import { isIP } from "node:net";
+import ipaddr from "ipaddr.js";
 import {
   Command,
   INETProtocol,
@@ -135,13 +136,8 @@ function isPort(port: number): boolean {
 
 /** 16 bytes as the usual IPv6 text, "::ffff:a.b.c.d" for mapped IPv4 (as Node reports sockets). */
 function ipv6Text(bytes: readonly number[]): string {
-  const groups: string[] = [];
-  for (let i = 0; i < 16; i += 2) groups.push((((bytes[i] ?? 0) << 8) | (bytes[i + 1] ?? 0)).toString(16));
-  // Node's URL parser writes the canonical (RFC 5952) form: longest zero run as "::", lower case.
-  const text = new URL(`http://[${groups.join(":")}]/`).hostname.slice(1, -1);
-  const mapped = /^::ffff:([0-9a-f]{1,4}):([0-9a-f]{1,4})$/.exec(text);
-  if (!mapped) return text;
-  const high = Number.parseInt(mapped[1]!, 16);
-  const low = Number.parseInt(mapped[2]!, 16);
-  return `::ffff:${high >> 8}.${high & 255}.${low >> 8}.${low & 255}`;
+  // The parser hands over the header's 16 address bytes, which ipaddr.IPv6 takes as they are.
+  const ipv6 = new ipaddr.IPv6([...bytes]);
+  // RFC 5952's spelling (longest zero run as "::", lower case), as Node writes socket addresses.
+  return ipv6.isIPv4MappedAddress() ? `::ffff:${ipv6.toIPv4Address().toString()}` : ipv6.toRFC5952String();
 }

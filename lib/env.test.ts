@@ -28,6 +28,11 @@ test("BURROW_TRUSTED_PROXIES: nobody by default, a list of addresses, ranges and
     () => loadEnv({ BURROW_TRUSTED_PROXIES: "127.0.0.1,nginx" }),
     /BURROW_TRUSTED_PROXIES has "nginx", which is not an address, a range such as 10\.0\.0\.0\/8, or one of loopback, private/,
   );
+  // A slip that would trust a whole network: refused, naming the network and the one address.
+  assert.throws(
+    () => loadEnv({ BURROW_TRUSTED_PROXIES: "loopback, 10.0.0.1/8, 2001:db8::1/32" }),
+    /BURROW_TRUSTED_PROXIES has a range with host bits set: "10\.0\.0\.1\/8" \(did you mean 10\.0\.0\.0\/8, or 10\.0\.0\.1 alone\?\), "2001:db8::1\/32" \(did you mean 2001:db8::\/32, or 2001:db8::1 alone\?\)/,
+  );
 });
 
 test("BURROW_PROXY_PROTOCOL: off by default, a list of listeners that needs trusted proxies, a clear error otherwise", () => {

@@ -2,7 +2,12 @@ import { networkInterfaces } from "node:os";
 import { resolve } from "node:path";
 import { z } from "zod";
 import { AppError } from "./errors.ts";
-import { PROXY_GROUPS, parseTrustedProxies, type TrustedProxyEntry } from "./forwarding/trusted-proxies.ts";
+import {
+  PROXY_GROUPS,
+  parseTrustedProxies,
+  rangeNetwork,
+  type TrustedProxyEntry,
+} from "./forwarding/trusted-proxies.ts";
 
 const PORT_MESSAGE = "must be a port number from 1 to 65535";
 const port = z.coerce
@@ -61,11 +66,22 @@ function allAddresses(): string {
 
 const trustedProxies = z.string().transform((value, ctx): TrustedProxyEntry[] => {
   const { entries, invalid } = parseTrustedProxies(value);
-  if (invalid.length === 0) return entries;
-  ctx.addIssue({
-    code: "custom",
-    message: `has ${invalid.map((entry) => `"${entry}"`).join(", ")}, which is not an address, a range such as 10.0.0.0/8, or one of ${Object.keys(PROXY_GROUPS).join(", ")}`,
+  if (invalid.length > 0) {
+    ctx.addIssue({
+      code: "custom",
+      message: `has ${invalid.map((entry) => `"${entry}"`).join(", ")}, which is not an address, a range such as 10.0.0.0/8, or one of ${Object.keys(PROXY_GROUPS).join(", ")}`,
+    });
+    return z.NEVER;
+  }
+  // Refused as the dashboard's allowed-address form refuses it: 10.0.0.1/8 may have meant the one
+  // address, and trusting a whole network's X-Forwarded-For by a slip lets anyone in it claim to
+  // be any visitor (the log, the password throttle, allowed addresses).
+  const withHostBits = entries.flatMap((entry) => {
+    const network = rangeNetwork(entry);
+    return network ? [`"${entry}" (did you mean ${network}, or ${entry.split("/")[0]} alone?)`] : [];
   });
+  if (withHostBits.length === 0) return entries;
+  ctx.addIssue({ code: "custom", message: `has a range with host bits set: ${withHostBits.join(", ")}` });
   return z.NEVER;
 });
 

@@ -44,7 +44,7 @@ Filters (as in the dashboard's log; with --follow too):
   --method M      one HTTP method, e.g. POST
   --path TEXT     paths containing TEXT (any case)
   --header TEXT   request or response headers containing TEXT in a name or value (any case)
-  --body TEXT     kept request or response bodies containing TEXT (ASCII letters in any case)
+  --body TEXT     kept request or response bodies containing TEXT (any case)
   --ip ADDR       one visitor's requests (IPv4 or IPv6 address)
   --since D       the last D: 30s, 15m, 2h, 7d
   --from TIME     requests from TIME on: 2026-12-05T14:00Z, or 2026-12-05 14:00 in this

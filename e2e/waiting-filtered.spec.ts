@@ -1,11 +1,8 @@
-import { mkdtemp } from "node:fs/promises";
-import http, { type Server } from "node:http";
-import type { AddressInfo } from "node:net";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
+import http from "node:http";
 import { withDatabase } from "../lib/testing/with-database.ts";
-import { addKey, expect, reserveName, signUp, test, unique } from "./support/fixtures.ts";
-import { generateKey, startTunnel, type Tunnel } from "./support/ssh.ts";
+import { expect, test } from "./support/fixtures.ts";
+import { onlineTunnelToHeldApp, startHeldApp } from "./support/held-app.ts";
+import type { Tunnel } from "./support/ssh.ts";
 
 /** A visitor's request through the relay; resolves with the status the app (or relay) answered. */
 function visit(port: number, name: string, path: string): Promise<number> {
@@ -31,30 +28,14 @@ test("with Status 5xx and the live tail on, a request answered 504 after waiting
   // The e2e Burrow writes a waiting request's row 2-2.4 s after it came
   // (BURROW_LOG_WAITING_AFTER_SECONDS, global-setup.ts); the rest is the dashboard's polling.
   test.setTimeout(90_000);
-  const key = await generateKey(await mkdtemp(join(tmpdir(), "burrow-e2e-waiting-5xx-")));
-  let answer: () => void = () => {};
-  const server: Server = http.createServer((req, res) => {
-    if (req.url === "/slow-report") {
-      answer = () => res.writeHead(504, { "content-type": "text/plain" }).end("upstream timed out");
-      return;
-    }
-    res.writeHead(req.url?.startsWith("/broken") ? 500 : 200).end("quick");
-  });
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  const app = await startHeldApp({ status: 504, body: "upstream timed out" }, (path) =>
+    path.startsWith("/broken") ? 500 : 200,
+  );
   let tunnel: Tunnel | undefined;
   try {
-    await signUp(page);
-    await addKey(page, key);
-    const name = unique("waiting5xx");
-    await reserveName(page, name);
-    tunnel = startTunnel({
-      key,
-      name,
-      sshPort: burrow.sshPort,
-      localPort: (server.address() as AddressInfo).port,
-    });
-    await page.goto(`/tunnels/${name}`);
-    await expect(page.getByTestId("tunnel-status")).toHaveText("Online", { timeout: 20_000 });
+    const online = await onlineTunnelToHeldApp(page, burrow, app, "waiting5xx");
+    tunnel = online.tunnel;
+    const name = online.name;
     await page.getByRole("combobox", { name: "Status" }).selectOption("5xx");
     await page.getByRole("button", { name: "Apply filters" }).click();
     await expect(page).toHaveURL(/[?&]status=5xx(&|$)/);
@@ -87,7 +68,7 @@ test("with Status 5xx and the live tail on, a request answered 504 after waiting
       .filter({ has: page.getByRole("button", { name: "Details of GET /slow-report" }) });
     await expect(slow, "no status yet: the 5xx filter leaves it out while it waits").toHaveCount(0);
 
-    answer();
+    app.answer();
     expect(await visitor).toBe(504);
     // In its place by id: written before the 500, so under it (newest first).
     await expect(slow.getByRole("cell").nth(4)).toHaveText("504", { timeout: 15_000 });
@@ -104,7 +85,7 @@ test("with Status 5xx and the live tail on, a request answered 504 after waiting
     expect(await page.evaluate(() => Reflect.get(window, "burrowSameDocument"))).toBe(true);
   } finally {
     await tunnel?.stop();
-    await new Promise((resolve) => server.close(resolve));
+    await app.close();
   }
 });
 
@@ -116,30 +97,12 @@ test("with Status 5xx, a request waiting when the page is rendered and answered 
   burrow,
 }) => {
   test.setTimeout(90_000);
-  const key = await generateKey(await mkdtemp(join(tmpdir(), "burrow-e2e-waiting-first-")));
-  let answer: () => void = () => {};
-  const server: Server = http.createServer((req, res) => {
-    if (req.url === "/slow-report") {
-      answer = () => res.writeHead(504, { "content-type": "text/plain" }).end("upstream timed out");
-      return;
-    }
-    res.writeHead(200).end("quick");
-  });
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  const app = await startHeldApp({ status: 504, body: "upstream timed out" });
   let tunnel: Tunnel | undefined;
   try {
-    await signUp(page);
-    await addKey(page, key);
-    const name = unique("waitfirst");
-    await reserveName(page, name);
-    tunnel = startTunnel({
-      key,
-      name,
-      sshPort: burrow.sshPort,
-      localPort: (server.address() as AddressInfo).port,
-    });
-    await page.goto(`/tunnels/${name}`);
-    await expect(page.getByTestId("tunnel-status")).toHaveText("Online", { timeout: 20_000 });
+    const online = await onlineTunnelToHeldApp(page, burrow, app, "waitfirst");
+    tunnel = online.tunnel;
+    const name = online.name;
 
     const visitor = visit(burrow.httpPort, name, "/slow-report");
     const slowStatus = () =>
@@ -180,7 +143,7 @@ test("with Status 5xx, a request waiting when the page is rendered and answered 
     await firstPoll;
     await expect(slow, "no status yet: the 5xx page leaves it out").toHaveCount(0);
 
-    answer();
+    app.answer();
     expect(await visitor).toBe(504);
     await expect.poll(slowStatus, { timeout: 15_000, intervals: [250] }).toBe(504);
     release();
@@ -188,6 +151,6 @@ test("with Status 5xx, a request waiting when the page is rendered and answered 
     await expect(slow).toHaveCount(1);
   } finally {
     await tunnel?.stop();
-    await new Promise((resolve) => server.close(resolve));
+    await app.close();
   }
 });

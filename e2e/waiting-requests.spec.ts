@@ -1,11 +1,8 @@
-import { mkdtemp } from "node:fs/promises";
-import http, { type Server } from "node:http";
-import type { AddressInfo } from "node:net";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
+import http from "node:http";
 import { withDatabase } from "../lib/testing/with-database.ts";
-import { addKey, expect, reserveName, signUp, test, unique } from "./support/fixtures.ts";
-import { generateKey, startTunnel, type Tunnel } from "./support/ssh.ts";
+import { expect, test } from "./support/fixtures.ts";
+import { onlineTunnelToHeldApp, startHeldApp } from "./support/held-app.ts";
+import type { Tunnel } from "./support/ssh.ts";
 
 // QA: a request the tunnel's app had not answered yet was not in the log until it ended, so an
 // owner debugging a hung endpoint saw nothing.
@@ -16,48 +13,31 @@ test("a request the app holds is in the log as waiting, and its row is completed
   // The e2e Burrow writes a waiting request's row 2-2.4 s after it came
   // (BURROW_LOG_WAITING_AFTER_SECONDS, global-setup.ts).
   test.setTimeout(90_000);
-  const key = await generateKey(await mkdtemp(join(tmpdir(), "burrow-e2e-waiting-")));
-  let answer: () => void = () => {};
-  const server: Server = http.createServer((req, res) => {
-    if (req.url !== "/slow-report") {
-      res.end("quick");
-      return;
-    }
-    answer = () => res.writeHead(201, { "content-type": "text/plain" }).end("report ready");
-  });
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  const app = await startHeldApp({ status: 201, body: "report ready" });
   let tunnel: Tunnel | undefined;
   try {
-    const { email } = await signUp(page);
-    await addKey(page, key);
-    const name = unique("waiting");
-    await reserveName(page, name);
     // A request that was waiting when its relay crashed, an hour ago: its tunnel's session has
     // ended since (a relay that starts ends those of relays gone), so it is not waiting any more.
-    await withDatabase(burrow.databaseUrl, async (client) => {
-      const session = await client.query<{ id: string }>(
-        `INSERT INTO tunnel_sessions (id, name, user_id, client_ip, started_at, ended_at, end_reason)
-         SELECT $1 || '-crashed', $1, id, '127.0.0.1', now() - interval '2 hours',
-                now() - interval '1 hour', 'relay_restart'
-         FROM users WHERE email = $2 RETURNING id`,
-        [name, email],
-      );
-      await client.query(
-        `INSERT INTO request_logs (at, name, session_id, method, path, status, duration_ms, client_ip,
-                                   admission, open, stream_key)
-         VALUES (now() - interval '90 minutes', $1, $2, 'GET', '/before-the-crash', 0, 10000,
-                 '203.0.113.9', 'PUBLIC', true, 'crashed-key')`,
-        [name, session.rows[0]!.id],
-      );
-    });
-    tunnel = startTunnel({
-      key,
-      name,
-      sshPort: burrow.sshPort,
-      localPort: (server.address() as AddressInfo).port,
-    });
-    await page.goto(`/tunnels/${name}`);
-    await expect(page.getByTestId("tunnel-status")).toHaveText("Online", { timeout: 20_000 });
+    const crashedRequest = ({ name, email }: { name: string; email: string }) =>
+      withDatabase(burrow.databaseUrl, async (client) => {
+        const session = await client.query<{ id: string }>(
+          `INSERT INTO tunnel_sessions (id, name, user_id, client_ip, started_at, ended_at, end_reason)
+           SELECT $1 || '-crashed', $1, id, '127.0.0.1', now() - interval '2 hours',
+                  now() - interval '1 hour', 'relay_restart'
+           FROM users WHERE email = $2 RETURNING id`,
+          [name, email],
+        );
+        await client.query(
+          `INSERT INTO request_logs (at, name, session_id, method, path, status, duration_ms, client_ip,
+                                     admission, open, stream_key)
+           VALUES (now() - interval '90 minutes', $1, $2, 'GET', '/before-the-crash', 0, 10000,
+                   '203.0.113.9', 'PUBLIC', true, 'crashed-key')`,
+          [name, session.rows[0]!.id],
+        );
+      });
+    const online = await onlineTunnelToHeldApp(page, burrow, app, "waiting", crashedRequest);
+    tunnel = online.tunnel;
+    const name = online.name;
     const log = page.getByRole("table", { name: `Requests to ${name}, newest first` });
     const crashed = log.getByRole("row").filter({ hasText: "/before-the-crash" });
     await expect(crashed.getByRole("cell").nth(4)).toHaveText("No answer");
@@ -112,7 +92,7 @@ test("a request the app holds is in the log as waiting, and its row is completed
     await expect(details.filter({ hasText: "None yet: your app has not answered." })).toHaveCount(1);
     await expect(page.getByRole("link", { name: /Only 0 answers/ })).toHaveCount(0);
 
-    answer();
+    app.answer();
     expect(await visitor).toEqual({ status: 201, body: "report ready" });
     // Completed in place: the same row now says what the app answered, and no second row came.
     await expect(rows.getByRole("cell").nth(4)).toHaveText("201", { timeout: 15_000 });
@@ -125,6 +105,6 @@ test("a request the app holds is in the log as waiting, and its row is completed
     await expect(details.filter({ hasText: "None yet" })).toHaveCount(0);
   } finally {
     await tunnel?.stop();
-    await new Promise((resolve) => server.close(resolve));
+    await app.close();
   }
 });

@@ -1,4 +1,6 @@
 import { test as base, expect, type Page } from "@playwright/test";
+import { createDb, type Db } from "../../lib/db.ts";
+import { createUser } from "../../lib/users/service.ts";
 import { type BurrowUnderTest, burrowUnderTest } from "./burrow-env.ts";
 
 export { expect };
@@ -33,6 +35,43 @@ export async function signUp(page: Page, email = `${unique("user")}@e2e.test`, p
   await page.getByRole("button", { name: "Create account" }).click();
   await expect(page.getByRole("heading", { name: "Overview" })).toBeVisible();
   return { email, password };
+}
+
+let accounts: Db | undefined;
+
+/** One small connection pool per worker to the suite's database, for accounts, keys and names. */
+export function suiteDb(): Db {
+  accounts ??= createDb(burrowUnderTest().databaseUrl, { max: 1, applicationName: "burrow-e2e-fixtures" });
+  return accounts;
+}
+
+/**
+ * A new account, made in the database and signed in on `page`'s context (signInQuietly), without
+ * the sign-up and overview pages (auth.spec.ts and others check those): for specs about what a
+ * signed-in user does. Nothing is loaded in `page`; the caller goes where it needs.
+ */
+export async function signUpQuietly(page: Page, email = `${unique("user")}@e2e.test`, password = PASSWORD) {
+  const { id } = await createUser(suiteDb(), { email, password });
+  await signInQuietly(page, email, password);
+  return { id, email, password };
+}
+
+/**
+ * Signs `page`'s context in through Auth.js's own endpoint, as the sign-in form's action ends up
+ * doing, without loading the sign-in page or the overview it leads to.
+ */
+export async function signInQuietly(page: Page, email: string, password: string) {
+  const { csrfToken } = (await (await page.request.get("/api/auth/csrf")).json()) as { csrfToken: string };
+  const answer = await page.request.post("/api/auth/callback/credentials", {
+    form: { email, password, csrfToken, callbackUrl: "/" },
+    maxRedirects: 0,
+  });
+  // Auth.js redirects either way: to the callback when signed in, to the sign-in page when not.
+  const cookies = await page.context().cookies();
+  expect(
+    cookies.some((c) => c.name.endsWith("authjs.session-token")),
+    `signed in as ${email} (answered ${answer.status()}, to ${answer.headers().location})`,
+  ).toBe(true);
 }
 
 export async function signIn(page: Page, email: string, password: string) {

@@ -3,7 +3,7 @@ import http from "node:http";
 import type { APIResponse } from "@playwright/test";
 import pg from "pg";
 import { withDatabase } from "../lib/testing/with-database.ts";
-import { expect, reserveName, signUp, test, unique } from "./support/fixtures.ts";
+import { expect, reserveName, signUpQuietly, test, unique } from "./support/fixtures.ts";
 
 /** Rows written straight into the log (a busy tunnel's month, in seconds): `count` paths `<prefix><n>`. */
 function writeRows(databaseUrl: string, name: string, prefix: string, count: number, ago: string) {
@@ -30,7 +30,7 @@ test("a search in a big log answers from the newest 100,000 requests, says so, a
   test.setTimeout(120_000);
   const name = unique("biglog");
   try {
-    await signUp(page);
+    await signUpQuietly(page);
     await reserveName(page, name);
     // Three matches, then 100,010 newer requests that do not match.
     await writeRows(burrow.databaseUrl, name, "/needle/", 3, "2 hours");
@@ -78,7 +78,7 @@ test("a status code narrows the log, and a link's filter the log cannot read is 
 }) => {
   const name = unique("statuses");
   try {
-    await signUp(page);
+    await signUpQuietly(page);
     await reserveName(page, name);
     await withDatabase(burrow.databaseUrl, (client) =>
       client.query(
@@ -164,7 +164,7 @@ test("each applied filter is a step in the history: Back and Forward show that s
 }) => {
   const name = unique("history");
   try {
-    await signUp(page);
+    await signUpQuietly(page);
     await reserveName(page, name);
     await writeFilterRows(burrow.databaseUrl, name);
     const log = page.getByRole("table", { name: `Requests to ${name}, newest first` });
@@ -239,7 +239,7 @@ test("filters chosen while the page is still loading are the ones applied, not r
 }) => {
   const name = unique("early");
   try {
-    await signUp(page);
+    await signUpQuietly(page);
     await reserveName(page, name);
     await writeFilterRows(burrow.databaseUrl, name);
     const log = page.getByRole("table", { name: `Requests to ${name}, newest first` });
@@ -306,7 +306,7 @@ test("deleting a big log or releasing its name returns at once; the pages show h
   const released = unique("bigrel");
   let held: { release(): Promise<void> } | undefined;
   try {
-    await signUp(page);
+    await signUpQuietly(page);
     await reserveName(page, name);
     await reserveName(page, released);
     await writeRows(burrow.databaseUrl, name, "/old/", 30_000, "1 hour");
@@ -376,7 +376,7 @@ test("with every search slot of a user taken, a filtered page and Older say so a
   const held: http.ClientRequest[] = [];
   const waiting: Promise<APIResponse>[] = [];
   try {
-    await signUp(page);
+    await signUpQuietly(page);
     await reserveName(page, name);
     // 120 matches for "Older" to page through, and under them a log big enough (40 MB as CSV) that
     // a download nobody reads stops half-way and keeps its slot.

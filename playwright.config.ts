@@ -9,8 +9,10 @@ export default defineConfig({
   testDir: "./e2e",
   testMatch: "*.spec.ts",
   globalSetup: "./e2e/global-setup.ts",
-  // A backstop against a hang, not a budget: the specs take 5-6 minutes on a quiet 2-core machine
-  // and 15-20 on a slow or loaded one (the first `burrow start` may also build the dashboard).
+  // A backstop against a hang, not a budget: CI's fresh 2-core machine took 14.6-16.7 minutes for
+  // the 98 tests (the first `burrow start` building the dashboard, ~40 s, included). Alone, on a
+  // machine other test runs kept busy, the slowest files took 50-75 s of tests each (log-search,
+  // sharing, admin, request-bodies, accessibility, auth), one log-search test 34-37 s.
   globalTimeout: 25 * 60_000,
   timeout: 60_000,
   expect: { timeout: 10_000 },

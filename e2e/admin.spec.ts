@@ -4,7 +4,17 @@ import { join } from "node:path";
 import pg from "pg";
 import { withDatabase } from "../lib/testing/with-database.ts";
 import { expectAccessible } from "./support/axe.ts";
-import { addKey, expect, PASSWORD, reserveName, signIn, signUp, test, unique } from "./support/fixtures.ts";
+import {
+  addKey,
+  expect,
+  PASSWORD,
+  reserveName,
+  signIn,
+  signUp,
+  signUpQuietly,
+  test,
+  unique,
+} from "./support/fixtures.ts";
 import { generateKey, startLocalApp, startTunnel } from "./support/ssh.ts";
 
 test("an admin disconnects a live tunnel (ssh exits, the owner's page shows offline), then releases its name", async ({
@@ -18,7 +28,7 @@ test("an admin disconnects a live tunnel (ssh exits, the owner's page shows offl
 
   const userContext = await browser.newContext();
   const user = await userContext.newPage();
-  const { email } = await signUp(user);
+  const { email } = await signUpQuietly(user);
   await addKey(user, key);
   const name = unique();
   await reserveName(user, name);
@@ -248,7 +258,7 @@ test("an admin finds an account and a name by searching; a search with no match 
   burrow,
 }) => {
   const owner = await (await browser.newContext()).newPage();
-  const { email } = await signUp(owner);
+  const { email } = await signUpQuietly(owner);
   const name = unique("found");
   await reserveName(owner, name);
 
@@ -290,7 +300,7 @@ test("an admin sees the names of a deleted account being released until their lo
   burrow,
 }) => {
   const owner = await (await browser.newContext()).newPage();
-  const { email } = await signUp(owner);
+  const { email } = await signUpQuietly(owner);
   const name = unique("leaving");
   await reserveName(owner, name);
   await withDatabase(burrow.databaseUrl, (client) =>

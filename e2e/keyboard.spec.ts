@@ -1,6 +1,6 @@
 import type { Locator, Page } from "@playwright/test";
 import { withDatabase } from "../lib/testing/with-database.ts";
-import { expect, PASSWORD, reserveName, signIn, signUp, test, unique } from "./support/fixtures.ts";
+import { expect, PASSWORD, reserveName, signIn, signUpQuietly, test, unique } from "./support/fixtures.ts";
 import { generateKey } from "./support/ssh.ts";
 
 // Someone on the keyboard alone (or a screen reader) presses a control and keeps their place: the
@@ -35,7 +35,7 @@ test("a button pressed with Enter keeps the focus while its action runs and afte
   page,
   burrow,
 }) => {
-  await signUp(page);
+  await signUpQuietly(page);
   const key = await generateKey(burrow.scratchDir);
   await page.goto("/keys");
   await page.getByLabel("Public key").fill(key.publicKey);
@@ -47,7 +47,7 @@ test("a button pressed with Enter keeps the focus while its action runs and afte
 });
 
 test("the log's filters keep the focus where they were applied and cleared", async ({ page, burrow }) => {
-  await signUp(page);
+  await signUpQuietly(page);
   const name = unique("kbdfilter");
   await reserveName(page, name);
   await writeRows(burrow.databaseUrl, name, ["/alpha", "/beta"]);
@@ -102,7 +102,7 @@ test("Edit and send moves the focus into its form, and back to its button when i
   page,
   burrow,
 }) => {
-  await signUp(page);
+  await signUpQuietly(page);
   const name = unique("kbdedit");
   await reserveName(page, name);
   await writeRows(burrow.databaseUrl, name, ["/first", "/second"]);
@@ -122,7 +122,7 @@ test("deleting a request from its details moves the focus to the next row's deta
   page,
   burrow,
 }) => {
-  await signUp(page);
+  await signUpQuietly(page);
   const name = unique("kbddelete");
   await reserveName(page, name);
   await writeRows(burrow.databaseUrl, name, ["/first", "/second", "/third"]);
@@ -140,7 +140,7 @@ test("releasing a name and deleting a key move the focus to what says it was don
   page,
   burrow,
 }) => {
-  await signUp(page);
+  await signUpQuietly(page);
   const [kept, released] = [unique("kbdkept"), unique("kbdgone")];
   await reserveName(page, kept);
   await reserveName(page, released);
@@ -170,7 +170,7 @@ test("releasing a name and deleting a key move the focus to what says it was don
 test("a share link removed with the keyboard hands the focus to the table it was in (the last one: to its section)", async ({
   page,
 }) => {
-  await signUp(page);
+  await signUpQuietly(page);
   const name = unique("kbdlinks");
   await reserveName(page, name);
   await page.goto(`/tunnels/${name}/access`);

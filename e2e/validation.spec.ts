@@ -2,11 +2,11 @@ import { execFileSync } from "node:child_process";
 import { mkdtemp, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { expect, signUp, test, unique } from "./support/fixtures.ts";
+import { expect, signUpQuietly, test, unique } from "./support/fixtures.ts";
 import { generateKey } from "./support/ssh.ts";
 
 test("names are validated as you type and checked for availability", async ({ page }) => {
-  await signUp(page);
+  await signUpQuietly(page);
   await page.goto("/names");
   const input = page.getByLabel("Name", { exact: true });
   const reserve = page.getByRole("button", { name: "Reserve" });
@@ -52,7 +52,7 @@ test("a pasted private key is refused at once and cleared, never sent; garbage a
 }) => {
   const dir = await mkdtemp(join(tmpdir(), "burrow-e2e-keys-"));
   const key = await generateKey(dir);
-  await signUp(page);
+  await signUpQuietly(page);
   await page.goto("/keys");
   const field = page.getByLabel("Public key");
   const add = page.getByRole("button", { name: "Add key" });
@@ -94,7 +94,7 @@ test("adding a key shows its SHA256 fingerprint exactly as ssh-keygen -lf prints
 }) => {
   const dir = await mkdtemp(join(tmpdir(), "burrow-e2e-keys-"));
   const key = await generateKey(dir);
-  await signUp(page);
+  await signUpQuietly(page);
   await page.goto("/keys");
   await page.getByLabel("Public key").fill(key.publicKey);
   await page.getByLabel("Label").fill("laptop");
@@ -111,7 +111,7 @@ test("adding a key shows its SHA256 fingerprint exactly as ssh-keygen -lf prints
   // The same key on another account is refused without saying whose it is.
   const other = await browser.newContext();
   const page2 = await other.newPage();
-  await signUp(page2);
+  await signUpQuietly(page2);
   await page2.goto("/keys");
   await page2.getByLabel("Public key").fill(key.publicKey);
   await page2.getByRole("button", { name: "Add key" }).click();
@@ -130,7 +130,7 @@ test("adding a key shows its SHA256 fingerprint exactly as ssh-keygen -lf prints
 test("a key label over 100 characters is refused with a message at once, never cut", async ({ page }) => {
   const dir = await mkdtemp(join(tmpdir(), "burrow-e2e-keys-"));
   const key = await generateKey(dir);
-  await signUp(page);
+  await signUpQuietly(page);
   await page.goto("/keys");
   await page.getByLabel("Public key").fill(key.publicKey);
   const label = page.getByLabel("Label");
@@ -148,7 +148,7 @@ test("a key file picked from disk is read into the form; a private one is refuse
 }) => {
   const dir = await mkdtemp(join(tmpdir(), "burrow-e2e-keys-"));
   const key = await generateKey(dir);
-  await signUp(page);
+  await signUpQuietly(page);
   await page.goto("/keys");
   const picker = page.getByLabel("…or pick a .pub file");
 
@@ -178,7 +178,7 @@ test("a PuTTYgen (SSH2) public key file is read with its Comment as the label, a
     .replaceAll("\n", "\r\n");
   const file = join(dir, "putty.pub");
   await writeFile(file, ssh2);
-  await signUp(page);
+  await signUpQuietly(page);
   await page.goto("/keys");
   await page.getByLabel("…or pick a .pub file").setInputFiles(file);
   await expect(page.getByLabel("Label")).toHaveValue("ed25519-key-20261205");
@@ -191,7 +191,7 @@ test("a PuTTYgen (SSH2) public key file is read with its Comment as the label, a
 test("a form sent from a page an updated Burrow did not build says to reload it, and works once reloaded", async ({
   page,
 }) => {
-  await signUp(page);
+  await signUpQuietly(page);
   await page.goto("/names");
   // What Next answers for an action of another build (an upgrade while the tab was open).
   await page.route("**/names", async (route) => {

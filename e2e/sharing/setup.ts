@@ -17,7 +17,7 @@ import { reserveName } from "../../lib/names/service.ts";
 import { addKey } from "../../lib/ssh-keys/service.ts";
 import { createUser } from "../../lib/users/service.ts";
 import type { BurrowUnderTest } from "../support/burrow-env.ts";
-import { expect, PASSWORD, unique } from "../support/fixtures.ts";
+import { expect, PASSWORD, signInQuietly, unique } from "../support/fixtures.ts";
 import { generateKey, startTunnel, type Tunnel } from "../support/ssh.ts";
 
 /** What the echo app saw, rendered into its page (and readable by the spec). */
@@ -158,11 +158,7 @@ export async function createSharingWorld(burrow: BurrowUnderTest): Promise<Shari
     async ownerContext(browser) {
       const context = await browser.newContext({ baseURL: burrow.dashboardUrl });
       const page = await context.newPage();
-      await page.goto("/login");
-      await page.getByLabel("Email").fill(email);
-      await page.getByLabel("Password").fill(PASSWORD);
-      await page.getByRole("button", { name: "Sign in" }).click();
-      await expect(page.getByRole("heading", { name: "Overview" })).toBeVisible();
+      await signInQuietly(page, email, PASSWORD);
       await page.close();
       return context;
     },

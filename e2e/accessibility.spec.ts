@@ -1,6 +1,6 @@
 import type { Locator, Page } from "@playwright/test";
 import { expectAccessible } from "./support/axe.ts";
-import { expect, reserveName, signIn, signUp, test, unique } from "./support/fixtures.ts";
+import { expect, reserveName, signIn, signUpQuietly, test, unique } from "./support/fixtures.ts";
 
 // The tests here are independent (each signs in as its own account, or the admin to read) and long:
 // two workers take them side by side.
@@ -30,7 +30,7 @@ test("the dashboard and the relay's pages turn dark when the system is", async (
   expect(await backgrounds(page)).toEqual({ light: "rgb(250, 250, 250)", dark: "rgb(9, 9, 11)" });
 
   // What axe does not see: the skip link only shows while focused (the first Tab on a page).
-  await signUp(page);
+  await signUpQuietly(page);
   for (const colorScheme of ["light", "dark"] as const) {
     await page.emulateMedia({ colorScheme });
     await page.goto("/");
@@ -87,7 +87,7 @@ test("every page of a user's dashboard, and the relay's offline and 404 pages, p
   // A long walk, each page checked light and dark (up to 3 min on a slow 2-core machine running two
   // workers).
   test.setTimeout(240_000);
-  await signUp(page);
+  await signUpQuietly(page);
   const name = unique("a11y");
   await reserveName(page, name);
   // A visit while the tunnel is down: a 503 in its log, so the overview lists a recent error (its
@@ -143,7 +143,7 @@ test("every page of a user's dashboard, and the relay's offline and 404 pages, p
 test("a tunnel page for a name that is not the user's is titled Not found, as its page says", async ({
   page,
 }) => {
-  await signUp(page);
+  await signUpQuietly(page);
   // A screen reader says the title first: a 404 titled as the tunnel reads as the tunnel's page.
   const name = unique("notmine");
   for (const path of [`/tunnels/${name}`, `/tunnels/${name}/access`]) {
@@ -160,7 +160,7 @@ test("the traffic summary, which a busy tunnel changes every few seconds, is not
   page,
   burrow,
 }) => {
-  await signUp(page);
+  await signUpQuietly(page);
   const name = unique("chatty");
   await reserveName(page, name);
   const visitor = await page.context().newPage();

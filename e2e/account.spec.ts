@@ -1,7 +1,17 @@
 import { mkdtemp } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { addKey, expect, PASSWORD, reserveName, signIn, signUp, test, unique } from "./support/fixtures.ts";
+import {
+  addKey,
+  expect,
+  PASSWORD,
+  reserveName,
+  signIn,
+  signUp,
+  signUpQuietly,
+  test,
+  unique,
+} from "./support/fixtures.ts";
 import { generateKey, startLocalApp, startTunnel, type Tunnel } from "./support/ssh.ts";
 
 test("a user deletes their account: a live tunnel must stop first (said up front), the password is asked, then all of it is gone", async ({
@@ -15,7 +25,7 @@ test("a user deletes their account: a live tunnel must stop first (said up front
   const app = await startLocalApp("about to leave");
   let tunnel: Tunnel | undefined;
   try {
-    const { email } = await signUp(page);
+    const { email } = await signUpQuietly(page);
     await addKey(page, key);
     const name = unique("leave");
     await reserveName(page, name);
@@ -68,7 +78,7 @@ test("a user deletes their account: a live tunnel must stop first (said up front
     // gone by the time they look.
     const other = await browser.newContext();
     const otherPage = await other.newPage();
-    await signUp(otherPage);
+    await signUpQuietly(otherPage);
     await reserveName(otherPage, name);
     await other.close();
   } finally {

@@ -1,5 +1,5 @@
 import { withDatabase } from "../lib/testing/with-database.ts";
-import { expect, reserveName, signUp, test, unique } from "./support/fixtures.ts";
+import { expect, reserveName, signUpQuietly, test, unique } from "./support/fixtures.ts";
 
 /** A real 1×1 PNG. */
 const PIXEL = Buffer.from(
@@ -12,7 +12,7 @@ test("a kept body is read in its declared charset, and a picture is previewed un
   page,
   burrow,
 }) => {
-  await signUp(page);
+  await signUpQuietly(page);
   const name = unique("preview");
   await reserveName(page, name);
   const latin1 = Buffer.from("Crème brûlée à 3 €", "latin1");

@@ -2,7 +2,7 @@ import { mkdtemp } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { Page, Route } from "@playwright/test";
-import { expect, PASSWORD, signUp, test, unique } from "./support/fixtures.ts";
+import { expect, PASSWORD, signUp, signUpQuietly, test, unique } from "./support/fixtures.ts";
 import { generateKey } from "./support/ssh.ts";
 
 const UNREACHABLE =
@@ -27,7 +27,7 @@ async function breakFormPosts(
 test("a form sent while Burrow cannot be reached says so beside the form, keeps what was typed, and goes through later", async ({
   page,
 }) => {
-  await signUp(page);
+  await signUpQuietly(page);
   const key = await generateKey(await mkdtemp(join(tmpdir(), "burrow-e2e-lost-")));
   await page.goto("/keys");
   await page.getByLabel("Public key").fill(key.publicKey);
@@ -83,7 +83,7 @@ test("signing in while Burrow cannot be reached keeps the email and says why", a
 });
 
 test("a name reserved while Burrow cannot be reached stays typed", async ({ page }) => {
-  await signUp(page);
+  await signUpQuietly(page);
   await page.goto("/names");
   const name = unique("lost").replaceAll("-", "");
   await page.getByLabel("Name", { exact: true }).fill(name);

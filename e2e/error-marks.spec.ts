@@ -1,5 +1,5 @@
 import { withDatabase } from "../lib/testing/with-database.ts";
-import { expect, reserveName, signUp, test, unique } from "./support/fixtures.ts";
+import { expect, reserveName, signUpQuietly, test, unique } from "./support/fixtures.ts";
 
 // QA: rows the chart and the overview counted as errors showed a green 200 in the log, and a replay
 // Burrow stopped after 30 s (Send again of an event stream) was listed among Recent errors.
@@ -7,7 +7,7 @@ test("the log marks rows that did not end as the app answered, and 5xx finds wha
   page,
   burrow,
 }) => {
-  await signUp(page);
+  await signUpQuietly(page);
   const name = unique("marks");
   await reserveName(page, name);
   await withDatabase(burrow.databaseUrl, (client) =>

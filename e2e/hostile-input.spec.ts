@@ -1,7 +1,15 @@
 import { mkdtemp } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { expect, expectFitsPhone, reserveName, signUp, test, unique } from "./support/fixtures.ts";
+import {
+  expect,
+  expectFitsPhone,
+  reserveName,
+  signUp,
+  signUpQuietly,
+  test,
+  unique,
+} from "./support/fixtures.ts";
 import { loggedRequests, rawVisit } from "./support/hostile-input.ts";
 import { generateKey, startLocalApp, startTunnel, type Tunnel } from "./support/ssh.ts";
 
@@ -89,7 +97,7 @@ test("a 100-character label and a 63-character name wrap: no card or page grows 
   const dir = await mkdtemp(join(tmpdir(), "burrow-e2e-long-"));
   const key = await generateKey(dir);
   await page.setViewportSize({ width: 1280, height: 800 });
-  await signUp(page);
+  await signUpQuietly(page);
 
   // Keys: the label stays inside "Your keys", beside "Add a key".
   const label = "L".repeat(100);
@@ -128,7 +136,7 @@ test("a 100-character label and a 63-character name wrap: no card or page grows 
 test("dashboard addresses with broken or odd %-escapes get a 400 or the not-found page, never a server error", async ({
   page,
 }) => {
-  await signUp(page);
+  await signUpQuietly(page);
   const name = unique("pct");
   await reserveName(page, name);
 

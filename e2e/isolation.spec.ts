@@ -2,7 +2,7 @@ import { mkdtemp } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { Page } from "@playwright/test";
-import { addKey, expect, reserveName, signUp, test, unique } from "./support/fixtures.ts";
+import { addKey, expect, reserveName, signUpQuietly, test, unique } from "./support/fixtures.ts";
 import { generateKey } from "./support/ssh.ts";
 
 test("another user's names and keys are not found, by URL or by calling the actions", async ({ browser }) => {
@@ -15,7 +15,7 @@ test("another user's names and keys are not found, by URL or by calling the acti
 
   const ownerContext = await browser.newContext();
   const owner = await ownerContext.newPage();
-  await signUp(owner);
+  await signUpQuietly(owner);
   const name = unique();
   await reserveName(owner, name);
   await addKey(owner, key, "owner key");
@@ -23,7 +23,7 @@ test("another user's names and keys are not found, by URL or by calling the acti
 
   const otherContext = await browser.newContext();
   const other = await otherContext.newPage();
-  await signUp(other);
+  await signUpQuietly(other);
 
   // Direct URL: the same 404 as a name that does not exist, the HTTP status included (what link
   // checkers, curl and monitoring read), on the tunnel's page and on its access page alike.

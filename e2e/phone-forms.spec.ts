@@ -1,5 +1,5 @@
 import { devices, type Page } from "@playwright/test";
-import { expect, reserveName, signUp, test, unique } from "./support/fixtures.ts";
+import { expect, reserveName, signUpQuietly, test, unique } from "./support/fixtures.ts";
 
 // The phone's screen, touch and user agent; the browser stays the configured Chromium (a device's
 // defaultBrowserType would ask for WebKit, which is not installed here).
@@ -28,7 +28,7 @@ test("on a phone every field is at least 16 px (iOS does not zoom), and the log 
 }) => {
   await page.goto("/signup");
   expect(await smallFields(page)).toEqual([]);
-  await signUp(page);
+  await signUpQuietly(page);
   const name = unique("fields");
   await reserveName(page, name);
   expect(await smallFields(page)).toEqual([]);
@@ -58,7 +58,7 @@ test("on a plain-http dashboard (no Clipboard API), Copy still copies the public
       (window as unknown as { copied: string[] }).copied.push(String(document.getSelection()));
     });
   });
-  await signUp(page);
+  await signUpQuietly(page);
   const name = unique("copy");
   await reserveName(page, name);
   await page.goto(`/tunnels/${name}`);

@@ -1,5 +1,5 @@
 import { devices, type Locator, type Page } from "@playwright/test";
-import { expect, reserveName, signUp, test, unique } from "./support/fixtures.ts";
+import { expect, reserveName, signUpQuietly, test, unique } from "./support/fixtures.ts";
 
 // The narrowest phones still sold (and any phone with its text made larger) are 320 px wide.
 const { defaultBrowserType: _webkit, ...pixel } = devices["Pixel 7"];
@@ -22,7 +22,7 @@ async function overlap(a: Locator, b: Locator): Promise<boolean> {
 test("on a 320 px phone the tunnel and access pages fit: QR code, chart legend, long host, share links", async ({
   page,
 }) => {
-  await signUp(page);
+  await signUpQuietly(page);
   // A long name: the host it makes has no place to break.
   const name = unique("a-rather-long-name-for-a-narrow-phone");
   await reserveName(page, name);
@@ -74,7 +74,7 @@ test("on a 320 px phone the tunnel and access pages fit: QR code, chart legend, 
 test("on a 320 px phone a long name is shown whole in its page's title, and its URL wraps inside the screen", async ({
   page,
 }) => {
-  await signUp(page);
+  await signUpQuietly(page);
   // No hyphen: nothing to break at but anywhere.
   const name = `phonelongname${Date.now().toString(36)}${process.pid.toString(36)}staging`;
   await reserveName(page, name);
@@ -93,7 +93,7 @@ test("with the text twice as large, the account's email gives way and Sign out s
   page,
 }) => {
   await page.setViewportSize({ width: 390, height: 800 });
-  await signUp(page, `${unique("a-long-address-for-larger-text")}@example-company.test`);
+  await signUpQuietly(page, `${unique("a-long-address-for-larger-text")}@example-company.test`);
   await page.goto("/names");
   // What a phone's larger text setting does to a page sized in rem.
   await page.evaluate(() => {
@@ -104,7 +104,7 @@ test("with the text twice as large, the account's email gives way and Sign out s
 });
 
 test("with the text twice as large, a confirmation's two buttons are both inside it", async ({ page }) => {
-  await signUp(page);
+  await signUpQuietly(page);
   const name = unique("dialog");
   await reserveName(page, name);
   await page.evaluate(() => {

@@ -1,7 +1,15 @@
 import type { Locator } from "@playwright/test";
 import { withDatabase } from "../lib/testing/with-database.ts";
 import { expectAccessible } from "./support/axe.ts";
-import { expect, expectFitsPhone, reserveName, signIn, signUp, test, unique } from "./support/fixtures.ts";
+import {
+  expect,
+  expectFitsPhone,
+  reserveName,
+  signIn,
+  signUpQuietly,
+  test,
+  unique,
+} from "./support/fixtures.ts";
 
 const PHONE = { width: 390, height: 844 };
 
@@ -26,7 +34,7 @@ test("on a phone each name, each request in its log and each connected tunnel is
 }) => {
   // Five pages, two of them checked with axe, as two users: over a minute on a slow 2-core machine.
   test.setTimeout(120_000);
-  const { email } = await signUp(page);
+  const { email } = await signUpQuietly(page);
   const name = unique("phone");
   await reserveName(page, name);
   await page.setViewportSize(PHONE);
@@ -127,7 +135,7 @@ test("on a phone each name, each request in its log and each connected tunnel is
 });
 
 test("on a phone the log's custom time range shows each end's whole date and time", async ({ page }) => {
-  await signUp(page);
+  await signUpQuietly(page);
   const name = unique("phone-range");
   await reserveName(page, name);
   // A Pixel 5's viewport, where the two ends side by side were ~155 px each: "12/07/2026, 1▯".

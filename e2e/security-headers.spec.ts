@@ -1,12 +1,12 @@
 import http from "node:http";
 import type { AddressInfo } from "node:net";
-import { expect, signUp, test } from "./support/fixtures.ts";
+import { expect, signUpQuietly, test } from "./support/fixtures.ts";
 
 test("the dashboard is never shown in a frame: a page on a tunnel's site cannot lay it under its own to be clicked unseen", async ({
   page,
   burrow,
 }) => {
-  await signUp(page);
+  await signUpQuietly(page);
   const answer = await page.request.get("/keys");
   expect(answer.headers()).toMatchObject({
     "content-security-policy": "frame-ancestors 'none'",

@@ -1,5 +1,5 @@
 import { withDatabase } from "../lib/testing/with-database.ts";
-import { expect, PASSWORD, reserveName, signUp, test, unique } from "./support/fixtures.ts";
+import { expect, PASSWORD, reserveName, signUpQuietly, test, unique } from "./support/fixtures.ts";
 
 /** Ends every web session of `email`, as signing out in another browser (or expiry) does. */
 function endSessions(databaseUrl: string, email: string) {
@@ -9,7 +9,7 @@ function endSessions(databaseUrl: string, email: string) {
 }
 
 test("a live tunnel page says the session has ended, with a way back to it", async ({ page, burrow }) => {
-  const { email } = await signUp(page);
+  const { email } = await signUpQuietly(page);
   const name = unique("ended");
   await reserveName(page, name);
   // The overview in another tab: it finds out from its own stream.
@@ -42,7 +42,7 @@ test("a live tunnel page says the session has ended, with a way back to it", asy
 });
 
 test("on /names the check and Reserve lead to signing in again, back to /names", async ({ page, burrow }) => {
-  const { email } = await signUp(page);
+  const { email } = await signUpQuietly(page);
   await page.goto("/names");
   await endSessions(burrow.databaseUrl, email);
 
@@ -71,7 +71,7 @@ test("the names list and Admin's connected tunnels say they stopped updating onc
   page,
   burrow,
 }) => {
-  const { email } = await signUp(page);
+  const { email } = await signUpQuietly(page);
   const name = unique("listed");
   await reserveName(page, name);
   // An admin of their own (the suite's admin signs in elsewhere in parallel: its sessions stay).

@@ -1,7 +1,7 @@
 import { mkdtemp } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { addKey, expect, reserveName, signUp, test, unique } from "./support/fixtures.ts";
+import { addKey, expect, reserveName, signUp, signUpQuietly, test, unique } from "./support/fixtures.ts";
 import { generateKey } from "./support/ssh.ts";
 
 test("names and keys added or removed in one tab show in another open on the same list, without a reload", async ({
@@ -42,7 +42,7 @@ test("releasing a name or deleting a key already gone in another tab just remove
   page,
   context,
 }) => {
-  await signUp(page);
+  await signUpQuietly(page);
   const name = unique("twotabs");
   await reserveName(page, name);
   const key = await generateKey(await mkdtemp(join(tmpdir(), "burrow-e2e-tabs-")));

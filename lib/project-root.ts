@@ -3,8 +3,9 @@ import { dirname, join } from "node:path";
 
 /**
  * The package root (where package.json, prisma/ and app/ are), found by walking up from `from`.
- * Not a fixed number of `..`: the same code runs from its source file under tsx and from one
- * bundled file (dist/burrow.mjs, written by scripts/build-server.mjs) under plain Node.
+ * Not a fixed number of `..`: the same code runs from its source file under tsx and from the
+ * bundle (dist/burrow.mjs and its chunks in dist/burrow-chunks/, written by scripts/build-server.mjs)
+ * under plain Node.
  */
 function findProjectRoot(from: string): string {
   for (let dir = from; ; dir = dirname(dir)) {

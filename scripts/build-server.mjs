@@ -1,10 +1,19 @@
-// Bundles a server entry (the CLI by default) into one ES module for plain Node. The long-running
+// Bundles a server entry (the CLI by default) into ES modules for plain Node. The long-running
 // relay then needs no TypeScript loader: tsx's loader runs in a worker thread with its own V8
 // heap, about 35 MiB of RSS for the life of the process (bench/RESULTS.md). Packages stay external
 // (loaded from node_modules as usual); only the project's own TypeScript is compiled in. Takes well
 // under a second, so `npm start` and `npm run burrow` rebuild every time and never run stale code.
-import { mkdirSync, readFileSync, renameSync, writeFileSync } from "node:fs";
-import { dirname, join, resolve } from "node:path";
+import {
+  existsSync,
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  renameSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from "node:fs";
+import { basename, dirname, extname, join, relative, resolve } from "node:path";
 import { build } from "esbuild";
 
 const root = join(import.meta.dirname, "..");
@@ -50,14 +59,54 @@ const prismaWasmOnce = {
 };
 
 /**
+ * How long a chunk no build has written stays. A process loads its chunks while it starts (the
+ * command it runs, the relay, the embedded database's module), and every start through
+ * scripts/burrow.mjs is a build that writes its chunks anew; so only a process started more than
+ * this long ago from an older build could still ask for one, and none does that late.
+ */
+const UNUSED_CHUNK_KEPT_MS = 24 * 60 * 60 * 1000;
+
+/** Writes `contents` to `file` under a temporary name and renames it, so no reader sees half of it. */
+function writeWhole(file, contents) {
+  mkdirSync(dirname(file), { recursive: true });
+  const temporary = `${file}.${process.pid}.tmp`;
+  writeFileSync(temporary, contents);
+  renameSync(temporary, file);
+}
+
+/** Removes what `chunkDir` holds that this build did not write and no build wrote for a day. */
+function pruneChunks(chunkDir, written) {
+  const cutoff = Date.now() - UNUSED_CHUNK_KEPT_MS;
+  // An entry that imports nothing lazily has no chunks, and none may have been written here yet.
+  const names = existsSync(chunkDir) ? readdirSync(chunkDir) : [];
+  for (const name of names) {
+    const file = join(chunkDir, name);
+    if (written.has(file)) continue;
+    try {
+      if (statSync(file).mtimeMs < cutoff) rmSync(file, { force: true });
+    } catch {
+      // Removed meanwhile by another build's pruning.
+    }
+  }
+}
+
+/**
  * Builds `entry` (absolute, or relative to the package root) into `outfile` and returns outfile.
- * Written to a temporary name and renamed, so a process starting meanwhile never loads a
- * half-written file.
+ * Split into chunks so that a module imported with import() (a CLI command, the relay) is loaded,
+ * with its packages, only when it is imported: loading every package any command uses cost each
+ * `burrow` process about half a second of CPU. The chunks go to `<outfile's name>-chunks/` next to
+ * it (dist/burrow-chunks/), named by their content: a process still running an older build finds
+ * its chunks unchanged, and builds at the same time write the same bytes to a name. Each file is
+ * written under a temporary name and renamed, the entry last, so a process starting meanwhile
+ * never loads half of a build.
  */
 export async function buildServer({
   entry = "server/cli/main.ts",
   outfile = join(root, "dist", "burrow.mjs"),
 } = {}) {
+  const extension = extname(outfile) || ".mjs";
+  const name = basename(outfile, extname(outfile));
+  const outdir = dirname(outfile);
   const result = await build({
     entryPoints: [resolve(root, entry)],
     bundle: true,
@@ -65,13 +114,23 @@ export async function buildServer({
     format: "esm",
     target: "node20",
     packages: "external",
+    splitting: true,
+    outdir,
+    entryNames: name,
+    chunkNames: `${name}-chunks/[name]-[hash]`,
+    outExtension: { ".js": extension },
     plugins: [prismaWasmOnce],
     write: false,
     logLevel: "warning",
   });
-  mkdirSync(dirname(outfile), { recursive: true });
-  const temporary = `${outfile}.${process.pid}.tmp`;
-  writeFileSync(temporary, result.outputFiles[0].contents);
-  renameSync(temporary, outfile);
+  const entryFile = resolve(outdir, `${name}${extension}`);
+  const chunks = result.outputFiles.filter((file) => file.path !== entryFile);
+  const entryOutput = result.outputFiles.find((file) => file.path === entryFile);
+  if (!entryOutput || chunks.some((file) => relative(outdir, file.path).startsWith(".."))) {
+    throw new Error(`build-server: esbuild wrote other files than ${outfile} and its chunks`);
+  }
+  for (const chunk of chunks) writeWhole(chunk.path, chunk.contents);
+  writeWhole(entryFile, entryOutput.contents);
+  pruneChunks(join(outdir, `${name}-chunks`), new Set(chunks.map((file) => file.path)));
   return outfile;
 }

@@ -109,8 +109,9 @@ async function main(): Promise<void> {
   );
 }
 
-// Only when this very file is the entry: in a bundle (scripts/build-server.mjs) every module shares
-// the bundle's import.meta.url, and the CLI must not start a second relay by importing runRelay.
+// Only when this very file is the entry: in a bundle (scripts/build-server.mjs) the modules of a
+// chunk share its import.meta.url, the entry's too, and the CLI must not start a second relay by
+// importing runRelay.
 if (
   process.argv[1] &&
   import.meta.url === pathToFileURL(process.argv[1]).href &&

@@ -4,8 +4,7 @@ import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { test } from "node:test";
 import { verifyCredentials } from "../../lib/users/service.ts";
-import { commandDetails } from "./command.ts";
-import { nameReserve } from "./commands/name-reserve.ts";
+import { nameReserveHelp } from "./name-reserve-help.ts";
 import { assertOneLineError, cliArgs, createCliSandbox, runCli, testEnvironment } from "./testing/run-cli.ts";
 
 const { database, dir, env } = await createCliSandbox("cli", { BURROW_MAX_NAMES: "5" });
@@ -327,7 +326,7 @@ test("name reserve --help shows the SSH port of the settings, and a placeholder 
   assert.equal(help.code, 0, help.stderr);
   assert.match(help.stdout, /then, as ann: ssh -R myapp:80:localhost:8000 -p 2322 <relay host>$/m);
   const example = (environment: Record<string, string>) =>
-    /then, as ann: (.*)$/m.exec(commandDetails(nameReserve, environment) ?? "")?.[1];
+    /then, as ann: (.*)$/m.exec(nameReserveHelp(environment))?.[1];
   assert.equal(example({}), "ssh -R myapp:80:localhost:8000 -p 2222 <relay host>");
   assert.equal(example({ BURROW_SSH_PORT: "2322" }), "ssh -R myapp:80:localhost:8000 -p 2322 <relay host>");
   // As ssh's default, the summary `start` prints leaves it out too.

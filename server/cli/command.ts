@@ -19,6 +19,14 @@ export interface CommandContext {
   interrupted(): Promise<NodeJS.Signals>;
 }
 
+/** What runs a command; resolves to the exit code. */
+export type CommandRun = (context: CommandContext) => Promise<number>;
+
+/**
+ * A command as `burrow --help` lists it, and how to load it. Only the command being run is loaded
+ * (commands/*.ts, each a chunk of the bundle), so `burrow --version` or `user list` does not load
+ * the relay's packages (ssh2, acme-client…), and help loads neither Prisma nor the database.
+ */
 export interface Command {
   /** As typed: "start", "user add". */
   name: string;
@@ -29,18 +37,18 @@ export interface Command {
   /**
    * Further `--help` text: options and examples. A function for a text that shows a setting (the
    * SSH port in an example), from the raw environment; it must not throw on a bad setting: help is
-   * what one reads while fixing them.
+   * what one reads while fixing them. It may resolve later, to load what it reads the setting with.
    */
-  details?: string | ((environment: Record<string, string | undefined>) => string);
-  /** Resolves to the exit code. */
-  run(context: CommandContext): Promise<number>;
+  details?: string | ((environment: Record<string, string | undefined>) => string | Promise<string>);
+  /** Imports the command's module: its run function. */
+  load(): Promise<CommandRun>;
 }
 
 /** A command's further `--help` text, with the settings it shows read from `environment`. */
-export function commandDetails(
+export async function commandDetails(
   command: Command,
   environment: Record<string, string | undefined>,
-): string | undefined {
+): Promise<string | undefined> {
   return typeof command.details === "function" ? command.details(environment) : command.details;
 }
 

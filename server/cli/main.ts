@@ -1,57 +1,15 @@
 /**
  * `npm run burrow -- <command>`: the admin CLI, and `npm start` (= `burrow start`).
- * One file per command under commands/; this file only dispatches, loads `.env` and turns errors into
- * one line on stderr with a non-zero exit code.
+ * One file per command under commands/, listed with their help in command-table.ts; this file only
+ * dispatches, loads `.env` and turns errors into one line on stderr with a non-zero exit code.
  */
 import { existsSync, readFileSync } from "node:fs";
 import { parseEnv } from "node:util";
-import { loadEnv } from "../../lib/env.ts";
+import type { Env } from "../../lib/env.ts";
 import { type AppError, isAppError } from "../../lib/errors.ts";
 import { BURROW_VERSION } from "../burrow-version.ts";
 import { type Command, type CommandContext, commandDetails, UsageError } from "./command.ts";
-import { keyAdd } from "./commands/key-add.ts";
-import { keyList } from "./commands/key-list.ts";
-import { keyRemove } from "./commands/key-remove.ts";
-import { logs } from "./commands/logs.ts";
-import { migrateCommand } from "./commands/migrate.ts";
-import { nameDisconnect } from "./commands/name-disconnect.ts";
-import { nameList } from "./commands/name-list.ts";
-import { nameRelease } from "./commands/name-release.ts";
-import { nameReserve } from "./commands/name-reserve.ts";
-import { relayCommand } from "./commands/relay.ts";
-import { start } from "./commands/start.ts";
-import { status } from "./commands/status.ts";
-import { stop } from "./commands/stop.ts";
-import { userAdd } from "./commands/user-add.ts";
-import { userDelete } from "./commands/user-delete.ts";
-import { userDisable, userEnable } from "./commands/user-disable.ts";
-import { userList } from "./commands/user-list.ts";
-import { userPassword } from "./commands/user-password.ts";
-import { userRole } from "./commands/user-role.ts";
-import { PromptCancelled } from "./prompt.ts";
-
-const COMMANDS: Command[] = [
-  start,
-  relayCommand,
-  status,
-  stop,
-  migrateCommand,
-  userAdd,
-  userList,
-  userPassword,
-  userDisable,
-  userEnable,
-  userRole,
-  userDelete,
-  keyAdd,
-  keyList,
-  keyRemove,
-  nameReserve,
-  nameRelease,
-  nameDisconnect,
-  nameList,
-  logs,
-];
+import { COMMANDS } from "./command-table.ts";
 
 const PROGRAM = "npm run burrow --";
 
@@ -110,8 +68,11 @@ function overview(): string {
   ].join("\n");
 }
 
-function commandHelp(command: Command, environment: Record<string, string | undefined>): string {
-  const details = commandDetails(command, environment);
+async function commandHelp(
+  command: Command,
+  environment: Record<string, string | undefined>,
+): Promise<string> {
+  const details = await commandDetails(command, environment);
   return [`Usage: ${usageLine(command)}`, "", command.summary, ...(details ? ["", details] : [])].join("\n");
 }
 
@@ -249,11 +210,17 @@ async function main(given: string[]): Promise<number> {
     return 2;
   }
   if (wantsHelp) {
-    output.write(process.stdout, `${commandHelp(command, readEnvironment())}\n`);
+    output.write(process.stdout, `${await commandHelp(command, readEnvironment())}\n`);
     return 0;
   }
   const environment = readEnvironment();
-  let env: ReturnType<typeof loadEnv> | undefined;
+  // Loaded here, not at the top: help and --version need neither zod nor the command's packages.
+  const [run, { loadEnv }, { PromptCancelled }] = await Promise.all([
+    command.load(),
+    import("../../lib/env.ts"),
+    import("./prompt.ts"),
+  ]);
+  let env: Env | undefined;
   const context: CommandContext = {
     args,
     environment,
@@ -266,7 +233,7 @@ async function main(given: string[]): Promise<number> {
     interrupted,
   };
   try {
-    return await command.run(context);
+    return await run(context);
   } catch (error) {
     if (error instanceof UsageError) {
       // Where the command's options are explained, for every mistake in how it was called.

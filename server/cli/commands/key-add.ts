@@ -5,67 +5,57 @@ import { AppError } from "../../../lib/errors.ts";
 import { addKey } from "../../../lib/ssh-keys/service.ts";
 import { getUserByEmail } from "../../../lib/users/service.ts";
 import { sanitize } from "../../ssh/terminal.ts";
-import type { Command } from "../command.ts";
+import type { CommandContext } from "../command.ts";
 import { assertEmailFirst, parseCommandArgs } from "../command.ts";
 import { withDatabase } from "../database.ts";
 
 /** A line of a .pub or authorized_keys file that is a key of its own ("ssh-ed25519 AAAA…"). */
 const KEY_LINE = /^(ssh-|ecdsa-|sk-)\S+\s+AAAA/;
 
-export const keyAdd: Command = {
-  name: "key add",
-  synopsis: "<email> <public-key-file> [--label TEXT]",
-  summary: "Register an SSH public key for an account (- reads stdin)",
-  details: `Options:
-  --label TEXT   a name for the key (default: the key's comment)
-
-Examples:
-  npm run burrow -- key add ann@example.com ~/.ssh/id_ed25519.pub
-  cat id_ed25519.pub | npm run burrow -- key add ann@example.com -`,
-  async run(context) {
-    const { values, positionals } = parseCommandArgs(
-      context.args,
-      { label: { type: "string" } },
-      { required: ["email", "public-key-file"] },
+/** `burrow key add`; its help and usage line are in ../command-table.ts. */
+export async function runKeyAdd(context: CommandContext): Promise<number> {
+  const { values, positionals } = parseCommandArgs(
+    context.args,
+    { label: { type: "string" } },
+    { required: ["email", "public-key-file"] },
+  );
+  assertEmailFirst(positionals, "key add <email> <public-key-file>");
+  const [email = "", file = ""] = positionals;
+  const env = context.env();
+  // `npm run` runs this in the project's root: a path typed relative to the shell's directory is
+  // found from there (npm names it INIT_CWD), not from the root.
+  const path = file === "-" ? file : resolve(context.environment.INIT_CWD ?? process.cwd(), file);
+  const publicKey = await readKeyFile(path, file);
+  // "Paste a public key" (the dashboard form's words) is no help when nothing was read.
+  if (publicKey.trim() === "") {
+    throw new AppError(
+      "invalid_input",
+      file === "-"
+        ? `Nothing came on stdin: pipe the public key in, e.g. cat ~/.ssh/id_ed25519.pub | npm run burrow -- key add ${email} -`
+        : `${file} is empty: give the public key file (e.g. ~/.ssh/id_ed25519.pub)`,
     );
-    assertEmailFirst(positionals, "key add <email> <public-key-file>");
-    const [email = "", file = ""] = positionals;
-    const env = context.env();
-    // `npm run` runs this in the project's root: a path typed relative to the shell's directory is
-    // found from there (npm names it INIT_CWD), not from the root.
-    const path = file === "-" ? file : resolve(context.environment.INIT_CWD ?? process.cwd(), file);
-    const publicKey = await readKeyFile(path, file);
-    // "Paste a public key" (the dashboard form's words) is no help when nothing was read.
-    if (publicKey.trim() === "") {
-      throw new AppError(
-        "invalid_input",
-        file === "-"
-          ? `Nothing came on stdin: pipe the public key in, e.g. cat ~/.ssh/id_ed25519.pub | npm run burrow -- key add ${email} -`
-          : `${file} is empty: give the public key file (e.g. ~/.ssh/id_ed25519.pub)`,
-      );
-    }
-    if (/PRIVATE KEY/.test(publicKey))
-      throw new AppError("invalid_input", await privateKeyMessage(path, file, email));
-    // An authorized_keys file, or two .pub files catted together: "Paste one key at a time" is the
-    // dashboard form's wording, and says neither how many there are nor how to add them here.
-    const keyLines = publicKey.split("\n").filter((line) => KEY_LINE.test(line.trim())).length;
-    if (keyLines > 1) {
-      const source = file === "-" ? "The input" : file;
-      throw new AppError(
-        "invalid_input",
-        `${source} holds ${keyLines} public keys: add them one at a time, e.g. ` +
-          `sed -n 1p ${file === "-" ? "<file>" : file} | npm run burrow -- key add ${email} -`,
-      );
-    }
-    const { key, owner } = await withDatabase(env, async (db) => {
-      const user = await getUserByEmail(db, email);
-      const added = await addKey(db, user.id, { label: values.label ?? "", publicKey }, user.email);
-      return { key: added, owner: user.email };
-    });
-    context.out(`Added ${key.algorithm} key "${sanitize(key.label)}" ${key.fingerprint} to ${owner}`);
-    return 0;
-  },
-};
+  }
+  if (/PRIVATE KEY/.test(publicKey))
+    throw new AppError("invalid_input", await privateKeyMessage(path, file, email));
+  // An authorized_keys file, or two .pub files catted together: "Paste one key at a time" is the
+  // dashboard form's wording, and says neither how many there are nor how to add them here.
+  const keyLines = publicKey.split("\n").filter((line) => KEY_LINE.test(line.trim())).length;
+  if (keyLines > 1) {
+    const source = file === "-" ? "The input" : file;
+    throw new AppError(
+      "invalid_input",
+      `${source} holds ${keyLines} public keys: add them one at a time, e.g. ` +
+        `sed -n 1p ${file === "-" ? "<file>" : file} | npm run burrow -- key add ${email} -`,
+    );
+  }
+  const { key, owner } = await withDatabase(env, async (db) => {
+    const user = await getUserByEmail(db, email);
+    const added = await addKey(db, user.id, { label: values.label ?? "", publicKey }, user.email);
+    return { key: added, owner: user.email };
+  });
+  context.out(`Added ${key.algorithm} key "${sanitize(key.label)}" ${key.fingerprint} to ${owner}`);
+  return 0;
+}
 
 /**
  * A private key given by mistake (the file next to the .pub, which tab completion reaches first):

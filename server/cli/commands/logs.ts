@@ -8,7 +8,7 @@ import {
   readRequestBodies,
 } from "../../../lib/request-logs/query.ts";
 import { listRequestLogsForTail } from "../../../lib/request-logs/tail.ts";
-import type { Command } from "../command.ts";
+import type { CommandContext } from "../command.ts";
 import { parseCommandArgs, UsageError } from "../command.ts";
 import { explainConnectionError, resolveDatabase, setUpDatabase, withDatabase } from "../database.ts";
 import { bodyLines, formatLine, headerLines, LOG_HEADERS, toCells } from "../log-lines.ts";
@@ -23,139 +23,106 @@ import { nameKnown, unknownNameError } from "../name-known.ts";
 import { deleteLog } from "./logs-delete.ts";
 import { followLog, openReader } from "./logs-follow.ts";
 
-export const logs: Command = {
-  name: "logs",
-  synopsis:
-    "<name> [--limit N] [--follow] [--headers] [--bodies] [--json] [--status 5xx|404] [--method M] [--path TEXT] [--header TEXT] [--body TEXT] [--ip ADDR] [--since D|--from TIME] [--to TIME] | <name> --delete bodies|all [--yes]",
-  summary: "Show a tunnel's latest requests; --follow keeps printing new ones",
-  details: `Options:
-  -n, --limit N   how many of the latest requests to show (1-200, default 20)
-  -f, --follow    keep printing new requests as the relay writes them, until Ctrl-C
-  --headers       print each request's headers ("> ") and its response's ("< ") under it;
-                  credentials show as (hidden), since they are never stored
-  --bodies        print each request's kept body ("> ") and its response's ("< ") under it, as
-                  text (decompressed) or as "(binary …)", a WebSocket's messages one a line;
-                  only names that keep bodies have them. With --json: requestBody and
-                  responseBody in each object, as sent ({"encoding":"utf8"|"base64","data":…})
-  --json          one JSON object per request and line (headers included), oldest first, for
-                  jq or a log store; the dashboard's "JSON lines" download has the same fields
-Filters (as in the dashboard's log; with --follow too):
-  --status S      a class (2xx, 3xx, 4xx, 5xx) or one status code such as 404
-  --method M      one HTTP method, e.g. POST
-  --path TEXT     paths containing TEXT (any case)
-  --header TEXT   request or response headers containing TEXT in a name or value (any case)
-  --body TEXT     kept request or response bodies containing TEXT (any case)
-  --ip ADDR       one visitor's requests (IPv4 or IPv6 address)
-  --since D       the last D: 30s, 15m, 2h, 7d
-  --from TIME     requests from TIME on: 2026-12-05T14:00Z, or 2026-12-05 14:00 in this
-                  machine's time
-  --to TIME       requests before TIME (not with --follow)
-Deleting (as the dashboard's buttons under the log, for any name):
-  --delete bodies empty the kept bodies of the name's requests (the requests stay)
-  --delete all    delete the name's whole log as it is now (requests logged since stay); a big
-                  one takes a while: the command waits, saying how far it is on stderr, and
-                  stopped meanwhile (Ctrl-C), the relay goes on with it
-  --yes           do it; without it, the command only says how many requests it would change`,
-  async run(context) {
-    const { values, positionals } = parseCommandArgs(
-      context.args,
-      {
-        limit: { type: "string", short: "n" },
-        follow: { type: "boolean", short: "f" },
-        headers: { type: "boolean" },
-        bodies: { type: "boolean" },
-        json: { type: "boolean" },
-        ...FILTER_ARGS,
-        delete: { type: "string" },
-        yes: { type: "boolean" },
-      },
-      { required: ["name"] },
-    );
-    const typed = normaliseName(positionals[0] ?? "");
-    const invalid = invalidNameMessage(typed);
-    if (invalid) throw new UsageError(invalid);
-    if (values.delete !== undefined) {
-      const choice = clearRequestLogSchema.safeParse({ what: values.delete });
-      if (!choice.success) throw new UsageError("--delete takes bodies or all");
-      const shown = (["limit", "follow", "headers", "bodies", "json", ...FILTER_FLAGS] as const)
-        .filter((option) => values[option] !== undefined)
-        .map((option) => `--${option}`);
-      if (shown.length > 0) {
-        throw new UsageError(`--delete works on the name's whole log; drop ${shown.join(", ")}`);
-      }
-      return withDatabase(context.env(), (db) =>
-        deleteLog(context, db, typed, choice.data.what, values.yes === true),
-      );
+/** `burrow logs`; its help and usage line are in ../command-table.ts. */
+export async function runLogs(context: CommandContext): Promise<number> {
+  const { values, positionals } = parseCommandArgs(
+    context.args,
+    {
+      limit: { type: "string", short: "n" },
+      follow: { type: "boolean", short: "f" },
+      headers: { type: "boolean" },
+      bodies: { type: "boolean" },
+      json: { type: "boolean" },
+      ...FILTER_ARGS,
+      delete: { type: "string" },
+      yes: { type: "boolean" },
+    },
+    { required: ["name"] },
+  );
+  const typed = normaliseName(positionals[0] ?? "");
+  const invalid = invalidNameMessage(typed);
+  if (invalid) throw new UsageError(invalid);
+  if (values.delete !== undefined) {
+    const choice = clearRequestLogSchema.safeParse({ what: values.delete });
+    if (!choice.success) throw new UsageError("--delete takes bodies or all");
+    const shown = (["limit", "follow", "headers", "bodies", "json", ...FILTER_FLAGS] as const)
+      .filter((option) => values[option] !== undefined)
+      .map((option) => `--${option}`);
+    if (shown.length > 0) {
+      throw new UsageError(`--delete works on the name's whole log; drop ${shown.join(", ")}`);
     }
-    if (values.yes !== undefined) throw new UsageError("--yes goes with --delete");
-    const limit = parseCount(values.limit, "-n (--limit) takes a whole number from 1 to 200");
-    const filters = filtersFromOptions(typed, values, Date.now());
-    const name = filters.name;
-    const database = await resolveDatabase(context.env());
-    // Replaced by followLog when a restarted Burrow's database moved; `print` reads through it.
-    const reader = openReader(database.url);
-    try {
-      // As every other command (withDatabase): a database Burrow has not set up yet gets its tables,
-      // rather than "relation request_logs does not exist"; one an older Burrow migrated is refused
-      // with what to do, not upgraded under its relays.
-      await setUpDatabase(database, context.note);
-      const list = (upTo: string | undefined) => newestRequestLogs(reader.db, filters, limit, { upTo });
-      // A follow takes the requests waiting for the app with its first lines, to print those it
-      // left out once answered.
-      const { rows, tailFrom, waiting } = values.follow
-        ? await listRequestLogsForTail(reader.db, filters, { view: "follow" }, list)
-        : { ...(await list(undefined)), waiting: [] };
-      const oldestFirst = rows.reverse();
-      // A mistyped name must not read as a quiet one, nor exit 0 for a script: a name is known
-      // when it is reserved, was ever a random name (its log may be empty) or has a log.
-      if (oldestFirst.length === 0 && !(await nameKnown(reader.db, name))) {
-        throw unknownNameError(name);
-      }
-      const print = async (row: RequestLogRow) => {
-        if (values.json) {
-          const request = toExportedRequest(row);
-          if (!values.bodies) {
-            context.out(JSON.stringify(request));
-            return;
-          }
-          const kept = await keptBodiesOf(reader.db, name, row.bodiesKept ? [row.id] : []);
-          context.out(JSON.stringify(withBodies(request, kept.get(row.id))));
+    return withDatabase(context.env(), (db) =>
+      deleteLog(context, db, typed, choice.data.what, values.yes === true),
+    );
+  }
+  if (values.yes !== undefined) throw new UsageError("--yes goes with --delete");
+  const limit = parseCount(values.limit, "-n (--limit) takes a whole number from 1 to 200");
+  const filters = filtersFromOptions(typed, values, Date.now());
+  const name = filters.name;
+  const database = await resolveDatabase(context.env());
+  // Replaced by followLog when a restarted Burrow's database moved; `print` reads through it.
+  const reader = openReader(database.url);
+  try {
+    // As every other command (withDatabase): a database Burrow has not set up yet gets its tables,
+    // rather than "relation request_logs does not exist"; one an older Burrow migrated is refused
+    // with what to do, not upgraded under its relays.
+    await setUpDatabase(database, context.note);
+    const list = (upTo: string | undefined) => newestRequestLogs(reader.db, filters, limit, { upTo });
+    // A follow takes the requests waiting for the app with its first lines, to print those it
+    // left out once answered.
+    const { rows, tailFrom, waiting } = values.follow
+      ? await listRequestLogsForTail(reader.db, filters, { view: "follow" }, list)
+      : { ...(await list(undefined)), waiting: [] };
+    const oldestFirst = rows.reverse();
+    // A mistyped name must not read as a quiet one, nor exit 0 for a script: a name is known
+    // when it is reserved, was ever a random name (its log may be empty) or has a log.
+    if (oldestFirst.length === 0 && !(await nameKnown(reader.db, name))) {
+      throw unknownNameError(name);
+    }
+    const print = async (row: RequestLogRow) => {
+      if (values.json) {
+        const request = toExportedRequest(row);
+        if (!values.bodies) {
+          context.out(JSON.stringify(request));
           return;
         }
-        context.out(formatLine(toCells(row)));
-        if (values.headers) for (const line of headerLines(row)) context.out(line);
-        if (values.bodies && row.bodiesKept) {
-          for (const line of await bodyLines(await readRequestBodies(reader.db, name, row.id))) {
-            context.out(line);
-          }
+        const kept = await keptBodiesOf(reader.db, name, row.bodiesKept ? [row.id] : []);
+        context.out(JSON.stringify(withBodies(request, kept.get(row.id))));
+        return;
+      }
+      context.out(formatLine(toCells(row)));
+      if (values.headers) for (const line of headerLines(row)) context.out(line);
+      if (values.bodies && row.bodiesKept) {
+        for (const line of await bodyLines(await readRequestBodies(reader.db, name, row.id))) {
+          context.out(line);
         }
-      };
-      const filtered = hasFilterOptions(values);
-      // With --json nothing but rows, so the output stays one JSON value per line.
-      if (!values.json && oldestFirst.length === 0 && !values.follow) {
-        context.out(
-          filtered ? `No requests to ${name} match these filters` : `No requests logged for ${name} yet`,
-        );
-      } else {
-        if (!values.json) context.out(formatLine(LOG_HEADERS));
-        for (const row of oldestFirst) await print(row);
       }
-      if (values.follow) {
-        await followLog(context, reader, {
-          moves: database.source === "running" ? context.env() : undefined,
-          filters,
-          shown: oldestFirst,
-          tailFrom,
-          waiting,
-          print,
-        });
-      }
-    } catch (error) {
-      throw explainConnectionError(error, reader.url);
-    } finally {
-      await reader.db.$disconnect();
-      await database.release();
+    };
+    const filtered = hasFilterOptions(values);
+    // With --json nothing but rows, so the output stays one JSON value per line.
+    if (!values.json && oldestFirst.length === 0 && !values.follow) {
+      context.out(
+        filtered ? `No requests to ${name} match these filters` : `No requests logged for ${name} yet`,
+      );
+    } else {
+      if (!values.json) context.out(formatLine(LOG_HEADERS));
+      for (const row of oldestFirst) await print(row);
     }
-    return 0;
-  },
-};
+    if (values.follow) {
+      await followLog(context, reader, {
+        moves: database.source === "running" ? context.env() : undefined,
+        filters,
+        shown: oldestFirst,
+        tailFrom,
+        waiting,
+        print,
+      });
+    }
+  } catch (error) {
+    throw explainConnectionError(error, reader.url);
+  } finally {
+    await reader.db.$disconnect();
+    await database.release();
+  }
+  return 0;
+}

@@ -1,78 +1,28 @@
-import { envSchema, tunnelUrl } from "../../../lib/env.ts";
+import { tunnelUrl } from "../../../lib/env.ts";
 import { invalidNameMessage } from "../../../lib/names/rules.ts";
 import { reserveName } from "../../../lib/names/service.ts";
 import { getUserByEmail } from "../../../lib/users/service.ts";
-import { defaultLocalPort } from "../../../lib/web/connect-command.ts";
-import type { Command } from "../command.ts";
+import type { CommandContext } from "../command.ts";
 import { assertEmailFirst, parseCommandArgs, UsageError } from "../command.ts";
 import { withDatabase } from "../database.ts";
 
-/**
- * The help's example, with `-p <port> ` as ssh takes the relay's port, and the app's local port the
- * relay's own examples and the dashboard's Connect card use.
- */
-function reserveExample(portOption: string, appPort: number): string {
-  return `Example:
-  npm run burrow -- name reserve ann@example.com myapp
-  then, as ann: ssh -R myapp:80:localhost:${appPort} ${portOption}<relay host>`;
-}
-
-type PortSetting = "PORT" | "BURROW_HTTP_PORT" | "BURROW_HTTPS_PORT" | "BURROW_SSH_PORT";
-
-/**
- * One port setting read alone, so that another bad setting does not hide it: help is read while
- * fixing them. Undefined for a value that is no port; left empty in .env it is unset, the default,
- * as loadEnv has it.
- */
-function portSetting(environment: Record<string, string | undefined>, name: PortSetting): number | undefined {
-  const port = envSchema.in.shape[name].safeParse(environment[name] || undefined);
-  return port.success ? port.data : undefined;
-}
-
-/**
- * `-p 2322 ` from BURROW_SSH_PORT. None for 22, ssh's own, as the summary `start` prints leaves it
- * out. The setting's name for a value that is no port, or 0 (a free port each start).
- */
-function sshPortOption(environment: Record<string, string | undefined>): string {
-  const port = portSetting(environment, "BURROW_SSH_PORT");
-  if (port === undefined || port === 0) return "-p <BURROW_SSH_PORT> ";
-  return port === 22 ? "" : `-p ${port} `;
-}
-
-/** 8000, or the next port up when Burrow listens there (defaultLocalPort); a bad setting is skipped. */
-function appPortExample(environment: Record<string, string | undefined>): number {
-  const port = (name: PortSetting) => portSetting(environment, name) ?? -1;
-  const https = portSetting(environment, "BURROW_HTTPS_PORT");
-  return defaultLocalPort({
-    dashboard: port("PORT"),
-    http: port("BURROW_HTTP_PORT"),
-    ssh: port("BURROW_SSH_PORT"),
-    ...(https !== undefined && { https }),
+/** `burrow name reserve`; its help and usage line are in ../command-table.ts. */
+export async function runNameReserve(context: CommandContext): Promise<number> {
+  const { positionals } = parseCommandArgs(context.args, {}, { required: ["email", "name"] });
+  assertEmailFirst(positionals, "name reserve <email> <name>");
+  const [email = "", name = ""] = positionals;
+  // Said before any database is opened, and as a mistake in the call (exit 2), as `name
+  // disconnect` and `logs` say it.
+  const invalid = invalidNameMessage(name);
+  if (invalid) throw new UsageError(invalid);
+  const env = context.env();
+  const reservation = await withDatabase(env, async (db) => {
+    const user = await getUserByEmail(db, email);
+    // The admin is told about that account, not "you have reached your limit".
+    return reserveName(db, user.id, name, { maxNames: env.BURROW_MAX_NAMES, account: user.email });
   });
+  context.out(
+    `Reserved ${reservation.name} for ${email.trim().toLowerCase()}: ${tunnelUrl(env, reservation.name)}`,
+  );
+  return 0;
 }
-
-export const nameReserve: Command = {
-  name: "name reserve",
-  synopsis: "<email> <name>",
-  summary: "Reserve a tunnel name for an account (BURROW_MAX_NAMES applies)",
-  details: (environment) => reserveExample(sshPortOption(environment), appPortExample(environment)),
-  async run(context) {
-    const { positionals } = parseCommandArgs(context.args, {}, { required: ["email", "name"] });
-    assertEmailFirst(positionals, "name reserve <email> <name>");
-    const [email = "", name = ""] = positionals;
-    // Said before any database is opened, and as a mistake in the call (exit 2), as `name
-    // disconnect` and `logs` say it.
-    const invalid = invalidNameMessage(name);
-    if (invalid) throw new UsageError(invalid);
-    const env = context.env();
-    const reservation = await withDatabase(env, async (db) => {
-      const user = await getUserByEmail(db, email);
-      // The admin is told about that account, not "you have reached your limit".
-      return reserveName(db, user.id, name, { maxNames: env.BURROW_MAX_NAMES, account: user.email });
-    });
-    context.out(
-      `Reserved ${reservation.name} for ${email.trim().toLowerCase()}: ${tunnelUrl(env, reservation.name)}`,
-    );
-    return 0;
-  },
-};

@@ -8,14 +8,12 @@ import {
   type StoredCertificatesSummary,
   summariseStoredCertificates,
 } from "../../http/acme/certificate-files.ts";
-import type { Command } from "../command.ts";
+import type { CommandContext } from "../command.ts";
 import { parseCommandArgs } from "../command.ts";
+import { NOT_RUNNING } from "../command-table.ts";
 import { runningOwner } from "../data-dir-lock.ts";
 import { databaseInUse, explainConnectionError, redact, runningDatabase, sameDatabase } from "../database.ts";
 import { formatTable, formatTime } from "../format.ts";
-
-/** `status`'s exit code when nothing runs, as `systemctl status` and LSB init scripts say it. */
-export const NOT_RUNNING = 3;
 
 /** Long enough for a database across a network; a status that hangs tells nothing. */
 const DATABASE_WAIT_MS = 5_000;
@@ -62,31 +60,15 @@ interface Status {
   certificates: StoredCertificatesSummary | null;
 }
 
-export const status: Command = {
-  name: "status",
-  synopsis: "[--json]",
-  summary: "Whether Burrow is running here, its relays, tunnels up and accounts",
-  details: `Reads the data dir (BURROW_DATA_DIR) and the database; starts and changes nothing: with
-the embedded database and no Burrow running, there is no database to read. When the Burrow running
-here uses another database than this command's (its embedded one while DATABASE_URL is set, or
-another DATABASE_URL), that is said first; so is a database an older Burrow migrated (migrations
-pending: run migrate) or a newer one.
-"Relay:" names the relay running on the database (the one holding it: pid, machine, address, since
-when), or says none does.
-Relays are those that reported in the last day (each writes a heartbeat every 10 s; "down" is one
-that stopped beating without stopping: crashed, or lost its database).
-  --json   all of it as one JSON object (counts are null where the database told nothing)
-Exit code: 0 when Burrow runs here or a relay on the database is up (holds it, or beats), ${NOT_RUNNING}
-when not.`,
-  async run(context) {
-    const { values } = parseCommandArgs(context.args, { json: { type: "boolean" } }, { required: [] });
-    const found = await readStatus(context.env());
-    if (values.json) context.out(JSON.stringify(found));
-    else for (const line of statusLines(found)) context.out(line);
-    const relayUp = found.relayLock?.held === true || found.relays.some((relay) => relay.up);
-    return found.running || relayUp ? 0 : NOT_RUNNING;
-  },
-};
+/** `burrow status`; its help and usage line are in ../command-table.ts. */
+export async function runStatus(context: CommandContext): Promise<number> {
+  const { values } = parseCommandArgs(context.args, { json: { type: "boolean" } }, { required: [] });
+  const found = await readStatus(context.env());
+  if (values.json) context.out(JSON.stringify(found));
+  else for (const line of statusLines(found)) context.out(line);
+  const relayUp = found.relayLock?.held === true || found.relays.some((relay) => relay.up);
+  return found.running || relayUp ? 0 : NOT_RUNNING;
+}
 
 async function readStatus(env: Env): Promise<Status> {
   const pid = (await runningOwner(env.BURROW_DATA_DIR)) ?? null;

@@ -10,11 +10,13 @@ import { buildServer } from "../../../scripts/build-server.mjs";
 
 /**
  * The CLI as `npm run burrow` runs it: bundled by scripts/build-server.mjs, on plain Node. Built once
- * per test file (well under a second), into dist/ so that its packages resolve as the real one's do.
- * Under tsx each command took about half a second more to start, and a CLI test file runs dozens.
+ * per test file (well under a second), into a directory of dist/ so that its packages resolve as the
+ * real one's do; the directory holds the entry and its chunks. Under tsx each command took about
+ * half a second more to start, and a CLI test file runs dozens.
  */
-const cliBundle = await buildServer({ outfile: join(projectRoot, "dist", `cli-test-${process.pid}.mjs`) });
-after(() => rmSync(cliBundle, { force: true }));
+const cliBuildDir = join(projectRoot, "dist", `cli-test-${process.pid}`);
+const cliBundle = await buildServer({ outfile: join(cliBuildDir, "burrow.mjs") });
+after(() => rmSync(cliBuildDir, { recursive: true, force: true }));
 
 /** The arguments for `spawn(process.execPath, …)` that run `burrow <args>`. */
 export function cliArgs(args: string[]): string[] {

@@ -79,3 +79,11 @@ test("user list imports the database client but not the relay's packages", async
     assert.ok(!list.packages.includes(relayOnly), `${relayOnly} in ${list.packages}`);
   }
 });
+
+test("stop, which signals a process and reads no database, imports no database client", async () => {
+  const stopped = await runRecording(["stop"]);
+  assert.equal(stopped.code, 0);
+  assert.match(stopped.stdout, /nothing to stop/);
+  // The settings' schema (zod) is every command's; the database's and the relay's packages are not.
+  assert.ok(!stopped.packages.some((name) => /prisma|^pg$|argon2|ssh2/.test(name)), String(stopped.packages));
+});

@@ -1,7 +1,8 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import { UsageError } from "./command.ts";
-import { logWindow, parseDuration } from "./log-options.ts";
+import { parseDuration } from "./duration.ts";
+import { logWindow } from "./log-options.ts";
 
 test("durations in seconds, minutes, hours and days", () => {
   assert.equal(parseDuration("90s"), 90_000);

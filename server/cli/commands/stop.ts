@@ -5,7 +5,7 @@ import type { CommandContext } from "../command.ts";
 import { parseCommandArgs, UsageError } from "../command.ts";
 import { STOP_DEFAULT_WAIT } from "../command-table.ts";
 import { runningOwner } from "../data-dir-lock.ts";
-import { parseDuration } from "../log-options.ts";
+import { parseDuration } from "../duration.ts";
 
 const POLL_MS = 100;
 

@@ -4,7 +4,7 @@ import { createUser } from "../lib/users/service.ts";
 import { createSharingWorld, curl, type Echo, type SharingWorld } from "./sharing/setup.ts";
 import { expectAccessible } from "./support/axe.ts";
 import { burrowUnderTest } from "./support/burrow-env.ts";
-import { expect, expectFitsPhone, PASSWORD, signIn, test } from "./support/fixtures.ts";
+import { expect, expectFitsPhone, PASSWORD, signInQuietly, test } from "./support/fixtures.ts";
 
 // One owner, one tunnel: the specs change its access mode in turn, so they run in order.
 test.describe.configure({ mode: "serial" });
@@ -563,7 +563,7 @@ test("another user gets the same 404 for a name's access page as for a name that
   await createUser(world.db, { email, password: PASSWORD });
   const context = await browser.newContext({ baseURL: burrowUnderTest().dashboardUrl });
   const page = await context.newPage();
-  await signIn(page, email, PASSWORD);
+  await signInQuietly(page, email, PASSWORD);
   expect((await page.goto(`/tunnels/${name}/access`))?.status()).toBe(404);
   await expect(page.getByRole("heading", { name: "Not found" })).toBeVisible();
   await expect(page.getByText("Share links")).toHaveCount(0);

@@ -2,7 +2,7 @@ import type { Page } from "@playwright/test";
 import { createDb } from "../lib/db.ts";
 import { resetPassword } from "../lib/users/service.ts";
 import { describeUserAgent } from "../lib/web/user-agent.ts";
-import { expect, PASSWORD, signIn, signUp, test, unique } from "./support/fixtures.ts";
+import { expect, PASSWORD, signIn, signUp, signUpQuietly, test, unique } from "./support/fixtures.ts";
 
 async function signOut(page: Page): Promise<void> {
   await page.getByRole("button", { name: "Sign out" }).click();
@@ -91,6 +91,36 @@ test("a wrong password gets one clear message, and repeated failures are throttl
   const { email } = await signUp(page);
   await signOut(page);
   await lockOut(page, email);
+});
+
+test("Auth.js's own sign-in endpoint counts wrong passwords with the form and is locked out with it", async ({
+  page,
+  browser,
+}) => {
+  // The endpoint a script would call instead of the form (POST /api/auth/callback/credentials).
+  const { email } = await signUpQuietly(await browser.newPage());
+  const signedIn = async () =>
+    (await page.context().cookies()).some((cookie) => cookie.name.endsWith("authjs.session-token"));
+  const post = async (password: string) => {
+    const { csrfToken } = (await (await page.request.get("/api/auth/csrf")).json()) as { csrfToken: string };
+    await page.request.post("/api/auth/callback/credentials", {
+      form: { email, password, csrfToken, callbackUrl: "/" },
+      maxRedirects: 0,
+    });
+  };
+  for (let attempt = 1; attempt <= 5; attempt++) await post(`wrong password ${attempt}`);
+  expect(await signedIn()).toBe(false);
+  // Locked out there, the right password no longer signs in, by the endpoint or by the form.
+  await post(PASSWORD);
+  expect(await signedIn()).toBe(false);
+  await page.goto("/login");
+  await page.getByLabel("Email").fill(email);
+  await page.getByLabel("Password").fill(PASSWORD);
+  await page.getByRole("button", { name: "Sign in" }).click();
+  await expect(page.getByRole("form", { name: "Sign in" }).getByRole("alert")).toHaveText(
+    /^Too many attempts, try again in about 1[45] minutes$/,
+  );
+  expect(await signedIn()).toBe(false);
 });
 
 test("a locked-out account signs in with the new password an admin sets, on the dashboard or the CLI", async ({

@@ -7,7 +7,7 @@ import { AppError } from "@/lib/errors";
 import { signInSchema, signUpSchema } from "@/lib/users/schemas";
 import { ACCOUNT_DISABLED, createUser, passwordVersion } from "@/lib/users/service";
 import { defineAction } from "@/lib/web/action";
-import { isAccountDisabled, signIn, signOut } from "@/lib/web/auth";
+import { isAccountDisabled, isThrottledSignin, signIn, signOut } from "@/lib/web/auth";
 import { getDb } from "@/lib/web/db";
 import { getEnv } from "@/lib/web/env";
 import { formatWait } from "@/lib/web/format";
@@ -27,30 +27,27 @@ export const signInAction = defineAction(
 );
 
 /**
- * Signs in with the credentials form's rules: guesses are throttled (per email, address and
- * password version, so a new password set by an admin or the CLI lifts the lock) and one message
- * covers an unknown email and a wrong password.
+ * Signs in with the credentials form's rules: guesses are throttled (in authorize, lib/web/auth.ts:
+ * per email, address and password version) and one message covers an unknown email and a wrong
+ * password.
  */
 async function signInThrottled(email: string, password: string): Promise<void> {
-  const ip = await clientIp();
-  const version = await passwordVersion(getDb(), email);
-  const wait = signInThrottle.retryAfter(email, ip, version);
-  if (wait > 0) {
-    throw new AppError("rate_limited", `Too many attempts, try again in ${formatWait(wait)}`);
-  }
   try {
     // redirect: false sets the session cookie and returns; callers redirect themselves afterwards.
     await signIn("credentials", { email, password, redirect: false });
   } catch (error) {
     // The password was right: saying the account is disabled tells a guesser nothing new.
     if (isAccountDisabled(error)) throw new AppError("forbidden", ACCOUNT_DISABLED);
+    if (isThrottledSignin(error)) {
+      const wait = signInThrottle.retryAfter(email, await clientIp(), await passwordVersion(getDb(), email));
+      // formatWait says at least "1 second": the wait may have ended between refusal and look.
+      throw new AppError("rate_limited", `Too many attempts, try again in ${formatWait(wait)}`);
+    }
     if (error instanceof AuthError && error.type === "CredentialsSignin") {
-      signInThrottle.fail(email, ip, version);
       throw new AppError("unauthorized", "Wrong email or password");
     }
     throw error;
   }
-  signInThrottle.succeed(email, ip, version);
 }
 
 export const signUpAction = defineAction(

@@ -3,11 +3,12 @@ import NextAuth, { CredentialsSignin } from "next-auth";
 import Credentials from "next-auth/providers/credentials";
 import { AppError } from "../errors.ts";
 import { signInSchema } from "../users/schemas.ts";
-import { verifyCredentials } from "../users/service.ts";
+import { passwordVersion, verifyCredentials } from "../users/service.ts";
 import { endWebSession, startWebSession } from "../users/web-sessions.ts";
 import { authConfig } from "./auth-config.ts";
 import { getDb } from "./db.ts";
 import { browserAddress } from "./request-ip.ts";
+import { signInThrottle } from "./sign-in-limits.ts";
 
 /**
  * The email and password were right but the account is disabled: Auth.js passes a CredentialsSignin
@@ -23,29 +24,49 @@ export function isAccountDisabled(error: unknown): boolean {
   return error instanceof CredentialsSignin && error.code === "account_disabled";
 }
 
+/** Too many wrong passwords for this email (sign-in-limits.ts): nothing was checked. */
+export class ThrottledSignin extends CredentialsSignin {
+  override code = "rate_limited";
+}
+
+/** Whether signIn was refused by the throttle (ThrottledSignin). */
+export function isThrottledSignin(error: unknown): boolean {
+  return error instanceof CredentialsSignin && error.code === "rate_limited";
+}
+
 export const { handlers, auth, signIn, signOut } = NextAuth({
   ...authConfig,
   providers: [
     Credentials({
       credentials: { email: { type: "email" }, password: { type: "password" } },
-      // Throttling and field errors happen in the sign-in server action before this runs; here we
-      // only answer "these credentials belong to an enabled user" or null.
+      // The throttle is kept here, where every sign-in ends up, not in the form's action alone:
+      // Auth.js also serves this provider at POST /api/auth/callback/credentials, which a script
+      // can call directly, and a throttle only in the form would leave that way unlimited.
       // A right password starts the browser's web session here, where the request (its
       // User-Agent and address, for the account page) is at hand; the jwt callback puts its id
       // into the cookie.
       async authorize(raw, request) {
         const parsed = signInSchema.safeParse(raw);
         if (!parsed.success) return null;
-        const user = await verifyCredentials(getDb(), parsed.data.email, parsed.data.password).catch(
-          (error: unknown) => {
-            if (error instanceof AppError && error.code === "forbidden") throw new AccountDisabledSignin();
-            throw error;
-          },
-        );
-        if (!user || user.disabledAt) return null;
+        const { email, password } = parsed.data;
+        const ip = browserAddress(request.headers);
+        // Keyed by the password's version too, so a new password set by an admin or the CLI
+        // lifts the lock.
+        const version = await passwordVersion(getDb(), email);
+        if (signInThrottle.retryAfter(email, ip, version) > 0) throw new ThrottledSignin();
+        const user = await verifyCredentials(getDb(), email, password).catch((error: unknown) => {
+          if (error instanceof AppError && error.code === "forbidden") throw new AccountDisabledSignin();
+          throw error;
+        });
+        if (!user) {
+          signInThrottle.fail(email, ip, version);
+          return null;
+        }
+        if (user.disabledAt) return null;
+        signInThrottle.succeed(email, ip, version);
         const sessionId = await startWebSession(getDb(), user.id, {
           userAgent: request.headers.get("user-agent"),
-          ip: browserAddress(request.headers),
+          ip,
         });
         return { id: user.id, email: user.email, role: user.role, sessionId };
       },

@@ -2,6 +2,7 @@ import assert from "node:assert/strict";
 import { after, before, test } from "node:test";
 import { setTimeout as sleep } from "node:timers/promises";
 import { startTcpProxy } from "../../server/testing/tcp-proxy.ts";
+import { releaseName } from "../names/service.ts";
 import { createTestDatabase, type TestDatabase } from "../testing/db.ts";
 import { finishesWithin } from "../time-limit.ts";
 import { endSessionsOfStoppedRelays } from "../tunnel-sessions/stopped-relays.ts";
@@ -11,6 +12,7 @@ import {
   type LogAnnouncements,
   parseStatusPayload,
 } from "./announcements.ts";
+import { runLogDeletion } from "./deletions.ts";
 
 let testDb: TestDatabase;
 let feed: LogAnnouncements;
@@ -166,6 +168,28 @@ test("a user's lists hear of any of their names changing (reserved, connected, c
     assert.equal(changes.lost, 0);
   } finally {
     for (const stop of stops) stop();
+  }
+});
+
+test("a released name's log deletion is heard by its user's lists at each batch and when done", async () => {
+  const user = await testDb.db.user.create({
+    data: { email: "releaser@lists.example.com", passwordHash: "x" },
+  });
+  await testDb.db.reservation.create({ data: { name: "gonelist", userId: user.id } });
+  await testDb.db.$executeRaw`
+    INSERT INTO request_logs (name, method, path, status, duration_ms, bytes_in, bytes_out, client_ip, at)
+    SELECT 'gonelist', 'GET', '/' || n, 200, 1, 0, 0, '127.0.0.1', now() FROM generate_series(1, 5) n`;
+  // Released before listening: what is heard below is the deletion's own, not the release's.
+  await releaseName(testDb.db, user.id, "gonelist");
+  let changes = 0;
+  const stop = await dashboardFeed.subscribeUser(user.id, { changed: () => changes++, lost: () => {} });
+  try {
+    const done = await runLogDeletion(testDb.db, "gonelist", { batchSize: 2 });
+    assert.equal(done?.deleted, 5);
+    // Three batches (2, 2, 1) and the end; PostgreSQL may fold none of them (separate statements).
+    await until(() => changes >= 4, "the deletion's batches and its end");
+  } finally {
+    stop();
   }
 });
 

@@ -271,6 +271,23 @@ test("--version, -V and version print the package's version", async () => {
     assert.equal(result.code, 0, result.stderr);
     assert.equal(result.stdout, `burrow ${version}\n`);
   }
+  // Asked about as any command is.
+  for (const args of [
+    ["help", "version"],
+    ["version", "--help"],
+    ["--version", "-h"],
+  ]) {
+    const result = await cli(args);
+    assert.equal(result.code, 0, `${args.join(" ")}: ${result.stderr}`);
+    assert.match(
+      result.stdout,
+      /^Usage: npm run burrow -- version {3}\(or --version, -V\)\n\nPrints Burrow's version\.\n$/,
+    );
+  }
+  // Anything else after it is a mistake, not the version.
+  const extra = await cli(["version", "2"]);
+  assert.equal(extra.code, 2);
+  assert.equal(extra.stdout, "");
 });
 
 test("a name that cannot be one is a mistake in the call (exit 2) for every command that takes a name", async () => {

@@ -175,9 +175,20 @@ async function main(given: string[]): Promise<number> {
   // `help logs`, as git and npm take it: that command's help, not the whole list.
   const argv = given[0] === "help" && given.length > 1 ? [...given.slice(1), "--help"] : given;
   // `version` too, as the relay's ssh command is spelled (and git's).
-  if (argv.length === 1 && ["--version", "-V", "version"].includes(argv[0] ?? "")) {
-    output.write(process.stdout, `burrow ${BURROW_VERSION}\n`);
-    return 0;
+  if (["--version", "-V", "version"].includes(argv[0] ?? "")) {
+    const rest = argv.slice(1);
+    if (rest.length === 0) {
+      output.write(process.stdout, `burrow ${BURROW_VERSION}\n`);
+      return 0;
+    }
+    // `version --help` and `help version`: it is a command like the others to whoever asks.
+    if (rest.every((arg) => arg === "--help" || arg === "-h")) {
+      output.write(
+        process.stdout,
+        `Usage: ${PROGRAM} version   (or --version, -V)\n\nPrints Burrow's version.\n`,
+      );
+      return 0;
+    }
   }
   const wantsHelp = argv.includes("--help") || argv.includes("-h");
   if (argv.length === 0 || argv[0] === "help" || (wantsHelp && argv[0]?.startsWith("-"))) {

@@ -288,6 +288,7 @@ test("--version, -V and version print the package's version", async () => {
   const extra = await cli(["version", "2"]);
   assert.equal(extra.code, 2);
   assert.equal(extra.stdout, "");
+  assert.equal(extra.stderr, 'burrow version: takes no arguments (got "2")\n');
 });
 
 test("a name that cannot be one is a mistake in the call (exit 2) for every command that takes a name", async () => {

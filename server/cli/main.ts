@@ -189,6 +189,8 @@ async function main(given: string[]): Promise<number> {
       );
       return 0;
     }
+    output.write(process.stderr, `burrow version: takes no arguments (got "${rest.join(" ")}")\n`);
+    return 2;
   }
   const wantsHelp = argv.includes("--help") || argv.includes("-h");
   if (argv.length === 0 || argv[0] === "help" || (wantsHelp && argv[0]?.startsWith("-"))) {

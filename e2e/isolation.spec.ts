@@ -2,7 +2,7 @@ import { mkdtemp } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { Page } from "@playwright/test";
-import { addKey, expect, reserveName, signUpQuietly, test, unique } from "./support/fixtures.ts";
+import { addKey, expect, reserveName, signUpQuietly, suiteDb, test, unique } from "./support/fixtures.ts";
 import { generateKey } from "./support/ssh.ts";
 
 test("another user's names and keys are not found, by URL or by calling the actions", async ({ browser }) => {
@@ -95,6 +95,27 @@ test("another user's names and keys are not found, by URL or by calling the acti
   await expect(owner.getByRole("link", { name, exact: true })).toBeVisible();
   await ownerContext.close();
   await otherContext.close();
+});
+
+test("a random name's access page is a redirect in the answer itself, not a 200 that moves later", async ({
+  page,
+}) => {
+  const { id } = await signUpQuietly(page);
+  // A random name the relay gave this user (closed just now, so still kept for them): its access
+  // page has no settings to offer and sends them to the name's page.
+  const name = unique();
+  await suiteDb().tunnelSession.create({
+    data: { name, userId: id, clientIp: "127.0.0.1", randomName: true, endedAt: new Date() },
+  });
+  // The raw answer, as curl or a link checker reads it: a redirect with its Location, rather than a
+  // 200 whose HTML moves the browser on afterwards.
+  const answer = await page.request.get(`/tunnels/${name}/access`, { maxRedirects: 0 });
+  expect(answer.status()).toBe(307);
+  expect(answer.headers().location).toBe(`/tunnels/${name}`);
+  // Followed, it is the name's page.
+  await page.goto(`/tunnels/${name}/access`);
+  await expect(page).toHaveURL(new RegExp(`/tunnels/${name}$`));
+  await expect(page.getByRole("heading", { name, level: 1 })).toBeVisible();
 });
 
 /** Replaces `from` with `to` in the body of every server-action POST the page sends. */

@@ -1,5 +1,4 @@
 import type { Metadata } from "next";
-import { redirect } from "next/navigation";
 import { AccessModeForm } from "@/components/sharing/access-mode-form";
 import { AllowedAddressesForm } from "@/components/sharing/allowed-addresses-form";
 import { AppHostForm } from "@/components/sharing/app-host-form";
@@ -34,9 +33,8 @@ export async function generateMetadata({ params }: Props): Promise<Metadata> {
 
 export default async function TunnelAccessPage({ params }: Props) {
   const user = await requireUser();
+  // A random name never gets here: access/layout.tsx sends it to the name's page.
   const detail = await getOwnNameOr404(user.id, (await params).name);
-  // A random name has no settings to change: its page says how to keep it and get them.
-  if (detail.random) redirect(`/tunnels/${detail.name}`);
   const db = getDb();
   const [settings, links] = await Promise.all([
     getAccessSettings(db, user.id, detail.name),

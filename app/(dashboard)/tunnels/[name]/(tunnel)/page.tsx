@@ -46,14 +46,14 @@ import { qrCode } from "@/lib/web/qr-code";
 import { getCurrentUser, requireUser } from "@/lib/web/session";
 import { getOwnNameOr404, tunnelNameForTitle } from "@/lib/web/tunnel-access";
 import { toLogRow, toTunnelStatus } from "@/lib/web/tunnel-dto";
-import { reserveNameAction } from "../../names/actions";
+import { reserveNameAction } from "../../../names/actions";
 import {
   clearRequestLogAction,
   deleteRequestAction,
   replayEditedAction,
   replayRequestAction,
   setKeepBodiesAction,
-} from "./actions";
+} from "../actions";
 
 type Props = {
   params: Promise<{ name: string }>;

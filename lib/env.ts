@@ -295,6 +295,12 @@ export const envSchema = z
   }));
 
 /**
+ * Each setting's own check and default, by name, before the checks across settings: what README.md's
+ * settings table and .env.example must list (lib/settings-docs.test.ts holds them to it).
+ */
+export const settingSchemas = envSchema.in.shape;
+
+/**
  * What is wrong with a BURROW_TUNNEL_URL, or null: it must be the tunnels' own address pattern,
  * http(s)://*.BURROW_DOMAIN with an optional port, since every URL Burrow shows is made from it.
  */

@@ -5,6 +5,7 @@ import { hostname, tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, test } from "node:test";
 import pg from "pg";
+import { isProcessAlive } from "../../lib/db/postgres-process.ts";
 import { createDb } from "../../lib/db.ts";
 import { createTestDatabase } from "../../lib/testing/db.ts";
 import { holdRelayLock } from "../control/relay-lock.ts";
@@ -102,8 +103,10 @@ test("status names the running Burrow, its relay and what it holds; stop ends it
     stopped.stdout,
     new RegExp(`^Stopped Burrow \\(pid ${relay.child.pid}\\) in \\d+\\.\\d s\\n$`),
   );
-  // stop returned only once the relay had gone, the database after it.
-  assert.equal(relay.child.exitCode, 0, relay.output());
+  // stop returned only once the relay had gone, the database after it. Gone, not yet reaped: stop
+  // counts a zombie as ended, and this process may not have collected its exit status yet (it did
+  // not once in CI), so its exit code is awaited below (assertStoppedInOrder).
+  assert.equal(isProcessAlive(relay.child.pid ?? 0), false, relay.output());
   await assertStoppedInOrder(relay, "SIGTERM");
 
   const notRunning = await runCli(["status"], { env });

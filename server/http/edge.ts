@@ -567,11 +567,12 @@ export function createHttpEdge(deps: HttpEdgeDeps): HttpEdge {
    * anything else is done with them. Called with the request as asHttp1Exchange left it.
    */
   function isHeadTooLarge(req: http.IncomingMessage): boolean {
-    // Over HTTP/1.1 the parser has already weighed the bytes by this same rule (and its count is
-    // the stricter one: it counts trailing whitespace too), so only the fields are left to count;
-    // summing every header again on each request would be work done twice.
-    if (!isHttp2(req)) return req.rawHeaders.length / 2 > MAX_HEADER_FIELDS;
-    return isRequestHeadTooLarge(requestHeadSize(req.url ?? "", req.rawHeaders), HEAD_LIMITS);
+    // Over HTTP/1.1 the parser has already weighed the bytes (RequestHeadSize.bytes), so only the
+    // fields are left to count: summing every header again on each request would be work done twice.
+    const size = isHttp2(req)
+      ? requestHeadSize(req.url ?? "", req.rawHeaders)
+      : { fields: req.rawHeaders.length / 2 };
+    return isRequestHeadTooLarge(size, HEAD_LIMITS);
   }
 
   /**

@@ -19,8 +19,12 @@
 
 /** What a request head weighs by HTTP/1.1's count. */
 export interface RequestHeadSize {
-  /** Target, names and values, as Node's HTTP/1.1 parser counts them for `maxHeaderSize`. */
-  bytes: number;
+  /**
+   * Target, names and values, as Node's HTTP/1.1 parser counts them for `maxHeaderSize`; left out
+   * for a head that parser let through, which it weighed by this rule already (counting trailing
+   * whitespace too, so stricter).
+   */
+  bytes?: number;
   /** Header fields (lines), the Host and a single Cookie line included. */
   fields: number;
 }
@@ -45,5 +49,5 @@ export interface RequestHeadLimits {
 
 /** Whether a head is past the limits, by the same rule whichever protocol it came over. */
 export function isRequestHeadTooLarge(size: RequestHeadSize, limits: RequestHeadLimits): boolean {
-  return size.bytes >= limits.maxBytes || size.fields > limits.maxFields;
+  return (size.bytes !== undefined && size.bytes >= limits.maxBytes) || size.fields > limits.maxFields;
 }

@@ -2,7 +2,16 @@ import type { Page } from "@playwright/test";
 import { createDb } from "../lib/db.ts";
 import { resetPassword } from "../lib/users/service.ts";
 import { describeUserAgent } from "../lib/web/user-agent.ts";
-import { expect, PASSWORD, signIn, signUp, signUpQuietly, test, unique } from "./support/fixtures.ts";
+import {
+  expect,
+  PASSWORD,
+  postCredentials,
+  signIn,
+  signUp,
+  signUpQuietly,
+  test,
+  unique,
+} from "./support/fixtures.ts";
 
 async function signOut(page: Page): Promise<void> {
   await page.getByRole("button", { name: "Sign out" }).click();
@@ -101,17 +110,11 @@ test("Auth.js's own sign-in endpoint counts wrong passwords with the form and is
   const { email } = await signUpQuietly(await browser.newPage());
   const signedIn = async () =>
     (await page.context().cookies()).some((cookie) => cookie.name.endsWith("authjs.session-token"));
-  const post = async (password: string) => {
-    const { csrfToken } = (await (await page.request.get("/api/auth/csrf")).json()) as { csrfToken: string };
-    await page.request.post("/api/auth/callback/credentials", {
-      form: { email, password, csrfToken, callbackUrl: "/" },
-      maxRedirects: 0,
-    });
-  };
-  for (let attempt = 1; attempt <= 5; attempt++) await post(`wrong password ${attempt}`);
+  for (let attempt = 1; attempt <= 5; attempt++)
+    await postCredentials(page, email, `wrong password ${attempt}`);
   expect(await signedIn()).toBe(false);
   // Locked out there, the right password no longer signs in, by the endpoint or by the form.
-  await post(PASSWORD);
+  await postCredentials(page, email, PASSWORD);
   expect(await signedIn()).toBe(false);
   await page.goto("/login");
   await page.getByLabel("Email").fill(email);

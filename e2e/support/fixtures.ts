@@ -61,17 +61,25 @@ export async function signUpQuietly(page: Page, email = `${unique("user")}@e2e.t
  * doing, without loading the sign-in page or the overview it leads to.
  */
 export async function signInQuietly(page: Page, email: string, password: string) {
-  const { csrfToken } = (await (await page.request.get("/api/auth/csrf")).json()) as { csrfToken: string };
-  const answer = await page.request.post("/api/auth/callback/credentials", {
-    form: { email, password, csrfToken, callbackUrl: "/" },
-    maxRedirects: 0,
-  });
+  const answer = await postCredentials(page, email, password);
   // Auth.js redirects either way: to the callback when signed in, to the sign-in page when not.
   const cookies = await page.context().cookies();
   expect(
     cookies.some((c) => c.name.endsWith("authjs.session-token")),
     `signed in as ${email} (answered ${answer.status()}, to ${answer.headers().location})`,
   ).toBe(true);
+}
+
+/**
+ * Posts an email and password to Auth.js's credentials endpoint on `page`'s context, as a script
+ * would (no sign-in page), and returns its answer unfollowed; a right password sets the cookie.
+ */
+export async function postCredentials(page: Page, email: string, password: string) {
+  const { csrfToken } = (await (await page.request.get("/api/auth/csrf")).json()) as { csrfToken: string };
+  return page.request.post("/api/auth/callback/credentials", {
+    form: { email, password, csrfToken, callbackUrl: "/" },
+    maxRedirects: 0,
+  });
 }
 
 export async function signIn(page: Page, email: string, password: string) {
